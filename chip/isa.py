@@ -1,0 +1,430 @@
+"""The instruction set, as one table.
+
+Each instruction is a frozen dataclass; its dataclass fields, in declaration order, *are* its
+encoding: every field carries its bit width and kind in ``metadata``. Binary encode/decode, text
+assembly/disassembly (chip/asm.py), docs/isa.md and the HDL decoder layout all walk the same
+field list, so they cannot disagree.
+
+Word layout (128 bits, little-endian): bits 0-3 opcode, bits 4-7 the dependency-token flags
+(pop_prev, pop_next, push_prev, push_next), then the instruction's own fields LSB-first; all
+unused high bits must be zero. What each instruction computes is defined by the functional model
+(chip/functional.py) and documented in docs/isa.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import struct
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+WORD_BITS = 128
+WORD_BYTES = WORD_BITS // 8
+OPCODE_BITS = 4
+ROW_BITS = 18  # on-chip row addresses (scratchpad or accumulator)
+DIM_BITS = 9  # array-edge lengths, 1..256
+COLS_BITS = 10  # elements per row in DMA / vector instructions, 0..1023
+LOC_BITS = ROW_BITS + 1  # a row address plus one bit choosing the accumulator
+
+
+class DecodeError(ValueError):
+    """A word or text line that is not a valid instruction."""
+
+
+class Queue(enum.Enum):
+    """The decoupled instruction queues (VTA/Gemmini style)."""
+
+    LOAD = "load"
+    EXECUTE = "execute"
+    STORE = "store"
+
+
+class Mem(enum.Enum):
+    SPAD = "sp"
+    ACC = "acc"
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A row of on-chip memory: scratchpad (``sp:12``) or accumulator (``acc:3``)."""
+
+    mem: Mem
+    row: int
+
+    def __str__(self) -> str:
+        return f"{self.mem.value}:{self.row}"
+
+    @classmethod
+    def parse(cls, text: str) -> Loc:
+        mem, sep, row = text.partition(":")
+        if not sep or mem not in ("sp", "acc") or not row.isdigit():
+            raise DecodeError(f"bad on-chip address {text!r}; expected sp:ROW or acc:ROW")
+        return cls(Mem(mem), int(row))
+
+    def offset(self, rows: int) -> Loc:
+        return Loc(self.mem, self.row + rows)
+
+
+def sp(row: int) -> Loc:
+    return Loc(Mem.SPAD, row)
+
+
+def acc(row: int) -> Loc:
+    return Loc(Mem.ACC, row)
+
+
+class VecOp(enum.Enum):
+    """Vector-unit functions. ``a``/``b`` are the src1/src2 rows, ``imm`` the immediate."""
+
+    ADD = 0  # a + b
+    SUB = 1  # a - b
+    MUL = 2  # a * b
+    MAX = 3  # max(a, b)
+    MIN = 4  # min(a, b)
+    MULI = 5  # a * imm (scale; with an integer destination this requantizes)
+    ADDI = 6  # a + imm
+    SET = 7  # imm
+    COPY = 8  # a, converted to the destination's dtype
+    RELU = 9  # max(a, 0)
+    RELU_MASK = 10  # b where a > 0 else 0 (the ReLU gradient)
+    SIGMOID = 11  # 1 / (1 + exp(-a))
+    TANH = 12  # tanh(a)
+    EXP = 13  # exp(a)
+    LOG = 14  # ln(a)
+    RECIP = 15  # 1 / a
+    RSQRT = 16  # 1 / sqrt(a)
+    SQRT = 17  # sqrt(a)
+    RSUM = 18  # sum of the row's first cols elements, written to all cols elements
+    RMAX = 19  # max of the row's first cols elements, written to all cols elements
+    BCAST = 20  # a[row][0] written to all cols elements
+    EQ = 21  # 1 if a == b else 0
+    CSUM = 22  # one destination row: sum over the rows of a, in row order
+    GT = 23  # 1 if a > b else 0
+
+
+VECOP_BITS = 5
+
+# Which sources each vector function reads; used by validation, docs and the machine.
+VEC_READS_B = frozenset({VecOp.ADD, VecOp.SUB, VecOp.MUL, VecOp.MAX, VecOp.MIN,
+                         VecOp.RELU_MASK, VecOp.EQ, VecOp.GT})
+VEC_READS_A = frozenset(VecOp) - {VecOp.SET}
+VEC_USES_IMM = frozenset({VecOp.MULI, VecOp.ADDI, VecOp.SET})
+VEC_SPECIAL = frozenset({VecOp.SIGMOID, VecOp.TANH, VecOp.EXP, VecOp.LOG, VecOp.RECIP,
+                         VecOp.RSQRT, VecOp.SQRT})
+VEC_REDUCE = frozenset({VecOp.RSUM, VecOp.RMAX, VecOp.CSUM})
+VEC_MUL = frozenset({VecOp.MUL, VecOp.MULI})
+
+
+class FieldKind(enum.Enum):
+    UINT = "uint"
+    BOOL = "bool"
+    LOC = "loc"
+    F32 = "f32"
+    VECOP = "vecop"
+
+
+def _f(kind: FieldKind, bits: int, doc: str, default: Any = dataclasses.MISSING) -> Any:
+    return dataclasses.field(default=default, metadata={"kind": kind, "bits": bits, "doc": doc})
+
+
+def uint(bits: int, doc: str) -> Any:
+    return _f(FieldKind.UINT, bits, doc)
+
+
+def flag(doc: str) -> Any:
+    return _f(FieldKind.BOOL, 1, doc)
+
+
+def loc(doc: str) -> Any:
+    return _f(FieldKind.LOC, LOC_BITS, doc)
+
+
+def dep(doc: str) -> Any:
+    return _f(FieldKind.BOOL, 1, doc, default=False)
+
+
+DEP_FIELDS = ("pop_prev", "pop_next", "push_prev", "push_next")
+
+
+@dataclass(frozen=True)
+class Instr:
+    """Base of every instruction: the four dependency-token flags, encoded right after the opcode.
+
+    A flag ``pop_X`` makes the instruction wait, before it starts, for a token from the queue
+    before (``prev``) or after (``next``) its own in the order load -> execute -> store, and
+    consume it; ``push_X`` sends a token to that queue when the instruction completes.
+    """
+
+    OPCODE: ClassVar[int]
+    MNEMONIC: ClassVar[str]
+    QUEUE: ClassVar[Queue | None]
+
+    def __post_init__(self) -> None:
+        for f in encoded_fields(type(self)):
+            _check_value(self, f)
+
+    def encode(self) -> int:
+        """The instruction word as an integer (use `encode_program` for bytes)."""
+        word, shift = self.OPCODE, OPCODE_BITS
+        for f in encoded_fields(type(self)):
+            word |= _to_bits(f, getattr(self, f.name)) << shift
+            shift += f.metadata["bits"]
+        return word
+
+    def with_deps(self, **flags: bool) -> Instr:
+        return dataclasses.replace(self, **flags)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Load(Instr):
+    """DMA from DRAM into scratchpad or accumulator rows (load queue).
+
+    Element (r, e) of the block, r < rows and e < cols, is read from DRAM byte address
+    ``dram + r*stride + e*size`` (``transpose=0``) or ``dram + e*stride + r*size``
+    (``transpose=1``) and written to element e of on-chip row ``dst.row + r``. The element type
+    and size are the destination memory's.
+    """
+
+    OPCODE: ClassVar[int] = 0
+    MNEMONIC: ClassVar[str] = "load"
+    QUEUE: ClassVar[Queue | None] = Queue.LOAD
+    pop_prev: bool = dep("wait for a token from the previous queue")
+    pop_next: bool = dep("wait for a token from the next queue")
+    push_prev: bool = dep("send a token to the previous queue when done")
+    push_next: bool = dep("send a token to the next queue when done")
+    dram: int = uint(32, "DRAM byte address of element (0, 0)")
+    dst: Loc = loc("first on-chip row written")
+    rows: int = uint(16, "rows written on chip")
+    cols: int = uint(COLS_BITS, "elements per on-chip row (at most row_elems)")
+    stride: int = uint(24, "DRAM bytes between consecutive rows (transpose: columns)")
+    transpose: bool = flag("read the DRAM block transposed")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Store(Instr):
+    """DMA from scratchpad or accumulator rows to DRAM (store queue); the mirror of `Load`.
+
+    Element e of on-chip row ``src.row + r`` goes to DRAM byte address ``dram + r*stride +
+    e*size`` (``transpose=0``) or ``dram + e*stride + r*size`` (``transpose=1``).
+    """
+
+    OPCODE: ClassVar[int] = 1
+    MNEMONIC: ClassVar[str] = "store"
+    QUEUE: ClassVar[Queue | None] = Queue.STORE
+    pop_prev: bool = dep("wait for a token from the previous queue")
+    pop_next: bool = dep("wait for a token from the next queue")
+    push_prev: bool = dep("send a token to the previous queue when done")
+    push_next: bool = dep("send a token to the next queue when done")
+    dram: int = uint(32, "DRAM byte address of element (0, 0)")
+    src: Loc = loc("first on-chip row read")
+    rows: int = uint(16, "rows read on chip")
+    cols: int = uint(COLS_BITS, "elements per on-chip row (at most row_elems)")
+    stride: int = uint(24, "DRAM bytes between consecutive rows (transpose: columns)")
+    transpose: bool = flag("write the DRAM block transposed")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Preload(Instr):
+    """Load the stationary tile S = spad[src : src+rows, 0:cols] into the array (WS and IS).
+
+    S becomes the operand of the following `Matmul` instructions until the next preload.
+    """
+
+    OPCODE: ClassVar[int] = 2
+    MNEMONIC: ClassVar[str] = "preload"
+    QUEUE: ClassVar[Queue | None] = Queue.EXECUTE
+    pop_prev: bool = dep("wait for a token from the previous queue")
+    pop_next: bool = dep("wait for a token from the next queue")
+    push_prev: bool = dep("send a token to the previous queue when done")
+    push_next: bool = dep("send a token to the next queue when done")
+    src: int = uint(ROW_BITS, "first scratchpad row of the tile")
+    rows: int = uint(DIM_BITS, "tile rows (at most the array's rows)")
+    cols: int = uint(DIM_BITS, "tile columns (at most the array's cols)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Matmul(Instr):
+    """Stream ``t`` scratchpad rows through the array into the accumulator.
+
+    X = spad[x : x+t, 0:rows] enters the array's left edge.
+    - WS/IS: the preloaded S (rows x cols) is used; out[i, :] (+)= X[i, :] @ S for the t rows
+      acc[out : out+t, 0:cols]. ``y`` must be 0.
+    - OS: Y = spad[y : y+t, 0:cols] enters the top edge; acc[out : out+rows, 0:cols] (+)= X^T @ Y.
+    ``accumulate`` adds to the accumulator rows instead of overwriting them.
+    """
+
+    OPCODE: ClassVar[int] = 3
+    MNEMONIC: ClassVar[str] = "matmul"
+    QUEUE: ClassVar[Queue | None] = Queue.EXECUTE
+    pop_prev: bool = dep("wait for a token from the previous queue")
+    pop_next: bool = dep("wait for a token from the next queue")
+    push_prev: bool = dep("send a token to the previous queue when done")
+    push_next: bool = dep("send a token to the next queue when done")
+    x: int = uint(ROW_BITS, "first scratchpad row of the left-edge stream")
+    y: int = uint(ROW_BITS, "first scratchpad row of the top-edge stream (OS only)")
+    out: int = uint(ROW_BITS, "first accumulator row written")
+    t: int = uint(16, "rows streamed (the reduction length in OS)")
+    rows: int = uint(DIM_BITS, "array rows used: elements per X row")
+    cols: int = uint(DIM_BITS, "array columns used: elements per output row")
+    accumulate: bool = flag("add to the accumulator instead of overwriting")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Vec(Instr):
+    """A vector-unit function over ``rows`` rows of ``cols`` elements (execute queue).
+
+    Row r reads src1 row ``src1.row + r`` (or ``src1.row`` when ``bcast1``) and likewise src2,
+    and writes dst row ``dst.row + r``; CSUM writes the single row ``dst.row``.
+    """
+
+    OPCODE: ClassVar[int] = 4
+    MNEMONIC: ClassVar[str] = "vec"
+    QUEUE: ClassVar[Queue | None] = Queue.EXECUTE
+    pop_prev: bool = dep("wait for a token from the previous queue")
+    pop_next: bool = dep("wait for a token from the next queue")
+    push_prev: bool = dep("send a token to the previous queue when done")
+    push_next: bool = dep("send a token to the next queue when done")
+    op: VecOp = _f(FieldKind.VECOP, VECOP_BITS, "the function")
+    dst: Loc = loc("first destination row")
+    src1: Loc = loc("first row of operand a")
+    src2: Loc = loc("first row of operand b")
+    rows: int = uint(12, "rows processed")
+    cols: int = uint(COLS_BITS, "elements per row (at most row_elems)")
+    bcast1: bool = flag("reuse src1's first row for every row")
+    bcast2: bool = flag("reuse src2's first row for every row")
+    imm: float = _f(FieldKind.F32, 32, "float32 immediate")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Halt(Instr):
+    """End of the instruction stream: the program finishes when every queue has drained."""
+
+    OPCODE: ClassVar[int] = 5
+    MNEMONIC: ClassVar[str] = "halt"
+    QUEUE: ClassVar[Queue | None] = None
+    pop_prev: bool = dep("unused")
+    pop_next: bool = dep("unused")
+    push_prev: bool = dep("unused")
+    push_next: bool = dep("unused")
+
+
+INSTRUCTIONS: tuple[type[Instr], ...] = (Load, Store, Preload, Matmul, Vec, Halt)
+BY_OPCODE: dict[int, type[Instr]] = {c.OPCODE: c for c in INSTRUCTIONS}
+BY_MNEMONIC: dict[str, type[Instr]] = {c.MNEMONIC: c for c in INSTRUCTIONS}
+
+
+def encoded_fields(cls: type[Instr]) -> tuple[dataclasses.Field, ...]:
+    """The fields of ``cls`` in encoding order (after the opcode)."""
+    return _FIELDS[cls]
+
+
+_FIELDS = {c: tuple(dataclasses.fields(c)) for c in INSTRUCTIONS}
+for _cls, _fields in _FIELDS.items():
+    _used = OPCODE_BITS + sum(f.metadata["bits"] for f in _fields)
+    assert _used <= WORD_BITS, f"{_cls.__name__} needs {_used} bits"
+    assert tuple(f.name for f in _fields[:4]) == DEP_FIELDS, _cls.__name__
+
+
+def field_layout(cls: type[Instr]) -> list[tuple[str, int, int]]:
+    """(name, lowest bit, width) of every field of ``cls`` including the opcode."""
+    layout, shift = [("opcode", 0, OPCODE_BITS)], OPCODE_BITS
+    for f in encoded_fields(cls):
+        layout.append((f.name, shift, f.metadata["bits"]))
+        shift += f.metadata["bits"]
+    return layout
+
+
+def _check_value(ins: Instr, f: dataclasses.Field) -> None:
+    kind, bits = f.metadata["kind"], f.metadata["bits"]
+    v = getattr(ins, f.name)
+    where = f"{ins.MNEMONIC}.{f.name}"
+    if kind is FieldKind.BOOL:
+        if not isinstance(v, (bool, np.bool_)) and v not in (0, 1):
+            raise ValueError(f"{where} = {v!r} must be 0 or 1 (1 bit)")
+        object.__setattr__(ins, f.name, bool(v))
+    elif kind is FieldKind.UINT:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise ValueError(f"{where} = {v!r} must be an integer")
+        if not 0 <= v < (1 << bits):
+            raise ValueError(f"{where} = {v} does not fit in {bits} bits (0..{(1 << bits) - 1})")
+        object.__setattr__(ins, f.name, int(v))
+    elif kind is FieldKind.LOC:
+        if not isinstance(v, Loc):
+            raise ValueError(f"{where} = {v!r} must be an on-chip address (sp:ROW or acc:ROW)")
+        if not 0 <= v.row < (1 << ROW_BITS):
+            raise ValueError(f"{where} = {v} row does not fit in {ROW_BITS} bits")
+    elif kind is FieldKind.VECOP:
+        if not isinstance(v, VecOp):
+            raise ValueError(f"{where} = {v!r} must be a VecOp")
+    elif kind is FieldKind.F32:
+        # Held exactly as the float32 the word carries, so encode/decode round-trips.
+        f32 = struct.unpack("<f", struct.pack("<f", float(v)))[0]
+        object.__setattr__(ins, f.name, f32)
+
+
+def _to_bits(f: dataclasses.Field, v: Any) -> int:
+    kind = f.metadata["kind"]
+    if kind is FieldKind.LOC:
+        return (int(v.mem is Mem.ACC) << ROW_BITS) | v.row
+    if kind is FieldKind.VECOP:
+        return v.value
+    if kind is FieldKind.F32:
+        return struct.unpack("<I", struct.pack("<f", v))[0]
+    return int(v)
+
+
+def _from_bits(f: dataclasses.Field, raw: int, mnemonic: str) -> Any:
+    kind = f.metadata["kind"]
+    if kind is FieldKind.LOC:
+        return Loc(Mem.ACC if raw >> ROW_BITS else Mem.SPAD, raw & ((1 << ROW_BITS) - 1))
+    if kind is FieldKind.VECOP:
+        try:
+            return VecOp(raw)
+        except ValueError:
+            raise DecodeError(f"{mnemonic}.{f.name}: unknown vector function {raw}") from None
+    if kind is FieldKind.F32:
+        return struct.unpack("<f", struct.pack("<I", raw))[0]
+    if kind is FieldKind.BOOL:
+        return bool(raw)
+    return raw
+
+
+def decode(word: int) -> Instr:
+    """The instruction a 128-bit word encodes; `DecodeError` if it encodes none."""
+    if not 0 <= word < (1 << WORD_BITS):
+        raise DecodeError(f"word 0x{word:x} is wider than {WORD_BITS} bits")
+    opcode = word & ((1 << OPCODE_BITS) - 1)
+    cls = BY_OPCODE.get(opcode)
+    if cls is None:
+        raise DecodeError(f"unknown opcode {opcode} in word 0x{word:032x}")
+    values, shift = {}, OPCODE_BITS
+    for f in encoded_fields(cls):
+        bits = f.metadata["bits"]
+        values[f.name] = _from_bits(f, (word >> shift) & ((1 << bits) - 1), cls.MNEMONIC)
+        shift += bits
+    if word >> shift:
+        raise DecodeError(f"{cls.MNEMONIC} word 0x{word:032x} has reserved bits set above bit "
+                          f"{shift - 1}")
+    return cls(**values)
+
+
+def encode_program(instrs: list[Instr]) -> bytes:
+    return b"".join(i.encode().to_bytes(WORD_BYTES, "little") for i in instrs)
+
+
+def decode_program(blob: bytes) -> list[Instr]:
+    """Decode a byte string of instruction words; errors name the instruction index."""
+    if len(blob) % WORD_BYTES:
+        raise DecodeError(f"program is {len(blob)} bytes, not a multiple of the "
+                          f"{WORD_BYTES}-byte instruction word")
+    out = []
+    for i in range(len(blob) // WORD_BYTES):
+        word = int.from_bytes(blob[i * WORD_BYTES:(i + 1) * WORD_BYTES], "little")
+        try:
+            out.append(decode(word))
+        except (DecodeError, ValueError) as e:
+            raise DecodeError(f"instruction {i}: {e}") from None
+    return out

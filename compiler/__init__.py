@@ -1,0 +1,1 @@
+"""Network graphs lowered to tiled instruction streams for one ChipConfig."""

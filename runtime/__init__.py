@@ -1,0 +1,1 @@
+"""Runs programs on the simulated chip, trains, reports; the `systolic` command."""
