@@ -1,0 +1,119 @@
+"""Architectural state of the chip: DRAM, scratchpad, accumulator and the stationary tile.
+
+Every access is checked: addresses must lie inside their memory, DMA addresses must be aligned to
+the element size, and reads of on-chip elements never written raise. Violations raise `Fault`,
+which the executors turn into a `ProgramError` naming the instruction. The functional model and
+the cycle-level machine both keep their values in a `ChipState`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chip.config import ChipConfig
+from chip.dtypes import DType, from_storage, to_storage
+from chip.errors import Fault
+from chip.isa import Loc, Mem
+from chip.program import Program, TensorInfo
+
+
+class ChipState:
+    """Values held by the chip. Contract: on-chip memories are ``rows x row_elems`` arrays of raw
+    storage (bf16 as uint16) with a written-mask each; DRAM is a flat byte array."""
+
+    def __init__(self, config: ChipConfig) -> None:
+        self.config = config
+        w = config.row_elems
+        # np.zeros maps zero pages lazily, so a 4 GiB DRAM costs only what is touched.
+        self.dram = np.zeros(config.dram_bytes, dtype=np.uint8)
+        self.spad = np.zeros((config.spad_rows, w), dtype=config.input_dtype.storage)
+        self.acc = np.zeros((config.acc_rows, w), dtype=config.acc_dtype.storage)
+        self.spad_written = np.zeros((config.spad_rows, w), dtype=bool)
+        self.acc_written = np.zeros((config.acc_rows, w), dtype=bool)
+        self.stationary: np.ndarray | None = None  # raw storage, rows x cols
+
+    # ---- on-chip memories ----
+    def dtype_of(self, mem: Mem) -> DType:
+        return self.config.input_dtype if mem is Mem.SPAD else self.config.acc_dtype
+
+    def _mem(self, mem: Mem) -> tuple[np.ndarray, np.ndarray]:
+        if mem is Mem.SPAD:
+            return self.spad, self.spad_written
+        return self.acc, self.acc_written
+
+    def check_rows(self, loc: Loc, rows: int, cols: int, what: str) -> None:
+        data, _ = self._mem(loc.mem)
+        if cols > self.config.row_elems:
+            raise Fault(f"{what}: {cols} elements per row exceed the {self.config.row_elems}-"
+                        f"element rows")
+        if loc.row + rows > data.shape[0]:
+            raise Fault(f"{what}: rows {loc}..{loc.row + rows - 1} exceed the "
+                        f"{data.shape[0]} rows of the {_NAMES[loc.mem]}")
+
+    def read(self, loc: Loc, rows: int, cols: int, what: str, bcast: bool = False) -> np.ndarray:
+        """Raw storage of ``rows x cols`` elements from ``loc`` (the first row repeated if
+        ``bcast``); raises if any element was never written."""
+        n = 1 if bcast else rows
+        self.check_rows(loc, n, cols, what)
+        data, written = self._mem(loc.mem)
+        block = slice(loc.row, loc.row + n)
+        if not written[block, :cols].all():
+            bad = np.argwhere(~written[block, :cols])[0]
+            raise Fault(f"{what}: reads {_NAMES[loc.mem]} row {loc.row + bad[0]} element "
+                        f"{bad[1]}, which was never written")
+        out = data[block, :cols]
+        return np.repeat(out, rows, axis=0) if bcast else out.copy()
+
+    def write(self, loc: Loc, raw: np.ndarray, what: str) -> None:
+        rows, cols = raw.shape
+        self.check_rows(loc, rows, cols, what)
+        data, written = self._mem(loc.mem)
+        data[loc.row:loc.row + rows, :cols] = raw
+        written[loc.row:loc.row + rows, :cols] = True
+
+    # ---- DRAM ----
+    def dram_offsets(self, dram: int, rows: int, cols: int, stride: int, transpose: bool,
+                     dtype: DType, what: str) -> np.ndarray:
+        """Element indices (in units of ``dtype``) of a 2-D DMA block, shape ``rows x cols``."""
+        size = dtype.nbytes
+        if dram % size or stride % size:
+            raise Fault(f"{what}: DRAM address 0x{dram:x} and stride {stride} must be multiples "
+                        f"of the {size}-byte {dtype.value} element")
+        r = np.arange(rows, dtype=np.int64)[:, None]
+        e = np.arange(cols, dtype=np.int64)[None, :]
+        step_r, step_e = (1, stride // size) if transpose else (stride // size, 1)
+        idx = dram // size + r * step_r + e * step_e
+        last = int(idx.max()) if idx.size else 0
+        if (last + 1) * size > self.config.dram_bytes:
+            raise Fault(f"{what}: DRAM bytes up to 0x{(last + 1) * size:x} exceed the "
+                        f"{self.config.dram_mib} MiB DRAM")
+        return idx
+
+    def dram_view(self, dtype: DType) -> np.ndarray:
+        return self.dram.view(dtype.storage)
+
+    def write_tensor(self, t: TensorInfo, values: np.ndarray) -> None:
+        """Store ``values`` (numbers, converted with RNE/saturation, or raw storage) into DRAM."""
+        v = np.asarray(values)
+        if v.shape != t.shape:
+            raise ValueError(f"tensor {t.name!r} has shape {list(t.shape)}, "
+                             f"got {list(v.shape)}")
+        raw = v if v.dtype == t.dtype.storage and t.dtype is not DType.BF16 else None
+        if raw is None:
+            raw = v if (t.dtype is DType.BF16 and v.dtype == np.uint16) else to_storage(v, t.dtype)
+        start = t.addr // t.dtype.nbytes
+        self.dram_view(t.dtype)[start:start + t.size] = raw.reshape(-1)
+
+    def read_tensor(self, t: TensorInfo, raw: bool = False) -> np.ndarray:
+        """A tensor's values from DRAM (float32 for float types) or its raw storage."""
+        start = t.addr // t.dtype.nbytes
+        data = self.dram_view(t.dtype)[start:start + t.size].reshape(t.shape).copy()
+        return data if raw else from_storage(data, t.dtype)
+
+    def load_program(self, program: Program) -> None:
+        """Place a program's initial DRAM contents."""
+        for name, arr in program.init.items():
+            self.write_tensor(program.tensors[name], arr)
+
+
+_NAMES = {Mem.SPAD: "scratchpad", Mem.ACC: "accumulator"}

@@ -1,0 +1,95 @@
+import dataclasses
+import random
+
+import pytest
+
+from chip.asm import format_instr, parse_instr
+from chip.isa import (
+    DEP_FIELDS,
+    INSTRUCTIONS,
+    WORD_BITS,
+    DecodeError,
+    FieldKind,
+    Loc,
+    Matmul,
+    Mem,
+    VecOp,
+    decode,
+    decode_program,
+    encode_program,
+    encoded_fields,
+    field_layout,
+)
+
+
+def random_instr(cls, rng: random.Random):
+    values = {}
+    for f in encoded_fields(cls):
+        kind, bits = f.metadata["kind"], f.metadata["bits"]
+        if kind is FieldKind.BOOL:
+            values[f.name] = rng.random() < 0.5
+        elif kind is FieldKind.UINT:
+            values[f.name] = rng.choice([0, (1 << bits) - 1, rng.randrange(1 << bits)])
+        elif kind is FieldKind.LOC:
+            values[f.name] = Loc(rng.choice(list(Mem)), rng.randrange(1 << 18))
+        elif kind is FieldKind.VECOP:
+            values[f.name] = rng.choice(list(VecOp))
+        elif kind is FieldKind.F32:
+            values[f.name] = rng.choice([0.0, -1.5, 3.0e38, rng.uniform(-1e6, 1e6)])
+    return cls(**values)
+
+
+@pytest.mark.parametrize("cls", INSTRUCTIONS, ids=lambda c: c.__name__)
+def test_random_instructions_round_trip_binary_and_text(cls):
+    rng = random.Random(cls.OPCODE)
+    for _ in range(300):
+        ins = random_instr(cls, rng)
+        word = ins.encode()
+        assert 0 <= word < (1 << WORD_BITS)
+        assert decode(word) == ins
+        assert parse_instr(format_instr(ins)) == ins
+
+
+def test_program_bytes_round_trip():
+    rng = random.Random(7)
+    instrs = [random_instr(rng.choice(INSTRUCTIONS), rng) for _ in range(200)]
+    assert decode_program(encode_program(instrs)) == instrs
+
+
+def test_field_too_wide_names_field_and_width():
+    with pytest.raises(ValueError, match=r"matmul.rows = 512 does not fit in 9 bits \(0..511\)"):
+        Matmul(x=0, y=0, out=0, t=1, rows=512, cols=1, accumulate=False)
+    with pytest.raises(ValueError, match="matmul.t = -1 does not fit in 16 bits"):
+        Matmul(x=0, y=0, out=0, t=-1, rows=1, cols=1, accumulate=False)
+
+
+def test_undecodable_words():
+    with pytest.raises(DecodeError, match="unknown opcode 15"):
+        decode(15)
+    with pytest.raises(DecodeError, match="reserved bits set"):
+        decode(5 | (1 << 100))  # halt with a high bit set
+    vec_op_shift = dict((n, s) for n, s, _ in field_layout(INSTRUCTIONS[4]))["op"]
+    with pytest.raises(DecodeError, match="unknown vector function 31"):
+        decode(4 | (31 << vec_op_shift))
+    with pytest.raises(DecodeError, match="instruction 1: unknown opcode 9"):
+        decode_program(encode_program([INSTRUCTIONS[5]()]) + (9).to_bytes(16, "little"))
+    with pytest.raises(DecodeError, match="not a multiple of the 16-byte"):
+        decode_program(b"\0" * 17)
+
+
+def test_text_errors():
+    with pytest.raises(DecodeError, match="unknown mnemonic 'jump'"):
+        parse_instr("jump x=1")
+    with pytest.raises(DecodeError, match="missing field"):
+        parse_instr("preload src=0 rows=4")
+    with pytest.raises(DecodeError, match="preload.rows: bad value 'four'"):
+        parse_instr("preload src=0 rows=four cols=4")
+    with pytest.raises(DecodeError, match="unknown dependency flag"):
+        parse_instr("halt +push_sideways")
+
+
+def test_layout_is_the_field_list():
+    for cls in INSTRUCTIONS:
+        names = [n for n, _, _ in field_layout(cls)]
+        assert names == ["opcode"] + [f.name for f in dataclasses.fields(cls)]
+        assert names[1:5] == list(DEP_FIELDS)
