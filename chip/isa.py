@@ -77,33 +77,61 @@ def acc(row: int) -> Loc:
 
 
 class VecOp(enum.Enum):
-    """Vector-unit functions. ``a``/``b`` are the src1/src2 rows, ``imm`` the immediate."""
+    """Vector-unit functions; `VEC_DOC` says what each computes."""
 
-    ADD = 0  # a + b
-    SUB = 1  # a - b
-    MUL = 2  # a * b
-    MAX = 3  # max(a, b)
-    MIN = 4  # min(a, b)
-    MULI = 5  # a * imm (scale; with an integer destination this requantizes)
-    ADDI = 6  # a + imm
-    SET = 7  # imm
-    COPY = 8  # a, converted to the destination's dtype
-    RELU = 9  # max(a, 0)
-    RELU_MASK = 10  # b where a > 0 else 0 (the ReLU gradient)
-    SIGMOID = 11  # 1 / (1 + exp(-a))
-    TANH = 12  # tanh(a)
-    EXP = 13  # exp(a)
-    LOG = 14  # ln(a)
-    RECIP = 15  # 1 / a
-    RSQRT = 16  # 1 / sqrt(a)
-    SQRT = 17  # sqrt(a)
-    RSUM = 18  # sum of the row's first cols elements, written to all cols elements
-    RMAX = 19  # max of the row's first cols elements, written to all cols elements
-    BCAST = 20  # a[row][0] written to all cols elements
-    EQ = 21  # 1 if a == b else 0
-    CSUM = 22  # one destination row: sum over the rows of a, in row order
-    GT = 23  # 1 if a > b else 0
+    ADD = 0
+    SUB = 1
+    MUL = 2
+    MAX = 3
+    MIN = 4
+    MULI = 5
+    ADDI = 6
+    SET = 7
+    COPY = 8
+    RELU = 9
+    RELU_MASK = 10
+    SIGMOID = 11
+    TANH = 12
+    EXP = 13
+    LOG = 14
+    RECIP = 15
+    RSQRT = 16
+    SQRT = 17
+    RSUM = 18
+    RMAX = 19
+    BCAST = 20
+    EQ = 21
+    CSUM = 22
+    GT = 23
 
+
+# ``a``/``b`` are the src1/src2 rows, ``imm`` the immediate; docs/isa.md is built from this.
+VEC_DOC: dict[VecOp, str] = {
+    VecOp.ADD: "a + b",
+    VecOp.SUB: "a - b",
+    VecOp.MUL: "a * b",
+    VecOp.MAX: "max(a, b)",
+    VecOp.MIN: "min(a, b)",
+    VecOp.MULI: "a * imm (scale; with an integer destination this requantizes)",
+    VecOp.ADDI: "a + imm",
+    VecOp.SET: "imm",
+    VecOp.COPY: "a, converted to the destination's dtype",
+    VecOp.RELU: "max(a, 0)",
+    VecOp.RELU_MASK: "b where a > 0 else 0 (the ReLU gradient)",
+    VecOp.SIGMOID: "1 / (1 + exp(-a))",
+    VecOp.TANH: "tanh(a)",
+    VecOp.EXP: "exp(a)",
+    VecOp.LOG: "ln(a)",
+    VecOp.RECIP: "1 / a",
+    VecOp.RSQRT: "1 / sqrt(a)",
+    VecOp.SQRT: "sqrt(a)",
+    VecOp.RSUM: "sum of the row's first cols elements, written to all cols elements",
+    VecOp.RMAX: "max of the row's first cols elements, written to all cols elements",
+    VecOp.BCAST: "a[row][0] written to all cols elements",
+    VecOp.EQ: "1 if a == b else 0",
+    VecOp.CSUM: "one destination row: sum over the rows of a, in row order",
+    VecOp.GT: "1 if a > b else 0",
+}
 
 VECOP_BITS = 5
 

@@ -1,0 +1,96 @@
+import zipfile
+
+import numpy as np
+import pytest
+
+from chip.asm import assemble, disassemble
+from chip.config import ChipConfig
+from chip.dtypes import DType
+from chip.errors import ProgramFormatError
+from chip.functional import run_functional
+from chip.isa import DecodeError, Halt
+from chip.isadoc import render
+from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
+from tests.programs import gemm_program
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def gemm(cfg_name="tiny"):
+    cfg = ChipConfig.from_toml(cfg_name)
+    rng = np.random.default_rng(0)
+    a = rng.integers(-5, 5, (6, 7)).astype(np.int8)
+    b = rng.integers(-5, 5, (7, 5)).astype(np.int8)
+    return gemm_program(cfg, a, b), a, b
+
+
+def test_save_load_round_trip(tmp_path):
+    prog, a, b = gemm()
+    path = tmp_path / "g.prog"
+    prog.save(path)
+    back = Program.load(path)
+    assert back.instrs == prog.instrs and back.tags == prog.tags
+    assert back.config == prog.config and dict(back.tensors) == dict(prog.tensors)
+    got = run_functional(back).state.read_tensor(back.tensor("C"))
+    np.testing.assert_array_equal(got, a.astype(np.int32) @ b.astype(np.int32))
+
+
+def test_disassemble_assemble_round_trip():
+    prog, _, _ = gemm()
+    text = disassemble(prog)
+    assert text.startswith(".chip tiny\n")
+    back = assemble(text)
+    assert back.instrs == prog.instrs and back.tags == prog.tags
+    assert dict(back.tensors) == dict(prog.tensors)
+    custom = prog.config.replace(name="custom", dram_latency=7)
+    prog2 = Program(custom, prog.instrs, prog.tags, prog.tensors)
+    assert assemble(disassemble(prog2)).config == custom
+
+
+def test_corrupt_program_files(tmp_path):
+    bad = tmp_path / "bad.prog"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(ProgramFormatError, match="not a readable program file"):
+        Program.load(bad)
+    with pytest.raises(ProgramFormatError, match="does not exist"):
+        Program.load(tmp_path / "missing.prog")
+    prog, _, _ = gemm()
+    good = tmp_path / "good.prog"
+    prog.save(good)
+    with zipfile.ZipFile(good) as z, zipfile.ZipFile(bad, "w") as out:
+        for item in z.namelist():
+            data = z.read(item)
+            if item == "instructions.bin":
+                data = data[:16] + (9).to_bytes(16, "little") + data[32:]
+            out.writestr(item, data)
+    with pytest.raises(ProgramFormatError, match="instruction 1: unknown opcode 9"):
+        Program.load(bad)
+    with zipfile.ZipFile(bad, "w") as out:
+        out.writestr("manifest.json", "{}")
+    with pytest.raises(ProgramFormatError, match="missing instructions.bin"):
+        Program.load(bad)
+
+
+def test_assembly_errors_name_the_line():
+    with pytest.raises(DecodeError, match="line 2: unknown mnemonic 'jmp'"):
+        assemble(".chip tiny\njmp x=1\n")
+    with pytest.raises(DecodeError, match="line 1: unknown chip 'nope'"):
+        assemble(".chip nope\n")
+    with pytest.raises(DecodeError, match="no .chip directive"):
+        assemble("halt\n")
+
+
+def test_program_invariants():
+    cfg = ChipConfig.from_toml("tiny")
+    t = {"a": TensorInfo("a", 0, (4,), DType.INT32, TensorKind.INPUT),
+         "b": TensorInfo("b", 8, (4,), DType.INT32, TensorKind.INPUT)}
+    with pytest.raises(ValueError, match="tensors 'a' and 'b' overlap"):
+        Program(cfg, (Halt(),), (Tag("x", Phase.FORWARD),), t)
+    with pytest.raises(ValueError, match="1 instructions but 0 tags"):
+        Program(cfg, (Halt(),), (), {})
+    with pytest.raises(ValueError, match="not aligned"):
+        Program(cfg, (), (), {"a": TensorInfo("a", 2, (4,), DType.INT32, TensorKind.INPUT)})
+
+
+def test_isa_doc_is_current():
+    assert (ROOT / "docs" / "isa.md").read_text() == render()
