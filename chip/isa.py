@@ -177,7 +177,7 @@ def dep(doc: str) -> Any:
 DEP_FIELDS = ("pop_prev", "pop_next", "push_prev", "push_next")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Instr:
     """Base of every instruction: the four dependency-token flags, encoded right after the opcode.
 
@@ -189,6 +189,10 @@ class Instr:
     OPCODE: ClassVar[int]
     MNEMONIC: ClassVar[str]
     QUEUE: ClassVar[Queue | None]
+    pop_prev: bool = dep("wait for a token from the previous queue")
+    pop_next: bool = dep("wait for a token from the next queue")
+    push_prev: bool = dep("send a token to the previous queue when done")
+    push_next: bool = dep("send a token to the next queue when done")
 
     def __post_init__(self) -> None:
         for f in encoded_fields(type(self)):
@@ -219,10 +223,6 @@ class Load(Instr):
     OPCODE: ClassVar[int] = 0
     MNEMONIC: ClassVar[str] = "load"
     QUEUE: ClassVar[Queue | None] = Queue.LOAD
-    pop_prev: bool = dep("wait for a token from the previous queue")
-    pop_next: bool = dep("wait for a token from the next queue")
-    push_prev: bool = dep("send a token to the previous queue when done")
-    push_next: bool = dep("send a token to the next queue when done")
     dram: int = uint(32, "DRAM byte address of element (0, 0)")
     dst: Loc = loc("first on-chip row written")
     rows: int = uint(16, "rows written on chip")
@@ -242,10 +242,6 @@ class Store(Instr):
     OPCODE: ClassVar[int] = 1
     MNEMONIC: ClassVar[str] = "store"
     QUEUE: ClassVar[Queue | None] = Queue.STORE
-    pop_prev: bool = dep("wait for a token from the previous queue")
-    pop_next: bool = dep("wait for a token from the next queue")
-    push_prev: bool = dep("send a token to the previous queue when done")
-    push_next: bool = dep("send a token to the next queue when done")
     dram: int = uint(32, "DRAM byte address of element (0, 0)")
     src: Loc = loc("first on-chip row read")
     rows: int = uint(16, "rows read on chip")
@@ -264,10 +260,6 @@ class Preload(Instr):
     OPCODE: ClassVar[int] = 2
     MNEMONIC: ClassVar[str] = "preload"
     QUEUE: ClassVar[Queue | None] = Queue.EXECUTE
-    pop_prev: bool = dep("wait for a token from the previous queue")
-    pop_next: bool = dep("wait for a token from the next queue")
-    push_prev: bool = dep("send a token to the previous queue when done")
-    push_next: bool = dep("send a token to the next queue when done")
     src: int = uint(ROW_BITS, "first scratchpad row of the tile")
     rows: int = uint(DIM_BITS, "tile rows (at most the array's rows)")
     cols: int = uint(DIM_BITS, "tile columns (at most the array's cols)")
@@ -287,10 +279,6 @@ class Matmul(Instr):
     OPCODE: ClassVar[int] = 3
     MNEMONIC: ClassVar[str] = "matmul"
     QUEUE: ClassVar[Queue | None] = Queue.EXECUTE
-    pop_prev: bool = dep("wait for a token from the previous queue")
-    pop_next: bool = dep("wait for a token from the next queue")
-    push_prev: bool = dep("send a token to the previous queue when done")
-    push_next: bool = dep("send a token to the next queue when done")
     x: int = uint(ROW_BITS, "first scratchpad row of the left-edge stream")
     y: int = uint(ROW_BITS, "first scratchpad row of the top-edge stream (OS only)")
     out: int = uint(ROW_BITS, "first accumulator row written")
@@ -311,10 +299,6 @@ class Vec(Instr):
     OPCODE: ClassVar[int] = 4
     MNEMONIC: ClassVar[str] = "vec"
     QUEUE: ClassVar[Queue | None] = Queue.EXECUTE
-    pop_prev: bool = dep("wait for a token from the previous queue")
-    pop_next: bool = dep("wait for a token from the next queue")
-    push_prev: bool = dep("send a token to the previous queue when done")
-    push_next: bool = dep("send a token to the next queue when done")
     op: VecOp = _f(FieldKind.VECOP, VECOP_BITS, "the function")
     dst: Loc = loc("first destination row")
     src1: Loc = loc("first row of operand a")
@@ -333,10 +317,6 @@ class Halt(Instr):
     OPCODE: ClassVar[int] = 5
     MNEMONIC: ClassVar[str] = "halt"
     QUEUE: ClassVar[Queue | None] = None
-    pop_prev: bool = dep("unused")
-    pop_next: bool = dep("unused")
-    push_prev: bool = dep("unused")
-    push_next: bool = dep("unused")
 
 
 INSTRUCTIONS: tuple[type[Instr], ...] = (Load, Store, Preload, Matmul, Vec, Halt)

@@ -40,21 +40,7 @@ class SystolicArray(wiring.Component):
     def __init__(self, config: ChipConfig) -> None:
         self.config = config
         self.rows, self.cols = config.rows, config.cols
-        num = numerics_for(config.input_dtype)
-        e, a = num.elem_shape, num.acc_shape
-        members = {
-            "west": In(data.ArrayLayout(e, self.rows)),
-            "north": In(data.ArrayLayout(e, self.cols)),
-            "south": Out(data.ArrayLayout(a, self.cols)),
-        }
-        if config.dataflow.has_stationary_operand:
-            members["load"] = In(1)
-            if config.double_buffer_stationary:
-                members["flip"] = In(1)
-        else:
-            members.update({"west_valid": In(1), "west_first": In(1),
-                            "capture": In(1), "shift": In(1)})
-        super().__init__(members)
+        super().__init__(array_signature(config))
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -114,6 +100,25 @@ class SystolicArray(wiring.Component):
                 ]
         for j in range(C):
             m.d.comb += self.south[j].eq(grid[R - 1][j].drain_out)
+
+
+def array_signature(config: ChipConfig) -> wiring.Signature:
+    """The array's ports for ``config`` (see `SystolicArray`); its controller holds the flip."""
+    num = numerics_for(config.input_dtype)
+    e, a = num.elem_shape, num.acc_shape
+    members = {
+        "west": In(data.ArrayLayout(e, config.rows)),
+        "north": In(data.ArrayLayout(e, config.cols)),
+        "south": Out(data.ArrayLayout(a, config.cols)),
+    }
+    if config.dataflow.has_stationary_operand:
+        members["load"] = In(1)
+        if config.double_buffer_stationary:
+            members["flip"] = In(1)
+    else:
+        members.update({"west_valid": In(1), "west_first": In(1),
+                        "capture": In(1), "shift": In(1)})
+    return wiring.Signature(members)
 
 
 def _delay(m: Module, value: Value, cycles: int, name: str) -> Value:

@@ -1,0 +1,49 @@
+"""The accumulator: accumulator-dtype rows that collect the array's results."""
+
+from __future__ import annotations
+
+from amaranth import Module, Mux
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In
+
+from chip.config import ChipConfig
+from chip.hdl.numerics import numerics_for
+from chip.hdl.ports import acc_row_layout, acc_write_signature, read_port_signature
+
+
+class Accumulator(wiring.Component):
+    """``config.acc_rows`` rows of ``config.row_elems`` accumulator-dtype elements.
+
+    ``write`` (from the array) is a read-modify-write in one cycle: elements j < cols of row
+    addr become data[j], or row[j] + data[j] when ``accumulate`` (int32 wrapping), and are
+    readable from the next cycle on. ``read`` (for the host) returns a row in the cycle its
+    address is presented. Banks are not modelled (docs/hdl.md).
+    """
+
+    def __init__(self, config: ChipConfig) -> None:
+        self.config = config
+        self.numerics = numerics_for(config.input_dtype)
+        super().__init__({
+            "write": In(acc_write_signature(config)),
+            "read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
+        })
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        cfg = self.config
+        m.submodules.mem = mem = Memory(shape=acc_row_layout(cfg), depth=cfg.acc_rows, init=[])
+        host = mem.read_port(domain="comb")
+        m.d.comb += [host.addr.eq(self.read.addr), self.read.data.eq(host.data)]
+
+        req = self.write.payload
+        old = mem.read_port(domain="comb")
+        wr = mem.write_port(granularity=1)
+        m.d.comb += [old.addr.eq(req.addr), wr.addr.eq(req.addr)]
+        for j in range(cfg.cols):
+            total = self.numerics.add(m, old.data[j], req.data[j])
+            m.d.comb += [
+                wr.data[j].eq(Mux(req.accumulate, total, req.data[j])),
+                wr.en[j].eq(self.write.valid & (j < req.cols)),
+            ]
+        return m

@@ -1,0 +1,51 @@
+"""Interface signatures shared by the HDL blocks, each derived from the `ChipConfig`."""
+
+from __future__ import annotations
+
+from amaranth import Shape, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from chip.config import ChipConfig
+from chip.hdl.numerics import numerics_for
+from chip.isa import WORD_BITS
+
+
+def read_port_signature(addr_bits: int, row: Shape | data.Layout) -> wiring.Signature:
+    """A memory read port seen from the reader: the row at ``addr`` is on ``data`` in the same
+    cycle (asynchronous read, as the timing contract's same-cycle row reads assume)."""
+    return wiring.Signature({"addr": Out(addr_bits), "data": In(row)})
+
+
+def spad_row_layout(config: ChipConfig) -> data.ArrayLayout:
+    return data.ArrayLayout(numerics_for(config.input_dtype).elem_shape, config.row_elems)
+
+
+def acc_row_layout(config: ChipConfig) -> data.ArrayLayout:
+    return data.ArrayLayout(numerics_for(config.input_dtype).acc_shape, config.row_elems)
+
+
+def spad_write_signature(config: ChipConfig) -> stream.Signature:
+    """Host writes into the scratchpad: one whole row per transfer, always accepted."""
+    layout = data.StructLayout({
+        "addr": unsigned(config.spad_addr_bits),
+        "data": spad_row_layout(config),
+    })
+    return stream.Signature(layout, always_ready=True)
+
+
+def acc_write_signature(config: ChipConfig) -> stream.Signature:
+    """Array results into the accumulator: elements 0..cols-1 of row ``addr`` become ``data``
+    (or are incremented by it when ``accumulate``), in the cycle of the transfer."""
+    layout = data.StructLayout({
+        "addr": unsigned(config.acc_addr_bits),
+        "accumulate": unsigned(1),
+        "cols": unsigned(range(config.cols + 1)),
+        "data": data.ArrayLayout(numerics_for(config.input_dtype).acc_shape, config.cols),
+    })
+    return stream.Signature(layout, always_ready=True)
+
+
+def instruction_signature() -> stream.Signature:
+    """The execute queue: one 128-bit instruction word per transfer (chip/isa.py encoding)."""
+    return stream.Signature(unsigned(WORD_BITS))

@@ -1,0 +1,45 @@
+"""The scratchpad: input-dtype rows that feed the array."""
+
+from __future__ import annotations
+
+from amaranth import Module
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In
+
+from chip.config import ChipConfig
+from chip.hdl.ports import read_port_signature, spad_row_layout, spad_write_signature
+
+
+class Scratchpad(wiring.Component):
+    """``config.spad_rows`` rows of ``config.row_elems`` input-dtype elements.
+
+    Two read ports (``read_x`` for the array's left edge; ``read_y`` for the top edge in OS and
+    the stationary tile in WS/IS), each returning its row in the cycle the address is presented,
+    and one host write port (``write``), whose row is readable from the next cycle on. The
+    configuration's bank count is not modelled: one memory serves all ports (docs/hdl.md).
+    """
+
+    def __init__(self, config: ChipConfig) -> None:
+        self.config = config
+        read = read_port_signature(config.spad_addr_bits, spad_row_layout(config))
+        super().__init__({
+            "read_x": In(read),
+            "read_y": In(read),
+            "write": In(spad_write_signature(config)),
+        })
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        cfg = self.config
+        m.submodules.mem = mem = Memory(shape=spad_row_layout(cfg), depth=cfg.spad_rows, init=[])
+        for port in (self.read_x, self.read_y):
+            rd = mem.read_port(domain="comb")
+            m.d.comb += [rd.addr.eq(port.addr), port.data.eq(rd.data)]
+        wr = mem.write_port()
+        m.d.comb += [
+            wr.addr.eq(self.write.payload.addr),
+            wr.data.eq(self.write.payload.data),
+            wr.en.eq(self.write.valid),
+        ]
+        return m
