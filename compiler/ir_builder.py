@@ -1,0 +1,164 @@
+"""`IRBuilder`: appends nodes to a graph under construction, inferring shapes as it goes.
+
+Every producer of graphs (the framework-style builder, the ONNX importer, decomposition,
+autodiff, the training-step builder) writes through this one class, so every node it creates
+has passed the shape rules of `compiler.passes.shape_infer.infer`. ``build()`` freezes the
+result into an immutable `Graph`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from chip.dtypes import DType
+from compiler.ir import Attrs, Graph, Node, Op
+from compiler.passes.shape_infer import ShapeError, infer
+
+
+class IRBuilder:
+    """A growing list of nodes plus the initial values of its sources.
+
+    Contract: nodes are appended in topological order (operands must already exist); source
+    names are unique; ``build`` returns a `Graph` and leaves the builder usable.
+    """
+
+    def __init__(self, name: str = "graph") -> None:
+        self.name = name
+        self.nodes: list[Node] = []
+        self.params: dict[str, np.ndarray] = {}
+        self.consts: dict[str, np.ndarray] = {}
+        self.state: dict[str, np.ndarray] = {}
+        self.outputs: dict[str, int] = {}
+        self.updates: dict[str, int] = {}
+        self._source_names: dict[str, int] = {}
+
+    @classmethod
+    def extend(cls, graph: Graph) -> IRBuilder:
+        """A builder holding a copy of ``graph`` (same ids), to append more nodes to it."""
+        b = cls(graph.name)
+        b.nodes = list(graph.nodes)
+        b.params, b.consts, b.state = dict(graph.params), dict(graph.consts), dict(graph.state)
+        b.outputs, b.updates = dict(graph.outputs), dict(graph.updates)
+        b._source_names = {n.name: n.id for n in graph.nodes if n.op in _SOURCE_TABLE}
+        return b
+
+    def shape(self, nid: int) -> tuple[int, ...]:
+        return self.nodes[nid].shape
+
+    def dtype(self, nid: int) -> DType:
+        return self.nodes[nid].dtype
+
+    def add(self, op: Op, inputs: Sequence[int] = (), name: str = "", **attrs: Any) -> int:
+        """Append ``op(inputs)`` and return its id; raises `ShapeError` naming ``name``."""
+        frozen = Attrs(attrs)
+        try:
+            shape, dtype = infer(op, frozen, [self.nodes[i].shape for i in inputs],
+                                 [self.nodes[i].dtype for i in inputs])
+        except ShapeError as e:
+            raise ShapeError(f"{name or op.value}: {e}") from None
+        node = Node(len(self.nodes), op, tuple(int(i) for i in inputs), frozen, shape, dtype, name)
+        self.nodes.append(node)
+        return node.id
+
+    def source(self, op: Op, name: str, shape: Sequence[int], value: np.ndarray | None = None,
+               dtype: DType = DType.FP32) -> int:
+        """Add an INPUT (no value) or a PARAM/CONST/STATE with its initial ``value``."""
+        if name in self._source_names:
+            raise ValueError(f"a source named {name!r} already exists")
+        shape = tuple(int(d) for d in shape)
+        if op is not Op.INPUT:
+            value = np.asarray(value, dtype=np.float32)
+            if value.shape != shape:
+                raise ValueError(f"{op.value} {name!r}: initial value has shape {value.shape}, "
+                                 f"not {shape}")
+            _SOURCE_TABLE[op](self)[name] = value
+        nid = self.add(op, (), name=name, shape=shape, dtype=dtype)
+        self._source_names[name] = nid
+        return nid
+
+    def input(self, name: str, shape: Sequence[int], dtype: DType = DType.FP32) -> int:
+        return self.source(Op.INPUT, name, shape, dtype=dtype)
+
+    def param(self, name: str, value: np.ndarray) -> int:
+        return self.source(Op.PARAM, name, np.shape(value), value)
+
+    def const(self, name: str, value: np.ndarray) -> int:
+        return self.source(Op.CONST, name, np.shape(value), value)
+
+    def state_tensor(self, name: str, value: np.ndarray) -> int:
+        return self.source(Op.STATE, name, np.shape(value), value)
+
+    def unique(self, base: str) -> str:
+        """``base``, or ``base_2``, ``base_3``... whichever is not a source name yet."""
+        name, k = base, 1
+        while name in self._source_names:
+            k += 1
+            name = f"{base}_{k}"
+        return name
+
+    def output(self, name: str, nid: int) -> None:
+        self.outputs[name] = nid
+
+    def build(self, outputs: Mapping[str, int] | None = None) -> Graph:
+        return Graph(nodes=tuple(self.nodes), outputs=dict(outputs or self.outputs),
+                     params=self.params, consts=self.consts, state=self.state,
+                     updates=self.updates, name=self.name)
+
+    # Shorthands for the primitives used most by decomposition and autodiff.
+    def scale(self, x: int, value: float, name: str = "") -> int:
+        return self.add(Op.SCALE, (x,), name, value=float(value))
+
+    def add_const(self, x: int, value: float, name: str = "") -> int:
+        return self.add(Op.ADD_CONST, (x,), name, value=float(value))
+
+    def reshape(self, x: int, shape: Sequence[int], name: str = "") -> int:
+        if tuple(shape) == self.shape(x):
+            return x
+        return self.add(Op.RESHAPE, (x,), name, shape=tuple(int(d) for d in shape))
+
+    def fill(self, shape: Sequence[int], value: float, name: str = "") -> int:
+        return self.add(Op.FILL, (), name, shape=tuple(int(d) for d in shape), value=float(value))
+
+    def slice(self, x: int, axis: int, start: int, stop: int, name: str = "") -> int:
+        if start == 0 and stop == self.shape(x)[axis]:
+            return x
+        return self.add(Op.SLICE, (x,), name, axis=axis, start=start, stop=stop)
+
+    def matmul(self, a: int, b: int, trans_a: bool = False, trans_b: bool = False,
+               name: str = "") -> int:
+        return self.add(Op.MATMUL, (a, b), name, trans_a=trans_a, trans_b=trans_b)
+
+
+_SOURCE_TABLE = {
+    Op.PARAM: lambda b: b.params,
+    Op.CONST: lambda b: b.consts,
+    Op.STATE: lambda b: b.state,
+    Op.INPUT: lambda b: {},
+}
+
+
+def rebuild(graph: Graph, rewrite: Callable[[IRBuilder, Node, list[int]], int | None],
+            name: str | None = None) -> Graph:
+    """A new graph made by visiting ``graph``'s nodes in order.
+
+    ``rewrite(builder, node, new_inputs)`` returns the id of the node's replacement in the
+    builder, or None to copy the node unchanged (with its operands remapped). Outputs and
+    updates follow the replacements; source tables are carried over.
+    """
+    b = IRBuilder(name or graph.name)
+    b.params, b.consts, b.state = dict(graph.params), dict(graph.consts), dict(graph.state)
+    remap: dict[int, int] = {}
+    for n in graph.nodes:
+        ins = [remap[i] for i in n.inputs]
+        new = rewrite(b, n, ins)
+        if new is None:
+            if n.op in _SOURCE_TABLE:
+                b._source_names[n.name] = len(b.nodes)
+            new = b.add(n.op, ins, n.name, **n.attrs)
+        remap[n.id] = new
+    b.outputs = {k: remap[v] for k, v in graph.outputs.items()}
+    b.updates = {k: remap[v] for k, v in graph.updates.items()}
+    return b.build()
