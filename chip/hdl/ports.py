@@ -26,12 +26,13 @@ def acc_row_layout(config: ChipConfig) -> data.ArrayLayout:
 
 
 def spad_write_signature(config: ChipConfig) -> stream.Signature:
-    """Host writes into the scratchpad: one whole row per transfer, always accepted."""
+    """Host writes into the scratchpad: one whole row per transfer (the scratchpad is always
+    ready; the ready signal is kept so the port is a plain stream at the top level)."""
     layout = data.StructLayout({
         "addr": unsigned(config.spad_addr_bits),
         "data": spad_row_layout(config),
     })
-    return stream.Signature(layout, always_ready=True)
+    return stream.Signature(layout)
 
 
 def acc_write_signature(config: ChipConfig) -> stream.Signature:
@@ -40,7 +41,7 @@ def acc_write_signature(config: ChipConfig) -> stream.Signature:
     layout = data.StructLayout({
         "addr": unsigned(config.acc_addr_bits),
         "accumulate": unsigned(1),
-        "cols": unsigned(range(config.cols + 1)),
+        "cols": range(config.cols + 1),
         "data": data.ArrayLayout(numerics_for(config.input_dtype).acc_shape, config.cols),
     })
     return stream.Signature(layout, always_ready=True)
@@ -49,3 +50,25 @@ def acc_write_signature(config: ChipConfig) -> stream.Signature:
 def instruction_signature() -> stream.Signature:
     """The execute queue: one 128-bit instruction word per transfer (chip/isa.py encoding)."""
     return stream.Signature(unsigned(WORD_BITS))
+
+
+EVENT_INDEX_BITS = 32
+
+
+def event_signature() -> wiring.Signature:
+    """What the execute controller reports each cycle, seen from the controller.
+
+    ``issue`` is high in the cycle an instruction starts (its ``start`` cycle), with its index
+    in the stream (halt included). ``preload_done`` / ``matmul_done`` are high in the last
+    cycle of an instruction's activity (``end - 1``), with the index it was issued under; a
+    MATMUL's activity includes the OS drain. ``halted`` rises once a HALT was taken and all work
+    has finished; ``error`` is sticky and stops the stream at an instruction the RTL cannot run
+    (an opcode it does not implement, or a tile outside the array).
+    """
+    index = unsigned(EVENT_INDEX_BITS)
+    return wiring.Signature({
+        "issue": Out(1), "issue_index": Out(index),
+        "preload_done": Out(1), "preload_index": Out(index),
+        "matmul_done": Out(1), "matmul_index": Out(index),
+        "halted": Out(1), "error": Out(1),
+    })

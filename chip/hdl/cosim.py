@@ -1,0 +1,125 @@
+"""Run instruction streams on the RTL in Amaranth's simulator and collect values and timing.
+
+This is the RTL's entry point for co-simulation: tests (tests/hdl) and the speed benchmark
+(bench/hdl_speed.py) call `run_rtl` and compare its accumulator rows and per-instruction
+start/end cycles with the functional model and the cycle-level machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from amaranth.sim import Simulator
+
+from chip.config import ChipConfig
+from chip.hdl.top import ExecuteTop
+from chip.isa import Halt, Instr, Matmul, Preload
+
+_UNITS = {Preload: "preload", Matmul: "matmul"}
+
+
+@dataclass(frozen=True)
+class RtlEvent:
+    """Instruction ``index`` of the stream occupied ``unit`` in cycles [start, end)."""
+
+    index: int
+    unit: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RtlRun:
+    """The outcome of `run_rtl`: accumulator rows ``acc_rows`` (raw storage), one event per
+    PRELOAD/MATMUL, and ``cycles``, the cycle in which the chip reported halted. Cycles count
+    from the cycle the first instruction word was offered (cycle 0)."""
+
+    acc: np.ndarray
+    events: tuple[RtlEvent, ...]
+    cycles: int
+    sim_cycles: int
+
+
+class RtlError(RuntimeError):
+    """The RTL stopped on an instruction it cannot run, or did not halt in time."""
+
+
+def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
+            acc_rows: int, max_cycles: int = 100_000) -> RtlRun:
+    """Fill scratchpad rows 0..len(spad)-1 with ``spad`` (raw storage, row_elems wide), run
+    ``instrs`` (a HALT is appended if missing) and read accumulator rows 0..acc_rows-1."""
+    spad = np.asarray(spad, dtype=config.input_dtype.storage)
+    if spad.ndim != 2 or spad.shape[1] != config.row_elems or len(spad) > config.spad_rows:
+        raise ValueError(f"spad must be at most {config.spad_rows} x {config.row_elems} "
+                         f"elements, not {list(spad.shape)}")
+    if not 0 <= acc_rows <= config.acc_rows:
+        raise ValueError(f"acc_rows must be between 0 and {config.acc_rows}, not {acc_rows}")
+    program = list(instrs)
+    if not program or not isinstance(program[-1], Halt):
+        program.append(Halt())
+    words = [ins.encode() for ins in program]
+    dut = ExecuteTop(config)
+    ev = dut.events
+    starts: dict[int, int] = {}
+    ends: dict[int, int] = {}
+    out: dict[str, object] = {}
+
+    async def bench(ctx) -> None:
+        for r, row in enumerate(spad):
+            ctx.set(dut.spad_write.valid, 1)
+            ctx.set(dut.spad_write.payload.addr, r)
+            ctx.set(dut.spad_write.payload.data.as_value(), _pack(row))
+            await ctx.tick()
+        ctx.set(dut.spad_write.valid, 0)
+        c0 = ctx.get(dut.cycle)
+        issued = 0
+        while True:
+            cycle = ctx.get(dut.cycle) - c0
+            if ctx.get(ev.error):
+                raise RtlError(f"the RTL stopped at instruction {issued} "
+                               f"({program[issued].MNEMONIC}) in cycle {cycle}")
+            if ctx.get(ev.halted):
+                out["cycles"] = cycle
+                break
+            if cycle >= max_cycles:
+                raise RtlError(f"no halt after {max_cycles} cycles")
+            ctx.set(dut.instr.valid, issued < len(words))
+            ctx.set(dut.instr.payload, words[issued] if issued < len(words) else 0)
+            if ctx.get(ev.issue):
+                starts[ctx.get(ev.issue_index)] = cycle
+                issued += 1
+            if ctx.get(ev.preload_done):
+                ends[ctx.get(ev.preload_index)] = cycle + 1
+            if ctx.get(ev.matmul_done):
+                ends[ctx.get(ev.matmul_index)] = cycle + 1
+            await ctx.tick()
+        out["sim_cycles"] = ctx.get(dut.cycle)
+        rows = []
+        for r in range(acc_rows):
+            ctx.set(dut.acc_read.addr, r)
+            rows.append(_unpack(ctx.get(dut.acc_read.data.as_value()), config))
+        out["acc"] = np.array(rows, dtype=config.acc_dtype.storage).reshape(
+            acc_rows, config.row_elems)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    events = tuple(
+        RtlEvent(i, _UNITS[type(program[i])], starts[i], ends[i])
+        for i in sorted(starts) if type(program[i]) in _UNITS
+    )
+    return RtlRun(out["acc"], events, out["cycles"], out["sim_cycles"])
+
+
+def _pack(row: np.ndarray) -> int:
+    # Element 0 sits in the lowest bits of a memory row (ArrayLayout order).
+    return int.from_bytes(np.ascontiguousarray(row).tobytes(), "little")
+
+
+def _unpack(raw: int, config: ChipConfig) -> np.ndarray:
+    dtype = config.acc_dtype.storage
+    nbytes = config.row_elems * dtype.itemsize
+    return np.frombuffer(raw.to_bytes(nbytes, "little"), dtype=dtype.newbyteorder("<"))
