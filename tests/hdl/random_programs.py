@@ -1,0 +1,104 @@
+"""Seeded random PRELOAD/MATMUL programs, a NumPy reference and the contract's closed form.
+
+The NumPy reference and the schedule below are written independently of chip/semantics.py and
+of the RTL, from the ISA docstrings and the array timing contract, so a co-simulation test
+compares three separately written descriptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from chip.config import ChipConfig, Dataflow
+from chip.isa import Instr, Matmul, Preload
+
+SPAD_ROWS = 48
+ACC_ROWS = 32
+
+
+@dataclass(frozen=True)
+class Case:
+    """A program with the scratchpad contents it runs on (raw int8, row_elems wide)."""
+
+    instrs: tuple[Instr, ...]
+    spad: np.ndarray
+
+
+def random_case(cfg: ChipConfig, seed: int, n_tiles: int = 4, max_t: int = 6) -> Case:
+    """A random program over ``n_tiles`` tiles; accumulating matmuls only read written rows."""
+    rng = np.random.default_rng(seed)
+    R, C = cfg.rows, cfg.cols
+    spad = rng.integers(-128, 128, (SPAD_ROWS, cfg.row_elems)).astype(np.int8)
+    written = np.zeros((ACC_ROWS, cfg.row_elems), dtype=bool)
+    instrs: list[Instr] = []
+
+    def matmul(rows: int, cols: int) -> Matmul:
+        t = int(rng.integers(1, max_t + 1))
+        out_rows = rows if cfg.dataflow is Dataflow.OS else t
+        out = int(rng.integers(0, ACC_ROWS - out_rows + 1))
+        accumulate = bool(written[out:out + out_rows, :cols].all() and rng.random() < 0.6)
+        written[out:out + out_rows, :cols] = True
+        y = int(rng.integers(0, SPAD_ROWS - t + 1)) if cfg.dataflow is Dataflow.OS else 0
+        return Matmul(x=int(rng.integers(0, SPAD_ROWS - t + 1)), y=y, out=out, t=t,
+                      rows=rows, cols=cols, accumulate=accumulate)
+
+    for _ in range(n_tiles):
+        full = rng.random() < 0.5
+        rows = R if full else int(rng.integers(1, R + 1))
+        cols = C if full else int(rng.integers(1, C + 1))
+        if cfg.dataflow.has_stationary_operand:
+            instrs.append(Preload(src=int(rng.integers(0, SPAD_ROWS - rows + 1)),
+                                  rows=rows, cols=cols))
+        instrs += [matmul(rows, cols) for _ in range(int(rng.integers(1, 4)))]
+    return Case(tuple(instrs), spad)
+
+
+def numpy_reference(cfg: ChipConfig, case: Case) -> tuple[np.ndarray, np.ndarray]:
+    """Accumulator rows 0..ACC_ROWS-1 after the program, and which elements were written."""
+    acc = np.zeros((ACC_ROWS, cfg.row_elems), dtype=np.int64)
+    written = np.zeros(acc.shape, dtype=bool)
+    sp = case.spad.astype(np.int64)
+    tile = None
+    for ins in case.instrs:
+        if isinstance(ins, Preload):
+            tile = sp[ins.src:ins.src + ins.rows, :ins.cols]
+            continue
+        x = sp[ins.x:ins.x + ins.t, :ins.rows]
+        if cfg.dataflow is Dataflow.OS:
+            p = x.T @ sp[ins.y:ins.y + ins.t, :ins.cols]
+        else:
+            p = x @ tile
+        block = (slice(ins.out, ins.out + p.shape[0]), slice(0, ins.cols))
+        acc[block] = p + acc[block] if ins.accumulate else p
+        acc[block] = (acc[block] + 2**31) % 2**32 - 2**31  # int32 wrap-around
+        written[block] = True
+    return acc.astype(np.int32), written
+
+
+def contract_schedule(cfg: ChipConfig, instrs: tuple[Instr, ...]) -> list[tuple[int, str, int,
+                                                                                 int]]:
+    """(index, unit, start, end) of every instruction under the timing contract, issuing in
+    program order, at most one instruction per cycle, each at its earliest legal cycle."""
+    R, C, db = cfg.rows, cfg.cols, cfg.double_buffer_stationary
+    earliest = 0  # in-order, one issue per cycle
+    preload_end = array_free = array_end = 0
+    events = []
+    for index, ins in enumerate(instrs):
+        if isinstance(ins, Preload):
+            start = max(earliest, preload_end, 0 if db else array_end)
+            preload_end = end = start + R
+            events.append((index, "preload", start, end))
+        else:
+            compute = ins.t + R + C - 2
+            if cfg.dataflow is Dataflow.OS:
+                start = max(earliest, array_free, 0 if db else array_end)
+                array_free, end = start + compute, start + compute + R
+            else:
+                start = max(earliest, array_free, preload_end)
+                array_free = end = start + compute
+            array_end = end
+            events.append((index, "matmul", start, end))
+        earliest = start + 1
+    return events
