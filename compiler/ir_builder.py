@@ -15,7 +15,7 @@ import numpy as np
 
 from chip.dtypes import DType
 from compiler.ir import Attrs, Graph, Node, Op
-from compiler.passes.shape_infer import ShapeError, infer
+from compiler.passes.shape_infer import ShapeError, infer, reshape_target
 
 
 class IRBuilder:
@@ -115,7 +115,7 @@ class IRBuilder:
         return self.add(Op.ADD_CONST, (x,), name, value=float(value))
 
     def reshape(self, x: int, shape: Sequence[int], name: str = "") -> int:
-        if tuple(shape) == self.shape(x):
+        if reshape_target(self.shape(x), tuple(shape)) == self.shape(x):
             return x
         return self.add(Op.RESHAPE, (x,), name, shape=tuple(int(d) for d in shape))
 
