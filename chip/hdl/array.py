@@ -83,8 +83,10 @@ class SystolicArray(wiring.Component):
                 if j == 0:
                     m.d.comb += [
                         pe.a_in.eq(_delay(m, self.west[i], i, f"west_skew_{i}")),
-                        pe.valid_in.eq(_delay(m, self.west_valid, i, f"valid_skew_{i}")),
-                        pe.first_in.eq(_delay(m, self.west_first, i, f"first_skew_{i}")),
+                        pe.valid_in.eq(_delay(m, self.west_valid, i, f"valid_skew_{i}",
+                                                  control=True)),
+                        pe.first_in.eq(_delay(m, self.west_first, i, f"first_skew_{i}",
+                                                  control=True)),
                     ]
                 else:
                     left = grid[i][j - 1]
@@ -121,10 +123,11 @@ def array_signature(config: ChipConfig) -> wiring.Signature:
     return wiring.Signature(members)
 
 
-def _delay(m: Module, value: Value, cycles: int, name: str) -> Value:
-    """``value`` delayed by ``cycles`` registers (a skew or de-skew line)."""
+def _delay(m: Module, value: Value, cycles: int, name: str, control: bool = False) -> Value:
+    """``value`` delayed by ``cycles`` registers (a skew or de-skew line). Only control bits
+    are reset; data registers need no reset, since nothing uses them before they are written."""
     for k in range(cycles):
-        reg = Signal.like(value, name=f"{name}_{k}")
+        reg = Signal.like(value, name=f"{name}_{k}", reset_less=not control)
         m.d.sync += reg.eq(value)
         value = reg
     return value

@@ -6,7 +6,7 @@ stationary operand differs); output-stationary PEs keep the partial sum instead 
 
 from __future__ import annotations
 
-from amaranth import Module, Mux, Signal
+from amaranth import Module, Mux, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -72,11 +72,13 @@ class ProcessingElement(wiring.Component):
 
     def _stationary(self, m: Module) -> None:
         num = self.numerics
-        psum = Signal(num.acc_shape)
-        active = Signal(num.elem_shape)
-        m.d.sync += [psum.eq(self.psum_in), self.a_out.eq(self.a_in)]
+        # Datapath registers need no reset: nothing reads them before they are written.
+        psum = Signal(num.acc_shape, reset_less=True)
+        active = Signal(num.elem_shape, reset_less=True)
+        m.d.sync += psum.eq(self.psum_in)
+        m.d.comb += self.a_out.eq(_registered(m, self.a_in))
         if self.double_buffer:
-            shadow = Signal(num.elem_shape)
+            shadow = Signal(num.elem_shape, reset_less=True)
             with m.If(self.load):
                 m.d.sync += shadow.eq(self.w_in)
             with m.If(self.flip):
@@ -93,17 +95,22 @@ class ProcessingElement(wiring.Component):
 
     def _output_stationary(self, m: Module) -> None:
         num = self.numerics
-        acc = Signal(num.acc_shape)
-        drain = Signal(num.acc_shape)
-        m.d.sync += [
-            self.a_out.eq(self.a_in),
-            self.valid_out.eq(self.valid_in),
-            self.first_out.eq(self.first_in),
-            self.b_out.eq(self.b_in),
-        ]
+        acc = Signal(num.acc_shape, reset_less=True)
+        drain = Signal(num.acc_shape, reset_less=True)
+        # valid and first are control: they reset, so no stale MAC happens after a reset.
+        m.d.sync += [self.valid_out.eq(self.valid_in), self.first_out.eq(self.first_in)]
+        m.d.comb += [self.a_out.eq(_registered(m, self.a_in)),
+                     self.b_out.eq(_registered(m, self.b_in))]
         product = num.mul(m, self.a_in, self.b_in)
         with m.If(self.valid_in):
             m.d.sync += acc.eq(num.add(m, Mux(self.first_in, 0, acc), product))
         m.d.comb += self.drain_out.eq(Mux(self.capture, acc, drain))
         with m.If(self.capture | self.shift):
             m.d.sync += drain.eq(self.drain_in)
+
+
+def _registered(m: Module, value: Value) -> Signal:
+    """``value`` through one reset-less register."""
+    reg = Signal.like(value, reset_less=True)
+    m.d.sync += reg.eq(value)
+    return reg
