@@ -1,0 +1,107 @@
+"""Training steps via the reference interpreter vs hand-written NumPy optimizer steps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from compiler.ir import Op
+from compiler.passes.pipeline import graph_passes
+from compiler.reference import evaluate
+from compiler.train import SGD, Adam, Momentum, TrainSpec
+from compiler.zoo import mlp
+
+BATCH, CLASSES = 4, 3
+
+
+def _numpy_grads(p: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
+    """Loss and gradients of dense-relu-dense with mean softmax cross-entropy, by hand."""
+    a = x @ p["dense1.w"] + p["dense1.b"]
+    h = np.maximum(a, 0)
+    z = h @ p["dense3.w"] + p["dense3.b"]
+    e = np.exp(z - z.max(1, keepdims=True))
+    s = e / e.sum(1, keepdims=True)
+    loss = -(y * np.log(s)).sum() / len(x)
+    dz = (s - y) / len(x)
+    dh = dz @ p["dense3.w"].T * (a > 0)
+    return loss, {"dense3.w": h.T @ dz, "dense3.b": dz.sum(0),
+                  "dense1.w": x.T @ dh, "dense1.b": dh.sum(0)}
+
+
+def _numpy_step(opt, lr: float, p: dict, g: dict, st: dict, t: int) -> dict:
+    out = {}
+    for k in p:
+        gk = g[k]
+        if isinstance(opt, SGD):
+            out[k] = p[k] - lr * (gk + opt.weight_decay * p[k])
+        elif isinstance(opt, Momentum):
+            gk = gk + opt.weight_decay * p[k]
+            st[k + "v"] = opt.momentum * st.get(k + "v", 0) + gk
+            step = gk + opt.momentum * st[k + "v"] if opt.nesterov else st[k + "v"]
+            out[k] = p[k] - lr * step
+        else:
+            if not opt.decoupled:
+                gk = gk + opt.weight_decay * p[k]
+            st[k + "m"] = opt.beta1 * st.get(k + "m", 0) + (1 - opt.beta1) * gk
+            st[k + "v"] = opt.beta2 * st.get(k + "v", 0) + (1 - opt.beta2) * gk**2
+            m_hat = st[k + "m"] / (1 - opt.beta1**t)
+            v_hat = st[k + "v"] / (1 - opt.beta2**t)
+            out[k] = p[k] - lr * (m_hat / (np.sqrt(v_hat) + opt.eps))
+            if opt.decoupled:
+                out[k] = out[k] - lr * opt.weight_decay * p[k]
+    return out
+
+
+@pytest.mark.parametrize("opt", [
+    SGD(), SGD(weight_decay=0.1), Momentum(0.9), Momentum(0.8, weight_decay=0.05, nesterov=True),
+    Adam(), Adam(weight_decay=0.1, decoupled=True), Adam(beta1=0.5, weight_decay=0.01),
+], ids=lambda o: repr(o))
+def test_training_steps_match_numpy(opt) -> None:
+    rng = np.random.default_rng(1)
+    forward = mlp(batch=BATCH, inputs=5, hidden=(6,), classes=CLASSES)
+    step = graph_passes(forward, train=TrainSpec("ce", opt, lr=0.1), verify=True)
+    params = {k: np.asarray(v, np.float64) for k, v in forward.params.items()}
+    state: dict = {}
+    numpy_state: dict = {}
+    for t in (1, 2, 3):
+        x = rng.standard_normal((BATCH, 5))
+        y = np.eye(CLASSES)[rng.integers(0, CLASSES, BATCH)]
+        ev = evaluate(step, {"x": x, "labels": y}, params=params, state=state)
+        loss, grads = _numpy_grads(params, x, y)
+        np.testing.assert_allclose(ev.outputs["loss"], [loss], rtol=1e-10)
+        lr = float(step.state["lr"][0])  # 0.1 as the float32 the DRAM holds
+        want = _numpy_step(opt, lr, params, grads, numpy_state, t)
+        new = ev.updates
+        for k in params:
+            np.testing.assert_allclose(new[k], want[k], rtol=1e-9, atol=1e-12, err_msg=k)
+        params = {k: new[k] for k in params}
+        state = {k: new[k] for k in step.state if k in new}
+
+
+def test_learning_rate_and_beta_powers_are_run_time_state() -> None:
+    step = graph_passes(mlp(batch=2, inputs=3, hidden=(4,), classes=2),
+                        train=TrainSpec("ce", Adam(), lr=0.5))
+    assert step.state["lr"].tolist() == [0.5]
+    assert {"adam.beta1_power", "adam.beta2_power", "lr"} <= set(step.state)
+    assert {"adam.beta1_power", "adam.beta2_power"} <= set(step.updates)
+    assert "lr" not in step.updates  # the host owns the schedule
+    # The learning rate enters only through the STATE: no SCALE node carries 0.5.
+    assert not any(n.op is Op.SCALE and n.attrs["value"] == 0.5 for n in step.nodes)
+
+
+def test_mse_training_step_has_loss_and_updates() -> None:
+    forward = mlp(batch=3, inputs=4, hidden=(5,), classes=2)
+    step = graph_passes(forward, train=TrainSpec("mse", SGD(), lr=0.01), verify=True)
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 2))
+    ev = evaluate(step, {"x": x, "labels": y})
+    pred = evaluate(forward, {"x": x}).outputs["logits"]
+    np.testing.assert_allclose(ev.outputs["loss"], [((pred - y) ** 2).mean()], rtol=1e-10)
+    assert set(ev.updates) == set(forward.params)
+
+
+def test_bad_train_spec_is_rejected() -> None:
+    with pytest.raises(ValueError, match="loss 'hinge' must be one of ce, mse"):
+        TrainSpec("hinge")
+    with pytest.raises(ValueError, match="lr must be positive, not 0"):
+        TrainSpec("ce", lr=0)
