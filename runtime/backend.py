@@ -25,6 +25,8 @@ from chip.errors import ChipError
 from chip.functional import run_functional
 from chip.program import Program, Tag, TensorKind
 from chip.state import ChipState
+from runtime.counters import work_from_counters
+from runtime.report import Work, static_work, total
 
 
 class BackendError(ChipError):
@@ -82,17 +84,23 @@ class Transfer:
 class RunResult:
     """What one run of the program returned to the host.
 
-    ``outputs`` are the OUTPUT tensors' values (float32 for float types). ``cycles``,
-    ``counters``, ``by_tag`` and ``events`` come from the cycle-level machine and are None/empty
-    for the functional model.
+    ``outputs`` are the OUTPUT tensors' values (float32 for float types). ``work`` and
+    ``by_tag`` are the run's counts in the report's terms (`runtime.report.Work`): measured by
+    the cycle-level machine, or, for the functional model, read off the instruction stream with
+    no time (``work.timed`` False). ``counters`` and ``events`` are the machine's own objects
+    (None/empty for the functional model; events only when traced).
     """
 
     outputs: Mapping[str, np.ndarray]
     transfer: Transfer
-    cycles: int | None = None
+    work: Work
+    by_tag: Mapping[Tag, Work] = field(default_factory=dict)
     counters: Any = None
-    by_tag: Mapping[Tag, Any] = field(default_factory=dict)
     events: tuple[Any, ...] = ()
+
+    @property
+    def cycles(self) -> int | None:
+        return self.work.cycles if self.work.timed else None
 
 
 class Backend:
@@ -117,6 +125,8 @@ class Backend:
         self.outputs = {t.name: t for t in program.of_kind(TensorKind.OUTPUT)}
         self.resident = {t.name: t for t in program.tensors.values()
                          if t.kind in (TensorKind.PARAM, TensorKind.STATE)}
+        self._static = static_work(program)
+        self._static_total = total(self._static.values())
 
     @property
     def config(self):  # noqa: ANN201 - ChipConfig, re-exported for callers' convenience
@@ -146,15 +156,17 @@ class Backend:
         fresh = self._fresh_state()
         if self._run_machine is None:
             run_functional(self.program, fresh)
-            cycles, counters, by_tag, events = None, None, {}, ()
+            work, by_tag, counters, events = self._static_total, self._static, None, ()
         else:
             result = self._run_machine(self.program, fidelity=self.fidelity.value, state=fresh,
                                        max_cycles=self.max_cycles, trace=trace)
-            cycles, counters = result.cycles, result.counters
-            by_tag, events = dict(result.by_tag), tuple(result.events) if trace else ()
+            counters = result.counters
+            work = work_from_counters(counters)
+            by_tag = {tag: work_from_counters(c) for tag, c in result.by_tag.items()}
+            events = tuple(result.events) if trace else ()
         outputs = {name: self.read(name) for name in self.outputs}
         received = sum(t.nbytes for t in self.outputs.values())
-        return RunResult(outputs, Transfer(sent, received), cycles, counters, by_tag, events)
+        return RunResult(outputs, Transfer(sent, received), work, by_tag, counters, events)
 
     def _fresh_state(self) -> ChipState:
         # On-chip memories start unwritten every run, so a program that reads stale scratchpad

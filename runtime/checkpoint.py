@@ -1,0 +1,103 @@
+"""Checkpoints of a training run, written atomically.
+
+A checkpoint is one ``.npz`` file: the raw storage of every resident tensor (PARAM and STATE) as
+``tensor/<name>``, plus ``meta``, a JSON document with the loop position, the accumulated
+reports and fingerprints of the program, the data and the training settings. It is written to a
+temporary file in the same directory, flushed to disk, then renamed over the old one with
+`os.replace`; a crash at any moment leaves either the previous checkpoint or the new one, never a
+torn file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chip.isa import encode_program
+from chip.program import Program
+
+CHECKPOINT_NAME = "checkpoint.npz"
+FORMAT = "systolic-checkpoint"
+VERSION = 1
+_TENSOR = "tensor/"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read or does not belong to this run."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Resident tensors (raw storage) and the JSON-able loop state at one point of a run."""
+
+    tensors: Mapping[str, np.ndarray]
+    meta: Mapping[str, Any]
+
+
+def program_fingerprint(program: Program) -> str:
+    """A digest of everything that determines what a program computes and how long it takes."""
+    h = hashlib.sha256()
+    h.update(json.dumps(program.config.to_dict(), sort_keys=True).encode())
+    h.update(encode_program(list(program.instrs)))
+    h.update(json.dumps([t.to_json() for t in program.tensors.values()]).encode())
+    for name in sorted(program.init):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(program.init[name]).tobytes())
+    return h.hexdigest()
+
+
+def array_fingerprint(*arrays: np.ndarray) -> str:
+    h = hashlib.sha256()
+    for a in arrays:
+        h.update(str(a.dtype).encode() + str(a.shape).encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new file, never half."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def save(directory: Path, checkpoint: Checkpoint) -> Path:
+    """Write ``directory/checkpoint.npz`` atomically; returns its path."""
+    buf = io.BytesIO()
+    meta = {"format": FORMAT, "version": VERSION, **checkpoint.meta}
+    arrays = {f"{_TENSOR}{k}": np.ascontiguousarray(v) for k, v in checkpoint.tensors.items()}
+    np.savez(buf, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+    path = directory / CHECKPOINT_NAME
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
+def load(directory: Path) -> Checkpoint:
+    """Read ``directory/checkpoint.npz``; `CheckpointError` says what is wrong with a bad one."""
+    path = directory / CHECKPOINT_NAME
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}; nothing to resume")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(z["meta"].tobytes().decode())
+            tensors = {k[len(_TENSOR):]: z[k] for k in z.files if k.startswith(_TENSOR)}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile,
+            UnicodeDecodeError) as e:
+        raise CheckpointError(f"checkpoint {path} is corrupt or unreadable: {e}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a {FORMAT} file")
+    if meta.get("version") != VERSION:
+        raise CheckpointError(f"{path}: unsupported checkpoint version {meta.get('version')!r}")
+    return Checkpoint(tensors, meta)

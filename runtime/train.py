@@ -1,0 +1,384 @@
+"""Training on the simulated chip: epochs of full batches, evaluation, LR schedule, checkpoints.
+
+Each step the host writes one batch, its labels and the step's learning rate into the training
+program's INPUT tensors, runs the program (forward, loss, backward and optimizer all execute as
+chip instructions) and reads the loss and logits back. Weights and optimizer state stay in the
+chip's DRAM. At the end of each epoch the forward-only evaluation program, given the current
+weights, classifies the held-out split.
+
+Determinism: batches are a pure function of (seed, epoch), the learning rate of (settings,
+step), and every count is an integer, so a run resumed from a checkpoint finishes with the same
+weights bit for bit and the same cycle totals as one that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chip.program import Program, Tag, TensorInfo, TensorKind
+from runtime import checkpoint as ckpt
+from runtime.backend import Backend, Fidelity, RunResult
+from runtime.data import (
+    Dataset,
+    eval_batches,
+    fit_to,
+    one_hot,
+    steps_per_epoch,
+    train_batches,
+)
+from runtime.report import EpochReport, RunReport, Work, add_by_tag, layer_reports
+
+LR_NAMES = ("lr", "learning_rate")
+LABEL_NAMES = ("labels", "label", "y", "target", "targets")
+LOSS_NAMES = ("loss",)
+LOGIT_NAMES = ("logits", "output", "y_hat", "out")
+
+
+class TrainingError(RuntimeError):
+    """Training cannot go on: diverged (NaN/inf), or the programs do not fit the data."""
+
+
+class Schedule(enum.Enum):
+    """How the learning rate changes over the run (``lr`` is the peak value)."""
+
+    CONSTANT = "constant"
+    COSINE = "cosine"  # half a cosine from lr down to lr/100 over the whole run
+    STEP = "step"  # lr, divided by 10 after half and again after three quarters of the run
+
+    def at(self, lr: float, step: int, total: int) -> float:
+        if self is Schedule.CONSTANT or total <= 1:
+            return lr
+        frac = step / (total - 1)
+        if self is Schedule.COSINE:
+            return lr * (0.01 + 0.99 * 0.5 * (1.0 + math.cos(math.pi * frac)))
+        if self is Schedule.STEP:
+            return lr * (0.1 if frac >= 0.5 else 1.0) * (0.1 if frac >= 0.75 else 1.0)
+        raise ValueError(f"unhandled schedule {self}")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """What the loop does; the model, data and chip are given separately."""
+
+    epochs: int = 10
+    lr: float = 0.1
+    schedule: Schedule = Schedule.CONSTANT
+    seed: int = 0
+    checkpoint_every: int = 0  # steps between checkpoints; 0: only at the end of each epoch
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be at least 1, not {self.epochs}")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"learning rate must be a positive number, not {self.lr}")
+        if self.checkpoint_every < 0:
+            raise ValueError(f"checkpoint_every must not be negative, not "
+                             f"{self.checkpoint_every}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "schedule": self.schedule.value}
+
+
+def _find(program: Program, kind: TensorKind, names: tuple[str, ...]) -> TensorInfo | None:
+    for t in program.of_kind(kind):
+        if t.name.lower() in names:
+            return t
+    return None
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Which tensors of a program the loop feeds (samples, labels, learning rate) and reads
+    (loss, logits). Found by name: ``lr``/``learning_rate``, ``labels``/``y``/``target``,
+    ``loss``, ``logits``; the samples are the one remaining INPUT."""
+
+    x: TensorInfo
+    logits: TensorInfo
+    labels: TensorInfo | None = None
+    lr: TensorInfo | None = None
+    loss: TensorInfo | None = None
+
+    @property
+    def batch(self) -> int:
+        return self.x.shape[0]
+
+    @classmethod
+    def of(cls, program: Program, training: bool) -> Signature:
+        what = "training" if training else "evaluation"
+        lr = _find(program, TensorKind.INPUT, LR_NAMES) or _find(program, TensorKind.STATE,
+                                                                 LR_NAMES)
+        labels = _find(program, TensorKind.INPUT, LABEL_NAMES)
+        loss = _find(program, TensorKind.OUTPUT, LOSS_NAMES)
+        named = {t.name for t in (lr, labels) if t is not None}
+        xs = [t for t in program.of_kind(TensorKind.INPUT) if t.name not in named]
+        if len(xs) != 1:
+            raise TrainingError(f"the {what} program must have exactly one sample input "
+                                f"besides labels and learning rate; it has "
+                                f"{[t.name for t in xs]}")
+        outs = [t for t in program.of_kind(TensorKind.OUTPUT) if t is not loss]
+        logits = _find(program, TensorKind.OUTPUT, LOGIT_NAMES) or (
+            outs[0] if len(outs) == 1 else None)
+        if logits is None or len(logits.shape) != 2 or logits.shape[0] != xs[0].shape[0]:
+            raise TrainingError(f"the {what} program needs one [batch, classes] output named "
+                                f"logits; its outputs are {[t.name for t in outs]}")
+        if training and (labels is None or lr is None or loss is None):
+            raise TrainingError("the training program needs inputs 'labels' and 'lr' and an "
+                                f"output 'loss'; it has inputs "
+                                f"{[t.name for t in program.of_kind(TensorKind.INPUT)]}, "
+                                f"outputs {[t.name for t in program.of_kind(TensorKind.OUTPUT)]}")
+        return cls(xs[0], logits, labels, lr, loss)
+
+    def label_values(self, y: np.ndarray, classes: int) -> np.ndarray:
+        """Labels as the program wants them: one-hot [B, C] or class indices [B]."""
+        assert self.labels is not None
+        if self.labels.shape == (len(y),):
+            return y.astype(np.float32)
+        return one_hot(y, self.labels.shape[1] if len(self.labels.shape) == 2 else classes)
+
+
+@dataclass
+class Progress:
+    """Where the loop is and what it has accumulated; exactly what a checkpoint saves."""
+
+    epoch: int = 0
+    step: int = 0  # full steps done in the current epoch
+    global_step: int = 0
+    epochs: list[EpochReport] = field(default_factory=list)
+    work: Work = field(default_factory=Work)  # current epoch's training work
+    loss_sum: float = 0.0
+    step_losses: list[float] = field(default_factory=list)
+    correct: int = 0
+    seen: int = 0
+    by_tag: dict[Tag, Work] = field(default_factory=dict)
+    to_chip: int = 0
+    from_chip: int = 0
+
+    def to_json(self, chip) -> dict[str, Any]:  # noqa: ANN001 - ChipConfig
+        return {
+            "epoch": self.epoch, "step": self.step, "global_step": self.global_step,
+            "epochs": [e.to_json(chip) for e in self.epochs],
+            "work": self.work.to_json(), "loss_sum": self.loss_sum,
+            "step_losses": self.step_losses, "correct": self.correct, "seen": self.seen,
+            "by_tag": [[t.layer, t.phase.value, w.to_json()] for t, w in self.by_tag.items()],
+            "to_chip": self.to_chip, "from_chip": self.from_chip,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Progress:
+        from chip.program import Phase
+
+        return cls(
+            int(d["epoch"]), int(d["step"]), int(d["global_step"]),
+            [EpochReport.from_json(e) for e in d["epochs"]], Work.from_json(d["work"]),
+            float(d["loss_sum"]), [float(v) for v in d["step_losses"]], int(d["correct"]),
+            int(d["seen"]),
+            {Tag(layer, Phase(phase)): Work.from_json(w) for layer, phase, w in d["by_tag"]},
+            int(d["to_chip"]), int(d["from_chip"]),
+        )
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """Passed to the ``on_step`` callback after every training step."""
+
+    epoch: int
+    step: int
+    steps_per_epoch: int
+    global_step: int
+    loss: float
+    lr: float
+    cycles: int
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """The finished run: its report, the backend holding the trained weights, and the event
+    timeline of the first training step (empty unless traced)."""
+
+    report: RunReport
+    backend: Backend
+    first_step_events: tuple[Any, ...] = ()
+    first_step: RunResult | None = None
+
+
+class Trainer:
+    """Trains one compiled training step on one data set.
+
+    Contract: `run` returns after ``settings.epochs`` epochs, having written a checkpoint to
+    ``run_dir`` (if given) every ``checkpoint_every`` steps and at the end of every epoch;
+    `run(resume=True)` continues from the checkpoint in ``run_dir`` and ends bit-identical to an
+    uninterrupted run. A non-finite loss raises `TrainingError` without writing a checkpoint,
+    so the last good one survives.
+    """
+
+    def __init__(self, step_program: Program, eval_program: Program | None, dataset: Dataset,
+                 settings: TrainSettings, fidelity: Fidelity | str = Fidelity.FAST,
+                 run_dir: Path | None = None, name: str = "model",
+                 on_step: Callable[[StepEvent], None] | None = None,
+                 trace_first_step: bool = False) -> None:
+        self.program, self.eval_program = step_program, eval_program
+        self.dataset, self.settings, self.run_dir, self.name = dataset, settings, run_dir, name
+        self.on_step, self.trace_first_step = on_step, trace_first_step
+        self.sig = Signature.of(step_program, training=True)
+        self.backend = Backend(step_program, fidelity)
+        self.eval_sig = None if eval_program is None else Signature.of(eval_program, False)
+        self.eval_backend = None if eval_program is None else Backend(eval_program, fidelity)
+        self.sample_shape = self.sig.x.shape[1:]
+        fit_to(dataset.x_train[:1], self.sample_shape, "the training program")
+        self.steps = steps_per_epoch(len(dataset.x_train), self.sig.batch)
+        if self.steps == 0:
+            raise TrainingError(f"batch size {self.sig.batch} is larger than the "
+                                f"{len(dataset.x_train)} training samples")
+        self.total_steps = self.steps * settings.epochs
+
+    # ---- checkpoints ----
+    def _fingerprints(self) -> dict[str, Any]:
+        d = self.dataset
+        return {
+            "program": ckpt.program_fingerprint(self.program),
+            "eval_program": None if self.eval_program is None
+            else ckpt.program_fingerprint(self.eval_program),
+            "data": ckpt.array_fingerprint(d.x_train, d.y_train, d.x_test, d.y_test),
+            "settings": self.settings.to_json(),
+            "fidelity": self.backend.fidelity.value,
+        }
+
+    def _save(self, progress: Progress) -> None:
+        if self.run_dir is None:
+            return
+        meta = {"fingerprints": self._fingerprints(),
+                "progress": progress.to_json(self.program.config)}
+        ckpt.save(self.run_dir, ckpt.Checkpoint(self.backend.snapshot(), meta))
+
+    def _load(self) -> Progress:
+        if self.run_dir is None:
+            raise TrainingError("resuming needs a run directory")
+        c = ckpt.load(self.run_dir)
+        saved, now = c.meta.get("fingerprints", {}), self._fingerprints()
+        changed = [k for k in now if saved.get(k) != now[k]]
+        if changed:
+            raise ckpt.CheckpointError(
+                f"the checkpoint in {self.run_dir} belongs to a different run "
+                f"({', '.join(changed)} changed); start a new run directory instead")
+        try:
+            self.backend.restore(c.tensors)
+            return Progress.from_json(c.meta["progress"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ckpt.CheckpointError(f"checkpoint in {self.run_dir} is malformed: {e}") \
+                from None
+
+    # ---- the loop ----
+    def run(self, resume: bool = False) -> TrainResult:
+        progress = self._load() if resume else Progress()
+        wall = time.perf_counter()
+        first: RunResult | None = None
+        d, s = self.dataset, self.settings
+        while progress.epoch < s.epochs:
+            batches = train_batches(len(d.x_train), self.sig.batch, s.seed, progress.epoch,
+                                    start=progress.step)
+            for idx in batches:
+                trace = self.trace_first_step and first is None
+                result = self._step(progress, idx, trace)
+                first = first or result
+                if s.checkpoint_every and progress.global_step % s.checkpoint_every == 0:
+                    self._save(progress)
+            self._finish_epoch(progress)
+            self._save(progress)
+        report = self._report(progress, time.perf_counter() - wall)
+        return TrainResult(report, self.backend, first.events if first else (), first)
+
+    def _step(self, p: Progress, idx: np.ndarray, trace: bool) -> RunResult:
+        d = self.dataset
+        lr = self.settings.schedule.at(self.settings.lr, p.global_step, self.total_steps)
+        x = fit_to(d.x_train[idx], self.sample_shape, "the training program")
+        inputs = {self.sig.x.name: x,
+                  self.sig.labels.name: self.sig.label_values(d.y_train[idx], d.num_classes)}
+        if self.sig.lr.kind is TensorKind.INPUT:
+            inputs[self.sig.lr.name] = np.full(self.sig.lr.shape, lr, dtype=np.float32)
+        else:  # an lr kept in STATE is still the host's to set each step
+            self.backend.write(self.sig.lr.name, np.full(self.sig.lr.shape, lr, np.float32))
+        result = self.backend.run(inputs, trace=trace)
+        loss = float(result.outputs[self.sig.loss.name].reshape(-1)[0])
+        if not math.isfinite(loss):
+            where = f"{self.run_dir}" if self.run_dir else "no run directory"
+            raise TrainingError(
+                f"loss became {loss} at epoch {p.epoch + 1}, step {p.step + 1} (learning rate "
+                f"{lr:.4g}); lower --lr. The last good checkpoint is kept ({where})")
+        logits = result.outputs[self.sig.logits.name]
+        p.correct += int((logits.argmax(axis=1) == d.y_train[idx]).sum())
+        p.seen += len(idx)
+        p.loss_sum += loss
+        p.step_losses.append(loss)
+        p.work = p.work + result.work
+        p.by_tag = add_by_tag(p.by_tag, result.by_tag)
+        p.to_chip += result.transfer.to_chip
+        p.from_chip += result.transfer.from_chip
+        p.step += 1
+        p.global_step += 1
+        if self.on_step is not None:
+            self.on_step(StepEvent(p.epoch, p.step, self.steps, p.global_step, loss, lr,
+                                   result.work.cycles))
+        return result
+
+    def evaluate(self, p: Progress | None = None) -> tuple[float, Work]:
+        """Test accuracy of the current weights and the chip work it took."""
+        if self.eval_backend is None or self.eval_sig is None:
+            raise TrainingError("no evaluation program")
+        self._sync_weights()
+        d, sig, work = self.dataset, self.eval_sig, Work()
+        correct = 0
+        for idx, valid in eval_batches(len(d.x_test), sig.batch):
+            x = fit_to(d.x_test[idx], sig.x.shape[1:], "the evaluation program")
+            result = self.eval_backend.run({sig.x.name: x})
+            pred = result.outputs[sig.logits.name][:valid].argmax(axis=1)
+            correct += int((pred == d.y_test[idx[:valid]]).sum())
+            work = work + result.work
+            if p is not None:
+                p.by_tag = add_by_tag(p.by_tag, result.by_tag)
+                p.to_chip += result.transfer.to_chip
+                p.from_chip += result.transfer.from_chip
+        return correct / len(d.x_test), work
+
+    def _sync_weights(self) -> None:
+        # Both programs live on the same chip in reality; here each has its own DRAM model, so
+        # the trained PARAM values are copied by name (converted to the evaluation dtype).
+        assert self.eval_backend is not None
+        train_params = self.backend.params()
+        for t in self.eval_backend.program.of_kind(TensorKind.PARAM):
+            if t.name not in train_params:
+                raise TrainingError(f"evaluation weight {t.name!r} is not a weight of the "
+                                    f"training program ({', '.join(sorted(train_params))})")
+            self.eval_backend.write(t.name, train_params[t.name])
+
+    def _finish_epoch(self, p: Progress) -> None:
+        test_acc, eval_work = (None, None)
+        if self.eval_backend is not None:
+            test_acc, eval_work = self.evaluate(p)
+        p.epochs.append(EpochReport(
+            p.epoch + 1, p.step, p.work, p.loss_sum / max(p.step, 1),
+            p.correct / max(p.seen, 1), test_acc, eval_work, tuple(p.step_losses)))
+        p.epoch += 1
+        p.step, p.work, p.loss_sum, p.step_losses, p.correct, p.seen = 0, Work(), 0.0, [], 0, 0
+
+    def _report(self, p: Progress, wall: float) -> RunReport:
+        total = Work()
+        for e in p.epochs:
+            total = total + e.train + (e.eval or Work())
+        last = p.epochs[-1]
+        info = {"model": self.name, "dataset": self.dataset.name,
+                "settings": self.settings.to_json(), "steps": p.global_step,
+                "batch_size": self.sig.batch, "final_loss": last.loss,
+                "final_train_accuracy": last.train_accuracy,
+                "final_test_accuracy": last.test_accuracy,
+                "host_seconds_this_session": wall}
+        return RunReport("train", self.program.config, self.name, self.backend.fidelity.value,
+                         total, layer_reports(p.by_tag), p.to_chip, p.from_chip,
+                         tuple(p.epochs), info)
