@@ -41,7 +41,7 @@ class Dataflow(enum.Enum):
 
 # TOML sections group the fields for readers; keys inside a section are the field names.
 _SECTIONS: dict[str, tuple[str, ...]] = {
-    "array": ("rows", "cols", "dataflow", "input_dtype", "double_buffer_stationary"),
+    "array": ("rows", "cols", "dataflow", "input_dtype", "double_buffer_stationary", "os_drain"),
     "memory": ("spad_kib", "spad_banks", "acc_kib", "acc_banks"),
     "dram": ("dram_mib", "dram_bytes_per_cycle", "dram_latency"),
     "vector": (
@@ -84,11 +84,15 @@ class ChipConfig:
     vector_latency_reduce: int
     queue_depth: int
     clock_mhz: float
+    # OS result rows shift out of the array (R cycles, docs/timing.md); False writes them in place
+    # in the last MAC cycle, as SCALE-Sim counts. Defaulted so older TOML files stay valid.
+    os_drain: bool = True
 
     def __post_init__(self) -> None:
         _check_type(self, "dataflow", Dataflow)
         _check_type(self, "input_dtype", DType)
         _check_type(self, "double_buffer_stationary", bool)
+        _check_type(self, "os_drain", bool)
         for f in dataclasses.fields(self):
             if f.type == "int":
                 _check_type(self, f.name, int)
@@ -230,7 +234,8 @@ class ChipConfig:
                     raise ValueError(f"{where}: unknown field {k!r} in [{key}]; "
                                      f"expected one of {', '.join(_SECTIONS[key])}")
                 flat[k] = v
-        missing = [f.name for f in dataclasses.fields(cls) if f.name not in flat]
+        missing = [f.name for f in dataclasses.fields(cls)
+                   if f.name not in flat and f.default is dataclasses.MISSING]
         if missing:
             raise ValueError(f"{where}: missing field(s) {', '.join(missing)}")
         if isinstance(flat["dataflow"], str):
