@@ -25,7 +25,6 @@ from chip.errors import ChipError
 from chip.functional import run_functional
 from chip.program import Program, Tag, TensorKind
 from chip.state import ChipState
-from runtime.counters import work_from_counters
 from runtime.report import Work, static_work, total
 
 
@@ -57,6 +56,7 @@ def machine_runner() -> Any:
     """`chip.machine.run_machine`, or `BackendError` saying why the machine cannot be used."""
     try:
         from chip.machine import run_machine
+        from runtime import counters  # noqa: F401 - needs chip.machine.counters as well
     except ImportError as e:
         raise BackendError(
             f"the cycle-level machine (chip.machine) cannot be imported ({e}); "
@@ -160,6 +160,8 @@ class Backend:
         else:
             result = self._run_machine(self.program, fidelity=self.fidelity.value, state=fresh,
                                        max_cycles=self.max_cycles, trace=trace)
+            from runtime.counters import work_from_counters
+
             counters = result.counters
             work = work_from_counters(counters)
             by_tag = {tag: work_from_counters(c) for tag, c in result.by_tag.items()}

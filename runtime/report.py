@@ -40,8 +40,9 @@ class Work:
     dram_read_bytes: int = 0
     dram_write_bytes: int = 0
     instructions: int = 0
-    busy: Mapping[str, int] = field(default_factory=dict)
-    stalls: Mapping[str, int] = field(default_factory=dict)
+    busy: Mapping[str, int] = field(default_factory=dict)  # by unit
+    stalls: Mapping[str, int] = field(default_factory=dict)  # by cause, all units together
+    unit_stalls: Mapping[str, int] = field(default_factory=dict)  # by unit, all causes
     timed: bool = True
 
     def __add__(self, other: Work) -> Work:
@@ -53,15 +54,9 @@ class Work:
             instructions=self.instructions + other.instructions,
             busy=_add_maps(self.busy, other.busy),
             stalls=_add_maps(self.stalls, other.stalls),
+            unit_stalls=_add_maps(self.unit_stalls, other.unit_stalls),
             timed=self.timed and other.timed,
         )
-
-    def scaled(self, n: int) -> Work:
-        """``n`` repetitions of this work (``n`` identical steps)."""
-        return Work(self.cycles * n, self.macs * n, self.dram_read_bytes * n,
-                    self.dram_write_bytes * n, self.instructions * n,
-                    {k: v * n for k, v in self.busy.items()},
-                    {k: v * n for k, v in self.stalls.items()}, self.timed)
 
     @property
     def dram_bytes(self) -> int:
@@ -176,7 +171,8 @@ def static_work(program: Program) -> dict[Tag, Work]:
             loc = ins.dst if isinstance(ins, Load) else ins.src
             size = (cfg.input_dtype if loc.mem.value == "sp" else cfg.acc_dtype).nbytes
             counts[1 if isinstance(ins, Load) else 2] += ins.rows * ins.cols * size
-    return {t: Work(0, c[0], c[1], c[2], c[3], timed=False) for t, c in acc.items()}
+    return {t: Work(macs=c[0], dram_read_bytes=c[1], dram_write_bytes=c[2], instructions=c[3],
+                    timed=False) for t, c in acc.items()}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,128 @@
+"""PNG plots of a report (matplotlib, Agg backend: no display needed).
+
+- ``cycles_by_layer.png``: cycles per layer, stacked by phase (forward, backward, optimizer)
+- ``utilization.png``: PE utilization per layer and phase
+- ``roofline.png``: each (layer, phase) at its arithmetic intensity and achieved TOPS, under the
+  chip's roofline (peak TOPS and DRAM bandwidth)
+- ``training.png``: loss per step and per epoch, train/test accuracy per epoch
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+import numpy as np  # noqa: E402
+
+from chip.program import Phase  # noqa: E402
+from runtime.report import RunReport  # noqa: E402
+
+PHASE_COLORS = {Phase.FORWARD.value: "#4C72B0", Phase.BACKWARD.value: "#DD8452",
+                Phase.OPTIMIZER.value: "#55A868"}
+
+
+def _layers(r: RunReport) -> list[str]:
+    seen: dict[str, None] = {}
+    for lr in r.layers:
+        seen.setdefault(lr.layer, None)
+    return list(seen)
+
+
+def plot_cycles(r: RunReport, path: Path) -> Path:
+    names = _layers(r)
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.5 * len(names) + 2), 4))
+    bottom = np.zeros(len(names))
+    for phase, color in PHASE_COLORS.items():
+        vals = np.array([sum(lr.work.cycles for lr in r.layers
+                             if lr.layer == n and lr.phase == phase) for n in names], float)
+        if vals.any():
+            ax.bar(names, vals, bottom=bottom, label=phase, color=color)
+            bottom += vals
+    ax.set_ylabel("cycles")
+    ax.set_title(f"{r.program} on {r.chip.name}: cycles per layer")
+    ax.legend()
+    ax.tick_params(axis="x", rotation=60)
+    return _save(fig, path)
+
+
+def plot_utilization(r: RunReport, path: Path) -> Path:
+    labels = [f"{lr.layer}/{lr.phase}" for lr in r.layers]
+    util = [100 * lr.work.utilization(r.chip) for lr in r.layers]
+    colors = [PHASE_COLORS.get(lr.phase, "grey") for lr in r.layers]
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.4 * len(labels) + 2), 4))
+    ax.bar(labels, util, color=colors)
+    ax.axhline(100 * r.total.utilization(r.chip), color="black", linestyle="--",
+               label="whole run")
+    ax.set_ylabel("PE utilization (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(f"{r.program} on {r.chip.name}: utilization per layer and phase")
+    ax.legend()
+    ax.tick_params(axis="x", rotation=70)
+    return _save(fig, path)
+
+
+def plot_roofline(r: RunReport, path: Path) -> Path:
+    c = r.chip
+    pts = [(lr.work.intensity(), lr.work.achieved_tops(c), lr) for lr in r.layers
+           if lr.work.macs and lr.work.dram_bytes and lr.work.cycles]
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    lo = min([p[0] for p in pts] + [0.1]) / 2
+    hi = max([p[0] for p in pts] + [10 * c.peak_tops * 1e3 / c.dram_gbytes_per_s]) * 2
+    x = np.geomspace(lo, hi, 200)
+    ax.loglog(x, np.minimum(c.peak_tops, x * c.dram_gbytes_per_s / 1e3), "k-",
+              label=f"roofline ({c.peak_tops:.3g} TOPS, {c.dram_gbytes_per_s:.3g} GB/s)")
+    for inten, tops, lr in pts:
+        ax.loglog(inten, tops, "o", color=PHASE_COLORS.get(lr.phase, "grey"))
+        ax.annotate(f"{lr.layer}/{lr.phase[0]}", (inten, tops), fontsize=7)
+    ax.set_xlabel("arithmetic intensity (ops / DRAM byte)")
+    ax.set_ylabel("achieved TOPS")
+    ax.set_title(f"{r.program} on {c.name}: roofline")
+    ax.legend(loc="lower right", fontsize=8)
+    return _save(fig, path)
+
+
+def plot_training(r: RunReport, path: Path) -> Path:
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    steps = [v for e in r.epochs for v in e.step_losses]
+    per = len(r.epochs[0].step_losses) if r.epochs and r.epochs[0].step_losses else 1
+    ax1.plot(np.arange(1, len(steps) + 1) / per, steps, alpha=0.4, label="per step")
+    ax1.plot([e.epoch for e in r.epochs], [e.loss for e in r.epochs], "o-", label="epoch mean")
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("loss")
+    ax1.set_yscale("log")
+    ax1.legend()
+    ax2.plot([e.epoch for e in r.epochs], [100 * e.train_accuracy for e in r.epochs], "o-",
+             label="train")
+    if any(e.test_accuracy is not None for e in r.epochs):
+        ax2.plot([e.epoch for e in r.epochs if e.test_accuracy is not None],
+                 [100 * e.test_accuracy for e in r.epochs if e.test_accuracy is not None],
+                 "s-", label="test")
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("accuracy (%)")
+    ax2.legend()
+    fig.suptitle(f"{r.program} on {r.chip.name} ({r.fidelity})")
+    return _save(fig, path)
+
+
+def _save(fig, path: Path) -> Path:  # noqa: ANN001 - a matplotlib Figure
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def write_plots(r: RunReport, directory: Path) -> list[Path]:
+    """Every plot that applies to the report (cycle plots need a timed run)."""
+    out = []
+    if r.total.timed and r.layers:
+        out += [plot_cycles(r, directory / "cycles_by_layer.png"),
+                plot_utilization(r, directory / "utilization.png"),
+                plot_roofline(r, directory / "roofline.png")]
+    if r.epochs:
+        out.append(plot_training(r, directory / "training.png"))
+    return out

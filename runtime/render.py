@@ -1,0 +1,136 @@
+"""Reports rendered for people and spreadsheets: a rich terminal table and layers.csv.
+
+Every number shown is read from a `RunReport` (runtime/report.py); nothing is computed here
+except formatting.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+
+from runtime.report import LayerReport, RunReport, Work
+
+CSV_FIELDS = ("layer", "phase", "cycles", "seconds", "macs", "utilization", "dram_read_bytes",
+              "dram_write_bytes", "stall_cycles", "achieved_tops", "dram_gbytes_per_s",
+              "intensity_ops_per_byte", "roofline_tops", "instructions")
+
+
+def _si(v: float, unit: str = "") -> str:
+    for scale, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= scale:
+            return f"{v / scale:.2f} {prefix}{unit}".rstrip()
+    return f"{v:.4g} {unit}".rstrip()
+
+
+def _seconds(s: float) -> str:
+    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "us")):
+        if s >= scale:
+            return f"{s / scale:.3g} {unit}"
+    return f"{s / 1e-9:.3g} ns"
+
+
+def layer_row(lr: LayerReport, r: RunReport) -> dict[str, Any]:
+    w, c = lr.work, r.chip
+    row = {"layer": lr.layer, "phase": lr.phase, "cycles": w.cycles, "seconds": w.seconds(c),
+           "macs": w.macs, "utilization": w.utilization(c),
+           "dram_read_bytes": w.dram_read_bytes, "dram_write_bytes": w.dram_write_bytes,
+           "stall_cycles": w.stall_cycles, "achieved_tops": w.achieved_tops(c),
+           "dram_gbytes_per_s": w.dram_gbytes_per_s(c),
+           "intensity_ops_per_byte": w.intensity(), "roofline_tops": w.roofline_tops(c),
+           "instructions": w.instructions}
+    row.update({f"stall_{k}": v for k, v in w.stalls.items()})
+    return row
+
+
+def layers_csv(r: RunReport) -> str:
+    """One row per (layer, phase), stall causes as extra ``stall_<cause>`` columns."""
+    causes = sorted({k for lr in r.layers for k in lr.work.stalls})
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=[*CSV_FIELDS, *(f"stall_{k}" for k in causes)],
+                            restval=0, lineterminator="\n")
+    writer.writeheader()
+    for lr in r.layers:
+        writer.writerow(layer_row(lr, r))
+    return buf.getvalue()
+
+
+def _work_row(name: str, w: Work, r: RunReport, total_cycles: int) -> list[str]:
+    c = r.chip
+    if not w.timed:
+        return [name, "-", "-", _si(w.macs), "-", _si(w.dram_bytes, "B"), "-"]
+    share = f"{100 * w.cycles / total_cycles:.1f}%" if total_cycles else "-"
+    return [name, f"{w.cycles:,}", share, _si(w.macs), f"{100 * w.utilization(c):.1f}%",
+            _si(w.dram_bytes, "B"), f"{w.stall_cycles:,}"]
+
+
+def tables(r: RunReport, max_layers: int = 30) -> Group:
+    """The report as rich renderables: summary, phases, layers, stalls, epochs."""
+    c, t = r.chip, r.total
+    summary = Table(title=f"{r.kind} of {r.program} on {c.name} ({c.rows}x{c.cols} "
+                          f"{c.dataflow.value}, {c.input_dtype.value}, {c.clock_mhz:g} MHz), "
+                          f"fidelity {r.fidelity}", show_header=False, title_justify="left")
+    summary.add_column("figure", style="bold")
+    summary.add_column("value")
+    if t.timed:
+        summary.add_row("on-chip cycles", f"{t.cycles:,}  ({_seconds(t.seconds(c))} at the "
+                                          f"chip clock)")
+        summary.add_row("PE utilization", f"{100 * t.utilization(c):.1f}%")
+        summary.add_row("achieved / peak", f"{t.achieved_tops(c):.4g} / {c.peak_tops:.4g} TOPS")
+        summary.add_row("DRAM bandwidth", f"{t.dram_gbytes_per_s(c):.4g} / "
+                                          f"{c.dram_gbytes_per_s:.4g} GB/s")
+    else:
+        summary.add_row("on-chip cycles", "not measured (functional model)")
+    summary.add_row("MACs", _si(t.macs))
+    summary.add_row("DRAM traffic", f"{_si(t.dram_read_bytes, 'B')} read, "
+                                    f"{_si(t.dram_write_bytes, 'B')} written")
+    summary.add_row("host <-> chip", f"{_si(r.host_to_chip_bytes, 'B')} in, "
+                                     f"{_si(r.chip_to_host_bytes, 'B')} out (not in cycles)")
+    for key in ("final_loss", "final_train_accuracy", "final_test_accuracy"):
+        if r.info.get(key) is not None:
+            v = r.info[key]
+            summary.add_row(key.replace("_", " "), f"{100 * v:.2f}%" if "accuracy" in key
+                            else f"{v:.4f}")
+    parts: list[Any] = [summary]
+    head = ["", "cycles", "share", "MACs", "util", "DRAM", "stalls"]
+    phases = Table(title="by phase", title_justify="left")
+    for h in head:
+        phases.add_column(h or "phase", justify="left" if not h else "right")
+    for name, w in r.phases.items():
+        phases.add_row(*_work_row(name, w, r, t.cycles))
+    parts.append(phases)
+    layers = Table(title="by layer", title_justify="left")
+    for h in head:
+        layers.add_column(h or "layer/phase", justify="left" if not h else "right")
+    shown = sorted(r.layers, key=lambda lr: -lr.work.cycles)[:max_layers]
+    for lr in shown:
+        layers.add_row(*_work_row(f"{lr.layer}/{lr.phase}", lr.work, r, t.cycles))
+    if len(r.layers) > len(shown):
+        layers.caption = f"{len(r.layers) - len(shown)} more in layers.csv"
+    parts.append(layers)
+    if t.stalls:
+        stalls = Table(title="stall cycles by cause (summed over units)", title_justify="left")
+        stalls.add_column("cause")
+        stalls.add_column("cycles", justify="right")
+        for cause, v in sorted(t.stalls.items(), key=lambda kv: -kv[1]):
+            stalls.add_row(cause, f"{v:,}")
+        parts.append(stalls)
+    if r.epochs:
+        ep = Table(title="epochs", title_justify="left")
+        for h in ("epoch", "loss", "train acc", "test acc", "train cycles", "eval cycles"):
+            ep.add_column(h, justify="right")
+        for e in r.epochs:
+            ep.add_row(str(e.epoch), f"{e.loss:.4f}", f"{100 * e.train_accuracy:.2f}%",
+                       "-" if e.test_accuracy is None else f"{100 * e.test_accuracy:.2f}%",
+                       f"{e.train.cycles:,}" if e.train.timed else "-",
+                       "-" if e.eval is None or not e.eval.timed else f"{e.eval.cycles:,}")
+        parts.append(ep)
+    return Group(*parts)
+
+
+def print_report(r: RunReport, console: Console | None = None) -> None:
+    (console or Console()).print(tables(r))
