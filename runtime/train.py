@@ -223,10 +223,12 @@ class Trainer:
                  settings: TrainSettings, fidelity: Fidelity | str = Fidelity.FAST,
                  run_dir: Path | None = None, name: str = "model",
                  on_step: Callable[[StepEvent], None] | None = None,
+                 on_epoch: Callable[[EpochReport], None] | None = None,
                  trace_first_step: bool = False) -> None:
         self.program, self.eval_program = step_program, eval_program
         self.dataset, self.settings, self.run_dir, self.name = dataset, settings, run_dir, name
-        self.on_step, self.trace_first_step = on_step, trace_first_step
+        self.on_step, self.on_epoch = on_step, on_epoch
+        self.trace_first_step = trace_first_step
         self.sig = Signature.of(step_program, training=True)
         self.backend = Backend(step_program, fidelity)
         self.eval_sig = None if eval_program is None else Signature.of(eval_program, False)
@@ -366,6 +368,8 @@ class Trainer:
             p.epoch + 1, p.step, p.work, p.loss_sum / max(p.step, 1),
             p.correct / max(p.seen, 1), test_acc, eval_work, tuple(p.step_losses)))
         p.epoch += 1
+        if self.on_epoch is not None:
+            self.on_epoch(p.epochs[-1])
         p.step, p.work, p.loss_sum, p.step_losses, p.correct, p.seen = 0, Work(), 0.0, [], 0, 0
 
     def _report(self, p: Progress, wall: float) -> RunReport:

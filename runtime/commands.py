@@ -1,0 +1,404 @@
+"""The subcommands of `systolic`: argument definitions and what each one does.
+
+runtime/cli.py turns every error raised here into one line on stderr; this module only raises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chip.config import DEFAULT_PRESET, ChipConfig, preset_names
+from chip.dtypes import DType
+from chip.program import Program, TensorKind
+from runtime.backend import Backend, Fidelity
+from runtime.checkpoint import CHECKPOINT_NAME, atomic_write_bytes
+from runtime.outputs import REPORT_NAME, read_report, write_run_dir
+from runtime.render import layers_csv, print_report
+from runtime.report import RunReport, layer_reports
+
+
+class CommandError(ValueError):
+    """A command that cannot do what was asked; the message says what to do instead."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a command, with a message saying how to continue."""
+
+
+def load_chip(text: str, dtype: str | None = None) -> ChipConfig:
+    chip = ChipConfig.from_toml(text)
+    return chip.replace(input_dtype=DType.parse(dtype)) if dtype else chip
+
+
+def load_program(path: str) -> Program:
+    return Program.load(path)
+
+
+def save_program(program: Program, path: Path) -> None:
+    """Save atomically: a failed save leaves any previous file at ``path`` untouched."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    program.save(tmp)
+    os.replace(tmp, path)
+
+
+def next_free_dir(base: str) -> Path:
+    """``runs/NAME-1``, ``runs/NAME-2``, ...: the first that does not exist yet."""
+    n = 1
+    while Path(f"{base}-{n}").exists():
+        n += 1
+    return Path(f"{base}-{n}")
+
+
+def _add_chip(p: argparse.ArgumentParser, dtype: bool = True) -> None:
+    p.add_argument("--chip", default=None, metavar="PRESET|FILE.toml",
+                   help=f"chip preset ({', '.join(preset_names())}) or a TOML file "
+                        f"(default: {DEFAULT_PRESET})")
+    if dtype:
+        p.add_argument("--dtype", choices=("bf16", "fp32", "int8"), default=None,
+                       help="override the chip's input data type")
+
+
+def _add_fidelity(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fidelity", choices=[f.value for f in Fidelity], default=None,
+                   help="fast: cycle-level machine, block compute (default); pe: every PE "
+                        "every cycle; functional: values only, no cycles")
+
+
+# ------------------------------------------------------------------------------------ train
+def setup_train(p: argparse.ArgumentParser) -> None:
+    from runtime.models import OPTIMIZERS, model_names
+
+    p.add_argument("--model", default=None, metavar="NAME|FILE.onnx",
+                   help=f"zoo model ({', '.join(model_names()[:3])}) or an ONNX file "
+                        "(default: mlp)")
+    p.add_argument("--dataset", default=None, metavar="digits|FILE.npz",
+                   help="digits (scikit-learn, default) or an .npz with arrays x, y "
+                        "[, x_test, y_test]")
+    _add_chip(p)
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=None)
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate")
+    p.add_argument("--schedule", choices=("constant", "cosine", "step"), default=None,
+                   help="learning-rate schedule (default: per model)")
+    _add_fidelity(p)
+    p.add_argument("--seed", type=int, default=None, help="data split and shuffling seed")
+    p.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
+                   help="also checkpoint every STEPS steps (default: every epoch)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="run directory (default: runs/MODEL-N, the first free N)")
+    p.add_argument("--resume", default=None, metavar="DIR",
+                   help="continue the run in DIR from its last checkpoint (settings come from "
+                        "DIR/run.json)")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+
+
+TRAIN_SETTINGS = ("model", "dataset", "chip", "dtype", "epochs", "batch_size", "optimizer",
+                  "lr", "schedule", "fidelity", "seed", "checkpoint_every")
+RUN_FILE = "run.json"
+
+
+def _train_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, bool]:
+    """The run's settings, its directory and whether it resumes."""
+    from runtime.models import defaults
+
+    given = {k: getattr(args, k) for k in TRAIN_SETTINGS if getattr(args, k) is not None}
+    if args.resume is not None:
+        run_dir = Path(args.resume)
+        if args.out is not None:
+            raise CommandError("--resume DIR continues the run in DIR; drop --out")
+        if given:
+            raise CommandError(f"--resume takes every setting from {run_dir / RUN_FILE}; drop "
+                               f"{', '.join('--' + k.replace('_', '-') for k in given)}")
+        path = run_dir / RUN_FILE
+        if not path.is_file():
+            raise CommandError(f"{run_dir} is not a run directory (no {RUN_FILE}); nothing to "
+                               "resume")
+        try:
+            settings = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as e:
+            raise CommandError(f"{path} is unreadable: {e}") from None
+        if not isinstance(settings, dict) or set(settings) != set(TRAIN_SETTINGS):
+            raise CommandError(f"{path} is not a run settings file written by systolic train")
+        return settings, run_dir, True
+    model = given.get("model", "mlp")
+    d = defaults(model)
+    settings = {"model": model, "dataset": "digits", "chip": DEFAULT_PRESET, "dtype": None,
+                "epochs": d.epochs, "batch_size": d.batch_size, "optimizer": d.optimizer,
+                "lr": d.lr, "schedule": d.schedule, "fidelity": Fidelity.FAST.value, "seed": 0,
+                "checkpoint_every": 0, **given}
+    if args.out is None:
+        run_dir = next_free_dir(f"runs/{Path(model).stem}")
+    else:
+        run_dir = Path(args.out)
+        if (run_dir / CHECKPOINT_NAME).exists() or (run_dir / REPORT_NAME).exists():
+            raise CommandError(f"{run_dir} already holds a run; continue it with --resume "
+                               f"{run_dir}, or choose another --out")
+    return settings, run_dir, False
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from runtime.data import load_digits, load_npz
+    from runtime.models import compile_model, train_spec
+    from runtime.progress import TrainProgress
+    from runtime.train import Schedule, Trainer, TrainSettings
+
+    s, run_dir, resume = _train_settings(args)
+    chip = load_chip(s["chip"], s["dtype"])
+    fidelity = Fidelity.parse(s["fidelity"])
+    data = load_digits(seed=s["seed"]) if s["dataset"] == "digits" else \
+        load_npz(s["dataset"], seed=s["seed"])
+    settings = TrainSettings(epochs=s["epochs"], lr=s["lr"], schedule=Schedule(s["schedule"]),
+                             seed=s["seed"], checkpoint_every=s["checkpoint_every"])
+    if s["batch_size"] < 1:
+        raise CommandError(f"--batch-size must be at least 1, not {s['batch_size']}")
+    step = compile_model(s["model"], chip, s["batch_size"], train_spec("ce", s["optimizer"],
+                                                                        s["lr"]))
+    evaluation = compile_model(s["model"], chip, s["batch_size"])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if not resume:
+        atomic_write_bytes(run_dir / RUN_FILE, json.dumps(s, indent=1).encode())
+    name = Path(s["model"]).stem
+    with TrainProgress(name, chip.name, settings.epochs) as bar:
+        trainer = Trainer(step, evaluation, data, settings, fidelity, run_dir, name,
+                          on_step=bar.step, on_epoch=bar.epoch,
+                          trace_first_step=fidelity.has_cycles)
+        try:
+            result = trainer.run(resume=resume)
+        except KeyboardInterrupt:
+            raise Interrupted(f"interrupted; the last checkpoint is in {run_dir}: continue with "
+                              f"`systolic train --resume {run_dir}`") from None
+    written = write_run_dir(run_dir, result.report, step, result.first_step_events,
+                            plots=not args.no_plots)
+    print_report(result.report)
+    print(f"run directory {run_dir}: " + ", ".join(p.name for p in written))
+
+
+# ---------------------------------------------------------------------------------- compile
+def setup_compile(p: argparse.ArgumentParser) -> None:
+    from runtime.models import OPTIMIZERS
+
+    p.add_argument("model", metavar="MODEL", help="zoo model name or an .onnx file")
+    _add_chip(p)
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--train", action="store_true", help="compile a whole training step")
+    p.add_argument("--loss", choices=("ce", "mse"), default="ce")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("-o", "--output", required=True, metavar="PROGRAM",
+                   help="program file to write")
+
+
+def cmd_compile(args: argparse.Namespace) -> None:
+    from runtime.models import compile_model, train_spec
+
+    chip = load_chip(args.chip or DEFAULT_PRESET, args.dtype)
+    spec = train_spec(args.loss, args.optimizer, args.lr) if args.train else None
+    program = compile_model(args.model, chip, args.batch, spec)
+    out = Path(args.output)
+    save_program(program, out)
+    phases: dict[str, int] = {}
+    for tag in program.tags:
+        phases[tag.phase.value] = phases.get(tag.phase.value, 0) + 1
+    footprint = max((t.addr + t.nbytes for t in program.tensors.values()), default=0)
+    print(f"wrote {out}: {len(program.instrs)} instructions ("
+          + ", ".join(f"{k} {v}" for k, v in phases.items())
+          + f") for {chip.name}, {len(program.tensors)} tensors, {footprint / 2**20:.2f} MiB "
+            "of DRAM")
+
+
+# -------------------------------------------------------------------------------------- run
+def setup_run(p: argparse.ArgumentParser) -> None:
+    p.add_argument("program", metavar="PROGRAM")
+    p.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy",
+                   help="value of an input tensor (repeatable)")
+    p.add_argument("--random-inputs", action="store_true",
+                   help="fill inputs not given with seeded random values")
+    p.add_argument("--seed", type=int, default=0)
+    _add_fidelity(p)
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="where outputs (.npy) and the report go (default: runs/PROGRAM-N)")
+    p.add_argument("--no-plots", action="store_true")
+
+
+def _parse_inputs(program: Program, specs: list[str], fill: bool, seed: int) -> dict:
+    inputs = {t.name: t for t in program.of_kind(TensorKind.INPUT)}
+    values: dict[str, np.ndarray] = {}
+    for spec in specs:
+        name, sep, file = spec.partition("=")
+        if not sep or not name or not file:
+            raise CommandError(f"--input {spec!r} must be NAME=FILE.npy")
+        if name not in inputs:
+            raise CommandError(f"program has no input {name!r}; its inputs are "
+                               f"{', '.join(inputs) or 'none'}")
+        try:
+            arr = np.load(file, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise CommandError(f"cannot read {file}: {e}") from None
+        if arr.shape != inputs[name].shape:
+            raise CommandError(f"input {name!r} must have shape {list(inputs[name].shape)}, "
+                               f"{file} has {list(arr.shape)}")
+        values[name] = arr
+    missing = [t for n, t in inputs.items() if n not in values]
+    if missing and not fill:
+        raise CommandError("missing " + ", ".join(
+            f"--input {t.name}=FILE.npy ({t.dtype.value}{list(t.shape)})" for t in missing)
+            + "; or pass --random-inputs")
+    rng = np.random.default_rng(seed)
+    for t in missing:
+        values[t.name] = rng.standard_normal(t.shape).astype(np.float32)
+    return values
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    program = load_program(args.program)
+    fidelity = Fidelity.parse(args.fidelity or Fidelity.FAST.value)
+    inputs = _parse_inputs(program, args.input, args.random_inputs, args.seed)
+    backend = Backend(program, fidelity)
+    result = backend.run(inputs, trace=fidelity.has_cycles)
+    out = Path(args.out) if args.out else next_free_dir(f"runs/{Path(args.program).stem}")
+    out.mkdir(parents=True, exist_ok=True)
+    for name, value in result.outputs.items():
+        path = out / f"{name}.npy"
+        tmp = out / f".{name}.tmp.npy"
+        np.save(tmp, value)
+        os.replace(tmp, path)
+    report = RunReport("run", program.config, Path(args.program).stem, fidelity.value,
+                       result.work, layer_reports(result.by_tag), result.transfer.to_chip,
+                       result.transfer.from_chip, (), {"instructions": len(program.instrs)})
+    written = write_run_dir(out, report, program, result.events, plots=not args.no_plots)
+    print_report(report)
+    print(f"run directory {out}: " + ", ".join(
+        [f"{n}.npy" for n in result.outputs] + [p.name for p in written]))
+
+
+# ---------------------------------------------------------------------------- asm / disasm
+def setup_disasm(p: argparse.ArgumentParser) -> None:
+    p.add_argument("program", metavar="PROGRAM")
+    p.add_argument("-o", "--output", default=None, metavar="FILE",
+                   help="write the text here instead of stdout")
+
+
+def cmd_disasm(args: argparse.Namespace) -> None:
+    from chip.asm import disassemble
+
+    text = disassemble(load_program(args.program))
+    if args.output:
+        atomic_write_bytes(Path(args.output), text.encode())
+    else:
+        print(text, end="")
+
+
+def setup_asm(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", metavar="FILE", help="assembly text (see docs/isa.md)")
+    p.add_argument("-o", "--output", required=True, metavar="PROGRAM")
+    _add_chip(p, dtype=False)
+
+
+def cmd_asm(args: argparse.Namespace) -> None:
+    from chip.asm import assemble
+
+    src = Path(args.source)
+    if not src.is_file():
+        raise CommandError(f"assembly file {str(src)!r} does not exist")
+    try:
+        text = src.read_text()
+    except UnicodeDecodeError:
+        raise CommandError(f"{src} is not a text file") from None
+    chip = load_chip(args.chip) if args.chip else None
+    try:
+        program = assemble(text, chip)
+    except ValueError as e:
+        raise CommandError(f"{src}: {e}") from None
+    save_program(program, Path(args.output))
+    print(f"wrote {args.output}: {len(program.instrs)} instructions for {program.config.name}")
+
+
+# ----------------------------------------------------------------------------------- report
+def setup_report(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    report = read_report(Path(args.run_dir))
+    if args.format == "table":
+        print_report(report)
+    elif args.format == "json":
+        print(json.dumps(report.to_json(), indent=1))
+    else:
+        print(layers_csv(report), end="")
+
+
+# ------------------------------------------------------------------------------------ chips
+def setup_chips(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+
+def cmd_chips(args: argparse.Namespace) -> None:
+    chips = [ChipConfig.from_toml(n) for n in preset_names()]
+    if args.format == "json":
+        print(json.dumps([c.to_dict() for c in chips], indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"chip presets (--chip NAME; default {DEFAULT_PRESET})",
+              title_justify="left")
+    for h in ("name", "array", "flow", "dtype", "spad", "acc", "DRAM", "MHz", "TOPS", "GB/s"):
+        t.add_column(h, justify="left" if h in ("name", "flow", "dtype") else "right")
+    for c in chips:
+        t.add_row(c.name, f"{c.rows}x{c.cols}", c.dataflow.value, c.input_dtype.value,
+                  _kib(c.spad_kib), _kib(c.acc_kib), _kib(c.dram_mib * 1024),
+                  f"{c.clock_mhz:g}", f"{c.peak_tops:.3g}", f"{c.dram_gbytes_per_s:.3g}")
+    Console().print(t)
+
+
+def _kib(kib: int) -> str:
+    for scale, unit in ((1024 * 1024, "GiB"), (1024, "MiB")):
+        if kib >= scale and kib % scale == 0:
+            return f"{kib // scale} {unit}"
+    return f"{kib} KiB"
+
+
+# -------------------------------------------------------------------------------------- hdl
+def setup_hdl(p: argparse.ArgumentParser) -> None:
+    _add_chip(p, dtype=False)
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="Verilog output dir")
+    p.add_argument("--stat", action="store_true", help="also print Yosys cell counts")
+
+
+def cmd_hdl(args: argparse.Namespace) -> None:
+    chip = load_chip(args.chip or DEFAULT_PRESET)
+    try:
+        from chip.hdl.export import write_verilog, yosys_stat
+    except ImportError as e:
+        raise CommandError(f"the HDL export (chip.hdl.export) is not available: {e}") from None
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    files = write_verilog(chip, out)
+    print(f"wrote {len(files)} Verilog file(s) for {chip.name} to {out}: "
+          + ", ".join(Path(f).name for f in files))
+    if args.stat:
+        print(json.dumps(yosys_stat(chip), indent=1))
+
+
+Setup = Callable[[argparse.ArgumentParser], None]
+Run = Callable[[argparse.Namespace], None]
+COMMANDS: dict[str, tuple[Setup, Run, str]] = {
+    "train": (setup_train, cmd_train, "train a network on the simulated chip and report cycles"),
+    "compile": (setup_compile, cmd_compile, "compile a model to a program file"),
+    "run": (setup_run, cmd_run, "run a program once and report where the cycles went"),
+    "disasm": (setup_disasm, cmd_disasm, "print a program as assembly text"),
+    "asm": (setup_asm, cmd_asm, "assemble text into a program file"),
+    "report": (setup_report, cmd_report, "show the report of a run directory"),
+    "chips": (setup_chips, cmd_chips, "list the chip presets and their key figures"),
+    "hdl": (setup_hdl, cmd_hdl, "write the chip's Verilog (Amaranth) and optionally its size"),
+}

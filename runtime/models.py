@@ -1,0 +1,111 @@
+"""What the command line can train and compile: zoo models, ONNX files, and their defaults.
+
+The compiler is imported lazily and only here, so that a checkout whose compiler lacks a piece
+gives one clear error (`ModelError`) instead of an import traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chip.config import ChipConfig
+from chip.program import Program
+
+
+class ModelError(ValueError):
+    """A model that cannot be built or compiled (unknown name, compiler missing or refusing)."""
+
+
+@dataclass(frozen=True)
+class ModelDefaults:
+    """Training settings that reach the accuracy target for a zoo model on digits."""
+
+    epochs: int
+    batch_size: int
+    optimizer: str
+    lr: float
+    schedule: str
+
+
+# Zoo names the CLI accepts -> (compiler.zoo function name, training defaults or None).
+ZOO: dict[str, tuple[str, ModelDefaults | None]] = {
+    "mlp": ("mlp", ModelDefaults(epochs=12, batch_size=32, optimizer="momentum", lr=0.05,
+                                 schedule="cosine")),
+    "cnn": ("lenet", ModelDefaults(epochs=10, batch_size=32, optimizer="momentum", lr=0.05,
+                                   schedule="cosine")),
+    "lstm": ("lstm_classifier", ModelDefaults(epochs=20, batch_size=32, optimizer="adam",
+                                              lr=0.01, schedule="cosine")),
+    "resnet18": ("resnet18", None),
+    "transformer": ("transformer_encoder_block", None),
+}
+OPTIMIZERS = ("sgd", "momentum", "adam")
+ONNX_DEFAULTS = ModelDefaults(epochs=10, batch_size=32, optimizer="momentum", lr=0.05,
+                              schedule="cosine")
+
+
+def model_names() -> list[str]:
+    return list(ZOO)
+
+
+def is_onnx(model: str) -> bool:
+    return model.lower().endswith(".onnx")
+
+
+def defaults(model: str) -> ModelDefaults:
+    if is_onnx(model):
+        return ONNX_DEFAULTS
+    entry = ZOO.get(model)
+    if entry is None:
+        raise ModelError(f"unknown model {model!r}; expected one of {', '.join(ZOO)} or a "
+                         ".onnx file")
+    if entry[1] is None:
+        raise ModelError(f"model {model!r} is not trainable on digits here; train one of "
+                         f"{', '.join(k for k, v in ZOO.items() if v[1] is not None)}")
+    return entry[1]
+
+
+def _compiler(attr: str, module: str = "compiler") -> Callable[..., Any]:
+    try:
+        mod = __import__(module, fromlist=[attr])
+        return getattr(mod, attr)
+    except (ImportError, AttributeError) as e:
+        raise ModelError(f"this checkout's compiler has no {module}.{attr} ({e}); the model "
+                         "cannot be compiled yet") from None
+
+
+def forward_graph(model: str, batch: int) -> Any:
+    """The forward graph of a zoo model or an ONNX file, for ``batch`` samples."""
+    if batch < 1:
+        raise ModelError(f"batch size must be at least 1, not {batch}")
+    if is_onnx(model):
+        path = Path(model)
+        if not path.is_file():
+            raise ModelError(f"ONNX file {model!r} does not exist")
+        return _compiler("import_onnx", "compiler.onnx_import")(path, batch=batch)
+    if model not in ZOO:
+        raise ModelError(f"unknown model {model!r}; expected one of {', '.join(ZOO)} or a "
+                         ".onnx file")
+    return _compiler(ZOO[model][0], "compiler.zoo")(batch=batch)
+
+
+def train_spec(loss: str, optimizer: str, lr: float) -> Any:
+    """A `compiler.train.TrainSpec` for the CLI's option values."""
+    train = __import__("compiler.train", fromlist=["TrainSpec"])
+    opts = {"sgd": train.SGD, "momentum": train.Momentum, "adam": train.Adam}
+    if optimizer not in opts:
+        raise ModelError(f"unknown optimizer {optimizer!r}; expected one of "
+                         f"{', '.join(OPTIMIZERS)}")
+    return train.TrainSpec(loss=loss, optimizer=opts[optimizer](), lr=lr)
+
+
+def compile_model(model: str, chip: ChipConfig, batch: int, spec: Any = None) -> Program:
+    """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference."""
+    graph = forward_graph(model, batch)
+    compile_fn = _compiler("compile")
+    try:
+        return compile_fn(graph, chip, batch=batch, train=spec)
+    except (ValueError, TypeError) as e:
+        raise ModelError(f"cannot compile {model} for {chip.name}: {e}") from None
