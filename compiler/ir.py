@@ -165,7 +165,7 @@ GRADIENT = frozenset({
 # The vector unit's work: everything primitive that is neither GEMM nor pure data movement.
 VECTOR = PRIMITIVE - GEMM - DATA_MOVEMENT
 
-# Composite ops and how many operands each takes (None: any number; BATCH_NORM: 3 or 5).
+# How many operands each op takes (None: any number; BATCH_NORM: 3, or 5 for inference).
 ARITY: Mapping[Op, int | tuple[int, ...] | None] = MappingProxyType({
     **{op: 0 for op in SOURCES}, Op.FILL: 0,
     **{op: 1 for op in ELEMENTWISE_UNARY | REDUCTION | {Op.BROADCAST, Op.MAXPOOL2D,

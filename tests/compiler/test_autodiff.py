@@ -159,3 +159,37 @@ def test_second_order_is_rejected() -> None:
     loss = b.reshape(b.add(Op.REDUCE_SUM, (b.reshape(g, (1, 4)),), axis=-1), (1,))
     with pytest.raises(ValueError, match="no gradient rule for relu_grad"):
         gradients(b.build({"loss": loss}), loss, [x])
+
+
+def _composite(op: Op, shape: tuple[int, ...], weights: tuple[tuple[int, ...], ...] = (),
+               **attrs):
+    def build(b: IRBuilder, rng: np.random.Generator) -> int:
+        ins = [_p(b, rng, s) for s in (shape,) + weights]
+        return b.add(op, ins, **attrs)
+    return build
+
+
+COMPOSITES = {
+    "softmax": _composite(Op.SOFTMAX, (3, 5)),
+    "log_softmax": _composite(Op.LOG_SOFTMAX, (3, 5)),
+    "gelu": _composite(Op.GELU, (3, 5)),
+    "leaky_relu": _composite(Op.LEAKY_RELU, (3, 5), alpha=0.1),
+    "layer_norm": _composite(Op.LAYER_NORM, (2, 3, 5), ((5,), (5,)), eps=1e-5),
+    "batch_norm_training": _composite(Op.BATCH_NORM, (2, 3, 3, 4), ((4,), (4,)), eps=1e-5,
+                                      training=True),
+    "global_avgpool": _composite(Op.GLOBAL_AVGPOOL, (2, 3, 3, 4)),
+    "rnn": _composite(Op.RNN, (2, 3, 4), ((4, 3), (3, 3), (3,)), hidden=3),
+    "gru": _composite(Op.GRU, (2, 3, 4), ((4, 9), (3, 9), (9,), (9,)), hidden=3,
+                      linear_before_reset=False),
+    "gru_linear_before_reset": _composite(Op.GRU, (2, 3, 4), ((4, 9), (3, 9), (9,), (9,)),
+                                          hidden=3, linear_before_reset=True),
+    "lstm": _composite(Op.LSTM, (2, 3, 4), ((4, 12), (3, 12), (12,)), hidden=3),
+    "attention": _composite(Op.ATTENTION, (2, 3, 4), ((4, 4),) * 4),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COMPOSITES))
+def test_composite_gradient_through_decomposition(case: str) -> None:
+    """Autodiff of the decomposed graph matches finite differences of the composite."""
+    from compiler.passes.decompose import decompose
+    check_gradients(COMPOSITES[case], before_autodiff=decompose, tol=1e-5)

@@ -148,3 +148,23 @@ def test_dump_switch_writes_ir_after_every_pass(monkeypatch: pytest.MonkeyPatch)
     env_out = io.StringIO()
     graph_passes(mlp(batch=2), dump_to=env_out)
     assert env_out.getvalue() == text
+
+
+def test_int8_compute_quantizes_gemm_operands_on_chip() -> None:
+    forward = lenet(batch=4)
+    g = graph_passes(forward, compute_dtype=DType.INT8, verify=True)
+    gemms = [n for n in g.nodes if n.op in GEMM]
+    assert gemms and all(g[i].dtype is DType.INT8 for n in gemms for i in n.inputs)
+    assert all(n.dtype is DType.INT32 for n in gemms)
+    assert g[g.outputs["logits"]].dtype is DType.FP32
+    x = {"x": np.random.default_rng(0).standard_normal((4, 8, 8, 1))}
+    want = run(forward, x)["logits"]
+    np.testing.assert_allclose(run(g, x)["logits"], want, rtol=1e-9, atol=1e-9)  # exact casts
+    quantized = run(g, x, round_casts=True)["logits"]
+    assert not np.array_equal(quantized, want)
+    assert np.abs(quantized - want).max() < 0.05 * np.abs(want).max()
+    # Training on an int8 chip quantizes the backward GEMMs the same way.
+    step = graph_passes(forward, train=TrainSpec("ce", SGD()), compute_dtype=DType.INT8,
+                        verify=True)
+    assert all(step[i].dtype is DType.INT8 for n in step.nodes if n.op in GEMM
+               for i in n.inputs)
