@@ -20,7 +20,7 @@ from chip.program import Program, TensorKind
 from runtime.backend import Backend, Fidelity
 from runtime.checkpoint import CHECKPOINT_NAME, atomic_write_bytes
 from runtime.outputs import REPORT_NAME, read_report, write_run_dir
-from runtime.render import layers_csv, print_report
+from runtime.render import layers_csv, make_console, print_report
 from runtime.report import RunReport, layer_reports
 
 
@@ -347,18 +347,19 @@ def cmd_chips(args: argparse.Namespace) -> None:
     if args.format == "json":
         print(json.dumps([c.to_dict() for c in chips], indent=1))
         return
-    from rich.console import Console
+    from rich import box
     from rich.table import Table
 
     t = Table(title=f"chip presets (--chip NAME; default {DEFAULT_PRESET})",
-              title_justify="left")
+              title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for h in ("name", "array", "flow", "dtype", "spad", "acc", "DRAM", "MHz", "TOPS", "GB/s"):
-        t.add_column(h, justify="left" if h in ("name", "flow", "dtype") else "right")
+        t.add_column(h, justify="left" if h in ("name", "flow", "dtype") else "right",
+                     no_wrap=True)
     for c in chips:
         t.add_row(c.name, f"{c.rows}x{c.cols}", c.dataflow.value, c.input_dtype.value,
                   _kib(c.spad_kib), _kib(c.acc_kib), _kib(c.dram_mib * 1024),
                   f"{c.clock_mhz:g}", f"{c.peak_tops:.3g}", f"{c.dram_gbytes_per_s:.3g}")
-    Console().print(t)
+    make_console().print(t)
 
 
 def _kib(kib: int) -> str:

@@ -14,6 +14,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from runtime.render import make_console
 from runtime.report import EpochReport
 from runtime.train import StepEvent
 
@@ -22,7 +23,7 @@ class TrainProgress:
     """A context manager whose `step` and `epoch` methods are the `Trainer`'s callbacks."""
 
     def __init__(self, model: str, chip: str, epochs: int, console: Console | None = None):
-        self.console = console or Console()
+        self.console = console or make_console()
         self.epochs = epochs
         self.title = f"{model} on {chip}"
         self.bar = Progress(

@@ -10,6 +10,7 @@ import csv
 import io
 from typing import Any
 
+from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 
@@ -73,7 +74,8 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
     c, t = r.chip, r.total
     summary = Table(title=f"{r.kind} of {r.program} on {c.name} ({c.rows}x{c.cols} "
                           f"{c.dataflow.value}, {c.input_dtype.value}, {c.clock_mhz:g} MHz), "
-                          f"fidelity {r.fidelity}", show_header=False, title_justify="left")
+                          f"fidelity {r.fidelity}", show_header=False, title_justify="left",
+                    box=box.SIMPLE_HEAD)
     summary.add_column("figure", style="bold")
     summary.add_column("value")
     if t.timed:
@@ -97,13 +99,13 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
                             else f"{v:.4f}")
     parts: list[Any] = [summary]
     head = ["", "cycles", "share", "MACs", "util", "DRAM", "stalls"]
-    phases = Table(title="by phase", title_justify="left")
+    phases = Table(title="by phase", title_justify="left", box=box.SIMPLE_HEAD)
     for h in head:
         phases.add_column(h or "phase", justify="left" if not h else "right")
     for name, w in r.phases.items():
         phases.add_row(*_work_row(name, w, r, t.cycles))
     parts.append(phases)
-    layers = Table(title="by layer", title_justify="left")
+    layers = Table(title="by layer", title_justify="left", box=box.SIMPLE_HEAD)
     for h in head:
         layers.add_column(h or "layer/phase", justify="left" if not h else "right")
     shown = sorted(r.layers, key=lambda lr: -lr.work.cycles)[:max_layers]
@@ -113,14 +115,15 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
         layers.caption = f"{len(r.layers) - len(shown)} more in layers.csv"
     parts.append(layers)
     if t.stalls:
-        stalls = Table(title="stall cycles by cause (summed over units)", title_justify="left")
+        stalls = Table(title="stall cycles by cause (summed over units)", title_justify="left",
+                       box=box.SIMPLE_HEAD)
         stalls.add_column("cause")
         stalls.add_column("cycles", justify="right")
         for cause, v in sorted(t.stalls.items(), key=lambda kv: -kv[1]):
             stalls.add_row(cause, f"{v:,}")
         parts.append(stalls)
     if r.epochs:
-        ep = Table(title="epochs", title_justify="left")
+        ep = Table(title="epochs", title_justify="left", box=box.SIMPLE_HEAD)
         for h in ("epoch", "loss", "train acc", "test acc", "train cycles", "eval cycles"):
             ep.add_column(h, justify="right")
         for e in r.epochs:
@@ -132,5 +135,12 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
     return Group(*parts)
 
 
+def make_console() -> Console:
+    """A console for reports: the terminal's width, or 120 columns when output is piped (rich
+    would otherwise squeeze tables into 80)."""
+    console = Console()
+    return console if console.is_terminal else Console(width=120)
+
+
 def print_report(r: RunReport, console: Console | None = None) -> None:
-    (console or Console()).print(tables(r))
+    (console or make_console()).print(tables(r))
