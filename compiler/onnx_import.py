@@ -23,7 +23,6 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from compiler.builder import resolve_padding
 from compiler.ir import Graph, Op
 from compiler.ir_builder import IRBuilder
 from compiler.passes.shape_infer import ShapeError
@@ -51,9 +50,7 @@ class _Importer:
         self.b = IRBuilder(self.g.name or "onnx")
         self.batch = batch
         self.consts: dict[str, np.ndarray] = {
-            t.name: numpy_helper.to_array(t).astype(np.float64)
-            if numpy_helper.to_array(t).dtype.kind == "f" else numpy_helper.to_array(t)
-            for t in self.g.initializer}
+            t.name: numpy_helper.to_array(t) for t in self.g.initializer}
         self.vals: dict[str, tuple[int, str]] = {}  # ONNX name -> (IR id, "plain" | "nhwc")
         self.node: onnx.NodeProto | None = None
 
@@ -61,18 +58,17 @@ class _Importer:
         for vi in self.g.input:
             if vi.name not in self.consts:
                 self.vals[vi.name] = (self.b.input(vi.name, self._input_shape(vi)), "plain")
-        for node in self.g.node:
+        for k, node in enumerate(self.g.node):
             self.node = node
+            label = repr(node.name) if node.name else f"#{k} (unnamed, output {node.output[0]!r})"
             handler = HANDLERS.get(node.op_type)
             if handler is None:
-                raise ValueError(f"ONNX node {node.name!r}: op type {node.op_type!r} is not "
+                raise ValueError(f"ONNX node {label}: op type {node.op_type!r} is not "
                                  f"supported; supported op types: {', '.join(sorted(HANDLERS))}")
             try:
                 handler(self, node)
-            except _Unsupported as e:
-                raise ValueError(f"ONNX node {node.name!r} ({node.op_type}): {e}") from None
-            except ShapeError as e:
-                raise ValueError(f"ONNX node {node.name!r} ({node.op_type}): {e}") from None
+            except (_Unsupported, ShapeError) as e:
+                raise ValueError(f"ONNX node {label} ({node.op_type}): {e}") from None
         for vi in self.g.output:
             self.b.output(vi.name, self.get(vi.name, "plain"))
         return self.b.build()
@@ -96,6 +92,12 @@ class _Importer:
             if a.name == name:
                 return onnx.helper.get_attribute_value(a)
         return default
+
+    def required(self, name: str) -> object:
+        value = self.attr(name)
+        if value is None:
+            raise _Unsupported(f"missing required attribute {name!r}")
+        return value
 
     def reject_attrs(self, **allowed: object) -> None:
         """Fail on attributes whose value differs from the one supported value."""
@@ -239,9 +241,11 @@ def _window_attrs(im: _Importer, kernel: tuple[int, int]) -> dict:
     stride = tuple(im.attr("strides", [1, 1]))
     if auto_pad not in ("NOTSET", "VALID"):
         raise _Unsupported(f"attribute auto_pad={auto_pad!r} is not supported (NOTSET, VALID)")
+    if len(kernel) != 2 or len(stride) != 2:
+        raise _Unsupported(f"only 2-D windows are supported (kernel {list(kernel)})")
+    # ONNX orders 2-D pads (top, left, bottom, right), as the IR does.
     pads = im.attr("pads", [0, 0, 0, 0]) if auto_pad == "NOTSET" else [0, 0, 0, 0]
-    padding = resolve_padding((pads[0], pads[1], pads[2], pads[3]), kernel, stride, (0, 0))
-    return dict(stride=stride, padding=padding)
+    return dict(stride=stride, padding=tuple(int(p) for p in pads))
 
 
 def _conv(im: _Importer, n: onnx.NodeProto) -> None:
@@ -262,7 +266,7 @@ def _pool(op: Op) -> Callable[[_Importer, onnx.NodeProto], None]:
         im.reject_attrs(ceil_mode=0, storage_order=0)
         if len(n.output) > 1 and n.output[1]:
             raise _Unsupported("the Indices output is not supported")
-        kernel = tuple(im.attr("kernel_shape"))
+        kernel = tuple(im.required("kernel_shape"))
         attrs = _window_attrs(im, kernel)
         include = bool(im.attr("count_include_pad", 0))
         y = im.b.add(op, (im.get(n.input[0], "nhwc"),), n.name, kernel=kernel,
@@ -335,7 +339,7 @@ def _transpose(im: _Importer, n: onnx.NodeProto) -> None:
 def _concat(im: _Importer, n: onnx.NodeProto) -> None:
     names = list(n.input)
     rank = len(im.b.shape(im.get(names[0])))
-    axis = int(im.attr("axis")) % rank
+    axis = int(im.required("axis")) % rank
     if rank == 4 and all(im.layout(x) == "nhwc" for x in names):
         ids, layout, axis = [im.get(x) for x in names], "nhwc", NCHW_TO_NHWC.index(axis)
     else:
@@ -376,7 +380,7 @@ def _recurrent(op: Op) -> Callable[[_Importer, onnx.NodeProto], None]:
                                    "sequences, no peepholes)")
         if len(n.output) > 2 and n.output[2]:
             raise _Unsupported("the Y_c output is not supported")
-        hid = int(im.attr("hidden_size"))
+        hid = int(im.required("hidden_size"))
         w, r = im.weight(1, "W")[0], im.weight(2, "R")[0]  # [G*H, I], [G*H, H]
         bias = im.weight(3, "B")[0] if im.has(3) else np.zeros(2 * gates * hid)
         order = [0, 2, 3, 1] if op is Op.LSTM else list(range(gates))
