@@ -1,0 +1,40 @@
+"""Per-tag tallies of the machine, kept as flat integer lists while it runs.
+
+The engine adds to one flat list per tag (fast in the inner loop); `to_counters` turns a list
+into the `Counters` dataclass. The layout is derived from the enums of chip/machine/counters.py,
+so a new unit, cause or traffic kind needs no change here.
+"""
+
+from __future__ import annotations
+
+from chip.machine.counters import Cause, Counters, Traffic, Unit
+
+BUSY = {u: n for n, u in enumerate(Unit)}
+STALL = {u: {c: len(Unit) + n * len(Cause) + m for m, c in enumerate(Cause)}
+         for n, u in enumerate(Unit)}
+_BASE = len(Unit) * (1 + len(Cause))
+TRAFFIC = {t: _BASE + n for n, t in enumerate(Traffic)}
+MACS = _BASE + len(Traffic)
+INSTRUCTIONS = MACS + 1
+WIDTH = INSTRUCTIONS + 1
+
+
+def new_tally() -> list[int]:
+    return [0] * WIDTH
+
+
+def to_counters(tally: list[int], cycles: int, rows: int, cols: int) -> Counters:
+    out = Counters(cycles=cycles, macs=tally[MACS], instructions=tally[INSTRUCTIONS],
+                   rows=rows, cols=cols)
+    for u in Unit:
+        out.busy[u] = tally[BUSY[u]]
+        for c in Cause:
+            out.stalls[u][c] = tally[STALL[u][c]]
+    for t in Traffic:
+        out.bytes[t] = tally[TRAFFIC[t]]
+    return out
+
+
+def overlap(lo: int, hi: int, seg: tuple[int, int]) -> int:
+    """Cycles of [lo, hi) inside the segment [seg[0], seg[1])."""
+    return max(0, min(hi, seg[1]) - max(lo, seg[0]))

@@ -1,0 +1,124 @@
+"""The systolic array: one model for every dataflow, in two fidelities.
+
+`ArrayModel.apply` gives PRELOAD and MATMUL their effect on the `ChipState`. Timing is not
+computed here (it is closed-form, chip/machine/plan.py); values are:
+
+- ``fast``: the block computation of chip/semantics.py (NumPy/BLAS, the array's summation order).
+- ``pe``: the numba register-level kernels of chip/machine/pe_kernels.py step every PE every
+  cycle. The kernels also report how many cycles they stepped and when the last output was
+  written; the model checks these against the closed-form durations, so the `pe` fidelity
+  validates the timing rules as well as the values.
+
+Only the mapping of operands onto the array's edges depends on the dataflow: WS and IS hold a
+preloaded tile (B for WS, A^T for IS, decided by the program) and stream rows past it; OS
+streams both operands and keeps the outputs in the PEs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chip.config import ChipConfig, Dataflow
+from chip.dtypes import compute_values
+from chip.errors import Fault
+from chip.isa import Loc, Matmul, Mem, Preload
+from chip.machine import pe_kernels
+from chip.semantics import _check_tile, matmul, preload, write_matmul_result
+from chip.state import ChipState
+
+FIDELITIES = ("fast", "pe")
+
+
+class ArrayModel:
+    """Values of the array instructions for one chip and one fidelity.
+
+    Contract: after ``apply(state, ins)`` the state equals what chip/semantics.py produces, bit for
+    bit, for both fidelities; invalid instructions raise the same `Fault` messages.
+    """
+
+    def __init__(self, cfg: ChipConfig, fidelity: str) -> None:
+        if fidelity not in FIDELITIES:
+            raise ValueError(f"fidelity must be one of {', '.join(FIDELITIES)}, not {fidelity!r}")
+        self.cfg = cfg
+        self.pe = fidelity == "pe"
+        self.updates = 0  # PE register updates stepped by the pe kernels
+        self.shadow: np.ndarray | None = None  # pe: the shadow registers (R x C, compute type)
+
+    def _work_dtype(self) -> type:
+        return np.float32 if self.cfg.input_dtype.is_float else np.int64
+
+    def apply(self, state: ChipState, ins: Preload | Matmul) -> None:
+        if not self.pe:
+            if isinstance(ins, Preload):
+                preload(state, ins)
+            else:
+                matmul(state, ins)
+            return
+        if isinstance(ins, Preload):
+            self._pe_preload(state, ins)
+        else:
+            self._pe_matmul(state, ins)
+
+    # ---- pe fidelity ----
+    def _pe_preload(self, state: ChipState, ins: Preload) -> None:
+        preload(state, ins)  # checks the instruction and records the tile in the state
+        assert state.stationary is not None
+        cfg = self.cfg
+        s = compute_values(state.stationary, cfg.input_dtype).astype(self._work_dtype())
+        if self.shadow is None:
+            self.shadow = np.zeros((cfg.rows, cfg.cols), dtype=self._work_dtype())
+        stepped = pe_kernels.preload_shift(self.shadow, s)
+        self._check_cycles(ins, stepped, cfg.rows)
+        self.updates += stepped * cfg.rows * cfg.cols
+
+    def _pe_matmul(self, state: ChipState, ins: Matmul) -> None:
+        cfg = self.cfg
+        R, C = cfg.rows, cfg.cols
+        _check_tile(state, ins.rows, ins.cols)
+        if ins.t < 1:
+            raise Fault("t must be at least 1")
+        work = self._work_dtype()
+        x = compute_values(state.read(Loc(Mem.SPAD, ins.x), ins.t, ins.rows, "matmul x"),
+                           cfg.input_dtype).astype(work)
+        compute = ins.t + R + C - 2
+        if cfg.dataflow is Dataflow.OS:
+            y = compute_values(state.read(Loc(Mem.SPAD, ins.y), ins.t, ins.cols, "matmul y"),
+                               cfg.input_dtype).astype(work)
+            out = np.zeros((ins.rows, ins.cols), dtype=work)
+            stepped, last = pe_kernels.output_stationary_array(x, y, out, R, C, cfg.os_drain)
+            # with the drain, result row 0 leaves the bottom last, in drain cycle R-1
+            expect = compute + (R if cfg.os_drain else 0)
+            last_expect = expect - 1
+        else:
+            if ins.y != 0:
+                raise Fault(f"y={ins.y} must be 0 in the {cfg.dataflow.value} dataflow")
+            if state.stationary is None:
+                raise Fault("no stationary tile: a preload must come first")
+            if state.stationary.shape != (ins.rows, ins.cols):
+                r, c = state.stationary.shape
+                raise Fault(f"rows={ins.rows} cols={ins.cols} differ from the preloaded "
+                            f"{r}x{c} tile")
+            if self.shadow is None:  # continuing a state preloaded by an earlier run
+                self.shadow = np.zeros((R, C), dtype=work)
+                s = compute_values(state.stationary, cfg.input_dtype).astype(work)
+                pe_kernels.preload_shift(self.shadow, s)
+            active = self.shadow.copy()  # the shadow tile becomes active at the first cycle
+            out = np.zeros((ins.t, ins.cols), dtype=work)
+            stepped, last = pe_kernels.stationary_array(x, active, out)
+            # output (T-1, cols-1) is the last one written; a partial tile still pays the full
+            # duration because its data crosses all R rows and C columns
+            expect, last_expect = compute, ins.t + R + ins.cols - 3
+        self._check_cycles(ins, stepped, expect)
+        if last != last_expect:
+            raise AssertionError(f"pe kernel wrote the last output of {ins} in cycle {last}, "
+                                 f"docs/timing.md says {last_expect}")
+        self.updates += stepped * R * C
+        p = out if work is np.float32 else out.astype(np.int32)  # int64 -> int32 wraps
+        state.check_rows(Loc(Mem.ACC, ins.out), out.shape[0], ins.cols, "matmul output")
+        write_matmul_result(state, ins, p)
+
+    @staticmethod
+    def _check_cycles(ins: Preload | Matmul, stepped: int, expect: int) -> None:
+        if stepped != expect:
+            raise AssertionError(f"pe kernel stepped {stepped} cycles for {ins}, "
+                                 f"docs/timing.md says {expect}")

@@ -1,0 +1,417 @@
+"""The cycle-level machine: decoupled load / execute / store queues, event-driven.
+
+`run_machine` runs a program and returns the final `ChipState` (bit-identical to the functional
+model), the total cycle count, `Counters` for the run and per tag, and an event per instruction.
+The rules are those of docs/timing.md.
+
+How it advances: instructions are committed one at a time in order of their start cycle. For the
+instruction at the head of each queue the machine computes the earliest cycle it can start from
+what has already been committed (dispatch, queue order, tokens, bank ports); the head with the
+smallest such cycle (ties: program order) is committed, which fixes its end cycle in closed form,
+applies its effect to the state and accounts its unit's cycles. Nothing later can start earlier,
+so every start cycle is exact, and the cost is a few operations per instruction, never per
+cycle. Both fidelities share this engine; they differ only in how the array computes values
+(chip/machine/array.py), so their cycles and counters are identical by construction, and the
+`pe` kernels check the closed-form array durations cycle by cycle.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from chip.errors import Fault, ProgramError
+from chip.functional import check_deps
+from chip.isa import Halt, Load, Matmul, Preload, Store
+from chip.machine import accounting as acct
+from chip.machine.accounting import overlap
+from chip.machine.array import ArrayModel
+from chip.machine.counters import Cause, Counters, Unit
+from chip.machine.plan import ACC, DRAM, QUEUES, SPAD, Plan, conflicts, make_plan
+from chip.program import Program, Tag
+from chip.semantics import execute
+from chip.state import ChipState
+
+LOAD_Q, EXEC_Q, STORE_Q = 0, 1, 2
+_SPACE_NAMES = {SPAD: "scratchpad", ACC: "accumulator", DRAM: "DRAM"}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Instruction ``index`` ran on ``unit`` in cycles [start, end)."""
+
+    index: int
+    unit: Unit
+    start: int
+    end: int
+
+
+@dataclass
+class MachineResult:
+    """Outcome of `run_machine` (see its docstring)."""
+
+    state: ChipState
+    cycles: int
+    counters: Counters
+    by_tag: dict[Tag, Counters]
+    events: list[Event]
+    executed: int  # instructions run, up to and including halt
+    pe_updates: int = 0  # PE register updates stepped (pe fidelity only)
+
+
+def run_machine(program: Program, fidelity: str = "fast", state: ChipState | None = None,
+                max_cycles: int | None = None, trace: bool = True) -> MachineResult:
+    """Run ``program`` on the cycle-level machine.
+
+    ``state`` given: continue on it (it must belong to the program's chip); None: a fresh chip
+    with the program's initial DRAM contents. ``fidelity`` is ``fast`` (block computation) or
+    ``pe`` (every PE register stepped every cycle); both give the same values, cycles and
+    counters. A program that would run past ``max_cycles`` stops with `ProgramError`, as do token
+    deadlocks, memory overruns and cross-queue hazards. ``trace`` keeps one `Event` per
+    instruction.
+    """
+    if state is None:
+        state = ChipState(program.config)
+        state.load_program(program)
+    elif state.config != program.config:
+        raise ValueError(f"state belongs to chip {state.config.name!r}, the program to "
+                         f"{program.config.name!r}")
+    if max_cycles is not None and max_cycles < 1:
+        raise ValueError(f"max_cycles must be at least 1, not {max_cycles}")
+    return _Machine(program, fidelity, state, max_cycles, trace).run()
+
+
+class _Machine:
+    def __init__(self, program: Program, fidelity: str, state: ChipState,
+                 max_cycles: int | None, trace: bool) -> None:
+        cfg = program.config
+        self.cfg, self.state, self.max_cycles, self.trace = cfg, state, max_cycles, trace
+        self.array = ArrayModel(cfg, fidelity)
+        instrs = program.instrs
+        n = next((i + 1 for i, ins in enumerate(instrs) if isinstance(ins, Halt)), len(instrs))
+        self.instrs = instrs[:n]
+        self.n = n
+        tag_ids: dict[Tag, int] = {}
+        self.tag_of = [tag_ids.setdefault(t, len(tag_ids)) for t in program.tags[:n]]
+        self.tags = list(tag_ids)
+        self.tally = [acct.new_tally() for _ in self.tags]
+        self.plans: list[Plan] = []
+        self.qlist: list[list[int]] = [[], [], []]
+        self.qpos = [0] * n
+        for i, ins in enumerate(self.instrs):
+            plan = make_plan(cfg, ins)
+            try:
+                check_deps(ins)
+            except Fault as e:
+                raise ProgramError(i, ins.MNEMONIC, str(e), _unit_name(plan)) from None
+            self.plans.append(plan)
+            if plan.queue >= 0:
+                self.qpos[i] = len(self.qlist[plan.queue])
+                self.qlist[plan.queue].append(i)
+        self.start = [-1] * n
+        self.end = [-1] * n
+        self.dispatch = [-1] * n
+        self.next_dispatch = 0
+        self.blocked_lo: list[int] = []  # dispatcher blocked on a full queue: [lo, hi) intervals
+        self.blocked_cum: list[int] = []  # blocked cycles before each interval
+        self.blocked_hi: list[int] = []
+        self.heads = [0, 0, 0]
+        self.pushes: list[list[tuple[int, int]]] = [[] for _ in range(9)]  # (end, producer)
+        self.pops = [0] * 9
+        self.port_until: dict[int, list[int]] = {}
+        self.bus_free = 0
+        self.dma_segments: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
+        self.inflight: list[list[int]] = [[], [], []]
+        self.prev_end = [0, 0, 0]  # load/store: end of the previous instruction of the queue
+        self.exec_last = -1
+        self.exec_end_all = 0
+        self.exec_end_before_last = 0
+        self.unit_acct = dict.fromkeys(Unit, 0)
+        self.events: list[Event] = []
+        self.frontier = 0
+
+    # ---------------------------------------------------------------- dispatch
+    def _advance_dispatch(self) -> None:
+        depth = self.cfg.queue_depth
+        while self.next_dispatch < self.n:
+            i = self.next_dispatch
+            t = self.dispatch[i - 1] + 1 if i else 0
+            q = self.plans[i].queue
+            if q >= 0 and self.qpos[i] >= depth:
+                j = self.qlist[q][self.qpos[i] - depth]
+                if self.start[j] < 0:
+                    return  # the queue is full until instruction j starts
+                if self.start[j] > t:
+                    self.blocked_cum.append(self._blocked_total())
+                    self.blocked_lo.append(t)
+                    self.blocked_hi.append(self.start[j])
+                    t = self.start[j]
+            self.dispatch[i] = t
+            self.next_dispatch += 1
+
+    def _blocked_total(self) -> int:
+        if not self.blocked_lo:
+            return 0
+        return self.blocked_cum[-1] + self.blocked_hi[-1] - self.blocked_lo[-1]
+
+    def _blocked_before(self, t: int) -> int:
+        """Cycles before ``t`` during which the dispatcher was blocked on a full queue."""
+        k = bisect.bisect_right(self.blocked_lo, t) - 1
+        if k < 0:
+            return 0
+        return self.blocked_cum[k] + min(t, self.blocked_hi[k]) - self.blocked_lo[k]
+
+    # ---------------------------------------------------------------- readiness
+    def _order_time(self, i: int, q: int) -> int:
+        if q != EXEC_Q:
+            return self.prev_end[q]
+        last = self.exec_last
+        if last >= 0 and self.cfg.double_buffer_stationary:
+            ins, prev = self.instrs[i], self.instrs[last]
+            if isinstance(ins, Preload) and isinstance(prev, Matmul):
+                return max(self.start[last], self.exec_end_before_last)
+            if (isinstance(ins, Matmul) and isinstance(prev, Matmul)
+                    and not self.cfg.dataflow.has_stationary_operand):
+                return max(self.start[last] + self.plans[last].overlap_at,
+                           self.exec_end_before_last)
+        return self.exec_end_all
+
+    def _pops(self, i: int, q: int) -> list[int]:
+        ins = self.instrs[i]
+        chans = []
+        if ins.pop_prev:
+            chans.append((q - 1) * 3 + q)
+        if ins.pop_next:
+            chans.append((q + 1) * 3 + q)
+        return chans
+
+    def _candidate(self, i: int, q: int) -> tuple[int, int, int, int, int] | None:
+        """(start, order time, token time, token producer, dispatch) or None if blocked."""
+        tok_t, producer = 0, -1
+        for ch in self._pops(i, q):
+            k = self.pops[ch]
+            if len(self.pushes[ch]) <= k:
+                return None
+            t, p = self.pushes[ch][k]
+            if t > tok_t or producer < 0:
+                tok_t, producer = max(tok_t, t), p
+        bank_t = 0
+        for p in self.plans[i].ports:
+            until = self.port_until.get(p)
+            if until is not None:
+                for q2 in range(3):
+                    if q2 != q and until[q2] > bank_t:
+                        bank_t = until[q2]
+        order_t = self._order_time(i, q)
+        d = self.dispatch[i]
+        return max(d, order_t, tok_t, bank_t), order_t, tok_t, producer, d
+
+    # ---------------------------------------------------------------- main loop
+    def run(self) -> MachineResult:
+        self._advance_dispatch()
+        remaining = sum(len(ql) for ql in self.qlist)
+        while remaining:
+            best = None
+            for q in range(3):
+                h = self.heads[q]
+                if h >= len(self.qlist[q]):
+                    continue
+                i = self.qlist[q][h]
+                if self.dispatch[i] < 0:
+                    continue
+                c = self._candidate(i, q)
+                if c is not None and (best is None or (c[0], i) < (best[1][0], best[0])):
+                    best = (i, c, q)
+            if best is None:
+                self._deadlock()
+            i, c, q = best
+            self._commit(i, q, *c)
+            remaining -= 1
+        total = max([self.frontier] + [self.dispatch[self.n - 1] + 1] if self.n else [0])
+        return self._result(total)
+
+    def _commit(self, i: int, q: int, s: int, order_t: int, tok_t: int, producer: int,
+                d: int) -> None:
+        ins, plan = self.instrs[i], self.plans[i]
+        unit = plan.unit
+        assert unit is not None
+        self._check_limit(i, s, s)
+        self._check_hazards(i, q, s)
+        lat = self.cfg.dram_latency
+        if isinstance(ins, Load):
+            g = max(s + lat, self.bus_free)
+            e = self.bus_free = g + plan.length
+            segs = ((s, s + lat), (s + lat, e))
+        elif isinstance(ins, Store):
+            g = max(s, self.bus_free)
+            self.bus_free = g + plan.length
+            e = self.bus_free + lat
+            segs = ((self.bus_free, e), (s, self.bus_free))
+        else:
+            e = s + plan.length
+        self._check_limit(i, s, e)
+        try:
+            if isinstance(ins, (Preload, Matmul)):
+                self.array.apply(self.state, ins)
+            else:
+                execute(self.state, ins)
+        except Fault as err:
+            raise ProgramError(i, ins.MNEMONIC, str(err), unit.value, s) from None
+        self._account(i, unit, s, e, order_t, tok_t, producer, d)
+        if isinstance(ins, (Load, Store)):
+            self.dma_segments[i] = segs
+            self._account_dma(i, unit, s, e, segs)
+        for ch in self._pops(i, q):
+            self.pops[ch] += 1
+        if ins.push_prev:
+            bisect.insort(self.pushes[q * 3 + q - 1], (e, i))
+        if ins.push_next:
+            bisect.insort(self.pushes[q * 3 + q + 1], (e, i))
+        for p in plan.ports:
+            until = self.port_until.setdefault(p, [0, 0, 0])
+            until[q] = max(until[q], e)
+        self.start[i], self.end[i] = s, e
+        self.inflight[q] = [j for j in self.inflight[q] if self.end[j] > s] + [i]
+        if q == EXEC_Q:
+            self.exec_end_before_last = self.exec_end_all
+            self.exec_end_all = max(self.exec_end_all, e)
+            self.exec_last = i
+        else:
+            self.prev_end[q] = e
+        if self.trace:
+            self.events.append(Event(i, unit, s, e))
+        self.frontier = max(self.frontier, e)
+        self.heads[q] += 1
+        self._advance_dispatch()
+
+    # ---------------------------------------------------------------- accounting
+    def _account(self, i: int, unit: Unit, s: int, e: int, order_t: int, tok_t: int,
+                 producer: int, d: int) -> None:
+        tally = self.tally[self.tag_of[i]]
+        stall = acct.STALL[unit]
+        cur = self.unit_acct[unit]
+        if s > cur:
+            a = min(max(order_t, cur), s)  # idle: waiting for earlier execute instructions
+            b = min(max(d, a), s)  # not dispatched yet: queue full while the dispatcher blocked
+            tally[stall[Cause.QUEUE_FULL]] += self._blocked_before(b) - self._blocked_before(a)
+            c = min(max(tok_t, b), s)
+            if c > b:
+                self._account_token_wait(tally, stall, b, c, producer)
+            tally[stall[Cause.BANK_CONFLICT]] += s - c
+            cur = s
+        plan = self.plans[i]
+        ins = self.instrs[i]
+        own = max(0, e - max(s, cur))
+        if isinstance(ins, Matmul):
+            busy = min(plan.stream, own)
+            tally[acct.BUSY[unit]] += busy
+            tally[stall[Cause.FILL_DRAIN]] += own - busy
+        elif isinstance(ins, Preload):
+            tally[stall[Cause.PRELOAD]] += own
+        elif unit is Unit.VECTOR:
+            tally[acct.BUSY[unit]] += own - plan.extra
+            tally[stall[Cause.BANK_CONFLICT]] += plan.extra
+        self.unit_acct[unit] = max(cur, e)
+        for traffic, nbytes in plan.traffic:
+            tally[acct.TRAFFIC[traffic]] += nbytes
+        tally[acct.MACS] += plan.macs
+        tally[acct.INSTRUCTIONS] += 1
+
+    def _account_token_wait(self, tally: list[int], stall: dict[Cause, int], lo: int, hi: int,
+                            producer: int) -> None:
+        segs = self.dma_segments.get(producer)
+        n_lat = n_bw = 0
+        if segs is not None:  # waiting on a DMA: charge its latency and transfer phases
+            n_lat, n_bw = overlap(lo, hi, segs[0]), overlap(lo, hi, segs[1])
+        tally[stall[Cause.DRAM_LATENCY]] += n_lat
+        tally[stall[Cause.DRAM_BANDWIDTH]] += n_bw
+        tally[stall[Cause.TOKEN]] += hi - lo - n_lat - n_bw
+
+    def _account_dma(self, i: int, unit: Unit, s: int, e: int,
+                     segs: tuple[tuple[int, int], tuple[int, int]]) -> None:
+        tally = self.tally[self.tag_of[i]]
+        n = self.plans[i].length
+        lat_cycles = segs[0][1] - segs[0][0]
+        tally[acct.BUSY[unit]] += n
+        tally[acct.STALL[unit][Cause.DRAM_LATENCY]] += lat_cycles
+        tally[acct.STALL[unit][Cause.DRAM_BANDWIDTH]] += e - s - n - lat_cycles
+
+    # ---------------------------------------------------------------- faults
+    def _check_limit(self, i: int, s: int, e: int) -> None:
+        if self.max_cycles is not None and e > self.max_cycles:
+            ins = self.instrs[i]
+            raise ProgramError(i, ins.MNEMONIC,
+                               f"runaway program: it would run until cycle {e}, past the limit "
+                               f"max_cycles={self.max_cycles}",
+                               _unit_name(self.plans[i]), min(s, self.max_cycles))
+
+    def _check_hazards(self, i: int, q: int, s: int) -> None:
+        fp = self.plans[i].footprint
+        for q2 in range(3):
+            if q2 == q:
+                continue
+            others = [j for j in self.inflight[q2] if j < i and self.end[j] > s]
+            ql = self.qlist[q2]
+            for pos in range(self.heads[q2], len(ql)):
+                if ql[pos] > i:
+                    break
+                others.append(ql[pos])
+            for j in others:
+                hit = conflicts(fp, self.plans[j].footprint)
+                if hit is not None:
+                    self._hazard(i, j, hit, s)
+
+    def _hazard(self, i: int, j: int, hit, s: int) -> None:
+        ins, other = self.instrs[i], self.instrs[j]
+        what = _SPACE_NAMES[hit.space]
+        span = (f"rows {hit.lo}..{hit.hi - 1}" if hit.space != DRAM
+                else f"bytes 0x{hit.lo:x}..0x{hit.hi - 1:x}")
+        state = "has not finished" if self.start[j] >= 0 else "has not started"
+        if hit.write:
+            how = f"writes {what} {span} that instruction {j} ({other.MNEMONIC}) still uses"
+        else:
+            how = f"reads {what} {span} before instruction {j} ({other.MNEMONIC}) delivers them"
+        raise ProgramError(i, ins.MNEMONIC,
+                           f"{how}: instruction {j} comes first in program order, sits in the "
+                           f"{QUEUES[self.plans[j].queue].value} queue and {state}; no "
+                           f"dependency token orders them", _unit_name(self.plans[i]), s)
+
+    def _deadlock(self) -> None:
+        waiting = []
+        for q in range(3):
+            h = self.heads[q]
+            if h < len(self.qlist[q]) and self.dispatch[self.qlist[q][h]] >= 0:
+                waiting.append((self.qlist[q][h], q))
+        i, q = min(waiting)
+        ins = self.instrs[i]
+        names = []
+        for ch in self._pops(i, q):
+            if len(self.pushes[ch]) <= self.pops[ch]:
+                names.append(QUEUES[ch // 3].value)
+        raise ProgramError(i, ins.MNEMONIC,
+                           f"deadlock: waits for a token from the {' and '.join(names)} queue "
+                           f"that no instruction still to run will send",
+                           _unit_name(self.plans[i]), self.frontier)
+
+    # ---------------------------------------------------------------- result
+    def _result(self, total: int) -> MachineResult:
+        cfg = self.cfg
+        by_tag_cycles = [0] * len(self.tags)
+        reached = 0
+        for i in range(self.n):  # cycles go to the tag of the oldest unfinished instruction
+            e = self.end[i] if self.end[i] >= 0 else self.dispatch[i] + 1
+            if e > reached:
+                by_tag_cycles[self.tag_of[i]] += e - reached
+                reached = e
+        if total > reached and self.n:
+            by_tag_cycles[self.tag_of[self.n - 1]] += total - reached
+        by_tag = {t: acct.to_counters(self.tally[k], by_tag_cycles[k], cfg.rows, cfg.cols)
+                  for k, t in enumerate(self.tags)}
+        counters = sum(by_tag.values(), Counters(rows=cfg.rows, cols=cfg.cols))
+        counters.cycles = total
+        return MachineResult(self.state, total, counters, by_tag, self.events, self.n,
+                             self.array.updates)
+
+
+def _unit_name(plan: Plan) -> str | None:
+    return plan.unit.value if plan.unit is not None else None

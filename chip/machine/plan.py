@@ -1,0 +1,237 @@
+"""What the machine knows about an instruction before it runs: its static `Plan`.
+
+A plan holds everything about an instruction's timing and resources that does not depend on
+when it runs: its queue and unit, its duration (or DMA transfer length), the bank ports it
+reserves, the on-chip rows and DRAM bytes it reads and writes (for hazard checks) and the bytes
+and MACs it accounts. The closed-form durations are those of docs/timing.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chip.config import ChipConfig, Dataflow
+from chip.isa import (
+    VEC_MUL,
+    VEC_READS_B,
+    VEC_REDUCE,
+    VEC_SPECIAL,
+    Halt,
+    Instr,
+    Load,
+    Loc,
+    Matmul,
+    Mem,
+    Preload,
+    Queue,
+    Store,
+    Vec,
+    VecOp,
+)
+from chip.machine.counters import Traffic, Unit
+
+QUEUES = (Queue.LOAD, Queue.EXECUTE, Queue.STORE)
+QUEUE_INDEX = {q: n for n, q in enumerate(QUEUES)}
+SPAD, ACC, DRAM = 0, 1, 2  # footprint spaces
+_MEM_SPACE = {Mem.SPAD: SPAD, Mem.ACC: ACC}
+_READ_TRAFFIC = {Mem.SPAD: Traffic.SPAD_READ, Mem.ACC: Traffic.ACC_READ}
+_WRITE_TRAFFIC = {Mem.SPAD: Traffic.SPAD_WRITE, Mem.ACC: Traffic.ACC_WRITE}
+
+
+@dataclass(frozen=True, slots=True)
+class DramBlock:
+    """The DRAM elements a DMA touches: ``rows x cols`` elements of ``size`` bytes."""
+
+    addr: int
+    rows: int
+    cols: int
+    stride: int
+    transpose: bool
+    size: int
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """Smallest byte range [lo, hi) holding every element."""
+        step_r, step_e = (self.size, self.stride) if self.transpose else (self.stride, self.size)
+        hi = self.addr + (self.rows - 1) * step_r + (self.cols - 1) * step_e + self.size
+        return self.addr, max(hi, self.addr)
+
+    def element_starts(self) -> list[int]:
+        step_r, step_e = (self.size, self.stride) if self.transpose else (self.stride, self.size)
+        return sorted(self.addr + r * step_r + e * step_e
+                      for r in range(self.rows) for e in range(self.cols))
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """A footprint entry: rows [lo, hi) of SPAD/ACC, or a DRAM block (``block`` set)."""
+
+    space: int
+    lo: int
+    hi: int
+    write: bool
+    block: DramBlock | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Static timing and resources of one instruction (see the module docstring).
+
+    ``length`` is the duration in cycles for execute instructions and the DRAM transfer length
+    for DMA instructions. ``stream`` is the busy part of a MATMUL (its T rows), ``overlap_at`` the
+    offset after which the next OS MATMUL may start under double buffering, ``extra`` the vector
+    passes lost to an intra-instruction bank conflict.
+    """
+
+    queue: int  # index into QUEUES; -1 for halt
+    unit: Unit | None
+    length: int
+    stream: int = 0
+    overlap_at: int = 0
+    extra: int = 0
+    ports: tuple[int, ...] = ()
+    footprint: tuple[Access, ...] = ()
+    traffic: tuple[tuple[Traffic, int], ...] = ()
+    macs: int = 0
+
+
+def _banks(cfg: ChipConfig, mem: Mem, lo: int, n: int) -> range:
+    """Banks holding rows [lo, lo+n) (clipped: an overrun faults when the instruction runs)."""
+    rows, banks = (cfg.spad_rows, cfg.spad_banks) if mem is Mem.SPAD else (cfg.acc_rows,
+                                                                             cfg.acc_banks)
+    per = rows // banks
+    first = min(lo // per, banks - 1)
+    last = min((lo + max(n, 1) - 1) // per, banks - 1)
+    return range(first, last + 1)
+
+
+def port(mem: Mem, bank: int, write: bool) -> int:
+    """A bank port as one integer: memory, bank, and read (0) or write (1)."""
+    return (_MEM_SPACE[mem] << 20) | (bank << 1) | int(write)
+
+
+class _Builder:
+    def __init__(self, cfg: ChipConfig) -> None:
+        self.cfg = cfg
+        self.ports: set[int] = set()
+        self.footprint: list[Access] = []
+        self.traffic: list[tuple[Traffic, int]] = []
+
+    def onchip(self, loc: Loc, rows: int, cols: int, write: bool) -> None:
+        for b in _banks(self.cfg, loc.mem, loc.row, rows):
+            self.ports.add(port(loc.mem, b, write))
+        self.footprint.append(Access(_MEM_SPACE[loc.mem], loc.row, loc.row + rows, write))
+        nbytes = rows * cols * self.elem(loc.mem)
+        self.traffic.append(((_WRITE_TRAFFIC if write else _READ_TRAFFIC)[loc.mem], nbytes))
+
+    def dram(self, block: DramBlock, write: bool) -> None:
+        lo, hi = block.span
+        self.footprint.append(Access(DRAM, lo, hi, write, block))
+        nbytes = block.rows * block.cols * block.size
+        self.traffic.append((Traffic.DRAM_WRITE if write else Traffic.DRAM_READ, nbytes))
+
+    def elem(self, mem: Mem) -> int:
+        dt = self.cfg.input_dtype if mem is Mem.SPAD else self.cfg.acc_dtype
+        return dt.nbytes
+
+    def plan(self, queue: Queue, unit: Unit, length: int, **kw: int) -> Plan:
+        return Plan(QUEUE_INDEX[queue], unit, length, ports=tuple(sorted(self.ports)),
+                    footprint=tuple(self.footprint), traffic=tuple(self.traffic), **kw)
+
+
+def transfer_cycles(cfg: ChipConfig, rows: int, cols: int, size: int) -> int:
+    """DRAM transfer length of a DMA: bandwidth-bound, but at least one on-chip row per cycle."""
+    nbytes = rows * cols * size
+    return max(-(-nbytes // cfg.dram_bytes_per_cycle), rows, 1)
+
+
+def vector_latency(cfg: ChipConfig, op: VecOp) -> int:
+    if op in VEC_SPECIAL:
+        return cfg.vector_latency_special
+    if op in VEC_REDUCE:
+        return cfg.vector_latency_reduce
+    if op in VEC_MUL:
+        return cfg.vector_latency_mul
+    return cfg.vector_latency_alu
+
+
+def make_plan(cfg: ChipConfig, ins: Instr) -> Plan:
+    """The static plan of ``ins`` on chip ``cfg``."""
+    b = _Builder(cfg)
+    R, C = cfg.rows, cfg.cols
+    if isinstance(ins, Load):
+        size = b.elem(ins.dst.mem)
+        b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size), False)
+        b.onchip(ins.dst, ins.rows, ins.cols, True)
+        return b.plan(Queue.LOAD, Unit.LOAD, transfer_cycles(cfg, ins.rows, ins.cols, size))
+    if isinstance(ins, Store):
+        size = b.elem(ins.src.mem)
+        b.onchip(ins.src, ins.rows, ins.cols, False)
+        b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size), True)
+        return b.plan(Queue.STORE, Unit.STORE, transfer_cycles(cfg, ins.rows, ins.cols, size))
+    if isinstance(ins, Preload):
+        b.onchip(Loc(Mem.SPAD, ins.src), ins.rows, ins.cols, False)
+        return b.plan(Queue.EXECUTE, Unit.ARRAY, R)
+    if isinstance(ins, Matmul):
+        compute = ins.t + R + C - 2
+        b.onchip(Loc(Mem.SPAD, ins.x), ins.t, ins.rows, False)
+        if cfg.dataflow is Dataflow.OS:
+            b.onchip(Loc(Mem.SPAD, ins.y), ins.t, ins.cols, False)
+            out_rows, length = ins.rows, compute + (R if cfg.os_drain else 0)
+        else:
+            out_rows, length = ins.t, compute
+        if ins.accumulate:
+            b.onchip(Loc(Mem.ACC, ins.out), out_rows, ins.cols, False)
+        b.onchip(Loc(Mem.ACC, ins.out), out_rows, ins.cols, True)
+        return b.plan(Queue.EXECUTE, Unit.ARRAY, length, stream=ins.t, overlap_at=compute,
+                      macs=ins.t * ins.rows * ins.cols)
+    if isinstance(ins, Vec):
+        return _vec_plan(cfg, b, ins)
+    if isinstance(ins, Halt):
+        return Plan(-1, None, 0)
+    raise TypeError(f"no plan for instruction type {type(ins).__name__}")
+
+
+def _vec_plan(cfg: ChipConfig, b: _Builder, ins: Vec) -> Plan:
+    reads_a, reads_b = ins.op is not VecOp.SET, ins.op in VEC_READS_B
+    if reads_a:
+        b.onchip(ins.src1, 1 if ins.bcast1 else ins.rows, ins.cols, False)
+    if reads_b:
+        b.onchip(ins.src2, 1 if ins.bcast2 else ins.rows, ins.cols, False)
+    b.onchip(ins.dst, 1 if ins.op is VecOp.CSUM else ins.rows, ins.cols, True)
+    passes = ins.rows * -(-ins.cols // cfg.vector_lanes)
+    extra = 0
+    if reads_a and reads_b and not (ins.bcast1 or ins.bcast2) and ins.src1.mem is ins.src2.mem:
+        banks1 = _banks(cfg, ins.src1.mem, ins.src1.row, ins.rows)
+        banks2 = _banks(cfg, ins.src2.mem, ins.src2.row, ins.rows)
+        if set(banks1) & set(banks2):
+            extra = passes  # both sources share one read port: two cycles per pass
+    length = passes + extra + vector_latency(cfg, ins.op) - 1
+    return b.plan(Queue.EXECUTE, Unit.VECTOR, length, extra=extra)
+
+
+def conflicts(a: tuple[Access, ...], b: tuple[Access, ...]) -> Access | None:
+    """The first access of ``a`` that overlaps one of ``b`` with at least one side writing."""
+    for x in a:
+        for y in b:
+            if x.space != y.space or not (x.write or y.write):
+                continue
+            if x.lo >= y.hi or y.lo >= x.hi:
+                continue
+            if x.space != DRAM or _dram_overlap(x.block, y.block):
+                return x
+    return None
+
+
+def _dram_overlap(p: DramBlock | None, q: DramBlock | None) -> bool:
+    """Exact test: does any element byte range of ``p`` overlap one of ``q``?"""
+    assert p is not None and q is not None
+    import bisect
+
+    qs = q.element_starts()
+    for a in p.element_starts():
+        # an element of q starting in (a - q.size, a + p.size) overlaps [a, a + p.size)
+        k = bisect.bisect_right(qs, a - q.size)
+        if k < len(qs) and qs[k] < a + p.size:
+            return True
+    return False
