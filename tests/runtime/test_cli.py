@@ -1,0 +1,187 @@
+"""`systolic` misuse: every mistake gives one line on stderr and a non-zero exit, no traceback,
+and nothing written before is lost."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from chip.asm import disassemble
+from runtime.cli import main
+from runtime.data import load_digits
+from runtime.outputs import write_run_dir
+from runtime.train import Trainer, TrainSettings
+from tests.runtime.programs import regression_chip, softmax_regression
+
+
+def run_cli(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def fails(capsys, code, pattern, *argv):
+    got, out, err = run_cli(capsys, *argv)
+    assert got == code, (got, out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    assert pattern in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def program_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("prog") / "step.prog"
+    w0 = np.zeros((64, 10), np.float32)
+    softmax_regression(regression_chip(), 16, 64, 10, w0).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("run")
+    cfg = regression_chip()
+    w0 = np.zeros((64, 10), np.float32)
+    t = Trainer(softmax_regression(cfg, 16, 64, 10, w0),
+                softmax_regression(cfg, 16, 64, 10, w0, train=False), load_digits(),
+                TrainSettings(epochs=1, lr=0.5), "functional", run_dir=d, name="softreg")
+    write_run_dir(d, t.run().report, plots=False)
+    return d
+
+
+@pytest.mark.parametrize("argv, pattern", [
+    ((), "the following arguments are required: COMMAND (see systolic --help)"),
+    (("frobnicate",), "invalid choice: 'frobnicate'"),
+    (("train", "--epochs", "x"), "argument --epochs: invalid int value: 'x' "
+                                 "(see systolic train --help)"),
+    (("train", "--optimizer", "rmsprop"), "argument --optimizer: invalid choice: 'rmsprop'"),
+    (("train", "--fidelity", "rtl"), "argument --fidelity: invalid choice: 'rtl'"),
+    (("compile", "mlp"), "the following arguments are required: -o/--output"),
+    (("report", ".", "--format", "xml"), "argument --format: invalid choice: 'xml'"),
+    (("run",), "the following arguments are required: PROGRAM"),
+])
+def test_usage_errors_exit_2(capsys, argv, pattern):
+    line = fails(capsys, 2, pattern, *argv)
+    assert line.startswith("systolic")
+
+
+def test_help_on_every_subcommand(capsys):
+    from runtime.commands import COMMANDS
+
+    for name in COMMANDS:
+        code, out, _ = run_cli(capsys, name, "--help")
+        assert code == 0 and f"usage: systolic {name}" in out
+
+
+def test_missing_and_corrupt_program(capsys, tmp_path):
+    fails(capsys, 1, "systolic run: error: program file", "run", tmp_path / "nope.prog")
+    bad = tmp_path / "bad.prog"
+    bad.write_bytes(b"not a zip at all")
+    fails(capsys, 1, "is not a readable program file", "run", bad)
+    fails(capsys, 1, "is not a readable program file", "disasm", bad)
+
+
+def test_unknown_chip_and_missing_dataset(capsys, tmp_path):
+    fails(capsys, 1, "unknown chip 'nochip'", "train", "--chip", "nochip")
+    fails(capsys, 1, "unknown chip 'nochip'", "hdl", "--chip", "nochip", "-o", tmp_path)
+    fails(capsys, 1, "unknown model 'alexnet'", "train", "--model", "alexnet")
+    fails(capsys, 1, "data file", "train", "--dataset", tmp_path / "none.npz")
+    np.savez(tmp_path / "d.npz", a=np.zeros(3))
+    fails(capsys, 1, "must hold arrays 'x' and 'y'", "train", "--dataset", tmp_path / "d.npz")
+
+
+def test_run_input_errors(capsys, program_file, tmp_path):
+    fails(capsys, 1, "missing --input x=FILE.npy (fp32[16, 64]), --input labels=FILE.npy",
+          "run", program_file, "--fidelity", "functional")
+    fails(capsys, 1, "program has no input 'z'", "run", program_file, "--input", "z=a.npy")
+    fails(capsys, 1, "--input 'x' must be NAME=FILE.npy", "run", program_file, "--input", "x")
+    fails(capsys, 1, "cannot read", "run", program_file, "--input", f"x={tmp_path}/no.npy")
+    np.save(tmp_path / "x.npy", np.zeros((3, 3)))
+    fails(capsys, 1, "input 'x' must have shape [16, 64]", "run", program_file, "--input",
+          f"x={tmp_path}/x.npy")
+
+
+def test_run_writes_outputs_and_report(capsys, program_file, tmp_path):
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(capsys, "run", program_file, "--fidelity", "functional",
+                                "--random-inputs", "--out", out, "--no-plots")
+    assert code == 0, err
+    assert np.load(out / "loss.npy").shape == (1,)
+    report = json.loads((out / "report.json").read_text())
+    assert report["kind"] == "run" and report["total"]["macs"] == 16 * 64 * 10 * 2
+    assert "MACs" in stdout
+
+
+def test_asm_disasm_roundtrip_and_errors(capsys, program_file, tmp_path):
+    code, text, _ = run_cli(capsys, "disasm", program_file)
+    assert code == 0 and text.startswith(".chip ")
+    src = tmp_path / "p.s"
+    src.write_text(text)
+    code, _, err = run_cli(capsys, "asm", src, "-o", tmp_path / "p.prog")
+    assert code == 0, err
+    from chip.program import Program
+
+    assert disassemble(Program.load(tmp_path / "p.prog")) == text
+    src.write_text(".chip edge\nload dram=0 dst=sp:0 rows=1\n")
+    fails(capsys, 1, "line 2: load: missing field(s)", "asm", src, "-o", tmp_path / "q.prog")
+    fails(capsys, 1, "assembly file", "asm", tmp_path / "none.s", "-o", tmp_path / "q.prog")
+    assert not (tmp_path / "q.prog").exists()
+
+
+def test_failed_write_keeps_previous_program(capsys, program_file, tmp_path):
+    target = tmp_path / "keep.prog"
+    target.write_bytes(program_file.read_bytes())
+    src = tmp_path / "bad.s"
+    src.write_text(".chip edge\nbogus\n")
+    fails(capsys, 1, "unknown mnemonic 'bogus'", "asm", src, "-o", target)
+    assert target.read_bytes() == program_file.read_bytes()
+
+
+def test_report_formats_and_errors(capsys, run_dir, tmp_path):
+    code, out, _ = run_cli(capsys, "report", run_dir)
+    assert code == 0 and "softreg" in out and "epochs" in out
+    code, out, _ = run_cli(capsys, "report", run_dir, "--format", "csv")
+    assert code == 0 and out.splitlines()[0].startswith("layer,phase,cycles")
+    code, out, _ = run_cli(capsys, "report", run_dir, "--format", "json")
+    assert code == 0 and json.loads(out)["kind"] == "train"
+    fails(capsys, 1, "no report at", "report", tmp_path)
+    (tmp_path / "report.json").write_text("{broken")
+    fails(capsys, 1, "is not a readable report", "report", tmp_path)
+    (tmp_path / "report.json").write_text('{"version": 1}')
+    fails(capsys, 1, "report is missing or has a malformed field", "report", tmp_path)
+
+
+def test_train_refuses_to_overwrite_a_run(capsys, run_dir):
+    before = (run_dir / "checkpoint.npz").read_bytes()
+    fails(capsys, 1, "already holds a run; continue it with --resume", "train", "--out", run_dir)
+    assert (run_dir / "checkpoint.npz").read_bytes() == before
+
+
+def test_resume_errors(capsys, run_dir, tmp_path):
+    fails(capsys, 1, "--resume takes every setting from", "train", "--resume", run_dir,
+          "--epochs", "3")
+    fails(capsys, 1, "is not a run directory (no run.json)", "train", "--resume", tmp_path)
+    (tmp_path / "run.json").write_text("[]")
+    fails(capsys, 1, "is not a run settings file", "train", "--resume", tmp_path)
+
+
+def test_chips_lists_presets(capsys):
+    code, out, _ = run_cli(capsys, "chips")
+    assert code == 0
+    for name in ("edge", "tiny", "tpu-v1", "train-128"):
+        assert name in out
+    code, out, _ = run_cli(capsys, "chips", "--format", "json")
+    assert [c["name"] for c in json.loads(out)] == ["edge", "tiny", "tpu-v1", "train-128"]
+
+
+def test_entry_point_as_a_process(tmp_path):
+    """The installed console script: exit status and one line on stderr."""
+    proc = subprocess.run([sys.executable, "-m", "runtime.cli", "report", tmp_path],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
