@@ -137,14 +137,15 @@ class Net:
         return y
 
     def batch_norm(self, x: Tensor, eps: float = 1e-5, name: str | None = None) -> Tensor:
-        """Inference batch norm over the last axis with running statistics (CONSTs mean 0,
-        var 1); training graphs switch it to batch statistics."""
+        """Batch norm over the last axis. The running statistics are PARAMs (mean 0, var 1) that
+        inference uses and a training step updates as running averages while it normalizes
+        with batch statistics (see `compiler.train.batch_norm_training`)."""
         nm = self._name("bn", name)
         c = x.shape[-1]
         gamma = self._weight(f"{nm}.gamma", (c,), 1, 1, "ones")
         beta = self._weight(f"{nm}.beta", (c,), 1, 1, "zeros")
-        mean = self._b.const(self._b.unique(f"{nm}.mean"), np.zeros(c))
-        var = self._b.const(self._b.unique(f"{nm}.var"), np.ones(c))
+        mean = self._weight(f"{nm}.running_mean", (c,), 1, 1, "zeros")
+        var = self._weight(f"{nm}.running_var", (c,), 1, 1, "ones")
         return self._t(self._b.add(Op.BATCH_NORM, (x.id, gamma, beta, mean, var), nm, eps=eps,
                                    training=False))
 

@@ -9,9 +9,9 @@ keep their ONNX shape (the host feeds NCHW) and are transposed on first use by a
 are rearranged once at import: conv [Cout, Cin, KH, KW] -> [KH, KW, Cin, Cout]; recurrent
 [G*H, I] -> [I, G*H] with LSTM gates reordered from ONNX's (i, o, f, c) to (i, f, c, o).
 
-Initializers become PARAMs (batch-norm running statistics become CONSTs; shape tensors are
-read at import). Anything outside the supported set raises `ValueError` naming the node, its
-op type and what is supported.
+Initializers become PARAMs (batch-norm running statistics too: a training step updates them
+as running averages; shape tensors are read at import). Anything outside the supported set
+raises `ValueError` naming the node, its op type and what is supported.
 """
 
 from __future__ import annotations
@@ -292,8 +292,8 @@ def _batch_norm(im: _Importer, n: onnx.NodeProto) -> None:
         raise _Unsupported("batch normalization needs a 2-D [N, C] or 4-D NCHW input")
     gamma = im.param(n.input[1], im.weight(1, "scale"))
     beta = im.param(n.input[2], im.weight(2, "B"))
-    mean = im.b.const(im.b.unique(f"{n.input[3]}"), im.weight(3, "mean"))
-    var = im.b.const(im.b.unique(f"{n.input[4]}"), im.weight(4, "var"))
+    mean = im.param(n.input[3], im.weight(3, "mean"))
+    var = im.param(n.input[4], im.weight(4, "var"))
     y = im.b.add(Op.BATCH_NORM, (xid, gamma, beta, mean, var), n.name,
                  eps=float(im.attr("epsilon", 1e-5)), training=False)
     im.put(0, y, layout)

@@ -13,6 +13,7 @@ Weight decay is L2 added to the gradient (``g + wd * p``) for SGD and momentum, 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from compiler.autodiff import gradients
 from compiler.ir import COMPOSITE, Graph, Node, Op
 from compiler.ir_builder import IRBuilder, rebuild
-from compiler.passes.decompose import decompose
+from compiler.passes.decompose import batch_norm_train, decompose
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,14 @@ class TrainSpec:
     ``loss``: "ce" (softmax cross-entropy on logits against one-hot ``labels`` [B, C]) or
     "mse" (against ``labels`` of the prediction's shape). ``output``: the forward output that
     is the prediction (default: the graph's only output). ``lr``: the initial learning rate.
+    ``bn_momentum``: weight of the batch statistics in batch norm's running averages.
     """
 
     loss: str = "ce"
     optimizer: Optimizer = field(default_factory=SGD)
     lr: float = 0.01
     output: str | None = None
+    bn_momentum: float = 0.1
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -77,19 +80,32 @@ class TrainSpec:
             raise ValueError(f"optimizer {self.optimizer!r} must be SGD, Momentum or Adam")
 
 
-def batch_norm_training(graph: Graph) -> Graph:
-    """Switch every inference BATCH_NORM to batch statistics.
+def batch_norm_training(graph: Graph, momentum: float = 0.1) -> Graph:
+    """Switch every inference BATCH_NORM to batch statistics and track running statistics.
 
-    Invariant established: every BATCH_NORM has ``training=True`` and three operands. (The
-    running statistics are not updated by the training step.)
+    Invariant established: no inference-mode BATCH_NORM remains; each one is expanded into
+    primitives that normalize with the batch mean and biased variance, and running mean/var
+    operands that are PARAMs get updates ``(1 - momentum) * old + momentum * batch`` (the
+    variance unbiased, as PyTorch does). Those PARAMs are then not trained by the optimizer.
     """
+    sources = {n.id: n for n in graph.nodes if n.op is Op.PARAM}
+    updates: dict[str, int] = {}
 
     def rewrite(b: IRBuilder, n: Node, ins: list[int]) -> int | None:
         if n.op is not Op.BATCH_NORM or n.attrs["training"]:
             return None
-        return b.add(Op.BATCH_NORM, ins[:3], n.name, eps=n.attrs["eps"], training=True)
+        y, mean, var = batch_norm_train(b, *ins[:3], n.attrs["eps"], n.name)
+        rows = math.prod(b.shape(ins[0])[:-1])
+        unbias = rows / max(rows - 1, 1)
+        for k, batch, factor in ((3, mean, 1.0), (4, var, unbias)):
+            if n.inputs[k] in sources:
+                keep = b.scale(ins[k], 1.0 - momentum, n.name)
+                new = b.add(Op.ADD, (keep, b.scale(batch, momentum * factor, n.name)), n.name)
+                updates[sources[n.inputs[k]].name] = new
+        return y
 
-    return rebuild(graph, rewrite)
+    out = rebuild(graph, rewrite)
+    return out.replace(updates={**out.updates, **updates})
 
 
 def training_step(graph: Graph, spec: TrainSpec) -> Graph:
@@ -114,7 +130,8 @@ def training_step(graph: Graph, spec: TrainSpec) -> Graph:
     loss_op = Op.SOFTMAX_CE if spec.loss == "ce" else Op.MSE
     loss = b.add(loss_op, (pred, labels), "loss")
     b.output("loss", loss)
-    params = graph.sources(Op.PARAM)
+    # PARAMs that already have an update (batch-norm running statistics) are not trained.
+    params = {k: n for k, n in graph.sources(Op.PARAM).items() if k not in graph.updates}
     with_grads, grads = gradients(b.build(), loss, [n.id for n in params.values()])
     b = IRBuilder.extend(with_grads)
     lr = b.state_tensor("lr", np.array([spec.lr]))

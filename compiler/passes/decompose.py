@@ -89,23 +89,37 @@ def _layer_norm(b: IRBuilder, n: Node, ins: list[int]) -> int:
     return _normalize(b, xc, var, gamma, beta, n.attrs["eps"], nm)
 
 
-def _batch_norm(b: IRBuilder, n: Node, ins: list[int]) -> int:
-    x, gamma, beta = ins[:3]
-    nm, eps, c = n.name, n.attrs["eps"], b.shape(x)[-1]
-    if not n.attrs["training"]:
-        mean, var = ins[3:]
-        scale = b.add(Op.MUL, (gamma, b.add(Op.RSQRT, (b.add_const(var, eps, nm),), nm)), nm)
-        shift = b.add(Op.SUB, (beta, b.add(Op.MUL, (mean, scale), nm)), nm)
-        return b.add(Op.ADD, (b.add(Op.MUL, (x, scale), nm), shift), nm)
-    rows = b.shape(x)[0] if len(b.shape(x)) == 2 else math.prod(b.shape(x)[:-1])
+def batch_statistics(b: IRBuilder, x: int, name: str = "") -> tuple[int, int, int]:
+    """(x - mean, mean, biased variance) over every axis but the last (channel) axis; mean
+    and variance have shape [C]."""
+    c = b.shape(x)[-1]
+    rows = math.prod(b.shape(x)[:-1])
 
     def column_mean(t: int) -> int:
-        total = b.add(Op.REDUCE_SUM, (b.reshape(t, (rows, c), nm),), nm, axis=0)
-        return b.scale(total, 1.0 / rows, nm)
+        total = b.add(Op.REDUCE_SUM, (b.reshape(t, (rows, c), name),), name, axis=0)
+        return b.scale(total, 1.0 / rows, name)
 
-    xc = b.add(Op.SUB, (x, column_mean(x)), nm)
-    var = column_mean(b.add(Op.MUL, (xc, xc), nm))
-    return _normalize(b, xc, var, gamma, beta, eps, nm)
+    mean = column_mean(x)
+    xc = b.add(Op.SUB, (x, mean), name)
+    return xc, mean, column_mean(b.add(Op.MUL, (xc, xc), name))
+
+
+def batch_norm_train(b: IRBuilder, x: int, gamma: int, beta: int, eps: float,
+                     name: str = "") -> tuple[int, int, int]:
+    """Training-mode batch norm: (output, batch mean, biased batch variance)."""
+    xc, mean, var = batch_statistics(b, x, name)
+    return _normalize(b, xc, var, gamma, beta, eps, name), mean, var
+
+
+def _batch_norm(b: IRBuilder, n: Node, ins: list[int]) -> int:
+    x, gamma, beta = ins[:3]
+    nm, eps = n.name, n.attrs["eps"]
+    if n.attrs["training"]:
+        return batch_norm_train(b, x, gamma, beta, eps, nm)[0]
+    mean, var = ins[3:]
+    scale = b.add(Op.MUL, (gamma, b.add(Op.RSQRT, (b.add_const(var, eps, nm),), nm)), nm)
+    shift = b.add(Op.SUB, (beta, b.add(Op.MUL, (mean, scale), nm)), nm)
+    return b.add(Op.ADD, (b.add(Op.MUL, (x, scale), nm), shift), nm)
 
 
 def _global_avgpool(b: IRBuilder, n: Node, ins: list[int]) -> int:

@@ -26,7 +26,7 @@ def graph_passes(graph: Graph, *, batch: int | None = None,
     """Run the graph-level passes in order and return a graph of primitives only.
 
     1. shape_infer           shapes/dtypes for ``batch`` (None keeps the built batch)
-    2. batch_norm_training   (training only) batch norm uses batch statistics
+    2. batch_norm_training   (training only) batch statistics, running-statistics updates
     3. decompose             composite ops -> primitives
     4. training_step         (training only) loss, backward, optimizer update
     5. cast_for_compute      GEMM operands cast to the chip's compute dtype
@@ -39,7 +39,7 @@ def graph_passes(graph: Graph, *, batch: int | None = None,
         ("shape_infer", lambda g: shape_infer(g, batch=batch)),
     ]
     if train is not None:
-        passes.append(("batch_norm_training", batch_norm_training))
+        passes.append(("batch_norm_training", lambda g: batch_norm_training(g, train.bn_momentum)))
     passes.append(("decompose", decompose))
     if train is not None:
         passes.append(("training_step", lambda g: training_step(g, train)))
@@ -49,11 +49,12 @@ def graph_passes(graph: Graph, *, batch: int | None = None,
     ]
     if dump is None:
         dump = os.environ.get(DUMP_ENV, "") not in ("", "0")
-    for i, (name, run) in enumerate(passes):
+    decomposed = False
+    for name, run in passes:
         graph = run(graph)
+        decomposed = decomposed or name == "decompose"
         if verify:
-            verify_graph(graph, primitives_only=i >= passes.index(("decompose", decompose)),
-                         where=name)
+            verify_graph(graph, primitives_only=decomposed, where=name)
         if dump:
             print(f"// after {name}\n{graph.dump()}\n", file=dump_to or sys.stderr)
     return graph

@@ -105,3 +105,25 @@ def test_bad_train_spec_is_rejected() -> None:
         TrainSpec("hinge")
     with pytest.raises(ValueError, match="lr must be positive, not 0"):
         TrainSpec("ce", lr=0)
+
+
+def test_batch_norm_trains_with_batch_statistics_and_updates_running_averages() -> None:
+    from compiler.builder import Net
+    net = Net("bn", seed=2)
+    x = net.input("x", (6, 2, 2, 3))
+    net.output("logits", net.dense(net.flatten(net.batch_norm(x, name="bn")), 4, name="fc"))
+    forward = net.build()
+    step = graph_passes(forward, train=TrainSpec("ce", SGD(weight_decay=0.5), lr=0.1,
+                                                 bn_momentum=0.25), verify=True)
+    rng = np.random.default_rng(0)
+    xv = rng.standard_normal((6, 2, 2, 3)) * 3 + 1
+    ev = evaluate(step, {"x": xv, "labels": np.eye(4)[[0, 1, 2, 3, 0, 1]]})
+    flat = xv.reshape(-1, 3)
+    np.testing.assert_allclose(ev.updates["bn.running_mean"], 0.25 * flat.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(ev.updates["bn.running_var"],
+                               0.75 + 0.25 * flat.var(0, ddof=1), rtol=1e-12)
+    # gamma and beta are trained; the forward pass normalized with the batch statistics.
+    assert not np.allclose(ev.updates["bn.gamma"], 1.0)
+    normalized = (xv - flat.mean(0)) / np.sqrt(flat.var(0) + 1e-5)
+    logits = normalized.reshape(6, -1) @ forward.params["fc.w"] + forward.params["fc.b"]
+    np.testing.assert_allclose(ev.outputs["logits"], logits, rtol=1e-6)
