@@ -44,7 +44,8 @@ Primitive ops (what the chip executes; the lowering must handle exactly these)
     TRANSPOSE(x)            attrs ``perm``.
     CONCAT(*xs)             attrs ``axis`` (non-negative).
     SLICE(x)                attrs ``axis``, ``start``, ``stop`` (step 1).
-    CAST(x)                 attrs ``dtype`` (a DType); floats round to nearest even.
+    CAST(x)                 attrs ``dtype`` (a DType); rounds to nearest even, and integer
+                            targets saturate (`chip.dtypes.to_storage`).
     SOFTMAX_CE(logits, labels)  mean over the batch of -sum(labels * log_softmax(logits)),
                             numerically stable; labels are one-hot (or soft) ``[B, C]``; -> (1,).
     SOFTMAX_CE_GRAD(logits, labels)  (softmax(logits) - labels) / B.
