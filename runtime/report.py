@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from chip.config import ChipConfig
-from chip.isa import Load, Matmul, Store
+from chip.isa import Halt, Load, Matmul, Store
 from chip.program import Phase, Program, Tag
 
 REPORT_VERSION = 1
@@ -163,6 +163,8 @@ def static_work(program: Program) -> dict[Tag, Work]:
     cfg = program.config
     acc: dict[Tag, list[int]] = {}
     for ins, tag in zip(program.instrs, program.tags, strict=True):
+        if isinstance(ins, Halt):  # the machine does not count halt as an executed instruction
+            break
         counts = acc.setdefault(tag, [0, 0, 0, 0])
         counts[3] += 1
         if isinstance(ins, Matmul):

@@ -26,10 +26,10 @@ def programs():
             softmax_regression(cfg, BATCH, 64, 10, w0, train=False), w0)
 
 
-def make(programs, digits, run_dir=None, on_step=None, **settings):
+def make(programs, digits, run_dir=None, on_step=None, fidelity="functional", **settings):
     step, ev, _ = programs
     s = TrainSettings(**{"epochs": 2, "lr": 0.5, "schedule": Schedule.COSINE, **settings})
-    return Trainer(step, ev, digits, s, "functional", run_dir=run_dir, on_step=on_step)
+    return Trainer(step, ev, digits, s, fidelity, run_dir=run_dir, on_step=on_step)
 
 
 class Interrupt(Exception):
@@ -51,21 +51,24 @@ def comparable(report):
 
 
 def test_interrupted_and_resumed_run_is_bit_identical(programs, digits, tmp_path):
-    whole = make(programs, digits, tmp_path / "a", checkpoint_every=10)
+    whole = make(programs, digits, tmp_path / "a", fidelity="fast", checkpoint_every=10)
     (tmp_path / "a").mkdir()
     ref = whole.run()
 
     (tmp_path / "b").mkdir()
     # 89 steps per epoch: interrupt in epoch 2, 7 steps after the checkpoint at step 100.
     with pytest.raises(Interrupt):
-        make(programs, digits, tmp_path / "b", stop_at(107), checkpoint_every=10).run()
+        make(programs, digits, tmp_path / "b", stop_at(107), fidelity="fast",
+             checkpoint_every=10).run()
     saved = ckpt.load(tmp_path / "b")
     assert saved.meta["progress"]["global_step"] == 100
-    resumed = make(programs, digits, tmp_path / "b", checkpoint_every=10).run(resume=True)
+    resumed = make(programs, digits, tmp_path / "b", fidelity="fast",
+                   checkpoint_every=10).run(resume=True)
 
     assert resumed.backend.read("W", raw=True).tobytes() == ref.backend.read("W",
                                                                                raw=True).tobytes()
     assert comparable(resumed.report) == comparable(ref.report)
+    assert resumed.report.total.cycles > 0
 
 
 def test_loss_follows_float64_reference(programs, digits):

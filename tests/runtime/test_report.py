@@ -1,0 +1,133 @@
+"""Reports add up (layer -> step -> epoch -> run), serialize losslessly, and the trace is valid
+Chrome/Perfetto JSON. Uses the cycle-level machine (fast) on the hand-written training step."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from runtime.backend import Backend
+from runtime.data import load_digits, one_hot
+from runtime.outputs import read_report, write_run_dir
+from runtime.render import layers_csv
+from runtime.report import RunReport, Work, static_work, total
+from runtime.trace import trace_events
+from runtime.train import Trainer, TrainSettings
+from tests.runtime.programs import regression_chip, softmax_regression
+
+ADDITIVE = ("cycles", "macs", "dram_read_bytes", "dram_write_bytes", "instructions")
+
+
+@pytest.fixture(scope="module")
+def trained():
+    cfg = regression_chip()
+    w0 = np.zeros((64, 10), np.float32)
+    step = softmax_regression(cfg, 16, 64, 10, w0)
+    cycles: list[int] = []
+    t = Trainer(step, softmax_regression(cfg, 16, 64, 10, w0, train=False), load_digits(),
+                TrainSettings(epochs=2, lr=0.5), "fast", name="softreg",
+                on_step=lambda e: cycles.append(e.cycles), trace_first_step=True)
+    return t.run(), cycles, step
+
+
+def test_steps_add_up_to_epochs_and_epochs_to_the_run(trained):
+    result, step_cycles, _ = trained
+    r = result.report
+    per_epoch = len(step_cycles) // len(r.epochs)
+    for i, e in enumerate(r.epochs):
+        assert e.train.cycles == sum(step_cycles[i * per_epoch:(i + 1) * per_epoch])
+        assert e.steps == per_epoch and e.eval is not None and e.eval.cycles > 0
+    assert r.total == total([e.train for e in r.epochs] + [e.eval for e in r.epochs])
+
+
+def test_layers_add_up_to_the_run(trained):
+    r = trained[0].report
+    summed = total(lr.work for lr in r.layers)
+    # The machine gives each cycle to the tag holding the oldest unfinished instruction, so
+    # layer cycles partition the run's cycles, like MACs and bytes.
+    for f in ADDITIVE:
+        assert getattr(summed, f) == getattr(r.total, f), f
+    assert dict(summed.stalls) == dict(r.total.stalls)
+    assert total(r.phases.values()) == summed
+    assert set(r.phases) == {"forward", "backward", "optimizer"}
+
+
+def test_derived_figures(trained):
+    r = trained[0].report
+    c, t = r.chip, r.total
+    assert t.utilization(c) == pytest.approx(t.macs / (256 * t.cycles))
+    assert 0 < t.utilization(c) < 1
+    assert t.achieved_tops(c) == pytest.approx(2 * t.macs / (t.cycles / 1e9) / 1e12)
+    assert t.achieved_tops(c) == pytest.approx(t.utilization(c) * c.peak_tops)
+    assert t.roofline_tops(c) <= c.peak_tops
+    for lr in r.layers:
+        if lr.work.cycles:
+            assert lr.work.achieved_tops(c) <= lr.work.roofline_tops(c) + 1e-12 or \
+                lr.work.dram_bytes == 0
+
+
+def test_json_round_trip_and_files(trained, tmp_path):
+    result, _, step = trained
+    r = result.report
+    assert RunReport.from_json(json.loads(json.dumps(r.to_json()))) == r
+    written = write_run_dir(tmp_path, r, step, result.first_step_events)
+    names = {p.name for p in written}
+    assert {"report.json", "layers.csv", "trace.json", "cycles_by_layer.png", "utilization.png",
+            "roofline.png", "training.png"} <= names
+    for p in written:
+        if p.suffix == ".png":
+            assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert read_report(tmp_path) == r
+    rows = list(csv.DictReader(io.StringIO(layers_csv(r))))
+    assert [(row["layer"], row["phase"]) for row in rows] == [(x.layer, x.phase)
+                                                              for x in r.layers]
+    assert sum(int(row["cycles"]) for row in rows) == r.total.cycles
+
+
+def test_trace_is_valid_chrome_trace_json(trained, tmp_path):
+    result, _, step = trained
+    events = result.first_step_events
+    assert events
+    doc = json.loads(json.dumps({"traceEvents": trace_events(step, events)}))
+    slices = [e for e in doc["traceEvents"] if e["ph"] == "X"]
+    names = {e["args"]["name"] for e in doc["traceEvents"]
+             if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert names == {e.unit.value for e in events}
+    for s in slices:
+        assert {"name", "ts", "dur", "pid", "tid", "cat"} <= set(s)
+        assert s["dur"] >= 0 and s["ts"] >= 0
+    # every instruction's busy cycles appear in exactly one slice
+    assert sum(s["args"]["busy_cycles"] for s in slices) == sum(e.end - e.start for e in events)
+    n_instr = sum(sum(s["args"]["instructions"].values()) for s in slices)
+    assert n_instr == len(events)
+    last_end = max(s["ts"] + s["dur"] for s in slices)
+    assert last_end * step.config.clock_mhz == pytest.approx(result.first_step.work.cycles)
+
+
+def test_static_work_matches_the_machine():
+    cfg = regression_chip()
+    step = softmax_regression(cfg, 16, 64, 10, np.zeros((64, 10), np.float32))
+    ds = load_digits()
+    inputs = {"x": ds.x_train[:16].reshape(16, 64), "labels": one_hot(ds.y_train[:16], 10),
+              "lr": np.array([0.1])}
+    measured = Backend(step, "fast").run(inputs)
+    static = static_work(step)
+    assert set(static) == set(measured.by_tag)
+    for tag, w in static.items():
+        m = measured.by_tag[tag]
+        assert (w.macs, w.dram_read_bytes, w.dram_write_bytes, w.instructions) == \
+            (m.macs, m.dram_read_bytes, m.dram_write_bytes, m.instructions), tag
+
+
+def test_work_adds_fieldwise():
+    a = Work(10, 5, 1, 2, 3, {"array": 4}, {"token": 1}, {"load": 1})
+    b = Work(1, 1, 1, 1, 1, {"array": 1, "load": 2}, {"dram_latency": 3}, {})
+    s = a + b
+    assert (s.cycles, s.macs, s.dram_bytes, s.instructions) == (11, 6, 5, 4)
+    assert s.busy == {"array": 5, "load": 2}
+    assert s.stalls == {"dram_latency": 3, "token": 1}
+    assert not (a + Work(timed=False)).timed
