@@ -1,0 +1,172 @@
+"""A double-buffered tiled GEMM program for any chip and dataflow (benchmarks and tests).
+
+C = A @ B with A (M x K) and B (K x N) in DRAM in the chip's input type and C in its accumulator
+type. The schedule overlaps DMA with compute the way VTA programs do:
+
+- the scratchpad holds two operand buffers (in different banks when there are at least two):
+  the load queue fills buffer s % 2 for step s while the array works on the other one; the
+  execute queue releases a buffer (push_prev) when its MATMUL ends and the load of step s + 2
+  waits for that token (pop_next);
+- the accumulator holds two output blocks (different banks when possible): the store of block b
+  overlaps the computation of block b + 1, and block b + 2 waits (pop_next on its first execute
+  instruction) for the store of block b to release the half.
+
+WS streams blocks of A rows past B tiles; IS streams blocks of B^T rows past A^T tiles (the output
+is C^T, stored transposed); OS streams K-chunks of A^T and B into R x C output tiles. Building the
+program is a few Python operations per instruction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chip.config import ChipConfig, Dataflow
+from chip.dtypes import to_storage
+from chip.isa import Halt, Instr, Load, Matmul, Preload, Store, acc, sp
+from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
+
+
+def _layout(specs: list[tuple[str, tuple[int, ...], object, TensorKind]]) -> dict:
+    tensors, addr = {}, 0
+    for name, shape, dtype, kind in specs:
+        addr = -(-addr // 64) * 64
+        tensors[name] = TensorInfo(name, addr, shape, dtype, kind)
+        addr += tensors[name].nbytes
+    return tensors
+
+
+def tiled_gemm(cfg: ChipConfig, a: np.ndarray, b: np.ndarray, block_rows: int | None = None,
+               layer: str = "gemm", init: bool = True) -> Program:
+    """The double-buffered program computing ``a @ b`` (see the module docstring).
+
+    ``block_rows`` bounds the streamed length of one MATMUL (default: what one buffer and one
+    accumulator half hold). ``init=False`` leaves the operands out of the program (the caller
+    writes them into the state), which saves a copy for large benchmarks.
+    """
+    m, k = a.shape
+    k2, n = b.shape
+    if k != k2:
+        raise ValueError(f"inner dimensions differ: a is {m}x{k}, b is {k2}x{n}")
+    tensors = _layout([("A", (m, k), cfg.input_dtype, TensorKind.INPUT),
+                       ("B", (k, n), cfg.input_dtype, TensorKind.PARAM),
+                       ("C", (m, n), cfg.acc_dtype, TensorKind.OUTPUT)])
+    if tensors["C"].addr + tensors["C"].nbytes > cfg.dram_bytes:
+        raise ValueError(f"a {m}x{k}x{n} GEMM does not fit the {cfg.dram_mib} MiB DRAM")
+    g = _Gen(cfg, tensors, block_rows)
+    if cfg.dataflow is Dataflow.OS:
+        g.output_stationary(m, n, k)
+    else:
+        g.stationary(m, n, k)
+    instrs = g.loads_execs_stores() + [Halt()]
+    tags = (Tag(layer, Phase.FORWARD),) * len(instrs)
+    data = {"A": to_storage(a, cfg.input_dtype), "B": to_storage(b, cfg.input_dtype)}
+    return Program(cfg, tuple(instrs), tags, tensors, data if init else {})
+
+
+class _Gen:
+    def __init__(self, cfg: ChipConfig, tensors: dict, block_rows: int | None) -> None:
+        self.cfg = cfg
+        self.A, self.B, self.C = tensors["A"], tensors["B"], tensors["C"]
+        R = cfg.rows
+        spad_bank = cfg.spad_rows // cfg.spad_banks
+        acc_bank = cfg.acc_rows // cfg.acc_banks
+        # buffer 1 starts at the middle bank, so the two buffers never share a bank port
+        self.buf = (0, cfg.spad_rows // 2 if cfg.spad_banks >= 2 else cfg.spad_rows // 2)
+        self.half = (0, cfg.acc_rows // 2)
+        buf_rows = cfg.spad_rows // 2
+        limit = min(buf_rows - R, cfg.acc_rows // 2) if cfg.dataflow is not Dataflow.OS \
+            else (buf_rows // 2)
+        self.block = min(limit, block_rows) if block_rows else limit
+        if self.block < 1:
+            raise ValueError(f"chip {cfg.name!r} has no room for a double-buffered block "
+                             f"({spad_bank} scratchpad rows, {acc_bank} accumulator rows a bank)")
+        self.steps: list[tuple[list[Instr], list[Instr]]] = []  # (loads, execs) per step
+        self.blocks: list[tuple[int, int, list[Instr]]] = []  # (first step, last step, stores)
+
+    def stationary(self, m: int, n: int, k: int) -> None:
+        cfg = self.cfg
+        ws = cfg.dataflow is Dataflow.WS
+        es, aes = cfg.input_dtype.nbytes, cfg.acc_dtype.nbytes
+        A, B, C = self.A, self.B, self.C
+        R, Cc = cfg.rows, cfg.cols
+        outer, stream = (n, m) if ws else (m, n)
+        for o0 in range(0, outer, Cc):
+            oo = min(Cc, outer - o0)
+            for t0 in range(0, stream, self.block):
+                tt = min(self.block, stream - t0)
+                half = self.half[len(self.blocks) % 2]
+                first = len(self.steps)
+                for k0 in range(0, k, R):
+                    kk = min(R, k - k0)
+                    base = self.buf[len(self.steps) % 2]
+                    if ws:  # S = B[k0:, o0:] (kk x oo), X = A[t0:, k0:] (tt x kk)
+                        ls = Load(dram=B.addr + (k0 * n + o0) * es, dst=sp(base), rows=kk,
+                                  cols=oo, stride=n * es, transpose=False)
+                        lx = Load(dram=A.addr + (t0 * k + k0) * es, dst=sp(base + R), rows=tt,
+                                  cols=kk, stride=k * es, transpose=False)
+                    else:  # S = A^T[k0:, o0:] (kk x oo), X = B^T[t0:, k0:] (tt x kk)
+                        ls = Load(dram=A.addr + (o0 * k + k0) * es, dst=sp(base), rows=kk,
+                                  cols=oo, stride=k * es, transpose=True)
+                        lx = Load(dram=B.addr + (k0 * n + t0) * es, dst=sp(base + R), rows=tt,
+                                  cols=kk, stride=n * es, transpose=True)
+                    execs: list[Instr] = [
+                        Preload(src=base, rows=kk, cols=oo),
+                        Matmul(x=base + R, y=0, out=half, t=tt, rows=kk, cols=oo,
+                               accumulate=k0 > 0)]
+                    self.steps.append(([ls, lx], execs))
+                if ws:  # acc rows are C rows t0.. (cols o0..)
+                    st = Store(dram=C.addr + (t0 * n + o0) * aes, src=acc(half), rows=tt,
+                               cols=oo, stride=n * aes, transpose=False)
+                else:  # acc rows are C columns t0.. (rows o0..): C^T, stored transposed
+                    st = Store(dram=C.addr + (o0 * n + t0) * aes, src=acc(half), rows=tt,
+                               cols=oo, stride=n * aes, transpose=True)
+                self.blocks.append((first, len(self.steps) - 1, [st]))
+
+    def output_stationary(self, m: int, n: int, k: int) -> None:
+        cfg = self.cfg
+        es, aes = cfg.input_dtype.nbytes, cfg.acc_dtype.nbytes
+        A, B, C = self.A, self.B, self.C
+        R, Cc = cfg.rows, cfg.cols
+        for m0 in range(0, m, R):
+            mm = min(R, m - m0)
+            for n0 in range(0, n, Cc):
+                nn = min(Cc, n - n0)
+                half = self.half[len(self.blocks) % 2]
+                first = len(self.steps)
+                for k0 in range(0, k, self.block):
+                    kk = min(self.block, k - k0)
+                    base = self.buf[len(self.steps) % 2]
+                    lx = Load(dram=A.addr + (m0 * k + k0) * es, dst=sp(base), rows=kk, cols=mm,
+                              stride=k * es, transpose=True)
+                    ly = Load(dram=B.addr + (k0 * n + n0) * es, dst=sp(base + kk), rows=kk,
+                              cols=nn, stride=n * es, transpose=False)
+                    mat = Matmul(x=base, y=base + kk, out=half, t=kk, rows=mm, cols=nn,
+                                 accumulate=k0 > 0)
+                    self.steps.append(([lx, ly], [mat]))
+                st = Store(dram=C.addr + (m0 * n + n0) * aes, src=acc(half), rows=mm, cols=nn,
+                           stride=n * aes, transpose=False)
+                self.blocks.append((first, len(self.steps) - 1, [st]))
+
+    def loads_execs_stores(self) -> list[Instr]:
+        """Interleave the queues in program order and add the tokens (module docstring)."""
+        block_of_first = {first: bi for bi, (first, _, _) in enumerate(self.blocks)}
+        block_of_last = {last: bi for bi, (_, last, _) in enumerate(self.blocks)}
+        out: list[Instr] = []
+        for s, (loads, execs) in enumerate(self.steps):
+            loads = list(loads)
+            execs = list(execs)
+            if s >= 2:  # buffer s % 2 is free once the MATMUL of step s - 2 has ended
+                loads[0] = loads[0].with_deps(pop_next=True)
+            loads[-1] = loads[-1].with_deps(push_next=True)
+            bi = block_of_first.get(s)
+            execs[0] = execs[0].with_deps(pop_prev=True,
+                                          pop_next=bi is not None and bi >= 2)
+            last = s in block_of_last
+            execs[-1] = execs[-1].with_deps(push_prev=True, push_next=last)
+            out += loads + execs
+            if last:
+                stores = list(self.blocks[block_of_last[s]][2])
+                stores[0] = stores[0].with_deps(pop_prev=True)
+                stores[-1] = stores[-1].with_deps(push_prev=True)
+                out += stores
+        return out
