@@ -162,9 +162,10 @@ def _lstm_step(b: IRBuilder, n: Node, xt: int, h: int | None, c: int | None, r: 
     def gate(k: int, op: Op) -> int:
         return b.add(op, (b.slice(gates, 1, k * hid, (k + 1) * hid, nm),), nm)
 
-    i, f, g, o = gate(0, Op.SIGMOID), gate(1, Op.SIGMOID), gate(2, Op.TANH), gate(3, Op.SIGMOID)
+    i, g, o = gate(0, Op.SIGMOID), gate(2, Op.TANH), gate(3, Op.SIGMOID)
     ig = b.add(Op.MUL, (i, g), nm)
-    c = ig if c is None else b.add(Op.ADD, (b.add(Op.MUL, (f, c), nm), ig), nm)
+    # The forget gate only matters once there is a cell state to forget (t > 0).
+    c = ig if c is None else b.add(Op.ADD, (b.add(Op.MUL, (gate(1, Op.SIGMOID), c), nm), ig), nm)
     return b.add(Op.MUL, (o, b.add(Op.TANH, (c,), nm)), nm), c
 
 

@@ -13,6 +13,7 @@ from compiler.passes.dce import eliminate_dead_code
 from compiler.passes.decompose import decompose
 from compiler.passes.precision import cast_for_compute
 from compiler.passes.shape_infer import shape_infer
+from compiler.passes.simplify import simplify
 from compiler.passes.verify import verify as verify_graph
 from compiler.train import TrainSpec, batch_norm_training, training_step
 
@@ -28,9 +29,11 @@ def graph_passes(graph: Graph, *, batch: int | None = None,
     1. shape_infer           shapes/dtypes for ``batch`` (None keeps the built batch)
     2. batch_norm_training   (training only) batch statistics, running-statistics updates
     3. decompose             composite ops -> primitives
-    4. training_step         (training only) loss, backward, optimizer update
-    5. cast_for_compute      GEMM operands cast to the chip's compute dtype
-    6. eliminate_dead_code   drop nodes no output or update uses
+    4. simplify              forward values through cancelling data movement
+    5. eliminate_dead_code   drop nodes no output or update uses
+    6. training_step         (training only) loss, backward, optimizer update
+    7. cast_for_compute      GEMM operands cast to the chip's compute dtype
+    8. eliminate_dead_code   again, after the backward pass and the casts
 
     ``verify`` runs `verify` after every pass; ``dump`` (default: the environment variable
     SYSTOLIC_DUMP_IR=1) writes the IR after every pass to ``dump_to`` (default stderr).
@@ -40,7 +43,8 @@ def graph_passes(graph: Graph, *, batch: int | None = None,
     ]
     if train is not None:
         passes.append(("batch_norm_training", lambda g: batch_norm_training(g, train.bn_momentum)))
-    passes.append(("decompose", decompose))
+    passes += [("decompose", decompose), ("simplify", simplify),
+               ("eliminate_dead_code", eliminate_dead_code)]
     if train is not None:
         passes.append(("training_step", lambda g: training_step(g, train)))
     passes += [

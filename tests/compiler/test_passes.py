@@ -168,3 +168,24 @@ def test_int8_compute_quantizes_gemm_operands_on_chip() -> None:
                         verify=True)
     assert all(step[i].dtype is DType.INT8 for n in step.nodes if n.op in GEMM
                for i in n.inputs)
+
+
+def test_simplify_forwards_values_through_cancelling_data_movement() -> None:
+    from compiler.passes.simplify import simplify
+    b = IRBuilder()
+    x, y = b.input("x", (2, 3)), b.input("y", (2, 4))
+    cat = b.add(Op.CONCAT, (x, y), axis=1)
+    part = b.add(Op.SLICE, (cat,), axis=1, start=3, stop=7)
+    flat = b.add(Op.RESHAPE, (b.add(Op.RESHAPE, (part,), shape=(8,)),), shape=(4, 2))
+    back = b.add(Op.RESHAPE, (flat,), shape=(2, 4))
+    g = eliminate_dead_code(simplify(b.build({"flat": flat, "back": back})))
+    assert g.outputs["back"] == g.inputs["y"].id
+    assert [n.op for n in g.nodes] == [Op.INPUT, Op.INPUT, Op.RESHAPE]
+    assert g[g.outputs["flat"]].inputs == (g.inputs["y"].id,)
+
+
+def test_lstm_classifier_backward_uses_only_the_last_hidden_state() -> None:
+    from compiler.zoo import lstm_classifier
+    step = graph_passes(lstm_classifier(), train=TrainSpec("ce", SGD()), verify=True)
+    # Only the missing forget gate of step 0 needs a zero block in the gate gradient.
+    assert sum(n.op is Op.FILL for n in step.nodes) == 1
