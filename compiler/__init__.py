@@ -1,1 +1,5 @@
 """Network graphs lowered to tiled instruction streams for one ChipConfig."""
+
+from compiler.compile import compile, compile_lowered, compile_onnx
+
+__all__ = ["compile", "compile_lowered", "compile_onnx"]

@@ -1,0 +1,1 @@
+"""Lowering: a graph of primitives -> tiled, token-synchronized instruction streams."""

@@ -1,0 +1,164 @@
+"""What every op's lowering works with: the chip, the emitter, DRAM views and on-chip rows.
+
+A `View` is a 2-D block of a DRAM tensor: element (r, c) at ``addr + (r*rs + c*cs) * size``.
+The DMA engine moves a view to consecutive on-chip rows when one of its strides is one element
+(the other becomes the DMA stride, with ``transpose`` set when the rows are the unit-stride
+direction). Loads and stores here split blocks that exceed the instruction fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chip.config import ChipConfig
+from chip.dtypes import DType
+from chip.isa import Load, Loc, Mem, Store, Vec, VecOp, acc, sp
+from compiler.lower.emit import Emitter
+from compiler.lower.memory import ALIGN, Buf, OnChip, align
+
+MAX_DMA_ROWS = (1 << 16) - 1
+MAX_VEC_ROWS = (1 << 12) - 1
+
+
+class LoweringError(ValueError):
+    """A graph the lowering cannot map onto the chip (names the node and the rule)."""
+
+
+@dataclass(frozen=True)
+class View:
+    """A rows x cols block of DRAM elements with element strides ``rs`` (rows) and ``cs``."""
+
+    addr: int
+    dtype: DType
+    rows: int
+    cols: int
+    rs: int
+    cs: int = 1
+
+    @classmethod
+    def matrix(cls, buf: Buf, rows: int | None = None, cols: int | None = None) -> View:
+        """``buf`` as a row-major matrix (default: leading dims flattened x last dim)."""
+        cols = buf.shape[-1] if cols is None else cols
+        rows = buf.size // cols if rows is None else rows
+        return cls(buf.addr, buf.dtype, rows, cols, cols, 1)
+
+    @property
+    def T(self) -> View:
+        return View(self.addr, self.dtype, self.cols, self.rows, self.cs, self.rs)
+
+    def block(self, r0: int, nr: int, c0: int, nc: int) -> View:
+        if r0 < 0 or c0 < 0 or r0 + nr > self.rows or c0 + nc > self.cols:
+            raise ValueError(f"block [{r0}:{r0 + nr}, {c0}:{c0 + nc}] outside {self.rows}x"
+                             f"{self.cols} view")
+        es = self.dtype.nbytes
+        return View(self.addr + (r0 * self.rs + c0 * self.cs) * es, self.dtype, nr, nc,
+                    self.rs, self.cs)
+
+
+class Ctx:
+    """Lowering state shared by every op: config, emitter, temp DRAM, on-chip rows per layer."""
+
+    def __init__(self, config: ChipConfig, emitter: Emitter, temp_base: int) -> None:
+        self.config = config
+        self.em = emitter
+        self.temp_base = temp_base
+        self.temp_top = temp_base  # high-water mark of the temp arena
+        self._temp = temp_base
+        self.chip = OnChip(config)
+        self.notes: list[str] = []
+
+    def begin_layer(self) -> None:
+        """Reset the per-layer allocators (temps and on-chip rows are layer-local)."""
+        self._temp = self.temp_base
+        self.chip = OnChip(self.config)
+
+    def temp(self, shape: tuple[int, ...], dtype: DType) -> Buf:
+        """A layer-local DRAM buffer in the temp arena."""
+        buf = Buf(self._temp, tuple(shape), dtype)
+        self._temp = align(self._temp + buf.nbytes, ALIGN)
+        self.temp_top = max(self.temp_top, self._temp)
+        if self._temp > self.config.dram_bytes:
+            raise LoweringError(f"temporary buffers need DRAM up to byte {self._temp}; chip "
+                                f"{self.config.name!r} has {self.config.dram_bytes}")
+        return buf
+
+    # ---------------------------------------------------------------- memories and dtypes
+    def mem_for(self, dtype: DType, prefer: Mem = Mem.ACC) -> Mem:
+        """The on-chip memory that holds ``dtype`` elements (``prefer`` when both do)."""
+        cfg = self.config
+        ok = [m for m, d in ((Mem.ACC, cfg.acc_dtype), (Mem.SPAD, cfg.input_dtype))
+              if d is dtype]
+        if not ok:
+            raise LoweringError(f"{dtype.value} tensors cannot be held on chip {cfg.name!r} "
+                                f"(scratchpad {cfg.input_dtype.value}, accumulator "
+                                f"{cfg.acc_dtype.value})")
+        return prefer if prefer in ok else ok[0]
+
+    def alloc(self, mem: Mem, rows: int, what: str = "buffer") -> Loc:
+        if mem is Mem.SPAD:
+            return sp(self.chip.spad(rows, what))
+        return acc(self.chip.acc(rows, what))
+
+    # ---------------------------------------------------------------- DMA
+    def load(self, view: View, dst: Loc) -> None:
+        """Copy ``view`` to on-chip rows ``dst``.. (row i = view row i)."""
+        self._dma(view, dst, load=True)
+
+    def store(self, src: Loc, view: View) -> None:
+        """Copy on-chip rows ``src``.. to ``view`` (row i -> view row i)."""
+        self._dma(view, src, load=False)
+
+    def _dma(self, view: View, loc: Loc, load: bool) -> None:
+        cfg = self.config
+        mem_dtype = cfg.input_dtype if loc.mem is Mem.SPAD else cfg.acc_dtype
+        if view.dtype is not mem_dtype:
+            raise LoweringError(f"DMA of {view.dtype.value} data to/from a {mem_dtype.value} "
+                                f"{loc.mem.value} (no conversion in DMA)")
+        if view.cols > cfg.row_elems:
+            raise LoweringError(f"DMA rows of {view.cols} elements exceed the "
+                                f"{cfg.row_elems}-element on-chip rows")
+        es = view.dtype.nbytes
+        if view.cs == 1 or view.cols == 1:
+            transpose, stride = False, view.rs * es
+        elif view.rs == 1 or view.rows == 1:
+            transpose, stride = True, view.cs * es
+        else:
+            raise LoweringError(f"DMA view with strides ({view.rs}, {view.cs}) has no unit "
+                                "stride")
+        if view.rows == 1 and not transpose:
+            stride = view.cols * es
+        for r0 in range(0, view.rows, MAX_DMA_ROWS):
+            nr = min(MAX_DMA_ROWS, view.rows - r0)
+            part = view.block(r0, nr, 0, view.cols)
+            cls = Load if load else Store
+            where = {"dst": loc.offset(r0)} if load else {"src": loc.offset(r0)}
+            self.em.emit(cls(dram=part.addr, rows=nr, cols=view.cols, stride=stride,
+                             transpose=transpose, **where))
+
+    # ---------------------------------------------------------------- vector helpers
+    def vec(self, op: VecOp, dst: Loc, rows: int, cols: int, src1: Loc | None = None,
+            src2: Loc | None = None, imm: float = 0.0, bcast1: bool = False,
+            bcast2: bool = False) -> None:
+        """One vector function over ``rows`` rows, split at the 12-bit row field."""
+        a = src1 if src1 is not None else dst
+        b = src2 if src2 is not None else a
+        step = MAX_VEC_ROWS
+        for r0 in range(0, rows, step):
+            nr = min(step, rows - r0)
+            self.em.emit(Vec(op=op, dst=dst if op is VecOp.CSUM else dst.offset(r0),
+                             src1=a if bcast1 else a.offset(r0),
+                             src2=b if bcast2 else b.offset(r0), rows=nr, cols=cols,
+                             bcast1=bcast1, bcast2=bcast2, imm=imm))
+            if op is VecOp.CSUM and r0 + nr < rows:
+                raise LoweringError(f"CSUM over {rows} rows exceeds one instruction")
+
+    def load_spad(self, view: View, dst: Loc, stage: Loc | None) -> None:
+        """Load ``view`` into scratchpad rows, converting through accumulator rows ``stage``
+        when its dtype is not the scratchpad's (e.g. fp32 master weights on a bf16 chip)."""
+        if view.dtype is self.config.input_dtype:
+            self.load(view, dst)
+            return
+        if stage is None:
+            raise LoweringError(f"{view.dtype.value} operand needs staging rows")
+        self.load(view, stage)
+        self.vec(VecOp.COPY, dst, view.rows, view.cols, stage)

@@ -1,0 +1,247 @@
+"""Instruction emission: collect instructions with their tags, derive the dependency tokens.
+
+The lowering writes instructions in program order without thinking about tokens. `Emitter`
+derives them from what each instruction reads and writes (scratchpad rows, accumulator rows,
+DRAM bytes), so the decoupled machine (load, execute and store queues running concurrently)
+computes exactly what program order computes, with no more waiting than the hazards need.
+Double buffering therefore falls out of buffer allocation: a load into a slot the execute
+queue is not reading proceeds while the array computes.
+
+Token model (VTA/Gemmini): four FIFO channels, load->execute, execute->load, execute->store and
+store->execute. ``push_X`` sends a token when the instruction completes; ``pop_X`` waits for one
+before the instruction starts; the k-th pop on a channel consumes the k-th push. We rely on each
+queue completing its instructions in order, so a token from instruction ``a`` proves every
+earlier instruction of ``a``'s queue complete too. Hazards inside one queue are the machine's
+(in-order) business. Load and store queues are not adjacent: a hazard between them is relayed
+by the execute queue (its latest instruction if that follows the producer, otherwise a
+one-element vector SET on the reserved sync row is inserted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from chip.config import ChipConfig, Dataflow
+from chip.isa import (
+    VEC_READS_B,
+    Halt,
+    Instr,
+    Load,
+    Loc,
+    Matmul,
+    Mem,
+    Preload,
+    Queue,
+    Store,
+    Vec,
+    VecOp,
+    acc,
+)
+from chip.program import Phase, Tag
+
+L, E, S = 0, 1, 2
+_QUEUE_INDEX = {Queue.LOAD: L, Queue.EXECUTE: E, Queue.STORE: S}
+SPAD, ACC, DRAM = 0, 1, 2
+# DRAM hazards are tracked in units of this many bytes; tensors are aligned to it, so two
+# tensors never share a unit.
+DRAM_UNIT = 64
+
+
+def sync_row(config: ChipConfig) -> int:
+    """The accumulator row reserved for token-relay instructions (the last one)."""
+    return config.acc_rows - 1
+
+
+@dataclass
+class _Flags:
+    pop_prev: bool = False
+    pop_next: bool = False
+    push_prev: bool = False
+    push_next: bool = False
+
+
+class Emitter:
+    """Program-order instruction list with tags; tokens are derived as instructions arrive.
+
+    Contract: `emit` appends one instruction (without dependency flags) tagged with the current
+    ``tag``; `finish` returns the instructions with their tokens and a final `Halt`, such that
+    any schedule the token rules allow computes what program order computes.
+    """
+
+    def __init__(self, config: ChipConfig, dram_bytes: int) -> None:
+        self.config = config
+        self.tag = Tag("program", Phase.FORWARD)
+        self._instrs: list[Instr] = []
+        self._tags: list[Tag] = []
+        self._flags: list[_Flags] = []
+        self._queue: list[int] = []
+        self._prev_exec: list[int] = []  # the execute instruction before each instruction
+        # knowledge[i][q]: highest index of queue q known complete when instruction i starts
+        self._know: list[np.ndarray] = []
+        self._last_in_queue = [-1, -1, -1]
+        self._last_push: dict[tuple[int, int], int] = {}
+        units = [config.spad_rows, config.acc_rows, -(-dram_bytes // DRAM_UNIT) + 1]
+        # last_write[space][queue] / last_read[space][queue]: per unit, the latest instruction
+        self._last_w = [np.full((3, n), -1, dtype=np.int64) for n in units]
+        self._last_r = [np.full((3, n), -1, dtype=np.int64) for n in units]
+        self.relays = 0
+
+    def __len__(self) -> int:
+        return len(self._instrs)
+
+    # ---------------------------------------------------------------- footprints
+    def footprint(self, ins: Instr) -> list[tuple[int, int, int, bool]]:
+        """(space, first unit, end unit, is_write) for everything ``ins`` touches."""
+        cfg = self.config
+        out: list[tuple[int, int, int, bool]] = []
+
+        def onchip(loc: Loc, rows: int, write: bool) -> None:
+            out.append((SPAD if loc.mem is Mem.SPAD else ACC, loc.row, loc.row + rows, write))
+
+        def dram(ins: Load | Store, loc: Loc, write: bool) -> None:
+            size = (cfg.input_dtype if loc.mem is Mem.SPAD else cfg.acc_dtype).nbytes
+            r_step, e_step = (size, ins.stride) if ins.transpose else (ins.stride, size)
+            end = ins.dram + (ins.rows - 1) * r_step + (ins.cols - 1) * e_step + size
+            out.append((DRAM, ins.dram // DRAM_UNIT, -(-end // DRAM_UNIT), write))
+
+        if isinstance(ins, Load):
+            onchip(ins.dst, ins.rows, True)
+            dram(ins, ins.dst, False)
+        elif isinstance(ins, Store):
+            onchip(ins.src, ins.rows, False)
+            dram(ins, ins.src, True)
+        elif isinstance(ins, Preload):
+            out.append((SPAD, ins.src, ins.src + ins.rows, False))
+        elif isinstance(ins, Matmul):
+            out.append((SPAD, ins.x, ins.x + ins.t, False))
+            if cfg.dataflow is Dataflow.OS:
+                out.append((SPAD, ins.y, ins.y + ins.t, False))
+                out.append((ACC, ins.out, ins.out + ins.rows, True))
+            else:
+                out.append((ACC, ins.out, ins.out + ins.t, True))
+            if ins.accumulate:
+                n = ins.rows if cfg.dataflow is Dataflow.OS else ins.t
+                out.append((ACC, ins.out, ins.out + n, False))
+        elif isinstance(ins, Vec):
+            onchip(ins.dst, 1 if ins.op is VecOp.CSUM else ins.rows, True)
+            if ins.op is not VecOp.SET:
+                onchip(ins.src1, 1 if ins.bcast1 else ins.rows, False)
+            if ins.op in VEC_READS_B:
+                onchip(ins.src2, 1 if ins.bcast2 else ins.rows, False)
+        return out
+
+    # ---------------------------------------------------------------- emission
+    def emit(self, ins: Instr) -> None:
+        """Append ``ins`` (its dependency flags must be clear) with the current tag."""
+        if isinstance(ins, Halt):
+            raise ValueError("the emitter appends the halt itself in finish()")
+        q = _QUEUE_INDEX[ins.QUEUE]
+        fp = self.footprint(ins)
+        need = [-1, -1, -1]
+        for space, lo, hi, write in fp:
+            if hi <= lo:
+                continue
+            if hi > self._last_w[space].shape[1]:
+                self._grow(space, hi)
+            for x in (L, E, S):
+                if x == q:
+                    continue
+                w = int(self._last_w[space][x, lo:hi].max())
+                r = int(self._last_r[space][x, lo:hi].max()) if write else -1
+                need[x] = max(need[x], w, r)
+        # Load <-> store hazards are relayed by the execute queue.
+        far = S if q == L else L if q == S else None
+        if far is not None and need[far] >= 0 and self._known(q, far) < need[far]:
+            need[E] = max(need[E], self._relay(far, need[far]))
+        index = self._append(ins, q)
+        for x in (L, E, S):
+            if x != q and need[x] >= 0:
+                self._ensure(index, q, x, need[x])
+        for space, lo, hi, write in fp:
+            table = self._last_w if write else self._last_r
+            table[space][q, lo:hi] = index
+
+    def _grow(self, space: int, units: int) -> None:
+        n = max(units, 2 * self._last_w[space].shape[1])
+        for table in (self._last_w, self._last_r):
+            old = table[space]
+            table[space] = np.full((3, n), -1, dtype=np.int64)
+            table[space][:, :old.shape[1]] = old
+
+    def _append(self, ins: Instr, q: int) -> int:
+        index = len(self._instrs)
+        self._instrs.append(ins)
+        self._tags.append(self.tag)
+        self._flags.append(_Flags())
+        self._queue.append(q)
+        prev = self._last_in_queue[q]
+        self._prev_exec.append(self._last_in_queue[E])
+        self._know.append(self._know[prev].copy() if prev >= 0 else np.full(3, -1, np.int64))
+        self._last_in_queue[q] = index
+        return index
+
+    def _known(self, q: int, x: int) -> int:
+        last = self._last_in_queue[q]
+        return int(self._know[last][x]) if last >= 0 else -1
+
+    def _relay(self, far: int, a: int) -> int:
+        """An execute instruction that starts after ``a`` (of queue ``far``) completes."""
+        e = self._last_in_queue[E]
+        if e < a:
+            row = sync_row(self.config)
+            dummy = Vec(op=VecOp.SET, dst=acc(row), src1=acc(row), src2=acc(row), rows=1,
+                        cols=1, bcast1=False, bcast2=False, imm=0.0)
+            e = self._append(dummy, E)
+            self.relays += 1
+        self._ensure(e, E, far, a)
+        return e
+
+    def _completes_prefix(self, a: int) -> int:
+        """An execute instruction whose end proves ``a`` and every earlier one ended.
+
+        With double-buffered stationary tiles a PRELOAD right after a MATMUL starts with that
+        MATMUL and may end first (docs/timing.md), so its token would not prove the MATMUL
+        done; the MATMUL that consumes the preload (always emitted right after it) does.
+        """
+        if not (self.config.double_buffer_stationary and isinstance(self._instrs[a], Preload)):
+            return a
+        prev = self._prev_exec[a]
+        if prev < 0 or not isinstance(self._instrs[prev], Matmul):
+            return a
+        nxt = a + 1
+        while nxt < len(self._instrs) and self._queue[nxt] != E:
+            nxt += 1
+        if nxt >= len(self._instrs):
+            raise AssertionError(f"preload {a} has no following execute instruction yet")
+        return nxt
+
+    def _ensure(self, b: int, q: int, x: int, a: int) -> None:
+        """Make instruction ``b`` (queue q, the latest of its queue) start after ``a`` (queue x)."""
+        if self._know[b][x] >= a:
+            return
+        if x == E:
+            a = self._completes_prefix(a)
+            if self._know[b][x] >= a:
+                return
+        chan = (x, q)
+        fb, fa = self._flags[b], self._flags[a]
+        pop = "pop_prev" if x < q else "pop_next"
+        push = "push_next" if x < q else "push_prev"
+        if getattr(fb, pop):
+            # b already pops this channel; its partner is the channel's latest push, which is
+            # earlier than a in queue x: move that push to a (b then waits for the later one).
+            old = self._last_push[chan]
+            setattr(self._flags[old], push, False)
+        setattr(fa, push, True)
+        setattr(fb, pop, True)
+        self._last_push[chan] = a
+        np.maximum(self._know[b], self._know[a], out=self._know[b])
+        self._know[b][x] = max(self._know[b][x], a)
+
+    def finish(self) -> tuple[list[Instr], list[Tag]]:
+        """The instructions with their dependency flags, ending in a halt."""
+        out = [ins.with_deps(**vars(f)) if any(vars(f).values()) else ins
+               for ins, f in zip(self._instrs, self._flags, strict=True)]
+        return out + [Halt()], self._tags + [self.tag]

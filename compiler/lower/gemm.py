@@ -1,0 +1,184 @@
+"""GEMM emission for the three dataflows, following a `GemmPlan` from the cost model.
+
+``emit_gemm(ctx, a, b, out)`` computes ``out = a @ b`` for DRAM views (transposed operands are
+just transposed views: the DMA transposes on load). Buffers are rings of two slots, so the load
+of the next chunk overlaps the matmul on the current one and the store of one output block
+overlaps the next block's compute (the emitter derives the tokens from the slot addresses).
+"""
+
+from __future__ import annotations
+
+import math
+
+from chip.config import Dataflow
+from chip.isa import Loc, Matmul, Preload, acc, sp
+from compiler.lower.context import Ctx, LoweringError, View
+from compiler.lower.tiling import Budget, GemmPlan, plan_os, plan_stationary
+
+
+class Ring:
+    """``n`` equal slots of rows handed out round-robin (double buffering when n = 2)."""
+
+    def __init__(self, base: Loc, slot_rows: int, n: int = 2) -> None:
+        self.base, self.slot_rows, self.n, self._i = base, slot_rows, n, 0
+
+    def next(self) -> Loc:
+        loc = self.base.offset(self._i * self.slot_rows)
+        self._i = (self._i + 1) % self.n
+        return loc
+
+
+def emit_gemm(ctx: Ctx, a: View, b: View, out: View) -> GemmPlan:
+    """Emit ``out = a @ b`` (out in the accumulator dtype) and return the plan used."""
+    cfg = ctx.config
+    m, k = a.rows, a.cols
+    if b.rows != k or out.rows != m or out.cols != b.cols:
+        raise LoweringError(f"gemm shapes {a.rows}x{a.cols} @ {b.rows}x{b.cols} -> "
+                            f"{out.rows}x{out.cols} do not agree")
+    if out.dtype is not cfg.acc_dtype:
+        raise LoweringError(f"gemm output must be {cfg.acc_dtype.value}, not {out.dtype.value}")
+    for v in (a, b):
+        if v.dtype is not cfg.input_dtype and v.dtype is not cfg.acc_dtype:
+            raise LoweringError(f"gemm operand of {v.dtype.value} cannot be fed to a "
+                                f"{cfg.input_dtype.value} array")
+    if cfg.dataflow is Dataflow.OS:
+        return _emit_os(ctx, a.T, b, out)
+    if cfg.dataflow is Dataflow.WS:
+        return _emit_stationary(ctx, a, b, out)
+    return _emit_stationary(ctx, b.T, a.T, out.T)
+
+
+def _budget(ctx: Ctx, x: View, s: View, out: View) -> Budget:
+    cfg = ctx.config
+    return Budget(ctx.chip.spad_left, ctx.chip.acc_left, x.dtype.nbytes, s.dtype.nbytes,
+                  out.dtype.nbytes, x_staged=x.dtype is not cfg.input_dtype,
+                  s_staged=s.dtype is not cfg.input_dtype)
+
+
+def _emit_stationary(ctx: Ctx, x: View, s: View, p: View) -> GemmPlan:
+    """P = X @ S with S preloaded tile by tile (WS: X = A; IS: X = B^T, P = C^T)."""
+    cfg, em = ctx.config, ctx.em
+    t, k, n = x.rows, x.cols, s.cols
+    r, c = cfg.rows, cfg.cols
+    budget = _budget(ctx, x, s, p)
+    plan = plan_stationary(cfg, t, k, n, budget)
+    ctx.notes.append(plan.describe() + "; " + plan.why)
+    tb, nsub = plan.tb, plan.nsub
+    nk = math.ceil(k / r)
+    outs = Ring(ctx.alloc(acc(0).mem, 2 * tb * nsub, "gemm outputs"), tb * nsub)
+    stage_rows = max(tb if budget.x_staged else 0, r if budget.s_staged else 0)
+    stage = ctx.alloc(acc(0).mem, stage_rows, "gemm staging") if stage_rows else None
+    x_res = s_res = None
+    if plan.outer == "x" and plan.resident:
+        x_res = ctx.alloc(sp(0).mem, nk * tb, "resident X block")
+    xs = None if x_res is not None else Ring(ctx.alloc(sp(0).mem, 2 * tb, "X chunks"), tb)
+    if plan.outer == "s" and plan.resident:
+        s_res = ctx.alloc(sp(0).mem, nk * nsub * r, "resident S block")
+    ss = None if s_res is not None else Ring(ctx.alloc(sp(0).mem, 2 * r, "S tiles"), r)
+
+    def k_range(kc: int) -> tuple[int, int]:
+        return kc * r, min(r, k - kc * r)
+
+    def n_blocks() -> list[tuple[int, list[tuple[int, int]]]]:
+        blocks = []
+        for n0 in range(0, n, nsub * c):
+            subs = [(j0, min(c, n - j0)) for j0 in range(n0, min(n, n0 + nsub * c), c)]
+            blocks.append((n0, subs))
+        return blocks
+
+    def s_tile(kc: int, j: int, j0: int, nn: int) -> Loc:
+        k0, kk = k_range(kc)
+        if s_res is not None:
+            return s_res.offset((kc * nsub + j) * r)
+        loc = ss.next()
+        ctx.load_spad(s.block(k0, kk, j0, nn), loc, stage)
+        return loc
+
+    def block(t0: int, tt: int, subs: list[tuple[int, int]]) -> None:
+        out = outs.next()
+        for kc in range(nk):
+            k0, kk = k_range(kc)
+            if x_res is not None:
+                xloc = x_res.offset(kc * tb)
+            else:
+                xloc = xs.next()
+                ctx.load_spad(x.block(t0, tt, k0, kk), xloc, stage)
+            for j, (j0, nn) in enumerate(subs):
+                sloc = s_tile(kc, j, j0, nn)
+                em.emit(Preload(src=sloc.row, rows=kk, cols=nn))
+                em.emit(Matmul(x=xloc.row, y=0, out=out.row + j * tt, t=tt, rows=kk, cols=nn,
+                               accumulate=kc > 0))
+        for j, (j0, nn) in enumerate(subs):
+            ctx.store(out.offset(j * tt), p.block(t0, tt, j0, nn))
+
+    t_blocks = [(t0, min(tb, t - t0)) for t0 in range(0, t, tb)]
+    if plan.outer == "x":
+        for t0, tt in t_blocks:
+            if x_res is not None:
+                for kc in range(nk):
+                    k0, kk = k_range(kc)
+                    ctx.load_spad(x.block(t0, tt, k0, kk), x_res.offset(kc * tb), stage)
+            for _, subs in n_blocks():
+                block(t0, tt, subs)
+    else:
+        for _, subs in n_blocks():
+            if s_res is not None:
+                for kc in range(nk):
+                    k0, kk = k_range(kc)
+                    for j, (j0, nn) in enumerate(subs):
+                        ctx.load_spad(s.block(k0, kk, j0, nn), s_res.offset((kc * nsub + j) * r),
+                                      stage)
+            for t0, tt in t_blocks:
+                block(t0, tt, subs)
+    return plan
+
+
+def _emit_os(ctx: Ctx, x: View, y: View, p: View) -> GemmPlan:
+    """P = X^T @ Y, each R x C tile of P accumulated in place over K chunks of ``kt``."""
+    cfg, em = ctx.config, ctx.em
+    k, m, n = x.rows, x.cols, y.cols
+    r, c = cfg.rows, cfg.cols
+    budget = _budget(ctx, x, y, p)
+    plan = plan_os(cfg, m, k, n, budget)
+    ctx.notes.append(plan.describe() + "; " + plan.why)
+    kt = plan.tb
+    nkt = math.ceil(k / kt)
+    outs = Ring(ctx.alloc(acc(0).mem, 2 * r, "os outputs"), r)
+    staged = budget.x_staged or budget.s_staged
+    stage = ctx.alloc(acc(0).mem, kt, "gemm staging") if staged else None
+    res = ctx.alloc(sp(0).mem, nkt * kt, "resident block") if plan.resident else None
+    ring_rows = kt
+    outer_ring = None if plan.resident else Ring(ctx.alloc(sp(0).mem, 2 * kt, "chunks"), kt)
+    inner_ring = Ring(ctx.alloc(sp(0).mem, 2 * ring_rows, "chunks"), ring_rows)
+    m_tiles = [(m0, min(r, m - m0)) for m0 in range(0, m, r)]
+    n_tiles = [(n0, min(c, n - n0)) for n0 in range(0, n, c)]
+    outer_is_m = plan.outer == "m"
+    outer_tiles, inner_tiles = (m_tiles, n_tiles) if outer_is_m else (n_tiles, m_tiles)
+    outer_op, inner_op = (x, y) if outer_is_m else (y, x)
+
+    for o0, oo in outer_tiles:
+        if res is not None:
+            for kc in range(nkt):
+                k0 = kc * kt
+                ctx.load_spad(outer_op.block(k0, min(kt, k - k0), o0, oo), res.offset(kc * kt),
+                              stage)
+        for i0, ii in inner_tiles:
+            out = outs.next()
+            for kc in range(nkt):
+                k0 = kc * kt
+                kk = min(kt, k - k0)
+                if res is not None:
+                    oloc = res.offset(kc * kt)
+                else:
+                    oloc = outer_ring.next()
+                    ctx.load_spad(outer_op.block(k0, kk, o0, oo), oloc, stage)
+                iloc = inner_ring.next()
+                ctx.load_spad(inner_op.block(k0, kk, i0, ii), iloc, stage)
+                xloc, yloc = (oloc, iloc) if outer_is_m else (iloc, oloc)
+                mm, nn = (oo, ii) if outer_is_m else (ii, oo)
+                em.emit(Matmul(x=xloc.row, y=yloc.row, out=out.row, t=kk, rows=mm, cols=nn,
+                               accumulate=kc > 0))
+            m0, mm = (o0, oo) if outer_is_m else (i0, ii)
+            n0, nn = (i0, ii) if outer_is_m else (o0, oo)
+            ctx.store(out, p.block(m0, mm, n0, nn))
+    return plan

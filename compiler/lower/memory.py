@@ -1,0 +1,231 @@
+"""Memory planning: where every tensor lives in DRAM, and on-chip row allocation per layer.
+
+DRAM layout, low to high addresses:
+1. named tensors the host sees: sources (INPUT, PARAM, STATE, CONST, with initial contents)
+   and OUTPUT tensors;
+2. the scratch arena: every intermediate value, placed by a liveness-based first-fit, so two
+   values share bytes only if their lifetimes (definition to last use, in lowering order) do
+   not overlap;
+3. the temp arena: buffers local to one layer's lowering (padded inputs, im2col matrices),
+   reused by every layer; its size is the largest need, known after emission.
+RESHAPE produces no data: its value aliases its operand's buffer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chip.config import ChipConfig
+from chip.dtypes import DType
+from chip.program import TensorInfo, TensorKind
+from compiler.ir import Graph, Op
+
+ALIGN = 64  # bytes; also the emitter's DRAM hazard unit, so tensors never share a unit
+
+_SOURCE_KIND = {Op.INPUT: TensorKind.INPUT, Op.PARAM: TensorKind.PARAM,
+                Op.STATE: TensorKind.STATE, Op.CONST: TensorKind.CONST}
+
+
+def align(n: int, to: int = ALIGN) -> int:
+    return -(-n // to) * to
+
+
+@dataclass(frozen=True)
+class Buf:
+    """A tensor placed in DRAM: row-major, contiguous, starting at byte ``addr``."""
+
+    addr: int
+    shape: tuple[int, ...]
+    dtype: DType
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.nbytes
+
+    def reshaped(self, shape: Sequence[int]) -> Buf:
+        shape = tuple(int(d) for d in shape)
+        if math.prod(shape) != self.size:
+            raise ValueError(f"cannot view {self.shape} as {shape}")
+        return Buf(self.addr, shape, self.dtype)
+
+    def at(self, offset_elems: int, shape: Sequence[int]) -> Buf:
+        """A sub-buffer starting ``offset_elems`` elements in."""
+        return Buf(self.addr + offset_elems * self.dtype.nbytes, tuple(shape), self.dtype)
+
+
+class DramOverflow(ValueError):
+    """The network does not fit in the chip's DRAM."""
+
+
+@dataclass(frozen=True)
+class DramPlan:
+    """Every live node's buffer, the named tensors, and where the temp arena starts.
+
+    ``copies`` lists (source buffer, destination buffer) pairs the lowering must copy at the end
+    of the program: updates that could not be computed in place, and outputs that are sources or
+    repeat another output.
+    """
+
+    bufs: dict[int, Buf]
+    tensors: dict[str, TensorInfo]
+    copies: list[tuple[Buf, Buf]]
+    scratch_base: int
+    scratch_bytes: int
+    temp_base: int
+
+
+def live_nodes(graph: Graph) -> list[bool]:
+    """Which nodes contribute to an output or an update (the rest are not lowered)."""
+    live = [False] * len(graph.nodes)
+    stack = list(graph.outputs.values()) + list(graph.updates.values())
+    while stack:
+        i = stack.pop()
+        if not live[i]:
+            live[i] = True
+            stack.extend(graph.nodes[i].inputs)
+    return live
+
+
+def plan_dram(graph: Graph, config: ChipConfig) -> DramPlan:
+    """Place every live node's value; raise `DramOverflow` naming the sizes if it cannot fit."""
+    nodes = graph.nodes
+    live = live_nodes(graph)
+    end = len(nodes)
+    root = list(range(len(nodes)))  # the node whose buffer a node's value occupies
+    for n in nodes:
+        if live[n.id] and n.op is Op.RESHAPE:
+            root[n.id] = root[n.inputs[0]]
+    last_use = list(range(len(nodes)))
+    for n in nodes:
+        if live[n.id]:
+            for i in n.inputs:
+                last_use[root[i]] = max(last_use[root[i]], n.id)
+    for nid in list(graph.outputs.values()) + list(graph.updates.values()):
+        last_use[root[nid]] = end
+
+    tensors: dict[str, TensorInfo] = {}
+    bufs: dict[int, Buf] = {}
+    pending: list[tuple[int, Buf]] = []  # (node id, destination) copied at the end
+    addr = 0
+
+    def named(name: str, shape: tuple[int, ...], dtype: DType, kind: TensorKind) -> Buf:
+        nonlocal addr
+        if name in tensors:
+            raise ValueError(f"two DRAM tensors are named {name!r}")
+        tensors[name] = TensorInfo(name, addr, shape, dtype, kind)
+        buf = Buf(addr, shape, dtype)
+        addr = align(addr + buf.nbytes)
+        return buf
+
+    for n in nodes:
+        if n.op in _SOURCE_KIND:
+            bufs[n.id] = named(n.name, n.shape, n.dtype, _SOURCE_KIND[n.op])
+    claimed: set[int] = set()
+    for name, nid in graph.outputs.items():
+        r = root[nid]
+        out = named(name, nodes[nid].shape, nodes[nid].dtype, TensorKind.OUTPUT)
+        if r in bufs or r in claimed or r != nid:
+            pending.append((nid, out))
+        else:
+            bufs[nid] = out
+            claimed.add(nid)
+    for name, nid in graph.updates.items():
+        src = graph.sources(Op.PARAM).get(name) or graph.sources(Op.STATE).get(name)
+        if src is None:
+            raise ValueError(f"update {name!r} names no PARAM or STATE tensor")
+        target = bufs[src.id]
+        if _in_place_ok(graph, live, root, src.id, nid) and nid not in claimed:
+            bufs[nid] = target
+            claimed.add(nid)
+        else:
+            pending.append((nid, target))
+
+    scratch_base = addr
+    placed: list[tuple[int, int, int, int]] = []  # (offset, size, first, last)
+    top = 0
+    for n in nodes:
+        if not live[n.id] or n.id in bufs or root[n.id] != n.id:
+            continue
+        size = align(n.size * n.dtype.nbytes)
+        first, last = n.id, last_use[n.id]
+        offset = _first_fit(placed, size, first, last)
+        placed.append((offset, size, first, last))
+        bufs[n.id] = Buf(scratch_base + offset, n.shape, n.dtype)
+        top = max(top, offset + size)
+    for n in nodes:
+        if live[n.id] and root[n.id] != n.id:
+            bufs[n.id] = bufs[root[n.id]].reshaped(n.shape)
+    copies = [(bufs[nid], dst) for nid, dst in pending]
+    temp_base = align(scratch_base + top)
+    if temp_base > config.dram_bytes:
+        raise DramOverflow(f"network {graph.name!r} needs {temp_base} bytes of DRAM "
+                           f"({len(tensors)} named tensors, {top} bytes of intermediates); "
+                           f"chip {config.name!r} has {config.dram_bytes}")
+    return DramPlan(bufs, tensors, copies, scratch_base, top, temp_base)
+
+
+def _in_place_ok(graph: Graph, live: list[bool], root: list[int], src: int, upd: int) -> bool:
+    """An update may overwrite its PARAM/STATE in place if nothing reads the old value later."""
+    node = graph.nodes[upd]
+    if node.op in _SOURCE_KIND or node.op is Op.RESHAPE or node.shape != graph.nodes[src].shape:
+        return False
+    for n in graph.nodes:
+        if live[n.id] and n.id > upd and any(root[i] == root[src] for i in n.inputs):
+            return False
+    # The updating node itself may read the old value only elementwise (same position).
+    elementwise = {Op.ADD, Op.SUB, Op.MUL, Op.MAX, Op.SCALE, Op.ADD_CONST, Op.CAST}
+    reads_old = any(root[i] == root[src] for i in node.inputs)
+    return not reads_old or node.op in elementwise
+
+
+def _first_fit(placed: list[tuple[int, int, int, int]], size: int, first: int, last: int) -> int:
+    busy = sorted((o, o + s) for o, s, f, la in placed if f <= last and first <= la)
+    offset = 0
+    for lo, hi in busy:
+        if offset + size <= lo:
+            break
+        offset = max(offset, hi)
+    return offset
+
+
+class OnChip:
+    """Bump allocation of scratchpad and accumulator rows for one layer's lowering.
+
+    Contract: regions handed out do not overlap; the accumulator's last row is never handed out
+    (the emitter's sync row). Asking for more than is left raises with the sizes.
+    """
+
+    def __init__(self, config: ChipConfig) -> None:
+        self.config = config
+        self.spad_free = config.spad_rows
+        self.acc_free = config.acc_rows - 1
+        self._spad = 0
+        self._acc = 0
+
+    def spad(self, rows: int, what: str = "buffer") -> int:
+        if rows > self.spad_free - self._spad:
+            raise ValueError(f"{what}: {rows} scratchpad rows requested, "
+                             f"{self.spad_free - self._spad} left")
+        base, self._spad = self._spad, self._spad + rows
+        return base
+
+    def acc(self, rows: int, what: str = "buffer") -> int:
+        if rows > self.acc_free - self._acc:
+            raise ValueError(f"{what}: {rows} accumulator rows requested, "
+                             f"{self.acc_free - self._acc} left")
+        base, self._acc = self._acc, self._acc + rows
+        return base
+
+    @property
+    def spad_left(self) -> int:
+        return self.spad_free - self._spad
+
+    @property
+    def acc_left(self) -> int:
+        return self.acc_free - self._acc

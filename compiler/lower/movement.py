@@ -1,0 +1,170 @@
+"""Data movement as DMA: TRANSPOSE, CONCAT, SLICE, BROADCAST and plain copies.
+
+No arithmetic happens here: blocks go DRAM -> on-chip rows -> DRAM with the address patterns
+doing the work (a transposing or strided load, a strided store). Staging buffers are rings of
+two slots, so one block's store overlaps the next block's load. (RESHAPE needs no
+instructions: its value aliases its operand's buffer; see memory.py.)
+"""
+
+from __future__ import annotations
+
+import math
+
+from chip.isa import Loc, Mem, VecOp
+from compiler.ir import Node, Op
+from compiler.lower.context import Ctx, LoweringError, View
+from compiler.lower.gemm import Ring
+from compiler.lower.memory import Buf
+
+
+def _staging(ctx: Ctx, dtype, rows_wanted: int, mem: Mem = Mem.SPAD) -> tuple[Ring, int]:
+    """A two-slot ring for ``dtype`` data; returns it and the rows per slot."""
+    mem = ctx.mem_for(dtype, prefer=mem)
+    left = ctx.chip.spad_left if mem is Mem.SPAD else ctx.chip.acc_left
+    slot = max(1, min(rows_wanted, left // 2, 4096))
+    return Ring(ctx.alloc(mem, 2 * slot, "copy staging"), slot), slot
+
+
+def copy_view(ctx: Ctx, src: View, dst: View, ring: tuple[Ring, int] | None = None) -> None:
+    """Copy the block ``src`` to ``dst`` (same rows x cols) through on-chip rows."""
+    if (src.rows, src.cols) != (dst.rows, dst.cols):
+        raise LoweringError(f"copy of {src.rows}x{src.cols} into {dst.rows}x{dst.cols}")
+    if src.dtype is not dst.dtype:
+        raise LoweringError(f"copy of {src.dtype.value} into {dst.dtype.value}")
+    w = ctx.config.row_elems
+    slots, slot = ring or _staging(ctx, src.dtype, src.rows)
+    for c0 in range(0, src.cols, w):
+        cc = min(w, src.cols - c0)
+        for r0 in range(0, src.rows, slot):
+            rr = min(slot, src.rows - r0)
+            loc = slots.next()
+            ctx.load(src.block(r0, rr, c0, cc), loc)
+            ctx.store(loc, dst.block(r0, rr, c0, cc))
+
+
+def copy_flat(ctx: Ctx, src: Buf, dst: Buf) -> None:
+    """Copy a whole contiguous tensor, as full on-chip rows plus a tail."""
+    w = ctx.config.row_elems
+    n = src.size
+    if dst.size != n:
+        raise LoweringError(f"copy of {n} elements into {dst.size}")
+    ring = _staging(ctx, src.dtype, max(1, n // w))
+    full = n // w
+    if full:
+        copy_view(ctx, View(src.addr, src.dtype, full, w, w), View(dst.addr, dst.dtype, full, w,
+                                                                   w), ring)
+    if n % w:
+        tail = n % w
+        copy_view(ctx, View(src.addr, src.dtype, 1, n, n).block(0, 1, full * w, tail),
+                  View(dst.addr, dst.dtype, 1, n, n).block(0, 1, full * w, tail), ring)
+
+
+def _strides(shape: tuple[int, ...]) -> list[int]:
+    out = [1] * len(shape)
+    for i in range(len(shape) - 2, -1, -1):
+        out[i] = out[i + 1] * shape[i + 1]
+    return out
+
+
+def lower_transpose(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+    """One 2-D DMA block per index of the axes not moved as rows or elements."""
+    (x,) = ins
+    perm = tuple(node.attrs["perm"])
+    nd = len(perm)
+    if nd == 1:
+        copy_flat(ctx, x, out)
+        return
+    ist, ost = _strides(x.shape), _strides(out.shape)
+    e_axis = nd - 1  # output's last axis: contiguous elements in the output
+    if perm[e_axis] == nd - 1:
+        r_axis = nd - 2
+    else:
+        r_axis = perm.index(nd - 1)  # rows along the axis the input stores contiguously
+    rest = [a for a in range(nd) if a not in (e_axis, r_axis)]
+    ring = _staging(ctx, x.dtype, out.shape[r_axis])
+    es = x.dtype.nbytes
+    for idx in _product([out.shape[a] for a in rest]):
+        i_off = sum(i * ist[perm[a]] for i, a in zip(idx, rest, strict=True))
+        o_off = sum(i * ost[a] for i, a in zip(idx, rest, strict=True))
+        src = View(x.addr + i_off * es, x.dtype, out.shape[r_axis], out.shape[e_axis],
+                   ist[perm[r_axis]], ist[perm[e_axis]])
+        dst = View(out.addr + o_off * es, out.dtype, out.shape[r_axis], out.shape[e_axis],
+                   ost[r_axis], 1)
+        copy_view(ctx, src, dst, ring)
+
+
+def _product(dims: list[int]) -> list[tuple[int, ...]]:
+    out: list[tuple[int, ...]] = [()]
+    for d in dims:
+        out = [o + (i,) for o in out for i in range(d)]
+    return out
+
+
+def _outer_inner(shape: tuple[int, ...], axis: int) -> tuple[int, int]:
+    return math.prod(shape[:axis]), math.prod(shape[axis + 1:])
+
+
+def lower_concat(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+    axis = node.attrs["axis"]
+    outer, inner = _outer_inner(out.shape, axis)
+    total = out.shape[axis] * inner
+    offset = 0
+    ring = _staging(ctx, out.dtype, outer)
+    for x in ins:
+        width = x.shape[axis] * inner
+        src = View(x.addr, x.dtype, outer, width, width)
+        dst = View(out.addr, out.dtype, outer, total, total).block(0, outer, offset, width)
+        copy_view(ctx, src, dst, ring)
+        offset += width
+
+
+def lower_slice(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+    (x,) = ins
+    axis, start = node.attrs["axis"], node.attrs["start"]
+    outer, inner = _outer_inner(x.shape, axis)
+    total = x.shape[axis] * inner
+    width = out.shape[axis] * inner
+    src = View(x.addr, x.dtype, outer, total, total).block(0, outer, start * inner, width)
+    copy_view(ctx, src, View(out.addr, out.dtype, outer, width, width))
+
+
+def lower_broadcast(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+    """Row vector: load once, replicate rows with a broadcasting vector COPY, store blocks.
+    Per-row scalar: load the column, BCAST it across each row, store."""
+    (x,) = ins
+    w = ctx.config.row_elems
+    mem = ctx.mem_for(x.dtype)
+    if x.shape == out.shape[:-1] + (1,) and x.shape != out.shape[-len(x.shape):]:
+        rows, cols = x.size, out.shape[-1]
+        slot = max(1, min(rows, (ctx.chip.acc_left if mem is Mem.ACC else ctx.chip.spad_left)
+                          // 3, 4095))
+        col = ctx.alloc(mem, slot, "broadcast column")
+        blk = ctx.alloc(mem, 2 * slot, "broadcast rows")
+        ring = Ring(blk, slot)
+        for r0 in range(0, rows, slot):
+            rr = min(slot, rows - r0)
+            ctx.load(View(x.addr, x.dtype, rows, 1, 1).block(r0, rr, 0, 1), col)
+            for c0 in range(0, cols, w):
+                cc = min(w, cols - c0)
+                loc = ring.next()
+                ctx.vec(VecOp.BCAST, loc, rr, cc, col)
+                ctx.store(loc, View.matrix(out, rows, cols).block(r0, rr, c0, cc))
+        return
+    inner = x.size
+    outer = out.size // inner
+    reps = max(1, min(outer, (ctx.chip.acc_left if mem is Mem.ACC else ctx.chip.spad_left)
+                      // 2, 4095))
+    vec_row = ctx.alloc(mem, 1, "broadcast vector")
+    blk: Loc = ctx.alloc(mem, reps, "broadcast rows")
+    dst = View.matrix(out, outer, inner)
+    for c0 in range(0, inner, w):
+        cc = min(w, inner - c0)
+        ctx.load(View(x.addr, x.dtype, 1, inner, inner).block(0, 1, c0, cc), vec_row)
+        ctx.vec(VecOp.COPY, blk, reps, cc, vec_row, bcast1=True)
+        for r0 in range(0, outer, reps):
+            rr = min(reps, outer - r0)
+            ctx.store(blk, dst.block(r0, rr, c0, cc))
+
+
+RULES = {Op.TRANSPOSE: lower_transpose, Op.CONCAT: lower_concat, Op.SLICE: lower_slice,
+         Op.BROADCAST: lower_broadcast}

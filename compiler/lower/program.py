@@ -1,0 +1,120 @@
+"""The lowering driver: a graph of primitives -> a `chip.program.Program`.
+
+Nodes are lowered one at a time in graph (topological) order; each op's lowering reads its
+operands from DRAM and writes its result to DRAM at the addresses `plan_dram` chose, so the
+layers are independent and the tokens the emitter derives let one layer's loads start while
+the previous layer's tail still computes. Every instruction is tagged with its node's layer
+name and training phase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from chip.config import ChipConfig
+from chip.dtypes import DType, to_storage
+from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
+from compiler.ir import SOURCES, Graph, Node, Op
+from compiler.lower.context import Ctx, LoweringError
+from compiler.lower.emit import Emitter
+from compiler.lower.memory import Buf, live_nodes, plan_dram
+
+Lowering = Callable[[Ctx, Node, list[Buf], Buf], None]
+
+SCRATCH_TENSOR = "__scratch"
+TEMP_TENSOR = "__temp"
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """A compiled program plus what the lowering decided (tiling notes per layer)."""
+
+    program: Program
+    notes: tuple[str, ...]
+    relays: int
+
+
+def _rules() -> dict[Op, Lowering]:
+    from compiler.lower import movement, vector
+    from compiler.lower.gemm_ops import lower_matmul
+
+    table: dict[Op, Lowering] = {Op.MATMUL: lower_matmul}
+    table.update(vector.RULES)
+    table.update(movement.RULES)
+    return table
+
+
+def phases(graph: Graph) -> list[Phase]:
+    """FORWARD for what the outputs need; of the rest, OPTIMIZER if it reads optimizer state
+    (the learning rate, moments), else BACKWARD."""
+    forward = [False] * len(graph.nodes)
+    stack = list(graph.outputs.values())
+    while stack:
+        i = stack.pop()
+        if not forward[i]:
+            forward[i] = True
+            stack.extend(graph.nodes[i].inputs)
+    state = [False] * len(graph.nodes)
+    out = []
+    for n in graph.nodes:
+        state[n.id] = n.op is Op.STATE or any(state[i] for i in n.inputs)
+        if forward[n.id]:
+            out.append(Phase.FORWARD)
+        else:
+            out.append(Phase.OPTIMIZER if state[n.id] else Phase.BACKWARD)
+    return out
+
+
+def layer_name(node: Node) -> str:
+    return node.name or f"{node.op.value}{node.id}"
+
+
+def lower(graph: Graph, config: ChipConfig) -> Lowered:
+    """Lower a graph of primitives (shapes inferred, composites decomposed) for ``config``."""
+    rules = _rules()
+    plan = plan_dram(graph, config)
+    em = Emitter(config, plan.temp_base)
+    ctx = Ctx(config, em, plan.temp_base)
+    live = live_nodes(graph)
+    phase = phases(graph)
+    for n in graph.nodes:
+        if not live[n.id] or n.op in SOURCES or n.op is Op.RESHAPE:
+            continue
+        rule = rules.get(n.op)
+        if rule is None:
+            raise LoweringError(f"node %{n.id} {layer_name(n)!r}: op {n.op.value} has no "
+                                "lowering (composite ops must be decomposed first)")
+        ctx.begin_layer()
+        em.tag = Tag(layer_name(n), phase[n.id])
+        try:
+            rule(ctx, n, [plan.bufs[i] for i in n.inputs], plan.bufs[n.id])
+        except LoweringError as e:
+            raise LoweringError(f"node %{n.id} {layer_name(n)!r} ({n.op.value}): {e}") from None
+    if plan.copies:
+        from compiler.lower.movement import copy_flat
+
+        ctx.begin_layer()
+        em.tag = Tag("writeback", Phase.OPTIMIZER if graph.updates else Phase.FORWARD)
+        for src, dst in plan.copies:
+            copy_flat(ctx, src, dst)
+    instrs, tags = em.finish()
+    tensors = dict(plan.tensors)
+    if plan.scratch_bytes:
+        tensors[SCRATCH_TENSOR] = TensorInfo(SCRATCH_TENSOR, plan.scratch_base,
+                                             (plan.scratch_bytes,), DType.INT8,
+                                             TensorKind.SCRATCH)
+    if ctx.temp_top > plan.temp_base:
+        tensors[TEMP_TENSOR] = TensorInfo(TEMP_TENSOR, plan.temp_base,
+                                          (ctx.temp_top - plan.temp_base,), DType.INT8,
+                                          TensorKind.SCRATCH)
+    init = {}
+    for table in (graph.params, graph.consts, graph.state):
+        for name, value in table.items():
+            if name in tensors:
+                t = tensors[name]
+                init[name] = to_storage(np.asarray(value).reshape(t.shape), t.dtype)
+    program = Program(config, tuple(instrs), tuple(tags), tensors, init)
+    return Lowered(program, tuple(ctx.notes), em.relays)

@@ -1,0 +1,174 @@
+"""The GEMM cost model: loop order and tile sizes for one GEMM on one `ChipConfig`.
+
+Every GEMM is put in the array's form first:
+- WS and IS ("stationary form"): P[T, N] = X[T, K] @ S[K, N]; S is preloaded in R x C tiles,
+  X rows stream. WS: X = A, S = B, P = C. IS: X = B^T, S = A^T, P = C^T.
+- OS: P[M, N] = X^T @ Y with X = A^T [K, M] and Y = B [K, N]; each R x C output tile stays in
+  the array while K streams past in chunks of ``kt``.
+
+Candidates differ in which operand is the outer loop (and stays resident in the scratchpad if
+it fits) and in block sizes. Each is costed from the timing contract (fold = fill + stream +
+drain, preloads hidden by the shadow registers when double-buffered) and from DMA bytes over
+the DRAM bandwidth; the loads are double-buffered, so the estimate is the larger of the two
+plus one DRAM latency. The cheapest plan that fits the scratchpad and accumulator wins; ties
+go to fewer instructions. `GemmPlan.why` says what was chosen and what it beat.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from chip.config import ChipConfig, Dataflow
+
+# Rows per vector/DMA instruction field limits (chip/isa.py): Matmul.t is 16 bits.
+MAX_T = (1 << 16) - 1
+
+
+@dataclass(frozen=True)
+class GemmPlan:
+    """A tiling of one GEMM (in the array's form; see the module docstring).
+
+    ``outer`` is "x" or "s" (stationary form) / "m" or "n" (OS): which operand's blocks form
+    the outer loop; ``resident`` whether that block is loaded once and kept in the scratchpad.
+    ``tb``: X rows per block (stationary form) or K rows per chunk (OS). ``nsub``: array-width
+    column tiles per output block. Costs are estimates in cycles and bytes.
+    """
+
+    dataflow: Dataflow
+    t: int
+    k: int
+    n: int
+    outer: str
+    resident: bool
+    tb: int
+    nsub: int
+    compute_cycles: int
+    dma_bytes: int
+    dma_cycles: int
+    instructions: int
+    why: str = field(default="", compare=False)
+
+    @property
+    def cycles(self) -> int:
+        return max(self.compute_cycles, self.dma_cycles)
+
+    def describe(self) -> str:
+        form = "OS" if self.dataflow is Dataflow.OS else "stationary"
+        return (f"{self.dataflow.value} gemm T={self.t} K={self.k} N={self.n} ({form} form): "
+                f"outer={self.outer} resident={self.resident} tb={self.tb} nsub={self.nsub}; "
+                f"~{self.cycles} cycles (compute {self.compute_cycles}, DMA {self.dma_cycles}, "
+                f"{self.dma_bytes} bytes), {self.instructions} instructions")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """On-chip rows a GEMM may use, and the element sizes of its operands in DRAM."""
+
+    spad_rows: int
+    acc_rows: int
+    x_bytes: int
+    s_bytes: int
+    out_bytes: int
+    x_staged: bool = False  # operand dtype differs from the scratchpad's: goes through acc
+    s_staged: bool = False
+
+
+def _cands(limit: int) -> list[int]:
+    out, v = [], 1
+    while v < limit:
+        out.append(v)
+        v *= 2
+    out.append(limit)
+    return sorted(set(out))
+
+
+def plan_stationary(cfg: ChipConfig, t: int, k: int, n: int, budget: Budget) -> GemmPlan:
+    """The cheapest stationary-form plan for P[t, n] = X[t, k] @ S[k, n] (WS or IS)."""
+    r, c = cfg.rows, cfg.cols
+    nk, nn = math.ceil(k / r), math.ceil(n / c)
+    preload = 0 if cfg.double_buffer_stationary else r
+    plans: list[GemmPlan] = []
+    for outer in ("x", "s"):
+        for tb in _cands(min(t, MAX_T)):
+            for nsub in _cands(nn):
+                for resident in (True, False):
+                    acc_need = 2 * tb * nsub
+                    stage = 0
+                    if budget.x_staged:
+                        stage = max(stage, tb if not resident or outer == "x" else 0)
+                    if budget.s_staged:
+                        stage = max(stage, r)
+                    if acc_need + stage > budget.acc_rows:
+                        continue
+                    x_block = nk * tb
+                    s_block = nk * nsub * r
+                    if outer == "x":
+                        spad = (x_block if resident else 2 * tb) + 2 * r
+                    else:
+                        spad = (s_block if resident else 2 * r) + 2 * tb
+                    if spad > budget.spad_rows:
+                        continue
+                    n_tb, n_nb = math.ceil(t / tb), math.ceil(nn / nsub)
+                    folds = n_tb * nk * nn
+                    compute = t * nk * nn + folds * (r + c - 2 + preload)
+                    x_loads = (1 if outer == "x" and resident else n_nb) * t * k
+                    s_loads = (1 if outer == "s" and resident else n_tb) * k * n
+                    dma = x_loads * budget.x_bytes + s_loads * budget.s_bytes
+                    dma += t * n * budget.out_bytes
+                    instrs = folds * 3 + n_tb * n_nb * (nk + nsub)
+                    plans.append(_plan(cfg, t, k, n, outer, resident, tb, nsub, compute, dma,
+                                       instrs))
+    return _choose(plans, cfg, t, k, n, budget)
+
+
+def plan_os(cfg: ChipConfig, m: int, k: int, n: int, budget: Budget) -> GemmPlan:
+    """The cheapest OS plan for P[m, n] = X^T @ Y, X = A^T [k, m], Y = B [k, n]."""
+    r, c = cfg.rows, cfg.cols
+    nm, nn = math.ceil(m / r), math.ceil(n / c)
+    drain = 0 if cfg.double_buffer_stationary else r
+    plans: list[GemmPlan] = []
+    for outer in ("m", "n"):
+        for kt in _cands(min(k, MAX_T)):
+            nkt = math.ceil(k / kt)
+            for resident in (True, False):
+                stage = kt if (budget.x_staged or budget.s_staged) else 0
+                if 2 * r + stage > budget.acc_rows:
+                    continue
+                block = nkt * kt if resident else 2 * kt
+                spad = block + 2 * kt
+                if spad > budget.spad_rows:
+                    continue
+                folds = nm * nn * nkt
+                compute = nm * nn * k + folds * (r + c - 2 + drain)
+                x_loads = (1 if outer == "m" and resident else nn) * m * k
+                y_loads = (1 if outer == "n" and resident else nm) * k * n
+                dma = x_loads * budget.x_bytes + y_loads * budget.s_bytes
+                dma += m * n * budget.out_bytes
+                instrs = folds * 3 + nm * nn
+                plans.append(_plan(cfg, m, k, n, outer, resident, kt, 1, compute, dma, instrs))
+    return _choose(plans, cfg, m, k, n, budget)
+
+
+def _plan(cfg: ChipConfig, t: int, k: int, n: int, outer: str, resident: bool, tb: int,
+          nsub: int, compute: int, dma: int, instrs: int) -> GemmPlan:
+    dma_cycles = math.ceil(dma / cfg.dram_bytes_per_cycle) + cfg.dram_latency
+    return GemmPlan(cfg.dataflow, t, k, n, outer, resident, tb, nsub, compute, dma, dma_cycles,
+                    instrs)
+
+
+def _choose(plans: list[GemmPlan], cfg: ChipConfig, t: int, k: int, n: int,
+            budget: Budget) -> GemmPlan:
+    if not plans:
+        raise ValueError(f"gemm T={t} K={k} N={n} does not fit chip {cfg.name!r}: no tiling "
+                         f"fits {budget.spad_rows} scratchpad rows and {budget.acc_rows} "
+                         "accumulator rows")
+    plans.sort(key=lambda p: (p.cycles, p.instructions, p.dma_bytes))
+    best = plans[0]
+    worst = plans[-1]
+    bound = "compute" if best.compute_cycles >= best.dma_cycles else "DMA"
+    why = (f"chose outer={best.outer} resident={best.resident} tb={best.tb} nsub={best.nsub}: "
+           f"~{best.cycles} cycles ({bound}-bound) among {len(plans)} candidates fitting "
+           f"{budget.spad_rows} spad / "
+           f"{budget.acc_rows} acc rows (worst ~{worst.cycles})")
+    return GemmPlan(**{**best.__dict__, "why": why})

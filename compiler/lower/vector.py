@@ -1,0 +1,349 @@
+"""Vector-unit ops: elementwise, broadcasts, reductions, FILL/CAST and the fused losses.
+
+Tensors are processed as 2-D row blocks on chip. A tensor whose operands all have its shape
+(or are scalars) is viewed flat, as full ``row_elems`` rows plus a tail row; otherwise it is
+viewed as ``[rows, last dim]`` and the last dim is cut into chunks of at most ``row_elems``.
+Row vectors are loaded once per chunk and broadcast by the vector unit (``bcast2``); per-row
+scalars are loaded as a column and spread with BCAST. Values sit in the memory of their dtype
+(fp32/int32: accumulator, the array's input type: scratchpad) and the vector unit converts on
+write (RNE, saturating), so CAST is one COPY. Blocks alternate between two frames of rows, so
+one block's loads overlap the previous block's vector work and store.
+"""
+
+from __future__ import annotations
+
+import math
+
+from chip.isa import Loc, Mem, VecOp
+from compiler.ir import Node, Op
+from compiler.lower.context import MAX_VEC_ROWS, Ctx, LoweringError, View
+from compiler.lower.memory import Buf
+
+
+class Frames:
+    """Two frames of named on-chip buffers of ``rb`` rows each (``rb`` chosen to fit)."""
+
+    def __init__(self, ctx: Ctx, mems: dict[str, Mem], rows: int) -> None:
+        n_acc = sum(1 for m in mems.values() if m is Mem.ACC)
+        n_sp = len(mems) - n_acc
+        rb = min(rows, MAX_VEC_ROWS)
+        if n_acc:
+            rb = min(rb, ctx.chip.acc_left // (2 * n_acc))
+        if n_sp:
+            rb = min(rb, ctx.chip.spad_left // (2 * n_sp))
+        if rb < 1:
+            raise LoweringError(f"{len(mems)} row buffers do not fit on chip")
+        self.rb = rb
+        base = {m: ctx.alloc(m, 2 * rb * n, "vector frames")
+                for m, n in ((Mem.ACC, n_acc), (Mem.SPAD, n_sp)) if n}
+        self._locs: list[dict[str, Loc]] = [{}, {}]
+        used = {Mem.ACC: 0, Mem.SPAD: 0}
+        for name, m in mems.items():
+            for f in (0, 1):
+                self._locs[f][name] = base[m].offset(used[m] * rb)
+                used[m] += 1
+        self._i = 0
+
+    def next(self) -> dict[str, Loc]:
+        out = self._locs[self._i]
+        self._i ^= 1
+        return out
+
+
+def segments(size: int, w: int) -> list[tuple[int, int, int]]:
+    """A flat tensor of ``size`` elements as (first element, rows, cols) blocks of width w."""
+    out = []
+    if size // w:
+        out.append((0, size // w, w))
+    if size % w:
+        out.append(((size // w) * w, 1, size % w))
+    return out
+
+
+def _role(a: tuple[int, ...], b: tuple[int, ...]) -> str:
+    if b == a:
+        return "full"
+    if b == a[-1:]:
+        return "row"
+    if b == a[:-1] + (1,):
+        return "rowscalar"
+    if b == (1,):
+        return "scalar"
+    raise LoweringError(f"operand shape {b} does not broadcast to {a}")
+
+
+_BINARY = {Op.ADD: VecOp.ADD, Op.SUB: VecOp.SUB, Op.MUL: VecOp.MUL, Op.MAX: VecOp.MAX,
+           Op.GREATER: VecOp.GT, Op.EQUAL: VecOp.EQ, Op.RELU_GRAD: VecOp.RELU_MASK}
+_UNARY = {Op.RELU: VecOp.RELU, Op.SIGMOID: VecOp.SIGMOID, Op.TANH: VecOp.TANH,
+          Op.EXP: VecOp.EXP, Op.LOG: VecOp.LOG, Op.RECIP: VecOp.RECIP, Op.RSQRT: VecOp.RSQRT,
+          Op.SQRT: VecOp.SQRT, Op.SCALE: VecOp.MULI, Op.ADD_CONST: VecOp.ADDI,
+          Op.CAST: VecOp.COPY}
+
+
+def _flat(buf: Buf, first: int, rows: int, cols: int) -> View:
+    """Elements ``first ..`` of a contiguous tensor as ``rows`` x ``cols``."""
+    return View(buf.addr + first * buf.dtype.nbytes, buf.dtype, rows, cols, cols)
+
+
+def lower_elementwise(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+    a = ins[0]
+    b = ins[1] if len(ins) > 1 else None
+    role = _role(a.shape, b.shape) if b is not None else "none"
+    if node.op in _BINARY:
+        op, imm = _BINARY[node.op], 0.0
+    else:
+        op, imm = _UNARY[node.op], float(node.attrs.get("value", 0.0))
+    w = ctx.config.row_elems
+    out_mem = ctx.mem_for(out.dtype)
+    mems = {"a": ctx.mem_for(a.dtype)}
+    if role in ("full", "rowscalar"):
+        mems["b"] = ctx.mem_for(b.dtype)
+    in_place = out_mem is mems["a"]
+    if not in_place:
+        mems["out"] = out_mem
+    vec_b = None
+    if role in ("row", "scalar"):
+        vec_b = ctx.alloc(ctx.mem_for(b.dtype), 1, "broadcast operand")
+    if role == "scalar":
+        # A stride-0 DMA replicates the scalar across the row.
+        ctx.load(View(b.addr, b.dtype, 1, w, 0, 0), vec_b)
+
+    def apply(f: dict[str, Loc], rows: int, cols: int) -> Loc:
+        src2, bc2 = f["a"], False
+        if role in ("full", "rowscalar"):
+            src2 = f["b"]
+        elif role in ("row", "scalar"):
+            src2, bc2 = vec_b, True
+        dst = f["a"] if in_place else f["out"]
+        ctx.vec(op, dst, rows, cols, f["a"], src2, imm=imm, bcast2=bc2)
+        return dst
+
+    if role in ("none", "full", "scalar"):  # flat: every element independent
+        segs = segments(a.size, w)
+        frames = Frames(ctx, mems, max(r for _, r, _ in segs))
+        for e0, rows, cols in segs:
+            for r0 in range(0, rows, frames.rb):
+                rr = min(frames.rb, rows - r0)
+                f = frames.next()
+                first = e0 + r0 * cols
+                ctx.load(_flat(a, first, rr, cols), f["a"])
+                if role == "full":
+                    ctx.load(_flat(b, first, rr, cols), f["b"])
+                ctx.store(apply(f, rr, cols), _flat(out, first, rr, cols))
+        return
+
+    rows_total, last = a.size // a.shape[-1], a.shape[-1]
+    av, ov = View.matrix(a), View.matrix(out)
+    frames = Frames(ctx, mems, rows_total)
+    es = b.dtype.nbytes
+    for c0 in range(0, last, w):
+        cc = min(w, last - c0)
+        if role == "row":
+            ctx.load(View(b.addr, b.dtype, 1, last, last).block(0, 1, c0, cc), vec_b)
+        for r0 in range(0, rows_total, frames.rb):
+            rr = min(frames.rb, rows_total - r0)
+            f = frames.next()
+            ctx.load(av.block(r0, rr, c0, cc), f["a"])
+            if role == "rowscalar":
+                # Row r reads element r cc times: a transposing DMA with column stride 0.
+                ctx.load(View(b.addr + r0 * es, b.dtype, rr, cc, 1, 0), f["b"])
+            ctx.store(apply(f, rr, cc), ov.block(r0, rr, c0, cc))
+
+
+def lower_fill(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+    w = ctx.config.row_elems
+    mem = ctx.mem_for(out.dtype)
+    segs = segments(out.size, w)
+    rb = max(1, min(max(r for _, r, _ in segs), MAX_VEC_ROWS,
+                    ctx.chip.acc_left if mem is Mem.ACC else ctx.chip.spad_left))
+    loc = ctx.alloc(mem, rb, "fill rows")
+    ctx.vec(VecOp.SET, loc, rb, w if out.size >= w else out.size, imm=float(node.attrs["value"]))
+    for e0, rows, cols in segs:
+        for r0 in range(0, rows, rb):
+            rr = min(rb, rows - r0)
+            ctx.store(loc, View(out.addr + (e0 + r0 * cols) * out.dtype.nbytes, out.dtype, rr,
+                                cols, cols))
+
+
+def _row_stat(ctx: Ctx, op: VecOp, combine: VecOp, chunks: list[tuple[Loc, int]], rows: int,
+              dst: Loc, tmp: Loc) -> None:
+    """dst[r, :w0] = statistic (RSUM or RMAX) of row r over every chunk (w0: first chunk)."""
+    loc0, w0 = chunks[0]
+    ctx.vec(op, dst, rows, w0, loc0)
+    for loc, cc in chunks[1:]:
+        ctx.vec(op, tmp, rows, cc, loc)
+        ctx.vec(combine, dst, rows, 1, dst, tmp)
+    if len(chunks) > 1:
+        ctx.vec(VecOp.BCAST, dst, rows, w0, dst)
+
+
+def lower_reduce(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+    (x,) = ins
+    w = ctx.config.row_elems
+    is_sum = node.op is Op.REDUCE_SUM
+    mem = ctx.mem_for(out.dtype)
+    if node.attrs["axis"] == -1:
+        rows, last = x.size // x.shape[-1], x.shape[-1]
+        nch = math.ceil(last / w)
+        mems = {f"x{j}": ctx.mem_for(x.dtype) for j in range(nch)}
+        mems.update(r=mem, t=mem)
+        frames = Frames(ctx, mems, rows)
+        xv = View.matrix(x)
+        for r0 in range(0, rows, frames.rb):
+            rr = min(frames.rb, rows - r0)
+            f = frames.next()
+            chunks = []
+            for j in range(nch):
+                cc = min(w, last - j * w)
+                ctx.load(xv.block(r0, rr, j * w, cc), f[f"x{j}"])
+                chunks.append((f[f"x{j}"], cc))
+            _row_stat(ctx, VecOp.RSUM if is_sum else VecOp.RMAX,
+                      VecOp.ADD if is_sum else VecOp.MAX, chunks, rr, f["r"], f["t"])
+            ctx.store(f["r"], View(out.addr, out.dtype, rows, 1, 1).block(r0, rr, 0, 1))
+        return
+    n0 = x.shape[0]
+    inner = x.size // n0
+    xv = View(x.addr, x.dtype, n0, inner, inner)
+    frames = Frames(ctx, {"x": ctx.mem_for(x.dtype), "r": mem}, n0)
+    total = ctx.alloc(mem, 1, "column total")
+    for c0 in range(0, inner, w):
+        cc = min(w, inner - c0)
+        for r0 in range(0, n0, frames.rb):
+            rr = min(frames.rb, n0 - r0)
+            f = frames.next()
+            ctx.load(xv.block(r0, rr, c0, cc), f["x"])
+            target = total if r0 == 0 else f["r"]
+            if is_sum:
+                ctx.vec(VecOp.CSUM, target, rr, cc, f["x"])
+            else:
+                _max_rows(ctx, f["x"], rr, cc)
+                ctx.vec(VecOp.COPY, target, 1, cc, f["x"])
+            if r0:
+                ctx.vec(VecOp.ADD if is_sum else VecOp.MAX, total, 1, cc, total, f["r"])
+        ctx.store(total, View(out.addr, out.dtype, 1, inner, inner).block(0, 1, c0, cc))
+
+
+def _max_rows(ctx: Ctx, loc: Loc, rows: int, cols: int) -> None:
+    """Fold ``rows`` rows into the first by halving (the vector unit has no column max)."""
+    while rows > 1:
+        h = rows // 2
+        ctx.vec(VecOp.MAX, loc, h, cols, loc, loc.offset(rows - h))
+        rows -= h
+
+
+def lower_softmax_ce(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+    """SOFTMAX_CE (mean loss) and SOFTMAX_CE_GRAD ((softmax - labels) / B), row blocks."""
+    x, t = ins
+    batch, classes = x.shape
+    w = ctx.config.row_elems
+    grad = node.op is Op.SOFTMAX_CE_GRAD
+    nch = math.ceil(classes / w)
+    mem = ctx.mem_for(out.dtype)
+    mems = {f"x{j}": ctx.mem_for(x.dtype) for j in range(nch)}
+    mems.update({f"t{j}": ctx.mem_for(t.dtype) for j in range(nch)})
+    mems.update(m=mem, z=mem, u=mem, v=mem)
+    frames = Frames(ctx, mems, batch)
+    total = None if grad else ctx.alloc(mem, 1, "loss total")
+    xv, tv, ov = View.matrix(x), View.matrix(t), View.matrix(out) if grad else None
+    for r0 in range(0, batch, frames.rb):
+        rr = min(frames.rb, batch - r0)
+        f = frames.next()
+        chunks = []
+        for j in range(nch):
+            cc = min(w, classes - j * w)
+            ctx.load(xv.block(r0, rr, j * w, cc), f[f"x{j}"])
+            ctx.load(tv.block(r0, rr, j * w, cc), f[f"t{j}"])
+            chunks.append((f[f"x{j}"], cc))
+        m, z, u = f["m"], f["z"], f["u"]
+        _row_stat(ctx, VecOp.RMAX, VecOp.MAX, chunks, rr, m, u)
+        for loc, cc in chunks:  # s = x - max (in place)
+            ctx.vec(VecOp.SUB, loc, rr, cc, loc, m)
+        if grad:
+            for loc, cc in chunks:  # e = exp(s) (in place)
+                ctx.vec(VecOp.EXP, loc, rr, cc, loc)
+            _row_stat(ctx, VecOp.RSUM, VecOp.ADD, chunks, rr, z, u)
+            ctx.vec(VecOp.RECIP, z, rr, chunks[0][1], z)
+            for j, (loc, cc) in enumerate(chunks):
+                ctx.vec(VecOp.MUL, loc, rr, cc, loc, z)
+                ctx.vec(VecOp.SUB, loc, rr, cc, loc, f[f"t{j}"])
+                ctx.vec(VecOp.MULI, u, rr, cc, loc, imm=1.0 / batch)
+                ctx.store(u, ov.block(r0, rr, j * w, cc))
+            continue
+        w0 = chunks[0][1]
+        for j, (loc, cc) in enumerate(chunks):  # z = sum exp(s), in u's column 0
+            ctx.vec(VecOp.EXP, u, rr, cc, loc)
+            ctx.vec(VecOp.RSUM, u, rr, cc, u)
+            if j == 0:
+                ctx.vec(VecOp.COPY, z, rr, w0, u)
+            else:
+                ctx.vec(VecOp.ADD, z, rr, 1, z, u)
+        ctx.vec(VecOp.LOG, z, rr, 1, z)
+        v = f["v"]
+        for j, (loc, cc) in enumerate(chunks):  # v = sum t * s;  u = sum t
+            ctx.vec(VecOp.MUL, loc, rr, cc, loc, f[f"t{j}"])
+            if j == 0:
+                ctx.vec(VecOp.RSUM, v, rr, cc, loc)
+                ctx.vec(VecOp.RSUM, u, rr, cc, f[f"t{j}"])
+            else:
+                ctx.vec(VecOp.RSUM, m, rr, cc, loc)
+                ctx.vec(VecOp.ADD, v, rr, 1, v, m)
+                ctx.vec(VecOp.RSUM, m, rr, cc, f[f"t{j}"])
+                ctx.vec(VecOp.ADD, u, rr, 1, u, m)
+        ctx.vec(VecOp.MUL, u, rr, 1, u, z)  # per row: sum t*s - (sum t) * log z
+        ctx.vec(VecOp.SUB, v, rr, 1, v, u)
+        ctx.vec(VecOp.CSUM, total if r0 == 0 else m, rr, 1, v)
+        if r0:
+            ctx.vec(VecOp.ADD, total, 1, 1, total, m)
+    if not grad:
+        ctx.vec(VecOp.MULI, total, 1, 1, total, imm=-1.0 / batch)
+        ctx.store(total, View(out.addr, out.dtype, 1, 1, 1))
+
+
+def lower_mse(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+    """MSE (mean of squared differences) and MSE_GRAD (2 (y - t) / size), flat rows."""
+    y, t = ins
+    w = ctx.config.row_elems
+    grad = node.op is Op.MSE_GRAD
+    mem = ctx.mem_for(out.dtype)
+    frames = Frames(ctx, {"y": ctx.mem_for(y.dtype), "t": ctx.mem_for(t.dtype), "d": mem},
+                    max(1, y.size // w))
+    total = None if grad else ctx.alloc(mem, 2, "loss total")
+    first = True
+    for e0, rows, cols in segments(y.size, w):
+        for r0 in range(0, rows, frames.rb):
+            rr = min(frames.rb, rows - r0)
+            f = frames.next()
+            off = e0 + r0 * cols
+
+            def flat(buf: Buf, off: int = off, rr: int = rr, cols: int = cols) -> View:
+                return View(buf.addr + off * buf.dtype.nbytes, buf.dtype, rr, cols, cols)
+
+            ctx.load(flat(y), f["y"])
+            ctx.load(flat(t), f["t"])
+            d = f["d"]
+            ctx.vec(VecOp.SUB, d, rr, cols, f["y"], f["t"])
+            if grad:
+                ctx.vec(VecOp.MULI, d, rr, cols, d, imm=2.0 / y.size)
+                ctx.store(d, flat(out))
+                continue
+            ctx.vec(VecOp.MUL, d, rr, cols, d, d)
+            ctx.vec(VecOp.RSUM, d, rr, cols, d)
+            ctx.vec(VecOp.CSUM, total if first else total.offset(1), rr, 1, d)
+            if not first:
+                ctx.vec(VecOp.ADD, total, 1, 1, total, total.offset(1))
+            first = False
+    if not grad:
+        ctx.vec(VecOp.MULI, total, 1, 1, total, imm=1.0 / y.size)
+        ctx.store(total, View(out.addr, out.dtype, 1, 1, 1))
+
+
+RULES = {
+    **{op: lower_elementwise for op in (*_BINARY, *_UNARY)},
+    Op.FILL: lower_fill,
+    Op.REDUCE_SUM: lower_reduce,
+    Op.REDUCE_MAX: lower_reduce,
+    Op.SOFTMAX_CE: lower_softmax_ce,
+    Op.SOFTMAX_CE_GRAD: lower_softmax_ce,
+    Op.MSE: lower_mse,
+    Op.MSE_GRAD: lower_mse,
+}
