@@ -9,6 +9,9 @@ keep their ONNX shape (the host feeds NCHW) and are transposed on first use by a
 are rearranged once at import: conv [Cout, Cin, KH, KW] -> [KH, KW, Cin, Cout]; recurrent
 [G*H, I] -> [I, G*H] with LSTM gates reordered from ONNX's (i, o, f, c) to (i, f, c, o).
 
+Shape arithmetic that exporters emit (Shape, Gather, Unsqueeze, Squeeze, Cast, Concat of
+constants) is evaluated at import; Dropout is the identity (inference).
+
 Initializers become PARAMs (batch-norm running statistics too: a training step updates them
 as running averages; shape tensors are read at import). Anything outside the supported set
 raises `ValueError` naming the node, its op type and what is supported.
@@ -338,6 +341,10 @@ def _transpose(im: _Importer, n: onnx.NodeProto) -> None:
 
 def _concat(im: _Importer, n: onnx.NodeProto) -> None:
     names = list(n.input)
+    if all(im.const(x) is not None for x in names):  # shape arithmetic, folded at import
+        im.consts[n.output[0]] = np.concatenate([im.const(x) for x in names],
+                                                axis=int(im.required("axis")))
+        return
     rank = len(im.b.shape(im.get(names[0])))
     axis = int(im.required("axis")) % rank
     if rank == 4 and all(im.layout(x) == "nhwc" for x in names):
@@ -354,7 +361,39 @@ def _constant(im: _Importer, n: onnx.NodeProto) -> None:
     im.consts[n.output[0]] = numpy_helper.to_array(value)
 
 
+def _shape(im: _Importer, n: onnx.NodeProto) -> None:
+    if im.attr("start") is not None or im.attr("end") is not None:
+        raise _Unsupported("attributes start/end are not supported")
+    nid = im.get(n.input[0])
+    shape = im.b.shape(nid)
+    if im.layout(n.input[0]) == "nhwc":  # report the ONNX (NCHW) shape
+        shape = tuple(shape[p] for p in NHWC_TO_NCHW)
+    im.consts[n.output[0]] = np.array(shape, dtype=np.int64)
+
+
+def _fold(fn: Callable[[_Importer, list[np.ndarray]], np.ndarray]) -> Callable[
+        [_Importer, onnx.NodeProto], None]:
+    """An op evaluated at import on constant operands (the shape arithmetic exporters emit)."""
+
+    def handle(im: _Importer, n: onnx.NodeProto) -> None:
+        values = [im.const(x) for x in n.input if x]
+        if any(v is None for v in values):
+            raise _Unsupported("supported only on constant operands (shape arithmetic folded "
+                               "at import)")
+        im.consts[n.output[0]] = np.asarray(fn(im, values))
+    return handle
+
+
+def _axes(im: _Importer, values: list[np.ndarray]) -> tuple[int, ...]:
+    axes = values[1] if len(values) > 1 else im.attr("axes")
+    if axes is None:
+        raise _Unsupported("missing axes")
+    return tuple(int(a) for a in np.asarray(axes).reshape(-1))
+
+
 def _identity(im: _Importer, n: onnx.NodeProto) -> None:
+    if len(n.output) > 1 and n.output[1]:
+        raise _Unsupported("the mask output is not supported")
     if im.const(n.input[0]) is not None:
         im.consts[n.output[0]] = im.consts[n.input[0]]
     else:
@@ -435,4 +474,11 @@ HANDLERS: dict[str, Callable[[_Importer, onnx.NodeProto], None]] = {
     "LSTM": _recurrent(Op.LSTM),
     "Constant": _constant,
     "Identity": _identity,
+    "Dropout": _identity,  # inference: the identity (a mask output is rejected below)
+    "Shape": _shape,
+    "Gather": _fold(lambda im, v: np.take(v[0], v[1], axis=int(im.attr("axis", 0)))),
+    "Unsqueeze": _fold(lambda im, v: np.expand_dims(v[0], _axes(im, v))),
+    "Squeeze": _fold(lambda im, v: np.squeeze(v[0], _axes(im, v))),
+    "Cast": _fold(lambda im, v: v[0].astype(onnx.helper.tensor_dtype_to_np_dtype(
+        int(im.required("to"))))),
 }

@@ -181,3 +181,22 @@ def test_shape_errors_inside_import_name_the_node() -> None:
     model = _model(nodes, [("x", (2, 3))], ["y"], [_init("w", (4, 5))])
     with pytest.raises(ValueError, match=r"ONNX node 'bad_mm' \(MatMul\): .*inner dimensions"):
         import_onnx(model)
+
+
+def test_exporter_shape_arithmetic_is_folded_at_import() -> None:
+    """x.view(x.size(0), -1) as exporters write it: Shape, Gather, Unsqueeze, Concat, Reshape
+    (of a conv output, so Shape must report the NCHW shape of an NHWC value)."""
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], "conv", kernel_shape=[1, 1]),
+        helper.make_node("Dropout", ["c"], ["d"], "dropout"),
+        helper.make_node("Shape", ["d"], ["s"], "shape"),
+        helper.make_node("Gather", ["s", "zero"], ["n"], "gather", axis=0),
+        helper.make_node("Unsqueeze", ["n", "axes"], ["n1"], "unsqueeze"),
+        helper.make_node("Concat", ["n1", "minus_one"], ["target"], "concat", axis=0),
+        helper.make_node("Reshape", ["d", "target"], ["y"], "reshape"),
+    ]
+    inits = [_init("w", (3, 2, 1, 1)), numpy_helper.from_array(np.array(0, np.int64), "zero"),
+             numpy_helper.from_array(np.array([0], np.int64), "axes"),
+             numpy_helper.from_array(np.array([-1], np.int64), "minus_one")]
+    model = _model(nodes, [("x", (2, 2, 3, 4))], ["y"], inits)
+    _compare(model, {"x": RNG.standard_normal((2, 2, 3, 4)).astype(np.float32)})
