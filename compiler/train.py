@@ -30,6 +30,9 @@ class SGD:
 
     weight_decay: float = 0.0
 
+    def __post_init__(self) -> None:
+        _check(self)
+
 
 @dataclass(frozen=True)
 class Momentum:
@@ -38,6 +41,9 @@ class Momentum:
     momentum: float = 0.9
     weight_decay: float = 0.0
     nesterov: bool = False
+
+    def __post_init__(self) -> None:
+        _check(self, "momentum")
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,20 @@ class Adam:
     eps: float = 1e-8
     weight_decay: float = 0.0
     decoupled: bool = False
+
+    def __post_init__(self) -> None:
+        _check(self, "beta1", "beta2")
+        if not self.eps > 0:
+            raise ValueError(f"Adam.eps must be positive, not {self.eps}")
+
+
+def _check(opt: object, *fractions: str) -> None:
+    name = type(opt).__name__
+    for f in ("weight_decay",) + fractions:
+        v = getattr(opt, f)
+        if not (v >= 0 if f == "weight_decay" else 0 <= v < 1):
+            rule = "must be >= 0" if f == "weight_decay" else "must be in [0, 1)"
+            raise ValueError(f"{name}.{f} {rule}, not {v}")
 
 
 Optimizer = SGD | Momentum | Adam

@@ -127,3 +127,14 @@ def test_batch_norm_trains_with_batch_statistics_and_updates_running_averages() 
     normalized = (xv - flat.mean(0)) / np.sqrt(flat.var(0) + 1e-5)
     logits = normalized.reshape(6, -1) @ forward.params["fc.w"] + forward.params["fc.b"]
     np.testing.assert_allclose(ev.outputs["logits"], logits, rtol=1e-6)
+
+
+def test_bad_optimizer_hyperparameters_are_rejected() -> None:
+    with pytest.raises(ValueError, match=r"Momentum.momentum must be in \[0, 1\), not 1.5"):
+        Momentum(1.5)
+    with pytest.raises(ValueError, match=r"Adam.beta2 must be in \[0, 1\), not 1.0"):
+        Adam(beta2=1.0)
+    with pytest.raises(ValueError, match="SGD.weight_decay must be >= 0, not -0.1"):
+        SGD(weight_decay=-0.1)
+    with pytest.raises(ValueError, match="Adam.eps must be positive, not 0"):
+        Adam(eps=0)
