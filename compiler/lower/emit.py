@@ -157,8 +157,10 @@ class Emitter:
             need[E] = max(need[E], self._relay(far, need[far]))
         index = self._append(ins, q)
         for x in (L, E, S):
-            if x != q and need[x] >= 0:
+            if x != q and x != far and need[x] >= 0:
                 self._ensure(index, q, x, need[x])
+        if far is not None and self._know[index][far] < need[far]:
+            raise AssertionError(f"instruction {index}: relay did not order queue {far}")
         for space, lo, hi, write in fp:
             table = self._last_w if write else self._last_r
             table[space][q, lo:hi] = index
@@ -219,12 +221,13 @@ class Emitter:
 
     def _ensure(self, b: int, q: int, x: int, a: int) -> None:
         """Make instruction ``b`` (queue q, the latest of its queue) start after ``a`` (queue x)."""
-        if self._know[b][x] >= a:
-            return
         if x == E:
             a = self._completes_prefix(a)
-            if self._know[b][x] >= a:
-                return
+        if self._know[b][x] >= a:
+            # Already ordered; whatever ``a`` waited for (e.g. a relay it now performs) is
+            # then complete too.
+            np.maximum(self._know[b], self._know[a], out=self._know[b])
+            return
         chan = (x, q)
         fb, fa = self._flags[b], self._flags[a]
         pop = "pop_prev" if x < q else "pop_next"

@@ -1,0 +1,102 @@
+"""Vector-unit lowering, op by op, on a 4-wide fp32 chip so rows split into chunks."""
+
+import numpy as np
+import pytest
+
+from chip.config import ChipConfig
+from chip.dtypes import DType
+from compiler.ir import Op
+from compiler.ir_builder import IRBuilder
+from compiler.lower.context import LoweringError
+from compiler.lower.program import lower
+from tests.compiler.lowering_helpers import check_graph
+
+
+def fp32_tiny() -> ChipConfig:
+    return ChipConfig.from_toml("tiny").replace(input_dtype=DType.FP32)
+
+
+def one_op(op: Op, shapes: list[tuple[int, ...]], **attrs):
+    b = IRBuilder(op.value)
+    ins = [b.input(f"in{i}", s) for i, s in enumerate(shapes)]
+    b.output("y", b.add(op, ins, "op", **attrs))
+    return b.build()
+
+
+def data(shapes, seed=0, positive=False):
+    rng = np.random.default_rng(seed)
+    out = {}
+    for i, s in enumerate(shapes):
+        v = rng.standard_normal(s)
+        out[f"in{i}"] = np.abs(v) + 0.5 if positive else v
+    return out
+
+
+SHAPE = (3, 10)  # 10 columns: chunks of 4, 4, 2 on a 4-wide chip; 30 elements flat
+
+
+@pytest.mark.parametrize("op", [Op.ADD, Op.SUB, Op.MUL, Op.MAX, Op.GREATER, Op.EQUAL,
+                                Op.RELU_GRAD])
+@pytest.mark.parametrize("second", [SHAPE, (10,), (3, 1), (1,)],
+                         ids=["full", "row", "rowscalar", "scalar"])
+def test_binary_with_broadcasts(op, second):
+    shapes = [SHAPE, second]
+    inputs = data(shapes)
+    if op is Op.EQUAL:
+        inputs["in1"] = np.broadcast_to(inputs["in0"], SHAPE)[:1, :].reshape(-1)[
+            :np.prod(second)].reshape(second) if second != SHAPE else inputs["in0"].copy()
+    check_graph(one_op(op, shapes), fp32_tiny(), inputs, rtol=1e-6)
+
+
+@pytest.mark.parametrize("op,attrs,positive", [
+    (Op.RELU, {}, False), (Op.SIGMOID, {}, False), (Op.TANH, {}, False), (Op.EXP, {}, False),
+    (Op.LOG, {}, True), (Op.RECIP, {}, True), (Op.RSQRT, {}, True), (Op.SQRT, {}, True),
+    (Op.SCALE, {"value": -2.5}, False), (Op.ADD_CONST, {"value": 0.75}, False),
+])
+def test_unary(op, attrs, positive):
+    check_graph(one_op(op, [(5, 7)], **attrs), fp32_tiny(), data([(5, 7)], positive=positive),
+                rtol=1e-6)
+
+
+@pytest.mark.parametrize("op", [Op.REDUCE_SUM, Op.REDUCE_MAX])
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_reductions(op, axis):
+    check_graph(one_op(op, [(6, 10)], axis=axis), fp32_tiny(), data([(6, 10)]), rtol=1e-6)
+
+
+def test_fill_and_cast_to_bf16():
+    cfg = ChipConfig.from_toml("tiny").replace(input_dtype=DType.BF16)
+    b = IRBuilder("cast")
+    x = b.input("x", (3, 9))
+    c = b.add(Op.CAST, (x,), "c", dtype=DType.BF16)
+    b.output("c", c)
+    b.output("f", b.fill((2, 5), 1.5, "f"))
+    b.output("back", b.add(Op.CAST, (c,), "back", dtype=DType.FP32))
+    check_graph(b.build(), cfg, {"x": data([(3, 9)])["in0"]}, rtol=0.0)
+
+
+@pytest.mark.parametrize("op", [Op.SOFTMAX_CE, Op.SOFTMAX_CE_GRAD])
+@pytest.mark.parametrize("classes", [3, 10])
+def test_softmax_cross_entropy(op, classes):
+    rng = np.random.default_rng(1)
+    shapes = [(6, classes), (6, classes)]
+    labels = np.eye(classes)[rng.integers(0, classes, 6)]
+    inputs = {"in0": 3 * rng.standard_normal((6, classes)), "in1": labels}
+    check_graph(one_op(op, shapes), fp32_tiny(), inputs, rtol=2e-6)
+
+
+@pytest.mark.parametrize("op", [Op.MSE, Op.MSE_GRAD])
+def test_mean_squared_error(op):
+    check_graph(one_op(op, [(5, 7), (5, 7)]), fp32_tiny(), data([(5, 7), (5, 7)]), rtol=1e-6)
+
+
+def test_many_rows_use_several_blocks():
+    # 1200 rows x 10 cols: more rows than one frame of the tiny accumulator holds
+    shapes = [(1200, 10), (10,)]
+    check_graph(one_op(Op.ADD, shapes), fp32_tiny(), data(shapes), rtol=1e-6, machine=True)
+
+
+def test_float_op_on_int8_chip_is_rejected():
+    cfg = ChipConfig.from_toml("tiny")  # int8 inputs, int32 accumulators
+    with pytest.raises(LoweringError, match="fp32 tensors cannot be held on chip"):
+        lower(one_op(Op.SIGMOID, [(2, 3)]), cfg)
