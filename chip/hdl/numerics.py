@@ -2,17 +2,20 @@
 
 The processing element and the accumulator are written once against this small interface
 (element shape, accumulator shape, multiply, add); which arithmetic they get is chosen by the
-`ChipConfig`'s input dtype. The semantics are those of the timing contract and chip/dtypes.py:
+`ChipConfig`'s input dtype. The semantics are those of the timing contract and chip/semantics.py:
 int8 operands multiply exactly into int16, and products and partial sums add into int32 with
-two's-complement wrap-around.
+two's-complement wrap-around; bf16 operands multiply into an fp32 product rounded to nearest even
+(`Bf16Multiplier`) and add in fp32 with round to nearest even (`Fp32Adder`), never fused.
 """
 
 from __future__ import annotations
 
-from amaranth import Module, Shape, signed
+from amaranth import Module, Shape, signed, unsigned
 from amaranth.hdl import Value
 
 from chip.dtypes import DType
+from chip.hdl.bf16_mul import Bf16Multiplier
+from chip.hdl.fp32_add import Fp32Adder
 
 
 class IntNumerics:
@@ -30,11 +33,30 @@ class IntNumerics:
         return (x + y)[:32].as_signed()
 
 
-def numerics_for(dtype: DType) -> IntNumerics:
+class Bf16Numerics:
+    """bf16 operands (raw bits), fp32 accumulation (raw bits); each operation is a submodule."""
+
+    elem_shape: Shape = unsigned(16)
+    acc_shape: Shape = unsigned(32)
+
+    def mul(self, m: Module, a: Value, b: Value) -> Value:
+        m.submodules += (unit := Bf16Multiplier())
+        m.d.comb += [unit.a.eq(a), unit.b.eq(b)]
+        return unit.y
+
+    def add(self, m: Module, x: Value, y: Value) -> Value:
+        m.submodules += (unit := Fp32Adder())
+        m.d.comb += [unit.a.eq(x), unit.b.eq(y)]
+        return unit.y
+
+
+def numerics_for(dtype: DType) -> IntNumerics | Bf16Numerics:
     """The datapath arithmetic for input dtype ``dtype``; raises for what the RTL lacks."""
     if dtype is DType.INT8:
         return IntNumerics()
+    if dtype is DType.BF16:
+        return Bf16Numerics()
     raise ValueError(
-        f"input_dtype {dtype.value} is not implemented in the RTL; the HDL supports int8 "
-        f"(see docs/hdl.md)"
+        f"input_dtype {dtype.value} is not implemented in the RTL: it has int8 and bf16 "
+        f"datapaths, no fp32 x fp32 multiplier (see docs/hdl.md)"
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip.config import ChipConfig, Dataflow
+from chip.dtypes import DType, bf16_bits_from_f32, f32_from_bf16_bits
 from chip.isa import Instr, Matmul, Preload
 
 SPAD_ROWS = 48
@@ -20,7 +21,7 @@ ACC_ROWS = 32
 
 @dataclass(frozen=True)
 class Case:
-    """A program with the scratchpad contents it runs on (raw int8, row_elems wide)."""
+    """A program with the scratchpad contents it runs on (raw storage, row_elems wide)."""
 
     instrs: tuple[Instr, ...]
     spad: np.ndarray
@@ -30,7 +31,7 @@ def random_case(cfg: ChipConfig, seed: int, n_tiles: int = 4, max_t: int = 6) ->
     """A random program over ``n_tiles`` tiles; accumulating matmuls only read written rows."""
     rng = np.random.default_rng(seed)
     R, C = cfg.rows, cfg.cols
-    spad = rng.integers(-128, 128, (SPAD_ROWS, cfg.row_elems)).astype(np.int8)
+    spad = random_values(cfg.input_dtype, (SPAD_ROWS, cfg.row_elems), rng)
     written = np.zeros((ACC_ROWS, cfg.row_elems), dtype=bool)
     instrs: list[Instr] = []
 
@@ -55,8 +56,49 @@ def random_case(cfg: ChipConfig, seed: int, n_tiles: int = 4, max_t: int = 6) ->
     return Case(tuple(instrs), spad)
 
 
+def random_values(dtype: DType, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """Raw storage of random ``dtype`` values. bf16 values span magnitudes from 2^-70 to 2^60,
+    so products land in fp32's subnormals and sums cancel, exercising every rounding path."""
+    if dtype is DType.INT8:
+        return rng.integers(-128, 128, shape).astype(np.int8)
+    if dtype is DType.BF16:
+        scale = np.exp2(rng.choice([-70.0, -40.0, -8.0, 0.0, 0.0, 0.0, 30.0, 60.0], shape))
+        values = rng.standard_normal(shape) * scale
+        values[rng.random(shape) < 0.05] = 0.0
+        return bf16_bits_from_f32(values.astype(np.float32))
+    raise ValueError(f"no random values for {dtype.value}")
+
+
 def numpy_reference(cfg: ChipConfig, case: Case) -> tuple[np.ndarray, np.ndarray]:
-    """Accumulator rows 0..ACC_ROWS-1 after the program, and which elements were written."""
+    """Accumulator rows 0..ACC_ROWS-1 after the program (raw storage), and which elements were
+    written. Integer arithmetic wraps at 32 bits; float sums run in the contract's order."""
+    if cfg.input_dtype is DType.INT8:
+        return _int_reference(cfg, case)
+    acc = np.zeros((ACC_ROWS, cfg.row_elems), dtype=np.float32)
+    written = np.zeros(acc.shape, dtype=bool)
+    sp = f32_from_bf16_bits(case.spad)
+    tile = None
+    for ins in case.instrs:
+        if isinstance(ins, Preload):
+            tile = sp[ins.src:ins.src + ins.rows, :ins.cols]
+            continue
+        x = sp[ins.x:ins.x + ins.t, :ins.rows]
+        if cfg.dataflow is Dataflow.OS:
+            y = sp[ins.y:ins.y + ins.t, :ins.cols]
+            p = np.zeros((ins.rows, ins.cols), dtype=np.float32)
+            for t in range(ins.t):  # p = p + X[t, i] * Y[t, j], t ascending
+                p = p + np.outer(x[t], y[t])
+        else:
+            p = np.zeros((ins.t, ins.cols), dtype=np.float32)
+            for i in range(ins.rows):  # p = p + X[t, i] * S[i, j], i ascending
+                p = p + np.outer(x[:, i], tile[i])
+        block = (slice(ins.out, ins.out + p.shape[0]), slice(0, ins.cols))
+        acc[block] = acc[block] + p if ins.accumulate else p
+        written[block] = True
+    return acc, written
+
+
+def _int_reference(cfg: ChipConfig, case: Case) -> tuple[np.ndarray, np.ndarray]:
     acc = np.zeros((ACC_ROWS, cfg.row_elems), dtype=np.int64)
     written = np.zeros(acc.shape, dtype=bool)
     sp = case.spad.astype(np.int64)

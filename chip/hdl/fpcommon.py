@@ -1,0 +1,43 @@
+"""Pieces shared by the floating-point units: IEEE fields, NaN rules, shifts with sticky bits.
+
+NaN results follow the x86 SSE rule, which is what NumPy's float32 arithmetic produces on the
+machines the reference models run on: a NaN first operand is returned quieted, else a NaN
+second operand quieted, else an invalid operation (inf - inf, 0 * inf) gives the default NaN
+0xFFC00000.
+"""
+
+from __future__ import annotations
+
+from amaranth import Cat, Module, Mux, Signal, Value
+
+F32_QUIET = 1 << 22
+F32_DEFAULT_NAN = 0xFFC00000
+
+
+def leading_zeros(m: Module, value: Value, name: str) -> Signal:
+    """The number of leading zero bits of ``value`` (its width if it is zero)."""
+    width = len(value)
+    count = Signal(range(width + 1), name=name)
+    result = Value.cast(width)
+    # Scanning from the LSB up, the last set bit seen (the highest one) wins.
+    for bit in range(width):
+        result = Mux(value[bit], width - 1 - bit, result)
+    m.d.comb += count.eq(result)
+    return count
+
+
+def shift_right_sticky(m: Module, value: Value, amount: Value, name: str) -> Signal:
+    """``value >> amount`` with bit 0 ORed with every bit shifted out (the sticky bit).
+
+    ``amount`` may exceed the width; everything is then shifted out into the sticky bit.
+    """
+    width = len(value)
+    limit = width + 1
+    clamped = Signal(range(limit + 1), name=f"{name}_amount")
+    m.d.comb += clamped.eq(Mux(amount > limit, limit, amount))
+    shifted = Signal(width, name=f"{name}_shifted")
+    m.d.comb += shifted.eq(value >> clamped)
+    lost = ((shifted << clamped)[:width] != value) | (value != 0) & (clamped > width)
+    out = Signal(width, name=name)
+    m.d.comb += out.eq(Cat(shifted[0] | lost, shifted[1:]))
+    return out
