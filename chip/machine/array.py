@@ -3,7 +3,8 @@
 `ArrayModel.apply` gives PRELOAD and MATMUL their effect on the `ChipState`. Timing is not
 computed here (it is closed-form, chip/machine/plan.py); values are:
 
-- ``fast``: the block computation of chip/semantics.py (NumPy/BLAS, the array's summation order).
+- ``fast``: block kernels (chip/machine/block_kernels.py) that give the bits of chip/semantics.py
+  faster (numba in the array's summation order, or exact BLAS for int8).
 - ``pe``: the numba register-level kernels of chip/machine/pe_kernels.py step every PE every
   cycle. The kernels also report how many cycles they stepped and when the last output was
   written; the model checks these against the closed-form durations, so the `pe` fidelity
@@ -22,8 +23,8 @@ from chip.config import ChipConfig, Dataflow
 from chip.dtypes import compute_values
 from chip.errors import Fault
 from chip.isa import Loc, Matmul, Mem, Preload
-from chip.machine import pe_kernels
-from chip.semantics import _check_tile, matmul, preload, write_matmul_result
+from chip.machine import block_kernels, pe_kernels
+from chip.semantics import _check_tile, preload, write_matmul_result
 from chip.state import ChipState
 
 FIDELITIES = ("fast", "pe")
@@ -48,60 +49,75 @@ class ArrayModel:
         return np.float32 if self.cfg.input_dtype.is_float else np.int64
 
     def apply(self, state: ChipState, ins: Preload | Matmul) -> None:
-        if not self.pe:
-            if isinstance(ins, Preload):
-                preload(state, ins)
-            else:
-                matmul(state, ins)
-            return
         if isinstance(ins, Preload):
-            self._pe_preload(state, ins)
+            if self.pe:
+                self._pe_preload(state, ins)
+            else:
+                preload(state, ins)
+            return
+        x, other = self._operands(state, ins)
+        if self.pe:
+            p = self._pe_matmul(ins, x, other)
+        elif self.cfg.dataflow is Dataflow.OS:
+            p = block_kernels.os_block(x, other)
         else:
-            self._pe_matmul(state, ins)
+            p = block_kernels.stationary_block(x, other)
+        state.check_rows(Loc(Mem.ACC, ins.out), p.shape[0], ins.cols, "matmul output")
+        write_matmul_result(state, ins, p)
+
+    def _operands(self, state: ChipState, ins: Matmul) -> tuple[np.ndarray, np.ndarray]:
+        """(X, Y) for OS or (X, S) for WS/IS as compute values, checked in the order and with
+        the messages of `chip.semantics.matmul_result`."""
+        cfg = self.cfg
+        _check_tile(state, ins.rows, ins.cols)
+        if ins.t < 1:
+            raise Fault("t must be at least 1")
+        dtype = cfg.input_dtype
+        x = compute_values(state.read(Loc(Mem.SPAD, ins.x), ins.t, ins.rows, "matmul x"), dtype)
+        if cfg.dataflow is Dataflow.OS:
+            y = state.read(Loc(Mem.SPAD, ins.y), ins.t, ins.cols, "matmul y")
+            return x, compute_values(y, dtype)
+        if ins.y != 0:
+            raise Fault(f"y={ins.y} must be 0 in the {cfg.dataflow.value} dataflow")
+        if state.stationary is None:
+            raise Fault("no stationary tile: a preload must come first")
+        if state.stationary.shape != (ins.rows, ins.cols):
+            r, c = state.stationary.shape
+            raise Fault(f"rows={ins.rows} cols={ins.cols} differ from the preloaded {r}x{c} tile")
+        return x, compute_values(state.stationary, dtype)
 
     # ---- pe fidelity ----
     def _pe_preload(self, state: ChipState, ins: Preload) -> None:
         preload(state, ins)  # checks the instruction and records the tile in the state
         assert state.stationary is not None
-        cfg = self.cfg
-        s = compute_values(state.stationary, cfg.input_dtype).astype(self._work_dtype())
-        if self.shadow is None:
-            self.shadow = np.zeros((cfg.rows, cfg.cols), dtype=self._work_dtype())
-        stepped = pe_kernels.preload_shift(self.shadow, s)
-        self._check_cycles(ins, stepped, cfg.rows)
-        self.updates += stepped * cfg.rows * cfg.cols
+        s = compute_values(state.stationary, self.cfg.input_dtype)
+        self._shift_in(s)
+        self._check_cycles(ins, self.cfg.rows, self.cfg.rows)
 
-    def _pe_matmul(self, state: ChipState, ins: Matmul) -> None:
+    def _shift_in(self, s: np.ndarray) -> None:
+        R, C = self.cfg.rows, self.cfg.cols
+        if self.shadow is None:
+            self.shadow = np.zeros((R, C), dtype=self._work_dtype())
+        stepped = pe_kernels.preload_shift(self.shadow, s.astype(self._work_dtype()))
+        self.updates += stepped * R * C
+
+    def _pe_matmul(self, ins: Matmul, x: np.ndarray, other: np.ndarray) -> np.ndarray:
         cfg = self.cfg
         R, C = cfg.rows, cfg.cols
-        _check_tile(state, ins.rows, ins.cols)
-        if ins.t < 1:
-            raise Fault("t must be at least 1")
         work = self._work_dtype()
-        x = compute_values(state.read(Loc(Mem.SPAD, ins.x), ins.t, ins.rows, "matmul x"),
-                           cfg.input_dtype).astype(work)
+        x = x.astype(work)
         compute = ins.t + R + C - 2
         if cfg.dataflow is Dataflow.OS:
-            y = compute_values(state.read(Loc(Mem.SPAD, ins.y), ins.t, ins.cols, "matmul y"),
-                               cfg.input_dtype).astype(work)
             out = np.zeros((ins.rows, ins.cols), dtype=work)
-            stepped, last = pe_kernels.output_stationary_array(x, y, out, R, C, cfg.os_drain)
+            stepped, last = pe_kernels.output_stationary_array(x, other.astype(work), out, R, C,
+                                                               cfg.os_drain)
             # with the drain, result row 0 leaves the bottom last, in drain cycle R-1
             expect = compute + (R if cfg.os_drain else 0)
             last_expect = expect - 1
         else:
-            if ins.y != 0:
-                raise Fault(f"y={ins.y} must be 0 in the {cfg.dataflow.value} dataflow")
-            if state.stationary is None:
-                raise Fault("no stationary tile: a preload must come first")
-            if state.stationary.shape != (ins.rows, ins.cols):
-                r, c = state.stationary.shape
-                raise Fault(f"rows={ins.rows} cols={ins.cols} differ from the preloaded "
-                            f"{r}x{c} tile")
             if self.shadow is None:  # continuing a state preloaded by an earlier run
-                self.shadow = np.zeros((R, C), dtype=work)
-                s = compute_values(state.stationary, cfg.input_dtype).astype(work)
-                pe_kernels.preload_shift(self.shadow, s)
+                self._shift_in(other)
+            assert self.shadow is not None
             active = self.shadow.copy()  # the shadow tile becomes active at the first cycle
             out = np.zeros((ins.t, ins.cols), dtype=work)
             stepped, last = pe_kernels.stationary_array(x, active, out)
@@ -113,9 +129,7 @@ class ArrayModel:
             raise AssertionError(f"pe kernel wrote the last output of {ins} in cycle {last}, "
                                  f"docs/timing.md says {last_expect}")
         self.updates += stepped * R * C
-        p = out if work is np.float32 else out.astype(np.int32)  # int64 -> int32 wraps
-        state.check_rows(Loc(Mem.ACC, ins.out), out.shape[0], ins.cols, "matmul output")
-        write_matmul_result(state, ins, p)
+        return out if work is np.float32 else out.astype(np.int32)  # int64 -> int32 wraps
 
     @staticmethod
     def _check_cycles(ins: Preload | Matmul, stepped: int, expect: int) -> None:

@@ -1,0 +1,78 @@
+"""Block kernels of the `fast` fidelity: a whole MATMUL at once, bit-identical to chip/semantics.
+
+chip/semantics.py defines the array's results with plain NumPy loops; these kernels compute the
+same bits faster:
+
+- float inputs: numba loops that keep the array's summation order (over the array rows for
+  WS/IS, over t for OS) and round every product to float32 before adding it (no FMA), vectorized
+  across output columns, which are independent sums;
+- int8 inputs: BLAS in float32 when every partial sum is an integer below 2^24 (exact in any
+  order, with or without FMA), float64 otherwise (exact below 2^53), then wrapped to int32.
+
+tests/machine/test_block_kernels.py checks them against chip/semantics.py, special values
+included.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_INT8_PRODUCT_MAX = 128 * 128  # |a * b| for int8 a, b
+
+
+@numba.njit(cache=True)
+def _stationary_f32(x: np.ndarray, s: np.ndarray, p: np.ndarray) -> None:
+    T, rows = x.shape
+    cols = s.shape[1]
+    for t in range(T):
+        for j in range(cols):
+            p[t, j] = np.float32(0.0)
+        for i in range(rows):
+            xv = x[t, i]
+            for j in range(cols):
+                p[t, j] = p[t, j] + xv * s[i, j]
+
+
+@numba.njit(cache=True)
+def _os_f32(x: np.ndarray, y: np.ndarray, p: np.ndarray) -> None:
+    T, rows = x.shape
+    cols = y.shape[1]
+    for i in range(rows):
+        for j in range(cols):
+            p[i, j] = np.float32(0.0)
+    for t in range(T):
+        for i in range(rows):
+            xv = x[t, i]
+            for j in range(cols):
+                p[i, j] = p[i, j] + xv * y[t, j]
+
+
+def _exact_int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for int8-valued int32 operands, exact, wrapped to int32."""
+    n_terms = a.shape[1]
+    if n_terms * _INT8_PRODUCT_MAX <= 1 << 24:
+        p = a.astype(np.float32) @ b.astype(np.float32)
+    else:
+        p = a.astype(np.float64) @ b.astype(np.float64)
+    return p.astype(np.int64).astype(np.int32)
+
+
+def stationary_block(x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Same bits as `chip.semantics.stationary_matmul` (compute values in, float32/int32 out)."""
+    if x.dtype.kind == "i":
+        return _exact_int_matmul(x, s)
+    p = np.empty((x.shape[0], s.shape[1]), dtype=np.float32)
+    _stationary_f32(np.ascontiguousarray(x, dtype=np.float32),
+                    np.ascontiguousarray(s, dtype=np.float32), p)
+    return p
+
+
+def os_block(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Same bits as `chip.semantics.os_matmul`."""
+    if x.dtype.kind == "i":
+        return _exact_int_matmul(np.ascontiguousarray(x.T), y)
+    p = np.empty((x.shape[1], y.shape[1]), dtype=np.float32)
+    _os_f32(np.ascontiguousarray(x, dtype=np.float32),
+            np.ascontiguousarray(y, dtype=np.float32), p)
+    return p
