@@ -20,6 +20,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
+from threadpoolctl import threadpool_limits
+
 from chip.errors import Fault, ProgramError
 from chip.functional import check_deps
 from chip.isa import Halt, Load, Matmul, Preload, Store
@@ -78,7 +80,10 @@ def run_machine(program: Program, fidelity: str = "fast", state: ChipState | Non
                          f"{program.config.name!r}")
     if max_cycles is not None and max_cycles < 1:
         raise ValueError(f"max_cycles must be at least 1, not {max_cycles}")
-    return _Machine(program, fidelity, state, max_cycles, trace).run()
+    # The per-fold products are small (at most 256 wide); multithreaded BLAS spends more time
+    # synchronizing than computing on them (measured 6x slower on a busy 2-core machine).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _Machine(program, fidelity, state, max_cycles, trace).run()
 
 
 class _Machine:
