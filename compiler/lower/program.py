@@ -38,12 +38,13 @@ class Lowered:
 
 
 def _rules() -> dict[Op, Lowering]:
-    from compiler.lower import movement, vector
+    from compiler.lower import conv, movement, vector
     from compiler.lower.gemm_ops import lower_matmul
 
     table: dict[Op, Lowering] = {Op.MATMUL: lower_matmul}
     table.update(vector.RULES)
     table.update(movement.RULES)
+    table.update(conv.RULES)
     return table
 
 
