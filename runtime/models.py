@@ -32,7 +32,7 @@ class ModelDefaults:
 
 # Zoo names the CLI accepts -> (compiler.zoo function name, training defaults or None).
 ZOO: dict[str, tuple[str, ModelDefaults | None]] = {
-    "mlp": ("mlp", ModelDefaults(epochs=12, batch_size=32, optimizer="momentum", lr=0.05,
+    "mlp": ("mlp", ModelDefaults(epochs=12, batch_size=32, optimizer="momentum", lr=0.1,
                                  schedule="cosine")),
     "cnn": ("lenet", ModelDefaults(epochs=10, batch_size=32, optimizer="momentum", lr=0.05,
                                    schedule="cosine")),

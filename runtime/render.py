@@ -115,7 +115,7 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
         layers.caption = f"{len(r.layers) - len(shown)} more in layers.csv"
     parts.append(layers)
     if t.stalls:
-        stalls = Table(title="stall cycles by cause (summed over units)", title_justify="left",
+        stalls = Table(title="stalls by cause (all units)", title_justify="left",
                        box=box.SIMPLE_HEAD)
         stalls.add_column("cause")
         stalls.add_column("cycles", justify="right")
