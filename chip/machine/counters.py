@@ -70,7 +70,7 @@ class Counters:
 
     cycles: int = 0
     macs: int = 0
-    instructions: int = 0
+    instructions: int = 0  # instructions that ran on a unit (halt excluded)
     rows: int = 0  # array rows and columns, so utilization is a property of the counters
     cols: int = 0
     busy: dict[Unit, int] = field(default_factory=_zero_units)

@@ -76,8 +76,8 @@ def run_machine(program: Program, fidelity: str = "fast", state: ChipState | Non
         state = ChipState(program.config)
         state.load_program(program)
     elif state.config != program.config:
-        raise ValueError(f"state belongs to chip {state.config.name!r}, the program to "
-                         f"{program.config.name!r}")
+        raise ValueError(f"state belongs to another chip than the program: "
+                         f"{state.config} != {program.config}")
     if max_cycles is not None and max_cycles < 1:
         raise ValueError(f"max_cycles must be at least 1, not {max_cycles}")
     # The per-fold products are small (at most 256 wide); multithreaded BLAS spends more time
