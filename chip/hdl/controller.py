@@ -7,7 +7,7 @@ layout is derived from the ISA table (`chip.isa.field_layout`), never written by
 
 from __future__ import annotations
 
-from amaranth import Module, Mux, Signal, unsigned
+from amaranth import Module, Mux, Signal, Value, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -31,21 +31,28 @@ def decoder_layout(cls: type[Instr]) -> data.FlexibleLayout:
 
 
 class ExecuteController(wiring.Component):
-    """Issues PRELOAD / MATMUL / HALT in order and drives the array, scratchpad reads and
-    accumulator writes at the cycles of the timing contract (docs/timing.md, docs/hdl.md).
+    """Dispatches PRELOAD / MATMUL / HALT in order and drives the array, scratchpad reads and
+    accumulator writes at the cycles of docs/timing.md.
 
-    Start rules (R, C = array rows, cols; D = T+R+C-2):
-    - PRELOAD (WS/IS): the preload shifter is idle and, without a double buffer, the array too.
-      It lasts R cycles; in its cycle k it shifts in tile row R-1-k (zero beyond rows/cols).
-    - MATMUL (WS/IS): the array and the preload shifter are idle (the tile is complete). In its
-      cycle k < T it reads X row k; the output row t is written in cycle t+R+C-2. Lasts D.
-    - MATMUL (OS): the array is idle; with a double buffer the previous tile may still be
-      draining. Computes for D cycles, then drains R cycles (bottom row first): lasts D+R.
-    - HALT: taken at once; ``halted`` rises when every unit is idle.
+    Dispatch: one word per cycle is accepted from ``instr`` into a one-entry execute queue
+    (``head``); a word may start in the cycle it is accepted. HALT is accepted at once and stops
+    dispatch; ``halted`` rises when every unit is idle. Start rules (R, C = array rows, cols;
+    D = T+R+C-2), each instruction in order after every earlier one has ended, except with the
+    double buffer:
+    - PRELOAD (WS/IS): lasts R; in its cycle k it shifts in tile row R-1-k (zero beyond
+      rows/cols). With the double buffer, directly after a MATMUL it may start in the cycle that
+      MATMUL starts (both start together when the MATMUL waited in the queue).
+    - MATMUL (WS/IS): in its cycle k < T it reads X row k; output row t is written, de-skewed,
+      in cycle t+R+C-2. Lasts D.
+    - MATMUL (OS): computes for D cycles, then drains R cycles (bottom row first): lasts D+R.
+      With the double buffer, the next MATMUL may start when the previous one's compute ends.
     Tokens (pop/push flags) are ignored: the RTL has only the execute queue.
     """
 
     def __init__(self, config: ChipConfig) -> None:
+        if config.dataflow is Dataflow.OS and not config.os_drain:
+            raise ValueError("os_drain must be true for the RTL: writing all R result rows in "
+                             "the last MAC cycle is SCALE-Sim's accounting, not hardware")
         self.config = config
         read = read_port_signature(config.spad_addr_bits, spad_row_layout(config))
         super().__init__({
@@ -59,60 +66,101 @@ class ExecuteController(wiring.Component):
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
-        cfg, R, C = self.config, self.config.rows, self.config.cols
+        cfg = self.config
         stationary = cfg.dataflow.has_stationary_operand
         db = cfg.double_buffer_stationary
-        word = self.instr.payload
-        opcode = word[:OPCODE_BITS]
-        pre = data.View(decoder_layout(Preload), word)
-        mm = data.View(decoder_layout(Matmul), word)
 
-        # ---- unit state: busy means the unit acts in this cycle (besides its start cycle) ----
         p_busy, m_busy, d_busy = Signal(), Signal(), Signal()
-        count = Signal(EVENT_INDEX_BITS)
+        count = Signal(EVENT_INDEX_BITS)  # words dispatched so far: the next word's index
         halting, error = Signal(), Signal()
-
-        # ---- issue ----
-        is_pre = (opcode == Preload.OPCODE) if stationary else False
-        is_mm = opcode == Matmul.OPCODE
-        is_halt = opcode == Halt.OPCODE
-        pre_ok = (pre.rows >= 1) & (pre.rows <= R) & (pre.cols >= 1) & (pre.cols <= C)
-        mm_ok = (mm.rows >= 1) & (mm.rows <= R) & (mm.cols >= 1) & (mm.cols <= C) & (mm.t >= 1)
-        if stationary:
-            can_pre = ~p_busy if db else ~p_busy & ~m_busy
-            can_mm = ~m_busy & ~p_busy
-        else:
-            can_pre = False
-            can_mm = ~m_busy if db else ~m_busy & ~d_busy
+        after_matmul = Signal()  # the last execute instruction started was a MATMUL
+        head_valid = Signal()
+        head_word = Signal(WORD_BITS)
+        head_index = Signal(EVENT_INDEX_BITS)
         stopped = halting | error
-        m.d.comb += self.instr.ready.eq(~stopped & (
-            (is_pre & pre_ok & can_pre) | (is_mm & mm_ok & can_mm) | is_halt))
-        accept = self.instr.valid & self.instr.ready
+        incoming = self.instr.valid & ~stopped
+        new = self._decode(self.instr.payload)
+        all_idle = ~p_busy & ~m_busy & ~d_busy
+
+        # Candidate A: the queue head, or the incoming word falling through an empty queue.
+        a_word = Signal(WORD_BITS)
+        a_index = Signal(EVENT_INDEX_BITS)
+        m.d.comb += [a_word.eq(Mux(head_valid, head_word, self.instr.payload)),
+                     a_index.eq(Mux(head_valid, head_index, count))]
+        a = self._decode(a_word)
+        a_valid = head_valid | incoming & new["exec"]
+        if stationary:
+            pre_may = all_idle | (after_matmul if db else False)
+            mm_may = all_idle
+        else:
+            pre_may = False
+            mm_may = ~m_busy & ~d_busy | (~m_busy & after_matmul if db else False)
+        a_start = a_valid & (a["pre"] & pre_may | a["mm"] & mm_may)
+        # Candidate B: a PRELOAD arriving while the MATMUL before it starts from the queue.
+        b_start = Signal()
+        if stationary and db:
+            m.d.comb += b_start.eq(head_valid & a_start & a["mm"] & incoming & new["pre"])
+
+        accept = Signal()
+        m.d.comb += [
+            accept.eq(incoming & (new["halt"] | new["exec"] & (~head_valid | a_start))),
+            self.instr.ready.eq(accept),
+        ]
         with m.If(accept):
             m.d.sync += count.eq(count + 1)
-        with m.If(accept & is_halt):
+        with m.If(accept & new["halt"]):
             m.d.sync += halting.eq(1)
-        with m.If(self.instr.valid & ~stopped & ~((is_pre & pre_ok) | (is_mm & mm_ok) | is_halt)):
+        with m.If(incoming & ~new["exec"] & ~new["halt"]):
             m.d.sync += error.eq(1)
+        # The queue keeps an accepted word that does not start this cycle.
+        enqueue = accept & new["exec"] & ~b_start & (head_valid | ~a_start)
+        with m.If(enqueue):
+            m.d.sync += [head_valid.eq(1), head_word.eq(self.instr.payload),
+                         head_index.eq(count)]
+        with m.Elif(head_valid & a_start):
+            m.d.sync += head_valid.eq(0)
+        with m.If(b_start):
+            m.d.sync += after_matmul.eq(0)
+        with m.Elif(a_start):
+            m.d.sync += after_matmul.eq(a["mm"])
+
         m.d.comb += [
-            self.events.issue.eq(accept),
-            self.events.issue_index.eq(count),
-            self.events.halted.eq(halting & ~p_busy & ~m_busy & ~d_busy),
+            self.events.halted.eq(halting & ~head_valid & all_idle),
             self.events.error.eq(error),
         ]
         if stationary:
-            self._preload_unit(m, accept & is_pre, pre, p_busy, count)
-        self._matmul_unit(m, accept & is_mm, mm, m_busy, d_busy, count)
+            p_go = a_start & a["pre"] | b_start
+            p_fields = Signal(decoder_layout(Preload))
+            m.d.comb += p_fields.eq(Mux(b_start, new["preload"].as_value(),
+                                        a["preload"].as_value()))
+            self._preload_unit(m, p_go, p_fields, p_busy, Mux(b_start, count, a_index))
+        self._matmul_unit(m, a_start & a["mm"], a["matmul"], m_busy, d_busy, a_index)
         return m
 
-    def _preload_unit(self, m: Module, go, pre: data.View, busy: Signal, count: Signal) -> None:
+    def _decode(self, word: Signal) -> dict:
+        """The views and opcode tests of a word; ``exec`` means a PRELOAD or MATMUL this RTL
+        can run (its tile fits the array)."""
+        R, C = self.config.rows, self.config.cols
+        opcode = word[:OPCODE_BITS]
+        pre = data.View(decoder_layout(Preload), word)
+        mm = data.View(decoder_layout(Matmul), word)
+        is_pre = opcode == Preload.OPCODE if self.config.dataflow.has_stationary_operand \
+            else False
+        pre_ok = is_pre & (pre.rows >= 1) & (pre.rows <= R) & (pre.cols >= 1) & (pre.cols <= C)
+        mm_ok = ((opcode == Matmul.OPCODE) & (mm.rows >= 1) & (mm.rows <= R) & (mm.cols >= 1)
+                 & (mm.cols <= C) & (mm.t >= 1))
+        return {"pre": pre_ok, "mm": mm_ok, "exec": pre_ok | mm_ok,
+                "halt": opcode == Halt.OPCODE, "preload": pre, "matmul": mm}
+
+    def _preload_unit(self, m: Module, go: Value, pre: Value, busy: Signal,
+                      go_index: Value) -> None:
         R, C = self.config.rows, self.config.cols
         k_reg = Signal(range(R))
         saved = Signal(decoder_layout(Preload))
         index = Signal(EVENT_INDEX_BITS)
         cur = Signal(decoder_layout(Preload))
         k = Signal(range(R))
-        m.d.comb += [cur.eq(Mux(go, pre.as_value(), saved)), k.eq(Mux(go, 0, k_reg))]
+        m.d.comb += [cur.eq(Mux(go, pre, saved)), k.eq(Mux(go, 0, k_reg))]
         active = go | busy
         last = active & (k == R - 1)
         # Cycle k shifts in tile row R-1-k, so after R shifts PE row i holds tile row i.
@@ -125,12 +173,14 @@ class ExecuteController(wiring.Component):
         with m.If(active):
             m.d.sync += [k_reg.eq(k + 1), saved.eq(cur), busy.eq(~last)]
         with m.If(go):
-            m.d.sync += index.eq(count)
-        m.d.comb += [self.events.preload_done.eq(last),
-                     self.events.preload_index.eq(Mux(go, count, index))]
+            m.d.sync += index.eq(go_index)
+        m.d.comb += [self.events.preload_start.eq(go),
+                     self.events.preload_start_index.eq(go_index),
+                     self.events.preload_done.eq(last),
+                     self.events.preload_done_index.eq(Mux(go, go_index, index))]
 
-    def _matmul_unit(self, m: Module, go, mm: data.View, busy: Signal, d_busy: Signal,
-                     count: Signal) -> None:
+    def _matmul_unit(self, m: Module, go: Value, mm: data.View, busy: Signal, d_busy: Signal,
+                     go_index: Value) -> None:
         cfg, R, C = self.config, self.config.rows, self.config.cols
         fill = R + C - 2  # cycles from a row entering the array to its de-skewed result
         k_reg, k = Signal(18), Signal(18)
@@ -147,8 +197,10 @@ class ExecuteController(wiring.Component):
         with m.If(active):
             m.d.sync += [k_reg.eq(k + 1), saved.eq(cur), busy.eq(~last)]
         with m.If(go):
-            m.d.sync += index.eq(count)
-        my_index = Mux(go, count, index)
+            m.d.sync += index.eq(go_index)
+        my_index = Mux(go, go_index, index)
+        m.d.comb += [self.events.matmul_start.eq(go),
+                     self.events.matmul_start_index.eq(go_index)]
         write = self.acc_write
         if cfg.dataflow is not Dataflow.OS:
             if cfg.double_buffer_stationary:
@@ -160,7 +212,7 @@ class ExecuteController(wiring.Component):
                 write.payload.cols.eq(cur.cols),
                 write.payload.data.eq(self.array.south),
                 self.events.matmul_done.eq(last),
-                self.events.matmul_index.eq(my_index),
+                self.events.matmul_done_index.eq(my_index),
             ]
             return
         m.d.comb += [self.array.west_valid.eq(feed), self.array.west_first.eq(feed & (k == 0)),
@@ -189,7 +241,7 @@ class ExecuteController(wiring.Component):
             self.acc_write.payload.cols.eq(tile.cols),
             self.acc_write.payload.data.eq(self.array.south),
             self.events.matmul_done.eq(last),
-            self.events.matmul_index.eq(d_index),
+            self.events.matmul_done_index.eq(d_index),
         ]
         with m.If(busy):
             m.d.sync += [k.eq(k + 1), busy.eq(~last)]

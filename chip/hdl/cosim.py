@@ -74,26 +74,26 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
             await ctx.tick()
         ctx.set(dut.spad_write.valid, 0)
         c0 = ctx.get(dut.cycle)
-        issued = 0
+        sent = 0
         while True:
             cycle = ctx.get(dut.cycle) - c0
             if ctx.get(ev.error):
-                raise RtlError(f"the RTL stopped at instruction {issued} "
-                               f"({program[issued].MNEMONIC}) in cycle {cycle}")
+                raise RtlError(f"the RTL stopped at instruction {sent} "
+                               f"({program[sent].MNEMONIC}) in cycle {cycle}")
             if ctx.get(ev.halted):
                 out["cycles"] = cycle
                 break
             if cycle >= max_cycles:
                 raise RtlError(f"no halt after {max_cycles} cycles")
-            ctx.set(dut.instr.valid, issued < len(words))
-            ctx.set(dut.instr.payload, words[issued] if issued < len(words) else 0)
-            if ctx.get(ev.issue):
-                starts[ctx.get(ev.issue_index)] = cycle
-                issued += 1
-            if ctx.get(ev.preload_done):
-                ends[ctx.get(ev.preload_index)] = cycle + 1
-            if ctx.get(ev.matmul_done):
-                ends[ctx.get(ev.matmul_index)] = cycle + 1
+            ctx.set(dut.instr.valid, sent < len(words))
+            ctx.set(dut.instr.payload, words[sent] if sent < len(words) else 0)
+            if sent < len(words) and ctx.get(dut.instr.ready):
+                sent += 1
+            for unit in ("preload", "matmul"):
+                if ctx.get(getattr(ev, f"{unit}_start")):
+                    starts[ctx.get(getattr(ev, f"{unit}_start_index"))] = cycle
+                if ctx.get(getattr(ev, f"{unit}_done")):
+                    ends[ctx.get(getattr(ev, f"{unit}_done_index"))] = cycle + 1
             await ctx.tick()
         out["sim_cycles"] = ctx.get(dut.cycle)
         rows = []

@@ -58,17 +58,16 @@ EVENT_INDEX_BITS = 32
 def event_signature() -> wiring.Signature:
     """What the execute controller reports each cycle, seen from the controller.
 
-    ``issue`` is high in the cycle an instruction starts (its ``start`` cycle), with its index
-    in the stream (halt included). ``preload_done`` / ``matmul_done`` are high in the last
-    cycle of an instruction's activity (``end - 1``), with the index it was issued under; a
-    MATMUL's activity includes the OS drain. ``halted`` rises once a HALT was taken and all work
-    has finished; ``error`` is sticky and stops the stream at an instruction the RTL cannot run
-    (an opcode it does not implement, or a tile outside the array).
+    ``*_start`` is high in the cycle an instruction starts and ``*_done`` in the last cycle of
+    its activity (``end - 1``; a MATMUL's activity includes the OS drain), each with the
+    instruction's index in the stream (words counted from 0, halt included). ``halted`` rises
+    once a HALT was taken and all work has finished; ``error`` is sticky and stops the stream at
+    a word the RTL cannot run (an opcode it does not implement, or a tile outside the array).
     """
     index = unsigned(EVENT_INDEX_BITS)
-    return wiring.Signature({
-        "issue": Out(1), "issue_index": Out(index),
-        "preload_done": Out(1), "preload_index": Out(index),
-        "matmul_done": Out(1), "matmul_index": Out(index),
-        "halted": Out(1), "error": Out(1),
-    })
+    members = {"halted": Out(1), "error": Out(1)}
+    for unit in ("preload", "matmul"):
+        for edge in ("start", "done"):
+            members[f"{unit}_{edge}"] = Out(1)
+            members[f"{unit}_{edge}_index"] = Out(index)
+    return wiring.Signature(members)

@@ -121,26 +121,37 @@ def _int_reference(cfg: ChipConfig, case: Case) -> tuple[np.ndarray, np.ndarray]
 
 def contract_schedule(cfg: ChipConfig, instrs: tuple[Instr, ...]) -> list[tuple[int, str, int,
                                                                                  int]]:
-    """(index, unit, start, end) of every instruction under the timing contract, issuing in
-    program order, at most one instruction per cycle, each at its earliest legal cycle."""
+    """(index, unit, start, end) of every instruction under docs/timing.md for a program of
+    array instructions: dispatch in order, one per cycle, into an execute queue of
+    ``queue_depth``; each instruction starts after every earlier one has ended, except, with the
+    double buffer, a PRELOAD directly after a MATMUL (from that MATMUL's start) and an OS MATMUL
+    directly after a MATMUL (from the end of that MATMUL's compute)."""
     R, C, db = cfg.rows, cfg.cols, cfg.double_buffer_stationary
-    earliest = 0  # in-order, one issue per cycle
-    preload_end = array_free = array_end = 0
+    starts: list[int] = []
+    dispatch = -1
+    end_all = end_before_last = 0
+    last: tuple[Instr, int, int] | None = None  # previous instruction, its start, compute
     events = []
     for index, ins in enumerate(instrs):
+        dispatch += 1
+        if index >= cfg.queue_depth:  # the queue is full until instruction index-depth starts
+            dispatch = max(dispatch, starts[index - cfg.queue_depth])
+        order = end_all
+        if db and last is not None and isinstance(last[0], Matmul):
+            if isinstance(ins, Preload):
+                order = max(last[1], end_before_last)
+            elif cfg.dataflow is Dataflow.OS:
+                order = max(last[1] + last[2], end_before_last)
+        start = max(dispatch, order)
         if isinstance(ins, Preload):
-            start = max(earliest, preload_end, 0 if db else array_end)
-            preload_end = end = start + R
-            events.append((index, "preload", start, end))
+            compute = end = start + R
+            unit = "preload"
         else:
             compute = ins.t + R + C - 2
-            if cfg.dataflow is Dataflow.OS:
-                start = max(earliest, array_free, 0 if db else array_end)
-                array_free, end = start + compute, start + compute + R
-            else:
-                start = max(earliest, array_free, preload_end)
-                array_free = end = start + compute
-            array_end = end
-            events.append((index, "matmul", start, end))
-        earliest = start + 1
+            end = start + compute + (R if cfg.dataflow is Dataflow.OS else 0)
+            unit = "matmul"
+        events.append((index, unit, start, end))
+        starts.append(start)
+        end_before_last, end_all = end_all, max(end_all, end)
+        last = (ins, start, compute)
     return events

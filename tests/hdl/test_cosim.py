@@ -1,7 +1,8 @@
 """RTL co-simulation: random PRELOAD/MATMUL programs on 4x4 and 8x8 arrays of every dataflow.
 
-Values must be bit-identical to a NumPy reference and to the functional model; every
-instruction must start and end at the cycles the timing contract gives.
+Values must be bit-identical to a NumPy reference, the functional model and the cycle-level
+machine at ``pe`` fidelity; every instruction must start and end in the same cycles as on the
+machine, and as docs/timing.md's closed form gives.
 """
 
 import numpy as np
@@ -11,7 +12,8 @@ from chip.config import Dataflow, load_preset
 from chip.dtypes import DType
 from chip.functional import run_functional
 from chip.hdl.cosim import RtlError, run_rtl
-from chip.isa import Load, Matmul, Preload, sp
+from chip.isa import Halt, Load, Matmul, Preload, sp
+from chip.machine import run_machine
 from chip.program import Phase, Program, Tag
 from chip.state import ChipState
 from tests.hdl.random_programs import (
@@ -46,12 +48,11 @@ def _bits(values):
     return values.view(np.uint32)
 
 
-def _functional_acc(cfg, case):
+def _program_and_state(cfg, case):
     state = ChipState(cfg)
     state.write(sp(0), case.spad, "test scratchpad")
-    tags = [Tag("cosim", Phase.FORWARD)] * len(case.instrs)
-    run_functional(Program(cfg, case.instrs, tags, {}), state)
-    return state.acc[:ACC_ROWS], state.acc_written[:ACC_ROWS]
+    instrs = (*case.instrs, Halt())
+    return Program(cfg, instrs, [Tag("cosim", Phase.FORWARD)] * len(instrs), {}), state
 
 
 @pytest.mark.parametrize("size,dataflow,db,dtype,seed", CASES)
@@ -62,13 +63,19 @@ def test_random_program_matches_numpy_functional_and_contract(size, dataflow, db
 
     expect, written = numpy_reference(cfg, case)
     assert np.array_equal(_bits(rtl.acc)[written], _bits(expect)[written])
-    f_acc, f_written = _functional_acc(cfg, case)
-    assert np.array_equal(f_written, written)
-    assert np.array_equal(_bits(rtl.acc)[written], _bits(f_acc)[written])
+    program, state = _program_and_state(cfg, case)
+    run_functional(program, state)
+    assert np.array_equal(state.acc_written[:ACC_ROWS], written)
+    assert np.array_equal(_bits(rtl.acc)[written], _bits(state.acc[:ACC_ROWS])[written])
 
-    got = [(e.index, e.unit, e.start, e.end) for e in rtl.events]
-    assert got == contract_schedule(cfg, case.instrs)
-    assert rtl.cycles == max(end for *_, end in got)
+    program, state = _program_and_state(cfg, case)
+    machine = run_machine(program, fidelity="pe", state=state)
+    assert np.array_equal(_bits(rtl.acc)[written], _bits(state.acc[:ACC_ROWS])[written])
+    timeline = [(e.index, e.start, e.end) for e in rtl.events]
+    assert timeline == [(e.index, e.start, e.end) for e in machine.events]
+    assert rtl.cycles == machine.cycles
+    assert [(e.index, e.unit, e.start, e.end) for e in rtl.events] == \
+        contract_schedule(cfg, case.instrs)
 
 
 @pytest.mark.parametrize("dataflow,bad,name", [
