@@ -19,6 +19,17 @@ INSTRUCTIONS = MACS + 1
 WIDTH = INSTRUCTIONS + 1
 
 
+# Integer views for the engine's inner loop (enum hashing is slow in CPython): per unit, the
+# tally index of its busy cycles and of each stall cause, by cause position in `Cause`.
+UNIT_INDEX = {u: n for n, u in enumerate(Unit)}
+BUSY_AT = [BUSY[u] for u in Unit]
+STALL_AT = [[STALL[u][c] for c in Cause] for u in Unit]
+(DRAM_BANDWIDTH, DRAM_LATENCY, TOKEN, QUEUE_FULL, BANK_CONFLICT, FILL_DRAIN,
+ PRELOAD) = (list(Cause).index(c) for c in (
+    Cause.DRAM_BANDWIDTH, Cause.DRAM_LATENCY, Cause.TOKEN, Cause.QUEUE_FULL,
+    Cause.BANK_CONFLICT, Cause.FILL_DRAIN, Cause.PRELOAD))
+
+
 def new_tally() -> list[int]:
     return [0] * WIDTH
 

@@ -24,12 +24,25 @@ from threadpoolctl import threadpool_limits
 
 from chip.errors import Fault, ProgramError
 from chip.functional import check_deps
-from chip.isa import Halt, Load, Matmul, Preload, Store
+from chip.isa import Halt
 from chip.machine import accounting as acct
-from chip.machine.accounting import overlap
+from chip.machine.accounting import BUSY_AT, STALL_AT, UNIT_INDEX, overlap
 from chip.machine.array import ArrayModel
-from chip.machine.counters import Cause, Counters, Unit
-from chip.machine.plan import ACC, DRAM, QUEUES, SPAD, Plan, conflicts, make_plan
+from chip.machine.counters import Counters, Unit
+from chip.machine.plan import (
+    ACC,
+    DRAM,
+    LOAD,
+    MATMUL,
+    PRELOAD,
+    QUEUES,
+    SPAD,
+    STORE,
+    VEC,
+    Plan,
+    Planner,
+    conflicts,
+)
 from chip.program import Program, Tag
 from chip.semantics import execute
 from chip.state import ChipState
@@ -103,8 +116,9 @@ class _Machine:
         self.plans: list[Plan] = []
         self.qlist: list[list[int]] = [[], [], []]
         self.qpos = [0] * n
+        planner = Planner(cfg)
         for i, ins in enumerate(self.instrs):
-            plan = make_plan(cfg, ins)
+            plan = planner.plan(ins)
             try:
                 check_deps(ins)
             except Fault as e:
@@ -131,13 +145,16 @@ class _Machine:
         self.exec_last = -1
         self.exec_end_all = 0
         self.exec_end_before_last = 0
-        self.unit_acct = dict.fromkeys(Unit, 0)
+        self.unit_acct = [0] * len(Unit)  # per unit index: cycles accounted so far
+        self.depth = cfg.queue_depth
+        self.dbuf_ws = cfg.double_buffer_stationary and cfg.dataflow.has_stationary_operand
+        self.dbuf_os = cfg.double_buffer_stationary and not cfg.dataflow.has_stationary_operand
         self.events: list[Event] = []
         self.frontier = 0
 
     # ---------------------------------------------------------------- dispatch
     def _advance_dispatch(self) -> None:
-        depth = self.cfg.queue_depth
+        depth = self.depth
         while self.next_dispatch < self.n:
             i = self.next_dispatch
             t = self.dispatch[i - 1] + 1 if i else 0
@@ -171,29 +188,20 @@ class _Machine:
         if q != EXEC_Q:
             return self.prev_end[q]
         last = self.exec_last
-        if last >= 0 and self.cfg.double_buffer_stationary:
-            ins, prev = self.instrs[i], self.instrs[last]
-            if isinstance(ins, Preload) and isinstance(prev, Matmul):
+        if last >= 0 and self.plans[last].kind == MATMUL:
+            kind = self.plans[i].kind
+            if self.dbuf_ws and kind == PRELOAD:
                 return max(self.start[last], self.exec_end_before_last)
-            if (isinstance(ins, Matmul) and isinstance(prev, Matmul)
-                    and not self.cfg.dataflow.has_stationary_operand):
+            if self.dbuf_os and kind == MATMUL:
                 return max(self.start[last] + self.plans[last].overlap_at,
                            self.exec_end_before_last)
         return self.exec_end_all
 
-    def _pops(self, i: int, q: int) -> list[int]:
-        ins = self.instrs[i]
-        chans = []
-        if ins.pop_prev:
-            chans.append((q - 1) * 3 + q)
-        if ins.pop_next:
-            chans.append((q + 1) * 3 + q)
-        return chans
-
     def _candidate(self, i: int, q: int) -> tuple[int, int, int, int, int] | None:
         """(start, order time, token time, token producer, dispatch) or None if blocked."""
+        plan = self.plans[i]
         tok_t, producer = 0, -1
-        for ch in self._pops(i, q):
+        for ch in plan.pops:
             k = self.pops[ch]
             if len(self.pushes[ch]) <= k:
                 return None
@@ -201,7 +209,7 @@ class _Machine:
             if t > tok_t or producer < 0:
                 tok_t, producer = max(tok_t, t), p
         bank_t = 0
-        for p in self.plans[i].ports:
+        for p in plan.ports:
             until = self.port_until.get(p)
             if until is not None:
                 for q2 in range(3):
@@ -238,108 +246,117 @@ class _Machine:
     def _commit(self, i: int, q: int, s: int, order_t: int, tok_t: int, producer: int,
                 d: int) -> None:
         ins, plan = self.instrs[i], self.plans[i]
-        unit = plan.unit
-        assert unit is not None
-        self._check_limit(i, s, s)
+        kind = plan.kind
+        if self.max_cycles is not None:
+            self._check_limit(i, s, s)
         self._check_hazards(i, q, s)
-        lat = self.cfg.dram_latency
-        if isinstance(ins, Load):
+        segs = None
+        if kind == LOAD:
+            lat = self.cfg.dram_latency
             g = max(s + lat, self.bus_free)
             e = self.bus_free = g + plan.length
             segs = ((s, s + lat), (s + lat, e))
-        elif isinstance(ins, Store):
+        elif kind == STORE:
             g = max(s, self.bus_free)
             self.bus_free = g + plan.length
-            e = self.bus_free + lat
+            e = self.bus_free + self.cfg.dram_latency
             segs = ((self.bus_free, e), (s, self.bus_free))
         else:
             e = s + plan.length
-        self._check_limit(i, s, e)
+        if self.max_cycles is not None:
+            self._check_limit(i, s, e)
         try:
-            if isinstance(ins, (Preload, Matmul)):
+            if kind == PRELOAD or kind == MATMUL:
                 self.array.apply(self.state, ins)
             else:
                 execute(self.state, ins)
         except Fault as err:
-            raise ProgramError(i, ins.MNEMONIC, str(err), unit.value, s) from None
-        self._account(i, unit, s, e, order_t, tok_t, producer, d)
-        if isinstance(ins, (Load, Store)):
-            self.dma_segments[i] = segs
-            self._account_dma(i, unit, s, e, segs)
-        for ch in self._pops(i, q):
+            raise ProgramError(i, ins.MNEMONIC, str(err), _unit_name(plan), s) from None
+        self._account(i, plan, s, e, order_t, tok_t, producer, d, segs)
+        for ch in plan.pops:
             self.pops[ch] += 1
-        if ins.push_prev:
-            bisect.insort(self.pushes[q * 3 + q - 1], (e, i))
-        if ins.push_next:
-            bisect.insort(self.pushes[q * 3 + q + 1], (e, i))
+        for ch in plan.pushes:
+            bisect.insort(self.pushes[ch], (e, i))
+        port_until = self.port_until
         for p in plan.ports:
-            until = self.port_until.setdefault(p, [0, 0, 0])
-            until[q] = max(until[q], e)
+            until = port_until.get(p)
+            if until is None:
+                until = port_until[p] = [0, 0, 0]
+            if e > until[q]:
+                until[q] = e
         self.start[i], self.end[i] = s, e
-        self.inflight[q] = [j for j in self.inflight[q] if self.end[j] > s] + [i]
+        end = self.end
+        self.inflight[q] = [j for j in self.inflight[q] if end[j] > s]
+        self.inflight[q].append(i)
         if q == EXEC_Q:
             self.exec_end_before_last = self.exec_end_all
-            self.exec_end_all = max(self.exec_end_all, e)
+            if e > self.exec_end_all:
+                self.exec_end_all = e
             self.exec_last = i
         else:
             self.prev_end[q] = e
         if self.trace:
-            self.events.append(Event(i, unit, s, e))
-        self.frontier = max(self.frontier, e)
+            assert plan.unit is not None
+            self.events.append(Event(i, plan.unit, s, e))
+        if e > self.frontier:
+            self.frontier = e
         self.heads[q] += 1
         self._advance_dispatch()
 
     # ---------------------------------------------------------------- accounting
-    def _account(self, i: int, unit: Unit, s: int, e: int, order_t: int, tok_t: int,
-                 producer: int, d: int) -> None:
+    def _account(self, i: int, plan: Plan, s: int, e: int, order_t: int, tok_t: int,
+                 producer: int, d: int, segs: tuple | None) -> None:
         tally = self.tally[self.tag_of[i]]
-        stall = acct.STALL[unit]
-        cur = self.unit_acct[unit]
+        assert plan.unit is not None
+        u = UNIT_INDEX[plan.unit]
+        stall = STALL_AT[u]
+        cur = self.unit_acct[u]
         if s > cur:
             a = min(max(order_t, cur), s)  # idle: waiting for earlier execute instructions
             b = min(max(d, a), s)  # not dispatched yet: queue full while the dispatcher blocked
-            tally[stall[Cause.QUEUE_FULL]] += self._blocked_before(b) - self._blocked_before(a)
+            if self.blocked_lo:
+                tally[stall[acct.QUEUE_FULL]] += (self._blocked_before(b)
+                                                  - self._blocked_before(a))
             c = min(max(tok_t, b), s)
             if c > b:
                 self._account_token_wait(tally, stall, b, c, producer)
-            tally[stall[Cause.BANK_CONFLICT]] += s - c
+            tally[stall[acct.BANK_CONFLICT]] += s - c
             cur = s
-        plan = self.plans[i]
-        ins = self.instrs[i]
-        own = max(0, e - max(s, cur))
-        if isinstance(ins, Matmul):
-            busy = min(plan.stream, own)
-            tally[acct.BUSY[unit]] += busy
-            tally[stall[Cause.FILL_DRAIN]] += own - busy
-        elif isinstance(ins, Preload):
-            tally[stall[Cause.PRELOAD]] += own
-        elif unit is Unit.VECTOR:
-            tally[acct.BUSY[unit]] += own - plan.extra
-            tally[stall[Cause.BANK_CONFLICT]] += plan.extra
-        self.unit_acct[unit] = max(cur, e)
-        for traffic, nbytes in plan.traffic:
-            tally[acct.TRAFFIC[traffic]] += nbytes
+        own = e - (s if s > cur else cur)
+        if own < 0:
+            own = 0
+        kind = plan.kind
+        busy = BUSY_AT[u]
+        if kind == MATMUL:
+            n_busy = min(plan.stream, own)
+            tally[busy] += n_busy
+            tally[stall[acct.FILL_DRAIN]] += own - n_busy
+        elif kind == PRELOAD:
+            tally[stall[acct.PRELOAD]] += own
+        elif kind == VEC:
+            tally[busy] += own - plan.extra
+            tally[stall[acct.BANK_CONFLICT]] += plan.extra
+        elif segs is not None:  # DMA: transfer cycles busy, latency and bus wait stalled
+            self.dma_segments[i] = segs
+            lat_cycles = segs[0][1] - segs[0][0]
+            tally[busy] += plan.length
+            tally[stall[acct.DRAM_LATENCY]] += lat_cycles
+            tally[stall[acct.DRAM_BANDWIDTH]] += e - s - plan.length - lat_cycles
+        self.unit_acct[u] = cur if cur > e else e
+        for index, nbytes in plan.traffic:
+            tally[index] += nbytes
         tally[acct.MACS] += plan.macs
         tally[acct.INSTRUCTIONS] += 1
 
-    def _account_token_wait(self, tally: list[int], stall: dict[Cause, int], lo: int, hi: int,
+    def _account_token_wait(self, tally: list[int], stall: list[int], lo: int, hi: int,
                             producer: int) -> None:
         segs = self.dma_segments.get(producer)
         n_lat = n_bw = 0
         if segs is not None:  # waiting on a DMA: charge its latency and transfer phases
             n_lat, n_bw = overlap(lo, hi, segs[0]), overlap(lo, hi, segs[1])
-        tally[stall[Cause.DRAM_LATENCY]] += n_lat
-        tally[stall[Cause.DRAM_BANDWIDTH]] += n_bw
-        tally[stall[Cause.TOKEN]] += hi - lo - n_lat - n_bw
-
-    def _account_dma(self, i: int, unit: Unit, s: int, e: int,
-                     segs: tuple[tuple[int, int], tuple[int, int]]) -> None:
-        tally = self.tally[self.tag_of[i]]
-        n = self.plans[i].length
-        lat_cycles = segs[0][1] - segs[0][0]
-        tally[acct.BUSY[unit]] += n
-        tally[acct.STALL[unit][Cause.DRAM_LATENCY]] += lat_cycles
-        tally[acct.STALL[unit][Cause.DRAM_BANDWIDTH]] += e - s - n - lat_cycles
+        tally[stall[acct.DRAM_LATENCY]] += n_lat
+        tally[stall[acct.DRAM_BANDWIDTH]] += n_bw
+        tally[stall[acct.TOKEN]] += hi - lo - n_lat - n_bw
 
     # ---------------------------------------------------------------- faults
     def _check_limit(self, i: int, s: int, e: int) -> None:
@@ -390,7 +407,7 @@ class _Machine:
         i, q = min(waiting)
         ins = self.instrs[i]
         names = []
-        for ch in self._pops(i, q):
+        for ch in self.plans[i].pops:
             if len(self.pushes[ch]) <= self.pops[ch]:
                 names.append(QUEUES[ch // 3].value)
         raise ProgramError(i, ins.MNEMONIC,

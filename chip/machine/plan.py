@@ -8,6 +8,7 @@ and MACs it accounts. The closed-form durations are those of docs/timing.md.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from chip.config import ChipConfig, Dataflow
@@ -28,14 +29,13 @@ from chip.isa import (
     Vec,
     VecOp,
 )
+from chip.machine.accounting import TRAFFIC
 from chip.machine.counters import Traffic, Unit
 
 QUEUES = (Queue.LOAD, Queue.EXECUTE, Queue.STORE)
 QUEUE_INDEX = {q: n for n, q in enumerate(QUEUES)}
 SPAD, ACC, DRAM = 0, 1, 2  # footprint spaces
 _MEM_SPACE = {Mem.SPAD: SPAD, Mem.ACC: ACC}
-_READ_TRAFFIC = {Mem.SPAD: Traffic.SPAD_READ, Mem.ACC: Traffic.ACC_READ}
-_WRITE_TRAFFIC = {Mem.SPAD: Traffic.SPAD_WRITE, Mem.ACC: Traffic.ACC_WRITE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,10 @@ class Access:
     block: DramBlock | None = None
 
 
+# instruction kinds, so the engine branches on small integers
+LOAD, STORE, PRELOAD, MATMUL, VEC, HALT = range(6)
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """Static timing and resources of one instruction (see the module docstring).
@@ -80,9 +84,12 @@ class Plan:
     ``length`` is the duration in cycles for execute instructions and the DRAM transfer length
     for DMA instructions. ``stream`` is the busy part of a MATMUL (its T rows), ``overlap_at`` the
     offset after which the next OS MATMUL may start under double buffering, ``extra`` the vector
-    passes lost to an intra-instruction bank conflict.
+    passes lost to an intra-instruction bank conflict. ``pops`` and ``pushes`` are token
+    channels (``src_queue * 3 + dst_queue``); ``traffic`` pairs an accounting tally index
+    (chip/machine/accounting.py) with a byte count.
     """
 
+    kind: int
     queue: int  # index into QUEUES; -1 for halt
     unit: Unit | None
     length: int
@@ -91,18 +98,10 @@ class Plan:
     extra: int = 0
     ports: tuple[int, ...] = ()
     footprint: tuple[Access, ...] = ()
-    traffic: tuple[tuple[Traffic, int], ...] = ()
+    traffic: tuple[tuple[int, int], ...] = ()
     macs: int = 0
-
-
-def _banks(cfg: ChipConfig, mem: Mem, lo: int, n: int) -> range:
-    """Banks holding rows [lo, lo+n) (clipped: an overrun faults when the instruction runs)."""
-    rows, banks = (cfg.spad_rows, cfg.spad_banks) if mem is Mem.SPAD else (cfg.acc_rows,
-                                                                             cfg.acc_banks)
-    per = rows // banks
-    first = min(lo // per, banks - 1)
-    last = min((lo + max(n, 1) - 1) // per, banks - 1)
-    return range(first, last + 1)
+    pops: tuple[int, ...] = ()
+    pushes: tuple[int, ...] = ()
 
 
 def port(mem: Mem, bank: int, write: bool) -> int:
@@ -110,39 +109,122 @@ def port(mem: Mem, bank: int, write: bool) -> int:
     return (_MEM_SPACE[mem] << 20) | (bank << 1) | int(write)
 
 
-class _Builder:
+class Planner:
+    """Makes the `Plan` of instructions for one chip (its derived figures computed once)."""
+
     def __init__(self, cfg: ChipConfig) -> None:
         self.cfg = cfg
+        self.R, self.C = cfg.rows, cfg.cols
+        self.os = cfg.dataflow is Dataflow.OS
+        # per memory: rows per bank, banks, element bytes, read and write tally indices
+        self.mem = {
+            Mem.SPAD: (cfg.spad_rows // cfg.spad_banks, cfg.spad_banks, cfg.input_dtype.nbytes,
+                       TRAFFIC[Traffic.SPAD_READ], TRAFFIC[Traffic.SPAD_WRITE]),
+            Mem.ACC: (cfg.acc_rows // cfg.acc_banks, cfg.acc_banks, cfg.acc_dtype.nbytes,
+                      TRAFFIC[Traffic.ACC_READ], TRAFFIC[Traffic.ACC_WRITE]),
+        }
+        self.bw = cfg.dram_bytes_per_cycle
+        self.latency = {op: vector_latency(cfg, op) for op in VecOp}
+
+    def banks(self, mem: Mem, lo: int, n: int) -> range:
+        """Banks holding rows [lo, lo+n) (clipped: an overrun faults when the instruction runs)."""
+        per, banks = self.mem[mem][0], self.mem[mem][1]
+        return range(min(lo // per, banks - 1), min((lo + max(n, 1) - 1) // per, banks - 1) + 1)
+
+    def transfer_cycles(self, rows: int, cols: int, size: int) -> int:
+        """DRAM transfer length: bandwidth-bound, but at least one on-chip row per cycle."""
+        return max(-(-(rows * cols * size) // self.bw), rows, 1)
+
+    def plan(self, ins: Instr) -> Plan:
+        b = _Builder(self, ins)
+        R, C = self.R, self.C
+        if isinstance(ins, Load):
+            size = self.mem[ins.dst.mem][2]
+            b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size),
+                   False)
+            b.onchip(ins.dst, ins.rows, ins.cols, True)
+            return b.plan(LOAD, Queue.LOAD, Unit.LOAD,
+                          self.transfer_cycles(ins.rows, ins.cols, size))
+        if isinstance(ins, Store):
+            size = self.mem[ins.src.mem][2]
+            b.onchip(ins.src, ins.rows, ins.cols, False)
+            b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size), True)
+            return b.plan(STORE, Queue.STORE, Unit.STORE,
+                          self.transfer_cycles(ins.rows, ins.cols, size))
+        if isinstance(ins, Preload):
+            b.onchip(Loc(Mem.SPAD, ins.src), ins.rows, ins.cols, False)
+            return b.plan(PRELOAD, Queue.EXECUTE, Unit.ARRAY, R)
+        if isinstance(ins, Matmul):
+            compute = ins.t + R + C - 2
+            b.onchip(Loc(Mem.SPAD, ins.x), ins.t, ins.rows, False)
+            if self.os:
+                b.onchip(Loc(Mem.SPAD, ins.y), ins.t, ins.cols, False)
+                out_rows, length = ins.rows, compute + (R if self.cfg.os_drain else 0)
+            else:
+                out_rows, length = ins.t, compute
+            if ins.accumulate:
+                b.onchip(Loc(Mem.ACC, ins.out), out_rows, ins.cols, False)
+            b.onchip(Loc(Mem.ACC, ins.out), out_rows, ins.cols, True)
+            return b.plan(MATMUL, Queue.EXECUTE, Unit.ARRAY, length, stream=ins.t,
+                          overlap_at=compute, macs=ins.t * ins.rows * ins.cols)
+        if isinstance(ins, Vec):
+            return self._vec_plan(b, ins)
+        if isinstance(ins, Halt):
+            return Plan(HALT, -1, None, 0)
+        raise TypeError(f"no plan for instruction type {type(ins).__name__}")
+
+    def _vec_plan(self, b: _Builder, ins: Vec) -> Plan:
+        reads_a, reads_b = ins.op is not VecOp.SET, ins.op in VEC_READS_B
+        if reads_a:
+            b.onchip(ins.src1, 1 if ins.bcast1 else ins.rows, ins.cols, False)
+        if reads_b:
+            b.onchip(ins.src2, 1 if ins.bcast2 else ins.rows, ins.cols, False)
+        b.onchip(ins.dst, 1 if ins.op is VecOp.CSUM else ins.rows, ins.cols, True)
+        passes = ins.rows * -(-ins.cols // self.cfg.vector_lanes)
+        extra = 0
+        if (reads_a and reads_b and not (ins.bcast1 or ins.bcast2)
+                and ins.src1.mem is ins.src2.mem):
+            banks1 = self.banks(ins.src1.mem, ins.src1.row, ins.rows)
+            banks2 = self.banks(ins.src2.mem, ins.src2.row, ins.rows)
+            if set(banks1) & set(banks2):
+                extra = passes  # both sources share one read port: two cycles per pass
+        length = passes + extra + self.latency[ins.op] - 1
+        return b.plan(VEC, Queue.EXECUTE, Unit.VECTOR, length, extra=extra)
+
+
+class _Builder:
+    def __init__(self, planner: Planner, ins: Instr) -> None:
+        self.p = planner
+        self.ins = ins
         self.ports: set[int] = set()
         self.footprint: list[Access] = []
-        self.traffic: list[tuple[Traffic, int]] = []
+        self.traffic: list[tuple[int, int]] = []
 
     def onchip(self, loc: Loc, rows: int, cols: int, write: bool) -> None:
-        for b in _banks(self.cfg, loc.mem, loc.row, rows):
-            self.ports.add(port(loc.mem, b, write))
-        self.footprint.append(Access(_MEM_SPACE[loc.mem], loc.row, loc.row + rows, write))
-        nbytes = rows * cols * self.elem(loc.mem)
-        self.traffic.append(((_WRITE_TRAFFIC if write else _READ_TRAFFIC)[loc.mem], nbytes))
+        _, _, size, t_read, t_write = self.p.mem[loc.mem]
+        space = _MEM_SPACE[loc.mem]
+        for b in self.p.banks(loc.mem, loc.row, rows):
+            self.ports.add((space << 20) | (b << 1) | int(write))
+        self.footprint.append(Access(space, loc.row, loc.row + rows, write))
+        self.traffic.append((t_write if write else t_read, rows * cols * size))
 
     def dram(self, block: DramBlock, write: bool) -> None:
         lo, hi = block.span
         self.footprint.append(Access(DRAM, lo, hi, write, block))
         nbytes = block.rows * block.cols * block.size
-        self.traffic.append((Traffic.DRAM_WRITE if write else Traffic.DRAM_READ, nbytes))
+        self.traffic.append((TRAFFIC[Traffic.DRAM_WRITE if write else Traffic.DRAM_READ],
+                             nbytes))
 
-    def elem(self, mem: Mem) -> int:
-        dt = self.cfg.input_dtype if mem is Mem.SPAD else self.cfg.acc_dtype
-        return dt.nbytes
-
-    def plan(self, queue: Queue, unit: Unit, length: int, **kw: int) -> Plan:
-        return Plan(QUEUE_INDEX[queue], unit, length, ports=tuple(sorted(self.ports)),
-                    footprint=tuple(self.footprint), traffic=tuple(self.traffic), **kw)
-
-
-def transfer_cycles(cfg: ChipConfig, rows: int, cols: int, size: int) -> int:
-    """DRAM transfer length of a DMA: bandwidth-bound, but at least one on-chip row per cycle."""
-    nbytes = rows * cols * size
-    return max(-(-nbytes // cfg.dram_bytes_per_cycle), rows, 1)
+    def plan(self, kind: int, queue: Queue, unit: Unit, length: int, **kw: int) -> Plan:
+        q = QUEUE_INDEX[queue]
+        ins = self.ins
+        pops = tuple(ch for flag, ch in ((ins.pop_prev, (q - 1) * 3 + q),
+                                         (ins.pop_next, (q + 1) * 3 + q)) if flag)
+        pushes = tuple(ch for flag, ch in ((ins.push_prev, q * 3 + q - 1),
+                                           (ins.push_next, q * 3 + q + 1)) if flag)
+        return Plan(kind, q, unit, length, ports=tuple(sorted(self.ports)),
+                    footprint=tuple(self.footprint), traffic=tuple(self.traffic),
+                    pops=pops, pushes=pushes, **kw)
 
 
 def vector_latency(cfg: ChipConfig, op: VecOp) -> int:
@@ -156,58 +238,8 @@ def vector_latency(cfg: ChipConfig, op: VecOp) -> int:
 
 
 def make_plan(cfg: ChipConfig, ins: Instr) -> Plan:
-    """The static plan of ``ins`` on chip ``cfg``."""
-    b = _Builder(cfg)
-    R, C = cfg.rows, cfg.cols
-    if isinstance(ins, Load):
-        size = b.elem(ins.dst.mem)
-        b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size), False)
-        b.onchip(ins.dst, ins.rows, ins.cols, True)
-        return b.plan(Queue.LOAD, Unit.LOAD, transfer_cycles(cfg, ins.rows, ins.cols, size))
-    if isinstance(ins, Store):
-        size = b.elem(ins.src.mem)
-        b.onchip(ins.src, ins.rows, ins.cols, False)
-        b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size), True)
-        return b.plan(Queue.STORE, Unit.STORE, transfer_cycles(cfg, ins.rows, ins.cols, size))
-    if isinstance(ins, Preload):
-        b.onchip(Loc(Mem.SPAD, ins.src), ins.rows, ins.cols, False)
-        return b.plan(Queue.EXECUTE, Unit.ARRAY, R)
-    if isinstance(ins, Matmul):
-        compute = ins.t + R + C - 2
-        b.onchip(Loc(Mem.SPAD, ins.x), ins.t, ins.rows, False)
-        if cfg.dataflow is Dataflow.OS:
-            b.onchip(Loc(Mem.SPAD, ins.y), ins.t, ins.cols, False)
-            out_rows, length = ins.rows, compute + (R if cfg.os_drain else 0)
-        else:
-            out_rows, length = ins.t, compute
-        if ins.accumulate:
-            b.onchip(Loc(Mem.ACC, ins.out), out_rows, ins.cols, False)
-        b.onchip(Loc(Mem.ACC, ins.out), out_rows, ins.cols, True)
-        return b.plan(Queue.EXECUTE, Unit.ARRAY, length, stream=ins.t, overlap_at=compute,
-                      macs=ins.t * ins.rows * ins.cols)
-    if isinstance(ins, Vec):
-        return _vec_plan(cfg, b, ins)
-    if isinstance(ins, Halt):
-        return Plan(-1, None, 0)
-    raise TypeError(f"no plan for instruction type {type(ins).__name__}")
-
-
-def _vec_plan(cfg: ChipConfig, b: _Builder, ins: Vec) -> Plan:
-    reads_a, reads_b = ins.op is not VecOp.SET, ins.op in VEC_READS_B
-    if reads_a:
-        b.onchip(ins.src1, 1 if ins.bcast1 else ins.rows, ins.cols, False)
-    if reads_b:
-        b.onchip(ins.src2, 1 if ins.bcast2 else ins.rows, ins.cols, False)
-    b.onchip(ins.dst, 1 if ins.op is VecOp.CSUM else ins.rows, ins.cols, True)
-    passes = ins.rows * -(-ins.cols // cfg.vector_lanes)
-    extra = 0
-    if reads_a and reads_b and not (ins.bcast1 or ins.bcast2) and ins.src1.mem is ins.src2.mem:
-        banks1 = _banks(cfg, ins.src1.mem, ins.src1.row, ins.rows)
-        banks2 = _banks(cfg, ins.src2.mem, ins.src2.row, ins.rows)
-        if set(banks1) & set(banks2):
-            extra = passes  # both sources share one read port: two cycles per pass
-    length = passes + extra + vector_latency(cfg, ins.op) - 1
-    return b.plan(Queue.EXECUTE, Unit.VECTOR, length, extra=extra)
+    """The static plan of ``ins`` on chip ``cfg`` (use a `Planner` for many instructions)."""
+    return Planner(cfg).plan(ins)
 
 
 def conflicts(a: tuple[Access, ...], b: tuple[Access, ...]) -> Access | None:
@@ -226,8 +258,6 @@ def conflicts(a: tuple[Access, ...], b: tuple[Access, ...]) -> Access | None:
 def _dram_overlap(p: DramBlock | None, q: DramBlock | None) -> bool:
     """Exact test: does any element byte range of ``p`` overlap one of ``q``?"""
     assert p is not None and q is not None
-    import bisect
-
     qs = q.element_starts()
     for a in p.element_starts():
         # an element of q starting in (a - q.size, a + p.size) overlaps [a, a + p.size)
