@@ -67,21 +67,20 @@ class _Gen:
     def __init__(self, cfg: ChipConfig, tensors: dict, block_rows: int | None) -> None:
         self.cfg = cfg
         self.A, self.B, self.C = tensors["A"], tensors["B"], tensors["C"]
-        R = cfg.rows
-        spad_bank = cfg.spad_rows // cfg.spad_banks
-        acc_bank = cfg.acc_rows // cfg.acc_banks
-        # buffer 1 starts at the middle bank, so the two buffers never share a bank port
-        self.buf = (0, cfg.spad_rows // 2 if cfg.spad_banks >= 2 else cfg.spad_rows // 2)
+        # buffer 1 and accumulator half 1 start in the middle bank when there are several, so
+        # the load and store queues never share a bank port with the array
+        self.buf = (0, cfg.spad_rows // 2)
         self.half = (0, cfg.acc_rows // 2)
-        buf_rows = cfg.spad_rows // 2
-        limit = min(buf_rows - R, cfg.acc_rows // 2) if cfg.dataflow is not Dataflow.OS \
-            else (buf_rows // 2)
+        if cfg.dataflow is Dataflow.OS:  # X and Y chunks of kk rows each share a buffer
+            limit = cfg.spad_rows // 4
+        else:  # a stationary tile and a block of streamed rows per buffer
+            limit = min(cfg.spad_rows // 2 - cfg.rows, cfg.acc_rows // 2)
         self.block = min(limit, block_rows) if block_rows else limit
         if self.block < 1:
-            raise ValueError(f"chip {cfg.name!r} has no room for a double-buffered block "
-                             f"({spad_bank} scratchpad rows, {acc_bank} accumulator rows a bank)")
-        self.steps: list[tuple[list[Instr], list[Instr]]] = []  # (loads, execs) per step
-        self.blocks: list[tuple[int, int, list[Instr]]] = []  # (first step, last step, stores)
+            raise ValueError(f"chip {cfg.name!r} has no room for a double-buffered block: "
+                             f"{cfg.spad_rows} scratchpad rows, {cfg.acc_rows} accumulator rows")
+        self.steps: list[tuple[list[_Spec], list[_Spec]]] = []  # (loads, execs) per step
+        self.blocks: list[tuple[int, int, list[_Spec]]] = []  # (first, last step, stores)
 
     def stationary(self, m: int, n: int, k: int) -> None:
         cfg = self.cfg
@@ -100,26 +99,25 @@ class _Gen:
                     kk = min(R, k - k0)
                     base = self.buf[len(self.steps) % 2]
                     if ws:  # S = B[k0:, o0:] (kk x oo), X = A[t0:, k0:] (tt x kk)
-                        ls = Load(dram=B.addr + (k0 * n + o0) * es, dst=sp(base), rows=kk,
-                                  cols=oo, stride=n * es, transpose=False)
-                        lx = Load(dram=A.addr + (t0 * k + k0) * es, dst=sp(base + R), rows=tt,
-                                  cols=kk, stride=k * es, transpose=False)
+                        ls = _spec(Load, dram=B.addr + (k0 * n + o0) * es, dst=sp(base),
+                                   rows=kk, cols=oo, stride=n * es, transpose=False)
+                        lx = _spec(Load, dram=A.addr + (t0 * k + k0) * es, dst=sp(base + R),
+                                   rows=tt, cols=kk, stride=k * es, transpose=False)
                     else:  # S = A^T[k0:, o0:] (kk x oo), X = B^T[t0:, k0:] (tt x kk)
-                        ls = Load(dram=A.addr + (o0 * k + k0) * es, dst=sp(base), rows=kk,
-                                  cols=oo, stride=k * es, transpose=True)
-                        lx = Load(dram=B.addr + (k0 * n + t0) * es, dst=sp(base + R), rows=tt,
-                                  cols=kk, stride=n * es, transpose=True)
-                    execs: list[Instr] = [
-                        Preload(src=base, rows=kk, cols=oo),
-                        Matmul(x=base + R, y=0, out=half, t=tt, rows=kk, cols=oo,
-                               accumulate=k0 > 0)]
+                        ls = _spec(Load, dram=A.addr + (o0 * k + k0) * es, dst=sp(base),
+                                   rows=kk, cols=oo, stride=k * es, transpose=True)
+                        lx = _spec(Load, dram=B.addr + (k0 * n + t0) * es, dst=sp(base + R),
+                                   rows=tt, cols=kk, stride=n * es, transpose=True)
+                    execs = [_spec(Preload, src=base, rows=kk, cols=oo),
+                             _spec(Matmul, x=base + R, y=0, out=half, t=tt, rows=kk, cols=oo,
+                                   accumulate=k0 > 0)]
                     self.steps.append(([ls, lx], execs))
                 if ws:  # acc rows are C rows t0.. (cols o0..)
-                    st = Store(dram=C.addr + (t0 * n + o0) * aes, src=acc(half), rows=tt,
-                               cols=oo, stride=n * aes, transpose=False)
+                    st = _spec(Store, dram=C.addr + (t0 * n + o0) * aes, src=acc(half),
+                               rows=tt, cols=oo, stride=n * aes, transpose=False)
                 else:  # acc rows are C columns t0.. (rows o0..): C^T, stored transposed
-                    st = Store(dram=C.addr + (o0 * n + t0) * aes, src=acc(half), rows=tt,
-                               cols=oo, stride=n * aes, transpose=True)
+                    st = _spec(Store, dram=C.addr + (o0 * n + t0) * aes, src=acc(half),
+                               rows=tt, cols=oo, stride=n * aes, transpose=True)
                 self.blocks.append((first, len(self.steps) - 1, [st]))
 
     def output_stationary(self, m: int, n: int, k: int) -> None:
@@ -136,15 +134,15 @@ class _Gen:
                 for k0 in range(0, k, self.block):
                     kk = min(self.block, k - k0)
                     base = self.buf[len(self.steps) % 2]
-                    lx = Load(dram=A.addr + (m0 * k + k0) * es, dst=sp(base), rows=kk, cols=mm,
-                              stride=k * es, transpose=True)
-                    ly = Load(dram=B.addr + (k0 * n + n0) * es, dst=sp(base + kk), rows=kk,
-                              cols=nn, stride=n * es, transpose=False)
-                    mat = Matmul(x=base, y=base + kk, out=half, t=kk, rows=mm, cols=nn,
-                                 accumulate=k0 > 0)
+                    lx = _spec(Load, dram=A.addr + (m0 * k + k0) * es, dst=sp(base), rows=kk,
+                               cols=mm, stride=k * es, transpose=True)
+                    ly = _spec(Load, dram=B.addr + (k0 * n + n0) * es, dst=sp(base + kk),
+                               rows=kk, cols=nn, stride=n * es, transpose=False)
+                    mat = _spec(Matmul, x=base, y=base + kk, out=half, t=kk, rows=mm, cols=nn,
+                                accumulate=k0 > 0)
                     self.steps.append(([lx, ly], [mat]))
-                st = Store(dram=C.addr + (m0 * n + n0) * aes, src=acc(half), rows=mm, cols=nn,
-                           stride=n * aes, transpose=False)
+                st = _spec(Store, dram=C.addr + (m0 * n + n0) * aes, src=acc(half), rows=mm,
+                           cols=nn, stride=n * aes, transpose=False)
                 self.blocks.append((first, len(self.steps) - 1, [st]))
 
     def loads_execs_stores(self) -> list[Instr]:
@@ -153,20 +151,33 @@ class _Gen:
         block_of_last = {last: bi for bi, (_, last, _) in enumerate(self.blocks)}
         out: list[Instr] = []
         for s, (loads, execs) in enumerate(self.steps):
-            loads = list(loads)
-            execs = list(execs)
-            if s >= 2:  # buffer s % 2 is free once the MATMUL of step s - 2 has ended
-                loads[0] = loads[0].with_deps(pop_next=True)
-            loads[-1] = loads[-1].with_deps(push_next=True)
+            # buffer s % 2 is free once the MATMUL of step s - 2 has ended
+            _deps(loads[0], pop_next=s >= 2)
+            _deps(loads[-1], push_next=True)
             bi = block_of_first.get(s)
-            execs[0] = execs[0].with_deps(pop_prev=True,
-                                          pop_next=bi is not None and bi >= 2)
+            _deps(execs[0], pop_prev=True, pop_next=bi is not None and bi >= 2)
             last = s in block_of_last
-            execs[-1] = execs[-1].with_deps(push_prev=True, push_next=last)
-            out += loads + execs
+            _deps(execs[-1], push_prev=True, push_next=last)
+            specs = loads + execs
             if last:
-                stores = list(self.blocks[block_of_last[s]][2])
-                stores[0] = stores[0].with_deps(pop_prev=True)
-                stores[-1] = stores[-1].with_deps(push_prev=True)
-                out += stores
+                stores = self.blocks[block_of_last[s]][2]
+                _deps(stores[0], pop_prev=True)
+                _deps(stores[-1], push_prev=True)
+                specs += stores
+            out += [cls(**kw) for cls, kw in specs]
         return out
+
+
+_Spec = tuple[type[Instr], dict]
+
+
+def _spec(cls: type[Instr], **fields) -> _Spec:
+    """An instruction to build once its dependency flags are known (built only once: the ISA
+    validates every field on construction)."""
+    return cls, fields
+
+
+def _deps(spec: _Spec, **flags: bool) -> None:
+    for name, value in flags.items():
+        if value:
+            spec[1][name] = True
