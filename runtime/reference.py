@@ -27,10 +27,14 @@ class ReferenceRun:
     params: dict[str, np.ndarray]
 
 
-def reference_training(step_graph: Any, dataset: Dataset, settings: TrainSettings
-                       ) -> ReferenceRun:
+def reference_training(step_graph: Any, dataset: Dataset, settings: TrainSettings,
+                       round_casts: bool = False) -> ReferenceRun:
     """Train ``step_graph`` (a `compiler.ir.Graph` from `compiler.train.training_step`) in
-    float64 the way `runtime.train.Trainer` trains its compiled program."""
+    float64 the way `runtime.train.Trainer` trains its compiled program.
+
+    ``round_casts``: round at the graph's CAST nodes as the chip does (bf16 GEMM operands, when
+    ``step_graph`` comes from `compiler.passes.pipeline.graph_passes` for a bf16 chip), so the
+    only remaining difference from the chip is float64 versus fp32 arithmetic."""
     from compiler.reference import evaluate
 
     x_name = next(n for n in step_graph.inputs if n != "labels")
@@ -50,7 +54,8 @@ def reference_training(step_graph: Any, dataset: Dataset, settings: TrainSetting
             state[lr_name] = np.array([settings.schedule.at(settings.lr, step, total_steps)])
             inputs = {x_name: fit_to(dataset.x_train[idx], x_shape[1:], "reference"),
                       "labels": one_hot(dataset.y_train[idx], dataset.num_classes)}
-            ev = evaluate(step_graph, inputs, params=params, state=state)
+            ev = evaluate(step_graph, inputs, params=params, state=state,
+                          round_casts=round_casts)
             losses.append(float(ev.outputs["loss"].reshape(-1)[0]))
             for name, value in ev.updates.items():
                 (params if name in params else state)[name] = value

@@ -1,0 +1,30 @@
+"""Every example is a script that asserts its own outcome; each is run here as a process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def run_example(name: str, *args: str, timeout: int = 900) -> str:
+    proc = subprocess.run([sys.executable, str(EXAMPLES / name), *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=EXAMPLES.parent)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert proc.stdout.rstrip().endswith("OK"), proc.stdout[-2000:]
+    return proc.stdout
+
+
+@pytest.mark.slow
+def test_train_mlp_bf16_on_the_cycle_level_machine():
+    out = run_example("train_mlp.py")
+    assert "fidelity fast" in out
+
+
+@pytest.mark.slow
+def test_train_mlp_fp32_matches_float64():
+    run_example("train_mlp.py", "--dtype", "fp32", "--fidelity", "functional")
