@@ -30,6 +30,7 @@ torch = pytest.importorskip("torch", reason="PyTorch reference not installed "
 F = torch.nn.functional
 
 RTOL, ATOL = 1e-10, 1e-12
+LOSS_WEIGHTS = "loss_weights"  # the INPUT r of the loss sum(y * r)
 Shapes = dict[str, tuple[int, ...]]
 TorchFn = Callable[[dict], "torch.Tensor"]
 BuildFn = Callable[[IRBuilder, dict[str, int]], int]
@@ -41,8 +42,9 @@ class Case:
 
     ``domain`` picks the input values: "normal", "positive" (uniform 0.5..2, for log/sqrt...),
     "ints" (small integers, to force ties) or "simplex" for inputs named ``labels`` (rows of
-    soft labels). ``wrt`` names the inputs whose gradients are compared (default: all; empty
-    for ops without a gradient). ``scalar``: the op's output is already the (1,) loss.
+    soft labels); an input named ``var`` is always positive. ``wrt`` names the inputs whose
+    gradients are compared (default: all; empty for ops without a gradient). ``scalar``: the
+    op's output is already the (1,) loss.
     """
 
     shapes: Shapes
@@ -58,7 +60,7 @@ def make_inputs(shapes: Shapes, domain: str, rng: np.random.Generator) -> dict[s
     for name, shape in shapes.items():
         if name == "labels" and domain == "simplex":
             out[name] = rng.dirichlet(np.ones(shape[-1]), size=shape[:-1])
-        elif domain == "positive":
+        elif domain == "positive" or name == "var":  # a variance is positive
             out[name] = rng.uniform(0.5, 2.0, shape)
         elif domain == "ints":
             out[name] = rng.integers(-2, 3, shape).astype(np.float64)
@@ -92,8 +94,10 @@ def build_graph(case: Case, wrt: tuple[str, ...]) -> Graph:
     ids = {name: b.input(name, shape) for name, shape in case.shapes.items()}
     y = case.build(b, ids)
     outputs = {"y": y}
-    if wrt:
-        outputs["loss"] = y if case.scalar else weighted_sum(b, y, b.input("r", b.shape(y)))
+    if wrt and case.scalar:
+        outputs["loss"] = y
+    elif wrt:
+        outputs["loss"] = weighted_sum(b, y, b.input(LOSS_WEIGHTS, b.shape(y)))
     return b.build(outputs)
 
 
@@ -113,7 +117,7 @@ def torch_gradients(case: Case, feeds: dict[str, np.ndarray],
     y = case.torch_fn(ts)
     if not wrt:
         return y, {}
-    loss = y.sum() if case.scalar else (y * torch.tensor(feeds["r"])).sum()
+    loss = y.sum() if case.scalar else (y * torch.tensor(feeds[LOSS_WEIGHTS])).sum()
     grads = torch.autograd.grad(loss, [ts[k] for k in wrt])
     return y, dict(zip(wrt, grads, strict=True))
 
@@ -130,11 +134,12 @@ def check_against_torch(case: Case, seed: int = 0,
     graph = build_graph(case, wrt)
     feeds = make_inputs(case.shapes, case.domain, rng)
     if wrt and not case.scalar:
-        feeds["r"] = rng.standard_normal(graph[graph.inputs["r"].id].shape)
+        feeds[LOSS_WEIGHTS] = rng.standard_normal(graph.inputs[LOSS_WEIGHTS].shape)
     y_torch, g_torch = torch_gradients(case, feeds, wrt)
-    for g in (graph,) + tuple(t(graph) for t in transforms):
-        assert_close(evaluate(g, feeds).outputs["y"], y_torch, f"forward of {g.name}")
-    for g in (transforms or (graph,)) if wrt else ():
+    transformed = tuple(t(graph) for t in transforms)
+    for i, g in enumerate((graph,) + transformed):
+        assert_close(evaluate(g, feeds).outputs["y"], y_torch, f"forward of graph {i}")
+    for g in (transformed or (graph,)) if wrt else ():
         got = ir_gradients(g, feeds, wrt)
         for k in wrt:
             assert_close(got[k], g_torch[k], f"gradient of {k}")
