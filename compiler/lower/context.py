@@ -65,12 +65,19 @@ class Ctx:
         self.temp_top = temp_base  # high-water mark of the temp arena
         self._temp = temp_base
         self.chip = OnChip(config)
+        self.staging: dict[Mem, object] = {}  # movement.py's copy rings, per memory
         self.notes: list[str] = []
 
     def begin_layer(self) -> None:
         """Reset the per-layer allocators (temps and on-chip rows are layer-local)."""
         self._temp = self.temp_base
+        self.release_onchip()
+
+    def release_onchip(self) -> None:
+        """Forget every on-chip allocation: later instructions may reuse the rows (the emitter
+        orders them after the earlier readers and writers)."""
         self.chip = OnChip(self.config)
+        self.staging = {}
 
     def temp(self, shape: tuple[int, ...], dtype: DType) -> Buf:
         """A layer-local DRAM buffer in the temp arena."""

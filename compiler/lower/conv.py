@@ -99,6 +99,7 @@ def _conv_core(ctx: Ctx, x: Buf, w: Buf, out: Buf, stride: tuple[int, int],
     xp = pad(ctx, x, padding, 0.0, dilation)
     oh, ow = out.shape[1:3]
     a = im2col(ctx, xp, (kh, kw), stride, (oh, ow))
+    ctx.release_onchip()
     emit_gemm(ctx, View.matrix(a), View.matrix(w.reshaped((kh * kw * cin, cout))),
               View.matrix(out))
 
@@ -113,6 +114,7 @@ def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> 
     kh, kw, cin, cout = out.shape
     xp = pad(ctx, x, tuple(node.attrs["padding"]), 0.0)
     a = im2col(ctx, xp, (kh, kw), tuple(node.attrs["stride"]), dy.shape[1:3])
+    ctx.release_onchip()
     emit_gemm(ctx, View.matrix(a).T, View.matrix(dy),
               View.matrix(out.reshaped((kh * kw * cin, cout))))
 
@@ -211,6 +213,7 @@ def _avg_counts(ctx: Ctx, node: Node, x: Buf, out_hw: tuple[int, int]) -> Buf | 
     counts = ctx.temp((1, oh, ow, 1), ctx.config.acc_dtype)
     _window_fold(ctx, _Windows(onesp, counts.shape, (kh, kw), node.attrs["stride"]), counts,
                  VecOp.ADD)
+    ctx.release_onchip()
     return counts
 
 

@@ -19,6 +19,7 @@ one-element vector SET on the reserved sync row is inserted).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -245,6 +246,17 @@ class Emitter:
 
     def finish(self) -> tuple[list[Instr], list[Tag]]:
         """The instructions with their dependency flags, ending in a halt."""
-        out = [ins.with_deps(**vars(f)) if any(vars(f).values()) else ins
-               for ins, f in zip(self._instrs, self._flags, strict=True)]
+        out = [_with_flags(ins, f) for ins, f in zip(self._instrs, self._flags, strict=True)]
         return out + [Halt()], self._tags + [self.tag]
+
+
+def _with_flags(ins: Instr, flags: _Flags) -> Instr:
+    """``ins`` with its dependency flags set. The flags are plain booleans, so this skips the
+    full field validation `Instr.with_deps` repeats (it dominates compile time otherwise)."""
+    values = vars(flags)
+    if not any(values.values()):
+        return ins
+    out = copy.copy(ins)
+    for name, value in values.items():
+        object.__setattr__(out, name, bool(value))
+    return out

@@ -17,12 +17,15 @@ from compiler.lower.gemm import Ring
 from compiler.lower.memory import Buf
 
 
-def _staging(ctx: Ctx, dtype, rows_wanted: int, mem: Mem = Mem.SPAD) -> tuple[Ring, int]:
-    """A two-slot ring for ``dtype`` data; returns it and the rows per slot."""
+def _staging(ctx: Ctx, dtype, mem: Mem = Mem.SPAD) -> tuple[Ring, int]:
+    """The layer's two-slot copy ring for ``dtype`` data (allocated on first use, at most a
+    quarter of the memory's free rows); returns it and the rows per slot."""
     mem = ctx.mem_for(dtype, prefer=mem)
-    left = ctx.chip.spad_left if mem is Mem.SPAD else ctx.chip.acc_left
-    slot = max(1, min(rows_wanted, left // 2, 4096))
-    return Ring(ctx.alloc(mem, 2 * slot, "copy staging"), slot), slot
+    if mem not in ctx.staging:
+        left = ctx.chip.spad_left if mem is Mem.SPAD else ctx.chip.acc_left
+        slot = max(1, min(left // 4, 4096))
+        ctx.staging[mem] = (Ring(ctx.alloc(mem, 2 * slot, "copy staging"), slot), slot)
+    return ctx.staging[mem]
 
 
 def copy_view(ctx: Ctx, src: View, dst: View, ring: tuple[Ring, int] | None = None) -> None:
@@ -32,7 +35,7 @@ def copy_view(ctx: Ctx, src: View, dst: View, ring: tuple[Ring, int] | None = No
     if src.dtype is not dst.dtype:
         raise LoweringError(f"copy of {src.dtype.value} into {dst.dtype.value}")
     w = ctx.config.row_elems
-    slots, slot = ring or _staging(ctx, src.dtype, src.rows)
+    slots, slot = ring or _staging(ctx, src.dtype)
     for c0 in range(0, src.cols, w):
         cc = min(w, src.cols - c0)
         for r0 in range(0, src.rows, slot):
@@ -48,7 +51,7 @@ def copy_flat(ctx: Ctx, src: Buf, dst: Buf) -> None:
     n = src.size
     if dst.size != n:
         raise LoweringError(f"copy of {n} elements into {dst.size}")
-    ring = _staging(ctx, src.dtype, max(1, n // w))
+    ring = _staging(ctx, src.dtype)
     full = n // w
     if full:
         copy_view(ctx, View(src.addr, src.dtype, full, w, w), View(dst.addr, dst.dtype, full, w,
@@ -81,7 +84,7 @@ def lower_transpose(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     else:
         r_axis = perm.index(nd - 1)  # rows along the axis the input stores contiguously
     rest = [a for a in range(nd) if a not in (e_axis, r_axis)]
-    ring = _staging(ctx, x.dtype, out.shape[r_axis])
+    ring = _staging(ctx, x.dtype)
     es = x.dtype.nbytes
     for idx in _product([out.shape[a] for a in rest]):
         i_off = sum(i * ist[perm[a]] for i, a in zip(idx, rest, strict=True))
@@ -109,7 +112,7 @@ def lower_concat(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     outer, inner = _outer_inner(out.shape, axis)
     total = out.shape[axis] * inner
     offset = 0
-    ring = _staging(ctx, out.dtype, outer)
+    ring = _staging(ctx, out.dtype)
     for x in ins:
         width = x.shape[axis] * inner
         src = View(x.addr, x.dtype, outer, width, width)

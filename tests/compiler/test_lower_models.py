@@ -1,0 +1,71 @@
+"""Zoo models compiled (forward and training step) and run on the functional model against
+the float64 reference with casts rounded as the chip rounds them.
+
+Tolerance: 1e-4 relative to each tensor's largest magnitude on fp32 and bf16 chips (the chip
+sums in fp32 in its own order; Adam's division by sqrt(v) + eps amplifies that to ~1e-5).
+"""
+
+import numpy as np
+import pytest
+
+from chip.config import ChipConfig
+from chip.dtypes import DType
+from compiler import compile_lowered, zoo
+from compiler.passes.pipeline import graph_passes
+from compiler.reference import evaluate
+from compiler.train import SGD, Adam, TrainSpec
+from tests.compiler.lowering_helpers import run_on_chip
+
+B = 4
+MODELS = {
+    "lenet": (lambda: zoo.lenet(batch=B), (B, 8, 8, 1)),
+    "lstm": (lambda: zoo.lstm_classifier(batch=B, hidden=16), (B, 8, 8)),
+    "resnet18-tiny": (lambda: zoo.resnet18(batch=1, image=16, classes=10), (1, 16, 16, 3)),
+}
+
+
+def feeds(x_shape: tuple[int, ...], train: TrainSpec | None) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    feed = {"x": rng.standard_normal(x_shape)}
+    if train is not None:
+        feed["labels"] = np.eye(10)[rng.integers(0, 10, x_shape[0])]
+    return feed
+
+
+def run_model(name: str, cfg: ChipConfig, train: TrainSpec | None, machine: bool = False):
+    build, x_shape = MODELS[name]
+    graph = build()
+    batch = x_shape[0]
+    lowered = compile_lowered(graph, cfg, batch=batch, train=train)
+    feed = feeds(x_shape, train)
+    got = run_on_chip(lowered, feed, machine)
+    prim = graph_passes(graph, batch=batch, compute_dtype=cfg.input_dtype, train=train)
+    ref = evaluate(prim, feed, round_casts=True)
+    errors = {k: float(np.abs(got[k] - v).max() / max(np.abs(v).max(), 1e-30))
+              for k, v in {**ref.outputs, **ref.updates}.items()}
+    return errors, lowered, got
+
+
+@pytest.mark.parametrize("train", [None, TrainSpec("ce", Adam(), 0.01)], ids=["fwd", "adam"])
+@pytest.mark.parametrize("dtype", ["fp32", "bf16"])
+@pytest.mark.parametrize("model", ["lenet", "lstm"])
+def test_model_matches_reference(model, dtype, train):
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType(dtype))
+    errors, _, _ = run_model(model, cfg, train)
+    assert max(errors.values()) <= 1e-4, errors
+
+
+def test_small_resnet_forward_and_sgd_step():
+    cfg = ChipConfig.from_toml("edge")
+    for train in (None, TrainSpec("ce", SGD(), 0.01)):
+        errors, _, _ = run_model("resnet18-tiny", cfg, train)
+        assert max(errors.values()) <= 1e-4, errors
+
+
+def test_lenet_training_step_on_machine_is_bit_identical():
+    cfg = ChipConfig.from_toml("edge")
+    train = TrainSpec("ce", Adam(), 0.01)
+    _, lowered, fun = run_model("lenet", cfg, train)
+    mach = run_on_chip(lowered, feeds((B, 8, 8, 1), train), machine=True)
+    for name in fun:
+        assert np.array_equal(fun[name], mach[name]), name
