@@ -74,7 +74,7 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
             await ctx.tick()
         ctx.set(dut.spad_write.valid, 0)
         c0 = ctx.get(dut.cycle)
-        sent = 0
+        sent, offered = 0, -1
         while True:
             cycle = ctx.get(dut.cycle) - c0
             if ctx.get(ev.error):
@@ -85,8 +85,10 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
                 break
             if cycle >= max_cycles:
                 raise RtlError(f"no halt after {max_cycles} cycles")
-            ctx.set(dut.instr.valid, sent < len(words))
-            ctx.set(dut.instr.payload, words[sent] if sent < len(words) else 0)
+            if offered != sent:  # setting a signal re-settles the design: only on change
+                offered = sent
+                ctx.set(dut.instr.valid, sent < len(words))
+                ctx.set(dut.instr.payload, words[sent] if sent < len(words) else 0)
             if sent < len(words) and ctx.get(dut.instr.ready):
                 sent += 1
             for unit in ("preload", "matmul"):
