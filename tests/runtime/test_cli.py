@@ -185,3 +185,50 @@ def test_entry_point_as_a_process(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+# ---- with the compiler: the MLP training step on the functional model (values only, fast)
+FAST_TRAIN = ("train", "--fidelity", "functional", "--no-plots", "--checkpoint-every", "20")
+
+
+def _report_without_host_time(path):
+    d = json.loads((path / "report.json").read_text())
+    d["info"].pop("host_seconds_this_session")
+    return d
+
+
+def test_train_interrupt_then_resume_matches_uninterrupted(capsys, tmp_path, monkeypatch):
+    from runtime import train as train_mod
+
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    code, _, err = run_cli(capsys, *FAST_TRAIN, "--epochs", "2", "--out", whole)
+    assert code == 0, err
+
+    real_step = train_mod.Trainer._step
+
+    def interrupting(self, p, idx, trace):
+        if p.global_step == 50:  # after the checkpoint at step 40
+            raise KeyboardInterrupt
+        return real_step(self, p, idx, trace)
+
+    monkeypatch.setattr(train_mod.Trainer, "_step", interrupting)
+    line = fails(capsys, 130, f"continue with `systolic train --resume {parts}`",
+                 *FAST_TRAIN, "--epochs", "2", "--out", parts)
+    assert line.startswith("systolic train: error: interrupted")
+    assert not (parts / "report.json").exists()
+    monkeypatch.setattr(train_mod.Trainer, "_step", real_step)
+    code, _, err = run_cli(capsys, "train", "--resume", parts, "--no-plots")
+    assert code == 0, err
+    assert _report_without_host_time(parts) == _report_without_host_time(whole)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the chip model's inf - inf
+def test_train_divergence_and_corrupt_checkpoint(capsys, tmp_path):
+    line = fails(capsys, 1, "loss became", *FAST_TRAIN, "--epochs", "1", "--lr", "1e30",
+                 "--out", tmp_path / "nan")
+    assert "lower --lr" in line
+    run = tmp_path / "run"
+    code, _, err = run_cli(capsys, *FAST_TRAIN, "--epochs", "1", "--out", run)
+    assert code == 0, err
+    (run / "checkpoint.npz").write_bytes(b"junk")
+    fails(capsys, 1, "is corrupt or unreadable", "train", "--resume", run)
