@@ -56,7 +56,8 @@ def test_model_matches_reference(model, dtype, train):
 
 
 def test_small_resnet_forward_and_sgd_step():
-    cfg = ChipConfig.from_toml("edge")
+    # a 16x16 array would need ~10^5 weight tiles for ResNet-18's 11M weights; use 128x128
+    cfg = ChipConfig.from_toml("train-128")
     for train in (None, TrainSpec("ce", SGD(), 0.01)):
         errors, _, _ = run_model("resnet18-tiny", cfg, train)
         assert max(errors.values()) <= 1e-4, errors

@@ -1,0 +1,127 @@
+"""ONNX models run through the chip (compile_onnx + functional model) vs onnxruntime.
+
+Tolerances, relative to each output's largest magnitude: 1e-4 on an fp32 chip (fp32 sums in
+the array's order vs onnxruntime's); 3e-2 on a bf16 chip (operands rounded to bf16).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from chip.config import ChipConfig
+from chip.dtypes import DType
+from compiler import compile_onnx
+from compiler.lower.program import Lowered
+from tests.compiler.lowering_helpers import run_on_chip
+
+ort = pytest.importorskip("onnxruntime", reason="onnxruntime is a test dependency")
+
+
+def _init(rng, name: str, shape: tuple[int, ...], scale: float = 0.5) -> onnx.TensorProto:
+    return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name)
+
+
+def _model(nodes, inputs, outputs, inits) -> onnx.ModelProto:
+    graph = helper.make_graph(
+        nodes, "test",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
+def mlp(rng):
+    nodes = [helper.make_node("Gemm", ["x", "w1", "b1"], ["h1"], "fc1", transB=1),
+             helper.make_node("Relu", ["h1"], ["a1"], "relu1"),
+             helper.make_node("Gemm", ["a1", "w2", "b2"], ["h2"], "fc2"),
+             helper.make_node("Sigmoid", ["h2"], ["s"], "sig"),
+             helper.make_node("MatMul", ["s", "w3"], ["z"], "mm"),
+             helper.make_node("Softmax", ["z"], ["p"], "softmax", axis=-1)]
+    inits = [_init(rng, "w1", (24, 20)), _init(rng, "b1", (24,)), _init(rng, "w2", (24, 12)),
+             _init(rng, "b2", (12,)), _init(rng, "w3", (12, 5))]
+    return _model(nodes, [("x", (4, 20))], ["p", "z"], inits), {"x": (4, 20)}
+
+
+def cnn(rng):
+    c = 8
+    nodes = [
+        helper.make_node("Conv", ["x", "cw1", "cb1"], ["c1"], "conv1", kernel_shape=[3, 3],
+                         pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["c1", "g", "beta", "mean", "var"], ["bn"], "bn",
+                         epsilon=1e-3),
+        helper.make_node("Relu", ["bn"], ["r1"], "relu1"),
+        helper.make_node("MaxPool", ["r1"], ["p1"], "pool1", kernel_shape=[2, 2],
+                         strides=[2, 2]),
+        helper.make_node("Conv", ["p1", "cw2"], ["c2"], "conv2", kernel_shape=[3, 3],
+                         strides=[2, 2], pads=[0, 1, 1, 0]),
+        helper.make_node("AveragePool", ["c2"], ["p2"], "pool2", kernel_shape=[2, 2],
+                         strides=[1, 1], pads=[1, 1, 0, 0]),
+        helper.make_node("Flatten", ["p2"], ["f"], "flatten"),
+        helper.make_node("Gemm", ["f", "fw", "fb"], ["logits"], "fc", transB=1),
+    ]
+    inits = [_init(rng, "cw1", (c, 3, 3, 3)), _init(rng, "cb1", (c,)), _init(rng, "g", (c,)),
+             _init(rng, "beta", (c,)), _init(rng, "mean", (c,)),
+             numpy_helper.from_array(rng.uniform(0.5, 2, c).astype(np.float32), "var"),
+             _init(rng, "cw2", (4, c, 3, 3)), _init(rng, "fw", (10, 4 * 2 * 2)),
+             _init(rng, "fb", (10,))]
+    return _model(nodes, [("x", (2, 3, 10, 10))], ["logits"], inits), {"x": (2, 3, 10, 10)}
+
+
+def lstm(rng):
+    steps, batch, feat, hid = 5, 3, 4, 6
+    nodes = [helper.make_node("LSTM", ["x", "W", "R", "B"], ["Y", "Y_h"], "rnn",
+                              hidden_size=hid),
+             helper.make_node("Reshape", ["Y_h", "shape"], ["h"], "reshape"),
+             helper.make_node("Gemm", ["h", "fw"], ["logits"], "fc")]
+    inits = [_init(rng, "W", (1, 4 * hid, feat)), _init(rng, "R", (1, 4 * hid, hid)),
+             _init(rng, "B", (1, 8 * hid)), _init(rng, "fw", (hid, 3)),
+             numpy_helper.from_array(np.array([batch, hid], np.int64), "shape")]
+    return _model(nodes, [("x", (steps, batch, feat))], ["logits", "Y"], inits), \
+        {"x": (steps, batch, feat)}
+
+
+def residual(rng):
+    def conv(name, x, w, out, k=3):
+        return helper.make_node("Conv", [x, w], [out], name, kernel_shape=[k, k],
+                                pads=[k // 2] * 4)
+
+    nodes = [conv("stem", "x", "w0", "s"), helper.make_node("Relu", ["s"], ["s_r"], "r0"),
+             conv("b1", "s_r", "w1", "h1"), helper.make_node("Relu", ["h1"], ["h1_r"], "r1"),
+             conv("b2", "h1_r", "w2", "h2"),
+             helper.make_node("Add", ["h2", "s_r"], ["res"], "residual"),
+             helper.make_node("Relu", ["res"], ["res_r"], "r2"),
+             conv("side", "s_r", "w3", "side", k=1),
+             helper.make_node("Concat", ["res_r", "side"], ["cat"], "concat", axis=1),
+             helper.make_node("GlobalAveragePool", ["cat"], ["gap"], "gap"),
+             helper.make_node("Flatten", ["gap"], ["f"], "flatten"),
+             helper.make_node("Gemm", ["f", "fw", "fb"], ["logits"], "fc")]
+    inits = [_init(rng, "w0", (4, 2, 3, 3)), _init(rng, "w1", (4, 4, 3, 3)),
+             _init(rng, "w2", (4, 4, 3, 3)), _init(rng, "w3", (2, 4, 1, 1)),
+             _init(rng, "fw", (6, 5)), _init(rng, "fb", (5,))]
+    return _model(nodes, [("x", (2, 2, 6, 6))], ["logits"], inits), {"x": (2, 2, 6, 6)}
+
+
+def run_both(build, cfg: ChipConfig, tmp_path) -> dict[str, float]:
+    rng = np.random.default_rng(0)
+    model, shapes = build(rng)
+    feeds = {k: rng.standard_normal(s).astype(np.float32) for k, s in shapes.items()}
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    want = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds), strict=True))
+    path = tmp_path / "model.onnx"
+    onnx.save(model, path)
+    program = compile_onnx(path, cfg)
+    got = run_on_chip(Lowered(program, (), 0), feeds)
+    return {k: float(np.abs(got[k] - w).max() / np.abs(w).max()) for k, w in want.items()}
+
+
+@pytest.mark.parametrize("build", [mlp, cnn, lstm, residual],
+                         ids=["mlp", "cnn", "lstm", "residual"])
+@pytest.mark.parametrize("dtype,tol", [("fp32", 1e-4), ("bf16", 3e-2)])
+def test_onnx_model_on_chip_matches_onnxruntime(build, dtype, tol, tmp_path):
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType(dtype))
+    errors = run_both(build, cfg, tmp_path)
+    assert max(errors.values()) <= tol, errors
