@@ -28,3 +28,14 @@ def test_train_mlp_bf16_on_the_cycle_level_machine():
 @pytest.mark.slow
 def test_train_mlp_fp32_matches_float64():
     run_example("train_mlp.py", "--dtype", "fp32", "--fidelity", "functional")
+
+
+def test_compare_dataflows():
+    out = run_example("compare_dataflows.py")
+    for df in ("ws", "os", "is"):
+        assert f"│ {df} " in out
+
+
+def test_onnx_import_matches_onnxruntime():
+    out = run_example("onnx_import.py")
+    assert "fp32:" in out and "bf16:" in out
