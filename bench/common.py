@@ -1,0 +1,93 @@
+"""Shared pieces of the benchmark scripts: the benchmark chips, ResNet-18 as GEMMs, timers."""
+
+from __future__ import annotations
+
+import csv
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from bench.programs import tiled_gemm
+from chip.config import ChipConfig, Dataflow, load_preset
+from chip.dtypes import DType
+from chip.machine import MachineResult, run_machine
+from chip.program import Program
+from chip.state import ChipState
+
+RESNET18_CSV = Path("/work/shared/reference/scalesim/Resnet18.csv")
+
+
+def bench_chip(size: int, dtype: DType, dataflow: Dataflow = Dataflow.WS) -> ChipConfig:
+    """The train-128 preset (HBM-class DRAM, double-buffered stationary tile) resized to a
+    ``size`` x ``size`` array; 4 MiB of scratchpad keeps every size within the ISA's rows."""
+    return load_preset("train-128").replace(
+        name=f"bench-{size}x{size}-{dtype.value}-{dataflow.value}", rows=size, cols=size,
+        input_dtype=dtype, dataflow=dataflow, spad_kib=4096)
+
+
+def resnet18_gemms(path: Path = RESNET18_CSV) -> list[tuple[str, int, int, int]]:
+    """(layer, M, N, K) of SCALE-Sim's ResNet-18 topology: M output pixels (SCALE-Sim's
+    ceil((H - Fh + s) / s) per side, no padding), N filters, K = Fh * Fw * C."""
+    out = []
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            row = {k.strip(): v.strip() for k, v in row.items() if k and k.strip()}
+            h, w, fh, fw, c, nf, s = (int(row[x]) for x in (
+                "IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels",
+                "Num Filter", "Strides"))
+            oh, ow = -(-(h - fh + s) // s), -(-(w - fw + s) // s)
+            out.append((row["Layer name"], oh * ow, nf, fh * fw * c))
+    return out
+
+
+def operands(rng: np.random.Generator, dtype: DType, m: int, k: int, n: int):
+    if dtype is DType.INT8:
+        return (rng.integers(-128, 128, (m, k), dtype=np.int8),
+                rng.integers(-128, 128, (k, n), dtype=np.int8))
+    return (rng.standard_normal((m, k), dtype=np.float32),
+            rng.standard_normal((k, n), dtype=np.float32))
+
+
+def timed(fn: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
+    """Best wall time of ``repeat`` calls, and the last result."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def numpy_matmul_seconds(a: np.ndarray, b: np.ndarray, threads: int | None,
+                         repeat: int = 3) -> float:
+    """NumPy float32 matmul of the same operand values (BLAS; ``threads`` None = default)."""
+    af, bf = a.astype(np.float32), b.astype(np.float32)
+    if threads is None:
+        return timed(lambda: af @ bf, repeat)[0]
+    with threadpool_limits(limits=threads, user_api="blas"):
+        return timed(lambda: af @ bf, repeat)[0]
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_gemm(cfg: ChipConfig, a: np.ndarray, b: np.ndarray, repeat: int = 2,
+             layer: str = "gemm") -> tuple[float, float, MachineResult, Program]:
+    """Build bench/programs.py's tiled GEMM and run it on the `fast` machine with the operands
+    written into a fresh state. Returns (build s, best run s, result of the last run, program);
+    a run covers the state set-up, values and cycles."""
+    build_s, prog = timed(lambda: tiled_gemm(cfg, a, b, layer=layer, init=False))
+
+    def run() -> MachineResult:
+        state = ChipState(cfg)
+        state.write_tensor(prog.tensor("A"), a)
+        state.write_tensor(prog.tensor("B"), b)
+        return run_machine(prog, "fast", state, trace=False)
+
+    run_s, res = timed(run, repeat)
+    return build_s, run_s, res, prog
