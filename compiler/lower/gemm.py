@@ -62,7 +62,7 @@ def _emit_stationary(ctx: Ctx, x: View, s: View, p: View) -> GemmPlan:
     r, c = cfg.rows, cfg.cols
     budget = _budget(ctx, x, s, p)
     plan = plan_stationary(cfg, t, k, n, budget)
-    ctx.notes.append(plan.describe() + "; " + plan.why)
+    ctx.notes.append(f"{ctx.em.tag.layer}: {plan.describe()}; {plan.why}")
     tb, nsub = plan.tb, plan.nsub
     nk = math.ceil(k / r)
     outs = Ring(ctx.alloc(acc(0).mem, 2 * tb * nsub, "gemm outputs"), tb * nsub)
@@ -140,7 +140,7 @@ def _emit_os(ctx: Ctx, x: View, y: View, p: View) -> GemmPlan:
     r, c = cfg.rows, cfg.cols
     budget = _budget(ctx, x, y, p)
     plan = plan_os(cfg, m, k, n, budget)
-    ctx.notes.append(plan.describe() + "; " + plan.why)
+    ctx.notes.append(f"{ctx.em.tag.layer}: {plan.describe()}; {plan.why}")
     kt = plan.tb
     nkt = math.ceil(k / kt)
     outs = Ring(ctx.alloc(acc(0).mem, 2 * r, "os outputs"), r)

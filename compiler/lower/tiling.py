@@ -167,8 +167,6 @@ def _choose(plans: list[GemmPlan], cfg: ChipConfig, t: int, k: int, n: int,
     best = plans[0]
     worst = plans[-1]
     bound = "compute" if best.compute_cycles >= best.dma_cycles else "DMA"
-    why = (f"chose outer={best.outer} resident={best.resident} tb={best.tb} nsub={best.nsub}: "
-           f"~{best.cycles} cycles ({bound}-bound) among {len(plans)} candidates fitting "
-           f"{budget.spad_rows} spad / "
-           f"{budget.acc_rows} acc rows (worst ~{worst.cycles})")
+    why = (f"{bound}-bound; cheapest of {len(plans)} candidates fitting {budget.spad_rows} "
+           f"spad / {budget.acc_rows} acc rows (worst ~{worst.cycles} cycles)")
     return GemmPlan(**{**best.__dict__, "why": why})

@@ -129,7 +129,7 @@ def test_cost_model_prefers_resident_operand_and_explains():
     budget = Budget(cfg.spad_rows, cfg.acc_rows - 1, 2, 2, 4)
     plan = plan_stationary(cfg, 256, 512, 256, budget)
     assert plan.resident
-    assert "chose" in plan.why and "candidates" in plan.why
+    assert "cheapest of" in plan.why and "candidates" in plan.why
     assert plan.cycles >= plan.compute_cycles
 
 

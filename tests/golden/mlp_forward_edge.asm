@@ -1,0 +1,58 @@
+.chip edge
+.tensor x addr=0x0 shape=4x20 dtype=fp32 kind=input
+.tensor dense1.w addr=0x140 shape=20x16 dtype=fp32 kind=param
+.tensor dense1.b addr=0x640 shape=16 dtype=fp32 kind=param
+.tensor dense3.w addr=0x680 shape=16x10 dtype=fp32 kind=param
+.tensor dense3.b addr=0x900 shape=10 dtype=fp32 kind=param
+.tensor logits addr=0x940 shape=4x10 dtype=fp32 kind=output
+.tensor __scratch addr=0xa00 shape=1088 dtype=int8 kind=scratch
+.tag x forward
+load dram=0x0 dst=acc:0 rows=5 cols=16 stride=64 transpose=0 +push_next                              ; 0
+vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=5 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 1
+store dram=0xa00 src=sp:0 rows=5 cols=16 stride=32 transpose=0 +pop_prev +push_prev                  ; 2
+.tag dense1.w forward
+load dram=0x140 dst=acc:0 rows=20 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 3
+vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_next ; 4
+store dram=0xac0 src=sp:0 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 5
+.tag dense1 forward
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 6
+load dram=0xa00 dst=sp:0 rows=4 cols=16 stride=40 transpose=0 +pop_next                              ; 7
+load dram=0xa20 dst=sp:4 rows=4 cols=4 stride=40 transpose=0                                         ; 8
+load dram=0xac0 dst=sp:8 rows=16 cols=16 stride=32 transpose=0 +push_next                            ; 9
+preload src=8 rows=16 cols=16 +pop_prev                                                              ; 10
+matmul x=0 y=0 out=0 t=4 rows=16 cols=16 accumulate=0                                                ; 11
+load dram=0xcc0 dst=sp:24 rows=4 cols=16 stride=32 transpose=0 +push_next                            ; 12
+preload src=24 rows=4 cols=16 +pop_prev                                                              ; 13
+matmul x=4 y=0 out=0 t=4 rows=4 cols=16 accumulate=1 +push_next                                      ; 14
+store dram=0xd40 src=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 15
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 16
+load dram=0x640 dst=acc:0 rows=1 cols=16 stride=64 transpose=0 +pop_next                             ; 17
+load dram=0xd40 dst=acc:1 rows=4 cols=16 stride=64 transpose=0 +push_next                            ; 18
+vec op=ADD dst=acc:1 src1=acc:1 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 19
+store dram=0xa00 src=acc:1 rows=4 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 20
+.tag relu2 forward
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 21
+load dram=0xa00 dst=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_next +push_next                  ; 22
+vec op=RELU dst=acc:0 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 23
+store dram=0xb00 src=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 24
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 25
+load dram=0xb00 dst=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_next +push_next                  ; 26
+vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 27
+store dram=0xa00 src=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_prev +push_prev                  ; 28
+.tag dense3.w forward
+load dram=0x680 dst=acc:0 rows=10 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 29
+vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_next ; 30
+store dram=0xa80 src=sp:0 rows=10 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 31
+.tag dense3 forward
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 32
+load dram=0xa00 dst=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_next                              ; 33
+load dram=0xa80 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +push_next                            ; 34
+preload src=4 rows=16 cols=10 +pop_prev                                                              ; 35
+matmul x=0 y=0 out=0 t=4 rows=16 cols=10 accumulate=0 +push_next                                     ; 36
+store dram=0xbc0 src=acc:0 rows=4 cols=10 stride=40 transpose=0 +pop_prev +push_prev                 ; 37
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 38
+load dram=0x900 dst=acc:0 rows=1 cols=10 stride=40 transpose=0 +pop_next                             ; 39
+load dram=0xbc0 dst=acc:1 rows=4 cols=10 stride=40 transpose=0 +push_next                            ; 40
+vec op=ADD dst=acc:1 src1=acc:1 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 41
+store dram=0x940 src=acc:1 rows=4 cols=10 stride=40 transpose=0 +pop_prev                            ; 42
+halt                                                                                                 ; 43
