@@ -90,3 +90,11 @@ def test_instruction_the_rtl_cannot_run_stops_it_with_its_index(dataflow, bad, n
     prefix = [Preload(src=0, rows=1, cols=1), ok] if dataflow is not Dataflow.OS else [ok]
     with pytest.raises(RtlError, match=f"instruction {len(prefix)} \\({name}\\)"):
         run_rtl(cfg, [*prefix, bad], np.zeros((1, 4), np.int8), 0)
+
+
+@pytest.mark.filterwarnings("ignore:.*created but never used")
+def test_os_without_drain_is_refused():
+    from chip.hdl.controller import ExecuteController
+
+    with pytest.raises(ValueError, match="os_drain must be true for the RTL"):
+        ExecuteController(_chip(4, Dataflow.OS, True).replace(os_drain=False))

@@ -1,10 +1,12 @@
 """The processing element on its own: MAC arithmetic, double buffering, OS accumulate/drain."""
 
+import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
 from chip.config import Dataflow
 from chip.dtypes import DType
+from chip.hdl.numerics import numerics_for
 from chip.hdl.pe import ProcessingElement
 
 
@@ -98,3 +100,32 @@ def test_os_pe_accumulates_restarts_on_first_and_drains():
 
     _run(dut, bench)
     assert out == [3 * 4 - 5 * 6 + 7 * 7, 11, 4]
+
+
+def test_fp32_inputs_are_refused_naming_the_dtype():
+    with pytest.raises(ValueError, match="input_dtype fp32 is not implemented in the RTL"):
+        numerics_for(DType.FP32)
+
+
+def test_bf16_pe_rounds_the_product_before_adding():
+    # 1 + 2^-7 is a bf16; its square 1 + 2^-6 + 2^-14 is exact in fp32 but not in bf16. Adding
+    # -(1 + 2^-6) leaves 2^-14 only if the product was kept in fp32.
+    from chip.dtypes import bf16_bits_from_f32, f32_from_bf16_bits
+
+    dut = ProcessingElement(Dataflow.WS, DType.BF16, double_buffer=False)
+    x = int(bf16_bits_from_f32(np.float32([1 + 2**-7]))[0])
+    assert f32_from_bf16_bits(np.uint16([x]))[0] == np.float32(1 + 2**-7)
+    minus = int(np.float32(-(1 + 2**-6)).view(np.uint32))
+    seen = []
+
+    async def bench(ctx):
+        ctx.set(dut.load, 1)
+        ctx.set(dut.w_in, x)
+        ctx.set(dut.psum_in, minus)
+        await ctx.tick()
+        ctx.set(dut.load, 0)
+        ctx.set(dut.a_in, x)
+        seen.append(ctx.get(dut.psum_out))
+
+    _run(dut, bench)
+    assert np.uint32(seen[0]).view(np.float32) == np.float32(2**-14)
