@@ -19,7 +19,7 @@ from compiler.ir import Graph
 from compiler.passes.pipeline import graph_passes
 from compiler.reference import evaluate
 from compiler.train import SGD, Adam, Momentum, Optimizer, TrainSpec
-from compiler.zoo import lenet, mlp
+from compiler.zoo import lenet, lstm_classifier, mlp, transformer_encoder_block
 from tests.compiler.test_torch_grads import assert_close, nchw, nhwc
 
 torch = pytest.importorskip("torch", reason="PyTorch reference not installed "
@@ -46,37 +46,50 @@ OPTIMIZERS: dict[str, tuple[Optimizer, Callable]] = {
 }
 
 
-def torch_tensors(layers: nn.ModuleDict) -> dict[str, tuple[torch.Tensor, tuple[int, ...]]]:
-    """IR parameter name -> (the torch tensor, the permutation taking it to the IR layout).
+def ir_views(layers: nn.ModuleDict) -> dict[str, Callable[[], torch.Tensor]]:
+    """IR parameter name -> a function returning the torch tensor viewed in the IR's layout.
 
-    The ModuleDict keys are the IR layer names: Linear weights are [out, in] (IR [in, out]),
-    Conv2d weights [Cout, Cin, KH, KW] (IR [KH, KW, Cin, Cout]).
+    The ModuleDict keys are the IR layer names. Linear weights are [out, in] (IR [in, out]),
+    Conv2d weights [Cout, Cin, KH, KW] (IR [KH, KW, Cin, Cout]); an LSTM's one IR bias is
+    torch's bias_ih (bias_hh is held at zero and frozen); attention's wq, wk, wv are the row
+    blocks of in_proj_weight. Views share storage, so copying into one loads the weight.
     """
-    out = {}
+    views: dict[str, Callable[[], torch.Tensor]] = {}
     for name, m in layers.items():
         if isinstance(m, nn.Linear):
-            out[f"{name}.w"] = (m.weight, (1, 0))
+            views[f"{name}.w"] = lambda m=m: m.weight.T
         elif isinstance(m, nn.Conv2d):
-            out[f"{name}.w"] = (m.weight, (2, 3, 1, 0))
-        elif isinstance(m, nn.BatchNorm2d):
-            out |= {f"{name}.gamma": (m.weight, (0,)), f"{name}.beta": (m.bias, (0,)),
-                    f"{name}.running_mean": (m.running_mean, (0,)),
-                    f"{name}.running_var": (m.running_var, (0,))}
+            views[f"{name}.w"] = lambda m=m: m.weight.permute(2, 3, 1, 0)
+        elif isinstance(m, nn.BatchNorm2d | nn.LayerNorm):
+            views[f"{name}.gamma"] = lambda m=m: m.weight
+            views[f"{name}.beta"] = lambda m=m: m.bias
+            if isinstance(m, nn.BatchNorm2d):
+                views[f"{name}.running_mean"] = lambda m=m: m.running_mean
+                views[f"{name}.running_var"] = lambda m=m: m.running_var
+            continue
+        elif isinstance(m, nn.LSTM):
+            views |= {f"{name}.w": lambda m=m: m.weight_ih_l0.T,
+                      f"{name}.r": lambda m=m: m.weight_hh_l0.T,
+                      f"{name}.b": lambda m=m: m.bias_ih_l0}
+            continue
+        elif isinstance(m, nn.MultiheadAttention):
+            for k, part in enumerate(("wq", "wk", "wv")):
+                views[f"{name}.{part}"] = lambda m=m, k=k: m.in_proj_weight.chunk(3)[k].T
+            views[f"{name}.wo"] = lambda m=m: m.out_proj.weight.T
             continue
         else:
             raise TypeError(f"no IR layout known for torch module {m!r}")
         if m.bias is not None:
-            out[f"{name}.b"] = (m.bias, (0,))
-    return out
+            views[f"{name}.b"] = lambda m=m: m.bias
+    return views
 
 
 def load_ir_weights(layers: nn.ModuleDict, graph: Graph) -> None:
-    tensors = torch_tensors(layers)
-    assert set(tensors) == set(graph.params), (sorted(tensors), sorted(graph.params))
+    views = ir_views(layers)
+    assert set(views) == set(graph.params), (sorted(views), sorted(graph.params))
     with torch.no_grad():
-        for name, (t, perm) in tensors.items():
-            t.copy_(torch.tensor(graph.params[name], dtype=torch.float64).permute(
-                np.argsort(perm).tolist()))
+        for name, view in views.items():
+            view().copy_(torch.tensor(graph.params[name], dtype=torch.float64))
 
 
 def _mlp() -> tuple[Graph, nn.ModuleDict, Callable]:
@@ -121,36 +134,70 @@ def _conv_bn() -> tuple[Graph, nn.ModuleDict, Callable]:
     return net.build(), layers, forward
 
 
-MODELS = {"mlp": _mlp, "lenet": _lenet, "conv_bn": _conv_bn}
+def _lstm_classifier() -> tuple[Graph, nn.ModuleDict, Callable]:
+    graph = lstm_classifier(batch=BATCH, hidden=5, classes=3, seed=8)
+    layers = nn.ModuleDict({"lstm1": nn.LSTM(8, 5, batch_first=True),
+                            "dense2": nn.Linear(5, 3)})
+    with torch.no_grad():  # the IR LSTM has one bias: torch's bias_hh stays zero
+        layers["lstm1"].bias_hh_l0.zero_().requires_grad_(False)
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        return layers["dense2"](layers["lstm1"](x)[0][:, -1])
+    return graph, layers, forward
 
 
-def train_both(model: str, opt_name: str, steps: int = 3) -> None:
+def _transformer() -> tuple[Graph, nn.ModuleDict, Callable]:
+    graph = transformer_encoder_block(batch=2, seq=3, dim=4, ff=6, seed=9)
+    layers = nn.ModuleDict({
+        "attn1": nn.MultiheadAttention(4, 1, bias=False, batch_first=True),
+        "ln3": nn.LayerNorm(4), "dense4": nn.Linear(4, 6), "dense6": nn.Linear(6, 4),
+        "ln8": nn.LayerNorm(4)})
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        h = layers["ln3"](x + layers["attn1"](x, x, x, need_weights=False)[0])
+        f = layers["dense6"](F.gelu(layers["dense4"](h), approximate="tanh"))
+        return layers["ln8"](h + f)
+    return graph, layers, forward
+
+
+MODELS = {"mlp": _mlp, "lenet": _lenet, "conv_bn": _conv_bn, "lstm": _lstm_classifier,
+          "transformer": _transformer}
+
+
+def train_both(model: str, opt_name: str, loss: str = "ce", steps: int = 3) -> None:
+    """Three steps of the IR training step and of torch.optim; compare after each."""
     graph, layers, forward = MODELS[model]()
     layers = layers.double().train()
     opt, torch_opt = OPTIMIZERS[opt_name]
-    step = graph_passes(graph, train=TrainSpec("ce", opt, lr=LR), verify=True)
+    step = graph_passes(graph, train=TrainSpec(loss, opt, lr=LR), verify=True)
     # The learning rate is a float32 STATE in DRAM; torch gets the same number.
     lr = float(step.state["lr"][0])
     load_ir_weights(layers, graph)
-    optimizer = torch_opt(layers.parameters(), lr)
-    tensors = torch_tensors(layers)
+    optimizer = torch_opt([p for p in layers.parameters() if p.requires_grad], lr)
+    views = ir_views(layers)
     params = {k: np.asarray(v, dtype=np.float64) for k, v in graph.params.items()}
     state: dict[str, np.ndarray] = {}
     rng = np.random.default_rng(7)
-    x_shape, classes = graph.inputs["x"].shape, graph[graph.outputs["logits"]].shape[-1]
+    x_shape, y_shape = graph.inputs["x"].shape, step.inputs["labels"].shape
     for t in range(steps):
-        x, labels = rng.standard_normal(x_shape), rng.integers(0, classes, x_shape[0])
-        ev = evaluate(step, {"x": x, "labels": np.eye(classes)[labels]}, params=params,
-                      state=state)
+        x = rng.standard_normal(x_shape)
+        if loss == "ce":
+            classes = rng.integers(0, y_shape[-1], y_shape[0])
+            labels, target = np.eye(y_shape[-1])[classes], torch.tensor(classes)
+        else:
+            labels = rng.standard_normal(y_shape)
+            target = torch.tensor(labels)
+        ev = evaluate(step, {"x": x, "labels": labels}, params=params, state=state)
         optimizer.zero_grad()
-        loss = F.cross_entropy(forward(torch.tensor(x)), torch.tensor(labels))
-        loss.backward()
+        torch_loss = (F.cross_entropy if loss == "ce" else F.mse_loss)(
+            forward(torch.tensor(x)), target)
+        torch_loss.backward()
         optimizer.step()
-        assert_close(ev.outputs["loss"], loss.reshape(1), f"loss at step {t}")
+        assert_close(ev.outputs["loss"], torch_loss.reshape(1), f"loss at step {t}")
         params = {k: ev.updates[k] for k in params}
         state = {k: ev.updates[k] for k in step.state if k in ev.updates}
-        for name, (tensor, perm) in tensors.items():
-            assert_close(params[name], tensor.permute(perm), f"{name} after step {t}")
+        for name, view in views.items():
+            assert_close(params[name], view(), f"{name} after step {t}")
 
 
 @pytest.mark.parametrize("opt_name", sorted(OPTIMIZERS))
@@ -166,3 +213,13 @@ def test_lenet_training_matches_torch_optim(opt_name: str) -> None:
 @pytest.mark.parametrize("opt_name", ["sgd_weight_decay", "adam"])
 def test_batch_norm_training_and_running_statistics_match_torch(opt_name: str) -> None:
     train_both("conv_bn", opt_name)
+
+
+@pytest.mark.parametrize("opt_name", ["nesterov_weight_decay", "adam_l2"])
+def test_lstm_classifier_training_matches_torch_optim(opt_name: str) -> None:
+    train_both("lstm", opt_name)
+
+
+@pytest.mark.parametrize("opt_name", ["momentum", "adamw"])
+def test_transformer_block_mse_training_matches_torch_optim(opt_name: str) -> None:
+    train_both("transformer", opt_name, loss="mse")
