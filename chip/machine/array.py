@@ -24,7 +24,7 @@ from chip.dtypes import compute_values
 from chip.errors import Fault
 from chip.isa import Loc, Matmul, Mem, Preload
 from chip.machine import block_kernels, pe_kernels
-from chip.semantics import _check_tile, preload, write_matmul_result
+from chip.semantics import _check_tile, preload
 from chip.state import ChipState
 
 FIDELITIES = ("fast", "pe")
@@ -63,7 +63,17 @@ class ArrayModel:
         else:
             p = block_kernels.stationary_block(x, other)
         state.check_rows(Loc(Mem.ACC, ins.out), p.shape[0], ins.cols, "matmul output")
-        write_matmul_result(state, ins, p)
+        self._write(state, ins, p)
+
+    @staticmethod
+    def _write(state: ChipState, ins: Matmul, p: np.ndarray) -> None:
+        """`chip.semantics.write_matmul_result` without its conversions: accumulators are int32
+        or fp32, whose raw storage is their compute value, and int32 array addition wraps
+        modulo 2^32 like the semantics' int64 sum cast back to int32."""
+        dst = Loc(Mem.ACC, ins.out)
+        if ins.accumulate:
+            p = state.read(dst, p.shape[0], p.shape[1], "matmul accumulate") + p
+        state.write(dst, p, "matmul output")
 
     def _operands(self, state: ChipState, ins: Matmul) -> tuple[np.ndarray, np.ndarray]:
         """(X, Y) for OS or (X, S) for WS/IS as compute values, checked in the order and with

@@ -25,13 +25,17 @@ _INT8_PRODUCT_MAX = 128 * 128  # |a * b| for int8 a, b
 def _stationary_f32(x: np.ndarray, s: np.ndarray, p: np.ndarray) -> None:
     T, rows = x.shape
     cols = s.shape[1]
+    acc = np.empty(cols, dtype=np.float32)  # a private row: no aliasing, so it vectorizes
     for t in range(T):
         for j in range(cols):
-            p[t, j] = np.float32(0.0)
+            acc[j] = np.float32(0.0)
         for i in range(rows):
             xv = x[t, i]
+            si = s[i]
             for j in range(cols):
-                p[t, j] = p[t, j] + xv * s[i, j]
+                acc[j] = acc[j] + xv * si[j]
+        for j in range(cols):
+            p[t, j] = acc[j]
 
 
 @numba.njit(cache=True)
@@ -51,10 +55,9 @@ def _os_f32(x: np.ndarray, y: np.ndarray, p: np.ndarray) -> None:
 def _exact_int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b for int8-valued int32 operands, exact, wrapped to int32."""
     n_terms = a.shape[1]
-    if n_terms * _INT8_PRODUCT_MAX <= 1 << 24:
-        p = a.astype(np.float32) @ b.astype(np.float32)
-    else:
-        p = a.astype(np.float64) @ b.astype(np.float64)
+    if n_terms * _INT8_PRODUCT_MAX <= 1 << 24:  # |sums| < 2^24 also fit int32: convert directly
+        return (a.astype(np.float32) @ b.astype(np.float32)).astype(np.int32)
+    p = a.astype(np.float64) @ b.astype(np.float64)
     return p.astype(np.int64).astype(np.int32)
 
 

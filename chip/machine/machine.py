@@ -29,6 +29,7 @@ from chip.machine import accounting as acct
 from chip.machine.accounting import BUSY_AT, STALL_AT, UNIT_INDEX, overlap
 from chip.machine.array import ArrayModel
 from chip.machine.counters import Counters, Unit
+from chip.machine.dma import load_values, store_values
 from chip.machine.plan import (
     ACC,
     DRAM,
@@ -141,11 +142,14 @@ class _Machine:
         self.bus_free = 0
         self.dma_segments: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
         self.inflight: list[list[int]] = [[], [], []]
-        self.prev_end = [0, 0, 0]  # load/store: end of the previous instruction of the queue
+        # load/store: when the queue's DMA engine may start its next instruction (requests are
+        # pipelined: the next transfer's requests go out while this one's data is in flight)
+        self.issue_free = [0, 0, 0]
         self.exec_last = -1
         self.exec_end_all = 0
         self.exec_end_before_last = 0
         self.unit_acct = [0] * len(Unit)  # per unit index: cycles accounted so far
+        self.store_tail: tuple[int, int, list[int], int] | None = None
         self.depth = cfg.queue_depth
         self.dbuf_ws = cfg.double_buffer_stationary and cfg.dataflow.has_stationary_operand
         self.dbuf_os = cfg.double_buffer_stationary and not cfg.dataflow.has_stationary_operand
@@ -186,7 +190,7 @@ class _Machine:
     # ---------------------------------------------------------------- readiness
     def _order_time(self, i: int, q: int) -> int:
         if q != EXEC_Q:
-            return self.prev_end[q]
+            return self.issue_free[q]
         last = self.exec_last
         if last >= 0 and self.plans[last].kind == MATMUL:
             kind = self.plans[i].kind
@@ -250,17 +254,19 @@ class _Machine:
         if self.max_cycles is not None:
             self._check_limit(i, s, s)
         self._check_hazards(i, q, s)
-        segs = None
+        segs = None  # DMA: (latency, bus wait, transfer) segments
+        issue_free = 0
         if kind == LOAD:
             lat = self.cfg.dram_latency
             g = max(s + lat, self.bus_free)
             e = self.bus_free = g + plan.length
-            segs = ((s, s + lat), (s + lat, e))
+            segs = ((s, s + lat), (s + lat, g), (g, e))
+            issue_free = s + plan.length
         elif kind == STORE:
             g = max(s, self.bus_free)
-            self.bus_free = g + plan.length
-            e = self.bus_free + self.cfg.dram_latency
-            segs = ((self.bus_free, e), (s, self.bus_free))
+            issue_free = self.bus_free = g + plan.length
+            e = issue_free + self.cfg.dram_latency
+            segs = ((issue_free, e), (s, g), (g, issue_free))
         else:
             e = s + plan.length
         if self.max_cycles is not None:
@@ -268,6 +274,10 @@ class _Machine:
         try:
             if kind == PRELOAD or kind == MATMUL:
                 self.array.apply(self.state, ins)
+            elif kind == LOAD:
+                load_values(self.state, ins)
+            elif kind == STORE:
+                store_values(self.state, ins)
             else:
                 execute(self.state, ins)
         except Fault as err:
@@ -294,7 +304,7 @@ class _Machine:
                 self.exec_end_all = e
             self.exec_last = i
         else:
-            self.prev_end[q] = e
+            self.issue_free[q] = issue_free
         if self.trace:
             assert plan.unit is not None
             self.events.append(Event(i, plan.unit, s, e))
@@ -311,6 +321,8 @@ class _Machine:
         u = UNIT_INDEX[plan.unit]
         stall = STALL_AT[u]
         cur = self.unit_acct[u]
+        if plan.kind == STORE and self.store_tail is not None:
+            cur = self._flush_store_tail(s)
         if s > cur:
             a = min(max(order_t, cur), s)  # idle: waiting for earlier execute instructions
             b = min(max(d, a), s)  # not dispatched yet: queue full while the dispatcher blocked
@@ -337,16 +349,41 @@ class _Machine:
             tally[busy] += own - plan.extra
             tally[stall[acct.BANK_CONFLICT]] += plan.extra
         elif segs is not None:  # DMA: transfer cycles busy, latency and bus wait stalled
-            self.dma_segments[i] = segs
-            lat_cycles = segs[0][1] - segs[0][0]
-            tally[busy] += plan.length
-            tally[stall[acct.DRAM_LATENCY]] += lat_cycles
-            tally[stall[acct.DRAM_BANDWIDTH]] += e - s - plan.length - lat_cycles
+            # for token waits: latency phase, then bus wait + transfer (the bandwidth phase)
+            (lat_lo, lat_hi), (wait_lo, _), (_, busy_hi) = segs
+            self.dma_segments[i] = ((lat_lo, lat_hi), (min(wait_lo, lat_hi), busy_hi)
+                                    if kind == LOAD else (wait_lo, busy_hi))
+            # pipelined transfers overlap: count only the cycles not accounted yet; a store's
+            # acknowledgement latency is counted once the next store's start is known
+            if kind == STORE:
+                self.store_tail = (segs[0][0], segs[0][1], tally, stall[acct.DRAM_LATENCY])
+                segs = segs[1:]
+                indices: tuple[int, ...] = (stall[acct.DRAM_BANDWIDTH], busy)
+                e = segs[-1][1]
+            else:
+                indices = (stall[acct.DRAM_LATENCY], stall[acct.DRAM_BANDWIDTH], busy)
+            for (lo, hi), index in zip(segs, indices, strict=True):
+                if hi > cur:
+                    tally[index] += hi - (lo if lo > cur else cur)
         self.unit_acct[u] = cur if cur > e else e
         for index, nbytes in plan.traffic:
             tally[index] += nbytes
         tally[acct.MACS] += plan.macs
         tally[acct.INSTRUCTIONS] += 1
+
+    def _flush_store_tail(self, until: int) -> int:
+        """Count the previous store's acknowledgement latency up to cycle ``until`` (the rest
+        overlaps a later store's own cycles) and return the store unit's accounted cycle."""
+        assert self.store_tail is not None
+        lo, hi, tally, index = self.store_tail
+        u = UNIT_INDEX[Unit.STORE]
+        cur = self.unit_acct[u]
+        stop = min(hi, until)
+        if stop > max(lo, cur):
+            tally[index] += stop - max(lo, cur)
+        self.unit_acct[u] = max(cur, stop)
+        self.store_tail = None
+        return self.unit_acct[u]
 
     def _account_token_wait(self, tally: list[int], stall: list[int], lo: int, hi: int,
                             producer: int) -> None:
@@ -418,6 +455,8 @@ class _Machine:
     # ---------------------------------------------------------------- result
     def _result(self, total: int) -> MachineResult:
         cfg = self.cfg
+        if self.store_tail is not None:
+            self._flush_store_tail(total)
         by_tag_cycles = [0] * len(self.tags)
         reached = 0
         for i in range(self.n):  # cycles go to the tag of the oldest unfinished instruction

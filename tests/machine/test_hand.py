@@ -88,12 +88,13 @@ def test_output_stationary_tiles(double_buffer, drain, expect):
 
 
 def test_dram_bound_load_then_tile_then_store():
-    # L0: S = 4x4 int8 = 16 bytes at 2 bytes/cycle: 8 transfer cycles (>= 4 rows). Request in
-    #     0, data from 0 + 20 (latency): bus [20, 28), ends 28.
-    # L1: X = 8x4 int8 = 32 bytes: 16 cycles (bandwidth-bound: more than its 8 rows). Starts 28,
-    #     bus [48, 64), ends 64, pushes a token to execute.
-    # P:  pops it: [64, 68).   M: T=8: [68, 68 + 8+4+4-2 = 82), pushes a token to store.
-    # St: 8 rows x 4 int32 = 128 bytes: 64 cycles; bus [82, 146), acknowledged 20 later: 166.
+    # L0: S = 4x4 int8 = 16 bytes at 2 bytes/cycle: 8 transfer cycles (>= 4 rows). Requests go
+    #     out in [0, 8), data from 0 + 20 (latency): bus [20, 28), ends 28.
+    # L1: X = 8x4 int8 = 32 bytes: 16 cycles (bandwidth-bound: more than its 8 rows). The DMA
+    #     pipelines requests, so L1 starts when L0 has issued its requests (8); its data could
+    #     arrive from 28 and the bus is free at 28: bus [28, 44), ends 44, pushes a token.
+    # P:  pops it: [44, 48).   M: T=8: [48, 48 + 8+4+4-2 = 62), pushes a token to store.
+    # St: 8 rows x 4 int32 = 128 bytes: 64 cycles; bus [62, 126), acknowledged 20 later: 146.
     cfg = chip4("ws")
     prog = program(cfg, [
         Load(dram=0, dst=sp(0), rows=4, cols=4, stride=4, transpose=False),
@@ -103,21 +104,38 @@ def test_dram_bound_load_then_tile_then_store():
         Store(dram=4096, src=acc(0), rows=8, cols=4, stride=16, transpose=False, pop_prev=True),
     ])
     res = both(prog)
-    assert spans(res)[:5] == [(0, 28), (28, 64), (64, 68), (68, 82), (82, 166)]
-    assert res.cycles == 166
+    assert spans(res)[:5] == [(0, 28), (8, 44), (44, 48), (48, 62), (62, 146)]
+    assert res.cycles == 146
     c = res.counters
-    # load unit: 8 + 16 transfer cycles, 2 x 20 latency, idle the rest
-    assert c.busy[Unit.LOAD] == 24 and c.stalls[Unit.LOAD][Cause.DRAM_LATENCY] == 40
-    # array: idle [0, 2) until P is dispatched, then waits [2, 64) for L1's token: [28, 48) is
-    # L1's latency, [48, 64) its transfer; [2, 28) (L1 not started) is a plain token wait
+    # load unit: [0, 20) latency, [20, 44) transferring (L1's latency hides under L0)
+    assert c.busy[Unit.LOAD] == 24 and c.stalls[Unit.LOAD][Cause.DRAM_LATENCY] == 20
+    assert c.idle(Unit.LOAD) == 146 - 44
+    # array: idle [0, 2) until P is dispatched, then waits [2, 44) for L1's token: [8, 28) is
+    # L1's latency, [28, 44) its transfer; [2, 8) (L1 not started) is a plain token wait
     arr = c.stalls[Unit.ARRAY]
-    assert (arr[Cause.DRAM_LATENCY], arr[Cause.DRAM_BANDWIDTH], arr[Cause.TOKEN]) == (20, 16, 26)
+    assert (arr[Cause.DRAM_LATENCY], arr[Cause.DRAM_BANDWIDTH], arr[Cause.TOKEN]) == (20, 16, 6)
     assert arr[Cause.PRELOAD] == 4 and c.busy[Unit.ARRAY] == 8 and arr[Cause.FILL_DRAIN] == 6
-    # store: dispatched in 4, waits for the MATMUL's token until 82, then 64 + 20
+    # store: dispatched in 4, waits for the MATMUL's token until 62, then 64 + 20
     st = c.stalls[Unit.STORE]
-    assert st[Cause.TOKEN] == 78 and c.busy[Unit.STORE] == 64 and st[Cause.DRAM_LATENCY] == 20
+    assert st[Cause.TOKEN] == 58 and c.busy[Unit.STORE] == 64 and st[Cause.DRAM_LATENCY] == 20
     assert c.idle(Unit.STORE) == 4
     assert c.bytes[Traffic.DRAM_READ] == 48 and c.bytes[Traffic.DRAM_WRITE] == 128
+    check_partition(res)
+
+
+def test_pipelined_stores_count_each_cycle_once():
+    # Two 1-row stores of 16 bytes (8 cycles each): S0 bus [0, 8), acknowledged at 28; S1 starts
+    # when S0's data has left (8): bus [8, 16), acknowledged at 36. The store unit is busy 16
+    # cycles, then waits on latency [16, 36).
+    cfg = chip4("ws")
+    prog = program(cfg, [
+        Store(dram=4096, src=acc(0), rows=1, cols=4, stride=16, transpose=False),
+        Store(dram=8192, src=acc(1), rows=1, cols=4, stride=16, transpose=False),
+    ])
+    res = both(prog, lambda: filled_state(cfg))
+    assert spans(res)[:2] == [(0, 28), (8, 36)]
+    c = res.counters
+    assert c.busy[Unit.STORE] == 16 and c.stalls[Unit.STORE][Cause.DRAM_LATENCY] == 20
     check_partition(res)
 
 
@@ -176,16 +194,18 @@ def test_vector_latency_by_category():
 
 
 def test_queue_full_blocks_dispatch():
-    # queue_depth 1: L1 may enter the load queue once L0 has started (cycle 0); L2 only once L1
-    # starts (28, when L0 ends), so the dispatcher is blocked in [2, 28) and the vector SET
-    # behind it is dispatched in 29: 26 cycles of queue full for the vector unit.
+    # queue_depth 1. Each load moves 16 bytes: 8 transfer cycles. L0 [0, 28) (bus [20, 28)).
+    # L1 enters the queue once L0 has started (0) and starts when L0 has issued its requests
+    # (8): bus [28, 36). L2 may enter the queue only when L1 starts (8): the dispatcher is
+    # blocked in [2, 8), so the vector SET behind it is dispatched in 9: 6 cycles of queue full.
+    # L2 starts at 16, bus [36, 44).
     cfg = chip4("ws", queue_depth=1)
     loads = [Load(dram=0, dst=sp(1024 + 4 * k), rows=4, cols=4, stride=4, transpose=False)
              for k in range(3)]
     vec = Vec(op=VecOp.SET, dst=acc(0), src1=sp(0), src2=sp(0), rows=1, cols=4, bcast1=False,
               bcast2=False, imm=2.0)
     res = both(program(cfg, loads + [vec]))
-    assert spans(res)[:4] == [(0, 28), (28, 56), (56, 84), (29, 30)]
-    assert res.counters.stalls[Unit.VECTOR][Cause.QUEUE_FULL] == 26
-    assert res.cycles == 84
+    assert spans(res)[:4] == [(0, 28), (8, 36), (16, 44), (9, 10)]
+    assert res.counters.stalls[Unit.VECTOR][Cause.QUEUE_FULL] == 6
+    assert res.cycles == 44
     check_partition(res)
