@@ -274,6 +274,7 @@ CASES: dict[str, Case] = {
     **{f"{op.value}_{form}": _binary(op, form) for op in _TORCH_BINARY
        for form in _BROADCAST_FORMS},
     "relu": _unary(Op.RELU, torch.relu),
+    "relu_at_zero": _unary(Op.RELU, torch.relu, "ints"),  # torch's gradient at 0 is 0 too
     "sigmoid": _unary(Op.SIGMOID, torch.sigmoid),
     "tanh": _unary(Op.TANH, torch.tanh),
     "exp": _unary(Op.EXP, torch.exp),
@@ -437,3 +438,60 @@ def test_cast_rounding_matches_torch(dtype: DType) -> None:
     want = torch.tensor(x).to(target).double()
     assert_close(got, want, f"cast to {dtype.value}")
     assert not np.array_equal(got, x)  # the inputs do need rounding
+
+
+def _tie_gradients(op: Op, shapes: Shapes, torch_fn: TorchFn,
+                   **attrs: object) -> tuple[dict[str, np.ndarray], ...]:
+    """Inputs, IR and torch gradients of ``op`` on small-integer inputs, which tie often."""
+    case = Case(shapes, lambda b, i: b.add(op, tuple(i.values()), **attrs), torch_fn, "ints")
+    rng = np.random.default_rng(11)
+    wrt = tuple(shapes)
+    graph = build_graph(case, wrt)
+    feeds = make_inputs(shapes, "ints", rng)
+    feeds[LOSS_WEIGHTS] = rng.standard_normal(graph.inputs[LOSS_WEIGHTS].shape)
+    _, want = torch_gradients(case, feeds, wrt)
+    return feeds, ir_gradients(graph, feeds, wrt), {k: v.numpy() for k, v in want.items()}
+
+
+def test_max_tie_gradient_is_split_between_operands() -> None:
+    """On a tie the IR sends the whole gradient to the second operand and torch.maximum sends
+    half to each: both are valid, so compare what the two operands receive together."""
+    x, got, want = _tie_gradients(Op.MAX, {"a": (4, 6), "c": (4, 6)},
+                                  lambda t: torch.maximum(t["a"], t["c"]))
+    assert (x["a"] == x["c"]).any()  # some ties were drawn
+    assert_close(got["a"] + got["c"], want["a"] + want["c"], "gradient of a + c")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "compiler/autodiff.py _reduce: the REDUCE_MAX rule multiplies dy by EQUAL(x, max), so "
+    "every one of k tied maxima receives the full dy (total k * dy, not a subgradient); "
+    "torch.amax splits dy evenly (total dy), torch.max gives it to one element"))
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_reduce_max_tie_gradient_totals_dy(axis: int) -> None:
+    x, got, want = _tie_gradients(Op.REDUCE_MAX, {"x": (5, 2, 6)},
+                                  lambda t: torch.amax(t["x"], dim=axis, keepdim=axis == -1),
+                                  axis=axis)
+    ties = (x["x"] == x["x"].max(axis=axis, keepdims=True)).sum(axis=axis)
+    assert (ties > 1).any()  # some rows have tied maxima
+    # Any split among the tied maxima is fine; the total per reduced row must be dy.
+    assert_close(got["x"].sum(axis=axis), want["x"].sum(axis=axis), "gradient per row")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "compiler/autodiff.py _loss uses SOFTMAX_CE_GRAD = (softmax(z) - labels) / B, the "
+    "gradient of SOFTMAX_CE only when every label row sums to 1; for a zero row (a masked "
+    "sample) or a scaled row the gradient is (softmax(z) * sum(labels) - labels) / B"))
+def test_softmax_ce_gradient_with_label_rows_not_summing_to_one() -> None:
+    rng = np.random.default_rng(12)
+    logits = rng.standard_normal((3, 4))
+    labels = np.array([[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.5, 0.0, 0.0, 0.0]])
+    case = CASES["softmax_ce_soft_labels"]
+    graph = build_graph(Case({"logits": (3, 4), "labels": (3, 4)}, case.build, case.torch_fn,
+                             wrt=("logits",), scalar=True), ("logits",))
+    feeds = {"logits": logits, "labels": labels}
+    z = torch.tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(z, torch.tensor(labels))
+    # The forward value is right for any labels; only the gradient assumes normalized rows.
+    assert_close(evaluate(graph, feeds).outputs["y"], loss.reshape(1), "loss")
+    assert_close(ir_gradients(graph, feeds, ("logits",))["logits"],
+                 torch.autograd.grad(loss, z)[0], "gradient of logits")

@@ -164,12 +164,16 @@ MODELS = {"mlp": _mlp, "lenet": _lenet, "conv_bn": _conv_bn, "lstm": _lstm_class
           "transformer": _transformer}
 
 
-def train_both(model: str, opt_name: str, loss: str = "ce", steps: int = 3) -> None:
-    """Three steps of the IR training step and of torch.optim; compare after each."""
+def train_both(model: str, opt_name: str, loss: str = "ce", batch: int | None = None,
+               steps: int = 3) -> None:
+    """Three steps of the IR training step and of torch.optim; compare after each.
+
+    ``batch`` recompiles the model for another batch size (`graph_passes` shape inference).
+    """
     graph, layers, forward = MODELS[model]()
     layers = layers.double().train()
     opt, torch_opt = OPTIMIZERS[opt_name]
-    step = graph_passes(graph, train=TrainSpec(loss, opt, lr=LR), verify=True)
+    step = graph_passes(graph, batch=batch, train=TrainSpec(loss, opt, lr=LR), verify=True)
     # The learning rate is a float32 STATE in DRAM; torch gets the same number.
     lr = float(step.state["lr"][0])
     load_ir_weights(layers, graph)
@@ -178,7 +182,7 @@ def train_both(model: str, opt_name: str, loss: str = "ce", steps: int = 3) -> N
     params = {k: np.asarray(v, dtype=np.float64) for k, v in graph.params.items()}
     state: dict[str, np.ndarray] = {}
     rng = np.random.default_rng(7)
-    x_shape, y_shape = graph.inputs["x"].shape, step.inputs["labels"].shape
+    x_shape, y_shape = step.inputs["x"].shape, step.inputs["labels"].shape
     for t in range(steps):
         x = rng.standard_normal(x_shape)
         if loss == "ce":
@@ -223,3 +227,11 @@ def test_lstm_classifier_training_matches_torch_optim(opt_name: str) -> None:
 @pytest.mark.parametrize("opt_name", ["momentum", "adamw"])
 def test_transformer_block_mse_training_matches_torch_optim(opt_name: str) -> None:
     train_both("transformer", opt_name, loss="mse")
+
+
+@pytest.mark.parametrize(("model", "batch", "loss"), [("conv_bn", 6, "ce"),
+                                                      ("transformer", 3, "mse")])
+def test_training_recompiled_for_another_batch_matches_torch(model: str, batch: int,
+                                                             loss: str) -> None:
+    """Shape inference to a new batch redoes batch statistics and per-sample attention."""
+    train_both(model, "adam", loss=loss, batch=batch)
