@@ -116,19 +116,21 @@ class Planner:
         self.cfg = cfg
         self.R, self.C = cfg.rows, cfg.cols
         self.os = cfg.dataflow is Dataflow.OS
-        # per memory: rows per bank, banks, element bytes, read and write tally indices
-        self.mem = {
-            Mem.SPAD: (cfg.spad_rows // cfg.spad_banks, cfg.spad_banks, cfg.input_dtype.nbytes,
-                       TRAFFIC[Traffic.SPAD_READ], TRAFFIC[Traffic.SPAD_WRITE]),
-            Mem.ACC: (cfg.acc_rows // cfg.acc_banks, cfg.acc_banks, cfg.acc_dtype.nbytes,
-                      TRAFFIC[Traffic.ACC_READ], TRAFFIC[Traffic.ACC_WRITE]),
-        }
+        # per memory space (SPAD, ACC): rows per bank, banks, element bytes, read and write
+        # tally indices; indexed by an int because enum hashing is slow in CPython
+        self.mem = (
+            (cfg.spad_rows // cfg.spad_banks, cfg.spad_banks, cfg.input_dtype.nbytes,
+             TRAFFIC[Traffic.SPAD_READ], TRAFFIC[Traffic.SPAD_WRITE]),
+            (cfg.acc_rows // cfg.acc_banks, cfg.acc_banks, cfg.acc_dtype.nbytes,
+             TRAFFIC[Traffic.ACC_READ], TRAFFIC[Traffic.ACC_WRITE]),
+        )
+        self.cache: dict[Instr, Plan] = {}  # tiled programs repeat many instructions exactly
         self.bw = cfg.dram_bytes_per_cycle
         self.latency = {op: vector_latency(cfg, op) for op in VecOp}
 
     def banks(self, mem: Mem, lo: int, n: int) -> range:
         """Banks holding rows [lo, lo+n) (clipped: an overrun faults when the instruction runs)."""
-        per, banks = self.mem[mem][0], self.mem[mem][1]
+        per, banks = self.mem[mem is Mem.ACC][:2]
         return range(min(lo // per, banks - 1), min((lo + max(n, 1) - 1) // per, banks - 1) + 1)
 
     def transfer_cycles(self, rows: int, cols: int, size: int) -> int:
@@ -136,17 +138,23 @@ class Planner:
         return max(-(-(rows * cols * size) // self.bw), rows, 1)
 
     def plan(self, ins: Instr) -> Plan:
+        cached = self.cache.get(ins)
+        if cached is None:
+            cached = self.cache[ins] = self._plan(ins)
+        return cached
+
+    def _plan(self, ins: Instr) -> Plan:
         b = _Builder(self, ins)
         R, C = self.R, self.C
         if isinstance(ins, Load):
-            size = self.mem[ins.dst.mem][2]
+            size = self.mem[ins.dst.mem is Mem.ACC][2]
             b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size),
                    False)
             b.onchip(ins.dst, ins.rows, ins.cols, True)
             return b.plan(LOAD, Queue.LOAD, Unit.LOAD,
                           self.transfer_cycles(ins.rows, ins.cols, size))
         if isinstance(ins, Store):
-            size = self.mem[ins.src.mem][2]
+            size = self.mem[ins.src.mem is Mem.ACC][2]
             b.onchip(ins.src, ins.rows, ins.cols, False)
             b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size), True)
             return b.plan(STORE, Queue.STORE, Unit.STORE,
@@ -201,9 +209,12 @@ class _Builder:
         self.traffic: list[tuple[int, int]] = []
 
     def onchip(self, loc: Loc, rows: int, cols: int, write: bool) -> None:
-        _, _, size, t_read, t_write = self.p.mem[loc.mem]
-        space = _MEM_SPACE[loc.mem]
-        for b in self.p.banks(loc.mem, loc.row, rows):
+        space = ACC if loc.mem is Mem.ACC else SPAD
+        per, banks, size, t_read, t_write = self.p.mem[space]
+        lo = loc.row
+        first = min(lo // per, banks - 1)
+        last = min((lo + max(rows, 1) - 1) // per, banks - 1)
+        for b in range(first, last + 1):
             self.ports.add((space << 20) | (b << 1) | int(write))
         self.footprint.append(Access(space, loc.row, loc.row + rows, write))
         self.traffic.append((t_write if write else t_read, rows * cols * size))
