@@ -22,7 +22,7 @@ from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.gemm import emit_gemm
 from compiler.lower.memory import Buf
-from compiler.lower.movement import copy_view
+from compiler.lower.movement import Copies, copy_view
 from compiler.lower.vector import Frames, segments
 
 
@@ -54,18 +54,19 @@ def pad(ctx: Ctx, x: Buf, padding: tuple[int, int, int, int], value: float,
     hp, wp = (h - 1) * dh + 1 + pt + pb, (w - 1) * dw + 1 + pl + pr
     xp = ctx.temp((n, hp, wp, c), x.dtype)
     fill(ctx, xp, value)
-    for b in range(n):
-        base = ((b * hp + pt) * wp + pl) * c
-        if dw == 1:  # whole image rows are contiguous runs of w*c elements
-            src = View(x.addr + b * h * w * c * x.dtype.nbytes, x.dtype, h, w * c, w * c)
-            dst = View(xp.addr + base * x.dtype.nbytes, x.dtype, h, w * c, dh * wp * c)
-            copy_view(ctx, src, dst)
-            continue
-        for i in range(h):
-            src = View(x.addr + ((b * h + i) * w) * c * x.dtype.nbytes, x.dtype, w, c, c)
-            dst = View(xp.addr + (base + i * dh * wp * c) * x.dtype.nbytes, x.dtype, w, c,
-                       dw * c)
-            copy_view(ctx, src, dst)
+    with Copies(ctx) as cp:
+        for b in range(n):
+            base = ((b * hp + pt) * wp + pl) * c
+            if dw == 1:  # whole image rows are contiguous runs of w*c elements
+                src = View(x.addr + b * h * w * c * x.dtype.nbytes, x.dtype, h, w * c, w * c)
+                dst = View(xp.addr + base * x.dtype.nbytes, x.dtype, h, w * c, dh * wp * c)
+                cp.copy(src, dst)
+                continue
+            for i in range(h):
+                src = View(x.addr + ((b * h + i) * w) * c * x.dtype.nbytes, x.dtype, w, c, c)
+                dst = View(xp.addr + (base + i * dh * wp * c) * x.dtype.nbytes, x.dtype, w, c,
+                           dw * c)
+                cp.copy(src, dst)
     return xp
 
 
@@ -82,14 +83,15 @@ def im2col(ctx: Ctx, xp: Buf, kernel: tuple[int, int], stride: tuple[int, int],
     a = ctx.temp((n * oh_ * ow_, k), xp.dtype)
     es = xp.dtype.nbytes
     run = kw_ * c  # the (kw, c) part of one kernel row is contiguous in the input row
-    for b in range(n):
-        for oh in range(oh_):
-            for kh in range(kh_):
-                src = View(xp.addr + ((b * hp + oh * sh + kh) * wp) * c * es, xp.dtype, ow_,
-                           run, sw * c)
-                row0 = (b * oh_ + oh) * ow_
-                dst = View(a.addr + (row0 * k + kh * run) * es, xp.dtype, ow_, run, k)
-                copy_view(ctx, src, dst)
+    with Copies(ctx) as cp:
+        for b in range(n):
+            for oh in range(oh_):
+                for kh in range(kh_):
+                    src = View(xp.addr + ((b * hp + oh * sh + kh) * wp) * c * es, xp.dtype, ow_,
+                               run, sw * c)
+                    row0 = (b * oh_ + oh) * ow_
+                    dst = View(a.addr + (row0 * k + kh * run) * es, xp.dtype, ow_, run, k)
+                    cp.copy(src, dst)
     return a
 
 
@@ -135,12 +137,13 @@ def lower_conv2d_grad_input(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> N
     # Flipped kernel with in/out channels swapped: w2[i, j] = w[kh-1-i, kw-1-j]^T.
     w2 = ctx.temp((kh, kw, cout, cin), w.dtype)
     es = w.dtype.nbytes
-    for i in range(kh):
-        for j in range(kw):
-            src = View(w.addr + (((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout) * es, w.dtype,
-                       cin, cout, cout).T
-            dst = View(w2.addr + ((i * kw + j) * cout * cin) * es, w.dtype, cout, cin, cin)
-            copy_view(ctx, src, dst)
+    with Copies(ctx) as cp:
+        for i in range(kh):
+            for j in range(kw):
+                src = View(w.addr + (((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout) * es,
+                           w.dtype, cin, cout, cout).T
+                dst = View(w2.addr + ((i * kw + j) * cout * cin) * es, w.dtype, cout, cin, cin)
+                cp.copy(src, dst)
     _conv_core(ctx, dy, w2, out, (1, 1), (top, left, bottom, right), (sh, sw))
 
 

@@ -190,7 +190,13 @@ class Emitter:
         return int(self._know[last][x]) if last >= 0 else -1
 
     def _relay(self, far: int, a: int) -> int:
-        """An execute instruction that starts after ``a`` (of queue ``far``) completes."""
+        """An execute instruction that starts after ``a`` (of queue ``far``) completes.
+
+        It waits for the latest instruction of ``far`` rather than ``a`` itself, so one relay
+        covers the hazards of the next few instructions too (copy loops would otherwise need
+        a relay per block).
+        """
+        a = max(a, self._last_in_queue[far])
         e = self._last_in_queue[E]
         if e < a:
             row = sync_row(self.config)

@@ -1,8 +1,8 @@
 """Data movement as DMA: TRANSPOSE, CONCAT, SLICE, BROADCAST and plain copies.
 
 No arithmetic happens here: blocks go DRAM -> on-chip rows -> DRAM with the address patterns
-doing the work (a transposing or strided load, a strided store). Staging buffers are rings of
-two slots, so one block's store overlaps the next block's load. (RESHAPE needs no
+doing the work (a transposing or strided load, a strided store). Copies are batched through a
+ring of staging slots (`Copies`), so loads run ahead of stores. (RESHAPE needs no
 instructions: its value aliases its operand's buffer; see memory.py.)
 """
 
@@ -16,33 +16,76 @@ from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.gemm import Ring
 from compiler.lower.memory import Buf
 
+STAGING_SLOTS = 8
+
 
 def _staging(ctx: Ctx, dtype, mem: Mem = Mem.SPAD) -> tuple[Ring, int]:
-    """The layer's two-slot copy ring for ``dtype`` data (allocated on first use, at most a
-    quarter of the memory's free rows); returns it and the rows per slot."""
+    """The layer's copy ring for ``dtype`` data (allocated on first use, at most a quarter of
+    the memory's free rows); returns it and the rows per slot. Eight slots let the load queue
+    run ahead of the store queue by several blocks."""
     mem = ctx.mem_for(dtype, prefer=mem)
     if mem not in ctx.staging:
         left = ctx.chip.spad_left if mem is Mem.SPAD else ctx.chip.acc_left
-        slot = max(1, min(left // 4, 4096))
-        ctx.staging[mem] = (Ring(ctx.alloc(mem, 2 * slot, "copy staging"), slot), slot)
+        slot = max(1, min(left // (4 * STAGING_SLOTS), 4096))
+        ring = Ring(ctx.alloc(mem, STAGING_SLOTS * slot, "copy staging"), slot, STAGING_SLOTS)
+        ctx.staging[mem] = (ring, slot)
     return ctx.staging[mem]
 
 
-def copy_view(ctx: Ctx, src: View, dst: View, ring: tuple[Ring, int] | None = None) -> None:
+class Copies:
+    """Batched DRAM-to-DRAM copies through the layer's staging ring.
+
+    Loads go out as blocks are added; their stores wait until the ring is full (or the batch
+    ends), so the tokens a copy needs between the load and store queues (relayed by the
+    execute queue) are paid once per batch rather than once per block. Contract: every store
+    is emitted by `flush` (called on leaving the ``with`` block), before anything else may
+    read the destinations.
+    """
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+        self._pending: list[tuple[Loc, View]] = []
+        self._used: dict[Mem, int] = {}
+
+    def __enter__(self) -> Copies:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.flush()
+
+    def copy(self, src: View, dst: View) -> None:
+        """Copy the block ``src`` to ``dst`` (same rows x cols)."""
+        if (src.rows, src.cols) != (dst.rows, dst.cols):
+            raise LoweringError(f"copy of {src.rows}x{src.cols} into {dst.rows}x{dst.cols}")
+        if src.dtype is not dst.dtype:
+            raise LoweringError(f"copy of {src.dtype.value} into {dst.dtype.value}")
+        ctx = self.ctx
+        w = ctx.config.row_elems
+        mem = ctx.mem_for(src.dtype, prefer=Mem.SPAD)
+        ring, slot = _staging(ctx, src.dtype)
+        for c0 in range(0, src.cols, w):
+            cc = min(w, src.cols - c0)
+            for r0 in range(0, src.rows, slot):
+                rr = min(slot, src.rows - r0)
+                if self._used.get(mem, 0) == ring.n:
+                    self.flush()
+                self._used[mem] = self._used.get(mem, 0) + 1
+                loc = ring.next()
+                ctx.load(src.block(r0, rr, c0, cc), loc)
+                self._pending.append((loc, dst.block(r0, rr, c0, cc)))
+
+    def flush(self) -> None:
+        for loc, view in self._pending:
+            self.ctx.store(loc, view)
+        self._pending.clear()
+        self._used.clear()
+
+
+def copy_view(ctx: Ctx, src: View, dst: View) -> None:
     """Copy the block ``src`` to ``dst`` (same rows x cols) through on-chip rows."""
-    if (src.rows, src.cols) != (dst.rows, dst.cols):
-        raise LoweringError(f"copy of {src.rows}x{src.cols} into {dst.rows}x{dst.cols}")
-    if src.dtype is not dst.dtype:
-        raise LoweringError(f"copy of {src.dtype.value} into {dst.dtype.value}")
-    w = ctx.config.row_elems
-    slots, slot = ring or _staging(ctx, src.dtype)
-    for c0 in range(0, src.cols, w):
-        cc = min(w, src.cols - c0)
-        for r0 in range(0, src.rows, slot):
-            rr = min(slot, src.rows - r0)
-            loc = slots.next()
-            ctx.load(src.block(r0, rr, c0, cc), loc)
-            ctx.store(loc, dst.block(r0, rr, c0, cc))
+    with Copies(ctx) as cp:
+        cp.copy(src, dst)
 
 
 def copy_flat(ctx: Ctx, src: Buf, dst: Buf) -> None:
@@ -51,15 +94,14 @@ def copy_flat(ctx: Ctx, src: Buf, dst: Buf) -> None:
     n = src.size
     if dst.size != n:
         raise LoweringError(f"copy of {n} elements into {dst.size}")
-    ring = _staging(ctx, src.dtype)
     full = n // w
-    if full:
-        copy_view(ctx, View(src.addr, src.dtype, full, w, w), View(dst.addr, dst.dtype, full, w,
-                                                                   w), ring)
-    if n % w:
-        tail = n % w
-        copy_view(ctx, View(src.addr, src.dtype, 1, n, n).block(0, 1, full * w, tail),
-                  View(dst.addr, dst.dtype, 1, n, n).block(0, 1, full * w, tail), ring)
+    with Copies(ctx) as cp:
+        if full:
+            cp.copy(View(src.addr, src.dtype, full, w, w), View(dst.addr, dst.dtype, full, w, w))
+        if n % w:
+            tail = n % w
+            cp.copy(View(src.addr, src.dtype, 1, n, n).block(0, 1, full * w, tail),
+                    View(dst.addr, dst.dtype, 1, n, n).block(0, 1, full * w, tail))
 
 
 def _strides(shape: tuple[int, ...]) -> list[int]:
@@ -84,8 +126,8 @@ def lower_transpose(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     else:
         r_axis = perm.index(nd - 1)  # rows along the axis the input stores contiguously
     rest = [a for a in range(nd) if a not in (e_axis, r_axis)]
-    ring = _staging(ctx, x.dtype)
     es = x.dtype.nbytes
+    cp = Copies(ctx)
     for idx in _product([out.shape[a] for a in rest]):
         i_off = sum(i * ist[perm[a]] for i, a in zip(idx, rest, strict=True))
         o_off = sum(i * ost[a] for i, a in zip(idx, rest, strict=True))
@@ -93,7 +135,8 @@ def lower_transpose(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
                    ist[perm[r_axis]], ist[perm[e_axis]])
         dst = View(out.addr + o_off * es, out.dtype, out.shape[r_axis], out.shape[e_axis],
                    ost[r_axis], 1)
-        copy_view(ctx, src, dst, ring)
+        cp.copy(src, dst)
+    cp.flush()
 
 
 def _product(dims: list[int]) -> list[tuple[int, ...]]:
@@ -112,13 +155,13 @@ def lower_concat(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     outer, inner = _outer_inner(out.shape, axis)
     total = out.shape[axis] * inner
     offset = 0
-    ring = _staging(ctx, out.dtype)
-    for x in ins:
-        width = x.shape[axis] * inner
-        src = View(x.addr, x.dtype, outer, width, width)
-        dst = View(out.addr, out.dtype, outer, total, total).block(0, outer, offset, width)
-        copy_view(ctx, src, dst, ring)
-        offset += width
+    with Copies(ctx) as cp:
+        for x in ins:
+            width = x.shape[axis] * inner
+            src = View(x.addr, x.dtype, outer, width, width)
+            dst = View(out.addr, out.dtype, outer, total, total).block(0, outer, offset, width)
+            cp.copy(src, dst)
+            offset += width
 
 
 def lower_slice(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
