@@ -42,15 +42,16 @@ def realistic(size: int, dtype: DType, per_layer: bool) -> None:
     rng = np.random.default_rng(0)
     cfg = bench_chip(size, dtype)
     run_gemm(cfg, *operands(rng, dtype, 8, 8, 8), repeat=1)  # load numba's cache once
-    tot = dict(build=0.0, run=0.0, numpy=0.0, cycles=0, instrs=0, macs=0)
+    tot = dict(build=0.0, run=0.0, numpy=0.0, numpy1=0.0, cycles=0, instrs=0, macs=0)
     for name, m, n, k in resnet18_gemms():
         a, b = operands(rng, dtype, m, k, n)
         build_s, run_s, res, prog = run_gemm(cfg, a, b, repeat=1, layer=name)
         np_s = numpy_matmul_seconds(a, b, None, repeat=3)
+        np1_s = numpy_matmul_seconds(a, b, 1, repeat=3)
         if dtype is DType.INT8:
             want = a.astype(np.int64) @ b.astype(np.int64)
             assert np.array_equal(res.state.read_tensor(prog.tensor("C")), want), name
-        for key, v in (("build", build_s), ("run", run_s), ("numpy", np_s),
+        for key, v in (("build", build_s), ("run", run_s), ("numpy", np_s), ("numpy1", np1_s),
                        ("cycles", res.cycles), ("instrs", len(prog.instrs)),
                        ("macs", res.counters.macs)):
             tot[key] += v
@@ -59,10 +60,12 @@ def realistic(size: int, dtype: DType, per_layer: bool) -> None:
                   f"build={build_s:.3f}s run={run_s:.3f}s numpy={np_s:.4f}s "
                   f"cycles={res.cycles} util={res.counters.pe_utilization:.2f}")
     util = tot["macs"] / (size * size * tot["cycles"])
+    wall = tot["build"] + tot["run"]
     print(f"realistic {size}x{size} {dtype.value}: {tot['instrs']} instructions, build "
-          f"{tot['build']:.2f} s + machine {tot['run']:.2f} s = {tot['build'] + tot['run']:.2f} s;"
-          f" NumPy {tot['numpy']:.3f} s (ratio {(tot['build'] + tot['run']) / tot['numpy']:.0f}x"
-          f"); {tot['cycles']} cycles, PE utilization {util:.2f}")
+          f"{tot['build']:.2f} s + machine {tot['run']:.2f} s = {wall:.2f} s; NumPy "
+          f"{tot['numpy']:.3f} s (ratio {wall / tot['numpy']:.1f}), NumPy on one thread "
+          f"{tot['numpy1']:.3f} s (ratio {wall / tot['numpy1']:.1f}); {tot['cycles']} cycles, "
+          f"PE utilization {util:.2f}")
 
 
 def scalesim(size: int) -> None:
