@@ -1,196 +1,42 @@
-"""Every primitive op's forward value and autodiff gradient vs PyTorch autograd (float64).
-
-PyTorch is a reference nobody on this project wrote, so it catches mistakes that the
-finite-difference tests cannot: a rule and the reference interpreter that agree with each other
-but not with the established meaning of the op (layouts, padding, pooling divisors, tie routing).
-
-Each case builds a tiny IR graph whose operands are all INPUTs (fed in float64), and the same
-computation in torch on tensors in the IR's layout (NHWC activations, [KH, KW, Cin, Cout]
-convolution weights), permuting to torch's NCHW / [Cout, Cin, KH, KW] inside the torch function.
-The loss is ``sum(y * r)`` for a fixed random ``r`` so every output element carries gradient.
+"""Every primitive op's forward value and autodiff gradient vs PyTorch autograd (float64),
+the gradient helper ops vs torch's vector-Jacobian products, CAST rounding vs torch's dtype
+conversion, and gradients at ties. The harness is in `test_torch_reference`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from chip.dtypes import DType
-from compiler.autodiff import gradients
-from compiler.ir import Graph, Op
+from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
+from compiler.passes.pipeline import graph_passes
 from compiler.passes.shape_infer import conv_out_hw
 from compiler.reference import evaluate
+from tests.compiler.test_torch_reference import (
+    LOSS_WEIGHTS,
+    Case,
+    Shapes,
+    TorchFn,
+    assert_close,
+    build_graph,
+    check_against_torch,
+    ir_gradients,
+    make_inputs,
+    torch_conv,
+    torch_gradients,
+    torch_pool,
+)
 
 torch = pytest.importorskip("torch", reason="PyTorch reference not installed "
                                             "(pip install -e '.[torch]')")
 F = torch.nn.functional
 
-RTOL, ATOL = 1e-10, 1e-12
-LOSS_WEIGHTS = "loss_weights"  # the INPUT r of the loss sum(y * r)
-Shapes = dict[str, tuple[int, ...]]
-TorchFn = Callable[[dict], "torch.Tensor"]
-BuildFn = Callable[[IRBuilder, dict[str, int]], int]
 
-
-@dataclass(frozen=True)
-class Case:
-    """One op under test: its INPUT shapes, how to build it in IR and in torch.
-
-    ``domain`` picks the input values: "normal", "positive" (uniform 0.5..2, for log/sqrt...),
-    "ints" (small integers, to force ties) or "simplex" for inputs named ``labels`` (rows of
-    soft labels); an input named ``var`` is always positive. ``wrt`` names the inputs whose
-    gradients are compared (default: all; empty for ops without a gradient). ``scalar``: the
-    op's output is already the (1,) loss.
-    """
-
-    shapes: Shapes
-    build: BuildFn
-    torch_fn: TorchFn
-    domain: str = "normal"
-    wrt: tuple[str, ...] | None = None
-    scalar: bool = False
-
-
-def make_inputs(shapes: Shapes, domain: str, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    out = {}
-    for name, shape in shapes.items():
-        if name == "labels" and domain == "simplex":
-            out[name] = rng.dirichlet(np.ones(shape[-1]), size=shape[:-1])
-        elif domain == "positive" or name == "var":  # a variance is positive
-            out[name] = rng.uniform(0.5, 2.0, shape)
-        elif domain == "ints":
-            out[name] = rng.integers(-2, 3, shape).astype(np.float64)
-        elif domain in ("normal", "simplex"):
-            out[name] = rng.standard_normal(shape)
-        else:
-            raise ValueError(f"unknown input domain {domain!r}")
-    return out
-
-
-def weighted_sum(b: IRBuilder, y: int, r: int) -> int:
-    """sum(y * r) as a (1,) tensor, from primitives."""
-    flat = b.reshape(b.add(Op.MUL, (y, r)), (1, b.nodes[y].size))
-    return b.reshape(b.add(Op.REDUCE_SUM, (flat,), axis=-1), (1,))
-
-
-def to_torch(values: dict[str, np.ndarray], grad: tuple[str, ...] = ()) -> dict:
-    return {k: torch.tensor(v, dtype=torch.float64, requires_grad=k in grad)
-            for k, v in values.items()}
-
-
-def assert_close(got: np.ndarray, want: torch.Tensor | np.ndarray, what: str) -> None:
-    want = want.detach().numpy() if isinstance(want, torch.Tensor) else want
-    assert got.shape == want.shape, f"{what}: shape {got.shape}, torch {want.shape}"
-    np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL, err_msg=what)
-
-
-def build_graph(case: Case, wrt: tuple[str, ...]) -> Graph:
-    """The case's graph with outputs ``y`` and (when there are gradients) ``loss``."""
-    b = IRBuilder("torch_check")
-    ids = {name: b.input(name, shape) for name, shape in case.shapes.items()}
-    y = case.build(b, ids)
-    outputs = {"y": y}
-    if wrt and case.scalar:
-        outputs["loss"] = y
-    elif wrt:
-        outputs["loss"] = weighted_sum(b, y, b.input(LOSS_WEIGHTS, b.shape(y)))
-    return b.build(outputs)
-
-
-def ir_gradients(graph: Graph, feeds: dict[str, np.ndarray],
-                 wrt: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """d loss / d input for each name in ``wrt``, by autodiff run in the reference."""
-    ids = [graph.inputs[k].id for k in wrt]
-    grad_graph, grads = gradients(graph, graph.outputs["loss"], ids)
-    outs = {k: grads[i] for k, i in zip(wrt, ids, strict=True)}
-    return evaluate(grad_graph.replace(outputs=outs), feeds).outputs
-
-
-def torch_gradients(case: Case, feeds: dict[str, np.ndarray],
-                    wrt: tuple[str, ...]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """The torch output and d loss / d input for each name in ``wrt``, by torch.autograd."""
-    ts = to_torch({k: feeds[k] for k in case.shapes}, grad=wrt)
-    y = case.torch_fn(ts)
-    if not wrt:
-        return y, {}
-    loss = y.sum() if case.scalar else (y * torch.tensor(feeds[LOSS_WEIGHTS])).sum()
-    grads = torch.autograd.grad(loss, [ts[k] for k in wrt])
-    return y, dict(zip(wrt, grads, strict=True))
-
-
-def check_against_torch(case: Case, seed: int = 0,
-                        transforms: tuple[Callable[[Graph], Graph], ...] = ()) -> None:
-    """Forward of the graph (and of each transformed graph) and its gradients vs torch.
-
-    Gradients are taken on each transformed graph (autodiff needs primitives, so composite
-    cases pass their decomposition here), or on the graph itself when there are none.
-    """
-    rng = np.random.default_rng(seed)
-    wrt = tuple(case.shapes) if case.wrt is None else case.wrt
-    graph = build_graph(case, wrt)
-    feeds = make_inputs(case.shapes, case.domain, rng)
-    if wrt and not case.scalar:
-        feeds[LOSS_WEIGHTS] = rng.standard_normal(graph.inputs[LOSS_WEIGHTS].shape)
-    y_torch, g_torch = torch_gradients(case, feeds, wrt)
-    transformed = tuple(t(graph) for t in transforms)
-    for i, g in enumerate((graph,) + transformed):
-        assert_close(evaluate(g, feeds).outputs["y"], y_torch, f"forward of graph {i}")
-    for g in (transformed or (graph,)) if wrt else ():
-        got = ir_gradients(g, feeds, wrt)
-        for k in wrt:
-            assert_close(got[k], g_torch[k], f"gradient of {k}")
-
-
-# Layout helpers: IR NHWC / [KH, KW, Cin, Cout] <-> torch NCHW / [Cout, Cin, KH, KW].
-def nchw(x: torch.Tensor) -> torch.Tensor:
-    return x.permute(0, 3, 1, 2)
-
-
-def nhwc(x: torch.Tensor) -> torch.Tensor:
-    return x.permute(0, 2, 3, 1)
-
-
-def oihw(w: torch.Tensor) -> torch.Tensor:
-    return w.permute(3, 2, 0, 1)
-
-
-def torch_pad(x: torch.Tensor, padding: tuple[int, int, int, int], value: float) -> torch.Tensor:
-    """NCHW ``x`` padded by IR padding (top, left, bottom, right)."""
-    top, left, bottom, right = padding
-    return F.pad(x, (left, right, top, bottom), value=value)
-
-
-def torch_conv(x: torch.Tensor, w: torch.Tensor, stride: tuple[int, int],
-               padding: tuple[int, int, int, int]) -> torch.Tensor:
-    top, left, bottom, right = padding
-    if top == bottom and left == right:  # torch's own padding argument
-        return nhwc(F.conv2d(nchw(x), oihw(w), stride=stride, padding=(top, left)))
-    return nhwc(F.conv2d(torch_pad(nchw(x), padding, 0.0), oihw(w), stride=stride))
-
-
-def torch_pool(op: Op, x: torch.Tensor, kernel: tuple[int, int], stride: tuple[int, int],
-               padding: tuple[int, int, int, int], include_pad: bool) -> torch.Tensor:
-    top, left, bottom, right = padding
-    if top == bottom and left == right:
-        if op is Op.MAXPOOL2D:
-            return nhwc(F.max_pool2d(nchw(x), kernel, stride, (top, left)))
-        return nhwc(F.avg_pool2d(nchw(x), kernel, stride, (top, left),
-                                 count_include_pad=include_pad))
-    if op is Op.MAXPOOL2D:
-        return nhwc(F.max_pool2d(torch_pad(nchw(x), padding, -np.inf), kernel, stride))
-    summed = F.avg_pool2d(torch_pad(nchw(x), padding, 0.0), kernel, stride)
-    if include_pad:
-        return nhwc(summed)
-    # Divide by the number of unpadded elements: the window average of an indicator.
-    ones = torch.ones_like(x[..., :1])
-    return nhwc(summed / F.avg_pool2d(torch_pad(nchw(ones), padding, 0.0), kernel, stride))
-
-
-# Cases ----------------------------------------------------------------------------------------
+# Primitive cases ------------------------------------------------------------------------------
 def _matmul(ta: bool, tb: bool) -> Case:
     return Case({"a": (4, 3) if ta else (3, 4), "w": (5, 4) if tb else (4, 5)},
                 lambda b, i: b.matmul(i["a"], i["w"], trans_a=ta, trans_b=tb),
@@ -328,9 +174,14 @@ CASES: dict[str, Case] = {
 }
 
 
+# Each primitive graph is checked as built and after the graph-level pipeline (simplify and
+# dead-code elimination rewrite data movement before autodiff sees it).
+AS_BUILT_AND_PIPELINE = (lambda g: g, lambda g: graph_passes(g, verify=True))
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_primitive_matches_torch(name: str) -> None:
-    check_against_torch(CASES[name])
+    check_against_torch(CASES[name], transforms=AS_BUILT_AND_PIPELINE)
 
 
 def test_softmax_ce_with_one_hot_labels_matches_torch_class_indices() -> None:

@@ -20,7 +20,7 @@ from compiler.passes.pipeline import graph_passes
 from compiler.reference import evaluate
 from compiler.train import SGD, Adam, Momentum, Optimizer, TrainSpec
 from compiler.zoo import lenet, lstm_classifier, mlp, transformer_encoder_block
-from tests.compiler.test_torch_grads import assert_close, nchw, nhwc
+from tests.compiler.test_torch_reference import assert_close, nchw, nhwc
 
 torch = pytest.importorskip("torch", reason="PyTorch reference not installed "
                                             "(pip install -e '.[torch]')")
