@@ -30,6 +30,13 @@ def decoder_layout(cls: type[Instr]) -> data.FlexibleLayout:
     return data.FlexibleLayout(WORD_BITS, fields)
 
 
+def check_config(config: ChipConfig) -> None:
+    """Raise `ValueError` if ``config`` describes timing the controller cannot build."""
+    if config.dataflow is Dataflow.OS and not config.os_drain:
+        raise ValueError("os_drain must be true for the RTL: writing all R result rows in the "
+                         "last MAC cycle is SCALE-Sim's accounting, not hardware")
+
+
 class ExecuteController(wiring.Component):
     """Dispatches PRELOAD / MATMUL / HALT in order and drives the array, scratchpad reads and
     accumulator writes at the cycles of docs/timing.md.
@@ -50,9 +57,7 @@ class ExecuteController(wiring.Component):
     """
 
     def __init__(self, config: ChipConfig) -> None:
-        if config.dataflow is Dataflow.OS and not config.os_drain:
-            raise ValueError("os_drain must be true for the RTL: writing all R result rows in "
-                             "the last MAC cycle is SCALE-Sim's accounting, not hardware")
+        check_config(config)
         self.config = config
         read = read_port_signature(config.spad_addr_bits, spad_row_layout(config))
         super().__init__({
@@ -77,25 +82,26 @@ class ExecuteController(wiring.Component):
         head_valid = Signal()
         head_word = Signal(WORD_BITS)
         head_index = Signal(EVENT_INDEX_BITS)
-        stopped = halting | error
-        incoming = self.instr.valid & ~stopped
-        new = self._decode(self.instr.payload)
-        all_idle = ~p_busy & ~m_busy & ~d_busy
+        # Named signals, not Python expressions: each is computed once per evaluation, in the
+        # simulator as in the netlist.
+        incoming, all_idle = Signal(), Signal()
+        m.d.comb += [incoming.eq(self.instr.valid & ~halting & ~error),
+                     all_idle.eq(~p_busy & ~m_busy & ~d_busy)]
+        new = self._decode(m, self.instr.payload, "new")
 
         # Candidate A: the queue head, or the incoming word falling through an empty queue.
         a_word = Signal(WORD_BITS)
         a_index = Signal(EVENT_INDEX_BITS)
         m.d.comb += [a_word.eq(Mux(head_valid, head_word, self.instr.payload)),
                      a_index.eq(Mux(head_valid, head_index, count))]
-        a = self._decode(a_word)
-        a_valid = head_valid | incoming & new["exec"]
+        a = self._decode(m, a_word, "a")
+        pre_may, mm_may, a_start = Signal(), Signal(), Signal()
         if stationary:
-            pre_may = all_idle | (after_matmul if db else False)
-            mm_may = all_idle
+            m.d.comb += [pre_may.eq(all_idle | (after_matmul if db else 0)), mm_may.eq(all_idle)]
         else:
-            pre_may = False
-            mm_may = ~m_busy & ~d_busy | (~m_busy & after_matmul if db else False)
-        a_start = a_valid & (a["pre"] & pre_may | a["mm"] & mm_may)
+            m.d.comb += mm_may.eq(all_idle | (~m_busy & after_matmul if db else 0))
+        m.d.comb += a_start.eq((head_valid | incoming & new["exec"])
+                               & (a["pre"] & pre_may | a["mm"] & mm_may))
         # Candidate B: a PRELOAD arriving while the MATMUL before it starts from the queue.
         b_start = Signal()
         if stationary and db:
@@ -129,28 +135,35 @@ class ExecuteController(wiring.Component):
             self.events.error.eq(error),
         ]
         if stationary:
-            p_go = a_start & a["pre"] | b_start
+            p_go = Signal()
+            m.d.comb += p_go.eq(a_start & a["pre"] | b_start)
             p_fields = Signal(decoder_layout(Preload))
             m.d.comb += p_fields.eq(Mux(b_start, new["preload"].as_value(),
                                         a["preload"].as_value()))
             self._preload_unit(m, p_go, p_fields, p_busy, Mux(b_start, count, a_index))
-        self._matmul_unit(m, a_start & a["mm"], a["matmul"], m_busy, d_busy, a_index)
+        m_go = Signal()
+        m.d.comb += m_go.eq(a_start & a["mm"])
+        self._matmul_unit(m, m_go, a["matmul"], m_busy, d_busy, a_index)
         return m
 
-    def _decode(self, word: Signal) -> dict:
+    def _decode(self, m: Module, word: Signal, name: str) -> dict:
         """The views and opcode tests of a word; ``exec`` means a PRELOAD or MATMUL this RTL
         can run (its tile fits the array)."""
         R, C = self.config.rows, self.config.cols
         opcode = word[:OPCODE_BITS]
         pre = data.View(decoder_layout(Preload), word)
         mm = data.View(decoder_layout(Matmul), word)
-        is_pre = opcode == Preload.OPCODE if self.config.dataflow.has_stationary_operand \
-            else False
-        pre_ok = is_pre & (pre.rows >= 1) & (pre.rows <= R) & (pre.cols >= 1) & (pre.cols <= C)
-        mm_ok = ((opcode == Matmul.OPCODE) & (mm.rows >= 1) & (mm.rows <= R) & (mm.cols >= 1)
-                 & (mm.cols <= C) & (mm.t >= 1))
-        return {"pre": pre_ok, "mm": mm_ok, "exec": pre_ok | mm_ok,
-                "halt": opcode == Halt.OPCODE, "preload": pre, "matmul": mm}
+        flags = {f: Signal(name=f"{name}_{f}") for f in ("pre", "mm", "exec", "halt")}
+        if self.config.dataflow.has_stationary_operand:
+            m.d.comb += flags["pre"].eq((opcode == Preload.OPCODE) & (pre.rows >= 1)
+                                        & (pre.rows <= R) & (pre.cols >= 1) & (pre.cols <= C))
+        m.d.comb += [
+            flags["mm"].eq((opcode == Matmul.OPCODE) & (mm.rows >= 1) & (mm.rows <= R)
+                           & (mm.cols >= 1) & (mm.cols <= C) & (mm.t >= 1)),
+            flags["exec"].eq(flags["pre"] | flags["mm"]),
+            flags["halt"].eq(opcode == Halt.OPCODE),
+        ]
+        return {**flags, "preload": pre, "matmul": mm}
 
     def _preload_unit(self, m: Module, go: Value, pre: Value, busy: Signal,
                       go_index: Value) -> None:
@@ -160,9 +173,9 @@ class ExecuteController(wiring.Component):
         index = Signal(EVENT_INDEX_BITS)
         cur = Signal(decoder_layout(Preload))
         k = Signal(range(R))
-        m.d.comb += [cur.eq(Mux(go, pre, saved)), k.eq(Mux(go, 0, k_reg))]
-        active = go | busy
-        last = active & (k == R - 1)
+        active, last = Signal(name="p_active"), Signal(name="p_last")
+        m.d.comb += [cur.eq(Mux(go, pre, saved)), k.eq(Mux(go, 0, k_reg)),
+                     active.eq(go | busy), last.eq(active & (k == R - 1))]
         # Cycle k shifts in tile row R-1-k, so after R shifts PE row i holds tile row i.
         row = Signal(range(R))
         m.d.comb += [row.eq(R - 1 - k), self.read_y.addr.eq(cur.src + row),
@@ -186,10 +199,10 @@ class ExecuteController(wiring.Component):
         k_reg, k = Signal(18), Signal(18)
         saved, cur = Signal(decoder_layout(Matmul)), Signal(decoder_layout(Matmul))
         index = Signal(EVENT_INDEX_BITS)
-        m.d.comb += [cur.eq(Mux(go, mm.as_value(), saved)), k.eq(Mux(go, 0, k_reg))]
-        active = go | busy
-        last = active & (k == cur.t + (fill - 1))
-        feed = active & (k < cur.t)
+        active, last, feed = Signal(name="m_active"), Signal(name="m_last"), Signal(name="feed")
+        m.d.comb += [cur.eq(Mux(go, mm.as_value(), saved)), k.eq(Mux(go, 0, k_reg)),
+                     active.eq(go | busy), last.eq(active & (k == cur.t + (fill - 1))),
+                     feed.eq(active & (k < cur.t))]
         m.d.comb += self.read_x.addr.eq(cur.x + k)
         for i in range(R):
             m.d.comb += self.array.west[i].eq(

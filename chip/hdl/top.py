@@ -9,7 +9,7 @@ from amaranth.lib.wiring import In, Out
 from chip.config import ChipConfig
 from chip.hdl.accumulator import Accumulator
 from chip.hdl.array import SystolicArray
-from chip.hdl.controller import ExecuteController
+from chip.hdl.controller import ExecuteController, check_config
 from chip.hdl.ports import (
     acc_row_layout,
     event_signature,
@@ -33,6 +33,7 @@ class ExecuteTop(wiring.Component):
     """
 
     def __init__(self, config: ChipConfig) -> None:
+        check_config(config)
         self.config = config
         super().__init__({
             "instr": In(instruction_signature()),
