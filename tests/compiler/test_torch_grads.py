@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from chip.dtypes import DType
-from compiler.ir import Op
+from compiler.autodiff import RULES
+from compiler.ir import GRADIENT, Op
 from compiler.ir_builder import IRBuilder
 from compiler.passes.pipeline import graph_passes
 from compiler.passes.shape_infer import conv_out_hw
@@ -266,6 +267,17 @@ GRADIENT_OP_CASES: dict[str, Case] = {
 @pytest.mark.parametrize("name", sorted(GRADIENT_OP_CASES))
 def test_gradient_op_matches_torch_vjp(name: str) -> None:
     check_against_torch(GRADIENT_OP_CASES[name])
+
+
+def test_every_primitive_with_a_gradient_rule_is_cross_checked() -> None:
+    """A new rule (or gradient helper op) must come with a torch case here."""
+    used = set()
+    for case in (*CASES.values(), *GRADIENT_OP_CASES.values()):
+        used |= {n.op for n in build_graph(case, ()).nodes}
+    # FILL has no operands; CAST is checked by test_cast_rounding_matches_torch, forward only
+    # because torch also rounds the gradient flowing back through a cast.
+    missing = (set(RULES) | GRADIENT) - used - {Op.FILL, Op.CAST}
+    assert not missing, sorted(op.value for op in missing)
 
 
 def _bf16_edge_values(rng: np.random.Generator) -> np.ndarray:

@@ -33,7 +33,7 @@ import numpy as np
 import pytest
 
 from compiler.autodiff import gradients
-from compiler.ir import Graph, Op
+from compiler.ir import COMPOSITE, Graph, Op
 from compiler.ir_builder import IRBuilder
 from compiler.passes.decompose import decompose
 from compiler.passes.pipeline import graph_passes
@@ -329,6 +329,11 @@ COMPOSITES: dict[str, Case] = {
 @pytest.mark.parametrize("name", sorted(COMPOSITES))
 def test_composite_matches_torch(name: str) -> None:
     check_against_torch(COMPOSITES[name], transforms=TRANSFORMS)
+
+
+def test_every_composite_is_cross_checked() -> None:
+    used = {n.op for case in COMPOSITES.values() for n in build_graph(case, ()).nodes}
+    assert COMPOSITE <= used, sorted(op.value for op in COMPOSITE - used)
 
 
 @pytest.mark.xfail(strict=True, reason=(
