@@ -36,8 +36,8 @@ ZOO: dict[str, tuple[str, ModelDefaults | None]] = {
                                  schedule="cosine")),
     "cnn": ("lenet", ModelDefaults(epochs=10, batch_size=32, optimizer="momentum", lr=0.05,
                                    schedule="cosine")),
-    "lstm": ("lstm_classifier", ModelDefaults(epochs=20, batch_size=32, optimizer="adam",
-                                              lr=0.01, schedule="cosine")),
+    "lstm": ("lstm_classifier", ModelDefaults(epochs=8, batch_size=32, optimizer="adam",
+                                              lr=0.02, schedule="cosine")),
     "resnet18": ("resnet18", None),
     "transformer": ("transformer_encoder_block", None),
 }

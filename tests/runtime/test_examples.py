@@ -39,3 +39,19 @@ def test_compare_dataflows():
 def test_onnx_import_matches_onnxruntime():
     out = run_example("onnx_import.py")
     assert "fp32:" in out and "bf16:" in out
+
+
+@pytest.mark.slow
+def test_train_lstm_reaches_95_percent():
+    run_example("train_lstm.py", timeout=1800)
+
+
+@pytest.mark.slow
+def test_train_cnn_reaches_98_percent():
+    run_example("train_cnn.py", timeout=3600)
+
+
+@pytest.mark.slow
+def test_resnet18_on_tpu_v1_and_train_128():
+    out = run_example("resnet18.py", timeout=1800)
+    assert "tpu-v1" in out and "train-128" in out
