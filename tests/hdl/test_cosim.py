@@ -97,3 +97,27 @@ def test_os_without_drain_is_refused():
 
     with pytest.raises(ValueError, match="os_drain must be true for the RTL"):
         check_config(_chip(4, Dataflow.OS, True).replace(os_drain=False))
+
+
+def test_directed_timelines_show_the_double_buffer_overlaps():
+    """Hand-computed cycles (docs/timing.md) for a 4x4 array: R + C - 2 = 6."""
+    ws = _chip(4, Dataflow.WS, True)
+    prog = [Preload(src=0, rows=4, cols=4),
+            Matmul(x=4, y=0, out=0, t=6, rows=4, cols=4, accumulate=False),
+            Preload(src=10, rows=4, cols=4),
+            Matmul(x=4, y=0, out=0, t=3, rows=4, cols=4, accumulate=True)]
+    run = run_rtl(ws, prog, np.ones((16, 4), np.int8), 6)
+    # The second PRELOAD waited in the queue behind the first MATMUL and starts with it.
+    assert [(e.unit, e.start, e.end) for e in run.events] == [
+        ("preload", 0, 4), ("matmul", 4, 16), ("preload", 4, 8), ("matmul", 16, 25)]
+    assert run.cycles == 25
+    assert (run.acc[:3, :4] == 4 + 4).all() and (run.acc[3:6, :4] == 4).all()
+
+    os_ = _chip(4, Dataflow.OS, True)
+    prog = [Matmul(x=0, y=8, out=0, t=5, rows=4, cols=4, accumulate=False),
+            Matmul(x=0, y=8, out=4, t=2, rows=3, cols=4, accumulate=False)]
+    run = run_rtl(os_, prog, np.ones((16, 4), np.int8), 8)
+    # Compute 5 + 6 = 11 cycles, then a 4-cycle drain that overlaps the next tile's compute.
+    assert [(e.unit, e.start, e.end) for e in run.events] == [
+        ("matmul", 0, 15), ("matmul", 11, 23)]
+    assert (run.acc[:4, :4] == 5).all() and (run.acc[4:7, :4] == 2).all()
