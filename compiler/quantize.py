@@ -125,6 +125,9 @@ def quantize(graph: Graph, calibration: Mapping[str, np.ndarray]) -> Quantized:
             nid = b.add_const(v.nid, round(float(n.attrs["value"]) / v.scale), label)
             q[n.id] = _Q(nid, v.scale, DType.INT32)
         elif n.op is Op.AVGPOOL2D:
+            if any(n.attrs["padding"]) and not n.attrs.get("count_include_pad", False):
+                raise ValueError(f"cannot quantize avgpool2d node %{n.id} {label!r}: dividing "
+                                 "by per-position counts needs floating-point math")
             wide = _amax(values[n.inputs[0]]) / WIDE
             nid = b.add(n.op, (rescale(n.inputs[0], wide),), label, **n.attrs)
             q[n.id] = _Q(nid, wide, DType.INT32)
