@@ -112,6 +112,11 @@ POSITIVE = "positive"
 CASES: dict[str, Case] = {
     **{f"matmul_ta{int(ta)}_tb{int(tb)}": _matmul(ta, tb)
        for ta in (False, True) for tb in (False, True)},
+    # One weight used twice (x @ w, then @ w.T): its two gradient contributions accumulate.
+    "matmul_tied_weight": Case(
+        {"x": (3, 4), "w": (4, 5)},
+        lambda b, i: b.matmul(b.add(Op.TANH, (b.matmul(i["x"], i["w"]),)), i["w"], trans_b=True),
+        lambda t: torch.tanh(t["x"] @ t["w"]) @ t["w"].T),
     "conv2d_valid": _conv((2, 5, 5, 3), (3, 3, 3, 4), (1, 1), (0, 0, 0, 0)),
     "conv2d_same": _conv((2, 5, 5, 3), (3, 3, 3, 4), (1, 1), (1, 1, 1, 1)),
     "conv2d_stride_asym_pad": _conv((2, 5, 6, 3), (3, 2, 3, 4), (2, 1), (1, 0, 1, 1)),
