@@ -47,9 +47,13 @@ class RtlError(RuntimeError):
 
 
 def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
-            acc_rows: int, max_cycles: int = 100_000) -> RtlRun:
+            acc_rows: int, max_cycles: int = 100_000,
+            gaps: Sequence[int] | None = None) -> RtlRun:
     """Fill scratchpad rows 0..len(spad)-1 with ``spad`` (raw storage, row_elems wide), run
-    ``instrs`` (a HALT is appended if missing) and read accumulator rows 0..acc_rows-1."""
+    ``instrs`` (a HALT is appended if missing) and read accumulator rows 0..acc_rows-1.
+
+    Word i is offered as soon as word i-1 was taken, or ``gaps[i]`` cycles later (bubbles in
+    the stream: ``valid`` low meanwhile; missing entries mean 0)."""
     spad = np.asarray(spad, dtype=config.input_dtype.storage)
     if spad.ndim != 2 or spad.shape[1] != config.row_elems or len(spad) > config.spad_rows:
         raise ValueError(f"spad must be at most {config.spad_rows} x {config.row_elems} "
@@ -59,6 +63,10 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
     program = list(instrs)
     if not program or not isinstance(program[-1], Halt):
         program.append(Halt())
+    gaps = list(gaps or [])
+    if any(g < 0 for g in gaps):
+        raise ValueError(f"gaps must not be negative, not {gaps}")
+    gaps += [0] * (len(program) - len(gaps))
     words = [ins.encode() for ins in program]
     dut = ExecuteTop(config)
     ev = dut.events
@@ -74,7 +82,7 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
             await ctx.tick()
         ctx.set(dut.spad_write.valid, 0)
         c0 = ctx.get(dut.cycle)
-        sent, offered = 0, -1
+        sent, wait, offered = 0, gaps[0], None
         while True:
             cycle = ctx.get(dut.cycle) - c0
             if ctx.get(ev.error):
@@ -85,12 +93,16 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
                 break
             if cycle >= max_cycles:
                 raise RtlError(f"no halt after {max_cycles} cycles")
-            if offered != sent:  # setting a signal re-settles the design: only on change
-                offered = sent
-                ctx.set(dut.instr.valid, sent < len(words))
-                ctx.set(dut.instr.payload, words[sent] if sent < len(words) else 0)
-            if sent < len(words) and ctx.get(dut.instr.ready):
+            show = sent < len(words) and wait == 0
+            if offered != (sent, show):  # setting a signal re-settles the design: on change only
+                offered = (sent, show)
+                ctx.set(dut.instr.valid, show)
+                ctx.set(dut.instr.payload, words[sent] if show else 0)
+            if show and ctx.get(dut.instr.ready):
                 sent += 1
+                wait = gaps[sent] if sent < len(words) else 0
+            elif not show and sent < len(words):
+                wait -= 1
             for unit in ("preload", "matmul"):
                 if ctx.get(getattr(ev, f"{unit}_start")):
                     starts[ctx.get(getattr(ev, f"{unit}_start_index"))] = cycle

@@ -119,23 +119,26 @@ def _int_reference(cfg: ChipConfig, case: Case) -> tuple[np.ndarray, np.ndarray]
     return acc.astype(np.int32), written
 
 
-def contract_schedule(cfg: ChipConfig, instrs: tuple[Instr, ...]) -> list[tuple[int, str, int,
-                                                                                 int]]:
+def contract_schedule(cfg: ChipConfig, instrs: tuple[Instr, ...],
+                      gaps: list[int] | None = None,
+                      queue_depth: int | None = None) -> list[tuple[int, str, int, int]]:
     """(index, unit, start, end) of every instruction under docs/timing.md for a program of
     array instructions: dispatch in order, one per cycle, into an execute queue of
     ``queue_depth``; each instruction starts after every earlier one has ended, except, with the
     double buffer, a PRELOAD directly after a MATMUL (from that MATMUL's start) and an OS MATMUL
-    directly after a MATMUL (from the end of that MATMUL's compute)."""
+    directly after a MATMUL (from the end of that MATMUL's compute). ``gaps[i]`` delays the
+    offer of instruction i after instruction i-1 was dispatched (stream bubbles)."""
     R, C, db = cfg.rows, cfg.cols, cfg.double_buffer_stationary
     starts: list[int] = []
     dispatch = -1
     end_all = end_before_last = 0
     last: tuple[Instr, int, int] | None = None  # previous instruction, its start, compute
     events = []
+    depth = cfg.queue_depth if queue_depth is None else queue_depth
     for index, ins in enumerate(instrs):
-        dispatch += 1
-        if index >= cfg.queue_depth:  # the queue is full until instruction index-depth starts
-            dispatch = max(dispatch, starts[index - cfg.queue_depth])
+        dispatch += 1 + (gaps[index] if gaps else 0)
+        if index >= depth:  # the queue is full until instruction index-depth starts
+            dispatch = max(dispatch, starts[index - depth])
         order = end_all
         if db and last is not None and isinstance(last[0], Matmul):
             if isinstance(ins, Preload):

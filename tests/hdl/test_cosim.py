@@ -121,3 +121,17 @@ def test_directed_timelines_show_the_double_buffer_overlaps():
     assert [(e.unit, e.start, e.end) for e in run.events] == [
         ("matmul", 0, 15), ("matmul", 11, 23)]
     assert (run.acc[:4, :4] == 5).all() and (run.acc[4:7, :4] == 2).all()
+
+
+@pytest.mark.parametrize("dataflow", list(Dataflow))
+def test_bubbles_in_the_instruction_stream_delay_dispatch_but_not_results(dataflow):
+    cfg = _chip(4, dataflow, True)
+    case = random_case(cfg, seed=7)
+    gaps = [int(g) for g in np.random.default_rng(7).integers(0, 12, len(case.instrs))]
+    rtl = run_rtl(cfg, case.instrs, case.spad, ACC_ROWS, gaps=gaps)
+    expect, written = numpy_reference(cfg, case)
+    assert np.array_equal(_bits(rtl.acc)[written], _bits(expect)[written])
+    # The RTL's execute queue holds one instruction, which matters once dispatch lags.
+    timeline = [(e.index, e.unit, e.start, e.end) for e in rtl.events]
+    assert timeline == contract_schedule(cfg, case.instrs, gaps=gaps, queue_depth=1)
+    assert timeline != contract_schedule(cfg, case.instrs)  # the bubbles did cost cycles
