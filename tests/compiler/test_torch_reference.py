@@ -20,6 +20,7 @@ primitives and autodiff through it. Recurrent layers and attention run torch's o
     IR LSTM gates (i, f, g, o)  ==  torch (i, f, g, o)
     IR GRU gates (z, r, n)      ->  torch (r, z, n); IR bw / br are torch's bias_ih / bias_hh,
                                     and torch's GRU is the IR's ``linear_before_reset=True``
+                                    (False is checked against its equations in torch ops)
     IR RNN / LSTM bias b        ->  torch bias_ih (torch's bias_hh held at zero)
     IR ATTENTION wq, wk, wv, wo ->  in_proj_weight = [wq.T; wk.T; wv.T], out_proj.weight = wo.T
 """
@@ -284,6 +285,25 @@ def _recurrent(op: Op, batch: int = 2, steps: int = 3, feat: int = 4, hidden: in
     return _composite(op, shapes, _torch_recurrent(op, hidden), hidden=hidden, **attrs)
 
 
+def _torch_gru_reset_before_linear(t: dict) -> torch.Tensor:
+    """GRU with ``linear_before_reset=False`` (Cho et al. 2014, ONNX's default), which torch
+    has no module for: n = tanh(x Wn + bn + (r * h) Rn + Rbn), with torch ops."""
+    x, hid = t["x"], t["r"].shape[0]
+    h = x.new_zeros(x.shape[0], hid)
+    wz, wr, wn = t["w"].split(hid, dim=1)
+    rz, rr, rn = t["r"].split(hid, dim=1)
+    (bz, br, bn), (cz, cr, cn) = t["bw"].split(hid), t["br"].split(hid)
+    out = []
+    for step in range(x.shape[1]):
+        xt = x[:, step]
+        z = torch.sigmoid(xt @ wz + bz + h @ rz + cz)
+        r = torch.sigmoid(xt @ wr + br + h @ rr + cr)
+        n = torch.tanh(xt @ wn + bn + (r * h) @ rn + cn)
+        h = (1 - z) * n + z * h
+        out.append(h)
+    return torch.stack(out, dim=1)
+
+
 def _torch_attention(t: dict) -> torch.Tensor:
     x = t["x"]
     d = x.shape[-1]
@@ -321,6 +341,9 @@ COMPOSITES: dict[str, Case] = {
     "lstm": _recurrent(Op.LSTM),
     "lstm_one_step": _recurrent(Op.LSTM, steps=1),
     "gru_linear_before_reset": _recurrent(Op.GRU),
+    "gru_reset_before_linear": replace(_recurrent(Op.GRU), build=lambda b, i: b.add(
+        Op.GRU, tuple(i.values()), hidden=3, linear_before_reset=False),
+        torch_fn=_torch_gru_reset_before_linear),
     "attention": _composite(Op.ATTENTION, {"x": (2, 3, 4), "wq": (4, 4), "wk": (4, 4),
                                            "wv": (4, 4), "wo": (4, 4)}, _torch_attention),
 }
