@@ -1,8 +1,9 @@
 """The execute controller: decodes PRELOAD and MATMUL words and sequences the array.
 
-Each instruction starts in the cycle its word is accepted from the stream, and every unit acts
-in its start cycle already (its first-cycle fields come straight from the decoder). The decoder
-layout is derived from the ISA table (`chip.isa.field_layout`), never written by hand.
+An instruction starts in the cycle its word is accepted from the stream or later, from a
+one-entry queue; every unit acts in its start cycle already (its first-cycle fields come
+straight from the decoder, later ones from a saved copy). The decoder layout is derived from the
+ISA table (`chip.isa.field_layout`), never written by hand.
 """
 
 from __future__ import annotations
@@ -235,7 +236,7 @@ class ExecuteController(wiring.Component):
                 Mux(feed & (j < cur.cols), self.read_y.data[j], 0))
         self._drain(m, last, cur, my_index, d_busy)
 
-    def _drain(self, m: Module, start_next: object, cur: Signal, index: object,
+    def _drain(self, m: Module, start_next: Value, cur: Signal, index: Value,
                busy: Signal) -> None:
         """OS: empty the finished tile, bottom PE row first, from the cycle after compute."""
         R = self.config.rows
