@@ -7,7 +7,7 @@ from bench.programs import tiled_gemm
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType, round_bf16, to_storage
 from chip.functional import run_functional
-from chip.isa import VEC_READS_B, VEC_USES_IMM, Load, Store, Vec, VecOp, acc, sp
+from chip.isa import VEC_READS_B, VEC_USES_IMM, Halt, Load, Store, Vec, VecOp, acc, sp
 from chip.machine import Unit, run_machine
 from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
 from tests.programs import gemm_program
@@ -126,7 +126,6 @@ def random_vector_program(cfg: ChipConfig, rng) -> Program:
     instrs += vecs + stores
     tags = [Tag("load", Phase.FORWARD)] * 2 + [Tag("vec", Phase.BACKWARD)] * len(vecs) + \
         [Tag("store", Phase.OPTIMIZER)] * 2
-    from chip.isa import Halt
     return Program(cfg, tuple(instrs + [Halt()]), tuple(tags + [tags[-1]]), tensors, init)
 
 
@@ -136,3 +135,13 @@ def test_random_vector_programs(seed):
     cfg = random_chip(rng)
     with np.errstate(all="ignore"):
         check_agree(random_vector_program(cfg, rng))
+
+
+@pytest.mark.parametrize("dataflow", ["ws", "os", "is"])
+def test_edge_preset_gemm(dataflow):
+    # the default 16x16 bf16 chip, several folds per dimension, both generators
+    cfg = ChipConfig.from_toml("edge").replace(dataflow=Dataflow(dataflow))
+    rng = np.random.default_rng(7)
+    a, b = operands(cfg, rng, 40, 37, 33)
+    check_agree(tiled_gemm(cfg, a, b, block_rows=24))
+    check_agree(gemm_program(cfg, a, b))
