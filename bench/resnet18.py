@@ -4,8 +4,9 @@
 
 Two measurements per array size:
 - realistic: bench/programs.py's double-buffered tiled GEMM on the train-128-derived chip
-  (operands in DRAM, weight-stationary), values and cycles; NumPy float32 matmul of the same
-  operands for comparison;
+  (operands in DRAM; by default the dataflow of SCALE-Sim's reference run for that array: output-
+  stationary on 32x32, weight-stationary on 128x128), values and cycles; NumPy float32 matmul of
+  the same operands for comparison;
 - SCALE-Sim-compatible (chip/machine/scalesim.py): compute cycles as SCALE-Sim v3 counts them,
   checked against /work/shared/reference/scalesim where a reference exists (128x128 ws,
   32x32 os) and against SCALE-Sim's formula otherwise.
@@ -38,9 +39,9 @@ REFERENCE = Path("/work/shared/reference/scalesim")
 SCALESIM_DATAFLOW = {128: Dataflow.WS, 32: Dataflow.OS}  # the references measured
 
 
-def realistic(size: int, dtype: DType, per_layer: bool) -> None:
+def realistic(size: int, dtype: DType, dataflow: Dataflow, per_layer: bool) -> None:
     rng = np.random.default_rng(0)
-    cfg = bench_chip(size, dtype)
+    cfg = bench_chip(size, dtype, dataflow)
     run_gemm(cfg, *operands(rng, dtype, 8, 8, 8), repeat=1)  # load numba's cache once
     tot = dict(build=0.0, run=0.0, numpy=0.0, numpy1=0.0, cycles=0, instrs=0, macs=0)
     for name, m, n, k in resnet18_gemms():
@@ -61,15 +62,15 @@ def realistic(size: int, dtype: DType, per_layer: bool) -> None:
                   f"cycles={res.cycles} util={res.counters.pe_utilization:.2f}")
     util = tot["macs"] / (size * size * tot["cycles"])
     wall = tot["build"] + tot["run"]
-    print(f"realistic {size}x{size} {dtype.value}: {tot['instrs']} instructions, build "
+    print(f"realistic {size}x{size} {dataflow.value} {dtype.value}: {tot['instrs']} "
+          f"instructions, build "
           f"{tot['build']:.2f} s + machine {tot['run']:.2f} s = {wall:.2f} s; NumPy "
           f"{tot['numpy']:.3f} s (ratio {wall / tot['numpy']:.1f}), NumPy on one thread "
           f"{tot['numpy1']:.3f} s (ratio {wall / tot['numpy1']:.1f}); {tot['cycles']} cycles, "
           f"PE utilization {util:.2f}")
 
 
-def scalesim(size: int) -> None:
-    df = SCALESIM_DATAFLOW.get(size, Dataflow.WS)
+def scalesim(size: int, df: Dataflow) -> None:
     ref_file = REFERENCE / f"resnet18_{size}x{size}_{df.value}.csv"
     reference = {}
     if ref_file.exists():
@@ -95,11 +96,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arrays", type=int, nargs="+", default=[32, 128])
     ap.add_argument("--dtype", default="int8")
+    ap.add_argument("--dataflow", choices=["ws", "os", "is"], default=None,
+                    help="default: the reference's (os on 32x32, ws on 128x128, else ws)")
     ap.add_argument("--per-layer", action="store_true")
     args = ap.parse_args()
     for size in args.arrays:
-        realistic(size, DType(args.dtype), args.per_layer)
-        scalesim(size)
+        df = Dataflow(args.dataflow) if args.dataflow else \
+            SCALESIM_DATAFLOW.get(size, Dataflow.WS)
+        realistic(size, DType(args.dtype), df, args.per_layer)
+        scalesim(size, df)
     print(f"peak RSS {peak_rss_mib():.0f} MiB")
 
 
