@@ -92,11 +92,18 @@ def live_nodes(graph: Graph) -> list[bool]:
     return live
 
 
-def plan_dram(graph: Graph, config: ChipConfig) -> DramPlan:
-    """Place every live node's value; raise `DramOverflow` naming the sizes if it cannot fit."""
+def plan_dram(graph: Graph, config: ChipConfig,
+              spans: Sequence[tuple[int, int]] | None = None) -> DramPlan:
+    """Place every live node's value; raise `DramOverflow` naming the sizes if it cannot fit.
+
+    ``spans[i]`` is the (first, last) node id of the lowering unit that computes node i (a
+    fusion group computes all its members block by block, so their values are defined at the
+    group's first node and its operands are read until its last); default (i, i).
+    """
     nodes = graph.nodes
     live = live_nodes(graph)
     end = len(nodes)
+    spans = spans or [(i, i) for i in range(len(nodes))]
     root = list(range(len(nodes)))  # the node whose buffer a node's value occupies
     for n in nodes:
         if live[n.id] and n.op is Op.RESHAPE:
@@ -105,7 +112,7 @@ def plan_dram(graph: Graph, config: ChipConfig) -> DramPlan:
     for n in nodes:
         if live[n.id]:
             for i in n.inputs:
-                last_use[root[i]] = max(last_use[root[i]], n.id)
+                last_use[root[i]] = max(last_use[root[i]], spans[n.id][1])
     for nid in list(graph.outputs.values()) + list(graph.updates.values()):
         last_use[root[nid]] = end
 
@@ -153,7 +160,7 @@ def plan_dram(graph: Graph, config: ChipConfig) -> DramPlan:
         if not live[n.id] or n.id in bufs or root[n.id] != n.id:
             continue
         size = align(n.size * n.dtype.nbytes)
-        first, last = n.id, last_use[n.id]
+        first, last = spans[n.id][0], max(last_use[n.id], spans[n.id][1])
         offset = _first_fit(placed, size, first, last)
         placed.append((offset, size, first, last))
         bufs[n.id] = Buf(scratch_base + offset, n.shape, n.dtype)

@@ -17,9 +17,10 @@ import numpy as np
 from chip.config import ChipConfig
 from chip.dtypes import DType, to_storage
 from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
-from compiler.ir import SOURCES, Graph, Node, Op
+from compiler.ir import Graph, Node, Op
 from compiler.lower.context import Ctx, LoweringError
 from compiler.lower.emit import Emitter
+from compiler.lower.fusion import Group, lower_group, plan_groups
 from compiler.lower.memory import Buf, live_nodes, plan_dram
 
 Lowering = Callable[[Ctx, Node, list[Buf], Buf], None]
@@ -76,21 +77,30 @@ def layer_name(node: Node) -> str:
 def lower(graph: Graph, config: ChipConfig) -> Lowered:
     """Lower a graph of primitives (shapes inferred, composites decomposed) for ``config``."""
     rules = _rules()
-    plan = plan_dram(graph, config)
+    live = live_nodes(graph)
+    units = plan_groups(graph, live)
+    spans = [(i, i) for i in range(len(graph.nodes))]
+    for unit in units:
+        if isinstance(unit, Group):
+            span = (unit.members[0].id, unit.members[-1].id)
+            for m in unit.members:
+                spans[m.id] = span
+    plan = plan_dram(graph, config, spans)
     em = Emitter(config, plan.temp_base)
     ctx = Ctx(config, em, plan.temp_base)
-    live = live_nodes(graph)
     phase = phases(graph)
-    for n in graph.nodes:
-        if not live[n.id] or n.op in SOURCES or n.op is Op.RESHAPE:
-            continue
-        rule = rules.get(n.op)
-        if rule is None:
-            raise LoweringError(f"node %{n.id} {layer_name(n)!r}: op {n.op.value} has no "
-                                "lowering (composite ops must be decomposed first)")
+    for unit in units:
+        n = unit.members[0] if isinstance(unit, Group) else unit
         ctx.begin_layer()
         em.tag = Tag(layer_name(n), phase[n.id])
         try:
+            if isinstance(unit, Group):
+                lower_group(ctx, unit, plan.bufs)
+                continue
+            rule = rules.get(n.op)
+            if rule is None:
+                raise LoweringError(f"op {n.op.value} has no lowering (composite ops must be "
+                                    "decomposed first)")
             rule(ctx, n, [plan.bufs[i] for i in n.inputs], plan.bufs[n.id])
         except LoweringError as e:
             raise LoweringError(f"node %{n.id} {layer_name(n)!r} ({n.op.value}): {e}") from None

@@ -85,71 +85,6 @@ def _flat(buf: Buf, first: int, rows: int, cols: int) -> View:
     return View(buf.addr + first * buf.dtype.nbytes, buf.dtype, rows, cols, cols)
 
 
-def lower_elementwise(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
-    a = ins[0]
-    b = ins[1] if len(ins) > 1 else None
-    role = _role(a.shape, b.shape) if b is not None else "none"
-    if node.op in _BINARY:
-        op, imm = _BINARY[node.op], 0.0
-    else:
-        op, imm = _UNARY[node.op], float(node.attrs.get("value", 0.0))
-    w = ctx.config.row_elems
-    out_mem = ctx.mem_for(out.dtype)
-    mems = {"a": ctx.mem_for(a.dtype)}
-    if role in ("full", "rowscalar"):
-        mems["b"] = ctx.mem_for(b.dtype)
-    in_place = out_mem is mems["a"]
-    if not in_place:
-        mems["out"] = out_mem
-    vec_b = None
-    if role in ("row", "scalar"):
-        vec_b = ctx.alloc(ctx.mem_for(b.dtype), 1, "broadcast operand")
-    if role == "scalar":
-        # A stride-0 DMA replicates the scalar across the row.
-        ctx.load(View(b.addr, b.dtype, 1, w, 0, 0), vec_b)
-
-    def apply(f: dict[str, Loc], rows: int, cols: int) -> Loc:
-        src2, bc2 = f["a"], False
-        if role in ("full", "rowscalar"):
-            src2 = f["b"]
-        elif role in ("row", "scalar"):
-            src2, bc2 = vec_b, True
-        dst = f["a"] if in_place else f["out"]
-        ctx.vec(op, dst, rows, cols, f["a"], src2, imm=imm, bcast2=bc2)
-        return dst
-
-    if role in ("none", "full", "scalar"):  # flat: every element independent
-        segs = segments(a.size, w)
-        frames = Frames(ctx, mems, max(r for _, r, _ in segs))
-        for e0, rows, cols in segs:
-            for r0 in range(0, rows, frames.rb):
-                rr = min(frames.rb, rows - r0)
-                f = frames.next()
-                first = e0 + r0 * cols
-                ctx.load(_flat(a, first, rr, cols), f["a"])
-                if role == "full":
-                    ctx.load(_flat(b, first, rr, cols), f["b"])
-                ctx.store(apply(f, rr, cols), _flat(out, first, rr, cols))
-        return
-
-    rows_total, last = a.size // a.shape[-1], a.shape[-1]
-    av, ov = View.matrix(a), View.matrix(out)
-    frames = Frames(ctx, mems, rows_total)
-    es = b.dtype.nbytes
-    for c0 in range(0, last, w):
-        cc = min(w, last - c0)
-        if role == "row":
-            ctx.load(View(b.addr, b.dtype, 1, last, last).block(0, 1, c0, cc), vec_b)
-        for r0 in range(0, rows_total, frames.rb):
-            rr = min(frames.rb, rows_total - r0)
-            f = frames.next()
-            ctx.load(av.block(r0, rr, c0, cc), f["a"])
-            if role == "rowscalar":
-                # Row r reads element r cc times: a transposing DMA with column stride 0.
-                ctx.load(View(b.addr + r0 * es, b.dtype, rr, cc, 1, 0), f["b"])
-            ctx.store(apply(f, rr, cc), ov.block(r0, rr, c0, cc))
-
-
 def lower_fill(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     w = ctx.config.row_elems
     mem = ctx.mem_for(out.dtype)
@@ -337,8 +272,8 @@ def lower_mse(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
         ctx.store(total, View(out.addr, out.dtype, 1, 1, 1))
 
 
+# Elementwise ops (_BINARY, _UNARY) are lowered by fusion.py, alone or in groups.
 RULES = {
-    **{op: lower_elementwise for op in (*_BINARY, *_UNARY)},
     Op.FILL: lower_fill,
     Op.REDUCE_SUM: lower_reduce,
     Op.REDUCE_MAX: lower_reduce,

@@ -28,31 +28,24 @@ store dram=0xd40 src=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_prev +push_
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 16
 load dram=0x640 dst=acc:0 rows=1 cols=16 stride=64 transpose=0 +pop_next                             ; 17
 load dram=0xd40 dst=acc:1 rows=4 cols=16 stride=64 transpose=0 +push_next                            ; 18
-vec op=ADD dst=acc:1 src1=acc:1 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 19
-store dram=0xa00 src=acc:1 rows=4 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 20
-.tag relu2 forward
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 21
-load dram=0xa00 dst=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_next +push_next                  ; 22
-vec op=RELU dst=acc:0 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 23
-store dram=0xb00 src=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 24
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 25
-load dram=0xb00 dst=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_next +push_next                  ; 26
-vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 27
-store dram=0xa00 src=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_prev +push_prev                  ; 28
+vec op=ADD dst=acc:9 src1=acc:1 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev        ; 19
+vec op=RELU dst=acc:17 src1=acc:9 src2=acc:9 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev     ; 20
+vec op=COPY dst=sp:0 src1=acc:17 src2=acc:17 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 21
+store dram=0xc00 src=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_prev +push_prev                  ; 22
 .tag dense3.w forward
-load dram=0x680 dst=acc:0 rows=10 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 29
-vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_next ; 30
-store dram=0xa80 src=sp:0 rows=10 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 31
+load dram=0x680 dst=acc:0 rows=10 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 23
+vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_next ; 24
+store dram=0xa00 src=sp:0 rows=10 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 25
 .tag dense3 forward
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 26
+load dram=0xc00 dst=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_next                              ; 27
+load dram=0xa00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +push_next                            ; 28
+preload src=4 rows=16 cols=10 +pop_prev                                                              ; 29
+matmul x=0 y=0 out=0 t=4 rows=16 cols=10 accumulate=0 +push_next                                     ; 30
+store dram=0xb40 src=acc:0 rows=4 cols=10 stride=40 transpose=0 +pop_prev +push_prev                 ; 31
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 32
-load dram=0xa00 dst=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_next                              ; 33
-load dram=0xa80 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +push_next                            ; 34
-preload src=4 rows=16 cols=10 +pop_prev                                                              ; 35
-matmul x=0 y=0 out=0 t=4 rows=16 cols=10 accumulate=0 +push_next                                     ; 36
-store dram=0xbc0 src=acc:0 rows=4 cols=10 stride=40 transpose=0 +pop_prev +push_prev                 ; 37
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 38
-load dram=0x900 dst=acc:0 rows=1 cols=10 stride=40 transpose=0 +pop_next                             ; 39
-load dram=0xbc0 dst=acc:1 rows=4 cols=10 stride=40 transpose=0 +push_next                            ; 40
-vec op=ADD dst=acc:1 src1=acc:1 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 41
-store dram=0x940 src=acc:1 rows=4 cols=10 stride=40 transpose=0 +pop_prev                            ; 42
-halt                                                                                                 ; 43
+load dram=0x900 dst=acc:0 rows=1 cols=10 stride=40 transpose=0 +pop_next                             ; 33
+load dram=0xb40 dst=acc:1 rows=4 cols=10 stride=40 transpose=0 +push_next                            ; 34
+vec op=ADD dst=acc:9 src1=acc:1 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 35
+store dram=0x940 src=acc:9 rows=4 cols=10 stride=40 transpose=0 +pop_prev                            ; 36
+halt                                                                                                 ; 37

@@ -1,0 +1,156 @@
+"""Elementwise fusion: a run of elementwise nodes of one shape lowered as one loop.
+
+Lowered one node at a time, every elementwise op would load its operands from DRAM and store its
+result (the batch-norm backward and the Adam update are chains of a dozen such ops). A fusion
+group instead processes row blocks once: it loads the group's external operands, computes every
+member with vector instructions into on-chip rows, and stores only the values needed outside
+the group. `plan_groups` forms groups of consecutive nodes; `lower_group` emits one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chip.isa import Loc, Mem
+from compiler.ir import SOURCES, Graph, Node, Op
+from compiler.lower.context import Ctx, View
+from compiler.lower.memory import Buf
+from compiler.lower.vector import _BINARY, _UNARY, Frames, _flat, _role, segments
+
+FUSIBLE = frozenset(_BINARY) | frozenset(_UNARY)
+MAX_MEMBERS = 16
+
+
+@dataclass(frozen=True)
+class Group:
+    """Nodes lowered together; ``keep`` are the members whose values go back to DRAM."""
+
+    members: tuple[Node, ...]
+    keep: frozenset[int]
+
+
+def plan_groups(graph: Graph, live: list[bool]) -> list[Group | Node]:
+    """The lowering units in order: fusion groups of elementwise nodes, other nodes alone.
+
+    Invariant: members of a group are consecutive among the nodes that emit instructions,
+    share one output shape, and no member reads (through a RESHAPE alias) another member's
+    DRAM value, so computing the whole group block by block preserves program order.
+    """
+    root = list(range(len(graph.nodes)))
+    for n in graph.nodes:
+        if n.op is Op.RESHAPE:
+            root[n.id] = root[n.inputs[0]]
+    users = graph.consumers()
+    roots_out = {root[i] for i in list(graph.outputs.values()) + list(graph.updates.values())}
+    units: list[Group | Node] = []
+    current: list[Node] = []
+
+    def close() -> None:
+        if not current:
+            return
+        ids = {m.id for m in current}
+        keep = frozenset(m.id for m in current
+                         if m.id in roots_out or any(u not in ids for u in users[m.id]))
+        units.append(Group(tuple(current), keep))
+        current.clear()
+
+    for n in graph.nodes:
+        if not live[n.id] or n.op in SOURCES or n.op is Op.RESHAPE:
+            continue
+        if n.op in FUSIBLE:
+            ids = {m.id for m in current}
+            joins = (current and n.shape == current[0].shape and len(current) < MAX_MEMBERS
+                     and not any(root[i] in ids and i not in ids for i in n.inputs))
+            if not joins:
+                close()
+            current.append(n)
+            continue
+        close()
+        units.append(n)
+    close()
+    return units
+
+
+def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
+    """Emit a fusion group (see the module docstring)."""
+    members = group.members
+    ids = {m.id for m in members}
+    shape = members[0].shape
+    w = ctx.config.row_elems
+    ext: dict[int, str] = {}  # external operand -> role relative to the group's shape
+    for m in members:
+        for i in m.inputs:
+            if i not in ids:
+                ext[i] = _role(shape, bufs[i].shape)
+    flat = all(r in ("full", "scalar") for r in ext.values())
+    mems: dict[str, Mem] = {}
+    for i, role in ext.items():
+        if role in ("full", "rowscalar"):
+            mems[f"x{i}"] = ctx.mem_for(bufs[i].dtype)
+    for m in members:
+        mems[f"v{m.id}"] = ctx.mem_for(bufs[m.id].dtype)
+    vec_rows = {i: ctx.alloc(ctx.mem_for(bufs[i].dtype), 1, "broadcast operand")
+                for i, role in ext.items() if role in ("row", "scalar")}
+    for i, loc in vec_rows.items():
+        if ext[i] == "scalar":  # a stride-0 DMA replicates the scalar across the row
+            ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, w, 0, 0), loc)
+
+    def compute(f: dict[str, Loc], rows: int, cols: int) -> None:
+        for m in members:
+            locs = []
+            for i in m.inputs:
+                if i in ids:
+                    locs.append((f[f"v{i}"], False))
+                elif ext[i] in ("row", "scalar"):
+                    locs.append((vec_rows[i], True))
+                else:
+                    locs.append((f[f"x{i}"], False))
+            if m.op in _BINARY:
+                op, imm = _BINARY[m.op], 0.0
+            else:
+                op, imm = _UNARY[m.op], float(m.attrs.get("value", 0.0))
+            (a, _), (b, bc2) = locs[0], locs[-1]
+            ctx.vec(op, f[f"v{m.id}"], rows, cols, a, b, imm=imm, bcast2=bc2 and len(locs) > 1)
+
+    total = members[0].size
+    if flat:
+        segs = segments(total, w)
+        frames = Frames(ctx, mems, max(r for _, r, _ in segs))
+        for e0, rows, cols in segs:
+            for r0 in range(0, rows, frames.rb):
+                rr = min(frames.rb, rows - r0)
+                f = frames.next()
+                first = e0 + r0 * cols
+                for i, role in ext.items():
+                    if role == "full":
+                        ctx.load(_flat(bufs[i], first, rr, cols), f[f"x{i}"])
+                compute(f, rr, cols)
+                for nid in sorted(group.keep):
+                    ctx.store(f[f"v{nid}"], _flat(bufs[nid], first, rr, cols))
+        return
+    last = shape[-1]
+    rows_total = total // last
+    frames = Frames(ctx, mems, rows_total)
+    for c0 in range(0, last, w):
+        cc = min(w, last - c0)
+        for i, loc in vec_rows.items():
+            if ext[i] == "row":
+                ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cc),
+                         loc)
+        for r0 in range(0, rows_total, frames.rb):
+            rr = min(frames.rb, rows_total - r0)
+            f = frames.next()
+            for i, role in ext.items():
+                buf = bufs[i]
+                if role == "full":
+                    ctx.load(View.matrix(buf, rows_total, last).block(r0, rr, c0, cc),
+                             f[f"x{i}"])
+                elif role == "rowscalar":
+                    # row r reads element r cc times: a transposing DMA with column stride 0
+                    ctx.load(View(buf.addr + r0 * buf.dtype.nbytes, buf.dtype, rr, cc, 1, 0),
+                             f[f"x{i}"])
+            compute(f, rr, cc)
+            for nid in sorted(group.keep):
+                ctx.store(f[f"v{nid}"],
+                          View.matrix(bufs[nid], rows_total, last).block(r0, rr, c0, cc))
+
