@@ -244,7 +244,8 @@ class _Machine:
             i, c, q = best
             self._commit(i, q, *c)
             remaining -= 1
-        total = max([self.frontier] + [self.dispatch[self.n - 1] + 1] if self.n else [0])
+        # the run ends when every instruction has ended and halt (the last one) was dispatched
+        total = max(self.frontier, self.dispatch[self.n - 1] + 1) if self.n else 0
         return self._result(total)
 
     def _commit(self, i: int, q: int, s: int, order_t: int, tok_t: int, producer: int,
