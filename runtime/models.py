@@ -34,7 +34,7 @@ class ModelDefaults:
 ZOO: dict[str, tuple[str, ModelDefaults | None]] = {
     "mlp": ("mlp", ModelDefaults(epochs=12, batch_size=32, optimizer="momentum", lr=0.1,
                                  schedule="cosine")),
-    "cnn": ("lenet", ModelDefaults(epochs=10, batch_size=32, optimizer="momentum", lr=0.05,
+    "cnn": ("lenet", ModelDefaults(epochs=15, batch_size=32, optimizer="momentum", lr=0.05,
                                    schedule="cosine")),
     "lstm": ("lstm_classifier", ModelDefaults(epochs=8, batch_size=32, optimizer="adam",
                                               lr=0.02, schedule="cosine")),
