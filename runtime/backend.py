@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from chip.config import ChipConfig
 from chip.errors import ChipError
 from chip.functional import run_functional
 from chip.program import Program, Tag, TensorKind
@@ -129,7 +130,7 @@ class Backend:
         self._static_total = total(self._static.values())
 
     @property
-    def config(self):  # noqa: ANN201 - ChipConfig, re-exported for callers' convenience
+    def config(self) -> ChipConfig:
         return self.program.config
 
     def write(self, name: str, values: np.ndarray) -> int:

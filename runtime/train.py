@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from chip.program import Program, Tag, TensorInfo, TensorKind
+from chip.config import ChipConfig
+from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
 from runtime import checkpoint as ckpt
 from runtime.backend import Backend, Fidelity, RunResult
 from runtime.data import (
@@ -161,7 +162,7 @@ class Progress:
     to_chip: int = 0
     from_chip: int = 0
 
-    def to_json(self, chip) -> dict[str, Any]:  # noqa: ANN001 - ChipConfig
+    def to_json(self, chip: ChipConfig) -> dict[str, Any]:
         return {
             "epoch": self.epoch, "step": self.step, "global_step": self.global_step,
             "epochs": [e.to_json(chip) for e in self.epochs],
@@ -173,8 +174,6 @@ class Progress:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Progress:
-        from chip.program import Phase
-
         return cls(
             int(d["epoch"]), int(d["step"]), int(d["global_step"]),
             [EpochReport.from_json(e) for e in d["epochs"]], Work.from_json(d["work"]),
