@@ -8,8 +8,9 @@ and MACs it accounts. The closed-form durations are those of docs/timing.md.
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
+
+import numpy as np
 
 from chip.config import ChipConfig, Dataflow
 from chip.isa import (
@@ -56,10 +57,12 @@ class DramBlock:
         hi = self.addr + (self.rows - 1) * step_r + (self.cols - 1) * step_e + self.size
         return self.addr, max(hi, self.addr)
 
-    def element_starts(self) -> list[int]:
+    def element_starts(self) -> np.ndarray:
+        """Sorted byte addresses of every element."""
         step_r, step_e = (self.size, self.stride) if self.transpose else (self.stride, self.size)
-        return sorted(self.addr + r * step_r + e * step_e
-                      for r in range(self.rows) for e in range(self.cols))
+        r = np.arange(self.rows, dtype=np.int64)[:, None] * step_r
+        e = np.arange(self.cols, dtype=np.int64)[None, :] * step_e
+        return np.sort((self.addr + r + e).reshape(-1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,10 +272,9 @@ def conflicts(a: tuple[Access, ...], b: tuple[Access, ...]) -> Access | None:
 def _dram_overlap(p: DramBlock | None, q: DramBlock | None) -> bool:
     """Exact test: does any element byte range of ``p`` overlap one of ``q``?"""
     assert p is not None and q is not None
-    qs = q.element_starts()
-    for a in p.element_starts():
-        # an element of q starting in (a - q.size, a + p.size) overlaps [a, a + p.size)
-        k = bisect.bisect_right(qs, a - q.size)
-        if k < len(qs) and qs[k] < a + p.size:
-            return True
-    return False
+    ps, qs = p.element_starts(), q.element_starts()
+    # the first element of q starting after a - q.size overlaps [a, a + p.size) if it starts
+    # before a + p.size
+    k = np.searchsorted(qs, ps - q.size, side="right")
+    inside = k < qs.size
+    return bool(np.any(qs[k[inside]] < ps[inside] + p.size))

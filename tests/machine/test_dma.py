@@ -53,3 +53,20 @@ def test_random_transfers_match_semantics(seed):
     np.testing.assert_array_equal(mine.spad, ref.spad)
     np.testing.assert_array_equal(mine.acc, ref.acc)
     np.testing.assert_array_equal(mine.spad_written, ref.spad_written)
+
+
+def test_dram_overlap_is_exact():
+    # against a brute-force comparison of every element's byte range
+    from chip.machine.plan import DramBlock, _dram_overlap
+
+    def elements(b):
+        sr, se = (b.size, b.stride) if b.transpose else (b.stride, b.size)
+        return [(b.addr + r * sr + e * se, b.size) for r in range(b.rows) for e in range(b.cols)]
+
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        p, q = (DramBlock(int(rng.integers(0, 40)), int(rng.integers(1, 5)),
+                          int(rng.integers(1, 5)), int(rng.choice([0, 1, 2, 4, 8, 16])),
+                          bool(rng.integers(2)), int(rng.choice([1, 2, 4]))) for _ in range(2))
+        brute = any(a < c + sc and c < a + sa for a, sa in elements(p) for c, sc in elements(q))
+        assert _dram_overlap(p, q) == brute, (p, q)
