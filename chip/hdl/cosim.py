@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from amaranth.sim import Simulator
@@ -48,12 +49,13 @@ class RtlError(RuntimeError):
 
 def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
             acc_rows: int, max_cycles: int = 100_000,
-            gaps: Sequence[int] | None = None) -> RtlRun:
+            gaps: Sequence[int] | None = None, vcd: Path | None = None) -> RtlRun:
     """Fill scratchpad rows 0..len(spad)-1 with ``spad`` (raw storage, row_elems wide), run
     ``instrs`` (a HALT is appended if missing) and read accumulator rows 0..acc_rows-1.
 
     Word i is offered as soon as word i-1 was taken, or ``gaps[i]`` cycles later (bubbles in
-    the stream: ``valid`` low meanwhile; missing entries mean 0)."""
+    the stream: ``valid`` low meanwhile; missing entries mean 0). ``vcd`` names a waveform file
+    to write (every signal of the design; open it with GTKWave or Surfer)."""
     spad = np.asarray(spad, dtype=config.input_dtype.storage)
     if spad.ndim != 2 or spad.shape[1] != config.row_elems or len(spad) > config.spad_rows:
         raise ValueError(f"spad must be at most {config.spad_rows} x {config.row_elems} "
@@ -120,7 +122,11 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
     sim = Simulator(dut)
     sim.add_clock(1e-6)
     sim.add_testbench(bench)
-    sim.run()
+    if vcd is None:
+        sim.run()
+    else:
+        with sim.write_vcd(str(vcd)):
+            sim.run()
     events = tuple(
         RtlEvent(i, _UNITS[type(program[i])], starts[i], ends[i])
         for i in sorted(starts) if type(program[i]) in _UNITS

@@ -135,3 +135,12 @@ def test_bubbles_in_the_instruction_stream_delay_dispatch_but_not_results(datafl
     timeline = [(e.index, e.unit, e.start, e.end) for e in rtl.events]
     assert timeline == contract_schedule(cfg, case.instrs, gaps=gaps, queue_depth=1)
     assert timeline != contract_schedule(cfg, case.instrs)  # the bubbles did cost cycles
+
+
+def test_waveform_dump_holds_the_controller_and_array_signals(tmp_path):
+    cfg = _chip(4, Dataflow.WS, False)
+    prog = [Preload(src=0, rows=2, cols=2),
+            Matmul(x=2, y=0, out=0, t=1, rows=2, cols=2, accumulate=False)]
+    run_rtl(cfg, prog, np.ones((4, 4), np.int8), 1, vcd=tmp_path / "run.vcd")
+    text = (tmp_path / "run.vcd").read_text()
+    assert "$var" in text and "m_active" in text and "psum_out" in text
