@@ -31,6 +31,7 @@ def test_stationary_mac_wraps_int32_and_uses_shadow_on_flip(dataflow):
         ctx.set(dut.flip, 1)
         ctx.set(dut.a_in, -128)
         ctx.set(dut.psum_in, 2**31 - 1)
+        seen.append(ctx.get(dut.psum_out))  # 0 + (-128) * shadow (-128), not * active (0)
         await ctx.tick()
         ctx.set(dut.flip, 0)
         # psum_in from the previous cycle meets this cycle's operand: 2^31-1 + 16384 wraps.
@@ -48,7 +49,7 @@ def test_stationary_mac_wraps_int32_and_uses_shadow_on_flip(dataflow):
 
     _run(dut, bench)
     wrapped = 2**31 - 1 + 16384 - 2**32
-    assert seen == [wrapped, 5 + 16384, 5 + 16384, 3, -128]
+    assert seen == [16384, wrapped, 5 + 16384, 5 + 16384, 3, -128]
 
 
 def test_single_buffered_pe_loads_the_active_register():
