@@ -88,7 +88,12 @@ def setup_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, default=None, help="peak learning rate")
     p.add_argument("--schedule", choices=("constant", "cosine", "step"), default=None,
                    help="learning-rate schedule (default: per model)")
-    _add_fidelity(p)
+    p.add_argument("--fidelity", choices=TRAIN_FIDELITIES, default=None,
+                   help="fast: every step on the cycle-level machine; pe: the same, every PE "
+                        "every cycle; sampled: values on the functional model, cycles measured "
+                        "on the machine for two steps and applied to all (checked to be "
+                        "data-independent); functional: values only, no cycles "
+                        "(default: fast for mlp, sampled for cnn and lstm)")
     p.add_argument("--seed", type=int, default=None, help="data split and shuffling seed")
     p.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
                    help="also checkpoint every STEPS steps (default: every epoch)")
@@ -100,6 +105,7 @@ def setup_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
 
 
+TRAIN_FIDELITIES = ("fast", "pe", "sampled", "functional")
 TRAIN_SETTINGS = ("model", "dataset", "chip", "dtype", "epochs", "batch_size", "optimizer",
                   "lr", "schedule", "fidelity", "seed", "checkpoint_every")
 RUN_FILE = "run.json"
@@ -132,7 +138,7 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, boo
     d = defaults(model)
     settings = {"model": model, "dataset": "digits", "chip": DEFAULT_PRESET, "dtype": None,
                 "epochs": d.epochs, "batch_size": d.batch_size, "optimizer": d.optimizer,
-                "lr": d.lr, "schedule": d.schedule, "fidelity": Fidelity.FAST.value, "seed": 0,
+                "lr": d.lr, "schedule": d.schedule, "fidelity": d.fidelity, "seed": 0,
                 "checkpoint_every": 0, **given}
     if args.out is None:
         run_dir = next_free_dir(f"runs/{Path(model).stem}")
@@ -152,7 +158,8 @@ def cmd_train(args: argparse.Namespace) -> None:
 
     s, run_dir, resume = _train_settings(args)
     chip = load_chip(s["chip"], s["dtype"])
-    fidelity = Fidelity.parse(s["fidelity"])
+    sampled = s["fidelity"] == "sampled"
+    fidelity = Fidelity.FUNCTIONAL if sampled else Fidelity.parse(s["fidelity"])
     data = load_digits(seed=s["seed"]) if s["dataset"] == "digits" else \
         load_npz(s["dataset"], seed=s["seed"])
     settings = TrainSettings(epochs=s["epochs"], lr=s["lr"], schedule=Schedule(s["schedule"]),
@@ -169,7 +176,8 @@ def cmd_train(args: argparse.Namespace) -> None:
     with TrainProgress(name, chip.name, settings.epochs) as bar:
         trainer = Trainer(step, evaluation, data, settings, fidelity, run_dir, name,
                           on_step=bar.step, on_epoch=bar.epoch,
-                          trace_first_step=fidelity.has_cycles)
+                          trace_first_step=fidelity.has_cycles or sampled,
+                          timing=Fidelity.FAST if sampled else None)
         try:
             result = trainer.run(resume=resume)
         except KeyboardInterrupt:

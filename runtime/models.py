@@ -28,16 +28,19 @@ class ModelDefaults:
     optimizer: str
     lr: float
     schedule: str
+    fidelity: str = "fast"  # the CLI's --fidelity default (see runtime/commands.py)
 
 
 # Zoo names the CLI accepts -> (compiler.zoo function name, training defaults or None).
 ZOO: dict[str, tuple[str, ModelDefaults | None]] = {
     "mlp": ("mlp", ModelDefaults(epochs=12, batch_size=32, optimizer="momentum", lr=0.1,
                                  schedule="cosine")),
+    # One to three seconds per step on the machine: values on the functional model, cycles
+    # sampled on the machine (runtime/timing.py).
     "cnn": ("lenet", ModelDefaults(epochs=15, batch_size=32, optimizer="momentum", lr=0.05,
-                                   schedule="cosine")),
+                                   schedule="cosine", fidelity="sampled")),
     "lstm": ("lstm_classifier", ModelDefaults(epochs=8, batch_size=32, optimizer="adam",
-                                              lr=0.02, schedule="cosine")),
+                                              lr=0.02, schedule="cosine", fidelity="sampled")),
     "resnet18": ("resnet18", None),
     "transformer": ("transformer_encoder_block", None),
 }

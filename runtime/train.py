@@ -17,7 +17,7 @@ import enum
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from runtime.data import (
     train_batches,
 )
 from runtime.report import EpochReport, RunReport, Work, add_by_tag, layer_reports
+from runtime.timing import SampledTiming
 
 LR_NAMES = ("lr", "learning_rate")
 LABEL_NAMES = ("labels", "label", "y", "target", "targets")
@@ -223,7 +224,7 @@ class Trainer:
                  run_dir: Path | None = None, name: str = "model",
                  on_step: Callable[[StepEvent], None] | None = None,
                  on_epoch: Callable[[EpochReport], None] | None = None,
-                 trace_first_step: bool = False) -> None:
+                 trace_first_step: bool = False, timing: Fidelity | None = None) -> None:
         self.program, self.eval_program = step_program, eval_program
         self.dataset, self.settings, self.run_dir, self.name = dataset, settings, run_dir, name
         self.on_step, self.on_epoch = on_step, on_epoch
@@ -232,6 +233,11 @@ class Trainer:
         self.backend = Backend(step_program, fidelity)
         self.eval_sig = None if eval_program is None else Signature.of(eval_program, False)
         self.eval_backend = None if eval_program is None else Backend(eval_program, fidelity)
+        # Values on the functional model, cycles measured on the machine (runtime/timing.py).
+        sample = timing is not None and not self.backend.fidelity.has_cycles
+        self.step_timer = SampledTiming(step_program, timing) if sample else None
+        self.eval_timer = SampledTiming(eval_program, timing) \
+            if sample and eval_program is not None else None
         self.sample_shape = self.sig.x.shape[1:]
         fit_to(dataset.x_train[:1], self.sample_shape, "the training program")
         self.steps = steps_per_epoch(len(dataset.x_train), self.sig.batch)
@@ -250,6 +256,7 @@ class Trainer:
             "data": ckpt.array_fingerprint(d.x_train, d.y_train, d.x_test, d.y_test),
             "settings": self.settings.to_json(),
             "fidelity": self.backend.fidelity.value,
+            "timing": None if self.step_timer is None else self.step_timer.machine.fidelity.value,
         }
 
     def _save(self, progress: Progress) -> None:
@@ -306,7 +313,7 @@ class Trainer:
             inputs[self.sig.lr.name] = np.full(self.sig.lr.shape, lr, dtype=np.float32)
         else:  # an lr kept in STATE is still the host's to set each step
             self.backend.write(self.sig.lr.name, np.full(self.sig.lr.shape, lr, np.float32))
-        result = self.backend.run(inputs, trace=trace)
+        result = self._run(self.backend, self.step_timer, inputs, trace)
         loss = float(result.outputs[self.sig.loss.name].reshape(-1)[0])
         if not math.isfinite(loss):
             where = f"{self.run_dir}" if self.run_dir else "no run directory"
@@ -338,7 +345,7 @@ class Trainer:
         correct = 0
         for idx, valid in eval_batches(len(d.x_test), sig.batch):
             x = fit_to(d.x_test[idx], sig.x.shape[1:], "the evaluation program")
-            result = self.eval_backend.run({sig.x.name: x})
+            result = self._run(self.eval_backend, self.eval_timer, {sig.x.name: x}, False)
             pred = result.outputs[sig.logits.name][:valid].argmax(axis=1)
             correct += int((pred == d.y_test[idx[:valid]]).sum())
             work = work + result.work
@@ -347,6 +354,15 @@ class Trainer:
                 p.to_chip += result.transfer.to_chip
                 p.from_chip += result.transfer.from_chip
         return correct / len(d.x_test), work
+
+    @staticmethod
+    def _run(backend: Backend, timer: SampledTiming | None, inputs: dict[str, np.ndarray],
+             trace: bool) -> RunResult:
+        if timer is None:
+            return backend.run(inputs, trace=trace)
+        work, by_tag = timer.measure(backend, inputs)  # before the run changes the weights
+        result = backend.run(inputs)
+        return replace(result, work=work, by_tag=by_tag, events=timer.events if trace else ())
 
     def _sync_weights(self) -> None:
         # Both programs live on the same chip in reality; here each has its own DRAM model, so
@@ -382,6 +398,9 @@ class Trainer:
                 "final_train_accuracy": last.train_accuracy,
                 "final_test_accuracy": last.test_accuracy,
                 "host_seconds_this_session": wall}
-        return RunReport("train", self.program.config, self.name, self.backend.fidelity.value,
+        fidelity = self.backend.fidelity.value
+        if self.step_timer is not None:
+            fidelity += f" (cycles sampled on {self.step_timer.machine.fidelity.value})"
+        return RunReport("train", self.program.config, self.name, fidelity,
                          total, layer_reports(p.by_tag), p.to_chip, p.from_chip,
                          tuple(p.epochs), info)

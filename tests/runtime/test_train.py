@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from runtime import checkpoint as ckpt
+from runtime.backend import Fidelity
 from runtime.data import load_digits, one_hot, train_batches
 from runtime.train import Schedule, Trainer, TrainingError, TrainSettings
 from tests.runtime.programs import reference_step, regression_chip, softmax_regression
@@ -135,3 +136,18 @@ def test_schedules():
     assert Schedule.STEP.at(0.1, 80, 100) == pytest.approx(0.001)
     with pytest.raises(ValueError, match="learning rate must be a positive number, not -1"):
         TrainSettings(lr=-1)
+
+
+def test_sampled_timing_equals_the_machine_throughout(programs, digits):
+    """Values from the functional model with cycles sampled on the machine give the same
+    report and weights as running every step on the machine."""
+    step, ev, _ = programs
+    s = TrainSettings(epochs=1, lr=0.5)
+    full = Trainer(step, ev, digits, s, "fast").run()
+    sampled = Trainer(step, ev, digits, s, "functional", timing=Fidelity.FAST).run()
+    assert sampled.report.fidelity == "functional (cycles sampled on fast)"
+    assert sampled.report.total == full.report.total and sampled.report.total.cycles > 0
+    assert sampled.report.layers == full.report.layers
+    assert sampled.report.epochs == full.report.epochs
+    assert sampled.backend.read("W", raw=True).tobytes() == full.backend.read("W",
+                                                                               raw=True).tobytes()
