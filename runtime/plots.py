@@ -49,16 +49,18 @@ def plot_cycles(r: RunReport, path: Path) -> Path:
 
 
 def plot_utilization(r: RunReport, path: Path) -> Path:
-    labels = [f"{lr.layer}/{lr.phase}" for lr in r.layers]
-    util = [100 * lr.work.utilization(r.chip) for lr in r.layers]
-    colors = [PHASE_COLORS.get(lr.phase, "grey") for lr in r.layers]
+    # Layers without array work (vector-only, data movement) have no utilization to show.
+    layers = [lr for lr in r.layers if lr.work.macs]
+    labels = [f"{lr.layer}/{lr.phase}" for lr in layers]
+    util = [100 * lr.work.utilization(r.chip) for lr in layers]
+    colors = [PHASE_COLORS.get(lr.phase, "grey") for lr in layers]
     fig, ax = plt.subplots(figsize=(max(6.0, 0.4 * len(labels) + 2), 4))
     ax.bar(labels, util, color=colors)
     ax.axhline(100 * r.total.utilization(r.chip), color="black", linestyle="--",
                label="whole run")
     ax.set_ylabel("PE utilization (%)")
-    ax.set_ylim(0, 100)
-    ax.set_title(f"{r.program} on {r.chip.name}: utilization per layer and phase")
+    ax.set_ylim(0, min(100.0, max(util + [100 * r.total.utilization(r.chip), 4.0]) * 1.25))
+    ax.set_title(f"{r.program} on {r.chip.name}: utilization of the layers using the array")
     ax.legend()
     ax.tick_params(axis="x", rotation=70)
     return _save(fig, path)
