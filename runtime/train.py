@@ -309,10 +309,12 @@ class Trainer:
         x = fit_to(d.x_train[idx], self.sample_shape, "the training program")
         inputs = {self.sig.x.name: x,
                   self.sig.labels.name: self.sig.label_values(d.y_train[idx], d.num_classes)}
+        lr_sent = 0
         if self.sig.lr.kind is TensorKind.INPUT:
             inputs[self.sig.lr.name] = np.full(self.sig.lr.shape, lr, dtype=np.float32)
         else:  # an lr kept in STATE is still the host's to set each step
-            self.backend.write(self.sig.lr.name, np.full(self.sig.lr.shape, lr, np.float32))
+            lr_sent = self.backend.write(self.sig.lr.name,
+                                         np.full(self.sig.lr.shape, lr, np.float32))
         result = self._run(self.backend, self.step_timer, inputs, trace)
         loss = float(result.outputs[self.sig.loss.name].reshape(-1)[0])
         if not math.isfinite(loss):
@@ -327,7 +329,7 @@ class Trainer:
         p.step_losses.append(loss)
         p.work = p.work + result.work
         p.by_tag = add_by_tag(p.by_tag, result.by_tag)
-        p.to_chip += result.transfer.to_chip
+        p.to_chip += result.transfer.to_chip + lr_sent
         p.from_chip += result.transfer.from_chip
         p.step += 1
         p.global_step += 1
