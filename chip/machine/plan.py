@@ -232,10 +232,16 @@ class _Builder:
     def plan(self, kind: int, queue: Queue, unit: Unit, length: int, **kw: int) -> Plan:
         q = QUEUE_INDEX[queue]
         ins = self.ins
-        pops = tuple(ch for flag, ch in ((ins.pop_prev, (q - 1) * 3 + q),
-                                         (ins.pop_next, (q + 1) * 3 + q)) if flag)
-        pushes = tuple(ch for flag, ch in ((ins.push_prev, q * 3 + q - 1),
-                                           (ins.push_next, q * 3 + q + 1)) if flag)
+        pops: tuple[int, ...] = ()
+        pushes: tuple[int, ...] = ()
+        if ins.pop_prev:
+            pops += ((q - 1) * 3 + q,)
+        if ins.pop_next:
+            pops += ((q + 1) * 3 + q,)
+        if ins.push_prev:
+            pushes += (q * 3 + q - 1,)
+        if ins.push_next:
+            pushes += (q * 3 + q + 1,)
         return Plan(kind, q, unit, length, ports=tuple(sorted(self.ports)),
                     footprint=tuple(self.footprint), traffic=tuple(self.traffic),
                     pops=pops, pushes=pushes, **kw)
