@@ -1,10 +1,12 @@
 """ResNet-18 (224x224, batch 1) on two data-center chips: int8 inference on `tpu-v1` and one
 bf16 training step on `train-128`; prints cycles and PE utilization per layer.
 
-Asserts, for each run: the forward MACs on the chip equal the MACs of ResNet-18's convolutions
-and dense layer counted from the graph's shapes (the published 1.82 G); the backward phase of
-the training step does twice that, less the input gradient of the first convolution (the
-image needs no gradient); the per-layer cycles add up to the total; outputs are finite.
+Asserts, for each run: ResNet-18's convolutions and dense layer need the published 1.82 G
+multiply-adds (counted from the graph's shapes); the array does at least that many in the
+forward phase (it may do more: the example prints the overhead, e.g. outputs on the padded
+border that a shifted-window convolution computes and discards); the backward phase of the
+training step does at least twice that, less the input gradient of the first convolution
+(the image needs no gradient); the per-layer cycles add up to the total; outputs are finite.
 
 Run: python examples/resnet18.py [--only tpu-v1|train-128] [--out DIR]
 (about a minute per chip on the cycle-level machine; most of it simulating the 3.6 G MACs).
@@ -67,12 +69,20 @@ def run(chip_name: str, train: bool, out: Path | None) -> None:
     # The published figure for ResNet-18 at 224x224 is 1.82 G multiply-adds.
     assert abs(fwd - 1.82e9) < 0.01 * 1.82e9, f"ResNet-18 has {fwd} forward MACs?"
     phases = report.phases
-    assert phases["forward"].macs == fwd, (phases["forward"].macs, fwd)
+    done = phases["forward"].macs
+    print(f"forward: the array did {done / 1e9:.3f} G MACs for the network's {fwd / 1e9:.3f} G "
+          f"({100 * (done / fwd - 1):.1f}% overhead)")
+    assert done >= fwd, (done, fwd)
     if train:
         # dW for every layer, dX for every layer but the first convolution (the input needs
-        # no gradient): conv1 is 118 M MACs.
-        conv1 = 118_013_952
-        assert phases["backward"].macs == 2 * fwd - conv1, (phases["backward"].macs, fwd)
+        # no gradient).
+        first = next(n for n in graph.nodes if n.op is Op.CONV2D)
+        kh, kw, cin, _ = graph[first.inputs[1]].shape
+        need = 2 * fwd - int(np.prod(first.shape)) * kh * kw * cin
+        done = phases["backward"].macs
+        print(f"backward: the array did {done / 1e9:.3f} G MACs for the {need / 1e9:.3f} G "
+              f"needed ({100 * (done / need - 1):.1f}% overhead)")
+        assert done >= need, (done, need)
     summed = total(lr.work for lr in report.layers)
     assert summed.cycles == report.total.cycles and summed.macs == report.total.macs
     for name, value in result.outputs.items():
