@@ -76,9 +76,15 @@ def plot_roofline(r: RunReport, path: Path) -> Path:
     x = np.geomspace(lo, hi, 200)
     ax.loglog(x, np.minimum(c.peak_tops, x * c.dram_gbytes_per_s / 1e3), "k-",
               label=f"roofline ({c.peak_tops:.3g} TOPS, {c.dram_gbytes_per_s:.3g} GB/s)")
+    # Name only the layers that matter most (by cycles), so big networks stay readable.
+    named = {id(lr) for _, _, lr in sorted(pts, key=lambda p: -p[2].work.cycles)[:8]}
+    placed: set[tuple[float, float]] = set()
     for inten, tops, lr in pts:
-        ax.loglog(inten, tops, "o", color=PHASE_COLORS.get(lr.phase, "grey"))
-        ax.annotate(f"{lr.layer}/{lr.phase[0]}", (inten, tops), fontsize=7)
+        ax.loglog(inten, tops, "o", color=PHASE_COLORS.get(lr.phase, "grey"), alpha=0.8)
+        spot = (round(float(np.log10(inten)), 1), round(float(np.log10(tops)), 1))
+        if id(lr) in named and spot not in placed:  # identical layers share one label
+            placed.add(spot)
+            ax.annotate(f"{lr.layer}/{lr.phase[0]}", (inten, tops), fontsize=7)
     ax.set_xlabel("arithmetic intensity (ops / DRAM byte)")
     ax.set_ylabel("achieved TOPS")
     ax.set_title(f"{r.program} on {c.name}: roofline")
