@@ -20,7 +20,7 @@ from __future__ import annotations
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
-from compiler.lower.gemm import emit_gemm
+from compiler.lower.gemm import KParts, emit_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies, copy_view
 from compiler.lower.vector import Frames, segments
@@ -43,17 +43,19 @@ def fill(ctx: Ctx, buf: Buf, value: float) -> None:
 
 
 def pad(ctx: Ctx, x: Buf, padding: tuple[int, int, int, int], value: float,
-        dilation: tuple[int, int] = (1, 1)) -> Buf:
+        dilation: tuple[int, int] = (1, 1), slack: int = 0) -> Buf:
     """``x`` (NHWC) dilated by ``dilation`` and padded with ``value``, in a temp buffer
-    (``x`` itself when there is nothing to do)."""
+    (``x`` itself when there is nothing to do). ``slack`` more elements (also set to
+    ``value``) follow the buffer, for the implicit convolution's overhanging windows."""
     n, h, w, c = x.shape
     pt, pl, pb, pr = padding
     dh, dw = dilation
-    if padding == (0, 0, 0, 0) and dilation == (1, 1):
+    if padding == (0, 0, 0, 0) and dilation == (1, 1) and not slack:
         return x
     hp, wp = (h - 1) * dh + 1 + pt + pb, (w - 1) * dw + 1 + pl + pr
-    xp = ctx.temp((n, hp, wp, c), x.dtype)
-    fill(ctx, xp, value)
+    whole = ctx.temp((n * hp * wp * c + slack,), x.dtype)
+    fill(ctx, whole, value)  # the slack too: junk rows must not compute NaN from stale data
+    xp = Buf(whole.addr, (n, hp, wp, c), x.dtype)
     with Copies(ctx) as cp:
         for b in range(n):
             base = ((b * hp + pt) * wp + pl) * c
@@ -98,12 +100,49 @@ def im2col(ctx: Ctx, xp: Buf, kernel: tuple[int, int], stride: tuple[int, int],
 def _conv_core(ctx: Ctx, x: Buf, w: Buf, out: Buf, stride: tuple[int, int],
                padding: tuple[int, int, int, int], dilation: tuple[int, int] = (1, 1)) -> None:
     kh, kw, cin, cout = w.shape
-    xp = pad(ctx, x, padding, 0.0, dilation)
     oh, ow = out.shape[1:3]
+    wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
+    if stride == (1, 1) and (kh, kw) != (1, 1):
+        _implicit_conv(ctx, x, w, out, padding, dilation)
+        return
+    xp = pad(ctx, x, padding, 0.0, dilation)
     a = im2col(ctx, xp, (kh, kw), stride, (oh, ow))
     ctx.release_onchip()
-    emit_gemm(ctx, View.matrix(a), View.matrix(w.reshaped((kh * kw * cin, cout))),
-              View.matrix(out))
+    emit_gemm(ctx, View.matrix(a), wmat, View.matrix(out))
+
+
+def _implicit_conv(ctx: Ctx, x: Buf, w: Buf, out: Buf, padding: tuple[int, int, int, int],
+                   dilation: tuple[int, int]) -> None:
+    """A stride-1 convolution without an im2col matrix.
+
+    In the padded input, flattened to rows of C, output position (n, oh, ow) starts at row
+    r = (n*Hp + oh)*Wp + ow and kernel row kh adds kh*Wp: so for each kh, the rows of the
+    windows' (kw, c) runs form ONE strided 2-D view of the padded input (row stride C). The GEMM
+    streams those KH views as consecutive K parts. It computes Hp*Wp rows per image, of which
+    the OH x OW valid ones are copied out; the others read past a row edge and are dropped.
+    """
+    kh, kw, cin, cout = w.shape
+    n, oh, ow, _ = out.shape
+    pt, pl, pb, pr = padding
+    hp = (x.shape[1] - 1) * dilation[0] + 1 + pt + pb
+    wp = (x.shape[2] - 1) * dilation[1] + 1 + pl + pr
+    slack = ((kh - 1) * wp + kw) * cin
+    xp = pad(ctx, x, padding, 0.0, dilation, slack=slack)
+    es = xp.dtype.nbytes
+    rows = n * hp * wp
+    parts = [View(xp.addr + i * wp * cin * es, xp.dtype, rows, kw * cin, cin) for i in range(kh)]
+    full = ctx.temp((rows, cout), out.dtype)
+    ctx.release_onchip()
+    emit_gemm(ctx, KParts(parts), View.matrix(w.reshaped((kh * kw * cin, cout))),
+              View.matrix(full))
+    ctx.release_onchip()
+    oes = out.dtype.nbytes
+    with Copies(ctx) as cp:
+        for b in range(n):
+            src = View(full.addr + b * hp * wp * cout * oes, out.dtype, oh, ow * cout,
+                       wp * cout)
+            dst = View(out.addr + b * oh * ow * cout * oes, out.dtype, oh, ow * cout, ow * cout)
+            cp.copy(src, dst)
 
 
 def lower_conv2d(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
@@ -114,11 +153,43 @@ def lower_conv2d(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
 def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     x, dy = ins
     kh, kw, cin, cout = out.shape
-    xp = pad(ctx, x, tuple(node.attrs["padding"]), 0.0)
-    a = im2col(ctx, xp, (kh, kw), tuple(node.attrs["stride"]), dy.shape[1:3])
+    stride, padding = tuple(node.attrs["stride"]), tuple(node.attrs["padding"])
+    if stride == (1, 1) and (kh, kw) != (1, 1):
+        _implicit_grad_weight(ctx, x, dy, out, padding)
+        return
+    xp = pad(ctx, x, padding, 0.0)
+    a = im2col(ctx, xp, (kh, kw), stride, dy.shape[1:3])
     ctx.release_onchip()
     emit_gemm(ctx, View.matrix(a).T, View.matrix(dy),
               View.matrix(out.reshaped((kh * kw * cin, cout))))
+
+
+def _implicit_grad_weight(ctx: Ctx, x: Buf, dy: Buf, out: Buf,
+                          padding: tuple[int, int, int, int]) -> None:
+    """dW[kh] = A_kh^T @ dY over the implicit convolution's Hp*Wp rows per image (see
+    `_implicit_conv`), with dY scattered into those rows and zero in the dropped ones."""
+    kh, kw, cin, cout = out.shape
+    n, oh, ow, _ = dy.shape
+    pt, pl, pb, pr = padding
+    hp, wp = x.shape[1] + pt + pb, x.shape[2] + pl + pr
+    xp = pad(ctx, x, padding, 0.0, slack=((kh - 1) * wp + kw) * cin)
+    rows = n * hp * wp
+    dyfull = ctx.temp((rows, cout), dy.dtype)
+    fill(ctx, dyfull, 0.0)
+    es = dy.dtype.nbytes
+    with Copies(ctx) as cp:
+        for b in range(n):
+            src = View(dy.addr + b * oh * ow * cout * es, dy.dtype, oh, ow * cout, ow * cout)
+            dst = View(dyfull.addr + b * hp * wp * cout * es, dy.dtype, oh, ow * cout,
+                       wp * cout)
+            cp.copy(src, dst)
+    ctx.release_onchip()
+    xes = xp.dtype.nbytes
+    dw = View.matrix(out.reshaped((kh * kw * cin, cout)))
+    for i in range(kh):
+        a = View(xp.addr + i * wp * cin * xes, xp.dtype, rows, kw * cin, cin)
+        emit_gemm(ctx, a.T, View.matrix(dyfull), dw.block(i * kw * cin, kw * cin, 0, cout))
+        ctx.release_onchip()
 
 
 def lower_conv2d_grad_input(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:

@@ -8,8 +8,6 @@ overlaps the next block's compute (the emitter derives the tokens from the slot 
 
 from __future__ import annotations
 
-import math
-
 from chip.config import Dataflow
 from chip.isa import Loc, Matmul, Preload, acc, sp
 from compiler.lower.context import Ctx, LoweringError, View
@@ -28,8 +26,55 @@ class Ring:
         return loc
 
 
-def emit_gemm(ctx: Ctx, a: View, b: View, out: View) -> GemmPlan:
-    """Emit ``out = a @ b`` (out in the accumulator dtype) and return the plan used."""
+class KParts:
+    """A matrix whose columns (``axis`` 1) or rows (``axis`` 0) are the concatenation of
+    several DRAM views: the shifted windows of an implicit convolution, whose "im2col" matrix
+    is never stored. Blocks must not straddle two parts; the GEMM cuts K at part boundaries.
+    """
+
+    def __init__(self, parts: list[View], axis: int = 1) -> None:
+        self.parts, self.axis = parts, axis
+        first = parts[0]
+        self.dtype = first.dtype
+        sizes = [p.cols if axis == 1 else p.rows for p in parts]
+        self.bounds = [sum(sizes[:i]) for i in range(len(parts) + 1)]
+        if axis == 1:
+            self.rows, self.cols = first.rows, self.bounds[-1]
+        else:
+            self.rows, self.cols = self.bounds[-1], first.cols
+
+    @property
+    def T(self) -> KParts:
+        return KParts([p.T for p in self.parts], 1 - self.axis)
+
+    def part_sizes(self) -> tuple[int, ...]:
+        return tuple(b - a for a, b in zip(self.bounds, self.bounds[1:], strict=False))
+
+    def block(self, r0: int, nr: int, c0: int, nc: int) -> View:
+        start, n = (c0, nc) if self.axis == 1 else (r0, nr)
+        for i, p in enumerate(self.parts):
+            lo, hi = self.bounds[i], self.bounds[i + 1]
+            if lo <= start < hi:
+                if start + n > hi:
+                    raise LoweringError(f"block [{start}:{start + n}] straddles parts at {hi}")
+                if self.axis == 1:
+                    return p.block(r0, nr, c0 - lo, nc)
+                return p.block(r0 - lo, nr, c0, nc)
+        raise LoweringError(f"block at {start} outside {self.bounds[-1]}")
+
+
+def k_chunks(parts: tuple[int, ...], limit: int) -> list[tuple[int, int]]:
+    """(first, length) chunks of at most ``limit`` along K, never crossing a part boundary."""
+    out, base = [], 0
+    for size in parts:
+        out += [(base + k0, min(limit, size - k0)) for k0 in range(0, size, limit)]
+        base += size
+    return out
+
+
+def emit_gemm(ctx: Ctx, a: View | KParts, b: View, out: View) -> GemmPlan:
+    """Emit ``out = a @ b`` (out in the accumulator dtype) and return the plan used. ``a`` may
+    be a `KParts` along K (its columns)."""
     cfg = ctx.config
     m, k = a.rows, a.cols
     if b.rows != k or out.rows != m or out.cols != b.cols:
@@ -41,11 +86,12 @@ def emit_gemm(ctx: Ctx, a: View, b: View, out: View) -> GemmPlan:
         if v.dtype is not cfg.input_dtype and v.dtype is not cfg.acc_dtype:
             raise LoweringError(f"gemm operand of {v.dtype.value} cannot be fed to a "
                                 f"{cfg.input_dtype.value} array")
+    parts = a.part_sizes() if isinstance(a, KParts) else (k,)
     if cfg.dataflow is Dataflow.OS:
-        return _emit_os(ctx, a.T, b, out)
+        return _emit_os(ctx, a.T, b, out, parts)
     if cfg.dataflow is Dataflow.WS:
-        return _emit_stationary(ctx, a, b, out)
-    return _emit_stationary(ctx, b.T, a.T, out.T)
+        return _emit_stationary(ctx, a, b, out, parts)
+    return _emit_stationary(ctx, b.T, a.T, out.T, parts)
 
 
 def _budget(ctx: Ctx, x: View, s: View, out: View) -> Budget:
@@ -55,16 +101,18 @@ def _budget(ctx: Ctx, x: View, s: View, out: View) -> Budget:
                   s_staged=s.dtype is not cfg.input_dtype)
 
 
-def _emit_stationary(ctx: Ctx, x: View, s: View, p: View) -> GemmPlan:
+def _emit_stationary(ctx: Ctx, x: View | KParts, s: View | KParts, p: View,
+                     parts: tuple[int, ...]) -> GemmPlan:
     """P = X @ S with S preloaded tile by tile (WS: X = A; IS: X = B^T, P = C^T)."""
     cfg, em = ctx.config, ctx.em
     t, k, n = x.rows, x.cols, s.cols
     r, c = cfg.rows, cfg.cols
     budget = _budget(ctx, x, s, p)
-    plan = plan_stationary(cfg, t, k, n, budget)
+    chunks = k_chunks(parts, r)
+    nk = len(chunks)
+    plan = plan_stationary(cfg, t, k, n, budget, nk)
     ctx.notes.append(f"{ctx.em.tag.layer}: {plan.describe()}; {plan.why}")
     tb, nsub = plan.tb, plan.nsub
-    nk = math.ceil(k / r)
     outs = Ring(ctx.alloc(acc(0).mem, 2 * tb * nsub, "gemm outputs"), tb * nsub)
     stage_rows = max(tb if budget.x_staged else 0, r if budget.s_staged else 0)
     stage = ctx.alloc(acc(0).mem, stage_rows, "gemm staging") if stage_rows else None
@@ -77,7 +125,7 @@ def _emit_stationary(ctx: Ctx, x: View, s: View, p: View) -> GemmPlan:
     ss = None if s_res is not None else Ring(ctx.alloc(sp(0).mem, 2 * r, "S tiles"), r)
 
     def k_range(kc: int) -> tuple[int, int]:
-        return kc * r, min(r, k - kc * r)
+        return chunks[kc]
 
     def n_blocks() -> list[tuple[int, list[tuple[int, int]]]]:
         blocks = []
@@ -133,16 +181,17 @@ def _emit_stationary(ctx: Ctx, x: View, s: View, p: View) -> GemmPlan:
     return plan
 
 
-def _emit_os(ctx: Ctx, x: View, y: View, p: View) -> GemmPlan:
+def _emit_os(ctx: Ctx, x: View | KParts, y: View, p: View, parts: tuple[int, ...]) -> GemmPlan:
     """P = X^T @ Y, each R x C tile of P accumulated in place over K chunks of ``kt``."""
     cfg, em = ctx.config, ctx.em
     k, m, n = x.rows, x.cols, y.cols
     r, c = cfg.rows, cfg.cols
     budget = _budget(ctx, x, y, p)
-    plan = plan_os(cfg, m, k, n, budget)
+    plan = plan_os(cfg, m, k, n, budget, parts)
     ctx.notes.append(f"{ctx.em.tag.layer}: {plan.describe()}; {plan.why}")
     kt = plan.tb
-    nkt = math.ceil(k / kt)
+    chunks = k_chunks(parts, kt)
+    nkt = len(chunks)
     outs = Ring(ctx.alloc(acc(0).mem, 2 * r, "os outputs"), r)
     staged = budget.x_staged or budget.s_staged
     stage = ctx.alloc(acc(0).mem, kt, "gemm staging") if staged else None
@@ -158,15 +207,11 @@ def _emit_os(ctx: Ctx, x: View, y: View, p: View) -> GemmPlan:
 
     for o0, oo in outer_tiles:
         if res is not None:
-            for kc in range(nkt):
-                k0 = kc * kt
-                ctx.load_spad(outer_op.block(k0, min(kt, k - k0), o0, oo), res.offset(kc * kt),
-                              stage)
+            for kc, (k0, kk) in enumerate(chunks):
+                ctx.load_spad(outer_op.block(k0, kk, o0, oo), res.offset(kc * kt), stage)
         for i0, ii in inner_tiles:
             out = outs.next()
-            for kc in range(nkt):
-                k0 = kc * kt
-                kk = min(kt, k - k0)
+            for kc, (k0, kk) in enumerate(chunks):
                 if res is not None:
                     oloc = res.offset(kc * kt)
                 else:

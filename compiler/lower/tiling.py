@@ -83,10 +83,13 @@ def _cands(limit: int) -> list[int]:
     return sorted(set(out))
 
 
-def plan_stationary(cfg: ChipConfig, t: int, k: int, n: int, budget: Budget) -> GemmPlan:
-    """The cheapest stationary-form plan for P[t, n] = X[t, k] @ S[k, n] (WS or IS)."""
+def plan_stationary(cfg: ChipConfig, t: int, k: int, n: int, budget: Budget,
+                    nk: int | None = None) -> GemmPlan:
+    """The cheapest stationary-form plan for P[t, n] = X[t, k] @ S[k, n] (WS or IS); ``nk``
+    is the number of K chunks (default ceil(k / rows); more when K comes in parts)."""
     r, c = cfg.rows, cfg.cols
-    nk, nn = math.ceil(k / r), math.ceil(n / c)
+    nk = nk or math.ceil(k / r)
+    nn = math.ceil(n / c)
     preload = 0 if cfg.double_buffer_stationary else r
     plans: list[GemmPlan] = []
     for outer in ("x", "s"):
@@ -122,15 +125,18 @@ def plan_stationary(cfg: ChipConfig, t: int, k: int, n: int, budget: Budget) -> 
     return _choose(plans, cfg, t, k, n, budget)
 
 
-def plan_os(cfg: ChipConfig, m: int, k: int, n: int, budget: Budget) -> GemmPlan:
-    """The cheapest OS plan for P[m, n] = X^T @ Y, X = A^T [k, m], Y = B [k, n]."""
+def plan_os(cfg: ChipConfig, m: int, k: int, n: int, budget: Budget,
+            parts: tuple[int, ...] | None = None) -> GemmPlan:
+    """The cheapest OS plan for P[m, n] = X^T @ Y, X = A^T [k, m], Y = B [k, n]; K may come
+    in ``parts`` that chunks do not cross."""
     r, c = cfg.rows, cfg.cols
+    parts = parts or (k,)
     nm, nn = math.ceil(m / r), math.ceil(n / c)
     drain = 0 if cfg.double_buffer_stationary else r
     plans: list[GemmPlan] = []
     for outer in ("m", "n"):
-        for kt in _cands(min(k, MAX_T)):
-            nkt = math.ceil(k / kt)
+        for kt in _cands(min(max(parts), MAX_T)):
+            nkt = sum(math.ceil(p / kt) for p in parts)
             for resident in (True, False):
                 stage = kt if (budget.x_staged or budget.s_staged) else 0
                 if 2 * r + stage > budget.acc_rows:
