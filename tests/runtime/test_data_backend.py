@@ -115,3 +115,21 @@ def test_fidelities_agree_bit_for_bit(program):
             assert np.array_equal(results[f].outputs[name], v), (f, name)
     assert results["fast"].work == results["pe"].work
     assert results["functional"].cycles is None and results["fast"].cycles > 0
+
+
+def test_sampled_timing_refuses_data_dependent_timing(program, monkeypatch):
+    from dataclasses import replace
+
+    from runtime.timing import SampledTiming
+
+    values = Backend(program, "functional")
+    timer = SampledTiming(program, Fidelity.FAST)
+    inputs = {"x": np.ones((16, 64)), "labels": np.zeros((16, 10)), "lr": np.array([0.1])}
+    first, _ = timer.measure(values, inputs)
+    real_run = timer.machine.run
+    monkeypatch.setattr(timer.machine, "run", lambda *a, **k: replace(
+        real_run(*a, **k), work=replace(first, cycles=first.cycles + 1)))
+    with pytest.raises(BackendError, match="timing depends on the data.*--fidelity fast"):
+        timer.measure(values, inputs)
+    with pytest.raises(BackendError, match="sampled timing needs a cycle-level fidelity"):
+        SampledTiming(program, Fidelity.FUNCTIONAL)
