@@ -31,11 +31,24 @@ TEMP_TENSOR = "__temp"
 
 @dataclass(frozen=True)
 class Lowered:
-    """A compiled program plus what the lowering decided (tiling notes per layer)."""
+    """A compiled program plus what the lowering decided: ``notes`` holds, per GEMM, the
+    tiling the cost model chose and why; ``relays`` counts the one-element vector SETs
+    inserted to pass a token between the load and store queues."""
 
     program: Program
     notes: tuple[str, ...]
     relays: int
+
+    def report(self) -> str:
+        """Readable summary: instruction counts by phase and the tiling of every GEMM."""
+        by_phase: dict[str, int] = {}
+        for tag in self.program.tags:
+            by_phase[tag.phase.value] = by_phase.get(tag.phase.value, 0) + 1
+        lines = [f"program for {self.program.config.name}: {len(self.program.instrs)} "
+                 "instructions (" + ", ".join(f"{k} {v}" for k, v in by_phase.items())
+                 + f"), {self.relays} token relays", "gemm tiling:"]
+        lines += [f"  {note}" for note in self.notes]
+        return "\n".join(lines)
 
 
 def _rules() -> dict[Op, Lowering]:

@@ -138,3 +138,10 @@ def test_gemm_too_big_for_chip_raises():
     budget = Budget(2, 1, 1, 1, 4)
     with pytest.raises(ValueError, match="does not fit chip"):
         plan_stationary(cfg, 8, 8, 8, budget)
+
+
+def test_report_lists_every_gemm_with_its_choice():
+    lowered = lower(matmul_graph(20, 30, 40, DType.INT8, False, False), chip("ws", "int8"))
+    text = lowered.report()
+    assert "instructions (forward" in text
+    assert "mm: ws gemm T=20 K=30 N=40" in text and "cheapest of" in text

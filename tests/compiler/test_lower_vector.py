@@ -100,3 +100,19 @@ def test_float_op_on_int8_chip_is_rejected():
     cfg = ChipConfig.from_toml("tiny")  # int8 inputs, int32 accumulators
     with pytest.raises(LoweringError, match="fp32 tensors cannot be held on chip"):
         lower(one_op(Op.SIGMOID, [(2, 3)]), cfg)
+
+
+def test_network_too_big_for_dram_names_the_sizes():
+    from compiler.lower.memory import DramOverflow
+
+    cfg = ChipConfig.from_toml("tiny").replace(input_dtype=DType.FP32, dram_mib=1)
+    with pytest.raises(DramOverflow, match="needs .* bytes of DRAM .* chip 'tiny' has 1048576"):
+        lower(one_op(Op.ADD, [(600, 600), (600, 600)]), cfg)
+
+
+def test_composite_op_must_be_decomposed_first():
+    b = IRBuilder("softmax")
+    x = b.input("x", (2, 3))
+    b.output("y", b.add(Op.SOFTMAX, (x,), "sm"))
+    with pytest.raises(LoweringError, match="op softmax has no lowering"):
+        lower(b.build(), fp32_tiny())
