@@ -1,7 +1,7 @@
 """The execute controller: decodes PRELOAD and MATMUL words and sequences the array.
 
-An instruction starts in the cycle its word is accepted from the stream or later, from a
-one-entry queue; every unit acts in its start cycle already (its first-cycle fields come
+An instruction starts in the cycle its word is accepted from the stream or later, from the
+execute queue; every unit acts in its start cycle already (its first-cycle fields come
 straight from the decoder, later ones from a saved copy). The decoder layout is derived from the
 ISA table (`chip.isa.field_layout`), never written by hand.
 """
@@ -14,6 +14,7 @@ from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig, Dataflow
 from chip.hdl.array import array_signature
+from chip.hdl.exec_queue import ExecuteQueue
 from chip.hdl.ports import (
     EVENT_INDEX_BITS,
     acc_write_signature,
@@ -42,11 +43,12 @@ class ExecuteController(wiring.Component):
     """Dispatches PRELOAD / MATMUL / HALT in order and drives the array, scratchpad reads and
     accumulator writes at the cycles of docs/timing.md.
 
-    Dispatch: one word per cycle is accepted from ``instr`` into a one-entry execute queue
-    (``head``); a word may start in the cycle it is accepted. HALT is accepted at once and stops
-    dispatch; ``halted`` rises when every unit is idle. Start rules (R, C = array rows, cols;
-    D = T+R+C-2), each instruction in order after every earlier one has ended, except with the
-    double buffer:
+    Dispatch: one word per cycle is accepted from ``instr`` into the execute queue of
+    ``queue_depth`` words (`ExecuteQueue`) while it has room, counting the words that start in
+    that cycle; a word may start in the cycle it is accepted. HALT is accepted at once and stops
+    dispatch; ``halted`` rises when the queue is empty and every unit is idle.
+    Start rules (R, C = array rows, cols; D = T+R+C-2): each instruction in order after every
+    earlier one has ended, except with the double buffer:
     - PRELOAD (WS/IS): lasts R; in its cycle k it shifts in tile row R-1-k (zero beyond
       rows/cols). With the double buffer, directly after a MATMUL it may start in the cycle that
       MATMUL starts (both start together when the MATMUL waited in the queue).
@@ -77,71 +79,75 @@ class ExecuteController(wiring.Component):
         db = cfg.double_buffer_stationary
 
         p_busy, m_busy, d_busy = Signal(), Signal(), Signal()
-        count = Signal(EVENT_INDEX_BITS)  # words dispatched so far: the next word's index
+        # PRELOAD/MATMUL words taken so far. HALT, the only other word taken, is the last one,
+        # so this is also the index of the next word and the queue holds the words just before.
+        dispatched = Signal(EVENT_INDEX_BITS)
         halting, error = Signal(), Signal()
         after_matmul = Signal()  # the last execute instruction started was a MATMUL
-        head_valid = Signal()
-        head_word = Signal(WORD_BITS)
-        head_index = Signal(EVENT_INDEX_BITS)
+        m.submodules.queue = queue = ExecuteQueue(cfg.queue_depth)
         # Named signals, not Python expressions: each is computed once per evaluation, in the
         # simulator as in the netlist.
         incoming, all_idle = Signal(), Signal()
         m.d.comb += [incoming.eq(self.instr.valid & ~halting & ~error),
                      all_idle.eq(~p_busy & ~m_busy & ~d_busy)]
         new = self._decode(m, self.instr.payload, "new")
+        offered = Signal()
+        m.d.comb += offered.eq(incoming & new["exec"])
 
-        # Candidate A: the queue head, or the incoming word falling through an empty queue.
-        a_word = Signal(WORD_BITS)
+        # The two oldest dispatched instructions, A then B; the incoming word falls through
+        # into whichever the queue leaves empty, so it may start in the cycle it is taken.
+        in_a, in_b = Signal(), Signal()  # the queue holds at least one / two words
+        m.d.comb += [in_a.eq(queue.count >= 1), in_b.eq(queue.count >= 2)]
+        a_word, b_word = Signal(WORD_BITS), Signal(WORD_BITS)
         a_index = Signal(EVENT_INDEX_BITS)
-        m.d.comb += [a_word.eq(Mux(head_valid, head_word, self.instr.payload)),
-                     a_index.eq(Mux(head_valid, head_index, count))]
-        a = self._decode(m, a_word, "a")
-        pre_may, mm_may, a_start = Signal(), Signal(), Signal()
+        m.d.comb += [a_word.eq(Mux(in_a, queue.first, self.instr.payload)),
+                     b_word.eq(Mux(in_b, queue.second, self.instr.payload)),
+                     a_index.eq(dispatched - queue.count)]
+        a, b = self._decode(m, a_word, "a"), self._decode(m, b_word, "b")
+        pre_may, mm_may, a_start, b_start = Signal(), Signal(), Signal(), Signal()
         if stationary:
             m.d.comb += [pre_may.eq(all_idle | (after_matmul if db else 0)), mm_may.eq(all_idle)]
         else:
             m.d.comb += mm_may.eq(all_idle | (~m_busy & after_matmul if db else 0))
-        m.d.comb += a_start.eq((head_valid | incoming & new["exec"])
-                               & (a["pre"] & pre_may | a["mm"] & mm_may))
-        # Candidate B: a PRELOAD arriving while the MATMUL before it starts from the queue.
-        b_start = Signal()
+        m.d.comb += a_start.eq((in_a | offered) & (a["pre"] & pre_may | a["mm"] & mm_may))
         if stationary and db:
-            m.d.comb += b_start.eq(head_valid & a_start & a["mm"] & incoming & new["pre"])
+            # A PRELOAD directly after a MATMUL starts with it (docs/timing.md).
+            m.d.comb += b_start.eq(a_start & a["mm"] & (in_b | in_a & offered) & b["pre"])
 
-        accept = Signal()
+        direct = Signal()  # the incoming word starts at once, without entering the queue
+        accept, enqueue = Signal(), Signal()
+        pops = Signal(range(3))
         m.d.comb += [
-            accept.eq(incoming & (new["halt"] | new["exec"] & (~head_valid | a_start))),
+            direct.eq(a_start & ~in_a | b_start & in_a & ~in_b),
+            pops.eq((a_start & in_a) + (b_start & in_b)),
+            accept.eq(incoming & (new["halt"] | new["exec"] & (
+                direct | (queue.count - pops < cfg.queue_depth)))),
+            enqueue.eq(accept & new["exec"] & ~direct),
             self.instr.ready.eq(accept),
+            queue.push.eq(enqueue), queue.push_word.eq(self.instr.payload), queue.pop.eq(pops),
         ]
-        with m.If(accept):
-            m.d.sync += count.eq(count + 1)
+        with m.If(accept & new["exec"]):
+            m.d.sync += dispatched.eq(dispatched + 1)
         with m.If(accept & new["halt"]):
             m.d.sync += halting.eq(1)
         with m.If(incoming & ~new["exec"] & ~new["halt"]):
             m.d.sync += error.eq(1)
-        # The queue keeps an accepted word that does not start this cycle.
-        enqueue = accept & new["exec"] & ~b_start & (head_valid | ~a_start)
-        with m.If(enqueue):
-            m.d.sync += [head_valid.eq(1), head_word.eq(self.instr.payload),
-                         head_index.eq(count)]
-        with m.Elif(head_valid & a_start):
-            m.d.sync += head_valid.eq(0)
         with m.If(b_start):
             m.d.sync += after_matmul.eq(0)
         with m.Elif(a_start):
             m.d.sync += after_matmul.eq(a["mm"])
 
         m.d.comb += [
-            self.events.halted.eq(halting & ~head_valid & all_idle),
+            self.events.halted.eq(halting & (queue.count == 0) & all_idle),
             self.events.error.eq(error),
         ]
         if stationary:
             p_go = Signal()
             m.d.comb += p_go.eq(a_start & a["pre"] | b_start)
             p_fields = Signal(decoder_layout(Preload))
-            m.d.comb += p_fields.eq(Mux(b_start, new["preload"].as_value(),
+            m.d.comb += p_fields.eq(Mux(b_start, b["preload"].as_value(),
                                         a["preload"].as_value()))
-            self._preload_unit(m, p_go, p_fields, p_busy, Mux(b_start, count, a_index))
+            self._preload_unit(m, p_go, p_fields, p_busy, Mux(b_start, a_index + 1, a_index))
         m_go = Signal()
         m.d.comb += m_go.eq(a_start & a["mm"])
         self._matmul_unit(m, m_go, a["matmul"], m_busy, d_busy, a_index)

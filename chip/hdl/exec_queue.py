@@ -1,0 +1,55 @@
+"""The execute queue: instruction words dispatched but not yet started."""
+
+from __future__ import annotations
+
+from amaranth import Module, Mux, Signal, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from chip.isa import WORD_BITS
+
+
+class ExecuteQueue(wiring.Component):
+    """A FIFO of ``depth`` instruction words whose two oldest entries are visible at once.
+
+    ``first`` and ``second`` are the oldest and second-oldest words (meaningful when ``count``
+    is at least 1 and 2). Each cycle the controller removes ``pop`` (0, 1 or 2) words from the
+    front and, with ``push``, appends ``push_word``; a pushed word is visible from the next
+    cycle. The controller must not push into a queue that stays full after its pops.
+    """
+
+    def __init__(self, depth: int) -> None:
+        if depth < 1:
+            raise ValueError(f"queue depth must be at least 1, not {depth}")
+        self.depth = depth
+        super().__init__({
+            "push": In(1), "push_word": In(unsigned(WORD_BITS)), "pop": In(range(3)),
+            "count": Out(range(depth + 1)),
+            "first": Out(unsigned(WORD_BITS)), "second": Out(unsigned(WORD_BITS)),
+        })
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        depth = self.depth
+        m.submodules.words = words = Memory(shape=unsigned(WORD_BITS), depth=depth, init=[])
+        head, tail = Signal(range(depth)), Signal(range(depth))
+        count = Signal(range(depth + 1))
+
+        def step(ptr: Signal, by: int) -> object:
+            # Pointers wrap at any depth, not only powers of two.
+            nxt = ptr + by
+            return Mux(nxt >= depth, nxt - depth, nxt)
+
+        first, second = words.read_port(domain="comb"), words.read_port(domain="comb")
+        write = words.write_port()
+        m.d.comb += [
+            first.addr.eq(head), self.first.eq(first.data),
+            second.addr.eq(step(head, 1 % depth)), self.second.eq(second.data),
+            write.addr.eq(tail), write.data.eq(self.push_word), write.en.eq(self.push),
+            self.count.eq(count),
+        ]
+        m.d.sync += [head.eq(step(head, self.pop)), count.eq(count - self.pop + self.push)]
+        with m.If(self.push):
+            m.d.sync += tail.eq(step(tail, 1 % depth))
+        return m
