@@ -33,9 +33,10 @@ class RtlEvent:
 
 @dataclass(frozen=True)
 class RtlRun:
-    """The outcome of `run_rtl`: accumulator rows ``acc_rows`` (raw storage), one event per
-    PRELOAD/MATMUL, and ``cycles``, the cycle in which the chip reported halted. Cycles count
-    from the cycle the first instruction word was offered (cycle 0)."""
+    """The outcome of `run_rtl`: accumulator rows 0..acc_rows-1 (raw storage), one event per
+    PRELOAD/MATMUL, and ``cycles``, the cycle in which the chip reported halted (the machine's
+    total cycle count). Cycles count from the cycle the first instruction word was offered
+    (cycle 0); ``sim_cycles`` is every cycle simulated, the scratchpad fill included."""
 
     acc: np.ndarray
     events: tuple[RtlEvent, ...]
