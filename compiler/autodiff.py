@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from compiler.ir import GRADIENT, SOURCES, Graph, Node, Op
 from compiler.ir_builder import IRBuilder
+from compiler.passes.decompose import softmax
 
 
 @dataclass(frozen=True)
@@ -180,11 +181,14 @@ def _one_minus(b: IRBuilder, t: int, nm: str) -> int:
 def _reduce(b: IRBuilder, n: Node, dy: int) -> list[int]:
     x = n.inputs[0]
     shape, nm = b.shape(x), _g(n)
-    dyb = b.add(Op.BROADCAST, (dy,), nm, shape=shape)
     if n.op is Op.REDUCE_SUM:
-        return [dyb]
+        return [b.add(Op.BROADCAST, (dy,), nm, shape=shape)]
+    # dy is split evenly among the elements equal to the maximum (as torch.amax does), so a
+    # row with k tied maxima passes on dy in total, not k * dy.
     mask = b.add(Op.EQUAL, (x, b.add(Op.BROADCAST, (n.id,), nm, shape=shape)), nm)
-    return [b.add(Op.MUL, (mask, dyb), nm)]
+    count = b.add(Op.REDUCE_SUM, (mask,), nm, axis=n.attrs["axis"])
+    share = b.add(Op.MUL, (dy, b.add(Op.RECIP, (count,), nm)), nm)
+    return [b.add(Op.MUL, (mask, b.add(Op.BROADCAST, (share,), nm, shape=shape)), nm)]
 
 
 def _concat(b: IRBuilder, n: Node, dy: int) -> list[int]:
@@ -197,13 +201,30 @@ def _concat(b: IRBuilder, n: Node, dy: int) -> list[int]:
 
 
 def _loss(b: IRBuilder, n: Node, dy: int) -> list[int | None]:
-    grad_op = Op.SOFTMAX_CE_GRAD if n.op is Op.SOFTMAX_CE else Op.MSE_GRAD
-    g = b.add(grad_op, n.inputs, _g(n))
+    g = _softmax_ce_grad(b, n) if n.op is Op.SOFTMAX_CE else b.add(Op.MSE_GRAD, n.inputs, _g(n))
     seed = b.nodes[dy]
     if not (seed.op is Op.FILL and seed.attrs["value"] == 1.0):
         g = b.add(Op.MUL, (g, dy), _g(n))
     # The target gets a gradient only for MSE (labels of a cross-entropy are data).
     return [g, b.scale(g, -1.0, _g(n)) if n.op is Op.MSE else None]
+
+
+def _softmax_ce_grad(b: IRBuilder, n: Node) -> int:
+    """(softmax(z) * rowsum(t) - t) / B, the gradient of SOFTMAX_CE(z, t) for any labels t.
+
+    SOFTMAX_CE_GRAD is (softmax(z) - t) / B, exact only where a label row sums to 1; the
+    correction softmax(z) * (rowsum(t) - 1) / B covers zero rows (masked samples) and scaled
+    rows. A node with attrs ``normalized_labels`` promises rows summing to 1 (the training
+    step's one-hot labels) and gets the single fused op.
+    """
+    z, t = n.inputs
+    nm = _g(n)
+    g = b.add(Op.SOFTMAX_CE_GRAD, (z, t), nm)
+    if n.attrs.get("normalized_labels", False):
+        return g
+    excess = b.add_const(b.add(Op.REDUCE_SUM, (t,), nm, axis=-1), -1.0, nm)
+    excess = b.scale(excess, 1.0 / b.shape(z)[0], nm)
+    return b.add(Op.ADD, (g, b.add(Op.MUL, (softmax(b, z, nm), excess), nm)), nm)
 
 
 def _inverse(perm: tuple[int, ...]) -> tuple[int, ...]:

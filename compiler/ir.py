@@ -48,7 +48,10 @@ Primitive ops (what the chip executes; the lowering must handle exactly these)
                             targets saturate (`chip.dtypes.to_storage`).
     SOFTMAX_CE(logits, labels)  mean over the batch of -sum(labels * log_softmax(logits)),
                             numerically stable; labels are one-hot (or soft) ``[B, C]``; -> (1,).
-    SOFTMAX_CE_GRAD(logits, labels)  (softmax(logits) - labels) / B.
+                            attrs ``normalized_labels`` (default False): a promise that every
+                            label row sums to 1, so the gradient is SOFTMAX_CE_GRAD alone.
+    SOFTMAX_CE_GRAD(logits, labels)  (softmax(logits) - labels) / B: the gradient of SOFTMAX_CE
+                            where every label row sums to 1 (autodiff corrects other rows).
     MSE(y, target)          mean over all elements of (y - target)^2 -> (1,).
     MSE_GRAD(y, target)     2 (y - target) / y.size.
 

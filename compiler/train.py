@@ -79,7 +79,8 @@ LOSSES = ("ce", "mse")
 class TrainSpec:
     """What one training step does.
 
-    ``loss``: "ce" (softmax cross-entropy on logits against one-hot ``labels`` [B, C]) or
+    ``loss``: "ce" (softmax cross-entropy on logits against one-hot ``labels`` [B, C]; every
+    row must sum to 1, one-hot or a probability distribution, since the gradient assumes it) or
     "mse" (against ``labels`` of the prediction's shape). ``output``: the forward output that
     is the prediction (default: the graph's only output). ``lr``: the initial learning rate.
     ``bn_momentum``: weight of the batch statistics in batch norm's running averages.
@@ -147,8 +148,10 @@ def training_step(graph: Graph, spec: TrainSpec) -> Graph:
     if "labels" in graph.inputs:
         raise ValueError("the forward graph already has an input named 'labels'")
     labels = b.input("labels", b.shape(pred))
-    loss_op = Op.SOFTMAX_CE if spec.loss == "ce" else Op.MSE
-    loss = b.add(loss_op, (pred, labels), "loss")
+    if spec.loss == "ce":  # one-hot labels: the gradient is the single fused SOFTMAX_CE_GRAD
+        loss = b.add(Op.SOFTMAX_CE, (pred, labels), "loss", normalized_labels=True)
+    else:
+        loss = b.add(Op.MSE, (pred, labels), "loss")
     b.output("loss", loss)
     # PARAMs that already have an update (batch-norm running statistics) are not trained.
     params = {k: n for k, n in graph.sources(Op.PARAM).items() if k not in graph.updates}

@@ -63,11 +63,13 @@ def _gelu(b: IRBuilder, n: Node, ins: list[int]) -> int:
 
 def _leaky_relu(b: IRBuilder, n: Node, ins: list[int]) -> int:
     x, nm, alpha = ins[0], n.name, n.attrs["alpha"]
-    if 0.0 <= alpha <= 1.0:
-        # max(x, alpha x) is x for x > 0 and alpha x otherwise when 0 <= alpha <= 1.
+    # For alpha <= 1 the result is max(x, alpha x), for alpha > 1 it is min(x, alpha x) =
+    # -max(-x, -alpha x): both exact, and at the tie x == 0 MAX's gradient goes to its second
+    # operand, giving the slope alpha there as torch does (relu-based forms give 0).
+    if alpha <= 1.0:
         return b.add(Op.MAX, (x, b.scale(x, alpha, nm)), nm)
-    neg = b.add(Op.RELU, (b.scale(x, -1.0, nm),), nm)
-    return b.add(Op.ADD, (b.add(Op.RELU, (x,), nm), b.scale(neg, -alpha, nm)), nm)
+    low = b.add(Op.MAX, (b.scale(x, -1.0, nm), b.scale(x, -alpha, nm)), nm)
+    return b.scale(low, -1.0, nm)
 
 
 def _normalize(b: IRBuilder, xc: int, var: int, gamma: int, beta: int, eps: float,

@@ -359,10 +359,6 @@ def test_every_composite_is_cross_checked() -> None:
     assert COMPOSITE <= used, sorted(op.value for op in COMPOSITE - used)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "compiler/passes/decompose.py _leaky_relu: for alpha outside [0, 1] the decomposition "
-    "relu(x) - alpha * relu(-x) has gradient 0 at x == 0, where torch (and the max(x, alpha x) "
-    "branch used for alpha in [0, 1], and the reference's where(x > 0, x, alpha x)) give alpha"))
 @pytest.mark.parametrize("alpha", [1.5, -0.3])
 def test_leaky_relu_gradient_at_zero_outside_unit_interval(alpha: float) -> None:
     check_against_torch(replace(_leaky_relu(alpha), domain="ints"), transforms=TRANSFORMS)
