@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from chip.isa import Loc, Mem
 from compiler.ir import SOURCES, Graph, Node, Op
 from compiler.lower.context import Ctx, View
+from compiler.lower.gemm import Epilogue
 from compiler.lower.memory import Buf
 from compiler.lower.vector import _BINARY, _UNARY, Frames, _flat, _role, segments
 
@@ -154,3 +155,87 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
                 ctx.store(f[f"v{nid}"],
                           View.matrix(bufs[nid], rows_total, last).block(r0, rr, c0, cc))
 
+
+
+def gemm_epilogue(ctx: Ctx, group: Group, gemm: Node, bufs: dict[int, Buf],
+                  keep_gemm: bool) -> Epilogue:
+    """An epilogue computing ``group`` on each finished output tile of ``gemm`` while the tile
+    is still in the accumulator (bias, activation, cast: no DRAM round trip for the GEMM's
+    output). The GEMM's own value is stored only if ``keep_gemm`` (read outside the group)."""
+    members = group.members
+    ids = {m.id for m in members}
+    m_rows, last = gemm.shape
+    ext: dict[int, str] = {}
+    for m in members:
+        for i in m.inputs:
+            if i not in ids and i != gemm.id:
+                ext[i] = _role(gemm.shape, bufs[i].shape)
+    n_bufs = len(members) + sum(1 for r in ext.values() if r in ("full", "rowscalar"))
+    cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (4 * n_bufs)))
+    loc: dict[int, Loc] = {}
+    for m in members:
+        loc[m.id] = ctx.alloc(ctx.mem_for(bufs[m.id].dtype), cap, "epilogue values")
+    for i, role in ext.items():
+        rows = 1 if role in ("row", "scalar") else cap
+        loc[i] = ctx.alloc(ctx.mem_for(bufs[i].dtype), rows, "epilogue operand")
+        if role == "scalar":
+            ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, ctx.config.row_elems, 0, 0), loc[i])
+
+    def view(nid: int) -> View:
+        return View.matrix(bufs[nid], m_rows, last)
+
+    def run(tile: Loc, r0: int, rows: int, c0: int, cols: int) -> None:
+        if keep_gemm:
+            ctx.store(tile, view(gemm.id).block(r0, rows, c0, cols))
+        for i, role in ext.items():
+            if role == "row":
+                ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cols),
+                         loc[i])
+        for s0 in range(0, rows, cap):
+            rr = min(cap, rows - s0)
+            here = {**loc, gemm.id: tile.offset(s0)}
+            for i, role in ext.items():
+                buf = bufs[i]
+                if role == "full":
+                    ctx.load(view(i).block(r0 + s0, rr, c0, cols), loc[i])
+                elif role == "rowscalar":
+                    ctx.load(View(buf.addr + (r0 + s0) * buf.dtype.nbytes, buf.dtype, rr, cols,
+                                  1, 0), loc[i])
+            for m in members:
+                srcs = [(here[i], ext.get(i) in ("row", "scalar")) for i in m.inputs]
+                if m.op in _BINARY:
+                    op, imm = _BINARY[m.op], 0.0
+                else:
+                    op, imm = _UNARY[m.op], float(m.attrs.get("value", 0.0))
+                (a, _), (b, bc2) = srcs[0], srcs[-1]
+                ctx.vec(op, here[m.id], rr, cols, a, b, imm=imm, bcast2=bc2 and len(srcs) > 1)
+            for nid in sorted(group.keep - {gemm.id}):
+                ctx.store(here[nid], view(nid).block(r0 + s0, rr, c0, cols))
+
+    return run
+
+
+def fuse_epilogues(graph: Graph, units: list[Group | Node], dataflow_is: bool
+                   ) -> list[Group | Node | tuple[Node, Group, bool]]:
+    """Units with each MATMUL merged with the fusion group right after it when the group can
+    run as its epilogue: a 2-D MATMUL whose value the group reads, the group in the GEMM's
+    shape, tiles not transposed (not IS). A merged unit is (gemm, group, keep_gemm)."""
+    users = graph.consumers()
+    outs = set(graph.outputs.values()) | set(graph.updates.values())
+    out: list[Group | Node | tuple[Node, Group, bool]] = []
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        if (isinstance(unit, Node) and isinstance(nxt, Group) and not dataflow_is
+                and unit.op is Op.MATMUL and len(unit.shape) == 2
+                and nxt.members[0].shape == unit.shape
+                and any(unit.id in m.inputs for m in nxt.members)):
+            ids = {m.id for m in nxt.members}
+            keep = unit.id in outs or any(u not in ids for u in users[unit.id])
+            out.append((unit, nxt, keep))
+            i += 2
+            continue
+        out.append(unit)
+        i += 1
+    return out

@@ -8,6 +8,8 @@ overlaps the next block's compute (the emitter derives the tokens from the slot 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chip.config import Dataflow
 from chip.isa import Loc, Matmul, Preload, acc, sp
 from compiler.lower.context import Ctx, LoweringError, View
@@ -72,9 +74,16 @@ def k_chunks(parts: tuple[int, ...], limit: int) -> list[tuple[int, int]]:
     return out
 
 
-def emit_gemm(ctx: Ctx, a: View | KParts, b: View, out: View) -> GemmPlan:
+Epilogue = Callable[[Loc, int, int, int, int], None]
+
+
+def emit_gemm(ctx: Ctx, a: View | KParts, b: View, out: View,
+              epilogue: Epilogue | None = None) -> GemmPlan:
     """Emit ``out = a @ b`` (out in the accumulator dtype) and return the plan used. ``a`` may
-    be a `KParts` along K (its columns)."""
+    be a `KParts` along K (its columns). ``epilogue(loc, r0, rows, c0, cols)``, when given,
+    replaces the store of every finished output tile (accumulator rows ``loc``.. holding
+    ``out[r0:r0+rows, c0:c0+cols]``); only the WS and OS dataflows, whose tiles are not
+    transposed, take one."""
     cfg = ctx.config
     m, k = a.rows, a.cols
     if b.rows != k or out.rows != m or out.cols != b.cols:
@@ -88,9 +97,11 @@ def emit_gemm(ctx: Ctx, a: View | KParts, b: View, out: View) -> GemmPlan:
                                 f"{cfg.input_dtype.value} array")
     parts = a.part_sizes() if isinstance(a, KParts) else (k,)
     if cfg.dataflow is Dataflow.OS:
-        return _emit_os(ctx, a.T, b, out, parts)
+        return _emit_os(ctx, a.T, b, out, parts, epilogue)
     if cfg.dataflow is Dataflow.WS:
-        return _emit_stationary(ctx, a, b, out, parts)
+        return _emit_stationary(ctx, a, b, out, parts, epilogue)
+    if epilogue is not None:
+        raise LoweringError("the IS dataflow's output tiles are transposed: no epilogue")
     return _emit_stationary(ctx, b.T, a.T, out.T, parts)
 
 
@@ -102,7 +113,7 @@ def _budget(ctx: Ctx, x: View, s: View, out: View) -> Budget:
 
 
 def _emit_stationary(ctx: Ctx, x: View | KParts, s: View | KParts, p: View,
-                     parts: tuple[int, ...]) -> GemmPlan:
+                     parts: tuple[int, ...], epilogue: Epilogue | None = None) -> GemmPlan:
     """P = X @ S with S preloaded tile by tile (WS: X = A; IS: X = B^T, P = C^T)."""
     cfg, em = ctx.config, ctx.em
     t, k, n = x.rows, x.cols, s.cols
@@ -157,7 +168,10 @@ def _emit_stationary(ctx: Ctx, x: View | KParts, s: View | KParts, p: View,
                 em.emit(Matmul(x=xloc.row, y=0, out=out.row + j * tt, t=tt, rows=kk, cols=nn,
                                accumulate=kc > 0))
         for j, (j0, nn) in enumerate(subs):
-            ctx.store(out.offset(j * tt), p.block(t0, tt, j0, nn))
+            if epilogue is not None:
+                epilogue(out.offset(j * tt), t0, tt, j0, nn)
+            else:
+                ctx.store(out.offset(j * tt), p.block(t0, tt, j0, nn))
 
     t_blocks = [(t0, min(tb, t - t0)) for t0 in range(0, t, tb)]
     if plan.outer == "x":
@@ -181,7 +195,8 @@ def _emit_stationary(ctx: Ctx, x: View | KParts, s: View | KParts, p: View,
     return plan
 
 
-def _emit_os(ctx: Ctx, x: View | KParts, y: View, p: View, parts: tuple[int, ...]) -> GemmPlan:
+def _emit_os(ctx: Ctx, x: View | KParts, y: View, p: View, parts: tuple[int, ...],
+             epilogue: Epilogue | None = None) -> GemmPlan:
     """P = X^T @ Y, each R x C tile of P accumulated in place over K chunks of ``kt``."""
     cfg, em = ctx.config, ctx.em
     k, m, n = x.rows, x.cols, y.cols
@@ -225,5 +240,8 @@ def _emit_os(ctx: Ctx, x: View | KParts, y: View, p: View, parts: tuple[int, ...
                                accumulate=kc > 0))
             m0, mm = (o0, oo) if outer_is_m else (i0, ii)
             n0, nn = (i0, ii) if outer_is_m else (o0, oo)
-            ctx.store(out, p.block(m0, mm, n0, nn))
+            if epilogue is not None:
+                epilogue(out, m0, mm, n0, nn)
+            else:
+                ctx.store(out, p.block(m0, mm, n0, nn))
     return plan

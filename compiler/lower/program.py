@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chip.config import ChipConfig
+from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType, to_storage
 from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
 from compiler.ir import Graph, Node, Op
 from compiler.lower.context import Ctx, LoweringError
 from compiler.lower.emit import Emitter
-from compiler.lower.fusion import Group, lower_group, plan_groups
+from compiler.lower.fusion import Group, fuse_epilogues, gemm_epilogue, lower_group, plan_groups
+from compiler.lower.gemm_ops import lower_matmul
 from compiler.lower.memory import Buf, live_nodes, plan_dram
 
 Lowering = Callable[[Ctx, Node, list[Buf], Buf], None]
@@ -53,7 +54,6 @@ class Lowered:
 
 def _rules() -> dict[Op, Lowering]:
     from compiler.lower import conv, movement, vector
-    from compiler.lower.gemm_ops import lower_matmul
 
     table: dict[Op, Lowering] = {Op.MATMUL: lower_matmul}
     table.update(vector.RULES)
@@ -83,6 +83,14 @@ def phases(graph: Graph) -> list[Phase]:
     return out
 
 
+def _unit_nodes(unit) -> list[Node]:
+    if isinstance(unit, Group):
+        return list(unit.members)
+    if isinstance(unit, tuple):
+        return [unit[0], *unit[1].members]
+    return [unit]
+
+
 def layer_name(node: Node) -> str:
     return node.name or f"{node.op.value}{node.id}"
 
@@ -91,24 +99,29 @@ def lower(graph: Graph, config: ChipConfig) -> Lowered:
     """Lower a graph of primitives (shapes inferred, composites decomposed) for ``config``."""
     rules = _rules()
     live = live_nodes(graph)
-    units = plan_groups(graph, live)
+    units = fuse_epilogues(graph, plan_groups(graph, live), config.dataflow is Dataflow.IS)
     spans = [(i, i) for i in range(len(graph.nodes))]
     for unit in units:
-        if isinstance(unit, Group):
-            span = (unit.members[0].id, unit.members[-1].id)
-            for m in unit.members:
-                spans[m.id] = span
+        members = _unit_nodes(unit)
+        for m in members:
+            spans[m.id] = (members[0].id, members[-1].id)
     plan = plan_dram(graph, config, spans)
     em = Emitter(config, plan.temp_base)
     ctx = Ctx(config, em, plan.temp_base)
     phase = phases(graph)
     for unit in units:
-        n = unit.members[0] if isinstance(unit, Group) else unit
+        n = _unit_nodes(unit)[0]
         ctx.begin_layer()
         em.tag = Tag(layer_name(n), phase[n.id])
         try:
             if isinstance(unit, Group):
                 lower_group(ctx, unit, plan.bufs)
+                continue
+            if isinstance(unit, tuple):
+                gemm, group, keep = unit
+                epilogue = gemm_epilogue(ctx, group, gemm, plan.bufs, keep)
+                lower_matmul(ctx, gemm, [plan.bufs[i] for i in gemm.inputs], plan.bufs[gemm.id],
+                             epilogue)
                 continue
             rule = rules.get(n.op)
             if rule is None:

@@ -90,3 +90,17 @@ def test_machine_runs_training_step_bit_identical():
     mach = run_on_chip(lowered, inputs(train), machine=True)
     for name, value in fun.items():
         assert np.array_equal(value, mach[name]), name
+
+
+@pytest.mark.parametrize("dataflow", ["ws", "is", "os"])
+def test_training_step_on_every_dataflow_with_machine(dataflow):
+    # WS/OS fuse bias + ReLU + cast into the GEMM's tiles (epilogue); IS stores then fuses
+    from chip.config import Dataflow
+
+    cfg = ChipConfig.from_toml("tiny").replace(input_dtype=DType.FP32,
+                                               dataflow=Dataflow(dataflow))
+    errors, lowered, fun = compare(cfg, TRAINS[1], rounded=True)
+    assert max(errors.values()) <= 1e-5, errors
+    mach = run_on_chip(lowered, inputs(TRAINS[1]), machine=True)
+    for name, value in fun.items():
+        assert np.array_equal(value, mach[name]), name

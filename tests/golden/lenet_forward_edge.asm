@@ -223,67 +223,59 @@ vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=128 cols=16 bcast1=0 bcast2=0 im
 store dram=0x3f00 src=sp:0 rows=128 cols=16 stride=32 transpose=0 +pop_prev +push_prev               ; 200
 .tag dense8 forward
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 201
-load dram=0x3e00 dst=sp:0 rows=2 cols=16 stride=128 transpose=0 +pop_next                            ; 202
-load dram=0x3e20 dst=sp:2 rows=2 cols=16 stride=128 transpose=0                                      ; 203
-load dram=0x3e40 dst=sp:4 rows=2 cols=16 stride=128 transpose=0                                      ; 204
-load dram=0x3e60 dst=sp:6 rows=2 cols=16 stride=128 transpose=0                                      ; 205
-load dram=0x3f00 dst=sp:8 rows=16 cols=16 stride=64 transpose=0 +push_next                           ; 206
-preload src=8 rows=16 cols=16 +pop_prev +push_prev                                                   ; 207
-matmul x=0 y=0 out=0 t=2 rows=16 cols=16 accumulate=0                                                ; 208
-load dram=0x3f20 dst=sp:24 rows=16 cols=16 stride=64 transpose=0 +push_next                          ; 209
-preload src=24 rows=16 cols=16 +pop_prev                                                             ; 210
-matmul x=0 y=0 out=2 t=2 rows=16 cols=16 accumulate=0 +push_prev                                     ; 211
-load dram=0x4300 dst=sp:8 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 212
-preload src=8 rows=16 cols=16 +pop_prev                                                              ; 213
-matmul x=2 y=0 out=0 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 214
-load dram=0x4320 dst=sp:24 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 215
-preload src=24 rows=16 cols=16 +pop_prev                                                             ; 216
-matmul x=2 y=0 out=2 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 217
-load dram=0x4700 dst=sp:8 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 218
-preload src=8 rows=16 cols=16 +pop_prev                                                              ; 219
-matmul x=4 y=0 out=0 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 220
-load dram=0x4720 dst=sp:24 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 221
-preload src=24 rows=16 cols=16 +pop_prev                                                             ; 222
-matmul x=4 y=0 out=2 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 223
-load dram=0x4b00 dst=sp:8 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 224
-preload src=8 rows=16 cols=16 +pop_prev                                                              ; 225
-matmul x=6 y=0 out=0 t=2 rows=16 cols=16 accumulate=1 +push_next                                     ; 226
-load dram=0x4b20 dst=sp:24 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 227
-preload src=24 rows=16 cols=16 +pop_prev                                                             ; 228
-matmul x=6 y=0 out=2 t=2 rows=16 cols=16 accumulate=1 +push_next                                     ; 229
-store dram=0x3c00 src=acc:0 rows=2 cols=16 stride=128 transpose=0 +pop_prev                          ; 230
-store dram=0x3c40 src=acc:2 rows=2 cols=16 stride=128 transpose=0 +pop_prev +push_prev               ; 231
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 232
-load dram=0x35c0 dst=acc:0 rows=1 cols=16 stride=64 transpose=0 +pop_next                            ; 233
-load dram=0x3c00 dst=acc:1 rows=2 cols=16 stride=128 transpose=0 +push_next                          ; 234
-vec op=ADD dst=acc:5 src1=acc:1 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 235
-vec op=RELU dst=acc:9 src1=acc:5 src2=acc:5 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 236
-vec op=COPY dst=sp:0 src1=acc:9 src2=acc:9 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next       ; 237
-store dram=0x3f00 src=sp:0 rows=2 cols=16 stride=64 transpose=0 +pop_prev                            ; 238
-load dram=0x3600 dst=acc:0 rows=1 cols=16 stride=64 transpose=0 +pop_next                            ; 239
-load dram=0x3c40 dst=acc:3 rows=2 cols=16 stride=128 transpose=0 +push_next                          ; 240
-vec op=ADD dst=acc:7 src1=acc:3 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev        ; 241
-vec op=RELU dst=acc:11 src1=acc:7 src2=acc:7 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 242
-vec op=COPY dst=sp:2 src1=acc:11 src2=acc:11 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev +push_next ; 243
-store dram=0x3f20 src=sp:2 rows=2 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 244
+load dram=0x3e00 dst=sp:2 rows=2 cols=16 stride=128 transpose=0 +pop_next                            ; 202
+load dram=0x3e20 dst=sp:4 rows=2 cols=16 stride=128 transpose=0                                      ; 203
+load dram=0x3e40 dst=sp:6 rows=2 cols=16 stride=128 transpose=0                                      ; 204
+load dram=0x3e60 dst=sp:8 rows=2 cols=16 stride=128 transpose=0                                      ; 205
+load dram=0x3f00 dst=sp:10 rows=16 cols=16 stride=64 transpose=0 +push_next                          ; 206
+preload src=10 rows=16 cols=16 +pop_prev +push_prev                                                  ; 207
+matmul x=2 y=0 out=5 t=2 rows=16 cols=16 accumulate=0                                                ; 208
+load dram=0x3f20 dst=sp:26 rows=16 cols=16 stride=64 transpose=0 +push_next                          ; 209
+preload src=26 rows=16 cols=16 +pop_prev                                                             ; 210
+matmul x=2 y=0 out=7 t=2 rows=16 cols=16 accumulate=0 +push_prev                                     ; 211
+load dram=0x4300 dst=sp:10 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 212
+preload src=10 rows=16 cols=16 +pop_prev                                                             ; 213
+matmul x=4 y=0 out=5 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 214
+load dram=0x4320 dst=sp:26 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 215
+preload src=26 rows=16 cols=16 +pop_prev                                                             ; 216
+matmul x=4 y=0 out=7 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 217
+load dram=0x4700 dst=sp:10 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 218
+preload src=10 rows=16 cols=16 +pop_prev                                                             ; 219
+matmul x=6 y=0 out=5 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 220
+load dram=0x4720 dst=sp:26 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 221
+preload src=26 rows=16 cols=16 +pop_prev                                                             ; 222
+matmul x=6 y=0 out=7 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 223
+load dram=0x4b00 dst=sp:10 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 224
+preload src=10 rows=16 cols=16 +pop_prev                                                             ; 225
+matmul x=8 y=0 out=5 t=2 rows=16 cols=16 accumulate=1                                                ; 226
+load dram=0x4b20 dst=sp:26 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 227
+preload src=26 rows=16 cols=16 +pop_prev                                                             ; 228
+matmul x=8 y=0 out=7 t=2 rows=16 cols=16 accumulate=1                                                ; 229
+load dram=0x35c0 dst=acc:4 rows=1 cols=16 stride=64 transpose=0 +push_next                           ; 230
+vec op=ADD dst=acc:0 src1=acc:5 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 231
+vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 232
+vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next       ; 233
+store dram=0x5000 src=sp:0 rows=2 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 234
+load dram=0x3600 dst=acc:4 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 235
+vec op=ADD dst=acc:0 src1=acc:7 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev        ; 236
+vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 237
+vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev +push_next ; 238
+store dram=0x5020 src=sp:0 rows=2 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 239
 .tag dense10.w forward
-load dram=0x3640 dst=acc:0 rows=20 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 245
-vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_next ; 246
-store dram=0x3c00 src=sp:0 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev                ; 247
+load dram=0x3640 dst=acc:0 rows=20 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 240
+vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_next ; 241
+store dram=0x3c00 src=sp:0 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev                ; 242
 .tag dense10 forward
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 248
-load dram=0x3f00 dst=sp:0 rows=2 cols=16 stride=64 transpose=0 +pop_next                             ; 249
-load dram=0x3f20 dst=sp:2 rows=2 cols=16 stride=64 transpose=0                                       ; 250
-load dram=0x3c00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +push_next                           ; 251
-preload src=4 rows=16 cols=10 +pop_prev                                                              ; 252
-matmul x=0 y=0 out=0 t=2 rows=16 cols=10 accumulate=0                                                ; 253
-load dram=0x3d40 dst=sp:20 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 254
-preload src=20 rows=16 cols=10 +pop_prev                                                             ; 255
-matmul x=2 y=0 out=0 t=2 rows=16 cols=10 accumulate=1 +push_next                                     ; 256
-store dram=0x3e80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev +push_prev                ; 257
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 258
-load dram=0x3b40 dst=acc:0 rows=1 cols=10 stride=40 transpose=0 +pop_next                            ; 259
-load dram=0x3e80 dst=acc:1 rows=2 cols=10 stride=40 transpose=0 +push_next                           ; 260
-vec op=ADD dst=acc:5 src1=acc:1 src2=acc:0 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 261
-store dram=0x3b80 src=acc:5 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 262
-halt                                                                                                 ; 263
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 243
+load dram=0x5000 dst=sp:0 rows=2 cols=16 stride=64 transpose=0 +pop_next                             ; 244
+load dram=0x5020 dst=sp:2 rows=2 cols=16 stride=64 transpose=0                                       ; 245
+load dram=0x3c00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +push_next                           ; 246
+preload src=4 rows=16 cols=10 +pop_prev                                                              ; 247
+matmul x=0 y=0 out=3 t=2 rows=16 cols=10 accumulate=0                                                ; 248
+load dram=0x3d40 dst=sp:20 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 249
+preload src=20 rows=16 cols=10 +pop_prev                                                             ; 250
+matmul x=2 y=0 out=3 t=2 rows=16 cols=10 accumulate=1                                                ; 251
+load dram=0x3b40 dst=acc:2 rows=1 cols=10 stride=40 transpose=0 +push_next                           ; 252
+vec op=ADD dst=acc:0 src1=acc:3 src2=acc:2 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 253
+store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 254
+halt                                                                                                 ; 255
