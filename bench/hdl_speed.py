@@ -47,7 +47,7 @@ def program(cfg: ChipConfig, folds: int) -> list[Instr]:
 
 def spad_contents(cfg: ChipConfig) -> np.ndarray:
     rng = np.random.default_rng(0)
-    rows = T + 2 * cfg.rows
+    rows = 2 * T + 2 * cfg.rows  # X rows 0..T-1, then two tiles (WS/IS) or Y rows (OS)
     return to_storage(rng.integers(-3, 4, (rows, cfg.row_elems)), cfg.input_dtype)
 
 
