@@ -234,3 +234,27 @@ def test_train_divergence_and_corrupt_checkpoint(capsys, tmp_path):
     assert code == 0, err
     (run / "checkpoint.npz").write_bytes(b"junk")
     fails(capsys, 1, "is corrupt or unreadable", "train", "--resume", run)
+
+
+def test_train_an_onnx_model(capsys, tmp_path):
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    weights = [numpy_helper.from_array((rng.standard_normal(s) * 0.2).astype(np.float32), n)
+               for n, s in (("w1", (64, 32)), ("w2", (32, 10)))]
+    nodes = [helper.make_node("Flatten", ["image"], ["flat"], axis=1),
+             helper.make_node("Gemm", ["flat", "w1"], ["h"]),
+             helper.make_node("Relu", ["h"], ["hr"]),
+             helper.make_node("Gemm", ["hr", "w2"], ["logits"])]
+    graph = helper.make_graph(
+        nodes, "m", [helper.make_tensor_value_info("image", TensorProto.FLOAT, [16, 1, 8, 8])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [16, 10])], weights)
+    path = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    code, out, err = run_cli(capsys, *FAST_TRAIN, "--model", path, "--epochs", "1",
+                             "--batch-size", "16", "--out", tmp_path / "run")
+    assert code == 0, err
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["program"] == "m" and report["epochs"][0]["test_accuracy"] > 0.8
+    fails(capsys, 1, "ONNX file", "train", "--model", tmp_path / "none.onnx")
