@@ -8,10 +8,11 @@ Every GEMM is put in the array's form first:
 
 Candidates differ in which operand is the outer loop (and stays resident in the scratchpad if
 it fits) and in block sizes. Each is costed from the timing contract (fold = fill + stream +
-drain, preloads hidden by the shadow registers when double-buffered) and from DMA bytes over
-the DRAM bandwidth; the loads are double-buffered, so the estimate is the larger of the two
-plus one DRAM latency. The cheapest plan that fits the scratchpad and accumulator wins; ties
-go to fewer instructions. `GemmPlan.why` says what was chosen and what it beat.
+drain, preloads hidden by the shadow registers when double-buffered) and from the DMA queues
+(bytes over the DRAM bandwidth, plus the DRAM latency for every DMA, since each queue runs one
+DMA at a time); loads are double-buffered against compute, so the estimate is the larger of
+the two. The cheapest plan that fits the scratchpad and accumulator wins; ties go to fewer
+instructions. `GemmPlan.why` says what was chosen and what it beat.
 """
 
 from __future__ import annotations
@@ -115,12 +116,14 @@ def plan_stationary(cfg: ChipConfig, t: int, k: int, n: int, budget: Budget,
                     n_tb, n_nb = math.ceil(t / tb), math.ceil(nn / nsub)
                     folds = n_tb * nk * nn
                     compute = t * nk * nn + folds * (r + c - 2 + preload)
-                    x_loads = (1 if outer == "x" and resident else n_nb) * t * k
-                    s_loads = (1 if outer == "s" and resident else n_tb) * k * n
-                    dma = x_loads * budget.x_bytes + s_loads * budget.s_bytes
-                    dma += t * n * budget.out_bytes
-                    instrs = folds * 3 + n_tb * n_nb * (nk + nsub)
-                    plans.append(_plan(cfg, t, k, n, outer, resident, tb, nsub, compute, dma,
+                    x_reps = 1 if outer == "x" and resident else n_nb
+                    s_reps = 1 if outer == "s" and resident else n_tb
+                    load_bytes = x_reps * t * k * budget.x_bytes + s_reps * k * n * budget.s_bytes
+                    loads = x_reps * n_tb * nk + s_reps * nk * nn
+                    stores = n_tb * nn
+                    instrs = folds * 2 + loads + stores
+                    plans.append(_plan(cfg, t, k, n, outer, resident, tb, nsub, compute,
+                                       (load_bytes, loads), (t * n * budget.out_bytes, stores),
                                        instrs))
     return _choose(plans, cfg, t, k, n, budget)
 
@@ -147,20 +150,31 @@ def plan_os(cfg: ChipConfig, m: int, k: int, n: int, budget: Budget,
                     continue
                 folds = nm * nn * nkt
                 compute = nm * nn * k + folds * (r + c - 2 + drain)
-                x_loads = (1 if outer == "m" and resident else nn) * m * k
-                y_loads = (1 if outer == "n" and resident else nm) * k * n
-                dma = x_loads * budget.x_bytes + y_loads * budget.s_bytes
-                dma += m * n * budget.out_bytes
-                instrs = folds * 3 + nm * nn
-                plans.append(_plan(cfg, m, k, n, outer, resident, kt, 1, compute, dma, instrs))
+                x_reps = 1 if outer == "m" and resident else nn
+                y_reps = 1 if outer == "n" and resident else nm
+                load_bytes = x_reps * m * k * budget.x_bytes + y_reps * k * n * budget.s_bytes
+                loads = x_reps * nm * nkt + y_reps * nn * nkt
+                stores = nm * nn
+                instrs = folds + loads + stores
+                plans.append(_plan(cfg, m, k, n, outer, resident, kt, 1, compute,
+                                   (load_bytes, loads), (m * n * budget.out_bytes, stores),
+                                   instrs))
     return _choose(plans, cfg, m, k, n, budget)
 
 
 def _plan(cfg: ChipConfig, t: int, k: int, n: int, outer: str, resident: bool, tb: int,
-          nsub: int, compute: int, dma: int, instrs: int) -> GemmPlan:
-    dma_cycles = math.ceil(dma / cfg.dram_bytes_per_cycle) + cfg.dram_latency
-    return GemmPlan(cfg.dataflow, t, k, n, outer, resident, tb, nsub, compute, dma, dma_cycles,
-                    instrs)
+          nsub: int, compute: int, loads: tuple[int, int], stores: tuple[int, int],
+          instrs: int) -> GemmPlan:
+    """Cost a candidate. The load and store queues each run one DMA at a time and every DMA
+    waits out the DRAM latency (docs/timing.md), so a queue costs bytes / bandwidth plus
+    latency per DMA; both share one bus."""
+    bw, lat = cfg.dram_bytes_per_cycle, cfg.dram_latency
+    load_q = math.ceil(loads[0] / bw) + loads[1] * lat
+    store_q = math.ceil(stores[0] / bw) + stores[1] * lat
+    bus = math.ceil((loads[0] + stores[0]) / bw)
+    dma_cycles = max(load_q, store_q, bus)
+    return GemmPlan(cfg.dataflow, t, k, n, outer, resident, tb, nsub, compute,
+                    loads[0] + stores[0], dma_cycles, instrs)
 
 
 def _choose(plans: list[GemmPlan], cfg: ChipConfig, t: int, k: int, n: int,

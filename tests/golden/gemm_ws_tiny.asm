@@ -9,31 +9,31 @@ load dram=0x8 dst=sp:20 rows=10 cols=3 stride=11 transpose=0                    
 load dram=0x80 dst=sp:30 rows=4 cols=4 stride=9 transpose=0 +push_next                               ; 3
 preload src=30 rows=4 cols=4 +pop_prev +push_prev                                                    ; 4
 matmul x=0 y=0 out=0 t=10 rows=4 cols=4 accumulate=0                                                 ; 5
-load dram=0x84 dst=sp:34 rows=4 cols=4 stride=9 transpose=0 +push_next                               ; 6
+load dram=0xa4 dst=sp:34 rows=4 cols=4 stride=9 transpose=0 +push_next                               ; 6
 preload src=34 rows=4 cols=4 +pop_prev                                                               ; 7
-matmul x=0 y=0 out=10 t=10 rows=4 cols=4 accumulate=0 +push_prev                                     ; 8
-load dram=0x88 dst=sp:30 rows=4 cols=1 stride=9 transpose=0 +pop_next +push_next                     ; 9
-preload src=30 rows=4 cols=1 +pop_prev                                                               ; 10
-matmul x=0 y=0 out=20 t=10 rows=4 cols=1 accumulate=0 +push_prev                                     ; 11
-load dram=0xa4 dst=sp:34 rows=4 cols=4 stride=9 transpose=0 +pop_next +push_next                     ; 12
-preload src=34 rows=4 cols=4 +pop_prev                                                               ; 13
-matmul x=10 y=0 out=0 t=10 rows=4 cols=4 accumulate=1 +push_prev                                     ; 14
-load dram=0xa8 dst=sp:30 rows=4 cols=4 stride=9 transpose=0 +pop_next +push_next                     ; 15
-preload src=30 rows=4 cols=4 +pop_prev                                                               ; 16
-matmul x=10 y=0 out=10 t=10 rows=4 cols=4 accumulate=1 +push_prev                                    ; 17
-load dram=0xac dst=sp:34 rows=4 cols=1 stride=9 transpose=0 +pop_next +push_next                     ; 18
-preload src=34 rows=4 cols=1 +pop_prev                                                               ; 19
-matmul x=10 y=0 out=20 t=10 rows=4 cols=1 accumulate=1 +push_prev                                    ; 20
-load dram=0xc8 dst=sp:30 rows=3 cols=4 stride=9 transpose=0 +pop_next +push_next                     ; 21
-preload src=30 rows=3 cols=4 +pop_prev                                                               ; 22
-matmul x=20 y=0 out=0 t=10 rows=3 cols=4 accumulate=1 +push_prev +push_next                          ; 23
-load dram=0xcc dst=sp:34 rows=3 cols=4 stride=9 transpose=0 +pop_next +push_next                     ; 24
-preload src=34 rows=3 cols=4 +pop_prev                                                               ; 25
-matmul x=20 y=0 out=10 t=10 rows=3 cols=4 accumulate=1 +push_next                                    ; 26
-load dram=0xd0 dst=sp:30 rows=3 cols=1 stride=9 transpose=0 +pop_next +push_next                     ; 27
-preload src=30 rows=3 cols=1 +pop_prev                                                               ; 28
-matmul x=20 y=0 out=20 t=10 rows=3 cols=1 accumulate=1 +push_next                                    ; 29
-store dram=0x100 src=acc:0 rows=10 cols=4 stride=36 transpose=0 +pop_prev                            ; 30
-store dram=0x110 src=acc:10 rows=10 cols=4 stride=36 transpose=0 +pop_prev                           ; 31
-store dram=0x120 src=acc:20 rows=10 cols=1 stride=36 transpose=0 +pop_prev                           ; 32
+matmul x=10 y=0 out=0 t=10 rows=4 cols=4 accumulate=1 +push_prev                                     ; 8
+load dram=0xc8 dst=sp:30 rows=3 cols=4 stride=9 transpose=0 +pop_next +push_next                     ; 9
+preload src=30 rows=3 cols=4 +pop_prev                                                               ; 10
+matmul x=20 y=0 out=0 t=10 rows=3 cols=4 accumulate=1 +push_prev +push_next                          ; 11
+store dram=0x100 src=acc:0 rows=10 cols=4 stride=36 transpose=0 +pop_prev +push_prev                 ; 12
+load dram=0x84 dst=sp:34 rows=4 cols=4 stride=9 transpose=0 +pop_next +push_next                     ; 13
+preload src=34 rows=4 cols=4 +pop_prev                                                               ; 14
+matmul x=0 y=0 out=10 t=10 rows=4 cols=4 accumulate=0 +push_prev                                     ; 15
+load dram=0xa8 dst=sp:30 rows=4 cols=4 stride=9 transpose=0 +pop_next +push_next                     ; 16
+preload src=30 rows=4 cols=4 +pop_prev                                                               ; 17
+matmul x=10 y=0 out=10 t=10 rows=4 cols=4 accumulate=1 +push_prev                                    ; 18
+load dram=0xcc dst=sp:34 rows=3 cols=4 stride=9 transpose=0 +pop_next +push_next                     ; 19
+preload src=34 rows=3 cols=4 +pop_prev                                                               ; 20
+matmul x=20 y=0 out=10 t=10 rows=3 cols=4 accumulate=1 +push_prev +push_next                         ; 21
+store dram=0x110 src=acc:10 rows=10 cols=4 stride=36 transpose=0 +pop_prev                           ; 22
+load dram=0x88 dst=sp:30 rows=4 cols=1 stride=9 transpose=0 +pop_next +push_next                     ; 23
+preload src=30 rows=4 cols=1 +pop_prev                                                               ; 24
+matmul x=0 y=0 out=0 t=10 rows=4 cols=1 accumulate=0 +pop_next +push_prev                            ; 25
+load dram=0xac dst=sp:34 rows=4 cols=1 stride=9 transpose=0 +pop_next +push_next                     ; 26
+preload src=34 rows=4 cols=1 +pop_prev                                                               ; 27
+matmul x=10 y=0 out=0 t=10 rows=4 cols=1 accumulate=1                                                ; 28
+load dram=0xd0 dst=sp:30 rows=3 cols=1 stride=9 transpose=0 +pop_next +push_next                     ; 29
+preload src=30 rows=3 cols=1 +pop_prev                                                               ; 30
+matmul x=20 y=0 out=0 t=10 rows=3 cols=1 accumulate=1 +push_next                                     ; 31
+store dram=0x120 src=acc:0 rows=10 cols=1 stride=36 transpose=0 +pop_prev                            ; 32
 halt                                                                                                 ; 33

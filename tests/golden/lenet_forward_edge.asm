@@ -230,33 +230,33 @@ load dram=0x3e60 dst=sp:8 rows=2 cols=16 stride=128 transpose=0                 
 load dram=0x3f00 dst=sp:10 rows=16 cols=16 stride=64 transpose=0 +push_next                          ; 206
 preload src=10 rows=16 cols=16 +pop_prev +push_prev                                                  ; 207
 matmul x=2 y=0 out=5 t=2 rows=16 cols=16 accumulate=0                                                ; 208
-load dram=0x3f20 dst=sp:26 rows=16 cols=16 stride=64 transpose=0 +push_next                          ; 209
+load dram=0x4300 dst=sp:26 rows=16 cols=16 stride=64 transpose=0 +push_next                          ; 209
 preload src=26 rows=16 cols=16 +pop_prev                                                             ; 210
-matmul x=2 y=0 out=7 t=2 rows=16 cols=16 accumulate=0 +push_prev                                     ; 211
-load dram=0x4300 dst=sp:10 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 212
+matmul x=4 y=0 out=5 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 211
+load dram=0x4700 dst=sp:10 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 212
 preload src=10 rows=16 cols=16 +pop_prev                                                             ; 213
-matmul x=4 y=0 out=5 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 214
-load dram=0x4320 dst=sp:26 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 215
+matmul x=6 y=0 out=5 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 214
+load dram=0x4b00 dst=sp:26 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 215
 preload src=26 rows=16 cols=16 +pop_prev                                                             ; 216
-matmul x=4 y=0 out=7 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 217
-load dram=0x4700 dst=sp:10 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 218
-preload src=10 rows=16 cols=16 +pop_prev                                                             ; 219
-matmul x=6 y=0 out=5 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 220
-load dram=0x4720 dst=sp:26 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 221
-preload src=26 rows=16 cols=16 +pop_prev                                                             ; 222
-matmul x=6 y=0 out=7 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 223
-load dram=0x4b00 dst=sp:10 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 224
-preload src=10 rows=16 cols=16 +pop_prev                                                             ; 225
-matmul x=8 y=0 out=5 t=2 rows=16 cols=16 accumulate=1                                                ; 226
-load dram=0x4b20 dst=sp:26 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 227
-preload src=26 rows=16 cols=16 +pop_prev                                                             ; 228
-matmul x=8 y=0 out=7 t=2 rows=16 cols=16 accumulate=1                                                ; 229
-load dram=0x35c0 dst=acc:4 rows=1 cols=16 stride=64 transpose=0 +push_next                           ; 230
-vec op=ADD dst=acc:0 src1=acc:5 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 231
-vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 232
-vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next       ; 233
-store dram=0x5000 src=sp:0 rows=2 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 234
-load dram=0x3600 dst=acc:4 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 235
+matmul x=8 y=0 out=5 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 217
+load dram=0x35c0 dst=acc:4 rows=1 cols=16 stride=64 transpose=0 +push_next                           ; 218
+vec op=ADD dst=acc:0 src1=acc:5 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev        ; 219
+vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 220
+vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next       ; 221
+store dram=0x5000 src=sp:0 rows=2 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 222
+load dram=0x3f20 dst=sp:10 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 223
+preload src=10 rows=16 cols=16 +pop_prev +push_prev                                                  ; 224
+matmul x=2 y=0 out=7 t=2 rows=16 cols=16 accumulate=0                                                ; 225
+load dram=0x4320 dst=sp:26 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 226
+preload src=26 rows=16 cols=16 +pop_prev                                                             ; 227
+matmul x=4 y=0 out=7 t=2 rows=16 cols=16 accumulate=1 +push_prev                                     ; 228
+load dram=0x4720 dst=sp:10 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 229
+preload src=10 rows=16 cols=16 +pop_prev                                                             ; 230
+matmul x=6 y=0 out=7 t=2 rows=16 cols=16 accumulate=1                                                ; 231
+load dram=0x4b20 dst=sp:26 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 232
+preload src=26 rows=16 cols=16 +pop_prev                                                             ; 233
+matmul x=8 y=0 out=7 t=2 rows=16 cols=16 accumulate=1                                                ; 234
+load dram=0x3600 dst=acc:4 rows=1 cols=16 stride=64 transpose=0 +push_next                           ; 235
 vec op=ADD dst=acc:0 src1=acc:7 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev        ; 236
 vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 237
 vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev +push_next ; 238
