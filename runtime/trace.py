@@ -19,6 +19,8 @@ from chip.program import Program
 from runtime.checkpoint import atomic_write_bytes
 
 PID = 1
+# Tracks top to bottom in the order data flows through the chip; unknown units go last.
+UNIT_ORDER = ("load", "array", "vector", "store")
 
 
 def _unit_name(unit: Any) -> str:
@@ -36,7 +38,10 @@ def trace_events(program: Program, events: Iterable[Any]) -> list[dict[str, Any]
          "args": {"name": f"{program.config.name} ({program.config.rows}x"
                           f"{program.config.cols} {program.config.dataflow.value})"}},
     ]
-    for tid, (unit, evs) in enumerate(sorted(per_unit.items()), start=1):
+    order = sorted(per_unit, key=lambda u: (UNIT_ORDER.index(u) if u in UNIT_ORDER
+                                            else len(UNIT_ORDER), u))
+    for tid, unit in enumerate(order, start=1):
+        evs = per_unit[unit]
         out.append({"ph": "M", "name": "thread_name", "pid": PID, "tid": tid,
                     "args": {"name": unit}})
         out.append({"ph": "M", "name": "thread_sort_index", "pid": PID, "tid": tid,
