@@ -70,3 +70,21 @@ def test_lenet_training_step_on_machine_is_bit_identical():
     mach = run_on_chip(lowered, feeds((B, 8, 8, 1), train), machine=True)
     for name in fun:
         assert np.array_equal(fun[name], mach[name]), name
+
+
+@pytest.mark.parametrize("dtype", ["fp32", "bf16"])
+def test_transformer_block_forward_and_adam_step(dtype):
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType(dtype))
+    graph = zoo.transformer_encoder_block()
+    shape = graph.inputs["x"].shape
+    for train in (None, TrainSpec("mse", Adam(), 0.01)):
+        lowered = compile_lowered(graph, cfg, train=train)
+        prim = graph_passes(graph, compute_dtype=cfg.input_dtype, train=train)
+        rng = np.random.default_rng(0)
+        feed = {"x": rng.standard_normal(shape)}
+        if train is not None:
+            feed["labels"] = rng.standard_normal(prim.inputs["labels"].shape)
+        got = run_on_chip(lowered, feed)
+        ref = evaluate(prim, feed, round_casts=True)
+        for k, v in {**ref.outputs, **ref.updates}.items():
+            assert np.abs(got[k] - v).max() <= 1e-4 * np.abs(v).max(), k

@@ -71,14 +71,15 @@ def cnn(rng):
     return _model(nodes, [("x", (2, 3, 10, 10))], ["logits"], inits), {"x": (2, 3, 10, 10)}
 
 
-def lstm(rng):
+def recurrent(rng, op: str = "LSTM"):
     steps, batch, feat, hid = 5, 3, 4, 6
-    nodes = [helper.make_node("LSTM", ["x", "W", "R", "B"], ["Y", "Y_h"], "rnn",
+    gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
+    nodes = [helper.make_node(op, ["x", "W", "R", "B"], ["Y", "Y_h"], "rnn",
                               hidden_size=hid),
              helper.make_node("Reshape", ["Y_h", "shape"], ["h"], "reshape"),
              helper.make_node("Gemm", ["h", "fw"], ["logits"], "fc")]
-    inits = [_init(rng, "W", (1, 4 * hid, feat)), _init(rng, "R", (1, 4 * hid, hid)),
-             _init(rng, "B", (1, 8 * hid)), _init(rng, "fw", (hid, 3)),
+    inits = [_init(rng, "W", (1, gates * hid, feat)), _init(rng, "R", (1, gates * hid, hid)),
+             _init(rng, "B", (1, 2 * gates * hid)), _init(rng, "fw", (hid, 3)),
              numpy_helper.from_array(np.array([batch, hid], np.int64), "shape")]
     return _model(nodes, [("x", (steps, batch, feat))], ["logits", "Y"], inits), \
         {"x": (steps, batch, feat)}
@@ -118,8 +119,20 @@ def run_both(build, cfg: ChipConfig, tmp_path) -> dict[str, float]:
     return {k: float(np.abs(got[k] - w).max() / np.abs(w).max()) for k, w in want.items()}
 
 
-@pytest.mark.parametrize("build", [mlp, cnn, lstm, residual],
-                         ids=["mlp", "cnn", "lstm", "residual"])
+def lstm(rng):
+    return recurrent(rng, "LSTM")
+
+
+def gru(rng):
+    return recurrent(rng, "GRU")
+
+
+def rnn(rng):
+    return recurrent(rng, "RNN")
+
+
+@pytest.mark.parametrize("build", [mlp, cnn, lstm, gru, rnn, residual],
+                         ids=["mlp", "cnn", "lstm", "gru", "rnn", "residual"])
 @pytest.mark.parametrize("dtype,tol", [("fp32", 1e-4), ("bf16", 3e-2)])
 def test_onnx_model_on_chip_matches_onnxruntime(build, dtype, tol, tmp_path):
     cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType(dtype))
