@@ -16,9 +16,9 @@ from compiler.ir import SOURCES, Graph, Node, Op
 from compiler.lower.context import Ctx, View
 from compiler.lower.gemm import Epilogue
 from compiler.lower.memory import Buf
-from compiler.lower.vector import _BINARY, _UNARY, Frames, _flat, _role, segments
+from compiler.lower.vector import BINARY_OPS, UNARY_OPS, Frames, broadcast_role, flat_view, segments
 
-FUSIBLE = frozenset(_BINARY) | frozenset(_UNARY)
+FUSIBLE = frozenset(BINARY_OPS) | frozenset(UNARY_OPS)
 MAX_MEMBERS = 16
 
 
@@ -82,7 +82,7 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
     for m in members:
         for i in m.inputs:
             if i not in ids:
-                ext[i] = _role(shape, bufs[i].shape)
+                ext[i] = broadcast_role(shape, bufs[i].shape)
     flat = all(r in ("full", "scalar") for r in ext.values())
     mems: dict[str, Mem] = {}
     for i, role in ext.items():
@@ -106,10 +106,10 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
                     locs.append((vec_rows[i], True))
                 else:
                     locs.append((f[f"x{i}"], False))
-            if m.op in _BINARY:
-                op, imm = _BINARY[m.op], 0.0
+            if m.op in BINARY_OPS:
+                op, imm = BINARY_OPS[m.op], 0.0
             else:
-                op, imm = _UNARY[m.op], float(m.attrs.get("value", 0.0))
+                op, imm = UNARY_OPS[m.op], float(m.attrs.get("value", 0.0))
             (a, _), (b, bc2) = locs[0], locs[-1]
             ctx.vec(op, f[f"v{m.id}"], rows, cols, a, b, imm=imm, bcast2=bc2 and len(locs) > 1)
 
@@ -124,10 +124,10 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
                 first = e0 + r0 * cols
                 for i, role in ext.items():
                     if role == "full":
-                        ctx.load(_flat(bufs[i], first, rr, cols), f[f"x{i}"])
+                        ctx.load(flat_view(bufs[i], first, rr, cols), f[f"x{i}"])
                 compute(f, rr, cols)
                 for nid in sorted(group.keep):
-                    ctx.store(f[f"v{nid}"], _flat(bufs[nid], first, rr, cols))
+                    ctx.store(f[f"v{nid}"], flat_view(bufs[nid], first, rr, cols))
         return
     last = shape[-1]
     rows_total = total // last
@@ -169,7 +169,7 @@ def gemm_epilogue(ctx: Ctx, group: Group, gemm: Node, bufs: dict[int, Buf],
     for m in members:
         for i in m.inputs:
             if i not in ids and i != gemm.id:
-                ext[i] = _role(gemm.shape, bufs[i].shape)
+                ext[i] = broadcast_role(gemm.shape, bufs[i].shape)
     n_bufs = len(members) + sum(1 for r in ext.values() if r in ("full", "rowscalar"))
     cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (4 * n_bufs)))
     loc: dict[int, Loc] = {}
@@ -203,10 +203,10 @@ def gemm_epilogue(ctx: Ctx, group: Group, gemm: Node, bufs: dict[int, Buf],
                                   1, 0), loc[i])
             for m in members:
                 srcs = [(here[i], ext.get(i) in ("row", "scalar")) for i in m.inputs]
-                if m.op in _BINARY:
-                    op, imm = _BINARY[m.op], 0.0
+                if m.op in BINARY_OPS:
+                    op, imm = BINARY_OPS[m.op], 0.0
                 else:
-                    op, imm = _UNARY[m.op], float(m.attrs.get("value", 0.0))
+                    op, imm = UNARY_OPS[m.op], float(m.attrs.get("value", 0.0))
                 (a, _), (b, bc2) = srcs[0], srcs[-1]
                 ctx.vec(op, here[m.id], rr, cols, a, b, imm=imm, bcast2=bc2 and len(srcs) > 1)
             for nid in sorted(group.keep - {gemm.id}):

@@ -60,7 +60,7 @@ def segments(size: int, w: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def _role(a: tuple[int, ...], b: tuple[int, ...]) -> str:
+def broadcast_role(a: tuple[int, ...], b: tuple[int, ...]) -> str:
     if b == a:
         return "full"
     if b == a[-1:]:
@@ -72,15 +72,15 @@ def _role(a: tuple[int, ...], b: tuple[int, ...]) -> str:
     raise LoweringError(f"operand shape {b} does not broadcast to {a}")
 
 
-_BINARY = {Op.ADD: VecOp.ADD, Op.SUB: VecOp.SUB, Op.MUL: VecOp.MUL, Op.MAX: VecOp.MAX,
+BINARY_OPS = {Op.ADD: VecOp.ADD, Op.SUB: VecOp.SUB, Op.MUL: VecOp.MUL, Op.MAX: VecOp.MAX,
            Op.GREATER: VecOp.GT, Op.EQUAL: VecOp.EQ, Op.RELU_GRAD: VecOp.RELU_MASK}
-_UNARY = {Op.RELU: VecOp.RELU, Op.SIGMOID: VecOp.SIGMOID, Op.TANH: VecOp.TANH,
+UNARY_OPS = {Op.RELU: VecOp.RELU, Op.SIGMOID: VecOp.SIGMOID, Op.TANH: VecOp.TANH,
           Op.EXP: VecOp.EXP, Op.LOG: VecOp.LOG, Op.RECIP: VecOp.RECIP, Op.RSQRT: VecOp.RSQRT,
           Op.SQRT: VecOp.SQRT, Op.SCALE: VecOp.MULI, Op.ADD_CONST: VecOp.ADDI,
           Op.CAST: VecOp.COPY}
 
 
-def _flat(buf: Buf, first: int, rows: int, cols: int) -> View:
+def flat_view(buf: Buf, first: int, rows: int, cols: int) -> View:
     """Elements ``first ..`` of a contiguous tensor as ``rows`` x ``cols``."""
     return View(buf.addr + first * buf.dtype.nbytes, buf.dtype, rows, cols, cols)
 
@@ -272,7 +272,7 @@ def lower_mse(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
         ctx.store(total, View(out.addr, out.dtype, 1, 1, 1))
 
 
-# Elementwise ops (_BINARY, _UNARY) are lowered by fusion.py, alone or in groups.
+# Elementwise ops (BINARY_OPS, UNARY_OPS) are lowered by fusion.py, alone or in groups.
 RULES = {
     Op.FILL: lower_fill,
     Op.REDUCE_SUM: lower_reduce,

@@ -1,0 +1,218 @@
+"""Pooling as window folds on the vector unit, and the pooling gradients.
+
+MAXPOOL2D/AVGPOOL2D load each kernel position's window rows (the stride is in the DMA pattern)
+and fold them with vector MAX/ADD. The gradients scatter-add into a zeroed padded buffer window
+by window (read-modify-write in DRAM; the tokens order overlapping windows), max pooling routing
+each gradient to the first maximum of its window like the reference. Average pooling without
+``count_include_pad`` divides by per-position counts computed on chip (sum-pooling an image of
+ones).
+"""
+
+from __future__ import annotations
+
+from chip.isa import Loc, Mem, VecOp
+from compiler.ir import Node, Op
+from compiler.lower.context import Ctx, LoweringError, View
+from compiler.lower.conv import fill, pad
+from compiler.lower.memory import Buf
+from compiler.lower.movement import copy_view
+from compiler.lower.vector import Frames
+
+Block = tuple[int, int, int, int]  # first (n, oh) group, groups, first channel, channels
+
+
+class _Windows:
+    """Output rows of a window op grouped by (n, oh); each group is OW rows."""
+
+    def __init__(self, xp: Buf, out_shape: tuple[int, ...], kernel, stride) -> None:
+        self.xp = xp
+        self.n, self.oh, self.ow, self.c = out_shape
+        self.kernel, self.stride = tuple(kernel), tuple(stride)
+
+    def window(self, buf: Buf, g: int, kh: int, kw: int, c0: int, cc: int) -> View:
+        """Group g's rows of kernel position (kh, kw) in padded ``buf``: OW x cc elements."""
+        b, oh = divmod(g, self.oh)
+        _, hp, wp, c = buf.shape
+        sh, sw = self.stride
+        first = ((b * hp + oh * sh + kh) * wp + kw) * c + c0
+        return View(buf.addr + first * buf.dtype.nbytes, buf.dtype, self.ow, cc, sw * c)
+
+    def rows(self, buf: Buf, g: int, c0: int, cc: int) -> View:
+        """Group g's OW rows of an [N, OH, OW, C] tensor."""
+        c = buf.shape[-1]
+        return View(buf.addr + (g * self.ow * c + c0) * buf.dtype.nbytes, buf.dtype, self.ow,
+                    cc, c)
+
+    def move(self, ctx: Ctx, buf: Buf, blk: Block, loc: Loc, pos: tuple[int, int] | None,
+             load: bool) -> None:
+        """Load (or store) block ``blk`` of ``buf``: the window rows of kernel position
+        ``pos`` of a padded input, or (``pos`` None) the rows of an output-shaped tensor."""
+        g0, ng, c0, cc = blk
+        for g in range(ng):
+            view = (self.rows(buf, g0 + g, c0, cc) if pos is None
+                    else self.window(buf, g0 + g, pos[0], pos[1], c0, cc))
+            if load:
+                ctx.load(view, loc.offset(g * self.ow))
+            else:
+                ctx.store(loc.offset(g * self.ow), view)
+
+
+def _groups(ctx: Ctx, win: _Windows, mems: dict[str, Mem]):
+    """(frame, block, rows) covering the output; a block is whole (n, oh) groups."""
+    w = ctx.config.row_elems
+    frames = Frames(ctx, mems, win.n * win.oh * win.ow)
+    per = max(1, frames.rb // win.ow)
+    if frames.rb < win.ow:
+        raise LoweringError(f"a pooling output row of {win.ow} positions does not fit the "
+                            f"{frames.rb}-row buffers")
+    for c0 in range(0, win.c, w):
+        cc = min(w, win.c - c0)
+        for g0 in range(0, win.n * win.oh, per):
+            ng = min(per, win.n * win.oh - g0)
+            yield frames.next(), (g0, ng, c0, cc), ng * win.ow
+
+
+def _avg_counts(ctx: Ctx, node: Node, x: Buf, out_hw: tuple[int, int]) -> Buf | None:
+    """Per output position (oh, ow), the number of unpadded elements in its window, computed
+    on chip by sum-pooling a padded image of ones; None when it is the constant KH*KW."""
+    kh, kw = node.attrs["kernel"]
+    if node.attrs.get("count_include_pad", False) or tuple(node.attrs["padding"]) == (0,) * 4:
+        return None
+    _, h, w, _ = x.shape
+    ones = ctx.temp((1, h, w, 1), ctx.config.acc_dtype)
+    fill(ctx, ones, 1.0)
+    onesp = pad(ctx, ones, tuple(node.attrs["padding"]), 0.0)
+    oh, ow = out_hw
+    counts = ctx.temp((1, oh, ow, 1), ctx.config.acc_dtype)
+    _window_fold(ctx, _Windows(onesp, counts.shape, (kh, kw), node.attrs["stride"]), counts,
+                 VecOp.ADD)
+    ctx.release_onchip()
+    return counts
+
+
+def _window_fold(ctx: Ctx, win: _Windows, out: Buf, op: VecOp, counts: Buf | None = None,
+                 divisor: float | None = None) -> None:
+    """out = fold of every window of ``win.xp`` with ``op``; then divided by ``divisor`` or by
+    the per-position ``counts``."""
+    kh_, kw_ = win.kernel
+    mem_in, mem_out = ctx.mem_for(win.xp.dtype), ctx.mem_for(out.dtype)
+    mems = {"acc": mem_out, "t": mem_in}
+    if counts is not None:
+        mems["cnt"] = ctx.mem_for(counts.dtype)
+    for f, blk, rows in _groups(ctx, win, mems):
+        g0, ng, _, cc = blk
+        first = True
+        for kh in range(kh_):
+            for kw in range(kw_):
+                dst = f["acc"] if first and mem_in is mem_out else f["t"]
+                win.move(ctx, win.xp, blk, dst, (kh, kw), load=True)
+                if first and dst is not f["acc"]:
+                    ctx.vec(VecOp.COPY, f["acc"], rows, cc, dst)
+                elif not first:
+                    ctx.vec(op, f["acc"], rows, cc, f["acc"], dst)
+                first = False
+        if divisor is not None:
+            ctx.vec(VecOp.MULI, f["acc"], rows, cc, f["acc"], imm=1.0 / divisor)
+        if counts is not None:
+            for g in range(ng):
+                oh = (g0 + g) % win.oh
+                # one count per row, repeated along the row by a column-stride-0 DMA
+                ctx.load(View(counts.addr + oh * win.ow * counts.dtype.nbytes, counts.dtype,
+                              win.ow, cc, 1, 0), f["cnt"].offset(g * win.ow))
+            ctx.vec(VecOp.RECIP, f["cnt"], rows, cc, f["cnt"])
+            ctx.vec(VecOp.MUL, f["acc"], rows, cc, f["acc"], f["cnt"])
+        win.move(ctx, out, blk, f["acc"], None, load=False)
+
+
+def lower_pool(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+    (x,) = ins
+    is_max = node.op is Op.MAXPOOL2D
+    kh, kw = node.attrs["kernel"]
+    xp = pad(ctx, x, tuple(node.attrs["padding"]), float("-inf") if is_max else 0.0)
+    win = _Windows(xp, out.shape, (kh, kw), node.attrs["stride"])
+    if is_max:
+        _window_fold(ctx, win, out, VecOp.MAX)
+        return
+    counts = _avg_counts(ctx, node, x, out.shape[1:3])
+    _window_fold(ctx, win, out, VecOp.ADD, counts=counts,
+                 divisor=None if counts is not None else float(kh * kw))
+
+
+def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+    """dx: every window's share of dy scatter-added into a zeroed padded buffer, then cropped."""
+    x, dy = ins
+    is_max = node.op is Op.MAXPOOL2D_GRAD
+    kh_, kw_ = node.attrs["kernel"]
+    padding = tuple(node.attrs["padding"])
+    n, h, w, c = x.shape
+    pt, pl, pb, pr = padding
+    dxp = out if padding == (0, 0, 0, 0) else ctx.temp((n, h + pt + pb, w + pl + pr, c),
+                                                       out.dtype)
+    fill(ctx, dxp, 0.0)
+    xp = pad(ctx, x, padding, float("-inf")) if is_max else None
+    counts = None if is_max else _avg_counts(ctx, node, x, dy.shape[1:3])
+    win = _Windows(dxp, dy.shape, (kh_, kw_), node.attrs["stride"])
+    mo = ctx.mem_for(out.dtype)
+    mems = {"dy": ctx.mem_for(dy.dtype), "g": mo, "u": mo}
+    if is_max:
+        mems.update(m=mo, t=ctx.mem_for(x.dtype), taken=mo, z=mo)
+    elif counts is not None:
+        mems["cnt"] = ctx.mem_for(counts.dtype)
+    for f, blk, rows in _groups(ctx, win, mems):
+        g0, ng, _, cc = blk
+        win.move(ctx, dy, blk, f["dy"], None, load=True)
+        if is_max:
+            m = f["m"]
+            first = True
+            for kh in range(kh_):
+                for kw in range(kw_):
+                    win.move(ctx, xp, blk, f["t"], (kh, kw), load=True)
+                    if first:
+                        ctx.vec(VecOp.COPY, m, rows, cc, f["t"])
+                    else:
+                        ctx.vec(VecOp.MAX, m, rows, cc, m, f["t"])
+                    first = False
+            ctx.vec(VecOp.SET, f["taken"], rows, cc, imm=0.0)
+        elif counts is None:
+            ctx.vec(VecOp.MULI, f["dy"] if mems["dy"] is mo else f["g"], rows, cc, f["dy"],
+                    imm=1.0 / (kh_ * kw_))
+        share = f["dy"] if mems["dy"] is mo else f["g"]
+        if not is_max and counts is not None:
+            for g in range(ng):
+                oh = (g0 + g) % win.oh
+                ctx.load(View(counts.addr + oh * win.ow * counts.dtype.nbytes, counts.dtype,
+                              win.ow, cc, 1, 0), f["cnt"].offset(g * win.ow))
+            ctx.vec(VecOp.RECIP, f["cnt"], rows, cc, f["cnt"])
+            ctx.vec(VecOp.MUL, f["g"], rows, cc, f["dy"], f["cnt"])
+            share = f["g"]
+        for kh in range(kh_):
+            for kw in range(kw_):
+                if is_max:
+                    # first maximum only: sel = (x == max) * (1 - taken); taken += sel
+                    win.move(ctx, xp, blk, f["t"], (kh, kw), load=True)
+                    z, taken = f["z"], f["taken"]
+                    ctx.vec(VecOp.EQ, z, rows, cc, f["t"], f["m"])
+                    ctx.vec(VecOp.MUL, f["g"], rows, cc, z, taken)
+                    ctx.vec(VecOp.SUB, z, rows, cc, z, f["g"])
+                    ctx.vec(VecOp.ADD, taken, rows, cc, taken, z)
+                    ctx.vec(VecOp.MUL, f["g"], rows, cc, z, f["dy"])
+                    share = f["g"]
+                win.move(ctx, dxp, blk, f["u"], (kh, kw), load=True)
+                ctx.vec(VecOp.ADD, f["u"], rows, cc, f["u"], share)
+                win.move(ctx, dxp, blk, f["u"], (kh, kw), load=False)
+    if dxp is not out:
+        hp, wp = h + pt + pb, w + pl + pr
+        es = out.dtype.nbytes
+        for b in range(n):
+            src = View(dxp.addr + ((b * hp + pt) * wp + pl) * c * es, out.dtype, h, w * c,
+                       wp * c)
+            copy_view(ctx, src, View(out.addr + b * h * w * c * es, out.dtype, h, w * c,
+                                     w * c))
+
+
+RULES = {
+    Op.MAXPOOL2D: lower_pool,
+    Op.AVGPOOL2D: lower_pool,
+    Op.MAXPOOL2D_GRAD: lower_pool_grad,
+    Op.AVGPOOL2D_GRAD: lower_pool_grad,
+}
