@@ -104,6 +104,7 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
         phases.add_column(h or "phase", justify="left" if not h else "right")
     for name, w in r.phases.items():
         phases.add_row(*_work_row(name, w, r, t.cycles))
+    phases.caption = "stalls: stall cycles summed over the units (several can stall at once)"
     parts.append(phases)
     layers = Table(title="by layer", title_justify="left", box=box.SIMPLE_HEAD)
     for h in head:
