@@ -181,6 +181,9 @@ def cmd_train(args: argparse.Namespace) -> None:
         try:
             result = trainer.run(resume=resume)
         except KeyboardInterrupt:
+            if not (run_dir / CHECKPOINT_NAME).exists():
+                raise Interrupted("interrupted before the first checkpoint (the end of epoch "
+                                  "1, or --checkpoint-every STEPS); nothing to resume") from None
             raise Interrupted(f"interrupted; the last checkpoint is in {run_dir}: continue with "
                               f"`systolic train --resume {run_dir}`") from None
     written = write_run_dir(run_dir, result.report, step, result.first_step_events,
