@@ -10,15 +10,32 @@ ones).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
-from compiler.lower.context import Ctx, LoweringError, View
+from compiler.lower.context import Ctx, View
 from compiler.lower.conv import fill, pad
 from compiler.lower.memory import Buf
 from compiler.lower.movement import copy_view
 from compiler.lower.vector import Frames
 
-Block = tuple[int, int, int, int]  # first (n, oh) group, groups, first channel, channels
+
+@dataclass(frozen=True)
+class Block:
+    """Output rows processed together: ``ng`` (n, oh) groups from ``g0``, positions
+    ``w0 .. w0+nw`` of each (all OW of them unless one group is split), channels ``c0 ..``."""
+
+    g0: int
+    ng: int
+    w0: int
+    nw: int
+    c0: int
+    cc: int
+
+    @property
+    def rows(self) -> int:
+        return self.ng * self.nw
 
 
 class _Windows:
@@ -47,29 +64,40 @@ class _Windows:
              load: bool) -> None:
         """Load (or store) block ``blk`` of ``buf``: the window rows of kernel position
         ``pos`` of a padded input, or (``pos`` None) the rows of an output-shaped tensor."""
-        g0, ng, c0, cc = blk
-        for g in range(ng):
-            view = (self.rows(buf, g0 + g, c0, cc) if pos is None
-                    else self.window(buf, g0 + g, pos[0], pos[1], c0, cc))
+        for g in range(blk.ng):
+            view = (self.rows(buf, blk.g0 + g, blk.c0, blk.cc) if pos is None
+                    else self.window(buf, blk.g0 + g, pos[0], pos[1], blk.c0, blk.cc))
+            view = view.block(blk.w0, blk.nw, 0, blk.cc)
             if load:
-                ctx.load(view, loc.offset(g * self.ow))
+                ctx.load(view, loc.offset(g * blk.nw))
             else:
-                ctx.store(loc.offset(g * self.ow), view)
+                ctx.store(loc.offset(g * blk.nw), view)
+
+    def load_counts(self, ctx: Ctx, counts: Buf, blk: Block, loc: Loc) -> None:
+        """Each block row's window count, repeated along the row (column-stride-0 DMA)."""
+        es = counts.dtype.nbytes
+        for g in range(blk.ng):
+            oh = (blk.g0 + g) % self.oh
+            ctx.load(View(counts.addr + (oh * self.ow + blk.w0) * es, counts.dtype, blk.nw,
+                          blk.cc, 1, 0), loc.offset(g * blk.nw))
 
 
 def _groups(ctx: Ctx, win: _Windows, mems: dict[str, Mem]):
-    """(frame, block, rows) covering the output; a block is whole (n, oh) groups."""
+    """(frame, block) covering the output: whole (n, oh) groups per block when a frame holds
+    one, else each group split into pieces of a frame's rows."""
     w = ctx.config.row_elems
     frames = Frames(ctx, mems, win.n * win.oh * win.ow)
-    per = max(1, frames.rb // win.ow)
-    if frames.rb < win.ow:
-        raise LoweringError(f"a pooling output row of {win.ow} positions does not fit the "
-                            f"{frames.rb}-row buffers")
+    groups = win.n * win.oh
     for c0 in range(0, win.c, w):
         cc = min(w, win.c - c0)
-        for g0 in range(0, win.n * win.oh, per):
-            ng = min(per, win.n * win.oh - g0)
-            yield frames.next(), (g0, ng, c0, cc), ng * win.ow
+        if frames.rb >= win.ow:
+            per = frames.rb // win.ow
+            for g0 in range(0, groups, per):
+                yield frames.next(), Block(g0, min(per, groups - g0), 0, win.ow, c0, cc)
+            continue
+        for g0 in range(groups):
+            for w0 in range(0, win.ow, frames.rb):
+                yield frames.next(), Block(g0, 1, w0, min(frames.rb, win.ow - w0), c0, cc)
 
 
 def _avg_counts(ctx: Ctx, node: Node, x: Buf, out_hw: tuple[int, int]) -> Buf | None:
@@ -99,8 +127,8 @@ def _window_fold(ctx: Ctx, win: _Windows, out: Buf, op: VecOp, counts: Buf | Non
     mems = {"acc": mem_out, "t": mem_in}
     if counts is not None:
         mems["cnt"] = ctx.mem_for(counts.dtype)
-    for f, blk, rows in _groups(ctx, win, mems):
-        g0, ng, _, cc = blk
+    for f, blk in _groups(ctx, win, mems):
+        rows, cc = blk.rows, blk.cc
         first = True
         for kh in range(kh_):
             for kw in range(kw_):
@@ -114,11 +142,7 @@ def _window_fold(ctx: Ctx, win: _Windows, out: Buf, op: VecOp, counts: Buf | Non
         if divisor is not None:
             ctx.vec(VecOp.MULI, f["acc"], rows, cc, f["acc"], imm=1.0 / divisor)
         if counts is not None:
-            for g in range(ng):
-                oh = (g0 + g) % win.oh
-                # one count per row, repeated along the row by a column-stride-0 DMA
-                ctx.load(View(counts.addr + oh * win.ow * counts.dtype.nbytes, counts.dtype,
-                              win.ow, cc, 1, 0), f["cnt"].offset(g * win.ow))
+            win.load_counts(ctx, counts, blk, f["cnt"])
             ctx.vec(VecOp.RECIP, f["cnt"], rows, cc, f["cnt"])
             ctx.vec(VecOp.MUL, f["acc"], rows, cc, f["acc"], f["cnt"])
         win.move(ctx, out, blk, f["acc"], None, load=False)
@@ -129,6 +153,7 @@ def lower_pool(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     is_max = node.op is Op.MAXPOOL2D
     kh, kw = node.attrs["kernel"]
     xp = pad(ctx, x, tuple(node.attrs["padding"]), float("-inf") if is_max else 0.0)
+    ctx.release_onchip()
     win = _Windows(xp, out.shape, (kh, kw), node.attrs["stride"])
     if is_max:
         _window_fold(ctx, win, out, VecOp.MAX)
@@ -151,6 +176,7 @@ def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     fill(ctx, dxp, 0.0)
     xp = pad(ctx, x, padding, float("-inf")) if is_max else None
     counts = None if is_max else _avg_counts(ctx, node, x, dy.shape[1:3])
+    ctx.release_onchip()
     win = _Windows(dxp, dy.shape, (kh_, kw_), node.attrs["stride"])
     mo = ctx.mem_for(out.dtype)
     mems = {"dy": ctx.mem_for(dy.dtype), "g": mo, "u": mo}
@@ -158,8 +184,8 @@ def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
         mems.update(m=mo, t=ctx.mem_for(x.dtype), taken=mo, z=mo)
     elif counts is not None:
         mems["cnt"] = ctx.mem_for(counts.dtype)
-    for f, blk, rows in _groups(ctx, win, mems):
-        g0, ng, _, cc = blk
+    for f, blk in _groups(ctx, win, mems):
+        rows, cc = blk.rows, blk.cc
         win.move(ctx, dy, blk, f["dy"], None, load=True)
         if is_max:
             m = f["m"]
@@ -178,10 +204,7 @@ def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
                     imm=1.0 / (kh_ * kw_))
         share = f["dy"] if mems["dy"] is mo else f["g"]
         if not is_max and counts is not None:
-            for g in range(ng):
-                oh = (g0 + g) % win.oh
-                ctx.load(View(counts.addr + oh * win.ow * counts.dtype.nbytes, counts.dtype,
-                              win.ow, cc, 1, 0), f["cnt"].offset(g * win.ow))
+            win.load_counts(ctx, counts, blk, f["cnt"])
             ctx.vec(VecOp.RECIP, f["cnt"], rows, cc, f["cnt"])
             ctx.vec(VecOp.MUL, f["g"], rows, cc, f["dy"], f["cnt"])
             share = f["g"]

@@ -97,3 +97,22 @@ def test_maxpool_gradient_goes_to_first_maximum():
     b.output("y", b.add(Op.MAXPOOL2D_GRAD, (x, dy), "g", **attrs))
     check_graph(b.build(), fp32_tiny(), {"x": np.ones((1, 2, 2, 1)),
                                          "dy": np.full((1, 1, 1, 1), 3.0)}, rtol=0.0)
+
+
+@pytest.mark.parametrize("op", [Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD, Op.AVGPOOL2D])
+def test_pooling_rows_wider_than_the_buffers_are_split(op):
+    # 1 KiB of fp32 accumulator: 63 rows, fewer than the 40 output positions per row x 2 frames
+    cfg = fp32_tiny().replace(acc_kib=1, acc_banks=1)
+    b = IRBuilder("wide")
+    x = b.input("x", (1, 4, 80, 2))
+    attrs = dict(kernel=(2, 2), stride=(2, 2), padding=(1, 0, 0, 0), count_include_pad=False)
+    inputs = {"x": np.random.default_rng(3).standard_normal((1, 4, 80, 2))}
+    if op is Op.AVGPOOL2D:
+        y = b.add(op, (x,), "pool", **attrs)
+    else:
+        fwd = Op.MAXPOOL2D if op is Op.MAXPOOL2D_GRAD else Op.AVGPOOL2D
+        dy = b.input("dy", b.shape(b.add(fwd, (x,), "pool", **attrs)))
+        inputs["dy"] = np.random.default_rng(4).standard_normal(b.shape(dy))
+        y = b.add(op, (x, dy), "grad", **attrs)
+    b.output("y", y)
+    check_graph(b.build(), cfg, inputs, rtol=1e-6)
