@@ -4,52 +4,34 @@
 model), the total cycle count, `Counters` for the run and per tag, and an event per instruction.
 The rules are those of docs/timing.md.
 
-How it advances: instructions are committed one at a time in order of their start cycle. For the
-instruction at the head of each queue the machine computes the earliest cycle it can start from
-what has already been committed (dispatch, queue order, tokens, bank ports); the head with the
-smallest such cycle (ties: program order) is committed, which fixes its end cycle in closed form,
-applies its effect to the state and accounts its unit's cycles. Nothing later can start earlier,
-so every start cycle is exact, and the cost is a few operations per instruction, never per
-cycle. Both fidelities share this engine; they differ only in how the array computes values
-(chip/machine/array.py), so their cycles and counters are identical by construction, and the
-`pe` kernels check the closed-form array durations cycle by cycle.
+A run has two halves. The timing (chip/machine/schedule.py) does not depend on data: it commits
+instructions in order of their start cycle and fixes every start, end and counter; it is computed
+once per program and cached. The values are then applied instruction by instruction in that
+commit order; the hazard rule of docs/timing.md guarantees that no instruction of another queue
+observes the state in between, so the values equal the functional model's (program order). A
+fault found by either half names the instruction, its unit and its start cycle, and the first
+one in commit order wins, as if both halves ran together. Both fidelities share the timing; they
+differ only in how the array computes values (chip/machine/array.py), so their cycles and
+counters are identical by construction, and the `pe` kernels check the closed-form array
+durations cycle by cycle.
 """
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 
 from threadpoolctl import threadpool_limits
 
 from chip.errors import Fault, ProgramError
-from chip.functional import check_deps
-from chip.isa import Halt
 from chip.machine import accounting as acct
-from chip.machine.accounting import BUSY_AT, STALL_AT, UNIT_INDEX, overlap
 from chip.machine.array import ArrayModel
 from chip.machine.counters import Counters, Unit
 from chip.machine.dma import load_values, store_values
-from chip.machine.plan import (
-    ACC,
-    DRAM,
-    LOAD,
-    MATMUL,
-    PRELOAD,
-    QUEUES,
-    SPAD,
-    STORE,
-    VEC,
-    Plan,
-    Planner,
-    conflicts,
-)
+from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
+from chip.machine.schedule import Schedule, schedule_of
 from chip.program import Program, Tag
 from chip.semantics import execute
 from chip.state import ChipState
-
-LOAD_Q, EXEC_Q, STORE_Q = 0, 1, 2
-_SPACE_NAMES = {SPAD: "scratchpad", ACC: "accumulator", DRAM: "DRAM"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,386 +76,47 @@ def run_machine(program: Program, fidelity: str = "fast", state: ChipState | Non
                          f"{state.config} != {program.config}")
     if max_cycles is not None and max_cycles < 1:
         raise ValueError(f"max_cycles must be at least 1, not {max_cycles}")
+    array = ArrayModel(program.config, fidelity)
+    sched = schedule_of(program, max_cycles)
     # The per-fold products are small (at most 256 wide); multithreaded BLAS spends more time
     # synchronizing than computing on them (measured 6x slower on a busy 2-core machine).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _Machine(program, fidelity, state, max_cycles, trace).run()
+        _apply_values(program, sched, state, array)
+    sched.raise_error()
+    return _result(program, sched, state, array, trace)
 
 
-class _Machine:
-    def __init__(self, program: Program, fidelity: str, state: ChipState,
-                 max_cycles: int | None, trace: bool) -> None:
-        cfg = program.config
-        self.cfg, self.state, self.max_cycles, self.trace = cfg, state, max_cycles, trace
-        self.array = ArrayModel(cfg, fidelity)
-        instrs = program.instrs
-        n = next((i + 1 for i, ins in enumerate(instrs) if isinstance(ins, Halt)), len(instrs))
-        self.instrs = instrs[:n]
-        self.n = n
-        tag_ids: dict[Tag, int] = {}
-        self.tag_of = [tag_ids.setdefault(t, len(tag_ids)) for t in program.tags[:n]]
-        self.tags = list(tag_ids)
-        self.tally = [acct.new_tally() for _ in self.tags]
-        self.plans: list[Plan] = []
-        self.qlist: list[list[int]] = [[], [], []]
-        self.qpos = [0] * n
-        planner = Planner(cfg)
-        for i, ins in enumerate(self.instrs):
-            plan = planner.plan(ins)
-            try:
-                check_deps(ins)
-            except Fault as e:
-                raise ProgramError(i, ins.MNEMONIC, str(e), _unit_name(plan)) from None
-            self.plans.append(plan)
-            if plan.queue >= 0:
-                self.qpos[i] = len(self.qlist[plan.queue])
-                self.qlist[plan.queue].append(i)
-        self.start = [-1] * n
-        self.end = [-1] * n
-        self.dispatch = [-1] * n
-        self.next_dispatch = 0
-        self.blocked_lo: list[int] = []  # dispatcher blocked on a full queue: [lo, hi) intervals
-        self.blocked_cum: list[int] = []  # blocked cycles before each interval
-        self.blocked_hi: list[int] = []
-        self.heads = [0, 0, 0]
-        self.pushes: list[list[tuple[int, int]]] = [[] for _ in range(9)]  # (end, producer)
-        self.pops = [0] * 9
-        self.port_until: dict[int, list[int]] = {}
-        self.bus_free = 0
-        self.dma_segments: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
-        self.inflight: list[list[int]] = [[], [], []]
-        # load/store: when the queue's DMA engine may start its next instruction (requests are
-        # pipelined: the next transfer's requests go out while this one's data is in flight)
-        self.issue_free = [0, 0, 0]
-        self.exec_last = -1
-        self.exec_end_all = 0
-        self.exec_end_before_last = 0
-        self.unit_acct = [0] * len(Unit)  # per unit index: cycles accounted so far
-        self.store_tail: tuple[int, int, list[int], int] | None = None
-        self.depth = cfg.queue_depth
-        self.dbuf_ws = cfg.double_buffer_stationary and cfg.dataflow.has_stationary_operand
-        self.dbuf_os = cfg.double_buffer_stationary and not cfg.dataflow.has_stationary_operand
-        self.events: list[Event] = []
-        self.frontier = 0
-
-    # ---------------------------------------------------------------- dispatch
-    def _advance_dispatch(self) -> None:
-        depth = self.depth
-        while self.next_dispatch < self.n:
-            i = self.next_dispatch
-            t = self.dispatch[i - 1] + 1 if i else 0
-            q = self.plans[i].queue
-            if q >= 0 and self.qpos[i] >= depth:
-                j = self.qlist[q][self.qpos[i] - depth]
-                if self.start[j] < 0:
-                    return  # the queue is full until instruction j starts
-                if self.start[j] > t:
-                    self.blocked_cum.append(self._blocked_total())
-                    self.blocked_lo.append(t)
-                    self.blocked_hi.append(self.start[j])
-                    t = self.start[j]
-            self.dispatch[i] = t
-            self.next_dispatch += 1
-
-    def _blocked_total(self) -> int:
-        if not self.blocked_lo:
-            return 0
-        return self.blocked_cum[-1] + self.blocked_hi[-1] - self.blocked_lo[-1]
-
-    def _blocked_before(self, t: int) -> int:
-        """Cycles before ``t`` during which the dispatcher was blocked on a full queue."""
-        k = bisect.bisect_right(self.blocked_lo, t) - 1
-        if k < 0:
-            return 0
-        return self.blocked_cum[k] + min(t, self.blocked_hi[k]) - self.blocked_lo[k]
-
-    # ---------------------------------------------------------------- readiness
-    def _order_time(self, i: int, q: int) -> int:
-        if q != EXEC_Q:
-            return self.issue_free[q]
-        last = self.exec_last
-        if last >= 0 and self.plans[last].kind == MATMUL:
-            kind = self.plans[i].kind
-            if self.dbuf_ws and kind == PRELOAD:
-                return max(self.start[last], self.exec_end_before_last)
-            if self.dbuf_os and kind == MATMUL:
-                return max(self.start[last] + self.plans[last].overlap_at,
-                           self.exec_end_before_last)
-        return self.exec_end_all
-
-    def _candidate(self, i: int, q: int) -> tuple[int, int, int, int, int] | None:
-        """(start, order time, token time, token producer, dispatch) or None if blocked."""
-        plan = self.plans[i]
-        tok_t, producer = 0, -1
-        for ch in plan.pops:
-            k = self.pops[ch]
-            if len(self.pushes[ch]) <= k:
-                return None
-            t, p = self.pushes[ch][k]
-            if t > tok_t or producer < 0:
-                tok_t, producer = max(tok_t, t), p
-        bank_t = 0
-        for p in plan.ports:
-            until = self.port_until.get(p)
-            if until is not None:
-                for q2 in range(3):
-                    if q2 != q and until[q2] > bank_t:
-                        bank_t = until[q2]
-        order_t = self._order_time(i, q)
-        d = self.dispatch[i]
-        return max(d, order_t, tok_t, bank_t), order_t, tok_t, producer, d
-
-    # ---------------------------------------------------------------- main loop
-    def run(self) -> MachineResult:
-        self._advance_dispatch()
-        remaining = sum(len(ql) for ql in self.qlist)
-        while remaining:
-            best = None
-            for q in range(3):
-                h = self.heads[q]
-                if h >= len(self.qlist[q]):
-                    continue
-                i = self.qlist[q][h]
-                if self.dispatch[i] < 0:
-                    continue
-                c = self._candidate(i, q)
-                if c is not None and (best is None or (c[0], i) < (best[1][0], best[0])):
-                    best = (i, c, q)
-            if best is None:
-                self._deadlock()
-            i, c, q = best
-            self._commit(i, q, *c)
-            remaining -= 1
-        # the run ends when every instruction has ended and halt (the last one) was dispatched
-        total = max(self.frontier, self.dispatch[self.n - 1] + 1) if self.n else 0
-        return self._result(total)
-
-    def _commit(self, i: int, q: int, s: int, order_t: int, tok_t: int, producer: int,
-                d: int) -> None:
-        ins, plan = self.instrs[i], self.plans[i]
-        kind = plan.kind
-        if self.max_cycles is not None:
-            self._check_limit(i, s, s)
-        self._check_hazards(i, q, s)
-        segs = None  # DMA: (latency, bus wait, transfer) segments
-        issue_free = 0
-        if kind == LOAD:
-            lat = self.cfg.dram_latency
-            g = max(s + lat, self.bus_free)
-            e = self.bus_free = g + plan.length
-            segs = ((s, s + lat), (s + lat, g), (g, e))
-            issue_free = s + plan.length
-        elif kind == STORE:
-            g = max(s, self.bus_free)
-            issue_free = self.bus_free = g + plan.length
-            e = issue_free + self.cfg.dram_latency
-            segs = ((issue_free, e), (s, g), (g, issue_free))
-        else:
-            e = s + plan.length
-        if self.max_cycles is not None:
-            self._check_limit(i, s, e)
+def _apply_values(program: Program, sched: Schedule, state: ChipState,
+                  array: ArrayModel) -> None:
+    """Give every started instruction its effect on ``state``, in commit order."""
+    instrs, kinds = program.instrs, sched.kinds
+    for i in sched.order:
+        ins, kind = instrs[i], kinds[i]
         try:
-            if kind == PRELOAD or kind == MATMUL:
-                self.array.apply(self.state, ins)
+            if kind == MATMUL or kind == PRELOAD:
+                array.apply(state, ins)
             elif kind == LOAD:
-                load_values(self.state, ins)
+                load_values(state, ins)
             elif kind == STORE:
-                store_values(self.state, ins)
+                store_values(state, ins)
             else:
-                execute(self.state, ins)
+                execute(state, ins)
         except Fault as err:
-            raise ProgramError(i, ins.MNEMONIC, str(err), _unit_name(plan), s) from None
-        self._account(i, plan, s, e, order_t, tok_t, producer, d, segs)
-        for ch in plan.pops:
-            self.pops[ch] += 1
-        for ch in plan.pushes:
-            bisect.insort(self.pushes[ch], (e, i))
-        port_until = self.port_until
-        for p in plan.ports:
-            until = port_until.get(p)
-            if until is None:
-                until = port_until[p] = [0, 0, 0]
-            if e > until[q]:
-                until[q] = e
-        self.start[i], self.end[i] = s, e
-        end = self.end
-        self.inflight[q] = [j for j in self.inflight[q] if end[j] > s]
-        self.inflight[q].append(i)
-        if q == EXEC_Q:
-            self.exec_end_before_last = self.exec_end_all
-            if e > self.exec_end_all:
-                self.exec_end_all = e
-            self.exec_last = i
-        else:
-            self.issue_free[q] = issue_free
-        if self.trace:
-            assert plan.unit is not None
-            self.events.append(Event(i, plan.unit, s, e))
-        if e > self.frontier:
-            self.frontier = e
-        self.heads[q] += 1
-        self._advance_dispatch()
-
-    # ---------------------------------------------------------------- accounting
-    def _account(self, i: int, plan: Plan, s: int, e: int, order_t: int, tok_t: int,
-                 producer: int, d: int, segs: tuple | None) -> None:
-        tally = self.tally[self.tag_of[i]]
-        assert plan.unit is not None
-        u = UNIT_INDEX[plan.unit]
-        stall = STALL_AT[u]
-        cur = self.unit_acct[u]
-        if plan.kind == STORE and self.store_tail is not None:
-            cur = self._flush_store_tail(s)
-        if s > cur:
-            a = min(max(order_t, cur), s)  # idle: waiting for earlier execute instructions
-            b = min(max(d, a), s)  # not dispatched yet: queue full while the dispatcher blocked
-            if self.blocked_lo:
-                tally[stall[acct.QUEUE_FULL]] += (self._blocked_before(b)
-                                                  - self._blocked_before(a))
-            c = min(max(tok_t, b), s)
-            if c > b:
-                self._account_token_wait(tally, stall, b, c, producer)
-            tally[stall[acct.BANK_CONFLICT]] += s - c
-            cur = s
-        own = e - (s if s > cur else cur)
-        if own < 0:
-            own = 0
-        kind = plan.kind
-        busy = BUSY_AT[u]
-        if kind == MATMUL:
-            n_busy = min(plan.stream, own)
-            tally[busy] += n_busy
-            tally[stall[acct.FILL_DRAIN]] += own - n_busy
-        elif kind == PRELOAD:
-            tally[stall[acct.PRELOAD]] += own
-        elif kind == VEC:
-            tally[busy] += own - plan.extra
-            tally[stall[acct.BANK_CONFLICT]] += plan.extra
-        elif segs is not None:  # DMA: transfer cycles busy, latency and bus wait stalled
-            # for token waits: latency phase, then bus wait + transfer (the bandwidth phase)
-            (lat_lo, lat_hi), (wait_lo, _), (_, busy_hi) = segs
-            self.dma_segments[i] = ((lat_lo, lat_hi), (min(wait_lo, lat_hi), busy_hi)
-                                    if kind == LOAD else (wait_lo, busy_hi))
-            # pipelined transfers overlap: count only the cycles not accounted yet; a store's
-            # acknowledgement latency is counted once the next store's start is known
-            if kind == STORE:
-                self.store_tail = (segs[0][0], segs[0][1], tally, stall[acct.DRAM_LATENCY])
-                segs = segs[1:]
-                indices: tuple[int, ...] = (stall[acct.DRAM_BANDWIDTH], busy)
-                e = segs[-1][1]
-            else:
-                indices = (stall[acct.DRAM_LATENCY], stall[acct.DRAM_BANDWIDTH], busy)
-            for (lo, hi), index in zip(segs, indices, strict=True):
-                if hi > cur:
-                    tally[index] += hi - (lo if lo > cur else cur)
-        self.unit_acct[u] = cur if cur > e else e
-        for index, nbytes in plan.traffic:
-            tally[index] += nbytes
-        tally[acct.MACS] += plan.macs
-        tally[acct.INSTRUCTIONS] += 1
-
-    def _flush_store_tail(self, until: int) -> int:
-        """Count the previous store's acknowledgement latency up to cycle ``until`` (the rest
-        overlaps a later store's own cycles) and return the store unit's accounted cycle."""
-        assert self.store_tail is not None
-        lo, hi, tally, index = self.store_tail
-        u = UNIT_INDEX[Unit.STORE]
-        cur = self.unit_acct[u]
-        stop = min(hi, until)
-        if stop > max(lo, cur):
-            tally[index] += stop - max(lo, cur)
-        self.unit_acct[u] = max(cur, stop)
-        self.store_tail = None
-        return self.unit_acct[u]
-
-    def _account_token_wait(self, tally: list[int], stall: list[int], lo: int, hi: int,
-                            producer: int) -> None:
-        segs = self.dma_segments.get(producer)
-        n_lat = n_bw = 0
-        if segs is not None:  # waiting on a DMA: charge its latency and transfer phases
-            n_lat, n_bw = overlap(lo, hi, segs[0]), overlap(lo, hi, segs[1])
-        tally[stall[acct.DRAM_LATENCY]] += n_lat
-        tally[stall[acct.DRAM_BANDWIDTH]] += n_bw
-        tally[stall[acct.TOKEN]] += hi - lo - n_lat - n_bw
-
-    # ---------------------------------------------------------------- faults
-    def _check_limit(self, i: int, s: int, e: int) -> None:
-        if self.max_cycles is not None and e > self.max_cycles:
-            ins = self.instrs[i]
-            raise ProgramError(i, ins.MNEMONIC,
-                               f"runaway program: it would run until cycle {e}, past the limit "
-                               f"max_cycles={self.max_cycles}",
-                               _unit_name(self.plans[i]), min(s, self.max_cycles))
-
-    def _check_hazards(self, i: int, q: int, s: int) -> None:
-        fp = self.plans[i].footprint
-        for q2 in range(3):
-            if q2 == q:
-                continue
-            others = [j for j in self.inflight[q2] if j < i and self.end[j] > s]
-            ql = self.qlist[q2]
-            for pos in range(self.heads[q2], len(ql)):
-                if ql[pos] > i:
-                    break
-                others.append(ql[pos])
-            for j in others:
-                hit = conflicts(fp, self.plans[j].footprint)
-                if hit is not None:
-                    self._hazard(i, j, hit, s)
-
-    def _hazard(self, i: int, j: int, hit, s: int) -> None:
-        ins, other = self.instrs[i], self.instrs[j]
-        what = _SPACE_NAMES[hit.space]
-        span = (f"rows {hit.lo}..{hit.hi - 1}" if hit.space != DRAM
-                else f"bytes 0x{hit.lo:x}..0x{hit.hi - 1:x}")
-        state = "has not finished" if self.start[j] >= 0 else "has not started"
-        if hit.write:
-            how = f"writes {what} {span} that instruction {j} ({other.MNEMONIC}) still uses"
-        else:
-            how = f"reads {what} {span} before instruction {j} ({other.MNEMONIC}) delivers them"
-        raise ProgramError(i, ins.MNEMONIC,
-                           f"{how}: instruction {j} comes first in program order, sits in the "
-                           f"{QUEUES[self.plans[j].queue].value} queue and {state}; no "
-                           f"dependency token orders them", _unit_name(self.plans[i]), s)
-
-    def _deadlock(self) -> None:
-        waiting = []
-        for q in range(3):
-            h = self.heads[q]
-            if h < len(self.qlist[q]) and self.dispatch[self.qlist[q][h]] >= 0:
-                waiting.append((self.qlist[q][h], q))
-        i, q = min(waiting)
-        ins = self.instrs[i]
-        names = []
-        for ch in self.plans[i].pops:
-            if len(self.pushes[ch]) <= self.pops[ch]:
-                names.append(QUEUES[ch // 3].value)
-        raise ProgramError(i, ins.MNEMONIC,
-                           f"deadlock: waits for a token from the {' and '.join(names)} queue "
-                           f"that no instruction still to run will send",
-                           _unit_name(self.plans[i]), self.frontier)
-
-    # ---------------------------------------------------------------- result
-    def _result(self, total: int) -> MachineResult:
-        cfg = self.cfg
-        if self.store_tail is not None:
-            self._flush_store_tail(total)
-        by_tag_cycles = [0] * len(self.tags)
-        reached = 0
-        for i in range(self.n):  # cycles go to the tag of the oldest unfinished instruction
-            e = self.end[i] if self.end[i] >= 0 else self.dispatch[i] + 1
-            if e > reached:
-                by_tag_cycles[self.tag_of[i]] += e - reached
-                reached = e
-        if total > reached and self.n:
-            by_tag_cycles[self.tag_of[self.n - 1]] += total - reached
-        by_tag = {t: acct.to_counters(self.tally[k], by_tag_cycles[k], cfg.rows, cfg.cols)
-                  for k, t in enumerate(self.tags)}
-        counters = sum(by_tag.values(), Counters(rows=cfg.rows, cols=cfg.cols))
-        counters.cycles = total
-        return MachineResult(self.state, total, counters, by_tag, self.events, self.n,
-                             self.array.updates)
+            unit = sched.units[i]
+            raise ProgramError(i, ins.MNEMONIC, str(err), unit.value if unit else None,
+                               sched.start[i]) from None
 
 
-def _unit_name(plan: Plan) -> str | None:
-    return plan.unit.value if plan.unit is not None else None
+def _result(program: Program, sched: Schedule, state: ChipState, array: ArrayModel,
+            trace: bool) -> MachineResult:
+    cfg = program.config
+    by_tag = {t: acct.to_counters(list(sched.tallies[k]), sched.tag_cycles[k], cfg.rows,
+                                  cfg.cols)
+              for k, t in enumerate(sched.tags)}
+    counters = sum(by_tag.values(), Counters(rows=cfg.rows, cols=cfg.cols))
+    counters.cycles = sched.total
+    events = []
+    if trace:
+        start, end, units = sched.start, sched.end, sched.units
+        events = [Event(i, units[i], start[i], end[i]) for i in sched.order]
+    return MachineResult(state, sched.total, counters, by_tag, events, sched.n, array.updates)
