@@ -102,9 +102,12 @@ class Ctx:
         return prefer if prefer in ok else ok[0]
 
     def alloc(self, mem: Mem, rows: int, what: str = "buffer") -> Loc:
-        if mem is Mem.SPAD:
-            return sp(self.chip.spad(rows, what))
-        return acc(self.chip.acc(rows, what))
+        try:
+            if mem is Mem.SPAD:
+                return sp(self.chip.spad(rows, what))
+            return acc(self.chip.acc(rows, what))
+        except ValueError as e:
+            raise LoweringError(str(e)) from None
 
     # ---------------------------------------------------------------- DMA
     def load(self, view: View, dst: Loc) -> None:

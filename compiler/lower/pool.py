@@ -224,6 +224,7 @@ def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
                 ctx.vec(VecOp.ADD, f["u"], rows, cc, f["u"], share)
                 win.move(ctx, dxp, blk, f["u"], (kh, kw), load=False)
     if dxp is not out:
+        ctx.release_onchip()
         hp, wp = h + pt + pb, w + pl + pr
         es = out.dtype.nbytes
         for b in range(n):
