@@ -63,14 +63,7 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
                          f"elements, not {list(spad.shape)}")
     if not 0 <= acc_rows <= config.acc_rows:
         raise ValueError(f"acc_rows must be between 0 and {config.acc_rows}, not {acc_rows}")
-    program = list(instrs)
-    if not program or not isinstance(program[-1], Halt):
-        program.append(Halt())
-    gaps = list(gaps or [])
-    if any(g < 0 for g in gaps):
-        raise ValueError(f"gaps must not be negative, not {gaps}")
-    gaps += [0] * (len(program) - len(gaps))
-    words = [ins.encode() for ins in program]
+    program, words, gaps = encode_stream(instrs, gaps)
     dut = ExecuteTop(config)
     ev = dut.events
     starts: dict[int, int] = {}
@@ -133,6 +126,19 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
         for i in sorted(starts) if type(program[i]) in _UNITS
     )
     return RtlRun(out["acc"], events, out["cycles"], out["sim_cycles"])
+
+
+def encode_stream(instrs: Sequence[Instr], gaps: Sequence[int] | None
+                  ) -> tuple[list[Instr], list[int], list[int]]:
+    """The instructions with a HALT appended if missing, their words, and one gap per word."""
+    program = list(instrs)
+    if not program or not isinstance(program[-1], Halt):
+        program.append(Halt())
+    gaps = list(gaps or [])
+    if any(g < 0 for g in gaps) or len(gaps) > len(program):
+        raise ValueError(f"gaps must be at most one non-negative count per word, not {gaps}")
+    gaps += [0] * (len(program) - len(gaps))
+    return program, [ins.encode() for ins in program], gaps
 
 
 def _pack(row: np.ndarray) -> int:
