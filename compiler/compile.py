@@ -19,13 +19,22 @@ Tensors of the program (``program.tensors``), by name:
 - ``__scratch`` and ``__temp`` (kind SCRATCH): intermediate values and layer-local buffers.
 Element types are the graph's: fp32 unless the graph says otherwise (int8 inputs/params of a
 quantized graph).
+
+int8 chips (tiny, tpu-v1) compute only on integers: a float graph is quantized first
+(`compiler.quantize`) when ``calibration`` inputs are given. The program then takes int8 inputs
+and produces int32 outputs, and carries the scales as CONST tensors ``<name>.scale`` (fp32,
+shape (1,)): the host feeds ``round(x / x.scale)`` and reads ``logits * logits.scale``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
+
 from chip.config import ChipConfig
+from chip.dtypes import DType
 from chip.program import Program
 from compiler.ir import Graph
 from compiler.lower.program import Lowered, lower
@@ -34,24 +43,54 @@ from compiler.train import TrainSpec
 
 
 def compile_lowered(graph: Graph, chip: ChipConfig, batch: int | None = None,
-                    train: TrainSpec | None = None, verify: bool = False) -> Lowered:
+                    train: TrainSpec | None = None, verify: bool = False,
+                    calibration: Mapping[str, np.ndarray] | None = None) -> Lowered:
     """Like `compile`, also returning the lowering's notes (tiling choices per GEMM)."""
+    if calibration is not None:
+        return lower(_quantized(graph, chip, batch, train, verify, calibration), chip)
+    if chip.input_dtype is DType.INT8 and any(n.dtype.is_float for n in graph.inputs.values()):
+        raise ValueError(f"chip {chip.name!r} computes in int8 and graph {graph.name!r} has "
+                         "float inputs: pass calibration inputs to quantize it "
+                         "(compiler.quantize), or build a quantized graph")
     prim = graph_passes(graph, batch=batch, compute_dtype=chip.input_dtype, train=train,
                         verify=verify)
     return lower(prim, chip)
 
 
+def _quantized(graph: Graph, chip: ChipConfig, batch: int | None, train: TrainSpec | None,
+               verify: bool, calibration: Mapping[str, np.ndarray]) -> Graph:
+    from compiler.ir_builder import IRBuilder
+    from compiler.quantize import quantize
+
+    if chip.input_dtype is not DType.INT8:
+        raise ValueError(f"calibration is for int8 chips; {chip.name!r} computes in "
+                         f"{chip.input_dtype.value}")
+    if train is not None:
+        raise ValueError(f"int8 chip {chip.name!r} cannot train: its accumulators and vector "
+                         "unit hold integers only")
+    prim = graph_passes(graph, batch=batch, verify=verify)
+    qz = quantize(prim, calibration)
+    g = graph_passes(qz.graph, compute_dtype=DType.INT8, verify=verify)
+    b = IRBuilder.extend(g)
+    for name, scale in {**qz.input_scales, **qz.output_scales}.items():
+        b.const(f"{name}.scale", np.array([scale]))
+    return b.build()
+
+
 def compile(graph: Graph, chip: ChipConfig, batch: int | None = None,
-            train: TrainSpec | None = None, verify: bool = False) -> Program:
+            train: TrainSpec | None = None, verify: bool = False,
+            calibration: Mapping[str, np.ndarray] | None = None) -> Program:
     """The program computing ``graph`` (inference) or one training step (``train``) on
-    ``chip``; see the module docstring for the tensors it names."""
-    return compile_lowered(graph, chip, batch, train, verify).program
+    ``chip``; ``calibration`` inputs quantize a float graph for an int8 chip. See the module
+    docstring for the tensors the program names."""
+    return compile_lowered(graph, chip, batch, train, verify, calibration).program
 
 
 def compile_onnx(path: str | Path, chip: ChipConfig, batch: int | None = None,
-                 train: TrainSpec | None = None, verify: bool = False) -> Program:
+                 train: TrainSpec | None = None, verify: bool = False,
+                 calibration: Mapping[str, np.ndarray] | None = None) -> Program:
     """`compile` for an ONNX model file (imported by `compiler.onnx_import.import_onnx`)."""
     from compiler.onnx_import import import_onnx
 
     return compile(import_onnx(path, batch=batch), chip, batch=batch, train=train,
-                   verify=verify)
+                   verify=verify, calibration=calibration)

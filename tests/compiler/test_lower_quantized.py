@@ -69,3 +69,32 @@ def test_float_only_op_cannot_be_quantized():
     b.output("y", b.add(Op.SIGMOID, (x,), "sig"))
     with pytest.raises(ValueError, match="cannot quantize sigmoid"):
         quantize(b.build(), {"x": np.ones((2, 3))})
+
+
+def test_compile_with_calibration_carries_the_scales():
+    from compiler import compile as compile_graph
+
+    graph = zoo.lenet(batch=4)
+    x = np.random.default_rng(1).standard_normal((4, 8, 8, 1))
+    prog = compile_graph(graph, ChipConfig.from_toml("tiny"), calibration={"x": x})
+    assert prog.tensor("x").dtype is DType.INT8
+    x_scale = float(prog.init["x.scale"][0])
+    y_scale = float(prog.init["logits.scale"][0])
+    xq = np.clip(np.rint(x / x_scale), -128, 127)
+    from compiler.lower.program import Lowered
+
+    got = run_on_chip(Lowered(prog, (), 0), {"x": xq})["logits"] * y_scale
+    want = evaluate(graph_passes(graph), {"x": x}).outputs["logits"]
+    assert np.abs(got - want).max() <= 0.05 * np.abs(want).max()
+
+
+def test_int8_chip_refuses_training_and_float_graphs():
+    from compiler import compile as compile_graph
+    from compiler.train import TrainSpec
+
+    graph = zoo.mlp(batch=2, inputs=4, hidden=(4,))
+    with pytest.raises(ValueError, match="cannot train"):
+        compile_graph(graph, ChipConfig.from_toml("tiny"), train=TrainSpec(),
+                      calibration={"x": np.ones((2, 4))})
+    with pytest.raises(ValueError, match="pass calibration inputs to quantize it"):
+        compile_graph(graph, ChipConfig.from_toml("tiny"))
