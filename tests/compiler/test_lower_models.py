@@ -88,3 +88,27 @@ def test_transformer_block_forward_and_adam_step(dtype):
         ref = evaluate(prim, feed, round_casts=True)
         for k, v in {**ref.outputs, **ref.updates}.items():
             assert np.abs(got[k] - v).max() <= 1e-4 * np.abs(v).max(), k
+
+
+ZOO = {"mlp": zoo.mlp, "lenet": zoo.lenet, "lstm": zoo.lstm_classifier,
+       "transformer": zoo.transformer_encoder_block}
+
+
+@pytest.mark.parametrize("preset", ["tiny", "edge", "tpu-v1", "train-128"])
+@pytest.mark.parametrize("model", sorted(ZOO))
+def test_zoo_model_compiles_for_every_preset(model, preset):
+    from chip.config import load_preset
+
+    cfg = load_preset(preset)
+    graph = ZOO[model]()
+    x = np.random.default_rng(0).standard_normal(graph.inputs["x"].shape)
+    loss = "mse" if model == "transformer" else "ce"
+    if cfg.input_dtype is not DType.INT8:
+        for train in (None, TrainSpec(loss, Adam(), 0.01)):
+            assert len(compile_lowered(graph, cfg, train=train).program.instrs) > 10
+    elif model in ("mlp", "lenet"):
+        prog = compile_lowered(graph, cfg, calibration={"x": x}).program
+        assert prog.tensor("x").dtype is DType.INT8
+    else:  # sigmoid/tanh/softmax need floating point
+        with pytest.raises(ValueError, match="cannot quantize"):
+            compile_lowered(graph, cfg, calibration={"x": x})
