@@ -28,6 +28,8 @@ shape (1,)): the host feeds ``round(x / x.scale)`` and reads ``logits * logits.s
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -38,7 +40,7 @@ from chip.dtypes import DType
 from chip.program import Program
 from compiler.ir import Graph
 from compiler.lower.program import Lowered, lower
-from compiler.passes.pipeline import graph_passes
+from compiler.passes.pipeline import DUMP_ENV, graph_passes
 from compiler.train import TrainSpec
 
 
@@ -47,14 +49,21 @@ def compile_lowered(graph: Graph, chip: ChipConfig, batch: int | None = None,
                     calibration: Mapping[str, np.ndarray] | None = None) -> Lowered:
     """Like `compile`, also returning the lowering's notes (tiling choices per GEMM)."""
     if calibration is not None:
-        return lower(_quantized(graph, chip, batch, train, verify, calibration), chip)
+        return _dumped(lower(_quantized(graph, chip, batch, train, verify, calibration), chip))
     if chip.input_dtype is DType.INT8 and any(n.dtype.is_float for n in graph.inputs.values()):
         raise ValueError(f"chip {chip.name!r} computes in int8 and graph {graph.name!r} has "
                          "float inputs: pass calibration inputs to quantize it "
                          "(compiler.quantize), or build a quantized graph")
     prim = graph_passes(graph, batch=batch, compute_dtype=chip.input_dtype, train=train,
                         verify=verify)
-    return lower(prim, chip)
+    return _dumped(lower(prim, chip))
+
+
+def _dumped(lowered: Lowered) -> Lowered:
+    """With the IR dump switch on (SYSTOLIC_DUMP_IR=1), also print the lowering's report."""
+    if os.environ.get(DUMP_ENV, "") not in ("", "0"):
+        print(f"// after lowering\n{lowered.report()}\n", file=sys.stderr)
+    return lowered
 
 
 def _quantized(graph: Graph, chip: ChipConfig, batch: int | None, train: TrainSpec | None,

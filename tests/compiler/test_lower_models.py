@@ -112,3 +112,21 @@ def test_zoo_model_compiles_for_every_preset(model, preset):
     else:  # sigmoid/tanh/softmax need floating point
         with pytest.raises(ValueError, match="cannot quantize"):
             compile_lowered(graph, cfg, calibration={"x": x})
+
+
+def test_dump_switch_prints_the_lowering_report(monkeypatch, capsys):
+    monkeypatch.setenv("SYSTOLIC_DUMP_IR", "1")
+    compile_lowered(zoo.mlp(batch=2, inputs=4, hidden=(4,)), ChipConfig.from_toml("edge"))
+    err = capsys.readouterr().err
+    assert "// after lowering" in err and "gemm tiling:" in err
+
+
+@pytest.mark.slow
+def test_resnet18_training_step_compiles_in_seconds_for_train_128():
+    import time
+
+    start = time.perf_counter()
+    lowered = compile_lowered(zoo.resnet18(batch=1), ChipConfig.from_toml("train-128"),
+                              train=TrainSpec("ce", SGD(), 0.01))
+    assert time.perf_counter() - start < 30
+    assert len(lowered.notes) >= 3 * 20  # forward, input and weight gradients of the convs
