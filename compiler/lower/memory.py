@@ -24,6 +24,7 @@ from compiler.ir import Graph, Op
 
 ALIGN = 64  # bytes; also the emitter's DRAM hazard unit, so tensors never share a unit
 
+_ELEMENTWISE = frozenset({Op.ADD, Op.SUB, Op.MUL, Op.MAX, Op.SCALE, Op.ADD_CONST, Op.CAST})
 _SOURCE_KIND = {Op.INPUT: TensorKind.INPUT, Op.PARAM: TensorKind.PARAM,
                 Op.STATE: TensorKind.STATE, Op.CONST: TensorKind.CONST}
 
@@ -147,7 +148,7 @@ def plan_dram(graph: Graph, config: ChipConfig,
         if src is None:
             raise ValueError(f"update {name!r} names no PARAM or STATE tensor")
         target = bufs[src.id]
-        if _in_place_ok(graph, live, root, src.id, nid) and nid not in claimed:
+        if _in_place_ok(graph, live, root, src.id, nid, spans) and nid not in claimed:
             bufs[nid] = target
             claimed.add(nid)
         else:
@@ -177,18 +178,25 @@ def plan_dram(graph: Graph, config: ChipConfig,
     return DramPlan(bufs, tensors, copies, scratch_base, top, temp_base)
 
 
-def _in_place_ok(graph: Graph, live: list[bool], root: list[int], src: int, upd: int) -> bool:
-    """An update may overwrite its PARAM/STATE in place if nothing reads the old value later."""
+def _in_place_ok(graph: Graph, live: list[bool], root: list[int], src: int, upd: int,
+                 spans: Sequence[tuple[int, int]]) -> bool:
+    """An update may overwrite its PARAM/STATE in place if nothing reads the old value later:
+    no reader after it, and no non-elementwise reader in its own lowering unit (a GEMM whose
+    epilogue computes the update still reads its operands while tiles are stored)."""
     node = graph.nodes[upd]
     if node.op in _SOURCE_KIND or node.op is Op.RESHAPE or node.shape != graph.nodes[src].shape:
         return False
     for n in graph.nodes:
-        if live[n.id] and n.id > upd and any(root[i] == root[src] for i in n.inputs):
+        if not live[n.id] or not any(root[i] == root[src] for i in n.inputs):
+            continue
+        if n.id > upd:
+            return False
+        same_unit = spans[n.id][1] >= spans[upd][0] and n.id != upd
+        if same_unit and n.op not in _ELEMENTWISE:
             return False
     # The updating node itself may read the old value only elementwise (same position).
-    elementwise = {Op.ADD, Op.SUB, Op.MUL, Op.MAX, Op.SCALE, Op.ADD_CONST, Op.CAST}
     reads_old = any(root[i] == root[src] for i in node.inputs)
-    return not reads_old or node.op in elementwise
+    return not reads_old or node.op in _ELEMENTWISE
 
 
 def _first_fit(placed: list[tuple[int, int, int, int]], size: int, first: int, last: int) -> int:

@@ -9,6 +9,7 @@ from chip.functional import run_functional
 from chip.isa import Load, Matmul, Store
 from chip.machine import run_machine
 from chip.state import ChipState
+from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
 from compiler.lower.emit import E, L, S
 from compiler.lower.program import lower
@@ -145,3 +146,20 @@ def test_report_lists_every_gemm_with_its_choice():
     text = lowered.report()
     assert "instructions (forward" in text
     assert "mm: ws gemm T=20 K=30 N=40" in text and "cheapest of" in text
+
+
+@pytest.mark.parametrize("dataflow", ["ws", "os"])
+def test_update_fused_into_a_gemm_that_reads_the_old_value_is_not_in_place(dataflow):
+    # W <- W - 0.1 * (X @ W): the subtraction runs as the GEMM's epilogue, tile by tile, while
+    # later tiles still read the old W, so the new W must not overwrite it in place
+    from tests.compiler.lowering_helpers import check_graph
+
+    b = IRBuilder("self_update")
+    x = b.input("x", (9, 9))
+    w = b.param("w", np.random.default_rng(0).standard_normal((9, 9)))
+    y = b.matmul(x, w, name="mm")
+    b.updates["w"] = b.add(Op.SUB, (w, b.scale(y, 0.1, "s")), "upd")
+    b.output("y", y)
+    cfg = chip(dataflow, "fp32")
+    check_graph(b.build(), cfg, {"x": np.random.default_rng(1).standard_normal((9, 9))},
+                rtol=1e-5, machine=True)
