@@ -74,7 +74,7 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
         for r, row in enumerate(spad):
             ctx.set(dut.spad_write.valid, 1)
             ctx.set(dut.spad_write.payload.addr, r)
-            ctx.set(dut.spad_write.payload.data.as_value(), _pack(row))
+            ctx.set(dut.spad_write.payload.data.as_value(), pack_row(row))
             await ctx.tick()
         ctx.set(dut.spad_write.valid, 0)
         c0 = ctx.get(dut.cycle)
@@ -109,7 +109,7 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
         rows = []
         for r in range(acc_rows):
             ctx.set(dut.acc_read.addr, r)
-            rows.append(_unpack(ctx.get(dut.acc_read.data.as_value()), config))
+            rows.append(unpack_acc_row(ctx.get(dut.acc_read.data.as_value()), config))
         out["acc"] = np.array(rows, dtype=config.acc_dtype.storage).reshape(
             acc_rows, config.row_elems)
 
@@ -141,12 +141,14 @@ def encode_stream(instrs: Sequence[Instr], gaps: Sequence[int] | None
     return program, [ins.encode() for ins in program], gaps
 
 
-def _pack(row: np.ndarray) -> int:
-    # Element 0 sits in the lowest bits of a memory row (ArrayLayout order).
+def pack_row(row: np.ndarray) -> int:
+    """A memory row (raw storage) as the integer on a row port: element 0 in the lowest bits,
+    the ArrayLayout order."""
     return int.from_bytes(np.ascontiguousarray(row).tobytes(), "little")
 
 
-def _unpack(raw: int, config: ChipConfig) -> np.ndarray:
+def unpack_acc_row(raw: int, config: ChipConfig) -> np.ndarray:
+    """The accumulator row (raw storage) an integer from a row port holds."""
     dtype = config.acc_dtype.storage
     nbytes = config.row_elems * dtype.itemsize
     return np.frombuffer(raw.to_bytes(nbytes, "little"), dtype=dtype.newbyteorder("<"))

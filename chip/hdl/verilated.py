@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from chip.config import ChipConfig
-from chip.hdl.cosim import RtlError, RtlEvent, RtlRun, _pack, _unpack, encode_stream
+from chip.hdl.cosim import RtlError, RtlEvent, RtlRun, encode_stream, pack_row, unpack_acc_row
 from chip.hdl.export import module_name, write_verilog
 from chip.isa import Instr
 
@@ -134,7 +134,7 @@ def run_verilated(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
     row_bits = config.row_elems * config.input_dtype.nbytes * 8
     spad_bits = config.spad_addr_bits + row_bits
     lines = [f"{len(spad)} {-(-spad_bits // 32)} {len(words)} 4 {acc_rows} {max_cycles}"]
-    lines += [_hex_words(r | _pack(row) << config.spad_addr_bits, spad_bits)
+    lines += [_hex_words(r | pack_row(row) << config.spad_addr_bits, spad_bits)
               for r, row in enumerate(spad)]
     lines += [f"{g} {_hex_words(w, 128)}" for g, w in zip(gaps, words, strict=True)]
     binary = build(config, build_dir)
@@ -154,7 +154,7 @@ def run_verilated(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
             cycles, sim_cycles = int(fields[0]), int(fields[1])
         elif kind == "A":
             raw = sum(int(w, 16) << (32 * i) for i, w in enumerate(fields))
-            rows.append(_unpack(raw, config))
+            rows.append(unpack_acc_row(raw, config))
         elif kind == "E":
             index = int(fields[0])
             raise RtlError(f"the RTL stopped at instruction {index} "
