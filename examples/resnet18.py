@@ -1,12 +1,18 @@
 """ResNet-18 (224x224, batch 1) on two data-center chips: int8 inference on `tpu-v1` and one
 bf16 training step on `train-128`; prints cycles and PE utilization per layer.
 
+For `tpu-v1` the float network is quantized by the compiler, calibrated on the input image:
+the host sends ``round(x / x.scale)`` as int8 and reads int32 logits, scaled back by
+``logits.scale``; those are compared with the float64 reference interpreter's logits.
+
 Asserts, for each run: ResNet-18's convolutions and dense layer need the published 1.82 G
 multiply-adds (counted from the graph's shapes); the array does at least that many in the
 forward phase (it may do more: the example prints the overhead, e.g. outputs on the padded
 border that a shifted-window convolution computes and discards); the backward phase of the
 training step does at least twice that, less the input gradient of the first convolution
-(the image needs no gradient); the per-layer cycles add up to the total; outputs are finite.
+(the image needs no gradient); the per-layer cycles add up to the total; outputs are finite;
+the int8 logits have a correlation of at least 0.95 with the float64 ones and the same top-1
+class.
 
 Run: python examples/resnet18.py [--only tpu-v1|train-128] [--out DIR]
 (about a minute per chip on the cycle-level machine; most of it simulating the 3.6 G MACs).
@@ -21,8 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from chip.config import ChipConfig
+from chip.dtypes import DType
 from compiler import compile, zoo
 from compiler.ir import Op
+from compiler.reference import run as reference_run
 from runtime.backend import Backend
 from runtime.models import train_spec
 from runtime.outputs import write_run_dir
@@ -45,13 +53,19 @@ def forward_macs(graph) -> int:  # noqa: ANN001 - compiler.ir.Graph
 def run(chip_name: str, train: bool, out: Path | None) -> None:
     chip = ChipConfig.from_toml(chip_name)
     graph = zoo.resnet18(batch=1)
+    image = np.random.default_rng(0).standard_normal(graph.inputs["x"].shape)
+    quantized = chip.input_dtype is DType.INT8
     t0 = time.perf_counter()
-    program = compile(graph, chip, train=train_spec("ce", "sgd", 0.01) if train else None)
+    program = compile(graph, chip, train=train_spec("ce", "sgd", 0.01) if train else None,
+                      calibration={"x": image} if quantized else None)
     print(f"{chip.name}: compiled ResNet-18 {'training step' if train else 'inference'} in "
           f"{time.perf_counter() - t0:.1f} s: {len(program.instrs):,} instructions")
     backend = Backend(program, "fast")
-    rng = np.random.default_rng(0)
-    inputs = {"x": rng.standard_normal(backend.inputs["x"].shape).astype(np.float32)}
+    if quantized:
+        scale = float(backend.read("x.scale")[0])
+        inputs = {"x": np.clip(np.rint(image / scale), -128, 127).astype(np.int8)}
+    else:
+        inputs = {"x": image.astype(np.float32)}
     if train:
         inputs["labels"] = np.eye(1000, dtype=np.float32)[[7]]
     t0 = time.perf_counter()
@@ -87,6 +101,14 @@ def run(chip_name: str, train: bool, out: Path | None) -> None:
     assert summed.cycles == report.total.cycles and summed.macs == report.total.macs
     for name, value in result.outputs.items():
         assert np.isfinite(value).all(), f"{name} is not finite"
+    if quantized:
+        got = result.outputs["logits"].astype(np.float64) * float(backend.read("logits.scale")[0])
+        want = reference_run(graph, {"x": image})["logits"]
+        corr = float(np.corrcoef(got.ravel(), want.ravel())[0, 1])
+        print(f"int8 logits vs float64: correlation {corr:.4f}, top-1 {int(got.argmax())} vs "
+              f"{int(want.argmax())}")
+        assert corr >= 0.95 and got.argmax() == want.argmax(), (corr, got.argmax(),
+                                                                 want.argmax())
 
 
 def main() -> None:
