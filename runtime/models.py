@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from chip.config import ChipConfig
+from chip.dtypes import DType
 from chip.program import Program
 
 
@@ -104,11 +107,33 @@ def train_spec(loss: str, optimizer: str, lr: float) -> Any:
     return train.TrainSpec(loss=loss, optimizer=opts[optimizer](), lr=lr)
 
 
+def calibration_inputs(model: str, graph: Any) -> dict[str, np.ndarray]:
+    """Inputs that set an int8 chip's quantization scales: digits for the digit models (their
+    real data), seeded standard-normal values otherwise."""
+    out = {}
+    for name, node in graph.inputs.items():
+        shape = node.shape
+        if model in ("mlp", "cnn", "lstm"):
+            from runtime.data import fit_to, load_digits
+
+            x = load_digits().x_train
+            reps = -(-shape[0] // len(x))
+            out[name] = fit_to(np.concatenate([x] * reps)[:shape[0]], shape[1:], model)
+        else:
+            out[name] = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    return out
+
+
 def compile_model(model: str, chip: ChipConfig, batch: int, spec: Any = None) -> Program:
-    """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference."""
+    """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference
+    (quantized to int8, with `calibration_inputs`, on an int8 chip)."""
     graph = forward_graph(model, batch)
     compile_fn = _compiler("compile")
+    quantize = spec is None and chip.input_dtype is DType.INT8
     try:
+        if quantize:
+            return compile_fn(graph, chip, batch=batch,
+                              calibration=calibration_inputs(model, graph))
         return compile_fn(graph, chip, batch=batch, train=spec)
     except (ValueError, TypeError) as e:
         raise ModelError(f"cannot compile {model} for {chip.name}: {e}") from None

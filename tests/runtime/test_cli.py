@@ -258,3 +258,20 @@ def test_train_an_onnx_model(capsys, tmp_path):
     report = json.loads((tmp_path / "run" / "report.json").read_text())
     assert report["program"] == "m" and report["epochs"][0]["test_accuracy"] > 0.8
     fails(capsys, 1, "ONNX file", "train", "--model", tmp_path / "none.onnx")
+
+
+def test_compile_for_an_int8_chip_quantizes(capsys, tmp_path):
+    prog = tmp_path / "q.prog"
+    code, out, err = run_cli(capsys, "compile", "mlp", "--chip", "tiny", "--batch", "8", "-o",
+                             prog)
+    assert code == 0, err
+    from chip.program import Program
+
+    p = Program.load(prog)
+    assert p.tensor("x").dtype.value == "int8" and p.tensor("logits").dtype.value == "int32"
+    code, out, err = run_cli(capsys, "run", prog, "--random-inputs", "--fidelity", "functional",
+                             "--out", tmp_path / "run", "--no-plots")
+    assert code == 0, err
+    assert np.load(tmp_path / "run" / "logits.npy").shape == (8, 10)
+    fails(capsys, 1, "cannot compile mlp for tiny", "compile", "mlp", "--chip", "tiny",
+          "--train", "-o", tmp_path / "t.prog")
