@@ -3,6 +3,8 @@ vs the float64 reference, on a 4x4 fp32 chip so channels and K split into many t
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
@@ -116,3 +118,13 @@ def test_pooling_rows_wider_than_the_buffers_are_split(op):
         y = b.add(op, (x, dy), "grad", **attrs)
     b.output("y", y)
     check_graph(b.build(), cfg, inputs, rtol=1e-6)
+
+
+@settings(max_examples=12, deadline=None)
+@given(n=st.integers(1, 2), h=st.integers(3, 7), w=st.integers(3, 7), cin=st.integers(1, 5),
+       cout=st.integers(1, 5), k=st.integers(1, 3), s=st.integers(1, 2), p=st.integers(0, 1),
+       op=st.sampled_from([Op.CONV2D, Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_WEIGHT]),
+       dataflow=st.sampled_from(["ws", "is", "os"]))
+def test_random_convolutions(n, h, w, cin, cout, k, s, p, op, dataflow):
+    graph, inputs = conv_graph(op, (n, h, w, cin), (k, k), cout, (s, s), (p, p, p, p))
+    check_graph(graph, fp32_tiny(dataflow), inputs, rtol=1e-5)

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType, round_bf16
@@ -163,3 +165,16 @@ def test_update_fused_into_a_gemm_that_reads_the_old_value_is_not_in_place(dataf
     cfg = chip(dataflow, "fp32")
     check_graph(b.build(), cfg, {"x": np.random.default_rng(1).standard_normal((9, 9))},
                 rtol=1e-5, machine=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(m=st.integers(1, 40), k=st.integers(1, 40), n=st.integers(1, 40),
+       rows=st.sampled_from([2, 4, 8]), cols=st.sampled_from([2, 4, 8]),
+       dataflow=st.sampled_from(["ws", "is", "os"]), trans=st.tuples(st.booleans(), st.booleans()),
+       spad_kib=st.sampled_from([1, 2, 16]))
+def test_random_gemm_shapes_and_arrays_are_exact_for_int8(m, k, n, rows, cols, dataflow, trans,
+                                                          spad_kib):
+    cfg = ChipConfig.from_toml("tiny").replace(rows=rows, cols=cols, dataflow=Dataflow(dataflow),
+                                               spad_kib=spad_kib, spad_banks=1)
+    out, a, b, _ = run(cfg, *trans, m=m, k=k, n=n, seed=m * k + n)
+    assert np.array_equal(out, (a @ b).astype(np.int32))
