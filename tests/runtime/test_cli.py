@@ -275,3 +275,16 @@ def test_compile_for_an_int8_chip_quantizes(capsys, tmp_path):
     assert np.load(tmp_path / "run" / "logits.npy").shape == (8, 10)
     fails(capsys, 1, "cannot compile mlp for tiny", "compile", "mlp", "--chip", "tiny",
           "--train", "-o", tmp_path / "t.prog")
+
+
+@pytest.mark.slow
+def test_systolic_train_with_no_arguments(tmp_path):
+    """The main command: MLP on digits on the default chip, a cycle report, >= 97%."""
+    proc = subprocess.run([sys.executable, "-m", "runtime.cli", "train"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "on-chip cycles" in proc.stdout and "PE utilization" in proc.stdout
+    report = json.loads((tmp_path / "runs" / "mlp-1" / "report.json").read_text())
+    assert report["chip"]["name"] == "edge" and report["fidelity"] == "fast"
+    assert report["epochs"][-1]["test_accuracy"] >= 0.97
+    assert report["total"]["cycles"] > 0
