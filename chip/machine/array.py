@@ -69,10 +69,16 @@ class ArrayModel:
     def _write(state: ChipState, ins: Matmul, p: np.ndarray) -> None:
         """`chip.semantics.write_matmul_result` without its conversions: accumulators are int32
         or fp32, whose raw storage is their compute value, and int32 array addition wraps
-        modulo 2^32 like the semantics' int64 sum cast back to int32."""
+        modulo 2^32 like the semantics' int64 sum cast back to int32. Accumulating adds in
+        place once every element is known to be written (same sums, no copies)."""
         dst = Loc(Mem.ACC, ins.out)
+        rows, cols = p.shape
         if ins.accumulate:
-            p = state.read(dst, p.shape[0], p.shape[1], "matmul accumulate") + p
+            block = state.acc[ins.out:ins.out + rows, :cols]
+            if p.dtype == block.dtype and state.acc_written[ins.out:ins.out + rows, :cols].all():
+                block += p
+                return
+            p = state.read(dst, rows, cols, "matmul accumulate") + p  # faults as the semantics
         state.write(dst, p, "matmul output")
 
     def _operands(self, state: ChipState, ins: Matmul) -> tuple[np.ndarray, np.ndarray]:

@@ -44,8 +44,7 @@ def load_values(state: ChipState, ins: Load) -> None:
     if block is None:
         dma_load(state, ins)
         return
-    state.check_rows(ins.dst, ins.rows, ins.cols, "load destination")
-    state.write(ins.dst, block, "load destination")
+    state.write(ins.dst, block, "load destination")  # checks the rows first
 
 
 def store_values(state: ChipState, ins: Store) -> None:

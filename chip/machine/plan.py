@@ -4,11 +4,14 @@ A plan holds everything about an instruction's timing and resources that does no
 when it runs: its queue and unit, its duration (or DMA transfer length), the bank ports it
 reserves, the on-chip rows and DRAM bytes it reads and writes (for hazard checks) and the bytes
 and MACs it accounts. The closed-form durations are those of docs/timing.md.
+
+Plans and their parts are named tuples: immutable like frozen dataclasses, and several times
+cheaper to build, which matters because the machine plans every instruction of a program.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,8 +42,7 @@ SPAD, ACC, DRAM = 0, 1, 2  # footprint spaces
 _MEM_SPACE = {Mem.SPAD: SPAD, Mem.ACC: ACC}
 
 
-@dataclass(frozen=True, slots=True)
-class DramBlock:
+class DramBlock(NamedTuple):
     """The DRAM elements a DMA touches: ``rows x cols`` elements of ``size`` bytes."""
 
     addr: int
@@ -65,8 +67,7 @@ class DramBlock:
         return np.sort((self.addr + r + e).reshape(-1))
 
 
-@dataclass(frozen=True, slots=True)
-class Access:
+class Access(NamedTuple):
     """A footprint entry: rows [lo, hi) of SPAD/ACC, or a DRAM block (``block`` set)."""
 
     space: int
@@ -80,8 +81,7 @@ class Access:
 LOAD, STORE, PRELOAD, MATMUL, VEC, HALT = range(6)
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):
     """Static timing and resources of one instruction (see the module docstring).
 
     ``length`` is the duration in cycles for execute instructions and the DRAM transfer length

@@ -204,55 +204,61 @@ class _Engine:
                            self.exec_end_before_last)
         return self.exec_end_all
 
-    def _candidate(self, i: int, q: int) -> tuple[int, int, int, int, int] | None:
-        """(start, order time, token time, token producer, dispatch) or None if blocked."""
-        plan = self.plans[i]
-        tok_t, producer = 0, -1
-        for ch in plan.pops:
-            k = self.pops[ch]
-            if len(self.pushes[ch]) <= k:
-                return None
-            t, p = self.pushes[ch][k]
-            if t > tok_t or producer < 0:
-                tok_t, producer = max(tok_t, t), p
-        bank_t = 0
-        for p in plan.ports:
-            until = self.port_until.get(p)
-            if until is not None:
-                for q2 in range(3):
-                    if q2 != q and until[q2] > bank_t:
-                        bank_t = until[q2]
-        order_t = self._order_time(i, q)
-        d = self.dispatch[i]
-        return max(d, order_t, tok_t, bank_t), order_t, tok_t, producer, d
-
     # ---------------------------------------------------------------- main loop
     def run(self) -> Schedule:
         try:
             self._advance_dispatch()
-            remaining = sum(len(ql) for ql in self.qlist)
-            while remaining:
-                best = None
-                for q in range(3):
-                    h = self.heads[q]
-                    if h >= len(self.qlist[q]):
-                        continue
-                    i = self.qlist[q][h]
-                    if self.dispatch[i] < 0:
-                        continue
-                    c = self._candidate(i, q)
-                    if c is not None and (best is None or (c[0], i) < (best[1][0], best[0])):
-                        best = (i, c, q)
-                if best is None:
-                    self._deadlock()
-                i, c, q = best
-                self._commit(i, q, *c)
-                remaining -= 1
+            self._loop()
         except ProgramError as err:  # kept without its traceback, which holds this engine
             return self._schedule(0, err.with_traceback(None))
         # the run ends when every instruction has ended and halt (the last one) was dispatched
         total = max(self.frontier, self.dispatch[self.n - 1] + 1) if self.n else 0
         return self._schedule(total, None)
+
+    def _loop(self) -> None:
+        """Commit queue heads in order of their earliest start (ties: program order)."""
+        qlist, heads, dispatch, plans = self.qlist, self.heads, self.dispatch, self.plans
+        pushes, pops, port_until = self.pushes, self.pops, self.port_until
+        issue_free = self.issue_free
+        remaining = sum(len(ql) for ql in qlist)
+        while remaining:
+            best = None
+            best_s = best_i = 0
+            for q in (LOAD_Q, EXEC_Q, STORE_Q):
+                ql, h = qlist[q], heads[q]
+                if h >= len(ql):
+                    continue
+                i = ql[h]
+                d = dispatch[i]
+                if d < 0:
+                    continue
+                plan = plans[i]
+                # tokens: the k-th pop of a channel waits for its k-th earliest push
+                tok_t, producer = 0, -1
+                for ch in plan.pops:
+                    k, pushed = pops[ch], pushes[ch]
+                    if len(pushed) <= k:
+                        break
+                    t, p = pushed[k]
+                    if t > tok_t or producer < 0:
+                        tok_t, producer = max(tok_t, t), p
+                else:  # every token is available: bank ports held by the other queues
+                    bank_t = 0
+                    for p in plan.ports:
+                        until = port_until.get(p)
+                        if until is not None:
+                            for q2 in (LOAD_Q, EXEC_Q, STORE_Q):
+                                if q2 != q and until[q2] > bank_t:
+                                    bank_t = until[q2]
+                    order_t = self._order_time(i, q) if q == EXEC_Q else issue_free[q]
+                    s = max(d, order_t, tok_t, bank_t)
+                    if best is None or s < best_s or (s == best_s and i < best_i):
+                        best, best_s, best_i = (q, order_t, tok_t, producer, d), s, i
+            if best is None:
+                self._deadlock()
+            q, order_t, tok_t, producer, d = best
+            self._commit(best_i, q, best_s, order_t, tok_t, producer, d)
+            remaining -= 1
 
     def _commit(self, i: int, q: int, s: int, order_t: int, tok_t: int, producer: int,
                 d: int) -> None:
