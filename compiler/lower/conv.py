@@ -15,10 +15,12 @@ pool.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chip.isa import Mem, VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
-from compiler.lower.gemm import KParts, emit_gemm
+from compiler.lower.gemm import Epilogue, KParts, emit_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
 from compiler.lower.vector import segments
@@ -95,29 +97,41 @@ def im2col(ctx: Ctx, xp: Buf, kernel: tuple[int, int], stride: tuple[int, int],
     return a
 
 
+# Given how GEMM output rows map to the convolution's output rows, the epilogue to run on the
+# output tiles (the fusion group after the convolution; see fusion.gemm_epilogue).
+EpilogueFor = Callable[[Callable[[int, int], list[tuple[int, int, int]]]], Epilogue]
+
+
+def _dense_rows(r0: int, rows: int) -> list[tuple[int, int, int]]:
+    return [(0, r0, rows)]
+
+
 def _conv_core(ctx: Ctx, x: Buf, w: Buf, out: Buf, stride: tuple[int, int],
-               padding: tuple[int, int, int, int], dilation: tuple[int, int] = (1, 1)) -> None:
+               padding: tuple[int, int, int, int], dilation: tuple[int, int] = (1, 1),
+               epilogue_for: EpilogueFor | None = None) -> None:
     kh, kw, cin, cout = w.shape
     oh, ow = out.shape[1:3]
     wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
     if stride == (1, 1) and (kh, kw) != (1, 1):
-        _implicit_conv(ctx, x, w, out, padding, dilation)
+        _implicit_conv(ctx, x, w, out, padding, dilation, epilogue_for)
         return
     xp = pad(ctx, x, padding, 0.0, dilation)
     a = im2col(ctx, xp, (kh, kw), stride, (oh, ow))
     ctx.release_onchip()
-    emit_gemm(ctx, View.matrix(a), wmat, View.matrix(out))
+    epilogue = epilogue_for(_dense_rows) if epilogue_for else None
+    emit_gemm(ctx, View.matrix(a), wmat, View.matrix(out), epilogue)
 
 
 def _implicit_conv(ctx: Ctx, x: Buf, w: Buf, out: Buf, padding: tuple[int, int, int, int],
-                   dilation: tuple[int, int]) -> None:
+                   dilation: tuple[int, int], epilogue_for: EpilogueFor | None = None) -> None:
     """A stride-1 convolution without an im2col matrix.
 
     In the padded input, flattened to rows of C, output position (n, oh, ow) starts at row
     r = (n*Hp + oh)*Wp + ow and kernel row kh adds kh*Wp: so for each kh, the rows of the
     windows' (kw, c) runs form ONE strided 2-D view of the padded input (row stride C). The GEMM
     streams those KH views as consecutive K parts. It computes Hp*Wp rows per image, of which
-    the OH x OW valid ones are copied out; the others read past a row edge and are dropped.
+    the OH x OW valid ones are copied out (or stored by the epilogue); the others read past a
+    row edge and are dropped.
     """
     kh, kw, cin, cout = w.shape
     n, oh, ow, _ = out.shape
@@ -131,8 +145,21 @@ def _implicit_conv(ctx: Ctx, x: Buf, w: Buf, out: Buf, padding: tuple[int, int, 
     parts = [View(xp.addr + i * wp * cin * es, xp.dtype, rows, kw * cin, cin) for i in range(kh)]
     full = ctx.temp((rows, cout), out.dtype)
     ctx.release_onchip()
+
+    def valid_rows(r0: int, count: int) -> list[tuple[int, int, int]]:
+        segs = []
+        for q in range(r0 // wp, (r0 + count - 1) // wp + 1):  # q = b*Hp + oh'
+            b, o = divmod(q, hp)
+            lo, hi = max(r0, q * wp), min(r0 + count, q * wp + ow)
+            if o < oh and hi > lo:
+                segs.append((lo - r0, (b * oh + o) * ow + lo - q * wp, hi - lo))
+        return segs
+
+    epilogue = epilogue_for(valid_rows) if epilogue_for else None
     emit_gemm(ctx, KParts(parts), View.matrix(w.reshaped((kh * kw * cin, cout))),
-              View.matrix(full))
+              View.matrix(full), epilogue)
+    if epilogue is not None:
+        return
     ctx.release_onchip()
     oes = out.dtype.nbytes
     with Copies(ctx) as cp:
@@ -143,9 +170,11 @@ def _implicit_conv(ctx: Ctx, x: Buf, w: Buf, out: Buf, padding: tuple[int, int, 
             cp.copy(src, dst)
 
 
-def lower_conv2d(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+def lower_conv2d(ctx: Ctx, node: Node, ins: list[Buf], out: Buf,
+                 epilogue_for: EpilogueFor | None = None) -> None:
     x, w = ins
-    _conv_core(ctx, x, w, out, tuple(node.attrs["stride"]), tuple(node.attrs["padding"]))
+    _conv_core(ctx, x, w, out, tuple(node.attrs["stride"]), tuple(node.attrs["padding"]),
+               epilogue_for=epilogue_for)
 
 
 def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
@@ -190,7 +219,8 @@ def _implicit_grad_weight(ctx: Ctx, x: Buf, dy: Buf, out: Buf,
         ctx.release_onchip()
 
 
-def lower_conv2d_grad_input(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+def lower_conv2d_grad_input(ctx: Ctx, node: Node, ins: list[Buf], out: Buf,
+                            epilogue_for: EpilogueFor | None = None) -> None:
     dy, w = ins
     kh, kw, cin, cout = w.shape
     n, h, wd, _ = out.shape
@@ -213,7 +243,7 @@ def lower_conv2d_grad_input(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> N
                            w.dtype, cin, cout, cout).T
                 dst = View(w2.addr + ((i * kw + j) * cout * cin) * es, w.dtype, cout, cin, cin)
                 cp.copy(src, dst)
-    _conv_core(ctx, dy, w2, out, (1, 1), (top, left, bottom, right), (sh, sw))
+    _conv_core(ctx, dy, w2, out, (1, 1), (top, left, bottom, right), (sh, sw), epilogue_for)
 
 
 RULES = {

@@ -9,9 +9,10 @@ the group. `plan_groups` forms groups of consecutive nodes; `lower_group` emits 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from chip.isa import Loc, Mem
+from chip.isa import Loc, Mem, VecOp
 from compiler.ir import SOURCES, Graph, Node, Op
 from compiler.lower.context import Ctx, View
 from compiler.lower.gemm import Epilogue
@@ -19,6 +20,7 @@ from compiler.lower.memory import Buf
 from compiler.lower.vector import BINARY_OPS, UNARY_OPS, Frames, broadcast_role, flat_view, segments
 
 FUSIBLE = frozenset(BINARY_OPS) | frozenset(UNARY_OPS)
+EPILOGUE_OPS = frozenset({Op.MATMUL, Op.CONV2D, Op.CONV2D_GRAD_INPUT})
 MAX_MEMBERS = 16
 
 
@@ -157,14 +159,28 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
 
 
 
-def gemm_epilogue(ctx: Ctx, group: Group, gemm: Node, bufs: dict[int, Buf],
-                  keep_gemm: bool) -> Epilogue:
+RowMap = Callable[[int, int], list[tuple[int, int, int]]]
+
+
+def identity_rows(r0: int, rows: int) -> list[tuple[int, int, int]]:
+    """GEMM output rows are the value's rows: one segment (offset in tile, row, count)."""
+    return [(0, r0, rows)]
+
+
+def gemm_epilogue(ctx: Ctx, group: Group, gemm: Node, bufs: dict[int, Buf], keep_gemm: bool,
+                  row_map: RowMap = identity_rows) -> Epilogue:
     """An epilogue computing ``group`` on each finished output tile of ``gemm`` while the tile
-    is still in the accumulator (bias, activation, cast: no DRAM round trip for the GEMM's
-    output). The GEMM's own value is stored only if ``keep_gemm`` (read outside the group)."""
+    is still in the accumulator (bias, batch norm, activation, cast: no DRAM round trip for the
+    GEMM's output). The GEMM's own value is stored only if ``keep_gemm`` (read outside).
+
+    ``row_map(r0, rows)`` maps GEMM output rows to the value's rows as (offset in the tile,
+    first row, count) segments; rows it leaves out (an implicit convolution's dropped rows)
+    are computed on dummy operand values and never stored.
+    """
     members = group.members
     ids = {m.id for m in members}
-    m_rows, last = gemm.shape
+    last = gemm.shape[-1]
+    m_rows = gemm.size // last
     ext: dict[int, str] = {}
     for m in members:
         for i in m.inputs:
@@ -185,22 +201,30 @@ def gemm_epilogue(ctx: Ctx, group: Group, gemm: Node, bufs: dict[int, Buf],
         return View.matrix(bufs[nid], m_rows, last)
 
     def run(tile: Loc, r0: int, rows: int, c0: int, cols: int) -> None:
-        if keep_gemm:
-            ctx.store(tile, view(gemm.id).block(r0, rows, c0, cols))
         for i, role in ext.items():
             if role == "row":
                 ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cols),
                          loc[i])
         for s0 in range(0, rows, cap):
             rr = min(cap, rows - s0)
+            segs = row_map(r0 + s0, rr)
+            dense = segs == [(0, r0 + s0, rr)]
             here = {**loc, gemm.id: tile.offset(s0)}
+            if keep_gemm:
+                for off, row, cnt in segs:
+                    ctx.store(tile.offset(s0 + off), view(gemm.id).block(row, cnt, c0, cols))
             for i, role in ext.items():
+                if role not in ("full", "rowscalar"):
+                    continue
                 buf = bufs[i]
-                if role == "full":
-                    ctx.load(view(i).block(r0 + s0, rr, c0, cols), loc[i])
-                elif role == "rowscalar":
-                    ctx.load(View(buf.addr + (r0 + s0) * buf.dtype.nbytes, buf.dtype, rr, cols,
-                                  1, 0), loc[i])
+                if not dense:  # rows no segment loads must still hold (any) values
+                    ctx.vec(VecOp.SET, loc[i], rr, cols)
+                for off, row, cnt in segs:
+                    if role == "full":
+                        src = view(i).block(row, cnt, c0, cols)
+                    else:  # per-row scalar, repeated along the row by a stride-0 DMA
+                        src = View(buf.addr + row * buf.dtype.nbytes, buf.dtype, cnt, cols, 1, 0)
+                    ctx.load(src, loc[i].offset(off))
             for m in members:
                 srcs = [(here[i], ext.get(i) in ("row", "scalar")) for i in m.inputs]
                 if m.op in BINARY_OPS:
@@ -210,16 +234,17 @@ def gemm_epilogue(ctx: Ctx, group: Group, gemm: Node, bufs: dict[int, Buf],
                 (a, _), (b, bc2) = srcs[0], srcs[-1]
                 ctx.vec(op, here[m.id], rr, cols, a, b, imm=imm, bcast2=bc2 and len(srcs) > 1)
             for nid in sorted(group.keep - {gemm.id}):
-                ctx.store(here[nid], view(nid).block(r0 + s0, rr, c0, cols))
+                for off, row, cnt in segs:
+                    ctx.store(here[nid].offset(off), view(nid).block(row, cnt, c0, cols))
 
     return run
 
 
 def fuse_epilogues(graph: Graph, units: list[Group | Node], dataflow_is: bool
                    ) -> list[Group | Node | tuple[Node, Group, bool]]:
-    """Units with each MATMUL merged with the fusion group right after it when the group can
-    run as its epilogue: a 2-D MATMUL whose value the group reads, the group in the GEMM's
-    shape, tiles not transposed (not IS). A merged unit is (gemm, group, keep_gemm)."""
+    """Units with each MATMUL or convolution merged with the fusion group right after it when
+    the group can run as its epilogue: the group reads the GEMM's value and has its shape, and
+    the tiles are not transposed (not IS). A merged unit is (gemm, group, keep_gemm)."""
     users = graph.consumers()
     outs = set(graph.outputs.values()) | set(graph.updates.values())
     out: list[Group | Node | tuple[Node, Group, bool]] = []
@@ -228,8 +253,7 @@ def fuse_epilogues(graph: Graph, units: list[Group | Node], dataflow_is: bool
         unit = units[i]
         nxt = units[i + 1] if i + 1 < len(units) else None
         if (isinstance(unit, Node) and isinstance(nxt, Group) and not dataflow_is
-                and unit.op is Op.MATMUL and len(unit.shape) == 2
-                and nxt.members[0].shape == unit.shape
+                and unit.op in EPILOGUE_OPS and nxt.members[0].shape == unit.shape
                 and any(unit.id in m.inputs for m in nxt.members)):
             ids = {m.id for m in nxt.members}
             keep = unit.id in outs or any(u not in ids for u in users[unit.id])

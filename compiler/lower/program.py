@@ -120,9 +120,16 @@ def lower(graph: Graph, config: ChipConfig) -> Lowered:
                 continue
             if isinstance(unit, tuple):
                 gemm, group, keep = unit
-                epilogue = gemm_epilogue(ctx, group, gemm, plan.bufs, keep)
-                lower_matmul(ctx, gemm, [plan.bufs[i] for i in gemm.inputs], plan.bufs[gemm.id],
-                             epilogue)
+                ins = [plan.bufs[i] for i in gemm.inputs]
+                if gemm.op is Op.MATMUL:
+                    epilogue = gemm_epilogue(ctx, group, gemm, plan.bufs, keep)
+                    lower_matmul(ctx, gemm, ins, plan.bufs[gemm.id], epilogue)
+                    continue
+
+                def epilogue_for(row_map, group=group, gemm=gemm, keep=keep):
+                    return gemm_epilogue(ctx, group, gemm, plan.bufs, keep, row_map)
+
+                rules[gemm.op](ctx, gemm, ins, plan.bufs[gemm.id], epilogue_for)
                 continue
             rule = rules.get(n.op)
             if rule is None:
