@@ -32,7 +32,7 @@ def test_float_kernels_bit_identical(seed):
     np.testing.assert_array_equal(os_block(x, y).view(np.uint32), want_os.view(np.uint32))
 
 
-@pytest.mark.parametrize("t", [1, 7, 300, 1100, 70000])
+@pytest.mark.parametrize("t", [1, 7, 300, 1024, 1025, 1100, 70000])
 def test_int_kernels_exact_and_wrapping(t):
     # 70000 rows of -128 * -128 sum to 1.1e9 (float32 would round); longer sums also wrap int32
     rng = np.random.default_rng(t)
