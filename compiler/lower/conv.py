@@ -17,29 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chip.isa import Mem, VecOp
+from chip.config import Dataflow
+from chip.isa import Loc
 from compiler.ir import Node, Op
-from compiler.lower.context import Ctx, LoweringError, View
+from compiler.lower.context import Ctx, View
 from compiler.lower.gemm import Epilogue, KParts, emit_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
-from compiler.lower.vector import segments
-
-
-def fill(ctx: Ctx, buf: Buf, value: float) -> None:
-    """Set every element of ``buf`` to ``value`` (vector SET once, then stores)."""
-    w = ctx.config.row_elems
-    mem = ctx.mem_for(buf.dtype)
-    segs = segments(buf.size, w)
-    left = ctx.chip.acc_left if mem is Mem.ACC else ctx.chip.spad_left
-    rb = max(1, min(max(r for _, r, _ in segs), 1024, left // 4))
-    loc = ctx.alloc(mem, rb, "fill rows")
-    ctx.vec(VecOp.SET, loc, rb, min(w, buf.size), imm=value)
-    for e0, rows, cols in segs:
-        for r0 in range(0, rows, rb):
-            rr = min(rb, rows - r0)
-            ctx.store(loc, View(buf.addr + (e0 + r0 * cols) * buf.dtype.nbytes, buf.dtype, rr,
-                                cols, cols))
+from compiler.lower.vector import fill
 
 
 def pad(ctx: Ctx, x: Buf, padding: tuple[int, int, int, int], value: float,
@@ -108,12 +93,12 @@ def _dense_rows(r0: int, rows: int) -> list[tuple[int, int, int]]:
 
 def _conv_core(ctx: Ctx, x: Buf, w: Buf, out: Buf, stride: tuple[int, int],
                padding: tuple[int, int, int, int], dilation: tuple[int, int] = (1, 1),
-               epilogue_for: EpilogueFor | None = None) -> None:
+               epilogue_for: EpilogueFor | None = None, crop: tuple[int, int] = (0, 0)) -> None:
     kh, kw, cin, cout = w.shape
     oh, ow = out.shape[1:3]
     wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
-    if stride == (1, 1) and (kh, kw) != (1, 1):
-        _implicit_conv(ctx, x, w, out, padding, dilation, epilogue_for)
+    if stride == (1, 1) and ((kh, kw) != (1, 1) or crop != (0, 0)):
+        _implicit_conv(ctx, x, w, out, padding, dilation, epilogue_for, crop)
         return
     xp = pad(ctx, x, padding, 0.0, dilation)
     a = im2col(ctx, xp, (kh, kw), stride, (oh, ow))
@@ -123,19 +108,21 @@ def _conv_core(ctx: Ctx, x: Buf, w: Buf, out: Buf, stride: tuple[int, int],
 
 
 def _implicit_conv(ctx: Ctx, x: Buf, w: Buf, out: Buf, padding: tuple[int, int, int, int],
-                   dilation: tuple[int, int], epilogue_for: EpilogueFor | None = None) -> None:
+                   dilation: tuple[int, int], epilogue_for: EpilogueFor | None = None,
+                   crop: tuple[int, int] = (0, 0)) -> None:
     """A stride-1 convolution without an im2col matrix.
 
     In the padded input, flattened to rows of C, output position (n, oh, ow) starts at row
     r = (n*Hp + oh)*Wp + ow and kernel row kh adds kh*Wp: so for each kh, the rows of the
     windows' (kw, c) runs form ONE strided 2-D view of the padded input (row stride C). The GEMM
-    streams those KH views as consecutive K parts. It computes Hp*Wp rows per image, of which
-    the OH x OW valid ones are copied out (or stored by the epilogue); the others read past a
-    row edge and are dropped.
+    streams those KH views as consecutive K parts. It computes Hp*Wp rows per image; the output
+    tiles' valid rows (the OH x OW window from ``crop``) are stored, by the fused epilogue or a
+    plain one, and the rest (windows past a row edge) are dropped.
     """
     kh, kw, cin, cout = w.shape
     n, oh, ow, _ = out.shape
     pt, pl, pb, pr = padding
+    ct, cl = crop
     hp = (x.shape[1] - 1) * dilation[0] + 1 + pt + pb
     wp = (x.shape[2] - 1) * dilation[1] + 1 + pl + pr
     slack = ((kh - 1) * wp + kw) * cin
@@ -148,26 +135,38 @@ def _implicit_conv(ctx: Ctx, x: Buf, w: Buf, out: Buf, padding: tuple[int, int, 
 
     def valid_rows(r0: int, count: int) -> list[tuple[int, int, int]]:
         segs = []
-        for q in range(r0 // wp, (r0 + count - 1) // wp + 1):  # q = b*Hp + oh'
+        for q in range(r0 // wp, (r0 + count - 1) // wp + 1):  # q = b*Hp + computed row
             b, o = divmod(q, hp)
-            lo, hi = max(r0, q * wp), min(r0 + count, q * wp + ow)
-            if o < oh and hi > lo:
-                segs.append((lo - r0, (b * oh + o) * ow + lo - q * wp, hi - lo))
+            lo = max(r0, q * wp + cl)
+            hi = min(r0 + count, q * wp + cl + ow)
+            if ct <= o < ct + oh and hi > lo:
+                segs.append((lo - r0, (b * oh + o - ct) * ow + lo - q * wp - cl, hi - lo))
         return segs
 
-    epilogue = epilogue_for(valid_rows) if epilogue_for else None
-    emit_gemm(ctx, KParts(parts), View.matrix(w.reshaped((kh * kw * cin, cout))),
-              View.matrix(full), epilogue)
-    if epilogue is not None:
+    wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
+    if ctx.config.dataflow is Dataflow.IS:
+        # transposed output tiles take no epilogue: store all rows, then copy the valid ones
+        emit_gemm(ctx, KParts(parts), wmat, View.matrix(full))
+        ctx.release_onchip()
+        oes = out.dtype.nbytes
+        with Copies(ctx) as cp:
+            for b in range(n):
+                src = View(full.addr + ((b * hp + ct) * wp + cl) * cout * oes, out.dtype, oh,
+                           ow * cout, wp * cout)
+                dst = View(out.addr + b * oh * ow * cout * oes, out.dtype, oh, ow * cout,
+                           ow * cout)
+                cp.copy(src, dst)
         return
-    ctx.release_onchip()
-    oes = out.dtype.nbytes
-    with Copies(ctx) as cp:
-        for b in range(n):
-            src = View(full.addr + b * hp * wp * cout * oes, out.dtype, oh, ow * cout,
-                       wp * cout)
-            dst = View(out.addr + b * oh * ow * cout * oes, out.dtype, oh, ow * cout, ow * cout)
-            cp.copy(src, dst)
+    if epilogue_for is not None:
+        epilogue = epilogue_for(valid_rows)
+    else:
+        dst = View.matrix(out)
+
+        def epilogue(tile: Loc, r0: int, count: int, c0: int, cols: int) -> None:
+            for off, row, cnt in valid_rows(r0, count):
+                ctx.store(tile.offset(off), dst.block(row, cnt, c0, cols))
+
+    emit_gemm(ctx, KParts(parts), wmat, View.matrix(full), epilogue)
 
 
 def lower_conv2d(ctx: Ctx, node: Node, ins: list[Buf], out: Buf,
@@ -230,9 +229,10 @@ def lower_conv2d_grad_input(ctx: Ctx, node: Node, ins: list[Buf], out: Buf,
     top, left = kh - 1 - pt, kw - 1 - pl
     bottom = h + kh - 1 - ((oh - 1) * sh + 1) - top
     right = wd + kw - 1 - ((ow - 1) * sw + 1) - left
-    if min(top, left, bottom, right) < 0:
-        raise LoweringError(f"input gradient with padding {node.attrs['padding']} larger than "
-                            f"kernel-1 {(kh - 1, kw - 1)} is not supported")
+    # Padding beyond kernel-1 would be negative here: compute the larger gradient of the padded
+    # input instead and keep its interior (the crop).
+    crop = (max(0, -top), max(0, -left))
+    padding = (max(0, top), max(0, left), max(0, bottom), max(0, right))
     # Flipped kernel with in/out channels swapped: w2[i, j] = w[kh-1-i, kw-1-j]^T.
     w2 = ctx.temp((kh, kw, cout, cin), w.dtype)
     es = w.dtype.nbytes
@@ -243,7 +243,7 @@ def lower_conv2d_grad_input(ctx: Ctx, node: Node, ins: list[Buf], out: Buf,
                            w.dtype, cin, cout, cout).T
                 dst = View(w2.addr + ((i * kw + j) * cout * cin) * es, w.dtype, cout, cin, cin)
                 cp.copy(src, dst)
-    _conv_core(ctx, dy, w2, out, (1, 1), (top, left, bottom, right), (sh, sw), epilogue_for)
+    _conv_core(ctx, dy, w2, out, (1, 1), padding, (sh, sw), epilogue_for, crop)
 
 
 RULES = {

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, View
-from compiler.lower.conv import fill, pad
+from compiler.lower.conv import pad
 from compiler.lower.memory import Buf
 from compiler.lower.movement import copy_view
-from compiler.lower.vector import Frames
+from compiler.lower.vector import Frames, fill
 
 
 @dataclass(frozen=True)

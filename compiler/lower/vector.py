@@ -85,19 +85,24 @@ def flat_view(buf: Buf, first: int, rows: int, cols: int) -> View:
     return View(buf.addr + first * buf.dtype.nbytes, buf.dtype, rows, cols, cols)
 
 
-def lower_fill(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+def fill(ctx: Ctx, buf: Buf, value: float) -> None:
+    """Set every element of ``buf`` to ``value`` (one vector SET, then stores of its rows)."""
     w = ctx.config.row_elems
-    mem = ctx.mem_for(out.dtype)
-    segs = segments(out.size, w)
-    rb = max(1, min(max(r for _, r, _ in segs), MAX_VEC_ROWS,
-                    ctx.chip.acc_left if mem is Mem.ACC else ctx.chip.spad_left))
+    mem = ctx.mem_for(buf.dtype)
+    segs = segments(buf.size, w)
+    left = ctx.chip.acc_left if mem is Mem.ACC else ctx.chip.spad_left
+    rb = max(1, min(max(r for _, r, _ in segs), 1024, left // 4))
     loc = ctx.alloc(mem, rb, "fill rows")
-    ctx.vec(VecOp.SET, loc, rb, w if out.size >= w else out.size, imm=float(node.attrs["value"]))
+    ctx.vec(VecOp.SET, loc, rb, min(w, buf.size), imm=value)
     for e0, rows, cols in segs:
         for r0 in range(0, rows, rb):
             rr = min(rb, rows - r0)
-            ctx.store(loc, View(out.addr + (e0 + r0 * cols) * out.dtype.nbytes, out.dtype, rr,
+            ctx.store(loc, View(buf.addr + (e0 + r0 * cols) * buf.dtype.nbytes, buf.dtype, rr,
                                 cols, cols))
+
+
+def lower_fill(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+    fill(ctx, out, float(node.attrs["value"]))
 
 
 def _row_stat(ctx: Ctx, op: VecOp, combine: VecOp, chunks: list[tuple[Loc, int]], rows: int,
