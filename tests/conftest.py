@@ -1,7 +1,7 @@
 """Test-wide settings.
 
 Hypothesis explores the same examples on every run (``derandomize``), so a CI failure is
-reproducible on any machine; a new random search is one `--hypothesis-seed` away.
+reproducible on any machine.
 """
 
 from hypothesis import settings
