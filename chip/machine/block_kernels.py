@@ -23,35 +23,79 @@ _INT8_PRODUCT_MAX = 128 * 128  # |a * b| for int8 a, b
 _F32_EXACT_TERMS = (1 << 24) // _INT8_PRODUCT_MAX  # integers up to 2^24 are exact in float32
 
 
+# The float kernels handle four independent sums at a time (four rows of X for WS/IS, four
+# output rows for OS) so that each loaded row of the other operand serves four of them; every
+# single sum still adds its products one by one in the array's order, so the bits are unchanged.
+
 @numba.njit(cache=True)
 def _stationary_f32(x: np.ndarray, s: np.ndarray, p: np.ndarray) -> None:
     T, rows = x.shape
     cols = s.shape[1]
-    acc = np.empty(cols, dtype=np.float32)  # a private row: no aliasing, so it vectorizes
-    for t in range(T):
-        for j in range(cols):
-            acc[j] = np.float32(0.0)
+    # private rows: no aliasing with p, so the column loops vectorize
+    a0, a1 = np.empty(cols, dtype=np.float32), np.empty(cols, dtype=np.float32)
+    a2, a3 = np.empty(cols, dtype=np.float32), np.empty(cols, dtype=np.float32)
+    T4 = T - T % 4
+    for t in range(0, T4, 4):
+        a0[:] = 0.0
+        a1[:] = 0.0
+        a2[:] = 0.0
+        a3[:] = 0.0
         for i in range(rows):
-            xv = x[t, i]
             si = s[i]
+            x0, x1, x2, x3 = x[t, i], x[t + 1, i], x[t + 2, i], x[t + 3, i]
             for j in range(cols):
-                acc[j] = acc[j] + xv * si[j]
-        for j in range(cols):
-            p[t, j] = acc[j]
+                sv = si[j]
+                a0[j] = a0[j] + x0 * sv
+                a1[j] = a1[j] + x1 * sv
+                a2[j] = a2[j] + x2 * sv
+                a3[j] = a3[j] + x3 * sv
+        p[t] = a0
+        p[t + 1] = a1
+        p[t + 2] = a2
+        p[t + 3] = a3
+    for t in range(T4, T):
+        a0[:] = 0.0
+        for i in range(rows):
+            si = s[i]
+            xv = x[t, i]
+            for j in range(cols):
+                a0[j] = a0[j] + xv * si[j]
+        p[t] = a0
 
 
 @numba.njit(cache=True)
 def _os_f32(x: np.ndarray, y: np.ndarray, p: np.ndarray) -> None:
     T, rows = x.shape
     cols = y.shape[1]
-    for i in range(rows):
-        for j in range(cols):
-            p[i, j] = np.float32(0.0)
-    for t in range(T):
-        for i in range(rows):
+    a0, a1 = np.empty(cols, dtype=np.float32), np.empty(cols, dtype=np.float32)
+    a2, a3 = np.empty(cols, dtype=np.float32), np.empty(cols, dtype=np.float32)
+    R4 = rows - rows % 4
+    for i in range(0, R4, 4):
+        a0[:] = 0.0
+        a1[:] = 0.0
+        a2[:] = 0.0
+        a3[:] = 0.0
+        for t in range(T):
+            yt = y[t]
+            x0, x1, x2, x3 = x[t, i], x[t, i + 1], x[t, i + 2], x[t, i + 3]
+            for j in range(cols):
+                yv = yt[j]
+                a0[j] = a0[j] + x0 * yv
+                a1[j] = a1[j] + x1 * yv
+                a2[j] = a2[j] + x2 * yv
+                a3[j] = a3[j] + x3 * yv
+        p[i] = a0
+        p[i + 1] = a1
+        p[i + 2] = a2
+        p[i + 3] = a3
+    for i in range(R4, rows):
+        a0[:] = 0.0
+        for t in range(T):
+            yt = y[t]
             xv = x[t, i]
             for j in range(cols):
-                p[i, j] = p[i, j] + xv * y[t, j]
+                a0[j] = a0[j] + xv * yt[j]
+        p[i] = a0
 
 
 def _exact_int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -106,6 +106,8 @@ def schedule_of(program: Program, max_cycles: int | None = None) -> Schedule:
 
 
 class _Engine:
+    """One evaluation of docs/timing.md for one program: `run` returns its `Schedule`."""
+
     def __init__(self, program: Program, max_cycles: int | None) -> None:
         cfg = program.config
         self.cfg, self.max_cycles = cfg, max_cycles

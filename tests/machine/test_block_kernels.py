@@ -43,3 +43,16 @@ def test_int_kernels_exact_and_wrapping(t):
     np.testing.assert_array_equal(os_block(x, y), os_matmul(x, y))
     s = rng.integers(-128, 128, (5, 4)).astype(np.int32)
     np.testing.assert_array_equal(stationary_block(x, s), stationary_matmul(x, s))
+
+
+@pytest.mark.parametrize("t, r, c", [(4, 4, 4), (5, 5, 3), (6, 6, 9), (7, 7, 1), (8, 3, 2)])
+def test_float_kernels_every_remainder_of_four(t, r, c):
+    # the kernels handle four sums at a time; every remainder takes its own loop
+    rng = np.random.default_rng(t * 100 + r)
+    x, s = _floats(rng, (t, r), True, False), _floats(rng, (r, c), True, False)
+    y = _floats(rng, (t, c), True, False)
+    with np.errstate(all="ignore"):
+        want_s, want_os = stationary_matmul(x, s), os_matmul(x, y)
+    np.testing.assert_array_equal(stationary_block(x, s).view(np.uint32),
+                                  want_s.view(np.uint32))
+    np.testing.assert_array_equal(os_block(x, y).view(np.uint32), want_os.view(np.uint32))
