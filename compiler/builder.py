@@ -23,6 +23,7 @@ import numpy as np
 
 from compiler.ir import Graph, Op
 from compiler.ir_builder import IRBuilder
+from compiler.passes.shape_infer import ShapeError
 
 Padding = str | int | tuple[int, int] | tuple[int, int, int, int]
 
@@ -37,6 +38,17 @@ class Tensor:
 
 def _pair(v: int | Sequence[int]) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+def _window(layer: str, x: Tensor, kernel: int | Sequence[int],
+            stride: int | Sequence[int]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Kernel and stride pairs of a window layer, checked before any weight is drawn."""
+    if len(x.shape) != 4:
+        raise ShapeError(f"{layer}: input must be NHWC (4-D), not {x.shape}")
+    k, s = _pair(kernel), _pair(stride)
+    if min(k) < 1 or min(s) < 1:
+        raise ShapeError(f"{layer}: kernel and stride must be >= 1, not kernel {k}, stride {s}")
+    return k, s
 
 
 def resolve_padding(padding: Padding, kernel: tuple[int, int], stride: tuple[int, int],
@@ -113,6 +125,8 @@ class Net:
     def dense(self, x: Tensor, units: int, bias: bool = True, name: str | None = None) -> Tensor:
         """x @ W (+ b) over the last axis; inputs of rank > 2 are flattened to rows and back."""
         nm = self._name("dense", name)
+        if units < 1:
+            raise ShapeError(f"{nm}: units must be >= 1, not {units}")
         fan_in = x.shape[-1]
         w = self._weight(f"{nm}.w", (fan_in, units), fan_in, units, "he")
         rows = self._b.reshape(x.id, (-1, fan_in), nm)
@@ -125,7 +139,9 @@ class Net:
                Sequence[int] = 1, padding: Padding = "same", bias: bool = True,
                name: str | None = None) -> Tensor:
         nm = self._name("conv", name)
-        k, s = _pair(kernel), _pair(stride)
+        if filters < 1:
+            raise ShapeError(f"{nm}: filters must be >= 1, not {filters}")
+        k, s = _window(nm, x, kernel, stride)
         cin = x.shape[3]
         pad = resolve_padding(padding, k, s, x.shape[1:3])
         w = self._weight(f"{nm}.w", k + (cin, filters), k[0] * k[1] * cin,
@@ -197,11 +213,10 @@ class Net:
     # Layers without weights ---------------------------------------------------------------
     def _pool(self, op: Op, x: Tensor, kernel: int | Sequence[int], stride: int |
               Sequence[int] | None, padding: Padding, name: str | None) -> Tensor:
-        k = _pair(kernel)
-        s = _pair(stride) if stride is not None else k
+        nm = self._name(op.value, name)
+        k, s = _window(nm, x, kernel, stride if stride is not None else kernel)
         pad = resolve_padding(padding, k, s, x.shape[1:3])
-        return self._op(op, [x], self._name(op.value, name), kernel=k, stride=s, padding=pad,
-                        count_include_pad=False)
+        return self._op(op, [x], nm, kernel=k, stride=s, padding=pad, count_include_pad=False)
 
     def max_pool(self, x: Tensor, kernel: int | Sequence[int], stride: int | Sequence[int] |
                  None = None, padding: Padding = 0, name: str | None = None) -> Tensor:

@@ -115,7 +115,11 @@ class IRBuilder:
         return self.add(Op.ADD_CONST, (x,), name, value=float(value))
 
     def reshape(self, x: int, shape: Sequence[int], name: str = "") -> int:
-        if reshape_target(self.shape(x), tuple(shape)) == self.shape(x):
+        try:
+            target = reshape_target(self.shape(x), tuple(shape))
+        except ShapeError as e:
+            raise ShapeError(f"{name or Op.RESHAPE.value}: {e}") from None
+        if target == self.shape(x):
             return x
         return self.add(Op.RESHAPE, (x,), name, shape=tuple(int(d) for d in shape))
 

@@ -43,6 +43,8 @@ def import_onnx(model: onnx.ModelProto | str | Path, batch: int | None = None) -
     ``batch`` fixes a dynamic (or overrides the) leading dimension of every graph input.
     Raises `ValueError` for unsupported ops, attributes or dynamic shapes.
     """
+    if batch is not None and (not isinstance(batch, int) or batch <= 0):
+        raise ValueError(f"batch must be a positive int, not {batch!r}")
     proto = model if isinstance(model, onnx.ModelProto) else onnx.load(str(model))
     return _Importer(proto, batch).run()
 

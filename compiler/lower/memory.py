@@ -174,8 +174,18 @@ def plan_dram(graph: Graph, config: ChipConfig,
     if temp_base > config.dram_bytes:
         raise DramOverflow(f"network {graph.name!r} needs {temp_base} bytes of DRAM "
                            f"({len(tensors)} named tensors, {top} bytes of intermediates); "
-                           f"chip {config.name!r} has {config.dram_bytes}")
+                           f"chip {config.name!r} has {config.dram_bytes}; largest: "
+                           f"{_largest(graph, live)}")
     return DramPlan(bufs, tensors, copies, scratch_base, top, temp_base)
+
+
+def _largest(graph: Graph, live: list[bool], count: int = 3) -> str:
+    """The ``count`` largest live values, named, so an overflow says what to shrink."""
+    sized = sorted((n for n in graph.nodes if live[n.id] and n.op is not Op.RESHAPE),
+                   key=lambda n: -n.size * n.dtype.nbytes)
+    return ", ".join(f"{n.name or n.op.value} (node %{n.id}, {n.op.value} "
+                     f"{n.dtype.value}{list(n.shape)}, {n.size * n.dtype.nbytes} bytes)"
+                     for n in sized[:count])
 
 
 def _in_place_ok(graph: Graph, live: list[bool], root: list[int], src: int, upd: int,

@@ -101,6 +101,8 @@ def infer(op: Op, attrs: Attrs, shapes: Sequence[Shape], dtypes: Sequence[DType]
 
 def _infer_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
     if op in SOURCES or op is Op.FILL:
+        if any(d <= 0 for d in attrs["shape"]):
+            _fail(op, s, f"every dimension must be positive, not {tuple(attrs['shape'])}")
         return tuple(attrs["shape"])
     if op in ELEMENTWISE_UNARY:
         return s[0]
@@ -123,6 +125,7 @@ def _infer_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
     if op in (Op.MAXPOOL2D, Op.AVGPOOL2D):
         if len(s[0]) != 4:
             _fail(op, s, "input must be NHWC (4-D)")
+        _check_window(op, s, attrs["kernel"], attrs["stride"], attrs["padding"])
         n, h, w, c = s[0]
         oh, ow = conv_out_hw((h, w), attrs["kernel"], attrs["stride"], attrs["padding"])
         if oh <= 0 or ow <= 0:
@@ -178,6 +181,13 @@ def _infer_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
     raise AssertionError(f"no shape rule for {op}")
 
 
+def _check_window(op: Op, s: list[Shape], kernel: Shape, stride: Shape, padding: Shape) -> None:
+    """Kernel and stride of a window op at least 1, padding not negative."""
+    if min(kernel) < 1 or min(stride) < 1 or min(padding) < 0:
+        _fail(op, s, f"kernel and stride must be >= 1 and padding >= 0, not kernel "
+              f"{tuple(kernel)}, stride {tuple(stride)}, padding {tuple(padding)}")
+
+
 def _conv_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
     stride, padding = attrs["stride"], attrs["padding"]
     if op is Op.CONV2D:
@@ -189,6 +199,7 @@ def _conv_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
     if len(x) != 4 or len(w) != 4 or x[3] != w[2]:
         _fail(op, s, f"need NHWC input and [KH,KW,Cin,Cout] weights with equal Cin "
               f"(input {x}, weights {w})")
+    _check_window(op, s, w[:2], stride, padding)
     oh, ow = conv_out_hw(x[1:3], w[:2], stride, padding)
     if oh <= 0 or ow <= 0:
         _fail(op, s, f"kernel {w[:2]} larger than the padded input {x[1:3]}")
@@ -237,6 +248,8 @@ def shape_infer(graph: Graph, *, batch: int | None = None,
     operands. ``batch`` replaces the leading dimension of every INPUT; ``input_dtype`` sets
     every INPUT's dtype. Raises `ShapeError` naming the node when an op's rule is broken.
     """
+    if batch is not None and (not isinstance(batch, int) or batch <= 0):
+        raise ShapeError(f"batch must be a positive int, not {batch!r}")
     nodes: list[Node] = []
     for n in graph.nodes:
         attrs = n.attrs
