@@ -40,23 +40,26 @@ from chip.dtypes import DType
 from chip.program import Program
 from compiler.ir import Graph
 from compiler.lower.program import Lowered, lower
+from compiler.lower.tiling import Tiling
 from compiler.passes.pipeline import DUMP_ENV, graph_passes
 from compiler.train import TrainSpec
 
 
 def compile_lowered(graph: Graph, chip: ChipConfig, batch: int | None = None,
                     train: TrainSpec | None = None, verify: bool = False,
-                    calibration: Mapping[str, np.ndarray] | None = None) -> Lowered:
+                    calibration: Mapping[str, np.ndarray] | None = None,
+                    tiling: Tiling = Tiling.COST_MODEL) -> Lowered:
     """Like `compile`, also returning the lowering's notes (tiling choices per GEMM)."""
     if calibration is not None:
-        return _dumped(lower(_quantized(graph, chip, batch, train, verify, calibration), chip))
+        qz = _quantized(graph, chip, batch, train, verify, calibration)
+        return _dumped(lower(qz, chip, tiling))
     if chip.input_dtype is DType.INT8 and any(n.dtype.is_float for n in graph.inputs.values()):
         raise ValueError(f"chip {chip.name!r} computes in int8 and graph {graph.name!r} has "
                          "float inputs: pass calibration inputs to quantize it "
                          "(compiler.quantize), or build a quantized graph")
     prim = graph_passes(graph, batch=batch, compute_dtype=chip.input_dtype, train=train,
                         verify=verify)
-    return _dumped(lower(prim, chip))
+    return _dumped(lower(prim, chip, tiling))
 
 
 def _dumped(lowered: Lowered) -> Lowered:
@@ -88,11 +91,13 @@ def _quantized(graph: Graph, chip: ChipConfig, batch: int | None, train: TrainSp
 
 def compile(graph: Graph, chip: ChipConfig, batch: int | None = None,
             train: TrainSpec | None = None, verify: bool = False,
-            calibration: Mapping[str, np.ndarray] | None = None) -> Program:
+            calibration: Mapping[str, np.ndarray] | None = None,
+            tiling: Tiling = Tiling.COST_MODEL) -> Program:
     """The program computing ``graph`` (inference) or one training step (``train``) on
-    ``chip``; ``calibration`` inputs quantize a float graph for an int8 chip. See the module
-    docstring for the tensors the program names."""
-    return compile_lowered(graph, chip, batch, train, verify, calibration).program
+    ``chip``; ``calibration`` inputs quantize a float graph for an int8 chip; ``tiling``
+    chooses the GEMM tiling (the cost model, or SCALE-Sim's folds for peer comparison). See
+    the module docstring for the tensors the program names."""
+    return compile_lowered(graph, chip, batch, train, verify, calibration, tiling).program
 
 
 def compile_onnx(path: str | Path, chip: ChipConfig, batch: int | None = None,

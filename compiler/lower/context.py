@@ -15,6 +15,7 @@ from chip.dtypes import DType
 from chip.isa import Load, Loc, Mem, Store, Vec, VecOp, acc, sp
 from compiler.lower.emit import Emitter
 from compiler.lower.memory import ALIGN, Buf, OnChip, align
+from compiler.lower.tiling import Tiling
 
 MAX_DMA_ROWS = (1 << 16) - 1
 MAX_VEC_ROWS = (1 << 12) - 1
@@ -58,8 +59,10 @@ class View:
 class Ctx:
     """Lowering state shared by every op: config, emitter, temp DRAM, on-chip rows per layer."""
 
-    def __init__(self, config: ChipConfig, emitter: Emitter, temp_base: int) -> None:
+    def __init__(self, config: ChipConfig, emitter: Emitter, temp_base: int,
+                 tiling: Tiling = Tiling.COST_MODEL) -> None:
         self.config = config
+        self.tiling = tiling  # how emit_gemm tiles (compiler/lower/tiling.py)
         self.em = emitter
         self.temp_base = temp_base
         self.temp_top = temp_base  # high-water mark of the temp arena

@@ -121,7 +121,7 @@ def _emit_stationary(ctx: Ctx, x: View | KParts, s: View | KParts, p: View,
     budget = _budget(ctx, x, s, p)
     chunks = k_chunks(parts, r)
     nk = len(chunks)
-    plan = plan_stationary(cfg, t, k, n, budget, nk)
+    plan = plan_stationary(cfg, t, k, n, budget, nk, ctx.tiling)
     ctx.notes.append(f"{ctx.em.tag.layer}: {plan.describe()}; {plan.why}")
     tb, nsub = plan.tb, plan.nsub
     outs = Ring(ctx.alloc(acc(0).mem, 2 * tb * nsub, "gemm outputs"), tb * nsub)
@@ -202,7 +202,7 @@ def _emit_os(ctx: Ctx, x: View | KParts, y: View, p: View, parts: tuple[int, ...
     k, m, n = x.rows, x.cols, y.cols
     r, c = cfg.rows, cfg.cols
     budget = _budget(ctx, x, y, p)
-    plan = plan_os(cfg, m, k, n, budget, parts)
+    plan = plan_os(cfg, m, k, n, budget, parts, ctx.tiling)
     ctx.notes.append(f"{ctx.em.tag.layer}: {plan.describe()}; {plan.why}")
     kt = plan.tb
     chunks = k_chunks(parts, kt)

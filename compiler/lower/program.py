@@ -23,6 +23,7 @@ from compiler.lower.emit import Emitter
 from compiler.lower.fusion import Group, fuse_epilogues, gemm_epilogue, lower_group, plan_groups
 from compiler.lower.gemm_ops import lower_matmul
 from compiler.lower.memory import Buf, live_nodes, plan_dram
+from compiler.lower.tiling import Tiling
 
 Lowering = Callable[[Ctx, Node, list[Buf], Buf], None]
 
@@ -96,8 +97,9 @@ def layer_name(node: Node) -> str:
     return node.name or f"{node.op.value}{node.id}"
 
 
-def lower(graph: Graph, config: ChipConfig) -> Lowered:
-    """Lower a graph of primitives (shapes inferred, composites decomposed) for ``config``."""
+def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) -> Lowered:
+    """Lower a graph of primitives (shapes inferred, composites decomposed) for ``config``;
+    ``tiling`` chooses how GEMMs are tiled (compiler/lower/tiling.py)."""
     rules = _rules()
     live = live_nodes(graph)
     units = fuse_epilogues(graph, plan_groups(graph, live), config.dataflow is Dataflow.IS)
@@ -108,7 +110,7 @@ def lower(graph: Graph, config: ChipConfig) -> Lowered:
             spans[m.id] = (members[0].id, members[-1].id)
     plan = plan_dram(graph, config, spans)
     em = Emitter(config, plan.temp_base)
-    ctx = Ctx(config, em, plan.temp_base)
+    ctx = Ctx(config, em, plan.temp_base, tiling)
     phase = phases(graph)
     for unit in units:
         n = _unit_nodes(unit)[0]

@@ -13,17 +13,30 @@ drain, preloads hidden by the shadow registers when double-buffered) and from th
 DMA at a time); loads are double-buffered against compute, so the estimate is the larger of
 the two. The cheapest plan that fits the scratchpad and accumulator wins; ties go to fewer
 instructions. `GemmPlan.why` says what was chosen and what it beat.
+
+`Tiling.SCALESIM_FOLDS` restricts the candidates to SCALE-Sim's folding of a GEMM: one fold per
+R x C stationary (or output) tile, each streaming the whole streamed dimension (T = M for WS,
+N for IS, K for OS) in one MATMUL. On a chip with SCALE-Sim's assumptions (`chip.machine.
+scalesim.scalesim_config`) the array then spends exactly SCALE-Sim's cycles on every GEMM.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import Enum
 
 from chip.config import ChipConfig, Dataflow
 
 # Rows per vector/DMA instruction field limits (chip/isa.py): Matmul.t is 16 bits.
 MAX_T = (1 << 16) - 1
+
+
+class Tiling(Enum):
+    """How GEMMs are tiled: by the cost model, or fold for fold as SCALE-Sim does."""
+
+    COST_MODEL = "cost-model"
+    SCALESIM_FOLDS = "scalesim-folds"
 
 
 @dataclass(frozen=True)
@@ -85,16 +98,17 @@ def _cands(limit: int) -> list[int]:
 
 
 def plan_stationary(cfg: ChipConfig, t: int, k: int, n: int, budget: Budget,
-                    nk: int | None = None) -> GemmPlan:
+                    nk: int | None = None, tiling: Tiling = Tiling.COST_MODEL) -> GemmPlan:
     """The cheapest stationary-form plan for P[t, n] = X[t, k] @ S[k, n] (WS or IS); ``nk``
-    is the number of K chunks (default ceil(k / rows); more when K comes in parts)."""
+    is the number of K chunks (default ceil(k / rows); more when K comes in parts).
+    `Tiling.SCALESIM_FOLDS` streams all ``t`` rows through every stationary tile."""
     r, c = cfg.rows, cfg.cols
     nk = nk or math.ceil(k / r)
     nn = math.ceil(n / c)
     preload = 0 if cfg.double_buffer_stationary else r
     plans: list[GemmPlan] = []
     for outer in ("x", "s"):
-        for tb in _cands(min(t, MAX_T)):
+        for tb in _block_cands(t, tiling):
             for nsub in _cands(nn):
                 for resident in (True, False):
                     acc_need = 2 * tb * nsub
@@ -125,20 +139,22 @@ def plan_stationary(cfg: ChipConfig, t: int, k: int, n: int, budget: Budget,
                     plans.append(_plan(cfg, t, k, n, outer, resident, tb, nsub, compute,
                                        (load_bytes, loads), (t * n * budget.out_bytes, stores),
                                        instrs))
-    return _choose(plans, cfg, t, k, n, budget)
+    return _choose(plans, cfg, t, k, n, budget, tiling)
 
 
 def plan_os(cfg: ChipConfig, m: int, k: int, n: int, budget: Budget,
-            parts: tuple[int, ...] | None = None) -> GemmPlan:
+            parts: tuple[int, ...] | None = None,
+            tiling: Tiling = Tiling.COST_MODEL) -> GemmPlan:
     """The cheapest OS plan for P[m, n] = X^T @ Y, X = A^T [k, m], Y = B [k, n]; K may come
-    in ``parts`` that chunks do not cross."""
+    in ``parts`` that chunks do not cross. `Tiling.SCALESIM_FOLDS` streams all of K through
+    every output tile."""
     r, c = cfg.rows, cfg.cols
     parts = parts or (k,)
     nm, nn = math.ceil(m / r), math.ceil(n / c)
     drain = 0 if cfg.double_buffer_stationary else r
     plans: list[GemmPlan] = []
     for outer in ("m", "n"):
-        for kt in _cands(min(max(parts), MAX_T)):
+        for kt in _block_cands(max(parts), tiling):
             nkt = sum(math.ceil(p / kt) for p in parts)
             for resident in (True, False):
                 stage = kt if (budget.x_staged or budget.s_staged) else 0
@@ -159,7 +175,18 @@ def plan_os(cfg: ChipConfig, m: int, k: int, n: int, budget: Budget,
                 plans.append(_plan(cfg, m, k, n, outer, resident, kt, 1, compute,
                                    (load_bytes, loads), (m * n * budget.out_bytes, stores),
                                    instrs))
-    return _choose(plans, cfg, m, k, n, budget)
+    return _choose(plans, cfg, m, k, n, budget, tiling)
+
+
+def _block_cands(streamed: int, tiling: Tiling) -> list[int]:
+    """Streamed rows per MATMUL to try: powers of two up to the whole length, or (SCALE-Sim's
+    folds) only the whole length."""
+    if tiling is Tiling.SCALESIM_FOLDS:
+        if streamed > MAX_T:
+            raise ValueError(f"SCALE-Sim folds stream {streamed} rows per MATMUL; the "
+                             f"instruction's t field holds at most {MAX_T}")
+        return [streamed]
+    return _cands(min(streamed, MAX_T))
 
 
 def _plan(cfg: ChipConfig, t: int, k: int, n: int, outer: str, resident: bool, tb: int,
@@ -178,11 +205,11 @@ def _plan(cfg: ChipConfig, t: int, k: int, n: int, outer: str, resident: bool, t
 
 
 def _choose(plans: list[GemmPlan], cfg: ChipConfig, t: int, k: int, n: int,
-            budget: Budget) -> GemmPlan:
+            budget: Budget, tiling: Tiling) -> GemmPlan:
     if not plans:
-        raise ValueError(f"gemm T={t} K={k} N={n} does not fit chip {cfg.name!r}: no tiling "
-                         f"fits {budget.spad_rows} scratchpad rows and {budget.acc_rows} "
-                         "accumulator rows")
+        raise ValueError(f"gemm T={t} K={k} N={n} does not fit chip {cfg.name!r}: no "
+                         f"{tiling.value} tiling fits {budget.spad_rows} scratchpad rows and "
+                         f"{budget.acc_rows} accumulator rows")
     plans.sort(key=lambda p: (p.cycles, p.instructions, p.dma_bytes))
     best = plans[0]
     worst = plans[-1]
