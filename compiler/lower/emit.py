@@ -45,6 +45,8 @@ from chip.program import Phase, Tag
 L, E, S = 0, 1, 2
 _QUEUE_INDEX = {Queue.LOAD: L, Queue.EXECUTE: E, Queue.STORE: S}
 SPAD, ACC, DRAM = 0, 1, 2
+# per queue: the other two queues, and the slice selecting their rows of a (3, n) table
+_OTHERS = {L: ((E, S), slice(1, 3)), E: ((L, S), slice(0, 3, 2)), S: ((L, E), slice(0, 2))}
 # DRAM hazards are tracked in units of this many bytes; tensors are aligned to it, so two
 # tensors never share a unit.
 DRAM_UNIT = 64
@@ -85,8 +87,9 @@ class Emitter:
         self._last_push: dict[tuple[int, int], int] = {}
         units = [config.spad_rows, config.acc_rows, -(-dram_bytes // DRAM_UNIT) + 1]
         # last_write[space][queue] / last_read[space][queue]: per unit, the latest instruction
-        self._last_w = [np.full((3, n), -1, dtype=np.int64) for n in units]
-        self._last_r = [np.full((3, n), -1, dtype=np.int64) for n in units]
+        # (int32: instruction indices fit, and the DRAM tables are large)
+        self._last_w = [np.full((3, n), -1, dtype=np.int32) for n in units]
+        self._last_r = [np.full((3, n), -1, dtype=np.int32) for n in units]
         self.relays = 0
 
     def __len__(self) -> int:
@@ -146,12 +149,13 @@ class Emitter:
                 continue
             if hi > self._last_w[space].shape[1]:
                 self._grow(space, hi)
-            for x in (L, E, S):
-                if x == q:
-                    continue
-                w = int(self._last_w[space][x, lo:hi].max())
-                r = int(self._last_r[space][x, lo:hi].max()) if write else -1
-                need[x] = max(need[x], w, r)
+            # one reduction over both other queues (a view: the pair is a strided slice)
+            others, pick = _OTHERS[q]
+            latest = self._last_w[space][pick, lo:hi].max(axis=1)
+            if write:
+                latest = np.maximum(latest, self._last_r[space][pick, lo:hi].max(axis=1))
+            for x, v in zip(others, latest.tolist(), strict=True):
+                need[x] = max(need[x], v)
         # Load <-> store hazards are relayed by the execute queue.
         far = S if q == L else L if q == S else None
         if far is not None and need[far] >= 0 and self._known(q, far) < need[far]:
@@ -170,7 +174,7 @@ class Emitter:
         n = max(units, 2 * self._last_w[space].shape[1])
         for table in (self._last_w, self._last_r):
             old = table[space]
-            table[space] = np.full((3, n), -1, dtype=np.int64)
+            table[space] = np.full((3, n), -1, dtype=np.int32)
             table[space][:, :old.shape[1]] = old
 
     def _append(self, ins: Instr, q: int) -> int:
