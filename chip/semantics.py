@@ -218,8 +218,11 @@ def preload(state: ChipState, ins: Preload) -> None:
     state.stationary = state.read(Loc(Mem.SPAD, ins.src), ins.rows, ins.cols, "preload source")
 
 
-def matmul_result(state: ChipState, ins: Matmul) -> tuple[np.ndarray, int]:
-    """The array's output (compute values) of a matmul and how many accumulator rows it writes."""
+def matmul_operands(state: ChipState, ins: Matmul) -> tuple[np.ndarray, np.ndarray]:
+    """The array's operands of a matmul as compute values: (X, Y) for OS, (X, S) for WS/IS.
+
+    Checks the instruction against the array and the state; raises `Fault` if it is invalid.
+    """
     cfg = state.config
     _check_tile(state, ins.rows, ins.cols)
     if ins.t < 1:
@@ -228,7 +231,7 @@ def matmul_result(state: ChipState, ins: Matmul) -> tuple[np.ndarray, int]:
     x = compute_values(state.read(Loc(Mem.SPAD, ins.x), ins.t, ins.rows, "matmul x"), dtype)
     if cfg.dataflow is Dataflow.OS:
         y = compute_values(state.read(Loc(Mem.SPAD, ins.y), ins.t, ins.cols, "matmul y"), dtype)
-        return os_matmul(x, y), ins.rows
+        return x, y
     if ins.y != 0:
         raise Fault(f"y={ins.y} must be 0 in the {cfg.dataflow.value} dataflow")
     if state.stationary is None:
@@ -236,7 +239,15 @@ def matmul_result(state: ChipState, ins: Matmul) -> tuple[np.ndarray, int]:
     if state.stationary.shape != (ins.rows, ins.cols):
         r, c = state.stationary.shape
         raise Fault(f"rows={ins.rows} cols={ins.cols} differ from the preloaded {r}x{c} tile")
-    return stationary_matmul(x, compute_values(state.stationary, dtype)), ins.t
+    return x, compute_values(state.stationary, dtype)
+
+
+def matmul_result(state: ChipState, ins: Matmul) -> np.ndarray:
+    """The array's output (compute values) of a matmul: t rows (WS/IS) or ``rows`` rows (OS)."""
+    x, other = matmul_operands(state, ins)
+    if state.config.dataflow is Dataflow.OS:
+        return os_matmul(x, other)
+    return stationary_matmul(x, other)
 
 
 def write_matmul_result(state: ChipState, ins: Matmul, p: np.ndarray) -> None:
@@ -250,8 +261,8 @@ def write_matmul_result(state: ChipState, ins: Matmul, p: np.ndarray) -> None:
 
 
 def matmul(state: ChipState, ins: Matmul) -> None:
-    p, rows = matmul_result(state, ins)
-    state.check_rows(Loc(Mem.ACC, ins.out), rows, ins.cols, "matmul output")
+    p = matmul_result(state, ins)
+    state.check_rows(Loc(Mem.ACC, ins.out), p.shape[0], ins.cols, "matmul output")
     write_matmul_result(state, ins, p)
 
 

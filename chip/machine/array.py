@@ -21,10 +21,9 @@ import numpy as np
 
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import compute_values
-from chip.errors import Fault
 from chip.isa import Loc, Matmul, Mem, Preload
 from chip.machine import block_kernels, pe_kernels
-from chip.semantics import _check_tile, preload
+from chip.semantics import matmul_operands, preload
 from chip.state import ChipState
 
 FIDELITIES = ("fast", "pe")
@@ -55,7 +54,7 @@ class ArrayModel:
             else:
                 preload(state, ins)
             return
-        x, other = self._operands(state, ins)
+        x, other = matmul_operands(state, ins)
         if self.pe:
             p = self._pe_matmul(ins, x, other)
         elif self.cfg.dataflow is Dataflow.OS:
@@ -80,27 +79,6 @@ class ArrayModel:
                 return
             p = state.read(dst, rows, cols, "matmul accumulate") + p  # faults as the semantics
         state.write(dst, p, "matmul output")
-
-    def _operands(self, state: ChipState, ins: Matmul) -> tuple[np.ndarray, np.ndarray]:
-        """(X, Y) for OS or (X, S) for WS/IS as compute values, checked in the order and with
-        the messages of `chip.semantics.matmul_result`."""
-        cfg = self.cfg
-        _check_tile(state, ins.rows, ins.cols)
-        if ins.t < 1:
-            raise Fault("t must be at least 1")
-        dtype = cfg.input_dtype
-        x = compute_values(state.read(Loc(Mem.SPAD, ins.x), ins.t, ins.rows, "matmul x"), dtype)
-        if cfg.dataflow is Dataflow.OS:
-            y = state.read(Loc(Mem.SPAD, ins.y), ins.t, ins.cols, "matmul y")
-            return x, compute_values(y, dtype)
-        if ins.y != 0:
-            raise Fault(f"y={ins.y} must be 0 in the {cfg.dataflow.value} dataflow")
-        if state.stationary is None:
-            raise Fault("no stationary tile: a preload must come first")
-        if state.stationary.shape != (ins.rows, ins.cols):
-            r, c = state.stationary.shape
-            raise Fault(f"rows={ins.rows} cols={ins.cols} differ from the preloaded {r}x{c} tile")
-        return x, compute_values(state.stationary, dtype)
 
     # ---- pe fidelity ----
     def _pe_preload(self, state: ChipState, ins: Preload) -> None:
