@@ -138,7 +138,7 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
                 raise LoweringError(f"op {n.op.value} has no lowering (composite ops must be "
                                     "decomposed first)")
             rule(ctx, n, [plan.bufs[i] for i in n.inputs], plan.bufs[n.id])
-        except LoweringError as e:
+        except ValueError as e:  # LoweringError, and tiling or instruction-field limits
             raise LoweringError(f"node %{n.id} {layer_name(n)!r} ({n.op.value}): {e}") from None
     if plan.copies:
         from compiler.lower.movement import copy_flat

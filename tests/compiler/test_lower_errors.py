@@ -12,6 +12,7 @@ from chip.config import ChipConfig
 from compiler.builder import Net
 from compiler.compile import compile, compile_onnx
 from compiler.ir_builder import IRBuilder
+from compiler.lower.context import LoweringError
 from compiler.lower.memory import DramOverflow
 from compiler.onnx_import import import_onnx
 from compiler.passes.shape_infer import ShapeError
@@ -61,6 +62,17 @@ def test_training_state_counts_towards_dram():
     compile(net.build(), edge)
     with pytest.raises(DramOverflow, match=r"needs \d+ bytes of DRAM .* chip 'edge' has 8388608"):
         compile(net.build(), edge, train=TrainSpec("mse", Momentum()))
+
+
+def test_gemm_too_big_for_the_on_chip_memories_names_the_node():
+    net = Net("mlp")
+    x = net.input("x", (4, 64))
+    net.output("y", net.dense(x, 64, name="fc"))
+    small = ChipConfig.from_toml("edge").replace(spad_kib=1, spad_banks=1, acc_kib=1,
+                                                 acc_banks=1)
+    with pytest.raises(LoweringError, match=r"node %\d+ 'fc' \(matmul\): gemm T=4 K=64 N=64 "
+                       r"does not fit chip 'edge': no cost-model tiling fits 32 scratchpad rows"):
+        compile(net.build(), small)
 
 
 # Wrong shapes in the builder -------------------------------------------------------------
