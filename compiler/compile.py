@@ -102,9 +102,10 @@ def compile(graph: Graph, chip: ChipConfig, batch: int | None = None,
 
 def compile_onnx(path: str | Path, chip: ChipConfig, batch: int | None = None,
                  train: TrainSpec | None = None, verify: bool = False,
-                 calibration: Mapping[str, np.ndarray] | None = None) -> Program:
+                 calibration: Mapping[str, np.ndarray] | None = None,
+                 tiling: Tiling = Tiling.COST_MODEL) -> Program:
     """`compile` for an ONNX model file (imported by `compiler.onnx_import.import_onnx`)."""
     from compiler.onnx_import import import_onnx
 
     return compile(import_onnx(path, batch=batch), chip, batch=batch, train=train,
-                   verify=verify, calibration=calibration)
+                   verify=verify, calibration=calibration, tiling=tiling)

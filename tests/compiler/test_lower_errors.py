@@ -165,3 +165,13 @@ def test_onnx_batch_must_be_positive():
     model = _onnx([helper.make_node("Relu", ["x"], ["y"], "r")], [("x", ("N", 4))], [])
     with pytest.raises(ValueError, match="batch must be a positive int, not 0"):
         import_onnx(model, batch=0)
+
+
+def test_compile_onnx_with_an_unsupported_op_names_node_and_op(tmp_path):
+    # The importer's own tests pin the message; here the compile entry point passes it through.
+    model = _onnx([helper.make_node("Erf", ["x"], ["y"], "erf1")], [("x", (2, 3))], [])
+    path = tmp_path / "erf.onnx"
+    onnx.save(model, str(path))
+    with pytest.raises(ValueError, match=r"ONNX node 'erf1': op type 'Erf' is not supported; "
+                       r"supported op types: "):
+        compile_onnx(path, ChipConfig.from_toml("edge"))
