@@ -195,7 +195,14 @@ class Instr:
     push_next: bool = dep("send a token to the next queue when done")
 
     def __post_init__(self) -> None:
-        for f in encoded_fields(type(self)):
+        # Fast path for the common well-typed values; anything else gets the full check, which
+        # normalizes the value or raises with the field's name and width.
+        for f, name, kind, limit in _CHECKS[type(self)]:
+            v = getattr(self, name)
+            if kind is FieldKind.UINT and type(v) is int and 0 <= v < limit:
+                continue
+            if kind is FieldKind.BOOL and type(v) is bool:
+                continue
             _check_value(self, f)
 
     def encode(self) -> int:
@@ -330,6 +337,8 @@ def encoded_fields(cls: type[Instr]) -> tuple[dataclasses.Field, ...]:
 
 
 _FIELDS = {c: tuple(dataclasses.fields(c)) for c in INSTRUCTIONS}
+_CHECKS = {c: tuple((f, f.name, f.metadata["kind"], 1 << f.metadata["bits"]) for f in fs)
+           for c, fs in _FIELDS.items()}
 for _cls, _fields in _FIELDS.items():
     _used = OPCODE_BITS + sum(f.metadata["bits"] for f in _fields)
     assert _used <= WORD_BITS, f"{_cls.__name__} needs {_used} bits"
