@@ -9,29 +9,17 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from compiler import compile_lowered, compile_onnx
 from compiler.lower.program import Lowered
 from tests.compiler.lowering_helpers import run_on_chip
+from tests.compiler.onnx_models import onnx_init as _init
+from tests.compiler.onnx_models import onnx_model as _model
 
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime is a test dependency")
-
-
-def _init(rng, name: str, shape: tuple[int, ...], scale: float = 0.5) -> onnx.TensorProto:
-    return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name)
-
-
-def _model(nodes, inputs, outputs, inits) -> onnx.ModelProto:
-    graph = helper.make_graph(
-        nodes, "test",
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    return model
 
 
 def mlp(rng):

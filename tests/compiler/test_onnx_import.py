@@ -5,28 +5,20 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 from compiler.onnx_import import import_onnx
 from compiler.passes.pipeline import graph_passes
 from compiler.reference import run
+from tests.compiler.onnx_models import onnx_init
+from tests.compiler.onnx_models import onnx_model as _model
 
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime is a test dependency")
 RNG = np.random.default_rng(0)
 
 
 def _init(name: str, shape: tuple[int, ...], scale: float = 0.5) -> onnx.TensorProto:
-    return numpy_helper.from_array((RNG.standard_normal(shape) * scale).astype(np.float32), name)
-
-
-def _model(nodes, inputs, outputs, inits) -> onnx.ModelProto:
-    graph = helper.make_graph(
-        nodes, "test",
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    return model
+    return onnx_init(RNG, name, shape, scale)
 
 
 def _compare(model: onnx.ModelProto, feeds: dict[str, np.ndarray], tol: float = 1e-5) -> None:
