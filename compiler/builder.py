@@ -101,8 +101,10 @@ class Net:
             value = self._rng.uniform(-limit, limit, shape)
         elif init == "ones":
             value = np.ones(shape)
-        else:
+        elif init == "zeros":
             value = np.zeros(shape)
+        else:
+            raise ValueError(f"{name}: init must be one of he, glorot, ones, zeros, not {init!r}")
         return self._b.param(self._b.unique(name), value)
 
     def _op(self, op: Op, inputs: Sequence[Tensor], name: str, **attrs: object) -> Tensor:

@@ -102,3 +102,10 @@ def test_builder_rejects_bad_shapes_naming_the_layer() -> None:
     b = net.input("b", (2, 4))
     with pytest.raises(ValueError, match=r"add\d+: add with operand shapes \[\(2, 3\), \(2, 4\)\]"):
         net.add(a, b)
+
+
+def test_builder_rejects_an_unknown_initializer() -> None:
+    # A misspelt initializer used to fall through to zeros silently.
+    with pytest.raises(ValueError, match=r"d\.w: init must be one of he, glorot, ones, zeros, "
+                                         r"not 'xavier'"):
+        Net()._weight("d.w", (2, 2), 2, 2, "xavier")
