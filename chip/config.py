@@ -176,10 +176,6 @@ class ChipConfig:
         return self.dram_mib * 1024 * 1024
 
     @property
-    def dram_addr_bits(self) -> int:
-        return max(1, (self.dram_bytes - 1).bit_length())
-
-    @property
     def peak_macs_per_cycle(self) -> int:
         return self.rows * self.cols
 

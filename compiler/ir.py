@@ -338,12 +338,6 @@ class Graph:
         fields.update(changes)
         return Graph(**fields)
 
-    def op_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for n in self.nodes:
-            counts[n.op.value] = counts.get(n.op.value, 0) + 1
-        return counts
-
     def dump(self) -> str:
         """Readable text of the whole graph (one node per line), for debugging and reviews."""
         lines = [f"graph {self.name} ({len(self.nodes)} nodes)"]

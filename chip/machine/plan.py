@@ -257,11 +257,6 @@ def vector_latency(cfg: ChipConfig, op: VecOp) -> int:
     return cfg.vector_latency_alu
 
 
-def make_plan(cfg: ChipConfig, ins: Instr) -> Plan:
-    """The static plan of ``ins`` on chip ``cfg`` (use a `Planner` for many instructions)."""
-    return Planner(cfg).plan(ins)
-
-
 def conflicts(a: tuple[Access, ...], b: tuple[Access, ...]) -> Access | None:
     """The first access of ``a`` that overlaps one of ``b`` with at least one side writing."""
     for x in a:
