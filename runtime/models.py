@@ -1,15 +1,14 @@
 """What the command line can train and compile: zoo models, ONNX files, and their defaults.
 
-The compiler is imported lazily and only here, so that a checkout whose compiler lacks a piece
-gives one clear error (`ModelError`) instead of an import traceback.
+The compiler is imported inside the functions that use it, so that commands which compile
+nothing (``chips``, ``report``, ``disasm``) start without loading it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,9 +16,13 @@ from chip.config import ChipConfig
 from chip.dtypes import DType
 from chip.program import Program
 
+if TYPE_CHECKING:
+    from compiler.ir import Graph
+    from compiler.train import TrainSpec
+
 
 class ModelError(ValueError):
-    """A model that cannot be built or compiled (unknown name, compiler missing or refusing)."""
+    """A model that cannot be built or compiled (unknown name, or the compiler refusing it)."""
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,7 @@ def defaults(model: str) -> ModelDefaults:
     return entry[1]
 
 
-def _compiler(attr: str, module: str = "compiler") -> Callable[..., Any]:
-    try:
-        mod = __import__(module, fromlist=[attr])
-        return getattr(mod, attr)
-    except (ImportError, AttributeError) as e:
-        raise ModelError(f"this checkout's compiler has no {module}.{attr} ({e}); the model "
-                         "cannot be compiled yet") from None
-
-
-def forward_graph(model: str, batch: int) -> Any:
+def forward_graph(model: str, batch: int) -> Graph:
     """The forward graph of a zoo model or an ONNX file, for ``batch`` samples."""
     if batch < 1:
         raise ModelError(f"batch size must be at least 1, not {batch}")
@@ -90,24 +84,29 @@ def forward_graph(model: str, batch: int) -> Any:
         path = Path(model)
         if not path.is_file():
             raise ModelError(f"ONNX file {model!r} does not exist")
-        return _compiler("import_onnx", "compiler.onnx_import")(path, batch=batch)
+        from compiler.onnx_import import import_onnx
+
+        return import_onnx(path, batch=batch)
     if model not in ZOO:
         raise ModelError(f"unknown model {model!r}; expected one of {', '.join(ZOO)} or a "
                          ".onnx file")
-    return _compiler(ZOO[model][0], "compiler.zoo")(batch=batch)
+    from compiler.zoo import MODELS
+
+    return MODELS[ZOO[model][0]](batch=batch)
 
 
-def train_spec(loss: str, optimizer: str, lr: float) -> Any:
+def train_spec(loss: str, optimizer: str, lr: float) -> TrainSpec:
     """A `compiler.train.TrainSpec` for the CLI's option values."""
-    train = __import__("compiler.train", fromlist=["TrainSpec"])
-    opts = {"sgd": train.SGD, "momentum": train.Momentum, "adam": train.Adam}
+    from compiler.train import SGD, Adam, Momentum, TrainSpec
+
+    opts = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
     if optimizer not in opts:
         raise ModelError(f"unknown optimizer {optimizer!r}; expected one of "
                          f"{', '.join(OPTIMIZERS)}")
-    return train.TrainSpec(loss=loss, optimizer=opts[optimizer](), lr=lr)
+    return TrainSpec(loss=loss, optimizer=opts[optimizer](), lr=lr)
 
 
-def calibration_inputs(model: str, graph: Any) -> dict[str, np.ndarray]:
+def calibration_inputs(model: str, graph: Graph) -> dict[str, np.ndarray]:
     """Inputs that set an int8 chip's quantization scales: digits for the digit models (their
     real data), seeded standard-normal values otherwise."""
     out = {}
@@ -124,11 +123,13 @@ def calibration_inputs(model: str, graph: Any) -> dict[str, np.ndarray]:
     return out
 
 
-def compile_model(model: str, chip: ChipConfig, batch: int, spec: Any = None) -> Program:
+def compile_model(model: str, chip: ChipConfig, batch: int,
+                  spec: TrainSpec | None = None) -> Program:
     """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference
     (quantized to int8, with `calibration_inputs`, on an int8 chip)."""
     graph = forward_graph(model, batch)
-    compile_fn = _compiler("compile")
+    from compiler import compile as compile_fn
+
     quantize = spec is None and chip.input_dtype is DType.INT8
     try:
         if quantize:
