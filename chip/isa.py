@@ -43,6 +43,8 @@ class Queue(enum.Enum):
 
 
 class Mem(enum.Enum):
+    """An on-chip memory an instruction addresses; the value is its assembly prefix."""
+
     SPAD = "sp"
     ACC = "acc"
 
@@ -147,6 +149,8 @@ VEC_MUL = frozenset({VecOp.MUL, VecOp.MULI})
 
 
 class FieldKind(enum.Enum):
+    """How an instruction field's Python value maps to its bits in the instruction word."""
+
     UINT = "uint"
     BOOL = "bool"
     LOC = "loc"

@@ -57,6 +57,8 @@ class TensorKind(enum.Enum):
 
 @dataclass(frozen=True)
 class Tag:
+    """Which layer and phase an instruction was emitted for; reports count cycles by tag."""
+
     layer: str
     phase: Phase
 
