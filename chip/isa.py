@@ -17,9 +17,13 @@ import dataclasses
 import enum
 import struct
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from chip.config import ChipConfig
+    from chip.dtypes import DType
 
 WORD_BITS = 128
 WORD_BYTES = WORD_BITS // 8
@@ -47,6 +51,12 @@ class Mem(enum.Enum):
 
     SPAD = "sp"
     ACC = "acc"
+
+
+def mem_dtype(config: ChipConfig, mem: Mem) -> DType:
+    """The element type ``mem`` holds on chip ``config``: inputs in the scratchpad, the
+    accumulator type in the accumulator (DMA never converts between the two)."""
+    return config.input_dtype if mem is Mem.SPAD else config.acc_dtype
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 from chip.config import ChipConfig
 from chip.dtypes import DType, from_storage, to_storage
 from chip.errors import Fault
-from chip.isa import Loc, Mem
+from chip.isa import Loc, Mem, mem_dtype
 from chip.program import Program, TensorInfo
 
 
@@ -34,7 +34,7 @@ class ChipState:
 
     # ---- on-chip memories ----
     def dtype_of(self, mem: Mem) -> DType:
-        return self.config.input_dtype if mem is Mem.SPAD else self.config.acc_dtype
+        return mem_dtype(self.config, mem)
 
     def _mem(self, mem: Mem) -> tuple[np.ndarray, np.ndarray]:
         if mem is Mem.SPAD:

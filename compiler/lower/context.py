@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
-from chip.isa import Load, Loc, Mem, Store, Vec, VecOp, acc, sp
+from chip.isa import Load, Loc, Mem, Store, Vec, VecOp, acc, mem_dtype, sp
 from compiler.lower.emit import Emitter
 from compiler.lower.memory import ALIGN, Buf, OnChip, align
 from compiler.lower.tiling import Tiling
@@ -123,9 +123,9 @@ class Ctx:
 
     def _dma(self, view: View, loc: Loc, load: bool) -> None:
         cfg = self.config
-        mem_dtype = cfg.input_dtype if loc.mem is Mem.SPAD else cfg.acc_dtype
-        if view.dtype is not mem_dtype:
-            raise LoweringError(f"DMA of {view.dtype.value} data to/from a {mem_dtype.value} "
+        held = mem_dtype(cfg, loc.mem)
+        if view.dtype is not held:
+            raise LoweringError(f"DMA of {view.dtype.value} data to/from a {held.value} "
                                 f"{loc.mem.value} (no conversion in DMA)")
         if view.cols > cfg.row_elems:
             raise LoweringError(f"DMA rows of {view.cols} elements exceed the "

@@ -39,6 +39,7 @@ from chip.isa import (
     Vec,
     VecOp,
     acc,
+    mem_dtype,
 )
 from chip.program import Phase, Tag
 
@@ -105,7 +106,7 @@ class Emitter:
             out.append((SPAD if loc.mem is Mem.SPAD else ACC, loc.row, loc.row + rows, write))
 
         def dram(ins: Load | Store, loc: Loc, write: bool) -> None:
-            size = (cfg.input_dtype if loc.mem is Mem.SPAD else cfg.acc_dtype).nbytes
+            size = mem_dtype(cfg, loc.mem).nbytes
             r_step, e_step = (size, ins.stride) if ins.transpose else (ins.stride, size)
             end = ins.dram + (ins.rows - 1) * r_step + (ins.cols - 1) * e_step + size
             out.append((DRAM, ins.dram // DRAM_UNIT, -(-end // DRAM_UNIT), write))
