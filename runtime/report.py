@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from chip.config import ChipConfig
-from chip.isa import Halt, Load, Matmul, Store
+from chip.isa import Halt, Load, Matmul, Store, mem_dtype
 from chip.program import Phase, Program, Tag
 
 REPORT_VERSION = 1
@@ -46,17 +46,18 @@ class Work:
     timed: bool = True
 
     def __add__(self, other: Work) -> Work:
-        return Work(
-            cycles=self.cycles + other.cycles,
-            macs=self.macs + other.macs,
-            dram_read_bytes=self.dram_read_bytes + other.dram_read_bytes,
-            dram_write_bytes=self.dram_write_bytes + other.dram_write_bytes,
-            instructions=self.instructions + other.instructions,
-            busy=_add_maps(self.busy, other.busy),
-            stalls=_add_maps(self.stalls, other.stalls),
-            unit_stalls=_add_maps(self.unit_stalls, other.unit_stalls),
-            timed=self.timed and other.timed,
-        )
+        # Field by field, so a new counter adds up without touching this method: counts and
+        # per-key maps add, ``timed`` holds only if both sides were timed.
+        summed: dict[str, Any] = {}
+        for f in fields(self):
+            x, y = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(x, bool):
+                summed[f.name] = x and y
+            elif isinstance(x, Mapping):
+                summed[f.name] = _add_maps(x, y)
+            else:
+                summed[f.name] = x + y
+        return Work(**summed)
 
     @property
     def dram_bytes(self) -> int:
@@ -171,7 +172,7 @@ def static_work(program: Program) -> dict[Tag, Work]:
             counts[0] += ins.t * ins.rows * ins.cols
         elif isinstance(ins, (Load, Store)):
             loc = ins.dst if isinstance(ins, Load) else ins.src
-            size = (cfg.input_dtype if loc.mem.value == "sp" else cfg.acc_dtype).nbytes
+            size = mem_dtype(cfg, loc.mem).nbytes
             counts[1 if isinstance(ins, Load) else 2] += ins.rows * ins.cols * size
     return {t: Work(macs=c[0], dram_read_bytes=c[1], dram_write_bytes=c[2], instructions=c[3],
                     timed=False) for t, c in acc.items()}
