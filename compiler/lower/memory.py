@@ -228,29 +228,27 @@ class OnChip:
 
     def __init__(self, config: ChipConfig) -> None:
         self.config = config
-        self.spad_free = config.spad_rows
-        self.acc_free = config.acc_rows - 1
+        self.spad_capacity = config.spad_rows
+        self.acc_capacity = config.acc_rows - 1
         self._spad = 0
         self._acc = 0
 
     def spad(self, rows: int, what: str = "buffer") -> int:
-        if rows > self.spad_free - self._spad:
-            raise ValueError(f"{what}: {rows} scratchpad rows requested, "
-                             f"{self.spad_free - self._spad} left")
+        if rows > self.spad_left:
+            raise ValueError(f"{what}: {rows} scratchpad rows requested, {self.spad_left} left")
         base, self._spad = self._spad, self._spad + rows
         return base
 
     def acc(self, rows: int, what: str = "buffer") -> int:
-        if rows > self.acc_free - self._acc:
-            raise ValueError(f"{what}: {rows} accumulator rows requested, "
-                             f"{self.acc_free - self._acc} left")
+        if rows > self.acc_left:
+            raise ValueError(f"{what}: {rows} accumulator rows requested, {self.acc_left} left")
         base, self._acc = self._acc, self._acc + rows
         return base
 
     @property
     def spad_left(self) -> int:
-        return self.spad_free - self._spad
+        return self.spad_capacity - self._spad
 
     @property
     def acc_left(self) -> int:
-        return self.acc_free - self._acc
+        return self.acc_capacity - self._acc
