@@ -94,11 +94,13 @@ def load_npz(path: str | Path, test_fraction: float = DEFAULT_TEST_FRACTION,
             raise DataError(f"{p} must hold arrays 'x' and 'y'; it holds "
                             f"{', '.join(sorted(arrays)) or 'nothing'}")
     x, y = _samples(p, arrays["x"], "x"), _labels(p, arrays["y"], "y")
+    _same_length(p, x, y, "x", "y")
     if ("x_test" in arrays) != ("y_test" in arrays):
         raise DataError(f"{p}: give both 'x_test' and 'y_test', or neither")
     if "x_test" not in arrays:
         return split(p.stem, x, y, test_fraction, seed)
     xt, yt = _samples(p, arrays["x_test"], "x_test"), _labels(p, arrays["y_test"], "y_test")
+    _same_length(p, xt, yt, "x_test", "y_test")
     classes = int(max(y.max(), yt.max())) + 1
     return Dataset(p.stem, x, y, xt, yt, classes)
 
@@ -111,6 +113,14 @@ def _samples(path: Path, x: np.ndarray, key: str) -> np.ndarray:
     if not np.isfinite(x).all():
         raise DataError(f"{path}: {key!r} contains NaN or infinity")
     return x
+
+
+def _same_length(path: Path, x: np.ndarray, y: np.ndarray, x_key: str, y_key: str) -> None:
+    # Checked before splitting: the split indexes both arrays by sample, so a longer y would
+    # otherwise be cut silently and a shorter one fail with an IndexError.
+    if len(x) != len(y) or len(x) == 0:
+        raise DataError(f"{path}: {x_key!r} has {len(x)} samples and {y_key!r} {len(y)} labels; "
+                        "they must be equal and non-zero")
 
 
 def _labels(path: Path, y: np.ndarray, key: str) -> np.ndarray:

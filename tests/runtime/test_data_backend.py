@@ -58,6 +58,13 @@ def test_npz_files(tmp_path):
     np.savez(tmp_path / "d.npz", x=x, y=y, x_test=x)
     with pytest.raises(DataError, match="give both 'x_test' and 'y_test'"):
         load_npz(tmp_path / "d.npz")
+    # More labels than samples used to be cut silently by the split, fewer to raise IndexError.
+    np.savez(tmp_path / "f.npz", x=x, y=np.concatenate([y, y[:10]]))
+    with pytest.raises(DataError, match="'x' has 50 samples and 'y' 60 labels"):
+        load_npz(tmp_path / "f.npz")
+    np.savez(tmp_path / "g.npz", x=x, y=y, x_test=x[:5], y_test=y[:4])
+    with pytest.raises(DataError, match="'x_test' has 5 samples and 'y_test' 4 labels"):
+        load_npz(tmp_path / "g.npz")
     (tmp_path / "e.npz").write_bytes(b"nope")
     with pytest.raises(DataError, match="is not a readable .npz file"):
         load_npz(tmp_path / "e.npz")
