@@ -6,8 +6,9 @@ achieved TOPS, bandwidth, arithmetic intensity, the roofline) is derived from a 
 `ChipConfig` in one place, here. Reports serialize from the dataclasses (`to_json`) and read back
 (`RunReport.from_json`), so a new counter is a one-field change.
 
-Per-layer cycles are the machine's attribution of cycles to instruction tags; since the units
-overlap, layer cycles of one step need not sum to the step's cycles (MACs and bytes do).
+Per-layer cycles are the machine's attribution of cycles to instruction tags: every cycle goes
+to the tag of the oldest unfinished instruction, so the layer cycles of one step sum to the
+step's cycles, as MACs and bytes do (docs/report.md).
 """
 
 from __future__ import annotations
