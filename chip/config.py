@@ -238,10 +238,14 @@ class ChipConfig:
             try:
                 flat["dataflow"] = Dataflow(flat["dataflow"])
             except ValueError:
-                raise ValueError(f"dataflow {flat['dataflow']!r} must be one of ws, os, is") \
-                    from None
+                names = ", ".join(d.value for d in Dataflow)
+                raise ValueError(f"{where}: dataflow {flat['dataflow']!r} must be one of "
+                                 f"{names}") from None
         if isinstance(flat["input_dtype"], str):
-            flat["input_dtype"] = DType.parse(flat["input_dtype"])
+            try:
+                flat["input_dtype"] = DType.parse(flat["input_dtype"])
+            except ValueError as e:
+                raise ValueError(f"{where}: input_dtype: {e}") from None
         return cls(**flat)
 
     def to_dict(self) -> dict[str, Any]:

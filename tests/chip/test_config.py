@@ -75,3 +75,15 @@ def test_dataflow_parse_error():
     d["array"]["dataflow"] = "rs"
     with pytest.raises(ValueError, match="dataflow 'rs' must be one of ws, os, is"):
         ChipConfig.from_dict(d)
+    # the message names the file the bad value came from, like every other field error
+    with pytest.raises(ValueError, match="^chip.toml: dataflow 'rs' must be one of"):
+        ChipConfig.from_dict(d, where="chip.toml")
+
+
+def test_input_dtype_parse_error_names_the_file():
+    d = ChipConfig.from_toml("tiny").to_dict()
+    section = next(k for k, v in d.items() if isinstance(v, dict) and "input_dtype" in v)
+    d[section]["input_dtype"] = "int4"
+    with pytest.raises(ValueError, match="^chip.toml: input_dtype: unknown dtype 'int4'; "
+                                         "expected one of int8"):
+        ChipConfig.from_dict(d, where="chip.toml")
