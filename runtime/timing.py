@@ -48,9 +48,13 @@ class SampledTiming:
         if first:
             self.work, self.by_tag, self.events = result.work, dict(result.by_tag), result.events
         elif result.work != self.work or dict(result.by_tag) != self.by_tag:
+            assert self.work is not None
+            a, b = self.work.cycles, result.work.cycles
+            # equal totals can still hide different per-layer or per-unit counts
+            what = (f"took {a} then {b} cycles" if a != b else
+                    f"took {a} cycles both times but counted different work")
             raise BackendError(
-                f"the machine took {self.work.cycles if self.work else 0} then "
-                f"{result.work.cycles} cycles for two runs of the same program: its timing "
+                f"the machine {what} for two runs of the same program: its timing "
                 "depends on the data, so sampled timing cannot be used; use --fidelity fast")
         else:
             self.confirmed = True

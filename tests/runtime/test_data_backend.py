@@ -136,7 +136,14 @@ def test_sampled_timing_refuses_data_dependent_timing(program, monkeypatch):
     real_run = timer.machine.run
     monkeypatch.setattr(timer.machine, "run", lambda *a, **k: replace(
         real_run(*a, **k), work=replace(first, cycles=first.cycles + 1)))
-    with pytest.raises(BackendError, match="timing depends on the data.*--fidelity fast"):
+    with pytest.raises(BackendError, match=rf"took {first.cycles} then {first.cycles + 1} "
+                                           r"cycles .*timing depends on the data.*--fidelity fast"):
+        timer.measure(values, inputs)
+    # same cycle total, different work: the message used to claim "took N then N cycles"
+    monkeypatch.setattr(timer.machine, "run", lambda *a, **k: replace(
+        real_run(*a, **k), work=replace(first, macs=first.macs + 1)))
+    with pytest.raises(BackendError, match=rf"took {first.cycles} cycles both times but counted "
+                                           r"different work"):
         timer.measure(values, inputs)
     with pytest.raises(BackendError, match="sampled timing needs a cycle-level fidelity"):
         SampledTiming(program, Fidelity.FUNCTIONAL)
