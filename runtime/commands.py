@@ -272,11 +272,11 @@ def cmd_run(args: argparse.Namespace) -> None:
     program = load_program(args.program)
     fidelity = Fidelity.parse(args.fidelity or Fidelity.FAST.value)
     inputs = _parse_inputs(program, args.input, args.random_inputs, args.seed)
+    out = Path(args.out) if args.out else next_free_dir(f"runs/{Path(args.program).stem}")
+    if (out / REPORT_NAME).exists() or (out / CHECKPOINT_NAME).exists():  # before a long run
+        raise CommandError(f"{out} already holds a report; choose another --out")
     backend = Backend(program, fidelity)
     result = backend.run(inputs, trace=fidelity.has_cycles)
-    out = Path(args.out) if args.out else next_free_dir(f"runs/{Path(args.program).stem}")
-    if (out / REPORT_NAME).exists() or (out / CHECKPOINT_NAME).exists():
-        raise CommandError(f"{out} already holds a report; choose another --out")
     out.mkdir(parents=True, exist_ok=True)
     for name, value in result.outputs.items():
         path = out / f"{name}.npy"

@@ -156,9 +156,14 @@ def test_report_formats_and_errors(capsys, run_dir, tmp_path):
     fails(capsys, 1, "report is missing or has a malformed field", "report", tmp_path)
 
 
-def test_train_and_run_refuse_to_overwrite_a_run(capsys, run_dir, program_file):
+def test_train_and_run_refuse_to_overwrite_a_run(capsys, monkeypatch, run_dir, program_file):
     before = {p.name: p.read_bytes() for p in run_dir.iterdir()}
     fails(capsys, 1, "already holds a run; continue it with --resume", "train", "--out", run_dir)
+
+    def no_run(*args, **kwargs):  # `run` refuses before running, not after a long run
+        raise AssertionError("the program ran before the output directory was checked")
+
+    monkeypatch.setattr("runtime.commands.Backend.run", no_run)
     fails(capsys, 1, "already holds a report; choose another --out", "run", program_file,
           "--random-inputs", "--out", run_dir)
     assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before
