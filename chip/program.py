@@ -202,7 +202,9 @@ class Program:
             tags = tuple(table[int(i)] for i in tag_index)
             tensors = {t["name"]: TensorInfo.from_json(t) for t in manifest["tensors"]}
             return cls(config, tuple(instrs), tags, tensors, init)
-        except (KeyError, IndexError, TypeError, ValueError) as e:
+        except KeyError as e:  # str(KeyError) is only the key, which says nothing on its own
+            raise ProgramFormatError(f"{p}: the manifest has no field {e}") from None
+        except (IndexError, TypeError, ValueError) as e:
             raise ProgramFormatError(f"{p}: {e}") from None
 
 

@@ -1,3 +1,4 @@
+import json
 import zipfile
 
 import numpy as np
@@ -68,6 +69,17 @@ def test_corrupt_program_files(tmp_path):
     with zipfile.ZipFile(bad, "w") as out:
         out.writestr("manifest.json", "{}")
     with pytest.raises(ProgramFormatError, match="missing instructions.bin"):
+        Program.load(bad)
+    with zipfile.ZipFile(good) as z, zipfile.ZipFile(bad, "w") as out:
+        for item in z.namelist():
+            data = z.read(item)
+            if item == "manifest.json":
+                manifest = json.loads(data)
+                del manifest["tags"]
+                data = json.dumps(manifest)
+            out.writestr(item, data)
+    # the message used to be the bare key: "bad.prog: 'tags'"
+    with pytest.raises(ProgramFormatError, match="the manifest has no field 'tags'"):
         Program.load(bad)
 
 
