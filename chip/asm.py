@@ -102,7 +102,18 @@ def _parse_value(kind: FieldKind, mnemonic: str, name: str, text: str) -> object
             raise ValueError
         return bool(value) if kind is FieldKind.BOOL else value
     except (KeyError, ValueError, DecodeError):
-        raise DecodeError(f"{mnemonic}.{name}: bad value {text!r}") from None
+        raise DecodeError(f"{mnemonic}.{name}: bad value {text!r}; expected "
+                          f"{_EXPECTED[kind]}") from None
+
+
+# what `_parse_value` accepts for each field kind, for its error message
+_EXPECTED = {
+    FieldKind.UINT: "an integer",
+    FieldKind.BOOL: "0 or 1",
+    FieldKind.LOC: "an on-chip row like sp:12 or acc:3",
+    FieldKind.F32: "a number",
+    FieldKind.VECOP: "a vector function name",
+}
 
 
 def disassemble(program: Program) -> str:

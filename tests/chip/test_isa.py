@@ -82,7 +82,7 @@ def test_text_errors():
         parse_instr("jump x=1")
     with pytest.raises(DecodeError, match="missing field"):
         parse_instr("preload src=0 rows=4")
-    with pytest.raises(DecodeError, match="preload.rows: bad value 'four'"):
+    with pytest.raises(DecodeError, match="preload.rows: bad value 'four'; expected an integer"):
         parse_instr("preload src=0 rows=four cols=4")
     with pytest.raises(DecodeError, match="unknown dependency flag"):
         parse_instr("halt +push_sideways")
