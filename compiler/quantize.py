@@ -119,7 +119,14 @@ def quantize(graph: Graph, calibration: Mapping[str, np.ndarray]) -> Quantized:
             q[n.id] = _product(b, n, q, values, dynamic, rescale, const_int)
         elif n.op is Op.SCALE:
             v = q[n.inputs[0]]
-            q[n.id] = _Q(v.nid, v.scale * float(n.attrs["value"]), v.dtype)
+            factor = float(n.attrs["value"])
+            if factor > 0:  # folded into the scale, no instruction
+                q[n.id] = _Q(v.nid, v.scale * factor, v.dtype)
+            else:
+                # Scales stay positive: RELU, MAX and pooling compare the integers, which is
+                # right only if integer order is real order. Negate (or zero) the integers.
+                nid = b.scale(rescale(n.inputs[0], v.scale), -1.0 if factor else 0.0, label)
+                q[n.id] = _Q(nid, v.scale * (-factor or 1.0), DType.INT32)
         elif n.op is Op.ADD_CONST:
             v = q[n.inputs[0]]
             nid = b.add_const(v.nid, round(float(n.attrs["value"]) / v.scale), label)

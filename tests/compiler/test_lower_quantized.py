@@ -98,3 +98,20 @@ def test_int8_chip_refuses_training_and_float_graphs():
                       calibration={"x": np.ones((2, 4))})
     with pytest.raises(ValueError, match="pass calibration inputs to quantize it"):
         compile_graph(graph, ChipConfig.from_toml("tiny"))
+
+
+@pytest.mark.parametrize("factor", [-1.5, 0.0])
+def test_quantized_scale_by_a_non_positive_factor_keeps_relu_right(factor):
+    # A negative factor used to be folded into a negative scale, so RELU (which compares the
+    # integers) kept the wrong half: relu(-x) came out as min(-x, 0).
+    from compiler.ir import Op
+    from compiler.ir_builder import IRBuilder
+
+    b = IRBuilder("neg")
+    x = b.input("x", (4, 8))
+    b.output("y", b.add(Op.RELU, (b.scale(x, factor, "neg"),), "relu"))
+    xv = np.random.default_rng(0).standard_normal((4, 8))
+    qz = quantize(b.build(), {"x": xv})
+    assert all(s > 0 for s in qz.output_scales.values())
+    got = qz.dequantize(evaluate(qz.graph, qz.quantize_inputs({"x": xv})).outputs)["y"]
+    assert np.abs(got - np.maximum(factor * xv, 0)).max() <= abs(factor) * qz.input_scales["x"]
