@@ -136,5 +136,5 @@ def compile_model(model: str, chip: ChipConfig, batch: int,
             return compile_fn(graph, chip, batch=batch,
                               calibration=calibration_inputs(model, graph))
         return compile_fn(graph, chip, batch=batch, train=spec)
-    except (ValueError, TypeError) as e:
+    except ValueError as e:  # the compiler's refusals; anything else is a bug, not the model's
         raise ModelError(f"cannot compile {model} for {chip.name}: {e}") from None

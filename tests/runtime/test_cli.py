@@ -282,6 +282,16 @@ def test_compile_for_an_int8_chip_quantizes(capsys, tmp_path):
           "--train", "-o", tmp_path / "t.prog")
 
 
+def test_a_compiler_bug_is_an_internal_error_not_a_bad_model(capsys, monkeypatch, tmp_path):
+    # compile_model used to turn any TypeError into "cannot compile ..." with status 1
+    def broken(*args, **kwargs):
+        raise TypeError("unsupported operand")
+
+    monkeypatch.setattr("compiler.compile", broken)
+    fails(capsys, 3, "internal error: TypeError: unsupported operand", "compile", "mlp",
+          "-o", tmp_path / "m.prog")
+
+
 @pytest.mark.slow
 def test_systolic_train_with_no_arguments(tmp_path):
     """The main command: MLP on digits on the default chip, a cycle report, >= 97%."""
