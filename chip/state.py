@@ -92,17 +92,20 @@ class ChipState:
     def dram_view(self, dtype: DType) -> np.ndarray:
         return self.dram.view(dtype.storage)
 
-    def write_tensor(self, t: TensorInfo, values: np.ndarray) -> None:
-        """Store ``values`` (numbers, converted with RNE/saturation, or raw storage) into DRAM."""
+    def write_tensor(self, t: TensorInfo, values: np.ndarray, raw: bool = False) -> None:
+        """Store ``values`` into DRAM: numbers, converted with RNE and saturation, or with
+        ``raw`` the tensor's raw storage (bf16 as uint16 bits), stored unchanged."""
         v = np.asarray(values)
         if v.shape != t.shape:
             raise ValueError(f"tensor {t.name!r} has shape {list(t.shape)}, "
                              f"got {list(v.shape)}")
-        raw = v if v.dtype == t.dtype.storage and t.dtype is not DType.BF16 else None
-        if raw is None:
-            raw = v if (t.dtype is DType.BF16 and v.dtype == np.uint16) else to_storage(v, t.dtype)
+        if raw and v.dtype != t.dtype.storage:
+            raise ValueError(f"raw contents of tensor {t.name!r} must be {t.dtype.storage}, "
+                             f"not {v.dtype}")
+        if not raw:
+            v = to_storage(v, t.dtype)
         start = t.addr // t.dtype.nbytes
-        self.dram_view(t.dtype)[start:start + t.size] = raw.reshape(-1)
+        self.dram_view(t.dtype)[start:start + t.size] = v.reshape(-1)
 
     def read_tensor(self, t: TensorInfo, raw: bool = False) -> np.ndarray:
         """A tensor's values from DRAM (float32 for float types) or its raw storage."""
@@ -113,7 +116,7 @@ class ChipState:
     def load_program(self, program: Program) -> None:
         """Place a program's initial DRAM contents."""
         for name, arr in program.init.items():
-            self.write_tensor(program.tensors[name], arr)
+            self.write_tensor(program.tensors[name], arr, raw=True)
 
 
 _NAMES = {Mem.SPAD: "scratchpad", Mem.ACC: "accumulator"}

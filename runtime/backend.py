@@ -194,7 +194,7 @@ class Backend:
             if raw.shape != t.shape or raw.dtype != t.dtype.storage:
                 raise BackendError(f"snapshot tensor {name!r} is {raw.dtype}{list(raw.shape)}, "
                                    f"expected {t.dtype.storage}{list(t.shape)}")
-            self.state.write_tensor(t, raw)
+            self.state.write_tensor(t, raw, raw=True)
 
     def params(self) -> dict[str, np.ndarray]:
         """Values of the PARAM tensors (float32 for floats)."""

@@ -106,3 +106,17 @@ def test_program_invariants():
 
 def test_isa_doc_is_current():
     assert (ROOT / "docs" / "isa.md").read_text() == render()
+
+
+def test_write_tensor_converts_numbers_and_stores_raw_bits_only_when_asked():
+    from chip.state import ChipState
+
+    cfg = ChipConfig.from_toml("edge")
+    t = TensorInfo("w", 0, (2,), DType.BF16, TensorKind.PARAM)
+    st = ChipState(cfg)
+    st.write_tensor(t, np.array([3, 1], dtype=np.uint16))  # numbers, even as uint16
+    np.testing.assert_array_equal(st.read_tensor(t), [3.0, 1.0])
+    st.write_tensor(t, np.array([0x3F80, 0x4000], dtype=np.uint16), raw=True)
+    np.testing.assert_array_equal(st.read_tensor(t), [1.0, 2.0])
+    with pytest.raises(ValueError, match="raw contents of tensor 'w' must be uint16, not float32"):
+        st.write_tensor(t, np.zeros(2, dtype=np.float32), raw=True)
