@@ -93,3 +93,9 @@ def test_layout_is_the_field_list():
         names = [n for n, _, _ in field_layout(cls)]
         assert names == ["opcode"] + [f.name for f in dataclasses.fields(cls)]
         assert names[1:5] == list(DEP_FIELDS)
+
+
+def test_every_field_kind_has_an_assembly_error_message():
+    from chip.asm import _EXPECTED
+
+    assert set(_EXPECTED) == set(FieldKind)
