@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from chip.dtypes import DType
+
 if TYPE_CHECKING:
     from chip.config import ChipConfig
-    from chip.dtypes import DType
 
 WORD_BITS = 128
 WORD_BYTES = WORD_BITS // 8
@@ -31,7 +32,8 @@ OPCODE_BITS = 4
 ROW_BITS = 18  # on-chip row addresses (scratchpad or accumulator)
 DIM_BITS = 9  # array-edge lengths, 1..256
 COLS_BITS = 10  # elements per row in DMA / vector instructions, 0..1023
-LOC_BITS = ROW_BITS + 1  # a row address plus one bit choosing the accumulator
+VEC_ROWS_BITS = 11  # rows per vector instruction, 1..2047 (three 20-bit LOCs leave no more)
+LOC_BITS = ROW_BITS + 2  # a row address plus two bits choosing the memory (and its view)
 
 
 class DecodeError(ValueError):
@@ -47,21 +49,44 @@ class Queue(enum.Enum):
 
 
 class Mem(enum.Enum):
-    """An on-chip memory an instruction addresses; the value is its assembly prefix."""
+    """An on-chip memory an instruction addresses, as the element type it is read as; the value
+    is its assembly prefix.
+
+    ``ACCF`` is the accumulator's 32-bit words read and written as fp32. On a float chip it is
+    the accumulator itself; on an int8 chip (int32 accumulator) it lets the vector unit keep
+    fp32 values beside the array's int32 results (scales, master weights, softmax), as the
+    float post-processing units of int8 accelerators do. Same rows, banks and timing as ACC.
+    """
 
     SPAD = "sp"
     ACC = "acc"
+    ACCF = "accf"
+
+    @property
+    def is_acc(self) -> bool:
+        """True for the accumulator's rows, whichever view."""
+        return self is not Mem.SPAD
+
+
+_MEM_CODES = {Mem.SPAD: 0, Mem.ACC: 1, Mem.ACCF: 2}
+_MEM_OF_CODE = {v: k for k, v in _MEM_CODES.items()}
 
 
 def mem_dtype(config: ChipConfig, mem: Mem) -> DType:
     """The element type ``mem`` holds on chip ``config``: inputs in the scratchpad, the
-    accumulator type in the accumulator (DMA never converts between the two)."""
-    return config.input_dtype if mem is Mem.SPAD else config.acc_dtype
+    accumulator type in the accumulator, fp32 in its fp32 view (DMA never converts: it moves
+    the element's bytes)."""
+    if mem is Mem.SPAD:
+        return config.input_dtype
+    if mem is Mem.ACCF:
+        return DType.FP32
+    return config.acc_dtype
 
 
 @dataclass(frozen=True)
 class Loc:
-    """A row of on-chip memory: scratchpad (``sp:12``) or accumulator (``acc:3``)."""
+    """A row of on-chip memory: scratchpad (``sp:12``), accumulator (``acc:3``) or the
+    accumulator read as fp32 (``accf:3``)."""
 
     mem: Mem
     row: int
@@ -72,7 +97,7 @@ class Loc:
     @classmethod
     def parse(cls, text: str) -> Loc:
         mem, sep, row = text.partition(":")
-        if not sep or mem not in ("sp", "acc") or not row.isdigit():
+        if not sep or mem not in ("sp", "acc", "accf") or not row.isdigit():
             raise DecodeError(f"bad on-chip address {text!r}; expected sp:ROW or acc:ROW")
         return cls(Mem(mem), int(row))
 
@@ -324,7 +349,7 @@ class Vec(Instr):
     dst: Loc = loc("first destination row")
     src1: Loc = loc("first row of operand a")
     src2: Loc = loc("first row of operand b")
-    rows: int = uint(12, "rows processed")
+    rows: int = uint(VEC_ROWS_BITS, "rows processed")
     cols: int = uint(COLS_BITS, "elements per row (at most row_elems)")
     bcast1: bool = flag("reuse src1's first row for every row")
     bcast2: bool = flag("reuse src2's first row for every row")
@@ -384,7 +409,8 @@ def _check_value(ins: Instr, f: dataclasses.Field) -> None:
         object.__setattr__(ins, f.name, int(v))
     elif kind is FieldKind.LOC:
         if not isinstance(v, Loc):
-            raise ValueError(f"{where} = {v!r} must be an on-chip address (sp:ROW or acc:ROW)")
+            raise ValueError(f"{where} = {v!r} must be an on-chip address (sp:ROW, acc:ROW "
+                             "or accf:ROW)")
         if not 0 <= v.row < (1 << ROW_BITS):
             raise ValueError(f"{where} = {v} row does not fit in {ROW_BITS} bits")
     elif kind is FieldKind.VECOP:
@@ -399,7 +425,7 @@ def _check_value(ins: Instr, f: dataclasses.Field) -> None:
 def _to_bits(f: dataclasses.Field, v: Any) -> int:
     kind = f.metadata["kind"]
     if kind is FieldKind.LOC:
-        return (int(v.mem is Mem.ACC) << ROW_BITS) | v.row
+        return (_MEM_CODES[v.mem] << ROW_BITS) | v.row
     if kind is FieldKind.VECOP:
         return v.value
     if kind is FieldKind.F32:
@@ -410,7 +436,10 @@ def _to_bits(f: dataclasses.Field, v: Any) -> int:
 def _from_bits(f: dataclasses.Field, raw: int, mnemonic: str) -> Any:
     kind = f.metadata["kind"]
     if kind is FieldKind.LOC:
-        return Loc(Mem.ACC if raw >> ROW_BITS else Mem.SPAD, raw & ((1 << ROW_BITS) - 1))
+        code = raw >> ROW_BITS
+        if code not in _MEM_OF_CODE:
+            raise DecodeError(f"{mnemonic}.{f.name}: unknown memory code {code}")
+        return Loc(_MEM_OF_CODE[code], raw & ((1 << ROW_BITS) - 1))
     if kind is FieldKind.VECOP:
         try:
             return VecOp(raw)

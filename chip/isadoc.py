@@ -37,8 +37,13 @@ functional model, `chip/functional.py`); this page states the same in words.
   int8 inputs, fp32 otherwise), in `acc_banks` banks.
 - **Array**: `rows x cols` processing elements and, in the weight- and input-stationary
   dataflows, one stationary tile (double-buffered when `double_buffer_stationary`).
-- On-chip addresses are written `sp:ROW` or `acc:ROW` (bit 18 of a 19-bit field selects the
-  accumulator). Reading an on-chip element that no instruction wrote is an error.
+- **Accumulator, fp32 view**: `accf:ROW` addresses the same accumulator words read and written
+  as fp32. On a float chip it is the accumulator itself; on an int8 chip it lets the vector unit
+  keep fp32 values (scales, master weights, activations) beside the array's int32 results.
+  DMA moves the 32-bit words unchanged either way; banks and timing are the accumulator's.
+- On-chip addresses are written `sp:ROW`, `acc:ROW` or `accf:ROW`: bits 18-19 of a 20-bit field
+  select the memory (0 scratchpad, 1 accumulator, 2 accumulator as fp32; 3 does not decode).
+  Reading an on-chip element that no instruction wrote is an error.
 
 ## Encoding
 Every instruction is one {WORD_BITS}-bit little-endian word: bits 0-{OPCODE_BITS - 1} hold the
@@ -79,7 +84,7 @@ unprotected hazards and deadlocks as errors.
 
 def _kind(f) -> str:
     kind = f.metadata["kind"]
-    return {FieldKind.UINT: "unsigned", FieldKind.BOOL: "flag", FieldKind.LOC: "sp:/acc: row",
+    return {FieldKind.UINT: "unsigned", FieldKind.BOOL: "flag", FieldKind.LOC: "sp:/acc:/accf: row",
             FieldKind.F32: "float32", FieldKind.VECOP: "vector function"}[kind]
 
 

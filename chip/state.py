@@ -39,6 +39,9 @@ class ChipState:
     def _mem(self, mem: Mem) -> tuple[np.ndarray, np.ndarray]:
         if mem is Mem.SPAD:
             return self.spad, self.spad_written
+        if mem is Mem.ACCF:
+            # The same 32-bit words, seen as fp32 (a view: writes land in self.acc).
+            return self.acc.view(np.float32), self.acc_written
         return self.acc, self.acc_written
 
     def check_rows(self, loc: Loc, rows: int, cols: int, what: str) -> None:
@@ -119,4 +122,4 @@ class ChipState:
             self.write_tensor(program.tensors[name], arr, raw=True)
 
 
-_NAMES = {Mem.SPAD: "scratchpad", Mem.ACC: "accumulator"}
+_NAMES = {Mem.SPAD: "scratchpad", Mem.ACC: "accumulator", Mem.ACCF: "accumulator (fp32 view)"}

@@ -20,10 +20,18 @@ Tensors of the program (``program.tensors``), by name:
 Element types are the graph's: fp32 unless the graph says otherwise (int8 inputs/params of a
 quantized graph).
 
-int8 chips (tiny, tpu-v1) compute only on integers: a float graph is quantized first
-(`compiler.quantize`) when ``calibration`` inputs are given. The program then takes int8 inputs
-and produces int32 outputs, and carries the scales as CONST tensors ``<name>.scale`` (fp32,
-shape (1,)): the host feeds ``round(x / x.scale)`` and reads ``logits * logits.scale``.
+int8 chips (tiny, tpu-v1) multiply int8 on the array and accumulate in int32. A float graph
+runs on them in one of two ways:
+- dynamic quantization (no ``calibration``; inference and training): the vector unit keeps
+  fp32 values in the accumulator's fp32 view (`chip.isa.Mem.ACCF`) and quantizes each GEMM
+  operand per tensor on chip just before the GEMM (scale = max|x| / 127, computed on chip),
+  as onnxruntime's dynamic quantization does; everything else (activations, losses, fp32
+  master weights, optimizer) stays fp32. Tensors keep their float names and types.
+- static quantization (``calibration`` inputs; inference only): the graph is quantized first
+  (`compiler.quantize`) with scales calibrated on those inputs. The program then takes int8
+  inputs and produces int32 outputs, and carries the scales as CONST tensors
+  ``<name>.scale`` (fp32, shape (1,)): the host feeds ``round(x / x.scale)`` and reads
+  ``logits * logits.scale``.
 """
 
 from __future__ import annotations
@@ -53,10 +61,6 @@ def compile_lowered(graph: Graph, chip: ChipConfig, batch: int | None = None,
     if calibration is not None:
         qz = _quantized(graph, chip, batch, train, verify, calibration)
         return _dumped(lower(qz, chip, tiling))
-    if chip.input_dtype is DType.INT8 and any(n.dtype.is_float for n in graph.inputs.values()):
-        raise ValueError(f"chip {chip.name!r} computes in int8 and graph {graph.name!r} has "
-                         "float inputs: pass calibration inputs to quantize it "
-                         "(compiler.quantize), or build a quantized graph")
     prim = graph_passes(graph, batch=batch, compute_dtype=chip.input_dtype, train=train,
                         verify=verify)
     return _dumped(lower(prim, chip, tiling))
@@ -78,8 +82,9 @@ def _quantized(graph: Graph, chip: ChipConfig, batch: int | None, train: TrainSp
         raise ValueError(f"calibration is for int8 chips; {chip.name!r} computes in "
                          f"{chip.input_dtype.value}")
     if train is not None:
-        raise ValueError(f"int8 chip {chip.name!r} cannot train: its accumulators and vector "
-                         "unit hold integers only")
+        raise ValueError(f"calibration inputs quantize a graph statically, for inference; a "
+                         f"training step on int8 chip {chip.name!r} quantizes its GEMM operands "
+                         "dynamically: compile it without calibration")
     prim = graph_passes(graph, batch=batch, verify=verify)
     qz = quantize(prim, calibration)
     g = graph_passes(qz.graph, compute_dtype=DType.INT8, verify=verify)

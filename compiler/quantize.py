@@ -28,6 +28,12 @@ from compiler.ir_builder import IRBuilder
 from compiler.reference import evaluate
 
 WIDE = float(2 ** 20)
+
+
+class NotQuantizable(ValueError):
+    """The graph needs floating-point math on dynamic values (names the node): quantize it
+    dynamically instead (compile without calibration)."""
+
 _SAME_SCALE = {Op.RELU, Op.MAXPOOL2D, Op.RESHAPE, Op.TRANSPOSE, Op.SLICE, Op.BROADCAST,
                Op.REDUCE_SUM, Op.REDUCE_MAX}
 
@@ -133,7 +139,7 @@ def quantize(graph: Graph, calibration: Mapping[str, np.ndarray]) -> Quantized:
             q[n.id] = _Q(nid, v.scale, DType.INT32)
         elif n.op is Op.AVGPOOL2D:
             if any(n.attrs["padding"]) and not n.attrs.get("count_include_pad", False):
-                raise ValueError(f"cannot quantize avgpool2d node %{n.id} {label!r}: dividing "
+                raise NotQuantizable(f"cannot quantize avgpool2d node %{n.id} {label!r}: dividing "
                                  "by per-position counts needs floating-point math")
             wide = _amax(values[n.inputs[0]]) / WIDE
             nid = b.add(n.op, (rescale(n.inputs[0], wide),), label, **n.attrs)
@@ -148,7 +154,7 @@ def quantize(graph: Graph, calibration: Mapping[str, np.ndarray]) -> Quantized:
                    for i in n.inputs]
             q[n.id] = _Q(b.add(n.op, ins, label, **n.attrs), wide, DType.INT32)
         else:
-            raise ValueError(f"cannot quantize {n.op.value} node %{n.id} {label!r}: int8 "
+            raise NotQuantizable(f"cannot quantize {n.op.value} node %{n.id} {label!r}: int8 "
                              "chips have no floating-point vector math")
     output_scales = {}
     for name, nid in graph.outputs.items():

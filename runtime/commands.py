@@ -168,7 +168,8 @@ def cmd_train(args: argparse.Namespace) -> None:
         raise CommandError(f"--batch-size must be at least 1, not {s['batch_size']}")
     step = compile_model(s["model"], chip, s["batch_size"], train_spec("ce", s["optimizer"],
                                                                         s["lr"]))
-    evaluation = compile_model(s["model"], chip, s["batch_size"])
+    # dynamic on int8 chips: the evaluation program reads the step's fp32 weights
+    evaluation = compile_model(s["model"], chip, s["batch_size"], quantize="dynamic")
     run_dir.mkdir(parents=True, exist_ok=True)
     if not resume:
         atomic_write_bytes(run_dir / RUN_FILE, json.dumps(s, indent=1).encode())
@@ -194,7 +195,7 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 # ---------------------------------------------------------------------------------- compile
 def setup_compile(p: argparse.ArgumentParser) -> None:
-    from runtime.models import OPTIMIZERS
+    from runtime.models import OPTIMIZERS, QUANTIZE
 
     p.add_argument("model", metavar="MODEL", help="zoo model name or an .onnx file")
     _add_chip(p)
@@ -203,16 +204,20 @@ def setup_compile(p: argparse.ArgumentParser) -> None:
     p.add_argument("--loss", choices=("ce", "mse"), default="ce")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
     p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--quantize", choices=QUANTIZE, default="auto",
+                   help="int8 chips, inference: static (int8 weights, calibrated scales), "
+                        "dynamic (GEMM operands quantized on chip) or auto (static unless an "
+                        "op needs float math on activations)")
     p.add_argument("-o", "--output", required=True, metavar="PROGRAM",
                    help="program file to write")
 
 
 def cmd_compile(args: argparse.Namespace) -> None:
-    from runtime.models import compile_model, train_spec
+    from runtime.models import compile_model, is_static_int8, train_spec
 
     chip = load_chip(args.chip or DEFAULT_PRESET, args.dtype)
     spec = train_spec(args.loss, args.optimizer, args.lr) if args.train else None
-    program = compile_model(args.model, chip, args.batch, spec)
+    program = compile_model(args.model, chip, args.batch, spec, args.quantize)
     out = Path(args.output)
     save_program(program, out)
     phases: dict[str, int] = {}
@@ -222,7 +227,9 @@ def cmd_compile(args: argparse.Namespace) -> None:
     print(f"wrote {out}: {len(program.instrs)} instructions ("
           + ", ".join(f"{k} {v}" for k, v in phases.items())
           + f") for {chip.name}, {len(program.tensors)} tensors, {footprint / 2**20:.2f} MiB "
-            "of DRAM")
+            "of DRAM"
+          + ("" if chip.input_dtype is not DType.INT8 else
+             f", int8 {'static' if is_static_int8(program) else 'dynamic'} quantization"))
 
 
 # -------------------------------------------------------------------------------------- run

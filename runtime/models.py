@@ -123,18 +123,38 @@ def calibration_inputs(model: str, graph: Graph) -> dict[str, np.ndarray]:
     return out
 
 
-def compile_model(model: str, chip: ChipConfig, batch: int,
-                  spec: TrainSpec | None = None) -> Program:
-    """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference
-    (quantized to int8, with `calibration_inputs`, on an int8 chip)."""
-    graph = forward_graph(model, batch)
-    from compiler import compile as compile_fn
+QUANTIZE = ("auto", "static", "dynamic")
 
-    quantize = spec is None and chip.input_dtype is DType.INT8
+
+def compile_model(model: str, chip: ChipConfig, batch: int, spec: TrainSpec | None = None,
+                  quantize: str = "auto") -> Program:
+    """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference.
+
+    On an int8 chip, inference is quantized ``static`` (int8 weights and inputs, scales set
+    by `calibration_inputs`), ``dynamic`` (fp32 graph, GEMM operands quantized on chip; what
+    training uses, so an evaluation program shares the step's fp32 weights) or ``auto``:
+    static unless the model needs float math on activations (sigmoid, softmax, ...)."""
+    from compiler import compile as compile_fn
+    from compiler.quantize import NotQuantizable
+
+    if quantize not in QUANTIZE:
+        raise ModelError(f"unknown quantization {quantize!r}; expected one of "
+                         f"{', '.join(QUANTIZE)}")
+    graph = forward_graph(model, batch)
+    static = spec is None and chip.input_dtype is DType.INT8 and quantize != "dynamic"
     try:
-        if quantize:
-            return compile_fn(graph, chip, batch=batch,
-                              calibration=calibration_inputs(model, graph))
+        if static:
+            try:
+                return compile_fn(graph, chip, batch=batch,
+                                  calibration=calibration_inputs(model, graph))
+            except NotQuantizable:
+                if quantize == "static":
+                    raise
         return compile_fn(graph, chip, batch=batch, train=spec)
     except ValueError as e:  # the compiler's refusals; anything else is a bug, not the model's
         raise ModelError(f"cannot compile {model} for {chip.name}: {e}") from None
+
+
+def is_static_int8(program: Program) -> bool:
+    """Whether ``program`` was quantized statically (int8 inputs, ``<name>.scale`` tensors)."""
+    return any(name.endswith(".scale") for name in program.tensors)

@@ -39,7 +39,7 @@ from chip.machine.counters import Traffic, Unit
 QUEUES = (Queue.LOAD, Queue.EXECUTE, Queue.STORE)
 QUEUE_INDEX = {q: n for n, q in enumerate(QUEUES)}
 SPAD, ACC, DRAM = 0, 1, 2  # footprint spaces
-_MEM_SPACE = {Mem.SPAD: SPAD, Mem.ACC: ACC}
+_MEM_SPACE = {Mem.SPAD: SPAD, Mem.ACC: ACC, Mem.ACCF: ACC}  # ACCF: the same rows
 
 
 class DramBlock(NamedTuple):
@@ -133,7 +133,7 @@ class Planner:
 
     def banks(self, mem: Mem, lo: int, n: int) -> range:
         """Banks holding rows [lo, lo+n) (clipped: an overrun faults when the instruction runs)."""
-        per, banks = self.mem[mem is Mem.ACC][:2]
+        per, banks = self.mem[mem.is_acc][:2]
         return range(min(lo // per, banks - 1), min((lo + max(n, 1) - 1) // per, banks - 1) + 1)
 
     def transfer_cycles(self, rows: int, cols: int, size: int) -> int:
@@ -150,14 +150,14 @@ class Planner:
         b = _Builder(self, ins)
         R, C = self.R, self.C
         if isinstance(ins, Load):
-            size = self.mem[ins.dst.mem is Mem.ACC][2]
+            size = self.mem[ins.dst.mem.is_acc][2]
             b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size),
                    False)
             b.onchip(ins.dst, ins.rows, ins.cols, True)
             return b.plan(LOAD, Queue.LOAD, Unit.LOAD,
                           self.transfer_cycles(ins.rows, ins.cols, size))
         if isinstance(ins, Store):
-            size = self.mem[ins.src.mem is Mem.ACC][2]
+            size = self.mem[ins.src.mem.is_acc][2]
             b.onchip(ins.src, ins.rows, ins.cols, False)
             b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size), True)
             return b.plan(STORE, Queue.STORE, Unit.STORE,
@@ -194,7 +194,7 @@ class Planner:
         passes = ins.rows * -(-ins.cols // self.cfg.vector_lanes)
         extra = 0
         if (reads_a and reads_b and not (ins.bcast1 or ins.bcast2)
-                and ins.src1.mem is ins.src2.mem):
+                and ins.src1.mem.is_acc == ins.src2.mem.is_acc):
             banks1 = self.banks(ins.src1.mem, ins.src1.row, ins.rows)
             banks2 = self.banks(ins.src2.mem, ins.src2.row, ins.rows)
             if set(banks1) & set(banks2):
@@ -212,7 +212,7 @@ class _Builder:
         self.traffic: list[tuple[int, int]] = []
 
     def onchip(self, loc: Loc, rows: int, cols: int, write: bool) -> None:
-        space = ACC if loc.mem is Mem.ACC else SPAD
+        space = ACC if loc.mem.is_acc else SPAD
         per, banks, size, t_read, t_write = self.p.mem[space]
         lo = loc.row
         first = min(lo // per, banks - 1)

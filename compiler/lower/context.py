@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
-from chip.isa import Load, Loc, Mem, Store, Vec, VecOp, acc, mem_dtype, sp
+from chip.isa import VEC_ROWS_BITS, Load, Loc, Mem, Store, Vec, VecOp, mem_dtype, sp
 from compiler.lower.emit import Emitter
 from compiler.lower.memory import ALIGN, Buf, OnChip, align
 from compiler.lower.tiling import Tiling
 
 MAX_DMA_ROWS = (1 << 16) - 1
-MAX_VEC_ROWS = (1 << 12) - 1
+MAX_VEC_ROWS = (1 << VEC_ROWS_BITS) - 1
 
 
 class LoweringError(ValueError):
@@ -96,19 +96,24 @@ class Ctx:
     def mem_for(self, dtype: DType, prefer: Mem = Mem.ACC) -> Mem:
         """The on-chip memory that holds ``dtype`` elements (``prefer`` when both do)."""
         cfg = self.config
-        ok = [m for m, d in ((Mem.ACC, cfg.acc_dtype), (Mem.SPAD, cfg.input_dtype))
-              if d is dtype]
+        # An int32 accumulator also holds fp32 through its fp32 view (chip.isa.Mem.ACCF).
+        ok = [m for m, d in ((Mem.ACC, cfg.acc_dtype), (Mem.SPAD, cfg.input_dtype),
+                             (Mem.ACCF, DType.FP32)) if d is dtype]
         if not ok:
             raise LoweringError(f"{dtype.value} tensors cannot be held on chip {cfg.name!r} "
                                 f"(scratchpad {cfg.input_dtype.value}, accumulator "
                                 f"{cfg.acc_dtype.value})")
         return prefer if prefer in ok else ok[0]
 
+    def rows_left(self, mem: Mem) -> int:
+        """On-chip rows still free in ``mem``'s memory (both accumulator views share one)."""
+        return self.chip.acc_left if mem.is_acc else self.chip.spad_left
+
     def alloc(self, mem: Mem, rows: int, what: str = "buffer") -> Loc:
         try:
             if mem is Mem.SPAD:
                 return sp(self.chip.spad(rows, what))
-            return acc(self.chip.acc(rows, what))
+            return Loc(mem, self.chip.acc(rows, what))
         except ValueError as e:
             raise LoweringError(str(e)) from None
 
@@ -152,7 +157,7 @@ class Ctx:
     def vec(self, op: VecOp, dst: Loc, rows: int, cols: int, src1: Loc | None = None,
             src2: Loc | None = None, imm: float = 0.0, bcast1: bool = False,
             bcast2: bool = False) -> None:
-        """One vector function over ``rows`` rows, split at the 12-bit row field."""
+        """One vector function over ``rows`` rows, split at the instruction's row field."""
         a = src1 if src1 is not None else dst
         b = src2 if src2 is not None else a
         step = MAX_VEC_ROWS

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chip.config import Dataflow
-from chip.isa import Loc, Matmul, Preload, acc, sp
+from chip.isa import Loc, Matmul, Mem, Preload, acc, sp
 from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.tiling import Budget, GemmPlan, plan_os, plan_stationary
 
@@ -112,6 +112,12 @@ def _budget(ctx: Ctx, x: View, s: View, out: View) -> Budget:
                   s_staged=s.dtype is not cfg.input_dtype)
 
 
+def _stage_mem(ctx: Ctx, x: View | KParts, s: View | KParts) -> Mem:
+    """Where an operand not of the array's input type is loaded before its converting COPY."""
+    staged = x if x.dtype is not ctx.config.input_dtype else s
+    return ctx.mem_for(staged.dtype)
+
+
 def _emit_stationary(ctx: Ctx, x: View | KParts, s: View | KParts, p: View,
                      parts: tuple[int, ...], epilogue: Epilogue | None = None) -> GemmPlan:
     """P = X @ S with S preloaded tile by tile (WS: X = A; IS: X = B^T, P = C^T)."""
@@ -126,7 +132,7 @@ def _emit_stationary(ctx: Ctx, x: View | KParts, s: View | KParts, p: View,
     tb, nsub = plan.tb, plan.nsub
     outs = Ring(ctx.alloc(acc(0).mem, 2 * tb * nsub, "gemm outputs"), tb * nsub)
     stage_rows = max(tb if budget.x_staged else 0, r if budget.s_staged else 0)
-    stage = ctx.alloc(acc(0).mem, stage_rows, "gemm staging") if stage_rows else None
+    stage = ctx.alloc(_stage_mem(ctx, x, s), stage_rows, "gemm staging") if stage_rows else None
     x_res = s_res = None
     if plan.outer == "x" and plan.resident:
         x_res = ctx.alloc(sp(0).mem, nk * tb, "resident X block")
@@ -209,7 +215,7 @@ def _emit_os(ctx: Ctx, x: View | KParts, y: View, p: View, parts: tuple[int, ...
     nkt = len(chunks)
     outs = Ring(ctx.alloc(acc(0).mem, 2 * r, "os outputs"), r)
     staged = budget.x_staged or budget.s_staged
-    stage = ctx.alloc(acc(0).mem, kt, "gemm staging") if staged else None
+    stage = ctx.alloc(_stage_mem(ctx, x, y), kt, "gemm staging") if staged else None
     res = ctx.alloc(sp(0).mem, nkt * kt, "resident block") if plan.resident else None
     ring_rows = kt
     outer_ring = None if plan.resident else Ring(ctx.alloc(sp(0).mem, 2 * kt, "chunks"), kt)

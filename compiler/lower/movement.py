@@ -12,7 +12,7 @@ import math
 
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
-from compiler.lower.context import Ctx, LoweringError, View
+from compiler.lower.context import MAX_VEC_ROWS, Ctx, LoweringError, View
 from compiler.lower.gemm import Ring
 from compiler.lower.memory import Buf
 
@@ -25,7 +25,7 @@ def _staging(ctx: Ctx, dtype, mem: Mem = Mem.SPAD) -> tuple[Ring, int]:
     run ahead of the store queue by several blocks."""
     mem = ctx.mem_for(dtype, prefer=mem)
     if mem not in ctx.staging:
-        left = ctx.chip.spad_left if mem is Mem.SPAD else ctx.chip.acc_left
+        left = ctx.rows_left(mem)
         slot = max(1, min(left // (4 * STAGING_SLOTS), 4096))
         ring = Ring(ctx.alloc(mem, STAGING_SLOTS * slot, "copy staging"), slot, STAGING_SLOTS)
         ctx.staging[mem] = (ring, slot)
@@ -182,8 +182,7 @@ def lower_broadcast(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     mem = ctx.mem_for(x.dtype)
     if x.shape == out.shape[:-1] + (1,) and x.shape != out.shape[-len(x.shape):]:
         rows, cols = x.size, out.shape[-1]
-        slot = max(1, min(rows, (ctx.chip.acc_left if mem is Mem.ACC else ctx.chip.spad_left)
-                          // 3, 4095))
+        slot = max(1, min(rows, ctx.rows_left(mem) // 3, MAX_VEC_ROWS))
         col = ctx.alloc(mem, slot, "broadcast column")
         blk = ctx.alloc(mem, 2 * slot, "broadcast rows")
         ring = Ring(blk, slot)
@@ -198,8 +197,7 @@ def lower_broadcast(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
         return
     inner = x.size
     outer = out.size // inner
-    reps = max(1, min(outer, (ctx.chip.acc_left if mem is Mem.ACC else ctx.chip.spad_left)
-                      // 2, 4095))
+    reps = max(1, min(outer, ctx.rows_left(mem) // 2, MAX_VEC_ROWS))
     vec_row = ctx.alloc(mem, 1, "broadcast vector")
     blk: Loc = ctx.alloc(mem, reps, "broadcast rows")
     dst = View.matrix(out, outer, inner)

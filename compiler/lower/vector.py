@@ -24,8 +24,9 @@ class Frames:
     """Two frames of named on-chip buffers of ``rb`` rows each (``rb`` chosen to fit)."""
 
     def __init__(self, ctx: Ctx, mems: dict[str, Mem], rows: int) -> None:
-        n_acc = sum(1 for m in mems.values() if m is Mem.ACC)
-        n_sp = len(mems) - n_acc
+        count = {m: sum(1 for v in mems.values() if v is m) for m in set(mems.values())}
+        n_acc = sum(n for m, n in count.items() if m.is_acc)
+        n_sp = count.get(Mem.SPAD, 0)
         rb = min(rows, MAX_VEC_ROWS)
         if n_acc:
             rb = min(rb, ctx.chip.acc_left // (2 * n_acc))
@@ -34,10 +35,9 @@ class Frames:
         if rb < 1:
             raise LoweringError(f"{len(mems)} row buffers do not fit on chip")
         self.rb = rb
-        base = {m: ctx.alloc(m, 2 * rb * n, "vector frames")
-                for m, n in ((Mem.ACC, n_acc), (Mem.SPAD, n_sp)) if n}
+        base = {m: ctx.alloc(m, 2 * rb * n, "vector frames") for m, n in count.items()}
         self._locs: list[dict[str, Loc]] = [{}, {}]
-        used = {Mem.ACC: 0, Mem.SPAD: 0}
+        used = dict.fromkeys(count, 0)
         for name, m in mems.items():
             for f in (0, 1):
                 self._locs[f][name] = base[m].offset(used[m] * rb)
@@ -90,7 +90,7 @@ def fill(ctx: Ctx, buf: Buf, value: float) -> None:
     w = ctx.config.row_elems
     mem = ctx.mem_for(buf.dtype)
     segs = segments(buf.size, w)
-    left = ctx.chip.acc_left if mem is Mem.ACC else ctx.chip.spad_left
+    left = ctx.rows_left(mem)
     rb = max(1, min(max(r for _, r, _ in segs), 1024, left // 4))
     loc = ctx.alloc(mem, rb, "fill rows")
     ctx.vec(VecOp.SET, loc, rb, min(w, buf.size), imm=value)

@@ -88,16 +88,16 @@ def test_compile_with_calibration_carries_the_scales():
     assert np.abs(got - want).max() <= 0.05 * np.abs(want).max()
 
 
-def test_int8_chip_refuses_training_and_float_graphs():
+def test_static_quantization_is_for_inference_only():
     from compiler import compile as compile_graph
     from compiler.train import TrainSpec
 
     graph = zoo.mlp(batch=2, inputs=4, hidden=(4,))
-    with pytest.raises(ValueError, match="cannot train"):
+    with pytest.raises(ValueError, match="statically, for inference.*without calibration"):
         compile_graph(graph, ChipConfig.from_toml("tiny"), train=TrainSpec(),
                       calibration={"x": np.ones((2, 4))})
-    with pytest.raises(ValueError, match="pass calibration inputs to quantize it"):
-        compile_graph(graph, ChipConfig.from_toml("tiny"))
+    with pytest.raises(ValueError, match="calibration is for int8 chips; 'edge' computes in"):
+        compile_graph(graph, ChipConfig.from_toml("edge"), calibration={"x": np.ones((2, 4))})
 
 
 @pytest.mark.parametrize("factor", [-1.5, 0.0])

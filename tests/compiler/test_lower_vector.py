@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from chip.asm import format_instr
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from compiler.ir import Op
@@ -96,10 +97,21 @@ def test_many_rows_use_several_blocks():
     check_graph(one_op(Op.ADD, shapes), fp32_tiny(), data(shapes), rtol=1e-6, machine=True)
 
 
-def test_float_op_on_int8_chip_is_rejected():
+def test_float_op_on_int8_chip_uses_the_accumulators_fp32_view():
     cfg = ChipConfig.from_toml("tiny")  # int8 inputs, int32 accumulators
-    with pytest.raises(LoweringError, match="fp32 tensors cannot be held on chip"):
-        lower(one_op(Op.SIGMOID, [(2, 3)]), cfg)
+    graph = one_op(Op.SIGMOID, [(5, 7)])
+    text = "\n".join(format_instr(i) for i in lower(graph, cfg).program.instrs)
+    assert "accf:" in text and " acc:" not in text  # fp32 values never pass as int32
+    check_graph(graph, cfg, data([(5, 7)]), rtol=1e-6, machine=True)
+
+
+def test_type_no_memory_of_the_chip_holds_is_rejected():
+    cfg = ChipConfig.from_toml("tiny")  # int8 scratchpad, int32 (and fp32-view) accumulator
+    b = IRBuilder("bf16")
+    x = b.input("x", (2, 3), dtype=DType.BF16)
+    b.output("y", b.add(Op.RELU, (x,), "relu"))
+    with pytest.raises(LoweringError, match="bf16 tensors cannot be held on chip 'tiny'"):
+        lower(b.build(), cfg)
 
 
 def test_network_too_big_for_dram_names_the_sizes():

@@ -278,8 +278,21 @@ def test_compile_for_an_int8_chip_quantizes(capsys, tmp_path):
                              "--out", tmp_path / "run", "--no-plots")
     assert code == 0, err
     assert np.load(tmp_path / "run" / "logits.npy").shape == (8, 10)
-    fails(capsys, 1, "cannot compile mlp for tiny", "compile", "mlp", "--chip", "tiny",
-          "--train", "-o", tmp_path / "t.prog")
+    code, out, err = run_cli(capsys, "compile", "mlp", "--chip", "tiny", "--train", "-o",
+                             tmp_path / "t.prog")
+    assert code == 0 and "int8 dynamic quantization" in out, err
+    assert Program.load(tmp_path / "t.prog").tensor("dense1.w").dtype.value == "fp32"
+
+
+def test_int8_inference_of_a_model_with_float_activations_falls_back_to_dynamic(capsys,
+                                                                                 tmp_path):
+    code, out, err = run_cli(capsys, "compile", "lstm", "--chip", "tiny", "--batch", "2",
+                             "-o", tmp_path / "l.prog")
+    assert code == 0 and "int8 dynamic quantization" in out, err
+    fails(capsys, 1, "cannot compile lstm for tiny: cannot quantize sigmoid", "compile", "lstm",
+          "--chip", "tiny", "--quantize", "static", "-o", tmp_path / "s.prog")
+    fails(capsys, 2, "invalid choice", "compile", "mlp", "--quantize", "fp8", "-o",
+          tmp_path / "x.prog")
 
 
 def test_a_compiler_bug_is_an_internal_error_not_a_bad_model(capsys, monkeypatch, tmp_path):
