@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chip.dtypes import DType
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, View
@@ -107,11 +108,11 @@ def _avg_counts(ctx: Ctx, node: Node, x: Buf, out_hw: tuple[int, int]) -> Buf | 
     if node.attrs.get("count_include_pad", False) or tuple(node.attrs["padding"]) == (0,) * 4:
         return None
     _, h, w, _ = x.shape
-    ones = ctx.temp((1, h, w, 1), ctx.config.acc_dtype)
+    ones = ctx.temp((1, h, w, 1), DType.FP32)  # fp32 even on int8 chips: 1/count follows
     fill(ctx, ones, 1.0)
     onesp = pad(ctx, ones, tuple(node.attrs["padding"]), 0.0)
     oh, ow = out_hw
-    counts = ctx.temp((1, oh, ow, 1), ctx.config.acc_dtype)
+    counts = ctx.temp((1, oh, ow, 1), DType.FP32)
     _window_fold(ctx, _Windows(onesp, counts.shape, (kh, kw), node.attrs["stride"]), counts,
                  VecOp.ADD)
     ctx.release_onchip()
