@@ -26,6 +26,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from chip.dtypes import DType
 from compiler.ir import Graph, Op
 from compiler.ir_builder import IRBuilder
 from compiler.passes.shape_infer import ShapeError
@@ -62,7 +63,8 @@ class _Importer:
     def run(self) -> Graph:
         for vi in self.g.input:
             if vi.name not in self.consts:
-                self.vals[vi.name] = (self.b.input(vi.name, self._input_shape(vi)), "plain")
+                self.vals[vi.name] = (self.b.input(vi.name, self._input_shape(vi),
+                                                   self._input_dtype(vi.name)), "plain")
         for k, node in enumerate(self.g.node):
             self.node = node
             label = repr(node.name) if node.name else f"#{k} (unnamed, output {node.output[0]!r})"
@@ -90,6 +92,12 @@ class _Importer:
                                  f"({d.dim_param or '?'}); only static shapes are supported "
                                  "(pass batch= to fix the leading dimension)")
         return tuple(dims)
+
+    def _input_dtype(self, name: str) -> DType:
+        """int8 for an input only QuantizeLinear reads: the host quantizes it
+        (`compiler.onnx_quant`); fp32 otherwise."""
+        users = [n.op_type for n in self.g.node if name in n.input]
+        return DType.INT8 if users and set(users) == {"QuantizeLinear"} else DType.FP32
 
     # Values -------------------------------------------------------------------------------
     def attr(self, name: str, default: object = None) -> object:
@@ -484,3 +492,6 @@ HANDLERS: dict[str, Callable[[_Importer, onnx.NodeProto], None]] = {
     "Cast": _fold(lambda im, v: v[0].astype(onnx.helper.tensor_dtype_to_np_dtype(
         int(im.required("to"))))),
 }
+
+# The quantized (QOperator) ops register themselves into HANDLERS.
+import compiler.onnx_quant  # noqa: E402, F401

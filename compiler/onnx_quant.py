@@ -1,0 +1,376 @@
+"""Quantized ONNX models (QOperator format) -> integer IR graphs matching onnxruntime's int8.
+
+onnxruntime's static quantizer (`quantize_static`, QuantFormat.QOperator) turns a float model into
+QuantizeLinear -> QLinearConv / QGemm / QLinearMatMul / MaxPool / QLinearAdd / ... ->
+DequantizeLinear. The model then *defines* its integer arithmetic, and these handlers reproduce
+onnxruntime's CPU kernels (MLAS) with the integer IR ops an int8 chip runs:
+
+- GEMMs (QLinearConv, QGemm, QLinearMatMul): CONV2D/MATMUL of the int8 operands (exact int32
+  sums), then ADD of an int32 constant holding the bias and the input zero-point correction
+  ``sum_k (x - zx) w = sum_k x w - zx sum_k w``. For a padded convolution the correction differs
+  per output position (onnxruntime pads with zx, the chip with 0), so it is computed at import
+  over the valid window of each position. Then requantization exactly as MLAS does it: SCALE by
+  ``M = float32(float32(sx * sw) / sy)`` (fp32 product of the int32 converted to fp32, rounded
+  to nearest even into int32, saturating), ADD_CONST of the output zero point, CAST to int8.
+  Bit-exact.
+- QLinearGlobalAveragePool: the int32 channel sums (a MATMUL with a 0/1 matrix), minus
+  ``zx * H * W``, requantized by ``sx / (sy * H * W)`` as MLAS does. Bit-exact.
+- QLinearConcat: each input whose (scale, zero point) differs from the output's is mapped by
+  onnxruntime through a 256-entry lookup table; the handler builds that table at import, emits
+  the affine requantization that reproduces most of it, and patches the remaining codes with
+  EQUAL masks. Bit-exact over the whole int8 domain.
+- QLinearAdd, QLinearAveragePool: onnxruntime computes them in fp32 (QLinearAdd with fused
+  multiply-adds on AVX2, average pooling by dequantizing, summing and dividing). The chip has no
+  fp32 intermediate storage on int8 chips; these are computed in exact integers up to one final
+  rounding (fixed point with 2^-14 resolution for QLinearAdd; a single fp32 multiply per
+  window count for the pooling) and can differ by one unit where the real value lies within
+  about 1e-4 of a rounding tie. tests/compiler/test_onnx_quant.py measures it.
+- MaxPool, Flatten, Reshape, Transpose, Identity on int8 tensors: the float handlers (order and
+  selection do not depend on the scale). Any other float op reading an int8 tensor is refused.
+
+Graph boundary: a graph input read only by QuantizeLinear becomes an int8 INPUT (the host
+quantizes, `QuantIO.quantize_inputs`); a graph output made by DequantizeLinear is the int8 tensor
+before it (the host dequantizes, `QuantIO.dequantize`). The graph carries
+``<name>.scale`` and ``<name>.zero_point`` CONST tensors (fp32, shape (1,)) for each of them.
+uint8 tensors are held as int8 ``q - 128`` with zero point ``z - 128`` (the same real values);
+weights need zero point 0 (symmetric) and per-tensor scales.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+
+from chip.dtypes import DType
+from compiler.ir import Op
+from compiler.onnx_import import HANDLERS, _Importer, _Unsupported, _window_attrs
+from compiler.onnx_quant_math import (
+    QParams,
+    add_offset,
+    average_pool_int,
+    conv_window_sums,
+    int8_param,
+    multiplier,
+    qadd_fixed_point,
+    requant_lookup,
+    requantize,
+)
+
+# Float handlers that only move or select elements: right on int8 values at any scale.
+INT8_SAFE = frozenset({"MaxPool", "Flatten", "Reshape", "Transpose", "Identity", "Shape",
+                       "Constant", "Gather", "Unsqueeze", "Squeeze", "Cast"})
+
+
+@dataclass(frozen=True)
+class QuantIO:
+    """How the host feeds and reads a program compiled from a quantized ONNX model.
+
+    Contract: ``quantize_inputs`` turns float feeds into the int8 tensors the program's INPUTs
+    take (bit for bit what the model's QuantizeLinear computes); ``dequantize`` turns the
+    program's int8 outputs into the floats the model's DequantizeLinear returns; ``onnx_values``
+    gives the int8/uint8 values the ONNX model holds before its DequantizeLinear.
+    """
+
+    inputs: Mapping[str, QParams]
+    outputs: Mapping[str, QParams]
+    uint8: frozenset[str] = frozenset()
+
+    def quantize_inputs(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {k: self.inputs[k].quantize(v) for k, v in feeds.items()}
+
+    def dequantize(self, outputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {k: self.outputs[k].dequantize(outputs[k]) for k in self.outputs}
+
+    def onnx_values(self, outputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        out = {}
+        for k in self.outputs:
+            q = np.asarray(outputs[k]).astype(np.int32)
+            out[k] = (q + 128).astype(np.uint8) if k in self.uint8 else q.astype(np.int8)
+        return out
+
+
+def quant_io(model: onnx.ModelProto | str) -> QuantIO:
+    """The host-side quantization of a quantized ONNX model's graph inputs and outputs: the
+    QuantizeLinear nodes reading graph inputs and the DequantizeLinear nodes making graph
+    outputs (a model without them has none)."""
+    proto = model if isinstance(model, onnx.ModelProto) else onnx.load(str(model))
+    g = proto.graph
+    consts = {t.name: onnx.numpy_helper.to_array(t) for t in g.initializer}
+    ins = {vi.name for vi in g.input} - set(consts)
+    outs = {vi.name for vi in g.output}
+    inputs, outputs, uint8 = {}, {}, set()
+    for n in g.node:
+        if n.op_type == "QuantizeLinear" and n.input[0] in ins:
+            inputs[n.input[0]] = _const_qparams(consts, n.input[1], _opt(n, 2), n.name)
+        elif n.op_type == "DequantizeLinear" and n.output[0] in outs:
+            outputs[n.output[0]] = _const_qparams(consts, n.input[1], _opt(n, 2), n.name)
+            zp = consts.get(_opt(n, 2))
+            if zp is not None and zp.dtype == np.uint8:
+                uint8.add(n.output[0])
+    return QuantIO(inputs, outputs, frozenset(uint8))
+
+
+def _opt(n: onnx.NodeProto, k: int) -> str:
+    return n.input[k] if len(n.input) > k else ""
+
+
+def _const_qparams(consts: Mapping[str, np.ndarray], scale: str, zp: str, where: str) -> QParams:
+    s = consts.get(scale)
+    if s is None or s.size != 1:
+        raise ValueError(f"ONNX node {where!r}: scale {scale!r} must be a one-element "
+                         "initializer")
+    z = consts.get(zp) if zp else np.zeros((), np.uint8)
+    if z is None:
+        raise ValueError(f"ONNX node {where!r}: zero point {zp!r} must be an initializer")
+    shift = 128 if z.dtype == np.uint8 else 0
+    return QParams(np.float32(s.reshape(())), int(z.reshape(-1)[0]) - shift)
+
+
+# Reading the importer's tensors -------------------------------------------------------------
+def _qparams(im: _Importer, ks: int, kz: int, what: str) -> QParams:
+    """Per-tensor (scale, zero point) from node inputs ``ks``/``kz`` (constants)."""
+    n = im.node
+    scale = im.const(n.input[ks]) if im.has(ks) else None
+    if scale is None:
+        raise _Unsupported(f"{what} scale must be a constant initializer")
+    if scale.size != 1:
+        raise _Unsupported(f"{what} scale has {scale.size} values: only per-tensor "
+                           "quantization is supported (not per-channel)")
+    zp = im.const(n.input[kz]) if im.has(kz) else None
+    if zp is None:
+        raise _Unsupported(f"{what} zero point must be given as a constant initializer")
+    if zp.dtype not in (np.int8, np.uint8) or zp.size != 1:
+        raise _Unsupported(f"{what} zero point must be one int8 or uint8 value, not "
+                           f"{zp.dtype} of shape {zp.shape}")
+    shift = 128 if zp.dtype == np.uint8 else 0
+    return QParams(np.float32(scale.reshape(())), int(zp.reshape(-1)[0]) - shift)
+
+
+def _int8(im: _Importer, k: int, layout: str | None = None) -> int:
+    """The IR id of the int8 tensor at node input ``k``."""
+    name = im.node.input[k]
+    if im.const(name) is not None and name not in im.vals:
+        raise _Unsupported(f"input {name!r} is a constant; only weights may be constants")
+    nid = im.get(name, layout)
+    if im.b.dtype(nid) is not DType.INT8:
+        raise _Unsupported(f"input {name!r} is {im.b.dtype(nid).value}, not a quantized tensor")
+    return nid
+
+
+def _weight(im: _Importer, k: int, ks: int, kz: int) -> tuple[np.ndarray, QParams]:
+    """A constant int8/uint8 weight as int8-domain values (zero point 0), and its parameters."""
+    name = im.node.input[k]
+    w = im.const(name)
+    if w is None:
+        raise _Unsupported(f"weight {name!r} must be a constant initializer (two dynamic "
+                           "operands are not supported)")
+    if w.dtype not in (np.int8, np.uint8):
+        raise _Unsupported(f"weight {name!r} is {w.dtype}, not int8 or uint8")
+    q = _qparams(im, ks, kz, "weight")
+    if q.zero_point != 0:
+        raise _Unsupported(f"weight {name!r} has zero point {q.zero_point}; only symmetric "
+                           "weights (zero point 0, or 128 for uint8) are supported")
+    return w.astype(np.int64) - (128 if w.dtype == np.uint8 else 0), q
+
+
+# Graph boundary -------------------------------------------------------------------------------
+def _boundary_consts(im: _Importer, name: str, q: QParams) -> None:
+    im.b.const(f"{name}.scale", np.array([q.scale], dtype=np.float32))
+    im.b.const(f"{name}.zero_point", np.array([q.zero_point], dtype=np.float32))
+
+
+def _quantize_linear(im: _Importer, n: onnx.NodeProto) -> None:
+    x = n.input[0]
+    nid = im.vals.get(x, (None, ""))[0]
+    if nid is None or im.b.nodes[nid].op is not Op.INPUT or im.b.dtype(nid) is not DType.INT8:
+        raise _Unsupported(f"only graph inputs can be quantized ({x!r} is computed: int8 chips "
+                           "quantize on the host)")
+    q = _qparams(im, 1, 2, "y")
+    if f"{x}.scale" in im.b.consts:
+        raise _Unsupported(f"graph input {x!r} is quantized twice")
+    _boundary_consts(im, x, q)
+    im.put(0, nid)
+
+
+def _dequantize_linear(im: _Importer, n: onnx.NodeProto) -> None:
+    out = n.output[0]
+    users = [m.name or m.op_type for m in im.g.node if out in m.input]
+    if out not in {vi.name for vi in im.g.output} or users:
+        raise _Unsupported(f"only graph outputs can be dequantized ({out!r} feeds "
+                           f"{users or 'no graph output'}: float ops after it would need "
+                           "fp32 math on an int8 chip)")
+    nid = _int8(im, 0)
+    _boundary_consts(im, out, _qparams(im, 1, 2, "x"))
+    im.put(0, nid, im.layout(n.input[0]))
+
+
+# GEMMs ----------------------------------------------------------------------------------------
+def _qlinear_conv(im: _Importer, n: onnx.NodeProto) -> None:
+    im.reject_attrs(group=1)
+    x = _int8(im, 0, "nhwc")
+    qx = _qparams(im, 1, 2, "x")
+    w, qw = _weight(im, 3, 4, 5)
+    qy = _qparams(im, 6, 7, "y")
+    if w.ndim != 4:
+        raise _Unsupported(f"only 2-D convolution is supported (weight rank {w.ndim})")
+    attrs = _window_attrs(im, w.shape[2:])
+    wid = int8_param(im.b, n.input[3], w.transpose(2, 3, 1, 0))
+    acc = im.b.add(Op.CONV2D, (x, wid), n.name, **attrs)
+    out_hw = im.b.shape(acc)[1:3]
+    offset = -qx.zero_point * conv_window_sums(w, im.b.shape(x)[1:3], out_hw, **attrs)
+    if im.has(8):
+        bias = im.const(n.input[8])
+        if bias is None:
+            raise _Unsupported(f"bias {n.input[8]!r} must be a constant initializer")
+        offset = offset + bias.astype(np.int64)
+    acc = add_offset(im.b, acc, offset, n.name)
+    im.put(0, requantize(im.b, acc, multiplier(qx.scale, qw.scale, divide=qy.scale),
+                         qy.zero_point, n.name), "nhwc")
+
+
+def _gemm_tail(im: _Importer, a: int, w: np.ndarray, qa: QParams, bias: np.ndarray | None,
+               m: np.float32, qy: QParams, trans_a: bool) -> None:
+    """y = requantize(a @ w + bias - za * colsum(w)) with ``w`` [K, N] int8 values."""
+    n = im.node
+    wid = int8_param(im.b, n.input[3], w)
+    acc = im.b.matmul(a, wid, trans_a=trans_a, name=n.name)
+    offset = -qa.zero_point * w.sum(axis=0, dtype=np.int64)
+    if bias is not None:
+        rows = im.b.shape(acc)[0]
+        bias = bias.astype(np.int64)
+        offset = offset + (bias.reshape(-1) if bias.size in (1, w.shape[1]) else
+                           bias.reshape(rows, w.shape[1]))
+    im.put(0, requantize(im.b, add_offset(im.b, acc, offset, n.name), m, qy.zero_point, n.name))
+
+
+def _qgemm(im: _Importer, n: onnx.NodeProto) -> None:
+    if not im.has(7):
+        raise _Unsupported("a float output (no y_scale) is not supported: int8 chips hold "
+                           "integers")
+    a = _int8(im, 0, "plain")
+    qa = _qparams(im, 1, 2, "a")
+    w, qw = _weight(im, 3, 4, 5)
+    if im.attr("transB", 0):
+        w = w.T
+    bias = im.const(n.input[6]) if im.has(6) else None
+    if im.has(6) and bias is None:
+        raise _Unsupported(f"bias {n.input[6]!r} must be a constant initializer")
+    alpha = np.float32(im.attr("alpha", 1.0))
+    m = multiplier(alpha, qa.scale, qw.scale, divide=_qparams(im, 7, 8, "y").scale)
+    _gemm_tail(im, a, w, qa, bias, m, _qparams(im, 7, 8, "y"), bool(im.attr("transA", 0)))
+
+
+def _qlinear_matmul(im: _Importer, n: onnx.NodeProto) -> None:
+    a = _int8(im, 0, "plain")
+    if len(im.b.shape(a)) != 2:
+        raise _Unsupported("only 2-D QLinearMatMul is supported")
+    qa = _qparams(im, 1, 2, "a")
+    w, qw = _weight(im, 3, 4, 5)
+    qy = _qparams(im, 6, 7, "y")
+    _gemm_tail(im, a, w, qa, None, multiplier(qa.scale, qw.scale, divide=qy.scale), qy, False)
+
+
+# Elementwise, pooling, concatenation ------------------------------------------------------------
+def _qlinear_add(im: _Importer, n: onnx.NodeProto) -> None:
+    a, c = n.input[0], n.input[3]
+    layout = im.layout(a) if im.layout(a) == im.layout(c) else "plain"
+    ids = (_int8(im, 0, layout), _int8(im, 3, layout))
+    if im.b.shape(ids[0]) != im.b.shape(ids[1]):
+        raise _Unsupported(f"operand shapes {im.b.shape(ids[0])} and {im.b.shape(ids[1])} "
+                           "differ: only equal shapes are supported")
+    qa, qb, qy = _qparams(im, 1, 2, "a"), _qparams(im, 4, 5, "b"), _qparams(im, 6, 7, "y")
+    im.put(0, qadd_fixed_point(im.b, ids, (qa, qb), qy, n.name), layout)
+
+
+def _qlinear_global_avgpool(im: _Importer, n: onnx.NodeProto) -> None:
+    if im.attr("channels_last", 0):
+        raise _Unsupported("channels_last=1 is not supported")
+    x = _int8(im, 0, "nhwc")
+    qx, qy = _qparams(im, 1, 2, "x"), _qparams(im, 3, 4, "y")
+    b, h, w, c = im.b.shape(x)
+    rows = im.b.reshape(x, (b, h * w * c), n.name)
+    # channel sums as a GEMM with a 0/1 matrix: exact int32, no division
+    select = np.tile(np.eye(c, dtype=np.int32), (h * w, 1))
+    acc = im.b.matmul(rows, int8_param(im.b, f"{n.name or 'gap'}.select", select), name=n.name)
+    acc = add_offset(im.b, acc, np.full(c, -qx.zero_point * h * w), n.name)
+    m = np.float32(qx.scale / np.float32(qy.scale * np.float32(h * w)))
+    y = requantize(im.b, acc, m, qy.zero_point, n.name)
+    im.put(0, im.b.reshape(y, (b, 1, 1, c), n.name), "nhwc")
+
+
+def _qlinear_avgpool(im: _Importer, n: onnx.NodeProto) -> None:
+    im.reject_attrs(ceil_mode=0, channels_last=0)
+    x = _int8(im, 0, "nhwc")
+    qx, qy = _qparams(im, 1, 2, "x"), _qparams(im, 3, 4, "y")
+    kernel = tuple(im.required("kernel_shape"))
+    attrs = _window_attrs(im, kernel)
+    include = bool(im.attr("count_include_pad", 0))
+    y = average_pool_int(im.b, x, qx, qy, kernel, include, n.name or "avgpool", **attrs)
+    im.put(0, y, "nhwc")
+
+
+def _qlinear_concat(im: _Importer, n: onnx.NodeProto) -> None:
+    qy = _qparams(im, 0, 1, "y")
+    if (len(n.input) - 2) % 3:
+        raise _Unsupported("inputs must be y_scale, y_zero_point, then (x, scale, zero point) "
+                           "triples")
+    names = n.input[2::3]
+    rank = len(im.b.shape(im.get(names[0])))
+    axis = int(im.required("axis")) % rank
+    nhwc = rank == 4 and all(im.layout(x) == "nhwc" for x in names)
+    layout = "nhwc" if nhwc else "plain"
+    parts = []
+    for k in range(len(names)):
+        x = _int8(im, 2 + 3 * k, layout)
+        qx = _qparams(im, 3 + 3 * k, 4 + 3 * k, f"input {k}")
+        if qx != qy:
+            x = requant_lookup(im.b, x, qx, qy, f"{n.name}.{k}")
+        parts.append(x)
+    axis = (0, 3, 1, 2)[axis] if nhwc else axis
+    im.put(0, im.b.add(Op.CONCAT, parts, n.name, axis=axis), layout)
+
+
+def _float_only(handler: Callable[[_Importer, onnx.NodeProto], None], op_type: str
+                ) -> Callable[[_Importer, onnx.NodeProto], None]:
+    """``handler`` refusing quantized (int8) operands: its float math would misread them."""
+
+    def handle(im: _Importer, n: onnx.NodeProto) -> None:
+        for name in n.input:
+            if name in im.vals and im.b.dtype(im.vals[name][0]) is DType.INT8:
+                raise _Unsupported(f"input {name!r} is a quantized int8 tensor; {op_type} "
+                                   "computes on floats (quantized models may apply only "
+                                   f"QLinear ops and {', '.join(sorted(INT8_SAFE))} to it)")
+        handler(im, n)
+    return handle
+
+
+def _named_errors(handler: Callable[[_Importer, onnx.NodeProto], None]
+                  ) -> Callable[[_Importer, onnx.NodeProto], None]:
+    """``handler`` with the integer helpers' ValueErrors reported against the ONNX node."""
+
+    def handle(im: _Importer, n: onnx.NodeProto) -> None:
+        try:
+            handler(im, n)
+        except ValueError as e:
+            raise _Unsupported(str(e)) from None
+    return handle
+
+
+QUANT_HANDLERS: dict[str, Callable[[_Importer, onnx.NodeProto], None]] = {
+    op: _named_errors(h) for op, h in {
+        "QuantizeLinear": _quantize_linear,
+        "DequantizeLinear": _dequantize_linear,
+        "QLinearConv": _qlinear_conv,
+        "QLinearMatMul": _qlinear_matmul,
+        "QGemm": _qgemm,
+        "QLinearAdd": _qlinear_add,
+        "QLinearGlobalAveragePool": _qlinear_global_avgpool,
+        "QLinearAveragePool": _qlinear_avgpool,
+        "QLinearConcat": _qlinear_concat,
+    }.items()}
+
+HANDLERS.update({op: _float_only(h, op) for op, h in HANDLERS.items() if op not in INT8_SAFE})
+HANDLERS.update(QUANT_HANDLERS)

@@ -1,0 +1,190 @@
+"""Integer arithmetic of quantized ONNX ops, built from the IR ops an int8 chip runs.
+
+Helpers for `compiler.onnx_quant`: requantization as MLAS does it, the zero-point corrections
+computed at import, the fixed-point QLinearAdd, integer average pooling and lookup tables
+reproduced exactly. Every function appends nodes to an `IRBuilder` and raises `ValueError`
+(turned into an error naming the ONNX node by the importer) when a value does not fit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from chip.dtypes import DType
+from compiler.ir import Op
+from compiler.ir_builder import IRBuilder
+
+_CONST_LIMIT = 2 ** 24  # int32 constants travel as fp32 values: exact below 2^24
+
+
+@dataclass(frozen=True)
+class QParams:
+    """One quantized tensor's parameters: real = (q - zero_point) * scale.
+
+    ``zero_point`` is in the chip's int8 domain: for a uint8 ONNX tensor it is the ONNX zero
+    point minus 128 and the chip holds ``q - 128``, so the real values are the same.
+    """
+
+    scale: np.float32
+    zero_point: int
+
+    def quantize(self, x: np.ndarray) -> np.ndarray:
+        """onnxruntime's QuantizeLinear in the chip's int8 domain: fp32 ``x / scale``, round
+        half to even, add the zero point, saturate to [-128, 127]."""
+        q = np.rint(np.asarray(x, dtype=np.float32) / self.scale)
+        return np.clip(q + self.zero_point, -128, 127).astype(np.int8)
+
+    def dequantize(self, q: np.ndarray) -> np.ndarray:
+        """onnxruntime's DequantizeLinear: fp32 ``(q - zero_point) * scale``."""
+        diff = np.asarray(q).astype(np.int32) - self.zero_point
+        return diff.astype(np.float32) * self.scale
+
+
+def multiplier(*scales: np.float32, divide: np.float32) -> np.float32:
+    """fp32 product of ``scales`` in order, then divided by ``divide`` (MLAS's output scale,
+    e.g. ``x_scale * w_scale / y_scale`` for QLinearConv)."""
+    m = np.float32(1.0)
+    for s in scales:
+        m = np.float32(m * np.float32(s))
+    return np.float32(m / np.float32(divide))
+
+
+def int32_const(b: IRBuilder, name: str, value: np.ndarray) -> int:
+    value = np.asarray(value, dtype=np.int64)
+    worst = int(np.abs(value).max(initial=0))
+    if worst >= _CONST_LIMIT:
+        raise ValueError(f"int32 constant {name!r} reaches {worst}; constants are exact only "
+                         f"below {_CONST_LIMIT}")
+    return b.source(Op.CONST, b.unique(name), value.shape, value, dtype=DType.INT32)
+
+
+def int8_param(b: IRBuilder, name: str, value: np.ndarray) -> int:
+    return b.source(Op.PARAM, b.unique(name), np.shape(value), value, dtype=DType.INT8)
+
+
+def add_offset(b: IRBuilder, acc: int, value: np.ndarray, name: str) -> int:
+    """``acc + value`` for an integer constant broadcastable to acc's shape (kept as a row
+    vector when it is the same at every position); ``acc`` itself when all zero."""
+    value = np.asarray(value, dtype=np.int64)
+    if not value.any():
+        return acc
+    shape = b.shape(acc)
+    full = np.broadcast_to(value, shape)
+    rows = full.reshape(-1, shape[-1])
+    row_vector = bool(np.all(rows == rows[:1]))
+    const = int32_const(b, f"{name}.offset", rows[0] if row_vector else full)
+    return b.add(Op.ADD, (acc, const), name)
+
+
+def requantize(b: IRBuilder, acc: int, m: np.float32, zero_point: int, name: str) -> int:
+    """int32 ``acc`` -> int8 as MLAS's MlasRequantizeOutput: fp32 ``float(acc) * m`` rounded
+    to nearest even, plus the zero point, saturated (SCALE, ADD_CONST, CAST)."""
+    y = b.scale(acc, float(m), name)
+    if zero_point:
+        y = b.add_const(y, float(zero_point), name)
+    return b.add(Op.CAST, (y,), name, dtype=DType.INT8)
+
+
+def conv_window_sums(w: np.ndarray, in_hw: Sequence[int], out_hw: Sequence[int],
+                     stride: Sequence[int], padding: Sequence[int]) -> np.ndarray:
+    """[OH, OW, Cout]: the sum of the weights ``w`` [Cout, Cin, KH, KW] that meet unpadded
+    input at each output position (the zero-point correction of a padded convolution)."""
+    top, left, bottom, right = padding
+    h, wd = in_hw
+    inside = np.zeros((h + top + bottom, wd + left + right), dtype=np.int64)
+    inside[top:top + h, left:left + wd] = 1
+    per_tap = w.astype(np.int64).sum(axis=1)  # [Cout, KH, KW]
+    oh, ow = out_hw
+    sh, sw = stride
+    out = np.zeros((oh, ow, w.shape[0]), dtype=np.int64)
+    for kh in range(w.shape[2]):
+        for kw in range(w.shape[3]):
+            hit = inside[kh:kh + sh * (oh - 1) + 1:sh, kw:kw + sw * (ow - 1) + 1:sw]
+            out += hit[:, :, None] * per_tap[:, kh, kw]
+    return out
+
+
+def qadd_fixed_point(b: IRBuilder, ids: tuple[int, int], qs: tuple[QParams, QParams],
+                     qy: QParams, name: str) -> int:
+    """QLinearAdd: y = round((a - za) * ra + (b - zb) * rb) + zy with r = s / sy.
+
+    onnxruntime evaluates this in fp32 (with fused multiply-adds on AVX2). Here each term is
+    rounded once to a fixed point of 2^-k (k as large as keeps the sum exact in fp32, about
+    14), the terms are added exactly and the sum rounded once: the result can differ from
+    onnxruntime's only where the real value is within ~2^-k of a rounding tie.
+    """
+    ratios = [np.float32(q.scale / qy.scale) for q in qs]
+    span = 255.0 * float(sum(ratios))  # |x - zx| <= 255
+    k = math.floor(math.log2((2 ** 23) / span))
+    terms = []
+    for nid, q, r in zip(ids, qs, ratios, strict=True):
+        x = b.add_const(nid, float(-q.zero_point), name) if q.zero_point else nid
+        terms.append(b.scale(x, float(r) * 2.0 ** k, name))
+    total = b.add(Op.ADD, tuple(terms), name)
+    return requantize(b, total, np.float32(2.0 ** -k), qy.zero_point, name)
+
+
+def average_pool_int(b: IRBuilder, x: int, qx: QParams, qy: QParams, kernel: Sequence[int],
+                     count_include_pad: bool, name: str, stride: Sequence[int],
+                     padding: Sequence[int]) -> int:
+    """QLinearAveragePool: window sums of (x - zx) exactly (a CONV2D with a 0/1 kernel), then
+    one fp32 multiply by sx / (count * sy) per distinct window count (masks pick each count's
+    positions), the zero point, saturation. onnxruntime sums dequantized fp32 values and
+    divides: results can differ by one unit next to rounding ties."""
+    n, h, w, c = b.shape(x)
+    kh, kw = kernel
+    ones = np.zeros((kh, kw, c, c), dtype=np.int64)
+    ones[:, :, np.arange(c), np.arange(c)] = 1
+    sums = b.add(Op.CONV2D, (x, int8_param(b, f"{name}.window", ones)), name,
+                 stride=tuple(stride), padding=tuple(padding))
+    _, oh, ow, _ = b.shape(sums)
+    valid = conv_window_sums(np.ones((1, 1, kh, kw)), (h, w), (oh, ow), stride, padding)[..., 0]
+    sums = add_offset(b, sums, np.repeat(-qx.zero_point * valid[..., None], c, axis=-1), name)
+    counts = np.full_like(valid, kh * kw) if count_include_pad else valid
+    parts = []
+    for count in np.unique(counts):
+        m = multiplier(qx.scale, divide=np.float32(np.float32(count) * qy.scale))
+        part = b.scale(sums, float(m), name)
+        if len(np.unique(counts)) > 1:
+            mask = np.broadcast_to((counts == count)[None, :, :, None], (n, oh, ow, c))
+            part = b.add(Op.MUL, (part, int32_const(b, f"{name}.count{count}", mask)), name)
+        parts.append(part)
+    y = parts[0]
+    for part in parts[1:]:
+        y = b.add(Op.ADD, (y, part), name)
+    if qy.zero_point:
+        y = b.add_const(y, float(qy.zero_point), name)
+    return b.add(Op.CAST, (y,), name, dtype=DType.INT8)
+
+
+def requant_table(qx: QParams, qy: QParams) -> np.ndarray:
+    """onnxruntime's 256-entry table mapping code x (index x + 128) from ``qx`` to ``qy``:
+    fp32 ``sx * (x - zx)`` quantized by QuantizeLinear (QLinearConcat's lookup table)."""
+    codes = np.arange(-128, 128)
+    real = np.float32(qx.scale) * (codes - qx.zero_point).astype(np.float32)
+    return qy.quantize(real).astype(np.int64)
+
+
+def requant_lookup(b: IRBuilder, x: int, qx: QParams, qy: QParams, name: str) -> int:
+    """int8 ``x`` mapped through `requant_table` exactly: the affine requantization
+    (shift, SCALE by sx / sy, zero point), then each code where it misses the table patched
+    by an EQUAL mask times the difference."""
+    table = requant_table(qx, qy)
+    m = np.float32(qx.scale / qy.scale)
+    codes = np.arange(-128, 128)
+    shifted = (codes - qx.zero_point).astype(np.float32)
+    affine = np.rint(shifted * m).astype(np.int64) + qy.zero_point
+    t = b.add_const(x, float(-qx.zero_point), name) if qx.zero_point else x
+    y = b.scale(t, float(m), name)
+    if qy.zero_point:
+        y = b.add_const(y, float(qy.zero_point), name)
+    for k in np.flatnonzero(np.clip(affine, -128, 127) != table):
+        code = np.array([codes[k] - qx.zero_point])
+        ref = b.source(Op.CONST, b.unique(f"{name}.code"), (1,), code, dtype=b.dtype(t))
+        hit = b.add(Op.EQUAL, (t, ref), name)
+        y = b.add(Op.ADD, (y, b.scale(hit, float(table[k] - affine[k]), name)), name)
+    return b.add(Op.CAST, (y,), name, dtype=DType.INT8)
