@@ -316,3 +316,15 @@ def test_systolic_train_with_no_arguments(tmp_path):
     assert report["chip"]["name"] == "edge" and report["fidelity"] == "fast"
     assert report["epochs"][-1]["test_accuracy"] >= 0.97
     assert report["total"]["cycles"] > 0
+
+
+def test_train_on_an_int8_chip_learns_digits(capsys, tmp_path):
+    # tpu-v1 (int8, 256x256): every GEMM operand, forward and backward, quantized on chip
+    code, out, err = run_cli(capsys, "train", "--chip", "tpu-v1", "--epochs", "3",
+                             "--fidelity", "fast", "--no-plots", "--out", tmp_path / "run")
+    assert code == 0, err
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    epochs = report["epochs"]
+    assert epochs[-1]["test_accuracy"] >= 0.90, epochs[-1]
+    assert epochs[-1]["loss"] < 0.5 * epochs[0]["loss"]
+    assert report["chip"]["array"]["input_dtype"] == "int8"

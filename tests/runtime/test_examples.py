@@ -26,6 +26,12 @@ def test_train_mlp_bf16_on_the_cycle_level_machine():
 
 
 @pytest.mark.slow
+def test_train_mlp_int8_with_on_chip_quantization():
+    out = run_example("train_mlp.py", "--dtype", "int8")
+    assert "with int8 roundings" in out
+
+
+@pytest.mark.slow
 def test_train_mlp_fp32_matches_float64():
     run_example("train_mlp.py", "--dtype", "fp32", "--fidelity", "functional")
 
