@@ -112,20 +112,56 @@ def qadd_fixed_point(b: IRBuilder, ids: tuple[int, int], qs: tuple[QParams, QPar
                      qy: QParams, name: str) -> int:
     """QLinearAdd: y = round((a - za) * ra + (b - zb) * rb) + zy with r = s / sy.
 
-    onnxruntime evaluates this in fp32 (with fused multiply-adds on AVX2). Here each term is
-    rounded once to a fixed point of 2^-k (k as large as keeps the sum exact in fp32, about
-    14), the terms are added exactly and the sum rounded once: the result can differ from
-    onnxruntime's only where the real value is within ~2^-k of a rounding tie.
+    Each term is rounded once to a fixed point of 2^-k (k as large as keeps the sum exact in
+    fp32, about 14), the terms are added exactly and the sum rounded once. onnxruntime
+    evaluates the sum in fp32 instead (MLAS's AVX2 kernel: two fused multiply-adds), so the
+    two differ where the value is within ~2^-k of a rounding tie. The operands are int8, so
+    all 65536 pairs are compared at import with `mlas_qladd_avx2` and the few that differ
+    (none to a handful) are patched by EQUAL masks: bit-exact against that kernel.
     """
     ratios = [np.float32(q.scale / qy.scale) for q in qs]
     span = 255.0 * float(sum(ratios))  # |x - zx| <= 255
     k = math.floor(math.log2((2 ** 23) / span))
-    terms = []
+    terms, shifted = [], []
     for nid, q, r in zip(ids, qs, ratios, strict=True):
         x = b.add_const(nid, float(-q.zero_point), name) if q.zero_point else nid
+        shifted.append(x)
         terms.append(b.scale(x, float(r) * 2.0 ** k, name))
-    total = b.add(Op.ADD, tuple(terms), name)
-    return requantize(b, total, np.float32(2.0 ** -k), qy.zero_point, name)
+    total = b.scale(b.add(Op.ADD, tuple(terms), name), 2.0 ** -k, name)
+    y = b.add_const(total, float(qy.zero_point), name) if qy.zero_point else total
+    # the chip's result for every pair of codes, as the vector unit computes it
+    codes = np.arange(-128, 128)
+    parts = [np.rint((codes - q.zero_point).astype(np.float32) * np.float32(float(r) * 2.0 ** k))
+             for q, r in zip(qs, ratios, strict=True)]
+    pre = np.rint((parts[0][:, None] + parts[1][None, :]).astype(np.float32)
+                  * np.float32(2.0 ** -k)).astype(np.int64) + qy.zero_point
+    want = mlas_qladd_avx2(codes[:, None], codes[None, :], qs, qy)
+    for i, j in zip(*np.nonzero(np.clip(pre, -128, 127) != want), strict=True):
+        hit = b.add(Op.MUL, tuple(_equals(b, t, int(codes[c] - q.zero_point), name)
+                                  for t, c, q in zip(shifted, (i, j), qs, strict=True)), name)
+        y = b.add(Op.ADD, (y, b.scale(hit, float(want[i, j] - pre[i, j]), name)), name)
+    return b.add(Op.CAST, (y,), name, dtype=DType.INT8)
+
+
+def mlas_qladd_avx2(a: np.ndarray, c: np.ndarray, qs: tuple[QParams, QParams],
+                    qy: QParams) -> np.ndarray:
+    """QLinearAdd of int8 codes as MLAS's AVX2 kernel computes it: ratios r = s / sy in fp32,
+    fixed part zy - (ra za + rb zb) in fp32, then fma(a, ra, fma(b, rb, fixed)) with one
+    rounding per fused multiply-add (float64 holds each exact product-sum), round half to
+    even, saturate."""
+    (qa, qb), f32 = qs, np.float32
+    ra, rb = f32(qa.scale / qy.scale), f32(qb.scale / qy.scale)
+    fixed = f32(f32(qy.zero_point) - f32(f32(ra * f32(qa.zero_point))
+                                         + f32(rb * f32(qb.zero_point))))
+    inner = (np.asarray(c, np.float64) * float(rb) + float(fixed)).astype(np.float32)
+    value = (np.asarray(a, np.float64) * float(ra) + inner.astype(np.float64)).astype(np.float32)
+    return np.clip(np.rint(value), -128, 127).astype(np.int64)
+
+
+def _equals(b: IRBuilder, t: int, code: int, name: str) -> int:
+    """1 where integer tensor ``t`` equals ``code``, else 0."""
+    ref = b.source(Op.CONST, b.unique(f"{name}.code"), (1,), np.array([code]), dtype=b.dtype(t))
+    return b.add(Op.EQUAL, (t, ref), name)
 
 
 def average_pool_int(b: IRBuilder, x: int, qx: QParams, qy: QParams, kernel: Sequence[int],
@@ -183,8 +219,6 @@ def requant_lookup(b: IRBuilder, x: int, qx: QParams, qy: QParams, name: str) ->
     if qy.zero_point:
         y = b.add_const(y, float(qy.zero_point), name)
     for k in np.flatnonzero(np.clip(affine, -128, 127) != table):
-        code = np.array([codes[k] - qx.zero_point])
-        ref = b.source(Op.CONST, b.unique(f"{name}.code"), (1,), code, dtype=b.dtype(t))
-        hit = b.add(Op.EQUAL, (t, ref), name)
+        hit = _equals(b, t, int(codes[k] - qx.zero_point), name)
         y = b.add(Op.ADD, (y, b.scale(hit, float(table[k] - affine[k]), name)), name)
     return b.add(Op.CAST, (y,), name, dtype=DType.INT8)

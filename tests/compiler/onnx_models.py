@@ -89,3 +89,17 @@ def quant_residual(rng: np.random.Generator, batch: int = 4) -> tuple[onnx.Model
              onnx_init(rng, "fw", (6, 5)), onnx_init(rng, "fb", (5,))]
     shape = (batch, 2, 6, 6)
     return onnx_model(nodes, [("x", shape)], ["logits"], inits), {"x": shape}
+
+
+def lstm_head(rng: np.random.Generator, batch: int = 3) -> tuple[onnx.ModelProto, dict]:
+    """LSTM over 5 steps -> last hidden state -> Gemm."""
+    steps, feat, hid = 5, 4, 6
+    nodes = [helper.make_node("LSTM", ["x", "W", "R", "B"], ["Y", "Y_h"], "lstm",
+                              hidden_size=hid),
+             helper.make_node("Reshape", ["Y_h", "shape"], ["h"], "reshape"),
+             helper.make_node("Gemm", ["h", "fw"], ["logits"], "fc")]
+    inits = [onnx_init(rng, "W", (1, 4 * hid, feat)), onnx_init(rng, "R", (1, 4 * hid, hid)),
+             onnx_init(rng, "B", (1, 8 * hid)), onnx_init(rng, "fw", (hid, 3)),
+             numpy_helper.from_array(np.array([batch, hid], np.int64), "shape")]
+    shape = (steps, batch, feat)
+    return onnx_model(nodes, [("x", shape)], ["logits"], inits), {"x": shape}
