@@ -4,7 +4,7 @@ A `Program` holds the instruction stream, a tag per instruction (layer and phase
 of named tensors, the initial contents of some of them (weights, constants) and the `ChipConfig`
 it was compiled for. It is saved as one zip file:
 
-- ``manifest.json``: ``{"format": "systolic-program", "version": 1, "chip": {...},
+- ``manifest.json``: ``{"format": "systolic-program", "version": 2, "chip": {...},
   "tensors": [{"name", "addr", "shape", "dtype", "kind"}...], "tags": [[layer, phase]...],
   "instructions": N}``
 - ``instructions.bin``: N little-endian 128-bit instruction words (chip/isa.py)
@@ -33,7 +33,7 @@ from chip.errors import ProgramFormatError
 from chip.isa import Instr, decode_program, encode_program
 
 FORMAT = "systolic-program"
-VERSION = 1
+VERSION = 2  # 2: on-chip addresses carry two memory bits (accf), vector rows 11 bits
 
 
 class Phase(enum.Enum):
@@ -192,7 +192,9 @@ class Program:
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise ProgramFormatError(f"{p} is not a {FORMAT} file")
         if manifest.get("version") != VERSION:
-            raise ProgramFormatError(f"{p}: unsupported format version {manifest.get('version')}")
+            raise ProgramFormatError(f"{p}: unsupported format version "
+                                     f"{manifest.get('version')} (this build reads version "
+                                     f"{VERSION}; recompile the model)")
         try:
             config = ChipConfig.from_dict(manifest["chip"], where=f"{p} chip")
             instrs = decode_program(blob)

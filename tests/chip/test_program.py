@@ -81,6 +81,14 @@ def test_corrupt_program_files(tmp_path):
     # the message used to be the bare key: "bad.prog: 'tags'"
     with pytest.raises(ProgramFormatError, match="the manifest has no field 'tags'"):
         Program.load(bad)
+    with zipfile.ZipFile(good) as z, zipfile.ZipFile(bad, "w") as out:
+        for item in z.namelist():
+            data = z.read(item)
+            if item == "manifest.json":  # a file of the encoding before accf existed
+                data = json.dumps({**json.loads(data), "version": 1})
+            out.writestr(item, data)
+    with pytest.raises(ProgramFormatError, match="unsupported format version 1 .*recompile"):
+        Program.load(bad)
 
 
 def test_assembly_errors_name_the_line():
