@@ -19,12 +19,15 @@ onnxruntime's CPU kernels (MLAS) with the integer IR ops an int8 chip runs:
   onnxruntime through a 256-entry lookup table; the handler builds that table at import, emits
   the affine requantization that reproduces most of it, and patches the remaining codes with
   EQUAL masks. Bit-exact over the whole int8 domain.
-- QLinearAdd, QLinearAveragePool: onnxruntime computes them in fp32 (QLinearAdd with fused
-  multiply-adds on AVX2, average pooling by dequantizing, summing and dividing). The chip has no
-  fp32 intermediate storage on int8 chips; these are computed in exact integers up to one final
-  rounding (fixed point with 2^-14 resolution for QLinearAdd; a single fp32 multiply per
-  window count for the pooling) and can differ by one unit where the real value lies within
-  about 1e-4 of a rounding tie. tests/compiler/test_onnx_quant.py measures it.
+- QLinearAdd: onnxruntime computes it in fp32 (two fused multiply-adds in MLAS's AVX2
+  kernel); the chip in a 2^-14 fixed point (`qadd_fixed_point`), and since both operands are
+  int8 codes, all 65536 pairs are compared at import and the few that round differently are
+  patched. Bit-exact against the AVX2 kernel (other MLAS kernels, e.g. NEON, round their own
+  way near ties).
+- QLinearAveragePool: onnxruntime sums dequantized fp32 values and divides by the window count;
+  the chip sums the codes exactly (a CONV2D with a 0/1 kernel) and multiplies once per distinct
+  count. Can differ by one unit where the value lies next to a rounding tie
+  (tests/compiler/test_onnx_quant.py bounds and measures it).
 - MaxPool, Flatten, Reshape, Transpose, Identity on int8 tensors: the float handlers (order and
   selection do not depend on the scale). Any other float op reading an int8 tensor is refused.
 
@@ -43,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import onnx
+from onnx import numpy_helper
 
 from chip.dtypes import DType
 from compiler.ir import Op
@@ -76,7 +80,6 @@ class QuantIO:
 
     inputs: Mapping[str, QParams]
     outputs: Mapping[str, QParams]
-    uint8: frozenset[str] = frozenset()
 
     def quantize_inputs(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {k: self.inputs[k].quantize(v) for k, v in feeds.items()}
@@ -88,7 +91,7 @@ class QuantIO:
         out = {}
         for k in self.outputs:
             q = np.asarray(outputs[k]).astype(np.int32)
-            out[k] = (q + 128).astype(np.uint8) if k in self.uint8 else q.astype(np.int8)
+            out[k] = (q + 128).astype(np.uint8) if self.outputs[k].unsigned else q.astype(np.int8)
         return out
 
 
@@ -98,19 +101,16 @@ def quant_io(model: onnx.ModelProto | str) -> QuantIO:
     outputs (a model without them has none)."""
     proto = model if isinstance(model, onnx.ModelProto) else onnx.load(str(model))
     g = proto.graph
-    consts = {t.name: onnx.numpy_helper.to_array(t) for t in g.initializer}
+    consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     ins = {vi.name for vi in g.input} - set(consts)
     outs = {vi.name for vi in g.output}
-    inputs, outputs, uint8 = {}, {}, set()
+    inputs, outputs = {}, {}
     for n in g.node:
         if n.op_type == "QuantizeLinear" and n.input[0] in ins:
             inputs[n.input[0]] = _const_qparams(consts, n.input[1], _opt(n, 2), n.name)
         elif n.op_type == "DequantizeLinear" and n.output[0] in outs:
             outputs[n.output[0]] = _const_qparams(consts, n.input[1], _opt(n, 2), n.name)
-            zp = consts.get(_opt(n, 2))
-            if zp is not None and zp.dtype == np.uint8:
-                uint8.add(n.output[0])
-    return QuantIO(inputs, outputs, frozenset(uint8))
+    return QuantIO(inputs, outputs)
 
 
 def _opt(n: onnx.NodeProto, k: int) -> str:
@@ -122,11 +122,11 @@ def _const_qparams(consts: Mapping[str, np.ndarray], scale: str, zp: str, where:
     if s is None or s.size != 1:
         raise ValueError(f"ONNX node {where!r}: scale {scale!r} must be a one-element "
                          "initializer")
-    z = consts.get(zp) if zp else np.zeros((), np.uint8)
+    z = consts.get(zp) if zp else None
     if z is None:
-        raise ValueError(f"ONNX node {where!r}: zero point {zp!r} must be an initializer")
-    shift = 128 if z.dtype == np.uint8 else 0
-    return QParams(np.float32(s.reshape(())), int(z.reshape(-1)[0]) - shift)
+        raise ValueError(f"ONNX node {where!r}: the zero point must be given as an initializer")
+    unsigned = z.dtype == np.uint8
+    return QParams(np.float32(s.reshape(())), int(z.reshape(-1)[0]) - 128 * unsigned, unsigned)
 
 
 # Reading the importer's tensors -------------------------------------------------------------
@@ -145,8 +145,9 @@ def _qparams(im: _Importer, ks: int, kz: int, what: str) -> QParams:
     if zp.dtype not in (np.int8, np.uint8) or zp.size != 1:
         raise _Unsupported(f"{what} zero point must be one int8 or uint8 value, not "
                            f"{zp.dtype} of shape {zp.shape}")
-    shift = 128 if zp.dtype == np.uint8 else 0
-    return QParams(np.float32(scale.reshape(())), int(zp.reshape(-1)[0]) - shift)
+    unsigned = zp.dtype == np.uint8
+    return QParams(np.float32(scale.reshape(())), int(zp.reshape(-1)[0]) - 128 * unsigned,
+                   unsigned)
 
 
 def _int8(im: _Importer, k: int, layout: str | None = None) -> int:

@@ -25,12 +25,14 @@ _CONST_LIMIT = 2 ** 24  # int32 constants travel as fp32 values: exact below 2^2
 class QParams:
     """One quantized tensor's parameters: real = (q - zero_point) * scale.
 
-    ``zero_point`` is in the chip's int8 domain: for a uint8 ONNX tensor it is the ONNX zero
-    point minus 128 and the chip holds ``q - 128``, so the real values are the same.
+    ``zero_point`` is in the chip's int8 domain: for a uint8 ONNX tensor (``unsigned``) it is
+    the ONNX zero point minus 128 and the chip holds ``q - 128``, so the real values are the
+    same.
     """
 
     scale: np.float32
     zero_point: int
+    unsigned: bool = False
 
     def quantize(self, x: np.ndarray) -> np.ndarray:
         """onnxruntime's QuantizeLinear in the chip's int8 domain: fp32 ``x / scale``, round
@@ -145,17 +147,20 @@ def qadd_fixed_point(b: IRBuilder, ids: tuple[int, int], qs: tuple[QParams, QPar
 
 def mlas_qladd_avx2(a: np.ndarray, c: np.ndarray, qs: tuple[QParams, QParams],
                     qy: QParams) -> np.ndarray:
-    """QLinearAdd of int8 codes as MLAS's AVX2 kernel computes it: ratios r = s / sy in fp32,
-    fixed part zy - (ra za + rb zb) in fp32, then fma(a, ra, fma(b, rb, fixed)) with one
-    rounding per fused multiply-add (float64 holds each exact product-sum), round half to
-    even, saturate."""
+    """QLinearAdd of int8-domain codes as MLAS's AVX2 kernel computes it (on the ONNX int8 or
+    uint8 values): ratios r = s / sy in fp32, fixed part zy - (ra za + rb zb) in fp32, then
+    fma(a, ra, fma(b, rb, fixed)) with one rounding per fused multiply-add (float64 holds each
+    exact product-sum), round half to even, saturate; returned in the int8 domain."""
     (qa, qb), f32 = qs, np.float32
+    shift = 128 if qy.unsigned else 0
     ra, rb = f32(qa.scale / qy.scale), f32(qb.scale / qy.scale)
-    fixed = f32(f32(qy.zero_point) - f32(f32(ra * f32(qa.zero_point))
-                                         + f32(rb * f32(qb.zero_point))))
-    inner = (np.asarray(c, np.float64) * float(rb) + float(fixed)).astype(np.float32)
-    value = (np.asarray(a, np.float64) * float(ra) + inner.astype(np.float64)).astype(np.float32)
-    return np.clip(np.rint(value), -128, 127).astype(np.int64)
+    za, zb, zy = (f32(q.zero_point + shift) for q in (qa, qb, qy))
+    fixed = f32(zy - f32(f32(ra * za) + f32(rb * zb)))
+    inner = (np.asarray(c + shift, np.float64) * float(rb) + float(fixed)).astype(np.float32)
+    value = (np.asarray(a + shift, np.float64) * float(ra)
+             + inner.astype(np.float64)).astype(np.float32)
+    lo, hi = (0, 255) if qy.unsigned else (-128, 127)
+    return np.clip(np.rint(value), lo, hi).astype(np.int64) - shift
 
 
 def _equals(b: IRBuilder, t: int, code: int, name: str) -> int:
