@@ -320,3 +320,9 @@ def test_weight_zero_point_other_than_zero_is_refused():
     with pytest.raises(ValueError, match=r"'mm' \(QLinearMatMul\): weight 'w' has zero point 5; "
                                          "only symmetric weights"):
         import_onnx(model)
+
+
+def test_quantized_model_needs_an_int8_chip(quantized):
+    path, _, _ = quantized["mlp"]
+    with pytest.raises(ValueError, match="int8 tensors cannot be held on chip 'edge'"):
+        compile_onnx(path, ChipConfig.from_toml("edge"))
