@@ -50,7 +50,13 @@ from onnx import numpy_helper
 
 from chip.dtypes import DType
 from compiler.ir import Op
-from compiler.onnx_import import HANDLERS, _Importer, _Unsupported, _window_attrs
+from compiler.onnx_import import (
+    HANDLERS,
+    NCHW_TO_NHWC,
+    _Importer,
+    _Unsupported,
+    _window_attrs,
+)
 from compiler.onnx_quant_math import (
     QParams,
     add_offset,
@@ -259,9 +265,9 @@ def _qgemm(im: _Importer, n: onnx.NodeProto) -> None:
     bias = im.const(n.input[6]) if im.has(6) else None
     if im.has(6) and bias is None:
         raise _Unsupported(f"bias {n.input[6]!r} must be a constant initializer")
-    alpha = np.float32(im.attr("alpha", 1.0))
-    m = multiplier(alpha, qa.scale, qw.scale, divide=_qparams(im, 7, 8, "y").scale)
-    _gemm_tail(im, a, w, qa, bias, m, _qparams(im, 7, 8, "y"), bool(im.attr("transA", 0)))
+    qy = _qparams(im, 7, 8, "y")
+    m = multiplier(np.float32(im.attr("alpha", 1.0)), qa.scale, qw.scale, divide=qy.scale)
+    _gemm_tail(im, a, w, qa, bias, m, qy, bool(im.attr("transA", 0)))
 
 
 def _qlinear_matmul(im: _Importer, n: onnx.NodeProto) -> None:
@@ -330,7 +336,7 @@ def _qlinear_concat(im: _Importer, n: onnx.NodeProto) -> None:
         if qx != qy:
             x = requant_lookup(im.b, x, qx, qy, f"{n.name}.{k}")
         parts.append(x)
-    axis = (0, 3, 1, 2)[axis] if nhwc else axis
+    axis = NCHW_TO_NHWC.index(axis) if nhwc else axis
     im.put(0, im.b.add(Op.CONCAT, parts, n.name, axis=axis), layout)
 
 
