@@ -66,3 +66,8 @@ def test_resnet18_training_step_on_train_128():
 def test_resnet18_int8_inference_on_tpu_v1():
     out = run_example("resnet18.py", "--only", "tpu-v1", timeout=600)
     assert "int8 logits vs float64" in out
+
+
+def test_resnet18_int8_training_step_on_tpu_v1():
+    out = run_example("resnet18.py", "--only", "tpu-v1-train", timeout=600)
+    assert "float64 with the chip's roundings" in out
