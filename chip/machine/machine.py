@@ -7,13 +7,14 @@ The rules are those of docs/timing.md.
 A run has two halves. The timing (chip/machine/schedule.py) does not depend on data: it commits
 instructions in order of their start cycle and fixes every start, end and counter; it is computed
 once per program and cached. The values are then applied instruction by instruction in that
-commit order; the hazard rule of docs/timing.md guarantees that no instruction of another queue
-observes the state in between, so the values equal the functional model's (program order). A
-fault found by either half names the instruction, its unit and its start cycle, and the first
-one in commit order wins, as if both halves ran together. Both fidelities share the timing; they
-differ only in how the array computes values (chip/machine/array.py), so their cycles and
-counters are identical by construction, and the `pe` kernels check the closed-form array
-durations cycle by cycle.
+commit order (chip/machine/values.py: a value plan, also cached, that skips the checks that
+cannot fail for this program); the hazard rule of docs/timing.md guarantees that no
+instruction of another queue observes the state in between, so the values equal the functional
+model's (program order). A fault found by either half names the instruction, its unit and its
+start cycle, and the first one in commit order wins, as if both halves ran together. Both
+fidelities share the timing; they differ only in how the array computes values
+(chip/machine/array.py), so their cycles and counters are identical by construction, and the
+`pe` kernels check the closed-form array durations cycle by cycle.
 """
 
 from __future__ import annotations
@@ -22,15 +23,12 @@ from dataclasses import dataclass
 
 from threadpoolctl import threadpool_limits
 
-from chip.errors import Fault, ProgramError
 from chip.machine import accounting as acct
 from chip.machine.array import ArrayModel
 from chip.machine.counters import Counters, Unit
-from chip.machine.dma import load_values, store_values
-from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
 from chip.machine.schedule import Schedule, schedule_of
+from chip.machine.values import apply_values, value_plan_of
 from chip.program import Program, Tag
-from chip.semantics import execute
 from chip.state import ChipState
 
 
@@ -80,31 +78,11 @@ def run_machine(program: Program, fidelity: str = "fast", state: ChipState | Non
     sched = schedule_of(program, max_cycles)
     # The per-fold products are small (at most 256 wide); multithreaded BLAS spends more time
     # synchronizing than computing on them (measured 6x slower on a busy 2-core machine).
+    plan = value_plan_of(program, sched, max_cycles)
     with threadpool_limits(limits=1, user_api="blas"):
-        _apply_values(program, sched, state, array)
+        apply_values(program, plan, sched.units, sched.start, state, array)
     sched.raise_error()
     return _result(program, sched, state, array, trace)
-
-
-def _apply_values(program: Program, sched: Schedule, state: ChipState,
-                  array: ArrayModel) -> None:
-    """Give every started instruction its effect on ``state``, in commit order."""
-    instrs, kinds = program.instrs, sched.kinds
-    for i in sched.order:
-        ins, kind = instrs[i], kinds[i]
-        try:
-            if kind == MATMUL or kind == PRELOAD:
-                array.apply(state, ins)
-            elif kind == LOAD:
-                load_values(state, ins)
-            elif kind == STORE:
-                store_values(state, ins)
-            else:
-                execute(state, ins)
-        except Fault as err:
-            unit = sched.units[i]
-            raise ProgramError(i, ins.MNEMONIC, str(err), unit.value if unit else None,
-                               sched.start[i]) from None
 
 
 def _result(program: Program, sched: Schedule, state: ChipState, array: ArrayModel,

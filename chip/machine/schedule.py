@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import bisect
 import weakref
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from chip.errors import Fault, ProgramError
 from chip.functional import check_deps
@@ -44,6 +46,7 @@ from chip.program import Program, Tag
 
 LOAD_Q, EXEC_Q, STORE_Q = 0, 1, 2
 _SPACE_NAMES = {SPAD: "scratchpad", ACC: "accumulator", DRAM: "DRAM"}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -79,23 +82,29 @@ class Schedule:
 
 
 class _Cache:
-    """Schedules per live program and cycle limit; an entry dies with its program."""
+    """Per live program, what the machine derives from it alone (its schedule per cycle limit,
+    its value plan: chip/machine/values.py); an entry dies with its program."""
 
     def __init__(self) -> None:
-        self._by_id: dict[int, tuple[weakref.ref, dict[int | None, Schedule]]] = {}
+        self._by_id: dict[int, tuple[weakref.ref, dict[Hashable, object]]] = {}
+
+    def memo(self, program: Program, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()``, computed once per live ``program`` and ``key``."""
+        pid = id(program)
+        entry = self._by_id.get(pid)
+        if entry is None or entry[0]() is not program:
+            entry = (weakref.ref(program, lambda _, k=pid: self._by_id.pop(k, None)), {})
+            self._by_id[pid] = entry
+        found = entry[1].get(key, _MISSING)
+        if found is _MISSING:
+            found = entry[1][key] = make()
+        return found  # type: ignore[return-value]
 
     def get(self, program: Program, max_cycles: int | None) -> Schedule:
-        key = id(program)
-        entry = self._by_id.get(key)
-        if entry is None or entry[0]() is not program:
-            entry = (weakref.ref(program, lambda _, k=key: self._by_id.pop(k, None)), {})
-            self._by_id[key] = entry
-        sched = entry[1].get(max_cycles)
-        if sched is None:
-            sched = entry[1][max_cycles] = _Engine(program, max_cycles).run()
-        return sched
+        return self.memo(program, max_cycles, lambda: _Engine(program, max_cycles).run())
 
 
+_MISSING = object()
 _CACHE = _Cache()
 
 

@@ -1,0 +1,272 @@
+"""The values of a program's run: a per-program value plan, replayed on every run.
+
+chip/machine/machine.py applies every started instruction's effect on the `ChipState` in the
+commit order of the timing (chip/machine/schedule.py). Most of what the checked path of
+chip/semantics.py and chip/state.py does per instruction does not depend on data: bounds,
+alignment, tile shapes, the stationary tile's shape, and whether a read touches elements the
+program itself has already written. `value_plan` decides these once per program (cached with
+its timing) and turns each instruction into a step:
+
+- a *direct* step, when no check can fail on any state: plain slice copies between DRAM views
+  and on-chip rows, and the array's block kernels, with no checks and no written-mask updates
+  that are known to change nothing;
+- a *checked* step otherwise: the path of chip/machine/dma.py, chip/machine/array.py and
+  chip/semantics.py, which raises the functional model's `Fault` messages.
+
+Whether a read is covered is proven without the state: written-masks only ever gain elements, so
+the elements the program has written earlier in commit order are written on every state, and a
+read within them cannot fault. Reads of anything else (e.g. data a caller placed in the state)
+stay checked. A direct step therefore computes exactly what the checked one would, and a program
+that faults on its first run faults again, with the same message, on every later run.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from chip.config import ChipConfig, Dataflow
+from chip.dtypes import f32_from_bf16_bits
+from chip.errors import Fault, ProgramError
+from chip.isa import Instr, Load, Matmul, Mem, Preload, Store, Vec, VecOp
+from chip.machine.array import ArrayModel
+from chip.machine.block_kernels import os_block, stationary_block
+from chip.machine.dma import load_values, store_values
+from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
+from chip.machine.schedule import _CACHE, Schedule
+from chip.program import Program
+from chip.semantics import execute
+from chip.state import ChipState
+
+# step kinds
+CHECKED, LOAD_D, STORE_D, PRELOAD_D, MATMUL_D = range(5)
+_SPAD, _ACC, _ACCF = 0, 1, 2  # on-chip arrays of a run (ACCF: the accumulator's fp32 view)
+_ARRAY_OF = {Mem.SPAD: _SPAD, Mem.ACC: _ACC, Mem.ACCF: _ACCF}
+
+
+class ValuePlan(NamedTuple):
+    """One step per started instruction, in commit order (see the module docstring).
+
+    A step is a tuple whose first item is its kind and whose second is the instruction's index;
+    the rest is what the kind needs (row ranges, DRAM view geometry). Shared by every run of the
+    program: never mutate it.
+    """
+
+    steps: tuple[tuple, ...]
+    direct: int  # how many steps are direct (for tests and benchmarks)
+
+
+class _Written:
+    """Elements the program has written so far in commit order: per on-chip row, the number of
+    leading elements (every write covers a row prefix ``[:cols]``)."""
+
+    def __init__(self, cfg: ChipConfig) -> None:
+        self.cols = (np.zeros(cfg.spad_rows, dtype=np.int64),
+                     np.zeros(cfg.acc_rows, dtype=np.int64))
+
+    def covers(self, mem: Mem, lo: int, hi: int, cols: int) -> bool:
+        seg = self.cols[mem.is_acc][lo:hi]
+        return hi - lo == seg.size > 0 and int(seg.min()) >= cols
+
+    def add(self, mem: Mem, lo: int, hi: int, cols: int) -> None:
+        seg = self.cols[mem.is_acc][lo:hi]
+        np.maximum(seg, cols, out=seg)
+
+
+class _Builder:
+    """Turns instructions into steps, in commit order, tracking what is known on every state."""
+
+    def __init__(self, cfg: ChipConfig) -> None:
+        self.cfg = cfg
+        self.width = cfg.row_elems
+        self.rows_of = {Mem.SPAD: cfg.spad_rows, Mem.ACC: cfg.acc_rows, Mem.ACCF: cfg.acc_rows}
+        self.written = _Written(cfg)
+        self.stationary: tuple[int, int] | None = None  # shape after a preload in this program
+
+    def in_rows(self, mem: Mem, row: int, rows: int, cols: int) -> bool:
+        """`ChipState.check_rows` cannot fail (rows and cols at least 1)."""
+        return rows >= 1 and 1 <= cols <= self.width and row + rows <= self.rows_of[mem]
+
+    def readable(self, mem: Mem, row: int, rows: int, cols: int) -> bool:
+        """A read of ``rows x cols`` elements at ``row`` cannot fault on any state."""
+        return self.in_rows(mem, row, rows, cols) and \
+            self.written.covers(mem, row, row + rows, cols)
+
+    def write(self, mem: Mem, row: int, rows: int, cols: int) -> bool:
+        """Record a write; True if its written-mask update may change the mask."""
+        new = not self.written.covers(mem, row, row + rows, cols)
+        self.written.add(mem, row, row + rows, cols)
+        return new
+
+    def dram_view(self, ins: Load | Store, mem: Mem, for_write: bool) -> tuple | None:
+        """(offset, shape, strides, storage dtype) of the DRAM elements of a valid transfer,
+        None if the checked path might fault or must handle it (chip/machine/dma.py's rules)."""
+        dtype = self.cfg.input_dtype if mem is Mem.SPAD else \
+            (self.cfg.acc_dtype if mem is Mem.ACC else None)
+        storage = np.dtype(np.float32) if dtype is None else np.dtype(dtype.storage)
+        size = storage.itemsize
+        rows, cols, stride, dram = ins.rows, ins.cols, ins.stride, ins.dram
+        if rows < 1 or cols < 1 or dram % size or stride % size:
+            return None
+        step_r, step_e = (size, stride) if ins.transpose else (stride, size)
+        if dram + (rows - 1) * step_r + (cols - 1) * step_e + size > self.cfg.dram_bytes:
+            return None
+        if for_write:  # elements must not overlap (chip/machine/dma.py)
+            (s1, n1), (s2, n2) = sorted([(step_r, rows), (step_e, cols)])
+            if not ((n1 == 1 or s1 >= size) and (n2 == 1 or s2 >= s1 * (n1 - 1) + size)):
+                return None
+        return dram, (rows, cols), (step_r, step_e), storage
+
+    def step(self, i: int, ins: Instr, kind: int) -> tuple:
+        if kind == LOAD:
+            return self._load(i, ins)
+        if kind == STORE:
+            return self._store(i, ins)
+        if kind == PRELOAD:
+            return self._preload(i, ins)
+        if kind == MATMUL:
+            return self._matmul(i, ins)
+        if isinstance(ins, Vec):
+            self.write(ins.dst.mem, ins.dst.row, 1 if ins.op is VecOp.CSUM else ins.rows,
+                       ins.cols)
+        return (CHECKED, i)
+
+    def _load(self, i: int, ins: Load) -> tuple:
+        dst = ins.dst
+        view = self.dram_view(ins, dst.mem, for_write=False)
+        ok = view is not None and self.in_rows(dst.mem, dst.row, ins.rows, ins.cols)
+        mark = self.write(dst.mem, dst.row, ins.rows, ins.cols)
+        if not ok:
+            return (CHECKED, i)
+        return (LOAD_D, i, _ARRAY_OF[dst.mem], dst.row, dst.row + ins.rows, ins.cols, mark,
+                *view)
+
+    def _store(self, i: int, ins: Store) -> tuple:
+        src = ins.src
+        view = self.dram_view(ins, src.mem, for_write=True)
+        if view is None or not self.readable(src.mem, src.row, ins.rows, ins.cols):
+            return (CHECKED, i)
+        return (STORE_D, i, _ARRAY_OF[src.mem], src.row, src.row + ins.rows, ins.cols, *view)
+
+    def _tile_ok(self, rows: int, cols: int) -> bool:
+        return 1 <= rows <= self.cfg.rows and 1 <= cols <= self.cfg.cols
+
+    def _preload(self, i: int, ins: Preload) -> tuple:
+        ok = (self.cfg.dataflow.has_stationary_operand and self._tile_ok(ins.rows, ins.cols)
+              and self.readable(Mem.SPAD, ins.src, ins.rows, ins.cols))
+        # if a checked preload faults, nothing runs after it: the shape holds for what follows
+        self.stationary = (ins.rows, ins.cols)
+        if not ok:
+            return (CHECKED, i)
+        return (PRELOAD_D, i, ins.src, ins.src + ins.rows, ins.cols)
+
+    def _matmul(self, i: int, ins: Matmul) -> tuple:
+        os_flow = self.cfg.dataflow is Dataflow.OS
+        t, rows, cols = ins.t, ins.rows, ins.cols
+        out_rows = rows if os_flow else t
+        ok = (self._tile_ok(rows, cols) and t >= 1
+              and self.readable(Mem.SPAD, ins.x, t, rows)
+              and self.in_rows(Mem.ACC, ins.out, out_rows, cols))
+        if os_flow:
+            ok = ok and self.readable(Mem.SPAD, ins.y, t, cols)
+        else:
+            ok = ok and ins.y == 0 and self.stationary == (rows, cols)
+        if ins.accumulate:
+            ok = ok and self.readable(Mem.ACC, ins.out, out_rows, cols)
+        mark = self.write(Mem.ACC, ins.out, out_rows, cols)
+        if not ok:
+            return (CHECKED, i)
+        return (MATMUL_D, i, ins.x, t, rows, cols, ins.y, ins.out, out_rows, ins.accumulate,
+                mark)
+
+
+def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...]) -> ValuePlan:
+    """The steps of the instructions ``order`` (commit order) of ``program``."""
+    b = _Builder(program.config)
+    instrs = program.instrs
+    steps = tuple(b.step(i, instrs[i], kinds[i]) for i in order)
+    return ValuePlan(steps, sum(s[0] != CHECKED for s in steps))
+
+
+def value_plan_of(program: Program, sched: Schedule, max_cycles: int | None) -> ValuePlan:
+    """The value plan of ``program`` run with the cycle limit ``max_cycles`` (whose timing is
+    ``sched``), computed once and cached with the timing while the program lives."""
+    return _CACHE.memo(program, ("values", max_cycles),
+                       lambda: value_plan(program, sched.order, sched.kinds))
+
+
+def apply_values(program: Program, plan: ValuePlan, units: tuple, start: tuple,
+                 state: ChipState, array: ArrayModel) -> None:
+    """Give every step's instruction its effect on ``state``, in the plan's order.
+
+    Raises `ProgramError` (with the instruction's unit and start cycle) for the first fault."""
+    cfg = state.config
+    mems = (state.spad, state.acc, state.acc.view(np.float32))
+    written = (state.spad_written, state.acc_written, state.acc_written)
+    acc, acc_written, dram = state.acc, state.acc_written, state.dram
+    spad = state.spad
+    direct_array = not array.pe
+    os_flow = cfg.dataflow is Dataflow.OS
+    bf16 = cfg.input_dtype.value == "bf16"
+    ints = not cfg.input_dtype.is_float
+    kernel_s = None  # the stationary tile as the kernels take it, valid while it `is` this:
+    kernel_s_of = None
+    instrs = program.instrs
+    for step in plan.steps:
+        kind = step[0]
+        if kind == LOAD_D:
+            _, _, mem, lo, hi, cols, mark, off, shape, strides, dtype = step
+            mems[mem][lo:hi, :cols] = np.ndarray(shape, dtype, dram, off, strides)
+            if mark:
+                written[mem][lo:hi, :cols] = True
+        elif kind == STORE_D:
+            _, _, mem, lo, hi, cols, off, shape, strides, dtype = step
+            np.ndarray(shape, dtype, dram, off, strides)[...] = mems[mem][lo:hi, :cols]
+        elif kind == PRELOAD_D and direct_array:
+            _, _, lo, hi, cols = step
+            state.stationary = spad[lo:hi, :cols].copy()
+        elif kind == MATMUL_D and direct_array:
+            _, _, x0, t, rows, cols, y0, out, out_rows, accumulate, mark = step
+            x = spad[x0:x0 + t, :rows]
+            if os_flow:
+                y = spad[y0:y0 + t, :cols]
+                p = os_block(_kernel_values(x, ints, bf16), _kernel_values(y, ints, bf16))
+            else:
+                if kernel_s_of is not state.stationary:
+                    kernel_s_of = state.stationary
+                    kernel_s = _kernel_values(kernel_s_of, ints, bf16)
+                p = stationary_block(_kernel_values(x, ints, bf16), kernel_s)
+            block = acc[out:out + out_rows, :cols]
+            if accumulate:
+                block += p  # int32 wraps like the array's adders; fp32 rounds like them
+            else:
+                block[...] = p
+                if mark:
+                    acc_written[out:out + out_rows, :cols] = True
+        else:
+            i = step[1]
+            ins = instrs[i]
+            try:
+                if isinstance(ins, (Matmul, Preload)):
+                    array.apply(state, ins)
+                elif isinstance(ins, Load):
+                    load_values(state, ins)
+                elif isinstance(ins, Store):
+                    store_values(state, ins)
+                else:
+                    execute(state, ins)
+            except Fault as err:
+                unit = units[i]
+                raise ProgramError(i, ins.MNEMONIC, str(err), unit.value if unit else None,
+                                   start[i]) from None
+
+
+def _kernel_values(raw: np.ndarray, ints: bool, bf16: bool) -> np.ndarray:
+    """Raw scratchpad storage as the block kernels take it: int8 as is (they convert it to
+    exact float32 themselves), bf16 widened to float32, fp32 as it is."""
+    if ints:
+        return raw
+    if bf16:
+        return f32_from_bf16_bits(raw)
+    return raw

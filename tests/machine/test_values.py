@@ -1,0 +1,143 @@
+"""The per-program value plan: direct steps only where no check can fail, on any state."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from bench.programs import tiled_gemm
+from chip.errors import ProgramError
+from chip.functional import run_functional
+from chip.isa import Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp, acc, sp
+from chip.machine import run_machine
+from chip.machine.schedule import schedule_of
+from chip.machine.values import CHECKED, LOAD_D, MATMUL_D, PRELOAD_D, STORE_D, value_plan_of
+from chip.state import ChipState
+from tests.machine.helpers import chip4, filled_state, program
+
+
+def kinds(prog, max_cycles=None) -> list[int]:
+    return [s[0] for s in value_plan_of(prog, schedule_of(prog, max_cycles), max_cycles).steps]
+
+
+def test_a_tiled_gemm_runs_on_direct_steps_after_its_first_loads():
+    cfg = chip4("ws")
+    rng = np.random.default_rng(0)
+    a = rng.integers(-128, 128, (9, 7), dtype=np.int8)
+    b = rng.integers(-128, 128, (7, 6), dtype=np.int8)
+    prog = tiled_gemm(cfg, a, b, block_rows=4)
+    got = kinds(prog)
+    # every instruction of this program is valid and reads only what it wrote itself
+    assert CHECKED not in got and len(got) == len(prog.instrs) - 1  # halt has no step
+    assert {LOAD_D, STORE_D, PRELOAD_D, MATMUL_D} <= set(got)
+    for fidelity in ("fast", "pe", "fast"):
+        res = run_machine(prog, fidelity)
+        assert np.array_equal(res.state.read_tensor(prog.tensor("C")),
+                              a.astype(np.int64) @ b.astype(np.int64))
+
+
+def test_data_the_caller_placed_is_read_through_the_checks():
+    cfg = chip4("ws")
+    prog = program(cfg, [Preload(src=0, rows=4, cols=4),
+                         Matmul(x=4, y=0, out=0, t=4, rows=4, cols=4, accumulate=True,
+                                push_next=True),
+                         Store(dram=0, src=acc(0), rows=4, cols=4, stride=16, transpose=False,
+                               pop_prev=True)])
+    # the program writes none of what it reads: only the store (of rows the matmul wrote) and
+    # the matmul's write itself could be direct, and the matmul accumulates onto caller data
+    assert kinds(prog) == [CHECKED, CHECKED, STORE_D]
+    for _ in range(2):  # the plan is cached; each run checks the state it is given
+        want = run_functional(prog, filled_state(cfg)).state
+        got = run_machine(prog, "fast", filled_state(cfg)).state
+        assert np.array_equal(got.acc, want.acc) and np.array_equal(got.dram[:64], want.dram[:64])
+        with pytest.raises(ProgramError) as e:
+            run_machine(prog, "fast", ChipState(cfg))
+        assert (e.value.index, e.value.cycle) == (0, 0)
+        assert e.value.reason == "preload source: reads scratchpad row 0 element 0, which was " \
+            "never written"
+        partial = filled_state(cfg, acc_rows=2)  # the accumulate reads rows never written
+        with pytest.raises(ProgramError, match="matmul accumulate: reads accumulator row 2"):
+            run_machine(prog, "fast", partial)
+
+
+def test_reads_of_partly_written_rows_stay_checked():
+    cfg = chip4("ws")
+    narrow = Load(dram=0, dst=sp(0), rows=4, cols=2, stride=4, transpose=False,
+                  push_next=True)
+    prog = program(cfg, [narrow, Preload(src=0, rows=4, cols=4, pop_prev=True)])
+    assert kinds(prog)[:2] == [LOAD_D, CHECKED]
+    for _ in range(2):
+        with pytest.raises(ProgramError, match="reads scratchpad row 0 element 2, which was "
+                                               "never written"):
+            run_machine(prog)
+        run_machine(prog, state=filled_state(cfg))  # columns 2..3 written by the caller
+
+
+def test_invalid_instructions_fault_the_same_on_every_run():
+    cfg = chip4("ws")
+    prog = program(cfg, [Load(dram=cfg.dram_bytes - 8, dst=sp(0), rows=4, cols=4, stride=4,
+                              transpose=False, push_next=True),
+                         Preload(src=0, rows=4, cols=4, pop_prev=True)])
+    assert kinds(prog)[0] == CHECKED
+    reasons = set()
+    for _ in range(2):
+        with pytest.raises(ProgramError) as e:
+            run_machine(prog)
+        reasons.add((e.value.index, e.value.reason))
+    assert len(reasons) == 1 and "exceed the" in reasons.pop()[1]
+
+
+def test_another_program_gets_its_own_plan():
+    cfg = chip4("ws")
+    rng = np.random.default_rng(1)
+    a = rng.integers(-128, 128, (5, 4), dtype=np.int8)
+    b = rng.integers(-128, 128, (4, 3), dtype=np.int8)
+    prog = tiled_gemm(cfg, a, b)
+    run_machine(prog)
+    # the same instructions with the preload moved onto rows no one wrote
+    instrs = list(prog.instrs)
+    k = next(i for i, ins in enumerate(instrs) if isinstance(ins, Preload))
+    instrs[k] = dataclasses.replace(instrs[k], src=2000)
+    changed = dataclasses.replace(prog, instrs=tuple(instrs))
+    order = schedule_of(changed).order
+    assert kinds(changed)[order.index(k)] == CHECKED
+    assert kinds(prog)[schedule_of(prog).order.index(k)] == PRELOAD_D
+    with pytest.raises(ProgramError, match="preload source: reads scratchpad row 2000"):
+        run_machine(changed)
+    assert np.array_equal(run_machine(prog).state.read_tensor(prog.tensor("C")),
+                          a.astype(np.int64) @ b.astype(np.int64))
+
+
+def test_a_matmul_before_any_preload_of_the_program_uses_the_state_tile():
+    cfg = chip4("ws")
+    mm = Matmul(x=4, y=0, out=0, t=4, rows=4, cols=4, accumulate=False)
+    prog = program(cfg, [mm])
+    assert kinds(prog)[0] == CHECKED
+    state = filled_state(cfg)
+    run_machine(program(cfg, [Preload(src=0, rows=4, cols=4)]), "fast", state)
+    got = run_machine(prog, "fast", state).state.acc[:4, :4].copy()
+    ref = run_functional(program(cfg, [Preload(src=0, rows=4, cols=4), mm]),
+                         filled_state(cfg)).state
+    assert np.array_equal(got, ref.acc[:4, :4])
+
+
+def test_fp32_view_of_the_accumulator_moves_bits():
+    # a load through the fp32 view, a vector copy and a store: all direct, NaN payloads kept
+    cfg = chip4("ws")
+    prog = program(cfg, [
+        Load(dram=0, dst=Loc(Mem.ACCF, 0), rows=2, cols=4, stride=16, transpose=False,
+             push_next=True),
+        Vec(op=VecOp.COPY, dst=acc(8), src1=acc(0), src2=acc(0), rows=2, cols=4, bcast1=False,
+            bcast2=False, imm=0.0, pop_prev=True, push_next=True),
+        Store(dram=64, src=Loc(Mem.ACCF, 8), rows=2, cols=4, stride=16, transpose=False,
+              pop_prev=True)])
+    assert kinds(prog) == [LOAD_D, CHECKED, STORE_D]
+    bits = np.array([0x7FC00001, 0xFF800000, 1, 0x80000000, 5, 6, 7, 0x7F800001],
+                    dtype=np.uint32)
+    for _ in range(2):
+        state = ChipState(cfg)
+        state.dram[:32] = bits.view(np.uint8)
+        got = run_machine(prog, "fast", state).state
+        assert np.array_equal(got.dram[64:96].view(np.uint32), bits)
+        assert got.acc_written[:2, :4].all() and got.acc_written[8:10, :4].all()
+        assert not got.acc_written[2:8].any()
