@@ -12,7 +12,8 @@ onnxruntime's CPU kernels (MLAS) with the integer IR ops an int8 chip runs:
   over the valid window of each position. Then requantization exactly as MLAS does it: SCALE by
   ``M = float32(float32(sx * sw) / sy)`` (fp32 product of the int32 converted to fp32, rounded
   to nearest even into int32, saturating), ADD_CONST of the output zero point, CAST to int8.
-  Bit-exact.
+  Per-channel weight scales give one M per output channel: MUL by an fp32 row vector, then CAST
+  to int32 (the same fp32 product and rounding). Bit-exact.
 - QLinearGlobalAveragePool: the int32 channel sums (a MATMUL with a 0/1 matrix), minus
   ``zx * H * W``, requantized by ``sx / (sy * H * W)`` as MLAS does. Bit-exact.
 - QLinearConcat: each input whose (scale, zero point) differs from the output's is mapped by
@@ -36,7 +37,7 @@ quantizes, `QuantIO.quantize_inputs`); a graph output made by DequantizeLinear i
 before it (the host dequantizes, `QuantIO.dequantize`). The graph carries
 ``<name>.scale`` and ``<name>.zero_point`` CONST tensors (fp32, shape (1,)) for each of them.
 uint8 tensors are held as int8 ``q - 128`` with zero point ``z - 128`` (the same real values);
-weights need zero point 0 (symmetric) and per-tensor scales.
+weights need zero point 0 (symmetric); activations one scale per tensor.
 """
 
 from __future__ import annotations
@@ -167,20 +168,31 @@ def _int8(im: _Importer, k: int, layout: str | None = None) -> int:
     return nid
 
 
-def _weight(im: _Importer, k: int, ks: int, kz: int) -> tuple[np.ndarray, QParams]:
-    """A constant int8/uint8 weight as int8-domain values (zero point 0), and its parameters."""
-    name = im.node.input[k]
-    w = im.const(name)
+def _weight(im: _Importer, k: int, ks: int, kz: int, channels: int) -> tuple[np.ndarray,
+                                                                             np.ndarray]:
+    """A constant int8/uint8 weight as int8-domain values, and its fp32 scales: one, or one
+    per output channel (``channels`` of them). Zero points must be 0 (128 for uint8)."""
+    n = im.node
+    w = im.const(n.input[k])
     if w is None:
-        raise _Unsupported(f"weight {name!r} must be a constant initializer (two dynamic "
+        raise _Unsupported(f"weight {n.input[k]!r} must be a constant initializer (two dynamic "
                            "operands are not supported)")
     if w.dtype not in (np.int8, np.uint8):
-        raise _Unsupported(f"weight {name!r} is {w.dtype}, not int8 or uint8")
-    q = _qparams(im, ks, kz, "weight")
-    if q.zero_point != 0:
-        raise _Unsupported(f"weight {name!r} has zero point {q.zero_point}; only symmetric "
-                           "weights (zero point 0, or 128 for uint8) are supported")
-    return w.astype(np.int64) - (128 if w.dtype == np.uint8 else 0), q
+        raise _Unsupported(f"weight {n.input[k]!r} is {w.dtype}, not int8 or uint8")
+    scale = im.const(n.input[ks]) if im.has(ks) else None
+    zp = im.const(n.input[kz]) if im.has(kz) else None
+    if scale is None or zp is None:
+        raise _Unsupported("weight scale and zero point must be constant initializers")
+    if scale.size not in (1, channels) or zp.size != scale.size:
+        raise _Unsupported(f"weight scale has {scale.size} values and zero point {zp.size}: "
+                           f"supported are one each, or one each per output channel "
+                           f"({channels})")
+    offset = 128 if w.dtype == np.uint8 else 0
+    if np.any(zp.astype(np.int64) != offset):
+        raise _Unsupported(f"weight {n.input[k]!r} has zero point {zp.reshape(-1).tolist()}; "
+                           "only symmetric weights (zero point 0, or 128 for uint8) are "
+                           "supported")
+    return w.astype(np.int64) - offset, scale.astype(np.float32).reshape(-1)
 
 
 # Graph boundary -------------------------------------------------------------------------------
@@ -219,10 +231,11 @@ def _qlinear_conv(im: _Importer, n: onnx.NodeProto) -> None:
     im.reject_attrs(group=1)
     x = _int8(im, 0, "nhwc")
     qx = _qparams(im, 1, 2, "x")
-    w, qw = _weight(im, 3, 4, 5)
+    w = im.const(n.input[3])
+    if w is None or w.ndim != 4:
+        raise _Unsupported("the weight must be a 4-D initializer (2-D convolution)")
+    w, w_scale = _weight(im, 3, 4, 5, w.shape[0])
     qy = _qparams(im, 6, 7, "y")
-    if w.ndim != 4:
-        raise _Unsupported(f"only 2-D convolution is supported (weight rank {w.ndim})")
     attrs = _window_attrs(im, w.shape[2:])
     wid = int8_param(im.b, n.input[3], w.transpose(2, 3, 1, 0))
     acc = im.b.add(Op.CONV2D, (x, wid), n.name, **attrs)
@@ -234,12 +247,12 @@ def _qlinear_conv(im: _Importer, n: onnx.NodeProto) -> None:
             raise _Unsupported(f"bias {n.input[8]!r} must be a constant initializer")
         offset = offset + bias.astype(np.int64)
     acc = add_offset(im.b, acc, offset, n.name)
-    im.put(0, requantize(im.b, acc, multiplier(qx.scale, qw.scale, divide=qy.scale),
+    im.put(0, requantize(im.b, acc, multiplier(qx.scale, w_scale, divide=qy.scale),
                          qy.zero_point, n.name), "nhwc")
 
 
 def _gemm_tail(im: _Importer, a: int, w: np.ndarray, qa: QParams, bias: np.ndarray | None,
-               m: np.float32, qy: QParams, trans_a: bool) -> None:
+               m: np.ndarray, qy: QParams, trans_a: bool) -> None:
     """y = requantize(a @ w + bias - za * colsum(w)) with ``w`` [K, N] int8 values."""
     n = im.node
     wid = int8_param(im.b, n.input[3], w)
@@ -259,14 +272,18 @@ def _qgemm(im: _Importer, n: onnx.NodeProto) -> None:
                            "integers")
     a = _int8(im, 0, "plain")
     qa = _qparams(im, 1, 2, "a")
-    w, qw = _weight(im, 3, 4, 5)
-    if im.attr("transB", 0):
+    trans_b = bool(im.attr("transB", 0))
+    w = im.const(n.input[3])
+    if w is None or w.ndim != 2:
+        raise _Unsupported("the weight B must be a 2-D initializer")
+    w, w_scale = _weight(im, 3, 4, 5, w.shape[0] if trans_b else w.shape[1])
+    if trans_b:
         w = w.T
     bias = im.const(n.input[6]) if im.has(6) else None
     if im.has(6) and bias is None:
         raise _Unsupported(f"bias {n.input[6]!r} must be a constant initializer")
     qy = _qparams(im, 7, 8, "y")
-    m = multiplier(np.float32(im.attr("alpha", 1.0)), qa.scale, qw.scale, divide=qy.scale)
+    m = multiplier(np.float32(im.attr("alpha", 1.0)), qa.scale, w_scale, divide=qy.scale)
     _gemm_tail(im, a, w, qa, bias, m, qy, bool(im.attr("transA", 0)))
 
 
@@ -275,9 +292,12 @@ def _qlinear_matmul(im: _Importer, n: onnx.NodeProto) -> None:
     if len(im.b.shape(a)) != 2:
         raise _Unsupported("only 2-D QLinearMatMul is supported")
     qa = _qparams(im, 1, 2, "a")
-    w, qw = _weight(im, 3, 4, 5)
+    w = im.const(n.input[3])
+    if w is None or w.ndim != 2:
+        raise _Unsupported("the weight b must be a 2-D initializer")
+    w, w_scale = _weight(im, 3, 4, 5, w.shape[1])
     qy = _qparams(im, 6, 7, "y")
-    _gemm_tail(im, a, w, qa, None, multiplier(qa.scale, qw.scale, divide=qy.scale), qy, False)
+    _gemm_tail(im, a, w, qa, None, multiplier(qa.scale, w_scale, divide=qy.scale), qy, False)
 
 
 # Elementwise, pooling, concatenation ------------------------------------------------------------

@@ -46,13 +46,14 @@ class QParams:
         return diff.astype(np.float32) * self.scale
 
 
-def multiplier(*scales: np.float32, divide: np.float32) -> np.float32:
+def multiplier(*scales: np.ndarray | np.float32, divide: np.float32) -> np.ndarray:
     """fp32 product of ``scales`` in order, then divided by ``divide`` (MLAS's output scale,
-    e.g. ``x_scale * w_scale / y_scale`` for QLinearConv)."""
-    m = np.float32(1.0)
+    e.g. ``x_scale * w_scale / y_scale`` for QLinearConv), elementwise for per-channel
+    scales; a 1-D float32 array."""
+    m = np.ones(1, dtype=np.float32)
     for s in scales:
-        m = np.float32(m * np.float32(s))
-    return np.float32(m / np.float32(divide))
+        m = m * np.asarray(s, dtype=np.float32).reshape(-1)
+    return m / np.float32(divide)
 
 
 def int32_const(b: IRBuilder, name: str, value: np.ndarray) -> int:
@@ -82,10 +83,17 @@ def add_offset(b: IRBuilder, acc: int, value: np.ndarray, name: str) -> int:
     return b.add(Op.ADD, (acc, const), name)
 
 
-def requantize(b: IRBuilder, acc: int, m: np.float32, zero_point: int, name: str) -> int:
+def requantize(b: IRBuilder, acc: int, m: np.ndarray, zero_point: int, name: str) -> int:
     """int32 ``acc`` -> int8 as MLAS's MlasRequantizeOutput: fp32 ``float(acc) * m`` rounded
-    to nearest even, plus the zero point, saturated (SCALE, ADD_CONST, CAST)."""
-    y = b.scale(acc, float(m), name)
+    to nearest even, plus the zero point, saturated. One multiplier: SCALE (the vector unit
+    rounds into the int32 destination); one per output channel: MUL by an fp32 row vector,
+    then CAST to int32. Then ADD_CONST, CAST to int8."""
+    m = np.asarray(m, dtype=np.float32).reshape(-1)
+    if m.size == 1:
+        y = b.scale(acc, float(m[0]), name)
+    else:
+        real = b.add(Op.MUL, (acc, b.const(b.unique(f"{name}.multiplier"), m)), name)
+        y = b.add(Op.CAST, (real,), name, dtype=DType.INT32)
     if zero_point:
         y = b.add_const(y, float(zero_point), name)
     return b.add(Op.CAST, (y,), name, dtype=DType.INT8)
@@ -189,7 +197,7 @@ def average_pool_int(b: IRBuilder, x: int, qx: QParams, qy: QParams, kernel: Seq
     parts = []
     for count in np.unique(counts):
         m = multiplier(qx.scale, divide=np.float32(np.float32(count) * qy.scale))
-        part = b.scale(sums, float(m), name)
+        part = b.scale(sums, float(m[0]), name)
         if len(np.unique(counts)) > 1:
             mask = np.broadcast_to((counts == count)[None, :, :, None], (n, oh, ow, c))
             part = b.add(Op.MUL, (part, int32_const(b, f"{name}.count{count}", mask)), name)

@@ -272,12 +272,37 @@ def test_lstm_stays_float_under_static_quantization(tmp_path):
         import_onnx(path)
 
 
-def test_per_channel_weight_scales_are_refused_naming_the_node(tmp_path):
-    model, shapes = quant_cnn(np.random.default_rng(0))
-    path = quantize_qoperator(model, shapes, tmp_path, per_channel=True)
-    with pytest.raises(ValueError, match=r"ONNX node '.*' \(QLinearConv\): weight scale has 8 "
-                                         r"values: only per-tensor"):
-        import_onnx(path)
+@pytest.mark.parametrize("model", sorted(BUILDERS))
+def test_per_channel_weight_scales_match_onnxruntime_bit_for_bit(model, tmp_path):
+    """Per-channel scales requantize with an fp32 row vector of multipliers (MUL, then CAST to
+    int32), as MLAS multiplies by each column's scale."""
+    net, shapes = BUILDERS[model](np.random.default_rng(0))
+    path = quantize_qoperator(net, shapes, tmp_path, per_channel=True)
+    inner = expose_int8_tensors(path)
+    scales = [t for t in onnx.load(path).graph.initializer if t.dims and t.dims[0] > 1
+              and t.data_type == TensorProto.FLOAT and t.name.endswith("scale")]
+    assert scales, "the quantizer made no per-channel scale"
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    program, io = compile_onnx(path, _chip("tiny")), quant_io(path)
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        feeds = {k: (rng.standard_normal(s) * 1.5).astype(np.float32) for k, s in shapes.items()}
+        want = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds),
+                        strict=True))
+        got = run_on_chip(Lowered(program, (), 0), io.quantize_inputs(feeds))
+        for name in inner:
+            np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+
+
+def test_per_channel_activation_scale_is_refused_naming_the_node():
+    nodes, inits = _codes_in("x")
+    nodes.append(helper.make_node("QLinearMatMul", ["qx", "xs", "xz", "w", "one", "zero", "one",
+                                                    "zero"], ["y"], "mm"))
+    inits.update(w=np.ones((4, 3), np.int8), xs=np.float32([0.1, 0.2]), xz=np.int8([0, 0]))
+    model = _contrib_model(nodes, {"x": (2, 4)}, ["y"], inits)
+    with pytest.raises(ValueError, match=r"ONNX node 'mm' \(QLinearMatMul\): a scale has 2 "
+                                         "values: only per-tensor"):
+        import_onnx(model)
 
 
 def test_unsupported_quantized_op_is_refused_naming_it(tmp_path):
@@ -317,8 +342,8 @@ def test_weight_zero_point_other_than_zero_is_refused():
                                                     "zero"], ["y"], "mm"))
     inits.update(w=np.ones((4, 3), np.int8), ws=np.float32(0.1), wz=np.int8(5))
     model = _contrib_model(nodes, {"x": (2, 4)}, ["y"], inits)
-    with pytest.raises(ValueError, match=r"'mm' \(QLinearMatMul\): weight 'w' has zero point 5; "
-                                         "only symmetric weights"):
+    with pytest.raises(ValueError, match=r"'mm' \(QLinearMatMul\): weight 'w' has zero point "
+                                         r"\[5\]; only symmetric weights"):
         import_onnx(model)
 
 
