@@ -7,11 +7,12 @@ activations and weights, per tensor, min-max calibration on seeded random batche
 quantized model defines its integer arithmetic, and every int8 tensor it computes (each
 QLinear op's and MaxPool's output, not only the last) must equal onnxruntime's bit for bit on
 tiny, tpu-v1 and edge with int8 input, over a few hundred input rows; so must the dequantized
-float outputs. The same models with uint8 activations are checked on tiny, quantized with
-``reduce_range`` (7-bit weights) as onnxruntime advises for uint8 x int8 on CPUs without VNNI:
-with full-range weights, onnxruntime's AVX2 kernels (VPMADDUBSW, int16 pair sums) saturate and
-depart from the integer arithmetic the model defines (measured: 62 of 3200 outputs of the CNN's
-first QLinearConv, by up to 66 units), while the chip computes it exactly.
+float outputs. The same models with per-channel weight scales, and with uint8 activations, are
+checked on tiny; the uint8 ones quantized with ``reduce_range`` (7-bit weights), as
+onnxruntime advises for uint8 x int8 on CPUs without VNNI: with full-range weights,
+onnxruntime's AVX2 kernels (VPMADDUBSW, int16 pair sums) saturate and depart from the integer
+arithmetic the model defines (measured: 62 of 3200 outputs of the CNN's first QLinearConv, by
+up to 66 units), while the chip computes it exactly.
 
 Two onnxruntime kernels compute in fp32 where the chip has integers only (see
 compiler/onnx_quant.py): QLinearAdd is made exact against MLAS's AVX2 kernel by patching the
