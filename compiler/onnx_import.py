@@ -94,10 +94,11 @@ class _Importer:
         return tuple(dims)
 
     def _input_dtype(self, name: str) -> DType:
-        """int8 for an input only QuantizeLinear reads: the host quantizes it
-        (`compiler.onnx_quant`); fp32 otherwise."""
-        users = [n.op_type for n in self.g.node if name in n.input]
-        return DType.INT8 if users and set(users) == {"QuantizeLinear"} else DType.FP32
+        """int8 for an input that only QuantizeLinear reads (after reshapes, perhaps): the host
+        quantizes it (`compiler.onnx_quant`); fp32 otherwise."""
+        from compiler.onnx_quant import host_quantized  # imports this module
+
+        return DType.INT8 if host_quantized(self.g, name) else DType.FP32
 
     # Values -------------------------------------------------------------------------------
     def attr(self, name: str, default: object = None) -> object:

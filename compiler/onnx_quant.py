@@ -32,8 +32,9 @@ onnxruntime's CPU kernels (MLAS) with the integer IR ops an int8 chip runs:
 - MaxPool, Flatten, Reshape, Transpose, Identity on int8 tensors: the float handlers (order and
   selection do not depend on the scale). Any other float op reading an int8 tensor is refused.
 
-Graph boundary: a graph input read only by QuantizeLinear becomes an int8 INPUT (the host
-quantizes, `QuantIO.quantize_inputs`); a graph output made by DequantizeLinear is the int8 tensor
+Graph boundary: a graph input read only by QuantizeLinear (directly or after Flatten, Reshape,
+Transpose, with which quantizing commutes) becomes an int8 INPUT (the host quantizes,
+`QuantIO.quantize_inputs`); a graph output made by DequantizeLinear is the int8 tensor
 before it (the host dequantizes, `QuantIO.dequantize`). The graph carries
 ``<name>.scale`` and ``<name>.zero_point`` CONST tensors (fp32, shape (1,)) for each of them.
 uint8 tensors are held as int8 ``q - 128`` with zero point ``z - 128`` (the same real values);
@@ -70,6 +71,8 @@ from compiler.onnx_quant_math import (
     requantize,
 )
 
+# ONNX ops that only rearrange a tensor: quantizing commutes with them.
+MOVEMENT = frozenset({"Flatten", "Reshape", "Transpose", "Identity"})
 # Float handlers that only move or select elements: right on int8 values at any scale.
 INT8_SAFE = frozenset({"MaxPool", "Flatten", "Reshape", "Transpose", "Identity", "Shape",
                        "Constant", "Gather", "Unsqueeze", "Squeeze", "Cast"})
@@ -109,15 +112,37 @@ def quant_io(model: onnx.ModelProto | str) -> QuantIO:
     proto = model if isinstance(model, onnx.ModelProto) else onnx.load(str(model))
     g = proto.graph
     consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
-    ins = {vi.name for vi in g.input} - set(consts)
     outs = {vi.name for vi in g.output}
     inputs, outputs = {}, {}
     for n in g.node:
-        if n.op_type == "QuantizeLinear" and n.input[0] in ins:
-            inputs[n.input[0]] = _const_qparams(consts, n.input[1], _opt(n, 2), n.name)
+        source = _graph_input(g, n.input[0]) if n.op_type == "QuantizeLinear" else None
+        if source is not None:
+            inputs[source] = _const_qparams(consts, n.input[1], _opt(n, 2), n.name)
         elif n.op_type == "DequantizeLinear" and n.output[0] in outs:
             outputs[n.output[0]] = _const_qparams(consts, n.input[1], _opt(n, 2), n.name)
     return QuantIO(inputs, outputs)
+
+
+def host_quantized(graph: onnx.GraphProto, name: str) -> bool:
+    """Whether every use of tensor ``name`` is a QuantizeLinear, directly or after ops that only
+    rearrange it (Flatten, Reshape, ...): then the host quantizes it, as the model would."""
+    users = [n for n in graph.node if name in n.input]
+    return bool(users) and all(
+        n.op_type == "QuantizeLinear" or (n.op_type in MOVEMENT and n.input[0] == name
+                                          and host_quantized(graph, n.output[0]))
+        for n in users)
+
+
+def _graph_input(graph: onnx.GraphProto, name: str) -> str | None:
+    """The graph input that tensor ``name`` rearranges (or is), if any."""
+    inputs = {vi.name for vi in graph.input} - {t.name for t in graph.initializer}
+    producers = {out: n for n in graph.node for out in n.output}
+    while name not in inputs:
+        n = producers.get(name)
+        if n is None or n.op_type not in MOVEMENT:
+            return None
+        name = n.input[0]
+    return name
 
 
 def _opt(n: onnx.NodeProto, k: int) -> str:
@@ -203,15 +228,15 @@ def _boundary_consts(im: _Importer, name: str, q: QParams) -> None:
 
 def _quantize_linear(im: _Importer, n: onnx.NodeProto) -> None:
     x = n.input[0]
-    nid = im.vals.get(x, (None, ""))[0]
-    if nid is None or im.b.nodes[nid].op is not Op.INPUT or im.b.dtype(nid) is not DType.INT8:
+    source = _graph_input(im.g, x)
+    if source is None or not host_quantized(im.g, source):
         raise _Unsupported(f"only graph inputs can be quantized ({x!r} is computed: int8 chips "
                            "quantize on the host)")
     q = _qparams(im, 1, 2, "y")
-    if f"{x}.scale" in im.b.consts:
-        raise _Unsupported(f"graph input {x!r} is quantized twice")
-    _boundary_consts(im, x, q)
-    im.put(0, nid)
+    if f"{source}.scale" in im.b.consts:
+        raise _Unsupported(f"graph input {source!r} is quantized twice")
+    _boundary_consts(im, source, q)
+    im.put(0, im.get(x), im.layout(x))
 
 
 def _dequantize_linear(im: _Importer, n: onnx.NodeProto) -> None:

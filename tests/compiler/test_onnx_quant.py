@@ -352,3 +352,24 @@ def test_quantized_model_needs_an_int8_chip(quantized):
     path, _, _ = quantized["mlp"]
     with pytest.raises(ValueError, match="int8 tensors cannot be held on chip 'edge'"):
         compile_onnx(path, ChipConfig.from_toml("edge"))
+
+
+def test_input_quantized_after_a_flatten_is_quantized_by_the_host(tmp_path):
+    """onnxruntime's quantizer (without pre-processing) leaves Flatten on the float input and
+    quantizes after it; quantizing commutes with the reshape, so the host still does it."""
+    nodes = [helper.make_node("Flatten", ["x"], ["flat"], "flatten"),
+             helper.make_node("QuantizeLinear", ["flat", "xs", "xz"], ["qx"], "quant"),
+             helper.make_node("QLinearMatMul", ["qx", "xs", "xz", "w", "ws", "wz", "ys", "yz"],
+                              ["qy"], "mm"),
+             helper.make_node("DequantizeLinear", ["qy", "ys", "yz"], ["y"], "dequant")]
+    rng = np.random.default_rng(0)
+    inits = {"xs": np.float32(0.02), "xz": np.int8(-5), "w": rng.integers(-127, 128, (16, 3),
+                                                                        dtype=np.int8),
+             "ws": np.float32(0.01), "wz": np.int8(0), "ys": np.float32(0.3), "yz": np.int8(2)}
+    model = _contrib_model(nodes, {"x": (8, 1, 4, 4)}, ["qy"], inits)
+    model.graph.output.append(helper.make_tensor_value_info("y", TensorProto.FLOAT, None))
+    got, want, io = _run_both(model, {"x": rng.standard_normal((8, 1, 4, 4)).astype(np.float32)},
+                              tmp_path / "flat.onnx")
+    assert set(io.inputs) == {"x"}
+    np.testing.assert_array_equal(got["qy"], want["qy"])
+    np.testing.assert_array_equal(io.dequantize(got)["y"], want["y"])
