@@ -14,7 +14,7 @@ onnxruntime's CPU kernels (MLAS) with the integer IR ops an int8 chip runs:
   to nearest even into int32, saturating), ADD_CONST of the output zero point, CAST to int8.
   Per-channel weight scales give one M per output channel: MUL by an fp32 row vector, then CAST
   to int32 (the same fp32 product and rounding). Bit-exact.
-- QLinearGlobalAveragePool: the int32 channel sums (a MATMUL with a 0/1 matrix), minus
+- QLinearGlobalAveragePool: the int32 channel sums (REDUCE_SUM over the pixels), minus
   ``zx * H * W``, requantized by ``sx / (sy * H * W)`` as MLAS does. Bit-exact.
 - QLinearConcat: each input whose (scale, zero point) differs from the output's is mapped by
   onnxruntime through a 256-entry lookup table; the handler builds that table at import, emits
@@ -343,11 +343,13 @@ def _qlinear_global_avgpool(im: _Importer, n: onnx.NodeProto) -> None:
     x = _int8(im, 0, "nhwc")
     qx, qy = _qparams(im, 1, 2, "x"), _qparams(im, 3, 4, "y")
     b, h, w, c = im.b.shape(x)
-    rows = im.b.reshape(x, (b, h * w * c), n.name)
-    # channel sums as a GEMM with a 0/1 matrix: exact int32, no division
-    select = np.tile(np.eye(c, dtype=np.int32), (h * w, 1))
-    acc = im.b.matmul(rows, int8_param(im.b, f"{n.name or 'gap'}.select", select), name=n.name)
-    acc = add_offset(im.b, acc, np.full(c, -qx.zero_point * h * w), n.name)
+    # exact int32 channel sums (no division): one row of H*W codes per (image, channel)
+    pixels = im.b.add(Op.TRANSPOSE, (im.b.reshape(x, (b, h * w, c), n.name),), n.name,
+                      perm=(0, 2, 1))
+    sums = im.b.add(Op.REDUCE_SUM, (im.b.reshape(pixels, (b * c, h * w), n.name),), n.name,
+                    axis=-1)
+    acc = add_offset(im.b, im.b.reshape(sums, (b, c), n.name), np.full(c, -qx.zero_point * h * w),
+                     n.name)
     m = np.float32(qx.scale / np.float32(qy.scale * np.float32(h * w)))
     y = requantize(im.b, acc, m, qy.zero_point, n.name)
     im.put(0, im.b.reshape(y, (b, 1, 1, c), n.name), "nhwc")
