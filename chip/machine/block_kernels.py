@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 _INT8_PRODUCT_MAX = 128 * 128  # |a * b| for int8 a, b
-_F32_EXACT_TERMS = (1 << 24) // _INT8_PRODUCT_MAX  # integers up to 2^24 are exact in float32
+F32_EXACT_TERMS = (1 << 24) // _INT8_PRODUCT_MAX  # integers up to 2^24 are exact in float32
 
 
 # The float kernels handle four independent sums at a time (four rows of X for WS/IS, four
@@ -101,16 +101,16 @@ def _os_f32(x: np.ndarray, y: np.ndarray, p: np.ndarray) -> None:
 def _exact_int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b for int8-valued int32 operands, exact, wrapped to int32.
 
-    A float32 sum of at most `_F32_EXACT_TERMS` such products is an exact integer in any order;
+    A float32 sum of at most `F32_EXACT_TERMS` such products is an exact integer in any order;
     longer sums add exact float32 partial products of that many terms in int64 (faster than
     float64 BLAS, which the long OS chunks would otherwise need)."""
     n_terms = a.shape[1]
     af, bf = a.astype(np.float32), b.astype(np.float32)
-    if n_terms <= _F32_EXACT_TERMS:  # |sums| <= 2^24 also fit int32: convert directly
+    if n_terms <= F32_EXACT_TERMS:  # |sums| <= 2^24 also fit int32: convert directly
         return (af @ bf).astype(np.int32)
     p = np.zeros((a.shape[0], b.shape[1]), dtype=np.int64)
-    for k0 in range(0, n_terms, _F32_EXACT_TERMS):
-        p += (af[:, k0:k0 + _F32_EXACT_TERMS] @ bf[k0:k0 + _F32_EXACT_TERMS]).astype(np.int64)
+    for k0 in range(0, n_terms, F32_EXACT_TERMS):
+        p += (af[:, k0:k0 + F32_EXACT_TERMS] @ bf[k0:k0 + F32_EXACT_TERMS]).astype(np.int64)
     return p.astype(np.int32)  # wraps modulo 2^32 like the array's int32 adders
 
 

@@ -31,7 +31,7 @@ from chip.dtypes import f32_from_bf16_bits
 from chip.errors import Fault, ProgramError
 from chip.isa import Instr, Load, Matmul, Mem, Preload, Store, Vec, VecOp
 from chip.machine.array import ArrayModel
-from chip.machine.block_kernels import os_block, stationary_block
+from chip.machine.block_kernels import F32_EXACT_TERMS, os_block, stationary_block
 from chip.machine.dma import load_values, store_values
 from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
 from chip.machine.schedule import _CACHE, Schedule
@@ -40,7 +40,9 @@ from chip.semantics import execute
 from chip.state import ChipState
 
 # step kinds
-CHECKED, LOAD_D, STORE_D, PRELOAD_D, MATMUL_D = range(5)
+CHECKED, LOAD_D, STORE_D, PRELOAD_D, MATMUL_D, MATMUL_S = range(6)
+# a staged segment's X block is at most this many bytes of float32
+_STAGE_BYTES = 1 << 24
 _SPAD, _ACC, _ACCF = 0, 1, 2  # on-chip arrays of a run (ACCF: the accumulator's fp32 view)
 _ARRAY_OF = {Mem.SPAD: _SPAD, Mem.ACC: _ACC, Mem.ACCF: _ACCF}
 
@@ -55,6 +57,7 @@ class ValuePlan(NamedTuple):
 
     steps: tuple[tuple, ...]
     direct: int  # how many steps are direct (for tests and benchmarks)
+    stage: tuple[int, int, int]  # (t, terms, cols) the largest staged segment needs
 
 
 class _Written:
@@ -64,14 +67,27 @@ class _Written:
     def __init__(self, cfg: ChipConfig) -> None:
         self.cols = (np.zeros(cfg.spad_rows, dtype=np.int64),
                      np.zeros(cfg.acc_rows, dtype=np.int64))
+        # blocks known covered: they stay covered (masks only grow), and tiled programs touch
+        # the same few blocks over and over
+        self.known: set[tuple[bool, int, int, int]] = set()
 
     def covers(self, mem: Mem, lo: int, hi: int, cols: int) -> bool:
-        seg = self.cols[mem.is_acc][lo:hi]
-        return hi - lo == seg.size > 0 and int(seg.min()) >= cols
+        key = (mem.is_acc, lo, hi, cols)
+        if key in self.known:
+            return True
+        seg = self.cols[key[0]][lo:hi]
+        if hi - lo == seg.size > 0 and int(seg.min()) >= cols:
+            self.known.add(key)
+            return True
+        return False
 
-    def add(self, mem: Mem, lo: int, hi: int, cols: int) -> None:
+    def add(self, mem: Mem, lo: int, hi: int, cols: int) -> bool:
+        """Record a write; True if it may change the written-mask."""
+        if self.covers(mem, lo, hi, cols):
+            return False
         seg = self.cols[mem.is_acc][lo:hi]
         np.maximum(seg, cols, out=seg)
+        return True
 
 
 class _Builder:
@@ -95,9 +111,7 @@ class _Builder:
 
     def write(self, mem: Mem, row: int, rows: int, cols: int) -> bool:
         """Record a write; True if its written-mask update may change the mask."""
-        new = not self.written.covers(mem, row, row + rows, cols)
-        self.written.add(mem, row, row + rows, cols)
-        return new
+        return self.written.add(mem, row, row + rows, cols)
 
     def dram_view(self, ins: Load | Store, mem: Mem, for_write: bool) -> tuple | None:
         """(offset, shape, strides, storage dtype) of the DRAM elements of a valid transfer,
@@ -183,10 +197,66 @@ class _Builder:
 
 def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...]) -> ValuePlan:
     """The steps of the instructions ``order`` (commit order) of ``program``."""
-    b = _Builder(program.config)
+    cfg = program.config
+    b = _Builder(cfg)
     instrs = program.instrs
-    steps = tuple(b.step(i, instrs[i], kinds[i]) for i in order)
-    return ValuePlan(steps, sum(s[0] != CHECKED for s in steps))
+    steps = [b.step(i, instrs[i], kinds[i]) for i in order]
+    stage = (0, 0, 0)
+    if not cfg.input_dtype.is_float and cfg.dataflow.has_stationary_operand:
+        stage = _stage_segments(steps)
+    return ValuePlan(tuple(steps), sum(s[0] != CHECKED for s in steps), stage)
+
+
+def _stage_segments(steps: list[tuple]) -> tuple[int, int, int]:
+    """Turn runs of direct int8 WS/IS matmuls into one matrix product each; returns the staging
+    shape (t, terms, cols) the largest run needs.
+
+    A run is consecutive (in commit order) direct matmuls onto one accumulator block (same
+    ``out``, ``t`` and ``cols``), each but the first accumulating, with no step in between that
+    may fault or that touches those accumulator rows. Its result is the block's old value (if
+    the first accumulates) plus the sum of the runs' products: integer sums modulo 2^32 in any
+    order, so the bits are the array's. Each step copies its X rows and stationary tile into a
+    staging buffer (X side by side, the tiles stacked); the last one multiplies. A run holds at
+    most `block_kernels.F32_EXACT_TERMS` terms, so the float32 product is exact.
+    """
+    run: list[int] = []
+    terms = 0
+    shape = [0, 0, 0]
+
+    def close() -> None:
+        if len(run) >= 2:
+            first = steps[run[0]]
+            off = 0
+            for n, k in enumerate(run):
+                _, i, x0, t, rows, cols, _, out, _, _, _ = steps[k]
+                steps[k] = (MATMUL_S, i, x0, t, rows, cols, out, off, n == len(run) - 1,
+                            first[9], first[10], terms)
+                off += rows
+            shape[:] = [max(shape[0], first[3]), max(shape[1], terms),
+                        max(shape[2], first[5])]
+        run.clear()
+
+    for k, s in enumerate(steps):
+        kind = s[0]
+        if kind == MATMUL_D:
+            if run:
+                h = steps[run[0]]
+                if not (s[9] and (s[7], s[3], s[5]) == (h[7], h[3], h[5])
+                        and terms + s[4] <= F32_EXACT_TERMS
+                        and h[3] * (terms + s[4]) * 4 <= _STAGE_BYTES):
+                    close()
+            if not run:
+                terms = 0
+            run.append(k)
+            terms += s[4]
+        elif kind == CHECKED:
+            close()
+        elif run and (kind == LOAD_D or kind == STORE_D) and s[2] != _SPAD:
+            h = steps[run[0]]
+            if s[3] < h[7] + h[3] and h[7] < s[4]:  # accumulator rows overlap the block's
+                close()
+    close()
+    return shape[0], shape[1], shape[2]
 
 
 def value_plan_of(program: Program, sched: Schedule, max_cycles: int | None) -> ValuePlan:
@@ -212,6 +282,7 @@ def apply_values(program: Program, plan: ValuePlan, units: tuple, start: tuple,
     ints = not cfg.input_dtype.is_float
     kernel_s = None  # the stationary tile as the kernels take it, valid while it `is` this:
     kernel_s_of = None
+    stage_x = stage_s = None  # staging buffers of MATMUL_S runs, made on first use
     instrs = program.instrs
     for step in plan.steps:
         kind = step[0]
@@ -226,6 +297,23 @@ def apply_values(program: Program, plan: ValuePlan, units: tuple, start: tuple,
         elif kind == PRELOAD_D and direct_array:
             _, _, lo, hi, cols = step
             state.stationary = spad[lo:hi, :cols].copy()
+        elif kind == MATMUL_S and direct_array:
+            _, _, x0, t, rows, cols, out, off, last, accumulate, mark, terms = step
+            if stage_x is None:
+                t_max, k_max, c_max = plan.stage
+                stage_x = np.empty((t_max, k_max), dtype=np.float32)
+                stage_s = np.empty((k_max, c_max), dtype=np.float32)
+            stage_x[:t, off:off + rows] = spad[x0:x0 + t, :rows]
+            stage_s[off:off + rows, :cols] = state.stationary
+            if last:
+                p = (stage_x[:t, :terms] @ stage_s[:terms, :cols]).astype(np.int32)
+                block = acc[out:out + t, :cols]
+                if accumulate:
+                    block += p  # wraps modulo 2^32 like the array's adders
+                else:
+                    block[...] = p
+                    if mark:
+                        acc_written[out:out + t, :cols] = True
         elif kind == MATMUL_D and direct_array:
             _, _, x0, t, rows, cols, y0, out, out_rows, accumulate, mark = step
             x = spad[x0:x0 + t, :rows]

@@ -11,7 +11,15 @@ from chip.functional import run_functional
 from chip.isa import Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp, acc, sp
 from chip.machine import run_machine
 from chip.machine.schedule import schedule_of
-from chip.machine.values import CHECKED, LOAD_D, MATMUL_D, PRELOAD_D, STORE_D, value_plan_of
+from chip.machine.values import (
+    CHECKED,
+    LOAD_D,
+    MATMUL_D,
+    MATMUL_S,
+    PRELOAD_D,
+    STORE_D,
+    value_plan_of,
+)
 from chip.state import ChipState
 from tests.machine.helpers import chip4, filled_state, program
 
@@ -29,7 +37,7 @@ def test_a_tiled_gemm_runs_on_direct_steps_after_its_first_loads():
     got = kinds(prog)
     # every instruction of this program is valid and reads only what it wrote itself
     assert CHECKED not in got and len(got) == len(prog.instrs) - 1  # halt has no step
-    assert {LOAD_D, STORE_D, PRELOAD_D, MATMUL_D} <= set(got)
+    assert {LOAD_D, STORE_D, PRELOAD_D, MATMUL_S} <= set(got)  # int8 WS: staged runs
     for fidelity in ("fast", "pe", "fast"):
         res = run_machine(prog, fidelity)
         assert np.array_equal(res.state.read_tensor(prog.tensor("C")),
@@ -141,3 +149,38 @@ def test_fp32_view_of_the_accumulator_moves_bits():
         assert np.array_equal(got.dram[64:96].view(np.uint32), bits)
         assert got.acc_written[:2, :4].all() and got.acc_written[8:10, :4].all()
         assert not got.acc_written[2:8].any()
+
+
+def test_a_staged_run_wraps_like_the_accumulator():
+    # three accumulating matmuls onto int32 values near 2^31 (loaded by the program, so the
+    # run is direct), then a store: the sum wraps modulo 2^32 exactly as step by step
+    cfg = chip4("ws")
+    mm = dict(y=0, out=0, t=4, rows=4, cols=4, accumulate=True)
+    prog = program(cfg, [
+        Load(dram=0, dst=acc(0), rows=4, cols=4, stride=16, transpose=False),
+        Load(dram=256, dst=sp(0), rows=16, cols=4, stride=4, transpose=False, push_next=True),
+        Preload(src=0, rows=4, cols=4, pop_prev=True), Matmul(x=4, **mm),
+        Preload(src=8, rows=4, cols=4), Matmul(x=12, **mm),
+        Preload(src=4, rows=4, cols=4), Matmul(x=0, **mm, push_next=True),
+        Store(dram=512, src=acc(0), rows=4, cols=4, stride=16, transpose=False, pop_prev=True)])
+    got = kinds(prog)
+    assert got.count(MATMUL_S) == 3 and MATMUL_D not in got and CHECKED not in got
+
+    def state() -> ChipState:
+        s = ChipState(cfg)
+        near = np.full(16, 2**31 - 40, dtype=np.int64) - np.arange(16) * 2**30
+        s.dram[:64] = near.astype(np.int32).view(np.uint8)
+        s.dram[256:320] = np.array([127, 126, 125, 127] * 16, dtype=np.int8).view(np.uint8)
+        return s
+
+    want = run_functional(prog, state()).state
+    for fidelity in ("fast", "pe", "fast"):
+        res = run_machine(prog, fidelity, state()).state
+        for name in ("acc", "acc_written", "spad", "dram"):
+            assert np.array_equal(getattr(res, name), getattr(want, name)), name
+    # and the sums did wrap: the exact integers differ from the int32 results
+    init = state().dram[:64].view(np.int32).reshape(4, 4).astype(np.int64)
+    sp_rows = state().dram[256:320].view(np.int8).reshape(16, 4).astype(np.int64)
+    exact = init + sum(sp_rows[x:x + 4] @ sp_rows[s:s + 4] for x, s in ((4, 0), (12, 8), (0, 4)))
+    got = want.acc[:4, :4].astype(np.int64)
+    assert np.array_equal(got % 2**32, exact % 2**32) and not np.array_equal(got, exact)
