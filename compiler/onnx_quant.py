@@ -26,8 +26,8 @@ onnxruntime's CPU kernels (MLAS) with the integer IR ops an int8 chip runs:
   patched. Bit-exact against the AVX2 kernel (other MLAS kernels, e.g. NEON, round their own
   way near ties).
 - QLinearAveragePool: onnxruntime sums dequantized fp32 values and divides by the window count;
-  the chip sums the codes exactly (a CONV2D with a 0/1 kernel) and multiplies once per distinct
-  count. Can differ by one unit where the value lies next to a rounding tie
+  the chip sums the codes exactly (`average_pool_int`) and multiplies once per distinct count.
+  Can differ by one unit where the value lies next to a rounding tie
   (tests/compiler/test_onnx_quant.py bounds and measures it).
 - MaxPool, Flatten, Reshape, Transpose, Identity on int8 tensors: the float handlers (order and
   selection do not depend on the scale). Any other float op reading an int8 tensor is refused.

@@ -180,19 +180,23 @@ def _equals(b: IRBuilder, t: int, code: int, name: str) -> int:
 def average_pool_int(b: IRBuilder, x: int, qx: QParams, qy: QParams, kernel: Sequence[int],
                      count_include_pad: bool, name: str, stride: Sequence[int],
                      padding: Sequence[int]) -> int:
-    """QLinearAveragePool: window sums of (x - zx) exactly (a CONV2D with a 0/1 kernel), then
-    one fp32 multiply by sx / (count * sy) per distinct window count (masks pick each count's
-    positions), the zero point, saturation. onnxruntime sums dequantized fp32 values and
-    divides: results can differ by one unit next to rounding ties."""
+    """QLinearAveragePool: the window sums S of (x - zx) over unpadded positions, exactly, then
+    one fp32 multiply by sx / (count * sy) per distinct window count (0/1 masks pick each
+    count's positions), the zero point, saturation. onnxruntime sums dequantized fp32 values
+    and divides: results can differ by one unit next to rounding ties.
+
+    S comes from AVGPOOL2D (count_include_pad: padding adds 0) of K (x - zx), K = KH * KW: the
+    pool sums the int32 values exactly and multiplies by fp32 1/K, and |K S| < 2^24 makes
+    ``K S * fp32(1/K)`` lie within 2^-10 of the integer S, which the int32 result rounds to.
+    """
     n, h, w, c = b.shape(x)
     kh, kw = kernel
-    ones = np.zeros((kh, kw, c, c), dtype=np.int64)
-    ones[:, :, np.arange(c), np.arange(c)] = 1
-    sums = b.add(Op.CONV2D, (x, int8_param(b, f"{name}.window", ones)), name,
-                 stride=tuple(stride), padding=tuple(padding))
+    shifted = b.add_const(x, float(-qx.zero_point), name) if qx.zero_point else x
+    sums = b.add(Op.AVGPOOL2D, (b.scale(shifted, float(kh * kw), name),), name,
+                 kernel=(kh, kw), stride=tuple(stride), padding=tuple(padding),
+                 count_include_pad=True)
     _, oh, ow, _ = b.shape(sums)
     valid = conv_window_sums(np.ones((1, 1, kh, kw)), (h, w), (oh, ow), stride, padding)[..., 0]
-    sums = add_offset(b, sums, np.repeat(-qx.zero_point * valid[..., None], c, axis=-1), name)
     counts = np.full_like(valid, kh * kw) if count_include_pad else valid
     parts = []
     for count in np.unique(counts):
