@@ -92,6 +92,10 @@ class QuantIO:
     outputs: Mapping[str, QParams]
 
     def quantize_inputs(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        unknown = sorted(set(feeds) - set(self.inputs))
+        if unknown:
+            raise ValueError(f"feeds {unknown} are not quantized inputs of the model (those "
+                             f"are {sorted(self.inputs)})")
         return {k: self.inputs[k].quantize(v) for k, v in feeds.items()}
 
     def dequantize(self, outputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

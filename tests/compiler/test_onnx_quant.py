@@ -373,3 +373,10 @@ def test_input_quantized_after_a_flatten_is_quantized_by_the_host(tmp_path):
     assert set(io.inputs) == {"x"}
     np.testing.assert_array_equal(got["qy"], want["qy"])
     np.testing.assert_array_equal(io.dequantize(got)["y"], want["y"])
+
+
+def test_host_quantization_refuses_an_unknown_feed(quantized):
+    io = quant_io(quantized["mlp"][0])
+    with pytest.raises(ValueError, match=r"feeds \['image'\] are not quantized inputs of the "
+                                         r"model \(those are \['x'\]\)"):
+        io.quantize_inputs({"image": np.zeros((8, 20), np.float32)})
