@@ -380,3 +380,16 @@ def test_host_quantization_refuses_an_unknown_feed(quantized):
     with pytest.raises(ValueError, match=r"feeds \['image'\] are not quantized inputs of the "
                                          r"model \(those are \['x'\]\)"):
         io.quantize_inputs({"image": np.zeros((8, 20), np.float32)})
+
+
+@pytest.mark.parametrize("chip", ["tiny", "tpu-v1"])
+def test_cycle_level_machine_matches_onnxruntime_too(quantized, chip):
+    path, shapes, inner = quantized["residual"]
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    io = quant_io(path)
+    feeds = {"x": np.random.default_rng(11).standard_normal(shapes["x"]).astype(np.float32)}
+    want = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds), strict=True))
+    got = run_on_chip(Lowered(compile_onnx(path, _chip(chip)), (), 0), io.quantize_inputs(feeds),
+                      machine=True)
+    for name in inner:
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
