@@ -105,8 +105,8 @@ class ChipState:
         if raw and v.dtype != t.dtype.storage:
             raise ValueError(f"raw contents of tensor {t.name!r} must be {t.dtype.storage}, "
                              f"not {v.dtype}")
-        if not raw:
-            v = to_storage(v, t.dtype)
+        if not raw and not (v.dtype == t.dtype.storage and v.dtype.kind == "i"):
+            v = to_storage(v, t.dtype)  # (integers already in the storage type are unchanged)
         start = t.addr // t.dtype.nbytes
         self.dram_view(t.dtype)[start:start + t.size] = v.reshape(-1)
 

@@ -27,8 +27,29 @@ F32_EXACT_TERMS = (1 << 24) // _INT8_PRODUCT_MAX  # integers up to 2^24 are exac
 # output rows for OS) so that each loaded row of the other operand serves four of them; every
 # single sum still adds its products one by one in the array's order, so the bits are unchanged.
 
+@numba.njit(cache=True, inline="always")
+def _out(row: np.ndarray, a: np.ndarray, add: bool) -> None:
+    """Write a finished row of sums, or add it to what ``row`` holds (the accumulator's fp32
+    addition of the whole product, as chip/semantics.py's `accumulate`)."""
+    if add:
+        for j in range(a.size):
+            row[j] = row[j] + a[j]
+    else:
+        row[:] = a
+
+
 @numba.njit(cache=True)
-def _stationary_f32(x: np.ndarray, s: np.ndarray, p: np.ndarray) -> None:
+def _bf16_f32(bits: np.ndarray) -> np.ndarray:
+    """bfloat16 bits widened to float32, in one pass (chip.dtypes.f32_from_bf16_bits)."""
+    out = np.empty(bits.shape, dtype=np.uint32)
+    for r in range(bits.shape[0]):
+        for c in range(bits.shape[1]):
+            out[r, c] = np.uint32(bits[r, c]) << np.uint32(16)
+    return out.view(np.float32)
+
+
+@numba.njit(cache=True)
+def _stationary_f32(x: np.ndarray, s: np.ndarray, p: np.ndarray, add: bool) -> None:
     T, rows = x.shape
     cols = s.shape[1]
     # private rows: no aliasing with p, so the column loops vectorize
@@ -49,10 +70,10 @@ def _stationary_f32(x: np.ndarray, s: np.ndarray, p: np.ndarray) -> None:
                 a1[j] = a1[j] + x1 * sv
                 a2[j] = a2[j] + x2 * sv
                 a3[j] = a3[j] + x3 * sv
-        p[t] = a0
-        p[t + 1] = a1
-        p[t + 2] = a2
-        p[t + 3] = a3
+        _out(p[t], a0, add)
+        _out(p[t + 1], a1, add)
+        _out(p[t + 2], a2, add)
+        _out(p[t + 3], a3, add)
     for t in range(T4, T):
         a0[:] = 0.0
         for i in range(rows):
@@ -60,11 +81,11 @@ def _stationary_f32(x: np.ndarray, s: np.ndarray, p: np.ndarray) -> None:
             xv = x[t, i]
             for j in range(cols):
                 a0[j] = a0[j] + xv * si[j]
-        p[t] = a0
+        _out(p[t], a0, add)
 
 
 @numba.njit(cache=True)
-def _os_f32(x: np.ndarray, y: np.ndarray, p: np.ndarray) -> None:
+def _os_f32(x: np.ndarray, y: np.ndarray, p: np.ndarray, add: bool) -> None:
     T, rows = x.shape
     cols = y.shape[1]
     a0, a1 = np.empty(cols, dtype=np.float32), np.empty(cols, dtype=np.float32)
@@ -84,10 +105,10 @@ def _os_f32(x: np.ndarray, y: np.ndarray, p: np.ndarray) -> None:
                 a1[j] = a1[j] + x1 * yv
                 a2[j] = a2[j] + x2 * yv
                 a3[j] = a3[j] + x3 * yv
-        p[i] = a0
-        p[i + 1] = a1
-        p[i + 2] = a2
-        p[i + 3] = a3
+        _out(p[i], a0, add)
+        _out(p[i + 1], a1, add)
+        _out(p[i + 2], a2, add)
+        _out(p[i + 3], a3, add)
     for i in range(R4, rows):
         a0[:] = 0.0
         for t in range(T):
@@ -95,7 +116,7 @@ def _os_f32(x: np.ndarray, y: np.ndarray, p: np.ndarray) -> None:
             xv = x[t, i]
             for j in range(cols):
                 a0[j] = a0[j] + xv * yt[j]
-        p[i] = a0
+        _out(p[i], a0, add)
 
 
 def _exact_int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -120,7 +141,7 @@ def stationary_block(x: np.ndarray, s: np.ndarray) -> np.ndarray:
         return _exact_int_matmul(x, s)
     p = np.empty((x.shape[0], s.shape[1]), dtype=np.float32)
     _stationary_f32(np.ascontiguousarray(x, dtype=np.float32),
-                    np.ascontiguousarray(s, dtype=np.float32), p)
+                    np.ascontiguousarray(s, dtype=np.float32), p, False)
     return p
 
 
@@ -130,5 +151,22 @@ def os_block(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return _exact_int_matmul(x.T, y)
     p = np.empty((x.shape[1], y.shape[1]), dtype=np.float32)
     _os_f32(np.ascontiguousarray(x, dtype=np.float32),
-            np.ascontiguousarray(y, dtype=np.float32), p)
+            np.ascontiguousarray(y, dtype=np.float32), p, False)
     return p
+
+
+def float_into(x: np.ndarray, other: np.ndarray, out: np.ndarray, accumulate: bool,
+               os_flow: bool) -> None:
+    """The float WS/IS (or OS) result of raw scratchpad blocks written into (or, with
+    ``accumulate``, added onto) the fp32 accumulator block ``out``: the bits of
+    `stationary_block` (`os_block`) followed by chip/semantics.py's write or `accumulate`.
+    ``x`` and ``other`` hold float32 values or bfloat16 bits (uint16)."""
+    x = _bf16_f32(x) if x.dtype == np.uint16 else np.ascontiguousarray(x)
+    if other.dtype == np.uint16:
+        other = _bf16_f32(other)
+    else:
+        other = np.ascontiguousarray(other)
+    if os_flow:
+        _os_f32(x, other, out, accumulate)
+    else:
+        _stationary_f32(x, other, out, accumulate)

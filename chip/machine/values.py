@@ -31,7 +31,7 @@ from chip.dtypes import f32_from_bf16_bits
 from chip.errors import Fault, ProgramError
 from chip.isa import Instr, Load, Matmul, Mem, Preload, Store, Vec, VecOp
 from chip.machine.array import ArrayModel
-from chip.machine.block_kernels import F32_EXACT_TERMS, os_block, stationary_block
+from chip.machine.block_kernels import F32_EXACT_TERMS, float_into, os_block, stationary_block
 from chip.machine.dma import load_values, store_values
 from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
 from chip.machine.schedule import _CACHE, Schedule
@@ -317,21 +317,24 @@ def apply_values(program: Program, plan: ValuePlan, units: tuple, start: tuple,
         elif kind == MATMUL_D and direct_array:
             _, _, x0, t, rows, cols, y0, out, out_rows, accumulate, mark = step
             x = spad[x0:x0 + t, :rows]
+            block = acc[out:out + out_rows, :cols]
             if os_flow:
-                y = spad[y0:y0 + t, :cols]
-                p = os_block(_kernel_values(x, ints, bf16), _kernel_values(y, ints, bf16))
+                other = spad[y0:y0 + t, :cols]
             else:
                 if kernel_s_of is not state.stationary:
                     kernel_s_of = state.stationary
                     kernel_s = _kernel_values(kernel_s_of, ints, bf16)
-                p = stationary_block(_kernel_values(x, ints, bf16), kernel_s)
-            block = acc[out:out + out_rows, :cols]
-            if accumulate:
-                block += p  # int32 wraps like the array's adders; fp32 rounds like them
-            else:
-                block[...] = p
-                if mark:
-                    acc_written[out:out + out_rows, :cols] = True
+                other = kernel_s
+            if ints:
+                p = os_block(x, other) if os_flow else stationary_block(x, other)
+                if accumulate:
+                    block += p  # int32 wraps like the array's adders
+                else:
+                    block[...] = p
+            else:  # the kernels write (or add, in fp32) straight into the accumulator
+                float_into(x, other, block, accumulate, os_flow)
+            if mark:
+                acc_written[out:out + out_rows, :cols] = True
         else:
             i = step[1]
             ins = instrs[i]

@@ -1,0 +1,33 @@
+"""`float_into`: the float kernels writing or accumulating straight into accumulator rows give
+the bits of chip/semantics.py's product followed by its write or `accumulate`."""
+
+import numpy as np
+import pytest
+
+from chip.dtypes import DType, to_storage
+from chip.machine.block_kernels import float_into
+from chip.semantics import accumulate, os_matmul, stationary_matmul
+from tests.machine.test_block_kernels import _floats
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("os_flow", [False, True])
+def test_into_strided_accumulator_rows(seed, os_flow):
+    rng = np.random.default_rng(seed)
+    t, r, c = (int(v) for v in rng.integers(1, 12, 3))
+    bf16, special, add = seed % 2 == 0, seed % 3 == 0, seed % 4 < 2
+    x, s = _floats(rng, (t, r), special, bf16), _floats(rng, (r, c), special, bf16)
+    y = _floats(rng, (t, c), special, bf16)
+    other = y if os_flow else s
+    out_rows = r if os_flow else t
+    acc = _floats(rng, (out_rows + 3, 16), special, False)  # rows wider than the block
+    with np.errstate(all="ignore"):
+        p = os_matmul(x, y) if os_flow else stationary_matmul(x, s)
+        want = acc.copy()
+        want[2:2 + out_rows, :c] = accumulate(acc[2:2 + out_rows, :c], p) if add else p
+        # raw scratchpad storage: bf16 bits, or fp32 values
+        raw = (lambda v: to_storage(v, DType.BF16)) if bf16 else (lambda v: v)
+        rows = np.zeros((t, 16), dtype=raw(x).dtype)  # x as a strided scratchpad block
+        rows[:, :r] = raw(x)
+        float_into(rows[:, :r], raw(other), acc[2:2 + out_rows, :c], add, os_flow)
+    np.testing.assert_array_equal(acc.view(np.uint32), want.view(np.uint32))
