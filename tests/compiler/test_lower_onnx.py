@@ -23,6 +23,7 @@ from compiler.lower.program import Lowered
 from tests.compiler.lowering_helpers import run_on_chip
 from tests.compiler.onnx_models import onnx_init as _init
 from tests.compiler.onnx_models import onnx_model as _model
+from tests.compiler.onnx_models import quant_residual
 
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime is a test dependency")
 
@@ -79,24 +80,7 @@ def recurrent(rng, op: str = "LSTM"):
 
 
 def residual(rng):
-    def conv(name, x, w, out, k=3):
-        return helper.make_node("Conv", [x, w], [out], name, kernel_shape=[k, k],
-                                pads=[k // 2] * 4)
-
-    nodes = [conv("stem", "x", "w0", "s"), helper.make_node("Relu", ["s"], ["s_r"], "r0"),
-             conv("b1", "s_r", "w1", "h1"), helper.make_node("Relu", ["h1"], ["h1_r"], "r1"),
-             conv("b2", "h1_r", "w2", "h2"),
-             helper.make_node("Add", ["h2", "s_r"], ["res"], "residual"),
-             helper.make_node("Relu", ["res"], ["res_r"], "r2"),
-             conv("side", "s_r", "w3", "side", k=1),
-             helper.make_node("Concat", ["res_r", "side"], ["cat"], "concat", axis=1),
-             helper.make_node("GlobalAveragePool", ["cat"], ["gap"], "gap"),
-             helper.make_node("Flatten", ["gap"], ["f"], "flatten"),
-             helper.make_node("Gemm", ["f", "fw", "fb"], ["logits"], "fc")]
-    inits = [_init(rng, "w0", (4, 2, 3, 3)), _init(rng, "w1", (4, 4, 3, 3)),
-             _init(rng, "w2", (4, 4, 3, 3)), _init(rng, "w3", (2, 4, 1, 1)),
-             _init(rng, "fw", (6, 5)), _init(rng, "fb", (5,))]
-    return _model(nodes, [("x", (2, 2, 6, 6))], ["logits"], inits), {"x": (2, 2, 6, 6)}
+    return quant_residual(rng, batch=2)
 
 
 def run_both(build, cfg: ChipConfig, tmp_path) -> dict[str, float]:
