@@ -81,6 +81,10 @@ def _quantized(graph: Graph, chip: ChipConfig, batch: int | None, train: TrainSp
     if chip.input_dtype is not DType.INT8:
         raise ValueError(f"calibration is for int8 chips; {chip.name!r} computes in "
                          f"{chip.input_dtype.value}")
+    ints = [n.name for n in graph.inputs.values() if not n.dtype.is_float]
+    if ints:
+        raise ValueError(f"graph {graph.name!r} is already quantized (integer input "
+                         f"{ints[0]!r}): compile it without calibration")
     if train is not None:
         raise ValueError(f"calibration inputs quantize a graph statically, for inference; a "
                          f"training step on int8 chip {chip.name!r} quantizes its GEMM operands "

@@ -136,6 +136,12 @@ def training_step(graph: Graph, spec: TrainSpec) -> Graph:
     every PARAM and optimizer STATE to its new value; the graph has a new INPUT ``labels``.
     Composite ops are decomposed first so the backward graph is built from primitives.
     """
+    ints = [n for n in (*graph.inputs.values(), *graph.sources(Op.PARAM).values())
+            if not n.dtype.is_float]
+    if ints:
+        raise ValueError(f"graph {graph.name!r} is already quantized ({ints[0].dtype.value} "
+                         f"tensor {ints[0].name!r}): a training step needs the float model "
+                         "(on an int8 chip its GEMM operands are quantized on chip)")
     if any(n.op in COMPOSITE for n in graph.nodes):
         graph = decompose(graph)
     names = list(graph.outputs)

@@ -141,7 +141,10 @@ def compile_model(model: str, chip: ChipConfig, batch: int, spec: TrainSpec | No
         raise ModelError(f"unknown quantization {quantize!r}; expected one of "
                          f"{', '.join(QUANTIZE)}")
     graph = forward_graph(model, batch)
-    static = spec is None and chip.input_dtype is DType.INT8 and quantize != "dynamic"
+    # a model that carries its own quantization (QLinear ONNX) compiles as it is
+    prequantized = any(not n.dtype.is_float for n in graph.inputs.values())
+    static = (spec is None and chip.input_dtype is DType.INT8 and quantize != "dynamic"
+              and not prequantized)
     try:
         if static:
             try:

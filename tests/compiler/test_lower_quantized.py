@@ -98,6 +98,12 @@ def test_static_quantization_is_for_inference_only():
                       calibration={"x": np.ones((2, 4))})
     with pytest.raises(ValueError, match="calibration is for int8 chips; 'edge' computes in"):
         compile_graph(graph, ChipConfig.from_toml("edge"), calibration={"x": np.ones((2, 4))})
+    # a graph that is already integer is not quantized twice, nor trained
+    qz = quantize(graph_passes(graph), {"x": np.ones((2, 4))})
+    with pytest.raises(ValueError, match="already quantized .*'x'.*without calibration"):
+        compile_graph(qz.graph, ChipConfig.from_toml("tiny"), calibration={"x": np.ones((2, 4))})
+    with pytest.raises(ValueError, match="already quantized .*needs the float model"):
+        compile_graph(qz.graph, ChipConfig.from_toml("tiny"), train=TrainSpec())
 
 
 @pytest.mark.parametrize("factor", [-1.5, 0.0])

@@ -328,3 +328,34 @@ def test_train_on_an_int8_chip_learns_digits(capsys, tmp_path):
     assert epochs[-1]["test_accuracy"] >= 0.90, epochs[-1]
     assert epochs[-1]["loss"] < 0.5 * epochs[0]["loss"]
     assert report["chip"]["array"]["input_dtype"] == "int8"
+
+
+def test_compile_and_run_an_onnxruntime_quantized_model(capsys, tmp_path):
+    # The model defines its int8 arithmetic: compiled as it is (no calibration), refused for
+    # training, and `systolic run` reproduces onnxruntime's int8 outputs.
+    ort = pytest.importorskip("onnxruntime", reason="onnxruntime is a test dependency")
+    from compiler.onnx_quant import quant_io
+    from tests.compiler.onnx_models import quant_mlp
+    from tests.compiler.test_onnx_quant import quantize_qoperator
+
+    model, shapes = quant_mlp(np.random.default_rng(0))
+    path = quantize_qoperator(model, shapes, tmp_path)
+    batch = shapes["x"][0]
+    code, out, err = run_cli(capsys, "compile", path, "--chip", "tiny", "--batch", batch, "-o",
+                             tmp_path / "q.prog")
+    assert code == 0 and "int8 static quantization" in out, err
+    x = np.random.default_rng(3).standard_normal(shapes["x"]).astype(np.float32)
+    io = quant_io(path)
+    np.save(tmp_path / "x.npy", io.quantize_inputs({"x": x})["x"])
+    code, out, err = run_cli(capsys, "run", tmp_path / "q.prog", "--input",
+                             f"x={tmp_path / 'x.npy'}", "--fidelity", "fast", "--out",
+                             tmp_path / "run", "--no-plots")
+    assert code == 0, err
+    got = {name: np.load(tmp_path / "run" / f"{name}.npy") for name in io.outputs}
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    want = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"x": x}),
+                    strict=True))
+    for name, value in io.dequantize(got).items():
+        np.testing.assert_array_equal(value, want[name])
+    fails(capsys, 1, "already quantized (int8 tensor 'x'): a training step needs the float",
+          "compile", path, "--chip", "tiny", "--train", "-o", tmp_path / "t.prog")
