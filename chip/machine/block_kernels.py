@@ -19,6 +19,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from chip.dtypes import f32_from_bf16_bits
+
 _INT8_PRODUCT_MAX = 128 * 128  # |a * b| for int8 a, b
 F32_EXACT_TERMS = (1 << 24) // _INT8_PRODUCT_MAX  # integers up to 2^24 are exact in float32
 
@@ -39,13 +41,14 @@ def _out(row: np.ndarray, a: np.ndarray, add: bool) -> None:
 
 
 @numba.njit(cache=True)
-def _bf16_f32(bits: np.ndarray) -> np.ndarray:
-    """bfloat16 bits widened to float32, in one pass (chip.dtypes.f32_from_bf16_bits)."""
-    out = np.empty(bits.shape, dtype=np.uint32)
-    for r in range(bits.shape[0]):
-        for c in range(bits.shape[1]):
-            out[r, c] = np.uint32(bits[r, c]) << np.uint32(16)
-    return out.view(np.float32)
+def _widen(raw: np.ndarray, out: np.ndarray) -> None:
+    """Raw float storage as float32 into ``out`` (a uint32 array viewed by the caller as
+    float32): bfloat16 bits shifted into the high half (chip.dtypes.f32_from_bf16_bits), or
+    float32 bits copied."""
+    shift = 16 if raw.itemsize == 2 else 0
+    for r in range(raw.shape[0]):
+        for c in range(raw.shape[1]):
+            out[r, c] = np.uint32(raw[r, c]) << np.uint32(shift)
 
 
 @numba.njit(cache=True)
@@ -156,17 +159,43 @@ def os_block(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def float_into(x: np.ndarray, other: np.ndarray, out: np.ndarray, accumulate: bool,
-               os_flow: bool) -> None:
+               os_flow: bool, work: np.ndarray) -> None:
     """The float WS/IS (or OS) result of raw scratchpad blocks written into (or, with
     ``accumulate``, added onto) the fp32 accumulator block ``out``: the bits of
     `stationary_block` (`os_block`) followed by chip/semantics.py's write or `accumulate`.
-    ``x`` and ``other`` hold float32 values or bfloat16 bits (uint16)."""
-    x = _bf16_f32(x) if x.dtype == np.uint16 else np.ascontiguousarray(x)
+
+    ``x`` holds raw storage (bfloat16 bits as uint16, or float32), widened into ``work`` (a
+    uint32 array of x's shape, reused by the caller: fresh arrays of this size cost more in page
+    faults than the widening); ``other`` holds float32 values or bfloat16 bits."""
+    if x.dtype == np.uint16 or not x.flags.c_contiguous:
+        _widen(x.view(np.uint16) if x.dtype == np.uint16 else x.view(np.uint32), work)
+        x = work.view(np.float32)
     if other.dtype == np.uint16:
-        other = _bf16_f32(other)
-    else:
-        other = np.ascontiguousarray(other)
+        other = f32_from_bf16_bits(other)
     if os_flow:
-        _os_f32(x, other, out, accumulate)
+        _os_f32(x, np.ascontiguousarray(other), out, accumulate)
     else:
-        _stationary_f32(x, other, out, accumulate)
+        _stationary_f32(x, np.ascontiguousarray(other), out, accumulate)
+
+
+def int_into(a: np.ndarray, b: np.ndarray, out: np.ndarray, accumulate: bool,
+             work_f: np.ndarray, work_i: np.ndarray) -> None:
+    """Write (or, with ``accumulate``, add modulo 2^32) the exact product ``a @ b`` of
+    int8-valued float32 operands into the int32 block ``out``: the bits of `stationary_block`
+    or `os_block` followed by chip/semantics.py's write or `accumulate`.
+
+    ``work_f`` (float32) and ``work_i`` (int32) have ``out``'s shape and are reused by the
+    caller. Sums of at most `F32_EXACT_TERMS` products are exact float32 integers below 2^24;
+    longer ones add such chunks in int64."""
+    if a.shape[1] <= F32_EXACT_TERMS:
+        np.matmul(a, b, out=work_f)
+        np.copyto(work_i, work_f, casting="unsafe")  # exact integers, |v| <= 2^24
+    else:
+        p = np.zeros(out.shape, dtype=np.int64)
+        for k0 in range(0, a.shape[1], F32_EXACT_TERMS):
+            p += (a[:, k0:k0 + F32_EXACT_TERMS] @ b[k0:k0 + F32_EXACT_TERMS]).astype(np.int64)
+        np.copyto(work_i, p, casting="unsafe")  # int64 -> int32 wraps modulo 2^32
+    if accumulate:
+        out += work_i  # int32 addition wraps like the array's adders
+    else:
+        out[...] = work_i

@@ -20,8 +20,9 @@ fidelities share the timing; they differ only in how the array computes values
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from chip.machine import accounting as acct
 from chip.machine.array import ArrayModel
@@ -79,10 +80,17 @@ def run_machine(program: Program, fidelity: str = "fast", state: ChipState | Non
     # The per-fold products are small (at most 256 wide); multithreaded BLAS spends more time
     # synchronizing than computing on them (measured 6x slower on a busy 2-core machine).
     plan = value_plan_of(program, sched, max_cycles)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _threadpools().limit(limits=1, user_api="blas"):
         apply_values(program, plan, sched.units, sched.start, state, array)
     sched.raise_error()
     return _result(program, sched, state, array, trace)
+
+
+@cache
+def _threadpools() -> ThreadpoolController:
+    """The process's thread pools, found once: `threadpool_limits` searches the loaded
+    libraries on every call (about 1 ms, as much as a small program's values)."""
+    return ThreadpoolController()
 
 
 def _result(program: Program, sched: Schedule, state: ChipState, array: ArrayModel,

@@ -31,7 +31,7 @@ from chip.dtypes import f32_from_bf16_bits
 from chip.errors import Fault, ProgramError
 from chip.isa import Instr, Load, Matmul, Mem, Preload, Store, Vec, VecOp
 from chip.machine.array import ArrayModel
-from chip.machine.block_kernels import F32_EXACT_TERMS, float_into, os_block, stationary_block
+from chip.machine.block_kernels import F32_EXACT_TERMS, float_into, int_into
 from chip.machine.dma import load_values, store_values
 from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
 from chip.machine.schedule import _CACHE, Schedule
@@ -271,18 +271,11 @@ def apply_values(program: Program, plan: ValuePlan, units: tuple, start: tuple,
     """Give every step's instruction its effect on ``state``, in the plan's order.
 
     Raises `ProgramError` (with the instruction's unit and start cycle) for the first fault."""
-    cfg = state.config
     mems = (state.spad, state.acc, state.acc.view(np.float32))
     written = (state.spad_written, state.acc_written, state.acc_written)
-    acc, acc_written, dram = state.acc, state.acc_written, state.dram
-    spad = state.spad
+    dram, spad = state.dram, state.spad
     direct_array = not array.pe
-    os_flow = cfg.dataflow is Dataflow.OS
-    bf16 = cfg.input_dtype.value == "bf16"
-    ints = not cfg.input_dtype.is_float
-    kernel_s = None  # the stationary tile as the kernels take it, valid while it `is` this:
-    kernel_s_of = None
-    stage_x = stage_s = None  # staging buffers of MATMUL_S runs, made on first use
+    values = _ArrayValues(state, plan.stage)
     instrs = program.instrs
     for step in plan.steps:
         kind = step[0]
@@ -297,44 +290,10 @@ def apply_values(program: Program, plan: ValuePlan, units: tuple, start: tuple,
         elif kind == PRELOAD_D and direct_array:
             _, _, lo, hi, cols = step
             state.stationary = spad[lo:hi, :cols].copy()
-        elif kind == MATMUL_S and direct_array:
-            _, _, x0, t, rows, cols, out, off, last, accumulate, mark, terms = step
-            if stage_x is None:
-                t_max, k_max, c_max = plan.stage
-                stage_x = np.empty((t_max, k_max), dtype=np.float32)
-                stage_s = np.empty((k_max, c_max), dtype=np.float32)
-            stage_x[:t, off:off + rows] = spad[x0:x0 + t, :rows]
-            stage_s[off:off + rows, :cols] = state.stationary
-            if last:
-                p = (stage_x[:t, :terms] @ stage_s[:terms, :cols]).astype(np.int32)
-                block = acc[out:out + t, :cols]
-                if accumulate:
-                    block += p  # wraps modulo 2^32 like the array's adders
-                else:
-                    block[...] = p
-                    if mark:
-                        acc_written[out:out + t, :cols] = True
         elif kind == MATMUL_D and direct_array:
-            _, _, x0, t, rows, cols, y0, out, out_rows, accumulate, mark = step
-            x = spad[x0:x0 + t, :rows]
-            block = acc[out:out + out_rows, :cols]
-            if os_flow:
-                other = spad[y0:y0 + t, :cols]
-            else:
-                if kernel_s_of is not state.stationary:
-                    kernel_s_of = state.stationary
-                    kernel_s = _kernel_values(kernel_s_of, ints, bf16)
-                other = kernel_s
-            if ints:
-                p = os_block(x, other) if os_flow else stationary_block(x, other)
-                if accumulate:
-                    block += p  # int32 wraps like the array's adders
-                else:
-                    block[...] = p
-            else:  # the kernels write (or add, in fp32) straight into the accumulator
-                float_into(x, other, block, accumulate, os_flow)
-            if mark:
-                acc_written[out:out + out_rows, :cols] = True
+            values.matmul(step)
+        elif kind == MATMUL_S and direct_array:
+            values.staged(step)
         else:
             i = step[1]
             ins = instrs[i]
@@ -353,11 +312,70 @@ def apply_values(program: Program, plan: ValuePlan, units: tuple, start: tuple,
                                    start[i]) from None
 
 
-def _kernel_values(raw: np.ndarray, ints: bool, bf16: bool) -> np.ndarray:
-    """Raw scratchpad storage as the block kernels take it: int8 as is (they convert it to
-    exact float32 themselves), bf16 widened to float32, fp32 as it is."""
-    if ints:
-        return raw
-    if bf16:
-        return f32_from_bf16_bits(raw)
-    return raw
+class _ArrayValues:
+    """The direct matmul steps of one run, with the work arrays they reuse: a fresh array of a
+    few hundred KiB costs page faults on every allocation (the allocator hands such blocks back
+    to the OS), measured at several times the product computed on it."""
+
+    def __init__(self, state: ChipState, stage: tuple[int, int, int]) -> None:
+        cfg = state.config
+        self.state = state
+        self.spad, self.acc, self.acc_written = state.spad, state.acc, state.acc_written
+        self.os_flow = cfg.dataflow is Dataflow.OS
+        self.ints = not cfg.input_dtype.is_float
+        self.stage = stage
+        self.work: dict[str, np.ndarray] = {}
+        self.tile_of: np.ndarray | None = None  # the stationary tile `tile` was made from
+        self.tile: np.ndarray | None = None
+
+    def _work(self, name: str, rows: int, cols: int, dtype: type) -> np.ndarray:
+        buf = self.work.get(name)
+        if buf is None or buf.size < rows * cols:
+            buf = self.work[name] = np.empty(rows * cols, dtype=dtype)
+        return buf[:rows * cols].reshape(rows, cols)
+
+    def _stationary(self) -> np.ndarray:
+        """The stationary tile as float32 values (int8 and fp32 exactly, bf16 widened)."""
+        raw = self.state.stationary
+        if self.tile_of is not raw:
+            assert raw is not None
+            self.tile_of = raw
+            self.tile = f32_from_bf16_bits(raw) if raw.dtype == np.uint16 else \
+                raw.astype(np.float32)
+        return self.tile
+
+    def matmul(self, step: tuple) -> None:
+        _, _, x0, t, rows, cols, y0, out, out_rows, accumulate, mark = step
+        x = self.spad[x0:x0 + t, :rows]
+        block = self.acc[out:out + out_rows, :cols]
+        if self.ints:
+            xf = self._work("x", t, rows, np.float32)
+            xf[...] = x  # int8 values, exact in float32
+            if self.os_flow:
+                yf = self._work("y", t, cols, np.float32)
+                yf[...] = self.spad[y0:y0 + t, :cols]
+                a, b = xf.T, yf
+            else:
+                a, b = xf, self._stationary()
+            int_into(a, b, block, accumulate, self._work("pf", out_rows, cols, np.float32),
+                     self._work("pi", out_rows, cols, np.int32))
+        else:  # the kernels write (or add, in fp32) straight into the accumulator
+            other = self.spad[y0:y0 + t, :cols] if self.os_flow else self._stationary()
+            float_into(x, other, block, accumulate, self.os_flow,
+                       self._work("x bits", t, rows, np.uint32))
+        if mark:
+            self.acc_written[out:out + out_rows, :cols] = True
+
+    def staged(self, step: tuple) -> None:
+        _, _, x0, t, rows, cols, out, off, last, accumulate, mark, terms = step
+        t_max, k_max, c_max = self.stage
+        sx = self._work("stage x", t_max, k_max, np.float32)
+        ss = self._work("stage s", k_max, c_max, np.float32)
+        sx[:t, off:off + rows] = self.spad[x0:x0 + t, :rows]
+        ss[off:off + rows, :cols] = self.state.stationary
+        if last:
+            int_into(sx[:t, :terms], ss[:terms, :cols], self.acc[out:out + t, :cols],
+                     accumulate, self._work("pf", t, cols, np.float32),
+                     self._work("pi", t, cols, np.int32))
+            if mark:
+                self.acc_written[out:out + t, :cols] = True
