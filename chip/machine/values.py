@@ -27,20 +27,32 @@ from typing import NamedTuple
 import numpy as np
 
 from chip.config import ChipConfig, Dataflow
-from chip.dtypes import f32_from_bf16_bits
+from chip.dtypes import compute_values, f32_from_bf16_bits, to_storage
 from chip.errors import Fault, ProgramError
-from chip.isa import Instr, Load, Matmul, Mem, Preload, Store, Vec, VecOp
+from chip.isa import (
+    VEC_READS_B,
+    VEC_USES_IMM,
+    Instr,
+    Load,
+    Matmul,
+    Mem,
+    Preload,
+    Store,
+    Vec,
+    VecOp,
+    mem_dtype,
+)
 from chip.machine.array import ArrayModel
 from chip.machine.block_kernels import F32_EXACT_TERMS, float_into, int_into
 from chip.machine.dma import load_values, store_values
 from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
 from chip.machine.schedule import _CACHE, Schedule
 from chip.program import Program
-from chip.semantics import execute
+from chip.semantics import execute, vector_apply
 from chip.state import ChipState
 
 # step kinds
-CHECKED, LOAD_D, STORE_D, PRELOAD_D, MATMUL_D, MATMUL_S = range(6)
+CHECKED, LOAD_D, STORE_D, PRELOAD_D, MATMUL_D, MATMUL_S, VEC_D = range(7)
 # a staged segment's X block is at most this many bytes of float32
 _STAGE_BYTES = 1 << 24
 _SPAD, _ACC, _ACCF = 0, 1, 2  # on-chip arrays of a run (ACCF: the accumulator's fp32 view)
@@ -97,6 +109,7 @@ class _Builder:
         self.cfg = cfg
         self.width = cfg.row_elems
         self.rows_of = {Mem.SPAD: cfg.spad_rows, Mem.ACC: cfg.acc_rows, Mem.ACCF: cfg.acc_rows}
+        self.dtype_of = {mem: mem_dtype(cfg, mem) for mem in Mem}
         self.written = _Written(cfg)
         self.stationary: tuple[int, int] | None = None  # shape after a preload in this program
 
@@ -142,9 +155,29 @@ class _Builder:
         if kind == MATMUL:
             return self._matmul(i, ins)
         if isinstance(ins, Vec):
-            self.write(ins.dst.mem, ins.dst.row, 1 if ins.op is VecOp.CSUM else ins.rows,
-                       ins.cols)
+            return self._vec(i, ins)
         return (CHECKED, i)
+
+    def _vec(self, i: int, ins: Vec) -> tuple:
+        rows, cols = ins.rows, ins.cols
+        reads_a, reads_b = ins.op is not VecOp.SET, ins.op in VEC_READS_B
+        n1, n2 = (1 if ins.bcast1 else rows), (1 if ins.bcast2 else rows)
+        n_out = 1 if ins.op is VecOp.CSUM else rows
+        ok = (rows >= 1 and cols >= 1
+              and (not reads_a or self.readable(ins.src1.mem, ins.src1.row, n1, cols))
+              and (not reads_b or self.readable(ins.src2.mem, ins.src2.row, n2, cols))
+              and (ins.op in VEC_USES_IMM or ins.imm == 0.0)
+              and self.in_rows(ins.dst.mem, ins.dst.row, n_out, cols))
+        mark = self.write(ins.dst.mem, ins.dst.row, n_out, cols)
+        if not ok:
+            return (CHECKED, i)
+        dtype = self.dtype_of
+        src1 = (_ARRAY_OF[ins.src1.mem], ins.src1.row, n1, dtype[ins.src1.mem]) \
+            if reads_a else None
+        src2 = (_ARRAY_OF[ins.src2.mem], ins.src2.row, n2, dtype[ins.src2.mem]) \
+            if reads_b else None
+        return (VEC_D, i, ins.op, ins.imm, rows, cols, src1, src2, _ARRAY_OF[ins.dst.mem],
+                ins.dst.row, n_out, dtype[ins.dst.mem], mark)
 
     def _load(self, i: int, ins: Load) -> tuple:
         dst = ins.dst
@@ -249,12 +282,12 @@ def _stage_segments(steps: list[tuple]) -> tuple[int, int, int]:
                 terms = 0
             run.append(k)
             terms += s[4]
-        elif kind == CHECKED:
+        elif kind == LOAD_D or kind == STORE_D:
+            h = steps[run[0]] if run else None
+            if h is not None and s[2] != _SPAD and s[3] < h[7] + h[3] and h[7] < s[4]:
+                close()  # accumulator rows that overlap the block's
+        elif kind != PRELOAD_D:  # anything else may fault or touch the block
             close()
-        elif run and (kind == LOAD_D or kind == STORE_D) and s[2] != _SPAD:
-            h = steps[run[0]]
-            if s[3] < h[7] + h[3] and h[7] < s[4]:  # accumulator rows overlap the block's
-                close()
     close()
     return shape[0], shape[1], shape[2]
 
@@ -298,7 +331,9 @@ def apply_values(program: Program, plan: ValuePlan, units: tuple, start: tuple,
             i = step[1]
             ins = instrs[i]
             try:
-                if isinstance(ins, (Matmul, Preload)):
+                if kind == VEC_D:
+                    _vec(mems, written, step)
+                elif isinstance(ins, (Matmul, Preload)):
                     array.apply(state, ins)
                 elif isinstance(ins, Load):
                     load_values(state, ins)
@@ -310,6 +345,25 @@ def apply_values(program: Program, plan: ValuePlan, units: tuple, start: tuple,
                 unit = units[i]
                 raise ProgramError(i, ins.MNEMONIC, str(err), unit.value if unit else None,
                                    start[i]) from None
+
+
+def _vec(mems: tuple, written: tuple, step: tuple) -> None:
+    """A vector instruction whose reads are covered and whose rows are valid: chip/semantics.py's
+    `vec` without the checks (the same functions compute the result)."""
+    _, _, op, imm, rows, cols, src1, src2, dst, row, n_out, dst_dtype, mark = step
+    a = b = None
+    if src1 is not None:
+        mem, lo, n, dtype = src1
+        raw = mems[mem][lo:lo + n, :cols]  # vector_apply converts (copies) before computing
+        a = compute_values(np.repeat(raw, rows, axis=0) if n < rows else raw, dtype)
+    if src2 is not None:
+        mem, lo, n, dtype = src2
+        raw = mems[mem][lo:lo + n, :cols]
+        b = compute_values(np.repeat(raw, rows, axis=0) if n < rows else raw, dtype)
+    out = vector_apply(op, a, b, imm, rows, cols)
+    mems[dst][row:row + n_out, :cols] = to_storage(out, dst_dtype)
+    if mark:
+        written[dst][row:row + n_out, :cols] = True
 
 
 class _ArrayValues:

@@ -18,6 +18,7 @@ from chip.machine.values import (
     MATMUL_S,
     PRELOAD_D,
     STORE_D,
+    VEC_D,
     value_plan_of,
 )
 from chip.state import ChipState
@@ -139,7 +140,7 @@ def test_fp32_view_of_the_accumulator_moves_bits():
             bcast2=False, imm=0.0, pop_prev=True, push_next=True),
         Store(dram=64, src=Loc(Mem.ACCF, 8), rows=2, cols=4, stride=16, transpose=False,
               pop_prev=True)])
-    assert kinds(prog) == [LOAD_D, CHECKED, STORE_D]
+    assert kinds(prog) == [LOAD_D, VEC_D, STORE_D]
     bits = np.array([0x7FC00001, 0xFF800000, 1, 0x80000000, 5, 6, 7, 0x7F800001],
                     dtype=np.uint32)
     for _ in range(2):
@@ -184,3 +185,45 @@ def test_a_staged_run_wraps_like_the_accumulator():
     exact = init + sum(sp_rows[x:x + 4] @ sp_rows[s:s + 4] for x, s in ((4, 0), (12, 8), (0, 4)))
     got = want.acc[:4, :4].astype(np.int64)
     assert np.array_equal(got % 2**32, exact % 2**32) and not np.array_equal(got, exact)
+
+
+def test_a_vector_instruction_on_the_block_ends_a_staged_run():
+    # matmul, a vector add onto the same accumulator rows, matmul accumulating: the vector
+    # instruction sees the first product and the second adds onto its result
+    cfg = chip4("ws")
+    mm = dict(y=0, out=0, t=4, rows=4, cols=4)
+    double = Vec(op=VecOp.ADD, dst=acc(0), src1=acc(0), src2=acc(0), rows=4, cols=4,
+                 bcast1=False, bcast2=False, imm=0.0)
+    prog = program(cfg, [
+        Load(dram=256, dst=sp(0), rows=16, cols=4, stride=4, transpose=False, push_next=True),
+        Preload(src=0, rows=4, cols=4, pop_prev=True), Matmul(x=4, **mm, accumulate=False),
+        double, Preload(src=8, rows=4, cols=4), Matmul(x=12, **mm, accumulate=True),
+        Preload(src=4, rows=4, cols=4), Matmul(x=0, **mm, accumulate=True)])
+    assert kinds(prog) == [LOAD_D, PRELOAD_D, MATMUL_D, VEC_D, PRELOAD_D, MATMUL_S,
+                           PRELOAD_D, MATMUL_S]
+    state = ChipState(cfg)
+    state.dram[256:320] = np.arange(64, dtype=np.int8).view(np.uint8) - 30
+    want = run_functional(prog, state).state.acc
+    state.acc[:] = 0
+    state.acc_written[:] = False
+    got = run_machine(prog, "fast", state).state.acc
+    assert np.array_equal(got, want)
+
+
+def test_vector_instructions_that_may_fault_stay_checked():
+    cfg = chip4("ws")
+    add = dict(op=VecOp.ADD, rows=2, cols=4, bcast1=False, bcast2=True)
+    prog = program(cfg, [
+        Load(dram=0, dst=acc(0), rows=2, cols=4, stride=16, transpose=False, push_next=True),
+        Vec(dst=acc(4), src1=acc(0), src2=acc(1), imm=0.0, pop_prev=True, **add),  # covered
+        Vec(dst=acc(4), src1=acc(0), src2=acc(2), imm=0.0, **add),  # row 2: caller's data
+        Vec(dst=acc(4), src1=acc(0), src2=acc(1), imm=1.5, **add)])  # imm must be 0 for ADD
+    assert kinds(prog) == [LOAD_D, VEC_D, CHECKED, CHECKED]
+    for _ in range(2):
+        with pytest.raises(ProgramError) as e:
+            run_machine(prog)
+        assert (e.value.index, e.value.reason) == \
+            (2, "vec src2: reads accumulator row 2 element 0, which was never written")
+        with pytest.raises(ProgramError) as e:
+            run_machine(prog, state=filled_state(cfg))
+        assert (e.value.index, e.value.reason) == (3, "imm=1.5 must be 0 for ADD")
