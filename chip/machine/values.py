@@ -84,7 +84,7 @@ class _Written:
         self.known: set[tuple[bool, int, int, int]] = set()
 
     def covers(self, mem: Mem, lo: int, hi: int, cols: int) -> bool:
-        key = (mem.is_acc, lo, hi, cols)
+        key = (mem is not Mem.SPAD, lo, hi, cols)  # (Mem.is_acc is a slow enum property)
         if key in self.known:
             return True
         seg = self.cols[key[0]][lo:hi]
@@ -97,7 +97,7 @@ class _Written:
         """Record a write; True if it may change the written-mask."""
         if self.covers(mem, lo, hi, cols):
             return False
-        seg = self.cols[mem.is_acc][lo:hi]
+        seg = self.cols[mem is not Mem.SPAD][lo:hi]
         np.maximum(seg, cols, out=seg)
         return True
 
@@ -110,6 +110,7 @@ class _Builder:
         self.width = cfg.row_elems
         self.rows_of = {Mem.SPAD: cfg.spad_rows, Mem.ACC: cfg.acc_rows, Mem.ACCF: cfg.acc_rows}
         self.dtype_of = {mem: mem_dtype(cfg, mem) for mem in Mem}
+        self.storage_of = {mem: np.dtype(d.storage) for mem, d in self.dtype_of.items()}
         self.written = _Written(cfg)
         self.stationary: tuple[int, int] | None = None  # shape after a preload in this program
 
@@ -129,9 +130,7 @@ class _Builder:
     def dram_view(self, ins: Load | Store, mem: Mem, for_write: bool) -> tuple | None:
         """(offset, shape, strides, storage dtype) of the DRAM elements of a valid transfer,
         None if the checked path might fault or must handle it (chip/machine/dma.py's rules)."""
-        dtype = self.cfg.input_dtype if mem is Mem.SPAD else \
-            (self.cfg.acc_dtype if mem is Mem.ACC else None)
-        storage = np.dtype(np.float32) if dtype is None else np.dtype(dtype.storage)
+        storage = self.storage_of[mem]
         size = storage.itemsize
         rows, cols, stride, dram = ins.rows, ins.cols, ins.stride, ins.dram
         if rows < 1 or cols < 1 or dram % size or stride % size:
