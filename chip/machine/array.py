@@ -1,7 +1,9 @@
 """The systolic array: one model for every dataflow, in two fidelities.
 
-`ArrayModel.apply` gives PRELOAD and MATMUL their effect on the `ChipState`. Timing is not
-computed here (it is closed-form, chip/machine/plan.py); values are:
+`ArrayModel.apply` gives PRELOAD and MATMUL their effect on the `ChipState` (with every check of
+chip/semantics.py: the `fast` machine runs the instructions that cannot fault as direct steps of
+chip/machine/values.py, and this model the rest, and every `pe` one). Timing is not computed
+here (it is closed-form, chip/machine/plan.py); values are:
 
 - ``fast``: block kernels (chip/machine/block_kernels.py) that give the bits of chip/semantics.py
   faster (numba in the array's summation order, or exact BLAS for int8).

@@ -10,8 +10,9 @@ same bits faster:
   of at most 2^24 (exact in any order, with or without FMA), added in int64, then wrapped to
   int32.
 
-tests/machine/test_block_kernels.py checks them against chip/semantics.py, special values
-included.
+`float_into` and `int_into` write (or accumulate) those bits straight into accumulator rows
+for the direct steps of chip/machine/values.py. tests/machine/test_block_kernels.py and
+test_float_into.py check them against chip/semantics.py, special values included.
 """
 
 from __future__ import annotations
