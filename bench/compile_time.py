@@ -1,5 +1,5 @@
-"""Compile time of ResNet-18 (224x224, 1000 classes): training steps on `train-128` and int8
-inference on `tpu-v1`.
+"""Compile time of ResNet-18 (224x224, 1000 classes): training steps on `train-128`, int8
+inference and an int8 training step (GEMM operands quantized on chip) on `tpu-v1`.
 
     python -m bench.compile_time [--profile N]
 
@@ -32,9 +32,9 @@ def cases() -> list[tuple[str, Callable[[], Lowered]]]:
     train_128 = ChipConfig.from_toml("train-128")
     tpu_v1 = ChipConfig.from_toml("tpu-v1")
 
-    def train(batch: int) -> Callable[[], Lowered]:
+    def train(batch: int, chip: ChipConfig = train_128) -> Callable[[], Lowered]:
         graph = zoo.resnet18(batch=batch)
-        return lambda: compile_lowered(graph, train_128, train=TrainSpec("ce", SGD(), 0.01))
+        return lambda: compile_lowered(graph, chip, train=TrainSpec("ce", SGD(), 0.01))
 
     def infer_int8() -> Lowered:
         graph = zoo.resnet18(batch=1)
@@ -43,7 +43,8 @@ def cases() -> list[tuple[str, Callable[[], Lowered]]]:
 
     return [("train-128, training step, batch 1", train(1)),
             ("train-128, training step, batch 8", train(8)),
-            ("tpu-v1, int8 inference (calibration included), batch 1", infer_int8)]
+            ("tpu-v1, int8 inference (calibration included), batch 1", infer_int8),
+            ("tpu-v1, int8 training step, batch 1", train(1, tpu_v1))]
 
 
 def main() -> None:
