@@ -216,6 +216,12 @@ def cmd_compile(args: argparse.Namespace) -> None:
     from runtime.models import compile_model, is_static_int8, train_spec
 
     chip = load_chip(args.chip or DEFAULT_PRESET, args.dtype)
+    if args.quantize != "auto" and chip.input_dtype is not DType.INT8:
+        raise CommandError(f"--quantize {args.quantize} is for int8 chips; {chip.name!r} "
+                           f"computes in {chip.input_dtype.value}")
+    if args.quantize == "static" and args.train:
+        raise CommandError("--quantize static is for inference: a training step (--train) "
+                           "quantizes its GEMM operands on chip (dynamic)")
     spec = train_spec(args.loss, args.optimizer, args.lr) if args.train else None
     program = compile_model(args.model, chip, args.batch, spec, args.quantize)
     out = Path(args.output)

@@ -293,6 +293,11 @@ def test_int8_inference_of_a_model_with_float_activations_falls_back_to_dynamic(
           "--chip", "tiny", "--quantize", "static", "-o", tmp_path / "s.prog")
     fails(capsys, 2, "invalid choice", "compile", "mlp", "--quantize", "fp8", "-o",
           tmp_path / "x.prog")
+    fails(capsys, 1, "--quantize dynamic is for int8 chips; 'edge' computes in bf16", "compile",
+          "mlp", "--chip", "edge", "--quantize", "dynamic", "-o", tmp_path / "x.prog")
+    fails(capsys, 1, "--quantize static is for inference", "compile", "mlp", "--chip", "tiny",
+          "--train", "--quantize", "static", "-o", tmp_path / "x.prog")
+    assert not (tmp_path / "x.prog").exists()
 
 
 def test_a_compiler_bug_is_an_internal_error_not_a_bad_model(capsys, monkeypatch, tmp_path):
