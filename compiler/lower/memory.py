@@ -93,13 +93,21 @@ def live_nodes(graph: Graph) -> list[bool]:
     return live
 
 
+# The address of a value that never reaches DRAM: far past any chip's DRAM, so a DMA that
+# addressed it by mistake would fail the instruction's 32-bit address field, loudly.
+ON_CHIP_ONLY = 1 << 48
+
+
 def plan_dram(graph: Graph, config: ChipConfig,
-              spans: Sequence[tuple[int, int]] | None = None) -> DramPlan:
+              spans: Sequence[tuple[int, int]] | None = None,
+              on_chip: frozenset[int] = frozenset()) -> DramPlan:
     """Place every live node's value; raise `DramOverflow` naming the sizes if it cannot fit.
 
     ``spans[i]`` is the (first, last) node id of the lowering unit that computes node i (a
     fusion group computes all its members block by block, so their values are defined at the
     group's first node and its operands are read until its last); default (i, i).
+    ``on_chip``: values that live only in on-chip rows of their lowering unit (fusion-group
+    members read by no other unit); they get no DRAM, and a buffer at `ON_CHIP_ONLY`.
     """
     nodes = graph.nodes
     live = live_nodes(graph)
@@ -159,6 +167,9 @@ def plan_dram(graph: Graph, config: ChipConfig,
     top = 0
     for n in nodes:
         if not live[n.id] or n.id in bufs or root[n.id] != n.id:
+            continue
+        if n.id in on_chip:
+            bufs[n.id] = Buf(ON_CHIP_ONLY, n.shape, n.dtype)
             continue
         size = align(n.size * n.dtype.nbytes)
         first, last = spans[n.id][0], max(last_use[n.id], spans[n.id][1])

@@ -22,7 +22,7 @@ from compiler.lower.context import Ctx, LoweringError
 from compiler.lower.emit import Emitter
 from compiler.lower.fusion import Group, fuse_epilogues, gemm_epilogue, lower_group, plan_groups
 from compiler.lower.gemm_ops import lower_matmul
-from compiler.lower.memory import Buf, live_nodes, plan_dram
+from compiler.lower.memory import Buf, DramPlan, live_nodes, plan_dram
 from compiler.lower.tiling import Tiling
 
 Lowering = Callable[[Ctx, Node, list[Buf], Buf], None]
@@ -85,6 +85,34 @@ def phases(graph: Graph) -> list[Phase]:
     return out
 
 
+def lower_units(graph: Graph, config: ChipConfig) -> tuple[list, DramPlan]:
+    """The lowering units in order (nodes, fusion groups, GEMMs with their epilogue group)
+    and the DRAM plan that places their values."""
+    live = live_nodes(graph)
+    units = fuse_epilogues(graph, plan_groups(graph, live), config.dataflow is Dataflow.IS)
+    spans = [(i, i) for i in range(len(graph.nodes))]
+    for unit in units:
+        members = _unit_nodes(unit)
+        for m in members:
+            spans[m.id] = (members[0].id, members[-1].id)
+    return units, plan_dram(graph, config, spans, _on_chip_values(units))
+
+
+def _on_chip_values(units: list) -> frozenset[int]:
+    """Values a lowering unit computes and never stores: fusion-group members outside the
+    group's ``keep`` and a GEMM whose only reader is its epilogue."""
+    out: set[int] = set()
+    for unit in units:
+        if isinstance(unit, Group):
+            out |= {m.id for m in unit.members} - unit.keep
+        elif isinstance(unit, tuple):
+            gemm, group, keep_gemm = unit
+            out |= {m.id for m in group.members} - group.keep
+            if not keep_gemm:
+                out.add(gemm.id)
+    return frozenset(out)
+
+
 def _unit_nodes(unit) -> list[Node]:
     if isinstance(unit, Group):
         return list(unit.members)
@@ -101,14 +129,7 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
     """Lower a graph of primitives (shapes inferred, composites decomposed) for ``config``;
     ``tiling`` chooses how GEMMs are tiled (compiler/lower/tiling.py)."""
     rules = _rules()
-    live = live_nodes(graph)
-    units = fuse_epilogues(graph, plan_groups(graph, live), config.dataflow is Dataflow.IS)
-    spans = [(i, i) for i in range(len(graph.nodes))]
-    for unit in units:
-        members = _unit_nodes(unit)
-        for m in members:
-            spans[m.id] = (members[0].id, members[-1].id)
-    plan = plan_dram(graph, config, spans)
+    units, plan = lower_units(graph, config)
     em = Emitter(config, plan.temp_base)
     ctx = Ctx(config, em, plan.temp_base, tiling)
     phase = phases(graph)

@@ -128,3 +128,20 @@ def test_composite_op_must_be_decomposed_first():
     b.output("y", b.add(Op.SOFTMAX, (x,), "sm"))
     with pytest.raises(LoweringError, match="op softmax has no lowering"):
         lower(b.build(), fp32_tiny())
+
+
+def test_values_that_never_leave_a_fusion_group_take_no_dram():
+    from compiler.lower.memory import ON_CHIP_ONLY
+    from compiler.lower.program import lower_units
+
+    b = IRBuilder("chain")
+    x = b.input("x", (64, 16))
+    h = b.add(Op.RELU, (b.scale(x, 2.0, "double"),), "relu")
+    b.output("y", b.add_const(h, 1.0, "shift"))
+    graph = b.build()
+    cfg = ChipConfig.from_toml("edge")
+    plan = lower_units(graph, cfg)[1]
+    inner = [n.id for n in graph.nodes if n.op in (Op.SCALE, Op.RELU)]
+    assert all(plan.bufs[i].addr == ON_CHIP_ONLY for i in inner)
+    assert plan.scratch_bytes == 0  # x and y are named tensors; nothing in between
+    check_graph(graph, cfg, {"x": data([(64, 16)])["in0"]}, rtol=1e-6, machine=True)

@@ -5,7 +5,7 @@
 .tensor dense3.w addr=0x680 shape=16x10 dtype=fp32 kind=param
 .tensor dense3.b addr=0x900 shape=10 dtype=fp32 kind=param
 .tensor logits addr=0x940 shape=4x10 dtype=fp32 kind=output
-.tensor __scratch addr=0xa00 shape=1728 dtype=int8 kind=scratch
+.tensor __scratch addr=0xa00 shape=960 dtype=int8 kind=scratch
 .tag x forward
 load dram=0x0 dst=acc:0 rows=5 cols=16 stride=64 transpose=0 +push_next                              ; 0
 vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=5 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 1
@@ -28,14 +28,14 @@ load dram=0x640 dst=acc:8 rows=1 cols=16 stride=64 transpose=0 +push_next       
 vec op=ADD dst=acc:0 src1=acc:9 src2=acc:8 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev        ; 16
 vec op=RELU dst=acc:4 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 17
 vec op=COPY dst=sp:0 src1=acc:4 src2=acc:4 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev +push_next ; 18
-store dram=0x1040 src=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 19
+store dram=0xd40 src=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_prev +push_prev                  ; 19
 .tag dense3.w forward
 load dram=0x680 dst=acc:0 rows=10 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 20
 vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_next ; 21
 store dram=0xa00 src=sp:0 rows=10 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 22
 .tag dense3 forward
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 23
-load dram=0x1040 dst=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_next                             ; 24
+load dram=0xd40 dst=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_next                              ; 24
 load dram=0xa00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +push_next                            ; 25
 preload src=4 rows=16 cols=10 +pop_prev                                                              ; 26
 matmul x=0 y=0 out=5 t=4 rows=16 cols=10 accumulate=0                                                ; 27

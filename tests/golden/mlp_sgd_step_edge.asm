@@ -8,7 +8,7 @@
 .tensor lr addr=0xa00 shape=1 dtype=fp32 kind=state
 .tensor logits addr=0xa40 shape=4x10 dtype=fp32 kind=output
 .tensor loss addr=0xb00 shape=1 dtype=fp32 kind=output
-.tensor __scratch addr=0xb40 shape=4928 dtype=int8 kind=scratch
+.tensor __scratch addr=0xb40 shape=2240 dtype=int8 kind=scratch
 .tag x forward
 load dram=0x0 dst=acc:0 rows=5 cols=16 stride=64 transpose=0 +push_next                              ; 0
 vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=5 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 1
@@ -31,8 +31,8 @@ load dram=0x640 dst=acc:8 rows=1 cols=16 stride=64 transpose=0 +push_next       
 vec op=ADD dst=acc:0 src1=acc:9 src2=acc:8 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 16
 vec op=RELU dst=acc:4 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 17
 vec op=COPY dst=sp:0 src1=acc:4 src2=acc:4 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next       ; 18
-store dram=0xf80 src=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_prev                            ; 19
-store dram=0x1180 src=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 20
+store dram=0xe80 src=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_prev                            ; 19
+store dram=0xf80 src=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_prev +push_prev                  ; 20
 .tag dense3.w forward
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 21
 load dram=0x680 dst=acc:0 rows=10 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 22
@@ -40,7 +40,7 @@ vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=10 cols=16 bcast1=0 bcast2=0 imm
 store dram=0xc00 src=sp:0 rows=10 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 24
 .tag dense3 forward
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 25
-load dram=0x1180 dst=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_next                             ; 26
+load dram=0xf80 dst=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_next                              ; 26
 load dram=0xc00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +push_next                            ; 27
 preload src=4 rows=16 cols=10 +pop_prev                                                              ; 28
 matmul x=0 y=0 out=5 t=4 rows=16 cols=10 accumulate=0                                                ; 29
@@ -85,25 +85,25 @@ store dram=0xe00 src=acc:16 rows=1 cols=10 stride=40 transpose=0 +pop_prev      
 .tag grad_loss backward
 load dram=0xd40 dst=acc:0 rows=2 cols=16 stride=64 transpose=0 +pop_next +push_next                  ; 65
 vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 66
-store dram=0xe40 src=sp:0 rows=2 cols=16 stride=32 transpose=0 +pop_prev                             ; 67
+store dram=0x1000 src=sp:0 rows=2 cols=16 stride=32 transpose=0 +pop_prev                            ; 67
 load dram=0xdc0 dst=acc:2 rows=1 cols=8 stride=32 transpose=0 +push_next                             ; 68
 vec op=COPY dst=sp:2 src1=acc:2 src2=acc:2 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 69
-store dram=0xe80 src=sp:2 rows=1 cols=8 stride=16 transpose=0 +pop_prev +push_prev                   ; 70
+store dram=0x1040 src=sp:2 rows=1 cols=8 stride=16 transpose=0 +pop_prev +push_prev                  ; 70
 .tag grad_dense3 backward
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 71
-load dram=0xe40 dst=sp:0 rows=4 cols=10 stride=20 transpose=0 +pop_next                              ; 72
+load dram=0x1000 dst=sp:0 rows=4 cols=10 stride=20 transpose=0 +pop_next                             ; 72
 load dram=0xc00 dst=sp:4 rows=10 cols=16 stride=20 transpose=1 +push_next                            ; 73
 preload src=4 rows=10 cols=16 +pop_prev                                                              ; 74
 matmul x=0 y=0 out=0 t=4 rows=10 cols=16 accumulate=0 +push_prev +push_next                          ; 75
 store dram=0x1080 src=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_prev +push_prev                ; 76
-load dram=0x1180 dst=sp:0 rows=16 cols=4 stride=32 transpose=1 +pop_next                             ; 77
-load dram=0xe40 dst=sp:16 rows=4 cols=10 stride=20 transpose=0 +push_next                            ; 78
+load dram=0xf80 dst=sp:0 rows=16 cols=4 stride=32 transpose=1 +pop_next                              ; 77
+load dram=0x1000 dst=sp:16 rows=4 cols=10 stride=20 transpose=0 +push_next                           ; 78
 preload src=16 rows=4 cols=10 +pop_prev                                                              ; 79
 matmul x=0 y=0 out=0 t=16 rows=4 cols=10 accumulate=0 +pop_next +push_next                           ; 80
-store dram=0x1200 src=acc:0 rows=16 cols=10 stride=40 transpose=0 +pop_prev +push_prev               ; 81
+store dram=0x1180 src=acc:0 rows=16 cols=10 stride=40 transpose=0 +pop_prev +push_prev               ; 81
 .tag grad_relu2 backward
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 82
-load dram=0xf80 dst=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_next                             ; 83
+load dram=0xe80 dst=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_next                             ; 83
 load dram=0x1080 dst=acc:8 rows=4 cols=16 stride=64 transpose=0 +push_next                           ; 84
 vec op=RELU_MASK dst=acc:16 src1=acc:0 src2=acc:8 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 85
 store dram=0xc00 src=acc:16 rows=4 cols=16 stride=64 transpose=0 +pop_prev +push_prev                ; 86
@@ -137,7 +137,7 @@ store dram=0x640 src=acc:8 rows=1 cols=16 stride=64 transpose=0 +pop_prev +push_
 .tag dense3.w.update optimizer
 load dram=0xa00 dst=acc:0 rows=1 cols=16 stride=0 transpose=1 +pop_next                              ; 110
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 111
-load dram=0x1200 dst=acc:1 rows=10 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 112
+load dram=0x1180 dst=acc:1 rows=10 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 112
 load dram=0x680 dst=acc:21 rows=10 cols=16 stride=64 transpose=0 +push_next                          ; 113
 vec op=MUL dst=acc:41 src1=acc:1 src2=acc:0 rows=10 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 114
 vec op=SUB dst=acc:61 src1=acc:21 src2=acc:41 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 115
