@@ -141,43 +141,48 @@ class Planner:
         return max(-(-(rows * cols * size) // self.bw), rows, 1)
 
     def plan(self, ins: Instr) -> Plan:
+        """The plan of ``ins`` (cached per equal instruction)."""
         cached = self.cache.get(ins)
         if cached is None:
-            cached = self.cache[ins] = self._plan(ins)
+            cached = self.cache[ins] = self.make(ins)
         return cached
+
+    def make(self, ins: Instr) -> Plan:
+        """The plan of ``ins``, not cached (for callers that keep their own table)."""
+        return self._plan(ins)
 
     def _plan(self, ins: Instr) -> Plan:
         b = _Builder(self, ins)
         R, C = self.R, self.C
         if isinstance(ins, Load):
-            size = self.mem[ins.dst.mem.is_acc][2]
+            space = SPAD if ins.dst.mem is _SP else ACC
+            size = self.mem[space][2]
             b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size),
                    False)
-            b.onchip(ins.dst, ins.rows, ins.cols, True)
-            return b.plan(LOAD, Queue.LOAD, Unit.LOAD,
-                          self.transfer_cycles(ins.rows, ins.cols, size))
+            b.onchip(space, ins.dst.row, ins.rows, ins.cols, True)
+            return b.plan(LOAD, 0, Unit.LOAD, self.transfer_cycles(ins.rows, ins.cols, size))
         if isinstance(ins, Store):
-            size = self.mem[ins.src.mem.is_acc][2]
-            b.onchip(ins.src, ins.rows, ins.cols, False)
+            space = SPAD if ins.src.mem is _SP else ACC
+            size = self.mem[space][2]
+            b.onchip(space, ins.src.row, ins.rows, ins.cols, False)
             b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size), True)
-            return b.plan(STORE, Queue.STORE, Unit.STORE,
-                          self.transfer_cycles(ins.rows, ins.cols, size))
+            return b.plan(STORE, 2, Unit.STORE, self.transfer_cycles(ins.rows, ins.cols, size))
         if isinstance(ins, Preload):
-            b.onchip(Loc(Mem.SPAD, ins.src), ins.rows, ins.cols, False)
-            return b.plan(PRELOAD, Queue.EXECUTE, Unit.ARRAY, R)
+            b.onchip(SPAD, ins.src, ins.rows, ins.cols, False)
+            return b.plan(PRELOAD, 1, Unit.ARRAY, R)
         if isinstance(ins, Matmul):
             compute = ins.t + R + C - 2
-            b.onchip(Loc(Mem.SPAD, ins.x), ins.t, ins.rows, False)
+            b.onchip(SPAD, ins.x, ins.t, ins.rows, False)
             if self.os:
-                b.onchip(Loc(Mem.SPAD, ins.y), ins.t, ins.cols, False)
+                b.onchip(SPAD, ins.y, ins.t, ins.cols, False)
                 out_rows, length = ins.rows, compute + (R if self.cfg.os_drain else 0)
             else:
                 out_rows, length = ins.t, compute
             if ins.accumulate:
-                b.onchip(Loc(Mem.ACC, ins.out), out_rows, ins.cols, False)
-            b.onchip(Loc(Mem.ACC, ins.out), out_rows, ins.cols, True)
-            return b.plan(MATMUL, Queue.EXECUTE, Unit.ARRAY, length, stream=ins.t,
-                          overlap_at=compute, macs=ins.t * ins.rows * ins.cols)
+                b.onchip(ACC, ins.out, out_rows, ins.cols, False)
+            b.onchip(ACC, ins.out, out_rows, ins.cols, True)
+            return b.plan(MATMUL, 1, Unit.ARRAY, length, stream=ins.t, overlap_at=compute,
+                          macs=ins.t * ins.rows * ins.cols)
         if isinstance(ins, Vec):
             return self._vec_plan(b, ins)
         if isinstance(ins, Halt):
@@ -187,10 +192,10 @@ class Planner:
     def _vec_plan(self, b: _Builder, ins: Vec) -> Plan:
         reads_a, reads_b = ins.op is not VecOp.SET, ins.op in VEC_READS_B
         if reads_a:
-            b.onchip(ins.src1, 1 if ins.bcast1 else ins.rows, ins.cols, False)
+            b.onchip_loc(ins.src1, 1 if ins.bcast1 else ins.rows, ins.cols, False)
         if reads_b:
-            b.onchip(ins.src2, 1 if ins.bcast2 else ins.rows, ins.cols, False)
-        b.onchip(ins.dst, 1 if ins.op is VecOp.CSUM else ins.rows, ins.cols, True)
+            b.onchip_loc(ins.src2, 1 if ins.bcast2 else ins.rows, ins.cols, False)
+        b.onchip_loc(ins.dst, 1 if ins.op is VecOp.CSUM else ins.rows, ins.cols, True)
         passes = ins.rows * -(-ins.cols // self.cfg.vector_lanes)
         extra = 0
         if (reads_a and reads_b and not (ins.bcast1 or ins.bcast2)
@@ -200,7 +205,11 @@ class Planner:
             if set(banks1) & set(banks2):
                 extra = passes  # both sources share one read port: two cycles per pass
         length = passes + extra + self.latency[ins.op] - 1
-        return b.plan(VEC, Queue.EXECUTE, Unit.VECTOR, length, extra=extra)
+        return b.plan(VEC, 1, Unit.VECTOR, length, extra=extra)
+
+
+_SP = Mem.SPAD  # a module global: cheaper than the enum's class attribute in the planner
+_DRAM_READ, _DRAM_WRITE = TRAFFIC[Traffic.DRAM_READ], TRAFFIC[Traffic.DRAM_WRITE]
 
 
 class _Builder:
@@ -211,26 +220,27 @@ class _Builder:
         self.footprint: list[Access] = []
         self.traffic: list[tuple[int, int]] = []
 
-    def onchip(self, loc: Loc, rows: int, cols: int, write: bool) -> None:
-        space = ACC if loc.mem.is_acc else SPAD
+    def onchip_loc(self, loc: Loc, rows: int, cols: int, write: bool) -> None:
+        self.onchip(SPAD if loc.mem is _SP else ACC, loc.row, rows, cols, write)
+
+    def onchip(self, space: int, lo: int, rows: int, cols: int, write: bool) -> None:
+        """Rows [lo, lo + rows) of memory ``space`` (SPAD or ACC), ``cols`` elements each."""
         per, banks, size, t_read, t_write = self.p.mem[space]
-        lo = loc.row
         first = min(lo // per, banks - 1)
         last = min((lo + max(rows, 1) - 1) // per, banks - 1)
         for b in range(first, last + 1):
             self.ports.add((space << 20) | (b << 1) | int(write))
-        self.footprint.append(Access(space, loc.row, loc.row + rows, write))
+        self.footprint.append(Access(space, lo, lo + rows, write))
         self.traffic.append((t_write if write else t_read, rows * cols * size))
 
     def dram(self, block: DramBlock, write: bool) -> None:
         lo, hi = block.span
         self.footprint.append(Access(DRAM, lo, hi, write, block))
-        nbytes = block.rows * block.cols * block.size
-        self.traffic.append((TRAFFIC[Traffic.DRAM_WRITE if write else Traffic.DRAM_READ],
-                             nbytes))
+        self.traffic.append((_DRAM_WRITE if write else _DRAM_READ,
+                             block.rows * block.cols * block.size))
 
-    def plan(self, kind: int, queue: Queue, unit: Unit, length: int, **kw: int) -> Plan:
-        q = QUEUE_INDEX[queue]
+    def plan(self, kind: int, q: int, unit: Unit, length: int, **kw: int) -> Plan:
+        """The plan of an instruction of kind ``kind`` in queue ``q`` (an index into QUEUES)."""
         ins = self.ins
         pops: tuple[int, ...] = ()
         pushes: tuple[int, ...] = ()
@@ -260,12 +270,11 @@ def vector_latency(cfg: ChipConfig, op: VecOp) -> int:
 def conflicts(a: tuple[Access, ...], b: tuple[Access, ...]) -> Access | None:
     """The first access of ``a`` that overlaps one of ``b`` with at least one side writing."""
     for x in a:
-        for y in b:
-            if x.space != y.space or not (x.write or y.write):
+        space, lo, hi, write, block = x
+        for y_space, y_lo, y_hi, y_write, y_block in b:
+            if space != y_space or not (write or y_write) or lo >= y_hi or y_lo >= hi:
                 continue
-            if x.lo >= y.hi or y.lo >= x.hi:
-                continue
-            if x.space != DRAM or _dram_overlap(x.block, y.block):
+            if space != DRAM or _dram_overlap(block, y_block):
                 return x
     return None
 

@@ -12,6 +12,11 @@ what has already been committed (dispatch, queue order, tokens, bank ports); the
 smallest such cycle (ties: program order) is committed, which fixes its end cycle in closed form
 and accounts its unit's cycles. Nothing later can start earlier, so every start cycle is exact,
 and the cost is a few operations per instruction, never per cycle.
+
+Two implementations of that loop: `_Engine._loop` here (Python, 10-20 us per instruction) and its
+numba twin in chip/machine/schedule_kernel.py (well under 1 us), which runs first and gives up on
+any fault (deadlock, hazard, cycle limit); the Python loop then re-runs the program and names the
+fault. Both read the same plans (chip/machine/plan.py), planned once per distinct instruction.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import numpy as np
+
 from chip.errors import Fault, ProgramError
 from chip.functional import check_deps
-from chip.isa import Halt
+from chip.isa import Halt, Instr
 from chip.machine import accounting as acct
 from chip.machine.accounting import BUSY_AT, STALL_AT, UNIT_INDEX, overlap
 from chip.machine.counters import Unit
@@ -42,11 +49,13 @@ from chip.machine.plan import (
     Planner,
     conflicts,
 )
+from chip.machine.schedule_kernel import compiled_timing, tables
 from chip.program import Program, Tag
 
 LOAD_Q, EXEC_Q, STORE_Q = 0, 1, 2
 _SPACE_NAMES = {SPAD: "scratchpad", ACC: "accumulator", DRAM: "DRAM"}
 T = TypeVar("T")
+_STORE_UNIT = UNIT_INDEX[Unit.STORE]
 
 
 @dataclass(frozen=True)
@@ -117,35 +126,57 @@ def schedule_of(program: Program, max_cycles: int | None = None) -> Schedule:
 class _Engine:
     """One evaluation of docs/timing.md for one program: `run` returns its `Schedule`."""
 
-    def __init__(self, program: Program, max_cycles: int | None) -> None:
+    def __init__(self, program: Program, max_cycles: int | None, compiled: bool = True) -> None:
         cfg = program.config
-        self.cfg, self.max_cycles = cfg, max_cycles
+        self.cfg, self.max_cycles, self.compiled = cfg, max_cycles, compiled
         instrs = program.instrs
         n = next((i + 1 for i, ins in enumerate(instrs) if isinstance(ins, Halt)), len(instrs))
         self.instrs = instrs[:n]
         self.n = n
         tag_ids: dict[Tag, int] = {}
-        self.tag_of = [tag_ids.setdefault(t, len(tag_ids)) for t in program.tags[:n]]
+        tag_of = self.tag_of = [0] * n
+        last_tag, last_id = None, 0
+        for i, tag in enumerate(program.tags[:n]):  # runs of one tag object are the rule
+            if tag is not last_tag:
+                last_tag, last_id = tag, tag_ids.setdefault(tag, len(tag_ids))
+            tag_of[i] = last_id
         self.tags = list(tag_ids)
         self.tally = [acct.new_tally() for _ in self.tags]
-        self.plans: list[Plan] = []
-        self.qlist: list[list[int]] = [[], [], []]
-        self.qpos = [0] * n
+        # tiled programs repeat instructions: plan and check each distinct one once
         planner = Planner(cfg)
+        seen: dict[Instr, int] = {}
+        distinct: list[Plan] = []
+        plan_of = [0] * n  # index of the instruction's plan in `distinct`
         for i, ins in enumerate(self.instrs):
-            plan = planner.plan(ins)
-            try:
-                check_deps(ins)
-            except Fault as e:
-                raise ProgramError(i, ins.MNEMONIC, str(e), _unit_name(plan)) from None
-            self.plans.append(plan)
-            if plan.queue >= 0:
-                self.qpos[i] = len(self.qlist[plan.queue])
-                self.qlist[plan.queue].append(i)
+            u = seen.get(ins)
+            if u is None:
+                plan = planner.make(ins)
+                try:
+                    check_deps(ins)
+                except Fault as e:
+                    raise ProgramError(i, ins.MNEMONIC, str(e), _unit_name(plan)) from None
+                u = seen[ins] = len(distinct)
+                distinct.append(plan)
+            plan_of[i] = u
+        self.distinct, self.plan_of = distinct, np.array(plan_of, dtype=np.int64)
+        self.plans = [distinct[u] for u in plan_of]
+        kind_of = [p.kind for p in distinct]
+        self.kinds = [kind_of[u] for u in plan_of]
+        queue_of = np.array([p.queue for p in distinct], dtype=np.int64)[self.plan_of]
+        need = np.full(n, -1, dtype=np.int64)  # dispatch waits for it to start (queue full)
+        depth = cfg.queue_depth
+        qarrays = [np.flatnonzero(queue_of == q) for q in range(3)]
+        for ql in qarrays:  # the instruction depth places earlier in its queue
+            if len(ql) > depth:
+                need[ql[depth:]] = ql[:len(ql) - depth]
+        self.need_array, self.qarrays = need, qarrays
+        self.need = need.tolist()
+        self.qlist: list[list[int]] = [ql.tolist() for ql in qarrays]
+        self.blocker = -1
         self.start = [-1] * n
         self.end = [-1] * n
         self.dispatch = [-1] * n
-        self.next_dispatch = 0
+        self.next_dispatch = 0  # the first instruction not dispatched yet
         self.blocked_lo: list[int] = []  # dispatcher blocked on a full queue: [lo, hi) intervals
         self.blocked_cum: list[int] = []  # blocked cycles before each interval
         self.blocked_hi: list[int] = []
@@ -164,7 +195,6 @@ class _Engine:
         self.exec_end_before_last = 0
         self.unit_acct = [0] * len(Unit)  # per unit index: cycles accounted so far
         self.store_tail: tuple[int, int, list[int], int] | None = None
-        self.depth = cfg.queue_depth
         self.dbuf_ws = cfg.double_buffer_stationary and cfg.dataflow.has_stationary_operand
         self.dbuf_os = cfg.double_buffer_stationary and not cfg.dataflow.has_stationary_operand
         self.order: list[int] = []
@@ -172,22 +202,27 @@ class _Engine:
 
     # ---------------------------------------------------------------- dispatch
     def _advance_dispatch(self) -> None:
-        depth = self.depth
-        while self.next_dispatch < self.n:
-            i = self.next_dispatch
-            t = self.dispatch[i - 1] + 1 if i else 0
-            q = self.plans[i].queue
-            if q >= 0 and self.qpos[i] >= depth:
-                j = self.qlist[q][self.qpos[i] - depth]
-                if self.start[j] < 0:
-                    return  # the queue is full until instruction j starts
-                if self.start[j] > t:
+        """Dispatch, in program order, every instruction whose queue has room (the instruction
+        ``depth`` places before it in its queue has started)."""
+        need, start, dispatch = self.need, self.start, self.dispatch
+        n = self.n
+        i = self.next_dispatch
+        while i < n:
+            t = dispatch[i - 1] + 1 if i else 0
+            j = need[i]
+            if j >= 0:
+                sj = start[j]
+                if sj < 0:
+                    break  # the queue is full until instruction j starts
+                if sj > t:
                     self.blocked_cum.append(self._blocked_total())
                     self.blocked_lo.append(t)
-                    self.blocked_hi.append(self.start[j])
-                    t = self.start[j]
-            self.dispatch[i] = t
-            self.next_dispatch += 1
+                    self.blocked_hi.append(sj)
+                    t = sj
+            dispatch[i] = t
+            i += 1
+        self.next_dispatch = i
+        self.blocker = need[i] if i < n else -1
 
     def _blocked_total(self) -> int:
         if not self.blocked_lo:
@@ -201,22 +236,31 @@ class _Engine:
             return 0
         return self.blocked_cum[k] + min(t, self.blocked_hi[k]) - self.blocked_lo[k]
 
-    # ---------------------------------------------------------------- readiness
-    def _order_time(self, i: int, q: int) -> int:
-        if q != EXEC_Q:
-            return self.issue_free[q]
-        last = self.exec_last
-        if last >= 0 and self.plans[last].kind == MATMUL:
-            kind = self.plans[i].kind
-            if self.dbuf_ws and kind == PRELOAD:
-                return max(self.start[last], self.exec_end_before_last)
-            if self.dbuf_os and kind == MATMUL:
-                return max(self.start[last] + self.plans[last].overlap_at,
-                           self.exec_end_before_last)
-        return self.exec_end_all
-
     # ---------------------------------------------------------------- main loop
     def run(self) -> Schedule:
+        if self.compiled:  # the compiled loop, unless the program faults
+            timing = compiled_timing(
+                tables(self.distinct, self.plan_of, self.need_array, self.tag_of, self.qarrays),
+                len(self.tags), self.cfg.dram_latency, self.dbuf_ws, self.dbuf_os,
+                self.max_cycles)
+            if timing is not None:
+                return Schedule(
+                    n=self.n, order=tuple(timing.order.tolist()),
+                    start=tuple(timing.start.tolist()), end=tuple(timing.end.tolist()),
+                    kinds=tuple(self.kinds), units=self._units(),
+                    total=timing.total, tags=tuple(self.tags),
+                    tallies=tuple(map(tuple, timing.tallies.tolist())),
+                    tag_cycles=tuple(timing.tag_cycles.tolist()), error=None)
+        # the plans' fields the Python loop reads, per instruction (named-tuple attribute lookups
+        # and enum hashing cost more than the loop's arithmetic)
+        plans = self.plans
+        self.lengths = [p.length for p in plans]
+        self.pops_of = [p.pops for p in plans]
+        self.pushes_of = [p.pushes for p in plans]
+        self.ports_of = [p.ports for p in plans]
+        self.footprints = [p.footprint for p in plans]
+        unit_of = [-1 if p.unit is None else UNIT_INDEX[p.unit] for p in self.distinct]
+        self.unit_at = [unit_of[u] for u in self.plan_of.tolist()]
         try:
             self._advance_dispatch()
             self._loop()
@@ -227,14 +271,27 @@ class _Engine:
         return self._schedule(total, None)
 
     def _loop(self) -> None:
-        """Commit queue heads in order of their earliest start (ties: program order)."""
-        qlist, heads, dispatch, plans = self.qlist, self.heads, self.dispatch, self.plans
+        """Commit queue heads in order of their earliest start (ties: program order).
+
+        This loop runs once per instruction and is most of a program's first run, so it reads
+        the plans' fields from per-instruction lists and keeps the engine's scalars in locals
+        (written back before anything that reads them: faults, the result)."""
+        qlist, heads, dispatch, start, end = (self.qlist, self.heads, self.dispatch, self.start,
+                                              self.end)
+        kinds, lengths, pops_of, pushes_of, ports_of = (self.kinds, self.lengths, self.pops_of,
+                                                        self.pushes_of, self.ports_of)
         pushes, pops, port_until = self.pushes, self.pops, self.port_until
-        issue_free = self.issue_free
+        issue_free, inflight, order, plans = self.issue_free, self.inflight, self.order, self.plans
+        check_limit = self.max_cycles is not None
+        dbuf_ws, dbuf_os = self.dbuf_ws, self.dbuf_os
+        lat = self.cfg.dram_latency
+        others = ((1, 2), (0, 2), (0, 1))
+        insort = bisect.insort
+        account = self._account
         remaining = sum(len(ql) for ql in qlist)
         while remaining:
-            best = None
-            best_s = best_i = 0
+            best = -1
+            best_s = 0
             for q in (LOAD_Q, EXEC_Q, STORE_Q):
                 ql, h = qlist[q], heads[q]
                 if h >= len(ql):
@@ -243,96 +300,113 @@ class _Engine:
                 d = dispatch[i]
                 if d < 0:
                     continue
-                plan = plans[i]
                 # tokens: the k-th pop of a channel waits for its k-th earliest push
                 tok_t, producer = 0, -1
-                for ch in plan.pops:
+                ready = True
+                for ch in pops_of[i]:
                     k, pushed = pops[ch], pushes[ch]
                     if len(pushed) <= k:
+                        ready = False
                         break
                     t, p = pushed[k]
                     if t > tok_t or producer < 0:
                         tok_t, producer = max(tok_t, t), p
-                else:  # every token is available: bank ports held by the other queues
-                    bank_t = 0
-                    for p in plan.ports:
-                        until = port_until.get(p)
-                        if until is not None:
-                            for q2 in (LOAD_Q, EXEC_Q, STORE_Q):
-                                if q2 != q and until[q2] > bank_t:
-                                    bank_t = until[q2]
-                    order_t = self._order_time(i, q) if q == EXEC_Q else issue_free[q]
-                    s = max(d, order_t, tok_t, bank_t)
-                    if best is None or s < best_s or (s == best_s and i < best_i):
-                        best, best_s, best_i = (q, order_t, tok_t, producer, d), s, i
-            if best is None:
+                if not ready:
+                    continue
+                # every token is available: bank ports held by the other queues
+                bank_t = 0
+                o1, o2 = others[q]
+                for p in ports_of[i]:
+                    until = port_until.get(p)
+                    if until is not None:
+                        u1, u2 = until[o1], until[o2]
+                        if u1 > bank_t:
+                            bank_t = u1
+                        if u2 > bank_t:
+                            bank_t = u2
+                if q == EXEC_Q:
+                    order_t = self.exec_end_all
+                    last = self.exec_last
+                    if last >= 0 and kinds[last] == MATMUL:
+                        kind = kinds[i]
+                        if dbuf_ws and kind == PRELOAD:
+                            order_t = max(start[last], self.exec_end_before_last)
+                        elif dbuf_os and kind == MATMUL:
+                            order_t = max(start[last] + plans[last].overlap_at,
+                                          self.exec_end_before_last)
+                else:
+                    order_t = issue_free[q]
+                s = d
+                if order_t > s:
+                    s = order_t
+                if tok_t > s:
+                    s = tok_t
+                if bank_t > s:
+                    s = bank_t
+                if best < 0 or s < best_s or (s == best_s and i < best):
+                    best, best_s = i, s
+                    best_q, best_order, best_tok, best_prod, best_d = q, order_t, tok_t, \
+                        producer, d
+            if best < 0:
                 self._deadlock()
-            q, order_t, tok_t, producer, d = best
-            self._commit(best_i, q, best_s, order_t, tok_t, producer, d)
+            # commit instruction i of queue q at cycle s: its end follows in closed form
+            i, q, s = best, best_q, best_s
+            if check_limit:
+                self._check_limit(i, s, s)
+            self._check_hazards(i, q, s)
+            kind = kinds[i]
+            segs = None  # DMA: (latency, bus wait, transfer) segments
+            if kind == LOAD:
+                g = s + lat
+                if self.bus_free > g:
+                    g = self.bus_free
+                e = self.bus_free = g + lengths[i]
+                segs = ((s, s + lat), (s + lat, g), (g, e))
+                issue_free[q] = s + lengths[i]
+            elif kind == STORE:
+                g = s if s > self.bus_free else self.bus_free
+                f = self.bus_free = issue_free[q] = g + lengths[i]
+                e = f + lat
+                segs = ((f, e), (s, g), (g, f))
+            else:
+                e = s + lengths[i]
+            if check_limit:
+                self._check_limit(i, s, e)
+            account(i, kind, s, e, best_order, best_tok, best_prod, best_d, segs)
+            for ch in pops_of[i]:
+                pops[ch] += 1
+            for ch in pushes_of[i]:
+                insort(pushes[ch], (e, i))
+            for p in ports_of[i]:
+                until = port_until.get(p)
+                if until is None:
+                    until = port_until[p] = [0, 0, 0]
+                if e > until[q]:
+                    until[q] = e
+            start[i], end[i] = s, e
+            flight = inflight[q] = [j for j in inflight[q] if end[j] > s]
+            flight.append(i)
+            if q == EXEC_Q:
+                self.exec_end_before_last = self.exec_end_all
+                if e > self.exec_end_all:
+                    self.exec_end_all = e
+                self.exec_last = i
+            order.append(i)
+            if e > self.frontier:
+                self.frontier = e
+            heads[q] += 1
+            if self.blocker == i or self.blocker < 0:
+                self._advance_dispatch()
             remaining -= 1
 
-    def _commit(self, i: int, q: int, s: int, order_t: int, tok_t: int, producer: int,
-                d: int) -> None:
-        plan = self.plans[i]
-        kind = plan.kind
-        if self.max_cycles is not None:
-            self._check_limit(i, s, s)
-        self._check_hazards(i, q, s)
-        segs = None  # DMA: (latency, bus wait, transfer) segments
-        issue_free = 0
-        if kind == LOAD:
-            lat = self.cfg.dram_latency
-            g = max(s + lat, self.bus_free)
-            e = self.bus_free = g + plan.length
-            segs = ((s, s + lat), (s + lat, g), (g, e))
-            issue_free = s + plan.length
-        elif kind == STORE:
-            g = max(s, self.bus_free)
-            issue_free = self.bus_free = g + plan.length
-            e = issue_free + self.cfg.dram_latency
-            segs = ((issue_free, e), (s, g), (g, issue_free))
-        else:
-            e = s + plan.length
-        if self.max_cycles is not None:
-            self._check_limit(i, s, e)
-        self._account(i, plan, s, e, order_t, tok_t, producer, d, segs)
-        for ch in plan.pops:
-            self.pops[ch] += 1
-        for ch in plan.pushes:
-            bisect.insort(self.pushes[ch], (e, i))
-        port_until = self.port_until
-        for p in plan.ports:
-            until = port_until.get(p)
-            if until is None:
-                until = port_until[p] = [0, 0, 0]
-            if e > until[q]:
-                until[q] = e
-        self.start[i], self.end[i] = s, e
-        end = self.end
-        self.inflight[q] = [j for j in self.inflight[q] if end[j] > s]
-        self.inflight[q].append(i)
-        if q == EXEC_Q:
-            self.exec_end_before_last = self.exec_end_all
-            if e > self.exec_end_all:
-                self.exec_end_all = e
-            self.exec_last = i
-        else:
-            self.issue_free[q] = issue_free
-        self.order.append(i)
-        if e > self.frontier:
-            self.frontier = e
-        self.heads[q] += 1
-        self._advance_dispatch()
-
     # ---------------------------------------------------------------- accounting
-    def _account(self, i: int, plan: Plan, s: int, e: int, order_t: int, tok_t: int,
+    def _account(self, i: int, kind: int, s: int, e: int, order_t: int, tok_t: int,
                  producer: int, d: int, segs: tuple | None) -> None:
         tally = self.tally[self.tag_of[i]]
-        assert plan.unit is not None
-        u = UNIT_INDEX[plan.unit]
+        u = self.unit_at[i]
         stall = STALL_AT[u]
         cur = self.unit_acct[u]
-        if plan.kind == STORE and self.store_tail is not None:
+        if kind == STORE and self.store_tail is not None:
             cur = self._flush_store_tail(s)
         if s > cur:
             a = min(max(order_t, cur), s)  # idle: waiting for earlier execute instructions
@@ -345,11 +419,11 @@ class _Engine:
                 self._account_token_wait(tally, stall, b, c, producer)
             tally[stall[acct.BANK_CONFLICT]] += s - c
             cur = s
-        own = e - (s if s > cur else cur)
+        own = e - cur
         if own < 0:
             own = 0
-        kind = plan.kind
         busy = BUSY_AT[u]
+        plan = self.plans[i]
         if kind == MATMUL:
             n_busy = min(plan.stream, own)
             tally[busy] += n_busy
@@ -387,7 +461,7 @@ class _Engine:
         overlaps a later store's own cycles) and return the store unit's accounted cycle."""
         assert self.store_tail is not None
         lo, hi, tally, index = self.store_tail
-        u = UNIT_INDEX[Unit.STORE]
+        u = _STORE_UNIT
         cur = self.unit_acct[u]
         stop = min(hi, until)
         if stop > max(lo, cur):
@@ -416,18 +490,19 @@ class _Engine:
                                _unit_name(self.plans[i]), min(s, self.max_cycles))
 
     def _check_hazards(self, i: int, q: int, s: int) -> None:
-        fp = self.plans[i].footprint
+        fp = self.footprints[i]
+        footprints, end = self.footprints, self.end
         for q2 in range(3):
             if q2 == q:
                 continue
-            others = [j for j in self.inflight[q2] if j < i and self.end[j] > s]
+            # instructions before i in program order that have started in queue q2 and not
+            # ended by cycle s, then those still waiting in it
+            others = [j for j in self.inflight[q2] if j < i and end[j] > s]
             ql = self.qlist[q2]
-            for pos in range(self.heads[q2], len(ql)):
-                if ql[pos] > i:
-                    break
-                others.append(ql[pos])
+            h = self.heads[q2]
+            others += ql[h:bisect.bisect_left(ql, i, h)]
             for j in others:
-                hit = conflicts(fp, self.plans[j].footprint)
+                hit = conflicts(fp, footprints[j])
                 if hit is not None:
                     self._hazard(i, j, hit, s)
 
@@ -464,6 +539,10 @@ class _Engine:
                            _unit_name(self.plans[i]), self.frontier)
 
     # ---------------------------------------------------------------- result
+    def _units(self) -> tuple[Unit | None, ...]:
+        unit_of = [p.unit for p in self.distinct]
+        return tuple([unit_of[u] for u in self.plan_of.tolist()])
+
     def _schedule(self, total: int, error: ProgramError | None) -> Schedule:
         tag_cycles = [0] * len(self.tags)
         if error is None:
@@ -479,7 +558,7 @@ class _Engine:
                 tag_cycles[self.tag_of[self.n - 1]] += total - reached
         return Schedule(
             n=self.n, order=tuple(self.order), start=tuple(self.start), end=tuple(self.end),
-            kinds=tuple(p.kind for p in self.plans), units=tuple(p.unit for p in self.plans),
+            kinds=tuple(self.kinds), units=self._units(),
             total=total, tags=tuple(self.tags), tallies=tuple(map(tuple, self.tally)),
             tag_cycles=tuple(tag_cycles), error=error)
 

@@ -1,0 +1,66 @@
+"""The compiled timing loop (chip/machine/schedule_kernel.py) against the Python engine: the
+same schedule on every program that runs, and no schedule at all (the Python engine names the
+fault) on every program that faults."""
+
+import numpy as np
+import pytest
+
+from bench.programs import tiled_gemm
+from chip.config import ChipConfig, Dataflow
+from chip.dtypes import DType
+from chip.machine.plan import HALT
+from chip.machine.schedule import _Engine
+from chip.machine.schedule_kernel import compiled_timing, tables
+from tests.machine.test_random import operands, random_chip, random_vector_program
+from tests.machine.test_schedule_golden import cases, digest, soup_chip, token_soup
+
+
+def compiled_or_none(prog, limit):
+    e = _Engine(prog, limit)
+    return compiled_timing(tables(e.distinct, e.plan_of, e.need_array, e.tag_of, e.qarrays),
+                           len(e.tags), e.cfg.dram_latency, e.dbuf_ws, e.dbuf_os, limit)
+
+
+def check(prog, limit=None) -> bool:
+    """Both engines agree; returns whether the program ran without a fault."""
+    python = _Engine(prog, limit, compiled=False).run()
+    assert digest(_Engine(prog, limit).run()) == digest(python)
+    assert (compiled_or_none(prog, limit) is None) == (python.error is not None)
+    return python.error is None
+
+
+def test_the_golden_cases():
+    ran = sum(check(prog, limit) for _, prog, limit in cases())
+    assert ran >= 40  # most soups fault; the GEMMs and some soups run
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_soups_and_programs(seed):
+    rng = np.random.default_rng(90_000 + seed)
+    cfg = soup_chip(rng)
+    for _ in range(4):
+        check(token_soup(cfg, rng), int(rng.choice([50, 200, 10_000])))
+    assert check(random_vector_program(random_chip(rng), rng))
+
+
+@pytest.mark.parametrize("dataflow", ["ws", "os", "is"])
+def test_double_buffered_gemms_on_a_slow_dram(dataflow):
+    # tokens, queue-full dispatch, bus contention and store acknowledgements all at work
+    cfg = ChipConfig.from_toml("edge").replace(dataflow=Dataflow(dataflow), queue_depth=2,
+                                               dram_bytes_per_cycle=4, dram_latency=37)
+    rng = np.random.default_rng(3)
+    a, b = operands(cfg, rng, 70, 45, 52)
+    prog = tiled_gemm(cfg, a, b, block_rows=24)
+    assert check(prog)
+    sched = _Engine(prog, None).run()
+    assert sched.total > 0 and len(sched.order) == sum(k != HALT for k in sched.kinds)
+    # and the cycle limit: just enough runs, one cycle less faults
+    assert check(prog, sched.total)
+    assert not check(prog, sched.total - 1)
+
+
+def test_an_int8_chip_program():
+    cfg = random_chip(np.random.default_rng(11)).replace(input_dtype=DType.INT8)
+    rng = np.random.default_rng(12)
+    a, b = operands(cfg, rng, 30, 17, 9)
+    assert check(tiled_gemm(cfg, a, b, block_rows=5))
