@@ -128,6 +128,7 @@ class Planner:
              TRAFFIC[Traffic.ACC_READ], TRAFFIC[Traffic.ACC_WRITE]),
         )
         self.cache: dict[Instr, Plan] = {}  # tiled programs repeat many instructions exactly
+        self.dma_base: dict[tuple, Plan] = {}  # DMA plans without their DRAM side
         self.bw = cfg.dram_bytes_per_cycle
         self.latency = {op: vector_latency(cfg, op) for op in VecOp}
 
@@ -152,21 +153,12 @@ class Planner:
         return self._plan(ins)
 
     def _plan(self, ins: Instr) -> Plan:
+        if isinstance(ins, Load):
+            return self._dma_plan(ins, ins.dst, True)
+        if isinstance(ins, Store):
+            return self._dma_plan(ins, ins.src, False)
         b = _Builder(self, ins)
         R, C = self.R, self.C
-        if isinstance(ins, Load):
-            space = SPAD if ins.dst.mem is _SP else ACC
-            size = self.mem[space][2]
-            b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size),
-                   False)
-            b.onchip(space, ins.dst.row, ins.rows, ins.cols, True)
-            return b.plan(LOAD, 0, Unit.LOAD, self.transfer_cycles(ins.rows, ins.cols, size))
-        if isinstance(ins, Store):
-            space = SPAD if ins.src.mem is _SP else ACC
-            size = self.mem[space][2]
-            b.onchip(space, ins.src.row, ins.rows, ins.cols, False)
-            b.dram(DramBlock(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size), True)
-            return b.plan(STORE, 2, Unit.STORE, self.transfer_cycles(ins.rows, ins.cols, size))
         if isinstance(ins, Preload):
             b.onchip(SPAD, ins.src, ins.rows, ins.cols, False)
             return b.plan(PRELOAD, 1, Unit.ARRAY, R)
@@ -188,6 +180,33 @@ class Planner:
         if isinstance(ins, Halt):
             return Plan(HALT, -1, None, 0)
         raise TypeError(f"no plan for instruction type {type(ins).__name__}")
+
+    def _dma_plan(self, ins: Load | Store, loc: Loc, load: bool) -> Plan:
+        """A load's or store's plan: the on-chip side (ports, rows, length, tokens) comes from a
+        table, because tiled programs move many DRAM blocks through the same buffers; the DRAM
+        side is the instruction's own."""
+        space = SPAD if loc.mem is _SP else ACC
+        rows, cols = ins.rows, ins.cols
+        key = (load, space, loc.row, rows, cols, ins.pop_prev, ins.pop_next, ins.push_prev,
+               ins.push_next)
+        base = self.dma_base.get(key)
+        size = self.mem[space][2]
+        if base is None:
+            b = _Builder(self, ins)
+            b.onchip(space, loc.row, rows, cols, load)
+            length = self.transfer_cycles(rows, cols, size)
+            base = self.dma_base[key] = (b.plan(LOAD, 0, Unit.LOAD, length) if load
+                                         else b.plan(STORE, 2, Unit.STORE, length))
+        block = DramBlock(ins.dram, rows, cols, ins.stride, ins.transpose, size)
+        lo, hi = block.span
+        dram = Access(DRAM, lo, hi, not load, block)
+        moved = (_DRAM_READ if load else _DRAM_WRITE, rows * cols * size)
+        kind, q, unit, length, _, _, _, ports, onchip, traffic, _, pops, pushes = base
+        if load:  # footprint and traffic in the order reads, then writes
+            return Plan(kind, q, unit, length, 0, 0, 0, ports, (dram,) + onchip,
+                        (moved,) + traffic, 0, pops, pushes)
+        return Plan(kind, q, unit, length, 0, 0, 0, ports, onchip + (dram,), traffic + (moved,),
+                    0, pops, pushes)
 
     def _vec_plan(self, b: _Builder, ins: Vec) -> Plan:
         reads_a, reads_b = ins.op is not VecOp.SET, ins.op in VEC_READS_B

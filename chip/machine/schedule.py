@@ -17,11 +17,13 @@ Two implementations of that loop: `_Engine._loop` here (Python, 10-20 us per ins
 numba twin in chip/machine/schedule_kernel.py (well under 1 us), which runs first and gives up on
 any fault (deadlock, hazard, cycle limit); the Python loop then re-runs the program and names the
 fault. Both read the same plans (chip/machine/plan.py), planned once per distinct instruction.
+Programs shorter than `COMPILED_FROM` instructions take the Python loop only.
 """
 
 from __future__ import annotations
 
 import bisect
+import gc
 import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -56,6 +58,10 @@ LOAD_Q, EXEC_Q, STORE_Q = 0, 1, 2
 _SPACE_NAMES = {SPAD: "scratchpad", ACC: "accumulator", DRAM: "DRAM"}
 T = TypeVar("T")
 _STORE_UNIT = UNIT_INDEX[Unit.STORE]
+# Programs this long or longer take the compiled loop. numba's first use in a process costs
+# about 0.4 s and 60 MiB (LLVM's start-up, whatever the kernel); the Python loop does a
+# thousand instructions in 10-20 ms, so small programs (and most unit tests) never pay it.
+COMPILED_FROM = 1000
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,22 @@ class _Cache:
         return found  # type: ignore[return-value]
 
     def get(self, program: Program, max_cycles: int | None) -> Schedule:
-        return self.memo(program, max_cycles, lambda: _Engine(program, max_cycles).run())
+        return self.memo(program, max_cycles,
+                         lambda: _without_gc(lambda: _Engine(program, max_cycles).run()))
+
+
+def _without_gc(make: Callable[[], T]) -> T:
+    """``make()`` with the cyclic garbage collector paused. The engine allocates a few small
+    tuples per instruction and creates no cycles (reference counting frees everything), but
+    the allocations trigger collections that walk every object the process holds: with a
+    few large programs alive that was a third of the engine's time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return make()
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _MISSING = object()
@@ -126,11 +147,15 @@ def schedule_of(program: Program, max_cycles: int | None = None) -> Schedule:
 class _Engine:
     """One evaluation of docs/timing.md for one program: `run` returns its `Schedule`."""
 
-    def __init__(self, program: Program, max_cycles: int | None, compiled: bool = True) -> None:
+    def __init__(self, program: Program, max_cycles: int | None,
+                 compiled: bool | None = None) -> None:
+        """``compiled``: run the compiled loop first (True), only the Python one (False), or
+        decide by the program's size (None: from `COMPILED_FROM` instructions)."""
         cfg = program.config
-        self.cfg, self.max_cycles, self.compiled = cfg, max_cycles, compiled
+        self.cfg, self.max_cycles = cfg, max_cycles
         instrs = program.instrs
         n = next((i + 1 for i, ins in enumerate(instrs) if isinstance(ins, Halt)), len(instrs))
+        self.compiled = n >= COMPILED_FROM if compiled is None else compiled
         self.instrs = instrs[:n]
         self.n = n
         tag_ids: dict[Tag, int] = {}

@@ -51,20 +51,22 @@ def tables(plans: list[Plan], plan_of: np.ndarray, need: np.ndarray, tag_of: lis
     port_ids: dict[int, int] = {}
     fields, tokens, ports, fp, traffic = [], [], [], [], []
     port_start, fp_start, traffic_start = [0], [0], [0]
-    for p in plans:
-        unit = -1 if p.unit is None else acct.UNIT_INDEX[p.unit]
-        fields.append((p.kind, p.length, p.stream, p.overlap_at, p.extra, p.macs, unit, p.queue))
-        pops, pushes = p.pops + (-1, -1), p.pushes + (-1, -1)
+    unit_index = {id(u): n for u, n in acct.UNIT_INDEX.items()}  # enum hashing is slow
+    unit_index[id(None)] = -1
+    no_block = (0,) * 6
+    for (kind, queue, unit, length, stream, overlap_at, extra, p_ports, p_fp, p_traffic, macs,
+         pops, pushes) in plans:
+        fields.append((kind, length, stream, overlap_at, extra, macs, unit_index[id(unit)],
+                       queue))
+        pops, pushes = pops + (-1, -1), pushes + (-1, -1)
         tokens.append((pops[0], pops[1], pushes[0], pushes[1]))
-        ports += [port_ids.setdefault(x, len(port_ids)) for x in p.ports]
+        for x in p_ports:
+            ports.append(port_ids.setdefault(x, len(port_ids)))
         port_start.append(len(ports))
-        for a in p.footprint:
-            b = a.block
-            blk = (0,) * 6 if b is None else (b.addr, b.rows, b.cols, b.stride, int(b.transpose),
-                                              b.size)
-            fp.append((a.space, a.lo, a.hi, int(a.write)) + blk)
+        for space, lo, hi, write, b in p_fp:
+            fp.append((space, lo, hi, write) + (no_block if b is None else b))
         fp_start.append(len(fp))
-        traffic += p.traffic
+        traffic += p_traffic
         traffic_start.append(len(traffic))
     qs = [0]
     for ql in queues:

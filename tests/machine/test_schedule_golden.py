@@ -16,11 +16,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bench.programs import tiled_gemm
 from chip.config import ChipConfig, Dataflow
 from chip.isa import Instr, Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp
-from chip.machine.schedule import Schedule, schedule_of
+from chip.machine.schedule import Schedule, _Engine, schedule_of
 from chip.program import Phase, Program, Tag
 from tests.machine.helpers import program
 from tests.machine.test_random import operands, random_chip
@@ -120,13 +121,17 @@ def cases() -> list[tuple[str, Program, int | None]]:
     return out
 
 
-def compute() -> dict[str, dict]:
-    return {name: digest(schedule_of(prog, limit)) for name, prog, limit in cases()}
+def compute(compiled: bool | None = None) -> dict[str, dict]:
+    """Digests of every case; ``compiled`` as for `_Engine` (None: what `schedule_of` does)."""
+    if compiled is None:
+        return {name: digest(schedule_of(prog, limit)) for name, prog, limit in cases()}
+    return {name: digest(_Engine(prog, limit, compiled).run()) for name, prog, limit in cases()}
 
 
-def test_schedules_equal_the_golden_digests():
+@pytest.mark.parametrize("compiled", [None, False, True])
+def test_schedules_equal_the_golden_digests(compiled):
     want = json.loads(GOLDEN.read_text())
-    got = compute()
+    got = compute(compiled)
     assert got.keys() == want.keys()
     bad = [name for name in want if got[name] != want[name]]
     assert not bad, f"schedules differ from the golden digests: {bad[:5]}: " \

@@ -2,6 +2,8 @@
 same schedule on every program that runs, and no schedule at all (the Python engine names the
 fault) on every program that faults."""
 
+import gc
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ from bench.programs import tiled_gemm
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
 from chip.machine.plan import HALT
-from chip.machine.schedule import _Engine
+from chip.machine.schedule import COMPILED_FROM, _Engine, schedule_of
 from chip.machine.schedule_kernel import compiled_timing, tables
 from tests.machine.test_random import operands, random_chip, random_vector_program
 from tests.machine.test_schedule_golden import cases, digest, soup_chip, token_soup
@@ -24,7 +26,7 @@ def compiled_or_none(prog, limit):
 def check(prog, limit=None) -> bool:
     """Both engines agree; returns whether the program ran without a fault."""
     python = _Engine(prog, limit, compiled=False).run()
-    assert digest(_Engine(prog, limit).run()) == digest(python)
+    assert digest(_Engine(prog, limit, compiled=True).run()) == digest(python)
     assert (compiled_or_none(prog, limit) is None) == (python.error is not None)
     return python.error is None
 
@@ -52,7 +54,7 @@ def test_double_buffered_gemms_on_a_slow_dram(dataflow):
     a, b = operands(cfg, rng, 70, 45, 52)
     prog = tiled_gemm(cfg, a, b, block_rows=24)
     assert check(prog)
-    sched = _Engine(prog, None).run()
+    sched = _Engine(prog, None, compiled=True).run()
     assert sched.total > 0 and len(sched.order) == sum(k != HALT for k in sched.kinds)
     # and the cycle limit: just enough runs, one cycle less faults
     assert check(prog, sched.total)
@@ -64,3 +66,25 @@ def test_an_int8_chip_program():
     rng = np.random.default_rng(12)
     a, b = operands(cfg, rng, 30, 17, 9)
     assert check(tiled_gemm(cfg, a, b, block_rows=5))
+
+
+def test_long_programs_take_the_compiled_loop():
+    cfg = ChipConfig.from_toml("edge")
+    rng = np.random.default_rng(4)
+    short = tiled_gemm(cfg, *operands(cfg, rng, 16, 16, 16))
+    long = tiled_gemm(cfg, *operands(cfg, rng, 64, 512, 256), block_rows=8)
+    assert len(short.instrs) < COMPILED_FROM <= len(long.instrs)
+    assert not _Engine(short, None).compiled and _Engine(long, None).compiled
+    assert check(long)
+
+
+def test_the_collector_is_paused_only_while_the_timing_is_computed():
+    cfg = ChipConfig.from_toml("edge")
+    rng = np.random.default_rng(5)
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            schedule_of(tiled_gemm(cfg, *operands(cfg, rng, 8, 8, 8)))
+            assert gc.isenabled() == enabled
+        finally:
+            gc.enable()
