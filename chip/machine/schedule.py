@@ -52,6 +52,7 @@ from chip.machine.plan import (
     conflicts,
 )
 from chip.machine.schedule_kernel import compiled_timing, tables
+from chip.machine.schedule_kernel import loaded as kernel_loaded
 from chip.program import Program, Tag
 
 LOAD_Q, EXEC_Q, STORE_Q = 0, 1, 2
@@ -61,7 +62,9 @@ _STORE_UNIT = UNIT_INDEX[Unit.STORE]
 # Programs this long or longer take the compiled loop. numba's first use in a process costs
 # about 0.4 s and 60 MiB (LLVM's start-up, whatever the kernel); the Python loop does a
 # thousand instructions in 10-20 ms, so small programs (and most unit tests) never pay it.
-COMPILED_FROM = 1000
+# Once the process has paid, programs from COMPILED_FROM_LOADED instructions take it too (below
+# that, the tables cost as much as the Python loop).
+COMPILED_FROM, COMPILED_FROM_LOADED = 1000, 100
 
 
 @dataclass(frozen=True)
@@ -150,12 +153,14 @@ class _Engine:
     def __init__(self, program: Program, max_cycles: int | None,
                  compiled: bool | None = None) -> None:
         """``compiled``: run the compiled loop first (True), only the Python one (False), or
-        decide by the program's size (None: from `COMPILED_FROM` instructions)."""
+        decide by the program's size (None: see `COMPILED_FROM`)."""
         cfg = program.config
         self.cfg, self.max_cycles = cfg, max_cycles
         instrs = program.instrs
         n = next((i + 1 for i, ins in enumerate(instrs) if isinstance(ins, Halt)), len(instrs))
-        self.compiled = n >= COMPILED_FROM if compiled is None else compiled
+        if compiled is None:
+            compiled = n >= COMPILED_FROM or (n >= COMPILED_FROM_LOADED and kernel_loaded())
+        self.compiled = compiled
         self.instrs = instrs[:n]
         self.n = n
         tag_ids: dict[Tag, int] = {}

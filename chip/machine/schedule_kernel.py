@@ -108,9 +108,26 @@ def compiled_timing(t: Tables, n_tags: int, dram_latency: int, dbuf_ws: bool, db
         t.port_start, t.ports, t.n_ports, t.fp_start, t.footprint, t.traffic_start, t.traffic,
         dram_latency, dbuf_ws, dbuf_os, -1 if max_cycles is None else max_cycles,
         _BUSY_AT, _STALL_AT, start, end, order, tallies, tag_cycles)
+    global _loaded
+    _loaded = True
     if status != OK:
         return None
     return Timing(order[:n_order], start, end, int(total), tallies, tag_cycles)
+
+
+_loaded = False
+
+
+def loaded() -> bool:
+    """Has this process loaded the compiled loop (paid numba's start-up) yet?"""
+    return _loaded
+
+
+def warm_up() -> None:
+    """Load the compiled loop now: numba's first use in a process costs about 0.4 s (LLVM's
+    start-up), which a benchmark of a program's first run should not count."""
+    empty = np.zeros(0, dtype=_I64)
+    compiled_timing(tables([], empty, empty, [], [empty] * 3), 1, 0, False, False, None)
 
 
 _BUSY_AT = np.array(acct.BUSY_AT, dtype=_I64)

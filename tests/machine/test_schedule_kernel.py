@@ -10,9 +10,10 @@ import pytest
 from bench.programs import tiled_gemm
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
+from chip.machine import schedule_kernel
 from chip.machine.plan import HALT
-from chip.machine.schedule import COMPILED_FROM, _Engine, schedule_of
-from chip.machine.schedule_kernel import compiled_timing, tables
+from chip.machine.schedule import COMPILED_FROM, COMPILED_FROM_LOADED, _Engine, schedule_of
+from chip.machine.schedule_kernel import compiled_timing, tables, warm_up
 from tests.machine.test_random import operands, random_chip, random_vector_program
 from tests.machine.test_schedule_golden import cases, digest, soup_chip, token_soup
 
@@ -71,11 +72,17 @@ def test_an_int8_chip_program():
 def test_long_programs_take_the_compiled_loop():
     cfg = ChipConfig.from_toml("edge")
     rng = np.random.default_rng(4)
-    short = tiled_gemm(cfg, *operands(cfg, rng, 16, 16, 16))
-    long = tiled_gemm(cfg, *operands(cfg, rng, 64, 512, 256), block_rows=8)
-    assert len(short.instrs) < COMPILED_FROM <= len(long.instrs)
-    assert not _Engine(short, None).compiled and _Engine(long, None).compiled
-    assert check(long)
+    short = tiled_gemm(cfg, *operands(cfg, rng, 64, 64, 64), block_rows=8)
+    long = tiled_gemm(cfg, *operands(cfg, rng, 64, 128, 64), block_rows=8)
+    tiny = tiled_gemm(cfg, *operands(cfg, rng, 4, 4, 4))
+    assert len(tiny.instrs) < COMPILED_FROM_LOADED <= len(short.instrs) < COMPILED_FROM
+    assert COMPILED_FROM <= len(long.instrs)
+    assert _Engine(long, None).compiled and not _Engine(tiny, None).compiled
+    # a program of middling size takes the compiled loop once the process has loaded it
+    assert _Engine(short, None).compiled == schedule_kernel.loaded()
+    warm_up()
+    assert _Engine(short, None).compiled
+    assert check(long) and check(short)
 
 
 def test_the_collector_is_paused_only_while_the_timing_is_computed():
@@ -88,3 +95,10 @@ def test_the_collector_is_paused_only_while_the_timing_is_computed():
             assert gc.isenabled() == enabled
         finally:
             gc.enable()
+
+
+def test_warm_up_runs_an_empty_program():
+    warm_up()
+    empty = np.zeros(0, dtype=np.int64)
+    t = compiled_timing(tables([], empty, empty, [], [empty] * 3), 1, 0, False, False, None)
+    assert t is not None and t.total == 0 and t.order.size == 0
