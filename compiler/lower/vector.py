@@ -24,7 +24,8 @@ class Frames:
     """Two frames of named on-chip buffers of ``rb`` rows each (``rb`` chosen to fit)."""
 
     def __init__(self, ctx: Ctx, mems: dict[str, Mem], rows: int) -> None:
-        count = {m: sum(1 for v in mems.values() if v is m) for m in set(mems.values())}
+        # in Mem's order, not a set's: enum hashes vary per process, allocation must not
+        count = {m: n for m in Mem if (n := sum(1 for v in mems.values() if v is m))}
         n_acc = sum(n for m, n in count.items() if m.is_acc)
         n_sp = count.get(Mem.SPAD, 0)
         rb = min(rows, MAX_VEC_ROWS)
