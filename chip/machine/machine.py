@@ -4,15 +4,15 @@
 model), the total cycle count, `Counters` for the run and per tag, and an event per instruction.
 The rules are those of docs/timing.md.
 
-A run has two halves. The timing (chip/machine/schedule.py) does not depend on data: it commits
-instructions in order of their start cycle and fixes every start, end and counter; it is computed
-once per program and cached. The values are then applied instruction by instruction in that
-commit order (chip/machine/values.py: a value plan, also cached, that skips the checks that
-cannot fail for this program); the hazard rule of docs/timing.md guarantees that no
-instruction of another queue observes the state in between, so the values equal the functional
-model's (program order). A fault found by either half names the instruction, its unit and its
-start cycle, and the first one in commit order wins, as if both halves ran together. Both
-fidelities share the timing; they differ only in how the array computes values
+A run has two halves. The timing (chip/machine/engine.py, cached by schedule.py) does not depend
+on data: it commits instructions in order of their start cycle and fixes every start, end and
+counter; it is computed once per program and cached. The values are then applied instruction by
+instruction in that commit order (chip/machine/values.py: a value plan, also cached, that skips
+the checks that cannot fail for this program); the hazard rule of docs/timing.md guarantees that
+no instruction of another queue observes the state in between, so the values equal the
+functional model's (program order). A fault found by either half names the instruction, its unit
+and its start cycle, and the first one in commit order wins, as if both halves ran together.
+Both fidelities share the timing; they differ only in how the array computes values
 (chip/machine/array.py), so their cycles and counters are identical by construction, and the
 `pe` kernels check the closed-form array durations cycle by cycle.
 """

@@ -1,6 +1,6 @@
 """The timing engine's event loop compiled with numba, for programs that run without a fault.
 
-chip/machine/schedule.py evaluates docs/timing.md one committed instruction at a time; in Python
+chip/machine/engine.py evaluates docs/timing.md one committed instruction at a time; in Python
 that costs 10-20 us per instruction, most of a program's first run. `compiled_timing` runs the
 same loop (same commit rule, closed forms, accounting, in the same order) over struct-of-arrays
 tables of the program's distinct plans. It only detects faults (a deadlock, a cross-queue
@@ -324,7 +324,7 @@ def _run(plan_of, need, tag_of, qi, qs, fields, tokens, port_start, ports, n_por
             e = s + length
         if max_cycles >= 0 and e > max_cycles:
             return FAULT, 0, n_order
-        # ---- accounting (schedule._Engine._account)
+        # ---- accounting (engine._Engine._account)
         tg = tag_of[i]
         un = fields[u, 6]
         cur = unit_acct[un]
