@@ -23,7 +23,7 @@ from compiler.lower.program import Lowered
 from tests.compiler.lowering_helpers import run_on_chip
 from tests.compiler.onnx_models import onnx_init as _init
 from tests.compiler.onnx_models import onnx_model as _model
-from tests.compiler.onnx_models import quant_residual
+from tests.compiler.onnx_models import quant_cnn, quant_residual
 
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime is a test dependency")
 
@@ -41,28 +41,7 @@ def mlp(rng):
 
 
 def cnn(rng):
-    c = 8
-    nodes = [
-        helper.make_node("Conv", ["x", "cw1", "cb1"], ["c1"], "conv1", kernel_shape=[3, 3],
-                         pads=[1, 1, 1, 1]),
-        helper.make_node("BatchNormalization", ["c1", "g", "beta", "mean", "var"], ["bn"], "bn",
-                         epsilon=1e-3),
-        helper.make_node("Relu", ["bn"], ["r1"], "relu1"),
-        helper.make_node("MaxPool", ["r1"], ["p1"], "pool1", kernel_shape=[2, 2],
-                         strides=[2, 2]),
-        helper.make_node("Conv", ["p1", "cw2"], ["c2"], "conv2", kernel_shape=[3, 3],
-                         strides=[2, 2], pads=[0, 1, 1, 0]),
-        helper.make_node("AveragePool", ["c2"], ["p2"], "pool2", kernel_shape=[2, 2],
-                         strides=[1, 1], pads=[1, 1, 0, 0]),
-        helper.make_node("Flatten", ["p2"], ["f"], "flatten"),
-        helper.make_node("Gemm", ["f", "fw", "fb"], ["logits"], "fc", transB=1),
-    ]
-    inits = [_init(rng, "cw1", (c, 3, 3, 3)), _init(rng, "cb1", (c,)), _init(rng, "g", (c,)),
-             _init(rng, "beta", (c,)), _init(rng, "mean", (c,)),
-             numpy_helper.from_array(rng.uniform(0.5, 2, c).astype(np.float32), "var"),
-             _init(rng, "cw2", (4, c, 3, 3)), _init(rng, "fw", (10, 4 * 2 * 2)),
-             _init(rng, "fb", (10,))]
-    return _model(nodes, [("x", (2, 3, 10, 10))], ["logits"], inits), {"x": (2, 3, 10, 10)}
+    return quant_cnn(rng, batch=2)
 
 
 def recurrent(rng, op: str = "LSTM"):
