@@ -4,7 +4,7 @@ simulated chip.
 Asserts: test accuracy >= 98%; every epoch's mean loss within 50% (+0.02) of the same network
 trained in float64 NumPy on the same batches. See digits_common.py for how cycles are measured.
 
-Run: python examples/train_cnn.py [--fidelity sampled|fast|pe] [--chip PRESET]
+Run: python examples/train_cnn.py [--fidelity fast|sampled|pe] [--chip PRESET]
 """
 
 from digits_common import main

@@ -5,7 +5,7 @@ Asserts: test accuracy >= 95%; every epoch's mean loss within 50% (+0.02) of the
 trained in float64 NumPy on the same batches (bf16 rounding sends the runs along different but
 equally good trajectories). See digits_common.py for how cycles are measured.
 
-Run: python examples/train_lstm.py [--fidelity sampled|fast|pe] [--chip PRESET]
+Run: python examples/train_lstm.py [--fidelity fast|sampled|pe] [--chip PRESET]
 """
 
 from digits_common import main

@@ -93,7 +93,7 @@ def setup_train(p: argparse.ArgumentParser) -> None:
                         "every cycle; sampled: values on the functional model, cycles measured "
                         "on the machine for two steps and applied to all (checked to be "
                         "data-independent); functional: values only, no cycles "
-                        "(default: fast for mlp, sampled for cnn and lstm)")
+                        "(default: fast)")
     p.add_argument("--seed", type=int, default=None, help="data split and shuffling seed")
     p.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
                    help="also checkpoint every STEPS steps (default: every epoch)")

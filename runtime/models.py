@@ -41,12 +41,10 @@ class ModelDefaults:
 ZOO: dict[str, tuple[str, ModelDefaults | None]] = {
     "mlp": ("mlp", ModelDefaults(epochs=12, batch_size=32, optimizer="momentum", lr=0.1,
                                  schedule="cosine")),
-    # One to three seconds per step on the machine: values on the functional model, cycles
-    # sampled on the machine (runtime/timing.py).
     "cnn": ("lenet", ModelDefaults(epochs=15, batch_size=32, optimizer="momentum", lr=0.05,
-                                   schedule="cosine", fidelity="sampled")),
+                                   schedule="cosine")),
     "lstm": ("lstm_classifier", ModelDefaults(epochs=8, batch_size=32, optimizer="adam",
-                                              lr=0.02, schedule="cosine", fidelity="sampled")),
+                                              lr=0.02, schedule="cosine")),
     "resnet18": ("resnet18", None),
     "transformer": ("transformer_encoder_block", None),
 }
