@@ -161,8 +161,7 @@ def _const_qparams(consts: Mapping[str, np.ndarray], scale: str, zp: str, where:
     z = consts.get(zp) if zp else None
     if z is None:
         raise ValueError(f"ONNX node {where!r}: the zero point must be given as an initializer")
-    unsigned = z.dtype == np.uint8
-    return QParams(np.float32(s.reshape(())), int(z.reshape(-1)[0]) - 128 * unsigned, unsigned)
+    return QParams.of(s, z)
 
 
 # Reading the importer's tensors -------------------------------------------------------------
@@ -181,9 +180,7 @@ def _qparams(im: _Importer, ks: int, kz: int, what: str) -> QParams:
     if zp.dtype not in (np.int8, np.uint8) or zp.size != 1:
         raise _Unsupported(f"{what} zero point must be one int8 or uint8 value, not "
                            f"{zp.dtype} of shape {zp.shape}")
-    unsigned = zp.dtype == np.uint8
-    return QParams(np.float32(scale.reshape(())), int(zp.reshape(-1)[0]) - 128 * unsigned,
-                   unsigned)
+    return QParams.of(scale, zp)
 
 
 def _int8(im: _Importer, k: int, layout: str | None = None) -> int:

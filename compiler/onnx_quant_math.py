@@ -34,6 +34,13 @@ class QParams:
     zero_point: int
     unsigned: bool = False
 
+    @classmethod
+    def of(cls, scale: np.ndarray, zero_point: np.ndarray) -> QParams:
+        """From one-element ONNX scale and zero-point arrays (int8 or uint8)."""
+        unsigned = zero_point.dtype == np.uint8
+        return cls(np.float32(scale.reshape(())), int(zero_point.reshape(-1)[0]) - 128 * unsigned,
+                   unsigned)
+
     def quantize(self, x: np.ndarray) -> np.ndarray:
         """onnxruntime's QuantizeLinear in the chip's int8 domain: fp32 ``x / scale``, round
         half to even, add the zero point, saturate to [-128, 127]."""
