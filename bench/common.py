@@ -25,8 +25,13 @@ def bench_chip(size: int, dtype: DType, dataflow: Dataflow = Dataflow.WS) -> Chi
     """The train-128 preset (HBM-class DRAM, double-buffered stationary tile) resized to a
     ``size`` x ``size`` array; 4 MiB of scratchpad keeps every size within the ISA's rows."""
     return load_preset("train-128").replace(
-        name=f"bench-{size}x{size}-{dtype.value}-{dataflow.value}", rows=size, cols=size,
-        input_dtype=dtype, dataflow=dataflow, spad_kib=4096)
+        name=f"bench-{size}x{size}-{dtype.value}-{dataflow.value}",
+        rows=size,
+        cols=size,
+        input_dtype=dtype,
+        dataflow=dataflow,
+        spad_kib=4096,
+    )
 
 
 def resnet18_gemms(path: Path = RESNET18_CSV) -> list[tuple[str, int, int, int]]:
@@ -36,9 +41,18 @@ def resnet18_gemms(path: Path = RESNET18_CSV) -> list[tuple[str, int, int, int]]
     with open(path) as f:
         for row in csv.DictReader(f):
             row = {k.strip(): v.strip() for k, v in row.items() if k and k.strip()}
-            h, w, fh, fw, c, nf, s = (int(row[x]) for x in (
-                "IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels",
-                "Num Filter", "Strides"))
+            h, w, fh, fw, c, nf, s = (
+                int(row[x])
+                for x in (
+                    "IFMAP Height",
+                    "IFMAP Width",
+                    "Filter Height",
+                    "Filter Width",
+                    "Channels",
+                    "Num Filter",
+                    "Strides",
+                )
+            )
             oh, ow = -(-(h - fh + s) // s), -(-(w - fw + s) // s)
             out.append((row["Layer name"], oh * ow, nf, fh * fw * c))
     return out
@@ -46,10 +60,14 @@ def resnet18_gemms(path: Path = RESNET18_CSV) -> list[tuple[str, int, int, int]]
 
 def operands(rng: np.random.Generator, dtype: DType, m: int, k: int, n: int):
     if dtype is DType.INT8:
-        return (rng.integers(-128, 128, (m, k), dtype=np.int8),
-                rng.integers(-128, 128, (k, n), dtype=np.int8))
-    return (rng.standard_normal((m, k), dtype=np.float32),
-            rng.standard_normal((k, n), dtype=np.float32))
+        return (
+            rng.integers(-128, 128, (m, k), dtype=np.int8),
+            rng.integers(-128, 128, (k, n), dtype=np.int8),
+        )
+    return (
+        rng.standard_normal((m, k), dtype=np.float32),
+        rng.standard_normal((k, n), dtype=np.float32),
+    )
 
 
 def timed(fn: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
@@ -62,8 +80,9 @@ def timed(fn: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
     return best, out
 
 
-def numpy_matmul_seconds(a: np.ndarray, b: np.ndarray, threads: int | None,
-                         repeat: int = 3) -> float:
+def numpy_matmul_seconds(
+    a: np.ndarray, b: np.ndarray, threads: int | None, repeat: int = 3
+) -> float:
     """NumPy float32 matmul of the same operand values (BLAS; ``threads`` None = default)."""
     af, bf = a.astype(np.float32), b.astype(np.float32)
     if threads is None:
@@ -76,8 +95,9 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_gemm(cfg: ChipConfig, a: np.ndarray, b: np.ndarray, repeat: int = 2,
-             layer: str = "gemm") -> tuple[float, float, float, MachineResult, Program]:
+def run_gemm(
+    cfg: ChipConfig, a: np.ndarray, b: np.ndarray, repeat: int = 2, layer: str = "gemm"
+) -> tuple[float, float, float, MachineResult, Program]:
     """Build bench/programs.py's tiled GEMM and run it ``repeat`` times on the `fast` machine,
     each time with the operands written into a fresh state.
 

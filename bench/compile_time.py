@@ -41,16 +41,23 @@ def cases() -> list[tuple[str, Callable[[], Lowered]]]:
         image = np.random.default_rng(0).standard_normal(graph.inputs["x"].shape)
         return compile_lowered(graph, tpu_v1, calibration={"x": image})
 
-    return [("train-128, training step, batch 1", train(1)),
-            ("train-128, training step, batch 8", train(8)),
-            ("tpu-v1, int8 inference (calibration included), batch 1", infer_int8),
-            ("tpu-v1, int8 training step, batch 1", train(1, tpu_v1))]
+    return [
+        ("train-128, training step, batch 1", train(1)),
+        ("train-128, training step, batch 8", train(8)),
+        ("tpu-v1, int8 inference (calibration included), batch 1", infer_int8),
+        ("tpu-v1, int8 training step, batch 1", train(1, tpu_v1)),
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", type=int, default=0, metavar="N",
-                        help="print the N functions with the most cumulative time per compile")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print the N functions with the most cumulative time per compile",
+    )
     args = parser.parse_args()
     print("| compile | seconds | instructions | GEMMs tiled |")
     print("| --- | --- | --- | --- |")
@@ -63,8 +70,10 @@ def main() -> None:
         if profiler is not None:
             profiler.disable()
         seconds = time.perf_counter() - start
-        print(f"| {name} | {seconds:.1f} | {len(lowered.program.instrs):,} | "
-              f"{len(lowered.notes)} |", flush=True)
+        print(
+            f"| {name} | {seconds:.1f} | {len(lowered.program.instrs):,} | {len(lowered.notes)} |",
+            flush=True,
+        )
         if profiler is not None:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
 

@@ -30,9 +30,11 @@ def main() -> None:
     args = ap.parse_args()
     n = args.size
     rng = np.random.default_rng(0)
-    print(f"{'array':>7} {'dtype':>5} {'instrs':>7} {'build s':>8} {'first s':>8} "
-          f"{'again s':>8} {'numpy s':>8} {'numpy1 s':>8} {'1st/np':>6} {'1st/np1':>7} "
-          f"{'ag/np':>6} {'ag/np1':>6} {'cycles':>9} {'util':>5}")
+    print(
+        f"{'array':>7} {'dtype':>5} {'instrs':>7} {'build s':>8} {'first s':>8} "
+        f"{'again s':>8} {'numpy s':>8} {'numpy1 s':>8} {'1st/np':>6} {'1st/np1':>7} "
+        f"{'ag/np':>6} {'ag/np1':>6} {'cycles':>9} {'util':>5}"
+    )
     for dtype_name in args.dtypes:
         dtype = DType(dtype_name)
         a, b = operands(rng, dtype, n, n, n)
@@ -47,13 +49,17 @@ def main() -> None:
             if dtype is DType.INT8:
                 want = a.astype(np.int64) @ b.astype(np.int64)
                 assert np.array_equal(got, want), "machine result differs from the exact GEMM"
-            print(f"{size:>3}x{size:<3} {dtype_name:>5} {len(prog.instrs):>7} {build_s:>8.3f} "
-                  f"{first_s:>8.3f} {again_s:>8.3f} {np_s:>8.3f} {np1_s:>8.3f} "
-                  f"{first_s / np_s:>6.1f} {first_s / np1_s:>7.1f} "
-                  f"{again_s / np_s:>6.1f} {again_s / np1_s:>6.1f} "
-                  f"{res.cycles:>9} {res.counters.pe_utilization:>5.2f}")
-    print(f"peak RSS {peak_rss_mib():.0f} MiB (operands: A, B {n * n * 4 / 2**20:.0f} MiB each "
-          f"as float32)")
+            print(
+                f"{size:>3}x{size:<3} {dtype_name:>5} {len(prog.instrs):>7} {build_s:>8.3f} "
+                f"{first_s:>8.3f} {again_s:>8.3f} {np_s:>8.3f} {np1_s:>8.3f} "
+                f"{first_s / np_s:>6.1f} {first_s / np1_s:>7.1f} "
+                f"{again_s / np_s:>6.1f} {again_s / np1_s:>6.1f} "
+                f"{res.cycles:>9} {res.counters.pe_utilization:>5.2f}"
+            )
+    print(
+        f"peak RSS {peak_rss_mib():.0f} MiB (operands: A, B {n * n * 4 / 2**20:.0f} MiB each "
+        f"as float32)"
+    )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,9 @@ T = 16  # rows streamed per MATMUL
 
 
 def chip(size: int, dtype: DType, dataflow: Dataflow) -> ChipConfig:
-    return load_preset("tiny").replace(rows=size, cols=size, input_dtype=dtype,
-                                       dataflow=dataflow, vector_lanes=size, spad_kib=64)
+    return load_preset("tiny").replace(
+        rows=size, cols=size, input_dtype=dtype, dataflow=dataflow, vector_lanes=size, spad_kib=64
+    )
 
 
 def program(cfg: ChipConfig, folds: int) -> list[Instr]:
@@ -45,8 +46,17 @@ def program(cfg: ChipConfig, folds: int) -> list[Instr]:
     for f in range(folds):
         if cfg.dataflow.has_stationary_operand:
             out.append(Preload(src=T + f % 2 * R, rows=R, cols=C))
-        out.append(Matmul(x=0, y=T if cfg.dataflow is Dataflow.OS else 0, out=0, t=T,
-                          rows=R, cols=C, accumulate=f > 0))
+        out.append(
+            Matmul(
+                x=0,
+                y=T if cfg.dataflow is Dataflow.OS else 0,
+                out=0,
+                t=T,
+                rows=R,
+                cols=C,
+                accumulate=f > 0,
+            )
+        )
     return out
 
 
@@ -98,17 +108,21 @@ def main() -> None:
     parser.add_argument("--dtype", type=DType.parse, default=DType.INT8)
     parser.add_argument("--dataflow", type=Dataflow, default=Dataflow.WS)
     parser.add_argument("--folds", type=int, default=8, help="tiles in the long program")
-    parser.add_argument("--verilator", type=Path, metavar="DIR",
-                        help="also time the Verilator model, built in DIR")
+    parser.add_argument(
+        "--verilator", type=Path, metavar="DIR", help="also time the Verilator model, built in DIR"
+    )
     args = parser.parse_args()
-    print(f"{'array':>7} {'dtype':>5} {'flow':>4} {'RTL cycles/s':>13} {'RTL run s':>9} "
-          f"{'pe machine cycles/s':>20}" + (f" {'Verilator cycles/s':>19}"
-                                             if args.verilator else ""))
+    print(
+        f"{'array':>7} {'dtype':>5} {'flow':>4} {'RTL cycles/s':>13} {'RTL run s':>9} "
+        f"{'pe machine cycles/s':>20}" + (f" {'Verilator cycles/s':>19}" if args.verilator else "")
+    )
     for size in args.sizes:
         cfg = chip(size, args.dtype, args.dataflow)
         rate, secs = rtl_rate(cfg, 1, args.folds)
-        line = (f"{size:>3}x{size:<3} {args.dtype.value:>5} {args.dataflow.value:>4} "
-                f"{rate:>13,.0f} {secs:>9.1f} {machine_rate(cfg, args.folds):>20,.0f}")
+        line = (
+            f"{size:>3}x{size:<3} {args.dtype.value:>5} {args.dataflow.value:>4} "
+            f"{rate:>13,.0f} {secs:>9.1f} {machine_rate(cfg, args.folds):>20,.0f}"
+        )
         if args.verilator:
             line += f" {verilator_rate(cfg, args.verilator, 10, 100 * args.folds):>19,.0f}"
         print(line)

@@ -37,7 +37,8 @@ def os_kernel_rate(size: int, t: int) -> float:
     out = np.zeros((size, size), dtype=np.float32)
     pe_kernels.output_stationary_array(x, y, out, size, size, True)
     secs, (cycles, _) = timed(
-        lambda: pe_kernels.output_stationary_array(x, y, out, size, size, True), repeat=3)
+        lambda: pe_kernels.output_stationary_array(x, y, out, size, size, True), repeat=3
+    )
     return cycles * size * size / secs
 
 
@@ -59,12 +60,16 @@ def main() -> None:
         f32, cps = kernel_rate(size, t, np.float32)
         i64, _ = kernel_rate(size, t, np.int64)
         osr = os_kernel_rate(size, t)
-        print(f"{size:>3}x{size:<3} kernel WS fp32 {f32:.2e}/s ({cps:.3g} cycles/s), "
-              f"WS int {i64:.2e}/s, OS fp32 {osr:.2e}/s")
+        print(
+            f"{size:>3}x{size:<3} kernel WS fp32 {f32:.2e}/s ({cps:.3g} cycles/s), "
+            f"WS int {i64:.2e}/s, OS fp32 {osr:.2e}/s"
+        )
     for size, n in ((16, 256), (128, 512)):
         rate, secs, cycles = machine_rate(size, n)
-        print(f"{size:>3}x{size:<3} run_machine pe, {n}^3 bf16 GEMM: {rate:.2e} updates/s "
-              f"({secs:.2f} s for {cycles} cycles; fast fidelity: same cycles and counters)")
+        print(
+            f"{size:>3}x{size:<3} run_machine pe, {n}^3 bf16 GEMM: {rate:.2e} updates/s "
+            f"({secs:.2f} s for {cycles} cycles; fast fidelity: same cycles and counters)"
+        )
 
 
 if __name__ == "__main__":

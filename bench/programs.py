@@ -35,8 +35,14 @@ def _layout(specs: list[tuple[str, tuple[int, ...], object, TensorKind]]) -> dic
     return tensors
 
 
-def tiled_gemm(cfg: ChipConfig, a: np.ndarray, b: np.ndarray, block_rows: int | None = None,
-               layer: str = "gemm", init: bool = True) -> Program:
+def tiled_gemm(
+    cfg: ChipConfig,
+    a: np.ndarray,
+    b: np.ndarray,
+    block_rows: int | None = None,
+    layer: str = "gemm",
+    init: bool = True,
+) -> Program:
     """The double-buffered program computing ``a @ b`` (see the module docstring).
 
     ``block_rows`` bounds the streamed length of one MATMUL (default: what one buffer and one
@@ -47,9 +53,13 @@ def tiled_gemm(cfg: ChipConfig, a: np.ndarray, b: np.ndarray, block_rows: int | 
     k2, n = b.shape
     if k != k2:
         raise ValueError(f"inner dimensions differ: a is {m}x{k}, b is {k2}x{n}")
-    tensors = _layout([("A", (m, k), cfg.input_dtype, TensorKind.INPUT),
-                       ("B", (k, n), cfg.input_dtype, TensorKind.PARAM),
-                       ("C", (m, n), cfg.acc_dtype, TensorKind.OUTPUT)])
+    tensors = _layout(
+        [
+            ("A", (m, k), cfg.input_dtype, TensorKind.INPUT),
+            ("B", (k, n), cfg.input_dtype, TensorKind.PARAM),
+            ("C", (m, n), cfg.acc_dtype, TensorKind.OUTPUT),
+        ]
+    )
     if tensors["C"].addr + tensors["C"].nbytes > cfg.dram_bytes:
         raise ValueError(f"a {m}x{k}x{n} GEMM does not fit the {cfg.dram_mib} MiB DRAM")
     g = _Gen(cfg, tensors, block_rows)
@@ -77,8 +87,10 @@ class _Gen:
             limit = min(cfg.spad_rows // 2 - cfg.rows, cfg.acc_rows // 2)
         self.block = min(limit, block_rows) if block_rows else limit
         if self.block < 1:
-            raise ValueError(f"chip {cfg.name!r} has no room for a double-buffered block: "
-                             f"{cfg.spad_rows} scratchpad rows, {cfg.acc_rows} accumulator rows")
+            raise ValueError(
+                f"chip {cfg.name!r} has no room for a double-buffered block: "
+                f"{cfg.spad_rows} scratchpad rows, {cfg.acc_rows} accumulator rows"
+            )
         self.steps: list[tuple[list[_Spec], list[_Spec]]] = []  # (loads, execs) per step
         self.blocks: list[tuple[int, int, list[_Spec]]] = []  # (first, last step, stores)
 
@@ -99,25 +111,77 @@ class _Gen:
                     kk = min(R, k - k0)
                     base = self.buf[len(self.steps) % 2]
                     if ws:  # S = B[k0:, o0:] (kk x oo), X = A[t0:, k0:] (tt x kk)
-                        ls = _spec(Load, dram=B.addr + (k0 * n + o0) * es, dst=sp(base),
-                                   rows=kk, cols=oo, stride=n * es, transpose=False)
-                        lx = _spec(Load, dram=A.addr + (t0 * k + k0) * es, dst=sp(base + R),
-                                   rows=tt, cols=kk, stride=k * es, transpose=False)
+                        ls = _spec(
+                            Load,
+                            dram=B.addr + (k0 * n + o0) * es,
+                            dst=sp(base),
+                            rows=kk,
+                            cols=oo,
+                            stride=n * es,
+                            transpose=False,
+                        )
+                        lx = _spec(
+                            Load,
+                            dram=A.addr + (t0 * k + k0) * es,
+                            dst=sp(base + R),
+                            rows=tt,
+                            cols=kk,
+                            stride=k * es,
+                            transpose=False,
+                        )
                     else:  # S = A^T[k0:, o0:] (kk x oo), X = B^T[t0:, k0:] (tt x kk)
-                        ls = _spec(Load, dram=A.addr + (o0 * k + k0) * es, dst=sp(base),
-                                   rows=kk, cols=oo, stride=k * es, transpose=True)
-                        lx = _spec(Load, dram=B.addr + (k0 * n + t0) * es, dst=sp(base + R),
-                                   rows=tt, cols=kk, stride=n * es, transpose=True)
-                    execs = [_spec(Preload, src=base, rows=kk, cols=oo),
-                             _spec(Matmul, x=base + R, y=0, out=half, t=tt, rows=kk, cols=oo,
-                                   accumulate=k0 > 0)]
+                        ls = _spec(
+                            Load,
+                            dram=A.addr + (o0 * k + k0) * es,
+                            dst=sp(base),
+                            rows=kk,
+                            cols=oo,
+                            stride=k * es,
+                            transpose=True,
+                        )
+                        lx = _spec(
+                            Load,
+                            dram=B.addr + (k0 * n + t0) * es,
+                            dst=sp(base + R),
+                            rows=tt,
+                            cols=kk,
+                            stride=n * es,
+                            transpose=True,
+                        )
+                    execs = [
+                        _spec(Preload, src=base, rows=kk, cols=oo),
+                        _spec(
+                            Matmul,
+                            x=base + R,
+                            y=0,
+                            out=half,
+                            t=tt,
+                            rows=kk,
+                            cols=oo,
+                            accumulate=k0 > 0,
+                        ),
+                    ]
                     self.steps.append(([ls, lx], execs))
                 if ws:  # acc rows are C rows t0.. (cols o0..)
-                    st = _spec(Store, dram=C.addr + (t0 * n + o0) * aes, src=acc(half),
-                               rows=tt, cols=oo, stride=n * aes, transpose=False)
+                    st = _spec(
+                        Store,
+                        dram=C.addr + (t0 * n + o0) * aes,
+                        src=acc(half),
+                        rows=tt,
+                        cols=oo,
+                        stride=n * aes,
+                        transpose=False,
+                    )
                 else:  # acc rows are C columns t0.. (rows o0..): C^T, stored transposed
-                    st = _spec(Store, dram=C.addr + (o0 * n + t0) * aes, src=acc(half),
-                               rows=tt, cols=oo, stride=n * aes, transpose=True)
+                    st = _spec(
+                        Store,
+                        dram=C.addr + (o0 * n + t0) * aes,
+                        src=acc(half),
+                        rows=tt,
+                        cols=oo,
+                        stride=n * aes,
+                        transpose=True,
+                    )
                 self.blocks.append((first, len(self.steps) - 1, [st]))
 
     def output_stationary(self, m: int, n: int, k: int) -> None:
@@ -134,15 +198,44 @@ class _Gen:
                 for k0 in range(0, k, self.block):
                     kk = min(self.block, k - k0)
                     base = self.buf[len(self.steps) % 2]
-                    lx = _spec(Load, dram=A.addr + (m0 * k + k0) * es, dst=sp(base), rows=kk,
-                               cols=mm, stride=k * es, transpose=True)
-                    ly = _spec(Load, dram=B.addr + (k0 * n + n0) * es, dst=sp(base + kk),
-                               rows=kk, cols=nn, stride=n * es, transpose=False)
-                    mat = _spec(Matmul, x=base, y=base + kk, out=half, t=kk, rows=mm, cols=nn,
-                                accumulate=k0 > 0)
+                    lx = _spec(
+                        Load,
+                        dram=A.addr + (m0 * k + k0) * es,
+                        dst=sp(base),
+                        rows=kk,
+                        cols=mm,
+                        stride=k * es,
+                        transpose=True,
+                    )
+                    ly = _spec(
+                        Load,
+                        dram=B.addr + (k0 * n + n0) * es,
+                        dst=sp(base + kk),
+                        rows=kk,
+                        cols=nn,
+                        stride=n * es,
+                        transpose=False,
+                    )
+                    mat = _spec(
+                        Matmul,
+                        x=base,
+                        y=base + kk,
+                        out=half,
+                        t=kk,
+                        rows=mm,
+                        cols=nn,
+                        accumulate=k0 > 0,
+                    )
                     self.steps.append(([lx, ly], [mat]))
-                st = _spec(Store, dram=C.addr + (m0 * n + n0) * aes, src=acc(half), rows=mm,
-                           cols=nn, stride=n * aes, transpose=False)
+                st = _spec(
+                    Store,
+                    dram=C.addr + (m0 * n + n0) * aes,
+                    src=acc(half),
+                    rows=mm,
+                    cols=nn,
+                    stride=n * aes,
+                    transpose=False,
+                )
                 self.blocks.append((first, len(self.steps) - 1, [st]))
 
     def loads_execs_stores(self) -> list[Instr]:

@@ -47,8 +47,7 @@ def realistic(size: int, dtype: DType, dataflow: Dataflow, per_layer: bool) -> N
     cfg = bench_chip(size, dtype, dataflow)
     run_gemm(cfg, *operands(rng, dtype, 8, 8, 8), repeat=1)  # load numba's cache once
     warm_up()  # and the compiled timing loop (chip/machine/schedule_kernel.py)
-    tot = dict(build=0.0, first=0.0, again=0.0, numpy=0.0, numpy1=0.0, cycles=0, instrs=0,
-               macs=0)
+    tot = dict(build=0.0, first=0.0, again=0.0, numpy=0.0, numpy1=0.0, cycles=0, instrs=0, macs=0)
     for name, m, n, k in resnet18_gemms():
         a, b = operands(rng, dtype, m, k, n)
         build_s, first_s, again_s, res, prog = run_gemm(cfg, a, b, repeat=2, layer=name)
@@ -57,23 +56,34 @@ def realistic(size: int, dtype: DType, dataflow: Dataflow, per_layer: bool) -> N
         if dtype is DType.INT8:
             want = a.astype(np.int64) @ b.astype(np.int64)
             assert np.array_equal(res.state.read_tensor(prog.tensor("C")), want), name
-        for key, v in (("build", build_s), ("first", first_s), ("again", again_s),
-                       ("numpy", np_s), ("numpy1", np1_s), ("cycles", res.cycles),
-                       ("instrs", len(prog.instrs)), ("macs", res.counters.macs)):
+        for key, v in (
+            ("build", build_s),
+            ("first", first_s),
+            ("again", again_s),
+            ("numpy", np_s),
+            ("numpy1", np1_s),
+            ("cycles", res.cycles),
+            ("instrs", len(prog.instrs)),
+            ("macs", res.counters.macs),
+        ):
             tot[key] += v
         if per_layer:
-            print(f"  {name:9} M={m:6} N={n:5} K={k:5} instrs={len(prog.instrs):6} "
-                  f"build={build_s:.3f}s first={first_s:.3f}s again={again_s:.3f}s "
-                  f"numpy={np_s:.4f}s cycles={res.cycles} util={res.counters.pe_utilization:.2f}")
+            print(
+                f"  {name:9} M={m:6} N={n:5} K={k:5} instrs={len(prog.instrs):6} "
+                f"build={build_s:.3f}s first={first_s:.3f}s again={again_s:.3f}s "
+                f"numpy={np_s:.4f}s cycles={res.cycles} util={res.counters.pe_utilization:.2f}"
+            )
     util = tot["macs"] / (size * size * tot["cycles"])
     wall = tot["build"] + tot["first"]
-    print(f"realistic {size}x{size} {dataflow.value} {dtype.value}: {tot['instrs']} "
-          f"instructions, build {tot['build']:.2f} s + first run {tot['first']:.2f} s = "
-          f"{wall:.2f} s (ratio {wall / tot['numpy']:.1f} to NumPy {tot['numpy']:.3f} s, "
-          f"{wall / tot['numpy1']:.1f} to NumPy on one thread {tot['numpy1']:.3f} s); "
-          f"again with cached timing {tot['again']:.2f} s (ratios "
-          f"{tot['again'] / tot['numpy']:.1f}, {tot['again'] / tot['numpy1']:.1f}); "
-          f"{tot['cycles']} cycles, PE utilization {util:.2f}")
+    print(
+        f"realistic {size}x{size} {dataflow.value} {dtype.value}: {tot['instrs']} "
+        f"instructions, build {tot['build']:.2f} s + first run {tot['first']:.2f} s = "
+        f"{wall:.2f} s (ratio {wall / tot['numpy']:.1f} to NumPy {tot['numpy']:.3f} s, "
+        f"{wall / tot['numpy1']:.1f} to NumPy on one thread {tot['numpy1']:.3f} s); "
+        f"again with cached timing {tot['again']:.2f} s (ratios "
+        f"{tot['again'] / tot['numpy']:.1f}, {tot['again'] / tot['numpy1']:.1f}); "
+        f"{tot['cycles']} cycles, PE utilization {util:.2f}"
+    )
 
 
 def scalesim(size: int, df: Dataflow) -> None:
@@ -94,21 +104,26 @@ def scalesim(size: int, df: Dataflow) -> None:
         total += got
     wall = time.perf_counter() - t0
     source = ref_file.name if reference else "SCALE-Sim's formula"
-    print(f"SCALE-Sim-compatible {size}x{size} {df.value}: {matched}/21 layers equal to "
-          f"{source}, {total} cycles in all, {wall:.2f} s")
+    print(
+        f"SCALE-Sim-compatible {size}x{size} {df.value}: {matched}/21 layers equal to "
+        f"{source}, {total} cycles in all, {wall:.2f} s"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arrays", type=int, nargs="+", default=[32, 128])
     ap.add_argument("--dtype", default="int8")
-    ap.add_argument("--dataflow", choices=["ws", "os", "is"], default=None,
-                    help="default: the reference's (os on 32x32, ws on 128x128, else ws)")
+    ap.add_argument(
+        "--dataflow",
+        choices=["ws", "os", "is"],
+        default=None,
+        help="default: the reference's (os on 32x32, ws on 128x128, else ws)",
+    )
     ap.add_argument("--per-layer", action="store_true")
     args = ap.parse_args()
     for size in args.arrays:
-        df = Dataflow(args.dataflow) if args.dataflow else \
-            SCALESIM_DATAFLOW.get(size, Dataflow.WS)
+        df = Dataflow(args.dataflow) if args.dataflow else SCALESIM_DATAFLOW.get(size, Dataflow.WS)
         realistic(size, DType(args.dtype), df, args.per_layer)
         scalesim(size, df)
     print(f"peak RSS {peak_rss_mib():.0f} MiB")

@@ -63,22 +63,26 @@ def parse_instr(line: str) -> Instr:
         raise DecodeError("empty instruction")
     cls = BY_MNEMONIC.get(words[0].lower())
     if cls is None:
-        raise DecodeError(f"unknown mnemonic {words[0]!r}; expected one of "
-                          f"{', '.join(BY_MNEMONIC)}")
+        raise DecodeError(
+            f"unknown mnemonic {words[0]!r}; expected one of {', '.join(BY_MNEMONIC)}"
+        )
     fields = {f.name: f for f in encoded_fields(cls)}
     values: dict[str, object] = {}
     for w in words[1:]:
         if w.startswith("+"):
             name = w[1:]
             if name not in DEP_FIELDS:
-                raise DecodeError(f"unknown dependency flag {w!r}; expected +"
-                                  f"{', +'.join(DEP_FIELDS)}")
+                raise DecodeError(
+                    f"unknown dependency flag {w!r}; expected +{', +'.join(DEP_FIELDS)}"
+                )
             values[name] = True
             continue
         name, sep, text = w.partition("=")
         if not sep or name not in fields or name in DEP_FIELDS:
-            raise DecodeError(f"{cls.MNEMONIC}: unexpected {w!r}; fields are "
-                              f"{', '.join(n for n in fields if n not in DEP_FIELDS)}")
+            raise DecodeError(
+                f"{cls.MNEMONIC}: unexpected {w!r}; fields are "
+                f"{', '.join(n for n in fields if n not in DEP_FIELDS)}"
+            )
         values[name] = _parse_value(fields[name].metadata["kind"], cls.MNEMONIC, name, text)
     missing = [n for n in fields if n not in values and n not in DEP_FIELDS]
     if missing:
@@ -102,8 +106,9 @@ def _parse_value(kind: FieldKind, mnemonic: str, name: str, text: str) -> object
             raise ValueError
         return bool(value) if kind is FieldKind.BOOL else value
     except (KeyError, ValueError, DecodeError):
-        raise DecodeError(f"{mnemonic}.{name}: bad value {text!r}; expected "
-                          f"{_EXPECTED[kind]}") from None
+        raise DecodeError(
+            f"{mnemonic}.{name}: bad value {text!r}; expected {_EXPECTED[kind]}"
+        ) from None
 
 
 # what `_parse_value` accepts for each field kind, for its error message
@@ -119,13 +124,18 @@ _EXPECTED = {
 def disassemble(program: Program) -> str:
     """The program as assembly text that `assemble` reads back (initial contents aside)."""
     cfg = program.config
-    chip = cfg.name if cfg.name in preset_names() and ChipConfig.from_toml(cfg.name) == cfg \
+    chip = (
+        cfg.name
+        if cfg.name in preset_names() and ChipConfig.from_toml(cfg.name) == cfg
         else json.dumps(cfg.to_dict(), separators=(",", ":"))
+    )
     lines = [f".chip {chip}"]
     for t in program.tensors.values():
         shape = "x".join(str(s) for s in t.shape)
-        lines.append(f".tensor {t.name} addr=0x{t.addr:x} shape={shape} dtype={t.dtype.value} "
-                     f"kind={t.kind.value}")
+        lines.append(
+            f".tensor {t.name} addr=0x{t.addr:x} shape={shape} dtype={t.dtype.value} "
+            f"kind={t.kind.value}"
+        )
     current = None
     for i, (ins, tag) in enumerate(zip(program.instrs, program.tags, strict=True)):
         if tag != current:
@@ -147,9 +157,12 @@ def assemble(text: str, config: ChipConfig | None = None) -> Program:
             continue
         try:
             if line.startswith(".chip"):
-                arg = line[len(".chip"):].strip()
-                chip = ChipConfig.from_dict(json.loads(arg)) if arg.startswith("{") \
+                arg = line[len(".chip") :].strip()
+                chip = (
+                    ChipConfig.from_dict(json.loads(arg))
+                    if arg.startswith("{")
                     else ChipConfig.from_toml(arg)
+                )
                 config = config or chip
             elif line.startswith(".tensor"):
                 t = _parse_tensor(line)
@@ -183,5 +196,6 @@ def _parse_tensor(line: str) -> TensorInfo:
     if missing:
         raise DecodeError(f".tensor {words[1]}: missing {', '.join(missing)}")
     shape = tuple(int(s) for s in kv["shape"].split("x"))
-    return TensorInfo(words[1], int(kv["addr"], 0), shape, DType.parse(kv["dtype"]),
-                      TensorKind(kv["kind"]))
+    return TensorInfo(
+        words[1], int(kv["addr"], 0), shape, DType.parse(kv["dtype"]), TensorKind(kv["kind"])
+    )

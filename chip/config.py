@@ -102,7 +102,9 @@ class ChipConfig:
             _rule(1 <= v <= MAX_ARRAY_DIM, dim, v, f"must be between 1 and {MAX_ARRAY_DIM}")
         _rule(
             self.input_dtype is not DType.INT32,
-            "input_dtype", self.input_dtype.value, "must be int8, bf16 or fp32",
+            "input_dtype",
+            self.input_dtype.value,
+            "must be int8, bf16 or fp32",
         )
         for mem in ("spad", "acc"):
             kib, banks = getattr(self, f"{mem}_kib"), getattr(self, f"{mem}_banks")
@@ -110,20 +112,31 @@ class ChipConfig:
             _rule(kib >= 1, f"{mem}_kib", kib, "must be at least 1")
             _rule(
                 kib * 1024 % row_bytes == 0,
-                f"{mem}_kib", kib, f"must hold a whole number of {row_bytes}-byte rows",
+                f"{mem}_kib",
+                kib,
+                f"must hold a whole number of {row_bytes}-byte rows",
             )
             n_rows = kib * 1024 // row_bytes
             _rule(
                 n_rows <= MAX_LOCAL_ROWS,
-                f"{mem}_kib", kib,
+                f"{mem}_kib",
+                kib,
                 f"gives {n_rows} rows; the ISA addresses at most {MAX_LOCAL_ROWS}",
             )
             _rule(_is_pow2(banks), f"{mem}_banks", banks, "must be a power of two")
             _rule(n_rows % banks == 0, f"{mem}_banks", banks, f"must divide the {n_rows} rows")
-        _rule(1 <= self.dram_mib <= MAX_DRAM_MIB, "dram_mib", self.dram_mib,
-              f"must be between 1 and {MAX_DRAM_MIB} (32-bit DRAM addresses)")
-        _rule(self.dram_bytes_per_cycle >= 1, "dram_bytes_per_cycle", self.dram_bytes_per_cycle,
-              "must be at least 1")
+        _rule(
+            1 <= self.dram_mib <= MAX_DRAM_MIB,
+            "dram_mib",
+            self.dram_mib,
+            f"must be between 1 and {MAX_DRAM_MIB} (32-bit DRAM addresses)",
+        )
+        _rule(
+            self.dram_bytes_per_cycle >= 1,
+            "dram_bytes_per_cycle",
+            self.dram_bytes_per_cycle,
+            "must be at least 1",
+        )
         _rule(self.dram_latency >= 0, "dram_latency", self.dram_latency, "must not be negative")
         _rule(self.vector_lanes >= 1, "vector_lanes", self.vector_lanes, "must be at least 1")
         for lat in ("alu", "mul", "special", "reduce"):
@@ -131,9 +144,12 @@ class ChipConfig:
             _rule(v >= 1, f"vector_latency_{lat}", v, "must be at least 1")
         _rule(self.queue_depth >= 1, "queue_depth", self.queue_depth, "must be at least 1")
         _rule(
-            isinstance(self.clock_mhz, (int, float)) and math.isfinite(self.clock_mhz)
+            isinstance(self.clock_mhz, (int, float))
+            and math.isfinite(self.clock_mhz)
             and self.clock_mhz > 0,
-            "clock_mhz", self.clock_mhz, "must be a positive number",
+            "clock_mhz",
+            self.clock_mhz,
+            "must be a positive number",
         )
 
     # ---- derived figures, each defined once ----
@@ -221,17 +237,24 @@ class ChipConfig:
                 flat["name"] = value
                 continue
             if key not in _SECTIONS:
-                raise ValueError(f"{where}: unknown section or key {key!r}; "
-                                 f"expected name and [{'], ['.join(_SECTIONS)}]")
+                raise ValueError(
+                    f"{where}: unknown section or key {key!r}; "
+                    f"expected name and [{'], ['.join(_SECTIONS)}]"
+                )
             if not isinstance(value, dict):
                 raise ValueError(f"{where}: {key!r} must be a table")
             for k, v in value.items():
                 if k not in _SECTIONS[key]:
-                    raise ValueError(f"{where}: unknown field {k!r} in [{key}]; "
-                                     f"expected one of {', '.join(_SECTIONS[key])}")
+                    raise ValueError(
+                        f"{where}: unknown field {k!r} in [{key}]; "
+                        f"expected one of {', '.join(_SECTIONS[key])}"
+                    )
                 flat[k] = v
-        missing = [f.name for f in dataclasses.fields(cls)
-                   if f.name not in flat and f.default is dataclasses.MISSING]
+        missing = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.name not in flat and f.default is dataclasses.MISSING
+        ]
         if missing:
             raise ValueError(f"{where}: missing field(s) {', '.join(missing)}")
         if isinstance(flat["dataflow"], str):
@@ -239,8 +262,9 @@ class ChipConfig:
                 flat["dataflow"] = Dataflow(flat["dataflow"])
             except ValueError:
                 names = ", ".join(d.value for d in Dataflow)
-                raise ValueError(f"{where}: dataflow {flat['dataflow']!r} must be one of "
-                                 f"{names}") from None
+                raise ValueError(
+                    f"{where}: dataflow {flat['dataflow']!r} must be one of {names}"
+                ) from None
         if isinstance(flat["input_dtype"], str):
             try:
                 flat["input_dtype"] = DType.parse(flat["input_dtype"])

@@ -48,7 +48,10 @@ class DType(enum.Enum):
 
 _NBYTES = {DType.INT8: 1, DType.INT32: 4, DType.BF16: 2, DType.FP32: 4}
 _STORAGE = {
-    DType.INT8: np.int8, DType.INT32: np.int32, DType.BF16: np.uint16, DType.FP32: np.float32,
+    DType.INT8: np.int8,
+    DType.INT32: np.int32,
+    DType.BF16: np.uint16,
+    DType.FP32: np.float32,
 }
 
 

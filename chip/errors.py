@@ -18,8 +18,14 @@ class ProgramError(ChipError):
     """An instruction that cannot execute: names its index, opcode and, on the machine, the unit
     and cycle at which the fault was found."""
 
-    def __init__(self, index: int, mnemonic: str, message: str,
-                 unit: str | None = None, cycle: int | None = None) -> None:
+    def __init__(
+        self,
+        index: int,
+        mnemonic: str,
+        message: str,
+        unit: str | None = None,
+        cycle: int | None = None,
+    ) -> None:
         self.index, self.mnemonic, self.reason = index, mnemonic, message
         self.unit, self.cycle = unit, cycle
         where = f"instruction {index} ({mnemonic})"

@@ -173,12 +173,14 @@ VEC_DOC: dict[VecOp, str] = {
 VECOP_BITS = 5
 
 # Which sources each vector function reads; used by validation, docs and the machine.
-VEC_READS_B = frozenset({VecOp.ADD, VecOp.SUB, VecOp.MUL, VecOp.MAX, VecOp.MIN,
-                         VecOp.RELU_MASK, VecOp.EQ, VecOp.GT})
+VEC_READS_B = frozenset(
+    {VecOp.ADD, VecOp.SUB, VecOp.MUL, VecOp.MAX, VecOp.MIN, VecOp.RELU_MASK, VecOp.EQ, VecOp.GT}
+)
 VEC_READS_A = frozenset(VecOp) - {VecOp.SET}
 VEC_USES_IMM = frozenset({VecOp.MULI, VecOp.ADDI, VecOp.SET})
-VEC_SPECIAL = frozenset({VecOp.SIGMOID, VecOp.TANH, VecOp.EXP, VecOp.LOG, VecOp.RECIP,
-                         VecOp.RSQRT, VecOp.SQRT})
+VEC_SPECIAL = frozenset(
+    {VecOp.SIGMOID, VecOp.TANH, VecOp.EXP, VecOp.LOG, VecOp.RECIP, VecOp.RSQRT, VecOp.SQRT}
+)
 VEC_REDUCE = frozenset({VecOp.RSUM, VecOp.RMAX, VecOp.CSUM})
 VEC_MUL = frozenset({VecOp.MUL, VecOp.MULI})
 
@@ -376,8 +378,10 @@ def encoded_fields(cls: type[Instr]) -> tuple[dataclasses.Field, ...]:
 
 
 _FIELDS = {c: tuple(dataclasses.fields(c)) for c in INSTRUCTIONS}
-_CHECKS = {c: tuple((f, f.name, f.metadata["kind"], 1 << f.metadata["bits"]) for f in fs)
-           for c, fs in _FIELDS.items()}
+_CHECKS = {
+    c: tuple((f, f.name, f.metadata["kind"], 1 << f.metadata["bits"]) for f in fs)
+    for c, fs in _FIELDS.items()
+}
 for _cls, _fields in _FIELDS.items():
     _used = OPCODE_BITS + sum(f.metadata["bits"] for f in _fields)
     assert _used <= WORD_BITS, f"{_cls.__name__} needs {_used} bits"
@@ -409,8 +413,9 @@ def _check_value(ins: Instr, f: dataclasses.Field) -> None:
         object.__setattr__(ins, f.name, int(v))
     elif kind is FieldKind.LOC:
         if not isinstance(v, Loc):
-            raise ValueError(f"{where} = {v!r} must be an on-chip address (sp:ROW, acc:ROW "
-                             "or accf:ROW)")
+            raise ValueError(
+                f"{where} = {v!r} must be an on-chip address (sp:ROW, acc:ROW or accf:ROW)"
+            )
         if not 0 <= v.row < (1 << ROW_BITS):
             raise ValueError(f"{where} = {v} row does not fit in {ROW_BITS} bits")
     elif kind is FieldKind.VECOP:
@@ -466,8 +471,9 @@ def decode(word: int) -> Instr:
         values[f.name] = _from_bits(f, (word >> shift) & ((1 << bits) - 1), cls.MNEMONIC)
         shift += bits
     if word >> shift:
-        raise DecodeError(f"{cls.MNEMONIC} word 0x{word:032x} has reserved bits set above bit "
-                          f"{shift - 1}")
+        raise DecodeError(
+            f"{cls.MNEMONIC} word 0x{word:032x} has reserved bits set above bit {shift - 1}"
+        )
     return cls(**values)
 
 
@@ -478,11 +484,13 @@ def encode_program(instrs: list[Instr]) -> bytes:
 def decode_program(blob: bytes) -> list[Instr]:
     """Decode a byte string of instruction words; errors name the instruction index."""
     if len(blob) % WORD_BYTES:
-        raise DecodeError(f"program is {len(blob)} bytes, not a multiple of the "
-                          f"{WORD_BYTES}-byte instruction word")
+        raise DecodeError(
+            f"program is {len(blob)} bytes, not a multiple of the "
+            f"{WORD_BYTES}-byte instruction word"
+        )
     out = []
     for i in range(len(blob) // WORD_BYTES):
-        word = int.from_bytes(blob[i * WORD_BYTES:(i + 1) * WORD_BYTES], "little")
+        word = int.from_bytes(blob[i * WORD_BYTES : (i + 1) * WORD_BYTES], "little")
         try:
             out.append(decode(word))
         except (DecodeError, ValueError) as e:

@@ -84,15 +84,26 @@ unprotected hazards and deadlocks as errors.
 
 def _kind(f) -> str:
     kind = f.metadata["kind"]
-    return {FieldKind.UINT: "unsigned", FieldKind.BOOL: "flag", FieldKind.LOC: "sp:/acc:/accf: row",
-            FieldKind.F32: "float32", FieldKind.VECOP: "vector function"}[kind]
+    return {
+        FieldKind.UINT: "unsigned",
+        FieldKind.BOOL: "flag",
+        FieldKind.LOC: "sp:/acc:/accf: row",
+        FieldKind.F32: "float32",
+        FieldKind.VECOP: "vector function",
+    }[kind]
 
 
 def instruction_section(cls: type[Instr]) -> str:
     doc = inspect.cleandoc(cls.__doc__ or "")
     queue = cls.QUEUE.value if cls.QUEUE else "none (ends the stream)"
-    lines = [f"### `{cls.MNEMONIC}` (opcode {cls.OPCODE}, queue: {queue})", "", doc, "",
-             "| bits | field | width | kind | meaning |", "|---|---|---|---|---|"]
+    lines = [
+        f"### `{cls.MNEMONIC}` (opcode {cls.OPCODE}, queue: {queue})",
+        "",
+        doc,
+        "",
+        "| bits | field | width | kind | meaning |",
+        "|---|---|---|---|---|",
+    ]
     docs = {f.name: (f.metadata["doc"], _kind(f)) for f in encoded_fields(cls)}
     docs["opcode"] = (f"{cls.OPCODE}", "unsigned")
     for name, lo, width in field_layout(cls):
@@ -102,12 +113,18 @@ def instruction_section(cls: type[Instr]) -> str:
 
 
 def vector_section() -> str:
-    lines = ["## Vector functions (`vec op=...`)", "",
-             "| code | op | result | reads b | uses imm |", "|---|---|---|---|---|"]
+    lines = [
+        "## Vector functions (`vec op=...`)",
+        "",
+        "| code | op | result | reads b | uses imm |",
+        "|---|---|---|---|---|",
+    ]
     for op in VecOp:
-        lines.append(f"| {op.value} | `{op.name}` | {VEC_DOC[op]} | "
-                     f"{'yes' if op in VEC_READS_B else ''} | "
-                     f"{'yes' if op in VEC_USES_IMM else ''} |")
+        lines.append(
+            f"| {op.value} | `{op.name}` | {VEC_DOC[op]} | "
+            f"{'yes' if op in VEC_READS_B else ''} | "
+            f"{'yes' if op in VEC_USES_IMM else ''} |"
+        )
     return "\n".join(lines)
 
 

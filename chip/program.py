@@ -85,13 +85,23 @@ class TensorInfo:
         return self.size * self.dtype.nbytes
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "addr": self.addr, "shape": list(self.shape),
-                "dtype": self.dtype.value, "kind": self.kind.value}
+        return {
+            "name": self.name,
+            "addr": self.addr,
+            "shape": list(self.shape),
+            "dtype": self.dtype.value,
+            "kind": self.kind.value,
+        }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> TensorInfo:
-        return cls(str(d["name"]), int(d["addr"]), tuple(int(s) for s in d["shape"]),
-                   DType.parse(d["dtype"]), TensorKind(d["kind"]))
+        return cls(
+            str(d["name"]),
+            int(d["addr"]),
+            tuple(int(s) for s in d["shape"]),
+            DType.parse(d["dtype"]),
+            TensorKind(d["kind"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -113,18 +123,23 @@ class Program:
         object.__setattr__(self, "instrs", tuple(self.instrs))
         object.__setattr__(self, "tags", tuple(self.tags))
         if len(self.tags) != len(self.instrs):
-            raise ValueError(f"program has {len(self.instrs)} instructions but "
-                             f"{len(self.tags)} tags")
+            raise ValueError(
+                f"program has {len(self.instrs)} instructions but {len(self.tags)} tags"
+            )
         spans = []
         for name, t in self.tensors.items():
             if name != t.name:
                 raise ValueError(f"tensor key {name!r} differs from its name {t.name!r}")
             if t.addr % t.dtype.nbytes:
-                raise ValueError(f"tensor {name!r} at 0x{t.addr:x} is not aligned to its "
-                                 f"{t.dtype.nbytes}-byte elements")
+                raise ValueError(
+                    f"tensor {name!r} at 0x{t.addr:x} is not aligned to its "
+                    f"{t.dtype.nbytes}-byte elements"
+                )
             if t.addr < 0 or t.addr + t.nbytes > self.config.dram_bytes:
-                raise ValueError(f"tensor {name!r} (0x{t.addr:x}, {t.nbytes} bytes) lies outside "
-                                 f"the {self.config.dram_mib} MiB DRAM")
+                raise ValueError(
+                    f"tensor {name!r} (0x{t.addr:x}, {t.nbytes} bytes) lies outside "
+                    f"the {self.config.dram_mib} MiB DRAM"
+                )
             spans.append((t.addr, t.addr + t.nbytes, name))
         spans.sort()
         for (_, end, a), (start, _, b) in zip(spans, spans[1:], strict=False):
@@ -135,15 +150,18 @@ class Program:
             if t is None:
                 raise ValueError(f"initial contents given for unknown tensor {name!r}")
             if tuple(arr.shape) != t.shape or arr.dtype != t.dtype.storage:
-                raise ValueError(f"initial contents of {name!r} are {arr.dtype}{list(arr.shape)}, "
-                                 f"expected {t.dtype.storage}{list(t.shape)}")
+                raise ValueError(
+                    f"initial contents of {name!r} are {arr.dtype}{list(arr.shape)}, "
+                    f"expected {t.dtype.storage}{list(t.shape)}"
+                )
 
     def tensor(self, name: str) -> TensorInfo:
         try:
             return self.tensors[name]
         except KeyError:
-            raise KeyError(f"program has no tensor {name!r}; it has "
-                           f"{', '.join(sorted(self.tensors))}") from None
+            raise KeyError(
+                f"program has no tensor {name!r}; it has {', '.join(sorted(self.tensors))}"
+            ) from None
 
     def of_kind(self, kind: TensorKind) -> list[TensorInfo]:
         return [t for t in self.tensors.values() if t.kind is kind]
@@ -154,7 +172,9 @@ class Program:
         table = sorted(set(self.tags), key=lambda t: (t.layer, t.phase.value))
         index = {t: i for i, t in enumerate(table)}
         manifest = {
-            "format": FORMAT, "version": VERSION, "chip": self.config.to_dict(),
+            "format": FORMAT,
+            "version": VERSION,
+            "chip": self.config.to_dict(),
             "tensors": [t.to_json() for t in self.tensors.values()],
             "tags": [[t.layer, t.phase.value] for t in table],
             "instructions": len(self.instrs),
@@ -182,9 +202,13 @@ class Program:
                 manifest = json.loads(z.read("manifest.json"))
                 blob = z.read("instructions.bin")
                 tag_index = np.load(io.BytesIO(z.read("tag_index.npy")), allow_pickle=False)
-                init = {n[len("init/"):-len(".npy")]: np.load(io.BytesIO(z.read(n)),
-                                                              allow_pickle=False)
-                        for n in names if n.startswith("init/") and n.endswith(".npy")}
+                init = {
+                    n[len("init/") : -len(".npy")]: np.load(
+                        io.BytesIO(z.read(n)), allow_pickle=False
+                    )
+                    for n in names
+                    if n.startswith("init/") and n.endswith(".npy")
+                }
         except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError) as e:
             raise ProgramFormatError(f"{p} is not a readable program file: {e}") from None
         except ValueError as e:
@@ -192,9 +216,11 @@ class Program:
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise ProgramFormatError(f"{p} is not a {FORMAT} file")
         if manifest.get("version") != VERSION:
-            raise ProgramFormatError(f"{p}: unsupported format version "
-                                     f"{manifest.get('version')} (this build reads version "
-                                     f"{VERSION}; recompile the model)")
+            raise ProgramFormatError(
+                f"{p}: unsupported format version "
+                f"{manifest.get('version')} (this build reads version "
+                f"{VERSION}; recompile the model)"
+            )
         try:
             config = ChipConfig.from_dict(manifest["chip"], where=f"{p} chip")
             instrs = decode_program(blob)

@@ -49,7 +49,7 @@ def stationary_matmul(x: np.ndarray, s: np.ndarray) -> np.ndarray:
         return _wrap_i32(x.astype(np.float64) @ s.astype(np.float64))
     p = np.zeros((x.shape[0], s.shape[1]), dtype=np.float32)
     for i in range(x.shape[1]):
-        p += x[:, i:i + 1] * s[i:i + 1, :]
+        p += x[:, i : i + 1] * s[i : i + 1, :]
     return p
 
 
@@ -83,13 +83,29 @@ def accumulate(old: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- vector arithmetic
-_INT_EXACT = frozenset({VecOp.ADD, VecOp.SUB, VecOp.MUL, VecOp.MAX, VecOp.MIN, VecOp.COPY,
-                        VecOp.RELU, VecOp.RELU_MASK, VecOp.RSUM, VecOp.RMAX, VecOp.BCAST,
-                        VecOp.EQ, VecOp.GT, VecOp.CSUM})
+_INT_EXACT = frozenset(
+    {
+        VecOp.ADD,
+        VecOp.SUB,
+        VecOp.MUL,
+        VecOp.MAX,
+        VecOp.MIN,
+        VecOp.COPY,
+        VecOp.RELU,
+        VecOp.RELU_MASK,
+        VecOp.RSUM,
+        VecOp.RMAX,
+        VecOp.BCAST,
+        VecOp.EQ,
+        VecOp.GT,
+        VecOp.CSUM,
+    }
+)
 
 
-def vector_apply(op: VecOp, a: np.ndarray | None, b: np.ndarray | None, imm: float,
-                 rows: int, cols: int) -> np.ndarray:
+def vector_apply(
+    op: VecOp, a: np.ndarray | None, b: np.ndarray | None, imm: float, rows: int, cols: int
+) -> np.ndarray:
     """The result of a vector function: float32, or int64 when computed exactly in integers."""
     ints = [v for v in (a, b) if v is not None]
     if ints and all(v.dtype.kind == "i" for v in ints) and op in _INT_EXACT:
@@ -188,8 +204,9 @@ def dma_load(state: ChipState, ins: Load) -> None:
     _check_block(ins.rows, ins.cols)
     dtype = state.dtype_of(ins.dst.mem)
     state.check_rows(ins.dst, ins.rows, ins.cols, "load destination")
-    idx = state.dram_offsets(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, dtype,
-                             "load source")
+    idx = state.dram_offsets(
+        ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, dtype, "load source"
+    )
     state.write(ins.dst, state.dram_view(dtype)[idx], "load destination")
 
 
@@ -197,8 +214,9 @@ def dma_store(state: ChipState, ins: Store) -> None:
     _check_block(ins.rows, ins.cols)
     dtype = state.dtype_of(ins.src.mem)
     raw = state.read(ins.src, ins.rows, ins.cols, "store source")
-    idx = state.dram_offsets(ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, dtype,
-                             "store destination")
+    idx = state.dram_offsets(
+        ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, dtype, "store destination"
+    )
     state.dram_view(dtype)[idx] = raw
 
 
@@ -254,8 +272,9 @@ def write_matmul_result(state: ChipState, ins: Matmul, p: np.ndarray) -> None:
     """Write or accumulate the array's output into the accumulator rows at ``ins.out``."""
     dst = Loc(Mem.ACC, ins.out)
     if ins.accumulate:
-        old = compute_values(state.read(dst, p.shape[0], p.shape[1], "matmul accumulate"),
-                             state.config.acc_dtype)
+        old = compute_values(
+            state.read(dst, p.shape[0], p.shape[1], "matmul accumulate"), state.config.acc_dtype
+        )
         p = accumulate(old, p)
     state.write(dst, to_storage(p, state.config.acc_dtype), "matmul output")
 
@@ -270,13 +289,16 @@ def vec(state: ChipState, ins: Vec) -> None:
     _check_block(ins.rows, ins.cols)
     a = b = None
     if ins.op is not VecOp.SET:
-        a = compute_values(state.read(ins.src1, ins.rows, ins.cols, "vec src1", ins.bcast1),
-                           state.dtype_of(ins.src1.mem))
+        a = compute_values(
+            state.read(ins.src1, ins.rows, ins.cols, "vec src1", ins.bcast1),
+            state.dtype_of(ins.src1.mem),
+        )
     if ins.op in VEC_READS_B:
-        b = compute_values(state.read(ins.src2, ins.rows, ins.cols, "vec src2", ins.bcast2),
-                           state.dtype_of(ins.src2.mem))
+        b = compute_values(
+            state.read(ins.src2, ins.rows, ins.cols, "vec src2", ins.bcast2),
+            state.dtype_of(ins.src2.mem),
+        )
     if ins.op not in VEC_USES_IMM and ins.imm != 0.0:
         raise Fault(f"imm={ins.imm} must be 0 for {ins.op.name}")
     out = vector_apply(ins.op, a, b, ins.imm, ins.rows, ins.cols)
     state.write(ins.dst, to_storage(out, state.dtype_of(ins.dst.mem)), "vec destination")
-

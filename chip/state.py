@@ -47,11 +47,14 @@ class ChipState:
     def check_rows(self, loc: Loc, rows: int, cols: int, what: str) -> None:
         data, _ = self._mem(loc.mem)
         if cols > self.config.row_elems:
-            raise Fault(f"{what}: {cols} elements per row exceed the {self.config.row_elems}-"
-                        f"element rows")
+            raise Fault(
+                f"{what}: {cols} elements per row exceed the {self.config.row_elems}-element rows"
+            )
         if loc.row + rows > data.shape[0]:
-            raise Fault(f"{what}: rows {loc}..{loc.row + rows - 1} exceed the "
-                        f"{data.shape[0]} rows of the {_NAMES[loc.mem]}")
+            raise Fault(
+                f"{what}: rows {loc}..{loc.row + rows - 1} exceed the "
+                f"{data.shape[0]} rows of the {_NAMES[loc.mem]}"
+            )
 
     def read(self, loc: Loc, rows: int, cols: int, what: str, bcast: bool = False) -> np.ndarray:
         """Raw storage of ``rows x cols`` elements from ``loc`` (the first row repeated if
@@ -62,8 +65,10 @@ class ChipState:
         block = slice(loc.row, loc.row + n)
         if not written[block, :cols].all():
             bad = np.argwhere(~written[block, :cols])[0]
-            raise Fault(f"{what}: reads {_NAMES[loc.mem]} row {loc.row + bad[0]} element "
-                        f"{bad[1]}, which was never written")
+            raise Fault(
+                f"{what}: reads {_NAMES[loc.mem]} row {loc.row + bad[0]} element "
+                f"{bad[1]}, which was never written"
+            )
         out = data[block, :cols]
         return np.repeat(out, rows, axis=0) if bcast else out.copy()
 
@@ -71,25 +76,30 @@ class ChipState:
         rows, cols = raw.shape
         self.check_rows(loc, rows, cols, what)
         data, written = self._mem(loc.mem)
-        data[loc.row:loc.row + rows, :cols] = raw
-        written[loc.row:loc.row + rows, :cols] = True
+        data[loc.row : loc.row + rows, :cols] = raw
+        written[loc.row : loc.row + rows, :cols] = True
 
     # ---- DRAM ----
-    def dram_offsets(self, dram: int, rows: int, cols: int, stride: int, transpose: bool,
-                     dtype: DType, what: str) -> np.ndarray:
+    def dram_offsets(
+        self, dram: int, rows: int, cols: int, stride: int, transpose: bool, dtype: DType, what: str
+    ) -> np.ndarray:
         """Element indices (in units of ``dtype``) of a 2-D DMA block, shape ``rows x cols``."""
         size = dtype.nbytes
         if dram % size or stride % size:
-            raise Fault(f"{what}: DRAM address 0x{dram:x} and stride {stride} must be multiples "
-                        f"of the {size}-byte {dtype.value} element")
+            raise Fault(
+                f"{what}: DRAM address 0x{dram:x} and stride {stride} must be multiples "
+                f"of the {size}-byte {dtype.value} element"
+            )
         r = np.arange(rows, dtype=np.int64)[:, None]
         e = np.arange(cols, dtype=np.int64)[None, :]
         step_r, step_e = (1, stride // size) if transpose else (stride // size, 1)
         idx = dram // size + r * step_r + e * step_e
         last = int(idx.max()) if idx.size else 0
         if (last + 1) * size > self.config.dram_bytes:
-            raise Fault(f"{what}: DRAM bytes up to 0x{(last + 1) * size:x} exceed the "
-                        f"{self.config.dram_mib} MiB DRAM")
+            raise Fault(
+                f"{what}: DRAM bytes up to 0x{(last + 1) * size:x} exceed the "
+                f"{self.config.dram_mib} MiB DRAM"
+            )
         return idx
 
     def dram_view(self, dtype: DType) -> np.ndarray:
@@ -100,20 +110,20 @@ class ChipState:
         ``raw`` the tensor's raw storage (bf16 as uint16 bits), stored unchanged."""
         v = np.asarray(values)
         if v.shape != t.shape:
-            raise ValueError(f"tensor {t.name!r} has shape {list(t.shape)}, "
-                             f"got {list(v.shape)}")
+            raise ValueError(f"tensor {t.name!r} has shape {list(t.shape)}, got {list(v.shape)}")
         if raw and v.dtype != t.dtype.storage:
-            raise ValueError(f"raw contents of tensor {t.name!r} must be {t.dtype.storage}, "
-                             f"not {v.dtype}")
+            raise ValueError(
+                f"raw contents of tensor {t.name!r} must be {t.dtype.storage}, not {v.dtype}"
+            )
         if not raw and not (v.dtype == t.dtype.storage and v.dtype.kind == "i"):
             v = to_storage(v, t.dtype)  # (integers already in the storage type are unchanged)
         start = t.addr // t.dtype.nbytes
-        self.dram_view(t.dtype)[start:start + t.size] = v.reshape(-1)
+        self.dram_view(t.dtype)[start : start + t.size] = v.reshape(-1)
 
     def read_tensor(self, t: TensorInfo, raw: bool = False) -> np.ndarray:
         """A tensor's values from DRAM (float32 for float types) or its raw storage."""
         start = t.addr // t.dtype.nbytes
-        data = self.dram_view(t.dtype)[start:start + t.size].reshape(t.shape).copy()
+        data = self.dram_view(t.dtype)[start : start + t.size].reshape(t.shape).copy()
         return data if raw else from_storage(data, t.dtype)
 
     def load_program(self, program: Program) -> None:

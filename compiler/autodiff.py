@@ -45,7 +45,7 @@ def gradients(graph: Graph, loss: int, wrt: Sequence[int]) -> tuple[Graph, dict[
     seed = b.fill((1,), 1.0, "loss_seed")
     pending: dict[int, list[_Piece]] = {loss: [_Piece(seed)]}
     done: dict[int, int] = {}
-    for n in reversed(graph.nodes[:loss + 1]):
+    for n in reversed(graph.nodes[: loss + 1]):
         if n.id not in pending:
             continue
         dy = _accumulate(b, n, pending.pop(n.id))
@@ -54,8 +54,7 @@ def gradients(graph: Graph, loss: int, wrt: Sequence[int]) -> tuple[Graph, dict[
             continue
         if n.op not in RULES:
             why = " (second-order gradients are not supported)" if n.op in GRADIENT else ""
-            raise ValueError(f"no gradient rule for {n.op.value} (node %{n.id} "
-                             f"{n.name!r}){why}")
+            raise ValueError(f"no gradient rule for {n.op.value} (node %{n.id} {n.name!r}){why}")
         for i, g in zip(n.inputs, RULES[n.op](b, n, dy), strict=True):
             if g is not None and i in needed:
                 pending.setdefault(i, []).append(g if isinstance(g, _Piece) else _Piece(g))
@@ -72,7 +71,7 @@ def _on_path(graph: Graph, loss: int, wrt: set[int]) -> set[int]:
         if any(i in below for i in n.inputs):
             below.add(n.id)
     above = {loss}
-    for n in reversed(graph.nodes[:loss + 1]):
+    for n in reversed(graph.nodes[: loss + 1]):
         if n.id in above:
             above.update(n.inputs)
     return below & above
@@ -107,7 +106,7 @@ def _join(b: IRBuilder, n: Node, axis: int, pieces: list[_Piece]) -> int:
     parts, pos = [], 0
     for p in pieces + [_Piece(-1, axis, n.shape[axis], n.shape[axis])]:
         if p.start > pos:
-            gap = n.shape[:axis] + (p.start - pos,) + n.shape[axis + 1:]
+            gap = n.shape[:axis] + (p.start - pos,) + n.shape[axis + 1 :]
             parts.append(b.fill(gap, 0.0, f"grad_{n.name or n.id}"))
         if p.grad >= 0:
             parts.append(p.grad)
@@ -122,8 +121,8 @@ def reduce_to(b: IRBuilder, g: int, shape: tuple[int, ...], name: str = "") -> i
         return g
     if shape == a[:-1] + (1,):
         return b.add(Op.REDUCE_SUM, (g,), name, axis=-1)
-    if len(shape) < len(a) and shape == a[len(a) - len(shape):]:
-        rows = b.reshape(g, (math.prod(a[:len(a) - len(shape)]), math.prod(shape)), name)
+    if len(shape) < len(a) and shape == a[len(a) - len(shape) :]:
+        rows = b.reshape(g, (math.prod(a[: len(a) - len(shape)]), math.prod(shape)), name)
         return b.reshape(b.add(Op.REDUCE_SUM, (rows,), name, axis=0), shape, name)
     if shape == (1,):
         row = b.add(Op.REDUCE_SUM, (b.reshape(g, (1, math.prod(a)), name),), name, axis=-1)
@@ -138,10 +137,16 @@ def _g(n: Node) -> str:
 def _matmul(b: IRBuilder, n: Node, dy: int) -> list[int]:
     a, w = n.inputs
     ta, tb = n.attrs.get("trans_a", False), n.attrs.get("trans_b", False)
-    da = (b.matmul(w, dy, trans_a=tb, trans_b=True, name=_g(n)) if ta
-          else b.matmul(dy, w, trans_b=not tb, name=_g(n)))
-    dw = (b.matmul(dy, a, trans_a=True, trans_b=ta, name=_g(n)) if tb
-          else b.matmul(a, dy, trans_a=not ta, name=_g(n)))
+    da = (
+        b.matmul(w, dy, trans_a=tb, trans_b=True, name=_g(n))
+        if ta
+        else b.matmul(dy, w, trans_b=not tb, name=_g(n))
+    )
+    dw = (
+        b.matmul(dy, a, trans_a=True, trans_b=ta, name=_g(n))
+        if tb
+        else b.matmul(a, dy, trans_a=not ta, name=_g(n))
+    )
     return [da, dw]
 
 
@@ -171,6 +176,7 @@ def _binary(b: IRBuilder, n: Node, dy: int) -> list[int]:
 def _unary(fn: Callable[[IRBuilder, Node, int, str], int]) -> Rule:
     def rule(b: IRBuilder, n: Node, dy: int) -> list[int]:
         return [b.add(Op.MUL, (dy, fn(b, n, n.id, _g(n))), _g(n))]
+
     return rule
 
 
@@ -246,8 +252,9 @@ RULES: dict[Op, Rule] = {
     Op.EXP: _unary(lambda b, n, y, nm: y),
     Op.LOG: _unary(lambda b, n, y, nm: b.add(Op.RECIP, (n.inputs[0],), nm)),
     Op.RECIP: _unary(lambda b, n, y, nm: b.scale(b.add(Op.MUL, (y, y), nm), -1.0, nm)),
-    Op.RSQRT: _unary(lambda b, n, y, nm: b.scale(
-        b.add(Op.MUL, (b.add(Op.MUL, (y, y), nm), y), nm), -0.5, nm)),
+    Op.RSQRT: _unary(
+        lambda b, n, y, nm: b.scale(b.add(Op.MUL, (b.add(Op.MUL, (y, y), nm), y), nm), -0.5, nm)
+    ),
     Op.SQRT: _unary(lambda b, n, y, nm: b.scale(b.add(Op.RECIP, (y,), nm), 0.5, nm)),
     Op.SCALE: lambda b, n, dy: [b.scale(dy, n.attrs["value"], _g(n))],
     Op.ADD_CONST: lambda b, n, dy: [dy],
@@ -255,17 +262,19 @@ RULES: dict[Op, Rule] = {
     Op.REDUCE_SUM: _reduce,
     Op.REDUCE_MAX: _reduce,
     Op.BROADCAST: lambda b, n, dy: [reduce_to(b, dy, b.shape(n.inputs[0]), _g(n))],
-    Op.MAXPOOL2D: lambda b, n, dy: [b.add(Op.MAXPOOL2D_GRAD, (n.inputs[0], dy), _g(n),
-                                          **n.attrs)],
-    Op.AVGPOOL2D: lambda b, n, dy: [b.add(Op.AVGPOOL2D_GRAD, (n.inputs[0], dy), _g(n),
-                                          **n.attrs)],
+    Op.MAXPOOL2D: lambda b, n, dy: [b.add(Op.MAXPOOL2D_GRAD, (n.inputs[0], dy), _g(n), **n.attrs)],
+    Op.AVGPOOL2D: lambda b, n, dy: [b.add(Op.AVGPOOL2D_GRAD, (n.inputs[0], dy), _g(n), **n.attrs)],
     Op.RESHAPE: lambda b, n, dy: [b.reshape(dy, b.shape(n.inputs[0]), _g(n))],
-    Op.TRANSPOSE: lambda b, n, dy: [b.add(Op.TRANSPOSE, (dy,), _g(n),
-                                          perm=_inverse(n.attrs["perm"]))],
+    Op.TRANSPOSE: lambda b, n, dy: [
+        b.add(Op.TRANSPOSE, (dy,), _g(n), perm=_inverse(n.attrs["perm"]))
+    ],
     Op.CONCAT: _concat,
     Op.SLICE: lambda b, n, dy: [_Piece(dy, n.attrs["axis"], n.attrs["start"], n.attrs["stop"])],
-    Op.CAST: lambda b, n, dy: [dy if b.dtype(dy) == b.dtype(n.inputs[0]) else b.add(
-        Op.CAST, (dy,), _g(n), dtype=b.dtype(n.inputs[0]))],
+    Op.CAST: lambda b, n, dy: [
+        dy
+        if b.dtype(dy) == b.dtype(n.inputs[0])
+        else b.add(Op.CAST, (dy,), _g(n), dtype=b.dtype(n.inputs[0]))
+    ],
     Op.SOFTMAX_CE: _loss,
     Op.MSE: _loss,
 }

@@ -40,8 +40,9 @@ def _pair(v: int | Sequence[int]) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
 
 
-def _window(layer: str, x: Tensor, kernel: int | Sequence[int],
-            stride: int | Sequence[int]) -> tuple[tuple[int, int], tuple[int, int]]:
+def _window(
+    layer: str, x: Tensor, kernel: int | Sequence[int], stride: int | Sequence[int]
+) -> tuple[tuple[int, int], tuple[int, int]]:
     """Kernel and stride pairs of a window layer, checked before any weight is drawn."""
     if len(x.shape) != 4:
         raise ShapeError(f"{layer}: input must be NHWC (4-D), not {x.shape}")
@@ -51,8 +52,9 @@ def _window(layer: str, x: Tensor, kernel: int | Sequence[int],
     return k, s
 
 
-def resolve_padding(padding: Padding, kernel: tuple[int, int], stride: tuple[int, int],
-                    hw: tuple[int, int]) -> tuple[int, int, int, int]:
+def resolve_padding(
+    padding: Padding, kernel: tuple[int, int], stride: tuple[int, int], hw: tuple[int, int]
+) -> tuple[int, int, int, int]:
     """(top, left, bottom, right) for "valid", "same" (TensorFlow's rule), an int or a tuple."""
     if padding == "valid":
         return (0, 0, 0, 0)
@@ -69,8 +71,10 @@ def resolve_padding(padding: Padding, kernel: tuple[int, int], stride: tuple[int
         return (padding[0], padding[1], padding[0], padding[1])
     if isinstance(padding, tuple) and len(padding) == 4:
         return tuple(int(p) for p in padding)  # type: ignore[return-value]
-    raise ValueError(f"padding {padding!r} must be 'valid', 'same', an int, (ph, pw) or "
-                     "(top, left, bottom, right)")
+    raise ValueError(
+        f"padding {padding!r} must be 'valid', 'same', an int, (ph, pw) or "
+        "(top, left, bottom, right)"
+    )
 
 
 class Net:
@@ -92,8 +96,9 @@ class Net:
         self._layer += 1
         return name or f"{kind}{self._layer}"
 
-    def _weight(self, name: str, shape: tuple[int, ...], fan_in: int, fan_out: int,
-                init: str) -> int:
+    def _weight(
+        self, name: str, shape: tuple[int, ...], fan_in: int, fan_out: int, init: str
+    ) -> int:
         if init == "he":
             value = self._rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
         elif init == "glorot":
@@ -137,17 +142,25 @@ class Net:
             y = self._b.add(Op.ADD, (y, self._weight(f"{nm}.b", (units,), 1, 1, "zeros")), nm)
         return self._t(self._b.reshape(y, (-1,) + x.shape[1:-1] + (units,), nm))
 
-    def conv2d(self, x: Tensor, filters: int, kernel: int | Sequence[int], stride: int |
-               Sequence[int] = 1, padding: Padding = "same", bias: bool = True,
-               name: str | None = None) -> Tensor:
+    def conv2d(
+        self,
+        x: Tensor,
+        filters: int,
+        kernel: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: Padding = "same",
+        bias: bool = True,
+        name: str | None = None,
+    ) -> Tensor:
         nm = self._name("conv", name)
         if filters < 1:
             raise ShapeError(f"{nm}: filters must be >= 1, not {filters}")
         k, s = _window(nm, x, kernel, stride)
         cin = x.shape[3]
         pad = resolve_padding(padding, k, s, x.shape[1:3])
-        w = self._weight(f"{nm}.w", k + (cin, filters), k[0] * k[1] * cin,
-                         k[0] * k[1] * filters, "he")
+        w = self._weight(
+            f"{nm}.w", k + (cin, filters), k[0] * k[1] * cin, k[0] * k[1] * filters, "he"
+        )
         y = self._op(Op.CONV2D, [x, self._t(w)], nm, stride=s, padding=pad)
         if bias:
             b = self._weight(f"{nm}.b", (filters,), 1, 1, "zeros")
@@ -164,8 +177,9 @@ class Net:
         beta = self._weight(f"{nm}.beta", (c,), 1, 1, "zeros")
         mean = self._weight(f"{nm}.running_mean", (c,), 1, 1, "zeros")
         var = self._weight(f"{nm}.running_var", (c,), 1, 1, "ones")
-        return self._t(self._b.add(Op.BATCH_NORM, (x.id, gamma, beta, mean, var), nm, eps=eps,
-                                   training=False))
+        return self._t(
+            self._b.add(Op.BATCH_NORM, (x.id, gamma, beta, mean, var), nm, eps=eps, training=False)
+        )
 
     def layer_norm(self, x: Tensor, eps: float = 1e-5, name: str | None = None) -> Tensor:
         nm = self._name("ln", name)
@@ -174,8 +188,15 @@ class Net:
         beta = self._weight(f"{nm}.beta", (c,), 1, 1, "zeros")
         return self._t(self._b.add(Op.LAYER_NORM, (x.id, gamma, beta), nm, eps=eps))
 
-    def _recurrent(self, op: Op, x: Tensor, hidden: int, return_sequences: bool,
-                   name: str | None, **attrs: object) -> Tensor:
+    def _recurrent(
+        self,
+        op: Op,
+        x: Tensor,
+        hidden: int,
+        return_sequences: bool,
+        name: str | None,
+        **attrs: object,
+    ) -> Tensor:
         nm = self._name(op.value, name)
         gates = {Op.RNN: 1, Op.GRU: 3, Op.LSTM: 4}[op] * hidden
         feat = x.shape[-1]
@@ -191,18 +212,27 @@ class Net:
         last = self._b.slice(seq, 1, steps - 1, steps, nm)
         return self._t(self._b.reshape(last, (-1, hidden), nm))
 
-    def rnn(self, x: Tensor, hidden: int, return_sequences: bool = False,
-            name: str | None = None) -> Tensor:
+    def rnn(
+        self, x: Tensor, hidden: int, return_sequences: bool = False, name: str | None = None
+    ) -> Tensor:
         """tanh RNN over x [B, T, F]: every hidden state [B, T, H] or the last one [B, H]."""
         return self._recurrent(Op.RNN, x, hidden, return_sequences, name)
 
-    def gru(self, x: Tensor, hidden: int, return_sequences: bool = False,
-            linear_before_reset: bool = True, name: str | None = None) -> Tensor:
-        return self._recurrent(Op.GRU, x, hidden, return_sequences, name,
-                               linear_before_reset=linear_before_reset)
+    def gru(
+        self,
+        x: Tensor,
+        hidden: int,
+        return_sequences: bool = False,
+        linear_before_reset: bool = True,
+        name: str | None = None,
+    ) -> Tensor:
+        return self._recurrent(
+            Op.GRU, x, hidden, return_sequences, name, linear_before_reset=linear_before_reset
+        )
 
-    def lstm(self, x: Tensor, hidden: int, return_sequences: bool = False,
-             name: str | None = None) -> Tensor:
+    def lstm(
+        self, x: Tensor, hidden: int, return_sequences: bool = False, name: str | None = None
+    ) -> Tensor:
         return self._recurrent(Op.LSTM, x, hidden, return_sequences, name)
 
     def attention(self, x: Tensor, name: str | None = None) -> Tensor:
@@ -213,19 +243,38 @@ class Net:
         return self._t(self._b.add(Op.ATTENTION, (x.id, *ws), nm))
 
     # Layers without weights ---------------------------------------------------------------
-    def _pool(self, op: Op, x: Tensor, kernel: int | Sequence[int], stride: int |
-              Sequence[int] | None, padding: Padding, name: str | None) -> Tensor:
+    def _pool(
+        self,
+        op: Op,
+        x: Tensor,
+        kernel: int | Sequence[int],
+        stride: int | Sequence[int] | None,
+        padding: Padding,
+        name: str | None,
+    ) -> Tensor:
         nm = self._name(op.value, name)
         k, s = _window(nm, x, kernel, stride if stride is not None else kernel)
         pad = resolve_padding(padding, k, s, x.shape[1:3])
         return self._op(op, [x], nm, kernel=k, stride=s, padding=pad, count_include_pad=False)
 
-    def max_pool(self, x: Tensor, kernel: int | Sequence[int], stride: int | Sequence[int] |
-                 None = None, padding: Padding = 0, name: str | None = None) -> Tensor:
+    def max_pool(
+        self,
+        x: Tensor,
+        kernel: int | Sequence[int],
+        stride: int | Sequence[int] | None = None,
+        padding: Padding = 0,
+        name: str | None = None,
+    ) -> Tensor:
         return self._pool(Op.MAXPOOL2D, x, kernel, stride, padding, name)
 
-    def avg_pool(self, x: Tensor, kernel: int | Sequence[int], stride: int | Sequence[int] |
-                 None = None, padding: Padding = 0, name: str | None = None) -> Tensor:
+    def avg_pool(
+        self,
+        x: Tensor,
+        kernel: int | Sequence[int],
+        stride: int | Sequence[int] | None = None,
+        padding: Padding = 0,
+        name: str | None = None,
+    ) -> Tensor:
         return self._pool(Op.AVGPOOL2D, x, kernel, stride, padding, name)
 
     def global_avg_pool(self, x: Tensor, name: str | None = None) -> Tensor:

@@ -53,16 +53,22 @@ from compiler.passes.pipeline import DUMP_ENV, graph_passes
 from compiler.train import TrainSpec
 
 
-def compile_lowered(graph: Graph, chip: ChipConfig, batch: int | None = None,
-                    train: TrainSpec | None = None, verify: bool = False,
-                    calibration: Mapping[str, np.ndarray] | None = None,
-                    tiling: Tiling = Tiling.COST_MODEL) -> Lowered:
+def compile_lowered(
+    graph: Graph,
+    chip: ChipConfig,
+    batch: int | None = None,
+    train: TrainSpec | None = None,
+    verify: bool = False,
+    calibration: Mapping[str, np.ndarray] | None = None,
+    tiling: Tiling = Tiling.COST_MODEL,
+) -> Lowered:
     """Like `compile`, also returning the lowering's notes (tiling choices per GEMM)."""
     if calibration is not None:
         qz = _quantized(graph, chip, batch, train, verify, calibration)
         return _dumped(lower(qz, chip, tiling))
-    prim = graph_passes(graph, batch=batch, compute_dtype=chip.input_dtype, train=train,
-                        verify=verify)
+    prim = graph_passes(
+        graph, batch=batch, compute_dtype=chip.input_dtype, train=train, verify=verify
+    )
     return _dumped(lower(prim, chip, tiling))
 
 
@@ -73,22 +79,33 @@ def _dumped(lowered: Lowered) -> Lowered:
     return lowered
 
 
-def _quantized(graph: Graph, chip: ChipConfig, batch: int | None, train: TrainSpec | None,
-               verify: bool, calibration: Mapping[str, np.ndarray]) -> Graph:
+def _quantized(
+    graph: Graph,
+    chip: ChipConfig,
+    batch: int | None,
+    train: TrainSpec | None,
+    verify: bool,
+    calibration: Mapping[str, np.ndarray],
+) -> Graph:
     from compiler.ir_builder import IRBuilder
     from compiler.quantize import quantize
 
     if chip.input_dtype is not DType.INT8:
-        raise ValueError(f"calibration is for int8 chips; {chip.name!r} computes in "
-                         f"{chip.input_dtype.value}")
+        raise ValueError(
+            f"calibration is for int8 chips; {chip.name!r} computes in {chip.input_dtype.value}"
+        )
     ints = [n.name for n in graph.inputs.values() if not n.dtype.is_float]
     if ints:
-        raise ValueError(f"graph {graph.name!r} is already quantized (integer input "
-                         f"{ints[0]!r}): compile it without calibration")
+        raise ValueError(
+            f"graph {graph.name!r} is already quantized (integer input "
+            f"{ints[0]!r}): compile it without calibration"
+        )
     if train is not None:
-        raise ValueError(f"calibration inputs quantize a graph statically, for inference; a "
-                         f"training step on int8 chip {chip.name!r} quantizes its GEMM operands "
-                         "dynamically: compile it without calibration")
+        raise ValueError(
+            f"calibration inputs quantize a graph statically, for inference; a "
+            f"training step on int8 chip {chip.name!r} quantizes its GEMM operands "
+            "dynamically: compile it without calibration"
+        )
     prim = graph_passes(graph, batch=batch, verify=verify)
     qz = quantize(prim, calibration)
     g = graph_passes(qz.graph, compute_dtype=DType.INT8, verify=verify)
@@ -98,10 +115,15 @@ def _quantized(graph: Graph, chip: ChipConfig, batch: int | None, train: TrainSp
     return b.build()
 
 
-def compile(graph: Graph, chip: ChipConfig, batch: int | None = None,
-            train: TrainSpec | None = None, verify: bool = False,
-            calibration: Mapping[str, np.ndarray] | None = None,
-            tiling: Tiling = Tiling.COST_MODEL) -> Program:
+def compile(
+    graph: Graph,
+    chip: ChipConfig,
+    batch: int | None = None,
+    train: TrainSpec | None = None,
+    verify: bool = False,
+    calibration: Mapping[str, np.ndarray] | None = None,
+    tiling: Tiling = Tiling.COST_MODEL,
+) -> Program:
     """The program computing ``graph`` (inference) or one training step (``train``) on
     ``chip``; ``calibration`` inputs quantize a float graph for an int8 chip; ``tiling``
     chooses the GEMM tiling (the cost model, or SCALE-Sim's folds for peer comparison). See
@@ -109,12 +131,24 @@ def compile(graph: Graph, chip: ChipConfig, batch: int | None = None,
     return compile_lowered(graph, chip, batch, train, verify, calibration, tiling).program
 
 
-def compile_onnx(path: str | Path, chip: ChipConfig, batch: int | None = None,
-                 train: TrainSpec | None = None, verify: bool = False,
-                 calibration: Mapping[str, np.ndarray] | None = None,
-                 tiling: Tiling = Tiling.COST_MODEL) -> Program:
+def compile_onnx(
+    path: str | Path,
+    chip: ChipConfig,
+    batch: int | None = None,
+    train: TrainSpec | None = None,
+    verify: bool = False,
+    calibration: Mapping[str, np.ndarray] | None = None,
+    tiling: Tiling = Tiling.COST_MODEL,
+) -> Program:
     """`compile` for an ONNX model file (imported by `compiler.onnx_import.import_onnx`)."""
     from compiler.onnx_import import import_onnx
 
-    return compile(import_onnx(path, batch=batch), chip, batch=batch, train=train,
-                   verify=verify, calibration=calibration, tiling=tiling)
+    return compile(
+        import_onnx(path, batch=batch),
+        chip,
+        batch=batch,
+        train=train,
+        verify=verify,
+        calibration=calibration,
+        tiling=tiling,
+    )

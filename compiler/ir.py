@@ -142,19 +142,41 @@ class Op(enum.Enum):
 
 
 SOURCES = frozenset({Op.INPUT, Op.PARAM, Op.CONST, Op.STATE})
-COMPOSITE = frozenset({
-    Op.SOFTMAX, Op.LOG_SOFTMAX, Op.GELU, Op.LEAKY_RELU, Op.LAYER_NORM, Op.BATCH_NORM,
-    Op.GLOBAL_AVGPOOL, Op.RNN, Op.GRU, Op.LSTM, Op.ATTENTION,
-})
+COMPOSITE = frozenset(
+    {
+        Op.SOFTMAX,
+        Op.LOG_SOFTMAX,
+        Op.GELU,
+        Op.LEAKY_RELU,
+        Op.LAYER_NORM,
+        Op.BATCH_NORM,
+        Op.GLOBAL_AVGPOOL,
+        Op.RNN,
+        Op.GRU,
+        Op.LSTM,
+        Op.ATTENTION,
+    }
+)
 PRIMITIVE = frozenset(Op) - SOURCES - COMPOSITE
 
 # Matrix-unit work: the lowering maps these onto the systolic array.
 GEMM = frozenset({Op.MATMUL, Op.CONV2D, Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_WEIGHT})
 ELEMENTWISE_BINARY = frozenset({Op.ADD, Op.SUB, Op.MUL, Op.MAX, Op.GREATER, Op.EQUAL})
-ELEMENTWISE_UNARY = frozenset({
-    Op.RELU, Op.SIGMOID, Op.TANH, Op.EXP, Op.LOG, Op.RECIP, Op.RSQRT, Op.SQRT, Op.SCALE,
-    Op.ADD_CONST, Op.CAST,
-})
+ELEMENTWISE_UNARY = frozenset(
+    {
+        Op.RELU,
+        Op.SIGMOID,
+        Op.TANH,
+        Op.EXP,
+        Op.LOG,
+        Op.RECIP,
+        Op.RSQRT,
+        Op.SQRT,
+        Op.SCALE,
+        Op.ADD_CONST,
+        Op.CAST,
+    }
+)
 ELEMENTWISE = ELEMENTWISE_BINARY | ELEMENTWISE_UNARY | {Op.RELU_GRAD}
 REDUCTION = frozenset({Op.REDUCE_SUM, Op.REDUCE_MAX})
 POOLING = frozenset({Op.MAXPOOL2D, Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D, Op.AVGPOOL2D_GRAD})
@@ -162,25 +184,53 @@ POOLING = frozenset({Op.MAXPOOL2D, Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D, Op.AVGPOOL2D
 DATA_MOVEMENT = frozenset({Op.RESHAPE, Op.TRANSPOSE, Op.CONCAT, Op.SLICE, Op.BROADCAST})
 LOSS = frozenset({Op.SOFTMAX_CE, Op.MSE})
 # Gradient helpers produced by autodiff; they have no gradient rule themselves.
-GRADIENT = frozenset({
-    Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_WEIGHT, Op.RELU_GRAD, Op.MAXPOOL2D_GRAD,
-    Op.AVGPOOL2D_GRAD, Op.SOFTMAX_CE_GRAD, Op.MSE_GRAD,
-})
+GRADIENT = frozenset(
+    {
+        Op.CONV2D_GRAD_INPUT,
+        Op.CONV2D_GRAD_WEIGHT,
+        Op.RELU_GRAD,
+        Op.MAXPOOL2D_GRAD,
+        Op.AVGPOOL2D_GRAD,
+        Op.SOFTMAX_CE_GRAD,
+        Op.MSE_GRAD,
+    }
+)
 # The vector unit's work: everything primitive that is neither GEMM nor pure data movement.
 VECTOR = PRIMITIVE - GEMM - DATA_MOVEMENT
 
 # How many operands each op takes (None: any number; BATCH_NORM: 3, or 5 for inference).
-ARITY: Mapping[Op, int | tuple[int, ...] | None] = MappingProxyType({
-    **{op: 0 for op in SOURCES}, Op.FILL: 0,
-    **{op: 1 for op in ELEMENTWISE_UNARY | REDUCTION | {Op.BROADCAST, Op.MAXPOOL2D,
-                                                         Op.AVGPOOL2D, Op.RESHAPE,
-                                                         Op.TRANSPOSE, Op.SLICE, Op.SOFTMAX,
-                                                         Op.LOG_SOFTMAX, Op.GELU,
-                                                         Op.LEAKY_RELU, Op.GLOBAL_AVGPOOL}},
-    **{op: 2 for op in ELEMENTWISE_BINARY | GEMM | GRADIENT | LOSS},
-    Op.CONCAT: None, Op.LAYER_NORM: 3, Op.BATCH_NORM: (3, 5), Op.RNN: 4, Op.GRU: 5,
-    Op.LSTM: 4, Op.ATTENTION: 5,
-})
+ARITY: Mapping[Op, int | tuple[int, ...] | None] = MappingProxyType(
+    {
+        **{op: 0 for op in SOURCES},
+        Op.FILL: 0,
+        **{
+            op: 1
+            for op in ELEMENTWISE_UNARY
+            | REDUCTION
+            | {
+                Op.BROADCAST,
+                Op.MAXPOOL2D,
+                Op.AVGPOOL2D,
+                Op.RESHAPE,
+                Op.TRANSPOSE,
+                Op.SLICE,
+                Op.SOFTMAX,
+                Op.LOG_SOFTMAX,
+                Op.GELU,
+                Op.LEAKY_RELU,
+                Op.GLOBAL_AVGPOOL,
+            }
+        },
+        **{op: 2 for op in ELEMENTWISE_BINARY | GEMM | GRADIENT | LOSS},
+        Op.CONCAT: None,
+        Op.LAYER_NORM: 3,
+        Op.BATCH_NORM: (3, 5),
+        Op.RNN: 4,
+        Op.GRU: 5,
+        Op.LSTM: 4,
+        Op.ATTENTION: 5,
+    }
+)
 assert set(ARITY) == set(Op), set(Op) - set(ARITY)
 
 
@@ -219,8 +269,10 @@ def _check_immutable(key: str, value: Any) -> None:
         for v in value:
             _check_immutable(key, v)
     elif not isinstance(value, (int, float, str, bool, DType, type(None))):
-        raise TypeError(f"attribute {key}={value!r} must be an int, float, str, bool, DType "
-                        "or a tuple of them (attributes are immutable)")
+        raise TypeError(
+            f"attribute {key}={value!r} must be an int, float, str, bool, DType "
+            "or a tuple of them (attributes are immutable)"
+        )
 
 
 def _fmt(v: Any) -> str:
@@ -299,10 +351,11 @@ class Graph:
                 raise ValueError(f"node {n} is at position {i}; node ids must equal positions")
             bad = [j for j in n.inputs if not 0 <= j < i]
             if bad:
-                raise ValueError(f"node {n} uses {bad}, which are not earlier nodes "
-                                 "(nodes must be in topological order)")
-        for op, table in ((Op.PARAM, self.params), (Op.CONST, self.consts),
-                          (Op.STATE, self.state)):
+                raise ValueError(
+                    f"node {n} uses {bad}, which are not earlier nodes "
+                    "(nodes must be in topological order)"
+                )
+        for op, table in ((Op.PARAM, self.params), (Op.CONST, self.consts), (Op.STATE, self.state)):
             for n in self.nodes:
                 if n.op is op and n.name not in table:
                     raise ValueError(f"{op.value} {n.name!r} has no initial value")
@@ -333,8 +386,15 @@ class Graph:
         return users
 
     def replace(self, **changes: Any) -> Graph:
-        fields = dict(nodes=self.nodes, outputs=self.outputs, params=self.params,
-                      consts=self.consts, state=self.state, updates=self.updates, name=self.name)
+        fields = dict(
+            nodes=self.nodes,
+            outputs=self.outputs,
+            params=self.params,
+            consts=self.consts,
+            state=self.state,
+            updates=self.updates,
+            name=self.name,
+        )
         fields.update(changes)
         return Graph(**fields)
 

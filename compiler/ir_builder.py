@@ -55,16 +55,26 @@ class IRBuilder:
         """Append ``op(inputs)`` and return its id; raises `ShapeError` naming ``name``."""
         frozen = Attrs(attrs)
         try:
-            shape, dtype = infer(op, frozen, [self.nodes[i].shape for i in inputs],
-                                 [self.nodes[i].dtype for i in inputs])
+            shape, dtype = infer(
+                op,
+                frozen,
+                [self.nodes[i].shape for i in inputs],
+                [self.nodes[i].dtype for i in inputs],
+            )
         except ShapeError as e:
             raise ShapeError(f"{name or op.value}: {e}") from None
         node = Node(len(self.nodes), op, tuple(int(i) for i in inputs), frozen, shape, dtype, name)
         self.nodes.append(node)
         return node.id
 
-    def source(self, op: Op, name: str, shape: Sequence[int], value: np.ndarray | None = None,
-               dtype: DType = DType.FP32) -> int:
+    def source(
+        self,
+        op: Op,
+        name: str,
+        shape: Sequence[int],
+        value: np.ndarray | None = None,
+        dtype: DType = DType.FP32,
+    ) -> int:
         """Add an INPUT (no value) or a PARAM/CONST/STATE with its initial ``value``."""
         if name in self._source_names:
             raise ValueError(f"a source named {name!r} already exists")
@@ -72,8 +82,9 @@ class IRBuilder:
         if op is not Op.INPUT:
             value = np.asarray(value, dtype=np.float32)
             if value.shape != shape:
-                raise ValueError(f"{op.value} {name!r}: initial value has shape {value.shape}, "
-                                 f"not {shape}")
+                raise ValueError(
+                    f"{op.value} {name!r}: initial value has shape {value.shape}, not {shape}"
+                )
             _SOURCE_TABLE[op](self)[name] = value
         nid = self.add(op, (), name=name, shape=shape, dtype=dtype)
         self._source_names[name] = nid
@@ -103,9 +114,15 @@ class IRBuilder:
         self.outputs[name] = nid
 
     def build(self, outputs: Mapping[str, int] | None = None) -> Graph:
-        return Graph(nodes=tuple(self.nodes), outputs=dict(outputs or self.outputs),
-                     params=self.params, consts=self.consts, state=self.state,
-                     updates=self.updates, name=self.name)
+        return Graph(
+            nodes=tuple(self.nodes),
+            outputs=dict(outputs or self.outputs),
+            params=self.params,
+            consts=self.consts,
+            state=self.state,
+            updates=self.updates,
+            name=self.name,
+        )
 
     # Shorthands for the primitives used most by decomposition and autodiff.
     def scale(self, x: int, value: float, name: str = "") -> int:
@@ -131,8 +148,9 @@ class IRBuilder:
             return x
         return self.add(Op.SLICE, (x,), name, axis=axis, start=start, stop=stop)
 
-    def matmul(self, a: int, b: int, trans_a: bool = False, trans_b: bool = False,
-               name: str = "") -> int:
+    def matmul(
+        self, a: int, b: int, trans_a: bool = False, trans_b: bool = False, name: str = ""
+    ) -> int:
         return self.add(Op.MATMUL, (a, b), name, trans_a=trans_a, trans_b=trans_b)
 
 
@@ -144,8 +162,11 @@ _SOURCE_TABLE = {
 }
 
 
-def rebuild(graph: Graph, rewrite: Callable[[IRBuilder, Node, list[int]], int | None],
-            name: str | None = None) -> Graph:
+def rebuild(
+    graph: Graph,
+    rewrite: Callable[[IRBuilder, Node, list[int]], int | None],
+    name: str | None = None,
+) -> Graph:
     """A new graph made by visiting ``graph``'s nodes in order.
 
     ``rewrite(builder, node, new_inputs)`` returns the id of the node's replacement in the

@@ -56,22 +56,27 @@ class _Importer:
         self.b = IRBuilder(self.g.name or "onnx")
         self.batch = batch
         self.consts: dict[str, np.ndarray] = {
-            t.name: numpy_helper.to_array(t) for t in self.g.initializer}
+            t.name: numpy_helper.to_array(t) for t in self.g.initializer
+        }
         self.vals: dict[str, tuple[int, str]] = {}  # ONNX name -> (IR id, "plain" | "nhwc")
         self.node: onnx.NodeProto | None = None
 
     def run(self) -> Graph:
         for vi in self.g.input:
             if vi.name not in self.consts:
-                self.vals[vi.name] = (self.b.input(vi.name, self._input_shape(vi),
-                                                   self._input_dtype(vi.name)), "plain")
+                self.vals[vi.name] = (
+                    self.b.input(vi.name, self._input_shape(vi), self._input_dtype(vi.name)),
+                    "plain",
+                )
         for k, node in enumerate(self.g.node):
             self.node = node
             label = repr(node.name) if node.name else f"#{k} (unnamed, output {node.output[0]!r})"
             handler = HANDLERS.get(node.op_type)
             if handler is None:
-                raise ValueError(f"ONNX node {label}: op type {node.op_type!r} is not "
-                                 f"supported; supported op types: {', '.join(sorted(HANDLERS))}")
+                raise ValueError(
+                    f"ONNX node {label}: op type {node.op_type!r} is not "
+                    f"supported; supported op types: {', '.join(sorted(HANDLERS))}"
+                )
             try:
                 handler(self, node)
             except (_Unsupported, ShapeError) as e:
@@ -88,9 +93,11 @@ class _Importer:
             elif d.HasField("dim_value") and d.dim_value > 0:
                 dims.append(d.dim_value)
             else:
-                raise ValueError(f"ONNX graph input {vi.name!r}: dimension {k} is dynamic "
-                                 f"({d.dim_param or '?'}); only static shapes are supported "
-                                 "(pass batch= to fix the leading dimension)")
+                raise ValueError(
+                    f"ONNX graph input {vi.name!r}: dimension {k} is dynamic "
+                    f"({d.dim_param or '?'}); only static shapes are supported "
+                    "(pass batch= to fix the leading dimension)"
+                )
         return tuple(dims)
 
     def _input_dtype(self, name: str) -> DType:
@@ -166,6 +173,7 @@ def _unary(op: Op, **attrs: object) -> Callable[[_Importer, onnx.NodeProto], Non
         x = n.input[0]
         extra = {k: float(im.attr(k, v)) for k, v in attrs.items()}
         im.put(0, im.b.add(op, (im.get(x),), n.name, **extra), im.layout(x))
+
     return handle
 
 
@@ -175,10 +183,10 @@ def _binary(op: Op) -> Callable[[_Importer, onnx.NodeProto], None]:
         if im.const(a) is not None and im.const(c) is None:
             a, c = c, a
             if op is Op.SUB:  # const - x == -(x - const)
-                im.put(0, im.b.scale(_broadcast_op(im, Op.SUB, a, c), -1.0, n.name),
-                       im.layout(a))
+                im.put(0, im.b.scale(_broadcast_op(im, Op.SUB, a, c), -1.0, n.name), im.layout(a))
                 return
         im.put(0, _broadcast_op(im, op, a, c), im.layout(a))
+
     return handle
 
 
@@ -187,8 +195,11 @@ def _broadcast_op(im: _Importer, op: Op, a: str, c: str) -> int:
     broadcasting of ``c``; constants are materialized to the IR's broadcast forms)."""
     layout = im.layout(a)
     value = im.const(c)
-    if value is None and im.layout(c) != layout and (
-            len(im.b.shape(im.get(a))) != 4 or len(im.b.shape(im.get(c))) != 4):
+    if (
+        value is None
+        and im.layout(c) != layout
+        and (len(im.b.shape(im.get(a))) != 4 or len(im.b.shape(im.get(c))) != 4)
+    ):
         layout = "plain"
     x = im.get(a, layout)
     shape = im.b.shape(x)
@@ -207,8 +218,9 @@ def _broadcast_op(im: _Importer, op: Op, a: str, c: str) -> int:
             try:
                 v = np.broadcast_to(v, shape).copy()
             except ValueError:
-                raise _Unsupported(f"constant {c!r} of shape {value.shape} does not broadcast "
-                                   f"to {shape}") from None
+                raise _Unsupported(
+                    f"constant {c!r} of shape {value.shape} does not broadcast to {shape}"
+                ) from None
         return im.b.add(op, (x, im.param(c, v)), im.node.name)
     y = im.get(c, layout)
     ys = im.b.shape(y)
@@ -219,8 +231,10 @@ def _broadcast_op(im: _Importer, op: Op, a: str, c: str) -> int:
         elif size == shape[-1] and ys[-1] == shape[-1]:
             y = im.b.reshape(y, shape[-1:], im.node.name)
         else:
-            raise _Unsupported(f"broadcasting {ys} against {shape}: only equal shapes, a "
-                               "trailing row vector or a scalar are supported")
+            raise _Unsupported(
+                f"broadcasting {ys} against {shape}: only equal shapes, a "
+                "trailing row vector or a scalar are supported"
+            )
     return im.b.add(op, (x, y), im.node.name)
 
 
@@ -228,8 +242,9 @@ def _gemm(im: _Importer, n: onnx.NodeProto) -> None:
     alpha, beta = float(im.attr("alpha", 1.0)), float(im.attr("beta", 1.0))
     a = im.get(n.input[0], "plain")
     w = im.get(n.input[1], "plain")
-    y = im.b.matmul(a, w, trans_a=bool(im.attr("transA", 0)), trans_b=bool(im.attr("transB", 0)),
-                    name=n.name)
+    y = im.b.matmul(
+        a, w, trans_a=bool(im.attr("transA", 0)), trans_b=bool(im.attr("transB", 0)), name=n.name
+    )
     if alpha != 1.0:
         y = im.b.scale(y, alpha, n.name)
     if im.has(2):
@@ -283,17 +298,31 @@ def _pool(op: Op) -> Callable[[_Importer, onnx.NodeProto], None]:
         kernel = tuple(im.required("kernel_shape"))
         attrs = _window_attrs(im, kernel)
         include = bool(im.attr("count_include_pad", 0))
-        y = im.b.add(op, (im.get(n.input[0], "nhwc"),), n.name, kernel=kernel,
-                     count_include_pad=include, **attrs)
+        y = im.b.add(
+            op,
+            (im.get(n.input[0], "nhwc"),),
+            n.name,
+            kernel=kernel,
+            count_include_pad=include,
+            **attrs,
+        )
         im.put(0, y, "nhwc")
+
     return handle
 
 
 def _global_avgpool(im: _Importer, n: onnx.NodeProto) -> None:
     x = im.get(n.input[0], "nhwc")
     _, h, w, _ = im.b.shape(x)
-    y = im.b.add(Op.AVGPOOL2D, (x,), n.name, kernel=(h, w), stride=(1, 1), padding=(0,) * 4,
-                 count_include_pad=False)
+    y = im.b.add(
+        Op.AVGPOOL2D,
+        (x,),
+        n.name,
+        kernel=(h, w),
+        stride=(1, 1),
+        padding=(0,) * 4,
+        count_include_pad=False,
+    )
     im.put(0, y, "nhwc")
 
 
@@ -308,8 +337,13 @@ def _batch_norm(im: _Importer, n: onnx.NodeProto) -> None:
     beta = im.param(n.input[2], im.weight(2, "B"))
     mean = im.param(n.input[3], im.weight(3, "mean"))
     var = im.param(n.input[4], im.weight(4, "var"))
-    y = im.b.add(Op.BATCH_NORM, (xid, gamma, beta, mean, var), n.name,
-                 eps=float(im.attr("epsilon", 1e-5)), training=False)
+    y = im.b.add(
+        Op.BATCH_NORM,
+        (xid, gamma, beta, mean, var),
+        n.name,
+        eps=float(im.attr("epsilon", 1e-5)),
+        training=False,
+    )
     im.put(0, y, layout)
 
 
@@ -320,6 +354,7 @@ def _softmax(op: Op) -> Callable[[_Importer, onnx.NodeProto], None]:
         if int(im.attr("axis", -1)) % rank != rank - 1:
             raise _Unsupported(f"axis={im.attr('axis')} is not supported (only the last axis)")
         im.put(0, im.b.add(op, (x,), n.name))
+
     return handle
 
 
@@ -335,8 +370,7 @@ def _reshape(im: _Importer, n: onnx.NodeProto) -> None:
     im.reject_attrs(allowzero=0)
     target = im.const(n.input[1])
     if target is None:
-        raise _Unsupported("the target shape must be a constant (dynamic shapes are not "
-                           "supported)")
+        raise _Unsupported("the target shape must be a constant (dynamic shapes are not supported)")
     x = im.get(n.input[0], "plain")
     src = im.b.shape(x)
     shape = tuple(src[i] if d == 0 else int(d) for i, d in enumerate(target.tolist()))
@@ -353,8 +387,9 @@ def _transpose(im: _Importer, n: onnx.NodeProto) -> None:
 def _concat(im: _Importer, n: onnx.NodeProto) -> None:
     names = list(n.input)
     if all(im.const(x) is not None for x in names):  # shape arithmetic, folded at import
-        im.consts[n.output[0]] = np.concatenate([im.const(x) for x in names],
-                                                axis=int(im.required("axis")))
+        im.consts[n.output[0]] = np.concatenate(
+            [im.const(x) for x in names], axis=int(im.required("axis"))
+        )
         return
     rank = len(im.b.shape(im.get(names[0])))
     axis = int(im.required("axis")) % rank
@@ -382,16 +417,19 @@ def _shape(im: _Importer, n: onnx.NodeProto) -> None:
     im.consts[n.output[0]] = np.array(shape, dtype=np.int64)
 
 
-def _fold(fn: Callable[[_Importer, list[np.ndarray]], np.ndarray]) -> Callable[
-        [_Importer, onnx.NodeProto], None]:
+def _fold(
+    fn: Callable[[_Importer, list[np.ndarray]], np.ndarray],
+) -> Callable[[_Importer, onnx.NodeProto], None]:
     """An op evaluated at import on constant operands (the shape arithmetic exporters emit)."""
 
     def handle(im: _Importer, n: onnx.NodeProto) -> None:
         values = [im.const(x) for x in n.input if x]
         if any(v is None for v in values):
-            raise _Unsupported("supported only on constant operands (shape arithmetic folded "
-                               "at import)")
+            raise _Unsupported(
+                "supported only on constant operands (shape arithmetic folded at import)"
+            )
         im.consts[n.output[0]] = np.asarray(fn(im, values))
+
     return handle
 
 
@@ -411,8 +449,11 @@ def _identity(im: _Importer, n: onnx.NodeProto) -> None:
         im.put(0, im.get(n.input[0]), im.layout(n.input[0]))
 
 
-_DEFAULT_ACTIVATIONS = {Op.RNN: ["Tanh"], Op.GRU: ["Sigmoid", "Tanh"],
-                        Op.LSTM: ["Sigmoid", "Tanh", "Tanh"]}
+_DEFAULT_ACTIVATIONS = {
+    Op.RNN: ["Tanh"],
+    Op.GRU: ["Sigmoid", "Tanh"],
+    Op.LSTM: ["Sigmoid", "Tanh", "Tanh"],
+}
 
 
 def _recurrent(op: Op) -> Callable[[_Importer, onnx.NodeProto], None]:
@@ -422,12 +463,16 @@ def _recurrent(op: Op) -> Callable[[_Importer, onnx.NodeProto], None]:
         im.reject_attrs(direction="forward", layout=0, clip=None, input_forget=0)
         acts = [a.decode() for a in im.attr("activations", [])]
         if acts and acts != _DEFAULT_ACTIVATIONS[op]:
-            raise _Unsupported(f"attribute activations={acts} is not supported (only the "
-                               f"defaults {_DEFAULT_ACTIVATIONS[op]})")
+            raise _Unsupported(
+                f"attribute activations={acts} is not supported (only the "
+                f"defaults {_DEFAULT_ACTIVATIONS[op]})"
+            )
         for k, what in ((4, "sequence_lens"), (5, "initial_h"), (6, "initial_c"), (7, "P")):
             if im.has(k):
-                raise _Unsupported(f"input {what} is not supported (zero initial state, full "
-                                   "sequences, no peepholes)")
+                raise _Unsupported(
+                    f"input {what} is not supported (zero initial state, full "
+                    "sequences, no peepholes)"
+                )
         if len(n.output) > 2 and n.output[2]:
             raise _Unsupported("the Y_c output is not supported")
         hid = int(im.required("hidden_size"))
@@ -436,10 +481,10 @@ def _recurrent(op: Op) -> Callable[[_Importer, onnx.NodeProto], None]:
         order = [0, 2, 3, 1] if op is Op.LSTM else list(range(gates))
 
         def regate(m: np.ndarray) -> np.ndarray:
-            return np.concatenate([m[g * hid:(g + 1) * hid] for g in order], axis=0)
+            return np.concatenate([m[g * hid : (g + 1) * hid] for g in order], axis=0)
 
         ws = [im.param(n.input[1], regate(w).T), im.param(n.input[2], regate(r).T)]
-        wb, rb = regate(bias[:gates * hid]), regate(bias[gates * hid:])
+        wb, rb = regate(bias[: gates * hid]), regate(bias[gates * hid :])
         if op is Op.GRU:
             bname = n.input[3] if im.has(3) else f"{n.name}.B"
             ws += [im.param(f"{bname}.input", wb), im.param(f"{bname}.recurrent", rb)]
@@ -456,6 +501,7 @@ def _recurrent(op: Op) -> Callable[[_Importer, onnx.NodeProto], None]:
         if len(n.output) > 1 and n.output[1]:
             last = im.b.slice(seq, 1, steps - 1, steps, n.name)
             im.put(1, im.b.reshape(last, (1, batch, hid), n.name))
+
     return handle
 
 
@@ -490,8 +536,9 @@ HANDLERS: dict[str, Callable[[_Importer, onnx.NodeProto], None]] = {
     "Gather": _fold(lambda im, v: np.take(v[0], v[1], axis=int(im.attr("axis", 0)))),
     "Unsqueeze": _fold(lambda im, v: np.expand_dims(v[0], _axes(im, v))),
     "Squeeze": _fold(lambda im, v: np.squeeze(v[0], _axes(im, v))),
-    "Cast": _fold(lambda im, v: v[0].astype(onnx.helper.tensor_dtype_to_np_dtype(
-        int(im.required("to"))))),
+    "Cast": _fold(
+        lambda im, v: v[0].astype(onnx.helper.tensor_dtype_to_np_dtype(int(im.required("to"))))
+    ),
 }
 
 # The quantized (QOperator) ops register themselves into HANDLERS.

@@ -74,8 +74,21 @@ from compiler.onnx_quant_math import (
 # ONNX ops that only rearrange a tensor: quantizing commutes with them.
 MOVEMENT = frozenset({"Flatten", "Reshape", "Transpose", "Identity"})
 # Float handlers that only move or select elements: right on int8 values at any scale.
-INT8_SAFE = frozenset({"MaxPool", "Flatten", "Reshape", "Transpose", "Identity", "Shape",
-                       "Constant", "Gather", "Unsqueeze", "Squeeze", "Cast"})
+INT8_SAFE = frozenset(
+    {
+        "MaxPool",
+        "Flatten",
+        "Reshape",
+        "Transpose",
+        "Identity",
+        "Shape",
+        "Constant",
+        "Gather",
+        "Unsqueeze",
+        "Squeeze",
+        "Cast",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -94,8 +107,10 @@ class QuantIO:
     def quantize_inputs(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         unknown = sorted(set(feeds) - set(self.inputs))
         if unknown:
-            raise ValueError(f"feeds {unknown} are not quantized inputs of the model (those "
-                             f"are {sorted(self.inputs)})")
+            raise ValueError(
+                f"feeds {unknown} are not quantized inputs of the model (those "
+                f"are {sorted(self.inputs)})"
+            )
         return {k: self.inputs[k].quantize(v) for k, v in feeds.items()}
 
     def dequantize(self, outputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -132,9 +147,10 @@ def host_quantized(graph: onnx.GraphProto, name: str) -> bool:
     rearrange it (Flatten, Reshape, ...): then the host quantizes it, as the model would."""
     users = [n for n in graph.node if name in n.input]
     return bool(users) and all(
-        n.op_type == "QuantizeLinear" or (n.op_type in MOVEMENT and n.input[0] == name
-                                          and host_quantized(graph, n.output[0]))
-        for n in users)
+        n.op_type == "QuantizeLinear"
+        or (n.op_type in MOVEMENT and n.input[0] == name and host_quantized(graph, n.output[0]))
+        for n in users
+    )
 
 
 def _graph_input(graph: onnx.GraphProto, name: str) -> str | None:
@@ -156,8 +172,7 @@ def _opt(n: onnx.NodeProto, k: int) -> str:
 def _const_qparams(consts: Mapping[str, np.ndarray], scale: str, zp: str, where: str) -> QParams:
     s = consts.get(scale)
     if s is None or s.size != 1:
-        raise ValueError(f"ONNX node {where!r}: scale {scale!r} must be a one-element "
-                         "initializer")
+        raise ValueError(f"ONNX node {where!r}: scale {scale!r} must be a one-element initializer")
     z = consts.get(zp) if zp else None
     if z is None:
         raise ValueError(f"ONNX node {where!r}: the zero point must be given as an initializer")
@@ -172,14 +187,17 @@ def _qparams(im: _Importer, ks: int, kz: int, what: str) -> QParams:
     if scale is None:
         raise _Unsupported(f"{what} scale must be a constant initializer")
     if scale.size != 1:
-        raise _Unsupported(f"{what} scale has {scale.size} values: only per-tensor "
-                           "quantization is supported (not per-channel)")
+        raise _Unsupported(
+            f"{what} scale has {scale.size} values: only per-tensor "
+            "quantization is supported (not per-channel)"
+        )
     zp = im.const(n.input[kz]) if im.has(kz) else None
     if zp is None:
         raise _Unsupported(f"{what} zero point must be given as a constant initializer")
     if zp.dtype not in (np.int8, np.uint8) or zp.size != 1:
-        raise _Unsupported(f"{what} zero point must be one int8 or uint8 value, not "
-                           f"{zp.dtype} of shape {zp.shape}")
+        raise _Unsupported(
+            f"{what} zero point must be one int8 or uint8 value, not {zp.dtype} of shape {zp.shape}"
+        )
     return QParams.of(scale, zp)
 
 
@@ -194,15 +212,18 @@ def _int8(im: _Importer, k: int, layout: str | None = None) -> int:
     return nid
 
 
-def _weight(im: _Importer, k: int, ks: int, kz: int, channels: int) -> tuple[np.ndarray,
-                                                                             np.ndarray]:
+def _weight(
+    im: _Importer, k: int, ks: int, kz: int, channels: int
+) -> tuple[np.ndarray, np.ndarray]:
     """A constant int8/uint8 weight as int8-domain values, and its fp32 scales: one, or one
     per output channel (``channels`` of them). Zero points must be 0 (128 for uint8)."""
     n = im.node
     w = im.const(n.input[k])
     if w is None:
-        raise _Unsupported(f"weight {n.input[k]!r} must be a constant initializer (two dynamic "
-                           "operands are not supported)")
+        raise _Unsupported(
+            f"weight {n.input[k]!r} must be a constant initializer (two dynamic "
+            "operands are not supported)"
+        )
     if w.dtype not in (np.int8, np.uint8):
         raise _Unsupported(f"weight {n.input[k]!r} is {w.dtype}, not int8 or uint8")
     scale = im.const(n.input[ks]) if im.has(ks) else None
@@ -210,14 +231,18 @@ def _weight(im: _Importer, k: int, ks: int, kz: int, channels: int) -> tuple[np.
     if scale is None or zp is None:
         raise _Unsupported("weight scale and zero point must be constant initializers")
     if scale.size not in (1, channels) or zp.size != scale.size:
-        raise _Unsupported(f"weight scale has {scale.size} values and zero point {zp.size}: "
-                           f"supported are one each, or one each per output channel "
-                           f"({channels})")
+        raise _Unsupported(
+            f"weight scale has {scale.size} values and zero point {zp.size}: "
+            f"supported are one each, or one each per output channel "
+            f"({channels})"
+        )
     offset = 128 if w.dtype == np.uint8 else 0
     if np.any(zp.astype(np.int64) != offset):
-        raise _Unsupported(f"weight {n.input[k]!r} has zero point {zp.reshape(-1).tolist()}; "
-                           "only symmetric weights (zero point 0, or 128 for uint8) are "
-                           "supported")
+        raise _Unsupported(
+            f"weight {n.input[k]!r} has zero point {zp.reshape(-1).tolist()}; "
+            "only symmetric weights (zero point 0, or 128 for uint8) are "
+            "supported"
+        )
     return w.astype(np.int64) - offset, scale.astype(np.float32).reshape(-1)
 
 
@@ -231,8 +256,10 @@ def _quantize_linear(im: _Importer, n: onnx.NodeProto) -> None:
     x = n.input[0]
     source = _graph_input(im.g, x)
     if source is None or not host_quantized(im.g, source):
-        raise _Unsupported(f"only graph inputs can be quantized ({x!r} is computed: int8 chips "
-                           "quantize on the host)")
+        raise _Unsupported(
+            f"only graph inputs can be quantized ({x!r} is computed: int8 chips "
+            "quantize on the host)"
+        )
     q = _qparams(im, 1, 2, "y")
     if f"{source}.scale" in im.b.consts:
         raise _Unsupported(f"graph input {source!r} is quantized twice")
@@ -244,9 +271,11 @@ def _dequantize_linear(im: _Importer, n: onnx.NodeProto) -> None:
     out = n.output[0]
     users = [m.name or m.op_type for m in im.g.node if out in m.input]
     if out not in {vi.name for vi in im.g.output} or users:
-        raise _Unsupported(f"only graph outputs can be dequantized ({out!r} feeds "
-                           f"{users or 'no graph output'}: float ops after it would need "
-                           "fp32 math on an int8 chip)")
+        raise _Unsupported(
+            f"only graph outputs can be dequantized ({out!r} feeds "
+            f"{users or 'no graph output'}: float ops after it would need "
+            "fp32 math on an int8 chip)"
+        )
     nid = _int8(im, 0)
     _boundary_consts(im, out, _qparams(im, 1, 2, "x"))
     im.put(0, nid, im.layout(n.input[0]))
@@ -273,12 +302,25 @@ def _qlinear_conv(im: _Importer, n: onnx.NodeProto) -> None:
             raise _Unsupported(f"bias {n.input[8]!r} must be a constant initializer")
         offset = offset + bias.astype(np.int64)
     acc = add_offset(im.b, acc, offset, n.name)
-    im.put(0, requantize(im.b, acc, multiplier(qx.scale, w_scale, divide=qy.scale),
-                         qy.zero_point, n.name), "nhwc")
+    im.put(
+        0,
+        requantize(
+            im.b, acc, multiplier(qx.scale, w_scale, divide=qy.scale), qy.zero_point, n.name
+        ),
+        "nhwc",
+    )
 
 
-def _gemm_tail(im: _Importer, a: int, w: np.ndarray, qa: QParams, bias: np.ndarray | None,
-               m: np.ndarray, qy: QParams, trans_a: bool) -> None:
+def _gemm_tail(
+    im: _Importer,
+    a: int,
+    w: np.ndarray,
+    qa: QParams,
+    bias: np.ndarray | None,
+    m: np.ndarray,
+    qy: QParams,
+    trans_a: bool,
+) -> None:
     """y = requantize(a @ w + bias - za * colsum(w)) with ``w`` [K, N] int8 values."""
     n = im.node
     wid = int8_param(im.b, n.input[3], w)
@@ -287,15 +329,15 @@ def _gemm_tail(im: _Importer, a: int, w: np.ndarray, qa: QParams, bias: np.ndarr
     if bias is not None:
         rows = im.b.shape(acc)[0]
         bias = bias.astype(np.int64)
-        offset = offset + (bias.reshape(-1) if bias.size in (1, w.shape[1]) else
-                           bias.reshape(rows, w.shape[1]))
+        offset = offset + (
+            bias.reshape(-1) if bias.size in (1, w.shape[1]) else bias.reshape(rows, w.shape[1])
+        )
     im.put(0, requantize(im.b, add_offset(im.b, acc, offset, n.name), m, qy.zero_point, n.name))
 
 
 def _qgemm(im: _Importer, n: onnx.NodeProto) -> None:
     if not im.has(7):
-        raise _Unsupported("a float output (no y_scale) is not supported: int8 chips hold "
-                           "integers")
+        raise _Unsupported("a float output (no y_scale) is not supported: int8 chips hold integers")
     a = _int8(im, 0, "plain")
     qa = _qparams(im, 1, 2, "a")
     trans_b = bool(im.attr("transB", 0))
@@ -332,8 +374,10 @@ def _qlinear_add(im: _Importer, n: onnx.NodeProto) -> None:
     layout = im.layout(a) if im.layout(a) == im.layout(c) else "plain"
     ids = (_int8(im, 0, layout), _int8(im, 3, layout))
     if im.b.shape(ids[0]) != im.b.shape(ids[1]):
-        raise _Unsupported(f"operand shapes {im.b.shape(ids[0])} and {im.b.shape(ids[1])} "
-                           "differ: only equal shapes are supported")
+        raise _Unsupported(
+            f"operand shapes {im.b.shape(ids[0])} and {im.b.shape(ids[1])} "
+            "differ: only equal shapes are supported"
+        )
     qa, qb, qy = _qparams(im, 1, 2, "a"), _qparams(im, 4, 5, "b"), _qparams(im, 6, 7, "y")
     im.put(0, qadd_fixed_point(im.b, ids, (qa, qb), qy, n.name), layout)
 
@@ -345,12 +389,13 @@ def _qlinear_global_avgpool(im: _Importer, n: onnx.NodeProto) -> None:
     qx, qy = _qparams(im, 1, 2, "x"), _qparams(im, 3, 4, "y")
     b, h, w, c = im.b.shape(x)
     # exact int32 channel sums (no division): one row of H*W codes per (image, channel)
-    pixels = im.b.add(Op.TRANSPOSE, (im.b.reshape(x, (b, h * w, c), n.name),), n.name,
-                      perm=(0, 2, 1))
-    sums = im.b.add(Op.REDUCE_SUM, (im.b.reshape(pixels, (b * c, h * w), n.name),), n.name,
-                    axis=-1)
-    acc = add_offset(im.b, im.b.reshape(sums, (b, c), n.name), np.full(c, -qx.zero_point * h * w),
-                     n.name)
+    pixels = im.b.add(
+        Op.TRANSPOSE, (im.b.reshape(x, (b, h * w, c), n.name),), n.name, perm=(0, 2, 1)
+    )
+    sums = im.b.add(Op.REDUCE_SUM, (im.b.reshape(pixels, (b * c, h * w), n.name),), n.name, axis=-1)
+    acc = add_offset(
+        im.b, im.b.reshape(sums, (b, c), n.name), np.full(c, -qx.zero_point * h * w), n.name
+    )
     m = np.float32(qx.scale / np.float32(qy.scale * np.float32(h * w)))
     y = requantize(im.b, acc, m, qy.zero_point, n.name)
     im.put(0, im.b.reshape(y, (b, 1, 1, c), n.name), "nhwc")
@@ -370,8 +415,9 @@ def _qlinear_avgpool(im: _Importer, n: onnx.NodeProto) -> None:
 def _qlinear_concat(im: _Importer, n: onnx.NodeProto) -> None:
     qy = _qparams(im, 0, 1, "y")
     if (len(n.input) - 2) % 3:
-        raise _Unsupported("inputs must be y_scale, y_zero_point, then (x, scale, zero point) "
-                           "triples")
+        raise _Unsupported(
+            "inputs must be y_scale, y_zero_point, then (x, scale, zero point) triples"
+        )
     names = n.input[2::3]
     rank = len(im.b.shape(im.get(names[0])))
     axis = int(im.required("axis")) % rank
@@ -388,22 +434,27 @@ def _qlinear_concat(im: _Importer, n: onnx.NodeProto) -> None:
     im.put(0, im.b.add(Op.CONCAT, parts, n.name, axis=axis), layout)
 
 
-def _float_only(handler: Callable[[_Importer, onnx.NodeProto], None], op_type: str
-                ) -> Callable[[_Importer, onnx.NodeProto], None]:
+def _float_only(
+    handler: Callable[[_Importer, onnx.NodeProto], None], op_type: str
+) -> Callable[[_Importer, onnx.NodeProto], None]:
     """``handler`` refusing quantized (int8) operands: its float math would misread them."""
 
     def handle(im: _Importer, n: onnx.NodeProto) -> None:
         for name in n.input:
             if name in im.vals and im.b.dtype(im.vals[name][0]) is DType.INT8:
-                raise _Unsupported(f"input {name!r} is a quantized int8 tensor; {op_type} "
-                                   "computes on floats (quantized models may apply only "
-                                   f"QLinear ops and {', '.join(sorted(INT8_SAFE))} to it)")
+                raise _Unsupported(
+                    f"input {name!r} is a quantized int8 tensor; {op_type} "
+                    "computes on floats (quantized models may apply only "
+                    f"QLinear ops and {', '.join(sorted(INT8_SAFE))} to it)"
+                )
         handler(im, n)
+
     return handle
 
 
-def _named_errors(handler: Callable[[_Importer, onnx.NodeProto], None]
-                  ) -> Callable[[_Importer, onnx.NodeProto], None]:
+def _named_errors(
+    handler: Callable[[_Importer, onnx.NodeProto], None],
+) -> Callable[[_Importer, onnx.NodeProto], None]:
     """``handler`` with the integer helpers' ValueErrors reported against the ONNX node."""
 
     def handle(im: _Importer, n: onnx.NodeProto) -> None:
@@ -411,11 +462,13 @@ def _named_errors(handler: Callable[[_Importer, onnx.NodeProto], None]
             handler(im, n)
         except ValueError as e:
             raise _Unsupported(str(e)) from None
+
     return handle
 
 
 QUANT_HANDLERS: dict[str, Callable[[_Importer, onnx.NodeProto], None]] = {
-    op: _named_errors(h) for op, h in {
+    op: _named_errors(h)
+    for op, h in {
         "QuantizeLinear": _quantize_linear,
         "DequantizeLinear": _dequantize_linear,
         "QLinearConv": _qlinear_conv,
@@ -425,7 +478,8 @@ QUANT_HANDLERS: dict[str, Callable[[_Importer, onnx.NodeProto], None]] = {
         "QLinearGlobalAveragePool": _qlinear_global_avgpool,
         "QLinearAveragePool": _qlinear_avgpool,
         "QLinearConcat": _qlinear_concat,
-    }.items()}
+    }.items()
+}
 
 HANDLERS.update({op: _float_only(h, op) for op, h in HANDLERS.items() if op not in INT8_SAFE})
 HANDLERS.update(QUANT_HANDLERS)

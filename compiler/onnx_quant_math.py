@@ -18,7 +18,7 @@ from chip.dtypes import DType
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
 
-_CONST_LIMIT = 2 ** 24  # int32 constants travel as fp32 values: exact below 2^24
+_CONST_LIMIT = 2**24  # int32 constants travel as fp32 values: exact below 2^24
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,9 @@ class QParams:
     def of(cls, scale: np.ndarray, zero_point: np.ndarray) -> QParams:
         """From one-element ONNX scale and zero-point arrays (int8 or uint8)."""
         unsigned = zero_point.dtype == np.uint8
-        return cls(np.float32(scale.reshape(())), int(zero_point.reshape(-1)[0]) - 128 * unsigned,
-                   unsigned)
+        return cls(
+            np.float32(scale.reshape(())), int(zero_point.reshape(-1)[0]) - 128 * unsigned, unsigned
+        )
 
     def quantize(self, x: np.ndarray) -> np.ndarray:
         """onnxruntime's QuantizeLinear in the chip's int8 domain: fp32 ``x / scale``, round
@@ -67,8 +68,10 @@ def int32_const(b: IRBuilder, name: str, value: np.ndarray) -> int:
     value = np.asarray(value, dtype=np.int64)
     worst = int(np.abs(value).max(initial=0))
     if worst >= _CONST_LIMIT:
-        raise ValueError(f"int32 constant {name!r} reaches {worst}; constants are exact only "
-                         f"below {_CONST_LIMIT}")
+        raise ValueError(
+            f"int32 constant {name!r} reaches {worst}; constants are exact only "
+            f"below {_CONST_LIMIT}"
+        )
     return b.source(Op.CONST, b.unique(name), value.shape, value, dtype=DType.INT32)
 
 
@@ -106,27 +109,33 @@ def requantize(b: IRBuilder, acc: int, m: np.ndarray, zero_point: int, name: str
     return b.add(Op.CAST, (y,), name, dtype=DType.INT8)
 
 
-def conv_window_sums(w: np.ndarray, in_hw: Sequence[int], out_hw: Sequence[int],
-                     stride: Sequence[int], padding: Sequence[int]) -> np.ndarray:
+def conv_window_sums(
+    w: np.ndarray,
+    in_hw: Sequence[int],
+    out_hw: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[int],
+) -> np.ndarray:
     """[OH, OW, Cout]: the sum of the weights ``w`` [Cout, Cin, KH, KW] that meet unpadded
     input at each output position (the zero-point correction of a padded convolution)."""
     top, left, bottom, right = padding
     h, wd = in_hw
     inside = np.zeros((h + top + bottom, wd + left + right), dtype=np.int64)
-    inside[top:top + h, left:left + wd] = 1
+    inside[top : top + h, left : left + wd] = 1
     per_tap = w.astype(np.int64).sum(axis=1)  # [Cout, KH, KW]
     oh, ow = out_hw
     sh, sw = stride
     out = np.zeros((oh, ow, w.shape[0]), dtype=np.int64)
     for kh in range(w.shape[2]):
         for kw in range(w.shape[3]):
-            hit = inside[kh:kh + sh * (oh - 1) + 1:sh, kw:kw + sw * (ow - 1) + 1:sw]
+            hit = inside[kh : kh + sh * (oh - 1) + 1 : sh, kw : kw + sw * (ow - 1) + 1 : sw]
             out += hit[:, :, None] * per_tap[:, kh, kw]
     return out
 
 
-def qadd_fixed_point(b: IRBuilder, ids: tuple[int, int], qs: tuple[QParams, QParams],
-                     qy: QParams, name: str) -> int:
+def qadd_fixed_point(
+    b: IRBuilder, ids: tuple[int, int], qs: tuple[QParams, QParams], qy: QParams, name: str
+) -> int:
     """QLinearAdd: y = round((a - za) * ra + (b - zb) * rb) + zy with r = s / sy.
 
     Each term is rounded once to a fixed point of 2^-k (k as large as keeps the sum exact in
@@ -138,30 +147,43 @@ def qadd_fixed_point(b: IRBuilder, ids: tuple[int, int], qs: tuple[QParams, QPar
     """
     ratios = [np.float32(q.scale / qy.scale) for q in qs]
     span = 255.0 * float(sum(ratios))  # |x - zx| <= 255
-    k = math.floor(math.log2((2 ** 23) / span))
+    k = math.floor(math.log2((2**23) / span))
     terms, shifted = [], []
     for nid, q, r in zip(ids, qs, ratios, strict=True):
         x = b.add_const(nid, float(-q.zero_point), name) if q.zero_point else nid
         shifted.append(x)
-        terms.append(b.scale(x, float(r) * 2.0 ** k, name))
-    total = b.scale(b.add(Op.ADD, tuple(terms), name), 2.0 ** -k, name)
+        terms.append(b.scale(x, float(r) * 2.0**k, name))
+    total = b.scale(b.add(Op.ADD, tuple(terms), name), 2.0**-k, name)
     y = b.add_const(total, float(qy.zero_point), name) if qy.zero_point else total
     # the chip's result for every pair of codes, as the vector unit computes it
     codes = np.arange(-128, 128)
-    parts = [np.rint((codes - q.zero_point).astype(np.float32) * np.float32(float(r) * 2.0 ** k))
-             for q, r in zip(qs, ratios, strict=True)]
-    pre = np.rint((parts[0][:, None] + parts[1][None, :]).astype(np.float32)
-                  * np.float32(2.0 ** -k)).astype(np.int64) + qy.zero_point
+    parts = [
+        np.rint((codes - q.zero_point).astype(np.float32) * np.float32(float(r) * 2.0**k))
+        for q, r in zip(qs, ratios, strict=True)
+    ]
+    pre = (
+        np.rint(
+            (parts[0][:, None] + parts[1][None, :]).astype(np.float32) * np.float32(2.0**-k)
+        ).astype(np.int64)
+        + qy.zero_point
+    )
     want = mlas_qladd_avx2(codes[:, None], codes[None, :], qs, qy)
     for i, j in zip(*np.nonzero(np.clip(pre, -128, 127) != want), strict=True):
-        hit = b.add(Op.MUL, tuple(_equals(b, t, int(codes[c] - q.zero_point), name)
-                                  for t, c, q in zip(shifted, (i, j), qs, strict=True)), name)
+        hit = b.add(
+            Op.MUL,
+            tuple(
+                _equals(b, t, int(codes[c] - q.zero_point), name)
+                for t, c, q in zip(shifted, (i, j), qs, strict=True)
+            ),
+            name,
+        )
         y = b.add(Op.ADD, (y, b.scale(hit, float(want[i, j] - pre[i, j]), name)), name)
     return b.add(Op.CAST, (y,), name, dtype=DType.INT8)
 
 
-def mlas_qladd_avx2(a: np.ndarray, c: np.ndarray, qs: tuple[QParams, QParams],
-                    qy: QParams) -> np.ndarray:
+def mlas_qladd_avx2(
+    a: np.ndarray, c: np.ndarray, qs: tuple[QParams, QParams], qy: QParams
+) -> np.ndarray:
     """QLinearAdd of int8-domain codes as MLAS's AVX2 kernel computes it (on the ONNX int8 or
     uint8 values): ratios r = s / sy in fp32, fixed part zy - (ra za + rb zb) in fp32, then
     fma(a, ra, fma(b, rb, fixed)) with one rounding per fused multiply-add (float64 holds each
@@ -172,8 +194,9 @@ def mlas_qladd_avx2(a: np.ndarray, c: np.ndarray, qs: tuple[QParams, QParams],
     za, zb, zy = (f32(q.zero_point + shift) for q in (qa, qb, qy))
     fixed = f32(zy - f32(f32(ra * za) + f32(rb * zb)))
     inner = (np.asarray(c + shift, np.float64) * float(rb) + float(fixed)).astype(np.float32)
-    value = (np.asarray(a + shift, np.float64) * float(ra)
-             + inner.astype(np.float64)).astype(np.float32)
+    value = (np.asarray(a + shift, np.float64) * float(ra) + inner.astype(np.float64)).astype(
+        np.float32
+    )
     lo, hi = (0, 255) if qy.unsigned else (-128, 127)
     return np.clip(np.rint(value), lo, hi).astype(np.int64) - shift
 
@@ -184,9 +207,17 @@ def _equals(b: IRBuilder, t: int, code: int, name: str) -> int:
     return b.add(Op.EQUAL, (t, ref), name)
 
 
-def average_pool_int(b: IRBuilder, x: int, qx: QParams, qy: QParams, kernel: Sequence[int],
-                     count_include_pad: bool, name: str, stride: Sequence[int],
-                     padding: Sequence[int]) -> int:
+def average_pool_int(
+    b: IRBuilder,
+    x: int,
+    qx: QParams,
+    qy: QParams,
+    kernel: Sequence[int],
+    count_include_pad: bool,
+    name: str,
+    stride: Sequence[int],
+    padding: Sequence[int],
+) -> int:
     """QLinearAveragePool: the window sums S of (x - zx) over unpadded positions, exactly, then
     one fp32 multiply by sx / (count * sy) per distinct window count (0/1 masks pick each
     count's positions), the zero point, saturation. onnxruntime sums dequantized fp32 values
@@ -199,9 +230,15 @@ def average_pool_int(b: IRBuilder, x: int, qx: QParams, qy: QParams, kernel: Seq
     n, h, w, c = b.shape(x)
     kh, kw = kernel
     shifted = b.add_const(x, float(-qx.zero_point), name) if qx.zero_point else x
-    sums = b.add(Op.AVGPOOL2D, (b.scale(shifted, float(kh * kw), name),), name,
-                 kernel=(kh, kw), stride=tuple(stride), padding=tuple(padding),
-                 count_include_pad=True)
+    sums = b.add(
+        Op.AVGPOOL2D,
+        (b.scale(shifted, float(kh * kw), name),),
+        name,
+        kernel=(kh, kw),
+        stride=tuple(stride),
+        padding=tuple(padding),
+        count_include_pad=True,
+    )
     _, oh, ow, _ = b.shape(sums)
     valid = conv_window_sums(np.ones((1, 1, kh, kw)), (h, w), (oh, ow), stride, padding)[..., 0]
     counts = np.full_like(valid, kh * kw) if count_include_pad else valid

@@ -27,15 +27,24 @@ from compiler.ir import Graph, Node, Op
 from compiler.ir_builder import IRBuilder
 from compiler.reference import evaluate
 
-WIDE = float(2 ** 20)
+WIDE = float(2**20)
 
 
 class NotQuantizable(ValueError):
     """The graph needs floating-point math on dynamic values (names the node): quantize it
     dynamically instead (compile without calibration)."""
 
-_SAME_SCALE = {Op.RELU, Op.MAXPOOL2D, Op.RESHAPE, Op.TRANSPOSE, Op.SLICE, Op.BROADCAST,
-               Op.REDUCE_SUM, Op.REDUCE_MAX}
+
+_SAME_SCALE = {
+    Op.RELU,
+    Op.MAXPOOL2D,
+    Op.RESHAPE,
+    Op.TRANSPOSE,
+    Op.SLICE,
+    Op.BROADCAST,
+    Op.REDUCE_SUM,
+    Op.REDUCE_MAX,
+}
 
 
 @dataclass(frozen=True)
@@ -47,12 +56,15 @@ class Quantized:
     output_scales: Mapping[str, float]
 
     def quantize_inputs(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {k: np.clip(np.rint(np.asarray(v) / self.input_scales[k]), -128, 127)
-                for k, v in inputs.items()}
+        return {
+            k: np.clip(np.rint(np.asarray(v) / self.input_scales[k]), -128, 127)
+            for k, v in inputs.items()
+        }
 
     def dequantize(self, outputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {k: np.asarray(v, dtype=np.float64) * self.output_scales[k]
-                for k, v in outputs.items()}
+        return {
+            k: np.asarray(v, dtype=np.float64) * self.output_scales[k] for k, v in outputs.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -91,8 +103,11 @@ def quantize(graph: Graph, calibration: Mapping[str, np.ndarray]) -> Quantized:
         if v.dtype is DType.INT8:
             return v
         scaled = b.scale(v.nid, v.scale / s, f"{graph.nodes[i].name}_requant")
-        return _Q(b.add(Op.CAST, (scaled,), f"{graph.nodes[i].name}_int8", dtype=DType.INT8),
-                  s, DType.INT8)
+        return _Q(
+            b.add(Op.CAST, (scaled,), f"{graph.nodes[i].name}_int8", dtype=DType.INT8),
+            s,
+            DType.INT8,
+        )
 
     def rescale(i: int, scale: float) -> int:
         """Dynamic node i as int32 at ``scale``."""
@@ -103,7 +118,7 @@ def quantize(graph: Graph, calibration: Mapping[str, np.ndarray]) -> Quantized:
 
     def const_int(i: int, scale: float, name: str) -> int:
         ints = np.rint(values[i] / scale)
-        if np.abs(ints).max(initial=0) >= 2 ** 31:
+        if np.abs(ints).max(initial=0) >= 2**31:
             raise ValueError(f"constant {name!r} overflows int32 at scale {scale:g}")
         return b.source(Op.CONST, b.unique(name), ints.shape, ints, dtype=DType.INT32)
 
@@ -117,8 +132,9 @@ def quantize(graph: Graph, calibration: Mapping[str, np.ndarray]) -> Quantized:
             q[n.id] = _Q(b.input(n.name, n.shape, dtype=DType.INT8), s, DType.INT8)
         elif n.op in (Op.MATMUL, Op.CONV2D):
             a, w = to_int8(n.inputs[0]), to_int8(n.inputs[1])
-            q[n.id] = _Q(b.add(n.op, (a.nid, w.nid), label, **n.attrs), a.scale * w.scale,
-                         DType.INT32)
+            q[n.id] = _Q(
+                b.add(n.op, (a.nid, w.nid), label, **n.attrs), a.scale * w.scale, DType.INT32
+            )
         elif n.op in (Op.ADD, Op.SUB, Op.MAX):
             q[n.id] = _sum(b, n, q, values, dynamic, rescale, const_int)
         elif n.op is Op.MUL:
@@ -139,8 +155,10 @@ def quantize(graph: Graph, calibration: Mapping[str, np.ndarray]) -> Quantized:
             q[n.id] = _Q(nid, v.scale, DType.INT32)
         elif n.op is Op.AVGPOOL2D:
             if any(n.attrs["padding"]) and not n.attrs.get("count_include_pad", False):
-                raise NotQuantizable(f"cannot quantize avgpool2d node %{n.id} {label!r}: dividing "
-                                 "by per-position counts needs floating-point math")
+                raise NotQuantizable(
+                    f"cannot quantize avgpool2d node %{n.id} {label!r}: dividing "
+                    "by per-position counts needs floating-point math"
+                )
             wide = _amax(values[n.inputs[0]]) / WIDE
             nid = b.add(n.op, (rescale(n.inputs[0], wide),), label, **n.attrs)
             q[n.id] = _Q(nid, wide, DType.INT32)
@@ -150,12 +168,16 @@ def quantize(graph: Graph, calibration: Mapping[str, np.ndarray]) -> Quantized:
             q[n.id] = _Q(nid, v.scale, b.dtype(nid))
         elif n.op is Op.CONCAT:
             wide = _amax(values[n.id]) / WIDE
-            ins = [rescale(i, wide) if dynamic[i] else const_int(i, wide, f"{label}_c")
-                   for i in n.inputs]
+            ins = [
+                rescale(i, wide) if dynamic[i] else const_int(i, wide, f"{label}_c")
+                for i in n.inputs
+            ]
             q[n.id] = _Q(b.add(n.op, ins, label, **n.attrs), wide, DType.INT32)
         else:
-            raise NotQuantizable(f"cannot quantize {n.op.value} node %{n.id} {label!r}: int8 "
-                             "chips have no floating-point vector math")
+            raise NotQuantizable(
+                f"cannot quantize {n.op.value} node %{n.id} {label!r}: int8 "
+                "chips have no floating-point vector math"
+            )
     output_scales = {}
     for name, nid in graph.outputs.items():
         if not dynamic[nid]:
@@ -172,8 +194,9 @@ def _sum(b: IRBuilder, n: Node, q, values, dynamic, rescale, const_int) -> _Q:
         wide = _amax(values[n.id]) / WIDE
         return _Q(b.add(n.op, (rescale(a, wide), rescale(c, wide)), label), wide, DType.INT32)
     if not dynamic[a]:
-        raise ValueError(f"{n.op.value} node %{n.id} {label!r}: a constant first operand is "
-                         "not supported")
+        raise ValueError(
+            f"{n.op.value} node %{n.id} {label!r}: a constant first operand is not supported"
+        )
     v = q[a]
     # keep the accumulator's scale when it is fine enough; otherwise widen first
     scale = min(v.scale, _amax(values[n.id]) / WIDE)
@@ -185,9 +208,8 @@ def _product(b: IRBuilder, n: Node, q, values, dynamic, rescale, const_int) -> _
     a, c = n.inputs
     label = n.name or n.op.value
     # both factors at about 15 bits so the int32 product cannot overflow
-    sa = _amax(values[a]) / 2 ** 15
+    sa = _amax(values[a]) / 2**15
     x = rescale(a, sa)
-    sc = _amax(values[c]) / 2 ** 15
+    sc = _amax(values[c]) / 2**15
     y = rescale(c, sc) if dynamic[c] else const_int(c, sc, f"{label}_c")
     return _Q(b.add(n.op, (x, y), label), sa * sc, DType.INT32)
-

@@ -38,18 +38,25 @@ class Evaluation:
         return {k: self.values[v] for k, v in self.graph.updates.items()}
 
 
-def evaluate(graph: Graph, inputs: Mapping[str, Array], *,
-             params: Mapping[str, Array] | None = None,
-             consts: Mapping[str, Array] | None = None,
-             state: Mapping[str, Array] | None = None,
-             round_casts: bool = False) -> Evaluation:
+def evaluate(
+    graph: Graph,
+    inputs: Mapping[str, Array],
+    *,
+    params: Mapping[str, Array] | None = None,
+    consts: Mapping[str, Array] | None = None,
+    state: Mapping[str, Array] | None = None,
+    round_casts: bool = False,
+) -> Evaluation:
     """Run ``graph`` in float64. Sources default to the graph's own initial values.
 
     Raises `ValueError` for a missing input or a value of the wrong shape.
     """
-    tables = {Op.INPUT: dict(inputs), Op.PARAM: {**graph.params, **(params or {})},
-              Op.CONST: {**graph.consts, **(consts or {})},
-              Op.STATE: {**graph.state, **(state or {})}}
+    tables = {
+        Op.INPUT: dict(inputs),
+        Op.PARAM: {**graph.params, **(params or {})},
+        Op.CONST: {**graph.consts, **(consts or {})},
+        Op.STATE: {**graph.state, **(state or {})},
+    }
     values: list[Array] = []
     for n in graph.nodes:
         if n.op in tables:
@@ -57,11 +64,9 @@ def evaluate(graph: Graph, inputs: Mapping[str, Array], *,
                 raise ValueError(f"no value for {n.op.value} {n.name!r}")
             v = np.asarray(tables[n.op][n.name], dtype=np.float64)
             if v.shape != n.shape:
-                raise ValueError(f"{n.op.value} {n.name!r} has shape {v.shape}, expected "
-                                 f"{n.shape}")
+                raise ValueError(f"{n.op.value} {n.name!r} has shape {v.shape}, expected {n.shape}")
         elif n.op is Op.CAST:
-            v = _cast(values[n.inputs[0]], n.attrs["dtype"]) if round_casts else values[
-                n.inputs[0]]
+            v = _cast(values[n.inputs[0]], n.attrs["dtype"]) if round_casts else values[n.inputs[0]]
         else:
             v = np.asarray(_RULES[n.op](n, *[values[i] for i in n.inputs]), dtype=np.float64)
         if v.shape != n.shape:
@@ -95,7 +100,7 @@ def _windows(x: Array, kernel: tuple, stride: tuple, padding: tuple, fill: float
     pt, pl, pb, pr = padding
     xp = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)), constant_values=fill)
     win = sliding_window_view(xp, tuple(kernel), axis=(1, 2))
-    return win[:, ::stride[0], ::stride[1]]
+    return win[:, :: stride[0], :: stride[1]]
 
 
 def _scatter_windows(contrib: Array, in_shape: tuple, stride: tuple, padding: tuple) -> Array:
@@ -107,8 +112,10 @@ def _scatter_windows(contrib: Array, in_shape: tuple, stride: tuple, padding: tu
     sh, sw = stride
     for i in range(kh):
         for j in range(kw):
-            out[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw, :] += contrib[..., i, j]
-    return out[:, pt:pt + h, pl:pl + w, :]
+            out[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw, :] += contrib[
+                ..., i, j
+            ]
+    return out[:, pt : pt + h, pl : pl + w, :]
 
 
 def _conv(n: Node, x: Array, w: Array) -> Array:
@@ -118,8 +125,7 @@ def _conv(n: Node, x: Array, w: Array) -> Array:
 
 def _conv_grad_input(n: Node, dy: Array, w: Array) -> Array:
     contrib = np.einsum("nhwo,ijco->nhwcij", dy, w, optimize=True)
-    return _scatter_windows(contrib, n.attrs["input_shape"], n.attrs["stride"],
-                            n.attrs["padding"])
+    return _scatter_windows(contrib, n.attrs["input_shape"], n.attrs["stride"], n.attrs["padding"])
 
 
 def _conv_grad_weight(n: Node, x: Array, dy: Array) -> Array:
@@ -226,6 +232,7 @@ def _attention(n: Node, x: Array, wq: Array, wk: Array, wv: Array, wo: Array) ->
 def _reduce(fn: Callable) -> Callable:
     def rule(n: Node, x: Array) -> Array:
         return fn(x, axis=-1, keepdims=True) if n.attrs["axis"] == -1 else fn(x, axis=0)
+
     return rule
 
 
@@ -273,8 +280,9 @@ _RULES: dict[Op, Callable[..., Array]] = {
     Op.REDUCE_SUM: _reduce(np.sum),
     Op.REDUCE_MAX: _reduce(np.max),
     Op.BROADCAST: lambda n, x: np.broadcast_to(x, n.attrs["shape"]).copy(),
-    Op.MAXPOOL2D: lambda n, x: _windows(x, n.attrs["kernel"], n.attrs["stride"],
-                                        n.attrs["padding"], -np.inf).max(axis=(-2, -1)),
+    Op.MAXPOOL2D: lambda n, x: _windows(
+        x, n.attrs["kernel"], n.attrs["stride"], n.attrs["padding"], -np.inf
+    ).max(axis=(-2, -1)),
     Op.MAXPOOL2D_GRAD: _maxpool_grad,
     Op.AVGPOOL2D: _avgpool,
     Op.AVGPOOL2D_GRAD: _avgpool_grad,

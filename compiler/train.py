@@ -136,19 +136,23 @@ def training_step(graph: Graph, spec: TrainSpec) -> Graph:
     every PARAM and optimizer STATE to its new value; the graph has a new INPUT ``labels``.
     Composite ops are decomposed first so the backward graph is built from primitives.
     """
-    ints = [n for n in (*graph.inputs.values(), *graph.sources(Op.PARAM).values())
-            if not n.dtype.is_float]
+    ints = [
+        n
+        for n in (*graph.inputs.values(), *graph.sources(Op.PARAM).values())
+        if not n.dtype.is_float
+    ]
     if ints:
-        raise ValueError(f"graph {graph.name!r} is already quantized ({ints[0].dtype.value} "
-                         f"tensor {ints[0].name!r}): a training step needs the float model "
-                         "(on an int8 chip its GEMM operands are quantized on chip)")
+        raise ValueError(
+            f"graph {graph.name!r} is already quantized ({ints[0].dtype.value} "
+            f"tensor {ints[0].name!r}): a training step needs the float model "
+            "(on an int8 chip its GEMM operands are quantized on chip)"
+        )
     if any(n.op in COMPOSITE for n in graph.nodes):
         graph = decompose(graph)
     names = list(graph.outputs)
     out = spec.output or (names[0] if len(names) == 1 else None)
     if out not in graph.outputs:
-        raise ValueError(f"TrainSpec.output {spec.output!r} must name one of the outputs "
-                         f"{names}")
+        raise ValueError(f"TrainSpec.output {spec.output!r} must name one of the outputs {names}")
     b = IRBuilder.extend(graph)
     pred = graph.outputs[out]
     if "labels" in graph.inputs:
@@ -175,8 +179,9 @@ def _scalar_times(b: IRBuilder, x: int, s: int, name: str) -> int:
     return b.add(Op.MUL, (x, s), name)
 
 
-def _update(b: IRBuilder, opt: Optimizer, name: str, p: int, g: int, lr: int,
-            adam: tuple[int, int] | None) -> int:
+def _update(
+    b: IRBuilder, opt: Optimizer, name: str, p: int, g: int, lr: int, adam: tuple[int, int] | None
+) -> int:
     nm = f"{name}.update"
     if opt.weight_decay and not (isinstance(opt, Adam) and opt.decoupled):
         g = b.add(Op.ADD, (g, b.scale(p, opt.weight_decay, nm)), nm)
@@ -199,8 +204,9 @@ def _update(b: IRBuilder, opt: Optimizer, name: str, p: int, g: int, lr: int,
     b.updates[f"{name}.m"], b.updates[f"{name}.v"] = m_new, v_new
     # p - lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps)
     denom = b.add_const(b.add(Op.SQRT, (_scalar_times(b, v_new, corr2, nm),), nm), opt.eps, nm)
-    delta = _scalar_times(b, b.add(Op.MUL, (m_new, b.add(Op.RECIP, (denom,), nm)), nm),
-                          step_size, nm)
+    delta = _scalar_times(
+        b, b.add(Op.MUL, (m_new, b.add(Op.RECIP, (denom,), nm)), nm), step_size, nm
+    )
     if opt.weight_decay and opt.decoupled:
         decay = _scalar_times(b, b.scale(p, opt.weight_decay, nm), lr, nm)
         delta = b.add(Op.ADD, (delta, decay), nm)
@@ -213,6 +219,7 @@ def _adam_step(b: IRBuilder, opt: Adam, lr: int) -> tuple[int, int]:
     for k, beta in (("beta1_power", opt.beta1), ("beta2_power", opt.beta2)):
         power = b.scale(b.state_tensor(f"adam.{k}", np.ones(1)), beta, "adam")
         b.updates[f"adam.{k}"] = power
-        corr.append(b.add(Op.RECIP, (b.add_const(b.scale(power, -1.0, "adam"), 1.0, "adam"),),
-                          "adam"))
+        corr.append(
+            b.add(Op.RECIP, (b.add_const(b.scale(power, -1.0, "adam"), 1.0, "adam"),), "adam")
+        )
     return b.add(Op.MUL, (lr, corr[0]), "adam"), corr[1]

@@ -12,8 +12,13 @@ from compiler.builder import Net, Tensor
 from compiler.ir import Graph
 
 
-def mlp(batch: int = 8, inputs: int = 64, hidden: Sequence[int] = (64, 32), classes: int = 10,
-        seed: int = 0) -> Graph:
+def mlp(
+    batch: int = 8,
+    inputs: int = 64,
+    hidden: Sequence[int] = (64, 32),
+    classes: int = 10,
+    seed: int = 0,
+) -> Graph:
     """Dense + ReLU layers, then a dense classifier."""
     net = Net("mlp", seed)
     h = net.input("x", (batch, inputs))
@@ -65,8 +70,9 @@ def resnet18(batch: int = 1, image: int = 224, classes: int = 1000, seed: int = 
     return net.build()
 
 
-def transformer_encoder_block(batch: int = 2, seq: int = 8, dim: int = 32, ff: int = 64,
-                              seed: int = 0) -> Graph:
+def transformer_encoder_block(
+    batch: int = 2, seq: int = 8, dim: int = 32, ff: int = 64, seed: int = 0
+) -> Graph:
     """Post-norm encoder block: LN(x + Attn(x)), then LN(h + FF(h)) with a GELU FF."""
     net = Net("transformer_encoder_block", seed)
     x = net.input("x", (batch, seq, dim))

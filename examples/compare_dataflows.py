@@ -39,18 +39,23 @@ def main() -> None:
     rng = np.random.default_rng(0)
     workloads = {
         "dense 256x256x256 (inference)": (
-            dense_layer(), None,
-            {"x": rng.standard_normal((256, 256)).astype(np.float32)}),
+            dense_layer(),
+            None,
+            {"x": rng.standard_normal((256, 256)).astype(np.float32)},
+        ),
         "mlp training step (batch 32)": (
-            zoo.mlp(batch=32), train_spec("ce", "sgd", 0.1),
-            {"x": digits.x_train[:32].reshape(32, 64),
-             "labels": one_hot(digits.y_train[:32], 10)}),
+            zoo.mlp(batch=32),
+            train_spec("ce", "sgd", 0.1),
+            {"x": digits.x_train[:32].reshape(32, 64), "labels": one_hot(digits.y_train[:32], 10)},
+        ),
     }
     console = make_console()
     base = ChipConfig.from_toml("edge")
     for title, (graph, spec, inputs) in workloads.items():
-        table = Table(title=f"{title} on {base.name} ({base.rows}x{base.cols}, "
-                            f"{base.input_dtype.value})", title_justify="left")
+        table = Table(
+            title=f"{title} on {base.name} ({base.rows}x{base.cols}, {base.input_dtype.value})",
+            title_justify="left",
+        )
         for h in ("dataflow", "cycles", "util", "MACs", "DRAM bytes", "top stalls"):
             table.add_column(h, justify="left" if h in ("dataflow", "top stalls") else "right")
         outputs, cycles, macs = {}, {}, {}
@@ -60,22 +65,33 @@ def main() -> None:
             result = Backend(program, "fast").run(inputs)
             functional = Backend(program, "functional").run(inputs)
             for name, value in functional.outputs.items():
-                assert np.array_equal(result.outputs[name], value), \
+                assert np.array_equal(result.outputs[name], value), (
                     f"{title}: {name} on {df.value}: machine and functional model differ"
+                )
             w = result.work
             outputs[df] = result.outputs
             cycles[df], macs[df] = w.cycles, w.macs
             top = sorted(w.stalls.items(), key=lambda kv: -kv[1])[:3]
-            table.add_row(df.value, f"{w.cycles:,}", f"{100 * w.utilization(chip):.1f}%",
-                          f"{w.macs:,}", f"{w.dram_bytes:,}",
-                          ", ".join(f"{k} {v:,}" for k, v in top))
+            table.add_row(
+                df.value,
+                f"{w.cycles:,}",
+                f"{100 * w.utilization(chip):.1f}%",
+                f"{w.macs:,}",
+                f"{w.dram_bytes:,}",
+                ", ".join(f"{k} {v:,}" for k, v in top),
+            )
         console.print(table)
         ref = outputs[Dataflow.WS]
         for df in Dataflow:
             for name, value in outputs[df].items():
                 scale = float(np.abs(ref[name]).max())
-                np.testing.assert_allclose(value, ref[name], rtol=1e-4, atol=1e-5 * scale,
-                                           err_msg=f"{title}: {name} on {df.value}")
+                np.testing.assert_allclose(
+                    value,
+                    ref[name],
+                    rtol=1e-4,
+                    atol=1e-5 * scale,
+                    err_msg=f"{title}: {name} on {df.value}",
+                )
         assert len(set(macs.values())) == 1, f"{title}: MACs differ: {macs}"
         assert len(set(cycles.values())) > 1, f"{title}: all dataflows took {cycles} cycles"
     print("OK")

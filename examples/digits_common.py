@@ -36,19 +36,28 @@ def main(model: str, target: float, doc: str) -> None:
     spec = train_spec("ce", d.optimizer, d.lr)
     t0 = time.perf_counter()
     step, evaluation = compile(graph, chip, train=spec), compile(graph, chip)
-    print(f"compiled {model} for {chip.name} in {time.perf_counter() - t0:.1f} s: training "
-          f"step {len(step.instrs)} instructions, evaluation {len(evaluation.instrs)}")
+    print(
+        f"compiled {model} for {chip.name} in {time.perf_counter() - t0:.1f} s: training "
+        f"step {len(step.instrs)} instructions, evaluation {len(evaluation.instrs)}"
+    )
     data = load_digits()
     settings = TrainSettings(epochs=d.epochs, lr=d.lr, schedule=Schedule(d.schedule))
 
     t0 = time.perf_counter()
     sampled = args.fidelity == "sampled"
-    result = Trainer(step, evaluation, data, settings,
-                     Fidelity.FUNCTIONAL if sampled else args.fidelity, name=model,
-                     timing=Fidelity.FAST if sampled else None,
-                     on_epoch=lambda e: print(f"epoch {e.epoch}: loss {e.loss:.4f}, test "
-                                              f"accuracy {100 * e.test_accuracy:.2f}%",
-                                              flush=True)).run()
+    result = Trainer(
+        step,
+        evaluation,
+        data,
+        settings,
+        Fidelity.FUNCTIONAL if sampled else args.fidelity,
+        name=model,
+        timing=Fidelity.FAST if sampled else None,
+        on_epoch=lambda e: print(
+            f"epoch {e.epoch}: loss {e.loss:.4f}, test accuracy {100 * e.test_accuracy:.2f}%",
+            flush=True,
+        ),
+    ).run()
     report = result.report
     steps = report.info["steps"]
     print(f"trained {steps} steps ({report.fidelity}) in {time.perf_counter() - t0:.0f} s")
@@ -59,12 +68,13 @@ def main(model: str, target: float, doc: str) -> None:
     ref_acc = reference_accuracy(graph, ref.params, data)
     for e, r in zip(report.epochs, ref.epoch_losses, strict=True):
         allowed = 0.5 * r + 0.02
-        print(f"epoch {e.epoch}: chip loss {e.loss:.5f}, float64 {r:.5f} (allowed +-"
-              f"{allowed:.5f})")
+        print(f"epoch {e.epoch}: chip loss {e.loss:.5f}, float64 {r:.5f} (allowed +-{allowed:.5f})")
         assert abs(e.loss - r) <= allowed, f"epoch {e.epoch}: loss {e.loss} vs float64 {r}"
     acc = report.epochs[-1].test_accuracy
     assert acc is not None
-    print(f"test accuracy: chip ({chip.input_dtype.value}) {100 * acc:.2f}%, float64 "
-          f"{100 * ref_acc:.2f}%")
+    print(
+        f"test accuracy: chip ({chip.input_dtype.value}) {100 * acc:.2f}%, float64 "
+        f"{100 * ref_acc:.2f}%"
+    )
     assert acc >= target, f"test accuracy {acc:.4f} is below {target}"
     print("OK")

@@ -54,14 +54,18 @@ def build_model(path: Path, softmax: bool = True) -> None:
         helper.make_node("Relu", ["h"], ["hr"]),
         helper.make_node("Gemm", ["hr", "w2", "b2"], ["scores"]),
         helper.make_node("Softmax", ["scores"], ["probs"], axis=-1),
-    ][:None if softmax else -1]
+    ][: None if softmax else -1]
     output = "probs" if softmax else "scores"
     graph = helper.make_graph(
-        nodes, "digits_mlp",
+        nodes,
+        "digits_mlp",
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, [BATCH, 1, 8, 8])],
         [helper.make_tensor_value_info(output, TensorProto.FLOAT, [BATCH, 10])],
-        [numpy_helper.from_array(a, n) for n, a in
-         (("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2))])
+        [
+            numpy_helper.from_array(a, n)
+            for n, a in (("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2))
+        ],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     onnx.checker.check_model(model)
     onnx.save(model, path)
@@ -86,8 +90,10 @@ def main() -> None:
             (got,) = result.outputs.values()
             err = float(np.abs(got - expected).max())
             agree = int((got.argmax(1) == expected.argmax(1)).sum())
-            print(f"{dtype.value}: {len(program.instrs)} instructions, {result.work.cycles:,} "
-                  f"cycles, max |chip - onnxruntime| = {err:.3g}, same class {agree}/{BATCH}")
+            print(
+                f"{dtype.value}: {len(program.instrs)} instructions, {result.work.cycles:,} "
+                f"cycles, max |chip - onnxruntime| = {err:.3g}, same class {agree}/{BATCH}"
+            )
             assert err <= TOLERANCE[dtype], f"{dtype.value}: error {err} > {TOLERANCE[dtype]}"
             if dtype is DType.BF16:
                 assert agree >= BATCH - 1, f"bf16 agrees on only {agree} of {BATCH} classes"
@@ -99,7 +105,7 @@ class _Digits(CalibrationDataReader):
     """64 training digits, in batches of BATCH, for onnxruntime's min-max calibration."""
 
     def __init__(self) -> None:
-        x = load_digits().x_train[:2 * BATCH].reshape(2, BATCH, 1, 8, 8).astype(np.float32)
+        x = load_digits().x_train[: 2 * BATCH].reshape(2, BATCH, 1, 8, 8).astype(np.float32)
         self._batches = iter([{"image": b} for b in x])
 
     def get_next(self) -> dict | None:
@@ -111,15 +117,23 @@ def run_quantized(tmp: Path, images: np.ndarray) -> None:
     float_path, path = tmp / "digits_scores.onnx", tmp / "digits_int8.onnx"
     build_model(float_path, softmax=False)
     logging.disable(logging.WARNING)  # the quantizer's advice to prefer QDQ on x64
-    quantize_static(str(float_path), str(path), _Digits(), quant_format=QuantFormat.QOperator,
-                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+    quantize_static(
+        str(float_path),
+        str(path),
+        _Digits(),
+        quant_format=QuantFormat.QOperator,
+        activation_type=QuantType.QInt8,
+        weight_type=QuantType.QInt8,
+    )
     logging.disable(logging.NOTSET)
     model = onnx.load(path)
     (dequant,) = [n for n in model.graph.node if n.op_type == "DequantizeLinear"]
-    model.graph.output.append(helper.make_tensor_value_info(dequant.input[0], TensorProto.INT8,
-                                                            None))
+    model.graph.output.append(
+        helper.make_tensor_value_info(dequant.input[0], TensorProto.INT8, None)
+    )
     want_real, want_int = ort.InferenceSession(model.SerializeToString()).run(
-        None, {"image": images})
+        None, {"image": images}
+    )
     program = compile_onnx(path, ChipConfig.from_toml("tpu-v1"))
     io = quant_io(path)
     result = Backend(program, "fast").run(io.quantize_inputs({"image": images}))
@@ -127,9 +141,11 @@ def run_quantized(tmp: Path, images: np.ndarray) -> None:
     got_real = io.dequantize({"scores": got_int})["scores"]
     ops = sorted({n.op_type for n in model.graph.node})
     same = int((got_int == want_int).sum())
-    print(f"int8 (onnxruntime-quantized: {', '.join(ops)}) on tpu-v1: {len(program.instrs)} "
-          f"instructions, {result.work.cycles:,} cycles, {same}/{got_int.size} int8 scores "
-          "equal to onnxruntime's")
+    print(
+        f"int8 (onnxruntime-quantized: {', '.join(ops)}) on tpu-v1: {len(program.instrs)} "
+        f"instructions, {result.work.cycles:,} cycles, {same}/{got_int.size} int8 scores "
+        "equal to onnxruntime's"
+    )
     assert np.array_equal(got_int, want_int), "int8 scores differ from onnxruntime's"
     assert np.array_equal(got_real, want_real), "dequantized scores differ from onnxruntime's"
 

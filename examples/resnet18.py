@@ -63,10 +63,13 @@ def run(chip_name: str, train: bool, out: Path | None) -> None:
     t0 = time.perf_counter()
     # int8 inference: static (calibrated) quantization; int8 training: dynamic (on chip)
     spec = train_spec("ce", "sgd", 0.01) if train else None
-    program = compile(graph, chip, train=spec,
-                      calibration={"x": image} if quantized and not train else None)
-    print(f"{chip.name}: compiled ResNet-18 {'training step' if train else 'inference'} in "
-          f"{time.perf_counter() - t0:.1f} s: {len(program.instrs):,} instructions")
+    program = compile(
+        graph, chip, train=spec, calibration={"x": image} if quantized and not train else None
+    )
+    print(
+        f"{chip.name}: compiled ResNet-18 {'training step' if train else 'inference'} in "
+        f"{time.perf_counter() - t0:.1f} s: {len(program.instrs):,} instructions"
+    )
     backend = Backend(program, "fast")
     if quantized and not train:
         scale = float(backend.read("x.scale")[0])
@@ -79,9 +82,16 @@ def run(chip_name: str, train: bool, out: Path | None) -> None:
     result = backend.run(inputs, trace=out is not None)
     print(f"simulated {result.work.cycles:,} cycles in {time.perf_counter() - t0:.1f} s")
     kind = "training step" if train else "inference"
-    report = RunReport("run", chip, f"resnet18 {kind}", "fast", result.work,
-                       layer_reports(result.by_tag), result.transfer.to_chip,
-                       result.transfer.from_chip)
+    report = RunReport(
+        "run",
+        chip,
+        f"resnet18 {kind}",
+        "fast",
+        result.work,
+        layer_reports(result.by_tag),
+        result.transfer.to_chip,
+        result.transfer.from_chip,
+    )
     print_report(report)
     if out is not None:
         write_run_dir(out / chip.name, report, program, result.events)
@@ -91,8 +101,10 @@ def run(chip_name: str, train: bool, out: Path | None) -> None:
     assert abs(fwd - 1.82e9) < 0.01 * 1.82e9, f"ResNet-18 has {fwd} forward MACs?"
     phases = report.phases
     done = phases["forward"].macs
-    print(f"forward: the array did {done / 1e9:.3f} G MACs for the network's {fwd / 1e9:.3f} G "
-          f"({100 * (done / fwd - 1):.1f}% overhead)")
+    print(
+        f"forward: the array did {done / 1e9:.3f} G MACs for the network's {fwd / 1e9:.3f} G "
+        f"({100 * (done / fwd - 1):.1f}% overhead)"
+    )
     assert done >= fwd, (done, fwd)
     if train:
         # dW for every layer, dX for every layer but the first convolution (the input needs
@@ -101,8 +113,10 @@ def run(chip_name: str, train: bool, out: Path | None) -> None:
         kh, kw, cin, _ = graph[first.inputs[1]].shape
         need = 2 * fwd - int(np.prod(first.shape)) * kh * kw * cin
         done = phases["backward"].macs
-        print(f"backward: the array did {done / 1e9:.3f} G MACs for the {need / 1e9:.3f} G "
-              f"needed ({100 * (done / need - 1):.1f}% overhead)")
+        print(
+            f"backward: the array did {done / 1e9:.3f} G MACs for the {need / 1e9:.3f} G "
+            f"needed ({100 * (done / need - 1):.1f}% overhead)"
+        )
         assert done >= need, (done, need)
     summed = total(lr.work for lr in report.layers)
     assert summed.cycles == report.total.cycles and summed.macs == report.total.macs
@@ -112,16 +126,23 @@ def run(chip_name: str, train: bool, out: Path | None) -> None:
         got = result.outputs["logits"].astype(np.float64) * float(backend.read("logits.scale")[0])
         want = reference_run(graph, {"x": image})["logits"]
         corr = float(np.corrcoef(got.ravel(), want.ravel())[0, 1])
-        print(f"int8 logits vs float64: correlation {corr:.4f}, top-1 {int(got.argmax())} vs "
-              f"{int(want.argmax())}")
-        assert corr >= 0.95 and got.argmax() == want.argmax(), (corr, got.argmax(),
-                                                                 want.argmax())
+        print(
+            f"int8 logits vs float64: correlation {corr:.4f}, top-1 {int(got.argmax())} vs "
+            f"{int(want.argmax())}"
+        )
+        assert corr >= 0.95 and got.argmax() == want.argmax(), (corr, got.argmax(), want.argmax())
     if train:
         check_step(graph, spec, chip, inputs, backend, float(result.outputs["loss"][0]))
 
 
-def check_step(graph, spec, chip: ChipConfig, inputs: dict[str, np.ndarray],  # noqa: ANN001
-               backend: Backend, loss: float) -> None:
+def check_step(
+    graph,
+    spec,
+    chip: ChipConfig,
+    inputs: dict[str, np.ndarray],  # noqa: ANN001
+    backend: Backend,
+    loss: float,
+) -> None:
     """The chip's loss and classifier update against the float64 reference interpreter running
     the same step with the chip's roundings (bf16 operands, or int8 operands quantized per
     tensor on chip): loss within 1%, the classifier's weight update within 5% of its largest
@@ -149,8 +170,7 @@ def check_step(graph, spec, chip: ChipConfig, inputs: dict[str, np.ndarray],  # 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("tpu-v1", "tpu-v1-train", "train-128"),
-                        default=None)
+    parser.add_argument("--only", choices=("tpu-v1", "tpu-v1-train", "train-128"), default=None)
     parser.add_argument("--out", type=Path, default=None, help="write run directories here")
     args = parser.parse_args()
     if args.only in (None, "tpu-v1"):

@@ -40,8 +40,11 @@ from runtime.reference import reference_accuracy, reference_training
 from runtime.render import print_report
 from runtime.train import Schedule, Trainer, TrainSettings
 
-TOLERANCE = {DType.BF16: (0.5, 0.01), DType.INT8: (0.5, 0.01),
-             DType.FP32: (0.01, 1e-4)}  # (relative, absolute)
+TOLERANCE = {
+    DType.BF16: (0.5, 0.01),
+    DType.INT8: (0.5, 0.01),
+    DType.FP32: (0.01, 1e-4),
+}  # (relative, absolute)
 # The first steps against float64 with the chip's bf16/int8 roundings: (steps, relative).
 ROUNDED_STEPS = {DType.BF16: (20, 0.01), DType.INT8: (10, 1e-4)}
 TARGET_ACCURACY = 0.97
@@ -78,16 +81,24 @@ def main() -> None:
         print(f"{e.epoch:>5} {e.loss:>10.5f} {r:>10.5f} {allowed:>10.5f}")
         assert abs(e.loss - r) <= allowed, (
             f"epoch {e.epoch}: chip loss {e.loss:.5f} differs from float64 {r:.5f} by more "
-            f"than {allowed:.5f}")
+            f"than {allowed:.5f}"
+        )
     if chip.input_dtype is not DType.FP32:
         rounded = reference_training(
-            graph_passes(graph, compute_dtype=chip.input_dtype, train=spec), data, settings,
-            round_casts=True)
+            graph_passes(graph, compute_dtype=chip.input_dtype, train=spec),
+            data,
+            settings,
+            round_casts=True,
+        )
         n, allowed_rel = ROUNDED_STEPS[chip.input_dtype]
-        worst = max(abs(c - r) / r for c, r in zip(report.epochs[0].step_losses[:n],
-                                                   rounded.step_losses[:n], strict=True))
-        print(f"first {n} steps: losses within {worst:.2g} (relative) of float64 with "
-              f"{args.dtype} roundings (allowed {allowed_rel:g})")
+        worst = max(
+            abs(c - r) / r
+            for c, r in zip(report.epochs[0].step_losses[:n], rounded.step_losses[:n], strict=True)
+        )
+        print(
+            f"first {n} steps: losses within {worst:.2g} (relative) of float64 with "
+            f"{args.dtype} roundings (allowed {allowed_rel:g})"
+        )
         assert worst <= allowed_rel, f"first {n} step losses differ by {worst:.4g}"
     acc = report.epochs[-1].test_accuracy
     assert acc is not None

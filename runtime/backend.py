@@ -114,8 +114,12 @@ class Backend:
     storage, so a restored backend continues bit for bit.
     """
 
-    def __init__(self, program: Program, fidelity: Fidelity | str = Fidelity.FAST,
-                 max_cycles: int | None = None) -> None:
+    def __init__(
+        self,
+        program: Program,
+        fidelity: Fidelity | str = Fidelity.FAST,
+        max_cycles: int | None = None,
+    ) -> None:
         self.program = program
         self.fidelity = Fidelity.parse(fidelity) if isinstance(fidelity, str) else fidelity
         self.max_cycles = max_cycles
@@ -124,8 +128,11 @@ class Backend:
         self.state.load_program(program)
         self.inputs = {t.name: t for t in program.of_kind(TensorKind.INPUT)}
         self.outputs = {t.name: t for t in program.of_kind(TensorKind.OUTPUT)}
-        self.resident = {t.name: t for t in program.tensors.values()
-                         if t.kind in (TensorKind.PARAM, TensorKind.STATE)}
+        self.resident = {
+            t.name: t
+            for t in program.tensors.values()
+            if t.kind in (TensorKind.PARAM, TensorKind.STATE)
+        }
         self._static = static_work(program)
         self._static_total = total(self._static.values())
 
@@ -138,8 +145,7 @@ class Backend:
         t = self.program.tensor(name)
         v = np.asarray(values)
         if v.shape != t.shape:
-            raise BackendError(f"tensor {name!r} has shape {list(t.shape)}, "
-                               f"got {list(v.shape)}")
+            raise BackendError(f"tensor {name!r} has shape {list(t.shape)}, got {list(v.shape)}")
         self.state.write_tensor(t, v)
         return t.nbytes
 
@@ -151,16 +157,23 @@ class Backend:
         """Write ``inputs`` (INPUT tensors by name), run the program, read every OUTPUT."""
         unknown = sorted(set(inputs) - set(self.inputs))
         if unknown:
-            raise BackendError(f"{', '.join(map(repr, unknown))} not an input of the program; "
-                               f"its inputs are {', '.join(sorted(self.inputs)) or 'none'}")
+            raise BackendError(
+                f"{', '.join(map(repr, unknown))} not an input of the program; "
+                f"its inputs are {', '.join(sorted(self.inputs)) or 'none'}"
+            )
         sent = sum(self.write(name, v) for name, v in inputs.items())
         fresh = self._fresh_state()
         if self._run_machine is None:
             run_functional(self.program, fresh)
             work, by_tag, counters, events = self._static_total, self._static, None, ()
         else:
-            result = self._run_machine(self.program, fidelity=self.fidelity.value, state=fresh,
-                                       max_cycles=self.max_cycles, trace=trace)
+            result = self._run_machine(
+                self.program,
+                fidelity=self.fidelity.value,
+                state=fresh,
+                max_cycles=self.max_cycles,
+                trace=trace,
+            )
             from runtime.counters import work_from_counters
 
             counters = result.counters
@@ -187,13 +200,16 @@ class Backend:
         missing = sorted(set(self.resident) - set(snapshot))
         extra = sorted(set(snapshot) - set(self.resident))
         if missing or extra:
-            raise BackendError(f"snapshot does not match the program: missing {missing}, "
-                               f"unexpected {extra}")
+            raise BackendError(
+                f"snapshot does not match the program: missing {missing}, unexpected {extra}"
+            )
         for name, raw in snapshot.items():
             t = self.resident[name]
             if raw.shape != t.shape or raw.dtype != t.dtype.storage:
-                raise BackendError(f"snapshot tensor {name!r} is {raw.dtype}{list(raw.shape)}, "
-                                   f"expected {t.dtype.storage}{list(t.shape)}")
+                raise BackendError(
+                    f"snapshot tensor {name!r} is {raw.dtype}{list(raw.shape)}, "
+                    f"expected {t.dtype.storage}{list(t.shape)}"
+                )
             self.state.write_tensor(t, raw, raw=True)
 
     def params(self) -> dict[str, np.ndarray]:

@@ -92,9 +92,8 @@ def load(directory: Path) -> Checkpoint:
     try:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(z["meta"].tobytes().decode())
-            tensors = {k[len(_TENSOR):]: z[k] for k in z.files if k.startswith(_TENSOR)}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile,
-            UnicodeDecodeError) as e:
+            tensors = {k[len(_TENSOR) :]: z[k] for k in z.files if k.startswith(_TENSOR)}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as e:
         raise CheckpointError(f"checkpoint {path} is corrupt or unreadable: {e}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a {FORMAT} file")

@@ -27,8 +27,17 @@ from runtime.train import TrainingError
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 # Errors that describe a problem with the user's input or run, printed as they are.
-USER_ERRORS = (commands.CommandError, ChipError, BackendError, CheckpointError, DataError,
-               ModelError, TrainingError, ValueError, OSError)
+USER_ERRORS = (
+    commands.CommandError,
+    ChipError,
+    BackendError,
+    CheckpointError,
+    DataError,
+    ModelError,
+    TrainingError,
+    ValueError,
+    OSError,
+)
 
 
 class UsageError(Exception):
@@ -47,8 +56,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="systolic", description="A simulated systolic-array neural-network "
-                "accelerator: train and run networks on it and see where every cycle goes.")
+    p = _Parser(
+        prog="systolic",
+        description="A simulated systolic-array neural-network "
+        "accelerator: train and run networks on it and see where every cycle goes.",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, (setup, func, help_text) in commands.COMMANDS.items():
@@ -81,8 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 - the promise is one line, never a traceback
         if os.environ.get("SYSTOLIC_DEBUG"):
             traceback.print_exc()
-        _fail(prog, f"internal error: {type(e).__name__}: {_one_line(e)} (set SYSTOLIC_DEBUG=1 "
-                    "for the traceback, and please report it)")
+        _fail(
+            prog,
+            f"internal error: {type(e).__name__}: {_one_line(e)} (set SYSTOLIC_DEBUG=1 "
+            "for the traceback, and please report it)",
+        )
         return EXIT_INTERNAL
 
 

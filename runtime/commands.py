@@ -57,57 +57,107 @@ def next_free_dir(base: str) -> Path:
 
 
 def _add_chip(p: argparse.ArgumentParser, dtype: bool = True) -> None:
-    p.add_argument("--chip", default=None, metavar="PRESET|FILE.toml",
-                   help=f"chip preset ({', '.join(preset_names())}) or a TOML file "
-                        f"(default: {DEFAULT_PRESET})")
+    p.add_argument(
+        "--chip",
+        default=None,
+        metavar="PRESET|FILE.toml",
+        help=f"chip preset ({', '.join(preset_names())}) or a TOML file "
+        f"(default: {DEFAULT_PRESET})",
+    )
     if dtype:
-        p.add_argument("--dtype", choices=("bf16", "fp32", "int8"), default=None,
-                       help="override the chip's input data type")
+        p.add_argument(
+            "--dtype",
+            choices=("bf16", "fp32", "int8"),
+            default=None,
+            help="override the chip's input data type",
+        )
 
 
 def _add_fidelity(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--fidelity", choices=[f.value for f in Fidelity], default=None,
-                   help="fast: cycle-level machine, block compute (default); pe: every PE "
-                        "every cycle; functional: values only, no cycles")
+    p.add_argument(
+        "--fidelity",
+        choices=[f.value for f in Fidelity],
+        default=None,
+        help="fast: cycle-level machine, block compute (default); pe: every PE "
+        "every cycle; functional: values only, no cycles",
+    )
 
 
 # ------------------------------------------------------------------------------------ train
 def setup_train(p: argparse.ArgumentParser) -> None:
     from runtime.models import OPTIMIZERS, model_names
 
-    p.add_argument("--model", default=None, metavar="NAME|FILE.onnx",
-                   help=f"zoo model ({', '.join(model_names()[:3])}) or an ONNX file "
-                        "(default: mlp)")
-    p.add_argument("--dataset", default=None, metavar="digits|FILE.npz",
-                   help="digits (scikit-learn, default) or an .npz with arrays x, y "
-                        "[, x_test, y_test]")
+    p.add_argument(
+        "--model",
+        default=None,
+        metavar="NAME|FILE.onnx",
+        help=f"zoo model ({', '.join(model_names()[:3])}) or an ONNX file (default: mlp)",
+    )
+    p.add_argument(
+        "--dataset",
+        default=None,
+        metavar="digits|FILE.npz",
+        help="digits (scikit-learn, default) or an .npz with arrays x, y [, x_test, y_test]",
+    )
     _add_chip(p)
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=None)
     p.add_argument("--lr", type=float, default=None, help="peak learning rate")
-    p.add_argument("--schedule", choices=("constant", "cosine", "step"), default=None,
-                   help="learning-rate schedule (default: per model)")
-    p.add_argument("--fidelity", choices=TRAIN_FIDELITIES, default=None,
-                   help="fast: every step on the cycle-level machine; pe: the same, every PE "
-                        "every cycle; sampled: values on the functional model, cycles measured "
-                        "on the machine for two steps and applied to all (checked to be "
-                        "data-independent); functional: values only, no cycles "
-                        "(default: fast)")
+    p.add_argument(
+        "--schedule",
+        choices=("constant", "cosine", "step"),
+        default=None,
+        help="learning-rate schedule (default: per model)",
+    )
+    p.add_argument(
+        "--fidelity",
+        choices=TRAIN_FIDELITIES,
+        default=None,
+        help="fast: every step on the cycle-level machine; pe: the same, every PE "
+        "every cycle; sampled: values on the functional model, cycles measured "
+        "on the machine for two steps and applied to all (checked to be "
+        "data-independent); functional: values only, no cycles "
+        "(default: fast)",
+    )
     p.add_argument("--seed", type=int, default=None, help="data split and shuffling seed")
-    p.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
-                   help="also checkpoint every STEPS steps (default: every epoch)")
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help="run directory (default: runs/MODEL-N, the first free N)")
-    p.add_argument("--resume", default=None, metavar="DIR",
-                   help="continue the run in DIR from its last checkpoint (settings come from "
-                        "DIR/run.json)")
+    p.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=None,
+        metavar="STEPS",
+        help="also checkpoint every STEPS steps (default: every epoch)",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="run directory (default: runs/MODEL-N, the first free N)",
+    )
+    p.add_argument(
+        "--resume",
+        default=None,
+        metavar="DIR",
+        help="continue the run in DIR from its last checkpoint (settings come from DIR/run.json)",
+    )
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
 
 
 TRAIN_FIDELITIES = ("fast", "pe", "sampled", "functional")
-TRAIN_SETTINGS = ("model", "dataset", "chip", "dtype", "epochs", "batch_size", "optimizer",
-                  "lr", "schedule", "fidelity", "seed", "checkpoint_every")
+TRAIN_SETTINGS = (
+    "model",
+    "dataset",
+    "chip",
+    "dtype",
+    "epochs",
+    "batch_size",
+    "optimizer",
+    "lr",
+    "schedule",
+    "fidelity",
+    "seed",
+    "checkpoint_every",
+)
 RUN_FILE = "run.json"
 
 
@@ -121,12 +171,15 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, boo
         if args.out is not None:
             raise CommandError("--resume DIR continues the run in DIR; drop --out")
         if given:
-            raise CommandError(f"--resume takes every setting from {run_dir / RUN_FILE}; drop "
-                               f"{', '.join('--' + k.replace('_', '-') for k in given)}")
+            raise CommandError(
+                f"--resume takes every setting from {run_dir / RUN_FILE}; drop "
+                f"{', '.join('--' + k.replace('_', '-') for k in given)}"
+            )
         path = run_dir / RUN_FILE
         if not path.is_file():
-            raise CommandError(f"{run_dir} is not a run directory (no {RUN_FILE}); nothing to "
-                               "resume")
+            raise CommandError(
+                f"{run_dir} is not a run directory (no {RUN_FILE}); nothing to resume"
+            )
         try:
             settings = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as e:
@@ -136,17 +189,30 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, boo
         return settings, run_dir, True
     model = given.get("model", "mlp")
     d = defaults(model)
-    settings = {"model": model, "dataset": "digits", "chip": DEFAULT_PRESET, "dtype": None,
-                "epochs": d.epochs, "batch_size": d.batch_size, "optimizer": d.optimizer,
-                "lr": d.lr, "schedule": d.schedule, "fidelity": d.fidelity, "seed": 0,
-                "checkpoint_every": 0, **given}
+    settings = {
+        "model": model,
+        "dataset": "digits",
+        "chip": DEFAULT_PRESET,
+        "dtype": None,
+        "epochs": d.epochs,
+        "batch_size": d.batch_size,
+        "optimizer": d.optimizer,
+        "lr": d.lr,
+        "schedule": d.schedule,
+        "fidelity": d.fidelity,
+        "seed": 0,
+        "checkpoint_every": 0,
+        **given,
+    }
     if args.out is None:
         run_dir = next_free_dir(f"runs/{Path(model).stem}")
     else:
         run_dir = Path(args.out)
         if (run_dir / CHECKPOINT_NAME).exists() or (run_dir / REPORT_NAME).exists():
-            raise CommandError(f"{run_dir} already holds a run; continue it with --resume "
-                               f"{run_dir}, or choose another --out")
+            raise CommandError(
+                f"{run_dir} already holds a run; continue it with --resume "
+                f"{run_dir}, or choose another --out"
+            )
     return settings, run_dir, False
 
 
@@ -160,14 +226,23 @@ def cmd_train(args: argparse.Namespace) -> None:
     chip = load_chip(s["chip"], s["dtype"])
     sampled = s["fidelity"] == "sampled"
     fidelity = Fidelity.FUNCTIONAL if sampled else Fidelity.parse(s["fidelity"])
-    data = load_digits(seed=s["seed"]) if s["dataset"] == "digits" else \
-        load_npz(s["dataset"], seed=s["seed"])
-    settings = TrainSettings(epochs=s["epochs"], lr=s["lr"], schedule=Schedule(s["schedule"]),
-                             seed=s["seed"], checkpoint_every=s["checkpoint_every"])
+    data = (
+        load_digits(seed=s["seed"])
+        if s["dataset"] == "digits"
+        else load_npz(s["dataset"], seed=s["seed"])
+    )
+    settings = TrainSettings(
+        epochs=s["epochs"],
+        lr=s["lr"],
+        schedule=Schedule(s["schedule"]),
+        seed=s["seed"],
+        checkpoint_every=s["checkpoint_every"],
+    )
     if s["batch_size"] < 1:
         raise CommandError(f"--batch-size must be at least 1, not {s['batch_size']}")
-    step = compile_model(s["model"], chip, s["batch_size"], train_spec("ce", s["optimizer"],
-                                                                        s["lr"]))
+    step = compile_model(
+        s["model"], chip, s["batch_size"], train_spec("ce", s["optimizer"], s["lr"])
+    )
     # dynamic on int8 chips: the evaluation program reads the step's fp32 weights
     evaluation = compile_model(s["model"], chip, s["batch_size"], quantize="dynamic")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -175,20 +250,34 @@ def cmd_train(args: argparse.Namespace) -> None:
         atomic_write_bytes(run_dir / RUN_FILE, json.dumps(s, indent=1).encode())
     name = Path(s["model"]).stem
     with TrainProgress(name, chip.name, settings.epochs) as bar:
-        trainer = Trainer(step, evaluation, data, settings, fidelity, run_dir, name,
-                          on_step=bar.step, on_epoch=bar.epoch,
-                          trace_first_step=fidelity.has_cycles or sampled,
-                          timing=Fidelity.FAST if sampled else None)
+        trainer = Trainer(
+            step,
+            evaluation,
+            data,
+            settings,
+            fidelity,
+            run_dir,
+            name,
+            on_step=bar.step,
+            on_epoch=bar.epoch,
+            trace_first_step=fidelity.has_cycles or sampled,
+            timing=Fidelity.FAST if sampled else None,
+        )
         try:
             result = trainer.run(resume=resume)
         except KeyboardInterrupt:
             if not (run_dir / CHECKPOINT_NAME).exists():
-                raise Interrupted("interrupted before the first checkpoint (the end of epoch "
-                                  "1, or --checkpoint-every STEPS); nothing to resume") from None
-            raise Interrupted(f"interrupted; the last checkpoint is in {run_dir}: continue with "
-                              f"`systolic train --resume {run_dir}`") from None
-    written = write_run_dir(run_dir, result.report, step, result.first_step_events,
-                            plots=not args.no_plots)
+                raise Interrupted(
+                    "interrupted before the first checkpoint (the end of epoch "
+                    "1, or --checkpoint-every STEPS); nothing to resume"
+                ) from None
+            raise Interrupted(
+                f"interrupted; the last checkpoint is in {run_dir}: continue with "
+                f"`systolic train --resume {run_dir}`"
+            ) from None
+    written = write_run_dir(
+        run_dir, result.report, step, result.first_step_events, plots=not args.no_plots
+    )
     print_report(result.report)
     print(f"run directory {run_dir}: " + ", ".join(p.name for p in written))
 
@@ -204,12 +293,15 @@ def setup_compile(p: argparse.ArgumentParser) -> None:
     p.add_argument("--loss", choices=("ce", "mse"), default="ce")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
     p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--quantize", choices=QUANTIZE, default="auto",
-                   help="int8 chips, inference: static (int8 weights, calibrated scales), "
-                        "dynamic (GEMM operands quantized on chip) or auto (static unless an "
-                        "op needs float math on activations)")
-    p.add_argument("-o", "--output", required=True, metavar="PROGRAM",
-                   help="program file to write")
+    p.add_argument(
+        "--quantize",
+        choices=QUANTIZE,
+        default="auto",
+        help="int8 chips, inference: static (int8 weights, calibrated scales), "
+        "dynamic (GEMM operands quantized on chip) or auto (static unless an "
+        "op needs float math on activations)",
+    )
+    p.add_argument("-o", "--output", required=True, metavar="PROGRAM", help="program file to write")
 
 
 def cmd_compile(args: argparse.Namespace) -> None:
@@ -217,11 +309,15 @@ def cmd_compile(args: argparse.Namespace) -> None:
 
     chip = load_chip(args.chip or DEFAULT_PRESET, args.dtype)
     if args.quantize != "auto" and chip.input_dtype is not DType.INT8:
-        raise CommandError(f"--quantize {args.quantize} is for int8 chips; {chip.name!r} "
-                           f"computes in {chip.input_dtype.value}")
+        raise CommandError(
+            f"--quantize {args.quantize} is for int8 chips; {chip.name!r} "
+            f"computes in {chip.input_dtype.value}"
+        )
     if args.quantize == "static" and args.train:
-        raise CommandError("--quantize static is for inference: a training step (--train) "
-                           "quantizes its GEMM operands on chip (dynamic)")
+        raise CommandError(
+            "--quantize static is for inference: a training step (--train) "
+            "quantizes its GEMM operands on chip (dynamic)"
+        )
     spec = train_spec(args.loss, args.optimizer, args.lr) if args.train else None
     program = compile_model(args.model, chip, args.batch, spec, args.quantize)
     out = Path(args.output)
@@ -230,25 +326,42 @@ def cmd_compile(args: argparse.Namespace) -> None:
     for tag in program.tags:
         phases[tag.phase.value] = phases.get(tag.phase.value, 0) + 1
     footprint = max((t.addr + t.nbytes for t in program.tensors.values()), default=0)
-    print(f"wrote {out}: {len(program.instrs)} instructions ("
-          + ", ".join(f"{k} {v}" for k, v in phases.items())
-          + f") for {chip.name}, {len(program.tensors)} tensors, {footprint / 2**20:.2f} MiB "
-            "of DRAM"
-          + ("" if chip.input_dtype is not DType.INT8 else
-             f", int8 {'static' if is_static_int8(program) else 'dynamic'} quantization"))
+    print(
+        f"wrote {out}: {len(program.instrs)} instructions ("
+        + ", ".join(f"{k} {v}" for k, v in phases.items())
+        + f") for {chip.name}, {len(program.tensors)} tensors, {footprint / 2**20:.2f} MiB "
+        "of DRAM"
+        + (
+            ""
+            if chip.input_dtype is not DType.INT8
+            else f", int8 {'static' if is_static_int8(program) else 'dynamic'} quantization"
+        )
+    )
 
 
 # -------------------------------------------------------------------------------------- run
 def setup_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("program", metavar="PROGRAM")
-    p.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy",
-                   help="value of an input tensor (repeatable)")
-    p.add_argument("--random-inputs", action="store_true",
-                   help="fill inputs not given with seeded random values")
+    p.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.npy",
+        help="value of an input tensor (repeatable)",
+    )
+    p.add_argument(
+        "--random-inputs",
+        action="store_true",
+        help="fill inputs not given with seeded random values",
+    )
     p.add_argument("--seed", type=int, default=0)
     _add_fidelity(p)
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help="where outputs (.npy) and the report go (default: runs/PROGRAM-N)")
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="where outputs (.npy) and the report go (default: runs/PROGRAM-N)",
+    )
     p.add_argument("--no-plots", action="store_true")
 
 
@@ -260,21 +373,28 @@ def _parse_inputs(program: Program, specs: list[str], fill: bool, seed: int) -> 
         if not sep or not name or not file:
             raise CommandError(f"--input {spec!r} must be NAME=FILE.npy")
         if name not in inputs:
-            raise CommandError(f"program has no input {name!r}; its inputs are "
-                               f"{', '.join(inputs) or 'none'}")
+            raise CommandError(
+                f"program has no input {name!r}; its inputs are {', '.join(inputs) or 'none'}"
+            )
         try:
             arr = np.load(file, allow_pickle=False)
         except (OSError, ValueError) as e:
             raise CommandError(f"cannot read {file}: {e}") from None
         if arr.shape != inputs[name].shape:
-            raise CommandError(f"input {name!r} must have shape {list(inputs[name].shape)}, "
-                               f"{file} has {list(arr.shape)}")
+            raise CommandError(
+                f"input {name!r} must have shape {list(inputs[name].shape)}, "
+                f"{file} has {list(arr.shape)}"
+            )
         values[name] = arr
     missing = [t for n, t in inputs.items() if n not in values]
     if missing and not fill:
-        raise CommandError("missing " + ", ".join(
-            f"--input {t.name}=FILE.npy ({t.dtype.value}{list(t.shape)})" for t in missing)
-            + "; or pass --random-inputs")
+        raise CommandError(
+            "missing "
+            + ", ".join(
+                f"--input {t.name}=FILE.npy ({t.dtype.value}{list(t.shape)})" for t in missing
+            )
+            + "; or pass --random-inputs"
+        )
     rng = np.random.default_rng(seed)
     for t in missing:
         values[t.name] = rng.standard_normal(t.shape).astype(np.float32)
@@ -296,20 +416,32 @@ def cmd_run(args: argparse.Namespace) -> None:
         tmp = out / f".{name}.tmp.npy"
         np.save(tmp, value)
         os.replace(tmp, path)
-    report = RunReport("run", program.config, Path(args.program).stem, fidelity.value,
-                       result.work, layer_reports(result.by_tag), result.transfer.to_chip,
-                       result.transfer.from_chip, (), {"instructions": len(program.instrs)})
+    report = RunReport(
+        "run",
+        program.config,
+        Path(args.program).stem,
+        fidelity.value,
+        result.work,
+        layer_reports(result.by_tag),
+        result.transfer.to_chip,
+        result.transfer.from_chip,
+        (),
+        {"instructions": len(program.instrs)},
+    )
     written = write_run_dir(out, report, program, result.events, plots=not args.no_plots)
     print_report(report)
-    print(f"run directory {out}: " + ", ".join(
-        [f"{n}.npy" for n in result.outputs] + [p.name for p in written]))
+    print(
+        f"run directory {out}: "
+        + ", ".join([f"{n}.npy" for n in result.outputs] + [p.name for p in written])
+    )
 
 
 # ---------------------------------------------------------------------------- asm / disasm
 def setup_disasm(p: argparse.ArgumentParser) -> None:
     p.add_argument("program", metavar="PROGRAM")
-    p.add_argument("-o", "--output", default=None, metavar="FILE",
-                   help="write the text here instead of stdout")
+    p.add_argument(
+        "-o", "--output", default=None, metavar="FILE", help="write the text here instead of stdout"
+    )
 
 
 def cmd_disasm(args: argparse.Namespace) -> None:
@@ -376,15 +508,27 @@ def cmd_chips(args: argparse.Namespace) -> None:
     from rich import box
     from rich.table import Table
 
-    t = Table(title=f"chip presets (--chip NAME; default {DEFAULT_PRESET})",
-              title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    t = Table(
+        title=f"chip presets (--chip NAME; default {DEFAULT_PRESET})",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     for h in ("name", "array", "flow", "dtype", "spad", "acc", "DRAM", "MHz", "TOPS", "GB/s"):
-        t.add_column(h, justify="left" if h in ("name", "flow", "dtype") else "right",
-                     no_wrap=True)
+        t.add_column(h, justify="left" if h in ("name", "flow", "dtype") else "right", no_wrap=True)
     for c in chips:
-        t.add_row(c.name, f"{c.rows}x{c.cols}", c.dataflow.value, c.input_dtype.value,
-                  _kib(c.spad_kib), _kib(c.acc_kib), _kib(c.dram_mib * 1024),
-                  f"{c.clock_mhz:g}", f"{c.peak_tops:.3g}", f"{c.dram_gbytes_per_s:.3g}")
+        t.add_row(
+            c.name,
+            f"{c.rows}x{c.cols}",
+            c.dataflow.value,
+            c.input_dtype.value,
+            _kib(c.spad_kib),
+            _kib(c.acc_kib),
+            _kib(c.dram_mib * 1024),
+            f"{c.clock_mhz:g}",
+            f"{c.peak_tops:.3g}",
+            f"{c.dram_gbytes_per_s:.3g}",
+        )
     make_console().print(t)
 
 
@@ -411,8 +555,10 @@ def cmd_hdl(args: argparse.Namespace) -> None:
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     files = write_verilog(chip, out)
-    print(f"wrote {len(files)} Verilog file(s) for {chip.name} to {out}: "
-          + ", ".join(Path(f).name for f in files))
+    print(
+        f"wrote {len(files)} Verilog file(s) for {chip.name} to {out}: "
+        + ", ".join(Path(f).name for f in files)
+    )
     if args.stat:
         print(json.dumps(yosys_stat(chip), indent=1))
 

@@ -44,19 +44,29 @@ class Dataset:
             if len(x) != len(y):
                 raise DataError(f"{self.name}: {len(x)} {part} samples but {len(y)} labels")
             if y.min() < 0 or y.max() >= self.num_classes:
-                raise DataError(f"{self.name}: {part} labels must lie in "
-                                f"0..{self.num_classes - 1}, found {y.min()}..{y.max()}")
+                raise DataError(
+                    f"{self.name}: {part} labels must lie in "
+                    f"0..{self.num_classes - 1}, found {y.min()}..{y.max()}"
+                )
         if self.x_train.shape[1:] != self.x_test.shape[1:]:
-            raise DataError(f"{self.name}: train samples are {self.x_train.shape[1:]} but test "
-                            f"samples are {self.x_test.shape[1:]}")
+            raise DataError(
+                f"{self.name}: train samples are {self.x_train.shape[1:]} but test "
+                f"samples are {self.x_test.shape[1:]}"
+            )
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
         return tuple(self.x_train.shape[1:])
 
 
-def split(name: str, x: np.ndarray, y: np.ndarray, test_fraction: float, seed: int,
-          num_classes: int | None = None) -> Dataset:
+def split(
+    name: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    test_fraction: float,
+    seed: int,
+    num_classes: int | None = None,
+) -> Dataset:
     """A seeded random held-out split of ``x``/``y`` (``test_fraction`` of the samples)."""
     if not 0.0 < test_fraction < 1.0:
         raise DataError(f"test fraction must be between 0 and 1, not {test_fraction}")
@@ -77,8 +87,9 @@ def load_digits(test_fraction: float = DEFAULT_TEST_FRACTION, seed: int = 0) -> 
     return split("digits", x, y, test_fraction, seed, num_classes=10)
 
 
-def load_npz(path: str | Path, test_fraction: float = DEFAULT_TEST_FRACTION,
-             seed: int = 0) -> Dataset:
+def load_npz(
+    path: str | Path, test_fraction: float = DEFAULT_TEST_FRACTION, seed: int = 0
+) -> Dataset:
     """A user data set: arrays ``x`` (samples) and ``y`` (integer labels), optionally
     ``x_test``/``y_test``; without them a seeded held-out split is made."""
     p = Path(path)
@@ -91,8 +102,10 @@ def load_npz(path: str | Path, test_fraction: float = DEFAULT_TEST_FRACTION,
         raise DataError(f"{p} is not a readable .npz file: {e}") from None
     for key in ("x", "y"):
         if key not in arrays:
-            raise DataError(f"{p} must hold arrays 'x' and 'y'; it holds "
-                            f"{', '.join(sorted(arrays)) or 'nothing'}")
+            raise DataError(
+                f"{p} must hold arrays 'x' and 'y'; it holds "
+                f"{', '.join(sorted(arrays)) or 'nothing'}"
+            )
     x, y = _samples(p, arrays["x"], "x"), _labels(p, arrays["y"], "y")
     _same_length(p, x, y, "x", "y")
     if ("x_test" in arrays) != ("y_test" in arrays):
@@ -107,8 +120,9 @@ def load_npz(path: str | Path, test_fraction: float = DEFAULT_TEST_FRACTION,
 
 def _samples(path: Path, x: np.ndarray, key: str) -> np.ndarray:
     if x.dtype.kind not in "fiu" or x.ndim < 2:
-        raise DataError(f"{path}: {key!r} must be a numeric array [samples, ...], "
-                        f"not {x.dtype}{list(x.shape)}")
+        raise DataError(
+            f"{path}: {key!r} must be a numeric array [samples, ...], not {x.dtype}{list(x.shape)}"
+        )
     x = x.astype(np.float32)
     if not np.isfinite(x).all():
         raise DataError(f"{path}: {key!r} contains NaN or infinity")
@@ -119,14 +133,18 @@ def _same_length(path: Path, x: np.ndarray, y: np.ndarray, x_key: str, y_key: st
     # Checked before splitting: the split indexes both arrays by sample, so a longer y would
     # otherwise be cut silently and a shorter one fail with an IndexError.
     if len(x) != len(y) or len(x) == 0:
-        raise DataError(f"{path}: {x_key!r} has {len(x)} samples and {y_key!r} {len(y)} labels; "
-                        "they must be equal and non-zero")
+        raise DataError(
+            f"{path}: {x_key!r} has {len(x)} samples and {y_key!r} {len(y)} labels; "
+            "they must be equal and non-zero"
+        )
 
 
 def _labels(path: Path, y: np.ndarray, key: str) -> np.ndarray:
     if y.ndim != 1 or y.dtype.kind not in "iu":
-        raise DataError(f"{path}: {key!r} must be a 1-D integer array of class labels, "
-                        f"not {y.dtype}{list(y.shape)}")
+        raise DataError(
+            f"{path}: {key!r} must be a 1-D integer array of class labels, "
+            f"not {y.dtype}{list(y.shape)}"
+        )
     if len(y) and y.min() < 0:
         raise DataError(f"{path}: {key!r} has negative label {y.min()}")
     return y.astype(np.int64)
@@ -137,8 +155,9 @@ def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n)
 
 
-def train_batches(n: int, batch_size: int, seed: int, epoch: int,
-                  start: int = 0) -> Iterator[np.ndarray]:
+def train_batches(
+    n: int, batch_size: int, seed: int, epoch: int, start: int = 0
+) -> Iterator[np.ndarray]:
     """Index arrays of the full batches of ``epoch``, from batch number ``start`` on.
 
     The program has a fixed batch size, so the last incomplete batch of an epoch is dropped
@@ -150,7 +169,7 @@ def train_batches(n: int, batch_size: int, seed: int, epoch: int,
         raise DataError(f"batch size {batch_size} is larger than the {n} training samples")
     order = epoch_order(n, seed, epoch)
     for b in range(start, n // batch_size):
-        yield order[b * batch_size:(b + 1) * batch_size]
+        yield order[b * batch_size : (b + 1) * batch_size]
 
 
 def eval_batches(n: int, batch_size: int) -> Iterator[tuple[np.ndarray, int]]:
@@ -180,6 +199,8 @@ def fit_to(x: np.ndarray, sample_shape: tuple[int, ...], what: str) -> np.ndarra
     per = int(np.prod(x.shape[1:]))
     want = int(np.prod(sample_shape))
     if per != want:
-        raise DataError(f"{what} expects samples of shape {list(sample_shape)} ({want} values) "
-                        f"but the data set's samples have {list(x.shape[1:])} ({per} values)")
+        raise DataError(
+            f"{what} expects samples of shape {list(sample_shape)} ({want} values) "
+            f"but the data set's samples have {list(x.shape[1:])} ({per} values)"
+        )
     return x.reshape((len(x),) + tuple(sample_shape))

@@ -39,18 +39,25 @@ class ModelDefaults:
 
 # Zoo names the CLI accepts -> (compiler.zoo function name, training defaults or None).
 ZOO: dict[str, tuple[str, ModelDefaults | None]] = {
-    "mlp": ("mlp", ModelDefaults(epochs=12, batch_size=32, optimizer="momentum", lr=0.1,
-                                 schedule="cosine")),
-    "cnn": ("lenet", ModelDefaults(epochs=15, batch_size=32, optimizer="momentum", lr=0.05,
-                                   schedule="cosine")),
-    "lstm": ("lstm_classifier", ModelDefaults(epochs=8, batch_size=32, optimizer="adam",
-                                              lr=0.02, schedule="cosine")),
+    "mlp": (
+        "mlp",
+        ModelDefaults(epochs=12, batch_size=32, optimizer="momentum", lr=0.1, schedule="cosine"),
+    ),
+    "cnn": (
+        "lenet",
+        ModelDefaults(epochs=15, batch_size=32, optimizer="momentum", lr=0.05, schedule="cosine"),
+    ),
+    "lstm": (
+        "lstm_classifier",
+        ModelDefaults(epochs=8, batch_size=32, optimizer="adam", lr=0.02, schedule="cosine"),
+    ),
     "resnet18": ("resnet18", None),
     "transformer": ("transformer_encoder_block", None),
 }
 OPTIMIZERS = ("sgd", "momentum", "adam")
-ONNX_DEFAULTS = ModelDefaults(epochs=10, batch_size=32, optimizer="momentum", lr=0.05,
-                              schedule="cosine")
+ONNX_DEFAULTS = ModelDefaults(
+    epochs=10, batch_size=32, optimizer="momentum", lr=0.05, schedule="cosine"
+)
 
 
 def model_names() -> list[str]:
@@ -66,11 +73,14 @@ def defaults(model: str) -> ModelDefaults:
         return ONNX_DEFAULTS
     entry = ZOO.get(model)
     if entry is None:
-        raise ModelError(f"unknown model {model!r}; expected one of {', '.join(ZOO)} or a "
-                         ".onnx file")
+        raise ModelError(
+            f"unknown model {model!r}; expected one of {', '.join(ZOO)} or a .onnx file"
+        )
     if entry[1] is None:
-        raise ModelError(f"model {model!r} is not trainable on digits here; train one of "
-                         f"{', '.join(k for k, v in ZOO.items() if v[1] is not None)}")
+        raise ModelError(
+            f"model {model!r} is not trainable on digits here; train one of "
+            f"{', '.join(k for k, v in ZOO.items() if v[1] is not None)}"
+        )
     return entry[1]
 
 
@@ -86,8 +96,9 @@ def forward_graph(model: str, batch: int) -> Graph:
 
         return import_onnx(path, batch=batch)
     if model not in ZOO:
-        raise ModelError(f"unknown model {model!r}; expected one of {', '.join(ZOO)} or a "
-                         ".onnx file")
+        raise ModelError(
+            f"unknown model {model!r}; expected one of {', '.join(ZOO)} or a .onnx file"
+        )
     from compiler.zoo import MODELS
 
     return MODELS[ZOO[model][0]](batch=batch)
@@ -99,8 +110,9 @@ def train_spec(loss: str, optimizer: str, lr: float) -> TrainSpec:
 
     opts = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
     if optimizer not in opts:
-        raise ModelError(f"unknown optimizer {optimizer!r}; expected one of "
-                         f"{', '.join(OPTIMIZERS)}")
+        raise ModelError(
+            f"unknown optimizer {optimizer!r}; expected one of {', '.join(OPTIMIZERS)}"
+        )
     return TrainSpec(loss=loss, optimizer=opts[optimizer](), lr=lr)
 
 
@@ -115,7 +127,7 @@ def calibration_inputs(model: str, graph: Graph) -> dict[str, np.ndarray]:
 
             x = load_digits().x_train
             reps = -(-shape[0] // len(x))
-            out[name] = fit_to(np.concatenate([x] * reps)[:shape[0]], shape[1:], model)
+            out[name] = fit_to(np.concatenate([x] * reps)[: shape[0]], shape[1:], model)
         else:
             out[name] = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     return out
@@ -124,8 +136,9 @@ def calibration_inputs(model: str, graph: Graph) -> dict[str, np.ndarray]:
 QUANTIZE = ("auto", "static", "dynamic")
 
 
-def compile_model(model: str, chip: ChipConfig, batch: int, spec: TrainSpec | None = None,
-                  quantize: str = "auto") -> Program:
+def compile_model(
+    model: str, chip: ChipConfig, batch: int, spec: TrainSpec | None = None, quantize: str = "auto"
+) -> Program:
     """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference.
 
     On an int8 chip, inference is quantized ``static`` (int8 weights and inputs, scales set
@@ -136,18 +149,24 @@ def compile_model(model: str, chip: ChipConfig, batch: int, spec: TrainSpec | No
     from compiler.quantize import NotQuantizable
 
     if quantize not in QUANTIZE:
-        raise ModelError(f"unknown quantization {quantize!r}; expected one of "
-                         f"{', '.join(QUANTIZE)}")
+        raise ModelError(
+            f"unknown quantization {quantize!r}; expected one of {', '.join(QUANTIZE)}"
+        )
     graph = forward_graph(model, batch)
     # a model that carries its own quantization (QLinear ONNX) compiles as it is
     prequantized = any(not n.dtype.is_float for n in graph.inputs.values())
-    static = (spec is None and chip.input_dtype is DType.INT8 and quantize != "dynamic"
-              and not prequantized)
+    static = (
+        spec is None
+        and chip.input_dtype is DType.INT8
+        and quantize != "dynamic"
+        and not prequantized
+    )
     try:
         if static:
             try:
-                return compile_fn(graph, chip, batch=batch,
-                                  calibration=calibration_inputs(model, graph))
+                return compile_fn(
+                    graph, chip, batch=batch, calibration=calibration_inputs(model, graph)
+                )
             except NotQuantizable:
                 if quantize == "static":
                     raise

@@ -24,8 +24,13 @@ LAYERS_NAME = "layers.csv"
 TRACE_NAME = "trace.json"
 
 
-def write_run_dir(directory: Path, report: RunReport, program: Program | None = None,
-                  events: Iterable[Any] = (), plots: bool = True) -> list[Path]:
+def write_run_dir(
+    directory: Path,
+    report: RunReport,
+    program: Program | None = None,
+    events: Iterable[Any] = (),
+    plots: bool = True,
+) -> list[Path]:
     """Write the report files (and the trace, if ``events``) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     written = [directory / REPORT_NAME, directory / LAYERS_NAME]
@@ -33,8 +38,14 @@ def write_run_dir(directory: Path, report: RunReport, program: Program | None = 
     atomic_write_bytes(written[1], layers_csv(report).encode())
     events = list(events)
     if program is not None and events:
-        written.append(write_trace(directory / TRACE_NAME, program, events,
-                                   {"program": report.program, "fidelity": report.fidelity}))
+        written.append(
+            write_trace(
+                directory / TRACE_NAME,
+                program,
+                events,
+                {"program": report.program, "fidelity": report.fidelity},
+            )
+        )
     if plots:
         from runtime.plots import write_plots  # matplotlib is slow to import; only when needed
 
@@ -46,8 +57,10 @@ def read_report(directory: Path) -> RunReport:
     """The `RunReport` stored in a run directory; `ValueError` says what is wrong."""
     path = directory / REPORT_NAME if directory.is_dir() else directory
     if not path.is_file():
-        raise ValueError(f"no report at {path}; give a run directory written by "
-                         "`systolic train` or `systolic run`")
+        raise ValueError(
+            f"no report at {path}; give a run directory written by "
+            "`systolic train` or `systolic run`"
+        )
     try:
         data = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:

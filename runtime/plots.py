@@ -20,8 +20,11 @@ import numpy as np  # noqa: E402
 from chip.program import Phase  # noqa: E402
 from runtime.report import RunReport  # noqa: E402
 
-PHASE_COLORS = {Phase.FORWARD.value: "#4C72B0", Phase.BACKWARD.value: "#DD8452",
-                Phase.OPTIMIZER.value: "#55A868"}
+PHASE_COLORS = {
+    Phase.FORWARD.value: "#4C72B0",
+    Phase.BACKWARD.value: "#DD8452",
+    Phase.OPTIMIZER.value: "#55A868",
+}
 
 
 def _layers(r: RunReport) -> list[str]:
@@ -36,8 +39,13 @@ def plot_cycles(r: RunReport, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(max(6.0, 0.5 * len(names) + 2), 4))
     bottom = np.zeros(len(names))
     for phase, color in PHASE_COLORS.items():
-        vals = np.array([sum(lr.work.cycles for lr in r.layers
-                             if lr.layer == n and lr.phase == phase) for n in names], float)
+        vals = np.array(
+            [
+                sum(lr.work.cycles for lr in r.layers if lr.layer == n and lr.phase == phase)
+                for n in names
+            ],
+            float,
+        )
         if vals.any():
             ax.bar(names, vals, bottom=bottom, label=phase, color=color)
             bottom += vals
@@ -56,8 +64,7 @@ def plot_utilization(r: RunReport, path: Path) -> Path:
     colors = [PHASE_COLORS.get(lr.phase, "grey") for lr in layers]
     fig, ax = plt.subplots(figsize=(max(6.0, 0.4 * len(labels) + 2), 4))
     ax.bar(labels, util, color=colors)
-    ax.axhline(100 * r.total.utilization(r.chip), color="black", linestyle="--",
-               label="whole run")
+    ax.axhline(100 * r.total.utilization(r.chip), color="black", linestyle="--", label="whole run")
     ax.set_ylabel("PE utilization (%)")
     ax.set_ylim(0, min(100.0, max(util + [100 * r.total.utilization(r.chip), 4.0]) * 1.25))
     ax.set_title(f"{r.program} on {r.chip.name}: utilization of the layers using the array")
@@ -68,14 +75,21 @@ def plot_utilization(r: RunReport, path: Path) -> Path:
 
 def plot_roofline(r: RunReport, path: Path) -> Path:
     c = r.chip
-    pts = [(lr.work.intensity(), lr.work.achieved_tops(c), lr) for lr in r.layers
-           if lr.work.macs and lr.work.dram_bytes and lr.work.cycles]
+    pts = [
+        (lr.work.intensity(), lr.work.achieved_tops(c), lr)
+        for lr in r.layers
+        if lr.work.macs and lr.work.dram_bytes and lr.work.cycles
+    ]
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     lo = min([p[0] for p in pts] + [0.1]) / 2
     hi = max([p[0] for p in pts] + [10 * c.peak_tops * 1e3 / c.dram_gbytes_per_s]) * 2
     x = np.geomspace(lo, hi, 200)
-    ax.loglog(x, np.minimum(c.peak_tops, x * c.dram_gbytes_per_s / 1e3), "k-",
-              label=f"roofline ({c.peak_tops:.3g} TOPS, {c.dram_gbytes_per_s:.3g} GB/s)")
+    ax.loglog(
+        x,
+        np.minimum(c.peak_tops, x * c.dram_gbytes_per_s / 1e3),
+        "k-",
+        label=f"roofline ({c.peak_tops:.3g} TOPS, {c.dram_gbytes_per_s:.3g} GB/s)",
+    )
     # Name only the layers that matter most (by cycles), so big networks stay readable.
     named = {id(lr) for _, _, lr in sorted(pts, key=lambda p: -p[2].work.cycles)[:8]}
     placed: set[tuple[float, float]] = set()
@@ -102,12 +116,16 @@ def plot_training(r: RunReport, path: Path) -> Path:
     ax1.set_ylabel("loss")
     ax1.set_yscale("log")
     ax1.legend()
-    ax2.plot([e.epoch for e in r.epochs], [100 * e.train_accuracy for e in r.epochs], "o-",
-             label="train")
+    ax2.plot(
+        [e.epoch for e in r.epochs], [100 * e.train_accuracy for e in r.epochs], "o-", label="train"
+    )
     if any(e.test_accuracy is not None for e in r.epochs):
-        ax2.plot([e.epoch for e in r.epochs if e.test_accuracy is not None],
-                 [100 * e.test_accuracy for e in r.epochs if e.test_accuracy is not None],
-                 "s-", label="test")
+        ax2.plot(
+            [e.epoch for e in r.epochs if e.test_accuracy is not None],
+            [100 * e.test_accuracy for e in r.epochs if e.test_accuracy is not None],
+            "s-",
+            label="test",
+        )
     ax2.set_xlabel("epoch")
     ax2.set_ylabel("accuracy (%)")
     ax2.legend()
@@ -128,9 +146,11 @@ def write_plots(r: RunReport, directory: Path) -> list[Path]:
     """Every plot that applies to the report (cycle plots need a timed run)."""
     out = []
     if r.total.timed and r.layers:
-        out += [plot_cycles(r, directory / "cycles_by_layer.png"),
-                plot_utilization(r, directory / "utilization.png"),
-                plot_roofline(r, directory / "roofline.png")]
+        out += [
+            plot_cycles(r, directory / "cycles_by_layer.png"),
+            plot_utilization(r, directory / "utilization.png"),
+            plot_roofline(r, directory / "roofline.png"),
+        ]
     if r.epochs:
         out.append(plot_training(r, directory / "training.png"))
     return out

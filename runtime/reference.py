@@ -27,8 +27,9 @@ class ReferenceRun:
     params: dict[str, np.ndarray]
 
 
-def reference_training(step_graph: Any, dataset: Dataset, settings: TrainSettings,
-                       round_casts: bool = False) -> ReferenceRun:
+def reference_training(
+    step_graph: Any, dataset: Dataset, settings: TrainSettings, round_casts: bool = False
+) -> ReferenceRun:
     """Train ``step_graph`` (a `compiler.ir.Graph` from `compiler.train.training_step`) in
     float64 the way `runtime.train.Trainer` trains its compiled program.
 
@@ -52,10 +53,11 @@ def reference_training(step_graph: Any, dataset: Dataset, settings: TrainSetting
         losses = []
         for idx in train_batches(n, batch, settings.seed, epoch):
             state[lr_name] = np.array([settings.schedule.at(settings.lr, step, total_steps)])
-            inputs = {x_name: fit_to(dataset.x_train[idx], x_shape[1:], "reference"),
-                      "labels": one_hot(dataset.y_train[idx], dataset.num_classes)}
-            ev = evaluate(step_graph, inputs, params=params, state=state,
-                          round_casts=round_casts)
+            inputs = {
+                x_name: fit_to(dataset.x_train[idx], x_shape[1:], "reference"),
+                "labels": one_hot(dataset.y_train[idx], dataset.num_classes),
+            }
+            ev = evaluate(step_graph, inputs, params=params, state=state, round_casts=round_casts)
             losses.append(float(ev.outputs["loss"].reshape(-1)[0]))
             for name, value in ev.updates.items():
                 (params if name in params else state)[name] = value
@@ -65,8 +67,9 @@ def reference_training(step_graph: Any, dataset: Dataset, settings: TrainSetting
     return ReferenceRun(tuple(step_losses), tuple(epoch_losses), params)
 
 
-def reference_accuracy(forward_graph: Any, params: dict[str, np.ndarray],
-                       dataset: Dataset) -> float:
+def reference_accuracy(
+    forward_graph: Any, params: dict[str, np.ndarray], dataset: Dataset
+) -> float:
     """Test accuracy of the float64 forward graph with ``params``."""
     from compiler.reference import run
 
@@ -76,7 +79,10 @@ def reference_accuracy(forward_graph: Any, params: dict[str, np.ndarray],
     correct = 0
     for idx, valid in eval_batches(len(dataset.x_test), x_shape[0]):
         x = fit_to(dataset.x_test[idx], x_shape[1:], "reference")
-        logits = run(forward_graph, {x_name: x},
-                     params={k: v for k, v in params.items() if k in forward_graph.params})[out]
+        logits = run(
+            forward_graph,
+            {x_name: x},
+            params={k: v for k, v in params.items() if k in forward_graph.params},
+        )[out]
         correct += int((logits[:valid].argmax(axis=1) == dataset.y_test[idx[:valid]]).sum())
     return correct / len(dataset.x_test)

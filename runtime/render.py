@@ -16,9 +16,22 @@ from rich.table import Table
 
 from runtime.report import LayerReport, RunReport, Work
 
-CSV_FIELDS = ("layer", "phase", "cycles", "seconds", "macs", "utilization", "dram_read_bytes",
-              "dram_write_bytes", "stall_cycles", "achieved_tops", "dram_gbytes_per_s",
-              "intensity_ops_per_byte", "roofline_tops", "instructions")
+CSV_FIELDS = (
+    "layer",
+    "phase",
+    "cycles",
+    "seconds",
+    "macs",
+    "utilization",
+    "dram_read_bytes",
+    "dram_write_bytes",
+    "stall_cycles",
+    "achieved_tops",
+    "dram_gbytes_per_s",
+    "intensity_ops_per_byte",
+    "roofline_tops",
+    "instructions",
+)
 
 
 def _si(v: float, unit: str = "") -> str:
@@ -37,13 +50,22 @@ def _seconds(s: float) -> str:
 
 def layer_row(lr: LayerReport, r: RunReport) -> dict[str, Any]:
     w, c = lr.work, r.chip
-    row = {"layer": lr.layer, "phase": lr.phase, "cycles": w.cycles, "seconds": w.seconds(c),
-           "macs": w.macs, "utilization": w.utilization(c),
-           "dram_read_bytes": w.dram_read_bytes, "dram_write_bytes": w.dram_write_bytes,
-           "stall_cycles": w.stall_cycles, "achieved_tops": w.achieved_tops(c),
-           "dram_gbytes_per_s": w.dram_gbytes_per_s(c),
-           "intensity_ops_per_byte": w.intensity(), "roofline_tops": w.roofline_tops(c),
-           "instructions": w.instructions}
+    row = {
+        "layer": lr.layer,
+        "phase": lr.phase,
+        "cycles": w.cycles,
+        "seconds": w.seconds(c),
+        "macs": w.macs,
+        "utilization": w.utilization(c),
+        "dram_read_bytes": w.dram_read_bytes,
+        "dram_write_bytes": w.dram_write_bytes,
+        "stall_cycles": w.stall_cycles,
+        "achieved_tops": w.achieved_tops(c),
+        "dram_gbytes_per_s": w.dram_gbytes_per_s(c),
+        "intensity_ops_per_byte": w.intensity(),
+        "roofline_tops": w.roofline_tops(c),
+        "instructions": w.instructions,
+    }
     row.update({f"stall_{k}": v for k, v in w.stalls.items()})
     return row
 
@@ -52,8 +74,12 @@ def layers_csv(r: RunReport) -> str:
     """One row per (layer, phase), stall causes as extra ``stall_<cause>`` columns."""
     causes = sorted({k for lr in r.layers for k in lr.work.stalls})
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=[*CSV_FIELDS, *(f"stall_{k}" for k in causes)],
-                            restval=0, lineterminator="\n")
+    writer = csv.DictWriter(
+        buf,
+        fieldnames=[*CSV_FIELDS, *(f"stall_{k}" for k in causes)],
+        restval=0,
+        lineterminator="\n",
+    )
     writer.writeheader()
     for lr in r.layers:
         writer.writerow(layer_row(lr, r))
@@ -65,38 +91,57 @@ def _work_row(name: str, w: Work, r: RunReport, total_cycles: int) -> list[str]:
     if not w.timed:
         return [name, "-", "-", _si(w.macs), "-", _si(w.dram_bytes, "B"), "-"]
     share = f"{100 * w.cycles / total_cycles:.1f}%" if total_cycles else "-"
-    return [name, f"{w.cycles:,}", share, _si(w.macs), f"{100 * w.utilization(c):.1f}%",
-            _si(w.dram_bytes, "B"), f"{w.stall_cycles:,}"]
+    return [
+        name,
+        f"{w.cycles:,}",
+        share,
+        _si(w.macs),
+        f"{100 * w.utilization(c):.1f}%",
+        _si(w.dram_bytes, "B"),
+        f"{w.stall_cycles:,}",
+    ]
 
 
 def tables(r: RunReport, max_layers: int = 30) -> Group:
     """The report as rich renderables: summary, phases, layers, stalls, epochs."""
     c, t = r.chip, r.total
-    summary = Table(title=f"{r.kind} of {r.program} on {c.name} ({c.rows}x{c.cols} "
-                          f"{c.dataflow.value}, {c.input_dtype.value}, {c.clock_mhz:g} MHz), "
-                          f"fidelity {r.fidelity}", show_header=False, title_justify="left",
-                    box=box.SIMPLE_HEAD)
+    summary = Table(
+        title=f"{r.kind} of {r.program} on {c.name} ({c.rows}x{c.cols} "
+        f"{c.dataflow.value}, {c.input_dtype.value}, {c.clock_mhz:g} MHz), "
+        f"fidelity {r.fidelity}",
+        show_header=False,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
     summary.add_column("figure", style="bold")
     summary.add_column("value")
     if t.timed:
-        summary.add_row("on-chip cycles", f"{t.cycles:,}  ({_seconds(t.seconds(c))} at the "
-                                          f"chip clock)")
+        summary.add_row(
+            "on-chip cycles", f"{t.cycles:,}  ({_seconds(t.seconds(c))} at the chip clock)"
+        )
         summary.add_row("PE utilization", f"{100 * t.utilization(c):.1f}%")
         summary.add_row("achieved / peak", f"{t.achieved_tops(c):.4g} / {c.peak_tops:.4g} TOPS")
-        summary.add_row("DRAM bandwidth", f"{t.dram_gbytes_per_s(c):.4g} / "
-                                          f"{c.dram_gbytes_per_s:.4g} GB/s")
+        summary.add_row(
+            "DRAM bandwidth", f"{t.dram_gbytes_per_s(c):.4g} / {c.dram_gbytes_per_s:.4g} GB/s"
+        )
     else:
         summary.add_row("on-chip cycles", "not measured (functional model)")
     summary.add_row("MACs", _si(t.macs))
-    summary.add_row("DRAM traffic", f"{_si(t.dram_read_bytes, 'B')} read, "
-                                    f"{_si(t.dram_write_bytes, 'B')} written")
-    summary.add_row("host <-> chip", f"{_si(r.host_to_chip_bytes, 'B')} in, "
-                                     f"{_si(r.chip_to_host_bytes, 'B')} out (not in cycles)")
+    summary.add_row(
+        "DRAM traffic",
+        f"{_si(t.dram_read_bytes, 'B')} read, {_si(t.dram_write_bytes, 'B')} written",
+    )
+    summary.add_row(
+        "host <-> chip",
+        f"{_si(r.host_to_chip_bytes, 'B')} in, "
+        f"{_si(r.chip_to_host_bytes, 'B')} out (not in cycles)",
+    )
     for key in ("final_loss", "final_train_accuracy", "final_test_accuracy"):
         if r.info.get(key) is not None:
             v = r.info[key]
-            summary.add_row(key.replace("_", " "), f"{100 * v:.2f}%" if "accuracy" in key
-                            else f"{v:.4f}")
+            summary.add_row(
+                key.replace("_", " "), f"{100 * v:.2f}%" if "accuracy" in key else f"{v:.4f}"
+            )
     parts: list[Any] = [summary]
     head = ["", "cycles", "share", "MACs", "util", "DRAM", "stalls"]
     phases = Table(title="by phase", title_justify="left", box=box.SIMPLE_HEAD)
@@ -116,8 +161,9 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
         layers.caption = f"{len(r.layers) - len(shown)} more in layers.csv"
     parts.append(layers)
     if t.stalls:
-        stalls = Table(title="stalls by cause (all units)", title_justify="left",
-                       box=box.SIMPLE_HEAD)
+        stalls = Table(
+            title="stalls by cause (all units)", title_justify="left", box=box.SIMPLE_HEAD
+        )
         stalls.add_column("cause")
         stalls.add_column("cycles", justify="right")
         for cause, v in sorted(t.stalls.items(), key=lambda kv: -kv[1]):
@@ -128,10 +174,14 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
         for h in ("epoch", "loss", "train acc", "test acc", "train cycles", "eval cycles"):
             ep.add_column(h, justify="right")
         for e in r.epochs:
-            ep.add_row(str(e.epoch), f"{e.loss:.4f}", f"{100 * e.train_accuracy:.2f}%",
-                       "-" if e.test_accuracy is None else f"{100 * e.test_accuracy:.2f}%",
-                       f"{e.train.cycles:,}" if e.train.timed else "-",
-                       "-" if e.eval is None or not e.eval.timed else f"{e.eval.cycles:,}")
+            ep.add_row(
+                str(e.epoch),
+                f"{e.loss:.4f}",
+                f"{100 * e.train_accuracy:.2f}%",
+                "-" if e.test_accuracy is None else f"{100 * e.test_accuracy:.2f}%",
+                f"{e.train.cycles:,}" if e.train.timed else "-",
+                "-" if e.eval is None or not e.eval.timed else f"{e.eval.cycles:,}",
+            )
         parts.append(ep)
     return Group(*parts)
 

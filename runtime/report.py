@@ -108,8 +108,9 @@ class Work:
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Work:
         names = {f.name for f in fields(cls)}
-        return cls(**{k: (dict(v) if isinstance(v, dict) else v)
-                      for k, v in d.items() if k in names})
+        return cls(
+            **{k: (dict(v) if isinstance(v, dict) else v) for k, v in d.items() if k in names}
+        )
 
 
 def _plain(v: Any) -> Any:
@@ -175,8 +176,12 @@ def static_work(program: Program) -> dict[Tag, Work]:
             loc = ins.dst if isinstance(ins, Load) else ins.src
             size = mem_dtype(cfg, loc.mem).nbytes
             counts[1 if isinstance(ins, Load) else 2] += ins.rows * ins.cols * size
-    return {t: Work(macs=c[0], dram_read_bytes=c[1], dram_write_bytes=c[2], instructions=c[3],
-                    timed=False) for t, c in acc.items()}
+    return {
+        t: Work(
+            macs=c[0], dram_read_bytes=c[1], dram_write_bytes=c[2], instructions=c[3], timed=False
+        )
+        for t, c in acc.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -193,18 +198,29 @@ class EpochReport:
     step_losses: tuple[float, ...] = ()
 
     def to_json(self, chip: ChipConfig) -> dict[str, Any]:
-        return {"epoch": self.epoch, "steps": self.steps, "loss": self.loss,
-                "train_accuracy": self.train_accuracy, "test_accuracy": self.test_accuracy,
-                "train": self.train.to_json(chip),
-                "eval": None if self.eval is None else self.eval.to_json(chip),
-                "step_losses": list(self.step_losses)}
+        return {
+            "epoch": self.epoch,
+            "steps": self.steps,
+            "loss": self.loss,
+            "train_accuracy": self.train_accuracy,
+            "test_accuracy": self.test_accuracy,
+            "train": self.train.to_json(chip),
+            "eval": None if self.eval is None else self.eval.to_json(chip),
+            "step_losses": list(self.step_losses),
+        }
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> EpochReport:
-        return cls(int(d["epoch"]), int(d["steps"]), Work.from_json(d["train"]),
-                   float(d["loss"]), float(d["train_accuracy"]), d.get("test_accuracy"),
-                   None if d.get("eval") is None else Work.from_json(d["eval"]),
-                   tuple(float(v) for v in d.get("step_losses", ())))
+        return cls(
+            int(d["epoch"]),
+            int(d["steps"]),
+            Work.from_json(d["train"]),
+            float(d["loss"]),
+            float(d["train_accuracy"]),
+            d.get("test_accuracy"),
+            None if d.get("eval") is None else Work.from_json(d["eval"]),
+            tuple(float(v) for v in d.get("step_losses", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -239,11 +255,17 @@ class RunReport:
             "program": self.program,
             "fidelity": self.fidelity,
             "chip": c.to_dict(),
-            "peak": {"tops": c.peak_tops, "macs_per_cycle": c.peak_macs_per_cycle,
-                     "dram_gbytes_per_s": c.dram_gbytes_per_s, "clock_mhz": c.clock_mhz},
+            "peak": {
+                "tops": c.peak_tops,
+                "macs_per_cycle": c.peak_macs_per_cycle,
+                "dram_gbytes_per_s": c.dram_gbytes_per_s,
+                "clock_mhz": c.clock_mhz,
+            },
             "total": self.total.to_json(c),
-            "host_transfer": {"to_chip_bytes": self.host_to_chip_bytes,
-                              "from_chip_bytes": self.chip_to_host_bytes},
+            "host_transfer": {
+                "to_chip_bytes": self.host_to_chip_bytes,
+                "from_chip_bytes": self.chip_to_host_bytes,
+            },
             "phases": {p: w.to_json(c) for p, w in self.phases.items()},
             "layers": [lr.to_json(c) for lr in self.layers],
             "epochs": [e.to_json(c) for e in self.epochs],
@@ -257,13 +279,20 @@ class RunReport:
             if d.get("version") != REPORT_VERSION:
                 raise ValueError(f"unsupported report version {d.get('version')!r}")
             chip = ChipConfig.from_dict(d["chip"], where="report chip")
-            layers = tuple(LayerReport(x["layer"], x["phase"], Work.from_json(x))
-                           for x in d["layers"])
-            return cls(str(d["kind"]), chip, str(d["program"]), str(d["fidelity"]),
-                       Work.from_json(d["total"]), layers,
-                       int(d["host_transfer"]["to_chip_bytes"]),
-                       int(d["host_transfer"]["from_chip_bytes"]),
-                       tuple(EpochReport.from_json(e) for e in d["epochs"]),
-                       dict(d.get("info", {})))
+            layers = tuple(
+                LayerReport(x["layer"], x["phase"], Work.from_json(x)) for x in d["layers"]
+            )
+            return cls(
+                str(d["kind"]),
+                chip,
+                str(d["program"]),
+                str(d["fidelity"]),
+                Work.from_json(d["total"]),
+                layers,
+                int(d["host_transfer"]["to_chip_bytes"]),
+                int(d["host_transfer"]["from_chip_bytes"]),
+                tuple(EpochReport.from_json(e) for e in d["epochs"]),
+                dict(d.get("info", {})),
+            )
         except (KeyError, TypeError) as e:
             raise ValueError(f"report is missing or has a malformed field: {e}") from None

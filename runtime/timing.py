@@ -29,16 +29,16 @@ class SampledTiming:
 
     def __init__(self, program: Program, fidelity: Fidelity = Fidelity.FAST) -> None:
         if not fidelity.has_cycles:
-            raise BackendError(f"sampled timing needs a cycle-level fidelity, not "
-                               f"{fidelity.value}")
+            raise BackendError(f"sampled timing needs a cycle-level fidelity, not {fidelity.value}")
         self.machine = Backend(program, fidelity)
         self.work: Work | None = None
         self.by_tag: dict[Tag, Work] = {}
         self.events: tuple[Any, ...] = ()
         self.confirmed = False
 
-    def measure(self, values: Backend, inputs: Mapping[str, np.ndarray]
-                ) -> tuple[Work, dict[Tag, Work]]:
+    def measure(
+        self, values: Backend, inputs: Mapping[str, np.ndarray]
+    ) -> tuple[Work, dict[Tag, Work]]:
         if self.confirmed:
             assert self.work is not None
             return self.work, self.by_tag
@@ -51,11 +51,15 @@ class SampledTiming:
             assert self.work is not None
             a, b = self.work.cycles, result.work.cycles
             # equal totals can still hide different per-layer or per-unit counts
-            what = (f"took {a} then {b} cycles" if a != b else
-                    f"took {a} cycles both times but counted different work")
+            what = (
+                f"took {a} then {b} cycles"
+                if a != b
+                else f"took {a} cycles both times but counted different work"
+            )
             raise BackendError(
                 f"the machine {what} for two runs of the same program: its timing "
-                "depends on the data, so sampled timing cannot be used; use --fidelity fast")
+                "depends on the data, so sampled timing cannot be used; use --fidelity fast"
+            )
         else:
             self.confirmed = True
         assert self.work is not None

@@ -34,18 +34,33 @@ def trace_events(program: Program, events: Iterable[Any]) -> list[dict[str, Any]
     for e in events:
         per_unit.setdefault(_unit_name(e.unit), []).append(e)
     out: list[dict[str, Any]] = [
-        {"ph": "M", "name": "process_name", "pid": PID,
-         "args": {"name": f"{program.config.name} ({program.config.rows}x"
-                          f"{program.config.cols} {program.config.dataflow.value})"}},
+        {
+            "ph": "M",
+            "name": "process_name",
+            "pid": PID,
+            "args": {
+                "name": f"{program.config.name} ({program.config.rows}x"
+                f"{program.config.cols} {program.config.dataflow.value})"
+            },
+        },
     ]
-    order = sorted(per_unit, key=lambda u: (UNIT_ORDER.index(u) if u in UNIT_ORDER
-                                            else len(UNIT_ORDER), u))
+    order = sorted(
+        per_unit, key=lambda u: (UNIT_ORDER.index(u) if u in UNIT_ORDER else len(UNIT_ORDER), u)
+    )
     for tid, unit in enumerate(order, start=1):
         evs = per_unit[unit]
-        out.append({"ph": "M", "name": "thread_name", "pid": PID, "tid": tid,
-                    "args": {"name": unit}})
-        out.append({"ph": "M", "name": "thread_sort_index", "pid": PID, "tid": tid,
-                    "args": {"sort_index": tid}})
+        out.append(
+            {"ph": "M", "name": "thread_name", "pid": PID, "tid": tid, "args": {"name": unit}}
+        )
+        out.append(
+            {
+                "ph": "M",
+                "name": "thread_sort_index",
+                "pid": PID,
+                "tid": tid,
+                "args": {"sort_index": tid},
+            }
+        )
         evs.sort(key=lambda e: (e.start, e.index))
         group: list[Any] = []
         for e in evs:
@@ -66,17 +81,31 @@ def _slice(program: Program, group: list[Any], tid: int, mhz: float) -> dict[str
         m = program.instrs[e.index].MNEMONIC
         kinds[m] = kinds.get(m, 0) + 1
     return {
-        "name": str(tag), "cat": tag.phase.value, "ph": "X", "pid": PID, "tid": tid,
-        "ts": start / mhz, "dur": (end - start) / mhz,
-        "args": {"first_instruction": group[0].index, "last_instruction": group[-1].index,
-                 "instructions": kinds, "start_cycle": start, "end_cycle": end,
-                 "busy_cycles": sum(e.end - e.start for e in group)},
+        "name": str(tag),
+        "cat": tag.phase.value,
+        "ph": "X",
+        "pid": PID,
+        "tid": tid,
+        "ts": start / mhz,
+        "dur": (end - start) / mhz,
+        "args": {
+            "first_instruction": group[0].index,
+            "last_instruction": group[-1].index,
+            "instructions": kinds,
+            "start_cycle": start,
+            "end_cycle": end,
+            "busy_cycles": sum(e.end - e.start for e in group),
+        },
     }
 
 
-def write_trace(path: Path, program: Program, events: Iterable[Any],
-                meta: dict[str, Any] | None = None) -> Path:
-    doc = {"traceEvents": trace_events(program, events), "displayTimeUnit": "ns",
-           "otherData": {"clock_mhz": program.config.clock_mhz, **(meta or {})}}
+def write_trace(
+    path: Path, program: Program, events: Iterable[Any], meta: dict[str, Any] | None = None
+) -> Path:
+    doc = {
+        "traceEvents": trace_events(program, events),
+        "displayTimeUnit": "ns",
+        "otherData": {"clock_mhz": program.config.clock_mhz, **(meta or {})},
+    }
     atomic_write_bytes(path, json.dumps(doc).encode())
     return path

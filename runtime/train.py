@@ -82,8 +82,7 @@ class TrainSettings:
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"learning rate must be a positive number, not {self.lr}")
         if self.checkpoint_every < 0:
-            raise ValueError(f"checkpoint_every must not be negative, not "
-                             f"{self.checkpoint_every}")
+            raise ValueError(f"checkpoint_every must not be negative, not {self.checkpoint_every}")
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "schedule": self.schedule.value}
@@ -115,27 +114,35 @@ class Signature:
     @classmethod
     def of(cls, program: Program, training: bool) -> Signature:
         what = "training" if training else "evaluation"
-        lr = _find(program, TensorKind.INPUT, LR_NAMES) or _find(program, TensorKind.STATE,
-                                                                 LR_NAMES)
+        lr = _find(program, TensorKind.INPUT, LR_NAMES) or _find(
+            program, TensorKind.STATE, LR_NAMES
+        )
         labels = _find(program, TensorKind.INPUT, LABEL_NAMES)
         loss = _find(program, TensorKind.OUTPUT, LOSS_NAMES)
         named = {t.name for t in (lr, labels) if t is not None}
         xs = [t for t in program.of_kind(TensorKind.INPUT) if t.name not in named]
         if len(xs) != 1:
-            raise TrainingError(f"the {what} program must have exactly one sample input "
-                                f"besides labels and learning rate; it has "
-                                f"{[t.name for t in xs]}")
+            raise TrainingError(
+                f"the {what} program must have exactly one sample input "
+                f"besides labels and learning rate; it has "
+                f"{[t.name for t in xs]}"
+            )
         outs = [t for t in program.of_kind(TensorKind.OUTPUT) if t is not loss]
         logits = _find(program, TensorKind.OUTPUT, LOGIT_NAMES) or (
-            outs[0] if len(outs) == 1 else None)
+            outs[0] if len(outs) == 1 else None
+        )
         if logits is None or len(logits.shape) != 2 or logits.shape[0] != xs[0].shape[0]:
-            raise TrainingError(f"the {what} program needs one [batch, classes] output named "
-                                f"logits; its outputs are {[t.name for t in outs]}")
+            raise TrainingError(
+                f"the {what} program needs one [batch, classes] output named "
+                f"logits; its outputs are {[t.name for t in outs]}"
+            )
         if training and (labels is None or lr is None or loss is None):
-            raise TrainingError("the training program needs inputs 'labels' and 'lr' and an "
-                                f"output 'loss'; it has inputs "
-                                f"{[t.name for t in program.of_kind(TensorKind.INPUT)]}, "
-                                f"outputs {[t.name for t in program.of_kind(TensorKind.OUTPUT)]}")
+            raise TrainingError(
+                "the training program needs inputs 'labels' and 'lr' and an "
+                f"output 'loss'; it has inputs "
+                f"{[t.name for t in program.of_kind(TensorKind.INPUT)]}, "
+                f"outputs {[t.name for t in program.of_kind(TensorKind.OUTPUT)]}"
+            )
         return cls(xs[0], logits, labels, lr, loss)
 
     def label_values(self, y: np.ndarray, classes: int) -> np.ndarray:
@@ -165,23 +172,35 @@ class Progress:
 
     def to_json(self, chip: ChipConfig) -> dict[str, Any]:
         return {
-            "epoch": self.epoch, "step": self.step, "global_step": self.global_step,
+            "epoch": self.epoch,
+            "step": self.step,
+            "global_step": self.global_step,
             "epochs": [e.to_json(chip) for e in self.epochs],
-            "work": self.work.to_json(), "loss_sum": self.loss_sum,
-            "step_losses": self.step_losses, "correct": self.correct, "seen": self.seen,
+            "work": self.work.to_json(),
+            "loss_sum": self.loss_sum,
+            "step_losses": self.step_losses,
+            "correct": self.correct,
+            "seen": self.seen,
             "by_tag": [[t.layer, t.phase.value, w.to_json()] for t, w in self.by_tag.items()],
-            "to_chip": self.to_chip, "from_chip": self.from_chip,
+            "to_chip": self.to_chip,
+            "from_chip": self.from_chip,
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Progress:
         return cls(
-            int(d["epoch"]), int(d["step"]), int(d["global_step"]),
-            [EpochReport.from_json(e) for e in d["epochs"]], Work.from_json(d["work"]),
-            float(d["loss_sum"]), [float(v) for v in d["step_losses"]], int(d["correct"]),
+            int(d["epoch"]),
+            int(d["step"]),
+            int(d["global_step"]),
+            [EpochReport.from_json(e) for e in d["epochs"]],
+            Work.from_json(d["work"]),
+            float(d["loss_sum"]),
+            [float(v) for v in d["step_losses"]],
+            int(d["correct"]),
             int(d["seen"]),
             {Tag(layer, Phase(phase)): Work.from_json(w) for layer, phase, w in d["by_tag"]},
-            int(d["to_chip"]), int(d["from_chip"]),
+            int(d["to_chip"]),
+            int(d["from_chip"]),
         )
 
 
@@ -219,12 +238,20 @@ class Trainer:
     so the last good one survives.
     """
 
-    def __init__(self, step_program: Program, eval_program: Program | None, dataset: Dataset,
-                 settings: TrainSettings, fidelity: Fidelity | str = Fidelity.FAST,
-                 run_dir: Path | None = None, name: str = "model",
-                 on_step: Callable[[StepEvent], None] | None = None,
-                 on_epoch: Callable[[EpochReport], None] | None = None,
-                 trace_first_step: bool = False, timing: Fidelity | None = None) -> None:
+    def __init__(
+        self,
+        step_program: Program,
+        eval_program: Program | None,
+        dataset: Dataset,
+        settings: TrainSettings,
+        fidelity: Fidelity | str = Fidelity.FAST,
+        run_dir: Path | None = None,
+        name: str = "model",
+        on_step: Callable[[StepEvent], None] | None = None,
+        on_epoch: Callable[[EpochReport], None] | None = None,
+        trace_first_step: bool = False,
+        timing: Fidelity | None = None,
+    ) -> None:
         self.program, self.eval_program = step_program, eval_program
         self.dataset, self.settings, self.run_dir, self.name = dataset, settings, run_dir, name
         self.on_step, self.on_epoch = on_step, on_epoch
@@ -236,14 +263,17 @@ class Trainer:
         # Values on the functional model, cycles measured on the machine (runtime/timing.py).
         sample = timing is not None and not self.backend.fidelity.has_cycles
         self.step_timer = SampledTiming(step_program, timing) if sample else None
-        self.eval_timer = SampledTiming(eval_program, timing) \
-            if sample and eval_program is not None else None
+        self.eval_timer = (
+            SampledTiming(eval_program, timing) if sample and eval_program is not None else None
+        )
         self.sample_shape = self.sig.x.shape[1:]
         fit_to(dataset.x_train[:1], self.sample_shape, "the training program")
         self.steps = steps_per_epoch(len(dataset.x_train), self.sig.batch)
         if self.steps == 0:
-            raise TrainingError(f"batch size {self.sig.batch} is larger than the "
-                                f"{len(dataset.x_train)} training samples")
+            raise TrainingError(
+                f"batch size {self.sig.batch} is larger than the "
+                f"{len(dataset.x_train)} training samples"
+            )
         self.total_steps = self.steps * settings.epochs
 
     # ---- checkpoints ----
@@ -251,7 +281,8 @@ class Trainer:
         d = self.dataset
         return {
             "program": ckpt.program_fingerprint(self.program),
-            "eval_program": None if self.eval_program is None
+            "eval_program": None
+            if self.eval_program is None
             else ckpt.program_fingerprint(self.eval_program),
             "data": ckpt.array_fingerprint(d.x_train, d.y_train, d.x_test, d.y_test),
             "settings": self.settings.to_json(),
@@ -262,8 +293,10 @@ class Trainer:
     def _save(self, progress: Progress) -> None:
         if self.run_dir is None:
             return
-        meta = {"fingerprints": self._fingerprints(),
-                "progress": progress.to_json(self.program.config)}
+        meta = {
+            "fingerprints": self._fingerprints(),
+            "progress": progress.to_json(self.program.config),
+        }
         ckpt.save(self.run_dir, ckpt.Checkpoint(self.backend.snapshot(), meta))
 
     def _load(self) -> Progress:
@@ -275,13 +308,13 @@ class Trainer:
         if changed:
             raise ckpt.CheckpointError(
                 f"the checkpoint in {self.run_dir} belongs to a different run "
-                f"({', '.join(changed)} changed); start a new run directory instead")
+                f"({', '.join(changed)} changed); start a new run directory instead"
+            )
         try:
             self.backend.restore(c.tensors)
             return Progress.from_json(c.meta["progress"])
         except (KeyError, TypeError, ValueError) as e:
-            raise ckpt.CheckpointError(f"checkpoint in {self.run_dir} is malformed: {e}") \
-                from None
+            raise ckpt.CheckpointError(f"checkpoint in {self.run_dir} is malformed: {e}") from None
 
     # ---- the loop ----
     def run(self, resume: bool = False) -> TrainResult:
@@ -290,8 +323,9 @@ class Trainer:
         first: RunResult | None = None
         d, s = self.dataset, self.settings
         while progress.epoch < s.epochs:
-            batches = train_batches(len(d.x_train), self.sig.batch, s.seed, progress.epoch,
-                                    start=progress.step)
+            batches = train_batches(
+                len(d.x_train), self.sig.batch, s.seed, progress.epoch, start=progress.step
+            )
             for idx in batches:
                 trace = self.trace_first_step and first is None
                 result = self._step(progress, idx, trace)
@@ -307,21 +341,25 @@ class Trainer:
         d = self.dataset
         lr = self.settings.schedule.at(self.settings.lr, p.global_step, self.total_steps)
         x = fit_to(d.x_train[idx], self.sample_shape, "the training program")
-        inputs = {self.sig.x.name: x,
-                  self.sig.labels.name: self.sig.label_values(d.y_train[idx], d.num_classes)}
+        inputs = {
+            self.sig.x.name: x,
+            self.sig.labels.name: self.sig.label_values(d.y_train[idx], d.num_classes),
+        }
         lr_sent = 0
         if self.sig.lr.kind is TensorKind.INPUT:
             inputs[self.sig.lr.name] = np.full(self.sig.lr.shape, lr, dtype=np.float32)
         else:  # an lr kept in STATE is still the host's to set each step
-            lr_sent = self.backend.write(self.sig.lr.name,
-                                         np.full(self.sig.lr.shape, lr, np.float32))
+            lr_sent = self.backend.write(
+                self.sig.lr.name, np.full(self.sig.lr.shape, lr, np.float32)
+            )
         result = self._run(self.backend, self.step_timer, inputs, trace)
         loss = float(result.outputs[self.sig.loss.name].reshape(-1)[0])
         if not math.isfinite(loss):
             where = f"{self.run_dir}" if self.run_dir else "no run directory"
             raise TrainingError(
                 f"loss became {loss} at epoch {p.epoch + 1}, step {p.step + 1} (learning rate "
-                f"{lr:.4g}); lower --lr. The last good checkpoint is kept ({where})")
+                f"{lr:.4g}); lower --lr. The last good checkpoint is kept ({where})"
+            )
         logits = result.outputs[self.sig.logits.name]
         p.correct += int((logits.argmax(axis=1) == d.y_train[idx]).sum())
         p.seen += len(idx)
@@ -334,8 +372,9 @@ class Trainer:
         p.step += 1
         p.global_step += 1
         if self.on_step is not None:
-            self.on_step(StepEvent(p.epoch, p.step, self.steps, p.global_step, loss, lr,
-                                   result.work.cycles))
+            self.on_step(
+                StepEvent(p.epoch, p.step, self.steps, p.global_step, loss, lr, result.work.cycles)
+            )
         return result
 
     def evaluate(self, p: Progress | None = None) -> tuple[float, Work]:
@@ -358,8 +397,9 @@ class Trainer:
         return correct / len(d.x_test), work
 
     @staticmethod
-    def _run(backend: Backend, timer: SampledTiming | None, inputs: dict[str, np.ndarray],
-             trace: bool) -> RunResult:
+    def _run(
+        backend: Backend, timer: SampledTiming | None, inputs: dict[str, np.ndarray], trace: bool
+    ) -> RunResult:
         if timer is None:
             return backend.run(inputs, trace=trace)
         work, by_tag = timer.measure(backend, inputs)  # before the run changes the weights
@@ -373,17 +413,28 @@ class Trainer:
         train_params = self.backend.params()
         for t in self.eval_backend.program.of_kind(TensorKind.PARAM):
             if t.name not in train_params:
-                raise TrainingError(f"evaluation weight {t.name!r} is not a weight of the "
-                                    f"training program ({', '.join(sorted(train_params))})")
+                raise TrainingError(
+                    f"evaluation weight {t.name!r} is not a weight of the "
+                    f"training program ({', '.join(sorted(train_params))})"
+                )
             self.eval_backend.write(t.name, train_params[t.name])
 
     def _finish_epoch(self, p: Progress) -> None:
         test_acc, eval_work = (None, None)
         if self.eval_backend is not None:
             test_acc, eval_work = self.evaluate(p)
-        p.epochs.append(EpochReport(
-            p.epoch + 1, p.step, p.work, p.loss_sum / max(p.step, 1),
-            p.correct / max(p.seen, 1), test_acc, eval_work, tuple(p.step_losses)))
+        p.epochs.append(
+            EpochReport(
+                p.epoch + 1,
+                p.step,
+                p.work,
+                p.loss_sum / max(p.step, 1),
+                p.correct / max(p.seen, 1),
+                test_acc,
+                eval_work,
+                tuple(p.step_losses),
+            )
+        )
         p.epoch += 1
         if self.on_epoch is not None:
             self.on_epoch(p.epochs[-1])
@@ -394,15 +445,29 @@ class Trainer:
         for e in p.epochs:
             total = total + e.train + (e.eval or Work())
         last = p.epochs[-1]
-        info = {"model": self.name, "dataset": self.dataset.name,
-                "settings": self.settings.to_json(), "steps": p.global_step,
-                "batch_size": self.sig.batch, "final_loss": last.loss,
-                "final_train_accuracy": last.train_accuracy,
-                "final_test_accuracy": last.test_accuracy,
-                "host_seconds_this_session": wall}
+        info = {
+            "model": self.name,
+            "dataset": self.dataset.name,
+            "settings": self.settings.to_json(),
+            "steps": p.global_step,
+            "batch_size": self.sig.batch,
+            "final_loss": last.loss,
+            "final_train_accuracy": last.train_accuracy,
+            "final_test_accuracy": last.test_accuracy,
+            "host_seconds_this_session": wall,
+        }
         fidelity = self.backend.fidelity.value
         if self.step_timer is not None:
             fidelity += f" (cycles sampled on {self.step_timer.machine.fidelity.value})"
-        return RunReport("train", self.program.config, self.name, fidelity,
-                         total, layer_reports(p.by_tag), p.to_chip, p.from_chip,
-                         tuple(p.epochs), info)
+        return RunReport(
+            "train",
+            self.program.config,
+            self.name,
+            fidelity,
+            total,
+            layer_reports(p.by_tag),
+            p.to_chip,
+            p.from_chip,
+            tuple(p.epochs),
+            info,
+        )

@@ -61,9 +61,14 @@ def gemm_program(cfg: ChipConfig, a: np.ndarray, b: np.ndarray) -> Program:
     assert k == k2
     dt, adt = cfg.input_dtype, cfg.acc_dtype
     es, aes = dt.nbytes, adt.nbytes
-    tensors = _layout(cfg, [("A", (m, k), dt, TensorKind.INPUT),
-                            ("B", (k, n), dt, TensorKind.PARAM),
-                            ("C", (m, n), adt, TensorKind.OUTPUT)])
+    tensors = _layout(
+        cfg,
+        [
+            ("A", (m, k), dt, TensorKind.INPUT),
+            ("B", (k, n), dt, TensorKind.PARAM),
+            ("C", (m, n), adt, TensorKind.OUTPUT),
+        ],
+    )
     A, B, C = tensors["A"], tensors["B"], tensors["C"]
     R, Cc = cfg.rows, cfg.cols
     st = _Stages()
@@ -73,13 +78,35 @@ def gemm_program(cfg: ChipConfig, a: np.ndarray, b: np.ndarray) -> Program:
             for n0 in range(0, n, Cc):
                 nn = min(Cc, n - n0)
                 # X = A^T rows (k x mm) at sp:0, Y = B rows (k x nn) at sp:k
-                loads = [Load(dram=A.addr + m0 * k * es, dst=sp(0), rows=k, cols=mm,
-                              stride=k * es, transpose=True),
-                         Load(dram=B.addr + n0 * es, dst=sp(k), rows=k, cols=nn, stride=n * es,
-                              transpose=False)]
+                loads = [
+                    Load(
+                        dram=A.addr + m0 * k * es,
+                        dst=sp(0),
+                        rows=k,
+                        cols=mm,
+                        stride=k * es,
+                        transpose=True,
+                    ),
+                    Load(
+                        dram=B.addr + n0 * es,
+                        dst=sp(k),
+                        rows=k,
+                        cols=nn,
+                        stride=n * es,
+                        transpose=False,
+                    ),
+                ]
                 execs = [Matmul(x=0, y=k, out=0, t=k, rows=mm, cols=nn, accumulate=False)]
-                stores = [Store(dram=C.addr + (m0 * n + n0) * aes, src=acc(0), rows=mm, cols=nn,
-                                stride=n * aes, transpose=False)]
+                stores = [
+                    Store(
+                        dram=C.addr + (m0 * n + n0) * aes,
+                        src=acc(0),
+                        rows=mm,
+                        cols=nn,
+                        stride=n * aes,
+                        transpose=False,
+                    )
+                ]
                 st.add(loads, execs, stores)
     else:
         ws = cfg.dataflow is Dataflow.WS
@@ -92,24 +119,73 @@ def gemm_program(cfg: ChipConfig, a: np.ndarray, b: np.ndarray) -> Program:
                 kk = min(R, k - k0)
                 base = 2 * (k0 // R) * max(R, inner)
                 if ws:
-                    loads.append(Load(dram=B.addr + (k0 * n + o0) * es, dst=sp(base), rows=kk,
-                                      cols=oo, stride=n * es, transpose=False))
-                    loads.append(Load(dram=A.addr + k0 * es, dst=sp(base + R), rows=inner,
-                                      cols=kk, stride=k * es, transpose=False))
+                    loads.append(
+                        Load(
+                            dram=B.addr + (k0 * n + o0) * es,
+                            dst=sp(base),
+                            rows=kk,
+                            cols=oo,
+                            stride=n * es,
+                            transpose=False,
+                        )
+                    )
+                    loads.append(
+                        Load(
+                            dram=A.addr + k0 * es,
+                            dst=sp(base + R),
+                            rows=inner,
+                            cols=kk,
+                            stride=k * es,
+                            transpose=False,
+                        )
+                    )
                 else:
-                    loads.append(Load(dram=A.addr + (o0 * k + k0) * es, dst=sp(base), rows=kk,
-                                      cols=oo, stride=k * es, transpose=True))
-                    loads.append(Load(dram=B.addr + k0 * n * es, dst=sp(base + R), rows=inner,
-                                      cols=kk, stride=n * es, transpose=True))
+                    loads.append(
+                        Load(
+                            dram=A.addr + (o0 * k + k0) * es,
+                            dst=sp(base),
+                            rows=kk,
+                            cols=oo,
+                            stride=k * es,
+                            transpose=True,
+                        )
+                    )
+                    loads.append(
+                        Load(
+                            dram=B.addr + k0 * n * es,
+                            dst=sp(base + R),
+                            rows=inner,
+                            cols=kk,
+                            stride=n * es,
+                            transpose=True,
+                        )
+                    )
                 execs.append(Preload(src=base, rows=kk, cols=oo))
-                execs.append(Matmul(x=base + R, y=0, out=0, t=inner, rows=kk, cols=oo,
-                                    accumulate=k0 > 0))
+                execs.append(
+                    Matmul(x=base + R, y=0, out=0, t=inner, rows=kk, cols=oo, accumulate=k0 > 0)
+                )
             if ws:
-                stores = [Store(dram=C.addr + o0 * aes, src=acc(0), rows=inner, cols=oo,
-                                stride=n * aes, transpose=False)]
+                stores = [
+                    Store(
+                        dram=C.addr + o0 * aes,
+                        src=acc(0),
+                        rows=inner,
+                        cols=oo,
+                        stride=n * aes,
+                        transpose=False,
+                    )
+                ]
             else:
-                stores = [Store(dram=C.addr + o0 * n * aes, src=acc(0), rows=inner, cols=oo,
-                                stride=n * aes, transpose=True)]
+                stores = [
+                    Store(
+                        dram=C.addr + o0 * n * aes,
+                        src=acc(0),
+                        rows=inner,
+                        cols=oo,
+                        stride=n * aes,
+                        transpose=True,
+                    )
+                ]
             st.add(loads, execs, stores)
     instrs = st.emit()
     tags = [Tag("gemm", Phase.FORWARD)] * len(instrs)
@@ -122,15 +198,25 @@ def softmax_program(cfg: ChipConfig, logits: np.ndarray) -> Program:
     m, n = logits.shape
     adt = cfg.acc_dtype
     assert adt is DType.FP32 and n <= cfg.row_elems
-    tensors = _layout(cfg, [("X", (m, n), adt, TensorKind.INPUT),
-                            ("Y", (m, n), adt, TensorKind.OUTPUT)])
+    tensors = _layout(
+        cfg, [("X", (m, n), adt, TensorKind.INPUT), ("Y", (m, n), adt, TensorKind.OUTPUT)]
+    )
     X, Y = tensors["X"], tensors["Y"]
     aes = adt.nbytes
     x, t = acc(0), acc(m)
 
     def v(op: VecOp, dst, s1, s2=None, imm: float = 0.0) -> Vec:
-        return Vec(op=op, dst=dst, src1=s1, src2=s2 or acc(0), rows=m, cols=n, bcast1=False,
-                   bcast2=False, imm=imm)
+        return Vec(
+            op=op,
+            dst=dst,
+            src1=s1,
+            src2=s2 or acc(0),
+            rows=m,
+            cols=n,
+            bcast1=False,
+            bcast2=False,
+            imm=imm,
+        )
 
     instrs: list[Instr] = [
         Load(dram=X.addr, dst=x, rows=m, cols=n, stride=n * aes, transpose=False, push_next=True),
@@ -140,8 +226,7 @@ def softmax_program(cfg: ChipConfig, logits: np.ndarray) -> Program:
         v(VecOp.RSUM, t, x),
         v(VecOp.RECIP, t, t),
         v(VecOp.MUL, x, x, t).with_deps(push_next=True),
-        Store(dram=Y.addr, src=x, rows=m, cols=n, stride=n * aes, transpose=False,
-              pop_prev=True),
+        Store(dram=Y.addr, src=x, rows=m, cols=n, stride=n * aes, transpose=False, pop_prev=True),
         Halt(),
     ]
     tags = [Tag("softmax", Phase.FORWARD)] * len(instrs)

@@ -24,10 +24,12 @@ class Accumulator(wiring.Component):
     def __init__(self, config: ChipConfig) -> None:
         self.config = config
         self.numerics = numerics_for(config.input_dtype)
-        super().__init__({
-            "write": In(acc_write_signature(config)),
-            "read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
-        })
+        super().__init__(
+            {
+                "write": In(acc_write_signature(config)),
+                "read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
+            }
+        )
 
     def elaborate(self, platform: object) -> Module:
         m = Module()

@@ -45,8 +45,13 @@ class SystolicArray(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg, R, C = self.config, self.rows, self.cols
-        grid = [[ProcessingElement(cfg.dataflow, cfg.input_dtype, cfg.double_buffer_stationary)
-                 for _ in range(C)] for _ in range(R)]
+        grid = [
+            [
+                ProcessingElement(cfg.dataflow, cfg.input_dtype, cfg.double_buffer_stationary)
+                for _ in range(C)
+            ]
+            for _ in range(R)
+        ]
         for i in range(R):
             for j in range(C):
                 m.submodules[f"pe_{i}_{j}"] = grid[i][j]
@@ -61,8 +66,9 @@ class SystolicArray(wiring.Component):
         for i in range(R):
             for j in range(C):
                 pe = grid[i][j]
-                a_src = _delay(m, self.west[i], i, f"west_skew_{i}") if j == 0 \
-                    else grid[i][j - 1].a_out
+                a_src = (
+                    _delay(m, self.west[i], i, f"west_skew_{i}") if j == 0 else grid[i][j - 1].a_out
+                )
                 m.d.comb += [
                     pe.a_in.eq(a_src),
                     pe.psum_in.eq(0 if i == 0 else grid[i - 1][j].psum_out),
@@ -83,17 +89,25 @@ class SystolicArray(wiring.Component):
                 if j == 0:
                     m.d.comb += [
                         pe.a_in.eq(_delay(m, self.west[i], i, f"west_skew_{i}")),
-                        pe.valid_in.eq(_delay(m, self.west_valid, i, f"valid_skew_{i}",
-                                                  control=True)),
-                        pe.first_in.eq(_delay(m, self.west_first, i, f"first_skew_{i}",
-                                                  control=True)),
+                        pe.valid_in.eq(
+                            _delay(m, self.west_valid, i, f"valid_skew_{i}", control=True)
+                        ),
+                        pe.first_in.eq(
+                            _delay(m, self.west_first, i, f"first_skew_{i}", control=True)
+                        ),
                     ]
                 else:
                     left = grid[i][j - 1]
-                    m.d.comb += [pe.a_in.eq(left.a_out), pe.valid_in.eq(left.valid_out),
-                                 pe.first_in.eq(left.first_out)]
-                b_src = _delay(m, self.north[j], j, f"north_skew_{j}") if i == 0 \
+                    m.d.comb += [
+                        pe.a_in.eq(left.a_out),
+                        pe.valid_in.eq(left.valid_out),
+                        pe.first_in.eq(left.first_out),
+                    ]
+                b_src = (
+                    _delay(m, self.north[j], j, f"north_skew_{j}")
+                    if i == 0
                     else grid[i - 1][j].b_out
+                )
                 m.d.comb += [
                     pe.b_in.eq(b_src),
                     pe.drain_in.eq(0 if i == 0 else grid[i - 1][j].drain_out),
@@ -118,8 +132,7 @@ def array_signature(config: ChipConfig) -> wiring.Signature:
         if config.double_buffer_stationary:
             members["flip"] = In(1)
     else:
-        members.update({"west_valid": In(1), "west_first": In(1),
-                        "capture": In(1), "shift": In(1)})
+        members.update({"west_valid": In(1), "west_first": In(1), "capture": In(1), "shift": In(1)})
     return wiring.Signature(members)
 
 

@@ -56,9 +56,15 @@ class Bf16Multiplier(wiring.Component):
         m.d.comb += rounded.eq(shifted[2:] + (guard & (rest | lsb)))
         # A subnormal has exponent field 0 unless rounding carried it into the normal range.
         field = Mux(exp < 1, rounded[_F32_FRAC], exp[:_EXP])
-        finite = Mux(product == 0, Cat(C(0, 31), sign),
-                     Mux(exp >= 255, Cat(C(0, _F32_FRAC), C(0xFF, 8), sign),
-                         Cat(rounded[:_F32_FRAC], field, sign)))
+        finite = Mux(
+            product == 0,
+            Cat(C(0, 31), sign),
+            Mux(
+                exp >= 255,
+                Cat(C(0, _F32_FRAC), C(0xFF, 8), sign),
+                Cat(rounded[:_F32_FRAC], field, sign),
+            ),
+        )
 
         wide_a, wide_b = Cat(C(0, 16), a), Cat(C(0, 16), b)  # exact binary32 widening
         a_nan = (a[_FRAC:15] == 0xFF) & (a[:_FRAC] != 0)

@@ -35,8 +35,10 @@ def decoder_layout(cls: type[Instr]) -> data.FlexibleLayout:
 def check_config(config: ChipConfig) -> None:
     """Raise `ValueError` if ``config`` describes timing the controller cannot build."""
     if config.dataflow is Dataflow.OS and not config.os_drain:
-        raise ValueError("os_drain must be true for the RTL: writing all R result rows in the "
-                         "last MAC cycle is SCALE-Sim's accounting, not hardware")
+        raise ValueError(
+            "os_drain must be true for the RTL: writing all R result rows in the "
+            "last MAC cycle is SCALE-Sim's accounting, not hardware"
+        )
 
 
 class ExecuteController(wiring.Component):
@@ -63,14 +65,16 @@ class ExecuteController(wiring.Component):
         check_config(config)
         self.config = config
         read = read_port_signature(config.spad_addr_bits, spad_row_layout(config))
-        super().__init__({
-            "instr": In(instruction_signature()),
-            "read_x": Out(read),
-            "read_y": Out(read),
-            "array": Out(array_signature(config).flip()),
-            "acc_write": Out(acc_write_signature(config)),
-            "events": Out(event_signature()),
-        })
+        super().__init__(
+            {
+                "instr": In(instruction_signature()),
+                "read_x": Out(read),
+                "read_y": Out(read),
+                "array": Out(array_signature(config).flip()),
+                "acc_write": Out(acc_write_signature(config)),
+                "events": Out(event_signature()),
+            }
+        )
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -88,8 +92,10 @@ class ExecuteController(wiring.Component):
         # Named signals, not Python expressions: each is computed once per evaluation, in the
         # simulator as in the netlist.
         incoming, all_idle = Signal(), Signal()
-        m.d.comb += [incoming.eq(self.instr.valid & ~halting & ~error),
-                     all_idle.eq(~p_busy & ~m_busy & ~d_busy)]
+        m.d.comb += [
+            incoming.eq(self.instr.valid & ~halting & ~error),
+            all_idle.eq(~p_busy & ~m_busy & ~d_busy),
+        ]
         new = self._decode(m, self.instr.payload, "new")
         offered = Signal()
         m.d.comb += offered.eq(incoming & new["exec"])
@@ -100,9 +106,11 @@ class ExecuteController(wiring.Component):
         m.d.comb += [in_a.eq(queue.count >= 1), in_b.eq(queue.count >= 2)]
         a_word, b_word = Signal(WORD_BITS), Signal(WORD_BITS)
         a_index = Signal(EVENT_INDEX_BITS)
-        m.d.comb += [a_word.eq(Mux(in_a, queue.first, self.instr.payload)),
-                     b_word.eq(Mux(in_b, queue.second, self.instr.payload)),
-                     a_index.eq(dispatched - queue.count)]
+        m.d.comb += [
+            a_word.eq(Mux(in_a, queue.first, self.instr.payload)),
+            b_word.eq(Mux(in_b, queue.second, self.instr.payload)),
+            a_index.eq(dispatched - queue.count),
+        ]
         a, b = self._decode(m, a_word, "a"), self._decode(m, b_word, "b")
         pre_may, mm_may, a_start, b_start = Signal(), Signal(), Signal(), Signal()
         if stationary:
@@ -120,11 +128,15 @@ class ExecuteController(wiring.Component):
         m.d.comb += [
             direct.eq(a_start & ~in_a | b_start & in_a & ~in_b),
             pops.eq((a_start & in_a) + (b_start & in_b)),
-            accept.eq(incoming & (new["halt"] | new["exec"] & (
-                direct | (queue.count - pops < cfg.queue_depth)))),
+            accept.eq(
+                incoming
+                & (new["halt"] | new["exec"] & (direct | (queue.count - pops < cfg.queue_depth)))
+            ),
             enqueue.eq(accept & new["exec"] & ~direct),
             self.instr.ready.eq(accept),
-            queue.push.eq(enqueue), queue.push_word.eq(self.instr.payload), queue.pop.eq(pops),
+            queue.push.eq(enqueue),
+            queue.push_word.eq(self.instr.payload),
+            queue.pop.eq(pops),
         ]
         with m.If(accept & new["exec"]):
             m.d.sync += dispatched.eq(dispatched + 1)
@@ -145,8 +157,7 @@ class ExecuteController(wiring.Component):
             p_go = Signal()
             m.d.comb += p_go.eq(a_start & a["pre"] | b_start)
             p_fields = Signal(decoder_layout(Preload))
-            m.d.comb += p_fields.eq(Mux(b_start, b["preload"].as_value(),
-                                        a["preload"].as_value()))
+            m.d.comb += p_fields.eq(Mux(b_start, b["preload"].as_value(), a["preload"].as_value()))
             self._preload_unit(m, p_go, p_fields, p_busy, Mux(b_start, a_index + 1, a_index))
         m_go = Signal()
         m.d.comb += m_go.eq(a_start & a["mm"])
@@ -162,18 +173,30 @@ class ExecuteController(wiring.Component):
         mm = data.View(decoder_layout(Matmul), word)
         flags = {f: Signal(name=f"{name}_{f}") for f in ("pre", "mm", "exec", "halt")}
         if self.config.dataflow.has_stationary_operand:
-            m.d.comb += flags["pre"].eq((opcode == Preload.OPCODE) & (pre.rows >= 1)
-                                        & (pre.rows <= R) & (pre.cols >= 1) & (pre.cols <= C))
+            m.d.comb += flags["pre"].eq(
+                (opcode == Preload.OPCODE)
+                & (pre.rows >= 1)
+                & (pre.rows <= R)
+                & (pre.cols >= 1)
+                & (pre.cols <= C)
+            )
         m.d.comb += [
-            flags["mm"].eq((opcode == Matmul.OPCODE) & (mm.rows >= 1) & (mm.rows <= R)
-                           & (mm.cols >= 1) & (mm.cols <= C) & (mm.t >= 1)),
+            flags["mm"].eq(
+                (opcode == Matmul.OPCODE)
+                & (mm.rows >= 1)
+                & (mm.rows <= R)
+                & (mm.cols >= 1)
+                & (mm.cols <= C)
+                & (mm.t >= 1)
+            ),
             flags["exec"].eq(flags["pre"] | flags["mm"]),
             flags["halt"].eq(opcode == Halt.OPCODE),
         ]
         return {**flags, "preload": pre, "matmul": mm}
 
-    def _preload_unit(self, m: Module, go: Value, pre: Value, busy: Signal,
-                      go_index: Value) -> None:
+    def _preload_unit(
+        self, m: Module, go: Value, pre: Value, busy: Signal, go_index: Value
+    ) -> None:
         R, C = self.config.rows, self.config.cols
         k_reg = Signal(range(R))
         saved = Signal(decoder_layout(Preload))
@@ -181,12 +204,19 @@ class ExecuteController(wiring.Component):
         cur = Signal(decoder_layout(Preload))
         k = Signal(range(R))
         active, last = Signal(name="p_active"), Signal(name="p_last")
-        m.d.comb += [cur.eq(Mux(go, pre, saved)), k.eq(Mux(go, 0, k_reg)),
-                     active.eq(go | busy), last.eq(active & (k == R - 1))]
+        m.d.comb += [
+            cur.eq(Mux(go, pre, saved)),
+            k.eq(Mux(go, 0, k_reg)),
+            active.eq(go | busy),
+            last.eq(active & (k == R - 1)),
+        ]
         # Cycle k shifts in tile row R-1-k, so after R shifts PE row i holds tile row i.
         row = Signal(range(R))
-        m.d.comb += [row.eq(R - 1 - k), self.read_y.addr.eq(cur.src + row),
-                     self.array.load.eq(active)]
+        m.d.comb += [
+            row.eq(R - 1 - k),
+            self.read_y.addr.eq(cur.src + row),
+            self.array.load.eq(active),
+        ]
         for j in range(C):
             keep = active & (row < cur.rows) & (j < cur.cols)
             m.d.comb += self.array.north[j].eq(Mux(keep, self.read_y.data[j], 0))
@@ -194,33 +224,38 @@ class ExecuteController(wiring.Component):
             m.d.sync += [k_reg.eq(k + 1), saved.eq(cur), busy.eq(~last)]
         with m.If(go):
             m.d.sync += index.eq(go_index)
-        m.d.comb += [self.events.preload_start.eq(go),
-                     self.events.preload_start_index.eq(go_index),
-                     self.events.preload_done.eq(last),
-                     self.events.preload_done_index.eq(Mux(go, go_index, index))]
+        m.d.comb += [
+            self.events.preload_start.eq(go),
+            self.events.preload_start_index.eq(go_index),
+            self.events.preload_done.eq(last),
+            self.events.preload_done_index.eq(Mux(go, go_index, index)),
+        ]
 
-    def _matmul_unit(self, m: Module, go: Value, mm: data.View, busy: Signal, d_busy: Signal,
-                     go_index: Value) -> None:
+    def _matmul_unit(
+        self, m: Module, go: Value, mm: data.View, busy: Signal, d_busy: Signal, go_index: Value
+    ) -> None:
         cfg, R, C = self.config, self.config.rows, self.config.cols
         fill = R + C - 2  # cycles from a row entering the array to its de-skewed result
         k_reg, k = Signal(18), Signal(18)
         saved, cur = Signal(decoder_layout(Matmul)), Signal(decoder_layout(Matmul))
         index = Signal(EVENT_INDEX_BITS)
         active, last, feed = Signal(name="m_active"), Signal(name="m_last"), Signal(name="feed")
-        m.d.comb += [cur.eq(Mux(go, mm.as_value(), saved)), k.eq(Mux(go, 0, k_reg)),
-                     active.eq(go | busy), last.eq(active & (k == cur.t + (fill - 1))),
-                     feed.eq(active & (k < cur.t))]
+        m.d.comb += [
+            cur.eq(Mux(go, mm.as_value(), saved)),
+            k.eq(Mux(go, 0, k_reg)),
+            active.eq(go | busy),
+            last.eq(active & (k == cur.t + (fill - 1))),
+            feed.eq(active & (k < cur.t)),
+        ]
         m.d.comb += self.read_x.addr.eq(cur.x + k)
         for i in range(R):
-            m.d.comb += self.array.west[i].eq(
-                Mux(feed & (i < cur.rows), self.read_x.data[i], 0))
+            m.d.comb += self.array.west[i].eq(Mux(feed & (i < cur.rows), self.read_x.data[i], 0))
         with m.If(active):
             m.d.sync += [k_reg.eq(k + 1), saved.eq(cur), busy.eq(~last)]
         with m.If(go):
             m.d.sync += index.eq(go_index)
         my_index = Mux(go, go_index, index)
-        m.d.comb += [self.events.matmul_start.eq(go),
-                     self.events.matmul_start_index.eq(go_index)]
+        m.d.comb += [self.events.matmul_start.eq(go), self.events.matmul_start_index.eq(go_index)]
         write = self.acc_write
         if cfg.dataflow is not Dataflow.OS:
             if cfg.double_buffer_stationary:
@@ -235,15 +270,16 @@ class ExecuteController(wiring.Component):
                 self.events.matmul_done_index.eq(my_index),
             ]
             return
-        m.d.comb += [self.array.west_valid.eq(feed), self.array.west_first.eq(feed & (k == 0)),
-                     self.read_y.addr.eq(cur.y + k)]
+        m.d.comb += [
+            self.array.west_valid.eq(feed),
+            self.array.west_first.eq(feed & (k == 0)),
+            self.read_y.addr.eq(cur.y + k),
+        ]
         for j in range(C):
-            m.d.comb += self.array.north[j].eq(
-                Mux(feed & (j < cur.cols), self.read_y.data[j], 0))
+            m.d.comb += self.array.north[j].eq(Mux(feed & (j < cur.cols), self.read_y.data[j], 0))
         self._drain(m, last, cur, my_index, d_busy)
 
-    def _drain(self, m: Module, start_next: Value, cur: Signal, index: Value,
-               busy: Signal) -> None:
+    def _drain(self, m: Module, start_next: Value, cur: Signal, index: Value, busy: Signal) -> None:
         """OS: empty the finished tile, bottom PE row first, from the cycle after compute."""
         R = self.config.rows
         k = Signal(range(R))

@@ -48,9 +48,15 @@ class RtlError(RuntimeError):
     """The RTL stopped on an instruction it cannot run, or did not halt in time."""
 
 
-def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
-            acc_rows: int, max_cycles: int = 100_000,
-            gaps: Sequence[int] | None = None, vcd: Path | None = None) -> RtlRun:
+def run_rtl(
+    config: ChipConfig,
+    instrs: Sequence[Instr],
+    spad: np.ndarray,
+    acc_rows: int,
+    max_cycles: int = 100_000,
+    gaps: Sequence[int] | None = None,
+    vcd: Path | None = None,
+) -> RtlRun:
     """Fill scratchpad rows 0..len(spad)-1 with ``spad`` (raw storage, row_elems wide), run
     ``instrs`` (a HALT is appended if missing) and read accumulator rows 0..acc_rows-1.
 
@@ -59,8 +65,10 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
     to write (every signal of the design; open it with GTKWave or Surfer)."""
     spad = np.asarray(spad, dtype=config.input_dtype.storage)
     if spad.ndim != 2 or spad.shape[1] != config.row_elems or len(spad) > config.spad_rows:
-        raise ValueError(f"spad must be at most {config.spad_rows} x {config.row_elems} "
-                         f"elements, not {list(spad.shape)}")
+        raise ValueError(
+            f"spad must be at most {config.spad_rows} x {config.row_elems} "
+            f"elements, not {list(spad.shape)}"
+        )
     if not 0 <= acc_rows <= config.acc_rows:
         raise ValueError(f"acc_rows must be between 0 and {config.acc_rows}, not {acc_rows}")
     program, words, gaps = encode_stream(instrs, gaps)
@@ -82,8 +90,10 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
         while True:
             cycle = ctx.get(dut.cycle) - c0
             if ctx.get(ev.error):
-                raise RtlError(f"the RTL stopped at instruction {sent} "
-                               f"({program[sent].MNEMONIC}) in cycle {cycle}")
+                raise RtlError(
+                    f"the RTL stopped at instruction {sent} "
+                    f"({program[sent].MNEMONIC}) in cycle {cycle}"
+                )
             if ctx.get(ev.halted):
                 out["cycles"] = cycle
                 break
@@ -111,7 +121,8 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
             ctx.set(dut.acc_read.addr, r)
             rows.append(unpack_acc_row(ctx.get(dut.acc_read.data.as_value()), config))
         out["acc"] = np.array(rows, dtype=config.acc_dtype.storage).reshape(
-            acc_rows, config.row_elems)
+            acc_rows, config.row_elems
+        )
 
     sim = Simulator(dut)
     sim.add_clock(1e-6)
@@ -123,13 +134,15 @@ def run_rtl(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
             sim.run()
     events = tuple(
         RtlEvent(i, _UNITS[type(program[i])], starts[i], ends[i])
-        for i in sorted(starts) if type(program[i]) in _UNITS
+        for i in sorted(starts)
+        if type(program[i]) in _UNITS
     )
     return RtlRun(out["acc"], events, out["cycles"], out["sim_cycles"])
 
 
-def encode_stream(instrs: Sequence[Instr], gaps: Sequence[int] | None
-                  ) -> tuple[list[Instr], list[int], list[int]]:
+def encode_stream(
+    instrs: Sequence[Instr], gaps: Sequence[int] | None
+) -> tuple[list[Instr], list[int], list[int]]:
     """The instructions with a HALT appended if missing, their words, and one gap per word."""
     program = list(instrs)
     if not program or not isinstance(program[-1], Halt):

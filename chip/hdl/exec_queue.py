@@ -23,11 +23,16 @@ class ExecuteQueue(wiring.Component):
         if depth < 1:
             raise ValueError(f"queue depth must be at least 1, not {depth}")
         self.depth = depth
-        super().__init__({
-            "push": In(1), "push_word": In(unsigned(WORD_BITS)), "pop": In(range(3)),
-            "count": Out(range(depth + 1)),
-            "first": Out(unsigned(WORD_BITS)), "second": Out(unsigned(WORD_BITS)),
-        })
+        super().__init__(
+            {
+                "push": In(1),
+                "push_word": In(unsigned(WORD_BITS)),
+                "pop": In(range(3)),
+                "count": Out(range(depth + 1)),
+                "first": Out(unsigned(WORD_BITS)),
+                "second": Out(unsigned(WORD_BITS)),
+            }
+        )
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -44,9 +49,13 @@ class ExecuteQueue(wiring.Component):
         first, second = words.read_port(domain="comb"), words.read_port(domain="comb")
         write = words.write_port()
         m.d.comb += [
-            first.addr.eq(head), self.first.eq(first.data),
-            second.addr.eq(step(head, 1 % depth)), self.second.eq(second.data),
-            write.addr.eq(tail), write.data.eq(self.push_word), write.en.eq(self.push),
+            first.addr.eq(head),
+            self.first.eq(first.data),
+            second.addr.eq(step(head, 1 % depth)),
+            self.second.eq(second.data),
+            write.addr.eq(tail),
+            write.data.eq(self.push_word),
+            write.en.eq(self.push),
             self.count.eq(count),
         ]
         m.d.sync += [head.eq(step(head, self.pop)), count.eq(count - self.pop + self.push)]

@@ -46,7 +46,7 @@ class Fp32Adder(wiring.Component):
         # Normalize: a carry shifts right once; cancellation shifts left, but never below the
         # smallest normal exponent (the result is then subnormal).
         top = _FRAC + _GRS  # the hidden bit's position in `total`
-        lz = leading_zeros(m, total[:top + 1], "lz")
+        lz = leading_zeros(m, total[: top + 1], "lz")
         room = Signal(_EXP)
         m.d.comb += room.eq(e_big - 1)
         left = Signal(range(top + 2))
@@ -59,7 +59,7 @@ class Fp32Adder(wiring.Component):
             m.d.comb += [norm.eq(total << left), exp.eq(e_big - left)]
 
         # Round to nearest, ties to even, then renormalize a mantissa carry.
-        lsb, guard, rest = norm[_GRS], norm[_GRS - 1], norm[:_GRS - 1].any()
+        lsb, guard, rest = norm[_GRS], norm[_GRS - 1], norm[: _GRS - 1].any()
         rounded = Signal(_FRAC + 2)
         m.d.comb += rounded.eq(norm[_GRS:] + (guard & (rest | lsb)))
         mant, exp_r = Signal(_FRAC + 1), Signal(_EXP + 2)
@@ -69,8 +69,11 @@ class Fp32Adder(wiring.Component):
             m.d.comb += [mant.eq(rounded), exp_r.eq(exp)]
         field = Mux(mant[_FRAC], exp_r, 0)
         sign = Mux((total == 0) & subtract, 0, big[31])  # x + -x = +0 under RNE
-        finite = Mux(exp_r >= 255, Cat(C(0, _FRAC), C(0xFF, _EXP), sign),
-                     Cat(mant[:_FRAC], field[:_EXP], sign))
+        finite = Mux(
+            exp_r >= 255,
+            Cat(C(0, _FRAC), C(0xFF, _EXP), sign),
+            Cat(mant[:_FRAC], field[:_EXP], sign),
+        )
 
         a_nan = (a[_FRAC:31] == 0xFF) & (a[:_FRAC] != 0)
         b_nan = (b[_FRAC:31] == 0xFF) & (b[:_FRAC] != 0)

@@ -46,19 +46,30 @@ class ProcessingElement(wiring.Component):
         e, a = self.numerics.elem_shape, self.numerics.acc_shape
         if dataflow.has_stationary_operand:
             members = {
-                "a_in": In(e), "a_out": Out(e),
-                "psum_in": In(a), "psum_out": Out(a),
-                "w_in": In(e), "w_out": Out(e), "load": In(1),
+                "a_in": In(e),
+                "a_out": Out(e),
+                "psum_in": In(a),
+                "psum_out": Out(a),
+                "w_in": In(e),
+                "w_out": Out(e),
+                "load": In(1),
             }
             if double_buffer:
                 members["flip"] = In(1)
         else:
             members = {
-                "a_in": In(e), "valid_in": In(1), "first_in": In(1),
-                "a_out": Out(e), "valid_out": Out(1), "first_out": Out(1),
-                "b_in": In(e), "b_out": Out(e),
-                "drain_in": In(a), "drain_out": Out(a),
-                "capture": In(1), "shift": In(1),
+                "a_in": In(e),
+                "valid_in": In(1),
+                "first_in": In(1),
+                "a_out": Out(e),
+                "valid_out": Out(1),
+                "first_out": Out(1),
+                "b_in": In(e),
+                "b_out": Out(e),
+                "drain_in": In(a),
+                "drain_out": Out(a),
+                "capture": In(1),
+                "shift": In(1),
             }
         super().__init__(members)
 
@@ -99,8 +110,10 @@ class ProcessingElement(wiring.Component):
         drain = Signal(num.acc_shape, reset_less=True)
         # valid and first are control: they reset, so no stale MAC happens after a reset.
         m.d.sync += [self.valid_out.eq(self.valid_in), self.first_out.eq(self.first_in)]
-        m.d.comb += [self.a_out.eq(_registered(m, self.a_in)),
-                     self.b_out.eq(_registered(m, self.b_in))]
+        m.d.comb += [
+            self.a_out.eq(_registered(m, self.a_in)),
+            self.b_out.eq(_registered(m, self.b_in)),
+        ]
         product = num.mul(m, self.a_in, self.b_in)
         with m.If(self.valid_in):
             m.d.sync += acc.eq(num.add(m, Mux(self.first_in, 0, acc), product))

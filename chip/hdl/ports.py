@@ -28,22 +28,26 @@ def acc_row_layout(config: ChipConfig) -> data.ArrayLayout:
 def spad_write_signature(config: ChipConfig) -> stream.Signature:
     """Host writes into the scratchpad: one whole row per transfer (the scratchpad is always
     ready; the ready signal is kept so the port is a plain stream at the top level)."""
-    layout = data.StructLayout({
-        "addr": unsigned(config.spad_addr_bits),
-        "data": spad_row_layout(config),
-    })
+    layout = data.StructLayout(
+        {
+            "addr": unsigned(config.spad_addr_bits),
+            "data": spad_row_layout(config),
+        }
+    )
     return stream.Signature(layout)
 
 
 def acc_write_signature(config: ChipConfig) -> stream.Signature:
     """Array results into the accumulator: elements 0..cols-1 of row ``addr`` become ``data``
     (or are incremented by it when ``accumulate``), in the cycle of the transfer."""
-    layout = data.StructLayout({
-        "addr": unsigned(config.acc_addr_bits),
-        "accumulate": unsigned(1),
-        "cols": range(config.cols + 1),
-        "data": data.ArrayLayout(numerics_for(config.input_dtype).acc_shape, config.cols),
-    })
+    layout = data.StructLayout(
+        {
+            "addr": unsigned(config.acc_addr_bits),
+            "accumulate": unsigned(1),
+            "cols": range(config.cols + 1),
+            "data": data.ArrayLayout(numerics_for(config.input_dtype).acc_shape, config.cols),
+        }
+    )
     return stream.Signature(layout, always_ready=True)
 
 

@@ -23,11 +23,13 @@ class Scratchpad(wiring.Component):
     def __init__(self, config: ChipConfig) -> None:
         self.config = config
         read = read_port_signature(config.spad_addr_bits, spad_row_layout(config))
-        super().__init__({
-            "read_x": In(read),
-            "read_y": In(read),
-            "write": In(spad_write_signature(config)),
-        })
+        super().__init__(
+            {
+                "read_x": In(read),
+                "read_y": In(read),
+                "write": In(spad_write_signature(config)),
+            }
+        )
 
     def elaborate(self, platform: object) -> Module:
         m = Module()

@@ -35,13 +35,15 @@ class ExecuteTop(wiring.Component):
     def __init__(self, config: ChipConfig) -> None:
         check_config(config)
         self.config = config
-        super().__init__({
-            "instr": In(instruction_signature()),
-            "spad_write": In(spad_write_signature(config)),
-            "acc_read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
-            "events": Out(event_signature()),
-            "cycle": Out(CYCLE_BITS),
-        })
+        super().__init__(
+            {
+                "instr": In(instruction_signature()),
+                "spad_write": In(spad_write_signature(config)),
+                "acc_read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
+                "events": Out(event_signature()),
+                "cycle": Out(CYCLE_BITS),
+            }
+        )
 
     def elaborate(self, platform: object) -> Module:
         m = Module()

@@ -116,30 +116,53 @@ def build(config: ChipConfig, build_dir: Path) -> Path:
     src = out / "src"
     verilog = write_verilog(config, src)[0]
     (src / "harness.cpp").write_text(harness)
-    cmd = ["verilator", "--cc", "--exe", "--build", "-O1", "-Wno-WIDTH", "-Wno-fatal",
-           "--top-module", top, "-Mdir", str(out), "-o", "sim", str(verilog),
-           str(src / "harness.cpp")]
+    cmd = [
+        "verilator",
+        "--cc",
+        "--exe",
+        "--build",
+        "-O1",
+        "-Wno-WIDTH",
+        "-Wno-fatal",
+        "--top-module",
+        top,
+        "-Mdir",
+        str(out),
+        "-o",
+        "sim",
+        str(verilog),
+        str(src / "harness.cpp"),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"verilator failed for {top}:\n{done.stderr[-4000:]}")
     return binary
 
 
-def run_verilated(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray, acc_rows: int,
-                  build_dir: Path, max_cycles: int = 10_000_000,
-                  gaps: Sequence[int] | None = None) -> RtlRun:
+def run_verilated(
+    config: ChipConfig,
+    instrs: Sequence[Instr],
+    spad: np.ndarray,
+    acc_rows: int,
+    build_dir: Path,
+    max_cycles: int = 10_000_000,
+    gaps: Sequence[int] | None = None,
+) -> RtlRun:
     """`chip.hdl.cosim.run_rtl` on the Verilator model of the exported Verilog."""
     program, words, gaps = encode_stream(instrs, gaps)
     spad = np.asarray(spad, dtype=config.input_dtype.storage)
     row_bits = config.row_elems * config.input_dtype.nbytes * 8
     spad_bits = config.spad_addr_bits + row_bits
     lines = [f"{len(spad)} {-(-spad_bits // 32)} {len(words)} 4 {acc_rows} {max_cycles}"]
-    lines += [_hex_words(r | pack_row(row) << config.spad_addr_bits, spad_bits)
-              for r, row in enumerate(spad)]
+    lines += [
+        _hex_words(r | pack_row(row) << config.spad_addr_bits, spad_bits)
+        for r, row in enumerate(spad)
+    ]
     lines += [f"{g} {_hex_words(w, 128)}" for g, w in zip(gaps, words, strict=True)]
     binary = build(config, build_dir)
-    done = subprocess.run([str(binary)], input="\n".join(lines) + "\n", capture_output=True,
-                          text=True, timeout=3600)
+    done = subprocess.run(
+        [str(binary)], input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=3600
+    )
     if done.returncode != 0:
         raise RtlError(f"verilated model failed ({done.returncode}): {done.stderr[-2000:]}")
     starts, ends, rows = {}, {}, []
@@ -157,15 +180,18 @@ def run_verilated(config: ChipConfig, instrs: Sequence[Instr], spad: np.ndarray,
             rows.append(unpack_acc_row(raw, config))
         elif kind == "E":
             index = int(fields[0])
-            raise RtlError(f"the RTL stopped at instruction {index} "
-                           f"({program[index].MNEMONIC}) in cycle {fields[1]}")
+            raise RtlError(
+                f"the RTL stopped at instruction {index} "
+                f"({program[index].MNEMONIC}) in cycle {fields[1]}"
+            )
         elif kind == "T":
             raise RtlError(f"no halt after {max_cycles} cycles")
         else:
             raise RtlError(f"unexpected line from the verilated model: {line!r}")
     acc = np.array(rows, dtype=config.acc_dtype.storage).reshape(acc_rows, config.row_elems)
-    events = tuple(RtlEvent(i, type(program[i]).MNEMONIC, starts[i], ends[i])
-                   for i in sorted(starts))
+    events = tuple(
+        RtlEvent(i, type(program[i]).MNEMONIC, starts[i], ends[i]) for i in sorted(starts)
+    )
     return RtlRun(acc, events, cycles, sim_cycles)
 
 

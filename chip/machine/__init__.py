@@ -1,7 +1,7 @@
 """The cycle-level machine (docs/timing.md): decoupled queues, DMA, array, vector unit, counters.
 
-    from chip.machine import run_machine, MachineResult, Counters
-    res = run_machine(program, fidelity="fast")  # or "pe": every PE register stepped per cycle
+from chip.machine import run_machine, MachineResult, Counters
+res = run_machine(program, fidelity="fast")  # or "pe": every PE register stepped per cycle
 """
 
 from chip.machine.counters import Cause, Counters, Traffic, Unit

@@ -10,8 +10,9 @@ from __future__ import annotations
 from chip.machine.counters import Cause, Counters, Traffic, Unit
 
 BUSY = {u: n for n, u in enumerate(Unit)}
-STALL = {u: {c: len(Unit) + n * len(Cause) + m for m, c in enumerate(Cause)}
-         for n, u in enumerate(Unit)}
+STALL = {
+    u: {c: len(Unit) + n * len(Cause) + m for m, c in enumerate(Cause)} for n, u in enumerate(Unit)
+}
 _BASE = len(Unit) * (1 + len(Cause))
 TRAFFIC = {t: _BASE + n for n, t in enumerate(Traffic)}
 MACS = _BASE + len(Traffic)
@@ -24,10 +25,18 @@ WIDTH = INSTRUCTIONS + 1
 UNIT_INDEX = {u: n for n, u in enumerate(Unit)}
 BUSY_AT = [BUSY[u] for u in Unit]
 STALL_AT = [[STALL[u][c] for c in Cause] for u in Unit]
-(DRAM_BANDWIDTH, DRAM_LATENCY, TOKEN, QUEUE_FULL, BANK_CONFLICT, FILL_DRAIN,
- PRELOAD) = (list(Cause).index(c) for c in (
-    Cause.DRAM_BANDWIDTH, Cause.DRAM_LATENCY, Cause.TOKEN, Cause.QUEUE_FULL,
-    Cause.BANK_CONFLICT, Cause.FILL_DRAIN, Cause.PRELOAD))
+(DRAM_BANDWIDTH, DRAM_LATENCY, TOKEN, QUEUE_FULL, BANK_CONFLICT, FILL_DRAIN, PRELOAD) = (
+    list(Cause).index(c)
+    for c in (
+        Cause.DRAM_BANDWIDTH,
+        Cause.DRAM_LATENCY,
+        Cause.TOKEN,
+        Cause.QUEUE_FULL,
+        Cause.BANK_CONFLICT,
+        Cause.FILL_DRAIN,
+        Cause.PRELOAD,
+    )
+)
 
 
 def new_tally() -> list[int]:
@@ -35,8 +44,9 @@ def new_tally() -> list[int]:
 
 
 def to_counters(tally: list[int], cycles: int, rows: int, cols: int) -> Counters:
-    out = Counters(cycles=cycles, macs=tally[MACS], instructions=tally[INSTRUCTIONS],
-                   rows=rows, cols=cols)
+    out = Counters(
+        cycles=cycles, macs=tally[MACS], instructions=tally[INSTRUCTIONS], rows=rows, cols=cols
+    )
     for u in Unit:
         out.busy[u] = tally[BUSY[u]]
         for c in Cause:

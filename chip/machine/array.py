@@ -75,8 +75,8 @@ class ArrayModel:
         dst = Loc(Mem.ACC, ins.out)
         rows, cols = p.shape
         if ins.accumulate:
-            block = state.acc[ins.out:ins.out + rows, :cols]
-            if p.dtype == block.dtype and state.acc_written[ins.out:ins.out + rows, :cols].all():
+            block = state.acc[ins.out : ins.out + rows, :cols]
+            if p.dtype == block.dtype and state.acc_written[ins.out : ins.out + rows, :cols].all():
                 block += p
                 return
             p = state.read(dst, rows, cols, "matmul accumulate") + p  # faults as the semantics
@@ -105,8 +105,9 @@ class ArrayModel:
         compute = ins.t + R + C - 2
         if cfg.dataflow is Dataflow.OS:
             out = np.zeros((ins.rows, ins.cols), dtype=work)
-            stepped, last = pe_kernels.output_stationary_array(x, other.astype(work), out, R, C,
-                                                               cfg.os_drain)
+            stepped, last = pe_kernels.output_stationary_array(
+                x, other.astype(work), out, R, C, cfg.os_drain
+            )
             # with the drain, result row 0 leaves the bottom last, in drain cycle R-1
             expect = compute + (R if cfg.os_drain else 0)
             last_expect = expect - 1
@@ -122,13 +123,16 @@ class ArrayModel:
             expect, last_expect = compute, ins.t + R + ins.cols - 3
         self._check_cycles(ins, stepped, expect)
         if last != last_expect:
-            raise AssertionError(f"pe kernel wrote the last output of {ins} in cycle {last}, "
-                                 f"docs/timing.md says {last_expect}")
+            raise AssertionError(
+                f"pe kernel wrote the last output of {ins} in cycle {last}, "
+                f"docs/timing.md says {last_expect}"
+            )
         self.updates += stepped * R * C
         return out if work is np.float32 else out.astype(np.int32)  # int64 -> int32 wraps
 
     @staticmethod
     def _check_cycles(ins: Preload | Matmul, stepped: int, expect: int) -> None:
         if stepped != expect:
-            raise AssertionError(f"pe kernel stepped {stepped} cycles for {ins}, "
-                                 f"docs/timing.md says {expect}")
+            raise AssertionError(
+                f"pe kernel stepped {stepped} cycles for {ins}, docs/timing.md says {expect}"
+            )

@@ -30,6 +30,7 @@ F32_EXACT_TERMS = (1 << 24) // _INT8_PRODUCT_MAX  # integers up to 2^24 are exac
 # output rows for OS) so that each loaded row of the other operand serves four of them; every
 # single sum still adds its products one by one in the array's order, so the bits are unchanged.
 
+
 @numba.njit(cache=True, inline="always")
 def _out(row: np.ndarray, a: np.ndarray, add: bool) -> None:
     """Write a finished row of sums, or add it to what ``row`` holds (the accumulator's fp32
@@ -135,7 +136,7 @@ def _exact_int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return (af @ bf).astype(np.int32)
     p = np.zeros((a.shape[0], b.shape[1]), dtype=np.int64)
     for k0 in range(0, n_terms, F32_EXACT_TERMS):
-        p += (af[:, k0:k0 + F32_EXACT_TERMS] @ bf[k0:k0 + F32_EXACT_TERMS]).astype(np.int64)
+        p += (af[:, k0 : k0 + F32_EXACT_TERMS] @ bf[k0 : k0 + F32_EXACT_TERMS]).astype(np.int64)
     return p.astype(np.int32)  # wraps modulo 2^32 like the array's int32 adders
 
 
@@ -144,8 +145,12 @@ def stationary_block(x: np.ndarray, s: np.ndarray) -> np.ndarray:
     if x.dtype.kind == "i":
         return _exact_int_matmul(x, s)
     p = np.empty((x.shape[0], s.shape[1]), dtype=np.float32)
-    _stationary_f32(np.ascontiguousarray(x, dtype=np.float32),
-                    np.ascontiguousarray(s, dtype=np.float32), p, False)
+    _stationary_f32(
+        np.ascontiguousarray(x, dtype=np.float32),
+        np.ascontiguousarray(s, dtype=np.float32),
+        p,
+        False,
+    )
     return p
 
 
@@ -154,13 +159,23 @@ def os_block(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if x.dtype.kind == "i":  # BLAS takes the transposed view as it is
         return _exact_int_matmul(x.T, y)
     p = np.empty((x.shape[1], y.shape[1]), dtype=np.float32)
-    _os_f32(np.ascontiguousarray(x, dtype=np.float32),
-            np.ascontiguousarray(y, dtype=np.float32), p, False)
+    _os_f32(
+        np.ascontiguousarray(x, dtype=np.float32),
+        np.ascontiguousarray(y, dtype=np.float32),
+        p,
+        False,
+    )
     return p
 
 
-def float_into(x: np.ndarray, other: np.ndarray, out: np.ndarray, accumulate: bool,
-               os_flow: bool, work: np.ndarray) -> None:
+def float_into(
+    x: np.ndarray,
+    other: np.ndarray,
+    out: np.ndarray,
+    accumulate: bool,
+    os_flow: bool,
+    work: np.ndarray,
+) -> None:
     """The float WS/IS (or OS) result of raw scratchpad blocks written into (or, with
     ``accumulate``, added onto) the fp32 accumulator block ``out``: the bits of
     `stationary_block` (`os_block`) followed by chip/semantics.py's write or `accumulate`.
@@ -179,8 +194,14 @@ def float_into(x: np.ndarray, other: np.ndarray, out: np.ndarray, accumulate: bo
         _stationary_f32(x, np.ascontiguousarray(other), out, accumulate)
 
 
-def int_into(a: np.ndarray, b: np.ndarray, out: np.ndarray, accumulate: bool,
-             work_f: np.ndarray, work_i: np.ndarray) -> None:
+def int_into(
+    a: np.ndarray,
+    b: np.ndarray,
+    out: np.ndarray,
+    accumulate: bool,
+    work_f: np.ndarray,
+    work_i: np.ndarray,
+) -> None:
     """Write (or, with ``accumulate``, add modulo 2^32) the exact product ``a @ b`` of
     int8-valued float32 operands into the int32 block ``out``: the bits of `stationary_block`
     or `os_block` followed by chip/semantics.py's write or `accumulate`.
@@ -194,7 +215,7 @@ def int_into(a: np.ndarray, b: np.ndarray, out: np.ndarray, accumulate: bool,
     else:
         p = np.zeros(out.shape, dtype=np.int64)
         for k0 in range(0, a.shape[1], F32_EXACT_TERMS):
-            p += (a[:, k0:k0 + F32_EXACT_TERMS] @ b[k0:k0 + F32_EXACT_TERMS]).astype(np.int64)
+            p += (a[:, k0 : k0 + F32_EXACT_TERMS] @ b[k0 : k0 + F32_EXACT_TERMS]).astype(np.int64)
         np.copyto(work_i, p, casting="unsafe")  # int64 -> int32 wraps modulo 2^32
     if accumulate:
         out += work_i  # int32 addition wraps like the array's adders

@@ -100,8 +100,10 @@ class Counters:
         if not isinstance(other, Counters):
             return NotImplemented
         if (self.rows, self.cols) != (other.rows, other.cols) and self.cycles and other.cycles:
-            raise ValueError(f"cannot add counters of a {self.rows}x{self.cols} array and a "
-                             f"{other.rows}x{other.cols} array")
+            raise ValueError(
+                f"cannot add counters of a {self.rows}x{self.cols} array and a "
+                f"{other.rows}x{other.cols} array"
+            )
         return Counters(
             cycles=self.cycles + other.cycles,
             macs=self.macs + other.macs,
@@ -117,20 +119,28 @@ class Counters:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready mapping (enum keys become their string values)."""
         return {
-            "cycles": self.cycles, "macs": self.macs, "instructions": self.instructions,
-            "rows": self.rows, "cols": self.cols,
+            "cycles": self.cycles,
+            "macs": self.macs,
+            "instructions": self.instructions,
+            "rows": self.rows,
+            "cols": self.cols,
             "busy": {u.value: v for u, v in self.busy.items()},
-            "stalls": {u.value: {c.value: v for c, v in cs.items()}
-                       for u, cs in self.stalls.items()},
+            "stalls": {
+                u.value: {c.value: v for c, v in cs.items()} for u, cs in self.stalls.items()
+            },
             "bytes": {t.value: v for t, v in self.bytes.items()},
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Counters:
         """Inverse of `to_dict`; missing units, causes or traffic kinds read as 0."""
-        out = cls(cycles=int(d["cycles"]), macs=int(d["macs"]),
-                  instructions=int(d.get("instructions", 0)),
-                  rows=int(d.get("rows", 0)), cols=int(d.get("cols", 0)))
+        out = cls(
+            cycles=int(d["cycles"]),
+            macs=int(d["macs"]),
+            instructions=int(d.get("instructions", 0)),
+            rows=int(d.get("rows", 0)),
+            cols=int(d.get("cols", 0)),
+        )
         for u in Unit:
             out.busy[u] = int(d.get("busy", {}).get(u.value, 0))
             for c in Cause:

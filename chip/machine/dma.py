@@ -16,8 +16,9 @@ from chip.semantics import dma_load, dma_store
 from chip.state import ChipState
 
 
-def _dram_block(state: ChipState, ins: Load | Store, size: int,
-                for_write: bool) -> np.ndarray | None:
+def _dram_block(
+    state: ChipState, ins: Load | Store, size: int, for_write: bool
+) -> np.ndarray | None:
     """The DRAM elements of a transfer as a rows x cols strided view, or None if the plain path
     does not apply."""
     rows, cols, stride, dram = ins.rows, ins.cols, ins.stride, ins.dram
@@ -33,8 +34,9 @@ def _dram_block(state: ChipState, ins: Load | Store, size: int,
             return None
     dtype = state.dtype_of(ins.dst.mem if isinstance(ins, Load) else ins.src.mem)
     # a view straight onto DRAM's bytes (np.ndarray is much cheaper than as_strided here)
-    return np.ndarray((rows, cols), dtype=dtype.storage, buffer=state.dram, offset=dram,
-                      strides=(step_r, step_e))
+    return np.ndarray(
+        (rows, cols), dtype=dtype.storage, buffer=state.dram, offset=dram, strides=(step_r, step_e)
+    )
 
 
 def load_values(state: ChipState, ins: Load) -> None:

@@ -91,8 +91,9 @@ class Schedule:
 class _Engine:
     """One evaluation of docs/timing.md for one program: `run` returns its `Schedule`."""
 
-    def __init__(self, program: Program, max_cycles: int | None,
-                 compiled: bool | None = None) -> None:
+    def __init__(
+        self, program: Program, max_cycles: int | None, compiled: bool | None = None
+    ) -> None:
         """``compiled``: run the compiled loop first (True), only the Python one (False), or
         decide by the program's size (None: see `COMPILED_FROM`)."""
         cfg = program.config
@@ -139,7 +140,7 @@ class _Engine:
         qarrays = [np.flatnonzero(queue_of == q) for q in range(3)]
         for ql in qarrays:  # the instruction depth places earlier in its queue
             if len(ql) > depth:
-                need[ql[depth:]] = ql[:len(ql) - depth]
+                need[ql[depth:]] = ql[: len(ql) - depth]
         self.need_array, self.qarrays = need, qarrays
         self.need = need.tolist()
         self.qlist: list[list[int]] = [ql.tolist() for ql in qarrays]
@@ -212,16 +213,26 @@ class _Engine:
         if self.compiled:  # the compiled loop, unless the program faults
             timing = compiled_timing(
                 tables(self.distinct, self.plan_of, self.need_array, self.tag_of, self.qarrays),
-                len(self.tags), self.cfg.dram_latency, self.dbuf_ws, self.dbuf_os,
-                self.max_cycles)
+                len(self.tags),
+                self.cfg.dram_latency,
+                self.dbuf_ws,
+                self.dbuf_os,
+                self.max_cycles,
+            )
             if timing is not None:
                 return Schedule(
-                    n=self.n, order=tuple(timing.order.tolist()),
-                    start=tuple(timing.start.tolist()), end=tuple(timing.end.tolist()),
-                    kinds=tuple(self.kinds), units=self._units(),
-                    total=timing.total, tags=tuple(self.tags),
+                    n=self.n,
+                    order=tuple(timing.order.tolist()),
+                    start=tuple(timing.start.tolist()),
+                    end=tuple(timing.end.tolist()),
+                    kinds=tuple(self.kinds),
+                    units=self._units(),
+                    total=timing.total,
+                    tags=tuple(self.tags),
                     tallies=tuple(map(tuple, timing.tallies.tolist())),
-                    tag_cycles=tuple(timing.tag_cycles.tolist()), error=None)
+                    tag_cycles=tuple(timing.tag_cycles.tolist()),
+                    error=None,
+                )
         # the plans' fields the Python loop reads, per instruction (named-tuple attribute lookups
         # and enum hashing cost more than the loop's arithmetic)
         plans = self.plans
@@ -247,10 +258,20 @@ class _Engine:
         This loop runs once per instruction and is most of a program's first run, so it reads
         the plans' fields from per-instruction lists and keeps the engine's scalars in locals
         (written back before anything that reads them: faults, the result)."""
-        qlist, heads, dispatch, start, end = (self.qlist, self.heads, self.dispatch, self.start,
-                                              self.end)
-        kinds, lengths, pops_of, pushes_of, ports_of = (self.kinds, self.lengths, self.pops_of,
-                                                        self.pushes_of, self.ports_of)
+        qlist, heads, dispatch, start, end = (
+            self.qlist,
+            self.heads,
+            self.dispatch,
+            self.start,
+            self.end,
+        )
+        kinds, lengths, pops_of, pushes_of, ports_of = (
+            self.kinds,
+            self.lengths,
+            self.pops_of,
+            self.pushes_of,
+            self.ports_of,
+        )
         pushes, pops, port_until = self.pushes, self.pops, self.port_until
         issue_free, inflight, order, plans = self.issue_free, self.inflight, self.order, self.plans
         check_limit = self.max_cycles is not None
@@ -303,8 +324,9 @@ class _Engine:
                         if dbuf_ws and kind == PRELOAD:
                             order_t = max(start[last], self.exec_end_before_last)
                         elif dbuf_os and kind == MATMUL:
-                            order_t = max(start[last] + plans[last].overlap_at,
-                                          self.exec_end_before_last)
+                            order_t = max(
+                                start[last] + plans[last].overlap_at, self.exec_end_before_last
+                            )
                 else:
                     order_t = issue_free[q]
                 s = d
@@ -316,8 +338,7 @@ class _Engine:
                     s = bank_t
                 if best < 0 or s < best_s or (s == best_s and i < best):
                     best, best_s = i, s
-                    best_q, best_order, best_tok, best_prod, best_d = q, order_t, tok_t, \
-                        producer, d
+                    best_q, best_order, best_tok, best_prod, best_d = q, order_t, tok_t, producer, d
             if best < 0:
                 self._deadlock()
             # commit instruction i of queue q at cycle s: its end follows in closed form
@@ -371,8 +392,18 @@ class _Engine:
             remaining -= 1
 
     # ---------------------------------------------------------------- accounting
-    def _account(self, i: int, kind: int, s: int, e: int, order_t: int, tok_t: int,
-                 producer: int, d: int, segs: tuple | None) -> None:
+    def _account(
+        self,
+        i: int,
+        kind: int,
+        s: int,
+        e: int,
+        order_t: int,
+        tok_t: int,
+        producer: int,
+        d: int,
+        segs: tuple | None,
+    ) -> None:
         tally = self.tally[self.tag_of[i]]
         u = self.unit_at[i]
         stall = STALL_AT[u]
@@ -383,8 +414,7 @@ class _Engine:
             a = min(max(order_t, cur), s)  # idle: waiting for earlier execute instructions
             b = min(max(d, a), s)  # not dispatched yet: queue full while the dispatcher blocked
             if self.blocked_lo:
-                tally[stall[acct.QUEUE_FULL]] += (self._blocked_before(b)
-                                                  - self._blocked_before(a))
+                tally[stall[acct.QUEUE_FULL]] += self._blocked_before(b) - self._blocked_before(a)
             c = min(max(tok_t, b), s)
             if c > b:
                 self._account_token_wait(tally, stall, b, c, producer)
@@ -407,8 +437,10 @@ class _Engine:
         elif segs is not None:  # DMA: transfer cycles busy, latency and bus wait stalled
             # for token waits: latency phase, then bus wait + transfer (the bandwidth phase)
             (lat_lo, lat_hi), (wait_lo, _), (_, busy_hi) = segs
-            self.dma_segments[i] = ((lat_lo, lat_hi), (min(wait_lo, lat_hi), busy_hi)
-                                    if kind == LOAD else (wait_lo, busy_hi))
+            self.dma_segments[i] = (
+                (lat_lo, lat_hi),
+                (min(wait_lo, lat_hi), busy_hi) if kind == LOAD else (wait_lo, busy_hi),
+            )
             # pipelined transfers overlap: count only the cycles not accounted yet; a store's
             # acknowledgement latency is counted once the next store's start is known
             if kind == STORE:
@@ -441,8 +473,9 @@ class _Engine:
         self.store_tail = None
         return self.unit_acct[u]
 
-    def _account_token_wait(self, tally: list[int], stall: list[int], lo: int, hi: int,
-                            producer: int) -> None:
+    def _account_token_wait(
+        self, tally: list[int], stall: list[int], lo: int, hi: int, producer: int
+    ) -> None:
         segs = self.dma_segments.get(producer)
         n_lat = n_bw = 0
         if segs is not None:  # waiting on a DMA: charge its latency and transfer phases
@@ -455,10 +488,14 @@ class _Engine:
     def _check_limit(self, i: int, s: int, e: int) -> None:
         if self.max_cycles is not None and e > self.max_cycles:
             ins = self.instrs[i]
-            raise ProgramError(i, ins.MNEMONIC,
-                               f"runaway program: it would run until cycle {e}, past the limit "
-                               f"max_cycles={self.max_cycles}",
-                               _unit_name(self.plans[i]), min(s, self.max_cycles))
+            raise ProgramError(
+                i,
+                ins.MNEMONIC,
+                f"runaway program: it would run until cycle {e}, past the limit "
+                f"max_cycles={self.max_cycles}",
+                _unit_name(self.plans[i]),
+                min(s, self.max_cycles),
+            )
 
     def _check_hazards(self, i: int, q: int, s: int) -> None:
         fp = self.footprints[i]
@@ -471,7 +508,7 @@ class _Engine:
             others = [j for j in self.inflight[q2] if j < i and end[j] > s]
             ql = self.qlist[q2]
             h = self.heads[q2]
-            others += ql[h:bisect.bisect_left(ql, i, h)]
+            others += ql[h : bisect.bisect_left(ql, i, h)]
             for j in others:
                 hit = conflicts(fp, footprints[j])
                 if hit is not None:
@@ -480,17 +517,25 @@ class _Engine:
     def _hazard(self, i: int, j: int, hit, s: int) -> None:
         ins, other = self.instrs[i], self.instrs[j]
         what = _SPACE_NAMES[hit.space]
-        span = (f"rows {hit.lo}..{hit.hi - 1}" if hit.space != DRAM
-                else f"bytes 0x{hit.lo:x}..0x{hit.hi - 1:x}")
+        span = (
+            f"rows {hit.lo}..{hit.hi - 1}"
+            if hit.space != DRAM
+            else f"bytes 0x{hit.lo:x}..0x{hit.hi - 1:x}"
+        )
         state = "has not finished" if self.start[j] >= 0 else "has not started"
         if hit.write:
             how = f"writes {what} {span} that instruction {j} ({other.MNEMONIC}) still uses"
         else:
             how = f"reads {what} {span} before instruction {j} ({other.MNEMONIC}) delivers them"
-        raise ProgramError(i, ins.MNEMONIC,
-                           f"{how}: instruction {j} comes first in program order, sits in the "
-                           f"{QUEUES[self.plans[j].queue].value} queue and {state}; no "
-                           f"dependency token orders them", _unit_name(self.plans[i]), s)
+        raise ProgramError(
+            i,
+            ins.MNEMONIC,
+            f"{how}: instruction {j} comes first in program order, sits in the "
+            f"{QUEUES[self.plans[j].queue].value} queue and {state}; no "
+            f"dependency token orders them",
+            _unit_name(self.plans[i]),
+            s,
+        )
 
     def _deadlock(self) -> None:
         waiting = []
@@ -504,10 +549,14 @@ class _Engine:
         for ch in self.plans[i].pops:
             if len(self.pushes[ch]) <= self.pops[ch]:
                 names.append(QUEUES[ch // 3].value)
-        raise ProgramError(i, ins.MNEMONIC,
-                           f"deadlock: waits for a token from the {' and '.join(names)} queue "
-                           f"that no instruction still to run will send",
-                           _unit_name(self.plans[i]), self.frontier)
+        raise ProgramError(
+            i,
+            ins.MNEMONIC,
+            f"deadlock: waits for a token from the {' and '.join(names)} queue "
+            f"that no instruction still to run will send",
+            _unit_name(self.plans[i]),
+            self.frontier,
+        )
 
     # ---------------------------------------------------------------- result
     def _units(self) -> tuple[Unit | None, ...]:
@@ -528,10 +577,18 @@ class _Engine:
             if total > reached and self.n:
                 tag_cycles[self.tag_of[self.n - 1]] += total - reached
         return Schedule(
-            n=self.n, order=tuple(self.order), start=tuple(self.start), end=tuple(self.end),
-            kinds=tuple(self.kinds), units=self._units(),
-            total=total, tags=tuple(self.tags), tallies=tuple(map(tuple, self.tally)),
-            tag_cycles=tuple(tag_cycles), error=error)
+            n=self.n,
+            order=tuple(self.order),
+            start=tuple(self.start),
+            end=tuple(self.end),
+            kinds=tuple(self.kinds),
+            units=self._units(),
+            total=total,
+            tags=tuple(self.tags),
+            tallies=tuple(map(tuple, self.tally)),
+            tag_cycles=tuple(tag_cycles),
+            error=error,
+        )
 
 
 def _unit_name(plan: Plan) -> str | None:

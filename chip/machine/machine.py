@@ -56,8 +56,13 @@ class MachineResult:
     pe_updates: int = 0  # PE register updates stepped (pe fidelity only)
 
 
-def run_machine(program: Program, fidelity: str = "fast", state: ChipState | None = None,
-                max_cycles: int | None = None, trace: bool = True) -> MachineResult:
+def run_machine(
+    program: Program,
+    fidelity: str = "fast",
+    state: ChipState | None = None,
+    max_cycles: int | None = None,
+    trace: bool = True,
+) -> MachineResult:
     """Run ``program`` on the cycle-level machine.
 
     ``state`` given: continue on it (it must belong to the program's chip); None: a fresh chip
@@ -71,8 +76,9 @@ def run_machine(program: Program, fidelity: str = "fast", state: ChipState | Non
         state = ChipState(program.config)
         state.load_program(program)
     elif state.config != program.config:
-        raise ValueError(f"state belongs to another chip than the program: "
-                         f"{state.config} != {program.config}")
+        raise ValueError(
+            f"state belongs to another chip than the program: {state.config} != {program.config}"
+        )
     if max_cycles is not None and max_cycles < 1:
         raise ValueError(f"max_cycles must be at least 1, not {max_cycles}")
     array = ArrayModel(program.config, fidelity)
@@ -93,12 +99,14 @@ def _threadpools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def _result(program: Program, sched: Schedule, state: ChipState, array: ArrayModel,
-            trace: bool) -> MachineResult:
+def _result(
+    program: Program, sched: Schedule, state: ChipState, array: ArrayModel, trace: bool
+) -> MachineResult:
     cfg = program.config
-    by_tag = {t: acct.to_counters(list(sched.tallies[k]), sched.tag_cycles[k], cfg.rows,
-                                  cfg.cols)
-              for k, t in enumerate(sched.tags)}
+    by_tag = {
+        t: acct.to_counters(list(sched.tallies[k]), sched.tag_cycles[k], cfg.rows, cfg.cols)
+        for k, t in enumerate(sched.tags)
+    }
     counters = sum(by_tag.values(), Counters(rows=cfg.rows, cols=cfg.cols))
     counters.cycles = sched.total
     events = []

@@ -77,8 +77,9 @@ def stationary_array(x: np.ndarray, w: np.ndarray, out: np.ndarray) -> tuple[int
 
 
 @numba.njit(cache=True)
-def output_stationary_array(x: np.ndarray, y: np.ndarray, out: np.ndarray,
-                            R: int, C: int, drain: bool) -> tuple[int, int]:
+def output_stationary_array(
+    x: np.ndarray, y: np.ndarray, out: np.ndarray, R: int, C: int, drain: bool
+) -> tuple[int, int]:
     """OS MATMUL: ``x`` (T x rows) from the left, ``y`` (T x cols) from the top; PE(i, j)
     accumulates x[t, i] * y[t, j] in t order. With ``drain`` the results shift out of the bottom
     one row per cycle (bottom row first) into ``out`` (rows x cols); without it they are read in

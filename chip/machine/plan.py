@@ -122,10 +122,20 @@ class Planner:
         # per memory space (SPAD, ACC): rows per bank, banks, element bytes, read and write
         # tally indices; indexed by an int because enum hashing is slow in CPython
         self.mem = (
-            (cfg.spad_rows // cfg.spad_banks, cfg.spad_banks, cfg.input_dtype.nbytes,
-             TRAFFIC[Traffic.SPAD_READ], TRAFFIC[Traffic.SPAD_WRITE]),
-            (cfg.acc_rows // cfg.acc_banks, cfg.acc_banks, cfg.acc_dtype.nbytes,
-             TRAFFIC[Traffic.ACC_READ], TRAFFIC[Traffic.ACC_WRITE]),
+            (
+                cfg.spad_rows // cfg.spad_banks,
+                cfg.spad_banks,
+                cfg.input_dtype.nbytes,
+                TRAFFIC[Traffic.SPAD_READ],
+                TRAFFIC[Traffic.SPAD_WRITE],
+            ),
+            (
+                cfg.acc_rows // cfg.acc_banks,
+                cfg.acc_banks,
+                cfg.acc_dtype.nbytes,
+                TRAFFIC[Traffic.ACC_READ],
+                TRAFFIC[Traffic.ACC_WRITE],
+            ),
         )
         self.cache: dict[Instr, Plan] = {}  # tiled programs repeat many instructions exactly
         self.dma_base: dict[tuple, Plan] = {}  # DMA plans without their DRAM side
@@ -173,8 +183,15 @@ class Planner:
             if ins.accumulate:
                 b.onchip(ACC, ins.out, out_rows, ins.cols, False)
             b.onchip(ACC, ins.out, out_rows, ins.cols, True)
-            return b.plan(MATMUL, 1, Unit.ARRAY, length, stream=ins.t, overlap_at=compute,
-                          macs=ins.t * ins.rows * ins.cols)
+            return b.plan(
+                MATMUL,
+                1,
+                Unit.ARRAY,
+                length,
+                stream=ins.t,
+                overlap_at=compute,
+                macs=ins.t * ins.rows * ins.cols,
+            )
         if isinstance(ins, Vec):
             return self._vec_plan(b, ins)
         if isinstance(ins, Halt):
@@ -187,26 +204,62 @@ class Planner:
         side is the instruction's own."""
         space = SPAD if loc.mem is _SP else ACC
         rows, cols = ins.rows, ins.cols
-        key = (load, space, loc.row, rows, cols, ins.pop_prev, ins.pop_next, ins.push_prev,
-               ins.push_next)
+        key = (
+            load,
+            space,
+            loc.row,
+            rows,
+            cols,
+            ins.pop_prev,
+            ins.pop_next,
+            ins.push_prev,
+            ins.push_next,
+        )
         base = self.dma_base.get(key)
         size = self.mem[space][2]
         if base is None:
             b = _Builder(self, ins)
             b.onchip(space, loc.row, rows, cols, load)
             length = self.transfer_cycles(rows, cols, size)
-            base = self.dma_base[key] = (b.plan(LOAD, 0, Unit.LOAD, length) if load
-                                         else b.plan(STORE, 2, Unit.STORE, length))
+            base = self.dma_base[key] = (
+                b.plan(LOAD, 0, Unit.LOAD, length) if load else b.plan(STORE, 2, Unit.STORE, length)
+            )
         block = DramBlock(ins.dram, rows, cols, ins.stride, ins.transpose, size)
         lo, hi = block.span
         dram = Access(DRAM, lo, hi, not load, block)
         moved = (_DRAM_READ if load else _DRAM_WRITE, rows * cols * size)
         kind, q, unit, length, _, _, _, ports, onchip, traffic, _, pops, pushes = base
         if load:  # footprint and traffic in the order reads, then writes
-            return Plan(kind, q, unit, length, 0, 0, 0, ports, (dram,) + onchip,
-                        (moved,) + traffic, 0, pops, pushes)
-        return Plan(kind, q, unit, length, 0, 0, 0, ports, onchip + (dram,), traffic + (moved,),
-                    0, pops, pushes)
+            return Plan(
+                kind,
+                q,
+                unit,
+                length,
+                0,
+                0,
+                0,
+                ports,
+                (dram,) + onchip,
+                (moved,) + traffic,
+                0,
+                pops,
+                pushes,
+            )
+        return Plan(
+            kind,
+            q,
+            unit,
+            length,
+            0,
+            0,
+            0,
+            ports,
+            onchip + (dram,),
+            traffic + (moved,),
+            0,
+            pops,
+            pushes,
+        )
 
     def _vec_plan(self, b: _Builder, ins: Vec) -> Plan:
         reads_a, reads_b = ins.op is not VecOp.SET, ins.op in VEC_READS_B
@@ -217,8 +270,12 @@ class Planner:
         b.onchip_loc(ins.dst, 1 if ins.op is VecOp.CSUM else ins.rows, ins.cols, True)
         passes = ins.rows * -(-ins.cols // self.cfg.vector_lanes)
         extra = 0
-        if (reads_a and reads_b and not (ins.bcast1 or ins.bcast2)
-                and ins.src1.mem.is_acc == ins.src2.mem.is_acc):
+        if (
+            reads_a
+            and reads_b
+            and not (ins.bcast1 or ins.bcast2)
+            and ins.src1.mem.is_acc == ins.src2.mem.is_acc
+        ):
             banks1 = self.banks(ins.src1.mem, ins.src1.row, ins.rows)
             banks2 = self.banks(ins.src2.mem, ins.src2.row, ins.rows)
             if set(banks1) & set(banks2):
@@ -255,8 +312,9 @@ class _Builder:
     def dram(self, block: DramBlock, write: bool) -> None:
         lo, hi = block.span
         self.footprint.append(Access(DRAM, lo, hi, write, block))
-        self.traffic.append((_DRAM_WRITE if write else _DRAM_READ,
-                             block.rows * block.cols * block.size))
+        self.traffic.append(
+            (_DRAM_WRITE if write else _DRAM_READ, block.rows * block.cols * block.size)
+        )
 
     def plan(self, kind: int, q: int, unit: Unit, length: int, **kw: int) -> Plan:
         """The plan of an instruction of kind ``kind`` in queue ``q`` (an index into QUEUES)."""
@@ -271,9 +329,18 @@ class _Builder:
             pushes += (q * 3 + q - 1,)
         if ins.push_next:
             pushes += (q * 3 + q + 1,)
-        return Plan(kind, q, unit, length, ports=tuple(sorted(self.ports)),
-                    footprint=tuple(self.footprint), traffic=tuple(self.traffic),
-                    pops=pops, pushes=pushes, **kw)
+        return Plan(
+            kind,
+            q,
+            unit,
+            length,
+            ports=tuple(sorted(self.ports)),
+            footprint=tuple(self.footprint),
+            traffic=tuple(self.traffic),
+            pops=pops,
+            pushes=pushes,
+            **kw,
+        )
 
 
 def vector_latency(cfg: ChipConfig, op: VecOp) -> int:

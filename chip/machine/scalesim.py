@@ -38,13 +38,27 @@ def scalesim_config(rows: int, cols: int, dataflow: Dataflow, t_max: int) -> Chi
     """A chip that counts like SCALE-Sim, with room for a streamed length of up to ``t_max``."""
     width = max(rows, cols)  # int8 scratchpad rows: one byte per element
     return ChipConfig(
-        name=f"scalesim-{rows}x{cols}-{dataflow.value}", rows=rows, cols=cols,
-        dataflow=dataflow, input_dtype=DType.INT8, double_buffer_stationary=False,
-        os_drain=False, spad_kib=_kib_for(2 * t_max + rows, width), spad_banks=1,
-        acc_kib=_kib_for(max(t_max, rows), 4 * width), acc_banks=1, dram_mib=1,
-        dram_bytes_per_cycle=width, dram_latency=0, vector_lanes=width,
-        vector_latency_alu=1, vector_latency_mul=1, vector_latency_special=1,
-        vector_latency_reduce=1, queue_depth=8, clock_mhz=1000.0,
+        name=f"scalesim-{rows}x{cols}-{dataflow.value}",
+        rows=rows,
+        cols=cols,
+        dataflow=dataflow,
+        input_dtype=DType.INT8,
+        double_buffer_stationary=False,
+        os_drain=False,
+        spad_kib=_kib_for(2 * t_max + rows, width),
+        spad_banks=1,
+        acc_kib=_kib_for(max(t_max, rows), 4 * width),
+        acc_banks=1,
+        dram_mib=1,
+        dram_bytes_per_cycle=width,
+        dram_latency=0,
+        vector_lanes=width,
+        vector_latency_alu=1,
+        vector_latency_mul=1,
+        vector_latency_special=1,
+        vector_latency_reduce=1,
+        queue_depth=8,
+        clock_mhz=1000.0,
     )
 
 
@@ -55,8 +69,9 @@ def _kib_for(n_rows: int, row_bytes: int) -> int:
     return -(-kib // unit) * unit
 
 
-def scalesim_gemm(cfg: ChipConfig, m: int, n: int, k: int,
-                  seed: int = 0) -> tuple[Program, ChipState]:
+def scalesim_gemm(
+    cfg: ChipConfig, m: int, n: int, k: int, seed: int = 0
+) -> tuple[Program, ChipState]:
     """Every fold of an M x N x K GEMM, operands already in the scratchpad.
 
     Returns the program (no DMA: PRELOAD + MATMUL per fold for WS/IS, one MATMUL per fold for
@@ -66,8 +81,9 @@ def scalesim_gemm(cfg: ChipConfig, m: int, n: int, k: int,
     sr, sc, t = fold_shape(cfg.dataflow, m, n, k)
     state = ChipState(cfg)
     rng = np.random.default_rng(seed)
-    state.write(Loc(Mem.SPAD, 0), rng.integers(-128, 128, (2 * t + R, max(R, C)),
-                                                dtype=np.int8), "operands")
+    state.write(
+        Loc(Mem.SPAD, 0), rng.integers(-128, 128, (2 * t + R, max(R, C)), dtype=np.int8), "operands"
+    )
     instrs: list[Instr] = []
     for r0 in range(0, sr, R):
         rr = min(R, sr - r0)

@@ -42,8 +42,9 @@ class _Cache:
         return found  # type: ignore[return-value]
 
     def get(self, program: Program, max_cycles: int | None) -> Schedule:
-        return self.memo(program, max_cycles,
-                         lambda: _without_gc(lambda: _Engine(program, max_cycles).run()))
+        return self.memo(
+            program, max_cycles, lambda: _without_gc(lambda: _Engine(program, max_cycles).run())
+        )
 
 
 def _without_gc(make: Callable[[], T]) -> T:

@@ -45,8 +45,13 @@ class Tables(NamedTuple):
     traffic: np.ndarray  # (T, 2): tally index, bytes
 
 
-def tables(plans: list[Plan], plan_of: np.ndarray, need: np.ndarray, tag_of: list[int],
-           queues: list[np.ndarray]) -> Tables:
+def tables(
+    plans: list[Plan],
+    plan_of: np.ndarray,
+    need: np.ndarray,
+    tag_of: list[int],
+    queues: list[np.ndarray],
+) -> Tables:
     """Flatten ``plans`` (the distinct plans; ``plan_of[i]`` is instruction i's)."""
     port_ids: dict[int, int] = {}
     fields, tokens, ports, fp, traffic = [], [], [], [], []
@@ -54,10 +59,22 @@ def tables(plans: list[Plan], plan_of: np.ndarray, need: np.ndarray, tag_of: lis
     unit_index = {id(u): n for u, n in acct.UNIT_INDEX.items()}  # enum hashing is slow
     unit_index[id(None)] = -1
     no_block = (0,) * 6
-    for (kind, queue, unit, length, stream, overlap_at, extra, p_ports, p_fp, p_traffic, macs,
-         pops, pushes) in plans:
-        fields.append((kind, length, stream, overlap_at, extra, macs, unit_index[id(unit)],
-                       queue))
+    for (
+        kind,
+        queue,
+        unit,
+        length,
+        stream,
+        overlap_at,
+        extra,
+        p_ports,
+        p_fp,
+        p_traffic,
+        macs,
+        pops,
+        pushes,
+    ) in plans:
+        fields.append((kind, length, stream, overlap_at, extra, macs, unit_index[id(unit)], queue))
         pops, pushes = pops + (-1, -1), pushes + (-1, -1)
         tokens.append((pops[0], pops[1], pushes[0], pushes[1]))
         for x in p_ports:
@@ -76,10 +93,22 @@ def tables(plans: list[Plan], plan_of: np.ndarray, need: np.ndarray, tag_of: lis
         a = np.array(x, dtype=_I64)
         return a.reshape(-1, width) if width else a
 
-    return Tables(plan_of, need, arr(tag_of), np.concatenate(queues).astype(_I64),
-                  arr(qs), arr(fields, 8), arr(tokens, 4), arr(port_start), arr(ports),
-                  len(port_ids), arr(fp_start), arr(fp, 10), arr(traffic_start),
-                  arr(traffic, 2))
+    return Tables(
+        plan_of,
+        need,
+        arr(tag_of),
+        np.concatenate(queues).astype(_I64),
+        arr(qs),
+        arr(fields, 8),
+        arr(tokens, 4),
+        arr(port_start),
+        arr(ports),
+        len(port_ids),
+        arr(fp_start),
+        arr(fp, 10),
+        arr(traffic_start),
+        arr(traffic, 2),
+    )
 
 
 class Timing(NamedTuple):
@@ -93,8 +122,9 @@ class Timing(NamedTuple):
     tag_cycles: np.ndarray
 
 
-def compiled_timing(t: Tables, n_tags: int, dram_latency: int, dbuf_ws: bool, dbuf_os: bool,
-                    max_cycles: int | None) -> Timing | None:
+def compiled_timing(
+    t: Tables, n_tags: int, dram_latency: int, dbuf_ws: bool, dbuf_os: bool, max_cycles: int | None
+) -> Timing | None:
     """The timing of the program described by ``t``, or None if it faults (see the module
     docstring)."""
     n = len(t.plan_of)
@@ -104,10 +134,32 @@ def compiled_timing(t: Tables, n_tags: int, dram_latency: int, dbuf_ws: bool, db
     tallies = np.zeros((n_tags, acct.WIDTH), dtype=_I64)
     tag_cycles = np.zeros(n_tags, dtype=_I64)
     status, total, n_order = _run(
-        t.plan_of, t.need, t.tag_of, t.queue_instrs, t.queue_start, t.fields, t.tokens,
-        t.port_start, t.ports, t.n_ports, t.fp_start, t.footprint, t.traffic_start, t.traffic,
-        dram_latency, dbuf_ws, dbuf_os, -1 if max_cycles is None else max_cycles,
-        _BUSY_AT, _STALL_AT, start, end, order, tallies, tag_cycles)
+        t.plan_of,
+        t.need,
+        t.tag_of,
+        t.queue_instrs,
+        t.queue_start,
+        t.fields,
+        t.tokens,
+        t.port_start,
+        t.ports,
+        t.n_ports,
+        t.fp_start,
+        t.footprint,
+        t.traffic_start,
+        t.traffic,
+        dram_latency,
+        dbuf_ws,
+        dbuf_os,
+        -1 if max_cycles is None else max_cycles,
+        _BUSY_AT,
+        _STALL_AT,
+        start,
+        end,
+        order,
+        tallies,
+        tag_cycles,
+    )
     global _loaded
     _loaded = True
     if status != OK:
@@ -135,8 +187,14 @@ _STALL_AT = np.array(acct.STALL_AT, dtype=_I64)
 _STORE_UNIT = acct.UNIT_INDEX[Unit.STORE]
 # stall causes, by position in Cause
 _BW, _LAT, _TOKEN, _QFULL, _BANK, _FILL, _PRE = (
-    acct.DRAM_BANDWIDTH, acct.DRAM_LATENCY, acct.TOKEN, acct.QUEUE_FULL, acct.BANK_CONFLICT,
-    acct.FILL_DRAIN, acct.PRELOAD)
+    acct.DRAM_BANDWIDTH,
+    acct.DRAM_LATENCY,
+    acct.TOKEN,
+    acct.QUEUE_FULL,
+    acct.BANK_CONFLICT,
+    acct.FILL_DRAIN,
+    acct.PRELOAD,
+)
 _MACS, _INSTRS = acct.MACS, acct.INSTRUCTIONS
 _DRAM = DRAM
 _LOAD, _STORE, _PRELOAD, _MATMUL, _VEC = LOAD, STORE, PRELOAD, MATMUL, VEC
@@ -176,8 +234,7 @@ def _conflict(fp: np.ndarray, a0: int, a1: int, b0: int, b1: int) -> bool:
 
 
 @numba.njit(cache=True)
-def _blocked_before(t: int, nb: int, b_lo: np.ndarray, b_hi: np.ndarray,
-                    b_cum: np.ndarray) -> int:
+def _blocked_before(t: int, nb: int, b_lo: np.ndarray, b_hi: np.ndarray, b_cum: np.ndarray) -> int:
     k = np.searchsorted(b_lo[:nb], t, side="right") - 1
     if k < 0:
         return 0
@@ -185,9 +242,33 @@ def _blocked_before(t: int, nb: int, b_lo: np.ndarray, b_hi: np.ndarray,
 
 
 @numba.njit(cache=True)
-def _run(plan_of, need, tag_of, qi, qs, fields, tokens, port_start, ports, n_ports, fp_start,
-         fp, tr_start, tr, lat, dbuf_ws, dbuf_os, max_cycles, busy_at, stall_at, start, end,
-         order, tally, tag_cycles):
+def _run(
+    plan_of,
+    need,
+    tag_of,
+    qi,
+    qs,
+    fields,
+    tokens,
+    port_start,
+    ports,
+    n_ports,
+    fp_start,
+    fp,
+    tr_start,
+    tr,
+    lat,
+    dbuf_ws,
+    dbuf_os,
+    max_cycles,
+    busy_at,
+    stall_at,
+    start,
+    end,
+    order,
+    tally,
+    tag_cycles,
+):
     n = plan_of.size
     dispatch = np.full(n, -1, dtype=np.int64)
     # dispatcher blocked on a full queue: [lo, hi) intervals and blocked cycles before each
@@ -281,8 +362,9 @@ def _run(plan_of, need, tag_of, qi, qs, fields, tokens, port_start, ports, n_por
                     if dbuf_ws and kind == _PRELOAD:
                         order_t = max(start[exec_last], exec_end_before_last)
                     elif dbuf_os and kind == _MATMUL:
-                        order_t = max(start[exec_last] + fields[plan_of[exec_last], 3],
-                                      exec_end_before_last)
+                        order_t = max(
+                            start[exec_last] + fields[plan_of[exec_last], 3], exec_end_before_last
+                        )
             else:
                 order_t = issue_free[q]
             s = max(d, order_t, tok_t, bank_t)
@@ -300,16 +382,25 @@ def _run(plan_of, need, tag_of, qi, qs, fields, tokens, port_start, ports, n_por
                 continue
             for x in range(n_flight[q2]):
                 j = inflight[qs[q2] + x]
-                if j < i and end[j] > s and _conflict(fp, fp_start[u], fp_start[u + 1],
-                                                      fp_start[plan_of[j]],
-                                                      fp_start[plan_of[j] + 1]):
+                if (
+                    j < i
+                    and end[j] > s
+                    and _conflict(
+                        fp,
+                        fp_start[u],
+                        fp_start[u + 1],
+                        fp_start[plan_of[j]],
+                        fp_start[plan_of[j] + 1],
+                    )
+                ):
                     return FAULT, 0, n_order
             for pos in range(heads[q2], qs[q2 + 1] - qs[q2]):
                 j = qi[qs[q2] + pos]
                 if j > i:
                     break
-                if _conflict(fp, fp_start[u], fp_start[u + 1], fp_start[plan_of[j]],
-                             fp_start[plan_of[j] + 1]):
+                if _conflict(
+                    fp, fp_start[u], fp_start[u + 1], fp_start[plan_of[j]], fp_start[plan_of[j] + 1]
+                ):
                     return FAULT, 0, n_order
         g = f = 0
         if kind == _LOAD:
@@ -340,8 +431,9 @@ def _run(plan_of, need, tag_of, qi, qs, fields, tokens, port_start, ports, n_por
             a = min(max(best_order, cur), s)
             b = min(max(best_d, a), s)
             if nb:
-                tally[tg, stall_at[un, _QFULL]] += (_blocked_before(b, nb, b_lo, b_hi, b_cum)
-                                                    - _blocked_before(a, nb, b_lo, b_hi, b_cum))
+                tally[tg, stall_at[un, _QFULL]] += _blocked_before(
+                    b, nb, b_lo, b_hi, b_cum
+                ) - _blocked_before(a, nb, b_lo, b_hi, b_cum)
             c = min(max(best_tok, b), s)
             if c > b:
                 n_lat = n_bw = 0

@@ -77,8 +77,10 @@ class _Written:
     leading elements (every write covers a row prefix ``[:cols]``)."""
 
     def __init__(self, cfg: ChipConfig) -> None:
-        self.cols = (np.zeros(cfg.spad_rows, dtype=np.int64),
-                     np.zeros(cfg.acc_rows, dtype=np.int64))
+        self.cols = (
+            np.zeros(cfg.spad_rows, dtype=np.int64),
+            np.zeros(cfg.acc_rows, dtype=np.int64),
+        )
         # blocks known covered: they stay covered (masks only grow), and tiled programs touch
         # the same few blocks over and over
         self.known: set[tuple[bool, int, int, int]] = set()
@@ -120,8 +122,9 @@ class _Builder:
 
     def readable(self, mem: Mem, row: int, rows: int, cols: int) -> bool:
         """A read of ``rows x cols`` elements at ``row`` cannot fault on any state."""
-        return self.in_rows(mem, row, rows, cols) and \
-            self.written.covers(mem, row, row + rows, cols)
+        return self.in_rows(mem, row, rows, cols) and self.written.covers(
+            mem, row, row + rows, cols
+        )
 
     def write(self, mem: Mem, row: int, rows: int, cols: int) -> bool:
         """Record a write; True if its written-mask update may change the mask."""
@@ -162,21 +165,35 @@ class _Builder:
         reads_a, reads_b = ins.op is not VecOp.SET, ins.op in VEC_READS_B
         n1, n2 = (1 if ins.bcast1 else rows), (1 if ins.bcast2 else rows)
         n_out = 1 if ins.op is VecOp.CSUM else rows
-        ok = (rows >= 1 and cols >= 1
-              and (not reads_a or self.readable(ins.src1.mem, ins.src1.row, n1, cols))
-              and (not reads_b or self.readable(ins.src2.mem, ins.src2.row, n2, cols))
-              and (ins.op in VEC_USES_IMM or ins.imm == 0.0)
-              and self.in_rows(ins.dst.mem, ins.dst.row, n_out, cols))
+        ok = (
+            rows >= 1
+            and cols >= 1
+            and (not reads_a or self.readable(ins.src1.mem, ins.src1.row, n1, cols))
+            and (not reads_b or self.readable(ins.src2.mem, ins.src2.row, n2, cols))
+            and (ins.op in VEC_USES_IMM or ins.imm == 0.0)
+            and self.in_rows(ins.dst.mem, ins.dst.row, n_out, cols)
+        )
         mark = self.write(ins.dst.mem, ins.dst.row, n_out, cols)
         if not ok:
             return (CHECKED, i)
         dtype = self.dtype_of
-        src1 = (_ARRAY_OF[ins.src1.mem], ins.src1.row, n1, dtype[ins.src1.mem]) \
-            if reads_a else None
-        src2 = (_ARRAY_OF[ins.src2.mem], ins.src2.row, n2, dtype[ins.src2.mem]) \
-            if reads_b else None
-        return (VEC_D, i, ins.op, ins.imm, rows, cols, src1, src2, _ARRAY_OF[ins.dst.mem],
-                ins.dst.row, n_out, dtype[ins.dst.mem], mark)
+        src1 = (_ARRAY_OF[ins.src1.mem], ins.src1.row, n1, dtype[ins.src1.mem]) if reads_a else None
+        src2 = (_ARRAY_OF[ins.src2.mem], ins.src2.row, n2, dtype[ins.src2.mem]) if reads_b else None
+        return (
+            VEC_D,
+            i,
+            ins.op,
+            ins.imm,
+            rows,
+            cols,
+            src1,
+            src2,
+            _ARRAY_OF[ins.dst.mem],
+            ins.dst.row,
+            n_out,
+            dtype[ins.dst.mem],
+            mark,
+        )
 
     def _load(self, i: int, ins: Load) -> tuple:
         dst = ins.dst
@@ -185,8 +202,7 @@ class _Builder:
         mark = self.write(dst.mem, dst.row, ins.rows, ins.cols)
         if not ok:
             return (CHECKED, i)
-        return (LOAD_D, i, _ARRAY_OF[dst.mem], dst.row, dst.row + ins.rows, ins.cols, mark,
-                *view)
+        return (LOAD_D, i, _ARRAY_OF[dst.mem], dst.row, dst.row + ins.rows, ins.cols, mark, *view)
 
     def _store(self, i: int, ins: Store) -> tuple:
         src = ins.src
@@ -199,8 +215,11 @@ class _Builder:
         return 1 <= rows <= self.cfg.rows and 1 <= cols <= self.cfg.cols
 
     def _preload(self, i: int, ins: Preload) -> tuple:
-        ok = (self.cfg.dataflow.has_stationary_operand and self._tile_ok(ins.rows, ins.cols)
-              and self.readable(Mem.SPAD, ins.src, ins.rows, ins.cols))
+        ok = (
+            self.cfg.dataflow.has_stationary_operand
+            and self._tile_ok(ins.rows, ins.cols)
+            and self.readable(Mem.SPAD, ins.src, ins.rows, ins.cols)
+        )
         # if a checked preload faults, nothing runs after it: the shape holds for what follows
         self.stationary = (ins.rows, ins.cols)
         if not ok:
@@ -211,9 +230,12 @@ class _Builder:
         os_flow = self.cfg.dataflow is Dataflow.OS
         t, rows, cols = ins.t, ins.rows, ins.cols
         out_rows = rows if os_flow else t
-        ok = (self._tile_ok(rows, cols) and t >= 1
-              and self.readable(Mem.SPAD, ins.x, t, rows)
-              and self.in_rows(Mem.ACC, ins.out, out_rows, cols))
+        ok = (
+            self._tile_ok(rows, cols)
+            and t >= 1
+            and self.readable(Mem.SPAD, ins.x, t, rows)
+            and self.in_rows(Mem.ACC, ins.out, out_rows, cols)
+        )
         if os_flow:
             ok = ok and self.readable(Mem.SPAD, ins.y, t, cols)
         else:
@@ -223,8 +245,7 @@ class _Builder:
         mark = self.write(Mem.ACC, ins.out, out_rows, cols)
         if not ok:
             return (CHECKED, i)
-        return (MATMUL_D, i, ins.x, t, rows, cols, ins.y, ins.out, out_rows, ins.accumulate,
-                mark)
+        return (MATMUL_D, i, ins.x, t, rows, cols, ins.y, ins.out, out_rows, ins.accumulate, mark)
 
 
 def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...]) -> ValuePlan:
@@ -261,11 +282,22 @@ def _stage_segments(steps: list[tuple]) -> tuple[int, int, int]:
             off = 0
             for n, k in enumerate(run):
                 _, i, x0, t, rows, cols, _, out, _, _, _ = steps[k]
-                steps[k] = (MATMUL_S, i, x0, t, rows, cols, out, off, n == len(run) - 1,
-                            first[9], first[10], terms)
+                steps[k] = (
+                    MATMUL_S,
+                    i,
+                    x0,
+                    t,
+                    rows,
+                    cols,
+                    out,
+                    off,
+                    n == len(run) - 1,
+                    first[9],
+                    first[10],
+                    terms,
+                )
                 off += rows
-            shape[:] = [max(shape[0], first[3]), max(shape[1], terms),
-                        max(shape[2], first[5])]
+            shape[:] = [max(shape[0], first[3]), max(shape[1], terms), max(shape[2], first[5])]
         run.clear()
 
     for k, s in enumerate(steps):
@@ -273,9 +305,12 @@ def _stage_segments(steps: list[tuple]) -> tuple[int, int, int]:
         if kind == MATMUL_D:
             if run:
                 h = steps[run[0]]
-                if not (s[9] and (s[7], s[3], s[5]) == (h[7], h[3], h[5])
-                        and terms + s[4] <= F32_EXACT_TERMS
-                        and h[3] * (terms + s[4]) * 4 <= _STAGE_BYTES):
+                if not (
+                    s[9]
+                    and (s[7], s[3], s[5]) == (h[7], h[3], h[5])
+                    and terms + s[4] <= F32_EXACT_TERMS
+                    and h[3] * (terms + s[4]) * 4 <= _STAGE_BYTES
+                ):
                     close()
             if not run:
                 terms = 0
@@ -294,12 +329,19 @@ def _stage_segments(steps: list[tuple]) -> tuple[int, int, int]:
 def value_plan_of(program: Program, sched: Schedule, max_cycles: int | None) -> ValuePlan:
     """The value plan of ``program`` run with the cycle limit ``max_cycles`` (whose timing is
     ``sched``), computed once and cached with the timing while the program lives."""
-    return _CACHE.memo(program, ("values", max_cycles),
-                       lambda: value_plan(program, sched.order, sched.kinds))
+    return _CACHE.memo(
+        program, ("values", max_cycles), lambda: value_plan(program, sched.order, sched.kinds)
+    )
 
 
-def apply_values(program: Program, plan: ValuePlan, units: tuple, start: tuple,
-                 state: ChipState, array: ArrayModel) -> None:
+def apply_values(
+    program: Program,
+    plan: ValuePlan,
+    units: tuple,
+    start: tuple,
+    state: ChipState,
+    array: ArrayModel,
+) -> None:
     """Give every step's instruction its effect on ``state``, in the plan's order.
 
     Raises `ProgramError` (with the instruction's unit and start cycle) for the first fault."""
@@ -342,8 +384,9 @@ def apply_values(program: Program, plan: ValuePlan, units: tuple, start: tuple,
                     execute(state, ins)
             except Fault as err:
                 unit = units[i]
-                raise ProgramError(i, ins.MNEMONIC, str(err), unit.value if unit else None,
-                                   start[i]) from None
+                raise ProgramError(
+                    i, ins.MNEMONIC, str(err), unit.value if unit else None, start[i]
+                ) from None
 
 
 def _vec(mems: tuple, written: tuple, step: tuple) -> None:
@@ -353,16 +396,16 @@ def _vec(mems: tuple, written: tuple, step: tuple) -> None:
     a = b = None
     if src1 is not None:
         mem, lo, n, dtype = src1
-        raw = mems[mem][lo:lo + n, :cols]  # vector_apply converts (copies) before computing
+        raw = mems[mem][lo : lo + n, :cols]  # vector_apply converts (copies) before computing
         a = compute_values(np.repeat(raw, rows, axis=0) if n < rows else raw, dtype)
     if src2 is not None:
         mem, lo, n, dtype = src2
-        raw = mems[mem][lo:lo + n, :cols]
+        raw = mems[mem][lo : lo + n, :cols]
         b = compute_values(np.repeat(raw, rows, axis=0) if n < rows else raw, dtype)
     out = vector_apply(op, a, b, imm, rows, cols)
-    mems[dst][row:row + n_out, :cols] = to_storage(out, dst_dtype)
+    mems[dst][row : row + n_out, :cols] = to_storage(out, dst_dtype)
     if mark:
-        written[dst][row:row + n_out, :cols] = True
+        written[dst][row : row + n_out, :cols] = True
 
 
 class _ArrayValues:
@@ -385,7 +428,7 @@ class _ArrayValues:
         buf = self.work.get(name)
         if buf is None or buf.size < rows * cols:
             buf = self.work[name] = np.empty(rows * cols, dtype=dtype)
-        return buf[:rows * cols].reshape(rows, cols)
+        return buf[: rows * cols].reshape(rows, cols)
 
     def _stationary(self) -> np.ndarray:
         """The stationary tile as float32 values (int8 and fp32 exactly, bf16 widened)."""
@@ -393,42 +436,55 @@ class _ArrayValues:
         if self.tile_of is not raw:
             assert raw is not None
             self.tile_of = raw
-            self.tile = f32_from_bf16_bits(raw) if raw.dtype == np.uint16 else \
-                raw.astype(np.float32)
+            self.tile = (
+                f32_from_bf16_bits(raw) if raw.dtype == np.uint16 else raw.astype(np.float32)
+            )
         return self.tile
 
     def matmul(self, step: tuple) -> None:
         _, _, x0, t, rows, cols, y0, out, out_rows, accumulate, mark = step
-        x = self.spad[x0:x0 + t, :rows]
-        block = self.acc[out:out + out_rows, :cols]
+        x = self.spad[x0 : x0 + t, :rows]
+        block = self.acc[out : out + out_rows, :cols]
         if self.ints:
             xf = self._work("x", t, rows, np.float32)
             xf[...] = x  # int8 values, exact in float32
             if self.os_flow:
                 yf = self._work("y", t, cols, np.float32)
-                yf[...] = self.spad[y0:y0 + t, :cols]
+                yf[...] = self.spad[y0 : y0 + t, :cols]
                 a, b = xf.T, yf
             else:
                 a, b = xf, self._stationary()
-            int_into(a, b, block, accumulate, self._work("pf", out_rows, cols, np.float32),
-                     self._work("pi", out_rows, cols, np.int32))
+            int_into(
+                a,
+                b,
+                block,
+                accumulate,
+                self._work("pf", out_rows, cols, np.float32),
+                self._work("pi", out_rows, cols, np.int32),
+            )
         else:  # the kernels write (or add, in fp32) straight into the accumulator
-            other = self.spad[y0:y0 + t, :cols] if self.os_flow else self._stationary()
-            float_into(x, other, block, accumulate, self.os_flow,
-                       self._work("x bits", t, rows, np.uint32))
+            other = self.spad[y0 : y0 + t, :cols] if self.os_flow else self._stationary()
+            float_into(
+                x, other, block, accumulate, self.os_flow, self._work("x bits", t, rows, np.uint32)
+            )
         if mark:
-            self.acc_written[out:out + out_rows, :cols] = True
+            self.acc_written[out : out + out_rows, :cols] = True
 
     def staged(self, step: tuple) -> None:
         _, _, x0, t, rows, cols, out, off, last, accumulate, mark, terms = step
         t_max, k_max, c_max = self.stage
         sx = self._work("stage x", t_max, k_max, np.float32)
         ss = self._work("stage s", k_max, c_max, np.float32)
-        sx[:t, off:off + rows] = self.spad[x0:x0 + t, :rows]
-        ss[off:off + rows, :cols] = self.state.stationary
+        sx[:t, off : off + rows] = self.spad[x0 : x0 + t, :rows]
+        ss[off : off + rows, :cols] = self.state.stationary
         if last:
-            int_into(sx[:t, :terms], ss[:terms, :cols], self.acc[out:out + t, :cols],
-                     accumulate, self._work("pf", t, cols, np.float32),
-                     self._work("pi", t, cols, np.int32))
+            int_into(
+                sx[:t, :terms],
+                ss[:terms, :cols],
+                self.acc[out : out + t, :cols],
+                accumulate,
+                self._work("pf", t, cols, np.float32),
+                self._work("pi", t, cols, np.int32),
+            )
             if mark:
-                self.acc_written[out:out + t, :cols] = True
+                self.acc_written[out : out + t, :cols] = True

@@ -49,18 +49,25 @@ class View:
 
     def block(self, r0: int, nr: int, c0: int, nc: int) -> View:
         if r0 < 0 or c0 < 0 or r0 + nr > self.rows or c0 + nc > self.cols:
-            raise ValueError(f"block [{r0}:{r0 + nr}, {c0}:{c0 + nc}] outside {self.rows}x"
-                             f"{self.cols} view")
+            raise ValueError(
+                f"block [{r0}:{r0 + nr}, {c0}:{c0 + nc}] outside {self.rows}x{self.cols} view"
+            )
         es = self.dtype.nbytes
-        return View(self.addr + (r0 * self.rs + c0 * self.cs) * es, self.dtype, nr, nc,
-                    self.rs, self.cs)
+        return View(
+            self.addr + (r0 * self.rs + c0 * self.cs) * es, self.dtype, nr, nc, self.rs, self.cs
+        )
 
 
 class Ctx:
     """Lowering state shared by every op: config, emitter, temp DRAM, on-chip rows per layer."""
 
-    def __init__(self, config: ChipConfig, emitter: Emitter, temp_base: int,
-                 tiling: Tiling = Tiling.COST_MODEL) -> None:
+    def __init__(
+        self,
+        config: ChipConfig,
+        emitter: Emitter,
+        temp_base: int,
+        tiling: Tiling = Tiling.COST_MODEL,
+    ) -> None:
         self.config = config
         self.tiling = tiling  # how emit_gemm tiles (compiler/lower/tiling.py)
         self.em = emitter
@@ -88,8 +95,10 @@ class Ctx:
         self._temp = align(self._temp + buf.nbytes, ALIGN)
         self.temp_top = max(self.temp_top, self._temp)
         if self._temp > self.config.dram_bytes:
-            raise LoweringError(f"temporary buffers need DRAM up to byte {self._temp}; chip "
-                                f"{self.config.name!r} has {self.config.dram_bytes}")
+            raise LoweringError(
+                f"temporary buffers need DRAM up to byte {self._temp}; chip "
+                f"{self.config.name!r} has {self.config.dram_bytes}"
+            )
         return buf
 
     # ---------------------------------------------------------------- memories and dtypes
@@ -97,12 +106,21 @@ class Ctx:
         """The on-chip memory that holds ``dtype`` elements (``prefer`` when both do)."""
         cfg = self.config
         # An int32 accumulator also holds fp32 through its fp32 view (chip.isa.Mem.ACCF).
-        ok = [m for m, d in ((Mem.ACC, cfg.acc_dtype), (Mem.SPAD, cfg.input_dtype),
-                             (Mem.ACCF, DType.FP32)) if d is dtype]
+        ok = [
+            m
+            for m, d in (
+                (Mem.ACC, cfg.acc_dtype),
+                (Mem.SPAD, cfg.input_dtype),
+                (Mem.ACCF, DType.FP32),
+            )
+            if d is dtype
+        ]
         if not ok:
-            raise LoweringError(f"{dtype.value} tensors cannot be held on chip {cfg.name!r} "
-                                f"(scratchpad {cfg.input_dtype.value}, accumulator "
-                                f"{cfg.acc_dtype.value})")
+            raise LoweringError(
+                f"{dtype.value} tensors cannot be held on chip {cfg.name!r} "
+                f"(scratchpad {cfg.input_dtype.value}, accumulator "
+                f"{cfg.acc_dtype.value})"
+            )
         return prefer if prefer in ok else ok[0]
 
     def rows_left(self, mem: Mem) -> int:
@@ -130,19 +148,21 @@ class Ctx:
         cfg = self.config
         held = mem_dtype(cfg, loc.mem)
         if view.dtype is not held:
-            raise LoweringError(f"DMA of {view.dtype.value} data to/from a {held.value} "
-                                f"{loc.mem.value} (no conversion in DMA)")
+            raise LoweringError(
+                f"DMA of {view.dtype.value} data to/from a {held.value} "
+                f"{loc.mem.value} (no conversion in DMA)"
+            )
         if view.cols > cfg.row_elems:
-            raise LoweringError(f"DMA rows of {view.cols} elements exceed the "
-                                f"{cfg.row_elems}-element on-chip rows")
+            raise LoweringError(
+                f"DMA rows of {view.cols} elements exceed the {cfg.row_elems}-element on-chip rows"
+            )
         es = view.dtype.nbytes
         if view.cs == 1 or view.cols == 1:
             transpose, stride = False, view.rs * es
         elif view.rs == 1 or view.rows == 1:
             transpose, stride = True, view.cs * es
         else:
-            raise LoweringError(f"DMA view with strides ({view.rs}, {view.cs}) has no unit "
-                                "stride")
+            raise LoweringError(f"DMA view with strides ({view.rs}, {view.cs}) has no unit stride")
         if view.rows == 1 and not transpose:
             stride = view.cols * es
         for r0 in range(0, view.rows, MAX_DMA_ROWS):
@@ -150,23 +170,49 @@ class Ctx:
             part = view.block(r0, nr, 0, view.cols)
             cls = Load if load else Store
             where = {"dst": loc.offset(r0)} if load else {"src": loc.offset(r0)}
-            self.em.emit(cls(dram=part.addr, rows=nr, cols=view.cols, stride=stride,
-                             transpose=transpose, **where))
+            self.em.emit(
+                cls(
+                    dram=part.addr,
+                    rows=nr,
+                    cols=view.cols,
+                    stride=stride,
+                    transpose=transpose,
+                    **where,
+                )
+            )
 
     # ---------------------------------------------------------------- vector helpers
-    def vec(self, op: VecOp, dst: Loc, rows: int, cols: int, src1: Loc | None = None,
-            src2: Loc | None = None, imm: float = 0.0, bcast1: bool = False,
-            bcast2: bool = False) -> None:
+    def vec(
+        self,
+        op: VecOp,
+        dst: Loc,
+        rows: int,
+        cols: int,
+        src1: Loc | None = None,
+        src2: Loc | None = None,
+        imm: float = 0.0,
+        bcast1: bool = False,
+        bcast2: bool = False,
+    ) -> None:
         """One vector function over ``rows`` rows, split at the instruction's row field."""
         a = src1 if src1 is not None else dst
         b = src2 if src2 is not None else a
         step = MAX_VEC_ROWS
         for r0 in range(0, rows, step):
             nr = min(step, rows - r0)
-            self.em.emit(Vec(op=op, dst=dst if op is VecOp.CSUM else dst.offset(r0),
-                             src1=a if bcast1 else a.offset(r0),
-                             src2=b if bcast2 else b.offset(r0), rows=nr, cols=cols,
-                             bcast1=bcast1, bcast2=bcast2, imm=imm))
+            self.em.emit(
+                Vec(
+                    op=op,
+                    dst=dst if op is VecOp.CSUM else dst.offset(r0),
+                    src1=a if bcast1 else a.offset(r0),
+                    src2=b if bcast2 else b.offset(r0),
+                    rows=nr,
+                    cols=cols,
+                    bcast1=bcast1,
+                    bcast2=bcast2,
+                    imm=imm,
+                )
+            )
             if op is VecOp.CSUM and r0 + nr < rows:
                 raise LoweringError(f"CSUM over {rows} rows exceeds one instruction")
 

@@ -27,8 +27,14 @@ from compiler.lower.movement import Copies
 from compiler.lower.vector import fill
 
 
-def pad(ctx: Ctx, x: Buf, padding: tuple[int, int, int, int], value: float,
-        dilation: tuple[int, int] = (1, 1), slack: int = 0) -> Buf:
+def pad(
+    ctx: Ctx,
+    x: Buf,
+    padding: tuple[int, int, int, int],
+    value: float,
+    dilation: tuple[int, int] = (1, 1),
+    slack: int = 0,
+) -> Buf:
     """``x`` (NHWC) dilated by ``dilation`` and padded with ``value``, in a temp buffer
     (``x`` itself when there is nothing to do). ``slack`` more elements (also set to
     ``value``) follow the buffer, for the implicit convolution's overhanging windows."""
@@ -51,14 +57,16 @@ def pad(ctx: Ctx, x: Buf, padding: tuple[int, int, int, int], value: float,
                 continue
             for i in range(h):
                 src = View(x.addr + ((b * h + i) * w) * c * x.dtype.nbytes, x.dtype, w, c, c)
-                dst = View(xp.addr + (base + i * dh * wp * c) * x.dtype.nbytes, x.dtype, w, c,
-                           dw * c)
+                dst = View(
+                    xp.addr + (base + i * dh * wp * c) * x.dtype.nbytes, x.dtype, w, c, dw * c
+                )
                 cp.copy(src, dst)
     return xp
 
 
-def im2col(ctx: Ctx, xp: Buf, kernel: tuple[int, int], stride: tuple[int, int],
-           out_hw: tuple[int, int]) -> Buf:
+def im2col(
+    ctx: Ctx, xp: Buf, kernel: tuple[int, int], stride: tuple[int, int], out_hw: tuple[int, int]
+) -> Buf:
     """A [N*OH*OW, KH*KW*C] of padded ``xp``: row (n, oh, ow) holds its window, (kh, kw, c)."""
     n, hp, wp, c = xp.shape
     kh_, kw_ = kernel
@@ -74,8 +82,13 @@ def im2col(ctx: Ctx, xp: Buf, kernel: tuple[int, int], stride: tuple[int, int],
         for b in range(n):
             for oh in range(oh_):
                 for kh in range(kh_):
-                    src = View(xp.addr + ((b * hp + oh * sh + kh) * wp) * c * es, xp.dtype, ow_,
-                               run, sw * c)
+                    src = View(
+                        xp.addr + ((b * hp + oh * sh + kh) * wp) * c * es,
+                        xp.dtype,
+                        ow_,
+                        run,
+                        sw * c,
+                    )
                     row0 = (b * oh_ + oh) * ow_
                     dst = View(a.addr + (row0 * k + kh * run) * es, xp.dtype, ow_, run, k)
                     cp.copy(src, dst)
@@ -91,9 +104,17 @@ def _dense_rows(r0: int, rows: int) -> list[tuple[int, int, int]]:
     return [(0, r0, rows)]
 
 
-def _conv_core(ctx: Ctx, x: Buf, w: Buf, out: Buf, stride: tuple[int, int],
-               padding: tuple[int, int, int, int], dilation: tuple[int, int] = (1, 1),
-               epilogue_for: EpilogueFor | None = None, crop: tuple[int, int] = (0, 0)) -> None:
+def _conv_core(
+    ctx: Ctx,
+    x: Buf,
+    w: Buf,
+    out: Buf,
+    stride: tuple[int, int],
+    padding: tuple[int, int, int, int],
+    dilation: tuple[int, int] = (1, 1),
+    epilogue_for: EpilogueFor | None = None,
+    crop: tuple[int, int] = (0, 0),
+) -> None:
     kh, kw, cin, cout = w.shape
     oh, ow = out.shape[1:3]
     wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
@@ -107,9 +128,16 @@ def _conv_core(ctx: Ctx, x: Buf, w: Buf, out: Buf, stride: tuple[int, int],
     emit_gemm(ctx, View.matrix(a), wmat, View.matrix(out), epilogue)
 
 
-def _implicit_conv(ctx: Ctx, x: Buf, w: Buf, out: Buf, padding: tuple[int, int, int, int],
-                   dilation: tuple[int, int], epilogue_for: EpilogueFor | None = None,
-                   crop: tuple[int, int] = (0, 0)) -> None:
+def _implicit_conv(
+    ctx: Ctx,
+    x: Buf,
+    w: Buf,
+    out: Buf,
+    padding: tuple[int, int, int, int],
+    dilation: tuple[int, int],
+    epilogue_for: EpilogueFor | None = None,
+    crop: tuple[int, int] = (0, 0),
+) -> None:
     """A stride-1 convolution without an im2col matrix.
 
     In the padded input, flattened to rows of C, output position (n, oh, ow) starts at row
@@ -151,10 +179,14 @@ def _implicit_conv(ctx: Ctx, x: Buf, w: Buf, out: Buf, padding: tuple[int, int, 
         oes = out.dtype.nbytes
         with Copies(ctx) as cp:
             for b in range(n):
-                src = View(full.addr + ((b * hp + ct) * wp + cl) * cout * oes, out.dtype, oh,
-                           ow * cout, wp * cout)
-                dst = View(out.addr + b * oh * ow * cout * oes, out.dtype, oh, ow * cout,
-                           ow * cout)
+                src = View(
+                    full.addr + ((b * hp + ct) * wp + cl) * cout * oes,
+                    out.dtype,
+                    oh,
+                    ow * cout,
+                    wp * cout,
+                )
+                dst = View(out.addr + b * oh * ow * cout * oes, out.dtype, oh, ow * cout, ow * cout)
                 cp.copy(src, dst)
         return
     if epilogue_for is not None:
@@ -169,11 +201,19 @@ def _implicit_conv(ctx: Ctx, x: Buf, w: Buf, out: Buf, padding: tuple[int, int, 
     emit_gemm(ctx, KParts(parts), wmat, View.matrix(full), epilogue)
 
 
-def lower_conv2d(ctx: Ctx, node: Node, ins: list[Buf], out: Buf,
-                 epilogue_for: EpilogueFor | None = None) -> None:
+def lower_conv2d(
+    ctx: Ctx, node: Node, ins: list[Buf], out: Buf, epilogue_for: EpilogueFor | None = None
+) -> None:
     x, w = ins
-    _conv_core(ctx, x, w, out, tuple(node.attrs["stride"]), tuple(node.attrs["padding"]),
-               epilogue_for=epilogue_for)
+    _conv_core(
+        ctx,
+        x,
+        w,
+        out,
+        tuple(node.attrs["stride"]),
+        tuple(node.attrs["padding"]),
+        epilogue_for=epilogue_for,
+    )
 
 
 def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
@@ -186,12 +226,14 @@ def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> 
     xp = pad(ctx, x, padding, 0.0)
     a = im2col(ctx, xp, (kh, kw), stride, dy.shape[1:3])
     ctx.release_onchip()
-    emit_gemm(ctx, View.matrix(a).T, View.matrix(dy),
-              View.matrix(out.reshaped((kh * kw * cin, cout))))
+    emit_gemm(
+        ctx, View.matrix(a).T, View.matrix(dy), View.matrix(out.reshaped((kh * kw * cin, cout)))
+    )
 
 
-def _implicit_grad_weight(ctx: Ctx, x: Buf, dy: Buf, out: Buf,
-                          padding: tuple[int, int, int, int]) -> None:
+def _implicit_grad_weight(
+    ctx: Ctx, x: Buf, dy: Buf, out: Buf, padding: tuple[int, int, int, int]
+) -> None:
     """dW[kh] = A_kh^T @ dY over the implicit convolution's Hp*Wp rows per image (see
     `_implicit_conv`), with dY scattered into those rows and zero in the dropped ones."""
     kh, kw, cin, cout = out.shape
@@ -206,8 +248,7 @@ def _implicit_grad_weight(ctx: Ctx, x: Buf, dy: Buf, out: Buf,
     with Copies(ctx) as cp:
         for b in range(n):
             src = View(dy.addr + b * oh * ow * cout * es, dy.dtype, oh, ow * cout, ow * cout)
-            dst = View(dyfull.addr + b * hp * wp * cout * es, dy.dtype, oh, ow * cout,
-                       wp * cout)
+            dst = View(dyfull.addr + b * hp * wp * cout * es, dy.dtype, oh, ow * cout, wp * cout)
             cp.copy(src, dst)
     ctx.release_onchip()
     xes = xp.dtype.nbytes
@@ -218,8 +259,9 @@ def _implicit_grad_weight(ctx: Ctx, x: Buf, dy: Buf, out: Buf,
         ctx.release_onchip()
 
 
-def lower_conv2d_grad_input(ctx: Ctx, node: Node, ins: list[Buf], out: Buf,
-                            epilogue_for: EpilogueFor | None = None) -> None:
+def lower_conv2d_grad_input(
+    ctx: Ctx, node: Node, ins: list[Buf], out: Buf, epilogue_for: EpilogueFor | None = None
+) -> None:
     dy, w = ins
     kh, kw, cin, cout = w.shape
     n, h, wd, _ = out.shape
@@ -239,8 +281,13 @@ def lower_conv2d_grad_input(ctx: Ctx, node: Node, ins: list[Buf], out: Buf,
     with Copies(ctx) as cp:
         for i in range(kh):
             for j in range(kw):
-                src = View(w.addr + (((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout) * es,
-                           w.dtype, cin, cout, cout).T
+                src = View(
+                    w.addr + (((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout) * es,
+                    w.dtype,
+                    cin,
+                    cout,
+                    cout,
+                ).T
                 dst = View(w2.addr + ((i * kw + j) * cout * cin) * es, w.dtype, cout, cin, cin)
                 cp.copy(src, dst)
     _conv_core(ctx, dy, w2, out, (1, 1), padding, (sh, sw), epilogue_for, crop)

@@ -176,7 +176,7 @@ class Emitter:
         for table in (self._last_w, self._last_r):
             old = table[space]
             table[space] = np.full((3, n), -1, dtype=np.int32)
-            table[space][:, :old.shape[1]] = old
+            table[space][:, : old.shape[1]] = old
 
     def _append(self, ins: Instr, q: int) -> int:
         index = len(self._instrs)
@@ -205,8 +205,17 @@ class Emitter:
         e = self._last_in_queue[E]
         if e < a:
             row = sync_row(self.config)
-            dummy = Vec(op=VecOp.SET, dst=acc(row), src1=acc(row), src2=acc(row), rows=1,
-                        cols=1, bcast1=False, bcast2=False, imm=0.0)
+            dummy = Vec(
+                op=VecOp.SET,
+                dst=acc(row),
+                src1=acc(row),
+                src2=acc(row),
+                rows=1,
+                cols=1,
+                bcast1=False,
+                bcast2=False,
+                imm=0.0,
+            )
             e = self._append(dummy, E)
             self.relays += 1
         self._ensure(e, E, far, a)

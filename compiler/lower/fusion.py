@@ -52,8 +52,9 @@ def plan_groups(graph: Graph, live: list[bool]) -> list[Group | Node]:
         if not current:
             return
         ids = {m.id for m in current}
-        keep = frozenset(m.id for m in current
-                         if m.id in roots_out or any(u not in ids for u in users[m.id]))
+        keep = frozenset(
+            m.id for m in current if m.id in roots_out or any(u not in ids for u in users[m.id])
+        )
         units.append(Group(tuple(current), keep))
         current.clear()
 
@@ -62,8 +63,12 @@ def plan_groups(graph: Graph, live: list[bool]) -> list[Group | Node]:
             continue
         if n.op in FUSIBLE:
             ids = {m.id for m in current}
-            joins = (current and n.shape == current[0].shape and len(current) < MAX_MEMBERS
-                     and not any(root[i] in ids and i not in ids for i in n.inputs))
+            joins = (
+                current
+                and n.shape == current[0].shape
+                and len(current) < MAX_MEMBERS
+                and not any(root[i] in ids and i not in ids for i in n.inputs)
+            )
             if not joins:
                 close()
             current.append(n)
@@ -92,8 +97,11 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
             mems[f"x{i}"] = ctx.mem_for(bufs[i].dtype)
     for m in members:
         mems[f"v{m.id}"] = ctx.mem_for(bufs[m.id].dtype)
-    vec_rows = {i: ctx.alloc(ctx.mem_for(bufs[i].dtype), 1, "broadcast operand")
-                for i, role in ext.items() if role in ("row", "scalar")}
+    vec_rows = {
+        i: ctx.alloc(ctx.mem_for(bufs[i].dtype), 1, "broadcast operand")
+        for i, role in ext.items()
+        if role in ("row", "scalar")
+    }
     for i, loc in vec_rows.items():
         if ext[i] == "scalar":  # a stride-0 DMA replicates the scalar across the row
             ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, w, 0, 0), loc)
@@ -138,25 +146,24 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
         cc = min(w, last - c0)
         for i, loc in vec_rows.items():
             if ext[i] == "row":
-                ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cc),
-                         loc)
+                ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cc), loc)
         for r0 in range(0, rows_total, frames.rb):
             rr = min(frames.rb, rows_total - r0)
             f = frames.next()
             for i, role in ext.items():
                 buf = bufs[i]
                 if role == "full":
-                    ctx.load(View.matrix(buf, rows_total, last).block(r0, rr, c0, cc),
-                             f[f"x{i}"])
+                    ctx.load(View.matrix(buf, rows_total, last).block(r0, rr, c0, cc), f[f"x{i}"])
                 elif role == "rowscalar":
                     # row r reads element r cc times: a transposing DMA with column stride 0
-                    ctx.load(View(buf.addr + r0 * buf.dtype.nbytes, buf.dtype, rr, cc, 1, 0),
-                             f[f"x{i}"])
+                    ctx.load(
+                        View(buf.addr + r0 * buf.dtype.nbytes, buf.dtype, rr, cc, 1, 0), f[f"x{i}"]
+                    )
             compute(f, rr, cc)
             for nid in sorted(group.keep):
-                ctx.store(f[f"v{nid}"],
-                          View.matrix(bufs[nid], rows_total, last).block(r0, rr, c0, cc))
-
+                ctx.store(
+                    f[f"v{nid}"], View.matrix(bufs[nid], rows_total, last).block(r0, rr, c0, cc)
+                )
 
 
 RowMap = Callable[[int, int], list[tuple[int, int, int]]]
@@ -167,8 +174,14 @@ def identity_rows(r0: int, rows: int) -> list[tuple[int, int, int]]:
     return [(0, r0, rows)]
 
 
-def gemm_epilogue(ctx: Ctx, group: Group, gemm: Node, bufs: dict[int, Buf], keep_gemm: bool,
-                  row_map: RowMap = identity_rows) -> Epilogue:
+def gemm_epilogue(
+    ctx: Ctx,
+    group: Group,
+    gemm: Node,
+    bufs: dict[int, Buf],
+    keep_gemm: bool,
+    row_map: RowMap = identity_rows,
+) -> Epilogue:
     """An epilogue computing ``group`` on each finished output tile of ``gemm`` while the tile
     is still in the accumulator (bias, batch norm, activation, cast: no DRAM round trip for the
     GEMM's output). The GEMM's own value is stored only if ``keep_gemm`` (read outside).
@@ -203,8 +216,9 @@ def gemm_epilogue(ctx: Ctx, group: Group, gemm: Node, bufs: dict[int, Buf], keep
     def run(tile: Loc, r0: int, rows: int, c0: int, cols: int) -> None:
         for i, role in ext.items():
             if role == "row":
-                ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cols),
-                         loc[i])
+                ctx.load(
+                    View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cols), loc[i]
+                )
         for s0 in range(0, rows, cap):
             rr = min(cap, rows - s0)
             segs = row_map(r0 + s0, rr)
@@ -240,8 +254,9 @@ def gemm_epilogue(ctx: Ctx, group: Group, gemm: Node, bufs: dict[int, Buf], keep
     return run
 
 
-def fuse_epilogues(graph: Graph, units: list[Group | Node], dataflow_is: bool
-                   ) -> list[Group | Node | tuple[Node, Group, bool]]:
+def fuse_epilogues(
+    graph: Graph, units: list[Group | Node], dataflow_is: bool
+) -> list[Group | Node | tuple[Node, Group, bool]]:
     """Units with each MATMUL or convolution merged with the fusion group right after it when
     the group can run as its epilogue: the group reads the GEMM's value and has its shape, and
     the tiles are not transposed (not IS). A merged unit is (gemm, group, keep_gemm)."""
@@ -252,9 +267,14 @@ def fuse_epilogues(graph: Graph, units: list[Group | Node], dataflow_is: bool
     while i < len(units):
         unit = units[i]
         nxt = units[i + 1] if i + 1 < len(units) else None
-        if (isinstance(unit, Node) and isinstance(nxt, Group) and not dataflow_is
-                and unit.op in EPILOGUE_OPS and nxt.members[0].shape == unit.shape
-                and any(unit.id in m.inputs for m in nxt.members)):
+        if (
+            isinstance(unit, Node)
+            and isinstance(nxt, Group)
+            and not dataflow_is
+            and unit.op in EPILOGUE_OPS
+            and nxt.members[0].shape == unit.shape
+            and any(unit.id in m.inputs for m in nxt.members)
+        ):
             ids = {m.id for m in nxt.members}
             keep = unit.id in outs or any(u not in ids for u in users[unit.id])
             out.append((unit, nxt, keep))

@@ -77,8 +77,9 @@ def k_chunks(parts: tuple[int, ...], limit: int) -> list[tuple[int, int]]:
 Epilogue = Callable[[Loc, int, int, int, int], None]
 
 
-def emit_gemm(ctx: Ctx, a: View | KParts, b: View, out: View,
-              epilogue: Epilogue | None = None) -> GemmPlan:
+def emit_gemm(
+    ctx: Ctx, a: View | KParts, b: View, out: View, epilogue: Epilogue | None = None
+) -> GemmPlan:
     """Emit ``out = a @ b`` (out in the accumulator dtype) and return the plan used. ``a`` may
     be a `KParts` along K (its columns). ``epilogue(loc, r0, rows, c0, cols)``, when given,
     replaces the store of every finished output tile (accumulator rows ``loc``.. holding
@@ -87,14 +88,17 @@ def emit_gemm(ctx: Ctx, a: View | KParts, b: View, out: View,
     cfg = ctx.config
     m, k = a.rows, a.cols
     if b.rows != k or out.rows != m or out.cols != b.cols:
-        raise LoweringError(f"gemm shapes {a.rows}x{a.cols} @ {b.rows}x{b.cols} -> "
-                            f"{out.rows}x{out.cols} do not agree")
+        raise LoweringError(
+            f"gemm shapes {a.rows}x{a.cols} @ {b.rows}x{b.cols} -> "
+            f"{out.rows}x{out.cols} do not agree"
+        )
     if out.dtype is not cfg.acc_dtype:
         raise LoweringError(f"gemm output must be {cfg.acc_dtype.value}, not {out.dtype.value}")
     for v in (a, b):
         if v.dtype is not cfg.input_dtype and v.dtype is not cfg.acc_dtype:
-            raise LoweringError(f"gemm operand of {v.dtype.value} cannot be fed to a "
-                                f"{cfg.input_dtype.value} array")
+            raise LoweringError(
+                f"gemm operand of {v.dtype.value} cannot be fed to a {cfg.input_dtype.value} array"
+            )
     parts = a.part_sizes() if isinstance(a, KParts) else (k,)
     if cfg.dataflow is Dataflow.OS:
         return _emit_os(ctx, a.T, b, out, parts, epilogue)
@@ -107,9 +111,15 @@ def emit_gemm(ctx: Ctx, a: View | KParts, b: View, out: View,
 
 def _budget(ctx: Ctx, x: View, s: View, out: View) -> Budget:
     cfg = ctx.config
-    return Budget(ctx.chip.spad_left, ctx.chip.acc_left, x.dtype.nbytes, s.dtype.nbytes,
-                  out.dtype.nbytes, x_staged=x.dtype is not cfg.input_dtype,
-                  s_staged=s.dtype is not cfg.input_dtype)
+    return Budget(
+        ctx.chip.spad_left,
+        ctx.chip.acc_left,
+        x.dtype.nbytes,
+        s.dtype.nbytes,
+        out.dtype.nbytes,
+        x_staged=x.dtype is not cfg.input_dtype,
+        s_staged=s.dtype is not cfg.input_dtype,
+    )
 
 
 def _stage_mem(ctx: Ctx, x: View | KParts, s: View | KParts) -> Mem:
@@ -118,8 +128,14 @@ def _stage_mem(ctx: Ctx, x: View | KParts, s: View | KParts) -> Mem:
     return ctx.mem_for(staged.dtype)
 
 
-def _emit_stationary(ctx: Ctx, x: View | KParts, s: View | KParts, p: View,
-                     parts: tuple[int, ...], epilogue: Epilogue | None = None) -> GemmPlan:
+def _emit_stationary(
+    ctx: Ctx,
+    x: View | KParts,
+    s: View | KParts,
+    p: View,
+    parts: tuple[int, ...],
+    epilogue: Epilogue | None = None,
+) -> GemmPlan:
     """P = X @ S with S preloaded tile by tile (WS: X = A; IS: X = B^T, P = C^T)."""
     cfg, em = ctx.config, ctx.em
     t, k, n = x.rows, x.cols, s.cols
@@ -171,8 +187,17 @@ def _emit_stationary(ctx: Ctx, x: View | KParts, s: View | KParts, p: View,
             for j, (j0, nn) in enumerate(subs):
                 sloc = s_tile(kc, j, j0, nn)
                 em.emit(Preload(src=sloc.row, rows=kk, cols=nn))
-                em.emit(Matmul(x=xloc.row, y=0, out=out.row + j * tt, t=tt, rows=kk, cols=nn,
-                               accumulate=kc > 0))
+                em.emit(
+                    Matmul(
+                        x=xloc.row,
+                        y=0,
+                        out=out.row + j * tt,
+                        t=tt,
+                        rows=kk,
+                        cols=nn,
+                        accumulate=kc > 0,
+                    )
+                )
         for j, (j0, nn) in enumerate(subs):
             if epilogue is not None:
                 epilogue(out.offset(j * tt), t0, tt, j0, nn)
@@ -194,15 +219,22 @@ def _emit_stationary(ctx: Ctx, x: View | KParts, s: View | KParts, p: View,
                 for kc in range(nk):
                     k0, kk = k_range(kc)
                     for j, (j0, nn) in enumerate(subs):
-                        ctx.load_spad(s.block(k0, kk, j0, nn), s_res.offset((kc * nsub + j) * r),
-                                      stage)
+                        ctx.load_spad(
+                            s.block(k0, kk, j0, nn), s_res.offset((kc * nsub + j) * r), stage
+                        )
             for t0, tt in t_blocks:
                 block(t0, tt, subs)
     return plan
 
 
-def _emit_os(ctx: Ctx, x: View | KParts, y: View, p: View, parts: tuple[int, ...],
-             epilogue: Epilogue | None = None) -> GemmPlan:
+def _emit_os(
+    ctx: Ctx,
+    x: View | KParts,
+    y: View,
+    p: View,
+    parts: tuple[int, ...],
+    epilogue: Epilogue | None = None,
+) -> GemmPlan:
     """P = X^T @ Y, each R x C tile of P accumulated in place over K chunks of ``kt``."""
     cfg, em = ctx.config, ctx.em
     k, m, n = x.rows, x.cols, y.cols
@@ -242,8 +274,17 @@ def _emit_os(ctx: Ctx, x: View | KParts, y: View, p: View, parts: tuple[int, ...
                 ctx.load_spad(inner_op.block(k0, kk, i0, ii), iloc, stage)
                 xloc, yloc = (oloc, iloc) if outer_is_m else (iloc, oloc)
                 mm, nn = (oo, ii) if outer_is_m else (ii, oo)
-                em.emit(Matmul(x=xloc.row, y=yloc.row, out=out.row, t=kk, rows=mm, cols=nn,
-                               accumulate=kc > 0))
+                em.emit(
+                    Matmul(
+                        x=xloc.row,
+                        y=yloc.row,
+                        out=out.row,
+                        t=kk,
+                        rows=mm,
+                        cols=nn,
+                        accumulate=kc > 0,
+                    )
+                )
             m0, mm = (o0, oo) if outer_is_m else (i0, ii)
             n0, nn = (i0, ii) if outer_is_m else (o0, oo)
             if epilogue is not None:

@@ -8,8 +8,9 @@ from compiler.lower.gemm import Epilogue, emit_gemm
 from compiler.lower.memory import Buf
 
 
-def lower_matmul(ctx: Ctx, node: Node, ins: list[Buf], out: Buf,
-                 epilogue: Epilogue | None = None) -> None:
+def lower_matmul(
+    ctx: Ctx, node: Node, ins: list[Buf], out: Buf, epilogue: Epilogue | None = None
+) -> None:
     a, b = (View.matrix(buf) for buf in ins)
     if node.attrs.get("trans_a", False):
         a = a.T

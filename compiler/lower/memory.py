@@ -25,8 +25,12 @@ from compiler.ir import Graph, Op
 ALIGN = 64  # bytes; also the emitter's DRAM hazard unit, so tensors never share a unit
 
 _ELEMENTWISE = frozenset({Op.ADD, Op.SUB, Op.MUL, Op.MAX, Op.SCALE, Op.ADD_CONST, Op.CAST})
-_SOURCE_KIND = {Op.INPUT: TensorKind.INPUT, Op.PARAM: TensorKind.PARAM,
-                Op.STATE: TensorKind.STATE, Op.CONST: TensorKind.CONST}
+_SOURCE_KIND = {
+    Op.INPUT: TensorKind.INPUT,
+    Op.PARAM: TensorKind.PARAM,
+    Op.STATE: TensorKind.STATE,
+    Op.CONST: TensorKind.CONST,
+}
 
 
 def align(n: int, to: int = ALIGN) -> int:
@@ -98,9 +102,12 @@ def live_nodes(graph: Graph) -> list[bool]:
 ON_CHIP_ONLY = 1 << 48
 
 
-def plan_dram(graph: Graph, config: ChipConfig,
-              spans: Sequence[tuple[int, int]] | None = None,
-              on_chip: frozenset[int] = frozenset()) -> DramPlan:
+def plan_dram(
+    graph: Graph,
+    config: ChipConfig,
+    spans: Sequence[tuple[int, int]] | None = None,
+    on_chip: frozenset[int] = frozenset(),
+) -> DramPlan:
     """Place every live node's value; raise `DramOverflow` naming the sizes if it cannot fit.
 
     ``spans[i]`` is the (first, last) node id of the lowering unit that computes node i (a
@@ -183,24 +190,36 @@ def plan_dram(graph: Graph, config: ChipConfig,
     copies = [(bufs[nid], dst) for nid, dst in pending]
     temp_base = align(scratch_base + top)
     if temp_base > config.dram_bytes:
-        raise DramOverflow(f"network {graph.name!r} needs {temp_base} bytes of DRAM "
-                           f"({len(tensors)} named tensors, {top} bytes of intermediates); "
-                           f"chip {config.name!r} has {config.dram_bytes}; largest: "
-                           f"{_largest(graph, live)}")
+        raise DramOverflow(
+            f"network {graph.name!r} needs {temp_base} bytes of DRAM "
+            f"({len(tensors)} named tensors, {top} bytes of intermediates); "
+            f"chip {config.name!r} has {config.dram_bytes}; largest: "
+            f"{_largest(graph, live)}"
+        )
     return DramPlan(bufs, tensors, copies, scratch_base, top, temp_base)
 
 
 def _largest(graph: Graph, live: list[bool], count: int = 3) -> str:
     """The ``count`` largest live values, named, so an overflow says what to shrink."""
-    sized = sorted((n for n in graph.nodes if live[n.id] and n.op is not Op.RESHAPE),
-                   key=lambda n: -n.size * n.dtype.nbytes)
-    return ", ".join(f"{n.name or n.op.value} (node %{n.id}, {n.op.value} "
-                     f"{n.dtype.value}{list(n.shape)}, {n.size * n.dtype.nbytes} bytes)"
-                     for n in sized[:count])
+    sized = sorted(
+        (n for n in graph.nodes if live[n.id] and n.op is not Op.RESHAPE),
+        key=lambda n: -n.size * n.dtype.nbytes,
+    )
+    return ", ".join(
+        f"{n.name or n.op.value} (node %{n.id}, {n.op.value} "
+        f"{n.dtype.value}{list(n.shape)}, {n.size * n.dtype.nbytes} bytes)"
+        for n in sized[:count]
+    )
 
 
-def _in_place_ok(graph: Graph, live: list[bool], root: list[int], src: int, upd: int,
-                 spans: Sequence[tuple[int, int]]) -> bool:
+def _in_place_ok(
+    graph: Graph,
+    live: list[bool],
+    root: list[int],
+    src: int,
+    upd: int,
+    spans: Sequence[tuple[int, int]],
+) -> bool:
     """An update may overwrite its PARAM/STATE in place if nothing reads the old value later:
     no reader after it, and no non-elementwise reader in its own lowering unit (a GEMM whose
     epilogue computes the update still reads its operands while tiles are stored)."""

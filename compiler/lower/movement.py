@@ -100,8 +100,10 @@ def copy_flat(ctx: Ctx, src: Buf, dst: Buf) -> None:
             cp.copy(View(src.addr, src.dtype, full, w, w), View(dst.addr, dst.dtype, full, w, w))
         if n % w:
             tail = n % w
-            cp.copy(View(src.addr, src.dtype, 1, n, n).block(0, 1, full * w, tail),
-                    View(dst.addr, dst.dtype, 1, n, n).block(0, 1, full * w, tail))
+            cp.copy(
+                View(src.addr, src.dtype, 1, n, n).block(0, 1, full * w, tail),
+                View(dst.addr, dst.dtype, 1, n, n).block(0, 1, full * w, tail),
+            )
 
 
 def _strides(shape: tuple[int, ...]) -> list[int]:
@@ -131,10 +133,17 @@ def lower_transpose(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     for idx in _product([out.shape[a] for a in rest]):
         i_off = sum(i * ist[perm[a]] for i, a in zip(idx, rest, strict=True))
         o_off = sum(i * ost[a] for i, a in zip(idx, rest, strict=True))
-        src = View(x.addr + i_off * es, x.dtype, out.shape[r_axis], out.shape[e_axis],
-                   ist[perm[r_axis]], ist[perm[e_axis]])
-        dst = View(out.addr + o_off * es, out.dtype, out.shape[r_axis], out.shape[e_axis],
-                   ost[r_axis], 1)
+        src = View(
+            x.addr + i_off * es,
+            x.dtype,
+            out.shape[r_axis],
+            out.shape[e_axis],
+            ist[perm[r_axis]],
+            ist[perm[e_axis]],
+        )
+        dst = View(
+            out.addr + o_off * es, out.dtype, out.shape[r_axis], out.shape[e_axis], ost[r_axis], 1
+        )
         cp.copy(src, dst)
     cp.flush()
 
@@ -147,7 +156,7 @@ def _product(dims: list[int]) -> list[tuple[int, ...]]:
 
 
 def _outer_inner(shape: tuple[int, ...], axis: int) -> tuple[int, int]:
-    return math.prod(shape[:axis]), math.prod(shape[axis + 1:])
+    return math.prod(shape[:axis]), math.prod(shape[axis + 1 :])
 
 
 def lower_concat(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
@@ -180,7 +189,7 @@ def lower_broadcast(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     (x,) = ins
     w = ctx.config.row_elems
     mem = ctx.mem_for(x.dtype)
-    if x.shape == out.shape[:-1] + (1,) and x.shape != out.shape[-len(x.shape):]:
+    if x.shape == out.shape[:-1] + (1,) and x.shape != out.shape[-len(x.shape) :]:
         rows, cols = x.size, out.shape[-1]
         slot = max(1, min(rows, ctx.rows_left(mem) // 3, MAX_VEC_ROWS))
         col = ctx.alloc(mem, slot, "broadcast column")
@@ -210,5 +219,9 @@ def lower_broadcast(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
             ctx.store(blk, dst.block(r0, rr, c0, cc))
 
 
-RULES = {Op.TRANSPOSE: lower_transpose, Op.CONCAT: lower_concat, Op.SLICE: lower_slice,
-         Op.BROADCAST: lower_broadcast}
+RULES = {
+    Op.TRANSPOSE: lower_transpose,
+    Op.CONCAT: lower_concat,
+    Op.SLICE: lower_slice,
+    Op.BROADCAST: lower_broadcast,
+}

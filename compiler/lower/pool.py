@@ -58,16 +58,19 @@ class _Windows:
     def rows(self, buf: Buf, g: int, c0: int, cc: int) -> View:
         """Group g's OW rows of an [N, OH, OW, C] tensor."""
         c = buf.shape[-1]
-        return View(buf.addr + (g * self.ow * c + c0) * buf.dtype.nbytes, buf.dtype, self.ow,
-                    cc, c)
+        return View(buf.addr + (g * self.ow * c + c0) * buf.dtype.nbytes, buf.dtype, self.ow, cc, c)
 
-    def move(self, ctx: Ctx, buf: Buf, blk: Block, loc: Loc, pos: tuple[int, int] | None,
-             load: bool) -> None:
+    def move(
+        self, ctx: Ctx, buf: Buf, blk: Block, loc: Loc, pos: tuple[int, int] | None, load: bool
+    ) -> None:
         """Load (or store) block ``blk`` of ``buf``: the window rows of kernel position
         ``pos`` of a padded input, or (``pos`` None) the rows of an output-shaped tensor."""
         for g in range(blk.ng):
-            view = (self.rows(buf, blk.g0 + g, blk.c0, blk.cc) if pos is None
-                    else self.window(buf, blk.g0 + g, pos[0], pos[1], blk.c0, blk.cc))
+            view = (
+                self.rows(buf, blk.g0 + g, blk.c0, blk.cc)
+                if pos is None
+                else self.window(buf, blk.g0 + g, pos[0], pos[1], blk.c0, blk.cc)
+            )
             view = view.block(blk.w0, blk.nw, 0, blk.cc)
             if load:
                 ctx.load(view, loc.offset(g * blk.nw))
@@ -79,8 +82,12 @@ class _Windows:
         es = counts.dtype.nbytes
         for g in range(blk.ng):
             oh = (blk.g0 + g) % self.oh
-            ctx.load(View(counts.addr + (oh * self.ow + blk.w0) * es, counts.dtype, blk.nw,
-                          blk.cc, 1, 0), loc.offset(g * blk.nw))
+            ctx.load(
+                View(
+                    counts.addr + (oh * self.ow + blk.w0) * es, counts.dtype, blk.nw, blk.cc, 1, 0
+                ),
+                loc.offset(g * blk.nw),
+            )
 
 
 def _groups(ctx: Ctx, win: _Windows, mems: dict[str, Mem]):
@@ -113,14 +120,21 @@ def _avg_counts(ctx: Ctx, node: Node, x: Buf, out_hw: tuple[int, int]) -> Buf | 
     onesp = pad(ctx, ones, tuple(node.attrs["padding"]), 0.0)
     oh, ow = out_hw
     counts = ctx.temp((1, oh, ow, 1), DType.FP32)
-    _window_fold(ctx, _Windows(onesp, counts.shape, (kh, kw), node.attrs["stride"]), counts,
-                 VecOp.ADD)
+    _window_fold(
+        ctx, _Windows(onesp, counts.shape, (kh, kw), node.attrs["stride"]), counts, VecOp.ADD
+    )
     ctx.release_onchip()
     return counts
 
 
-def _window_fold(ctx: Ctx, win: _Windows, out: Buf, op: VecOp, counts: Buf | None = None,
-                 divisor: float | None = None) -> None:
+def _window_fold(
+    ctx: Ctx,
+    win: _Windows,
+    out: Buf,
+    op: VecOp,
+    counts: Buf | None = None,
+    divisor: float | None = None,
+) -> None:
     """out = fold of every window of ``win.xp`` with ``op``; then divided by ``divisor`` or by
     the per-position ``counts``."""
     kh_, kw_ = win.kernel
@@ -160,8 +174,14 @@ def lower_pool(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
         _window_fold(ctx, win, out, VecOp.MAX)
         return
     counts = _avg_counts(ctx, node, x, out.shape[1:3])
-    _window_fold(ctx, win, out, VecOp.ADD, counts=counts,
-                 divisor=None if counts is not None else float(kh * kw))
+    _window_fold(
+        ctx,
+        win,
+        out,
+        VecOp.ADD,
+        counts=counts,
+        divisor=None if counts is not None else float(kh * kw),
+    )
 
 
 def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
@@ -172,8 +192,7 @@ def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     padding = tuple(node.attrs["padding"])
     n, h, w, c = x.shape
     pt, pl, pb, pr = padding
-    dxp = out if padding == (0, 0, 0, 0) else ctx.temp((n, h + pt + pb, w + pl + pr, c),
-                                                       out.dtype)
+    dxp = out if padding == (0, 0, 0, 0) else ctx.temp((n, h + pt + pb, w + pl + pr, c), out.dtype)
     fill(ctx, dxp, 0.0)
     xp = pad(ctx, x, padding, float("-inf")) if is_max else None
     counts = None if is_max else _avg_counts(ctx, node, x, dy.shape[1:3])
@@ -201,8 +220,14 @@ def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
                     first = False
             ctx.vec(VecOp.SET, f["taken"], rows, cc, imm=0.0)
         elif counts is None:
-            ctx.vec(VecOp.MULI, f["dy"] if mems["dy"] is mo else f["g"], rows, cc, f["dy"],
-                    imm=1.0 / (kh_ * kw_))
+            ctx.vec(
+                VecOp.MULI,
+                f["dy"] if mems["dy"] is mo else f["g"],
+                rows,
+                cc,
+                f["dy"],
+                imm=1.0 / (kh_ * kw_),
+            )
         share = f["dy"] if mems["dy"] is mo else f["g"]
         if not is_max and counts is not None:
             win.load_counts(ctx, counts, blk, f["cnt"])
@@ -229,10 +254,8 @@ def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
         hp, wp = h + pt + pb, w + pl + pr
         es = out.dtype.nbytes
         for b in range(n):
-            src = View(dxp.addr + ((b * hp + pt) * wp + pl) * c * es, out.dtype, h, w * c,
-                       wp * c)
-            copy_view(ctx, src, View(out.addr + b * h * w * c * es, out.dtype, h, w * c,
-                                     w * c))
+            src = View(dxp.addr + ((b * hp + pt) * wp + pl) * c * es, out.dtype, h, w * c, wp * c)
+            copy_view(ctx, src, View(out.addr + b * h * w * c * es, out.dtype, h, w * c, w * c))
 
 
 RULES = {

@@ -46,9 +46,13 @@ class Lowered:
         by_phase: dict[str, int] = {}
         for tag in self.program.tags:
             by_phase[tag.phase.value] = by_phase.get(tag.phase.value, 0) + 1
-        lines = [f"program for {self.program.config.name}: {len(self.program.instrs)} "
-                 "instructions (" + ", ".join(f"{k} {v}" for k, v in by_phase.items())
-                 + f"), {self.relays} token relays", "gemm tiling:"]
+        lines = [
+            f"program for {self.program.config.name}: {len(self.program.instrs)} "
+            "instructions ("
+            + ", ".join(f"{k} {v}" for k, v in by_phase.items())
+            + f"), {self.relays} token relays",
+            "gemm tiling:",
+        ]
         lines += [f"  {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -156,8 +160,9 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
                 continue
             rule = rules.get(n.op)
             if rule is None:
-                raise LoweringError(f"op {n.op.value} has no lowering (composite ops must be "
-                                    "decomposed first)")
+                raise LoweringError(
+                    f"op {n.op.value} has no lowering (composite ops must be decomposed first)"
+                )
             rule(ctx, n, [plan.bufs[i] for i in n.inputs], plan.bufs[n.id])
         except ValueError as e:  # LoweringError, and tiling or instruction-field limits
             raise LoweringError(f"node %{n.id} {layer_name(n)!r} ({n.op.value}): {e}") from None
@@ -171,13 +176,17 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
     instrs, tags = em.finish()
     tensors = dict(plan.tensors)
     if plan.scratch_bytes:
-        tensors[SCRATCH_TENSOR] = TensorInfo(SCRATCH_TENSOR, plan.scratch_base,
-                                             (plan.scratch_bytes,), DType.INT8,
-                                             TensorKind.SCRATCH)
+        tensors[SCRATCH_TENSOR] = TensorInfo(
+            SCRATCH_TENSOR, plan.scratch_base, (plan.scratch_bytes,), DType.INT8, TensorKind.SCRATCH
+        )
     if ctx.temp_top > plan.temp_base:
-        tensors[TEMP_TENSOR] = TensorInfo(TEMP_TENSOR, plan.temp_base,
-                                          (ctx.temp_top - plan.temp_base,), DType.INT8,
-                                          TensorKind.SCRATCH)
+        tensors[TEMP_TENSOR] = TensorInfo(
+            TEMP_TENSOR,
+            plan.temp_base,
+            (ctx.temp_top - plan.temp_base,),
+            DType.INT8,
+            TensorKind.SCRATCH,
+        )
     init = {}
     for table in (graph.params, graph.consts, graph.state):
         for name, value in table.items():

@@ -69,10 +69,12 @@ class GemmPlan:
 
     def describe(self) -> str:
         form = "OS" if self.dataflow is Dataflow.OS else "stationary"
-        return (f"{self.dataflow.value} gemm T={self.t} K={self.k} N={self.n} ({form} form): "
-                f"outer={self.outer} resident={self.resident} tb={self.tb} nsub={self.nsub}; "
-                f"~{self.cycles} cycles (compute {self.compute_cycles}, DMA {self.dma_cycles}, "
-                f"{self.dma_bytes} bytes), {self.instructions} instructions")
+        return (
+            f"{self.dataflow.value} gemm T={self.t} K={self.k} N={self.n} ({form} form): "
+            f"outer={self.outer} resident={self.resident} tb={self.tb} nsub={self.nsub}; "
+            f"~{self.cycles} cycles (compute {self.compute_cycles}, DMA {self.dma_cycles}, "
+            f"{self.dma_bytes} bytes), {self.instructions} instructions"
+        )
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,15 @@ def _cands(limit: int) -> list[int]:
     return sorted(set(out))
 
 
-def plan_stationary(cfg: ChipConfig, t: int, k: int, n: int, budget: Budget,
-                    nk: int | None = None, tiling: Tiling = Tiling.COST_MODEL) -> GemmPlan:
+def plan_stationary(
+    cfg: ChipConfig,
+    t: int,
+    k: int,
+    n: int,
+    budget: Budget,
+    nk: int | None = None,
+    tiling: Tiling = Tiling.COST_MODEL,
+) -> GemmPlan:
     """The cheapest stationary-form plan for P[t, n] = X[t, k] @ S[k, n] (WS or IS); ``nk``
     is the number of K chunks (default ceil(k / rows); more when K comes in parts).
     `Tiling.SCALESIM_FOLDS` streams all ``t`` rows through every stationary tile."""
@@ -136,15 +145,34 @@ def plan_stationary(cfg: ChipConfig, t: int, k: int, n: int, budget: Budget,
                     loads = x_reps * n_tb * nk + s_reps * nk * nn
                     stores = n_tb * nn
                     instrs = folds * 2 + loads + stores
-                    plans.append(_plan(cfg, t, k, n, outer, resident, tb, nsub, compute,
-                                       (load_bytes, loads), (t * n * budget.out_bytes, stores),
-                                       instrs))
+                    plans.append(
+                        _plan(
+                            cfg,
+                            t,
+                            k,
+                            n,
+                            outer,
+                            resident,
+                            tb,
+                            nsub,
+                            compute,
+                            (load_bytes, loads),
+                            (t * n * budget.out_bytes, stores),
+                            instrs,
+                        )
+                    )
     return _choose(plans, cfg, t, k, n, budget, tiling)
 
 
-def plan_os(cfg: ChipConfig, m: int, k: int, n: int, budget: Budget,
-            parts: tuple[int, ...] | None = None,
-            tiling: Tiling = Tiling.COST_MODEL) -> GemmPlan:
+def plan_os(
+    cfg: ChipConfig,
+    m: int,
+    k: int,
+    n: int,
+    budget: Budget,
+    parts: tuple[int, ...] | None = None,
+    tiling: Tiling = Tiling.COST_MODEL,
+) -> GemmPlan:
     """The cheapest OS plan for P[m, n] = X^T @ Y, X = A^T [k, m], Y = B [k, n]; K may come
     in ``parts`` that chunks do not cross. `Tiling.SCALESIM_FOLDS` streams all of K through
     every output tile."""
@@ -172,9 +200,22 @@ def plan_os(cfg: ChipConfig, m: int, k: int, n: int, budget: Budget,
                 loads = x_reps * nm * nkt + y_reps * nn * nkt
                 stores = nm * nn
                 instrs = folds + loads + stores
-                plans.append(_plan(cfg, m, k, n, outer, resident, kt, 1, compute,
-                                   (load_bytes, loads), (m * n * budget.out_bytes, stores),
-                                   instrs))
+                plans.append(
+                    _plan(
+                        cfg,
+                        m,
+                        k,
+                        n,
+                        outer,
+                        resident,
+                        kt,
+                        1,
+                        compute,
+                        (load_bytes, loads),
+                        (m * n * budget.out_bytes, stores),
+                        instrs,
+                    )
+                )
     return _choose(plans, cfg, m, k, n, budget, tiling)
 
 
@@ -183,15 +224,28 @@ def _block_cands(streamed: int, tiling: Tiling) -> list[int]:
     folds) only the whole length."""
     if tiling is Tiling.SCALESIM_FOLDS:
         if streamed > MAX_T:
-            raise ValueError(f"SCALE-Sim folds stream {streamed} rows per MATMUL; the "
-                             f"instruction's t field holds at most {MAX_T}")
+            raise ValueError(
+                f"SCALE-Sim folds stream {streamed} rows per MATMUL; the "
+                f"instruction's t field holds at most {MAX_T}"
+            )
         return [streamed]
     return _cands(min(streamed, MAX_T))
 
 
-def _plan(cfg: ChipConfig, t: int, k: int, n: int, outer: str, resident: bool, tb: int,
-          nsub: int, compute: int, loads: tuple[int, int], stores: tuple[int, int],
-          instrs: int) -> GemmPlan:
+def _plan(
+    cfg: ChipConfig,
+    t: int,
+    k: int,
+    n: int,
+    outer: str,
+    resident: bool,
+    tb: int,
+    nsub: int,
+    compute: int,
+    loads: tuple[int, int],
+    stores: tuple[int, int],
+    instrs: int,
+) -> GemmPlan:
     """Cost a candidate. The load and store queues each run one DMA at a time and every DMA
     waits out the DRAM latency (docs/timing.md), so a queue costs bytes / bandwidth plus
     latency per DMA; both share one bus."""
@@ -200,20 +254,37 @@ def _plan(cfg: ChipConfig, t: int, k: int, n: int, outer: str, resident: bool, t
     store_q = math.ceil(stores[0] / bw) + stores[1] * lat
     bus = math.ceil((loads[0] + stores[0]) / bw)
     dma_cycles = max(load_q, store_q, bus)
-    return GemmPlan(cfg.dataflow, t, k, n, outer, resident, tb, nsub, compute,
-                    loads[0] + stores[0], dma_cycles, instrs)
+    return GemmPlan(
+        cfg.dataflow,
+        t,
+        k,
+        n,
+        outer,
+        resident,
+        tb,
+        nsub,
+        compute,
+        loads[0] + stores[0],
+        dma_cycles,
+        instrs,
+    )
 
 
-def _choose(plans: list[GemmPlan], cfg: ChipConfig, t: int, k: int, n: int,
-            budget: Budget, tiling: Tiling) -> GemmPlan:
+def _choose(
+    plans: list[GemmPlan], cfg: ChipConfig, t: int, k: int, n: int, budget: Budget, tiling: Tiling
+) -> GemmPlan:
     if not plans:
-        raise ValueError(f"gemm T={t} K={k} N={n} does not fit chip {cfg.name!r}: no "
-                         f"{tiling.value} tiling fits {budget.spad_rows} scratchpad rows and "
-                         f"{budget.acc_rows} accumulator rows")
+        raise ValueError(
+            f"gemm T={t} K={k} N={n} does not fit chip {cfg.name!r}: no "
+            f"{tiling.value} tiling fits {budget.spad_rows} scratchpad rows and "
+            f"{budget.acc_rows} accumulator rows"
+        )
     plans.sort(key=lambda p: (p.cycles, p.instructions, p.dma_bytes))
     best = plans[0]
     worst = plans[-1]
     bound = "compute" if best.compute_cycles >= best.dma_cycles else "DMA"
-    why = (f"{bound}-bound; cheapest of {len(plans)} candidates fitting {budget.spad_rows} "
-           f"spad / {budget.acc_rows} acc rows (worst ~{worst.cycles} cycles)")
+    why = (
+        f"{bound}-bound; cheapest of {len(plans)} candidates fitting {budget.spad_rows} "
+        f"spad / {budget.acc_rows} acc rows (worst ~{worst.cycles} cycles)"
+    )
     return GemmPlan(**{**best.__dict__, "why": why})

@@ -73,12 +73,28 @@ def broadcast_role(a: tuple[int, ...], b: tuple[int, ...]) -> str:
     raise LoweringError(f"operand shape {b} does not broadcast to {a}")
 
 
-BINARY_OPS = {Op.ADD: VecOp.ADD, Op.SUB: VecOp.SUB, Op.MUL: VecOp.MUL, Op.MAX: VecOp.MAX,
-           Op.GREATER: VecOp.GT, Op.EQUAL: VecOp.EQ, Op.RELU_GRAD: VecOp.RELU_MASK}
-UNARY_OPS = {Op.RELU: VecOp.RELU, Op.SIGMOID: VecOp.SIGMOID, Op.TANH: VecOp.TANH,
-          Op.EXP: VecOp.EXP, Op.LOG: VecOp.LOG, Op.RECIP: VecOp.RECIP, Op.RSQRT: VecOp.RSQRT,
-          Op.SQRT: VecOp.SQRT, Op.SCALE: VecOp.MULI, Op.ADD_CONST: VecOp.ADDI,
-          Op.CAST: VecOp.COPY}
+BINARY_OPS = {
+    Op.ADD: VecOp.ADD,
+    Op.SUB: VecOp.SUB,
+    Op.MUL: VecOp.MUL,
+    Op.MAX: VecOp.MAX,
+    Op.GREATER: VecOp.GT,
+    Op.EQUAL: VecOp.EQ,
+    Op.RELU_GRAD: VecOp.RELU_MASK,
+}
+UNARY_OPS = {
+    Op.RELU: VecOp.RELU,
+    Op.SIGMOID: VecOp.SIGMOID,
+    Op.TANH: VecOp.TANH,
+    Op.EXP: VecOp.EXP,
+    Op.LOG: VecOp.LOG,
+    Op.RECIP: VecOp.RECIP,
+    Op.RSQRT: VecOp.RSQRT,
+    Op.SQRT: VecOp.SQRT,
+    Op.SCALE: VecOp.MULI,
+    Op.ADD_CONST: VecOp.ADDI,
+    Op.CAST: VecOp.COPY,
+}
 
 
 def flat_view(buf: Buf, first: int, rows: int, cols: int) -> View:
@@ -98,16 +114,24 @@ def fill(ctx: Ctx, buf: Buf, value: float) -> None:
     for e0, rows, cols in segs:
         for r0 in range(0, rows, rb):
             rr = min(rb, rows - r0)
-            ctx.store(loc, View(buf.addr + (e0 + r0 * cols) * buf.dtype.nbytes, buf.dtype, rr,
-                                cols, cols))
+            ctx.store(
+                loc, View(buf.addr + (e0 + r0 * cols) * buf.dtype.nbytes, buf.dtype, rr, cols, cols)
+            )
 
 
 def lower_fill(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     fill(ctx, out, float(node.attrs["value"]))
 
 
-def _row_stat(ctx: Ctx, op: VecOp, combine: VecOp, chunks: list[tuple[Loc, int]], rows: int,
-              dst: Loc, tmp: Loc) -> None:
+def _row_stat(
+    ctx: Ctx,
+    op: VecOp,
+    combine: VecOp,
+    chunks: list[tuple[Loc, int]],
+    rows: int,
+    dst: Loc,
+    tmp: Loc,
+) -> None:
     """dst[r, :w0] = statistic (RSUM or RMAX) of row r over every chunk (w0: first chunk)."""
     loc0, w0 = chunks[0]
     ctx.vec(op, dst, rows, w0, loc0)
@@ -138,8 +162,15 @@ def lower_reduce(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
                 cc = min(w, last - j * w)
                 ctx.load(xv.block(r0, rr, j * w, cc), f[f"x{j}"])
                 chunks.append((f[f"x{j}"], cc))
-            _row_stat(ctx, VecOp.RSUM if is_sum else VecOp.RMAX,
-                      VecOp.ADD if is_sum else VecOp.MAX, chunks, rr, f["r"], f["t"])
+            _row_stat(
+                ctx,
+                VecOp.RSUM if is_sum else VecOp.RMAX,
+                VecOp.ADD if is_sum else VecOp.MAX,
+                chunks,
+                rr,
+                f["r"],
+                f["t"],
+            )
             ctx.store(f["r"], View(out.addr, out.dtype, rows, 1, 1).block(r0, rr, 0, 1))
         return
     n0 = x.shape[0]
@@ -246,8 +277,9 @@ def lower_mse(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     w = ctx.config.row_elems
     grad = node.op is Op.MSE_GRAD
     mem = ctx.mem_for(out.dtype)
-    frames = Frames(ctx, {"y": ctx.mem_for(y.dtype), "t": ctx.mem_for(t.dtype), "d": mem},
-                    max(1, y.size // w))
+    frames = Frames(
+        ctx, {"y": ctx.mem_for(y.dtype), "t": ctx.mem_for(t.dtype), "d": mem}, max(1, y.size // w)
+    )
     total = None if grad else ctx.alloc(mem, 2, "loss total")
     first = True
     for e0, rows, cols in segments(y.size, w):

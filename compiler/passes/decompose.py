@@ -72,12 +72,10 @@ def _leaky_relu(b: IRBuilder, n: Node, ins: list[int]) -> int:
     return b.scale(low, -1.0, nm)
 
 
-def _normalize(b: IRBuilder, xc: int, var: int, gamma: int, beta: int, eps: float,
-               nm: str) -> int:
+def _normalize(b: IRBuilder, xc: int, var: int, gamma: int, beta: int, eps: float, nm: str) -> int:
     rstd = b.add(Op.RSQRT, (b.add_const(var, eps, nm),), nm)
     if b.shape(rstd) == b.shape(gamma):  # batch norm: fold gamma into the [C] scale first
-        return b.add(Op.ADD, (b.add(Op.MUL, (xc, b.add(Op.MUL, (rstd, gamma), nm)), nm), beta),
-                     nm)
+        return b.add(Op.ADD, (b.add(Op.MUL, (xc, b.add(Op.MUL, (rstd, gamma), nm)), nm), beta), nm)
     y = b.add(Op.MUL, (xc, rstd), nm)
     return b.add(Op.ADD, (b.add(Op.MUL, (y, gamma), nm), beta), nm)
 
@@ -106,8 +104,9 @@ def batch_statistics(b: IRBuilder, x: int, name: str = "") -> tuple[int, int, in
     return xc, mean, column_mean(b.add(Op.MUL, (xc, xc), name))
 
 
-def batch_norm_train(b: IRBuilder, x: int, gamma: int, beta: int, eps: float,
-                     name: str = "") -> tuple[int, int, int]:
+def batch_norm_train(
+    b: IRBuilder, x: int, gamma: int, beta: int, eps: float, name: str = ""
+) -> tuple[int, int, int]:
     """Training-mode batch norm: (output, batch mean, biased batch variance)."""
     xc, mean, var = batch_statistics(b, x, name)
     return _normalize(b, xc, var, gamma, beta, eps, name), mean, var
@@ -126,8 +125,15 @@ def _batch_norm(b: IRBuilder, n: Node, ins: list[int]) -> int:
 
 def _global_avgpool(b: IRBuilder, n: Node, ins: list[int]) -> int:
     bn, h, w, c = b.shape(ins[0])
-    pooled = b.add(Op.AVGPOOL2D, ins, n.name, kernel=(h, w), stride=(1, 1),
-                   padding=(0, 0, 0, 0), count_include_pad=False)
+    pooled = b.add(
+        Op.AVGPOOL2D,
+        ins,
+        n.name,
+        kernel=(h, w),
+        stride=(1, 1),
+        padding=(0, 0, 0, 0),
+        count_include_pad=False,
+    )
     return b.reshape(pooled, (bn, c), n.name)
 
 
@@ -150,14 +156,16 @@ def _recurrent(b: IRBuilder, n: Node, ins: list[int]) -> int:
     return outs[0] if steps == 1 else b.add(Op.CONCAT, outs, nm, axis=1)
 
 
-def _rnn_step(b: IRBuilder, n: Node, xt: int, h: int | None, c: int | None, r: int,
-              _br: int | None) -> tuple[int, None]:
+def _rnn_step(
+    b: IRBuilder, n: Node, xt: int, h: int | None, c: int | None, r: int, _br: int | None
+) -> tuple[int, None]:
     pre = xt if h is None else b.add(Op.ADD, (xt, b.matmul(h, r, name=n.name)), n.name)
     return b.add(Op.TANH, (pre,), n.name), None
 
 
-def _lstm_step(b: IRBuilder, n: Node, xt: int, h: int | None, c: int | None, r: int,
-               _br: int | None) -> tuple[int, int]:
+def _lstm_step(
+    b: IRBuilder, n: Node, xt: int, h: int | None, c: int | None, r: int, _br: int | None
+) -> tuple[int, int]:
     nm, hid = n.name, n.attrs["hidden"]
     gates = xt if h is None else b.add(Op.ADD, (xt, b.matmul(h, r, name=nm)), nm)
 
@@ -171,8 +179,9 @@ def _lstm_step(b: IRBuilder, n: Node, xt: int, h: int | None, c: int | None, r: 
     return b.add(Op.MUL, (o, b.add(Op.TANH, (c,), nm)), nm), c
 
 
-def _gru_step(b: IRBuilder, n: Node, xt: int, h: int | None, c: int | None, r: int,
-              br: int | None) -> tuple[int, None]:
+def _gru_step(
+    b: IRBuilder, n: Node, xt: int, h: int | None, c: int | None, r: int, br: int | None
+) -> tuple[int, None]:
     nm, hid = n.name, n.attrs["hidden"]
     batch = b.shape(xt)[0]
     assert br is not None
@@ -187,14 +196,21 @@ def _gru_step(b: IRBuilder, n: Node, xt: int, h: int | None, c: int | None, r: i
     z = b.add(Op.SIGMOID, (b.add(Op.ADD, (part(xt, 0), part(hr, 0)), nm),), nm)
     rg = b.add(Op.SIGMOID, (b.add(Op.ADD, (part(xt, 1), part(hr, 1)), nm),), nm)
     if h is None:  # h = 0: r * (h Rn + brn) = r * brn, and (r * h) Rn + brn = brn
-        rec = b.add(Op.MUL, (rg, part(hr, 2)), nm) if n.attrs["linear_before_reset"] else part(
-            hr, 2)
+        rec = (
+            b.add(Op.MUL, (rg, part(hr, 2)), nm) if n.attrs["linear_before_reset"] else part(hr, 2)
+        )
     elif n.attrs["linear_before_reset"]:
         rec = b.add(Op.MUL, (rg, part(hr, 2)), nm)
     else:
         rn = b.slice(r, 1, 2 * hid, 3 * hid, nm)
-        rec = b.add(Op.ADD, (b.matmul(b.add(Op.MUL, (rg, h), nm), rn, name=nm),
-                             b.slice(br, 0, 2 * hid, 3 * hid, nm)), nm)
+        rec = b.add(
+            Op.ADD,
+            (
+                b.matmul(b.add(Op.MUL, (rg, h), nm), rn, name=nm),
+                b.slice(br, 0, 2 * hid, 3 * hid, nm),
+            ),
+            nm,
+        )
     cand = b.add(Op.TANH, (b.add(Op.ADD, (part(xt, 2), rec), nm),), nm)
     if h is None:  # (1 - z) * n
         return b.add(Op.SUB, (cand, b.add(Op.MUL, (z, cand), nm)), nm), None

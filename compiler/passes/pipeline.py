@@ -20,10 +20,16 @@ from compiler.train import TrainSpec, batch_norm_training, training_step
 DUMP_ENV = "SYSTOLIC_DUMP_IR"
 
 
-def graph_passes(graph: Graph, *, batch: int | None = None,
-                 compute_dtype: DType = DType.FP32, train: TrainSpec | None = None,
-                 verify: bool = False, dump: bool | None = None,
-                 dump_to: TextIO | None = None) -> Graph:
+def graph_passes(
+    graph: Graph,
+    *,
+    batch: int | None = None,
+    compute_dtype: DType = DType.FP32,
+    train: TrainSpec | None = None,
+    verify: bool = False,
+    dump: bool | None = None,
+    dump_to: TextIO | None = None,
+) -> Graph:
     """Run the graph-level passes in order and return a graph of primitives only.
 
     1. shape_infer           shapes/dtypes for ``batch`` (None keeps the built batch)
@@ -43,8 +49,11 @@ def graph_passes(graph: Graph, *, batch: int | None = None,
     ]
     if train is not None:
         passes.append(("batch_norm_training", lambda g: batch_norm_training(g, train.bn_momentum)))
-    passes += [("decompose", decompose), ("simplify", simplify),
-               ("eliminate_dead_code", eliminate_dead_code)]
+    passes += [
+        ("decompose", decompose),
+        ("simplify", simplify),
+        ("eliminate_dead_code", eliminate_dead_code),
+    ]
     if train is not None:
         passes.append(("training_step", lambda g: training_step(g, train)))
     passes += [

@@ -43,8 +43,10 @@ def cast_for_compute(graph: Graph, compute: DType) -> Graph:
         if sa is None and sc is None:
             return out
         if sa is None or sc is None:
-            raise ValueError(f"{n.op.value} {n.name!r}: one operand is already int8 without a "
-                             "known scale; quantize both operands with this pass")
+            raise ValueError(
+                f"{n.op.value} {n.name!r}: one operand is already int8 without a "
+                "known scale; quantize both operands with this pass"
+            )
         real = b.add(Op.CAST, (out,), n.name, dtype=DType.FP32)
         return b.add(Op.MUL, (real, b.add(Op.MUL, (sa, sc), n.name)), n.name)
 
@@ -65,6 +67,7 @@ def _quantize(b: IRBuilder, x: int) -> tuple[int, int]:
     absmax = b.reshape(b.add(Op.REDUCE_MAX, (row,), nm, axis=-1), (1,), nm)
     # The tiny floor keeps an all-zero tensor from dividing by zero (it quantizes to zeros).
     scale = b.scale(b.add_const(absmax, 1e-30, nm), 1.0 / INT8_MAX, nm)
-    q = b.add(Op.CAST, (b.add(Op.MUL, (x, b.add(Op.RECIP, (scale,), nm)), nm),), nm,
-              dtype=DType.INT8)
+    q = b.add(
+        Op.CAST, (b.add(Op.MUL, (x, b.add(Op.RECIP, (scale,), nm)), nm),), nm, dtype=DType.INT8
+    )
     return q, scale

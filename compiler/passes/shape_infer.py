@@ -73,8 +73,9 @@ def _vec_dtype(dtypes: Sequence[DType]) -> DType:
     return DType.FP32 if any(d.is_float for d in dtypes) else DType.INT32
 
 
-def infer(op: Op, attrs: Attrs, shapes: Sequence[Shape], dtypes: Sequence[DType]) -> tuple[
-        Shape, DType]:
+def infer(
+    op: Op, attrs: Attrs, shapes: Sequence[Shape], dtypes: Sequence[DType]
+) -> tuple[Shape, DType]:
     """The (shape, dtype) that ``op`` produces from operands of ``shapes``/``dtypes``.
 
     Raises `ShapeError` naming the op, the operand shapes and the rule broken.
@@ -85,8 +86,11 @@ def infer(op: Op, attrs: Attrs, shapes: Sequence[Shape], dtypes: Sequence[DType]
     shape = _infer_shape(op, attrs, [tuple(s) for s in shapes])
     if op in GEMM:
         if dtypes[0] != dtypes[1]:
-            _fail(op, shapes, f"operand dtypes differ ({dtypes[0].value}, {dtypes[1].value}); "
-                  "insert a CAST")
+            _fail(
+                op,
+                shapes,
+                f"operand dtypes differ ({dtypes[0].value}, {dtypes[1].value}); insert a CAST",
+            )
         return shape, ACC_DTYPE[dtypes[0]]
     if op is Op.CAST:
         return shape, attrs["dtype"]
@@ -108,8 +112,12 @@ def _infer_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
         return s[0]
     if op in ELEMENTWISE_BINARY or op is Op.RELU_GRAD:
         if not broadcast_ok(s[0], s[1]):
-            _fail(op, s, "second operand must match the first, or be a row vector (last dim), "
-                  "a per-row scalar (last dim 1) or a scalar (1,)")
+            _fail(
+                op,
+                s,
+                "second operand must match the first, or be a row vector (last dim), "
+                "a per-row scalar (last dim 1) or a scalar (1,)",
+            )
         return s[0]
     if op is Op.MATMUL:
         a, b = s
@@ -143,8 +151,12 @@ def _infer_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
         out = tuple(attrs["shape"])
         k = len(s[0])
         if not (out[-k:] == s[0] or s[0] == out[:-1] + (1,)):
-            _fail(op, s, f"cannot broadcast to {out}: operand must be a row vector of the "
-                  "trailing dims or a per-row scalar")
+            _fail(
+                op,
+                s,
+                f"cannot broadcast to {out}: operand must be a row vector of the "
+                "trailing dims or a per-row scalar",
+            )
         return out
     if op is Op.RESHAPE:
         return reshape_target(s[0], tuple(attrs["shape"]))
@@ -157,15 +169,15 @@ def _infer_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
         axis = attrs["axis"]
         if not s or not 0 <= axis < len(s[0]):
             _fail(op, s, f"axis {axis} out of range")
-        rest = [x[:axis] + x[axis + 1:] for x in s]
+        rest = [x[:axis] + x[axis + 1 :] for x in s]
         if any(r != rest[0] for r in rest) or any(len(x) != len(s[0]) for x in s):
             _fail(op, s, f"operands must agree on every axis but {axis}")
-        return s[0][:axis] + (sum(x[axis] for x in s),) + s[0][axis + 1:]
+        return s[0][:axis] + (sum(x[axis] for x in s),) + s[0][axis + 1 :]
     if op is Op.SLICE:
         axis, start, stop = attrs["axis"], attrs["start"], attrs["stop"]
         if not 0 <= axis < len(s[0]) or not 0 <= start < stop <= s[0][axis]:
             _fail(op, s, f"slice axis={axis} [{start}:{stop}] out of range")
-        return s[0][:axis] + (stop - start,) + s[0][axis + 1:]
+        return s[0][:axis] + (stop - start,) + s[0][axis + 1 :]
     if op in (Op.SOFTMAX_CE, Op.MSE):
         if s[0] != s[1]:
             _fail(op, s, "prediction and target shapes must match")
@@ -184,8 +196,12 @@ def _infer_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
 def _check_window(op: Op, s: list[Shape], kernel: Shape, stride: Shape, padding: Shape) -> None:
     """Kernel and stride of a window op at least 1, padding not negative."""
     if min(kernel) < 1 or min(stride) < 1 or min(padding) < 0:
-        _fail(op, s, f"kernel and stride must be >= 1 and padding >= 0, not kernel "
-              f"{tuple(kernel)}, stride {tuple(stride)}, padding {tuple(padding)}")
+        _fail(
+            op,
+            s,
+            f"kernel and stride must be >= 1 and padding >= 0, not kernel "
+            f"{tuple(kernel)}, stride {tuple(stride)}, padding {tuple(padding)}",
+        )
 
 
 def _conv_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
@@ -197,8 +213,11 @@ def _conv_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
     else:
         x, w = s[0], tuple(attrs["weight_shape"])
     if len(x) != 4 or len(w) != 4 or x[3] != w[2]:
-        _fail(op, s, f"need NHWC input and [KH,KW,Cin,Cout] weights with equal Cin "
-              f"(input {x}, weights {w})")
+        _fail(
+            op,
+            s,
+            f"need NHWC input and [KH,KW,Cin,Cout] weights with equal Cin (input {x}, weights {w})",
+        )
     _check_window(op, s, w[:2], stride, padding)
     oh, ow = conv_out_hw(x[1:3], w[:2], stride, padding)
     if oh <= 0 or ow <= 0:
@@ -240,8 +259,9 @@ def _composite_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
     raise AssertionError(f"no shape rule for {op}")
 
 
-def shape_infer(graph: Graph, *, batch: int | None = None,
-                input_dtype: DType | None = None) -> Graph:
+def shape_infer(
+    graph: Graph, *, batch: int | None = None, input_dtype: DType | None = None
+) -> Graph:
     """Re-derive every node's shape and dtype from the inputs.
 
     Invariant established: each node's ``shape``/``dtype`` is what `infer` gives for its
@@ -258,8 +278,9 @@ def shape_infer(graph: Graph, *, batch: int | None = None,
             dtype = input_dtype or n.dtype
             attrs = Attrs(attrs, shape=shape, dtype=dtype)
         try:
-            shape, dtype = infer(n.op, attrs, [nodes[i].shape for i in n.inputs],
-                                 [nodes[i].dtype for i in n.inputs])
+            shape, dtype = infer(
+                n.op, attrs, [nodes[i].shape for i in n.inputs], [nodes[i].dtype for i in n.inputs]
+            )
         except ShapeError as e:
             raise ShapeError(f"node %{n.id} ({n.name or n.op.value}): {e}") from None
         nodes.append(Node(n.id, n.op, n.inputs, attrs, shape, dtype, n.name))

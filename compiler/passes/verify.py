@@ -26,11 +26,17 @@ def verify(graph: Graph, *, primitives_only: bool = False, where: str = "") -> G
             problems.append(f"%{i} ({n.op.value}): not in topological order or wrong id")
             continue
         try:
-            shape, dtype = infer(n.op, n.attrs, [graph[j].shape for j in n.inputs],
-                                 [graph[j].dtype for j in n.inputs])
+            shape, dtype = infer(
+                n.op,
+                n.attrs,
+                [graph[j].shape for j in n.inputs],
+                [graph[j].dtype for j in n.inputs],
+            )
             if (shape, dtype) != (n.shape, n.dtype):
-                problems.append(f"%{i} ({n.op.value}): recorded {n.dtype.value}{list(n.shape)} "
-                                f"but its rule gives {dtype.value}{list(shape)}")
+                problems.append(
+                    f"%{i} ({n.op.value}): recorded {n.dtype.value}{list(n.shape)} "
+                    f"but its rule gives {dtype.value}{list(shape)}"
+                )
         except ShapeError as e:
             problems.append(f"%{i}: {e}")
         if n.op in SOURCES:
@@ -38,8 +44,10 @@ def verify(graph: Graph, *, primitives_only: bool = False, where: str = "") -> G
                 problems.append(f"%{i}: source name {n.name!r} also used by %{seen[n.name]}")
             seen[n.name] = i
             if n.op in tables and tables[n.op][n.name].shape != n.shape:
-                problems.append(f"%{i}: initial value of {n.name!r} has shape "
-                                f"{tables[n.op][n.name].shape}, not {n.shape}")
+                problems.append(
+                    f"%{i}: initial value of {n.name!r} has shape "
+                    f"{tables[n.op][n.name].shape}, not {n.shape}"
+                )
         if primitives_only and n.op in COMPOSITE:
             problems.append(f"%{i}: composite op {n.op.value} after decomposition")
     updatable = {n.name: n for n in graph.nodes if n.op in (Op.PARAM, Op.STATE)}
@@ -47,8 +55,9 @@ def verify(graph: Graph, *, primitives_only: bool = False, where: str = "") -> G
         if name not in updatable:
             problems.append(f"update {name!r} does not name a PARAM or STATE")
         elif graph[nid].shape != updatable[name].shape:
-            problems.append(f"update {name!r} has shape {graph[nid].shape}, not "
-                            f"{updatable[name].shape}")
+            problems.append(
+                f"update {name!r} has shape {graph[nid].shape}, not {updatable[name].shape}"
+            )
     if not graph.outputs and not graph.updates:
         problems.append("graph has no outputs and no updates")
     if problems:

@@ -19,8 +19,12 @@ def test_presets_listed():
 
 def test_tpu_v1_published_figures():
     cfg = ChipConfig.from_toml("tpu-v1")
-    assert (cfg.rows, cfg.cols, cfg.dataflow, cfg.input_dtype) == (256, 256, Dataflow.WS,
-                                                                   DType.INT8)
+    assert (cfg.rows, cfg.cols, cfg.dataflow, cfg.input_dtype) == (
+        256,
+        256,
+        Dataflow.WS,
+        DType.INT8,
+    )
     assert cfg.acc_dtype is DType.INT32
     assert cfg.spad_kib == 24 * 1024 and cfg.acc_kib == 4 * 1024
     assert cfg.peak_tops == pytest.approx(91.75, abs=0.01)  # published: 92 TOPS
@@ -37,19 +41,22 @@ def test_derived_figures():
     assert cfg.seconds(1000) == pytest.approx(1e-6)
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"rows": 0}, "rows must be between 1 and 256, not 0"),
-    ({"cols": 300}, "cols must be between 1 and 256, not 300"),
-    ({"spad_banks": 3}, "spad_banks must be a power of two, not 3"),
-    ({"acc_kib": 0}, "acc_kib must be at least 1, not 0"),
-    ({"dram_bytes_per_cycle": 0}, "dram_bytes_per_cycle must be at least 1, not 0"),
-    ({"dram_latency": -1}, "dram_latency must not be negative, not -1"),
-    ({"clock_mhz": 0.0}, "clock_mhz must be a positive number, not 0.0"),
-    ({"input_dtype": DType.INT32}, "input_dtype must be int8, bf16 or fp32, not 'int32'"),
-    ({"dram_mib": 8192}, "dram_mib must be between 1 and 4096"),
-    ({"rows": True}, "rows must be of type int, not True"),
-    ({"spad_kib": 1024 * 1024}, "spad_kib gives 33554432 rows; the ISA addresses at most"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"rows": 0}, "rows must be between 1 and 256, not 0"),
+        ({"cols": 300}, "cols must be between 1 and 256, not 300"),
+        ({"spad_banks": 3}, "spad_banks must be a power of two, not 3"),
+        ({"acc_kib": 0}, "acc_kib must be at least 1, not 0"),
+        ({"dram_bytes_per_cycle": 0}, "dram_bytes_per_cycle must be at least 1, not 0"),
+        ({"dram_latency": -1}, "dram_latency must not be negative, not -1"),
+        ({"clock_mhz": 0.0}, "clock_mhz must be a positive number, not 0.0"),
+        ({"input_dtype": DType.INT32}, "input_dtype must be int8, bf16 or fp32, not 'int32'"),
+        ({"dram_mib": 8192}, "dram_mib must be between 1 and 4096"),
+        ({"rows": True}, "rows must be of type int, not True"),
+        ({"spad_kib": 1024 * 1024}, "spad_kib gives 33554432 rows; the ISA addresses at most"),
+    ],
+)
 def test_invalid_configs_name_field_value_and_rule(change, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         ChipConfig.from_toml("edge").replace(**change)
@@ -84,6 +91,7 @@ def test_input_dtype_parse_error_names_the_file():
     d = ChipConfig.from_toml("tiny").to_dict()
     section = next(k for k, v in d.items() if isinstance(v, dict) and "input_dtype" in v)
     d[section]["input_dtype"] = "int4"
-    with pytest.raises(ValueError, match="^chip.toml: input_dtype: unknown dtype 'int4'; "
-                                         "expected one of int8"):
+    with pytest.raises(
+        ValueError, match="^chip.toml: input_dtype: unknown dtype 'int4'; expected one of int8"
+    ):
         ChipConfig.from_dict(d, where="chip.toml")

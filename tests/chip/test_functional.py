@@ -11,8 +11,9 @@ from tests.programs import gemm_program, softmax_program
 
 
 def chip(dataflow: str, dtype: str) -> ChipConfig:
-    return ChipConfig.from_toml("tiny").replace(dataflow=Dataflow(dataflow),
-                                                input_dtype=DType(dtype))
+    return ChipConfig.from_toml("tiny").replace(
+        dataflow=Dataflow(dataflow), input_dtype=DType(dtype)
+    )
 
 
 def reference_gemm(a: np.ndarray, b: np.ndarray, cfg: ChipConfig) -> np.ndarray:
@@ -44,8 +45,10 @@ def reference_gemm(a: np.ndarray, b: np.ndarray, cfg: ChipConfig) -> np.ndarray:
 def operands(cfg: ChipConfig, m: int, k: int, n: int, seed: int):
     rng = np.random.default_rng(seed)
     if cfg.input_dtype is DType.INT8:
-        return (rng.integers(-128, 128, (m, k)).astype(np.int8),
-                rng.integers(-128, 128, (k, n)).astype(np.int8))
+        return (
+            rng.integers(-128, 128, (m, k)).astype(np.int8),
+            rng.integers(-128, 128, (k, n)).astype(np.int8),
+        )
     a = rng.standard_normal((m, k)).astype(np.float32)
     b = rng.standard_normal((k, n)).astype(np.float32)
     if cfg.input_dtype is DType.BF16:
@@ -99,32 +102,76 @@ def ld(**kw):
     return Load(**{**base, **kw})
 
 
-@pytest.mark.parametrize("instrs, message", [
-    ([ld(dram=16 * 2**20 - 8)], r"instruction 0 \(load\): load source: DRAM bytes up to"),
-    ([ld(dst=sp(4095))], r"instruction 0 \(load\): load destination: rows sp:4095..4098 exceed"),
-    ([ld(cols=5)], "5 elements per row exceed the 4-element rows"),
-    ([ld(), Preload(src=8, rows=4, cols=4)],
-     r"instruction 1 \(preload\): preload source: reads scratchpad row 8 element 0, "
-     "which was never written"),
-    ([ld(), Preload(src=0, rows=4, cols=4), Matmul(x=0, y=0, out=0, t=2, rows=4, cols=5,
-                                                    accumulate=False)],
-     r"instruction 2 \(matmul\): cols=5 exceeds the array's 4 columns"),
-    ([ld(), Matmul(x=0, y=0, out=0, t=2, rows=4, cols=4, accumulate=False)],
-     "no stationary tile: a preload must come first"),
-    ([ld(), Preload(src=0, rows=4, cols=4), Matmul(x=0, y=0, out=0, t=2, rows=3, cols=4,
-                                                    accumulate=False)],
-     "rows=3 cols=4 differ from the preloaded 4x4 tile"),
-    ([ld(), Preload(src=0, rows=4, cols=4),
-      Matmul(x=0, y=0, out=0, t=1, rows=4, cols=4, accumulate=True)],
-     "matmul accumulate: reads accumulator row 0 element 0, which was never written"),
-    ([ld(dram=2, dst=acc(0), stride=16)],
-     "DRAM address 0x2 and stride 16 must be multiples of the 4-byte int32"),
-    ([Store(dram=0, src=acc(0), rows=1, cols=1, stride=4, transpose=False)],
-     "store source: reads accumulator row 0"),
-    ([ld(push_prev=True)], "the load queue has no previous queue"),
-    ([ld(), Vec(op=VecOp.ADD, dst=acc(0), src1=sp(0), src2=sp(0), rows=4, cols=4,
-                bcast1=False, bcast2=False, imm=2.0)], "imm=2.0 must be 0 for ADD"),
-])
+@pytest.mark.parametrize(
+    "instrs, message",
+    [
+        ([ld(dram=16 * 2**20 - 8)], r"instruction 0 \(load\): load source: DRAM bytes up to"),
+        (
+            [ld(dst=sp(4095))],
+            r"instruction 0 \(load\): load destination: rows sp:4095..4098 exceed",
+        ),
+        ([ld(cols=5)], "5 elements per row exceed the 4-element rows"),
+        (
+            [ld(), Preload(src=8, rows=4, cols=4)],
+            r"instruction 1 \(preload\): preload source: reads scratchpad row 8 element 0, "
+            "which was never written",
+        ),
+        (
+            [
+                ld(),
+                Preload(src=0, rows=4, cols=4),
+                Matmul(x=0, y=0, out=0, t=2, rows=4, cols=5, accumulate=False),
+            ],
+            r"instruction 2 \(matmul\): cols=5 exceeds the array's 4 columns",
+        ),
+        (
+            [ld(), Matmul(x=0, y=0, out=0, t=2, rows=4, cols=4, accumulate=False)],
+            "no stationary tile: a preload must come first",
+        ),
+        (
+            [
+                ld(),
+                Preload(src=0, rows=4, cols=4),
+                Matmul(x=0, y=0, out=0, t=2, rows=3, cols=4, accumulate=False),
+            ],
+            "rows=3 cols=4 differ from the preloaded 4x4 tile",
+        ),
+        (
+            [
+                ld(),
+                Preload(src=0, rows=4, cols=4),
+                Matmul(x=0, y=0, out=0, t=1, rows=4, cols=4, accumulate=True),
+            ],
+            "matmul accumulate: reads accumulator row 0 element 0, which was never written",
+        ),
+        (
+            [ld(dram=2, dst=acc(0), stride=16)],
+            "DRAM address 0x2 and stride 16 must be multiples of the 4-byte int32",
+        ),
+        (
+            [Store(dram=0, src=acc(0), rows=1, cols=1, stride=4, transpose=False)],
+            "store source: reads accumulator row 0",
+        ),
+        ([ld(push_prev=True)], "the load queue has no previous queue"),
+        (
+            [
+                ld(),
+                Vec(
+                    op=VecOp.ADD,
+                    dst=acc(0),
+                    src1=sp(0),
+                    src2=sp(0),
+                    rows=4,
+                    cols=4,
+                    bcast1=False,
+                    bcast2=False,
+                    imm=2.0,
+                ),
+            ],
+            "imm=2.0 must be 0 for ADD",
+        ),
+    ],
+)
 def test_bad_programs_name_instruction_and_problem(instrs, message):
     with pytest.raises(ProgramError, match=message):
         run_functional(small_program(instrs + [Halt()]))
@@ -138,11 +185,24 @@ def test_preload_rejected_in_output_stationary():
 
 def test_transposing_load_and_store():
     cfg = ChipConfig.from_toml("tiny")
-    prog = small_program([ld(transpose=True),
-                          Vec(op=VecOp.COPY, dst=acc(0), src1=sp(0), src2=sp(0), rows=4, cols=4,
-                              bcast1=False, bcast2=False, imm=0.0),
-                          Store(dram=64, src=acc(0), rows=4, cols=4, stride=16, transpose=True)],
-                         cfg)
+    prog = small_program(
+        [
+            ld(transpose=True),
+            Vec(
+                op=VecOp.COPY,
+                dst=acc(0),
+                src1=sp(0),
+                src2=sp(0),
+                rows=4,
+                cols=4,
+                bcast1=False,
+                bcast2=False,
+                imm=0.0,
+            ),
+            Store(dram=64, src=acc(0), rows=4, cols=4, stride=16, transpose=True),
+        ],
+        cfg,
+    )
     st = run_functional(prog).state
     np.testing.assert_array_equal(st.spad[:4], np.arange(16).reshape(4, 4).T)
     back = st.dram[64:128].view(np.int32).reshape(4, 4)
@@ -153,10 +213,26 @@ def test_requantize_int32_to_int8_rounds_half_even_and_saturates():
     cfg = ChipConfig.from_toml("tiny")
     vals = np.array([[5, 7, -5, 1000]], dtype=np.int32)
     tensors = {"V": TensorInfo("V", 0, (1, 4), DType.INT32, TensorKind.INPUT)}
-    prog = Program(cfg, (
-        Load(dram=0, dst=acc(0), rows=1, cols=4, stride=16, transpose=False),
-        Vec(op=VecOp.MULI, dst=sp(0), src1=acc(0), src2=acc(0), rows=1, cols=4, bcast1=False,
-            bcast2=False, imm=0.5),
-        Halt()), (Tag("q", Phase.FORWARD),) * 3, tensors, {"V": vals})
+    prog = Program(
+        cfg,
+        (
+            Load(dram=0, dst=acc(0), rows=1, cols=4, stride=16, transpose=False),
+            Vec(
+                op=VecOp.MULI,
+                dst=sp(0),
+                src1=acc(0),
+                src2=acc(0),
+                rows=1,
+                cols=4,
+                bcast1=False,
+                bcast2=False,
+                imm=0.5,
+            ),
+            Halt(),
+        ),
+        (Tag("q", Phase.FORWARD),) * 3,
+        tensors,
+        {"V": vals},
+    )
     st = run_functional(prog).state
     np.testing.assert_array_equal(st.spad[0], [2, 4, -2, 127])

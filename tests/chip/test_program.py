@@ -102,8 +102,10 @@ def test_assembly_errors_name_the_line():
 
 def test_program_invariants():
     cfg = ChipConfig.from_toml("tiny")
-    t = {"a": TensorInfo("a", 0, (4,), DType.INT32, TensorKind.INPUT),
-         "b": TensorInfo("b", 8, (4,), DType.INT32, TensorKind.INPUT)}
+    t = {
+        "a": TensorInfo("a", 0, (4,), DType.INT32, TensorKind.INPUT),
+        "b": TensorInfo("b", 8, (4,), DType.INT32, TensorKind.INPUT),
+    }
     with pytest.raises(ValueError, match="tensors 'a' and 'b' overlap"):
         Program(cfg, (Halt(),), (Tag("x", Phase.FORWARD),), t)
     with pytest.raises(ValueError, match="1 instructions but 0 tags"):

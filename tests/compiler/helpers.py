@@ -19,9 +19,13 @@ def weighted_loss(b: IRBuilder, y: int, rng: np.random.Generator) -> int:
     return b.reshape(b.add(Op.REDUCE_SUM, (flat,), axis=-1), (1,))
 
 
-def check_gradients(build: Callable[[IRBuilder, np.random.Generator], int], seed: int = 0,
-                    tol: float = 1e-6, scalar_loss: bool = False,
-                    before_autodiff: Callable[[Graph], Graph] | None = None) -> Graph:
+def check_gradients(
+    build: Callable[[IRBuilder, np.random.Generator], int],
+    seed: int = 0,
+    tol: float = 1e-6,
+    scalar_loss: bool = False,
+    before_autodiff: Callable[[Graph], Graph] | None = None,
+) -> Graph:
     """Build a graph whose PARAMs feed node ``build(...)``; compare autodiff to central
     differences of the loss for every element of every param. Returns the gradient graph.
 
@@ -34,8 +38,9 @@ def check_gradients(build: Callable[[IRBuilder, np.random.Generator], int], seed
     graph = b.build({"loss": loss})
     differentiated = before_autodiff(graph) if before_autodiff else graph
     params = differentiated.sources(Op.PARAM)
-    grad_graph, grads = gradients(differentiated, differentiated.outputs["loss"],
-                                  [n.id for n in params.values()])
+    grad_graph, grads = gradients(
+        differentiated, differentiated.outputs["loss"], [n.id for n in params.values()]
+    )
     grad_graph = grad_graph.replace(outputs={f"d_{k}": grads[n.id] for k, n in params.items()})
     analytic = evaluate(grad_graph, {}).outputs
     eps = 1e-6
@@ -51,6 +56,7 @@ def check_gradients(build: Callable[[IRBuilder, np.random.Generator], int], seed
             numeric[idx] = (values[0] - values[1]) / (2 * eps)
         got = analytic[f"d_{name}"]
         scale = max(1.0, float(np.abs(numeric).max()))
-        np.testing.assert_allclose(got, numeric, atol=tol * scale, rtol=1e-5,
-                                   err_msg=f"gradient of {name}")
+        np.testing.assert_allclose(
+            got, numeric, atol=tol * scale, rtol=1e-5, err_msg=f"gradient of {name}"
+        )
     return grad_graph

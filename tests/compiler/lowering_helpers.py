@@ -13,8 +13,9 @@ from compiler.lower.program import Lowered, lower
 from compiler.reference import evaluate
 
 
-def run_on_chip(lowered: Lowered, inputs: dict[str, np.ndarray], machine: bool = False
-                ) -> dict[str, np.ndarray]:
+def run_on_chip(
+    lowered: Lowered, inputs: dict[str, np.ndarray], machine: bool = False
+) -> dict[str, np.ndarray]:
     """Every named tensor of the program after one run (functional model or machine)."""
     prog = lowered.program
     state = ChipState(prog.config)
@@ -25,12 +26,14 @@ def run_on_chip(lowered: Lowered, inputs: dict[str, np.ndarray], machine: bool =
         final = run_machine(prog, state=state).state
     else:
         final = run_functional(prog, state).state
-    return {name: final.read_tensor(t) for name, t in prog.tensors.items()
-            if not name.startswith("__")}
+    return {
+        name: final.read_tensor(t) for name, t in prog.tensors.items() if not name.startswith("__")
+    }
 
 
-def check_graph(graph: Graph, cfg: ChipConfig, inputs: dict[str, np.ndarray], rtol: float,
-                machine: bool = False) -> float:
+def check_graph(
+    graph: Graph, cfg: ChipConfig, inputs: dict[str, np.ndarray], rtol: float, machine: bool = False
+) -> float:
     """Lower ``graph`` (primitives only), run it, compare outputs and updates with the float64
     reference (casts rounded as the chip rounds them); return the worst relative error, scaled
     by each tensor's largest magnitude. Asserts it is within ``rtol``."""

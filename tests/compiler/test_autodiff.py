@@ -12,8 +12,13 @@ from compiler.ir_builder import IRBuilder
 from tests.compiler.helpers import check_gradients
 
 
-def _p(b: IRBuilder, rng: np.random.Generator, shape: tuple[int, ...], lo: float | None = None,
-       hi: float | None = None) -> int:
+def _p(
+    b: IRBuilder,
+    rng: np.random.Generator,
+    shape: tuple[int, ...],
+    lo: float | None = None,
+    hi: float | None = None,
+) -> int:
     value = rng.standard_normal(shape) if lo is None else rng.uniform(lo, hi, shape)
     return b.param(b.unique("p"), value)
 
@@ -21,12 +26,14 @@ def _p(b: IRBuilder, rng: np.random.Generator, shape: tuple[int, ...], lo: float
 def _binary(op: Op, b_shape: tuple[int, ...]):
     def build(b: IRBuilder, rng: np.random.Generator) -> int:
         return b.add(op, (_p(b, rng, (2, 3, 4)), _p(b, rng, b_shape)))
+
     return build
 
 
 def _unary(op: Op, lo: float | None = None, hi: float | None = None, **attrs):
     def build(b: IRBuilder, rng: np.random.Generator) -> int:
         return b.add(op, (_p(b, rng, (3, 4), lo, hi),), **attrs)
+
     return build
 
 
@@ -35,6 +42,7 @@ def _matmul(ta: bool, tb: bool):
         a = _p(b, rng, (4, 3) if ta else (3, 4))
         w = _p(b, rng, (5, 4) if tb else (4, 5))
         return b.matmul(a, w, trans_a=ta, trans_b=tb)
+
     return build
 
 
@@ -45,20 +53,29 @@ def _conv(b: IRBuilder, rng: np.random.Generator) -> int:
 
 def _pool(op: Op, include_pad: bool = False):
     def build(b: IRBuilder, rng: np.random.Generator) -> int:
-        return b.add(op, (_p(b, rng, (2, 5, 5, 3)),), kernel=(3, 2), stride=(2, 2),
-                     padding=(1, 0, 1, 1), count_include_pad=include_pad)
+        return b.add(
+            op,
+            (_p(b, rng, (2, 5, 5, 3)),),
+            kernel=(3, 2),
+            stride=(2, 2),
+            padding=(1, 0, 1, 1),
+            count_include_pad=include_pad,
+        )
+
     return build
 
 
 def _reduce(op: Op, axis: int):
     def build(b: IRBuilder, rng: np.random.Generator) -> int:
         return b.add(op, (_p(b, rng, (3, 2, 4)),), axis=axis)
+
     return build
 
 
 def _broadcast(src: tuple[int, ...]):
     def build(b: IRBuilder, rng: np.random.Generator) -> int:
         return b.add(Op.BROADCAST, (_p(b, rng, src),), shape=(2, 3, 4))
+
     return build
 
 
@@ -75,10 +92,14 @@ def _slices(b: IRBuilder, rng: np.random.Generator) -> int:
 
 def _loss(op: Op):
     def build(b: IRBuilder, rng: np.random.Generator) -> int:
-        target = rng.dirichlet(np.ones(5), size=3) if op is Op.SOFTMAX_CE else \
-            rng.standard_normal((3, 5))
+        target = (
+            rng.dirichlet(np.ones(5), size=3)
+            if op is Op.SOFTMAX_CE
+            else rng.standard_normal((3, 5))
+        )
         t = b.const("target", target)
         return b.add(op, (_p(b, rng, (3, 5)), t))
+
     return build
 
 
@@ -148,6 +169,7 @@ def test_fan_out_accumulates() -> None:
     loss = b.reshape(b.add(Op.REDUCE_SUM, (b.reshape(y, (1, 2)),), axis=-1), (1,))
     graph, grads = gradients(b.build({"loss": loss}), loss, [x])
     from compiler.reference import evaluate
+
     got = evaluate(graph.replace(outputs={"dx": grads[x]}), {}).outputs["dx"]
     np.testing.assert_allclose(got, [4.0, -3.0])
 
@@ -161,11 +183,11 @@ def test_second_order_is_rejected() -> None:
         gradients(b.build({"loss": loss}), loss, [x])
 
 
-def _composite(op: Op, shape: tuple[int, ...], weights: tuple[tuple[int, ...], ...] = (),
-               **attrs):
+def _composite(op: Op, shape: tuple[int, ...], weights: tuple[tuple[int, ...], ...] = (), **attrs):
     def build(b: IRBuilder, rng: np.random.Generator) -> int:
         ins = [_p(b, rng, s) for s in (shape,) + weights]
         return b.add(op, ins, **attrs)
+
     return build
 
 
@@ -175,14 +197,17 @@ COMPOSITES = {
     "gelu": _composite(Op.GELU, (3, 5)),
     "leaky_relu": _composite(Op.LEAKY_RELU, (3, 5), alpha=0.1),
     "layer_norm": _composite(Op.LAYER_NORM, (2, 3, 5), ((5,), (5,)), eps=1e-5),
-    "batch_norm_training": _composite(Op.BATCH_NORM, (2, 3, 3, 4), ((4,), (4,)), eps=1e-5,
-                                      training=True),
+    "batch_norm_training": _composite(
+        Op.BATCH_NORM, (2, 3, 3, 4), ((4,), (4,)), eps=1e-5, training=True
+    ),
     "global_avgpool": _composite(Op.GLOBAL_AVGPOOL, (2, 3, 3, 4)),
     "rnn": _composite(Op.RNN, (2, 3, 4), ((4, 3), (3, 3), (3,)), hidden=3),
-    "gru": _composite(Op.GRU, (2, 3, 4), ((4, 9), (3, 9), (9,), (9,)), hidden=3,
-                      linear_before_reset=False),
-    "gru_linear_before_reset": _composite(Op.GRU, (2, 3, 4), ((4, 9), (3, 9), (9,), (9,)),
-                                          hidden=3, linear_before_reset=True),
+    "gru": _composite(
+        Op.GRU, (2, 3, 4), ((4, 9), (3, 9), (9,), (9,)), hidden=3, linear_before_reset=False
+    ),
+    "gru_linear_before_reset": _composite(
+        Op.GRU, (2, 3, 4), ((4, 9), (3, 9), (9,), (9,)), hidden=3, linear_before_reset=True
+    ),
     "lstm": _composite(Op.LSTM, (2, 3, 4), ((4, 12), (3, 12), (12,)), hidden=3),
     "attention": _composite(Op.ATTENTION, (2, 3, 4), ((4, 4),) * 4),
 }
@@ -192,4 +217,5 @@ COMPOSITES = {
 def test_composite_gradient_through_decomposition(case: str) -> None:
     """Autodiff of the decomposed graph matches finite differences of the composite."""
     from compiler.passes.decompose import decompose
+
     check_gradients(COMPOSITES[case], before_autodiff=decompose, tol=1e-5)

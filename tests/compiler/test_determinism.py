@@ -33,13 +33,21 @@ print(h.hexdigest())
 
 def digest(seed: int, first: str) -> str:
     env = {**os.environ, "PYTHONHASHSEED": str(seed)}
-    out = subprocess.run([sys.executable, "-c", SCRIPT, first], capture_output=True, text=True,
-                         env=env, cwd=ROOT, timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, first],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+        check=True,
+    )
     return out.stdout.strip()
 
 
 def test_compiled_programs_do_not_depend_on_hash_seed_or_history():
-    digests = {digest(seed, first) for seed, first in ((0, "-"), (1, "-"), (2, "mlp-first"),
-                                                        (3, "-"))}
+    digests = {
+        digest(seed, first) for seed, first in ((0, "-"), (1, "-"), (2, "mlp-first"), (3, "-"))
+    }
     assert len(digests) == 1, digests
     assert len(next(iter(digests))) == len(hashlib.sha256().hexdigest())

@@ -21,8 +21,7 @@ CASES = [  # (input NHWC, kernel, cout, stride, padding)
 
 
 def fp32_tiny(dataflow: str = "ws") -> ChipConfig:
-    return ChipConfig.from_toml("tiny").replace(input_dtype=DType.FP32,
-                                                dataflow=Dataflow(dataflow))
+    return ChipConfig.from_toml("tiny").replace(input_dtype=DType.FP32, dataflow=Dataflow(dataflow))
 
 
 def conv_graph(op: Op, x_shape, kernel, cout, stride, padding):
@@ -69,8 +68,9 @@ POOLS = [  # (input, kernel, stride, padding)
 
 
 @pytest.mark.parametrize("case", POOLS, ids=["2x2", "3x3pad", "overlap"])
-@pytest.mark.parametrize("op,include_pad", [(Op.MAXPOOL2D, False), (Op.AVGPOOL2D, False),
-                                            (Op.AVGPOOL2D, True)])
+@pytest.mark.parametrize(
+    "op,include_pad", [(Op.MAXPOOL2D, False), (Op.AVGPOOL2D, False), (Op.AVGPOOL2D, True)]
+)
 @pytest.mark.parametrize("grad", [False, True])
 def test_pooling_and_gradients(op, include_pad, grad, case):
     x_shape, kernel, stride, padding = case
@@ -97,8 +97,12 @@ def test_maxpool_gradient_goes_to_first_maximum():
     dy = b.input("dy", (1, 1, 1, 1))
     attrs = dict(kernel=(2, 2), stride=(2, 2), padding=(0, 0, 0, 0))
     b.output("y", b.add(Op.MAXPOOL2D_GRAD, (x, dy), "g", **attrs))
-    check_graph(b.build(), fp32_tiny(), {"x": np.ones((1, 2, 2, 1)),
-                                         "dy": np.full((1, 1, 1, 1), 3.0)}, rtol=0.0)
+    check_graph(
+        b.build(),
+        fp32_tiny(),
+        {"x": np.ones((1, 2, 2, 1)), "dy": np.full((1, 1, 1, 1), 3.0)},
+        rtol=0.0,
+    )
 
 
 @pytest.mark.parametrize("op", [Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD, Op.AVGPOOL2D])
@@ -121,10 +125,18 @@ def test_pooling_rows_wider_than_the_buffers_are_split(op):
 
 
 @settings(max_examples=12, deadline=None)
-@given(n=st.integers(1, 2), h=st.integers(3, 7), w=st.integers(3, 7), cin=st.integers(1, 5),
-       cout=st.integers(1, 5), k=st.integers(1, 3), s=st.integers(1, 2), p=st.integers(0, 1),
-       op=st.sampled_from([Op.CONV2D, Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_WEIGHT]),
-       dataflow=st.sampled_from(["ws", "is", "os"]))
+@given(
+    n=st.integers(1, 2),
+    h=st.integers(3, 7),
+    w=st.integers(3, 7),
+    cin=st.integers(1, 5),
+    cout=st.integers(1, 5),
+    k=st.integers(1, 3),
+    s=st.integers(1, 2),
+    p=st.integers(0, 1),
+    op=st.sampled_from([Op.CONV2D, Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_WEIGHT]),
+    dataflow=st.sampled_from(["ws", "is", "os"]),
+)
 def test_random_convolutions(n, h, w, cin, cout, k, s, p, op, dataflow):
     graph, inputs = conv_graph(op, (n, h, w, cin), (k, k), cout, (s, s), (p, p, p, p))
     check_graph(graph, fp32_tiny(dataflow), inputs, rtol=1e-5)

@@ -21,8 +21,17 @@ def store(row: int, dram: int = 256, rows: int = 4) -> Store:
 
 
 def copy(dst: int, src: int, rows: int = 4) -> Vec:
-    return Vec(op=VecOp.COPY, dst=acc(dst), src1=sp(src), src2=sp(src), rows=rows, cols=4,
-               bcast1=False, bcast2=False, imm=0.0)
+    return Vec(
+        op=VecOp.COPY,
+        dst=acc(dst),
+        src1=sp(src),
+        src2=sp(src),
+        rows=rows,
+        cols=4,
+        bcast1=False,
+        bcast2=False,
+        imm=0.0,
+    )
 
 
 def finish(instrs):
@@ -35,8 +44,10 @@ def finish(instrs):
 
 def run(instrs) -> None:
     """The machine faults on any cross-queue hazard the tokens leave unordered."""
-    tensors = {"in": TensorInfo("in", 0, (64,), DType.INT8, TensorKind.INPUT),
-               "out": TensorInfo("out", 256, (64,), DType.INT32, TensorKind.OUTPUT)}
+    tensors = {
+        "in": TensorInfo("in", 0, (64,), DType.INT8, TensorKind.INPUT),
+        "out": TensorInfo("out", 256, (64,), DType.INT32, TensorKind.OUTPUT),
+    }
     init = {"in": np.arange(64, dtype=np.int8)}
     tags = [Tag("t", Phase.FORWARD)] * len(instrs)
     run_machine(Program(CFG, tuple(instrs), tuple(tags), tensors, init))
@@ -73,20 +84,39 @@ def test_load_store_hazard_is_relayed_by_the_execute_queue():
 
 
 def test_one_pop_covers_several_producers():
-    out, _ = finish([load(0), load(4, dram=16), Vec(op=VecOp.ADD, dst=acc(0), src1=sp(0),
-                                                   src2=sp(4), rows=4, cols=4, bcast1=False,
-                                                   bcast2=False, imm=0.0)])
+    out, _ = finish(
+        [
+            load(0),
+            load(4, dram=16),
+            Vec(
+                op=VecOp.ADD,
+                dst=acc(0),
+                src1=sp(0),
+                src2=sp(4),
+                rows=4,
+                cols=4,
+                bcast1=False,
+                bcast2=False,
+                imm=0.0,
+            ),
+        ]
+    )
     assert not out[0].push_next and out[1].push_next and out[2].pop_prev
 
 
 def test_preload_token_comes_from_the_matmul_that_consumes_it():
     # with double-buffered stationary tiles a preload may end before the previous matmul, so
     # a load overwriting the preload's rows must wait for the matmul after the preload
-    seq = [load(0), load(4, dram=16), Preload(src=0, rows=4, cols=4),
-           Matmul(x=4, y=0, out=0, t=4, rows=4, cols=4, accumulate=False),
-           Preload(src=0, rows=4, cols=4),
-           Matmul(x=4, y=0, out=4, t=4, rows=4, cols=4, accumulate=False),
-           load(0, dram=32), store(0, rows=8)]
+    seq = [
+        load(0),
+        load(4, dram=16),
+        Preload(src=0, rows=4, cols=4),
+        Matmul(x=4, y=0, out=0, t=4, rows=4, cols=4, accumulate=False),
+        Preload(src=0, rows=4, cols=4),
+        Matmul(x=4, y=0, out=4, t=4, rows=4, cols=4, accumulate=False),
+        load(0, dram=32),
+        store(0, rows=8),
+    ]
     out, _ = finish(seq)
     assert not out[4].push_prev and out[5].push_prev and out[6].pop_next
     run(out)

@@ -19,8 +19,9 @@ from compiler.lower.tiling import Budget, plan_stationary
 
 
 def chip(dataflow: str, dtype: str, **changes) -> ChipConfig:
-    return ChipConfig.from_toml("tiny").replace(dataflow=Dataflow(dataflow),
-                                                input_dtype=DType(dtype), **changes)
+    return ChipConfig.from_toml("tiny").replace(
+        dataflow=Dataflow(dataflow), input_dtype=DType(dtype), **changes
+    )
 
 
 def matmul_graph(m: int, k: int, n: int, dtype: DType, ta: bool, tb: bool):
@@ -54,8 +55,16 @@ def ordered_gemm(a: np.ndarray, b: np.ndarray, chunk: int) -> np.ndarray:
     return c
 
 
-def run(cfg: ChipConfig, ta: bool, tb: bool, m: int, k: int, n: int, seed: int = 0,
-        machine: bool = False):
+def run(
+    cfg: ChipConfig,
+    ta: bool,
+    tb: bool,
+    m: int,
+    k: int,
+    n: int,
+    seed: int = 0,
+    machine: bool = False,
+):
     lowered = lower(matmul_graph(m, k, n, cfg.input_dtype, ta, tb), cfg)
     prog = lowered.program
     a, b = operands(cfg.input_dtype, m, k, n, seed)
@@ -122,8 +131,7 @@ def test_double_buffering_overlaps_loads_with_compute():
     kind = [type(prog.instrs[e.index]) for e in res.events]
     matmuls = [e for e, k in zip(res.events, kind, strict=True) if k is Matmul]
     loads = [e for e, k in zip(res.events, kind, strict=True) if k is Load]
-    overlapped = [ld for ld in loads if any(m.start < ld.end and ld.start < m.end
-                                            for m in matmuls)]
+    overlapped = [ld for ld in loads if any(m.start < ld.end and ld.start < m.end for m in matmuls)]
     assert len(overlapped) >= len(loads) // 2
 
 
@@ -163,18 +171,31 @@ def test_update_fused_into_a_gemm_that_reads_the_old_value_is_not_in_place(dataf
     b.updates["w"] = b.add(Op.SUB, (w, b.scale(y, 0.1, "s")), "upd")
     b.output("y", y)
     cfg = chip(dataflow, "fp32")
-    check_graph(b.build(), cfg, {"x": np.random.default_rng(1).standard_normal((9, 9))},
-                rtol=1e-5, machine=True)
+    check_graph(
+        b.build(),
+        cfg,
+        {"x": np.random.default_rng(1).standard_normal((9, 9))},
+        rtol=1e-5,
+        machine=True,
+    )
 
 
 @settings(max_examples=25, deadline=None)
-@given(m=st.integers(1, 40), k=st.integers(1, 40), n=st.integers(1, 40),
-       rows=st.sampled_from([2, 4, 8]), cols=st.sampled_from([2, 4, 8]),
-       dataflow=st.sampled_from(["ws", "is", "os"]), trans=st.tuples(st.booleans(), st.booleans()),
-       spad_kib=st.sampled_from([1, 2, 16]))
-def test_random_gemm_shapes_and_arrays_are_exact_for_int8(m, k, n, rows, cols, dataflow, trans,
-                                                          spad_kib):
-    cfg = ChipConfig.from_toml("tiny").replace(rows=rows, cols=cols, dataflow=Dataflow(dataflow),
-                                               spad_kib=spad_kib, spad_banks=1)
+@given(
+    m=st.integers(1, 40),
+    k=st.integers(1, 40),
+    n=st.integers(1, 40),
+    rows=st.sampled_from([2, 4, 8]),
+    cols=st.sampled_from([2, 4, 8]),
+    dataflow=st.sampled_from(["ws", "is", "os"]),
+    trans=st.tuples(st.booleans(), st.booleans()),
+    spad_kib=st.sampled_from([1, 2, 16]),
+)
+def test_random_gemm_shapes_and_arrays_are_exact_for_int8(
+    m, k, n, rows, cols, dataflow, trans, spad_kib
+):
+    cfg = ChipConfig.from_toml("tiny").replace(
+        rows=rows, cols=cols, dataflow=Dataflow(dataflow), spad_kib=spad_kib, spad_banks=1
+    )
     out, a, b, _ = run(cfg, *trans, m=m, k=k, n=n, seed=m * k + n)
     assert np.array_equal(out, (a @ b).astype(np.int32))

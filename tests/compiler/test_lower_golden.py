@@ -43,10 +43,16 @@ CASES = {
     "gemm_ws_tiny": lambda: gemm("ws"),
     "gemm_is_tiny": lambda: gemm("is"),
     "gemm_os_tiny": lambda: gemm("os"),
-    "mlp_forward_edge": lambda: (zoo.mlp(batch=4, inputs=20, hidden=(16,), classes=10),
-                                 ChipConfig.from_toml("edge"), None),
-    "mlp_sgd_step_edge": lambda: (zoo.mlp(batch=4, inputs=20, hidden=(16,), classes=10),
-                                  ChipConfig.from_toml("edge"), TrainSpec("ce", SGD(), 0.1)),
+    "mlp_forward_edge": lambda: (
+        zoo.mlp(batch=4, inputs=20, hidden=(16,), classes=10),
+        ChipConfig.from_toml("edge"),
+        None,
+    ),
+    "mlp_sgd_step_edge": lambda: (
+        zoo.mlp(batch=4, inputs=20, hidden=(16,), classes=10),
+        ChipConfig.from_toml("edge"),
+        TrainSpec("ce", SGD(), 0.1),
+    ),
     "lenet_forward_edge": lambda: (zoo.lenet(batch=2), ChipConfig.from_toml("edge"), None),
 }
 
@@ -59,8 +65,12 @@ def test_golden_program(name):
     program = lowered.program
     program_text = disassemble(program)
     result = run_machine(program, trace=False)
-    summary = {"instructions": len(program.instrs), "cycles": result.cycles,
-               "relays": lowered.relays, "tiling": list(lowered.notes)}
+    summary = {
+        "instructions": len(program.instrs),
+        "cycles": result.cycles,
+        "relays": lowered.relays,
+        "tiling": list(lowered.notes),
+    }
     asm_path, sum_path = GOLDEN / f"{name}.asm", GOLDEN / f"{name}.json"
     if UPDATE:
         GOLDEN.mkdir(exist_ok=True)
@@ -68,6 +78,6 @@ def test_golden_program(name):
         sum_path.write_text(json.dumps(summary, indent=1) + "\n")
     assert asm_path.exists(), f"{asm_path} missing: run with SYSTOLIC_UPDATE_GOLDEN=1"
     assert program_text == asm_path.read_text(), (
-        f"code generation for {name} changed; review and regenerate with "
-        "SYSTOLIC_UPDATE_GOLDEN=1")
+        f"code generation for {name} changed; review and regenerate with SYSTOLIC_UPDATE_GOLDEN=1"
+    )
     assert summary == json.loads(sum_path.read_text())

@@ -53,8 +53,12 @@ def compare(cfg: ChipConfig, train: TrainSpec | None, rounded: bool, machine: bo
     return errors, lowered, got
 
 
-TRAINS = [None, TrainSpec("ce", SGD(), 0.1), TrainSpec("ce", Adam(), 0.01),
-          TrainSpec("mse", Momentum(weight_decay=0.01), 0.05)]
+TRAINS = [
+    None,
+    TrainSpec("ce", SGD(), 0.1),
+    TrainSpec("ce", Adam(), 0.01),
+    TrainSpec("mse", Momentum(weight_decay=0.01), 0.05),
+]
 
 
 @pytest.mark.parametrize("train", TRAINS, ids=["forward", "ce-sgd", "ce-adam", "mse-momentum"])
@@ -97,8 +101,7 @@ def test_training_step_on_every_dataflow_with_machine(dataflow):
     # WS/OS fuse bias + ReLU + cast into the GEMM's tiles (epilogue); IS stores then fuses
     from chip.config import Dataflow
 
-    cfg = ChipConfig.from_toml("tiny").replace(input_dtype=DType.FP32,
-                                               dataflow=Dataflow(dataflow))
+    cfg = ChipConfig.from_toml("tiny").replace(input_dtype=DType.FP32, dataflow=Dataflow(dataflow))
     errors, lowered, fun = compare(cfg, TRAINS[1], rounded=True)
     assert max(errors.values()) <= 1e-5, errors
     mach = run_on_chip(lowered, inputs(TRAINS[1]), machine=True)

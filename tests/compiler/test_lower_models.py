@@ -43,8 +43,10 @@ def run_model(name: str, cfg: ChipConfig, train: TrainSpec | None, machine: bool
     got = run_on_chip(lowered, feed, machine)
     prim = graph_passes(graph, batch=batch, compute_dtype=cfg.input_dtype, train=train)
     ref = evaluate(prim, feed, round_casts=True)
-    errors = {k: float(np.abs(got[k] - v).max() / max(np.abs(v).max(), 1e-30))
-              for k, v in {**ref.outputs, **ref.updates}.items()}
+    errors = {
+        k: float(np.abs(got[k] - v).max() / max(np.abs(v).max(), 1e-30))
+        for k, v in {**ref.outputs, **ref.updates}.items()
+    }
     return errors, lowered, got
 
 
@@ -93,8 +95,12 @@ def test_transformer_block_forward_and_adam_step(dtype):
             assert np.abs(got[k] - v).max() <= 1e-4 * np.abs(v).max(), k
 
 
-ZOO = {"mlp": zoo.mlp, "lenet": zoo.lenet, "lstm": zoo.lstm_classifier,
-       "transformer": zoo.transformer_encoder_block}
+ZOO = {
+    "mlp": zoo.mlp,
+    "lenet": zoo.lenet,
+    "lstm": zoo.lstm_classifier,
+    "transformer": zoo.transformer_encoder_block,
+}
 
 
 @pytest.mark.parametrize("preset", ["tiny", "edge", "tpu-v1", "train-128"])
@@ -132,7 +138,8 @@ def test_resnet18_training_step_compiles_in_seconds_for_train_128():
     import time
 
     start = time.perf_counter()
-    lowered = compile_lowered(zoo.resnet18(batch=1), ChipConfig.from_toml("train-128"),
-                              train=TrainSpec("ce", SGD(), 0.01))
+    lowered = compile_lowered(
+        zoo.resnet18(batch=1), ChipConfig.from_toml("train-128"), train=TrainSpec("ce", SGD(), 0.01)
+    )
     assert time.perf_counter() - start < 30
     assert len(lowered.notes) >= 3 * 20  # forward, input and weight gradients of the convs

@@ -29,14 +29,21 @@ ort = pytest.importorskip("onnxruntime", reason="onnxruntime is a test dependenc
 
 
 def mlp(rng):
-    nodes = [helper.make_node("Gemm", ["x", "w1", "b1"], ["h1"], "fc1", transB=1),
-             helper.make_node("Relu", ["h1"], ["a1"], "relu1"),
-             helper.make_node("Gemm", ["a1", "w2", "b2"], ["h2"], "fc2"),
-             helper.make_node("Sigmoid", ["h2"], ["s"], "sig"),
-             helper.make_node("MatMul", ["s", "w3"], ["z"], "mm"),
-             helper.make_node("Softmax", ["z"], ["p"], "softmax", axis=-1)]
-    inits = [_init(rng, "w1", (24, 20)), _init(rng, "b1", (24,)), _init(rng, "w2", (24, 12)),
-             _init(rng, "b2", (12,)), _init(rng, "w3", (12, 5))]
+    nodes = [
+        helper.make_node("Gemm", ["x", "w1", "b1"], ["h1"], "fc1", transB=1),
+        helper.make_node("Relu", ["h1"], ["a1"], "relu1"),
+        helper.make_node("Gemm", ["a1", "w2", "b2"], ["h2"], "fc2"),
+        helper.make_node("Sigmoid", ["h2"], ["s"], "sig"),
+        helper.make_node("MatMul", ["s", "w3"], ["z"], "mm"),
+        helper.make_node("Softmax", ["z"], ["p"], "softmax", axis=-1),
+    ]
+    inits = [
+        _init(rng, "w1", (24, 20)),
+        _init(rng, "b1", (24,)),
+        _init(rng, "w2", (24, 12)),
+        _init(rng, "b2", (12,)),
+        _init(rng, "w3", (12, 5)),
+    ]
     return _model(nodes, [("x", (4, 20))], ["p", "z"], inits), {"x": (4, 20)}
 
 
@@ -47,15 +54,21 @@ def cnn(rng):
 def recurrent(rng, op: str = "LSTM"):
     steps, batch, feat, hid = 5, 3, 4, 6
     gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
-    nodes = [helper.make_node(op, ["x", "W", "R", "B"], ["Y", "Y_h"], "rnn",
-                              hidden_size=hid),
-             helper.make_node("Reshape", ["Y_h", "shape"], ["h"], "reshape"),
-             helper.make_node("Gemm", ["h", "fw"], ["logits"], "fc")]
-    inits = [_init(rng, "W", (1, gates * hid, feat)), _init(rng, "R", (1, gates * hid, hid)),
-             _init(rng, "B", (1, 2 * gates * hid)), _init(rng, "fw", (hid, 3)),
-             numpy_helper.from_array(np.array([batch, hid], np.int64), "shape")]
-    return _model(nodes, [("x", (steps, batch, feat))], ["logits", "Y"], inits), \
-        {"x": (steps, batch, feat)}
+    nodes = [
+        helper.make_node(op, ["x", "W", "R", "B"], ["Y", "Y_h"], "rnn", hidden_size=hid),
+        helper.make_node("Reshape", ["Y_h", "shape"], ["h"], "reshape"),
+        helper.make_node("Gemm", ["h", "fw"], ["logits"], "fc"),
+    ]
+    inits = [
+        _init(rng, "W", (1, gates * hid, feat)),
+        _init(rng, "R", (1, gates * hid, hid)),
+        _init(rng, "B", (1, 2 * gates * hid)),
+        _init(rng, "fw", (hid, 3)),
+        numpy_helper.from_array(np.array([batch, hid], np.int64), "shape"),
+    ]
+    return _model(nodes, [("x", (steps, batch, feat))], ["logits", "Y"], inits), {
+        "x": (steps, batch, feat)
+    }
 
 
 def residual(rng):
@@ -87,8 +100,11 @@ def rnn(rng):
     return recurrent(rng, "RNN")
 
 
-@pytest.mark.parametrize("build", [mlp, cnn, lstm, gru, rnn, residual],
-                         ids=["mlp", "cnn", "lstm", "gru", "rnn", "residual"])
+@pytest.mark.parametrize(
+    "build",
+    [mlp, cnn, lstm, gru, rnn, residual],
+    ids=["mlp", "cnn", "lstm", "gru", "rnn", "residual"],
+)
 @pytest.mark.parametrize("dtype,tol", [("fp32", 1e-4), ("bf16", 3e-2), ("int8", 5e-2)])
 def test_onnx_model_on_chip_matches_onnxruntime(build, dtype, tol, tmp_path):
     cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType(dtype))
@@ -96,8 +112,9 @@ def test_onnx_model_on_chip_matches_onnxruntime(build, dtype, tol, tmp_path):
     assert max(errors.values()) <= tol, errors
 
 
-@pytest.mark.parametrize("build", [mlp, cnn, lstm, residual], ids=["mlp", "cnn", "lstm",
-                                                                     "residual"])
+@pytest.mark.parametrize(
+    "build", [mlp, cnn, lstm, residual], ids=["mlp", "cnn", "lstm", "residual"]
+)
 def test_int8_chip_computes_the_dynamically_quantized_graph(build):
     from compiler.onnx_import import import_onnx
     from compiler.passes.pipeline import graph_passes
@@ -115,10 +132,10 @@ def test_int8_chip_computes_the_dynamically_quantized_graph(build):
 
 
 @pytest.mark.parametrize("preset", ["tiny", "edge", "tpu-v1", "train-128"])
-@pytest.mark.parametrize("build", [mlp, cnn, lstm, residual], ids=["mlp", "cnn", "lstm",
-                                                                     "residual"])
-def test_onnx_model_compiles_for_every_preset_for_inference_and_training(build, preset,
-                                                                           tmp_path):
+@pytest.mark.parametrize(
+    "build", [mlp, cnn, lstm, residual], ids=["mlp", "cnn", "lstm", "residual"]
+)
+def test_onnx_model_compiles_for_every_preset_for_inference_and_training(build, preset, tmp_path):
     from chip.config import load_preset
     from compiler.train import Adam, TrainSpec
 

@@ -28,8 +28,11 @@ MODELS = {
 @pytest.mark.parametrize("chip", ["tiny", "edge-int8", "tpu-v1"])
 @pytest.mark.parametrize("model", sorted(MODELS))
 def test_quantized_model_on_int8_chip(model, chip):
-    cfg = (ChipConfig.from_toml("edge").replace(input_dtype=DType.INT8) if chip == "edge-int8"
-           else ChipConfig.from_toml(chip))
+    cfg = (
+        ChipConfig.from_toml("edge").replace(input_dtype=DType.INT8)
+        if chip == "edge-int8"
+        else ChipConfig.from_toml(chip)
+    )
     build, shape = MODELS[model]
     prim = graph_passes(build())
     x = {"x": np.random.default_rng(0).standard_normal(shape)}
@@ -94,8 +97,12 @@ def test_static_quantization_is_for_inference_only():
 
     graph = zoo.mlp(batch=2, inputs=4, hidden=(4,))
     with pytest.raises(ValueError, match="statically, for inference.*without calibration"):
-        compile_graph(graph, ChipConfig.from_toml("tiny"), train=TrainSpec(),
-                      calibration={"x": np.ones((2, 4))})
+        compile_graph(
+            graph,
+            ChipConfig.from_toml("tiny"),
+            train=TrainSpec(),
+            calibration={"x": np.ones((2, 4))},
+        )
     with pytest.raises(ValueError, match="calibration is for int8 chips; 'edge' computes in"):
         compile_graph(graph, ChipConfig.from_toml("edge"), calibration={"x": np.ones((2, 4))})
     # a graph that is already integer is not quantized twice, nor trained

@@ -51,16 +51,17 @@ def gemm_graph(m: int, n: int, k: int) -> Graph:
     return b.build()
 
 
-def scalesim_chip(dataflow: Dataflow, rows: int, cols: int, m: int, n: int,
-                  k: int) -> ChipConfig:
+def scalesim_chip(dataflow: Dataflow, rows: int, cols: int, m: int, n: int, k: int) -> ChipConfig:
     """SCALE-Sim's assumptions, with memories large enough for one fold's whole stream in
     double-buffered rings (sizes do not change the array's timing)."""
     t = fold_shape(dataflow, m, n, k)[2]
     width = max(rows, cols)
     spad_rows, acc_rows = 4 * t + 2 * rows, 2 * t * math.ceil(n / cols) + 2 * rows
     return scalesim_config(rows, cols, dataflow, t).replace(
-        spad_kib=_kib(spad_rows, width), acc_kib=_kib(acc_rows, 4 * width),
-        dram_mib=max(1, -(-(2 * (m * k + k * n) + 4 * m * n) // (1 << 20))))
+        spad_kib=_kib(spad_rows, width),
+        acc_kib=_kib(acc_rows, 4 * width),
+        dram_mib=max(1, -(-(2 * (m * k + k * n) + 4 * m * n) // (1 << 20))),
+    )
 
 
 def _kib(n_rows: int, row_bytes: int) -> int:
@@ -73,19 +74,25 @@ def array_time(program: Program) -> int:
     """Cycles the array spends on the program's PRELOADs and MATMULs, as the machine times
     them, minus one (SCALE-Sim's convention)."""
     planner = Planner(program.config)
-    return sum(planner.plan(ins).length for ins in program.instrs
-               if isinstance(ins, Preload | Matmul)) - 1
+    return (
+        sum(planner.plan(ins).length for ins in program.instrs if isinstance(ins, Preload | Matmul))
+        - 1
+    )
 
 
 def compiled(dataflow: Dataflow, rows: int, cols: int, m: int, n: int, k: int) -> Program:
-    return compile(gemm_graph(m, n, k), scalesim_chip(dataflow, rows, cols, m, n, k),
-                   tiling=Tiling.SCALESIM_FOLDS)
+    return compile(
+        gemm_graph(m, n, k),
+        scalesim_chip(dataflow, rows, cols, m, n, k),
+        tiling=Tiling.SCALESIM_FOLDS,
+    )
 
 
 @pytest.mark.parametrize("dataflow", list(Dataflow))
 @pytest.mark.parametrize("rows, cols", [(4, 4), (8, 16), (16, 8), (5, 3)])
-@pytest.mark.parametrize("m, n, k", [(1, 1, 1), (10, 7, 9), (33, 20, 17), (64, 64, 64),
-                                     (100, 3, 250)])
+@pytest.mark.parametrize(
+    "m, n, k", [(1, 1, 1), (10, 7, 9), (33, 20, 17), (64, 64, 64), (100, 3, 250)]
+)
 def test_gemm_shapes_match_the_formula(dataflow, rows, cols, m, n, k):
     got = array_time(compiled(dataflow, rows, cols, m, n, k))
     assert got == formula(dataflow, rows, cols, m, n, k)
@@ -127,10 +134,13 @@ def _measured(name: str) -> dict[str, dict[str, str]]:
         return {row["layer_name"]: row for row in csv.DictReader(f)}
 
 
-@pytest.mark.parametrize("name, dataflow, size", [
-    ("resnet18_32x32_os.csv", Dataflow.OS, 32),
-    ("resnet18_128x128_ws.csv", Dataflow.WS, 128),
-])
+@pytest.mark.parametrize(
+    "name, dataflow, size",
+    [
+        ("resnet18_32x32_os.csv", Dataflow.OS, 32),
+        ("resnet18_128x128_ws.csv", Dataflow.WS, 128),
+    ],
+)
 def test_resnet18_layers_cost_what_scalesim_measured(name, dataflow, size):
     measured = _measured(name)
     layers = resnet18_gemms()

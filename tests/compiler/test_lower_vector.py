@@ -36,27 +36,43 @@ def data(shapes, seed=0, positive=False):
 SHAPE = (3, 10)  # 10 columns: chunks of 4, 4, 2 on a 4-wide chip; 30 elements flat
 
 
-@pytest.mark.parametrize("op", [Op.ADD, Op.SUB, Op.MUL, Op.MAX, Op.GREATER, Op.EQUAL,
-                                Op.RELU_GRAD])
-@pytest.mark.parametrize("second", [SHAPE, (10,), (3, 1), (1,)],
-                         ids=["full", "row", "rowscalar", "scalar"])
+@pytest.mark.parametrize("op", [Op.ADD, Op.SUB, Op.MUL, Op.MAX, Op.GREATER, Op.EQUAL, Op.RELU_GRAD])
+@pytest.mark.parametrize(
+    "second", [SHAPE, (10,), (3, 1), (1,)], ids=["full", "row", "rowscalar", "scalar"]
+)
 def test_binary_with_broadcasts(op, second):
     shapes = [SHAPE, second]
     inputs = data(shapes)
     if op is Op.EQUAL:
-        inputs["in1"] = np.broadcast_to(inputs["in0"], SHAPE)[:1, :].reshape(-1)[
-            :np.prod(second)].reshape(second) if second != SHAPE else inputs["in0"].copy()
+        inputs["in1"] = (
+            np.broadcast_to(inputs["in0"], SHAPE)[:1, :]
+            .reshape(-1)[: np.prod(second)]
+            .reshape(second)
+            if second != SHAPE
+            else inputs["in0"].copy()
+        )
     check_graph(one_op(op, shapes), fp32_tiny(), inputs, rtol=1e-6)
 
 
-@pytest.mark.parametrize("op,attrs,positive", [
-    (Op.RELU, {}, False), (Op.SIGMOID, {}, False), (Op.TANH, {}, False), (Op.EXP, {}, False),
-    (Op.LOG, {}, True), (Op.RECIP, {}, True), (Op.RSQRT, {}, True), (Op.SQRT, {}, True),
-    (Op.SCALE, {"value": -2.5}, False), (Op.ADD_CONST, {"value": 0.75}, False),
-])
+@pytest.mark.parametrize(
+    "op,attrs,positive",
+    [
+        (Op.RELU, {}, False),
+        (Op.SIGMOID, {}, False),
+        (Op.TANH, {}, False),
+        (Op.EXP, {}, False),
+        (Op.LOG, {}, True),
+        (Op.RECIP, {}, True),
+        (Op.RSQRT, {}, True),
+        (Op.SQRT, {}, True),
+        (Op.SCALE, {"value": -2.5}, False),
+        (Op.ADD_CONST, {"value": 0.75}, False),
+    ],
+)
 def test_unary(op, attrs, positive):
-    check_graph(one_op(op, [(5, 7)], **attrs), fp32_tiny(), data([(5, 7)], positive=positive),
-                rtol=1e-6)
+    check_graph(
+        one_op(op, [(5, 7)], **attrs), fp32_tiny(), data([(5, 7)], positive=positive), rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("op", [Op.REDUCE_SUM, Op.REDUCE_MAX])

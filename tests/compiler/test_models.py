@@ -29,7 +29,7 @@ def test_zoo_model_runs_and_decomposes_faithfully(name: str) -> None:
     graph = verify(zoo.MODELS[name](**kwargs))
     rng = np.random.default_rng(0)
     x = {"x": rng.standard_normal(graph.inputs["x"].shape)}
-    (out_name, want), = run(graph, x).items()
+    ((out_name, want),) = run(graph, x).items()
     assert want.shape == out_shape
     lowered = graph_passes(graph, verify=True)
     assert not any(n.op in COMPOSITE for n in lowered.nodes)
@@ -44,8 +44,11 @@ def test_zoo_training_step_reduces_the_loss(name: str) -> None:
     rng = np.random.default_rng(0)
     x = rng.standard_normal(graph.inputs["x"].shape)
     shape = step.inputs["labels"].shape
-    labels = np.eye(shape[-1])[rng.integers(0, shape[-1], shape[0])] if loss == "ce" else \
-        rng.standard_normal(shape)
+    labels = (
+        np.eye(shape[-1])[rng.integers(0, shape[-1], shape[0])]
+        if loss == "ce"
+        else rng.standard_normal(shape)
+    )
     first = evaluate(step, {"x": x, "labels": labels})
     params = {k: first.updates[k] for k in graph.params}
     state = {k: v for k, v in first.updates.items() if k in step.state}
@@ -106,6 +109,9 @@ def test_builder_rejects_bad_shapes_naming_the_layer() -> None:
 
 def test_builder_rejects_an_unknown_initializer() -> None:
     # A misspelt initializer used to fall through to zeros silently.
-    with pytest.raises(ValueError, match=r"d\.w: init must be one of he, glorot, ones, zeros, "
-                                         r"not 'xavier'"):
+    with pytest.raises(
+        ValueError,
+        match=r"d\.w: init must be one of he, glorot, ones, zeros, "
+        r"not 'xavier'",
+    ):
         Net()._weight("d.w", (2, 2), 2, 2, "xavier")

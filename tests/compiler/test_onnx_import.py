@@ -45,8 +45,15 @@ def test_mlp_matches_onnxruntime() -> None:
         helper.make_node("Softmax", ["z"], ["p"], "softmax", axis=-1),
         helper.make_node("LogSoftmax", ["z"], ["lp"], "logsoftmax", axis=1),
     ]
-    inits = [_init("w1", (16, 20)), _init("b1", (16,)), _init("w2", (16, 12)),
-             _init("b2", (1, 12)), _init("c", (12,)), _init("k", (1,)), _init("w3", (12, 5))]
+    inits = [
+        _init("w1", (16, 20)),
+        _init("b1", (16,)),
+        _init("w2", (16, 12)),
+        _init("b2", (1, 12)),
+        _init("c", (12,)),
+        _init("k", (1,)),
+        _init("w3", (12, 5)),
+    ]
     model = _model(nodes, [("x", (4, 20))], ["p", "lp"], inits)
     _compare(model, {"x": RNG.standard_normal((4, 20)).astype(np.float32)})
 
@@ -54,29 +61,57 @@ def test_mlp_matches_onnxruntime() -> None:
 def test_cnn_with_padding_stride_pooling_batch_norm_matches_onnxruntime() -> None:
     c = 8
     nodes = [
-        helper.make_node("Conv", ["x", "cw1", "cb1"], ["c1"], "conv1", kernel_shape=[3, 3],
-                         pads=[1, 1, 1, 1]),
-        helper.make_node("BatchNormalization", ["c1", "g", "beta", "mean", "var"], ["bn"], "bn",
-                         epsilon=1e-3),
+        helper.make_node(
+            "Conv", ["x", "cw1", "cb1"], ["c1"], "conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]
+        ),
+        helper.make_node(
+            "BatchNormalization", ["c1", "g", "beta", "mean", "var"], ["bn"], "bn", epsilon=1e-3
+        ),
         helper.make_node("Relu", ["bn"], ["r1"], "relu1"),
-        helper.make_node("MaxPool", ["r1"], ["p1"], "pool1", kernel_shape=[2, 2],
-                         strides=[2, 2]),
-        helper.make_node("Conv", ["p1", "cw2"], ["c2"], "conv2", kernel_shape=[3, 3],
-                         strides=[2, 2], pads=[0, 1, 1, 0]),
+        helper.make_node("MaxPool", ["r1"], ["p1"], "pool1", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node(
+            "Conv",
+            ["p1", "cw2"],
+            ["c2"],
+            "conv2",
+            kernel_shape=[3, 3],
+            strides=[2, 2],
+            pads=[0, 1, 1, 0],
+        ),
         helper.make_node("Add", ["c2", "chan_bias"], ["c2b"], "chan_bias"),
-        helper.make_node("AveragePool", ["c2b"], ["p2"], "pool2", kernel_shape=[2, 2],
-                         strides=[1, 1], pads=[1, 1, 0, 0]),
-        helper.make_node("AveragePool", ["c2b"], ["p3"], "pool3", kernel_shape=[2, 2],
-                         pads=[1, 1, 1, 1], count_include_pad=1),
+        helper.make_node(
+            "AveragePool",
+            ["c2b"],
+            ["p2"],
+            "pool2",
+            kernel_shape=[2, 2],
+            strides=[1, 1],
+            pads=[1, 1, 0, 0],
+        ),
+        helper.make_node(
+            "AveragePool",
+            ["c2b"],
+            ["p3"],
+            "pool3",
+            kernel_shape=[2, 2],
+            pads=[1, 1, 1, 1],
+            count_include_pad=1,
+        ),
         helper.make_node("LeakyRelu", ["p2"], ["l2"], "lrelu"),
         helper.make_node("Flatten", ["l2"], ["f"], "flatten"),
         helper.make_node("Gemm", ["f", "fw", "fb"], ["logits"], "fc", transB=1),
     ]
-    inits = [_init("cw1", (c, 3, 3, 3)), _init("cb1", (c,)), _init("g", (c,)),
-             _init("beta", (c,)), _init("mean", (c,)),
-             numpy_helper.from_array(RNG.uniform(0.5, 2, c).astype(np.float32), "var"),
-             _init("cw2", (4, c, 3, 3)), _init("chan_bias", (4, 1, 1)),
-             _init("fw", (10, 4 * 2 * 2))]
+    inits = [
+        _init("cw1", (c, 3, 3, 3)),
+        _init("cb1", (c,)),
+        _init("g", (c,)),
+        _init("beta", (c,)),
+        _init("mean", (c,)),
+        numpy_helper.from_array(RNG.uniform(0.5, 2, c).astype(np.float32), "var"),
+        _init("cw2", (4, c, 3, 3)),
+        _init("chan_bias", (4, 1, 1)),
+        _init("fw", (10, 4 * 2 * 2)),
+    ]
     inits.append(_init("fb", (10,)))
     model = _model(nodes, [("x", (2, 3, 10, 10))], ["logits", "p3"], inits)
     _compare(model, {"x": RNG.standard_normal((2, 3, 10, 10)).astype(np.float32)})
@@ -88,22 +123,26 @@ def test_recurrent_matches_onnxruntime(op: str) -> None:
     gates = {"LSTM": 4, "GRU": 3, "GRU_lbr": 3, "RNN": 1}[op]
     extra = {"linear_before_reset": 1} if op == "GRU_lbr" else {}
     nodes = [
-        helper.make_node(op.split("_")[0], ["x", "W", "R", "B"], ["Y", "Y_h"], "rnn",
-                         hidden_size=hid, **extra),
+        helper.make_node(
+            op.split("_")[0], ["x", "W", "R", "B"], ["Y", "Y_h"], "rnn", hidden_size=hid, **extra
+        ),
         helper.make_node("Reshape", ["Y_h", "shape"], ["h"], "reshape"),
         helper.make_node("Gemm", ["h", "fw"], ["logits"], "fc"),
     ]
-    inits = [_init("W", (1, gates * hid, feat)), _init("R", (1, gates * hid, hid)),
-             _init("B", (1, 2 * gates * hid)), _init("fw", (hid, 3)),
-             numpy_helper.from_array(np.array([batch, hid], np.int64), "shape")]
+    inits = [
+        _init("W", (1, gates * hid, feat)),
+        _init("R", (1, gates * hid, hid)),
+        _init("B", (1, 2 * gates * hid)),
+        _init("fw", (hid, 3)),
+        numpy_helper.from_array(np.array([batch, hid], np.int64), "shape"),
+    ]
     model = _model(nodes, [("x", (steps, batch, feat))], ["logits", "Y"], inits)
     _compare(model, {"x": RNG.standard_normal((steps, batch, feat)).astype(np.float32)})
 
 
 def test_small_residual_net_matches_onnxruntime() -> None:
     def conv(name, x, w, out, k=3):
-        return helper.make_node("Conv", [x, w], [out], name, kernel_shape=[k, k],
-                                pads=[k // 2] * 4)
+        return helper.make_node("Conv", [x, w], [out], name, kernel_shape=[k, k], pads=[k // 2] * 4)
 
     nodes = [
         conv("stem", "x", "w0", "s"),
@@ -121,15 +160,22 @@ def test_small_residual_net_matches_onnxruntime() -> None:
         helper.make_node("Transpose", ["res_r"], ["t"], "transpose", perm=[0, 2, 3, 1]),
         helper.make_node("Reshape", ["t", "shape"], ["rt"], "reshape"),
     ]
-    inits = [_init("w0", (4, 2, 3, 3)), _init("w1", (4, 4, 3, 3)), _init("w2", (4, 4, 3, 3)),
-             _init("w3", (2, 4, 1, 1)), _init("fw", (6, 5)), _init("fb", (5,)),
-             numpy_helper.from_array(np.array([0, -1], np.int64), "shape")]
+    inits = [
+        _init("w0", (4, 2, 3, 3)),
+        _init("w1", (4, 4, 3, 3)),
+        _init("w2", (4, 4, 3, 3)),
+        _init("w3", (2, 4, 1, 1)),
+        _init("fw", (6, 5)),
+        _init("fb", (5,)),
+        numpy_helper.from_array(np.array([0, -1], np.int64), "shape"),
+    ]
     model = _model(nodes, [("x", (2, 2, 6, 6))], ["logits", "rt"], inits)
     _compare(model, {"x": RNG.standard_normal((2, 2, 6, 6)).astype(np.float32)})
 
 
 def test_imported_model_trains_and_file_path_works(tmp_path) -> None:
     from compiler.train import SGD, TrainSpec
+
     nodes = [helper.make_node("Gemm", ["x", "w", "b"], ["y"], "fc")]
     model = _model(nodes, [("x", (2, 3))], ["y"], [_init("w", (3, 4)), _init("b", (4,))])
     path = tmp_path / "fc.onnx"
@@ -141,17 +187,22 @@ def test_imported_model_trains_and_file_path_works(tmp_path) -> None:
 def test_unsupported_op_names_node_op_and_supported_set() -> None:
     nodes = [helper.make_node("Cos", ["x"], ["y"], "my_cos")]
     model = _model(nodes, [("x", (2, 3))], ["y"], [])
-    with pytest.raises(ValueError, match=r"ONNX node 'my_cos': op type 'Cos' is not supported; "
-                                         r"supported op types: .*AveragePool.*Gemm.*LSTM"):
+    with pytest.raises(
+        ValueError,
+        match=r"ONNX node 'my_cos': op type 'Cos' is not supported; "
+        r"supported op types: .*AveragePool.*Gemm.*LSTM",
+    ):
         import_onnx(model)
 
 
 def test_unsupported_attribute_names_node_and_value() -> None:
-    nodes = [helper.make_node("Conv", ["x", "w"], ["y"], "grouped", kernel_shape=[1, 1],
-                              group=2)]
+    nodes = [helper.make_node("Conv", ["x", "w"], ["y"], "grouped", kernel_shape=[1, 1], group=2)]
     model = _model(nodes, [("x", (1, 4, 3, 3))], ["y"], [_init("w", (4, 2, 1, 1))])
-    with pytest.raises(ValueError, match=r"ONNX node 'grouped' \(Conv\): attribute group=2 is "
-                                         r"not supported \(only 1\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"ONNX node 'grouped' \(Conv\): attribute group=2 is "
+        r"not supported \(only 1\)",
+    ):
         import_onnx(model)
 
 
@@ -163,8 +214,11 @@ def test_dynamic_shapes_are_rejected_unless_batch_is_given() -> None:
     assert import_onnx(model, batch=5).inputs["x"].shape == (5, 3)
     reshape = [helper.make_node("Reshape", ["x", "s"], ["y"], "dyn_reshape")]
     dyn = _model(reshape, [("x", (2, 3)), ("s", (2,))], ["y"], [])
-    with pytest.raises(ValueError, match=r"'dyn_reshape' \(Reshape\): the target shape must be "
-                                         r"a constant"):
+    with pytest.raises(
+        ValueError,
+        match=r"'dyn_reshape' \(Reshape\): the target shape must be "
+        r"a constant",
+    ):
         import_onnx(dyn)
 
 
@@ -187,8 +241,11 @@ def test_exporter_shape_arithmetic_is_folded_at_import() -> None:
         helper.make_node("Concat", ["n1", "minus_one"], ["target"], "concat", axis=0),
         helper.make_node("Reshape", ["d", "target"], ["y"], "reshape"),
     ]
-    inits = [_init("w", (3, 2, 1, 1)), numpy_helper.from_array(np.array(0, np.int64), "zero"),
-             numpy_helper.from_array(np.array([0], np.int64), "axes"),
-             numpy_helper.from_array(np.array([-1], np.int64), "minus_one")]
+    inits = [
+        _init("w", (3, 2, 1, 1)),
+        numpy_helper.from_array(np.array(0, np.int64), "zero"),
+        numpy_helper.from_array(np.array([0], np.int64), "axes"),
+        numpy_helper.from_array(np.array([-1], np.int64), "minus_one"),
+    ]
     model = _model(nodes, [("x", (2, 2, 3, 4))], ["y"], inits)
     _compare(model, {"x": RNG.standard_normal((2, 2, 3, 4)).astype(np.float32)})

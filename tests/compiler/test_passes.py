@@ -75,8 +75,9 @@ def test_verifier_accepts_pipeline_output_and_catches_broken_graphs() -> None:
     verify(good, primitives_only=True)
     # A node whose recorded shape disagrees with its rule.
     i = next(n.id for n in good.nodes if n.op is Op.MATMUL)
-    bad_shape = good.replace(nodes=good.nodes[:i] + (
-        dataclasses.replace(good[i], shape=(1, 1)),) + good.nodes[i + 1:])
+    bad_shape = good.replace(
+        nodes=good.nodes[:i] + (dataclasses.replace(good[i], shape=(1, 1)),) + good.nodes[i + 1 :]
+    )
     with pytest.raises(VerifyError, match=rf"%{i} \(matmul\): recorded fp32\[1, 1\]"):
         verify(bad_shape)
     # A composite left after decomposition.
@@ -90,6 +91,7 @@ def test_verifier_accepts_pipeline_output_and_catches_broken_graphs() -> None:
 
 def lenet_with_bn() -> Graph:
     from compiler.builder import Net
+
     net = Net()
     net.output("y", net.batch_norm(net.input("x", (2, 4))))
     return net.build()
@@ -112,16 +114,16 @@ def test_attrs_are_immutable() -> None:
 
 
 def test_cast_for_compute_casts_each_tensor_once_and_keeps_values() -> None:
-    g = graph_passes(lenet(batch=2), train=TrainSpec("ce", SGD()), compute_dtype=DType.BF16,
-                     verify=True)
+    g = graph_passes(
+        lenet(batch=2), train=TrainSpec("ce", SGD()), compute_dtype=DType.BF16, verify=True
+    )
     for n in g.nodes:
         if n.op in GEMM:
             assert all(g[i].dtype is DType.BF16 for i in n.inputs), n
     casts = [n.inputs[0] for n in g.nodes if n.op is Op.CAST]
     assert len(casts) == len(set(casts))
     assert all(v.dtype == np.float32 for v in g.params.values())  # fp32 master weights
-    x = {"x": np.random.default_rng(0).standard_normal((2, 8, 8, 1)),
-         "labels": np.eye(10)[[1, 2]]}
+    x = {"x": np.random.default_rng(0).standard_normal((2, 8, 8, 1)), "labels": np.eye(10)[[1, 2]]}
     fp32 = graph_passes(lenet(batch=2), train=TrainSpec("ce", SGD()))
     np.testing.assert_allclose(run(g, x)["loss"], run(fp32, x)["loss"], rtol=1e-12)
     rounded = run(g, x, round_casts=True)["loss"]
@@ -164,14 +166,15 @@ def test_int8_compute_quantizes_gemm_operands_on_chip() -> None:
     assert not np.array_equal(quantized, want)
     assert np.abs(quantized - want).max() < 0.05 * np.abs(want).max()
     # Training on an int8 chip quantizes the backward GEMMs the same way.
-    step = graph_passes(forward, train=TrainSpec("ce", SGD()), compute_dtype=DType.INT8,
-                        verify=True)
-    assert all(step[i].dtype is DType.INT8 for n in step.nodes if n.op in GEMM
-               for i in n.inputs)
+    step = graph_passes(
+        forward, train=TrainSpec("ce", SGD()), compute_dtype=DType.INT8, verify=True
+    )
+    assert all(step[i].dtype is DType.INT8 for n in step.nodes if n.op in GEMM for i in n.inputs)
 
 
 def test_simplify_forwards_values_through_cancelling_data_movement() -> None:
     from compiler.passes.simplify import simplify
+
     b = IRBuilder()
     x, y = b.input("x", (2, 3)), b.input("y", (2, 4))
     cat = b.add(Op.CONCAT, (x, y), axis=1)
@@ -186,6 +189,7 @@ def test_simplify_forwards_values_through_cancelling_data_movement() -> None:
 
 def test_lstm_classifier_backward_uses_only_the_last_hidden_state() -> None:
     from compiler.zoo import lstm_classifier
+
     step = graph_passes(lstm_classifier(), train=TrainSpec("ce", SGD()), verify=True)
     # Only the missing forget gate of step 0 needs a zero block in the gate gradient.
     assert sum(n.op is Op.FILL for n in step.nodes) == 1

@@ -40,8 +40,9 @@ from compiler.passes.decompose import decompose
 from compiler.passes.pipeline import graph_passes
 from compiler.reference import evaluate
 
-torch = pytest.importorskip("torch", reason="PyTorch reference not installed "
-                                            "(pip install -e '.[torch]')")
+torch = pytest.importorskip(
+    "torch", reason="PyTorch reference not installed (pip install -e '.[torch]')"
+)
 F = torch.nn.functional
 functional_call = torch.func.functional_call
 
@@ -94,8 +95,9 @@ def weighted_sum(b: IRBuilder, y: int, r: int) -> int:
 
 
 def to_torch(values: dict[str, np.ndarray], grad: tuple[str, ...] = ()) -> dict:
-    return {k: torch.tensor(v, dtype=torch.float64, requires_grad=k in grad)
-            for k, v in values.items()}
+    return {
+        k: torch.tensor(v, dtype=torch.float64, requires_grad=k in grad) for k, v in values.items()
+    }
 
 
 def assert_close(got: np.ndarray, want: torch.Tensor | np.ndarray, what: str) -> None:
@@ -117,8 +119,9 @@ def build_graph(case: Case, wrt: tuple[str, ...]) -> Graph:
     return b.build(outputs)
 
 
-def ir_gradients(graph: Graph, feeds: dict[str, np.ndarray],
-                 wrt: tuple[str, ...]) -> dict[str, np.ndarray]:
+def ir_gradients(
+    graph: Graph, feeds: dict[str, np.ndarray], wrt: tuple[str, ...]
+) -> dict[str, np.ndarray]:
     """d loss / d input for each name in ``wrt``, by autodiff run in the reference."""
     ids = [graph.inputs[k].id for k in wrt]
     grad_graph, grads = gradients(graph, graph.outputs["loss"], ids)
@@ -126,8 +129,9 @@ def ir_gradients(graph: Graph, feeds: dict[str, np.ndarray],
     return evaluate(grad_graph.replace(outputs=outs), feeds).outputs
 
 
-def torch_gradients(case: Case, feeds: dict[str, np.ndarray],
-                    wrt: tuple[str, ...]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+def torch_gradients(
+    case: Case, feeds: dict[str, np.ndarray], wrt: tuple[str, ...]
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The torch output and d loss / d input for each name in ``wrt``, by torch.autograd."""
     ts = to_torch({k: feeds[k] for k in case.shapes}, grad=wrt)
     y = case.torch_fn(ts)
@@ -138,8 +142,9 @@ def torch_gradients(case: Case, feeds: dict[str, np.ndarray],
     return y, dict(zip(wrt, grads, strict=True))
 
 
-def check_against_torch(case: Case, seed: int = 0,
-                        transforms: tuple[Callable[[Graph], Graph], ...] = ()) -> None:
+def check_against_torch(
+    case: Case, seed: int = 0, transforms: tuple[Callable[[Graph], Graph], ...] = ()
+) -> None:
     """Forward of the graph (and of each transformed graph) and its gradients vs torch.
 
     Gradients are taken on each transformed graph (autodiff needs primitives, so composite
@@ -180,22 +185,30 @@ def torch_pad(x: torch.Tensor, padding: tuple[int, int, int, int], value: float)
     return F.pad(x, (left, right, top, bottom), value=value)
 
 
-def torch_conv(x: torch.Tensor, w: torch.Tensor, stride: tuple[int, int],
-               padding: tuple[int, int, int, int]) -> torch.Tensor:
+def torch_conv(
+    x: torch.Tensor, w: torch.Tensor, stride: tuple[int, int], padding: tuple[int, int, int, int]
+) -> torch.Tensor:
     top, left, bottom, right = padding
     if top == bottom and left == right:  # torch's own padding argument
         return nhwc(F.conv2d(nchw(x), oihw(w), stride=stride, padding=(top, left)))
     return nhwc(F.conv2d(torch_pad(nchw(x), padding, 0.0), oihw(w), stride=stride))
 
 
-def torch_pool(op: Op, x: torch.Tensor, kernel: tuple[int, int], stride: tuple[int, int],
-               padding: tuple[int, int, int, int], include_pad: bool) -> torch.Tensor:
+def torch_pool(
+    op: Op,
+    x: torch.Tensor,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int, int, int],
+    include_pad: bool,
+) -> torch.Tensor:
     top, left, bottom, right = padding
     if top == bottom and left == right:
         if op is Op.MAXPOOL2D:
             return nhwc(F.max_pool2d(nchw(x), kernel, stride, (top, left)))
-        return nhwc(F.avg_pool2d(nchw(x), kernel, stride, (top, left),
-                                 count_include_pad=include_pad))
+        return nhwc(
+            F.avg_pool2d(nchw(x), kernel, stride, (top, left), count_include_pad=include_pad)
+        )
     if op is Op.MAXPOOL2D:
         return nhwc(F.max_pool2d(torch_pad(nchw(x), padding, -np.inf), kernel, stride))
     summed = F.avg_pool2d(torch_pad(nchw(x), padding, 0.0), kernel, stride)
@@ -212,8 +225,13 @@ def torch_pool(op: Op, x: torch.Tensor, kernel: tuple[int, int], stride: tuple[i
 TRANSFORMS: tuple[Callable[[Graph], Graph], ...] = (decompose, lambda g: graph_passes(g))
 
 
-def _composite(op: Op, shapes: dict[str, tuple[int, ...]], torch_fn: Callable,
-               wrt: tuple[str, ...] | None = None, **attrs: object) -> Case:
+def _composite(
+    op: Op,
+    shapes: dict[str, tuple[int, ...]],
+    torch_fn: Callable,
+    wrt: tuple[str, ...] | None = None,
+    **attrs: object,
+) -> Case:
     """``op`` applied to every input in ``shapes`` order."""
     return Case(shapes, lambda b, i: b.add(op, tuple(i.values()), **attrs), torch_fn, wrt=wrt)
 
@@ -228,28 +246,41 @@ def _channels_last(fn: Callable, x: torch.Tensor) -> torch.Tensor:
 
 
 def _leaky_relu(alpha: float) -> Case:
-    return _composite(Op.LEAKY_RELU, {"x": (3, 5)}, lambda t: F.leaky_relu(t["x"], alpha),
-                      alpha=alpha)
+    return _composite(
+        Op.LEAKY_RELU, {"x": (3, 5)}, lambda t: F.leaky_relu(t["x"], alpha), alpha=alpha
+    )
 
 
 def _batch_norm(shape: tuple[int, ...], eps: float) -> Case:
     c = shape[-1]
     return _composite(
-        Op.BATCH_NORM, {"x": shape, "gamma": (c,), "beta": (c,)},
-        lambda t: _channels_last(lambda x: F.batch_norm(x, None, None, t["gamma"], t["beta"],
-                                                        training=True, eps=eps), t["x"]),
-        eps=eps, training=True)
+        Op.BATCH_NORM,
+        {"x": shape, "gamma": (c,), "beta": (c,)},
+        lambda t: _channels_last(
+            lambda x: F.batch_norm(x, None, None, t["gamma"], t["beta"], training=True, eps=eps),
+            t["x"],
+        ),
+        eps=eps,
+        training=True,
+    )
 
 
 def _batch_norm_inference(shape: tuple[int, ...]) -> Case:
     c = shape[-1]
     # torch does not differentiate through running statistics, so only x, gamma and beta.
     return _composite(
-        Op.BATCH_NORM, {"x": shape, "gamma": (c,), "beta": (c,), "mean": (c,), "var": (c,)},
-        lambda t: _channels_last(lambda x: F.batch_norm(x, t["mean"], t["var"], t["gamma"],
-                                                        t["beta"], training=False, eps=1e-3),
-                                 t["x"]),
-        wrt=("x", "gamma", "beta"), eps=1e-3, training=False)
+        Op.BATCH_NORM,
+        {"x": shape, "gamma": (c,), "beta": (c,), "mean": (c,), "var": (c,)},
+        lambda t: _channels_last(
+            lambda x: F.batch_norm(
+                x, t["mean"], t["var"], t["gamma"], t["beta"], training=False, eps=1e-3
+            ),
+            t["x"],
+        ),
+        wrt=("x", "gamma", "beta"),
+        eps=1e-3,
+        training=False,
+    )
 
 
 def _gates_ir_to_torch(t: torch.Tensor, op: Op) -> torch.Tensor:
@@ -269,11 +300,14 @@ def _torch_recurrent(op: Op, hidden: int) -> Callable:
         module = _MODULES[op](x.shape[-1], hidden, batch_first=True, dtype=torch.float64)
         bias_ih = t["b"] if op is not Op.GRU else t["bw"]
         bias_hh = torch.zeros_like(bias_ih) if op is not Op.GRU else t["br"]
-        weights = {"weight_ih_l0": _gates_ir_to_torch(t["w"], op).T,
-                   "weight_hh_l0": _gates_ir_to_torch(t["r"], op).T,
-                   "bias_ih_l0": _gates_ir_to_torch(bias_ih, op),
-                   "bias_hh_l0": _gates_ir_to_torch(bias_hh, op)}
+        weights = {
+            "weight_ih_l0": _gates_ir_to_torch(t["w"], op).T,
+            "weight_hh_l0": _gates_ir_to_torch(t["r"], op).T,
+            "bias_ih_l0": _gates_ir_to_torch(bias_ih, op),
+            "bias_hh_l0": _gates_ir_to_torch(bias_hh, op),
+        }
         return functional_call(module, weights, (x,))[0]
+
     return run
 
 
@@ -308,44 +342,60 @@ def _torch_attention(t: dict) -> torch.Tensor:
     x = t["x"]
     d = x.shape[-1]
     mha = torch.nn.MultiheadAttention(d, 1, bias=False, batch_first=True, dtype=torch.float64)
-    weights = {"in_proj_weight": torch.cat([t["wq"].T, t["wk"].T, t["wv"].T]),
-               "out_proj.weight": t["wo"].T}
+    weights = {
+        "in_proj_weight": torch.cat([t["wq"].T, t["wk"].T, t["wv"].T]),
+        "out_proj.weight": t["wo"].T,
+    }
     return functional_call(mha, weights, (x, x, x), {"need_weights": False})[0]
 
 
 COMPOSITES: dict[str, Case] = {
     "softmax": _composite(Op.SOFTMAX, {"x": (2, 3, 5)}, lambda t: torch.softmax(t["x"], -1)),
-    "log_softmax": _composite(Op.LOG_SOFTMAX, {"x": (3, 5)},
-                              lambda t: torch.log_softmax(t["x"], -1)),
-    "gelu_tanh": _composite(Op.GELU, {"x": (3, 5)},
-                            lambda t: F.gelu(t["x"], approximate="tanh")),
+    "log_softmax": _composite(
+        Op.LOG_SOFTMAX, {"x": (3, 5)}, lambda t: torch.log_softmax(t["x"], -1)
+    ),
+    "gelu_tanh": _composite(Op.GELU, {"x": (3, 5)}, lambda t: F.gelu(t["x"], approximate="tanh")),
     # alpha in [0, 1] decomposes to max(x, alpha x); outside it to relu arithmetic.
     **{f"leaky_relu_{alpha}": _leaky_relu(alpha) for alpha in (0.1, 1.5, -0.3)},
     # At x == 0 torch's gradient is alpha; so is the max(x, alpha x) decomposition's.
     "leaky_relu_0.1_at_zero": replace(_leaky_relu(0.1), domain="ints"),
-    "layer_norm": _composite(Op.LAYER_NORM, {"x": (2, 3, 5), "gamma": (5,), "beta": (5,)},
-                             lambda t: F.layer_norm(t["x"], (5,), t["gamma"], t["beta"], 1e-3),
-                             eps=1e-3),
+    "layer_norm": _composite(
+        Op.LAYER_NORM,
+        {"x": (2, 3, 5), "gamma": (5,), "beta": (5,)},
+        lambda t: F.layer_norm(t["x"], (5,), t["gamma"], t["beta"], 1e-3),
+        eps=1e-3,
+    ),
     "batch_norm_train_nhwc": _batch_norm((2, 3, 3, 4), 1e-5),
     "batch_norm_train_rows": _batch_norm((6, 4), 1e-3),
     "batch_norm_train_sequence": _batch_norm((2, 3, 4), 1e-5),
     "batch_norm_inference": _batch_norm_inference((2, 3, 3, 4)),
     # torch's batch_norm does not differentiate its statistics: the same formula in torch ops.
     "batch_norm_inference_all_operands": _composite(
-        Op.BATCH_NORM, {"x": (5, 3), "gamma": (3,), "beta": (3,), "mean": (3,), "var": (3,)},
+        Op.BATCH_NORM,
+        {"x": (5, 3), "gamma": (3,), "beta": (3,), "mean": (3,), "var": (3,)},
         lambda t: (t["x"] - t["mean"]) / torch.sqrt(t["var"] + 1e-3) * t["gamma"] + t["beta"],
-        eps=1e-3, training=False),
-    "global_avgpool": _composite(Op.GLOBAL_AVGPOOL, {"x": (2, 3, 4, 5)},
-                                 lambda t: F.adaptive_avg_pool2d(nchw(t["x"]), 1).flatten(1)),
+        eps=1e-3,
+        training=False,
+    ),
+    "global_avgpool": _composite(
+        Op.GLOBAL_AVGPOOL,
+        {"x": (2, 3, 4, 5)},
+        lambda t: F.adaptive_avg_pool2d(nchw(t["x"]), 1).flatten(1),
+    ),
     "rnn": _recurrent(Op.RNN),
     "lstm": _recurrent(Op.LSTM),
     "lstm_one_step": _recurrent(Op.LSTM, steps=1),
     "gru_linear_before_reset": _recurrent(Op.GRU),
-    "gru_reset_before_linear": replace(_recurrent(Op.GRU), build=lambda b, i: b.add(
-        Op.GRU, tuple(i.values()), hidden=3, linear_before_reset=False),
-        torch_fn=_torch_gru_reset_before_linear),
-    "attention": _composite(Op.ATTENTION, {"x": (2, 3, 4), "wq": (4, 4), "wk": (4, 4),
-                                           "wv": (4, 4), "wo": (4, 4)}, _torch_attention),
+    "gru_reset_before_linear": replace(
+        _recurrent(Op.GRU),
+        build=lambda b, i: b.add(Op.GRU, tuple(i.values()), hidden=3, linear_before_reset=False),
+        torch_fn=_torch_gru_reset_before_linear,
+    ),
+    "attention": _composite(
+        Op.ATTENTION,
+        {"x": (2, 3, 4), "wq": (4, 4), "wk": (4, 4), "wv": (4, 4), "wo": (4, 4)},
+        _torch_attention,
+    ),
 }
 
 

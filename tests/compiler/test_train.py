@@ -24,8 +24,12 @@ def _numpy_grads(p: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> tupl
     loss = -(y * np.log(s)).sum() / len(x)
     dz = (s - y) / len(x)
     dh = dz @ p["dense3.w"].T * (a > 0)
-    return loss, {"dense3.w": h.T @ dz, "dense3.b": dz.sum(0),
-                  "dense1.w": x.T @ dh, "dense1.b": dh.sum(0)}
+    return loss, {
+        "dense3.w": h.T @ dz,
+        "dense3.b": dz.sum(0),
+        "dense1.w": x.T @ dh,
+        "dense1.b": dh.sum(0),
+    }
 
 
 def _numpy_step(opt, lr: float, p: dict, g: dict, st: dict, t: int) -> dict:
@@ -52,10 +56,19 @@ def _numpy_step(opt, lr: float, p: dict, g: dict, st: dict, t: int) -> dict:
     return out
 
 
-@pytest.mark.parametrize("opt", [
-    SGD(), SGD(weight_decay=0.1), Momentum(0.9), Momentum(0.8, weight_decay=0.05, nesterov=True),
-    Adam(), Adam(weight_decay=0.1, decoupled=True), Adam(beta1=0.5, weight_decay=0.01),
-], ids=lambda o: repr(o))
+@pytest.mark.parametrize(
+    "opt",
+    [
+        SGD(),
+        SGD(weight_decay=0.1),
+        Momentum(0.9),
+        Momentum(0.8, weight_decay=0.05, nesterov=True),
+        Adam(),
+        Adam(weight_decay=0.1, decoupled=True),
+        Adam(beta1=0.5, weight_decay=0.01),
+    ],
+    ids=lambda o: repr(o),
+)
 def test_training_steps_match_numpy(opt) -> None:
     rng = np.random.default_rng(1)
     forward = mlp(batch=BATCH, inputs=5, hidden=(6,), classes=CLASSES)
@@ -79,8 +92,9 @@ def test_training_steps_match_numpy(opt) -> None:
 
 
 def test_learning_rate_and_beta_powers_are_run_time_state() -> None:
-    step = graph_passes(mlp(batch=2, inputs=3, hidden=(4,), classes=2),
-                        train=TrainSpec("ce", Adam(), lr=0.5))
+    step = graph_passes(
+        mlp(batch=2, inputs=3, hidden=(4,), classes=2), train=TrainSpec("ce", Adam(), lr=0.5)
+    )
     assert step.state["lr"].tolist() == [0.5]
     assert {"adam.beta1_power", "adam.beta2_power", "lr"} <= set(step.state)
     assert {"adam.beta1_power", "adam.beta2_power"} <= set(step.updates)
@@ -109,19 +123,22 @@ def test_bad_train_spec_is_rejected() -> None:
 
 def test_batch_norm_trains_with_batch_statistics_and_updates_running_averages() -> None:
     from compiler.builder import Net
+
     net = Net("bn", seed=2)
     x = net.input("x", (6, 2, 2, 3))
     net.output("logits", net.dense(net.flatten(net.batch_norm(x, name="bn")), 4, name="fc"))
     forward = net.build()
-    step = graph_passes(forward, train=TrainSpec("ce", SGD(weight_decay=0.5), lr=0.1,
-                                                 bn_momentum=0.25), verify=True)
+    step = graph_passes(
+        forward, train=TrainSpec("ce", SGD(weight_decay=0.5), lr=0.1, bn_momentum=0.25), verify=True
+    )
     rng = np.random.default_rng(0)
     xv = rng.standard_normal((6, 2, 2, 3)) * 3 + 1
     ev = evaluate(step, {"x": xv, "labels": np.eye(4)[[0, 1, 2, 3, 0, 1]]})
     flat = xv.reshape(-1, 3)
     np.testing.assert_allclose(ev.updates["bn.running_mean"], 0.25 * flat.mean(0), rtol=1e-12)
-    np.testing.assert_allclose(ev.updates["bn.running_var"],
-                               0.75 + 0.25 * flat.var(0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(
+        ev.updates["bn.running_var"], 0.75 + 0.25 * flat.var(0, ddof=1), rtol=1e-12
+    )
     # gamma and beta are trained; the forward pass normalized with the batch statistics.
     assert not np.allclose(ev.updates["bn.gamma"], 1.0)
     normalized = (xv - flat.mean(0)) / np.sqrt(flat.var(0) + 1e-5)

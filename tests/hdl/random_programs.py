@@ -39,19 +39,27 @@ def random_case(cfg: ChipConfig, seed: int, n_tiles: int = 4, max_t: int = 6) ->
         t = int(rng.integers(1, max_t + 1))
         out_rows = rows if cfg.dataflow is Dataflow.OS else t
         out = int(rng.integers(0, ACC_ROWS - out_rows + 1))
-        accumulate = bool(written[out:out + out_rows, :cols].all() and rng.random() < 0.6)
-        written[out:out + out_rows, :cols] = True
+        accumulate = bool(written[out : out + out_rows, :cols].all() and rng.random() < 0.6)
+        written[out : out + out_rows, :cols] = True
         y = int(rng.integers(0, SPAD_ROWS - t + 1)) if cfg.dataflow is Dataflow.OS else 0
-        return Matmul(x=int(rng.integers(0, SPAD_ROWS - t + 1)), y=y, out=out, t=t,
-                      rows=rows, cols=cols, accumulate=accumulate)
+        return Matmul(
+            x=int(rng.integers(0, SPAD_ROWS - t + 1)),
+            y=y,
+            out=out,
+            t=t,
+            rows=rows,
+            cols=cols,
+            accumulate=accumulate,
+        )
 
     for _ in range(n_tiles):
         full = rng.random() < 0.5
         rows = R if full else int(rng.integers(1, R + 1))
         cols = C if full else int(rng.integers(1, C + 1))
         if cfg.dataflow.has_stationary_operand:
-            instrs.append(Preload(src=int(rng.integers(0, SPAD_ROWS - rows + 1)),
-                                  rows=rows, cols=cols))
+            instrs.append(
+                Preload(src=int(rng.integers(0, SPAD_ROWS - rows + 1)), rows=rows, cols=cols)
+            )
         instrs += [matmul(rows, cols) for _ in range(int(rng.integers(1, 4)))]
     return Case(tuple(instrs), spad)
 
@@ -80,11 +88,11 @@ def numpy_reference(cfg: ChipConfig, case: Case) -> tuple[np.ndarray, np.ndarray
     tile = None
     for ins in case.instrs:
         if isinstance(ins, Preload):
-            tile = sp[ins.src:ins.src + ins.rows, :ins.cols]
+            tile = sp[ins.src : ins.src + ins.rows, : ins.cols]
             continue
-        x = sp[ins.x:ins.x + ins.t, :ins.rows]
+        x = sp[ins.x : ins.x + ins.t, : ins.rows]
         if cfg.dataflow is Dataflow.OS:
-            y = sp[ins.y:ins.y + ins.t, :ins.cols]
+            y = sp[ins.y : ins.y + ins.t, : ins.cols]
             p = np.zeros((ins.rows, ins.cols), dtype=np.float32)
             for t in range(ins.t):  # p = p + X[t, i] * Y[t, j], t ascending
                 p = p + np.outer(x[t], y[t])
@@ -105,11 +113,11 @@ def _int_reference(cfg: ChipConfig, case: Case) -> tuple[np.ndarray, np.ndarray]
     tile = None
     for ins in case.instrs:
         if isinstance(ins, Preload):
-            tile = sp[ins.src:ins.src + ins.rows, :ins.cols]
+            tile = sp[ins.src : ins.src + ins.rows, : ins.cols]
             continue
-        x = sp[ins.x:ins.x + ins.t, :ins.rows]
+        x = sp[ins.x : ins.x + ins.t, : ins.rows]
         if cfg.dataflow is Dataflow.OS:
-            p = x.T @ sp[ins.y:ins.y + ins.t, :ins.cols]
+            p = x.T @ sp[ins.y : ins.y + ins.t, : ins.cols]
         else:
             p = x @ tile
         block = (slice(ins.out, ins.out + p.shape[0]), slice(0, ins.cols))
@@ -119,9 +127,12 @@ def _int_reference(cfg: ChipConfig, case: Case) -> tuple[np.ndarray, np.ndarray]
     return acc.astype(np.int32), written
 
 
-def contract_schedule(cfg: ChipConfig, instrs: tuple[Instr, ...],
-                      gaps: list[int] | None = None,
-                      queue_depth: int | None = None) -> list[tuple[int, str, int, int]]:
+def contract_schedule(
+    cfg: ChipConfig,
+    instrs: tuple[Instr, ...],
+    gaps: list[int] | None = None,
+    queue_depth: int | None = None,
+) -> list[tuple[int, str, int, int]]:
     """(index, unit, start, end) of every instruction under docs/timing.md for a program of
     array instructions: dispatch in order, one per cycle, into an execute queue of
     ``queue_depth``; each instruction starts after every earlier one has ended, except, with the

@@ -52,8 +52,9 @@ def test_stationary_array_rows_appear_deskewed_at_contract_cycle(rows, cols, dat
 def test_output_stationary_array_drains_bottom_row_first(rows, cols):
     rng = np.random.default_rng(7)
     cfg = _config(rows, cols, Dataflow.OS)
-    tiles = [(rng.integers(-128, 128, (5, rows)), rng.integers(-128, 128, (5, cols)))
-             for _ in range(2)]
+    tiles = [
+        (rng.integers(-128, 128, (5, rows)), rng.integers(-128, 128, (5, cols))) for _ in range(2)
+    ]
     dut = SystolicArray(cfg)
     drained = []
 

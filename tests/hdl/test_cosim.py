@@ -26,9 +26,15 @@ from tests.hdl.random_programs import (
 # bf16 PEs hold an fp32 adder and a multiplier each, so an 8x8 bf16 array takes Amaranth's
 # simulator several seconds to build and run: those cases are marked slow.
 CASES = [
-    pytest.param(size, dataflow, db, dtype, seed,
-                 id=f"{size}x{size}-{dataflow.value}-{'db' if db else 'sb'}-{dtype.value}-{seed}",
-                 marks=[pytest.mark.slow] if dtype is DType.BF16 and size > 4 else [])
+    pytest.param(
+        size,
+        dataflow,
+        db,
+        dtype,
+        seed,
+        id=f"{size}x{size}-{dataflow.value}-{'db' if db else 'sb'}-{dtype.value}-{seed}",
+        marks=[pytest.mark.slow] if dtype is DType.BF16 and size > 4 else [],
+    )
     for dtype, seeds in ((DType.INT8, (1, 2)), (DType.BF16, (1,)))
     for size in (4, 8)
     for dataflow in Dataflow
@@ -38,9 +44,14 @@ CASES = [
 
 
 def _chip(size, dataflow, db, dtype=DType.INT8):
-    return load_preset("tiny").replace(rows=size, cols=size, dataflow=dataflow,
-                                       double_buffer_stationary=db, vector_lanes=size,
-                                       input_dtype=dtype)
+    return load_preset("tiny").replace(
+        rows=size,
+        cols=size,
+        dataflow=dataflow,
+        double_buffer_stationary=db,
+        vector_lanes=size,
+        input_dtype=dtype,
+    )
 
 
 def _bits(values):
@@ -87,16 +98,20 @@ def _cosimulate(cfg, case):
     timeline = [(e.index, e.start, e.end) for e in rtl.events]
     assert timeline == [(e.index, e.start, e.end) for e in machine.events]
     assert rtl.cycles == machine.cycles
-    assert [(e.index, e.unit, e.start, e.end) for e in rtl.events] == \
-        contract_schedule(cfg, case.instrs)
+    assert [(e.index, e.unit, e.start, e.end) for e in rtl.events] == contract_schedule(
+        cfg, case.instrs
+    )
 
 
-@pytest.mark.parametrize("dataflow,bad,name", [
-    (Dataflow.WS, Load(dram=0, dst=sp(0), rows=1, cols=1, stride=0, transpose=False), "load"),
-    (Dataflow.OS, Preload(src=0, rows=1, cols=1), "preload"),
-    (Dataflow.WS, Preload(src=0, rows=5, cols=1), "preload"),
-    (Dataflow.OS, Matmul(x=0, y=0, out=0, t=0, rows=1, cols=1, accumulate=False), "matmul"),
-])
+@pytest.mark.parametrize(
+    "dataflow,bad,name",
+    [
+        (Dataflow.WS, Load(dram=0, dst=sp(0), rows=1, cols=1, stride=0, transpose=False), "load"),
+        (Dataflow.OS, Preload(src=0, rows=1, cols=1), "preload"),
+        (Dataflow.WS, Preload(src=0, rows=5, cols=1), "preload"),
+        (Dataflow.OS, Matmul(x=0, y=0, out=0, t=0, rows=1, cols=1, accumulate=False), "matmul"),
+    ],
+)
 def test_instruction_the_rtl_cannot_run_stops_it_with_its_index(dataflow, bad, name):
     cfg = _chip(4, dataflow, True)
     ok = Matmul(x=0, y=0, out=0, t=1, rows=1, cols=1, accumulate=False)
@@ -115,24 +130,31 @@ def test_os_without_drain_is_refused():
 def test_directed_timelines_show_the_double_buffer_overlaps():
     """Hand-computed cycles (docs/timing.md) for a 4x4 array: R + C - 2 = 6."""
     ws = _chip(4, Dataflow.WS, True)
-    prog = [Preload(src=0, rows=4, cols=4),
-            Matmul(x=4, y=0, out=0, t=6, rows=4, cols=4, accumulate=False),
-            Preload(src=10, rows=4, cols=4),
-            Matmul(x=4, y=0, out=0, t=3, rows=4, cols=4, accumulate=True)]
+    prog = [
+        Preload(src=0, rows=4, cols=4),
+        Matmul(x=4, y=0, out=0, t=6, rows=4, cols=4, accumulate=False),
+        Preload(src=10, rows=4, cols=4),
+        Matmul(x=4, y=0, out=0, t=3, rows=4, cols=4, accumulate=True),
+    ]
     run = run_rtl(ws, prog, np.ones((16, 4), np.int8), 6)
     # The second PRELOAD waited in the queue behind the first MATMUL and starts with it.
     assert [(e.unit, e.start, e.end) for e in run.events] == [
-        ("preload", 0, 4), ("matmul", 4, 16), ("preload", 4, 8), ("matmul", 16, 25)]
+        ("preload", 0, 4),
+        ("matmul", 4, 16),
+        ("preload", 4, 8),
+        ("matmul", 16, 25),
+    ]
     assert run.cycles == 25
     assert (run.acc[:3, :4] == 4 + 4).all() and (run.acc[3:6, :4] == 4).all()
 
     os_ = _chip(4, Dataflow.OS, True)
-    prog = [Matmul(x=0, y=8, out=0, t=5, rows=4, cols=4, accumulate=False),
-            Matmul(x=0, y=8, out=4, t=2, rows=3, cols=4, accumulate=False)]
+    prog = [
+        Matmul(x=0, y=8, out=0, t=5, rows=4, cols=4, accumulate=False),
+        Matmul(x=0, y=8, out=4, t=2, rows=3, cols=4, accumulate=False),
+    ]
     run = run_rtl(os_, prog, np.ones((16, 4), np.int8), 8)
     # Compute 5 + 6 = 11 cycles, then a 4-cycle drain that overlaps the next tile's compute.
-    assert [(e.unit, e.start, e.end) for e in run.events] == [
-        ("matmul", 0, 15), ("matmul", 11, 23)]
+    assert [(e.unit, e.start, e.end) for e in run.events] == [("matmul", 0, 15), ("matmul", 11, 23)]
     assert (run.acc[:4, :4] == 5).all() and (run.acc[4:7, :4] == 2).all()
 
 
@@ -151,8 +173,10 @@ def test_bubbles_in_the_instruction_stream_delay_dispatch_but_not_results(datafl
 
 def test_waveform_dump_holds_the_controller_and_array_signals(tmp_path):
     cfg = _chip(4, Dataflow.WS, False)
-    prog = [Preload(src=0, rows=2, cols=2),
-            Matmul(x=2, y=0, out=0, t=1, rows=2, cols=2, accumulate=False)]
+    prog = [
+        Preload(src=0, rows=2, cols=2),
+        Matmul(x=2, y=0, out=0, t=1, rows=2, cols=2, accumulate=False),
+    ]
     run_rtl(cfg, prog, np.ones((4, 4), np.int8), 1, vcd=tmp_path / "run.vcd")
     text = (tmp_path / "run.vcd").read_text()
     assert "$var" in text and "m_active" in text and "psum_out" in text

@@ -16,8 +16,9 @@ def test_decoder_fields_read_back_random_encoded_instructions(cls):
     layout = decoder_layout(cls)
     assert layout.size == WORD_BITS
     for _ in range(200):
-        values = {f.name: int(rng.integers(0, 1 << f.metadata["bits"]))
-                  for f in encoded_fields(cls)}
+        values = {
+            f.name: int(rng.integers(0, 1 << f.metadata["bits"])) for f in encoded_fields(cls)
+        }
         ins = cls(**values)
         view = data.Const(layout, ins.encode())
         assert int(view.opcode) == cls.OPCODE

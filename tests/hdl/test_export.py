@@ -14,11 +14,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 # edge (16x16 bf16) takes Amaranth about 40 s to convert and Verilator 15 s to lint.
-@pytest.mark.parametrize("preset,dtype", [
-    ("tiny", None),
-    ("tiny", DType.BF16),
-    pytest.param("edge", None, marks=pytest.mark.slow),
-])
+@pytest.mark.parametrize(
+    "preset,dtype",
+    [
+        ("tiny", None),
+        ("tiny", DType.BF16),
+        pytest.param("edge", None, marks=pytest.mark.slow),
+    ],
+)
 def test_verilog_is_lint_clean_and_holds_no_build_path(preset, dtype, tmp_path):
     cfg = load_preset(preset)
     if dtype is not None:
@@ -32,9 +35,10 @@ def test_verilog_is_lint_clean_and_holds_no_build_path(preset, dtype, tmp_path):
     if shutil.which("verilator") is None:
         pytest.skip("verilator is not on PATH (.ci/run installs it from Debian's packages)")
     lint = subprocess.run(
-        ["verilator", "--lint-only", "-Wno-WIDTH", "--top-module", module_name(cfg),
-         str(files[0])],
-        capture_output=True, text=True, timeout=300,
+        ["verilator", "--lint-only", "-Wno-WIDTH", "--top-module", module_name(cfg), str(files[0])],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert lint.returncode == 0, lint.stderr
 

@@ -6,11 +6,37 @@ from amaranth.sim import Simulator
 from chip.hdl.bf16_mul import Bf16Multiplier
 from chip.hdl.fp32_add import Fp32Adder
 
-F32_SPECIALS = [0, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0x7F800001, 0x00000001,
-                0x80000001, 0x007FFFFF, 0x00800000, 0x7F7FFFFF, 0xFF7FFFFF, 0x3F800000,
-                0xBF800000]
-BF16_SPECIALS = [0, 0x8000, 0x7F80, 0xFF80, 0x7FC0, 0x7F81, 0x0001, 0x8001, 0x007F, 0x0080,
-                 0x7F7F, 0x3F80, 0xBF80]
+F32_SPECIALS = [
+    0,
+    0x80000000,
+    0x7F800000,
+    0xFF800000,
+    0x7FC00000,
+    0x7F800001,
+    0x00000001,
+    0x80000001,
+    0x007FFFFF,
+    0x00800000,
+    0x7F7FFFFF,
+    0xFF7FFFFF,
+    0x3F800000,
+    0xBF800000,
+]
+BF16_SPECIALS = [
+    0,
+    0x8000,
+    0x7F80,
+    0xFF80,
+    0x7FC0,
+    0x7F81,
+    0x0001,
+    0x8001,
+    0x007F,
+    0x0080,
+    0x7F7F,
+    0x3F80,
+    0xBF80,
+]
 
 
 def _fields(rng, n, exps, frac_bits, exp_bits):
@@ -53,8 +79,9 @@ def test_fp32_adder_matches_numpy_including_subnormals_cancellation_and_specials
     a = np.concatenate([a, a[:500], sa]) & 0xFFFFFFFF
     b = np.concatenate([b, near, sb]) & 0xFFFFFFFF
     with np.errstate(all="ignore"):
-        expect = (a.astype(np.uint32).view(np.float32)
-                  + b.astype(np.uint32).view(np.float32)).view(np.uint32)
+        expect = (a.astype(np.uint32).view(np.float32) + b.astype(np.uint32).view(np.float32)).view(
+            np.uint32
+        )
     _check(Fp32Adder(), a, b, expect)
 
 

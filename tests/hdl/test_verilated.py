@@ -20,8 +20,10 @@ from tests.hdl.random_programs import ACC_ROWS, numpy_reference, random_case
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("verilator") is None or shutil.which("g++") is None,
-                       reason="needs verilator and g++ on PATH (.ci/run installs verilator)"),
+    pytest.mark.skipif(
+        shutil.which("verilator") is None or shutil.which("g++") is None,
+        reason="needs verilator and g++ on PATH (.ci/run installs verilator)",
+    ),
 ]
 
 
@@ -54,6 +56,7 @@ def test_16x16_verilog_model_matches_the_machine_where_amaranth_is_too_slow(buil
     instrs = (*case.instrs, Halt())
     program = Program(cfg, instrs, [Tag("cosim", Phase.FORWARD)] * len(instrs), {})
     machine = run_machine(program, fidelity="pe", state=state)
-    assert [(e.index, e.start, e.end) for e in got.events] == \
-        [(e.index, e.start, e.end) for e in machine.events]
+    assert [(e.index, e.start, e.end) for e in got.events] == [
+        (e.index, e.start, e.end) for e in machine.events
+    ]
     assert got.cycles == machine.cycles

@@ -18,8 +18,11 @@ def chip4(dataflow: str = "ws", double_buffer: bool = True, **knobs) -> ChipConf
     in 2 banks of 128 rows.
     """
     base = ChipConfig.from_toml("tiny").replace(
-        dataflow=Dataflow(dataflow), double_buffer_stationary=double_buffer,
-        dram_bytes_per_cycle=2, dram_latency=20)
+        dataflow=Dataflow(dataflow),
+        double_buffer_stationary=double_buffer,
+        dram_bytes_per_cycle=2,
+        dram_latency=20,
+    )
     return base.replace(**knobs)
 
 
@@ -30,8 +33,9 @@ def program(cfg: ChipConfig, instrs: list[Instr], layer: str = "t") -> Program:
     return Program(cfg, tuple(instrs), (Tag(layer, Phase.FORWARD),) * len(instrs), {})
 
 
-def filled_state(cfg: ChipConfig, spad_rows: int = 64, acc_rows: int = 16,
-                 seed: int = 0) -> ChipState:
+def filled_state(
+    cfg: ChipConfig, spad_rows: int = 64, acc_rows: int = 16, seed: int = 0
+) -> ChipState:
     """A chip whose first scratchpad and accumulator rows hold small random values."""
     state = ChipState(cfg)
     rng = np.random.default_rng(seed)

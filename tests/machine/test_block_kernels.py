@@ -13,8 +13,9 @@ def _floats(rng, shape, special: bool, bf16: bool) -> np.ndarray:
     if special:
         flat = v.reshape(-1)
         picks = rng.choice(flat.size, size=max(1, flat.size // 20), replace=False)
-        flat[picks] = rng.choice([np.inf, -np.inf, np.nan, 0.0, -0.0, 3e38, -3e38, 1e-40],
-                                 size=picks.size)
+        flat[picks] = rng.choice(
+            [np.inf, -np.inf, np.nan, 0.0, -0.0, 3e38, -3e38, 1e-40], size=picks.size
+        )
     return round_bf16(v) if bf16 else v
 
 
@@ -27,8 +28,7 @@ def test_float_kernels_bit_identical(seed):
     y = _floats(rng, (t, c), special, bf16)
     with np.errstate(all="ignore"):  # the reference overflows to inf/nan on purpose
         want_s, want_os = stationary_matmul(x, s), os_matmul(x, y)
-    np.testing.assert_array_equal(stationary_block(x, s).view(np.uint32),
-                                  want_s.view(np.uint32))
+    np.testing.assert_array_equal(stationary_block(x, s).view(np.uint32), want_s.view(np.uint32))
     np.testing.assert_array_equal(os_block(x, y).view(np.uint32), want_os.view(np.uint32))
 
 
@@ -53,6 +53,5 @@ def test_float_kernels_every_remainder_of_four(t, r, c):
     y = _floats(rng, (t, c), True, False)
     with np.errstate(all="ignore"):
         want_s, want_os = stationary_matmul(x, s), os_matmul(x, y)
-    np.testing.assert_array_equal(stationary_block(x, s).view(np.uint32),
-                                  want_s.view(np.uint32))
+    np.testing.assert_array_equal(stationary_block(x, s).view(np.uint32), want_s.view(np.uint32))
     np.testing.assert_array_equal(os_block(x, y).view(np.uint32), want_os.view(np.uint32))

@@ -43,8 +43,10 @@ def test_by_tag_adds_up_to_the_run():
     prog = gemm(cfg)
     # tag the first half of the instructions as one layer and the rest as another
     half = len(prog.instrs) // 2
-    tags = tuple(Tag("first" if i < half else "second", Phase.FORWARD if i < half else
-                     Phase.BACKWARD) for i in range(len(prog.instrs)))
+    tags = tuple(
+        Tag("first" if i < half else "second", Phase.FORWARD if i < half else Phase.BACKWARD)
+        for i in range(len(prog.instrs))
+    )
     prog = Program(cfg, prog.instrs, tags, prog.tensors, prog.init)
     res = run_machine(prog)
     assert set(res.by_tag) == {Tag("first", Phase.FORWARD), Tag("second", Phase.BACKWARD)}

@@ -30,9 +30,14 @@ def test_deadlock_through_a_full_queue():
     # depth 1: the MATMUL cannot enter the execute queue before the PRELOAD starts, the PRELOAD
     # waits for a token from the LOAD, which the dispatcher never reaches.
     cfg = chip4(queue_depth=1)
-    prog = program(cfg, [Preload(src=0, rows=4, cols=4, pop_prev=True),
-                         Matmul(x=4, y=0, out=0, t=4, rows=4, cols=4, accumulate=False),
-                         load(sp(0), push_next=True)])
+    prog = program(
+        cfg,
+        [
+            Preload(src=0, rows=4, cols=4, pop_prev=True),
+            Matmul(x=4, y=0, out=0, t=4, rows=4, cols=4, accumulate=False),
+            load(sp(0), push_next=True),
+        ],
+    )
     err = fault(prog, filled_state(cfg))
     assert (err.index, err.mnemonic, err.unit) == (0, "preload", "array")
     assert "deadlock" in str(err)
@@ -52,16 +57,20 @@ def test_reading_data_a_dma_has_not_delivered():
     assert (err.index, err.mnemonic, err.unit, err.cycle) == (1, "preload", "array", 1)
     assert "reads scratchpad rows 0..3 before instruction 0 (load) delivers them" in str(err)
     # the same program with a token is correct
-    ok = program(cfg, [load(sp(0), push_next=True), Preload(src=0, rows=4, cols=4,
-                                                            pop_prev=True)])
+    ok = program(cfg, [load(sp(0), push_next=True), Preload(src=0, rows=4, cols=4, pop_prev=True)])
     assert run_machine(ok).cycles == 28 + 4
 
 
 def test_overwriting_data_still_to_be_read():
     cfg = chip4()
-    prog = program(cfg, [Preload(src=0, rows=4, cols=4),
-                         Matmul(x=4, y=0, out=0, t=4, rows=4, cols=4, accumulate=False),
-                         load(sp(4))])
+    prog = program(
+        cfg,
+        [
+            Preload(src=0, rows=4, cols=4),
+            Matmul(x=4, y=0, out=0, t=4, rows=4, cols=4, accumulate=False),
+            load(sp(4)),
+        ],
+    )
     err = fault(prog, filled_state(cfg))
     assert (err.index, err.mnemonic, err.unit, err.cycle) == (2, "load", "load", 2)
     assert "writes scratchpad rows 4..7 that instruction 1 (matmul) still uses" in str(err)
@@ -82,8 +91,9 @@ def test_dram_hazard_is_exact():
 
 def test_runaway_program_is_stopped():
     cfg = chip4()
-    prog = program(cfg, [load(sp(0), push_next=True), Preload(src=0, rows=4, cols=4,
-                                                              pop_prev=True)])
+    prog = program(
+        cfg, [load(sp(0), push_next=True), Preload(src=0, rows=4, cols=4, pop_prev=True)]
+    )
     err = fault(prog, max_cycles=30)
     assert (err.index, err.mnemonic, err.unit) == (1, "preload", "array")
     assert "max_cycles=30" in str(err) and "runaway" in str(err)
@@ -105,8 +115,11 @@ def test_same_fault_as_the_functional_model(fidelity):
         run_functional(prog, filled_state(cfg))
     with pytest.raises(ProgramError) as machine:
         run_machine(prog, fidelity, filled_state(cfg))
-    assert machine.value.reason == functional.value.reason == \
-        "no stationary tile: a preload must come first"
+    assert (
+        machine.value.reason
+        == functional.value.reason
+        == "no stationary tile: a preload must come first"
+    )
     assert (machine.value.unit, machine.value.cycle) == ("array", 0)
 
 

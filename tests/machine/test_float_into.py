@@ -24,13 +24,13 @@ def test_into_strided_accumulator_rows(seed, os_flow):
     with np.errstate(all="ignore"):
         p = os_matmul(x, y) if os_flow else stationary_matmul(x, s)
         want = acc.copy()
-        want[2:2 + out_rows, :c] = accumulate(acc[2:2 + out_rows, :c], p) if add else p
+        want[2 : 2 + out_rows, :c] = accumulate(acc[2 : 2 + out_rows, :c], p) if add else p
         # raw scratchpad storage: bf16 bits, or fp32 values
         raw = (lambda v: to_storage(v, DType.BF16)) if bf16 else (lambda v: v)
         rows = np.zeros((t, 16), dtype=raw(x).dtype)  # x as a strided scratchpad block
         rows[:, :r] = raw(x)
         work = np.full((t, r), 0xFFFFFFFF, dtype=np.uint32)  # stale contents must not matter
-        float_into(rows[:, :r], raw(other), acc[2:2 + out_rows, :c], add, os_flow, work)
+        float_into(rows[:, :r], raw(other), acc[2 : 2 + out_rows, :c], add, os_flow, work)
     np.testing.assert_array_equal(acc.view(np.uint32), want.view(np.uint32))
 
 
@@ -42,7 +42,7 @@ def test_int_into_is_exact_and_wraps(t, add):
     x[:, 0] = -128
     y = rng.integers(-128, 128, (t, 3)).astype(np.int32)
     y[:, 0] = -128
-    acc = rng.integers(-2**31, 2**31, (5, 3)).astype(np.int32)
+    acc = rng.integers(-(2**31), 2**31, (5, 3)).astype(np.int32)
     p = os_matmul(x, y)
     want = accumulate(acc, p) if add else p
     work_f, work_i = np.full((5, 3), np.nan, np.float32), np.full((5, 3), 7, np.int32)

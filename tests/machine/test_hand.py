@@ -34,8 +34,13 @@ def test_one_stationary_tile(dataflow, double_buffer):
     # output (t=3, j=3) leaves the bottom in 4 + 3 + (R-1) + 3 = 13: T+R+C-2 = 10 cycles.
     # Total 2R+C+T-2 = 14, SCALE-Sim's per-fold formula; nothing to overlap with one tile.
     cfg = chip4(dataflow, double_buffer)
-    prog = program(cfg, [Preload(src=0, rows=4, cols=4),
-                         Matmul(x=4, y=0, out=0, t=4, rows=4, cols=4, accumulate=False)])
+    prog = program(
+        cfg,
+        [
+            Preload(src=0, rows=4, cols=4),
+            Matmul(x=4, y=0, out=0, t=4, rows=4, cols=4, accumulate=False),
+        ],
+    )
     res = both(prog, lambda: filled_state(cfg))
     assert spans(res)[:2] == [(0, 4), (4, 14)]
     assert res.cycles == 14
@@ -53,10 +58,15 @@ def test_two_stationary_tiles(double_buffer, expect):
     # On: P1 may start when M0 starts (M0 took the shadow tile): P1 [4,8) under M0, and
     # M1 waits for M0 to end: [14,24). Only P0's 4 cycles show as preload.
     cfg = chip4("ws", double_buffer)
-    prog = program(cfg, [Preload(src=0, rows=4, cols=4),
-                         Matmul(x=8, y=0, out=0, t=4, rows=4, cols=4, accumulate=False),
-                         Preload(src=4, rows=4, cols=4),
-                         Matmul(x=8, y=0, out=4, t=4, rows=4, cols=4, accumulate=False)])
+    prog = program(
+        cfg,
+        [
+            Preload(src=0, rows=4, cols=4),
+            Matmul(x=8, y=0, out=0, t=4, rows=4, cols=4, accumulate=False),
+            Preload(src=4, rows=4, cols=4),
+            Matmul(x=8, y=0, out=4, t=4, rows=4, cols=4, accumulate=False),
+        ],
+    )
     res = both(prog, lambda: filled_state(cfg))
     assert res.cycles == expect
     if double_buffer:
@@ -68,19 +78,27 @@ def test_two_stationary_tiles(double_buffer, expect):
     check_partition(res)
 
 
-@pytest.mark.parametrize("double_buffer, drain, expect", [
-    (False, True, 28),  # (T+R+C-2) + R drain = 10 + 4 = 14 per tile, serialized
-    (True, True, 24),  # tile 1 starts after tile 0's last MAC (cycle 10): ends 10 + 14 = 24
-    (False, False, 20),  # SCALE-Sim accounting: 10 per tile
-    (True, False, 20),
-])
+@pytest.mark.parametrize(
+    "double_buffer, drain, expect",
+    [
+        (False, True, 28),  # (T+R+C-2) + R drain = 10 + 4 = 14 per tile, serialized
+        (True, True, 24),  # tile 1 starts after tile 0's last MAC (cycle 10): ends 10 + 14 = 24
+        (False, False, 20),  # SCALE-Sim accounting: 10 per tile
+        (True, False, 20),
+    ],
+)
 def test_output_stationary_tiles(double_buffer, drain, expect):
     # X row t element i and Y row t element j meet in PE(i, j) in cycle t+i+j: the last MAC
     # (t=3, i=3, j=3) is in cycle 9, so compute is T+R+C-2 = 10 cycles; the drain shifts the 4
     # result rows out of the bottom in cycles 10-13.
     cfg = chip4("os", double_buffer, os_drain=drain)
-    prog = program(cfg, [Matmul(x=0, y=4, out=0, t=4, rows=4, cols=4, accumulate=False),
-                         Matmul(x=8, y=12, out=4, t=4, rows=4, cols=4, accumulate=False)])
+    prog = program(
+        cfg,
+        [
+            Matmul(x=0, y=4, out=0, t=4, rows=4, cols=4, accumulate=False),
+            Matmul(x=8, y=12, out=4, t=4, rows=4, cols=4, accumulate=False),
+        ],
+    )
     res = both(prog, lambda: filled_state(cfg))
     assert res.cycles == expect
     assert res.counters.busy[Unit.ARRAY] == 8
@@ -96,13 +114,16 @@ def test_dram_bound_load_then_tile_then_store():
     # P:  pops it: [44, 48).   M: T=8: [48, 48 + 8+4+4-2 = 62), pushes a token to store.
     # St: 8 rows x 4 int32 = 128 bytes: 64 cycles; bus [62, 126), acknowledged 20 later: 146.
     cfg = chip4("ws")
-    prog = program(cfg, [
-        Load(dram=0, dst=sp(0), rows=4, cols=4, stride=4, transpose=False),
-        Load(dram=64, dst=sp(1024), rows=8, cols=4, stride=4, transpose=False, push_next=True),
-        Preload(src=0, rows=4, cols=4, pop_prev=True),
-        Matmul(x=1024, y=0, out=0, t=8, rows=4, cols=4, accumulate=False, push_next=True),
-        Store(dram=4096, src=acc(0), rows=8, cols=4, stride=16, transpose=False, pop_prev=True),
-    ])
+    prog = program(
+        cfg,
+        [
+            Load(dram=0, dst=sp(0), rows=4, cols=4, stride=4, transpose=False),
+            Load(dram=64, dst=sp(1024), rows=8, cols=4, stride=4, transpose=False, push_next=True),
+            Preload(src=0, rows=4, cols=4, pop_prev=True),
+            Matmul(x=1024, y=0, out=0, t=8, rows=4, cols=4, accumulate=False, push_next=True),
+            Store(dram=4096, src=acc(0), rows=8, cols=4, stride=16, transpose=False, pop_prev=True),
+        ],
+    )
     res = both(prog)
     assert spans(res)[:5] == [(0, 28), (8, 44), (44, 48), (48, 62), (62, 146)]
     assert res.cycles == 146
@@ -128,10 +149,13 @@ def test_pipelined_stores_count_each_cycle_once():
     # when S0's data has left (8): bus [8, 16), acknowledged at 36. The store unit is busy 16
     # cycles, then waits on latency [16, 36).
     cfg = chip4("ws")
-    prog = program(cfg, [
-        Store(dram=4096, src=acc(0), rows=1, cols=4, stride=16, transpose=False),
-        Store(dram=8192, src=acc(1), rows=1, cols=4, stride=16, transpose=False),
-    ])
+    prog = program(
+        cfg,
+        [
+            Store(dram=4096, src=acc(0), rows=1, cols=4, stride=16, transpose=False),
+            Store(dram=8192, src=acc(1), rows=1, cols=4, stride=16, transpose=False),
+        ],
+    )
     res = both(prog, lambda: filled_state(cfg))
     assert spans(res)[:2] == [(0, 28), (8, 36)]
     c = res.counters
@@ -144,10 +168,13 @@ def test_store_waits_for_the_dram_bus():
     # starts in 1 (1 row x 4 int32 = 16 bytes: 8 cycles) and gets the bus at 28: [28, 36),
     # acknowledged at 56. Its 27 cycles of waiting are DRAM bandwidth.
     cfg = chip4("ws")
-    prog = program(cfg, [
-        Load(dram=0, dst=sp(0), rows=4, cols=4, stride=4, transpose=False),
-        Store(dram=4096, src=acc(0), rows=1, cols=4, stride=16, transpose=False),
-    ])
+    prog = program(
+        cfg,
+        [
+            Load(dram=0, dst=sp(0), rows=4, cols=4, stride=4, transpose=False),
+            Store(dram=4096, src=acc(0), rows=1, cols=4, stride=16, transpose=False),
+        ],
+    )
     res = both(prog, lambda: filled_state(cfg))
     assert spans(res)[:2] == [(0, 28), (1, 56)]
     assert res.counters.stalls[Unit.STORE][Cause.DRAM_BANDWIDTH] == 27
@@ -159,15 +186,35 @@ def test_bank_conflict_between_units():
     # also bank 0: one write port, so it waits until 28 (27 cycles of bank conflict after its
     # dispatch in cycle 1), then takes 1 pass + ALU latency 1 - 1 = 1 cycle.
     cfg = chip4("ws")
-    instrs = [Load(dram=0, dst=sp(0), rows=4, cols=4, stride=4, transpose=False),
-              Vec(op=VecOp.SET, dst=sp(8), src1=sp(0), src2=sp(0), rows=1, cols=4,
-                  bcast1=False, bcast2=False, imm=1.0)]
+    instrs = [
+        Load(dram=0, dst=sp(0), rows=4, cols=4, stride=4, transpose=False),
+        Vec(
+            op=VecOp.SET,
+            dst=sp(8),
+            src1=sp(0),
+            src2=sp(0),
+            rows=1,
+            cols=4,
+            bcast1=False,
+            bcast2=False,
+            imm=1.0,
+        ),
+    ]
     res = both(program(cfg, instrs))
     assert spans(res)[:2] == [(0, 28), (28, 29)]
     assert res.counters.stalls[Unit.VECTOR][Cause.BANK_CONFLICT] == 27
     # the same SET into bank 1 (row 1024) does not wait
-    instrs[1] = Vec(op=VecOp.SET, dst=sp(1024), src1=sp(0), src2=sp(0), rows=1, cols=4,
-                    bcast1=False, bcast2=False, imm=1.0)
+    instrs[1] = Vec(
+        op=VecOp.SET,
+        dst=sp(1024),
+        src1=sp(0),
+        src2=sp(0),
+        rows=1,
+        cols=4,
+        bcast1=False,
+        bcast2=False,
+        imm=1.0,
+    )
     assert spans(both(program(cfg, instrs)))[:2] == [(0, 28), (1, 2)]
 
 
@@ -176,8 +223,22 @@ def test_vector_sources_in_one_bank(src2_row, expect, conflict):
     # 2 rows x 4 elements on 4 lanes: 2 passes, ALU latency 1: 2 cycles. Both sources in
     # accumulator bank 0 share its read port: every pass takes 2 cycles, 4 in all.
     cfg = chip4("ws")
-    prog = program(cfg, [Vec(op=VecOp.ADD, dst=acc(8), src1=acc(0), src2=acc(src2_row), rows=2,
-                             cols=4, bcast1=False, bcast2=False, imm=0.0)])
+    prog = program(
+        cfg,
+        [
+            Vec(
+                op=VecOp.ADD,
+                dst=acc(8),
+                src1=acc(0),
+                src2=acc(src2_row),
+                rows=2,
+                cols=4,
+                bcast1=False,
+                bcast2=False,
+                imm=0.0,
+            )
+        ],
+    )
     st = filled_state(cfg, acc_rows=130)
     res = run_machine(prog, state=st)
     assert spans(res)[0] == (0, expect)
@@ -187,8 +248,22 @@ def test_vector_sources_in_one_bank(src2_row, expect, conflict):
 def test_vector_latency_by_category():
     # EXP is special (latency 4 on tiny): 2 rows x 4 elements on 4 lanes = 2 passes: 2 + 4 - 1.
     cfg = chip4("ws")
-    prog = program(cfg, [Vec(op=VecOp.EXP, dst=acc(8), src1=acc(0), src2=acc(0), rows=2,
-                             cols=4, bcast1=False, bcast2=False, imm=0.0)])
+    prog = program(
+        cfg,
+        [
+            Vec(
+                op=VecOp.EXP,
+                dst=acc(8),
+                src1=acc(0),
+                src2=acc(0),
+                rows=2,
+                cols=4,
+                bcast1=False,
+                bcast2=False,
+                imm=0.0,
+            )
+        ],
+    )
     res = run_machine(prog, state=filled_state(cfg))
     assert spans(res)[0] == (0, 2 + 4 - 1)
 
@@ -200,10 +275,21 @@ def test_queue_full_blocks_dispatch():
     # blocked in [2, 8), so the vector SET behind it is dispatched in 9: 6 cycles of queue full.
     # L2 starts at 16, bus [36, 44).
     cfg = chip4("ws", queue_depth=1)
-    loads = [Load(dram=0, dst=sp(1024 + 4 * k), rows=4, cols=4, stride=4, transpose=False)
-             for k in range(3)]
-    vec = Vec(op=VecOp.SET, dst=acc(0), src1=sp(0), src2=sp(0), rows=1, cols=4, bcast1=False,
-              bcast2=False, imm=2.0)
+    loads = [
+        Load(dram=0, dst=sp(1024 + 4 * k), rows=4, cols=4, stride=4, transpose=False)
+        for k in range(3)
+    ]
+    vec = Vec(
+        op=VecOp.SET,
+        dst=acc(0),
+        src1=sp(0),
+        src2=sp(0),
+        rows=1,
+        cols=4,
+        bcast1=False,
+        bcast2=False,
+        imm=2.0,
+    )
     res = both(program(cfg, loads + [vec]))
     assert spans(res)[:4] == [(0, 28), (8, 36), (16, 44), (9, 10)]
     assert res.counters.stalls[Unit.VECTOR][Cause.QUEUE_FULL] == 6

@@ -21,21 +21,29 @@ def random_chip(rng: np.random.Generator) -> ChipConfig:
     width = max(rows, cols)
     acc_bytes = width * 4
     return ChipConfig.from_toml("tiny").replace(
-        rows=rows, cols=cols, dataflow=Dataflow(rng.choice(["ws", "os", "is"])),
-        input_dtype=dtype, double_buffer_stationary=bool(rng.integers(2)),
+        rows=rows,
+        cols=cols,
+        dataflow=Dataflow(rng.choice(["ws", "os", "is"])),
+        input_dtype=dtype,
+        double_buffer_stationary=bool(rng.integers(2)),
         os_drain=bool(rng.integers(2)),
-        spad_kib=width * dtype.nbytes, spad_banks=int(rng.choice([1, 2, 4])),  # 1024 rows
-        acc_kib=acc_bytes, acc_banks=int(rng.choice([1, 2, 4])),
+        spad_kib=width * dtype.nbytes,
+        spad_banks=int(rng.choice([1, 2, 4])),  # 1024 rows
+        acc_kib=acc_bytes,
+        acc_banks=int(rng.choice([1, 2, 4])),
         dram_bytes_per_cycle=int(rng.choice([1, 3, 8, 64])),
         dram_latency=int(rng.choice([0, 1, 7, 30])),
         vector_lanes=int(rng.choice([1, 2, 4])),
-        queue_depth=int(rng.choice([1, 2, 3, 8])))
+        queue_depth=int(rng.choice([1, 2, 3, 8])),
+    )
 
 
 def operands(cfg: ChipConfig, rng, m: int, k: int, n: int):
     if cfg.input_dtype is DType.INT8:
-        return (rng.integers(-128, 128, (m, k)).astype(np.int8),
-                rng.integers(-128, 128, (k, n)).astype(np.int8))
+        return (
+            rng.integers(-128, 128, (m, k)).astype(np.int8),
+            rng.integers(-128, 128, (k, n)).astype(np.int8),
+        )
     a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
     return round_bf16(a), round_bf16(b)
 
@@ -48,8 +56,9 @@ def check_agree(prog: Program) -> None:
         for name in ("spad", "acc", "spad_written", "acc_written"):
             np.testing.assert_array_equal(getattr(res.state, name), getattr(ref, name), name)
         for t in prog.tensors.values():
-            np.testing.assert_array_equal(res.state.read_tensor(t, raw=True),
-                                          ref.read_tensor(t, raw=True), t.name)
+            np.testing.assert_array_equal(
+                res.state.read_tensor(t, raw=True), ref.read_tensor(t, raw=True), t.name
+            )
     assert fast.cycles == pe.cycles
     assert fast.counters == pe.counters
     assert fast.by_tag == pe.by_tag
@@ -82,19 +91,29 @@ def random_vector_program(cfg: ChipConfig, rng) -> Program:
     """Loads into both memories, a random chain of vector functions, stores of both."""
     n_rows, w = 12, cfg.row_elems
     sdt, adt = cfg.input_dtype, cfg.acc_dtype
-    tensors = {"X": TensorInfo("X", 0, (n_rows, w), adt, TensorKind.INPUT),
-               "S": TensorInfo("S", 4096, (n_rows, w), sdt, TensorKind.INPUT),
-               "Y": TensorInfo("Y", 8192, (n_rows, w), adt, TensorKind.OUTPUT),
-               "T": TensorInfo("T", 12288, (n_rows, w), sdt, TensorKind.OUTPUT)}
+    tensors = {
+        "X": TensorInfo("X", 0, (n_rows, w), adt, TensorKind.INPUT),
+        "S": TensorInfo("S", 4096, (n_rows, w), sdt, TensorKind.INPUT),
+        "Y": TensorInfo("Y", 8192, (n_rows, w), adt, TensorKind.OUTPUT),
+        "T": TensorInfo("T", 12288, (n_rows, w), sdt, TensorKind.OUTPUT),
+    }
     x = rng.standard_normal((n_rows, w)) * 4
     init = {"X": to_storage(x, adt), "S": to_storage(x[::-1], sdt)}
     # rows 0..11 of the accumulator and of the scratchpad hold data; the second copy region
     # starts in another bank when there are several
     s_hi, a_hi = cfg.spad_rows // 2, cfg.acc_rows // 2
-    instrs = [Load(dram=0, dst=acc(0), rows=n_rows, cols=w, stride=w * adt.nbytes,
-                   transpose=False),
-              Load(dram=4096, dst=sp(0), rows=n_rows, cols=w, stride=w * sdt.nbytes,
-                   transpose=False, push_next=True)]
+    instrs = [
+        Load(dram=0, dst=acc(0), rows=n_rows, cols=w, stride=w * adt.nbytes, transpose=False),
+        Load(
+            dram=4096,
+            dst=sp(0),
+            rows=n_rows,
+            cols=w,
+            stride=w * sdt.nbytes,
+            transpose=False,
+            push_next=True,
+        ),
+    ]
     regions = [acc(0), sp(0)]
     ops = [op for op in VecOp if op is not VecOp.CSUM] + [VecOp.CSUM]
     vecs = []
@@ -107,25 +126,70 @@ def random_vector_program(cfg: ChipConfig, rng) -> Program:
         dst_region = regions[rng.integers(2)]
         dst = dst_region.offset(int(rng.integers(0, n_rows - rows + 1)))
         if rng.integers(3) == 0:  # a destination in another bank, copied back later
-            dst = (sp(s_hi) if dst_region.mem is sp(0).mem else acc(a_hi))
+            dst = sp(s_hi) if dst_region.mem is sp(0).mem else acc(a_hi)
         imm = float(rng.standard_normal()) if op in VEC_USES_IMM else 0.0
-        vecs.append(Vec(op=op, dst=dst, src1=src1, src2=src2 if op in VEC_READS_B else src1,
-                        rows=rows, cols=cols, bcast1=bool(rng.integers(2)),
-                        bcast2=bool(rng.integers(2)), imm=imm))
+        vecs.append(
+            Vec(
+                op=op,
+                dst=dst,
+                src1=src1,
+                src2=src2 if op in VEC_READS_B else src1,
+                rows=rows,
+                cols=cols,
+                bcast1=bool(rng.integers(2)),
+                bcast2=bool(rng.integers(2)),
+                imm=imm,
+            )
+        )
     # every row read later must have been written: copy the full regions once up front
-    vecs.insert(0, Vec(op=VecOp.COPY, dst=sp(s_hi), src1=sp(0), src2=sp(0), rows=n_rows,
-                       cols=w, bcast1=False, bcast2=False, imm=0.0))
-    vecs.insert(1, Vec(op=VecOp.COPY, dst=acc(a_hi), src1=acc(0), src2=acc(0), rows=n_rows,
-                       cols=w, bcast1=False, bcast2=False, imm=0.0))
+    vecs.insert(
+        0,
+        Vec(
+            op=VecOp.COPY,
+            dst=sp(s_hi),
+            src1=sp(0),
+            src2=sp(0),
+            rows=n_rows,
+            cols=w,
+            bcast1=False,
+            bcast2=False,
+            imm=0.0,
+        ),
+    )
+    vecs.insert(
+        1,
+        Vec(
+            op=VecOp.COPY,
+            dst=acc(a_hi),
+            src1=acc(0),
+            src2=acc(0),
+            rows=n_rows,
+            cols=w,
+            bcast1=False,
+            bcast2=False,
+            imm=0.0,
+        ),
+    )
     vecs[0] = vecs[0].with_deps(pop_prev=True)
     vecs[-1] = vecs[-1].with_deps(push_next=True)
-    stores = [Store(dram=8192, src=acc(0), rows=n_rows, cols=w, stride=w * adt.nbytes,
-                    transpose=False, pop_prev=True),
-              Store(dram=12288, src=sp(0), rows=n_rows, cols=w, stride=w * sdt.nbytes,
-                    transpose=False)]
+    stores = [
+        Store(
+            dram=8192,
+            src=acc(0),
+            rows=n_rows,
+            cols=w,
+            stride=w * adt.nbytes,
+            transpose=False,
+            pop_prev=True,
+        ),
+        Store(dram=12288, src=sp(0), rows=n_rows, cols=w, stride=w * sdt.nbytes, transpose=False),
+    ]
     instrs += vecs + stores
-    tags = [Tag("load", Phase.FORWARD)] * 2 + [Tag("vec", Phase.BACKWARD)] * len(vecs) + \
-        [Tag("store", Phase.OPTIMIZER)] * 2
+    tags = (
+        [Tag("load", Phase.FORWARD)] * 2
+        + [Tag("vec", Phase.BACKWARD)] * len(vecs)
+        + [Tag("store", Phase.OPTIMIZER)] * 2
+    )
     return Program(cfg, tuple(instrs + [Halt()]), tuple(tags + [tags[-1]]), tensors, init)
 
 

@@ -24,8 +24,9 @@ def formula(dataflow: Dataflow, rows: int, cols: int, m: int, n: int, k: int) ->
     return math.ceil(sr / rows) * math.ceil(sc / cols) * per_fold - 1
 
 
-def machine_total(dataflow: Dataflow, rows: int, cols: int, m: int, n: int, k: int,
-                  fidelity: str = "fast") -> int:
+def machine_total(
+    dataflow: Dataflow, rows: int, cols: int, m: int, n: int, k: int, fidelity: str = "fast"
+) -> int:
     t = fold_shape(dataflow, m, n, k)[2]
     prog, state = scalesim_gemm(scalesim_config(rows, cols, dataflow, t), m, n, k)
     return run_machine(prog, fidelity, state, trace=False).cycles - 1

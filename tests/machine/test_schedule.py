@@ -27,8 +27,9 @@ def test_second_run_equals_the_first():
     assert schedule_of(prog) is schedule_of(prog)  # cached, not recomputed
     assert second.cycles == first.cycles
     assert second.counters.to_dict() == first.counters.to_dict()
-    assert {t: c.to_dict() for t, c in second.by_tag.items()} == \
-        {t: c.to_dict() for t, c in first.by_tag.items()}
+    assert {t: c.to_dict() for t, c in second.by_tag.items()} == {
+        t: c.to_dict() for t, c in first.by_tag.items()
+    }
     assert second.events == first.events
     want = a.astype(np.int64) @ b.astype(np.int64)
     for res in (first, second):
@@ -41,8 +42,9 @@ def test_second_run_equals_the_first():
 
 def test_cycle_limits_are_cached_apart():
     cfg = chip4()
-    prog = program(cfg, [load(sp(0), push_next=True), Preload(src=0, rows=4, cols=4,
-                                                              pop_prev=True)])
+    prog = program(
+        cfg, [load(sp(0), push_next=True), Preload(src=0, rows=4, cols=4, pop_prev=True)]
+    )
     for _ in range(2):
         with pytest.raises(ProgramError, match="max_cycles=30"):
             run_machine(prog, max_cycles=30)
@@ -54,11 +56,13 @@ def test_the_first_fault_in_commit_order_wins():
     cfg = chip4()
     # instruction 0 reads scratchpad rows never written (a value fault at cycle 0); instruction
     # 2 reads rows the load of instruction 1 has not delivered (a hazard found by the timing)
-    value_first = program(cfg, [Preload(src=100, rows=4, cols=4), load(sp(0)),
-                                Preload(src=0, rows=4, cols=4)])
+    value_first = program(
+        cfg, [Preload(src=100, rows=4, cols=4), load(sp(0)), Preload(src=0, rows=4, cols=4)]
+    )
     # the same hazard, then the value fault: the hazard comes first
-    hazard_first = program(cfg, [load(sp(0)), Preload(src=0, rows=4, cols=4),
-                                 Preload(src=100, rows=4, cols=4)])
+    hazard_first = program(
+        cfg, [load(sp(0)), Preload(src=0, rows=4, cols=4), Preload(src=100, rows=4, cols=4)]
+    )
     for _ in range(2):  # the second run uses the cached timing
         with pytest.raises(ProgramError) as e:
             run_machine(value_first)

@@ -53,23 +53,43 @@ def token_soup(cfg: ChipConfig, rng: np.random.Generator) -> Program:
         mem = (Mem.SPAD, Mem.ACC, Mem.ACCF)[rng.integers(3)]
         row = hot_row(sp_rows if mem is Mem.SPAD else acc_rows)
         if r <= 1:
-            ins: Instr = Load(dram=int(rng.integers(0, 64)) * 8, dst=Loc(mem, row),
-                              rows=int(rng.integers(1, 9)), cols=int(rng.integers(1, W + 1)),
-                              stride=int(rng.choice([W, 2 * W, 1, 3])), transpose=bool(
-                                  rng.integers(2)), **flags(prev=False))
+            ins: Instr = Load(
+                dram=int(rng.integers(0, 64)) * 8,
+                dst=Loc(mem, row),
+                rows=int(rng.integers(1, 9)),
+                cols=int(rng.integers(1, W + 1)),
+                stride=int(rng.choice([W, 2 * W, 1, 3])),
+                transpose=bool(rng.integers(2)),
+                **flags(prev=False),
+            )
         elif r == 2:
-            ins = Store(dram=int(rng.integers(0, 64)) * 8, src=Loc(mem, row),
-                        rows=int(rng.integers(1, 9)), cols=int(rng.integers(1, W + 1)),
-                        stride=int(rng.choice([W, 2 * W, 1, 5])), transpose=bool(
-                            rng.integers(2)), **flags(nxt=False))
+            ins = Store(
+                dram=int(rng.integers(0, 64)) * 8,
+                src=Loc(mem, row),
+                rows=int(rng.integers(1, 9)),
+                cols=int(rng.integers(1, W + 1)),
+                stride=int(rng.choice([W, 2 * W, 1, 5])),
+                transpose=bool(rng.integers(2)),
+                **flags(nxt=False),
+            )
         elif r == 3:
-            ins = Preload(src=hot_row(sp_rows), rows=int(rng.integers(1, R + 1)),
-                          cols=int(rng.integers(1, C + 1)), **flags())
+            ins = Preload(
+                src=hot_row(sp_rows),
+                rows=int(rng.integers(1, R + 1)),
+                cols=int(rng.integers(1, C + 1)),
+                **flags(),
+            )
         elif r == 4:
-            ins = Matmul(x=hot_row(sp_rows), y=hot_row(sp_rows), out=hot_row(acc_rows),
-                         t=int(rng.integers(1, 9)),
-                         rows=int(rng.integers(1, R + 1)), cols=int(rng.integers(1, C + 1)),
-                         accumulate=bool(rng.integers(2)), **flags())
+            ins = Matmul(
+                x=hot_row(sp_rows),
+                y=hot_row(sp_rows),
+                out=hot_row(acc_rows),
+                t=int(rng.integers(1, 9)),
+                rows=int(rng.integers(1, R + 1)),
+                cols=int(rng.integers(1, C + 1)),
+                accumulate=bool(rng.integers(2)),
+                **flags(),
+            )
         else:
             op = list(VecOp)[rng.integers(len(VecOp))]
 
@@ -77,9 +97,18 @@ def token_soup(cfg: ChipConfig, rng: np.random.Generator) -> Program:
                 m = (Mem.SPAD, Mem.ACC, Mem.ACCF)[rng.integers(3)]
                 return Loc(m, hot_row(sp_rows if m is Mem.SPAD else acc_rows))
 
-            ins = Vec(op=op, dst=loc(), src1=loc(), src2=loc(), rows=int(rng.integers(1, 5)),
-                      cols=int(rng.integers(1, W + 1)), bcast1=bool(rng.integers(2)),
-                      bcast2=bool(rng.integers(2)), imm=0.0, **flags())
+            ins = Vec(
+                op=op,
+                dst=loc(),
+                src1=loc(),
+                src2=loc(),
+                rows=int(rng.integers(1, 5)),
+                cols=int(rng.integers(1, W + 1)),
+                bcast1=bool(rng.integers(2)),
+                bcast2=bool(rng.integers(2)),
+                imm=0.0,
+                **flags(),
+            )
         out.append(ins)
         tags.append(Tag(f"l{rng.integers(3)}", Phase.FORWARD))
     prog = program(cfg, out)
@@ -94,13 +123,21 @@ def digest(sched: Schedule) -> dict:
     """What a run sees of the timing: every field of the schedule, the fault in full."""
     e = sched.error
     err = None if e is None else [e.index, e.mnemonic, e.reason, e.unit, e.cycle]
-    body = [sched.n, sched.order, sched.start, sched.end, sched.kinds,
-            [None if u is None else u.value for u in sched.units], sched.total,
-            [[t.layer, t.phase.value] for t in sched.tags],
-            sched.tallies if e is None else None, sched.tag_cycles, err]
+    body = [
+        sched.n,
+        sched.order,
+        sched.start,
+        sched.end,
+        sched.kinds,
+        [None if u is None else u.value for u in sched.units],
+        sched.total,
+        [[t.layer, t.phase.value] for t in sched.tags],
+        sched.tallies if e is None else None,
+        sched.tag_cycles,
+        err,
+    ]
     text = json.dumps(body, default=list)
-    return {"total": sched.total, "error": err,
-            "sha256": hashlib.sha256(text.encode()).hexdigest()}
+    return {"total": sched.total, "error": err, "sha256": hashlib.sha256(text.encode()).hexdigest()}
 
 
 def cases() -> list[tuple[str, Program, int | None]]:
@@ -116,8 +153,7 @@ def cases() -> list[tuple[str, Program, int | None]]:
             cfg = cfg.replace(dataflow=Dataflow(("ws", "os", "is")[seed // 3 % 3]))
         m, k, n = (int(v) for v in rng.integers(1, 40, 3))
         a, b = operands(cfg, rng, m, k, n)
-        out.append((f"gemm{seed}", tiled_gemm(cfg, a, b, block_rows=int(rng.integers(1, 9))),
-                    None))
+        out.append((f"gemm{seed}", tiled_gemm(cfg, a, b, block_rows=int(rng.integers(1, 9))), None))
     return out
 
 
@@ -134,8 +170,10 @@ def test_schedules_equal_the_golden_digests(compiled):
     got = compute(compiled)
     assert got.keys() == want.keys()
     bad = [name for name in want if got[name] != want[name]]
-    assert not bad, f"schedules differ from the golden digests: {bad[:5]}: " \
+    assert not bad, (
+        f"schedules differ from the golden digests: {bad[:5]}: "
         f"{[(got[b], want[b]) for b in bad[:2]]}"
+    )
 
 
 def test_the_cases_cover_every_outcome():

@@ -20,8 +20,14 @@ from tests.machine.test_schedule_golden import cases, digest, soup_chip, token_s
 
 def compiled_or_none(prog, limit):
     e = _Engine(prog, limit)
-    return compiled_timing(tables(e.distinct, e.plan_of, e.need_array, e.tag_of, e.qarrays),
-                           len(e.tags), e.cfg.dram_latency, e.dbuf_ws, e.dbuf_os, limit)
+    return compiled_timing(
+        tables(e.distinct, e.plan_of, e.need_array, e.tag_of, e.qarrays),
+        len(e.tags),
+        e.cfg.dram_latency,
+        e.dbuf_ws,
+        e.dbuf_os,
+        limit,
+    )
 
 
 def check(prog, limit=None) -> bool:
@@ -49,8 +55,9 @@ def test_random_soups_and_programs(seed):
 @pytest.mark.parametrize("dataflow", ["ws", "os", "is"])
 def test_double_buffered_gemms_on_a_slow_dram(dataflow):
     # tokens, queue-full dispatch, bus contention and store acknowledgements all at work
-    cfg = ChipConfig.from_toml("edge").replace(dataflow=Dataflow(dataflow), queue_depth=2,
-                                               dram_bytes_per_cycle=4, dram_latency=37)
+    cfg = ChipConfig.from_toml("edge").replace(
+        dataflow=Dataflow(dataflow), queue_depth=2, dram_bytes_per_cycle=4, dram_latency=37
+    )
     rng = np.random.default_rng(3)
     a, b = operands(cfg, rng, 70, 45, 52)
     prog = tiled_gemm(cfg, a, b, block_rows=24)

@@ -41,17 +41,21 @@ def test_a_tiled_gemm_runs_on_direct_steps_after_its_first_loads():
     assert {LOAD_D, STORE_D, PRELOAD_D, MATMUL_S} <= set(got)  # int8 WS: staged runs
     for fidelity in ("fast", "pe", "fast"):
         res = run_machine(prog, fidelity)
-        assert np.array_equal(res.state.read_tensor(prog.tensor("C")),
-                              a.astype(np.int64) @ b.astype(np.int64))
+        assert np.array_equal(
+            res.state.read_tensor(prog.tensor("C")), a.astype(np.int64) @ b.astype(np.int64)
+        )
 
 
 def test_data_the_caller_placed_is_read_through_the_checks():
     cfg = chip4("ws")
-    prog = program(cfg, [Preload(src=0, rows=4, cols=4),
-                         Matmul(x=4, y=0, out=0, t=4, rows=4, cols=4, accumulate=True,
-                                push_next=True),
-                         Store(dram=0, src=acc(0), rows=4, cols=4, stride=16, transpose=False,
-                               pop_prev=True)])
+    prog = program(
+        cfg,
+        [
+            Preload(src=0, rows=4, cols=4),
+            Matmul(x=4, y=0, out=0, t=4, rows=4, cols=4, accumulate=True, push_next=True),
+            Store(dram=0, src=acc(0), rows=4, cols=4, stride=16, transpose=False, pop_prev=True),
+        ],
+    )
     # the program writes none of what it reads: only the store (of rows the matmul wrote) and
     # the matmul's write itself could be direct, and the matmul accumulates onto caller data
     assert kinds(prog) == [CHECKED, CHECKED, STORE_D]
@@ -62,8 +66,10 @@ def test_data_the_caller_placed_is_read_through_the_checks():
         with pytest.raises(ProgramError) as e:
             run_machine(prog, "fast", ChipState(cfg))
         assert (e.value.index, e.value.cycle) == (0, 0)
-        assert e.value.reason == "preload source: reads scratchpad row 0 element 0, which was " \
+        assert (
+            e.value.reason == "preload source: reads scratchpad row 0 element 0, which was "
             "never written"
+        )
         partial = filled_state(cfg, acc_rows=2)  # the accumulate reads rows never written
         with pytest.raises(ProgramError, match="matmul accumulate: reads accumulator row 2"):
             run_machine(prog, "fast", partial)
@@ -71,22 +77,34 @@ def test_data_the_caller_placed_is_read_through_the_checks():
 
 def test_reads_of_partly_written_rows_stay_checked():
     cfg = chip4("ws")
-    narrow = Load(dram=0, dst=sp(0), rows=4, cols=2, stride=4, transpose=False,
-                  push_next=True)
+    narrow = Load(dram=0, dst=sp(0), rows=4, cols=2, stride=4, transpose=False, push_next=True)
     prog = program(cfg, [narrow, Preload(src=0, rows=4, cols=4, pop_prev=True)])
     assert kinds(prog)[:2] == [LOAD_D, CHECKED]
     for _ in range(2):
-        with pytest.raises(ProgramError, match="reads scratchpad row 0 element 2, which was "
-                                               "never written"):
+        with pytest.raises(
+            ProgramError, match="reads scratchpad row 0 element 2, which was never written"
+        ):
             run_machine(prog)
         run_machine(prog, state=filled_state(cfg))  # columns 2..3 written by the caller
 
 
 def test_invalid_instructions_fault_the_same_on_every_run():
     cfg = chip4("ws")
-    prog = program(cfg, [Load(dram=cfg.dram_bytes - 8, dst=sp(0), rows=4, cols=4, stride=4,
-                              transpose=False, push_next=True),
-                         Preload(src=0, rows=4, cols=4, pop_prev=True)])
+    prog = program(
+        cfg,
+        [
+            Load(
+                dram=cfg.dram_bytes - 8,
+                dst=sp(0),
+                rows=4,
+                cols=4,
+                stride=4,
+                transpose=False,
+                push_next=True,
+            ),
+            Preload(src=0, rows=4, cols=4, pop_prev=True),
+        ],
+    )
     assert kinds(prog)[0] == CHECKED
     reasons = set()
     for _ in range(2):
@@ -113,8 +131,10 @@ def test_another_program_gets_its_own_plan():
     assert kinds(prog)[schedule_of(prog).order.index(k)] == PRELOAD_D
     with pytest.raises(ProgramError, match="preload source: reads scratchpad row 2000"):
         run_machine(changed)
-    assert np.array_equal(run_machine(prog).state.read_tensor(prog.tensor("C")),
-                          a.astype(np.int64) @ b.astype(np.int64))
+    assert np.array_equal(
+        run_machine(prog).state.read_tensor(prog.tensor("C")),
+        a.astype(np.int64) @ b.astype(np.int64),
+    )
 
 
 def test_a_matmul_before_any_preload_of_the_program_uses_the_state_tile():
@@ -125,24 +145,53 @@ def test_a_matmul_before_any_preload_of_the_program_uses_the_state_tile():
     state = filled_state(cfg)
     run_machine(program(cfg, [Preload(src=0, rows=4, cols=4)]), "fast", state)
     got = run_machine(prog, "fast", state).state.acc[:4, :4].copy()
-    ref = run_functional(program(cfg, [Preload(src=0, rows=4, cols=4), mm]),
-                         filled_state(cfg)).state
+    ref = run_functional(
+        program(cfg, [Preload(src=0, rows=4, cols=4), mm]), filled_state(cfg)
+    ).state
     assert np.array_equal(got, ref.acc[:4, :4])
 
 
 def test_fp32_view_of_the_accumulator_moves_bits():
     # a load through the fp32 view, a vector copy and a store: all direct, NaN payloads kept
     cfg = chip4("ws")
-    prog = program(cfg, [
-        Load(dram=0, dst=Loc(Mem.ACCF, 0), rows=2, cols=4, stride=16, transpose=False,
-             push_next=True),
-        Vec(op=VecOp.COPY, dst=acc(8), src1=acc(0), src2=acc(0), rows=2, cols=4, bcast1=False,
-            bcast2=False, imm=0.0, pop_prev=True, push_next=True),
-        Store(dram=64, src=Loc(Mem.ACCF, 8), rows=2, cols=4, stride=16, transpose=False,
-              pop_prev=True)])
+    prog = program(
+        cfg,
+        [
+            Load(
+                dram=0,
+                dst=Loc(Mem.ACCF, 0),
+                rows=2,
+                cols=4,
+                stride=16,
+                transpose=False,
+                push_next=True,
+            ),
+            Vec(
+                op=VecOp.COPY,
+                dst=acc(8),
+                src1=acc(0),
+                src2=acc(0),
+                rows=2,
+                cols=4,
+                bcast1=False,
+                bcast2=False,
+                imm=0.0,
+                pop_prev=True,
+                push_next=True,
+            ),
+            Store(
+                dram=64,
+                src=Loc(Mem.ACCF, 8),
+                rows=2,
+                cols=4,
+                stride=16,
+                transpose=False,
+                pop_prev=True,
+            ),
+        ],
+    )
     assert kinds(prog) == [LOAD_D, VEC_D, STORE_D]
-    bits = np.array([0x7FC00001, 0xFF800000, 1, 0x80000000, 5, 6, 7, 0x7F800001],
-                    dtype=np.uint32)
+    bits = np.array([0x7FC00001, 0xFF800000, 1, 0x80000000, 5, 6, 7, 0x7F800001], dtype=np.uint32)
     for _ in range(2):
         state = ChipState(cfg)
         state.dram[:32] = bits.view(np.uint8)
@@ -157,13 +206,20 @@ def test_a_staged_run_wraps_like_the_accumulator():
     # run is direct), then a store: the sum wraps modulo 2^32 exactly as step by step
     cfg = chip4("ws")
     mm = dict(y=0, out=0, t=4, rows=4, cols=4, accumulate=True)
-    prog = program(cfg, [
-        Load(dram=0, dst=acc(0), rows=4, cols=4, stride=16, transpose=False),
-        Load(dram=256, dst=sp(0), rows=16, cols=4, stride=4, transpose=False, push_next=True),
-        Preload(src=0, rows=4, cols=4, pop_prev=True), Matmul(x=4, **mm),
-        Preload(src=8, rows=4, cols=4), Matmul(x=12, **mm),
-        Preload(src=4, rows=4, cols=4), Matmul(x=0, **mm, push_next=True),
-        Store(dram=512, src=acc(0), rows=4, cols=4, stride=16, transpose=False, pop_prev=True)])
+    prog = program(
+        cfg,
+        [
+            Load(dram=0, dst=acc(0), rows=4, cols=4, stride=16, transpose=False),
+            Load(dram=256, dst=sp(0), rows=16, cols=4, stride=4, transpose=False, push_next=True),
+            Preload(src=0, rows=4, cols=4, pop_prev=True),
+            Matmul(x=4, **mm),
+            Preload(src=8, rows=4, cols=4),
+            Matmul(x=12, **mm),
+            Preload(src=4, rows=4, cols=4),
+            Matmul(x=0, **mm, push_next=True),
+            Store(dram=512, src=acc(0), rows=4, cols=4, stride=16, transpose=False, pop_prev=True),
+        ],
+    )
     got = kinds(prog)
     assert got.count(MATMUL_S) == 3 and MATMUL_D not in got and CHECKED not in got
 
@@ -182,7 +238,9 @@ def test_a_staged_run_wraps_like_the_accumulator():
     # and the sums did wrap: the exact integers differ from the int32 results
     init = state().dram[:64].view(np.int32).reshape(4, 4).astype(np.int64)
     sp_rows = state().dram[256:320].view(np.int8).reshape(16, 4).astype(np.int64)
-    exact = init + sum(sp_rows[x:x + 4] @ sp_rows[s:s + 4] for x, s in ((4, 0), (12, 8), (0, 4)))
+    exact = init + sum(
+        sp_rows[x : x + 4] @ sp_rows[s : s + 4] for x, s in ((4, 0), (12, 8), (0, 4))
+    )
     got = want.acc[:4, :4].astype(np.int64)
     assert np.array_equal(got % 2**32, exact % 2**32) and not np.array_equal(got, exact)
 
@@ -192,15 +250,40 @@ def test_a_vector_instruction_on_the_block_ends_a_staged_run():
     # instruction sees the first product and the second adds onto its result
     cfg = chip4("ws")
     mm = dict(y=0, out=0, t=4, rows=4, cols=4)
-    double = Vec(op=VecOp.ADD, dst=acc(0), src1=acc(0), src2=acc(0), rows=4, cols=4,
-                 bcast1=False, bcast2=False, imm=0.0)
-    prog = program(cfg, [
-        Load(dram=256, dst=sp(0), rows=16, cols=4, stride=4, transpose=False, push_next=True),
-        Preload(src=0, rows=4, cols=4, pop_prev=True), Matmul(x=4, **mm, accumulate=False),
-        double, Preload(src=8, rows=4, cols=4), Matmul(x=12, **mm, accumulate=True),
-        Preload(src=4, rows=4, cols=4), Matmul(x=0, **mm, accumulate=True)])
-    assert kinds(prog) == [LOAD_D, PRELOAD_D, MATMUL_D, VEC_D, PRELOAD_D, MATMUL_S,
-                           PRELOAD_D, MATMUL_S]
+    double = Vec(
+        op=VecOp.ADD,
+        dst=acc(0),
+        src1=acc(0),
+        src2=acc(0),
+        rows=4,
+        cols=4,
+        bcast1=False,
+        bcast2=False,
+        imm=0.0,
+    )
+    prog = program(
+        cfg,
+        [
+            Load(dram=256, dst=sp(0), rows=16, cols=4, stride=4, transpose=False, push_next=True),
+            Preload(src=0, rows=4, cols=4, pop_prev=True),
+            Matmul(x=4, **mm, accumulate=False),
+            double,
+            Preload(src=8, rows=4, cols=4),
+            Matmul(x=12, **mm, accumulate=True),
+            Preload(src=4, rows=4, cols=4),
+            Matmul(x=0, **mm, accumulate=True),
+        ],
+    )
+    assert kinds(prog) == [
+        LOAD_D,
+        PRELOAD_D,
+        MATMUL_D,
+        VEC_D,
+        PRELOAD_D,
+        MATMUL_S,
+        PRELOAD_D,
+        MATMUL_S,
+    ]
     state = ChipState(cfg)
     state.dram[256:320] = np.arange(64, dtype=np.int8).view(np.uint8) - 30
     want = run_functional(prog, state).state.acc
@@ -213,17 +296,23 @@ def test_a_vector_instruction_on_the_block_ends_a_staged_run():
 def test_vector_instructions_that_may_fault_stay_checked():
     cfg = chip4("ws")
     add = dict(op=VecOp.ADD, rows=2, cols=4, bcast1=False, bcast2=True)
-    prog = program(cfg, [
-        Load(dram=0, dst=acc(0), rows=2, cols=4, stride=16, transpose=False, push_next=True),
-        Vec(dst=acc(4), src1=acc(0), src2=acc(1), imm=0.0, pop_prev=True, **add),  # covered
-        Vec(dst=acc(4), src1=acc(0), src2=acc(2), imm=0.0, **add),  # row 2: caller's data
-        Vec(dst=acc(4), src1=acc(0), src2=acc(1), imm=1.5, **add)])  # imm must be 0 for ADD
+    prog = program(
+        cfg,
+        [
+            Load(dram=0, dst=acc(0), rows=2, cols=4, stride=16, transpose=False, push_next=True),
+            Vec(dst=acc(4), src1=acc(0), src2=acc(1), imm=0.0, pop_prev=True, **add),  # covered
+            Vec(dst=acc(4), src1=acc(0), src2=acc(2), imm=0.0, **add),  # row 2: caller's data
+            Vec(dst=acc(4), src1=acc(0), src2=acc(1), imm=1.5, **add),
+        ],
+    )  # imm must be 0 for ADD
     assert kinds(prog) == [LOAD_D, VEC_D, CHECKED, CHECKED]
     for _ in range(2):
         with pytest.raises(ProgramError) as e:
             run_machine(prog)
-        assert (e.value.index, e.value.reason) == \
-            (2, "vec src2: reads accumulator row 2 element 0, which was never written")
+        assert (e.value.index, e.value.reason) == (
+            2,
+            "vec src2: reads accumulator row 2 element 0, which was never written",
+        )
         with pytest.raises(ProgramError) as e:
             run_machine(prog, state=filled_state(cfg))
         assert (e.value.index, e.value.reason) == (3, "imm=1.5 must be 0 for ADD")

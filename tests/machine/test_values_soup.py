@@ -24,14 +24,40 @@ def soup(cfg: ChipConfig, rng: np.random.Generator) -> list[Instr]:
     R, C, W = cfg.rows, cfg.cols, cfg.row_elems
     es, aes = cfg.input_dtype.nbytes, cfg.acc_dtype.nbytes
     os_flow = cfg.dataflow is Dataflow.OS
-    nop = dict(op=VecOp.COPY, dst=Loc(Mem.ACC, 40), src1=Loc(Mem.ACC, 0), src2=Loc(Mem.ACC, 0),
-               rows=1, cols=1, bcast1=False, bcast2=False, imm=0.0, pop_prev=True)
+    nop = dict(
+        op=VecOp.COPY,
+        dst=Loc(Mem.ACC, 40),
+        src1=Loc(Mem.ACC, 0),
+        src2=Loc(Mem.ACC, 0),
+        rows=1,
+        cols=1,
+        bcast1=False,
+        bcast2=False,
+        imm=0.0,
+        pop_prev=True,
+    )
     out: list[Instr] = [
-        Load(dram=0, dst=Loc(Mem.SPAD, 0), rows=48, cols=W, stride=W * es, transpose=False,
-             push_next=True),
-        Load(dram=2048, dst=Loc(Mem.ACC, 0), rows=24, cols=W, stride=W * aes, transpose=False,
-             push_next=True),
-        Vec(**nop), Vec(**nop)]
+        Load(
+            dram=0,
+            dst=Loc(Mem.SPAD, 0),
+            rows=48,
+            cols=W,
+            stride=W * es,
+            transpose=False,
+            push_next=True,
+        ),
+        Load(
+            dram=2048,
+            dst=Loc(Mem.ACC, 0),
+            rows=24,
+            cols=W,
+            stride=W * aes,
+            transpose=False,
+            push_next=True,
+        ),
+        Vec(**nop),
+        Vec(**nop),
+    ]
 
     def row(limit: int) -> int:  # now and then past what the loads wrote
         return int(rng.integers(0, limit if rng.integers(10) else limit + 12))
@@ -43,22 +69,56 @@ def soup(cfg: ChipConfig, rng: np.random.Generator) -> list[Instr]:
         if rng.integers(5) <= 2:
             rows, cols = width(R), width(C)
             if (not os_flow and rng.integers(6)) or (os_flow and rng.integers(30) == 0):
-                out.append(Preload(src=row(40), rows=rows if rng.integers(15) else width(R),
-                                   cols=cols if rng.integers(15) else width(C)))
+                out.append(
+                    Preload(
+                        src=row(40),
+                        rows=rows if rng.integers(15) else width(R),
+                        cols=cols if rng.integers(15) else width(C),
+                    )
+                )
             y = row(40) if os_flow else int(rng.integers(30) == 0)
-            out.append(Matmul(x=row(40), y=y, out=row(16), t=int(rng.integers(1, 9)), rows=rows,
-                              cols=cols, accumulate=bool(rng.integers(2))))
+            out.append(
+                Matmul(
+                    x=row(40),
+                    y=y,
+                    out=row(16),
+                    t=int(rng.integers(1, 9)),
+                    rows=rows,
+                    cols=cols,
+                    accumulate=bool(rng.integers(2)),
+                )
+            )
         else:
             op = list(VecOp)[rng.integers(len(VecOp))]
             m1, m2, md = (MEMS[rng.integers(3)] for _ in range(3))
-            imm = float(rng.standard_normal()) if op in VEC_USES_IMM or rng.integers(20) == 0 \
-                else 0.0
-            out.append(Vec(op=op, dst=Loc(md, row(20)), src1=Loc(m1, row(20)),
-                           src2=Loc(m2, row(20)), rows=int(rng.integers(1, 5)), cols=width(W),
-                           bcast1=bool(rng.integers(2)), bcast2=bool(rng.integers(2)), imm=imm))
+            imm = (
+                float(rng.standard_normal()) if op in VEC_USES_IMM or rng.integers(20) == 0 else 0.0
+            )
+            out.append(
+                Vec(
+                    op=op,
+                    dst=Loc(md, row(20)),
+                    src1=Loc(m1, row(20)),
+                    src2=Loc(m2, row(20)),
+                    rows=int(rng.integers(1, 5)),
+                    cols=width(W),
+                    bcast1=bool(rng.integers(2)),
+                    bcast2=bool(rng.integers(2)),
+                    imm=imm,
+                )
+            )
     out[-1] = out[-1].with_deps(push_next=True)
-    out.append(Store(dram=4096, src=Loc(MEMS[rng.integers(3)], 0), rows=8, cols=W,
-                     stride=W * 4, transpose=False, pop_prev=True))
+    out.append(
+        Store(
+            dram=4096,
+            src=Loc(MEMS[rng.integers(3)], 0),
+            rows=8,
+            cols=W,
+            stride=W * 4,
+            transpose=False,
+            pop_prev=True,
+        )
+    )
     return out
 
 
@@ -69,14 +129,17 @@ def outcome(prog: Program, state: ChipState, checked_only: bool) -> tuple:
         plan = ValuePlan(tuple((CHECKED, s[1]) for s in plan.steps), 0, (0, 0, 0))
     try:
         with np.errstate(all="ignore"):
-            apply_values(prog, plan, sched.units, sched.start, state,
-                         ArrayModel(prog.config, "fast"))
+            apply_values(
+                prog, plan, sched.units, sched.start, state, ArrayModel(prog.config, "fast")
+            )
         sched.raise_error()
         fault = None
     except ProgramError as e:
         fault = (e.index, e.reason, e.unit, e.cycle)
-    arrays = [np.ascontiguousarray(getattr(state, n)).view(np.uint8)
-              for n in ("spad", "acc", "spad_written", "acc_written")]
+    arrays = [
+        np.ascontiguousarray(getattr(state, n)).view(np.uint8)
+        for n in ("spad", "acc", "spad_written", "acc_written")
+    ]
     return fault, arrays, state.dram[:8192].copy()
 
 

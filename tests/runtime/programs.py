@@ -36,23 +36,41 @@ def _layout(specs: list[tuple[str, tuple[int, ...], TensorKind]]) -> dict[str, T
     return tensors
 
 
-def _vec(op: VecOp, dst, src1, src2=None, *, rows: int, cols: int, imm: float = 0.0,
-         bcast2: bool = False) -> Vec:
-    return Vec(op=op, dst=dst, src1=src1, src2=src2 or acc(0), rows=rows, cols=cols,
-               bcast1=False, bcast2=bcast2, imm=imm)
+def _vec(
+    op: VecOp, dst, src1, src2=None, *, rows: int, cols: int, imm: float = 0.0, bcast2: bool = False
+) -> Vec:
+    return Vec(
+        op=op,
+        dst=dst,
+        src1=src1,
+        src2=src2 or acc(0),
+        rows=rows,
+        cols=cols,
+        bcast1=False,
+        bcast2=bcast2,
+        imm=imm,
+    )
 
 
-def softmax_regression(cfg: ChipConfig, batch: int, features: int, classes: int,
-                       w0: np.ndarray, train: bool = True) -> Program:
+def softmax_regression(
+    cfg: ChipConfig, batch: int, features: int, classes: int, w0: np.ndarray, train: bool = True
+) -> Program:
     """The training step (``train``) or the forward pass alone, with initial weights ``w0``."""
     assert cfg.dataflow is Dataflow.WS and cfg.input_dtype is DType.FP32
     assert batch <= cfg.rows and classes <= cfg.cols and features <= cfg.row_elems * 64
     B, K, N, R = batch, features, classes, cfg.rows
-    specs = [("x", (B, K), TensorKind.INPUT), ("W", (K, N), TensorKind.PARAM),
-             ("logits", (B, N), TensorKind.OUTPUT)]
+    specs = [
+        ("x", (B, K), TensorKind.INPUT),
+        ("W", (K, N), TensorKind.PARAM),
+        ("logits", (B, N), TensorKind.OUTPUT),
+    ]
     if train:
-        specs += [("labels", (B, N), TensorKind.INPUT), ("lr", (1,), TensorKind.INPUT),
-                  ("loss", (1,), TensorKind.OUTPUT), ("G", (B, N), TensorKind.SCRATCH)]
+        specs += [
+            ("labels", (B, N), TensorKind.INPUT),
+            ("lr", (1,), TensorKind.INPUT),
+            ("loss", (1,), TensorKind.OUTPUT),
+            ("G", (B, N), TensorKind.SCRATCH),
+        ]
     T = _layout(specs)
     ktiles = [(k0, min(R, K - k0)) for k0 in range(0, K, R)]
     # scratchpad rows
@@ -67,21 +85,43 @@ def softmax_regression(cfg: ChipConfig, batch: int, features: int, classes: int,
 
     loads: list[Instr] = []
     for i, (k0, kk) in enumerate(ktiles):
-        loads.append(Load(dram=T["W"].addr + k0 * N * 4, dst=sp(WA + i * R), rows=kk, cols=N,
-                          stride=N * 4, transpose=False))
-        loads.append(Load(dram=T["x"].addr + k0 * 4, dst=sp(XA + i * B), rows=B, cols=kk,
-                          stride=K * 4, transpose=False))
+        loads.append(
+            Load(
+                dram=T["W"].addr + k0 * N * 4,
+                dst=sp(WA + i * R),
+                rows=kk,
+                cols=N,
+                stride=N * 4,
+                transpose=False,
+            )
+        )
+        loads.append(
+            Load(
+                dram=T["x"].addr + k0 * 4,
+                dst=sp(XA + i * B),
+                rows=B,
+                cols=kk,
+                stride=K * 4,
+                transpose=False,
+            )
+        )
     forward: list[Instr] = []
     for i, (_, kk) in enumerate(ktiles):
         forward.append(Preload(src=WA + i * R, rows=kk, cols=N))
-        forward.append(Matmul(x=XA + i * B, y=0, out=L, t=B, rows=kk, cols=N,
-                              accumulate=i > 0))
+        forward.append(Matmul(x=XA + i * B, y=0, out=L, t=B, rows=kk, cols=N, accumulate=i > 0))
     if not train:
         loads[-1] = loads[-1].with_deps(push_next=True)
         forward[0] = forward[0].with_deps(pop_prev=True)
         forward[-1] = forward[-1].with_deps(push_next=True)
-        store = Store(dram=T["logits"].addr, src=acc(L), rows=B, cols=N, stride=N * 4,
-                      transpose=False, pop_prev=True)
+        store = Store(
+            dram=T["logits"].addr,
+            src=acc(L),
+            rows=B,
+            cols=N,
+            stride=N * 4,
+            transpose=False,
+            pop_prev=True,
+        )
         instrs = loads + forward + [store, Halt()]
         tags = [FORWARD] * len(instrs)
         return Program(cfg, tuple(instrs), tuple(tags), T, {"W": w0.astype(np.float32)})
@@ -91,8 +131,9 @@ def softmax_regression(cfg: ChipConfig, batch: int, features: int, classes: int,
         Load(dram=T["x"].addr, dst=sp(XT), rows=K, cols=B, stride=K * 4, transpose=True),
         Load(dram=T["W"].addr, dst=acc(WM), rows=K, cols=N, stride=N * 4, transpose=False),
         # stride 0, transposed: every element of the row reads the one learning rate.
-        Load(dram=T["lr"].addr, dst=acc(LR), rows=1, cols=N, stride=0, transpose=True,
-             push_next=True),
+        Load(
+            dram=T["lr"].addr, dst=acc(LR), rows=1, cols=N, stride=0, transpose=True, push_next=True
+        ),
     ]
     forward[0] = forward[0].with_deps(pop_prev=True)
     v = _vec
@@ -113,28 +154,73 @@ def softmax_regression(cfg: ChipConfig, batch: int, features: int, classes: int,
         v(VecOp.MULI, acc(P), acc(P), rows=B, cols=N, imm=1.0 / B).with_deps(push_next=True),
     ]
     stores1 = [
-        Store(dram=T["loss"].addr, src=acc(LOSSR), rows=1, cols=1, stride=4, transpose=False,
-              pop_prev=True),
+        Store(
+            dram=T["loss"].addr,
+            src=acc(LOSSR),
+            rows=1,
+            cols=1,
+            stride=4,
+            transpose=False,
+            pop_prev=True,
+        ),
         Store(dram=T["logits"].addr, src=acc(L), rows=B, cols=N, stride=N * 4, transpose=False),
-        Store(dram=T["G"].addr, src=acc(P), rows=B, cols=N, stride=N * 4, transpose=False,
-              push_prev=True),
+        Store(
+            dram=T["G"].addr,
+            src=acc(P),
+            rows=B,
+            cols=N,
+            stride=N * 4,
+            transpose=False,
+            push_prev=True,
+        ),
     ]
     # Execute waits for G to reach DRAM, then lets the load queue fetch it into the scratchpad.
-    handoff = [v(VecOp.COPY, acc(LRB), acc(LR), rows=1, cols=N).with_deps(pop_next=True,
-                                                                            push_prev=True)]
-    loads2 = [Load(dram=T["G"].addr, dst=sp(GA), rows=B, cols=N, stride=N * 4, transpose=False,
-                   pop_next=True, push_next=True)]
-    backward = [Preload(src=GA, rows=B, cols=N, pop_prev=True),
-                Matmul(x=XT, y=0, out=DW, t=K, rows=B, cols=N, accumulate=False)]
+    handoff = [
+        v(VecOp.COPY, acc(LRB), acc(LR), rows=1, cols=N).with_deps(pop_next=True, push_prev=True)
+    ]
+    loads2 = [
+        Load(
+            dram=T["G"].addr,
+            dst=sp(GA),
+            rows=B,
+            cols=N,
+            stride=N * 4,
+            transpose=False,
+            pop_next=True,
+            push_next=True,
+        )
+    ]
+    backward = [
+        Preload(src=GA, rows=B, cols=N, pop_prev=True),
+        Matmul(x=XT, y=0, out=DW, t=K, rows=B, cols=N, accumulate=False),
+    ]
     optimizer = [
         v(VecOp.MUL, acc(DW), acc(DW), acc(LRB), rows=K, cols=N, bcast2=True),
         v(VecOp.SUB, acc(WM), acc(WM), acc(DW), rows=K, cols=N).with_deps(push_next=True),
     ]
-    stores2 = [Store(dram=T["W"].addr, src=acc(WM), rows=K, cols=N, stride=N * 4,
-                     transpose=False, pop_prev=True), Halt()]
-    groups = [(loads, FORWARD), (forward, FORWARD), (loss, LOSS), (stores1, LOSS),
-              (handoff, OPTIMIZER), (loads2, BACKWARD), (backward, BACKWARD),
-              (optimizer, OPTIMIZER), (stores2, OPTIMIZER)]
+    stores2 = [
+        Store(
+            dram=T["W"].addr,
+            src=acc(WM),
+            rows=K,
+            cols=N,
+            stride=N * 4,
+            transpose=False,
+            pop_prev=True,
+        ),
+        Halt(),
+    ]
+    groups = [
+        (loads, FORWARD),
+        (forward, FORWARD),
+        (loss, LOSS),
+        (stores1, LOSS),
+        (handoff, OPTIMIZER),
+        (loads2, BACKWARD),
+        (backward, BACKWARD),
+        (optimizer, OPTIMIZER),
+        (stores2, OPTIMIZER),
+    ]
     instrs = [ins for g, _ in groups for ins in g]
     tags = [tag for g, tag in groups for _ in g]
     return Program(cfg, tuple(instrs), tuple(tags), T, {"W": w0.astype(np.float32)})

@@ -47,24 +47,35 @@ def run_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("run")
     cfg = regression_chip()
     w0 = np.zeros((64, 10), np.float32)
-    t = Trainer(softmax_regression(cfg, 16, 64, 10, w0),
-                softmax_regression(cfg, 16, 64, 10, w0, train=False), load_digits(),
-                TrainSettings(epochs=1, lr=0.5), "functional", run_dir=d, name="softreg")
+    t = Trainer(
+        softmax_regression(cfg, 16, 64, 10, w0),
+        softmax_regression(cfg, 16, 64, 10, w0, train=False),
+        load_digits(),
+        TrainSettings(epochs=1, lr=0.5),
+        "functional",
+        run_dir=d,
+        name="softreg",
+    )
     write_run_dir(d, t.run().report, plots=False)
     return d
 
 
-@pytest.mark.parametrize("argv, pattern", [
-    ((), "the following arguments are required: COMMAND (see systolic --help)"),
-    (("frobnicate",), "invalid choice: 'frobnicate'"),
-    (("train", "--epochs", "x"), "argument --epochs: invalid int value: 'x' "
-                                 "(see systolic train --help)"),
-    (("train", "--optimizer", "rmsprop"), "argument --optimizer: invalid choice: 'rmsprop'"),
-    (("train", "--fidelity", "rtl"), "argument --fidelity: invalid choice: 'rtl'"),
-    (("compile", "mlp"), "the following arguments are required: -o/--output"),
-    (("report", ".", "--format", "xml"), "argument --format: invalid choice: 'xml'"),
-    (("run",), "the following arguments are required: PROGRAM"),
-])
+@pytest.mark.parametrize(
+    "argv, pattern",
+    [
+        ((), "the following arguments are required: COMMAND (see systolic --help)"),
+        (("frobnicate",), "invalid choice: 'frobnicate'"),
+        (
+            ("train", "--epochs", "x"),
+            "argument --epochs: invalid int value: 'x' (see systolic train --help)",
+        ),
+        (("train", "--optimizer", "rmsprop"), "argument --optimizer: invalid choice: 'rmsprop'"),
+        (("train", "--fidelity", "rtl"), "argument --fidelity: invalid choice: 'rtl'"),
+        (("compile", "mlp"), "the following arguments are required: -o/--output"),
+        (("report", ".", "--format", "xml"), "argument --format: invalid choice: 'xml'"),
+        (("run",), "the following arguments are required: PROGRAM"),
+    ],
+)
 def test_usage_errors_exit_2(capsys, argv, pattern):
     line = fails(capsys, 2, pattern, *argv)
     assert line.startswith("systolic")
@@ -96,20 +107,43 @@ def test_unknown_chip_and_missing_dataset(capsys, tmp_path):
 
 
 def test_run_input_errors(capsys, program_file, tmp_path):
-    fails(capsys, 1, "missing --input x=FILE.npy (fp32[16, 64]), --input labels=FILE.npy",
-          "run", program_file, "--fidelity", "functional")
+    fails(
+        capsys,
+        1,
+        "missing --input x=FILE.npy (fp32[16, 64]), --input labels=FILE.npy",
+        "run",
+        program_file,
+        "--fidelity",
+        "functional",
+    )
     fails(capsys, 1, "program has no input 'z'", "run", program_file, "--input", "z=a.npy")
     fails(capsys, 1, "--input 'x' must be NAME=FILE.npy", "run", program_file, "--input", "x")
     fails(capsys, 1, "cannot read", "run", program_file, "--input", f"x={tmp_path}/no.npy")
     np.save(tmp_path / "x.npy", np.zeros((3, 3)))
-    fails(capsys, 1, "input 'x' must have shape [16, 64]", "run", program_file, "--input",
-          f"x={tmp_path}/x.npy")
+    fails(
+        capsys,
+        1,
+        "input 'x' must have shape [16, 64]",
+        "run",
+        program_file,
+        "--input",
+        f"x={tmp_path}/x.npy",
+    )
 
 
 def test_run_writes_outputs_and_report(capsys, program_file, tmp_path):
     out = tmp_path / "out"
-    code, stdout, err = run_cli(capsys, "run", program_file, "--fidelity", "functional",
-                                "--random-inputs", "--out", out, "--no-plots")
+    code, stdout, err = run_cli(
+        capsys,
+        "run",
+        program_file,
+        "--fidelity",
+        "functional",
+        "--random-inputs",
+        "--out",
+        out,
+        "--no-plots",
+    )
     assert code == 0, err
     assert np.load(out / "loss.npy").shape == (1,)
     report = json.loads((out / "report.json").read_text())
@@ -164,14 +198,30 @@ def test_train_and_run_refuse_to_overwrite_a_run(capsys, monkeypatch, run_dir, p
         raise AssertionError("the program ran before the output directory was checked")
 
     monkeypatch.setattr("runtime.commands.Backend.run", no_run)
-    fails(capsys, 1, "already holds a report; choose another --out", "run", program_file,
-          "--random-inputs", "--out", run_dir)
+    fails(
+        capsys,
+        1,
+        "already holds a report; choose another --out",
+        "run",
+        program_file,
+        "--random-inputs",
+        "--out",
+        run_dir,
+    )
     assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before
 
 
 def test_resume_errors(capsys, run_dir, tmp_path):
-    fails(capsys, 1, "--resume takes every setting from", "train", "--resume", run_dir,
-          "--epochs", "3")
+    fails(
+        capsys,
+        1,
+        "--resume takes every setting from",
+        "train",
+        "--resume",
+        run_dir,
+        "--epochs",
+        "3",
+    )
     fails(capsys, 1, "is not a run directory (no run.json)", "train", "--resume", tmp_path)
     (tmp_path / "run.json").write_text("[]")
     fails(capsys, 1, "is not a run settings file", "train", "--resume", tmp_path)
@@ -188,8 +238,12 @@ def test_chips_lists_presets(capsys):
 
 def test_entry_point_as_a_process(tmp_path):
     """The installed console script: exit status and one line on stderr."""
-    proc = subprocess.run([sys.executable, "-m", "runtime.cli", "report", tmp_path],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "runtime.cli", "report", tmp_path],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
 
@@ -219,8 +273,16 @@ def test_train_interrupt_then_resume_matches_uninterrupted(capsys, tmp_path, mon
         return real_step(self, p, idx, trace)
 
     monkeypatch.setattr(train_mod.Trainer, "_step", interrupting)
-    line = fails(capsys, 130, f"continue with `systolic train --resume {parts}`",
-                 *FAST_TRAIN, "--epochs", "2", "--out", parts)
+    line = fails(
+        capsys,
+        130,
+        f"continue with `systolic train --resume {parts}`",
+        *FAST_TRAIN,
+        "--epochs",
+        "2",
+        "--out",
+        parts,
+    )
     assert line.startswith("systolic train: error: interrupted")
     assert not (parts / "report.json").exists()
     monkeypatch.setattr(train_mod.Trainer, "_step", real_step)
@@ -231,8 +293,18 @@ def test_train_interrupt_then_resume_matches_uninterrupted(capsys, tmp_path, mon
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the chip model's inf - inf
 def test_train_divergence_and_corrupt_checkpoint(capsys, tmp_path):
-    line = fails(capsys, 1, "loss became", *FAST_TRAIN, "--epochs", "1", "--lr", "1e30",
-                 "--out", tmp_path / "nan")
+    line = fails(
+        capsys,
+        1,
+        "loss became",
+        *FAST_TRAIN,
+        "--epochs",
+        "1",
+        "--lr",
+        "1e30",
+        "--out",
+        tmp_path / "nan",
+    )
     assert "lower --lr" in line
     run = tmp_path / "run"
     code, _, err = run_cli(capsys, *FAST_TRAIN, "--epochs", "1", "--out", run)
@@ -246,19 +318,37 @@ def test_train_an_onnx_model(capsys, tmp_path):
     from onnx import TensorProto, helper, numpy_helper
 
     rng = np.random.default_rng(0)
-    weights = [numpy_helper.from_array((rng.standard_normal(s) * 0.2).astype(np.float32), n)
-               for n, s in (("w1", (64, 32)), ("w2", (32, 10)))]
-    nodes = [helper.make_node("Flatten", ["image"], ["flat"], axis=1),
-             helper.make_node("Gemm", ["flat", "w1"], ["h"]),
-             helper.make_node("Relu", ["h"], ["hr"]),
-             helper.make_node("Gemm", ["hr", "w2"], ["logits"])]
+    weights = [
+        numpy_helper.from_array((rng.standard_normal(s) * 0.2).astype(np.float32), n)
+        for n, s in (("w1", (64, 32)), ("w2", (32, 10)))
+    ]
+    nodes = [
+        helper.make_node("Flatten", ["image"], ["flat"], axis=1),
+        helper.make_node("Gemm", ["flat", "w1"], ["h"]),
+        helper.make_node("Relu", ["h"], ["hr"]),
+        helper.make_node("Gemm", ["hr", "w2"], ["logits"]),
+    ]
     graph = helper.make_graph(
-        nodes, "m", [helper.make_tensor_value_info("image", TensorProto.FLOAT, [16, 1, 8, 8])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [16, 10])], weights)
+        nodes,
+        "m",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [16, 1, 8, 8])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [16, 10])],
+        weights,
+    )
     path = tmp_path / "m.onnx"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
-    code, out, err = run_cli(capsys, *FAST_TRAIN, "--model", path, "--epochs", "1",
-                             "--batch-size", "16", "--out", tmp_path / "run")
+    code, out, err = run_cli(
+        capsys,
+        *FAST_TRAIN,
+        "--model",
+        path,
+        "--epochs",
+        "1",
+        "--batch-size",
+        "16",
+        "--out",
+        tmp_path / "run",
+    )
     assert code == 0, err
     report = json.loads((tmp_path / "run" / "report.json").read_text())
     assert report["program"] == "m" and report["epochs"][0]["test_accuracy"] > 0.8
@@ -267,36 +357,88 @@ def test_train_an_onnx_model(capsys, tmp_path):
 
 def test_compile_for_an_int8_chip_quantizes(capsys, tmp_path):
     prog = tmp_path / "q.prog"
-    code, out, err = run_cli(capsys, "compile", "mlp", "--chip", "tiny", "--batch", "8", "-o",
-                             prog)
+    code, out, err = run_cli(capsys, "compile", "mlp", "--chip", "tiny", "--batch", "8", "-o", prog)
     assert code == 0, err
     from chip.program import Program
 
     p = Program.load(prog)
     assert p.tensor("x").dtype.value == "int8" and p.tensor("logits").dtype.value == "int32"
-    code, out, err = run_cli(capsys, "run", prog, "--random-inputs", "--fidelity", "functional",
-                             "--out", tmp_path / "run", "--no-plots")
+    code, out, err = run_cli(
+        capsys,
+        "run",
+        prog,
+        "--random-inputs",
+        "--fidelity",
+        "functional",
+        "--out",
+        tmp_path / "run",
+        "--no-plots",
+    )
     assert code == 0, err
     assert np.load(tmp_path / "run" / "logits.npy").shape == (8, 10)
-    code, out, err = run_cli(capsys, "compile", "mlp", "--chip", "tiny", "--train", "-o",
-                             tmp_path / "t.prog")
+    code, out, err = run_cli(
+        capsys, "compile", "mlp", "--chip", "tiny", "--train", "-o", tmp_path / "t.prog"
+    )
     assert code == 0 and "int8 dynamic quantization" in out, err
     assert Program.load(tmp_path / "t.prog").tensor("dense1.w").dtype.value == "fp32"
 
 
-def test_int8_inference_of_a_model_with_float_activations_falls_back_to_dynamic(capsys,
-                                                                                 tmp_path):
-    code, out, err = run_cli(capsys, "compile", "lstm", "--chip", "tiny", "--batch", "2",
-                             "-o", tmp_path / "l.prog")
+def test_int8_inference_of_a_model_with_float_activations_falls_back_to_dynamic(capsys, tmp_path):
+    code, out, err = run_cli(
+        capsys, "compile", "lstm", "--chip", "tiny", "--batch", "2", "-o", tmp_path / "l.prog"
+    )
     assert code == 0 and "int8 dynamic quantization" in out, err
-    fails(capsys, 1, "cannot compile lstm for tiny: cannot quantize sigmoid", "compile", "lstm",
-          "--chip", "tiny", "--quantize", "static", "-o", tmp_path / "s.prog")
-    fails(capsys, 2, "invalid choice", "compile", "mlp", "--quantize", "fp8", "-o",
-          tmp_path / "x.prog")
-    fails(capsys, 1, "--quantize dynamic is for int8 chips; 'edge' computes in bf16", "compile",
-          "mlp", "--chip", "edge", "--quantize", "dynamic", "-o", tmp_path / "x.prog")
-    fails(capsys, 1, "--quantize static is for inference", "compile", "mlp", "--chip", "tiny",
-          "--train", "--quantize", "static", "-o", tmp_path / "x.prog")
+    fails(
+        capsys,
+        1,
+        "cannot compile lstm for tiny: cannot quantize sigmoid",
+        "compile",
+        "lstm",
+        "--chip",
+        "tiny",
+        "--quantize",
+        "static",
+        "-o",
+        tmp_path / "s.prog",
+    )
+    fails(
+        capsys,
+        2,
+        "invalid choice",
+        "compile",
+        "mlp",
+        "--quantize",
+        "fp8",
+        "-o",
+        tmp_path / "x.prog",
+    )
+    fails(
+        capsys,
+        1,
+        "--quantize dynamic is for int8 chips; 'edge' computes in bf16",
+        "compile",
+        "mlp",
+        "--chip",
+        "edge",
+        "--quantize",
+        "dynamic",
+        "-o",
+        tmp_path / "x.prog",
+    )
+    fails(
+        capsys,
+        1,
+        "--quantize static is for inference",
+        "compile",
+        "mlp",
+        "--chip",
+        "tiny",
+        "--train",
+        "--quantize",
+        "static",
+        "-o",
+        tmp_path / "x.prog",
+    )
     assert not (tmp_path / "x.prog").exists()
 
 
@@ -306,15 +448,27 @@ def test_a_compiler_bug_is_an_internal_error_not_a_bad_model(capsys, monkeypatch
         raise TypeError("unsupported operand")
 
     monkeypatch.setattr("compiler.compile", broken)
-    fails(capsys, 3, "internal error: TypeError: unsupported operand", "compile", "mlp",
-          "-o", tmp_path / "m.prog")
+    fails(
+        capsys,
+        3,
+        "internal error: TypeError: unsupported operand",
+        "compile",
+        "mlp",
+        "-o",
+        tmp_path / "m.prog",
+    )
 
 
 @pytest.mark.slow
 def test_systolic_train_with_no_arguments(tmp_path):
     """The main command: MLP on digits on the default chip, a cycle report, >= 97%."""
-    proc = subprocess.run([sys.executable, "-m", "runtime.cli", "train"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "runtime.cli", "train"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "on-chip cycles" in proc.stdout and "PE utilization" in proc.stdout
     report = json.loads((tmp_path / "runs" / "mlp-1" / "report.json").read_text())
@@ -325,8 +479,19 @@ def test_systolic_train_with_no_arguments(tmp_path):
 
 def test_train_on_an_int8_chip_learns_digits(capsys, tmp_path):
     # tpu-v1 (int8, 256x256): every GEMM operand, forward and backward, quantized on chip
-    code, out, err = run_cli(capsys, "train", "--chip", "tpu-v1", "--epochs", "3",
-                             "--fidelity", "fast", "--no-plots", "--out", tmp_path / "run")
+    code, out, err = run_cli(
+        capsys,
+        "train",
+        "--chip",
+        "tpu-v1",
+        "--epochs",
+        "3",
+        "--fidelity",
+        "fast",
+        "--no-plots",
+        "--out",
+        tmp_path / "run",
+    )
     assert code == 0, err
     report = json.loads((tmp_path / "run" / "report.json").read_text())
     epochs = report["epochs"]
@@ -346,21 +511,40 @@ def test_compile_and_run_an_onnxruntime_quantized_model(capsys, tmp_path):
     model, shapes = quant_mlp(np.random.default_rng(0))
     path = quantize_qoperator(model, shapes, tmp_path)
     batch = shapes["x"][0]
-    code, out, err = run_cli(capsys, "compile", path, "--chip", "tiny", "--batch", batch, "-o",
-                             tmp_path / "q.prog")
+    code, out, err = run_cli(
+        capsys, "compile", path, "--chip", "tiny", "--batch", batch, "-o", tmp_path / "q.prog"
+    )
     assert code == 0 and "int8 static quantization" in out, err
     x = np.random.default_rng(3).standard_normal(shapes["x"]).astype(np.float32)
     io = quant_io(path)
     np.save(tmp_path / "x.npy", io.quantize_inputs({"x": x})["x"])
-    code, out, err = run_cli(capsys, "run", tmp_path / "q.prog", "--input",
-                             f"x={tmp_path / 'x.npy'}", "--fidelity", "fast", "--out",
-                             tmp_path / "run", "--no-plots")
+    code, out, err = run_cli(
+        capsys,
+        "run",
+        tmp_path / "q.prog",
+        "--input",
+        f"x={tmp_path / 'x.npy'}",
+        "--fidelity",
+        "fast",
+        "--out",
+        tmp_path / "run",
+        "--no-plots",
+    )
     assert code == 0, err
     got = {name: np.load(tmp_path / "run" / f"{name}.npy") for name in io.outputs}
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    want = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"x": x}),
-                    strict=True))
+    want = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"x": x}), strict=True))
     for name, value in io.dequantize(got).items():
         np.testing.assert_array_equal(value, want[name])
-    fails(capsys, 1, "already quantized (int8 tensor 'x'): a training step needs the float",
-          "compile", path, "--chip", "tiny", "--train", "-o", tmp_path / "t.prog")
+    fails(
+        capsys,
+        1,
+        "already quantized (int8 tensor 'x'): a training step needs the float",
+        "compile",
+        path,
+        "--chip",
+        "tiny",
+        "--train",
+        "-o",
+        tmp_path / "t.prog",
+    )

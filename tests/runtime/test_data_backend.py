@@ -85,8 +85,11 @@ def program():
 
 def test_backend_counts_host_transfers_and_keeps_weights(program):
     b = Backend(program, Fidelity.FUNCTIONAL)
-    inputs = {"x": np.ones((16, 64)), "labels": np.eye(10)[np.arange(16) % 10],
-              "lr": np.array([0.5])}
+    inputs = {
+        "x": np.ones((16, 64)),
+        "labels": np.eye(10)[np.arange(16) % 10],
+        "lr": np.array([0.5]),
+    }
     r = b.run(inputs)
     # x, labels and lr go in; logits and loss come back. Weights never cross the host link.
     assert r.transfer.to_chip == (16 * 64 + 16 * 10 + 1) * 4
@@ -114,8 +117,11 @@ def test_backend_snapshot_restore_and_errors(program):
 
 def test_fidelities_agree_bit_for_bit(program):
     ds = load_digits()
-    inputs = {"x": ds.x_train[:16].reshape(16, 64), "labels": np.eye(10)[ds.y_train[:16]],
-              "lr": np.array([0.5])}
+    inputs = {
+        "x": ds.x_train[:16].reshape(16, 64),
+        "labels": np.eye(10)[ds.y_train[:16]],
+        "lr": np.array([0.5]),
+    }
     results = {f: Backend(program, f).run(inputs) for f in ("functional", "fast", "pe")}
     for f in ("fast", "pe"):
         for name, v in results["functional"].outputs.items():
@@ -134,16 +140,28 @@ def test_sampled_timing_refuses_data_dependent_timing(program, monkeypatch):
     inputs = {"x": np.ones((16, 64)), "labels": np.zeros((16, 10)), "lr": np.array([0.1])}
     first, _ = timer.measure(values, inputs)
     real_run = timer.machine.run
-    monkeypatch.setattr(timer.machine, "run", lambda *a, **k: replace(
-        real_run(*a, **k), work=replace(first, cycles=first.cycles + 1)))
-    with pytest.raises(BackendError, match=rf"took {first.cycles} then {first.cycles + 1} "
-                                           r"cycles .*timing depends on the data.*--fidelity fast"):
+    monkeypatch.setattr(
+        timer.machine,
+        "run",
+        lambda *a, **k: replace(real_run(*a, **k), work=replace(first, cycles=first.cycles + 1)),
+    )
+    with pytest.raises(
+        BackendError,
+        match=rf"took {first.cycles} then {first.cycles + 1} "
+        r"cycles .*timing depends on the data.*--fidelity fast",
+    ):
         timer.measure(values, inputs)
     # same cycle total, different work: the message used to claim "took N then N cycles"
-    monkeypatch.setattr(timer.machine, "run", lambda *a, **k: replace(
-        real_run(*a, **k), work=replace(first, macs=first.macs + 1)))
-    with pytest.raises(BackendError, match=rf"took {first.cycles} cycles both times but counted "
-                                           r"different work"):
+    monkeypatch.setattr(
+        timer.machine,
+        "run",
+        lambda *a, **k: replace(real_run(*a, **k), work=replace(first, macs=first.macs + 1)),
+    )
+    with pytest.raises(
+        BackendError,
+        match=rf"took {first.cycles} cycles both times but counted "
+        r"different work",
+    ):
         timer.measure(values, inputs)
     with pytest.raises(BackendError, match="sampled timing needs a cycle-level fidelity"):
         SampledTiming(program, Fidelity.FUNCTIONAL)

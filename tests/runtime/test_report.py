@@ -28,9 +28,16 @@ def trained():
     w0 = np.zeros((64, 10), np.float32)
     step = softmax_regression(cfg, 16, 64, 10, w0)
     cycles: list[int] = []
-    t = Trainer(step, softmax_regression(cfg, 16, 64, 10, w0, train=False), load_digits(),
-                TrainSettings(epochs=2, lr=0.5), "fast", name="softreg",
-                on_step=lambda e: cycles.append(e.cycles), trace_first_step=True)
+    t = Trainer(
+        step,
+        softmax_regression(cfg, 16, 64, 10, w0, train=False),
+        load_digits(),
+        TrainSettings(epochs=2, lr=0.5),
+        "fast",
+        name="softreg",
+        on_step=lambda e: cycles.append(e.cycles),
+        trace_first_step=True,
+    )
     return t.run(), cycles, step
 
 
@@ -39,7 +46,7 @@ def test_steps_add_up_to_epochs_and_epochs_to_the_run(trained):
     r = result.report
     per_epoch = len(step_cycles) // len(r.epochs)
     for i, e in enumerate(r.epochs):
-        assert e.train.cycles == sum(step_cycles[i * per_epoch:(i + 1) * per_epoch])
+        assert e.train.cycles == sum(step_cycles[i * per_epoch : (i + 1) * per_epoch])
         assert e.steps == per_epoch and e.eval is not None and e.eval.cycles > 0
     assert r.total == total([e.train for e in r.epochs] + [e.eval for e in r.epochs])
 
@@ -66,8 +73,10 @@ def test_derived_figures(trained):
     assert t.roofline_tops(c) <= c.peak_tops
     for lr in r.layers:
         if lr.work.cycles:
-            assert lr.work.achieved_tops(c) <= lr.work.roofline_tops(c) + 1e-12 or \
-                lr.work.dram_bytes == 0
+            assert (
+                lr.work.achieved_tops(c) <= lr.work.roofline_tops(c) + 1e-12
+                or lr.work.dram_bytes == 0
+            )
 
 
 def test_json_round_trip_and_files(trained, tmp_path):
@@ -76,15 +85,21 @@ def test_json_round_trip_and_files(trained, tmp_path):
     assert RunReport.from_json(json.loads(json.dumps(r.to_json()))) == r
     written = write_run_dir(tmp_path, r, step, result.first_step_events)
     names = {p.name for p in written}
-    assert {"report.json", "layers.csv", "trace.json", "cycles_by_layer.png", "utilization.png",
-            "roofline.png", "training.png"} <= names
+    assert {
+        "report.json",
+        "layers.csv",
+        "trace.json",
+        "cycles_by_layer.png",
+        "utilization.png",
+        "roofline.png",
+        "training.png",
+    } <= names
     for p in written:
         if p.suffix == ".png":
             assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert read_report(tmp_path) == r
     rows = list(csv.DictReader(io.StringIO(layers_csv(r))))
-    assert [(row["layer"], row["phase"]) for row in rows] == [(x.layer, x.phase)
-                                                              for x in r.layers]
+    assert [(row["layer"], row["phase"]) for row in rows] == [(x.layer, x.phase) for x in r.layers]
     assert sum(int(row["cycles"]) for row in rows) == r.total.cycles
 
 
@@ -94,8 +109,11 @@ def test_trace_is_valid_chrome_trace_json(trained, tmp_path):
     assert events
     doc = json.loads(json.dumps({"traceEvents": trace_events(step, events)}))
     slices = [e for e in doc["traceEvents"] if e["ph"] == "X"]
-    names = {e["args"]["name"] for e in doc["traceEvents"]
-             if e["ph"] == "M" and e["name"] == "thread_name"}
+    names = {
+        e["args"]["name"]
+        for e in doc["traceEvents"]
+        if e["ph"] == "M" and e["name"] == "thread_name"
+    }
     assert names == {e.unit.value for e in events}
     for s in slices:
         assert {"name", "ts", "dur", "pid", "tid", "cat"} <= set(s)
@@ -112,15 +130,22 @@ def test_static_work_matches_the_machine():
     cfg = regression_chip()
     step = softmax_regression(cfg, 16, 64, 10, np.zeros((64, 10), np.float32))
     ds = load_digits()
-    inputs = {"x": ds.x_train[:16].reshape(16, 64), "labels": one_hot(ds.y_train[:16], 10),
-              "lr": np.array([0.1])}
+    inputs = {
+        "x": ds.x_train[:16].reshape(16, 64),
+        "labels": one_hot(ds.y_train[:16], 10),
+        "lr": np.array([0.1]),
+    }
     measured = Backend(step, "fast").run(inputs)
     static = static_work(step)
     assert set(static) == set(measured.by_tag)
     for tag, w in static.items():
         m = measured.by_tag[tag]
-        assert (w.macs, w.dram_read_bytes, w.dram_write_bytes, w.instructions) == \
-            (m.macs, m.dram_read_bytes, m.dram_write_bytes, m.instructions), tag
+        assert (w.macs, w.dram_read_bytes, w.dram_write_bytes, w.instructions) == (
+            m.macs,
+            m.dram_read_bytes,
+            m.dram_write_bytes,
+            m.instructions,
+        ), tag
 
 
 def test_work_adds_fieldwise():

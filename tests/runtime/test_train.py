@@ -23,8 +23,11 @@ def digits():
 def programs():
     cfg = regression_chip()
     w0 = np.random.default_rng(1).normal(0, 0.01, (64, 10)).astype(np.float32)
-    return (softmax_regression(cfg, BATCH, 64, 10, w0),
-            softmax_regression(cfg, BATCH, 64, 10, w0, train=False), w0)
+    return (
+        softmax_regression(cfg, BATCH, 64, 10, w0),
+        softmax_regression(cfg, BATCH, 64, 10, w0, train=False),
+        w0,
+    )
 
 
 def make(programs, digits, run_dir=None, on_step=None, fidelity="functional", **settings):
@@ -59,15 +62,18 @@ def test_interrupted_and_resumed_run_is_bit_identical(programs, digits, tmp_path
     (tmp_path / "b").mkdir()
     # 89 steps per epoch: interrupt in epoch 2, 7 steps after the checkpoint at step 100.
     with pytest.raises(Interrupt):
-        make(programs, digits, tmp_path / "b", stop_at(107), fidelity="fast",
-             checkpoint_every=10).run()
+        make(
+            programs, digits, tmp_path / "b", stop_at(107), fidelity="fast", checkpoint_every=10
+        ).run()
     saved = ckpt.load(tmp_path / "b")
     assert saved.meta["progress"]["global_step"] == 100
-    resumed = make(programs, digits, tmp_path / "b", fidelity="fast",
-                   checkpoint_every=10).run(resume=True)
+    resumed = make(programs, digits, tmp_path / "b", fidelity="fast", checkpoint_every=10).run(
+        resume=True
+    )
 
-    assert resumed.backend.read("W", raw=True).tobytes() == ref.backend.read("W",
-                                                                               raw=True).tobytes()
+    assert (
+        resumed.backend.read("W", raw=True).tobytes() == ref.backend.read("W", raw=True).tobytes()
+    )
     assert comparable(resumed.report) == comparable(ref.report)
     assert resumed.report.total.cycles > 0
 
@@ -95,8 +101,11 @@ def test_loss_follows_float64_reference(programs, digits):
 def test_nan_loss_stops_with_clear_error_and_keeps_checkpoint(programs, digits, tmp_path):
     make(programs, digits, tmp_path, epochs=1, lr=0.5).run()
     before = (tmp_path / ckpt.CHECKPOINT_NAME).read_bytes()
-    with pytest.raises(TrainingError, match=r"loss became (nan|inf) at epoch 1, step \d+ .*"
-                                            r"lower --lr"):
+    with pytest.raises(
+        TrainingError,
+        match=r"loss became (nan|inf) at epoch 1, step \d+ .*"
+        r"lower --lr",
+    ):
         make(programs, digits, tmp_path, epochs=1, lr=1e38, schedule=Schedule.CONSTANT).run()
     assert (tmp_path / ckpt.CHECKPOINT_NAME).read_bytes() == before
 
@@ -149,5 +158,6 @@ def test_sampled_timing_equals_the_machine_throughout(programs, digits):
     assert sampled.report.total == full.report.total and sampled.report.total.cycles > 0
     assert sampled.report.layers == full.report.layers
     assert sampled.report.epochs == full.report.epochs
-    assert sampled.backend.read("W", raw=True).tobytes() == full.backend.read("W",
-                                                                               raw=True).tobytes()
+    assert (
+        sampled.backend.read("W", raw=True).tobytes() == full.backend.read("W", raw=True).tobytes()
+    )
