@@ -79,6 +79,7 @@ from typing import Any
 import numpy as np
 
 from chip.dtypes import DType
+from chip.program import TensorKind, TensorRole
 
 
 class Op(enum.Enum):
@@ -142,6 +143,15 @@ class Op(enum.Enum):
 
 
 SOURCES = frozenset({Op.INPUT, Op.PARAM, Op.CONST, Op.STATE})
+# The DRAM tensor kind of each source (graph outputs are TensorKind.OUTPUT).
+SOURCE_KIND: Mapping[Op, TensorKind] = MappingProxyType(
+    {
+        Op.INPUT: TensorKind.INPUT,
+        Op.PARAM: TensorKind.PARAM,
+        Op.STATE: TensorKind.STATE,
+        Op.CONST: TensorKind.CONST,
+    }
+)
 COMPOSITE = frozenset(
     {
         Op.SOFTMAX,
@@ -328,8 +338,10 @@ class Graph:
     ``outputs`` maps output names to node ids. ``params``, ``consts`` and ``state`` hold the
     initial values (float32, read-only) of the PARAM, CONST and STATE sources, keyed by the
     source node's name. ``updates`` maps PARAM/STATE names to the node computing the new value.
-    Full invariants are checked by `compiler.passes.verify.verify`; the constructor checks only
-    what makes the object unusable (ids, operand order, missing initial values).
+    ``roles`` gives a source or output the `TensorRole` its program tensor will carry where that
+    is more specific than its kind's plain role (`Graph.role`): the labels, the learning rate,
+    the loss. Full invariants are checked by `compiler.passes.verify.verify`; the constructor
+    checks only what makes the object unusable (ids, operand order, missing initial values).
     """
 
     nodes: tuple[Node, ...]
@@ -339,11 +351,13 @@ class Graph:
     state: Mapping[str, np.ndarray] = field(default_factory=dict)
     updates: Mapping[str, int] = field(default_factory=dict)
     name: str = "graph"
+    roles: Mapping[str, TensorRole] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
         object.__setattr__(self, "outputs", MappingProxyType(dict(self.outputs)))
         object.__setattr__(self, "updates", MappingProxyType(dict(self.updates)))
+        object.__setattr__(self, "roles", MappingProxyType(dict(self.roles)))
         for attr in ("params", "consts", "state"):
             object.__setattr__(self, attr, _frozen_arrays(getattr(self, attr)))
         for i, n in enumerate(self.nodes):
@@ -377,6 +391,25 @@ class Graph:
     def inputs(self) -> dict[str, Node]:
         return self.sources(Op.INPUT)
 
+    def kind(self, name: str) -> TensorKind:
+        """The DRAM tensor kind of source or output ``name``."""
+        if name in self.outputs:
+            return TensorKind.OUTPUT
+        for n in self.nodes:
+            if n.op in SOURCE_KIND and n.name == name:
+                return SOURCE_KIND[n.op]
+        raise KeyError(f"graph {self.name!r} has no source or output {name!r}")
+
+    def role(self, name: str) -> TensorRole:
+        """The role of source or output ``name``: its entry in ``roles``, else its kind's
+        plain role."""
+        return self.roles.get(name) or self.kind(name).plain_role
+
+    def of_role(self, role: TensorRole) -> list[str]:
+        """Names of the sources and outputs with ``role``, sources first."""
+        names = [n.name for n in self.nodes if n.op in SOURCE_KIND] + list(self.outputs)
+        return [name for name in names if self.role(name) is role]
+
     def consumers(self) -> list[list[int]]:
         """For each node id, the ids of the nodes that use it (once per use)."""
         users: list[list[int]] = [[] for _ in self.nodes]
@@ -394,6 +427,7 @@ class Graph:
             state=self.state,
             updates=self.updates,
             name=self.name,
+            roles=self.roles,
         )
         fields.update(changes)
         return Graph(**fields)
@@ -404,4 +438,5 @@ class Graph:
         lines += [str(n) for n in self.nodes]
         lines += [f"output {k} = %{v}" for k, v in self.outputs.items()]
         lines += [f"update {k} <- %{v}" for k, v in self.updates.items()]
+        lines += [f"role {k} = {v.value}" for k, v in self.roles.items()]
         return "\n".join(lines)
