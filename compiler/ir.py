@@ -168,6 +168,10 @@ COMPOSITE = frozenset(
     }
 )
 PRIMITIVE = frozenset(Op) - SOURCES - COMPOSITE
+# Gates of each recurrent op, stacked in its weights' columns ([in, GATES * hidden]) in the
+# order RNN (h), GRU (z, r, n), LSTM (i, f, g, o).
+GATES: Mapping[Op, int] = MappingProxyType({Op.RNN: 1, Op.GRU: 3, Op.LSTM: 4})
+RECURRENT = frozenset(GATES)
 
 # Matrix-unit work: the lowering maps these onto the systolic array.
 GEMM = frozenset({Op.MATMUL, Op.CONV2D, Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_WEIGHT})
