@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from chip.config import ChipConfig, Dataflow
+from chip.isa import Matmul, max_value
 
-# Rows per vector/DMA instruction field limits (chip/isa.py): Matmul.t is 16 bits.
-MAX_T = (1 << 16) - 1
+# Rows one MATMUL streams: the limit of its ``t`` field.
+MAX_T = max_value(Matmul, "t")
 
 
 class Tiling(Enum):
