@@ -23,6 +23,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -89,20 +90,22 @@ _PLAIN_ROLE = {
     TensorKind.SCRATCH: TensorRole.SCRATCH,
 }
 
-ROLE_KINDS: Mapping[TensorRole, frozenset[TensorKind]] = {
-    TensorRole.INPUT: frozenset({TensorKind.INPUT}),
-    TensorRole.LABEL: frozenset({TensorKind.INPUT}),
-    TensorRole.LEARNING_RATE: frozenset({TensorKind.INPUT, TensorKind.STATE}),
-    TensorRole.PARAM: frozenset({TensorKind.PARAM}),
-    TensorRole.RUNNING_STAT: frozenset({TensorKind.PARAM}),
-    TensorRole.OPTIMIZER_STATE: frozenset({TensorKind.STATE}),
-    TensorRole.CONST: frozenset({TensorKind.CONST}),
-    TensorRole.QUANT_SCALE: frozenset({TensorKind.CONST}),
-    TensorRole.QUANT_ZERO_POINT: frozenset({TensorKind.CONST}),
-    TensorRole.OUTPUT: frozenset({TensorKind.OUTPUT}),
-    TensorRole.LOSS: frozenset({TensorKind.OUTPUT}),
-    TensorRole.SCRATCH: frozenset({TensorKind.SCRATCH}),
-}
+ROLE_KINDS: Mapping[TensorRole, frozenset[TensorKind]] = MappingProxyType(
+    {
+        TensorRole.INPUT: frozenset({TensorKind.INPUT}),
+        TensorRole.LABEL: frozenset({TensorKind.INPUT}),
+        TensorRole.LEARNING_RATE: frozenset({TensorKind.INPUT, TensorKind.STATE}),
+        TensorRole.PARAM: frozenset({TensorKind.PARAM}),
+        TensorRole.RUNNING_STAT: frozenset({TensorKind.PARAM}),
+        TensorRole.OPTIMIZER_STATE: frozenset({TensorKind.STATE}),
+        TensorRole.CONST: frozenset({TensorKind.CONST}),
+        TensorRole.QUANT_SCALE: frozenset({TensorKind.CONST}),
+        TensorRole.QUANT_ZERO_POINT: frozenset({TensorKind.CONST}),
+        TensorRole.OUTPUT: frozenset({TensorKind.OUTPUT}),
+        TensorRole.LOSS: frozenset({TensorKind.OUTPUT}),
+        TensorRole.SCRATCH: frozenset({TensorKind.SCRATCH}),
+    }
+)
 assert set(ROLE_KINDS) == set(TensorRole)
 assert all(kind in ROLE_KINDS[role] for kind, role in _PLAIN_ROLE.items())
 
@@ -249,6 +252,7 @@ class Program:
         return [t for t in self.tensors.values() if t.kind is kind]
 
     def of_role(self, role: TensorRole) -> list[TensorInfo]:
+        """The tensors with ``role``, in layout order."""
         return [t for t in self.tensors.values() if t.role is role]
 
     # ---- file format ----

@@ -14,7 +14,9 @@ Sources (no operands; the tensor lives in DRAM)
     value in ``graph.params``; CONST a non-trainable tensor with its value in ``graph.consts``;
     STATE optimizer/step state (momentum, Adam moments, learning rate, beta powers) with its
     initial value in ``graph.state``. ``graph.updates`` maps a PARAM/STATE name to the node that
-    computes its new value: the lowering stores that value back in place.
+    computes its new value: the lowering stores that value back in place. ``graph.roles`` gives
+    a source or output a more specific `chip.program.TensorRole` (labels, learning rate, loss),
+    which its program tensor carries.
 
 Primitive ops (what the chip executes; the lowering must handle exactly these)
     MATMUL(a, b)            2-D ``a @ b``; attrs ``trans_a``, ``trans_b`` (operand stored
@@ -395,24 +397,23 @@ class Graph:
     def inputs(self) -> dict[str, Node]:
         return self.sources(Op.INPUT)
 
-    def kind(self, name: str) -> TensorKind:
-        """The DRAM tensor kind of source or output ``name``."""
-        if name in self.outputs:
-            return TensorKind.OUTPUT
-        for n in self.nodes:
-            if n.op in SOURCE_KIND and n.name == name:
-                return SOURCE_KIND[n.op]
-        raise KeyError(f"graph {self.name!r} has no source or output {name!r}")
+    def kinds(self) -> dict[str, TensorKind]:
+        """The DRAM tensor kind of every source and output, by name (sources first)."""
+        out = {n.name: SOURCE_KIND[n.op] for n in self.nodes if n.op in SOURCE_KIND}
+        out.update((name, TensorKind.OUTPUT) for name in self.outputs)
+        return out
 
     def role(self, name: str) -> TensorRole:
         """The role of source or output ``name``: its entry in ``roles``, else its kind's
         plain role."""
-        return self.roles.get(name) or self.kind(name).plain_role
+        kind = self.kinds().get(name)
+        if kind is None:
+            raise KeyError(f"graph {self.name!r} has no source or output {name!r}")
+        return self.roles.get(name) or kind.plain_role
 
     def of_role(self, role: TensorRole) -> list[str]:
         """Names of the sources and outputs with ``role``, sources first."""
-        names = [n.name for n in self.nodes if n.op in SOURCE_KIND] + list(self.outputs)
-        return [name for name in names if self.role(name) is role]
+        return [n for n, k in self.kinds().items() if (self.roles.get(n) or k.plain_role) is role]
 
     def consumers(self) -> list[list[int]]:
         """For each node id, the ids of the nodes that use it (once per use)."""

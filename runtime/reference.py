@@ -76,9 +76,9 @@ def reference_accuracy(
     """Test accuracy of the float64 forward graph with ``params``."""
     from compiler.reference import run
 
-    x_name = next(iter(forward_graph.inputs))
+    (x_name,) = forward_graph.of_role(TensorRole.INPUT)
     x_shape = forward_graph.inputs[x_name].shape
-    out = next(iter(forward_graph.outputs))
+    (out,) = forward_graph.of_role(TensorRole.OUTPUT)
     correct = 0
     for idx, valid in eval_batches(len(dataset.x_test), x_shape[0]):
         x = fit_to(dataset.x_test[idx], x_shape[1:], "reference")

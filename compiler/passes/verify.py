@@ -60,13 +60,12 @@ def verify(graph: Graph, *, primitives_only: bool = False, where: str = "") -> G
             problems.append(
                 f"update {name!r} has shape {graph[nid].shape}, not {updatable[name].shape}"
             )
+    kinds = graph.kinds()
     for name, role in graph.roles.items():
-        try:
-            kind = graph.kind(name)
-        except KeyError:
+        kind = kinds.get(name)
+        if kind is None:
             problems.append(f"role {role.value} given to {name!r}, which is no source or output")
-            continue
-        if kind not in ROLE_KINDS[role]:
+        elif kind not in ROLE_KINDS[role]:
             problems.append(f"{name!r} is a {kind.value} tensor and cannot have role {role.value}")
     if not graph.outputs and not graph.updates:
         problems.append("graph has no outputs and no updates")
