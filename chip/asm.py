@@ -8,8 +8,9 @@ dependency flags, then ``+flag`` for each dependency flag that is set::
 
 A whole program adds directives: ``.chip NAME`` (a preset name; or an inline ``.chip {json}``
 that `disassemble` writes for non-preset chips), ``.tensor NAME addr=.. shape=AxB dtype=..
-kind=..`` and ``.tag LAYER PHASE`` (applies to the instructions that follow). ``;`` starts a
-comment. Initial DRAM contents are not part of the text.
+kind=.. role=..`` (without ``role``, the kind's plain role) and ``.tag LAYER PHASE`` (applies
+to the instructions that follow). ``;`` starts a comment.
+Initial DRAM contents are not part of the text.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from chip.isa import (
     VecOp,
     encoded_fields,
 )
-from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
+from chip.program import Phase, Program, Tag, TensorInfo, TensorKind, TensorRole
 
 
 def format_instr(ins: Instr) -> str:
@@ -134,7 +135,7 @@ def disassemble(program: Program) -> str:
         shape = "x".join(str(s) for s in t.shape)
         lines.append(
             f".tensor {t.name} addr=0x{t.addr:x} shape={shape} dtype={t.dtype.value} "
-            f"kind={t.kind.value}"
+            f"kind={t.kind.value} role={t.role.value}"
         )
     current = None
     for i, (ins, tag) in enumerate(zip(program.instrs, program.tags, strict=True)):
@@ -190,12 +191,13 @@ def assemble(text: str, config: ChipConfig | None = None) -> Program:
 def _parse_tensor(line: str) -> TensorInfo:
     words = line.split()
     if len(words) < 2:
-        raise DecodeError("expected .tensor NAME addr=.. shape=.. dtype=.. kind=..")
+        raise DecodeError("expected .tensor NAME addr=.. shape=.. dtype=.. kind=.. [role=..]")
     kv = dict(w.partition("=")[::2] for w in words[2:])
     missing = [k for k in ("addr", "shape", "dtype", "kind") if k not in kv]
     if missing:
         raise DecodeError(f".tensor {words[1]}: missing {', '.join(missing)}")
     shape = tuple(int(s) for s in kv["shape"].split("x"))
+    role = TensorRole(kv["role"]) if "role" in kv else None
     return TensorInfo(
-        words[1], int(kv["addr"], 0), shape, DType.parse(kv["dtype"]), TensorKind(kv["kind"])
+        words[1], int(kv["addr"], 0), shape, DType.parse(kv["dtype"]), TensorKind(kv["kind"]), role
     )

@@ -16,14 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from chip.dtypes import DType
+from chip.isa import Load, Matmul, Preload, Store, max_value
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
-# Limits set by the instruction encoding (see chip/isa.py): array dimensions travel in 9-bit
-# fields, on-chip row addresses in 18 bits, DRAM byte addresses in 32 bits.
+# Limits set by the instruction encoding (chip/isa.py): array dimensions travel in the
+# preload/matmul rows and cols fields (256, a power of two, is the largest they hold), on-chip
+# row addresses in the row fields, DRAM byte addresses in the load/store dram fields.
 MAX_ARRAY_DIM = 256
-MAX_LOCAL_ROWS = 1 << 18
-MAX_DRAM_MIB = 4096
+assert MAX_ARRAY_DIM <= min(max_value(c, f) for c in (Preload, Matmul) for f in ("rows", "cols"))
+MAX_LOCAL_ROWS = max_value(Matmul, "out") + 1
+MAX_DRAM_MIB = (min(max_value(Load, "dram"), max_value(Store, "dram")) + 1) >> 20
 
 
 class Dataflow(enum.Enum):

@@ -397,6 +397,22 @@ def field_layout(cls: type[Instr]) -> list[tuple[str, int, int]]:
     return layout
 
 
+def max_value(cls: type[Instr], name: str) -> int:
+    """The largest value unsigned field ``name`` of ``cls`` holds: ``2**bits - 1``.
+
+    Limits the compiler and the config derive from the ISA (rows per DMA or vector
+    instruction, rows streamed per matmul, addressable rows) come from here, so they follow
+    the field table."""
+    for f in _FIELDS[cls]:
+        if f.name == name:
+            if f.metadata["kind"] is not FieldKind.UINT:
+                raise ValueError(
+                    f"{cls.MNEMONIC}.{name} is a {f.metadata['kind'].value} field, not an integer"
+                )
+            return (1 << f.metadata["bits"]) - 1
+    raise ValueError(f"{cls.MNEMONIC} has no field {name!r}")
+
+
 def _check_value(ins: Instr, f: dataclasses.Field) -> None:
     kind, bits = f.metadata["kind"], f.metadata["bits"]
     v = getattr(ins, f.name)

@@ -4,9 +4,9 @@ A `Program` holds the instruction stream, a tag per instruction (layer and phase
 of named tensors, the initial contents of some of them (weights, constants) and the `ChipConfig`
 it was compiled for. It is saved as one zip file:
 
-- ``manifest.json``: ``{"format": "systolic-program", "version": 2, "chip": {...},
-  "tensors": [{"name", "addr", "shape", "dtype", "kind"}...], "tags": [[layer, phase]...],
-  "instructions": N}``
+- ``manifest.json``: ``{"format": "systolic-program", "version": 3, "chip": {...},
+  "tensors": [{"name", "addr", "shape", "dtype", "kind", "role"}...],
+  "tags": [[layer, phase]...], "instructions": N}``
 - ``instructions.bin``: N little-endian 128-bit instruction words (chip/isa.py)
 - ``tag_index.npy``: uint32, for each instruction an index into the manifest's tag table
 - ``init/<name>.npy``: initial DRAM contents of a tensor, in its raw storage type (bf16 as uint16)
@@ -23,6 +23,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,8 @@ from chip.errors import ProgramFormatError
 from chip.isa import Instr, decode_program, encode_program
 
 FORMAT = "systolic-program"
-VERSION = 2  # 2: on-chip addresses carry two memory bits (accf), vector rows 11 bits
+VERSION = 3  # 3: tensors carry a role; 2: on-chip addresses carry two memory bits (accf)
+ROLELESS_VERSION = 2  # read by giving every tensor its kind's plain role (docs/program-format.md)
 
 
 class Phase(enum.Enum):
@@ -54,6 +56,59 @@ class TensorKind(enum.Enum):
     CONST = "const"  # read-only constants with initial contents
     SCRATCH = "scratch"  # intermediate values, no contents expected
 
+    @property
+    def plain_role(self) -> TensorRole:
+        """The role of a tensor of this kind that has no more specific one."""
+        return _PLAIN_ROLE[self]
+
+
+class TensorRole(enum.Enum):
+    """What a DRAM tensor means to whoever drives the program; the compiler sets it where it
+    creates the tensor, and the runtime finds the samples, labels, learning rate and loss by it.
+    `ROLE_KINDS` says which kinds each role may have."""
+
+    INPUT = "input"  # samples (the model's inputs)
+    LABEL = "label"  # targets of the loss
+    LEARNING_RATE = "learning_rate"  # shape (1,); the host sets it before each training step
+    PARAM = "param"  # a trainable weight
+    RUNNING_STAT = "running_stat"  # batch-norm running mean/variance: updated by the step
+    OPTIMIZER_STATE = "optimizer_state"  # momentum, Adam moments and beta powers
+    CONST = "const"  # a constant of the model
+    QUANT_SCALE = "quant_scale"  # ``NAME.scale``: the int8 scale of input or output NAME
+    QUANT_ZERO_POINT = "quant_zero_point"  # ``NAME.zero_point``: its zero point
+    OUTPUT = "output"  # a model output (the prediction)
+    LOSS = "loss"  # the loss of a training step, shape (1,)
+    SCRATCH = "scratch"  # intermediate values
+
+
+_PLAIN_ROLE = {
+    TensorKind.INPUT: TensorRole.INPUT,
+    TensorKind.OUTPUT: TensorRole.OUTPUT,
+    TensorKind.PARAM: TensorRole.PARAM,
+    TensorKind.STATE: TensorRole.OPTIMIZER_STATE,
+    TensorKind.CONST: TensorRole.CONST,
+    TensorKind.SCRATCH: TensorRole.SCRATCH,
+}
+
+ROLE_KINDS: Mapping[TensorRole, frozenset[TensorKind]] = MappingProxyType(
+    {
+        TensorRole.INPUT: frozenset({TensorKind.INPUT}),
+        TensorRole.LABEL: frozenset({TensorKind.INPUT}),
+        TensorRole.LEARNING_RATE: frozenset({TensorKind.INPUT, TensorKind.STATE}),
+        TensorRole.PARAM: frozenset({TensorKind.PARAM}),
+        TensorRole.RUNNING_STAT: frozenset({TensorKind.PARAM}),
+        TensorRole.OPTIMIZER_STATE: frozenset({TensorKind.STATE}),
+        TensorRole.CONST: frozenset({TensorKind.CONST}),
+        TensorRole.QUANT_SCALE: frozenset({TensorKind.CONST}),
+        TensorRole.QUANT_ZERO_POINT: frozenset({TensorKind.CONST}),
+        TensorRole.OUTPUT: frozenset({TensorKind.OUTPUT}),
+        TensorRole.LOSS: frozenset({TensorKind.OUTPUT}),
+        TensorRole.SCRATCH: frozenset({TensorKind.SCRATCH}),
+    }
+)
+assert set(ROLE_KINDS) == set(TensorRole)
+assert all(kind in ROLE_KINDS[role] for kind, role in _PLAIN_ROLE.items())
+
 
 @dataclass(frozen=True)
 class Tag:
@@ -68,13 +123,29 @@ class Tag:
 
 @dataclass(frozen=True)
 class TensorInfo:
-    """A named tensor stored row-major and contiguous at byte ``addr`` of DRAM."""
+    """A named tensor stored row-major and contiguous at byte ``addr`` of DRAM.
+
+    ``kind`` says what the host does with it (write, read back, keep resident), ``role`` what
+    it means; ``role`` defaults to the kind's plain role and must be one `ROLE_KINDS` allows
+    for the kind (`ValueError` otherwise).
+    """
 
     name: str
     addr: int
     shape: tuple[int, ...]
     dtype: DType
     kind: TensorKind
+    role: TensorRole | None = None
+
+    def __post_init__(self) -> None:
+        if self.role is None:
+            object.__setattr__(self, "role", self.kind.plain_role)
+        elif self.kind not in ROLE_KINDS[self.role]:
+            allowed = ", ".join(sorted(k.value for k in ROLE_KINDS[self.role]))
+            raise ValueError(
+                f"tensor {self.name!r} has role {self.role.value} but kind {self.kind.value}; "
+                f"role {self.role.value} needs kind {allowed}"
+            )
 
     @property
     def size(self) -> int:
@@ -91,17 +162,31 @@ class TensorInfo:
             "shape": list(self.shape),
             "dtype": self.dtype.value,
             "kind": self.kind.value,
+            "role": self.role.value,
         }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> TensorInfo:
+    def from_json(cls, d: dict[str, Any], roles: bool = True) -> TensorInfo:
+        """The tensor ``d`` describes; ``roles=False`` reads a manifest from before roles
+        (version 2), giving the tensor its kind's plain role."""
         return cls(
             str(d["name"]),
             int(d["addr"]),
             tuple(int(s) for s in d["shape"]),
             DType.parse(d["dtype"]),
             TensorKind(d["kind"]),
+            _role(d) if roles else None,
         )
+
+
+def _role(d: dict[str, Any]) -> TensorRole:
+    try:
+        return TensorRole(d["role"])
+    except ValueError:
+        known = ", ".join(r.value for r in TensorRole)
+        raise ValueError(
+            f"tensor {d['name']!r} has role {d['role']!r}; roles are {known}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -166,6 +251,10 @@ class Program:
     def of_kind(self, kind: TensorKind) -> list[TensorInfo]:
         return [t for t in self.tensors.values() if t.kind is kind]
 
+    def of_role(self, role: TensorRole) -> list[TensorInfo]:
+        """The tensors with ``role``, in layout order."""
+        return [t for t in self.tensors.values() if t.role is role]
+
     # ---- file format ----
     def save(self, path: str | Path) -> None:
         """Write the program to one zip file (see the module docstring)."""
@@ -215,11 +304,11 @@ class Program:
             raise ProgramFormatError(f"{p}: {e}") from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise ProgramFormatError(f"{p} is not a {FORMAT} file")
-        if manifest.get("version") != VERSION:
+        version = manifest.get("version")
+        if version not in (VERSION, ROLELESS_VERSION):
             raise ProgramFormatError(
-                f"{p}: unsupported format version "
-                f"{manifest.get('version')} (this build reads version "
-                f"{VERSION}; recompile the model)"
+                f"{p}: unsupported format version {version} (this build reads versions "
+                f"{ROLELESS_VERSION} and {VERSION}; recompile the model)"
             )
         try:
             config = ChipConfig.from_dict(manifest["chip"], where=f"{p} chip")
@@ -228,7 +317,8 @@ class Program:
             if len(instrs) != manifest["instructions"] or len(tag_index) != len(instrs):
                 raise ValueError("instruction count does not match the manifest")
             tags = tuple(table[int(i)] for i in tag_index)
-            tensors = {t["name"]: TensorInfo.from_json(t) for t in manifest["tensors"]}
+            roles = version != ROLELESS_VERSION
+            tensors = {t["name"]: TensorInfo.from_json(t, roles) for t in manifest["tensors"]}
             return cls(config, tuple(instrs), tags, tensors, init)
         except KeyError as e:  # str(KeyError) is only the key, which says nothing on its own
             raise ProgramFormatError(f"{p}: the manifest has no field {e}") from None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compiler.ir import Graph, Op
+from compiler.ir import GATES, Graph, Op
 from compiler.ir_builder import IRBuilder
 from compiler.passes.shape_infer import ShapeError
 
@@ -198,7 +198,7 @@ class Net:
         **attrs: object,
     ) -> Tensor:
         nm = self._name(op.value, name)
-        gates = {Op.RNN: 1, Op.GRU: 3, Op.LSTM: 4}[op] * hidden
+        gates = GATES[op] * hidden
         feat = x.shape[-1]
         w = self._weight(f"{nm}.w", (feat, gates), feat, gates, "glorot")
         r = self._weight(f"{nm}.r", (hidden, gates), hidden, gates, "glorot")

@@ -6,17 +6,22 @@ step, casts to the chip's compute dtype, dead-code elimination) and then the low
 (`compiler.lower`): DRAM planning, GEMM tiling by the cost model, conv/pooling as DMA window
 patterns plus GEMMs, vector ops, and instruction emission with dependency tokens.
 
-Tensors of the program (``program.tensors``), by name:
-- every INPUT of the graph (kind INPUT), e.g. ``x``; a training step adds ``labels``
-  (one-hot ``[B, classes]`` for "ce", the prediction's shape for "mse");
+Tensors of the program (``program.tensors``), by name, with their kind and role
+(`chip.program.TensorRole`; the runtime finds tensors by role):
+- every INPUT of the graph (kind and role INPUT), e.g. ``x``; a training step adds ``labels``
+  (role LABEL; one-hot ``[B, classes]`` for "ce", the prediction's shape for "mse");
 - every PARAM (kind PARAM, initial contents = the graph's values, fp32 master copies) under its
-  builder name (e.g. ``dense1.w``); a training step updates them in place;
-- every STATE (kind STATE, updated in place): the learning rate ``lr`` (shape (1,), the host
-  may overwrite it between steps), momentum/Adam moments and Adam's beta powers;
-- every CONST (kind CONST);
+  builder name (e.g. ``dense1.w``); a training step updates them in place (role PARAM, or
+  RUNNING_STAT for batch-norm running statistics);
+- every STATE (kind STATE, updated in place): the learning rate ``lr`` (role LEARNING_RATE,
+  shape (1,), the host may overwrite it between steps), momentum/Adam moments and Adam's beta
+  powers (role OPTIMIZER_STATE);
+- every CONST (kind CONST; role CONST, or QUANT_SCALE and QUANT_ZERO_POINT for the
+  int8 boundary of a quantized program, below);
 - every graph output (kind OUTPUT) under its output name: ``logits`` (or the model's output
-  names) and, for a training step, ``loss`` (shape (1,));
-- ``__scratch`` and ``__temp`` (kind SCRATCH): intermediate values and layer-local buffers.
+  names; role OUTPUT) and, for a training step, ``loss`` (role LOSS, shape (1,));
+- ``__scratch`` and ``__temp`` (kind and role SCRATCH): intermediate values and layer-local
+  buffers.
 Element types are the graph's: fp32 unless the graph says otherwise (int8 inputs/params of a
 quantized graph).
 
@@ -30,8 +35,8 @@ runs on them in one of two ways:
 - static quantization (``calibration`` inputs; inference only): the graph is quantized first
   (`compiler.quantize`) with scales calibrated on those inputs. The program then takes int8
   inputs and produces int32 outputs, and carries the scales as CONST tensors
-  ``<name>.scale`` (fp32, shape (1,)): the host feeds ``round(x / x.scale)`` and reads
-  ``logits * logits.scale``.
+  ``<name>.scale`` (role QUANT_SCALE, fp32, shape (1,)): the host feeds
+  ``round(x / x.scale)`` and reads ``logits * logits.scale``.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ import numpy as np
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
-from chip.program import Program
+from chip.program import Program, TensorRole
 from compiler.ir import Graph
 from compiler.lower.program import Lowered, lower
 from compiler.lower.tiling import Tiling
@@ -111,7 +116,7 @@ def _quantized(
     g = graph_passes(qz.graph, compute_dtype=DType.INT8, verify=verify)
     b = IRBuilder.extend(g)
     for name, scale in {**qz.input_scales, **qz.output_scales}.items():
-        b.const(f"{name}.scale", np.array([scale]))
+        b.const(f"{name}.scale", np.array([scale]), role=TensorRole.QUANT_SCALE)
     return b.build()
 
 

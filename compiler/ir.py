@@ -14,7 +14,9 @@ Sources (no operands; the tensor lives in DRAM)
     value in ``graph.params``; CONST a non-trainable tensor with its value in ``graph.consts``;
     STATE optimizer/step state (momentum, Adam moments, learning rate, beta powers) with its
     initial value in ``graph.state``. ``graph.updates`` maps a PARAM/STATE name to the node that
-    computes its new value: the lowering stores that value back in place.
+    computes its new value: the lowering stores that value back in place. ``graph.roles`` gives
+    a source or output a more specific `chip.program.TensorRole` (labels, learning rate, loss),
+    which its program tensor carries.
 
 Primitive ops (what the chip executes; the lowering must handle exactly these)
     MATMUL(a, b)            2-D ``a @ b``; attrs ``trans_a``, ``trans_b`` (operand stored
@@ -79,6 +81,7 @@ from typing import Any
 import numpy as np
 
 from chip.dtypes import DType
+from chip.program import TensorKind, TensorRole
 
 
 class Op(enum.Enum):
@@ -142,6 +145,15 @@ class Op(enum.Enum):
 
 
 SOURCES = frozenset({Op.INPUT, Op.PARAM, Op.CONST, Op.STATE})
+# The DRAM tensor kind of each source (graph outputs are TensorKind.OUTPUT).
+SOURCE_KIND: Mapping[Op, TensorKind] = MappingProxyType(
+    {
+        Op.INPUT: TensorKind.INPUT,
+        Op.PARAM: TensorKind.PARAM,
+        Op.STATE: TensorKind.STATE,
+        Op.CONST: TensorKind.CONST,
+    }
+)
 COMPOSITE = frozenset(
     {
         Op.SOFTMAX,
@@ -158,6 +170,10 @@ COMPOSITE = frozenset(
     }
 )
 PRIMITIVE = frozenset(Op) - SOURCES - COMPOSITE
+# Gates of each recurrent op, stacked in its weights' columns ([in, GATES * hidden]) in the
+# order RNN (h), GRU (z, r, n), LSTM (i, f, g, o).
+GATES: Mapping[Op, int] = MappingProxyType({Op.RNN: 1, Op.GRU: 3, Op.LSTM: 4})
+RECURRENT = frozenset(GATES)
 
 # Matrix-unit work: the lowering maps these onto the systolic array.
 GEMM = frozenset({Op.MATMUL, Op.CONV2D, Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_WEIGHT})
@@ -328,8 +344,10 @@ class Graph:
     ``outputs`` maps output names to node ids. ``params``, ``consts`` and ``state`` hold the
     initial values (float32, read-only) of the PARAM, CONST and STATE sources, keyed by the
     source node's name. ``updates`` maps PARAM/STATE names to the node computing the new value.
-    Full invariants are checked by `compiler.passes.verify.verify`; the constructor checks only
-    what makes the object unusable (ids, operand order, missing initial values).
+    ``roles`` gives a source or output the `TensorRole` its program tensor will carry where that
+    is more specific than its kind's plain role (`Graph.role`): the labels, the learning rate,
+    the loss. Full invariants are checked by `compiler.passes.verify.verify`; the constructor
+    checks only what makes the object unusable (ids, operand order, missing initial values).
     """
 
     nodes: tuple[Node, ...]
@@ -339,11 +357,13 @@ class Graph:
     state: Mapping[str, np.ndarray] = field(default_factory=dict)
     updates: Mapping[str, int] = field(default_factory=dict)
     name: str = "graph"
+    roles: Mapping[str, TensorRole] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
         object.__setattr__(self, "outputs", MappingProxyType(dict(self.outputs)))
         object.__setattr__(self, "updates", MappingProxyType(dict(self.updates)))
+        object.__setattr__(self, "roles", MappingProxyType(dict(self.roles)))
         for attr in ("params", "consts", "state"):
             object.__setattr__(self, attr, _frozen_arrays(getattr(self, attr)))
         for i, n in enumerate(self.nodes):
@@ -377,6 +397,24 @@ class Graph:
     def inputs(self) -> dict[str, Node]:
         return self.sources(Op.INPUT)
 
+    def kinds(self) -> dict[str, TensorKind]:
+        """The DRAM tensor kind of every source and output, by name (sources first)."""
+        out = {n.name: SOURCE_KIND[n.op] for n in self.nodes if n.op in SOURCE_KIND}
+        out.update((name, TensorKind.OUTPUT) for name in self.outputs)
+        return out
+
+    def role(self, name: str) -> TensorRole:
+        """The role of source or output ``name``: its entry in ``roles``, else its kind's
+        plain role."""
+        kind = self.kinds().get(name)
+        if kind is None:
+            raise KeyError(f"graph {self.name!r} has no source or output {name!r}")
+        return self.roles.get(name) or kind.plain_role
+
+    def of_role(self, role: TensorRole) -> list[str]:
+        """Names of the sources and outputs with ``role``, sources first."""
+        return [n for n, k in self.kinds().items() if (self.roles.get(n) or k.plain_role) is role]
+
     def consumers(self) -> list[list[int]]:
         """For each node id, the ids of the nodes that use it (once per use)."""
         users: list[list[int]] = [[] for _ in self.nodes]
@@ -394,6 +432,7 @@ class Graph:
             state=self.state,
             updates=self.updates,
             name=self.name,
+            roles=self.roles,
         )
         fields.update(changes)
         return Graph(**fields)
@@ -404,4 +443,5 @@ class Graph:
         lines += [str(n) for n in self.nodes]
         lines += [f"output {k} = %{v}" for k, v in self.outputs.items()]
         lines += [f"update {k} <- %{v}" for k, v in self.updates.items()]
+        lines += [f"role {k} = {v.value}" for k, v in self.roles.items()]
         return "\n".join(lines)

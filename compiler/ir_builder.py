@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from chip.dtypes import DType
+from chip.program import TensorRole
 from compiler.ir import Attrs, Graph, Node, Op
 from compiler.passes.shape_infer import ShapeError, infer, reshape_target
 
@@ -33,6 +34,7 @@ class IRBuilder:
         self.state: dict[str, np.ndarray] = {}
         self.outputs: dict[str, int] = {}
         self.updates: dict[str, int] = {}
+        self.roles: dict[str, TensorRole] = {}
         self._source_names: dict[str, int] = {}
 
     @classmethod
@@ -41,7 +43,7 @@ class IRBuilder:
         b = cls(graph.name)
         b.nodes = list(graph.nodes)
         b.params, b.consts, b.state = dict(graph.params), dict(graph.consts), dict(graph.state)
-        b.outputs, b.updates = dict(graph.outputs), dict(graph.updates)
+        b.outputs, b.updates, b.roles = dict(graph.outputs), dict(graph.updates), dict(graph.roles)
         b._source_names = {n.name: n.id for n in graph.nodes if n.op in _SOURCE_TABLE}
         return b
 
@@ -74,8 +76,10 @@ class IRBuilder:
         shape: Sequence[int],
         value: np.ndarray | None = None,
         dtype: DType = DType.FP32,
+        role: TensorRole | None = None,
     ) -> int:
-        """Add an INPUT (no value) or a PARAM/CONST/STATE with its initial ``value``."""
+        """Add an INPUT (no value) or a PARAM/CONST/STATE with its initial ``value``;
+        ``role``: its program tensor's role, if more specific than the kind's plain role."""
         if name in self._source_names:
             raise ValueError(f"a source named {name!r} already exists")
         shape = tuple(int(d) for d in shape)
@@ -88,19 +92,27 @@ class IRBuilder:
             _SOURCE_TABLE[op](self)[name] = value
         nid = self.add(op, (), name=name, shape=shape, dtype=dtype)
         self._source_names[name] = nid
+        if role is not None:
+            self.roles[name] = role
         return nid
 
-    def input(self, name: str, shape: Sequence[int], dtype: DType = DType.FP32) -> int:
-        return self.source(Op.INPUT, name, shape, dtype=dtype)
+    def input(
+        self,
+        name: str,
+        shape: Sequence[int],
+        dtype: DType = DType.FP32,
+        role: TensorRole | None = None,
+    ) -> int:
+        return self.source(Op.INPUT, name, shape, dtype=dtype, role=role)
 
     def param(self, name: str, value: np.ndarray) -> int:
         return self.source(Op.PARAM, name, np.shape(value), value)
 
-    def const(self, name: str, value: np.ndarray) -> int:
-        return self.source(Op.CONST, name, np.shape(value), value)
+    def const(self, name: str, value: np.ndarray, role: TensorRole | None = None) -> int:
+        return self.source(Op.CONST, name, np.shape(value), value, role=role)
 
-    def state_tensor(self, name: str, value: np.ndarray) -> int:
-        return self.source(Op.STATE, name, np.shape(value), value)
+    def state_tensor(self, name: str, value: np.ndarray, role: TensorRole | None = None) -> int:
+        return self.source(Op.STATE, name, np.shape(value), value, role=role)
 
     def unique(self, base: str) -> str:
         """``base``, or ``base_2``, ``base_3``... whichever is not a source name yet."""
@@ -110,8 +122,10 @@ class IRBuilder:
             name = f"{base}_{k}"
         return name
 
-    def output(self, name: str, nid: int) -> None:
+    def output(self, name: str, nid: int, role: TensorRole | None = None) -> None:
         self.outputs[name] = nid
+        if role is not None:
+            self.roles[name] = role
 
     def build(self, outputs: Mapping[str, int] | None = None) -> Graph:
         return Graph(
@@ -122,6 +136,7 @@ class IRBuilder:
             state=self.state,
             updates=self.updates,
             name=self.name,
+            roles=self.roles,
         )
 
     # Shorthands for the primitives used most by decomposition and autodiff.
@@ -171,7 +186,8 @@ def rebuild(
 
     ``rewrite(builder, node, new_inputs)`` returns the id of the node's replacement in the
     builder, or None to copy the node unchanged (with its operands remapped). Outputs and
-    updates follow the replacements; source tables are carried over.
+    updates follow the replacements; source tables are carried over, and so are the roles of the
+    sources and outputs that remain.
     """
     b = IRBuilder(name or graph.name)
     b.params, b.consts, b.state = dict(graph.params), dict(graph.consts), dict(graph.state)
@@ -186,4 +202,5 @@ def rebuild(
         remap[n.id] = new
     b.outputs = {k: remap[v] for k, v in graph.outputs.items()}
     b.updates = {k: remap[v] for k, v in graph.updates.items()}
+    b.roles = {k: r for k, r in graph.roles.items() if k in b._source_names or k in b.outputs}
     return b.build()

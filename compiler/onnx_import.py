@@ -27,7 +27,7 @@ import onnx
 from onnx import numpy_helper
 
 from chip.dtypes import DType
-from compiler.ir import Graph, Op
+from compiler.ir import GATES, Graph, Op
 from compiler.ir_builder import IRBuilder
 from compiler.passes.shape_infer import ShapeError
 
@@ -457,7 +457,7 @@ _DEFAULT_ACTIVATIONS = {
 
 
 def _recurrent(op: Op) -> Callable[[_Importer, onnx.NodeProto], None]:
-    gates = {Op.RNN: 1, Op.GRU: 3, Op.LSTM: 4}[op]
+    gates = GATES[op]
 
     def handle(im: _Importer, n: onnx.NodeProto) -> None:
         im.reject_attrs(direction="forward", layout=0, clip=None, input_forget=0)

@@ -51,6 +51,7 @@ import onnx
 from onnx import numpy_helper
 
 from chip.dtypes import DType
+from chip.program import TensorRole
 from compiler.ir import Op
 from compiler.onnx_import import (
     HANDLERS,
@@ -248,8 +249,9 @@ def _weight(
 
 # Graph boundary -------------------------------------------------------------------------------
 def _boundary_consts(im: _Importer, name: str, q: QParams) -> None:
-    im.b.const(f"{name}.scale", np.array([q.scale], dtype=np.float32))
-    im.b.const(f"{name}.zero_point", np.array([q.zero_point], dtype=np.float32))
+    im.b.const(f"{name}.scale", np.array([q.scale], dtype=np.float32), TensorRole.QUANT_SCALE)
+    zero_point = np.array([q.zero_point], dtype=np.float32)
+    im.b.const(f"{name}.zero_point", zero_point, TensorRole.QUANT_ZERO_POINT)
 
 
 def _quantize_linear(im: _Importer, n: onnx.NodeProto) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chip.program import TensorRole
 from compiler.autodiff import gradients
 from compiler.ir import COMPOSITE, Graph, Node, Op
 from compiler.ir_builder import IRBuilder, rebuild
@@ -107,7 +108,8 @@ def batch_norm_training(graph: Graph, momentum: float = 0.1) -> Graph:
     Invariant established: no inference-mode BATCH_NORM remains; each one is expanded into
     primitives that normalize with the batch mean and biased variance, and running mean/var
     operands that are PARAMs get updates ``(1 - momentum) * old + momentum * batch`` (the
-    variance unbiased, as PyTorch does). Those PARAMs are then not trained by the optimizer.
+    variance unbiased, as PyTorch does). Those PARAMs are then not trained by the optimizer,
+    and their role is RUNNING_STAT.
     """
     sources = {n.id: n for n in graph.nodes if n.op is Op.PARAM}
     updates: dict[str, int] = {}
@@ -126,14 +128,16 @@ def batch_norm_training(graph: Graph, momentum: float = 0.1) -> Graph:
         return y
 
     out = rebuild(graph, rewrite)
-    return out.replace(updates={**out.updates, **updates})
+    roles = {name: TensorRole.RUNNING_STAT for name in updates}
+    return out.replace(updates={**out.updates, **updates}, roles={**out.roles, **roles})
 
 
 def training_step(graph: Graph, spec: TrainSpec) -> Graph:
     """The whole training step for forward ``graph``.
 
-    Invariant established: outputs are ``loss`` plus the forward outputs; ``updates`` maps
-    every PARAM and optimizer STATE to its new value; the graph has a new INPUT ``labels``.
+    Invariant established: outputs are ``loss`` (role LOSS) plus the forward outputs;
+    ``updates`` maps every PARAM and optimizer STATE to its new value; the graph has a new
+    INPUT ``labels`` (role LABEL) and a STATE ``lr`` (role LEARNING_RATE).
     Composite ops are decomposed first so the backward graph is built from primitives.
     """
     ints = [
@@ -157,17 +161,17 @@ def training_step(graph: Graph, spec: TrainSpec) -> Graph:
     pred = graph.outputs[out]
     if "labels" in graph.inputs:
         raise ValueError("the forward graph already has an input named 'labels'")
-    labels = b.input("labels", b.shape(pred))
+    labels = b.input("labels", b.shape(pred), role=TensorRole.LABEL)
     if spec.loss == "ce":  # one-hot labels: the gradient is the single fused SOFTMAX_CE_GRAD
         loss = b.add(Op.SOFTMAX_CE, (pred, labels), "loss", normalized_labels=True)
     else:
         loss = b.add(Op.MSE, (pred, labels), "loss")
-    b.output("loss", loss)
+    b.output("loss", loss, role=TensorRole.LOSS)
     # PARAMs that already have an update (batch-norm running statistics) are not trained.
     params = {k: n for k, n in graph.sources(Op.PARAM).items() if k not in graph.updates}
     with_grads, grads = gradients(b.build(), loss, [n.id for n in params.values()])
     b = IRBuilder.extend(with_grads)
-    lr = b.state_tensor("lr", np.array([spec.lr]))
+    lr = b.state_tensor("lr", np.array([spec.lr]), role=TensorRole.LEARNING_RATE)
     opt = spec.optimizer
     step = _adam_step(b, opt, lr) if isinstance(opt, Adam) else None
     for name, node in params.items():

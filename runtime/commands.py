@@ -16,7 +16,7 @@ import numpy as np
 
 from chip.config import DEFAULT_PRESET, ChipConfig, preset_names
 from chip.dtypes import DType
-from chip.program import Program, TensorKind
+from chip.program import Program, TensorKind, TensorRole
 from runtime.backend import Backend, Fidelity
 from runtime.checkpoint import CHECKPOINT_NAME, atomic_write_bytes
 from runtime.outputs import REPORT_NAME, read_report, write_run_dir
@@ -391,13 +391,19 @@ def _parse_inputs(program: Program, specs: list[str], fill: bool, seed: int) -> 
         raise CommandError(
             "missing "
             + ", ".join(
-                f"--input {t.name}=FILE.npy ({t.dtype.value}{list(t.shape)})" for t in missing
+                f"--input {t.name}=FILE.npy ({t.role.value}, {t.dtype.value}{list(t.shape)})"
+                for t in missing
             )
             + "; or pass --random-inputs"
         )
     rng = np.random.default_rng(seed)
     for t in missing:
-        values[t.name] = rng.standard_normal(t.shape).astype(np.float32)
+        if t.role is TensorRole.LABEL and len(t.shape) == 2:
+            # one-hot rows: a cross-entropy step's gradient assumes every label row sums to 1
+            classes = rng.integers(0, t.shape[1], t.shape[0])
+            values[t.name] = np.eye(t.shape[1], dtype=np.float32)[classes]
+        else:
+            values[t.name] = rng.standard_normal(t.shape).astype(np.float32)
     return values
 
 

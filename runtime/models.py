@@ -14,7 +14,7 @@ import numpy as np
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
-from chip.program import Program
+from chip.program import Program, TensorRole
 
 if TYPE_CHECKING:
     from compiler.ir import Graph
@@ -177,4 +177,4 @@ def compile_model(
 
 def is_static_int8(program: Program) -> bool:
     """Whether ``program`` was quantized statically (int8 inputs, ``<name>.scale`` tensors)."""
-    return any(name.endswith(".scale") for name in program.tensors)
+    return bool(program.of_role(TensorRole.QUANT_SCALE))

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from chip.program import TensorRole
 from runtime.data import Dataset, eval_batches, fit_to, one_hot, train_batches
-from runtime.train import LR_NAMES, TrainSettings
+from runtime.train import TrainSettings
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,11 @@ def reference_training(
     only remaining difference from the chip is float64 versus fp32 arithmetic."""
     from compiler.reference import evaluate
 
-    x_name = next(n for n in step_graph.inputs if n != "labels")
+    (x_name,) = step_graph.of_role(TensorRole.INPUT)
+    (label_name,) = step_graph.of_role(TensorRole.LABEL)
+    (lr_name,) = step_graph.of_role(TensorRole.LEARNING_RATE)
+    (loss_name,) = step_graph.of_role(TensorRole.LOSS)
     x_shape = step_graph.inputs[x_name].shape
-    lr_name = next(n for n in step_graph.state if n in LR_NAMES)
     batch = x_shape[0]
     params = {k: np.asarray(v, np.float64) for k, v in step_graph.params.items()}
     state = {k: np.asarray(v, np.float64) for k, v in step_graph.state.items()}
@@ -55,10 +58,10 @@ def reference_training(
             state[lr_name] = np.array([settings.schedule.at(settings.lr, step, total_steps)])
             inputs = {
                 x_name: fit_to(dataset.x_train[idx], x_shape[1:], "reference"),
-                "labels": one_hot(dataset.y_train[idx], dataset.num_classes),
+                label_name: one_hot(dataset.y_train[idx], dataset.num_classes),
             }
             ev = evaluate(step_graph, inputs, params=params, state=state, round_casts=round_casts)
-            losses.append(float(ev.outputs["loss"].reshape(-1)[0]))
+            losses.append(float(ev.outputs[loss_name].reshape(-1)[0]))
             for name, value in ev.updates.items():
                 (params if name in params else state)[name] = value
             step += 1
@@ -73,9 +76,9 @@ def reference_accuracy(
     """Test accuracy of the float64 forward graph with ``params``."""
     from compiler.reference import run
 
-    x_name = next(iter(forward_graph.inputs))
+    (x_name,) = forward_graph.of_role(TensorRole.INPUT)
     x_shape = forward_graph.inputs[x_name].shape
-    out = next(iter(forward_graph.outputs))
+    (out,) = forward_graph.of_role(TensorRole.OUTPUT)
     correct = 0
     for idx, valid in eval_batches(len(dataset.x_test), x_shape[0]):
         x = fit_to(dataset.x_test[idx], x_shape[1:], "reference")

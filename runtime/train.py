@@ -1,10 +1,10 @@
 """Training on the simulated chip: epochs of full batches, evaluation, LR schedule, checkpoints.
 
 Each step the host writes one batch, its labels and the step's learning rate into the training
-program's INPUT tensors, runs the program (forward, loss, backward and optimizer all execute as
-chip instructions) and reads the loss and logits back. Weights and optimizer state stay in the
-chip's DRAM. At the end of each epoch the forward-only evaluation program, given the current
-weights, classifies the held-out split.
+program's tensors with those roles (`chip.program.TensorRole`), runs the program (forward,
+loss, backward and optimizer all execute as chip instructions) and reads the loss and logits
+back. Weights and optimizer state stay in the chip's DRAM. At the end of each epoch the
+forward-only evaluation program, given the current weights, classifies the held-out split.
 
 Determinism: batches are a pure function of (seed, epoch), the learning rate of (settings,
 step), and every count is an integer, so a run resumed from a checkpoint finishes with the same
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from chip.config import ChipConfig
-from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
+from chip.program import Phase, Program, Tag, TensorInfo, TensorKind, TensorRole
 from runtime import checkpoint as ckpt
 from runtime.backend import Backend, Fidelity, RunResult
 from runtime.data import (
@@ -37,11 +37,6 @@ from runtime.data import (
 )
 from runtime.report import EpochReport, RunReport, Work, add_by_tag, layer_reports
 from runtime.timing import SampledTiming
-
-LR_NAMES = ("lr", "learning_rate")
-LABEL_NAMES = ("labels", "label", "y", "target", "targets")
-LOSS_NAMES = ("loss",)
-LOGIT_NAMES = ("logits", "output", "y_hat", "out")
 
 
 class TrainingError(RuntimeError):
@@ -88,18 +83,11 @@ class TrainSettings:
         return {**asdict(self), "schedule": self.schedule.value}
 
 
-def _find(program: Program, kind: TensorKind, names: tuple[str, ...]) -> TensorInfo | None:
-    for t in program.of_kind(kind):
-        if t.name.lower() in names:
-            return t
-    return None
-
-
 @dataclass(frozen=True)
 class Signature:
     """Which tensors of a program the loop feeds (samples, labels, learning rate) and reads
-    (loss, logits). Found by name: ``lr``/``learning_rate``, ``labels``/``y``/``target``,
-    ``loss``, ``logits``; the samples are the one remaining INPUT."""
+    (loss, logits), found by their roles: one tensor each with role INPUT, LABEL,
+    LEARNING_RATE, LOSS and OUTPUT (an evaluation program needs only INPUT and OUTPUT)."""
 
     x: TensorInfo
     logits: TensorInfo
@@ -114,36 +102,28 @@ class Signature:
     @classmethod
     def of(cls, program: Program, training: bool) -> Signature:
         what = "training" if training else "evaluation"
-        lr = _find(program, TensorKind.INPUT, LR_NAMES) or _find(
-            program, TensorKind.STATE, LR_NAMES
-        )
-        labels = _find(program, TensorKind.INPUT, LABEL_NAMES)
-        loss = _find(program, TensorKind.OUTPUT, LOSS_NAMES)
-        named = {t.name for t in (lr, labels) if t is not None}
-        xs = [t for t in program.of_kind(TensorKind.INPUT) if t.name not in named]
-        if len(xs) != 1:
+
+        def one(role: TensorRole, required: bool) -> TensorInfo | None:
+            found = program.of_role(role)
+            if len(found) > 1 or (required and not found):
+                has = ", ".join(f"{t.name} ({t.role.value})" for t in program.tensors.values())
+                raise TrainingError(
+                    f"the {what} program must have exactly one tensor with role "
+                    f"{role.value}; it has {len(found)} (its tensors: {has})"
+                )
+            return found[0] if found else None
+
+        x, logits = one(TensorRole.INPUT, True), one(TensorRole.OUTPUT, True)
+        labels = one(TensorRole.LABEL, training)
+        lr = one(TensorRole.LEARNING_RATE, training)
+        loss = one(TensorRole.LOSS, training)
+        assert x is not None and logits is not None
+        if len(logits.shape) != 2 or logits.shape[0] != x.shape[0]:
             raise TrainingError(
-                f"the {what} program must have exactly one sample input "
-                f"besides labels and learning rate; it has "
-                f"{[t.name for t in xs]}"
+                f"the {what} program's output {logits.name!r} must be [batch, classes] with "
+                f"the batch {x.shape[0]} of input {x.name!r}; it is {list(logits.shape)}"
             )
-        outs = [t for t in program.of_kind(TensorKind.OUTPUT) if t is not loss]
-        logits = _find(program, TensorKind.OUTPUT, LOGIT_NAMES) or (
-            outs[0] if len(outs) == 1 else None
-        )
-        if logits is None or len(logits.shape) != 2 or logits.shape[0] != xs[0].shape[0]:
-            raise TrainingError(
-                f"the {what} program needs one [batch, classes] output named "
-                f"logits; its outputs are {[t.name for t in outs]}"
-            )
-        if training and (labels is None or lr is None or loss is None):
-            raise TrainingError(
-                "the training program needs inputs 'labels' and 'lr' and an "
-                f"output 'loss'; it has inputs "
-                f"{[t.name for t in program.of_kind(TensorKind.INPUT)]}, "
-                f"outputs {[t.name for t in program.of_kind(TensorKind.OUTPUT)]}"
-            )
-        return cls(xs[0], logits, labels, lr, loss)
+        return cls(x, logits, labels, lr, loss)
 
     def label_values(self, y: np.ndarray, classes: int) -> np.ndarray:
         """Labels as the program wants them: one-hot [B, C] or class indices [B]."""

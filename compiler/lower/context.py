@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
-from chip.isa import VEC_ROWS_BITS, Load, Loc, Mem, Store, Vec, VecOp, mem_dtype, sp
+from chip.isa import Load, Loc, Mem, Store, Vec, VecOp, max_value, mem_dtype, sp
 from compiler.lower.emit import Emitter
 from compiler.lower.memory import ALIGN, Buf, OnChip, align
 from compiler.lower.tiling import Tiling
 
-MAX_DMA_ROWS = (1 << 16) - 1
-MAX_VEC_ROWS = (1 << VEC_ROWS_BITS) - 1
+# Rows one instruction moves: the limits of the ISA's ``rows`` fields.
+MAX_DMA_ROWS = min(max_value(Load, "rows"), max_value(Store, "rows"))
+MAX_VEC_ROWS = max_value(Vec, "rows")
 
 
 class LoweringError(ValueError):

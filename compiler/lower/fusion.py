@@ -17,7 +17,15 @@ from compiler.ir import SOURCES, Graph, Node, Op
 from compiler.lower.context import Ctx, View
 from compiler.lower.gemm import Epilogue
 from compiler.lower.memory import Buf
-from compiler.lower.vector import BINARY_OPS, UNARY_OPS, Frames, broadcast_role, flat_view, segments
+from compiler.lower.vector import (
+    BINARY_OPS,
+    UNARY_OPS,
+    Broadcast,
+    Frames,
+    broadcast_role,
+    flat_view,
+    segments,
+)
 
 FUSIBLE = frozenset(BINARY_OPS) | frozenset(UNARY_OPS)
 EPILOGUE_OPS = frozenset({Op.MATMUL, Op.CONV2D, Op.CONV2D_GRAD_INPUT})
@@ -85,25 +93,25 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
     ids = {m.id for m in members}
     shape = members[0].shape
     w = ctx.config.row_elems
-    ext: dict[int, str] = {}  # external operand -> role relative to the group's shape
+    ext: dict[int, Broadcast] = {}  # external operand -> its broadcast to the group's shape
     for m in members:
         for i in m.inputs:
             if i not in ids:
                 ext[i] = broadcast_role(shape, bufs[i].shape)
-    flat = all(r in ("full", "scalar") for r in ext.values())
+    flat = all(r in (Broadcast.FULL, Broadcast.SCALAR) for r in ext.values())
     mems: dict[str, Mem] = {}
     for i, role in ext.items():
-        if role in ("full", "rowscalar"):
+        if not role.one_row:
             mems[f"x{i}"] = ctx.mem_for(bufs[i].dtype)
     for m in members:
         mems[f"v{m.id}"] = ctx.mem_for(bufs[m.id].dtype)
     vec_rows = {
         i: ctx.alloc(ctx.mem_for(bufs[i].dtype), 1, "broadcast operand")
         for i, role in ext.items()
-        if role in ("row", "scalar")
+        if role.one_row
     }
     for i, loc in vec_rows.items():
-        if ext[i] == "scalar":  # a stride-0 DMA replicates the scalar across the row
+        if ext[i] is Broadcast.SCALAR:  # a stride-0 DMA replicates the scalar across the row
             ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, w, 0, 0), loc)
 
     def compute(f: dict[str, Loc], rows: int, cols: int) -> None:
@@ -112,7 +120,7 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
             for i in m.inputs:
                 if i in ids:
                     locs.append((f[f"v{i}"], False))
-                elif ext[i] in ("row", "scalar"):
+                elif ext[i].one_row:
                     locs.append((vec_rows[i], True))
                 else:
                     locs.append((f[f"x{i}"], False))
@@ -133,7 +141,7 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
                 f = frames.next()
                 first = e0 + r0 * cols
                 for i, role in ext.items():
-                    if role == "full":
+                    if role is Broadcast.FULL:
                         ctx.load(flat_view(bufs[i], first, rr, cols), f[f"x{i}"])
                 compute(f, rr, cols)
                 for nid in sorted(group.keep):
@@ -145,16 +153,16 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
     for c0 in range(0, last, w):
         cc = min(w, last - c0)
         for i, loc in vec_rows.items():
-            if ext[i] == "row":
+            if ext[i] is Broadcast.ROW:
                 ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cc), loc)
         for r0 in range(0, rows_total, frames.rb):
             rr = min(frames.rb, rows_total - r0)
             f = frames.next()
             for i, role in ext.items():
                 buf = bufs[i]
-                if role == "full":
+                if role is Broadcast.FULL:
                     ctx.load(View.matrix(buf, rows_total, last).block(r0, rr, c0, cc), f[f"x{i}"])
-                elif role == "rowscalar":
+                elif role is Broadcast.ROW_SCALAR:
                     # row r reads element r cc times: a transposing DMA with column stride 0
                     ctx.load(
                         View(buf.addr + r0 * buf.dtype.nbytes, buf.dtype, rr, cc, 1, 0), f[f"x{i}"]
@@ -194,20 +202,20 @@ def gemm_epilogue(
     ids = {m.id for m in members}
     last = gemm.shape[-1]
     m_rows = gemm.size // last
-    ext: dict[int, str] = {}
+    ext: dict[int, Broadcast] = {}
     for m in members:
         for i in m.inputs:
             if i not in ids and i != gemm.id:
                 ext[i] = broadcast_role(gemm.shape, bufs[i].shape)
-    n_bufs = len(members) + sum(1 for r in ext.values() if r in ("full", "rowscalar"))
+    n_bufs = len(members) + sum(1 for r in ext.values() if not r.one_row)
     cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (4 * n_bufs)))
     loc: dict[int, Loc] = {}
     for m in members:
         loc[m.id] = ctx.alloc(ctx.mem_for(bufs[m.id].dtype), cap, "epilogue values")
     for i, role in ext.items():
-        rows = 1 if role in ("row", "scalar") else cap
+        rows = 1 if role.one_row else cap
         loc[i] = ctx.alloc(ctx.mem_for(bufs[i].dtype), rows, "epilogue operand")
-        if role == "scalar":
+        if role is Broadcast.SCALAR:
             ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, ctx.config.row_elems, 0, 0), loc[i])
 
     def view(nid: int) -> View:
@@ -215,7 +223,7 @@ def gemm_epilogue(
 
     def run(tile: Loc, r0: int, rows: int, c0: int, cols: int) -> None:
         for i, role in ext.items():
-            if role == "row":
+            if role is Broadcast.ROW:
                 ctx.load(
                     View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cols), loc[i]
                 )
@@ -228,19 +236,19 @@ def gemm_epilogue(
                 for off, row, cnt in segs:
                     ctx.store(tile.offset(s0 + off), view(gemm.id).block(row, cnt, c0, cols))
             for i, role in ext.items():
-                if role not in ("full", "rowscalar"):
+                if role.one_row:
                     continue
                 buf = bufs[i]
                 if not dense:  # rows no segment loads must still hold (any) values
                     ctx.vec(VecOp.SET, loc[i], rr, cols)
                 for off, row, cnt in segs:
-                    if role == "full":
+                    if role is Broadcast.FULL:
                         src = view(i).block(row, cnt, c0, cols)
                     else:  # per-row scalar, repeated along the row by a stride-0 DMA
                         src = View(buf.addr + row * buf.dtype.nbytes, buf.dtype, cnt, cols, 1, 0)
                     ctx.load(src, loc[i].offset(off))
             for m in members:
-                srcs = [(here[i], ext.get(i) in ("row", "scalar")) for i in m.inputs]
+                srcs = [(here[i], i in ext and ext[i].one_row) for i in m.inputs]
                 if m.op in BINARY_OPS:
                     op, imm = BINARY_OPS[m.op], 0.0
                 else:

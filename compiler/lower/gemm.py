@@ -13,7 +13,7 @@ from collections.abc import Callable
 from chip.config import Dataflow
 from chip.isa import Loc, Matmul, Mem, Preload, acc, sp
 from compiler.lower.context import Ctx, LoweringError, View
-from compiler.lower.tiling import Budget, GemmPlan, plan_os, plan_stationary
+from compiler.lower.tiling import Budget, GemmPlan, Outer, plan_os, plan_stationary
 
 
 class Ring:
@@ -150,10 +150,10 @@ def _emit_stationary(
     stage_rows = max(tb if budget.x_staged else 0, r if budget.s_staged else 0)
     stage = ctx.alloc(_stage_mem(ctx, x, s), stage_rows, "gemm staging") if stage_rows else None
     x_res = s_res = None
-    if plan.outer == "x" and plan.resident:
+    if plan.outer is Outer.X and plan.resident:
         x_res = ctx.alloc(sp(0).mem, nk * tb, "resident X block")
     xs = None if x_res is not None else Ring(ctx.alloc(sp(0).mem, 2 * tb, "X chunks"), tb)
-    if plan.outer == "s" and plan.resident:
+    if plan.outer is Outer.S and plan.resident:
         s_res = ctx.alloc(sp(0).mem, nk * nsub * r, "resident S block")
     ss = None if s_res is not None else Ring(ctx.alloc(sp(0).mem, 2 * r, "S tiles"), r)
 
@@ -205,7 +205,7 @@ def _emit_stationary(
                 ctx.store(out.offset(j * tt), p.block(t0, tt, j0, nn))
 
     t_blocks = [(t0, min(tb, t - t0)) for t0 in range(0, t, tb)]
-    if plan.outer == "x":
+    if plan.outer is Outer.X:
         for t0, tt in t_blocks:
             if x_res is not None:
                 for kc in range(nk):
@@ -254,7 +254,7 @@ def _emit_os(
     inner_ring = Ring(ctx.alloc(sp(0).mem, 2 * ring_rows, "chunks"), ring_rows)
     m_tiles = [(m0, min(r, m - m0)) for m0 in range(0, m, r)]
     n_tiles = [(n0, min(c, n - n0)) for n0 in range(0, n, c)]
-    outer_is_m = plan.outer == "m"
+    outer_is_m = plan.outer is Outer.M
     outer_tiles, inner_tiles = (m_tiles, n_tiles) if outer_is_m else (n_tiles, m_tiles)
     outer_op, inner_op = (x, y) if outer_is_m else (y, x)
 

@@ -2,7 +2,7 @@
 
 DRAM layout, low to high addresses:
 1. named tensors the host sees: sources (INPUT, PARAM, STATE, CONST, with initial contents)
-   and OUTPUT tensors;
+   and OUTPUT tensors, each with the role the graph gives it (`Graph.roles`);
 2. the scratch arena: every intermediate value, placed by a liveness-based first-fit, so two
    values share bytes only if their lifetimes (definition to last use, in lowering order) do
    not overlap;
@@ -20,17 +20,11 @@ from dataclasses import dataclass
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from chip.program import TensorInfo, TensorKind
-from compiler.ir import Graph, Op
+from compiler.ir import SOURCE_KIND, Graph, Op
 
 ALIGN = 64  # bytes; also the emitter's DRAM hazard unit, so tensors never share a unit
 
 _ELEMENTWISE = frozenset({Op.ADD, Op.SUB, Op.MUL, Op.MAX, Op.SCALE, Op.ADD_CONST, Op.CAST})
-_SOURCE_KIND = {
-    Op.INPUT: TensorKind.INPUT,
-    Op.PARAM: TensorKind.PARAM,
-    Op.STATE: TensorKind.STATE,
-    Op.CONST: TensorKind.CONST,
-}
 
 
 def align(n: int, to: int = ALIGN) -> int:
@@ -141,14 +135,14 @@ def plan_dram(
         nonlocal addr
         if name in tensors:
             raise ValueError(f"two DRAM tensors are named {name!r}")
-        tensors[name] = TensorInfo(name, addr, shape, dtype, kind)
+        tensors[name] = TensorInfo(name, addr, shape, dtype, kind, graph.roles.get(name))
         buf = Buf(addr, shape, dtype)
         addr = align(addr + buf.nbytes)
         return buf
 
     for n in nodes:
-        if n.op in _SOURCE_KIND:
-            bufs[n.id] = named(n.name, n.shape, n.dtype, _SOURCE_KIND[n.op])
+        if n.op in SOURCE_KIND:
+            bufs[n.id] = named(n.name, n.shape, n.dtype, SOURCE_KIND[n.op])
     claimed: set[int] = set()
     for name, nid in graph.outputs.items():
         r = root[nid]
@@ -224,7 +218,7 @@ def _in_place_ok(
     no reader after it, and no non-elementwise reader in its own lowering unit (a GEMM whose
     epilogue computes the update still reads its operands while tiles are stored)."""
     node = graph.nodes[upd]
-    if node.op in _SOURCE_KIND or node.op is Op.RESHAPE or node.shape != graph.nodes[src].shape:
+    if node.op in SOURCE_KIND or node.op is Op.RESHAPE or node.shape != graph.nodes[src].shape:
         return False
     for n in graph.nodes:
         if not live[n.id] or not any(root[i] == root[src] for i in n.inputs):

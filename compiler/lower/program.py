@@ -16,7 +16,7 @@ import numpy as np
 
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType, to_storage
-from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
+from chip.program import Phase, Program, Tag, TensorInfo, TensorKind, TensorRole
 from compiler.ir import Graph, Node, Op
 from compiler.lower.context import Ctx, LoweringError
 from compiler.lower.emit import Emitter
@@ -177,7 +177,12 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
     tensors = dict(plan.tensors)
     if plan.scratch_bytes:
         tensors[SCRATCH_TENSOR] = TensorInfo(
-            SCRATCH_TENSOR, plan.scratch_base, (plan.scratch_bytes,), DType.INT8, TensorKind.SCRATCH
+            SCRATCH_TENSOR,
+            plan.scratch_base,
+            (plan.scratch_bytes,),
+            DType.INT8,
+            TensorKind.SCRATCH,
+            TensorRole.SCRATCH,
         )
     if ctx.temp_top > plan.temp_base:
         tensors[TEMP_TENSOR] = TensorInfo(
@@ -186,6 +191,7 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
             (ctx.temp_top - plan.temp_base,),
             DType.INT8,
             TensorKind.SCRATCH,
+            TensorRole.SCRATCH,
         )
     init = {}
     for table in (graph.params, graph.consts, graph.state):

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from chip.config import ChipConfig, Dataflow
+from chip.isa import Matmul, max_value
 
-# Rows per vector/DMA instruction field limits (chip/isa.py): Matmul.t is 16 bits.
-MAX_T = (1 << 16) - 1
+# Rows one MATMUL streams: the limit of its ``t`` field.
+MAX_T = max_value(Matmul, "t")
 
 
 class Tiling(Enum):
@@ -39,12 +40,21 @@ class Tiling(Enum):
     SCALESIM_FOLDS = "scalesim-folds"
 
 
+class Outer(Enum):
+    """Which operand's blocks form a GEMM plan's outer loop; the value is how notes print it."""
+
+    X = "x"  # stationary form: blocks of the streamed X rows
+    S = "s"  # stationary form: the stationary S tiles
+    M = "m"  # OS: tiles of the output's rows (X^T)
+    N = "n"  # OS: tiles of the output's columns (Y)
+
+
 @dataclass(frozen=True)
 class GemmPlan:
     """A tiling of one GEMM (in the array's form; see the module docstring).
 
-    ``outer`` is "x" or "s" (stationary form) / "m" or "n" (OS): which operand's blocks form
-    the outer loop; ``resident`` whether that block is loaded once and kept in the scratchpad.
+    ``outer``: which operand's blocks form the outer loop (X or S in the stationary form, M or
+    N in OS); ``resident`` whether that block is loaded once and kept in the scratchpad.
     ``tb``: X rows per block (stationary form) or K rows per chunk (OS). ``nsub``: array-width
     column tiles per output block. Costs are estimates in cycles and bytes.
     """
@@ -53,7 +63,7 @@ class GemmPlan:
     t: int
     k: int
     n: int
-    outer: str
+    outer: Outer
     resident: bool
     tb: int
     nsub: int
@@ -71,7 +81,7 @@ class GemmPlan:
         form = "OS" if self.dataflow is Dataflow.OS else "stationary"
         return (
             f"{self.dataflow.value} gemm T={self.t} K={self.k} N={self.n} ({form} form): "
-            f"outer={self.outer} resident={self.resident} tb={self.tb} nsub={self.nsub}; "
+            f"outer={self.outer.value} resident={self.resident} tb={self.tb} nsub={self.nsub}; "
             f"~{self.cycles} cycles (compute {self.compute_cycles}, DMA {self.dma_cycles}, "
             f"{self.dma_bytes} bytes), {self.instructions} instructions"
         )
@@ -116,21 +126,21 @@ def plan_stationary(
     nn = math.ceil(n / c)
     preload = 0 if cfg.double_buffer_stationary else r
     plans: list[GemmPlan] = []
-    for outer in ("x", "s"):
+    for outer in (Outer.X, Outer.S):
         for tb in _block_cands(t, tiling):
             for nsub in _cands(nn):
                 for resident in (True, False):
                     acc_need = 2 * tb * nsub
                     stage = 0
                     if budget.x_staged:
-                        stage = max(stage, tb if not resident or outer == "x" else 0)
+                        stage = max(stage, tb if not resident or outer is Outer.X else 0)
                     if budget.s_staged:
                         stage = max(stage, r)
                     if acc_need + stage > budget.acc_rows:
                         continue
                     x_block = nk * tb
                     s_block = nk * nsub * r
-                    if outer == "x":
+                    if outer is Outer.X:
                         spad = (x_block if resident else 2 * tb) + 2 * r
                     else:
                         spad = (s_block if resident else 2 * r) + 2 * tb
@@ -139,8 +149,8 @@ def plan_stationary(
                     n_tb, n_nb = math.ceil(t / tb), math.ceil(nn / nsub)
                     folds = n_tb * nk * nn
                     compute = t * nk * nn + folds * (r + c - 2 + preload)
-                    x_reps = 1 if outer == "x" and resident else n_nb
-                    s_reps = 1 if outer == "s" and resident else n_tb
+                    x_reps = 1 if outer is Outer.X and resident else n_nb
+                    s_reps = 1 if outer is Outer.S and resident else n_tb
                     load_bytes = x_reps * t * k * budget.x_bytes + s_reps * k * n * budget.s_bytes
                     loads = x_reps * n_tb * nk + s_reps * nk * nn
                     stores = n_tb * nn
@@ -181,7 +191,7 @@ def plan_os(
     nm, nn = math.ceil(m / r), math.ceil(n / c)
     drain = 0 if cfg.double_buffer_stationary else r
     plans: list[GemmPlan] = []
-    for outer in ("m", "n"):
+    for outer in (Outer.M, Outer.N):
         for kt in _block_cands(max(parts), tiling):
             nkt = sum(math.ceil(p / kt) for p in parts)
             for resident in (True, False):
@@ -194,8 +204,8 @@ def plan_os(
                     continue
                 folds = nm * nn * nkt
                 compute = nm * nn * k + folds * (r + c - 2 + drain)
-                x_reps = 1 if outer == "m" and resident else nn
-                y_reps = 1 if outer == "n" and resident else nm
+                x_reps = 1 if outer is Outer.M and resident else nn
+                y_reps = 1 if outer is Outer.N and resident else nm
                 load_bytes = x_reps * m * k * budget.x_bytes + y_reps * k * n * budget.s_bytes
                 loads = x_reps * nm * nkt + y_reps * nn * nkt
                 stores = nm * nn
@@ -237,7 +247,7 @@ def _plan(
     t: int,
     k: int,
     n: int,
-    outer: str,
+    outer: Outer,
     resident: bool,
     tb: int,
     nsub: int,

@@ -13,6 +13,7 @@ one block's loads overlap the previous block's vector work and store.
 from __future__ import annotations
 
 import math
+from enum import Enum
 
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
@@ -61,15 +62,29 @@ def segments(size: int, w: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def broadcast_role(a: tuple[int, ...], b: tuple[int, ...]) -> str:
+class Broadcast(Enum):
+    """How an elementwise operand's shape relates to its result's (the IR's broadcasting)."""
+
+    FULL = "full"  # the result's shape
+    ROW = "row"  # one row (the last axis), repeated for every row
+    ROW_SCALAR = "rowscalar"  # one value per row, repeated along the row
+    SCALAR = "scalar"  # one value, shape (1,)
+
+    @property
+    def one_row(self) -> bool:
+        """Held in a single on-chip row that every row of the result reads."""
+        return self in (Broadcast.ROW, Broadcast.SCALAR)
+
+
+def broadcast_role(a: tuple[int, ...], b: tuple[int, ...]) -> Broadcast:
     if b == a:
-        return "full"
+        return Broadcast.FULL
     if b == a[-1:]:
-        return "row"
+        return Broadcast.ROW
     if b == a[:-1] + (1,):
-        return "rowscalar"
+        return Broadcast.ROW_SCALAR
     if b == (1,):
-        return "scalar"
+        return Broadcast.SCALAR
     raise LoweringError(f"operand shape {b} does not broadcast to {a}")
 
 

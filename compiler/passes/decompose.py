@@ -186,7 +186,7 @@ def _gru_step(
     batch = b.shape(xt)[0]
     assert br is not None
     if h is None:  # zero initial state: h @ R vanishes, only the recurrent bias remains
-        hr = b.add(Op.BROADCAST, (br,), nm, shape=(batch, 3 * hid))
+        hr = b.add(Op.BROADCAST, (br,), nm, shape=(batch, *b.shape(br)))
     else:
         hr = b.add(Op.ADD, (b.matmul(h, r, name=nm), br), nm)
 

@@ -22,7 +22,9 @@ from compiler.ir import (
     DATA_MOVEMENT,
     ELEMENTWISE_BINARY,
     ELEMENTWISE_UNARY,
+    GATES,
     GEMM,
+    RECURRENT,
     SOURCES,
     Attrs,
     Graph,
@@ -242,8 +244,8 @@ def _composite_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
         if len(x) != 4:
             _fail(op, s, "input must be NHWC (4-D)")
         return x[0], x[3]
-    if op in (Op.RNN, Op.GRU, Op.LSTM):
-        gates = {Op.RNN: 1, Op.GRU: 3, Op.LSTM: 4}[op]
+    if op in RECURRENT:
+        gates = GATES[op]
         h = attrs["hidden"]
         if len(x) != 3:
             _fail(op, s, "input must be [batch, time, features]")

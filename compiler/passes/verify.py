@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chip.program import ROLE_KINDS
 from compiler.ir import COMPOSITE, SOURCES, Graph, Op
 from compiler.passes.shape_infer import ShapeError, infer
 
@@ -16,7 +17,8 @@ def verify(graph: Graph, *, primitives_only: bool = False, where: str = "") -> G
     Checked: ids equal positions and operands come earlier (topological order); every node's
     shape and dtype equal what its op's rule gives; source names are unique and initial values
     match the source shapes; outputs and updates name existing nodes; each update targets a
-    PARAM or STATE of the same shape; with ``primitives_only``, no composite op remains.
+    PARAM or STATE of the same shape; every ``roles`` entry names a source or output whose kind
+    the role allows; with ``primitives_only``, no composite op remains.
     """
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -58,6 +60,13 @@ def verify(graph: Graph, *, primitives_only: bool = False, where: str = "") -> G
             problems.append(
                 f"update {name!r} has shape {graph[nid].shape}, not {updatable[name].shape}"
             )
+    kinds = graph.kinds()
+    for name, role in graph.roles.items():
+        kind = kinds.get(name)
+        if kind is None:
+            problems.append(f"role {role.value} given to {name!r}, which is no source or output")
+        elif kind not in ROLE_KINDS[role]:
+            problems.append(f"{name!r} is a {kind.value} tensor and cannot have role {role.value}")
     if not graph.outputs and not graph.updates:
         problems.append("graph has no outputs and no updates")
     if problems:

@@ -99,3 +99,30 @@ def test_every_field_kind_has_an_assembly_error_message():
     from chip.asm import _EXPECTED
 
     assert set(_EXPECTED) == set(FieldKind)
+
+
+def _width(cls, name):
+    return next(w for n, _, w in field_layout(cls) if n == name)
+
+
+def test_limits_elsewhere_follow_the_field_widths():
+    """Every limit the config and the compiler take from the ISA equals what its field holds,
+    read from the encoding layout (so a width change cannot leave a limit behind)."""
+    from chip import config
+    from chip.isa import Load, Store, Vec, max_value
+    from compiler.lower.context import MAX_DMA_ROWS, MAX_VEC_ROWS
+    from compiler.lower.tiling import MAX_T
+
+    for cls in INSTRUCTIONS:
+        for f in encoded_fields(cls):
+            if f.metadata["kind"] is FieldKind.UINT:
+                assert max_value(cls, f.name) == 2 ** _width(cls, f.name) - 1
+    assert MAX_DMA_ROWS == 2 ** _width(Load, "rows") - 1 == 2 ** _width(Store, "rows") - 1
+    assert MAX_VEC_ROWS == 2 ** _width(Vec, "rows") - 1
+    assert MAX_T == 2 ** _width(Matmul, "t") - 1
+    assert config.MAX_LOCAL_ROWS == 2 ** _width(Matmul, "out")
+    assert config.MAX_DRAM_MIB * 2**20 == 2 ** _width(Load, "dram")
+    with pytest.raises(ValueError, match="load.dst is a loc field, not an integer"):
+        max_value(Load, "dst")
+    with pytest.raises(ValueError, match="vec has no field 'depth'"):
+        max_value(Vec, "depth")

@@ -11,7 +11,15 @@ from chip.errors import ProgramFormatError
 from chip.functional import run_functional
 from chip.isa import DecodeError, Halt
 from chip.isadoc import render
-from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
+from chip.program import (
+    ROLELESS_VERSION,
+    Phase,
+    Program,
+    Tag,
+    TensorInfo,
+    TensorKind,
+    TensorRole,
+)
 from tests.programs import gemm_program
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
@@ -89,6 +97,86 @@ def test_corrupt_program_files(tmp_path):
             out.writestr(item, data)
     with pytest.raises(ProgramFormatError, match="unsupported format version 1 .*recompile"):
         Program.load(bad)
+
+
+def _rewrite_manifest(src, dst, change):
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w") as out:
+        for item in z.namelist():
+            data = z.read(item)
+            if item == "manifest.json":
+                data = json.dumps(change(json.loads(data)))
+            out.writestr(item, data)
+
+
+def _with_roles(prog, roles):
+    tensors = {
+        n: TensorInfo(t.name, t.addr, t.shape, t.dtype, t.kind, roles.get(n))
+        for n, t in prog.tensors.items()
+    }
+    return Program(prog.config, prog.instrs, prog.tags, tensors, prog.init)
+
+
+def test_roles_survive_save_load_and_assembly(tmp_path):
+    prog, _, _ = gemm()
+    prog = _with_roles(prog, {"A": TensorRole.LABEL, "C": TensorRole.LOSS})
+    prog.save(tmp_path / "r.prog")
+    for back in (Program.load(tmp_path / "r.prog"), assemble(disassemble(prog))):
+        assert {n: t.role for n, t in back.tensors.items()} == {
+            "A": TensorRole.LABEL,
+            "B": TensorRole.PARAM,
+            "C": TensorRole.LOSS,
+        }
+    with zipfile.ZipFile(tmp_path / "r.prog") as z:
+        manifest = json.loads(z.read("manifest.json"))
+    assert [t["role"] for t in manifest["tensors"]] == ["label", "param", "loss"]
+
+
+def test_role_must_suit_the_kind():
+    with pytest.raises(ValueError, match="'y' has role label but kind output; .*needs kind input"):
+        TensorInfo("y", 0, (4,), DType.FP32, TensorKind.OUTPUT, TensorRole.LABEL)
+    lr = TensorInfo("lr", 0, (1,), DType.FP32, TensorKind.STATE, TensorRole.LEARNING_RATE)
+    assert lr.role is TensorRole.LEARNING_RATE
+    assert TensorInfo("s", 0, (1,), DType.FP32, TensorKind.STATE).role is (
+        TensorRole.OPTIMIZER_STATE
+    )
+
+
+def test_version_2_programs_load_with_plain_roles(tmp_path):
+    prog, a, b = gemm()
+    prog = _with_roles(prog, {"A": TensorRole.LABEL})
+    prog.save(tmp_path / "new.prog")
+
+    def as_v2(m):
+        for t in m["tensors"]:
+            del t["role"]
+        return {**m, "version": ROLELESS_VERSION}
+
+    _rewrite_manifest(tmp_path / "new.prog", tmp_path / "old.prog", as_v2)
+    old = Program.load(tmp_path / "old.prog")
+    assert {n: t.role for n, t in old.tensors.items()} == {
+        "A": TensorRole.INPUT,
+        "B": TensorRole.PARAM,
+        "C": TensorRole.OUTPUT,
+    }
+    assert old.instrs == prog.instrs
+    got = run_functional(old).state.read_tensor(old.tensor("C"))
+    np.testing.assert_array_equal(got, a.astype(np.int32) @ b.astype(np.int32))
+    _rewrite_manifest(tmp_path / "new.prog", tmp_path / "v4.prog", lambda m: {**m, "version": 4})
+    with pytest.raises(
+        ProgramFormatError, match="unsupported format version 4 .*reads versions 2 and 3"
+    ):
+        Program.load(tmp_path / "v4.prog")
+    bad_role = tmp_path / "bad_role.prog"
+
+    def unknown_role(m):
+        m["tensors"][0]["role"] = "weights"
+        return m
+
+    _rewrite_manifest(tmp_path / "new.prog", bad_role, unknown_role)
+    with pytest.raises(
+        ProgramFormatError, match="tensor 'A' has role 'weights'; roles are input, label"
+    ):
+        Program.load(bad_role)
 
 
 def test_assembly_errors_name_the_line():

@@ -11,7 +11,7 @@ import pytest
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
-from chip.program import Phase, TensorKind
+from chip.program import Phase, TensorKind, TensorRole
 from compiler import compile_lowered, zoo
 from compiler.passes.pipeline import graph_passes
 from compiler.reference import evaluate
@@ -80,6 +80,13 @@ def test_training_program_names_tensors_by_kind():
     assert kinds["x"] is TensorKind.INPUT and kinds["labels"] is TensorKind.INPUT
     assert kinds["logits"] is TensorKind.OUTPUT and kinds["loss"] is TensorKind.OUTPUT
     assert kinds["lr"] is TensorKind.STATE
+    roles = {t.name: t.role for t in prog.tensors.values()}
+    assert roles["x"] is TensorRole.INPUT and roles["labels"] is TensorRole.LABEL
+    assert roles["logits"] is TensorRole.OUTPUT and roles["loss"] is TensorRole.LOSS
+    assert roles["lr"] is TensorRole.LEARNING_RATE and roles["__scratch"] is TensorRole.SCRATCH
+    assert {n for n, r in roles.items() if r is TensorRole.OPTIMIZER_STATE} == {
+        n for n, k in kinds.items() if k is TensorKind.STATE and n != "lr"
+    }
     params = [n for n, k in kinds.items() if k is TensorKind.PARAM]
     assert params and all(prog.tensor(p).dtype is DType.FP32 for p in params)
     assert {t.phase for t in prog.tags} == {Phase.FORWARD, Phase.BACKWARD, Phase.OPTIMIZER}

@@ -13,6 +13,7 @@ import pytest
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
+from chip.program import TensorRole
 from compiler import compile_lowered, zoo
 from compiler.passes.pipeline import graph_passes
 from compiler.quantize import quantize
@@ -83,6 +84,8 @@ def test_compile_with_calibration_carries_the_scales():
     assert prog.tensor("x").dtype is DType.INT8
     x_scale = float(prog.init["x.scale"][0])
     y_scale = float(prog.init["logits.scale"][0])
+    scales = [t.name for t in prog.of_role(TensorRole.QUANT_SCALE)]
+    assert sorted(scales) == ["logits.scale", "x.scale"]
     xq = np.clip(np.rint(x / x_scale), -128, 127)
     from compiler.lower.program import Lowered
 

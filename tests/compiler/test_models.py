@@ -7,7 +7,7 @@ import pytest
 
 from compiler import zoo
 from compiler.builder import Net
-from compiler.ir import COMPOSITE, Op
+from compiler.ir import COMPOSITE, GATES, Op
 from compiler.passes.decompose import decompose
 from compiler.passes.pipeline import graph_passes
 from compiler.passes.verify import verify
@@ -115,3 +115,44 @@ def test_builder_rejects_an_unknown_initializer() -> None:
         r"not 'xavier'",
     ):
         Net()._weight("d.w", (2, 2), 2, 2, "xavier")
+
+
+@pytest.mark.parametrize("op", sorted(GATES, key=lambda op: op.value))
+def test_recurrent_weights_are_sized_by_the_gate_table(op: Op) -> None:
+    """The builder, shape inference and the ONNX importer all take the gate count from
+    `compiler.ir.GATES`: [in, G*H] and [H, G*H] weights, and nothing else is accepted."""
+    from onnx import helper
+
+    from compiler.ir_builder import IRBuilder
+    from compiler.onnx_import import import_onnx
+    from compiler.passes.shape_infer import ShapeError
+    from tests.compiler.onnx_models import onnx_init, onnx_model
+
+    gates, feat, hid = GATES[op], 5, 4
+    net = Net("rec", seed=0)
+    net.output("h", getattr(net, op.value)(net.input("x", (2, 3, feat)), hid, name="cell"))
+    built = net.build()
+    assert built.params["cell.w"].shape == (feat, gates * hid)
+    assert built.params["cell.r"].shape == (hid, gates * hid)
+
+    cell = next(n for n in built.nodes if n.op is op)
+    shapes = [built[i].shape for i in cell.inputs[1:]]
+    b = IRBuilder()
+    x = b.input("x", (2, 3, feat))
+    for width in (gates * hid, (gates + 1) * hid):  # the table's width, and one gate more
+        ws = [b.param(f"w{k}_{width}", np.zeros(s[:-1] + (width,))) for k, s in enumerate(shapes)]
+        if width == gates * hid:
+            b.add(op, (x, *ws), **cell.attrs)
+        else:
+            with pytest.raises(ShapeError, match="weights must have shapes"):
+                b.add(op, (x, *ws), **cell.attrs)
+
+    rng = np.random.default_rng(0)
+    inits = [
+        onnx_init(rng, "W", (1, gates * hid, feat)),
+        onnx_init(rng, "R", (1, gates * hid, hid)),
+    ]
+    node = helper.make_node(op.value.upper(), ["x", "W", "R"], ["Y"], hidden_size=hid)
+    graph = import_onnx(onnx_model([node], [("x", (3, 2, feat))], ["Y"], inits))
+    widths = {v.shape for v in graph.params.values()}
+    assert {(feat, gates * hid), (hid, gates * hid)} <= widths

@@ -35,6 +35,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
+from chip.program import TensorRole
 from compiler import compile_onnx
 from compiler.lower.program import Lowered
 from compiler.onnx_import import import_onnx
@@ -157,6 +158,8 @@ def test_quantized_onnx_model_matches_onnxruntime_bit_for_bit(quantized, model, 
     program = compile_onnx(path, _chip(chip))
     assert program.tensor("x").dtype is DType.INT8
     assert float(program.init["x.scale"][0]) == io.inputs["x"].scale
+    assert program.tensor("x.scale").role is TensorRole.QUANT_SCALE
+    assert program.tensor("x.zero_point").role is TensorRole.QUANT_ZERO_POINT
     rng = np.random.default_rng(7)
     for _ in range(8):
         feeds = {k: (rng.standard_normal(s) * 1.5).astype(np.float32) for k, s in shapes.items()}

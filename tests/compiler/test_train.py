@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from chip.program import TensorRole
 from compiler.ir import Op
 from compiler.passes.pipeline import graph_passes
 from compiler.reference import evaluate
@@ -144,6 +145,33 @@ def test_batch_norm_trains_with_batch_statistics_and_updates_running_averages() 
     normalized = (xv - flat.mean(0)) / np.sqrt(flat.var(0) + 1e-5)
     logits = normalized.reshape(6, -1) @ forward.params["fc.w"] + forward.params["fc.b"]
     np.testing.assert_allclose(ev.outputs["logits"], logits, rtol=1e-6)
+    # the running statistics are updated, not trained: a role of their own in the program
+    assert step.of_role(TensorRole.RUNNING_STAT) == ["bn.running_mean", "bn.running_var"]
+    assert step.role("bn.gamma") is TensorRole.PARAM
+
+
+def test_the_training_step_gives_its_tensors_their_roles() -> None:
+    step = graph_passes(mlp(batch=BATCH, classes=CLASSES), train=TrainSpec("ce", Adam()))
+    assert step.of_role(TensorRole.INPUT) == ["x"]
+    assert step.of_role(TensorRole.LABEL) == ["labels"]
+    assert step.of_role(TensorRole.LEARNING_RATE) == ["lr"]
+    assert step.of_role(TensorRole.LOSS) == ["loss"]
+    assert step.of_role(TensorRole.OUTPUT) == ["logits"]
+    assert set(step.of_role(TensorRole.OPTIMIZER_STATE)) == {
+        "adam.beta1_power",
+        "adam.beta2_power",
+        *(f"{p}.{m}" for p in step.params for m in "mv"),
+    }
+
+
+def test_verify_rejects_a_role_that_does_not_fit() -> None:
+    from compiler.passes.verify import VerifyError, verify
+
+    graph = mlp(batch=BATCH, classes=CLASSES)
+    with pytest.raises(VerifyError, match="'logits' is a output tensor and cannot have role label"):
+        verify(graph.replace(roles={"logits": TensorRole.LABEL}))
+    with pytest.raises(VerifyError, match="role loss given to 'nope', which is no source"):
+        verify(graph.replace(roles={"nope": TensorRole.LOSS}))
 
 
 def test_bad_optimizer_hyperparameters_are_rejected() -> None:

@@ -1,7 +1,7 @@
 .chip tiny
-.tensor a addr=0x0 shape=10x11 dtype=int8 kind=input
-.tensor w addr=0x80 shape=11x9 dtype=int8 kind=param
-.tensor c addr=0x100 shape=10x9 dtype=int32 kind=output
+.tensor a addr=0x0 shape=10x11 dtype=int8 kind=input role=input
+.tensor w addr=0x80 shape=11x9 dtype=int8 kind=param role=param
+.tensor c addr=0x100 shape=10x9 dtype=int32 kind=output role=output
 .tag mm forward
 load dram=0x0 dst=sp:0 rows=10 cols=4 stride=11 transpose=0                                          ; 0
 load dram=0x4 dst=sp:10 rows=10 cols=4 stride=11 transpose=0                                         ; 1

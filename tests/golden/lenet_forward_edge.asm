@@ -1,16 +1,16 @@
 .chip edge
-.tensor x addr=0x0 shape=2x8x8x1 dtype=fp32 kind=input
-.tensor conv1.w addr=0x200 shape=3x3x1x8 dtype=fp32 kind=param
-.tensor conv1.b addr=0x340 shape=8 dtype=fp32 kind=param
-.tensor conv4.w addr=0x380 shape=3x3x8x16 dtype=fp32 kind=param
-.tensor conv4.b addr=0x1580 shape=16 dtype=fp32 kind=param
-.tensor dense8.w addr=0x15c0 shape=64x32 dtype=fp32 kind=param
-.tensor dense8.b addr=0x35c0 shape=32 dtype=fp32 kind=param
-.tensor dense10.w addr=0x3640 shape=32x10 dtype=fp32 kind=param
-.tensor dense10.b addr=0x3b40 shape=10 dtype=fp32 kind=param
-.tensor logits addr=0x3b80 shape=2x10 dtype=fp32 kind=output
-.tensor __scratch addr=0x3c00 shape=5568 dtype=int8 kind=scratch
-.tensor __temp addr=0x51c0 shape=6848 dtype=int8 kind=scratch
+.tensor x addr=0x0 shape=2x8x8x1 dtype=fp32 kind=input role=input
+.tensor conv1.w addr=0x200 shape=3x3x1x8 dtype=fp32 kind=param role=param
+.tensor conv1.b addr=0x340 shape=8 dtype=fp32 kind=param role=param
+.tensor conv4.w addr=0x380 shape=3x3x8x16 dtype=fp32 kind=param role=param
+.tensor conv4.b addr=0x1580 shape=16 dtype=fp32 kind=param role=param
+.tensor dense8.w addr=0x15c0 shape=64x32 dtype=fp32 kind=param role=param
+.tensor dense8.b addr=0x35c0 shape=32 dtype=fp32 kind=param role=param
+.tensor dense10.w addr=0x3640 shape=32x10 dtype=fp32 kind=param role=param
+.tensor dense10.b addr=0x3b40 shape=10 dtype=fp32 kind=param role=param
+.tensor logits addr=0x3b80 shape=2x10 dtype=fp32 kind=output role=output
+.tensor __scratch addr=0x3c00 shape=5568 dtype=int8 kind=scratch role=scratch
+.tensor __temp addr=0x51c0 shape=6848 dtype=int8 kind=scratch role=scratch
 .tag x forward
 load dram=0x0 dst=acc:0 rows=8 cols=16 stride=64 transpose=0 +push_next                              ; 0
 vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 1

@@ -1,14 +1,14 @@
 .chip edge
-.tensor x addr=0x0 shape=4x20 dtype=fp32 kind=input
-.tensor dense1.w addr=0x140 shape=20x16 dtype=fp32 kind=param
-.tensor dense1.b addr=0x640 shape=16 dtype=fp32 kind=param
-.tensor dense3.w addr=0x680 shape=16x10 dtype=fp32 kind=param
-.tensor dense3.b addr=0x900 shape=10 dtype=fp32 kind=param
-.tensor labels addr=0x940 shape=4x10 dtype=fp32 kind=input
-.tensor lr addr=0xa00 shape=1 dtype=fp32 kind=state
-.tensor logits addr=0xa40 shape=4x10 dtype=fp32 kind=output
-.tensor loss addr=0xb00 shape=1 dtype=fp32 kind=output
-.tensor __scratch addr=0xb40 shape=2240 dtype=int8 kind=scratch
+.tensor x addr=0x0 shape=4x20 dtype=fp32 kind=input role=input
+.tensor dense1.w addr=0x140 shape=20x16 dtype=fp32 kind=param role=param
+.tensor dense1.b addr=0x640 shape=16 dtype=fp32 kind=param role=param
+.tensor dense3.w addr=0x680 shape=16x10 dtype=fp32 kind=param role=param
+.tensor dense3.b addr=0x900 shape=10 dtype=fp32 kind=param role=param
+.tensor labels addr=0x940 shape=4x10 dtype=fp32 kind=input role=label
+.tensor lr addr=0xa00 shape=1 dtype=fp32 kind=state role=learning_rate
+.tensor logits addr=0xa40 shape=4x10 dtype=fp32 kind=output role=output
+.tensor loss addr=0xb00 shape=1 dtype=fp32 kind=output role=loss
+.tensor __scratch addr=0xb40 shape=2240 dtype=int8 kind=scratch role=scratch
 .tag x forward
 load dram=0x0 dst=acc:0 rows=5 cols=16 stride=64 transpose=0 +push_next                              ; 0
 vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=5 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 1

@@ -15,7 +15,7 @@ import numpy as np
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
 from chip.isa import Halt, Instr, Load, Matmul, Preload, Store, Vec, VecOp, acc, sp
-from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
+from chip.program import Phase, Program, Tag, TensorInfo, TensorKind, TensorRole
 
 FORWARD = Tag("dense", Phase.FORWARD)
 LOSS = Tag("loss", Phase.FORWARD)
@@ -28,10 +28,12 @@ def regression_chip(name: str = "edge") -> ChipConfig:
     return ChipConfig.from_toml(name).replace(input_dtype=DType.FP32, dataflow=Dataflow.WS)
 
 
-def _layout(specs: list[tuple[str, tuple[int, ...], TensorKind]]) -> dict[str, TensorInfo]:
+def _layout(
+    specs: list[tuple[str, tuple[int, ...], TensorKind, TensorRole | None]],
+) -> dict[str, TensorInfo]:
     tensors, addr = {}, 0
-    for name, shape, kind in specs:
-        tensors[name] = TensorInfo(name, addr, shape, DType.FP32, kind)
+    for name, shape, kind, role in specs:
+        tensors[name] = TensorInfo(name, addr, shape, DType.FP32, kind, role)
         addr += -(-tensors[name].nbytes // 64) * 64
     return tensors
 
@@ -53,23 +55,30 @@ def _vec(
 
 
 def softmax_regression(
-    cfg: ChipConfig, batch: int, features: int, classes: int, w0: np.ndarray, train: bool = True
+    cfg: ChipConfig,
+    batch: int,
+    features: int,
+    classes: int,
+    w0: np.ndarray,
+    train: bool = True,
+    labels: str = "labels",
 ) -> Program:
-    """The training step (``train``) or the forward pass alone, with initial weights ``w0``."""
+    """The training step (``train``) or the forward pass alone, with initial weights ``w0``;
+    ``labels`` names the tensor with role LABEL."""
     assert cfg.dataflow is Dataflow.WS and cfg.input_dtype is DType.FP32
     assert batch <= cfg.rows and classes <= cfg.cols and features <= cfg.row_elems * 64
     B, K, N, R = batch, features, classes, cfg.rows
     specs = [
-        ("x", (B, K), TensorKind.INPUT),
-        ("W", (K, N), TensorKind.PARAM),
-        ("logits", (B, N), TensorKind.OUTPUT),
+        ("x", (B, K), TensorKind.INPUT, None),
+        ("W", (K, N), TensorKind.PARAM, None),
+        ("logits", (B, N), TensorKind.OUTPUT, None),
     ]
     if train:
         specs += [
-            ("labels", (B, N), TensorKind.INPUT),
-            ("lr", (1,), TensorKind.INPUT),
-            ("loss", (1,), TensorKind.OUTPUT),
-            ("G", (B, N), TensorKind.SCRATCH),
+            (labels, (B, N), TensorKind.INPUT, TensorRole.LABEL),
+            ("lr", (1,), TensorKind.INPUT, TensorRole.LEARNING_RATE),
+            ("loss", (1,), TensorKind.OUTPUT, TensorRole.LOSS),
+            ("G", (B, N), TensorKind.SCRATCH, None),
         ]
     T = _layout(specs)
     ktiles = [(k0, min(R, K - k0)) for k0 in range(0, K, R)]
@@ -127,7 +136,7 @@ def softmax_regression(
         return Program(cfg, tuple(instrs), tuple(tags), T, {"W": w0.astype(np.float32)})
 
     loads += [
-        Load(dram=T["labels"].addr, dst=acc(Y), rows=B, cols=N, stride=N * 4, transpose=False),
+        Load(dram=T[labels].addr, dst=acc(Y), rows=B, cols=N, stride=N * 4, transpose=False),
         Load(dram=T["x"].addr, dst=sp(XT), rows=K, cols=B, stride=K * 4, transpose=True),
         Load(dram=T["W"].addr, dst=acc(WM), rows=K, cols=N, stride=N * 4, transpose=False),
         # stride 0, transposed: every element of the row reads the one learning rate.

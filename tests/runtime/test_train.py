@@ -161,3 +161,32 @@ def test_sampled_timing_equals_the_machine_throughout(programs, digits):
     assert (
         sampled.backend.read("W", raw=True).tobytes() == full.backend.read("W", raw=True).tobytes()
     )
+
+
+def test_tensors_are_found_by_role_not_by_name(programs, digits):
+    """A label tensor named "answers" is fed the labels because its role says so: the run is
+    the same, loss for loss, as the one whose label tensor is named "labels"."""
+    cfg = regression_chip()
+    step, ev, w0 = programs
+    renamed = softmax_regression(cfg, BATCH, 64, 10, w0, labels="answers")
+    assert "labels" not in renamed.tensors
+    s = TrainSettings(epochs=1, lr=0.5)
+    ref = Trainer(step, ev, digits, s, "functional").run().report.epochs[0]
+    got = Trainer(renamed, ev, digits, s, "functional").run().report.epochs[0]
+    assert got.step_losses == ref.step_losses and got.test_accuracy == ref.test_accuracy
+
+
+def test_a_program_without_the_roles_training_needs_is_refused(programs, digits):
+    from chip.program import Program, TensorInfo
+
+    step, ev, _ = programs
+    plain = {  # every tensor with its kind's plain role, as a version-2 file loads
+        n: TensorInfo(t.name, t.addr, t.shape, t.dtype, t.kind) for n, t in step.tensors.items()
+    }
+    old = Program(step.config, step.instrs, step.tags, plain, step.init)
+    with pytest.raises(
+        TrainingError,
+        match=r"training program must have exactly one tensor with role input; it has 3 "
+        r"\(its tensors: x \(input\), W \(param\), logits \(output\), labels \(input\)",
+    ):
+        Trainer(old, ev, digits, TrainSettings(epochs=1), "functional")
