@@ -90,12 +90,19 @@ class ChipConfig:
     # OS result rows shift out of the array (R cycles, docs/timing.md); False writes them in place
     # in the last MAC cycle, as SCALE-Sim counts. Defaulted so older TOML files stay valid.
     os_drain: bool = True
+    # The technology table of chip/tech/ that prices its actions and area (chip/energy.py), and
+    # entries of it this design overrides, as sorted (key, value) pairs so the config stays
+    # hashable. Defaulted so older TOML files stay valid.
+    technology: str = "45nm"
+    energy_overrides: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         _check_type(self, "dataflow", Dataflow)
         _check_type(self, "input_dtype", DType)
         _check_type(self, "double_buffer_stationary", bool)
         _check_type(self, "os_drain", bool)
+        _check_type(self, "technology", str)
+        _check_type(self, "energy_overrides", tuple)
         for f in dataclasses.fields(self):
             if f.type == "int":
                 _check_type(self, f.name, int)
@@ -146,6 +153,14 @@ class ChipConfig:
             v = getattr(self, f"vector_latency_{lat}")
             _rule(v >= 1, f"vector_latency_{lat}", v, "must be at least 1")
         _rule(self.queue_depth >= 1, "queue_depth", self.queue_depth, "must be at least 1")
+        # The energy model prices a config, so it is imported here, not at module level; loading
+        # the table checks the technology name and every override (EnergyModelError names it).
+        from chip.energy import table_of
+
+        try:
+            table_of(self)
+        except ValueError as e:
+            raise ValueError(f"energy: {e}") from None
         _rule(
             isinstance(self.clock_mhz, (int, float))
             and math.isfinite(self.clock_mhz)
@@ -239,10 +254,13 @@ class ChipConfig:
             if key == "name":
                 flat["name"] = value
                 continue
+            if key == "energy":
+                flat.update(_energy_fields(value, where))
+                continue
             if key not in _SECTIONS:
                 raise ValueError(
                     f"{where}: unknown section or key {key!r}; "
-                    f"expected name and [{'], ['.join(_SECTIONS)}]"
+                    f"expected name and [{'], ['.join((*_SECTIONS, 'energy'))}]"
                 )
             if not isinstance(value, dict):
                 raise ValueError(f"{where}: {key!r} must be a table")
@@ -279,6 +297,7 @@ class ChipConfig:
         out: dict[str, Any] = {"name": self.name}
         for section, keys in _SECTIONS.items():
             out[section] = {k: _plain(getattr(self, k)) for k in keys}
+        out["energy"] = {"technology": self.technology, **dict(self.energy_overrides)}
         return out
 
     def to_toml(self) -> str:
@@ -294,6 +313,21 @@ class ChipConfig:
     def replace(self, **changes: Any) -> ChipConfig:
         """A copy with some knobs changed (validated like any other config)."""
         return dataclasses.replace(self, **changes)
+
+
+def _energy_fields(table: Any, where: str) -> dict[str, Any]:
+    """The ``[energy]`` table: ``technology = NAME`` and any entries of it to override."""
+    if not isinstance(table, dict):
+        raise ValueError(f"{where}: 'energy' must be a table")
+    fields: dict[str, Any] = {}
+    overrides = {k: v for k, v in table.items() if k != "technology"}
+    if "technology" in table:
+        fields["technology"] = table["technology"]
+    for k, v in overrides.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ValueError(f"{where}: [energy] {k} = {v!r} must be a number")
+    fields["energy_overrides"] = tuple(sorted((k, float(v)) for k, v in overrides.items()))
+    return fields
 
 
 def preset_names() -> list[str]:

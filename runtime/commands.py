@@ -16,6 +16,7 @@ import numpy as np
 
 from chip.config import DEFAULT_PRESET, ChipConfig, preset_names
 from chip.dtypes import DType
+from chip.energy import area_of, busy_power_w, peak_tops_per_watt
 from chip.program import Program, TensorKind, TensorRole
 from runtime.backend import Backend, Fidelity
 from runtime.checkpoint import CHECKPOINT_NAME, atomic_write_bytes
@@ -509,7 +510,8 @@ def setup_chips(p: argparse.ArgumentParser) -> None:
 def cmd_chips(args: argparse.Namespace) -> None:
     chips = [ChipConfig.from_toml(n) for n in preset_names()]
     if args.format == "json":
-        print(json.dumps([c.to_dict() for c in chips], indent=1))
+        rows = [{**c.to_dict(), "figures": _chip_figures(c)} for c in chips]
+        print(json.dumps(rows, indent=1))
         return
     from rich import box
     from rich.table import Table
@@ -520,7 +522,9 @@ def cmd_chips(args: argparse.Namespace) -> None:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    for h in ("name", "array", "flow", "dtype", "spad", "acc", "DRAM", "MHz", "TOPS", "GB/s"):
+    heads = ("name", "array", "flow", "dtype", "spad", "acc", "DRAM", "MHz", "TOPS", "GB/s")
+    heads += ("tech", "mm²", "busy W", "TOPS/W")
+    for h in heads:
         t.add_column(h, justify="left" if h in ("name", "flow", "dtype") else "right", no_wrap=True)
     for c in chips:
         t.add_row(
@@ -534,8 +538,25 @@ def cmd_chips(args: argparse.Namespace) -> None:
             f"{c.clock_mhz:g}",
             f"{c.peak_tops:.3g}",
             f"{c.dram_gbytes_per_s:.3g}",
+            c.technology,
+            *(
+                f"{_chip_figures(c)[k]:.3g}"
+                for k in ("area_mm2", "busy_power_w", "peak_tops_per_watt")
+            ),
         )
     make_console().print(t)
+    print("area and power: modelled from chip/tech tables (docs/energy.md)")
+
+
+def _chip_figures(c: ChipConfig) -> dict[str, float]:
+    """Peak throughput and the energy model's area, busy power and efficiency of one chip."""
+    return {
+        "peak_tops": c.peak_tops,
+        "dram_gbytes_per_s": c.dram_gbytes_per_s,
+        "area_mm2": area_of(c).total_mm2,
+        "busy_power_w": busy_power_w(c),
+        "peak_tops_per_watt": peak_tops_per_watt(c),
+    }
 
 
 def _kib(kib: int) -> str:

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 from chip.asm import disassemble
+from chip.config import ChipConfig
+from chip.energy import area_of, busy_power_w
 from runtime.cli import main
 from runtime.data import load_digits
 from runtime.outputs import write_run_dir
@@ -234,7 +236,13 @@ def test_chips_lists_presets(capsys):
     for name in ("edge", "tiny", "tpu-v1", "train-128"):
         assert name in out
     code, out, _ = run_cli(capsys, "chips", "--format", "json")
-    assert [c["name"] for c in json.loads(out)] == ["edge", "tiny", "tpu-v1", "train-128"]
+    chips = json.loads(out)
+    assert [c["name"] for c in chips] == ["edge", "tiny", "tpu-v1", "train-128"]
+    tpu = chips[2]
+    assert tpu["energy"] == {"technology": "28nm"}
+    cfg = ChipConfig.from_toml("tpu-v1")
+    assert tpu["figures"]["area_mm2"] == pytest.approx(area_of(cfg).total_mm2)
+    assert tpu["figures"]["peak_tops_per_watt"] == pytest.approx(cfg.peak_tops / busy_power_w(cfg))
 
 
 def test_entry_point_as_a_process(tmp_path):

@@ -1,0 +1,277 @@
+"""What the chip's work costs: energy per action, leakage, and silicon area.
+
+An Accelergy-style model. A technology table (``chip/tech/NAME.toml``, each figure with its source)
+gives the energy of one action of each kind and the area of each building block; the chip's
+`ChipConfig` names its table and may override any entry. Energy is then a sum over counted
+actions: ``sum(count[action] * energy_of(action))`` plus leakage, which is the chip's area times
+a leakage power density for the span's duration. Counts come from the machine (both fidelities
+count the same actions, so they give the same energy); nothing here looks at tensor values.
+
+Energy per action depends on the design point where physics says it should: a MAC on the input
+type, a pipeline-register cycle on the array size and register widths, an SRAM access on the bank
+capacity (a power law through two published points) and the bytes moved, leakage on the area.
+docs/energy.md states the model, its sources and its limits.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+
+from chip.config import ChipConfig, Dataflow
+
+TECH_DIR = Path(__file__).parent / "tech"
+
+
+class Action(enum.Enum):
+    """A kind of work the chip spends energy on; each has one energy per count."""
+
+    MAC = "mac"  # one multiply-accumulate issued to a PE
+    PE_REGISTER = "pe_register"  # one cycle of the whole array's pipeline registers, clocked
+    SPAD_READ = "spad_read"  # one byte read from the scratchpad
+    SPAD_WRITE = "spad_write"
+    ACC_READ = "acc_read"  # one byte read from the accumulator
+    ACC_WRITE = "acc_write"
+    DRAM = "dram"  # one byte crossing the DRAM interface, either direction
+    VECTOR_ALU = "vector_alu"  # one vector element operation, by function class
+    VECTOR_MUL = "vector_mul"
+    VECTOR_SPECIAL = "vector_special"
+    VECTOR_REDUCE = "vector_reduce"
+    ISSUE = "issue"  # one instruction issued
+    TOKEN = "token"  # one dependency token pushed or popped
+    LEAKAGE = "leakage"  # one cycle of the whole chip's leakage
+
+
+class Block(enum.Enum):
+    """The parts of the chip that the area model sums."""
+
+    ARRAY = "array"
+    SCRATCHPAD = "scratchpad"
+    ACCUMULATOR = "accumulator"
+    VECTOR = "vector"
+    FIXED = "fixed"  # controller, queues, DMA engines
+
+
+class EnergyModelError(ValueError):
+    """A technology table or an override that cannot be used; the message names the entry."""
+
+
+_ENERGY_KEYS = (
+    "mac_int8",
+    "mac_bf16",
+    "mac_fp32",
+    "register_bit",
+    "sram_64b_8kib",
+    "sram_64b_1mib",
+    "sram_write_factor",
+    "dram_byte",
+    "vector_alu",
+    "vector_mul",
+    "vector_special",
+    "vector_reduce",
+    "instruction_issue",
+    "token",
+)
+_AREA_KEYS = (
+    "pe_int8_um2",
+    "pe_bf16_um2",
+    "pe_fp32_um2",
+    "register_bit_um2",
+    "vector_lane_um2",
+    "sram_kib_mm2",
+    "fixed_mm2",
+    "logic_utilization",
+)
+_LEAK_KEYS = ("watts_per_mm2",)
+# Entries that are ratios, not energies or areas: never scaled between technologies.
+_RATIOS = frozenset({"sram_write_factor", "logic_utilization"})
+OVERRIDABLE = _ENERGY_KEYS + _AREA_KEYS + _LEAK_KEYS
+
+
+@dataclass(frozen=True)
+class TechTable:
+    """One technology's figures: energies in pJ, areas in um^2 (``*_um2``) or mm^2 (``*_mm2``),
+    leakage in W/mm^2. Every key of `OVERRIDABLE` is present and finite, and none is negative."""
+
+    name: str
+    values: Mapping[str, float]
+
+    def __getitem__(self, key: str) -> float:
+        return self.values[key]
+
+    def with_overrides(self, overrides: Mapping[str, float]) -> TechTable:
+        """This table with some entries replaced (a chip TOML's ``[energy]`` keys)."""
+        if not overrides:
+            return self
+        merged = dict(self.values)
+        for key, value in overrides.items():
+            _check_entry(f"{self.name} override", key, value)
+            merged[key] = float(value)
+        return TechTable(self.name, MappingProxyType(merged))
+
+
+def technology_names() -> list[str]:
+    return sorted(p.stem for p in TECH_DIR.glob("*.toml"))
+
+
+@cache
+def load_technology(name: str) -> TechTable:
+    """The table ``chip/tech/NAME.toml``, with a ``base`` table scaled as it says."""
+    path = TECH_DIR / f"{name}.toml"
+    if not path.is_file():
+        raise EnergyModelError(
+            f"unknown technology {name!r}; expected one of {', '.join(technology_names())}"
+        )
+    data = tomllib.loads(path.read_text())
+    if "base" in data:
+        base = load_technology(data["base"])
+        scale = data["scale"]
+        unscaled = set(scale.get("unscaled", ()))
+        values = {}
+        for key, v in base.values.items():
+            if key in unscaled or key in _RATIOS:
+                values[key] = v
+            elif key in _AREA_KEYS:
+                values[key] = v * scale["area"]
+            elif key in _LEAK_KEYS:
+                values[key] = v * scale["leakage"]
+            else:
+                values[key] = v * scale["energy"]
+    else:
+        values = {**data["energy_pj"], **data["area"], **data["leakage"]}
+    for key in OVERRIDABLE:
+        if key not in values:
+            raise EnergyModelError(f"technology {name!r}: missing entry {key!r}")
+        _check_entry(f"technology {name!r}", key, values[key])
+    return TechTable(name, MappingProxyType({k: float(values[k]) for k in OVERRIDABLE}))
+
+
+def _check_entry(where: str, key: str, value: object) -> None:
+    if key not in OVERRIDABLE:
+        raise EnergyModelError(
+            f"{where}: unknown energy/area entry {key!r}; expected one of {', '.join(OVERRIDABLE)}"
+        )
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or value < 0:
+        raise EnergyModelError(f"{where}: {key} = {value!r} must be a finite number >= 0")
+    if key == "logic_utilization" and not 0 < value <= 1:
+        raise EnergyModelError(f"{where}: logic_utilization = {value!r} must be in (0, 1]")
+
+
+def table_of(cfg: ChipConfig) -> TechTable:
+    """The chip's technology table with its overrides applied."""
+    return load_technology(cfg.technology).with_overrides(dict(cfg.energy_overrides))
+
+
+# ------------------------------------------------------------------------------------- area
+def register_bits_per_pe(cfg: ChipConfig) -> int:
+    """Pipeline-register bits in one PE: the two streaming operands, the stationary operand's
+    shadow copy when the stationary tile is double-buffered, and the partial sum."""
+    in_bits = 8 * cfg.input_dtype.nbytes
+    shadow = in_bits if cfg.double_buffer_stationary and cfg.dataflow is not Dataflow.OS else 0
+    return 2 * in_bits + shadow + 8 * cfg.acc_dtype.nbytes
+
+
+@dataclass(frozen=True)
+class Area:
+    """Modelled silicon area by block, in mm^2."""
+
+    blocks: Mapping[Block, float]
+
+    @property
+    def total_mm2(self) -> float:
+        return sum(self.blocks.values())
+
+
+def area_of(cfg: ChipConfig) -> Area:
+    """The chip's area: logic from cell areas over the placement density, SRAM per KiB."""
+    t = table_of(cfg)
+    um2 = 1e-6  # mm^2 per um^2
+    util = t["logic_utilization"]
+    pe = t[f"pe_{cfg.input_dtype.value}_um2"] + register_bits_per_pe(cfg) * t["register_bit_um2"]
+    return Area(
+        MappingProxyType(
+            {
+                Block.ARRAY: cfg.rows * cfg.cols * pe * um2 / util,
+                Block.SCRATCHPAD: cfg.spad_kib * t["sram_kib_mm2"],
+                Block.ACCUMULATOR: cfg.acc_kib * t["sram_kib_mm2"],
+                Block.VECTOR: cfg.vector_lanes * t["vector_lane_um2"] * um2 / util,
+                Block.FIXED: t["fixed_mm2"],
+            }
+        )
+    )
+
+
+# ----------------------------------------------------------------------------------- energy
+def sram_pj_per_byte(t: TechTable, bank_bytes: int) -> float:
+    """Read energy per byte of an SRAM bank of ``bank_bytes``: the power law through the
+    table's 8 KiB and 1 MiB points, per 64-bit access, divided by 8."""
+    e8k, e1m = t["sram_64b_8kib"], t["sram_64b_1mib"]
+    exponent = math.log(e1m / e8k) / math.log(128.0)
+    return e8k * (bank_bytes / 8192) ** exponent / 8
+
+
+@cache
+def energy_per_action(cfg: ChipConfig) -> Mapping[Action, float]:
+    """Joules per count of each action on this chip (`Action` says what one count is)."""
+    t = table_of(cfg)
+    spad = sram_pj_per_byte(t, cfg.spad_kib * 1024 // cfg.spad_banks)
+    acc = sram_pj_per_byte(t, cfg.acc_kib * 1024 // cfg.acc_banks)
+    write = t["sram_write_factor"]
+    leak_w = area_of(cfg).total_mm2 * t["watts_per_mm2"]
+    pj = {
+        Action.MAC: t[f"mac_{cfg.input_dtype.value}"],
+        Action.PE_REGISTER: cfg.rows * cfg.cols * register_bits_per_pe(cfg) * t["register_bit"],
+        Action.SPAD_READ: spad,
+        Action.SPAD_WRITE: spad * write,
+        Action.ACC_READ: acc,
+        Action.ACC_WRITE: acc * write,
+        Action.DRAM: t["dram_byte"],
+        Action.VECTOR_ALU: t["vector_alu"],
+        Action.VECTOR_MUL: t["vector_mul"],
+        Action.VECTOR_SPECIAL: t["vector_special"],
+        Action.VECTOR_REDUCE: t["vector_reduce"],
+        Action.ISSUE: t["instruction_issue"],
+        Action.TOKEN: t["token"],
+        Action.LEAKAGE: leak_w / (cfg.clock_mhz * 1e6) * 1e12,
+    }
+    return MappingProxyType({a: v * 1e-12 for a, v in pj.items()})
+
+
+def energy_by_action(cfg: ChipConfig, counts: Mapping[Action, int]) -> dict[Action, float]:
+    """Joules spent on each action, for ``counts`` of them (missing actions count 0)."""
+    per = energy_per_action(cfg)
+    return {a: counts.get(a, 0) * per[a] for a in Action}
+
+
+# ---------------------------------------------------------------------------------- figures
+def busy_power_w(cfg: ChipConfig) -> float:
+    """Power of the chip streaming a large matrix product at full array utilization.
+
+    Per cycle: every PE does one MAC and clocks its registers; the scratchpad delivers the
+    streaming operand rows (one row for WS/IS, two for OS, where both operands stream); for WS
+    and IS the accumulator reads and writes one row of partial sums (OS keeps them in the PEs);
+    the whole chip leaks. Stationary-tile loads and vector work are amortized away.
+    """
+    per = energy_per_action(cfg)
+    streams = 2 if cfg.dataflow is Dataflow.OS else 1
+    acc_rows = 0 if cfg.dataflow is Dataflow.OS else 1
+    joules = (
+        cfg.peak_macs_per_cycle * per[Action.MAC]
+        + per[Action.PE_REGISTER]
+        + streams * cfg.spad_row_bytes * per[Action.SPAD_READ]
+        + acc_rows * cfg.acc_row_bytes * (per[Action.ACC_READ] + per[Action.ACC_WRITE])
+        + per[Action.LEAKAGE]
+    )
+    return joules * cfg.clock_mhz * 1e6
+
+
+def peak_tops_per_watt(cfg: ChipConfig) -> float:
+    """Peak TOPS (a MAC is two operations) over `busy_power_w`."""
+    return cfg.peak_tops / busy_power_w(cfg)

@@ -1,0 +1,134 @@
+"""The energy and area model: table loading, scaling, overrides, hand-computed figures, and the
+published TPU v1 and the RTL's cell counts as outside checks."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from chip import energy
+from chip.config import ChipConfig
+from chip.energy import Action, Block
+
+TINY = ChipConfig.from_toml("tiny")  # 4x4 int8 WS, 45 nm
+TPU = ChipConfig.from_toml("tpu-v1")  # 256x256 int8 WS, 28 nm
+
+
+def test_every_preset_names_a_table_and_every_table_has_every_entry():
+    for name in energy.technology_names():
+        table = energy.load_technology(name)
+        assert set(table.values) == set(energy.OVERRIDABLE)
+    assert TINY.technology == "45nm" and TPU.technology == "28nm"
+
+
+def test_28nm_is_45nm_scaled_with_dram_and_ratios_kept():
+    t45, t28 = energy.load_technology("45nm"), energy.load_technology("28nm")
+    assert t28["mac_int8"] == pytest.approx(t45["mac_int8"] * 0.622)
+    assert t28["pe_bf16_um2"] == pytest.approx(t45["pe_bf16_um2"] * 0.387)
+    assert t28["sram_kib_mm2"] == pytest.approx(t45["sram_kib_mm2"] * 0.387)
+    assert t28["dram_byte"] == t45["dram_byte"]
+    assert t28["logic_utilization"] == t45["logic_utilization"]
+    assert t28["watts_per_mm2"] == t45["watts_per_mm2"]
+
+
+def test_energy_per_action_by_hand_on_tiny():
+    # tiny: 4x4 int8 WS, double-buffered; 45 nm figures straight from chip/tech/45nm.toml.
+    per = {a: v * 1e12 for a, v in energy.energy_per_action(TINY).items()}  # pJ
+    assert per[Action.MAC] == pytest.approx(0.3)
+    # registers per PE: a, b (8 bits each), the weight's shadow copy (8), the int32 sum (32)
+    assert per[Action.PE_REGISTER] == pytest.approx(16 * 56 * 0.00375)
+    bank = TINY.spad_kib * 1024 / TINY.spad_banks
+    e64 = 10.0 * (bank / 8192) ** (math.log(10) / math.log(128))
+    assert per[Action.SPAD_READ] == pytest.approx(e64 / 8)
+    assert per[Action.DRAM] == pytest.approx(162.5)
+    assert per[Action.VECTOR_SPECIAL] == pytest.approx(18.4)
+    area = energy.area_of(TINY)
+    pe_um2 = 419.0 + 56 * 4.522
+    assert area.blocks[Block.ARRAY] == pytest.approx(16 * pe_um2 * 1e-6 / 0.7)
+    assert area.blocks[Block.SCRATCHPAD] == pytest.approx(TINY.spad_kib * 0.005669)
+    leak_w = area.total_mm2 * 0.018
+    assert per[Action.LEAKAGE] == pytest.approx(leak_w / (TINY.clock_mhz * 1e6) * 1e12)
+
+
+def test_sram_energy_passes_through_both_published_points():
+    t = energy.load_technology("45nm")
+    assert energy.sram_pj_per_byte(t, 8 * 1024) * 8 == pytest.approx(10.0)
+    assert energy.sram_pj_per_byte(t, 1024 * 1024) * 8 == pytest.approx(100.0)
+    # Horowitz lists 20 pJ at 32 KB; the power law gives 19.3
+    assert energy.sram_pj_per_byte(t, 32 * 1024) * 8 == pytest.approx(20.0, rel=0.05)
+
+
+def test_energy_by_action_sums_counts_times_prices():
+    counts = {Action.MAC: 1000, Action.DRAM: 64, Action.LEAKAGE: 10}
+    joules = energy.energy_by_action(TINY, counts)
+    per = energy.energy_per_action(TINY)
+    assert joules[Action.MAC] == pytest.approx(1000 * per[Action.MAC])
+    assert joules[Action.SPAD_READ] == 0
+    assert sum(joules.values()) == pytest.approx(
+        1000 * per[Action.MAC] + 64 * per[Action.DRAM] + 10 * per[Action.LEAKAGE]
+    )
+
+
+def test_overrides_round_trip_through_toml_and_change_the_price(tmp_path):
+    cfg = TPU.replace(energy_overrides=(("dram_byte", 20.0),))
+    path = tmp_path / "chip.toml"
+    path.write_text(cfg.to_toml())
+    back = ChipConfig.from_toml(path)
+    assert back == cfg
+    assert energy.energy_per_action(back)[Action.DRAM] == pytest.approx(20e-12)
+    assert energy.energy_per_action(TPU)[Action.DRAM] == pytest.approx(162.5e-12)
+
+
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        ('technology = "7nm"', "unknown technology '7nm'"),
+        ("mac_int4 = 1.0", "unknown energy/area entry 'mac_int4'"),
+        ("dram_byte = -1.0", "dram_byte = -1.0 must be a finite number >= 0"),
+        ('dram_byte = "cheap"', "[energy] dram_byte = 'cheap' must be a number"),
+        ("logic_utilization = 1.5", "logic_utilization = 1.5 must be in (0, 1]"),
+    ],
+)
+def test_bad_energy_tables_are_refused_naming_the_entry(tmp_path, section, message):
+    text = TINY.to_toml().split("[energy]")[0] + "[energy]\n" + section + "\n"
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ValueError) as err:
+        ChipConfig.from_toml(path)
+    assert message in str(err.value)
+
+
+def test_tpu_v1_busy_power_within_2x_of_the_published_40_watts():
+    # Jouppi et al., ISCA 2017: 40 W busy, 28 W idle for the TPU die at 700 MHz, 92 TOPS.
+    watts = energy.busy_power_w(TPU)
+    assert 20 <= watts <= 80
+    assert energy.peak_tops_per_watt(TPU) == pytest.approx(TPU.peak_tops / watts)
+
+
+def test_tpu_v1_area_is_dominated_by_its_buffers_and_array_as_published():
+    # Jouppi et al.: the unified buffer and the matrix unit are the two largest blocks of the
+    # die (29% and 24% of it), with the accumulators next.
+    blocks = energy.area_of(TPU).blocks
+    ranked = sorted(blocks, key=blocks.get, reverse=True)
+    assert ranked[:3] == [Block.SCRATCHPAD, Block.ARRAY, Block.ACCUMULATOR]
+
+
+@pytest.mark.slow
+def test_array_area_grows_like_the_rtl_cell_counts():
+    # The RTL's array, priced with the same table (multipliers, adders, flip-flop bits as Yosys
+    # counts them), must grow from 4x4 to 8x8 to 16x16 as the area model's array does.
+    from chip.hdl.export import yosys_stat
+
+    t = energy.load_technology(TINY.technology)
+    add_um2 = 137.0  # [H14] 32-bit int add, as in 45nm.toml's pe_int8_um2
+    mul_um2 = t["pe_int8_um2"] - add_um2
+    rtl, model = [], []
+    for n in (4, 8, 16):
+        cfg = TINY.replace(rows=n, cols=n)
+        s = yosys_stat(cfg)["array"]
+        rtl.append(s["$mul"] * mul_um2 + s["$add"] * add_um2 + s["ff_bits"] * t["register_bit_um2"])
+        model.append(energy.area_of(cfg).blocks[Block.ARRAY] * 1e6 * t["logic_utilization"])
+    for i in (1, 2):
+        assert rtl[i] / rtl[i - 1] == pytest.approx(model[i] / model[i - 1], rel=0.10)
+    assert rtl[2] == pytest.approx(model[2], rel=0.15)
