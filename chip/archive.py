@@ -24,6 +24,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -49,7 +50,9 @@ def open_zip(path: Path, what: str, error: type[Exception]) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
-        raise error(f"{path} is not a readable {what} (not a zip archive: {e})") from None
+        raise error(
+            f"{path} is not a readable {what}: it is corrupt or unreadable (not a zip archive: {e})"
+        ) from None
 
 
 def member_info(
@@ -163,32 +166,57 @@ def read_npy(
     item size must equal the member's declared payload, stay under ``cap`` and, if given,
     match ``expect`` (dtype, shape); only then is the array allocated and filled."""
     info = member_info(z, path, name, error, cap)
-    where = f"{path}: {name}"
     with _member_errors(path, name, error), z.open(info) as f:
-        head = f.read(min(info.file_size, 12 + MAX_NPY_HEADER))
-        dtype, shape, fortran, offset = npy_header(head, where, error)
-        nbytes = math.prod(shape) * dtype.itemsize
-        if expect is not None and (dtype, shape) != (np.dtype(expect[0]), tuple(expect[1])):
-            raise error(
-                f"{where}: array is {dtype}{list(shape)}, expected "
-                f"{np.dtype(expect[0])}{list(expect[1])}"
-            )
-        if nbytes > cap:
-            raise error(f"{where}: array {list(shape)} of {dtype} is {nbytes} bytes; limit {cap}")
-        if info.file_size - offset != nbytes:
-            raise error(
-                f"{where}: array {list(shape)} of {dtype} needs {nbytes} bytes of data, "
-                f"the member holds {info.file_size - offset}"
-            )
-        out = np.empty(math.prod(shape), dtype=dtype)
-        buf = memoryview(out.view(np.uint8))
-        got = len(head) - offset
-        buf[:got] = head[offset:]
-        while got < nbytes:
-            n = f.readinto(buf[got:])
-            if not n:
-                raise error(f"{where}: the member ends after {got} of {nbytes} data bytes")
-            got += n
+        return _read_npy_stream(f, info.file_size, f"{path}: {name}", error, cap, expect)
+
+
+def load_npy(
+    path: Path, what: str, error: type[Exception], cap: int = MAX_MEMBER_BYTES
+) -> np.ndarray:
+    """A standalone ``.npy`` file, checked like `read_npy` (header first, no pickle)."""
+    check_file(path, what, error)
+    size = path.stat().st_size
+    if size > cap + 12 + MAX_NPY_HEADER:
+        raise error(f"{what} {str(path)!r} is {size} bytes; the limit is {cap}")
+    try:
+        with open(path, "rb") as f:
+            return _read_npy_stream(f, size, str(path), error, cap, None)
+    except OSError as e:
+        raise error(f"{what} {str(path)!r} cannot be read: {e.strerror or e}") from None
+
+
+def _read_npy_stream(
+    f: BinaryIO,
+    size: int,
+    where: str,
+    error: type[Exception],
+    cap: int,
+    expect: tuple[np.dtype, tuple[int, ...]] | None,
+) -> np.ndarray:
+    head = f.read(min(size, 12 + MAX_NPY_HEADER))
+    dtype, shape, fortran, offset = npy_header(head, where, error)
+    nbytes = math.prod(shape) * dtype.itemsize
+    if expect is not None and (dtype, shape) != (np.dtype(expect[0]), tuple(expect[1])):
+        raise error(
+            f"{where}: array is {dtype}{list(shape)}, expected "
+            f"{np.dtype(expect[0])}{list(expect[1])}"
+        )
+    if nbytes > cap:
+        raise error(f"{where}: array {list(shape)} of {dtype} is {nbytes} bytes; limit {cap}")
+    if size - offset != nbytes:
+        raise error(
+            f"{where}: array {list(shape)} of {dtype} needs {nbytes} bytes of data, "
+            f"the file holds {size - offset}"
+        )
+    out = np.empty(math.prod(shape), dtype=dtype)
+    buf = memoryview(out.view(np.uint8))
+    got = len(head) - offset
+    buf[:got] = head[offset:]
+    while got < nbytes:
+        n = f.readinto(buf[got:])
+        if not n:
+            raise error(f"{where}: the data ends after {got} of {nbytes} bytes")
+        got += n
     return out.reshape(shape, order="F" if fortran else "C")
 
 

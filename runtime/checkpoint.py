@@ -14,7 +14,6 @@ import hashlib
 import io
 import json
 import os
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from chip.archive import check_file, read_npz
 from chip.isa import encode_program
 from chip.program import Program
 
@@ -29,6 +29,7 @@ CHECKPOINT_NAME = "checkpoint.npz"
 FORMAT = "systolic-checkpoint"
 VERSION = 1
 _TENSOR = "tensor/"
+MAX_CHECKPOINT_BYTES = (1 << 30) + (64 << 20)  # a program's data cap, plus the meta
 
 
 class CheckpointError(ValueError):
@@ -85,18 +86,39 @@ def save(directory: Path, checkpoint: Checkpoint) -> Path:
 
 
 def load(directory: Path) -> Checkpoint:
-    """Read ``directory/checkpoint.npz``; `CheckpointError` says what is wrong with a bad one."""
+    """Read ``directory/checkpoint.npz``; `CheckpointError` says what is wrong with a bad one.
+
+    Member sizes are checked against `MAX_CHECKPOINT_BYTES` and every array header against its
+    payload before anything is decompressed (chip/archive.py); the loop state in ``meta`` must
+    be a JSON object of this format and version.
+    """
     path = directory / CHECKPOINT_NAME
-    if not path.is_file():
+    if directory.exists() and not directory.is_dir():
+        raise CheckpointError(f"{directory} is not a run directory (it is a file)")
+    if not path.exists():
         raise CheckpointError(f"no checkpoint at {path}; nothing to resume")
+    check_file(path, "checkpoint", CheckpointError)
+    arrays = read_npz(path, "checkpoint", CheckpointError, MAX_CHECKPOINT_BYTES)
+    if "meta" not in arrays:
+        raise CheckpointError(f"checkpoint {path} has no member meta.npy")
+    raw = arrays.pop("meta")
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise CheckpointError(
+            f"checkpoint {path}: meta must be uint8 JSON bytes, not {raw.dtype}{list(raw.shape)}"
+        )
     try:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(z["meta"].tobytes().decode())
-            tensors = {k[len(_TENSOR) :]: z[k] for k in z.files if k.startswith(_TENSOR)}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as e:
-        raise CheckpointError(f"checkpoint {path} is corrupt or unreadable: {e}") from None
+        meta = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise CheckpointError(f"checkpoint {path}: meta is not valid JSON: {e}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a {FORMAT} file")
     if meta.get("version") != VERSION:
         raise CheckpointError(f"{path}: unsupported checkpoint version {meta.get('version')!r}")
+    for key in ("fingerprints", "progress"):
+        if not isinstance(meta.get(key), dict):
+            raise CheckpointError(f"checkpoint {path}: meta field {key!r} must be a JSON object")
+    unknown = sorted(k for k in arrays if not k.startswith(_TENSOR))
+    if unknown:
+        raise CheckpointError(f"checkpoint {path}: unexpected member {unknown[0]}.npy")
+    tensors = {k[len(_TENSOR) :]: v for k, v in arrays.items()}
     return Checkpoint(tensors, meta)
