@@ -180,20 +180,35 @@ def load_npy(
         raise error(f"{what} {str(path)!r} is {size} bytes; the limit is {cap}")
     try:
         with open(path, "rb") as f:
-            return _read_npy_stream(f, size, str(path), error, cap, None)
+            return _read_npy_stream(f, size, f"{what} {path}", error, cap, None)
     except OSError as e:
         raise error(f"{what} {str(path)!r} cannot be read: {e.strerror or e}") from None
 
 
-def _read_npy_stream(
-    f: BinaryIO,
+def check_npy_member(
+    z: zipfile.ZipFile,
+    path: Path,
+    name: str,
+    error: type[Exception],
+    cap: int = MAX_MEMBER_BYTES,
+) -> tuple[np.dtype, tuple[int, ...]]:
+    """(dtype, shape) of member ``name`` after the checks of `read_npy`, reading only its
+    header: for validating an archive before spending time on what it is for."""
+    info = member_info(z, path, name, error, cap)
+    with _member_errors(path, name, error), z.open(info) as f:
+        head = f.read(min(info.file_size, 12 + MAX_NPY_HEADER))
+    dtype, shape, _, _ = _checked_header(head, info.file_size, f"{path}: {name}", error, cap)
+    return dtype, shape
+
+
+def _checked_header(
+    head: bytes,
     size: int,
     where: str,
     error: type[Exception],
     cap: int,
-    expect: tuple[np.dtype, tuple[int, ...]] | None,
-) -> np.ndarray:
-    head = f.read(min(size, 12 + MAX_NPY_HEADER))
+    expect: tuple[np.dtype, tuple[int, ...]] | None = None,
+) -> tuple[np.dtype, tuple[int, ...], bool, int]:
     dtype, shape, fortran, offset = npy_header(head, where, error)
     nbytes = math.prod(shape) * dtype.itemsize
     if expect is not None and (dtype, shape) != (np.dtype(expect[0]), tuple(expect[1])):
@@ -208,6 +223,20 @@ def _read_npy_stream(
             f"{where}: array {list(shape)} of {dtype} needs {nbytes} bytes of data, "
             f"the file holds {size - offset}"
         )
+    return dtype, shape, fortran, offset
+
+
+def _read_npy_stream(
+    f: BinaryIO,
+    size: int,
+    where: str,
+    error: type[Exception],
+    cap: int,
+    expect: tuple[np.dtype, tuple[int, ...]] | None,
+) -> np.ndarray:
+    head = f.read(min(size, 12 + MAX_NPY_HEADER))
+    dtype, shape, fortran, offset = _checked_header(head, size, where, error, cap, expect)
+    nbytes = math.prod(shape) * dtype.itemsize
     out = np.empty(math.prod(shape), dtype=dtype)
     buf = memoryview(out.view(np.uint8))
     got = len(head) - offset

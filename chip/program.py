@@ -263,7 +263,9 @@ def _check_members(z: zipfile.ZipFile, p: Path) -> list[str]:
             f"{p}: unexpected member {extra[0]}; a program holds "
             f"{', '.join(_REQUIRED)} and init/NAME.npy"
         )
-    total = sum(i.file_size for i in infos)
+    total = sum(
+        member_info(z, p, n, ProgramFormatError, MAX_PROGRAM_BYTES).file_size for n in names
+    )
     if total > MAX_PROGRAM_BYTES:
         raise ProgramFormatError(
             f"{p}: members unpack to {total} bytes; the limit is {MAX_PROGRAM_BYTES} bytes"

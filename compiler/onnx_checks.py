@@ -135,8 +135,17 @@ def _check_initializer(t: TensorProto, where: str) -> None:
         )
 
 
+# element types packed several to a byte, and their bits per element
 _SUB_BYTE = {
     getattr(TensorProto, name): bits
-    for name, bits in (("INT4", 4), ("UINT4", 4), ("FLOAT4E2M1", 4))
+    for name, bits in (
+        ("INT4", 4),
+        ("UINT4", 4),
+        ("FLOAT4E2M1", 4),
+        ("INT2", 2),
+        ("UINT2", 2),
+        ("FLOAT6E2M3", 6),
+        ("FLOAT6E3M2", 6),
+    )
     if hasattr(TensorProto, name)
 }

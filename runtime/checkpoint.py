@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from chip.archive import check_file, read_npz
+from chip.archive import check_file, check_npy_member, member_info, open_zip, read_npy, read_npz
 from chip.isa import encode_program
 from chip.program import Program
 
@@ -30,6 +30,7 @@ FORMAT = "systolic-checkpoint"
 VERSION = 1
 _TENSOR = "tensor/"
 MAX_CHECKPOINT_BYTES = (1 << 30) + (64 << 20)  # a program's data cap, plus the meta
+_MAX_META_BYTES = 64 << 20
 
 
 class CheckpointError(ValueError):
@@ -85,23 +86,37 @@ def save(directory: Path, checkpoint: Checkpoint) -> Path:
     return path
 
 
-def load(directory: Path) -> Checkpoint:
-    """Read ``directory/checkpoint.npz``; `CheckpointError` says what is wrong with a bad one.
-
-    Member sizes are checked against `MAX_CHECKPOINT_BYTES` and every array header against its
-    payload before anything is decompressed (chip/archive.py); the loop state in ``meta`` must
-    be a JSON object of this format and version.
-    """
+def verify(directory: Path) -> dict[str, Any]:
+    """Check ``directory/checkpoint.npz`` without reading its tensors' data, and return its
+    meta: every member's size against `MAX_CHECKPOINT_BYTES`, every array header against its
+    payload, and the meta's format, version and fields. `CheckpointError` says what is wrong.
+    A run checks this before it compiles anything, so a bad checkpoint is refused at once."""
     path = directory / CHECKPOINT_NAME
     if directory.exists() and not directory.is_dir():
         raise CheckpointError(f"{directory} is not a run directory (it is a file)")
     if not path.exists():
         raise CheckpointError(f"no checkpoint at {path}; nothing to resume")
     check_file(path, "checkpoint", CheckpointError)
-    arrays = read_npz(path, "checkpoint", CheckpointError, MAX_CHECKPOINT_BYTES)
-    if "meta" not in arrays:
-        raise CheckpointError(f"checkpoint {path} has no member meta.npy")
-    raw = arrays.pop("meta")
+    with open_zip(path, "checkpoint", CheckpointError) as z:
+        names = z.namelist()
+        if len(set(names)) != len(names):
+            raise CheckpointError(f"checkpoint {path}: two members have the same name")
+        total = sum(member_info(z, path, n, CheckpointError).file_size for n in names)
+        if total > MAX_CHECKPOINT_BYTES:
+            raise CheckpointError(
+                f"checkpoint {path} unpacks to {total} bytes; the limit is {MAX_CHECKPOINT_BYTES}"
+            )
+        if "meta.npy" not in names:
+            raise CheckpointError(f"checkpoint {path} has no member meta.npy")
+        for n in names:
+            if n != "meta.npy" and not (n.startswith(_TENSOR) and n.endswith(".npy")):
+                raise CheckpointError(f"checkpoint {path}: unexpected member {n}")
+            check_npy_member(z, path, n, CheckpointError, MAX_CHECKPOINT_BYTES)
+        raw = read_npy(z, path, "meta.npy", CheckpointError, _MAX_META_BYTES)
+    return _parse_meta(raw, path)
+
+
+def _parse_meta(raw: np.ndarray, path: Path) -> dict[str, Any]:
     if raw.dtype != np.uint8 or raw.ndim != 1:
         raise CheckpointError(
             f"checkpoint {path}: meta must be uint8 JSON bytes, not {raw.dtype}{list(raw.shape)}"
@@ -117,8 +132,14 @@ def load(directory: Path) -> Checkpoint:
     for key in ("fingerprints", "progress"):
         if not isinstance(meta.get(key), dict):
             raise CheckpointError(f"checkpoint {path}: meta field {key!r} must be a JSON object")
-    unknown = sorted(k for k in arrays if not k.startswith(_TENSOR))
-    if unknown:
-        raise CheckpointError(f"checkpoint {path}: unexpected member {unknown[0]}.npy")
-    tensors = {k[len(_TENSOR) :]: v for k, v in arrays.items()}
+    return meta
+
+
+def load(directory: Path) -> Checkpoint:
+    """Read ``directory/checkpoint.npz`` (checked by `verify` first); `CheckpointError` says
+    what is wrong with a bad one."""
+    meta = verify(directory)
+    path = directory / CHECKPOINT_NAME
+    arrays = read_npz(path, "checkpoint", CheckpointError, MAX_CHECKPOINT_BYTES)
+    tensors = {k[len(_TENSOR) :]: v for k, v in arrays.items() if k.startswith(_TENSOR)}
     return Checkpoint(tensors, meta)

@@ -14,12 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from chip.archive import load_npy
+from chip.archive import check_file, load_npy
 from chip.config import DEFAULT_PRESET, ChipConfig, preset_names
 from chip.dtypes import DType
 from chip.program import Program, TensorKind
 from runtime.backend import Backend, Fidelity
 from runtime.checkpoint import CHECKPOINT_NAME, atomic_write_bytes
+from runtime.checkpoint import verify as verify_checkpoint
 from runtime.outputs import REPORT_NAME, read_report, write_run_dir
 from runtime.render import layers_csv, make_console, print_report
 from runtime.report import RunReport, layer_reports
@@ -273,6 +274,8 @@ def cmd_train(args: argparse.Namespace) -> None:
     from runtime.train import Schedule, Trainer, TrainSettings
 
     s, run_dir, resume = _train_settings(args)
+    if resume:
+        verify_checkpoint(run_dir)  # before the compiles: a bad checkpoint is refused at once
     chip = load_chip(s["chip"], s["dtype"])
     sampled = s["fidelity"] == "sampled"
     fidelity = Fidelity.FUNCTIONAL if sampled else Fidelity.parse(s["fidelity"])
@@ -518,8 +521,7 @@ def cmd_asm(args: argparse.Namespace) -> None:
     from chip.asm import assemble
 
     src = Path(args.source)
-    if not src.is_file():
-        raise CommandError(f"assembly file {str(src)!r} does not exist")
+    check_file(src, "assembly file", CommandError)
     try:
         text = src.read_text()
     except UnicodeDecodeError:
