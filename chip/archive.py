@@ -106,6 +106,8 @@ def _member_errors(path: Path, name: str, error: type[Exception]) -> Iterator[No
     """Turn what zipfile and zlib raise for damaged data into ``error`` naming the member."""
     try:
         yield
+    except error:
+        raise  # already says what is wrong
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError) as e:
         raise error(f"{path}: member {name} is corrupt: {str(e) or type(e).__name__}") from None
 

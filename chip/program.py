@@ -170,6 +170,7 @@ class Program:
     # ---- file format ----
     def save(self, path: str | Path) -> None:
         """Write the program to one zip file (see the module docstring)."""
+        _check_savable(self)
         table = sorted(set(self.tags), key=lambda t: (t.layer, t.phase.value))
         index = {t: i for i, t in enumerate(table)}
         manifest = {
@@ -238,11 +239,27 @@ def _npy_bytes(arr: np.ndarray) -> bytes:
 
 
 # ---- load validation: every check of an untrusted file, before anything is built ----
-MAX_INSTRUCTIONS = 1 << 20  # about six times the largest program the zoo compiles
+MAX_INSTRUCTIONS = 1 << 19  # three times the largest program the zoo compiles (160,784)
 MAX_MANIFEST_BYTES = 64 << 20
 MAX_PROGRAM_BYTES = 1 << 30  # all members together, unpacked
+MAX_INIT_BYTES = MAX_PROGRAM_BYTES - (128 << 20)  # leaves room for the manifest and stream
 _MAX_BLOB = MAX_INSTRUCTIONS * WORD_BYTES
 _REQUIRED = ("manifest.json", "instructions.bin", "tag_index.npy")
+
+
+def _check_savable(program: Program) -> None:
+    """A program is written only if `Program.load` will read it back."""
+    if len(program.instrs) > MAX_INSTRUCTIONS:
+        raise ValueError(
+            f"program has {len(program.instrs)} instructions; a program file holds at most "
+            f"{MAX_INSTRUCTIONS} (compile a smaller batch)"
+        )
+    data = sum(a.nbytes for a in program.init.values())
+    if data > MAX_INIT_BYTES:
+        raise ValueError(
+            f"program has {data} bytes of initial contents; a program file holds at most "
+            f"{MAX_INIT_BYTES}"
+        )
 
 
 def _check_members(z: zipfile.ZipFile, p: Path) -> list[str]:

@@ -10,12 +10,16 @@ its declared shape.
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper
+
+if TYPE_CHECKING:
+    import onnx
+    from onnx import TensorProto
 
 MAX_ONNX_BYTES = 2 << 30  # protobuf's own limit for one message
 MAX_ELEMENTS = 1 << 31  # elements of one initializer or graph input
@@ -98,6 +102,8 @@ def _check_input_dims(vi: onnx.ValueInfoProto, where: str) -> None:
 
 def _check_initializer(t: TensorProto, where: str) -> None:
     """Declared dims against the data actually present, before numpy is asked to build it."""
+    from onnx import TensorProto, helper
+
     what = f"{where}: initializer {t.name!r}"
     if any(d < 0 for d in t.dims):
         raise OnnxFileError(f"{what} has negative dimension in {list(t.dims)}")
@@ -114,8 +120,8 @@ def _check_initializer(t: TensorProto, where: str) -> None:
         raise OnnxFileError(f"{what} has element type {t.data_type}; numeric tensors only")
     if t.HasField("raw_data"):
         itemsize = np.dtype(np_type).itemsize
-        if t.data_type in _SUB_BYTE:
-            need = math.ceil(n * _SUB_BYTE[t.data_type] / 8)
+        if t.data_type in _sub_byte():
+            need = math.ceil(n * _sub_byte()[t.data_type] / 8)
         else:
             need = n * itemsize
         if len(t.raw_data) != need:
@@ -127,7 +133,7 @@ def _check_initializer(t: TensorProto, where: str) -> None:
     field = helper.tensor_dtype_to_field(t.data_type)
     have = len(getattr(t, field))
     per = 2 if t.data_type in (TensorProto.COMPLEX64, TensorProto.COMPLEX128) else 1
-    if t.data_type in _SUB_BYTE:
+    if t.data_type in _sub_byte():
         return  # packed two to a stored value; numpy_helper checks these itself
     if have != n * per:
         raise OnnxFileError(
@@ -135,17 +141,21 @@ def _check_initializer(t: TensorProto, where: str) -> None:
         )
 
 
-# element types packed several to a byte, and their bits per element
-_SUB_BYTE = {
-    getattr(TensorProto, name): bits
-    for name, bits in (
-        ("INT4", 4),
-        ("UINT4", 4),
-        ("FLOAT4E2M1", 4),
-        ("INT2", 2),
-        ("UINT2", 2),
-        ("FLOAT6E2M3", 6),
-        ("FLOAT6E3M2", 6),
-    )
-    if hasattr(TensorProto, name)
-}
+@functools.cache
+def _sub_byte() -> dict[int, int]:
+    """Element types packed several to a byte, and their bits per element."""
+    from onnx import TensorProto
+
+    return {
+        getattr(TensorProto, name): bits
+        for name, bits in (
+            ("INT4", 4),
+            ("UINT4", 4),
+            ("FLOAT4E2M1", 4),
+            ("INT2", 2),
+            ("UINT2", 2),
+            ("FLOAT6E2M3", 6),
+            ("FLOAT6E3M2", 6),
+        )
+        if hasattr(TensorProto, name)
+    }

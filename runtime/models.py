@@ -89,13 +89,14 @@ def forward_graph(model: str, batch: int) -> Graph:
     if batch < 1:
         raise ModelError(f"batch size must be at least 1, not {batch}")
     if is_onnx(model):
-        from google.protobuf.message import DecodeError
-
         from compiler.onnx_checks import check_onnx_file
-        from compiler.onnx_import import import_onnx
 
         path = Path(model)
-        check_onnx_file(path)
+        check_onnx_file(path)  # before importing onnx: a bad file is refused at once
+        from google.protobuf.message import DecodeError
+
+        from compiler.onnx_import import import_onnx
+
         try:
             return import_onnx(path, batch=batch)
         except (DecodeError, RecursionError) as e:  # what protobuf raises for damaged bytes
