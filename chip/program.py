@@ -380,7 +380,10 @@ def _tensors(manifest: dict[str, Any], p: Path) -> dict[str, TensorInfo]:
     for d in manifest["tensors"]:
         if d["name"] in tensors:
             raise ProgramFormatError(f"{p}: manifest.json: two tensors are named {d['name']!r}")
-        tensors[d["name"]] = TensorInfo.from_json(d)
+        try:
+            tensors[d["name"]] = TensorInfo.from_json(d)
+        except ValueError as e:
+            raise ProgramFormatError(f"{p}: manifest.json: tensor {d['name']!r}: {e}") from None
     return tensors
 
 
