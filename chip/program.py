@@ -245,6 +245,7 @@ MAX_PROGRAM_BYTES = 1 << 30  # all members together, unpacked
 MAX_INIT_BYTES = MAX_PROGRAM_BYTES - (128 << 20)  # leaves room for the manifest and stream
 _MAX_BLOB = MAX_INSTRUCTIONS * WORD_BYTES
 _REQUIRED = ("manifest.json", "instructions.bin", "tag_index.npy")
+READ_VERSIONS = (VERSION,)  # the manifest versions `Program.load` reads
 
 
 def _check_savable(program: Program) -> None:
@@ -299,10 +300,10 @@ def _parse_manifest(raw: bytes, p: Path) -> dict[str, Any]:
         raise ProgramFormatError(f"{where} is not valid JSON: {e}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ProgramFormatError(f"{p} is not a {FORMAT} file")
-    if manifest.get("version") != VERSION:
+    if manifest.get("version") not in READ_VERSIONS:
         raise ProgramFormatError(
             f"{p}: unsupported format version {manifest.get('version')!r} (this build reads "
-            f"version {VERSION}; recompile the model)"
+            f"versions {' and '.join(str(v) for v in READ_VERSIONS)}; recompile the model)"
         )
     for key, kind in (("chip", dict), ("tensors", list), ("tags", list), ("instructions", int)):
         if key not in manifest:
