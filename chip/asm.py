@@ -16,6 +16,7 @@ Initial DRAM contents are not part of the text.
 from __future__ import annotations
 
 import json
+import math
 
 from chip.config import ChipConfig, preset_names
 from chip.dtypes import DType
@@ -26,6 +27,7 @@ from chip.isa import (
     FieldKind,
     Instr,
     Loc,
+    NanBits,
     VecOp,
     encoded_fields,
 )
@@ -51,7 +53,8 @@ def _format_value(kind: FieldKind, name: str, v: object) -> str:
     if kind is FieldKind.VECOP:
         return v.name  # type: ignore[attr-defined]
     if kind is FieldKind.F32:
-        return repr(float(v))  # type: ignore[arg-type]
+        # a NaN prints its float32 bits (nan:0x7fc00000) so that asm gives back the same word
+        return repr(v) if isinstance(v, NanBits) else repr(float(v))  # type: ignore[arg-type]
     if name == "dram":
         return f"0x{v:x}"
     return str(v)
@@ -101,7 +104,7 @@ def _parse_value(kind: FieldKind, mnemonic: str, name: str, text: str) -> object
         if kind is FieldKind.VECOP:
             return VecOp[text.upper()]
         if kind is FieldKind.F32:
-            return float(text)
+            return _parse_f32(text)
         value = int(text, 0)
         if kind is FieldKind.BOOL and value not in (0, 1):
             raise ValueError
@@ -112,12 +115,22 @@ def _parse_value(kind: FieldKind, mnemonic: str, name: str, text: str) -> object
         ) from None
 
 
+def _parse_f32(text: str) -> float:
+    """A float32 immediate: a decimal number, ``inf``/``-inf``, ``nan`` or ``nan:0xBITS``."""
+    if text.lower().startswith("nan:"):
+        return NanBits(int(text[4:], 16))
+    value = float(text)
+    if math.isinf(value) and "inf" not in text.lower():
+        raise ValueError(f"{text} is beyond float32's range")
+    return value
+
+
 # what `_parse_value` accepts for each field kind, for its error message
 _EXPECTED = {
     FieldKind.UINT: "an integer",
     FieldKind.BOOL: "0 or 1",
     FieldKind.LOC: "an on-chip row like sp:12 or acc:3",
-    FieldKind.F32: "a number",
+    FieldKind.F32: "a float32 number, inf, nan or nan:0xBITS",
     FieldKind.VECOP: "a vector function name",
 }
 
@@ -159,14 +172,12 @@ def assemble(text: str, config: ChipConfig | None = None) -> Program:
         try:
             if line.startswith(".chip"):
                 arg = line[len(".chip") :].strip()
-                chip = (
-                    ChipConfig.from_dict(json.loads(arg))
-                    if arg.startswith("{")
-                    else ChipConfig.from_toml(arg)
-                )
+                chip = _parse_chip(arg)
                 config = config or chip
             elif line.startswith(".tensor"):
                 t = _parse_tensor(line)
+                if t.name in tensors:
+                    raise DecodeError(f"tensor {t.name!r} is declared twice")
                 tensors[t.name] = t
             elif line.startswith(".tag"):
                 parts = line.split()
@@ -196,8 +207,21 @@ def _parse_tensor(line: str) -> TensorInfo:
     missing = [k for k in ("addr", "shape", "dtype", "kind") if k not in kv]
     if missing:
         raise DecodeError(f".tensor {words[1]}: missing {', '.join(missing)}")
-    shape = tuple(int(s) for s in kv["shape"].split("x"))
+    shape = tuple(int(s) for s in kv["shape"].split("x")) if kv["shape"] else ()
+    if any(s < 1 for s in shape):
+        raise DecodeError(f".tensor {words[1]}: shape {kv['shape']} must list positive sizes")
     role = TensorRole(kv["role"]) if "role" in kv else None
     return TensorInfo(
         words[1], int(kv["addr"], 0), shape, DType.parse(kv["dtype"]), TensorKind(kv["kind"]), role
     )
+
+
+def _parse_chip(arg: str) -> ChipConfig:
+    """The chip of a ``.chip`` line: a preset name, or an inline JSON object."""
+    if not arg.startswith("{"):
+        return ChipConfig.from_toml(arg)
+    try:
+        data = json.loads(arg)
+    except RecursionError:
+        raise DecodeError(".chip: the JSON is nested too deeply") from None
+    return ChipConfig.from_dict(data, where=".chip")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from chip.dtypes import DType
+from chip.errors import ConfigError
 from chip.isa import Load, Matmul, Preload, Store, max_value
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -27,6 +27,9 @@ MAX_ARRAY_DIM = 256
 assert MAX_ARRAY_DIM <= min(max_value(c, f) for c in (Preload, Matmul) for f in ("rows", "cols"))
 MAX_LOCAL_ROWS = max_value(Matmul, "out") + 1
 MAX_DRAM_MIB = (min(max_value(Load, "dram"), max_value(Store, "dram")) + 1) >> 20
+MAX_KNOB = 1 << 24  # bound on every integer knob, so that derived figures stay in int64
+MAX_CLOCK_MHZ = 1e5
+MAX_TOML_BYTES = 1 << 20  # a chip description is a few hundred bytes
 
 
 class Dataflow(enum.Enum):
@@ -106,6 +109,9 @@ class ChipConfig:
         for f in dataclasses.fields(self):
             if f.type == "int":
                 _check_type(self, f.name, int)
+                v = getattr(self, f.name)
+                _rule(v <= MAX_KNOB, f.name, v, f"must be at most {MAX_KNOB}")
+        _check_type(self, "name", str)
         _rule(self.name != "", "name", self.name, "must not be empty")
         for dim in ("rows", "cols"):
             v = getattr(self, dim)
@@ -160,14 +166,20 @@ class ChipConfig:
         try:
             table_of(self)
         except ValueError as e:
-            raise ValueError(f"energy: {e}") from None
+            raise ConfigError(f"energy: {e}") from None
         _rule(
             isinstance(self.clock_mhz, (int, float))
-            and math.isfinite(self.clock_mhz)
+            and not isinstance(self.clock_mhz, bool)
             and self.clock_mhz > 0,
             "clock_mhz",
             self.clock_mhz,
             "must be a positive number",
+        )
+        _rule(
+            self.clock_mhz <= MAX_CLOCK_MHZ,
+            "clock_mhz",
+            self.clock_mhz,
+            f"must be at most {MAX_CLOCK_MHZ:g}",
         )
 
     # ---- derived figures, each defined once ----
@@ -230,25 +242,38 @@ class ChipConfig:
     @classmethod
     def from_toml(cls, source: str | Path) -> ChipConfig:
         """Load a preset by name (``edge``) or a TOML file by path."""
+        if not isinstance(source, (str, Path)):
+            raise ConfigError(f"chip must be a preset name or a TOML file, not {source!r}")
         path = Path(source)
         if not (path.suffix == ".toml" or path.exists()):
             path = PRESET_DIR / f"{source}.toml"
             if not path.exists():
-                raise ValueError(
+                raise ConfigError(
                     f"unknown chip {str(source)!r}: not a file, and not one of the presets "
                     f"{', '.join(preset_names())}"
                 )
+        if path.is_dir():
+            raise ConfigError(f"chip file {str(path)!r} is a directory, not a TOML file")
         if not path.is_file():
-            raise ValueError(f"chip file {str(path)!r} does not exist")
+            raise ConfigError(f"chip file {str(path)!r} does not exist")
+        if path.stat().st_size > MAX_TOML_BYTES:
+            raise ConfigError(
+                f"chip file {str(path)!r} is {path.stat().st_size} bytes; a chip description "
+                f"is at most {MAX_TOML_BYTES}"
+            )
         try:
-            data = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as e:
-            raise ValueError(f"chip file {str(path)!r} is not valid TOML: {e}") from None
+            data = tomllib.loads(path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ConfigError(f"chip file {str(path)!r} is not UTF-8 text") from None
+        except (tomllib.TOMLDecodeError, RecursionError) as e:
+            raise ConfigError(f"chip file {str(path)!r} is not valid TOML: {e}") from None
         return cls.from_dict(data, where=str(path))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str = "config") -> ChipConfig:
         """Build from the nested mapping that `to_dict` produces (and TOML files hold)."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: must be a table of sections, not {type(data).__name__}")
         flat: dict[str, Any] = {}
         for key, value in data.items():
             if key == "name":
@@ -258,15 +283,15 @@ class ChipConfig:
                 flat.update(_energy_fields(value, where))
                 continue
             if key not in _SECTIONS:
-                raise ValueError(
+                raise ConfigError(
                     f"{where}: unknown section or key {key!r}; "
                     f"expected name and [{'], ['.join((*_SECTIONS, 'energy'))}]"
                 )
             if not isinstance(value, dict):
-                raise ValueError(f"{where}: {key!r} must be a table")
+                raise ConfigError(f"{where}: {key!r} must be a table")
             for k, v in value.items():
                 if k not in _SECTIONS[key]:
-                    raise ValueError(
+                    raise ConfigError(
                         f"{where}: unknown field {k!r} in [{key}]; "
                         f"expected one of {', '.join(_SECTIONS[key])}"
                     )
@@ -277,21 +302,24 @@ class ChipConfig:
             if f.name not in flat and f.default is dataclasses.MISSING
         ]
         if missing:
-            raise ValueError(f"{where}: missing field(s) {', '.join(missing)}")
+            raise ConfigError(f"{where}: missing field(s) {', '.join(missing)}")
         if isinstance(flat["dataflow"], str):
             try:
                 flat["dataflow"] = Dataflow(flat["dataflow"])
             except ValueError:
                 names = ", ".join(d.value for d in Dataflow)
-                raise ValueError(
+                raise ConfigError(
                     f"{where}: dataflow {flat['dataflow']!r} must be one of {names}"
                 ) from None
         if isinstance(flat["input_dtype"], str):
             try:
                 flat["input_dtype"] = DType.parse(flat["input_dtype"])
             except ValueError as e:
-                raise ValueError(f"{where}: input_dtype: {e}") from None
-        return cls(**flat)
+                raise ConfigError(f"{where}: input_dtype: {e}") from None
+        try:
+            return cls(**flat)
+        except ConfigError as e:
+            raise ConfigError(f"{where}: {e}") from None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name}
@@ -318,14 +346,14 @@ class ChipConfig:
 def _energy_fields(table: Any, where: str) -> dict[str, Any]:
     """The ``[energy]`` table: ``technology = NAME`` and any entries of it to override."""
     if not isinstance(table, dict):
-        raise ValueError(f"{where}: 'energy' must be a table")
+        raise ConfigError(f"{where}: 'energy' must be a table")
     fields: dict[str, Any] = {}
     overrides = {k: v for k, v in table.items() if k != "technology"}
     if "technology" in table:
         fields["technology"] = table["technology"]
     for k, v in overrides.items():
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ValueError(f"{where}: [energy] {k} = {v!r} must be a number")
+            raise ConfigError(f"{where}: [energy] {k} = {v!r} must be a number")
     fields["energy_overrides"] = tuple(sorted((k, float(v)) for k, v in overrides.items()))
     return fields
 
@@ -347,14 +375,14 @@ def _is_pow2(v: int) -> bool:
 
 def _rule(ok: bool, field: str, value: Any, rule: str) -> None:
     if not ok:
-        raise ValueError(f"{field} {rule}, not {value!r}")
+        raise ConfigError(f"{field} {rule}, not {value!r}")
 
 
 def _check_type(cfg: ChipConfig, field: str, kind: type) -> None:
     v = getattr(cfg, field)
     # bool is an int subclass; a boolean where a count belongs is a mistake.
     if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
-        raise ValueError(f"{field} must be of type {kind.__name__}, not {v!r}")
+        raise ConfigError(f"{field} must be of type {kind.__name__}, not {v!r}")
 
 
 def _plain(v: Any) -> Any:

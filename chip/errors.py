@@ -38,3 +38,7 @@ class ProgramError(ChipError):
 
 class ProgramFormatError(ChipError):
     """A program file that cannot be read: corrupt, truncated, or of another format."""
+
+
+class ConfigError(ChipError):
+    """A chip description that cannot be used: names the file or field, the value and the rule."""

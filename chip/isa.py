@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from chip.dtypes import DType
+from chip.errors import ChipError
 
 if TYPE_CHECKING:
     from chip.config import ChipConfig
@@ -36,8 +38,60 @@ VEC_ROWS_BITS = 11  # rows per vector instruction, 1..2047 (three 20-bit LOCs le
 LOC_BITS = ROW_BITS + 2  # a row address plus two bits choosing the memory (and its view)
 
 
-class DecodeError(ValueError):
+class DecodeError(ChipError):
     """A word or text line that is not a valid instruction."""
+
+
+class NanBits(float):
+    """A NaN immediate that keeps its exact float32 bit pattern (sign, quiet bit, payload).
+
+    A Python float cannot carry a signalling float32 NaN through a conversion, so a decoded NaN
+    is held as this float subclass: it computes as NaN, encodes back to the same bits, prints
+    as ``nan:0x7fa00001`` in assembly, and equals another `NanBits` of the same bits, so that
+    decode(encode(i)) == i holds for every instruction.
+    """
+
+    __slots__ = ("bits",)
+    bits: int
+
+    def __new__(cls, bits: int) -> NanBits:
+        if not is_f32_nan(bits):
+            raise ValueError(f"0x{bits:x} is not the bit pattern of a float32 NaN")
+        obj = super().__new__(cls, math.nan)
+        obj.bits = bits
+        return obj
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NanBits) and other.bits == self.bits
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((NanBits, self.bits))
+
+    def __repr__(self) -> str:
+        return f"nan:0x{self.bits:08x}"
+
+
+def is_f32_nan(bits: int) -> bool:
+    """Whether a 32-bit pattern is a float32 NaN: exponent all ones, mantissa not zero."""
+    return 0 <= bits < 1 << 32 and (bits >> 23) & 0xFF == 0xFF and bits & 0x7FFFFF != 0
+
+
+def f32_bits(v: float) -> int:
+    """The float32 bits of an immediate (`NanBits` keeps its own; other values round to
+    float32, and a value beyond float32's range raises `OverflowError`)."""
+    if isinstance(v, NanBits):
+        return v.bits
+    return struct.unpack("<I", struct.pack("<f", v))[0]
+
+
+def f32_value(bits: int) -> float:
+    """The immediate a float32 bit pattern holds (a NaN as `NanBits`)."""
+    if is_f32_nan(bits):
+        return NanBits(bits)
+    return struct.unpack("<f", struct.pack("<I", bits))[0]
 
 
 class Queue(enum.Enum):
@@ -439,8 +493,18 @@ def _check_value(ins: Instr, f: dataclasses.Field) -> None:
             raise ValueError(f"{where} = {v!r} must be a VecOp")
     elif kind is FieldKind.F32:
         # Held exactly as the float32 the word carries, so encode/decode round-trips.
-        f32 = struct.unpack("<f", struct.pack("<f", float(v)))[0]
-        object.__setattr__(ins, f.name, f32)
+        if isinstance(v, NanBits):
+            return
+        if isinstance(v, np.floating) and np.isnan(v):
+            bits = int(np.float32(v).view(np.uint32))  # keeps a float32 NaN's payload
+            object.__setattr__(ins, f.name, NanBits(bits))
+            return
+        if isinstance(v, (bool, str)) or not isinstance(v, (int, float, np.number)):
+            raise ValueError(f"{where} = {v!r} must be a number")
+        try:
+            object.__setattr__(ins, f.name, f32_value(f32_bits(float(v))))
+        except OverflowError:
+            raise ValueError(f"{where} = {v!r} does not fit in float32 ({bits} bits)") from None
 
 
 def _to_bits(f: dataclasses.Field, v: Any) -> int:
@@ -450,7 +514,7 @@ def _to_bits(f: dataclasses.Field, v: Any) -> int:
     if kind is FieldKind.VECOP:
         return v.value
     if kind is FieldKind.F32:
-        return struct.unpack("<I", struct.pack("<f", v))[0]
+        return f32_bits(v)
     return int(v)
 
 
@@ -467,7 +531,7 @@ def _from_bits(f: dataclasses.Field, raw: int, mnemonic: str) -> Any:
         except ValueError:
             raise DecodeError(f"{mnemonic}.{f.name}: unknown vector function {raw}") from None
     if kind is FieldKind.F32:
-        return struct.unpack("<f", struct.pack("<I", raw))[0]
+        return f32_value(raw)
     if kind is FieldKind.BOOL:
         return bool(raw)
     return raw

@@ -50,7 +50,9 @@ Every instruction is one {WORD_BITS}-bit little-endian word: bits 0-{OPCODE_BITS
 opcode, bits 4-7 the dependency-token flags, then the instruction's fields from the least
 significant bit up, in the order of the tables below. Unused high bits must be zero; a word with
 an unknown opcode, unknown vector function or reserved bits set does not decode. Text assembly
-is `mnemonic field=value ... +flag` (see `chip/asm.py`).
+is `mnemonic field=value ... +flag` (see `chip/asm.py`); a float32 immediate is a decimal
+number, `inf`, `-inf`, or a NaN written with its bits (`nan:0x7fc00000`), so that every word
+that decodes assembles back to itself.
 
 ## Dependency tokens (decoupled access-execute)
 `load` goes to the load queue; `preload`, `matmul` and `vec` to the execute queue; `store` to

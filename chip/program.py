@@ -28,10 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from chip.archive import check_file, member_info, open_zip, read_member, read_npy
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from chip.errors import ProgramFormatError
-from chip.isa import Instr, decode_program, encode_program
+from chip.isa import WORD_BYTES, DecodeError, Instr, decode_program, encode_program
 
 FORMAT = "systolic-program"
 VERSION = 3  # 3: tensors carry a role; 2: on-chip addresses carry two memory bits (accf)
@@ -258,6 +259,7 @@ class Program:
     # ---- file format ----
     def save(self, path: str | Path) -> None:
         """Write the program to one zip file (see the module docstring)."""
+        _check_savable(self)
         table = sorted(set(self.tags), key=lambda t: (t.layer, t.phase.value))
         index = {t: i for i, t in enumerate(table)}
         manifest = {
@@ -278,51 +280,44 @@ class Program:
 
     @classmethod
     def load(cls, path: str | Path) -> Program:
-        """Read a program file; `ProgramFormatError` says what is wrong with a bad one."""
+        """Read a program file; `ProgramFormatError` says what is wrong with a bad one.
+
+        Every declared size is checked against the archive's real member sizes and the caps
+        `MAX_INSTRUCTIONS` and `MAX_PROGRAM_BYTES` before anything is decompressed or decoded.
+        """
         p = Path(path)
-        if not p.is_file():
-            raise ProgramFormatError(f"program file {str(p)!r} does not exist")
-        try:
-            with zipfile.ZipFile(p) as z:
-                names = set(z.namelist())
-                for required in ("manifest.json", "instructions.bin", "tag_index.npy"):
-                    if required not in names:
-                        raise ProgramFormatError(f"{p}: missing {required}")
-                manifest = json.loads(z.read("manifest.json"))
-                blob = z.read("instructions.bin")
-                tag_index = np.load(io.BytesIO(z.read("tag_index.npy")), allow_pickle=False)
-                init = {
-                    n[len("init/") : -len(".npy")]: np.load(
-                        io.BytesIO(z.read(n)), allow_pickle=False
-                    )
-                    for n in names
-                    if n.startswith("init/") and n.endswith(".npy")
-                }
-        except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError) as e:
-            raise ProgramFormatError(f"{p} is not a readable program file: {e}") from None
-        except ValueError as e:
-            raise ProgramFormatError(f"{p}: {e}") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise ProgramFormatError(f"{p} is not a {FORMAT} file")
-        version = manifest.get("version")
-        if version not in (VERSION, ROLELESS_VERSION):
-            raise ProgramFormatError(
-                f"{p}: unsupported format version {version} (this build reads versions "
-                f"{ROLELESS_VERSION} and {VERSION}; recompile the model)"
+        check_file(p, "program file", ProgramFormatError)
+        with open_zip(p, "program file", ProgramFormatError) as z:
+            inits = _check_members(z, p)
+            raw = read_member(z, p, "manifest.json", ProgramFormatError, MAX_MANIFEST_BYTES)
+            manifest = _parse_manifest(raw, p)
+            count = manifest["instructions"]
+            info = member_info(z, p, "instructions.bin", ProgramFormatError, _MAX_BLOB)
+            if info.file_size != count * WORD_BYTES:
+                raise ProgramFormatError(
+                    f"{p}: instructions.bin holds {info.file_size} bytes; the manifest's "
+                    f"{count} instructions need {count * WORD_BYTES}"
+                )
+            config = _config(manifest, p)
+            tensors = _tensors(manifest, p)
+            table = [Tag(layer, Phase(phase)) for layer, phase in manifest["tags"]]
+            tag_index = read_npy(
+                z, p, "tag_index.npy", ProgramFormatError, expect=(np.uint32, (count,))
             )
+            if count and int(tag_index.max()) >= len(table):
+                raise ProgramFormatError(
+                    f"{p}: tag_index.npy refers to tag {int(tag_index.max())}; the manifest "
+                    f"has {len(table)} tags"
+                )
+            init = _init_arrays(z, p, inits, tensors)
+            try:
+                instrs = decode_program(read_member(z, p, "instructions.bin", ProgramFormatError))
+            except DecodeError as e:
+                raise ProgramFormatError(f"{p}: instructions.bin: {e}") from None
+        tags = tuple(table[i] for i in tag_index.tolist())
         try:
-            config = ChipConfig.from_dict(manifest["chip"], where=f"{p} chip")
-            instrs = decode_program(blob)
-            table = [Tag(str(layer), Phase(phase)) for layer, phase in manifest["tags"]]
-            if len(instrs) != manifest["instructions"] or len(tag_index) != len(instrs):
-                raise ValueError("instruction count does not match the manifest")
-            tags = tuple(table[int(i)] for i in tag_index)
-            roles = version != ROLELESS_VERSION
-            tensors = {t["name"]: TensorInfo.from_json(t, roles) for t in manifest["tensors"]}
             return cls(config, tuple(instrs), tags, tensors, init)
-        except KeyError as e:  # str(KeyError) is only the key, which says nothing on its own
-            raise ProgramFormatError(f"{p}: the manifest has no field {e}") from None
-        except (IndexError, TypeError, ValueError) as e:
+        except ValueError as e:
             raise ProgramFormatError(f"{p}: {e}") from None
 
 
@@ -330,3 +325,176 @@ def _npy_bytes(arr: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
     return buf.getvalue()
+
+
+# ---- load validation: every check of an untrusted file, before anything is built ----
+MAX_INSTRUCTIONS = 1 << 19  # three times the largest program the zoo compiles (160,784)
+MAX_MANIFEST_BYTES = 64 << 20
+MAX_PROGRAM_BYTES = 1 << 30  # all members together, unpacked
+MAX_INIT_BYTES = MAX_PROGRAM_BYTES - (128 << 20)  # leaves room for the manifest and stream
+_MAX_BLOB = MAX_INSTRUCTIONS * WORD_BYTES
+_REQUIRED = ("manifest.json", "instructions.bin", "tag_index.npy")
+READ_VERSIONS = (ROLELESS_VERSION, VERSION)  # the manifest versions `Program.load` reads
+
+
+def _check_savable(program: Program) -> None:
+    """A program is written only if `Program.load` will read it back."""
+    if len(program.instrs) > MAX_INSTRUCTIONS:
+        raise ValueError(
+            f"program has {len(program.instrs)} instructions; a program file holds at most "
+            f"{MAX_INSTRUCTIONS} (compile a smaller batch)"
+        )
+    data = sum(a.nbytes for a in program.init.values())
+    if data > MAX_INIT_BYTES:
+        raise ValueError(
+            f"program has {data} bytes of initial contents; a program file holds at most "
+            f"{MAX_INIT_BYTES}"
+        )
+
+
+def _check_members(z: zipfile.ZipFile, p: Path) -> list[str]:
+    """The ``init/`` member names, after checking that the archive holds exactly the members
+    of a program, each once, and that together they unpack to at most `MAX_PROGRAM_BYTES`."""
+    infos = z.infolist()
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise ProgramFormatError(f"{p}: member {dup} appears twice")
+    for required in _REQUIRED:
+        if required not in names:
+            raise ProgramFormatError(f"{p}: missing {required}")
+    inits = [n for n in names if n.startswith("init/") and n.endswith(".npy")]
+    extra = sorted(set(names) - set(_REQUIRED) - set(inits))
+    if extra:
+        raise ProgramFormatError(
+            f"{p}: unexpected member {extra[0]}; a program holds "
+            f"{', '.join(_REQUIRED)} and init/NAME.npy"
+        )
+    total = sum(
+        member_info(z, p, n, ProgramFormatError, MAX_PROGRAM_BYTES).file_size for n in names
+    )
+    if total > MAX_PROGRAM_BYTES:
+        raise ProgramFormatError(
+            f"{p}: members unpack to {total} bytes; the limit is {MAX_PROGRAM_BYTES} bytes"
+        )
+    return inits
+
+
+def _parse_manifest(raw: bytes, p: Path) -> dict[str, Any]:
+    """The manifest as a dict whose every field has the type and range a program needs."""
+    where = f"{p}: manifest.json"
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise ProgramFormatError(f"{where} is not valid JSON: {e}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ProgramFormatError(f"{p} is not a {FORMAT} file")
+    if manifest.get("version") not in READ_VERSIONS:
+        raise ProgramFormatError(
+            f"{p}: unsupported format version {manifest.get('version')!r} (this build reads "
+            f"versions {' and '.join(str(v) for v in READ_VERSIONS)}; recompile the model)"
+        )
+    for key, kind in (("chip", dict), ("tensors", list), ("tags", list), ("instructions", int)):
+        if key not in manifest:
+            raise ProgramFormatError(f"{p}: the manifest has no field {key!r}")
+        if not isinstance(manifest[key], kind) or isinstance(manifest[key], bool):
+            raise ProgramFormatError(
+                f"{where}: field {key!r} must be a JSON {_JSON_NAMES[kind]}, not "
+                f"{type(manifest[key]).__name__}"
+            )
+    count = manifest["instructions"]
+    if not 0 <= count <= MAX_INSTRUCTIONS:
+        raise ProgramFormatError(
+            f"{where}: field 'instructions' = {count} must be between 0 and {MAX_INSTRUCTIONS}"
+        )
+    phases = {ph.value for ph in Phase}
+    for k, tag in enumerate(manifest["tags"]):
+        if not (
+            isinstance(tag, list) and len(tag) == 2 and isinstance(tag[0], str) and tag[1] in phases
+        ):
+            raise ProgramFormatError(
+                f"{where}: tags[{k}] = {_short(tag)} must be [LAYER, PHASE] with PHASE one of "
+                f"{', '.join(sorted(phases))}"
+            )
+    for k, t in enumerate(manifest["tensors"]):
+        _check_tensor_json(t, f"{where}: tensors[{k}]")
+    return manifest
+
+
+_JSON_NAMES = {dict: "object", list: "array", int: "integer", str: "string"}
+_TENSOR_FIELDS = {"name": str, "addr": int, "shape": list, "dtype": str, "kind": str}
+
+
+def _check_tensor_json(t: Any, where: str) -> None:
+    """One manifest tensor entry: typed fields, a known dtype and kind, a shape of positive
+    sizes (a tensor of no elements has no DRAM to describe)."""
+    if not isinstance(t, dict):
+        raise ProgramFormatError(f"{where} must be a JSON object, not {_short(t)}")
+    for key, kind in _TENSOR_FIELDS.items():
+        if key not in t:
+            raise ProgramFormatError(f"{where} has no field {key!r}")
+        if not isinstance(t[key], kind) or isinstance(t[key], bool):
+            raise ProgramFormatError(
+                f"{where}: field {key!r} must be a JSON {_JSON_NAMES[kind]}, not {_short(t[key])}"
+            )
+    where = f"{where} ({_short(t['name'])})"
+    if not t["name"]:
+        raise ProgramFormatError(f"{where}: the name must not be empty")
+    for s in t["shape"]:
+        if not isinstance(s, int) or isinstance(s, bool) or s < 1:
+            raise ProgramFormatError(
+                f"{where}: shape {_short(t['shape'])} must list positive integer sizes"
+            )
+    if t["addr"] < 0:
+        raise ProgramFormatError(f"{where}: addr {t['addr']} must not be negative")
+    if t["dtype"] not in {d.value for d in DType}:
+        raise ProgramFormatError(
+            f"{where}: dtype {t['dtype']!r} must be one of {', '.join(d.value for d in DType)}"
+        )
+    if t["kind"] not in {k.value for k in TensorKind}:
+        raise ProgramFormatError(
+            f"{where}: kind {t['kind']!r} must be one of {', '.join(k.value for k in TensorKind)}"
+        )
+
+
+def _config(manifest: dict[str, Any], p: Path) -> ChipConfig:
+    try:
+        return ChipConfig.from_dict(manifest["chip"], where=f"{p}: manifest.json chip")
+    except ValueError as e:
+        raise ProgramFormatError(str(e) if str(p) in str(e) else f"{p}: chip: {e}") from None
+
+
+def _tensors(manifest: dict[str, Any], p: Path) -> dict[str, TensorInfo]:
+    """The manifest's tensors by name; a name given twice is refused, not overwritten."""
+    tensors: dict[str, TensorInfo] = {}
+    for d in manifest["tensors"]:
+        if d["name"] in tensors:
+            raise ProgramFormatError(f"{p}: manifest.json: two tensors are named {d['name']!r}")
+        try:
+            tensors[d["name"]] = TensorInfo.from_json(d, manifest["version"] != ROLELESS_VERSION)
+        except ValueError as e:
+            raise ProgramFormatError(f"{p}: manifest.json: tensor {d['name']!r}: {e}") from None
+    return tensors
+
+
+def _init_arrays(
+    z: zipfile.ZipFile, p: Path, members: list[str], tensors: Mapping[str, TensorInfo]
+) -> dict[str, np.ndarray]:
+    """The ``init/`` arrays, each checked against its tensor's storage type and shape from
+    its header, before its data is read."""
+    init = {}
+    for member in members:
+        name = member[len("init/") : -len(".npy")]
+        t = tensors.get(name)
+        if t is None:
+            raise ProgramFormatError(
+                f"{p}: member {member} gives initial contents of {name!r}, which the manifest "
+                "does not declare"
+            )
+        init[name] = read_npy(z, p, member, ProgramFormatError, expect=(t.dtype.storage, t.shape))
+    return init
+
+
+def _short(v: Any, limit: int = 60) -> str:
+    text = repr(v)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

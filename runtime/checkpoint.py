@@ -14,7 +14,6 @@ import hashlib
 import io
 import json
 import os
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from chip.archive import check_file, check_npy_member, member_info, open_zip, read_npy, read_npz
 from chip.isa import encode_program
 from chip.program import Program
 
@@ -29,6 +29,8 @@ CHECKPOINT_NAME = "checkpoint.npz"
 FORMAT = "systolic-checkpoint"
 VERSION = 1
 _TENSOR = "tensor/"
+MAX_CHECKPOINT_BYTES = (1 << 30) + (64 << 20)  # a program's data cap, plus the meta
+_MAX_META_BYTES = 64 << 20
 
 
 class CheckpointError(ValueError):
@@ -84,19 +86,60 @@ def save(directory: Path, checkpoint: Checkpoint) -> Path:
     return path
 
 
-def load(directory: Path) -> Checkpoint:
-    """Read ``directory/checkpoint.npz``; `CheckpointError` says what is wrong with a bad one."""
+def verify(directory: Path) -> dict[str, Any]:
+    """Check ``directory/checkpoint.npz`` without reading its tensors' data, and return its
+    meta: every member's size against `MAX_CHECKPOINT_BYTES`, every array header against its
+    payload, and the meta's format, version and fields. `CheckpointError` says what is wrong.
+    A run checks this before it compiles anything, so a bad checkpoint is refused at once."""
     path = directory / CHECKPOINT_NAME
-    if not path.is_file():
+    if directory.exists() and not directory.is_dir():
+        raise CheckpointError(f"{directory} is not a run directory (it is a file)")
+    if not path.exists():
         raise CheckpointError(f"no checkpoint at {path}; nothing to resume")
+    check_file(path, "checkpoint", CheckpointError)
+    with open_zip(path, "checkpoint", CheckpointError) as z:
+        names = z.namelist()
+        if len(set(names)) != len(names):
+            raise CheckpointError(f"checkpoint {path}: two members have the same name")
+        total = sum(member_info(z, path, n, CheckpointError).file_size for n in names)
+        if total > MAX_CHECKPOINT_BYTES:
+            raise CheckpointError(
+                f"checkpoint {path} unpacks to {total} bytes; the limit is {MAX_CHECKPOINT_BYTES}"
+            )
+        if "meta.npy" not in names:
+            raise CheckpointError(f"checkpoint {path} has no member meta.npy")
+        for n in names:
+            if n != "meta.npy" and not (n.startswith(_TENSOR) and n.endswith(".npy")):
+                raise CheckpointError(f"checkpoint {path}: unexpected member {n}")
+            check_npy_member(z, path, n, CheckpointError, MAX_CHECKPOINT_BYTES)
+        raw = read_npy(z, path, "meta.npy", CheckpointError, _MAX_META_BYTES)
+    return _parse_meta(raw, path)
+
+
+def _parse_meta(raw: np.ndarray, path: Path) -> dict[str, Any]:
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise CheckpointError(
+            f"checkpoint {path}: meta must be uint8 JSON bytes, not {raw.dtype}{list(raw.shape)}"
+        )
     try:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(z["meta"].tobytes().decode())
-            tensors = {k[len(_TENSOR) :]: z[k] for k in z.files if k.startswith(_TENSOR)}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as e:
-        raise CheckpointError(f"checkpoint {path} is corrupt or unreadable: {e}") from None
+        meta = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise CheckpointError(f"checkpoint {path}: meta is not valid JSON: {e}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a {FORMAT} file")
     if meta.get("version") != VERSION:
         raise CheckpointError(f"{path}: unsupported checkpoint version {meta.get('version')!r}")
+    for key in ("fingerprints", "progress"):
+        if not isinstance(meta.get(key), dict):
+            raise CheckpointError(f"checkpoint {path}: meta field {key!r} must be a JSON object")
+    return meta
+
+
+def load(directory: Path) -> Checkpoint:
+    """Read ``directory/checkpoint.npz`` (checked by `verify` first); `CheckpointError` says
+    what is wrong with a bad one."""
+    meta = verify(directory)
+    path = directory / CHECKPOINT_NAME
+    arrays = read_npz(path, "checkpoint", CheckpointError, MAX_CHECKPOINT_BYTES)
+    tensors = {k[len(_TENSOR) :]: v for k, v in arrays.items() if k.startswith(_TENSOR)}
     return Checkpoint(tensors, meta)

@@ -14,12 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from chip.archive import check_file, load_npy
 from chip.config import DEFAULT_PRESET, ChipConfig, preset_names
 from chip.dtypes import DType
 from chip.energy import area_of, busy_power_w, peak_tops_per_watt
 from chip.program import Program, TensorKind, TensorRole
 from runtime.backend import Backend, Fidelity
 from runtime.checkpoint import CHECKPOINT_NAME, atomic_write_bytes
+from runtime.checkpoint import verify as verify_checkpoint
 from runtime.outputs import REPORT_NAME, read_report, write_run_dir
 from runtime.render import layers_csv, make_console, print_report
 from runtime.report import RunReport, layer_reports
@@ -187,6 +189,7 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, boo
             raise CommandError(f"{path} is unreadable: {e}") from None
         if not isinstance(settings, dict) or set(settings) != set(TRAIN_SETTINGS):
             raise CommandError(f"{path} is not a run settings file written by systolic train")
+        check_train_settings(settings, lambda k: f"{path}: {k}")
         return settings, run_dir, True
     model = given.get("model", "mlp")
     d = defaults(model)
@@ -205,6 +208,7 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, boo
         "checkpoint_every": 0,
         **given,
     }
+    check_train_settings(settings, lambda k: "--" + k.replace("_", "-"))
     if args.out is None:
         run_dir = next_free_dir(f"runs/{Path(model).stem}")
     else:
@@ -217,6 +221,53 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, boo
     return settings, run_dir, False
 
 
+MAX_BATCH = 4096
+MAX_EPOCHS = 100_000
+MAX_SEED = 2**63 - 1
+
+
+def check_int(value: object, what: str, low: int, high: int) -> None:
+    """Raise `CommandError` unless ``value`` is an integer in ``low..high``."""
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise CommandError(f"{what} must be an integer from {low} to {high}, not {value!r}")
+
+
+def check_rate(value: object, what: str) -> None:
+    """Raise `CommandError` unless ``value`` is a finite positive number."""
+    if (
+        not isinstance(value, (int, float))
+        or isinstance(value, bool)
+        or not 0 < value < float("inf")
+    ):
+        raise CommandError(f"{what} must be a positive finite number, not {value!r}")
+
+
+def check_train_settings(s: dict[str, Any], name: Callable[[str], str]) -> None:
+    """Every training setting's type and range, before anything is loaded or compiled;
+    ``name`` turns a setting's key into what the message calls it (option or file field)."""
+    from runtime.models import OPTIMIZERS
+
+    for key in ("model", "dataset", "chip"):
+        if not isinstance(s[key], str) or not s[key]:
+            raise CommandError(f"{name(key)} must be a non-empty string, not {s[key]!r}")
+    choices = {
+        "dtype": (None, "bf16", "fp32", "int8"),
+        "optimizer": OPTIMIZERS,
+        "schedule": ("constant", "cosine", "step"),
+        "fidelity": TRAIN_FIDELITIES,
+    }
+    for key, allowed in choices.items():
+        if s[key] not in allowed:
+            raise CommandError(
+                f"{name(key)} must be one of {', '.join(str(a) for a in allowed)}, not {s[key]!r}"
+            )
+    check_int(s["epochs"], name("epochs"), 1, MAX_EPOCHS)
+    check_int(s["batch_size"], name("batch_size"), 1, MAX_BATCH)
+    check_int(s["seed"], name("seed"), 0, MAX_SEED)
+    check_int(s["checkpoint_every"], name("checkpoint_every"), 0, MAX_EPOCHS * 1_000_000)
+    check_rate(s["lr"], name("lr"))
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     from runtime.data import load_digits, load_npz
     from runtime.models import compile_model, train_spec
@@ -224,6 +275,8 @@ def cmd_train(args: argparse.Namespace) -> None:
     from runtime.train import Schedule, Trainer, TrainSettings
 
     s, run_dir, resume = _train_settings(args)
+    if resume:
+        verify_checkpoint(run_dir)  # before the compiles: a bad checkpoint is refused at once
     chip = load_chip(s["chip"], s["dtype"])
     sampled = s["fidelity"] == "sampled"
     fidelity = Fidelity.FUNCTIONAL if sampled else Fidelity.parse(s["fidelity"])
@@ -239,8 +292,11 @@ def cmd_train(args: argparse.Namespace) -> None:
         seed=s["seed"],
         checkpoint_every=s["checkpoint_every"],
     )
-    if s["batch_size"] < 1:
-        raise CommandError(f"--batch-size must be at least 1, not {s['batch_size']}")
+    if s["batch_size"] > len(data.x_train):
+        raise CommandError(
+            f"batch size {s['batch_size']} is larger than the {len(data.x_train)} training "
+            f"samples of {s['dataset']}"
+        )
     step = compile_model(
         s["model"], chip, s["batch_size"], train_spec("ce", s["optimizer"], s["lr"])
     )
@@ -308,6 +364,8 @@ def setup_compile(p: argparse.ArgumentParser) -> None:
 def cmd_compile(args: argparse.Namespace) -> None:
     from runtime.models import compile_model, is_static_int8, train_spec
 
+    check_int(args.batch, "--batch", 1, MAX_BATCH)
+    check_rate(args.lr, "--lr")
     chip = load_chip(args.chip or DEFAULT_PRESET, args.dtype)
     if args.quantize != "auto" and chip.input_dtype is not DType.INT8:
         raise CommandError(
@@ -377,10 +435,8 @@ def _parse_inputs(program: Program, specs: list[str], fill: bool, seed: int) -> 
             raise CommandError(
                 f"program has no input {name!r}; its inputs are {', '.join(inputs) or 'none'}"
             )
-        try:
-            arr = np.load(file, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise CommandError(f"cannot read {file}: {e}") from None
+        # at most 8 bytes an element: a larger file cannot hold this input's shape
+        arr = load_npy(Path(file), f"--input {name}", CommandError, 8 * inputs[name].size)
         if arr.shape != inputs[name].shape:
             raise CommandError(
                 f"input {name!r} must have shape {list(inputs[name].shape)}, "
@@ -409,6 +465,7 @@ def _parse_inputs(program: Program, specs: list[str], fill: bool, seed: int) -> 
 
 
 def cmd_run(args: argparse.Namespace) -> None:
+    check_int(args.seed, "--seed", 0, MAX_SEED)
     program = load_program(args.program)
     fidelity = Fidelity.parse(args.fidelity or Fidelity.FAST.value)
     inputs = _parse_inputs(program, args.input, args.random_inputs, args.seed)
@@ -471,8 +528,7 @@ def cmd_asm(args: argparse.Namespace) -> None:
     from chip.asm import assemble
 
     src = Path(args.source)
-    if not src.is_file():
-        raise CommandError(f"assembly file {str(src)!r} does not exist")
+    check_file(src, "assembly file", CommandError)
     try:
         text = src.read_text()
     except UnicodeDecodeError:

@@ -7,14 +7,17 @@ same batches in the same order as an uninterrupted one without saving any genera
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from chip.archive import check_file, read_npz
+
 DEFAULT_TEST_FRACTION = 0.2
+MAX_DATA_BYTES = 1 << 30  # a data file unpacked, and its samples as float32
+MAX_CLASSES = 1 << 16
 
 
 class DataError(ValueError):
@@ -93,19 +96,17 @@ def load_npz(
     """A user data set: arrays ``x`` (samples) and ``y`` (integer labels), optionally
     ``x_test``/``y_test``; without them a seeded held-out split is made."""
     p = Path(path)
-    if not p.is_file():
-        raise DataError(f"data file {str(p)!r} does not exist")
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise DataError(f"{p} is not a readable .npz file: {e}") from None
+    check_file(p, "data file", DataError)
+    arrays = read_npz(p, ".npz file", DataError, MAX_DATA_BYTES)
     for key in ("x", "y"):
         if key not in arrays:
             raise DataError(
                 f"{p} must hold arrays 'x' and 'y'; it holds "
                 f"{', '.join(sorted(arrays)) or 'nothing'}"
             )
+    unknown = sorted(set(arrays) - {"x", "y", "x_test", "y_test"})
+    if unknown:
+        raise DataError(f"{p}: unexpected array {unknown[0]!r}; expected x, y, x_test, y_test")
     x, y = _samples(p, arrays["x"], "x"), _labels(p, arrays["y"], "y")
     _same_length(p, x, y, "x", "y")
     if ("x_test" in arrays) != ("y_test" in arrays):
@@ -123,7 +124,14 @@ def _samples(path: Path, x: np.ndarray, key: str) -> np.ndarray:
         raise DataError(
             f"{path}: {key!r} must be a numeric array [samples, ...], not {x.dtype}{list(x.shape)}"
         )
-    x = x.astype(np.float32)
+    if 0 in x.shape[1:]:
+        raise DataError(f"{path}: {key!r} has samples of shape {list(x.shape[1:])}, with no values")
+    if x.size * 4 > MAX_DATA_BYTES:
+        raise DataError(
+            f"{path}: {key!r} holds {x.size} values, {x.size * 4} bytes as float32; "
+            f"the limit is {MAX_DATA_BYTES} bytes"
+        )
+    x = x.astype(np.float32, copy=False)
     if not np.isfinite(x).all():
         raise DataError(f"{path}: {key!r} contains NaN or infinity")
     return x
@@ -147,6 +155,10 @@ def _labels(path: Path, y: np.ndarray, key: str) -> np.ndarray:
         )
     if len(y) and y.min() < 0:
         raise DataError(f"{path}: {key!r} has negative label {y.min()}")
+    if len(y) and y.max() >= MAX_CLASSES:
+        raise DataError(
+            f"{path}: {key!r} has label {y.max()}; labels are class numbers below {MAX_CLASSES}"
+        )
     return y.astype(np.int64)
 
 

@@ -89,12 +89,18 @@ def forward_graph(model: str, batch: int) -> Graph:
     if batch < 1:
         raise ModelError(f"batch size must be at least 1, not {batch}")
     if is_onnx(model):
+        from compiler.onnx_checks import check_onnx_file
+
         path = Path(model)
-        if not path.is_file():
-            raise ModelError(f"ONNX file {model!r} does not exist")
+        check_onnx_file(path)  # before importing onnx: a bad file is refused at once
+        from google.protobuf.message import DecodeError
+
         from compiler.onnx_import import import_onnx
 
-        return import_onnx(path, batch=batch)
+        try:
+            return import_onnx(path, batch=batch)
+        except (DecodeError, RecursionError) as e:  # what protobuf raises for damaged bytes
+            raise ModelError(f"{model} is not an ONNX model (protobuf: {e})") from None
     if model not in ZOO:
         raise ModelError(
             f"unknown model {model!r}; expected one of {', '.join(ZOO)} or a .onnx file"

@@ -9,11 +9,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from chip.program import Program
+from chip.program import Phase, Program
 from runtime.checkpoint import atomic_write_bytes
 from runtime.render import layers_csv
 from runtime.report import RunReport
@@ -53,21 +54,72 @@ def write_run_dir(
     return written
 
 
+class ReportError(ValueError):
+    """A run directory or report file that cannot be read: names the file and the field."""
+
+
+MAX_REPORT_BYTES = 64 << 20  # a training report of thousands of epochs is a few MiB
+
+
 def read_report(directory: Path) -> RunReport:
-    """The `RunReport` stored in a run directory; `ValueError` says what is wrong."""
+    """The `RunReport` stored in a run directory (or a report file); `ReportError` says what
+    is wrong. The file's size is checked before it is read, and every counter's type after."""
     path = directory / REPORT_NAME if directory.is_dir() else directory
+    if path.is_dir():
+        raise ReportError(f"{path} is a directory, not a report file")
     if not path.is_file():
-        raise ValueError(
+        raise ReportError(
             f"no report at {path}; give a run directory written by "
             "`systolic train` or `systolic run`"
         )
+    size = path.stat().st_size
+    if size > MAX_REPORT_BYTES:
+        raise ReportError(f"{path} is {size} bytes; a report is at most {MAX_REPORT_BYTES}")
     try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path} is not a readable report: {e}") from None
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise ReportError(f"{path} is not a readable report: {e}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path} is not a report (expected a JSON object)")
+        raise ReportError(f"{path} is not a report (expected a JSON object)")
     try:
-        return RunReport.from_json(data)
-    except ValueError as e:
-        raise ValueError(f"{path}: {e}") from None
+        report = RunReport.from_json(data)
+    except (ValueError, AttributeError) as e:
+        raise ReportError(f"{path}: {e}") from None
+    _check_report(report, path)
+    return report
+
+
+def _check_report(report: RunReport, path: Path) -> None:
+    """Every counter a count, every accuracy a number: what the renderers rely on."""
+    works = [("total", report.total)]
+    works += [(f"layers[{k}]", lr.work) for k, lr in enumerate(report.layers)]
+    for k, e in enumerate(report.epochs):
+        works.append((f"epochs[{k}].train", e.train))
+        if e.eval is not None:
+            works.append((f"epochs[{k}].eval", e.eval))
+        for name in ("loss", "train_accuracy", "test_accuracy"):
+            v = getattr(e, name)
+            if not (v is None and name == "test_accuracy") and not _number(v):
+                raise ReportError(f"{path}: epochs[{k}].{name} must be a number, not {v!r}")
+    for k, lr in enumerate(report.layers):
+        if not isinstance(lr.layer, str) or lr.phase not in {p.value for p in Phase}:
+            raise ReportError(f"{path}: layers[{k}] has no valid layer name and phase")
+    for where, w in works:
+        for f in fields(w):
+            v = getattr(w, f.name)
+            if f.name == "timed":
+                ok = isinstance(v, bool)
+            elif isinstance(v, Mapping):
+                ok = all(isinstance(k, str) and _count(n) for k, n in v.items())
+            else:
+                ok = _count(v)
+            if not ok:
+                raise ReportError(f"{path}: {where}.{f.name} is malformed ({v!r})")
+
+
+def _count(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _number(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)

@@ -293,7 +293,7 @@ class Trainer:
         try:
             self.backend.restore(c.tensors)
             return Progress.from_json(c.meta["progress"])
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
             raise ckpt.CheckpointError(f"checkpoint in {self.run_dir} is malformed: {e}") from None
 
     # ---- the loop ----

@@ -120,7 +120,7 @@ def test_run_input_errors(capsys, program_file, tmp_path):
     )
     fails(capsys, 1, "program has no input 'z'", "run", program_file, "--input", "z=a.npy")
     fails(capsys, 1, "--input 'x' must be NAME=FILE.npy", "run", program_file, "--input", "x")
-    fails(capsys, 1, "cannot read", "run", program_file, "--input", f"x={tmp_path}/no.npy")
+    fails(capsys, 1, "does not exist", "run", program_file, "--input", f"x={tmp_path}/no.npy")
     np.save(tmp_path / "x.npy", np.zeros((3, 3)))
     fails(
         capsys,
