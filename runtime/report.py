@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from chip.config import ChipConfig
-from chip.isa import Halt, Load, Matmul, Store, mem_dtype
+from chip.footprint import Footprints, Traffic
 from chip.program import Phase, Program, Tag
 
 REPORT_VERSION = 1
@@ -161,21 +161,20 @@ def by_phase(layers: Iterable[LayerReport]) -> dict[str, Work]:
 
 def static_work(program: Program) -> dict[Tag, Work]:
     """Per-tag MACs, DRAM bytes and instruction counts read off the instruction stream, for
-    models without time (the functional model). Matches what the machine counts as useful work:
-    a matmul does ``t x rows x cols`` MACs in every dataflow."""
-    cfg = program.config
+    models without time (the functional model): each instruction's `Footprint`, which the
+    machine accounts too (halt and what follows it run on no unit)."""
+    footprints = Footprints(program.config)
     acc: dict[Tag, list[int]] = {}
     for ins, tag in zip(program.instrs, program.tags, strict=True):
-        if isinstance(ins, Halt):  # the machine does not count halt as an executed instruction
+        fp = footprints.of(ins)
+        if fp.unit is None:
             break
+        moved = fp.bytes_moved()
         counts = acc.setdefault(tag, [0, 0, 0, 0])
+        counts[0] += fp.macs
+        counts[1] += moved.get(Traffic.DRAM_READ, 0)
+        counts[2] += moved.get(Traffic.DRAM_WRITE, 0)
         counts[3] += 1
-        if isinstance(ins, Matmul):
-            counts[0] += ins.t * ins.rows * ins.cols
-        elif isinstance(ins, (Load, Store)):
-            loc = ins.dst if isinstance(ins, Load) else ins.src
-            size = mem_dtype(cfg, loc.mem).nbytes
-            counts[1 if isinstance(ins, Load) else 2] += ins.rows * ins.cols * size
     return {
         t: Work(
             macs=c[0], dram_read_bytes=c[1], dram_write_bytes=c[2], instructions=c[3], timed=False

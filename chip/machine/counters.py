@@ -13,14 +13,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-
-class Unit(enum.Enum):
-    """The units whose timelines the machine accounts for."""
-
-    LOAD = "load"  # DMA engine of the load queue
-    ARRAY = "array"  # systolic array (PRELOAD, MATMUL)
-    VECTOR = "vector"  # vector unit (VEC)
-    STORE = "store"  # DMA engine of the store queue
+from chip.footprint import Traffic, Unit
 
 
 class Cause(enum.Enum):
@@ -33,17 +26,6 @@ class Cause(enum.Enum):
     BANK_CONFLICT = "bank_conflict"
     FILL_DRAIN = "fill_drain"
     PRELOAD = "preload"
-
-
-class Traffic(enum.Enum):
-    """Bytes moved, by memory and direction."""
-
-    DRAM_READ = "dram_read"
-    DRAM_WRITE = "dram_write"
-    SPAD_READ = "spad_read"
-    SPAD_WRITE = "spad_write"
-    ACC_READ = "acc_read"
-    ACC_WRITE = "acc_write"
 
 
 def _zero_units() -> dict[Unit, int]:

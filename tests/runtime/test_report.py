@@ -10,11 +10,10 @@ import json
 import numpy as np
 import pytest
 
-from runtime.backend import Backend
-from runtime.data import load_digits, one_hot
+from runtime.data import load_digits
 from runtime.outputs import read_report, write_run_dir
 from runtime.render import layers_csv
-from runtime.report import RunReport, Work, static_work, total
+from runtime.report import RunReport, Work, total
 from runtime.trace import trace_events
 from runtime.train import Trainer, TrainSettings
 from tests.runtime.programs import regression_chip, softmax_regression
@@ -124,28 +123,6 @@ def test_trace_is_valid_chrome_trace_json(trained, tmp_path):
     assert n_instr == len(events)
     last_end = max(s["ts"] + s["dur"] for s in slices)
     assert last_end * step.config.clock_mhz == pytest.approx(result.first_step.work.cycles)
-
-
-def test_static_work_matches_the_machine():
-    cfg = regression_chip()
-    step = softmax_regression(cfg, 16, 64, 10, np.zeros((64, 10), np.float32))
-    ds = load_digits()
-    inputs = {
-        "x": ds.x_train[:16].reshape(16, 64),
-        "labels": one_hot(ds.y_train[:16], 10),
-        "lr": np.array([0.1]),
-    }
-    measured = Backend(step, "fast").run(inputs)
-    static = static_work(step)
-    assert set(static) == set(measured.by_tag)
-    for tag, w in static.items():
-        m = measured.by_tag[tag]
-        assert (w.macs, w.dram_read_bytes, w.dram_write_bytes, w.instructions) == (
-            m.macs,
-            m.dram_read_bytes,
-            m.dram_write_bytes,
-            m.instructions,
-        ), tag
 
 
 def test_work_adds_fieldwise():
