@@ -27,7 +27,7 @@ from chip.program import Program
 
 CHECKPOINT_NAME = "checkpoint.npz"
 FORMAT = "systolic-checkpoint"
-VERSION = 1
+VERSION = 2
 _TENSOR = "tensor/"
 
 

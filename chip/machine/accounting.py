@@ -44,16 +44,16 @@ def new_tally() -> list[int]:
 
 
 def to_counters(tally: list[int], cycles: int, rows: int, cols: int) -> Counters:
-    out = Counters(
-        cycles=cycles, macs=tally[MACS], instructions=tally[INSTRUCTIONS], rows=rows, cols=cols
+    return Counters(
+        cycles=cycles,
+        macs=tally[MACS],
+        instructions=tally[INSTRUCTIONS],
+        rows=rows,
+        cols=cols,
+        busy={u: tally[BUSY[u]] for u in Unit},
+        stalls={u: {c: tally[STALL[u][c]] for c in Cause} for u in Unit},
+        bytes={t: tally[TRAFFIC[t]] for t in Traffic},
     )
-    for u in Unit:
-        out.busy[u] = tally[BUSY[u]]
-        for c in Cause:
-            out.stalls[u][c] = tally[STALL[u][c]]
-    for t in Traffic:
-        out.bytes[t] = tally[TRAFFIC[t]]
-    return out
 
 
 def overlap(lo: int, hi: int, seg: tuple[int, int]) -> int:
