@@ -166,6 +166,15 @@ class Footprint(NamedTuple):
         return out
 
 
+def vec_rows(ins: Vec) -> tuple[int, int, int]:
+    """Rows a vector instruction reads of src1 and of src2 (0: not read; 1: broadcast) and
+    writes of dst (CSUM writes one)."""
+    rows, op = ins.rows, ins.op
+    n1 = (1 if ins.bcast1 else rows) if op in VEC_READS_A else 0
+    n2 = (1 if ins.bcast2 else rows) if op in VEC_READS_B else 0
+    return n1, n2, 1 if op is VecOp.CSUM else rows
+
+
 def tokens(ins: Instr, q: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The channels ``ins`` (of queue index ``q``) pops and pushes, from its four flags."""
     pops: tuple[int, ...] = ()
@@ -279,27 +288,25 @@ class Footprints:
 
     # ---- vector ----
     def _vec(self, ins: Vec) -> Footprint:
-        op, rows, cols = ins.op, ins.rows, ins.cols
+        cols, size = ins.cols, self.size
+        n1, n2, n_out = vec_rows(ins)
         accesses, nbytes = [], []
-        if op in VEC_READS_A:
-            n = 1 if ins.bcast1 else rows
-            accesses.append(_onchip(ins.src1, n, False))
-            nbytes.append(n * cols * self.size[ins.src1.mem])
-        if op in VEC_READS_B:
-            n = 1 if ins.bcast2 else rows
-            accesses.append(_onchip(ins.src2, n, False))
-            nbytes.append(n * cols * self.size[ins.src2.mem])
-        n = 1 if op is VecOp.CSUM else rows
-        accesses.append(_onchip(ins.dst, n, True))
-        nbytes.append(n * cols * self.size[ins.dst.mem])
+        if n1:
+            accesses.append(_onchip(ins.src1, n1, False))
+            nbytes.append(n1 * cols * size[ins.src1.mem])
+        if n2:
+            accesses.append(_onchip(ins.src2, n2, False))
+            nbytes.append(n2 * cols * size[ins.src2.mem])
+        accesses.append(_onchip(ins.dst, n_out, True))
+        nbytes.append(n_out * cols * size[ins.dst.mem])
         pops, pushes = tokens(ins, 1)
         return Footprint(
             Queue.EXECUTE,
             Unit.VECTOR,
             tuple(accesses),
             tuple(nbytes),
-            vec_class=VEC_CLASS[op],
-            vec_ops=rows * cols,
+            vec_class=VEC_CLASS[ins.op],
+            vec_ops=ins.rows * cols,
             pops=pops,
             pushes=pushes,
         )
