@@ -175,8 +175,9 @@ def vec_rows(ins: Vec) -> tuple[int, int, int]:
     return n1, n2, 1 if op is VecOp.CSUM else rows
 
 
-def tokens(ins: Instr, q: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The channels ``ins`` (of queue index ``q``) pops and pushes, from its four flags."""
+def tokens(ins: Instr) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The channels ``ins`` pops and pushes, from its four flags and its queue (the ISA's)."""
+    q = QUEUE_INDEX[ins.QUEUE]
     pops: tuple[int, ...] = ()
     pushes: tuple[int, ...] = ()
     if ins.pop_prev:
@@ -228,10 +229,9 @@ class Footprints:
         dram = Access(DRAM, lo, hi, not load, block)
         onchip = Access(SPAD if loc.mem is _SP else ACC, loc.row, loc.row + rows, load)
         n = rows * cols * size
-        q = 0 if load else 2
-        pops, pushes = tokens(ins, q)
+        pops, pushes = tokens(ins)
         return Footprint(
-            QUEUES[q],
+            ins.QUEUE,
             Unit.LOAD if load else Unit.STORE,
             (dram, onchip) if load else (onchip, dram),
             (n, n),
@@ -247,9 +247,9 @@ class Footprints:
 
     # ---- array ----
     def _preload(self, ins: Preload) -> Footprint:
-        pops, pushes = tokens(ins, 1)
+        pops, pushes = tokens(ins)
         return Footprint(
-            Queue.EXECUTE,
+            ins.QUEUE,
             Unit.ARRAY,
             (Access(SPAD, ins.src, ins.src + ins.rows, False),),
             (ins.rows * ins.cols * self.space_size[SPAD],),
@@ -274,9 +274,9 @@ class Footprints:
             nbytes.append(out_rows * cols * acc_size)
         accesses.append(out)
         nbytes.append(out_rows * cols * acc_size)
-        pops, pushes = tokens(ins, 1)
+        pops, pushes = tokens(ins)
         return Footprint(
-            Queue.EXECUTE,
+            ins.QUEUE,
             Unit.ARRAY,
             tuple(accesses),
             tuple(nbytes),
@@ -299,9 +299,9 @@ class Footprints:
             nbytes.append(n2 * cols * size[ins.src2.mem])
         accesses.append(_onchip(ins.dst, n_out, True))
         nbytes.append(n_out * cols * size[ins.dst.mem])
-        pops, pushes = tokens(ins, 1)
+        pops, pushes = tokens(ins)
         return Footprint(
-            Queue.EXECUTE,
+            ins.QUEUE,
             Unit.VECTOR,
             tuple(accesses),
             tuple(nbytes),

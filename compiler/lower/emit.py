@@ -25,12 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip.config import ChipConfig
-from chip.footprint import DRAM, Footprints
-from chip.isa import Halt, Instr, Matmul, Preload, Queue, Vec, VecOp, acc
+from chip.footprint import DRAM, QUEUE_INDEX, Footprints
+from chip.isa import Halt, Instr, Matmul, Preload, Vec, VecOp, acc
 from chip.program import Phase, Tag
 
-L, E, S = 0, 1, 2
-_QUEUE_INDEX = {Queue.LOAD: L, Queue.EXECUTE: E, Queue.STORE: S}
+L, E, S = 0, 1, 2  # queue indices, as chip.footprint.QUEUES numbers them
 # per queue: the other two queues, and the slice selecting their rows of a (3, n) table
 _OTHERS = {L: ((E, S), slice(1, 3)), E: ((L, S), slice(0, 3, 2)), S: ((L, E), slice(0, 2))}
 # DRAM hazards are tracked in units of this many bytes; tensors are aligned to it, so two
@@ -98,7 +97,7 @@ class Emitter:
         """Append ``ins`` (its dependency flags must be clear) with the current tag."""
         if isinstance(ins, Halt):
             raise ValueError("the emitter appends the halt itself in finish()")
-        q = _QUEUE_INDEX[ins.QUEUE]
+        q = QUEUE_INDEX[ins.QUEUE]
         fp = self.footprint(ins)
         need = [-1, -1, -1]
         for space, lo, hi, write in fp:
