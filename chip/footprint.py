@@ -23,6 +23,7 @@ import numpy as np
 
 from chip.config import ChipConfig, Dataflow
 from chip.isa import (
+    INSTRUCTIONS,
     VEC_MUL,
     VEC_READS_A,
     VEC_READS_B,
@@ -177,7 +178,9 @@ def vec_rows(ins: Vec) -> tuple[int, int, int]:
 
 def tokens(ins: Instr) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The channels ``ins`` pops and pushes, from its four flags and its queue (the ISA's)."""
-    q = QUEUE_INDEX[ins.QUEUE]
+    if not (ins.pop_prev or ins.pop_next or ins.push_prev or ins.push_next):
+        return _NO_TOKENS
+    q = _QUEUE_OF[type(ins)]
     pops: tuple[int, ...] = ()
     pushes: tuple[int, ...] = ()
     if ins.pop_prev:
@@ -191,6 +194,11 @@ def tokens(ins: Instr) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return pops, pushes
 
 
+_NO_TOKENS: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+# queue index by instruction class (class lookups are cheap; enum hashing is not)
+_QUEUE_OF = {c: QUEUE_INDEX[c.QUEUE] for c in INSTRUCTIONS if c.QUEUE is not None}
+
+
 class Footprints:
     """The footprints of instructions on one chip (its derived figures computed once)."""
 
@@ -198,9 +206,15 @@ class Footprints:
         self.config = config
         self.R, self.C = config.rows, config.cols
         self.os = config.dataflow is Dataflow.OS
-        # element bytes per memory view; per space for the on-chip spaces
+        # element bytes per memory view, and per space for the on-chip spaces
         self.size = {m: mem_dtype(config, m).nbytes for m in Mem}
         self.space_size = (self.size[Mem.SPAD], self.size[Mem.ACC])
+        self.accf_size = self.size[Mem.ACCF]
+        # rows per bank and banks, per on-chip space
+        self.bank_rows = (
+            (config.spad_rows // config.spad_banks, config.spad_banks),
+            (config.acc_rows // config.acc_banks, config.acc_banks),
+        )
         self._of: dict[type[Instr], Callable[[Instr], Footprint]] = {
             Load: self._load,
             Store: self._store,
@@ -220,23 +234,37 @@ class Footprints:
     def covers(self, cls: type[Instr]) -> bool:
         return cls in self._of
 
+    def banks(self, access: Access) -> range:
+        """The banks holding an on-chip access's rows (bank = row // rows per bank), clipped
+        to the memory: an overrun faults when the instruction runs."""
+        space, lo, hi = access[0], access[1], access[2]
+        per, n = self.bank_rows[space]
+        last = hi - 1 if hi > lo else lo
+        return range(min(lo // per, n - 1), min(last // per, n - 1) + 1)
+
     # ---- DMA ----
     def _dma(self, ins: Load | Store, loc: Loc, load: bool) -> Footprint:
-        size = self.size[loc.mem]
+        mem = loc.mem
+        space = SPAD if mem is _SP else ACC
+        size = self.space_size[space] if mem is not _ACCF else self.accf_size
         rows, cols = ins.rows, ins.cols
         block = DramBlock(ins.dram, rows, cols, ins.stride, ins.transpose, size)
         lo, hi = block.span
         dram = Access(DRAM, lo, hi, not load, block)
-        onchip = Access(SPAD if loc.mem is _SP else ACC, loc.row, loc.row + rows, load)
+        onchip = Access(space, loc.row, loc.row + rows, load)
         n = rows * cols * size
         pops, pushes = tokens(ins)
         return Footprint(
             ins.QUEUE,
-            Unit.LOAD if load else Unit.STORE,
+            _LOAD_UNIT if load else _STORE_UNIT,
             (dram, onchip) if load else (onchip, dram),
             (n, n),
-            pops=pops,
-            pushes=pushes,
+            0,
+            0,
+            None,
+            0,
+            pops,
+            pushes,
         )
 
     def _load(self, ins: Load) -> Footprint:
@@ -315,24 +343,13 @@ class Footprints:
         return Footprint(None, None)
 
 
-_SP = Mem.SPAD  # a module global: cheaper than the enum's class attribute in the hot path
+# module globals: cheaper than the enums' class attributes in the hot path
+_SP, _ACCF = Mem.SPAD, Mem.ACCF
+_LOAD_UNIT, _STORE_UNIT = Unit.LOAD, Unit.STORE
 
 
 def _onchip(loc: Loc, rows: int, write: bool) -> Access:
     return Access(SPAD if loc.mem is _SP else ACC, loc.row, loc.row + rows, write)
-
-
-def banks(config: ChipConfig, access: Access) -> range:
-    """The banks holding an on-chip access's rows (clipped to the memory: an overrun faults
-    when the instruction runs)."""
-    rows, n_banks = (
-        (config.spad_rows, config.spad_banks)
-        if access.space == SPAD
-        else (config.acc_rows, config.acc_banks)
-    )
-    per = rows // n_banks
-    last = access.hi - 1 if access.hi > access.lo else access.lo
-    return range(min(access.lo // per, n_banks - 1), min(last // per, n_banks - 1) + 1)
 
 
 class Action(enum.Enum):

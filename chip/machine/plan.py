@@ -27,11 +27,22 @@ from chip.footprint import (
     VEC_CLASS,
     Access,
     DramBlock,
+    Footprint,
     Footprints,
     Unit,
-    banks,
 )
-from chip.isa import VEC_READS_B, Halt, Instr, Load, Matmul, Mem, Preload, Store, Vec, VecOp
+from chip.isa import (
+    INSTRUCTIONS,
+    VEC_READS_B,
+    Halt,
+    Instr,
+    Load,
+    Matmul,
+    Preload,
+    Store,
+    Vec,
+    VecOp,
+)
 from chip.machine.accounting import TRAFFIC
 
 __all__ = [
@@ -95,26 +106,19 @@ class Planner:
         self.R, self.C = cfg.rows, cfg.cols
         self.os = cfg.dataflow is Dataflow.OS
         self.footprints = Footprints(cfg)
-        # rows per bank and banks, per memory space (SPAD, ACC)
-        self.mem = (
-            (cfg.spad_rows // cfg.spad_banks, cfg.spad_banks),
-            (cfg.acc_rows // cfg.acc_banks, cfg.acc_banks),
-        )
         # accounting tally of an access's bytes, by [space][write]
         self.tally_of = tuple((TRAFFIC[r], TRAFFIC[w]) for r, w in TRAFFIC_OF)
         self.cache: dict[Instr, Plan] = {}  # tiled programs repeat many instructions exactly
         self.port_cache: dict[tuple[int, int, int, bool], tuple[int, ...]] = {}
+        self.dma_base: dict[tuple, Plan] = {}  # DMA plans by their on-chip side
         self.bw = cfg.dram_bytes_per_cycle
+        self.drain = self.R if self.os and cfg.os_drain else 0  # OS: results leave the array
+        self.queue_of = {c: QUEUE_INDEX[c.QUEUE] for c in INSTRUCTIONS if c.QUEUE is not None}
         self.latency = {op: vector_latency(cfg, op) for op in VecOp}
 
-    def banks(self, mem: Mem, lo: int, n: int) -> range:
-        """Banks holding rows [lo, lo+n) (clipped: an overrun faults when the instruction runs)."""
-        per, banks = self.mem[mem.is_acc]
-        return range(min(lo // per, banks - 1), min((lo + max(n, 1) - 1) // per, banks - 1) + 1)
-
-    def transfer_cycles(self, rows: int, cols: int, size: int) -> int:
+    def transfer_cycles(self, nbytes: int, rows: int) -> int:
         """DRAM transfer length: bandwidth-bound, but at least one on-chip row per cycle."""
-        return max(-(-(rows * cols * size) // self.bw), rows, 1)
+        return max(-(-nbytes // self.bw), rows, 1)
 
     def plan(self, ins: Instr) -> Plan:
         """The plan of ``ins`` (cached per equal instruction)."""
@@ -127,40 +131,55 @@ class Planner:
         """The plan of ``ins``, not cached (for callers that keep their own table)."""
         fp = self.footprints.of(ins)
         cls = type(ins)
-        stream = overlap_at = extra = 0
         if cls is Load or cls is Store:
-            size = fp.accesses[0].block.size if cls is Load else fp.accesses[1].block.size
-            kind = LOAD if cls is Load else STORE
-            length = self.transfer_cycles(ins.rows, ins.cols, size)
-        elif cls is Preload:
-            kind, length = PRELOAD, self.R
-        elif cls is Matmul:
-            kind = MATMUL
-            stream = ins.t
+            # Tiled programs move many DRAM blocks through the same buffers: the plan's on-chip
+            # side (length, ports, traffic) is shared by every DMA with the same on-chip access.
+            key = (cls, fp.accesses[cls is Load], fp.nbytes[0], fp.pops, fp.pushes)
+            base = self.dma_base.get(key)
+            if base is None:
+                kind = LOAD if cls is Load else STORE
+                length = self.transfer_cycles(fp.nbytes[0], ins.rows)
+                base = self.dma_base[key] = self._plan(cls, fp, kind, length)
+            return _with_footprint(base, fp.accesses)
+        if cls is Preload:
+            return self._plan(cls, fp, PRELOAD, self.R)
+        if cls is Matmul:
             overlap_at = ins.t + self.R + self.C - 2
-            drain = self.R if self.os and self.cfg.os_drain else 0
-            length = overlap_at + drain
-        elif cls is Vec:
-            kind = VEC
-            extra, length = self._vec_timing(ins)
-        elif cls is Halt:
+            return self._plan(
+                cls, fp, MATMUL, overlap_at + self.drain, stream=ins.t, overlap_at=overlap_at
+            )
+        if cls is Vec:
+            extra, length = self._vec_timing(ins, fp)
+            return self._plan(cls, fp, VEC, length, extra=extra)
+        if cls is Halt:
             return Plan(HALT, -1, None, 0)
-        else:
-            raise TypeError(f"no plan for instruction type {cls.__name__}")
-        tally_of = self.tally_of
+        raise TypeError(f"no plan for instruction type {cls.__name__}")
+
+    def _plan(
+        self,
+        cls: type[Instr],
+        fp: Footprint,
+        kind: int,
+        length: int,
+        stream: int = 0,
+        overlap_at: int = 0,
+        extra: int = 0,
+    ) -> Plan:
+        accesses, tally_of = fp.accesses, self.tally_of
+        traffic = tuple(
+            [(tally_of[a[0]][a[3]], n) for a, n in zip(accesses, fp.nbytes, strict=True)]
+        )
         return Plan(
             kind,
-            QUEUE_INDEX[fp.queue],
+            self.queue_of[cls],
             fp.unit,
             length,
             stream,
             overlap_at,
             extra,
-            self._ports(fp.accesses),
-            fp.accesses,
-            tuple(
-                (tally_of[a.space][a.write], n) for a, n in zip(fp.accesses, fp.nbytes, strict=True)
-            ),
+            self._ports(accesses),
+            accesses,
+            traffic,
             fp.macs,
             fp.pops,
             fp.pushes,
@@ -168,21 +187,22 @@ class Planner:
 
     def _ports(self, accesses: tuple[Access, ...]) -> tuple[int, ...]:
         """The bank ports the on-chip accesses reserve, sorted."""
-        out: set[int] = set()
-        cache = self.port_cache
+        cache, found = self.port_cache, []
         for a in accesses:
-            if a.space == DRAM:
+            if a[0] == DRAM:
                 continue
-            key = a[:4]
+            key = (a[0], a[1], a[2], a[3])
             ports = cache.get(key)
             if ports is None:
                 ports = cache[key] = tuple(
-                    (a.space << 20) | (b << 1) | int(a.write) for b in banks(self.cfg, a)
+                    (a[0] << 20) | (b << 1) | int(a[3]) for b in self.footprints.banks(a)
                 )
-            out.update(ports)
-        return tuple(sorted(out))
+            found.append(ports)
+        if len(found) == 1:
+            return found[0]  # ascending already
+        return tuple(sorted(set().union(*found)))
 
-    def _vec_timing(self, ins: Vec) -> tuple[int, int]:
+    def _vec_timing(self, ins: Vec, fp: Footprint) -> tuple[int, int]:
         """(extra passes lost to a bank conflict between the two sources, duration)."""
         reads_a, reads_b = ins.op is not VecOp.SET, ins.op in VEC_READS_B
         passes = ins.rows * -(-ins.cols // self.cfg.vector_lanes)
@@ -193,11 +213,32 @@ class Planner:
             and not (ins.bcast1 or ins.bcast2)
             and ins.src1.mem.is_acc == ins.src2.mem.is_acc
         ):
-            banks1 = self.banks(ins.src1.mem, ins.src1.row, ins.rows)
-            banks2 = self.banks(ins.src2.mem, ins.src2.row, ins.rows)
-            if set(banks1) & set(banks2):
+            src1, src2 = fp.accesses[0], fp.accesses[1]  # neither broadcast: ins.rows rows each
+            if set(self.footprints.banks(src1)) & set(self.footprints.banks(src2)):
                 extra = passes  # both sources share one read port: two cycles per pass
         return extra, passes + extra + self.latency[ins.op] - 1
+
+
+def _with_footprint(plan: Plan, footprint: tuple[Access, ...]) -> Plan:
+    """``plan`` with another footprint (`Plan._replace` is several times slower)."""
+    kind, queue, unit, length, stream, overlap_at, extra, ports, _, traffic, macs, pops, pushes = (
+        plan
+    )
+    return Plan(
+        kind,
+        queue,
+        unit,
+        length,
+        stream,
+        overlap_at,
+        extra,
+        ports,
+        footprint,
+        traffic,
+        macs,
+        pops,
+        pushes,
+    )
 
 
 def vector_latency(cfg: ChipConfig, op: VecOp) -> int:

@@ -17,7 +17,6 @@ from chip.footprint import (
     Unit,
     VecClass,
     actions,
-    banks,
 )
 from chip.isa import (
     INSTRUCTIONS,
@@ -144,9 +143,11 @@ def test_every_instruction_of_the_isa_has_a_footprint():
 
 def test_banks_of_rows():
     # scratchpad: 4096 rows in 4 banks of 1024; accumulator: 256 rows in 2 banks of 128
-    assert banks(TINY, Access(SPAD, 1000, 1030, False)) == range(0, 2)
-    assert banks(TINY, Access(ACC, 127, 128, True)) == range(0, 1)
-    assert banks(TINY, Access(ACC, 250, 300, True)) == range(1, 2)  # clipped to the memory
+    banks = Footprints(TINY).banks
+    assert banks(Access(SPAD, 1000, 1030, False)) == range(0, 2)
+    assert banks(Access(ACC, 127, 128, True)) == range(0, 1)
+    assert banks(Access(ACC, 250, 300, True)) == range(1, 2)  # clipped to the memory
+    assert banks(Access(SPAD, 2048, 2048, True)) == range(2, 3)  # empty: the first row's bank
 
 
 def test_actions_count_what_an_energy_model_prices():
