@@ -244,27 +244,32 @@ class Footprints:
 
     # ---- DMA ----
     def _dma(self, ins: Load | Store, loc: Loc, load: bool) -> Footprint:
+        # Tiled programs are mostly DMAs, all distinct: the tuples are built with tuple.__new__,
+        # which skips the named tuples' Python-level constructors.
         mem = loc.mem
         space = SPAD if mem is _SP else ACC
         size = self.space_size[space] if mem is not _ACCF else self.accf_size
         rows, cols = ins.rows, ins.cols
-        block = DramBlock(ins.dram, rows, cols, ins.stride, ins.transpose, size)
+        block = _new(DramBlock, (ins.dram, rows, cols, ins.stride, ins.transpose, size))
         lo, hi = block.span
-        dram = Access(DRAM, lo, hi, not load, block)
-        onchip = Access(space, loc.row, loc.row + rows, load)
+        dram = _new(Access, (DRAM, lo, hi, not load, block))
+        onchip = _new(Access, (space, loc.row, loc.row + rows, load, None))
         n = rows * cols * size
         pops, pushes = tokens(ins)
-        return Footprint(
-            ins.QUEUE,
-            _LOAD_UNIT if load else _STORE_UNIT,
-            (dram, onchip) if load else (onchip, dram),
-            (n, n),
-            0,
-            0,
-            None,
-            0,
-            pops,
-            pushes,
+        return _new(
+            Footprint,
+            (
+                ins.QUEUE,
+                _LOAD_UNIT if load else _STORE_UNIT,
+                (dram, onchip) if load else (onchip, dram),
+                (n, n),
+                0,
+                0,
+                None,
+                0,
+                pops,
+                pushes,
+            ),
         )
 
     def _load(self, ins: Load) -> Footprint:
@@ -346,6 +351,7 @@ class Footprints:
 # module globals: cheaper than the enums' class attributes in the hot path
 _SP, _ACCF = Mem.SPAD, Mem.ACCF
 _LOAD_UNIT, _STORE_UNIT = Unit.LOAD, Unit.STORE
+_new = tuple.__new__
 
 
 def _onchip(loc: Loc, rows: int, write: bool) -> Access:

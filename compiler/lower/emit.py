@@ -85,12 +85,12 @@ class Emitter:
     def footprint(self, ins: Instr) -> list[tuple[int, int, int, bool]]:
         """(space, first unit, end unit, is_write) for everything ``ins`` touches: on-chip rows,
         and DRAM in units of `DRAM_UNIT` bytes (chip/footprint.py says what it touches)."""
-        out = []
-        for space, lo, hi, write, _block in self._footprints.of(ins).accesses:
-            if space == DRAM:
-                lo, hi = lo // DRAM_UNIT, -(-hi // DRAM_UNIT)
-            out.append((space, lo, hi, write))
-        return out
+        return [
+            (space, lo // DRAM_UNIT, -(-hi // DRAM_UNIT), write)
+            if space == DRAM
+            else (space, lo, hi, write)
+            for space, lo, hi, write, _ in self._footprints.of(ins).accesses
+        ]
 
     # ---------------------------------------------------------------- emission
     def emit(self, ins: Instr) -> None:
