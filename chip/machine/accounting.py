@@ -1,13 +1,13 @@
 """Per-tag tallies of the machine, kept as flat integer lists while it runs.
 
 The engine adds to one flat list per tag (fast in the inner loop); `to_counters` turns a list
-into the `Counters` dataclass. The layout is derived from the enums of chip/machine/counters.py,
+into the `Counters` dataclass. The layout is derived from the enums of chip/counters.py,
 so a new unit, cause or traffic kind needs no change here.
 """
 
 from __future__ import annotations
 
-from chip.machine.counters import Cause, Counters, Traffic, Unit
+from chip.counters import Cause, Counters, Traffic, Unit
 
 BUSY = {u: n for n, u in enumerate(Unit)}
 STALL = {
