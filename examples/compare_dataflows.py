@@ -71,14 +71,14 @@ def main() -> None:
             w = result.work
             outputs[df] = result.outputs
             cycles[df], macs[df] = w.cycles, w.macs
-            top = sorted(w.stalls.items(), key=lambda kv: -kv[1])[:3]
+            top = sorted(w.stalls_by_cause.items(), key=lambda kv: -kv[1])[:3]
             table.add_row(
                 df.value,
                 f"{w.cycles:,}",
-                f"{100 * w.utilization(chip):.1f}%",
+                f"{100 * w.pe_utilization:.1f}%",
                 f"{w.macs:,}",
                 f"{w.dram_bytes:,}",
-                ", ".join(f"{k} {v:,}" for k, v in top),
+                ", ".join(f"{k.value} {v:,}" for k, v in top),
             )
         console.print(table)
         ref = outputs[Dataflow.WS]

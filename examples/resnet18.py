@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from chip.config import ChipConfig
+from chip.counters import total
 from chip.dtypes import DType
 from compiler import compile, zoo
 from compiler.ir import Op
@@ -40,7 +41,7 @@ from runtime.backend import Backend
 from runtime.models import train_spec
 from runtime.outputs import write_run_dir
 from runtime.render import print_report
-from runtime.report import RunReport, layer_reports, total
+from runtime.report import RunReport, layer_reports
 
 
 def forward_macs(graph) -> int:  # noqa: ANN001 - compiler.ir.Graph

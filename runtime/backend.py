@@ -22,11 +22,12 @@ from typing import Any
 import numpy as np
 
 from chip.config import ChipConfig
+from chip.counters import Counters, total
 from chip.errors import ChipError
 from chip.functional import run_functional
 from chip.program import Program, Tag, TensorKind
 from chip.state import ChipState
-from runtime.report import Work, static_work, total
+from runtime.report import static_work
 
 
 class BackendError(ChipError):
@@ -57,7 +58,6 @@ def machine_runner() -> Any:
     """`chip.machine.run_machine`, or `BackendError` saying why the machine cannot be used."""
     try:
         from chip.machine import run_machine
-        from runtime import counters  # noqa: F401 - needs chip.machine.counters as well
     except ImportError as e:
         raise BackendError(
             f"the cycle-level machine (chip.machine) cannot be imported ({e}); "
@@ -86,16 +86,16 @@ class RunResult:
     """What one run of the program returned to the host.
 
     ``outputs`` are the OUTPUT tensors' values (float32 for float types). ``work`` and
-    ``by_tag`` are the run's counts in the report's terms (`runtime.report.Work`): measured by
-    the cycle-level machine, or, for the functional model, read off the instruction stream with
-    no time (``work.timed`` False). ``counters`` and ``events`` are the machine's own objects
-    (None/empty for the functional model; events only when traced).
+    ``by_tag`` are the run's `Counters`, whole and per tag: measured by the cycle-level machine,
+    or, for the functional model, read off the instruction stream with no time (``work.timed``
+    False). ``counters`` is the machine's whole-run `Counters` (the same as ``work``; None for
+    the functional model) and ``events`` its per-instruction events (only when traced).
     """
 
     outputs: Mapping[str, np.ndarray]
     transfer: Transfer
-    work: Work
-    by_tag: Mapping[Tag, Work] = field(default_factory=dict)
+    work: Counters
+    by_tag: Mapping[Tag, Counters] = field(default_factory=dict)
     counters: Any = None
     events: tuple[Any, ...] = ()
 
@@ -174,11 +174,8 @@ class Backend:
                 max_cycles=self.max_cycles,
                 trace=trace,
             )
-            from runtime.counters import work_from_counters
-
-            counters = result.counters
-            work = work_from_counters(counters)
-            by_tag = {tag: work_from_counters(c) for tag, c in result.by_tag.items()}
+            counters = work = result.counters
+            by_tag = dict(result.by_tag)
             events = tuple(result.events) if trace else ()
         outputs = {name: self.read(name) for name in self.outputs}
         received = sum(t.nbytes for t in self.outputs.values())

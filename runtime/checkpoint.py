@@ -27,7 +27,7 @@ from chip.program import Program
 
 CHECKPOINT_NAME = "checkpoint.npz"
 FORMAT = "systolic-checkpoint"
-VERSION = 1
+VERSION = 2
 _TENSOR = "tensor/"
 MAX_CHECKPOINT_BYTES = (1 << 30) + (64 << 20)  # a program's data cap, plus the meta
 _MAX_META_BYTES = 64 << 20

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 import numpy as np  # noqa: E402
 
 from chip.program import Phase  # noqa: E402
-from runtime.report import RunReport  # noqa: E402
+from runtime.report import RunReport, achieved_tops  # noqa: E402
 
 PHASE_COLORS = {
     Phase.FORWARD.value: "#4C72B0",
@@ -60,13 +60,13 @@ def plot_utilization(r: RunReport, path: Path) -> Path:
     # Layers without array work (vector-only, data movement) have no utilization to show.
     layers = [lr for lr in r.layers if lr.work.macs]
     labels = [f"{lr.layer}/{lr.phase}" for lr in layers]
-    util = [100 * lr.work.utilization(r.chip) for lr in layers]
+    util = [100 * lr.work.pe_utilization for lr in layers]
     colors = [PHASE_COLORS.get(lr.phase, "grey") for lr in layers]
     fig, ax = plt.subplots(figsize=(max(6.0, 0.4 * len(labels) + 2), 4))
     ax.bar(labels, util, color=colors)
-    ax.axhline(100 * r.total.utilization(r.chip), color="black", linestyle="--", label="whole run")
+    ax.axhline(100 * r.total.pe_utilization, color="black", linestyle="--", label="whole run")
     ax.set_ylabel("PE utilization (%)")
-    ax.set_ylim(0, min(100.0, max(util + [100 * r.total.utilization(r.chip), 4.0]) * 1.25))
+    ax.set_ylim(0, min(100.0, max(util + [100 * r.total.pe_utilization, 4.0]) * 1.25))
     ax.set_title(f"{r.program} on {r.chip.name}: utilization of the layers using the array")
     ax.legend()
     ax.tick_params(axis="x", rotation=70)
@@ -76,7 +76,7 @@ def plot_utilization(r: RunReport, path: Path) -> Path:
 def plot_roofline(r: RunReport, path: Path) -> Path:
     c = r.chip
     pts = [
-        (lr.work.intensity(), lr.work.achieved_tops(c), lr)
+        (lr.work.intensity, achieved_tops(lr.work, c), lr)
         for lr in r.layers
         if lr.work.macs and lr.work.dram_bytes and lr.work.cycles
     ]

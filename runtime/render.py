@@ -14,7 +14,15 @@ from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 
-from runtime.report import LayerReport, RunReport, Work
+from chip.counters import Cause, Counters
+from runtime.report import (
+    LayerReport,
+    RunReport,
+    achieved_tops,
+    dram_gbytes_per_s,
+    roofline_tops,
+    seconds,
+)
 
 CSV_FIELDS = (
     "layer",
@@ -54,25 +62,26 @@ def layer_row(lr: LayerReport, r: RunReport) -> dict[str, Any]:
         "layer": lr.layer,
         "phase": lr.phase,
         "cycles": w.cycles,
-        "seconds": w.seconds(c),
+        "seconds": seconds(w, c),
         "macs": w.macs,
-        "utilization": w.utilization(c),
+        "utilization": w.pe_utilization,
         "dram_read_bytes": w.dram_read_bytes,
         "dram_write_bytes": w.dram_write_bytes,
         "stall_cycles": w.stall_cycles,
-        "achieved_tops": w.achieved_tops(c),
-        "dram_gbytes_per_s": w.dram_gbytes_per_s(c),
-        "intensity_ops_per_byte": w.intensity(),
-        "roofline_tops": w.roofline_tops(c),
+        "achieved_tops": achieved_tops(w, c),
+        "dram_gbytes_per_s": dram_gbytes_per_s(w, c),
+        "intensity_ops_per_byte": w.intensity,
+        "roofline_tops": roofline_tops(w, c),
         "instructions": w.instructions,
     }
-    row.update({f"stall_{k}": v for k, v in w.stalls.items()})
+    if w.timed:
+        row.update({f"stall_{k.value}": v for k, v in w.stalls_by_cause.items()})
     return row
 
 
 def layers_csv(r: RunReport) -> str:
     """One row per (layer, phase), stall causes as extra ``stall_<cause>`` columns."""
-    causes = sorted({k for lr in r.layers for k in lr.work.stalls})
+    causes = sorted(c.value for c in Cause) if any(lr.work.timed for lr in r.layers) else []
     buf = io.StringIO()
     writer = csv.DictWriter(
         buf,
@@ -86,8 +95,7 @@ def layers_csv(r: RunReport) -> str:
     return buf.getvalue()
 
 
-def _work_row(name: str, w: Work, r: RunReport, total_cycles: int) -> list[str]:
-    c = r.chip
+def _work_row(name: str, w: Counters, total_cycles: int) -> list[str]:
     if not w.timed:
         return [name, "-", "-", _si(w.macs), "-", _si(w.dram_bytes, "B"), "-"]
     share = f"{100 * w.cycles / total_cycles:.1f}%" if total_cycles else "-"
@@ -96,7 +104,7 @@ def _work_row(name: str, w: Work, r: RunReport, total_cycles: int) -> list[str]:
         f"{w.cycles:,}",
         share,
         _si(w.macs),
-        f"{100 * w.utilization(c):.1f}%",
+        f"{100 * w.pe_utilization:.1f}%",
         _si(w.dram_bytes, "B"),
         f"{w.stall_cycles:,}",
     ]
@@ -117,12 +125,12 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
     summary.add_column("value")
     if t.timed:
         summary.add_row(
-            "on-chip cycles", f"{t.cycles:,}  ({_seconds(t.seconds(c))} at the chip clock)"
+            "on-chip cycles", f"{t.cycles:,}  ({_seconds(seconds(t, c))} at the chip clock)"
         )
-        summary.add_row("PE utilization", f"{100 * t.utilization(c):.1f}%")
-        summary.add_row("achieved / peak", f"{t.achieved_tops(c):.4g} / {c.peak_tops:.4g} TOPS")
+        summary.add_row("PE utilization", f"{100 * t.pe_utilization:.1f}%")
+        summary.add_row("achieved / peak", f"{achieved_tops(t, c):.4g} / {c.peak_tops:.4g} TOPS")
         summary.add_row(
-            "DRAM bandwidth", f"{t.dram_gbytes_per_s(c):.4g} / {c.dram_gbytes_per_s:.4g} GB/s"
+            "DRAM bandwidth", f"{dram_gbytes_per_s(t, c):.4g} / {c.dram_gbytes_per_s:.4g} GB/s"
         )
     else:
         summary.add_row("on-chip cycles", "not measured (functional model)")
@@ -148,7 +156,7 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
     for h in head:
         phases.add_column(h or "phase", justify="left" if not h else "right")
     for name, w in r.phases.items():
-        phases.add_row(*_work_row(name, w, r, t.cycles))
+        phases.add_row(*_work_row(name, w, t.cycles))
     phases.caption = "stalls: stall cycles summed over the units (several can stall at once)"
     parts.append(phases)
     layers = Table(title="by layer", title_justify="left", box=box.SIMPLE_HEAD)
@@ -156,18 +164,18 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
         layers.add_column(h or "layer/phase", justify="left" if not h else "right")
     shown = sorted(r.layers, key=lambda lr: -lr.work.cycles)[:max_layers]
     for lr in shown:
-        layers.add_row(*_work_row(f"{lr.layer}/{lr.phase}", lr.work, r, t.cycles))
+        layers.add_row(*_work_row(f"{lr.layer}/{lr.phase}", lr.work, t.cycles))
     if len(r.layers) > len(shown):
         layers.caption = f"{len(r.layers) - len(shown)} more in layers.csv"
     parts.append(layers)
-    if t.stalls:
+    if t.timed:
         stalls = Table(
             title="stalls by cause (all units)", title_justify="left", box=box.SIMPLE_HEAD
         )
         stalls.add_column("cause")
         stalls.add_column("cycles", justify="right")
-        for cause, v in sorted(t.stalls.items(), key=lambda kv: -kv[1]):
-            stalls.add_row(cause, f"{v:,}")
+        for cause, v in sorted(t.stalls_by_cause.items(), key=lambda kv: -kv[1]):
+            stalls.add_row(cause.value, f"{v:,}")
         parts.append(stalls)
     if r.epochs:
         ep = Table(title="epochs", title_justify="left", box=box.SIMPLE_HEAD)

@@ -1,10 +1,10 @@
 """Typed reports that add up: layer -> step -> epoch -> run.
 
-`Work` is the one bundle of additive counts (cycles, MACs, DRAM bytes, busy cycles per unit,
-stall cycles per cause); every figure a report shows that is not a count (utilization, seconds,
-achieved TOPS, bandwidth, arithmetic intensity, the roofline) is derived from a `Work` and the
-`ChipConfig` in one place, here. Reports serialize from the dataclasses (`to_json`) and read back
-(`RunReport.from_json`), so a new counter is a one-field change.
+A report holds the chip's one counter type, `chip.counters.Counters`, per layer and phase, per
+epoch and for the whole run. Figures that need only the counts (utilization, intensity, stall
+totals) are `Counters` properties; figures that also need the chip's clock and peaks (seconds,
+achieved TOPS, bandwidth, the roofline) are defined here, once. Reports serialize from the
+dataclasses (`to_json`) and read back (`RunReport.from_json`), so a new counter is one field.
 
 Per-layer cycles are the machine's attribution of cycles to instruction tags: every cycle goes
 to the tag of the oldest unfinished instruction, so the layer cycles of one step sum to the
@@ -14,113 +14,53 @@ step's cycles, as MACs and bytes do (docs/report.md).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from chip.config import ChipConfig
-from chip.isa import Halt, Load, Matmul, Store, mem_dtype
+from chip.counters import Counters
+from chip.footprint import Footprints, Traffic
 from chip.program import Phase, Program, Tag
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
-def _add_maps(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = out.get(k, 0) + v
-    return dict(sorted(out.items()))
+def seconds(c: Counters, chip: ChipConfig) -> float:
+    """The counters' cycles at the chip's clock."""
+    return chip.seconds(c.cycles)
 
 
-@dataclass(frozen=True)
-class Work:
-    """Additive counts of what the chip did. ``timed`` is False when they come from a model
-    without time (the functional model): then cycles, busy and stalls are all zero."""
-
-    cycles: int = 0
-    macs: int = 0
-    dram_read_bytes: int = 0
-    dram_write_bytes: int = 0
-    instructions: int = 0
-    busy: Mapping[str, int] = field(default_factory=dict)  # by unit
-    stalls: Mapping[str, int] = field(default_factory=dict)  # by cause, all units together
-    unit_stalls: Mapping[str, int] = field(default_factory=dict)  # by unit, all causes
-    timed: bool = True
-
-    def __add__(self, other: Work) -> Work:
-        # Field by field, so a new counter adds up without touching this method: counts and
-        # per-key maps add, ``timed`` holds only if both sides were timed.
-        summed: dict[str, Any] = {}
-        for f in fields(self):
-            x, y = getattr(self, f.name), getattr(other, f.name)
-            if isinstance(x, bool):
-                summed[f.name] = x and y
-            elif isinstance(x, Mapping):
-                summed[f.name] = _add_maps(x, y)
-            else:
-                summed[f.name] = x + y
-        return Work(**summed)
-
-    @property
-    def dram_bytes(self) -> int:
-        return self.dram_read_bytes + self.dram_write_bytes
-
-    @property
-    def stall_cycles(self) -> int:
-        return sum(self.stalls.values())
-
-    # ---- derived figures (need the chip) ----
-    def seconds(self, chip: ChipConfig) -> float:
-        return chip.seconds(self.cycles)
-
-    def utilization(self, chip: ChipConfig) -> float:
-        """Useful MACs over the MACs the whole array could do in these cycles."""
-        return self.macs / (chip.peak_macs_per_cycle * self.cycles) if self.cycles else 0.0
-
-    def achieved_tops(self, chip: ChipConfig) -> float:
-        s = self.seconds(chip)
-        return 2 * self.macs / s / 1e12 if s else 0.0
-
-    def dram_gbytes_per_s(self, chip: ChipConfig) -> float:
-        s = self.seconds(chip)
-        return self.dram_bytes / s / 1e9 if s else 0.0
-
-    def intensity(self) -> float:
-        """Arithmetic intensity: operations (2 per MAC) per DRAM byte."""
-        return 2 * self.macs / self.dram_bytes if self.dram_bytes else 0.0
-
-    def roofline_tops(self, chip: ChipConfig) -> float:
-        """The roofline's bound at this work's intensity: min(peak, intensity x bandwidth)."""
-        return min(chip.peak_tops, self.intensity() * chip.dram_gbytes_per_s / 1e3)
-
-    def to_json(self, chip: ChipConfig | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
-        if chip is not None and self.timed:
-            out["derived"] = {
-                "seconds": self.seconds(chip),
-                "utilization": self.utilization(chip),
-                "achieved_tops": self.achieved_tops(chip),
-                "dram_gbytes_per_s": self.dram_gbytes_per_s(chip),
-                "intensity_ops_per_byte": self.intensity(),
-                "roofline_tops": self.roofline_tops(chip),
-            }
-        return out
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> Work:
-        names = {f.name for f in fields(cls)}
-        return cls(
-            **{k: (dict(v) if isinstance(v, dict) else v) for k, v in d.items() if k in names}
-        )
+def achieved_tops(c: Counters, chip: ChipConfig) -> float:
+    """Operations (2 per MAC) per second, in TOPS."""
+    s = seconds(c, chip)
+    return 2 * c.macs / s / 1e12 if s else 0.0
 
 
-def _plain(v: Any) -> Any:
-    return dict(v) if isinstance(v, Mapping) else v
+def dram_gbytes_per_s(c: Counters, chip: ChipConfig) -> float:
+    s = seconds(c, chip)
+    return c.dram_bytes / s / 1e9 if s else 0.0
 
 
-def total(works: Iterable[Work]) -> Work:
-    out = Work()
-    for w in works:
-        out = out + w
+def roofline_tops(c: Counters, chip: ChipConfig) -> float:
+    """The roofline's bound at the counters' intensity: min(peak, intensity x bandwidth)."""
+    return min(chip.peak_tops, c.intensity * chip.dram_gbytes_per_s / 1e3)
+
+
+def counters_json(c: Counters, chip: ChipConfig) -> dict[str, Any]:
+    """``c``'s fields, plus (when timed) the figures derived from them and the chip, which are
+    recomputed, not read, when a report is read back."""
+    out = c.to_dict()
+    if c.timed:
+        out["derived"] = {
+            "seconds": seconds(c, chip),
+            "utilization": c.pe_utilization,
+            "achieved_tops": achieved_tops(c, chip),
+            "dram_gbytes_per_s": dram_gbytes_per_s(c, chip),
+            "intensity_ops_per_byte": c.intensity,
+            "roofline_tops": roofline_tops(c, chip),
+            "stall_cycles": c.stall_cycles,
+            "stalls_by_cause": {k.value: v for k, v in c.stalls_by_cause.items()},
+        }
     return out
 
 
@@ -130,57 +70,56 @@ class LayerReport:
 
     layer: str
     phase: str
-    work: Work
+    work: Counters
 
     @property
     def tag(self) -> Tag:
         return Tag(self.layer, Phase(self.phase))
 
     def to_json(self, chip: ChipConfig) -> dict[str, Any]:
-        return {"layer": self.layer, "phase": self.phase, **self.work.to_json(chip)}
+        return {"layer": self.layer, "phase": self.phase, **counters_json(self.work, chip)}
 
 
-def layer_reports(by_tag: Mapping[Tag, Work]) -> tuple[LayerReport, ...]:
+def layer_reports(by_tag: Mapping[Tag, Counters]) -> tuple[LayerReport, ...]:
     """One `LayerReport` per tag, in the order the tags were first seen."""
     return tuple(LayerReport(t.layer, t.phase.value, w) for t, w in by_tag.items())
 
 
-def add_by_tag(a: Mapping[Tag, Work], b: Mapping[Tag, Work]) -> dict[Tag, Work]:
+def add_by_tag(a: Mapping[Tag, Counters], b: Mapping[Tag, Counters]) -> dict[Tag, Counters]:
     out = dict(a)
     for t, w in b.items():
         out[t] = out[t] + w if t in out else w
     return out
 
 
-def by_phase(layers: Iterable[LayerReport]) -> dict[str, Work]:
-    out: dict[str, Work] = {}
+def by_phase(layers: Iterable[LayerReport]) -> dict[str, Counters]:
+    out: dict[str, Counters] = {}
     for lr in layers:
         out[lr.phase] = out[lr.phase] + lr.work if lr.phase in out else lr.work
     return out
 
 
-def static_work(program: Program) -> dict[Tag, Work]:
-    """Per-tag MACs, DRAM bytes and instruction counts read off the instruction stream, for
-    models without time (the functional model). Matches what the machine counts as useful work:
-    a matmul does ``t x rows x cols`` MACs in every dataflow."""
+def static_work(program: Program) -> dict[Tag, Counters]:
+    """Per-tag MACs, bytes and instruction counts read off the instruction stream, for models
+    without time (the functional model): each instruction's `Footprint`, which the machine
+    accounts too (halt and what follows it run on no unit). ``timed`` is False."""
     cfg = program.config
-    acc: dict[Tag, list[int]] = {}
+    footprints = Footprints(cfg)
+    acc: dict[Tag, list] = {}
     for ins, tag in zip(program.instrs, program.tags, strict=True):
-        if isinstance(ins, Halt):  # the machine does not count halt as an executed instruction
+        fp = footprints.of(ins)
+        if fp.unit is None:
             break
-        counts = acc.setdefault(tag, [0, 0, 0, 0])
-        counts[3] += 1
-        if isinstance(ins, Matmul):
-            counts[0] += ins.t * ins.rows * ins.cols
-        elif isinstance(ins, (Load, Store)):
-            loc = ins.dst if isinstance(ins, Load) else ins.src
-            size = mem_dtype(cfg, loc.mem).nbytes
-            counts[1 if isinstance(ins, Load) else 2] += ins.rows * ins.cols * size
+        counts = acc.setdefault(tag, [0, 0, dict.fromkeys(Traffic, 0)])
+        counts[0] += fp.macs
+        counts[1] += 1
+        for kind, n in fp.bytes_moved().items():
+            counts[2][kind] += n
     return {
-        t: Work(
-            macs=c[0], dram_read_bytes=c[1], dram_write_bytes=c[2], instructions=c[3], timed=False
+        t: Counters(
+            macs=macs, instructions=n, rows=cfg.rows, cols=cfg.cols, bytes=moved, timed=False
         )
-        for t, c in acc.items()
+        for t, (macs, n, moved) in acc.items()
     }
 
 
@@ -190,11 +129,11 @@ class EpochReport:
 
     epoch: int
     steps: int
-    train: Work
+    train: Counters
     loss: float
     train_accuracy: float
     test_accuracy: float | None = None
-    eval: Work | None = None
+    eval: Counters | None = None
     step_losses: tuple[float, ...] = ()
 
     def to_json(self, chip: ChipConfig) -> dict[str, Any]:
@@ -204,8 +143,8 @@ class EpochReport:
             "loss": self.loss,
             "train_accuracy": self.train_accuracy,
             "test_accuracy": self.test_accuracy,
-            "train": self.train.to_json(chip),
-            "eval": None if self.eval is None else self.eval.to_json(chip),
+            "train": counters_json(self.train, chip),
+            "eval": None if self.eval is None else counters_json(self.eval, chip),
             "step_losses": list(self.step_losses),
         }
 
@@ -214,11 +153,11 @@ class EpochReport:
         return cls(
             int(d["epoch"]),
             int(d["steps"]),
-            Work.from_json(d["train"]),
+            Counters.from_dict(d["train"]),
             float(d["loss"]),
             float(d["train_accuracy"]),
             d.get("test_accuracy"),
-            None if d.get("eval") is None else Work.from_json(d["eval"]),
+            None if d.get("eval") is None else Counters.from_dict(d["eval"]),
             tuple(float(v) for v in d.get("step_losses", ())),
         )
 
@@ -236,7 +175,7 @@ class RunReport:
     chip: ChipConfig
     program: str
     fidelity: str
-    total: Work
+    total: Counters
     layers: tuple[LayerReport, ...]
     host_to_chip_bytes: int
     chip_to_host_bytes: int
@@ -244,7 +183,7 @@ class RunReport:
     info: Mapping[str, Any] = field(default_factory=dict)
 
     @property
-    def phases(self) -> dict[str, Work]:
+    def phases(self) -> dict[str, Counters]:
         return by_phase(self.layers)
 
     def to_json(self) -> dict[str, Any]:
@@ -261,12 +200,12 @@ class RunReport:
                 "dram_gbytes_per_s": c.dram_gbytes_per_s,
                 "clock_mhz": c.clock_mhz,
             },
-            "total": self.total.to_json(c),
+            "total": counters_json(self.total, c),
             "host_transfer": {
                 "to_chip_bytes": self.host_to_chip_bytes,
                 "from_chip_bytes": self.chip_to_host_bytes,
             },
-            "phases": {p: w.to_json(c) for p, w in self.phases.items()},
+            "phases": {p: counters_json(w, c) for p, w in self.phases.items()},
             "layers": [lr.to_json(c) for lr in self.layers],
             "epochs": [e.to_json(c) for e in self.epochs],
             "info": dict(self.info),
@@ -280,14 +219,14 @@ class RunReport:
                 raise ValueError(f"unsupported report version {d.get('version')!r}")
             chip = ChipConfig.from_dict(d["chip"], where="report chip")
             layers = tuple(
-                LayerReport(x["layer"], x["phase"], Work.from_json(x)) for x in d["layers"]
+                LayerReport(x["layer"], x["phase"], Counters.from_dict(x)) for x in d["layers"]
             )
             return cls(
                 str(d["kind"]),
                 chip,
                 str(d["program"]),
                 str(d["fidelity"]),
-                Work.from_json(d["total"]),
+                Counters.from_dict(d["total"]),
                 layers,
                 int(d["host_transfer"]["to_chip_bytes"]),
                 int(d["host_transfer"]["from_chip_bytes"]),

@@ -14,16 +14,16 @@ from typing import Any
 
 import numpy as np
 
+from chip.counters import Counters
 from chip.program import Program, Tag
 from runtime.backend import Backend, BackendError, Fidelity
-from runtime.report import Work
 
 
 class SampledTiming:
     """Counts for one program, measured on the machine for two runs, then reused.
 
     Contract: call `measure` with the values backend *before* it runs the same inputs (the
-    machine starts from the same resident weights); the returned `Work` and per-tag work are
+    machine starts from the same resident weights); the returned `Counters` and per-tag counters are
     those of the machine for this run. After two identical measurements the counts are fixed.
     """
 
@@ -31,14 +31,14 @@ class SampledTiming:
         if not fidelity.has_cycles:
             raise BackendError(f"sampled timing needs a cycle-level fidelity, not {fidelity.value}")
         self.machine = Backend(program, fidelity)
-        self.work: Work | None = None
-        self.by_tag: dict[Tag, Work] = {}
+        self.work: Counters | None = None
+        self.by_tag: dict[Tag, Counters] = {}
         self.events: tuple[Any, ...] = ()
         self.confirmed = False
 
     def measure(
         self, values: Backend, inputs: Mapping[str, np.ndarray]
-    ) -> tuple[Work, dict[Tag, Work]]:
+    ) -> tuple[Counters, dict[Tag, Counters]]:
         if self.confirmed:
             assert self.work is not None
             return self.work, self.by_tag

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from chip.config import ChipConfig
+from chip.counters import Counters
 from chip.program import Phase, Program, Tag, TensorInfo, TensorKind, TensorRole
 from runtime import checkpoint as ckpt
 from runtime.backend import Backend, Fidelity, RunResult
@@ -35,7 +36,7 @@ from runtime.data import (
     steps_per_epoch,
     train_batches,
 )
-from runtime.report import EpochReport, RunReport, Work, add_by_tag, layer_reports
+from runtime.report import EpochReport, RunReport, add_by_tag, layer_reports
 from runtime.timing import SampledTiming
 
 
@@ -141,12 +142,12 @@ class Progress:
     step: int = 0  # full steps done in the current epoch
     global_step: int = 0
     epochs: list[EpochReport] = field(default_factory=list)
-    work: Work = field(default_factory=Work)  # current epoch's training work
+    work: Counters = field(default_factory=Counters)  # current epoch's training work
     loss_sum: float = 0.0
     step_losses: list[float] = field(default_factory=list)
     correct: int = 0
     seen: int = 0
-    by_tag: dict[Tag, Work] = field(default_factory=dict)
+    by_tag: dict[Tag, Counters] = field(default_factory=dict)
     to_chip: int = 0
     from_chip: int = 0
 
@@ -156,12 +157,12 @@ class Progress:
             "step": self.step,
             "global_step": self.global_step,
             "epochs": [e.to_json(chip) for e in self.epochs],
-            "work": self.work.to_json(),
+            "work": self.work.to_dict(),
             "loss_sum": self.loss_sum,
             "step_losses": self.step_losses,
             "correct": self.correct,
             "seen": self.seen,
-            "by_tag": [[t.layer, t.phase.value, w.to_json()] for t, w in self.by_tag.items()],
+            "by_tag": [[t.layer, t.phase.value, w.to_dict()] for t, w in self.by_tag.items()],
             "to_chip": self.to_chip,
             "from_chip": self.from_chip,
         }
@@ -173,12 +174,12 @@ class Progress:
             int(d["step"]),
             int(d["global_step"]),
             [EpochReport.from_json(e) for e in d["epochs"]],
-            Work.from_json(d["work"]),
+            Counters.from_dict(d["work"]),
             float(d["loss_sum"]),
             [float(v) for v in d["step_losses"]],
             int(d["correct"]),
             int(d["seen"]),
-            {Tag(layer, Phase(phase)): Work.from_json(w) for layer, phase, w in d["by_tag"]},
+            {Tag(layer, Phase(phase)): Counters.from_dict(w) for layer, phase, w in d["by_tag"]},
             int(d["to_chip"]),
             int(d["from_chip"]),
         )
@@ -357,12 +358,12 @@ class Trainer:
             )
         return result
 
-    def evaluate(self, p: Progress | None = None) -> tuple[float, Work]:
+    def evaluate(self, p: Progress | None = None) -> tuple[float, Counters]:
         """Test accuracy of the current weights and the chip work it took."""
         if self.eval_backend is None or self.eval_sig is None:
             raise TrainingError("no evaluation program")
         self._sync_weights()
-        d, sig, work = self.dataset, self.eval_sig, Work()
+        d, sig, work = self.dataset, self.eval_sig, Counters()
         correct = 0
         for idx, valid in eval_batches(len(d.x_test), sig.batch):
             x = fit_to(d.x_test[idx], sig.x.shape[1:], "the evaluation program")
@@ -418,12 +419,12 @@ class Trainer:
         p.epoch += 1
         if self.on_epoch is not None:
             self.on_epoch(p.epochs[-1])
-        p.step, p.work, p.loss_sum, p.step_losses, p.correct, p.seen = 0, Work(), 0.0, [], 0, 0
+        p.step, p.work, p.loss_sum, p.step_losses, p.correct, p.seen = 0, Counters(), 0.0, [], 0, 0
 
     def _report(self, p: Progress, wall: float) -> RunReport:
-        total = Work()
+        total = Counters()
         for e in p.epochs:
-            total = total + e.train + (e.eval or Work())
+            total = total + e.train + (e.eval or Counters())
         last = p.epochs[-1]
         info = {
             "model": self.name,

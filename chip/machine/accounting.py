@@ -1,13 +1,13 @@
 """Per-tag tallies of the machine, kept as flat integer lists while it runs.
 
 The engine adds to one flat list per tag (fast in the inner loop); `to_counters` turns a list
-into the `Counters` dataclass. The layout is derived from the enums of chip/machine/counters.py,
+into the `Counters` dataclass. The layout is derived from the enums of chip/counters.py,
 so a new unit, cause or traffic kind needs no change here.
 """
 
 from __future__ import annotations
 
-from chip.machine.counters import Cause, Counters, Traffic, Unit
+from chip.counters import Cause, Counters, Traffic, Unit
 
 BUSY = {u: n for n, u in enumerate(Unit)}
 STALL = {
@@ -44,16 +44,16 @@ def new_tally() -> list[int]:
 
 
 def to_counters(tally: list[int], cycles: int, rows: int, cols: int) -> Counters:
-    out = Counters(
-        cycles=cycles, macs=tally[MACS], instructions=tally[INSTRUCTIONS], rows=rows, cols=cols
+    return Counters(
+        cycles=cycles,
+        macs=tally[MACS],
+        instructions=tally[INSTRUCTIONS],
+        rows=rows,
+        cols=cols,
+        busy={u: tally[BUSY[u]] for u in Unit},
+        stalls={u: {c: tally[STALL[u][c]] for c in Cause} for u in Unit},
+        bytes={t: tally[TRAFFIC[t]] for t in Traffic},
     )
-    for u in Unit:
-        out.busy[u] = tally[BUSY[u]]
-        for c in Cause:
-            out.stalls[u][c] = tally[STALL[u][c]]
-    for t in Traffic:
-        out.bytes[t] = tally[TRAFFIC[t]]
-    return out
 
 
 def overlap(lo: int, hi: int, seg: tuple[int, int]) -> int:

@@ -29,8 +29,8 @@ import numpy as np
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import compute_values, f32_from_bf16_bits, to_storage
 from chip.errors import Fault, ProgramError
+from chip.footprint import vec_rows
 from chip.isa import (
-    VEC_READS_B,
     VEC_USES_IMM,
     Instr,
     Load,
@@ -39,7 +39,6 @@ from chip.isa import (
     Preload,
     Store,
     Vec,
-    VecOp,
     mem_dtype,
 )
 from chip.machine.array import ArrayModel
@@ -162,9 +161,8 @@ class _Builder:
 
     def _vec(self, i: int, ins: Vec) -> tuple:
         rows, cols = ins.rows, ins.cols
-        reads_a, reads_b = ins.op is not VecOp.SET, ins.op in VEC_READS_B
-        n1, n2 = (1 if ins.bcast1 else rows), (1 if ins.bcast2 else rows)
-        n_out = 1 if ins.op is VecOp.CSUM else rows
+        n1, n2, n_out = vec_rows(ins)
+        reads_a, reads_b = n1 > 0, n2 > 0
         ok = (
             rows >= 1
             and cols >= 1

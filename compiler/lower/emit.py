@@ -24,28 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chip.config import ChipConfig, Dataflow
-from chip.isa import (
-    VEC_READS_B,
-    Halt,
-    Instr,
-    Load,
-    Loc,
-    Matmul,
-    Mem,
-    Preload,
-    Queue,
-    Store,
-    Vec,
-    VecOp,
-    acc,
-    mem_dtype,
-)
+from chip.config import ChipConfig
+from chip.footprint import DRAM, QUEUE_INDEX, Footprints
+from chip.isa import Halt, Instr, Matmul, Preload, Vec, VecOp, acc
 from chip.program import Phase, Tag
 
-L, E, S = 0, 1, 2
-_QUEUE_INDEX = {Queue.LOAD: L, Queue.EXECUTE: E, Queue.STORE: S}
-SPAD, ACC, DRAM = 0, 1, 2
+L, E, S = 0, 1, 2  # queue indices, as chip.footprint.QUEUES numbers them
 # per queue: the other two queues, and the slice selecting their rows of a (3, n) table
 _OTHERS = {L: ((E, S), slice(1, 3)), E: ((L, S), slice(0, 3, 2)), S: ((L, E), slice(0, 2))}
 # DRAM hazards are tracked in units of this many bytes; tensors are aligned to it, so two
@@ -76,6 +60,7 @@ class Emitter:
 
     def __init__(self, config: ChipConfig, dram_bytes: int) -> None:
         self.config = config
+        self._footprints = Footprints(config)
         self.tag = Tag("program", Phase.FORWARD)
         self._instrs: list[Instr] = []
         self._tags: list[Tag] = []
@@ -98,51 +83,21 @@ class Emitter:
 
     # ---------------------------------------------------------------- footprints
     def footprint(self, ins: Instr) -> list[tuple[int, int, int, bool]]:
-        """(space, first unit, end unit, is_write) for everything ``ins`` touches."""
-        cfg = self.config
-        out: list[tuple[int, int, int, bool]] = []
-
-        def onchip(loc: Loc, rows: int, write: bool) -> None:
-            out.append((SPAD if loc.mem is Mem.SPAD else ACC, loc.row, loc.row + rows, write))
-
-        def dram(ins: Load | Store, loc: Loc, write: bool) -> None:
-            size = mem_dtype(cfg, loc.mem).nbytes
-            r_step, e_step = (size, ins.stride) if ins.transpose else (ins.stride, size)
-            end = ins.dram + (ins.rows - 1) * r_step + (ins.cols - 1) * e_step + size
-            out.append((DRAM, ins.dram // DRAM_UNIT, -(-end // DRAM_UNIT), write))
-
-        if isinstance(ins, Load):
-            onchip(ins.dst, ins.rows, True)
-            dram(ins, ins.dst, False)
-        elif isinstance(ins, Store):
-            onchip(ins.src, ins.rows, False)
-            dram(ins, ins.src, True)
-        elif isinstance(ins, Preload):
-            out.append((SPAD, ins.src, ins.src + ins.rows, False))
-        elif isinstance(ins, Matmul):
-            out.append((SPAD, ins.x, ins.x + ins.t, False))
-            if cfg.dataflow is Dataflow.OS:
-                out.append((SPAD, ins.y, ins.y + ins.t, False))
-                out.append((ACC, ins.out, ins.out + ins.rows, True))
-            else:
-                out.append((ACC, ins.out, ins.out + ins.t, True))
-            if ins.accumulate:
-                n = ins.rows if cfg.dataflow is Dataflow.OS else ins.t
-                out.append((ACC, ins.out, ins.out + n, False))
-        elif isinstance(ins, Vec):
-            onchip(ins.dst, 1 if ins.op is VecOp.CSUM else ins.rows, True)
-            if ins.op is not VecOp.SET:
-                onchip(ins.src1, 1 if ins.bcast1 else ins.rows, False)
-            if ins.op in VEC_READS_B:
-                onchip(ins.src2, 1 if ins.bcast2 else ins.rows, False)
-        return out
+        """(space, first unit, end unit, is_write) for everything ``ins`` touches: on-chip rows,
+        and DRAM in units of `DRAM_UNIT` bytes (chip/footprint.py says what it touches)."""
+        return [
+            (space, lo // DRAM_UNIT, -(-hi // DRAM_UNIT), write)
+            if space == DRAM
+            else (space, lo, hi, write)
+            for space, lo, hi, write, _ in self._footprints.of(ins).accesses
+        ]
 
     # ---------------------------------------------------------------- emission
     def emit(self, ins: Instr) -> None:
         """Append ``ins`` (its dependency flags must be clear) with the current tag."""
         if isinstance(ins, Halt):
             raise ValueError("the emitter appends the halt itself in finish()")
-        q = _QUEUE_INDEX[ins.QUEUE]
+        q = QUEUE_INDEX[ins.QUEUE]
         fp = self.footprint(ins)
         need = [-1, -1, -1]
         for space, lo, hi, write in fp:

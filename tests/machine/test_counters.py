@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from bench.programs import tiled_gemm
 from chip.config import ChipConfig
@@ -74,3 +75,50 @@ def test_continuing_on_a_state_keeps_dram_contents():
 def test_no_trace_keeps_no_events():
     res = run_machine(gemm(chip4()), trace=False)
     assert res.events == [] and res.cycles > 0
+
+
+def test_addition_and_serialization_cover_every_field():
+    # every field of a sum is the sum of the fields (nested per unit and cause), so a new
+    # counter field adds up and serializes without code of its own
+    a = Counters(
+        cycles=10,
+        macs=5,
+        instructions=3,
+        rows=4,
+        cols=4,
+        busy={u: n for n, u in enumerate(Unit)},
+        stalls={u: {c: 1 for c in Cause} for u in Unit},
+        bytes={t: 2 for t in Traffic},
+    )
+    b = Counters(cycles=1, macs=1, instructions=1, rows=4, cols=4, timed=False)
+    s = a + b
+    assert (s.cycles, s.macs, s.instructions, s.rows, s.cols) == (11, 6, 4, 4, 4)
+    assert s.busy == a.busy and s.stalls == a.stalls and s.bytes == a.bytes
+    assert not s.timed and (a + a).timed
+    assert Counters.from_dict(json.loads(json.dumps(s.to_dict()))) == s
+    assert set(s.to_dict()) == {f for f in Counters.__dataclass_fields__}
+
+
+def test_derived_figures():
+    c = Counters(
+        cycles=10,
+        macs=80,
+        rows=2,
+        cols=4,
+        busy={u: 1 for u in Unit},
+        stalls={u: {c: (2 if c is Cause.TOKEN else 0) for c in Cause} for u in Unit},
+        bytes={t: (20 if t is Traffic.DRAM_READ else 0) for t in Traffic},
+    )
+    assert c.pe_utilization == 80 / (2 * 4 * 10)
+    assert c.idle(Unit.ARRAY) == 10 - 1 - 2 and c.stall(Unit.LOAD) == 2
+    assert c.stalls_by_cause[Cause.TOKEN] == 2 * len(Unit) and c.stall_cycles == 2 * len(Unit)
+    assert (c.dram_bytes, c.intensity) == (20, 2 * 80 / 20)
+    assert Counters().pe_utilization == 0.0 and Counters().intensity == 0.0
+
+
+def test_missing_counts_read_as_zero_and_unknown_keys_are_named():
+    c = Counters.from_dict({"cycles": 5, "busy": {"array": 3}, "stalls": {"load": {"token": 1}}})
+    assert c.cycles == 5 and c.busy[Unit.ARRAY] == 3 and c.busy[Unit.LOAD] == 0
+    assert c.stalls[Unit.LOAD][Cause.TOKEN] == 1 and c.stalls[Unit.ARRAY][Cause.TOKEN] == 0
+    with pytest.raises(ValueError, match="counters.busy: unknown Unit 'gpu'"):
+        Counters.from_dict({"busy": {"gpu": 1}})

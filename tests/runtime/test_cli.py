@@ -16,6 +16,7 @@ from chip.energy import area_of, busy_power_w
 from runtime.cli import main
 from runtime.data import load_digits
 from runtime.outputs import write_run_dir
+from runtime.report import REPORT_VERSION
 from runtime.train import Trainer, TrainSettings
 from tests.runtime.programs import regression_chip, softmax_regression
 
@@ -189,8 +190,10 @@ def test_report_formats_and_errors(capsys, run_dir, tmp_path):
     fails(capsys, 1, "no report at", "report", tmp_path)
     (tmp_path / "report.json").write_text("{broken")
     fails(capsys, 1, "is not a readable report", "report", tmp_path)
-    (tmp_path / "report.json").write_text('{"version": 1}')
+    (tmp_path / "report.json").write_text(json.dumps({"version": REPORT_VERSION}))
     fails(capsys, 1, "report is missing or has a malformed field", "report", tmp_path)
+    (tmp_path / "report.json").write_text('{"version": 1}')
+    fails(capsys, 1, "unsupported report version 1", "report", tmp_path)
 
 
 def test_train_and_run_refuse_to_overwrite_a_run(capsys, monkeypatch, run_dir, program_file):

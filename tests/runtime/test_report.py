@@ -10,11 +10,11 @@ import json
 import numpy as np
 import pytest
 
-from runtime.backend import Backend
-from runtime.data import load_digits, one_hot
+from chip.counters import Unit, total
+from runtime.data import load_digits
 from runtime.outputs import read_report, write_run_dir
 from runtime.render import layers_csv
-from runtime.report import RunReport, Work, static_work, total
+from runtime.report import RunReport, achieved_tops, roofline_tops
 from runtime.trace import trace_events
 from runtime.train import Trainer, TrainSettings
 from tests.runtime.programs import regression_chip, softmax_regression
@@ -66,15 +66,15 @@ def test_layers_add_up_to_the_run(trained):
 def test_derived_figures(trained):
     r = trained[0].report
     c, t = r.chip, r.total
-    assert t.utilization(c) == pytest.approx(t.macs / (256 * t.cycles))
-    assert 0 < t.utilization(c) < 1
-    assert t.achieved_tops(c) == pytest.approx(2 * t.macs / (t.cycles / 1e9) / 1e12)
-    assert t.achieved_tops(c) == pytest.approx(t.utilization(c) * c.peak_tops)
-    assert t.roofline_tops(c) <= c.peak_tops
+    assert t.pe_utilization == pytest.approx(t.macs / (256 * t.cycles))
+    assert 0 < t.pe_utilization < 1
+    assert achieved_tops(t, c) == pytest.approx(2 * t.macs / (t.cycles / 1e9) / 1e12)
+    assert achieved_tops(t, c) == pytest.approx(t.pe_utilization * c.peak_tops)
+    assert roofline_tops(t, c) <= c.peak_tops
     for lr in r.layers:
         if lr.work.cycles:
             assert (
-                lr.work.achieved_tops(c) <= lr.work.roofline_tops(c) + 1e-12
+                achieved_tops(lr.work, c) <= roofline_tops(lr.work, c) + 1e-12
                 or lr.work.dram_bytes == 0
             )
 
@@ -126,33 +126,14 @@ def test_trace_is_valid_chrome_trace_json(trained, tmp_path):
     assert last_end * step.config.clock_mhz == pytest.approx(result.first_step.work.cycles)
 
 
-def test_static_work_matches_the_machine():
-    cfg = regression_chip()
-    step = softmax_regression(cfg, 16, 64, 10, np.zeros((64, 10), np.float32))
-    ds = load_digits()
-    inputs = {
-        "x": ds.x_train[:16].reshape(16, 64),
-        "labels": one_hot(ds.y_train[:16], 10),
-        "lr": np.array([0.1]),
-    }
-    measured = Backend(step, "fast").run(inputs)
-    static = static_work(step)
-    assert set(static) == set(measured.by_tag)
-    for tag, w in static.items():
-        m = measured.by_tag[tag]
-        assert (w.macs, w.dram_read_bytes, w.dram_write_bytes, w.instructions) == (
-            m.macs,
-            m.dram_read_bytes,
-            m.dram_write_bytes,
-            m.instructions,
-        ), tag
-
-
-def test_work_adds_fieldwise():
-    a = Work(10, 5, 1, 2, 3, {"array": 4}, {"token": 1}, {"load": 1})
-    b = Work(1, 1, 1, 1, 1, {"array": 1, "load": 2}, {"dram_latency": 3}, {})
-    s = a + b
-    assert (s.cycles, s.macs, s.dram_bytes, s.instructions) == (11, 6, 5, 4)
-    assert s.busy == {"array": 5, "load": 2}
-    assert s.stalls == {"dram_latency": 3, "token": 1}
-    assert not (a + Work(timed=False)).timed
+def test_report_json_holds_the_counters_and_their_derived_figures(trained):
+    r = trained[0].report
+    d = r.to_json()
+    assert d["version"] == 2
+    t = d["total"]
+    assert t["bytes"]["dram_read"] == r.total.dram_read_bytes > 0
+    assert t["stalls"]["array"] == {k.value: v for k, v in r.total.stalls[Unit.ARRAY].items()}
+    assert t["derived"]["utilization"] == r.total.pe_utilization
+    assert t["derived"]["stall_cycles"] == sum(t["derived"]["stalls_by_cause"].values())
+    with pytest.raises(ValueError, match="unsupported report version 1"):
+        RunReport.from_json({**d, "version": 1})

@@ -1,0 +1,184 @@
+"""The chip's counters, counted in one place: the one counter type of the machine and reports.
+
+`Counters` is plain typed data: cycles, MACs, instructions, per-unit busy cycles, per-unit stall
+cycles by `Cause`, and bytes moved per memory and direction (`Traffic`). Addition (layer ->
+step -> epoch) and (de)serialization walk the dataclass fields, so a new counter is one field;
+a new unit, cause or traffic kind is one line in its enum. Derived figures (idle cycles, stall
+totals, DRAM bytes, PE utilization, arithmetic intensity) are defined here once.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from chip.footprint import Traffic, Unit
+
+
+class Cause(enum.Enum):
+    """Why a unit was not doing useful work in a cycle (docs/timing.md, stall attribution)."""
+
+    DRAM_BANDWIDTH = "dram_bandwidth"
+    DRAM_LATENCY = "dram_latency"
+    TOKEN = "token"
+    QUEUE_FULL = "queue_full"
+    BANK_CONFLICT = "bank_conflict"
+    FILL_DRAIN = "fill_drain"
+    PRELOAD = "preload"
+
+
+def _counts(*keys: type[enum.Enum]) -> Any:
+    """A field of counts keyed by the members of ``keys[0]`` (nested for more enums), zero by
+    default; the enums are kept in the field's metadata for addition and deserialization."""
+    return field(default_factory=lambda: _zeros(keys), metadata={"keys": keys})
+
+
+def _zeros(keys: tuple[type[enum.Enum], ...]) -> Any:
+    if not keys:
+        return 0
+    return {k: _zeros(keys[1:]) for k in keys[0]}
+
+
+def _shape() -> Any:
+    """An array dimension: not a count; counters of the same array add, 0 means unknown."""
+    return field(default=0, metadata={"shape": True})
+
+
+@dataclass
+class Counters:
+    """What the chip did over some span of cycles (a run, one tag's share of it, or a sum).
+
+    Contract: for a whole run, every cycle of every unit is busy, idle, or stalled for exactly one
+    cause, so ``busy[u] + idle(u) + stall(u) == cycles``. For a tag's share, cycles are the
+    cycles during which the tag held the oldest unfinished instruction, and busy/stall cycles
+    are those of the tag's instructions (so `idle` is not meaningful there). ``timed`` is False
+    when the counts come from a model without time (the functional model): cycles, busy and
+    stalls are then zero and MACs, bytes and instructions are read off the instruction stream.
+    """
+
+    cycles: int = 0
+    macs: int = 0
+    instructions: int = 0  # instructions that ran on a unit (halt excluded)
+    rows: int = _shape()  # array rows and columns, so utilization is a property of the counters
+    cols: int = _shape()
+    busy: dict[Unit, int] = _counts(Unit)
+    stalls: dict[Unit, dict[Cause, int]] = _counts(Unit, Cause)
+    bytes: dict[Traffic, int] = _counts(Traffic)
+    timed: bool = True
+
+    # ---- derived ----
+    def idle(self, unit: Unit) -> int:
+        """Cycles in which ``unit`` had nothing to do."""
+        return self.cycles - self.busy[unit] - self.stall(unit)
+
+    def stall(self, unit: Unit) -> int:
+        """Stall cycles of ``unit``, all causes."""
+        return sum(self.stalls[unit].values())
+
+    @property
+    def stalls_by_cause(self) -> dict[Cause, int]:
+        """Stall cycles of all units together, by cause."""
+        return {c: sum(self.stalls[u][c] for u in Unit) for c in Cause}
+
+    @property
+    def stall_cycles(self) -> int:
+        """Stall cycles summed over units and causes (several units can stall at once)."""
+        return sum(self.stall(u) for u in Unit)
+
+    @property
+    def dram_read_bytes(self) -> int:
+        return self.bytes[Traffic.DRAM_READ]
+
+    @property
+    def dram_write_bytes(self) -> int:
+        return self.bytes[Traffic.DRAM_WRITE]
+
+    @property
+    def dram_bytes(self) -> int:
+        return self.dram_read_bytes + self.dram_write_bytes
+
+    @property
+    def pe_utilization(self) -> float:
+        """Useful MACs / (rows x cols x cycles); 0 for an empty or untimed span."""
+        peak = self.rows * self.cols * self.cycles
+        return self.macs / peak if peak else 0.0
+
+    @property
+    def intensity(self) -> float:
+        """Arithmetic intensity: operations (2 per MAC) per DRAM byte; 0 without DRAM bytes."""
+        return 2 * self.macs / self.dram_bytes if self.dram_bytes else 0.0
+
+    # ---- algebra ----
+    def __add__(self, other: Counters) -> Counters:
+        if not isinstance(other, Counters):
+            return NotImplemented
+        if (self.rows, self.cols) != (other.rows, other.cols) and self.cycles and other.cycles:
+            raise ValueError(
+                f"cannot add counters of a {self.rows}x{self.cols} array and a "
+                f"{other.rows}x{other.cols} array"
+            )
+        summed: dict[str, Any] = {}
+        for f in fields(self):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            if f.metadata.get("shape"):
+                summed[f.name] = a or b
+            elif isinstance(a, bool):
+                summed[f.name] = a and b  # timed only if both sides were
+            else:
+                summed[f.name] = _add(a, b)
+        return Counters(**summed)
+
+    # ---- serialization ----
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready mapping (enum keys become their string values)."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Counters:
+        """Inverse of `to_dict`; missing counts (units, causes, traffic kinds) read as 0.
+        Raises `ValueError` naming a key that is no member of its enum."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in d:
+                continue
+            keys = f.metadata.get("keys")
+            if keys:
+                values[f.name] = _read(d[f.name], keys, f.name)
+            elif f.type == "bool":
+                values[f.name] = bool(d[f.name])
+            else:
+                values[f.name] = int(d[f.name])
+        return cls(**values)
+
+
+def _add(a: Any, b: Any) -> Any:
+    if isinstance(a, dict):
+        return {k: _add(v, b[k]) for k, v in a.items()}
+    return a + b
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k.value: _plain(x) for k, x in v.items()}
+    return v
+
+
+def _read(d: Mapping[str, Any], keys: tuple[type[enum.Enum], ...], where: str) -> Any:
+    enum_type, rest = keys[0], keys[1:]
+    try:
+        given = {enum_type(k): v for k, v in d.items()}
+    except ValueError:
+        bad = sorted(set(d) - {m.value for m in enum_type})
+        raise ValueError(f"counters.{where}: unknown {enum_type.__name__} {bad[0]!r}") from None
+    leaf: Callable[[Any], Any] = (lambda v: _read(v, rest, where)) if rest else int
+    return {k: leaf(given[k]) if k in given else _zeros(rest) for k in enum_type}
+
+
+def total(counters: Iterable[Counters]) -> Counters:
+    """The sum of an iterable of `Counters` (zero counters if it is empty)."""
+    out = Counters()
+    for c in counters:
+        out = out + c
+    return out

@@ -1,0 +1,405 @@
+"""What each instruction touches and costs: one description beside the ISA table.
+
+`Footprints(config).of(ins)` is, as a function of the instruction's fields and the chip only:
+the queue and unit that run it, the on-chip rows and DRAM block it reads and writes (with the
+bytes of each access), the MACs it performs and the PE slots it occupies, its vector
+element-operations by function class, and the dependency tokens it pops and pushes. It knows
+nothing about *when* the instruction runs (that is chip/machine's timing).
+
+Every consumer reads it from here and nowhere else: the machine's hazard checks and byte/MAC
+accounting (chip/machine/plan.py), the compiler's dependency tokens (compiler/lower/emit.py),
+the report's counts for models without time (runtime/report.py), and `actions`, the counts by
+kind of action that an energy model prices. A new instruction adds one method here; a test
+fails until it does.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from chip.config import ChipConfig, Dataflow
+from chip.isa import (
+    INSTRUCTIONS,
+    VEC_MUL,
+    VEC_READS_A,
+    VEC_READS_B,
+    VEC_REDUCE,
+    VEC_SPECIAL,
+    Halt,
+    Instr,
+    Load,
+    Loc,
+    Matmul,
+    Mem,
+    Preload,
+    Queue,
+    Store,
+    Vec,
+    VecOp,
+    mem_dtype,
+)
+
+SPAD, ACC, DRAM = 0, 1, 2  # memory spaces of an `Access` (small ints: the machine's hot loops)
+QUEUES = (Queue.LOAD, Queue.EXECUTE, Queue.STORE)  # token channels number queues this way
+QUEUE_INDEX = {q: n for n, q in enumerate(QUEUES)}
+
+
+class Unit(enum.Enum):
+    """The units that run instructions (and whose timelines the machine accounts for)."""
+
+    LOAD = "load"  # DMA engine of the load queue
+    ARRAY = "array"  # systolic array (PRELOAD, MATMUL)
+    VECTOR = "vector"  # vector unit (VEC)
+    STORE = "store"  # DMA engine of the store queue
+
+
+class Traffic(enum.Enum):
+    """Bytes moved, by memory and direction."""
+
+    DRAM_READ = "dram_read"
+    DRAM_WRITE = "dram_write"
+    SPAD_READ = "spad_read"
+    SPAD_WRITE = "spad_write"
+    ACC_READ = "acc_read"
+    ACC_WRITE = "acc_write"
+
+
+# the Traffic kind of an access, by [space][write]
+TRAFFIC_OF = (
+    (Traffic.SPAD_READ, Traffic.SPAD_WRITE),
+    (Traffic.ACC_READ, Traffic.ACC_WRITE),
+    (Traffic.DRAM_READ, Traffic.DRAM_WRITE),
+)
+
+
+class VecClass(enum.Enum):
+    """Vector functions by the hardware that evaluates them (their latency and energy class);
+    the value names the `ChipConfig` latency field ``vector_latency_<value>``."""
+
+    ALU = "alu"
+    MUL = "mul"
+    SPECIAL = "special"
+    REDUCE = "reduce"
+
+
+def vec_class(op: VecOp) -> VecClass:
+    if op in VEC_SPECIAL:
+        return VecClass.SPECIAL
+    if op in VEC_REDUCE:
+        return VecClass.REDUCE
+    if op in VEC_MUL:
+        return VecClass.MUL
+    return VecClass.ALU
+
+
+VEC_CLASS = {op: vec_class(op) for op in VecOp}
+
+
+class DramBlock(NamedTuple):
+    """The DRAM elements a DMA touches: ``rows x cols`` elements of ``size`` bytes."""
+
+    addr: int
+    rows: int
+    cols: int
+    stride: int
+    transpose: bool
+    size: int
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """Smallest byte range [lo, hi) holding every element."""
+        step_r, step_e = (self.size, self.stride) if self.transpose else (self.stride, self.size)
+        hi = self.addr + (self.rows - 1) * step_r + (self.cols - 1) * step_e + self.size
+        return self.addr, max(hi, self.addr)
+
+    def element_starts(self) -> np.ndarray:
+        """Sorted byte addresses of every element."""
+        step_r, step_e = (self.size, self.stride) if self.transpose else (self.stride, self.size)
+        r = np.arange(self.rows, dtype=np.int64)[:, None] * step_r
+        e = np.arange(self.cols, dtype=np.int64)[None, :] * step_e
+        return np.sort((self.addr + r + e).reshape(-1))
+
+
+class Access(NamedTuple):
+    """One thing an instruction reads or writes: rows [lo, hi) of SPAD or ACC (the accumulator's
+    fp32 view is the same rows), or the bytes [lo, hi) spanned by DRAM block ``block``."""
+
+    space: int
+    lo: int
+    hi: int
+    write: bool
+    block: DramBlock | None = None
+
+
+class Footprint(NamedTuple):
+    """What one instruction touches and costs (see the module docstring).
+
+    ``accesses`` lists reads before writes; ``nbytes[k]`` is the bytes access k moves (its rows
+    times the elements it uses per row times the element size, or the DRAM block's bytes).
+    ``macs`` are the multiply-accumulates the instruction performs (``t x rows x cols``, every
+    dataflow); ``pe_slots`` the PE-cycles of the whole array its stream occupies (``t x R x C``:
+    the slots a utilization figure divides by). ``vec_ops`` are element operations of class
+    ``vec_class``. ``pops``/``pushes`` are token channels ``src_queue * 3 + dst_queue``
+    (queues numbered as in `QUEUES`).
+    """
+
+    queue: Queue | None
+    unit: Unit | None
+    accesses: tuple[Access, ...] = ()
+    nbytes: tuple[int, ...] = ()
+    macs: int = 0
+    pe_slots: int = 0
+    vec_class: VecClass | None = None
+    vec_ops: int = 0
+    pops: tuple[int, ...] = ()
+    pushes: tuple[int, ...] = ()
+
+    def bytes_moved(self) -> dict[Traffic, int]:
+        """Bytes by memory and direction (kinds the instruction does not move are absent)."""
+        out: dict[Traffic, int] = {}
+        for a, n in zip(self.accesses, self.nbytes, strict=True):
+            kind = TRAFFIC_OF[a.space][a.write]
+            out[kind] = out.get(kind, 0) + n
+        return out
+
+
+def vec_rows(ins: Vec) -> tuple[int, int, int]:
+    """Rows a vector instruction reads of src1 and of src2 (0: not read; 1: broadcast) and
+    writes of dst (CSUM writes one)."""
+    rows, op = ins.rows, ins.op
+    n1 = (1 if ins.bcast1 else rows) if op in VEC_READS_A else 0
+    n2 = (1 if ins.bcast2 else rows) if op in VEC_READS_B else 0
+    return n1, n2, 1 if op is VecOp.CSUM else rows
+
+
+def tokens(ins: Instr) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The channels ``ins`` pops and pushes, from its four flags and its queue (the ISA's)."""
+    if not (ins.pop_prev or ins.pop_next or ins.push_prev or ins.push_next):
+        return _NO_TOKENS
+    q = _QUEUE_OF[type(ins)]
+    pops: tuple[int, ...] = ()
+    pushes: tuple[int, ...] = ()
+    if ins.pop_prev:
+        pops += ((q - 1) * 3 + q,)
+    if ins.pop_next:
+        pops += ((q + 1) * 3 + q,)
+    if ins.push_prev:
+        pushes += (q * 3 + q - 1,)
+    if ins.push_next:
+        pushes += (q * 3 + q + 1,)
+    return pops, pushes
+
+
+_NO_TOKENS: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+# queue index by instruction class (class lookups are cheap; enum hashing is not)
+_QUEUE_OF = {c: QUEUE_INDEX[c.QUEUE] for c in INSTRUCTIONS if c.QUEUE is not None}
+
+
+class Footprints:
+    """The footprints of instructions on one chip (its derived figures computed once)."""
+
+    def __init__(self, config: ChipConfig) -> None:
+        self.config = config
+        self.R, self.C = config.rows, config.cols
+        self.os = config.dataflow is Dataflow.OS
+        # element bytes per memory view, and per space for the on-chip spaces
+        self.size = {m: mem_dtype(config, m).nbytes for m in Mem}
+        self.space_size = (self.size[Mem.SPAD], self.size[Mem.ACC])
+        self.accf_size = self.size[Mem.ACCF]
+        # rows per bank and banks, per on-chip space
+        self.bank_rows = (
+            (config.spad_rows // config.spad_banks, config.spad_banks),
+            (config.acc_rows // config.acc_banks, config.acc_banks),
+        )
+        self._of: dict[type[Instr], Callable[[Instr], Footprint]] = {
+            Load: self._load,
+            Store: self._store,
+            Preload: self._preload,
+            Matmul: self._matmul,
+            Vec: self._vec,
+            Halt: self._halt,
+        }
+
+    def of(self, ins: Instr) -> Footprint:
+        """The footprint of ``ins`` on this chip."""
+        how = self._of.get(type(ins))
+        if how is None:
+            raise TypeError(f"no footprint for instruction type {type(ins).__name__}")
+        return how(ins)
+
+    def covers(self, cls: type[Instr]) -> bool:
+        return cls in self._of
+
+    def banks(self, access: Access) -> range:
+        """The banks holding an on-chip access's rows (bank = row // rows per bank), clipped
+        to the memory: an overrun faults when the instruction runs."""
+        space, lo, hi = access[0], access[1], access[2]
+        per, n = self.bank_rows[space]
+        last = hi - 1 if hi > lo else lo
+        return range(min(lo // per, n - 1), min(last // per, n - 1) + 1)
+
+    # ---- DMA ----
+    def _dma(self, ins: Load | Store, loc: Loc, load: bool) -> Footprint:
+        # Tiled programs are mostly DMAs, all distinct: the tuples are built with tuple.__new__,
+        # which skips the named tuples' Python-level constructors.
+        mem = loc.mem
+        space = SPAD if mem is _SP else ACC
+        size = self.space_size[space] if mem is not _ACCF else self.accf_size
+        rows, cols = ins.rows, ins.cols
+        block = _new(DramBlock, (ins.dram, rows, cols, ins.stride, ins.transpose, size))
+        lo, hi = block.span
+        dram = _new(Access, (DRAM, lo, hi, not load, block))
+        onchip = _new(Access, (space, loc.row, loc.row + rows, load, None))
+        n = rows * cols * size
+        pops, pushes = tokens(ins)
+        return _new(
+            Footprint,
+            (
+                ins.QUEUE,
+                _LOAD_UNIT if load else _STORE_UNIT,
+                (dram, onchip) if load else (onchip, dram),
+                (n, n),
+                0,
+                0,
+                None,
+                0,
+                pops,
+                pushes,
+            ),
+        )
+
+    def _load(self, ins: Load) -> Footprint:
+        return self._dma(ins, ins.dst, True)
+
+    def _store(self, ins: Store) -> Footprint:
+        return self._dma(ins, ins.src, False)
+
+    # ---- array ----
+    def _preload(self, ins: Preload) -> Footprint:
+        pops, pushes = tokens(ins)
+        return Footprint(
+            ins.QUEUE,
+            Unit.ARRAY,
+            (Access(SPAD, ins.src, ins.src + ins.rows, False),),
+            (ins.rows * ins.cols * self.space_size[SPAD],),
+            pops=pops,
+            pushes=pushes,
+        )
+
+    def _matmul(self, ins: Matmul) -> Footprint:
+        sp_size, acc_size = self.space_size
+        t, cols = ins.t, ins.cols
+        accesses = [Access(SPAD, ins.x, ins.x + t, False)]
+        nbytes = [t * ins.rows * sp_size]
+        if self.os:  # X^T @ Y: the output tile is rows x cols, reduced over t
+            accesses.append(Access(SPAD, ins.y, ins.y + t, False))
+            nbytes.append(t * cols * sp_size)
+            out_rows = ins.rows
+        else:  # X @ S: one output row per streamed row
+            out_rows = t
+        out = Access(ACC, ins.out, ins.out + out_rows, True)
+        if ins.accumulate:
+            accesses.append(out._replace(write=False))
+            nbytes.append(out_rows * cols * acc_size)
+        accesses.append(out)
+        nbytes.append(out_rows * cols * acc_size)
+        pops, pushes = tokens(ins)
+        return Footprint(
+            ins.QUEUE,
+            Unit.ARRAY,
+            tuple(accesses),
+            tuple(nbytes),
+            macs=t * ins.rows * cols,
+            pe_slots=t * self.R * self.C,
+            pops=pops,
+            pushes=pushes,
+        )
+
+    # ---- vector ----
+    def _vec(self, ins: Vec) -> Footprint:
+        cols, size = ins.cols, self.size
+        n1, n2, n_out = vec_rows(ins)
+        accesses, nbytes = [], []
+        if n1:
+            accesses.append(_onchip(ins.src1, n1, False))
+            nbytes.append(n1 * cols * size[ins.src1.mem])
+        if n2:
+            accesses.append(_onchip(ins.src2, n2, False))
+            nbytes.append(n2 * cols * size[ins.src2.mem])
+        accesses.append(_onchip(ins.dst, n_out, True))
+        nbytes.append(n_out * cols * size[ins.dst.mem])
+        pops, pushes = tokens(ins)
+        return Footprint(
+            ins.QUEUE,
+            Unit.VECTOR,
+            tuple(accesses),
+            tuple(nbytes),
+            vec_class=VEC_CLASS[ins.op],
+            vec_ops=ins.rows * cols,
+            pops=pops,
+            pushes=pushes,
+        )
+
+    def _halt(self, ins: Halt) -> Footprint:
+        return Footprint(None, None)
+
+
+# module globals: cheaper than the enums' class attributes in the hot path
+_SP, _ACCF = Mem.SPAD, Mem.ACCF
+_LOAD_UNIT, _STORE_UNIT = Unit.LOAD, Unit.STORE
+_new = tuple.__new__
+
+
+def _onchip(loc: Loc, rows: int, write: bool) -> Access:
+    return Access(SPAD if loc.mem is _SP else ACC, loc.row, loc.row + rows, write)
+
+
+class Action(enum.Enum):
+    """Kinds of countable hardware action: what an energy model prices (one cost each, given
+    the chip's data types)."""
+
+    ISSUE = "issue"  # an instruction dispatched to its unit
+    MAC = "mac"  # a multiply-accumulate that is part of the instruction's result
+    PE_SLOT = "pe_slot"  # a PE-cycle of the array occupied by a stream (idle PEs included)
+    SPAD_READ_BYTE = "spad_read_byte"
+    SPAD_WRITE_BYTE = "spad_write_byte"
+    ACC_READ_BYTE = "acc_read_byte"
+    ACC_WRITE_BYTE = "acc_write_byte"
+    DRAM_READ_BYTE = "dram_read_byte"
+    DRAM_WRITE_BYTE = "dram_write_byte"
+    VEC_ALU = "vec_alu"  # vector element-operations, by class
+    VEC_MUL = "vec_mul"
+    VEC_SPECIAL = "vec_special"
+    VEC_REDUCE = "vec_reduce"
+    TOKEN_PUSH = "token_push"
+    TOKEN_POP = "token_pop"
+
+
+_BYTE_ACTION = {t: Action(f"{t.value}_byte") for t in Traffic}
+_VEC_ACTION = {c: Action(f"vec_{c.value}") for c in VecClass}
+
+
+def actions(fp: Footprint) -> dict[Action, int]:
+    """The footprint as counts by kind of action (kinds with a zero count are absent); an
+    instruction without a queue (halt) is not issued to any unit."""
+    out: dict[Action, int] = {}
+    if fp.queue is not None:
+        out[Action.ISSUE] = 1
+    if fp.macs:
+        out[Action.MAC] = fp.macs
+    if fp.pe_slots:
+        out[Action.PE_SLOT] = fp.pe_slots
+    for kind, n in fp.bytes_moved().items():
+        if n:
+            out[_BYTE_ACTION[kind]] = n
+    if fp.vec_class is not None and fp.vec_ops:
+        out[_VEC_ACTION[fp.vec_class]] = fp.vec_ops
+    if fp.pushes:
+        out[Action.TOKEN_PUSH] = len(fp.pushes)
+    if fp.pops:
+        out[Action.TOKEN_POP] = len(fp.pops)
+    return out
