@@ -139,6 +139,8 @@ class Counters:
     def from_dict(cls, d: Mapping[str, Any]) -> Counters:
         """Inverse of `to_dict`; missing counts (units, causes, traffic kinds) read as 0.
         Raises `ValueError` naming a key that is no member of its enum."""
+        if not isinstance(d, Mapping):
+            raise ValueError(f"counters must be a table, not {d!r}")
         values: dict[str, Any] = {}
         for f in fields(cls):
             if f.name not in d:
@@ -147,9 +149,11 @@ class Counters:
             if keys:
                 values[f.name] = _read(d[f.name], keys, f.name)
             elif f.type == "bool":
-                values[f.name] = bool(d[f.name])
+                if not isinstance(d[f.name], bool):
+                    raise ValueError(f"counters.{f.name} must be true or false, not {d[f.name]!r}")
+                values[f.name] = d[f.name]
             else:
-                values[f.name] = int(d[f.name])
+                values[f.name] = _count(d[f.name], f.name)
         return cls(**values)
 
 
@@ -165,14 +169,25 @@ def _plain(v: Any) -> Any:
     return v
 
 
+def _count(v: Any, where: str) -> int:
+    """A stored count: a non-negative integer (a bool, a float or a string is malformed)."""
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise ValueError(f"counters.{where} must be a non-negative integer, not {v!r}")
+    return v
+
+
 def _read(d: Mapping[str, Any], keys: tuple[type[enum.Enum], ...], where: str) -> Any:
     enum_type, rest = keys[0], keys[1:]
+    if not isinstance(d, Mapping):
+        raise ValueError(f"counters.{where} must be a table of {enum_type.__name__}, not {d!r}")
     try:
         given = {enum_type(k): v for k, v in d.items()}
     except ValueError:
         bad = sorted(set(d) - {m.value for m in enum_type})
         raise ValueError(f"counters.{where}: unknown {enum_type.__name__} {bad[0]!r}") from None
-    leaf: Callable[[Any], Any] = (lambda v: _read(v, rest, where)) if rest else int
+    leaf: Callable[[Any], Any] = (
+        (lambda v: _read(v, rest, where)) if rest else (lambda v: _count(v, where))
+    )
     return {k: leaf(given[k]) if k in given else _zeros(rest) for k in enum_type}
 
 

@@ -487,7 +487,12 @@ def _checkpoints(c: _Corpus) -> None:
             {
                 **members,
                 "meta.npy": meta_json(
-                    {"format": ckpt.FORMAT, "version": 1, "fingerprints": [], "progress": {}}
+                    {
+                        "format": ckpt.FORMAT,
+                        "version": ckpt.VERSION,
+                        "fingerprints": [],
+                        "progress": {},
+                    }
                 ),
             },
             "fingerprints",
@@ -586,10 +591,11 @@ def _datasets(c: _Corpus) -> None:
 
 
 def _reports(c: _Corpus) -> None:
-    from runtime.report import RunReport, Work
+    from chip.counters import Counters
+    from runtime.report import RunReport
 
     chip = load_preset("edge")
-    good = RunReport("run", chip, "p", "fast", Work(cycles=10, macs=5), (), 1, 2).to_json()
+    good = RunReport("run", chip, "p", "fast", Counters(cycles=10, macs=5), (), 1, 2).to_json()
 
     def report(name: str, text: str | bytes, expect: str = "report.json") -> None:
         c.n += 1
