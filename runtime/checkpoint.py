@@ -2,10 +2,10 @@
 
 A checkpoint is one ``.npz`` file: the raw storage of every resident tensor (PARAM and STATE) as
 ``tensor/<name>``, plus ``meta``, a JSON document with the loop position, the accumulated
-reports and fingerprints of the program, the data and the training settings. It is written to a
-temporary file in the same directory, flushed to disk, then renamed over the old one with
-`os.replace`; a crash at any moment leaves either the previous checkpoint or the new one, never a
-torn file.
+reports and fingerprints of the program, the data and the training settings. It is written with
+`runtime.files.atomic_write_bytes` (a fresh temporary in the same directory, flushed to disk,
+then renamed over the old one); a crash at any moment leaves either the previous checkpoint
+or the new one, never a torn file.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import numpy as np
 
 from chip.isa import encode_program
 from chip.program import Program
+from runtime.files import atomic_write_bytes
 
 CHECKPOINT_NAME = "checkpoint.npz"
 FORMAT = "systolic-checkpoint"
@@ -61,16 +61,6 @@ def array_fingerprint(*arrays: np.ndarray) -> str:
         h.update(str(a.dtype).encode() + str(a.shape).encode())
         h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that readers see the old or the new file, never half."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def save(directory: Path, checkpoint: Checkpoint) -> Path:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,8 @@ from chip.config import DEFAULT_PRESET, ChipConfig, preset_names
 from chip.dtypes import DType
 from chip.program import Program, TensorKind
 from runtime.backend import Backend, Fidelity
-from runtime.checkpoint import CHECKPOINT_NAME, atomic_write_bytes
+from runtime.checkpoint import CHECKPOINT_NAME
+from runtime.files import atomic_open, atomic_write_bytes, output_file_names
 from runtime.outputs import REPORT_NAME, read_report, write_run_dir
 from runtime.render import layers_csv, make_console, print_report
 from runtime.report import RunReport, layer_reports
@@ -43,9 +43,8 @@ def load_program(path: str) -> Program:
 
 def save_program(program: Program, path: Path) -> None:
     """Save atomically: a failed save leaves any previous file at ``path`` untouched."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    program.save(tmp)
-    os.replace(tmp, path)
+    with atomic_open(path) as f:
+        program.save(f)
 
 
 def next_free_dir(base: str) -> Path:
@@ -411,11 +410,10 @@ def cmd_run(args: argparse.Namespace) -> None:
     backend = Backend(program, fidelity)
     result = backend.run(inputs, trace=fidelity.has_cycles)
     out.mkdir(parents=True, exist_ok=True)
+    files = output_file_names(result.outputs, ".npy")  # tensor names are not paths
     for name, value in result.outputs.items():
-        path = out / f"{name}.npy"
-        tmp = out / f".{name}.tmp.npy"
-        np.save(tmp, value)
-        os.replace(tmp, path)
+        with atomic_open(out / files[name]) as f:
+            np.save(f, value, allow_pickle=False)
     report = RunReport(
         "run",
         program.config,
@@ -432,7 +430,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     print_report(report)
     print(
         f"run directory {out}: "
-        + ", ".join([f"{n}.npy" for n in result.outputs] + [p.name for p in written])
+        + ", ".join([files[n] for n in result.outputs] + [p.name for p in written])
     )
 
 
