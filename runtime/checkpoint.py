@@ -64,14 +64,31 @@ def array_fingerprint(*arrays: np.ndarray) -> str:
 
 
 def save(directory: Path, checkpoint: Checkpoint) -> Path:
-    """Write ``directory/checkpoint.npz`` atomically; returns its path."""
-    buf = io.BytesIO()
+    """Write ``directory/checkpoint.npz`` atomically; returns its path.
+
+    The file is a function of the checkpoint alone (`npz_bytes`), so a resumed run leaves the
+    same bytes as an uninterrupted one.
+    """
     meta = {"format": FORMAT, "version": VERSION, **checkpoint.meta}
-    arrays = {f"{_TENSOR}{k}": np.ascontiguousarray(v) for k, v in checkpoint.tensors.items()}
-    np.savez(buf, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+    arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
+    arrays |= {f"{_TENSOR}{k}": v for k, v in checkpoint.tensors.items()}
     path = directory / CHECKPOINT_NAME
-    atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, npz_bytes(arrays))
     return path
+
+
+def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
+    """An uncompressed ``.npz`` of ``arrays`` (readable by `np.load`) with fixed member time
+    stamps, unlike `np.savez`, which stamps each member with the current time."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
+        for name, value in arrays.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.ascontiguousarray(value), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            z.writestr(info, member.getvalue())
+    return buf.getvalue()
 
 
 def load(directory: Path) -> Checkpoint:

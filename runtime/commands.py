@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,18 @@ import numpy as np
 from chip.config import DEFAULT_PRESET, ChipConfig, preset_names
 from chip.dtypes import DType
 from chip.program import Program, TensorKind
-from runtime.backend import Backend, Fidelity
+from runtime.backend import Backend, Fidelity, RunResult
 from runtime.checkpoint import CHECKPOINT_NAME
-from runtime.files import atomic_open, atomic_write_bytes, output_file_names
-from runtime.outputs import REPORT_NAME, read_report, write_run_dir
+from runtime.files import (
+    atomic_open,
+    atomic_write_bytes,
+    output_file_names,
+    remove_stale_temporaries,
+)
+from runtime.outputs import REPORT_NAME, TRACE_NAME, read_report, write_run_dir
 from runtime.render import layers_csv, make_console, print_report
 from runtime.report import RunReport, layer_reports
+from runtime.trace import write_trace
 
 
 class CommandError(ValueError):
@@ -245,9 +252,20 @@ def cmd_train(args: argparse.Namespace) -> None:
     # dynamic on int8 chips: the evaluation program reads the step's fp32 weights
     evaluation = compile_model(s["model"], chip, s["batch_size"], quantize="dynamic")
     run_dir.mkdir(parents=True, exist_ok=True)
-    if not resume:
+    if resume:
+        remove_stale_temporaries(run_dir)  # left by a process killed while writing
+        if not (run_dir / CHECKPOINT_NAME).exists():
+            print(f"no checkpoint in {run_dir} yet: starting the run over", file=sys.stderr)
+            resume = False
+    else:
         atomic_write_bytes(run_dir / RUN_FILE, json.dumps(s, indent=1).encode())
     name = Path(s["model"]).stem
+
+    def save_trace(first: RunResult) -> None:  # before the first checkpoint: resumes keep it
+        if first.events:
+            meta = {"program": name, "fidelity": trainer.fidelity_label}
+            write_trace(run_dir / TRACE_NAME, step, first.events, meta)
+
     with TrainProgress(name, chip.name, settings.epochs) as bar:
         trainer = Trainer(
             step,
@@ -261,6 +279,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             on_epoch=bar.epoch,
             trace_first_step=fidelity.has_cycles or sampled,
             timing=Fidelity.FAST if sampled else None,
+            on_first_step=save_trace,
         )
         try:
             result = trainer.run(resume=resume)
@@ -268,17 +287,21 @@ def cmd_train(args: argparse.Namespace) -> None:
             if not (run_dir / CHECKPOINT_NAME).exists():
                 raise Interrupted(
                     "interrupted before the first checkpoint (the end of epoch "
-                    "1, or --checkpoint-every STEPS); nothing to resume"
+                    f"1, or --checkpoint-every STEPS); `systolic train --resume {run_dir}` "
+                    "starts the run over"
                 ) from None
             raise Interrupted(
                 f"interrupted; the last checkpoint is in {run_dir}: continue with "
                 f"`systolic train --resume {run_dir}`"
             ) from None
-    written = write_run_dir(
-        run_dir, result.report, step, result.first_step_events, plots=not args.no_plots
-    )
+    written = write_run_dir(run_dir, result.report, plots=not args.no_plots)
+    if (run_dir / TRACE_NAME).exists():
+        written.append(run_dir / TRACE_NAME)
     print_report(result.report)
-    print(f"run directory {run_dir}: " + ", ".join(p.name for p in written))
+    print(
+        f"run directory {run_dir}: " + ", ".join(p.name for p in written),
+        f"({result.host_seconds:.1f} s on the host this session)",
+    )
 
 
 # ---------------------------------------------------------------------------------- compile
