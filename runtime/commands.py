@@ -570,16 +570,15 @@ def setup_hdl(p: argparse.ArgumentParser) -> None:
 def cmd_hdl(args: argparse.Namespace) -> None:
     chip = load_chip(args.chip or DEFAULT_PRESET)
     try:
-        from chip.hdl.export import write_verilog, yosys_stat
+        from chip.hdl.export import check_export_size, verilog_source, yosys_stat
     except ImportError as e:
         raise CommandError(f"the HDL export (chip.hdl.export) is not available: {e}") from None
+    check_export_size(chip)  # before elaborating anything
+    file_name, text = verilog_source(chip)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    files = write_verilog(chip, out)
-    print(
-        f"wrote {len(files)} Verilog file(s) for {chip.name} to {out}: "
-        + ", ".join(Path(f).name for f in files)
-    )
+    atomic_write_bytes(out / file_name, text.encode())
+    print(f"wrote 1 Verilog file for {chip.name} to {out}: {file_name}")
     if args.stat:
         print(json.dumps(yosys_stat(chip), indent=1))
 
