@@ -131,3 +131,24 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert (tmp_path / "f").stat().st_mode & 0o777 == 0o640
+
+
+def test_compile_does_not_write_through_symlinks_planted_in_the_output_folder(tmp_path, capsys):
+    from chip.program import Program
+
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in (".m.prog.tmp", ".m.prog.tmp.npy", "..m.prog.tmp"):
+        os.symlink(victim, out / name)
+    code = main(["compile", "mlp", "--chip", "tiny", "-o", str(out / "m.prog")])
+    assert code == 0, capsys.readouterr().err
+    assert victim.read_bytes() == b"precious"
+    assert Program.load(out / "m.prog").instrs
+    assert sorted(p.name for p in out.iterdir()) == [
+        "..m.prog.tmp",
+        ".m.prog.tmp",
+        ".m.prog.tmp.npy",
+        "m.prog",
+    ]
