@@ -18,7 +18,8 @@ from chip.machine import MachineResult, run_machine
 from chip.program import Program
 from chip.state import ChipState
 
-RESNET18_CSV = Path("/work/shared/reference/scalesim/Resnet18.csv")
+SCALESIM_REFERENCE = Path(__file__).resolve().parents[1] / "tests" / "data" / "scalesim"
+RESNET18_CSV = SCALESIM_REFERENCE / "Resnet18.csv"
 
 
 def bench_chip(size: int, dtype: DType, dataflow: Dataflow = Dataflow.WS) -> ChipConfig:

@@ -3,7 +3,7 @@ next to the cycle-level machine at ``pe`` fidelity on the same program and array
 
     python -m bench.hdl_speed                 # 4x4 and 8x8 int8, weight-stationary
     python -m bench.hdl_speed --sizes 4 8 16 --dtype bf16
-    python -m bench.hdl_speed --verilator /tmp/vbuild   # also the Verilator model's rate
+    python -m bench.hdl_speed --verilator build/vl     # also the Verilator model's rate
 
 The RTL figure is marginal: two programs of different lengths are run and the difference in
 cycles is divided by the difference in wall time, so elaborating the design and building the

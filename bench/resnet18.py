@@ -10,7 +10,7 @@ Two measurements per array size:
   and a second run (timing from the machine's cache); NumPy float32 matmul of the same operands
   for comparison;
 - SCALE-Sim-compatible (chip/machine/scalesim.py): compute cycles as SCALE-Sim v3 counts them,
-  checked against /work/shared/reference/scalesim where a reference exists (128x128 ws,
+  checked against tests/data/scalesim where a reference exists (128x128 ws,
   32x32 os) and against SCALE-Sim's formula otherwise.
 """
 
@@ -20,11 +20,11 @@ import argparse
 import csv
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 
 from bench.common import (
+    SCALESIM_REFERENCE,
     bench_chip,
     numpy_matmul_seconds,
     operands,
@@ -38,7 +38,7 @@ from chip.machine import run_machine
 from chip.machine.scalesim import fold_shape, scalesim_config, scalesim_gemm
 from chip.machine.schedule_kernel import warm_up
 
-REFERENCE = Path("/work/shared/reference/scalesim")
+REFERENCE = SCALESIM_REFERENCE
 SCALESIM_DATAFLOW = {128: Dataflow.WS, 32: Dataflow.OS}  # the references measured
 
 

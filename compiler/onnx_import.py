@@ -30,6 +30,7 @@ from chip.dtypes import DType
 from compiler.ir import GATES, Graph, Op
 from compiler.ir_builder import IRBuilder
 from compiler.onnx_checks import check_model
+from compiler.onnx_files import load_onnx
 from compiler.passes.shape_infer import ShapeError
 
 NCHW_TO_NHWC, NHWC_TO_NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
@@ -47,7 +48,7 @@ def import_onnx(model: onnx.ModelProto | str | Path, batch: int | None = None) -
     """
     if batch is not None and (not isinstance(batch, int) or batch <= 0):
         raise ValueError(f"batch must be a positive int, not {batch!r}")
-    proto = model if isinstance(model, onnx.ModelProto) else onnx.load(str(model))
+    proto = model if isinstance(model, onnx.ModelProto) else load_onnx(model)
     check_model(proto, "ONNX model" if isinstance(model, onnx.ModelProto) else str(model))
     return _Importer(proto, batch).run()
 

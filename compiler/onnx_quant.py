@@ -53,6 +53,7 @@ from onnx import numpy_helper
 from chip.dtypes import DType
 from chip.program import TensorRole
 from compiler.ir import Op
+from compiler.onnx_files import load_onnx
 from compiler.onnx_import import (
     HANDLERS,
     NCHW_TO_NHWC,
@@ -129,7 +130,7 @@ def quant_io(model: onnx.ModelProto | str) -> QuantIO:
     """The host-side quantization of a quantized ONNX model's graph inputs and outputs: the
     QuantizeLinear nodes reading graph inputs and the DequantizeLinear nodes making graph
     outputs (a model without them has none)."""
-    proto = model if isinstance(model, onnx.ModelProto) else onnx.load(str(model))
+    proto = model if isinstance(model, onnx.ModelProto) else load_onnx(model)
     g = proto.graph
     consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     outs = {vi.name for vi in g.output}

@@ -2,10 +2,10 @@
 
 A checkpoint is one ``.npz`` file: the raw storage of every resident tensor (PARAM and STATE) as
 ``tensor/<name>``, plus ``meta``, a JSON document with the loop position, the accumulated
-reports and fingerprints of the program, the data and the training settings. It is written to a
-temporary file in the same directory, flushed to disk, then renamed over the old one with
-`os.replace`; a crash at any moment leaves either the previous checkpoint or the new one, never a
-torn file.
+reports and fingerprints of the program, the data and the training settings. It is written with
+`runtime.files.atomic_write_bytes` (a fresh temporary in the same directory, flushed to disk,
+then renamed over the old one); a crash at any moment leaves either the previous checkpoint
+or the new one, never a torn file.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,7 @@ import numpy as np
 from chip.archive import check_file, check_npy_member, member_info, open_zip, read_npy, read_npz
 from chip.isa import encode_program
 from chip.program import Program
+from runtime.files import atomic_write_bytes
 
 CHECKPOINT_NAME = "checkpoint.npz"
 FORMAT = "systolic-checkpoint"
@@ -65,25 +66,32 @@ def array_fingerprint(*arrays: np.ndarray) -> str:
     return h.hexdigest()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that readers see the old or the new file, never half."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def save(directory: Path, checkpoint: Checkpoint) -> Path:
-    """Write ``directory/checkpoint.npz`` atomically; returns its path."""
-    buf = io.BytesIO()
+    """Write ``directory/checkpoint.npz`` atomically; returns its path.
+
+    The file is a function of the checkpoint alone (`npz_bytes`), so a resumed run leaves the
+    same bytes as an uninterrupted one.
+    """
     meta = {"format": FORMAT, "version": VERSION, **checkpoint.meta}
-    arrays = {f"{_TENSOR}{k}": np.ascontiguousarray(v) for k, v in checkpoint.tensors.items()}
-    np.savez(buf, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+    arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
+    arrays |= {f"{_TENSOR}{k}": v for k, v in checkpoint.tensors.items()}
     path = directory / CHECKPOINT_NAME
-    atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, npz_bytes(arrays))
     return path
+
+
+def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
+    """An uncompressed ``.npz`` of ``arrays`` (readable by `np.load`) with fixed member time
+    stamps, unlike `np.savez`, which stamps each member with the current time."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
+        for name, value in arrays.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.ascontiguousarray(value), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            z.writestr(info, member.getvalue())
+    return buf.getvalue()
 
 
 def verify(directory: Path) -> dict[str, Any]:

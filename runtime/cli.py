@@ -5,6 +5,9 @@ ends with one line on stderr, ``systolic <command>: error: <what> ...``, and a n
 status: 2 for usage errors, 1 for everything else, 130 when interrupted. Unexpected internal
 errors also print one line (set ``SYSTOLIC_DEBUG=1`` to see the traceback). Files are written
 atomically, so an error never leaves a half-written program, report or checkpoint behind.
+
+Output piped into a reader that stops early (``systolic report DIR | head -1``) ends quietly
+with status 0.
 """
 
 from __future__ import annotations
@@ -78,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(args_list)
         prog = f"systolic {args.command}"
         args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return 0
+    except BrokenPipeError:  # `systolic report DIR | head`: the reader has all it wanted
+        _silence_stdout()
         return 0
     except UsageError as e:
         _fail(e.prog, str(e))
@@ -99,6 +106,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "for the traceback, and please report it)",
         )
         return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush of the rest of the
+    output does not fail again (as the Python documentation on SIGPIPE advises)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _one_line(e: BaseException) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,12 +19,19 @@ from chip.config import DEFAULT_PRESET, ChipConfig, preset_names
 from chip.dtypes import DType
 from chip.energy import area_of, busy_power_w, peak_tops_per_watt
 from chip.program import Program, TensorKind, TensorRole
-from runtime.backend import Backend, Fidelity
-from runtime.checkpoint import CHECKPOINT_NAME, atomic_write_bytes
+from runtime.backend import Backend, Fidelity, RunResult
+from runtime.checkpoint import CHECKPOINT_NAME
 from runtime.checkpoint import verify as verify_checkpoint
-from runtime.outputs import REPORT_NAME, read_report, write_run_dir
+from runtime.files import (
+    atomic_open,
+    atomic_write_bytes,
+    output_file_names,
+    remove_stale_temporaries,
+)
+from runtime.outputs import REPORT_NAME, TRACE_NAME, read_report, write_run_dir
 from runtime.render import layers_csv, make_console, print_report
 from runtime.report import RunReport, layer_reports
+from runtime.trace import write_trace
 
 
 class CommandError(ValueError):
@@ -46,9 +53,8 @@ def load_program(path: str) -> Program:
 
 def save_program(program: Program, path: Path) -> None:
     """Save atomically: a failed save leaves any previous file at ``path`` untouched."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    program.save(tmp)
-    os.replace(tmp, path)
+    with atomic_open(path) as f:
+        program.save(f)
 
 
 def next_free_dir(base: str) -> Path:
@@ -303,9 +309,20 @@ def cmd_train(args: argparse.Namespace) -> None:
     # dynamic on int8 chips: the evaluation program reads the step's fp32 weights
     evaluation = compile_model(s["model"], chip, s["batch_size"], quantize="dynamic")
     run_dir.mkdir(parents=True, exist_ok=True)
-    if not resume:
+    if resume:
+        remove_stale_temporaries(run_dir)  # left by a process killed while writing
+        if not (run_dir / CHECKPOINT_NAME).exists():
+            print(f"no checkpoint in {run_dir} yet: starting the run over", file=sys.stderr)
+            resume = False
+    else:
         atomic_write_bytes(run_dir / RUN_FILE, json.dumps(s, indent=1).encode())
     name = Path(s["model"]).stem
+
+    def save_trace(first: RunResult) -> None:  # before the first checkpoint: resumes keep it
+        if first.events:
+            meta = {"program": name, "fidelity": trainer.fidelity_label}
+            write_trace(run_dir / TRACE_NAME, step, first.events, meta)
+
     with TrainProgress(name, chip.name, settings.epochs) as bar:
         trainer = Trainer(
             step,
@@ -319,6 +336,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             on_epoch=bar.epoch,
             trace_first_step=fidelity.has_cycles or sampled,
             timing=Fidelity.FAST if sampled else None,
+            on_first_step=save_trace,
         )
         try:
             result = trainer.run(resume=resume)
@@ -326,17 +344,21 @@ def cmd_train(args: argparse.Namespace) -> None:
             if not (run_dir / CHECKPOINT_NAME).exists():
                 raise Interrupted(
                     "interrupted before the first checkpoint (the end of epoch "
-                    "1, or --checkpoint-every STEPS); nothing to resume"
+                    f"1, or --checkpoint-every STEPS); `systolic train --resume {run_dir}` "
+                    "starts the run over"
                 ) from None
             raise Interrupted(
                 f"interrupted; the last checkpoint is in {run_dir}: continue with "
                 f"`systolic train --resume {run_dir}`"
             ) from None
-    written = write_run_dir(
-        run_dir, result.report, step, result.first_step_events, plots=not args.no_plots
-    )
+    written = write_run_dir(run_dir, result.report, plots=not args.no_plots)
+    if (run_dir / TRACE_NAME).exists():
+        written.append(run_dir / TRACE_NAME)
     print_report(result.report)
-    print(f"run directory {run_dir}: " + ", ".join(p.name for p in written))
+    print(
+        f"run directory {run_dir}: " + ", ".join(p.name for p in written),
+        f"({result.host_seconds:.1f} s on the host this session)",
+    )
 
 
 # ---------------------------------------------------------------------------------- compile
@@ -475,11 +497,10 @@ def cmd_run(args: argparse.Namespace) -> None:
     backend = Backend(program, fidelity)
     result = backend.run(inputs, trace=fidelity.has_cycles)
     out.mkdir(parents=True, exist_ok=True)
+    files = output_file_names(result.outputs, ".npy")  # tensor names are not paths
     for name, value in result.outputs.items():
-        path = out / f"{name}.npy"
-        tmp = out / f".{name}.tmp.npy"
-        np.save(tmp, value)
-        os.replace(tmp, path)
+        with atomic_open(out / files[name]) as f:
+            np.save(f, value, allow_pickle=False)
     report = RunReport(
         "run",
         program.config,
@@ -496,7 +517,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     print_report(report)
     print(
         f"run directory {out}: "
-        + ", ".join([f"{n}.npy" for n in result.outputs] + [p.name for p in written])
+        + ", ".join([files[n] for n in result.outputs] + [p.name for p in written])
     )
 
 
@@ -632,16 +653,15 @@ def setup_hdl(p: argparse.ArgumentParser) -> None:
 def cmd_hdl(args: argparse.Namespace) -> None:
     chip = load_chip(args.chip or DEFAULT_PRESET)
     try:
-        from chip.hdl.export import write_verilog, yosys_stat
+        from chip.hdl.export import check_export_size, verilog_source, yosys_stat
     except ImportError as e:
         raise CommandError(f"the HDL export (chip.hdl.export) is not available: {e}") from None
+    check_export_size(chip)  # before elaborating anything
+    file_name, text = verilog_source(chip)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    files = write_verilog(chip, out)
-    print(
-        f"wrote {len(files)} Verilog file(s) for {chip.name} to {out}: "
-        + ", ".join(Path(f).name for f in files)
-    )
+    atomic_write_bytes(out / file_name, text.encode())
+    print(f"wrote 1 Verilog file for {chip.name} to {out}: {file_name}")
     if args.stat:
         print(json.dumps(yosys_stat(chip), indent=1))
 

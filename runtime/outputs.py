@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from chip.program import Phase, Program
-from runtime.checkpoint import atomic_write_bytes
+from runtime.files import atomic_write_bytes
 from runtime.render import layers_csv
 from runtime.report import RunReport
 from runtime.trace import write_trace

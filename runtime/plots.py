@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 import numpy as np  # noqa: E402
 
 from chip.program import Phase  # noqa: E402
+from runtime.files import atomic_open  # noqa: E402
 from runtime.report import RunReport, achieved_tops  # noqa: E402
 
 PHASE_COLORS = {
@@ -135,10 +136,11 @@ def plot_training(r: RunReport, path: Path) -> Path:
 
 def _save(fig, path: Path) -> Path:  # noqa: ANN001 - a matplotlib Figure
     fig.tight_layout()
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        with atomic_open(path) as f:
+            fig.savefig(f, format="png", dpi=110)
+    finally:
+        plt.close(fig)
     return path
 
 

@@ -194,11 +194,19 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
     return Group(*parts)
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Leave a closed pipe to the command line's handler, as for `print` (rich's own exits
+        with status 1)."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def make_console() -> Console:
     """A console for reports: the terminal's width, or 120 columns when output is piped (rich
     would otherwise squeeze tables into 80)."""
-    console = Console()
-    return console if console.is_terminal else Console(width=120)
+    console = _Console()
+    return console if console.is_terminal else _Console(width=120)
 
 
 def print_report(r: RunReport, console: Console | None = None) -> None:

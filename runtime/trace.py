@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from chip.program import Program
-from runtime.checkpoint import atomic_write_bytes
+from runtime.files import atomic_write_bytes
 
 PID = 1
 # Tracks top to bottom in the order data flows through the chip; unknown units go last.

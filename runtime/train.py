@@ -200,13 +200,16 @@ class StepEvent:
 
 @dataclass(frozen=True)
 class TrainResult:
-    """The finished run: its report, the backend holding the trained weights, and the event
-    timeline of the first training step (empty unless traced)."""
+    """The finished run: its report, the backend holding the trained weights, the event
+    timeline of the run's first training step (empty unless traced, or if this session resumed
+    after it) and the host's wall time for this session, which is kept out of the report so
+    that a resumed run's report equals an uninterrupted one's."""
 
     report: RunReport
     backend: Backend
     first_step_events: tuple[Any, ...] = ()
     first_step: RunResult | None = None
+    host_seconds: float = 0.0
 
 
 class Trainer:
@@ -216,7 +219,10 @@ class Trainer:
     ``run_dir`` (if given) every ``checkpoint_every`` steps and at the end of every epoch;
     `run(resume=True)` continues from the checkpoint in ``run_dir`` and ends bit-identical to an
     uninterrupted run. A non-finite loss raises `TrainingError` without writing a checkpoint,
-    so the last good one survives.
+    so the last good one survives. With ``trace_first_step``, the run's first step (global step
+    1, never a step after resuming) is traced and handed to ``on_first_step`` before any
+    checkpoint is written, so whoever saves its trace has done so by the time a checkpoint
+    exists to resume from.
     """
 
     def __init__(
@@ -232,11 +238,12 @@ class Trainer:
         on_epoch: Callable[[EpochReport], None] | None = None,
         trace_first_step: bool = False,
         timing: Fidelity | None = None,
+        on_first_step: Callable[[RunResult], None] | None = None,
     ) -> None:
         self.program, self.eval_program = step_program, eval_program
         self.dataset, self.settings, self.run_dir, self.name = dataset, settings, run_dir, name
         self.on_step, self.on_epoch = on_step, on_epoch
-        self.trace_first_step = trace_first_step
+        self.trace_first_step, self.on_first_step = trace_first_step, on_first_step
         self.sig = Signature.of(step_program, training=True)
         self.backend = Backend(step_program, fidelity)
         self.eval_sig = None if eval_program is None else Signature.of(eval_program, False)
@@ -308,15 +315,19 @@ class Trainer:
                 len(d.x_train), self.sig.batch, s.seed, progress.epoch, start=progress.step
             )
             for idx in batches:
-                trace = self.trace_first_step and first is None
-                result = self._step(progress, idx, trace)
-                first = first or result
+                is_first = progress.global_step == 0
+                result = self._step(progress, idx, self.trace_first_step and is_first)
+                if is_first:
+                    first = result
+                    if self.on_first_step is not None:
+                        self.on_first_step(result)
                 if s.checkpoint_every and progress.global_step % s.checkpoint_every == 0:
                     self._save(progress)
             self._finish_epoch(progress)
             self._save(progress)
-        report = self._report(progress, time.perf_counter() - wall)
-        return TrainResult(report, self.backend, first.events if first else (), first)
+        report = self._report(progress)
+        events = first.events if first else ()
+        return TrainResult(report, self.backend, events, first, time.perf_counter() - wall)
 
     def _step(self, p: Progress, idx: np.ndarray, trace: bool) -> RunResult:
         d = self.dataset
@@ -421,7 +432,15 @@ class Trainer:
             self.on_epoch(p.epochs[-1])
         p.step, p.work, p.loss_sum, p.step_losses, p.correct, p.seen = 0, Counters(), 0.0, [], 0, 0
 
-    def _report(self, p: Progress, wall: float) -> RunReport:
+    @property
+    def fidelity_label(self) -> str:
+        """The report's fidelity: the backend's, and where cycles are sampled from."""
+        fidelity = self.backend.fidelity.value
+        if self.step_timer is not None:
+            fidelity += f" (cycles sampled on {self.step_timer.machine.fidelity.value})"
+        return fidelity
+
+    def _report(self, p: Progress) -> RunReport:
         total = Counters()
         for e in p.epochs:
             total = total + e.train + (e.eval or Counters())
@@ -435,16 +454,12 @@ class Trainer:
             "final_loss": last.loss,
             "final_train_accuracy": last.train_accuracy,
             "final_test_accuracy": last.test_accuracy,
-            "host_seconds_this_session": wall,
         }
-        fidelity = self.backend.fidelity.value
-        if self.step_timer is not None:
-            fidelity += f" (cycles sampled on {self.step_timer.machine.fidelity.value})"
         return RunReport(
             "train",
             self.program.config,
             self.name,
-            fidelity,
+            self.fidelity_label,
             total,
             layer_reports(p.by_tag),
             p.to_chip,

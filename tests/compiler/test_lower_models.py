@@ -52,13 +52,14 @@ def run_model(name: str, cfg: ChipConfig, train: TrainSpec | None, machine: bool
 
 @pytest.mark.parametrize("train", [None, TrainSpec("ce", Adam(), 0.01)], ids=["fwd", "adam"])
 @pytest.mark.parametrize("dtype", ["fp32", "bf16", "int8"])
-@pytest.mark.parametrize("model", ["lenet", "lstm"])
+@pytest.mark.parametrize("model", [pytest.param("lenet", marks=pytest.mark.slow), "lstm"])
 def test_model_matches_reference(model, dtype, train):
     cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType(dtype))
     errors, _, _ = run_model(model, cfg, train)
     assert max(errors.values()) <= 1e-4, errors
 
 
+@pytest.mark.slow
 def test_small_resnet_forward_and_sgd_step():
     # a 16x16 array would need ~10^5 weight tiles for ResNet-18's 11M weights; use 128x128
     cfg = ChipConfig.from_toml("train-128")
@@ -67,6 +68,7 @@ def test_small_resnet_forward_and_sgd_step():
         assert max(errors.values()) <= 1e-4, errors
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["edge", "tiny"])
 def test_lenet_training_step_on_machine_is_bit_identical(preset):
     cfg = ChipConfig.from_toml(preset)

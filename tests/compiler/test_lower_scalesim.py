@@ -32,7 +32,7 @@ from compiler.ir import Graph, Op
 from compiler.ir_builder import IRBuilder
 from compiler.lower.tiling import Tiling
 
-REFERENCE = Path("/work/shared/reference/scalesim")
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "scalesim"
 
 
 def formula(dataflow: Dataflow, rows: int, cols: int, m: int, n: int, k: int) -> int:

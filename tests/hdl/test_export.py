@@ -19,9 +19,10 @@ REPO = Path(__file__).resolve().parents[2]
     [
         ("tiny", None),
         ("tiny", DType.BF16),
-        pytest.param("edge", None, marks=pytest.mark.slow),
+        ("edge", None),
     ],
 )
+@pytest.mark.slow  # Amaranth's conversion and Verilator's lint: 10-60 s each
 def test_verilog_is_lint_clean_and_holds_no_build_path(preset, dtype, tmp_path):
     cfg = load_preset(preset)
     if dtype is not None:
@@ -53,3 +54,35 @@ def test_yosys_stat_counts_one_multiplier_per_pe_and_the_memories():
     assert stat["accumulator"]["mem_bits"] == cfg.acc_kib * 1024 * 8
     # OS PE: a and b (8 bits each), valid, first, accumulator and drain (32 bits each).
     assert stat["pe"]["ff_bits"] == 8 + 8 + 1 + 1 + 32 + 32
+
+
+@pytest.mark.parametrize("preset", ["tpu-v1", "train-128"])
+def test_arrays_over_the_pe_limit_are_refused_before_elaborating(
+    preset, tmp_path, monkeypatch, capsys
+):
+    from chip.hdl import export
+    from runtime.cli import main
+
+    def no_elaboration(*args, **kwargs):
+        raise AssertionError("elaborated before checking the size")
+
+    monkeypatch.setattr(export, "ExecuteTop", no_elaboration)
+    cfg = load_preset(preset)
+    with pytest.raises(export.ExportTooLarge) as e:
+        export.verilog_source(cfg)
+    want = f"({cfg.rows * cfg.cols} PEs)"
+    assert want in str(e.value) and f"limited to {export.MAX_EXPORT_PES} PEs" in str(e.value)
+    with pytest.raises(export.ExportTooLarge):
+        export.yosys_stat(cfg)
+    code = main(["hdl", "--chip", preset, "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and want in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_pe_limit_admits_every_array_up_to_it():
+    from chip.hdl.export import MAX_EXPORT_PES, check_export_size
+
+    side = int(MAX_EXPORT_PES**0.5)
+    check_export_size(load_preset("tiny").replace(rows=side, cols=side, vector_lanes=side))
+    check_export_size(load_preset("tpu-v1"), limit=None)

@@ -10,7 +10,7 @@ from chip.config import Dataflow
 from chip.machine import run_machine
 from chip.machine.scalesim import fold_shape, scalesim_config, scalesim_gemm
 
-REFERENCE = Path("/work/shared/reference/scalesim")
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "scalesim"
 
 
 def formula(dataflow: Dataflow, rows: int, cols: int, m: int, n: int, k: int) -> int:

@@ -68,11 +68,13 @@ def test_resnet18_training_step_on_train_128():
     assert "train-128" in out
 
 
+@pytest.mark.slow
 def test_resnet18_int8_inference_on_tpu_v1():
     out = run_example("resnet18.py", "--only", "tpu-v1", timeout=600)
     assert "int8 logits vs float64" in out
 
 
+@pytest.mark.slow
 def test_resnet18_int8_training_step_on_tpu_v1():
     out = run_example("resnet18.py", "--only", "tpu-v1-train", timeout=600)
     assert "float64 with the chip's roundings" in out
