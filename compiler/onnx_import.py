@@ -87,7 +87,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Concat": Handler(shape.concat),
         "Constant": Handler(shape.constant, _A),
         "Identity": Handler(shape.identity, _A),
-        "Dropout": Handler(shape.identity),
+        "Dropout": Handler(shape.dropout),
         "Shape": Handler(shape.shape, _A),
         "Gather": Handler(shape.gather, _A),
         "Unsqueeze": Handler(shape.unsqueeze, _A),
@@ -108,51 +108,156 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
 INT8_SAFE = frozenset(op for op, h in HANDLERS.items() if h.operands is Operands.ANY)
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One unsupported construct: where (a node's label or a graph input), its op type, the
+    attribute or input concerned ("" if none) and why it is refused."""
+
+    where: str
+    op: str
+    attribute: str
+    why: str
+
+
+class OnnxError(ValueError):
+    """An ONNX model the compiler cannot import, with every `Problem` found (not just the first).
+
+    The message's first line names the model and the first problem; a table of all follows."""
+
+    def __init__(self, model: str, problems: list[Problem]) -> None:
+        self.problems = tuple(problems)
+        first = problems[0]
+        head = f"ONNX {first.where}" + (f" ({first.op})" if first.op else "")
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        super().__init__(f"{head}: {first.why}{more}\n{problem_table(model, problems)}")
+
+
+def problem_table(model: str, problems: list[Problem] | tuple[Problem, ...]) -> str:
+    """The problems as a text table: one line each, node, op, attribute and why."""
+    if not problems:
+        return f"ONNX model {model!r}: every node is supported"
+    rows = [("node", "op", "attribute", "why")] + [
+        (p.where, p.op, p.attribute or "-", p.why) for p in problems
+    ]
+    widths = [min(max(len(r[k]) for r in rows), 48) for k in range(3)]
+    lines = [f"ONNX model {model!r}: {len(problems)} unsupported constructs"]
+    for r in rows:
+        lines.append("  " + "  ".join(r[k].ljust(widths[k]) for k in range(3)) + "  " + r[3])
+    return "\n".join(lines)
+
+
 def import_onnx(model: onnx.ModelProto | str | Path, batch: int | None = None) -> Graph:
     """The IR graph of an ONNX model (a ModelProto or a path to a .onnx file).
 
-    ``batch`` fixes a dynamic (or overrides the) leading dimension of every graph input.
-    Raises `ValueError` for unsupported ops, attributes or dynamic shapes.
+    The shapes are the model's own: ``batch`` sets the leading dimension of graph inputs
+    whose leading dimension is dynamic, and must equal it where it is static. Raises
+    `OnnxError` listing every unsupported op, attribute, input type and dynamic shape.
     """
     if batch is not None and (not isinstance(batch, int) or batch <= 0):
         raise ValueError(f"batch must be a positive int, not {batch!r}")
     proto = model if isinstance(model, onnx.ModelProto) else onnx.load(str(model))
-    return _run(Importer(proto, batch))
+    im = Importer(proto, batch)
+    problems = _run(im)
+    if problems:
+        raise OnnxError(im.g.name or str(model), problems)
+    return im.b.build()
 
 
-def _run(im: Importer) -> Graph:
-    for vi in im.g.input:
-        if vi.name not in im.consts:
-            im.vals[vi.name] = (
-                im.b.input(vi.name, _input_shape(im, vi), _input_dtype(im, vi.name)),
-                "plain",
-            )
+def check_onnx(model: onnx.ModelProto | str | Path, batch: int | None = None) -> list[Problem]:
+    """Every unsupported construct of ``model`` (an empty list: it imports)."""
+    try:
+        import_onnx(model, batch)
+    except OnnxError as e:
+        return list(e.problems)
+    return []
+
+
+def _label(k: int, node: onnx.NodeProto) -> str:
+    first = next((o for o in node.output if o), "")
+    return f"node {node.name!r}" if node.name else f"node #{k} (output {first!r})"
+
+
+def _run(im: Importer) -> list[Problem]:
+    """Import every node into ``im``; the problems found (the graph is valid if none)."""
+    problems = _inputs(im)
+    # refused graph inputs, and outputs of refused nodes with no stand-in value
+    refused = {vi.name for vi in im.g.input if vi.name not in im.vals and vi.name not in im.consts}
+    known = None
     for k, node in enumerate(im.g.node):
         im.node = node
-        label = repr(node.name) if node.name else f"#{k} (unnamed, output {node.output[0]!r})"
         handler = HANDLERS.get(node.op_type)
-        if handler is None:
-            raise ValueError(
-                f"ONNX node {label}: op type {node.op_type!r} is not "
-                f"supported; supported op types: {', '.join(sorted(HANDLERS))}"
-            )
+        if any(x in refused for x in node.input):
+            refused.update(node.output)  # follows a refused node: checked once that one is
+            continue
         try:
+            if handler is None:
+                raise Unsupported(
+                    f"op type {node.op_type!r} is not supported "
+                    "(docs/lowering.md lists the supported ones)"
+                )
             _apply(im, handler, node)
-        except (Unsupported, ShapeError) as e:
-            raise ValueError(f"ONNX node {label} ({node.op_type}): {e}") from None
+            continue
+        except Unsupported as e:
+            problems.append(Problem(_label(k, node), node.op_type, e.attribute, str(e)))
+        except ShapeError as e:
+            problems.append(Problem(_label(k, node), node.op_type, "", str(e)))
+        known = known if known is not None else _inferred_types(im.g)
+        for out in node.output:
+            if out and not _stand_in(im, out, known):
+                refused.add(out)
     for vi in im.g.output:
-        im.b.output(vi.name, im.get(vi.name, "plain"))
-    return im.b.build()
+        if vi.name in refused or any(p.where == f"graph input {vi.name!r}" for p in problems):
+            continue
+        try:
+            im.b.output(vi.name, _output_value(im, vi.name))
+        except Unsupported as e:
+            problems.append(Problem(f"graph output {vi.name!r}", "", "", str(e)))
+    return problems
+
+
+def _output_value(im: Importer, name: str) -> int:
+    """The IR id of graph output ``name``; a constant one (folded at import) is a CONST."""
+    if name not in im.vals and im.const(name) is not None:
+        return im.b.const(im.b.unique(f"{name}.value"), im.const(name))
+    return im.get(name, "plain")
+
+
+def _inferred_types(g: onnx.GraphProto) -> dict[str, onnx.TypeProto]:
+    """ONNX's own shape inference of ``g`` (to continue past a refused node)."""
+    model = onnx.helper.make_model(g)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model).graph
+    except Exception:  # noqa: BLE001 - inference is a courtesy; without it we just stop
+        return {}
+    return {vi.name: vi.type for vi in (*inferred.value_info, *inferred.output)}
+
+
+def _stand_in(im: Importer, name: str, known: dict[str, onnx.TypeProto]) -> bool:
+    """Give refused output ``name`` a stand-in value of its inferred shape, so the nodes
+    after it are checked too; False if its shape is not known statically."""
+    t = known.get(name)
+    if t is None or not t.HasField("tensor_type") or not t.tensor_type.HasField("shape"):
+        return False
+    dims = [d.dim_value if d.HasField("dim_value") else 0 for d in t.tensor_type.shape.dim]
+    if any(d <= 0 for d in dims):
+        return False
+    im.vals[name] = (im.b.input(im.b.unique(f"__refused.{name}"), tuple(dims)), "plain")
+    return True
 
 
 def _apply(im: Importer, handler: Handler, node: onnx.NodeProto) -> None:
     if handler.operands is Operands.FLOAT:
         for name in node.input:
-            if name in im.vals and im.b.dtype(im.vals[name][0]) is DType.INT8:
+            dtype = im.b.dtype(im.vals[name][0]) if name in im.vals else DType.FP32
+            if dtype is DType.INT8:
                 raise Unsupported(
                     f"input {name!r} is a quantized int8 tensor; {node.op_type} "
                     "computes on floats (quantized models may apply only "
                     f"QLinear ops and {', '.join(sorted(INT8_SAFE))} to it)"
+                )
+            if not dtype.is_float:
+                raise Unsupported(
+                    f"input {name!r} is {dtype.value}; {node.op_type} computes on floats"
                 )
     if handler.operands is not Operands.QUANT:
         handler.fn(im, node)
@@ -165,23 +270,67 @@ def _apply(im: Importer, handler: Handler, node: onnx.NodeProto) -> None:
         raise Unsupported(str(e)) from None
 
 
+# Graph inputs: ONNX element types the chip holds, and how.
+_T = onnx.TensorProto
+_FLOAT_TYPES = frozenset({_T.FLOAT, _T.FLOAT16, _T.BFLOAT16, _T.DOUBLE})
+_INT_TYPES = {_T.INT8: DType.INT8, _T.INT32: DType.INT32}
+
+
+def _inputs(im: Importer) -> list[Problem]:
+    """Add every graph input (not an initializer) as an INPUT; the problems found."""
+    problems = []
+    for vi in im.g.input:
+        if vi.name in im.consts:
+            continue
+        try:
+            shape = _input_shape(im, vi)
+            dtype = _input_dtype(im, vi)
+        except Unsupported as e:
+            problems.append(Problem(f"graph input {vi.name!r}", "", "", str(e)))
+            continue
+        im.vals[vi.name] = (im.b.input(vi.name, shape, dtype), "plain")
+    return problems
+
+
 def _input_shape(im: Importer, vi: onnx.ValueInfoProto) -> tuple[int, ...]:
+    if not vi.type.HasField("tensor_type"):
+        kind = (vi.type.WhichOneof("value") or "unknown").removesuffix("_type")
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise Unsupported(f"is {article} {kind}, not a tensor (only tensors are supported)")
+    if not vi.type.tensor_type.HasField("shape"):
+        raise Unsupported("has no shape (rank unknown); only static shapes are supported")
     dims = []
     for k, d in enumerate(vi.type.tensor_type.shape.dim):
+        static = d.HasField("dim_value") and d.dim_value > 0
         if k == 0 and im.batch is not None:
+            if static and d.dim_value != im.batch:
+                raise Unsupported(
+                    f"has a static batch of {d.dim_value}; batch {im.batch} conflicts with it "
+                    "(a batch applies only to a dynamic leading dimension)"
+                )
             dims.append(im.batch)
-        elif d.HasField("dim_value") and d.dim_value > 0:
+        elif static:
             dims.append(d.dim_value)
         else:
-            raise ValueError(
-                f"ONNX graph input {vi.name!r}: dimension {k} is dynamic "
-                f"({d.dim_param or '?'}); only static shapes are supported "
-                "(pass batch= to fix the leading dimension)"
+            raise Unsupported(
+                f"dimension {k} is dynamic ({d.dim_param or '?'}); only static shapes are "
+                "supported" + (" (give a batch, --batch N, for a leading one)" if k == 0 else "")
             )
     return tuple(dims)
 
 
-def _input_dtype(im: Importer, name: str) -> DType:
-    """int8 for an input that only QuantizeLinear reads (after reshapes, perhaps): the host
-    quantizes it (`compiler.onnx_quant`); fp32 otherwise."""
-    return DType.INT8 if quant.host_quantized(im.g, name) else DType.FP32
+def _input_dtype(im: Importer, vi: onnx.ValueInfoProto) -> DType:
+    """The declared type where the chip holds it: int8 and int32 as they are; floats as fp32
+    (the chip's widest float); an input that only QuantizeLinear reads (after reshapes,
+    perhaps) int8, quantized by the host (`compiler.onnx_quant`)."""
+    elem = vi.type.tensor_type.elem_type
+    if quant.host_quantized(im.g, vi.name):
+        return DType.INT8
+    if elem in _FLOAT_TYPES:
+        return DType.FP32
+    if elem in _INT_TYPES:
+        return _INT_TYPES[elem]
+    name = onnx.helper.tensor_dtype_to_string(elem).removeprefix("TensorProto.").lower()
+    raise Unsupported(
+        f"has element type {name}; the chip holds float (fp32), int8 and int32 inputs"
+    )

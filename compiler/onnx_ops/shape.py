@@ -107,3 +107,22 @@ gather = fold(lambda im, v: np.take(v[0], v[1], axis=int(im.attr("axis", 0))))
 unsqueeze = fold(lambda im, v: np.expand_dims(v[0], axes(im, v)))
 squeeze = fold(lambda im, v: np.squeeze(v[0], axes(im, v)))
 cast = fold(lambda im, v: v[0].astype(onnx.helper.tensor_dtype_to_np_dtype(int(im.required("to")))))
+
+
+def dropout(im: Importer, n: onnx.NodeProto) -> None:
+    """Inference: the identity. ``training_mode`` must be absent or a constant false (random
+    masks are a training matter)."""
+    if im.has(2):
+        mode = im.const(n.input[2])
+        if mode is None:
+            raise Unsupported(
+                f"training_mode {n.input[2]!r} is not a constant (inference needs it false)",
+                "training_mode",
+            )
+        if bool(np.asarray(mode).reshape(-1)[0]):
+            raise Unsupported(
+                "training_mode=1 (random dropout) is not supported in inference", "training_mode"
+            )
+    if len(n.output) > 1 and n.output[1]:
+        raise Unsupported("the mask output (a bool tensor) is not supported", "mask")
+    identity(im, n)
