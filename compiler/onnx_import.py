@@ -218,7 +218,10 @@ def _run(im: Importer) -> list[Problem]:
 def _output_value(im: Importer, name: str) -> int:
     """The IR id of graph output ``name``; a constant one (folded at import) is a CONST."""
     if name not in im.vals and im.const(name) is not None:
-        return im.b.const(im.b.unique(f"{name}.value"), im.const(name))
+        value = im.const(name)
+        if value.size == 0 or value.ndim == 0:
+            raise Unsupported(f"is a constant of shape {list(value.shape)} (empty or rank 0)")
+        return im.b.const(im.b.unique(f"{name}.value"), value)
     return im.get(name, "plain")
 
 

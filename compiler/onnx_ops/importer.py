@@ -46,6 +46,7 @@ class Importer:
         }
         self.vals: dict[str, tuple[int, str]] = {}  # ONNX name -> (IR id, "plain" | "nhwc")
         self.node: onnx.NodeProto | None = None
+        self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
 
     # Values -------------------------------------------------------------------------------
     def attr(self, name: str, default: object = None) -> object:
@@ -104,21 +105,49 @@ class Importer:
             raise Unsupported(f"{what} {self.node.input[k]!r} must be an initializer")
         return np.asarray(v, dtype=np.float64)
 
+    def operand(self, k: int, what: str) -> int:
+        """The IR id of node input ``k`` as it is: an initializer becomes a PARAM named after it
+        (trainable); a graph input or computed tensor is read from DRAM at run time."""
+        if not self.has(k):
+            raise Unsupported(f"missing {what}")
+        return self.get(self.node.input[k], "plain")
+
     def has(self, k: int) -> bool:
         return len(self.node.input) > k and bool(self.node.input[k])
 
 
-def window_attrs(im: Importer, kernel: tuple[int, int]) -> dict:
-    """The IR stride/padding attributes of a 2-D window op (Conv, pooling)."""
+def window_attrs(
+    im: Importer,
+    kernel: tuple[int, ...],
+    in_hw: tuple[int, int] | None = None,
+    dilated: bool = False,
+) -> dict:
+    """The IR stride/padding attributes of a 2-D window op (Conv, pooling).
+
+    ``kernel`` is the window's extent (dilated already when ``dilated``: the caller handles
+    dilations; otherwise any dilation other than 1 is refused). SAME_UPPER/SAME_LOWER padding
+    needs the input's spatial size ``in_hw``."""
     dilations = im.attr("dilations")
-    if dilations is not None and any(d != 1 for d in dilations):
-        raise Unsupported(f"attribute dilations={list(dilations)} is not supported (only 1)")
-    auto_pad = im.attr("auto_pad", b"NOTSET").decode()
-    stride = tuple(im.attr("strides", [1, 1]))
-    if auto_pad not in ("NOTSET", "VALID"):
-        raise Unsupported(f"attribute auto_pad={auto_pad!r} is not supported (NOTSET, VALID)")
-    if len(kernel) != 2 or len(stride) != 2:
+    if not dilated and dilations is not None and any(d != 1 for d in dilations):
+        raise Unsupported(
+            f"attribute dilations={list(dilations)} is not supported (only 1)", "dilations"
+        )
+    if len(kernel) != 2:
         raise Unsupported(f"only 2-D windows are supported (kernel {list(kernel)})")
+    auto_pad = im.attr("auto_pad", b"NOTSET").decode()
+    stride = tuple(int(v) for v in im.attr("strides", [1, 1]))
+    if auto_pad in ("SAME_UPPER", "SAME_LOWER") and in_hw is not None:
+        begin, end = [], []
+        for size, k, s in zip(in_hw, kernel, stride, strict=True):
+            total = max((-(-size // s) - 1) * s + k - size, 0)
+            small, big = total // 2, total - total // 2
+            begin.append(small if auto_pad == "SAME_UPPER" else big)
+            end.append(big if auto_pad == "SAME_UPPER" else small)
+        return dict(stride=stride, padding=(*begin, *end))
+    if auto_pad not in ("NOTSET", "VALID"):
+        raise Unsupported(
+            f"attribute auto_pad={auto_pad!r} is not supported (NOTSET, VALID, SAME_*)", "auto_pad"
+        )
     # ONNX orders 2-D pads (top, left, bottom, right), as the IR does.
     pads = im.attr("pads", [0, 0, 0, 0]) if auto_pad == "NOTSET" else [0, 0, 0, 0]
     return dict(stride=stride, padding=tuple(int(p) for p in pads))

@@ -92,25 +92,112 @@ def gemm(im: Importer, n: onnx.NodeProto) -> None:
         y = im.b.scale(y, alpha, n.name)
     if im.has(2):
         out = im.b.shape(y)
-        bias = beta * im.weight(2, "bias C")
-        bias = bias.reshape(out[-1]) if bias.size == out[-1] else np.broadcast_to(bias, out)
-        y = im.b.add(Op.ADD, (y, im.param(n.input[2], bias)), n.name)
+        bias = im.const(n.input[2])
+        if bias is not None:
+            bias = beta * np.asarray(bias, np.float64)
+            bias = bias.reshape(out[-1]) if bias.size == out[-1] else np.broadcast_to(bias, out)
+            cid = im.param(n.input[2], bias)
+        else:
+            cid = _bias_operand(im, im.operand(2, "bias C"), out)
+            if beta != 1.0:
+                cid = im.b.scale(cid, beta, n.name)
+        y = im.b.add(Op.ADD, (y, cid), n.name)
     im.put(0, y)
 
 
+def _bias_operand(im: Importer, c: int, out: tuple[int, ...]) -> int:
+    """Run-time bias ``c`` in a form the IR broadcasts against ``out`` [M, N]: a scalar, a row
+    vector, a per-row scalar [M, 1], or the full shape."""
+    shape = tuple(d for d in im.b.shape(c))
+    core = shape[-2:] if len(shape) >= 2 else (1,) + shape
+    size = int(np.prod(shape, dtype=np.int64))
+    if size == 1:
+        return im.b.reshape(c, (1,), im.node.name)
+    if core == (1, out[1]) or shape == (out[1],):
+        return im.b.reshape(c, (out[1],), im.node.name)
+    if core == (out[0], 1):
+        return im.b.reshape(c, (out[0], 1), im.node.name)
+    if core == tuple(out):
+        return im.b.reshape(c, out, im.node.name)
+    raise Unsupported(f"bias C of shape {list(shape)} does not broadcast to {list(out)}")
+
+
 def matmul(im: Importer, n: onnx.NodeProto) -> None:
+    """NumPy matmul: 1-D operands promoted and their axis dropped, batch dims broadcast. A
+    2-D right operand is one GEMM over all rows; batched pairs are one GEMM each."""
     a, w = im.get(n.input[0], "plain"), im.get(n.input[1], "plain")
-    if len(im.b.shape(a)) != 2 or len(im.b.shape(w)) != 2:
-        raise Unsupported("only 2-D MatMul is supported")
-    im.put(0, im.b.matmul(a, w, name=n.name))
+    sa, sw = im.b.shape(a), im.b.shape(w)
+    if len(sa) == 1 and len(sw) == 1:
+        raise Unsupported("a 1-D by 1-D MatMul (a rank-0 result) is not supported")
+    if len(sa) == 1:
+        a, sa = im.b.reshape(a, (1,) + sa, n.name), (1,) + sa
+    if len(sw) == 1:
+        w, sw = im.b.reshape(w, sw + (1,), n.name), sw + (1,)
+    (m, k), (k2, cols) = sa[-2:], sw[-2:]
+    if k != k2:
+        raise Unsupported(
+            f"inner dimensions {k} and {k2} differ (operand shapes {list(sa)}, {list(sw)})"
+        )
+    try:
+        batch = np.broadcast_shapes(sa[:-2], sw[:-2])
+    except ValueError:
+        raise Unsupported(f"batch dims of {list(sa)} and {list(sw)} do not broadcast") from None
+    if len(sw) == 2:
+        rows = int(np.prod(sa[:-1], dtype=np.int64))
+        y = im.b.matmul(im.b.reshape(a, (rows, k), n.name), w, name=n.name)
+    else:
+        count = int(np.prod(batch, dtype=np.int64))
+        a3 = im.b.reshape(a, (-1, m, k), n.name)
+        w3 = im.b.reshape(w, (-1, k, cols), n.name)
+        parts = []
+        for idx in np.ndindex(*batch):
+            pair = []
+            for op3, dims in ((a3, sa[:-2]), (w3, sw[:-2])):
+                own = idx[len(idx) - len(dims) :]
+                j = (
+                    int(
+                        np.ravel_multi_index(
+                            tuple(i if d > 1 else 0 for i, d in zip(own, dims, strict=True)), dims
+                        )
+                    )
+                    if dims
+                    else 0
+                )
+                mat = im.b.slice(op3, 0, j, j + 1, n.name)
+                pair.append(im.b.reshape(mat, im.b.shape(mat)[1:], n.name))
+            y2 = im.b.matmul(pair[0], pair[1], name=n.name)
+            parts.append(im.b.reshape(y2, (1, m, cols), n.name))
+        y = parts[0] if count == 1 else im.b.add(Op.CONCAT, parts, n.name, axis=0)
+    shape = tuple(batch) + (m, cols)
+    drop = [len(shape) - 2] if len(im.b.shape(im.get(n.input[0]))) == 1 else []
+    if len(im.b.shape(im.get(n.input[1]))) == 1:
+        drop.append(len(shape) - 1)
+    final = tuple(d for i, d in enumerate(shape) if i not in drop)
+    im.put(0, im.b.reshape(y, final or (1,), n.name))
 
 
 def softmax(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
+    """Over any axis: the axis moved last by a TRANSPOSE (DMA) and back. Before opset 13 the
+    op normalizes over the flattened dims from ``axis`` on (a reshape)."""
+
     def handle(im: Importer, n: onnx.NodeProto) -> None:
         x = im.get(n.input[0], "plain")
-        rank = len(im.b.shape(x))
-        if int(im.attr("axis", -1)) % rank != rank - 1:
-            raise Unsupported(f"axis={im.attr('axis')} is not supported (only the last axis)")
-        im.put(0, im.b.add(op, (x,), n.name))
+        shape = im.b.shape(x)
+        rank = len(shape)
+        if im.opset < 13:
+            axis = int(im.attr("axis", 1)) % rank
+            lead = int(np.prod(shape[:axis], dtype=np.int64))
+            flat = im.b.reshape(x, (lead, -1), n.name)
+            im.put(0, im.b.reshape(im.b.add(op, (flat,), n.name), shape, n.name))
+            return
+        axis = int(im.attr("axis", -1)) % rank
+        if axis == rank - 1:
+            im.put(0, im.b.add(op, (x,), n.name))
+            return
+        perm = tuple(i for i in range(rank) if i != axis) + (axis,)
+        back = tuple(int(p) for p in np.argsort(perm))
+        moved = im.b.add(Op.TRANSPOSE, (x,), n.name, perm=perm)
+        y = im.b.add(op, (moved,), n.name)
+        im.put(0, im.b.add(Op.TRANSPOSE, (y,), n.name, perm=back))
 
     return handle

@@ -12,29 +12,87 @@ from compiler.onnx_ops.importer import Importer, Unsupported, window_attrs
 
 
 def conv(im: Importer, n: onnx.NodeProto) -> None:
-    im.reject_attrs(group=1)
-    w = im.weight(1, "weight W")
-    if w.ndim != 4:
-        raise Unsupported(f"only 2-D convolution is supported (weight rank {w.ndim})")
-    wid = im.param(n.input[1], w.transpose(2, 3, 1, 0))
-    attrs = window_attrs(im, w.shape[2:])
-    y = im.b.add(Op.CONV2D, (im.get(n.input[0], "nhwc"), wid), n.name, **attrs)
+    """2-D convolution; groups as one CONV2D per group on a channel slice, concatenated
+    (depthwise: one per channel); dilations by dilating a constant kernel with zeros."""
+    x = im.get(n.input[0], "nhwc")
+    if len(im.b.shape(x)) != 4:
+        raise Unsupported("only 2-D convolution is supported (a 4-D NCHW input)")
+    group = int(im.attr("group", 1))
+    cin = im.b.shape(x)[3]
+    dil = tuple(int(d) for d in im.attr("dilations", [1, 1]))
+    w = im.const(n.input[1])
+    if w is not None:
+        w = np.asarray(w, dtype=np.float64)
+        if w.ndim != 4:
+            raise Unsupported(f"only 2-D convolution is supported (weight rank {w.ndim})")
+        if dil != (1, 1):
+            kh, kw = w.shape[2:]
+            wide = np.zeros(w.shape[:2] + ((kh - 1) * dil[0] + 1, (kw - 1) * dil[1] + 1))
+            wide[:, :, :: dil[0], :: dil[1]] = w
+            w = wide
+        wshape = w.shape
+        wid = im.param(n.input[1], w.transpose(2, 3, 1, 0))
+    else:
+        if dil != (1, 1):
+            raise Unsupported(
+                f"dilations={list(dil)} need the weight W as an initializer", "dilations"
+            )
+        w_in = im.operand(1, "weight W")
+        wshape = im.b.shape(w_in)
+        if len(wshape) != 4:
+            raise Unsupported(f"only 2-D convolution is supported (weight rank {len(wshape)})")
+        wid = im.b.add(Op.TRANSPOSE, (w_in,), n.name, perm=(2, 3, 1, 0))
+    if group != 1 and (group < 1 or cin % group or wshape[0] % group or wshape[1] * group != cin):
+        raise Unsupported(
+            f"group={group} does not divide {cin} input channels into the weight's "
+            f"{wshape[1]} per group",
+            "group",
+        )
+    attrs = window_attrs(im, wshape[2:], im.b.shape(x)[1:3], dilated=True)
+    if group == 1:
+        y = im.b.add(Op.CONV2D, (x, wid), n.name, **attrs)
+    else:
+        per_in, per_out = cin // group, wshape[0] // group
+        parts = []
+        for g in range(group):
+            xg = im.b.slice(x, 3, g * per_in, (g + 1) * per_in, n.name)
+            wg = im.b.slice(wid, 3, g * per_out, (g + 1) * per_out, n.name)
+            parts.append(im.b.add(Op.CONV2D, (xg, wg), n.name, **attrs))
+        y = im.b.add(Op.CONCAT, parts, n.name, axis=3)
     if im.has(2):
-        y = im.b.add(Op.ADD, (y, im.param(n.input[2], im.weight(2, "bias B"))), n.name)
+        bias = im.const(n.input[2])
+        bid = (
+            im.param(n.input[2], np.asarray(bias, np.float64).reshape(-1))
+            if bias is not None
+            else im.b.reshape(im.operand(2, "bias B"), (wshape[0],), n.name)
+        )
+        y = im.b.add(Op.ADD, (y, bid), n.name)
     im.put(0, y, "nhwc")
 
 
 def pool(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
     def handle(im: Importer, n: onnx.NodeProto) -> None:
-        im.reject_attrs(ceil_mode=0, storage_order=0)
+        im.reject_attrs(storage_order=0)
         if len(n.output) > 1 and n.output[1]:
-            raise Unsupported("the Indices output is not supported")
-        kernel = tuple(im.required("kernel_shape"))
-        attrs = window_attrs(im, kernel)
+            raise Unsupported("the Indices output is not supported", "Indices")
+        kernel = tuple(int(k) for k in im.required("kernel_shape"))
+        x = im.get(n.input[0], "nhwc") if len(im.b.shape(im.get(n.input[0]))) == 4 else None
+        if x is None or len(kernel) != 2:
+            raise Unsupported(f"only 2-D pooling is supported (kernel {list(kernel)})")
+        in_hw = im.b.shape(x)[1:3]
+        attrs = window_attrs(im, kernel, in_hw)
         include = bool(im.attr("count_include_pad", 0))
+        if im.attr("ceil_mode", 0):
+            attrs["padding"] = _ceil_padding(in_hw, kernel, attrs["stride"], attrs["padding"])
+            if include and attrs["padding"] != window_attrs(im, kernel, in_hw)["padding"]:
+                raise Unsupported(
+                    "ceil_mode=1 with count_include_pad=1 is not supported (the windows past "
+                    "the edge count only the explicit padding)",
+                    "ceil_mode",
+                )
         y = im.b.add(
             op,
-            (im.get(n.input[0], "nhwc"),),
+            (x,),
             n.name,
             kernel=kernel,
             count_include_pad=include,
@@ -43,6 +101,21 @@ def pool(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
         im.put(0, y, "nhwc")
 
     return handle
+
+
+def _ceil_padding(
+    in_hw: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...], pads: tuple[int, ...]
+) -> tuple[int, ...]:
+    """``pads`` with the bottom/right padding grown so the output size rounds up
+    (ceil_mode=1); a last window that would start in the padding is dropped, as ONNX does."""
+    end = list(pads[2:])
+    for i, (size, k, s) in enumerate(zip(in_hw, kernel, stride, strict=True)):
+        span = size + pads[i] + pads[2 + i] - k
+        out = -(-span // s) + 1
+        if (out - 1) * s >= size + pads[i]:
+            out -= 1
+        end[i] = max(pads[2 + i], (out - 1) * s + k - size - pads[i])
+    return (*pads[:2], *end)
 
 
 def global_avgpool(im: Importer, n: onnx.NodeProto) -> None:
@@ -67,10 +140,9 @@ def batch_norm(im: Importer, n: onnx.NodeProto) -> None:
     xid = im.get(x, layout)
     if layout == "plain" and len(im.b.shape(xid)) != 2:
         raise Unsupported("batch normalization needs a 2-D [N, C] or 4-D NCHW input")
-    gamma = im.param(n.input[1], im.weight(1, "scale"))
-    beta = im.param(n.input[2], im.weight(2, "B"))
-    mean = im.param(n.input[3], im.weight(3, "mean"))
-    var = im.param(n.input[4], im.weight(4, "var"))
+    gamma, beta, mean, var = (
+        im.operand(k, w) for k, w in enumerate(("scale", "B", "mean", "var"), 1)
+    )
     y = im.b.add(
         Op.BATCH_NORM,
         (xid, gamma, beta, mean, var),

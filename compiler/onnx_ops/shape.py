@@ -62,13 +62,17 @@ def constant(im: Importer, n: onnx.NodeProto) -> None:
 
 
 def shape(im: Importer, n: onnx.NodeProto) -> None:
-    if im.attr("start") is not None or im.attr("end") is not None:
-        raise Unsupported("attributes start/end are not supported")
-    nid = im.get(n.input[0])
-    shape = im.b.shape(nid)
-    if im.layout(n.input[0]) == "nhwc":  # report the ONNX (NCHW) shape
-        shape = tuple(shape[p] for p in NHWC_TO_NCHW)
-    im.consts[n.output[0]] = np.array(shape, dtype=np.int64)
+    if n.input[0] in im.consts and n.input[0] not in im.vals:
+        dims = tuple(np.shape(im.consts[n.input[0]]))
+    else:
+        nid = im.get(n.input[0])
+        dims = im.b.shape(nid)
+        if im.layout(n.input[0]) == "nhwc":  # report the ONNX (NCHW) shape
+            dims = tuple(dims[p] for p in NHWC_TO_NCHW)
+    start, end = int(im.attr("start", 0)), im.attr("end")
+    im.consts[n.output[0]] = np.array(
+        dims[start : None if end is None else int(end)], dtype=np.int64
+    )
 
 
 def fold(
@@ -106,7 +110,26 @@ def identity(im: Importer, n: onnx.NodeProto) -> None:
 gather = fold(lambda im, v: np.take(v[0], v[1], axis=int(im.attr("axis", 0))))
 unsqueeze = fold(lambda im, v: np.expand_dims(v[0], axes(im, v)))
 squeeze = fold(lambda im, v: np.squeeze(v[0], axes(im, v)))
-cast = fold(lambda im, v: v[0].astype(onnx.helper.tensor_dtype_to_np_dtype(int(im.required("to")))))
+_FLOAT_TARGETS = {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE}
+
+
+def cast(im: Importer, n: onnx.NodeProto) -> None:
+    """Folded on constants; on a float tensor, to FLOAT or DOUBLE: the fp32 values as they
+    are (the chip's widest float)."""
+    to = int(im.required("to"))
+    if im.const(n.input[0]) is not None and n.input[0] not in im.vals:
+        value = im.const(n.input[0]).astype(onnx.helper.tensor_dtype_to_np_dtype(to))
+        im.consts[n.output[0]] = value
+        return
+    x = n.input[0]
+    nid = im.get(x)
+    if not im.b.dtype(nid).is_float:
+        raise Unsupported(f"casting the {im.b.dtype(nid).value} tensor {x!r} is not supported")
+    if to in _FLOAT_TARGETS:
+        im.put(0, nid, im.layout(x))
+    else:
+        name = onnx.helper.tensor_dtype_to_string(to).removeprefix("TensorProto.").lower()
+        raise Unsupported(f"to={name} is not supported on a tensor (float and double are)", "to")
 
 
 def dropout(im: Importer, n: onnx.NodeProto) -> None:

@@ -10,7 +10,9 @@ Each case is imported and compiled for a chip, its inputs are fed and its output
 the case gets one outcome:
 
 - ``pass``: every output has the expected shape and is within ``tol`` of the expected values
-  (``max|got - want| <= tol * max|want|`` per output, NaN where NaN is expected);
+  (``max|got - want| <= tol * max|want|`` per output, NaN where NaN is expected); on a bf16
+  chip, of the exact values or of ONNX's reference evaluator fed the inputs rounded to bf16
+  (the GEMM operands the chip rounds; see `_bf16_expected`);
 - ``refused``: the compiler raised its error for an unsupported construct, a ``ValueError``
   whose message starts with "ONNX" (it names the node or the graph input);
 - ``unclear``: another ``ValueError`` (a refusal that does not say which node);
@@ -42,6 +44,8 @@ from tests.compiler.lowering_helpers import run_on_chip
 
 TOLERANCE = {DType.FP32: 1e-5, DType.BF16: 2e-2}
 OUTCOMES = ("pass", "refused", "unclear", "wrong", "crash")
+# Cases whose expected values onnx writes out by hand to 4 decimals: compared at 1e-3.
+ROUNDED_REFERENCES = frozenset({"test_averagepool_2d_ceil_last_window_starts_on_pad"})
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ def _mismatch(got: np.ndarray, want: np.ndarray, tol: float) -> str:
 
 def run_case(case: NodeCase, dtype: DType) -> Outcome:
     """Compile ``case`` for the edge chip in ``dtype``, run it, compare; never raises."""
-    tol = TOLERANCE[dtype]
+    tol = max(TOLERANCE[dtype], 1e-3) if case.name in ROUNDED_REFERENCES else TOLERANCE[dtype]
     try:
         graph = import_onnx(case.model)
         lowered = compile_lowered(graph, chip_for(dtype))
@@ -138,13 +142,42 @@ def run_case(case: NodeCase, dtype: DType) -> Outcome:
         got = run_on_chip(lowered, case.inputs)
     except Exception as e:  # noqa: BLE001
         return Outcome(case.name, case.op, "crash", f"running: {type(e).__name__}: {e}")
-    for name, want in case.outputs.items():
-        if name not in got:
-            return Outcome(case.name, case.op, "wrong", f"output {name!r} missing")
-        why = _mismatch(got[name], want, tol)
-        if why:
-            return Outcome(case.name, case.op, "wrong", f"{name}: {why}")
+    why = _compare(got, case.outputs, tol)
+    if why and dtype is DType.BF16:
+        why = _compare(got, _bf16_expected(case), tol) and why
+    if why:
+        return Outcome(case.name, case.op, "wrong", why)
     return Outcome(case.name, case.op, "pass")
+
+
+def _compare(got: dict[str, np.ndarray], want: dict[str, np.ndarray], tol: float) -> str:
+    """Why ``got`` differs from ``want`` ("" if it does not)."""
+    for name, w in want.items():
+        if name not in got:
+            return f"output {name!r} missing"
+        why = _mismatch(got[name], w, tol)
+        if why:
+            return f"{name}: {why}"
+    return ""
+
+
+def _bf16_expected(case: NodeCase) -> dict[str, np.ndarray]:
+    """ONNX's reference evaluator on the case's float inputs rounded to bf16. A bf16 chip
+    rounds GEMM operands to bf16 (the vector unit computes in fp32), and that rounding alone
+    moves some outputs past 2e-2 (cancelling sums): a bf16 result passes if it matches either
+    the exact outputs or these."""
+    from onnx.reference import ReferenceEvaluator
+
+    from chip.dtypes import from_storage, to_storage
+
+    feeds = {
+        k: from_storage(to_storage(v, DType.BF16), DType.BF16).astype(v.dtype)
+        if v.dtype.kind == "f"
+        else v
+        for k, v in case.inputs.items()
+    }
+    got = ReferenceEvaluator(case.model).run(None, feeds)
+    return dict(zip(case.outputs, got, strict=True))
 
 
 def run_cases(cases: Iterable[NodeCase], dtype: DType) -> list[Outcome]:
