@@ -34,7 +34,8 @@ import onnx
 from chip.dtypes import DType
 from compiler import onnx_quant as quant
 from compiler.ir import Graph, Op
-from compiler.onnx_ops import math, nn, shape
+from compiler.onnx_ops import activations as act
+from compiler.onnx_ops import math, nn, reduce, shape
 from compiler.onnx_ops.importer import Importer, Unsupported
 from compiler.passes.shape_infer import ShapeError
 
@@ -65,17 +66,35 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Add": Handler(math.binary(Op.ADD)),
         "Sub": Handler(math.binary(Op.SUB)),
         "Mul": Handler(math.binary(Op.MUL)),
+        "Div": Handler(math.div),
         "Relu": Handler(math.unary(Op.RELU)),
         "LeakyRelu": Handler(math.unary(Op.LEAKY_RELU, alpha=0.01)),
         "Sigmoid": Handler(math.unary(Op.SIGMOID)),
         "Tanh": Handler(math.unary(Op.TANH)),
         "Softmax": Handler(math.softmax(Op.SOFTMAX)),
         "LogSoftmax": Handler(math.softmax(Op.LOG_SOFTMAX)),
+        # unary math, activations, n-ary and selection (compiler.onnx_ops.activations)
+        **{op: Handler(fn) for op, fn in act.UNARY.items()},
+        "Pow": Handler(act.pow_),
+        "Clip": Handler(act.clip),
+        "PRelu": Handler(act.prelu),
+        "Max": Handler(act.nary("max")),
+        "Min": Handler(act.nary("min")),
+        "Sum": Handler(act.nary("sum")),
+        "Mean": Handler(act.nary("mean")),
+        "Where": Handler(act.where),
+        # reductions and normalization over any axes (compiler.onnx_ops.reduce)
+        "ReduceSum": Handler(reduce.reduce("sum")),
+        "ReduceMean": Handler(reduce.reduce("mean")),
+        "ReduceMax": Handler(reduce.reduce("max")),
+        "ReduceMin": Handler(reduce.reduce("min")),
+        "LayerNormalization": Handler(reduce.layer_norm),
         # convolution, pooling, normalization, recurrence (compiler.onnx_ops.nn)
         "Conv": Handler(nn.conv),
         "MaxPool": Handler(nn.pool(Op.MAXPOOL2D), _A),
         "AveragePool": Handler(nn.pool(Op.AVGPOOL2D)),
-        "GlobalAveragePool": Handler(nn.global_avgpool),
+        "GlobalAveragePool": Handler(nn.global_pool(Op.AVGPOOL2D)),
+        "GlobalMaxPool": Handler(nn.global_pool(Op.MAXPOOL2D), _A),
         "BatchNormalization": Handler(nn.batch_norm),
         "RNN": Handler(nn.recurrent(Op.RNN)),
         "GRU": Handler(nn.recurrent(Op.GRU)),
@@ -89,6 +108,10 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Identity": Handler(shape.identity, _A),
         "Dropout": Handler(shape.dropout),
         "Shape": Handler(shape.shape, _A),
+        "Slice": Handler(shape.slice_, _A),
+        "Split": Handler(shape.split, _A),
+        "Expand": Handler(shape.expand, _A),
+        "Pad": Handler(shape.pad),
         "Gather": Handler(shape.gather, _A),
         "Unsqueeze": Handler(shape.unsqueeze, _A),
         "Squeeze": Handler(shape.squeeze, _A),
@@ -314,6 +337,8 @@ def _input_shape(im: Importer, vi: onnx.ValueInfoProto) -> tuple[int, ...]:
             dims.append(im.batch)
         elif static:
             dims.append(d.dim_value)
+        elif d.HasField("dim_value"):
+            raise Unsupported(f"dimension {k} has size 0 (empty tensors are not supported)")
         else:
             raise Unsupported(
                 f"dimension {k} is dynamic ({d.dim_param or '?'}); only static shapes are "

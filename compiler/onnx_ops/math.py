@@ -33,6 +33,22 @@ def binary(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
     return handle
 
 
+def div(im: Importer, n: onnx.NodeProto) -> None:
+    """a / c as a * (1 / c): the reciprocal of a constant folded, of a tensor a RECIP."""
+    a, c = n.input[:2]
+    value = im.const(c) if c not in im.vals else None
+    if value is not None:
+        name = f"{c}.reciprocal"
+        im.consts[name] = 1.0 / np.asarray(value, dtype=np.float64)
+    else:
+        name = f"{n.output[0]}.reciprocal"
+        im.vals[name] = (im.b.add(Op.RECIP, (im.get(c),), n.name), im.layout(c))
+    if a in im.vals or im.const(a) is None:
+        im.put(0, broadcast_op(im, Op.MUL, a, name), im.layout(a))
+    else:
+        im.put(0, broadcast_op(im, Op.MUL, name, a), im.layout(name))
+
+
 def broadcast_op(im: Importer, op: Op, a: str, c: str) -> int:
     """``a op c`` where ``a`` is a tensor and ``c`` a tensor or a constant (NumPy-style
     broadcasting of ``c``; constants are materialized to the IR's broadcast forms)."""

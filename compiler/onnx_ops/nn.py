@@ -118,19 +118,18 @@ def _ceil_padding(
     return (*pads[:2], *end)
 
 
-def global_avgpool(im: Importer, n: onnx.NodeProto) -> None:
-    x = im.get(n.input[0], "nhwc")
-    _, h, w, _ = im.b.shape(x)
-    y = im.b.add(
-        Op.AVGPOOL2D,
-        (x,),
-        n.name,
-        kernel=(h, w),
-        stride=(1, 1),
-        padding=(0,) * 4,
-        count_include_pad=False,
-    )
-    im.put(0, y, "nhwc")
+def global_pool(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
+    """GlobalAveragePool / GlobalMaxPool: one window over the whole image."""
+
+    def handle(im: Importer, n: onnx.NodeProto) -> None:
+        x = im.get(n.input[0], "nhwc")
+        if len(im.b.shape(x)) != 4:
+            raise Unsupported("only 2-D global pooling is supported (a 4-D NCHW input)")
+        _, h, w, _ = im.b.shape(x)
+        attrs = dict(kernel=(h, w), stride=(1, 1), padding=(0,) * 4, count_include_pad=False)
+        im.put(0, im.b.add(op, (x,), n.name, **attrs), "nhwc")
+
+    return handle
 
 
 def batch_norm(im: Importer, n: onnx.NodeProto) -> None:
