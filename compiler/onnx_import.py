@@ -54,6 +54,7 @@ class Handler:
 
     fn: Callable[[Importer, onnx.NodeProto], None]
     operands: Operands = Operands.FLOAT
+    limits: str = ""  # what of the op is supported, for docs/lowering.md
 
 
 _F, _A, _Q = Operands.FLOAT, Operands.ANY, Operands.QUANT
@@ -61,74 +62,163 @@ _F, _A, _Q = Operands.FLOAT, Operands.ANY, Operands.QUANT
 HANDLERS: Mapping[str, Handler] = MappingProxyType(
     {
         # matrix products and elementwise math (compiler.onnx_ops.math)
-        "Gemm": Handler(math.gemm),
-        "MatMul": Handler(math.matmul),
-        "Add": Handler(math.binary(Op.ADD)),
-        "Sub": Handler(math.binary(Op.SUB)),
-        "Mul": Handler(math.binary(Op.MUL)),
-        "Div": Handler(math.div),
-        "Relu": Handler(math.unary(Op.RELU)),
-        "LeakyRelu": Handler(math.unary(Op.LEAKY_RELU, alpha=0.01)),
-        "Sigmoid": Handler(math.unary(Op.SIGMOID)),
-        "Tanh": Handler(math.unary(Op.TANH)),
-        "Softmax": Handler(math.softmax(Op.SOFTMAX)),
-        "LogSoftmax": Handler(math.softmax(Op.LOG_SOFTMAX)),
+        "Gemm": Handler(
+            math.gemm, limits="bias C of any broadcastable shape (constant or run-time)"
+        ),
+        "MatMul": Handler(
+            math.matmul,
+            limits=(
+                "N-D with broadcast batch dims (one GEMM per batch pair unless the right "
+                "operand is 2-D); not 1-D x 1-D"
+            ),
+        ),
+        "Add": Handler(
+            math.binary(Op.ADD),
+            limits=(
+                "NumPy broadcasting where one operand has the result's shape; the other a "
+                "constant, a scalar, a trailing row vector or equal-shaped"
+            ),
+        ),
+        "Sub": Handler(math.binary(Op.SUB), limits="as Add"),
+        "Mul": Handler(math.binary(Op.MUL), limits="as Add"),
+        "Div": Handler(math.div, limits="as Add; a / c = a * (1 / c)"),
+        "Relu": Handler(math.unary(Op.RELU), limits=""),
+        "LeakyRelu": Handler(math.unary(Op.LEAKY_RELU, alpha=0.01), limits=""),
+        "Sigmoid": Handler(math.unary(Op.SIGMOID), limits=""),
+        "Tanh": Handler(math.unary(Op.TANH), limits=""),
+        "Softmax": Handler(
+            math.softmax(Op.SOFTMAX),
+            limits=(
+                "any axis (TRANSPOSE to the last and back); before opset 13 the flattened semantics"
+            ),
+        ),
+        "LogSoftmax": Handler(math.softmax(Op.LOG_SOFTMAX), limits="as Softmax"),
         # unary math, activations, n-ary and selection (compiler.onnx_ops.activations)
-        **{op: Handler(fn) for op, fn in act.UNARY.items()},
-        "Pow": Handler(act.pow_),
-        "Clip": Handler(act.clip),
-        "PRelu": Handler(act.prelu),
-        "Max": Handler(act.nary("max")),
-        "Min": Handler(act.nary("min")),
-        "Sum": Handler(act.nary("sum")),
-        "Mean": Handler(act.nary("mean")),
-        "Where": Handler(act.where),
+        **{op: Handler(fn, limits=act.LIMITS[op]) for op, fn in act.UNARY.items()},
+        "Pow": Handler(
+            act.pow_,
+            limits=(
+                "a one-value constant exponent (x^p for p <= 4 integer by MUL, 0.5/-0.5/-1 by"
+                " SQRT/RSQRT/RECIP, else exp(p log x))"
+            ),
+        ),
+        "Clip": Handler(act.clip, limits="bounds constant or one-value run-time tensors"),
+        "PRelu": Handler(act.prelu, limits="slope broadcast as Mul's operand"),
+        "Max": Handler(act.nary("max"), limits="n-ary, broadcast as Add"),
+        "Min": Handler(act.nary("min"), limits="n-ary, -max(-a, -b)"),
+        "Sum": Handler(act.nary("sum"), limits="n-ary"),
+        "Mean": Handler(act.nary("mean"), limits="n-ary"),
+        "Where": Handler(
+            act.where, limits="a constant condition; constant operands finite (no -inf fill)"
+        ),
         # reductions and normalization over any axes (compiler.onnx_ops.reduce)
-        "ReduceSum": Handler(reduce.reduce("sum")),
-        "ReduceMean": Handler(reduce.reduce("mean")),
-        "ReduceMax": Handler(reduce.reduce("max")),
-        "ReduceMin": Handler(reduce.reduce("min")),
-        "LayerNormalization": Handler(reduce.layer_norm),
+        "ReduceSum": Handler(
+            reduce.reduce("sum"),
+            limits="axes constant (attribute or input), keepdims; not every axis with keepdims=0",
+        ),
+        "ReduceMean": Handler(reduce.reduce("mean"), limits="as ReduceSum"),
+        "ReduceMax": Handler(reduce.reduce("max"), limits="as ReduceSum"),
+        "ReduceMin": Handler(reduce.reduce("min"), limits="as ReduceSum"),
+        "LayerNormalization": Handler(reduce.layer_norm, limits="any axis; Mean/InvStdDev outputs"),
         # convolution, pooling, normalization, recurrence (compiler.onnx_ops.nn)
-        "Conv": Handler(nn.conv),
-        "MaxPool": Handler(nn.pool(Op.MAXPOOL2D), _A),
-        "AveragePool": Handler(nn.pool(Op.AVGPOOL2D)),
-        "GlobalAveragePool": Handler(nn.global_pool(Op.AVGPOOL2D)),
-        "GlobalMaxPool": Handler(nn.global_pool(Op.MAXPOOL2D), _A),
-        "BatchNormalization": Handler(nn.batch_norm),
-        "RNN": Handler(nn.recurrent(Op.RNN)),
-        "GRU": Handler(nn.recurrent(Op.GRU)),
-        "LSTM": Handler(nn.recurrent(Op.LSTM)),
+        "Conv": Handler(
+            nn.conv,
+            limits=(
+                "2-D; groups (one GEMM per group: depthwise is one per channel); dilations "
+                "with a constant weight; SAME/VALID padding; weight and bias constant or run-"
+                "time"
+            ),
+        ),
+        "MaxPool": Handler(
+            nn.pool(Op.MAXPOOL2D),
+            _A,
+            limits="2-D; ceil_mode, SAME padding; no dilations, Indices output or storage_order=1",
+        ),
+        "AveragePool": Handler(
+            nn.pool(Op.AVGPOOL2D),
+            limits=(
+                "2-D; ceil_mode (not with count_include_pad=1 past the edge), SAME padding; "
+                "no dilations"
+            ),
+        ),
+        "GlobalAveragePool": Handler(nn.global_pool(Op.AVGPOOL2D), limits="2-D"),
+        "GlobalMaxPool": Handler(nn.global_pool(Op.MAXPOOL2D), _A, limits="2-D"),
+        "BatchNormalization": Handler(
+            nn.batch_norm, limits="inference (training_mode=0); statistics constant or run-time"
+        ),
+        "RNN": Handler(
+            nn.recurrent(Op.RNN),
+            limits=(
+                "direction forward, layout 0, default activations, constant W/R/B; no initial"
+                " state, sequence_lens or clip"
+            ),
+        ),
+        "GRU": Handler(nn.recurrent(Op.GRU), limits="as RNN; linear_before_reset"),
+        "LSTM": Handler(
+            nn.recurrent(Op.LSTM), limits="as RNN; no peepholes, Y_c output or input_forget"
+        ),
         # data movement and shape arithmetic (compiler.onnx_ops.shape)
-        "Flatten": Handler(shape.flatten, _A),
-        "Reshape": Handler(shape.reshape, _A),
-        "Transpose": Handler(shape.transpose, _A),
-        "Concat": Handler(shape.concat),
-        "Constant": Handler(shape.constant, _A),
-        "Identity": Handler(shape.identity, _A),
-        "Dropout": Handler(shape.dropout),
-        "Shape": Handler(shape.shape, _A),
-        "Slice": Handler(shape.slice_, _A),
-        "Split": Handler(shape.split, _A),
-        "Expand": Handler(shape.expand, _A),
-        "Pad": Handler(shape.pad),
-        "Gather": Handler(shape.gather, _A),
-        "Unsqueeze": Handler(shape.unsqueeze, _A),
-        "Squeeze": Handler(shape.squeeze, _A),
-        "Cast": Handler(shape.cast, _A),
+        "Flatten": Handler(shape.flatten, _A, limits=""),
+        "Reshape": Handler(
+            shape.reshape, _A, limits="constant target shape; allowzero=1 without a 0"
+        ),
+        "Transpose": Handler(shape.transpose, _A, limits="any rank"),
+        "Concat": Handler(shape.concat, limits=""),
+        "Constant": Handler(shape.constant, _A, limits="the value attribute"),
+        "Identity": Handler(shape.identity, _A, limits="tensors (no sequences/optionals)"),
+        "Dropout": Handler(
+            shape.dropout,
+            limits="inference: identity; training_mode a constant false; no mask output",
+        ),
+        "Shape": Handler(shape.shape, _A, limits="start/end; folded at import"),
+        "Slice": Handler(
+            shape.slice_,
+            _A,
+            limits="constant starts/ends/axes/steps (steps other than 1 as per-element moves)",
+        ),
+        "Split": Handler(shape.split, _A, limits="constant split sizes or num_outputs"),
+        "Expand": Handler(shape.expand, _A, limits="constant shape (CONCAT copies)"),
+        "Pad": Handler(shape.pad, limits="mode constant; constant pads/value/axes"),
+        "Gather": Handler(shape.gather, _A, limits="constant indices"),
+        "Unsqueeze": Handler(shape.unsqueeze, _A, limits="constant axes"),
+        "Squeeze": Handler(shape.squeeze, _A, limits="constant axes"),
+        "Cast": Handler(
+            shape.cast, _A, limits="constants: any type (folded); tensors: to float or double"
+        ),
         # quantized models in the QOperator format (compiler.onnx_quant)
-        "QuantizeLinear": Handler(quant.quantize_linear, _Q),
-        "DequantizeLinear": Handler(quant.dequantize_linear, _Q),
-        "QLinearConv": Handler(quant.qlinear_conv, _Q),
-        "QLinearMatMul": Handler(quant.qlinear_matmul, _Q),
-        "QGemm": Handler(quant.qgemm, _Q),
-        "QLinearAdd": Handler(quant.qlinear_add, _Q),
-        "QLinearGlobalAveragePool": Handler(quant.qlinear_global_avgpool, _Q),
-        "QLinearAveragePool": Handler(quant.qlinear_avgpool, _Q),
-        "QLinearConcat": Handler(quant.qlinear_concat, _Q),
+        "QuantizeLinear": Handler(
+            quant.quantize_linear,
+            _Q,
+            limits="graph inputs only (the host quantizes); per-tensor constant scale/zero point",
+        ),
+        "DequantizeLinear": Handler(
+            quant.dequantize_linear, _Q, limits="graph outputs only (the host dequantizes)"
+        ),
+        "QLinearConv": Handler(
+            quant.qlinear_conv,
+            _Q,
+            limits="2-D, group 1; symmetric weights (per-tensor or per-channel)",
+        ),
+        "QLinearMatMul": Handler(quant.qlinear_matmul, _Q, limits="2-D, constant weight"),
+        "QGemm": Handler(quant.qgemm, _Q, limits="int8 output (y_scale given), constant weight"),
+        "QLinearAdd": Handler(quant.qlinear_add, _Q, limits="equal shapes"),
+        "QLinearGlobalAveragePool": Handler(
+            quant.qlinear_global_avgpool, _Q, limits="channels_last=0"
+        ),
+        "QLinearAveragePool": Handler(quant.qlinear_avgpool, _Q, limits="ceil_mode=0"),
+        "QLinearConcat": Handler(quant.qlinear_concat, _Q, limits=""),
     }
 )
 INT8_SAFE = frozenset(op for op, h in HANDLERS.items() if h.operands is Operands.ANY)
+
+
+def supported_ops_markdown() -> str:
+    """The table of supported ONNX ops in docs/lowering.md (a test keeps it current)."""
+    lines = ["| op | operands | limits |", "|---|---|---|"]
+    for op in sorted(HANDLERS):
+        h = HANDLERS[op]
+        lines.append(f"| {op} | {h.operands.value} | {h.limits or '-'} |")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,22 @@ UNARY: dict[str, Handle] = {
 }
 
 
+LIMITS = {
+    "Neg": "",
+    "Abs": "MAX(x, -x)",
+    "Exp": "",
+    "Log": "",
+    "Sqrt": "",
+    "Reciprocal": "",
+    "Erf": "Abramowitz-Stegun 7.1.26 from primitives, absolute error < 1.5e-7",
+    "Gelu": "approximate none (via Erf) or tanh (the IR's GELU)",
+    "HardSigmoid": "",
+    "HardSwish": "",
+    "Elu": "",
+    "Softplus": "",
+}
+
+
 def _constant_operand(im: Importer, k: int, what: str) -> float | None:
     if not im.has(k):
         return None

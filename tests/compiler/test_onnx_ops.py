@@ -272,3 +272,17 @@ def test_imported_compositions_differentiate_through_the_rule_table():
                 vals.append(evaluate(g, {"x": x}, params={name: p}).outputs["loss"][0])
             numeric[idx] = (vals[0] - vals[1]) / 2e-6
         np.testing.assert_allclose(analytic[f"d_{name}"], numeric, rtol=1e-4, atol=1e-6)
+
+
+def test_docs_list_every_supported_op_as_the_table_says():
+    from pathlib import Path
+
+    from compiler.onnx_import import HANDLERS, supported_ops_markdown
+
+    doc = (Path(__file__).parents[2] / "docs" / "lowering.md").read_text()
+    start = doc.index("<!-- generated: supported ops -->\n") + len(
+        "<!-- generated: supported ops -->\n"
+    )
+    end = doc.index("\n<!-- end generated -->")
+    assert doc[start:end] == supported_ops_markdown(), "regenerate docs/lowering.md's op table"
+    assert all(f"| {op} |" in doc for op in HANDLERS)
