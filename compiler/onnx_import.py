@@ -149,8 +149,9 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "RNN": Handler(
             nn.recurrent(Op.RNN),
             limits=(
-                "direction forward, layout 0, default activations, constant W/R/B; no initial"
-                " state, sequence_lens or clip"
+                "direction forward/reverse/bidirectional, layout 0/1, default activations; "
+                "W/R/B constant or run-time; initial states constant zeros; sequence_lens "
+                "equal to the length; no clip"
             ),
         ),
         "GRU": Handler(nn.recurrent(Op.GRU), limits="as RNN; linear_before_reset"),

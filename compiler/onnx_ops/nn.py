@@ -160,49 +160,173 @@ _DEFAULT_ACTIVATIONS = {
 
 
 def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
+    """RNN/GRU/LSTM: forward, reverse (the time axis reversed by DMA moves, in and out) or
+    bidirectional (one IR op per direction, outputs stacked); layout 0 or 1; initial states
+    that are constant zeros; sequence_lens equal to the sequence length."""
     gates = {Op.RNN: 1, Op.GRU: 3, Op.LSTM: 4}[op]
 
     def handle(im: Importer, n: onnx.NodeProto) -> None:
-        im.reject_attrs(direction="forward", layout=0, clip=None, input_forget=0)
+        im.reject_attrs(clip=None, input_forget=0)
+        direction = im.attr("direction", b"forward").decode()
+        if direction not in ("forward", "reverse", "bidirectional"):
+            raise Unsupported(f"direction={direction!r} is not supported", "direction")
+        dirs = 2 if direction == "bidirectional" else 1
+        layout = int(im.attr("layout", 0))
         acts = [a.decode() for a in im.attr("activations", [])]
-        if acts and acts != _DEFAULT_ACTIVATIONS[op]:
+        if acts and acts != _DEFAULT_ACTIVATIONS[op] * dirs:
             raise Unsupported(
                 f"attribute activations={acts} is not supported (only the "
-                f"defaults {_DEFAULT_ACTIVATIONS[op]})"
+                f"defaults {_DEFAULT_ACTIVATIONS[op]})",
+                "activations",
             )
-        for k, what in ((4, "sequence_lens"), (5, "initial_h"), (6, "initial_c"), (7, "P")):
-            if im.has(k):
-                raise Unsupported(
-                    f"input {what} is not supported (zero initial state, full "
-                    "sequences, no peepholes)"
-                )
+        x = im.get(n.input[0], "plain")
+        xb = x if layout else im.b.add(Op.TRANSPOSE, (x,), n.name, perm=(1, 0, 2))
+        batch, steps, _ = im.b.shape(xb)
+        _check_recurrent_inputs(im, n, steps)
         if len(n.output) > 2 and n.output[2]:
-            raise Unsupported("the Y_c output is not supported")
+            raise Unsupported("the Y_c output is not supported", "Y_c")
         hid = int(im.required("hidden_size"))
-        w, r = im.weight(1, "W")[0], im.weight(2, "R")[0]  # [G*H, I], [G*H, H]
-        bias = im.weight(3, "B")[0] if im.has(3) else np.zeros(2 * gates * hid)
         order = [0, 2, 3, 1] if op is Op.LSTM else list(range(gates))
-
-        def regate(m: np.ndarray) -> np.ndarray:
-            return np.concatenate([m[g * hid : (g + 1) * hid] for g in order], axis=0)
-
-        ws = [im.param(n.input[1], regate(w).T), im.param(n.input[2], regate(r).T)]
-        wb, rb = regate(bias[: gates * hid]), regate(bias[gates * hid :])
-        if op is Op.GRU:
-            bname = n.input[3] if im.has(3) else f"{n.name}.B"
-            ws += [im.param(f"{bname}.input", wb), im.param(f"{bname}.recurrent", rb)]
-            extra = {"linear_before_reset": bool(im.attr("linear_before_reset", 0))}
-        else:
-            ws.append(im.param(n.input[3] if im.has(3) else f"{n.name}.B", wb + rb))
-            extra = {}
-        x = im.b.add(Op.TRANSPOSE, (im.get(n.input[0], "plain"),), n.name, perm=(1, 0, 2))
-        seq = im.b.add(op, (x, *ws), n.name, hidden=hid, **extra)
-        batch, steps, _ = im.b.shape(seq)
+        rows = _Regate(im, hid, order)
+        seqs, lasts = [], []
+        for d in range(dirs):
+            tag = f".{d}" if dirs > 1 else ""
+            ws = [rows.matrix(1, d, tag, "W"), rows.matrix(2, d, tag, "R")]
+            if op is Op.GRU:
+                ws += list(rows.biases(d, tag, gates))
+                extra = {"linear_before_reset": bool(im.attr("linear_before_reset", 0))}
+            else:
+                ws.append(rows.summed(d, tag, gates))
+                extra = {}
+            back = direction == "reverse" or d == 1
+            xs = _reverse_time(im, xb, steps) if back else xb
+            seq = im.b.add(op, (xs, *ws), n.name, hidden=hid, **extra)
+            lasts.append(im.b.slice(seq, 1, steps - 1, steps, n.name))  # [B, 1, H]
+            seqs.append(_reverse_time(im, seq, steps) if back else seq)
         if n.output[0]:
-            y = im.b.add(Op.TRANSPOSE, (seq,), n.name, perm=(1, 0, 2))
-            im.put(0, im.b.reshape(y, (steps, 1, batch, hid), n.name))
+            if layout:
+                parts = [im.b.reshape(s, (batch, steps, 1, hid), n.name) for s in seqs]
+                axis = 2
+            else:
+                parts = [
+                    im.b.reshape(
+                        im.b.add(Op.TRANSPOSE, (s,), n.name, perm=(1, 0, 2)),
+                        (steps, 1, batch, hid),
+                        n.name,
+                    )
+                    for s in seqs
+                ]
+                axis = 1
+            im.put(0, parts[0] if dirs == 1 else im.b.add(Op.CONCAT, parts, n.name, axis=axis))
         if len(n.output) > 1 and n.output[1]:
-            last = im.b.slice(seq, 1, steps - 1, steps, n.name)
-            im.put(1, im.b.reshape(last, (1, batch, hid), n.name))
+            if layout:
+                y_h = lasts[0] if dirs == 1 else im.b.add(Op.CONCAT, lasts, n.name, axis=1)
+            else:
+                parts = [im.b.reshape(h, (1, batch, hid), n.name) for h in lasts]
+                y_h = parts[0] if dirs == 1 else im.b.add(Op.CONCAT, parts, n.name, axis=0)
+            im.put(1, y_h)
 
     return handle
+
+
+class _Regate:
+    """A recurrent node's weights for one direction in the IR's layout: ONNX's [G*H, I] rows
+    transposed to [I, G*H], gates reordered (LSTM's i, o, f, c -> i, f, c, o). Initializers are
+    rearranged once at import (PARAMs); run-time inputs by SLICE/CONCAT/TRANSPOSE (DMA moves)."""
+
+    def __init__(self, im: Importer, hid: int, order: list[int]) -> None:
+        self.im, self.hid, self.order = im, hid, order
+
+    def _rows(self, m: np.ndarray) -> np.ndarray:
+        h = self.hid
+        return np.concatenate([m[g * h : (g + 1) * h] for g in self.order], axis=0)
+
+    def _rows_ir(self, x: int, axis: int) -> int:
+        h, b, name = self.hid, self.im.b, self.im.node.name
+        parts = [b.slice(x, axis, g * h, (g + 1) * h, name) for g in self.order]
+        return parts[0] if len(parts) == 1 else b.add(Op.CONCAT, parts, name, axis=axis)
+
+    def _direction(self, k: int, d: int, what: str) -> int:
+        im = self.im
+        t = im.operand(k, what)
+        shape = im.b.shape(t)
+        one = im.b.slice(t, 0, d, d + 1, im.node.name)
+        return im.b.reshape(one, shape[1:], im.node.name)
+
+    def matrix(self, k: int, d: int, tag: str, what: str) -> int:
+        im, name = self.im, self.im.node.name
+        value = im.const(im.node.input[k]) if im.has(k) else None
+        if value is not None and im.node.input[k] not in im.vals:
+            m = np.asarray(value, np.float64)[d]
+            return im.param(im.node.input[k] + tag, self._rows(m).T)
+        return im.b.add(
+            Op.TRANSPOSE, (self._rows_ir(self._direction(k, d, what), 0),), name, perm=(1, 0)
+        )
+
+    def _bias_pair(self, d: int, gates: int) -> tuple[np.ndarray, np.ndarray] | tuple[int, int]:
+        """Direction ``d``'s (input, recurrent) biases, regated: arrays for a constant (or
+        absent, zero) B, IR ids for a run-time one."""
+        im, gh = self.im, gates * self.hid
+        if (
+            not im.has(3)
+            or im.node.input[3] not in im.vals
+            and im.const(im.node.input[3]) is not None
+        ):
+            value = im.const(im.node.input[3]) if im.has(3) else np.zeros((d + 1, 2 * gh))
+            bias = np.asarray(value, np.float64)[d]
+            return self._rows(bias[:gh]), self._rows(bias[gh:])
+        both, name = self._direction(3, d, "B"), im.node.name
+        return (
+            self._rows_ir(im.b.slice(both, 0, 0, gh, name), 0),
+            self._rows_ir(im.b.slice(both, 0, gh, 2 * gh, name), 0),
+        )
+
+    def biases(self, d: int, tag: str, gates: int) -> tuple[int, int]:
+        """GRU's (input bias, recurrent bias) of direction ``d``, each [G*H]."""
+        wb, rb = self._bias_pair(d, gates)
+        if isinstance(wb, int):
+            return wb, rb
+        base = self._bias_name(tag)
+        return self.im.param(f"{base}.input", wb), self.im.param(f"{base}.recurrent", rb)
+
+    def summed(self, d: int, tag: str, gates: int) -> int:
+        """RNN's and LSTM's one bias: input + recurrent (folded for a constant B)."""
+        wb, rb = self._bias_pair(d, gates)
+        if isinstance(wb, int):
+            return self.im.b.add(Op.ADD, (wb, rb), self.im.node.name)
+        return self.im.param(self._bias_name(tag), wb + rb)
+
+    def _bias_name(self, tag: str) -> str:
+        im = self.im
+        return (im.node.input[3] if im.has(3) else f"{im.node.name}.B") + tag
+
+
+def _reverse_time(im: Importer, x: int, steps: int) -> int:
+    """``x`` [B, T, ...] with its time axis reversed (one SLICE per step, a CONCAT)."""
+    if steps == 1:
+        return x
+    parts = [im.b.slice(x, 1, t, t + 1, im.node.name) for t in reversed(range(steps))]
+    return im.b.add(Op.CONCAT, parts, im.node.name, axis=1)
+
+
+def _check_recurrent_inputs(im: Importer, n: onnx.NodeProto, steps: int) -> None:
+    """sequence_lens must be all ``steps``; initial states constant zeros; no peepholes."""
+    if im.has(4):
+        lens = im.const(n.input[4])
+        if lens is None or np.any(np.asarray(lens) != steps):
+            raise Unsupported(
+                f"sequence_lens {n.input[4]!r} must be a constant equal to the sequence "
+                f"length {steps} (variable lengths are not supported)",
+                "sequence_lens",
+            )
+    for k, what in ((5, "initial_h"), (6, "initial_c")):
+        if im.has(k):
+            value = im.const(n.input[k])
+            if value is None or np.any(np.asarray(value) != 0):
+                raise Unsupported(
+                    f"{what} {n.input[k]!r} must be constant zeros (the chip's recurrent ops "
+                    "start from a zero state)",
+                    what,
+                )
+    if im.has(7):
+        raise Unsupported("peephole weights P are not supported", "P")

@@ -21,11 +21,19 @@ from tests.compiler.onnx_models import onnx_init, onnx_model
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime is a test dependency")
 
 
-def _check(model, shapes: dict[str, tuple[int, ...]], tol: float = 1e-5) -> None:
+def _check(model, shapes: dict[str, tuple[int, ...]], tol: float = 1e-5, onnx_ref=False) -> None:
+    """Chip vs onnxruntime (``onnx_ref``: ONNX's reference evaluator, for what onnxruntime
+    does not implement)."""
     rng = np.random.default_rng(1)
     feeds = {k: rng.standard_normal(s).astype(np.float32) for k, s in shapes.items()}
-    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    want = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds), strict=True))
+    if onnx_ref:
+        from onnx.reference import ReferenceEvaluator
+
+        outs = ReferenceEvaluator(model).run(None, feeds)
+        want = dict(zip([o.name for o in model.graph.output], outs, strict=True))
+    else:
+        sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        want = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds), strict=True))
     cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
     got = run_on_chip(compile_lowered(import_onnx(model), cfg), feeds)
     for name, w in want.items():
@@ -286,3 +294,44 @@ def test_docs_list_every_supported_op_as_the_table_says():
     end = doc.index("\n<!-- end generated -->")
     assert doc[start:end] == supported_ops_markdown(), "regenerate docs/lowering.md's op table"
     assert all(f"| {op} |" in doc for op in HANDLERS)
+
+
+@pytest.mark.parametrize("op", ["RNN", "GRU", "LSTM"])
+@pytest.mark.parametrize(
+    "direction,layout,runtime_weights",
+    [("reverse", 0, False), ("bidirectional", 1, False), ("bidirectional", 0, True)],
+    ids=["reverse", "bidi-batch-first", "bidi-weights-as-inputs"],
+)
+def test_recurrent_directions_layouts_and_zero_initial_state(
+    op, direction, layout, runtime_weights
+):
+    from onnx import numpy_helper
+
+    rng = np.random.default_rng(0)
+    steps, batch, feat, hid = 4, 2, 3, 5
+    dirs = 2 if direction == "bidirectional" else 1
+    gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
+    weights = {
+        "W": (dirs, gates * hid, feat),
+        "R": (dirs, gates * hid, hid),
+        "B": (dirs, 2 * gates * hid),
+    }
+    h0_shape = (batch, dirs, hid) if layout else (dirs, batch, hid)
+    inputs = ["x", "W", "R", "B", "", "h0"] + (["h0"] if op == "LSTM" else [])
+    node = helper.make_node(
+        op, inputs, ["Y", "Y_h"], "rec", hidden_size=hid, direction=direction, layout=layout
+    )
+    # y[:, -1] of a batch-first export: the last step of Y, a Gather on the activation
+    last = helper.make_node("Gather", ["Y", "minus_one"], ["last"], axis=1 if layout else 0)
+    x_shape = (batch, steps, feat) if layout else (steps, batch, feat)
+    inits = [
+        numpy_helper.from_array(np.zeros(h0_shape, np.float32), "h0"),
+        numpy_helper.from_array(np.array(-1, np.int64), "minus_one"),
+    ]
+    graph_inputs = [("x", x_shape)]
+    if runtime_weights:
+        graph_inputs += list(weights.items())
+    else:
+        inits += [onnx_init(rng, k, s) for k, s in weights.items()]
+    model = onnx_model([node, last], graph_inputs, ["Y", "Y_h", "last"], inits)
+    _check(model, dict(graph_inputs), onnx_ref=layout == 1)  # onnxruntime lacks layout 1
