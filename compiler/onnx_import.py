@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 import onnx
 
 from chip.dtypes import DType
@@ -58,6 +59,25 @@ class Handler:
 
 
 _F, _A, _Q = Operands.FLOAT, Operands.ANY, Operands.QUANT
+# Ops exporters apply only to shapes and other constants: evaluated at import (`_fold`), never
+# on the chip. Every op of HANDLERS also folds when all its inputs are constants.
+FOLD_ONLY = frozenset(
+    {
+        "ConstantOfShape",
+        "Range",
+        "Mod",
+        "Equal",
+        "Less",
+        "Greater",
+        "Not",
+        "And",
+        "Or",
+        "Floor",
+        "Ceil",
+        "Size",
+        "Trilu",
+    }
+)
 
 HANDLERS: Mapping[str, Handler] = MappingProxyType(
     {
@@ -210,6 +230,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "QLinearConcat": Handler(quant.qlinear_concat, _Q, limits=""),
     }
 )
+_FOLD_HANDLER = Handler(shape.constant_only)
 INT8_SAFE = frozenset(op for op, h in HANDLERS.items() if h.operands is Operands.ANY)
 
 
@@ -219,6 +240,8 @@ def supported_ops_markdown() -> str:
     for op in sorted(HANDLERS):
         h = HANDLERS[op]
         lines.append(f"| {op} | {h.operands.value} | {h.limits or '-'} |")
+    folded = ", ".join(sorted(FOLD_ONLY))
+    lines += ["", f"Evaluated at import on constants only (shape arithmetic): {folded}."]
     return "\n".join(lines)
 
 
@@ -299,7 +322,7 @@ def _run(im: Importer) -> list[Problem]:
     known = None
     for k, node in enumerate(im.g.node):
         im.node = node
-        handler = HANDLERS.get(node.op_type)
+        handler = HANDLERS.get(node.op_type, _FOLD_HANDLER if node.op_type in FOLD_ONLY else None)
         if any(x in refused for x in node.input):
             refused.update(node.output)  # follows a refused node: checked once that one is
             continue
@@ -363,6 +386,14 @@ def _stand_in(im: Importer, name: str, known: dict[str, onnx.TypeProto]) -> bool
 
 
 def _apply(im: Importer, handler: Handler, node: onnx.NodeProto) -> None:
+    present = [x for x in node.input if x]
+    if (
+        handler.operands is not Operands.QUANT
+        and present
+        and all(x not in im.vals and im.const(x) is not None for x in present)
+    ):
+        _fold(im, node)
+        return
     if handler.operands is Operands.FLOAT:
         for name in node.input:
             dtype = im.b.dtype(im.vals[name][0]) if name in im.vals else DType.FP32
@@ -407,6 +438,33 @@ def _inputs(im: Importer) -> list[Problem]:
             continue
         im.vals[vi.name] = (im.b.input(vi.name, shape, dtype), "plain")
     return problems
+
+
+def _fold(im: Importer, node: onnx.NodeProto) -> None:
+    """Evaluate a node whose inputs are all constants at import, with ONNX's own reference
+    implementation (the shape arithmetic exporters emit: Shape -> Gather -> Mod -> Range ...)."""
+    from onnx.reference import ReferenceEvaluator
+
+    names = [x for x in node.input if x]
+    graph = onnx.helper.make_graph(
+        [node],
+        "fold",
+        [onnx.helper.make_tensor_value_info(x, onnx.TensorProto.UNDEFINED, None) for x in names],
+        [
+            onnx.helper.make_tensor_value_info(y, onnx.TensorProto.UNDEFINED, None)
+            for y in node.output
+            if y
+        ],
+    )
+    opset = [onnx.helper.make_opsetid("", min(im.opset, onnx.defs.onnx_opset_version()))]
+    try:
+        values = ReferenceEvaluator(onnx.helper.make_model(graph, opset_imports=opset)).run(
+            None, {x: np.asarray(im.const(x)) for x in names}
+        )
+    except Exception as e:  # noqa: BLE001 - a constant the reference cannot evaluate
+        raise Unsupported(f"cannot be folded at import: {type(e).__name__}: {e}") from None
+    for y, v in zip([y for y in node.output if y], values, strict=True):
+        im.consts[y] = np.asarray(v)
 
 
 def _input_shape(im: Importer, vi: onnx.ValueInfoProto) -> tuple[int, ...]:

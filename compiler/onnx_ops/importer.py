@@ -112,6 +112,13 @@ class Importer:
             raise Unsupported(f"missing {what}")
         return self.get(self.node.input[k], "plain")
 
+    def used(self, name: str) -> bool:
+        """Whether tensor ``name`` is read by a node or is a graph output (exporters name
+        outputs nothing reads, e.g. an LSTM's last cell state)."""
+        return any(name in m.input for m in self.g.node) or any(
+            vi.name == name for vi in self.g.output
+        )
+
     def has(self, k: int) -> bool:
         return len(self.node.input) > k and bool(self.node.input[k])
 

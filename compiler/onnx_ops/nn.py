@@ -183,8 +183,8 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
         xb = x if layout else im.b.add(Op.TRANSPOSE, (x,), n.name, perm=(1, 0, 2))
         batch, steps, _ = im.b.shape(xb)
         _check_recurrent_inputs(im, n, steps)
-        if len(n.output) > 2 and n.output[2]:
-            raise Unsupported("the Y_c output is not supported", "Y_c")
+        if len(n.output) > 2 and n.output[2] and im.used(n.output[2]):
+            raise Unsupported("the Y_c output (the last cell state) is not supported", "Y_c")
         hid = int(im.required("hidden_size"))
         order = [0, 2, 3, 1] if op is Op.LSTM else list(range(gates))
         rows = _Regate(im, hid, order)

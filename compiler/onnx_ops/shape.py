@@ -361,3 +361,11 @@ def dropout(im: Importer, n: onnx.NodeProto) -> None:
     if len(n.output) > 1 and n.output[1]:
         raise Unsupported("the mask output (a bool tensor) is not supported", "mask")
     identity(im, n)
+
+
+def constant_only(im: Importer, n: onnx.NodeProto) -> None:
+    """An op supported only when its inputs are constants (the driver folds it then)."""
+    raise Unsupported(
+        f"{n.op_type} is supported only on constants (folded at import); an input is a "
+        "run-time tensor"
+    )

@@ -335,3 +335,43 @@ def test_recurrent_directions_layouts_and_zero_initial_state(
         inits += [onnx_init(rng, k, s) for k, s in weights.items()]
     model = onnx_model([node, last], graph_inputs, ["Y", "Y_h", "last"], inits)
     _check(model, dict(graph_inputs), onnx_ref=layout == 1)  # onnxruntime lacks layout 1
+
+
+def test_shape_arithmetic_on_constants_folds_with_onnx_reference_ops():
+    """Shape -> Gather -> Mod/Range/ConstantOfShape/Concat -> a Reshape target: folded."""
+    from onnx import numpy_helper
+
+    def ints(name, values):
+        return numpy_helper.from_array(np.array(values, np.int64), name)
+
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"]),
+        helper.make_node("Gather", ["s", "one"], ["d1"], axis=0),  # 6
+        helper.make_node("Mod", ["d1", "four"], ["m"]),  # 2
+        helper.make_node("Range", ["zero", "m", "one_s"], ["r"]),  # [0, 1]
+        helper.make_node(
+            "ConstantOfShape",
+            ["len1"],
+            ["c"],
+            value=numpy_helper.from_array(np.array([3], np.int64)),
+        ),  # [3]
+        helper.make_node("Concat", ["c", "m1"], ["target"], axis=0),  # [3, 4]
+        helper.make_node("Reshape", ["x", "target"], ["y"]),
+    ]
+    inits = [
+        ints("one", 1),
+        ints("four", 4),
+        ints("zero", 0),
+        ints("one_s", 1),
+        ints("m1", [4]),
+        ints("len1", [1]),
+    ]
+    model = onnx_model(nodes, [("x", (2, 6))], ["y", "r"], inits)
+    graph = import_onnx(model)
+    assert graph[graph.outputs["y"]].shape == (3, 4)
+    np.testing.assert_array_equal(graph.consts["r.value"], [0, 1])
+    x = np.arange(12, dtype=np.float32).reshape(2, 6)
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+    got = run_on_chip(compile_lowered(graph, cfg), {"x": x})
+    np.testing.assert_array_equal(got["y"], x.reshape(3, 4))
+    np.testing.assert_array_equal(got["r"], [0, 1])
