@@ -149,6 +149,18 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
                 "time"
             ),
         ),
+        "ConvTranspose": Handler(
+            nn.conv_transpose,
+            limits="2-D, group 1, dilations 1, constant weight; pads, output_padding, strides",
+        ),
+        "Resize": Handler(
+            nn.resize,
+            _A,
+            limits=(
+                "mode nearest, integer upsampling of H and W (pixel copies); half_pixel, or "
+                "asymmetric with floor"
+            ),
+        ),
         "MaxPool": Handler(
             nn.pool(Op.MAXPOOL2D),
             _A,

@@ -125,7 +125,7 @@ def _onnx_view(im: Importer, name: str) -> int:
     return im.get(name, "plain")
 
 
-def _select(im: Importer, x: int, axis: int, index: list[int]) -> int:
+def select(im: Importer, x: int, axis: int, index: list[int]) -> int:
     """Elements ``index`` of ``x`` along ``axis``, in order: runs of consecutive indices as one
     SLICE each (DMA moves), joined by a CONCAT."""
     runs: list[list[int]] = []
@@ -154,7 +154,7 @@ def gather(im: Importer, n: onnx.NodeProto) -> None:
     if idx.size == 0:
         raise Unsupported("empty indices (an empty result)")
     flat = [int(i) % shape[axis] for i in idx.reshape(-1)]
-    y = _select(im, x, axis, flat)
+    y = select(im, x, axis, flat)
     out = shape[:axis] + idx.shape + shape[axis + 1 :]
     im.put(0, im.b.reshape(y, out or (1,), n.name))
 
@@ -239,7 +239,7 @@ def slice_(im: Importer, n: onnx.NodeProto) -> None:
         return
     y = _onnx_view(im, n.input[0])
     for a, r in sorted(ranges.items()):
-        y = _select(im, y, a, list(r))
+        y = select(im, y, a, list(r))
     im.put(0, y)
 
 

@@ -375,3 +375,40 @@ def test_shape_arithmetic_on_constants_folds_with_onnx_reference_ops():
     got = run_on_chip(compile_lowered(graph, cfg), {"x": x})
     np.testing.assert_array_equal(got["y"], x.reshape(3, 4))
     np.testing.assert_array_equal(got["r"], [0, 1])
+
+
+@pytest.mark.parametrize(
+    "stride,pads,extra", [(1, [0, 0, 0, 0], [0, 0]), (2, [1, 0, 1, 1], [1, 0])]
+)
+def test_conv_transpose(stride, pads, extra):
+    rng = np.random.default_rng(0)
+    node = helper.make_node(
+        "ConvTranspose",
+        ["x", "w", "b"],
+        ["y"],
+        "up",
+        strides=[stride, stride],
+        pads=pads,
+        output_padding=extra,
+    )
+    inits = [onnx_init(rng, "w", (3, 4, 3, 3)), onnx_init(rng, "b", (4,))]
+    _check(onnx_model([node], [("x", (2, 3, 4, 5))], ["y"], inits), {"x": (2, 3, 4, 5)})
+
+
+@pytest.mark.parametrize(
+    "ctm,rounding", [("half_pixel", "round_prefer_floor"), ("asymmetric", "floor")]
+)
+def test_resize_nearest_by_integer_scales(ctm, rounding):
+    from onnx import numpy_helper
+
+    scales = numpy_helper.from_array(np.array([1, 1, 2, 3], np.float32), "scales")
+    node = helper.make_node(
+        "Resize",
+        ["x", "", "scales"],
+        ["y"],
+        "resize",
+        mode="nearest",
+        coordinate_transformation_mode=ctm,
+        nearest_mode=rounding,
+    )
+    _check(onnx_model([node], [("x", (1, 2, 3, 4))], ["y"], [scales]), {"x": (1, 2, 3, 4)})
