@@ -5,7 +5,8 @@ MobileNetV2-style inverted residual with ReLU6 and a depthwise convolution, 2-la
 classifiers reading ``y[:, -1]``, an MLP with GELU/LayerNorm/Dropout, a transformer encoder
 layer with and without a causal mask), built from their definitions: no weights are downloaded.
 Each is exported with the TorchScript exporter (opset 17) and the default (dynamo) exporter,
-imported, compiled for an fp32 edge chip and run on the functional model (1e-4 relative).
+imported, compiled for an fp32 edge chip (1e-4 relative) and a bf16 one (3e-2) and run on the
+functional model.
 """
 
 from __future__ import annotations
@@ -125,9 +126,12 @@ def _export(module, x, dynamo: bool) -> onnx.ModelProto:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "dtype,tol", [(DType.FP32, 1e-4), (DType.BF16, 3e-2)], ids=["fp32", "bf16"]
+)
 @pytest.mark.parametrize("exporter", ["torchscript", "dynamo"])
 @pytest.mark.parametrize("name", list(MODELS))
-def test_torch_export_compiles_and_matches_onnxruntime(name, exporter):
+def test_torch_export_compiles_and_matches_onnxruntime(name, exporter, dtype, tol):
     if exporter == "dynamo":
         pytest.importorskip("onnxscript", reason="torch's default exporter needs onnxscript")
     torch.manual_seed(0)
@@ -138,8 +142,8 @@ def test_torch_export_compiles_and_matches_onnxruntime(name, exporter):
     feeds = {model.graph.input[0].name: x.numpy()}
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     want = sess.run(None, feeds)
-    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=dtype)
     got = run_on_chip(compile_lowered(import_onnx(model), cfg), feeds)
     for out, w in zip(model.graph.output, want, strict=True):
         err = float(np.abs(got[out.name] - w).max() / np.abs(w).max())
-        assert err <= 1e-4, f"{out.name}: {err:.3g}"
+        assert err <= tol, f"{out.name}: {err:.3g}"
