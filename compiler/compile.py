@@ -145,13 +145,13 @@ def compile_onnx(
     calibration: Mapping[str, np.ndarray] | None = None,
     tiling: Tiling = Tiling.COST_MODEL,
 ) -> Program:
-    """`compile` for an ONNX model file (imported by `compiler.onnx_import.import_onnx`)."""
+    """`compile` for an ONNX model file (imported by `compiler.onnx_import.import_onnx`, which
+    takes ``batch`` for a dynamic leading dimension)."""
     from compiler.onnx_import import import_onnx
 
     return compile(
         import_onnx(path, batch=batch),
         chip,
-        batch=batch,
         train=train,
         verify=verify,
         calibration=calibration,

@@ -43,7 +43,7 @@ weights need zero point 0 (symmetric); activations one scale per tensor.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,13 +54,7 @@ from chip.dtypes import DType
 from chip.program import TensorRole
 from compiler.ir import Op
 from compiler.onnx_files import load_onnx
-from compiler.onnx_import import (
-    HANDLERS,
-    NCHW_TO_NHWC,
-    _Importer,
-    _Unsupported,
-    _window_attrs,
-)
+from compiler.onnx_ops.importer import NCHW_TO_NHWC, Importer, Unsupported, window_attrs
 from compiler.onnx_quant_math import (
     QParams,
     add_offset,
@@ -75,22 +69,6 @@ from compiler.onnx_quant_math import (
 
 # ONNX ops that only rearrange a tensor: quantizing commutes with them.
 MOVEMENT = frozenset({"Flatten", "Reshape", "Transpose", "Identity"})
-# Float handlers that only move or select elements: right on int8 values at any scale.
-INT8_SAFE = frozenset(
-    {
-        "MaxPool",
-        "Flatten",
-        "Reshape",
-        "Transpose",
-        "Identity",
-        "Shape",
-        "Constant",
-        "Gather",
-        "Unsqueeze",
-        "Squeeze",
-        "Cast",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -182,65 +160,63 @@ def _const_qparams(consts: Mapping[str, np.ndarray], scale: str, zp: str, where:
 
 
 # Reading the importer's tensors -------------------------------------------------------------
-def _qparams(im: _Importer, ks: int, kz: int, what: str) -> QParams:
+def _qparams(im: Importer, ks: int, kz: int, what: str) -> QParams:
     """Per-tensor (scale, zero point) from node inputs ``ks``/``kz`` (constants)."""
     n = im.node
     scale = im.const(n.input[ks]) if im.has(ks) else None
     if scale is None:
-        raise _Unsupported(f"{what} scale must be a constant initializer")
+        raise Unsupported(f"{what} scale must be a constant initializer")
     if scale.size != 1:
-        raise _Unsupported(
+        raise Unsupported(
             f"{what} scale has {scale.size} values: only per-tensor "
             "quantization is supported (not per-channel)"
         )
     zp = im.const(n.input[kz]) if im.has(kz) else None
     if zp is None:
-        raise _Unsupported(f"{what} zero point must be given as a constant initializer")
+        raise Unsupported(f"{what} zero point must be given as a constant initializer")
     if zp.dtype not in (np.int8, np.uint8) or zp.size != 1:
-        raise _Unsupported(
+        raise Unsupported(
             f"{what} zero point must be one int8 or uint8 value, not {zp.dtype} of shape {zp.shape}"
         )
     return QParams.of(scale, zp)
 
 
-def _int8(im: _Importer, k: int, layout: str | None = None) -> int:
+def _int8(im: Importer, k: int, layout: str | None = None) -> int:
     """The IR id of the int8 tensor at node input ``k``."""
     name = im.node.input[k]
     if im.const(name) is not None and name not in im.vals:
-        raise _Unsupported(f"input {name!r} is a constant; only weights may be constants")
+        raise Unsupported(f"input {name!r} is a constant; only weights may be constants")
     nid = im.get(name, layout)
     if im.b.dtype(nid) is not DType.INT8:
-        raise _Unsupported(f"input {name!r} is {im.b.dtype(nid).value}, not a quantized tensor")
+        raise Unsupported(f"input {name!r} is {im.b.dtype(nid).value}, not a quantized tensor")
     return nid
 
 
-def _weight(
-    im: _Importer, k: int, ks: int, kz: int, channels: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _weight(im: Importer, k: int, ks: int, kz: int, channels: int) -> tuple[np.ndarray, np.ndarray]:
     """A constant int8/uint8 weight as int8-domain values, and its fp32 scales: one, or one
     per output channel (``channels`` of them). Zero points must be 0 (128 for uint8)."""
     n = im.node
     w = im.const(n.input[k])
     if w is None:
-        raise _Unsupported(
+        raise Unsupported(
             f"weight {n.input[k]!r} must be a constant initializer (two dynamic "
             "operands are not supported)"
         )
     if w.dtype not in (np.int8, np.uint8):
-        raise _Unsupported(f"weight {n.input[k]!r} is {w.dtype}, not int8 or uint8")
+        raise Unsupported(f"weight {n.input[k]!r} is {w.dtype}, not int8 or uint8")
     scale = im.const(n.input[ks]) if im.has(ks) else None
     zp = im.const(n.input[kz]) if im.has(kz) else None
     if scale is None or zp is None:
-        raise _Unsupported("weight scale and zero point must be constant initializers")
+        raise Unsupported("weight scale and zero point must be constant initializers")
     if scale.size not in (1, channels) or zp.size != scale.size:
-        raise _Unsupported(
+        raise Unsupported(
             f"weight scale has {scale.size} values and zero point {zp.size}: "
             f"supported are one each, or one each per output channel "
             f"({channels})"
         )
     offset = 128 if w.dtype == np.uint8 else 0
     if np.any(zp.astype(np.int64) != offset):
-        raise _Unsupported(
+        raise Unsupported(
             f"weight {n.input[k]!r} has zero point {zp.reshape(-1).tolist()}; "
             "only symmetric weights (zero point 0, or 128 for uint8) are "
             "supported"
@@ -249,32 +225,32 @@ def _weight(
 
 
 # Graph boundary -------------------------------------------------------------------------------
-def _boundary_consts(im: _Importer, name: str, q: QParams) -> None:
+def _boundary_consts(im: Importer, name: str, q: QParams) -> None:
     im.b.const(f"{name}.scale", np.array([q.scale], dtype=np.float32), TensorRole.QUANT_SCALE)
     zero_point = np.array([q.zero_point], dtype=np.float32)
     im.b.const(f"{name}.zero_point", zero_point, TensorRole.QUANT_ZERO_POINT)
 
 
-def _quantize_linear(im: _Importer, n: onnx.NodeProto) -> None:
+def quantize_linear(im: Importer, n: onnx.NodeProto) -> None:
     x = n.input[0]
     source = _graph_input(im.g, x)
     if source is None or not host_quantized(im.g, source):
-        raise _Unsupported(
+        raise Unsupported(
             f"only graph inputs can be quantized ({x!r} is computed: int8 chips "
             "quantize on the host)"
         )
     q = _qparams(im, 1, 2, "y")
     if f"{source}.scale" in im.b.consts:
-        raise _Unsupported(f"graph input {source!r} is quantized twice")
+        raise Unsupported(f"graph input {source!r} is quantized twice")
     _boundary_consts(im, source, q)
     im.put(0, im.get(x), im.layout(x))
 
 
-def _dequantize_linear(im: _Importer, n: onnx.NodeProto) -> None:
+def dequantize_linear(im: Importer, n: onnx.NodeProto) -> None:
     out = n.output[0]
     users = [m.name or m.op_type for m in im.g.node if out in m.input]
     if out not in {vi.name for vi in im.g.output} or users:
-        raise _Unsupported(
+        raise Unsupported(
             f"only graph outputs can be dequantized ({out!r} feeds "
             f"{users or 'no graph output'}: float ops after it would need "
             "fp32 math on an int8 chip)"
@@ -285,16 +261,16 @@ def _dequantize_linear(im: _Importer, n: onnx.NodeProto) -> None:
 
 
 # GEMMs ----------------------------------------------------------------------------------------
-def _qlinear_conv(im: _Importer, n: onnx.NodeProto) -> None:
+def qlinear_conv(im: Importer, n: onnx.NodeProto) -> None:
     im.reject_attrs(group=1)
     x = _int8(im, 0, "nhwc")
     qx = _qparams(im, 1, 2, "x")
     w = im.const(n.input[3])
     if w is None or w.ndim != 4:
-        raise _Unsupported("the weight must be a 4-D initializer (2-D convolution)")
+        raise Unsupported("the weight must be a 4-D initializer (2-D convolution)")
     w, w_scale = _weight(im, 3, 4, 5, w.shape[0])
     qy = _qparams(im, 6, 7, "y")
-    attrs = _window_attrs(im, w.shape[2:])
+    attrs = window_attrs(im, w.shape[2:])
     wid = int8_param(im.b, n.input[3], w.transpose(2, 3, 1, 0))
     acc = im.b.add(Op.CONV2D, (x, wid), n.name, **attrs)
     out_hw = im.b.shape(acc)[1:3]
@@ -302,7 +278,7 @@ def _qlinear_conv(im: _Importer, n: onnx.NodeProto) -> None:
     if im.has(8):
         bias = im.const(n.input[8])
         if bias is None:
-            raise _Unsupported(f"bias {n.input[8]!r} must be a constant initializer")
+            raise Unsupported(f"bias {n.input[8]!r} must be a constant initializer")
         offset = offset + bias.astype(np.int64)
     acc = add_offset(im.b, acc, offset, n.name)
     im.put(
@@ -315,7 +291,7 @@ def _qlinear_conv(im: _Importer, n: onnx.NodeProto) -> None:
 
 
 def _gemm_tail(
-    im: _Importer,
+    im: Importer,
     a: int,
     w: np.ndarray,
     qa: QParams,
@@ -338,46 +314,46 @@ def _gemm_tail(
     im.put(0, requantize(im.b, add_offset(im.b, acc, offset, n.name), m, qy.zero_point, n.name))
 
 
-def _qgemm(im: _Importer, n: onnx.NodeProto) -> None:
+def qgemm(im: Importer, n: onnx.NodeProto) -> None:
     if not im.has(7):
-        raise _Unsupported("a float output (no y_scale) is not supported: int8 chips hold integers")
+        raise Unsupported("a float output (no y_scale) is not supported: int8 chips hold integers")
     a = _int8(im, 0, "plain")
     qa = _qparams(im, 1, 2, "a")
     trans_b = bool(im.attr("transB", 0))
     w = im.const(n.input[3])
     if w is None or w.ndim != 2:
-        raise _Unsupported("the weight B must be a 2-D initializer")
+        raise Unsupported("the weight B must be a 2-D initializer")
     w, w_scale = _weight(im, 3, 4, 5, w.shape[0] if trans_b else w.shape[1])
     if trans_b:
         w = w.T
     bias = im.const(n.input[6]) if im.has(6) else None
     if im.has(6) and bias is None:
-        raise _Unsupported(f"bias {n.input[6]!r} must be a constant initializer")
+        raise Unsupported(f"bias {n.input[6]!r} must be a constant initializer")
     qy = _qparams(im, 7, 8, "y")
     m = multiplier(np.float32(im.attr("alpha", 1.0)), qa.scale, w_scale, divide=qy.scale)
     _gemm_tail(im, a, w, qa, bias, m, qy, bool(im.attr("transA", 0)))
 
 
-def _qlinear_matmul(im: _Importer, n: onnx.NodeProto) -> None:
+def qlinear_matmul(im: Importer, n: onnx.NodeProto) -> None:
     a = _int8(im, 0, "plain")
     if len(im.b.shape(a)) != 2:
-        raise _Unsupported("only 2-D QLinearMatMul is supported")
+        raise Unsupported("only 2-D QLinearMatMul is supported")
     qa = _qparams(im, 1, 2, "a")
     w = im.const(n.input[3])
     if w is None or w.ndim != 2:
-        raise _Unsupported("the weight b must be a 2-D initializer")
+        raise Unsupported("the weight b must be a 2-D initializer")
     w, w_scale = _weight(im, 3, 4, 5, w.shape[1])
     qy = _qparams(im, 6, 7, "y")
     _gemm_tail(im, a, w, qa, None, multiplier(qa.scale, w_scale, divide=qy.scale), qy, False)
 
 
 # Elementwise, pooling, concatenation ------------------------------------------------------------
-def _qlinear_add(im: _Importer, n: onnx.NodeProto) -> None:
+def qlinear_add(im: Importer, n: onnx.NodeProto) -> None:
     a, c = n.input[0], n.input[3]
     layout = im.layout(a) if im.layout(a) == im.layout(c) else "plain"
     ids = (_int8(im, 0, layout), _int8(im, 3, layout))
     if im.b.shape(ids[0]) != im.b.shape(ids[1]):
-        raise _Unsupported(
+        raise Unsupported(
             f"operand shapes {im.b.shape(ids[0])} and {im.b.shape(ids[1])} "
             "differ: only equal shapes are supported"
         )
@@ -385,9 +361,9 @@ def _qlinear_add(im: _Importer, n: onnx.NodeProto) -> None:
     im.put(0, qadd_fixed_point(im.b, ids, (qa, qb), qy, n.name), layout)
 
 
-def _qlinear_global_avgpool(im: _Importer, n: onnx.NodeProto) -> None:
+def qlinear_global_avgpool(im: Importer, n: onnx.NodeProto) -> None:
     if im.attr("channels_last", 0):
-        raise _Unsupported("channels_last=1 is not supported")
+        raise Unsupported("channels_last=1 is not supported")
     x = _int8(im, 0, "nhwc")
     qx, qy = _qparams(im, 1, 2, "x"), _qparams(im, 3, 4, "y")
     b, h, w, c = im.b.shape(x)
@@ -404,21 +380,21 @@ def _qlinear_global_avgpool(im: _Importer, n: onnx.NodeProto) -> None:
     im.put(0, im.b.reshape(y, (b, 1, 1, c), n.name), "nhwc")
 
 
-def _qlinear_avgpool(im: _Importer, n: onnx.NodeProto) -> None:
+def qlinear_avgpool(im: Importer, n: onnx.NodeProto) -> None:
     im.reject_attrs(ceil_mode=0, channels_last=0)
     x = _int8(im, 0, "nhwc")
     qx, qy = _qparams(im, 1, 2, "x"), _qparams(im, 3, 4, "y")
     kernel = tuple(im.required("kernel_shape"))
-    attrs = _window_attrs(im, kernel)
+    attrs = window_attrs(im, kernel)
     include = bool(im.attr("count_include_pad", 0))
     y = average_pool_int(im.b, x, qx, qy, kernel, include, n.name or "avgpool", **attrs)
     im.put(0, y, "nhwc")
 
 
-def _qlinear_concat(im: _Importer, n: onnx.NodeProto) -> None:
+def qlinear_concat(im: Importer, n: onnx.NodeProto) -> None:
     qy = _qparams(im, 0, 1, "y")
     if (len(n.input) - 2) % 3:
-        raise _Unsupported(
+        raise Unsupported(
             "inputs must be y_scale, y_zero_point, then (x, scale, zero point) triples"
         )
     names = n.input[2::3]
@@ -435,54 +411,3 @@ def _qlinear_concat(im: _Importer, n: onnx.NodeProto) -> None:
         parts.append(x)
     axis = NCHW_TO_NHWC.index(axis) if nhwc else axis
     im.put(0, im.b.add(Op.CONCAT, parts, n.name, axis=axis), layout)
-
-
-def _float_only(
-    handler: Callable[[_Importer, onnx.NodeProto], None], op_type: str
-) -> Callable[[_Importer, onnx.NodeProto], None]:
-    """``handler`` refusing quantized (int8) operands: its float math would misread them."""
-
-    def handle(im: _Importer, n: onnx.NodeProto) -> None:
-        for name in n.input:
-            if name in im.vals and im.b.dtype(im.vals[name][0]) is DType.INT8:
-                raise _Unsupported(
-                    f"input {name!r} is a quantized int8 tensor; {op_type} "
-                    "computes on floats (quantized models may apply only "
-                    f"QLinear ops and {', '.join(sorted(INT8_SAFE))} to it)"
-                )
-        handler(im, n)
-
-    return handle
-
-
-def _named_errors(
-    handler: Callable[[_Importer, onnx.NodeProto], None],
-) -> Callable[[_Importer, onnx.NodeProto], None]:
-    """``handler`` with the integer helpers' ValueErrors reported against the ONNX node."""
-
-    def handle(im: _Importer, n: onnx.NodeProto) -> None:
-        try:
-            handler(im, n)
-        except ValueError as e:
-            raise _Unsupported(str(e)) from None
-
-    return handle
-
-
-QUANT_HANDLERS: dict[str, Callable[[_Importer, onnx.NodeProto], None]] = {
-    op: _named_errors(h)
-    for op, h in {
-        "QuantizeLinear": _quantize_linear,
-        "DequantizeLinear": _dequantize_linear,
-        "QLinearConv": _qlinear_conv,
-        "QLinearMatMul": _qlinear_matmul,
-        "QGemm": _qgemm,
-        "QLinearAdd": _qlinear_add,
-        "QLinearGlobalAveragePool": _qlinear_global_avgpool,
-        "QLinearAveragePool": _qlinear_avgpool,
-        "QLinearConcat": _qlinear_concat,
-    }.items()
-}
-
-HANDLERS.update({op: _float_only(h, op) for op, h in HANDLERS.items() if op not in INT8_SAFE})
-HANDLERS.update(QUANT_HANDLERS)

@@ -367,7 +367,13 @@ def setup_compile(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("model", metavar="MODEL", help="zoo model name or an .onnx file")
     _add_chip(p)
-    p.add_argument("--batch", type=int, default=1)
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=None,
+        help="batch size: zoo models (default 1) and ONNX models with a dynamic leading "
+        "dimension (it must equal a static one)",
+    )
     p.add_argument("--train", action="store_true", help="compile a whole training step")
     p.add_argument("--loss", choices=("ce", "mse"), default="ce")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
@@ -380,13 +386,27 @@ def setup_compile(p: argparse.ArgumentParser) -> None:
         "dynamic (GEMM operands quantized on chip) or auto (static unless an "
         "op needs float math on activations)",
     )
-    p.add_argument("-o", "--output", required=True, metavar="PROGRAM", help="program file to write")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("-o", "--output", metavar="PROGRAM", help="program file to write")
+    what.add_argument(
+        "--check",
+        action="store_true",
+        help="ONNX models: list every unsupported node (node, op, attribute, why) and exit "
+        "without compiling (status 0: all supported, 1: not)",
+    )
 
 
 def cmd_compile(args: argparse.Namespace) -> None:
-    from runtime.models import compile_model, is_static_int8, train_spec
+    from runtime.models import check_model, compile_model, is_static_int8, train_spec
 
-    check_int(args.batch, "--batch", 1, MAX_BATCH)
+    if args.batch is not None:  # None: the model's own batch
+        check_int(args.batch, "--batch", 1, MAX_BATCH)
+    if args.check:
+        report, ok = check_model(args.model, args.batch)
+        print(report)
+        if not ok:
+            raise CommandError(f"{args.model} has unsupported constructs (listed above)")
+        return
     check_rate(args.lr, "--lr")
     chip = load_chip(args.chip or DEFAULT_PRESET, args.dtype)
     if args.quantize != "auto" and chip.input_dtype is not DType.INT8:

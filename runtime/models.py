@@ -84,9 +84,10 @@ def defaults(model: str) -> ModelDefaults:
     return entry[1]
 
 
-def forward_graph(model: str, batch: int) -> Graph:
-    """The forward graph of a zoo model or an ONNX file, for ``batch`` samples."""
-    if batch < 1:
+def forward_graph(model: str, batch: int | None) -> Graph:
+    """The forward graph of a zoo model (``batch`` samples, default 1) or an ONNX file (its own
+    input shapes; ``batch`` sets a dynamic leading dimension and must equal a static one)."""
+    if batch is not None and batch < 1:
         raise ModelError(f"batch size must be at least 1, not {batch}")
     if is_onnx(model):
         from compiler.onnx_checks import check_onnx_file
@@ -107,7 +108,22 @@ def forward_graph(model: str, batch: int) -> Graph:
         )
     from compiler.zoo import MODELS
 
-    return MODELS[ZOO[model][0]](batch=batch)
+    return MODELS[ZOO[model][0]](batch=batch or 1)
+
+
+def check_model(model: str, batch: int | None) -> tuple[str, bool]:
+    """The table of a model's unsupported constructs (`systolic compile --check`), and whether
+    it has none. Zoo models are always supported."""
+    if not is_onnx(model):
+        forward_graph(model, batch)
+        return f"model {model!r}: every op is supported", True
+    path = Path(model)
+    if not path.is_file():
+        raise ModelError(f"ONNX file {model!r} does not exist")
+    from compiler.onnx_import import check_onnx, problem_table
+
+    problems = check_onnx(path, batch)
+    return problem_table(str(model), problems), not problems
 
 
 def train_spec(loss: str, optimizer: str, lr: float) -> TrainSpec:
@@ -143,7 +159,11 @@ QUANTIZE = ("auto", "static", "dynamic")
 
 
 def compile_model(
-    model: str, chip: ChipConfig, batch: int, spec: TrainSpec | None = None, quantize: str = "auto"
+    model: str,
+    chip: ChipConfig,
+    batch: int | None,
+    spec: TrainSpec | None = None,
+    quantize: str = "auto",
 ) -> Program:
     """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference.
 
@@ -158,7 +178,13 @@ def compile_model(
         raise ModelError(
             f"unknown quantization {quantize!r}; expected one of {', '.join(QUANTIZE)}"
         )
-    graph = forward_graph(model, batch)
+    from compiler.onnx_import import OnnxError
+
+    try:
+        graph = forward_graph(model, batch)
+    except OnnxError as e:
+        more = f" ({len(e.problems)} problems: `systolic compile --check {model}` lists them)"
+        raise ModelError(f"cannot compile {model}: {str(e).splitlines()[0]}{more}") from None
     # a model that carries its own quantization (QLinear ONNX) compiles as it is
     prequantized = any(not n.dtype.is_float for n in graph.inputs.values())
     static = (
@@ -170,13 +196,11 @@ def compile_model(
     try:
         if static:
             try:
-                return compile_fn(
-                    graph, chip, batch=batch, calibration=calibration_inputs(model, graph)
-                )
+                return compile_fn(graph, chip, calibration=calibration_inputs(model, graph))
             except NotQuantizable:
                 if quantize == "static":
                     raise
-        return compile_fn(graph, chip, batch=batch, train=spec)
+        return compile_fn(graph, chip, train=spec)  # the graph has its batch
     except ValueError as e:  # the compiler's refusals; anything else is a bug, not the model's
         raise ModelError(f"cannot compile {model} for {chip.name}: {e}") from None
 

@@ -74,7 +74,7 @@ def run_dir(tmp_path_factory):
         ),
         (("train", "--optimizer", "rmsprop"), "argument --optimizer: invalid choice: 'rmsprop'"),
         (("train", "--fidelity", "rtl"), "argument --fidelity: invalid choice: 'rtl'"),
-        (("compile", "mlp"), "the following arguments are required: -o/--output"),
+        (("compile", "mlp"), "one of the arguments -o/--output --check is required"),
         (("report", ".", "--format", "xml"), "argument --format: invalid choice: 'xml'"),
         (("run",), "the following arguments are required: PROGRAM"),
     ],

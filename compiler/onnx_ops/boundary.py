@@ -1,0 +1,130 @@
+"""The edges of an ONNX import: graph inputs (types, static shapes, the batch), constant
+folding with ONNX's reference implementation, and stand-ins for refused nodes' outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+
+from chip.dtypes import DType
+from compiler.onnx_ops.importer import Importer, Unsupported
+from compiler.onnx_quant import host_quantized
+
+
+def inferred_types(g: onnx.GraphProto) -> dict[str, onnx.TypeProto]:
+    """ONNX's own shape inference of ``g`` (to continue past a refused node)."""
+    model = onnx.helper.make_model(g)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model).graph
+    except Exception:  # noqa: BLE001 - inference is a courtesy; without it we just stop
+        return {}
+    return {vi.name: vi.type for vi in (*inferred.value_info, *inferred.output)}
+
+
+def stand_in(im: Importer, name: str, known: dict[str, onnx.TypeProto]) -> bool:
+    """Give refused output ``name`` a stand-in value of its inferred shape, so the nodes
+    after it are checked too; False if its shape is not known statically."""
+    t = known.get(name)
+    if t is None or not t.HasField("tensor_type") or not t.tensor_type.HasField("shape"):
+        return False
+    dims = [d.dim_value if d.HasField("dim_value") else 0 for d in t.tensor_type.shape.dim]
+    if any(d <= 0 for d in dims):
+        return False
+    im.vals[name] = (im.b.input(im.b.unique(f"__refused.{name}"), tuple(dims)), "plain")
+    return True
+
+
+# Graph inputs: ONNX element types the chip holds, and how.
+_T = onnx.TensorProto
+_FLOAT_TYPES = frozenset({_T.FLOAT, _T.FLOAT16, _T.BFLOAT16, _T.DOUBLE})
+_INT_TYPES = {_T.INT8: DType.INT8, _T.INT32: DType.INT32}
+
+
+def inputs(im: Importer) -> list[tuple[str, str]]:
+    """Add every graph input (not an initializer) as an INPUT; the (input, why) of those
+    refused."""
+    problems = []
+    for vi in im.g.input:
+        if vi.name in im.consts:
+            continue
+        try:
+            shape = input_shape(im, vi)
+            dtype = input_dtype(im, vi)
+        except Unsupported as e:
+            problems.append((vi.name, str(e)))
+            continue
+        im.vals[vi.name] = (im.b.input(vi.name, shape, dtype), "plain")
+    return problems
+
+
+def fold(im: Importer, node: onnx.NodeProto) -> None:
+    """Evaluate a node whose inputs are all constants at import, with ONNX's own reference
+    implementation (the shape arithmetic exporters emit: Shape -> Gather -> Mod -> Range ...)."""
+    from onnx.reference import ReferenceEvaluator
+
+    names = [x for x in node.input if x]
+    graph = onnx.helper.make_graph(
+        [node],
+        "fold",
+        [onnx.helper.make_tensor_value_info(x, onnx.TensorProto.UNDEFINED, None) for x in names],
+        [
+            onnx.helper.make_tensor_value_info(y, onnx.TensorProto.UNDEFINED, None)
+            for y in node.output
+            if y
+        ],
+    )
+    opset = [onnx.helper.make_opsetid("", min(im.opset, onnx.defs.onnx_opset_version()))]
+    try:
+        values = ReferenceEvaluator(onnx.helper.make_model(graph, opset_imports=opset)).run(
+            None, {x: np.asarray(im.const(x)) for x in names}
+        )
+    except Exception as e:  # noqa: BLE001 - a constant the reference cannot evaluate
+        raise Unsupported(f"cannot be folded at import: {type(e).__name__}: {e}") from None
+    for y, v in zip([y for y in node.output if y], values, strict=True):
+        im.consts[y] = np.asarray(v)
+
+
+def input_shape(im: Importer, vi: onnx.ValueInfoProto) -> tuple[int, ...]:
+    if not vi.type.HasField("tensor_type"):
+        kind = (vi.type.WhichOneof("value") or "unknown").removesuffix("_type")
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise Unsupported(f"is {article} {kind}, not a tensor (only tensors are supported)")
+    if not vi.type.tensor_type.HasField("shape"):
+        raise Unsupported("has no shape (rank unknown); only static shapes are supported")
+    dims = []
+    for k, d in enumerate(vi.type.tensor_type.shape.dim):
+        static = d.HasField("dim_value") and d.dim_value > 0
+        if k == 0 and im.batch is not None:
+            if static and d.dim_value != im.batch:
+                raise Unsupported(
+                    f"has a static batch of {d.dim_value}; batch {im.batch} conflicts with it "
+                    "(a batch applies only to a dynamic leading dimension)"
+                )
+            dims.append(im.batch)
+        elif static:
+            dims.append(d.dim_value)
+        elif d.HasField("dim_value"):
+            raise Unsupported(f"dimension {k} has size 0 (empty tensors are not supported)")
+        else:
+            raise Unsupported(
+                f"dimension {k} is dynamic ({d.dim_param or '?'}); only static shapes are "
+                "supported" + (" (give a batch, --batch N, for a leading one)" if k == 0 else "")
+            )
+    return tuple(dims)
+
+
+def input_dtype(im: Importer, vi: onnx.ValueInfoProto) -> DType:
+    """The declared type where the chip holds it: int8 and int32 as they are; floats as fp32
+    (the chip's widest float); an input that only QuantizeLinear reads (after reshapes,
+    perhaps) int8, quantized by the host (`compiler.onnx_quant`)."""
+    elem = vi.type.tensor_type.elem_type
+    if host_quantized(im.g, vi.name):
+        return DType.INT8
+    if elem in _FLOAT_TYPES:
+        return DType.FP32
+    if elem in _INT_TYPES:
+        return _INT_TYPES[elem]
+    name = onnx.helper.tensor_dtype_to_string(elem).removeprefix("TensorProto.").lower()
+    raise Unsupported(
+        f"has element type {name}; the chip holds float (fp32), int8 and int32 inputs"
+    )
