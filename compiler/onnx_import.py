@@ -34,11 +34,11 @@ import onnx
 from chip.dtypes import DType
 from compiler import onnx_quant as quant
 from compiler.ir import Graph, Op
+from compiler.onnx_checks import check_model
+from compiler.onnx_files import load_onnx
 from compiler.onnx_ops import activations as act
 from compiler.onnx_ops import boundary, math, nn, reduce, shape
 from compiler.onnx_ops.importer import Importer, Unsupported
-from compiler.onnx_checks import check_model
-from compiler.onnx_files import load_onnx
 from compiler.passes.shape_infer import ShapeError
 
 
