@@ -16,8 +16,9 @@ import numpy as np
 
 from chip.config import DEFAULT_PRESET, ChipConfig, preset_names
 from chip.dtypes import DType
+from chip.fidelity import Fidelity
 from chip.program import Program, TensorKind
-from runtime.backend import Backend, Fidelity
+from runtime.backend import Backend
 from runtime.checkpoint import CHECKPOINT_NAME, atomic_write_bytes
 from runtime.outputs import REPORT_NAME, read_report, write_run_dir
 from runtime.render import layers_csv, make_console, print_report
@@ -79,7 +80,8 @@ def _add_fidelity(p: argparse.ArgumentParser) -> None:
         choices=[f.value for f in Fidelity],
         default=None,
         help="fast: cycle-level machine, block compute (default); pe: every PE "
-        "every cycle; functional: values only, no cycles",
+        "every cycle; functional: values only, no cycles; rtl: the execute datapath's "
+        "RTL co-simulated against pe (execute-only programs, small arrays)",
     )
 
 
@@ -115,10 +117,14 @@ def setup_train(p: argparse.ArgumentParser) -> None:
         choices=TRAIN_FIDELITIES,
         default=None,
         help="fast: every step on the cycle-level machine; pe: the same, every PE "
-        "every cycle; sampled: values on the functional model, cycles measured "
-        "on the machine for two steps and applied to all (checked to be "
-        "data-independent); functional: values only, no cycles "
-        "(default: fast)",
+        "every cycle; functional: values only, no cycles (default: fast)",
+    )
+    p.add_argument(
+        "--sampled-timing",
+        action="store_true",
+        default=None,
+        help="values on the functional model, cycles measured at --fidelity (fast or pe) "
+        "for two steps and applied to all (checked to be data-independent)",
     )
     p.add_argument("--seed", type=int, default=None, help="data split and shuffling seed")
     p.add_argument(
@@ -143,7 +149,7 @@ def setup_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
 
 
-TRAIN_FIDELITIES = ("fast", "pe", "sampled", "functional")
+TRAIN_FIDELITIES = tuple(f.value for f in Fidelity if f is not Fidelity.RTL)
 TRAIN_SETTINGS = (
     "model",
     "dataset",
@@ -155,6 +161,7 @@ TRAIN_SETTINGS = (
     "lr",
     "schedule",
     "fidelity",
+    "sampled_timing",
     "seed",
     "checkpoint_every",
 )
@@ -184,6 +191,11 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, boo
             settings = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as e:
             raise CommandError(f"{path} is unreadable: {e}") from None
+        if isinstance(settings, dict) and "sampled_timing" not in settings:
+            # run.json of earlier versions: sampled timing was the fidelity "sampled"
+            settings["sampled_timing"] = settings.get("fidelity") == "sampled"
+            if settings["sampled_timing"]:
+                settings["fidelity"] = Fidelity.FAST.value
         if not isinstance(settings, dict) or set(settings) != set(TRAIN_SETTINGS):
             raise CommandError(f"{path} is not a run settings file written by systolic train")
         return settings, run_dir, True
@@ -200,6 +212,7 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, boo
         "lr": d.lr,
         "schedule": d.schedule,
         "fidelity": d.fidelity,
+        "sampled_timing": False,
         "seed": 0,
         "checkpoint_every": 0,
         **given,
@@ -224,8 +237,13 @@ def cmd_train(args: argparse.Namespace) -> None:
 
     s, run_dir, resume = _train_settings(args)
     chip = load_chip(s["chip"], s["dtype"])
-    sampled = s["fidelity"] == "sampled"
-    fidelity = Fidelity.FUNCTIONAL if sampled else Fidelity.parse(s["fidelity"])
+    sampled = bool(s["sampled_timing"])
+    machine = Fidelity.parse(s["fidelity"])
+    if sampled and not machine.on_machine:
+        raise CommandError(
+            f"--sampled-timing measures cycles at --fidelity fast or pe, not {machine.value}"
+        )
+    fidelity = Fidelity.FUNCTIONAL if sampled else machine
     data = (
         load_digits(seed=s["seed"])
         if s["dataset"] == "digits"
@@ -261,7 +279,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             on_step=bar.step,
             on_epoch=bar.epoch,
             trace_first_step=fidelity.has_cycles or sampled,
-            timing=Fidelity.FAST if sampled else None,
+            timing=machine if sampled else None,
         )
         try:
             result = trainer.run(resume=resume)
@@ -355,6 +373,13 @@ def setup_run(p: argparse.ArgumentParser) -> None:
         help="fill inputs not given with seeded random values",
     )
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--scratchpad",
+        default=None,
+        metavar="FILE.npy",
+        help="scratchpad rows from row 0 (raw storage) for an execute-only program, "
+        "such as those --fidelity rtl runs; with --random-inputs, seeded random rows",
+    )
     _add_fidelity(p)
     p.add_argument(
         "--out",
@@ -405,13 +430,17 @@ def cmd_run(args: argparse.Namespace) -> None:
     program = load_program(args.program)
     fidelity = Fidelity.parse(args.fidelity or Fidelity.FAST.value)
     inputs = _parse_inputs(program, args.input, args.random_inputs, args.seed)
+    scratchpad = _scratchpad(program, fidelity, args)
     out = Path(args.out) if args.out else next_free_dir(f"runs/{Path(args.program).stem}")
     if (out / REPORT_NAME).exists() or (out / CHECKPOINT_NAME).exists():  # before a long run
         raise CommandError(f"{out} already holds a report; choose another --out")
     backend = Backend(program, fidelity)
-    result = backend.run(inputs, trace=fidelity.has_cycles)
+    result = backend.run(inputs, trace=fidelity.has_cycles, scratchpad=scratchpad)
     out.mkdir(parents=True, exist_ok=True)
-    for name, value in result.outputs.items():
+    arrays = dict(result.outputs)
+    if result.accumulator is not None:
+        arrays["accumulator"] = result.accumulator
+    for name, value in arrays.items():
         path = out / f"{name}.npy"
         tmp = out / f".{name}.tmp.npy"
         np.save(tmp, value)
@@ -420,7 +449,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         "run",
         program.config,
         Path(args.program).stem,
-        fidelity.value,
+        fidelity.value if backend.simulator is None else f"rtl ({backend.simulator})",
         result.work,
         layer_reports(result.by_tag),
         result.transfer.to_chip,
@@ -432,8 +461,31 @@ def cmd_run(args: argparse.Namespace) -> None:
     print_report(report)
     print(
         f"run directory {out}: "
-        + ", ".join([f"{n}.npy" for n in result.outputs] + [p.name for p in written])
+        + ", ".join([f"{n}.npy" for n in arrays] + [p.name for p in written])
     )
+
+
+def _scratchpad(
+    program: Program, fidelity: Fidelity, args: argparse.Namespace
+) -> np.ndarray | None:
+    """The scratchpad rows an execute-only run starts from: --scratchpad FILE, or seeded
+    random rows (--random-inputs) for the rtl fidelity; None otherwise."""
+    if args.scratchpad is not None:
+        try:
+            return np.load(args.scratchpad, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise CommandError(f"cannot read {args.scratchpad}: {e}") from None
+    if fidelity is not Fidelity.RTL:
+        return None
+    from chip.hdl.run_program import random_scratchpad, scratchpad_rows
+
+    rows = scratchpad_rows(program)
+    if rows and not args.random_inputs:
+        raise CommandError(
+            f"the program reads scratchpad rows 0..{rows - 1}: pass --scratchpad FILE.npy "
+            "or --random-inputs"
+        )
+    return random_scratchpad(program.config, rows, args.seed)
 
 
 # ---------------------------------------------------------------------------- asm / disasm
