@@ -41,7 +41,7 @@ K_DRAM = -1  # the footprint space of DRAM (on-chip memories keep their plan.py 
 
 # fault codes in State.reg[STATUS]
 OK, DEADLOCK, HAZARD, LIMIT = 0, 1, 2, 3
-# State.reg slots: the loop's scalars, and a fault's description
+# State.reg slots: what the loop leaves for chip/machine/engine.py to read
 (
     STATUS,
     FAULT_AT,  # the faulting instruction
@@ -50,21 +50,10 @@ OK, DEADLOCK, HAZARD, LIMIT = 0, 1, 2, 3
     FAULT_CYCLE,  # the cycle the fault is reported at
     FAULT_UNTIL,  # limit: the cycle the instruction would run until
     N_ORDER,  # instructions committed
-    NEXT_DISPATCH,  # the first instruction not dispatched yet
-    N_BLOCKED,  # dispatcher-blocked intervals recorded
     FRONTIER,  # the latest end committed
-    BUS_FREE,  # the DRAM bus is free from this cycle
-    EXEC_LAST,  # the last execute instruction committed, or -1
-    EXEC_END_ALL,  # the latest end of the execute queue
-    EXEC_END_BEFORE_LAST,  # the same before EXEC_LAST was committed
-    TAIL_VALID,  # a store's acknowledgement latency not counted yet: valid, [lo, hi), tag, index
-    TAIL_LO,
-    TAIL_HI,
-    TAIL_TAG,
-    TAIL_INDEX,
-    TOTAL,
+    TOTAL,  # the program's cycles (without a fault)
     N_REGS,
-) = range(21)
+) = range(10)
 
 
 class Tables(NamedTuple):
@@ -116,7 +105,8 @@ class State(NamedTuple):
     end: np.ndarray
     order: np.ndarray  # commit order (reg[N_ORDER] long)
     heads: np.ndarray  # per queue: position of its head in its queue
-    blocked: np.ndarray  # (n + 1, 3): dispatcher blocked on a full queue: lo, hi, cycles before
+    blocked: np.ndarray  # (3, n + 1): dispatcher blocked on a full queue: lo, hi, cycles before
+    n_blocked: np.ndarray  # (1,): intervals in blocked
     push_start: np.ndarray  # (10,) CSR offsets of each channel's pushes
     push_end: np.ndarray  # a channel's pushes (end, producer), kept sorted
     push_by: np.ndarray
@@ -128,6 +118,8 @@ class State(NamedTuple):
     n_flight: np.ndarray
     issue_free: np.ndarray  # per queue: when its DMA engine may start the next instruction
     unit_acct: np.ndarray  # per unit: cycles accounted so far
+    store_tail: np.ndarray  # a store's acknowledgement latency not counted yet: valid, lo, hi,
+    #                         tag, tally index
     tally: np.ndarray  # (tags, accounting width)
     tag_cycles: np.ndarray
 
@@ -144,16 +136,15 @@ def new_state(t: Tables, r: Rules, n_tags: int, width: int) -> State:
         uses = np.bincount(t.plan_of, minlength=n_plans)
         push_start = np.cumsum(uses @ per_plan)
     n_push = max(int(push_start[-1]), 1)
-    reg = np.zeros(N_REGS, dtype=_I64)
-    reg[EXEC_LAST] = -1
     return State(
-        reg=reg,
+        reg=np.zeros(N_REGS, dtype=_I64),
         dispatch=np.full(n, -1, dtype=_I64),
         start=np.full(n, -1, dtype=_I64),
         end=np.full(n, -1, dtype=_I64),
         order=np.zeros(n, dtype=_I64),
         heads=np.zeros(3, dtype=_I64),
-        blocked=np.zeros((n + 1, 3), dtype=_I64),
+        blocked=np.zeros((3, n + 1), dtype=_I64),
+        n_blocked=np.zeros(1, dtype=_I64),
         push_start=push_start.astype(_I64),
         push_end=np.zeros(n_push, dtype=_I64),
         push_by=np.zeros(n_push, dtype=_I64),
@@ -165,6 +156,7 @@ def new_state(t: Tables, r: Rules, n_tags: int, width: int) -> State:
         n_flight=np.zeros(3, dtype=_I64),
         issue_free=np.zeros(3, dtype=_I64),
         unit_acct=np.zeros(len(r.busy_at), dtype=_I64),
+        store_tail=np.zeros(5, dtype=_I64),
         tally=np.zeros((n_tags, width), dtype=_I64),
         tag_cycles=np.zeros(n_tags, dtype=_I64),
     )
@@ -178,174 +170,252 @@ def run_timing(t: Tables, r: Rules, st: State) -> None:
 
 @numba.njit(cache=True)
 def _run(t, r, st):
-    """The event loop: dispatch, pick the queue head that can start first, check, commit."""
-    reg = st.reg
-    remaining = t.queue_start[3]
+    """The event loop: dispatch, pick the queue head that can start first, check, commit.
+
+    The tables' and the state's arrays are bound to locals once and passed to the phases
+    explicitly: reading a field of a tuple costs numba a reference-count update, which inside
+    this loop was most of its time."""
+    plan_of, need, tag_of, qi, qs = t.plan_of, t.need, t.tag_of, t.queue_instrs, t.queue_start
+    kind, length, overlap_at, pops, pushes = t.kind, t.length, t.overlap_at, t.pops, t.pushes
+    port_start, ports, fp_start, fp = t.port_start, t.ports, t.fp_start, t.footprint
+    reg, dispatch, start, end, heads = st.reg, st.dispatch, st.start, st.end, st.heads
+    push_start, push_end, push_by = st.push_start, st.push_end, st.push_by
+    pushed, popped, port_until = st.pushed, st.popped, st.port_until
+    inflight, n_flight, issue_free = st.inflight, st.n_flight, st.issue_free
+    unit, stream, extra, macs = t.unit, t.stream, t.extra, t.macs
+    traffic_start, traffic = t.traffic_start, t.traffic
+    blocked, n_blocked, dma_phase = st.blocked, st.n_blocked, st.dma_phase
+    unit_acct, store_tail, tally = st.unit_acct, st.store_tail, st.tally
+    busy_at, stall_at, store_unit = r.busy_at, r.stall_at, r.store_unit
+    lat, limit = r.dram_latency, r.max_cycles
+    n = plan_of.size
+    nd = 0  # the first instruction not dispatched yet
+    bus_free = 0  # the DRAM bus is free from this cycle
+    exec_last, exec_end_all, exec_end_before_last = -1, 0, 0  # the execute queue so far
+    frontier = n_order = 0
+    remaining = qs[3]
     while True:
-        _dispatch(t, st)
+        nd = _dispatch(nd, need, dispatch, start, blocked, n_blocked)
         if remaining == 0:
             break
-        best, best_q, best_s, order_t, tok_t, producer = _earliest_head(t, r, st)
+        # ---- issue: the dispatched queue head that can start first (ties: program order)
+        best, best_q, best_s, best_order, best_tok, best_prod = -1, 0, 0, 0, 0, -1
+        for q in range(3):
+            if heads[q] >= qs[q + 1] - qs[q]:
+                continue
+            i = qi[qs[q] + heads[q]]
+            d = dispatch[i]
+            if d < 0:
+                continue
+            u = plan_of[i]
+            ready, tok_t, producer = _token_wait(
+                pops[u, 0], pops[u, 1], popped, pushed, push_start, push_end, push_by
+            )
+            if not ready:
+                continue
+            if q != EXEC_Q:
+                order_t = issue_free[q]  # the DMA engine has sent the previous requests
+            elif exec_last < 0:
+                order_t = exec_end_all
+            else:
+                lu = plan_of[exec_last]
+                order_t = _execute_order(
+                    kind[u], kind[lu], start[exec_last] + overlap_at[lu], start[exec_last],
+                    exec_end_all, exec_end_before_last, r.dbuf_ws, r.dbuf_os,
+                )  # fmt: skip
+            bank_t = _port_wait(port_start[u], port_start[u + 1], ports, port_until, q)
+            s = max(d, order_t, tok_t, bank_t)
+            if best < 0 or s < best_s or (s == best_s and i < best):
+                best, best_q, best_s = i, q, s
+                best_order, best_tok, best_prod = order_t, tok_t, producer
         if best < 0:
-            reg[STATUS] = DEADLOCK
-            return
+            _fault(reg, DEADLOCK, -1, frontier, -1, -1, 0)
+            break
         i, q, s = best, best_q, best_s
-        u = t.plan_of[i]
-        if r.max_cycles >= 0 and s > r.max_cycles:
-            _fault(reg, LIMIT, i, r.max_cycles, until=s)
-            return
-        j, x = _hazard(t, st, i, q, s)
+        u = plan_of[i]
+        # ---- checks: the cycle limit, then hazards
+        if limit >= 0 and s > limit:
+            _fault(reg, LIMIT, i, limit, -1, -1, s)
+            break
+        j, x = _hazard(i, q, s, plan_of, qi, qs, heads, inflight, n_flight, end, fp_start, fp)
         if j >= 0:
-            _fault(reg, HAZARD, i, s, other=j, entry=x)
-            return
-        kind = t.kind[u]
-        g, f, e = s, s, s + t.length[u]
-        if kind == K_LOAD or kind == K_STORE:
-            g, f, e = _dma_end(t, r, st, u, q, s)
-        if r.max_cycles >= 0 and e > r.max_cycles:
-            _fault(reg, LIMIT, i, s, until=e)
-            return
-        _account(t, r, st, i, s, e, g, f, order_t, tok_t, producer)
-        _commit(t, st, i, q, s, e)
+            _fault(reg, HAZARD, i, s, j, x, 0)
+            break
+        # ---- DMA bandwidth and latency, in closed form
+        g, f, e = s, s, s + length[u]
+        if kind[u] == K_LOAD:  # data arrives from s + latency; the requests are out at s + n
+            g = max(s + lat, bus_free)
+            f = e = bus_free = g + length[u]
+            issue_free[q] = s + length[u]
+        elif kind[u] == K_STORE:  # acknowledged a latency after the last beat
+            g = max(s, bus_free)
+            f = bus_free = issue_free[q] = g + length[u]
+            e = f + lat
+        if limit >= 0 and e > limit:
+            _fault(reg, LIMIT, i, s, -1, -1, e)
+            break
+        # ---- accounting: the cycles the unit waited, then the instruction's own
+        row, un = tally[tag_of[i]], unit[u]
+        cur = unit_acct[un]
+        if kind[u] == K_STORE and store_tail[0]:
+            cur = _flush_store_tail(store_tail, unit_acct, tally, store_unit, s)
+        if s > cur:
+            _charge_wait(
+                row, stall_at[un], cur, s, best_order, dispatch[i], best_tok, best_prod,
+                blocked, n_blocked[0], dma_phase,
+            )  # fmt: skip
+            cur = s
+        unit_acct[un] = _charge_run(
+            row, stall_at[un], busy_at[un], kind[u], cur, s, e, g, f, lat, stream[u], extra[u]
+        )
+        if kind[u] == K_LOAD:  # for token waits on it: latency, then bandwidth phase
+            dma_phase[i, 0], dma_phase[i, 1], dma_phase[i, 2], dma_phase[i, 3] = (
+                s,
+                s + lat,
+                s + lat,
+                e,
+            )
+        elif kind[u] == K_STORE:  # the acknowledgement [f, e) is counted once known
+            dma_phase[i, 0], dma_phase[i, 1], dma_phase[i, 2], dma_phase[i, 3] = f, e, s, f
+            store_tail[0], store_tail[1], store_tail[2] = 1, f, e
+            store_tail[3], store_tail[4] = tag_of[i], stall_at[un, C_LATENCY]
+        for x in range(traffic_start[u], traffic_start[u + 1]):
+            row[traffic[x, 0]] += traffic[x, 1]
+        row[r.macs_at] += macs[u]
+        row[r.instructions_at] += 1
+        # ---- commit: tokens, ports, in-flight list, queue order
+        for m in range(2):
+            if pops[u, m] >= 0:
+                popped[pops[u, m]] += 1
+            if pushes[u, m] >= 0:
+                _push(pushes[u, m], e, i, push_start, push_end, push_by, pushed)
+        _hold_ports(port_start[u], port_start[u + 1], ports, port_until, q, e)
+        start[i], end[i] = s, e
+        _enter_flight(i, s, qs[q], inflight, n_flight, q, end)
+        if q == EXEC_Q:
+            exec_end_before_last = exec_end_all
+            exec_end_all = max(exec_end_all, e)
+            exec_last = i
+        st.order[n_order] = i
+        n_order += 1
+        frontier = max(frontier, e)
+        heads[q] += 1
         remaining -= 1
-    _finish(t, r, st)
+    reg[N_ORDER], reg[FRONTIER] = n_order, frontier
+    if reg[STATUS] == OK:
+        total = max(frontier, dispatch[n - 1] + 1) if n else 0
+        reg[TOTAL] = total
+        if store_tail[0]:
+            _flush_store_tail(store_tail, unit_acct, tally, store_unit, total)
+        _tag_cycles(total, end, dispatch, tag_of, st.tag_cycles)
 
 
 @numba.njit(cache=True)
-def _fault(reg, code, i, cycle, other=-1, entry=-1, until=0):
+def _fault(reg, code, i, cycle, other, entry, until):
     reg[STATUS], reg[FAULT_AT], reg[FAULT_CYCLE] = code, i, cycle
     reg[FAULT_OTHER], reg[FAULT_ENTRY], reg[FAULT_UNTIL] = other, entry, until
 
 
 @numba.njit(cache=True)
-def _dispatch(t, st):
-    """Dispatch, in program order, every instruction whose queue has room (the instruction
-    ``queue_depth`` places before it in its queue has started), one per cycle."""
-    reg, dispatch, start, blocked = st.reg, st.dispatch, st.start, st.blocked
+def _dispatch(nd, need, dispatch, start, blocked, n_blocked):
+    """Dispatch, in program order from instruction ``nd``, every instruction whose queue has
+    room (the instruction ``queue_depth`` places before it in its queue has started), one per
+    cycle, recording the intervals the dispatcher is blocked; returns the next ``nd``."""
     n = dispatch.size
-    nd, nb = reg[NEXT_DISPATCH], reg[N_BLOCKED]
     while nd < n:
         c = dispatch[nd - 1] + 1 if nd else 0
-        j = t.need[nd]
+        j = need[nd]
         if j >= 0:
             sj = start[j]
             if sj < 0:
                 break  # the queue is full until instruction j starts
             if sj > c:
-                before = blocked[nb - 1, 2] + blocked[nb - 1, 1] - blocked[nb - 1, 0] if nb else 0
-                blocked[nb, 0], blocked[nb, 1], blocked[nb, 2] = c, sj, before
-                nb += 1
+                nb = n_blocked[0]
+                before = blocked[2, nb - 1] + blocked[1, nb - 1] - blocked[0, nb - 1] if nb else 0
+                blocked[0, nb], blocked[1, nb], blocked[2, nb] = c, sj, before
+                n_blocked[0] = nb + 1
                 c = sj
         dispatch[nd] = c
         nd += 1
-    reg[NEXT_DISPATCH], reg[N_BLOCKED] = nd, nb
+    return nd
 
 
 @numba.njit(cache=True)
-def _earliest_head(t, r, st):
-    """The dispatched queue head that can start first (ties: program order): (instruction or
-    -1 if none can, its queue, start, queue-order bound, token bound, token producer)."""
-    best, best_q, best_s, best_order, best_tok, best_prod = -1, 0, 0, 0, 0, -1
-    qs = t.queue_start
-    for q in range(3):
-        h = st.heads[q]
-        if h >= qs[q + 1] - qs[q]:
-            continue
-        i = t.queue_instrs[qs[q] + h]
-        d = st.dispatch[i]
-        if d < 0:
-            continue
-        u = t.plan_of[i]
-        ready, tok_t, producer = _token_wait(t, st, u)
-        if not ready:
-            continue
-        order_t = _order_wait(t, r, st, u, q)
-        s = max(d, order_t, tok_t, _port_wait(t, st, u, q))
-        if best < 0 or s < best_s or (s == best_s and i < best):
-            best, best_q, best_s = i, q, s
-            best_order, best_tok, best_prod = order_t, tok_t, producer
-    return best, best_q, best_s, best_order, best_tok, best_prod
-
-
-@numba.njit(cache=True)
-def _token_wait(t, st, u):
-    """(every token pushed yet, cycle they are all available, the latest one's producer)."""
+def _token_wait(ch0, ch1, popped, pushed, push_start, push_end, push_by):
+    """Popping channels ``ch0`` and ``ch1`` (-1: none): (every token pushed yet, cycle they are
+    all available, the latest one's producer). The k-th pop of a channel waits for its k-th
+    earliest push."""
     tok_t, producer = 0, -1
-    for m in range(2):
-        ch = t.pops[u, m]
+    for ch in (ch0, ch1):
         if ch < 0:
             continue
-        k = st.popped[ch]
-        if st.pushed[ch] <= k:
+        k = popped[ch]
+        if pushed[ch] <= k:
             return False, 0, -1
-        at = st.push_end[st.push_start[ch] + k]
+        at = push_end[push_start[ch] + k]
         if at > tok_t or producer < 0:
-            tok_t, producer = max(tok_t, at), st.push_by[st.push_start[ch] + k]
+            tok_t, producer = max(tok_t, at), push_by[push_start[ch] + k]
     return True, tok_t, producer
 
 
 @numba.njit(cache=True)
-def _port_wait(t, st, u, q):
-    """The first cycle every bank port plan ``u`` needs is free of the other queues."""
+def _execute_order(kind, last_kind, last_overlap, last_start, end_all, end_before_last, ws, os):
+    """The first cycle an execute instruction of ``kind`` may start after one of ``last_kind``
+    (which started at ``last_start``): after every earlier one has ended, except under double
+    buffering: a PRELOAD with the MATMUL before it (which copied the shadow tile), an OS MATMUL
+    at the previous one's ``last_overlap`` (its drain overlaps the next compute)."""
+    if last_kind == K_MATMUL:
+        if ws and kind == K_PRELOAD:
+            return max(last_start, end_before_last)
+        if os and kind == K_MATMUL:
+            return max(last_overlap, end_before_last)
+    return end_all
+
+
+@numba.njit(cache=True)
+def _port_wait(lo, hi, ports, port_until, q):
+    """The first cycle the bank ports ``ports[lo:hi]`` are free of the queues other than ``q``."""
     bank_t = 0
-    for x in range(t.port_start[u], t.port_start[u + 1]):
-        p = t.ports[x]
+    for x in range(lo, hi):
         for q2 in range(3):
-            if q2 != q and st.port_until[p, q2] > bank_t:
-                bank_t = st.port_until[p, q2]
+            if q2 != q and port_until[ports[x], q2] > bank_t:
+                bank_t = port_until[ports[x], q2]
     return bank_t
 
 
 @numba.njit(cache=True)
-def _order_wait(t, r, st, u, q):
-    """The first cycle queue ``q``'s order allows its head (of plan ``u``) to start."""
-    if q != EXEC_Q:
-        return st.issue_free[q]  # the DMA engine has sent the previous requests
-    reg = st.reg
-    last = reg[EXEC_LAST]
-    if last >= 0:
-        lu = t.plan_of[last]
-        if t.kind[lu] == K_MATMUL:
-            if r.dbuf_ws and t.kind[u] == K_PRELOAD:  # the MATMUL copied the shadow tile
-                return max(st.start[last], reg[EXEC_END_BEFORE_LAST])
-            if r.dbuf_os and t.kind[u] == K_MATMUL:  # the drain overlaps the next compute
-                return max(st.start[last] + t.overlap_at[lu], reg[EXEC_END_BEFORE_LAST])
-    return reg[EXEC_END_ALL]
-
-
-@numba.njit(cache=True)
-def _hazard(t, st, i, q, s):
+def _hazard(i, q, s, plan_of, qi, qs, heads, inflight, n_flight, end, fp_start, fp):
     """An instruction before ``i`` in program order, in another queue, not ended at cycle ``s``
     (started, then still waiting), whose footprint conflicts with ``i``'s: (it, the row of
     ``i``'s footprint that conflicts), or (-1, -1)."""
-    qs, end = t.queue_start, st.end
-    u = t.plan_of[i]
+    u = plan_of[i]
     for q2 in range(3):
         if q2 == q:
             continue
-        for x in range(st.n_flight[q2]):
-            j = st.inflight[qs[q2] + x]
+        for x in range(n_flight[q2]):
+            j = inflight[qs[q2] + x]
             if j < i and end[j] > s:
-                hit = _conflict(t, u, t.plan_of[j])
+                v = plan_of[j]
+                hit = _conflict(fp, fp_start[u], fp_start[u + 1], fp_start[v], fp_start[v + 1])
                 if hit >= 0:
                     return j, hit
-        for pos in range(st.heads[q2], qs[q2 + 1] - qs[q2]):
-            j = t.queue_instrs[qs[q2] + pos]
+        for pos in range(heads[q2], qs[q2 + 1] - qs[q2]):
+            j = qi[qs[q2] + pos]
             if j > i:
                 break
-            hit = _conflict(t, u, t.plan_of[j])
+            v = plan_of[j]
+            hit = _conflict(fp, fp_start[u], fp_start[u + 1], fp_start[v], fp_start[v + 1])
             if hit >= 0:
                 return j, hit
     return -1, -1
 
 
 @numba.njit(cache=True)
-def _conflict(t, u, v):
-    """The first footprint row of plan ``u`` overlapping one of plan ``v``'s with at least one
-    side writing (plan.conflicts), or -1."""
-    fp = t.footprint
-    for x in range(t.fp_start[u], t.fp_start[u + 1]):
-        for y in range(t.fp_start[v], t.fp_start[v + 1]):
+def _conflict(fp, a0, a1, b0, b1):
+    """The first footprint row of ``fp[a0:a1]`` overlapping one of ``fp[b0:b1]`` with at least
+    one side writing (plan.conflicts), or -1."""
+    for x in range(a0, a1):
+        for y in range(b0, b1):
             if fp[x, 0] != fp[y, 0] or not (fp[x, 3] or fp[y, 3]):
                 continue
             if fp[x, 1] >= fp[y, 2] or fp[y, 1] >= fp[x, 2]:
@@ -381,173 +451,127 @@ def _element_starts(b):
 
 
 @numba.njit(cache=True)
-def _dma_end(t, r, st, u, q, s):
-    """A DMA starting at ``s``: (bus grant, end of its data on the bus, end), and the bus and
-    the queue's engine reserved. A load's data arrives from ``s + latency``; a store is
-    acknowledged ``latency`` after its last beat."""
-    reg, lat, n = st.reg, r.dram_latency, t.length[u]
-    if t.kind[u] == K_LOAD:
-        g = max(s + lat, reg[BUS_FREE])
-        reg[BUS_FREE] = g + n
-        st.issue_free[q] = s + n  # the requests are out
-        return g, g + n, g + n
-    g = max(s, reg[BUS_FREE])
-    reg[BUS_FREE] = st.issue_free[q] = g + n  # the data has left
-    return g, g + n, g + n + lat
+def _push(ch, e, i, push_start, push_end, push_by, pushed):
+    """Instruction ``i`` pushes a token on channel ``ch`` at cycle ``e``: insert (e, i) into
+    the channel's pushes, kept sorted."""
+    lo = push_start[ch]
+    x = lo + pushed[ch]
+    while x > lo and (push_end[x - 1] > e or (push_end[x - 1] == e and push_by[x - 1] > i)):
+        push_end[x], push_by[x] = push_end[x - 1], push_by[x - 1]
+        x -= 1
+    push_end[x], push_by[x] = e, i
+    pushed[ch] += 1
+
+
+@numba.njit(cache=True)
+def _hold_ports(lo, hi, ports, port_until, q, e):
+    """Queue ``q`` holds the bank ports ``ports[lo:hi]`` until cycle ``e``."""
+    for x in range(lo, hi):
+        if e > port_until[ports[x], q]:
+            port_until[ports[x], q] = e
+
+
+@numba.njit(cache=True)
+def _enter_flight(i, s, base, inflight, n_flight, q, end):
+    """Instruction ``i`` starts at ``s`` in queue ``q``: keep the queue's in-flight
+    instructions (from ``inflight[base]``) not ended by ``s``, then ``i``."""
+    kept = 0
+    for x in range(n_flight[q]):
+        j = inflight[base + x]
+        if end[j] > s:
+            inflight[base + kept] = j
+            kept += 1
+    inflight[base + kept] = i
+    n_flight[q] = kept + 1
+
+
+@numba.njit(cache=True)
+def _charge_wait(row, stall, cur, s, order_t, d, tok_t, producer, blocked, nb, dma_phase):
+    """Split the cycles [cur, s) a unit waited for its instruction: idle while it waited for
+    earlier execute instructions, queue full while the dispatcher was blocked before it was
+    dispatched (``d``), tokens until ``tok_t`` (a DMA producer's latency and transfer phases as
+    DRAM latency and bandwidth), then bank conflict."""
+    a = min(max(order_t, cur), s)
+    b = min(max(d, a), s)
+    if nb:
+        row[stall[C_QUEUE_FULL]] += _blocked_before(blocked, nb, b) - _blocked_before(
+            blocked, nb, a
+        )
+    c = min(max(tok_t, b), s)
+    if c > b:
+        n_lat = n_bw = 0
+        if producer >= 0 and dma_phase[producer, 0] >= 0:
+            n_lat = max(0, min(c, dma_phase[producer, 1]) - max(b, dma_phase[producer, 0]))
+            n_bw = max(0, min(c, dma_phase[producer, 3]) - max(b, dma_phase[producer, 2]))
+        row[stall[C_LATENCY]] += n_lat
+        row[stall[C_BANDWIDTH]] += n_bw
+        row[stall[C_TOKEN]] += c - b - n_lat - n_bw
+    row[stall[C_BANK]] += s - c
+
+
+@numba.njit(cache=True)
+def _charge_run(row, stall, busy, kind, cur, s, e, g, f, lat, stream, extra):
+    """Charge an instruction's own cycles [s, e) not accounted yet (from ``cur``): a MATMUL's
+    stream busy and the rest fill/drain, a PRELOAD's as preload, a vector instruction's busy
+    but its bank-conflict passes; a DMA's latency, bus wait (until grant ``g``) and transfer
+    (until ``f``), where pipelined transfers overlap counting each cycle once. Returns the
+    unit's accounted cycle."""
+    own = max(e - cur, 0)
+    if kind == K_MATMUL:
+        row[busy] += min(stream, own)
+        row[stall[C_FILL_DRAIN]] += own - min(stream, own)
+    elif kind == K_PRELOAD:
+        row[stall[C_PRELOAD]] += own
+    elif kind == K_VEC:
+        row[busy] += own - extra
+        row[stall[C_BANK]] += extra
+    elif kind == K_LOAD:  # latency [s, s + lat), bus wait [s + lat, g), transfer [g, e)
+        if s + lat > cur:
+            row[stall[C_LATENCY]] += s + lat - max(s, cur)
+        if g > cur:
+            row[stall[C_BANDWIDTH]] += g - max(s + lat, cur)
+        if e > cur:
+            row[busy] += e - max(g, cur)
+    elif kind == K_STORE:  # bus wait [s, g), transfer [g, f); the acknowledgement later
+        if g > cur:
+            row[stall[C_BANDWIDTH]] += g - max(s, cur)
+        if f > cur:
+            row[busy] += f - max(g, cur)
+        return max(cur, f)
+    return max(cur, e)
 
 
 @numba.njit(cache=True)
 def _blocked_before(blocked, nb, c):
     """Cycles before ``c`` during which the dispatcher was blocked on a full queue."""
-    k = np.searchsorted(blocked[:nb, 0], c, side="right") - 1
+    k = np.searchsorted(blocked[0, :nb], c, side="right") - 1
     if k < 0:
         return 0
-    return blocked[k, 2] + min(c, blocked[k, 1]) - blocked[k, 0]
+    return blocked[2, k] + min(c, blocked[1, k]) - blocked[0, k]
 
 
 @numba.njit(cache=True)
-def _flush_store_tail(r, st, until):
+def _flush_store_tail(tail, unit_acct, tally, store_unit, until):
     """Count the previous store's acknowledgement latency up to cycle ``until`` (the rest
     overlaps a later store's own cycles); returns the store unit's accounted cycle."""
-    reg, unit_acct = st.reg, st.unit_acct
-    cur = unit_acct[r.store_unit]
-    stop = min(reg[TAIL_HI], until)
-    if stop > max(reg[TAIL_LO], cur):
-        st.tally[reg[TAIL_TAG], reg[TAIL_INDEX]] += stop - max(reg[TAIL_LO], cur)
-    unit_acct[r.store_unit] = max(cur, stop)
-    reg[TAIL_VALID] = 0
-    return unit_acct[r.store_unit]
+    cur = unit_acct[store_unit]
+    stop = min(tail[2], until)
+    if stop > max(tail[1], cur):
+        tally[tail[3], tail[4]] += stop - max(tail[1], cur)
+    unit_acct[store_unit] = max(cur, stop)
+    tail[0] = 0
+    return unit_acct[store_unit]
 
 
 @numba.njit(cache=True)
-def _account(t, r, st, i, s, e, g, f, order_t, tok_t, producer):
-    """Charge instruction ``i`` (cycles [s, e); a DMA's bus grant ``g`` and data end ``f``) and
-    the cycles its unit waited for it (docs/timing.md, stall attribution)."""
-    u, reg, tally = t.plan_of[i], st.reg, st.tally
-    tg, un, kind = t.tag_of[i], t.unit[u], t.kind[u]
-    stall = r.stall_at[un]
-    cur = st.unit_acct[un]
-    if kind == K_STORE and reg[TAIL_VALID]:
-        cur = _flush_store_tail(r, st, s)
-    if s > cur:  # idle, then queue full, then tokens, then bank conflict
-        a = min(max(order_t, cur), s)
-        b = min(max(st.dispatch[i], a), s)
-        nb = reg[N_BLOCKED]
-        if nb:
-            q_full = _blocked_before(st.blocked, nb, b) - _blocked_before(st.blocked, nb, a)
-            tally[tg, stall[C_QUEUE_FULL]] += q_full
-        c = min(max(tok_t, b), s)
-        if c > b:  # waiting on a DMA: charge its latency and transfer phases
-            n_lat = n_bw = 0
-            if producer >= 0 and st.dma_phase[producer, 0] >= 0:
-                ph = st.dma_phase[producer]
-                n_lat = max(0, min(c, ph[1]) - max(b, ph[0]))
-                n_bw = max(0, min(c, ph[3]) - max(b, ph[2]))
-            tally[tg, stall[C_LATENCY]] += n_lat
-            tally[tg, stall[C_BANDWIDTH]] += n_bw
-            tally[tg, stall[C_TOKEN]] += c - b - n_lat - n_bw
-        tally[tg, stall[C_BANK]] += s - c
-        cur = s
-    own = max(e - cur, 0)
-    busy = r.busy_at[un]
-    acct_end = e
-    if kind == K_MATMUL:
-        n_busy = min(t.stream[u], own)
-        tally[tg, busy] += n_busy
-        tally[tg, stall[C_FILL_DRAIN]] += own - n_busy
-    elif kind == K_PRELOAD:
-        tally[tg, stall[C_PRELOAD]] += own
-    elif kind == K_VEC:
-        tally[tg, busy] += own - t.extra[u]
-        tally[tg, stall[C_BANK]] += t.extra[u]
-    elif kind == K_LOAD:  # latency [s, s + lat), bus wait [s + lat, g), transfer [g, e)
-        lat = r.dram_latency
-        st.dma_phase[i, 0], st.dma_phase[i, 1] = s, s + lat
-        st.dma_phase[i, 2], st.dma_phase[i, 3] = s + lat, e
-        # pipelined transfers overlap: count only the cycles not accounted yet
-        if s + lat > cur:
-            tally[tg, stall[C_LATENCY]] += s + lat - max(s, cur)
-        if g > cur:
-            tally[tg, stall[C_BANDWIDTH]] += g - max(s + lat, cur)
-        if e > cur:
-            tally[tg, busy] += e - max(g, cur)
-    elif kind == K_STORE:  # bus wait [s, g), transfer [g, f), acknowledgement [f, e) later
-        st.dma_phase[i, 0], st.dma_phase[i, 1] = f, e
-        st.dma_phase[i, 2], st.dma_phase[i, 3] = s, f
-        reg[TAIL_VALID], reg[TAIL_LO], reg[TAIL_HI] = 1, f, e
-        reg[TAIL_TAG], reg[TAIL_INDEX] = tg, stall[C_LATENCY]
-        if g > cur:
-            tally[tg, stall[C_BANDWIDTH]] += g - max(s, cur)
-        if f > cur:
-            tally[tg, busy] += f - max(g, cur)
-        acct_end = f
-    st.unit_acct[un] = max(cur, acct_end)
-    for x in range(t.traffic_start[u], t.traffic_start[u + 1]):
-        tally[tg, t.traffic[x, 0]] += t.traffic[x, 1]
-    tally[tg, r.macs_at] += t.macs[u]
-    tally[tg, r.instructions_at] += 1
-
-
-@numba.njit(cache=True)
-def _commit(t, st, i, q, s, e):
-    """Instruction ``i`` of queue ``q`` runs in [s, e): pop and push its tokens, hold its
-    ports, enter the in-flight list, advance its queue."""
-    u, reg = t.plan_of[i], st.reg
-    for m in range(2):
-        ch = t.pops[u, m]
-        if ch >= 0:
-            st.popped[ch] += 1
-    for m in range(2):  # insert (e, i) into the channel's sorted pushes
-        ch = t.pushes[u, m]
-        if ch < 0:
-            continue
-        lo = st.push_start[ch]
-        x = lo + st.pushed[ch]
-        while x > lo and (
-            st.push_end[x - 1] > e or (st.push_end[x - 1] == e and st.push_by[x - 1] > i)
-        ):
-            st.push_end[x], st.push_by[x] = st.push_end[x - 1], st.push_by[x - 1]
-            x -= 1
-        st.push_end[x], st.push_by[x] = e, i
-        st.pushed[ch] += 1
-    for x in range(t.port_start[u], t.port_start[u + 1]):
-        p = t.ports[x]
-        if e > st.port_until[p, q]:
-            st.port_until[p, q] = e
-    st.start[i], st.end[i] = s, e
-    base, kept = t.queue_start[q], 0
-    for x in range(st.n_flight[q]):  # keep the queue's instructions not ended by s
-        j = st.inflight[base + x]
-        if st.end[j] > s:
-            st.inflight[base + kept] = j
-            kept += 1
-    st.inflight[base + kept] = i
-    st.n_flight[q] = kept + 1
-    if q == EXEC_Q:
-        reg[EXEC_END_BEFORE_LAST] = reg[EXEC_END_ALL]
-        reg[EXEC_END_ALL] = max(reg[EXEC_END_ALL], e)
-        reg[EXEC_LAST] = i
-    st.order[reg[N_ORDER]] = i
-    reg[N_ORDER] += 1
-    reg[FRONTIER] = max(reg[FRONTIER], e)
-    st.heads[q] += 1
-
-
-@numba.njit(cache=True)
-def _finish(t, r, st):
-    """The run ends when every instruction has ended and halt (the last one) was dispatched;
-    per tag, cycles go to the tag of the oldest unfinished instruction."""
-    reg, end, dispatch = st.reg, st.end, st.dispatch
+def _tag_cycles(total, end, dispatch, tag_of, tag_cycles):
+    """Per tag, cycles go to the tag of the oldest unfinished instruction."""
     n = end.size
-    total = max(reg[FRONTIER], dispatch[n - 1] + 1) if n else 0
-    reg[TOTAL] = total
-    if reg[TAIL_VALID]:
-        _flush_store_tail(r, st, total)
     reached = 0
     for i in range(n):
         e = end[i] if end[i] >= 0 else dispatch[i] + 1
         if e > reached:
-            st.tag_cycles[t.tag_of[i]] += e - reached
+            tag_cycles[tag_of[i]] += e - reached
             reached = e
     if total > reached and n:
-        st.tag_cycles[t.tag_of[n - 1]] += total - reached
+        tag_cycles[tag_of[n - 1]] += total - reached
