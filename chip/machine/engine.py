@@ -16,6 +16,7 @@ into the `ProgramError` that names the fault (deadlock, cross-queue hazard, cycl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -48,6 +49,7 @@ _CAUSE_COLUMNS = (  # accounting's cause positions, in the kernel's C_ column or
     acct.PRELOAD,
 )
 _I64 = np.int64
+_SCALARS = attrgetter("length", "stream", "overlap_at", "extra", "macs", "queue")
 
 
 @dataclass(frozen=True)
@@ -222,24 +224,31 @@ def tables(plans: list[Plan], plan_of: np.ndarray, tag_of: np.ndarray, depth: in
     """The kernel's tables for a program whose instruction i has the plan ``plans[plan_of[i]]``
     and the tag ``tag_of[i]``, on a chip whose queues hold ``depth`` instructions."""
     port_ids: dict[int, int] = {}
-    pops, pushes, ports, fp, traffic = [], [], [], [], []
+    scalars, ports, fp, traffic = [], [], [], []
     port_start, fp_start, traffic_start = [0], [0], [0]
     unit_index = {id(u): n for u, n in acct.UNIT_INDEX.items()}  # enum hashing is slow
     unit_index[id(None)] = -1
     no_block = (0,) * 6
+    no_token = (-1, -1)
     for p in plans:
-        pops.append((p.pops + (-1, -1))[:2])
-        pushes.append((p.pushes + (-1, -1))[:2])
+        scalars.append(
+            (_KIND_CODE[p.kind], unit_index[id(p.unit)])
+            + _SCALARS(p)
+            + (p.pops + no_token)[:2]
+            + (p.pushes + no_token)[:2]
+        )
         for x in p.ports:
             ports.append(port_ids.setdefault(x, len(port_ids)))
         port_start.append(len(ports))
-        for a in p.footprint:
-            space = kernel.K_DRAM if a.space == pl.DRAM else a.space
-            fp.append((space, a.lo, a.hi, a.write) + (no_block if a.block is None else a.block))
+        for space, lo, hi, write, block in p.footprint:
+            space = kernel.K_DRAM if space == pl.DRAM else space
+            fp.append((space, lo, hi, write) + (no_block if block is None else block))
         fp_start.append(len(fp))
         traffic += p.traffic
         traffic_start.append(len(traffic))
-    queue_of = np.array([p.queue for p in plans], dtype=_I64)[plan_of]
+    # one row per scalar field (kind, unit, then _SCALARS, pops, pushes), each contiguous
+    col = np.array(scalars, dtype=_I64).reshape(-1, 12).T.copy()
+    queue_of = col[7][plan_of]
     queues = [np.flatnonzero(queue_of == q) for q in range(3)]
     need = np.full(len(plan_of), -1, dtype=_I64)  # dispatch waits for it to start (queue full)
     for ql in queues:  # the instruction ``depth`` places earlier in its queue
@@ -256,15 +265,15 @@ def tables(plans: list[Plan], plan_of: np.ndarray, tag_of: np.ndarray, depth: in
         tag_of=tag_of,
         queue_instrs=np.concatenate(queues).astype(_I64),
         queue_start=arr([0] + np.cumsum([len(ql) for ql in queues]).tolist()),
-        kind=arr([_KIND_CODE[p.kind] for p in plans]),
-        length=arr([p.length for p in plans]),
-        stream=arr([p.stream for p in plans]),
-        overlap_at=arr([p.overlap_at for p in plans]),
-        extra=arr([p.extra for p in plans]),
-        macs=arr([p.macs for p in plans]),
-        unit=arr([unit_index[id(p.unit)] for p in plans]),
-        pops=arr(pops, 2),
-        pushes=arr(pushes, 2),
+        kind=col[0],
+        unit=col[1],
+        length=col[2],
+        stream=col[3],
+        overlap_at=col[4],
+        extra=col[5],
+        macs=col[6],
+        pops=np.ascontiguousarray(col[8:10].T),
+        pushes=np.ascontiguousarray(col[10:12].T),
         port_start=arr(port_start),
         ports=arr(ports),
         fp_start=arr(fp_start),
