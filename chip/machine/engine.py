@@ -16,6 +16,7 @@ into the `ProgramError` that names the fault (deadlock, cross-queue hazard, cycl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import attrgetter
 
 import numpy as np
@@ -283,6 +284,7 @@ def tables(plans: list[Plan], plan_of: np.ndarray, tag_of: np.ndarray, depth: in
     )
 
 
+@lru_cache(maxsize=64)  # read-only in the kernel; few distinct chips per process
 def _rules(dram_latency: int, dbuf_ws: bool, dbuf_os: bool, max_cycles: int | None) -> kernel.Rules:
     stall_at = np.array(acct.STALL_AT, dtype=_I64)[:, list(_CAUSE_COLUMNS)]
     return kernel.Rules(

@@ -165,7 +165,22 @@ def new_state(t: Tables, r: Rules, n_tags: int, width: int) -> State:
 def run_timing(t: Tables, r: Rules, st: State) -> None:
     """Evaluate the timing rules over the program of ``t`` into ``st`` (see the module
     docstring): ``st.reg[STATUS]`` is OK, or the fault that stopped it."""
-    _run(t, r, st)
+    _entry(*t, *r, *st)
+
+
+_N_TABLES = len(Tables._fields)
+_N_INPUTS = _N_TABLES + len(Rules._fields)
+
+
+@numba.njit(cache=True)
+def _entry(*fields):
+    """`_run` on the tuples made of ``fields``: numba checks the types of arrays passed one by
+    one several times faster than inside a named tuple (a small program's whole run)."""
+    _run(
+        Tables(*fields[:_N_TABLES]),
+        Rules(*fields[_N_TABLES:_N_INPUTS]),
+        State(*fields[_N_INPUTS:]),
+    )
 
 
 @numba.njit(cache=True)

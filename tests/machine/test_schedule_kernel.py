@@ -99,6 +99,7 @@ def test_the_schedule_is_the_same_in_a_fresh_process():
 
 
 def test_the_compiled_loop_is_cached_on_disk():
+    assert not isinstance(kernel._entry._cache, NullCache)
     assert not isinstance(kernel._run._cache, NullCache)
 
 
