@@ -126,15 +126,12 @@ class State(NamedTuple):
 
 def new_state(t: Tables, r: Rules, n_tags: int, width: int) -> State:
     """A fresh state for the program of ``t`` with ``n_tags`` tallies of ``width`` counts."""
-    n, n_plans = t.plan_of.size, t.kind.size
+    n = t.plan_of.size
+    # each channel's pushes get a slot per pushing instruction
+    channels = t.pushes[t.plan_of].ravel()
+    counts = np.bincount(channels[channels >= 0], minlength=N_CHANNELS)
     push_start = np.zeros(N_CHANNELS + 1, dtype=_I64)
-    if n:  # each channel's pushes get a slot per pushing instruction
-        per_plan = np.zeros((n_plans, N_CHANNELS + 1), dtype=_I64)
-        for m in range(2):
-            has = t.pushes[:, m] >= 0
-            per_plan[np.flatnonzero(has), t.pushes[has, m] + 1] += 1
-        uses = np.bincount(t.plan_of, minlength=n_plans)
-        push_start = np.cumsum(uses @ per_plan)
+    np.cumsum(counts, out=push_start[1:])
     n_push = max(int(push_start[-1]), 1)
     return State(
         reg=np.zeros(N_REGS, dtype=_I64),
