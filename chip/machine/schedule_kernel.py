@@ -2,17 +2,20 @@
 
 `run_timing` commits a program's instructions in order of their start cycle: for the head of
 each queue it computes the earliest cycle the rules allow, commits the earliest (ties: program
-order), fixes its end in closed form and accounts its unit's cycles. Each rule is one function:
+order), fixes its end in closed form and accounts its unit's cycles. `_run` is the loop, in
+phases marked in its body; each rule is one function:
 
-- `_dispatch`: program-order dispatch into queues of ``queue_depth`` (queue-full intervals);
-- `_token_wait`: the k-th pop of a token channel waits for its k-th earliest push;
-- `_port_wait`: bank ports held by the other queues;
-- `_order_wait`: the execute queue's order (and the double-buffering overlaps), the DMA
-  engines' request pipelining;
-- `_hazard`: an earlier instruction of another queue, unfinished, touching the same data;
-- `_dma_end`: DMA latency, bus grant and transfer in closed form;
-- `_account`: busy, idle and stall cycles per unit and tag;
-- `_commit`: tokens pushed and popped, ports held, in-flight lists.
+- issue: `_dispatch` (program-order dispatch into queues of ``queue_depth``, queue-full
+  intervals), `_token_wait` (the k-th pop of a channel waits for its k-th earliest push),
+  `_execute_order` (the execute queue's order and the double-buffering overlaps; the DMA
+  engines' request pipelining is ``issue_free``), `_port_wait` (bank ports held by the other
+  queues);
+- checks: the cycle limit, `_hazard` and `_conflict` (an earlier, unfinished instruction of
+  another queue touching the same rows or bytes);
+- DMA bandwidth and latency: bus grant, transfer and acknowledgement in closed form, in `_run`;
+- accounting: `_charge_wait` (idle, queue full, tokens, bank conflict before the start),
+  `_charge_run` (the instruction's own cycles), `_flush_store_tail`, `_tag_cycles`;
+- commit: `_push` (tokens), `_hold_ports`, `_enter_flight` (the in-flight lists hazards read).
 
 Inputs are struct-of-arrays built once per program from its distinct plans (`Tables`, built by
 chip/machine/engine.py) plus the chip's constants (`Rules`); all mutable state is in `State`. A
