@@ -19,7 +19,7 @@ import numpy as np
 
 from bench.common import bench_chip, numpy_matmul_seconds, operands, peak_rss_mib, run_gemm
 from chip.dtypes import DType
-from chip.machine.schedule_kernel import warm_up
+from chip.machine.engine import warm_up
 
 
 def main() -> None:
@@ -43,7 +43,7 @@ def main() -> None:
         for size in args.arrays:
             cfg = bench_chip(size, dtype)
             run_gemm(cfg, *operands(rng, dtype, 8, 8, 8), repeat=1)  # load numba's cache once
-            warm_up()  # and the compiled timing loop (chip/machine/schedule_kernel.py)
+            warm_up()  # and the compiled timing loop (chip/machine/engine.py)
             build_s, first_s, again_s, res, prog = run_gemm(cfg, a, b, repeat=3)
             got = res.state.read_tensor(prog.tensor("C"))
             if dtype is DType.INT8:

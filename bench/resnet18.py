@@ -35,8 +35,8 @@ from bench.common import (
 from chip.config import Dataflow
 from chip.dtypes import DType
 from chip.machine import run_machine
+from chip.machine.engine import warm_up
 from chip.machine.scalesim import fold_shape, scalesim_config, scalesim_gemm
-from chip.machine.schedule_kernel import warm_up
 
 REFERENCE = SCALESIM_REFERENCE
 SCALESIM_DATAFLOW = {128: Dataflow.WS, 32: Dataflow.OS}  # the references measured
@@ -46,7 +46,7 @@ def realistic(size: int, dtype: DType, dataflow: Dataflow, per_layer: bool) -> N
     rng = np.random.default_rng(0)
     cfg = bench_chip(size, dtype, dataflow)
     run_gemm(cfg, *operands(rng, dtype, 8, 8, 8), repeat=1)  # load numba's cache once
-    warm_up()  # and the compiled timing loop (chip/machine/schedule_kernel.py)
+    warm_up()  # and the compiled timing loop (chip/machine/engine.py)
     tot = dict(build=0.0, first=0.0, again=0.0, numpy=0.0, numpy1=0.0, cycles=0, instrs=0, macs=0)
     for name, m, n, k in resnet18_gemms():
         a, b = operands(rng, dtype, m, k, n)

@@ -6,15 +6,17 @@ tensors stay resident in DRAM between runs (weights are not re-sent each trainin
 Host<->chip traffic is counted in bytes (`Transfer`) and kept apart from on-chip cycles, which
 only the cycle-level machine measures.
 
-Fidelities:
+Fidelities (`chip.fidelity.Fidelity`):
 - ``functional``: the functional model (chip/functional.py); values only, no cycles.
 - ``fast`` / ``pe``: the cycle-level machine (chip/machine); values plus `Counters`.
+- ``rtl``: the execute datapath's RTL (chip/hdl/run_program.py), co-simulated against the
+  ``pe`` machine instruction by instruction; execute-only programs on small arrays, whose
+  inputs are scratchpad rows and whose result is the accumulator.
 All fidelities produce bit-identical values; that is the chip models' contract, not ours.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +26,9 @@ import numpy as np
 from chip.config import ChipConfig
 from chip.counters import Counters, total
 from chip.errors import ChipError
+from chip.fidelity import Fidelity
 from chip.functional import run_functional
+from chip.isa import Loc, Mem
 from chip.program import Program, Tag, TensorKind
 from chip.state import ChipState
 from runtime.report import static_work
@@ -34,24 +38,12 @@ class BackendError(ChipError):
     """A backend that cannot be used (missing simulator) or bad host data (name, shape)."""
 
 
-class Fidelity(enum.Enum):
-    """Which model of the chip executes the program."""
-
-    FUNCTIONAL = "functional"
-    FAST = "fast"
-    PE = "pe"
-
-    @property
-    def has_cycles(self) -> bool:
-        return self is not Fidelity.FUNCTIONAL
-
-    @classmethod
-    def parse(cls, text: str) -> Fidelity:
-        try:
-            return cls(text)
-        except ValueError:
-            names = ", ".join(f.value for f in cls)
-            raise BackendError(f"unknown fidelity {text!r}; expected one of {names}") from None
+def parse_fidelity(text: Fidelity | str) -> Fidelity:
+    """`Fidelity.parse`, with an unknown name raised as `BackendError`."""
+    try:
+        return Fidelity.parse(text)
+    except ChipError as e:
+        raise BackendError(str(e)) from None
 
 
 def machine_runner() -> Any:
@@ -98,6 +90,7 @@ class RunResult:
     by_tag: Mapping[Tag, Counters] = field(default_factory=dict)
     counters: Any = None
     events: tuple[Any, ...] = ()
+    accumulator: np.ndarray | None = None  # see `Backend.run`
 
     @property
     def cycles(self) -> int | None:
@@ -121,9 +114,15 @@ class Backend:
         max_cycles: int | None = None,
     ) -> None:
         self.program = program
-        self.fidelity = Fidelity.parse(fidelity) if isinstance(fidelity, str) else fidelity
+        self.fidelity = parse_fidelity(fidelity)
         self.max_cycles = max_cycles
         self._run_machine = machine_runner() if self.fidelity.has_cycles else None
+        self.simulator: str | None = None  # rtl: the HDL simulator it runs on
+        if self.fidelity is Fidelity.RTL:
+            from chip.hdl.run_program import available_simulator, check_program
+
+            self.simulator = available_simulator()
+            check_program(program, self.simulator)  # refused before any run
         self.state = ChipState(program.config)
         self.state.load_program(program)
         self.inputs = {t.name: t for t in program.of_kind(TensorKind.INPUT)}
@@ -153,8 +152,17 @@ class Backend:
         """Tensor ``name``'s current DRAM contents (float32 for floats, or raw storage)."""
         return self.state.read_tensor(self.program.tensor(name), raw=raw)
 
-    def run(self, inputs: Mapping[str, np.ndarray], trace: bool = False) -> RunResult:
-        """Write ``inputs`` (INPUT tensors by name), run the program, read every OUTPUT."""
+    def run(
+        self,
+        inputs: Mapping[str, np.ndarray],
+        trace: bool = False,
+        scratchpad: np.ndarray | None = None,
+    ) -> RunResult:
+        """Write ``inputs`` (INPUT tensors by name), run the program, read every OUTPUT.
+
+        ``scratchpad``: rows 0.. of the scratchpad when the run starts (raw storage, row_elems
+        wide), the inputs of an execute-only program; the result then holds the final
+        accumulator (always, for the ``rtl`` fidelity)."""
         unknown = sorted(set(inputs) - set(self.inputs))
         if unknown:
             raise BackendError(
@@ -162,11 +170,15 @@ class Backend:
                 f"its inputs are {', '.join(sorted(self.inputs)) or 'none'}"
             )
         sent = sum(self.write(name, v) for name, v in inputs.items())
-        fresh = self._fresh_state()
-        if self._run_machine is None:
-            run_functional(self.program, fresh)
-            work, by_tag, counters, events = self._static_total, self._static, None, ()
-        else:
+        fresh = self._fresh_state(scratchpad)
+        accumulator = None
+        if self.fidelity is Fidelity.RTL:
+            from chip.hdl.run_program import cosimulate
+
+            sim = cosimulate(self.program, fresh, self.simulator, max_cycles=self.max_cycles)
+            result = sim.machine  # the RTL agreed with it on every cycle and value
+            accumulator = np.where(fresh.acc_written[: len(sim.rtl.acc)], sim.rtl.acc, 0)
+        elif self._run_machine is not None:
             result = self._run_machine(
                 self.program,
                 fidelity=self.fidelity.value,
@@ -174,18 +186,38 @@ class Backend:
                 max_cycles=self.max_cycles,
                 trace=trace,
             )
+        else:
+            result = None
+            run_functional(self.program, fresh)
+        if result is None:
+            work, by_tag, counters, events = self._static_total, self._static, None, ()
+        else:
             counters = work = result.counters
             by_tag = dict(result.by_tag)
             events = tuple(result.events) if trace else ()
+        if scratchpad is not None and accumulator is None:
+            accumulator = _written_rows(fresh)
         outputs = {name: self.read(name) for name in self.outputs}
         received = sum(t.nbytes for t in self.outputs.values())
-        return RunResult(outputs, Transfer(sent, received), work, by_tag, counters, events)
+        return RunResult(
+            outputs, Transfer(sent, received), work, by_tag, counters, events, accumulator
+        )
 
-    def _fresh_state(self) -> ChipState:
+    def _fresh_state(self, scratchpad: np.ndarray | None = None) -> ChipState:
         # On-chip memories start unwritten every run, so a program that reads stale scratchpad
         # rows from a previous step faults instead of silently depending on them.
         fresh = ChipState(self.program.config)
         fresh.dram = self.state.dram
+        if scratchpad is not None and len(scratchpad):
+            raw = np.asarray(scratchpad)
+            if raw.dtype != fresh.spad.dtype:
+                raise BackendError(
+                    f"scratchpad rows must be raw {fresh.spad.dtype} storage, not {raw.dtype}"
+                )
+            try:
+                fresh.write(Loc(Mem.SPAD, 0), raw, "scratchpad rows from the host")
+            except ChipError as e:
+                raise BackendError(str(e)) from None
         return fresh
 
     def snapshot(self) -> dict[str, np.ndarray]:
@@ -212,3 +244,10 @@ class Backend:
     def params(self) -> dict[str, np.ndarray]:
         """Values of the PARAM tensors (float32 for floats)."""
         return {t.name: self.read(t.name) for t in self.program.of_kind(TensorKind.PARAM)}
+
+
+def _written_rows(state: ChipState) -> np.ndarray:
+    """The accumulator up to its last written row (raw storage; unwritten elements zero)."""
+    rows = np.flatnonzero(state.acc_written.any(axis=1))
+    n = int(rows[-1]) + 1 if rows.size else 0
+    return np.where(state.acc_written[:n], state.acc[:n], 0)

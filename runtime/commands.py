@@ -18,8 +18,9 @@ from chip.archive import check_file, load_npy
 from chip.config import DEFAULT_PRESET, ChipConfig, preset_names
 from chip.dtypes import DType
 from chip.energy import area_of, busy_power_w, peak_tops_per_watt
+from chip.fidelity import Fidelity
 from chip.program import Program, TensorKind, TensorRole
-from runtime.backend import Backend, Fidelity, RunResult
+from runtime.backend import Backend, RunResult
 from runtime.checkpoint import CHECKPOINT_NAME
 from runtime.checkpoint import verify as verify_checkpoint
 from runtime.files import (
@@ -88,7 +89,8 @@ def _add_fidelity(p: argparse.ArgumentParser) -> None:
         choices=[f.value for f in Fidelity],
         default=None,
         help="fast: cycle-level machine, block compute (default); pe: every PE "
-        "every cycle; functional: values only, no cycles",
+        "every cycle; functional: values only, no cycles; rtl: the execute datapath's "
+        "RTL co-simulated against pe (execute-only programs, small arrays)",
     )
 
 
@@ -124,10 +126,14 @@ def setup_train(p: argparse.ArgumentParser) -> None:
         choices=TRAIN_FIDELITIES,
         default=None,
         help="fast: every step on the cycle-level machine; pe: the same, every PE "
-        "every cycle; sampled: values on the functional model, cycles measured "
-        "on the machine for two steps and applied to all (checked to be "
-        "data-independent); functional: values only, no cycles "
-        "(default: fast)",
+        "every cycle; functional: values only, no cycles (default: fast)",
+    )
+    p.add_argument(
+        "--sampled-timing",
+        action="store_true",
+        default=None,
+        help="values on the functional model, cycles measured at --fidelity (fast or pe) "
+        "for two steps and applied to all (checked to be data-independent)",
     )
     p.add_argument("--seed", type=int, default=None, help="data split and shuffling seed")
     p.add_argument(
@@ -152,7 +158,7 @@ def setup_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
 
 
-TRAIN_FIDELITIES = ("fast", "pe", "sampled", "functional")
+TRAIN_FIDELITIES = tuple(f.value for f in Fidelity if f is not Fidelity.RTL)
 TRAIN_SETTINGS = (
     "model",
     "dataset",
@@ -164,6 +170,7 @@ TRAIN_SETTINGS = (
     "lr",
     "schedule",
     "fidelity",
+    "sampled_timing",
     "seed",
     "checkpoint_every",
 )
@@ -193,6 +200,11 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, boo
             settings = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as e:
             raise CommandError(f"{path} is unreadable: {e}") from None
+        if isinstance(settings, dict) and "sampled_timing" not in settings:
+            # run.json of earlier versions: sampled timing was the fidelity "sampled"
+            settings["sampled_timing"] = settings.get("fidelity") == "sampled"
+            if settings["sampled_timing"]:
+                settings["fidelity"] = Fidelity.FAST.value
         if not isinstance(settings, dict) or set(settings) != set(TRAIN_SETTINGS):
             raise CommandError(f"{path} is not a run settings file written by systolic train")
         check_train_settings(settings, lambda k: f"{path}: {k}")
@@ -210,6 +222,7 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, boo
         "lr": d.lr,
         "schedule": d.schedule,
         "fidelity": d.fidelity,
+        "sampled_timing": False,
         "seed": 0,
         "checkpoint_every": 0,
         **given,
@@ -284,8 +297,13 @@ def cmd_train(args: argparse.Namespace) -> None:
     if resume:
         verify_checkpoint(run_dir)  # before the compiles: a bad checkpoint is refused at once
     chip = load_chip(s["chip"], s["dtype"])
-    sampled = s["fidelity"] == "sampled"
-    fidelity = Fidelity.FUNCTIONAL if sampled else Fidelity.parse(s["fidelity"])
+    sampled = bool(s["sampled_timing"])
+    machine = Fidelity.parse(s["fidelity"])
+    if sampled and not machine.on_machine:
+        raise CommandError(
+            f"--sampled-timing measures cycles at --fidelity fast or pe, not {machine.value}"
+        )
+    fidelity = Fidelity.FUNCTIONAL if sampled else machine
     data = (
         load_digits(seed=s["seed"])
         if s["dataset"] == "digits"
@@ -335,7 +353,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             on_step=bar.step,
             on_epoch=bar.epoch,
             trace_first_step=fidelity.has_cycles or sampled,
-            timing=Fidelity.FAST if sampled else None,
+            timing=machine if sampled else None,
             on_first_step=save_trace,
         )
         try:
@@ -456,6 +474,13 @@ def setup_run(p: argparse.ArgumentParser) -> None:
         help="fill inputs not given with seeded random values",
     )
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--scratchpad",
+        default=None,
+        metavar="FILE.npy",
+        help="scratchpad rows from row 0 (raw storage) for an execute-only program, "
+        "such as those --fidelity rtl runs; with --random-inputs, seeded random rows",
+    )
     _add_fidelity(p)
     p.add_argument(
         "--out",
@@ -511,21 +536,25 @@ def cmd_run(args: argparse.Namespace) -> None:
     program = load_program(args.program)
     fidelity = Fidelity.parse(args.fidelity or Fidelity.FAST.value)
     inputs = _parse_inputs(program, args.input, args.random_inputs, args.seed)
+    scratchpad = _scratchpad(program, fidelity, args)
     out = Path(args.out) if args.out else next_free_dir(f"runs/{Path(args.program).stem}")
     if (out / REPORT_NAME).exists() or (out / CHECKPOINT_NAME).exists():  # before a long run
         raise CommandError(f"{out} already holds a report; choose another --out")
     backend = Backend(program, fidelity)
-    result = backend.run(inputs, trace=fidelity.has_cycles)
+    result = backend.run(inputs, trace=fidelity.has_cycles, scratchpad=scratchpad)
     out.mkdir(parents=True, exist_ok=True)
-    files = output_file_names(result.outputs, ".npy")  # tensor names are not paths
-    for name, value in result.outputs.items():
+    arrays = dict(result.outputs)
+    if result.accumulator is not None:
+        arrays["accumulator"] = result.accumulator
+    files = output_file_names(arrays, ".npy")  # tensor names are not paths
+    for name, value in arrays.items():
         with atomic_open(out / files[name]) as f:
             np.save(f, value, allow_pickle=False)
     report = RunReport(
         "run",
         program.config,
         Path(args.program).stem,
-        fidelity.value,
+        fidelity.value if backend.simulator is None else f"rtl ({backend.simulator})",
         result.work,
         layer_reports(result.by_tag),
         result.transfer.to_chip,
@@ -537,8 +566,31 @@ def cmd_run(args: argparse.Namespace) -> None:
     print_report(report)
     print(
         f"run directory {out}: "
-        + ", ".join([files[n] for n in result.outputs] + [p.name for p in written])
+        + ", ".join([files[n] for n in arrays] + [p.name for p in written])
     )
+
+
+def _scratchpad(
+    program: Program, fidelity: Fidelity, args: argparse.Namespace
+) -> np.ndarray | None:
+    """The scratchpad rows an execute-only run starts from: --scratchpad FILE, or seeded
+    random rows (--random-inputs) for the rtl fidelity; None otherwise."""
+    if args.scratchpad is not None:
+        try:
+            return np.load(args.scratchpad, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise CommandError(f"cannot read {args.scratchpad}: {e}") from None
+    if fidelity is not Fidelity.RTL:
+        return None
+    from chip.hdl.run_program import random_scratchpad, scratchpad_rows
+
+    rows = scratchpad_rows(program)
+    if rows and not args.random_inputs:
+        raise CommandError(
+            f"the program reads scratchpad rows 0..{rows - 1}: pass --scratchpad FILE.npy "
+            "or --random-inputs"
+        )
+    return random_scratchpad(program.config, rows, args.seed)
 
 
 # ---------------------------------------------------------------------------- asm / disasm

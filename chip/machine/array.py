@@ -1,4 +1,4 @@
-"""The systolic array: one model for every dataflow, in two fidelities.
+"""The systolic array: one model for every dataflow, in the machine's two fidelities.
 
 `ArrayModel.apply` gives PRELOAD and MATMUL their effect on the `ChipState` (with every check of
 chip/semantics.py: the `fast` machine runs the instructions that cannot fault as direct steps of
@@ -23,12 +23,11 @@ import numpy as np
 
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import compute_values
+from chip.fidelity import Fidelity
 from chip.isa import Loc, Matmul, Mem, Preload
 from chip.machine import block_kernels, pe_kernels
 from chip.semantics import matmul_operands, preload
 from chip.state import ChipState
-
-FIDELITIES = ("fast", "pe")
 
 
 class ArrayModel:
@@ -38,11 +37,13 @@ class ArrayModel:
     bit, for both fidelities; invalid instructions raise the same `Fault` messages.
     """
 
-    def __init__(self, cfg: ChipConfig, fidelity: str) -> None:
-        if fidelity not in FIDELITIES:
-            raise ValueError(f"fidelity must be one of {', '.join(FIDELITIES)}, not {fidelity!r}")
+    def __init__(self, cfg: ChipConfig, fidelity: Fidelity) -> None:
+        if not fidelity.on_machine:
+            raise ValueError(
+                f"the cycle-level machine runs fidelity fast or pe, not {fidelity.value}"
+            )
         self.cfg = cfg
-        self.pe = fidelity == "pe"
+        self.pe = fidelity is Fidelity.PE
         self.updates = 0  # PE register updates stepped by the pe kernels
         self.shadow: np.ndarray | None = None  # pe: the shadow registers (R x C, compute type)
 

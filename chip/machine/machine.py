@@ -24,6 +24,7 @@ from functools import cache
 
 from threadpoolctl import ThreadpoolController
 
+from chip.fidelity import Fidelity
 from chip.machine import accounting as acct
 from chip.machine.array import ArrayModel
 from chip.machine.counters import Counters, Unit
@@ -58,7 +59,7 @@ class MachineResult:
 
 def run_machine(
     program: Program,
-    fidelity: str = "fast",
+    fidelity: Fidelity | str = Fidelity.FAST,
     state: ChipState | None = None,
     max_cycles: int | None = None,
     trace: bool = True,
@@ -66,11 +67,11 @@ def run_machine(
     """Run ``program`` on the cycle-level machine.
 
     ``state`` given: continue on it (it must belong to the program's chip); None: a fresh chip
-    with the program's initial DRAM contents. ``fidelity`` is ``fast`` (block computation) or
-    ``pe`` (every PE register stepped every cycle); both give the same values, cycles and
-    counters. A program that would run past ``max_cycles`` stops with `ProgramError`, as do token
-    deadlocks, memory overruns and cross-queue hazards. ``trace`` keeps one `Event` per
-    instruction.
+    with the program's initial DRAM contents. ``fidelity`` (a `Fidelity` or its name) is
+    ``fast`` (block computation) or ``pe`` (every PE register stepped every cycle); both give
+    the same values, cycles and counters. A program that would run past ``max_cycles`` stops
+    with `ProgramError`, as do token deadlocks, memory overruns and cross-queue hazards.
+    ``trace`` keeps one `Event` per instruction.
     """
     if state is None:
         state = ChipState(program.config)
@@ -81,7 +82,7 @@ def run_machine(
         )
     if max_cycles is not None and max_cycles < 1:
         raise ValueError(f"max_cycles must be at least 1, not {max_cycles}")
-    array = ArrayModel(program.config, fidelity)
+    array = ArrayModel(program.config, Fidelity.parse(fidelity))
     sched = schedule_of(program, max_cycles)
     # The per-fold products are small (at most 256 wide); multithreaded BLAS spends more time
     # synchronizing than computing on them (measured 6x slower on a busy 2-core machine).

@@ -15,10 +15,10 @@ import weakref
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from chip.machine.engine import COMPILED_FROM, COMPILED_FROM_LOADED, Schedule, _Engine
+from chip.machine.engine import Schedule, compute_schedule
 from chip.program import Program
 
-__all__ = ["COMPILED_FROM", "COMPILED_FROM_LOADED", "Schedule", "_Engine", "schedule_of"]
+__all__ = ["Schedule", "compute_schedule", "schedule_of"]
 T = TypeVar("T")
 
 
@@ -43,7 +43,7 @@ class _Cache:
 
     def get(self, program: Program, max_cycles: int | None) -> Schedule:
         return self.memo(
-            program, max_cycles, lambda: _without_gc(lambda: _Engine(program, max_cycles).run())
+            program, max_cycles, lambda: _without_gc(lambda: compute_schedule(program, max_cycles))
         )
 
 

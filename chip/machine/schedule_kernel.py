@@ -1,12 +1,27 @@
-"""The timing engine's event loop compiled with numba, for programs that run without a fault.
+"""The timing rules of docs/timing.md as one compiled event loop (numba, cached on disk).
 
-chip/machine/engine.py evaluates docs/timing.md one committed instruction at a time; in Python
-that costs 10-20 us per instruction, most of a program's first run. `compiled_timing` runs the
-same loop (same commit rule, closed forms, accounting, in the same order) over struct-of-arrays
-tables of the program's distinct plans. It only detects faults (a deadlock, a cross-queue
-hazard, the cycle limit) and then gives up: the Python engine re-runs the program and names the
-fault, so every fault message stays that engine's. tests/machine/test_schedule_kernel.py checks
-that both agree on random programs.
+`run_timing` commits a program's instructions in order of their start cycle: for the head of
+each queue it computes the earliest cycle the rules allow, commits the earliest (ties: program
+order), fixes its end in closed form and accounts its unit's cycles. `_run` is the loop, in
+phases marked in its body; each rule is one function:
+
+- issue: `_dispatch` (program-order dispatch into queues of ``queue_depth``, queue-full
+  intervals), `_token_wait` (the k-th pop of a channel waits for its k-th earliest push),
+  `_execute_order` (the execute queue's order and the double-buffering overlaps; the DMA
+  engines' request pipelining is ``issue_free``), `_port_wait` (bank ports held by the other
+  queues);
+- checks: the cycle limit, `_hazard` and `_conflict` (an earlier, unfinished instruction of
+  another queue touching the same rows or bytes);
+- DMA bandwidth and latency: bus grant, transfer and acknowledgement in closed form, in `_run`;
+- accounting: `_charge_wait` (idle, queue full, tokens, bank conflict before the start),
+  `_charge_run` (the instruction's own cycles), `_flush_store_tail`, `_tag_cycles`;
+- commit: `_push` (tokens), `_hold_ports`, `_enter_flight` (the in-flight lists hazards read).
+
+Inputs are struct-of-arrays built once per program from its distinct plans (`Tables`, built by
+chip/machine/engine.py) plus the chip's constants (`Rules`); all mutable state is in `State`. A
+fault stops the loop with a code in ``State.reg[STATUS]`` and what names it (instruction, the
+other instruction, the footprint entry, cycles); chip/machine/engine.py turns that into the
+`ProgramError` message.
 """
 
 from __future__ import annotations
@@ -16,524 +31,562 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from chip.machine import accounting as acct
-from chip.machine.counters import Unit
-from chip.machine.plan import DRAM, LOAD, MATMUL, PRELOAD, STORE, VEC, Plan
-
-OK, FAULT = 0, 1
 _I64 = np.int64
+EXEC_Q = 1  # the execute queue (0: load, 2: store)
+N_CHANNELS = 9  # token channels, src_queue * 3 + dst_queue
+# The kernel's own codes, translated from chip/machine/plan.py and accounting.py when the tables
+# are built (chip/machine/engine.py): numba's disk cache is keyed on this file alone, so the
+# compiled loop must not bake in other modules' values.
+K_LOAD, K_STORE, K_PRELOAD, K_MATMUL, K_VEC, K_HALT = range(6)  # Tables.kind
+# stall causes, by column of Rules.stall_at
+C_BANDWIDTH, C_LATENCY, C_TOKEN, C_QUEUE_FULL, C_BANK, C_FILL_DRAIN, C_PRELOAD = range(7)
+K_DRAM = -1  # the footprint space of DRAM (on-chip memories keep their plan.py numbers)
+
+# fault codes in State.reg[STATUS]
+OK, DEADLOCK, HAZARD, LIMIT = 0, 1, 2, 3
+# State.reg slots: what the loop leaves for chip/machine/engine.py to read
+(
+    STATUS,
+    FAULT_AT,  # the faulting instruction
+    FAULT_OTHER,  # hazard: the earlier instruction it conflicts with
+    FAULT_ENTRY,  # hazard: the faulting instruction's footprint row (into Tables.footprint)
+    FAULT_CYCLE,  # the cycle the fault is reported at
+    FAULT_UNTIL,  # limit: the cycle the instruction would run until
+    N_ORDER,  # instructions committed
+    FRONTIER,  # the latest end committed
+    TOTAL,  # the program's cycles (without a fault)
+    N_REGS,
+) = range(10)
 
 
 class Tables(NamedTuple):
-    """A program's distinct plans as arrays (row u describes distinct plan u) and, per
-    instruction, which plan it uses; built by `tables`."""
+    """A program as arrays: per instruction, per queue, and per distinct plan (row u)."""
 
     plan_of: np.ndarray  # per instruction: its distinct plan
     need: np.ndarray  # per instruction: the one its dispatch waits for (queue full), or -1
-    tag_of: np.ndarray
+    tag_of: np.ndarray  # per instruction: its tag's index
     queue_instrs: np.ndarray  # the load, execute and store queues' instructions, in order
-    queue_start: np.ndarray  # (4,) offsets into queue_instrs
-    fields: np.ndarray  # (U, 8): kind, length, stream, overlap_at, extra, macs, unit, queue
-    tokens: np.ndarray  # (U, 4): up to two popped and two pushed channels, -1 for none
+    queue_start: np.ndarray  # (4,) offsets of each queue into queue_instrs
+    kind: np.ndarray  # per plan: K_LOAD, K_STORE, K_PRELOAD, K_MATMUL, K_VEC or K_HALT
+    length: np.ndarray  # duration, or a DMA's transfer cycles
+    stream: np.ndarray  # a MATMUL's busy (streaming) cycles
+    overlap_at: np.ndarray  # when the next OS MATMUL may start under double buffering
+    extra: np.ndarray  # vector passes lost to an intra-instruction bank conflict
+    macs: np.ndarray
+    unit: np.ndarray  # index into Unit
+    pops: np.ndarray  # (U, 2): popped token channels, -1 for none
+    pushes: np.ndarray  # (U, 2): pushed token channels, -1 for none
     port_start: np.ndarray  # (U + 1,) CSR offsets into ports
-    ports: np.ndarray  # dense port numbers
-    n_ports: int
+    ports: np.ndarray  # bank ports, numbered densely from 0
     fp_start: np.ndarray  # (U + 1,) CSR offsets into footprint
-    footprint: np.ndarray  # (F, 10): space, lo, hi, write, then a DRAM block's addr, rows,
-    #                        cols, stride, transpose, size
-    traffic_start: np.ndarray  # (U + 1,)
+    footprint: np.ndarray  # (F, 10): space (K_DRAM or an on-chip memory), lo, hi, write,
+    #                        then a DRAM block's addr, rows, cols, stride, transpose, size
+    traffic_start: np.ndarray  # (U + 1,) CSR offsets into traffic
     traffic: np.ndarray  # (T, 2): tally index, bytes
 
 
-def tables(
-    plans: list[Plan],
-    plan_of: np.ndarray,
-    need: np.ndarray,
-    tag_of: list[int],
-    queues: list[np.ndarray],
-) -> Tables:
-    """Flatten ``plans`` (the distinct plans; ``plan_of[i]`` is instruction i's)."""
-    port_ids: dict[int, int] = {}
-    fields, tokens, ports, fp, traffic = [], [], [], [], []
-    port_start, fp_start, traffic_start = [0], [0], [0]
-    unit_index = {id(u): n for u, n in acct.UNIT_INDEX.items()}  # enum hashing is slow
-    unit_index[id(None)] = -1
-    no_block = (0,) * 6
-    for (
-        kind,
-        queue,
-        unit,
-        length,
-        stream,
-        overlap_at,
-        extra,
-        p_ports,
-        p_fp,
-        p_traffic,
-        macs,
-        pops,
-        pushes,
-    ) in plans:
-        fields.append((kind, length, stream, overlap_at, extra, macs, unit_index[id(unit)], queue))
-        pops, pushes = pops + (-1, -1), pushes + (-1, -1)
-        tokens.append((pops[0], pops[1], pushes[0], pushes[1]))
-        for x in p_ports:
-            ports.append(port_ids.setdefault(x, len(port_ids)))
-        port_start.append(len(ports))
-        for space, lo, hi, write, b in p_fp:
-            fp.append((space, lo, hi, write) + (no_block if b is None else b))
-        fp_start.append(len(fp))
-        traffic += p_traffic
-        traffic_start.append(len(traffic))
-    qs = [0]
-    for ql in queues:
-        qs.append(qs[-1] + len(ql))
+class Rules(NamedTuple):
+    """The chip's timing constants."""
 
-    def arr(x: list, width: int = 0) -> np.ndarray:
-        a = np.array(x, dtype=_I64)
-        return a.reshape(-1, width) if width else a
-
-    return Tables(
-        plan_of,
-        need,
-        arr(tag_of),
-        np.concatenate(queues).astype(_I64),
-        arr(qs),
-        arr(fields, 8),
-        arr(tokens, 4),
-        arr(port_start),
-        arr(ports),
-        len(port_ids),
-        arr(fp_start),
-        arr(fp, 10),
-        arr(traffic_start),
-        arr(traffic, 2),
-    )
+    dram_latency: int
+    dbuf_ws: bool  # PRELOAD may start with the MATMUL before it
+    dbuf_os: bool  # OS MATMUL may start at the previous one's overlap_at
+    max_cycles: int  # -1: no limit
+    busy_at: np.ndarray  # per unit: its busy tally index
+    stall_at: np.ndarray  # (units, 7): stall tally indices, by the C_ columns above
+    macs_at: int  # tally index of MACs
+    instructions_at: int  # tally index of instructions
+    store_unit: int  # the store DMA engine's unit index
 
 
-class Timing(NamedTuple):
-    """What `compiled_timing` computed (arrays indexed like the Python engine's lists)."""
+class State(NamedTuple):
+    """Everything the loop changes; after a fault, what names it (see `new_state`)."""
 
-    order: np.ndarray
-    start: np.ndarray
+    reg: np.ndarray  # the scalars, by the slot names above
+    dispatch: np.ndarray  # per instruction: its dispatch cycle, -1 before
+    start: np.ndarray  # per instruction: -1 until committed
     end: np.ndarray
-    total: int
-    tallies: np.ndarray  # (tags, accounting width)
+    order: np.ndarray  # commit order (reg[N_ORDER] long)
+    heads: np.ndarray  # per queue: position of its head in its queue
+    blocked: np.ndarray  # (3, n + 1): dispatcher blocked on a full queue: lo, hi, cycles before
+    n_blocked: np.ndarray  # (1,): intervals in blocked
+    push_start: np.ndarray  # (10,) CSR offsets of each channel's pushes
+    push_end: np.ndarray  # a channel's pushes (end, producer), kept sorted
+    push_by: np.ndarray
+    pushed: np.ndarray  # per channel: pushes so far
+    popped: np.ndarray  # per channel: pops so far
+    port_until: np.ndarray  # (ports, 3): per port and queue, until when it is held
+    dma_phase: np.ndarray  # (n, 4): a DMA's latency [lo, hi) and bandwidth [lo, hi) phases
+    inflight: np.ndarray  # per queue at queue_start[q]: started, maybe not ended
+    n_flight: np.ndarray
+    issue_free: np.ndarray  # per queue: when its DMA engine may start the next instruction
+    unit_acct: np.ndarray  # per unit: cycles accounted so far
+    store_tail: np.ndarray  # a store's acknowledgement latency not counted yet: valid, lo, hi,
+    #                         tag, tally index
+    tally: np.ndarray  # (tags, accounting width)
     tag_cycles: np.ndarray
 
 
-def compiled_timing(
-    t: Tables, n_tags: int, dram_latency: int, dbuf_ws: bool, dbuf_os: bool, max_cycles: int | None
-) -> Timing | None:
-    """The timing of the program described by ``t``, or None if it faults (see the module
-    docstring)."""
-    n = len(t.plan_of)
-    start = np.full(n, -1, dtype=_I64)
-    end = np.full(n, -1, dtype=_I64)
-    order = np.zeros(n, dtype=_I64)
-    tallies = np.zeros((n_tags, acct.WIDTH), dtype=_I64)
-    tag_cycles = np.zeros(n_tags, dtype=_I64)
-    status, total, n_order = _run(
-        t.plan_of,
-        t.need,
-        t.tag_of,
-        t.queue_instrs,
-        t.queue_start,
-        t.fields,
-        t.tokens,
-        t.port_start,
-        t.ports,
-        t.n_ports,
-        t.fp_start,
-        t.footprint,
-        t.traffic_start,
-        t.traffic,
-        dram_latency,
-        dbuf_ws,
-        dbuf_os,
-        -1 if max_cycles is None else max_cycles,
-        _BUSY_AT,
-        _STALL_AT,
-        start,
-        end,
-        order,
-        tallies,
-        tag_cycles,
+def new_state(t: Tables, r: Rules, n_tags: int, width: int) -> State:
+    """A fresh state for the program of ``t`` with ``n_tags`` tallies of ``width`` counts."""
+    n = t.plan_of.size
+    # each channel's pushes get a slot per pushing instruction
+    channels = t.pushes[t.plan_of].ravel()
+    counts = np.bincount(channels[channels >= 0], minlength=N_CHANNELS)
+    push_start = np.zeros(N_CHANNELS + 1, dtype=_I64)
+    np.cumsum(counts, out=push_start[1:])
+    n_push = max(int(push_start[-1]), 1)
+    return State(
+        reg=np.zeros(N_REGS, dtype=_I64),
+        dispatch=np.full(n, -1, dtype=_I64),
+        start=np.full(n, -1, dtype=_I64),
+        end=np.full(n, -1, dtype=_I64),
+        order=np.zeros(n, dtype=_I64),
+        heads=np.zeros(3, dtype=_I64),
+        blocked=np.zeros((3, n + 1), dtype=_I64),
+        n_blocked=np.zeros(1, dtype=_I64),
+        push_start=push_start.astype(_I64),
+        push_end=np.zeros(n_push, dtype=_I64),
+        push_by=np.zeros(n_push, dtype=_I64),
+        pushed=np.zeros(N_CHANNELS, dtype=_I64),
+        popped=np.zeros(N_CHANNELS, dtype=_I64),
+        port_until=np.zeros((max(t.ports.size, 1), 3), dtype=_I64),
+        dma_phase=np.full((n, 4), -1, dtype=_I64),
+        inflight=np.zeros(max(n, 1), dtype=_I64),
+        n_flight=np.zeros(3, dtype=_I64),
+        issue_free=np.zeros(3, dtype=_I64),
+        unit_acct=np.zeros(len(r.busy_at), dtype=_I64),
+        store_tail=np.zeros(5, dtype=_I64),
+        tally=np.zeros((n_tags, width), dtype=_I64),
+        tag_cycles=np.zeros(n_tags, dtype=_I64),
     )
-    global _loaded
-    _loaded = True
-    if status != OK:
-        return None
-    return Timing(order[:n_order], start, end, int(total), tallies, tag_cycles)
 
 
-_loaded = False
+def run_timing(t: Tables, r: Rules, st: State) -> None:
+    """Evaluate the timing rules over the program of ``t`` into ``st`` (see the module
+    docstring): ``st.reg[STATUS]`` is OK, or the fault that stopped it."""
+    _entry(*t, *r, *st)
 
 
-def loaded() -> bool:
-    """Has this process loaded the compiled loop (paid numba's start-up) yet?"""
-    return _loaded
-
-
-def warm_up() -> None:
-    """Load the compiled loop now: numba's first use in a process costs about 0.4 s (LLVM's
-    start-up), which a benchmark of a program's first run should not count."""
-    empty = np.zeros(0, dtype=_I64)
-    compiled_timing(tables([], empty, empty, [], [empty] * 3), 1, 0, False, False, None)
-
-
-_BUSY_AT = np.array(acct.BUSY_AT, dtype=_I64)
-_STALL_AT = np.array(acct.STALL_AT, dtype=_I64)
-_STORE_UNIT = acct.UNIT_INDEX[Unit.STORE]
-# stall causes, by position in Cause
-_BW, _LAT, _TOKEN, _QFULL, _BANK, _FILL, _PRE = (
-    acct.DRAM_BANDWIDTH,
-    acct.DRAM_LATENCY,
-    acct.TOKEN,
-    acct.QUEUE_FULL,
-    acct.BANK_CONFLICT,
-    acct.FILL_DRAIN,
-    acct.PRELOAD,
-)
-_MACS, _INSTRS = acct.MACS, acct.INSTRUCTIONS
-_DRAM = DRAM
-_LOAD, _STORE, _PRELOAD, _MATMUL, _VEC = LOAD, STORE, PRELOAD, MATMUL, VEC
+_N_TABLES = len(Tables._fields)
+_N_INPUTS = _N_TABLES + len(Rules._fields)
 
 
 @numba.njit(cache=True)
-def _element_starts(b: np.ndarray) -> np.ndarray:
-    """Sorted byte addresses of a DRAM block's elements (plan.DramBlock.element_starts)."""
-    addr, rows, cols, stride, transpose, size = b[4], b[5], b[6], b[7], b[8], b[9]
-    step_r, step_e = (size, stride) if transpose else (stride, size)
-    out = np.empty(rows * cols, dtype=np.int64)
-    for r in range(rows):
-        for c in range(cols):
-            out[r * cols + c] = addr + r * step_r + c * step_e
-    return np.sort(out)
+def _entry(*fields):
+    """`_run` on the tuples made of ``fields``: numba checks the types of arrays passed one by
+    one several times faster than inside a named tuple (a small program's whole run)."""
+    _run(
+        Tables(*fields[:_N_TABLES]),
+        Rules(*fields[_N_TABLES:_N_INPUTS]),
+        State(*fields[_N_INPUTS:]),
+    )
 
 
 @numba.njit(cache=True)
-def _conflict(fp: np.ndarray, a0: int, a1: int, b0: int, b1: int) -> bool:
-    """Does a footprint entry of [a0, a1) overlap one of [b0, b1), one side writing
-    (plan.conflicts)?"""
+def _run(t, r, st):
+    """The event loop: dispatch, pick the queue head that can start first, check, commit.
+
+    The tables' and the state's arrays are bound to locals once and passed to the phases
+    explicitly: reading a field of a tuple costs numba a reference-count update, which inside
+    this loop was most of its time."""
+    plan_of, need, tag_of, qi, qs = t.plan_of, t.need, t.tag_of, t.queue_instrs, t.queue_start
+    kind, length, overlap_at, pops, pushes = t.kind, t.length, t.overlap_at, t.pops, t.pushes
+    port_start, ports, fp_start, fp = t.port_start, t.ports, t.fp_start, t.footprint
+    reg, dispatch, start, end, heads = st.reg, st.dispatch, st.start, st.end, st.heads
+    push_start, push_end, push_by = st.push_start, st.push_end, st.push_by
+    pushed, popped, port_until = st.pushed, st.popped, st.port_until
+    inflight, n_flight, issue_free = st.inflight, st.n_flight, st.issue_free
+    unit, stream, extra, macs = t.unit, t.stream, t.extra, t.macs
+    traffic_start, traffic = t.traffic_start, t.traffic
+    blocked, n_blocked, dma_phase = st.blocked, st.n_blocked, st.dma_phase
+    unit_acct, store_tail, tally = st.unit_acct, st.store_tail, st.tally
+    busy_at, stall_at, store_unit = r.busy_at, r.stall_at, r.store_unit
+    lat, limit = r.dram_latency, r.max_cycles
+    n = plan_of.size
+    nd = 0  # the first instruction not dispatched yet
+    bus_free = 0  # the DRAM bus is free from this cycle
+    exec_last, exec_end_all, exec_end_before_last = -1, 0, 0  # the execute queue so far
+    frontier = n_order = 0
+    remaining = qs[3]
+    while True:
+        nd = _dispatch(nd, need, dispatch, start, blocked, n_blocked)
+        if remaining == 0:
+            break
+        # ---- issue: the dispatched queue head that can start first (ties: program order)
+        best, best_q, best_s, best_order, best_tok, best_prod = -1, 0, 0, 0, 0, -1
+        for q in range(3):
+            if heads[q] >= qs[q + 1] - qs[q]:
+                continue
+            i = qi[qs[q] + heads[q]]
+            d = dispatch[i]
+            if d < 0:
+                continue
+            u = plan_of[i]
+            ready, tok_t, producer = _token_wait(
+                pops[u, 0], pops[u, 1], popped, pushed, push_start, push_end, push_by
+            )
+            if not ready:
+                continue
+            if q != EXEC_Q:
+                order_t = issue_free[q]  # the DMA engine has sent the previous requests
+            elif exec_last < 0:
+                order_t = exec_end_all
+            else:
+                lu = plan_of[exec_last]
+                order_t = _execute_order(
+                    kind[u], kind[lu], start[exec_last] + overlap_at[lu], start[exec_last],
+                    exec_end_all, exec_end_before_last, r.dbuf_ws, r.dbuf_os,
+                )  # fmt: skip
+            bank_t = _port_wait(port_start[u], port_start[u + 1], ports, port_until, q)
+            s = max(d, order_t, tok_t, bank_t)
+            if best < 0 or s < best_s or (s == best_s and i < best):
+                best, best_q, best_s = i, q, s
+                best_order, best_tok, best_prod = order_t, tok_t, producer
+        if best < 0:
+            _fault(reg, DEADLOCK, -1, frontier, -1, -1, 0)
+            break
+        i, q, s = best, best_q, best_s
+        u = plan_of[i]
+        # ---- checks: the cycle limit, then hazards
+        if limit >= 0 and s > limit:
+            _fault(reg, LIMIT, i, limit, -1, -1, s)
+            break
+        j, x = _hazard(i, q, s, plan_of, qi, qs, heads, inflight, n_flight, end, fp_start, fp)
+        if j >= 0:
+            _fault(reg, HAZARD, i, s, j, x, 0)
+            break
+        # ---- DMA bandwidth and latency, in closed form
+        g, f, e = s, s, s + length[u]
+        if kind[u] == K_LOAD:  # data arrives from s + latency; the requests are out at s + n
+            g = max(s + lat, bus_free)
+            f = e = bus_free = g + length[u]
+            issue_free[q] = s + length[u]
+        elif kind[u] == K_STORE:  # acknowledged a latency after the last beat
+            g = max(s, bus_free)
+            f = bus_free = issue_free[q] = g + length[u]
+            e = f + lat
+        if limit >= 0 and e > limit:
+            _fault(reg, LIMIT, i, s, -1, -1, e)
+            break
+        # ---- accounting: the cycles the unit waited, then the instruction's own
+        row, un = tally[tag_of[i]], unit[u]
+        cur = unit_acct[un]
+        if kind[u] == K_STORE and store_tail[0]:
+            cur = _flush_store_tail(store_tail, unit_acct, tally, store_unit, s)
+        if s > cur:
+            _charge_wait(
+                row, stall_at[un], cur, s, best_order, dispatch[i], best_tok, best_prod,
+                blocked, n_blocked[0], dma_phase,
+            )  # fmt: skip
+            cur = s
+        unit_acct[un] = _charge_run(
+            row, stall_at[un], busy_at[un], kind[u], cur, s, e, g, f, lat, stream[u], extra[u]
+        )
+        if kind[u] == K_LOAD:  # for token waits on it: latency, then bandwidth phase
+            dma_phase[i, 0], dma_phase[i, 1], dma_phase[i, 2], dma_phase[i, 3] = (
+                s,
+                s + lat,
+                s + lat,
+                e,
+            )
+        elif kind[u] == K_STORE:  # the acknowledgement [f, e) is counted once known
+            dma_phase[i, 0], dma_phase[i, 1], dma_phase[i, 2], dma_phase[i, 3] = f, e, s, f
+            store_tail[0], store_tail[1], store_tail[2] = 1, f, e
+            store_tail[3], store_tail[4] = tag_of[i], stall_at[un, C_LATENCY]
+        for x in range(traffic_start[u], traffic_start[u + 1]):
+            row[traffic[x, 0]] += traffic[x, 1]
+        row[r.macs_at] += macs[u]
+        row[r.instructions_at] += 1
+        # ---- commit: tokens, ports, in-flight list, queue order
+        for m in range(2):
+            if pops[u, m] >= 0:
+                popped[pops[u, m]] += 1
+            if pushes[u, m] >= 0:
+                _push(pushes[u, m], e, i, push_start, push_end, push_by, pushed)
+        _hold_ports(port_start[u], port_start[u + 1], ports, port_until, q, e)
+        start[i], end[i] = s, e
+        _enter_flight(i, s, qs[q], inflight, n_flight, q, end)
+        if q == EXEC_Q:
+            exec_end_before_last = exec_end_all
+            exec_end_all = max(exec_end_all, e)
+            exec_last = i
+        st.order[n_order] = i
+        n_order += 1
+        frontier = max(frontier, e)
+        heads[q] += 1
+        remaining -= 1
+    reg[N_ORDER], reg[FRONTIER] = n_order, frontier
+    if reg[STATUS] == OK:
+        total = max(frontier, dispatch[n - 1] + 1) if n else 0
+        reg[TOTAL] = total
+        if store_tail[0]:
+            _flush_store_tail(store_tail, unit_acct, tally, store_unit, total)
+        _tag_cycles(total, end, dispatch, tag_of, st.tag_cycles)
+
+
+@numba.njit(cache=True)
+def _fault(reg, code, i, cycle, other, entry, until):
+    reg[STATUS], reg[FAULT_AT], reg[FAULT_CYCLE] = code, i, cycle
+    reg[FAULT_OTHER], reg[FAULT_ENTRY], reg[FAULT_UNTIL] = other, entry, until
+
+
+@numba.njit(cache=True)
+def _dispatch(nd, need, dispatch, start, blocked, n_blocked):
+    """Dispatch, in program order from instruction ``nd``, every instruction whose queue has
+    room (the instruction ``queue_depth`` places before it in its queue has started), one per
+    cycle, recording the intervals the dispatcher is blocked; returns the next ``nd``."""
+    n = dispatch.size
+    while nd < n:
+        c = dispatch[nd - 1] + 1 if nd else 0
+        j = need[nd]
+        if j >= 0:
+            sj = start[j]
+            if sj < 0:
+                break  # the queue is full until instruction j starts
+            if sj > c:
+                nb = n_blocked[0]
+                before = blocked[2, nb - 1] + blocked[1, nb - 1] - blocked[0, nb - 1] if nb else 0
+                blocked[0, nb], blocked[1, nb], blocked[2, nb] = c, sj, before
+                n_blocked[0] = nb + 1
+                c = sj
+        dispatch[nd] = c
+        nd += 1
+    return nd
+
+
+@numba.njit(cache=True)
+def _token_wait(ch0, ch1, popped, pushed, push_start, push_end, push_by):
+    """Popping channels ``ch0`` and ``ch1`` (-1: none): (every token pushed yet, cycle they are
+    all available, the latest one's producer). The k-th pop of a channel waits for its k-th
+    earliest push."""
+    tok_t, producer = 0, -1
+    for ch in (ch0, ch1):
+        if ch < 0:
+            continue
+        k = popped[ch]
+        if pushed[ch] <= k:
+            return False, 0, -1
+        at = push_end[push_start[ch] + k]
+        if at > tok_t or producer < 0:
+            tok_t, producer = max(tok_t, at), push_by[push_start[ch] + k]
+    return True, tok_t, producer
+
+
+@numba.njit(cache=True)
+def _execute_order(kind, last_kind, last_overlap, last_start, end_all, end_before_last, ws, os):
+    """The first cycle an execute instruction of ``kind`` may start after one of ``last_kind``
+    (which started at ``last_start``): after every earlier one has ended, except under double
+    buffering: a PRELOAD with the MATMUL before it (which copied the shadow tile), an OS MATMUL
+    at the previous one's ``last_overlap`` (its drain overlaps the next compute)."""
+    if last_kind == K_MATMUL:
+        if ws and kind == K_PRELOAD:
+            return max(last_start, end_before_last)
+        if os and kind == K_MATMUL:
+            return max(last_overlap, end_before_last)
+    return end_all
+
+
+@numba.njit(cache=True)
+def _port_wait(lo, hi, ports, port_until, q):
+    """The first cycle the bank ports ``ports[lo:hi]`` are free of the queues other than ``q``."""
+    bank_t = 0
+    for x in range(lo, hi):
+        for q2 in range(3):
+            if q2 != q and port_until[ports[x], q2] > bank_t:
+                bank_t = port_until[ports[x], q2]
+    return bank_t
+
+
+@numba.njit(cache=True)
+def _hazard(i, q, s, plan_of, qi, qs, heads, inflight, n_flight, end, fp_start, fp):
+    """An instruction before ``i`` in program order, in another queue, not ended at cycle ``s``
+    (started, then still waiting), whose footprint conflicts with ``i``'s: (it, the row of
+    ``i``'s footprint that conflicts), or (-1, -1)."""
+    u = plan_of[i]
+    for q2 in range(3):
+        if q2 == q:
+            continue
+        for x in range(n_flight[q2]):
+            j = inflight[qs[q2] + x]
+            if j < i and end[j] > s:
+                v = plan_of[j]
+                hit = _conflict(fp, fp_start[u], fp_start[u + 1], fp_start[v], fp_start[v + 1])
+                if hit >= 0:
+                    return j, hit
+        for pos in range(heads[q2], qs[q2 + 1] - qs[q2]):
+            j = qi[qs[q2] + pos]
+            if j > i:
+                break
+            v = plan_of[j]
+            hit = _conflict(fp, fp_start[u], fp_start[u + 1], fp_start[v], fp_start[v + 1])
+            if hit >= 0:
+                return j, hit
+    return -1, -1
+
+
+@numba.njit(cache=True)
+def _conflict(fp, a0, a1, b0, b1):
+    """The first footprint row of ``fp[a0:a1]`` overlapping one of ``fp[b0:b1]`` with at least
+    one side writing (plan.conflicts), or -1."""
     for x in range(a0, a1):
         for y in range(b0, b1):
             if fp[x, 0] != fp[y, 0] or not (fp[x, 3] or fp[y, 3]):
                 continue
             if fp[x, 1] >= fp[y, 2] or fp[y, 1] >= fp[x, 2]:
                 continue
-            if fp[x, 0] != _DRAM:
-                return True
-            ps, qs = _element_starts(fp[x]), _element_starts(fp[y])
-            p_size, q_size = fp[x, 9], fp[y, 9]
-            k = np.searchsorted(qs, ps - q_size, side="right")
-            for m in range(ps.size):
-                if k[m] < qs.size and qs[k[m]] < ps[m] + p_size:
-                    return True
+            if fp[x, 0] != K_DRAM or _dram_overlap(fp[x], fp[y]):
+                return x
+    return -1
+
+
+@numba.njit(cache=True)
+def _dram_overlap(a, b):
+    """Does an element byte range of DRAM block ``a`` overlap one of ``b``?"""
+    ps, qs = _element_starts(a), _element_starts(b)
+    # the first element of b starting after p - b's size overlaps [p, p + a's size) if it
+    # starts before p + a's size
+    k = np.searchsorted(qs, ps - b[9], side="right")
+    for m in range(ps.size):
+        if k[m] < qs.size and qs[k[m]] < ps[m] + a[9]:
+            return True
     return False
 
 
 @numba.njit(cache=True)
-def _blocked_before(t: int, nb: int, b_lo: np.ndarray, b_hi: np.ndarray, b_cum: np.ndarray) -> int:
-    k = np.searchsorted(b_lo[:nb], t, side="right") - 1
-    if k < 0:
-        return 0
-    return b_cum[k] + min(t, b_hi[k]) - b_lo[k]
+def _element_starts(b):
+    """Sorted byte addresses of a DRAM block's elements (plan.DramBlock.element_starts)."""
+    addr, rows, cols, stride, transpose, size = b[4], b[5], b[6], b[7], b[8], b[9]
+    step_r, step_e = (size, stride) if transpose else (stride, size)
+    out = np.empty(rows * cols, dtype=np.int64)
+    for row in range(rows):
+        for c in range(cols):
+            out[row * cols + c] = addr + row * step_r + c * step_e
+    return np.sort(out)
 
 
 @numba.njit(cache=True)
-def _run(
-    plan_of,
-    need,
-    tag_of,
-    qi,
-    qs,
-    fields,
-    tokens,
-    port_start,
-    ports,
-    n_ports,
-    fp_start,
-    fp,
-    tr_start,
-    tr,
-    lat,
-    dbuf_ws,
-    dbuf_os,
-    max_cycles,
-    busy_at,
-    stall_at,
-    start,
-    end,
-    order,
-    tally,
-    tag_cycles,
-):
-    n = plan_of.size
-    dispatch = np.full(n, -1, dtype=np.int64)
-    # dispatcher blocked on a full queue: [lo, hi) intervals and blocked cycles before each
-    b_lo = np.zeros(n + 1, dtype=np.int64)
-    b_hi = np.zeros(n + 1, dtype=np.int64)
-    b_cum = np.zeros(n + 1, dtype=np.int64)
-    nb = 0
-    # token channels: per channel, its pushes (end, producer) kept sorted
-    p_start = np.zeros(10, dtype=np.int64)
-    for i in range(n):
-        u = plan_of[i]
-        for m in range(2, 4):
-            if tokens[u, m] >= 0:
-                p_start[tokens[u, m] + 1] += 1
-    for ch in range(9):
-        p_start[ch + 1] += p_start[ch]
-    p_end = np.zeros(max(p_start[9], 1), dtype=np.int64)
-    p_prod = np.zeros(max(p_start[9], 1), dtype=np.int64)
-    p_count = np.zeros(9, dtype=np.int64)
-    pops = np.zeros(9, dtype=np.int64)
-    port_until = np.zeros((max(n_ports, 1), 3), dtype=np.int64)
-    seg = np.full((n, 4), -1, dtype=np.int64)  # DMA: latency [lo, hi), bandwidth [lo, hi)
-    heads = np.zeros(3, dtype=np.int64)
-    inflight = np.zeros(max(qs[3], 1), dtype=np.int64)  # per queue at qs[q], n_flight[q] long
-    n_flight = np.zeros(3, dtype=np.int64)
-    issue_free = np.zeros(3, dtype=np.int64)
-    unit_acct = np.zeros(busy_at.size, dtype=np.int64)
-    exec_last, exec_end_all, exec_end_before_last = -1, 0, 0
-    st_valid, st_lo, st_hi, st_tag, st_index = False, 0, 0, 0, 0  # a store's ack latency
-    bus_free = 0
-    frontier = 0
-    n_order = 0
-    nd = 0  # next instruction to dispatch
-    remaining = qs[3]
-    while True:
-        # dispatch every instruction whose queue has room
-        if nd < n:
-            while nd < n:
-                t = dispatch[nd - 1] + 1 if nd else 0
-                j = need[nd]
-                if j >= 0:
-                    sj = start[j]
-                    if sj < 0:
-                        break
-                    if sj > t:
-                        b_cum[nb] = b_cum[nb - 1] + b_hi[nb - 1] - b_lo[nb - 1] if nb else 0
-                        b_lo[nb] = t
-                        b_hi[nb] = sj
-                        nb += 1
-                        t = sj
-                dispatch[nd] = t
-                nd += 1
-        if remaining == 0:
-            break
-        best = -1
-        best_s = best_q = best_order = best_tok = best_prod = best_d = 0
-        for q in range(3):
-            h = heads[q]
-            if h >= qs[q + 1] - qs[q]:
-                continue
-            i = qi[qs[q] + h]
-            d = dispatch[i]
-            if d < 0:
-                continue
-            u = plan_of[i]
-            tok_t, producer = 0, -1
-            ready = True
-            for m in range(2):
-                ch = tokens[u, m]
-                if ch < 0:
-                    continue
-                k = pops[ch]
-                if p_count[ch] <= k:
-                    ready = False
-                    break
-                t = p_end[p_start[ch] + k]
-                if t > tok_t or producer < 0:
-                    tok_t, producer = max(tok_t, t), p_prod[p_start[ch] + k]
-            if not ready:
-                continue
-            bank_t = 0
-            for x in range(port_start[u], port_start[u + 1]):
-                p = ports[x]
-                for q2 in range(3):
-                    if q2 != q and port_until[p, q2] > bank_t:
-                        bank_t = port_until[p, q2]
-            kind = fields[u, 0]
-            if q == 1:
-                order_t = exec_end_all
-                if exec_last >= 0 and fields[plan_of[exec_last], 0] == _MATMUL:
-                    if dbuf_ws and kind == _PRELOAD:
-                        order_t = max(start[exec_last], exec_end_before_last)
-                    elif dbuf_os and kind == _MATMUL:
-                        order_t = max(
-                            start[exec_last] + fields[plan_of[exec_last], 3], exec_end_before_last
-                        )
-            else:
-                order_t = issue_free[q]
-            s = max(d, order_t, tok_t, bank_t)
-            if best < 0 or s < best_s or (s == best_s and i < best):
-                best, best_s, best_q = i, s, q
-                best_order, best_tok, best_prod, best_d = order_t, tok_t, producer, d
-        if best < 0:
-            return FAULT, 0, n_order  # deadlock
-        i, q, s = best, best_q, best_s
-        u = plan_of[i]
-        kind, length = fields[u, 0], fields[u, 1]
-        # hazards: an earlier instruction of another queue, unfinished at s, that conflicts
-        for q2 in range(3):
-            if q2 == q:
-                continue
-            for x in range(n_flight[q2]):
-                j = inflight[qs[q2] + x]
-                if (
-                    j < i
-                    and end[j] > s
-                    and _conflict(
-                        fp,
-                        fp_start[u],
-                        fp_start[u + 1],
-                        fp_start[plan_of[j]],
-                        fp_start[plan_of[j] + 1],
-                    )
-                ):
-                    return FAULT, 0, n_order
-            for pos in range(heads[q2], qs[q2 + 1] - qs[q2]):
-                j = qi[qs[q2] + pos]
-                if j > i:
-                    break
-                if _conflict(
-                    fp, fp_start[u], fp_start[u + 1], fp_start[plan_of[j]], fp_start[plan_of[j] + 1]
-                ):
-                    return FAULT, 0, n_order
-        g = f = 0
-        if kind == _LOAD:
-            g = max(s + lat, bus_free)
-            e = bus_free = g + length
-            issue_free[q] = s + length
-        elif kind == _STORE:
-            g = max(s, bus_free)
-            f = bus_free = issue_free[q] = g + length
-            e = f + lat
-        else:
-            e = s + length
-        if max_cycles >= 0 and e > max_cycles:
-            return FAULT, 0, n_order
-        # ---- accounting (engine._Engine._account)
-        tg = tag_of[i]
-        un = fields[u, 6]
-        cur = unit_acct[un]
-        if kind == _STORE and st_valid:  # the previous store's ack latency, up to s
-            c0 = unit_acct[_STORE_UNIT]
-            stop = min(st_hi, s)
-            if stop > max(st_lo, c0):
-                tally[st_tag, st_index] += stop - max(st_lo, c0)
-            unit_acct[_STORE_UNIT] = max(c0, stop)
-            st_valid = False
-            cur = unit_acct[_STORE_UNIT]
-        if s > cur:
-            a = min(max(best_order, cur), s)
-            b = min(max(best_d, a), s)
-            if nb:
-                tally[tg, stall_at[un, _QFULL]] += _blocked_before(
-                    b, nb, b_lo, b_hi, b_cum
-                ) - _blocked_before(a, nb, b_lo, b_hi, b_cum)
-            c = min(max(best_tok, b), s)
-            if c > b:
-                n_lat = n_bw = 0
-                if best_prod >= 0 and seg[best_prod, 0] >= 0:
-                    n_lat = max(0, min(c, seg[best_prod, 1]) - max(b, seg[best_prod, 0]))
-                    n_bw = max(0, min(c, seg[best_prod, 3]) - max(b, seg[best_prod, 2]))
-                tally[tg, stall_at[un, _LAT]] += n_lat
-                tally[tg, stall_at[un, _BW]] += n_bw
-                tally[tg, stall_at[un, _TOKEN]] += c - b - n_lat - n_bw
-            tally[tg, stall_at[un, _BANK]] += s - c
-            cur = s
-        own = max(e - cur, 0)
-        busy = busy_at[un]
-        e_acct = e
-        if kind == _MATMUL:
-            n_busy = min(fields[u, 2], own)
-            tally[tg, busy] += n_busy
-            tally[tg, stall_at[un, _FILL]] += own - n_busy
-        elif kind == _PRELOAD:
-            tally[tg, stall_at[un, _PRE]] += own
-        elif kind == _VEC:
-            tally[tg, busy] += own - fields[u, 4]
-            tally[tg, stall_at[un, _BANK]] += fields[u, 4]
-        elif kind == _LOAD:
-            seg[i, 0], seg[i, 1], seg[i, 2], seg[i, 3] = s, s + lat, s + lat, e
-            # latency [s, s + lat), bus wait [s + lat, g), transfer [g, e)
-            if s + lat > cur:
-                tally[tg, stall_at[un, _LAT]] += s + lat - max(s, cur)
-            if g > cur:
-                tally[tg, stall_at[un, _BW]] += g - max(s + lat, cur)
-            if e > cur:
-                tally[tg, busy] += e - max(g, cur)
-        elif kind == _STORE:
-            seg[i, 0], seg[i, 1], seg[i, 2], seg[i, 3] = f, e, s, f
-            st_valid, st_lo, st_hi, st_tag, st_index = True, f, e, tg, stall_at[un, _LAT]
-            # bus wait [s, g), transfer [g, f); the ack latency [f, e) is counted later
-            if g > cur:
-                tally[tg, stall_at[un, _BW]] += g - max(s, cur)
-            if f > cur:
-                tally[tg, busy] += f - max(g, cur)
-            e_acct = f
-        unit_acct[un] = max(cur, e_acct)
-        for x in range(tr_start[u], tr_start[u + 1]):
-            tally[tg, tr[x, 0]] += tr[x, 1]
-        tally[tg, _MACS] += fields[u, 5]
-        tally[tg, _INSTRS] += 1
-        # ---- commit
-        for m in range(2):
-            ch = tokens[u, m]
-            if ch >= 0:
-                pops[ch] += 1
-        for m in range(2, 4):
-            ch = tokens[u, m]
-            if ch < 0:
-                continue
-            lo = p_start[ch]
-            x = lo + p_count[ch]
-            while x > lo and (p_end[x - 1] > e or (p_end[x - 1] == e and p_prod[x - 1] > i)):
-                p_end[x] = p_end[x - 1]
-                p_prod[x] = p_prod[x - 1]
-                x -= 1
-            p_end[x] = e
-            p_prod[x] = i
-            p_count[ch] += 1
-        for x in range(port_start[u], port_start[u + 1]):
-            p = ports[x]
-            if e > port_until[p, q]:
-                port_until[p, q] = e
-        start[i], end[i] = s, e
-        kept = 0
-        for x in range(n_flight[q]):
-            j = inflight[qs[q] + x]
-            if end[j] > s:
-                inflight[qs[q] + kept] = j
-                kept += 1
-        inflight[qs[q] + kept] = i
-        n_flight[q] = kept + 1
-        if q == 1:
-            exec_end_before_last = exec_end_all
-            if e > exec_end_all:
-                exec_end_all = e
-            exec_last = i
-        order[n_order] = i
-        n_order += 1
-        if e > frontier:
-            frontier = e
-        heads[q] += 1
-        remaining -= 1
-    total = max(frontier, dispatch[n - 1] + 1) if n else 0
-    if st_valid:
-        c0 = unit_acct[_STORE_UNIT]
-        stop = min(st_hi, total)
-        if stop > max(st_lo, c0):
-            tally[st_tag, st_index] += stop - max(st_lo, c0)
+def _push(ch, e, i, push_start, push_end, push_by, pushed):
+    """Instruction ``i`` pushes a token on channel ``ch`` at cycle ``e``: insert (e, i) into
+    the channel's pushes, kept sorted."""
+    lo = push_start[ch]
+    x = lo + pushed[ch]
+    while x > lo and (push_end[x - 1] > e or (push_end[x - 1] == e and push_by[x - 1] > i)):
+        push_end[x], push_by[x] = push_end[x - 1], push_by[x - 1]
+        x -= 1
+    push_end[x], push_by[x] = e, i
+    pushed[ch] += 1
+
+
+@numba.njit(cache=True)
+def _hold_ports(lo, hi, ports, port_until, q, e):
+    """Queue ``q`` holds the bank ports ``ports[lo:hi]`` until cycle ``e``."""
+    for x in range(lo, hi):
+        if e > port_until[ports[x], q]:
+            port_until[ports[x], q] = e
+
+
+@numba.njit(cache=True)
+def _enter_flight(i, s, base, inflight, n_flight, q, end):
+    """Instruction ``i`` starts at ``s`` in queue ``q``: keep the queue's in-flight
+    instructions (from ``inflight[base]``) not ended by ``s``, then ``i``."""
+    kept = 0
+    for x in range(n_flight[q]):
+        j = inflight[base + x]
+        if end[j] > s:
+            inflight[base + kept] = j
+            kept += 1
+    inflight[base + kept] = i
+    n_flight[q] = kept + 1
+
+
+@numba.njit(cache=True)
+def _charge_wait(row, stall, cur, s, order_t, d, tok_t, producer, blocked, nb, dma_phase):
+    """Split the cycles [cur, s) a unit waited for its instruction: idle while it waited for
+    earlier execute instructions, queue full while the dispatcher was blocked before it was
+    dispatched (``d``), tokens until ``tok_t`` (a DMA producer's latency and transfer phases as
+    DRAM latency and bandwidth), then bank conflict."""
+    a = min(max(order_t, cur), s)
+    b = min(max(d, a), s)
+    if nb:
+        row[stall[C_QUEUE_FULL]] += _blocked_before(blocked, nb, b) - _blocked_before(
+            blocked, nb, a
+        )
+    c = min(max(tok_t, b), s)
+    if c > b:
+        n_lat = n_bw = 0
+        if producer >= 0 and dma_phase[producer, 0] >= 0:
+            n_lat = max(0, min(c, dma_phase[producer, 1]) - max(b, dma_phase[producer, 0]))
+            n_bw = max(0, min(c, dma_phase[producer, 3]) - max(b, dma_phase[producer, 2]))
+        row[stall[C_LATENCY]] += n_lat
+        row[stall[C_BANDWIDTH]] += n_bw
+        row[stall[C_TOKEN]] += c - b - n_lat - n_bw
+    row[stall[C_BANK]] += s - c
+
+
+@numba.njit(cache=True)
+def _charge_run(row, stall, busy, kind, cur, s, e, g, f, lat, stream, extra):
+    """Charge an instruction's own cycles [s, e) not accounted yet (from ``cur``): a MATMUL's
+    stream busy and the rest fill/drain, a PRELOAD's as preload, a vector instruction's busy
+    but its bank-conflict passes; a DMA's latency, bus wait (until grant ``g``) and transfer
+    (until ``f``), where pipelined transfers overlap counting each cycle once. Returns the
+    unit's accounted cycle."""
+    own = max(e - cur, 0)
+    if kind == K_MATMUL:
+        row[busy] += min(stream, own)
+        row[stall[C_FILL_DRAIN]] += own - min(stream, own)
+    elif kind == K_PRELOAD:
+        row[stall[C_PRELOAD]] += own
+    elif kind == K_VEC:
+        row[busy] += own - extra
+        row[stall[C_BANK]] += extra
+    elif kind == K_LOAD:  # latency [s, s + lat), bus wait [s + lat, g), transfer [g, e)
+        if s + lat > cur:
+            row[stall[C_LATENCY]] += s + lat - max(s, cur)
+        if g > cur:
+            row[stall[C_BANDWIDTH]] += g - max(s + lat, cur)
+        if e > cur:
+            row[busy] += e - max(g, cur)
+    elif kind == K_STORE:  # bus wait [s, g), transfer [g, f); the acknowledgement later
+        if g > cur:
+            row[stall[C_BANDWIDTH]] += g - max(s, cur)
+        if f > cur:
+            row[busy] += f - max(g, cur)
+        return max(cur, f)
+    return max(cur, e)
+
+
+@numba.njit(cache=True)
+def _blocked_before(blocked, nb, c):
+    """Cycles before ``c`` during which the dispatcher was blocked on a full queue."""
+    k = np.searchsorted(blocked[0, :nb], c, side="right") - 1
+    if k < 0:
+        return 0
+    return blocked[2, k] + min(c, blocked[1, k]) - blocked[0, k]
+
+
+@numba.njit(cache=True)
+def _flush_store_tail(tail, unit_acct, tally, store_unit, until):
+    """Count the previous store's acknowledgement latency up to cycle ``until`` (the rest
+    overlaps a later store's own cycles); returns the store unit's accounted cycle."""
+    cur = unit_acct[store_unit]
+    stop = min(tail[2], until)
+    if stop > max(tail[1], cur):
+        tally[tail[3], tail[4]] += stop - max(tail[1], cur)
+    unit_acct[store_unit] = max(cur, stop)
+    tail[0] = 0
+    return unit_acct[store_unit]
+
+
+@numba.njit(cache=True)
+def _tag_cycles(total, end, dispatch, tag_of, tag_cycles):
+    """Per tag, cycles go to the tag of the oldest unfinished instruction."""
+    n = end.size
     reached = 0
-    for i in range(n):  # cycles go to the tag of the oldest unfinished instruction
+    for i in range(n):
         e = end[i] if end[i] >= 0 else dispatch[i] + 1
         if e > reached:
             tag_cycles[tag_of[i]] += e - reached
             reached = e
     if total > reached and n:
         tag_cycles[tag_of[n - 1]] += total - reached
-    return OK, total, n_order

@@ -6,6 +6,7 @@ import pytest
 
 from chip.config import ChipConfig, Dataflow
 from chip.errors import ProgramError
+from chip.fidelity import Fidelity
 from chip.isa import VEC_USES_IMM, Instr, Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp
 from chip.machine.array import ArrayModel
 from chip.machine.schedule import schedule_of
@@ -130,7 +131,7 @@ def outcome(prog: Program, state: ChipState, checked_only: bool) -> tuple:
     try:
         with np.errstate(all="ignore"):
             apply_values(
-                prog, plan, sched.units, sched.start, state, ArrayModel(prog.config, "fast")
+                prog, plan, sched.units, sched.start, state, ArrayModel(prog.config, Fidelity.FAST)
             )
         sched.raise_error()
         fault = None

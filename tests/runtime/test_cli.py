@@ -560,3 +560,14 @@ def test_compile_and_run_an_onnxruntime_quantized_model(capsys, tmp_path):
         "-o",
         tmp_path / "t.prog",
     )
+
+
+def test_sampled_timing_needs_a_machine_fidelity(capsys, tmp_path):
+    out = tmp_path / "run"
+    fails(
+        capsys,
+        1,
+        "--sampled-timing measures cycles at --fidelity fast or pe, not functional",
+        *("train", "--fidelity", "functional", "--sampled-timing", "--out", out),
+    )
+    assert not out.exists()

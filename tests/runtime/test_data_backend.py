@@ -111,8 +111,8 @@ def test_backend_snapshot_restore_and_errors(program):
         b.run({"z": np.zeros(1)})
     with pytest.raises(BackendError, match=r"tensor 'x' has shape \[16, 64\], got \[2\]"):
         b.run({"x": np.zeros(2)})
-    with pytest.raises(BackendError, match="unknown fidelity 'rtl'; expected one of"):
-        Backend(program, "rtl")
+    with pytest.raises(BackendError, match="unknown fidelity 'exact'; expected one of"):
+        Backend(program, "exact")
 
 
 def test_fidelities_agree_bit_for_bit(program):

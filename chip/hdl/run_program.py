@@ -1,0 +1,190 @@
+"""Run a `Program` on the RTL and check it against the cycle-level machine, instruction by
+instruction: the `rtl` fidelity.
+
+The RTL implements the execute datapath (PRELOAD, MATMUL, HALT with the scratchpad, the
+accumulator and the controller: docs/hdl.md), so it runs execute-only programs, whose inputs are
+scratchpad rows and whose result is the accumulator. `check_program` refuses anything else up
+front, naming the first instruction or setting the RTL lacks (the whole-chip RTL, with DMA and
+the vector unit, is issue #17). `cosimulate` runs the program on the RTL (the Verilator model of
+the exported Verilog when Verilator and a C++ compiler are installed, Amaranth's simulator
+otherwise) and on the `pe` machine from the same scratchpad, and raises `Divergence` naming the
+first instruction whose start or end cycle differs, or the first accumulator element that does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from chip.config import ChipConfig, Dataflow
+from chip.dtypes import to_storage
+from chip.errors import ChipError, ProgramError
+from chip.fidelity import Fidelity
+from chip.hdl.controller import check_config
+from chip.hdl.cosim import RtlError, RtlRun, run_rtl
+from chip.hdl.numerics import numerics_for
+from chip.isa import Halt, Matmul, Preload
+from chip.machine import MachineResult, run_machine
+from chip.program import Program
+from chip.state import ChipState
+
+AMARANTH, VERILATOR = "amaranth", "verilator"
+# Largest arrays co-simulated in reasonable time (docs/hdl.md, Speed): Amaranth's Python
+# simulator re-evaluates every PE's logic on every change; the Verilator model is compiled once
+# per design (about 100 s at 16x16) and then fast.
+MAX_PES = {AMARANTH: 8 * 8, VERILATOR: 16 * 16}
+
+
+class Divergence(RtlError):
+    """The RTL and the `pe` machine disagree on a program both ran: a bug in one of them."""
+
+
+@dataclass(frozen=True)
+class Cosimulation:
+    """A program's run on the RTL (``simulator``: `AMARANTH` or `VERILATOR`) and on the `pe`
+    machine, which agreed on every start and end cycle and every accumulator element the
+    program wrote. ``machine.state`` is the machine's final chip state."""
+
+    rtl: RtlRun
+    machine: MachineResult
+    simulator: str
+
+
+def available_simulator() -> str:
+    """`VERILATOR` if verilator and a C++ compiler are on PATH, else `AMARANTH`."""
+    if shutil.which("verilator") and (shutil.which("g++") or shutil.which("clang++")):
+        return VERILATOR
+    return AMARANTH
+
+
+def check_program(program: Program, simulator: str) -> None:
+    """Raise if the RTL cannot run ``program`` under ``simulator``: `ProgramError` for the first
+    instruction other than PRELOAD, MATMUL and HALT, `ChipError` for a chip the RTL lacks or an
+    array too large to co-simulate."""
+    for i, ins in enumerate(program.instrs):
+        if isinstance(ins, Halt):
+            break
+        if not isinstance(ins, Preload | Matmul):
+            raise ProgramError(
+                i,
+                ins.MNEMONIC,
+                "the RTL implements only the execute datapath (preload, matmul, halt): "
+                "DMA and the vector unit need the whole-chip RTL (issue #17)",
+            )
+    cfg = program.config
+    try:
+        check_config(cfg)
+        numerics_for(cfg.input_dtype)
+    except ValueError as e:
+        raise ChipError(str(e)) from None
+    pes = cfg.rows * cfg.cols
+    if pes > MAX_PES[simulator]:
+        hint = "" if simulator == VERILATOR else "; install Verilator for up to 16x16"
+        raise ChipError(
+            f"the {cfg.rows}x{cfg.cols} array is too large to co-simulate with {simulator} "
+            f"(at most {MAX_PES[simulator]} PEs{hint})"
+        )
+
+
+def scratchpad_rows(program: Program) -> int:
+    """How many scratchpad rows (from row 0) the execute-only ``program`` reads."""
+    rows = 0
+    for ins in program.instrs:
+        if isinstance(ins, Halt):
+            break
+        if isinstance(ins, Preload):
+            rows = max(rows, ins.src + ins.rows)
+        elif isinstance(ins, Matmul):
+            rows = max(rows, ins.x + ins.t)
+            if program.config.dataflow is Dataflow.OS:  # streams Y as well
+                rows = max(rows, ins.y + ins.t)
+    return rows
+
+
+def cosimulate(
+    program: Program,
+    state: ChipState,
+    simulator: str | None = None,
+    build_dir: Path | None = None,
+    max_cycles: int | None = None,
+) -> Cosimulation:
+    """Run ``program`` on the RTL and on the `pe` machine, both from the scratchpad rows of
+    ``state`` the program reads (see the module docstring); ``state`` ends as the machine left
+    it. The machine's faults (`ProgramError`) are raised as on any backend. ``build_dir``
+    caches Verilator models (default: the user's cache folder)."""
+    simulator = simulator or available_simulator()
+    check_program(program, simulator)
+    cfg = program.config
+    spad = state.spad[: scratchpad_rows(program)].copy()
+    machine = run_machine(program, Fidelity.PE, state, max_cycles=max_cycles)
+    instrs = program.instrs[: machine.executed]
+    acc_rows = _rows_written(state.acc_written)
+    limit = max_cycles if max_cycles is not None else 2 * machine.cycles + 1000
+    try:
+        if simulator == VERILATOR:
+            from chip.hdl.verilated import run_verilated
+
+            rtl = run_verilated(cfg, instrs, spad, acc_rows, build_dir or _cache_dir(), limit)
+        else:
+            rtl = run_rtl(cfg, instrs, spad, acc_rows, limit)
+    except RtlError as e:
+        raise Divergence(f"the pe machine ran the program, but {e}") from None
+    _compare(program, rtl, machine, state)
+    return Cosimulation(rtl, machine, simulator)
+
+
+def _rows_written(written: np.ndarray) -> int:
+    rows = np.flatnonzero(written.any(axis=1))
+    return int(rows[-1]) + 1 if rows.size else 0
+
+
+def _compare(program: Program, rtl: RtlRun, machine: MachineResult, state: ChipState) -> None:
+    """Raise `Divergence` at the first instruction (program order) whose cycles differ, then at
+    the total, then at the first accumulator element the program wrote."""
+    on_rtl = {e.index: (e.start, e.end) for e in rtl.events}
+    on_machine = {e.index: (e.start, e.end) for e in machine.events}
+    for i in sorted(set(on_rtl) | set(on_machine)):
+        a, b = on_rtl.get(i), on_machine.get(i)
+        if a != b:
+            raise Divergence(
+                f"instruction {i} ({program.instrs[i].MNEMONIC}): the RTL runs it in cycles "
+                f"{_span(a)}, the pe machine in {_span(b)}"
+            )
+    if rtl.cycles != machine.cycles:
+        raise Divergence(
+            f"the RTL halts after {rtl.cycles} cycles, the pe machine after {machine.cycles}"
+        )
+    n = len(rtl.acc)
+    want = state.acc[:n].view(np.uint32)
+    got = np.ascontiguousarray(rtl.acc).view(np.uint32)
+    bad = np.argwhere((got != want) & state.acc_written[:n])
+    if bad.size:
+        r, c = bad[0]
+        raise Divergence(
+            f"accumulator row {r} element {c}: the RTL holds 0x{int(got[r, c]):08x}, "
+            f"the pe machine 0x{int(want[r, c]):08x}"
+        )
+
+
+def _span(cycles: tuple[int, int] | None) -> str:
+    return "none (it never ran)" if cycles is None else f"[{cycles[0]}, {cycles[1]})"
+
+
+def _cache_dir() -> Path:
+    """Where compiled Verilator models are kept: the user's cache folder."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "systolic" / "verilator"
+
+
+def random_scratchpad(config: ChipConfig, rows: int, seed: int) -> np.ndarray:
+    """``rows`` scratchpad rows of seeded random values (raw storage): small integers for int8,
+    normal values rounded to the input type for floats."""
+    rng = np.random.default_rng(seed)
+    dtype = config.input_dtype
+    if not dtype.is_float:
+        return rng.integers(-8, 8, (rows, config.row_elems)).astype(dtype.storage)
+    return to_storage(rng.standard_normal((rows, config.row_elems)).astype(np.float32), dtype)
