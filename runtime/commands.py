@@ -565,8 +565,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     written = write_run_dir(out, report, program, result.events, plots=not args.no_plots)
     print_report(report)
     print(
-        f"run directory {out}: "
-        + ", ".join([files[n] for n in arrays] + [p.name for p in written])
+        f"run directory {out}: " + ", ".join([files[n] for n in arrays] + [p.name for p in written])
     )
 
 
