@@ -866,7 +866,7 @@ def _cli_misuse(c: _Corpus) -> None:
             ["run", prog, "--input", f"x={c.file('.npy', npy_header_only('<f4', (1 << 40,)))}"],
             "--input x",
         ),
-        (["run", prog, "--fidelity", "rtl"], "--fidelity"),
+        (["run", prog, "--fidelity", "rtl", "--random-inputs"], "instruction 0 (load)"),
         (["disasm"], "PROGRAM"),
         (["report"], "RUN_DIR"),
         (["report", c.root, "--format", "xml"], "--format"),
