@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from chip.footprint import Traffic, Unit
+from chip.footprint import Action, Traffic, Unit
 
 
 class Cause(enum.Enum):
@@ -66,6 +66,7 @@ class Counters:
     busy: dict[Unit, int] = _counts(Unit)
     stalls: dict[Unit, dict[Cause, int]] = _counts(Unit, Cause)
     bytes: dict[Traffic, int] = _counts(Traffic)
+    actions: dict[Action, int] = _counts(Action)  # what the energy model prices (chip/actions.py)
     timed: bool = True
 
     # ---- derived ----

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from chip.actions import static_counters
 from chip.config import ChipConfig
 from chip.counters import Counters
-from chip.footprint import Footprints, Traffic
 from chip.program import Phase, Program, Tag
 
 REPORT_VERSION = 2
@@ -100,27 +100,10 @@ def by_phase(layers: Iterable[LayerReport]) -> dict[str, Counters]:
 
 
 def static_work(program: Program) -> dict[Tag, Counters]:
-    """Per-tag MACs, bytes and instruction counts read off the instruction stream, for models
-    without time (the functional model): each instruction's `Footprint`, which the machine
-    accounts too (halt and what follows it run on no unit). ``timed`` is False."""
-    cfg = program.config
-    footprints = Footprints(cfg)
-    acc: dict[Tag, list] = {}
-    for ins, tag in zip(program.instrs, program.tags, strict=True):
-        fp = footprints.of(ins)
-        if fp.unit is None:
-            break
-        counts = acc.setdefault(tag, [0, 0, dict.fromkeys(Traffic, 0)])
-        counts[0] += fp.macs
-        counts[1] += 1
-        for kind, n in fp.bytes_moved().items():
-            counts[2][kind] += n
-    return {
-        t: Counters(
-            macs=macs, instructions=n, rows=cfg.rows, cols=cfg.cols, bytes=moved, timed=False
-        )
-        for t, (macs, n, moved) in acc.items()
-    }
+    """Per-tag MACs, bytes, instructions and actions read off the instruction stream, for models
+    without time (the functional model): the same footprints the machine accounts
+    (`chip.actions`). ``timed`` is False."""
+    return static_counters(program)
 
 
 @dataclass(frozen=True)

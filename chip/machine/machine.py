@@ -24,6 +24,7 @@ from functools import cache
 
 from threadpoolctl import ThreadpoolController
 
+from chip.actions import actions_by_tag
 from chip.fidelity import Fidelity
 from chip.machine import accounting as acct
 from chip.machine.array import ArrayModel
@@ -108,6 +109,8 @@ def _result(
         t: acct.to_counters(list(sched.tallies[k]), sched.tag_cycles[k], cfg.rows, cfg.cols)
         for k, t in enumerate(sched.tags)
     }
+    for tag, acts in actions_by_tag(program).items():
+        by_tag[tag].actions = dict(acts)
     counters = sum(by_tag.values(), Counters(rows=cfg.rows, cols=cfg.cols))
     counters.cycles = sched.total
     events = []
