@@ -2,10 +2,10 @@
 
 An Accelergy-style model. A technology table (``chip/tech/NAME.toml``, each figure with its source)
 gives the energy of one action of each kind and the area of each building block; the chip's
-`ChipConfig` names its table and may override any entry. Energy is then a sum over counted
-actions: ``sum(count[action] * energy_of(action))`` plus leakage, which is the chip's area times
-a leakage power density for the span's duration. Counts come from the machine (both fidelities
-count the same actions, so they give the same energy); nothing here looks at tensor values.
+`ChipConfig` names its table and may override any entry. Energy is then a sum over the counted
+actions of `chip.footprint.Action` (``Counters.actions``, read off each instruction's footprint:
+both fidelities count the same) of count x energy per count, plus leakage: the chip's area times
+a leakage power density for the span's cycles. Nothing here looks at tensor values.
 
 Energy per action depends on the design point where physics says it should: a MAC on the input
 type, a pipeline-register cycle on the array size and register widths, an SRAM access on the bank
@@ -25,27 +25,10 @@ from pathlib import Path
 from types import MappingProxyType
 
 from chip.config import ChipConfig, Dataflow
+from chip.counters import Counters
+from chip.footprint import Action
 
 TECH_DIR = Path(__file__).parent / "tech"
-
-
-class Action(enum.Enum):
-    """A kind of work the chip spends energy on; each has one energy per count."""
-
-    MAC = "mac"  # one multiply-accumulate issued to a PE
-    PE_REGISTER = "pe_register"  # one cycle of the whole array's pipeline registers, clocked
-    SPAD_READ = "spad_read"  # one byte read from the scratchpad
-    SPAD_WRITE = "spad_write"
-    ACC_READ = "acc_read"  # one byte read from the accumulator
-    ACC_WRITE = "acc_write"
-    DRAM = "dram"  # one byte crossing the DRAM interface, either direction
-    VECTOR_ALU = "vector_alu"  # one vector element operation, by function class
-    VECTOR_MUL = "vector_mul"
-    VECTOR_SPECIAL = "vector_special"
-    VECTOR_REDUCE = "vector_reduce"
-    ISSUE = "issue"  # one instruction issued
-    TOKEN = "token"  # one dependency token pushed or popped
-    LEAKAGE = "leakage"  # one cycle of the whole chip's leakage
 
 
 class Block(enum.Enum):
@@ -219,35 +202,105 @@ def sram_pj_per_byte(t: TechTable, bank_bytes: int) -> float:
 
 @cache
 def energy_per_action(cfg: ChipConfig) -> Mapping[Action, float]:
-    """Joules per count of each action on this chip (`Action` says what one count is)."""
+    """Joules per count of each `Action` on this chip: a MAC of the input type, a PE slot (one
+    PE's pipeline registers clocked for one cycle), a byte of each memory at its bank capacity,
+    a DRAM byte, a vector element operation by class, an instruction issue, a token push/pop."""
     t = table_of(cfg)
     spad = sram_pj_per_byte(t, cfg.spad_kib * 1024 // cfg.spad_banks)
     acc = sram_pj_per_byte(t, cfg.acc_kib * 1024 // cfg.acc_banks)
     write = t["sram_write_factor"]
-    leak_w = area_of(cfg).total_mm2 * t["watts_per_mm2"]
     pj = {
-        Action.MAC: t[f"mac_{cfg.input_dtype.value}"],
-        Action.PE_REGISTER: cfg.rows * cfg.cols * register_bits_per_pe(cfg) * t["register_bit"],
-        Action.SPAD_READ: spad,
-        Action.SPAD_WRITE: spad * write,
-        Action.ACC_READ: acc,
-        Action.ACC_WRITE: acc * write,
-        Action.DRAM: t["dram_byte"],
-        Action.VECTOR_ALU: t["vector_alu"],
-        Action.VECTOR_MUL: t["vector_mul"],
-        Action.VECTOR_SPECIAL: t["vector_special"],
-        Action.VECTOR_REDUCE: t["vector_reduce"],
         Action.ISSUE: t["instruction_issue"],
-        Action.TOKEN: t["token"],
-        Action.LEAKAGE: leak_w / (cfg.clock_mhz * 1e6) * 1e12,
+        Action.MAC: t[f"mac_{cfg.input_dtype.value}"],
+        Action.PE_SLOT: register_bits_per_pe(cfg) * t["register_bit"],
+        Action.SPAD_READ_BYTE: spad,
+        Action.SPAD_WRITE_BYTE: spad * write,
+        Action.ACC_READ_BYTE: acc,
+        Action.ACC_WRITE_BYTE: acc * write,
+        Action.DRAM_READ_BYTE: t["dram_byte"],
+        Action.DRAM_WRITE_BYTE: t["dram_byte"],
+        Action.VEC_ALU: t["vector_alu"],
+        Action.VEC_MUL: t["vector_mul"],
+        Action.VEC_SPECIAL: t["vector_special"],
+        Action.VEC_REDUCE: t["vector_reduce"],
+        Action.TOKEN_PUSH: t["token"],
+        Action.TOKEN_POP: t["token"],
     }
+    missing = set(Action) - set(pj)
+    assert not missing, f"no energy for {missing}"  # a new Action needs its price here
     return MappingProxyType({a: v * 1e-12 for a, v in pj.items()})
 
 
-def energy_by_action(cfg: ChipConfig, counts: Mapping[Action, int]) -> dict[Action, float]:
-    """Joules spent on each action, for ``counts`` of them (missing actions count 0)."""
+@cache
+def leakage_per_cycle_j(cfg: ChipConfig) -> float:
+    """The whole chip's leakage energy in one clock cycle."""
+    watts = area_of(cfg).total_mm2 * table_of(cfg)["watts_per_mm2"]
+    return watts / (cfg.clock_mhz * 1e6)
+
+
+LEAKAGE = "leakage"  # the energy entry that is not an action
+# The part of the chip that spends each action's energy (the per-unit breakdown of reports).
+UNIT_OF: Mapping[Action, str] = MappingProxyType(
+    {
+        Action.ISSUE: "control",
+        Action.TOKEN_PUSH: "control",
+        Action.TOKEN_POP: "control",
+        Action.MAC: "array",
+        Action.PE_SLOT: "array",
+        Action.SPAD_READ_BYTE: "scratchpad",
+        Action.SPAD_WRITE_BYTE: "scratchpad",
+        Action.ACC_READ_BYTE: "accumulator",
+        Action.ACC_WRITE_BYTE: "accumulator",
+        Action.DRAM_READ_BYTE: "dram",
+        Action.DRAM_WRITE_BYTE: "dram",
+        Action.VEC_ALU: "vector",
+        Action.VEC_MUL: "vector",
+        Action.VEC_SPECIAL: "vector",
+        Action.VEC_REDUCE: "vector",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Energy:
+    """Joules spent over a span of counters, by action kind (``Action`` values) and ``leakage``
+    (zero for counters without time)."""
+
+    by_action: Mapping[str, float]
+
+    @property
+    def total_j(self) -> float:
+        return sum(self.by_action.values())
+
+    @property
+    def by_unit(self) -> dict[str, float]:
+        """The same joules summed per part of the chip: control, array, scratchpad,
+        accumulator, dram, vector, and leakage."""
+        out: dict[str, float] = {}
+        for a in Action:
+            out[UNIT_OF[a]] = out.get(UNIT_OF[a], 0.0) + self.by_action[a.value]
+        out[LEAKAGE] = self.by_action[LEAKAGE]
+        return out
+
+
+def energy_of(c: Counters, cfg: ChipConfig) -> Energy:
+    """The energy of what ``c`` counts on chip ``cfg``."""
     per = energy_per_action(cfg)
-    return {a: counts.get(a, 0) * per[a] for a in Action}
+    joules = {a.value: c.actions[a] * per[a] for a in Action}
+    joules[LEAKAGE] = c.cycles * leakage_per_cycle_j(cfg)
+    return Energy(MappingProxyType(joules))
+
+
+def average_power_w(c: Counters, cfg: ChipConfig) -> float:
+    """Energy over the span's time; 0 for counters without time."""
+    seconds = cfg.seconds(c.cycles)
+    return energy_of(c, cfg).total_j / seconds if seconds else 0.0
+
+
+def tops_per_watt(c: Counters, cfg: ChipConfig) -> float:
+    """Operations (2 per MAC) per joule, in TOPS/W; 0 without energy."""
+    joules = energy_of(c, cfg).total_j
+    return 2 * c.macs / joules / 1e12 if joules else 0.0
 
 
 # ---------------------------------------------------------------------------------- figures
@@ -262,12 +315,12 @@ def busy_power_w(cfg: ChipConfig) -> float:
     per = energy_per_action(cfg)
     streams = 2 if cfg.dataflow is Dataflow.OS else 1
     acc_rows = 0 if cfg.dataflow is Dataflow.OS else 1
+    acc_byte = per[Action.ACC_READ_BYTE] + per[Action.ACC_WRITE_BYTE]
     joules = (
-        cfg.peak_macs_per_cycle * per[Action.MAC]
-        + per[Action.PE_REGISTER]
-        + streams * cfg.spad_row_bytes * per[Action.SPAD_READ]
-        + acc_rows * cfg.acc_row_bytes * (per[Action.ACC_READ] + per[Action.ACC_WRITE])
-        + per[Action.LEAKAGE]
+        cfg.peak_macs_per_cycle * (per[Action.MAC] + per[Action.PE_SLOT])
+        + streams * cfg.spad_row_bytes * per[Action.SPAD_READ_BYTE]
+        + acc_rows * cfg.acc_row_bytes * acc_byte
+        + leakage_per_cycle_j(cfg)
     )
     return joules * cfg.clock_mhz * 1e6
 

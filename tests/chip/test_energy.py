@@ -9,7 +9,9 @@ import pytest
 
 from chip import energy
 from chip.config import ChipConfig
-from chip.energy import Action, Block
+from chip.counters import Counters
+from chip.energy import Block
+from chip.footprint import Action
 
 TINY = ChipConfig.from_toml("tiny")  # 4x4 int8 WS, 45 nm
 TPU = ChipConfig.from_toml("tpu-v1")  # 256x256 int8 WS, 28 nm
@@ -37,18 +39,19 @@ def test_energy_per_action_by_hand_on_tiny():
     per = {a: v * 1e12 for a, v in energy.energy_per_action(TINY).items()}  # pJ
     assert per[Action.MAC] == pytest.approx(0.3)
     # registers per PE: a, b (8 bits each), the weight's shadow copy (8), the int32 sum (32)
-    assert per[Action.PE_REGISTER] == pytest.approx(16 * 56 * 0.00375)
+    assert per[Action.PE_SLOT] == pytest.approx(56 * 0.00375)
     bank = TINY.spad_kib * 1024 / TINY.spad_banks
     e64 = 10.0 * (bank / 8192) ** (math.log(10) / math.log(128))
-    assert per[Action.SPAD_READ] == pytest.approx(e64 / 8)
-    assert per[Action.DRAM] == pytest.approx(162.5)
-    assert per[Action.VECTOR_SPECIAL] == pytest.approx(18.4)
+    assert per[Action.SPAD_READ_BYTE] == pytest.approx(e64 / 8)
+    assert per[Action.DRAM_WRITE_BYTE] == pytest.approx(162.5)
+    assert per[Action.VEC_SPECIAL] == pytest.approx(18.4)
+    assert per[Action.TOKEN_POP] == pytest.approx(0.1)
     area = energy.area_of(TINY)
     pe_um2 = 419.0 + 56 * 4.522
     assert area.blocks[Block.ARRAY] == pytest.approx(16 * pe_um2 * 1e-6 / 0.7)
     assert area.blocks[Block.SCRATCHPAD] == pytest.approx(TINY.spad_kib * 0.005669)
     leak_w = area.total_mm2 * 0.018
-    assert per[Action.LEAKAGE] == pytest.approx(leak_w / (TINY.clock_mhz * 1e6) * 1e12)
+    assert energy.leakage_per_cycle_j(TINY) == pytest.approx(leak_w / (TINY.clock_mhz * 1e6))
 
 
 def test_sram_energy_passes_through_both_published_points():
@@ -59,15 +62,30 @@ def test_sram_energy_passes_through_both_published_points():
     assert energy.sram_pj_per_byte(t, 32 * 1024) * 8 == pytest.approx(20.0, rel=0.05)
 
 
-def test_energy_by_action_sums_counts_times_prices():
-    counts = {Action.MAC: 1000, Action.DRAM: 64, Action.LEAKAGE: 10}
-    joules = energy.energy_by_action(TINY, counts)
+def test_energy_of_counters_is_counts_times_prices_plus_leakage():
+    c = Counters(cycles=10, macs=1000)
+    c.actions[Action.MAC] = 1000
+    c.actions[Action.DRAM_READ_BYTE] = 64
+    e = energy.energy_of(c, TINY)
     per = energy.energy_per_action(TINY)
-    assert joules[Action.MAC] == pytest.approx(1000 * per[Action.MAC])
-    assert joules[Action.SPAD_READ] == 0
-    assert sum(joules.values()) == pytest.approx(
-        1000 * per[Action.MAC] + 64 * per[Action.DRAM] + 10 * per[Action.LEAKAGE]
+    leak = 10 * energy.leakage_per_cycle_j(TINY)
+    assert e.by_action["mac"] == pytest.approx(1000 * per[Action.MAC])
+    assert e.by_action["spad_read_byte"] == 0
+    assert e.total_j == pytest.approx(1000 * per[Action.MAC] + 64 * 162.5e-12 + leak)
+    assert e.by_unit == pytest.approx(
+        {
+            "control": 0.0,
+            "array": 1000 * per[Action.MAC],
+            "scratchpad": 0.0,
+            "accumulator": 0.0,
+            "dram": 64 * 162.5e-12,
+            "vector": 0.0,
+            "leakage": leak,
+        }
     )
+    seconds = 10 / (TINY.clock_mhz * 1e6)
+    assert energy.average_power_w(c, TINY) == pytest.approx(e.total_j / seconds)
+    assert energy.tops_per_watt(c, TINY) == pytest.approx(2000 / e.total_j / 1e12)
 
 
 def test_overrides_round_trip_through_toml_and_change_the_price(tmp_path):
@@ -76,8 +94,8 @@ def test_overrides_round_trip_through_toml_and_change_the_price(tmp_path):
     path.write_text(cfg.to_toml())
     back = ChipConfig.from_toml(path)
     assert back == cfg
-    assert energy.energy_per_action(back)[Action.DRAM] == pytest.approx(20e-12)
-    assert energy.energy_per_action(TPU)[Action.DRAM] == pytest.approx(162.5e-12)
+    assert energy.energy_per_action(back)[Action.DRAM_READ_BYTE] == pytest.approx(20e-12)
+    assert energy.energy_per_action(TPU)[Action.DRAM_READ_BYTE] == pytest.approx(162.5e-12)
 
 
 @pytest.mark.parametrize(
@@ -132,3 +150,54 @@ def test_array_area_grows_like_the_rtl_cell_counts():
     for i in (1, 2):
         assert rtl[i] / rtl[i - 1] == pytest.approx(model[i] / model[i - 1], rel=0.10)
     assert rtl[2] == pytest.approx(model[2], rel=0.15)
+
+
+def test_energy_of_a_hand_written_program_priced_by_hand_and_equal_in_both_fidelities():
+    from chip.isa import Load, Matmul, Preload, Store, Vec, VecOp, acc, sp
+    from chip.machine import run_machine
+    from tests.machine.helpers import chip4, program
+
+    cfg = chip4()  # tiny, 45 nm: 4x4 int8 WS; 4 KiB scratchpad banks, 2 KiB accumulator banks
+    prog = program(
+        cfg,
+        [
+            Load(dram=0, dst=sp(0), rows=4, cols=4, stride=4, transpose=False, push_next=True),
+            Preload(src=0, rows=4, cols=4, pop_prev=True),
+            Matmul(x=0, y=0, out=0, t=4, rows=4, cols=4, accumulate=False),
+            Vec(
+                op=VecOp.RELU,
+                dst=acc(0),
+                src1=acc(0),
+                src2=acc(0),
+                rows=4,
+                cols=4,
+                bcast1=False,
+                bcast2=False,
+                imm=0.0,
+                push_next=True,
+            ),
+            Store(dram=64, src=acc(0), rows=4, cols=4, stride=16, transpose=False, pop_prev=True),
+        ],
+    )
+    fast, pe = run_machine(prog, "fast"), run_machine(prog, "pe")
+    e_fast, e_pe = energy.energy_of(fast.counters, cfg), energy.energy_of(pe.counters, cfg)
+    assert e_fast == e_pe and fast.counters.cycles == pe.counters.cycles
+
+    def sram_pj_per_byte(bank_bytes: float) -> float:  # 45nm.toml's two points, per byte
+        return 10.0 * (bank_bytes / 8192) ** (math.log(100 / 10) / math.log(128)) / 8
+
+    spad_bytes = 16 + 16 + 16  # load writes 4x4 int8; preload and matmul read 4x4 each
+    acc_bytes = 64 + 64 + 64 + 64  # matmul writes 4x4 int32, relu reads and writes, store reads
+    pj = (
+        5 * 10.0  # five instructions issued (halt is not)
+        + 64 * 0.3  # 4x4x4 int8 MACs
+        + 64 * 56 * 0.00375  # 4 cycles x 16 PEs, 56 register bits each
+        + spad_bytes * sram_pj_per_byte(4096)
+        + acc_bytes * sram_pj_per_byte(2048)
+        + (16 + 64) * 162.5  # DRAM: 16 bytes loaded, 64 stored
+        + 16 * 0.9  # 16 relu element operations (alu class)
+        + 4 * 0.1  # two tokens pushed, two popped
+    )
+    leakage = fast.counters.cycles * energy.leakage_per_cycle_j(cfg)
+    assert e_fast.total_j == pytest.approx(pj * 1e-12 + leakage, rel=1e-12)
+    assert e_fast.by_unit["dram"] == pytest.approx(80 * 162.5e-12)
