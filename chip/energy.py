@@ -261,6 +261,10 @@ UNIT_OF: Mapping[Action, str] = MappingProxyType(
 )
 
 
+# The parts of the chip in a per-unit energy breakdown, in display order.
+ENERGY_UNITS = ("array", "scratchpad", "accumulator", "vector", "dram", "control", LEAKAGE)
+
+
 @dataclass(frozen=True)
 class Energy:
     """Joules spent over a span of counters, by action kind (``Action`` values) and ``leakage``
@@ -276,9 +280,9 @@ class Energy:
     def by_unit(self) -> dict[str, float]:
         """The same joules summed per part of the chip: control, array, scratchpad,
         accumulator, dram, vector, and leakage."""
-        out: dict[str, float] = {}
+        out = dict.fromkeys(ENERGY_UNITS, 0.0)
         for a in Action:
-            out[UNIT_OF[a]] = out.get(UNIT_OF[a], 0.0) + self.by_action[a.value]
+            out[UNIT_OF[a]] += self.by_action[a.value]
         out[LEAKAGE] = self.by_action[LEAKAGE]
         return out
 

@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 import numpy as np  # noqa: E402
 
+from chip.energy import ENERGY_UNITS, energy_of  # noqa: E402
 from chip.program import Phase  # noqa: E402
 from runtime.files import atomic_open  # noqa: E402
 from runtime.report import RunReport, achieved_tops  # noqa: E402
@@ -144,6 +145,28 @@ def _save(fig, path: Path) -> Path:  # noqa: ANN001 - a matplotlib Figure
     return path
 
 
+_PALETTE = ("#4C72B0", "#55A868", "#8172B3", "#CCB974", "#C44E52", "#64B5CD", "#8C8C8C")
+UNIT_COLORS = dict(zip(ENERGY_UNITS, _PALETTE, strict=True))
+
+
+def plot_energy(r: RunReport, path: Path) -> Path:
+    """Energy per phase, stacked by the unit that spent it (chip/energy.py)."""
+    phases = r.phases
+    names = list(phases)
+    by_phase = [energy_of(w, r.chip).by_unit for w in phases.values()]
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(names) + 3), 4))
+    bottom = np.zeros(len(names))
+    for unit in ENERGY_UNITS:
+        vals = np.array([1e6 * e[unit] for e in by_phase])
+        if vals.any():
+            ax.bar(names, vals, bottom=bottom, label=unit, color=UNIT_COLORS[unit])
+            bottom += vals
+    ax.set_ylabel("energy (uJ)")
+    ax.set_title(f"{r.program} on {r.chip.name} ({r.chip.technology}): energy by unit")
+    ax.legend(fontsize="small")
+    return _save(fig, path)
+
+
 def write_plots(r: RunReport, directory: Path) -> list[Path]:
     """Every plot that applies to the report (cycle plots need a timed run)."""
     out = []
@@ -152,6 +175,7 @@ def write_plots(r: RunReport, directory: Path) -> list[Path]:
             plot_cycles(r, directory / "cycles_by_layer.png"),
             plot_utilization(r, directory / "utilization.png"),
             plot_roofline(r, directory / "roofline.png"),
+            plot_energy(r, directory / "energy.png"),
         ]
     if r.epochs:
         out.append(plot_training(r, directory / "training.png"))

@@ -14,7 +14,9 @@ from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 
+from chip.config import ChipConfig
 from chip.counters import Cause, Counters
+from chip.energy import ENERGY_UNITS, average_power_w, energy_of, tops_per_watt
 from runtime.report import (
     LayerReport,
     RunReport,
@@ -39,6 +41,10 @@ CSV_FIELDS = (
     "intensity_ops_per_byte",
     "roofline_tops",
     "instructions",
+    "energy_j",
+    "average_power_w",
+    "tops_per_w",
+    *(f"energy_{unit}_j" for unit in ENERGY_UNITS),
 )
 
 
@@ -46,6 +52,11 @@ def _si(v: float, unit: str = "") -> str:
     for scale, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(v) >= scale:
             return f"{v / scale:.2f} {prefix}{unit}".rstrip()
+    if v and abs(v) < 1:  # energies: millijoules and below
+        for scale, prefix in ((1e-3, "m"), (1e-6, "u"), (1e-9, "n")):
+            if abs(v) >= scale:
+                return f"{v / scale:.3g} {prefix}{unit}".rstrip()
+        return f"{v / 1e-12:.3g} p{unit}".rstrip()
     return f"{v:.4g} {unit}".rstrip()
 
 
@@ -74,6 +85,11 @@ def layer_row(lr: LayerReport, r: RunReport) -> dict[str, Any]:
         "roofline_tops": roofline_tops(w, c),
         "instructions": w.instructions,
     }
+    energy = energy_of(w, c)
+    row["energy_j"] = energy.total_j
+    row["average_power_w"] = average_power_w(w, c)
+    row["tops_per_w"] = tops_per_watt(w, c)
+    row.update({f"energy_{unit}_j": j for unit, j in energy.by_unit.items()})
     if w.timed:
         row.update({f"stall_{k.value}": v for k, v in w.stalls_by_cause.items()})
     return row
@@ -95,9 +111,10 @@ def layers_csv(r: RunReport) -> str:
     return buf.getvalue()
 
 
-def _work_row(name: str, w: Counters, total_cycles: int) -> list[str]:
+def _work_row(name: str, w: Counters, total_cycles: int, chip: ChipConfig) -> list[str]:
+    energy = _si(energy_of(w, chip).total_j, "J")
     if not w.timed:
-        return [name, "-", "-", _si(w.macs), "-", _si(w.dram_bytes, "B"), "-"]
+        return [name, "-", "-", _si(w.macs), "-", _si(w.dram_bytes, "B"), "-", energy]
     share = f"{100 * w.cycles / total_cycles:.1f}%" if total_cycles else "-"
     return [
         name,
@@ -107,6 +124,7 @@ def _work_row(name: str, w: Counters, total_cycles: int) -> list[str]:
         f"{100 * w.pe_utilization:.1f}%",
         _si(w.dram_bytes, "B"),
         f"{w.stall_cycles:,}",
+        energy,
     ]
 
 
@@ -134,6 +152,20 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
         )
     else:
         summary.add_row("on-chip cycles", "not measured (functional model)")
+    energy = energy_of(t, c)
+    units = ", ".join(
+        f"{unit} {100 * j / energy.total_j:.0f}%"
+        for unit, j in sorted(energy.by_unit.items(), key=lambda kv: -kv[1])
+        if energy.total_j and j >= 0.005 * energy.total_j
+    )
+    if t.timed:
+        summary.add_row(
+            "energy",
+            f"{_si(energy.total_j, 'J')} ({units}); {average_power_w(t, c):.3g} W average, "
+            f"{tops_per_watt(t, c):.3g} TOPS/W",
+        )
+    else:
+        summary.add_row("energy", f"{_si(energy.total_j, 'J')} dynamic ({units}); no leakage")
     summary.add_row("MACs", _si(t.macs))
     summary.add_row(
         "DRAM traffic",
@@ -151,12 +183,12 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
                 key.replace("_", " "), f"{100 * v:.2f}%" if "accuracy" in key else f"{v:.4f}"
             )
     parts: list[Any] = [summary]
-    head = ["", "cycles", "share", "MACs", "util", "DRAM", "stalls"]
+    head = ["", "cycles", "share", "MACs", "util", "DRAM", "stalls", "energy"]
     phases = Table(title="by phase", title_justify="left", box=box.SIMPLE_HEAD)
     for h in head:
         phases.add_column(h or "phase", justify="left" if not h else "right")
     for name, w in r.phases.items():
-        phases.add_row(*_work_row(name, w, t.cycles))
+        phases.add_row(*_work_row(name, w, t.cycles, c))
     phases.caption = "stalls: stall cycles summed over the units (several can stall at once)"
     parts.append(phases)
     layers = Table(title="by layer", title_justify="left", box=box.SIMPLE_HEAD)
@@ -164,7 +196,7 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
         layers.add_column(h or "layer/phase", justify="left" if not h else "right")
     shown = sorted(r.layers, key=lambda lr: -lr.work.cycles)[:max_layers]
     for lr in shown:
-        layers.add_row(*_work_row(f"{lr.layer}/{lr.phase}", lr.work, t.cycles))
+        layers.add_row(*_work_row(f"{lr.layer}/{lr.phase}", lr.work, t.cycles, c))
     if len(r.layers) > len(shown):
         layers.caption = f"{len(r.layers) - len(shown)} more in layers.csv"
     parts.append(layers)

@@ -20,6 +20,7 @@ from typing import Any
 from chip.actions import static_counters
 from chip.config import ChipConfig
 from chip.counters import Counters
+from chip.energy import average_power_w, energy_of, tops_per_watt
 from chip.program import Phase, Program, Tag
 
 REPORT_VERSION = 2
@@ -46,10 +47,26 @@ def roofline_tops(c: Counters, chip: ChipConfig) -> float:
     return min(chip.peak_tops, c.intensity * chip.dram_gbytes_per_s / 1e3)
 
 
+def energy_json(c: Counters, chip: ChipConfig) -> dict[str, Any]:
+    """The energy of ``c`` (chip/energy.py): joules in total, by unit and by action; when timed,
+    average power and TOPS/W (leakage needs time, so untimed counters have none)."""
+    e = energy_of(c, chip)
+    out: dict[str, Any] = {
+        "joules": e.total_j,
+        "by_unit_joules": e.by_unit,
+        "by_action_joules": dict(e.by_action),
+    }
+    if c.timed:
+        out["average_power_w"] = average_power_w(c, chip)
+        out["tops_per_w"] = tops_per_watt(c, chip)
+    return out
+
+
 def counters_json(c: Counters, chip: ChipConfig) -> dict[str, Any]:
-    """``c``'s fields, plus (when timed) the figures derived from them and the chip, which are
-    recomputed, not read, when a report is read back."""
+    """``c``'s fields, plus the figures derived from them and the chip (energy always; the
+    others when timed), which are recomputed, not read, when a report is read back."""
     out = c.to_dict()
+    out["energy"] = energy_json(c, chip)
     if c.timed:
         out["derived"] = {
             "seconds": seconds(c, chip),

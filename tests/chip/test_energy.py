@@ -201,3 +201,46 @@ def test_energy_of_a_hand_written_program_priced_by_hand_and_equal_in_both_fidel
     leakage = fast.counters.cycles * energy.leakage_per_cycle_j(cfg)
     assert e_fast.total_j == pytest.approx(pj * 1e-12 + leakage, rel=1e-12)
     assert e_fast.by_unit["dram"] == pytest.approx(80 * 162.5e-12)
+
+
+def _gemm_program(cfg: ChipConfig, t: int, tiles: int):
+    """t rows of A (K = rows) loaded once, then ``tiles`` weight tiles of rows x cols, each
+    loaded, preloaded and streamed against every row of A: the reuse of a convolution's GEMM."""
+    from chip.isa import Load, Matmul, Preload, sp
+    from tests.machine.helpers import program
+
+    r, c = cfg.rows, cfg.cols
+    ins = [Load(dram=0, dst=sp(0), rows=t + r, cols=r, stride=r, transpose=False, push_next=True)]
+    for k in range(tiles):
+        if k:
+            base = (t + k * r) * r
+            ins.append(
+                Load(
+                    dram=base,
+                    dst=sp(t),
+                    rows=r,
+                    cols=c,
+                    stride=r,
+                    transpose=False,
+                    pop_next=True,
+                    push_next=True,
+                )
+            )
+        ins.append(Preload(src=t, rows=r, cols=c, pop_prev=True, push_prev=k < tiles - 1))
+        ins.append(Matmul(x=0, y=0, out=0, t=t, rows=r, cols=c, accumulate=k > 0))
+    return program(cfg, ins)
+
+
+@pytest.mark.parametrize("t, tiles, dominant", [(2048, 8, "array"), (1, 8, "dram")])
+def test_compute_bound_gemm_spends_most_in_the_array_and_a_batch1_layer_in_dram(
+    t, tiles, dominant
+):
+    # The literature's picture (Horowitz 2014; Jouppi et al. 2017): with operands reused from
+    # on-chip buffers, the MACs cost most; a batch-1 fully connected layer, which touches
+    # each weight once, is paid for by DRAM.
+    from chip.machine import run_machine
+
+    cfg = TPU.replace(dram_mib=16)
+    counters = run_machine(_gemm_program(cfg, t, tiles), "fast").counters
+    by_unit = energy.energy_of(counters, cfg).by_unit
+    assert max(by_unit, key=by_unit.get) == dominant, by_unit
