@@ -232,9 +232,7 @@ def _gemm_program(cfg: ChipConfig, t: int, tiles: int):
 
 
 @pytest.mark.parametrize("t, tiles, dominant", [(2048, 8, "array"), (1, 8, "dram")])
-def test_compute_bound_gemm_spends_most_in_the_array_and_a_batch1_layer_in_dram(
-    t, tiles, dominant
-):
+def test_compute_bound_gemm_spends_most_in_the_array_and_a_batch1_layer_in_dram(t, tiles, dominant):
     # The literature's picture (Horowitz 2014; Jouppi et al. 2017): with operands reused from
     # on-chip buffers, the MACs cost most; a batch-1 fully connected layer, which touches
     # each weight once, is paid for by DRAM.
