@@ -22,6 +22,7 @@ from runtime.checkpoint import CHECKPOINT_NAME, atomic_write_bytes
 from runtime.outputs import REPORT_NAME, read_report, write_run_dir
 from runtime.render import layers_csv, make_console, print_report
 from runtime.report import RunReport, layer_reports
+from runtime.scalesim_cli import cmd_scalesim, setup_scalesim
 
 
 class CommandError(ValueError):
@@ -574,4 +575,9 @@ COMMANDS: dict[str, tuple[Setup, Run, str]] = {
     "report": (setup_report, cmd_report, "show the report of a run directory"),
     "chips": (setup_chips, cmd_chips, "list the chip presets and their key figures"),
     "hdl": (setup_hdl, cmd_hdl, "write the chip's Verilog (Amaranth) and optionally its size"),
+    "scalesim": (
+        setup_scalesim,
+        cmd_scalesim,
+        "run a SCALE-Sim topology and config: SCALE-Sim's cycles and COMPUTE_REPORT.csv",
+    ),
 }
