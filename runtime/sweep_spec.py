@@ -97,8 +97,10 @@ class Point:
     def key(self) -> str:
         """A digest of what the point computes (not its index), so that a resumed sweep
         recognizes a finished point even if the spec was reordered."""
+        w = self.workload
         what = {
-            "workload": dataclasses.astuple(self.workload)[1:],
+            # by label, not path: a sweep directory moved with its files still resumes
+            "workload": (w.kind.value, w.name, w.layer, w.scalesim_rounding),
             "mode": self.mode.value,
             "batch": self.batch,
             "knobs": [(k, _plain(v)) for k, v in self.knobs],
