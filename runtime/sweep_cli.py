@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.sweep_spec import SweepError, load_spec
+from runtime.sweep_store import RESULTS_NAME
 
 SPEC_COPY = "spec.toml"
 
@@ -92,13 +93,21 @@ def cmd_sweep(args: argparse.Namespace) -> None:
     from runtime.sweep_cluster import run_sweep
 
     start = time.perf_counter()
-    with progress:
-        computed, done = run_sweep(spec, out, args.workers, args.scheduler, on_start, on_point)
+    try:
+        with progress:
+            computed, done = run_sweep(spec, out, args.workers, args.scheduler, on_start, on_point)
+    except KeyboardInterrupt:
+        from runtime.commands import Interrupted
+
+        raise Interrupted(
+            f"interrupted; the finished points are in {out / RESULTS_NAME}: run the same "
+            "command again to resume"
+        ) from None
     seconds = time.perf_counter() - start
     print(
         f"sweep {spec.name}: {computed + done} points ({computed} computed now in "
         f"{seconds:.1f} s, {done} already finished, {failed} failed now); "
-        f"results in {out / 'results.csv'}"
+        f"results in {out / RESULTS_NAME}"
     )
     if args.plot is not None:
         plot(spec, out, args.plot, console)
@@ -106,7 +115,7 @@ def cmd_sweep(args: argparse.Namespace) -> None:
 
 def plot(spec: Any, out: Path, axes: list[str], console: Any) -> None:
     from runtime.sweep_plot import default_axes, frontier_table, plot_frontiers
-    from runtime.sweep_store import RESULTS_NAME, read_results
+    from runtime.sweep_store import read_results
 
     rows = read_results(out / RESULTS_NAME)
     x, y = axes if axes else default_axes(list(rows[0]) if rows else [])

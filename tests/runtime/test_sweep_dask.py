@@ -144,3 +144,25 @@ def test_worked_example_runs_and_plots(tmp_path):
             assert f"{int(f['cycles']):,}" in done.stdout  # the printed frontier table
     with open(out / "spec.toml") as f:
         assert f.read() == (ROOT / "examples" / "sweep_small.toml").read_text()
+
+
+@pytest.mark.slow
+def test_an_existing_cluster_runs_the_points(tmp_path, reference):
+    from distributed import LocalCluster
+
+    # Stands for a Slurm/Kubernetes cluster: the sweep only sees the scheduler's address.
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        spec = load_spec(spec_file(tmp_path))
+        computed, _ = run_sweep(spec, tmp_path / "out", scheduler=cluster.scheduler_address)
+    assert computed == POINTS
+    rows = read_results(tmp_path / "out" / RESULTS_NAME)
+    assert without_host_times(rows) == without_host_times(reference)
+    with pytest.raises(ValueError, match="--workers starts a local cluster"):
+        run_sweep(spec, tmp_path / "other", workers=2, scheduler="tcp://127.0.0.1:1")
