@@ -129,9 +129,12 @@ def _claim(out: Path, spec: Path) -> None:
     """Keep a copy of the spec in ``out``; refuse a directory that holds another sweep."""
     from runtime.checkpoint import atomic_write_bytes
 
+    import tomllib
+
     text = spec.read_bytes()
     copy = out / SPEC_COPY
-    if copy.exists() and copy.read_bytes() != text:
+    # compared as TOML values: editing the spec's comments or layout does not stop a resume
+    if copy.exists() and tomllib.loads(copy.read_text()) != tomllib.loads(text.decode()):
         raise SweepError(
             f"{out} holds the results of a different spec ({copy} differs from {spec}); "
             "choose another --out, or restore that spec to resume it"
