@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,8 @@ def cmd_sweep(args: argparse.Namespace) -> None:
 
     if args.plot is not None and len(args.plot) not in (0, 2):
         raise SweepError(f"--plot takes no column or two (X Y), not {len(args.plot)}")
+    if args.workers is not None and args.workers < 1:
+        raise SweepError(f"--workers must be at least 1, not {args.workers}")
     spec = load_spec(args.spec)
     out = Path(args.out) if args.out else Path("runs") / f"sweep-{spec.name}"
     _claim(out, Path(args.spec))
@@ -81,9 +84,11 @@ def cmd_sweep(args: argparse.Namespace) -> None:
     failed = 0
 
     def on_start(todo: int, done: int) -> None:
-        progress.update(task, total=todo)
         if done:
             console.print(f"resuming {out}: {done} point(s) already finished", highlight=False)
+        if todo:
+            progress.update(task, total=todo)
+            progress.start()
 
     def on_point(row: dict[str, Any]) -> None:
         nonlocal failed
@@ -94,8 +99,7 @@ def cmd_sweep(args: argparse.Namespace) -> None:
 
     start = time.perf_counter()
     try:
-        with progress:
-            computed, done = run_sweep(spec, out, args.workers, args.scheduler, on_start, on_point)
+        computed, done = run_sweep(spec, out, args.workers, args.scheduler, on_start, on_point)
     except KeyboardInterrupt:
         from runtime.commands import Interrupted
 
@@ -103,6 +107,9 @@ def cmd_sweep(args: argparse.Namespace) -> None:
             f"interrupted; the finished points are in {out / RESULTS_NAME}: run the same "
             "command again to resume"
         ) from None
+    finally:
+        if progress.live.is_started:
+            progress.stop()
     seconds = time.perf_counter() - start
     print(
         f"sweep {spec.name}: {computed + done} points ({computed} computed now in "
@@ -128,8 +135,6 @@ def plot(spec: Any, out: Path, axes: list[str], console: Any) -> None:
 def _claim(out: Path, spec: Path) -> None:
     """Keep a copy of the spec in ``out``; refuse a directory that holds another sweep."""
     from runtime.checkpoint import atomic_write_bytes
-
-    import tomllib
 
     text = spec.read_bytes()
     copy = out / SPEC_COPY

@@ -53,7 +53,7 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             )
         try:
             client = Client(scheduler, timeout="20s")
-        except OSError as e:
+        except (OSError, ValueError, TypeError) as e:  # unreachable, or not an address
             raise SweepError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
         with client:
             yield client
@@ -84,16 +84,18 @@ def run_sweep(
 ) -> tuple[int, int]:
     """Compute the spec's points not yet in ``out``/results.csv, appending each row as its
     point finishes. Returns (points computed now, points found already finished).
-    ``on_start(todo, done)`` and ``on_point(row)`` report progress."""
+    ``on_start(todo, done)`` (once the cluster is up) and ``on_point(row)`` report progress."""
     points = spec.points()
     with ResultsFile(out / RESULTS_NAME, columns(spec)) as store:
         todo = [p for p in points if p.key not in store.done]
         done = len(points) - len(todo)
-        if on_start is not None:
-            on_start(len(todo), done)
         if not todo:
+            if on_start is not None:
+                on_start(0, done)
             return 0, done
         with dask_client(workers, scheduler) as client:
+            if on_start is not None:
+                on_start(len(todo), done)
             _stream(client, todo, store, on_point)
     return len(todo), done
 
