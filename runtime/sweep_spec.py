@@ -28,13 +28,19 @@ from chip.dtypes import DType
 SPEC_KEYS = ("name", "chip", "workloads", "batch", "mode", "samples", "seed", "training", "grid")
 TRAINING_KEYS = ("loss", "optimizer", "lr")
 WORKLOAD_KEYS = ("topology", "per_layer", "layers", "scalesim_rounding")
-# The grid's fields: every ChipConfig knob but the name, with the type its TOML values take.
+# The grid's fields: every ChipConfig knob of a scalar type (all but the name), with the type
+# its TOML values take.
+_SCALARS: dict[str, type] = {
+    "int": int,
+    "bool": bool,
+    "float": float,
+    "Dataflow": Dataflow,
+    "DType": DType,
+}
 FIELD_TYPES: dict[str, type] = {
-    f.name: {"int": int, "bool": bool, "float": float, "Dataflow": Dataflow, "DType": DType}[
-        str(f.type)
-    ]
+    f.name: _SCALARS[str(f.type)]
     for f in dataclasses.fields(ChipConfig)
-    if f.name != "name"
+    if f.name != "name" and str(f.type) in _SCALARS
 }
 
 
