@@ -54,9 +54,11 @@ def main() -> None:
             results[n] = [{k: v for k, v in r.items() if k not in HOST_COLUMNS} for r in rows]
             failed = sum(bool(r["error"]) for r in rows)
             host = sum(float(r["compile_s"] or 0) + float(r["run_s"] or 0) for r in rows)
+            cpu = sum(float(r["cpu_s"] or 0) for r in rows)
             print(
                 f"{n} worker(s): {seconds[n]:.1f} s wall, {len(rows) / seconds[n]:.2f} points/s, "
-                f"{failed} failed, {host:.1f} s of compile+run inside the points; load average "
+                f"{failed} failed; inside the points {host:.1f} s wall, {cpu:.1f} s CPU "
+                f"(idle-machine estimate: {cpu / n:.1f} s + start-up); load average "
                 f"{load_before:.1f} -> {os.getloadavg()[0]:.1f}"
             )
     first = args.workers[0]

@@ -13,7 +13,8 @@ What a row holds (docs/sweep.md):
   bound MACs / (rows x cols) and the memory bound DRAM bytes / DRAM bytes per cycle, and
   ``roofline_efficiency`` = bound / cycles (1.0 = the chip is as fast as its roofline allows);
 - ``compile_s`` and ``run_s``: host wall time (0 compile time when the program came from the
-  cache); these are the only columns that vary between runs of the same point;
+  cache), ``cpu_s`` the worker's CPU time for both (what the point costs on a busy machine);
+  these are the only columns that vary between runs of the same point;
 - ``error``: empty, or one line saying why the point could not be computed.
 A SCALE-Sim topology runs layer by layer (each layer its own program) and its row is the sum.
 """
@@ -59,7 +60,7 @@ METRICS: dict[str, Callable[[Work, ChipConfig], Any]] = {
     "roofline_bound_cycles": _bound_cycles,
     "roofline_efficiency": lambda w, c: round(_bound_cycles(w, c) / w.cycles, 6) if w.cycles else 0,
 }
-HOST_COLUMNS = ("compile_s", "run_s")
+HOST_COLUMNS = ("compile_s", "run_s", "cpu_s")
 
 _programs: OrderedDict[tuple[Any, ...], tuple[Program, ...]] = OrderedDict()
 
@@ -69,7 +70,7 @@ def run_point(point: Point) -> dict[str, Any]:
     if point.chip is None:
         return error_row(point, point.chip_error)
     try:
-        start = time.perf_counter()
+        cpu_start, start = time.process_time(), time.perf_counter()
         programs, cached = compiled(
             point.workload, point.mode, point.batch, point.training, point.chip
         )
@@ -77,6 +78,7 @@ def run_point(point: Point) -> dict[str, Any]:
         start = time.perf_counter()
         work = total(run_program(p) for p in programs)
         run_s = time.perf_counter() - start
+        cpu_s = time.process_time() - cpu_start
     except Exception as e:  # noqa: BLE001 - a failing point is recorded and the sweep goes on
         return error_row(point, f"{type(e).__name__}: {e}")
     return {
@@ -84,6 +86,7 @@ def run_point(point: Point) -> dict[str, Any]:
         **{name: f(work, point.chip) for name, f in METRICS.items()},
         "compile_s": round(compile_s, 4),
         "run_s": round(run_s, 4),
+        "cpu_s": round(cpu_s, 4),
         "error": "",
     }
 

@@ -15,11 +15,11 @@ import pytest
 
 from runtime.sweep_cluster import run_sweep
 from runtime.sweep_plot import frontiers
+from runtime.sweep_run import HOST_COLUMNS
 from runtime.sweep_spec import load_spec
 from runtime.sweep_store import RESULTS_NAME, read_results
 
 ROOT = Path(__file__).resolve().parents[2]
-HOST = ("compile_s", "run_s")
 SPEC = """
 name = "t"
 chip = "edge"
@@ -44,7 +44,7 @@ def spec_file(tmp_path: Path) -> Path:
 
 
 def without_host_times(rows):
-    return [{k: v for k, v in r.items() if k not in HOST} for r in rows]
+    return [{k: v for k, v in r.items() if k not in HOST_COLUMNS} for r in rows]
 
 
 @pytest.fixture(scope="module")

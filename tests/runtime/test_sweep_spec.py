@@ -192,7 +192,7 @@ def test_results_columns_are_csv(tmp_path):
     spec = load_spec(write_spec(tmp_path, 'workloads = ["mlp"]\n[grid]\nrows = [8]\n'))
     cols = columns(spec)
     assert cols[:6] == ["key", "index", "workload", "mode", "batch", "rows"]
-    assert cols[-3:] == ["compile_s", "run_s", "error"]
+    assert cols[-4:] == ["compile_s", "run_s", "cpu_s", "error"]
     with ResultsFile(tmp_path / "r.csv", cols):
         pass
     assert next(csv.reader(open(tmp_path / "r.csv"))) == cols
