@@ -196,3 +196,25 @@ def test_results_columns_are_csv(tmp_path):
     with ResultsFile(tmp_path / "r.csv", cols):
         pass
     assert next(csv.reader(open(tmp_path / "r.csv"))) == cols
+
+
+def test_onnx_workload_inference_and_training(tmp_path):
+    import numpy as np
+    import onnx
+
+    from tests.compiler.onnx_models import quant_mlp
+
+    model, _ = quant_mlp(np.random.default_rng(0), batch=8)
+    onnx.save(model, tmp_path / "mlp.onnx")
+    spec = load_spec(
+        write_spec(
+            tmp_path, 'workloads = ["mlp.onnx"]\nbatch = [8]\nmode = ["inference", "training"]\n'
+        )
+    )
+    inference, training = (run_point(p) for p in spec.points())
+    assert inference["error"] == training["error"] == ""
+    assert inference["workload"] == "mlp.onnx"
+    assert inference["macs"] == 8 * (20 * 24 + 24 * 12 + 12 * 5)
+    # a training step adds the backward GEMMs (weight and input gradients, none into x)
+    assert training["macs"] > 2 * inference["macs"]
+    assert training["cycles"] > inference["cycles"]
