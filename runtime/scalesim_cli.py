@@ -11,11 +11,11 @@ that column is not produced (the compatible mode has no DRAM traffic).
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
 from chip.machine.scalesim import ScaleSimLayer, run_scalesim_layer
-from runtime.checkpoint import atomic_write_bytes
 from runtime.scalesim_io import TopologyLayer, read_config, read_topology
 
 REPORT_NAME = "COMPUTE_REPORT.csv"
@@ -92,7 +92,9 @@ def cmd_scalesim(args: argparse.Namespace) -> None:
     results = run_topology(layers, cfg.rows, cfg.cols, cfg.dataflow, args.scalesim_rounding)
     seconds = time.perf_counter() - start
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / REPORT_NAME, compute_report(results).encode())
+    tmp = out / f".{REPORT_NAME}.tmp"  # written whole, then renamed: never a half report
+    tmp.write_text(compute_report(results))
+    os.replace(tmp, out / REPORT_NAME)
 
     rounding = "SCALE-Sim's rounding" if args.scalesim_rounding else "valid-conv output size"
     t = Table(

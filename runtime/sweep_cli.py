@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.sweep_spec import SweepError, load_spec
-from runtime.sweep_store import RESULTS_NAME
+from runtime.sweep_store import RESULTS_NAME, write_text_atomically
 
 SPEC_COPY = "spec.toml"
 
@@ -134,8 +134,6 @@ def plot(spec: Any, out: Path, axes: list[str], console: Any) -> None:
 
 def _claim(out: Path, spec: Path) -> None:
     """Keep a copy of the spec in ``out``; refuse a directory that holds another sweep."""
-    from runtime.checkpoint import atomic_write_bytes
-
     text = spec.read_bytes()
     copy = out / SPEC_COPY
     # compared as TOML values: editing the spec's comments or layout does not stop a resume
@@ -146,4 +144,4 @@ def _claim(out: Path, spec: Path) -> None:
         )
     out.mkdir(parents=True, exist_ok=True)
     if not copy.exists():
-        atomic_write_bytes(copy, text)
+        write_text_atomically(copy, text.decode())

@@ -22,43 +22,73 @@ A SCALE-Sim topology runs layer by layer (each layer its own program) and its ro
 from __future__ import annotations
 
 import enum
+import functools
 import math
+import operator
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from chip.program import Program, TensorKind
-from runtime.report import Work, total
 from runtime.sweep_spec import Mode, Point, TrainingSettings, Workload, WorkloadKind
 
 CACHE_SIZE = 64  # compiled programs kept per worker process
 
 
-def _bound_cycles(w: Work, chip: ChipConfig) -> int:
+class Counts(Protocol):
+    """What a row reads from a run's counters (the backend's ``RunResult.work``): additive
+    counts, summed with ``+`` over a topology's layers."""
+
+    cycles: int
+    macs: int
+    instructions: int
+
+    @property
+    def dram_read_bytes(self) -> int: ...
+
+    @property
+    def dram_write_bytes(self) -> int: ...
+
+    @property
+    def dram_bytes(self) -> int: ...
+
+    def __add__(self, other: Any) -> Any: ...
+
+
+def _utilization(w: Counts, chip: ChipConfig) -> float:
+    """Useful MACs over what the whole array could do in the run's cycles."""
+    return round(w.macs / (chip.peak_macs_per_cycle * w.cycles), 6) if w.cycles else 0.0
+
+
+def _bound_cycles(w: Counts, chip: ChipConfig) -> int:
     """The roofline's cycles: compute bound or DRAM bound, whichever is larger."""
     compute = math.ceil(w.macs / chip.peak_macs_per_cycle)
     memory = math.ceil(w.dram_bytes / chip.dram_bytes_per_cycle)
     return max(compute, memory)
 
 
-# The measured columns, each derived from the point's summed `Work` and its chip in one place:
-# a new figure (energy, power, area when the energy model lands) is one more entry.
-METRICS: dict[str, Callable[[Work, ChipConfig], Any]] = {
+def _efficiency(w: Counts, chip: ChipConfig) -> float:
+    return round(_bound_cycles(w, chip) / w.cycles, 6) if w.cycles else 0.0
+
+
+# The measured columns, each derived from the point's summed counts and its chip in one place:
+# a new figure (energy, power, area from the energy model) is one more entry.
+METRICS: dict[str, Callable[[Counts, ChipConfig], Any]] = {
     "cycles": lambda w, c: w.cycles,
     "macs": lambda w, c: w.macs,
-    "utilization": lambda w, c: round(w.utilization(c), 6),
+    "utilization": _utilization,
     "dram_read_bytes": lambda w, c: w.dram_read_bytes,
     "dram_write_bytes": lambda w, c: w.dram_write_bytes,
     "dram_bytes": lambda w, c: w.dram_bytes,
     "instructions": lambda w, c: w.instructions,
-    "seconds": lambda w, c: w.seconds(c),
+    "seconds": lambda w, c: c.seconds(w.cycles),
     "roofline_bound_cycles": _bound_cycles,
-    "roofline_efficiency": lambda w, c: round(_bound_cycles(w, c) / w.cycles, 6) if w.cycles else 0,
+    "roofline_efficiency": _efficiency,
 }
 HOST_COLUMNS = ("compile_s", "run_s", "cpu_s")
 
@@ -76,7 +106,7 @@ def run_point(point: Point) -> dict[str, Any]:
         )
         compile_s = 0.0 if cached else time.perf_counter() - start
         start = time.perf_counter()
-        work = total(run_program(p) for p in programs)
+        work = functools.reduce(operator.add, (run_program(p) for p in programs))
         run_s = time.perf_counter() - start
         cpu_s = time.process_time() - cpu_start
     except Exception as e:  # noqa: BLE001 - a failing point is recorded and the sweep goes on
@@ -171,8 +201,8 @@ def gemm_graph(name: str, m: int, n: int, k: int, chip: ChipConfig, train: bool)
     return b.build()
 
 
-def run_program(program: Program) -> Work:
-    """One run of ``program`` on the `fast` machine, as the report's `Work`. The inputs are
+def run_program(program: Program) -> Counts:
+    """One run of ``program`` on the `fast` machine: the backend's counts of it. The inputs are
     zeros written as raw storage: timing does not depend on values, and zeros cost nothing to
     make or convert (a conv layer's input can hold millions of elements)."""
     from runtime.backend import Backend, Fidelity

@@ -31,6 +31,7 @@ WORKLOAD_KEYS = ("topology", "per_layer", "layers", "scalesim_rounding")
 # The grid's fields: every ChipConfig knob of a scalar type (all but the name), with the type
 # its TOML values take.
 _SCALARS: dict[str, type] = {
+    "str": str,
     "int": int,
     "bool": bool,
     "float": float,

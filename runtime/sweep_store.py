@@ -31,7 +31,7 @@ class ResultsFile:
             self._recover()
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, _line(columns))
+            write_text_atomically(path, _line(columns))
         self._file = open(path, "a", newline="")
 
     def _recover(self) -> None:
@@ -42,7 +42,7 @@ class ResultsFile:
                 f.truncate(len(complete))
         rows = list(csv.reader(io.StringIO(complete.decode())))
         if not rows:
-            _write_atomically(self.path, _line(self.columns))
+            write_text_atomically(self.path, _line(self.columns))
             return
         if rows[0] != self.columns:
             raise SweepError(
@@ -89,7 +89,8 @@ def _line(cells: list[str]) -> str:
     return buf.getvalue()
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_text_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``: readers see the old file or the new one, never half."""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
