@@ -32,6 +32,8 @@ from runtime.files import (
 from runtime.outputs import REPORT_NAME, TRACE_NAME, read_report, write_run_dir
 from runtime.render import layers_csv, make_console, print_report
 from runtime.report import RunReport, layer_reports
+from runtime.scalesim_cli import cmd_scalesim, setup_scalesim
+from runtime.sweep_cli import cmd_sweep, setup_sweep
 from runtime.trace import write_trace
 
 
@@ -748,4 +750,14 @@ COMMANDS: dict[str, tuple[Setup, Run, str]] = {
     "report": (setup_report, cmd_report, "show the report of a run directory"),
     "chips": (setup_chips, cmd_chips, "list the chip presets and their key figures"),
     "hdl": (setup_hdl, cmd_hdl, "write the chip's Verilog (Amaranth) and optionally its size"),
+    "sweep": (
+        setup_sweep,
+        cmd_sweep,
+        "sweep chip configurations x workloads on Dask; resumable; Pareto plots",
+    ),
+    "scalesim": (
+        setup_scalesim,
+        cmd_scalesim,
+        "run a SCALE-Sim topology and config: SCALE-Sim's cycles and COMPUTE_REPORT.csv",
+    ),
 }

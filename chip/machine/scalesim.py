@@ -6,7 +6,8 @@ machine reproduces them with `scalesim_config` (double buffering off, ``os_drain
 the program) and `scalesim_gemm`, which runs every fold of an M x N x K GEMM from operands placed
 in the scratchpad beforehand. The fold of a GEMM maps to (Sr, Sc, T) = (M, N, K) for OS,
 (K, N, M) for WS and (K, M, N) for IS; the machine's total cycle count minus one is SCALE-Sim's
-"Total Cycles". docs/timing.md explains where realistic configurations differ.
+"Total Cycles". docs/timing.md explains where realistic configurations differ. `ScaleSimLayer`
+derives SCALE-Sim's three utilization figures from the fold shape and that cycle count.
 
 Every fold reads the same scratchpad rows (timing does not depend on the values), so the
 scratchpad only needs to hold one fold's operands.
@@ -15,12 +16,14 @@ scratchpad only needs to hold one fold's operands.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
 from chip.isa import Halt, Instr, Loc, Matmul, Mem, Preload
+from chip.machine.machine import run_machine
 from chip.program import Phase, Program, Tag
 from chip.state import ChipState
 
@@ -97,3 +100,59 @@ def scalesim_gemm(
     instrs.append(Halt())
     tags = (Tag("gemm", Phase.FORWARD),) * len(instrs)
     return Program(cfg, tuple(instrs), tags, {}), state
+
+
+@dataclass(frozen=True)
+class ScaleSimLayer:
+    """One M x N x K GEMM as SCALE-Sim v3 reports it in COMPUTE_REPORT.csv.
+
+    ``total_cycles`` is SCALE-Sim's "Total Cycles" (the machine's cycle count minus one). The
+    utilizations follow SCALE-Sim's definitions: mapping efficiency is the mean over folds of
+    the fraction of PEs mapped; compute utilization is the mean over folds of the MACs done over
+    the PE-cycles of the fold's own window (T + R + C - 2 cycles for OS, 2R + 2C + T - 3 for WS
+    and IS, which count the stationary tile's load and the last partial sums' exit); overall
+    utilization is all MACs over ``total_cycles`` x R x C.
+    """
+
+    dataflow: Dataflow
+    rows: int
+    cols: int
+    m: int
+    n: int
+    k: int
+    total_cycles: int
+
+    @property
+    def macs(self) -> int:
+        return self.m * self.n * self.k
+
+    @property
+    def folds(self) -> int:
+        sr, sc, _ = fold_shape(self.dataflow, self.m, self.n, self.k)
+        return math.ceil(sr / self.rows) * math.ceil(sc / self.cols)
+
+    @property
+    def mapping_efficiency(self) -> float:
+        sr, sc, _ = fold_shape(self.dataflow, self.m, self.n, self.k)
+        return sr * sc / (self.folds * self.rows * self.cols)
+
+    @property
+    def compute_utilization(self) -> float:
+        t = fold_shape(self.dataflow, self.m, self.n, self.k)[2]
+        r, c = self.rows, self.cols
+        window = t + r + c - 2 if self.dataflow is Dataflow.OS else 2 * r + 2 * c + t - 3
+        return self.mapping_efficiency * t / window
+
+    @property
+    def overall_utilization(self) -> float:
+        return self.macs / (self.total_cycles * self.rows * self.cols)
+
+
+def run_scalesim_layer(
+    dataflow: Dataflow, rows: int, cols: int, m: int, n: int, k: int, fidelity: str = "fast"
+) -> ScaleSimLayer:
+    """Run every fold of an M x N x K GEMM on a SCALE-Sim-compatible chip and report it."""
+    cfg = scalesim_config(rows, cols, dataflow, fold_shape(dataflow, m, n, k)[2])
+    program, state = scalesim_gemm(cfg, m, n, k)
+    cycles = run_machine(program, fidelity, state, trace=False).cycles
+    return ScaleSimLayer(dataflow, rows, cols, m, n, k, cycles - 1)
