@@ -21,8 +21,8 @@ GROUP = ("workload", "mode", "batch")
 
 
 def default_axes(columns: Sequence[str]) -> tuple[str, str]:
-    """Cycles against area when the results have it, else against DRAM bytes."""
-    return "cycles", "area" if "area" in columns else "dram_bytes"
+    """Cycles against energy when the results have it, else against DRAM bytes."""
+    return "cycles", "energy_j" if "energy_j" in columns else "dram_bytes"
 
 
 def frontiers(

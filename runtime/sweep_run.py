@@ -12,6 +12,8 @@ What a row holds (docs/sweep.md):
 - the roofline bound of the point's work on its chip, in cycles: the larger of the compute
   bound MACs / (rows x cols) and the memory bound DRAM bytes / DRAM bytes per cycle, and
   ``roofline_efficiency`` = bound / cycles (1.0 = the chip is as fast as its roofline allows);
+- ``energy_j``, ``average_power_w``, ``tops_per_w`` of the run and the chip's ``area_mm2``, from
+  the energy and area model (chip/energy.py, docs/energy.md);
 - ``compile_s`` and ``run_s``: host wall time (0 compile time when the program came from the
   cache), ``cpu_s`` the worker's CPU time for both (what the point costs on a busy machine);
   these are the only columns that vary between runs of the same point;
@@ -28,57 +30,39 @@ import operator
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from chip.config import ChipConfig
+from chip.counters import Counters
 from chip.dtypes import DType
+from chip.energy import area_of, average_power_w, energy_of, tops_per_watt
 from chip.program import Program, TensorKind
 from runtime.sweep_spec import Mode, Point, TrainingSettings, Workload, WorkloadKind
 
 CACHE_SIZE = 64  # compiled programs kept per worker process
 
 
-class Counts(Protocol):
-    """What a row reads from a run's counters (the backend's ``RunResult.work``): additive
-    counts, summed with ``+`` over a topology's layers."""
-
-    cycles: int
-    macs: int
-    instructions: int
-
-    @property
-    def dram_read_bytes(self) -> int: ...
-
-    @property
-    def dram_write_bytes(self) -> int: ...
-
-    @property
-    def dram_bytes(self) -> int: ...
-
-    def __add__(self, other: Any) -> Any: ...
-
-
-def _utilization(w: Counts, chip: ChipConfig) -> float:
+def _utilization(w: Counters, chip: ChipConfig) -> float:
     """Useful MACs over what the whole array could do in the run's cycles."""
     return round(w.macs / (chip.peak_macs_per_cycle * w.cycles), 6) if w.cycles else 0.0
 
 
-def _bound_cycles(w: Counts, chip: ChipConfig) -> int:
+def _bound_cycles(w: Counters, chip: ChipConfig) -> int:
     """The roofline's cycles: compute bound or DRAM bound, whichever is larger."""
     compute = math.ceil(w.macs / chip.peak_macs_per_cycle)
     memory = math.ceil(w.dram_bytes / chip.dram_bytes_per_cycle)
     return max(compute, memory)
 
 
-def _efficiency(w: Counts, chip: ChipConfig) -> float:
+def _efficiency(w: Counters, chip: ChipConfig) -> float:
     return round(_bound_cycles(w, chip) / w.cycles, 6) if w.cycles else 0.0
 
 
 # The measured columns, each derived from the point's summed counts and its chip in one place:
-# a new figure (energy, power, area from the energy model) is one more entry.
-METRICS: dict[str, Callable[[Counts, ChipConfig], Any]] = {
+# a new figure is one more entry.
+METRICS: dict[str, Callable[[Counters, ChipConfig], Any]] = {
     "cycles": lambda w, c: w.cycles,
     "macs": lambda w, c: w.macs,
     "utilization": _utilization,
@@ -89,6 +73,10 @@ METRICS: dict[str, Callable[[Counts, ChipConfig], Any]] = {
     "seconds": lambda w, c: c.seconds(w.cycles),
     "roofline_bound_cycles": _bound_cycles,
     "roofline_efficiency": _efficiency,
+    "energy_j": lambda w, c: energy_of(w, c).total_j,
+    "average_power_w": average_power_w,
+    "tops_per_w": tops_per_watt,
+    "area_mm2": lambda w, c: area_of(c).total_mm2,
 }
 HOST_COLUMNS = ("compile_s", "run_s", "cpu_s")
 
@@ -201,7 +189,7 @@ def gemm_graph(name: str, m: int, n: int, k: int, chip: ChipConfig, train: bool)
     return b.build()
 
 
-def run_program(program: Program) -> Counts:
+def run_program(program: Program) -> Counters:
     """One run of ``program`` on the `fast` machine: the backend's counts of it. The inputs are
     zeros written as raw storage: timing does not depend on values, and zeros cost nothing to
     make or convert (a conv layer's input can hold millions of elements)."""
