@@ -89,9 +89,7 @@ def measure(model: str, chip: ChipConfig, batch: int | None = None) -> StepCycle
     dram = sum(v for k, v in res.counters.bytes.items() if k.value.startswith("dram_"))
     macs = true_macs(prim)
     least = min_dram_bytes(prog)
-    bound = max(
-        -(-macs // (chip.rows * chip.cols)), -(-least // chip.dram_bytes_per_cycle)
-    )
+    bound = max(-(-macs // (chip.rows * chip.cols)), -(-least // chip.dram_bytes_per_cycle))
     return StepCycles(model, chip.name, res.cycles, dram, macs, least, bound)
 
 

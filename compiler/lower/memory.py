@@ -247,13 +247,14 @@ class OnChip:
     """Bump allocation of scratchpad and accumulator rows for one layer's lowering.
 
     Contract: regions handed out do not overlap; the accumulator's last row is never handed out
-    (the emitter's sync row). Asking for more than is left raises with the sizes.
+    (the emitter's sync row), nor the ``reserve`` (scratchpad, accumulator) rows below it that
+    the residency plan holds across layers. Asking for more than is left raises with the sizes.
     """
 
-    def __init__(self, config: ChipConfig) -> None:
+    def __init__(self, config: ChipConfig, reserve: tuple[int, int] = (0, 0)) -> None:
         self.config = config
-        self.spad_capacity = config.spad_rows
-        self.acc_capacity = config.acc_rows - 1
+        self.spad_capacity = config.spad_rows - reserve[0]
+        self.acc_capacity = config.acc_rows - 1 - reserve[1]
         self._spad = 0
         self._acc = 0
 

@@ -191,8 +191,8 @@ def lower_reduce(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     n0 = x.shape[0]
     inner = x.size // n0
     xv = View(x.addr, x.dtype, n0, inner, inner)
+    total = ctx.alloc(mem, 1, "column total")  # before the frames, which take what is left
     frames = Frames(ctx, {"x": ctx.mem_for(x.dtype), "r": mem}, n0)
-    total = ctx.alloc(mem, 1, "column total")
     for c0 in range(0, inner, w):
         cc = min(w, inner - c0)
         for r0 in range(0, n0, frames.rb):
