@@ -133,11 +133,13 @@ class Ctx:
         """On-chip rows still free in ``mem``'s memory (both accumulator views share one)."""
         return self.chip.acc_left if mem.is_acc else self.chip.spad_left
 
-    def alloc(self, mem: Mem, rows: int, what: str = "buffer") -> Loc:
+    def alloc(self, mem: Mem, rows: int, what: str = "buffer", high: bool = False) -> Loc:
+        """``rows`` rows of ``mem``; ``high``: accumulator rows from the high end (see
+        `OnChip.acc`)."""
         try:
             if mem is Mem.SPAD:
                 return sp(self.chip.spad(rows, what))
-            return Loc(mem, self.chip.acc(rows, what))
+            return Loc(mem, self.chip.acc(rows, what, high))
         except ValueError as e:
             raise LoweringError(str(e)) from None
 

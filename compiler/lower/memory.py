@@ -257,6 +257,7 @@ class OnChip:
         self.acc_capacity = config.acc_rows - 1 - reserve[1]
         self._spad = 0
         self._acc = 0
+        self._acc_top = self.acc_capacity  # `acc(high=True)` hands out rows below this
 
     def spad(self, rows: int, what: str = "buffer") -> int:
         if rows > self.spad_left:
@@ -264,9 +265,14 @@ class OnChip:
         base, self._spad = self._spad, self._spad + rows
         return base
 
-    def acc(self, rows: int, what: str = "buffer") -> int:
+    def acc(self, rows: int, what: str = "buffer", high: bool = False) -> int:
+        """Accumulator rows from the low end, or with ``high`` from the high end (another bank
+        when the layer's rows span two: two vector operands in one bank share its read port)."""
         if rows > self.acc_left:
             raise ValueError(f"{what}: {rows} accumulator rows requested, {self.acc_left} left")
+        if high:
+            self._acc_top -= rows
+            return self._acc_top
         base, self._acc = self._acc, self._acc + rows
         return base
 
@@ -276,4 +282,4 @@ class OnChip:
 
     @property
     def acc_left(self) -> int:
-        return self.acc_capacity - self._acc
+        return self._acc_top - self._acc

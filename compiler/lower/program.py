@@ -24,6 +24,7 @@ from compiler.lower.fusion import Group, fuse_epilogues, gemm_epilogue, lower_gr
 from compiler.lower.gemm_ops import lower_matmul
 from compiler.lower.memory import Buf, DramPlan, live_nodes, plan_dram
 from compiler.lower.residency import Residency
+from compiler.lower.schedule import schedule_updates
 from compiler.lower.tiling import Tiling
 
 Lowering = Callable[[Ctx, Node, list[Buf], Buf], None]
@@ -262,7 +263,8 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
 
     Two passes when values can stay on chip (compiler/lower/residency.py): the first learns
     which stores some reader cannot take from chip, the second skips the DRAM stores of the
-    rest."""
+    rest. Optimizer updates are first moved next to their gradients (`schedule_updates`)."""
+    graph = schedule_updates(graph, phases(graph))
     units, plan = lower_units(graph, config)
     ctx = None
     reserve = residency_reserve(graph, config, units, plan)
@@ -271,7 +273,7 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
         for _ in range(2 if any(reserve) else 0):
             res = _residency(config, plan, reserve, keep)
             ctx = _lower_units(graph, config, tiling, units, plan, res, reserve)
-            if not res.groups and not res.ghosts:  # nothing stayed on chip
+            if keep is None and res.stores <= len(res.missed):  # no store to skip
                 break
             keep = frozenset(res.missed)
     except LoweringError:  # a layer needs the reserved rows: every value goes through DRAM

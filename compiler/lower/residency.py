@@ -27,6 +27,13 @@ from dataclasses import dataclass, field
 
 from chip.isa import Loc, Mem, VecOp
 
+# A load served from chip takes one COPY per run of consecutive resident rows; one whose rows
+# are scattered (written in another blocking) would take many small instructions, more
+# instructions than a DMA is worth: more than MAX_RUNS runs shorter than MIN_RUN rows on
+# average read DRAM instead.
+MAX_RUNS = 16
+MIN_RUN = 2
+
 
 @dataclass
 class _Group:
@@ -114,6 +121,7 @@ class Residency:
         self.served = 0  # rows served from chip (for the notes)
         self.skipped = 0  # DRAM bytes of stores skipped
         self._seq = 0
+        self.stores = 0  # stores made resident
 
     # ------------------------------------------------------------------ unit boundaries
     def begin_unit(self, owners: list[tuple[int, int, int]]) -> None:
@@ -143,6 +151,7 @@ class Residency:
         if base is None:
             return False
         seq, self._seq = self._seq, self._seq + 1
+        self.stores = self._seq
         es = view.dtype.nbytes
         rows = {view.addr + r * view.rs * es: (base + r, view.cols) for r in range(view.rows)}
         self.groups.append(
@@ -192,14 +201,20 @@ class Residency:
         if len(hits) != view.rows or transposed:
             self.missed.update(g.seq for g in near)
             return False
+        runs: list[tuple[int, Mem, int, int]] = []  # (view row, mem, resident row, rows)
         r = 0
         while r < view.rows:  # one COPY per run of consecutive resident rows
             mem, row = hits[r]
             n = 1
             while r + n < view.rows and hits[r + n] == (mem, row + n):
                 n += 1
-            ctx.vec(VecOp.COPY, dst.offset(r), n, view.cols, Loc(mem, row))
+            runs.append((r, mem, row, n))
             r += n
+        if len(runs) > max(MAX_RUNS, view.rows // MIN_RUN):  # a COPY per few rows: use DRAM
+            self.missed.update(g.seq for g in near)
+            return False
+        for r, mem, row, n in runs:
+            ctx.vec(VecOp.COPY, dst.offset(r), n, view.cols, Loc(mem, row))
         self.served += view.rows
         return True
 

@@ -12,17 +12,17 @@
 .tensor __scratch addr=0x3c00 shape=5568 dtype=int8 kind=scratch role=scratch
 .tensor __temp addr=0x51c0 shape=6848 dtype=int8 kind=scratch role=scratch
 .tag x forward
-load dram=0x0 dst=acc:0 rows=8 cols=16 stride=64 transpose=0 +push_next                              ; 0
-vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 1
+load dram=0x0 dst=acc:815 rows=8 cols=16 stride=64 transpose=0 +push_next                            ; 0
+vec op=COPY dst=sp:0 src1=acc:815 src2=acc:815 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 1
 vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 2
 store dram=0x3c00 src=sp:0 rows=8 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 3
 .tag conv1.w forward
-load dram=0x200 dst=acc:0 rows=4 cols=16 stride=64 transpose=0 +pop_next +push_next                  ; 4
-vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_next ; 5
+load dram=0x200 dst=acc:823 rows=4 cols=16 stride=64 transpose=0 +push_next                          ; 4
+vec op=COPY dst=sp:0 src1=acc:823 src2=acc:823 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_next ; 5
 vec op=COPY dst=sp:7787 src1=sp:0 src2=sp:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 6
 store dram=0x3d00 src=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_prev                            ; 7
-load dram=0x300 dst=acc:4 rows=1 cols=8 stride=32 transpose=0 +push_next                             ; 8
-vec op=COPY dst=sp:4 src1=acc:4 src2=acc:4 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 9
+load dram=0x300 dst=acc:827 rows=1 cols=8 stride=32 transpose=0 +push_next                           ; 8
+vec op=COPY dst=sp:4 src1=acc:827 src2=acc:827 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 9
 vec op=COPY dst=sp:7791 src1=sp:4 src2=sp:4 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0                  ; 10
 store dram=0x3d80 src=sp:4 rows=1 cols=8 stride=16 transpose=0 +pop_prev +push_prev                  ; 11
 .tag conv1 forward
@@ -41,15 +41,15 @@ load dram=0x51d4 dst=sp:200 rows=200 cols=3 stride=2 transpose=0                
 load dram=0x51e8 dst=sp:400 rows=200 cols=3 stride=2 transpose=0                                     ; 24
 load dram=0x3d00 dst=sp:600 rows=3 cols=8 stride=16 transpose=0 +push_next                           ; 25
 preload src=600 rows=3 cols=8 +pop_prev +push_prev                                                   ; 26
-matmul x=0 y=0 out=207 t=200 rows=3 cols=8 accumulate=0                                              ; 27
+matmul x=0 y=0 out=206 t=200 rows=3 cols=8 accumulate=0                                              ; 27
 load dram=0x3d30 dst=sp:616 rows=3 cols=8 stride=16 transpose=0 +push_next                           ; 28
 preload src=616 rows=3 cols=8 +pop_prev                                                              ; 29
-matmul x=200 y=0 out=207 t=200 rows=3 cols=8 accumulate=1                                            ; 30
+matmul x=200 y=0 out=206 t=200 rows=3 cols=8 accumulate=1                                            ; 30
 load dram=0x3d60 dst=sp:600 rows=3 cols=8 stride=16 transpose=0 +pop_next +push_next                 ; 31
 preload src=600 rows=3 cols=8 +pop_prev                                                              ; 32
-matmul x=400 y=0 out=207 t=200 rows=3 cols=8 accumulate=1                                            ; 33
-load dram=0x340 dst=acc:206 rows=1 cols=8 stride=32 transpose=0 +push_next                           ; 34
-vec op=ADD dst=acc:0 src1=acc:207 src2=acc:206 rows=103 cols=8 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 35
+matmul x=400 y=0 out=206 t=200 rows=3 cols=8 accumulate=1                                            ; 33
+load dram=0x340 dst=acc:830 rows=1 cols=8 stride=32 transpose=0 +push_next                           ; 34
+vec op=ADD dst=acc:0 src1=acc:206 src2=acc:830 rows=103 cols=8 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 35
 vec op=RELU dst=acc:103 src1=acc:0 src2=acc:0 rows=103 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 36
 vec op=COPY dst=acc:831 src1=acc:103 src2=acc:103 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 37
 vec op=COPY dst=acc:839 src1=acc:113 src2=acc:113 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 38
@@ -60,7 +60,7 @@ vec op=COPY dst=acc:871 src1=acc:153 src2=acc:153 rows=8 cols=8 bcast1=0 bcast2=
 vec op=COPY dst=acc:879 src1=acc:163 src2=acc:163 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 43
 vec op=COPY dst=acc:887 src1=acc:173 src2=acc:173 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 44
 vec op=COPY dst=acc:895 src1=acc:203 src2=acc:203 rows=3 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 45
-vec op=ADD dst=acc:0 src1=acc:310 src2=acc:206 rows=97 cols=8 bcast1=0 bcast2=1 imm=0.0              ; 46
+vec op=ADD dst=acc:0 src1=acc:309 src2=acc:830 rows=97 cols=8 bcast1=0 bcast2=1 imm=0.0              ; 46
 vec op=RELU dst=acc:103 src1=acc:0 src2=acc:0 rows=97 cols=8 bcast1=0 bcast2=0 imm=0.0               ; 47
 vec op=COPY dst=acc:898 src1=acc:103 src2=acc:103 rows=5 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 48
 vec op=COPY dst=acc:903 src1=acc:110 src2=acc:110 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 49
@@ -219,12 +219,12 @@ store dram=0x50c0 src=acc:24 rows=4 cols=8 stride=32 transpose=0                
 vec op=COPY dst=acc:987 src1=acc:28 src2=acc:28 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 201
 store dram=0x5140 src=acc:28 rows=4 cols=8 stride=32 transpose=0 +push_prev                          ; 202
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 203
-load dram=0x4dc0 dst=acc:0 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 204
-vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev ; 205
+load dram=0x4dc0 dst=acc:799 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next              ; 204
+vec op=COPY dst=sp:0 src1=acc:799 src2=acc:799 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 205
 vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 206
 .tag conv4.w forward
-load dram=0x380 dst=acc:0 rows=72 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 207
-vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=72 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev       ; 208
+load dram=0x380 dst=acc:687 rows=72 cols=16 stride=64 transpose=0 +push_next                         ; 207
+vec op=COPY dst=sp:0 src1=acc:687 src2=acc:687 rows=72 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 208
 vec op=COPY dst=sp:7795 src1=sp:0 src2=sp:0 rows=72 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 209
 .tag conv4 forward
 vec op=SET dst=sp:0 src1=sp:0 src2=sp:0 rows=43 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next         ; 210
@@ -259,36 +259,36 @@ load dram=0x5280 dst=sp:288 rows=72 cols=16 stride=16 transpose=0 +push_next    
 load dram=0x52a0 dst=sp:360 rows=72 cols=8 stride=16 transpose=0 +push_next                          ; 239
 vec op=COPY dst=sp:432 src1=sp:7795 src2=sp:7795 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 240
 preload src=432 rows=16 cols=16                                                                      ; 241
-matmul x=0 y=0 out=65 t=72 rows=16 cols=16 accumulate=0 +pop_prev                                    ; 242
+matmul x=0 y=0 out=64 t=72 rows=16 cols=16 accumulate=0 +pop_prev                                    ; 242
 vec op=COPY dst=sp:448 src1=sp:7811 src2=sp:7811 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 243
 preload src=448 rows=8 cols=16                                                                       ; 244
-matmul x=72 y=0 out=65 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                    ; 245
+matmul x=72 y=0 out=64 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                    ; 245
 vec op=COPY dst=sp:432 src1=sp:7819 src2=sp:7819 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 246
 preload src=432 rows=16 cols=16                                                                      ; 247
-matmul x=144 y=0 out=65 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                  ; 248
+matmul x=144 y=0 out=64 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                  ; 248
 vec op=COPY dst=sp:448 src1=sp:7835 src2=sp:7835 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 249
 preload src=448 rows=8 cols=16                                                                       ; 250
-matmul x=216 y=0 out=65 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 251
+matmul x=216 y=0 out=64 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 251
 vec op=COPY dst=sp:432 src1=sp:7843 src2=sp:7843 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 252
 preload src=432 rows=16 cols=16                                                                      ; 253
-matmul x=288 y=0 out=65 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                  ; 254
+matmul x=288 y=0 out=64 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                  ; 254
 vec op=COPY dst=sp:448 src1=sp:7859 src2=sp:7859 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 255
 preload src=448 rows=8 cols=16                                                                       ; 256
-matmul x=360 y=0 out=65 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 257
-load dram=0x1580 dst=acc:64 rows=1 cols=16 stride=64 transpose=0 +push_next                          ; 258
-vec op=ADD dst=acc:0 src1=acc:65 src2=acc:64 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev     ; 259
+matmul x=360 y=0 out=64 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 257
+load dram=0x1580 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 258
+vec op=ADD dst=acc:0 src1=acc:64 src2=acc:830 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev    ; 259
 vec op=RELU dst=acc:32 src1=acc:0 src2=acc:0 rows=32 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 260
 vec op=COPY dst=acc:831 src1=acc:32 src2=acc:32 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 261
 vec op=COPY dst=acc:835 src1=acc:38 src2=acc:38 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 262
 vec op=COPY dst=acc:839 src1=acc:44 src2=acc:44 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 263
 vec op=COPY dst=acc:843 src1=acc:50 src2=acc:50 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 264
-vec op=ADD dst=acc:0 src1=acc:97 src2=acc:64 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0               ; 265
+vec op=ADD dst=acc:0 src1=acc:96 src2=acc:830 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0              ; 265
 vec op=RELU dst=acc:32 src1=acc:0 src2=acc:0 rows=32 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 266
 vec op=COPY dst=acc:847 src1=acc:36 src2=acc:36 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 267
 vec op=COPY dst=acc:851 src1=acc:42 src2=acc:42 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 268
 vec op=COPY dst=acc:855 src1=acc:48 src2=acc:48 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 269
 vec op=COPY dst=acc:859 src1=acc:54 src2=acc:54 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 270
-vec op=ADD dst=acc:0 src1=acc:129 src2=acc:64 rows=8 cols=16 bcast1=0 bcast2=1 imm=0.0               ; 271
+vec op=ADD dst=acc:0 src1=acc:128 src2=acc:830 rows=8 cols=16 bcast1=0 bcast2=1 imm=0.0              ; 271
 vec op=RELU dst=acc:32 src1=acc:0 src2=acc:0 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 272
 .tag maxpool2d6 forward
 vec op=COPY dst=acc:0 src1=acc:831 src2=acc:831 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 273
@@ -331,191 +331,83 @@ vec op=COPY dst=acc:865 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 i
 vec op=COPY dst=acc:867 src1=acc:4 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 310
 vec op=COPY dst=acc:869 src1=acc:6 src2=acc:6 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 311
 .tag reshape7 forward
-vec op=COPY dst=acc:0 src1=acc:863 src2=acc:863 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 312
-vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev       ; 313
-vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 314
+vec op=COPY dst=acc:827 src1=acc:863 src2=acc:863 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 312
+vec op=COPY dst=acc:828 src1=acc:867 src2=acc:867 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 313
+vec op=COPY dst=sp:0 src1=acc:827 src2=acc:827 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 314
+vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 315
+vec op=COPY dst=acc:829 src1=acc:864 src2=acc:864 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 316
+vec op=COPY dst=acc:830 src1=acc:868 src2=acc:868 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 317
+vec op=COPY dst=sp:2 src1=acc:829 src2=acc:829 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 318
+vec op=COPY dst=sp:7781 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 319
+vec op=COPY dst=acc:827 src1=acc:865 src2=acc:865 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 320
+vec op=COPY dst=acc:828 src1=acc:869 src2=acc:869 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 321
+vec op=COPY dst=sp:0 src1=acc:827 src2=acc:827 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 322
+vec op=COPY dst=sp:7783 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 323
+vec op=COPY dst=acc:829 src1=acc:866 src2=acc:866 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 324
+vec op=COPY dst=acc:830 src1=acc:870 src2=acc:870 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 325
+vec op=COPY dst=sp:2 src1=acc:829 src2=acc:829 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev   ; 326
+vec op=COPY dst=sp:7785 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 327
 .tag dense8.w forward
-load dram=0x15c0 dst=acc:0 rows=128 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 315
-vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=128 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev ; 316
-vec op=COPY dst=sp:7787 src1=sp:0 src2=sp:0 rows=128 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 317
+load dram=0x15c0 dst=acc:703 rows=64 cols=16 stride=128 transpose=0 +push_next                       ; 328
+vec op=COPY dst=sp:0 src1=acc:703 src2=acc:703 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 329
+vec op=COPY dst=sp:7787 src1=sp:0 src2=sp:0 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 330
+load dram=0x1600 dst=acc:767 rows=64 cols=16 stride=128 transpose=0 +pop_next +push_next             ; 331
+vec op=COPY dst=sp:64 src1=acc:767 src2=acc:767 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev ; 332
+vec op=COPY dst=sp:7851 src1=sp:64 src2=sp:64 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 333
 .tag dense8 forward
-vec op=COPY dst=sp:2 src1=sp:7779 src2=sp:7779 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 318
-vec op=COPY dst=sp:3 src1=sp:7783 src2=sp:7783 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 319
-vec op=COPY dst=sp:4 src1=sp:7780 src2=sp:7780 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 320
-vec op=COPY dst=sp:5 src1=sp:7784 src2=sp:7784 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 321
-vec op=COPY dst=sp:6 src1=sp:7781 src2=sp:7781 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 322
-vec op=COPY dst=sp:7 src1=sp:7785 src2=sp:7785 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 323
-vec op=COPY dst=sp:8 src1=sp:7782 src2=sp:7782 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 324
-vec op=COPY dst=sp:9 src1=sp:7786 src2=sp:7786 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 325
-vec op=COPY dst=sp:10 src1=sp:7787 src2=sp:7787 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 326
-vec op=COPY dst=sp:11 src1=sp:7789 src2=sp:7789 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 327
-vec op=COPY dst=sp:12 src1=sp:7791 src2=sp:7791 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 328
-vec op=COPY dst=sp:13 src1=sp:7793 src2=sp:7793 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 329
-vec op=COPY dst=sp:14 src1=sp:7795 src2=sp:7795 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 330
-vec op=COPY dst=sp:15 src1=sp:7797 src2=sp:7797 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 331
-vec op=COPY dst=sp:16 src1=sp:7799 src2=sp:7799 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 332
-vec op=COPY dst=sp:17 src1=sp:7801 src2=sp:7801 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 333
-vec op=COPY dst=sp:18 src1=sp:7803 src2=sp:7803 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 334
-vec op=COPY dst=sp:19 src1=sp:7805 src2=sp:7805 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 335
-vec op=COPY dst=sp:20 src1=sp:7807 src2=sp:7807 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 336
-vec op=COPY dst=sp:21 src1=sp:7809 src2=sp:7809 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 337
-vec op=COPY dst=sp:22 src1=sp:7811 src2=sp:7811 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 338
-vec op=COPY dst=sp:23 src1=sp:7813 src2=sp:7813 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 339
-vec op=COPY dst=sp:24 src1=sp:7815 src2=sp:7815 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 340
-vec op=COPY dst=sp:25 src1=sp:7817 src2=sp:7817 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 341
-preload src=10 rows=16 cols=16                                                                       ; 342
-matmul x=2 y=0 out=5 t=2 rows=16 cols=16 accumulate=0                                                ; 343
-vec op=COPY dst=sp:26 src1=sp:7819 src2=sp:7819 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 344
-vec op=COPY dst=sp:27 src1=sp:7821 src2=sp:7821 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 345
-vec op=COPY dst=sp:28 src1=sp:7823 src2=sp:7823 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 346
-vec op=COPY dst=sp:29 src1=sp:7825 src2=sp:7825 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 347
-vec op=COPY dst=sp:30 src1=sp:7827 src2=sp:7827 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 348
-vec op=COPY dst=sp:31 src1=sp:7829 src2=sp:7829 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 349
-vec op=COPY dst=sp:32 src1=sp:7831 src2=sp:7831 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 350
-vec op=COPY dst=sp:33 src1=sp:7833 src2=sp:7833 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 351
-vec op=COPY dst=sp:34 src1=sp:7835 src2=sp:7835 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 352
-vec op=COPY dst=sp:35 src1=sp:7837 src2=sp:7837 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 353
-vec op=COPY dst=sp:36 src1=sp:7839 src2=sp:7839 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 354
-vec op=COPY dst=sp:37 src1=sp:7841 src2=sp:7841 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 355
-vec op=COPY dst=sp:38 src1=sp:7843 src2=sp:7843 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 356
-vec op=COPY dst=sp:39 src1=sp:7845 src2=sp:7845 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 357
-vec op=COPY dst=sp:40 src1=sp:7847 src2=sp:7847 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 358
-vec op=COPY dst=sp:41 src1=sp:7849 src2=sp:7849 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 359
-preload src=26 rows=16 cols=16                                                                       ; 360
-matmul x=4 y=0 out=5 t=2 rows=16 cols=16 accumulate=1                                                ; 361
-vec op=COPY dst=sp:10 src1=sp:7851 src2=sp:7851 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 362
-vec op=COPY dst=sp:11 src1=sp:7853 src2=sp:7853 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 363
-vec op=COPY dst=sp:12 src1=sp:7855 src2=sp:7855 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 364
-vec op=COPY dst=sp:13 src1=sp:7857 src2=sp:7857 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 365
-vec op=COPY dst=sp:14 src1=sp:7859 src2=sp:7859 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 366
-vec op=COPY dst=sp:15 src1=sp:7861 src2=sp:7861 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 367
-vec op=COPY dst=sp:16 src1=sp:7863 src2=sp:7863 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 368
-vec op=COPY dst=sp:17 src1=sp:7865 src2=sp:7865 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 369
-vec op=COPY dst=sp:18 src1=sp:7867 src2=sp:7867 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 370
-vec op=COPY dst=sp:19 src1=sp:7869 src2=sp:7869 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 371
-vec op=COPY dst=sp:20 src1=sp:7871 src2=sp:7871 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 372
-vec op=COPY dst=sp:21 src1=sp:7873 src2=sp:7873 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 373
-vec op=COPY dst=sp:22 src1=sp:7875 src2=sp:7875 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 374
-vec op=COPY dst=sp:23 src1=sp:7877 src2=sp:7877 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 375
-vec op=COPY dst=sp:24 src1=sp:7879 src2=sp:7879 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 376
-vec op=COPY dst=sp:25 src1=sp:7881 src2=sp:7881 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 377
-preload src=10 rows=16 cols=16                                                                       ; 378
-matmul x=6 y=0 out=5 t=2 rows=16 cols=16 accumulate=1                                                ; 379
-vec op=COPY dst=sp:26 src1=sp:7883 src2=sp:7883 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 380
-vec op=COPY dst=sp:27 src1=sp:7885 src2=sp:7885 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 381
-vec op=COPY dst=sp:28 src1=sp:7887 src2=sp:7887 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 382
-vec op=COPY dst=sp:29 src1=sp:7889 src2=sp:7889 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 383
-vec op=COPY dst=sp:30 src1=sp:7891 src2=sp:7891 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 384
-vec op=COPY dst=sp:31 src1=sp:7893 src2=sp:7893 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 385
-vec op=COPY dst=sp:32 src1=sp:7895 src2=sp:7895 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 386
-vec op=COPY dst=sp:33 src1=sp:7897 src2=sp:7897 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 387
-vec op=COPY dst=sp:34 src1=sp:7899 src2=sp:7899 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 388
-vec op=COPY dst=sp:35 src1=sp:7901 src2=sp:7901 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 389
-vec op=COPY dst=sp:36 src1=sp:7903 src2=sp:7903 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 390
-vec op=COPY dst=sp:37 src1=sp:7905 src2=sp:7905 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 391
-vec op=COPY dst=sp:38 src1=sp:7907 src2=sp:7907 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 392
-vec op=COPY dst=sp:39 src1=sp:7909 src2=sp:7909 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 393
-vec op=COPY dst=sp:40 src1=sp:7911 src2=sp:7911 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 394
-vec op=COPY dst=sp:41 src1=sp:7913 src2=sp:7913 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 395
-preload src=26 rows=16 cols=16                                                                       ; 396
-matmul x=8 y=0 out=5 t=2 rows=16 cols=16 accumulate=1                                                ; 397
-load dram=0x35c0 dst=acc:4 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 398
-vec op=ADD dst=acc:0 src1=acc:5 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 399
-vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 400
-vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 401
-vec op=COPY dst=sp:7915 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 402
-vec op=COPY dst=sp:10 src1=sp:7788 src2=sp:7788 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 403
-vec op=COPY dst=sp:11 src1=sp:7790 src2=sp:7790 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 404
-vec op=COPY dst=sp:12 src1=sp:7792 src2=sp:7792 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 405
-vec op=COPY dst=sp:13 src1=sp:7794 src2=sp:7794 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 406
-vec op=COPY dst=sp:14 src1=sp:7796 src2=sp:7796 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 407
-vec op=COPY dst=sp:15 src1=sp:7798 src2=sp:7798 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 408
-vec op=COPY dst=sp:16 src1=sp:7800 src2=sp:7800 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 409
-vec op=COPY dst=sp:17 src1=sp:7802 src2=sp:7802 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 410
-vec op=COPY dst=sp:18 src1=sp:7804 src2=sp:7804 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 411
-vec op=COPY dst=sp:19 src1=sp:7806 src2=sp:7806 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 412
-vec op=COPY dst=sp:20 src1=sp:7808 src2=sp:7808 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 413
-vec op=COPY dst=sp:21 src1=sp:7810 src2=sp:7810 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 414
-vec op=COPY dst=sp:22 src1=sp:7812 src2=sp:7812 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 415
-vec op=COPY dst=sp:23 src1=sp:7814 src2=sp:7814 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 416
-vec op=COPY dst=sp:24 src1=sp:7816 src2=sp:7816 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 417
-vec op=COPY dst=sp:25 src1=sp:7818 src2=sp:7818 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 418
-preload src=10 rows=16 cols=16                                                                       ; 419
-matmul x=2 y=0 out=7 t=2 rows=16 cols=16 accumulate=0                                                ; 420
-vec op=COPY dst=sp:26 src1=sp:7820 src2=sp:7820 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 421
-vec op=COPY dst=sp:27 src1=sp:7822 src2=sp:7822 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 422
-vec op=COPY dst=sp:28 src1=sp:7824 src2=sp:7824 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 423
-vec op=COPY dst=sp:29 src1=sp:7826 src2=sp:7826 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 424
-vec op=COPY dst=sp:30 src1=sp:7828 src2=sp:7828 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 425
-vec op=COPY dst=sp:31 src1=sp:7830 src2=sp:7830 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 426
-vec op=COPY dst=sp:32 src1=sp:7832 src2=sp:7832 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 427
-vec op=COPY dst=sp:33 src1=sp:7834 src2=sp:7834 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 428
-vec op=COPY dst=sp:34 src1=sp:7836 src2=sp:7836 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 429
-vec op=COPY dst=sp:35 src1=sp:7838 src2=sp:7838 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 430
-vec op=COPY dst=sp:36 src1=sp:7840 src2=sp:7840 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 431
-vec op=COPY dst=sp:37 src1=sp:7842 src2=sp:7842 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 432
-vec op=COPY dst=sp:38 src1=sp:7844 src2=sp:7844 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 433
-vec op=COPY dst=sp:39 src1=sp:7846 src2=sp:7846 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 434
-vec op=COPY dst=sp:40 src1=sp:7848 src2=sp:7848 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 435
-vec op=COPY dst=sp:41 src1=sp:7850 src2=sp:7850 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 436
-preload src=26 rows=16 cols=16                                                                       ; 437
-matmul x=4 y=0 out=7 t=2 rows=16 cols=16 accumulate=1                                                ; 438
-vec op=COPY dst=sp:10 src1=sp:7852 src2=sp:7852 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 439
-vec op=COPY dst=sp:11 src1=sp:7854 src2=sp:7854 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 440
-vec op=COPY dst=sp:12 src1=sp:7856 src2=sp:7856 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 441
-vec op=COPY dst=sp:13 src1=sp:7858 src2=sp:7858 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 442
-vec op=COPY dst=sp:14 src1=sp:7860 src2=sp:7860 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 443
-vec op=COPY dst=sp:15 src1=sp:7862 src2=sp:7862 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 444
-vec op=COPY dst=sp:16 src1=sp:7864 src2=sp:7864 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 445
-vec op=COPY dst=sp:17 src1=sp:7866 src2=sp:7866 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 446
-vec op=COPY dst=sp:18 src1=sp:7868 src2=sp:7868 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 447
-vec op=COPY dst=sp:19 src1=sp:7870 src2=sp:7870 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 448
-vec op=COPY dst=sp:20 src1=sp:7872 src2=sp:7872 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 449
-vec op=COPY dst=sp:21 src1=sp:7874 src2=sp:7874 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 450
-vec op=COPY dst=sp:22 src1=sp:7876 src2=sp:7876 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 451
-vec op=COPY dst=sp:23 src1=sp:7878 src2=sp:7878 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 452
-vec op=COPY dst=sp:24 src1=sp:7880 src2=sp:7880 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 453
-vec op=COPY dst=sp:25 src1=sp:7882 src2=sp:7882 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 454
-preload src=10 rows=16 cols=16                                                                       ; 455
-matmul x=6 y=0 out=7 t=2 rows=16 cols=16 accumulate=1                                                ; 456
-vec op=COPY dst=sp:26 src1=sp:7884 src2=sp:7884 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 457
-vec op=COPY dst=sp:27 src1=sp:7886 src2=sp:7886 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 458
-vec op=COPY dst=sp:28 src1=sp:7888 src2=sp:7888 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 459
-vec op=COPY dst=sp:29 src1=sp:7890 src2=sp:7890 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 460
-vec op=COPY dst=sp:30 src1=sp:7892 src2=sp:7892 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 461
-vec op=COPY dst=sp:31 src1=sp:7894 src2=sp:7894 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 462
-vec op=COPY dst=sp:32 src1=sp:7896 src2=sp:7896 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 463
-vec op=COPY dst=sp:33 src1=sp:7898 src2=sp:7898 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 464
-vec op=COPY dst=sp:34 src1=sp:7900 src2=sp:7900 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 465
-vec op=COPY dst=sp:35 src1=sp:7902 src2=sp:7902 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 466
-vec op=COPY dst=sp:36 src1=sp:7904 src2=sp:7904 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 467
-vec op=COPY dst=sp:37 src1=sp:7906 src2=sp:7906 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 468
-vec op=COPY dst=sp:38 src1=sp:7908 src2=sp:7908 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 469
-vec op=COPY dst=sp:39 src1=sp:7910 src2=sp:7910 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 470
-vec op=COPY dst=sp:40 src1=sp:7912 src2=sp:7912 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 471
-vec op=COPY dst=sp:41 src1=sp:7914 src2=sp:7914 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 472
-preload src=26 rows=16 cols=16                                                                       ; 473
-matmul x=8 y=0 out=7 t=2 rows=16 cols=16 accumulate=1                                                ; 474
-load dram=0x3600 dst=acc:4 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next                 ; 475
-vec op=ADD dst=acc:0 src1=acc:7 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev        ; 476
-vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 477
-vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev       ; 478
-vec op=COPY dst=sp:7917 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 479
+vec op=COPY dst=sp:2 src1=sp:7779 src2=sp:7779 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 334
+vec op=COPY dst=sp:4 src1=sp:7781 src2=sp:7781 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 335
+vec op=COPY dst=sp:6 src1=sp:7783 src2=sp:7783 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 336
+vec op=COPY dst=sp:8 src1=sp:7785 src2=sp:7785 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 337
+vec op=COPY dst=sp:10 src1=sp:7787 src2=sp:7787 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 338
+preload src=10 rows=16 cols=16                                                                       ; 339
+matmul x=2 y=0 out=4 t=2 rows=16 cols=16 accumulate=0                                                ; 340
+vec op=COPY dst=sp:26 src1=sp:7803 src2=sp:7803 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 341
+preload src=26 rows=16 cols=16                                                                       ; 342
+matmul x=4 y=0 out=4 t=2 rows=16 cols=16 accumulate=1                                                ; 343
+vec op=COPY dst=sp:10 src1=sp:7819 src2=sp:7819 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 344
+preload src=10 rows=16 cols=16                                                                       ; 345
+matmul x=6 y=0 out=4 t=2 rows=16 cols=16 accumulate=1                                                ; 346
+vec op=COPY dst=sp:26 src1=sp:7835 src2=sp:7835 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 347
+preload src=26 rows=16 cols=16                                                                       ; 348
+matmul x=8 y=0 out=4 t=2 rows=16 cols=16 accumulate=1                                                ; 349
+load dram=0x35c0 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 350
+vec op=ADD dst=acc:0 src1=acc:4 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 351
+vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 352
+vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 353
+vec op=COPY dst=sp:7915 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 354
+vec op=COPY dst=sp:10 src1=sp:7851 src2=sp:7851 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 355
+preload src=10 rows=16 cols=16                                                                       ; 356
+matmul x=2 y=0 out=6 t=2 rows=16 cols=16 accumulate=0                                                ; 357
+vec op=COPY dst=sp:26 src1=sp:7867 src2=sp:7867 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 358
+preload src=26 rows=16 cols=16                                                                       ; 359
+matmul x=4 y=0 out=6 t=2 rows=16 cols=16 accumulate=1                                                ; 360
+vec op=COPY dst=sp:10 src1=sp:7883 src2=sp:7883 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 361
+preload src=10 rows=16 cols=16                                                                       ; 362
+matmul x=6 y=0 out=6 t=2 rows=16 cols=16 accumulate=1                                                ; 363
+vec op=COPY dst=sp:26 src1=sp:7899 src2=sp:7899 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 364
+preload src=26 rows=16 cols=16                                                                       ; 365
+matmul x=8 y=0 out=6 t=2 rows=16 cols=16 accumulate=1                                                ; 366
+load dram=0x3600 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 367
+vec op=ADD dst=acc:0 src1=acc:6 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev      ; 368
+vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 369
+vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 370
+vec op=COPY dst=sp:7917 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 371
 .tag dense10.w forward
-load dram=0x3640 dst=acc:0 rows=20 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 480
-vec op=COPY dst=sp:0 src1=acc:0 src2=acc:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev       ; 481
-vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 482
-store dram=0x3c80 src=sp:0 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev                ; 483
+load dram=0x3640 dst=acc:791 rows=20 cols=16 stride=64 transpose=0 +push_next                        ; 372
+vec op=COPY dst=sp:0 src1=acc:791 src2=acc:791 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 373
+vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 374
+store dram=0x3c80 src=sp:0 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev                ; 375
 .tag dense10 forward
-vec op=COPY dst=sp:0 src1=sp:7915 src2=sp:7915 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_next    ; 484
-vec op=COPY dst=sp:2 src1=sp:7917 src2=sp:7917 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev   ; 485
-load dram=0x3c80 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                 ; 486
-preload src=4 rows=16 cols=10 +pop_prev                                                              ; 487
-matmul x=0 y=0 out=3 t=2 rows=16 cols=10 accumulate=0                                                ; 488
-load dram=0x3dc0 dst=sp:20 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 489
-preload src=20 rows=16 cols=10 +pop_prev                                                             ; 490
-matmul x=2 y=0 out=3 t=2 rows=16 cols=10 accumulate=1                                                ; 491
-load dram=0x3b40 dst=acc:2 rows=1 cols=10 stride=40 transpose=0 +push_next                           ; 492
-vec op=ADD dst=acc:0 src1=acc:3 src2=acc:2 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 493
-store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 494
-halt                                                                                                 ; 495
+vec op=COPY dst=sp:0 src1=sp:7915 src2=sp:7915 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_next    ; 376
+vec op=COPY dst=sp:2 src1=sp:7917 src2=sp:7917 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev   ; 377
+load dram=0x3c80 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                 ; 378
+preload src=4 rows=16 cols=10 +pop_prev                                                              ; 379
+matmul x=0 y=0 out=2 t=2 rows=16 cols=10 accumulate=0                                                ; 380
+load dram=0x3dc0 dst=sp:20 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 381
+preload src=20 rows=16 cols=10 +pop_prev                                                             ; 382
+matmul x=2 y=0 out=2 t=2 rows=16 cols=10 accumulate=1                                                ; 383
+load dram=0x3b40 dst=acc:830 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 384
+vec op=ADD dst=acc:0 src1=acc:2 src2=acc:830 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 385
+store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 386
+halt                                                                                                 ; 387
