@@ -235,15 +235,23 @@ def gemm_epilogue(
     n_bufs = len(members) + sum(1 for r in ext.values() if not r.one_row)
     cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (4 * n_bufs)))
     high = _sides(members, gemm.id, ext)
-    loc: dict[int, Loc] = {}
-    for m in members:
-        mem = ctx.mem_for(bufs[m.id].dtype)
-        loc[m.id] = ctx.alloc(mem, cap, "epilogue values", high[m.id])
-    for i, role in ext.items():
-        rows = 1 if role.one_row else cap
-        loc[i] = ctx.alloc(ctx.mem_for(bufs[i].dtype), rows, "epilogue operand", high[i])
-        if role is Broadcast.SCALAR:
-            ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, ctx.config.row_elems, 0, 0), loc[i])
+    # Two sets of row buffers, alternating per block of rows: the next block's operand loads
+    # need not wait for this block's vector ops, nor its vector ops for this block's stores.
+    # Broadcast rows are shared (loaded once, or once per column tile).
+    sets: list[dict[int, Loc]] = [{}, {}]
+    for k, loc in enumerate(sets):
+        for m in members:
+            mem = ctx.mem_for(bufs[m.id].dtype)
+            loc[m.id] = ctx.alloc(mem, cap, "epilogue values", high[m.id])
+        for i, role in ext.items():
+            if role.one_row and k:
+                loc[i] = sets[0][i]
+                continue
+            rows = 1 if role.one_row else cap
+            loc[i] = ctx.alloc(ctx.mem_for(bufs[i].dtype), rows, "epilogue operand", high[i])
+            if role is Broadcast.SCALAR:
+                ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, ctx.config.row_elems, 0, 0), loc[i])
+    turn = [0]
 
     def view(nid: int) -> View:
         return View.matrix(bufs[nid], m_rows, last)
@@ -252,10 +260,13 @@ def gemm_epilogue(
         for i, role in ext.items():
             if role is Broadcast.ROW:
                 ctx.load(
-                    View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cols), loc[i]
+                    View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cols),
+                    sets[0][i],
                 )
         for s0 in range(0, rows, cap):
             rr = min(cap, rows - s0)
+            loc = sets[turn[0]]
+            turn[0] ^= 1
             segs = row_map(r0 + s0, rr)
             dense = segs == [(0, r0 + s0, rr)]
             here = {**loc, gemm.id: tile.offset(s0)}

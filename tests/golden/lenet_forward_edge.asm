@@ -41,15 +41,15 @@ load dram=0x51d4 dst=sp:200 rows=200 cols=3 stride=2 transpose=0                
 load dram=0x51e8 dst=sp:400 rows=200 cols=3 stride=2 transpose=0                                     ; 24
 load dram=0x3d00 dst=sp:600 rows=3 cols=8 stride=16 transpose=0 +push_next                           ; 25
 preload src=600 rows=3 cols=8 +pop_prev +push_prev                                                   ; 26
-matmul x=0 y=0 out=206 t=200 rows=3 cols=8 accumulate=0                                              ; 27
+matmul x=0 y=0 out=412 t=200 rows=3 cols=8 accumulate=0                                              ; 27
 load dram=0x3d30 dst=sp:616 rows=3 cols=8 stride=16 transpose=0 +push_next                           ; 28
 preload src=616 rows=3 cols=8 +pop_prev                                                              ; 29
-matmul x=200 y=0 out=206 t=200 rows=3 cols=8 accumulate=1                                            ; 30
+matmul x=200 y=0 out=412 t=200 rows=3 cols=8 accumulate=1                                            ; 30
 load dram=0x3d60 dst=sp:600 rows=3 cols=8 stride=16 transpose=0 +pop_next +push_next                 ; 31
 preload src=600 rows=3 cols=8 +pop_prev                                                              ; 32
-matmul x=400 y=0 out=206 t=200 rows=3 cols=8 accumulate=1                                            ; 33
+matmul x=400 y=0 out=412 t=200 rows=3 cols=8 accumulate=1                                            ; 33
 load dram=0x340 dst=acc:830 rows=1 cols=8 stride=32 transpose=0 +push_next                           ; 34
-vec op=ADD dst=acc:0 src1=acc:206 src2=acc:830 rows=103 cols=8 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 35
+vec op=ADD dst=acc:0 src1=acc:412 src2=acc:830 rows=103 cols=8 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 35
 vec op=RELU dst=acc:103 src1=acc:0 src2=acc:0 rows=103 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 36
 vec op=COPY dst=acc:831 src1=acc:103 src2=acc:103 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 37
 vec op=COPY dst=acc:839 src1=acc:113 src2=acc:113 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 38
@@ -60,16 +60,16 @@ vec op=COPY dst=acc:871 src1=acc:153 src2=acc:153 rows=8 cols=8 bcast1=0 bcast2=
 vec op=COPY dst=acc:879 src1=acc:163 src2=acc:163 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 43
 vec op=COPY dst=acc:887 src1=acc:173 src2=acc:173 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 44
 vec op=COPY dst=acc:895 src1=acc:203 src2=acc:203 rows=3 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 45
-vec op=ADD dst=acc:0 src1=acc:309 src2=acc:830 rows=97 cols=8 bcast1=0 bcast2=1 imm=0.0              ; 46
-vec op=RELU dst=acc:103 src1=acc:0 src2=acc:0 rows=97 cols=8 bcast1=0 bcast2=0 imm=0.0               ; 47
-vec op=COPY dst=acc:898 src1=acc:103 src2=acc:103 rows=5 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 48
-vec op=COPY dst=acc:903 src1=acc:110 src2=acc:110 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 49
-vec op=COPY dst=acc:911 src1=acc:120 src2=acc:120 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 50
-vec op=COPY dst=acc:919 src1=acc:130 src2=acc:130 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 51
-vec op=COPY dst=acc:927 src1=acc:140 src2=acc:140 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 52
-vec op=COPY dst=acc:935 src1=acc:150 src2=acc:150 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 53
-vec op=COPY dst=acc:943 src1=acc:160 src2=acc:160 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 54
-vec op=COPY dst=acc:951 src1=acc:170 src2=acc:170 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 55
+vec op=ADD dst=acc:206 src1=acc:515 src2=acc:830 rows=97 cols=8 bcast1=0 bcast2=1 imm=0.0            ; 46
+vec op=RELU dst=acc:309 src1=acc:206 src2=acc:206 rows=97 cols=8 bcast1=0 bcast2=0 imm=0.0           ; 47
+vec op=COPY dst=acc:898 src1=acc:309 src2=acc:309 rows=5 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 48
+vec op=COPY dst=acc:903 src1=acc:316 src2=acc:316 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 49
+vec op=COPY dst=acc:911 src1=acc:326 src2=acc:326 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 50
+vec op=COPY dst=acc:919 src1=acc:336 src2=acc:336 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 51
+vec op=COPY dst=acc:927 src1=acc:346 src2=acc:346 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 52
+vec op=COPY dst=acc:935 src1=acc:356 src2=acc:356 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 53
+vec op=COPY dst=acc:943 src1=acc:366 src2=acc:366 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 54
+vec op=COPY dst=acc:951 src1=acc:376 src2=acc:376 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 55
 .tag maxpool2d3 forward
 vec op=COPY dst=acc:0 src1=acc:831 src2=acc:831 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 56
 vec op=COPY dst=acc:1 src1=acc:833 src2=acc:833 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 57
@@ -259,36 +259,36 @@ load dram=0x5280 dst=sp:288 rows=72 cols=16 stride=16 transpose=0 +push_next    
 load dram=0x52a0 dst=sp:360 rows=72 cols=8 stride=16 transpose=0 +push_next                          ; 239
 vec op=COPY dst=sp:432 src1=sp:7795 src2=sp:7795 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 240
 preload src=432 rows=16 cols=16                                                                      ; 241
-matmul x=0 y=0 out=64 t=72 rows=16 cols=16 accumulate=0 +pop_prev                                    ; 242
+matmul x=0 y=0 out=128 t=72 rows=16 cols=16 accumulate=0 +pop_prev                                   ; 242
 vec op=COPY dst=sp:448 src1=sp:7811 src2=sp:7811 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 243
 preload src=448 rows=8 cols=16                                                                       ; 244
-matmul x=72 y=0 out=64 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                    ; 245
+matmul x=72 y=0 out=128 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 245
 vec op=COPY dst=sp:432 src1=sp:7819 src2=sp:7819 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 246
 preload src=432 rows=16 cols=16                                                                      ; 247
-matmul x=144 y=0 out=64 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                  ; 248
+matmul x=144 y=0 out=128 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                 ; 248
 vec op=COPY dst=sp:448 src1=sp:7835 src2=sp:7835 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 249
 preload src=448 rows=8 cols=16                                                                       ; 250
-matmul x=216 y=0 out=64 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 251
+matmul x=216 y=0 out=128 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                  ; 251
 vec op=COPY dst=sp:432 src1=sp:7843 src2=sp:7843 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 252
 preload src=432 rows=16 cols=16                                                                      ; 253
-matmul x=288 y=0 out=64 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                  ; 254
+matmul x=288 y=0 out=128 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                 ; 254
 vec op=COPY dst=sp:448 src1=sp:7859 src2=sp:7859 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 255
 preload src=448 rows=8 cols=16                                                                       ; 256
-matmul x=360 y=0 out=64 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 257
+matmul x=360 y=0 out=128 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                  ; 257
 load dram=0x1580 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 258
-vec op=ADD dst=acc:0 src1=acc:64 src2=acc:830 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev    ; 259
+vec op=ADD dst=acc:0 src1=acc:128 src2=acc:830 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 259
 vec op=RELU dst=acc:32 src1=acc:0 src2=acc:0 rows=32 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 260
 vec op=COPY dst=acc:831 src1=acc:32 src2=acc:32 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 261
 vec op=COPY dst=acc:835 src1=acc:38 src2=acc:38 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 262
 vec op=COPY dst=acc:839 src1=acc:44 src2=acc:44 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 263
 vec op=COPY dst=acc:843 src1=acc:50 src2=acc:50 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 264
-vec op=ADD dst=acc:0 src1=acc:96 src2=acc:830 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0              ; 265
-vec op=RELU dst=acc:32 src1=acc:0 src2=acc:0 rows=32 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 266
-vec op=COPY dst=acc:847 src1=acc:36 src2=acc:36 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 267
-vec op=COPY dst=acc:851 src1=acc:42 src2=acc:42 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 268
-vec op=COPY dst=acc:855 src1=acc:48 src2=acc:48 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 269
-vec op=COPY dst=acc:859 src1=acc:54 src2=acc:54 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 270
-vec op=ADD dst=acc:0 src1=acc:128 src2=acc:830 rows=8 cols=16 bcast1=0 bcast2=1 imm=0.0              ; 271
+vec op=ADD dst=acc:64 src1=acc:160 src2=acc:830 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0            ; 265
+vec op=RELU dst=acc:96 src1=acc:64 src2=acc:64 rows=32 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 266
+vec op=COPY dst=acc:847 src1=acc:100 src2=acc:100 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 267
+vec op=COPY dst=acc:851 src1=acc:106 src2=acc:106 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 268
+vec op=COPY dst=acc:855 src1=acc:112 src2=acc:112 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 269
+vec op=COPY dst=acc:859 src1=acc:118 src2=acc:118 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 270
+vec op=ADD dst=acc:0 src1=acc:192 src2=acc:830 rows=8 cols=16 bcast1=0 bcast2=1 imm=0.0              ; 271
 vec op=RELU dst=acc:32 src1=acc:0 src2=acc:0 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 272
 .tag maxpool2d6 forward
 vec op=COPY dst=acc:0 src1=acc:831 src2=acc:831 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 273
@@ -355,44 +355,44 @@ load dram=0x1600 dst=acc:767 rows=64 cols=16 stride=128 transpose=0 +pop_next +p
 vec op=COPY dst=sp:64 src1=acc:767 src2=acc:767 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev ; 332
 vec op=COPY dst=sp:7851 src1=sp:64 src2=sp:64 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 333
 .tag dense8 forward
-vec op=COPY dst=sp:2 src1=sp:7779 src2=sp:7779 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 334
-vec op=COPY dst=sp:4 src1=sp:7781 src2=sp:7781 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 335
-vec op=COPY dst=sp:6 src1=sp:7783 src2=sp:7783 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 336
-vec op=COPY dst=sp:8 src1=sp:7785 src2=sp:7785 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 337
-vec op=COPY dst=sp:10 src1=sp:7787 src2=sp:7787 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 338
-preload src=10 rows=16 cols=16                                                                       ; 339
-matmul x=2 y=0 out=4 t=2 rows=16 cols=16 accumulate=0                                                ; 340
-vec op=COPY dst=sp:26 src1=sp:7803 src2=sp:7803 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 341
-preload src=26 rows=16 cols=16                                                                       ; 342
-matmul x=4 y=0 out=4 t=2 rows=16 cols=16 accumulate=1                                                ; 343
-vec op=COPY dst=sp:10 src1=sp:7819 src2=sp:7819 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 344
-preload src=10 rows=16 cols=16                                                                       ; 345
-matmul x=6 y=0 out=4 t=2 rows=16 cols=16 accumulate=1                                                ; 346
-vec op=COPY dst=sp:26 src1=sp:7835 src2=sp:7835 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 347
-preload src=26 rows=16 cols=16                                                                       ; 348
-matmul x=8 y=0 out=4 t=2 rows=16 cols=16 accumulate=1                                                ; 349
+vec op=COPY dst=sp:4 src1=sp:7779 src2=sp:7779 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 334
+vec op=COPY dst=sp:6 src1=sp:7781 src2=sp:7781 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 335
+vec op=COPY dst=sp:8 src1=sp:7783 src2=sp:7783 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 336
+vec op=COPY dst=sp:10 src1=sp:7785 src2=sp:7785 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 337
+vec op=COPY dst=sp:12 src1=sp:7787 src2=sp:7787 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 338
+preload src=12 rows=16 cols=16                                                                       ; 339
+matmul x=4 y=0 out=8 t=2 rows=16 cols=16 accumulate=0                                                ; 340
+vec op=COPY dst=sp:28 src1=sp:7803 src2=sp:7803 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 341
+preload src=28 rows=16 cols=16                                                                       ; 342
+matmul x=6 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                                ; 343
+vec op=COPY dst=sp:12 src1=sp:7819 src2=sp:7819 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 344
+preload src=12 rows=16 cols=16                                                                       ; 345
+matmul x=8 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                                ; 346
+vec op=COPY dst=sp:28 src1=sp:7835 src2=sp:7835 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 347
+preload src=28 rows=16 cols=16                                                                       ; 348
+matmul x=10 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                               ; 349
 load dram=0x35c0 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 350
-vec op=ADD dst=acc:0 src1=acc:4 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 351
+vec op=ADD dst=acc:0 src1=acc:8 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 351
 vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 352
 vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 353
 vec op=COPY dst=sp:7915 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 354
-vec op=COPY dst=sp:10 src1=sp:7851 src2=sp:7851 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 355
-preload src=10 rows=16 cols=16                                                                       ; 356
-matmul x=2 y=0 out=6 t=2 rows=16 cols=16 accumulate=0                                                ; 357
-vec op=COPY dst=sp:26 src1=sp:7867 src2=sp:7867 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 358
-preload src=26 rows=16 cols=16                                                                       ; 359
-matmul x=4 y=0 out=6 t=2 rows=16 cols=16 accumulate=1                                                ; 360
-vec op=COPY dst=sp:10 src1=sp:7883 src2=sp:7883 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 361
-preload src=10 rows=16 cols=16                                                                       ; 362
-matmul x=6 y=0 out=6 t=2 rows=16 cols=16 accumulate=1                                                ; 363
-vec op=COPY dst=sp:26 src1=sp:7899 src2=sp:7899 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 364
-preload src=26 rows=16 cols=16                                                                       ; 365
-matmul x=8 y=0 out=6 t=2 rows=16 cols=16 accumulate=1                                                ; 366
+vec op=COPY dst=sp:12 src1=sp:7851 src2=sp:7851 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 355
+preload src=12 rows=16 cols=16                                                                       ; 356
+matmul x=4 y=0 out=10 t=2 rows=16 cols=16 accumulate=0                                               ; 357
+vec op=COPY dst=sp:28 src1=sp:7867 src2=sp:7867 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 358
+preload src=28 rows=16 cols=16                                                                       ; 359
+matmul x=6 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                               ; 360
+vec op=COPY dst=sp:12 src1=sp:7883 src2=sp:7883 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 361
+preload src=12 rows=16 cols=16                                                                       ; 362
+matmul x=8 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                               ; 363
+vec op=COPY dst=sp:28 src1=sp:7899 src2=sp:7899 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 364
+preload src=28 rows=16 cols=16                                                                       ; 365
+matmul x=10 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                              ; 366
 load dram=0x3600 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 367
-vec op=ADD dst=acc:0 src1=acc:6 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev      ; 368
-vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 369
-vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 370
-vec op=COPY dst=sp:7917 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 371
+vec op=ADD dst=acc:4 src1=acc:10 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev     ; 368
+vec op=RELU dst=acc:6 src1=acc:4 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 369
+vec op=COPY dst=sp:2 src1=acc:6 src2=acc:6 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 370
+vec op=COPY dst=sp:7917 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 371
 .tag dense10.w forward
 load dram=0x3640 dst=acc:791 rows=20 cols=16 stride=64 transpose=0 +push_next                        ; 372
 vec op=COPY dst=sp:0 src1=acc:791 src2=acc:791 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 373
@@ -403,11 +403,11 @@ vec op=COPY dst=sp:0 src1=sp:7915 src2=sp:7915 rows=2 cols=16 bcast1=0 bcast2=0 
 vec op=COPY dst=sp:2 src1=sp:7917 src2=sp:7917 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev   ; 377
 load dram=0x3c80 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                 ; 378
 preload src=4 rows=16 cols=10 +pop_prev                                                              ; 379
-matmul x=0 y=0 out=2 t=2 rows=16 cols=10 accumulate=0                                                ; 380
+matmul x=0 y=0 out=4 t=2 rows=16 cols=10 accumulate=0                                                ; 380
 load dram=0x3dc0 dst=sp:20 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 381
 preload src=20 rows=16 cols=10 +pop_prev                                                             ; 382
-matmul x=2 y=0 out=2 t=2 rows=16 cols=10 accumulate=1                                                ; 383
+matmul x=2 y=0 out=4 t=2 rows=16 cols=10 accumulate=1                                                ; 383
 load dram=0x3b40 dst=acc:830 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 384
-vec op=ADD dst=acc:0 src1=acc:2 src2=acc:830 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 385
+vec op=ADD dst=acc:0 src1=acc:4 src2=acc:830 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 385
 store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 386
 halt                                                                                                 ; 387

@@ -19,16 +19,16 @@ load dram=0x140 dst=acc:965 rows=20 cols=16 stride=64 transpose=0 +push_next    
 vec op=COPY dst=sp:0 src1=acc:965 src2=acc:965 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next ; 5
 vec op=COPY dst=sp:8141 src1=sp:0 src2=sp:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev     ; 6
 .tag dense1 forward
-load dram=0xb40 dst=sp:4 rows=4 cols=16 stride=40 transpose=0 +pop_next +push_next                   ; 7
-load dram=0xb60 dst=sp:8 rows=4 cols=4 stride=40 transpose=0 +push_next                              ; 8
-vec op=COPY dst=sp:12 src1=sp:8141 src2=sp:8141 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 9
-preload src=12 rows=16 cols=16                                                                       ; 10
-matmul x=4 y=0 out=8 t=4 rows=16 cols=16 accumulate=0 +pop_prev                                      ; 11
-vec op=COPY dst=sp:28 src1=sp:8157 src2=sp:8157 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 12
-preload src=28 rows=4 cols=16                                                                        ; 13
-matmul x=8 y=0 out=8 t=4 rows=4 cols=16 accumulate=1 +pop_prev                                       ; 14
+load dram=0xb40 dst=sp:8 rows=4 cols=16 stride=40 transpose=0 +pop_next +push_next                   ; 7
+load dram=0xb60 dst=sp:12 rows=4 cols=4 stride=40 transpose=0 +push_next                             ; 8
+vec op=COPY dst=sp:16 src1=sp:8141 src2=sp:8141 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 9
+preload src=16 rows=16 cols=16                                                                       ; 10
+matmul x=8 y=0 out=16 t=4 rows=16 cols=16 accumulate=0 +pop_prev                                     ; 11
+vec op=COPY dst=sp:32 src1=sp:8157 src2=sp:8157 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 12
+preload src=32 rows=4 cols=16                                                                        ; 13
+matmul x=12 y=0 out=16 t=4 rows=4 cols=16 accumulate=1 +pop_prev                                     ; 14
 load dram=0x640 dst=acc:1004 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 15
-vec op=ADD dst=acc:0 src1=acc:8 src2=acc:1004 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev     ; 16
+vec op=ADD dst=acc:0 src1=acc:16 src2=acc:1004 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev    ; 16
 vec op=RELU dst=acc:4 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 17
 vec op=COPY dst=sp:0 src1=acc:4 src2=acc:4 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next       ; 18
 vec op=COPY dst=acc:1005 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 19
@@ -43,9 +43,9 @@ store dram=0xc00 src=sp:0 rows=10 cols=16 stride=32 transpose=0 +pop_prev +push_
 vec op=COPY dst=sp:0 src1=sp:8161 src2=sp:8161 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 26
 load dram=0xc00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                  ; 27
 preload src=4 rows=16 cols=10 +pop_prev                                                              ; 28
-matmul x=0 y=0 out=4 t=4 rows=16 cols=10 accumulate=0                                                ; 29
+matmul x=0 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                                ; 29
 load dram=0x900 dst=acc:1004 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 30
-vec op=ADD dst=acc:0 src1=acc:4 src2=acc:1004 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 31
+vec op=ADD dst=acc:0 src1=acc:8 src2=acc:1004 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 31
 store dram=0xa40 src=acc:0 rows=4 cols=10 stride=40 transpose=0 +pop_prev +push_prev                 ; 32
 .tag loss forward
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 33
@@ -110,9 +110,9 @@ load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                
 load dram=0xf80 dst=sp:0 rows=16 cols=4 stride=32 transpose=1 +pop_next                              ; 87
 load dram=0xe00 dst=sp:16 rows=4 cols=10 stride=20 transpose=0 +push_next                            ; 88
 preload src=16 rows=4 cols=10 +pop_prev                                                              ; 89
-matmul x=0 y=0 out=32 t=16 rows=4 cols=10 accumulate=0                                               ; 90
+matmul x=0 y=0 out=64 t=16 rows=4 cols=10 accumulate=0                                               ; 90
 load dram=0x680 dst=acc:988 rows=16 cols=10 stride=40 transpose=0 +push_next                         ; 91
-vec op=MUL dst=acc:0 src1=acc:32 src2=acc:1004 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0             ; 92
+vec op=MUL dst=acc:0 src1=acc:64 src2=acc:1004 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0             ; 92
 vec op=SUB dst=acc:16 src1=acc:988 src2=acc:0 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 93
 store dram=0x680 src=acc:16 rows=16 cols=10 stride=40 transpose=0 +pop_prev                          ; 94
 .tag grad_relu2 backward
@@ -140,9 +140,9 @@ load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                
 load dram=0xb40 dst=sp:0 rows=20 cols=4 stride=40 transpose=1 +pop_next +push_next                   ; 112
 vec op=COPY dst=sp:20 src1=sp:8141 src2=sp:8141 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 113
 preload src=20 rows=4 cols=16                                                                        ; 114
-matmul x=0 y=0 out=40 t=20 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 115
+matmul x=0 y=0 out=80 t=20 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 115
 load dram=0x140 dst=acc:984 rows=20 cols=16 stride=64 transpose=0 +push_next                         ; 116
-vec op=MUL dst=acc:0 src1=acc:40 src2=acc:1004 rows=20 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 117
+vec op=MUL dst=acc:0 src1=acc:80 src2=acc:1004 rows=20 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 117
 vec op=SUB dst=acc:20 src1=acc:984 src2=acc:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 118
 store dram=0x140 src=acc:20 rows=20 cols=16 stride=64 transpose=0 +pop_prev                          ; 119
 halt                                                                                                 ; 120
