@@ -118,7 +118,7 @@ class Residency:
         self.groups: list[_Group] = []
         self.ghosts: list[tuple[int, int, int]] = []  # released groups: (lo, hi, seq)
         self.owners: list[tuple[int, int, int]] = []  # (lo, hi, node id) written by this unit
-        self.served = 0  # rows served from chip (for the notes)
+        self.served = 0  # rows served from chip (for inspection)
         self.skipped = 0  # DRAM bytes of stores skipped
         self._seq = 0
         self.stores = 0  # stores made resident
