@@ -181,8 +181,10 @@ def rebuild(
     graph: Graph,
     rewrite: Callable[[IRBuilder, Node, list[int]], int | None],
     name: str | None = None,
+    order: Sequence[int] | None = None,
 ) -> Graph:
-    """A new graph made by visiting ``graph``'s nodes in order.
+    """A new graph made by visiting ``graph``'s nodes in order (or in ``order``, node ids in a
+    topological order of all of them).
 
     ``rewrite(builder, node, new_inputs)`` returns the id of the node's replacement in the
     builder, or None to copy the node unchanged (with its operands remapped). Outputs and
@@ -192,7 +194,8 @@ def rebuild(
     b = IRBuilder(name or graph.name)
     b.params, b.consts, b.state = dict(graph.params), dict(graph.consts), dict(graph.state)
     remap: dict[int, int] = {}
-    for n in graph.nodes:
+    nodes = graph.nodes if order is None else [graph.nodes[i] for i in order]
+    for n in nodes:
         ins = [remap[i] for i in n.inputs]
         new = rewrite(b, n, ins)
         if new is None:

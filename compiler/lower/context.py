@@ -15,6 +15,7 @@ from chip.dtypes import DType
 from chip.isa import Load, Loc, Mem, Store, Vec, VecOp, max_value, mem_dtype, sp
 from compiler.lower.emit import Emitter
 from compiler.lower.memory import ALIGN, Buf, OnChip, align
+from compiler.lower.residency import Residency
 from compiler.lower.tiling import Tiling
 
 # Rows one instruction moves: the limits of the ISA's ``rows`` fields.
@@ -68,14 +69,18 @@ class Ctx:
         emitter: Emitter,
         temp_base: int,
         tiling: Tiling = Tiling.COST_MODEL,
+        residency: Residency | None = None,
+        reserve: tuple[int, int] = (0, 0),
     ) -> None:
         self.config = config
+        self.residency = residency  # cross-layer on-chip values (compiler/lower/residency.py)
+        self.reserve = reserve  # (scratchpad, accumulator) rows the layers leave to it
         self.tiling = tiling  # how emit_gemm tiles (compiler/lower/tiling.py)
         self.em = emitter
         self.temp_base = temp_base
         self.temp_top = temp_base  # high-water mark of the temp arena
         self._temp = temp_base
-        self.chip = OnChip(config)
+        self.chip = OnChip(config, reserve)
         self.staging: dict[Mem, object] = {}  # movement.py's copy rings, per memory
         self.notes: list[str] = []
 
@@ -87,7 +92,7 @@ class Ctx:
     def release_onchip(self) -> None:
         """Forget every on-chip allocation: later instructions may reuse the rows (the emitter
         orders them after the earlier readers and writers)."""
-        self.chip = OnChip(self.config)
+        self.chip = OnChip(self.config, self.reserve)
         self.staging = {}
 
     def temp(self, shape: tuple[int, ...], dtype: DType) -> Buf:
@@ -128,11 +133,13 @@ class Ctx:
         """On-chip rows still free in ``mem``'s memory (both accumulator views share one)."""
         return self.chip.acc_left if mem.is_acc else self.chip.spad_left
 
-    def alloc(self, mem: Mem, rows: int, what: str = "buffer") -> Loc:
+    def alloc(self, mem: Mem, rows: int, what: str = "buffer", high: bool = False) -> Loc:
+        """``rows`` rows of ``mem``; ``high``: accumulator rows from the high end (see
+        `OnChip.acc`)."""
         try:
             if mem is Mem.SPAD:
                 return sp(self.chip.spad(rows, what))
-            return Loc(mem, self.chip.acc(rows, what))
+            return Loc(mem, self.chip.acc(rows, what, high))
         except ValueError as e:
             raise LoweringError(str(e)) from None
 
@@ -147,6 +154,9 @@ class Ctx:
 
     def _dma(self, view: View, loc: Loc, load: bool) -> None:
         cfg = self.config
+        res = self.residency
+        if res is not None and (res.load(self, view, loc) if load else res.store(self, view, loc)):
+            return
         held = mem_dtype(cfg, loc.mem)
         if view.dtype is not held:
             raise LoweringError(

@@ -98,7 +98,13 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
         for i in m.inputs:
             if i not in ids:
                 ext[i] = broadcast_role(shape, bufs[i].shape)
-    flat = all(r in (Broadcast.FULL, Broadcast.SCALAR) for r in ext.values())
+    # Flat blocks of row_elems elements when no operand broadcasts along rows and the last dim
+    # is not a multiple of row_elems (no lane idles); otherwise column blocks of the matrix,
+    # whose rows are the rows a GEMM reading the value loads, consecutive per block (so the
+    # residency plan serves such a load with one COPY).
+    flat = all(r in (Broadcast.FULL, Broadcast.SCALAR) for r in ext.values()) and bool(
+        shape and shape[-1] % w
+    )
     mems: dict[str, Mem] = {}
     for i, role in ext.items():
         if not role.one_row:
@@ -132,9 +138,11 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
             ctx.vec(op, f[f"v{m.id}"], rows, cols, a, b, imm=imm, bcast2=bc2 and len(locs) > 1)
 
     total = members[0].size
+    side = _sides(members, -1, {i: r for i, r in ext.items()})
+    high = frozenset(f"x{i}" if i in ext else f"v{i}" for i, h in side.items() if h and i != -1)
     if flat:
         segs = segments(total, w)
-        frames = Frames(ctx, mems, max(r for _, r, _ in segs))
+        frames = Frames(ctx, mems, max(r for _, r, _ in segs), high)
         for e0, rows, cols in segs:
             for r0 in range(0, rows, frames.rb):
                 rr = min(frames.rb, rows - r0)
@@ -149,7 +157,7 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
         return
     last = shape[-1]
     rows_total = total // last
-    frames = Frames(ctx, mems, rows_total)
+    frames = Frames(ctx, mems, rows_total, high)
     for c0 in range(0, last, w):
         cc = min(w, last - c0)
         for i, loc in vec_rows.items():
@@ -182,6 +190,23 @@ def identity_rows(r0: int, rows: int) -> list[tuple[int, int, int]]:
     return [(0, r0, rows)]
 
 
+def _sides(members: tuple[Node, ...], gemm: int, ext: dict[int, Broadcast]) -> dict[int, bool]:
+    """Which epilogue buffers go at the high end of the accumulator: the GEMM tile is low,
+    loaded operands high, and each member opposite to the value a later member reads with it,
+    so the two operands of a vector op sit in different banks where the rows allow."""
+    high = {gemm: False} | {i: True for i in ext}
+    for k, m in enumerate(members):
+        side = None
+        for later in members[k + 1 :]:
+            if m.id in later.inputs and len(later.inputs) == 2:
+                other = later.inputs[1] if later.inputs[0] == m.id else later.inputs[0]
+                if other in high and not (other in ext and ext[other].one_row):
+                    side = not high[other]
+                    break
+        high[m.id] = bool(side)
+    return high
+
+
 def gemm_epilogue(
     ctx: Ctx,
     group: Group,
@@ -208,15 +233,25 @@ def gemm_epilogue(
             if i not in ids and i != gemm.id:
                 ext[i] = broadcast_role(gemm.shape, bufs[i].shape)
     n_bufs = len(members) + sum(1 for r in ext.values() if not r.one_row)
-    cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (4 * n_bufs)))
-    loc: dict[int, Loc] = {}
-    for m in members:
-        loc[m.id] = ctx.alloc(ctx.mem_for(bufs[m.id].dtype), cap, "epilogue values")
-    for i, role in ext.items():
-        rows = 1 if role.one_row else cap
-        loc[i] = ctx.alloc(ctx.mem_for(bufs[i].dtype), rows, "epilogue operand")
-        if role is Broadcast.SCALAR:
-            ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, ctx.config.row_elems, 0, 0), loc[i])
+    cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (3 * n_bufs)))
+    high = _sides(members, gemm.id, ext)
+    # Two sets of row buffers, alternating per block of rows: the next block's operand loads
+    # need not wait for this block's vector ops, nor its vector ops for this block's stores.
+    # Broadcast rows are shared (loaded once, or once per column tile).
+    sets: list[dict[int, Loc]] = [{}, {}]
+    for k, loc in enumerate(sets):
+        for m in members:
+            mem = ctx.mem_for(bufs[m.id].dtype)
+            loc[m.id] = ctx.alloc(mem, cap, "epilogue values", high[m.id])
+        for i, role in ext.items():
+            if role.one_row and k:
+                loc[i] = sets[0][i]
+                continue
+            rows = 1 if role.one_row else cap
+            loc[i] = ctx.alloc(ctx.mem_for(bufs[i].dtype), rows, "epilogue operand", high[i])
+            if role is Broadcast.SCALAR:
+                ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, ctx.config.row_elems, 0, 0), loc[i])
+    turn = [0]
 
     def view(nid: int) -> View:
         return View.matrix(bufs[nid], m_rows, last)
@@ -225,10 +260,13 @@ def gemm_epilogue(
         for i, role in ext.items():
             if role is Broadcast.ROW:
                 ctx.load(
-                    View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cols), loc[i]
+                    View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cols),
+                    sets[0][i],
                 )
         for s0 in range(0, rows, cap):
             rr = min(cap, rows - s0)
+            loc = sets[turn[0]]
+            turn[0] ^= 1
             segs = row_map(r0 + s0, rr)
             dense = segs == [(0, r0 + s0, rr)]
             here = {**loc, gemm.id: tile.offset(s0)}

@@ -247,15 +247,17 @@ class OnChip:
     """Bump allocation of scratchpad and accumulator rows for one layer's lowering.
 
     Contract: regions handed out do not overlap; the accumulator's last row is never handed out
-    (the emitter's sync row). Asking for more than is left raises with the sizes.
+    (the emitter's sync row), nor the ``reserve`` (scratchpad, accumulator) rows below it that
+    the residency plan holds across layers. Asking for more than is left raises with the sizes.
     """
 
-    def __init__(self, config: ChipConfig) -> None:
+    def __init__(self, config: ChipConfig, reserve: tuple[int, int] = (0, 0)) -> None:
         self.config = config
-        self.spad_capacity = config.spad_rows
-        self.acc_capacity = config.acc_rows - 1
+        self.spad_capacity = config.spad_rows - reserve[0]
+        self.acc_capacity = config.acc_rows - 1 - reserve[1]
         self._spad = 0
         self._acc = 0
+        self._acc_top = self.acc_capacity  # `acc(high=True)` hands out rows below this
 
     def spad(self, rows: int, what: str = "buffer") -> int:
         if rows > self.spad_left:
@@ -263,9 +265,14 @@ class OnChip:
         base, self._spad = self._spad, self._spad + rows
         return base
 
-    def acc(self, rows: int, what: str = "buffer") -> int:
+    def acc(self, rows: int, what: str = "buffer", high: bool = False) -> int:
+        """Accumulator rows from the low end, or with ``high`` from the high end (another bank
+        when the layer's rows span two: two vector operands in one bank share its read port)."""
         if rows > self.acc_left:
             raise ValueError(f"{what}: {rows} accumulator rows requested, {self.acc_left} left")
+        if high:
+            self._acc_top -= rows
+            return self._acc_top
         base, self._acc = self._acc, self._acc + rows
         return base
 
@@ -275,4 +282,4 @@ class OnChip:
 
     @property
     def acc_left(self) -> int:
-        return self.acc_capacity - self._acc
+        return self._acc_top - self._acc

@@ -23,6 +23,8 @@ from compiler.lower.emit import Emitter
 from compiler.lower.fusion import Group, fuse_epilogues, gemm_epilogue, lower_group, plan_groups
 from compiler.lower.gemm_ops import lower_matmul
 from compiler.lower.memory import Buf, DramPlan, live_nodes, plan_dram
+from compiler.lower.residency import Residency
+from compiler.lower.schedule import schedule_updates
 from compiler.lower.tiling import Tiling
 
 Lowering = Callable[[Ctx, Node, list[Buf], Buf], None]
@@ -129,50 +131,156 @@ def layer_name(node: Node) -> str:
     return node.name or f"{node.op.value}{node.id}"
 
 
-def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) -> Lowered:
-    """Lower a graph of primitives (shapes inferred, composites decomposed) for ``config``;
-    ``tiling`` chooses how GEMMs are tiled (compiler/lower/tiling.py)."""
+def residency_reserve(
+    graph: Graph, config: ChipConfig, units: list, plan: DramPlan
+) -> tuple[int, int]:
+    """(scratchpad, accumulator) rows held for values that stay on chip across layers: the
+    rows of every intermediate a later unit reads (scratchpad for the array's operand type,
+    accumulator otherwise), at most a quarter of each memory, which leaves the layers'
+    tilings most of the chip."""
+    lo, hi = plan.scratch_base, plan.scratch_base + plan.scratch_bytes
+    unit_of = {m.id: u for u, unit in enumerate(units) for m in _unit_nodes(unit)}
+    later: set[int] = set()
+    for u, unit in enumerate(units):
+        for m in _unit_nodes(unit):
+            later.update(i for i in m.inputs if unit_of.get(i, u) < u)
+    spad = acc = 0
+    for i in later:
+        buf = plan.bufs.get(i)
+        if buf is None or not lo <= buf.addr < hi:
+            continue
+        cols = buf.shape[-1] if buf.shape else 1
+        rows = buf.size // max(cols, 1) * -(-cols // config.row_elems)
+        if buf.dtype is config.input_dtype:
+            spad += rows
+        else:
+            acc += rows
+    return min(spad, config.spad_rows // 4), min(acc, (config.acc_rows - 1) // 4)
+
+
+def _residency(
+    config: ChipConfig, plan: DramPlan, reserve: tuple[int, int], keep: frozenset[int] | None
+) -> Residency:
+    spad_rows, acc_rows = reserve
+    return Residency(
+        plan.scratch_base,
+        plan.scratch_base + plan.scratch_bytes,
+        (config.spad_rows - spad_rows, spad_rows),
+        (config.acc_rows - 1 - acc_rows, acc_rows),
+        keep,
+    )
+
+
+def _last_readers(graph: Graph, units: list) -> list[set[int]]:
+    """For each unit, the values (root node ids) no later unit reads."""
+    root = list(range(len(graph.nodes)))
+    for n in graph.nodes:
+        if n.op is Op.RESHAPE:
+            root[n.id] = root[n.inputs[0]]
+    last: dict[int, int] = {}
+    for u, unit in enumerate(units):
+        for m in _unit_nodes(unit):
+            last.setdefault(root[m.id], u)
+            for i in m.inputs:
+                last[root[i]] = u
+    for nid in list(graph.outputs.values()) + list(graph.updates.values()):
+        last[root[nid]] = len(units)
+    dead: list[set[int]] = [set() for _ in units]
+    for r, u in last.items():
+        if u < len(units):
+            dead[u].add(r)
+    return dead
+
+
+def _lower_units(
+    graph: Graph,
+    config: ChipConfig,
+    tiling: Tiling,
+    units: list,
+    plan: DramPlan,
+    res: Residency | None,
+    reserve: tuple[int, int],
+) -> Ctx:
+    """Emit every unit's instructions; returns the lowering context (emitter included)."""
     rules = _rules()
-    units, plan = lower_units(graph, config)
     em = Emitter(config, plan.temp_base)
-    ctx = Ctx(config, em, plan.temp_base, tiling)
+    ctx = Ctx(config, em, plan.temp_base, tiling, res, reserve if res else (0, 0))
     phase = phases(graph)
-    for unit in units:
+    dead = _last_readers(graph, units)
+    for u, unit in enumerate(units):
         n = _unit_nodes(unit)[0]
         ctx.begin_layer()
         em.tag = Tag(layer_name(n), phase[n.id])
+        if res is not None:
+            res.begin_unit(
+                [
+                    (b.addr, b.addr + b.nbytes, m.id)
+                    for m in _unit_nodes(unit)
+                    if (b := plan.bufs.get(m.id)) is not None
+                ]
+            )
         try:
             if isinstance(unit, Group):
                 lower_group(ctx, unit, plan.bufs)
-                continue
-            if isinstance(unit, tuple):
+            elif isinstance(unit, tuple):
                 gemm, group, keep = unit
                 ins = [plan.bufs[i] for i in gemm.inputs]
                 if gemm.op is Op.MATMUL:
                     epilogue = gemm_epilogue(ctx, group, gemm, plan.bufs, keep)
                     lower_matmul(ctx, gemm, ins, plan.bufs[gemm.id], epilogue)
-                    continue
+                else:
 
-                def epilogue_for(row_map, group=group, gemm=gemm, keep=keep):
-                    return gemm_epilogue(ctx, group, gemm, plan.bufs, keep, row_map)
+                    def epilogue_for(row_map, group=group, gemm=gemm, keep=keep):
+                        return gemm_epilogue(ctx, group, gemm, plan.bufs, keep, row_map)
 
-                rules[gemm.op](ctx, gemm, ins, plan.bufs[gemm.id], epilogue_for)
-                continue
-            rule = rules.get(n.op)
-            if rule is None:
-                raise LoweringError(
-                    f"op {n.op.value} has no lowering (composite ops must be decomposed first)"
-                )
-            rule(ctx, n, [plan.bufs[i] for i in n.inputs], plan.bufs[n.id])
+                    rules[gemm.op](ctx, gemm, ins, plan.bufs[gemm.id], epilogue_for)
+            else:
+                rule = rules.get(n.op)
+                if rule is None:
+                    raise LoweringError(
+                        f"op {n.op.value} has no lowering (composite ops must be decomposed first)"
+                    )
+                rule(ctx, n, [plan.bufs[i] for i in n.inputs], plan.bufs[n.id])
         except ValueError as e:  # LoweringError, and tiling or instruction-field limits
             raise LoweringError(f"node %{n.id} {layer_name(n)!r} ({n.op.value}): {e}") from None
+        if res is not None:
+            res.release(dead[u])
     if plan.copies:
         from compiler.lower.movement import copy_flat
 
         ctx.begin_layer()
         em.tag = Tag("writeback", Phase.OPTIMIZER if graph.updates else Phase.FORWARD)
+        if res is not None:
+            res.begin_unit([])
         for src, dst in plan.copies:
             copy_flat(ctx, src, dst)
+    return ctx
+
+
+def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) -> Lowered:
+    """Lower a graph of primitives (shapes inferred, composites decomposed) for ``config``;
+    ``tiling`` chooses how GEMMs are tiled (compiler/lower/tiling.py).
+
+    Two passes when values can stay on chip (compiler/lower/residency.py): the first learns
+    which stores some reader cannot take from chip, the second skips the DRAM stores of the
+    rest. Optimizer updates are first moved next to their gradients (`schedule_updates`)."""
+    graph = schedule_updates(graph, phases(graph))
+    units, plan = lower_units(graph, config)
+    ctx = None
+    reserve = residency_reserve(graph, config, units, plan)
+    keep: frozenset[int] | None = None
+    try:
+        for _ in range(2 if any(reserve) else 0):
+            res = _residency(config, plan, reserve, keep)
+            ctx = _lower_units(graph, config, tiling, units, plan, res, reserve)
+            if keep is None and res.stores <= len(res.missed):  # no store to skip
+                break
+            keep = frozenset(res.missed)
+    except LoweringError:  # a layer needs the reserved rows: every value goes through DRAM
+        ctx = None
+    if ctx is None:
+        ctx = _lower_units(graph, config, tiling, units, plan, None, (0, 0))
+    em = ctx.em
     instrs, tags = em.finish()
     tensors = dict(plan.tensors)
     if plan.scratch_bytes:

@@ -22,13 +22,23 @@ from compiler.lower.memory import Buf
 
 
 class Frames:
-    """Two frames of named on-chip buffers of ``rb`` rows each (``rb`` chosen to fit)."""
+    """Two frames of named on-chip buffers of ``rb`` rows each (``rb`` chosen to fit).
 
-    def __init__(self, ctx: Ctx, mems: dict[str, Mem], rows: int) -> None:
+    Accumulator buffers named in ``high`` come from the accumulator's high end (see
+    `OnChip.acc`), so a vector op reading one of them and one of the others reads two banks."""
+
+    def __init__(
+        self, ctx: Ctx, mems: dict[str, Mem], rows: int, high: frozenset[str] = frozenset()
+    ) -> None:
         # in Mem's order, not a set's: enum hashes vary per process, allocation must not
-        count = {m: n for m in Mem if (n := sum(1 for v in mems.values() if v is m))}
-        n_acc = sum(n for m, n in count.items() if m.is_acc)
-        n_sp = count.get(Mem.SPAD, 0)
+        sides = [(m, h) for m in Mem for h in (False, True) if h is False or m.is_acc]
+        count = {
+            k: n
+            for k in sides
+            if (n := sum(1 for name, v in mems.items() if (v, v.is_acc and name in high) == k))
+        }
+        n_acc = sum(n for (m, _), n in count.items() if m.is_acc)
+        n_sp = sum(n for (m, _), n in count.items() if not m.is_acc)
         rb = min(rows, MAX_VEC_ROWS)
         if n_acc:
             rb = min(rb, ctx.chip.acc_left // (2 * n_acc))
@@ -37,13 +47,14 @@ class Frames:
         if rb < 1:
             raise LoweringError(f"{len(mems)} row buffers do not fit on chip")
         self.rb = rb
-        base = {m: ctx.alloc(m, 2 * rb * n, "vector frames") for m, n in count.items()}
+        base = {(m, h): ctx.alloc(m, 2 * rb * n, "vector frames", h) for (m, h), n in count.items()}
         self._locs: list[dict[str, Loc]] = [{}, {}]
         used = dict.fromkeys(count, 0)
         for name, m in mems.items():
+            k = (m, m.is_acc and name in high)
             for f in (0, 1):
-                self._locs[f][name] = base[m].offset(used[m] * rb)
-                used[m] += 1
+                self._locs[f][name] = base[k].offset(used[k] * rb)
+                used[k] += 1
         self._i = 0
 
     def next(self) -> dict[str, Loc]:
@@ -191,8 +202,8 @@ def lower_reduce(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     n0 = x.shape[0]
     inner = x.size // n0
     xv = View(x.addr, x.dtype, n0, inner, inner)
+    total = ctx.alloc(mem, 1, "column total")  # before the frames, which take what is left
     frames = Frames(ctx, {"x": ctx.mem_for(x.dtype), "r": mem}, n0)
-    total = ctx.alloc(mem, 1, "column total")
     for c0 in range(0, inner, w):
         cc = min(w, inner - c0)
         for r0 in range(0, n0, frames.rb):

@@ -1,0 +1,239 @@
+"""Residency across layers: intermediate values stay on chip between the layer that writes them
+and the layers that read them, instead of round-tripping through DRAM.
+
+Each lowering unit reads its operands from DRAM and writes its results to DRAM at the
+addresses `plan_dram` chose. The residency plan intercepts those DMAs for values of the scratch
+arena (intermediates nobody outside the program sees):
+
+- a **store** of a value's rows also copies them (one vector COPY, a cycle per row) into rows
+  of a reserved region of the same memory (the scratchpad for GEMM operands, the accumulator
+  for fp32 values), if the region has room; the rows stay there until the value's last reader
+  has been lowered;
+- a **load** whose every row is such a resident row (same DRAM address, same width, not
+  transposed) becomes vector COPYs from the resident rows instead of a DMA;
+- a store is **skipped** when no load of its rows ever missed: the value then never reaches
+  DRAM. Whether a load will miss (a transposed read, another split into blocks) is only known
+  after the readers are lowered, so `lower` runs twice: the first pass records the stores some
+  load missed (`Residency.missed`), the second emits the DMA stores of exactly those.
+
+Values are admitted in program order while the region has room (first fit); a value that does
+not fit goes through DRAM as before. Copies are exact (the vector unit moves bf16, fp32 and
+int32 values unchanged), so residency never changes a value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chip.isa import Loc, Mem, VecOp
+
+# A load served from chip takes one COPY per run of consecutive resident rows; one whose rows
+# are scattered (written in another blocking) would take many small instructions, more
+# instructions than a DMA is worth: more than MAX_RUNS runs shorter than MIN_RUN rows on
+# average read DRAM instead.
+MAX_RUNS = 16
+MIN_RUN = 2
+
+
+@dataclass
+class _Group:
+    """The rows one store call made resident: DRAM row address -> (on-chip row, width)."""
+
+    seq: int
+    owner: int  # node id of the value (its root buffer)
+    mem: Mem
+    lo: int  # DRAM byte extent [lo, hi)
+    hi: int
+    base: int  # first reserved row
+    nrows: int
+    rows: dict[int, tuple[int, int]]
+    stride: int  # bytes between the DRAM rows
+    width: int  # bytes per DRAM row
+
+    def touches(self, view) -> bool:
+        """Whether ``view`` reads or writes a byte of this group's DRAM rows (column blocks of
+        one matrix interleave, so overlapping extents alone do not say)."""
+        es = view.dtype.nbytes
+        if view.cs == 1 or view.cols == 1:
+            starts = (view.addr + r * view.rs * es for r in range(view.rows))
+            width = view.cols * es
+        else:  # transposed: one DRAM row per view column
+            starts = (view.addr + c * view.cs * es for c in range(view.cols))
+            width = view.rows * es if view.rs == 1 else (view.rows - 1) * view.rs * es + es
+        for a in starts:
+            k = max(0, (a - self.lo) // self.stride) if self.stride else 0
+            for j in (k - 1, k, k + 1):
+                if 0 <= j < self.nrows:
+                    b = self.lo + j * self.stride
+                    if b < a + width and a < b + self.width:
+                        return True
+        return False
+
+
+@dataclass
+class _Region:
+    """First-fit allocation of rows in [base, base + size)."""
+
+    base: int
+    size: int
+    used: list[tuple[int, int]] = field(default_factory=list)  # sorted (start, end)
+
+    def take(self, rows: int) -> int | None:
+        at = self.base
+        for lo, hi in self.used:
+            if at + rows <= lo:
+                break
+            at = max(at, hi)
+        if at + rows > self.base + self.size:
+            return None
+        self.used.append((at, at + rows))
+        self.used.sort()
+        return at
+
+    def give(self, start: int, rows: int) -> None:
+        self.used.remove((start, start + rows))
+
+
+class Residency:
+    """The residency state of one lowering pass (see the module docstring).
+
+    ``lo``/``hi``: the scratch arena's DRAM extent; ``spad``/``acc``: the reserved row ranges
+    (first row, rows); ``keep_dram``: sequence numbers of the stores that must still reach DRAM
+    (None in the first pass: every store does). After the pass, ``missed`` holds the stores
+    some load could not be served from chip.
+    """
+
+    def __init__(
+        self,
+        lo: int,
+        hi: int,
+        spad: tuple[int, int],
+        acc: tuple[int, int],
+        keep_dram: frozenset[int] | None,
+    ) -> None:
+        self.lo, self.hi = lo, hi
+        self.regions = {False: _Region(*spad), True: _Region(*acc)}
+        self.keep_dram = keep_dram
+        self.missed: set[int] = set()
+        self.groups: list[_Group] = []
+        self.ghosts: list[tuple[int, int, int]] = []  # released groups: (lo, hi, seq)
+        self.owners: list[tuple[int, int, int]] = []  # (lo, hi, node id) written by this unit
+        self.served = 0  # rows served from chip (for inspection)
+        self.skipped = 0  # DRAM bytes of stores skipped
+        self._seq = 0
+        self.stores = 0  # stores made resident
+
+    # ------------------------------------------------------------------ unit boundaries
+    def begin_unit(self, owners: list[tuple[int, int, int]]) -> None:
+        """The DRAM extents of the values the next unit computes, with their node ids."""
+        self.owners = owners
+
+    def release(self, dead: set[int]) -> None:
+        """Free the rows of values no later unit reads."""
+        for g in [g for g in self.groups if g.owner in dead]:
+            self.ghosts.append((g.lo, g.hi, g.seq))
+            self._drop(g)
+
+    # ------------------------------------------------------------------ DMA interception
+    def store(self, ctx, view, src: Loc) -> bool:
+        """Make a store's rows resident when they belong to a value of the current unit and
+        the region has room; True when the DRAM store is to be skipped."""
+        first, end = _extent(view)
+        self._overwrite(view, first, end)
+        transposed = not (view.cs == 1 or view.cols == 1)
+        if transposed or not (self.lo <= first and end <= self.hi):
+            return False
+        owner = next((n for lo, hi, n in self.owners if lo <= first and end <= hi), None)
+        if owner is None:
+            return False
+        region = self.regions[src.mem.is_acc]
+        base = region.take(view.rows)
+        if base is None:
+            return False
+        seq, self._seq = self._seq, self._seq + 1
+        self.stores = self._seq
+        es = view.dtype.nbytes
+        rows = {view.addr + r * view.rs * es: (base + r, view.cols) for r in range(view.rows)}
+        self.groups.append(
+            _Group(
+                seq,
+                owner,
+                src.mem,
+                first,
+                end,
+                base,
+                view.rows,
+                rows,
+                view.rs * es,
+                view.cols * es,
+            )
+        )
+        ctx.vec(VecOp.COPY, Loc(src.mem, base), view.rows, view.cols, src)
+        skip = self.keep_dram is not None and seq not in self.keep_dram
+        if skip:
+            self.skipped += view.rows * view.cols * es
+        return skip
+
+    def load(self, ctx, view, dst: Loc) -> bool:
+        """Serve a load from resident rows (True) or record the miss (False)."""
+        first, end = _extent(view)
+        # A read of a released value (a reader the liveness missed) must find it in DRAM.
+        self.missed.update(seq for lo, hi, seq in self.ghosts if lo < end and first < hi)
+        near = [g for g in self.groups if g.lo < end and first < g.hi and g.touches(view)]
+        if not near:
+            return False
+        es = view.dtype.nbytes
+        transposed = not (view.cs == 1 or view.cols == 1)
+        hits: list[tuple[Mem, int]] = []
+        for r in range(view.rows) if not transposed else ():
+            addr = view.addr + r * view.rs * es
+            hit = next(
+                (
+                    (g.mem, g.rows[addr][0])
+                    for g in near
+                    if addr in g.rows and g.rows[addr][1] == view.cols
+                ),
+                None,
+            )
+            if hit is None:
+                break
+            hits.append(hit)
+        if len(hits) != view.rows or transposed:
+            self.missed.update(g.seq for g in near)
+            return False
+        runs: list[tuple[int, Mem, int, int]] = []  # (view row, mem, resident row, rows)
+        r = 0
+        while r < view.rows:  # one COPY per run of consecutive resident rows
+            mem, row = hits[r]
+            n = 1
+            while r + n < view.rows and hits[r + n] == (mem, row + n):
+                n += 1
+            runs.append((r, mem, row, n))
+            r += n
+        if len(runs) > max(MAX_RUNS, view.rows // MIN_RUN):  # a COPY per few rows: use DRAM
+            self.missed.update(g.seq for g in near)
+            return False
+        for r, mem, row, n in runs:
+            ctx.vec(VecOp.COPY, dst.offset(r), n, view.cols, Loc(mem, row))
+        self.served += view.rows
+        return True
+
+    def _overwrite(self, view, first: int, end: int) -> None:
+        """A DRAM write over resident rows: they no longer hold the DRAM value, and what the
+        old group did not reach DRAM must (conservatively) be stored. A released value whose
+        bytes the DRAM plan hands to a new value is dead: its reads are over."""
+        self.ghosts = [x for x in self.ghosts if not (x[0] < end and first < x[1])]
+        for g in [g for g in self.groups if g.lo < end and first < g.hi and g.touches(view)]:
+            self.missed.add(g.seq)
+            self._drop(g)
+
+    def _drop(self, g: _Group) -> None:
+        self.regions[g.mem.is_acc].give(g.base, g.nrows)
+        self.groups.remove(g)
+
+
+def _extent(view) -> tuple[int, int]:
+    """The DRAM byte range a view touches."""
+    es = view.dtype.nbytes
+    last = (view.rows - 1) * view.rs + (view.cols - 1) * view.cs
+    return view.addr, view.addr + (last + 1) * es
