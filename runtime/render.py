@@ -17,6 +17,7 @@ from rich.table import Table
 from chip.config import ChipConfig
 from chip.counters import Cause, Counters
 from chip.energy import ENERGY_UNITS, average_power_w, energy_of, tops_per_watt
+from chip.footprint import Action
 from runtime.report import (
     LayerReport,
     RunReport,
@@ -45,6 +46,7 @@ CSV_FIELDS = (
     "average_power_w",
     "tops_per_w",
     *(f"energy_{unit}_j" for unit in ENERGY_UNITS),
+    *(f"energy_{a.value}_j" for a in Action),
 )
 
 
@@ -90,6 +92,7 @@ def layer_row(lr: LayerReport, r: RunReport) -> dict[str, Any]:
     row["average_power_w"] = average_power_w(w, c)
     row["tops_per_w"] = tops_per_watt(w, c)
     row.update({f"energy_{unit}_j": j for unit, j in energy.by_unit.items()})
+    row.update({f"energy_{a.value}_j": energy.by_action[a.value] for a in Action})
     if w.timed:
         row.update({f"stall_{k.value}": v for k, v in w.stalls_by_cause.items()})
     return row
@@ -200,6 +203,7 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
     if len(r.layers) > len(shown):
         layers.caption = f"{len(r.layers) - len(shown)} more in layers.csv"
     parts.append(layers)
+    parts.append(_energy_table(r))
     if t.timed:
         stalls = Table(
             title="stalls by cause (all units)", title_justify="left", box=box.SIMPLE_HEAD
@@ -224,6 +228,23 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
             )
         parts.append(ep)
     return Group(*parts)
+
+
+def _energy_table(r: RunReport) -> Table:
+    """The run's energy by action kind (and leakage), largest first, with each one's count."""
+    t, c = r.total, r.chip
+    energy = energy_of(t, c)
+    table = Table(title="energy by action", title_justify="left", box=box.SIMPLE_HEAD)
+    for h in ("action", "count", "energy", "share"):
+        table.add_column(h, justify="left" if h == "action" else "right")
+    counts = {a.value: t.actions[a] for a in Action}
+    for name, joules in sorted(energy.by_action.items(), key=lambda kv: -kv[1]):
+        if joules:
+            count = f"{counts[name]:,}" if name in counts else f"{t.cycles:,} cycles"
+            share = f"{100 * joules / energy.total_j:.1f}%"
+            table.add_row(name, count, _si(joules, "J"), share)
+    table.caption = f"{c.technology} figures, chip/tech and docs/energy.md"
+    return table
 
 
 class _Console(Console):
