@@ -54,7 +54,20 @@ ZOO: dict[str, tuple[str, ModelDefaults | None]] = {
     "resnet18": ("resnet18", None),
     "transformer": ("transformer_encoder_block", None),
 }
-OPTIMIZERS = ("sgd", "momentum", "adam")
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad")
+LOSSES = ("ce", "mse", "bce_logits", "bce")
+# Optimizer options of the command line -> the optimizers they apply to.
+OPTIMIZER_OPTIONS: dict[str, tuple[str, ...]] = {
+    "weight_decay": OPTIMIZERS,
+    "momentum": ("momentum", "rmsprop"),
+    "nesterov": ("momentum",),
+    "beta1": ("adam", "adamw"),
+    "beta2": ("adam", "adamw"),
+    "eps": ("adam", "adamw", "rmsprop", "adagrad"),
+    "alpha": ("rmsprop",),
+    "centered": ("rmsprop",),
+    "lr_decay": ("adagrad",),
+}
 ONNX_DEFAULTS = ModelDefaults(
     epochs=10, batch_size=32, optimizer="momentum", lr=0.05, schedule="cosine"
 )
@@ -104,16 +117,41 @@ def forward_graph(model: str, batch: int) -> Graph:
     return MODELS[ZOO[model][0]](batch=batch)
 
 
-def train_spec(loss: str, optimizer: str, lr: float) -> TrainSpec:
-    """A `compiler.train.TrainSpec` for the CLI's option values."""
-    from compiler.train import SGD, Adam, Momentum, TrainSpec
+def train_spec(loss: str, optimizer: str, lr: float, **options: object) -> TrainSpec:
+    """A `compiler.train.TrainSpec` for the CLI's option values. ``options`` are the
+    `OPTIMIZER_OPTIONS` (None or False: the optimizer's default, as in torch.optim); one that
+    does not apply to ``optimizer`` is refused by name."""
+    from compiler.train import SGD, Adagrad, Adam, Momentum, RMSprop, TrainSpec
 
-    opts = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
-    if optimizer not in opts:
+    if optimizer not in OPTIMIZERS:
         raise ModelError(
             f"unknown optimizer {optimizer!r}; expected one of {', '.join(OPTIMIZERS)}"
         )
-    return TrainSpec(loss=loss, optimizer=opts[optimizer](), lr=lr)
+    if loss not in LOSSES:
+        raise ModelError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)}")
+    given = {k: v for k, v in options.items() if v is not None and v is not False}
+    for k in given:
+        if k not in OPTIMIZER_OPTIONS:
+            raise ModelError(f"unknown optimizer option {k!r}")
+        if optimizer not in OPTIMIZER_OPTIONS[k]:
+            raise ModelError(
+                f"--{k.replace('_', '-')} applies to --optimizer "
+                f"{' or '.join(OPTIMIZER_OPTIONS[k])}, not {optimizer}"
+            )
+    if optimizer == "adamw":
+        given = {"weight_decay": 0.01, **given, "decoupled": True}  # torch.optim.AdamW's default
+    kind = {
+        "sgd": SGD,
+        "momentum": Momentum,
+        "adam": Adam,
+        "adamw": Adam,
+        "rmsprop": RMSprop,
+        "adagrad": Adagrad,
+    }[optimizer]
+    try:
+        return TrainSpec(loss=loss, optimizer=kind(**given), lr=lr)
+    except ValueError as e:
+        raise ModelError(str(e)) from None
 
 
 def calibration_inputs(model: str, graph: Graph) -> dict[str, np.ndarray]:

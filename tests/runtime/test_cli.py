@@ -69,7 +69,10 @@ def run_dir(tmp_path_factory):
             ("train", "--epochs", "x"),
             "argument --epochs: invalid int value: 'x' (see systolic train --help)",
         ),
-        (("train", "--optimizer", "rmsprop"), "argument --optimizer: invalid choice: 'rmsprop'"),
+        (
+            ("train", "--optimizer", "lamb"),
+            "argument --optimizer: invalid choice: 'lamb'",
+        ),
         (("train", "--fidelity", "rtl"), "argument --fidelity: invalid choice: 'rtl'"),
         (("compile", "mlp"), "the following arguments are required: -o/--output"),
         (("report", ".", "--format", "xml"), "argument --format: invalid choice: 'xml'"),
