@@ -51,8 +51,30 @@ ZOO: dict[str, tuple[str, ModelDefaults | None]] = {
         "lstm_classifier",
         ModelDefaults(epochs=8, batch_size=32, optimizer="adam", lr=0.02, schedule="cosine"),
     ),
+    "gru": (
+        "gru_classifier",
+        ModelDefaults(epochs=8, batch_size=32, optimizer="adam", lr=0.02, schedule="cosine"),
+    ),
+    "rnn": (
+        "rnn_classifier",
+        ModelDefaults(epochs=10, batch_size=32, optimizer="adam", lr=0.01, schedule="cosine"),
+    ),
+    "transformer": (
+        "transformer_classifier",
+        ModelDefaults(epochs=4, batch_size=32, optimizer="adam", lr=0.005, schedule="cosine"),
+    ),
+    "alexnet-digits": (
+        "alexnet_digits",
+        ModelDefaults(epochs=15, batch_size=32, optimizer="momentum", lr=0.05, schedule="cosine"),
+    ),
+    "vgg11-digits": (
+        "vgg11_digits",
+        ModelDefaults(epochs=15, batch_size=32, optimizer="momentum", lr=0.05, schedule="cosine"),
+    ),
     "resnet18": ("resnet18", None),
-    "transformer": ("transformer_encoder_block", None),
+    "alexnet": ("alexnet", None),
+    "vgg11": ("vgg11", None),
+    "encoder_block": ("transformer_encoder_block", None),
 }
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad")
 LOSSES = ("ce", "mse", "bce_logits", "bce")
@@ -160,7 +182,16 @@ def calibration_inputs(model: str, graph: Graph) -> dict[str, np.ndarray]:
     out = {}
     for name, node in graph.inputs.items():
         shape = node.shape
-        if model in ("mlp", "cnn", "lstm"):
+        if model in (
+            "mlp",
+            "cnn",
+            "lstm",
+            "gru",
+            "rnn",
+            "transformer",
+            "alexnet-digits",
+            "vgg11-digits",
+        ):
             from runtime.data import fit_to, load_digits
 
             x = load_digits().x_train
