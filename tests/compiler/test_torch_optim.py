@@ -4,7 +4,7 @@ Reference tier: the compiled training-step graph run by the float64 reference in
 torch in float64, 20 steps; parameters agree to 1e-9 relative (only summation order differs).
 
 Chip tier: the training step compiled for an fp32 chip and run on the functional model for 20
-steps (the host writing each step's scalars, `host_scalars`, as the Trainer does) vs torch in
+steps (AdamW 100; the host writing each step's scalars, `host_scalars`, as the Trainer does) vs torch in
 float64 from the same weights and batches. Tolerance 2e-6 relative to each parameter's largest
 magnitude: the chip rounds every product and sum to fp32 (2^-24 = 6e-8 each), and 20 steps of
 GEMM sums and adaptive divisions by sqrt(v) + eps compound that to at most 6.2e-7 here
@@ -103,10 +103,10 @@ def torch_params(module: nn.Module) -> dict[str, np.ndarray]:
     }
 
 
-def batches(loss: str) -> list[tuple[np.ndarray, np.ndarray]]:
+def batches(loss: str, steps: int = STEPS) -> list[tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(11)
     out = []
-    for _ in range(STEPS):
+    for _ in range(steps):
         x = rng.standard_normal((BATCH, INPUTS))
         if loss == "ce":
             y = np.eye(CLASSES)[rng.integers(0, CLASSES, BATCH)]
@@ -129,12 +129,14 @@ def torch_loss(loss: str, pred: torch.Tensor, y: np.ndarray) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(pred, target)
 
 
-def torch_run(loss: str, opt_name: str, lr: float) -> list[tuple[float, dict[str, np.ndarray]]]:
-    """(loss, parameters after the step) for each of the STEPS torch steps."""
+def torch_run(
+    loss: str, opt_name: str, lr: float, steps: int = STEPS
+) -> list[tuple[float, dict[str, np.ndarray]]]:
+    """(loss, parameters after the step) for each of ``steps`` torch steps."""
     _, module = model(loss)
     opt = OPTIMIZERS[opt_name][1](module.parameters(), lr)
     out = []
-    for x, y in batches(loss):
+    for x, y in batches(loss, steps):
         opt.zero_grad()
         value = torch_loss(loss, module(torch.tensor(x)), y)
         value.backward()
@@ -178,11 +180,12 @@ def test_reference_matches_torch_optim_over_20_steps(opt_name: str, loss: str) -
 
 
 @pytest.mark.parametrize(
-    ("opt_name", "loss"),
-    [("adam", "ce"), ("rmsprop_centered_momentum", "ce"), ("adagrad_decay", "ce")]
-    + [("rmsprop", "bce_logits"), ("adagrad", "bce"), ("nesterov_weight_decay", "ce")],
+    ("opt_name", "loss", "steps"),
+    [("adam", "ce", STEPS), ("rmsprop_centered_momentum", "ce", STEPS)]
+    + [("adagrad_decay", "ce", STEPS), ("rmsprop", "bce_logits", STEPS)]
+    + [("adagrad", "bce", STEPS), ("nesterov_weight_decay", "ce", STEPS), ("adamw", "ce", 100)],
 )
-def test_fp32_chip_matches_torch_optim_over_20_steps(opt_name: str, loss: str) -> None:
+def test_fp32_chip_matches_torch_optim(opt_name: str, loss: str, steps: int) -> None:
     graph, _ = model(loss)
     opt = OPTIMIZERS[opt_name][0]
     chip = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
@@ -190,7 +193,7 @@ def test_fp32_chip_matches_torch_optim_over_20_steps(opt_name: str, loss: str) -
     backend = Backend(program, "functional")
     lr = float(np.float32(LR))
     for t, ((x, y), (want_loss, want)) in enumerate(
-        zip(batches(loss), torch_run(loss, opt_name, lr), strict=True), start=1
+        zip(batches(loss, steps), torch_run(loss, opt_name, lr, steps), strict=True), start=1
     ):
         for name, value in host_scalars(opt, t, lr).items():
             backend.write(name, value)
