@@ -4,12 +4,13 @@ Reference tier: the compiled training-step graph run by the float64 reference in
 torch in float64, 20 steps; parameters agree to 1e-9 relative (only summation order differs).
 
 Chip tier: the training step compiled for an fp32 chip and run on the functional model for 20
-steps (AdamW 100; the host writing each step's scalars, `host_scalars`, as the Trainer does) vs torch in
-float64 from the same weights and batches. Tolerance 2e-6 relative to each parameter's largest
-magnitude: the chip rounds every product and sum to fp32 (2^-24 = 6e-8 each), and 20 steps of
-GEMM sums and adaptive divisions by sqrt(v) + eps compound that to at most 6.2e-7 here
-(measured). Adam's bias correction computed by repeated fp32 products on the chip, as before
-`host_scalars`, is off by 1e-5 relative and ends 9.8e-6 away, so the test tells the two apart.
+steps (AdamW 100; the host writes each step's scalars, `host_scalars`, as the Trainer does)
+vs torch in float64 from the same weights and batches. Tolerance 2e-6 relative to each
+parameter's largest magnitude: the chip rounds every product and sum to fp32 (2^-24 = 6e-8
+each), and 20 steps of GEMM sums and adaptive divisions by sqrt(v) + eps compound that to at
+most 6.2e-7 here (measured). Adam's bias correction computed by repeated fp32 products on the
+chip, as before `host_scalars`, is off by 1e-5 relative and ends 9.8e-6 away, so the test
+tells the two apart.
 """
 
 from __future__ import annotations
