@@ -92,3 +92,23 @@ def test_cli_refuses_an_option_of_another_optimizer(capsys) -> None:
     assert code == 1 and err.splitlines() == [
         "systolic train: error: --beta1 applies to --optimizer adam or adamw, not sgd"
     ]
+
+
+def test_cli_trains_a_model_exported_from_torch(tmp_path, capsys) -> None:
+    """An ONNX file from torch.onnx.export trained with a loss and optimizer chosen by option."""
+    torch = pytest.importorskip("torch", reason="PyTorch not installed (pip install -e '.[torch]')")
+    from compiler.torch_export import export_onnx
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10)
+    ).eval()
+    path = tmp_path / "mlp.onnx"
+    export_onnx(model, torch.zeros(32, 64), path, input_names=["x"], output_names=["logits"])
+    out = tmp_path / "run"
+    argv = ["train", "--model", str(path), "--epochs", "2", "--fidelity", "functional"]
+    argv += ["--loss", "bce_logits", "--optimizer", "adagrad", "--lr", "0.05"]
+    assert main([*argv, "--out", str(out), "--no-plots"]) == 0
+    capsys.readouterr()
+    report = json.loads((out / "report.json").read_text())
+    assert report["info"]["final_test_accuracy"] > 0.75  # 2 epochs (80.8%); chance is 10%
