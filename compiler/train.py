@@ -17,6 +17,7 @@ formulas of its `torch.optim` namesake, so the two agree step for step.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -315,34 +316,62 @@ def _update(
         b.updates[f"{name}.velocity"] = v_new
         step = b.add(Op.ADD, (g, b.scale(v_new, opt.momentum, nm)), nm) if opt.nesterov else v_new
         return b.add(Op.SUB, (p, _times(b, step, lr, nm)), nm)
-    g2 = b.add(Op.MUL, (g, g), nm)
+    if isinstance(opt, Adam):
+        return _adam(b, opt, name, p, g, scalars, state)
     if isinstance(opt, Adagrad):
-        s_new = b.add(Op.ADD, (state("sum", opt.initial_accumulator), g2), nm)
-        b.updates[f"{name}.sum"] = s_new
-        denom = b.add_const(b.add(Op.SQRT, (s_new,), nm), opt.eps, nm)
-        return b.add(Op.SUB, (p, _times(b, _div(b, g, denom, nm), lr, nm)), nm)
-    if isinstance(opt, RMSprop):
-        v_new = _ema(b, state("square_avg"), g2, opt.alpha, nm)
-        b.updates[f"{name}.square_avg"] = v_new
-        var = v_new
-        if opt.centered:
-            a_new = _ema(b, state("grad_avg"), g, opt.alpha, nm)
-            b.updates[f"{name}.grad_avg"] = a_new
-            var = b.add(Op.SUB, (v_new, b.add(Op.MUL, (a_new, a_new), nm)), nm)
-        d = _div(b, g, b.add_const(b.add(Op.SQRT, (var,), nm), opt.eps, nm), nm)
-        if opt.momentum:
-            d = b.add(Op.ADD, (b.scale(state("momentum_buffer"), opt.momentum, nm), d), nm)
-            b.updates[f"{name}.momentum_buffer"] = d
-        return b.add(Op.SUB, (p, _times(b, d, lr, nm)), nm)
+        return _adagrad(b, opt, name, p, g, lr, state)
+    keep = b.scale(state("square_avg"), opt.alpha, nm)  # first: a state op (see _adam)
+    g2 = b.add(Op.MUL, (g, g), nm)
+    v_new = b.add(Op.ADD, (keep, b.scale(g2, 1.0 - opt.alpha, nm)), nm)
+    b.updates[f"{name}.square_avg"] = v_new
+    var = v_new
+    if opt.centered:
+        a_new = _ema(b, state("grad_avg"), g, opt.alpha, nm)
+        b.updates[f"{name}.grad_avg"] = a_new
+        var = b.add(Op.SUB, (v_new, b.add(Op.MUL, (a_new, a_new), nm)), nm)
+    d = _div(b, g, b.add_const(b.add(Op.SQRT, (var,), nm), opt.eps, nm), nm)
+    if opt.momentum:
+        d = b.add(Op.ADD, (b.scale(state("momentum_buffer"), opt.momentum, nm), d), nm)
+        b.updates[f"{name}.momentum_buffer"] = d
+    return b.add(Op.SUB, (p, _times(b, d, lr, nm)), nm)
+
+
+def _adagrad(
+    b: IRBuilder,
+    opt: Adagrad,
+    name: str,
+    p: int,
+    g: int,
+    lr: int,
+    state: Callable[..., int],
+) -> int:
+    nm = f"{name}.update"
+    s_new = b.add(Op.ADD, (state("sum", opt.initial_accumulator), b.add(Op.MUL, (g, g), nm)), nm)
+    b.updates[f"{name}.sum"] = s_new
+    denom = b.add_const(b.add(Op.SQRT, (s_new,), nm), opt.eps, nm)
+    return b.add(Op.SUB, (p, _times(b, _div(b, g, denom, nm), lr, nm)), nm)
+
+
+def _adam(
+    b: IRBuilder,
+    opt: Adam,
+    name: str,
+    p: int,
+    g: int,
+    scalars: dict[str, int],
+    state: Callable[..., int],
+) -> int:
+    nm = f"{name}.update"
+    # The first op reads optimizer state, so the fusion group it starts (tagged by its first
+    # node) counts as optimizer work.
     m_new = _ema(b, state("m"), g, opt.beta1, nm)
-    v_new = _ema(b, state("v"), g2, opt.beta2, nm)
+    v_new = _ema(b, state("v"), b.add(Op.MUL, (g, g), nm), opt.beta2, nm)
     b.updates[f"{name}.m"], b.updates[f"{name}.v"] = m_new, v_new
     # p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps), as torch.optim.Adam
     sqrt_v = _times(b, b.add(Op.SQRT, (v_new,), nm), scalars["adam.bias_rsqrt"], nm)
-    delta = _times(
-        b, _div(b, m_new, b.add_const(sqrt_v, opt.eps, nm), nm), scalars["adam.step_size"], nm
-    )
+    step = _div(b, m_new, b.add_const(sqrt_v, opt.eps, nm), nm)
+    delta = _times(b, step, scalars["adam.step_size"], nm)
     if opt.weight_decay and opt.decoupled:
-        decay = _times(b, b.scale(p, opt.weight_decay, nm), lr, nm)
+        decay = _times(b, b.scale(p, opt.weight_decay, nm), scalars["lr"], nm)
         delta = b.add(Op.ADD, (delta, decay), nm)
     return b.add(Op.SUB, (p, delta), nm)
