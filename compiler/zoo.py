@@ -166,10 +166,10 @@ def vgg11(
 
 def vgg11_digits(batch: int = 8, classes: int = 10, seed: int = 0) -> Graph:
     """VGG-11's 8 convolutions and 3 dense layers sized for 8x8 digits [B, 8, 8, 1]: widths
-    divided by 8, and 3 of the 5 max pools (8 -> 4 -> 2 -> 1)."""
+    divided by 8, and 2 of the 5 max pools (8 -> 4 -> 2)."""
     net = Net("vgg11_digits", seed)
     h = net.input("x", (batch, 8, 8, 1))
-    for v in (8, "M", 16, "M", 32, 32, "M", 64, 64, 64, 64):
+    for v in (8, 16, "M", 32, 32, "M", 64, 64, 64, 64):
         h = net.max_pool(h, 2) if v == "M" else net.relu(net.conv2d(h, int(v), 3, padding=1))
     h = net.relu(net.dense(net.flatten(h), 64))
     h = net.relu(net.dense(h, 64))

@@ -65,11 +65,11 @@ ZOO: dict[str, tuple[str, ModelDefaults | None]] = {
     ),
     "alexnet-digits": (
         "alexnet_digits",
-        ModelDefaults(epochs=15, batch_size=32, optimizer="momentum", lr=0.05, schedule="cosine"),
+        ModelDefaults(epochs=5, batch_size=32, optimizer="adam", lr=0.003, schedule="cosine"),
     ),
     "vgg11-digits": (
         "vgg11_digits",
-        ModelDefaults(epochs=15, batch_size=32, optimizer="momentum", lr=0.05, schedule="cosine"),
+        ModelDefaults(epochs=6, batch_size=32, optimizer="adam", lr=0.001, schedule="cosine"),
     ),
     "resnet18": ("resnet18", None),
     "alexnet": ("alexnet", None),
