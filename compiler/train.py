@@ -151,6 +151,10 @@ class TrainSpec:
             )
 
 
+# Every STATE the host writes before each step (`host_scalars` returns those an optimizer uses).
+HOST_SCALARS = ("lr", "adam.step_size", "adam.bias_rsqrt")
+
+
 def host_scalars(optimizer: Optimizer, step: int, lr: float) -> dict[str, np.ndarray]:
     """The STATE values the host writes before training step ``step`` (1-based) runs with
     learning rate ``lr``: ``lr`` itself, Adam's bias corrections, Adagrad's decayed rate.

@@ -293,11 +293,11 @@ class Trainer:
         self.total_steps = self.steps * settings.epochs
 
     def _check_host_scalars(self) -> None:
-        from compiler.train import host_scalars
+        from compiler.train import HOST_SCALARS, host_scalars
 
         opt = self.optimizer
         wanted = set(host_scalars(opt, 1, 1.0)) - {"lr"} if opt is not None else set()
-        written_by_host = {"adam.step_size", "adam.bias_rsqrt"}
+        written_by_host = set(HOST_SCALARS) - {"lr"}
         missing = sorted(wanted - set(self.program.tensors))
         unfed = sorted((written_by_host & set(self.program.tensors)) - wanted)
         if missing or unfed:
