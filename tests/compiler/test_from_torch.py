@@ -1,5 +1,5 @@
 """`compiler.from_torch`: everyday PyTorch networks exported by both torch exporters, compiled
-for an fp32 chip and run on the functional model.
+for fp32 and bf16 chips and run on the functional model.
 
 Each model is defined here (torchvision is not a dependency; the architectures follow its
 definitions with narrower channels and 32x32 images so that a test takes seconds). Inference
