@@ -31,21 +31,35 @@ class _Piece:
 Rule = Callable[[IRBuilder, Node, int], Sequence["int | _Piece | None"]]
 
 
-def gradients(graph: Graph, loss: int, wrt: Sequence[int]) -> tuple[Graph, dict[int, int]]:
+def gradients(
+    graph: Graph, loss: int, wrt: Sequence[int], known: tuple[int, int] | None = None
+) -> tuple[Graph, dict[int, int]]:
     """Extend ``graph`` with the gradient of node ``loss`` (shape (1,)) w.r.t. nodes ``wrt``.
 
+    ``known`` = (y, dy): the loss's gradient with respect to node ``y`` is already node
+    ``dy`` (a loss differentiated in closed form, such as binary cross-entropy on logits);
+    the walk starts at ``y`` and never enters the loss's own nodes.
     Returns the extended graph and a map from each id in ``wrt`` to its gradient's node id
     (a zero FILL when the loss does not depend on it). Raises `ValueError` for a non-scalar
     loss or a primitive without a gradient rule on the path.
     """
     if graph[loss].shape != (1,):
         raise ValueError(f"loss node %{loss} has shape {graph[loss].shape}; it must be (1,)")
-    needed = _on_path(graph, loss, set(wrt))
     b = IRBuilder.extend(graph)
-    seed = b.fill((1,), 1.0, "loss_seed")
-    pending: dict[int, list[_Piece]] = {loss: [_Piece(seed)]}
+    if known is None:
+        start = loss
+        pending: dict[int, list[_Piece]] = {loss: [_Piece(b.fill((1,), 1.0, "loss_seed"))]}
+    else:
+        start, dy = known
+        if graph[dy].shape != graph[start].shape:
+            raise ValueError(
+                f"known gradient %{dy} has shape {graph[dy].shape}, not that of %{start} "
+                f"{graph[start].shape}"
+            )
+        pending = {start: [_Piece(dy)]}
+    needed = _on_path(graph, start, set(wrt))
     done: dict[int, int] = {}
-    for n in reversed(graph.nodes[: loss + 1]):
+    for n in reversed(graph.nodes[: start + 1]):
         if n.id not in pending:
             continue
         dy = _accumulate(b, n, pending.pop(n.id))
@@ -65,7 +79,7 @@ def gradients(graph: Graph, loss: int, wrt: Sequence[int]) -> tuple[Graph, dict[
 
 
 def _on_path(graph: Graph, loss: int, wrt: set[int]) -> set[int]:
-    """Nodes that depend on some ``wrt`` node and that ``loss`` depends on."""
+    """Nodes that depend on some ``wrt`` node and that node ``loss`` depends on."""
     below = set(wrt)
     for n in graph.nodes:
         if any(i in below for i in n.inputs):

@@ -2,24 +2,28 @@
 
 `training_step(graph, spec)` turns a forward graph into a graph that, run once, computes the
 loss and the new value of every PARAM and optimizer STATE (``graph.updates``; the lowering
-stores them back in place). Everything the step needs at run time is a tensor: the learning
-rate is the STATE ``lr`` (shape (1,), which the host may overwrite for a schedule), and Adam's
-bias correction uses the STATEs ``adam.beta1_power``/``adam.beta2_power`` (beta^t), which the
-graph itself multiplies by beta every step. Nothing step-dependent is a compile-time constant.
+stores them back in place). Everything the step needs at run time is a tensor. The host
+writes the step's scalars into STATEs before each run (`host_scalars`): the learning rate
+``lr``, and for Adam ``adam.step_size`` = lr / (1 - beta1^t) and ``adam.bias_rsqrt`` =
+1 / sqrt(1 - beta2^t), computed in float64 so they are exact to fp32 rounding (``1 - beta^t``
+computed on the chip in fp32 is off by up to 1e-5 relative for beta = 0.999). Nothing
+step-dependent is a compile-time constant; the STATEs' initial values are those of step 1.
 
-Weight decay is L2 added to the gradient (``g + wd * p``) for SGD and momentum, and decoupled
-(AdamW: ``p - lr * wd * p``) for Adam when ``decoupled=True``.
+Weight decay is L2 added to the gradient (``g + wd * p``) for every optimizer, except Adam
+with ``decoupled=True`` (AdamW: ``p - lr * wd * p``). Every optimizer follows the update
+formulas of its `torch.optim` namesake, so the two agree step for step.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from chip.program import TensorRole
-from compiler.autodiff import gradients
+from compiler.autodiff import gradients, reduce_to
 from compiler.ir import COMPOSITE, Graph, Node, Op
 from compiler.ir_builder import IRBuilder, rebuild
 from compiler.passes.decompose import batch_norm_train, decompose
@@ -59,8 +63,42 @@ class Adam:
 
     def __post_init__(self) -> None:
         _check(self, "beta1", "beta2")
-        if not self.eps > 0:
-            raise ValueError(f"Adam.eps must be positive, not {self.eps}")
+        _positive(self, "eps")
+
+
+@dataclass(frozen=True)
+class RMSprop:
+    """v <- alpha v + (1 - alpha) g'^2; centered: a <- alpha a + (1 - alpha) g', v - a^2 in
+    place of v; d = g' / (sqrt(v) + eps); p <- p - lr d, or with ``momentum``
+    b <- momentum b + d, p <- p - lr b (torch.optim.RMSprop)."""
+
+    alpha: float = 0.99
+    eps: float = 1e-8
+    momentum: float = 0.0
+    centered: bool = False
+    weight_decay: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check(self, "alpha", "momentum")
+        _positive(self, "eps")
+
+
+@dataclass(frozen=True)
+class Adagrad:
+    """s <- s + g'^2;  p <- p - lr_t g' / (sqrt(s) + eps), with s starting at
+    ``initial_accumulator`` and lr_t = lr / (1 + (t - 1) lr_decay) (torch.optim.Adagrad)."""
+
+    eps: float = 1e-10
+    lr_decay: float = 0.0
+    initial_accumulator: float = 0.0
+    weight_decay: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check(self)
+        _positive(self, "eps")
+        for f in ("lr_decay", "initial_accumulator"):
+            if not getattr(self, f) >= 0:
+                raise ValueError(f"Adagrad.{f} must be >= 0, not {getattr(self, f)}")
 
 
 def _check(opt: object, *fractions: str) -> None:
@@ -72,8 +110,15 @@ def _check(opt: object, *fractions: str) -> None:
             raise ValueError(f"{name}.{f} {rule}, not {v}")
 
 
-Optimizer = SGD | Momentum | Adam
-LOSSES = ("ce", "mse")
+def _positive(opt: object, f: str) -> None:
+    if not getattr(opt, f) > 0:
+        raise ValueError(f"{type(opt).__name__}.{f} must be positive, not {getattr(opt, f)}")
+
+
+Optimizer = SGD | Momentum | Adam | RMSprop | Adagrad
+# ce: softmax cross-entropy on logits; mse: mean squared error; bce_logits: binary
+# cross-entropy on logits (sigmoid inside); bce: binary cross-entropy on probabilities.
+LOSSES = ("ce", "mse", "bce_logits", "bce")
 
 
 @dataclass(frozen=True)
@@ -81,10 +126,13 @@ class TrainSpec:
     """What one training step does.
 
     ``loss``: "ce" (softmax cross-entropy on logits against one-hot ``labels`` [B, C]; every
-    row must sum to 1, one-hot or a probability distribution, since the gradient assumes it) or
-    "mse" (against ``labels`` of the prediction's shape). ``output``: the forward output that
-    is the prediction (default: the graph's only output). ``lr``: the initial learning rate.
-    ``bn_momentum``: weight of the batch statistics in batch norm's running averages.
+    row must sum to 1, one-hot or a probability distribution, since the gradient assumes it),
+    "mse" (against ``labels`` of the prediction's shape), "bce_logits" (binary cross-entropy
+    of sigmoid(prediction) against 0/1 ``labels`` of its shape, mean over all elements, as
+    torch's ``binary_cross_entropy_with_logits``) or "bce" (the same on a prediction that is
+    already a probability; logs clamped at -100 as torch does). ``output``: the forward output
+    that is the prediction (default: the graph's only output). ``lr``: the initial learning
+    rate. ``bn_momentum``: weight of the batch statistics in batch norm's running averages.
     """
 
     loss: str = "ce"
@@ -98,8 +146,32 @@ class TrainSpec:
             raise ValueError(f"loss {self.loss!r} must be one of {', '.join(LOSSES)}")
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, not {self.lr}")
-        if not isinstance(self.optimizer, SGD | Momentum | Adam):
-            raise ValueError(f"optimizer {self.optimizer!r} must be SGD, Momentum or Adam")
+        if not isinstance(self.optimizer, SGD | Momentum | Adam | RMSprop | Adagrad):
+            raise ValueError(
+                f"optimizer {self.optimizer!r} must be SGD, Momentum, Adam, RMSprop or Adagrad"
+            )
+
+
+# Every STATE the host writes before each step (`host_scalars` returns those an optimizer uses).
+HOST_SCALARS = ("lr", "adam.step_size", "adam.bias_rsqrt")
+
+
+def host_scalars(optimizer: Optimizer, step: int, lr: float) -> dict[str, np.ndarray]:
+    """The STATE values the host writes before training step ``step`` (1-based) runs with
+    learning rate ``lr``: ``lr`` itself, Adam's bias corrections, Adagrad's decayed rate.
+
+    Computed in float64 (the chip rounds each once when it is written), so ``1 - beta^t``
+    carries no accumulated rounding; torch.optim computes it the same way in Python floats.
+    """
+    if step < 1:
+        raise ValueError(f"training steps count from 1, not {step}")
+    if isinstance(optimizer, Adagrad):
+        lr = lr / (1.0 + (step - 1) * optimizer.lr_decay)
+    out = {"lr": lr}
+    if isinstance(optimizer, Adam):
+        out["adam.step_size"] = lr / (1.0 - optimizer.beta1**step)
+        out["adam.bias_rsqrt"] = 1.0 / math.sqrt(1.0 - optimizer.beta2**step)
+    return {k: np.array([v], np.float64) for k, v in out.items()}
 
 
 def batch_norm_training(graph: Graph, momentum: float = 0.1) -> Graph:
@@ -162,68 +234,157 @@ def training_step(graph: Graph, spec: TrainSpec) -> Graph:
     if "labels" in graph.inputs:
         raise ValueError("the forward graph already has an input named 'labels'")
     labels = b.input("labels", b.shape(pred), role=TensorRole.LABEL)
+    known = None  # (prediction, its gradient) for losses differentiated in closed form
     if spec.loss == "ce":  # one-hot labels: the gradient is the single fused SOFTMAX_CE_GRAD
         loss = b.add(Op.SOFTMAX_CE, (pred, labels), "loss", normalized_labels=True)
-    else:
+    elif spec.loss == "mse":
         loss = b.add(Op.MSE, (pred, labels), "loss")
+    else:
+        loss, grad = (_bce_logits if spec.loss == "bce_logits" else _bce)(b, pred, labels)
+        known = (pred, grad)
     b.output("loss", loss, role=TensorRole.LOSS)
     # PARAMs that already have an update (batch-norm running statistics) are not trained.
     params = {k: n for k, n in graph.sources(Op.PARAM).items() if k not in graph.updates}
-    with_grads, grads = gradients(b.build(), loss, [n.id for n in params.values()])
+    with_grads, grads = gradients(b.build(), loss, [n.id for n in params.values()], known=known)
     b = IRBuilder.extend(with_grads)
-    lr = b.state_tensor("lr", np.array([spec.lr]), role=TensorRole.LEARNING_RATE)
-    opt = spec.optimizer
-    step = _adam_step(b, opt, lr) if isinstance(opt, Adam) else None
+    first = host_scalars(spec.optimizer, 1, spec.lr)
+    scalars = {
+        k: b.state_tensor(
+            k, v, role=TensorRole.LEARNING_RATE if k == "lr" else TensorRole.OPTIMIZER_STATE
+        )
+        for k, v in first.items()
+    }
     for name, node in params.items():
-        b.updates[name] = _update(b, opt, name, node.id, grads[node.id], lr, step)
+        b.updates[name] = _update(b, spec.optimizer, name, node.id, grads[node.id], scalars)
     return b.build()
 
 
-def _scalar_times(b: IRBuilder, x: int, s: int, name: str) -> int:
+def _mean(b: IRBuilder, x: int, nm: str) -> int:
+    """The mean of all of ``x``'s elements, shape (1,)."""
+    return b.scale(reduce_to(b, x, (1,), nm), 1.0 / math.prod(b.shape(x)), nm)
+
+
+def _bce_logits(b: IRBuilder, z: int, y: int) -> tuple[int, int]:
+    """mean(relu(z) - z y + log(1 + exp(-|z|))) and its gradient (sigmoid(z) - y) / N.
+
+    -|z| is written z - 2 relu(z); the exponent is never positive, so nothing overflows."""
+    nm = "loss"
+    relu = b.add(Op.RELU, (z,), nm)
+    neg_abs = b.add(Op.SUB, (z, b.scale(relu, 2.0, nm)), nm)
+    softplus = b.add(Op.LOG, (b.add_const(b.add(Op.EXP, (neg_abs,), nm), 1.0, nm),), nm)
+    elem = b.add(Op.ADD, (b.add(Op.SUB, (relu, b.add(Op.MUL, (z, y), nm)), nm), softplus), nm)
+    diff = b.add(Op.SUB, (b.add(Op.SIGMOID, (z,), nm), y), nm)
+    return _mean(b, elem, nm), b.scale(diff, 1.0 / math.prod(b.shape(z)), "grad_loss")
+
+
+def _bce(b: IRBuilder, p: int, y: int) -> tuple[int, int]:
+    """-mean(y max(log p, -100) + (1 - y) max(log(1 - p), -100)) and torch's gradient
+    (p - y) / max(p (1 - p), 1e-12) / N."""
+    nm = "loss"
+    floor = b.fill((1,), -100.0, nm)
+    one_minus_p = b.add_const(b.scale(p, -1.0, nm), 1.0, nm)
+    log_p = b.add(Op.MAX, (b.add(Op.LOG, (p,), nm), floor), nm)
+    log_q = b.add(Op.MAX, (b.add(Op.LOG, (one_minus_p,), nm), floor), nm)
+    # y log p + (1 - y) log q = y (log p - log q) + log q
+    elem = b.add(Op.ADD, (b.add(Op.MUL, (y, b.add(Op.SUB, (log_p, log_q), nm)), nm), log_q), nm)
+    loss = b.scale(_mean(b, elem, nm), -1.0, nm)
+    gm = "grad_loss"
+    var = b.add(Op.MAX, (b.add(Op.MUL, (p, one_minus_p), gm), b.fill((1,), 1e-12, gm)), gm)
+    diff = b.add(Op.SUB, (p, y), gm)
+    grad = b.add(Op.MUL, (diff, b.add(Op.RECIP, (var,), gm)), gm)
+    return loss, b.scale(grad, 1.0 / math.prod(b.shape(p)), gm)
+
+
+def _times(b: IRBuilder, x: int, s: int, name: str) -> int:
     return b.add(Op.MUL, (x, s), name)
 
 
+def _div(b: IRBuilder, x: int, y: int, name: str) -> int:
+    return b.add(Op.MUL, (x, b.add(Op.RECIP, (y,), name)), name)
+
+
+def _ema(b: IRBuilder, old: int, new: int, keep: float, nm: str) -> int:
+    """keep * old + (1 - keep) * new."""
+    return b.add(Op.ADD, (b.scale(old, keep, nm), b.scale(new, 1.0 - keep, nm)), nm)
+
+
 def _update(
-    b: IRBuilder, opt: Optimizer, name: str, p: int, g: int, lr: int, adam: tuple[int, int] | None
+    b: IRBuilder, opt: Optimizer, name: str, p: int, g: int, scalars: dict[str, int]
 ) -> int:
+    """The new value of PARAM ``p`` (named ``name``) given its gradient ``g``; adds the
+    optimizer's per-parameter STATEs and their updates to ``b``."""
     nm = f"{name}.update"
+    lr, shape = scalars["lr"], b.shape(p)
+
+    def state(key: str, value: float = 0.0) -> int:
+        return b.state_tensor(f"{name}.{key}", np.full(shape, value))
+
     if opt.weight_decay and not (isinstance(opt, Adam) and opt.decoupled):
         g = b.add(Op.ADD, (g, b.scale(p, opt.weight_decay, nm)), nm)
     if isinstance(opt, SGD):
-        return b.add(Op.SUB, (p, _scalar_times(b, g, lr, nm)), nm)
-    shape = b.shape(p)
+        return b.add(Op.SUB, (p, _times(b, g, lr, nm)), nm)
     if isinstance(opt, Momentum):
-        v = b.state_tensor(f"{name}.velocity", np.zeros(shape))
+        v = state("velocity")
         v_new = b.add(Op.ADD, (b.scale(v, opt.momentum, nm), g), nm)
         b.updates[f"{name}.velocity"] = v_new
         step = b.add(Op.ADD, (g, b.scale(v_new, opt.momentum, nm)), nm) if opt.nesterov else v_new
-        return b.add(Op.SUB, (p, _scalar_times(b, step, lr, nm)), nm)
-    assert adam is not None
-    step_size, corr2 = adam
-    m = b.state_tensor(f"{name}.m", np.zeros(shape))
-    v = b.state_tensor(f"{name}.v", np.zeros(shape))
-    m_new = b.add(Op.ADD, (b.scale(m, opt.beta1, nm), b.scale(g, 1 - opt.beta1, nm)), nm)
+        return b.add(Op.SUB, (p, _times(b, step, lr, nm)), nm)
+    if isinstance(opt, Adam):
+        return _adam(b, opt, name, p, g, scalars, state)
+    if isinstance(opt, Adagrad):
+        return _adagrad(b, opt, name, p, g, lr, state)
+    keep = b.scale(state("square_avg"), opt.alpha, nm)  # first: a state op (see _adam)
     g2 = b.add(Op.MUL, (g, g), nm)
-    v_new = b.add(Op.ADD, (b.scale(v, opt.beta2, nm), b.scale(g2, 1 - opt.beta2, nm)), nm)
+    v_new = b.add(Op.ADD, (keep, b.scale(g2, 1.0 - opt.alpha, nm)), nm)
+    b.updates[f"{name}.square_avg"] = v_new
+    var = v_new
+    if opt.centered:
+        a_new = _ema(b, state("grad_avg"), g, opt.alpha, nm)
+        b.updates[f"{name}.grad_avg"] = a_new
+        var = b.add(Op.SUB, (v_new, b.add(Op.MUL, (a_new, a_new), nm)), nm)
+    d = _div(b, g, b.add_const(b.add(Op.SQRT, (var,), nm), opt.eps, nm), nm)
+    if opt.momentum:
+        d = b.add(Op.ADD, (b.scale(state("momentum_buffer"), opt.momentum, nm), d), nm)
+        b.updates[f"{name}.momentum_buffer"] = d
+    return b.add(Op.SUB, (p, _times(b, d, lr, nm)), nm)
+
+
+def _adagrad(
+    b: IRBuilder,
+    opt: Adagrad,
+    name: str,
+    p: int,
+    g: int,
+    lr: int,
+    state: Callable[..., int],
+) -> int:
+    nm = f"{name}.update"
+    s_new = b.add(Op.ADD, (state("sum", opt.initial_accumulator), b.add(Op.MUL, (g, g), nm)), nm)
+    b.updates[f"{name}.sum"] = s_new
+    denom = b.add_const(b.add(Op.SQRT, (s_new,), nm), opt.eps, nm)
+    return b.add(Op.SUB, (p, _times(b, _div(b, g, denom, nm), lr, nm)), nm)
+
+
+def _adam(
+    b: IRBuilder,
+    opt: Adam,
+    name: str,
+    p: int,
+    g: int,
+    scalars: dict[str, int],
+    state: Callable[..., int],
+) -> int:
+    nm = f"{name}.update"
+    # The first op reads optimizer state, so the fusion group it starts (tagged by its first
+    # node) counts as optimizer work.
+    m_new = _ema(b, state("m"), g, opt.beta1, nm)
+    v_new = _ema(b, state("v"), b.add(Op.MUL, (g, g), nm), opt.beta2, nm)
     b.updates[f"{name}.m"], b.updates[f"{name}.v"] = m_new, v_new
-    # p - lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps)
-    denom = b.add_const(b.add(Op.SQRT, (_scalar_times(b, v_new, corr2, nm),), nm), opt.eps, nm)
-    delta = _scalar_times(
-        b, b.add(Op.MUL, (m_new, b.add(Op.RECIP, (denom,), nm)), nm), step_size, nm
-    )
+    # p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps), as torch.optim.Adam
+    sqrt_v = _times(b, b.add(Op.SQRT, (v_new,), nm), scalars["adam.bias_rsqrt"], nm)
+    step = _div(b, m_new, b.add_const(sqrt_v, opt.eps, nm), nm)
+    delta = _times(b, step, scalars["adam.step_size"], nm)
     if opt.weight_decay and opt.decoupled:
-        decay = _scalar_times(b, b.scale(p, opt.weight_decay, nm), lr, nm)
+        decay = _times(b, b.scale(p, opt.weight_decay, nm), scalars["lr"], nm)
         delta = b.add(Op.ADD, (delta, decay), nm)
     return b.add(Op.SUB, (p, delta), nm)
-
-
-def _adam_step(b: IRBuilder, opt: Adam, lr: int) -> tuple[int, int]:
-    """Advance beta^t and return (lr / (1 - beta1^t), 1 / (1 - beta2^t)) as (1,) tensors."""
-    corr = []
-    for k, beta in (("beta1_power", opt.beta1), ("beta2_power", opt.beta2)):
-        power = b.scale(b.state_tensor(f"adam.{k}", np.ones(1)), beta, "adam")
-        b.updates[f"adam.{k}"] = power
-        corr.append(
-            b.add(Op.RECIP, (b.add_const(b.scale(power, -1.0, "adam"), 1.0, "adam"),), "adam")
-        )
-    return b.add(Op.MUL, (lr, corr[0]), "adam"), corr[1]

@@ -48,6 +48,39 @@ def lstm_classifier(batch: int = 8, hidden: int = 32, classes: int = 10, seed: i
     return net.build()
 
 
+def gru_classifier(batch: int = 8, hidden: int = 32, classes: int = 10, seed: int = 0) -> Graph:
+    """A GRU reading an 8x8 digit row by row ([B, 8 time steps, 8 features]); classifies the
+    last hidden state."""
+    net = Net("gru_classifier", seed)
+    x = net.input("x", (batch, 8, 8))
+    net.output("logits", net.dense(net.gru(x, hidden), classes))
+    return net.build()
+
+
+def rnn_classifier(batch: int = 8, hidden: int = 48, classes: int = 10, seed: int = 0) -> Graph:
+    """A tanh RNN reading an 8x8 digit row by row; classifies the last hidden state."""
+    net = Net("rnn_classifier", seed)
+    x = net.input("x", (batch, 8, 8))
+    net.output("logits", net.dense(net.rnn(x, hidden), classes))
+    return net.build()
+
+
+def transformer_classifier(
+    batch: int = 8, dim: int = 32, ff: int = 64, classes: int = 10, seed: int = 0
+) -> Graph:
+    """Reads an 8x8 digit as 8 tokens (its rows): a dense embedding of each row, one post-norm
+    encoder block (single-head self-attention, GELU feed-forward), then a dense classifier
+    over the flattened tokens (whose weights per token position stand in for a positional
+    encoding)."""
+    net = Net("transformer_classifier", seed)
+    x = net.input("x", (batch, 8, 8))
+    e = net.dense(x, dim)
+    h = net.layer_norm(net.add(e, net.attention(e)))
+    h = net.layer_norm(net.add(h, net.dense(net.gelu(net.dense(h, ff)), dim)))
+    net.output("logits", net.dense(net.flatten(h), classes))
+    return net.build()
+
+
 def _basic_block(net: Net, x: Tensor, filters: int, stride: int) -> Tensor:
     h = net.relu(net.batch_norm(net.conv2d(x, filters, 3, stride, padding=1, bias=False)))
     h = net.batch_norm(net.conv2d(h, filters, 3, 1, padding=1, bias=False))
@@ -70,6 +103,80 @@ def resnet18(batch: int = 1, image: int = 224, classes: int = 1000, seed: int = 
     return net.build()
 
 
+def alexnet(
+    batch: int = 1, image: int = 224, classes: int = 1000, width: float = 1.0, seed: int = 0
+) -> Graph:
+    """AlexNet as in torchvision (Krizhevsky 2014's one-GPU variant) on NHWC images [B, image,
+    image, 3], without its dropout (identity at inference); ``width`` scales every layer.
+    At 224x224: 5 convolutions, 3 max pools to 6x6x256, dense 9216-4096-4096-classes."""
+    net = Net("alexnet", seed)
+
+    def c(n: int) -> int:
+        return max(1, round(n * width))
+
+    h = net.input("x", (batch, image, image, 3))
+    h = net.max_pool(net.relu(net.conv2d(h, c(64), 11, 4, padding=2)), 3, 2)
+    h = net.max_pool(net.relu(net.conv2d(h, c(192), 5, padding=2)), 3, 2)
+    h = net.relu(net.conv2d(h, c(384), 3, padding=1))
+    h = net.relu(net.conv2d(h, c(256), 3, padding=1))
+    h = net.max_pool(net.relu(net.conv2d(h, c(256), 3, padding=1)), 3, 2)
+    h = net.relu(net.dense(net.flatten(h), c(4096)))
+    h = net.relu(net.dense(h, c(4096)))
+    net.output("logits", net.dense(h, classes))
+    return net.build()
+
+
+def alexnet_digits(batch: int = 8, classes: int = 10, seed: int = 0) -> Graph:
+    """AlexNet's layer sequence (5 convolutions, 3 max pools, 3 dense) sized for 8x8 digits
+    [B, 8, 8, 1]: 3x3 kernels, stride 1, 2x2 pools (8 -> 4 -> 2 -> 1)."""
+    net = Net("alexnet_digits", seed)
+    h = net.input("x", (batch, 8, 8, 1))
+    h = net.max_pool(net.relu(net.conv2d(h, 16, 3)), 2)
+    h = net.max_pool(net.relu(net.conv2d(h, 32, 3)), 2)
+    h = net.relu(net.conv2d(h, 48, 3))
+    h = net.relu(net.conv2d(h, 32, 3))
+    h = net.max_pool(net.relu(net.conv2d(h, 32, 3)), 2)
+    h = net.relu(net.dense(net.flatten(h), 64))
+    h = net.relu(net.dense(h, 64))
+    net.output("logits", net.dense(h, classes))
+    return net.build()
+
+
+VGG11 = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")
+
+
+def vgg11(
+    batch: int = 1, image: int = 224, classes: int = 1000, width: float = 1.0, seed: int = 0
+) -> Graph:
+    """VGG-11 (configuration A of Simonyan & Zisserman) on NHWC images: 8 3x3 convolutions,
+    5 max pools, dense 512*(image/32)^2-4096-4096-classes, no dropout; ``width`` scales
+    every layer."""
+    net = Net("vgg11", seed)
+    h = net.input("x", (batch, image, image, 3))
+    for v in VGG11:
+        if v == "M":
+            h = net.max_pool(h, 2)
+        else:
+            h = net.relu(net.conv2d(h, max(1, round(int(v) * width)), 3, padding=1))
+    h = net.relu(net.dense(net.flatten(h), max(1, round(4096 * width))))
+    h = net.relu(net.dense(h, max(1, round(4096 * width))))
+    net.output("logits", net.dense(h, classes))
+    return net.build()
+
+
+def vgg11_digits(batch: int = 8, classes: int = 10, seed: int = 0) -> Graph:
+    """VGG-11's 8 convolutions and 3 dense layers sized for 8x8 digits [B, 8, 8, 1]: widths
+    divided by 8, and 2 of the 5 max pools (8 -> 4 -> 2)."""
+    net = Net("vgg11_digits", seed)
+    h = net.input("x", (batch, 8, 8, 1))
+    for v in (8, 16, "M", 32, 32, "M", 64, 64, 64, 64):
+        h = net.max_pool(h, 2) if v == "M" else net.relu(net.conv2d(h, int(v), 3, padding=1))
+    h = net.relu(net.dense(net.flatten(h), 64))
+    h = net.relu(net.dense(h, 64))
+    net.output("logits", net.dense(h, classes))
+    return net.build()
+
+
 def transformer_encoder_block(
     batch: int = 2, seq: int = 8, dim: int = 32, ff: int = 64, seed: int = 0
 ) -> Graph:
@@ -86,6 +193,13 @@ MODELS = {
     "mlp": mlp,
     "lenet": lenet,
     "lstm_classifier": lstm_classifier,
+    "gru_classifier": gru_classifier,
+    "rnn_classifier": rnn_classifier,
+    "transformer_classifier": transformer_classifier,
     "resnet18": resnet18,
+    "alexnet": alexnet,
+    "alexnet_digits": alexnet_digits,
+    "vgg11": vgg11,
+    "vgg11_digits": vgg11_digits,
     "transformer_encoder_block": transformer_encoder_block,
 }

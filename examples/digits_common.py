@@ -53,6 +53,7 @@ def main(model: str, target: float, doc: str) -> None:
         Fidelity.FUNCTIONAL if sampled else args.fidelity,
         name=model,
         timing=Fidelity.FAST if sampled else None,
+        optimizer=spec.optimizer,
         on_epoch=lambda e: print(
             f"epoch {e.epoch}: loss {e.loss:.4f}, test accuracy {100 * e.test_accuracy:.2f}%",
             flush=True,
@@ -64,7 +65,7 @@ def main(model: str, target: float, doc: str) -> None:
     print_report(report)
     assert report.total.timed and report.total.cycles > 0
 
-    ref = reference_training(training_step(graph, spec), data, settings)
+    ref = reference_training(training_step(graph, spec), data, settings, optimizer=spec.optimizer)
     ref_acc = reference_accuracy(graph, ref.params, data)
     for e, r in zip(report.epochs, ref.epoch_losses, strict=True):
         allowed = 0.5 * r + 0.02

@@ -66,12 +66,14 @@ def main() -> None:
     settings = TrainSettings(epochs=d.epochs, lr=d.lr, schedule=Schedule(d.schedule))
 
     start = time.perf_counter()
-    result = Trainer(step, evaluation, data, settings, args.fidelity, name="mlp").run()
+    result = Trainer(
+        step, evaluation, data, settings, args.fidelity, name="mlp", optimizer=spec.optimizer
+    ).run()
     chip_seconds = time.perf_counter() - start
     report = result.report
     print_report(report)
 
-    ref = reference_training(training_step(graph, spec), data, settings)
+    ref = reference_training(training_step(graph, spec), data, settings, optimizer=spec.optimizer)
     ref_acc = reference_accuracy(graph, ref.params, data)
     rel, ab = TOLERANCE[chip.input_dtype]
     print(f"\nsimulated {report.info['steps']} steps in {chip_seconds:.1f} s")
@@ -89,6 +91,7 @@ def main() -> None:
             data,
             settings,
             round_casts=True,
+            optimizer=spec.optimizer,
         )
         n, allowed_rel = ROUNDED_STEPS[chip.input_dtype]
         worst = max(

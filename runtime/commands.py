@@ -97,6 +97,35 @@ def _add_fidelity(p: argparse.ArgumentParser) -> None:
 
 
 # ------------------------------------------------------------------------------------ train
+def _add_loss_and_optimizer_options(p: argparse.ArgumentParser) -> None:
+    """--loss and the optimizer options (default None: the optimizer's torch.optim default)."""
+    from runtime.models import LOSSES
+
+    p.add_argument(
+        "--loss",
+        choices=LOSSES,
+        default=None,
+        help="ce: softmax cross-entropy (default); mse; bce_logits: binary cross-entropy on "
+        "logits; bce: binary cross-entropy on probabilities (labels: one-hot classes)",
+    )
+    p.add_argument("--weight-decay", type=float, default=None, help="L2 (decoupled for adamw)")
+    p.add_argument("--momentum", type=float, default=None, help="momentum, rmsprop")
+    p.add_argument("--nesterov", action="store_true", default=None, help="momentum")
+    p.add_argument("--beta1", type=float, default=None, help="adam, adamw (default 0.9)")
+    p.add_argument("--beta2", type=float, default=None, help="adam, adamw (default 0.999)")
+    p.add_argument("--eps", type=float, default=None, help="adam, adamw, rmsprop, adagrad")
+    p.add_argument("--alpha", type=float, default=None, help="rmsprop smoothing (default 0.99)")
+    p.add_argument("--centered", action="store_true", default=None, help="rmsprop")
+    p.add_argument("--lr-decay", type=float, default=None, help="adagrad")
+
+
+def _optimizer_options(s: dict[str, Any] | argparse.Namespace) -> dict[str, Any]:
+    from runtime.models import OPTIMIZER_OPTIONS
+
+    get = s.get if isinstance(s, dict) else lambda k: getattr(s, k)
+    return {k: get(k) for k in OPTIMIZER_OPTIONS}
+
+
 def setup_train(p: argparse.ArgumentParser) -> None:
     from runtime.models import OPTIMIZERS, model_names
 
@@ -123,6 +152,14 @@ def setup_train(p: argparse.ArgumentParser) -> None:
         default=None,
         help="learning-rate schedule (default: per model)",
     )
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        metavar="STEPS",
+        help="linear learning-rate warm-up over the first STEPS steps (default: 0)",
+    )
+    _add_loss_and_optimizer_options(p)
     p.add_argument(
         "--fidelity",
         choices=TRAIN_FIDELITIES,
@@ -175,7 +212,23 @@ TRAIN_SETTINGS = (
     "sampled_timing",
     "seed",
     "checkpoint_every",
+    "warmup",
+    "loss",
+    "weight_decay",
+    "momentum",
+    "nesterov",
+    "beta1",
+    "beta2",
+    "eps",
+    "alpha",
+    "centered",
+    "lr_decay",
 )
+# settings added after the first run.json files: their values when a file lacks them
+LATER_SETTINGS = {k: None for k in TRAIN_SETTINGS[TRAIN_SETTINGS.index("loss") :]} | {
+    "warmup": 0,
+    "loss": "ce",
+}
 RUN_FILE = "run.json"
 
 
@@ -207,6 +260,8 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, boo
             settings["sampled_timing"] = settings.get("fidelity") == "sampled"
             if settings["sampled_timing"]:
                 settings["fidelity"] = Fidelity.FAST.value
+        if isinstance(settings, dict):
+            settings = {**LATER_SETTINGS, **settings}
         if not isinstance(settings, dict) or set(settings) != set(TRAIN_SETTINGS):
             raise CommandError(f"{path} is not a run settings file written by systolic train")
         check_train_settings(settings, lambda k: f"{path}: {k}")
@@ -227,6 +282,7 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict[str, Any], Path, boo
         "sampled_timing": False,
         "seed": 0,
         "checkpoint_every": 0,
+        **LATER_SETTINGS,
         **given,
     }
     check_train_settings(settings, lambda k: "--" + k.replace("_", "-"))
@@ -317,15 +373,15 @@ def cmd_train(args: argparse.Namespace) -> None:
         schedule=Schedule(s["schedule"]),
         seed=s["seed"],
         checkpoint_every=s["checkpoint_every"],
+        warmup=s["warmup"],
     )
     if s["batch_size"] > len(data.x_train):
         raise CommandError(
             f"batch size {s['batch_size']} is larger than the {len(data.x_train)} training "
             f"samples of {s['dataset']}"
         )
-    step = compile_model(
-        s["model"], chip, s["batch_size"], train_spec("ce", s["optimizer"], s["lr"])
-    )
+    spec = train_spec(s["loss"], s["optimizer"], s["lr"], **_optimizer_options(s))
+    step = compile_model(s["model"], chip, s["batch_size"], spec)
     # dynamic on int8 chips: the evaluation program reads the step's fp32 weights
     evaluation = compile_model(s["model"], chip, s["batch_size"], quantize="dynamic")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -357,6 +413,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             trace_first_step=fidelity.has_cycles or sampled,
             timing=machine if sampled else None,
             on_first_step=save_trace,
+            optimizer=spec.optimizer,
         )
         try:
             result = trainer.run(resume=resume)
@@ -395,8 +452,8 @@ def setup_compile(p: argparse.ArgumentParser) -> None:
         "dimension (it must equal a static one)",
     )
     p.add_argument("--train", action="store_true", help="compile a whole training step")
-    p.add_argument("--loss", choices=("ce", "mse"), default="ce")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
+    _add_loss_and_optimizer_options(p)
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument(
         "--quantize",
@@ -439,7 +496,9 @@ def cmd_compile(args: argparse.Namespace) -> None:
             "--quantize static is for inference: a training step (--train) "
             "quantizes its GEMM operands on chip (dynamic)"
         )
-    spec = train_spec(args.loss, args.optimizer, args.lr) if args.train else None
+    spec = None
+    if args.train:
+        spec = train_spec(args.loss or "ce", args.optimizer, args.lr, **_optimizer_options(args))
     program = compile_model(args.model, chip, args.batch, spec, args.quantize)
     out = Path(args.output)
     save_program(program, out)

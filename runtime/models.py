@@ -51,10 +51,45 @@ ZOO: dict[str, tuple[str, ModelDefaults | None]] = {
         "lstm_classifier",
         ModelDefaults(epochs=8, batch_size=32, optimizer="adam", lr=0.02, schedule="cosine"),
     ),
+    "gru": (
+        "gru_classifier",
+        ModelDefaults(epochs=8, batch_size=32, optimizer="adam", lr=0.02, schedule="cosine"),
+    ),
+    "rnn": (
+        "rnn_classifier",
+        ModelDefaults(epochs=10, batch_size=32, optimizer="adam", lr=0.01, schedule="cosine"),
+    ),
+    "transformer": (
+        "transformer_classifier",
+        ModelDefaults(epochs=4, batch_size=32, optimizer="adam", lr=0.005, schedule="cosine"),
+    ),
+    "alexnet-digits": (
+        "alexnet_digits",
+        ModelDefaults(epochs=5, batch_size=32, optimizer="adam", lr=0.003, schedule="cosine"),
+    ),
+    "vgg11-digits": (
+        "vgg11_digits",
+        ModelDefaults(epochs=6, batch_size=32, optimizer="adam", lr=0.001, schedule="cosine"),
+    ),
     "resnet18": ("resnet18", None),
-    "transformer": ("transformer_encoder_block", None),
+    "alexnet": ("alexnet", None),
+    "vgg11": ("vgg11", None),
+    "encoder_block": ("transformer_encoder_block", None),
 }
-OPTIMIZERS = ("sgd", "momentum", "adam")
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad")
+LOSSES = ("ce", "mse", "bce_logits", "bce")
+# Optimizer options of the command line -> the optimizers they apply to.
+OPTIMIZER_OPTIONS: dict[str, tuple[str, ...]] = {
+    "weight_decay": OPTIMIZERS,
+    "momentum": ("momentum", "rmsprop"),
+    "nesterov": ("momentum",),
+    "beta1": ("adam", "adamw"),
+    "beta2": ("adam", "adamw"),
+    "eps": ("adam", "adamw", "rmsprop", "adagrad"),
+    "alpha": ("rmsprop",),
+    "centered": ("rmsprop",),
+    "lr_decay": ("adagrad",),
+}
 ONNX_DEFAULTS = ModelDefaults(
     epochs=10, batch_size=32, optimizer="momentum", lr=0.05, schedule="cosine"
 )
@@ -126,16 +161,41 @@ def check_model(model: str, batch: int | None) -> tuple[str, bool]:
     return problem_table(str(model), problems), not problems
 
 
-def train_spec(loss: str, optimizer: str, lr: float) -> TrainSpec:
-    """A `compiler.train.TrainSpec` for the CLI's option values."""
-    from compiler.train import SGD, Adam, Momentum, TrainSpec
+def train_spec(loss: str, optimizer: str, lr: float, **options: object) -> TrainSpec:
+    """A `compiler.train.TrainSpec` for the CLI's option values. ``options`` are the
+    `OPTIMIZER_OPTIONS` (None or False: the optimizer's default, as in torch.optim); one that
+    does not apply to ``optimizer`` is refused by name."""
+    from compiler.train import SGD, Adagrad, Adam, Momentum, RMSprop, TrainSpec
 
-    opts = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
-    if optimizer not in opts:
+    if optimizer not in OPTIMIZERS:
         raise ModelError(
             f"unknown optimizer {optimizer!r}; expected one of {', '.join(OPTIMIZERS)}"
         )
-    return TrainSpec(loss=loss, optimizer=opts[optimizer](), lr=lr)
+    if loss not in LOSSES:
+        raise ModelError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)}")
+    given = {k: v for k, v in options.items() if v is not None and v is not False}
+    for k in given:
+        if k not in OPTIMIZER_OPTIONS:
+            raise ModelError(f"unknown optimizer option {k!r}")
+        if optimizer not in OPTIMIZER_OPTIONS[k]:
+            raise ModelError(
+                f"--{k.replace('_', '-')} applies to --optimizer "
+                f"{' or '.join(OPTIMIZER_OPTIONS[k])}, not {optimizer}"
+            )
+    if optimizer == "adamw":
+        given = {"weight_decay": 0.01, **given, "decoupled": True}  # torch.optim.AdamW's default
+    kind = {
+        "sgd": SGD,
+        "momentum": Momentum,
+        "adam": Adam,
+        "adamw": Adam,
+        "rmsprop": RMSprop,
+        "adagrad": Adagrad,
+    }[optimizer]
+    try:
+        return TrainSpec(loss=loss, optimizer=kind(**given), lr=lr)
+    except ValueError as e:
+        raise ModelError(str(e)) from None
 
 
 def calibration_inputs(model: str, graph: Graph) -> dict[str, np.ndarray]:
@@ -144,7 +204,16 @@ def calibration_inputs(model: str, graph: Graph) -> dict[str, np.ndarray]:
     out = {}
     for name, node in graph.inputs.items():
         shape = node.shape
-        if model in ("mlp", "cnn", "lstm"):
+        if model in (
+            "mlp",
+            "cnn",
+            "lstm",
+            "gru",
+            "rnn",
+            "transformer",
+            "alexnet-digits",
+            "vgg11-digits",
+        ):
             from runtime.data import fit_to, load_digits
 
             x = load_digits().x_train

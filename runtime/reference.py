@@ -29,15 +29,21 @@ class ReferenceRun:
 
 
 def reference_training(
-    step_graph: Any, dataset: Dataset, settings: TrainSettings, round_casts: bool = False
+    step_graph: Any,
+    dataset: Dataset,
+    settings: TrainSettings,
+    round_casts: bool = False,
+    optimizer: Any = None,
 ) -> ReferenceRun:
     """Train ``step_graph`` (a `compiler.ir.Graph` from `compiler.train.training_step`) in
-    float64 the way `runtime.train.Trainer` trains its compiled program.
+    float64 the way `runtime.train.Trainer` trains its compiled program; ``optimizer`` (the
+    `compiler.train` optimizer it was built with) gives the host-written step scalars.
 
     ``round_casts``: round at the graph's CAST nodes as the chip does (bf16 GEMM operands, when
     ``step_graph`` comes from `compiler.passes.pipeline.graph_passes` for a bf16 chip), so the
     only remaining difference from the chip is float64 versus fp32 arithmetic."""
     from compiler.reference import evaluate
+    from compiler.train import host_scalars
 
     (x_name,) = step_graph.of_role(TensorRole.INPUT)
     (label_name,) = step_graph.of_role(TensorRole.LABEL)
@@ -55,7 +61,12 @@ def reference_training(
     for epoch in range(settings.epochs):
         losses = []
         for idx in train_batches(n, batch, settings.seed, epoch):
-            state[lr_name] = np.array([settings.schedule.at(settings.lr, step, total_steps)])
+            lr = settings.lr_at(step, total_steps)
+            scalars = {"lr": np.array([lr])}
+            if optimizer is not None:
+                scalars = host_scalars(optimizer, step + 1, lr)
+            state |= scalars
+            state[lr_name] = scalars["lr"]
             inputs = {
                 x_name: fit_to(dataset.x_train[idx], x_shape[1:], "reference"),
                 label_name: one_hot(dataset.y_train[idx], dataset.num_classes),

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,6 +38,9 @@ from runtime.data import (
 )
 from runtime.report import EpochReport, RunReport, add_by_tag, layer_reports
 from runtime.timing import SampledTiming
+
+if TYPE_CHECKING:
+    from compiler.train import Optimizer
 
 
 class TrainingError(RuntimeError):
@@ -71,6 +74,7 @@ class TrainSettings:
     schedule: Schedule = Schedule.CONSTANT
     seed: int = 0
     checkpoint_every: int = 0  # steps between checkpoints; 0: only at the end of each epoch
+    warmup: int = 0  # steps of linear warm-up to lr before the schedule starts
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -79,6 +83,15 @@ class TrainSettings:
             raise ValueError(f"learning rate must be a positive number, not {self.lr}")
         if self.checkpoint_every < 0:
             raise ValueError(f"checkpoint_every must not be negative, not {self.checkpoint_every}")
+        if self.warmup < 0:
+            raise ValueError(f"warmup must not be negative, not {self.warmup}")
+
+    def lr_at(self, step: int, total: int) -> float:
+        """The learning rate of step ``step`` (0-based) of ``total``: ``lr * (step + 1) /
+        warmup`` during the warm-up, then the schedule over the remaining steps."""
+        if step < self.warmup:
+            return self.lr * (step + 1) / self.warmup
+        return self.schedule.at(self.lr, step - self.warmup, total - self.warmup)
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "schedule": self.schedule.value}
@@ -239,12 +252,15 @@ class Trainer:
         trace_first_step: bool = False,
         timing: Fidelity | None = None,
         on_first_step: Callable[[RunResult], None] | None = None,
+        optimizer: Optimizer | None = None,
     ) -> None:
         self.program, self.eval_program = step_program, eval_program
+        self.optimizer = optimizer
         self.dataset, self.settings, self.run_dir, self.name = dataset, settings, run_dir, name
         self.on_step, self.on_epoch = on_step, on_epoch
         self.trace_first_step, self.on_first_step = trace_first_step, on_first_step
         self.sig = Signature.of(step_program, training=True)
+        self._check_host_scalars()
         self.backend = Backend(step_program, fidelity)
         self.eval_sig = None if eval_program is None else Signature.of(eval_program, False)
         self.eval_backend = None if eval_program is None else Backend(eval_program, fidelity)
@@ -263,6 +279,32 @@ class Trainer:
                 f"{len(dataset.x_train)} training samples"
             )
         self.total_steps = self.steps * settings.epochs
+
+    def _check_host_scalars(self) -> None:
+        from compiler.train import HOST_SCALARS, host_scalars
+
+        opt = self.optimizer
+        wanted = set(host_scalars(opt, 1, 1.0)) - {"lr"} if opt is not None else set()
+        written_by_host = set(HOST_SCALARS) - {"lr"}
+        missing = sorted(wanted - set(self.program.tensors))
+        unfed = sorted((written_by_host & set(self.program.tensors)) - wanted)
+        if missing or unfed:
+            raise TrainingError(
+                f"the training program's host-written step scalars {unfed or missing} do not "
+                f"match the optimizer {opt!r}; pass the optimizer it was compiled with"
+            )
+
+    def _step_scalars(self, step: int, lr: float) -> dict[str, np.ndarray]:
+        """What the host writes before step ``step`` (0-based): the learning rate (under the
+        program's own name for it) and the optimizer's other per-step scalars."""
+        from compiler.train import host_scalars
+
+        assert self.sig.lr is not None
+        scalars = {"lr": np.array([lr])}
+        if self.optimizer is not None:
+            scalars = host_scalars(self.optimizer, step + 1, lr)
+        scalars[self.sig.lr.name] = scalars.pop("lr")
+        return {k: np.full(self.program.tensor(k).shape, v[0]) for k, v in scalars.items()}
 
     # ---- checkpoints ----
     def _fingerprints(self) -> dict[str, Any]:
@@ -331,19 +373,18 @@ class Trainer:
 
     def _step(self, p: Progress, idx: np.ndarray, trace: bool) -> RunResult:
         d = self.dataset
-        lr = self.settings.schedule.at(self.settings.lr, p.global_step, self.total_steps)
+        lr = self.settings.lr_at(p.global_step, self.total_steps)
         x = fit_to(d.x_train[idx], self.sample_shape, "the training program")
         inputs = {
             self.sig.x.name: x,
             self.sig.labels.name: self.sig.label_values(d.y_train[idx], d.num_classes),
         }
         lr_sent = 0
-        if self.sig.lr.kind is TensorKind.INPUT:
-            inputs[self.sig.lr.name] = np.full(self.sig.lr.shape, lr, dtype=np.float32)
-        else:  # an lr kept in STATE is still the host's to set each step
-            lr_sent = self.backend.write(
-                self.sig.lr.name, np.full(self.sig.lr.shape, lr, np.float32)
-            )
+        for name, value in self._step_scalars(p.global_step, lr).items():
+            if self.program.tensor(name).kind is TensorKind.INPUT:
+                inputs[name] = value
+            else:  # scalars kept in STATE are still the host's to set each step
+                lr_sent += self.backend.write(name, value)
         result = self._run(self.backend, self.step_timer, inputs, trace)
         loss = float(result.outputs[self.sig.loss.name].reshape(-1)[0])
         if not math.isfinite(loss):

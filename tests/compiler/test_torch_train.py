@@ -18,7 +18,7 @@ from compiler.builder import Net
 from compiler.ir import Graph
 from compiler.passes.pipeline import graph_passes
 from compiler.reference import evaluate
-from compiler.train import SGD, Adam, Momentum, Optimizer, TrainSpec
+from compiler.train import SGD, Adam, Momentum, Optimizer, TrainSpec, host_scalars
 from compiler.zoo import lenet, lstm_classifier, mlp, transformer_encoder_block
 from tests.compiler.test_torch_reference import assert_close, nchw, nhwc
 
@@ -226,6 +226,7 @@ def train_both(
         else:
             labels = rng.standard_normal(y_shape)
             target = torch.tensor(labels)
+        state = {**state, **host_scalars(opt, t + 1, lr)}
         ev = evaluate(step, {"x": x, "labels": labels}, params=params, state=state)
         optimizer.zero_grad()
         torch_loss = (F.cross_entropy if loss == "ce" else F.mse_loss)(

@@ -9,7 +9,7 @@ from chip.program import TensorRole
 from compiler.ir import Op
 from compiler.passes.pipeline import graph_passes
 from compiler.reference import evaluate
-from compiler.train import SGD, Adam, Momentum, TrainSpec
+from compiler.train import SGD, Adam, Momentum, TrainSpec, host_scalars
 from compiler.zoo import mlp
 
 BATCH, CLASSES = 4, 3
@@ -77,13 +77,14 @@ def test_training_steps_match_numpy(opt) -> None:
     params = {k: np.asarray(v, np.float64) for k, v in forward.params.items()}
     state: dict = {}
     numpy_state: dict = {}
+    lr = float(step.state["lr"][0])  # 0.1 as the float32 the DRAM holds
     for t in (1, 2, 3):
         x = rng.standard_normal((BATCH, 5))
         y = np.eye(CLASSES)[rng.integers(0, CLASSES, BATCH)]
+        state = {**state, **host_scalars(opt, t, lr)}
         ev = evaluate(step, {"x": x, "labels": y}, params=params, state=state)
         loss, grads = _numpy_grads(params, x, y)
         np.testing.assert_allclose(ev.outputs["loss"], [loss], rtol=1e-10)
-        lr = float(step.state["lr"][0])  # 0.1 as the float32 the DRAM holds
         want = _numpy_step(opt, lr, params, grads, numpy_state, t)
         new = ev.updates
         for k in params:
@@ -92,14 +93,17 @@ def test_training_steps_match_numpy(opt) -> None:
         state = {k: new[k] for k in step.state if k in new}
 
 
-def test_learning_rate_and_beta_powers_are_run_time_state() -> None:
+def test_learning_rate_and_bias_corrections_are_host_written_state() -> None:
     step = graph_passes(
         mlp(batch=2, inputs=3, hidden=(4,), classes=2), train=TrainSpec("ce", Adam(), lr=0.5)
     )
     assert step.state["lr"].tolist() == [0.5]
-    assert {"adam.beta1_power", "adam.beta2_power", "lr"} <= set(step.state)
-    assert {"adam.beta1_power", "adam.beta2_power"} <= set(step.updates)
-    assert "lr" not in step.updates  # the host owns the schedule
+    scalars = {"lr", "adam.step_size", "adam.bias_rsqrt"}
+    assert scalars <= set(step.state)
+    assert not scalars & set(step.updates)  # the host owns the schedule and the corrections
+    # initial values are step 1's: lr / (1 - 0.9) and 1 / sqrt(1 - 0.999)
+    np.testing.assert_allclose(step.state["adam.step_size"], [5.0], rtol=1e-7)
+    np.testing.assert_allclose(step.state["adam.bias_rsqrt"], [1000**0.5], rtol=1e-7)
     # The learning rate enters only through the STATE: no SCALE node carries 0.5.
     assert not any(n.op is Op.SCALE and n.attrs["value"] == 0.5 for n in step.nodes)
 
@@ -183,3 +187,15 @@ def test_bad_optimizer_hyperparameters_are_rejected() -> None:
         SGD(weight_decay=-0.1)
     with pytest.raises(ValueError, match="Adam.eps must be positive, not 0"):
         Adam(eps=0)
+
+
+def test_host_scalars_are_exact_bias_corrections() -> None:
+    """1 - 0.999^t from float64 powers, not from repeated fp32 products (off by 1.3e-5 at
+    t = 1: fp32(0.999) = 0.99900001287...)."""
+    for t in (1, 2, 10, 1000, 100000):
+        s = host_scalars(Adam(), t, 0.001)
+        want = 1 / np.sqrt(1 - 0.999**t)
+        np.testing.assert_allclose(s["adam.bias_rsqrt"], [want], rtol=1e-15)
+        np.testing.assert_allclose(s["adam.step_size"], [0.001 / (1 - 0.9**t)], rtol=1e-15)
+    with pytest.raises(ValueError, match="count from 1, not 0"):
+        host_scalars(SGD(), 0, 0.1)

@@ -72,7 +72,10 @@ def run_dir(tmp_path_factory):
             ("train", "--epochs", "x"),
             "argument --epochs: invalid int value: 'x' (see systolic train --help)",
         ),
-        (("train", "--optimizer", "rmsprop"), "argument --optimizer: invalid choice: 'rmsprop'"),
+        (
+            ("train", "--optimizer", "lamb"),
+            "argument --optimizer: invalid choice: 'lamb'",
+        ),
         (("train", "--fidelity", "rtl"), "argument --fidelity: invalid choice: 'rtl'"),
         (("compile", "mlp"), "one of the arguments -o/--output --check is required"),
         (("report", ".", "--format", "xml"), "argument --format: invalid choice: 'xml'"),
@@ -103,7 +106,7 @@ def test_missing_and_corrupt_program(capsys, tmp_path):
 def test_unknown_chip_and_missing_dataset(capsys, tmp_path):
     fails(capsys, 1, "unknown chip 'nochip'", "train", "--chip", "nochip")
     fails(capsys, 1, "unknown chip 'nochip'", "hdl", "--chip", "nochip", "-o", tmp_path)
-    fails(capsys, 1, "unknown model 'alexnet'", "train", "--model", "alexnet")
+    fails(capsys, 1, "unknown model 'googlenet'", "train", "--model", "googlenet")
     fails(capsys, 1, "data file", "train", "--dataset", tmp_path / "none.npz")
     np.savez(tmp_path / "d.npz", a=np.zeros(3))
     fails(capsys, 1, "must hold arrays 'x' and 'y'", "train", "--dataset", tmp_path / "d.npz")
