@@ -7,6 +7,8 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from chip.config import ChipConfig
+from chip.hdl.blackbox import VerilogModule
+from chip.hdl.fp32_add import adder_signature
 from chip.hdl.numerics import numerics_for
 from chip.hdl.ports import acc_row_layout, acc_write_signature, read_port_signature
 from chip.hdl.ram import Ram
@@ -19,12 +21,17 @@ class Accumulator(wiring.Component):
     addr become data[j], or row[j] + data[j] when ``accumulate`` (int32 wrapping), and are
     readable from the next cycle on. ``read`` (for the host) returns a row in the cycle its
     address is presented. Banks are not modelled (docs/hdl.md). ``ram_module`` names the
-    Verilog RAM module to instantiate instead of an Amaranth memory (see `Ram`).
+    Verilog RAM module to instantiate instead of an Amaranth memory (see `Ram`), and
+    ``adder_module`` (bf16 only) the Verilog module of `Fp32Adder` to instantiate per column
+    instead of converting C copies of it (see `chip.hdl.export.write_verilog`).
     """
 
-    def __init__(self, config: ChipConfig, ram_module: str | None = None) -> None:
+    def __init__(
+        self, config: ChipConfig, ram_module: str | None = None, adder_module: str | None = None
+    ) -> None:
         self.config = config
         self.ram_module = ram_module
+        self.adder_module = adder_module
         self.numerics = numerics_for(config.input_dtype)
         super().__init__(
             {
@@ -44,7 +51,14 @@ class Accumulator(wiring.Component):
         req = self.write.payload
         m.d.comb += [old.addr.eq(req.addr), mem.w.addr.eq(req.addr)]
         for j in range(cfg.cols):
-            total = self.numerics.add(m, old.data[j], req.data[j])
+            if self.adder_module is None:
+                total = self.numerics.add(m, old.data[j], req.data[j])
+            else:
+                m.submodules[f"add_{j}"] = adder = VerilogModule(
+                    self.adder_module, adder_signature(), clock=False
+                )
+                m.d.comb += [adder.a.eq(old.data[j]), adder.b.eq(req.data[j])]
+                total = adder.y
             m.d.comb += [
                 mem.w.data[j].eq(Mux(req.accumulate, total, req.data[j])),
                 mem.w.en[j].eq(self.write.valid & (j < req.cols)),

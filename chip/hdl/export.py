@@ -17,6 +17,8 @@ from pathlib import Path
 from amaranth.back import rtlil
 
 from chip.config import ChipConfig
+from chip.dtypes import DType
+from chip.hdl.fp32_add import Fp32Adder
 from chip.hdl.pe import ProcessingElement
 from chip.hdl.top import ExecuteTop
 from chip.hdl.verilog_blocks import array_verilog, delay_verilog, ram_verilog
@@ -35,7 +37,8 @@ def write_verilog(config: ChipConfig, out_dir: Path) -> list[Path]:
     waivers (``<top>.vlt``, each with its reason); return the files written.
 
     The file holds the top module (``module_name(config)``: controller, memories' glue, the
-    Amaranth part), one PE module (``<top>_pe``) that the array module (``<top>_array``)
+    Amaranth part), for bf16 one fp32 adder module (``<top>_fp32_add``) that the accumulator
+    instantiates per column, one PE module (``<top>_pe``) that the array module (``<top>_array``)
     instantiates R x C times from a ``generate`` loop, and one RAM and one delay-line module
     (`chip.hdl.verilog_blocks`): its size and the time to write it do not depend on the array
     or memory size. Registers carry no power-on value (no ``initial`` block, no ``reg x = 0``):
@@ -51,6 +54,8 @@ def write_verilog(config: ChipConfig, out_dir: Path) -> list[Path]:
         _to_verilog(ExecuteTop(config, verilog_prefix=name), name),
         _to_verilog(pe, f"{name}_pe"),
     ]
+    if config.input_dtype is not DType.INT8:
+        converted.append(_to_verilog(Fp32Adder(), f"{name}_fp32_add"))
     written = [
         array_verilog(config, f"{name}_array", f"{name}_pe", f"{name}_delay"),
         delay_verilog(f"{name}_delay"),

@@ -7,6 +7,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig
+from chip.dtypes import DType
 from chip.hdl.accumulator import Accumulator
 from chip.hdl.array import SystolicArray, array_signature
 from chip.hdl.blackbox import VerilogModule
@@ -34,7 +35,8 @@ class ExecuteTop(wiring.Component):
 
     With ``verilog_prefix`` (export), the array and the memories are instances of the Verilog
     modules ``<prefix>_array`` and ``<prefix>_ram`` (`chip.hdl.verilog_blocks`) instead of
-    Amaranth logic, so the netlist does not grow with the array or memory size.
+    Amaranth logic, and the bf16 accumulator's adders of ``<prefix>_fp32_add``, so the netlist
+    does not grow with the array or memory size.
     """
 
     def __init__(self, config: ChipConfig, verilog_prefix: str | None = None) -> None:
@@ -63,7 +65,8 @@ class ExecuteTop(wiring.Component):
             array = VerilogModule(f"{prefix}_array", array_signature(cfg), reset=True)
             m.submodules.array = array
         m.submodules.scratchpad = spad = Scratchpad(cfg, ram)
-        m.submodules.accumulator = acc = Accumulator(cfg, ram)
+        adder = None if prefix is None or cfg.input_dtype is DType.INT8 else f"{prefix}_fp32_add"
+        m.submodules.accumulator = acc = Accumulator(cfg, ram, adder)
         wiring.connect(m, wiring.flipped(self.instr), ctrl.instr)
         wiring.connect(m, ctrl.read_x, spad.read_x)
         wiring.connect(m, ctrl.read_y, spad.read_y)
