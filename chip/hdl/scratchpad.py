@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from amaranth import Module
 from amaranth.lib import wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In
 
 from chip.config import ChipConfig
 from chip.hdl.ports import read_port_signature, spad_row_layout, spad_write_signature
+from chip.hdl.ram import Ram
 
 
 class Scratchpad(wiring.Component):
@@ -18,10 +18,12 @@ class Scratchpad(wiring.Component):
     the stationary tile in WS/IS), each returning its row in the cycle the address is presented,
     and one host write port (``write``), whose row is readable from the next cycle on. The
     configuration's bank count is not modelled: one memory serves all ports (docs/hdl.md).
+    ``ram_module`` names the Verilog RAM module to instantiate instead (see `Ram`).
     """
 
-    def __init__(self, config: ChipConfig) -> None:
+    def __init__(self, config: ChipConfig, ram_module: str | None = None) -> None:
         self.config = config
+        self.ram_module = ram_module
         read = read_port_signature(config.spad_addr_bits, spad_row_layout(config))
         super().__init__(
             {
@@ -34,15 +36,13 @@ class Scratchpad(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg = self.config
-        m.submodules.mem = mem = Memory(shape=spad_row_layout(cfg), depth=cfg.spad_rows, init=[])
-        for port in (self.read_x, self.read_y):
-            rd = mem.read_port(domain="comb")
+        m.submodules.mem = mem = Ram(spad_row_layout(cfg), cfg.spad_rows, 1, self.ram_module)
+        for port, rd in ((self.read_x, mem.r0), (self.read_y, mem.r1)):
             m.d.comb += [rd.addr.eq(port.addr), port.data.eq(rd.data)]
-        wr = mem.write_port()
         m.d.comb += [
-            wr.addr.eq(self.write.payload.addr),
-            wr.data.eq(self.write.payload.data),
-            wr.en.eq(self.write.valid),
+            mem.w.addr.eq(self.write.payload.addr),
+            mem.w.data.eq(self.write.payload.data),
+            mem.w.en.eq(self.write.valid),
             self.write.ready.eq(1),
         ]
         return m

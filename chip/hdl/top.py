@@ -7,8 +7,10 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig
+from chip.dtypes import DType
 from chip.hdl.accumulator import Accumulator
-from chip.hdl.array import SystolicArray
+from chip.hdl.array import SystolicArray, array_signature
+from chip.hdl.blackbox import VerilogModule
 from chip.hdl.controller import ExecuteController, check_config
 from chip.hdl.ports import (
     acc_row_layout,
@@ -30,11 +32,17 @@ class ExecuteTop(wiring.Component):
     ``acc_read`` read accumulator rows; ``events`` reports the cycle each instruction starts
     and ends (see `chip.hdl.ports.event_signature`), against ``cycle``, which counts clock
     cycles since reset (the first cycle after reset is cycle 0).
+
+    With ``verilog_prefix`` (export), the array and the memories are instances of the Verilog
+    modules ``<prefix>_array`` and ``<prefix>_ram`` (`chip.hdl.verilog_blocks`) instead of
+    Amaranth logic, and the bf16 accumulator's adders of ``<prefix>_fp32_add``, so the netlist
+    does not grow with the array or memory size.
     """
 
-    def __init__(self, config: ChipConfig) -> None:
+    def __init__(self, config: ChipConfig, verilog_prefix: str | None = None) -> None:
         check_config(config)
         self.config = config
+        self.verilog_prefix = verilog_prefix
         super().__init__(
             {
                 "instr": In(instruction_signature()),
@@ -48,10 +56,17 @@ class ExecuteTop(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg = self.config
-        m.submodules.controller = ctrl = ExecuteController(cfg)
-        m.submodules.array = array = SystolicArray(cfg)
-        m.submodules.scratchpad = spad = Scratchpad(cfg)
-        m.submodules.accumulator = acc = Accumulator(cfg)
+        prefix = self.verilog_prefix
+        ram = None if prefix is None else f"{prefix}_ram"
+        m.submodules.controller = ctrl = ExecuteController(cfg, ram)
+        if prefix is None:
+            m.submodules.array = array = SystolicArray(cfg)
+        else:
+            array = VerilogModule(f"{prefix}_array", array_signature(cfg), reset=True)
+            m.submodules.array = array
+        m.submodules.scratchpad = spad = Scratchpad(cfg, ram)
+        adder = None if prefix is None or cfg.input_dtype is DType.INT8 else f"{prefix}_fp32_add"
+        m.submodules.accumulator = acc = Accumulator(cfg, ram, adder)
         wiring.connect(m, wiring.flipped(self.instr), ctrl.instr)
         wiring.connect(m, ctrl.read_x, spad.read_x)
         wiring.connect(m, ctrl.read_y, spad.read_y)

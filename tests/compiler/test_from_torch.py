@@ -200,27 +200,8 @@ MODELS: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
 BIG = ("resnet18", "resnet50", "mobilenet_v2", "vgg11")
 # (model, exporter) -> the op the importer does not support yet
 PENDING: dict[tuple[str, str], str] = {
-    ("mlp_gelu_layernorm_dropout", "torchscript"): "LayerNormalization",
-    ("mlp_gelu_layernorm_dropout", "dynamo"): "LayerNormalization",
-    ("lstm_2_layers", "torchscript"): "Expand (the zero initial state)",
-    ("lstm_2_layers", "dynamo"): "LSTM with an initial_h input",
-    ("lstm_bidirectional", "torchscript"): "Expand (the zero initial state)",
-    ("lstm_bidirectional", "dynamo"): "LSTM direction='bidirectional'",
-    ("gru_2_layers", "torchscript"): "Expand (the zero initial state)",
-    ("gru_2_layers", "dynamo"): "GRU with an initial_h input",
-    ("gru_bidirectional", "torchscript"): "Expand (the zero initial state)",
-    ("gru_bidirectional", "dynamo"): "GRU direction='bidirectional'",
-    ("transformer_encoder_layer", "torchscript"): "N-D MatMul",
-    ("transformer_encoder_layer", "dynamo"): "N-D MatMul",
-    ("transformer_encoder_layer_causal", "torchscript"): "N-D MatMul",
-    ("transformer_encoder_layer_causal", "dynamo"): "N-D MatMul",
-    ("gpt2_block", "torchscript"): "LayerNormalization",
-    ("gpt2_block", "dynamo"): "LayerNormalization",
-    ("resnet18", "dynamo"): "ReduceMean",
-    ("resnet50", "dynamo"): "ReduceMean",
-    ("mobilenet_v2", "torchscript"): "Clip (ReLU6)",
-    ("mobilenet_v2", "dynamo"): "Clip (ReLU6)",
-    ("vgg11", "dynamo"): "ReduceMean",
+    ("gpt2_block", "torchscript"): "Where on a run-time mask filled with -inf",
+    ("gpt2_block", "dynamo"): "Where on a run-time mask filled with -inf",
 }
 
 
@@ -236,8 +217,28 @@ def build(name: str) -> tuple[nn.Module, torch.Tensor]:
     return module, torch.randn(shape)
 
 
-# (model, exporter) -> why the training-step test still fails where inference may pass
-PENDING_TRAINING: dict[tuple[str, str], str] = dict(PENDING)
+# (model, exporter) -> why the training-step test still fails where inference passes: these
+# models compile a training step, but its gradients have not been matched to torch's yet (the
+# weight matching of recurrent gates and attention projections is the suspect, unconfirmed).
+_UNMATCHED = "matching the training step's gradients to torch's"
+PENDING_TRAINING: dict[tuple[str, str], str] = {
+    **PENDING,
+    ("mlp_gelu_layernorm_dropout", "torchscript"): _UNMATCHED,
+    **{
+        (name, exporter): _UNMATCHED
+        for name in (
+            "lstm_2_layers",
+            "lstm_bidirectional",
+            "gru_2_layers",
+            "gru_bidirectional",
+            "transformer_encoder_layer",
+            "transformer_encoder_layer_causal",
+        )
+        for exporter in ("torchscript", "dynamo")
+    },
+    ("mobilenet_v2", "torchscript"): _UNMATCHED,
+    ("mobilenet_v2", "dynamo"): _UNMATCHED,
+}
 
 
 def cases(pending: dict[tuple[str, str], str]) -> list:

@@ -44,12 +44,25 @@ def test_verilog_model_matches_the_amaranth_simulation(dataflow, dtype, build_di
     assert np.array_equal(got.acc.view(np.uint32), ref.acc.view(np.uint32))
 
 
-def test_16x16_verilog_model_matches_the_machine_where_amaranth_is_too_slow(build_dir):
-    cfg = load_preset("tiny").replace(rows=16, cols=16, vector_lanes=16, spad_kib=64)
+@pytest.mark.parametrize(
+    "dataflow,dtype",
+    [
+        (Dataflow.WS, DType.INT8),
+        (Dataflow.WS, DType.BF16),
+        (Dataflow.IS, DType.BF16),
+        (Dataflow.OS, DType.BF16),
+    ],
+)
+def test_16x16_verilog_model_matches_the_machine_where_amaranth_is_too_slow(
+    dataflow, dtype, build_dir
+):
+    cfg = load_preset("tiny").replace(
+        rows=16, cols=16, vector_lanes=16, spad_kib=64, dataflow=dataflow, input_dtype=dtype
+    )
     case = random_case(cfg, seed=16, n_tiles=8, max_t=24)
     got = run_verilated(cfg, case.instrs, case.spad, ACC_ROWS, build_dir)
     expect, written = numpy_reference(cfg, case)
-    assert np.array_equal(got.acc[written], expect[written])
+    assert np.array_equal(got.acc.view(np.uint32)[written], expect.view(np.uint32)[written])
 
     state = ChipState(cfg)
     state.write(sp(0), case.spad, "test scratchpad")

@@ -1,0 +1,71 @@
+"""A memory with two asynchronous read ports and one write port with per-lane enables."""
+
+from __future__ import annotations
+
+from amaranth import ClockSignal, Instance, Module, Shape, Value
+from amaranth.lib import data, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from chip.hdl.ports import read_port_signature
+
+
+class Ram(wiring.Component):
+    """``depth`` rows of ``shape``: read ports ``r0`` and ``r1`` return the row at their address
+    in the same cycle; ``w`` writes lane k of row ``w.addr`` when ``w.en[k]``, visible from the
+    next cycle on. ``lanes`` > 1 needs an `ArrayLayout` row of ``lanes`` elements.
+
+    With ``verilog_module`` the RAM elaborates to an instance of that Verilog module (written by
+    `chip.hdl.verilog_blocks.ram_verilog`) instead of an Amaranth `Memory`: export then emits
+    one small parametrized module instead of the contents of every memory, and no ``initial``
+    block. The Amaranth `Memory` is what co-simulation runs; the Verilator tests
+    (tests/hdl/test_verilated.py) run the exported module.
+    """
+
+    def __init__(
+        self,
+        shape: Shape | data.Layout,
+        depth: int,
+        lanes: int = 1,
+        verilog_module: str | None = None,
+    ) -> None:
+        if lanes > 1 and not (isinstance(shape, data.ArrayLayout) and shape.length == lanes):
+            raise ValueError(f"a RAM with {lanes} write lanes needs an ArrayLayout of {lanes}")
+        self.shape, self.depth, self.lanes = shape, depth, lanes
+        self.verilog_module = verilog_module
+        self.addr_bits = max(1, (depth - 1).bit_length())
+        read = In(read_port_signature(self.addr_bits, shape))
+        write = wiring.Signature(
+            {"addr": Out(self.addr_bits), "data": Out(shape), "en": Out(lanes)}
+        )
+        super().__init__({"r0": read, "r1": read, "w": In(write)})
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        if self.verilog_module is not None:
+            m.submodules.ram = Instance(
+                self.verilog_module,
+                p_ABITS=self.addr_bits,
+                p_DEPTH=self.depth,
+                p_WIDTH=Shape.cast(self.shape).width,
+                p_LANES=self.lanes,
+                i_clk=ClockSignal(),
+                i_r0_addr=self.r0.addr,
+                o_r0_data=Value.cast(self.r0.data),
+                i_r1_addr=self.r1.addr,
+                o_r1_data=Value.cast(self.r1.data),
+                i_w_addr=self.w.addr,
+                i_w_data=Value.cast(self.w.data),
+                i_w_en=self.w.en,
+            )
+            return m
+        m.submodules.mem = mem = Memory(shape=self.shape, depth=self.depth, init=[])
+        for port in (self.r0, self.r1):
+            rd = mem.read_port(domain="comb")
+            m.d.comb += [rd.addr.eq(port.addr), port.data.eq(rd.data)]
+        if self.lanes > 1:
+            wr = mem.write_port(granularity=1)
+        else:
+            wr = mem.write_port()
+        m.d.comb += [wr.addr.eq(self.w.addr), wr.data.eq(self.w.data), wr.en.eq(self.w.en)]
+        return m

