@@ -72,7 +72,7 @@ def check_model(model: onnx.ModelProto, where: str = "ONNX model") -> None:
             _check_input_dims(vi, where)
     for k, node in enumerate(g.node):
         label = f"node {node.name!r}" if node.name else f"node #{k} ({node.op_type})"
-        if not node.output or not node.output[0]:
+        if not any(node.output):  # optional outputs may be left unnamed, not all of them
             raise OnnxFileError(f"{where}: {label} has no output")
         for out in node.output:
             if out:

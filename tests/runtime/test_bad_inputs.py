@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -53,21 +54,31 @@ def test_every_bad_input_gets_one_clear_line(corpus, capsys, monkeypatch, tmp_pa
     assert not any(tmp_path.iterdir()), list(tmp_path.iterdir())
 
 
+# The command runs as the grandchild of this process, under a small launcher: on Linux a child
+# started by fork or vfork reports the high-water mark of its parent's memory as its own peak
+# until it exec's, so a child of a large pytest process would report pytest's memory.
+_LAUNCHER = """
+import resource, subprocess, sys
+code = subprocess.run([sys.executable, "-m", "runtime.cli", *sys.argv[2:]]).returncode
+with open(sys.argv[1], "w") as f:
+    f.write(f"{code} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+"""
+
+
 def _child_peak_rss(argv: tuple[str, ...], cwd: Path) -> tuple[int, str, str, int]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    p = subprocess.Popen(
-        [sys.executable, "-m", "runtime.cli", *argv],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    out, err = p.stdout.read().decode(), p.stderr.read().decode()
-    p.stdout.close()
-    p.stderr.close()
-    return p.returncode, out, err, usage.ru_maxrss * 1024
+    with tempfile.TemporaryDirectory() as d:
+        result = Path(d) / "result"
+        p = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, str(result), *argv],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert p.returncode == 0, p.stderr
+        code, kib = (int(v) for v in result.read_text().split())
+    return code, p.stdout, p.stderr, kib * 1024
 
 
 @pytest.mark.slow

@@ -67,7 +67,7 @@ def test_output_into_a_closed_pipe_ends_quietly(files, argv):
 
 
 # ---- numba's cache
-CHILD = "from chip.machine.schedule_kernel import warm_up; warm_up()"
+CHILD = "from chip.machine.engine import warm_up; warm_up()"
 
 
 def _child(cwd: Path, home: Path, **env: str) -> str:

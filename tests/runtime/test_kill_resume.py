@@ -24,7 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Small and quick, with every kind of output: cycles sampled on the machine (so a trace and the
 # cycle plots), two epochs of 89 steps, a checkpoint every 40 steps and at each epoch's end.
-TRAIN = ("--fidelity", "sampled", "--epochs", "2", "--checkpoint-every", "40")
+TRAIN = ("--sampled-timing", "--epochs", "2", "--checkpoint-every", "40")
 TIMEOUT = 600.0
 
 pytestmark = pytest.mark.slow

@@ -129,7 +129,7 @@ def test_worked_example_runs_and_plots(tmp_path):
             int(r["macs"]) / (peak * int(r["cycles"])), abs=1e-6
         )
         assert 0 < float(r["roofline_efficiency"]) <= 1
-    png = out / "pareto-cycles-dram_bytes.png"
+    png = out / "pareto-cycles-energy_j.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     fronts = frontiers(rows, "cycles", "dram_bytes")
     for front in fronts.values():
