@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import resource
 import time
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from chip.dtypes import DType
 from chip.machine import MachineResult, run_machine
 from chip.program import Program
 from chip.state import ChipState
+from runtime.scalesim_io import read_topology
 
 SCALESIM_REFERENCE = Path(__file__).resolve().parents[1] / "tests" / "data" / "scalesim"
 RESNET18_CSV = SCALESIM_REFERENCE / "Resnet18.csv"
@@ -38,25 +38,7 @@ def bench_chip(size: int, dtype: DType, dataflow: Dataflow = Dataflow.WS) -> Chi
 def resnet18_gemms(path: Path = RESNET18_CSV) -> list[tuple[str, int, int, int]]:
     """(layer, M, N, K) of SCALE-Sim's ResNet-18 topology: M output pixels (SCALE-Sim's
     ceil((H - Fh + s) / s) per side, no padding), N filters, K = Fh * Fw * C."""
-    out = []
-    with open(path) as f:
-        for row in csv.DictReader(f):
-            row = {k.strip(): v.strip() for k, v in row.items() if k and k.strip()}
-            h, w, fh, fw, c, nf, s = (
-                int(row[x])
-                for x in (
-                    "IFMAP Height",
-                    "IFMAP Width",
-                    "Filter Height",
-                    "Filter Width",
-                    "Channels",
-                    "Num Filter",
-                    "Strides",
-                )
-            )
-            oh, ow = -(-(h - fh + s) // s), -(-(w - fw + s) // s)
-            out.append((row["Layer name"], oh * ow, nf, fh * fw * c))
-    return out
+    return [(layer.name, *layer.mnk(scalesim_rounding=True)) for layer in read_topology(path)]
 
 
 def operands(rng: np.random.Generator, dtype: DType, m: int, k: int, n: int):

@@ -31,6 +31,7 @@ from compiler.compile import compile
 from compiler.ir import Graph, Op
 from compiler.ir_builder import IRBuilder
 from compiler.lower.tiling import Tiling
+from runtime.scalesim_io import read_topology
 
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "scalesim"
 
@@ -120,13 +121,8 @@ def test_cost_model_tiling_differs_from_scalesim_folds():
 def resnet18_gemms(batch: int = 1) -> list[tuple[str, int, int, int]]:
     """(layer, M, N, K) of SCALE-Sim's ResNet-18 topology: M = output pixels x batch,
     N = filters, K = kernel h x kernel w x channels; output size ceil((H - Fh + s) / s)."""
-    layers = []
-    with open(REFERENCE / "Resnet18.csv") as f:
-        for row in list(csv.reader(f))[1:]:
-            name, h, w, fh, fw, ch, filters, s = row[0], *(int(v) for v in row[1:8])
-            oh, ow = -(-(h - fh + s) // s), -(-(w - fw + s) // s)
-            layers.append((name, oh * ow * batch, filters, fh * fw * ch))
-    return layers
+    layers = read_topology(REFERENCE / "Resnet18.csv")
+    return [(layer.name, *layer.mnk(scalesim_rounding=True, batch=batch)) for layer in layers]
 
 
 def _measured(name: str) -> dict[str, dict[str, str]]:
