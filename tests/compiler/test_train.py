@@ -162,8 +162,8 @@ def test_the_training_step_gives_its_tensors_their_roles() -> None:
     assert step.of_role(TensorRole.LOSS) == ["loss"]
     assert step.of_role(TensorRole.OUTPUT) == ["logits"]
     assert set(step.of_role(TensorRole.OPTIMIZER_STATE)) == {
-        "adam.beta1_power",
-        "adam.beta2_power",
+        "adam.step_size",
+        "adam.bias_rsqrt",
         *(f"{p}.{m}" for p in step.params for m in "mv"),
     }
 
