@@ -136,12 +136,9 @@ def test_dump_switch_prints_the_lowering_report(monkeypatch, capsys):
 
 
 @pytest.mark.slow
-def test_resnet18_training_step_compiles_in_seconds_for_train_128():
-    import time
-
-    start = time.perf_counter()
+def test_resnet18_training_step_compiles_for_train_128():
+    # How long it takes is measured by bench/compile_time.py, not asserted here.
     lowered = compile_lowered(
         zoo.resnet18(batch=1), ChipConfig.from_toml("train-128"), train=TrainSpec("ce", SGD(), 0.01)
     )
-    assert time.perf_counter() - start < 30
     assert len(lowered.notes) >= 3 * 20  # forward, input and weight gradients of the convs
