@@ -73,7 +73,7 @@ def test_topology_layers_become_workloads(tmp_path):
     [
         ('workloads = ["mlp"]\nbatchs = [1]\n', "unknown key 'batchs'"),
         ("batch = [1]\n", "missing key 'workloads'"),
-        ('workloads = ["alexnet"]\n', "workloads[0]: unknown model 'alexnet'"),
+        ('workloads = ["googlenet"]\n', "workloads[0]: unknown model 'googlenet'"),
         ('workloads = ["none.onnx"]\n', "workloads[0]: file 'none.onnx' does not exist"),
         ('workloads = [{topology = "topo.csv", layers = ["L9"]}]\n', "has no layer 'L9'"),
         ('workloads = [{topology = "topo.csv", per_layers = true}]\n', "unknown key 'per_layers'"),
