@@ -352,7 +352,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     from runtime.train import Schedule, Trainer, TrainSettings
 
     s, run_dir, resume = _train_settings(args)
-    if resume:
+    if resume and (run_dir / CHECKPOINT_NAME).exists():
         verify_checkpoint(run_dir)  # before the compiles: a bad checkpoint is refused at once
     chip = load_chip(s["chip"], s["dtype"])
     sampled = bool(s["sampled_timing"])

@@ -517,7 +517,6 @@ def _checkpoints(c: _Corpus) -> None:
     }
     for name, (ms, expect) in variants.items():
         resume(name, zip_bytes(list(ms.items())), expect)
-    c.add("resume no checkpoint", ["train", "--resume", _run_dir_with(c, None)], "no checkpoint")
     c.add("resume a file", ["train", "--resume", c.file(".txt", "x")], "not a run directory")
     bad_settings = [
         ("batch_size", "32", "batch_size"),
