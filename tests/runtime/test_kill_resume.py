@@ -64,15 +64,17 @@ def _exists(path: Path) -> Callable[[], bool]:
 
 
 def _replaced(path: Path, times: int) -> Callable[[], bool]:
-    """True once ``path`` has been seen as ``times`` different files (each atomic write
-    renames a new inode over it)."""
-    seen: set[int] = set()
+    """True once ``path`` has been seen as ``times`` different files. Each atomic write renames
+    a new file over it; the file system may give the new file the inode number just freed, so a
+    file is told apart by its inode and its modification time together."""
+    seen: set[tuple[int, int]] = set()
 
     def check() -> bool:
         try:
-            seen.add(os.stat(path).st_ino)
+            st = os.stat(path)
         except FileNotFoundError:
-            pass
+            return False
+        seen.add((st.st_ino, st.st_mtime_ns))
         return len(seen) >= times
 
     return check
