@@ -68,12 +68,13 @@ _AREA_KEYS = (
     "register_bit_um2",
     "vector_lane_um2",
     "sram_kib_mm2",
+    "sram_1r1w_factor",
     "fixed_mm2",
     "logic_utilization",
 )
 _LEAK_KEYS = ("watts_per_mm2",)
 # Entries that are ratios, not energies or areas: never scaled between technologies.
-_RATIOS = frozenset({"sram_write_factor", "logic_utilization"})
+_RATIOS = frozenset({"sram_write_factor", "sram_1r1w_factor", "logic_utilization"})
 OVERRIDABLE = _ENERGY_KEYS + _AREA_KEYS + _LEAK_KEYS
 
 
@@ -154,11 +155,34 @@ def table_of(cfg: ChipConfig) -> TechTable:
 
 # ------------------------------------------------------------------------------------- area
 def register_bits_per_pe(cfg: ChipConfig) -> int:
-    """Pipeline-register bits in one PE: the two streaming operands, the stationary operand's
-    shadow copy when the stationary tile is double-buffered, and the partial sum."""
+    """Pipeline-register bits of one PE clocked in every busy cycle: the two streaming operands,
+    the stationary operand's shadow copy when the stationary tile is double-buffered, and the
+    partial sum (the energy of an `Action.PE_SLOT`)."""
     in_bits = 8 * cfg.input_dtype.nbytes
     shadow = in_bits if cfg.double_buffer_stationary and cfg.dataflow is not Dataflow.OS else 0
     return 2 * in_bits + shadow + 8 * cfg.acc_dtype.nbytes
+
+
+def array_register_bits(cfg: ChipConfig) -> int:
+    """Every flip-flop bit of the array as the RTL (`chip.hdl.array`) builds it.
+
+    Each PE holds `register_bits_per_pe`; an output-stationary PE also holds its drain register
+    and its valid and first bits, which stay still between drains. Outside the PEs, skew lines
+    stagger the operands entering the array (row i of the west operand waits i cycles, and for
+    OS column j of the north operand j cycles, with the valid and first bits) and, for WS and
+    IS, de-skew lines realign the partial sums leaving it (column j waits C-1-j cycles): shift
+    registers in triangles of R(R-1)/2 and C(C-1)/2 stages. Synthesis drops the few registers
+    of edge PEs whose outputs go nowhere (3% of a 16x16 array's bits); they are counted here.
+    """
+    in_bits, acc_bits = 8 * cfg.input_dtype.nbytes, 8 * cfg.acc_dtype.nbytes
+    r_stages, c_stages = cfg.rows * (cfg.rows - 1) // 2, cfg.cols * (cfg.cols - 1) // 2
+    per_pe = register_bits_per_pe(cfg)
+    if cfg.dataflow is Dataflow.OS:
+        per_pe += acc_bits + 2
+        skew = (in_bits + 2) * r_stages + in_bits * c_stages
+    else:
+        skew = in_bits * r_stages + acc_bits * c_stages
+    return cfg.rows * cfg.cols * per_pe + skew
 
 
 @dataclass(frozen=True)
@@ -173,17 +197,21 @@ class Area:
 
 
 def area_of(cfg: ChipConfig) -> Area:
-    """The chip's area: logic from cell areas over the placement density, SRAM per KiB."""
+    """The chip's area: logic (the PEs' arithmetic, the array's flip-flops, the vector lanes)
+    from cell areas over the placement density; SRAM per KiB, as two-port (one read and one
+    write port per bank, docs/timing.md) macros."""
     t = table_of(cfg)
     um2 = 1e-6  # mm^2 per um^2
     util = t["logic_utilization"]
-    pe = t[f"pe_{cfg.input_dtype.value}_um2"] + register_bits_per_pe(cfg) * t["register_bit_um2"]
+    arithmetic = cfg.rows * cfg.cols * t[f"pe_{cfg.input_dtype.value}_um2"]
+    registers = array_register_bits(cfg) * t["register_bit_um2"]
+    sram_kib = t["sram_kib_mm2"] * t["sram_1r1w_factor"]
     return Area(
         MappingProxyType(
             {
-                Block.ARRAY: cfg.rows * cfg.cols * pe * um2 / util,
-                Block.SCRATCHPAD: cfg.spad_kib * t["sram_kib_mm2"],
-                Block.ACCUMULATOR: cfg.acc_kib * t["sram_kib_mm2"],
+                Block.ARRAY: (arithmetic + registers) * um2 / util,
+                Block.SCRATCHPAD: cfg.spad_kib * sram_kib,
+                Block.ACCUMULATOR: cfg.acc_kib * sram_kib,
                 Block.VECTOR: cfg.vector_lanes * t["vector_lane_um2"] * um2 / util,
                 Block.FIXED: t["fixed_mm2"],
             }
