@@ -157,32 +157,41 @@ def table_of(cfg: ChipConfig) -> TechTable:
 def register_bits_per_pe(cfg: ChipConfig) -> int:
     """Pipeline-register bits of one PE clocked in every busy cycle: the two streaming operands,
     the stationary operand's shadow copy when the stationary tile is double-buffered, and the
-    partial sum (the energy of an `Action.PE_SLOT`)."""
+    partial sum (with its share of the skew lines, the energy of an `Action.PE_SLOT`)."""
     in_bits = 8 * cfg.input_dtype.nbytes
     shadow = in_bits if cfg.double_buffer_stationary and cfg.dataflow is not Dataflow.OS else 0
     return 2 * in_bits + shadow + 8 * cfg.acc_dtype.nbytes
 
 
-def array_register_bits(cfg: ChipConfig) -> int:
-    """Every flip-flop bit of the array as the RTL (`chip.hdl.array`) builds it.
-
-    Each PE holds `register_bits_per_pe`; an output-stationary PE also holds its drain register
-    and its valid and first bits, which stay still between drains. Outside the PEs, skew lines
-    stagger the operands entering the array (row i of the west operand waits i cycles, and for
-    OS column j of the north operand j cycles, with the valid and first bits) and, for WS and
-    IS, de-skew lines realign the partial sums leaving it (column j waits C-1-j cycles): shift
-    registers in triangles of R(R-1)/2 and C(C-1)/2 stages. Synthesis drops the few registers
-    of edge PEs whose outputs go nowhere (3% of a 16x16 array's bits); they are counted here.
-    """
+def skew_register_bits(cfg: ChipConfig) -> int:
+    """Flip-flop bits of the skew lines outside the PEs (`chip.hdl.array`): row i of the west
+    operand waits i cycles before entering the array, and for WS and IS column j of the partial
+    sums waits C-1-j cycles after leaving it so that a result row leaves whole; for OS column j
+    of the north operand waits j cycles, and the valid and first bits travel with the west
+    operand. Shift registers in triangles of R(R-1)/2 and C(C-1)/2 stages."""
     in_bits, acc_bits = 8 * cfg.input_dtype.nbytes, 8 * cfg.acc_dtype.nbytes
     r_stages, c_stages = cfg.rows * (cfg.rows - 1) // 2, cfg.cols * (cfg.cols - 1) // 2
+    if cfg.dataflow is Dataflow.OS:
+        return (in_bits + 2) * r_stages + in_bits * c_stages
+    return in_bits * r_stages + acc_bits * c_stages
+
+
+def array_register_bits(cfg: ChipConfig) -> int:
+    """Every flip-flop bit of the array as the RTL (`chip.hdl.array`) builds it: each PE's
+    `register_bits_per_pe`, for OS also its drain register and its valid and first bits (still
+    between drains), and the `skew_register_bits`. Synthesis drops the few registers of edge
+    PEs whose outputs go nowhere (3% of a 16x16 array's bits); they are counted here."""
     per_pe = register_bits_per_pe(cfg)
     if cfg.dataflow is Dataflow.OS:
-        per_pe += acc_bits + 2
-        skew = (in_bits + 2) * r_stages + in_bits * c_stages
-    else:
-        skew = in_bits * r_stages + acc_bits * c_stages
-    return cfg.rows * cfg.cols * per_pe + skew
+        per_pe += 8 * cfg.acc_dtype.nbytes + 2
+    return cfg.rows * cfg.cols * per_pe + skew_register_bits(cfg)
+
+
+def pe_slot_register_bits(cfg: ChipConfig) -> float:
+    """Register bits clocked per PE-cycle of a stream (an `Action.PE_SLOT`): the PE's own
+    `register_bits_per_pe` and its share of the skew lines, which shift every cycle a stream
+    passes through them."""
+    return register_bits_per_pe(cfg) + skew_register_bits(cfg) / (cfg.rows * cfg.cols)
 
 
 @dataclass(frozen=True)
@@ -231,8 +240,9 @@ def sram_pj_per_byte(t: TechTable, bank_bytes: int) -> float:
 @cache
 def energy_per_action(cfg: ChipConfig) -> Mapping[Action, float]:
     """Joules per count of each `Action` on this chip: a MAC of the input type, a PE slot (one
-    PE's pipeline registers clocked for one cycle), a byte of each memory at its bank capacity,
-    a DRAM byte, a vector element operation by class, an instruction issue, a token push/pop."""
+    PE's pipeline registers and its share of the skew lines clocked for one cycle), a byte of
+    each memory at its bank capacity, a DRAM byte, a vector element operation by class, an
+    instruction issue, a token push/pop."""
     t = table_of(cfg)
     spad = sram_pj_per_byte(t, cfg.spad_kib * 1024 // cfg.spad_banks)
     acc = sram_pj_per_byte(t, cfg.acc_kib * 1024 // cfg.acc_banks)
@@ -240,7 +250,7 @@ def energy_per_action(cfg: ChipConfig) -> Mapping[Action, float]:
     pj = {
         Action.ISSUE: t["instruction_issue"],
         Action.MAC: t[f"mac_{cfg.input_dtype.value}"],
-        Action.PE_SLOT: register_bits_per_pe(cfg) * t["register_bit"],
+        Action.PE_SLOT: pe_slot_register_bits(cfg) * t["register_bit"],
         Action.SPAD_READ_BYTE: spad,
         Action.SPAD_WRITE_BYTE: spad * write,
         Action.ACC_READ_BYTE: acc,

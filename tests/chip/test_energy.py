@@ -39,8 +39,10 @@ def test_energy_per_action_by_hand_on_tiny():
     # tiny: 4x4 int8 WS, double-buffered; 45 nm figures straight from chip/tech/45nm.toml.
     per = {a: v * 1e12 for a, v in energy.energy_per_action(TINY).items()}  # pJ
     assert per[Action.MAC] == pytest.approx(0.3)
-    # registers per PE: a, b (8 bits each), the weight's shadow copy (8), the int32 sum (32)
-    assert per[Action.PE_SLOT] == pytest.approx(56 * 0.00375)
+    # registers per PE: a, b (8 bits each), the weight's shadow copy (8), the int32 sum (32),
+    # and a 16th of the skew lines: 1 + 2 + 3 stages of 8 bits west, 3 + 2 + 1 of 32 bits south
+    assert per[Action.PE_SLOT] == pytest.approx((56 + (6 * 8 + 6 * 32) / 16) * 0.00375)
+    assert per[Action.PE_SLOT] == pytest.approx(71 * 0.00375)
     bank = TINY.spad_kib * 1024 / TINY.spad_banks
     e64 = 10.0 * (bank / 8192) ** (math.log(10) / math.log(128))
     assert per[Action.SPAD_READ_BYTE] == pytest.approx(e64 / 8)
@@ -222,7 +224,7 @@ def test_energy_of_a_hand_written_program_priced_by_hand_and_equal_in_both_fidel
     pj = (
         5 * 10.0  # five instructions issued (halt is not)
         + 64 * 0.3  # 4x4x4 int8 MACs
-        + 64 * 56 * 0.00375  # 4 cycles x 16 PEs, 56 register bits each
+        + 64 * 71 * 0.00375  # 4 cycles x 16 PEs, 56 register bits each and 15 of skew lines
         + spad_bytes * sram_pj_per_byte(4096)
         + acc_bytes * sram_pj_per_byte(2048)
         + (16 + 64) * 162.5  # DRAM: 16 bytes loaded, 64 stored
