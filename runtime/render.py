@@ -139,21 +139,20 @@ def layers_csv(r: RunReport) -> str:
     return buf.getvalue()
 
 
-HEAD = ("", "cycles", "share", "bound", "eff", "MACs", "pad", "util", "DRAM", "min", "waited on")
+HEAD = ("", "cycles", "bound", "eff", "MACs", "pad", "util", "DRAM", "min", "waited on")
 
 
 def _work_row(name: str, w: Counters, total_cycles: int, chip: ChipConfig) -> list[str]:
     """A row of the phase and layer tables, in the columns of `HEAD` (see their caption)."""
     bound = f"{bound_cycles(w, chip):,}{_BY[bound_by(w, chip)]}"
-    work = [_si(w.useful_macs), _si(w.padding_macs)]
-    dram = [_si(w.dram_bytes, "B"), _si(w.min_dram_bytes, "B")]
+    work = [_short(w.useful_macs), _short(w.padding_macs)]
+    dram = [_short(w.dram_bytes, "B"), _short(w.min_dram_bytes, "B")]
     if not w.timed:
-        return [name, "-", "-", bound, "-", *work, "-", *dram, "-"]
-    share = f"{100 * w.cycles / total_cycles:.1f}%" if total_cycles else "-"
+        return [name, "-", bound, "-", *work, "-", *dram, "-"]
+    share = f" {100 * w.cycles / total_cycles:.0f}%" if total_cycles else ""
     return [
         name,
-        f"{w.cycles:,}",
-        share,
+        f"{w.cycles:,}{share}",
         bound,
         f"{100 * efficiency(w, chip):.0f}%",
         *work,
@@ -163,10 +162,18 @@ def _work_row(name: str, w: Counters, total_cycles: int, chip: ChipConfig) -> li
     ]
 
 
-_BY = {"compute": " c", "dram": " d", "none": ""}
+_BY = {"compute": "c", "dram": "d", "none": ""}
 
 
-def _waited_on(w: Counters, top: int = 2) -> str:
+def _short(v: float, unit: str = "") -> str:
+    """Three significant digits and an SI prefix, no space: a narrow table cell."""
+    for scale, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= scale:
+            return f"{v / scale:.3g}{prefix}{unit}"
+    return f"{v:.3g}{unit}"
+
+
+def _waited_on(w: Counters, top: int = 1) -> str:
     """The largest shares of the critical-path cycles, by what they were spent on."""
     total_cycles = sum(w.critical.values())
     if not total_cycles:
@@ -176,11 +183,12 @@ def _waited_on(w: Counters, top: int = 2) -> str:
 
 
 _CAPTION = (
-    "cycles: the critical path's cycles in the tag's instructions (they sum to the total); "
-    "bound: max(useful MACs / PEs, minimal DRAM bytes / bytes per cycle), c = compute-bound, "
-    "d = DRAM-bound; eff = bound / cycles; MACs: useful; pad: computed beyond them; "
+    "cycles: the critical path's cycles in the tag's instructions (they sum to the total) and "
+    "their share; bound: max(useful MACs / PEs, minimal DRAM bytes / bytes per cycle), "
+    "c = compute-bound, d = DRAM-bound; eff = bound / cycles (above 100% for work mostly "
+    "overlapped by other layers'); MACs: useful; pad: computed beyond them; "
     "DRAM: bytes moved; min: each operand and result once; waited on: the critical path's "
-    "largest shares (docs/report.md)"
+    "largest share (layers.csv has them all; docs/report.md)"
 )
 
 
@@ -251,14 +259,14 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
     parts: list[Any] = [summary]
     phases = Table(title="by phase", title_justify="left", box=box.SIMPLE_HEAD)
     for h in HEAD:
-        phases.add_column(h or "phase", justify="left" if not h else "right")
+        phases.add_column(h or "phase", justify="left" if not h else "right", no_wrap=not h)
     for name, w in r.phases.items():
         phases.add_row(*_work_row(name, w, t.cycles, c))
     phases.caption = _CAPTION
     parts.append(phases)
     layers = Table(title="by layer", title_justify="left", box=box.SIMPLE_HEAD)
     for h in HEAD:
-        layers.add_column(h or "layer/phase", justify="left" if not h else "right")
+        layers.add_column(h or "layer/phase", justify="left" if not h else "right", no_wrap=not h)
     shown = sorted(r.layers, key=lambda lr: -lr.work.cycles)[:max_layers]
     for lr in shown:
         layers.add_row(*_work_row(f"{lr.layer}/{lr.phase}", lr.work, t.cycles, c))

@@ -84,8 +84,8 @@ def test_useful_macs_are_the_true_macs_of_every_zoo_layer(model, kwargs, train):
 
 def test_cli_report_of_a_compiled_lenet(tmp_path, capsys):
     """Through the program file and `systolic run`: LeNet's stride-1 convolutions compute
-    padded border outputs, reported as padding beside the true MACs; every layer has a bound
-    no larger than its cycles, and layer cycles sum to the run's."""
+    padded border outputs, reported as padding beside the true MACs; the run's bound is no
+    larger than its cycles, and layer cycles sum to the run's."""
     prog = tmp_path / "lenet.prog"
     assert main(["compile", "cnn", "--batch", "2", "-o", str(prog)]) == 0
     out = tmp_path / "run"
@@ -103,8 +103,8 @@ def test_cli_report_of_a_compiled_lenet(tmp_path, capsys):
     assert conv["macs"] == conv["useful_macs"] + conv["work"]["padding_macs"]
     assert conv["work"]["padding_macs"] > 0  # today's lowering computes padded borders
     report = RunReport.from_json(doc)
-    for lr in report.layers:
-        assert bound_cycles(lr.work, report.chip) <= lr.work.cycles, lr.layer
+    # a layer overlapped by others may be charged fewer cycles than its bound; the run may not
+    assert bound_cycles(report.total, report.chip) <= report.total.cycles
     assert sum(lr.work.cycles for lr in report.layers) == report.total.cycles
     assert 0 < efficiency(report.total, report.chip) <= 1
     assert math.isclose(
