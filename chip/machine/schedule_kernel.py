@@ -206,7 +206,7 @@ def _run(t, r, st):
     unit, stream, extra, macs = t.unit, t.stream, t.extra, t.macs
     traffic_start, traffic = t.traffic_start, t.traffic
     blocked, n_blocked, dma_phase = st.blocked, st.n_blocked, st.dma_phase
-    unit_acct, store_tail, tally = st.unit_acct, st.store_tail, st.tally
+    unit_acct, store_tail, tally, waits = st.unit_acct, st.store_tail, st.tally, st.waits
     busy_at, stall_at, store_unit = r.busy_at, r.stall_at, r.store_unit
     lat, limit = r.dram_latency, r.max_cycles
     n = plan_of.size
@@ -313,7 +313,7 @@ def _run(t, r, st):
                 _push(pushes[u, m], e, i, push_start, push_end, push_by, pushed)
         _hold_ports(port_start[u], port_start[u + 1], ports, port_until, q, e)
         start[i], end[i] = s, e
-        w = st.waits[i]
+        w = waits[i]
         w[W_DISPATCH], w[W_ORDER], w[W_TOKEN], w[W_PRODUCER] = (
             dispatch[i],
             best_order,
