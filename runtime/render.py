@@ -139,7 +139,8 @@ def layers_csv(r: RunReport) -> str:
     return buf.getvalue()
 
 
-HEAD = ("", "cycles", "bound", "eff", "MACs", "pad", "util", "DRAM", "min", "waited on")
+HEAD = ("", "cycles", "bound", "eff", "MACs", "pad", "DRAM", "min", "waited on")
+NAME_WIDTH = 26  # longer layer names are cut (layers.csv has them whole), so rows fit 120 columns
 
 
 def _work_row(name: str, w: Counters, total_cycles: int, chip: ChipConfig) -> list[str]:
@@ -148,7 +149,7 @@ def _work_row(name: str, w: Counters, total_cycles: int, chip: ChipConfig) -> li
     work = [_short(w.useful_macs), _short(w.padding_macs)]
     dram = [_short(w.dram_bytes, "B"), _short(w.min_dram_bytes, "B")]
     if not w.timed:
-        return [name, "-", bound, "-", *work, "-", *dram, "-"]
+        return [name, "-", bound, "-", *work, *dram, "-"]
     share = f" {100 * w.cycles / total_cycles:.0f}%" if total_cycles else ""
     return [
         name,
@@ -156,7 +157,6 @@ def _work_row(name: str, w: Counters, total_cycles: int, chip: ChipConfig) -> li
         bound,
         f"{100 * efficiency(w, chip):.0f}%",
         *work,
-        f"{100 * w.pe_utilization:.1f}%",
         *dram,
         _waited_on(w),
     ]
@@ -259,14 +259,17 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
     parts: list[Any] = [summary]
     phases = Table(title="by phase", title_justify="left", box=box.SIMPLE_HEAD)
     for h in HEAD:
-        phases.add_column(h or "phase", justify="left" if not h else "right", no_wrap=not h)
+        phases.add_column(h or "phase", justify="left" if not h else "right", no_wrap=True)
     for name, w in r.phases.items():
         phases.add_row(*_work_row(name, w, t.cycles, c))
     phases.caption = _CAPTION
     parts.append(phases)
     layers = Table(title="by layer", title_justify="left", box=box.SIMPLE_HEAD)
     for h in HEAD:
-        layers.add_column(h or "layer/phase", justify="left" if not h else "right", no_wrap=not h)
+        if h:
+            layers.add_column(h, justify="right", no_wrap=True)
+        else:
+            layers.add_column("layer/phase", no_wrap=True, max_width=NAME_WIDTH)
     shown = sorted(r.layers, key=lambda lr: -lr.work.cycles)[:max_layers]
     for lr in shown:
         layers.add_row(*_work_row(f"{lr.layer}/{lr.phase}", lr.work, t.cycles, c))
