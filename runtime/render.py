@@ -17,7 +17,7 @@ from rich.table import Table
 from chip.config import ChipConfig
 from chip.counters import Cause, Counters, Critical
 from chip.energy import ENERGY_UNITS, average_power_w, energy_of, tops_per_watt
-from chip.footprint import Action
+from chip.footprint import Action, Unit
 from runtime.report import (
     LayerReport,
     RunReport,
@@ -111,22 +111,26 @@ def layer_row(lr: LayerReport, r: RunReport) -> dict[str, Any]:
     row.update({f"energy_{unit}_j": j for unit, j in energy.by_unit.items()})
     row.update({f"energy_{a.value}_j": energy.by_action[a.value] for a in Action})
     if w.timed:
+        row.update({f"busy_{u.value}": v for u, v in w.busy.items()})
         row.update({f"critical_{k.value}": v for k, v in w.critical.items()})
         row.update({f"stall_{k.value}": v for k, v in w.stalls_by_cause.items()})
     return row
 
 
 def layers_csv(r: RunReport) -> str:
-    """One row per (layer, phase); when timed, the critical-path cycles by what they were spent
-    on as ``critical_<label>`` columns and the stall causes as ``stall_<cause>`` columns."""
+    """One row per (layer, phase); when timed, each unit's busy cycles as ``busy_<unit>``
+    columns, the critical-path cycles by what they were spent on as ``critical_<label>`` columns
+    and the stall causes as ``stall_<cause>`` columns."""
     timed = any(lr.work.timed for lr in r.layers)
     causes = sorted(c.value for c in Cause) if timed else []
     labels = [k.value for k in Critical] if timed else []
+    units = [u.value for u in Unit] if timed else []
     buf = io.StringIO()
     writer = csv.DictWriter(
         buf,
         fieldnames=[
             *CSV_FIELDS,
+            *(f"busy_{u}" for u in units),
             *(f"critical_{k}" for k in labels),
             *(f"stall_{k}" for k in causes),
         ],

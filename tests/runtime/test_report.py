@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from chip.counters import Unit, total
+from chip.counters import Critical, Unit, total
 from runtime.data import load_digits
 from runtime.outputs import read_report, write_run_dir
 from runtime.render import layers_csv
@@ -108,6 +108,11 @@ def test_json_round_trip_and_files(trained, tmp_path):
     rows = list(csv.DictReader(io.StringIO(layers_csv(r))))
     assert [(row["layer"], row["phase"]) for row in rows] == [(x.layer, x.phase) for x in r.layers]
     assert sum(int(row["cycles"]) for row in rows) == r.total.cycles
+    for row, lr in zip(rows, r.layers, strict=True):
+        critical = [int(v) for k, v in row.items() if k.startswith("critical_")]
+        assert len(critical) == len(Critical) and sum(critical) == int(row["cycles"])
+        assert int(row["busy_array"]) == lr.work.busy[Unit.ARRAY]
+        assert int(row["bound_cycles"]) == bound_cycles(lr.work, r.chip)
 
 
 def test_trace_is_valid_chrome_trace_json(trained, tmp_path):
