@@ -53,13 +53,25 @@ def _count(program: Program) -> dict[Tag, dict[Action, int]]:
     return per_tag
 
 
+def layer_counts(program: Program) -> dict[Tag, tuple[int, int]]:
+    """Per tag, (useful MACs, minimal DRAM bytes) from the program's layer table
+    (`chip.program.LayerInfo`). A program without one (hand-written) counts every MAC its
+    instructions compute as useful and has no minimal DRAM traffic to bound it by."""
+    if program.layers:
+        return {t: (i.useful_macs, i.min_dram_bytes) for t, i in program.layers.items()}
+    return {t: (acts[Action.MAC], 0) for t, acts in actions_by_tag(program).items()}
+
+
 def static_counters(program: Program) -> dict[Tag, Counters]:
     """Per-tag counters of a model without time (the functional model): MACs, instructions,
     bytes and actions from the footprints, no cycles (``timed`` is False)."""
     cfg = program.config
+    useful = layer_counts(program)
     return {
         tag: Counters(
             macs=acts[Action.MAC],
+            useful_macs=useful.get(tag, (0, 0))[0],
+            min_dram_bytes=useful.get(tag, (0, 0))[1],
             instructions=acts[Action.ISSUE],
             rows=cfg.rows,
             cols=cfg.cols,

@@ -29,6 +29,23 @@ class Cause(enum.Enum):
     PRELOAD = "preload"
 
 
+class Critical(enum.Enum):
+    """What a cycle on the critical path was spent on (chip/machine/critical.py): a unit's
+    useful work, a stall inside the instruction the end was waiting on, or the dispatcher
+    handing out instructions (one per cycle) while nothing else was pending."""
+
+    LOAD = "load"
+    ARRAY = "array"
+    VECTOR = "vector"
+    STORE = "store"
+    DRAM_BANDWIDTH = "dram_bandwidth"
+    DRAM_LATENCY = "dram_latency"
+    FILL_DRAIN = "fill_drain"
+    PRELOAD = "preload"
+    BANK_CONFLICT = "bank_conflict"
+    DISPATCH = "dispatch"
+
+
 def _counts(*keys: type[enum.Enum]) -> Any:
     """A field of counts keyed by the members of ``keys[0]`` (nested for more enums), zero by
     default; the enums are kept in the field's metadata for addition and deserialization."""
@@ -52,14 +69,23 @@ class Counters:
 
     Contract: for a whole run, every cycle of every unit is busy, idle, or stalled for exactly one
     cause, so ``busy[u] + idle(u) + stall(u) == cycles``. For a tag's share, cycles are the
-    cycles during which the tag held the oldest unfinished instruction, and busy/stall cycles
-    are those of the tag's instructions (so `idle` is not meaningful there). ``timed`` is False
-    when the counts come from a model without time (the functional model): cycles, busy and
-    stalls are then zero and MACs, bytes and instructions are read off the instruction stream.
+    cycles of the run's critical path spent in the tag's instructions (chip/machine/critical.py),
+    split in ``critical`` by what they were spent on, so ``sum(critical.values()) == cycles``
+    and the tags' cycles sum to the run's; busy/stall cycles are those of the tag's
+    instructions (so `idle` is not meaningful there). ``timed`` is False when the counts come
+    from a model without time (the functional model): cycles, busy, stalls and critical are
+    then zero and MACs, bytes and instructions are read off the instruction stream.
+
+    ``macs`` are the MACs the array computed, ``useful_macs`` the network's own (its layers'
+    shapes, from the program's layer table, `chip.program.LayerInfo`): the difference is
+    padding (outputs computed and thrown away). ``min_dram_bytes`` is what the tag's operands
+    and results must move across DRAM, each once (zero for those the compiler kept on chip).
     """
 
     cycles: int = 0
     macs: int = 0
+    useful_macs: int = 0
+    min_dram_bytes: int = 0
     instructions: int = 0  # instructions that ran on a unit (halt excluded)
     rows: int = _shape()  # array rows and columns, so utilization is a property of the counters
     cols: int = _shape()
@@ -67,6 +93,7 @@ class Counters:
     stalls: dict[Unit, dict[Cause, int]] = _counts(Unit, Cause)
     bytes: dict[Traffic, int] = _counts(Traffic)
     actions: dict[Action, int] = _counts(Action)  # what the energy model prices (chip/actions.py)
+    critical: dict[Critical, int] = _counts(Critical)
     timed: bool = True
 
     # ---- derived ----
@@ -101,15 +128,26 @@ class Counters:
         return self.dram_read_bytes + self.dram_write_bytes
 
     @property
+    def padding_macs(self) -> int:
+        """MACs the array computed beyond the network's (outputs thrown away)."""
+        return self.macs - self.useful_macs
+
+    @property
+    def tile_waste(self) -> int:
+        """PE-cycles streams occupied without a MAC (partial tiles)."""
+        return self.actions[Action.PE_SLOT] - self.macs
+
+    @property
     def pe_utilization(self) -> float:
         """Useful MACs / (rows x cols x cycles); 0 for an empty or untimed span."""
         peak = self.rows * self.cols * self.cycles
-        return self.macs / peak if peak else 0.0
+        return self.useful_macs / peak if peak else 0.0
 
     @property
     def intensity(self) -> float:
-        """Arithmetic intensity: operations (2 per MAC) per DRAM byte; 0 without DRAM bytes."""
-        return 2 * self.macs / self.dram_bytes if self.dram_bytes else 0.0
+        """Arithmetic intensity: operations (2 per useful MAC) per DRAM byte moved; 0 without
+        DRAM bytes."""
+        return 2 * self.useful_macs / self.dram_bytes if self.dram_bytes else 0.0
 
     # ---- algebra ----
     def __add__(self, other: Counters) -> Counters:

@@ -123,6 +123,24 @@ class Tag:
 
 
 @dataclass(frozen=True)
+class LayerInfo:
+    """What one tag's work is by the network's shapes, not by the instructions that do it:
+    ``useful_macs`` the multiply-accumulates of its GEMMs (a convolution's output pixels x
+    kernel taps x input channels per group x output channels), ``min_dram_bytes`` the bytes
+    its operands and results must cross DRAM, each once, leaving out those the compiler kept
+    on chip. Reports bound the tag's cycles by them (docs/report.md)."""
+
+    useful_macs: int
+    min_dram_bytes: int
+
+    def __post_init__(self) -> None:
+        for name in ("useful_macs", "min_dram_bytes"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"layer {name} must be a non-negative integer, not {v!r}")
+
+
+@dataclass(frozen=True)
 class TensorInfo:
     """A named tensor stored row-major and contiguous at byte ``addr`` of DRAM.
 
@@ -196,7 +214,8 @@ class Program:
 
     Contract: ``len(tags) == len(instrs)``; tensors lie inside DRAM, aligned to their element
     size, and do not overlap; every ``init`` array names a tensor and has its shape and raw
-    storage dtype. Violations raise `ValueError` at construction.
+    storage dtype; ``layers`` (the compiler's `LayerInfo` per tag; empty for a hand-written
+    program) names only tags of the program. Violations raise `ValueError` at construction.
     """
 
     config: ChipConfig
@@ -204,6 +223,7 @@ class Program:
     tags: tuple[Tag, ...]
     tensors: Mapping[str, TensorInfo]
     init: Mapping[str, np.ndarray] = field(default_factory=dict)
+    layers: Mapping[Tag, LayerInfo] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "instrs", tuple(self.instrs))
@@ -231,6 +251,12 @@ class Program:
         for (_, end, a), (start, _, b) in zip(spans, spans[1:], strict=False):
             if start < end:
                 raise ValueError(f"tensors {a!r} and {b!r} overlap in DRAM")
+        if self.layers:
+            unknown = set(self.layers) - set(self.tags)
+            if unknown:
+                raise ValueError(
+                    f"layer table names {min(map(str, unknown))}, no tag of the program"
+                )
         for name, arr in self.init.items():
             t = self.tensors.get(name)
             if t is None:
@@ -269,6 +295,10 @@ class Program:
             "tensors": [t.to_json() for t in self.tensors.values()],
             "tags": [[t.layer, t.phase.value] for t in table],
             "instructions": len(self.instrs),
+            "layers": [
+                [t.layer, t.phase.value, info.useful_macs, info.min_dram_bytes]
+                for t, info in self.layers.items()
+            ],
         }
         tag_index = np.array([index[t] for t in self.tags], dtype=np.uint32)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
@@ -315,8 +345,12 @@ class Program:
             except DecodeError as e:
                 raise ProgramFormatError(f"{p}: instructions.bin: {e}") from None
         tags = tuple(table[i] for i in tag_index.tolist())
+        layers = {
+            Tag(layer, Phase(phase)): LayerInfo(useful, least)
+            for layer, phase, useful, least in manifest.get("layers", [])
+        }
         try:
-            return cls(config, tuple(instrs), tags, tensors, init)
+            return cls(config, tuple(instrs), tags, tensors, init, layers)
         except ValueError as e:
             raise ProgramFormatError(f"{p}: {e}") from None
 
@@ -418,6 +452,23 @@ def _parse_manifest(raw: bytes, p: Path) -> dict[str, Any]:
             )
     for k, t in enumerate(manifest["tensors"]):
         _check_tensor_json(t, f"{where}: tensors[{k}]")
+    layers = manifest.get("layers", [])  # absent in files written before the layer table
+    if not isinstance(layers, list):
+        raise ProgramFormatError(
+            f"{where}: field 'layers' must be a JSON array, not {_short(layers)}"
+        )
+    for k, row in enumerate(layers):
+        if not (
+            isinstance(row, list)
+            and len(row) == 4
+            and isinstance(row[0], str)
+            and row[1] in phases
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in row[2:])
+        ):
+            raise ProgramFormatError(
+                f"{where}: layers[{k}] = {_short(row)} must be [LAYER, PHASE, USEFUL_MACS, "
+                "MIN_DRAM_BYTES] with non-negative integer counts"
+            )
     return manifest
 
 

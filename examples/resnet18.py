@@ -107,6 +107,8 @@ def run(chip_name: str, train: bool, out: Path | None) -> None:
         f"({100 * (done / fwd - 1):.1f}% overhead)"
     )
     assert done >= fwd, (done, fwd)
+    # the report's useful MACs are the network's, padding apart (docs/report.md)
+    assert phases["forward"].useful_macs == fwd, (phases["forward"].useful_macs, fwd)
     if train:
         # dW for every layer, dX for every layer but the first convolution (the input needs
         # no gradient).
@@ -119,6 +121,7 @@ def run(chip_name: str, train: bool, out: Path | None) -> None:
             f"needed ({100 * (done / need - 1):.1f}% overhead)"
         )
         assert done >= need, (done, need)
+        assert phases["backward"].useful_macs == need, (phases["backward"].useful_macs, need)
     summed = total(lr.work for lr in report.layers)
     assert summed.cycles == report.total.cycles and summed.macs == report.total.macs
     for name, value in result.outputs.items():

@@ -28,7 +28,7 @@ from runtime.files import atomic_write_bytes
 
 CHECKPOINT_NAME = "checkpoint.npz"
 FORMAT = "systolic-checkpoint"
-VERSION = 2
+VERSION = 3  # 3: the progress's counters carry useful MACs, minimal DRAM bytes, critical cycles
 _TENSOR = "tensor/"
 MAX_CHECKPOINT_BYTES = (1 << 30) + (64 << 20)  # a program's data cap, plus the meta
 _MAX_META_BYTES = 64 << 20
@@ -136,7 +136,10 @@ def _parse_meta(raw: np.ndarray, path: Path) -> dict[str, Any]:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a {FORMAT} file")
     if meta.get("version") != VERSION:
-        raise CheckpointError(f"{path}: unsupported checkpoint version {meta.get('version')!r}")
+        raise CheckpointError(
+            f"{path}: unsupported checkpoint version {meta.get('version')!r} (this build reads "
+            f"version {VERSION}: its report counters changed; start the run again)"
+        )
     for key in ("fingerprints", "progress"):
         if not isinstance(meta.get(key), dict):
             raise CheckpointError(f"checkpoint {path}: meta field {key!r} must be a JSON object")

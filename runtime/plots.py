@@ -3,7 +3,8 @@
 - ``cycles_by_layer.png``: cycles per layer, stacked by phase (forward, backward, optimizer)
 - ``utilization.png``: PE utilization per layer and phase
 - ``roofline.png``: each (layer, phase) at its arithmetic intensity and achieved TOPS, under the
-  chip's roofline (peak TOPS and DRAM bandwidth)
+  chip's roofline (peak TOPS and DRAM bandwidth), joined to its bound: the TOPS at its
+  roofline bound in cycles, at the intensity of its minimal DRAM bytes
 - ``training.png``: loss per step and per epoch, train/test accuracy per epoch
 """
 
@@ -20,7 +21,7 @@ import numpy as np  # noqa: E402
 from chip.energy import ENERGY_UNITS, energy_of  # noqa: E402
 from chip.program import Phase  # noqa: E402
 from runtime.files import atomic_open  # noqa: E402
-from runtime.report import RunReport, achieved_tops  # noqa: E402
+from runtime.report import LayerReport, RunReport, achieved_tops, bound_cycles  # noqa: E402
 
 PHASE_COLORS = {
     Phase.FORWARD.value: "#4C72B0",
@@ -60,7 +61,7 @@ def plot_cycles(r: RunReport, path: Path) -> Path:
 
 def plot_utilization(r: RunReport, path: Path) -> Path:
     # Layers without array work (vector-only, data movement) have no utilization to show.
-    layers = [lr for lr in r.layers if lr.work.macs]
+    layers = [lr for lr in r.layers if lr.work.useful_macs]
     labels = [f"{lr.layer}/{lr.phase}" for lr in layers]
     util = [100 * lr.work.pe_utilization for lr in layers]
     colors = [PHASE_COLORS.get(lr.phase, "grey") for lr in layers]
@@ -75,16 +76,28 @@ def plot_utilization(r: RunReport, path: Path) -> Path:
     return _save(fig, path)
 
 
+def _bound_point(lr: LayerReport, r: RunReport) -> tuple[float, float] | None:
+    """(intensity of the minimal DRAM bytes, TOPS at the roofline bound) of a layer, or None
+    when it needs no DRAM bytes (its bound lies off the intensity axis)."""
+    w, c = lr.work, r.chip
+    if not w.min_dram_bytes:
+        return None
+    tops = 2 * w.useful_macs / c.seconds(bound_cycles(w, c)) / 1e12
+    return 2 * w.useful_macs / w.min_dram_bytes, tops
+
+
 def plot_roofline(r: RunReport, path: Path) -> Path:
     c = r.chip
     pts = [
         (lr.work.intensity, achieved_tops(lr.work, c), lr)
         for lr in r.layers
-        if lr.work.macs and lr.work.dram_bytes and lr.work.cycles
+        if lr.work.useful_macs and lr.work.dram_bytes and lr.work.cycles
     ]
+    bounds = {id(lr): _bound_point(lr, r) for _, _, lr in pts}
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    lo = min([p[0] for p in pts] + [0.1]) / 2
-    hi = max([p[0] for p in pts] + [10 * c.peak_tops * 1e3 / c.dram_gbytes_per_s]) * 2
+    xs = [p[0] for p in pts] + [b[0] for b in bounds.values() if b]
+    lo = min(xs + [0.1]) / 2
+    hi = max(xs + [10 * c.peak_tops * 1e3 / c.dram_gbytes_per_s]) * 2
     x = np.geomspace(lo, hi, 200)
     ax.loglog(
         x,
@@ -96,13 +109,20 @@ def plot_roofline(r: RunReport, path: Path) -> Path:
     named = {id(lr) for _, _, lr in sorted(pts, key=lambda p: -p[2].work.cycles)[:8]}
     placed: set[tuple[float, float]] = set()
     for inten, tops, lr in pts:
-        ax.loglog(inten, tops, "o", color=PHASE_COLORS.get(lr.phase, "grey"), alpha=0.8)
+        color = PHASE_COLORS.get(lr.phase, "grey")
+        ax.loglog(inten, tops, "o", color=color, alpha=0.8)
+        bound = bounds[id(lr)]
+        if bound is not None:  # the layer's bound, joined to where it is
+            ax.loglog(*bound, "o", mfc="none", color=color, alpha=0.8)
+            ax.plot([inten, bound[0]], [tops, bound[1]], "-", color=color, alpha=0.3, lw=0.8)
         spot = (round(float(np.log10(inten)), 1), round(float(np.log10(tops)), 1))
         if id(lr) in named and spot not in placed:  # identical layers share one label
             placed.add(spot)
             ax.annotate(f"{lr.layer}/{lr.phase[0]}", (inten, tops), fontsize=7)
     ax.set_xlabel("arithmetic intensity (ops / DRAM byte)")
     ax.set_ylabel("achieved TOPS")
+    ax.plot([], [], "ko", label="achieved (DRAM bytes moved)")
+    ax.plot([], [], "ko", mfc="none", label="bound (minimal DRAM bytes)")
     ax.set_title(f"{r.program} on {c.name}: roofline")
     ax.legend(loc="lower right", fontsize=8)
     return _save(fig, path)

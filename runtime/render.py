@@ -15,14 +15,17 @@ from rich.console import Console, Group
 from rich.table import Table
 
 from chip.config import ChipConfig
-from chip.counters import Cause, Counters
+from chip.counters import Cause, Counters, Critical
 from chip.energy import ENERGY_UNITS, average_power_w, energy_of, tops_per_watt
-from chip.footprint import Action
+from chip.footprint import Action, Unit
 from runtime.report import (
     LayerReport,
     RunReport,
     achieved_tops,
+    bound_by,
+    bound_cycles,
     dram_gbytes_per_s,
+    efficiency,
     roofline_tops,
     seconds,
 )
@@ -31,11 +34,18 @@ CSV_FIELDS = (
     "layer",
     "phase",
     "cycles",
+    "bound_cycles",
+    "bound_by",
+    "efficiency",
     "seconds",
+    "useful_macs",
     "macs",
+    "padding_macs",
+    "tile_waste",
     "utilization",
     "dram_read_bytes",
     "dram_write_bytes",
+    "min_dram_bytes",
     "stall_cycles",
     "achieved_tops",
     "dram_gbytes_per_s",
@@ -75,11 +85,18 @@ def layer_row(lr: LayerReport, r: RunReport) -> dict[str, Any]:
         "layer": lr.layer,
         "phase": lr.phase,
         "cycles": w.cycles,
+        "bound_cycles": bound_cycles(w, c),
+        "bound_by": bound_by(w, c),
+        "efficiency": efficiency(w, c),
         "seconds": seconds(w, c),
+        "useful_macs": w.useful_macs,
         "macs": w.macs,
+        "padding_macs": w.padding_macs,
+        "tile_waste": w.tile_waste,
         "utilization": w.pe_utilization,
         "dram_read_bytes": w.dram_read_bytes,
         "dram_write_bytes": w.dram_write_bytes,
+        "min_dram_bytes": w.min_dram_bytes,
         "stall_cycles": w.stall_cycles,
         "achieved_tops": achieved_tops(w, c),
         "dram_gbytes_per_s": dram_gbytes_per_s(w, c),
@@ -94,17 +111,29 @@ def layer_row(lr: LayerReport, r: RunReport) -> dict[str, Any]:
     row.update({f"energy_{unit}_j": j for unit, j in energy.by_unit.items()})
     row.update({f"energy_{a.value}_j": energy.by_action[a.value] for a in Action})
     if w.timed:
+        row.update({f"busy_{u.value}": v for u, v in w.busy.items()})
+        row.update({f"critical_{k.value}": v for k, v in w.critical.items()})
         row.update({f"stall_{k.value}": v for k, v in w.stalls_by_cause.items()})
     return row
 
 
 def layers_csv(r: RunReport) -> str:
-    """One row per (layer, phase), stall causes as extra ``stall_<cause>`` columns."""
-    causes = sorted(c.value for c in Cause) if any(lr.work.timed for lr in r.layers) else []
+    """One row per (layer, phase); when timed, each unit's busy cycles as ``busy_<unit>``
+    columns, the critical-path cycles by what they were spent on as ``critical_<label>`` columns
+    and the stall causes as ``stall_<cause>`` columns."""
+    timed = any(lr.work.timed for lr in r.layers)
+    causes = sorted(c.value for c in Cause) if timed else []
+    labels = [k.value for k in Critical] if timed else []
+    units = [u.value for u in Unit] if timed else []
     buf = io.StringIO()
     writer = csv.DictWriter(
         buf,
-        fieldnames=[*CSV_FIELDS, *(f"stall_{k}" for k in causes)],
+        fieldnames=[
+            *CSV_FIELDS,
+            *(f"busy_{u}" for u in units),
+            *(f"critical_{k}" for k in labels),
+            *(f"stall_{k}" for k in causes),
+        ],
         restval=0,
         lineterminator="\n",
     )
@@ -114,21 +143,57 @@ def layers_csv(r: RunReport) -> str:
     return buf.getvalue()
 
 
+HEAD = ("", "cycles", "bound", "eff", "MACs", "pad", "DRAM", "min", "waited on")
+NAME_WIDTH = 26  # longer layer names are cut (layers.csv has them whole), so rows fit 120 columns
+
+
 def _work_row(name: str, w: Counters, total_cycles: int, chip: ChipConfig) -> list[str]:
-    energy = _si(energy_of(w, chip).total_j, "J")
+    """A row of the phase and layer tables, in the columns of `HEAD` (see their caption)."""
+    bound = f"{bound_cycles(w, chip):,}{_BY[bound_by(w, chip)]}"
+    work = [_short(w.useful_macs), _short(w.padding_macs)]
+    dram = [_short(w.dram_bytes, "B"), _short(w.min_dram_bytes, "B")]
     if not w.timed:
-        return [name, "-", "-", _si(w.macs), "-", _si(w.dram_bytes, "B"), "-", energy]
-    share = f"{100 * w.cycles / total_cycles:.1f}%" if total_cycles else "-"
+        return [name, "-", bound, "-", *work, *dram, "-"]
+    share = f" {100 * w.cycles / total_cycles:.0f}%" if total_cycles else ""
     return [
         name,
-        f"{w.cycles:,}",
-        share,
-        _si(w.macs),
-        f"{100 * w.pe_utilization:.1f}%",
-        _si(w.dram_bytes, "B"),
-        f"{w.stall_cycles:,}",
-        energy,
+        f"{w.cycles:,}{share}",
+        bound,
+        f"{100 * efficiency(w, chip):.0f}%",
+        *work,
+        *dram,
+        _waited_on(w),
     ]
+
+
+_BY = {"compute": "c", "dram": "d", "none": ""}
+
+
+def _short(v: float, unit: str = "") -> str:
+    """Three significant digits and an SI prefix, no space: a narrow table cell."""
+    for scale, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= scale:
+            return f"{v / scale:.3g}{prefix}{unit}"
+    return f"{v:.3g}{unit}"
+
+
+def _waited_on(w: Counters, top: int = 1) -> str:
+    """The largest shares of the critical-path cycles, by what they were spent on."""
+    total_cycles = sum(w.critical.values())
+    if not total_cycles:
+        return "-"
+    biggest = sorted(w.critical.items(), key=lambda kv: -kv[1])[:top]
+    return ", ".join(f"{k.value} {100 * v / total_cycles:.0f}%" for k, v in biggest if v)
+
+
+_CAPTION = (
+    "cycles: the critical path's cycles in the tag's instructions (they sum to the total) and "
+    "their share; bound: max(useful MACs / PEs, minimal DRAM bytes / bytes per cycle), "
+    "c = compute-bound, d = DRAM-bound; eff = bound / cycles (above 100% for work mostly "
+    "overlapped by other layers'); MACs: useful; pad: computed beyond them; "
+    "DRAM: bytes moved; min: each operand and result once; waited on: the critical path's "
+    "largest share (layers.csv has them all; docs/report.md)"
+)
 
 
 def tables(r: RunReport, max_layers: int = 30) -> Group:
@@ -148,7 +213,12 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
         summary.add_row(
             "on-chip cycles", f"{t.cycles:,}  ({_seconds(seconds(t, c))} at the chip clock)"
         )
-        summary.add_row("PE utilization", f"{100 * t.pe_utilization:.1f}%")
+        summary.add_row(
+            "roofline bound",
+            f"{bound_cycles(t, c):,} cycles ({bound_by(t, c)}-bound); "
+            f"efficiency {100 * efficiency(t, c):.1f}%",
+        )
+        summary.add_row("PE utilization", f"{100 * t.pe_utilization:.1f}% (useful MACs)")
         summary.add_row("achieved / peak", f"{achieved_tops(t, c):.4g} / {c.peak_tops:.4g} TOPS")
         summary.add_row(
             "DRAM bandwidth", f"{dram_gbytes_per_s(t, c):.4g} / {c.dram_gbytes_per_s:.4g} GB/s"
@@ -169,10 +239,15 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
         )
     else:
         summary.add_row("energy", f"{_si(energy.total_j, 'J')} dynamic ({units}); no leakage")
-    summary.add_row("MACs", _si(t.macs))
+    summary.add_row(
+        "MACs",
+        f"{_si(t.useful_macs)} useful, {_si(t.padding_macs)} padding (computed and dropped), "
+        f"{_si(t.tile_waste)} PE slots idle in partial tiles",
+    )
     summary.add_row(
         "DRAM traffic",
-        f"{_si(t.dram_read_bytes, 'B')} read, {_si(t.dram_write_bytes, 'B')} written",
+        f"{_si(t.dram_read_bytes, 'B')} read, {_si(t.dram_write_bytes, 'B')} written; "
+        f"{_si(t.min_dram_bytes, 'B')} minimal",
     )
     summary.add_row(
         "host <-> chip",
@@ -186,17 +261,19 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
                 key.replace("_", " "), f"{100 * v:.2f}%" if "accuracy" in key else f"{v:.4f}"
             )
     parts: list[Any] = [summary]
-    head = ["", "cycles", "share", "MACs", "util", "DRAM", "stalls", "energy"]
     phases = Table(title="by phase", title_justify="left", box=box.SIMPLE_HEAD)
-    for h in head:
-        phases.add_column(h or "phase", justify="left" if not h else "right")
+    for h in HEAD:
+        phases.add_column(h or "phase", justify="left" if not h else "right", no_wrap=True)
     for name, w in r.phases.items():
         phases.add_row(*_work_row(name, w, t.cycles, c))
-    phases.caption = "stalls: stall cycles summed over the units (several can stall at once)"
+    phases.caption = _CAPTION
     parts.append(phases)
     layers = Table(title="by layer", title_justify="left", box=box.SIMPLE_HEAD)
-    for h in head:
-        layers.add_column(h or "layer/phase", justify="left" if not h else "right")
+    for h in HEAD:
+        if h:
+            layers.add_column(h, justify="right", no_wrap=True)
+        else:
+            layers.add_column("layer/phase", no_wrap=True, max_width=NAME_WIDTH)
     shown = sorted(r.layers, key=lambda lr: -lr.work.cycles)[:max_layers]
     for lr in shown:
         layers.add_row(*_work_row(f"{lr.layer}/{lr.phase}", lr.work, t.cycles, c))
@@ -205,6 +282,18 @@ def tables(r: RunReport, max_layers: int = 30) -> Group:
     parts.append(layers)
     parts.append(_energy_table(r))
     if t.timed:
+        path = Table(
+            title="critical path: what the end-to-end time waited on",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+        )
+        path.add_column("spent on")
+        path.add_column("cycles", justify="right")
+        path.add_column("share", justify="right")
+        for label, v in sorted(t.critical.items(), key=lambda kv: -kv[1]):
+            if v:
+                path.add_row(label.value, f"{v:,}", f"{100 * v / t.cycles:.1f}%")
+        parts.append(path)
         stalls = Table(
             title="stalls by cause (all units)", title_justify="left", box=box.SIMPLE_HEAD
         )

@@ -6,9 +6,11 @@ totals) are `Counters` properties; figures that also need the chip's clock and p
 achieved TOPS, bandwidth, the roofline) are defined here, once. Reports serialize from the
 dataclasses (`to_json`) and read back (`RunReport.from_json`), so a new counter is one field.
 
-Per-layer cycles are the machine's attribution of cycles to instruction tags: every cycle goes
-to the tag of the oldest unfinished instruction, so the layer cycles of one step sum to the
-step's cycles, as MACs and bytes do (docs/report.md).
+Per-layer cycles are the machine's attribution of the run's critical path to instruction tags
+(chip/machine/critical.py): every cycle of the end-to-end time goes to the instruction the end
+was waiting on, so the layer cycles of one step sum to the step's cycles, as MACs and bytes do.
+Every layer, phase and run also has a roofline bound (`bound_cycles`) from its useful MACs and
+minimal DRAM bytes, and `efficiency = bound / cycles` (docs/report.md).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from chip.counters import Counters
 from chip.energy import average_power_w, energy_of, tops_per_watt
 from chip.program import Phase, Program, Tag
 
-REPORT_VERSION = 2
+REPORT_VERSION = 3  # 3: useful MACs, minimal DRAM bytes, critical-path cycles per layer
 
 
 def seconds(c: Counters, chip: ChipConfig) -> float:
@@ -32,9 +34,38 @@ def seconds(c: Counters, chip: ChipConfig) -> float:
 
 
 def achieved_tops(c: Counters, chip: ChipConfig) -> float:
-    """Operations (2 per MAC) per second, in TOPS."""
+    """Useful operations (2 per useful MAC) per second, in TOPS."""
     s = seconds(c, chip)
-    return 2 * c.macs / s / 1e12 if s else 0.0
+    return 2 * c.useful_macs / s / 1e12 if s else 0.0
+
+
+def compute_bound_cycles(c: Counters, chip: ChipConfig) -> int:
+    """Cycles the array needs for the useful MACs at its peak: useful MACs / (rows x cols)."""
+    return -(-c.useful_macs // chip.peak_macs_per_cycle)
+
+
+def dram_bound_cycles(c: Counters, chip: ChipConfig) -> int:
+    """Cycles the DRAM bus needs for the minimal bytes: minimal DRAM bytes / bytes per cycle."""
+    return -(-c.min_dram_bytes // chip.dram_bytes_per_cycle)
+
+
+def bound_cycles(c: Counters, chip: ChipConfig) -> int:
+    """The roofline bound in cycles: no schedule of this work on this chip takes fewer."""
+    return max(compute_bound_cycles(c, chip), dram_bound_cycles(c, chip))
+
+
+def bound_by(c: Counters, chip: ChipConfig) -> str:
+    """What sets the bound: ``compute`` (the array), ``dram`` (the bus), or ``none`` (no
+    useful MACs and no DRAM bytes, e.g. a copy kept on chip)."""
+    compute, dram = compute_bound_cycles(c, chip), dram_bound_cycles(c, chip)
+    if not compute and not dram:
+        return "none"
+    return "compute" if compute >= dram else "dram"
+
+
+def efficiency(c: Counters, chip: ChipConfig) -> float:
+    """bound / actual cycles (1.0 is a schedule at the roofline); 0 without cycles."""
+    return bound_cycles(c, chip) / c.cycles if c.cycles else 0.0
 
 
 def dram_gbytes_per_s(c: Counters, chip: ChipConfig) -> float:
@@ -67,8 +98,17 @@ def counters_json(c: Counters, chip: ChipConfig) -> dict[str, Any]:
     others when timed), which are recomputed, not read, when a report is read back."""
     out = c.to_dict()
     out["energy"] = energy_json(c, chip)
+    out["work"] = {
+        "padding_macs": c.padding_macs,
+        "tile_waste": c.tile_waste,
+        "compute_bound_cycles": compute_bound_cycles(c, chip),
+        "dram_bound_cycles": dram_bound_cycles(c, chip),
+        "bound_cycles": bound_cycles(c, chip),
+        "bound_by": bound_by(c, chip),
+    }
     if c.timed:
         out["derived"] = {
+            "efficiency": efficiency(c, chip),
             "seconds": seconds(c, chip),
             "utilization": c.pe_utilization,
             "achieved_tops": achieved_tops(c, chip),
@@ -216,7 +256,11 @@ class RunReport:
         """Read back what `to_json` wrote; raises `ValueError` naming what is missing."""
         try:
             if d.get("version") != REPORT_VERSION:
-                raise ValueError(f"unsupported report version {d.get('version')!r}")
+                raise ValueError(
+                    f"unsupported report version {d.get('version')!r}: this build reads version "
+                    f"{REPORT_VERSION} (version 2 reports predate useful MACs, roofline bounds "
+                    "and critical-path cycles; run the model again to get a new report)"
+                )
             chip = ChipConfig.from_dict(d["chip"], where="report chip")
             layers = tuple(
                 LayerReport(x["layer"], x["phase"], Counters.from_dict(x)) for x in d["layers"]

@@ -28,6 +28,7 @@ from chip.machine import accounting as acct
 from chip.machine import plan as pl
 from chip.machine import schedule_kernel as kernel
 from chip.machine.counters import Unit
+from chip.machine.critical import critical_path
 from chip.machine.plan import QUEUES, Plan, Planner
 from chip.program import Program, Tag
 
@@ -60,7 +61,9 @@ class Schedule:
     ``order`` lists the instructions that started, in the order the engine committed them (by
     start cycle); ``start``/``end`` hold every instruction's cycles (-1 if it never started).
     ``tallies`` are the per-tag accounting lists of chip/machine/accounting.py and
-    ``tag_cycles`` the cycles charged to each tag. ``error`` is the fault the engine found
+    ``tag_cycles`` the cycles during which each tag held the oldest unfinished instruction;
+    ``critical`` the cycles of the critical path per tag and `chip.counters.Critical` label
+    (chip/machine/critical.py; empty after an error). ``error`` is the fault the engine found
     after committing ``order`` (a deadlock, a hazard or the cycle limit), raised once the values
     of ``order`` have been applied; ``total`` is meaningful only without an error. Shared by
     every run of the program: never mutate it.
@@ -76,6 +79,7 @@ class Schedule:
     tags: tuple[Tag, ...]
     tallies: tuple[tuple[int, ...], ...]
     tag_cycles: tuple[int, ...]
+    critical: tuple[tuple[int, ...], ...]
     error: ProgramError | None
 
     def raise_error(self) -> None:
@@ -137,6 +141,12 @@ class _Program:
         kernel.run_timing(self.tables, rules, st)
         reg = st.reg
         error = None if reg[kernel.STATUS] == kernel.OK else self._fault(st, max_cycles)
+        critical = ()
+        if error is None:
+            path = critical_path(
+                self.tables, st, self.cfg.dram_latency, len(self.tags), int(reg[kernel.TOTAL])
+            )
+            critical = tuple(map(tuple, path.tolist()))
         kind_of = [p.kind for p in self.distinct]
         unit_of = [p.unit for p in self.distinct]
         plan_of = self.plan_of.tolist()
@@ -151,6 +161,7 @@ class _Program:
             tags=self.tags,
             tallies=tuple(map(tuple, st.tally.tolist())),
             tag_cycles=tuple(st.tag_cycles.tolist()),
+            critical=critical,
             error=error,
         )
 

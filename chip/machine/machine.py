@@ -24,7 +24,8 @@ from functools import cache
 
 from threadpoolctl import ThreadpoolController
 
-from chip.actions import actions_by_tag
+from chip.actions import actions_by_tag, layer_counts
+from chip.counters import Critical
 from chip.fidelity import Fidelity
 from chip.machine import accounting as acct
 from chip.machine.array import ArrayModel
@@ -105,12 +106,16 @@ def _result(
     program: Program, sched: Schedule, state: ChipState, array: ArrayModel, trace: bool
 ) -> MachineResult:
     cfg = program.config
-    by_tag = {
-        t: acct.to_counters(list(sched.tallies[k]), sched.tag_cycles[k], cfg.rows, cfg.cols)
-        for k, t in enumerate(sched.tags)
-    }
+    by_tag = {}
+    for k, t in enumerate(sched.tags):
+        path = dict(zip(Critical, sched.critical[k], strict=True))
+        by_tag[t] = acct.to_counters(list(sched.tallies[k]), sum(path.values()), cfg.rows, cfg.cols)
+        by_tag[t].critical = path
     for tag, acts in actions_by_tag(program).items():
         by_tag[tag].actions = dict(acts)
+    for tag, (useful, least) in layer_counts(program).items():
+        if tag in by_tag:  # a tag only after the halt does not run
+            by_tag[tag].useful_macs, by_tag[tag].min_dram_bytes = useful, least
     counters = sum(by_tag.values(), Counters(rows=cfg.rows, cols=cfg.cols))
     counters.cycles = sched.total
     events = []

@@ -41,6 +41,10 @@ K_LOAD, K_STORE, K_PRELOAD, K_MATMUL, K_VEC, K_HALT = range(6)  # Tables.kind
 # stall causes, by column of Rules.stall_at
 C_BANDWIDTH, C_LATENCY, C_TOKEN, C_QUEUE_FULL, C_BANK, C_FILL_DRAIN, C_PRELOAD = range(7)
 K_DRAM = -1  # the footprint space of DRAM (on-chip memories keep their plan.py numbers)
+# State.waits columns, per committed instruction: the cycles its start waited for (dispatch,
+# queue order, tokens, bank ports; the start is their maximum), the token producer (-1: none)
+# and a DMA's bus grant and end of transfer (chip/machine/critical.py walks them back)
+W_DISPATCH, W_ORDER, W_TOKEN, W_PRODUCER, W_BANK, W_GRANT, W_FILLED, W_COLUMNS = range(8)
 
 # fault codes in State.reg[STATUS]
 OK, DEADLOCK, HAZARD, LIMIT = 0, 1, 2, 3
@@ -125,6 +129,7 @@ class State(NamedTuple):
     #                         tag, tally index
     tally: np.ndarray  # (tags, accounting width)
     tag_cycles: np.ndarray
+    waits: np.ndarray  # (n, W_COLUMNS): per instruction, what its start waited for (W_ columns)
 
 
 def new_state(t: Tables, r: Rules, n_tags: int, width: int) -> State:
@@ -159,6 +164,7 @@ def new_state(t: Tables, r: Rules, n_tags: int, width: int) -> State:
         store_tail=np.zeros(5, dtype=_I64),
         tally=np.zeros((n_tags, width), dtype=_I64),
         tag_cycles=np.zeros(n_tags, dtype=_I64),
+        waits=np.full((n, W_COLUMNS), -1, dtype=_I64),
     )
 
 
@@ -200,7 +206,7 @@ def _run(t, r, st):
     unit, stream, extra, macs = t.unit, t.stream, t.extra, t.macs
     traffic_start, traffic = t.traffic_start, t.traffic
     blocked, n_blocked, dma_phase = st.blocked, st.n_blocked, st.dma_phase
-    unit_acct, store_tail, tally = st.unit_acct, st.store_tail, st.tally
+    unit_acct, store_tail, tally, waits = st.unit_acct, st.store_tail, st.tally, st.waits
     busy_at, stall_at, store_unit = r.busy_at, r.stall_at, r.store_unit
     lat, limit = r.dram_latency, r.max_cycles
     n = plan_of.size
@@ -215,6 +221,7 @@ def _run(t, r, st):
             break
         # ---- issue: the dispatched queue head that can start first (ties: program order)
         best, best_q, best_s, best_order, best_tok, best_prod = -1, 0, 0, 0, 0, -1
+        best_bank = 0
         for q in range(3):
             if heads[q] >= qs[q + 1] - qs[q]:
                 continue
@@ -242,7 +249,7 @@ def _run(t, r, st):
             s = max(d, order_t, tok_t, bank_t)
             if best < 0 or s < best_s or (s == best_s and i < best):
                 best, best_q, best_s = i, q, s
-                best_order, best_tok, best_prod = order_t, tok_t, producer
+                best_order, best_tok, best_prod, best_bank = order_t, tok_t, producer, bank_t
         if best < 0:
             _fault(reg, DEADLOCK, -1, frontier, -1, -1, 0)
             break
@@ -306,6 +313,14 @@ def _run(t, r, st):
                 _push(pushes[u, m], e, i, push_start, push_end, push_by, pushed)
         _hold_ports(port_start[u], port_start[u + 1], ports, port_until, q, e)
         start[i], end[i] = s, e
+        w = waits[i]
+        w[W_DISPATCH], w[W_ORDER], w[W_TOKEN], w[W_PRODUCER] = (
+            dispatch[i],
+            best_order,
+            best_tok,
+            best_prod,
+        )
+        w[W_BANK], w[W_GRANT], w[W_FILLED] = best_bank, g, f
         _enter_flight(i, s, qs[q], inflight, n_flight, q, end)
         if q == EXEC_Q:
             exec_end_before_last = exec_end_all

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from chip.isa import Load, Loc, Mem, Store, Vec, VecOp, max_value, mem_dtype, sp
+from chip.program import Tag
 from compiler.lower.emit import Emitter
 from compiler.lower.memory import ALIGN, Buf, OnChip, align
 from compiler.lower.residency import Residency
@@ -83,6 +84,14 @@ class Ctx:
         self.chip = OnChip(config, reserve)
         self.staging: dict[Mem, object] = {}  # movement.py's copy rings, per memory
         self.notes: list[str] = []
+        self.unit_tag = emitter.tag  # the tag of the unit being lowered
+        self.node_tags: dict[int, Tag] = {}  # its members tagged otherwise (another phase)
+
+    def tag_node(self, nid: int | None) -> None:
+        """Tag the next instructions as the work of node ``nid`` (of the unit when None): a
+        fused member of another phase than its unit's (an optimizer update in a gradient's
+        epilogue) is charged to its own tag."""
+        self.em.tag = self.node_tags.get(nid, self.unit_tag) if nid is not None else self.unit_tag
 
     def begin_layer(self) -> None:
         """Reset the per-layer allocators (temps and on-chip rows are layer-local)."""

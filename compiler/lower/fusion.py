@@ -116,8 +116,10 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
         for i, role in ext.items()
         if role.one_row
     }
+    reader = _first_readers(members, ext)
     for i, loc in vec_rows.items():
         if ext[i] is Broadcast.SCALAR:  # a stride-0 DMA replicates the scalar across the row
+            ctx.tag_node(reader[i])
             ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, w, 0, 0), loc)
 
     def compute(f: dict[str, Loc], rows: int, cols: int) -> None:
@@ -135,7 +137,19 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
             else:
                 op, imm = UNARY_OPS[m.op], float(m.attrs.get("value", 0.0))
             (a, _), (b, bc2) = locs[0], locs[-1]
+            ctx.tag_node(m.id)
             ctx.vec(op, f[f"v{m.id}"], rows, cols, a, b, imm=imm, bcast2=bc2 and len(locs) > 1)
+        ctx.tag_node(None)
+
+    def load(i: int, src: View, dst: Loc) -> None:
+        ctx.tag_node(reader[i])
+        ctx.load(src, dst)
+        ctx.tag_node(None)
+
+    def store(nid: int, src: Loc, dst: View) -> None:
+        ctx.tag_node(nid)
+        ctx.store(src, dst)
+        ctx.tag_node(None)
 
     total = members[0].size
     side = _sides(members, -1, {i: r for i, r in ext.items()})
@@ -150,10 +164,10 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
                 first = e0 + r0 * cols
                 for i, role in ext.items():
                     if role is Broadcast.FULL:
-                        ctx.load(flat_view(bufs[i], first, rr, cols), f[f"x{i}"])
+                        load(i, flat_view(bufs[i], first, rr, cols), f[f"x{i}"])
                 compute(f, rr, cols)
                 for nid in sorted(group.keep):
-                    ctx.store(f[f"v{nid}"], flat_view(bufs[nid], first, rr, cols))
+                    store(nid, f[f"v{nid}"], flat_view(bufs[nid], first, rr, cols))
         return
     last = shape[-1]
     rows_total = total // last
@@ -162,27 +176,36 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
         cc = min(w, last - c0)
         for i, loc in vec_rows.items():
             if ext[i] is Broadcast.ROW:
-                ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cc), loc)
+                load(i, View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cc), loc)
         for r0 in range(0, rows_total, frames.rb):
             rr = min(frames.rb, rows_total - r0)
             f = frames.next()
             for i, role in ext.items():
                 buf = bufs[i]
                 if role is Broadcast.FULL:
-                    ctx.load(View.matrix(buf, rows_total, last).block(r0, rr, c0, cc), f[f"x{i}"])
+                    load(i, View.matrix(buf, rows_total, last).block(r0, rr, c0, cc), f[f"x{i}"])
                 elif role is Broadcast.ROW_SCALAR:
                     # row r reads element r cc times: a transposing DMA with column stride 0
-                    ctx.load(
-                        View(buf.addr + r0 * buf.dtype.nbytes, buf.dtype, rr, cc, 1, 0), f[f"x{i}"]
-                    )
+                    src = View(buf.addr + r0 * buf.dtype.nbytes, buf.dtype, rr, cc, 1, 0)
+                    load(i, src, f[f"x{i}"])
             compute(f, rr, cc)
             for nid in sorted(group.keep):
-                ctx.store(
-                    f[f"v{nid}"], View.matrix(bufs[nid], rows_total, last).block(r0, rr, c0, cc)
-                )
+                dst = View.matrix(bufs[nid], rows_total, last).block(r0, rr, c0, cc)
+                store(nid, f[f"v{nid}"], dst)
 
 
 RowMap = Callable[[int, int], list[tuple[int, int, int]]]
+
+
+def _first_readers(members: tuple[Node, ...], ext: dict[int, Broadcast]) -> dict[int, int]:
+    """For each external operand, the first member reading it (its load is that member's
+    work, for tagging)."""
+    out: dict[int, int] = {}
+    for m in members:
+        for i in m.inputs:
+            if i in ext:
+                out.setdefault(i, m.id)
+    return out
 
 
 def identity_rows(r0: int, rows: int) -> list[tuple[int, int, int]]:
@@ -239,6 +262,7 @@ def gemm_epilogue(
     # need not wait for this block's vector ops, nor its vector ops for this block's stores.
     # Broadcast rows are shared (loaded once, or once per column tile).
     sets: list[dict[int, Loc]] = [{}, {}]
+    reader = _first_readers(members, ext)
     for k, loc in enumerate(sets):
         for m in members:
             mem = ctx.mem_for(bufs[m.id].dtype)
@@ -250,7 +274,9 @@ def gemm_epilogue(
             rows = 1 if role.one_row else cap
             loc[i] = ctx.alloc(ctx.mem_for(bufs[i].dtype), rows, "epilogue operand", high[i])
             if role is Broadcast.SCALAR:
+                ctx.tag_node(reader[i])
                 ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, ctx.config.row_elems, 0, 0), loc[i])
+                ctx.tag_node(None)
     turn = [0]
 
     def view(nid: int) -> View:
@@ -259,6 +285,7 @@ def gemm_epilogue(
     def run(tile: Loc, r0: int, rows: int, c0: int, cols: int) -> None:
         for i, role in ext.items():
             if role is Broadcast.ROW:
+                ctx.tag_node(reader[i])
                 ctx.load(
                     View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cols),
                     sets[0][i],
@@ -270,6 +297,7 @@ def gemm_epilogue(
             segs = row_map(r0 + s0, rr)
             dense = segs == [(0, r0 + s0, rr)]
             here = {**loc, gemm.id: tile.offset(s0)}
+            ctx.tag_node(None)
             if keep_gemm:
                 for off, row, cnt in segs:
                     ctx.store(tile.offset(s0 + off), view(gemm.id).block(row, cnt, c0, cols))
@@ -277,6 +305,7 @@ def gemm_epilogue(
                 if role.one_row:
                     continue
                 buf = bufs[i]
+                ctx.tag_node(reader[i])
                 if not dense:  # rows no segment loads must still hold (any) values
                     ctx.vec(VecOp.SET, loc[i], rr, cols)
                 for off, row, cnt in segs:
@@ -292,10 +321,13 @@ def gemm_epilogue(
                 else:
                     op, imm = UNARY_OPS[m.op], float(m.attrs.get("value", 0.0))
                 (a, _), (b, bc2) = srcs[0], srcs[-1]
+                ctx.tag_node(m.id)
                 ctx.vec(op, here[m.id], rr, cols, a, b, imm=imm, bcast2=bc2 and len(srcs) > 1)
             for nid in sorted(group.keep - {gemm.id}):
+                ctx.tag_node(nid)
                 for off, row, cnt in segs:
                     ctx.store(here[nid].offset(off), view(nid).block(row, cnt, c0, cols))
+        ctx.tag_node(None)
 
     return run
 

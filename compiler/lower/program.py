@@ -4,7 +4,8 @@ Nodes are lowered one at a time in graph (topological) order; each op's lowering
 operands from DRAM and writes its result to DRAM at the addresses `plan_dram` chose, so the
 layers are independent and the tokens the emitter derives let one layer's loads start while
 the previous layer's tail still computes. Every instruction is tagged with its node's layer
-name and training phase.
+name and training phase (`node_tags`), and the program carries each tag's useful MACs and
+minimal DRAM bytes (compiler/lower/layers.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from compiler.lower.context import Ctx, LoweringError
 from compiler.lower.emit import Emitter
 from compiler.lower.fusion import Group, fuse_epilogues, gemm_epilogue, lower_group, plan_groups
 from compiler.lower.gemm_ops import lower_matmul
+from compiler.lower.layers import layer_table
 from compiler.lower.memory import Buf, DramPlan, live_nodes, plan_dram
 from compiler.lower.residency import Residency
 from compiler.lower.schedule import schedule_updates
@@ -131,6 +133,21 @@ def layer_name(node: Node) -> str:
     return node.name or f"{node.op.value}{node.id}"
 
 
+def node_tags(graph: Graph, units: list) -> dict[int, Tag]:
+    """The tag of every node a unit lowers: the unit's first node's layer and phase, except
+    for members of another phase (an optimizer update fused into a weight gradient's epilogue),
+    which keep their own layer name and phase."""
+    phase = phases(graph)
+    out: dict[int, Tag] = {}
+    for unit in units:
+        members = _unit_nodes(unit)
+        first = members[0]
+        for m in members:
+            named = m if phase[m.id] is not phase[first.id] else first
+            out[m.id] = Tag(layer_name(named), phase[m.id])
+    return out
+
+
 def residency_reserve(
     graph: Graph, config: ChipConfig, units: list, plan: DramPlan
 ) -> tuple[int, int]:
@@ -205,12 +222,14 @@ def _lower_units(
     rules = _rules()
     em = Emitter(config, plan.temp_base)
     ctx = Ctx(config, em, plan.temp_base, tiling, res, reserve if res else (0, 0))
-    phase = phases(graph)
     dead = _last_readers(graph, units)
+    tag_of = node_tags(graph, units)
     for u, unit in enumerate(units):
-        n = _unit_nodes(unit)[0]
+        members = _unit_nodes(unit)
+        n = members[0]
         ctx.begin_layer()
-        em.tag = Tag(layer_name(n), phase[n.id])
+        em.tag = ctx.unit_tag = tag_of[n.id]
+        ctx.node_tags = {m.id: tag_of[m.id] for m in members if tag_of[m.id] != em.tag}
         if res is not None:
             res.begin_unit(
                 [
@@ -307,5 +326,14 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
             if name in tensors:
                 t = tensors[name]
                 init[name] = to_storage(np.asarray(value).reshape(t.shape), t.dtype)
-    program = Program(config, tuple(instrs), tuple(tags), tensors, init)
+    layers = layer_table(
+        graph,
+        config,
+        [_unit_nodes(u) for u in units],
+        node_tags(graph, units),
+        plan.bufs,
+        instrs,
+        tags,
+    )
+    program = Program(config, tuple(instrs), tuple(tags), tensors, init, layers)
     return Lowered(program, tuple(ctx.notes), em.relays)

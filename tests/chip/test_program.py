@@ -13,6 +13,7 @@ from chip.isa import DecodeError, Halt
 from chip.isadoc import render
 from chip.program import (
     ROLELESS_VERSION,
+    LayerInfo,
     Phase,
     Program,
     Tag,
@@ -218,3 +219,34 @@ def test_write_tensor_converts_numbers_and_stores_raw_bits_only_when_asked():
     np.testing.assert_array_equal(st.read_tensor(t), [1.0, 2.0])
     with pytest.raises(ValueError, match="raw contents of tensor 'w' must be uint16, not float32"):
         st.write_tensor(t, np.zeros(2, dtype=np.float32), raw=True)
+
+
+def test_layer_table_survives_save_load_and_is_checked(tmp_path):
+    prog, _, _ = gemm()
+    tag = prog.tags[0]
+    with_layers = Program(
+        prog.config, prog.instrs, prog.tags, prog.tensors, prog.init, {tag: LayerInfo(210, 96)}
+    )
+    with_layers.save(tmp_path / "l.prog")
+    assert Program.load(tmp_path / "l.prog").layers == {tag: LayerInfo(210, 96)}
+    prog.save(tmp_path / "none.prog")  # a program without a table has none after loading
+    assert Program.load(tmp_path / "none.prog").layers == {}
+    with pytest.raises(ValueError, match="layer table names nowhere/forward, no tag"):
+        Program(
+            prog.config,
+            prog.instrs,
+            prog.tags,
+            prog.tensors,
+            prog.init,
+            {Tag("nowhere", Phase.FORWARD): LayerInfo(1, 1)},
+        )
+    with pytest.raises(ValueError, match="useful_macs must be a non-negative integer, not -1"):
+        LayerInfo(-1, 0)
+
+    def bad_count(m):
+        m["layers"][0][2] = "many"
+        return m
+
+    _rewrite_manifest(tmp_path / "l.prog", tmp_path / "bad.prog", bad_count)
+    with pytest.raises(ProgramFormatError, match=r"layers\[0\] = .* must be \[LAYER, PHASE"):
+        Program.load(tmp_path / "bad.prog")

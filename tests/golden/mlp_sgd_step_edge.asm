@@ -106,11 +106,14 @@ load dram=0xc00 dst=sp:4 rows=10 cols=16 stride=20 transpose=1 +push_next       
 preload src=4 rows=10 cols=16 +pop_prev                                                              ; 83
 matmul x=0 y=0 out=0 t=4 rows=10 cols=16 accumulate=0 +push_prev                                     ; 84
 vec op=COPY dst=acc:1009 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 85
+.tag dense3.w.update optimizer
 load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                                     ; 86
+.tag grad_dense3 backward
 load dram=0xf80 dst=sp:0 rows=16 cols=4 stride=32 transpose=1 +pop_next                              ; 87
 load dram=0xe00 dst=sp:16 rows=4 cols=10 stride=20 transpose=0 +push_next                            ; 88
 preload src=16 rows=4 cols=10 +pop_prev                                                              ; 89
 matmul x=0 y=0 out=64 t=16 rows=4 cols=10 accumulate=0                                               ; 90
+.tag dense3.w.update optimizer
 load dram=0x680 dst=acc:988 rows=16 cols=10 stride=40 transpose=0 +push_next                         ; 91
 vec op=MUL dst=acc:0 src1=acc:64 src2=acc:1004 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0             ; 92
 vec op=SUB dst=acc:16 src1=acc:988 src2=acc:0 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 93
@@ -135,14 +138,17 @@ store dram=0x640 src=acc:2 rows=1 cols=16 stride=64 transpose=0 +pop_prev +push_
 vec op=COPY dst=acc:997 src1=acc:1013 src2=acc:1013 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0         ; 108
 vec op=COPY dst=sp:0 src1=acc:997 src2=acc:997 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 109
 vec op=COPY dst=sp:8141 src1=sp:0 src2=sp:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev      ; 110
-.tag grad_dense1 backward
+.tag dense1.w.update optimizer
 load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                                     ; 111
+.tag grad_dense1 backward
 load dram=0xb40 dst=sp:0 rows=20 cols=4 stride=40 transpose=1 +pop_next +push_next                   ; 112
 vec op=COPY dst=sp:20 src1=sp:8141 src2=sp:8141 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 113
 preload src=20 rows=4 cols=16                                                                        ; 114
 matmul x=0 y=0 out=80 t=20 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 115
+.tag dense1.w.update optimizer
 load dram=0x140 dst=acc:984 rows=20 cols=16 stride=64 transpose=0 +push_next                         ; 116
 vec op=MUL dst=acc:0 src1=acc:80 src2=acc:1004 rows=20 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 117
 vec op=SUB dst=acc:20 src1=acc:984 src2=acc:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 118
 store dram=0x140 src=acc:20 rows=20 cols=16 stride=64 transpose=0 +pop_prev                          ; 119
+.tag grad_dense1 backward
 halt                                                                                                 ; 120

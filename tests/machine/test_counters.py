@@ -7,6 +7,7 @@ import pytest
 
 from bench.programs import tiled_gemm
 from chip.config import ChipConfig
+from chip.footprint import Action
 from chip.functional import run_functional
 from chip.machine import Cause, Counters, Traffic, Unit, run_machine
 from chip.program import Phase, Program, Tag
@@ -35,7 +36,7 @@ def test_round_trip_and_addition():
 def test_pe_utilization_is_macs_over_peak():
     res = run_machine(gemm(chip4()))
     c = res.counters
-    assert c.macs == 9 * 7 * 6
+    assert c.macs == c.useful_macs == 9 * 7 * 6  # a hand-made program: every MAC is useful
     assert c.pe_utilization == c.macs / (4 * 4 * res.cycles)
 
 
@@ -103,16 +104,19 @@ def test_derived_figures():
     c = Counters(
         cycles=10,
         macs=80,
+        useful_macs=60,
         rows=2,
         cols=4,
         busy={u: 1 for u in Unit},
         stalls={u: {c: (2 if c is Cause.TOKEN else 0) for c in Cause} for u in Unit},
         bytes={t: (20 if t is Traffic.DRAM_READ else 0) for t in Traffic},
+        actions={a: (96 if a is Action.PE_SLOT else 0) for a in Action},
     )
-    assert c.pe_utilization == 80 / (2 * 4 * 10)
+    assert c.pe_utilization == 60 / (2 * 4 * 10)
+    assert (c.padding_macs, c.tile_waste) == (80 - 60, 96 - 80)
     assert c.idle(Unit.ARRAY) == 10 - 1 - 2 and c.stall(Unit.LOAD) == 2
     assert c.stalls_by_cause[Cause.TOKEN] == 2 * len(Unit) and c.stall_cycles == 2 * len(Unit)
-    assert (c.dram_bytes, c.intensity) == (20, 2 * 80 / 20)
+    assert (c.dram_bytes, c.intensity) == (20, 2 * 60 / 20)
     assert Counters().pe_utilization == 0.0 and Counters().intensity == 0.0
 
 

@@ -384,6 +384,17 @@ def _program_manifests(c: _Corpus) -> None:
         ("tags not a list", top("tags", {"a": 1}), "'tags'"),
         ("tag bad phase", lambda m: m["tags"].__setitem__(0, ["dense", "sideways"]), "tags[0]"),
         ("tag not a pair", lambda m: m["tags"].__setitem__(0, "dense"), "tags[0]"),
+        ("layers not a list", top("layers", {"a": 1}), "'layers'"),
+        (
+            "layer count negative",
+            lambda m: m.__setitem__("layers", [[m["tags"][0][0], m["tags"][0][1], -1, 0]]),
+            "layers[0]",
+        ),
+        (
+            "layer of no tag",
+            lambda m: m.__setitem__("layers", [["nowhere", "forward", 1, 1]]),
+            "no tag of the program",
+        ),
         (
             "count one more",
             lambda m: m.__setitem__("instructions", m["instructions"] + 1),
@@ -625,6 +636,9 @@ def _reports(c: _Corpus) -> None:
     report("chip rows zero", edited(["chip", "array", "rows"], 0), "rows")
     report("chip name int", edited(["chip", "name"], 3), "name")
     report("version", edited(["version"], 9), "version")
+    report("version 2", edited(["version"], 2), "version 2 reports predate")
+    report("useful macs negative", edited(["total", "useful_macs"], -1), "useful_macs")
+    report("critical unknown label", edited(["total", "critical"], {"gpu": 1}), "Critical")
     report("host transfer string", edited(["host_transfer"], "x"))
     report("layers not list", edited(["layers"], 5))
     report(

@@ -10,11 +10,11 @@ import json
 import numpy as np
 import pytest
 
-from chip.counters import Unit, total
+from chip.counters import Critical, Unit, total
 from runtime.data import load_digits
 from runtime.outputs import read_report, write_run_dir
 from runtime.render import layers_csv
-from runtime.report import RunReport, achieved_tops, roofline_tops
+from runtime.report import RunReport, achieved_tops, bound_cycles, efficiency, roofline_tops
 from runtime.trace import trace_events
 from runtime.train import Trainer, TrainSettings
 from tests.runtime.programs import regression_chip, softmax_regression
@@ -54,8 +54,11 @@ def test_steps_add_up_to_epochs_and_epochs_to_the_run(trained):
 def test_layers_add_up_to_the_run(trained):
     r = trained[0].report
     summed = total(lr.work for lr in r.layers)
-    # The machine gives each cycle to the tag holding the oldest unfinished instruction, so
-    # layer cycles partition the run's cycles, like MACs and bytes.
+    # The machine gives each cycle of the critical path to the tag of the instruction the end
+    # waited on, so layer cycles partition the run's cycles, like MACs and bytes.
+    for lr in r.layers:
+        assert lr.work.cycles == sum(lr.work.critical.values())
+    assert summed.critical == r.total.critical and sum(r.total.critical.values()) == r.total.cycles
     for f in ADDITIVE:
         assert getattr(summed, f) == getattr(r.total, f), f
     assert dict(summed.stalls) == dict(r.total.stalls)
@@ -66,9 +69,13 @@ def test_layers_add_up_to_the_run(trained):
 def test_derived_figures(trained):
     r = trained[0].report
     c, t = r.chip, r.total
-    assert t.pe_utilization == pytest.approx(t.macs / (256 * t.cycles))
+    # a hand-written program has no layer table: every MAC it computes is useful
+    assert t.useful_macs == t.macs and t.padding_macs == 0
+    assert t.pe_utilization == pytest.approx(t.useful_macs / (256 * t.cycles))
     assert 0 < t.pe_utilization < 1
-    assert achieved_tops(t, c) == pytest.approx(2 * t.macs / (t.cycles / 1e9) / 1e12)
+    assert achieved_tops(t, c) == pytest.approx(2 * t.useful_macs / (t.cycles / 1e9) / 1e12)
+    assert bound_cycles(t, c) == -(-t.useful_macs // 256) <= t.cycles
+    assert efficiency(t, c) == bound_cycles(t, c) / t.cycles
     assert achieved_tops(t, c) == pytest.approx(t.pe_utilization * c.peak_tops)
     assert roofline_tops(t, c) <= c.peak_tops
     for lr in r.layers:
@@ -101,6 +108,11 @@ def test_json_round_trip_and_files(trained, tmp_path):
     rows = list(csv.DictReader(io.StringIO(layers_csv(r))))
     assert [(row["layer"], row["phase"]) for row in rows] == [(x.layer, x.phase) for x in r.layers]
     assert sum(int(row["cycles"]) for row in rows) == r.total.cycles
+    for row, lr in zip(rows, r.layers, strict=True):
+        critical = [int(v) for k, v in row.items() if k.startswith("critical_")]
+        assert len(critical) == len(Critical) and sum(critical) == int(row["cycles"])
+        assert int(row["busy_array"]) == lr.work.busy[Unit.ARRAY]
+        assert int(row["bound_cycles"]) == bound_cycles(lr.work, r.chip)
 
 
 def test_trace_is_valid_chrome_trace_json(trained, tmp_path):
@@ -129,11 +141,17 @@ def test_trace_is_valid_chrome_trace_json(trained, tmp_path):
 def test_report_json_holds_the_counters_and_their_derived_figures(trained):
     r = trained[0].report
     d = r.to_json()
-    assert d["version"] == 2
+    assert d["version"] == 3
     t = d["total"]
+    assert t["useful_macs"] == r.total.useful_macs and t["work"]["padding_macs"] == 0
+    assert t["work"]["bound_cycles"] == bound_cycles(r.total, r.chip)
+    assert t["derived"]["efficiency"] == efficiency(r.total, r.chip)
+    assert sum(t["critical"].values()) == t["cycles"]
     assert t["bytes"]["dram_read"] == r.total.dram_read_bytes > 0
     assert t["stalls"]["array"] == {k.value: v for k, v in r.total.stalls[Unit.ARRAY].items()}
     assert t["derived"]["utilization"] == r.total.pe_utilization
     assert t["derived"]["stall_cycles"] == sum(t["derived"]["stalls_by_cause"].values())
     with pytest.raises(ValueError, match="unsupported report version 1"):
         RunReport.from_json({**d, "version": 1})
+    with pytest.raises(ValueError, match="version 2 reports predate useful MACs"):
+        RunReport.from_json({**d, "version": 2})
