@@ -118,6 +118,22 @@ class Conversion:
         return (index * len(_MODES) + _MODES.index(self.round_mode)) * 2 + (not self.saturate)
 
     @classmethod
+    def named(cls, format: str, saturate: bool = True, round_mode: str = "up") -> Conversion:
+        """The conversion to the format named ``format`` (a `Format` value); ValueError naming
+        the known formats (or rounding modes) otherwise."""
+        try:
+            fmt = Format(format)
+        except ValueError:
+            known = ", ".join(f.value for f in Format)
+            raise ValueError(f"unknown number format {format!r} (known: {known})") from None
+        try:
+            mode = RoundMode(round_mode)
+        except ValueError:
+            known = ", ".join(m.value for m in RoundMode)
+            raise ValueError(f"unknown round_mode {round_mode!r} (known: {known})") from None
+        return cls(fmt, bool(saturate), mode)
+
+    @classmethod
     def from_code(cls, code: float) -> Conversion:
         """The conversion an immediate names; ValueError if it names none."""
         n, count = int(code), 2 * len(_MODES) * len(_FORMATS)

@@ -48,6 +48,9 @@ Primitive ops (what the chip executes; the lowering must handle exactly these)
     SLICE(x)                attrs ``axis``, ``start``, ``stop`` (step 1).
     CAST(x)                 attrs ``dtype`` (a DType); rounds to nearest even, and integer
                             targets saturate (`chip.dtypes.to_storage`).
+    ROUND(x)                fp32 x rounded to a narrow number format, kept fp32 (the vector
+                            unit's CVT, `chip.formats`); attrs ``format`` (a `chip.formats.Format`
+                            value), ``saturate``, ``round_mode`` (float8e8m0 only).
     SOFTMAX_CE(logits, labels)  mean over the batch of -sum(labels * log_softmax(logits)),
                             numerically stable; labels are one-hot (or soft) ``[B, C]``; -> (1,).
                             attrs ``normalized_labels`` (default False): a promise that every
@@ -126,6 +129,7 @@ class Op(enum.Enum):
     CONCAT = "concat"
     SLICE = "slice"
     CAST = "cast"
+    ROUND = "round"
     SOFTMAX_CE = "softmax_ce"
     SOFTMAX_CE_GRAD = "softmax_ce_grad"
     MSE = "mse"
@@ -191,6 +195,7 @@ ELEMENTWISE_UNARY = frozenset(
         Op.SCALE,
         Op.ADD_CONST,
         Op.CAST,
+        Op.ROUND,
     }
 )
 ELEMENTWISE = ELEMENTWISE_BINARY | ELEMENTWISE_UNARY | {Op.RELU_GRAD}

@@ -217,7 +217,14 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Unsqueeze": Handler(shape.unsqueeze, _A, limits="constant axes"),
         "Squeeze": Handler(shape.squeeze, _A, limits="constant axes"),
         "Cast": Handler(
-            shape.cast, _A, limits="constants: any type (folded); tensors: to float or double"
+            shape.cast,
+            _A,
+            limits=(
+                "constants: any type (folded); tensors: to float/double, and to float16, "
+                "bfloat16, float8 (e4m3fn, e4m3fnuz, e5m2, e5m2fnuz, e8m0 with round_mode), "
+                "float4e2m1, int4/uint4/int2/uint2 by the vector unit's CVT (saturate or not); "
+                "integer to a wider integer; inputs of those types held as fp32 (exact)"
+            ),
         ),
         # quantized models in the QOperator format (compiler.onnx_quant)
         "QuantizeLinear": Handler(

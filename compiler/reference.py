@@ -17,6 +17,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from chip.dtypes import DType, round_bf16
+from chip.formats import Conversion, convert
 from compiler.ir import Graph, Node, Op
 
 Array = np.ndarray
@@ -172,6 +173,12 @@ def _log_softmax(x: Array) -> Array:
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
+def _round(n: Node, x: Array) -> Array:
+    a = n.attrs
+    conv = Conversion.named(a["format"], a.get("saturate", True), a.get("round_mode", "up"))
+    return convert(x.astype(np.float32), conv).astype(np.float64)
+
+
 def _sigmoid(x: Array) -> Array:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -276,6 +283,7 @@ _RULES: dict[Op, Callable[..., Array]] = {
     Op.SQRT: lambda n, x: np.sqrt(x),
     Op.SCALE: lambda n, x: x * n.attrs["value"],
     Op.ADD_CONST: lambda n, x: x + n.attrs["value"],
+    Op.ROUND: lambda n, x: _round(n, x),
     Op.FILL: lambda n: np.full(n.attrs["shape"], n.attrs["value"]),
     Op.REDUCE_SUM: _reduce(np.sum),
     Op.REDUCE_MAX: _reduce(np.max),

@@ -96,6 +96,8 @@ def infer(
         return shape, ACC_DTYPE[dtypes[0]]
     if op is Op.CAST:
         return shape, attrs["dtype"]
+    if op is Op.ROUND:
+        return shape, DType.FP32
     if op in DATA_MOVEMENT or op is Op.MAXPOOL2D:
         return shape, dtypes[0]
     if op in SOURCES:

@@ -1,0 +1,83 @@
+"""ONNX Cast to and from narrow formats on the chip: the vector unit's CVT (chip/formats.py)
+on the functional model and both machine fidelities, against ONNX's reference evaluator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper
+
+from chip.dtypes import DType
+from chip.machine import run_machine
+from chip.state import ChipState
+from compiler import compile_lowered
+from compiler.ir import Op
+from compiler.onnx_import import OnnxError, import_onnx
+from tests.compiler.lowering_helpers import run_on_chip
+from tests.compiler.onnx_node_cases import chip_for
+
+pytest.importorskip("onnx.reference")
+
+
+def _model(to: int, saturate: int = 1, elem: int = TensorProto.FLOAT, shape=(6, 40)):
+    node = helper.make_node("Cast", ["x"], ["y"], to=to, saturate=saturate)
+    g = helper.make_graph(
+        [node],
+        "cast",
+        [helper.make_tensor_value_info("x", elem, list(shape))],
+        [helper.make_tensor_value_info("y", to, list(shape))],
+    )
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 23)])
+
+
+def _values(shape) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape).astype(np.float32) * np.float32(300.0)
+    x.flat[:6] = [np.nan, np.inf, -np.inf, 1e6, -0.0, 464.0]
+    return x
+
+
+@pytest.mark.parametrize(
+    "to,saturate",
+    [
+        (TensorProto.FLOAT8E4M3FN, 1),
+        (TensorProto.FLOAT8E4M3FN, 0),
+        (TensorProto.FLOAT8E5M2FNUZ, 0),
+        (TensorProto.FLOAT16, 1),
+        (TensorProto.INT4, 1),
+    ],
+)
+def test_cast_runs_as_cvt_and_matches_onnx_on_every_model_of_the_chip(to, saturate):
+    from onnx.reference import ReferenceEvaluator
+
+    model = _model(to, saturate)
+    graph = import_onnx(model)
+    assert [n.op for n in graph.nodes].count(Op.ROUND) == 1
+    lowered = compile_lowered(graph, chip_for(DType.FP32))
+    x = _values((6, 40))
+    with np.errstate(all="ignore"):
+        want = ReferenceEvaluator(model).run(None, {"x": x})[0].astype(np.float32)
+    got = run_on_chip(lowered, {"x": x})["y"]
+    np.testing.assert_array_equal(got, want)  # NaNs in the same places, every value exact
+    for fidelity in ("fast", "pe"):
+        state = ChipState(lowered.program.config)
+        state.load_program(lowered.program)
+        state.write_tensor(lowered.program.tensor("x"), x)
+        final = run_machine(lowered.program, fidelity, state=state).state
+        np.testing.assert_array_equal(final.read_tensor(lowered.program.tensor("y")), want)
+
+
+def test_narrow_graph_inputs_are_held_widened_and_exact():
+    import ml_dtypes
+
+    model = _model(TensorProto.FLOAT, elem=TensorProto.FLOAT8E5M2, shape=(3, 5))
+    lowered = compile_lowered(import_onnx(model), chip_for(DType.FP32))
+    x = np.linspace(-60000, 60000, 15, dtype=np.float32).reshape(3, 5).astype(ml_dtypes.float8_e5m2)
+    got = run_on_chip(lowered, {"x": x})["y"]
+    np.testing.assert_array_equal(got, x.astype(np.float32))
+
+
+def test_a_wrapping_integer_cast_is_refused_by_name():
+    model = _model(TensorProto.INT2, elem=TensorProto.UINT4, shape=(3, 5))
+    with pytest.raises(OnnxError, match=r"\(Cast\): to=int2: uint4 values do not all fit"):
+        import_onnx(model)
