@@ -165,13 +165,18 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "MaxPool": Handler(
             nn.pool(Op.MAXPOOL2D),
             _A,
-            limits="2-D; ceil_mode, SAME padding; no dilations, Indices output or storage_order=1",
+            limits=(
+                "1-D, 2-D and 3-D; ceil_mode, SAME padding, dilations (other than 2-D without "
+                "dilations: the MAX of each window's taps, gathered by DMA, one axis at a time); "
+                "no Indices output"
+            ),
         ),
         "AveragePool": Handler(
             nn.pool(Op.AVGPOOL2D),
             limits=(
-                "2-D; ceil_mode (not with count_include_pad=1 past the edge), SAME padding; "
-                "no dilations"
+                "1-D, 2-D and 3-D; ceil_mode, SAME padding, dilations (other than 2-D without "
+                "dilations: one MATMUL per axis with a constant averaging matrix); 2-D without "
+                "dilations: not ceil_mode with count_include_pad=1 past the edge"
             ),
         ),
         "GlobalAveragePool": Handler(nn.global_pool(Op.AVGPOOL2D), limits="2-D"),

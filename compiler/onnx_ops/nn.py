@@ -8,6 +8,7 @@ import numpy as np
 import onnx
 
 from compiler.ir import GATES, Op
+from compiler.onnx_ops import windows
 from compiler.onnx_ops.importer import Importer, Unsupported, window_attrs
 
 
@@ -72,13 +73,16 @@ def conv(im: Importer, n: onnx.NodeProto) -> None:
 
 def pool(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
     def handle(im: Importer, n: onnx.NodeProto) -> None:
-        im.reject_attrs(storage_order=0)
         if len(n.output) > 1 and n.output[1]:
             raise Unsupported("the Indices output is not supported", "Indices")
         kernel = tuple(int(k) for k in im.required("kernel_shape"))
-        x = im.get(n.input[0], "nhwc") if len(im.b.shape(im.get(n.input[0]))) == 4 else None
-        if x is None or len(kernel) != 2:
-            raise Unsupported(f"only 2-D pooling is supported (kernel {list(kernel)})")
+        rank = len(im.b.shape(im.get(n.input[0])))
+        if rank != 2 + len(kernel):
+            raise Unsupported(f"a {len(kernel)}-D kernel needs a rank-{2 + len(kernel)} input")
+        if len(kernel) != 2 or any(d != 1 for d in im.attr("dilations", [1, 1])):
+            _separable_pool(im, n, op, kernel)
+            return
+        x = im.get(n.input[0], "nhwc")
         in_hw = im.b.shape(x)[1:3]
         attrs = window_attrs(im, kernel, in_hw)
         include = bool(im.attr("count_include_pad", 0))
@@ -101,6 +105,17 @@ def pool(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
         im.put(0, y, "nhwc")
 
     return handle
+
+
+def _separable_pool(im: Importer, n: onnx.NodeProto, op: Op, kernel: tuple[int, ...]) -> None:
+    """1-D, 3-D and dilated pooling, one axis at a time (`compiler.onnx_ops.windows`)."""
+    x = im.get(n.input[0], "plain")
+    ws = windows.axes(im, im.b.shape(x)[2:], kernel)
+    if op is Op.MAXPOOL2D:
+        y = windows.maximum(im, x, ws)
+    else:
+        y = windows.average(im, x, ws, bool(im.attr("count_include_pad", 0)))
+    im.put(0, y)
 
 
 def _ceil_padding(
