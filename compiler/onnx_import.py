@@ -37,7 +37,7 @@ from compiler.ir import Graph, Op
 from compiler.onnx_checks import check_model
 from compiler.onnx_files import load_onnx
 from compiler.onnx_ops import activations as act
-from compiler.onnx_ops import boundary, math, nn, reduce, shape
+from compiler.onnx_ops import boundary, conv_transpose, math, nn, reduce, shape
 from compiler.onnx_ops.importer import Importer, Unsupported
 from compiler.passes.shape_infer import ShapeError
 
@@ -151,8 +151,11 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             ),
         ),
         "ConvTranspose": Handler(
-            nn.conv_transpose,
-            limits="2-D, group 1, dilations 1, constant weight; pads, output_padding, strides",
+            conv_transpose.conv_transpose,
+            limits=(
+                "1-D and 2-D (no 3-D); group, dilations, strides, pads, output_padding, "
+                "output_shape, auto_pad SAME; weight and bias constant or run-time"
+            ),
         ),
         "Resize": Handler(
             nn.resize,

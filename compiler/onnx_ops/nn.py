@@ -347,7 +347,7 @@ def _check_recurrent_inputs(im: Importer, n: onnx.NodeProto, steps: int) -> None
         raise Unsupported("peephole weights P are not supported", "P")
 
 
-def _interleave(im: Importer, x: int, axis: int, factor: int, zeros: bool) -> int:
+def interleave(im: Importer, x: int, axis: int, factor: int, zeros: bool) -> int:
     """``x`` with each element along ``axis`` followed by ``factor - 1`` zeros (``zeros``) or
     copies of itself: a new axis after ``axis``, a CONCAT and a RESHAPE (DMA moves)."""
     b, name = im.b, im.node.name
@@ -361,61 +361,6 @@ def _interleave(im: Importer, x: int, axis: int, factor: int, zeros: bool) -> in
     joined = b.add(Op.CONCAT, parts, name, axis=axis + 1)
     out = shape[:axis] + (shape[axis] * factor,) + shape[axis + 1 :]
     return b.reshape(joined, out, name)
-
-
-def conv_transpose(im: Importer, n: onnx.NodeProto) -> None:
-    """2-D ConvTranspose as a CONV2D: the input spread by the stride (zeros between pixels),
-    padded by ``kernel - 1 - pads``, convolved with the kernel flipped and its channels
-    swapped; group 1, dilations 1, a constant weight."""
-    im.reject_attrs(group=1)
-    if any(d != 1 for d in im.attr("dilations", [1, 1])):
-        raise Unsupported("dilations other than 1 are not supported", "dilations")
-    if im.attr("output_shape") is not None:
-        raise Unsupported("the output_shape attribute is not supported (give pads)", "output_shape")
-    w = im.const(n.input[1]) if n.input[1] not in im.vals else None  # [Cin, Cout, KH, KW]
-    wshape = np.shape(w) if w is not None else im.b.shape(im.operand(1, "weight W"))
-    if len(wshape) != 4:
-        raise Unsupported(f"only 2-D ConvTranspose is supported (weight rank {len(wshape)})")
-    auto_pad = im.attr("auto_pad", b"NOTSET").decode()
-    if auto_pad not in ("NOTSET", "VALID"):
-        raise Unsupported(f"auto_pad={auto_pad!r} is not supported (NOTSET, VALID)", "auto_pad")
-    kh, kw = wshape[2:]
-    stride = tuple(int(s) for s in im.attr("strides", [1, 1]))
-    pads = [int(p) for p in im.attr("pads", [0, 0, 0, 0])] if auto_pad == "NOTSET" else [0] * 4
-    extra = [int(p) for p in im.attr("output_padding", [0, 0])]
-    x = im.get(n.input[0], "nhwc")
-    for axis, s in ((1, stride[0]), (2, stride[1])):
-        if s > 1:
-            spread = _interleave(im, x, axis, s, zeros=True)
-            x = im.b.slice(spread, axis, 0, im.b.shape(spread)[axis] - (s - 1), n.name)
-    padding = (
-        kh - 1 - pads[0],
-        kw - 1 - pads[1],
-        kh - 1 - pads[2] + extra[0],
-        kw - 1 - pads[3] + extra[1],
-    )
-    if min(padding) < 0:
-        raise Unsupported(f"pads {pads} larger than the kernel less one are not supported", "pads")
-    if w is not None:
-        w = np.asarray(w, np.float64)
-        wid = im.param(n.input[1], w[:, :, ::-1, ::-1].transpose(2, 3, 0, 1))
-    else:  # flipped by DMA moves (one slice per kernel row and column)
-        from compiler.onnx_ops.shape import select
-
-        flipped = im.operand(1, "weight W")
-        for axis, k in ((2, kh), (3, kw)):
-            flipped = select(im, flipped, axis, list(reversed(range(k))))
-        wid = im.b.add(Op.TRANSPOSE, (flipped,), n.name, perm=(2, 3, 0, 1))
-    y = im.b.add(Op.CONV2D, (x, wid), n.name, stride=(1, 1), padding=padding)
-    if im.has(2):
-        bias = im.const(n.input[2]) if n.input[2] not in im.vals else None
-        bid = (
-            im.param(n.input[2], np.asarray(bias, np.float64).reshape(-1))
-            if bias is not None
-            else im.b.reshape(im.operand(2, "bias B"), (wshape[1],), n.name)
-        )
-        y = im.b.add(Op.ADD, (y, bid), n.name)
-    im.put(0, y, "nhwc")
 
 
 def resize(im: Importer, n: onnx.NodeProto) -> None:
@@ -455,5 +400,5 @@ def resize(im: Importer, n: onnx.NodeProto) -> None:
         raise Unsupported(f"scales {factors}: only integer upsampling of H and W is supported")
     for axis, f in ((1, int(factors[2])), (2, int(factors[3]))):
         if f > 1:
-            x = _interleave(im, x, axis, f, zeros=False)
+            x = interleave(im, x, axis, f, zeros=False)
     im.put(0, x, "nhwc")

@@ -396,6 +396,23 @@ def test_conv_transpose(stride, pads, extra):
 
 
 @pytest.mark.parametrize(
+    "x_shape,w_shape,attrs",
+    [
+        ((2, 4, 3, 4), (4, 3, 2, 3), dict(group=2, dilations=[2, 1], strides=[2, 3])),
+        ((1, 3, 4, 4), (3, 2, 3, 3), dict(strides=[2, 2], output_shape=[9, 8])),
+        ((1, 2, 3, 3), (2, 2, 3, 2), dict(strides=[2, 1], auto_pad="SAME_LOWER")),
+        ((2, 3, 7), (3, 2, 3), dict(strides=[2], pads=[1, 0], dilations=[2], output_padding=[1])),
+    ],
+)
+def test_conv_transpose_groups_dilations_and_output_shape(x_shape, w_shape, attrs):
+    rng = np.random.default_rng(1)
+    node = helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], "up", **attrs)
+    cout = w_shape[1] * attrs.get("group", 1)
+    inits = [onnx_init(rng, "w", w_shape), onnx_init(rng, "b", (cout,))]
+    _check(onnx_model([node], [("x", x_shape)], ["y"], inits), {"x": x_shape})
+
+
+@pytest.mark.parametrize(
     "ctm,rounding", [("half_pixel", "round_prefer_floor"), ("asymmetric", "floor")]
 )
 def test_resize_nearest_by_integer_scales(ctm, rounding):
