@@ -69,7 +69,8 @@ interpreter also evaluates them directly so the decomposition can be checked)
     GLOBAL_AVGPOOL(x) NHWC -> [B, C];
     RNN(x, w, r, b), GRU(x, w, r, bw, br), LSTM(x, w, r, b): x [B, T, I], w [I, G*H],
     r [H, G*H]; attrs ``hidden``; gate order GRU (z, r, n) with attrs ``linear_before_reset``,
-    LSTM (i, f, g, o); zero initial state; the result is every hidden state [B, T, H];
+    LSTM (i, f, g, o); zero initial state; the result is every hidden state [B, T, H]
+    (LSTM with attrs ``with_cell``: [B, T, 2H], each step's hidden then cell state);
     ATTENTION(x, wq, wk, wv, wo): single-head scaled dot-product self-attention, x [B, T, D].
 """
 

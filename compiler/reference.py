@@ -226,7 +226,7 @@ def _recurrent(n: Node, x: Array, w: Array, r: Array, *biases: Array) -> Array:
             else:
                 cand = np.tanh(xn + (rg * h) @ rn + bn)
             h = (1 - z) * cand + z * h
-        out.append(h)
+        out.append(np.concatenate([h, c], axis=1) if n.attrs.get("with_cell", False) else h)
     return np.stack(out, axis=1)
 
 

@@ -198,12 +198,11 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
         xb = x if layout else im.b.add(Op.TRANSPOSE, (x,), n.name, perm=(1, 0, 2))
         batch, steps, _ = im.b.shape(xb)
         _check_recurrent_inputs(im, n, steps)
-        if len(n.output) > 2 and n.output[2] and im.used(n.output[2]):
-            raise Unsupported("the Y_c output (the last cell state) is not supported", "Y_c")
+        want_cell = len(n.output) > 2 and bool(n.output[2]) and im.used(n.output[2])
         hid = int(im.required("hidden_size"))
         order = [0, 2, 3, 1] if op is Op.LSTM else list(range(gates))
         rows = _Regate(im, hid, order)
-        seqs, lasts = [], []
+        seqs, lasts, cells = [], [], []
         for d in range(dirs):
             tag = f".{d}" if dirs > 1 else ""
             ws = [rows.matrix(1, d, tag, "W"), rows.matrix(2, d, tag, "R")]
@@ -215,7 +214,13 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
                 extra = {}
             back = direction == "reverse" or d == 1
             xs = _reverse_time(im, xb, steps) if back else xb
-            seq = im.b.add(op, (xs, *ws), n.name, hidden=hid, **extra)
+            if want_cell:  # LSTM: hidden and cell states side by side, [B, T, 2H]
+                both = im.b.add(op, (xs, *ws), n.name, hidden=hid, with_cell=True)
+                seq = im.b.slice(both, 2, 0, hid, n.name)
+                cell = im.b.slice(both, 2, hid, 2 * hid, n.name)
+                cells.append(im.b.slice(cell, 1, steps - 1, steps, n.name))
+            else:
+                seq = im.b.add(op, (xs, *ws), n.name, hidden=hid, **extra)
             lasts.append(im.b.slice(seq, 1, steps - 1, steps, n.name))  # [B, 1, H]
             seqs.append(_reverse_time(im, seq, steps) if back else seq)
         if n.output[0]:
@@ -234,14 +239,20 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
                 axis = 1
             im.put(0, parts[0] if dirs == 1 else im.b.add(Op.CONCAT, parts, n.name, axis=axis))
         if len(n.output) > 1 and n.output[1]:
-            if layout:
-                y_h = lasts[0] if dirs == 1 else im.b.add(Op.CONCAT, lasts, n.name, axis=1)
-            else:
-                parts = [im.b.reshape(h, (1, batch, hid), n.name) for h in lasts]
-                y_h = parts[0] if dirs == 1 else im.b.add(Op.CONCAT, parts, n.name, axis=0)
-            im.put(1, y_h)
+            im.put(1, _last_states(im, lasts, layout, batch, hid))
+        if want_cell:
+            im.put(2, _last_states(im, cells, layout, batch, hid))
 
     return handle
+
+
+def _last_states(im: Importer, lasts: list[int], layout: int, batch: int, hid: int) -> int:
+    """Y_h or Y_c from each direction's last state [B, 1, H]: [D, B, H] (layout 0) or
+    [B, D, H] (layout 1)."""
+    if layout:
+        return lasts[0] if len(lasts) == 1 else im.b.add(Op.CONCAT, lasts, im.node.name, axis=1)
+    parts = [im.b.reshape(h, (1, batch, hid), im.node.name) for h in lasts]
+    return parts[0] if len(parts) == 1 else im.b.add(Op.CONCAT, parts, im.node.name, axis=0)
 
 
 class _Regate:

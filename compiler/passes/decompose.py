@@ -152,7 +152,10 @@ def _recurrent(b: IRBuilder, n: Node, ins: list[int]) -> int:
     for t in range(steps):
         xt = b.reshape(b.slice(xw, 1, t, t + 1, nm), (batch, width), nm)
         h, c = step(b, n, xt, h, c, r, ins[4] if n.op is Op.GRU else None)
-        outs.append(b.reshape(h, (batch, 1, hid), nm))
+        if n.attrs.get("with_cell", False):
+            outs.append(b.reshape(b.add(Op.CONCAT, (h, c), nm, axis=1), (batch, 1, 2 * hid), nm))
+        else:
+            outs.append(b.reshape(h, (batch, 1, hid), nm))
     return outs[0] if steps == 1 else b.add(Op.CONCAT, outs, nm, axis=1)
 
 

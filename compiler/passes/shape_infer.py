@@ -254,7 +254,7 @@ def _composite_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
         want = [(x[2], gates * h), (h, gates * h)] + [(gates * h,)] * (len(s) - 3)
         if list(s[1:]) != want:
             _fail(op, s, f"weights must have shapes {want}")
-        return x[0], x[1], h
+        return x[0], x[1], 2 * h if attrs.get("with_cell", False) else h
     if op is Op.ATTENTION:
         d = x[-1]
         if len(x) != 3 or any(w != (d, d) for w in s[1:]):

@@ -318,8 +318,9 @@ def test_recurrent_directions_layouts_and_zero_initial_state(
     }
     h0_shape = (batch, dirs, hid) if layout else (dirs, batch, hid)
     inputs = ["x", "W", "R", "B", "", "h0"] + (["h0"] if op == "LSTM" else [])
+    outs = ["Y", "Y_h"] + (["Y_c"] if op == "LSTM" else [])  # Y_c: the last cell state
     node = helper.make_node(
-        op, inputs, ["Y", "Y_h"], "rec", hidden_size=hid, direction=direction, layout=layout
+        op, inputs, outs, "rec", hidden_size=hid, direction=direction, layout=layout
     )
     # y[:, -1] of a batch-first export: the last step of Y, a Gather on the activation
     last = helper.make_node("Gather", ["Y", "minus_one"], ["last"], axis=1 if layout else 0)
@@ -333,7 +334,7 @@ def test_recurrent_directions_layouts_and_zero_initial_state(
         graph_inputs += list(weights.items())
     else:
         inits += [onnx_init(rng, k, s) for k, s in weights.items()]
-    model = onnx_model([node, last], graph_inputs, ["Y", "Y_h", "last"], inits)
+    model = onnx_model([node, last], graph_inputs, [*outs, "last"], inits)
     _check(model, dict(graph_inputs), onnx_ref=layout == 1)  # onnxruntime lacks layout 1
 
 
