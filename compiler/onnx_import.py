@@ -185,7 +185,11 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "GlobalAveragePool": Handler(nn.global_pool(Op.AVGPOOL2D), limits="2-D"),
         "GlobalMaxPool": Handler(nn.global_pool(Op.MAXPOOL2D), _A, limits="2-D"),
         "BatchNormalization": Handler(
-            nn.batch_norm, limits="inference (training_mode=0); statistics constant or run-time"
+            nn.batch_norm,
+            limits=(
+                "statistics constant or run-time; training_mode=1: batch statistics, running "
+                "mean/var outputs updated with momentum"
+            ),
         ),
         "RNN": Handler(
             nn.recurrent(Op.RNN),
@@ -210,7 +214,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Identity": Handler(shape.identity, _A, limits="tensors (no sequences/optionals)"),
         "Dropout": Handler(
             shape.dropout,
-            limits="inference: identity; training_mode a constant false; no mask output",
+            limits="inference: identity, the mask output all true; training_mode a constant false",
         ),
         "Shape": Handler(shape.shape, _A, limits="start/end; folded at import"),
         "Slice": Handler(

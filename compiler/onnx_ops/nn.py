@@ -148,7 +148,12 @@ def global_pool(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
 
 
 def batch_norm(im: Importer, n: onnx.NodeProto) -> None:
-    im.reject_attrs(training_mode=0)
+    """Inference: the given statistics. training_mode=1: the batch's own (mean and biased
+    variance over every axis but the channels), and the running statistics updated with
+    ``momentum`` as the second and third outputs."""
+    if im.attr("training_mode", 0):
+        _batch_norm_training(im, n)
+        return
     x = n.input[0]
     layout = "nhwc" if len(im.b.shape(im.get(x))) == 4 else "plain"
     xid = im.get(x, layout)
@@ -165,6 +170,45 @@ def batch_norm(im: Importer, n: onnx.NodeProto) -> None:
         training=False,
     )
     im.put(0, y, layout)
+
+
+def _batch_norm_training(im: Importer, n: onnx.NodeProto) -> None:
+    b, name = im.b, n.name
+    layout = "nhwc" if len(b.shape(im.get(n.input[0]))) == 4 else "plain"
+    x = im.get(n.input[0], layout)
+    shape = b.shape(x)
+    if len(shape) not in (2, 4):
+        raise Unsupported("batch normalization needs a 2-D [N, C] or 4-D NCHW input")
+    count, channels = int(np.prod(shape[:-1])), shape[-1]
+    rows = b.reshape(x, (count, channels), name)
+
+    def channel_mean(t: int) -> int:  # [count, C] -> [C]
+        return b.scale(b.add(Op.REDUCE_SUM, (t,), name, axis=0), 1.0 / count, name)
+
+    mean = channel_mean(rows)
+    centered = b.add(Op.SUB, (rows, mean), name)
+    var = channel_mean(b.add(Op.MUL, (centered, centered), name))
+    gamma, beta = (im.operand(k, w) for k, w in ((1, "scale"), (2, "B")))
+    y = b.add(
+        Op.BATCH_NORM,
+        (x, gamma, beta, mean, var),
+        name,
+        eps=float(im.attr("epsilon", 1e-5)),
+        training=False,
+    )
+    im.put(0, y, layout)
+    momentum = float(im.attr("momentum", 0.9))
+    for k, (batch_stat, what) in enumerate(((mean, "input_mean"), (var, "input_var")), 1):
+        if len(n.output) > k and n.output[k]:
+            running = b.reshape(im.operand(2 + k, what), (channels,), name)
+            im.put(
+                k,
+                b.add(
+                    Op.ADD,
+                    (b.scale(running, momentum, name), b.scale(batch_stat, 1.0 - momentum, name)),
+                    name,
+                ),
+            )
 
 
 _DEFAULT_ACTIVATIONS = {

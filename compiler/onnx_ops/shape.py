@@ -109,8 +109,6 @@ def axes(im: Importer, values: list[np.ndarray]) -> tuple[int, ...]:
 
 
 def identity(im: Importer, n: onnx.NodeProto) -> None:
-    if len(n.output) > 1 and n.output[1]:
-        raise Unsupported("the mask output is not supported")
     if im.const(n.input[0]) is not None:
         im.consts[n.output[0]] = im.consts[n.input[0]]
     else:
@@ -427,8 +425,8 @@ def _declared_type(im: Importer, name: str) -> int | None:
 
 
 def dropout(im: Importer, n: onnx.NodeProto) -> None:
-    """Inference: the identity. ``training_mode`` must be absent or a constant false (random
-    masks are a training matter)."""
+    """Inference: the identity, and the mask output a constant all true. ``training_mode``
+    must be absent or a constant false (random masks are a training matter)."""
     if im.has(2):
         mode = im.const(n.input[2])
         if mode is None:
@@ -440,9 +438,9 @@ def dropout(im: Importer, n: onnx.NodeProto) -> None:
             raise Unsupported(
                 "training_mode=1 (random dropout) is not supported in inference", "training_mode"
             )
-    if len(n.output) > 1 and n.output[1]:
-        raise Unsupported("the mask output (a bool tensor) is not supported", "mask")
     identity(im, n)
+    if len(n.output) > 1 and n.output[1]:  # nothing is dropped: the mask is all true
+        im.consts[n.output[1]] = np.ones(im.b.shape(im.get(n.input[0])), dtype=bool)
 
 
 def constant_only(im: Importer, n: onnx.NodeProto) -> None:

@@ -430,3 +430,25 @@ def test_resize_nearest_by_integer_scales(ctm, rounding):
         nearest_mode=rounding,
     )
     _check(onnx_model([node], [("x", (1, 2, 3, 4))], ["y"], [scales]), {"x": (1, 2, 3, 4)})
+
+
+@pytest.mark.parametrize("x_shape", [(2, 3, 4, 5), (6, 3)], ids=["nchw", "nc"])
+def test_batch_norm_training_mode_uses_batch_statistics_and_updates_the_running_ones(x_shape):
+    node = helper.make_node(
+        "BatchNormalization",
+        ["x", "s", "b", "mean", "var"],
+        ["y", "running_mean", "running_var"],
+        "bn",
+        training_mode=1,
+        momentum=0.8,
+        epsilon=1e-3,
+    )
+    shapes = {"x": x_shape, **{k: (3,) for k in ("s", "b", "mean", "var")}}
+    model = onnx_model([node], list(shapes.items()), ["y", "running_mean", "running_var"], [])
+    _check(model, shapes, onnx_ref=True)
+
+
+def test_dropout_mask_in_inference_is_all_true():
+    node = helper.make_node("Dropout", ["x"], ["y", "mask"], "drop")
+    model = onnx_model([node], [("x", (3, 4))], ["y", "mask"], [])
+    _check(model, {"x": (3, 4)}, onnx_ref=True)  # the helper declares every output float
