@@ -37,7 +37,7 @@ from compiler.ir import Graph, Op
 from compiler.onnx_checks import check_model
 from compiler.onnx_files import load_onnx
 from compiler.onnx_ops import activations as act
-from compiler.onnx_ops import boundary, conv_transpose, math, nn, reduce, shape
+from compiler.onnx_ops import boundary, conv_transpose, math, nn, reduce, resize, shape
 from compiler.onnx_ops.importer import Importer, Unsupported
 from compiler.passes.shape_infer import ShapeError
 
@@ -158,11 +158,13 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             ),
         ),
         "Resize": Handler(
-            nn.resize,
+            resize.resize,
             _A,
             limits=(
-                "mode nearest, integer upsampling of H and W (pixel copies); half_pixel, or "
-                "asymmetric with floor"
+                "scales/sizes/roi constant; any axes; mode nearest (every nearest_mode: DMA "
+                "gathers), linear and cubic (antialias, exclude_outside, cubic_coeff_a: one "
+                "MATMUL per axis with a constant interpolation matrix); every "
+                "coordinate_transformation_mode, keep_aspect_ratio_policy"
             ),
         ),
         "MaxPool": Handler(

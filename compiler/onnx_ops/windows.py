@@ -83,9 +83,17 @@ def axes(im: Importer, spatial: tuple[int, ...], kernel: tuple[int, ...]) -> lis
     return out
 
 
-def along_axis(im: Importer, x: int, axis: int, matrix: np.ndarray, what: str) -> int:
-    """``x`` with its ``axis`` (length L) replaced by ``x @ matrix`` (``matrix`` [L, M]): one
-    MATMUL with a constant, the axis moved last and back by TRANSPOSEs."""
+def along_axis(
+    im: Importer,
+    x: int,
+    axis: int,
+    matrix: np.ndarray,
+    what: str,
+    bias: np.ndarray | None = None,
+) -> int:
+    """``x`` with its ``axis`` (length L) replaced by ``x @ matrix`` (``matrix`` [L, M]), plus
+    ``bias`` [M] if given: one MATMUL with a constant, the axis moved last and back by
+    TRANSPOSEs."""
     b, name = im.b, im.node.name
     shape = b.shape(x)
     rank = len(shape)
@@ -94,7 +102,10 @@ def along_axis(im: Importer, x: int, axis: int, matrix: np.ndarray, what: str) -
     lead = tuple(shape[a] for a in perm[:-1])
     flat = b.reshape(moved, (int(np.prod(lead)), shape[axis]), name)
     w = b.const(b.unique(f"{name or im.node.op_type}.{what}{axis}"), matrix.astype(np.float32))
-    y = b.reshape(b.matmul(flat, w, name=name), (*lead, matrix.shape[1]), name)
+    y = b.matmul(flat, w, name=name)
+    if bias is not None:
+        y = b.add(Op.ADD, (y, b.const(b.unique(f"{name}.{what}{axis}.bias"), bias)), name)
+    y = b.reshape(y, (*lead, matrix.shape[1]), name)
     if axis == rank - 1:
         return y
     back = tuple(int(i) for i in np.argsort(perm))
