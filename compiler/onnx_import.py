@@ -247,7 +247,13 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             limits="graph inputs only (the host quantizes); per-tensor constant scale/zero point",
         ),
         "DequantizeLinear": Handler(
-            quant.dequantize_linear, _Q, limits="graph outputs only (the host dequantizes)"
+            quant.dequantize_linear,
+            _Q,
+            limits=(
+                "int8: graph outputs only (the host dequantizes); float8, float4 and 4/2-bit "
+                "inputs (held as fp32): (x - zero point) * scale on the chip, per tensor, axis "
+                "or block, scale and zero point constant or run-time"
+            ),
         ),
         "QLinearConv": Handler(
             quant.qlinear_conv,

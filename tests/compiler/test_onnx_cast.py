@@ -81,3 +81,38 @@ def test_a_wrapping_integer_cast_is_refused_by_name():
     model = _model(TensorProto.INT2, elem=TensorProto.UINT4, shape=(3, 5))
     with pytest.raises(OnnxError, match=r"\(Cast\): to=int2: uint4 values do not all fit"):
         import_onnx(model)
+
+
+@pytest.mark.parametrize(
+    "elem,attrs,scale_shape",
+    [
+        (TensorProto.FLOAT8E4M3FN, dict(axis=1), (4,)),
+        (TensorProto.INT4, dict(axis=2, block_size=2), (2, 4, 3)),
+        (TensorProto.UINT2, dict(axis=2), (6,)),
+    ],
+)
+def test_dequantize_of_a_narrow_input_is_float_math_per_axis_and_block(elem, attrs, scale_shape):
+    from onnx import numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    rng = np.random.default_rng(2)
+    shape = (2, 4, 6)
+    np_type = helper.tensor_dtype_to_np_dtype(elem)
+    x = rng.integers(0, 4, shape).astype(np.float32).astype(np_type)
+    scale = rng.uniform(0.5, 2.0, scale_shape).astype(np.float32)
+    # float8 zero points must be 0 (ONNX); integer ones shift the codes
+    offset = 0.0 if elem == TensorProto.FLOAT8E4M3FN else 1.0
+    zero = np.full(scale_shape, offset, np.float32).astype(np_type)
+    node = helper.make_node("DequantizeLinear", ["x", "s", "z"], ["y"], **attrs)
+    g = helper.make_graph(
+        [node],
+        "dq",
+        [helper.make_tensor_value_info("x", elem, list(shape))],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(shape))],
+        [numpy_helper.from_array(scale, "s"), numpy_helper.from_array(zero, "z")],
+    )
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 23)])
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    lowered = compile_lowered(import_onnx(model), chip_for(DType.FP32))
+    got = run_on_chip(lowered, {"x": x})["y"]
+    np.testing.assert_array_equal(got, want)
