@@ -173,7 +173,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             limits=(
                 "1-D, 2-D and 3-D; ceil_mode, SAME padding, dilations (other than 2-D without "
                 "dilations: the MAX of each window's taps, gathered by DMA, one axis at a time); "
-                "no Indices output"
+                "Indices output (2-D, float, storage_order 0/1: the first maximum's flat index)"
             ),
         ),
         "AveragePool": Handler(

@@ -73,12 +73,17 @@ def conv(im: Importer, n: onnx.NodeProto) -> None:
 
 def pool(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
     def handle(im: Importer, n: onnx.NodeProto) -> None:
-        if len(n.output) > 1 and n.output[1]:
-            raise Unsupported("the Indices output is not supported", "Indices")
         kernel = tuple(int(k) for k in im.required("kernel_shape"))
         rank = len(im.b.shape(im.get(n.input[0])))
         if rank != 2 + len(kernel):
             raise Unsupported(f"a {len(kernel)}-D kernel needs a rank-{2 + len(kernel)} input")
+        if len(n.output) > 1 and n.output[1]:
+            x = im.get(n.input[0], "plain")
+            ws = windows.axes(im, im.b.shape(x)[2:], kernel)
+            y, idx = windows.maximum_with_indices(im, x, ws, int(im.attr("storage_order", 0)))
+            im.put(0, y)
+            im.put(1, idx)
+            return
         if len(kernel) != 2 or any(d != 1 for d in im.attr("dilations", [1, 1])):
             _separable_pool(im, n, op, kernel)
             return

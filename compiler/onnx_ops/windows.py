@@ -154,3 +154,77 @@ def maximum(im: Importer, x: int, windows: list[Axis]) -> int:
         for t in taps[1:]:
             x = im.b.add(Op.MAX, (x, t), im.node.name)
     return x
+
+
+def maximum_with_indices(
+    im: Importer, x: int, windows: list[Axis], storage_order: int
+) -> tuple[int, int]:
+    """2-D max pooling of NCHW ``x`` and MaxPool's Indices: the flat NCHW index of each
+    window's first maximum in row-major order (with ``storage_order`` 1, the column-major
+    h + w * H within an image), held as fp32 (exact below 2^24 elements).
+
+    Separable like `maximum`: along W, each (row, output column) keeps its maximum and the
+    column of the first tap reaching it; along H, the first row whose maximum is the window's
+    picks the row and its column. "First tap equal to the maximum" is computed back to front
+    as ``idx -= (tap == max) * (idx - position)`` (EQUAL, SUB, MUL: exact on small integers).
+    """
+    from compiler.onnx_ops.shape import select
+
+    b, name = im.b, im.node.name
+    if len(windows) != 2:
+        raise Unsupported("the Indices output is supported for 2-D pooling only", "Indices")
+    if not b.dtype(x).is_float:
+        raise Unsupported(f"the Indices output of a {b.dtype(x).value} tensor", "Indices")
+    n, c, h, w = b.shape(x)
+    if n * c * h * w > 1 << 24:
+        raise Unsupported("Indices of a tensor over 2^24 elements are not exact in fp32")
+    hw, ww = windows
+
+    def taps(t: int, axis: int, a: Axis) -> tuple[list[int], list[list[int]]]:
+        ids, positions = [], []
+        for j in range(a.kernel):
+            index = []
+            for o in range(a.out):
+                valid = a.valid(o)
+                if not valid:
+                    raise Unsupported(f"output {o} has a window of padding only")
+                q = a.taps(o)[j]
+                index.append(q if 0 <= q < a.size else valid[0])
+            ids.append(select(im, t, axis, index))
+            positions.append(index)
+        return ids, positions
+
+    def first_max(values: list[int], where: list[int]) -> tuple[int, int]:
+        top = values[0]
+        for v in values[1:]:
+            top = b.add(Op.MAX, (top, v), name)
+        idx = where[-1]
+        for v, pos in zip(reversed(values[:-1]), reversed(where[:-1]), strict=True):
+            hit = b.add(Op.EQUAL, (v, top), name)
+            idx = b.add(
+                Op.SUB, (idx, b.add(Op.MUL, (hit, b.add(Op.SUB, (idx, pos), name)), name)), name
+            )
+        return top, idx
+
+    # along W: the column of each row's maximum, as a full tensor
+    cols, col_pos = taps(x, 3, ww)
+    full = (n, c, h, ww.out)
+    col_where = [
+        b.const(b.unique(f"{name}.col{j}"), np.broadcast_to(np.float64(p), full).copy())
+        for j, p in enumerate(col_pos)
+    ]
+    row_max, col = first_max(cols, col_where)
+    # along H: the row; the flat index = image base + row and column offsets
+    rows, row_pos = taps(row_max, 2, hw)
+    picked_cols, _ = taps(col, 2, hw)
+    image = (np.arange(n)[:, None] * c + np.arange(c)[None, :]) * (h * w)
+    flat = []
+    for j, (pc, p) in enumerate(zip(picked_cols, row_pos, strict=True)):
+        row_off = np.asarray(p, np.float64) * (w if storage_order == 0 else 1)
+        base = image[:, :, None, None] + row_off[None, None, :, None]
+        pc = pc if storage_order == 0 else b.scale(pc, float(h), name)
+        offset = b.const(
+            b.unique(f"{name}.row{j}"), np.broadcast_to(base, (n, c, hw.out, 1)).copy()
+        )
+        flat.append(b.add(Op.ADD, (pc, offset), name))
+    return first_max(rows, flat)

@@ -62,3 +62,33 @@ def test_a_window_of_padding_only_is_refused_by_name():
     model = _model("MaxPool", (1, 1, 4), kernel_shape=[2], pads=[3, 0], strides=[1])
     with pytest.raises(OnnxError, match=r"\(MaxPool\): output 0 of spatial axis 0 has a window"):
         import_onnx(model)
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[2, 2]),
+        dict(kernel_shape=[2, 3], strides=[2, 1], storage_order=1),
+        dict(kernel_shape=[2, 2], dilations=[2, 1], ceil_mode=1, strides=[2, 2]),
+    ],
+    ids=["pads", "storage-order-1", "dilated-ceil"],
+)
+def test_maxpool_indices_match_onnxruntime_ties_included(attrs):
+    shape = (2, 3, 7, 6)
+    node = helper.make_node("MaxPool", ["x"], ["y", "i"], **attrs)
+    g = helper.make_graph(
+        [node],
+        "argmax",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+        [
+            helper.make_tensor_value_info("y", TensorProto.FLOAT, None),
+            helper.make_tensor_value_info("i", TensorProto.INT64, None),
+        ],
+    )
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 12)])
+    # few distinct values: most windows hold their maximum more than once
+    x = np.random.default_rng(4).integers(0, 4, shape).astype(np.float32)
+    want_y, want_i = ort.InferenceSession(model.SerializeToString()).run(None, {"x": x})
+    got = run_on_chip(compile_lowered(import_onnx(model), chip_for(DType.FP32)), {"x": x})
+    np.testing.assert_array_equal(got["y"], want_y)
+    np.testing.assert_array_equal(got["i"], want_i)
