@@ -37,7 +37,16 @@ from compiler.ir import Graph, Op
 from compiler.onnx_checks import check_model
 from compiler.onnx_files import load_onnx
 from compiler.onnx_ops import activations as act
-from compiler.onnx_ops import boundary, conv_transpose, math, nn, reduce, resize, shape
+from compiler.onnx_ops import (
+    boundary,
+    conv_transpose,
+    math,
+    narrow,
+    nn,
+    reduce,
+    resize,
+    shape,
+)
 from compiler.onnx_ops.importer import Importer, Unsupported
 from compiler.passes.shape_infer import ShapeError
 
@@ -240,6 +249,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
                 "integer to a wider integer; inputs of those types held as fp32 (exact)"
             ),
         ),
+        "CastLike": Handler(narrow.cast_like, _A, limits="as Cast, to the second input's type"),
         # quantized models in the QOperator format (compiler.onnx_quant)
         "QuantizeLinear": Handler(
             quant.quantize_linear,

@@ -1,4 +1,5 @@
-"""DequantizeLinear of tensors held widened as floats: float8, float4 and 4/2-bit integers.
+"""Ops on narrow number formats: CastLike, and DequantizeLinear of tensors held widened as
+floats (float8, float4 and 4/2-bit integers).
 
 A graph input of one of those formats is held as fp32 with its exact values
 (`compiler.onnx_ops.boundary`), so dequantizing it is float arithmetic on the vector unit:
@@ -35,14 +36,30 @@ def dequantize(im: Importer, n: onnx.NodeProto) -> None:
     im.put(0, y)
 
 
+def cast_like(im: Importer, n: onnx.NodeProto) -> None:
+    """CastLike: Cast to the element type of the second input (`shape.cast_to`)."""
+    from compiler.onnx_ops.shape import cast_to
+
+    to = _elem_type(im, n.input[1])
+    if to is None:
+        raise Unsupported(f"the element type of {n.input[1]!r} is not known statically")
+    cast_to(im, n, to)
+
+
 def _elem_type(im: Importer, name: str) -> int | None:
-    for vi in im.g.input:
+    """The ONNX element type of tensor ``name``: declared, of a constant, or inferred."""
+    for vi in (*im.g.input, *im.g.value_info, *im.g.output):
         if vi.name == name and vi.type.HasField("tensor_type"):
             return vi.type.tensor_type.elem_type
     for t in im.g.initializer:
         if t.name == name:
             return t.data_type
-    return None
+    if name in im.consts:
+        return onnx.helper.np_dtype_to_tensor_dtype(np.asarray(im.consts[name]).dtype)
+    from compiler.onnx_ops.boundary import inferred_types
+
+    t = inferred_types(im.g).get(name)
+    return t.tensor_type.elem_type if t is not None and t.HasField("tensor_type") else None
 
 
 def _spread(im: Importer, k: int, shape: tuple[int, ...], axis: int, block: int) -> int:

@@ -358,12 +358,16 @@ def _type_name(elem: int) -> str:
 
 
 def cast(im: Importer, n: onnx.NodeProto) -> None:
+    """Cast to the type ``to`` names (`cast_to`)."""
+    cast_to(im, n, int(im.required("to")))
+
+
+def cast_to(im: Importer, n: onnx.NodeProto, to: int) -> None:
     """Folded on constants. On a tensor: to FLOAT or DOUBLE, the value as fp32 (the chip's
     widest float; integers converted exactly up to 2^24); to a narrow format (float16, bfloat16,
     float8, float4, 4/2-bit integers) a ROUND (the vector unit's CVT, with ``saturate`` and
     ``round_mode``), the result held as fp32; between integer types, the identity when every
     value of the source type fits the target."""
-    to = int(im.required("to"))
     if im.const(n.input[0]) is not None and n.input[0] not in im.vals:
         value = im.const(n.input[0]).astype(onnx.helper.tensor_dtype_to_np_dtype(to))
         im.consts[n.output[0]] = value

@@ -116,3 +116,30 @@ def test_dequantize_of_a_narrow_input_is_float_math_per_axis_and_block(elem, att
     lowered = compile_lowered(import_onnx(model), chip_for(DType.FP32))
     got = run_on_chip(lowered, {"x": x})["y"]
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    "like_type,like_is_input", [(TensorProto.FLOAT8E5M2, False), (TensorProto.INT4, True)]
+)
+def test_castlike_casts_to_the_type_of_its_second_input(like_type, like_is_input):
+    from onnx import numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    node = helper.make_node("CastLike", ["x", "like"], ["y"])
+    like = np.zeros((1,), np.float32).astype(helper.tensor_dtype_to_np_dtype(like_type))
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [6, 40])]
+    inits = []
+    if like_is_input:
+        inputs.append(helper.make_tensor_value_info("like", like_type, [1]))
+    else:
+        inits.append(numpy_helper.from_array(like, "like"))
+    g = helper.make_graph(
+        [node], "castlike", inputs, [helper.make_tensor_value_info("y", like_type, [6, 40])], inits
+    )
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 23)])
+    x = _values((6, 40))
+    feeds = {"x": x, **({"like": like} if like_is_input else {})}
+    with np.errstate(all="ignore"):
+        want = ReferenceEvaluator(model).run(None, feeds)[0].astype(np.float32)
+    got = run_on_chip(compile_lowered(import_onnx(model), chip_for(DType.FP32)), feeds)["y"]
+    np.testing.assert_array_equal(got, want)
