@@ -397,7 +397,7 @@ def _run(im: Importer) -> list[Problem]:
         if vi.name in refused or any(p.where == f"graph input {vi.name!r}" for p in problems):
             continue
         try:
-            im.b.output(vi.name, _output_value(im, vi.name))
+            im.b.output(vi.name, narrow.declared_output(im, vi, _output_value(im, vi.name)))
         except Unsupported as e:
             problems.append(Problem(f"graph output {vi.name!r}", "", "", str(e)))
     return problems

@@ -36,6 +36,39 @@ def dequantize(im: Importer, n: onnx.NodeProto) -> None:
     im.put(0, y)
 
 
+_T = onnx.TensorProto
+_FLOAT_OUTPUTS = {
+    _T.FLOAT16: "float16",
+    _T.BFLOAT16: "bfloat16",
+    _T.FLOAT8E4M3FN: "float8e4m3fn",
+    _T.FLOAT8E4M3FNUZ: "float8e4m3fnuz",
+    _T.FLOAT8E5M2: "float8e5m2",
+    _T.FLOAT8E5M2FNUZ: "float8e5m2fnuz",
+    _T.FLOAT8E8M0: "float8e8m0",
+    _T.FLOAT4E2M1: "float4e2m1",
+}
+
+
+def declared_output(im: Importer, vi: onnx.ValueInfoProto, nid: int) -> int:
+    """Graph output ``nid`` as a value of its declared type: one declared a narrow float
+    (float16, bfloat16, float8, float4), computed in fp32, is rounded to it (ROUND) unless it
+    is that rounding already, a constant folded in that type, or a graph input of that type
+    passed through."""
+    fmt = (
+        _FLOAT_OUTPUTS.get(vi.type.tensor_type.elem_type)
+        if vi.type.HasField("tensor_type")
+        else None
+    )
+    node = im.b.nodes[nid]
+    if fmt is None or not im.b.dtype(nid).is_float:
+        return nid
+    if node.op is Op.ROUND and node.attrs["format"] == fmt or node.op is Op.CONST:
+        return nid  # rounded already, or folded at import in the declared type
+    if node.op is Op.INPUT and _elem_type(im, node.name) == vi.type.tensor_type.elem_type:
+        return nid
+    return im.b.add(Op.ROUND, (nid,), vi.name, format=fmt, saturate=True, round_mode="up")
+
+
 def cast_like(im: Importer, n: onnx.NodeProto) -> None:
     """CastLike: Cast to the element type of the second input (`shape.cast_to`)."""
     from compiler.onnx_ops.shape import cast_to

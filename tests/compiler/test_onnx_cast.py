@@ -143,3 +143,22 @@ def test_castlike_casts_to_the_type_of_its_second_input(like_type, like_is_input
         want = ReferenceEvaluator(model).run(None, feeds)[0].astype(np.float32)
     got = run_on_chip(compile_lowered(import_onnx(model), chip_for(DType.FP32)), feeds)["y"]
     np.testing.assert_array_equal(got, want)
+
+
+def test_a_float16_graph_output_is_returned_as_float16_values():
+    ort = pytest.importorskip("onnxruntime")
+    node = helper.make_node("Add", ["a", "b"], ["y"])
+    g = helper.make_graph(
+        [node],
+        "half",
+        [helper.make_tensor_value_info(k, TensorProto.FLOAT16, [4, 33]) for k in "ab"],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT16, [4, 33])],
+    )
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    rng = np.random.default_rng(5)
+    feeds = {k: rng.standard_normal((4, 33)).astype(np.float16) for k in "ab"}
+    want = ort.InferenceSession(model.SerializeToString()).run(None, feeds)[0]
+    graph = import_onnx(model)
+    assert graph[graph.outputs["y"]].op is Op.ROUND
+    got = run_on_chip(compile_lowered(graph, chip_for(DType.FP32)), feeds)["y"]
+    np.testing.assert_array_equal(got, want.astype(np.float32))
