@@ -162,7 +162,8 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "ConvTranspose": Handler(
             conv_transpose.conv_transpose,
             limits=(
-                "1-D and 2-D (no 3-D); group, dilations, strides, pads, output_padding, "
+                "1-D, 2-D and 3-D (2-D convolutions summed over the kernel depth); group, "
+                "dilations, strides, pads, output_padding, "
                 "output_shape, auto_pad SAME; weight and bias constant or run-time"
             ),
         ),

@@ -403,6 +403,11 @@ def test_conv_transpose(stride, pads, extra):
         ((1, 3, 4, 4), (3, 2, 3, 3), dict(strides=[2, 2], output_shape=[9, 8])),
         ((1, 2, 3, 3), (2, 2, 3, 2), dict(strides=[2, 1], auto_pad="SAME_LOWER")),
         ((2, 3, 7), (3, 2, 3), dict(strides=[2], pads=[1, 0], dilations=[2], output_padding=[1])),
+        (
+            (1, 4, 3, 4, 3),
+            (4, 1, 3, 2, 2),
+            dict(group=2, strides=[2, 1, 2], dilations=[2, 1, 1], pads=[1, 0, 0, 2, 1, 1]),
+        ),
     ],
 )
 def test_conv_transpose_groups_dilations_and_output_shape(x_shape, w_shape, attrs):
