@@ -199,6 +199,8 @@ def maximum_with_indices(
         for v in values[1:]:
             top = b.add(Op.MAX, (top, v), name)
         idx = where[-1]
+        if b.shape(idx) != b.shape(top):
+            idx = b.add(Op.BROADCAST, (idx,), name, shape=b.shape(top))
         for v, pos in zip(reversed(values[:-1]), reversed(where[:-1]), strict=True):
             hit = b.add(Op.EQUAL, (v, top), name)
             idx = b.add(
@@ -206,11 +208,10 @@ def maximum_with_indices(
             )
         return top, idx
 
-    # along W: the column of each row's maximum, as a full tensor
+    # along W: the column of each row's maximum (tap positions: row vectors over the columns)
     cols, col_pos = taps(x, 3, ww)
-    full = (n, c, h, ww.out)
     col_where = [
-        b.const(b.unique(f"{name}.col{j}"), np.broadcast_to(np.float64(p), full).copy())
+        b.const(b.unique(f"{name}.col{j}"), np.asarray(p, np.float64))
         for j, p in enumerate(col_pos)
     ]
     row_max, col = first_max(cols, col_where)
