@@ -208,7 +208,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             limits=(
                 "direction forward/reverse/bidirectional, layout 0/1, default activations; "
                 "W/R/B constant or run-time; initial states constant zeros; sequence_lens "
-                "equal to the length; no clip"
+                "constant (shorter than the sequence: forward only); no clip"
             ),
         ),
         "GRU": Handler(nn.recurrent(Op.GRU), limits="as RNN; linear_before_reset"),

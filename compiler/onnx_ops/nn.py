@@ -246,7 +246,8 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
         x = im.get(n.input[0], "plain")
         xb = x if layout else im.b.add(Op.TRANSPOSE, (x,), n.name, perm=(1, 0, 2))
         batch, steps, _ = im.b.shape(xb)
-        _check_recurrent_inputs(im, n, steps)
+        _check_recurrent_inputs(im, n)
+        lens = _sequence_lengths(im, n, steps, batch, direction)
         want_cell = len(n.output) > 2 and bool(n.output[2]) and im.used(n.output[2])
         hid = int(im.required("hidden_size"))
         order = [0, 2, 3, 1] if op is Op.LSTM else list(range(gates))
@@ -267,10 +268,14 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
                 both = im.b.add(op, (xs, *ws), n.name, hidden=hid, with_cell=True)
                 seq = im.b.slice(both, 2, 0, hid, n.name)
                 cell = im.b.slice(both, 2, hid, 2 * hid, n.name)
-                cells.append(im.b.slice(cell, 1, steps - 1, steps, n.name))
+                cells.append(_last_step(im, cell, lens))
             else:
                 seq = im.b.add(op, (xs, *ws), n.name, hidden=hid, **extra)
-            lasts.append(im.b.slice(seq, 1, steps - 1, steps, n.name))  # [B, 1, H]
+            lasts.append(_last_step(im, seq, lens))  # [B, 1, H]
+            if lens is not None:  # no outputs past a sequence's end
+                mask = (np.arange(steps)[None, :] < lens[:, None]).astype(np.float64)
+                keep = im.b.const(im.b.unique(f"{n.name}.steps_kept"), mask[:, :, None])
+                seq = im.b.add(Op.MUL, (seq, keep), n.name)
             seqs.append(_reverse_time(im, seq, steps) if back else seq)
         if n.output[0]:
             if layout:
@@ -384,16 +389,47 @@ def _reverse_time(im: Importer, x: int, steps: int) -> int:
     return im.b.add(Op.CONCAT, parts, im.node.name, axis=1)
 
 
-def _check_recurrent_inputs(im: Importer, n: onnx.NodeProto, steps: int) -> None:
-    """sequence_lens must be all ``steps``; initial states constant zeros; no peepholes."""
-    if im.has(4):
-        lens = im.const(n.input[4])
-        if lens is None or np.any(np.asarray(lens) != steps):
-            raise Unsupported(
-                f"sequence_lens {n.input[4]!r} must be a constant equal to the sequence "
-                f"length {steps} (variable lengths are not supported)",
-                "sequence_lens",
-            )
+def _sequence_lengths(
+    im: Importer, n: onnx.NodeProto, steps: int, batch: int, direction: str
+) -> np.ndarray | None:
+    """The constant sequence_lens, one per batch entry (None: every sequence is ``steps``
+    long). Shorter sequences run forward only: a reversed one starts at its own end."""
+    if not im.has(4):
+        return None
+    lens = im.const(n.input[4]) if n.input[4] not in im.vals else None
+    if lens is None:
+        raise Unsupported(f"sequence_lens {n.input[4]!r} must be a constant", "sequence_lens")
+    lens = np.asarray(lens, dtype=np.int64).reshape(-1)
+    if lens.size != batch or lens.min() < 1 or lens.max() > steps:
+        raise Unsupported(
+            f"sequence_lens {lens.tolist()} must give {batch} lengths in 1..{steps}",
+            "sequence_lens",
+        )
+    if np.all(lens == steps):
+        return None
+    if direction != "forward":
+        raise Unsupported(
+            f"sequence_lens shorter than {steps} with direction={direction!r} (only forward)",
+            "sequence_lens",
+        )
+    return lens
+
+
+def _last_step(im: Importer, seq: int, lens: np.ndarray | None) -> int:
+    """Each sequence's state at its last step, [B, 1, H]: the last time step, or with
+    ``lens`` the step ``lens - 1`` of each batch entry (a one-hot mask summed over time)."""
+    b, name = im.b, im.node.name
+    batch, steps, hid = b.shape(seq)
+    if lens is None:
+        return b.slice(seq, 1, steps - 1, steps, name)
+    onehot = (np.arange(steps)[None, :] == lens[:, None] - 1).astype(np.float64)
+    picked = b.add(Op.MUL, (seq, b.const(b.unique(f"{name}.last_step"), onehot[:, :, None])), name)
+    by_time = b.reshape(b.add(Op.TRANSPOSE, (picked,), name, perm=(1, 0, 2)), (steps, -1), name)
+    return b.reshape(b.add(Op.REDUCE_SUM, (by_time,), name, axis=0), (batch, 1, hid), name)
+
+
+def _check_recurrent_inputs(im: Importer, n: onnx.NodeProto) -> None:
+    """Initial states constant zeros; no peepholes."""
     for k, what in ((5, "initial_h"), (6, "initial_c")):
         if im.has(k):
             value = im.const(n.input[k])
