@@ -208,7 +208,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             limits=(
                 "direction forward/reverse/bidirectional, layout 0/1, default activations; "
                 "W/R/B constant or run-time; initial states constant zeros; sequence_lens "
-                "constant (shorter than the sequence: forward only); no clip"
+                "constant (shorter sequences masked; reversed within their length); no clip"
             ),
         ),
         "GRU": Handler(nn.recurrent(Op.GRU), limits="as RNN; linear_before_reset"),

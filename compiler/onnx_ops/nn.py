@@ -247,7 +247,7 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
         xb = x if layout else im.b.add(Op.TRANSPOSE, (x,), n.name, perm=(1, 0, 2))
         batch, steps, _ = im.b.shape(xb)
         _check_recurrent_inputs(im, n)
-        lens = _sequence_lengths(im, n, steps, batch, direction)
+        lens = _sequence_lengths(im, n, steps, batch)
         want_cell = len(n.output) > 2 and bool(n.output[2]) and im.used(n.output[2])
         hid = int(im.required("hidden_size"))
         order = [0, 2, 3, 1] if op is Op.LSTM else list(range(gates))
@@ -263,7 +263,7 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
                 ws.append(rows.summed(d, tag, gates))
                 extra = {}
             back = direction == "reverse" or d == 1
-            xs = _reverse_time(im, xb, steps) if back else xb
+            xs = _reverse_time(im, xb, steps, lens) if back else xb
             if want_cell:  # LSTM: hidden and cell states side by side, [B, T, 2H]
                 both = im.b.add(op, (xs, *ws), n.name, hidden=hid, with_cell=True)
                 seq = im.b.slice(both, 2, 0, hid, n.name)
@@ -276,7 +276,7 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
                 mask = (np.arange(steps)[None, :] < lens[:, None]).astype(np.float64)
                 keep = im.b.const(im.b.unique(f"{n.name}.steps_kept"), mask[:, :, None])
                 seq = im.b.add(Op.MUL, (seq, keep), n.name)
-            seqs.append(_reverse_time(im, seq, steps) if back else seq)
+            seqs.append(_reverse_time(im, seq, steps, lens) if back else seq)
         if n.output[0]:
             if layout:
                 parts = [im.b.reshape(s, (batch, steps, 1, hid), n.name) for s in seqs]
@@ -381,19 +381,28 @@ class _Regate:
         return (im.node.input[3] if im.has(3) else f"{im.node.name}.B") + tag
 
 
-def _reverse_time(im: Importer, x: int, steps: int) -> int:
-    """``x`` [B, T, ...] with its time axis reversed (one SLICE per step, a CONCAT)."""
+def _reverse_time(im: Importer, x: int, steps: int, lens: np.ndarray | None = None) -> int:
+    """``x`` [B, T, ...] with its time axis reversed (one SLICE per step, a CONCAT); with
+    ``lens``, each batch entry's first ``lens`` steps reversed and the rest kept in place (its
+    own inverse)."""
+    from compiler.onnx_ops.shape import select
+
+    if lens is not None:
+        parts = []
+        for k, length in enumerate(lens):
+            one = im.b.slice(x, 0, k, k + 1, im.node.name)
+            order = list(reversed(range(length))) + list(range(length, steps))
+            parts.append(select(im, one, 1, order))
+        return parts[0] if len(parts) == 1 else im.b.add(Op.CONCAT, parts, im.node.name, axis=0)
     if steps == 1:
         return x
     parts = [im.b.slice(x, 1, t, t + 1, im.node.name) for t in reversed(range(steps))]
     return im.b.add(Op.CONCAT, parts, im.node.name, axis=1)
 
 
-def _sequence_lengths(
-    im: Importer, n: onnx.NodeProto, steps: int, batch: int, direction: str
-) -> np.ndarray | None:
+def _sequence_lengths(im: Importer, n: onnx.NodeProto, steps: int, batch: int) -> np.ndarray | None:
     """The constant sequence_lens, one per batch entry (None: every sequence is ``steps``
-    long). Shorter sequences run forward only: a reversed one starts at its own end."""
+    long). A shorter sequence run in reverse starts at its own end (`_reverse_time`)."""
     if not im.has(4):
         return None
     lens = im.const(n.input[4]) if n.input[4] not in im.vals else None
@@ -405,14 +414,7 @@ def _sequence_lengths(
             f"sequence_lens {lens.tolist()} must give {batch} lengths in 1..{steps}",
             "sequence_lens",
         )
-    if np.all(lens == steps):
-        return None
-    if direction != "forward":
-        raise Unsupported(
-            f"sequence_lens shorter than {steps} with direction={direction!r} (only forward)",
-            "sequence_lens",
-        )
-    return lens
+    return None if np.all(lens == steps) else lens
 
 
 def _last_step(im: Importer, seq: int, lens: np.ndarray | None) -> int:

@@ -459,39 +459,24 @@ def test_dropout_mask_in_inference_is_all_true():
     _check(model, {"x": (3, 4)}, onnx_ref=True)  # the helper declares every output float
 
 
+@pytest.mark.parametrize("direction", ["forward", "reverse", "bidirectional"])
 @pytest.mark.parametrize("op", ["RNN", "GRU", "LSTM"])
-def test_recurrent_sequence_lens_shorter_than_the_sequence(op):
+def test_recurrent_sequence_lens_shorter_than_the_sequence(op, direction):
     from onnx import numpy_helper
 
     rng = np.random.default_rng(3)
     steps, batch, feat, hid = 4, 3, 2, 5
     gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
     outs = ["Y", "Y_h"] + (["Y_c"] if op == "LSTM" else [])
-    node = helper.make_node(op, ["x", "W", "R", "B", "lens"], outs, "rec", hidden_size=hid)
+    node = helper.make_node(
+        op, ["x", "W", "R", "B", "lens"], outs, "rec", hidden_size=hid, direction=direction
+    )
+    dirs = 2 if direction == "bidirectional" else 1
     inits = [
-        onnx_init(rng, "W", (1, gates * hid, feat)),
-        onnx_init(rng, "R", (1, gates * hid, hid)),
-        onnx_init(rng, "B", (1, 2 * gates * hid)),
+        onnx_init(rng, "W", (dirs, gates * hid, feat)),
+        onnx_init(rng, "R", (dirs, gates * hid, hid)),
+        onnx_init(rng, "B", (dirs, 2 * gates * hid)),
         numpy_helper.from_array(np.array([4, 1, 3], np.int32), "lens"),
     ]
     model = onnx_model([node], [("x", (steps, batch, feat))], outs, inits)
     _check(model, {"x": (steps, batch, feat)})
-
-
-def test_shorter_sequences_in_reverse_are_refused_by_name():
-    from onnx import numpy_helper
-
-    from compiler.onnx_import import OnnxError
-
-    rng = np.random.default_rng(3)
-    node = helper.make_node(
-        "RNN", ["x", "W", "R", "", "lens"], ["Y"], "rec", hidden_size=2, direction="reverse"
-    )
-    inits = [
-        onnx_init(rng, "W", (1, 2, 3)),
-        onnx_init(rng, "R", (1, 2, 2)),
-        numpy_helper.from_array(np.array([2, 1], np.int32), "lens"),
-    ]
-    model = onnx_model([node], [("x", (2, 2, 3))], ["Y"], inits)
-    with pytest.raises(OnnxError, match=r"'rec' \(RNN\): sequence_lens shorter than 2 with direc"):
-        import_onnx(model)
