@@ -207,7 +207,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             nn.recurrent(Op.RNN),
             limits=(
                 "direction forward/reverse/bidirectional, layout 0/1, default activations; "
-                "W/R/B constant or run-time; initial states constant zeros; sequence_lens "
+                "W/R/B and initial states constant or run-time; sequence_lens "
                 "constant (shorter sequences masked; reversed within their length); no clip"
             ),
         ),

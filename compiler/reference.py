@@ -201,10 +201,13 @@ def _layer_norm(n: Node, x: Array, g: Array, b: Array) -> Array:
     return (x - mean) / np.sqrt(var + n.attrs["eps"]) * g + b
 
 
-def _recurrent(n: Node, x: Array, w: Array, r: Array, *biases: Array) -> Array:
+def _recurrent(n: Node, x: Array, w: Array, r: Array, *rest: Array) -> Array:
     batch, steps, _ = x.shape
     hid = n.attrs["hidden"]
-    h, c = np.zeros((batch, hid)), np.zeros((batch, hid))
+    k = n.attrs.get("states", 0)
+    biases, states = rest[: len(rest) - k], rest[len(rest) - k :]
+    h = states[0] if k else np.zeros((batch, hid))
+    c = states[1] if k > 1 else np.zeros((batch, hid))
     out = []
     for t in range(steps):
         xw = x[:, t] @ w + biases[0]

@@ -264,8 +264,12 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
                 extra = {}
             back = direction == "reverse" or d == 1
             xs = _reverse_time(im, xb, steps, lens) if back else xb
+            states = _initial_states(im, n, d, batch, hid)
+            if states:
+                ws += states
+                extra["states"] = len(states)
             if want_cell:  # LSTM: hidden and cell states side by side, [B, T, 2H]
-                both = im.b.add(op, (xs, *ws), n.name, hidden=hid, with_cell=True)
+                both = im.b.add(op, (xs, *ws), n.name, hidden=hid, with_cell=True, **extra)
                 seq = im.b.slice(both, 2, 0, hid, n.name)
                 cell = im.b.slice(both, 2, hid, 2 * hid, n.name)
                 cells.append(_last_step(im, cell, lens))
@@ -431,18 +435,35 @@ def _last_step(im: Importer, seq: int, lens: np.ndarray | None) -> int:
 
 
 def _check_recurrent_inputs(im: Importer, n: onnx.NodeProto) -> None:
-    """Initial states constant zeros; no peepholes."""
-    for k, what in ((5, "initial_h"), (6, "initial_c")):
-        if im.has(k):
-            value = im.const(n.input[k])
-            if value is None or np.any(np.asarray(value) != 0):
-                raise Unsupported(
-                    f"{what} {n.input[k]!r} must be constant zeros (the chip's recurrent ops "
-                    "start from a zero state)",
-                    what,
-                )
+    """No peepholes."""
     if im.has(7):
         raise Unsupported("peephole weights P are not supported", "P")
+
+
+def _initial_states(im: Importer, n: onnx.NodeProto, d: int, batch: int, hid: int) -> list[int]:
+    """Direction ``d``'s initial states as IR operands [B, H]: [] when they are absent or
+    constant zeros, else h0 (and LSTM's c0, a zero h0 standing in if only c0 is given);
+    constant or run-time, [D, B, H] (layout 0) or [B, D, H] (layout 1) in ONNX."""
+    b, name = im.b, n.name
+    layout = int(im.attr("layout", 0))
+    slots = (5, 6) if n.op_type == "LSTM" else (5,)
+    given = []
+    for k in slots:
+        if not im.has(k):
+            given.append(None)
+            continue
+        value = im.const(n.input[k]) if n.input[k] not in im.vals else None
+        if value is not None and not np.any(np.asarray(value)):
+            given.append(None)
+            continue
+        what = ("initial_h", "initial_c")[k - 5]
+        t = im.operand(k, what)
+        if b.shape(t)[layout] <= d or b.shape(t)[1 - layout] != batch:
+            raise Unsupported(f"{what} has shape {list(b.shape(t))}", what)
+        given.append(b.reshape(b.slice(t, layout, d, d + 1, name), (batch, hid), name))
+    while given and given[-1] is None:
+        given.pop()
+    return [b.fill((batch, hid), 0.0, name) if g is None else g for g in given]
 
 
 def interleave(im: Importer, x: int, axis: int, factor: int, zeros: bool) -> int:

@@ -146,8 +146,10 @@ def _recurrent(b: IRBuilder, n: Node, ins: list[int]) -> int:
     xw = b.matmul(b.reshape(x, (batch * steps, feat), nm), w, name=nm)
     xw = b.reshape(b.add(Op.ADD, (xw, ins[3]), nm), (batch, steps, width), nm)
     step = {Op.RNN: _rnn_step, Op.LSTM: _lstm_step, Op.GRU: _gru_step}[n.op]
-    h: int | None = None
-    c: int | None = None
+    k = n.attrs.get("states", 0)
+    states = ins[len(ins) - k :]  # h0 (and c0); none: a zero state
+    h: int | None = states[0] if k else None
+    c: int | None = states[1] if k > 1 else None
     outs = []
     for t in range(steps):
         xt = b.reshape(b.slice(xw, 1, t, t + 1, nm), (batch, width), nm)

@@ -251,9 +251,12 @@ def _composite_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
         h = attrs["hidden"]
         if len(x) != 3:
             _fail(op, s, "input must be [batch, time, features]")
-        want = [(x[2], gates * h), (h, gates * h)] + [(gates * h,)] * (len(s) - 3)
-        if list(s[1:]) != want:
+        k = attrs.get("states", 0)
+        want = [(x[2], gates * h), (h, gates * h)] + [(gates * h,)] * (len(s) - 3 - k)
+        if list(s[1 : len(s) - k]) != want:
             _fail(op, s, f"weights must have shapes {want}")
+        if any(st != (x[0], h) for st in s[len(s) - k :]):
+            _fail(op, s, f"initial states must have shape {(x[0], h)}")
         return x[0], x[1], 2 * h if attrs.get("with_cell", False) else h
     if op is Op.ATTENTION:
         d = x[-1]

@@ -480,3 +480,41 @@ def test_recurrent_sequence_lens_shorter_than_the_sequence(op, direction):
     ]
     model = onnx_model([node], [("x", (steps, batch, feat))], outs, inits)
     _check(model, {"x": (steps, batch, feat)})
+
+
+@pytest.mark.parametrize("op", ["RNN", "GRU", "LSTM"])
+@pytest.mark.parametrize(
+    "direction,layout,runtime_states",
+    [("forward", 0, True), ("bidirectional", 0, False), ("reverse", 1, True)],
+    ids=["forward-input", "bidi-constant", "reverse-batch-first-input"],
+)
+def test_recurrent_initial_states_constant_or_input(op, direction, layout, runtime_states):
+    rng = np.random.default_rng(6)
+    steps, batch, feat, hid = 3, 2, 3, 4
+    dirs = 2 if direction == "bidirectional" else 1
+    gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
+    state = (batch, dirs, hid) if layout else (dirs, batch, hid)
+    names = ["h0"] + (["c0"] if op == "LSTM" else [])
+    outs = ["Y", "Y_h"] + (["Y_c"] if op == "LSTM" else [])
+    node = helper.make_node(
+        op,
+        ["x", "W", "R", "B", "", *names],
+        outs,
+        "rec",
+        hidden_size=hid,
+        direction=direction,
+        layout=layout,
+    )
+    inits = [
+        onnx_init(rng, "W", (dirs, gates * hid, feat)),
+        onnx_init(rng, "R", (dirs, gates * hid, hid)),
+        onnx_init(rng, "B", (dirs, 2 * gates * hid)),
+    ]
+    x_shape = (batch, steps, feat) if layout else (steps, batch, feat)
+    inputs = [("x", x_shape)]
+    if runtime_states:
+        inputs += [(k, state) for k in names]
+    else:
+        inits += [onnx_init(rng, k, state) for k in names]
+    model = onnx_model([node], inputs, outs, inits)
+    _check(model, dict(inputs), onnx_ref=layout == 1)  # onnxruntime lacks layout 1
