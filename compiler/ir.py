@@ -69,8 +69,9 @@ interpreter also evaluates them directly so the decomposition can be checked)
     GLOBAL_AVGPOOL(x) NHWC -> [B, C];
     RNN(x, w, r, b), GRU(x, w, r, bw, br), LSTM(x, w, r, b): x [B, T, I], w [I, G*H],
     r [H, G*H]; attrs ``hidden``; gate order GRU (z, r, n) with attrs ``linear_before_reset``,
-    LSTM (i, f, g, o); the initial state is zero, or with attrs ``states`` k the last k
-    operands: h0 [B, H] (and LSTM's c0); the result is every hidden state [B, T, H]
+    LSTM (i, f, g, o), with attrs ``peephole`` a fifth operand p [3H] (i, f, o); the initial
+    state is zero, or with attrs ``states`` k the last k operands: h0 [B, H] (and LSTM's c0);
+    the result is every hidden state [B, T, H]
     (LSTM with attrs ``with_cell``: [B, T, 2H], each step's hidden then cell state);
     ATTENTION(x, wq, wk, wv, wo): single-head scaled dot-product self-attention, x [B, T, D].
 """
@@ -250,7 +251,7 @@ ARITY: Mapping[Op, int | tuple[int, ...] | None] = MappingProxyType(
         Op.BATCH_NORM: (3, 5),
         Op.RNN: (4, 5),
         Op.GRU: (5, 6),
-        Op.LSTM: (4, 5, 6),
+        Op.LSTM: (4, 5, 6, 7),
         Op.ATTENTION: 5,
     }
 )

@@ -213,7 +213,8 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         ),
         "GRU": Handler(nn.recurrent(Op.GRU), limits="as RNN; linear_before_reset"),
         "LSTM": Handler(
-            nn.recurrent(Op.LSTM), limits="as RNN; Y_c output; no peepholes or input_forget"
+            nn.recurrent(Op.LSTM),
+            limits="as RNN; Y_c output; peepholes P constant or run-time; no input_forget",
         ),
         # data movement and shape arithmetic (compiler.onnx_ops.shape)
         "Flatten": Handler(shape.flatten, _A, limits=""),

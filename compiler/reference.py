@@ -215,8 +215,9 @@ def _recurrent(n: Node, x: Array, w: Array, r: Array, *rest: Array) -> Array:
             h = np.tanh(xw + h @ r)
         elif n.op is Op.LSTM:
             gi, gf, gg, go = np.split(xw + h @ r, 4, axis=1)
-            c = _sigmoid(gf) * c + _sigmoid(gi) * np.tanh(gg)
-            h = _sigmoid(go) * np.tanh(c)
+            pi, pf, po = np.split(biases[1], 3) if n.attrs.get("peephole", False) else (0, 0, 0)
+            c = _sigmoid(gf + pf * c) * c + _sigmoid(gi + pi * c) * np.tanh(gg)
+            h = _sigmoid(go + po * c) * np.tanh(c)
         else:
             br = biases[1]
             xz, xr, xn = np.split(xw, 3, axis=1)

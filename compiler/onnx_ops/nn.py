@@ -246,7 +246,6 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
         x = im.get(n.input[0], "plain")
         xb = x if layout else im.b.add(Op.TRANSPOSE, (x,), n.name, perm=(1, 0, 2))
         batch, steps, _ = im.b.shape(xb)
-        _check_recurrent_inputs(im, n)
         lens = _sequence_lengths(im, n, steps, batch)
         want_cell = len(n.output) > 2 and bool(n.output[2]) and im.used(n.output[2])
         hid = int(im.required("hidden_size"))
@@ -262,6 +261,9 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
             else:
                 ws.append(rows.summed(d, tag, gates))
                 extra = {}
+            if op is Op.LSTM and im.has(7):
+                ws.append(_peepholes(im, n, d, hid))
+                extra["peephole"] = True
             back = direction == "reverse" or d == 1
             xs = _reverse_time(im, xb, steps, lens) if back else xb
             states = _initial_states(im, n, d, batch, hid)
@@ -434,10 +436,20 @@ def _last_step(im: Importer, seq: int, lens: np.ndarray | None) -> int:
     return b.reshape(b.add(Op.REDUCE_SUM, (by_time,), name, axis=0), (batch, 1, hid), name)
 
 
-def _check_recurrent_inputs(im: Importer, n: onnx.NodeProto) -> None:
-    """No peepholes."""
-    if im.has(7):
-        raise Unsupported("peephole weights P are not supported", "P")
+def _peepholes(im: Importer, n: onnx.NodeProto, d: int, hid: int) -> int:
+    """Direction ``d``'s LSTM peephole weights [3H], ONNX's (i, o, f) reordered to the IR's
+    (i, f, o): rearranged at import if constant, by DMA moves if given at run time."""
+    b, name = im.b, n.name
+    value = im.const(n.input[7]) if n.input[7] not in im.vals else None
+    if value is not None:
+        i, o, f = np.split(np.asarray(value, np.float64).reshape(-1, 3 * hid)[d], 3)
+        return im.param(f"{n.input[7]}.{d}", np.concatenate([i, f, o]))
+    p = im.operand(7, "P")
+    if b.shape(p) != (b.shape(p)[0], 3 * hid) or b.shape(p)[0] <= d:
+        raise Unsupported(f"P has shape {list(b.shape(p))}", "P")
+    row = b.reshape(b.slice(p, 0, d, d + 1, name), (3 * hid,), name)
+    parts = [b.slice(row, 0, k * hid, (k + 1) * hid, name) for k in (0, 2, 1)]
+    return b.add(Op.CONCAT, parts, name, axis=0)
 
 
 def _initial_states(im: Importer, n: onnx.NodeProto, d: int, batch: int, hid: int) -> list[int]:

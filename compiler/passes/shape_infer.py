@@ -252,7 +252,9 @@ def _composite_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
         if len(x) != 3:
             _fail(op, s, "input must be [batch, time, features]")
         k = attrs.get("states", 0)
-        want = [(x[2], gates * h), (h, gates * h)] + [(gates * h,)] * (len(s) - 3 - k)
+        peep = [(3 * h,)] if attrs.get("peephole", False) else []
+        want = [(x[2], gates * h), (h, gates * h)] + [(gates * h,)] * (len(s) - 3 - k - len(peep))
+        want += peep
         if list(s[1 : len(s) - k]) != want:
             _fail(op, s, f"weights must have shapes {want}")
         if any(st != (x[0], h) for st in s[len(s) - k :]):

@@ -494,7 +494,7 @@ def test_recurrent_initial_states_constant_or_input(op, direction, layout, runti
     dirs = 2 if direction == "bidirectional" else 1
     gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
     state = (batch, dirs, hid) if layout else (dirs, batch, hid)
-    names = ["h0"] + (["c0"] if op == "LSTM" else [])
+    names = ["h0"] + (["c0", "P"] if op == "LSTM" else [])  # LSTM: with peepholes too
     outs = ["Y", "Y_h"] + (["Y_c"] if op == "LSTM" else [])
     node = helper.make_node(
         op,
@@ -512,9 +512,10 @@ def test_recurrent_initial_states_constant_or_input(op, direction, layout, runti
     ]
     x_shape = (batch, steps, feat) if layout else (steps, batch, feat)
     inputs = [("x", x_shape)]
+    shapes = {k: state for k in names} | {"P": (dirs, 3 * hid)}
     if runtime_states:
-        inputs += [(k, state) for k in names]
+        inputs += [(k, shapes[k]) for k in names]
     else:
-        inits += [onnx_init(rng, k, state) for k in names]
+        inits += [onnx_init(rng, k, shapes[k]) for k in names]
     model = onnx_model([node], inputs, outs, inits)
     _check(model, dict(inputs), onnx_ref=layout == 1)  # onnxruntime lacks layout 1
