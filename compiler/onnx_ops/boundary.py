@@ -38,6 +38,21 @@ def stand_in(im: Importer, name: str, known: dict[str, onnx.TypeProto]) -> bool:
 _T = onnx.TensorProto
 _FLOAT_TYPES = frozenset({_T.FLOAT, _T.FLOAT16, _T.BFLOAT16, _T.DOUBLE})
 _INT_TYPES = {_T.INT8: DType.INT8, _T.INT32: DType.INT32}
+# Narrow formats, held widened as fp32 (every value exact; a chip may hold no int8 tensors).
+_NARROW = frozenset(
+    {
+        _T.INT4,
+        _T.UINT4,
+        _T.INT2,
+        _T.UINT2,
+        _T.FLOAT8E4M3FN,
+        _T.FLOAT8E4M3FNUZ,
+        _T.FLOAT8E5M2,
+        _T.FLOAT8E5M2FNUZ,
+        _T.FLOAT8E8M0,
+        _T.FLOAT4E2M1,
+    }
+)
 
 
 def inputs(im: Importer) -> list[tuple[str, str]]:
@@ -115,12 +130,13 @@ def input_shape(im: Importer, vi: onnx.ValueInfoProto) -> tuple[int, ...]:
 
 def input_dtype(im: Importer, vi: onnx.ValueInfoProto) -> DType:
     """The declared type where the chip holds it: int8 and int32 as they are; floats as fp32
-    (the chip's widest float); an input that only QuantizeLinear reads (after reshapes,
-    perhaps) int8, quantized by the host (`compiler.onnx_quant`)."""
+    (the chip's widest float), and so float8, float4 and 4/2-bit integers (values exact); an
+    input that only QuantizeLinear reads (after reshapes, perhaps) int8, quantized by the host
+    (`compiler.onnx_quant`)."""
     elem = vi.type.tensor_type.elem_type
     if host_quantized(im.g, vi.name):
         return DType.INT8
-    if elem in _FLOAT_TYPES:
+    if elem in _FLOAT_TYPES or elem in _NARROW:
         return DType.FP32
     if elem in _INT_TYPES:
         return _INT_TYPES[elem]
