@@ -67,6 +67,8 @@ def test_updates_scheduled_after_their_gradients():
     )
     moved = schedule_updates(graph, lowering.phases(graph))
     assert [n.op for n in moved.nodes] != [n.op for n in graph.nodes]
+    # a reorder: every node once (an update pulled in by its own input is not emitted again)
+    assert sorted(n.op.value for n in moved.nodes) == sorted(n.op.value for n in graph.nodes)
     # the last layer's weight update runs before the first layer's weight gradient
     update = moved.updates["dense5.w"]
     first_grad = next(n.id for n in moved.nodes if n.name == "grad_dense1")
