@@ -227,6 +227,13 @@ class Ctx:
             if op is VecOp.CSUM and r0 + nr < rows:
                 raise LoweringError(f"CSUM over {rows} rows exceeds one instruction")
 
+    def resident(self, view: View) -> Loc | None:
+        """The scratchpad rows where ``view`` already is (a value the residency plan keeps on
+        chip), for the array to read in place; None: the caller loads it."""
+        if self.residency is None or view.dtype is not self.config.input_dtype:
+            return None
+        return self.residency.locate(view, Mem.SPAD)
+
     def load_spad(self, view: View, dst: Loc, stage: Loc | None) -> None:
         """Load ``view`` into scratchpad rows, converting through accumulator rows ``stage``
         when its dtype is not the scratchpad's (e.g. fp32 master weights on a bf16 chip)."""

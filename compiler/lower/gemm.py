@@ -171,15 +171,25 @@ def _emit_stationary(
         k0, kk = k_range(kc)
         if s_res is not None:
             return s_res.offset((kc * nsub + j) * r)
+        here = ctx.resident(s.block(k0, kk, j0, nn))
+        if here is not None:
+            return here
         loc = ss.next()
         ctx.load_spad(s.block(k0, kk, j0, nn), loc, stage)
         return loc
 
-    def block(t0: int, tt: int, subs: list[tuple[int, int]]) -> None:
+    def x_resident(t0: int, tt: int) -> list[Loc] | None:
+        """Where every K chunk of X's row block already is on chip, if it is."""
+        locs = [ctx.resident(x.block(t0, tt, *k_range(kc))) for kc in range(nk)]
+        return None if None in locs else locs
+
+    def block(t0: int, tt: int, subs: list[tuple[int, int]], xlocs: list[Loc] | None) -> None:
         out = outs.next()
         for kc in range(nk):
             k0, kk = k_range(kc)
-            if x_res is not None:
+            if xlocs is not None:
+                xloc = xlocs[kc]
+            elif x_res is not None:
                 xloc = x_res.offset(kc * tb)
             else:
                 xloc = xs.next()
@@ -207,12 +217,13 @@ def _emit_stationary(
     t_blocks = [(t0, min(tb, t - t0)) for t0 in range(0, t, tb)]
     if plan.outer is Outer.X:
         for t0, tt in t_blocks:
-            if x_res is not None:
+            xlocs = x_resident(t0, tt)
+            if x_res is not None and xlocs is None:
                 for kc in range(nk):
                     k0, kk = k_range(kc)
                     ctx.load_spad(x.block(t0, tt, k0, kk), x_res.offset(kc * tb), stage)
             for _, subs in n_blocks():
-                block(t0, tt, subs)
+                block(t0, tt, subs, xlocs)
     else:
         for _, subs in n_blocks():
             if s_res is not None:
@@ -223,7 +234,7 @@ def _emit_stationary(
                             s.block(k0, kk, j0, nn), s_res.offset((kc * nsub + j) * r), stage
                         )
             for t0, tt in t_blocks:
-                block(t0, tt, subs)
+                block(t0, tt, subs, x_resident(t0, tt))
     return plan
 
 

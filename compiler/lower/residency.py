@@ -174,6 +174,29 @@ class Residency:
             self.skipped += view.rows * view.cols * es
         return skip
 
+    def locate(self, view, mem: Mem) -> Loc | None:
+        """The resident rows holding ``view`` (not transposed, consecutive, in ``mem``), for
+        an instruction to read in place; None when some row is not resident that way (the
+        caller then loads the view). Nothing is recorded: a None is not a miss."""
+        if not (view.cs == 1 or view.cols == 1):
+            return None
+        first, end = _extent(view)
+        es = view.dtype.nbytes
+        for g in self.groups:
+            if g.mem is not mem or not (g.lo <= first and end <= g.hi):
+                continue
+            hit = g.rows.get(view.addr)
+            if hit is None or hit[1] != view.cols:
+                continue
+            row = hit[0]
+            if all(
+                g.rows.get(view.addr + r * view.rs * es) == (row + r, view.cols)
+                for r in range(1, view.rows)
+            ):
+                self.served += view.rows
+                return Loc(mem, row)
+        return None
+
     def load(self, ctx, view, dst: Loc) -> bool:
         """Serve a load from resident rows (True) or record the miss (False)."""
         first, end = _extent(view)

@@ -9,7 +9,7 @@ Optimizer updates are scheduled right after their gradients without changing any
 import numpy as np
 
 from chip.config import ChipConfig
-from chip.isa import Store
+from chip.isa import Matmul, Mem, Preload, Store, Vec, VecOp
 from compiler import compile_lowered, zoo
 from compiler.lower import program as lowering
 from compiler.lower.schedule import schedule_updates
@@ -38,6 +38,27 @@ def test_forward_intermediates_never_reach_dram(monkeypatch):
     a = run_on_chip(kept, x, machine=True)["logits"]
     b = run_on_chip(through_dram, x, machine=True)["logits"]
     assert np.array_equal(a, b)
+
+
+def test_gemm_operands_are_read_in_place_from_resident_rows():
+    chip = ChipConfig.from_toml("edge")
+    graph = zoo.mlp(batch=8, inputs=32, hidden=(48,), classes=16)
+    instrs = compile_lowered(graph, chip).program.instrs
+    graph = graph_passes(graph, compute_dtype=chip.input_dtype)
+    units, plan = lowering.lower_units(graph, chip)
+    base = chip.spad_rows - lowering.residency_reserve(graph, chip, units, plan)[0]
+    # the array reads the cast x and weights and the hidden activation where they stay ...
+    assert any(isinstance(i, Preload) and i.src >= base for i in instrs)
+    assert any(isinstance(i, Matmul) and i.x >= base for i in instrs)
+    # ... and no vector COPY moves resident scratchpad rows into a layer's working rows
+    assert not any(
+        isinstance(i, Vec)
+        and i.op is VecOp.COPY
+        and i.src1.mem is Mem.SPAD
+        and i.src1.row >= base
+        and i.dst.row < base
+        for i in instrs
+    )
 
 
 def test_reserve_counts_values_read_by_later_units():

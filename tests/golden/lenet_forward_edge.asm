@@ -266,157 +266,138 @@ load dram=0x5220 dst=sp:144 rows=72 cols=16 stride=16 transpose=0 +push_next    
 load dram=0x5240 dst=sp:216 rows=72 cols=8 stride=16 transpose=0 +push_next                          ; 246
 load dram=0x5280 dst=sp:288 rows=72 cols=16 stride=16 transpose=0 +push_next                         ; 247
 load dram=0x52a0 dst=sp:360 rows=72 cols=8 stride=16 transpose=0 +push_next                          ; 248
-vec op=COPY dst=sp:432 src1=sp:7795 src2=sp:7795 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 249
-preload src=432 rows=16 cols=16                                                                      ; 250
-matmul x=0 y=0 out=128 t=72 rows=16 cols=16 accumulate=0 +pop_prev                                   ; 251
-vec op=COPY dst=sp:448 src1=sp:7811 src2=sp:7811 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 252
-preload src=448 rows=8 cols=16                                                                       ; 253
-matmul x=72 y=0 out=128 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 254
-vec op=COPY dst=sp:432 src1=sp:7819 src2=sp:7819 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 255
-preload src=432 rows=16 cols=16                                                                      ; 256
-matmul x=144 y=0 out=128 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                 ; 257
-vec op=COPY dst=sp:448 src1=sp:7835 src2=sp:7835 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 258
-preload src=448 rows=8 cols=16                                                                       ; 259
-matmul x=216 y=0 out=128 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                  ; 260
-vec op=COPY dst=sp:432 src1=sp:7843 src2=sp:7843 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 261
-preload src=432 rows=16 cols=16                                                                      ; 262
-matmul x=288 y=0 out=128 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                 ; 263
-vec op=COPY dst=sp:448 src1=sp:7859 src2=sp:7859 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 264
-preload src=448 rows=8 cols=16                                                                       ; 265
-matmul x=360 y=0 out=128 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                  ; 266
-load dram=0x1580 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 267
-vec op=ADD dst=acc:0 src1=acc:128 src2=acc:830 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 268
-vec op=RELU dst=acc:32 src1=acc:0 src2=acc:0 rows=32 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 269
-vec op=COPY dst=acc:831 src1=acc:32 src2=acc:32 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 270
-vec op=COPY dst=acc:835 src1=acc:38 src2=acc:38 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 271
-vec op=COPY dst=acc:839 src1=acc:44 src2=acc:44 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 272
-vec op=COPY dst=acc:843 src1=acc:50 src2=acc:50 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 273
-vec op=ADD dst=acc:64 src1=acc:160 src2=acc:830 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0            ; 274
-vec op=RELU dst=acc:96 src1=acc:64 src2=acc:64 rows=32 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 275
-vec op=COPY dst=acc:847 src1=acc:100 src2=acc:100 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 276
-vec op=COPY dst=acc:851 src1=acc:106 src2=acc:106 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 277
-vec op=COPY dst=acc:855 src1=acc:112 src2=acc:112 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 278
-vec op=COPY dst=acc:859 src1=acc:118 src2=acc:118 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 279
-vec op=ADD dst=acc:0 src1=acc:192 src2=acc:830 rows=8 cols=16 bcast1=0 bcast2=1 imm=0.0              ; 280
-vec op=RELU dst=acc:32 src1=acc:0 src2=acc:0 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 281
+preload src=7795 rows=16 cols=16                                                                     ; 249
+matmul x=0 y=0 out=128 t=72 rows=16 cols=16 accumulate=0 +pop_prev                                   ; 250
+preload src=7811 rows=8 cols=16                                                                      ; 251
+matmul x=72 y=0 out=128 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 252
+preload src=7819 rows=16 cols=16                                                                     ; 253
+matmul x=144 y=0 out=128 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                 ; 254
+preload src=7835 rows=8 cols=16                                                                      ; 255
+matmul x=216 y=0 out=128 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                  ; 256
+preload src=7843 rows=16 cols=16                                                                     ; 257
+matmul x=288 y=0 out=128 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                 ; 258
+preload src=7859 rows=8 cols=16                                                                      ; 259
+matmul x=360 y=0 out=128 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                  ; 260
+load dram=0x1580 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 261
+vec op=ADD dst=acc:0 src1=acc:128 src2=acc:830 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 262
+vec op=RELU dst=acc:32 src1=acc:0 src2=acc:0 rows=32 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 263
+vec op=COPY dst=acc:831 src1=acc:32 src2=acc:32 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 264
+vec op=COPY dst=acc:835 src1=acc:38 src2=acc:38 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 265
+vec op=COPY dst=acc:839 src1=acc:44 src2=acc:44 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 266
+vec op=COPY dst=acc:843 src1=acc:50 src2=acc:50 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 267
+vec op=ADD dst=acc:64 src1=acc:160 src2=acc:830 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0            ; 268
+vec op=RELU dst=acc:96 src1=acc:64 src2=acc:64 rows=32 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 269
+vec op=COPY dst=acc:847 src1=acc:100 src2=acc:100 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 270
+vec op=COPY dst=acc:851 src1=acc:106 src2=acc:106 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 271
+vec op=COPY dst=acc:855 src1=acc:112 src2=acc:112 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 272
+vec op=COPY dst=acc:859 src1=acc:118 src2=acc:118 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 273
+vec op=ADD dst=acc:0 src1=acc:192 src2=acc:830 rows=8 cols=16 bcast1=0 bcast2=1 imm=0.0              ; 274
+vec op=RELU dst=acc:32 src1=acc:0 src2=acc:0 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 275
 .tag maxpool2d6 forward
-vec op=COPY dst=acc:0 src1=acc:831 src2=acc:831 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 282
-vec op=COPY dst=acc:1 src1=acc:833 src2=acc:833 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 283
-vec op=COPY dst=acc:2 src1=acc:839 src2=acc:839 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 284
-vec op=COPY dst=acc:3 src1=acc:841 src2=acc:841 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 285
-vec op=COPY dst=acc:4 src1=acc:847 src2=acc:847 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 286
-vec op=COPY dst=acc:5 src1=acc:849 src2=acc:849 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 287
-vec op=COPY dst=acc:6 src1=acc:855 src2=acc:855 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 288
-vec op=COPY dst=acc:7 src1=acc:857 src2=acc:857 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 289
-vec op=COPY dst=acc:16 src1=acc:832 src2=acc:832 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 290
-vec op=COPY dst=acc:17 src1=acc:834 src2=acc:834 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 291
-vec op=COPY dst=acc:18 src1=acc:840 src2=acc:840 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 292
-vec op=COPY dst=acc:19 src1=acc:842 src2=acc:842 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 293
-vec op=COPY dst=acc:20 src1=acc:848 src2=acc:848 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 294
-vec op=COPY dst=acc:21 src1=acc:850 src2=acc:850 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 295
-vec op=COPY dst=acc:22 src1=acc:856 src2=acc:856 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 296
-vec op=COPY dst=acc:23 src1=acc:858 src2=acc:858 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 297
-vec op=MAX dst=acc:0 src1=acc:0 src2=acc:16 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 298
-vec op=COPY dst=acc:16 src1=acc:835 src2=acc:835 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 299
-vec op=COPY dst=acc:17 src1=acc:837 src2=acc:837 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 300
-vec op=COPY dst=acc:18 src1=acc:843 src2=acc:843 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 301
-vec op=COPY dst=acc:19 src1=acc:845 src2=acc:845 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 302
-vec op=COPY dst=acc:20 src1=acc:851 src2=acc:851 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 303
-vec op=COPY dst=acc:21 src1=acc:853 src2=acc:853 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 304
-vec op=COPY dst=acc:22 src1=acc:859 src2=acc:859 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 305
-vec op=COPY dst=acc:23 src1=acc:861 src2=acc:861 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 306
-vec op=MAX dst=acc:0 src1=acc:0 src2=acc:16 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 307
-vec op=COPY dst=acc:16 src1=acc:836 src2=acc:836 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 308
-vec op=COPY dst=acc:17 src1=acc:838 src2=acc:838 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 309
-vec op=COPY dst=acc:18 src1=acc:844 src2=acc:844 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 310
-vec op=COPY dst=acc:19 src1=acc:846 src2=acc:846 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 311
-vec op=COPY dst=acc:20 src1=acc:852 src2=acc:852 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 312
-vec op=COPY dst=acc:21 src1=acc:854 src2=acc:854 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 313
-vec op=COPY dst=acc:22 src1=acc:860 src2=acc:860 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 314
-vec op=COPY dst=acc:23 src1=acc:862 src2=acc:862 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 315
-vec op=MAX dst=acc:0 src1=acc:0 src2=acc:16 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 316
-vec op=COPY dst=acc:863 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 317
-vec op=COPY dst=acc:865 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 318
-vec op=COPY dst=acc:867 src1=acc:4 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 319
-vec op=COPY dst=acc:869 src1=acc:6 src2=acc:6 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 320
+vec op=COPY dst=acc:0 src1=acc:831 src2=acc:831 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 276
+vec op=COPY dst=acc:1 src1=acc:833 src2=acc:833 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 277
+vec op=COPY dst=acc:2 src1=acc:839 src2=acc:839 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 278
+vec op=COPY dst=acc:3 src1=acc:841 src2=acc:841 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 279
+vec op=COPY dst=acc:4 src1=acc:847 src2=acc:847 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 280
+vec op=COPY dst=acc:5 src1=acc:849 src2=acc:849 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 281
+vec op=COPY dst=acc:6 src1=acc:855 src2=acc:855 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 282
+vec op=COPY dst=acc:7 src1=acc:857 src2=acc:857 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 283
+vec op=COPY dst=acc:16 src1=acc:832 src2=acc:832 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 284
+vec op=COPY dst=acc:17 src1=acc:834 src2=acc:834 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 285
+vec op=COPY dst=acc:18 src1=acc:840 src2=acc:840 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 286
+vec op=COPY dst=acc:19 src1=acc:842 src2=acc:842 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 287
+vec op=COPY dst=acc:20 src1=acc:848 src2=acc:848 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 288
+vec op=COPY dst=acc:21 src1=acc:850 src2=acc:850 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 289
+vec op=COPY dst=acc:22 src1=acc:856 src2=acc:856 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 290
+vec op=COPY dst=acc:23 src1=acc:858 src2=acc:858 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 291
+vec op=MAX dst=acc:0 src1=acc:0 src2=acc:16 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 292
+vec op=COPY dst=acc:16 src1=acc:835 src2=acc:835 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 293
+vec op=COPY dst=acc:17 src1=acc:837 src2=acc:837 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 294
+vec op=COPY dst=acc:18 src1=acc:843 src2=acc:843 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 295
+vec op=COPY dst=acc:19 src1=acc:845 src2=acc:845 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 296
+vec op=COPY dst=acc:20 src1=acc:851 src2=acc:851 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 297
+vec op=COPY dst=acc:21 src1=acc:853 src2=acc:853 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 298
+vec op=COPY dst=acc:22 src1=acc:859 src2=acc:859 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 299
+vec op=COPY dst=acc:23 src1=acc:861 src2=acc:861 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 300
+vec op=MAX dst=acc:0 src1=acc:0 src2=acc:16 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 301
+vec op=COPY dst=acc:16 src1=acc:836 src2=acc:836 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 302
+vec op=COPY dst=acc:17 src1=acc:838 src2=acc:838 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 303
+vec op=COPY dst=acc:18 src1=acc:844 src2=acc:844 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 304
+vec op=COPY dst=acc:19 src1=acc:846 src2=acc:846 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 305
+vec op=COPY dst=acc:20 src1=acc:852 src2=acc:852 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 306
+vec op=COPY dst=acc:21 src1=acc:854 src2=acc:854 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 307
+vec op=COPY dst=acc:22 src1=acc:860 src2=acc:860 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 308
+vec op=COPY dst=acc:23 src1=acc:862 src2=acc:862 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 309
+vec op=MAX dst=acc:0 src1=acc:0 src2=acc:16 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 310
+vec op=COPY dst=acc:863 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 311
+vec op=COPY dst=acc:865 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 312
+vec op=COPY dst=acc:867 src1=acc:4 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 313
+vec op=COPY dst=acc:869 src1=acc:6 src2=acc:6 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 314
 .tag reshape7 forward
-vec op=COPY dst=acc:827 src1=acc:863 src2=acc:863 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 321
-vec op=COPY dst=acc:828 src1=acc:867 src2=acc:867 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 322
-vec op=COPY dst=sp:0 src1=acc:827 src2=acc:827 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 323
-vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 324
-vec op=COPY dst=acc:829 src1=acc:864 src2=acc:864 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 325
-vec op=COPY dst=acc:830 src1=acc:868 src2=acc:868 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 326
-vec op=COPY dst=sp:2 src1=acc:829 src2=acc:829 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 327
-vec op=COPY dst=sp:7781 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 328
-vec op=COPY dst=acc:827 src1=acc:865 src2=acc:865 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 329
-vec op=COPY dst=acc:828 src1=acc:869 src2=acc:869 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 330
-vec op=COPY dst=sp:0 src1=acc:827 src2=acc:827 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 331
-vec op=COPY dst=sp:7783 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 332
-vec op=COPY dst=acc:829 src1=acc:866 src2=acc:866 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 333
-vec op=COPY dst=acc:830 src1=acc:870 src2=acc:870 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 334
-vec op=COPY dst=sp:2 src1=acc:829 src2=acc:829 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev   ; 335
-vec op=COPY dst=sp:7785 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 336
+vec op=COPY dst=acc:827 src1=acc:863 src2=acc:863 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 315
+vec op=COPY dst=acc:828 src1=acc:867 src2=acc:867 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 316
+vec op=COPY dst=sp:0 src1=acc:827 src2=acc:827 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 317
+vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 318
+vec op=COPY dst=acc:829 src1=acc:864 src2=acc:864 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 319
+vec op=COPY dst=acc:830 src1=acc:868 src2=acc:868 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 320
+vec op=COPY dst=sp:2 src1=acc:829 src2=acc:829 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 321
+vec op=COPY dst=sp:7781 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 322
+vec op=COPY dst=acc:827 src1=acc:865 src2=acc:865 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 323
+vec op=COPY dst=acc:828 src1=acc:869 src2=acc:869 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 324
+vec op=COPY dst=sp:0 src1=acc:827 src2=acc:827 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 325
+vec op=COPY dst=sp:7783 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 326
+vec op=COPY dst=acc:829 src1=acc:866 src2=acc:866 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 327
+vec op=COPY dst=acc:830 src1=acc:870 src2=acc:870 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 328
+vec op=COPY dst=sp:2 src1=acc:829 src2=acc:829 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev   ; 329
+vec op=COPY dst=sp:7785 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 330
 .tag dense8.w forward
-load dram=0x15c0 dst=acc:703 rows=64 cols=16 stride=128 transpose=0 +push_next                       ; 337
-vec op=COPY dst=sp:0 src1=acc:703 src2=acc:703 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 338
-vec op=COPY dst=sp:7787 src1=sp:0 src2=sp:0 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 339
-load dram=0x1600 dst=acc:767 rows=64 cols=16 stride=128 transpose=0 +pop_next +push_next             ; 340
-vec op=COPY dst=sp:64 src1=acc:767 src2=acc:767 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev ; 341
-vec op=COPY dst=sp:7851 src1=sp:64 src2=sp:64 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 342
+load dram=0x15c0 dst=acc:703 rows=64 cols=16 stride=128 transpose=0 +push_next                       ; 331
+vec op=COPY dst=sp:0 src1=acc:703 src2=acc:703 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 332
+vec op=COPY dst=sp:7787 src1=sp:0 src2=sp:0 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 333
+load dram=0x1600 dst=acc:767 rows=64 cols=16 stride=128 transpose=0 +pop_next +push_next             ; 334
+vec op=COPY dst=sp:64 src1=acc:767 src2=acc:767 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev ; 335
+vec op=COPY dst=sp:7851 src1=sp:64 src2=sp:64 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 336
 .tag dense8 forward
-vec op=COPY dst=sp:4 src1=sp:7779 src2=sp:7779 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 343
-vec op=COPY dst=sp:6 src1=sp:7781 src2=sp:7781 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 344
-vec op=COPY dst=sp:8 src1=sp:7783 src2=sp:7783 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 345
-vec op=COPY dst=sp:10 src1=sp:7785 src2=sp:7785 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 346
-vec op=COPY dst=sp:12 src1=sp:7787 src2=sp:7787 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 347
-preload src=12 rows=16 cols=16                                                                       ; 348
-matmul x=4 y=0 out=8 t=2 rows=16 cols=16 accumulate=0                                                ; 349
-vec op=COPY dst=sp:28 src1=sp:7803 src2=sp:7803 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 350
-preload src=28 rows=16 cols=16                                                                       ; 351
-matmul x=6 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                                ; 352
-vec op=COPY dst=sp:12 src1=sp:7819 src2=sp:7819 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 353
-preload src=12 rows=16 cols=16                                                                       ; 354
-matmul x=8 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                                ; 355
-vec op=COPY dst=sp:28 src1=sp:7835 src2=sp:7835 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 356
-preload src=28 rows=16 cols=16                                                                       ; 357
-matmul x=10 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                               ; 358
-load dram=0x35c0 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 359
-vec op=ADD dst=acc:0 src1=acc:8 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 360
-vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 361
-vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 362
-vec op=COPY dst=sp:7915 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 363
-vec op=COPY dst=sp:12 src1=sp:7851 src2=sp:7851 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 364
-preload src=12 rows=16 cols=16                                                                       ; 365
-matmul x=4 y=0 out=10 t=2 rows=16 cols=16 accumulate=0                                               ; 366
-vec op=COPY dst=sp:28 src1=sp:7867 src2=sp:7867 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 367
-preload src=28 rows=16 cols=16                                                                       ; 368
-matmul x=6 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                               ; 369
-vec op=COPY dst=sp:12 src1=sp:7883 src2=sp:7883 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 370
-preload src=12 rows=16 cols=16                                                                       ; 371
-matmul x=8 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                               ; 372
-vec op=COPY dst=sp:28 src1=sp:7899 src2=sp:7899 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 373
-preload src=28 rows=16 cols=16                                                                       ; 374
-matmul x=10 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                              ; 375
-load dram=0x3600 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 376
-vec op=ADD dst=acc:4 src1=acc:10 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev     ; 377
-vec op=RELU dst=acc:6 src1=acc:4 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 378
-vec op=COPY dst=sp:2 src1=acc:6 src2=acc:6 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 379
-vec op=COPY dst=sp:7917 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 380
+preload src=7787 rows=16 cols=16                                                                     ; 337
+matmul x=7779 y=0 out=8 t=2 rows=16 cols=16 accumulate=0                                             ; 338
+preload src=7803 rows=16 cols=16                                                                     ; 339
+matmul x=7781 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 340
+preload src=7819 rows=16 cols=16                                                                     ; 341
+matmul x=7783 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 342
+preload src=7835 rows=16 cols=16                                                                     ; 343
+matmul x=7785 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 344
+load dram=0x35c0 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 345
+vec op=ADD dst=acc:0 src1=acc:8 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 346
+vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 347
+vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 348
+vec op=COPY dst=sp:7915 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 349
+preload src=7851 rows=16 cols=16                                                                     ; 350
+matmul x=7779 y=0 out=10 t=2 rows=16 cols=16 accumulate=0                                            ; 351
+preload src=7867 rows=16 cols=16                                                                     ; 352
+matmul x=7781 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 353
+preload src=7883 rows=16 cols=16                                                                     ; 354
+matmul x=7783 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 355
+preload src=7899 rows=16 cols=16                                                                     ; 356
+matmul x=7785 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 357
+load dram=0x3600 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 358
+vec op=ADD dst=acc:4 src1=acc:10 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev     ; 359
+vec op=RELU dst=acc:6 src1=acc:4 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 360
+vec op=COPY dst=sp:2 src1=acc:6 src2=acc:6 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 361
+vec op=COPY dst=sp:7917 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 362
 .tag dense10.w forward
-load dram=0x3640 dst=acc:791 rows=20 cols=16 stride=64 transpose=0 +push_next                        ; 381
-vec op=COPY dst=sp:0 src1=acc:791 src2=acc:791 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 382
-vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 383
-store dram=0x3c80 src=sp:0 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev                ; 384
+load dram=0x3640 dst=acc:791 rows=20 cols=16 stride=64 transpose=0 +push_next                        ; 363
+vec op=COPY dst=sp:0 src1=acc:791 src2=acc:791 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 364
+vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 365
+store dram=0x3c80 src=sp:0 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev                ; 366
 .tag dense10 forward
-vec op=COPY dst=sp:0 src1=sp:7915 src2=sp:7915 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_next    ; 385
-vec op=COPY dst=sp:2 src1=sp:7917 src2=sp:7917 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev   ; 386
-load dram=0x3c80 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                 ; 387
-preload src=4 rows=16 cols=10 +pop_prev                                                              ; 388
-matmul x=0 y=0 out=4 t=2 rows=16 cols=10 accumulate=0                                                ; 389
-load dram=0x3dc0 dst=sp:20 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 390
-preload src=20 rows=16 cols=10 +pop_prev                                                             ; 391
-matmul x=2 y=0 out=4 t=2 rows=16 cols=10 accumulate=1                                                ; 392
-load dram=0x3b40 dst=acc:830 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 393
-vec op=ADD dst=acc:0 src1=acc:4 src2=acc:830 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 394
-store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 395
-halt                                                                                                 ; 396
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 367
+load dram=0x3c80 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                 ; 368
+preload src=4 rows=16 cols=10 +pop_prev                                                              ; 369
+matmul x=7915 y=0 out=4 t=2 rows=16 cols=10 accumulate=0                                             ; 370
+load dram=0x3dc0 dst=sp:20 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 371
+preload src=20 rows=16 cols=10 +pop_prev                                                             ; 372
+matmul x=7917 y=0 out=4 t=2 rows=16 cols=10 accumulate=1                                             ; 373
+load dram=0x3b40 dst=acc:830 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 374
+vec op=ADD dst=acc:0 src1=acc:4 src2=acc:830 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 375
+store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 376
+halt                                                                                                 ; 377

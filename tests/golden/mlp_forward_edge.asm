@@ -18,28 +18,26 @@ vec op=COPY dst=sp:8149 src1=sp:0 src2=sp:0 rows=20 cols=16 bcast1=0 bcast2=0 im
 .tag dense1 forward
 load dram=0xa00 dst=sp:8 rows=4 cols=16 stride=40 transpose=0 +pop_next +push_next                   ; 7
 load dram=0xa20 dst=sp:12 rows=4 cols=4 stride=40 transpose=0 +push_next                             ; 8
-vec op=COPY dst=sp:16 src1=sp:8149 src2=sp:8149 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 9
-preload src=16 rows=16 cols=16                                                                       ; 10
-matmul x=8 y=0 out=16 t=4 rows=16 cols=16 accumulate=0 +pop_prev                                     ; 11
-vec op=COPY dst=sp:32 src1=sp:8165 src2=sp:8165 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 12
-preload src=32 rows=4 cols=16                                                                        ; 13
-matmul x=12 y=0 out=16 t=4 rows=4 cols=16 accumulate=1 +pop_prev                                     ; 14
-load dram=0x640 dst=acc:1022 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 15
-vec op=ADD dst=acc:0 src1=acc:16 src2=acc:1022 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev    ; 16
-vec op=RELU dst=acc:4 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 17
-vec op=COPY dst=sp:0 src1=acc:4 src2=acc:4 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 18
-vec op=COPY dst=sp:8169 src1=sp:0 src2=sp:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 19
+preload src=8149 rows=16 cols=16                                                                     ; 9
+matmul x=8 y=0 out=16 t=4 rows=16 cols=16 accumulate=0 +pop_prev                                     ; 10
+preload src=8165 rows=4 cols=16                                                                      ; 11
+matmul x=12 y=0 out=16 t=4 rows=4 cols=16 accumulate=1 +pop_prev                                     ; 12
+load dram=0x640 dst=acc:1022 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 13
+vec op=ADD dst=acc:0 src1=acc:16 src2=acc:1022 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev    ; 14
+vec op=RELU dst=acc:4 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 15
+vec op=COPY dst=sp:0 src1=acc:4 src2=acc:4 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 16
+vec op=COPY dst=sp:8169 src1=sp:0 src2=sp:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 17
 .tag dense3.w forward
-load dram=0x680 dst=acc:1003 rows=10 cols=16 stride=64 transpose=0 +push_next                        ; 20
-vec op=COPY dst=sp:0 src1=acc:1003 src2=acc:1003 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev ; 21
-vec op=COPY dst=sp:8144 src1=sp:0 src2=sp:0 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 22
-store dram=0xa00 src=sp:0 rows=10 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 23
+load dram=0x680 dst=acc:1003 rows=10 cols=16 stride=64 transpose=0 +push_next                        ; 18
+vec op=COPY dst=sp:0 src1=acc:1003 src2=acc:1003 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev ; 19
+vec op=COPY dst=sp:8144 src1=sp:0 src2=sp:0 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 20
+store dram=0xa00 src=sp:0 rows=10 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 21
 .tag dense3 forward
-vec op=COPY dst=sp:0 src1=sp:8169 src2=sp:8169 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 24
-load dram=0xa00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                  ; 25
-preload src=4 rows=16 cols=10 +pop_prev                                                              ; 26
-matmul x=0 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                                ; 27
-load dram=0x900 dst=acc:1022 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 28
-vec op=ADD dst=acc:0 src1=acc:8 src2=acc:1022 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 29
-store dram=0x940 src=acc:0 rows=4 cols=10 stride=40 transpose=0 +pop_prev                            ; 30
-halt                                                                                                 ; 31
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 22
+load dram=0xa00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                  ; 23
+preload src=4 rows=16 cols=10 +pop_prev                                                              ; 24
+matmul x=8169 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                             ; 25
+load dram=0x900 dst=acc:1022 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 26
+vec op=ADD dst=acc:0 src1=acc:8 src2=acc:1022 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 27
+store dram=0x940 src=acc:0 rows=4 cols=10 stride=40 transpose=0 +pop_prev                            ; 28
+halt                                                                                                 ; 29
