@@ -155,8 +155,13 @@ class Ctx:
     def _dma(self, view: View, loc: Loc, load: bool) -> None:
         cfg = self.config
         res = self.residency
-        if res is not None and (res.load(self, view, loc) if load else res.store(self, view, loc)):
-            return
+        if res is not None:
+            if load and res.load(self, view, loc):
+                return
+            if not load:
+                loc = res.store(self, view, loc)
+                if loc is None:
+                    return
         held = mem_dtype(cfg, loc.mem)
         if view.dtype is not held:
             raise LoweringError(

@@ -12,6 +12,7 @@ from chip.config import ChipConfig
 from chip.isa import Matmul, Mem, Preload, Store, Vec, VecOp
 from compiler import compile_lowered, zoo
 from compiler.lower import program as lowering
+from compiler.lower.residency import spad_region
 from compiler.lower.schedule import schedule_updates
 from compiler.passes.pipeline import graph_passes
 from compiler.reference import evaluate
@@ -46,7 +47,8 @@ def test_gemm_operands_are_read_in_place_from_resident_rows():
     instrs = compile_lowered(graph, chip).program.instrs
     graph = graph_passes(graph, compute_dtype=chip.input_dtype)
     units, plan = lowering.lower_units(graph, chip)
-    base = chip.spad_rows - lowering.residency_reserve(graph, chip, units, plan)[0]
+    rows = lowering.residency_reserve(graph, chip, units, plan)[0]
+    base = spad_region(chip.spad_rows, chip.spad_banks, rows)[0]
     # the array reads the cast x and weights and the hidden activation where they stay ...
     assert any(isinstance(i, Preload) and i.src >= base for i in instrs)
     assert any(isinstance(i, Matmul) and i.x >= base for i in instrs)
@@ -59,6 +61,31 @@ def test_gemm_operands_are_read_in_place_from_resident_rows():
         and i.dst.row < base
         for i in instrs
     )
+
+
+def test_stored_resident_values_sit_in_another_bank_than_the_layers_operands():
+    # a DRAM store reading a bank holds its read port for the transfer and the DRAM latency:
+    # values that must reach DRAM (read transposed later) go to the other half of the region
+    chip = ChipConfig.from_toml("edge")
+    assert spad_region(chip.spad_rows, chip.spad_banks, 1000) == (6144 - 1000, 2000, 6144)
+    assert spad_region(chip.spad_rows, chip.spad_banks, 2048) == (4096, 4096, 6144)
+    assert spad_region(chip.spad_rows, 2, 1000) == (chip.spad_rows - 1000, 1000, None)
+    train = TrainSpec(loss="ce", optimizer=Momentum(momentum=0.9), lr=0.1)
+    program = compile_lowered(zoo.mlp(batch=8, inputs=32, hidden=(48, 32)), chip, train=train)
+    per = chip.spad_rows // chip.spad_banks
+    read: dict[str, set[int]] = {}
+    for ins, tag in zip(program.program.instrs, program.program.tags, strict=True):
+        rows = [ins.src] if isinstance(ins, Preload) else [ins.x] if isinstance(ins, Matmul) else []
+        read.setdefault(tag.layer, set()).update(r // per for r in rows)
+    stores = [
+        (ins.src.row // per, tag.layer)
+        for ins, tag in zip(program.program.instrs, program.program.tags, strict=True)
+        if isinstance(ins, Store) and ins.src.mem is Mem.SPAD
+    ]
+    # where the layer reads one bank in place (dense1 reads x and its weights), the values
+    # it stores are in the other; a layer reading both halves (dense3) has no choice
+    one = [(bank, layer) for bank, layer in stores if len(read[layer]) == 1]
+    assert one and all(bank not in read[layer] for bank, layer in one)
 
 
 def test_reserve_counts_values_read_by_later_units():

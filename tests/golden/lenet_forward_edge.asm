@@ -13,33 +13,33 @@
 .tensor __temp addr=0x51c0 shape=6848 dtype=int8 kind=scratch role=scratch
 .tag x forward
 load dram=0x0 dst=acc:815 rows=8 cols=16 stride=64 transpose=0 +push_next                            ; 0
-vec op=COPY dst=sp:0 src1=acc:815 src2=acc:815 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 1
-vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 2
-store dram=0x3c00 src=sp:0 rows=8 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 3
+vec op=COPY dst=sp:0 src1=acc:815 src2=acc:815 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev    ; 1
+vec op=COPY dst=sp:5731 src1=sp:0 src2=sp:0 rows=8 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next      ; 2
+store dram=0x3c00 src=sp:5731 rows=8 cols=16 stride=32 transpose=0 +pop_prev                         ; 3
 .tag conv1.w forward
 load dram=0x200 dst=acc:823 rows=4 cols=16 stride=64 transpose=0 +push_next                          ; 4
-vec op=COPY dst=sp:0 src1=acc:823 src2=acc:823 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_next ; 5
-vec op=COPY dst=sp:7787 src1=sp:0 src2=sp:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 6
-store dram=0x3d00 src=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_prev                            ; 7
+vec op=COPY dst=sp:0 src1=acc:823 src2=acc:823 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev    ; 5
+vec op=COPY dst=sp:5739 src1=sp:0 src2=sp:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next      ; 6
+store dram=0x3d00 src=sp:5739 rows=4 cols=16 stride=32 transpose=0 +pop_prev                         ; 7
 load dram=0x300 dst=acc:827 rows=1 cols=8 stride=32 transpose=0 +push_next                           ; 8
-vec op=COPY dst=sp:4 src1=acc:827 src2=acc:827 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 9
-vec op=COPY dst=sp:7791 src1=sp:4 src2=sp:4 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0                  ; 10
-store dram=0x3d80 src=sp:4 rows=1 cols=8 stride=16 transpose=0 +pop_prev +push_prev                  ; 11
+vec op=COPY dst=sp:4 src1=acc:827 src2=acc:827 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +pop_prev     ; 9
+vec op=COPY dst=sp:5743 src1=sp:4 src2=sp:4 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +push_next       ; 10
+store dram=0x3d80 src=sp:5743 rows=1 cols=8 stride=16 transpose=0 +pop_prev                          ; 11
 .tag conv1 forward
-vec op=SET dst=sp:0 src1=sp:0 src2=sp:0 rows=13 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_next ; 12
+vec op=SET dst=sp:0 src1=sp:0 src2=sp:0 rows=13 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next         ; 12
 store dram=0x51c0 src=sp:0 rows=13 cols=16 stride=32 transpose=0 +pop_prev                           ; 13
 store dram=0x5360 src=sp:0 rows=1 cols=15 stride=30 transpose=0 +push_prev                           ; 14
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 15
 load dram=0x3c00 dst=sp:13 rows=8 cols=8 stride=16 transpose=0 +pop_next                             ; 16
-load dram=0x3c80 dst=sp:255 rows=8 cols=8 stride=16 transpose=0 +push_next                           ; 17
+load dram=0x3c80 dst=sp:191 rows=8 cols=8 stride=16 transpose=0 +push_next                           ; 17
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 18
 store dram=0x51d6 src=sp:13 rows=8 cols=8 stride=20 transpose=0 +pop_prev                            ; 19
-store dram=0x529e src=sp:255 rows=8 cols=8 stride=20 transpose=0 +push_prev                          ; 20
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 21
-load dram=0x3d00 dst=sp:256 rows=3 cols=8 stride=16 transpose=0 +pop_next +push_next                 ; 22
-load dram=0x3d30 dst=sp:272 rows=3 cols=8 stride=16 transpose=0                                      ; 23
-load dram=0x3d60 dst=sp:288 rows=3 cols=8 stride=16 transpose=0                                      ; 24
-load dram=0x51c0 dst=sp:0 rows=128 cols=3 stride=2 transpose=0 +push_next                            ; 25
+store dram=0x529e src=sp:191 rows=8 cols=8 stride=20 transpose=0 +push_prev                          ; 20
+load dram=0x3d00 dst=sp:256 rows=3 cols=8 stride=16 transpose=0 +push_next                           ; 21
+load dram=0x3d30 dst=sp:272 rows=3 cols=8 stride=16 transpose=0                                      ; 22
+load dram=0x3d60 dst=sp:288 rows=3 cols=8 stride=16 transpose=0                                      ; 23
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 24
+load dram=0x51c0 dst=sp:0 rows=128 cols=3 stride=2 transpose=0 +pop_next +push_next                  ; 25
 preload src=256 rows=3 cols=8 +pop_prev                                                              ; 26
 matmul x=0 y=0 out=512 t=128 rows=3 cols=8 accumulate=0 +pop_prev +push_prev                         ; 27
 load dram=0x51d4 dst=sp:128 rows=128 cols=3 stride=2 transpose=0 +push_next                          ; 28
@@ -210,55 +210,55 @@ vec op=COPY dst=acc:92 src1=acc:952 src2=acc:952 rows=1 cols=8 bcast1=0 bcast2=0
 vec op=COPY dst=acc:93 src1=acc:954 src2=acc:954 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0             ; 192
 vec op=COPY dst=acc:94 src1=acc:956 src2=acc:956 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0             ; 193
 vec op=COPY dst=acc:95 src1=acc:958 src2=acc:958 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0             ; 194
-vec op=MAX dst=acc:0 src1=acc:0 src2=acc:64 rows=32 cols=8 bcast1=0 bcast2=0 imm=0.0 +push_next      ; 195
-vec op=COPY dst=acc:959 src1=acc:0 src2=acc:0 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0                ; 196
-store dram=0x4dc0 src=acc:0 rows=4 cols=8 stride=32 transpose=0 +pop_prev                            ; 197
-vec op=COPY dst=acc:963 src1=acc:4 src2=acc:4 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0                ; 198
-store dram=0x4e40 src=acc:4 rows=4 cols=8 stride=32 transpose=0                                      ; 199
-vec op=COPY dst=acc:967 src1=acc:8 src2=acc:8 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0                ; 200
-store dram=0x4ec0 src=acc:8 rows=4 cols=8 stride=32 transpose=0                                      ; 201
-vec op=COPY dst=acc:971 src1=acc:12 src2=acc:12 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 202
-store dram=0x4f40 src=acc:12 rows=4 cols=8 stride=32 transpose=0                                     ; 203
-vec op=COPY dst=acc:975 src1=acc:16 src2=acc:16 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 204
-store dram=0x4fc0 src=acc:16 rows=4 cols=8 stride=32 transpose=0                                     ; 205
-vec op=COPY dst=acc:979 src1=acc:20 src2=acc:20 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 206
-store dram=0x5040 src=acc:20 rows=4 cols=8 stride=32 transpose=0                                     ; 207
-vec op=COPY dst=acc:983 src1=acc:24 src2=acc:24 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 208
-store dram=0x50c0 src=acc:24 rows=4 cols=8 stride=32 transpose=0                                     ; 209
-vec op=COPY dst=acc:987 src1=acc:28 src2=acc:28 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 210
-store dram=0x5140 src=acc:28 rows=4 cols=8 stride=32 transpose=0 +push_prev                          ; 211
+vec op=MAX dst=acc:0 src1=acc:0 src2=acc:64 rows=32 cols=8 bcast1=0 bcast2=0 imm=0.0                 ; 195
+vec op=COPY dst=acc:959 src1=acc:0 src2=acc:0 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 196
+store dram=0x4dc0 src=acc:959 rows=4 cols=8 stride=32 transpose=0 +pop_prev                          ; 197
+vec op=COPY dst=acc:963 src1=acc:4 src2=acc:4 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 198
+store dram=0x4e40 src=acc:963 rows=4 cols=8 stride=32 transpose=0 +pop_prev                          ; 199
+vec op=COPY dst=acc:967 src1=acc:8 src2=acc:8 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 200
+store dram=0x4ec0 src=acc:967 rows=4 cols=8 stride=32 transpose=0 +pop_prev                          ; 201
+vec op=COPY dst=acc:971 src1=acc:12 src2=acc:12 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 202
+store dram=0x4f40 src=acc:971 rows=4 cols=8 stride=32 transpose=0 +pop_prev                          ; 203
+vec op=COPY dst=acc:975 src1=acc:16 src2=acc:16 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 204
+store dram=0x4fc0 src=acc:975 rows=4 cols=8 stride=32 transpose=0 +pop_prev                          ; 205
+vec op=COPY dst=acc:979 src1=acc:20 src2=acc:20 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 206
+store dram=0x5040 src=acc:979 rows=4 cols=8 stride=32 transpose=0 +pop_prev                          ; 207
+vec op=COPY dst=acc:983 src1=acc:24 src2=acc:24 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 208
+store dram=0x50c0 src=acc:983 rows=4 cols=8 stride=32 transpose=0 +pop_prev                          ; 209
+vec op=COPY dst=acc:987 src1=acc:28 src2=acc:28 rows=4 cols=8 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 210
+store dram=0x5140 src=acc:987 rows=4 cols=8 stride=32 transpose=0 +pop_prev +push_prev               ; 211
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 212
 load dram=0x4dc0 dst=acc:799 rows=16 cols=16 stride=64 transpose=0 +pop_next +push_next              ; 213
 vec op=COPY dst=sp:0 src1=acc:799 src2=acc:799 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 214
-vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 215
+vec op=COPY dst=sp:5731 src1=sp:0 src2=sp:0 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 215
 .tag conv4.w forward
 load dram=0x380 dst=acc:687 rows=72 cols=16 stride=64 transpose=0 +push_next                         ; 216
 vec op=COPY dst=sp:0 src1=acc:687 src2=acc:687 rows=72 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 217
-vec op=COPY dst=sp:7795 src1=sp:0 src2=sp:0 rows=72 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 218
+vec op=COPY dst=sp:5747 src1=sp:0 src2=sp:0 rows=72 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 218
 .tag conv4 forward
 vec op=SET dst=sp:0 src1=sp:0 src2=sp:0 rows=43 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next         ; 219
 store dram=0x51c0 src=sp:0 rows=43 cols=16 stride=32 transpose=0 +pop_prev                           ; 220
 store dram=0x5720 src=sp:0 rows=1 cols=8 stride=16 transpose=0                                       ; 221
-vec op=COPY dst=sp:43 src1=sp:7779 src2=sp:7779 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 222
-vec op=COPY dst=sp:44 src1=sp:7781 src2=sp:7781 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 223
-vec op=COPY dst=sp:45 src1=sp:7783 src2=sp:7783 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 224
-vec op=COPY dst=sp:46 src1=sp:7785 src2=sp:7785 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next  ; 225
-vec op=COPY dst=sp:284 src1=sp:7780 src2=sp:7780 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 226
-vec op=COPY dst=sp:285 src1=sp:7782 src2=sp:7782 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 227
-vec op=COPY dst=sp:286 src1=sp:7784 src2=sp:7784 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 228
-vec op=COPY dst=sp:287 src1=sp:7786 src2=sp:7786 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next ; 229
-vec op=COPY dst=sp:525 src1=sp:7787 src2=sp:7787 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 230
-vec op=COPY dst=sp:526 src1=sp:7789 src2=sp:7789 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 231
-vec op=COPY dst=sp:527 src1=sp:7791 src2=sp:7791 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 232
-vec op=COPY dst=sp:528 src1=sp:7793 src2=sp:7793 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next ; 233
-vec op=COPY dst=sp:766 src1=sp:7788 src2=sp:7788 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 234
-vec op=COPY dst=sp:767 src1=sp:7790 src2=sp:7790 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 235
-vec op=COPY dst=sp:768 src1=sp:7792 src2=sp:7792 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 236
-vec op=COPY dst=sp:769 src1=sp:7794 src2=sp:7794 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next ; 237
+vec op=COPY dst=sp:43 src1=sp:5731 src2=sp:5731 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 222
+vec op=COPY dst=sp:44 src1=sp:5733 src2=sp:5733 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 223
+vec op=COPY dst=sp:45 src1=sp:5735 src2=sp:5735 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 224
+vec op=COPY dst=sp:46 src1=sp:5737 src2=sp:5737 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next  ; 225
+vec op=COPY dst=sp:220 src1=sp:5732 src2=sp:5732 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 226
+vec op=COPY dst=sp:221 src1=sp:5734 src2=sp:5734 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 227
+vec op=COPY dst=sp:222 src1=sp:5736 src2=sp:5736 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 228
+vec op=COPY dst=sp:223 src1=sp:5738 src2=sp:5738 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next ; 229
+vec op=COPY dst=sp:397 src1=sp:5739 src2=sp:5739 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 230
+vec op=COPY dst=sp:398 src1=sp:5741 src2=sp:5741 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 231
+vec op=COPY dst=sp:399 src1=sp:5743 src2=sp:5743 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 232
+vec op=COPY dst=sp:400 src1=sp:5745 src2=sp:5745 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next ; 233
+vec op=COPY dst=sp:574 src1=sp:5740 src2=sp:5740 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 234
+vec op=COPY dst=sp:575 src1=sp:5742 src2=sp:5742 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 235
+vec op=COPY dst=sp:576 src1=sp:5744 src2=sp:5744 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 236
+vec op=COPY dst=sp:577 src1=sp:5746 src2=sp:5746 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next ; 237
 store dram=0x5230 src=sp:43 rows=4 cols=16 stride=96 transpose=0 +pop_prev                           ; 238
-store dram=0x5250 src=sp:284 rows=4 cols=16 stride=96 transpose=0 +pop_prev                          ; 239
-store dram=0x5470 src=sp:525 rows=4 cols=16 stride=96 transpose=0 +pop_prev                          ; 240
-store dram=0x5490 src=sp:766 rows=4 cols=16 stride=96 transpose=0 +pop_prev +push_prev               ; 241
+store dram=0x5250 src=sp:220 rows=4 cols=16 stride=96 transpose=0 +pop_prev                          ; 239
+store dram=0x5470 src=sp:397 rows=4 cols=16 stride=96 transpose=0 +pop_prev                          ; 240
+store dram=0x5490 src=sp:574 rows=4 cols=16 stride=96 transpose=0 +pop_prev +push_prev               ; 241
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 242
 load dram=0x51c0 dst=sp:0 rows=72 cols=16 stride=16 transpose=0 +pop_next +push_next                 ; 243
 load dram=0x51e0 dst=sp:72 rows=72 cols=8 stride=16 transpose=0 +push_next                           ; 244
@@ -266,17 +266,17 @@ load dram=0x5220 dst=sp:144 rows=72 cols=16 stride=16 transpose=0 +push_next    
 load dram=0x5240 dst=sp:216 rows=72 cols=8 stride=16 transpose=0 +push_next                          ; 246
 load dram=0x5280 dst=sp:288 rows=72 cols=16 stride=16 transpose=0 +push_next                         ; 247
 load dram=0x52a0 dst=sp:360 rows=72 cols=8 stride=16 transpose=0 +push_next                          ; 248
-preload src=7795 rows=16 cols=16                                                                     ; 249
+preload src=5747 rows=16 cols=16                                                                     ; 249
 matmul x=0 y=0 out=128 t=72 rows=16 cols=16 accumulate=0 +pop_prev                                   ; 250
-preload src=7811 rows=8 cols=16                                                                      ; 251
+preload src=5763 rows=8 cols=16                                                                      ; 251
 matmul x=72 y=0 out=128 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 252
-preload src=7819 rows=16 cols=16                                                                     ; 253
+preload src=5771 rows=16 cols=16                                                                     ; 253
 matmul x=144 y=0 out=128 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                 ; 254
-preload src=7835 rows=8 cols=16                                                                      ; 255
+preload src=5787 rows=8 cols=16                                                                      ; 255
 matmul x=216 y=0 out=128 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                  ; 256
-preload src=7843 rows=16 cols=16                                                                     ; 257
+preload src=5795 rows=16 cols=16                                                                     ; 257
 matmul x=288 y=0 out=128 t=72 rows=16 cols=16 accumulate=1 +pop_prev                                 ; 258
-preload src=7859 rows=8 cols=16                                                                      ; 259
+preload src=5811 rows=8 cols=16                                                                      ; 259
 matmul x=360 y=0 out=128 t=72 rows=8 cols=16 accumulate=1 +pop_prev                                  ; 260
 load dram=0x1580 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 261
 vec op=ADD dst=acc:0 src1=acc:128 src2=acc:830 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 262
@@ -337,66 +337,66 @@ vec op=COPY dst=acc:869 src1=acc:6 src2=acc:6 rows=2 cols=16 bcast1=0 bcast2=0 i
 vec op=COPY dst=acc:827 src1=acc:863 src2=acc:863 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 315
 vec op=COPY dst=acc:828 src1=acc:867 src2=acc:867 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 316
 vec op=COPY dst=sp:0 src1=acc:827 src2=acc:827 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 317
-vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 318
+vec op=COPY dst=sp:5731 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 318
 vec op=COPY dst=acc:829 src1=acc:864 src2=acc:864 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 319
 vec op=COPY dst=acc:830 src1=acc:868 src2=acc:868 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 320
 vec op=COPY dst=sp:2 src1=acc:829 src2=acc:829 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 321
-vec op=COPY dst=sp:7781 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 322
+vec op=COPY dst=sp:5733 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 322
 vec op=COPY dst=acc:827 src1=acc:865 src2=acc:865 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 323
 vec op=COPY dst=acc:828 src1=acc:869 src2=acc:869 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 324
 vec op=COPY dst=sp:0 src1=acc:827 src2=acc:827 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 325
-vec op=COPY dst=sp:7783 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 326
+vec op=COPY dst=sp:5735 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 326
 vec op=COPY dst=acc:829 src1=acc:866 src2=acc:866 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 327
 vec op=COPY dst=acc:830 src1=acc:870 src2=acc:870 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 328
 vec op=COPY dst=sp:2 src1=acc:829 src2=acc:829 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev   ; 329
-vec op=COPY dst=sp:7785 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 330
+vec op=COPY dst=sp:5737 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 330
 .tag dense8.w forward
 load dram=0x15c0 dst=acc:703 rows=64 cols=16 stride=128 transpose=0 +push_next                       ; 331
 vec op=COPY dst=sp:0 src1=acc:703 src2=acc:703 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 332
-vec op=COPY dst=sp:7787 src1=sp:0 src2=sp:0 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 333
+vec op=COPY dst=sp:5739 src1=sp:0 src2=sp:0 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 333
 load dram=0x1600 dst=acc:767 rows=64 cols=16 stride=128 transpose=0 +pop_next +push_next             ; 334
 vec op=COPY dst=sp:64 src1=acc:767 src2=acc:767 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev ; 335
-vec op=COPY dst=sp:7851 src1=sp:64 src2=sp:64 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 336
+vec op=COPY dst=sp:5803 src1=sp:64 src2=sp:64 rows=64 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 336
 .tag dense8 forward
-preload src=7787 rows=16 cols=16                                                                     ; 337
-matmul x=7779 y=0 out=8 t=2 rows=16 cols=16 accumulate=0                                             ; 338
-preload src=7803 rows=16 cols=16                                                                     ; 339
-matmul x=7781 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 340
-preload src=7819 rows=16 cols=16                                                                     ; 341
-matmul x=7783 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 342
-preload src=7835 rows=16 cols=16                                                                     ; 343
-matmul x=7785 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 344
+preload src=5739 rows=16 cols=16                                                                     ; 337
+matmul x=5731 y=0 out=8 t=2 rows=16 cols=16 accumulate=0                                             ; 338
+preload src=5755 rows=16 cols=16                                                                     ; 339
+matmul x=5733 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 340
+preload src=5771 rows=16 cols=16                                                                     ; 341
+matmul x=5735 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 342
+preload src=5787 rows=16 cols=16                                                                     ; 343
+matmul x=5737 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 344
 load dram=0x35c0 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 345
 vec op=ADD dst=acc:0 src1=acc:8 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 346
 vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 347
 vec op=COPY dst=sp:0 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 348
-vec op=COPY dst=sp:7915 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 349
-preload src=7851 rows=16 cols=16                                                                     ; 350
-matmul x=7779 y=0 out=10 t=2 rows=16 cols=16 accumulate=0                                            ; 351
-preload src=7867 rows=16 cols=16                                                                     ; 352
-matmul x=7781 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 353
-preload src=7883 rows=16 cols=16                                                                     ; 354
-matmul x=7783 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 355
-preload src=7899 rows=16 cols=16                                                                     ; 356
-matmul x=7785 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 357
+vec op=COPY dst=sp:6144 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 349
+preload src=5803 rows=16 cols=16                                                                     ; 350
+matmul x=5731 y=0 out=10 t=2 rows=16 cols=16 accumulate=0                                            ; 351
+preload src=5819 rows=16 cols=16                                                                     ; 352
+matmul x=5733 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 353
+preload src=5835 rows=16 cols=16                                                                     ; 354
+matmul x=5735 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 355
+preload src=5851 rows=16 cols=16                                                                     ; 356
+matmul x=5737 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 357
 load dram=0x3600 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 358
 vec op=ADD dst=acc:4 src1=acc:10 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev     ; 359
 vec op=RELU dst=acc:6 src1=acc:4 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 360
 vec op=COPY dst=sp:2 src1=acc:6 src2=acc:6 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 361
-vec op=COPY dst=sp:7917 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 362
+vec op=COPY dst=sp:6146 src1=sp:2 src2=sp:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 362
 .tag dense10.w forward
 load dram=0x3640 dst=acc:791 rows=20 cols=16 stride=64 transpose=0 +push_next                        ; 363
 vec op=COPY dst=sp:0 src1=acc:791 src2=acc:791 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 364
-vec op=COPY dst=sp:7779 src1=sp:0 src2=sp:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 365
-store dram=0x3c80 src=sp:0 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev                ; 366
+vec op=COPY dst=sp:5731 src1=sp:0 src2=sp:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 365
+store dram=0x3c80 src=sp:5731 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev             ; 366
 .tag dense10 forward
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 367
 load dram=0x3c80 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                 ; 368
 preload src=4 rows=16 cols=10 +pop_prev                                                              ; 369
-matmul x=7915 y=0 out=4 t=2 rows=16 cols=10 accumulate=0                                             ; 370
+matmul x=6144 y=0 out=4 t=2 rows=16 cols=10 accumulate=0                                             ; 370
 load dram=0x3dc0 dst=sp:20 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 371
 preload src=20 rows=16 cols=10 +pop_prev                                                             ; 372
-matmul x=7917 y=0 out=4 t=2 rows=16 cols=10 accumulate=1                                             ; 373
+matmul x=6146 y=0 out=4 t=2 rows=16 cols=10 accumulate=1                                             ; 373
 load dram=0x3b40 dst=acc:830 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 374
 vec op=ADD dst=acc:0 src1=acc:4 src2=acc:830 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 375
 store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 376

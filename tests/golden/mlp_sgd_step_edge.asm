@@ -11,37 +11,37 @@
 .tensor __scratch addr=0xb40 shape=1472 dtype=int8 kind=scratch role=scratch
 .tag x forward
 load dram=0x0 dst=acc:995 rows=5 cols=16 stride=64 transpose=0 +push_next                            ; 0
-vec op=COPY dst=sp:0 src1=acc:995 src2=acc:995 rows=5 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 1
-vec op=COPY dst=sp:8136 src1=sp:0 src2=sp:0 rows=5 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 2
-store dram=0xb40 src=sp:0 rows=5 cols=16 stride=32 transpose=0 +pop_prev +push_prev                  ; 3
+vec op=COPY dst=sp:0 src1=acc:995 src2=acc:995 rows=5 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev    ; 1
+vec op=COPY dst=sp:6088 src1=sp:0 src2=sp:0 rows=5 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next      ; 2
+store dram=0xb40 src=sp:6088 rows=5 cols=16 stride=32 transpose=0 +pop_prev +push_prev               ; 3
 .tag dense1.w forward
 load dram=0x140 dst=acc:965 rows=20 cols=16 stride=64 transpose=0 +push_next                         ; 4
-vec op=COPY dst=sp:0 src1=acc:965 src2=acc:965 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next ; 5
-vec op=COPY dst=sp:8141 src1=sp:0 src2=sp:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev     ; 6
+vec op=COPY dst=sp:0 src1=acc:965 src2=acc:965 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 5
+vec op=COPY dst=sp:6093 src1=sp:0 src2=sp:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 6
 .tag dense1 forward
 load dram=0xb40 dst=sp:8 rows=4 cols=16 stride=40 transpose=0 +pop_next +push_next                   ; 7
 load dram=0xb60 dst=sp:12 rows=4 cols=4 stride=40 transpose=0 +push_next                             ; 8
-preload src=8141 rows=16 cols=16                                                                     ; 9
+preload src=6093 rows=16 cols=16                                                                     ; 9
 matmul x=8 y=0 out=16 t=4 rows=16 cols=16 accumulate=0 +pop_prev                                     ; 10
-preload src=8157 rows=4 cols=16                                                                      ; 11
+preload src=6109 rows=4 cols=16                                                                      ; 11
 matmul x=12 y=0 out=16 t=4 rows=4 cols=16 accumulate=1 +pop_prev                                     ; 12
 load dram=0x640 dst=acc:1004 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 13
 vec op=ADD dst=acc:0 src1=acc:16 src2=acc:1004 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev    ; 14
 vec op=RELU dst=acc:4 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 15
-vec op=COPY dst=sp:0 src1=acc:4 src2=acc:4 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next       ; 16
+vec op=COPY dst=sp:0 src1=acc:4 src2=acc:4 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 16
 vec op=COPY dst=acc:1005 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 17
-vec op=COPY dst=sp:8161 src1=sp:0 src2=sp:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 18
-store dram=0xf80 src=sp:0 rows=4 cols=16 stride=32 transpose=0 +pop_prev +push_prev                  ; 19
+vec op=COPY dst=sp:6144 src1=sp:0 src2=sp:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next      ; 18
+store dram=0xf80 src=sp:6144 rows=4 cols=16 stride=32 transpose=0 +pop_prev                          ; 19
 .tag dense3.w forward
 load dram=0x680 dst=acc:985 rows=10 cols=16 stride=64 transpose=0 +push_next                         ; 20
-vec op=COPY dst=sp:0 src1=acc:985 src2=acc:985 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_next ; 21
-vec op=COPY dst=sp:8141 src1=sp:0 src2=sp:0 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0                ; 22
-store dram=0xc00 src=sp:0 rows=10 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 23
+vec op=COPY dst=sp:0 src1=acc:985 src2=acc:985 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 21
+vec op=COPY dst=sp:6093 src1=sp:0 src2=sp:0 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 22
+store dram=0xc00 src=sp:6093 rows=10 cols=16 stride=32 transpose=0 +pop_prev +push_prev              ; 23
 .tag dense3 forward
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 24
 load dram=0xc00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                  ; 25
 preload src=4 rows=16 cols=10 +pop_prev                                                              ; 26
-matmul x=8161 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                             ; 27
+matmul x=6144 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                             ; 27
 load dram=0x900 dst=acc:1004 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 28
 vec op=ADD dst=acc:0 src1=acc:8 src2=acc:1004 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 29
 store dram=0xa40 src=acc:0 rows=4 cols=10 stride=40 transpose=0 +pop_prev +push_prev                 ; 30
@@ -73,9 +73,9 @@ vec op=RSUM dst=acc:24 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 im
 vec op=RECIP dst=acc:24 src1=acc:24 src2=acc:24 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0             ; 54
 vec op=MUL dst=acc:0 src1=acc:0 src2=acc:24 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 55
 vec op=SUB dst=acc:0 src1=acc:0 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev        ; 56
-vec op=MULI dst=acc:32 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.25 +push_next    ; 57
-vec op=COPY dst=acc:1009 src1=acc:32 src2=acc:32 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0            ; 58
-store dram=0xd40 src=acc:32 rows=4 cols=10 stride=40 transpose=0 +pop_prev                           ; 59
+vec op=MULI dst=acc:32 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.25               ; 57
+vec op=COPY dst=acc:1009 src1=acc:32 src2=acc:32 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +push_next ; 58
+store dram=0xd40 src=acc:1009 rows=4 cols=10 stride=40 transpose=0 +pop_prev                         ; 59
 .tag grad_dense3 backward
 vec op=COPY dst=acc:1 src1=acc:1009 src2=acc:1009 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 60
 vec op=CSUM dst=acc:0 src1=acc:1 src2=acc:1 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 61
@@ -90,13 +90,13 @@ store dram=0x900 src=acc:2 rows=1 cols=10 stride=40 transpose=0 +pop_prev +push_
 .tag grad_loss backward
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 69
 load dram=0xd40 dst=acc:1001 rows=2 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 70
-vec op=COPY dst=sp:0 src1=acc:1001 src2=acc:1001 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 71
-vec op=COPY dst=sp:8151 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 72
-store dram=0xe00 src=sp:0 rows=2 cols=16 stride=32 transpose=0 +pop_prev                             ; 73
+vec op=COPY dst=sp:0 src1=acc:1001 src2=acc:1001 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev  ; 71
+vec op=COPY dst=sp:6103 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next      ; 72
+store dram=0xe00 src=sp:6103 rows=2 cols=16 stride=32 transpose=0 +pop_prev                          ; 73
 load dram=0xdc0 dst=acc:1003 rows=1 cols=8 stride=32 transpose=0 +push_next                          ; 74
-vec op=COPY dst=sp:2 src1=acc:1003 src2=acc:1003 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 75
-vec op=COPY dst=sp:8153 src1=sp:2 src2=sp:2 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0                  ; 76
-store dram=0xe40 src=sp:2 rows=1 cols=8 stride=16 transpose=0 +pop_prev +push_prev                   ; 77
+vec op=COPY dst=sp:2 src1=acc:1003 src2=acc:1003 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 75
+vec op=COPY dst=sp:6105 src1=sp:2 src2=sp:2 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +push_next       ; 76
+store dram=0xe40 src=sp:6105 rows=1 cols=8 stride=16 transpose=0 +pop_prev +push_prev                ; 77
 .tag grad_dense3 backward
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 78
 load dram=0xe00 dst=sp:0 rows=4 cols=10 stride=20 transpose=0 +pop_next                              ; 79
@@ -132,11 +132,11 @@ store dram=0x640 src=acc:2 rows=1 cols=16 stride=64 transpose=0 +pop_prev +push_
 .tag grad_relu2 backward
 vec op=COPY dst=acc:997 src1=acc:1013 src2=acc:1013 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0         ; 106
 vec op=COPY dst=sp:0 src1=acc:997 src2=acc:997 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 107
-vec op=COPY dst=sp:8141 src1=sp:0 src2=sp:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev      ; 108
+vec op=COPY dst=sp:6093 src1=sp:0 src2=sp:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev      ; 108
 .tag grad_dense1 backward
 load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                                     ; 109
 load dram=0xb40 dst=sp:0 rows=20 cols=4 stride=40 transpose=1 +pop_next +push_next                   ; 110
-preload src=8141 rows=4 cols=16                                                                      ; 111
+preload src=6093 rows=4 cols=16                                                                      ; 111
 matmul x=0 y=0 out=80 t=20 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 112
 load dram=0x140 dst=acc:984 rows=20 cols=16 stride=64 transpose=0 +push_next                         ; 113
 vec op=MUL dst=acc:0 src1=acc:80 src2=acc:1004 rows=20 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 114
