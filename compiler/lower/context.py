@@ -233,11 +233,12 @@ class Ctx:
                 raise LoweringError(f"CSUM over {rows} rows exceeds one instruction")
 
     def resident(self, view: View) -> Loc | None:
-        """The scratchpad rows where ``view`` already is (a value the residency plan keeps on
-        chip), for the array to read in place; None: the caller loads it."""
-        if self.residency is None or view.dtype is not self.config.input_dtype:
+        """The on-chip rows where ``view`` already is (a value the residency plan keeps on
+        chip, in the memory that holds its dtype), for an instruction to read in place;
+        None: the caller loads it."""
+        if self.residency is None:
             return None
-        return self.residency.locate(view, Mem.SPAD)
+        return self.residency.locate(view, self.mem_for(view.dtype, prefer=Mem.SPAD))
 
     def load_spad(self, view: View, dst: Loc, stage: Loc | None) -> None:
         """Load ``view`` into scratchpad rows, converting through accumulator rows ``stage``

@@ -146,11 +146,11 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
         for e0, rows, cols in segs:
             for r0 in range(0, rows, frames.rb):
                 rr = min(frames.rb, rows - r0)
-                f = frames.next()
+                f = dict(frames.next())
                 first = e0 + r0 * cols
                 for i, role in ext.items():
                     if role is Broadcast.FULL:
-                        ctx.load(flat_view(bufs[i], first, rr, cols), f[f"x{i}"])
+                        _operand(ctx, flat_view(bufs[i], first, rr, cols), f, f"x{i}")
                 compute(f, rr, cols)
                 for nid in sorted(group.keep):
                     ctx.store(f[f"v{nid}"], flat_view(bufs[nid], first, rr, cols))
@@ -165,11 +165,12 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
                 ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cc), loc)
         for r0 in range(0, rows_total, frames.rb):
             rr = min(frames.rb, rows_total - r0)
-            f = frames.next()
+            f = dict(frames.next())
             for i, role in ext.items():
                 buf = bufs[i]
                 if role is Broadcast.FULL:
-                    ctx.load(View.matrix(buf, rows_total, last).block(r0, rr, c0, cc), f[f"x{i}"])
+                    view = View.matrix(buf, rows_total, last).block(r0, rr, c0, cc)
+                    _operand(ctx, view, f, f"x{i}")
                 elif role is Broadcast.ROW_SCALAR:
                     # row r reads element r cc times: a transposing DMA with column stride 0
                     ctx.load(
@@ -180,6 +181,16 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
                 ctx.store(
                     f[f"v{nid}"], View.matrix(bufs[nid], rows_total, last).block(r0, rr, c0, cc)
                 )
+
+
+def _operand(ctx: Ctx, view: View, frame: dict, name: str | int) -> None:
+    """Point ``frame[name]`` at the rows holding ``view``: resident rows read in place, or
+    the frame's buffer after a load."""
+    here = ctx.resident(view)
+    if here is not None:
+        frame[name] = here
+    else:
+        ctx.load(view, frame[name])
 
 
 RowMap = Callable[[int, int], list[tuple[int, int, int]]]
@@ -279,6 +290,9 @@ def gemm_epilogue(
                 buf = bufs[i]
                 if not dense:  # rows no segment loads must still hold (any) values
                     ctx.vec(VecOp.SET, loc[i], rr, cols)
+                if dense and role is Broadcast.FULL:
+                    _operand(ctx, view(i).block(r0 + s0, rr, c0, cols), here, i)
+                    continue
                 for off, row, cnt in segs:
                     if role is Broadcast.FULL:
                         src = view(i).block(row, cnt, c0, cols)

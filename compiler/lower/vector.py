@@ -209,10 +209,15 @@ def lower_reduce(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
         for r0 in range(0, n0, frames.rb):
             rr = min(frames.rb, n0 - r0)
             f = frames.next()
-            ctx.load(xv.block(r0, rr, c0, cc), f["x"])
+            view = xv.block(r0, rr, c0, cc)
+            # a sum reads its rows in place when they are resident; a max folds them in place
+            src = ctx.resident(view) if is_sum else None
+            if src is None:
+                src = f["x"]
+                ctx.load(view, src)
             target = total if r0 == 0 else f["r"]
             if is_sum:
-                ctx.vec(VecOp.CSUM, target, rr, cc, f["x"])
+                ctx.vec(VecOp.CSUM, target, rr, cc, src)
             else:
                 _max_rows(ctx, f["x"], rr, cc)
                 ctx.vec(VecOp.COPY, target, 1, cc, f["x"])

@@ -63,6 +63,27 @@ def test_gemm_operands_are_read_in_place_from_resident_rows():
     )
 
 
+def test_vector_operands_are_read_in_place_from_resident_rows():
+    # the ReLU gradients read the pre-activation values the forward pass left on chip
+    chip = ChipConfig.from_toml("edge")
+    train = TrainSpec(loss="ce", optimizer=Momentum(momentum=0.9), lr=0.1)
+    graph = zoo.mlp(batch=8, inputs=32, hidden=(48, 32))
+    instrs = compile_lowered(graph, chip, train=train).program.instrs
+    graph = graph_passes(graph, compute_dtype=chip.input_dtype, train=train)
+    units, plan = lowering.lower_units(graph, chip)
+    base = chip.acc_rows - 1 - lowering.residency_reserve(graph, chip, units, plan)[1]
+    masks = [i for i in instrs if isinstance(i, Vec) and i.op is VecOp.RELU_MASK]
+    assert masks and any(i.src1.row >= base for i in masks)
+    assert not any(
+        isinstance(i, Vec)
+        and i.op is VecOp.COPY
+        and i.src1.mem.is_acc
+        and i.dst.mem.is_acc
+        and i.src1.row >= base > i.dst.row
+        for i in instrs
+    )
+
+
 def test_stored_resident_values_sit_in_another_bank_than_the_layers_operands():
     # a DRAM store reading a bank holds its read port for the transfer and the DRAM latency:
     # values that must reach DRAM (read transposed later) go to the other half of the region

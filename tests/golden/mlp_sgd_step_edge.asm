@@ -77,69 +77,62 @@ vec op=MULI dst=acc:32 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 im
 vec op=COPY dst=acc:1009 src1=acc:32 src2=acc:32 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +push_next ; 58
 store dram=0xd40 src=acc:1009 rows=4 cols=10 stride=40 transpose=0 +pop_prev                         ; 59
 .tag grad_dense3 backward
-vec op=COPY dst=acc:1 src1=acc:1009 src2=acc:1009 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 60
-vec op=CSUM dst=acc:0 src1=acc:1 src2=acc:1 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 61
-vec op=COPY dst=acc:1013 src1=acc:0 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0              ; 62
+vec op=CSUM dst=acc:0 src1=acc:1009 src2=acc:1009 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 60
+vec op=COPY dst=acc:1013 src1=acc:0 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0              ; 61
 .tag dense3.b.update optimizer
-vec op=COPY dst=acc:999 src1=acc:1013 src2=acc:1013 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0         ; 63
-load dram=0xa00 dst=acc:1001 rows=1 cols=10 stride=0 transpose=1 +push_next                          ; 64
-load dram=0x900 dst=acc:1003 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 65
-vec op=MUL dst=acc:0 src1=acc:999 src2=acc:1001 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 66
-vec op=SUB dst=acc:2 src1=acc:1003 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 67
-store dram=0x900 src=acc:2 rows=1 cols=10 stride=40 transpose=0 +pop_prev +push_prev                 ; 68
+load dram=0xa00 dst=acc:1001 rows=1 cols=10 stride=0 transpose=1 +push_next                          ; 62
+load dram=0x900 dst=acc:1003 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 63
+vec op=MUL dst=acc:0 src1=acc:1013 src2=acc:1001 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev  ; 64
+vec op=SUB dst=acc:2 src1=acc:1003 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 65
+store dram=0x900 src=acc:2 rows=1 cols=10 stride=40 transpose=0 +pop_prev +push_prev                 ; 66
 .tag grad_loss backward
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 69
-load dram=0xd40 dst=acc:1001 rows=2 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 70
-vec op=COPY dst=sp:0 src1=acc:1001 src2=acc:1001 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev  ; 71
-vec op=COPY dst=sp:6103 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next      ; 72
-store dram=0xe00 src=sp:6103 rows=2 cols=16 stride=32 transpose=0 +pop_prev                          ; 73
-load dram=0xdc0 dst=acc:1003 rows=1 cols=8 stride=32 transpose=0 +push_next                          ; 74
-vec op=COPY dst=sp:2 src1=acc:1003 src2=acc:1003 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 75
-vec op=COPY dst=sp:6105 src1=sp:2 src2=sp:2 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +push_next       ; 76
-store dram=0xe40 src=sp:6105 rows=1 cols=8 stride=16 transpose=0 +pop_prev +push_prev                ; 77
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 67
+load dram=0xd40 dst=acc:1001 rows=2 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 68
+vec op=COPY dst=sp:0 src1=acc:1001 src2=acc:1001 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev  ; 69
+vec op=COPY dst=sp:6103 src1=sp:0 src2=sp:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next      ; 70
+store dram=0xe00 src=sp:6103 rows=2 cols=16 stride=32 transpose=0 +pop_prev                          ; 71
+load dram=0xdc0 dst=acc:1003 rows=1 cols=8 stride=32 transpose=0 +push_next                          ; 72
+vec op=COPY dst=sp:2 src1=acc:1003 src2=acc:1003 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 73
+vec op=COPY dst=sp:6105 src1=sp:2 src2=sp:2 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +push_next       ; 74
+store dram=0xe40 src=sp:6105 rows=1 cols=8 stride=16 transpose=0 +pop_prev +push_prev                ; 75
 .tag grad_dense3 backward
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 78
-load dram=0xe00 dst=sp:0 rows=4 cols=10 stride=20 transpose=0 +pop_next                              ; 79
-load dram=0xc00 dst=sp:4 rows=10 cols=16 stride=20 transpose=1 +push_next                            ; 80
-preload src=4 rows=10 cols=16 +pop_prev                                                              ; 81
-matmul x=0 y=0 out=0 t=4 rows=10 cols=16 accumulate=0 +push_prev                                     ; 82
-vec op=COPY dst=acc:1009 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 83
-load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                                     ; 84
-load dram=0xf80 dst=sp:0 rows=16 cols=4 stride=32 transpose=1 +pop_next                              ; 85
-load dram=0xe00 dst=sp:16 rows=4 cols=10 stride=20 transpose=0 +push_next                            ; 86
-preload src=16 rows=4 cols=10 +pop_prev                                                              ; 87
-matmul x=0 y=0 out=64 t=16 rows=4 cols=10 accumulate=0                                               ; 88
-load dram=0x680 dst=acc:988 rows=16 cols=10 stride=40 transpose=0 +push_next                         ; 89
-vec op=MUL dst=acc:0 src1=acc:64 src2=acc:1004 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0             ; 90
-vec op=SUB dst=acc:16 src1=acc:988 src2=acc:0 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 91
-store dram=0x680 src=acc:16 rows=16 cols=10 stride=40 transpose=0 +pop_prev                          ; 92
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 76
+load dram=0xe00 dst=sp:0 rows=4 cols=10 stride=20 transpose=0 +pop_next                              ; 77
+load dram=0xc00 dst=sp:4 rows=10 cols=16 stride=20 transpose=1 +push_next                            ; 78
+preload src=4 rows=10 cols=16 +pop_prev                                                              ; 79
+matmul x=0 y=0 out=0 t=4 rows=10 cols=16 accumulate=0 +push_prev                                     ; 80
+vec op=COPY dst=acc:1009 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 81
+load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                                     ; 82
+load dram=0xf80 dst=sp:0 rows=16 cols=4 stride=32 transpose=1 +pop_next                              ; 83
+load dram=0xe00 dst=sp:16 rows=4 cols=10 stride=20 transpose=0 +push_next                            ; 84
+preload src=16 rows=4 cols=10 +pop_prev                                                              ; 85
+matmul x=0 y=0 out=64 t=16 rows=4 cols=10 accumulate=0                                               ; 86
+load dram=0x680 dst=acc:988 rows=16 cols=10 stride=40 transpose=0 +push_next                         ; 87
+vec op=MUL dst=acc:0 src1=acc:64 src2=acc:1004 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0             ; 88
+vec op=SUB dst=acc:16 src1=acc:988 src2=acc:0 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 89
+store dram=0x680 src=acc:16 rows=16 cols=10 stride=40 transpose=0 +pop_prev                          ; 90
 .tag grad_relu2 backward
-vec op=COPY dst=acc:989 src1=acc:1005 src2=acc:1005 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0         ; 93
-vec op=COPY dst=acc:997 src1=acc:1009 src2=acc:1009 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0         ; 94
-vec op=RELU_MASK dst=acc:0 src1=acc:989 src2=acc:997 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0        ; 95
-vec op=COPY dst=acc:1013 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 96
+vec op=RELU_MASK dst=acc:0 src1=acc:1005 src2=acc:1009 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0      ; 91
+vec op=COPY dst=acc:1013 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 92
 .tag grad_dense1 backward
-vec op=COPY dst=acc:1 src1=acc:1013 src2=acc:1013 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 97
-vec op=CSUM dst=acc:0 src1=acc:1 src2=acc:1 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 98
-vec op=COPY dst=acc:1005 src1=acc:0 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 99
+vec op=CSUM dst=acc:0 src1=acc:1013 src2=acc:1013 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 93
+vec op=COPY dst=acc:1005 src1=acc:0 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 94
 .tag dense1.b.update optimizer
-vec op=COPY dst=acc:999 src1=acc:1005 src2=acc:1005 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0         ; 100
-load dram=0xa00 dst=acc:1001 rows=1 cols=16 stride=0 transpose=1 +pop_next +push_next                ; 101
-load dram=0x640 dst=acc:1003 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 102
-vec op=MUL dst=acc:0 src1=acc:999 src2=acc:1001 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev   ; 103
-vec op=SUB dst=acc:2 src1=acc:1003 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 104
-store dram=0x640 src=acc:2 rows=1 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 105
+load dram=0xa00 dst=acc:1001 rows=1 cols=16 stride=0 transpose=1 +pop_next +push_next                ; 95
+load dram=0x640 dst=acc:1003 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 96
+vec op=MUL dst=acc:0 src1=acc:1005 src2=acc:1001 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev  ; 97
+vec op=SUB dst=acc:2 src1=acc:1003 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 98
+store dram=0x640 src=acc:2 rows=1 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 99
 .tag grad_relu2 backward
-vec op=COPY dst=acc:997 src1=acc:1013 src2=acc:1013 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0         ; 106
-vec op=COPY dst=sp:0 src1=acc:997 src2=acc:997 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 107
-vec op=COPY dst=sp:6093 src1=sp:0 src2=sp:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev      ; 108
+vec op=COPY dst=sp:0 src1=acc:1013 src2=acc:1013 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 100
+vec op=COPY dst=sp:6093 src1=sp:0 src2=sp:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev      ; 101
 .tag grad_dense1 backward
-load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                                     ; 109
-load dram=0xb40 dst=sp:0 rows=20 cols=4 stride=40 transpose=1 +pop_next +push_next                   ; 110
-preload src=6093 rows=4 cols=16                                                                      ; 111
-matmul x=0 y=0 out=80 t=20 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 112
-load dram=0x140 dst=acc:984 rows=20 cols=16 stride=64 transpose=0 +push_next                         ; 113
-vec op=MUL dst=acc:0 src1=acc:80 src2=acc:1004 rows=20 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 114
-vec op=SUB dst=acc:20 src1=acc:984 src2=acc:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 115
-store dram=0x140 src=acc:20 rows=20 cols=16 stride=64 transpose=0 +pop_prev                          ; 116
-halt                                                                                                 ; 117
+load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                                     ; 102
+load dram=0xb40 dst=sp:0 rows=20 cols=4 stride=40 transpose=1 +pop_next +push_next                   ; 103
+preload src=6093 rows=4 cols=16                                                                      ; 104
+matmul x=0 y=0 out=80 t=20 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 105
+load dram=0x140 dst=acc:984 rows=20 cols=16 stride=64 transpose=0 +push_next                         ; 106
+vec op=MUL dst=acc:0 src1=acc:80 src2=acc:1004 rows=20 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 107
+vec op=SUB dst=acc:20 src1=acc:984 src2=acc:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 108
+store dram=0x140 src=acc:20 rows=20 cols=16 stride=64 transpose=0 +pop_prev                          ; 109
+halt                                                                                                 ; 110
