@@ -240,6 +240,14 @@ class Ctx:
             return None
         return self.residency.locate(view, self.mem_for(view.dtype, prefer=Mem.SPAD))
 
+    def claim(self, view: View, mem: Mem) -> Loc | None:
+        """On-chip rows to compute ``view`` of the current unit's value into, where the
+        residency plan keeps it (its `store` then needs no copy); None: compute it into the
+        caller's rows. A caller given rows must `store` ``view`` from them."""
+        if self.residency is None:
+            return None
+        return self.residency.claim(view, mem)
+
     def load_spad(self, view: View, dst: Loc, stage: Loc | None) -> None:
         """Load ``view`` into scratchpad rows, converting through accumulator rows ``stage``
         when its dtype is not the scratchpad's (e.g. fp32 master weights on a bf16 chip)."""

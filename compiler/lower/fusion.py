@@ -151,6 +151,8 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
                 for i, role in ext.items():
                     if role is Broadcast.FULL:
                         _operand(ctx, flat_view(bufs[i], first, rr, cols), f, f"x{i}")
+                for nid in sorted(group.keep):
+                    _claimed(ctx, flat_view(bufs[nid], first, rr, cols), f, f"v{nid}")
                 compute(f, rr, cols)
                 for nid in sorted(group.keep):
                     ctx.store(f[f"v{nid}"], flat_view(bufs[nid], first, rr, cols))
@@ -176,6 +178,9 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
                     ctx.load(
                         View(buf.addr + r0 * buf.dtype.nbytes, buf.dtype, rr, cc, 1, 0), f[f"x{i}"]
                     )
+            for nid in sorted(group.keep):
+                view = View.matrix(bufs[nid], rows_total, last).block(r0, rr, c0, cc)
+                _claimed(ctx, view, f, f"v{nid}")
             compute(f, rr, cc)
             for nid in sorted(group.keep):
                 ctx.store(
@@ -191,6 +196,14 @@ def _operand(ctx: Ctx, view: View, frame: dict, name: str | int) -> None:
         frame[name] = here
     else:
         ctx.load(view, frame[name])
+
+
+def _claimed(ctx: Ctx, view: View, frame: dict, name: str | int) -> None:
+    """Point ``frame[name]`` at the rows where the residency plan keeps ``view`` of a value
+    being computed, when it does (the value's store then copies nothing)."""
+    at = ctx.claim(view, frame[name].mem)
+    if at is not None:
+        frame[name] = at
 
 
 RowMap = Callable[[int, int], list[tuple[int, int, int]]]
@@ -299,6 +312,9 @@ def gemm_epilogue(
                     else:  # per-row scalar, repeated along the row by a stride-0 DMA
                         src = View(buf.addr + row * buf.dtype.nbytes, buf.dtype, cnt, cols, 1, 0)
                     ctx.load(src, loc[i].offset(off))
+            if dense:  # kept values are computed where the residency plan keeps them
+                for nid in sorted(group.keep - {gemm.id}):
+                    _claimed(ctx, view(nid).block(r0 + s0, rr, c0, cols), here, nid)
             for m in members:
                 srcs = [(here[i], i in ext and ext[i].one_row) for i in m.inputs]
                 if m.op in BINARY_OPS:

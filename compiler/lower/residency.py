@@ -136,6 +136,7 @@ class Residency:
         self.regions = {False: _Region(*spad, spad_split), True: _Region(*acc)}
         self.bank_rows = spad_bank_rows
         self.read_banks: set[int] = set()  # scratchpad banks the current unit reads in place
+        self.claimed: list[_Group] = []  # groups `claim` admitted whose store is still due
         self.keep_dram = keep_dram
         self.missed: set[int] = set()
         self.groups: list[_Group] = []
@@ -159,48 +160,65 @@ class Residency:
             self._drop(g)
 
     # ------------------------------------------------------------------ DMA interception
+    def claim(self, view, mem: Mem) -> Loc | None:
+        """Resident rows for ``view`` of a value the current unit is about to compute, so it
+        computes them there and its `store` needs no COPY; None when they cannot be resident
+        (the caller computes into its own rows)."""
+        g = self._admit(view, mem)
+        if g is None:
+            return None
+        self.claimed.append(g)
+        return Loc(mem, g.base)
+
     def store(self, ctx, view, src: Loc) -> Loc | None:
         """Make a store's rows resident when they belong to a value of the current unit and
         the region has room. Returns where the DRAM store reads from: ``src``, the resident
         copy, or None when the DRAM store is to be skipped."""
+        g = next(
+            (
+                g
+                for g in self.claimed
+                if g.mem is src.mem and g.base == src.row and g.lo == view.addr
+            ),
+            None,
+        )
+        if g is not None:  # computed in place into the rows `claim` gave
+            self.claimed.remove(g)
+        else:
+            g = self._admit(view, src.mem)
+            if g is None:
+                return src
+            ctx.vec(VecOp.COPY, Loc(src.mem, g.base), view.rows, view.cols, src)
+        if self.keep_dram is not None and g.seq not in self.keep_dram:
+            self.skipped += view.rows * view.cols * view.dtype.nbytes
+            return None
+        return Loc(src.mem, g.base)
+
+    def _admit(self, view, mem: Mem) -> _Group | None:
+        """A new resident group for ``view`` (rows of a value of the current unit, written to
+        DRAM at its address), or None when it cannot be or the region is full."""
         first, end = _extent(view)
         self._overwrite(view, first, end)
         transposed = not (view.cs == 1 or view.cols == 1)
         if transposed or not (self.lo <= first and end <= self.hi):
-            return src
+            return None
         owner = next((n for lo, hi, n in self.owners if lo <= first and end <= hi), None)
         if owner is None:
-            return src
-        region = self.regions[src.mem.is_acc]
-        if src.mem.is_acc:
+            return None
+        region = self.regions[mem.is_acc]
+        if mem.is_acc:
             base = region.take(view.rows)
         else:  # a DRAM store of these rows must not hold the port the unit's reads need
             base = region.take(view.rows, frozenset(self.read_banks), self.bank_rows)
         if base is None:
-            return src
+            return None
         seq, self._seq = self._seq, self._seq + 1
         self.stores = self._seq
         es = view.dtype.nbytes
         rows = {view.addr + r * view.rs * es: (base + r, view.cols) for r in range(view.rows)}
-        self.groups.append(
-            _Group(
-                seq,
-                owner,
-                src.mem,
-                first,
-                end,
-                base,
-                view.rows,
-                rows,
-                view.rs * es,
-                view.cols * es,
-            )
-        )
-        ctx.vec(VecOp.COPY, Loc(src.mem, base), view.rows, view.cols, src)
-        if self.keep_dram is not None and seq not in self.keep_dram:
-            self.skipped += view.rows * view.cols * es
-            return None
-        return Loc(src.mem, base)
+        g = _Group(seq, owner, mem, first, end, base, view.rows, rows, view.rs * es, view.cols * es)
+        self.groups.append(g)
+        return g
 
     def locate(self, view, mem: Mem) -> Loc | None:
         """The resident rows holding ``view`` (not transposed, consecutive, in ``mem``), for

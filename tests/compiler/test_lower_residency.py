@@ -32,6 +32,11 @@ def test_forward_intermediates_never_reach_dram(monkeypatch):
     x = {"x": np.random.default_rng(0).standard_normal((8, 32))}
     kept = compile_lowered(graph, chip)
     assert _stored_bytes(kept) == 8 * 16 * 4  # the logits, nothing else
+    # each value is computed where it stays: no COPY moves rows within one memory
+    assert not any(
+        isinstance(i, Vec) and i.op is VecOp.COPY and i.src1.mem is i.dst.mem
+        for i in kept.program.instrs
+    )
 
     monkeypatch.setattr(lowering, "residency_reserve", lambda *a: (0, 0))
     through_dram = compile_lowered(graph, chip)
