@@ -185,6 +185,11 @@ def _emit_stationary(
 
     def block(t0: int, tt: int, subs: list[tuple[int, int]], xlocs: list[Loc] | None) -> None:
         out = outs.next()
+        # each output tile goes where the residency plan keeps it, if it does (no epilogue)
+        tiles = [out.offset(j * tt) for j in range(len(subs))]
+        if epilogue is None:
+            for j, (j0, nn) in enumerate(subs):
+                tiles[j] = ctx.claim(p.block(t0, tt, j0, nn), out.mem) or tiles[j]
         for kc in range(nk):
             k0, kk = k_range(kc)
             if xlocs is not None:
@@ -201,7 +206,7 @@ def _emit_stationary(
                     Matmul(
                         x=xloc.row,
                         y=0,
-                        out=out.row + j * tt,
+                        out=tiles[j].row,
                         t=tt,
                         rows=kk,
                         cols=nn,
@@ -210,9 +215,9 @@ def _emit_stationary(
                 )
         for j, (j0, nn) in enumerate(subs):
             if epilogue is not None:
-                epilogue(out.offset(j * tt), t0, tt, j0, nn)
+                epilogue(tiles[j], t0, tt, j0, nn)
             else:
-                ctx.store(out.offset(j * tt), p.block(t0, tt, j0, nn))
+                ctx.store(tiles[j], p.block(t0, tt, j0, nn))
 
     t_blocks = [(t0, min(tb, t - t0)) for t0 in range(0, t, tb)]
     if plan.outer is Outer.X:

@@ -93,37 +93,36 @@ vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast
 load dram=0xe00 dst=sp:0 rows=4 cols=10 stride=20 transpose=0 +pop_next                              ; 70
 load dram=0xc00 dst=sp:4 rows=10 cols=16 stride=20 transpose=1 +push_next                            ; 71
 preload src=4 rows=10 cols=16 +pop_prev                                                              ; 72
-matmul x=0 y=0 out=0 t=4 rows=10 cols=16 accumulate=0 +push_prev                                     ; 73
-vec op=COPY dst=acc:1009 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 74
-load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                                     ; 75
-load dram=0xf80 dst=sp:0 rows=16 cols=4 stride=32 transpose=1 +pop_next                              ; 76
-load dram=0xe00 dst=sp:16 rows=4 cols=10 stride=20 transpose=0 +push_next                            ; 77
-preload src=16 rows=4 cols=10 +pop_prev                                                              ; 78
-matmul x=0 y=0 out=64 t=16 rows=4 cols=10 accumulate=0                                               ; 79
-load dram=0x680 dst=acc:988 rows=16 cols=10 stride=40 transpose=0 +push_next                         ; 80
-vec op=MUL dst=acc:0 src1=acc:64 src2=acc:1004 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0             ; 81
-vec op=SUB dst=acc:16 src1=acc:988 src2=acc:0 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 82
-store dram=0x680 src=acc:16 rows=16 cols=10 stride=40 transpose=0 +pop_prev                          ; 83
+matmul x=0 y=0 out=1009 t=4 rows=10 cols=16 accumulate=0 +push_prev                                  ; 73
+load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                                     ; 74
+load dram=0xf80 dst=sp:0 rows=16 cols=4 stride=32 transpose=1 +pop_next                              ; 75
+load dram=0xe00 dst=sp:16 rows=4 cols=10 stride=20 transpose=0 +push_next                            ; 76
+preload src=16 rows=4 cols=10 +pop_prev                                                              ; 77
+matmul x=0 y=0 out=64 t=16 rows=4 cols=10 accumulate=0                                               ; 78
+load dram=0x680 dst=acc:988 rows=16 cols=10 stride=40 transpose=0 +push_next                         ; 79
+vec op=MUL dst=acc:0 src1=acc:64 src2=acc:1004 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0             ; 80
+vec op=SUB dst=acc:16 src1=acc:988 src2=acc:0 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 81
+store dram=0x680 src=acc:16 rows=16 cols=10 stride=40 transpose=0 +pop_prev                          ; 82
 .tag grad_relu2 backward
-vec op=RELU_MASK dst=acc:1013 src1=acc:1005 src2=acc:1009 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0   ; 84
+vec op=RELU_MASK dst=acc:1013 src1=acc:1005 src2=acc:1009 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0   ; 83
 .tag grad_dense1 backward
-vec op=CSUM dst=acc:0 src1=acc:1013 src2=acc:1013 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 85
-vec op=COPY dst=acc:1005 src1=acc:0 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 86
+vec op=CSUM dst=acc:0 src1=acc:1013 src2=acc:1013 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 84
+vec op=COPY dst=acc:1005 src1=acc:0 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 85
 .tag dense1.b.update optimizer
-load dram=0xa00 dst=acc:1001 rows=1 cols=16 stride=0 transpose=1 +pop_next +push_next                ; 87
-load dram=0x640 dst=acc:1003 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 88
-vec op=MUL dst=acc:0 src1=acc:1005 src2=acc:1001 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev  ; 89
-vec op=SUB dst=acc:2 src1=acc:1003 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 90
-store dram=0x640 src=acc:2 rows=1 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 91
+load dram=0xa00 dst=acc:1001 rows=1 cols=16 stride=0 transpose=1 +pop_next +push_next                ; 86
+load dram=0x640 dst=acc:1003 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 87
+vec op=MUL dst=acc:0 src1=acc:1005 src2=acc:1001 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev  ; 88
+vec op=SUB dst=acc:2 src1=acc:1003 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 89
+store dram=0x640 src=acc:2 rows=1 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 90
 .tag grad_relu2 backward
-vec op=COPY dst=sp:6093 src1=acc:1013 src2=acc:1013 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0         ; 92
+vec op=COPY dst=sp:6093 src1=acc:1013 src2=acc:1013 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0         ; 91
 .tag grad_dense1 backward
-load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                                     ; 93
-load dram=0xb40 dst=sp:0 rows=20 cols=4 stride=40 transpose=1 +push_next                             ; 94
-preload src=6093 rows=4 cols=16                                                                      ; 95
-matmul x=0 y=0 out=80 t=20 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 96
-load dram=0x140 dst=acc:984 rows=20 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 97
-vec op=MUL dst=acc:0 src1=acc:80 src2=acc:1004 rows=20 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 98
-vec op=SUB dst=acc:20 src1=acc:984 src2=acc:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 99
-store dram=0x140 src=acc:20 rows=20 cols=16 stride=64 transpose=0 +pop_prev                          ; 100
-halt                                                                                                 ; 101
+load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                                     ; 92
+load dram=0xb40 dst=sp:0 rows=20 cols=4 stride=40 transpose=1 +push_next                             ; 93
+preload src=6093 rows=4 cols=16                                                                      ; 94
+matmul x=0 y=0 out=80 t=20 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 95
+load dram=0x140 dst=acc:984 rows=20 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 96
+vec op=MUL dst=acc:0 src1=acc:80 src2=acc:1004 rows=20 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 97
+vec op=SUB dst=acc:20 src1=acc:984 src2=acc:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 98
+store dram=0x140 src=acc:20 rows=20 cols=16 stride=64 transpose=0 +pop_prev                          ; 99
+halt                                                                                                 ; 100
