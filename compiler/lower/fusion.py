@@ -99,11 +99,12 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
             if i not in ids:
                 ext[i] = broadcast_role(shape, bufs[i].shape)
     # Flat blocks of row_elems elements when no operand broadcasts along rows and the last dim
-    # is not a multiple of row_elems (no lane idles); otherwise column blocks of the matrix,
-    # whose rows are the rows a GEMM reading the value loads, consecutive per block (so the
-    # residency plan serves such a load with one COPY).
+    # is not a multiple of row_elems (no lane idles) or the value is a vector; otherwise
+    # column blocks of the matrix, whose rows are the rows a GEMM reading the value loads,
+    # consecutive per block (so the residency plan serves such a load with one COPY).
+    # A vector (one matrix row) is always flat: its column blocks would be single rows.
     flat = all(r in (Broadcast.FULL, Broadcast.SCALAR) for r in ext.values()) and bool(
-        shape and shape[-1] % w
+        shape and (shape[-1] % w or len(shape) == 1)
     )
     mems: dict[str, Mem] = {}
     for i, role in ext.items():
@@ -111,8 +112,10 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
             mems[f"x{i}"] = ctx.mem_for(bufs[i].dtype)
     for m in members:
         mems[f"v{m.id}"] = ctx.mem_for(bufs[m.id].dtype)
+    # (from the accumulator's high end: the previous unit's results sit at the low end, and
+    # the load of the row should not wait for their readers)
     vec_rows = {
-        i: ctx.alloc(ctx.mem_for(bufs[i].dtype), 1, "broadcast operand")
+        i: ctx.alloc(ctx.mem_for(bufs[i].dtype), 1, "broadcast operand", high=True)
         for i, role in ext.items()
         if role.one_row
     }

@@ -92,10 +92,10 @@ def broadcast_role(a: tuple[int, ...], b: tuple[int, ...]) -> Broadcast:
         return Broadcast.FULL
     if b == a[-1:]:
         return Broadcast.ROW
+    if b == (1,):  # of a vector too: one value for all, not one per (single) row
+        return Broadcast.SCALAR
     if b == a[:-1] + (1,):
         return Broadcast.ROW_SCALAR
-    if b == (1,):
-        return Broadcast.SCALAR
     raise LoweringError(f"operand shape {b} does not broadcast to {a}")
 
 

@@ -75,10 +75,10 @@ store dram=0xd40 src=acc:1009 rows=4 cols=10 stride=40 transpose=0 +pop_prev    
 vec op=CSUM dst=acc:0 src1=acc:1009 src2=acc:1009 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 55
 vec op=COPY dst=acc:1013 src1=acc:0 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0              ; 56
 .tag dense3.b.update optimizer
-load dram=0xa00 dst=acc:1001 rows=1 cols=10 stride=0 transpose=1 +push_next                          ; 57
-load dram=0x900 dst=acc:1003 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 58
-vec op=MUL dst=acc:0 src1=acc:1013 src2=acc:1001 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev  ; 59
-vec op=SUB dst=acc:2 src1=acc:1003 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 60
+load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1 +push_next                          ; 57
+load dram=0x900 dst=acc:1002 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 58
+vec op=MUL dst=acc:0 src1=acc:1013 src2=acc:1004 rows=1 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev  ; 59
+vec op=SUB dst=acc:2 src1=acc:1002 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 60
 store dram=0x900 src=acc:2 rows=1 cols=10 stride=40 transpose=0 +pop_prev +push_prev                 ; 61
 .tag grad_loss backward
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 62
@@ -100,7 +100,7 @@ load dram=0xe00 dst=sp:16 rows=4 cols=10 stride=20 transpose=0 +push_next       
 preload src=16 rows=4 cols=10 +pop_prev                                                              ; 77
 matmul x=0 y=0 out=64 t=16 rows=4 cols=10 accumulate=0                                               ; 78
 load dram=0x680 dst=acc:988 rows=16 cols=10 stride=40 transpose=0 +push_next                         ; 79
-vec op=MUL dst=acc:0 src1=acc:64 src2=acc:1004 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0             ; 80
+vec op=MUL dst=acc:0 src1=acc:64 src2=acc:1004 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0 +push_prev  ; 80
 vec op=SUB dst=acc:16 src1=acc:988 src2=acc:0 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 81
 store dram=0x680 src=acc:16 rows=16 cols=10 stride=40 transpose=0 +pop_prev                          ; 82
 .tag grad_relu2 backward
@@ -109,15 +109,15 @@ vec op=RELU_MASK dst=acc:1013 src1=acc:1005 src2=acc:1009 rows=4 cols=16 bcast1=
 vec op=CSUM dst=acc:0 src1=acc:1013 src2=acc:1013 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 84
 vec op=COPY dst=acc:1005 src1=acc:0 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 85
 .tag dense1.b.update optimizer
-load dram=0xa00 dst=acc:1001 rows=1 cols=16 stride=0 transpose=1 +pop_next +push_next                ; 86
-load dram=0x640 dst=acc:1003 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 87
-vec op=MUL dst=acc:0 src1=acc:1005 src2=acc:1001 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev  ; 88
-vec op=SUB dst=acc:2 src1=acc:1003 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 89
+load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1 +pop_next +push_next                ; 86
+load dram=0x640 dst=acc:1002 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 87
+vec op=MUL dst=acc:0 src1=acc:1005 src2=acc:1004 rows=1 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 88
+vec op=SUB dst=acc:2 src1=acc:1002 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 89
 store dram=0x640 src=acc:2 rows=1 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 90
 .tag grad_relu2 backward
 vec op=COPY dst=sp:6093 src1=acc:1013 src2=acc:1013 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0         ; 91
 .tag grad_dense1 backward
-load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1                                     ; 92
+load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1 +pop_next                           ; 92
 load dram=0xb40 dst=sp:0 rows=20 cols=4 stride=40 transpose=1 +push_next                             ; 93
 preload src=6093 rows=4 cols=16                                                                      ; 94
 matmul x=0 y=0 out=80 t=20 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 95
