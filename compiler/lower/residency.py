@@ -7,10 +7,13 @@ arena (intermediates nobody outside the program sees):
 
 - a **store** of a value's rows also copies them (one vector COPY, a cycle per row) into rows
   of a reserved region of the same memory (the scratchpad for GEMM operands, the accumulator
-  for fp32 values), if the region has room; the rows stay there until the value's last reader
-  has been lowered;
-- a **load** whose every row is such a resident row (same DRAM address, same width, not
-  transposed) becomes vector COPYs from the resident rows instead of a DMA;
+  for fp32 values), if the region has room, unless the unit computed them there in the first
+  place (`claim`); the rows stay there until the value's last reader has been lowered, and a
+  DRAM store that is still needed reads them;
+- an operand that is resident is read **in place** (`locate`: the array's PRELOAD and
+  MATMUL, and vector ops); any other **load** whose every row is such a resident row (same
+  DRAM address, same width, not transposed) becomes vector COPYs from the resident rows
+  instead of a DMA;
 - a store is **skipped** when no load of its rows ever missed: the value then never reaches
   DRAM. Whether a load will miss (a transposed read, another split into blocks) is only known
   after the readers are lowered, so `lower` runs twice: the first pass records the stores some
