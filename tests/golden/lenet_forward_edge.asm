@@ -32,21 +32,21 @@ load dram=0x3c80 dst=sp:191 rows=8 cols=8 stride=16 transpose=0 +push_next      
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 15
 store dram=0x51d6 src=sp:13 rows=8 cols=8 stride=20 transpose=0 +pop_prev                            ; 16
 store dram=0x529e src=sp:191 rows=8 cols=8 stride=20 transpose=0 +push_prev                          ; 17
-load dram=0x3d00 dst=sp:256 rows=3 cols=8 stride=16 transpose=0 +push_next                           ; 18
-load dram=0x3d30 dst=sp:272 rows=3 cols=8 stride=16 transpose=0                                      ; 19
-load dram=0x3d60 dst=sp:288 rows=3 cols=8 stride=16 transpose=0                                      ; 20
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 21
-load dram=0x51c0 dst=sp:0 rows=128 cols=3 stride=2 transpose=0 +pop_next +push_next                  ; 22
-preload src=256 rows=3 cols=8 +pop_prev                                                              ; 23
-matmul x=0 y=0 out=512 t=128 rows=3 cols=8 accumulate=0 +pop_prev +push_prev                         ; 24
-load dram=0x51d4 dst=sp:128 rows=128 cols=3 stride=2 transpose=0 +push_next                          ; 25
-preload src=272 rows=3 cols=8                                                                        ; 26
-matmul x=128 y=0 out=512 t=128 rows=3 cols=8 accumulate=1 +pop_prev +push_prev                       ; 27
-load dram=0x51e8 dst=sp:0 rows=128 cols=3 stride=2 transpose=0 +pop_next +push_next                  ; 28
-preload src=288 rows=3 cols=8                                                                        ; 29
-matmul x=0 y=0 out=512 t=128 rows=3 cols=8 accumulate=1 +pop_prev +push_prev                         ; 30
+load dram=0x3d00 dst=sp:0 rows=3 cols=8 stride=16 transpose=0 +push_next                             ; 18
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 19
+load dram=0x3d30 dst=sp:16 rows=3 cols=8 stride=16 transpose=0 +pop_next                             ; 20
+load dram=0x3d60 dst=sp:32 rows=3 cols=8 stride=16 transpose=0                                       ; 21
+load dram=0x51c0 dst=sp:48 rows=128 cols=3 stride=2 transpose=0 +push_next                           ; 22
+preload src=0 rows=3 cols=8 +pop_prev                                                                ; 23
+matmul x=48 y=0 out=512 t=128 rows=3 cols=8 accumulate=0 +pop_prev                                   ; 24
+load dram=0x51d4 dst=sp:176 rows=128 cols=3 stride=2 transpose=0 +push_next                          ; 25
+preload src=16 rows=3 cols=8                                                                         ; 26
+matmul x=176 y=0 out=512 t=128 rows=3 cols=8 accumulate=1 +pop_prev                                  ; 27
+load dram=0x51e8 dst=sp:304 rows=128 cols=3 stride=2 transpose=0 +push_next                          ; 28
+preload src=32 rows=3 cols=8                                                                         ; 29
+matmul x=304 y=0 out=512 t=128 rows=3 cols=8 accumulate=1 +pop_prev                                  ; 30
 load dram=0x340 dst=acc:830 rows=1 cols=8 stride=32 transpose=0 +push_next                           ; 31
-vec op=ADD dst=acc:0 src1=acc:512 src2=acc:830 rows=128 cols=8 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 32
+vec op=ADD dst=acc:0 src1=acc:512 src2=acc:830 rows=128 cols=8 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 32
 vec op=RELU dst=acc:128 src1=acc:0 src2=acc:0 rows=128 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 33
 vec op=COPY dst=acc:831 src1=acc:128 src2=acc:128 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 34
 vec op=COPY dst=acc:839 src1=acc:138 src2=acc:138 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 35
@@ -59,16 +59,16 @@ vec op=COPY dst=acc:887 src1=acc:198 src2=acc:198 rows=8 cols=8 bcast1=0 bcast2=
 vec op=COPY dst=acc:895 src1=acc:228 src2=acc:228 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 42
 vec op=COPY dst=acc:903 src1=acc:238 src2=acc:238 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 43
 vec op=COPY dst=acc:911 src1=acc:248 src2=acc:248 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 44
-load dram=0x52c0 dst=sp:128 rows=72 cols=3 stride=2 transpose=0 +pop_next +push_next                 ; 45
-preload src=256 rows=3 cols=8                                                                        ; 46
-matmul x=128 y=0 out=640 t=72 rows=3 cols=8 accumulate=0 +pop_prev +push_prev                        ; 47
-load dram=0x52d4 dst=sp:0 rows=72 cols=3 stride=2 transpose=0 +pop_next +push_next                   ; 48
-preload src=272 rows=3 cols=8                                                                        ; 49
-matmul x=0 y=0 out=640 t=72 rows=3 cols=8 accumulate=1 +pop_prev                                     ; 50
-load dram=0x52e8 dst=sp:128 rows=72 cols=3 stride=2 transpose=0 +pop_next +push_next                 ; 51
-preload src=288 rows=3 cols=8                                                                        ; 52
-matmul x=128 y=0 out=640 t=72 rows=3 cols=8 accumulate=1 +pop_prev                                   ; 53
-load dram=0x340 dst=acc:830 rows=1 cols=8 stride=32 transpose=0 +push_next                           ; 54
+load dram=0x52c0 dst=sp:432 rows=72 cols=3 stride=2 transpose=0 +push_next                           ; 45
+preload src=0 rows=3 cols=8                                                                          ; 46
+matmul x=432 y=0 out=640 t=72 rows=3 cols=8 accumulate=0 +pop_prev                                   ; 47
+load dram=0x52d4 dst=sp:560 rows=72 cols=3 stride=2 transpose=0 +push_next                           ; 48
+preload src=16 rows=3 cols=8                                                                         ; 49
+matmul x=560 y=0 out=640 t=72 rows=3 cols=8 accumulate=1 +pop_prev                                   ; 50
+load dram=0x52e8 dst=sp:688 rows=72 cols=3 stride=2 transpose=0 +push_next                           ; 51
+preload src=32 rows=3 cols=8                                                                         ; 52
+matmul x=688 y=0 out=640 t=72 rows=3 cols=8 accumulate=1 +pop_prev                                   ; 53
+load dram=0x340 dst=acc:830 rows=1 cols=8 stride=32 transpose=0 +pop_next +push_next                 ; 54
 vec op=ADD dst=acc:256 src1=acc:640 src2=acc:830 rows=72 cols=8 bcast1=0 bcast2=1 imm=0.0 +pop_prev  ; 55
 vec op=RELU dst=acc:384 src1=acc:256 src2=acc:256 rows=72 cols=8 bcast1=0 bcast2=0 imm=0.0           ; 56
 vec op=COPY dst=acc:919 src1=acc:386 src2=acc:386 rows=8 cols=8 bcast1=0 bcast2=0 imm=0.0            ; 57
