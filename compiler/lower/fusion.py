@@ -261,6 +261,7 @@ def gemm_epilogue(
                 ext[i] = broadcast_role(gemm.shape, bufs[i].shape)
     n_bufs = len(members) + sum(1 for r in ext.values() if not r.one_row)
     cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (3 * n_bufs)))
+    cap = -(-m_rows // -(-m_rows // cap))  # equal blocks: the two sets alternate evenly
     high = _sides(members, gemm.id, ext)
     # Two sets of row buffers, alternating per block of rows: the next block's operand loads
     # need not wait for this block's vector ops, nor its vector ops for this block's stores.
