@@ -164,8 +164,13 @@ class Ctx:
     def _dma(self, view: View, loc: Loc, load: bool) -> None:
         cfg = self.config
         res = self.residency
-        if res is not None and (res.load(self, view, loc) if load else res.store(self, view, loc)):
-            return
+        if res is not None:
+            if load and res.load(self, view, loc):
+                return
+            if not load:
+                loc = res.store(self, view, loc)
+                if loc is None:
+                    return
         held = mem_dtype(cfg, loc.mem)
         if view.dtype is not held:
             raise LoweringError(
@@ -235,6 +240,22 @@ class Ctx:
             )
             if op is VecOp.CSUM and r0 + nr < rows:
                 raise LoweringError(f"CSUM over {rows} rows exceeds one instruction")
+
+    def resident(self, view: View) -> Loc | None:
+        """The on-chip rows where ``view`` already is (a value the residency plan keeps on
+        chip, in the memory that holds its dtype), for an instruction to read in place;
+        None: the caller loads it."""
+        if self.residency is None:
+            return None
+        return self.residency.locate(view, self.mem_for(view.dtype, prefer=Mem.SPAD))
+
+    def claim(self, view: View, mem: Mem) -> Loc | None:
+        """On-chip rows to compute ``view`` of the current unit's value into, where the
+        residency plan keeps it (its `store` then needs no copy); None: compute it into the
+        caller's rows. A caller given rows must `store` ``view`` from them."""
+        if self.residency is None:
+            return None
+        return self.residency.claim(view, mem)
 
     def load_spad(self, view: View, dst: Loc, stage: Loc | None) -> None:
         """Load ``view`` into scratchpad rows, converting through accumulator rows ``stage``

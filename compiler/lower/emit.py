@@ -82,15 +82,19 @@ class Emitter:
         return len(self._instrs)
 
     # ---------------------------------------------------------------- footprints
-    def footprint(self, ins: Instr) -> list[tuple[int, int, int, bool]]:
-        """(space, first unit, end unit, is_write) for everything ``ins`` touches: on-chip rows,
-        and DRAM in units of `DRAM_UNIT` bytes (chip/footprint.py says what it touches)."""
-        return [
-            (space, lo // DRAM_UNIT, -(-hi // DRAM_UNIT), write)
-            if space == DRAM
-            else (space, lo, hi, write)
-            for space, lo, hi, write, _ in self._footprints.of(ins).accesses
-        ]
+    def footprint(self, ins: Instr) -> list[tuple[int, int, int, bool, np.ndarray | None]]:
+        """(space, first unit, end unit, is_write, units) for everything ``ins`` touches:
+        on-chip rows, and DRAM in units of `DRAM_UNIT` bytes (chip/footprint.py says what it
+        touches). ``units`` lists the DRAM units of a strided block that leaves some of its
+        span untouched (a column block of a matrix), else None: the whole [first, end)."""
+        out = []
+        for space, lo, hi, write, block in self._footprints.of(ins).accesses:
+            if space != DRAM:
+                out.append((space, lo, hi, write, None))
+                continue
+            first, end = lo // DRAM_UNIT, -(-hi // DRAM_UNIT)
+            out.append((space, first, end, write, _strided_units(block, first, end)))
+        return out
 
     # ---------------------------------------------------------------- emission
     def emit(self, ins: Instr) -> None:
@@ -100,16 +104,17 @@ class Emitter:
         q = QUEUE_INDEX[ins.QUEUE]
         fp = self.footprint(ins)
         need = [-1, -1, -1]
-        for space, lo, hi, write in fp:
+        for space, lo, hi, write, units in fp:
             if hi <= lo:
                 continue
             if hi > self._last_w[space].shape[1]:
                 self._grow(space, hi)
+            at = slice(lo, hi) if units is None else units
             # one reduction over both other queues (a view: the pair is a strided slice)
             others, pick = _OTHERS[q]
-            latest = self._last_w[space][pick, lo:hi].max(axis=1)
+            latest = self._last_w[space][pick, at].max(axis=1)
             if write:
-                latest = np.maximum(latest, self._last_r[space][pick, lo:hi].max(axis=1))
+                latest = np.maximum(latest, self._last_r[space][pick, at].max(axis=1))
             for x, v in zip(others, latest.tolist(), strict=True):
                 need[x] = max(need[x], v)
         # Load <-> store hazards are relayed by the execute queue.
@@ -122,9 +127,9 @@ class Emitter:
                 self._ensure(index, q, x, need[x])
         if far is not None and self._know[index][far] < need[far]:
             raise AssertionError(f"instruction {index}: relay did not order queue {far}")
-        for space, lo, hi, write in fp:
+        for space, lo, hi, write, units in fp:
             table = self._last_w if write else self._last_r
-            table[space][q, lo:hi] = index
+            table[space][q, slice(lo, hi) if units is None else units] = index
 
     def _grow(self, space: int, units: int) -> None:
         n = max(units, 2 * self._last_w[space].shape[1])
@@ -223,6 +228,28 @@ class Emitter:
         """The instructions with their dependency flags, ending in a halt."""
         out = [_with_flags(ins, f) for ins, f in zip(self._instrs, self._flags, strict=True)]
         return out + [Halt()], self._tags + [self.tag]
+
+
+def _strided_units(block, first: int, end: int) -> np.ndarray | None:
+    """The `DRAM_UNIT` units a DMA block touches when they are fewer than its span's
+    [first, end) (strided lines, each shorter than the stride), else None."""
+    if block is None:
+        return None
+    # the block's DRAM lines: rows, or with transpose the columns (one element per row each)
+    lines, width, step = (
+        (block.cols, block.rows * block.size, block.stride)
+        if block.transpose
+        else (block.rows, block.cols * block.size, block.stride)
+    )
+    if lines < 2 or step <= width or end - first <= lines:
+        return None
+    starts = block.addr + np.arange(lines, dtype=np.int64) * step
+    lo = starts // DRAM_UNIT
+    n = int(-(-(width + DRAM_UNIT - 1) // DRAM_UNIT))  # units one line can touch
+    grid = lo[:, None] + np.arange(n, dtype=np.int64)[None, :]
+    grid = grid[grid * DRAM_UNIT < (starts + width)[:, None]]
+    units = np.unique(grid)
+    return units if units.size < end - first else None
 
 
 def _with_flags(ins: Instr, flags: _Flags) -> Instr:

@@ -100,11 +100,12 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
             if i not in ids:
                 ext[i] = broadcast_role(shape, bufs[i].shape)
     # Flat blocks of row_elems elements when no operand broadcasts along rows and the last dim
-    # is not a multiple of row_elems (no lane idles); otherwise column blocks of the matrix,
-    # whose rows are the rows a GEMM reading the value loads, consecutive per block (so the
-    # residency plan serves such a load with one COPY).
+    # is not a multiple of row_elems (no lane idles) or the value is a vector; otherwise
+    # column blocks of the matrix, whose rows are the rows a GEMM reading the value loads,
+    # consecutive per block (so the residency plan serves such a load with one COPY).
+    # A vector (one matrix row) is always flat: its column blocks would be single rows.
     flat = all(r in (Broadcast.FULL, Broadcast.SCALAR) for r in ext.values()) and bool(
-        shape and shape[-1] % w
+        shape and (shape[-1] % w or len(shape) == 1)
     )
     mems: dict[str, Mem] = {}
     for i, role in ext.items():
@@ -112,8 +113,10 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
             mems[f"x{i}"] = ctx.mem_for(bufs[i].dtype)
     for m in members:
         mems[f"v{m.id}"] = ctx.mem_for(bufs[m.id].dtype)
+    # (from the accumulator's high end: the previous unit's results sit at the low end, and
+    # the load of the row should not wait for their readers)
     vec_rows = {
-        i: ctx.alloc(ctx.mem_for(bufs[i].dtype), 1, "broadcast operand")
+        i: ctx.alloc(ctx.mem_for(bufs[i].dtype), 1, "broadcast operand", high=True)
         for i, role in ext.items()
         if role.one_row
     }
@@ -147,6 +150,11 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
         ctx.load(src, dst)
         ctx.tag_node(None)
 
+    def operand(i: int, src: View, f: dict, name: str) -> None:
+        ctx.tag_node(reader[i])
+        _operand(ctx, src, f, name)
+        ctx.tag_node(None)
+
     def store(nid: int, src: Loc, dst: View) -> None:
         ctx.tag_node(nid)
         ctx.store(src, dst)
@@ -161,11 +169,13 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
         for e0, rows, cols in segs:
             for r0 in range(0, rows, frames.rb):
                 rr = min(frames.rb, rows - r0)
-                f = frames.next()
+                f = dict(frames.next())
                 first = e0 + r0 * cols
                 for i, role in ext.items():
                     if role is Broadcast.FULL:
-                        load(i, flat_view(bufs[i], first, rr, cols), f[f"x{i}"])
+                        operand(i, flat_view(bufs[i], first, rr, cols), f, f"x{i}")
+                for nid in sorted(group.keep):
+                    _claimed(ctx, flat_view(bufs[nid], first, rr, cols), f, f"v{nid}")
                 compute(f, rr, cols)
                 for nid in sorted(group.keep):
                     store(nid, f[f"v{nid}"], flat_view(bufs[nid], first, rr, cols))
@@ -180,19 +190,41 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
                 load(i, View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cc), loc)
         for r0 in range(0, rows_total, frames.rb):
             rr = min(frames.rb, rows_total - r0)
-            f = frames.next()
+            f = dict(frames.next())
             for i, role in ext.items():
                 buf = bufs[i]
                 if role is Broadcast.FULL:
-                    load(i, View.matrix(buf, rows_total, last).block(r0, rr, c0, cc), f[f"x{i}"])
+                    view = View.matrix(buf, rows_total, last).block(r0, rr, c0, cc)
+                    operand(i, view, f, f"x{i}")
                 elif role is Broadcast.ROW_SCALAR:
                     # row r reads element r cc times: a transposing DMA with column stride 0
                     src = View(buf.addr + r0 * buf.dtype.nbytes, buf.dtype, rr, cc, 1, 0)
                     load(i, src, f[f"x{i}"])
+            for nid in sorted(group.keep):
+                view = View.matrix(bufs[nid], rows_total, last).block(r0, rr, c0, cc)
+                _claimed(ctx, view, f, f"v{nid}")
             compute(f, rr, cc)
             for nid in sorted(group.keep):
                 dst = View.matrix(bufs[nid], rows_total, last).block(r0, rr, c0, cc)
                 store(nid, f[f"v{nid}"], dst)
+
+
+def _operand(ctx: Ctx, view: View, frame: dict, name: str | int) -> None:
+    """Point ``frame[name]`` at the rows holding ``view``: resident rows read in place, or
+    the frame's buffer after a load."""
+    here = ctx.resident(view)
+    if here is not None:
+        frame[name] = here
+    else:
+        ctx.load(view, frame[name])
+
+
+def _claimed(ctx: Ctx, view: View, frame: dict, name: str | int) -> None:
+    """Point ``frame[name]`` at the rows where the residency plan keeps ``view`` of a value
+    being computed, when it does (the value's store then copies nothing)."""
+    at = ctx.claim(view, frame[name].mem)
+    if at is not None:
+        frame[name] = at
 
 
 RowMap = Callable[[int, int], list[tuple[int, int, int]]]
@@ -258,6 +290,7 @@ def gemm_epilogue(
                 ext[i] = broadcast_role(gemm.shape, bufs[i].shape)
     n_bufs = len(members) + sum(1 for r in ext.values() if not r.one_row)
     cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (3 * n_bufs)))
+    cap = -(-m_rows // -(-m_rows // cap))  # equal blocks: the two sets alternate evenly
     high = _sides(members, gemm.id, ext)
     # Two sets of row buffers, alternating per block of rows: the next block's operand loads
     # need not wait for this block's vector ops, nor its vector ops for this block's stores.
@@ -309,12 +342,18 @@ def gemm_epilogue(
                 ctx.tag_node(reader[i])
                 if not dense:  # rows no segment loads must still hold (any) values
                     ctx.vec(VecOp.SET, loc[i], rr, cols)
+                if dense and role is Broadcast.FULL:
+                    _operand(ctx, view(i).block(r0 + s0, rr, c0, cols), here, i)
+                    continue
                 for off, row, cnt in segs:
                     if role is Broadcast.FULL:
                         src = view(i).block(row, cnt, c0, cols)
                     else:  # per-row scalar, repeated along the row by a stride-0 DMA
                         src = View(buf.addr + row * buf.dtype.nbytes, buf.dtype, cnt, cols, 1, 0)
                     ctx.load(src, loc[i].offset(off))
+            if dense:  # kept values are computed where the residency plan keeps them
+                for nid in sorted(group.keep - {gemm.id}):
+                    _claimed(ctx, view(nid).block(r0 + s0, rr, c0, cols), here, nid)
             for m in members:
                 srcs = [(here[i], i in ext and ext[i].one_row) for i in m.inputs]
                 if m.op in BINARY_OPS:

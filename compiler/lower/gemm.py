@@ -152,10 +152,18 @@ def _emit_stationary(
     x_res = s_res = None
     if plan.outer is Outer.X and plan.resident:
         x_res = ctx.alloc(sp(0).mem, nk * tb, "resident X block")
-    xs = None if x_res is not None else Ring(ctx.alloc(sp(0).mem, 2 * tb, "X chunks"), tb)
     if plan.outer is Outer.S and plan.resident:
         s_res = ctx.alloc(sp(0).mem, nk * nsub * r, "resident S block")
-    ss = None if s_res is not None else Ring(ctx.alloc(sp(0).mem, 2 * r, "S tiles"), r)
+    # Operand rings as deep as the load queue when the scratchpad has the rows left (loads
+    # then run ahead of the array, each one's DRAM latency hidden behind the others), else
+    # double buffering (intermediate depths measured slower on LeNet's step: bench/step_cycles).
+    need = (tb if x_res is None else 0) + (r if s_res is None else 0)
+    deep = max(2, cfg.queue_depth)
+    depth = deep if deep * need <= ctx.chip.spad_left else 2
+    xs = (
+        None if x_res is not None else Ring(ctx.alloc(sp(0).mem, depth * tb, "X chunks"), tb, depth)
+    )
+    ss = None if s_res is not None else Ring(ctx.alloc(sp(0).mem, depth * r, "S tiles"), r, depth)
 
     def k_range(kc: int) -> tuple[int, int]:
         return chunks[kc]
@@ -171,15 +179,30 @@ def _emit_stationary(
         k0, kk = k_range(kc)
         if s_res is not None:
             return s_res.offset((kc * nsub + j) * r)
+        here = ctx.resident(s.block(k0, kk, j0, nn))
+        if here is not None:
+            return here
         loc = ss.next()
         ctx.load_spad(s.block(k0, kk, j0, nn), loc, stage)
         return loc
 
-    def block(t0: int, tt: int, subs: list[tuple[int, int]]) -> None:
+    def x_resident(t0: int, tt: int) -> list[Loc] | None:
+        """Where every K chunk of X's row block already is on chip, if it is."""
+        locs = [ctx.resident(x.block(t0, tt, *k_range(kc))) for kc in range(nk)]
+        return None if None in locs else locs
+
+    def block(t0: int, tt: int, subs: list[tuple[int, int]], xlocs: list[Loc] | None) -> None:
         out = outs.next()
+        # each output tile goes where the residency plan keeps it, if it does (no epilogue)
+        tiles = [out.offset(j * tt) for j in range(len(subs))]
+        if epilogue is None:
+            for j, (j0, nn) in enumerate(subs):
+                tiles[j] = ctx.claim(p.block(t0, tt, j0, nn), out.mem) or tiles[j]
         for kc in range(nk):
             k0, kk = k_range(kc)
-            if x_res is not None:
+            if xlocs is not None:
+                xloc = xlocs[kc]
+            elif x_res is not None:
                 xloc = x_res.offset(kc * tb)
             else:
                 xloc = xs.next()
@@ -191,7 +214,7 @@ def _emit_stationary(
                     Matmul(
                         x=xloc.row,
                         y=0,
-                        out=out.row + j * tt,
+                        out=tiles[j].row,
                         t=tt,
                         rows=kk,
                         cols=nn,
@@ -200,19 +223,20 @@ def _emit_stationary(
                 )
         for j, (j0, nn) in enumerate(subs):
             if epilogue is not None:
-                epilogue(out.offset(j * tt), t0, tt, j0, nn)
+                epilogue(tiles[j], t0, tt, j0, nn)
             else:
-                ctx.store(out.offset(j * tt), p.block(t0, tt, j0, nn))
+                ctx.store(tiles[j], p.block(t0, tt, j0, nn))
 
     t_blocks = [(t0, min(tb, t - t0)) for t0 in range(0, t, tb)]
     if plan.outer is Outer.X:
         for t0, tt in t_blocks:
-            if x_res is not None:
+            xlocs = x_resident(t0, tt)
+            if x_res is not None and xlocs is None:
                 for kc in range(nk):
                     k0, kk = k_range(kc)
                     ctx.load_spad(x.block(t0, tt, k0, kk), x_res.offset(kc * tb), stage)
             for _, subs in n_blocks():
-                block(t0, tt, subs)
+                block(t0, tt, subs, xlocs)
     else:
         for _, subs in n_blocks():
             if s_res is not None:
@@ -223,7 +247,7 @@ def _emit_stationary(
                             s.block(k0, kk, j0, nn), s_res.offset((kc * nsub + j) * r), stage
                         )
             for t0, tt in t_blocks:
-                block(t0, tt, subs)
+                block(t0, tt, subs, x_resident(t0, tt))
     return plan
 
 

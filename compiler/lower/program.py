@@ -25,7 +25,7 @@ from compiler.lower.fusion import Group, fuse_epilogues, gemm_epilogue, lower_gr
 from compiler.lower.gemm_ops import lower_matmul
 from compiler.lower.layers import layer_table
 from compiler.lower.memory import Buf, DramPlan, live_nodes, plan_dram
-from compiler.lower.residency import Residency
+from compiler.lower.residency import Residency, spad_region
 from compiler.lower.schedule import schedule_updates
 from compiler.lower.tiling import Tiling
 
@@ -179,13 +179,23 @@ def _residency(
     config: ChipConfig, plan: DramPlan, reserve: tuple[int, int], keep: frozenset[int] | None
 ) -> Residency:
     spad_rows, acc_rows = reserve
+    base, size, split = spad_region(config.spad_rows, config.spad_banks, spad_rows)
     return Residency(
         plan.scratch_base,
         plan.scratch_base + plan.scratch_bytes,
-        (config.spad_rows - spad_rows, spad_rows),
+        (base, size),
         (config.acc_rows - 1 - acc_rows, acc_rows),
         keep,
+        split,
+        config.spad_rows // config.spad_banks,
     )
+
+
+def _layers_reserve(config: ChipConfig, reserve: tuple[int, int]) -> tuple[int, int]:
+    """The (scratchpad, accumulator) rows the layers leave to the residency plan: its
+    scratchpad region reaches the top (`spad_region`)."""
+    base = spad_region(config.spad_rows, config.spad_banks, reserve[0])[0]
+    return config.spad_rows - base, reserve[1]
 
 
 def _last_readers(graph: Graph, units: list) -> list[set[int]]:
@@ -291,7 +301,9 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
     try:
         for _ in range(2 if any(reserve) else 0):
             res = _residency(config, plan, reserve, keep)
-            ctx = _lower_units(graph, config, tiling, units, plan, res, reserve)
+            ctx = _lower_units(
+                graph, config, tiling, units, plan, res, _layers_reserve(config, reserve)
+            )
             if keep is None and res.stores <= len(res.missed):  # no store to skip
                 break
             keep = frozenset(res.missed)

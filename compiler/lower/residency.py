@@ -7,10 +7,13 @@ arena (intermediates nobody outside the program sees):
 
 - a **store** of a value's rows also copies them (one vector COPY, a cycle per row) into rows
   of a reserved region of the same memory (the scratchpad for GEMM operands, the accumulator
-  for fp32 values), if the region has room; the rows stay there until the value's last reader
-  has been lowered;
-- a **load** whose every row is such a resident row (same DRAM address, same width, not
-  transposed) becomes vector COPYs from the resident rows instead of a DMA;
+  for fp32 values), if the region has room, unless the unit computed them there in the first
+  place (`claim`); the rows stay there until the value's last reader has been lowered, and a
+  DRAM store that is still needed reads them;
+- an operand that is resident is read **in place** (`locate`: the array's PRELOAD and
+  MATMUL, and vector ops); any other **load** whose every row is such a resident row (same
+  DRAM address, same width, not transposed) becomes vector COPYs from the resident rows
+  instead of a DMA;
 - a store is **skipped** when no load of its rows ever missed: the value then never reaches
   DRAM. Whether a load will miss (a transposed read, another split into blocks) is only known
   after the readers are lowered, so `lower` runs twice: the first pass records the stores some
@@ -72,23 +75,42 @@ class _Group:
 
 @dataclass
 class _Region:
-    """First-fit allocation of rows in [base, base + size)."""
+    """First-fit allocation of rows in [base, base + size); rows [base, split) and
+    [split, base + size) lie in different banks."""
 
     base: int
     size: int
+    split: int | None = None
     used: list[tuple[int, int]] = field(default_factory=list)  # sorted (start, end)
 
-    def take(self, rows: int) -> int | None:
-        at = self.base
-        for lo, hi in self.used:
-            if at + rows <= lo:
+    def take(
+        self, rows: int, avoid: frozenset[int] = frozenset(), bank_rows: int = 0
+    ) -> int | None:
+        """First fit, in a half of the region none of whose banks is in ``avoid`` if one has
+        room (a DMA reading these rows then holds no port the readers of ``avoid`` need)."""
+        end = self.base + self.size
+        spans = [(self.base, end)]
+        if self.split is not None and bank_rows:
+            halves = [(self.base, self.split), (self.split, end)]
+            free = [h for h in halves if h[0] // bank_rows not in avoid]
+            spans = [*free, *spans] if len(free) == 1 else spans
+        for lo, hi in spans:
+            at = self._fit(lo, hi, rows)
+            if at is not None:
+                self.used.append((at, at + rows))
+                self.used.sort()
+                return at
+        return None
+
+    def _fit(self, lo: int, hi: int, rows: int) -> int | None:
+        at = lo
+        for a, b in self.used:
+            if b <= at:
+                continue
+            if at + rows <= a:
                 break
-            at = max(at, hi)
-        if at + rows > self.base + self.size:
-            return None
-        self.used.append((at, at + rows))
-        self.used.sort()
-        return at
+            at = b
+        return at if at + rows <= hi else None
 
     def give(self, start: int, rows: int) -> None:
         self.used.remove((start, start + rows))
@@ -110,9 +132,14 @@ class Residency:
         spad: tuple[int, int],
         acc: tuple[int, int],
         keep_dram: frozenset[int] | None,
+        spad_split: int | None = None,
+        spad_bank_rows: int = 0,
     ) -> None:
         self.lo, self.hi = lo, hi
-        self.regions = {False: _Region(*spad), True: _Region(*acc)}
+        self.regions = {False: _Region(*spad, spad_split), True: _Region(*acc)}
+        self.bank_rows = spad_bank_rows
+        self.read_banks: set[int] = set()  # scratchpad banks the current unit reads in place
+        self.claimed: list[_Group] = []  # groups `claim` admitted whose store is still due
         self.keep_dram = keep_dram
         self.missed: set[int] = set()
         self.groups: list[_Group] = []
@@ -127,6 +154,7 @@ class Residency:
     def begin_unit(self, owners: list[tuple[int, int, int]]) -> None:
         """The DRAM extents of the values the next unit computes, with their node ids."""
         self.owners = owners
+        self.read_banks = set()
 
     def release(self, dead: set[int]) -> None:
         """Free the rows of values no later unit reads."""
@@ -135,44 +163,91 @@ class Residency:
             self._drop(g)
 
     # ------------------------------------------------------------------ DMA interception
-    def store(self, ctx, view, src: Loc) -> bool:
+    def claim(self, view, mem: Mem) -> Loc | None:
+        """Resident rows for ``view`` of a value the current unit is about to compute, so it
+        computes them there and its `store` needs no COPY; None when they cannot be resident
+        (the caller computes into its own rows)."""
+        g = self._admit(view, mem)
+        if g is None:
+            return None
+        self.claimed.append(g)
+        return Loc(mem, g.base)
+
+    def store(self, ctx, view, src: Loc) -> Loc | None:
         """Make a store's rows resident when they belong to a value of the current unit and
-        the region has room; True when the DRAM store is to be skipped."""
+        the region has room. Returns where the DRAM store reads from: ``src``, the resident
+        copy, or None when the DRAM store is to be skipped."""
+        g = next(
+            (
+                g
+                for g in self.claimed
+                if g.mem is src.mem and g.base == src.row and g.lo == view.addr
+            ),
+            None,
+        )
+        if g is not None:  # computed in place into the rows `claim` gave
+            self.claimed.remove(g)
+        else:
+            g = self._admit(view, src.mem)
+            if g is None:
+                return src
+            ctx.vec(VecOp.COPY, Loc(src.mem, g.base), view.rows, view.cols, src)
+        if self.keep_dram is not None and g.seq not in self.keep_dram:
+            self.skipped += view.rows * view.cols * view.dtype.nbytes
+            return None
+        return Loc(src.mem, g.base)
+
+    def _admit(self, view, mem: Mem) -> _Group | None:
+        """A new resident group for ``view`` (rows of a value of the current unit, written to
+        DRAM at its address), or None when it cannot be or the region is full."""
         first, end = _extent(view)
         self._overwrite(view, first, end)
         transposed = not (view.cs == 1 or view.cols == 1)
         if transposed or not (self.lo <= first and end <= self.hi):
-            return False
+            return None
         owner = next((n for lo, hi, n in self.owners if lo <= first and end <= hi), None)
         if owner is None:
-            return False
-        region = self.regions[src.mem.is_acc]
-        base = region.take(view.rows)
+            return None
+        region = self.regions[mem.is_acc]
+        if mem.is_acc:
+            base = region.take(view.rows)
+        else:  # a DRAM store of these rows must not hold the port the unit's reads need
+            base = region.take(view.rows, frozenset(self.read_banks), self.bank_rows)
         if base is None:
-            return False
+            return None
         seq, self._seq = self._seq, self._seq + 1
         self.stores = self._seq
         es = view.dtype.nbytes
         rows = {view.addr + r * view.rs * es: (base + r, view.cols) for r in range(view.rows)}
-        self.groups.append(
-            _Group(
-                seq,
-                owner,
-                src.mem,
-                first,
-                end,
-                base,
-                view.rows,
-                rows,
-                view.rs * es,
-                view.cols * es,
-            )
-        )
-        ctx.vec(VecOp.COPY, Loc(src.mem, base), view.rows, view.cols, src)
-        skip = self.keep_dram is not None and seq not in self.keep_dram
-        if skip:
-            self.skipped += view.rows * view.cols * es
-        return skip
+        g = _Group(seq, owner, mem, first, end, base, view.rows, rows, view.rs * es, view.cols * es)
+        self.groups.append(g)
+        return g
+
+    def locate(self, view, mem: Mem) -> Loc | None:
+        """The resident rows holding ``view`` (not transposed, consecutive, in ``mem``), for
+        an instruction to read in place; None when some row is not resident that way (the
+        caller then loads the view). Nothing is recorded: a None is not a miss."""
+        if not (view.cs == 1 or view.cols == 1):
+            return None
+        first, end = _extent(view)
+        es = view.dtype.nbytes
+        for g in self.groups:
+            if g.mem is not mem or not (g.lo <= first and end <= g.hi):
+                continue
+            hit = g.rows.get(view.addr)
+            if hit is None or hit[1] != view.cols:
+                continue
+            row = hit[0]
+            if all(
+                g.rows.get(view.addr + r * view.rs * es) == (row + r, view.cols)
+                for r in range(1, view.rows)
+            ):
+                self.served += view.rows
+                if self.bank_rows:
+                    last = row + view.rows - 1
+                    self.read_banks.update(range(row // self.bank_rows, last // self.bank_rows + 1))
+                return Loc(mem, row)
+        return None
 
     def load(self, ctx, view, dst: Loc) -> bool:
         """Serve a load from resident rows (True) or record the miss (False)."""
@@ -230,6 +305,19 @@ class Residency:
     def _drop(self, g: _Group) -> None:
         self.regions[g.mem.is_acc].give(g.base, g.nrows)
         self.groups.remove(g)
+
+
+def spad_region(spad_rows: int, banks: int, rows: int) -> tuple[int, int, int | None]:
+    """(first row, rows, split row) of the scratchpad rows the residency plan holds for
+    ``rows`` rows of values: the top ``rows`` rows, or, when they fit in one bank and there
+    are at least three, ``rows`` rows on each side of the top bank's first row, so values
+    can sit in a bank other than the one the current layer's in-place operands are in (a
+    DMA store reading one holds that bank's read port for its whole transfer and latency)."""
+    per = spad_rows // banks
+    if banks >= 3 and 0 < rows <= per:
+        top = spad_rows - per
+        return top - rows, 2 * rows, top
+    return spad_rows - rows, rows, None
 
 
 def _extent(view) -> tuple[int, int]:

@@ -42,6 +42,8 @@ def schedule_updates(graph: Graph, phase: list[Phase]) -> Graph:
             return
         for j in nodes[i].inputs:
             emit(j)
+        if done[i]:  # an input's emission pulled i in as its optimizer user
+            return
         done[i] = True
         order.append(i)
         for u in users[i]:

@@ -93,10 +93,10 @@ def broadcast_role(a: tuple[int, ...], b: tuple[int, ...]) -> Broadcast:
         return Broadcast.FULL
     if b == a[-1:]:
         return Broadcast.ROW
+    if b == (1,):  # of a vector too: one value for all, not one per (single) row
+        return Broadcast.SCALAR
     if b == a[:-1] + (1,):
         return Broadcast.ROW_SCALAR
-    if b == (1,):
-        return Broadcast.SCALAR
     raise LoweringError(f"operand shape {b} does not broadcast to {a}")
 
 
@@ -225,10 +225,15 @@ def lower_reduce(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
         for r0 in range(0, n0, frames.rb):
             rr = min(frames.rb, n0 - r0)
             f = frames.next()
-            ctx.load(xv.block(r0, rr, c0, cc), f["x"])
+            view = xv.block(r0, rr, c0, cc)
+            # a sum reads its rows in place when they are resident; a max folds them in place
+            src = ctx.resident(view) if is_sum else None
+            if src is None:
+                src = f["x"]
+                ctx.load(view, src)
             target = total if r0 == 0 else f["r"]
             if is_sum:
-                ctx.vec(VecOp.CSUM, target, rr, cc, f["x"])
+                ctx.vec(VecOp.CSUM, target, rr, cc, src)
             else:
                 _max_rows(ctx, f["x"], rr, cc)
                 ctx.vec(VecOp.COPY, target, 1, cc, f["x"])

@@ -83,6 +83,22 @@ def test_load_store_hazard_is_relayed_by_the_execute_queue():
     run(out)
 
 
+def test_column_blocks_of_one_matrix_are_independent():
+    # int32 rows of 128 bytes; a store of column block 0 (bytes 0-15 of rows 0-1) and a load
+    # of block 1 (bytes 64-79) share no 64-byte unit, though each one's span covers the other
+    def block(c0: int, dst: int) -> Load:
+        return Load(dram=256 + c0, dst=acc(dst), rows=2, cols=4, stride=128, transpose=False)
+
+    written = Store(dram=256, src=acc(0), rows=2, cols=4, stride=128, transpose=False)
+    out, em = finish([load(0, mem=acc), written, block(64, 8)])
+    assert em.relays == 1  # the store's own wait for the load of its rows
+    assert isinstance(out[-2], Load) and not (out[-2].pop_next or out[-2].pop_prev)
+    run(out)
+    out, em = finish([load(0, mem=acc), written, block(0, 8)])  # block 0 itself: relayed
+    assert em.relays == 2
+    run(out)
+
+
 def test_one_pop_covers_several_producers():
     out, _ = finish(
         [

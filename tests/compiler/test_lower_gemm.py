@@ -199,3 +199,16 @@ def test_random_gemm_shapes_and_arrays_are_exact_for_int8(
     )
     out, a, b, _ = run(cfg, *trans, m=m, k=k, n=n, seed=m * k + n)
     assert np.array_equal(out, (a @ b).astype(np.int32))
+
+
+def test_operand_rings_are_as_deep_as_the_load_queue_when_rows_allow():
+    # 16 K chunks x 4 column tiles of B on the 4x4 tiny chip: with rows to spare the S tiles
+    # rotate through queue_depth slots (loads run that far ahead of the array), and the
+    # product is still the documented one, on the machine too
+    from chip.isa import Preload
+
+    cfg = chip("ws", "int8")
+    out, a, b, lowered = run(cfg, False, False, 8, 64, 16, machine=True)
+    assert np.array_equal(out, a.astype(np.int64) @ b.astype(np.int64))
+    slots = {i.src for i in lowered.program.instrs if isinstance(i, Preload)}
+    assert 2 < len(slots) <= cfg.queue_depth

@@ -9,9 +9,10 @@ Optimizer updates are scheduled right after their gradients without changing any
 import numpy as np
 
 from chip.config import ChipConfig
-from chip.isa import Store
+from chip.isa import Matmul, Mem, Preload, Store, Vec, VecOp
 from compiler import compile_lowered, zoo
 from compiler.lower import program as lowering
+from compiler.lower.residency import spad_region
 from compiler.lower.schedule import schedule_updates
 from compiler.passes.pipeline import graph_passes
 from compiler.reference import evaluate
@@ -31,6 +32,11 @@ def test_forward_intermediates_never_reach_dram(monkeypatch):
     x = {"x": np.random.default_rng(0).standard_normal((8, 32))}
     kept = compile_lowered(graph, chip)
     assert _stored_bytes(kept) == 8 * 16 * 4  # the logits, nothing else
+    # each value is computed where it stays: no COPY moves rows within one memory
+    assert not any(
+        isinstance(i, Vec) and i.op is VecOp.COPY and i.src1.mem is i.dst.mem
+        for i in kept.program.instrs
+    )
 
     monkeypatch.setattr(lowering, "residency_reserve", lambda *a: (0, 0))
     through_dram = compile_lowered(graph, chip)
@@ -38,6 +44,76 @@ def test_forward_intermediates_never_reach_dram(monkeypatch):
     a = run_on_chip(kept, x, machine=True)["logits"]
     b = run_on_chip(through_dram, x, machine=True)["logits"]
     assert np.array_equal(a, b)
+
+
+def test_gemm_operands_are_read_in_place_from_resident_rows():
+    chip = ChipConfig.from_toml("edge")
+    graph = zoo.mlp(batch=8, inputs=32, hidden=(48,), classes=16)
+    instrs = compile_lowered(graph, chip).program.instrs
+    graph = graph_passes(graph, compute_dtype=chip.input_dtype)
+    units, plan = lowering.lower_units(graph, chip)
+    rows = lowering.residency_reserve(graph, chip, units, plan)[0]
+    base = spad_region(chip.spad_rows, chip.spad_banks, rows)[0]
+    # the array reads the cast x and weights and the hidden activation where they stay ...
+    assert any(isinstance(i, Preload) and i.src >= base for i in instrs)
+    assert any(isinstance(i, Matmul) and i.x >= base for i in instrs)
+    # ... and no vector COPY moves resident scratchpad rows into a layer's working rows
+    assert not any(
+        isinstance(i, Vec)
+        and i.op is VecOp.COPY
+        and i.src1.mem is Mem.SPAD
+        and i.src1.row >= base
+        and i.dst.row < base
+        for i in instrs
+    )
+
+
+def test_vector_operands_are_read_in_place_from_resident_rows():
+    # the ReLU gradients read the pre-activation values the forward pass left on chip
+    chip = ChipConfig.from_toml("edge")
+    train = TrainSpec(loss="ce", optimizer=Momentum(momentum=0.9), lr=0.1)
+    graph = zoo.mlp(batch=8, inputs=32, hidden=(48, 32))
+    instrs = compile_lowered(graph, chip, train=train).program.instrs
+    graph = graph_passes(graph, compute_dtype=chip.input_dtype, train=train)
+    units, plan = lowering.lower_units(graph, chip)
+    base = chip.acc_rows - 1 - lowering.residency_reserve(graph, chip, units, plan)[1]
+    masks = [i for i in instrs if isinstance(i, Vec) and i.op is VecOp.RELU_MASK]
+    assert masks and any(i.src1.row >= base for i in masks)
+    # the input gradients they read were written there by the array itself
+    assert any(isinstance(i, Matmul) and i.out >= base for i in instrs)
+    assert not any(
+        isinstance(i, Vec)
+        and i.op is VecOp.COPY
+        and i.src1.mem.is_acc
+        and i.dst.mem.is_acc
+        and i.src1.row >= base > i.dst.row
+        for i in instrs
+    )
+
+
+def test_stored_resident_values_sit_in_another_bank_than_the_layers_operands():
+    # a DRAM store reading a bank holds its read port for the transfer and the DRAM latency:
+    # values that must reach DRAM (read transposed later) go to the other half of the region
+    chip = ChipConfig.from_toml("edge")
+    assert spad_region(chip.spad_rows, chip.spad_banks, 1000) == (6144 - 1000, 2000, 6144)
+    assert spad_region(chip.spad_rows, chip.spad_banks, 2048) == (4096, 4096, 6144)
+    assert spad_region(chip.spad_rows, 2, 1000) == (chip.spad_rows - 1000, 1000, None)
+    train = TrainSpec(loss="ce", optimizer=Momentum(momentum=0.9), lr=0.1)
+    program = compile_lowered(zoo.mlp(batch=8, inputs=32, hidden=(48, 32)), chip, train=train)
+    per = chip.spad_rows // chip.spad_banks
+    read: dict[str, set[int]] = {}
+    for ins, tag in zip(program.program.instrs, program.program.tags, strict=True):
+        rows = [ins.src] if isinstance(ins, Preload) else [ins.x] if isinstance(ins, Matmul) else []
+        read.setdefault(tag.layer, set()).update(r // per for r in rows)
+    stores = [
+        (ins.src.row // per, tag.layer)
+        for ins, tag in zip(program.program.instrs, program.program.tags, strict=True)
+        if isinstance(ins, Store) and ins.src.mem is Mem.SPAD
+    ]
+    # where the layer reads one bank in place (dense1 reads x and its weights), the values
+    # it stores are in the other; a layer reading both halves (dense3) has no choice
+    one = [(bank, layer) for bank, layer in stores if len(read[layer]) == 1]
+    assert one and all(bank not in read[layer] for bank, layer in one)
 
 
 def test_reserve_counts_values_read_by_later_units():
@@ -67,6 +143,8 @@ def test_updates_scheduled_after_their_gradients():
     )
     moved = schedule_updates(graph, lowering.phases(graph))
     assert [n.op for n in moved.nodes] != [n.op for n in graph.nodes]
+    # a reorder: every node once (an update pulled in by its own input is not emitted again)
+    assert sorted(n.op.value for n in moved.nodes) == sorted(n.op.value for n in graph.nodes)
     # the last layer's weight update runs before the first layer's weight gradient
     update = moved.updates["dense5.w"]
     first_grad = next(n.id for n in moved.nodes if n.name == "grad_dense1")

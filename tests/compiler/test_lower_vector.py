@@ -161,3 +161,24 @@ def test_values_that_never_leave_a_fusion_group_take_no_dram():
     assert all(plan.bufs[i].addr == ON_CHIP_ONLY for i in inner)
     assert plan.scratch_bytes == 0  # x and y are named tensors; nothing in between
     check_graph(graph, cfg, {"x": data([(64, 16)])["in0"]}, rtol=1e-6, machine=True)
+
+
+def test_vector_update_runs_as_one_block_with_a_scalar_operand():
+    # b - lr * g over a 48-vector: three rows of 16 in one instruction per op (not three
+    # single-row column blocks), lr loaded once as a broadcast row; values as NumPy's
+    from compiler.lower.vector import Broadcast, broadcast_role
+
+    assert broadcast_role((48,), (1,)) is Broadcast.SCALAR
+    assert broadcast_role((4, 48), (4, 1)) is Broadcast.ROW_SCALAR
+    b = IRBuilder("update")
+    w = b.input("w", (48,))
+    g = b.input("g", (48,))
+    lr = b.input("lr", (1,))
+    b.output("out", b.add(Op.SUB, (w, b.add(Op.MUL, (g, lr)))))
+    graph = b.build()
+    rng = np.random.default_rng(0)
+    feeds = {"w": rng.standard_normal(48), "g": rng.standard_normal(48), "lr": np.array([0.1])}
+    cfg = ChipConfig.from_toml("edge")
+    assert check_graph(graph, cfg, feeds, rtol=1e-6, machine=True) <= 1e-6
+    text = [format_instr(i) for i in lower(graph, cfg).program.instrs]
+    assert any("op=MUL" in t and "rows=3 " in t and "bcast2=1" in t for t in text)

@@ -11,26 +11,26 @@ preload src=27 rows=4 cols=4 +pop_prev +push_prev                               
 matmul x=0 y=0 out=0 t=9 rows=4 cols=4 accumulate=0                                                  ; 5
 load dram=0x4 dst=sp:31 rows=4 cols=4 stride=11 transpose=1 +push_next                               ; 6
 preload src=31 rows=4 cols=4 +pop_prev                                                               ; 7
-matmul x=9 y=0 out=0 t=9 rows=4 cols=4 accumulate=1 +push_prev                                       ; 8
-load dram=0x8 dst=sp:27 rows=3 cols=4 stride=11 transpose=1 +pop_next +push_next                     ; 9
-preload src=27 rows=3 cols=4 +pop_prev                                                               ; 10
-matmul x=18 y=0 out=0 t=9 rows=3 cols=4 accumulate=1 +push_prev +push_next                           ; 11
+matmul x=9 y=0 out=0 t=9 rows=4 cols=4 accumulate=1                                                  ; 8
+load dram=0x8 dst=sp:35 rows=3 cols=4 stride=11 transpose=1 +push_next                               ; 9
+preload src=35 rows=3 cols=4 +pop_prev                                                               ; 10
+matmul x=18 y=0 out=0 t=9 rows=3 cols=4 accumulate=1 +push_next                                      ; 11
 store dram=0x100 src=acc:0 rows=9 cols=4 stride=36 transpose=1 +pop_prev +push_prev                  ; 12
-load dram=0x2c dst=sp:31 rows=4 cols=4 stride=11 transpose=1 +pop_next +push_next                    ; 13
-preload src=31 rows=4 cols=4 +pop_prev                                                               ; 14
-matmul x=0 y=0 out=9 t=9 rows=4 cols=4 accumulate=0 +push_prev                                       ; 15
-load dram=0x30 dst=sp:27 rows=4 cols=4 stride=11 transpose=1 +pop_next +push_next                    ; 16
-preload src=27 rows=4 cols=4 +pop_prev                                                               ; 17
-matmul x=9 y=0 out=9 t=9 rows=4 cols=4 accumulate=1 +push_prev                                       ; 18
-load dram=0x34 dst=sp:31 rows=3 cols=4 stride=11 transpose=1 +pop_next +push_next                    ; 19
-preload src=31 rows=3 cols=4 +pop_prev                                                               ; 20
-matmul x=18 y=0 out=9 t=9 rows=3 cols=4 accumulate=1 +push_prev +push_next                           ; 21
+load dram=0x2c dst=sp:39 rows=4 cols=4 stride=11 transpose=1 +push_next                              ; 13
+preload src=39 rows=4 cols=4 +pop_prev                                                               ; 14
+matmul x=0 y=0 out=9 t=9 rows=4 cols=4 accumulate=0                                                  ; 15
+load dram=0x30 dst=sp:43 rows=4 cols=4 stride=11 transpose=1 +push_next                              ; 16
+preload src=43 rows=4 cols=4 +pop_prev                                                               ; 17
+matmul x=9 y=0 out=9 t=9 rows=4 cols=4 accumulate=1                                                  ; 18
+load dram=0x34 dst=sp:47 rows=3 cols=4 stride=11 transpose=1 +push_next                              ; 19
+preload src=47 rows=3 cols=4 +pop_prev                                                               ; 20
+matmul x=18 y=0 out=9 t=9 rows=3 cols=4 accumulate=1 +push_next                                      ; 21
 store dram=0x190 src=acc:9 rows=9 cols=4 stride=36 transpose=1 +pop_prev                             ; 22
-load dram=0x58 dst=sp:27 rows=4 cols=2 stride=11 transpose=1 +pop_next +push_next                    ; 23
-preload src=27 rows=4 cols=2 +pop_prev                                                               ; 24
-matmul x=0 y=0 out=0 t=9 rows=4 cols=2 accumulate=0 +pop_next +push_prev                             ; 25
-load dram=0x5c dst=sp:31 rows=4 cols=2 stride=11 transpose=1 +pop_next +push_next                    ; 26
-preload src=31 rows=4 cols=2 +pop_prev                                                               ; 27
+load dram=0x58 dst=sp:51 rows=4 cols=2 stride=11 transpose=1 +push_next                              ; 23
+preload src=51 rows=4 cols=2 +pop_prev                                                               ; 24
+matmul x=0 y=0 out=0 t=9 rows=4 cols=2 accumulate=0 +pop_next                                        ; 25
+load dram=0x5c dst=sp:55 rows=4 cols=2 stride=11 transpose=1 +push_next                              ; 26
+preload src=55 rows=4 cols=2 +pop_prev                                                               ; 27
 matmul x=9 y=0 out=0 t=9 rows=4 cols=2 accumulate=1                                                  ; 28
 load dram=0x60 dst=sp:27 rows=3 cols=2 stride=11 transpose=1 +pop_next +push_next                    ; 29
 preload src=27 rows=3 cols=2 +pop_prev                                                               ; 30

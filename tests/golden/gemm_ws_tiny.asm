@@ -11,26 +11,26 @@ preload src=30 rows=4 cols=4 +pop_prev +push_prev                               
 matmul x=0 y=0 out=0 t=10 rows=4 cols=4 accumulate=0                                                 ; 5
 load dram=0xa4 dst=sp:34 rows=4 cols=4 stride=9 transpose=0 +push_next                               ; 6
 preload src=34 rows=4 cols=4 +pop_prev                                                               ; 7
-matmul x=10 y=0 out=0 t=10 rows=4 cols=4 accumulate=1 +push_prev                                     ; 8
-load dram=0xc8 dst=sp:30 rows=3 cols=4 stride=9 transpose=0 +pop_next +push_next                     ; 9
-preload src=30 rows=3 cols=4 +pop_prev                                                               ; 10
-matmul x=20 y=0 out=0 t=10 rows=3 cols=4 accumulate=1 +push_prev +push_next                          ; 11
+matmul x=10 y=0 out=0 t=10 rows=4 cols=4 accumulate=1                                                ; 8
+load dram=0xc8 dst=sp:38 rows=3 cols=4 stride=9 transpose=0 +push_next                               ; 9
+preload src=38 rows=3 cols=4 +pop_prev                                                               ; 10
+matmul x=20 y=0 out=0 t=10 rows=3 cols=4 accumulate=1 +push_next                                     ; 11
 store dram=0x100 src=acc:0 rows=10 cols=4 stride=36 transpose=0 +pop_prev +push_prev                 ; 12
-load dram=0x84 dst=sp:34 rows=4 cols=4 stride=9 transpose=0 +pop_next +push_next                     ; 13
-preload src=34 rows=4 cols=4 +pop_prev                                                               ; 14
-matmul x=0 y=0 out=10 t=10 rows=4 cols=4 accumulate=0 +push_prev                                     ; 15
-load dram=0xa8 dst=sp:30 rows=4 cols=4 stride=9 transpose=0 +pop_next +push_next                     ; 16
-preload src=30 rows=4 cols=4 +pop_prev                                                               ; 17
-matmul x=10 y=0 out=10 t=10 rows=4 cols=4 accumulate=1 +push_prev                                    ; 18
-load dram=0xcc dst=sp:34 rows=3 cols=4 stride=9 transpose=0 +pop_next +push_next                     ; 19
-preload src=34 rows=3 cols=4 +pop_prev                                                               ; 20
-matmul x=20 y=0 out=10 t=10 rows=3 cols=4 accumulate=1 +push_prev +push_next                         ; 21
+load dram=0x84 dst=sp:42 rows=4 cols=4 stride=9 transpose=0 +push_next                               ; 13
+preload src=42 rows=4 cols=4 +pop_prev                                                               ; 14
+matmul x=0 y=0 out=10 t=10 rows=4 cols=4 accumulate=0                                                ; 15
+load dram=0xa8 dst=sp:46 rows=4 cols=4 stride=9 transpose=0 +push_next                               ; 16
+preload src=46 rows=4 cols=4 +pop_prev                                                               ; 17
+matmul x=10 y=0 out=10 t=10 rows=4 cols=4 accumulate=1                                               ; 18
+load dram=0xcc dst=sp:50 rows=3 cols=4 stride=9 transpose=0 +push_next                               ; 19
+preload src=50 rows=3 cols=4 +pop_prev                                                               ; 20
+matmul x=20 y=0 out=10 t=10 rows=3 cols=4 accumulate=1 +push_next                                    ; 21
 store dram=0x110 src=acc:10 rows=10 cols=4 stride=36 transpose=0 +pop_prev                           ; 22
-load dram=0x88 dst=sp:30 rows=4 cols=1 stride=9 transpose=0 +pop_next +push_next                     ; 23
-preload src=30 rows=4 cols=1 +pop_prev                                                               ; 24
-matmul x=0 y=0 out=0 t=10 rows=4 cols=1 accumulate=0 +pop_next +push_prev                            ; 25
-load dram=0xac dst=sp:34 rows=4 cols=1 stride=9 transpose=0 +pop_next +push_next                     ; 26
-preload src=34 rows=4 cols=1 +pop_prev                                                               ; 27
+load dram=0x88 dst=sp:54 rows=4 cols=1 stride=9 transpose=0 +push_next                               ; 23
+preload src=54 rows=4 cols=1 +pop_prev                                                               ; 24
+matmul x=0 y=0 out=0 t=10 rows=4 cols=1 accumulate=0 +pop_next                                       ; 25
+load dram=0xac dst=sp:58 rows=4 cols=1 stride=9 transpose=0 +push_next                               ; 26
+preload src=58 rows=4 cols=1 +pop_prev                                                               ; 27
 matmul x=10 y=0 out=0 t=10 rows=4 cols=1 accumulate=1                                                ; 28
 load dram=0xd0 dst=sp:30 rows=3 cols=1 stride=9 transpose=0 +pop_next +push_next                     ; 29
 preload src=30 rows=3 cols=1 +pop_prev                                                               ; 30

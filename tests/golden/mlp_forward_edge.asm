@@ -8,38 +8,32 @@
 .tensor __scratch addr=0xa00 shape=960 dtype=int8 kind=scratch role=scratch
 .tag x forward
 load dram=0x0 dst=acc:1013 rows=5 cols=16 stride=64 transpose=0 +push_next                           ; 0
-vec op=COPY dst=sp:0 src1=acc:1013 src2=acc:1013 rows=5 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 1
-vec op=COPY dst=sp:8144 src1=sp:0 src2=sp:0 rows=5 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 2
-store dram=0xa00 src=sp:0 rows=5 cols=16 stride=32 transpose=0 +pop_prev +push_prev                  ; 3
+vec op=COPY dst=sp:6096 src1=acc:1013 src2=acc:1013 rows=5 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 1
+store dram=0xa00 src=sp:6096 rows=5 cols=16 stride=32 transpose=0 +pop_prev +push_prev               ; 2
 .tag dense1.w forward
-load dram=0x140 dst=acc:983 rows=20 cols=16 stride=64 transpose=0 +push_next                         ; 4
-vec op=COPY dst=sp:0 src1=acc:983 src2=acc:983 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next ; 5
-vec op=COPY dst=sp:8149 src1=sp:0 src2=sp:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_prev     ; 6
+load dram=0x140 dst=acc:983 rows=20 cols=16 stride=64 transpose=0 +push_next                         ; 3
+vec op=COPY dst=sp:6101 src1=acc:983 src2=acc:983 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_prev ; 4
 .tag dense1 forward
-load dram=0xa00 dst=sp:8 rows=4 cols=16 stride=40 transpose=0 +pop_next +push_next                   ; 7
-load dram=0xa20 dst=sp:12 rows=4 cols=4 stride=40 transpose=0 +push_next                             ; 8
-vec op=COPY dst=sp:16 src1=sp:8149 src2=sp:8149 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 9
-preload src=16 rows=16 cols=16                                                                       ; 10
-matmul x=8 y=0 out=16 t=4 rows=16 cols=16 accumulate=0 +pop_prev                                     ; 11
-vec op=COPY dst=sp:32 src1=sp:8165 src2=sp:8165 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 12
-preload src=32 rows=4 cols=16                                                                        ; 13
-matmul x=12 y=0 out=16 t=4 rows=4 cols=16 accumulate=1 +pop_prev                                     ; 14
-load dram=0x640 dst=acc:1022 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 15
-vec op=ADD dst=acc:0 src1=acc:16 src2=acc:1022 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev    ; 16
-vec op=RELU dst=acc:4 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 17
-vec op=COPY dst=sp:0 src1=acc:4 src2=acc:4 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                  ; 18
-vec op=COPY dst=sp:8169 src1=sp:0 src2=sp:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 19
+load dram=0xa00 dst=sp:8 rows=4 cols=16 stride=40 transpose=0 +pop_next +push_next                   ; 5
+load dram=0xa20 dst=sp:12 rows=4 cols=4 stride=40 transpose=0 +push_next                             ; 6
+preload src=6101 rows=16 cols=16                                                                     ; 7
+matmul x=8 y=0 out=16 t=4 rows=16 cols=16 accumulate=0 +pop_prev                                     ; 8
+preload src=6117 rows=4 cols=16                                                                      ; 9
+matmul x=12 y=0 out=16 t=4 rows=4 cols=16 accumulate=1 +pop_prev                                     ; 10
+load dram=0x640 dst=acc:1022 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 11
+vec op=ADD dst=acc:0 src1=acc:16 src2=acc:1022 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev    ; 12
+vec op=RELU dst=acc:4 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 13
+vec op=COPY dst=sp:6144 src1=acc:4 src2=acc:4 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 14
 .tag dense3.w forward
-load dram=0x680 dst=acc:1003 rows=10 cols=16 stride=64 transpose=0 +push_next                        ; 20
-vec op=COPY dst=sp:0 src1=acc:1003 src2=acc:1003 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev ; 21
-vec op=COPY dst=sp:8144 src1=sp:0 src2=sp:0 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next     ; 22
-store dram=0xa00 src=sp:0 rows=10 cols=16 stride=32 transpose=0 +pop_prev +push_prev                 ; 23
+load dram=0x680 dst=acc:1003 rows=10 cols=16 stride=64 transpose=0 +push_next                        ; 15
+vec op=COPY dst=sp:6096 src1=acc:1003 src2=acc:1003 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 16
+store dram=0xa00 src=sp:6096 rows=10 cols=16 stride=32 transpose=0 +pop_prev +push_prev              ; 17
 .tag dense3 forward
-vec op=COPY dst=sp:0 src1=sp:8169 src2=sp:8169 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 24
-load dram=0xa00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                  ; 25
-preload src=4 rows=16 cols=10 +pop_prev                                                              ; 26
-matmul x=0 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                                ; 27
-load dram=0x900 dst=acc:1022 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 28
-vec op=ADD dst=acc:0 src1=acc:8 src2=acc:1022 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 29
-store dram=0x940 src=acc:0 rows=4 cols=10 stride=40 transpose=0 +pop_prev                            ; 30
-halt                                                                                                 ; 31
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 18
+load dram=0xa00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                  ; 19
+preload src=4 rows=16 cols=10 +pop_prev                                                              ; 20
+matmul x=6144 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                             ; 21
+load dram=0x900 dst=acc:1022 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 22
+vec op=ADD dst=acc:0 src1=acc:8 src2=acc:1022 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 23
+store dram=0x940 src=acc:0 rows=4 cols=10 stride=40 transpose=0 +pop_prev                            ; 24
+halt                                                                                                 ; 25
