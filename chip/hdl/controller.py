@@ -32,6 +32,27 @@ def decoder_layout(cls: type[Instr]) -> data.FlexibleLayout:
     return data.FlexibleLayout(WORD_BITS, fields)
 
 
+def token_signature() -> wiring.Signature:
+    """The execute queue's tokens, seen from the controller: the load -> execute
+    (``avail_prev``) and store -> execute (``avail_next``) counters it may pop, how many tokens
+    its starts pop from each this cycle, and how many its ends push towards the load
+    (``push_prev``) and store (``push_next``) queues (0, 1 or 2: two units may start or end
+    together)."""
+    return wiring.Signature(
+        {
+            "avail_prev": In(TOKEN_BITS),
+            "avail_next": In(TOKEN_BITS),
+            "pop_prev": Out(range(3)),
+            "pop_next": Out(range(3)),
+            "push_prev": Out(range(4)),
+            "push_next": Out(range(4)),
+        }
+    )
+
+
+TOKEN_BITS = 16  # a token counter: more tokens outstanding than any queue holds instructions
+
+
 def check_config(config: ChipConfig) -> None:
     """Raise `ValueError` if ``config`` describes timing the controller cannot build."""
     if config.dataflow is Dataflow.OS and not config.os_drain:
@@ -58,25 +79,33 @@ class ExecuteController(wiring.Component):
       in cycle t+R+C-2. Lasts D.
     - MATMUL (OS): computes for D cycles, then drains R cycles (bottom row first): lasts D+R.
       With the double buffer, the next MATMUL may start when the previous one's compute ends.
-    Tokens (pop/push flags) are ignored: the RTL has only the execute queue.
+    Without ``tokens`` the pop/push flags are ignored (the execute datapath alone). With
+    ``tokens`` the controller has a ``tokens`` port (`token_signature`): an instruction also
+    waits until the token counters it pops (``avail_prev``: load -> execute, ``avail_next``:
+    store -> execute) hold its pops, of both instructions when two start together, and the
+    controller reports the tokens its starts pop and its ends push (docs/timing.md).
     ``ram_module`` names the Verilog RAM module of the queue on export (see `chip.hdl.ram.Ram`).
     """
 
-    def __init__(self, config: ChipConfig, ram_module: str | None = None) -> None:
+    def __init__(
+        self, config: ChipConfig, ram_module: str | None = None, tokens: bool = False
+    ) -> None:
         check_config(config)
         self.config = config
         self.ram_module = ram_module
+        self.with_tokens = tokens
         read = read_port_signature(config.spad_addr_bits, spad_row_layout(config))
-        super().__init__(
-            {
-                "instr": In(instruction_signature()),
-                "read_x": Out(read),
-                "read_y": Out(read),
-                "array": Out(array_signature(config).flip()),
-                "acc_write": Out(acc_write_signature(config)),
-                "events": Out(event_signature()),
-            }
-        )
+        members = {
+            "instr": In(instruction_signature()),
+            "read_x": Out(read),
+            "read_y": Out(read),
+            "array": Out(array_signature(config).flip()),
+            "acc_write": Out(acc_write_signature(config)),
+            "events": Out(event_signature()),
+        }
+        if tokens:
+            members["tokens"] = Out(token_signature())
+        super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -119,10 +148,36 @@ class ExecuteController(wiring.Component):
             m.d.comb += [pre_may.eq(all_idle | (after_matmul if db else 0)), mm_may.eq(all_idle)]
         else:
             m.d.comb += mm_may.eq(all_idle | (~m_busy & after_matmul if db else 0))
-        m.d.comb += a_start.eq((in_a | offered) & (a["pre"] & pre_may | a["mm"] & mm_may))
+        a_tok, ab_tok = Signal(), Signal()  # A's pops, and A's and B's, are available
+        if self.with_tokens:
+            tok = self.tokens
+            a_flags, b_flags = a["preload"], b["preload"]  # the flags sit alike in every word
+            m.d.comb += [
+                a_tok.eq(
+                    (tok.avail_prev >= a_flags.pop_prev) & (tok.avail_next >= a_flags.pop_next)
+                ),
+                ab_tok.eq(
+                    (tok.avail_prev >= a_flags.pop_prev + b_flags.pop_prev)
+                    & (tok.avail_next >= a_flags.pop_next + b_flags.pop_next)
+                ),
+            ]
+        else:
+            m.d.comb += [a_tok.eq(1), ab_tok.eq(1)]
+        m.d.comb += a_start.eq((in_a | offered) & (a["pre"] & pre_may | a["mm"] & mm_may) & a_tok)
         if stationary and db:
             # A PRELOAD directly after a MATMUL starts with it (docs/timing.md).
-            m.d.comb += b_start.eq(a_start & a["mm"] & (in_b | in_a & offered) & b["pre"])
+            m.d.comb += b_start.eq(a_start & a["mm"] & (in_b | in_a & offered) & b["pre"] & ab_tok)
+        if self.with_tokens:
+            a_flags, b_flags = a["preload"], b["preload"]
+            m.d.comb += [
+                self.tokens.pop_prev.eq(
+                    (a_start & a_flags.pop_prev) + (b_start & b_flags.pop_prev)
+                ),
+                self.tokens.pop_next.eq(
+                    (a_start & a_flags.pop_next) + (b_start & b_flags.pop_next)
+                ),
+            ]
+        self._pushes: list[tuple[Value, Value, Value]] = []  # (done strobe, push_prev, push_next)
 
         direct = Signal()  # the incoming word starts at once, without entering the queue
         accept, enqueue = Signal(), Signal()
@@ -164,6 +219,11 @@ class ExecuteController(wiring.Component):
         m_go = Signal()
         m.d.comb += m_go.eq(a_start & a["mm"])
         self._matmul_unit(m, m_go, a["matmul"], m_busy, d_busy, a_index)
+        if self.with_tokens:
+            m.d.comb += [
+                self.tokens.push_prev.eq(sum(done & prev for done, prev, _ in self._pushes)),
+                self.tokens.push_next.eq(sum(done & nxt for done, _, nxt in self._pushes)),
+            ]
         return m
 
     def _decode(self, m: Module, word: Signal, name: str) -> dict:
@@ -226,6 +286,7 @@ class ExecuteController(wiring.Component):
             m.d.sync += [k_reg.eq(k + 1), saved.eq(cur), busy.eq(~last)]
         with m.If(go):
             m.d.sync += index.eq(go_index)
+        self._pushes.append((last, cur.push_prev, cur.push_next))
         m.d.comb += [
             self.events.preload_start.eq(go),
             self.events.preload_start_index.eq(go_index),
@@ -262,6 +323,7 @@ class ExecuteController(wiring.Component):
         if cfg.dataflow is not Dataflow.OS:
             if cfg.double_buffer_stationary:
                 m.d.comb += self.array.flip.eq(go)
+            self._pushes.append((last, cur.push_prev, cur.push_next))
             m.d.comb += [
                 write.valid.eq(active & (k >= fill)),
                 write.payload.addr.eq(cur.out + k - fill),
@@ -289,6 +351,7 @@ class ExecuteController(wiring.Component):
         d_index = Signal(EVENT_INDEX_BITS)
         row = Signal(range(R))
         last = busy & (k == R - 1)
+        self._pushes.append((last, tile.push_prev, tile.push_next))
         m.d.comb += [
             row.eq(R - 1 - k),
             self.array.capture.eq(busy & (k == 0)),
