@@ -1,0 +1,171 @@
+"""Co-simulation of the load/store path: `ChipTop` with its DMA engines and tokens, DRAM served
+by `DramModel`, against docs/timing.md's closed form and the `pe` machine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chip.config import Dataflow, load_preset
+from chip.counters import Cause
+from chip.dtypes import DType
+from chip.hdl import chip_top, wishbone
+from chip.hdl.chip_cosim import run_chip
+from chip.hdl.cosim import RtlError
+from chip.isa import Halt, Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp
+from chip.machine import run_machine
+from chip.program import Phase, Program, Tag
+from chip.state import ChipState
+from tests.hdl.dma_programs import random_dma_program
+
+TINY = load_preset("tiny")
+
+
+def _sp(row):
+    return Loc(Mem.SPAD, row)
+
+
+def _acc(row):
+    return Loc(Mem.ACC, row)
+
+
+def _cosimulate(program, state):
+    """Run ``program`` on the RTL and the pe machine from ``state``; assert they agree on every
+    instruction's cycles, the total and the final DRAM image; return the RTL's run."""
+    dram = state.dram.copy()
+    machine = run_machine(program, fidelity="pe", state=state)
+    assert machine.counters.stalls_by_cause[Cause.BANK_CONFLICT] == 0  # see dma_programs.py
+    rtl = run_chip(program.config, program.instrs, dram)
+    on_machine = sorted((e.index, e.start, e.end) for e in machine.events)
+    assert [(e.index, e.start, e.end) for e in rtl.events] == on_machine
+    assert rtl.cycles == machine.cycles
+    assert np.array_equal(rtl.dram, state.dram)
+    return rtl
+
+
+def _gemm_program(cfg):
+    """W (4x4) and X (6x4) from DRAM, X @ W into the accumulator, the result back to DRAM."""
+    instrs = (
+        Load(dram=0, dst=_sp(0), rows=4, cols=4, stride=4, transpose=False),
+        Load(dram=64, dst=_sp(8), rows=6, cols=4, stride=8, transpose=False, push_next=True),
+        Preload(src=0, rows=4, cols=4, pop_prev=True),
+        Matmul(x=8, y=0, out=0, t=6, rows=4, cols=4, accumulate=False, push_next=True),
+        Store(dram=4096, src=_acc(0), rows=6, cols=4, stride=16, transpose=False, pop_prev=True),
+        Halt(),
+    )
+    return Program(cfg, instrs, [Tag("gemm", Phase.FORWARD)] * len(instrs), {})
+
+
+def test_directed_gemm_runs_in_the_cycles_of_the_timing_rules():
+    rng = np.random.default_rng(1)
+    state = ChipState(TINY)
+    state.dram[:256] = rng.integers(-128, 128, 256).astype(np.int8).view(np.uint8)
+    w = state.dram[:16].view(np.int8).reshape(4, 4).astype(np.int64)
+    x = state.dram[64:112].view(np.int8).reshape(6, 8)[:, :4].astype(np.int64)
+    rtl = _cosimulate(_gemm_program(TINY), state)
+    # tiny: 4 bytes per cycle, latency 20, 4x4 array. LOAD W: 16 bytes, n = 4, data from 20,
+    # ends 24; LOAD X (dispatched in 1, requests out from 4): n = 6, bus free at 24, ends 30;
+    # PRELOAD waits for X's token: [30, 34); MATMUL: T+R+C-2 = 12; STORE waits for the
+    # MATMUL's token: 96 bytes, n = 24, acknowledged 20 cycles after its last beat.
+    assert [(e.unit, e.start, e.end) for e in rtl.events] == [
+        ("load", 0, 24),
+        ("load", 4, 30),
+        ("preload", 30, 34),
+        ("matmul", 34, 46),
+        ("store", 46, 90),
+    ]
+    assert rtl.cycles == 90
+    stored = rtl.dram[4096 : 4096 + 96].view(np.int32).reshape(6, 4)
+    assert np.array_equal(stored, x @ w)
+
+
+@pytest.mark.parametrize("dataflow", [Dataflow.WS, Dataflow.IS])
+@pytest.mark.parametrize("high", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_random_pipelined_programs_match_the_machine(dataflow, high, seed):
+    cfg = TINY.replace(dataflow=dataflow)
+    _cosimulate(*random_dma_program(cfg, seed, folds=4, high=high))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"dram_bytes_per_cycle": 1},
+        {"dram_bytes_per_cycle": 3, "dram_latency": 1},
+        {"dram_bytes_per_cycle": 16, "dram_latency": 5},
+        {"queue_depth": 1},
+        {"queue_depth": 2, "double_buffer_stationary": False},
+        {"input_dtype": DType.BF16, "dram_bytes_per_cycle": 6},
+        {"rows": 2, "cols": 4, "dram_bytes_per_cycle": 2},
+    ],
+    ids=lambda c: ",".join(f"{k}={getattr(v, 'value', v)}" for k, v in c.items()),
+)
+def test_bandwidth_latency_queue_depth_and_dtype_variants_match_the_machine(changes):
+    cfg = TINY.replace(**changes)
+    for seed in range(2):
+        _cosimulate(*random_dma_program(cfg, seed, folds=4, high=seed == 1))
+
+
+@pytest.mark.parametrize(
+    "bad,name",
+    [
+        (
+            Vec(
+                op=VecOp.ADD,
+                dst=_sp(0),
+                src1=_sp(0),
+                src2=_sp(0),
+                rows=1,
+                cols=1,
+                bcast1=False,
+                bcast2=False,
+                imm=0.0,
+            ),
+            "vec",
+        ),
+        (Load(dram=0, dst=_sp(0), rows=2, cols=2, stride=4, transpose=True), "load"),
+        (Store(dram=0, src=_acc(0), rows=1, cols=0, stride=0, transpose=False), "store"),
+    ],
+)
+def test_a_word_the_rtl_cannot_run_stops_it_with_its_index(bad, name):
+    instrs = (Load(dram=0, dst=_sp(0), rows=1, cols=4, stride=4, transpose=False), bad)
+    with pytest.raises(RtlError, match=rf"instruction 1 \({name}\)"):
+        run_chip(TINY, instrs, np.zeros(TINY.dram_bytes, dtype=np.uint8))
+
+
+def _diverges(program, state):
+    try:
+        _cosimulate(program, state)
+    except AssertionError:
+        return True
+    return False
+
+
+def test_mutations_of_the_load_store_path_are_caught(monkeypatch):
+    high = random_dma_program(TINY, seed=0, folds=4, high=True)
+    low = random_dma_program(TINY, seed=0, folds=4)
+    assert not _diverges(*random_dma_program(TINY, seed=0, folds=4, high=True))
+
+    with monkeypatch.context() as mp:  # DRAM addresses cut to 20 bits
+        mp.setattr(wishbone, "ADDR_BITS", 20)
+        assert _diverges(*high)
+    high = random_dma_program(TINY, seed=0, folds=4, high=True)
+
+    original = chip_top.ChipTop._tokens
+
+    def ignore_load_tokens(self, m, ctrl, load, store):
+        original(self, m, ctrl, load, store)
+        m.d.comb += ctrl.tokens.avail_prev.eq(1)  # the execute queue never waits for a LOAD
+
+    with monkeypatch.context() as mp:
+        mp.setattr(chip_top.ChipTop, "_tokens", ignore_load_tokens)
+        assert _diverges(*low)
+    low = random_dma_program(TINY, seed=0, folds=4)
+
+    def ignore_store_tokens(self, m, ctrl, load, store):
+        original(self, m, ctrl, load, store)
+        m.d.comb += store.token_avail.eq(1)  # a STORE never waits for its MATMUL
+
+    with monkeypatch.context() as mp:
+        mp.setattr(chip_top.ChipTop, "_tokens", ignore_store_tokens)
+        assert _diverges(*low)
