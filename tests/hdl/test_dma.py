@@ -3,20 +3,24 @@ by `DramModel`, against docs/timing.md's closed form and the `pe` machine."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from chip.config import Dataflow, load_preset
 from chip.counters import Cause
 from chip.dtypes import DType
-from chip.hdl import chip_top, wishbone
+from chip.errors import ProgramError
+from chip.hdl import chip_top, run_program, wishbone
 from chip.hdl.chip_cosim import run_chip
 from chip.hdl.cosim import RtlError
 from chip.isa import Halt, Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp
 from chip.machine import run_machine
 from chip.program import Phase, Program, Tag
 from chip.state import ChipState
-from tests.hdl.dma_programs import random_dma_program
+from runtime.backend import Backend
+from tests.hdl.dma_programs import IN_REGION, random_dma_program
 
 TINY = load_preset("tiny")
 
@@ -169,3 +173,40 @@ def test_mutations_of_the_load_store_path_are_caught(monkeypatch):
     with monkeypatch.context() as mp:
         mp.setattr(chip_top.ChipTop, "_tokens", ignore_store_tokens)
         assert _diverges(*low)
+
+
+def test_the_rtl_fidelity_runs_programs_with_dma_and_names_a_dram_divergence(monkeypatch):
+    program, state = random_dma_program(TINY, seed=5, folds=3)
+    dram = state.dram.copy()
+    sim = run_program.cosimulate(program, state, run_program.VERILATOR)
+    assert sim.simulator == run_program.AMARANTH  # the Verilator harness has no DRAM yet
+    assert [e.unit for e in sim.rtl.events].count("store") == 3
+    assert run_program.scratchpad_rows(program) == 0  # every row read was loaded first
+
+    backend = Backend(program, "rtl")
+    backend.state.dram[:] = dram
+    result = backend.run({}, trace=True)
+    assert result.cycles == sim.machine.cycles
+
+    real_run_chip = run_program.run_chip
+
+    def corrupt(*args, **kwargs):
+        run = real_run_chip(*args, **kwargs)
+        run.dram[IN_REGION + 3] ^= 1  # one bit of the first stored row
+        return run
+
+    monkeypatch.setattr(run_program, "run_chip", corrupt)
+    state = ChipState(TINY)
+    state.dram[:] = dram
+    with pytest.raises(run_program.Divergence, match=rf"DRAM byte 0x{IN_REGION + 3:x}: the RTL"):
+        run_program.cosimulate(program, state)
+
+
+def test_transposed_blocks_are_refused_before_running():
+    program = _gemm_program(TINY)
+    instrs = list(program.instrs)
+    instrs[1] = dataclasses.replace(instrs[1], transpose=True)
+    program = Program(TINY, tuple(instrs), program.tags, {})
+    with pytest.raises(ProgramError, match="do not transpose") as e:
+        run_program.check_program(program, run_program.AMARANTH)
+    assert (e.value.index, e.value.mnemonic) == (1, "load")
