@@ -83,6 +83,32 @@ def test_directed_gemm_runs_in_the_cycles_of_the_timing_rules():
     assert np.array_equal(stored, x @ w)
 
 
+def test_output_stationary_program_with_a_drain_overlap_matches_the_machine():
+    cfg = TINY.replace(dataflow=Dataflow.OS)
+    instrs = (
+        Load(dram=0, dst=_sp(0), rows=5, cols=4, stride=4, transpose=False),
+        Load(dram=64, dst=_sp(8), rows=5, cols=3, stride=8, transpose=False, push_next=True),
+        Matmul(x=0, y=8, out=0, t=5, rows=4, cols=3, accumulate=False, pop_prev=True),
+        Matmul(x=0, y=8, out=128, t=5, rows=4, cols=3, accumulate=False, push_next=True),
+        Store(dram=4096, src=_acc(128), rows=4, cols=3, stride=12, transpose=False, pop_prev=True),
+        Halt(),
+    )
+    state = ChipState(cfg)
+    state.dram[:256] = np.random.default_rng(2).integers(0, 256, 256, dtype=np.uint8)
+    x = state.dram[:20].view(np.int8).reshape(5, 4).astype(np.int64)
+    y = state.dram[64:104].view(np.int8).reshape(5, 8)[:, :3].astype(np.int64)
+    program = Program(cfg, instrs, [Tag("os", Phase.FORWARD)] * len(instrs), {})
+    rtl = _cosimulate(program, state)
+    # T+2R+C-2 = 15 cycles each; the second starts when the first one's compute ends
+    # (T+R+C-2 = 11 cycles after it starts), under its drain
+    assert [(e.unit, e.start, e.end) for e in rtl.events][2:4] == [
+        ("matmul", 30, 45),
+        ("matmul", 41, 56),
+    ]
+    stored = rtl.dram[4096 : 4096 + 48].view(np.int32).reshape(4, 3)
+    assert np.array_equal(stored, x.T @ y)
+
+
 @pytest.mark.parametrize("dataflow", [Dataflow.WS, Dataflow.IS])
 @pytest.mark.parametrize("high", [False, True])
 @pytest.mark.parametrize("seed", range(3))
