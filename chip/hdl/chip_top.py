@@ -14,6 +14,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig
+from chip.hdl import banks
 from chip.hdl.accumulator import Accumulator
 from chip.hdl.array import SystolicArray
 from chip.hdl.controller import TOKEN_BITS, ExecuteController, check_config
@@ -44,6 +45,9 @@ class ChipTop(wiring.Component):
     Tokens: four counters, load -> execute, execute -> load, execute -> store and store ->
     execute, each incremented in the cycle after its producer's last cycle and decremented when
     a consumer starts, so the k-th pop starts no earlier than the k-th push's end.
+
+    Bank ports: an instruction starts only when no other queue holds a bank port it needs, and
+    after every same-cycle candidate earlier in program order that needs one (chip/hdl/banks.py).
 
     ``spad_write`` and ``acc_read`` are the host's ports (fill before, read after a run);
     ``cycle`` counts cycles since reset.
@@ -88,6 +92,7 @@ class ChipTop(wiring.Component):
 
         self._dispatch(m, ctrl, load, store)
         self._tokens(m, ctrl, load, store)
+        self._bank_ports(m, ctrl, load, store)
 
         ev = self.events
         for name in ("preload", "matmul"):
@@ -129,6 +134,7 @@ class ChipTop(wiring.Component):
         ]
         for engine, mine in ((load, is_load), (store, is_store)):
             m.d.comb += [
+                ctrl.tokens.index.eq(index),
                 engine.instr.valid.eq(live & mine),
                 engine.instr.payload.word.eq(word),
                 engine.instr.payload.index.eq(index),
@@ -163,3 +169,33 @@ class ChipTop(wiring.Component):
             count = Signal(TOKEN_BITS, name=f"tokens_{name}")
             m.d.sync += count.eq(count + push - pop)
             m.d.comb += avail.eq(count)
+
+    def _bank_ports(self, m: Module, ctrl: ExecuteController, load: DmaEngine, store: DmaEngine):
+        """Start each queue's candidate only when no other queue holds one of its ports, and
+        among same-cycle candidates in program order (chip/hdl/banks.py)."""
+        tok = ctrl.tokens
+        held = {0: load.held, 1: tok.held, 2: store.held}
+
+        def free(ports, queue):
+            others = [held[q] for q in held if q != queue]
+            return ~(ports & (others[0] | others[1])).any()
+
+        cands = [
+            banks.Candidate(
+                load.want & free(load.head_ports, 0), load.head_ports, load.start_index, 0
+            ),
+            banks.Candidate(tok.a_want & free(tok.a_ports, 1), tok.a_ports, tok.a_index, 1),
+            banks.Candidate(
+                tok.b_want & free(tok.b_ports, 1), tok.b_ports, tok.b_index, 1, after=1
+            ),
+            banks.Candidate(
+                store.want & free(store.head_ports, 2), store.head_ports, store.start_index, 2
+            ),
+        ]
+        go = banks.starts(cands)
+        m.d.comb += [
+            load.allow.eq(go[0]),
+            tok.a_allow.eq(go[1]),
+            tok.b_allow.eq(go[2]),
+            store.allow.eq(go[3]),
+        ]

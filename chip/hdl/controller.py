@@ -8,12 +8,14 @@ ISA table (`chip.isa.field_layout`), never written by hand.
 
 from __future__ import annotations
 
-from amaranth import Module, Mux, Signal, Value, unsigned
+from amaranth import Cat, Const, Module, Mux, Signal, Value, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig, Dataflow
+from chip.hdl import banks
 from chip.hdl.array import array_signature
+from chip.hdl.banks import port_bits
 from chip.hdl.exec_queue import ExecuteQueue
 from chip.hdl.ports import (
     EVENT_INDEX_BITS,
@@ -32,12 +34,18 @@ def decoder_layout(cls: type[Instr]) -> data.FlexibleLayout:
     return data.FlexibleLayout(WORD_BITS, fields)
 
 
-def token_signature() -> wiring.Signature:
-    """The execute queue's tokens, seen from the controller: the load -> execute
-    (``avail_prev``) and store -> execute (``avail_next``) counters it may pop, how many tokens
-    its starts pop from each this cycle, and how many its ends push towards the load
-    (``push_prev``) and store (``push_next``) queues (0, 1 or 2: two units may start or end
-    together)."""
+def token_signature(config: ChipConfig) -> wiring.Signature:
+    """What the controller exchanges with the other queues, seen from the controller.
+
+    Tokens: the load -> execute (``avail_prev``) and store -> execute (``avail_next``) counters
+    it may pop, how many tokens its starts pop from each this cycle, and how many its ends push
+    towards the load (``push_prev``) and store (``push_next``) queues (0, 1 or 2: two units may
+    start or end together). Bank ports (chip/hdl/banks.py): ``index`` is the program index of
+    the incoming word; A and B are the two oldest instructions, ``*_want`` says one would
+    start this cycle by every other rule (B: together with A), ``*_ports`` and ``*_index`` are
+    its ports and program index, and it starts only with ``*_allow``; ``held`` are the ports of
+    the execute instructions started in earlier cycles and not ended."""
+    ports = port_bits(config)
     return wiring.Signature(
         {
             "avail_prev": In(TOKEN_BITS),
@@ -46,11 +54,28 @@ def token_signature() -> wiring.Signature:
             "pop_next": Out(range(3)),
             "push_prev": Out(range(4)),
             "push_next": Out(range(4)),
+            "index": In(EVENT_INDEX_BITS),
+            "a_want": Out(1),
+            "a_ports": Out(ports),
+            "a_index": Out(EVENT_INDEX_BITS),
+            "a_allow": In(1),
+            "b_want": Out(1),
+            "b_ports": Out(ports),
+            "b_index": Out(EVENT_INDEX_BITS),
+            "b_allow": In(1),
+            "held": Out(ports),
         }
     )
 
 
 TOKEN_BITS = 16  # a token counter: more tokens outstanding than any queue holds instructions
+
+
+def _or(values: list[Value], config: ChipConfig) -> Value:
+    out = Const(0, port_bits(config))
+    for v in values:
+        out = out | v
+    return out
 
 
 def check_config(config: ChipConfig) -> None:
@@ -104,7 +129,7 @@ class ExecuteController(wiring.Component):
             "events": Out(event_signature()),
         }
         if tokens:
-            members["tokens"] = Out(token_signature())
+            members["tokens"] = Out(token_signature(config))
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
@@ -119,7 +144,8 @@ class ExecuteController(wiring.Component):
         dispatched = Signal(EVENT_INDEX_BITS)
         halting, error = Signal(), Signal()
         after_matmul = Signal()  # the last execute instruction started was a MATMUL
-        m.submodules.queue = queue = ExecuteQueue(cfg.queue_depth, self.ram_module)
+        width = WORD_BITS + (EVENT_INDEX_BITS if self.with_tokens else 0)
+        m.submodules.queue = queue = ExecuteQueue(cfg.queue_depth, self.ram_module, width)
         # Named signals, not Python expressions: each is computed once per evaluation, in the
         # simulator as in the netlist.
         incoming, all_idle = Signal(), Signal()
@@ -163,10 +189,35 @@ class ExecuteController(wiring.Component):
             ]
         else:
             m.d.comb += [a_tok.eq(1), ab_tok.eq(1)]
-        m.d.comb += a_start.eq((in_a | offered) & (a["pre"] & pre_may | a["mm"] & mm_may) & a_tok)
+        a_want, b_want = Signal(), Signal()
+        m.d.comb += a_want.eq((in_a | offered) & (a["pre"] & pre_may | a["mm"] & mm_may) & a_tok)
         if stationary and db:
             # A PRELOAD directly after a MATMUL starts with it (docs/timing.md).
-            m.d.comb += b_start.eq(a_start & a["mm"] & (in_b | in_a & offered) & b["pre"] & ab_tok)
+            m.d.comb += b_want.eq(a_want & a["mm"] & (in_b | in_a & offered) & b["pre"] & ab_tok)
+        if self.with_tokens:
+            tok = self.tokens
+            m.d.comb += [
+                tok.a_want.eq(a_want),
+                tok.b_want.eq(b_want),
+                tok.a_ports.eq(
+                    Mux(
+                        a["pre"], self._preload_ports(a["preload"]), self._matmul_ports(a["matmul"])
+                    )
+                ),
+                tok.b_ports.eq(self._preload_ports(b["preload"])),
+                tok.a_index.eq(Mux(in_a, queue.first[WORD_BITS:], tok.index)),
+                tok.b_index.eq(Mux(in_b, queue.second[WORD_BITS:], tok.index)),
+                a_start.eq(a_want & tok.a_allow),
+                b_start.eq(b_want & tok.a_allow & tok.b_allow),
+                queue.push_word.eq(Cat(self.instr.payload, tok.index)),
+            ]
+        else:
+            m.d.comb += [
+                a_start.eq(a_want),
+                b_start.eq(b_want),
+                queue.push_word.eq(self.instr.payload),
+            ]
+        self._held: list[Value] = []  # ports of the units busy since an earlier cycle
         if self.with_tokens:
             a_flags, b_flags = a["preload"], b["preload"]
             m.d.comb += [
@@ -192,7 +243,6 @@ class ExecuteController(wiring.Component):
             enqueue.eq(accept & new["exec"] & ~direct),
             self.instr.ready.eq(accept),
             queue.push.eq(enqueue),
-            queue.push_word.eq(self.instr.payload),
             queue.pop.eq(pops),
         ]
         with m.If(accept & new["exec"]):
@@ -220,6 +270,7 @@ class ExecuteController(wiring.Component):
         m.d.comb += m_go.eq(a_start & a["mm"])
         self._matmul_unit(m, m_go, a["matmul"], m_busy, d_busy, a_index)
         if self.with_tokens:
+            m.d.comb += self.tokens.held.eq(_or(self._held, cfg))
             m.d.comb += [
                 self.tokens.push_prev.eq(sum(done & prev for done, prev, _ in self._pushes)),
                 self.tokens.push_next.eq(sum(done & nxt for done, _, nxt in self._pushes)),
@@ -256,6 +307,22 @@ class ExecuteController(wiring.Component):
         ]
         return {**flags, "preload": pre, "matmul": mm}
 
+    def _preload_ports(self, pre: Value) -> Value:
+        """The ports a PRELOAD reserves: the scratchpad banks it reads."""
+        return banks.ports(self.config, banks.SPAD, False, pre.src, pre.rows)
+
+    def _matmul_ports(self, mm: Value) -> Value:
+        """The ports a MATMUL reserves: the scratchpad banks of X (and, OS, Y), the accumulator
+        banks it writes and, accumulating, reads."""
+        cfg = self.config
+        os = cfg.dataflow is Dataflow.OS
+        out_rows = mm.rows if os else mm.t
+        ports = banks.ports(cfg, banks.SPAD, False, mm.x, mm.t)
+        if os:
+            ports = ports | banks.ports(cfg, banks.SPAD, False, mm.y, mm.t)
+        ports = ports | banks.ports(cfg, banks.ACC, True, mm.out, out_rows)
+        return ports | Mux(mm.accumulate, banks.ports(cfg, banks.ACC, False, mm.out, out_rows), 0)
+
     def _preload_unit(
         self, m: Module, go: Value, pre: Value, busy: Signal, go_index: Value
     ) -> None:
@@ -287,6 +354,7 @@ class ExecuteController(wiring.Component):
         with m.If(go):
             m.d.sync += index.eq(go_index)
         self._pushes.append((last, cur.push_prev, cur.push_next))
+        self._held.append(Mux(busy, self._preload_ports(saved), 0))
         m.d.comb += [
             self.events.preload_start.eq(go),
             self.events.preload_start_index.eq(go_index),
@@ -317,6 +385,7 @@ class ExecuteController(wiring.Component):
             m.d.sync += [k_reg.eq(k + 1), saved.eq(cur), busy.eq(~last)]
         with m.If(go):
             m.d.sync += index.eq(go_index)
+        self._held.append(Mux(busy, self._matmul_ports(saved), 0))
         my_index = Mux(go, go_index, index)
         m.d.comb += [self.events.matmul_start.eq(go), self.events.matmul_start_index.eq(go_index)]
         write = self.acc_write
@@ -352,6 +421,7 @@ class ExecuteController(wiring.Component):
         row = Signal(range(R))
         last = busy & (k == R - 1)
         self._pushes.append((last, tile.push_prev, tile.push_next))
+        self._held.append(Mux(busy, self._matmul_ports(tile), 0))
         m.d.comb += [
             row.eq(R - 1 - k),
             self.array.capture.eq(busy & (k == 0)),

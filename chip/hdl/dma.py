@@ -5,14 +5,16 @@ or accumulator rows, STORE the other way. The timing is docs/timing.md's, with t
 and latency living where they do in hardware, in the memory controller behind the bus (the
 co-simulation's `chip.hdl.dram_model.DramModel`):
 
-- An instruction starts when it is at the head of the queue (or arrives into an empty one), the
-  token it pops is available, and the engine has sent every request of the previous
-  instruction. In its start cycle it presents its first request: row r of the block at byte
-  address ``dram + r * stride`` with the row's ``cols * size`` bytes enabled, one request per
-  row, the last marked end-of-burst. The slave's ``stall`` paces the requests (a LOAD's at the
-  bus bandwidth, a STORE's until its data may use the bus), so the engine is free for the next
-  instruction the cycle after its last request is accepted: ``start + n`` for a LOAD, ``grant +
-  n`` for a STORE.
+- An instruction wants to start (``want``) when it is at the head of the queue (or arrives into
+  an empty one), the token it pops is available, and the engine has sent every request of the
+  previous instruction; it starts when the chip's bank-port rule agrees (``allow``,
+  chip/hdl/banks.py). ``head_ports`` are the bank ports it needs, ``held`` those of the engine's
+  instructions started and not ended. In its start cycle it presents its first request: row r of
+  the block at byte address ``dram + r * stride`` with the row's ``cols * size`` bytes enabled,
+  one request per row, the last marked end-of-burst. The slave's ``stall`` paces the requests (a
+  LOAD's at the bus bandwidth, a STORE's until its data may use the bus), so the engine is free
+  for the next instruction the cycle after its last request is accepted: ``start + n`` for a
+  LOAD, ``grant + n`` for a STORE.
 - Acknowledges arrive in order. A LOAD writes the row of each one (elements ``< cols``) in the
   cycle it arrives; an instruction ends with its last acknowledge, in whose cycle it reports
   ``done`` and pushes its token. A STORE reads the row of each request in the cycle it is
@@ -32,6 +34,8 @@ from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig
+from chip.hdl import banks
+from chip.hdl.banks import port_bits
 from chip.hdl.controller import decoder_layout
 from chip.hdl.exec_queue import ExecuteQueue
 from chip.hdl.ports import (
@@ -100,6 +104,10 @@ class DmaEngine(wiring.Component):
             "done": Out(1),
             "done_index": Out(EVENT_INDEX_BITS),
             "idle": Out(1),
+            "want": Out(1),
+            "allow": In(1),
+            "head_ports": Out(port_bits(config)),
+            "held": Out(port_bits(config)),
         }
         if store:
             members["spad_read"] = Out(read_port_signature(config.spad_addr_bits, spad))
@@ -145,12 +153,15 @@ class DmaEngine(wiring.Component):
 
         issuing = Signal()  # an instruction started and has requests left to send
         go = Signal()
-        m.d.comb += go.eq(
-            (in_q | self.instr.valid)
-            & ~issuing
-            & fifo.w_rdy
-            & ((self.token_avail != 0) | ~pops_flag)
-        )
+        m.d.comb += [
+            self.want.eq(
+                (in_q | self.instr.valid)
+                & ~issuing
+                & fifo.w_rdy
+                & ((self.token_avail != 0) | ~pops_flag)
+            ),
+            go.eq(self.want & self.allow),
+        ]
         direct = Signal()
         m.d.comb += [
             direct.eq(go & ~in_q),
@@ -245,6 +256,29 @@ class DmaEngine(wiring.Component):
         ]
         with m.If(bus.ack):
             m.d.sync += acks.eq(Mux(last_ack, 0, acks + 1))
+
+        # Bank ports held by started instructions, counted per port until each one ends.
+        head_loc = head.src if store else head.dst
+        m.d.comb += self.head_ports.eq(
+            Mux(
+                head_loc[ROW_BITS:] != SPAD_CODE,
+                banks.ports(cfg, banks.ACC, not store, head_loc[:ROW_BITS], head.rows),
+                banks.ports(cfg, banks.SPAD, not store, head_loc[:ROW_BITS], head.rows),
+            )
+        )
+        oldest_ports = Signal(port_bits(cfg))
+        m.d.comb += oldest_ports.eq(
+            Mux(
+                oldest.acc,
+                banks.ports(cfg, banks.ACC, not store, oldest.row, oldest.rows),
+                banks.ports(cfg, banks.SPAD, not store, oldest.row, oldest.rows),
+            )
+        )
+        depth = cfg.dram_latency + FLIGHT_EXTRA
+        for p in range(port_bits(cfg)):
+            count = Signal(range(depth + 2), name=f"held_{p}")
+            m.d.sync += count.eq(count + (go & self.head_ports[p]) - (last_ack & oldest_ports[p]))
+            m.d.comb += self.held[p].eq(count != 0)
         if not store:  # write the row of each acknowledge, elements < cols
             for port, layout_ in (
                 (self.spad_write, spad_row_layout(cfg)),

@@ -65,6 +65,14 @@ def available_simulator() -> str:
     return AMARANTH
 
 
+def simulator_for(program: Program, simulator: str) -> str:
+    """The simulator ``program`` runs on when ``simulator`` is available: `AMARANTH` for
+    programs with DMA (the Verilator harness drives the execute datapath only)."""
+    if any(isinstance(ins, Load | Store) for ins in program.instrs):
+        return AMARANTH
+    return simulator
+
+
 def check_program(program: Program, simulator: str) -> None:
     """Raise if the RTL cannot run ``program`` under ``simulator``: `ProgramError` for the first
     instruction other than LOAD, STORE, PRELOAD, MATMUL and HALT or a transposed DMA block,
@@ -85,8 +93,8 @@ def check_program(program: Program, simulator: str) -> None:
             )
     cfg = program.config
     dma = any(isinstance(ins, Load | Store) for ins in program.instrs)
+    simulator = simulator_for(program, simulator)
     if dma:
-        simulator = AMARANTH  # see the module docstring
         if cfg.dram_latency < 1:
             raise ChipError(
                 f"dram_latency must be at least 1 for the RTL, not {cfg.dram_latency}: "
@@ -146,7 +154,7 @@ def cosimulate(
     ``state`` the program reads (see the module docstring); ``state`` ends as the machine left
     it. The machine's faults (`ProgramError`) are raised as on any backend. ``build_dir``
     caches Verilator models (default: the user's cache folder)."""
-    simulator = simulator or available_simulator()
+    simulator = simulator_for(program, simulator or available_simulator())
     check_program(program, simulator)
     cfg = program.config
     spad = state.spad[: scratchpad_rows(program)].copy()
@@ -158,7 +166,6 @@ def cosimulate(
     dma = any(isinstance(ins, Load | Store) for ins in instrs)
     try:
         if dma:
-            simulator = AMARANTH
             run = run_chip(cfg, instrs, dram, acc_rows, spad, limit)
             rtl = RtlRun(run.acc, run.events, run.cycles, run.cycles)
         elif simulator == VERILATOR:

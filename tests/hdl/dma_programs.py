@@ -7,9 +7,9 @@ multiplies (sometimes twice, accumulating), and the store queue writes the resul
 DRAM. Tokens order every reuse: a fold's first LOAD waits for the MATMUL two folds back
 (execute -> load) to free its buffer, its PRELOAD for its last LOAD (load -> execute), its
 STORE for its last MATMUL (execute -> store), and its first MATMUL for the STORE two folds back
-(store -> execute). Accumulator results alternate between the two accumulator banks, so the
-queues never compete for a bank port: the RTL does not model bank ports (docs/hdl.md) and the
-tests assert the machine counted no bank-conflict stall. Sizes, strides and DRAM addresses are
+(store -> execute). Accumulator results alternate between the two accumulator banks, or with
+``shared`` stay in one, where a bias LOAD and a MATMUL (write ports) or a STORE and an
+accumulating MATMUL (read ports) contend for its ports. Sizes, strides and DRAM addresses are
 random (unaligned addresses, gaps between rows); ``high`` places every buffer at the top of the
 scratchpad, of each accumulator bank and of DRAM, so a dropped address bit moves data.
 """
@@ -29,9 +29,11 @@ OUT_REGION = 8192  # bytes of result space after it
 
 
 def random_dma_program(
-    cfg: ChipConfig, seed: int, folds: int = 3, high: bool = False
+    cfg: ChipConfig, seed: int, folds: int = 3, high: bool = False, shared: bool = False
 ) -> tuple[Program, ChipState]:
-    """A random pipelined program for ``cfg`` (WS or IS) and the chip state it starts from."""
+    """A random pipelined program for ``cfg`` (WS or IS) and the chip state it starts from;
+    ``shared`` puts every fold's results in one accumulator bank, so bias LOADs, MATMULs and
+    STOREs compete for its ports."""
     if not cfg.dataflow.has_stationary_operand:
         raise ValueError("the DMA programs preload a stationary tile: WS or IS only")
     rng = np.random.default_rng(seed)
@@ -65,7 +67,8 @@ def random_dma_program(
         cols = C if full else int(rng.integers(1, C + 1))
         t = int(rng.integers(1, 7))
         w_row, x_row = 64 * b, 32 + 64 * b
-        out = Loc(Mem.ACC, acc_top + b * acc_bank + 8 * (f // 2))
+        bank = 0 if shared else b
+        out = Loc(Mem.ACC, acc_top + bank * acc_bank + 8 * (f if shared else f // 2))
         loads: list[Instr] = []
         addr, stride = block(rows, cols, in_size)
         loads.append(

@@ -4,22 +4,25 @@ by `DramModel`, against docs/timing.md's closed form and the `pe` machine."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
+from amaranth import Const
 
 from chip.config import Dataflow, load_preset
 from chip.counters import Cause
 from chip.dtypes import DType
 from chip.errors import ProgramError
-from chip.hdl import chip_top, run_program, wishbone
+from chip.hdl import banks, chip_top, run_program, wishbone
 from chip.hdl.chip_cosim import run_chip
 from chip.hdl.cosim import RtlError
 from chip.isa import Halt, Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp
 from chip.machine import run_machine
-from chip.program import Phase, Program, Tag
+from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
 from chip.state import ChipState
 from runtime.backend import Backend
+from runtime.cli import main
 from tests.hdl.dma_programs import IN_REGION, random_dma_program
 
 TINY = load_preset("tiny")
@@ -34,17 +37,17 @@ def _acc(row):
 
 
 def _cosimulate(program, state):
-    """Run ``program`` on the RTL and the pe machine from ``state``; assert they agree on every
-    instruction's cycles, the total and the final DRAM image; return the RTL's run."""
-    dram = state.dram.copy()
+    """Run ``program`` on the RTL and the pe machine from ``state`` (its DRAM and scratchpad
+    rows 0..63); assert they agree on every instruction's cycles, the total and the final DRAM
+    image; return the RTL's run and the machine's."""
+    dram, spad = state.dram.copy(), state.spad[:64].copy()
     machine = run_machine(program, fidelity="pe", state=state)
-    assert machine.counters.stalls_by_cause[Cause.BANK_CONFLICT] == 0  # see dma_programs.py
-    rtl = run_chip(program.config, program.instrs, dram)
+    rtl = run_chip(program.config, program.instrs, dram, spad=spad)
     on_machine = sorted((e.index, e.start, e.end) for e in machine.events)
     assert [(e.index, e.start, e.end) for e in rtl.events] == on_machine
     assert rtl.cycles == machine.cycles
     assert np.array_equal(rtl.dram, state.dram)
-    return rtl
+    return rtl, machine
 
 
 def _gemm_program(cfg):
@@ -66,7 +69,7 @@ def test_directed_gemm_runs_in_the_cycles_of_the_timing_rules():
     state.dram[:256] = rng.integers(-128, 128, 256).astype(np.int8).view(np.uint8)
     w = state.dram[:16].view(np.int8).reshape(4, 4).astype(np.int64)
     x = state.dram[64:112].view(np.int8).reshape(6, 8)[:, :4].astype(np.int64)
-    rtl = _cosimulate(_gemm_program(TINY), state)
+    rtl, _ = _cosimulate(_gemm_program(TINY), state)
     # tiny: 4 bytes per cycle, latency 20, 4x4 array. LOAD W: 16 bytes, n = 4, data from 20,
     # ends 24; LOAD X (dispatched in 1, requests out from 4): n = 6, bus free at 24, ends 30;
     # PRELOAD waits for X's token: [30, 34); MATMUL: T+R+C-2 = 12; STORE waits for the
@@ -98,7 +101,7 @@ def test_output_stationary_program_with_a_drain_overlap_matches_the_machine():
     x = state.dram[:20].view(np.int8).reshape(5, 4).astype(np.int64)
     y = state.dram[64:104].view(np.int8).reshape(5, 8)[:, :3].astype(np.int64)
     program = Program(cfg, instrs, [Tag("os", Phase.FORWARD)] * len(instrs), {})
-    rtl = _cosimulate(program, state)
+    rtl, _ = _cosimulate(program, state)
     # T+2R+C-2 = 15 cycles each; the second starts when the first one's compute ends
     # (T+R+C-2 = 11 cycles after it starts), under its drain
     assert [(e.unit, e.start, e.end) for e in rtl.events][2:4] == [
@@ -115,6 +118,34 @@ def test_output_stationary_program_with_a_drain_overlap_matches_the_machine():
 def test_random_pipelined_programs_match_the_machine(dataflow, high, seed):
     cfg = TINY.replace(dataflow=dataflow)
     _cosimulate(*random_dma_program(cfg, seed, folds=4, high=high))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_queues_contending_for_bank_ports_wait_as_in_the_machine(seed):
+    cfg = TINY.replace(dataflow=Dataflow.IS if seed == 2 else Dataflow.WS)
+    _, machine = _cosimulate(*random_dma_program(cfg, seed, folds=5, high=seed == 1, shared=True))
+    assert machine.counters.stalls_by_cause[Cause.BANK_CONFLICT] > 0
+
+
+@pytest.mark.parametrize("load_first", [True, False])
+def test_same_cycle_starts_contending_for_a_port_go_in_program_order(load_first):
+    # The PRELOAD's end frees both the execute queue and (by its token) the LOAD: a LOAD into
+    # accumulator rows 0-1 and a MATMUL writing rows 8-10, one bank, both may start in cycle 4.
+    pre = Preload(src=0, rows=4, cols=4, push_prev=True)
+    load = Load(dram=0, dst=_acc(0), rows=2, cols=4, stride=16, transpose=False, pop_next=True)
+    mm = Matmul(x=8, y=0, out=8, t=3, rows=4, cols=4, accumulate=False)
+    instrs = (pre, load, mm, Halt()) if load_first else (pre, mm, load, Halt())
+    state = ChipState(TINY)
+    state.write(_sp(0), np.ones((16, TINY.row_elems), np.int8), "tiles")
+    program = Program(TINY, instrs, [Tag("tie", Phase.FORWARD)] * len(instrs), {})
+    rtl, _ = _cosimulate(program, state)
+    spans = {e.unit: (e.start, e.end) for e in rtl.events}
+    # LOAD: 2 rows of 16 bytes at 4 bytes per cycle, n = 8, latency 20: 28 cycles;
+    # MATMUL: T+R+C-2 = 9 cycles
+    if load_first:
+        assert spans["load"] == (4, 32) and spans["matmul"] == (32, 41)
+    else:
+        assert spans["matmul"] == (4, 13) and spans["load"] == (13, 41)
 
 
 @pytest.mark.parametrize(
@@ -192,6 +223,13 @@ def test_mutations_of_the_load_store_path_are_caught(monkeypatch):
         assert _diverges(*low)
     low = random_dma_program(TINY, seed=0, folds=4)
 
+    def no_ports(config, space, write, lo, rows):
+        return Const(0, banks.port_bits(config))  # no instruction reserves a bank port
+
+    with monkeypatch.context() as mp:
+        mp.setattr(banks, "ports", no_ports)
+        assert _diverges(*random_dma_program(TINY, seed=0, folds=5, shared=True))
+
     def ignore_store_tokens(self, m, ctrl, load, store):
         original(self, m, ctrl, load, store)
         m.d.comb += store.token_avail.eq(1)  # a STORE never waits for its MATMUL
@@ -236,3 +274,29 @@ def test_transposed_blocks_are_refused_before_running():
     with pytest.raises(ProgramError, match="do not transpose") as e:
         run_program.check_program(program, run_program.AMARANTH)
     assert (e.value.index, e.value.mnemonic) == (1, "load")
+
+
+def test_systolic_run_with_the_rtl_runs_a_program_with_dma(tmp_path, capsys):
+    gemm = _gemm_program(TINY)
+    instrs = list(gemm.instrs)
+    instrs[1] = dataclasses.replace(instrs[1], stride=4)  # X contiguous, as a tensor is
+    tensors = {
+        "w": TensorInfo("w", 0, (4, 4), DType.INT8, TensorKind.INPUT),
+        "x": TensorInfo("x", 64, (6, 4), DType.INT8, TensorKind.INPUT),
+        "y": TensorInfo("y", 4096, (6, 4), DType.INT32, TensorKind.OUTPUT),
+    }
+    program = Program(TINY, tuple(instrs), gemm.tags, tensors)
+    path = tmp_path / "gemm.prog"
+    program.save(path)
+    runs = {}
+    for fidelity in ("rtl", "fast"):
+        out = tmp_path / fidelity
+        argv = ["run", path, "--fidelity", fidelity, "--random-inputs", "--out", out]
+        assert main([str(a) for a in [*argv, "--no-plots"]]) == 0
+        runs[fidelity] = json.loads((out / "report.json").read_text()), out
+    (rtl, rtl_dir), (fast, fast_dir) = runs["rtl"], runs["fast"]
+    assert rtl["fidelity"] == "rtl (amaranth)"
+    assert rtl["total"]["cycles"] == fast["total"]["cycles"] == 90
+    y = np.load(next(rtl_dir.glob("y*.npy")))
+    assert np.array_equal(y, np.load(next(fast_dir.glob("y*.npy"))))
+    assert y.any()
