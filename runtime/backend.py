@@ -119,9 +119,9 @@ class Backend:
         self._run_machine = machine_runner() if self.fidelity.has_cycles else None
         self.simulator: str | None = None  # rtl: the HDL simulator it runs on
         if self.fidelity is Fidelity.RTL:
-            from chip.hdl.run_program import available_simulator, check_program, simulator_for
+            from chip.hdl.run_program import available_simulator, check_program
 
-            self.simulator = simulator_for(program, available_simulator())
+            self.simulator = available_simulator()
             check_program(program, self.simulator)  # refused before any run
         self.state = ChipState(program.config)
         self.state.load_program(program)

@@ -8,10 +8,9 @@ the first instruction or setting the RTL lacks (the vector unit, transposed DMA 
 #17). `cosimulate` runs the program on the RTL and on the `pe` machine from the same
 scratchpad rows and DRAM image, and raises `Divergence` naming the first instruction whose
 start or end cycle differs, then the total, then the first accumulator element or DRAM byte
-that does. Execute-only programs run on the Verilator model of the exported Verilog when
-Verilator and a C++ compiler are installed, Amaranth's simulator otherwise; programs with DMA
-run on `ChipTop` under Amaranth's simulator (the Verilator harness drives the execute datapath
-only).
+that does. Programs run on Verilator when it and a C++ compiler are installed (execute-only
+programs on the exported Verilog of `ExecuteTop`, programs with DMA on `ChipTop` converted whole,
+with the DRAM model in C++), on Amaranth's simulator otherwise.
 """
 
 from __future__ import annotations
@@ -41,6 +40,8 @@ AMARANTH, VERILATOR = "amaranth", "verilator"
 # simulator re-evaluates every PE's logic on every change; the Verilator model is compiled once
 # per design (about 100 s at 16x16) and then fast.
 MAX_PES = {AMARANTH: 8 * 8, VERILATOR: 16 * 16}
+# `ChipTop` is converted to Verilog whole, every PE and memory word in one netlist.
+MAX_DMA_PES = 8 * 8
 
 
 class Divergence(RtlError):
@@ -65,14 +66,6 @@ def available_simulator() -> str:
     return AMARANTH
 
 
-def simulator_for(program: Program, simulator: str) -> str:
-    """The simulator ``program`` runs on when ``simulator`` is available: `AMARANTH` for
-    programs with DMA (the Verilator harness drives the execute datapath only)."""
-    if any(isinstance(ins, Load | Store) for ins in program.instrs):
-        return AMARANTH
-    return simulator
-
-
 def check_program(program: Program, simulator: str) -> None:
     """Raise if the RTL cannot run ``program`` under ``simulator``: `ProgramError` for the first
     instruction other than LOAD, STORE, PRELOAD, MATMUL and HALT or a transposed DMA block,
@@ -93,8 +86,9 @@ def check_program(program: Program, simulator: str) -> None:
             )
     cfg = program.config
     dma = any(isinstance(ins, Load | Store) for ins in program.instrs)
-    simulator = simulator_for(program, simulator)
+    limit = MAX_PES[simulator]
     if dma:
+        limit = min(limit, MAX_DMA_PES)
         if cfg.dram_latency < 1:
             raise ChipError(
                 f"dram_latency must be at least 1 for the RTL, not {cfg.dram_latency}: "
@@ -106,11 +100,12 @@ def check_program(program: Program, simulator: str) -> None:
     except ValueError as e:
         raise ChipError(str(e)) from None
     pes = cfg.rows * cfg.cols
-    if pes > MAX_PES[simulator]:
+    if pes > limit:
         hint = "" if simulator == VERILATOR or dma else "; install Verilator for up to 16x16"
+        what = " a program with DMA" if dma else ""
         raise ChipError(
-            f"the {cfg.rows}x{cfg.cols} array is too large to co-simulate with {simulator} "
-            f"(at most {MAX_PES[simulator]} PEs{hint})"
+            f"the {cfg.rows}x{cfg.cols} array is too large to co-simulate{what} with "
+            f"{simulator} (at most {limit} PEs{hint})"
         )
 
 
@@ -154,7 +149,7 @@ def cosimulate(
     ``state`` the program reads (see the module docstring); ``state`` ends as the machine left
     it. The machine's faults (`ProgramError`) are raised as on any backend. ``build_dir``
     caches Verilator models (default: the user's cache folder)."""
-    simulator = simulator_for(program, simulator or available_simulator())
+    simulator = simulator or available_simulator()
     check_program(program, simulator)
     cfg = program.config
     spad = state.spad[: scratchpad_rows(program)].copy()
@@ -165,7 +160,13 @@ def cosimulate(
     limit = max_cycles if max_cycles is not None else 2 * machine.cycles + 1000
     dma = any(isinstance(ins, Load | Store) for ins in instrs)
     try:
-        if dma:
+        if dma and simulator == VERILATOR:
+            from chip.hdl.chip_verilated import run_chip_verilated
+
+            build = build_dir or _cache_dir()
+            run = run_chip_verilated(cfg, instrs, dram, build, acc_rows, spad, limit)
+            rtl = RtlRun(run.acc, run.events, run.cycles, run.cycles)
+        elif dma:
             run = run_chip(cfg, instrs, dram, acc_rows, spad, limit)
             rtl = RtlRun(run.acc, run.events, run.cycles, run.cycles)
         elif simulator == VERILATOR:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from chip.dtypes import DType
 from chip.errors import ProgramError
 from chip.hdl import banks, chip_top, run_program, wishbone
 from chip.hdl.chip_cosim import run_chip
+from chip.hdl.chip_verilated import run_chip_verilated
 from chip.hdl.cosim import RtlError
 from chip.isa import Halt, Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp
 from chip.machine import run_machine
@@ -242,8 +244,9 @@ def test_mutations_of_the_load_store_path_are_caught(monkeypatch):
 def test_the_rtl_fidelity_runs_programs_with_dma_and_names_a_dram_divergence(monkeypatch):
     program, state = random_dma_program(TINY, seed=5, folds=3)
     dram = state.dram.copy()
-    sim = run_program.cosimulate(program, state, run_program.VERILATOR)
-    assert sim.simulator == run_program.AMARANTH  # the Verilator harness has no DRAM yet
+    monkeypatch.setattr(run_program, "available_simulator", lambda: run_program.AMARANTH)
+    sim = run_program.cosimulate(program, state)
+    assert sim.simulator == run_program.AMARANTH
     assert [e.unit for e in sim.rtl.events].count("store") == 3
     assert run_program.scratchpad_rows(program) == 0  # every row read was loaded first
 
@@ -276,7 +279,8 @@ def test_transposed_blocks_are_refused_before_running():
     assert (e.value.index, e.value.mnemonic) == (1, "load")
 
 
-def test_systolic_run_with_the_rtl_runs_a_program_with_dma(tmp_path, capsys):
+def test_systolic_run_with_the_rtl_runs_a_program_with_dma(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_program, "available_simulator", lambda: run_program.AMARANTH)
     gemm = _gemm_program(TINY)
     instrs = list(gemm.instrs)
     instrs[1] = dataclasses.replace(instrs[1], stride=4)  # X contiguous, as a tensor is
@@ -300,3 +304,26 @@ def test_systolic_run_with_the_rtl_runs_a_program_with_dma(tmp_path, capsys):
     y = np.load(next(rtl_dir.glob("y*.npy")))
     assert np.array_equal(y, np.load(next(fast_dir.glob("y*.npy"))))
     assert y.any()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    shutil.which("verilator") is None or shutil.which("g++") is None,
+    reason="needs verilator and g++ on PATH (.ci/run installs verilator)",
+)
+def test_verilator_model_of_the_chip_matches_amaranth_and_the_machine(tmp_path):
+    # about 30 s to build the model once, then milliseconds per program
+    for seed, shared in ((0, True), (1, False)):
+        program, state = random_dma_program(TINY, seed, folds=5, high=seed == 1, shared=shared)
+        dram = state.dram.copy()
+        on_amaranth = run_chip(TINY, program.instrs, dram)
+        on_verilator = run_chip_verilated(TINY, program.instrs, dram, tmp_path)
+        assert on_verilator.events == on_amaranth.events
+        assert on_verilator.cycles == on_amaranth.cycles
+        assert np.array_equal(on_verilator.dram, on_amaranth.dram)
+    # a long pipeline, thousands of cycles: Verilator against the machine, through the backend
+    program, state = random_dma_program(TINY, seed=7, folds=60, shared=True)
+    sim = run_program.cosimulate(program, state, run_program.VERILATOR, build_dir=tmp_path)
+    assert sim.simulator == run_program.VERILATOR
+    assert sim.machine.cycles > 2000
+    assert [e.unit for e in sim.rtl.events].count("store") == 60
