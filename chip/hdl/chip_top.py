@@ -113,7 +113,9 @@ class ChipTop(wiring.Component):
         m.d.comb += self.cycle.eq(cycle)
         return m
 
-    def _dispatch(self, m: Module, ctrl: ExecuteController, load: DmaEngine, store: DmaEngine):
+    def _dispatch(
+        self, m: Module, ctrl: ExecuteController, load: DmaEngine, store: DmaEngine
+    ) -> None:
         """Route each word to its queue; DMA words carry their program index."""
         cfg = self.config
         word = self.instr.payload
@@ -132,9 +134,9 @@ class ChipTop(wiring.Component):
             ),
             live.eq(self.instr.valid & ~stopped & ~dma_error & ~bad),
         ]
+        m.d.comb += ctrl.tokens.index.eq(index)
         for engine, mine in ((load, is_load), (store, is_store)):
             m.d.comb += [
-                ctrl.tokens.index.eq(index),
                 engine.instr.valid.eq(live & mine),
                 engine.instr.payload.word.eq(word),
                 engine.instr.payload.index.eq(index),
@@ -156,7 +158,9 @@ class ChipTop(wiring.Component):
         with m.If(self.instr.valid & ~stopped & bad):
             m.d.sync += dma_error.eq(1)
 
-    def _tokens(self, m: Module, ctrl: ExecuteController, load: DmaEngine, store: DmaEngine):
+    def _tokens(
+        self, m: Module, ctrl: ExecuteController, load: DmaEngine, store: DmaEngine
+    ) -> None:
         """The four token counters (docs/timing.md, VTA semantics)."""
         tok = ctrl.tokens
         channels = (
@@ -170,7 +174,9 @@ class ChipTop(wiring.Component):
             m.d.sync += count.eq(count + push - pop)
             m.d.comb += avail.eq(count)
 
-    def _bank_ports(self, m: Module, ctrl: ExecuteController, load: DmaEngine, store: DmaEngine):
+    def _bank_ports(
+        self, m: Module, ctrl: ExecuteController, load: DmaEngine, store: DmaEngine
+    ) -> None:
         """Start each queue's candidate only when no other queue holds one of its ports, and
         among same-cycle candidates in program order (chip/hdl/banks.py)."""
         tok = ctrl.tokens

@@ -72,6 +72,7 @@ TOKEN_BITS = 16  # a token counter: more tokens outstanding than any queue holds
 
 
 def _or(values: list[Value], config: ChipConfig) -> Value:
+    """The union of port sets ``values`` (none: the empty set)."""
     out = Const(0, port_bits(config))
     for v in values:
         out = out | v
@@ -108,7 +109,10 @@ class ExecuteController(wiring.Component):
     ``tokens`` the controller has a ``tokens`` port (`token_signature`): an instruction also
     waits until the token counters it pops (``avail_prev``: load -> execute, ``avail_next``:
     store -> execute) hold its pops, of both instructions when two start together, and the
-    controller reports the tokens its starts pop and its ends push (docs/timing.md).
+    controller reports the tokens its starts pop and its ends push (docs/timing.md). The same
+    port carries the bank-port handshake: the controller offers its one or two instructions
+    (``a_want``, ``b_want``, with their ports and program indices, the queue storing each
+    word's index beside it) and starts them on ``a_allow``/``b_allow`` (chip/hdl/banks.py).
     ``ram_module`` names the Verilog RAM module of the queue on export (see `chip.hdl.ram.Ram`).
     """
 
