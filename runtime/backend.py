@@ -9,9 +9,9 @@ only the cycle-level machine measures.
 Fidelities (`chip.fidelity.Fidelity`):
 - ``functional``: the functional model (chip/functional.py); values only, no cycles.
 - ``fast`` / ``pe``: the cycle-level machine (chip/machine); values plus `Counters`.
-- ``rtl``: the execute datapath's RTL (chip/hdl/run_program.py), co-simulated against the
-  ``pe`` machine instruction by instruction; execute-only programs on small arrays, whose
-  inputs are scratchpad rows and whose result is the accumulator.
+- ``rtl``: the RTL (chip/hdl/run_program.py), co-simulated against the ``pe`` machine
+  instruction by instruction; programs of LOAD, STORE, PRELOAD and MATMUL on small arrays,
+  whose inputs are DRAM and the scratchpad rows read before any LOAD writes them.
 All fidelities produce bit-identical values; that is the chip models' contract, not ours.
 """
 

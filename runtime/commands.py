@@ -91,8 +91,8 @@ def _add_fidelity(p: argparse.ArgumentParser) -> None:
         choices=[f.value for f in Fidelity],
         default=None,
         help="fast: cycle-level machine, block compute (default); pe: every PE "
-        "every cycle; functional: values only, no cycles; rtl: the execute datapath's "
-        "RTL co-simulated against pe (execute-only programs, small arrays)",
+        "every cycle; functional: values only, no cycles; rtl: the RTL co-simulated "
+        "against pe (load, store, preload, matmul; small arrays)",
     )
 
 

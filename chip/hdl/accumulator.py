@@ -10,7 +10,12 @@ from chip.config import ChipConfig
 from chip.hdl.blackbox import VerilogModule
 from chip.hdl.fp32_add import adder_signature
 from chip.hdl.numerics import numerics_for
-from chip.hdl.ports import acc_row_layout, acc_write_signature, read_port_signature
+from chip.hdl.ports import (
+    acc_row_layout,
+    acc_write_signature,
+    read_port_signature,
+    row_write_signature,
+)
 from chip.hdl.ram import Ram
 
 
@@ -24,27 +29,49 @@ class Accumulator(wiring.Component):
     Verilog RAM module to instantiate instead of an Amaranth memory (see `Ram`), and
     ``adder_module`` (bf16 only) the Verilog module of `Fp32Adder` to instantiate per column
     instead of converting C copies of it (see `chip.hdl.export.write_verilog`).
+
+    With ``dma`` it also has the DMA engines' ports: ``read_s`` (the store engine, a third
+    asynchronous read port) and ``load_write`` (the load engine, a second write port with one
+    enable per element, raw elements: a LOAD never accumulates).
     """
 
     def __init__(
-        self, config: ChipConfig, ram_module: str | None = None, adder_module: str | None = None
+        self,
+        config: ChipConfig,
+        ram_module: str | None = None,
+        adder_module: str | None = None,
+        dma: bool = False,
     ) -> None:
         self.config = config
+        self.dma = dma
         self.ram_module = ram_module
         self.adder_module = adder_module
         self.numerics = numerics_for(config.input_dtype)
-        super().__init__(
-            {
-                "write": In(acc_write_signature(config)),
-                "read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
-            }
-        )
+        layout = acc_row_layout(config)
+        read = read_port_signature(config.acc_addr_bits, layout)
+        members = {"write": In(acc_write_signature(config)), "read": In(read)}
+        if dma:
+            members["read_s"] = In(read)
+            members["load_write"] = In(row_write_signature(config.acc_addr_bits, layout))
+        super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg = self.config
         layout = acc_row_layout(cfg)
-        m.submodules.mem = mem = Ram(layout, cfg.acc_rows, cfg.row_elems, self.ram_module)
+        if self.dma:
+            mem = Ram(layout, cfg.acc_rows, cfg.row_elems, reads=3, writes=2)
+            load = self.load_write
+            m.d.comb += [
+                mem.r2.addr.eq(self.read_s.addr),
+                self.read_s.data.eq(mem.r2.data),
+                mem.w1.addr.eq(load.addr),
+                mem.w1.data.eq(load.data),
+                mem.w1.en.eq(load.en),
+            ]
+        else:
+            mem = Ram(layout, cfg.acc_rows, cfg.row_elems, self.ram_module)
+        m.submodules.mem = mem
         host, old = mem.r0, mem.r1
         m.d.comb += [host.addr.eq(self.read.addr), self.read.data.eq(host.data)]
 

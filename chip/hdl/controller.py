@@ -8,12 +8,14 @@ ISA table (`chip.isa.field_layout`), never written by hand.
 
 from __future__ import annotations
 
-from amaranth import Module, Mux, Signal, Value, unsigned
+from amaranth import Cat, Const, Module, Mux, Signal, Value, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig, Dataflow
+from chip.hdl import banks
 from chip.hdl.array import array_signature
+from chip.hdl.banks import port_bits
 from chip.hdl.exec_queue import ExecuteQueue
 from chip.hdl.ports import (
     EVENT_INDEX_BITS,
@@ -30,6 +32,51 @@ def decoder_layout(cls: type[Instr]) -> data.FlexibleLayout:
     """A view of a 128-bit instruction word with one field per ISA field of ``cls``."""
     fields = {name: data.Field(unsigned(width), lo) for name, lo, width in field_layout(cls)}
     return data.FlexibleLayout(WORD_BITS, fields)
+
+
+def token_signature(config: ChipConfig) -> wiring.Signature:
+    """What the controller exchanges with the other queues, seen from the controller.
+
+    Tokens: the load -> execute (``avail_prev``) and store -> execute (``avail_next``) counters
+    it may pop, how many tokens its starts pop from each this cycle, and how many its ends push
+    towards the load (``push_prev``) and store (``push_next``) queues (0, 1 or 2: two units may
+    start or end together). Bank ports (chip/hdl/banks.py): ``index`` is the program index of
+    the incoming word; A and B are the two oldest instructions, ``*_want`` says one would
+    start this cycle by every other rule (B: together with A), ``*_ports`` and ``*_index`` are
+    its ports and program index, and it starts only with ``*_allow``; ``held`` are the ports of
+    the execute instructions started in earlier cycles and not ended."""
+    ports = port_bits(config)
+    return wiring.Signature(
+        {
+            "avail_prev": In(TOKEN_BITS),
+            "avail_next": In(TOKEN_BITS),
+            "pop_prev": Out(range(3)),
+            "pop_next": Out(range(3)),
+            "push_prev": Out(range(4)),
+            "push_next": Out(range(4)),
+            "index": In(EVENT_INDEX_BITS),
+            "a_want": Out(1),
+            "a_ports": Out(ports),
+            "a_index": Out(EVENT_INDEX_BITS),
+            "a_allow": In(1),
+            "b_want": Out(1),
+            "b_ports": Out(ports),
+            "b_index": Out(EVENT_INDEX_BITS),
+            "b_allow": In(1),
+            "held": Out(ports),
+        }
+    )
+
+
+TOKEN_BITS = 16  # a token counter: more tokens outstanding than any queue holds instructions
+
+
+def _or(values: list[Value], config: ChipConfig) -> Value:
+    """The union of port sets ``values`` (none: the empty set)."""
+    out = Const(0, port_bits(config))
+    for v in values:
+        out = out | v
+    return out
 
 
 def check_config(config: ChipConfig) -> None:
@@ -58,25 +105,36 @@ class ExecuteController(wiring.Component):
       in cycle t+R+C-2. Lasts D.
     - MATMUL (OS): computes for D cycles, then drains R cycles (bottom row first): lasts D+R.
       With the double buffer, the next MATMUL may start when the previous one's compute ends.
-    Tokens (pop/push flags) are ignored: the RTL has only the execute queue.
+    Without ``tokens`` the pop/push flags are ignored (the execute datapath alone). With
+    ``tokens`` the controller has a ``tokens`` port (`token_signature`): an instruction also
+    waits until the token counters it pops (``avail_prev``: load -> execute, ``avail_next``:
+    store -> execute) hold its pops, of both instructions when two start together, and the
+    controller reports the tokens its starts pop and its ends push (docs/timing.md). The same
+    port carries the bank-port handshake: the controller offers its one or two instructions
+    (``a_want``, ``b_want``, with their ports and program indices, the queue storing each
+    word's index beside it) and starts them on ``a_allow``/``b_allow`` (chip/hdl/banks.py).
     ``ram_module`` names the Verilog RAM module of the queue on export (see `chip.hdl.ram.Ram`).
     """
 
-    def __init__(self, config: ChipConfig, ram_module: str | None = None) -> None:
+    def __init__(
+        self, config: ChipConfig, ram_module: str | None = None, tokens: bool = False
+    ) -> None:
         check_config(config)
         self.config = config
         self.ram_module = ram_module
+        self.with_tokens = tokens
         read = read_port_signature(config.spad_addr_bits, spad_row_layout(config))
-        super().__init__(
-            {
-                "instr": In(instruction_signature()),
-                "read_x": Out(read),
-                "read_y": Out(read),
-                "array": Out(array_signature(config).flip()),
-                "acc_write": Out(acc_write_signature(config)),
-                "events": Out(event_signature()),
-            }
-        )
+        members = {
+            "instr": In(instruction_signature()),
+            "read_x": Out(read),
+            "read_y": Out(read),
+            "array": Out(array_signature(config).flip()),
+            "acc_write": Out(acc_write_signature(config)),
+            "events": Out(event_signature()),
+        }
+        if tokens:
+            members["tokens"] = Out(token_signature(config))
+        super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -90,7 +148,8 @@ class ExecuteController(wiring.Component):
         dispatched = Signal(EVENT_INDEX_BITS)
         halting, error = Signal(), Signal()
         after_matmul = Signal()  # the last execute instruction started was a MATMUL
-        m.submodules.queue = queue = ExecuteQueue(cfg.queue_depth, self.ram_module)
+        width = WORD_BITS + (EVENT_INDEX_BITS if self.with_tokens else 0)
+        m.submodules.queue = queue = ExecuteQueue(cfg.queue_depth, self.ram_module, width)
         # Named signals, not Python expressions: each is computed once per evaluation, in the
         # simulator as in the netlist.
         incoming, all_idle = Signal(), Signal()
@@ -119,10 +178,61 @@ class ExecuteController(wiring.Component):
             m.d.comb += [pre_may.eq(all_idle | (after_matmul if db else 0)), mm_may.eq(all_idle)]
         else:
             m.d.comb += mm_may.eq(all_idle | (~m_busy & after_matmul if db else 0))
-        m.d.comb += a_start.eq((in_a | offered) & (a["pre"] & pre_may | a["mm"] & mm_may))
+        a_tok, ab_tok = Signal(), Signal()  # A's pops, and A's and B's, are available
+        if self.with_tokens:
+            tok = self.tokens
+            a_flags, b_flags = a["preload"], b["preload"]  # the flags sit alike in every word
+            m.d.comb += [
+                a_tok.eq(
+                    (tok.avail_prev >= a_flags.pop_prev) & (tok.avail_next >= a_flags.pop_next)
+                ),
+                ab_tok.eq(
+                    (tok.avail_prev >= a_flags.pop_prev + b_flags.pop_prev)
+                    & (tok.avail_next >= a_flags.pop_next + b_flags.pop_next)
+                ),
+            ]
+        else:
+            m.d.comb += [a_tok.eq(1), ab_tok.eq(1)]
+        a_want, b_want = Signal(), Signal()
+        m.d.comb += a_want.eq((in_a | offered) & (a["pre"] & pre_may | a["mm"] & mm_may) & a_tok)
         if stationary and db:
             # A PRELOAD directly after a MATMUL starts with it (docs/timing.md).
-            m.d.comb += b_start.eq(a_start & a["mm"] & (in_b | in_a & offered) & b["pre"])
+            m.d.comb += b_want.eq(a_want & a["mm"] & (in_b | in_a & offered) & b["pre"] & ab_tok)
+        if self.with_tokens:
+            tok = self.tokens
+            m.d.comb += [
+                tok.a_want.eq(a_want),
+                tok.b_want.eq(b_want),
+                tok.a_ports.eq(
+                    Mux(
+                        a["pre"], self._preload_ports(a["preload"]), self._matmul_ports(a["matmul"])
+                    )
+                ),
+                tok.b_ports.eq(self._preload_ports(b["preload"])),
+                tok.a_index.eq(Mux(in_a, queue.first[WORD_BITS:], tok.index)),
+                tok.b_index.eq(Mux(in_b, queue.second[WORD_BITS:], tok.index)),
+                a_start.eq(a_want & tok.a_allow),
+                b_start.eq(b_want & tok.a_allow & tok.b_allow),
+                queue.push_word.eq(Cat(self.instr.payload, tok.index)),
+            ]
+        else:
+            m.d.comb += [
+                a_start.eq(a_want),
+                b_start.eq(b_want),
+                queue.push_word.eq(self.instr.payload),
+            ]
+        self._held: list[Value] = []  # ports of the units busy since an earlier cycle
+        if self.with_tokens:
+            a_flags, b_flags = a["preload"], b["preload"]
+            m.d.comb += [
+                self.tokens.pop_prev.eq(
+                    (a_start & a_flags.pop_prev) + (b_start & b_flags.pop_prev)
+                ),
+                self.tokens.pop_next.eq(
+                    (a_start & a_flags.pop_next) + (b_start & b_flags.pop_next)
+                ),
+            ]
+        self._pushes: list[tuple[Value, Value, Value]] = []  # (done strobe, push_prev, push_next)
 
         direct = Signal()  # the incoming word starts at once, without entering the queue
         accept, enqueue = Signal(), Signal()
@@ -137,7 +247,6 @@ class ExecuteController(wiring.Component):
             enqueue.eq(accept & new["exec"] & ~direct),
             self.instr.ready.eq(accept),
             queue.push.eq(enqueue),
-            queue.push_word.eq(self.instr.payload),
             queue.pop.eq(pops),
         ]
         with m.If(accept & new["exec"]):
@@ -164,6 +273,12 @@ class ExecuteController(wiring.Component):
         m_go = Signal()
         m.d.comb += m_go.eq(a_start & a["mm"])
         self._matmul_unit(m, m_go, a["matmul"], m_busy, d_busy, a_index)
+        if self.with_tokens:
+            m.d.comb += self.tokens.held.eq(_or(self._held, cfg))
+            m.d.comb += [
+                self.tokens.push_prev.eq(sum(done & prev for done, prev, _ in self._pushes)),
+                self.tokens.push_next.eq(sum(done & nxt for done, _, nxt in self._pushes)),
+            ]
         return m
 
     def _decode(self, m: Module, word: Signal, name: str) -> dict:
@@ -196,6 +311,22 @@ class ExecuteController(wiring.Component):
         ]
         return {**flags, "preload": pre, "matmul": mm}
 
+    def _preload_ports(self, pre: Value) -> Value:
+        """The ports a PRELOAD reserves: the scratchpad banks it reads."""
+        return banks.ports(self.config, banks.SPAD, False, pre.src, pre.rows)
+
+    def _matmul_ports(self, mm: Value) -> Value:
+        """The ports a MATMUL reserves: the scratchpad banks of X (and, OS, Y), the accumulator
+        banks it writes and, accumulating, reads."""
+        cfg = self.config
+        os = cfg.dataflow is Dataflow.OS
+        out_rows = mm.rows if os else mm.t
+        ports = banks.ports(cfg, banks.SPAD, False, mm.x, mm.t)
+        if os:
+            ports = ports | banks.ports(cfg, banks.SPAD, False, mm.y, mm.t)
+        ports = ports | banks.ports(cfg, banks.ACC, True, mm.out, out_rows)
+        return ports | Mux(mm.accumulate, banks.ports(cfg, banks.ACC, False, mm.out, out_rows), 0)
+
     def _preload_unit(
         self, m: Module, go: Value, pre: Value, busy: Signal, go_index: Value
     ) -> None:
@@ -226,6 +357,8 @@ class ExecuteController(wiring.Component):
             m.d.sync += [k_reg.eq(k + 1), saved.eq(cur), busy.eq(~last)]
         with m.If(go):
             m.d.sync += index.eq(go_index)
+        self._pushes.append((last, cur.push_prev, cur.push_next))
+        self._held.append(Mux(busy, self._preload_ports(saved), 0))
         m.d.comb += [
             self.events.preload_start.eq(go),
             self.events.preload_start_index.eq(go_index),
@@ -256,12 +389,14 @@ class ExecuteController(wiring.Component):
             m.d.sync += [k_reg.eq(k + 1), saved.eq(cur), busy.eq(~last)]
         with m.If(go):
             m.d.sync += index.eq(go_index)
+        self._held.append(Mux(busy, self._matmul_ports(saved), 0))
         my_index = Mux(go, go_index, index)
         m.d.comb += [self.events.matmul_start.eq(go), self.events.matmul_start_index.eq(go_index)]
         write = self.acc_write
         if cfg.dataflow is not Dataflow.OS:
             if cfg.double_buffer_stationary:
                 m.d.comb += self.array.flip.eq(go)
+            self._pushes.append((last, cur.push_prev, cur.push_next))
             m.d.comb += [
                 write.valid.eq(active & (k >= fill)),
                 write.payload.addr.eq(cur.out + k - fill),
@@ -289,6 +424,8 @@ class ExecuteController(wiring.Component):
         d_index = Signal(EVENT_INDEX_BITS)
         row = Signal(range(R))
         last = busy & (k == R - 1)
+        self._pushes.append((last, tile.push_prev, tile.push_next))
+        self._held.append(Mux(busy, self._matmul_ports(tile), 0))
         m.d.comb += [
             row.eq(R - 1 - k),
             self.array.capture.eq(busy & (k == 0)),

@@ -17,29 +17,30 @@ class ExecuteQueue(wiring.Component):
     is at least 1 and 2). Each cycle the controller removes ``pop`` (0, 1 or 2) words from the
     front and, with ``push``, appends ``push_word``; a pushed word is visible from the next
     cycle. The controller must not push into a queue that stays full after its pops.
-    ``ram_module`` names the Verilog RAM module holding the words on export (see `Ram`).
+    ``ram_module`` names the Verilog RAM module holding the words on export (see `Ram`);
+    ``width`` is the bits per entry (the DMA queues keep the word's program index beside it).
     """
 
-    def __init__(self, depth: int, ram_module: str | None = None) -> None:
+    def __init__(self, depth: int, ram_module: str | None = None, width: int = WORD_BITS) -> None:
         if depth < 1:
             raise ValueError(f"queue depth must be at least 1, not {depth}")
-        self.depth = depth
+        self.depth, self.width = depth, width
         self.ram_module = ram_module
         super().__init__(
             {
                 "push": In(1),
-                "push_word": In(unsigned(WORD_BITS)),
+                "push_word": In(unsigned(width)),
                 "pop": In(range(3)),
                 "count": Out(range(depth + 1)),
-                "first": Out(unsigned(WORD_BITS)),
-                "second": Out(unsigned(WORD_BITS)),
+                "first": Out(unsigned(width)),
+                "second": Out(unsigned(width)),
             }
         )
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         depth = self.depth
-        m.submodules.words = words = Ram(unsigned(WORD_BITS), depth, 1, self.ram_module)
+        m.submodules.words = words = Ram(unsigned(self.width), depth, 1, self.ram_module)
         head, tail = Signal(range(depth)), Signal(range(depth))
         count = Signal(range(depth + 1))
 

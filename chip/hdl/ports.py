@@ -75,3 +75,22 @@ def event_signature() -> wiring.Signature:
             members[f"{unit}_{edge}"] = Out(1)
             members[f"{unit}_{edge}_index"] = Out(index)
     return wiring.Signature(members)
+
+
+def row_write_signature(addr_bits: int, row: data.ArrayLayout) -> wiring.Signature:
+    """A row write seen from the writer: element k of row ``addr`` becomes ``data[k]`` when
+    ``en[k]``, readable from the next cycle on."""
+    return wiring.Signature({"addr": Out(addr_bits), "data": Out(row), "en": Out(row.length)})
+
+
+def chip_event_signature() -> wiring.Signature:
+    """`event_signature` plus the DMA engines' ``load_*`` and ``store_*`` strobes. The DMA
+    indices count every word of the stream (halt included); the execute units' indices count
+    PRELOAD/MATMUL words only, as in `event_signature`."""
+    index = unsigned(EVENT_INDEX_BITS)
+    members = dict(event_signature().members)
+    for unit in ("load", "store"):
+        for edge in ("start", "done"):
+            members[f"{unit}_{edge}"] = Out(1)
+            members[f"{unit}_{edge}_index"] = Out(index)
+    return wiring.Signature(members)

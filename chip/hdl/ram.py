@@ -1,4 +1,4 @@
-"""A memory with two asynchronous read ports and one write port with per-lane enables."""
+"""A memory with asynchronous read ports and write ports with per-lane enables."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from chip.hdl.ports import read_port_signature
 
 
 class Ram(wiring.Component):
-    """``depth`` rows of ``shape``: read ports ``r0`` and ``r1`` return the row at their address
-    in the same cycle; ``w`` writes lane k of row ``w.addr`` when ``w.en[k]``, visible from the
-    next cycle on. ``lanes`` > 1 needs an `ArrayLayout` row of ``lanes`` elements.
+    """``depth`` rows of ``shape``: read ports ``r0``, ``r1`` (and ``r2``... up to ``reads``)
+    return the row at their address in the same cycle; ``w`` (and ``w1`` when ``writes`` is 2)
+    writes lane k of row ``w.addr`` when ``w.en[k]``, visible from the next cycle on. ``lanes``
+    > 1 needs an `ArrayLayout` row of ``lanes`` elements. Two ports writing one lane of one row
+    in the same cycle are a caller's error (the result is unspecified).
 
     With ``verilog_module`` the RAM elaborates to an instance of that Verilog module (written by
     `chip.hdl.verilog_blocks.ram_verilog`) instead of an Amaranth `Memory`: export then emits
@@ -28,17 +30,30 @@ class Ram(wiring.Component):
         depth: int,
         lanes: int = 1,
         verilog_module: str | None = None,
+        reads: int = 2,
+        writes: int = 1,
     ) -> None:
+        if reads < 1 or writes not in (1, 2):
+            raise ValueError(
+                f"a RAM has 1 or more read ports and 1 or 2 write ports, not {reads} and {writes}"
+            )
+        if verilog_module is not None and (reads, writes) != (2, 1):
+            raise ValueError("the Verilog RAM module has exactly 2 read ports and 1 write port")
         if lanes > 1 and not (isinstance(shape, data.ArrayLayout) and shape.length == lanes):
             raise ValueError(f"a RAM with {lanes} write lanes needs an ArrayLayout of {lanes}")
         self.shape, self.depth, self.lanes = shape, depth, lanes
         self.verilog_module = verilog_module
+        self.reads, self.writes = reads, writes
         self.addr_bits = max(1, (depth - 1).bit_length())
         read = In(read_port_signature(self.addr_bits, shape))
         write = wiring.Signature(
             {"addr": Out(self.addr_bits), "data": Out(shape), "en": Out(lanes)}
         )
-        super().__init__({"r0": read, "r1": read, "w": In(write)})
+        members = {f"r{k}": read for k in range(reads)}
+        members["w"] = In(write)
+        if writes == 2:
+            members["w1"] = In(write)
+        super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -60,12 +75,11 @@ class Ram(wiring.Component):
             )
             return m
         m.submodules.mem = mem = Memory(shape=self.shape, depth=self.depth, init=[])
-        for port in (self.r0, self.r1):
+        for k in range(self.reads):
+            port = getattr(self, f"r{k}")
             rd = mem.read_port(domain="comb")
             m.d.comb += [rd.addr.eq(port.addr), port.data.eq(rd.data)]
-        if self.lanes > 1:
-            wr = mem.write_port(granularity=1)
-        else:
-            wr = mem.write_port()
-        m.d.comb += [wr.addr.eq(self.w.addr), wr.data.eq(self.w.data), wr.en.eq(self.w.en)]
+        for port in (self.w, self.w1) if self.writes == 2 else (self.w,):
+            wr = mem.write_port(granularity=1) if self.lanes > 1 else mem.write_port()
+            m.d.comb += [wr.addr.eq(port.addr), wr.data.eq(port.data), wr.en.eq(port.en)]
         return m

@@ -2,13 +2,15 @@
 instruction: the `rtl` fidelity.
 
 The RTL implements the execute datapath (PRELOAD, MATMUL, HALT with the scratchpad, the
-accumulator and the controller: docs/hdl.md), so it runs execute-only programs, whose inputs are
-scratchpad rows and whose result is the accumulator. `check_program` refuses anything else up
-front, naming the first instruction or setting the RTL lacks (the whole-chip RTL, with DMA and
-the vector unit, is issue #17). `cosimulate` runs the program on the RTL (the Verilator model of
-the exported Verilog when Verilator and a C++ compiler are installed, Amaranth's simulator
-otherwise) and on the `pe` machine from the same scratchpad, and raises `Divergence` naming the
-first instruction whose start or end cycle differs, or the first accumulator element that does.
+accumulator and the controller) and the load/store path (LOAD and STORE DMA engines, the three
+queues and their tokens: docs/hdl.md). `check_program` refuses anything else up front, naming
+the first instruction or setting the RTL lacks (the vector unit, transposed DMA blocks: issue
+#17). `cosimulate` runs the program on the RTL and on the `pe` machine from the same
+scratchpad rows and DRAM image, and raises `Divergence` naming the first instruction whose
+start or end cycle differs, then the total, then the first accumulator element or DRAM byte
+that does. Programs run on Verilator when it and a C++ compiler are installed (execute-only
+programs on the exported Verilog of `ExecuteTop`, programs with DMA on `ChipTop` converted whole,
+with the DRAM model in C++), on Amaranth's simulator otherwise.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from chip.config import ChipConfig, Dataflow
 from chip.dtypes import to_storage
 from chip.errors import ChipError, ProgramError
 from chip.fidelity import Fidelity
+from chip.hdl.chip_cosim import run_chip
 from chip.hdl.controller import check_config
 from chip.hdl.cosim import RtlError, RtlRun, run_rtl
 from chip.hdl.numerics import numerics_for
-from chip.isa import Halt, Matmul, Preload
+from chip.isa import Halt, Load, Matmul, Mem, Preload, Store
 from chip.machine import MachineResult, run_machine
 from chip.program import Program
 from chip.state import ChipState
@@ -37,6 +40,8 @@ AMARANTH, VERILATOR = "amaranth", "verilator"
 # simulator re-evaluates every PE's logic on every change; the Verilator model is compiled once
 # per design (about 100 s at 16x16) and then fast.
 MAX_PES = {AMARANTH: 8 * 8, VERILATOR: 16 * 16}
+# `ChipTop` is converted to Verilog whole, every PE and memory word in one netlist.
+MAX_DMA_PES = 8 * 8
 
 
 class Divergence(RtlError):
@@ -63,45 +68,73 @@ def available_simulator() -> str:
 
 def check_program(program: Program, simulator: str) -> None:
     """Raise if the RTL cannot run ``program`` under ``simulator``: `ProgramError` for the first
-    instruction other than PRELOAD, MATMUL and HALT, `ChipError` for a chip the RTL lacks or an
-    array too large to co-simulate."""
+    instruction other than LOAD, STORE, PRELOAD, MATMUL and HALT or a transposed DMA block,
+    `ChipError` for a chip the RTL lacks or an array too large to co-simulate."""
     for i, ins in enumerate(program.instrs):
         if isinstance(ins, Halt):
             break
-        if not isinstance(ins, Preload | Matmul):
+        if not isinstance(ins, Preload | Matmul | Load | Store):
             raise ProgramError(
                 i,
                 ins.MNEMONIC,
-                "the RTL implements only the execute datapath (preload, matmul, halt): "
-                "DMA and the vector unit need the whole-chip RTL (issue #17)",
+                "the RTL implements load, store, preload, matmul and halt: the vector unit "
+                "is not in RTL yet (issue #17)",
+            )
+        if isinstance(ins, Load | Store) and ins.transpose:
+            raise ProgramError(
+                i, ins.MNEMONIC, "the RTL's DMA engines do not transpose blocks yet (issue #17)"
             )
     cfg = program.config
+    dma = any(isinstance(ins, Load | Store) for ins in program.instrs)
+    limit = MAX_PES[simulator]
+    if dma:
+        limit = min(limit, MAX_DMA_PES)
+        if cfg.dram_latency < 1:
+            raise ChipError(
+                f"dram_latency must be at least 1 for the RTL, not {cfg.dram_latency}: "
+                "a Wishbone acknowledge follows its request"
+            )
     try:
         check_config(cfg)
         numerics_for(cfg.input_dtype)
     except ValueError as e:
         raise ChipError(str(e)) from None
     pes = cfg.rows * cfg.cols
-    if pes > MAX_PES[simulator]:
-        hint = "" if simulator == VERILATOR else "; install Verilator for up to 16x16"
+    if pes > limit:
+        hint = "" if simulator == VERILATOR or dma else "; install Verilator for up to 16x16"
+        what = " a program with DMA" if dma else ""
         raise ChipError(
-            f"the {cfg.rows}x{cfg.cols} array is too large to co-simulate with {simulator} "
-            f"(at most {MAX_PES[simulator]} PEs{hint})"
+            f"the {cfg.rows}x{cfg.cols} array is too large to co-simulate{what} with "
+            f"{simulator} (at most {limit} PEs{hint})"
         )
 
 
 def scratchpad_rows(program: Program) -> int:
-    """How many scratchpad rows (from row 0) the execute-only ``program`` reads."""
+    """How many scratchpad rows (from row 0) ``program`` reads before any LOAD writes them:
+    the rows its run starts from."""
+    loaded = np.zeros(program.config.spad_rows, dtype=bool)
     rows = 0
+
+    def read(first: int, n: int) -> None:
+        nonlocal rows
+        stop = min(first + n, loaded.size)
+        unloaded = np.flatnonzero(~loaded[first:stop])
+        if unloaded.size:
+            rows = max(rows, first + int(unloaded[-1]) + 1)
+
     for ins in program.instrs:
         if isinstance(ins, Halt):
             break
         if isinstance(ins, Preload):
-            rows = max(rows, ins.src + ins.rows)
+            read(ins.src, ins.rows)
         elif isinstance(ins, Matmul):
-            rows = max(rows, ins.x + ins.t)
+            read(ins.x, ins.t)
             if program.config.dataflow is Dataflow.OS:  # streams Y as well
-                rows = max(rows, ins.y + ins.t)
+                read(ins.y, ins.t)
+        elif isinstance(ins, Store) and ins.src.mem is Mem.SPAD:
+            read(ins.src.row, ins.rows)
+        elif isinstance(ins, Load) and ins.dst.mem is Mem.SPAD:
+            loaded[ins.dst.row : ins.dst.row + ins.rows] = True
     return rows
 
 
@@ -120,12 +153,23 @@ def cosimulate(
     check_program(program, simulator)
     cfg = program.config
     spad = state.spad[: scratchpad_rows(program)].copy()
+    dram = state.dram.copy()
     machine = run_machine(program, Fidelity.PE, state, max_cycles=max_cycles)
     instrs = program.instrs[: machine.executed]
     acc_rows = _rows_written(state.acc_written)
     limit = max_cycles if max_cycles is not None else 2 * machine.cycles + 1000
+    dma = any(isinstance(ins, Load | Store) for ins in instrs)
     try:
-        if simulator == VERILATOR:
+        if dma and simulator == VERILATOR:
+            from chip.hdl.chip_verilated import run_chip_verilated
+
+            build = build_dir or _cache_dir()
+            run = run_chip_verilated(cfg, instrs, dram, build, acc_rows, spad, limit)
+            rtl = RtlRun(run.acc, run.events, run.cycles, run.cycles)
+        elif dma:
+            run = run_chip(cfg, instrs, dram, acc_rows, spad, limit)
+            rtl = RtlRun(run.acc, run.events, run.cycles, run.cycles)
+        elif simulator == VERILATOR:
             from chip.hdl.verilated import run_verilated
 
             rtl = run_verilated(cfg, instrs, spad, acc_rows, build_dir or _cache_dir(), limit)
@@ -134,7 +178,20 @@ def cosimulate(
     except RtlError as e:
         raise Divergence(f"the pe machine ran the program, but {e}") from None
     _compare(program, rtl, machine, state)
+    if dma:
+        _compare_dram(run.dram, state.dram)
     return Cosimulation(rtl, machine, simulator)
+
+
+def _compare_dram(rtl: np.ndarray, machine: np.ndarray) -> None:
+    """Raise `Divergence` at the first DRAM byte that differs."""
+    bad = np.flatnonzero(rtl != machine)
+    if bad.size:
+        a = int(bad[0])
+        raise Divergence(
+            f"DRAM byte 0x{a:x}: the RTL holds 0x{int(rtl[a]):02x}, "
+            f"the pe machine 0x{int(machine[a]):02x}"
+        )
 
 
 def _rows_written(written: np.ndarray) -> int:

@@ -7,7 +7,12 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from chip.config import ChipConfig
-from chip.hdl.ports import read_port_signature, spad_row_layout, spad_write_signature
+from chip.hdl.ports import (
+    read_port_signature,
+    row_write_signature,
+    spad_row_layout,
+    spad_write_signature,
+)
 from chip.hdl.ram import Ram
 
 
@@ -19,30 +24,56 @@ class Scratchpad(wiring.Component):
     and one host write port (``write``), whose row is readable from the next cycle on. The
     configuration's bank count is not modelled: one memory serves all ports (docs/hdl.md).
     ``ram_module`` names the Verilog RAM module to instantiate instead (see `Ram`).
+
+    With ``dma`` it also has the DMA engines' ports: ``read_s`` (the store engine, a third
+    asynchronous read port) and ``load_write`` (the load engine, a second write port with one
+    enable per element).
     """
 
-    def __init__(self, config: ChipConfig, ram_module: str | None = None) -> None:
+    def __init__(
+        self, config: ChipConfig, ram_module: str | None = None, dma: bool = False
+    ) -> None:
         self.config = config
         self.ram_module = ram_module
-        read = read_port_signature(config.spad_addr_bits, spad_row_layout(config))
-        super().__init__(
-            {
-                "read_x": In(read),
-                "read_y": In(read),
-                "write": In(spad_write_signature(config)),
-            }
-        )
+        self.dma = dma
+        layout = spad_row_layout(config)
+        read = read_port_signature(config.spad_addr_bits, layout)
+        members = {
+            "read_x": In(read),
+            "read_y": In(read),
+            "write": In(spad_write_signature(config)),
+        }
+        if dma:
+            members["read_s"] = In(read)
+            members["load_write"] = In(row_write_signature(config.spad_addr_bits, layout))
+        super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg = self.config
-        m.submodules.mem = mem = Ram(spad_row_layout(cfg), cfg.spad_rows, 1, self.ram_module)
-        for port, rd in ((self.read_x, mem.r0), (self.read_y, mem.r1)):
+        if not self.dma:
+            mem = Ram(spad_row_layout(cfg), cfg.spad_rows, 1, self.ram_module)
+            m.submodules.mem = mem
+            reads = [(self.read_x, mem.r0), (self.read_y, mem.r1)]
+            host_en = self.write.valid
+        else:
+            lanes = cfg.row_elems
+            mem = Ram(spad_row_layout(cfg), cfg.spad_rows, lanes, reads=3, writes=2)
+            m.submodules.mem = mem
+            reads = [(self.read_x, mem.r0), (self.read_y, mem.r1), (self.read_s, mem.r2)]
+            host_en = self.write.valid.replicate(lanes)
+            load = self.load_write
+            m.d.comb += [
+                mem.w1.addr.eq(load.addr),
+                mem.w1.data.eq(load.data),
+                mem.w1.en.eq(load.en),
+            ]
+        for port, rd in reads:
             m.d.comb += [rd.addr.eq(port.addr), port.data.eq(rd.data)]
         m.d.comb += [
             mem.w.addr.eq(self.write.payload.addr),
             mem.w.data.eq(self.write.payload.data),
-            mem.w.en.eq(self.write.valid),
+            mem.w.en.eq(host_en),
             self.write.ready.eq(1),
         ]
         return m

@@ -1,0 +1,207 @@
+"""The chip with its load/store path: dispatcher, DMA engines, tokens and the execute datapath.
+
+`ChipTop` adds to the execute datapath of `chip.hdl.top.ExecuteTop` what a compiled program
+needs to move its data: the dispatcher that sends each word to the load, execute or store
+queue, the two DMA engines (`chip.hdl.dma.DmaEngine`) with their Wishbone ports, and the four
+dependency-token counters of docs/timing.md. DRAM itself is outside: ``load_bus`` and
+``store_bus`` go to the memory controller (in co-simulation, `chip.hdl.dram_model.DramModel`).
+"""
+
+from __future__ import annotations
+
+from amaranth import Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from chip.config import ChipConfig
+from chip.hdl import banks
+from chip.hdl.accumulator import Accumulator
+from chip.hdl.array import SystolicArray
+from chip.hdl.controller import TOKEN_BITS, ExecuteController, check_config
+from chip.hdl.dma import DmaEngine, dma_word_ok
+from chip.hdl.ports import (
+    EVENT_INDEX_BITS,
+    acc_row_layout,
+    chip_event_signature,
+    instruction_signature,
+    read_port_signature,
+    spad_write_signature,
+)
+from chip.hdl.scratchpad import Scratchpad
+from chip.hdl.top import CYCLE_BITS
+from chip.hdl.wishbone import wishbone_signature
+from chip.isa import OPCODE_BITS, Halt, Load, Store
+
+
+class ChipTop(wiring.Component):
+    """Runs LOAD, STORE, PRELOAD, MATMUL and HALT words against DRAM behind two Wishbone ports.
+
+    Dispatch (docs/timing.md): ``instr`` words are taken in program order, one per cycle, each
+    into its queue when that queue has room after the cycle's starts; a full queue holds up
+    every later word. HALT stops dispatch; ``events.halted`` rises once it was taken and every
+    queue is empty and every unit idle. A word no unit runs (VEC, a transposed DMA, a tile
+    outside the array) raises the sticky ``events.error`` and is never taken.
+
+    Tokens: four counters, load -> execute, execute -> load, execute -> store and store ->
+    execute, each incremented in the cycle after its producer's last cycle and decremented when
+    a consumer starts, so the k-th pop starts no earlier than the k-th push's end.
+
+    Bank ports: an instruction starts only when no other queue holds a bank port it needs, and
+    after every same-cycle candidate earlier in program order that needs one (chip/hdl/banks.py).
+
+    ``spad_write`` and ``acc_read`` are the host's ports (fill before, read after a run);
+    ``cycle`` counts cycles since reset.
+    """
+
+    def __init__(self, config: ChipConfig) -> None:
+        check_config(config)
+        self.config = config
+        super().__init__(
+            {
+                "instr": In(instruction_signature()),
+                "load_bus": Out(wishbone_signature(config)),
+                "store_bus": Out(wishbone_signature(config)),
+                "spad_write": In(spad_write_signature(config)),
+                "acc_read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
+                "events": Out(chip_event_signature()),
+                "cycle": Out(CYCLE_BITS),
+            }
+        )
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        cfg = self.config
+        m.submodules.controller = ctrl = ExecuteController(cfg, tokens=True)
+        m.submodules.array = array = SystolicArray(cfg)
+        m.submodules.scratchpad = spad = Scratchpad(cfg, dma=True)
+        m.submodules.accumulator = acc = Accumulator(cfg, dma=True)
+        m.submodules.load = load = DmaEngine(cfg, store=False)
+        m.submodules.store = store = DmaEngine(cfg, store=True)
+        wiring.connect(m, ctrl.read_x, spad.read_x)
+        wiring.connect(m, ctrl.read_y, spad.read_y)
+        wiring.connect(m, ctrl.array, array)
+        wiring.connect(m, ctrl.acc_write, acc.write)
+        wiring.connect(m, wiring.flipped(self.spad_write), spad.write)
+        wiring.connect(m, wiring.flipped(self.acc_read), acc.read)
+        wiring.connect(m, load.spad_write, spad.load_write)
+        wiring.connect(m, load.acc_write, acc.load_write)
+        wiring.connect(m, store.spad_read, spad.read_s)
+        wiring.connect(m, store.acc_read, acc.read_s)
+        wiring.connect(m, load.bus, wiring.flipped(self.load_bus))
+        wiring.connect(m, store.bus, wiring.flipped(self.store_bus))
+
+        self._dispatch(m, ctrl, load, store)
+        self._tokens(m, ctrl, load, store)
+        self._bank_ports(m, ctrl, load, store)
+
+        ev = self.events
+        for name in ("preload", "matmul"):
+            for edge in ("start", "done"):
+                for suffix in ("", "_index"):
+                    sig = f"{name}_{edge}{suffix}"
+                    m.d.comb += getattr(ev, sig).eq(getattr(ctrl.events, sig))
+        for name, engine in (("load", load), ("store", store)):
+            m.d.comb += [
+                getattr(ev, f"{name}_start").eq(engine.start),
+                getattr(ev, f"{name}_start_index").eq(engine.start_index),
+                getattr(ev, f"{name}_done").eq(engine.done),
+                getattr(ev, f"{name}_done_index").eq(engine.done_index),
+            ]
+        m.d.comb += ev.halted.eq(ctrl.events.halted & load.idle & store.idle)
+        cycle = Signal(CYCLE_BITS)
+        m.d.sync += cycle.eq(cycle + 1)
+        m.d.comb += self.cycle.eq(cycle)
+        return m
+
+    def _dispatch(
+        self, m: Module, ctrl: ExecuteController, load: DmaEngine, store: DmaEngine
+    ) -> None:
+        """Route each word to its queue; DMA words carry their program index."""
+        cfg = self.config
+        word = self.instr.payload
+        opcode = word[:OPCODE_BITS]
+        is_load, is_store, is_halt = Signal(), Signal(), Signal()
+        bad, stopped, dma_error = Signal(), Signal(), Signal()
+        index = Signal(EVENT_INDEX_BITS)
+        live = Signal()
+        m.d.comb += [
+            is_load.eq(opcode == Load.OPCODE),
+            is_store.eq(opcode == Store.OPCODE),
+            is_halt.eq(opcode == Halt.OPCODE),
+            bad.eq(
+                is_load & ~dma_word_ok(cfg, word, store=False)
+                | is_store & ~dma_word_ok(cfg, word, store=True)
+            ),
+            live.eq(self.instr.valid & ~stopped & ~dma_error & ~bad),
+        ]
+        m.d.comb += ctrl.tokens.index.eq(index)
+        for engine, mine in ((load, is_load), (store, is_store)):
+            m.d.comb += [
+                engine.instr.valid.eq(live & mine),
+                engine.instr.payload.word.eq(word),
+                engine.instr.payload.index.eq(index),
+            ]
+        # Execute words, HALT, and words no unit runs (the controller flags those).
+        m.d.comb += [
+            ctrl.instr.valid.eq(live & ~is_load & ~is_store),
+            ctrl.instr.payload.eq(word),
+            self.instr.ready.eq(
+                live
+                & Mux(is_load, load.instr.ready, Mux(is_store, store.instr.ready, ctrl.instr.ready))
+            ),
+            self.events.error.eq(ctrl.events.error | dma_error),
+        ]
+        with m.If(self.instr.valid & self.instr.ready):
+            m.d.sync += index.eq(index + 1)
+            with m.If(is_halt):
+                m.d.sync += stopped.eq(1)
+        with m.If(self.instr.valid & ~stopped & bad):
+            m.d.sync += dma_error.eq(1)
+
+    def _tokens(
+        self, m: Module, ctrl: ExecuteController, load: DmaEngine, store: DmaEngine
+    ) -> None:
+        """The four token counters (docs/timing.md, VTA semantics)."""
+        tok = ctrl.tokens
+        channels = (
+            ("load_exec", load.push, tok.pop_prev, tok.avail_prev),
+            ("exec_load", tok.push_prev, load.pop, load.token_avail),
+            ("exec_store", tok.push_next, store.pop, store.token_avail),
+            ("store_exec", store.push, tok.pop_next, tok.avail_next),
+        )
+        for name, push, pop, avail in channels:
+            count = Signal(TOKEN_BITS, name=f"tokens_{name}")
+            m.d.sync += count.eq(count + push - pop)
+            m.d.comb += avail.eq(count)
+
+    def _bank_ports(
+        self, m: Module, ctrl: ExecuteController, load: DmaEngine, store: DmaEngine
+    ) -> None:
+        """Start each queue's candidate only when no other queue holds one of its ports, and
+        among same-cycle candidates in program order (chip/hdl/banks.py)."""
+        tok = ctrl.tokens
+        held = {0: load.held, 1: tok.held, 2: store.held}
+
+        def free(ports, queue):
+            others = [held[q] for q in held if q != queue]
+            return ~(ports & (others[0] | others[1])).any()
+
+        cands = [
+            banks.Candidate(
+                load.want & free(load.head_ports, 0), load.head_ports, load.start_index, 0
+            ),
+            banks.Candidate(tok.a_want & free(tok.a_ports, 1), tok.a_ports, tok.a_index, 1),
+            banks.Candidate(
+                tok.b_want & free(tok.b_ports, 1), tok.b_ports, tok.b_index, 1, after=1
+            ),
+            banks.Candidate(
+                store.want & free(store.head_ports, 2), store.head_ports, store.start_index, 2
+            ),
+        ]
+        go = banks.starts(cands)
+        m.d.comb += [
+            load.allow.eq(go[0]),
+            tok.a_allow.eq(go[1]),
+            tok.b_allow.eq(go[2]),
+            store.allow.eq(go[3]),
+        ]

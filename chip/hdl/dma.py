@@ -1,0 +1,293 @@
+"""A DMA engine: the load or the store queue, its instruction queue and its Wishbone master.
+
+One component serves both directions (``store`` chooses): LOAD moves DRAM rows into scratchpad
+or accumulator rows, STORE the other way. The timing is docs/timing.md's, with the bandwidth
+and latency living where they do in hardware, in the memory controller behind the bus (the
+co-simulation's `chip.hdl.dram_model.DramModel`):
+
+- An instruction wants to start (``want``) when it is at the head of the queue (or arrives into
+  an empty one), the token it pops is available, and the engine has sent every request of the
+  previous instruction; it starts when the chip's bank-port rule agrees (``allow``,
+  chip/hdl/banks.py). ``head_ports`` are the bank ports it needs, ``held`` those of the engine's
+  instructions started and not ended. In its start cycle it presents its first request: row r of
+  the block at byte address ``dram + r * stride`` with the row's ``cols * size`` bytes enabled,
+  one request per row, the last marked end-of-burst. The slave's ``stall`` paces the requests (a
+  LOAD's at the bus bandwidth, a STORE's until its data may use the bus), so the engine is free
+  for the next instruction the cycle after its last request is accepted: ``start + n`` for a
+  LOAD, ``grant + n`` for a STORE.
+- Acknowledges arrive in order. A LOAD writes the row of each one (elements ``< cols``) in the
+  cycle it arrives; an instruction ends with its last acknowledge, in whose cycle it reports
+  ``done`` and pushes its token. A STORE reads the row of each request in the cycle it is
+  accepted; it ends with the acknowledge of its last write.
+
+Started instructions whose acknowledges are pending wait in a FIFO of ``config.dram_latency +
+16`` entries; the machine has no such limit, so a program that keeps more transfers in flight
+stalls here and diverges from it (docs/hdl.md). Transposed blocks are not implemented: the
+dispatcher refuses them (`dma_word_ok`).
+"""
+
+from __future__ import annotations
+
+from amaranth import Cat, Module, Mux, Signal, Value, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.fifo import SyncFIFO
+from amaranth.lib.wiring import In, Out
+
+from chip.config import ChipConfig
+from chip.hdl import banks
+from chip.hdl.banks import port_bits
+from chip.hdl.controller import decoder_layout
+from chip.hdl.exec_queue import ExecuteQueue
+from chip.hdl.ports import (
+    EVENT_INDEX_BITS,
+    acc_row_layout,
+    read_port_signature,
+    row_write_signature,
+    spad_row_layout,
+)
+from chip.hdl.wishbone import END_OF_BURST, INCREMENTING, bus_bytes, wishbone_signature
+from chip.isa import ROW_BITS, WORD_BITS, Load, Store
+
+SPAD_CODE = 0  # chip.isa's memory code of the scratchpad (1, 2: the accumulator, its fp32 view)
+FLIGHT_EXTRA = 16  # in-flight FIFO entries beyond dram_latency
+
+
+def dma_word_signature() -> stream.Signature:
+    """A DMA instruction word with its index in the program, from the dispatcher."""
+    layout = data.StructLayout({"word": unsigned(WORD_BITS), "index": unsigned(EVENT_INDEX_BITS)})
+    return stream.Signature(layout)
+
+
+def dma_word_ok(config: ChipConfig, word: Value, store: bool) -> Value:
+    """True for a LOAD (STORE) word the engine runs: not transposed, 1 <= rows, 1 <= cols <=
+    row_elems, a known memory."""
+    f = data.View(decoder_layout(Store if store else Load), word)
+    loc = f.src if store else f.dst
+    return (
+        ~f.transpose
+        & (f.rows >= 1)
+        & (f.cols >= 1)
+        & (f.cols <= config.row_elems)
+        & (loc[ROW_BITS:] <= 2)
+    )
+
+
+class DmaEngine(wiring.Component):
+    """The load (``store`` false) or store DMA engine of docs/timing.md (module docstring).
+
+    Ports: ``instr`` (words in program order with their index), ``token_avail`` (the counter
+    of the channel the engine pops: execute -> load, or execute -> store) with ``pop`` (the
+    start pops one) and ``push`` (the end pushes one), ``bus`` (Wishbone B4 pipelined master),
+    the on-chip side (LOAD: ``spad_write`` and ``acc_write``; STORE: ``spad_read`` and
+    ``acc_read``), the ``start``/``done`` strobes with their instruction's index, and ``idle``
+    (nothing queued, issuing or in flight).
+    """
+
+    def __init__(self, config: ChipConfig, store: bool) -> None:
+        if config.dram_latency < 1:
+            raise ValueError(
+                f"dram_latency must be at least 1 for the RTL, not {config.dram_latency}: "
+                "a Wishbone acknowledge follows its request"
+            )
+        self.config = config
+        self.store = store
+        self.cls = Store if store else Load
+        spad, acc = spad_row_layout(config), acc_row_layout(config)
+        members = {
+            "instr": In(dma_word_signature()),
+            "token_avail": In(16),
+            "pop": Out(1),
+            "push": Out(1),
+            "bus": Out(wishbone_signature(config)),
+            "start": Out(1),
+            "start_index": Out(EVENT_INDEX_BITS),
+            "done": Out(1),
+            "done_index": Out(EVENT_INDEX_BITS),
+            "idle": Out(1),
+            "want": Out(1),
+            "allow": In(1),
+            "head_ports": Out(port_bits(config)),
+            "held": Out(port_bits(config)),
+        }
+        if store:
+            members["spad_read"] = Out(read_port_signature(config.spad_addr_bits, spad))
+            members["acc_read"] = Out(read_port_signature(config.acc_addr_bits, acc))
+        else:
+            members["spad_write"] = Out(row_write_signature(config.spad_addr_bits, spad))
+            members["acc_write"] = Out(row_write_signature(config.acc_addr_bits, acc))
+        super().__init__(members)
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        cfg, store, bus = self.config, self.store, self.bus
+        layout = decoder_layout(self.cls)
+        entry_bits = WORD_BITS + EVENT_INDEX_BITS
+        m.submodules.queue = queue = ExecuteQueue(cfg.queue_depth, width=entry_bits)
+        flight = data.StructLayout(
+            {
+                "index": unsigned(EVENT_INDEX_BITS),
+                "acc": unsigned(1),
+                "row": unsigned(ROW_BITS),
+                "rows": unsigned(16),
+                "cols": unsigned(10),
+                "push": unsigned(1),
+            }
+        )
+        m.submodules.flight = fifo = SyncFIFO(
+            width=flight.size, depth=cfg.dram_latency + FLIGHT_EXTRA
+        )
+
+        # The head: the oldest queued word, or the incoming one when the queue is empty.
+        in_q = Signal()
+        head_entry = Signal(entry_bits)
+        m.d.comb += [
+            in_q.eq(queue.count != 0),
+            head_entry.eq(
+                Mux(in_q, queue.first, Cat(self.instr.payload.word, self.instr.payload.index))
+            ),
+        ]
+        head = data.View(layout, head_entry[:WORD_BITS])
+        head_index = head_entry[WORD_BITS:]
+        pops_flag = head.pop_prev if store else head.pop_next
+        pushes_flag = head.push_prev if store else head.push_next
+
+        issuing = Signal()  # an instruction started and has requests left to send
+        go = Signal()
+        m.d.comb += [
+            self.want.eq(
+                (in_q | self.instr.valid)
+                & ~issuing
+                & fifo.w_rdy
+                & ((self.token_avail != 0) | ~pops_flag)
+            ),
+            go.eq(self.want & self.allow),
+        ]
+        direct = Signal()
+        m.d.comb += [
+            direct.eq(go & ~in_q),
+            self.instr.ready.eq(direct | (queue.count - (go & in_q) < cfg.queue_depth)),
+            queue.push.eq(self.instr.valid & self.instr.ready & ~direct),
+            queue.push_word.eq(Cat(self.instr.payload.word, self.instr.payload.index)),
+            queue.pop.eq(go & in_q),
+            self.pop.eq(go & pops_flag),
+            self.start.eq(go),
+            self.start_index.eq(head_index),
+        ]
+
+        # Requests: row k of the current instruction (the head's in its start cycle).
+        saved = Signal(layout)
+        saved_index = Signal(EVENT_INDEX_BITS)
+        cur = Signal(layout)
+        cur_index = Signal(EVENT_INDEX_BITS)
+        k_reg, k = Signal(16), Signal(16)
+        adr_reg, adr = Signal(32), Signal(32)
+        m.d.comb += [
+            cur.eq(Mux(go, head.as_value(), saved)),
+            cur_index.eq(Mux(go, head_index, saved_index)),
+            k.eq(Mux(go, 0, k_reg)),
+            adr.eq(Mux(go, head.dram, adr_reg)),
+        ]
+        loc = cur.src if store else cur.dst
+        is_acc = Signal()
+        m.d.comb += is_acc.eq(loc[ROW_BITS:] != SPAD_CODE)
+        active, last_req, accepted = Signal(), Signal(), Signal()
+        m.d.comb += [
+            active.eq(go | issuing),
+            last_req.eq(k == cur.rows - 1),
+            accepted.eq(active & ~bus.stall),
+            bus.cyc.eq(active),
+            bus.stb.eq(active),
+            bus.we.eq(store),
+            bus.adr.eq(adr),
+            bus.cti.eq(Mux(last_req, END_OF_BURST, INCREMENTING)),
+            bus.tgc.eq(cur_index),
+        ]
+        spad_size = cfg.input_dtype.nbytes
+        acc_size = cfg.acc_dtype.nbytes
+        nbytes = Signal(range(bus_bytes(cfg) + 1))
+        m.d.comb += nbytes.eq(Mux(is_acc, cur.cols * acc_size, cur.cols * spad_size))
+        m.d.comb += bus.sel.eq(Cat(nbytes > b for b in range(bus_bytes(cfg))))
+        with m.If(active):
+            m.d.sync += [
+                saved.eq(cur),
+                saved_index.eq(cur_index),
+                issuing.eq(~(accepted & last_req)),
+            ]
+        with m.If(accepted):
+            m.d.sync += [k_reg.eq(k + 1), adr_reg.eq(adr + cur.stride)]
+        with m.Elif(go):
+            m.d.sync += [k_reg.eq(k), adr_reg.eq(adr)]
+
+        row = Signal(ROW_BITS)
+        m.d.comb += row.eq(loc[:ROW_BITS])
+        if store:  # the row of request k, read in the cycle the request is presented
+            spad_bits = Value.cast(self.spad_read.data)
+            acc_bits = Value.cast(self.acc_read.data)
+            m.d.comb += [
+                self.spad_read.addr.eq(row + k),
+                self.acc_read.addr.eq(row + k),
+                bus.dat_w.eq(Mux(is_acc, acc_bits, spad_bits)),
+            ]
+
+        # In flight: started instructions whose acknowledges are pending, oldest first.
+        new = Signal(flight)
+        m.d.comb += [
+            new.index.eq(head_index),
+            new.acc.eq(
+                head.src[ROW_BITS:] != SPAD_CODE if store else head.dst[ROW_BITS:] != SPAD_CODE
+            ),
+            new.row.eq((head.src if store else head.dst)[:ROW_BITS]),
+            new.rows.eq(head.rows),
+            new.cols.eq(head.cols),
+            new.push.eq(pushes_flag),
+            fifo.w_en.eq(go),
+            fifo.w_data.eq(new),
+        ]
+        oldest = data.View(flight, fifo.r_data)
+        acks = Signal(16)  # acknowledges of the oldest instruction so far
+        last_ack = Signal()
+        m.d.comb += [
+            last_ack.eq(bus.ack & (acks == oldest.rows - 1)),
+            fifo.r_en.eq(last_ack),
+            self.done.eq(last_ack),
+            self.done_index.eq(oldest.index),
+            self.push.eq(last_ack & oldest.push),
+            self.idle.eq((queue.count == 0) & ~issuing & ~fifo.r_rdy),
+        ]
+        with m.If(bus.ack):
+            m.d.sync += acks.eq(Mux(last_ack, 0, acks + 1))
+
+        # Bank ports held by started instructions, counted per port until each one ends.
+        head_loc = head.src if store else head.dst
+        m.d.comb += self.head_ports.eq(
+            Mux(
+                head_loc[ROW_BITS:] != SPAD_CODE,
+                banks.ports(cfg, banks.ACC, not store, head_loc[:ROW_BITS], head.rows),
+                banks.ports(cfg, banks.SPAD, not store, head_loc[:ROW_BITS], head.rows),
+            )
+        )
+        oldest_ports = Signal(port_bits(cfg))
+        m.d.comb += oldest_ports.eq(
+            Mux(
+                oldest.acc,
+                banks.ports(cfg, banks.ACC, not store, oldest.row, oldest.rows),
+                banks.ports(cfg, banks.SPAD, not store, oldest.row, oldest.rows),
+            )
+        )
+        depth = cfg.dram_latency + FLIGHT_EXTRA
+        for p in range(port_bits(cfg)):
+            count = Signal(range(depth + 2), name=f"held_{p}")
+            m.d.sync += count.eq(count + (go & self.head_ports[p]) - (last_ack & oldest_ports[p]))
+            m.d.comb += self.held[p].eq(count != 0)
+        if not store:  # write the row of each acknowledge, elements < cols
+            for port, layout_ in (
+                (self.spad_write, spad_row_layout(cfg)),
+                (self.acc_write, acc_row_layout(cfg)),
+            ):
+                write = bus.ack & (oldest.acc if port is self.acc_write else ~oldest.acc)
+                m.d.comb += [
+                    port.addr.eq(oldest.row + acks),
+                    Value.cast(port.data).eq(bus.dat_r[: layout_.size]),
+                    port.en.eq(Cat((write & (oldest.cols > e)) for e in range(cfg.row_elems))),
+                ]
+        return m

@@ -1,0 +1,131 @@
+"""Seeded random programs with LOAD, PRELOAD, MATMUL and STORE synchronized by tokens.
+
+Each program is a software pipeline over ``folds`` tiles, as a compiler emits it: per fold,
+the load queue brings a stationary tile and an X block from DRAM into one of two scratchpad
+buffers (and sometimes a bias block into the accumulator), the execute queue preloads and
+multiplies (sometimes twice, accumulating), and the store queue writes the result rows back to
+DRAM. Tokens order every reuse: a fold's first LOAD waits for the MATMUL two folds back
+(execute -> load) to free its buffer, its PRELOAD for its last LOAD (load -> execute), its
+STORE for its last MATMUL (execute -> store), and its first MATMUL for the STORE two folds back
+(store -> execute). Accumulator results alternate between the two accumulator banks, or with
+``shared`` stay in one, where a bias LOAD and a MATMUL (write ports) or a STORE and an
+accumulating MATMUL (read ports) contend for its ports. Sizes, strides and DRAM addresses are
+random (unaligned addresses, gaps between rows); ``high`` places every buffer at the top of the
+scratchpad, of each accumulator bank and of DRAM, so a dropped address bit moves data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chip.config import ChipConfig, Dataflow
+from chip.isa import Halt, Instr, Load, Loc, Matmul, Mem, Preload, Store
+from chip.program import Phase, Program, Tag
+from chip.state import ChipState
+from tests.hdl.random_programs import random_values
+
+IN_REGION = 8192  # bytes of input data at the bottom (or top) of DRAM
+OUT_REGION = 8192  # bytes of result space after it
+
+
+def random_dma_program(
+    cfg: ChipConfig, seed: int, folds: int = 3, high: bool = False, shared: bool = False
+) -> tuple[Program, ChipState]:
+    """A random pipelined program for ``cfg`` (WS or IS) and the chip state it starts from;
+    ``shared`` puts every fold's results in one accumulator bank, so bias LOADs, MATMULs and
+    STOREs compete for its ports."""
+    if not cfg.dataflow.has_stationary_operand:
+        raise ValueError("the DMA programs preload a stationary tile: WS or IS only")
+    rng = np.random.default_rng(seed)
+    R, C = cfg.rows, cfg.cols
+    in_size, acc_size = cfg.input_dtype.nbytes, cfg.acc_dtype.nbytes
+    state = ChipState(cfg)
+    base = cfg.dram_bytes - IN_REGION - OUT_REGION if high else 0
+    values = random_values(cfg.input_dtype, (IN_REGION // in_size,), rng)
+    state.dram[base : base + IN_REGION] = values.view(np.uint8)
+    out_base = base + IN_REGION
+    spad_top = cfg.spad_rows - 128 if high else 0
+    acc_bank = cfg.acc_rows // cfg.acc_banks
+    acc_top = acc_bank - 64 if high else 0
+
+    def sp(row: int) -> Loc:
+        return Loc(Mem.SPAD, spad_top + row)
+
+    def block(rows: int, cols: int, size: int) -> tuple[int, int]:
+        """A DRAM address and stride for ``rows`` rows of ``cols`` elements of ``size`` bytes
+        in the input region (aligned to the element, rows maybe apart)."""
+        stride = (cols + int(rng.integers(0, 3))) * size
+        addr = base + int(rng.integers(0, IN_REGION - rows * stride)) // size * size
+        return addr, stride
+
+    instrs: list[Instr] = []
+    out_addr = out_base
+    for f in range(folds):
+        b = f % 2
+        full = rng.random() < 0.5
+        rows = R if full else int(rng.integers(1, R + 1))
+        cols = C if full else int(rng.integers(1, C + 1))
+        t = int(rng.integers(1, 7))
+        w_row, x_row = 64 * b, 32 + 64 * b
+        bank = 0 if shared else b
+        slot = (f if shared else f // 2) % 8  # long programs reuse rows 8 folds apart
+        out = Loc(Mem.ACC, acc_top + bank * acc_bank + 8 * slot)
+        loads: list[Instr] = []
+        addr, stride = block(rows, cols, in_size)
+        loads.append(
+            Load(dram=addr, dst=sp(w_row), rows=rows, cols=cols, stride=stride, transpose=False)
+        )
+        addr, stride = block(t, rows, in_size)
+        loads.append(
+            Load(dram=addr, dst=sp(x_row), rows=t, cols=rows, stride=stride, transpose=False)
+        )
+        bias = rng.random() < 0.4
+        if bias:  # accumulator rows from DRAM, added to by the matmul
+            addr, stride = block(t, cols, acc_size)
+            loads.append(
+                Load(dram=addr, dst=out, rows=t, cols=cols, stride=stride, transpose=False)
+            )
+        loads[0] = loads[0].with_deps(pop_next=f >= 2)
+        loads[-1] = loads[-1].with_deps(push_next=True)
+        instrs += loads
+        instrs.append(Preload(src=spad_top + w_row, rows=rows, cols=cols, pop_prev=True))
+        n_mm = int(rng.integers(1, 3))
+        for k in range(n_mm):
+            instrs.append(
+                Matmul(
+                    x=spad_top + x_row,
+                    y=0,
+                    out=out.row,
+                    t=t,
+                    rows=rows,
+                    cols=cols,
+                    accumulate=bias or k > 0,
+                    pop_next=f >= 2 and k == 0,
+                    push_prev=k == n_mm - 1,
+                    push_next=k == n_mm - 1,
+                )
+            )
+        stride = cols * acc_size + int(rng.integers(0, 2)) * acc_size
+        instrs.append(
+            Store(
+                dram=out_addr,
+                src=out,
+                rows=t,
+                cols=cols,
+                stride=stride,
+                transpose=False,
+                pop_prev=True,
+                push_prev=True,
+            )
+        )
+        out_addr += t * stride + int(rng.integers(0, 3)) * acc_size
+        if out_addr + 6 * (C + 1) * acc_size > out_base + OUT_REGION:
+            out_addr = out_base  # later STOREs overwrite earlier ones, in order
+    instrs.append(Halt())
+    program = Program(cfg, tuple(instrs), [Tag("dma", Phase.FORWARD)] * len(instrs), {})
+    return program, state
+
+
+def dma_chip(cfg: ChipConfig, dataflow: Dataflow = Dataflow.WS, **changes: object) -> ChipConfig:
+    """``cfg`` with ``dataflow`` and ``changes`` applied."""
+    return cfg.replace(dataflow=dataflow, **changes)
