@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -346,6 +347,12 @@ class Footprints:
 
     def _halt(self, ins: Halt) -> Footprint:
         return Footprint(None, None)
+
+
+@lru_cache(maxsize=16)
+def footprints_of(config: ChipConfig) -> Footprints:
+    """The `Footprints` of ``config``, made once per chip (they hold only derived figures)."""
+    return Footprints(config)
 
 
 # module globals: cheaper than the enums' class attributes in the hot path

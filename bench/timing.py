@@ -1,0 +1,160 @@
+"""The timing engine alone: computing a program's `Schedule` from scratch, and a first use.
+
+    python -m bench.timing [--rounds 15] [--first-use]
+
+For four programs (bench/programs.py's 1024^3 int8 GEMM on a 32x32 array, the MLP and LeNet
+training steps for the `edge` chip in bf16, and a 4x4x4 GEMM), the best and median wall time
+of computing the program's timing with no cache (`compute_schedule`: planning, the kernel's
+tables, the compiled loop and the `Schedule`), after the compiled loop has been loaded.
+``--first-use`` instead reports what a fresh process pays for its first program: the 4x4x4
+GEMM's first `run_machine` after the imports (loading numba's cached machine code), then the
+best whole `run_machine` of fresh copies of it.
+
+The same file runs on trees from before chip/machine/engine.py had `compute_schedule` (it then
+times that tree's `_Engine`), so one script measures before against after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from bench.programs import tiled_gemm
+from chip.config import ChipConfig, load_preset
+from chip.dtypes import DType
+from chip.program import Program
+
+
+def _timing_function() -> tuple[Callable[[Program], object], Callable[[], None]]:
+    """(compute the timing of a program, load the compiled loop) for this tree."""
+    try:
+        from chip.machine.engine import compute_schedule, warm_up
+    except ImportError:  # trees with two timing loops
+        from chip.machine.engine import _Engine
+        from chip.machine.schedule_kernel import warm_up
+
+        return lambda p: _Engine(p, None).run(), warm_up
+    return compute_schedule, warm_up
+
+
+def _gemm(cfg: ChipConfig, m: int, k: int, n: int) -> Program:
+    rng = np.random.default_rng(0)
+    if cfg.input_dtype is DType.INT8:
+        a = rng.integers(-128, 128, (m, k)).astype(np.int8)
+        b = rng.integers(-128, 128, (k, n)).astype(np.int8)
+    else:
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((k, n)).astype(np.float32)
+    return tiled_gemm(cfg, a, b, layer="gemm", init=False)
+
+
+def _training_step(model: str) -> Program:
+    from compiler import compile, zoo
+    from runtime.models import ZOO, train_spec
+
+    chip = load_preset("edge").replace(input_dtype=DType.BF16)
+    builder, d = ZOO[model]
+    graph = getattr(zoo, builder)(batch=d.batch_size)
+    return compile(graph, chip, train=train_spec("ce", d.optimizer, d.lr))
+
+
+NAMES = ("gemm 1024^3 int8 32x32", "mlp step bf16 edge", "lenet step bf16 edge", "gemm 4x4x4 edge")
+
+
+def programs() -> dict[str, Program]:
+    """The benchmark's programs, by the names the table prints (`NAMES`)."""
+    from bench.common import bench_chip
+
+    made = (
+        _gemm(bench_chip(32, DType.INT8), 1024, 1024, 1024),
+        _training_step("mlp"),
+        _training_step("cnn"),
+        _gemm(load_preset("edge"), 4, 4, 4),
+    )
+    return dict(zip(NAMES, made, strict=True))
+
+
+def save(progs: dict[str, Program], where: Path) -> None:
+    """Save ``progs`` (named as `programs` names them) into the folder ``where``."""
+    where.mkdir(parents=True, exist_ok=True)
+    for k, prog in enumerate(progs.values()):
+        prog.save(where / f"{k}.prog")
+
+
+def load(where: Path) -> dict[str, Program]:
+    """The programs `save` wrote into ``where``, by the names `programs` gives them."""
+    missing = [f"{k}.prog" for k in range(len(NAMES)) if not (where / f"{k}.prog").is_file()]
+    if missing:
+        raise SystemExit(f"bench.timing: {where} has no saved program {missing[0]}")
+    return {name: Program.load(where / f"{k}.prog") for k, name in enumerate(NAMES)}
+
+
+def fresh(program: Program) -> Program:
+    """An equal program that no cache has seen (a new object: caches are per live program)."""
+    return dataclasses.replace(program)
+
+
+def timing_seconds(program: Program, rounds: int) -> list[float]:
+    compute, _ = _timing_function()
+    out = []
+    for _ in range(rounds):
+        p = fresh(program)
+        t = time.perf_counter()
+        compute(p)
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def first_use(rounds: int) -> None:
+    """A fresh process's first program, then the best of ``rounds`` fresh copies."""
+    from chip.machine import run_machine
+
+    prog = _gemm(load_preset("edge"), 4, 4, 4)
+    t = time.perf_counter()
+    run_machine(prog, "fast", trace=False)
+    first = time.perf_counter() - t
+    runs = []
+    for _ in range(rounds):
+        p = fresh(prog)
+        t = time.perf_counter()
+        run_machine(p, "fast", trace=False)
+        runs.append(time.perf_counter() - t)
+    print(f"4x4x4 gemm: first run in this process {1e3 * first:.1f} ms, ", end="")
+    print(f"whole run_machine of a fresh program best of {rounds} {1e3 * min(runs):.3f} ms")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=15, help="timings per program (default 15)")
+    ap.add_argument("--first-use", action="store_true", help="a fresh process's first program")
+    ap.add_argument("--save", metavar="DIR", help="save the programs into DIR, then time them")
+    ap.add_argument(
+        "--load",
+        metavar="DIR",
+        help="time the programs saved in DIR (the same instructions "
+        "for trees whose compilers differ)",
+    )
+    args = ap.parse_args()
+    if args.first_use:
+        first_use(max(args.rounds, 1))
+        return
+    _, warm_up = _timing_function()
+    warm_up()
+    print(f"{'program':>24} {'instrs':>7} {'best ms':>9} {'median ms':>10}")
+    progs = load(Path(args.load)) if args.load else programs()
+    if args.save:
+        save(progs, Path(args.save))
+    for name, prog in progs.items():
+        small = len(prog.instrs) < 100
+        ts = sorted(timing_seconds(prog, args.rounds * (10 if small else 1)))
+        best, median = 1e3 * ts[0], 1e3 * ts[len(ts) // 2]
+        print(f"{name:>24} {len(prog.instrs):>7} {best:>9.3f} {median:>10.3f}")
+
+
+if __name__ == "__main__":
+    main()
