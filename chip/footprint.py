@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -101,7 +101,12 @@ VEC_CLASS = {op: vec_class(op) for op in VecOp}
 
 
 class DramBlock(NamedTuple):
-    """The DRAM elements a DMA touches: ``rows x cols`` elements of ``size`` bytes."""
+    """The DRAM elements a DMA touches: ``rows x cols`` elements of ``size`` bytes.
+
+    This is the one definition of a DMA block's geometry (the ISA's ``dram``, ``rows``,
+    ``cols``, ``stride`` and ``transpose``): where its elements lie (`steps`), the bytes they
+    span, whether they are aligned and disjoint; the footprints, the machine's hazard checks and
+    both value paths (chip/state.py, chip/machine/dma.py) read it from here."""
 
     addr: int
     rows: int
@@ -110,19 +115,56 @@ class DramBlock(NamedTuple):
     transpose: bool
     size: int
 
+    @classmethod
+    def of(cls, ins: Load | Store, size: int) -> DramBlock:
+        """The block of a LOAD or STORE whose on-chip elements are ``size`` bytes."""
+        return _new(cls, (ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size))
+
+    @property
+    def steps(self) -> tuple[int, int]:
+        """Bytes from one row to the next and from one element of a row to the next: a row
+        is ``stride`` bytes after the previous one and its elements are consecutive; in a
+        transposed block the rows are consecutive elements and a row's elements ``stride``
+        apart."""
+        return dram_steps(self.stride, self.transpose, self.size)
+
     @property
     def span(self) -> tuple[int, int]:
         """Smallest byte range [lo, hi) holding every element."""
-        step_r, step_e = (self.size, self.stride) if self.transpose else (self.stride, self.size)
+        step_r, step_e = dram_steps(self.stride, self.transpose, self.size)
         hi = self.addr + (self.rows - 1) * step_r + (self.cols - 1) * step_e + self.size
         return self.addr, max(hi, self.addr)
 
-    def element_starts(self) -> np.ndarray:
-        """Sorted byte addresses of every element."""
-        step_r, step_e = (self.size, self.stride) if self.transpose else (self.stride, self.size)
+    @property
+    def aligned(self) -> bool:
+        """Address and stride are multiples of the element size."""
+        return self.addr % self.size == 0 and self.stride % self.size == 0
+
+    def addresses(self) -> np.ndarray:
+        """Byte address of every element, ``rows x cols``."""
+        step_r, step_e = self.steps
         r = np.arange(self.rows, dtype=np.int64)[:, None] * step_r
         e = np.arange(self.cols, dtype=np.int64)[None, :] * step_e
-        return np.sort((self.addr + r + e).reshape(-1))
+        return self.addr + r + e
+
+    def element_starts(self) -> np.ndarray:
+        """Sorted byte addresses of every element."""
+        return np.sort(self.addresses().reshape(-1))
+
+    def disjoint(self) -> bool:
+        """No two elements share a byte (so the order of a store's writes cannot matter)."""
+        step_r, step_e = self.steps
+        (s1, n1), (s2, n2) = sorted([(step_r, self.rows), (step_e, self.cols)])
+        return (n1 == 1 or s1 >= self.size) and (n2 == 1 or s2 >= s1 * (n1 - 1) + self.size)
+
+
+def dram_steps(stride: Any, transpose: Any, size: Any) -> tuple[Any, Any]:
+    """`DramBlock.steps` of the given fields, elementwise on integer arrays too (``transpose``
+    as 0 or 1), for tables of many blocks."""
+    return (
+        transpose * size + (1 - transpose) * stride,
+        transpose * stride + (1 - transpose) * size,
+    )
 
 
 class Access(NamedTuple):
@@ -251,7 +293,7 @@ class Footprints:
         space = SPAD if mem is _SP else ACC
         size = self.space_size[space] if mem is not _ACCF else self.accf_size
         rows, cols = ins.rows, ins.cols
-        block = _new(DramBlock, (ins.dram, rows, cols, ins.stride, ins.transpose, size))
+        block = DramBlock.of(ins, size)
         lo, hi = block.span
         dram = _new(Access, (DRAM, lo, hi, not load, block))
         onchip = _new(Access, (space, loc.row, loc.row + rows, load, None))

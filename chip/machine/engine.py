@@ -22,6 +22,7 @@ from itertools import chain
 import numpy as np
 
 from chip.errors import Fault, ProgramError
+from chip.footprint import dram_steps
 from chip.functional import check_deps
 from chip.isa import Halt, Instr
 from chip.machine import accounting as acct
@@ -274,7 +275,8 @@ def tables(plans: list[Plan], plan_of: np.ndarray, tag_of: np.ndarray, depth: in
 
 
 def _footprint_rows(accesses: list[pl.Access]) -> np.ndarray:
-    """(F, 10): space (`kernel.K_DRAM` for DRAM), lo, hi, write, then a DRAM block's fields."""
+    """(F, 10): space (`kernel.K_DRAM` for DRAM), lo, hi, write, then a DRAM block's address,
+    rows, cols, row step, element step and element size (`DramBlock.steps`)."""
     f = len(accesses)
     rows = np.zeros((f, 10), dtype=_I64)
     if not f:
@@ -285,7 +287,9 @@ def _footprint_rows(accesses: list[pl.Access]) -> np.ndarray:
     if dram.size:
         rows[dram, 0] = kernel.K_DRAM
         blocks = chain.from_iterable(b for b in block if b is not None)
-        rows[dram, 4:] = np.fromiter(blocks, dtype=_I64, count=6 * dram.size).reshape(-1, 6)
+        fields = np.fromiter(blocks, dtype=_I64, count=6 * dram.size).reshape(-1, 6)
+        fields[:, 3], fields[:, 4] = dram_steps(fields[:, 3], fields[:, 4], fields[:, 5])
+        rows[dram, 4:] = fields
     return rows
 
 

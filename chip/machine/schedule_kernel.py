@@ -85,8 +85,8 @@ class Tables(NamedTuple):
     port_start: np.ndarray  # (U + 1,) CSR offsets into ports
     ports: np.ndarray  # bank ports, numbered densely from 0
     fp_start: np.ndarray  # (U + 1,) CSR offsets into footprint
-    footprint: np.ndarray  # (F, 10): space (K_DRAM or an on-chip memory), lo, hi, write,
-    #                        then a DRAM block's addr, rows, cols, stride, transpose, size
+    footprint: np.ndarray  # (F, 10): space (K_DRAM or an on-chip memory), lo, hi, write, then
+    #                        a DRAM block's addr, rows, cols, row step, element step, size
     traffic_start: np.ndarray  # (U + 1,) CSR offsets into traffic
     traffic: np.ndarray  # (T, 2): tally index, bytes
 
@@ -533,9 +533,8 @@ def _dram_overlap(a, b):
 
 @numba.njit(cache=True)
 def _element_starts(b):
-    """Sorted byte addresses of a DRAM block's elements (plan.DramBlock.element_starts)."""
-    addr, rows, cols, stride, transpose, size = b[4], b[5], b[6], b[7], b[8], b[9]
-    step_r, step_e = (size, stride) if transpose else (stride, size)
+    """Sorted byte addresses of a DRAM block's elements (footprint.DramBlock.element_starts)."""
+    addr, rows, cols, step_r, step_e = b[4], b[5], b[6], b[7], b[8]
     out = np.empty(rows * cols, dtype=np.int64)
     for row in range(rows):
         for c in range(cols):

@@ -43,7 +43,7 @@ from chip.isa import (
 )
 from chip.machine.array import ArrayModel
 from chip.machine.block_kernels import F32_EXACT_TERMS, float_into, int_into
-from chip.machine.dma import load_values, store_values
+from chip.machine.dma import load_values, plain_block, store_values
 from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
 from chip.machine.schedule import _CACHE, Schedule
 from chip.program import Program
@@ -133,18 +133,10 @@ class _Builder:
         """(offset, shape, strides, storage dtype) of the DRAM elements of a valid transfer,
         None if the checked path might fault or must handle it (chip/machine/dma.py's rules)."""
         storage = self.storage_of[mem]
-        size = storage.itemsize
-        rows, cols, stride, dram = ins.rows, ins.cols, ins.stride, ins.dram
-        if rows < 1 or cols < 1 or dram % size or stride % size:
+        block = plain_block(ins, storage.itemsize, self.cfg.dram_bytes, for_write)
+        if block is None:
             return None
-        step_r, step_e = (size, stride) if ins.transpose else (stride, size)
-        if dram + (rows - 1) * step_r + (cols - 1) * step_e + size > self.cfg.dram_bytes:
-            return None
-        if for_write:  # elements must not overlap (chip/machine/dma.py)
-            (s1, n1), (s2, n2) = sorted([(step_r, rows), (step_e, cols)])
-            if not ((n1 == 1 or s1 >= size) and (n2 == 1 or s2 >= s1 * (n1 - 1) + size)):
-                return None
-        return dram, (rows, cols), (step_r, step_e), storage
+        return block.addr, (block.rows, block.cols), block.steps, storage
 
     def step(self, i: int, ins: Instr, kind: int) -> tuple:
         if kind == LOAD:
