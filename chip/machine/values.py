@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from chip.config import ChipConfig, Dataflow
-from chip.dtypes import compute_values, f32_from_bf16_bits, to_storage
+from chip.dtypes import DType, compute_values, f32_from_bf16_bits, to_storage
 from chip.errors import Fault, ProgramError
 from chip.footprint import vec_rows
 from chip.isa import (
@@ -39,6 +39,7 @@ from chip.isa import (
     Preload,
     Store,
     Vec,
+    VecOp,
     mem_dtype,
 )
 from chip.machine.array import ArrayModel
@@ -58,15 +59,126 @@ _SPAD, _ACC, _ACCF = 0, 1, 2  # on-chip arrays of a run (ACCF: the accumulator's
 _ARRAY_OF = {Mem.SPAD: _SPAD, Mem.ACC: _ACC, Mem.ACCF: _ACCF}
 
 
-class ValuePlan(NamedTuple):
-    """One step per started instruction, in commit order (see the module docstring).
+class Checked(NamedTuple):
+    """Instruction ``index`` on the checked path (chip/semantics.py and the array model)."""
 
-    A step is a tuple whose first item is its kind and whose second is the instruction's index;
-    the rest is what the kind needs (row ranges, DRAM view geometry). Shared by every run of the
-    program: never mutate it.
+    kind: int  # CHECKED
+    index: int
+
+
+class LoadStep(NamedTuple):
+    """A LOAD as a copy from a DRAM view into on-chip rows [lo, hi), columns [:cols]."""
+
+    kind: int  # LOAD_D
+    index: int
+    array: int  # _SPAD, _ACC or _ACCF
+    lo: int
+    hi: int
+    cols: int
+    mark: bool  # the written-mask may change
+    offset: int  # the DRAM view: byte offset, shape, byte strides, storage dtype
+    shape: tuple[int, int]
+    strides: tuple[int, int]
+    dtype: np.dtype
+
+
+class StoreStep(NamedTuple):
+    """A STORE as a copy from on-chip rows [lo, hi), columns [:cols], into a DRAM view."""
+
+    kind: int  # STORE_D
+    index: int
+    array: int
+    lo: int
+    hi: int
+    cols: int
+    offset: int
+    shape: tuple[int, int]
+    strides: tuple[int, int]
+    dtype: np.dtype
+
+
+class PreloadStep(NamedTuple):
+    """A PRELOAD of scratchpad rows [lo, hi), columns [:cols], as the stationary tile."""
+
+    kind: int  # PRELOAD_D
+    index: int
+    lo: int
+    hi: int
+    cols: int
+
+
+class MatmulStep(NamedTuple):
+    """A MATMUL of its tile by the array's block kernels (fields as the instruction's)."""
+
+    kind: int  # MATMUL_D
+    index: int
+    x: int
+    t: int
+    rows: int
+    cols: int
+    y: int
+    out: int
+    out_rows: int
+    accumulate: bool
+    mark: bool
+
+
+class StagedStep(NamedTuple):
+    """An int8 WS/IS MATMUL of a staged run (`_stage_segments`): its X rows go to columns
+    [offset, offset + rows) of the staging buffer and its tile to those rows; the ``last`` of
+    the run multiplies the run's ``terms`` columns into accumulator rows [out, out + t)."""
+
+    kind: int  # MATMUL_S
+    index: int
+    x: int
+    t: int
+    rows: int
+    cols: int
+    out: int
+    offset: int
+    last: bool
+    accumulate: bool  # the run's first MATMUL's
+    mark: bool
+    terms: int
+
+
+class VecSource(NamedTuple):
+    """A vector source: ``n`` rows (1: broadcast) of on-chip array ``array`` from row ``lo``."""
+
+    array: int
+    lo: int
+    n: int
+    dtype: DType
+
+
+class VecStep(NamedTuple):
+    """A vector instruction whose reads are covered and whose rows are valid."""
+
+    kind: int  # VEC_D
+    index: int
+    op: VecOp
+    imm: float
+    rows: int
+    cols: int
+    src1: VecSource | None
+    src2: VecSource | None
+    dst: int  # on-chip array of the destination
+    row: int
+    n_out: int
+    dtype: DType  # the destination's
+    mark: bool
+
+
+Step = Checked | LoadStep | StoreStep | PreloadStep | MatmulStep | StagedStep | VecStep
+
+
+class ValuePlan(NamedTuple):
+    """One step per started instruction, in commit order (see the module docstring): its
+    ``kind`` and the instruction's ``index``, then what the kind needs. Shared by every run of
+    the program: never mutate it.
     """
 
-    steps: tuple[tuple, ...]
+    steps: tuple[Step, ...]
     direct: int  # how many steps are direct (for tests and benchmarks)
     stage: tuple[int, int, int]  # (t, terms, cols) the largest staged segment needs
 
@@ -138,7 +250,7 @@ class _Builder:
             return None
         return block.addr, (block.rows, block.cols), block.steps, storage
 
-    def step(self, i: int, ins: Instr, kind: int) -> tuple:
+    def step(self, i: int, ins: Instr, kind: int) -> Step:
         if kind == LOAD:
             return self._load(i, ins)
         if kind == STORE:
@@ -149,9 +261,9 @@ class _Builder:
             return self._matmul(i, ins)
         if isinstance(ins, Vec):
             return self._vec(i, ins)
-        return (CHECKED, i)
+        return Checked(CHECKED, i)
 
-    def _vec(self, i: int, ins: Vec) -> tuple:
+    def _vec(self, i: int, ins: Vec) -> Step:
         rows, cols = ins.rows, ins.cols
         n1, n2, n_out = vec_rows(ins)
         reads_a, reads_b = n1 > 0, n2 > 0
@@ -165,46 +277,52 @@ class _Builder:
         )
         mark = self.write(ins.dst.mem, ins.dst.row, n_out, cols)
         if not ok:
-            return (CHECKED, i)
+            return Checked(CHECKED, i)
         dtype = self.dtype_of
-        src1 = (_ARRAY_OF[ins.src1.mem], ins.src1.row, n1, dtype[ins.src1.mem]) if reads_a else None
-        src2 = (_ARRAY_OF[ins.src2.mem], ins.src2.row, n2, dtype[ins.src2.mem]) if reads_b else None
-        return (
+        src1 = src2 = None
+        if reads_a:
+            src1 = VecSource(_ARRAY_OF[ins.src1.mem], ins.src1.row, n1, dtype[ins.src1.mem])
+        if reads_b:
+            src2 = VecSource(_ARRAY_OF[ins.src2.mem], ins.src2.row, n2, dtype[ins.src2.mem])
+        dst = ins.dst
+        return VecStep(
             VEC_D,
             i,
-            ins.op,
-            ins.imm,
-            rows,
-            cols,
-            src1,
-            src2,
-            _ARRAY_OF[ins.dst.mem],
-            ins.dst.row,
-            n_out,
-            dtype[ins.dst.mem],
-            mark,
+            op=ins.op,
+            imm=ins.imm,
+            rows=rows,
+            cols=cols,
+            src1=src1,
+            src2=src2,
+            dst=_ARRAY_OF[dst.mem],
+            row=dst.row,
+            n_out=n_out,
+            dtype=dtype[dst.mem],
+            mark=mark,
         )
 
-    def _load(self, i: int, ins: Load) -> tuple:
+    def _load(self, i: int, ins: Load) -> Step:
         dst = ins.dst
         view = self.dram_view(ins, dst.mem, for_write=False)
         ok = view is not None and self.in_rows(dst.mem, dst.row, ins.rows, ins.cols)
         mark = self.write(dst.mem, dst.row, ins.rows, ins.cols)
         if not ok:
-            return (CHECKED, i)
-        return (LOAD_D, i, _ARRAY_OF[dst.mem], dst.row, dst.row + ins.rows, ins.cols, mark, *view)
+            return Checked(CHECKED, i)
+        lo, hi = dst.row, dst.row + ins.rows
+        return LoadStep(LOAD_D, i, _ARRAY_OF[dst.mem], lo, hi, ins.cols, mark, *view)
 
-    def _store(self, i: int, ins: Store) -> tuple:
+    def _store(self, i: int, ins: Store) -> Step:
         src = ins.src
         view = self.dram_view(ins, src.mem, for_write=True)
         if view is None or not self.readable(src.mem, src.row, ins.rows, ins.cols):
-            return (CHECKED, i)
-        return (STORE_D, i, _ARRAY_OF[src.mem], src.row, src.row + ins.rows, ins.cols, *view)
+            return Checked(CHECKED, i)
+        lo, hi = src.row, src.row + ins.rows
+        return StoreStep(STORE_D, i, _ARRAY_OF[src.mem], lo, hi, ins.cols, *view)
 
     def _tile_ok(self, rows: int, cols: int) -> bool:
         return 1 <= rows <= self.cfg.rows and 1 <= cols <= self.cfg.cols
 
-    def _preload(self, i: int, ins: Preload) -> tuple:
+    def _preload(self, i: int, ins: Preload) -> Step:
         ok = (
             self.cfg.dataflow.has_stationary_operand
             and self._tile_ok(ins.rows, ins.cols)
@@ -213,10 +331,10 @@ class _Builder:
         # if a checked preload faults, nothing runs after it: the shape holds for what follows
         self.stationary = (ins.rows, ins.cols)
         if not ok:
-            return (CHECKED, i)
-        return (PRELOAD_D, i, ins.src, ins.src + ins.rows, ins.cols)
+            return Checked(CHECKED, i)
+        return PreloadStep(PRELOAD_D, i, ins.src, ins.src + ins.rows, ins.cols)
 
-    def _matmul(self, i: int, ins: Matmul) -> tuple:
+    def _matmul(self, i: int, ins: Matmul) -> Step:
         os_flow = self.cfg.dataflow is Dataflow.OS
         t, rows, cols = ins.t, ins.rows, ins.cols
         out_rows = rows if os_flow else t
@@ -234,8 +352,10 @@ class _Builder:
             ok = ok and self.readable(Mem.ACC, ins.out, out_rows, cols)
         mark = self.write(Mem.ACC, ins.out, out_rows, cols)
         if not ok:
-            return (CHECKED, i)
-        return (MATMUL_D, i, ins.x, t, rows, cols, ins.y, ins.out, out_rows, ins.accumulate, mark)
+            return Checked(CHECKED, i)
+        return MatmulStep(
+            MATMUL_D, i, ins.x, t, rows, cols, ins.y, ins.out, out_rows, ins.accumulate, mark
+        )
 
 
 def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...]) -> ValuePlan:
@@ -247,10 +367,10 @@ def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...])
     stage = (0, 0, 0)
     if not cfg.input_dtype.is_float and cfg.dataflow.has_stationary_operand:
         stage = _stage_segments(steps)
-    return ValuePlan(tuple(steps), sum(s[0] != CHECKED for s in steps), stage)
+    return ValuePlan(tuple(steps), sum(s.kind != CHECKED for s in steps), stage)
 
 
-def _stage_segments(steps: list[tuple]) -> tuple[int, int, int]:
+def _stage_segments(steps: list[Step]) -> tuple[int, int, int]:
     """Turn runs of direct int8 WS/IS matmuls into one matrix product each; returns the staging
     shape (t, terms, cols) the largest run needs.
 
@@ -262,55 +382,62 @@ def _stage_segments(steps: list[tuple]) -> tuple[int, int, int]:
     staging buffer (X side by side, the tiles stacked); the last one multiplies. A run holds at
     most `block_kernels.F32_EXACT_TERMS` terms, so the float32 product is exact.
     """
-    run: list[int] = []
+    run: list[int] = []  # positions in ``steps`` of the run's matmuls
     terms = 0
     shape = [0, 0, 0]
 
     def close() -> None:
         if len(run) >= 2:
             first = steps[run[0]]
+            assert isinstance(first, MatmulStep)
             off = 0
             for n, k in enumerate(run):
-                _, i, x0, t, rows, cols, _, out, _, _, _ = steps[k]
-                steps[k] = (
+                m = steps[k]
+                assert isinstance(m, MatmulStep)
+                steps[k] = StagedStep(
                     MATMUL_S,
-                    i,
-                    x0,
-                    t,
-                    rows,
-                    cols,
-                    out,
-                    off,
-                    n == len(run) - 1,
-                    first[9],
-                    first[10],
-                    terms,
+                    m.index,
+                    x=m.x,
+                    t=m.t,
+                    rows=m.rows,
+                    cols=m.cols,
+                    out=m.out,
+                    offset=off,
+                    last=n == len(run) - 1,
+                    accumulate=first.accumulate,
+                    mark=first.mark,
+                    terms=terms,
                 )
-                off += rows
-            shape[:] = [max(shape[0], first[3]), max(shape[1], terms), max(shape[2], first[5])]
+                off += m.rows
+            shape[:] = [max(shape[0], first.t), max(shape[1], terms), max(shape[2], first.cols)]
         run.clear()
 
     for k, s in enumerate(steps):
-        kind = s[0]
-        if kind == MATMUL_D:
+        if isinstance(s, MatmulStep):
             if run:
                 h = steps[run[0]]
+                assert isinstance(h, MatmulStep)
                 if not (
-                    s[9]
-                    and (s[7], s[3], s[5]) == (h[7], h[3], h[5])
-                    and terms + s[4] <= F32_EXACT_TERMS
-                    and h[3] * (terms + s[4]) * 4 <= _STAGE_BYTES
+                    s.accumulate
+                    and (s.out, s.t, s.cols) == (h.out, h.t, h.cols)
+                    and terms + s.rows <= F32_EXACT_TERMS
+                    and h.t * (terms + s.rows) * 4 <= _STAGE_BYTES
                 ):
                     close()
             if not run:
                 terms = 0
             run.append(k)
-            terms += s[4]
-        elif kind == LOAD_D or kind == STORE_D:
+            terms += s.rows
+        elif isinstance(s, LoadStep | StoreStep):
             h = steps[run[0]] if run else None
-            if h is not None and s[2] != _SPAD and s[3] < h[7] + h[3] and h[7] < s[4]:
+            if (
+                isinstance(h, MatmulStep)
+                and s.array != _SPAD
+                and s.lo < h.out + h.t
+                and h.out < s.hi
+            ):
                 close()  # accumulator rows that overlap the block's
-        elif kind != PRELOAD_D:  # anything else may fault or touch the block
+        elif not isinstance(s, PreloadStep):  # anything else may fault or touch the block
             close()
     close()
     return shape[0], shape[1], shape[2]
@@ -342,24 +469,23 @@ def apply_values(
     values = _ArrayValues(state, plan.stage)
     instrs = program.instrs
     for step in plan.steps:
-        kind = step[0]
+        kind = step.kind
         if kind == LOAD_D:
-            _, _, mem, lo, hi, cols, mark, off, shape, strides, dtype = step
-            mems[mem][lo:hi, :cols] = np.ndarray(shape, dtype, dram, off, strides)
-            if mark:
-                written[mem][lo:hi, :cols] = True
+            view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
+            mems[step.array][step.lo : step.hi, : step.cols] = view
+            if step.mark:
+                written[step.array][step.lo : step.hi, : step.cols] = True
         elif kind == STORE_D:
-            _, _, mem, lo, hi, cols, off, shape, strides, dtype = step
-            np.ndarray(shape, dtype, dram, off, strides)[...] = mems[mem][lo:hi, :cols]
+            view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
+            view[...] = mems[step.array][step.lo : step.hi, : step.cols]
         elif kind == PRELOAD_D and direct_array:
-            _, _, lo, hi, cols = step
-            state.stationary = spad[lo:hi, :cols].copy()
+            state.stationary = spad[step.lo : step.hi, : step.cols].copy()
         elif kind == MATMUL_D and direct_array:
             values.matmul(step)
         elif kind == MATMUL_S and direct_array:
             values.staged(step)
         else:
-            i = step[1]
+            i = step.index
             ins = instrs[i]
             try:
                 if kind == VEC_D:
@@ -379,23 +505,27 @@ def apply_values(
                 ) from None
 
 
-def _vec(mems: tuple, written: tuple, step: tuple) -> None:
+def _vec(mems: tuple, written: tuple, step: VecStep) -> None:
     """A vector instruction whose reads are covered and whose rows are valid: chip/semantics.py's
     `vec` without the checks (the same functions compute the result)."""
-    _, _, op, imm, rows, cols, src1, src2, dst, row, n_out, dst_dtype, mark = step
+    rows, cols = step.rows, step.cols
     a = b = None
-    if src1 is not None:
-        mem, lo, n, dtype = src1
-        raw = mems[mem][lo : lo + n, :cols]  # vector_apply converts (copies) before computing
-        a = compute_values(np.repeat(raw, rows, axis=0) if n < rows else raw, dtype)
-    if src2 is not None:
-        mem, lo, n, dtype = src2
-        raw = mems[mem][lo : lo + n, :cols]
-        b = compute_values(np.repeat(raw, rows, axis=0) if n < rows else raw, dtype)
-    out = vector_apply(op, a, b, imm, rows, cols)
-    mems[dst][row : row + n_out, :cols] = to_storage(out, dst_dtype)
-    if mark:
-        written[dst][row : row + n_out, :cols] = True
+    if step.src1 is not None:
+        a = _vec_source(mems, step.src1, rows, cols)
+    if step.src2 is not None:
+        b = _vec_source(mems, step.src2, rows, cols)
+    out = vector_apply(step.op, a, b, step.imm, rows, cols)
+    lo, hi = step.row, step.row + step.n_out
+    mems[step.dst][lo:hi, :cols] = to_storage(out, step.dtype)
+    if step.mark:
+        written[step.dst][lo:hi, :cols] = True
+
+
+def _vec_source(mems: tuple, src: VecSource, rows: int, cols: int) -> np.ndarray:
+    """A source's values, its one row repeated if broadcast (vector_apply converts, copying,
+    before computing)."""
+    raw = mems[src.array][src.lo : src.lo + src.n, :cols]
+    return compute_values(np.repeat(raw, rows, axis=0) if src.n < rows else raw, src.dtype)
 
 
 class _ArrayValues:
@@ -431,8 +561,9 @@ class _ArrayValues:
             )
         return self.tile
 
-    def matmul(self, step: tuple) -> None:
-        _, _, x0, t, rows, cols, y0, out, out_rows, accumulate, mark = step
+    def matmul(self, step: MatmulStep) -> None:
+        x0, t, rows, cols, y0 = step.x, step.t, step.rows, step.cols, step.y
+        out, out_rows, accumulate = step.out, step.out_rows, step.accumulate
         x = self.spad[x0 : x0 + t, :rows]
         block = self.acc[out : out + out_rows, :cols]
         if self.ints:
@@ -457,24 +588,25 @@ class _ArrayValues:
             float_into(
                 x, other, block, accumulate, self.os_flow, self._work("x bits", t, rows, np.uint32)
             )
-        if mark:
+        if step.mark:
             self.acc_written[out : out + out_rows, :cols] = True
 
-    def staged(self, step: tuple) -> None:
-        _, _, x0, t, rows, cols, out, off, last, accumulate, mark, terms = step
+    def staged(self, step: StagedStep) -> None:
+        x0, t, rows, cols, out, off = step.x, step.t, step.rows, step.cols, step.out, step.offset
         t_max, k_max, c_max = self.stage
         sx = self._work("stage x", t_max, k_max, np.float32)
         ss = self._work("stage s", k_max, c_max, np.float32)
         sx[:t, off : off + rows] = self.spad[x0 : x0 + t, :rows]
         ss[off : off + rows, :cols] = self.state.stationary
-        if last:
+        if step.last:
+            terms = step.terms
             int_into(
                 sx[:t, :terms],
                 ss[:terms, :cols],
                 self.acc[out : out + t, :cols],
-                accumulate,
+                step.accumulate,
                 self._work("pf", t, cols, np.float32),
                 self._work("pi", t, cols, np.int32),
             )
-            if mark:
+            if step.mark:
                 self.acc_written[out : out + t, :cols] = True
