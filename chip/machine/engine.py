@@ -103,7 +103,7 @@ class _Program:
     def __init__(self, program: Program) -> None:
         cfg = program.config
         instrs = program.instrs
-        n = next((i + 1 for i, ins in enumerate(instrs) if isinstance(ins, Halt)), len(instrs))
+        n = _through_halt(instrs)
         self.cfg, self.instrs, self.n = cfg, instrs[:n], n
         tag_ids: dict[Tag, int] = {}
         tag_of = [0] * n
@@ -118,6 +118,7 @@ class _Program:
         plan_of = [seen.setdefault(ins, len(seen)) for ins in self.instrs]
         planner = Planner(cfg)
         self.distinct = distinct = [planner.make(ins) for ins in seen]
+        self.plan_list = plan_of
         self.plan_of = np.array(plan_of, dtype=_I64)
         for u, ins in enumerate(seen):
             try:
@@ -136,15 +137,15 @@ class _Program:
         kernel.run_timing(self.tables, rules, st)
         reg = st.reg
         error = None if reg[kernel.STATUS] == kernel.OK else self._fault(st, max_cycles)
-        kinds = np.array([p.kind for p in self.distinct], dtype=_I64)[self.plan_of]
-        units = np.array([p.unit for p in self.distinct], dtype=object)[self.plan_of]
+        kind_of = [p.kind for p in self.distinct]
+        unit_of = [p.unit for p in self.distinct]
         return Schedule(
             n=self.n,
             order=tuple(st.order[: reg[kernel.N_ORDER]].tolist()),
             start=tuple(st.start.tolist()),
             end=tuple(st.end.tolist()),
-            kinds=tuple(kinds.tolist()),
-            units=tuple(units.tolist()),
+            kinds=tuple(map(kind_of.__getitem__, self.plan_list)),
+            units=tuple(map(unit_of.__getitem__, self.plan_list)),
             total=int(reg[kernel.TOTAL]),
             tags=self.tags,
             tallies=tuple(map(tuple, st.tally.tolist())),
@@ -316,6 +317,15 @@ def warm_up() -> None:
     t = tables([], empty, empty, 1)
     rules = _rules(0, False, False, None)
     kernel.run_timing(t, rules, kernel.new_state(t, rules, 1, acct.WIDTH))
+
+
+def _through_halt(instrs: tuple[Instr, ...]) -> int:
+    """How many instructions run: up to and including the first halt (all without one)."""
+    classes = list(map(type, instrs))  # C loops: no Python step per instruction
+    try:
+        return classes.index(Halt) + 1
+    except ValueError:
+        return len(instrs)
 
 
 def _unit_name(plan: Plan) -> str | None:
