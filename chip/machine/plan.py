@@ -226,7 +226,7 @@ _QUEUE_OF = {c: QUEUE_INDEX[c.QUEUE] for c in INSTRUCTIONS if c.QUEUE is not Non
 
 def _with_footprint(plan: Plan, footprint: tuple[Access, ...]) -> Plan:
     """``plan`` with another footprint (`Plan._replace` is several times slower)."""
-    return _new(Plan, plan[:_FOOTPRINT_AT] + (footprint,) + plan[_FOOTPRINT_AT + 1 :])
+    return _new(Plan, (*plan[:_FOOTPRINT_AT], footprint, *plan[_FOOTPRINT_AT + 1 :]))
 
 
 @lru_cache(maxsize=16)

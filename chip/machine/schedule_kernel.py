@@ -116,7 +116,7 @@ class State(NamedTuple):
     heads: np.ndarray  # per queue: position of its head in its queue
     blocked: np.ndarray  # (3, n + 1): dispatcher blocked on a full queue: lo, hi, cycles before
     n_blocked: np.ndarray  # (1,): intervals in blocked
-    push_start: np.ndarray  # (10,) CSR offsets of each channel's pushes
+    push_start: np.ndarray  # (10,) CSR offsets of each channel's pushes (`_count_pushes`)
     push_end: np.ndarray  # a channel's pushes (end, producer), kept sorted
     push_by: np.ndarray
     pushed: np.ndarray  # per channel: pushes so far
@@ -139,10 +139,7 @@ def new_state(t: Tables, r: Rules, n_tags: int, width: int) -> State:
     The arrays are views into two blocks (one of -1, one of zeros): a small program's timing
     would otherwise spend more time allocating them than running the loop."""
     n = t.plan_of.size
-    # each channel's pushes get a slot per pushing instruction
-    channels = t.pushes[t.plan_of].ravel()
-    counts = np.bincount(channels[channels >= 0], minlength=N_CHANNELS)
-    n_push = max(int(counts.sum()), 1)
+    n_push = max(2 * n, 1)  # room for two pushes per instruction (`_count_pushes` lays out)
     n_ports = max(t.ports.size, 1)
     a = _carve(-1, dispatch=n, start=n, end=n, dma_phase=4 * n)
     z = _carve(
@@ -166,7 +163,6 @@ def new_state(t: Tables, r: Rules, n_tags: int, width: int) -> State:
         tally=n_tags * width,
         tag_cycles=n_tags,
     )
-    np.cumsum(counts, out=z["push_start"][1:])
     a["dma_phase"] = a["dma_phase"].reshape(n, 4)
     z["blocked"] = z["blocked"].reshape(3, n + 1)
     z["port_until"] = z["port_until"].reshape(n_ports, 3)
@@ -287,6 +283,7 @@ def _run(t, r, st):
     exec_last, exec_end_all, exec_end_before_last = -1, 0, 0  # the execute queue so far
     frontier = n_order = 0
     remaining = qs[3]
+    _count_pushes(plan_of, pushes, push_start)
     while True:
         nd = _dispatch(nd, need, dispatch, start, blocked, n_blocked)
         if remaining == 0:
@@ -401,6 +398,18 @@ def _run(t, r, st):
         if store_tail[0]:
             _flush_store_tail(store_tail, unit_acct, tally, store_unit, total)
         _tag_cycles(total, end, dispatch, tag_of, st.tag_cycles)
+
+
+@numba.njit(cache=True, inline="always")
+def _count_pushes(plan_of, pushes, push_start):
+    """Lay out ``push_start``: each channel's pushes get a slot per pushing instruction."""
+    for i in range(plan_of.size):
+        for m in range(2):
+            ch = pushes[plan_of[i], m]
+            if ch >= 0:
+                push_start[ch + 1] += 1
+    for ch in range(N_CHANNELS):
+        push_start[ch + 1] += push_start[ch]
 
 
 @numba.njit(cache=True, inline="always")
