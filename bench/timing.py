@@ -4,8 +4,10 @@
 
 For four programs (bench/programs.py's 1024^3 int8 GEMM on a 32x32 array, the MLP and LeNet
 training steps for the `edge` chip in bf16, and a 4x4x4 GEMM), the best and median wall time
-of computing the program's timing with no cache (`compute_schedule`: planning, the kernel's
-tables, the compiled loop and the `Schedule`), after the compiled loop has been loaded.
+of computing the timing of a program no cache has seen (planning, the kernel's tables, the
+compiled loop and the `Schedule`) as the machine does on a program's first run (`schedule_of`,
+which pauses the garbage collector), after the compiled loop has been loaded; ``--collector``
+calls the engine directly with the collector running.
 ``--first-use`` instead reports what a fresh process pays for its first program: the 4x4x4
 GEMM's first `run_machine` after the imports (loading numba's cached machine code), then the
 best whole `run_machine` of fresh copies of it.
@@ -30,16 +32,22 @@ from chip.dtypes import DType
 from chip.program import Program
 
 
-def _timing_function() -> tuple[Callable[[Program], object], Callable[[], None]]:
-    """(compute the timing of a program, load the compiled loop) for this tree."""
+def _timing_function(collector: bool) -> tuple[Callable[[Program], object], Callable[[], None]]:
+    """(compute the timing of a program, load the compiled loop) for this tree: as the machine
+    computes a program's timing (`schedule_of`, the garbage collector paused), or with
+    ``collector`` the engine called directly with the collector running."""
+    from chip.machine.schedule import schedule_of
+
     try:
         from chip.machine.engine import compute_schedule, warm_up
     except ImportError:  # trees with two timing loops
         from chip.machine.engine import _Engine
         from chip.machine.schedule_kernel import warm_up
 
-        return lambda p: _Engine(p, None).run(), warm_up
-    return compute_schedule, warm_up
+        def compute_schedule(p: Program) -> object:
+            return _Engine(p, None).run()
+
+    return (compute_schedule if collector else schedule_of), warm_up
 
 
 def _gemm(cfg: ChipConfig, m: int, k: int, n: int) -> Program:
@@ -99,14 +107,19 @@ def fresh(program: Program) -> Program:
     return dataclasses.replace(program)
 
 
-def timing_seconds(program: Program, rounds: int) -> list[float]:
-    compute, _ = _timing_function()
+def timing_seconds(
+    program: Program, rounds: int, collector: bool = False
+) -> list[tuple[float, float]]:
+    """(wall, CPU) seconds of computing the timing of ``rounds`` fresh copies of ``program``
+    (the process's CPU time is less disturbed than the wall time by other processes sharing
+    the cores)."""
+    compute, _ = _timing_function(collector)
     out = []
     for _ in range(rounds):
         p = fresh(program)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         compute(p)
-        out.append(time.perf_counter() - t)
+        out.append((time.perf_counter() - t, time.process_time() - c))
     return out
 
 
@@ -132,6 +145,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=15, help="timings per program (default 15)")
     ap.add_argument("--first-use", action="store_true", help="a fresh process's first program")
+    ap.add_argument(
+        "--collector",
+        action="store_true",
+        help="call the engine directly with the garbage collector running (default: the "
+        "machine's path, schedule_of, which pauses it)",
+    )
     ap.add_argument("--save", metavar="DIR", help="save the programs into DIR, then time them")
     ap.add_argument(
         "--load",
@@ -143,17 +162,19 @@ def main() -> None:
     if args.first_use:
         first_use(max(args.rounds, 1))
         return
-    _, warm_up = _timing_function()
+    _, warm_up = _timing_function(args.collector)
     warm_up()
-    print(f"{'program':>24} {'instrs':>7} {'best ms':>9} {'median ms':>10}")
+    print(f"{'program':>24} {'instrs':>7} {'best ms':>9} {'median ms':>10} {'best CPU ms':>12}")
     progs = load(Path(args.load)) if args.load else programs()
     if args.save:
         save(progs, Path(args.save))
     for name, prog in progs.items():
         small = len(prog.instrs) < 100
-        ts = sorted(timing_seconds(prog, args.rounds * (10 if small else 1)))
-        best, median = 1e3 * ts[0], 1e3 * ts[len(ts) // 2]
-        print(f"{name:>24} {len(prog.instrs):>7} {best:>9.3f} {median:>10.3f}")
+        times = timing_seconds(prog, args.rounds * (10 if small else 1), args.collector)
+        wall = sorted(1e3 * w for w, _ in times)
+        cpu = min(1e3 * c for _, c in times)
+        median = wall[len(wall) // 2]
+        print(f"{name:>24} {len(prog.instrs):>7} {wall[0]:>9.3f} {median:>10.3f} {cpu:>12.3f}")
 
 
 if __name__ == "__main__":
