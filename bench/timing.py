@@ -1,19 +1,23 @@
-"""The timing engine alone: computing a program's `Schedule` from scratch, and a first use.
+"""The timing engine alone, whole runs of the same programs, and a process's first use.
 
-    python -m bench.timing [--rounds 15] [--first-use]
+    python -m bench.timing [--rounds 15] [--collector | --runs | --first-use]
+                           [--save DIR | --load DIR]
 
-For four programs (bench/programs.py's 1024^3 int8 GEMM on a 32x32 array, the MLP and LeNet
-training steps for the `edge` chip in bf16, and a 4x4x4 GEMM), the best and median wall time
-of computing the timing of a program no cache has seen (planning, the kernel's tables, the
-compiled loop and the `Schedule`) as the machine does on a program's first run (`schedule_of`,
-which pauses the garbage collector), after the compiled loop has been loaded; ``--collector``
-calls the engine directly with the collector running.
-``--first-use`` instead reports what a fresh process pays for its first program: the 4x4x4
-GEMM's first `run_machine` after the imports (loading numba's cached machine code), then the
-best whole `run_machine` of fresh copies of it.
+Programs: bench/programs.py's 1024^3 int8 GEMM on a 32x32 array, the MLP and LeNet training
+steps for the `edge` chip in bf16 and int8, and a 4x4x4 GEMM. By default, the best and median
+wall time and the best CPU time of computing the timing of a program no cache has seen
+(planning, the kernel's tables, the compiled loop and the `Schedule`) as the machine does on a
+program's first run (`schedule_of`, which pauses the garbage collector), after the compiled
+loop has been loaded; ``--collector`` calls the engine directly with the collector running.
+``--runs`` times whole `run_machine` calls instead: a fresh program's first run (timing, value
+plan, values) and its best later run. ``--first-use`` reports what a fresh process pays for
+its first program (the 4x4x4 GEMM's first `run_machine` after the imports: loading numba's
+cached machine code), then the best whole `run_machine` of fresh copies of it.
 
-The same file runs on trees from before chip/machine/engine.py had `compute_schedule` (it then
-times that tree's `_Engine`), so one script measures before against after.
+``--save`` writes the programs into a folder and ``--load`` times those instead, so trees whose
+compilers differ run the same instructions; the file runs on trees from before
+chip/machine/engine.py had `compute_schedule` (it then times that tree's `_Engine`), so one
+script measures before against after.
 """
 
 from __future__ import annotations
@@ -61,17 +65,24 @@ def _gemm(cfg: ChipConfig, m: int, k: int, n: int) -> Program:
     return tiled_gemm(cfg, a, b, layer="gemm", init=False)
 
 
-def _training_step(model: str) -> Program:
+def _training_step(model: str, dtype: DType = DType.BF16) -> Program:
     from compiler import compile, zoo
     from runtime.models import ZOO, train_spec
 
-    chip = load_preset("edge").replace(input_dtype=DType.BF16)
+    chip = load_preset("edge").replace(input_dtype=dtype)
     builder, d = ZOO[model]
     graph = getattr(zoo, builder)(batch=d.batch_size)
     return compile(graph, chip, train=train_spec("ce", d.optimizer, d.lr))
 
 
-NAMES = ("gemm 1024^3 int8 32x32", "mlp step bf16 edge", "lenet step bf16 edge", "gemm 4x4x4 edge")
+NAMES = (
+    "gemm 1024^3 int8 32x32",
+    "mlp step bf16 edge",
+    "lenet step bf16 edge",
+    "gemm 4x4x4 edge",
+    "mlp step int8 edge",
+    "lenet step int8 edge",
+)
 
 
 def programs() -> dict[str, Program]:
@@ -83,6 +94,8 @@ def programs() -> dict[str, Program]:
         _training_step("mlp"),
         _training_step("cnn"),
         _gemm(load_preset("edge"), 4, 4, 4),
+        _training_step("mlp", DType.INT8),
+        _training_step("cnn", DType.INT8),
     )
     return dict(zip(NAMES, made, strict=True))
 
@@ -123,6 +136,24 @@ def timing_seconds(
     return out
 
 
+def run_seconds(program: Program, repeat: int) -> tuple[float, float]:
+    """(first, best of ``repeat`` later) wall seconds of `run_machine` on ``program`` from a
+    fresh chip state holding its initial DRAM contents: the first run computes the timing and
+    value plan, later runs take them from the machine's cache (as a training loop does)."""
+    from chip.machine import run_machine
+    from chip.state import ChipState
+
+    def run() -> float:
+        state = ChipState(program.config)
+        state.load_program(program)
+        t = time.perf_counter()
+        run_machine(program, "fast", state, trace=False)
+        return time.perf_counter() - t
+
+    first = run()
+    return first, min(run() for _ in range(repeat))
+
+
 def first_use(rounds: int) -> None:
     """A fresh process's first program, then the best of ``rounds`` fresh copies."""
     from chip.machine import run_machine
@@ -151,6 +182,11 @@ def main() -> None:
         help="call the engine directly with the garbage collector running (default: the "
         "machine's path, schedule_of, which pauses it)",
     )
+    ap.add_argument(
+        "--runs",
+        action="store_true",
+        help="whole run_machine instead: a fresh program's first run and its best later run",
+    )
     ap.add_argument("--save", metavar="DIR", help="save the programs into DIR, then time them")
     ap.add_argument(
         "--load",
@@ -164,10 +200,22 @@ def main() -> None:
         return
     _, warm_up = _timing_function(args.collector)
     warm_up()
-    print(f"{'program':>24} {'instrs':>7} {'best ms':>9} {'median ms':>10} {'best CPU ms':>12}")
     progs = load(Path(args.load)) if args.load else programs()
     if args.save:
         save(progs, Path(args.save))
+    if args.runs:
+        for prog in progs.values():  # numba's value kernels, loaded once per process
+            run_seconds(fresh(prog), 1)
+        print(f"{'program':>24} {'instrs':>7} {'first ms':>9} {'again ms':>9}")
+        for name, prog in progs.items():
+            firsts, again = [], float("inf")
+            for _ in range(args.rounds):
+                first, later = run_seconds(fresh(prog), 2)
+                firsts.append(first)
+                again = min(again, later)
+            print(f"{name:>24} {len(prog.instrs):>7} {1e3 * min(firsts):>9.2f} {1e3 * again:>9.2f}")
+        return
+    print(f"{'program':>24} {'instrs':>7} {'best ms':>9} {'median ms':>10} {'best CPU ms':>12}")
     for name, prog in progs.items():
         small = len(prog.instrs) < 100
         times = timing_seconds(prog, args.rounds * (10 if small else 1), args.collector)
