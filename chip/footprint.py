@@ -100,13 +100,41 @@ def vec_class(op: VecOp) -> VecClass:
 VEC_CLASS = {op: vec_class(op) for op in VecOp}
 
 
+def dram_layout(
+    addr: int, rows: int, cols: int, stride: int, transpose: bool, size: int
+) -> tuple[int, int, int, bool]:
+    """(row step, element step, end, aligned) of a DMA block: the bytes from one row to the
+    next and from one element of a row to the next, the byte after the last element, and
+    whether address and stride are multiples of the element size. A row is ``stride`` bytes
+    after the previous one and its elements are consecutive; in a transposed block the rows
+    are consecutive elements and a row's elements ``stride`` apart."""
+    step_r, step_e = (size, stride) if transpose else (stride, size)
+    end = addr + (rows - 1) * step_r + (cols - 1) * step_e + size
+    return step_r, step_e, end, addr % size == 0 and stride % size == 0
+
+
+def dram_disjoint(step_r: int, rows: int, step_e: int, cols: int, size: int) -> bool:
+    """No two elements of a block with these steps share a byte (so the order of a store's
+    writes cannot matter)."""
+    (s1, n1), (s2, n2) = (step_r, rows), (step_e, cols)
+    if s2 < s1:  # the axis of the smaller step first
+        (s1, n1), (s2, n2) = (s2, n2), (s1, n1)
+    return (n1 == 1 or s1 >= size) and (n2 == 1 or s2 >= s1 * (n1 - 1) + size)
+
+
+def dram_steps(stride: np.ndarray, transpose: np.ndarray, size: np.ndarray) -> tuple[Any, Any]:
+    """`dram_layout`'s steps for many blocks at once, from arrays of their fields."""
+    flip = transpose != 0
+    return np.where(flip, size, stride), np.where(flip, stride, size)
+
+
 class DramBlock(NamedTuple):
     """The DRAM elements a DMA touches: ``rows x cols`` elements of ``size`` bytes.
 
-    This is the one definition of a DMA block's geometry (the ISA's ``dram``, ``rows``,
-    ``cols``, ``stride`` and ``transpose``): where its elements lie (`steps`), the bytes they
-    span, whether they are aligned and disjoint; the footprints, the machine's hazard checks and
-    both value paths (chip/state.py, chip/machine/dma.py) read it from here."""
+    A DMA block's geometry (where the ISA's ``dram``, ``rows``, ``cols``, ``stride`` and
+    ``transpose`` put its elements, the bytes they span, alignment, disjoint elements) is
+    defined once, by the ``dram_*`` functions above; the footprints, the machine's hazard
+    checks and both value paths (chip/state.py, chip/machine/dma.py) read it from here."""
 
     addr: int
     rows: int
@@ -122,23 +150,17 @@ class DramBlock(NamedTuple):
 
     @property
     def steps(self) -> tuple[int, int]:
-        """Bytes from one row to the next and from one element of a row to the next: a row
-        is ``stride`` bytes after the previous one and its elements are consecutive; in a
-        transposed block the rows are consecutive elements and a row's elements ``stride``
-        apart."""
-        return dram_steps(self.stride, self.transpose, self.size)
+        """Bytes from one row to the next and from one element of a row to the next."""
+        return dram_layout(*self)[:2]
 
     @property
     def span(self) -> tuple[int, int]:
         """Smallest byte range [lo, hi) holding every element."""
-        step_r, step_e = dram_steps(self.stride, self.transpose, self.size)
-        hi = self.addr + (self.rows - 1) * step_r + (self.cols - 1) * step_e + self.size
-        return self.addr, max(hi, self.addr)
+        return self.addr, max(dram_layout(*self)[2], self.addr)
 
     @property
     def aligned(self) -> bool:
-        """Address and stride are multiples of the element size."""
-        return self.addr % self.size == 0 and self.stride % self.size == 0
+        return dram_layout(*self)[3]
 
     def addresses(self) -> np.ndarray:
         """Byte address of every element, ``rows x cols``."""
@@ -152,19 +174,8 @@ class DramBlock(NamedTuple):
         return np.sort(self.addresses().reshape(-1))
 
     def disjoint(self) -> bool:
-        """No two elements share a byte (so the order of a store's writes cannot matter)."""
         step_r, step_e = self.steps
-        (s1, n1), (s2, n2) = sorted([(step_r, self.rows), (step_e, self.cols)])
-        return (n1 == 1 or s1 >= self.size) and (n2 == 1 or s2 >= s1 * (n1 - 1) + self.size)
-
-
-def dram_steps(stride: Any, transpose: Any, size: Any) -> tuple[Any, Any]:
-    """`DramBlock.steps` of the given fields, elementwise on integer arrays too (``transpose``
-    as 0 or 1), for tables of many blocks."""
-    return (
-        transpose * size + (1 - transpose) * stride,
-        transpose * stride + (1 - transpose) * size,
-    )
+        return dram_disjoint(step_r, self.rows, step_e, self.cols, self.size)
 
 
 class Access(NamedTuple):

@@ -12,22 +12,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from chip.footprint import DramBlock
+from chip.footprint import dram_disjoint, dram_layout
 from chip.isa import Load, Store
 from chip.semantics import dma_load, dma_store
 from chip.state import ChipState
 
 
-def plain_block(ins: Load | Store, size: int, dram_bytes: int, for_write: bool) -> DramBlock | None:
-    """The DRAM block of a transfer of ``size``-byte elements if the plain path applies to it:
-    not empty, aligned, inside the ``dram_bytes`` of DRAM and, for a write, with no two
-    elements sharing a byte (or the order of the writes would matter); None otherwise."""
-    block = DramBlock.of(ins, size)
-    if ins.rows < 1 or ins.cols < 1 or not block.aligned or block.span[1] > dram_bytes:
+def plain_view(
+    ins: Load | Store, size: int, dram_bytes: int, for_write: bool
+) -> tuple[int, tuple[int, int], tuple[int, int]] | None:
+    """(byte offset, shape, byte strides) of the DRAM elements of a transfer of ``size``-byte
+    elements if the plain path applies to it: not empty, aligned, inside the ``dram_bytes`` of
+    DRAM and, for a write, with disjoint elements (or the order of the writes would matter);
+    None otherwise. (The block's geometry: chip/footprint.py's ``dram_*`` functions.)"""
+    addr, rows, cols = ins.dram, ins.rows, ins.cols
+    step_r, step_e, end, aligned = dram_layout(addr, rows, cols, ins.stride, ins.transpose, size)
+    if rows < 1 or cols < 1 or not aligned or end > dram_bytes:
         return None
-    if for_write and not block.disjoint():
+    if for_write and not dram_disjoint(step_r, rows, step_e, cols, size):
         return None
-    return block
+    return addr, (rows, cols), (step_r, step_e)
 
 
 def _dram_block(
@@ -35,18 +39,13 @@ def _dram_block(
 ) -> np.ndarray | None:
     """The DRAM elements of a transfer as a rows x cols strided view, or None if the plain path
     does not apply."""
-    block = plain_block(ins, size, state.config.dram_bytes, for_write)
-    if block is None:
+    view = plain_view(ins, size, state.config.dram_bytes, for_write)
+    if view is None:
         return None
+    offset, shape, strides = view
     dtype = state.dtype_of(ins.dst.mem if isinstance(ins, Load) else ins.src.mem)
     # a view straight onto DRAM's bytes (np.ndarray is much cheaper than as_strided here)
-    return np.ndarray(
-        (block.rows, block.cols),
-        dtype=dtype.storage,
-        buffer=state.dram,
-        offset=block.addr,
-        strides=block.steps,
-    )
+    return np.ndarray(shape, dtype=dtype.storage, buffer=state.dram, offset=offset, strides=strides)
 
 
 def load_values(state: ChipState, ins: Load) -> None:

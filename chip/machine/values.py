@@ -44,7 +44,7 @@ from chip.isa import (
 )
 from chip.machine.array import ArrayModel
 from chip.machine.block_kernels import F32_EXACT_TERMS, float_into, int_into
-from chip.machine.dma import load_values, plain_block, store_values
+from chip.machine.dma import load_values, plain_view, store_values
 from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
 from chip.machine.schedule import _CACHE, Schedule
 from chip.program import Program
@@ -57,6 +57,9 @@ CHECKED, LOAD_D, STORE_D, PRELOAD_D, MATMUL_D, MATMUL_S, VEC_D = range(7)
 _STAGE_BYTES = 1 << 24
 _SPAD, _ACC, _ACCF = 0, 1, 2  # on-chip arrays of a run (ACCF: the accumulator's fp32 view)
 _ARRAY_OF = {Mem.SPAD: _SPAD, Mem.ACC: _ACC, Mem.ACCF: _ACCF}
+# named tuples built from a tuple: their generated constructors cost several times more, once
+# per instruction of a program's first run
+_new = tuple.__new__
 
 
 class Checked(NamedTuple):
@@ -224,6 +227,7 @@ class _Builder:
         self.rows_of = {Mem.SPAD: cfg.spad_rows, Mem.ACC: cfg.acc_rows, Mem.ACCF: cfg.acc_rows}
         self.dtype_of = {mem: mem_dtype(cfg, mem) for mem in Mem}
         self.storage_of = {mem: np.dtype(d.storage) for mem, d in self.dtype_of.items()}
+        self.size_of = {mem: d.itemsize for mem, d in self.storage_of.items()}
         self.written = _Written(cfg)
         self.stationary: tuple[int, int] | None = None  # shape after a preload in this program
 
@@ -241,15 +245,6 @@ class _Builder:
         """Record a write; True if its written-mask update may change the mask."""
         return self.written.add(mem, row, row + rows, cols)
 
-    def dram_view(self, ins: Load | Store, mem: Mem, for_write: bool) -> tuple | None:
-        """(offset, shape, strides, storage dtype) of the DRAM elements of a valid transfer,
-        None if the checked path might fault or must handle it (chip/machine/dma.py's rules)."""
-        storage = self.storage_of[mem]
-        block = plain_block(ins, storage.itemsize, self.cfg.dram_bytes, for_write)
-        if block is None:
-            return None
-        return block.addr, (block.rows, block.cols), block.steps, storage
-
     def step(self, i: int, ins: Instr, kind: int) -> Step:
         if kind == LOAD:
             return self._load(i, ins)
@@ -261,7 +256,7 @@ class _Builder:
             return self._matmul(i, ins)
         if isinstance(ins, Vec):
             return self._vec(i, ins)
-        return Checked(CHECKED, i)
+        return _new(Checked, (CHECKED, i))
 
     def _vec(self, i: int, ins: Vec) -> Step:
         rows, cols = ins.rows, ins.cols
@@ -277,47 +272,38 @@ class _Builder:
         )
         mark = self.write(ins.dst.mem, ins.dst.row, n_out, cols)
         if not ok:
-            return Checked(CHECKED, i)
+            return _new(Checked, (CHECKED, i))
         dtype = self.dtype_of
         src1 = src2 = None
         if reads_a:
-            src1 = VecSource(_ARRAY_OF[ins.src1.mem], ins.src1.row, n1, dtype[ins.src1.mem])
+            src1 = _new(VecSource, (_ARRAY_OF[ins.src1.mem], ins.src1.row, n1, dtype[ins.src1.mem]))
         if reads_b:
-            src2 = VecSource(_ARRAY_OF[ins.src2.mem], ins.src2.row, n2, dtype[ins.src2.mem])
+            src2 = _new(VecSource, (_ARRAY_OF[ins.src2.mem], ins.src2.row, n2, dtype[ins.src2.mem]))
         dst = ins.dst
-        return VecStep(
-            VEC_D,
-            i,
-            op=ins.op,
-            imm=ins.imm,
-            rows=rows,
-            cols=cols,
-            src1=src1,
-            src2=src2,
-            dst=_ARRAY_OF[dst.mem],
-            row=dst.row,
-            n_out=n_out,
-            dtype=dtype[dst.mem],
-            mark=mark,
-        )
+        fields = (VEC_D, i, ins.op, ins.imm, rows, cols, src1, src2)
+        return _new(VecStep, (*fields, _ARRAY_OF[dst.mem], dst.row, n_out, dtype[dst.mem], mark))
 
     def _load(self, i: int, ins: Load) -> Step:
         dst = ins.dst
-        view = self.dram_view(ins, dst.mem, for_write=False)
+        view = plain_view(ins, self.size_of[dst.mem], self.cfg.dram_bytes, False)
         ok = view is not None and self.in_rows(dst.mem, dst.row, ins.rows, ins.cols)
         mark = self.write(dst.mem, dst.row, ins.rows, ins.cols)
         if not ok:
-            return Checked(CHECKED, i)
+            return _new(Checked, (CHECKED, i))
         lo, hi = dst.row, dst.row + ins.rows
-        return LoadStep(LOAD_D, i, _ARRAY_OF[dst.mem], lo, hi, ins.cols, mark, *view)
+        storage = self.storage_of[dst.mem]
+        return _new(
+            LoadStep, (LOAD_D, i, _ARRAY_OF[dst.mem], lo, hi, ins.cols, mark, *view, storage)
+        )
 
     def _store(self, i: int, ins: Store) -> Step:
         src = ins.src
-        view = self.dram_view(ins, src.mem, for_write=True)
+        view = plain_view(ins, self.size_of[src.mem], self.cfg.dram_bytes, True)
         if view is None or not self.readable(src.mem, src.row, ins.rows, ins.cols):
-            return Checked(CHECKED, i)
+            return _new(Checked, (CHECKED, i))
         lo, hi = src.row, src.row + ins.rows
-        return StoreStep(STORE_D, i, _ARRAY_OF[src.mem], lo, hi, ins.cols, *view)
+        storage = self.storage_of[src.mem]
+        return _new(StoreStep, (STORE_D, i, _ARRAY_OF[src.mem], lo, hi, ins.cols, *view, storage))
 
     def _tile_ok(self, rows: int, cols: int) -> bool:
         return 1 <= rows <= self.cfg.rows and 1 <= cols <= self.cfg.cols
@@ -331,8 +317,8 @@ class _Builder:
         # if a checked preload faults, nothing runs after it: the shape holds for what follows
         self.stationary = (ins.rows, ins.cols)
         if not ok:
-            return Checked(CHECKED, i)
-        return PreloadStep(PRELOAD_D, i, ins.src, ins.src + ins.rows, ins.cols)
+            return _new(Checked, (CHECKED, i))
+        return _new(PreloadStep, (PRELOAD_D, i, ins.src, ins.src + ins.rows, ins.cols))
 
     def _matmul(self, i: int, ins: Matmul) -> Step:
         os_flow = self.cfg.dataflow is Dataflow.OS
@@ -352,10 +338,9 @@ class _Builder:
             ok = ok and self.readable(Mem.ACC, ins.out, out_rows, cols)
         mark = self.write(Mem.ACC, ins.out, out_rows, cols)
         if not ok:
-            return Checked(CHECKED, i)
-        return MatmulStep(
-            MATMUL_D, i, ins.x, t, rows, cols, ins.y, ins.out, out_rows, ins.accumulate, mark
-        )
+            return _new(Checked, (CHECKED, i))
+        fields = (MATMUL_D, i, ins.x, t, rows, cols, ins.y, ins.out, out_rows, ins.accumulate, mark)
+        return _new(MatmulStep, fields)
 
 
 def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...]) -> ValuePlan:
@@ -367,7 +352,7 @@ def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...])
     stage = (0, 0, 0)
     if not cfg.input_dtype.is_float and cfg.dataflow.has_stationary_operand:
         stage = _stage_segments(steps)
-    return ValuePlan(tuple(steps), sum(s.kind != CHECKED for s in steps), stage)
+    return ValuePlan(tuple(steps), sum(s[0] != CHECKED for s in steps), stage)
 
 
 def _stage_segments(steps: list[Step]) -> tuple[int, int, int]:
@@ -413,7 +398,8 @@ def _stage_segments(steps: list[Step]) -> tuple[int, int, int]:
         run.clear()
 
     for k, s in enumerate(steps):
-        if isinstance(s, MatmulStep):
+        kind = s.kind
+        if kind == MATMUL_D:
             if run:
                 h = steps[run[0]]
                 assert isinstance(h, MatmulStep)
@@ -428,7 +414,7 @@ def _stage_segments(steps: list[Step]) -> tuple[int, int, int]:
                 terms = 0
             run.append(k)
             terms += s.rows
-        elif isinstance(s, LoadStep | StoreStep):
+        elif kind == LOAD_D or kind == STORE_D:
             h = steps[run[0]] if run else None
             if (
                 isinstance(h, MatmulStep)
@@ -437,7 +423,7 @@ def _stage_segments(steps: list[Step]) -> tuple[int, int, int]:
                 and h.out < s.hi
             ):
                 close()  # accumulator rows that overlap the block's
-        elif not isinstance(s, PreloadStep):  # anything else may fault or touch the block
+        elif kind != PRELOAD_D:  # anything else may fault or touch the block
             close()
     close()
     return shape[0], shape[1], shape[2]
