@@ -45,6 +45,10 @@ from chip.isa import (
 )
 
 SPAD, ACC, DRAM = 0, 1, 2  # memory spaces of an `Access` (small ints: the machine's hot loops)
+# _identity_hash: the enums below are dictionary keys of every count (per instruction, per tag,
+# per run). `enum.Enum` hashes a member by its name, in Python; members are singletons compared
+# by identity, so the identity hash (in C) keeps the hash/equality contract at a third of the
+# cost. (A name's hash differs between processes anyway: PYTHONHASHSEED.)
 QUEUES = (Queue.LOAD, Queue.EXECUTE, Queue.STORE)  # token channels number queues this way
 QUEUE_INDEX = {q: n for n, q in enumerate(QUEUES)}
 
@@ -57,6 +61,8 @@ class Unit(enum.Enum):
     VECTOR = "vector"  # vector unit (VEC)
     STORE = "store"  # DMA engine of the store queue
 
+    __hash__ = object.__hash__  # see _identity_hash
+
 
 class Traffic(enum.Enum):
     """Bytes moved, by memory and direction."""
@@ -67,6 +73,8 @@ class Traffic(enum.Enum):
     SPAD_WRITE = "spad_write"
     ACC_READ = "acc_read"
     ACC_WRITE = "acc_write"
+
+    __hash__ = object.__hash__  # see _identity_hash
 
 
 # the Traffic kind of an access, by [space][write]
@@ -85,6 +93,8 @@ class VecClass(enum.Enum):
     MUL = "mul"
     SPECIAL = "special"
     REDUCE = "reduce"
+
+    __hash__ = object.__hash__  # see _identity_hash
 
 
 def vec_class(op: VecOp) -> VecClass:
@@ -437,6 +447,8 @@ class Action(enum.Enum):
     VEC_REDUCE = "vec_reduce"
     TOKEN_PUSH = "token_push"
     TOKEN_POP = "token_pop"
+
+    __hash__ = object.__hash__  # see _identity_hash
 
 
 _BYTE_ACTION = {t: Action(f"{t.value}_byte") for t in Traffic}

@@ -56,7 +56,8 @@ CHECKED, LOAD_D, STORE_D, PRELOAD_D, MATMUL_D, MATMUL_S, VEC_D = range(7)
 # a staged segment's X block is at most this many bytes of float32
 _STAGE_BYTES = 1 << 24
 _SPAD, _ACC, _ACCF = 0, 1, 2  # on-chip arrays of a run (ACCF: the accumulator's fp32 view)
-_ARRAY_OF = {Mem.SPAD: _SPAD, Mem.ACC: _ACC, Mem.ACCF: _ACCF}
+# by the memory's identity: `Mem` is hashed in Python, several times per instruction here
+_ARRAY_OF = {id(Mem.SPAD): _SPAD, id(Mem.ACC): _ACC, id(Mem.ACCF): _ACCF}
 # named tuples built from a tuple: their generated constructors cost several times more, once
 # per instruction of a program's first run
 _new = tuple.__new__
@@ -224,16 +225,17 @@ class _Builder:
     def __init__(self, cfg: ChipConfig) -> None:
         self.cfg = cfg
         self.width = cfg.row_elems
-        self.rows_of = {Mem.SPAD: cfg.spad_rows, Mem.ACC: cfg.acc_rows, Mem.ACCF: cfg.acc_rows}
+        rows_of = {Mem.SPAD: cfg.spad_rows, Mem.ACC: cfg.acc_rows, Mem.ACCF: cfg.acc_rows}
+        self.rows_of = {id(mem): rows for mem, rows in rows_of.items()}  # (as _ARRAY_OF)
         self.dtype_of = {mem: mem_dtype(cfg, mem) for mem in Mem}
-        self.storage_of = {mem: np.dtype(d.storage) for mem, d in self.dtype_of.items()}
-        self.size_of = {mem: d.itemsize for mem, d in self.storage_of.items()}
+        self.storage_of = {id(mem): np.dtype(d.storage) for mem, d in self.dtype_of.items()}
+        self.size_of = {key: d.itemsize for key, d in self.storage_of.items()}
         self.written = _Written(cfg)
         self.stationary: tuple[int, int] | None = None  # shape after a preload in this program
 
     def in_rows(self, mem: Mem, row: int, rows: int, cols: int) -> bool:
         """`ChipState.check_rows` cannot fail (rows and cols at least 1)."""
-        return rows >= 1 and 1 <= cols <= self.width and row + rows <= self.rows_of[mem]
+        return rows >= 1 and 1 <= cols <= self.width and row + rows <= self.rows_of[id(mem)]
 
     def readable(self, mem: Mem, row: int, rows: int, cols: int) -> bool:
         """A read of ``rows x cols`` elements at ``row`` cannot fault on any state."""
@@ -276,34 +278,42 @@ class _Builder:
         dtype = self.dtype_of
         src1 = src2 = None
         if reads_a:
-            src1 = _new(VecSource, (_ARRAY_OF[ins.src1.mem], ins.src1.row, n1, dtype[ins.src1.mem]))
+            src1 = _new(
+                VecSource, (_ARRAY_OF[id(ins.src1.mem)], ins.src1.row, n1, dtype[ins.src1.mem])
+            )
         if reads_b:
-            src2 = _new(VecSource, (_ARRAY_OF[ins.src2.mem], ins.src2.row, n2, dtype[ins.src2.mem]))
+            src2 = _new(
+                VecSource, (_ARRAY_OF[id(ins.src2.mem)], ins.src2.row, n2, dtype[ins.src2.mem])
+            )
         dst = ins.dst
         fields = (VEC_D, i, ins.op, ins.imm, rows, cols, src1, src2)
-        return _new(VecStep, (*fields, _ARRAY_OF[dst.mem], dst.row, n_out, dtype[dst.mem], mark))
+        return _new(
+            VecStep, (*fields, _ARRAY_OF[id(dst.mem)], dst.row, n_out, dtype[dst.mem], mark)
+        )
 
     def _load(self, i: int, ins: Load) -> Step:
         dst = ins.dst
-        view = plain_view(ins, self.size_of[dst.mem], self.cfg.dram_bytes, False)
+        view = plain_view(ins, self.size_of[id(dst.mem)], self.cfg.dram_bytes, False)
         ok = view is not None and self.in_rows(dst.mem, dst.row, ins.rows, ins.cols)
         mark = self.write(dst.mem, dst.row, ins.rows, ins.cols)
         if not ok:
             return _new(Checked, (CHECKED, i))
         lo, hi = dst.row, dst.row + ins.rows
-        storage = self.storage_of[dst.mem]
+        storage = self.storage_of[id(dst.mem)]
         return _new(
-            LoadStep, (LOAD_D, i, _ARRAY_OF[dst.mem], lo, hi, ins.cols, mark, *view, storage)
+            LoadStep, (LOAD_D, i, _ARRAY_OF[id(dst.mem)], lo, hi, ins.cols, mark, *view, storage)
         )
 
     def _store(self, i: int, ins: Store) -> Step:
         src = ins.src
-        view = plain_view(ins, self.size_of[src.mem], self.cfg.dram_bytes, True)
+        view = plain_view(ins, self.size_of[id(src.mem)], self.cfg.dram_bytes, True)
         if view is None or not self.readable(src.mem, src.row, ins.rows, ins.cols):
             return _new(Checked, (CHECKED, i))
         lo, hi = src.row, src.row + ins.rows
-        storage = self.storage_of[src.mem]
-        return _new(StoreStep, (STORE_D, i, _ARRAY_OF[src.mem], lo, hi, ins.cols, *view, storage))
+        storage = self.storage_of[id(src.mem)]
+        return _new(
+            StoreStep, (STORE_D, i, _ARRAY_OF[id(src.mem)], lo, hi, ins.cols, *view, storage)
+        )
 
     def _tile_ok(self, rows: int, cols: int) -> bool:
         return 1 <= rows <= self.cfg.rows and 1 <= cols <= self.cfg.cols
