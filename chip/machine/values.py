@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from chip.config import ChipConfig, Dataflow
-from chip.dtypes import DType, compute_values, f32_from_bf16_bits, to_storage
+from chip.dtypes import compute_values, f32_from_bf16_bits, to_storage
 from chip.errors import Fault, ProgramError
 from chip.footprint import vec_rows
 from chip.isa import (
@@ -39,7 +39,6 @@ from chip.isa import (
     Preload,
     Store,
     Vec,
-    VecOp,
     mem_dtype,
 )
 from chip.machine.array import ArrayModel
@@ -47,133 +46,38 @@ from chip.machine.block_kernels import F32_EXACT_TERMS, float_into, int_into
 from chip.machine.dma import load_values, plain_view, store_values
 from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
 from chip.machine.schedule import _CACHE, Schedule
+from chip.machine.value_steps import (
+    ARRAY_ACC,
+    ARRAY_ACCF,
+    ARRAY_SPAD,
+    CHECKED,
+    LOAD_D,
+    MATMUL_D,
+    MATMUL_S,
+    PRELOAD_D,
+    STORE_D,
+    VEC_D,
+    Checked,
+    LoadStep,
+    MatmulStep,
+    PreloadStep,
+    StagedStep,
+    Step,
+    StoreStep,
+    VecSource,
+    VecStep,
+)
 from chip.program import Program
 from chip.semantics import execute, vector_apply
 from chip.state import ChipState
 
-# step kinds
-CHECKED, LOAD_D, STORE_D, PRELOAD_D, MATMUL_D, MATMUL_S, VEC_D = range(7)
 # a staged segment's X block is at most this many bytes of float32
 _STAGE_BYTES = 1 << 24
-_SPAD, _ACC, _ACCF = 0, 1, 2  # on-chip arrays of a run (ACCF: the accumulator's fp32 view)
 # by the memory's identity: `Mem` is hashed in Python, several times per instruction here
-_ARRAY_OF = {id(Mem.SPAD): _SPAD, id(Mem.ACC): _ACC, id(Mem.ACCF): _ACCF}
+_ARRAY_OF = {id(Mem.SPAD): ARRAY_SPAD, id(Mem.ACC): ARRAY_ACC, id(Mem.ACCF): ARRAY_ACCF}
 # named tuples built from a tuple: their generated constructors cost several times more, once
 # per instruction of a program's first run
 _new = tuple.__new__
-
-
-class Checked(NamedTuple):
-    """Instruction ``index`` on the checked path (chip/semantics.py and the array model)."""
-
-    kind: int  # CHECKED
-    index: int
-
-
-class LoadStep(NamedTuple):
-    """A LOAD as a copy from a DRAM view into on-chip rows [lo, hi), columns [:cols]."""
-
-    kind: int  # LOAD_D
-    index: int
-    array: int  # _SPAD, _ACC or _ACCF
-    lo: int
-    hi: int
-    cols: int
-    mark: bool  # the written-mask may change
-    offset: int  # the DRAM view: byte offset, shape, byte strides, storage dtype
-    shape: tuple[int, int]
-    strides: tuple[int, int]
-    dtype: np.dtype
-
-
-class StoreStep(NamedTuple):
-    """A STORE as a copy from on-chip rows [lo, hi), columns [:cols], into a DRAM view."""
-
-    kind: int  # STORE_D
-    index: int
-    array: int
-    lo: int
-    hi: int
-    cols: int
-    offset: int
-    shape: tuple[int, int]
-    strides: tuple[int, int]
-    dtype: np.dtype
-
-
-class PreloadStep(NamedTuple):
-    """A PRELOAD of scratchpad rows [lo, hi), columns [:cols], as the stationary tile."""
-
-    kind: int  # PRELOAD_D
-    index: int
-    lo: int
-    hi: int
-    cols: int
-
-
-class MatmulStep(NamedTuple):
-    """A MATMUL of its tile by the array's block kernels (fields as the instruction's)."""
-
-    kind: int  # MATMUL_D
-    index: int
-    x: int
-    t: int
-    rows: int
-    cols: int
-    y: int
-    out: int
-    out_rows: int
-    accumulate: bool
-    mark: bool
-
-
-class StagedStep(NamedTuple):
-    """An int8 WS/IS MATMUL of a staged run (`_stage_segments`): its X rows go to columns
-    [offset, offset + rows) of the staging buffer and its tile to those rows; the ``last`` of
-    the run multiplies the run's ``terms`` columns into accumulator rows [out, out + t)."""
-
-    kind: int  # MATMUL_S
-    index: int
-    x: int
-    t: int
-    rows: int
-    cols: int
-    out: int
-    offset: int
-    last: bool
-    accumulate: bool  # the run's first MATMUL's
-    mark: bool
-    terms: int
-
-
-class VecSource(NamedTuple):
-    """A vector source: ``n`` rows (1: broadcast) of on-chip array ``array`` from row ``lo``."""
-
-    array: int
-    lo: int
-    n: int
-    dtype: DType
-
-
-class VecStep(NamedTuple):
-    """A vector instruction whose reads are covered and whose rows are valid."""
-
-    kind: int  # VEC_D
-    index: int
-    op: VecOp
-    imm: float
-    rows: int
-    cols: int
-    src1: VecSource | None
-    src2: VecSource | None
-    dst: int  # on-chip array of the destination
-    row: int
-    n_out: int
-    dtype: DType  # the destination's
-    mark: bool
-
-
-Step = Checked | LoadStep | StoreStep | PreloadStep | MatmulStep | StagedStep | VecStep
 
 
 class ValuePlan(NamedTuple):
@@ -428,7 +332,7 @@ def _stage_segments(steps: list[Step]) -> tuple[int, int, int]:
             h = steps[run[0]] if run else None
             if (
                 isinstance(h, MatmulStep)
-                and s.array != _SPAD
+                and s.array != ARRAY_SPAD
                 and s.lo < h.out + h.t
                 and h.out < s.hi
             ):
