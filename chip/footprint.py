@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import NamedTuple
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -44,6 +45,10 @@ from chip.isa import (
 )
 
 SPAD, ACC, DRAM = 0, 1, 2  # memory spaces of an `Access` (small ints: the machine's hot loops)
+# _identity_hash: the enums below are dictionary keys of every count (per instruction, per tag,
+# per run). `enum.Enum` hashes a member by its name, in Python; members are singletons compared
+# by identity, so the identity hash (in C) keeps the hash/equality contract at a third of the
+# cost. (A name's hash differs between processes anyway: PYTHONHASHSEED.)
 QUEUES = (Queue.LOAD, Queue.EXECUTE, Queue.STORE)  # token channels number queues this way
 QUEUE_INDEX = {q: n for n, q in enumerate(QUEUES)}
 
@@ -56,6 +61,8 @@ class Unit(enum.Enum):
     VECTOR = "vector"  # vector unit (VEC)
     STORE = "store"  # DMA engine of the store queue
 
+    __hash__ = object.__hash__  # see _identity_hash
+
 
 class Traffic(enum.Enum):
     """Bytes moved, by memory and direction."""
@@ -66,6 +73,8 @@ class Traffic(enum.Enum):
     SPAD_WRITE = "spad_write"
     ACC_READ = "acc_read"
     ACC_WRITE = "acc_write"
+
+    __hash__ = object.__hash__  # see _identity_hash
 
 
 # the Traffic kind of an access, by [space][write]
@@ -85,6 +94,8 @@ class VecClass(enum.Enum):
     SPECIAL = "special"
     REDUCE = "reduce"
 
+    __hash__ = object.__hash__  # see _identity_hash
+
 
 def vec_class(op: VecOp) -> VecClass:
     if op in VEC_SPECIAL:
@@ -99,8 +110,41 @@ def vec_class(op: VecOp) -> VecClass:
 VEC_CLASS = {op: vec_class(op) for op in VecOp}
 
 
+def dram_layout(
+    addr: int, rows: int, cols: int, stride: int, transpose: bool, size: int
+) -> tuple[int, int, int, bool]:
+    """(row step, element step, end, aligned) of a DMA block: the bytes from one row to the
+    next and from one element of a row to the next, the byte after the last element, and
+    whether address and stride are multiples of the element size. A row is ``stride`` bytes
+    after the previous one and its elements are consecutive; in a transposed block the rows
+    are consecutive elements and a row's elements ``stride`` apart."""
+    step_r, step_e = (size, stride) if transpose else (stride, size)
+    end = addr + (rows - 1) * step_r + (cols - 1) * step_e + size
+    return step_r, step_e, end, addr % size == 0 and stride % size == 0
+
+
+def dram_disjoint(step_r: int, rows: int, step_e: int, cols: int, size: int) -> bool:
+    """No two elements of a block with these steps share a byte (so the order of a store's
+    writes cannot matter)."""
+    (s1, n1), (s2, n2) = (step_r, rows), (step_e, cols)
+    if s2 < s1:  # the axis of the smaller step first
+        (s1, n1), (s2, n2) = (s2, n2), (s1, n1)
+    return (n1 == 1 or s1 >= size) and (n2 == 1 or s2 >= s1 * (n1 - 1) + size)
+
+
+def dram_steps(stride: np.ndarray, transpose: np.ndarray, size: np.ndarray) -> tuple[Any, Any]:
+    """`dram_layout`'s steps for many blocks at once, from arrays of their fields."""
+    flip = transpose != 0
+    return np.where(flip, size, stride), np.where(flip, stride, size)
+
+
 class DramBlock(NamedTuple):
-    """The DRAM elements a DMA touches: ``rows x cols`` elements of ``size`` bytes."""
+    """The DRAM elements a DMA touches: ``rows x cols`` elements of ``size`` bytes.
+
+    A DMA block's geometry (where the ISA's ``dram``, ``rows``, ``cols``, ``stride`` and
+    ``transpose`` put its elements, the bytes they span, alignment, disjoint elements) is
+    defined once, by the ``dram_*`` functions above; the footprints, the machine's hazard
+    checks and both value paths (chip/state.py, chip/machine/dma.py) read it from here."""
 
     addr: int
     rows: int
@@ -109,19 +153,39 @@ class DramBlock(NamedTuple):
     transpose: bool
     size: int
 
+    @classmethod
+    def of(cls, ins: Load | Store, size: int) -> DramBlock:
+        """The block of a LOAD or STORE whose on-chip elements are ``size`` bytes."""
+        return _new(cls, (ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, size))
+
+    @property
+    def steps(self) -> tuple[int, int]:
+        """Bytes from one row to the next and from one element of a row to the next."""
+        return dram_layout(*self)[:2]
+
     @property
     def span(self) -> tuple[int, int]:
         """Smallest byte range [lo, hi) holding every element."""
-        step_r, step_e = (self.size, self.stride) if self.transpose else (self.stride, self.size)
-        hi = self.addr + (self.rows - 1) * step_r + (self.cols - 1) * step_e + self.size
-        return self.addr, max(hi, self.addr)
+        return self.addr, max(dram_layout(*self)[2], self.addr)
+
+    @property
+    def aligned(self) -> bool:
+        return dram_layout(*self)[3]
+
+    def addresses(self) -> np.ndarray:
+        """Byte address of every element, ``rows x cols``."""
+        step_r, step_e = self.steps
+        r = np.arange(self.rows, dtype=np.int64)[:, None] * step_r
+        e = np.arange(self.cols, dtype=np.int64)[None, :] * step_e
+        return self.addr + r + e
 
     def element_starts(self) -> np.ndarray:
         """Sorted byte addresses of every element."""
-        step_r, step_e = (self.size, self.stride) if self.transpose else (self.stride, self.size)
-        r = np.arange(self.rows, dtype=np.int64)[:, None] * step_r
-        e = np.arange(self.cols, dtype=np.int64)[None, :] * step_e
-        return np.sort((self.addr + r + e).reshape(-1))
+        return np.sort(self.addresses().reshape(-1))
+
+    def disjoint(self) -> bool:
+        step_r, step_e = self.steps
+        return dram_disjoint(step_r, self.rows, step_e, self.cols, self.size)
 
 
 class Access(NamedTuple):
@@ -250,7 +314,7 @@ class Footprints:
         space = SPAD if mem is _SP else ACC
         size = self.space_size[space] if mem is not _ACCF else self.accf_size
         rows, cols = ins.rows, ins.cols
-        block = _new(DramBlock, (ins.dram, rows, cols, ins.stride, ins.transpose, size))
+        block = DramBlock.of(ins, size)
         lo, hi = block.span
         dram = _new(Access, (DRAM, lo, hi, not load, block))
         onchip = _new(Access, (space, loc.row, loc.row + rows, load, None))
@@ -348,6 +412,12 @@ class Footprints:
         return Footprint(None, None)
 
 
+@lru_cache(maxsize=16)
+def footprints_of(config: ChipConfig) -> Footprints:
+    """The `Footprints` of ``config``, made once per chip (they hold only derived figures)."""
+    return Footprints(config)
+
+
 # module globals: cheaper than the enums' class attributes in the hot path
 _SP, _ACCF = Mem.SPAD, Mem.ACCF
 _LOAD_UNIT, _STORE_UNIT = Unit.LOAD, Unit.STORE
@@ -377,6 +447,8 @@ class Action(enum.Enum):
     VEC_REDUCE = "vec_reduce"
     TOKEN_PUSH = "token_push"
     TOKEN_POP = "token_pop"
+
+    __hash__ = object.__hash__  # see _identity_hash
 
 
 _BYTE_ACTION = {t: Action(f"{t.value}_byte") for t in Traffic}

@@ -13,6 +13,7 @@ import numpy as np
 from chip.config import ChipConfig
 from chip.dtypes import DType, from_storage, to_storage
 from chip.errors import Fault
+from chip.footprint import DramBlock
 from chip.isa import Loc, Mem, mem_dtype
 from chip.program import Program, TensorInfo
 
@@ -85,15 +86,13 @@ class ChipState:
     ) -> np.ndarray:
         """Element indices (in units of ``dtype``) of a 2-D DMA block, shape ``rows x cols``."""
         size = dtype.nbytes
-        if dram % size or stride % size:
+        block = DramBlock(dram, rows, cols, stride, transpose, size)
+        if not block.aligned:
             raise Fault(
                 f"{what}: DRAM address 0x{dram:x} and stride {stride} must be multiples "
                 f"of the {size}-byte {dtype.value} element"
             )
-        r = np.arange(rows, dtype=np.int64)[:, None]
-        e = np.arange(cols, dtype=np.int64)[None, :]
-        step_r, step_e = (1, stride // size) if transpose else (stride // size, 1)
-        idx = dram // size + r * step_r + e * step_e
+        idx = block.addresses() // size
         last = int(idx.max()) if idx.size else 0
         if (last + 1) * size > self.config.dram_bytes:
             raise Fault(

@@ -4,16 +4,34 @@ chip/semantics.py builds a ``rows x cols`` index array per transfer; for the lar
 tiled programs the machine reads and writes DRAM through a strided view instead. Whenever a
 transfer is not plainly valid (misaligned, out of bounds, empty, or a store whose elements
 overlap) it falls back to chip/semantics.py, so results and fault messages are those of the
-functional model. (DMA timing lives in chip/machine/plan.py and machine.py.)
+functional model. The block's geometry is chip/footprint.py's `DramBlock`. (DMA timing lives in
+chip/machine/plan.py and schedule_kernel.py.)
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from chip.footprint import dram_disjoint, dram_layout
 from chip.isa import Load, Store
 from chip.semantics import dma_load, dma_store
 from chip.state import ChipState
+
+
+def plain_view(
+    ins: Load | Store, size: int, dram_bytes: int, for_write: bool
+) -> tuple[int, tuple[int, int], tuple[int, int]] | None:
+    """(byte offset, shape, byte strides) of the DRAM elements of a transfer of ``size``-byte
+    elements if the plain path applies to it: not empty, aligned, inside the ``dram_bytes`` of
+    DRAM and, for a write, with disjoint elements (or the order of the writes would matter);
+    None otherwise. (The block's geometry: chip/footprint.py's ``dram_*`` functions.)"""
+    addr, rows, cols = ins.dram, ins.rows, ins.cols
+    step_r, step_e, end, aligned = dram_layout(addr, rows, cols, ins.stride, ins.transpose, size)
+    if rows < 1 or cols < 1 or not aligned or end > dram_bytes:
+        return None
+    if for_write and not dram_disjoint(step_r, rows, step_e, cols, size):
+        return None
+    return addr, (rows, cols), (step_r, step_e)
 
 
 def _dram_block(
@@ -21,22 +39,13 @@ def _dram_block(
 ) -> np.ndarray | None:
     """The DRAM elements of a transfer as a rows x cols strided view, or None if the plain path
     does not apply."""
-    rows, cols, stride, dram = ins.rows, ins.cols, ins.stride, ins.dram
-    if rows < 1 or cols < 1 or dram % size or stride % size:
+    view = plain_view(ins, size, state.config.dram_bytes, for_write)
+    if view is None:
         return None
-    step_r, step_e = (size, stride) if ins.transpose else (stride, size)
-    last = dram + (rows - 1) * step_r + (cols - 1) * step_e + size
-    if last > state.config.dram_bytes:
-        return None
-    if for_write:  # elements must not overlap, or the order of the writes would matter
-        (s1, n1), (s2, n2) = sorted([(step_r, rows), (step_e, cols)])
-        if not ((n1 == 1 or s1 >= size) and (n2 == 1 or s2 >= s1 * (n1 - 1) + size)):
-            return None
+    offset, shape, strides = view
     dtype = state.dtype_of(ins.dst.mem if isinstance(ins, Load) else ins.src.mem)
     # a view straight onto DRAM's bytes (np.ndarray is much cheaper than as_strided here)
-    return np.ndarray(
-        (rows, cols), dtype=dtype.storage, buffer=state.dram, offset=dram, strides=(step_r, step_e)
-    )
+    return np.ndarray(shape, dtype=dtype.storage, buffer=state.dram, offset=offset, strides=strides)
 
 
 def load_values(state: ChipState, ins: Load) -> None:

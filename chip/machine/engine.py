@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter
+from itertools import chain
 
 import numpy as np
 
 from chip.errors import Fault, ProgramError
+from chip.footprint import dram_steps
 from chip.functional import check_deps
 from chip.isa import Halt, Instr
 from chip.machine import accounting as acct
@@ -51,7 +52,11 @@ _CAUSE_COLUMNS = (  # accounting's cause positions, in the kernel's C_ column or
     acct.PRELOAD,
 )
 _I64 = np.int64
-_SCALARS = attrgetter("length", "stream", "overlap_at", "extra", "macs", "queue")
+_KIND_CODES = np.zeros(max(_KIND_CODE) + 1, dtype=_I64)
+_KIND_CODES[list(_KIND_CODE)] = list(_KIND_CODE.values())
+_UNIT_INDEX = {id(u): n for u, n in acct.UNIT_INDEX.items()}  # by identity: enum hashing is slow
+_UNIT_INDEX[id(None)] = -1
+_NO_TOKEN = (-1, -1)
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ class _Program:
     def __init__(self, program: Program) -> None:
         cfg = program.config
         instrs = program.instrs
-        n = next((i + 1 for i, ins in enumerate(instrs) if isinstance(ins, Halt)), len(instrs))
+        n = _through_halt(instrs)
         self.cfg, self.instrs, self.n = cfg, instrs[:n], n
         tag_ids: dict[Tag, int] = {}
         tag_of = [0] * n
@@ -113,23 +118,18 @@ class _Program:
             tag_of[i] = last_id
         self.tags = tuple(tag_ids)
         # tiled programs repeat instructions: plan and check each distinct one once
-        planner = Planner(cfg)
         seen: dict[Instr, int] = {}
-        distinct: list[Plan] = []
-        plan_of = [0] * n  # index of the instruction's plan in `distinct`
-        for i, ins in enumerate(self.instrs):
-            u = seen.get(ins)
-            if u is None:
-                plan = planner.make(ins)
-                try:
-                    check_deps(ins)
-                except Fault as e:
-                    raise ProgramError(i, ins.MNEMONIC, str(e), _unit_name(plan)) from None
-                u = seen[ins] = len(distinct)
-                distinct.append(plan)
-            plan_of[i] = u
-        self.distinct = distinct
+        plan_of = [seen.setdefault(ins, len(seen)) for ins in self.instrs]
+        planner = Planner(cfg)
+        self.distinct = distinct = [planner.make(ins) for ins in seen]
+        self.plan_list = plan_of
         self.plan_of = np.array(plan_of, dtype=_I64)
+        for u, ins in enumerate(seen):
+            try:
+                check_deps(ins)
+            except Fault as e:
+                i = plan_of.index(u)  # its first occurrence
+                raise ProgramError(i, ins.MNEMONIC, str(e), _unit_name(distinct[u])) from None
         self.tables = tables(distinct, self.plan_of, np.array(tag_of, dtype=_I64), cfg.queue_depth)
         dbuf = cfg.double_buffer_stationary
         stationary = cfg.dataflow.has_stationary_operand
@@ -149,14 +149,13 @@ class _Program:
             critical = tuple(map(tuple, path.tolist()))
         kind_of = [p.kind for p in self.distinct]
         unit_of = [p.unit for p in self.distinct]
-        plan_of = self.plan_of.tolist()
         return Schedule(
             n=self.n,
             order=tuple(st.order[: reg[kernel.N_ORDER]].tolist()),
             start=tuple(st.start.tolist()),
             end=tuple(st.end.tolist()),
-            kinds=tuple([kind_of[u] for u in plan_of]),
-            units=tuple([unit_of[u] for u in plan_of]),
+            kinds=tuple(map(kind_of.__getitem__, self.plan_list)),
+            units=tuple(map(unit_of.__getitem__, self.plan_list)),
             total=int(reg[kernel.TOTAL]),
             tags=self.tags,
             tallies=tuple(map(tuple, st.tally.tolist())),
@@ -234,65 +233,76 @@ class _Program:
 
 def tables(plans: list[Plan], plan_of: np.ndarray, tag_of: np.ndarray, depth: int) -> kernel.Tables:
     """The kernel's tables for a program whose instruction i has the plan ``plans[plan_of[i]]``
-    and the tag ``tag_of[i]``, on a chip whose queues hold ``depth`` instructions."""
-    port_ids: dict[int, int] = {}
-    scalars, ports, fp, traffic = [], [], [], []
-    port_start, fp_start, traffic_start = [0], [0], [0]
-    unit_index = {id(u): n for u, n in acct.UNIT_INDEX.items()}  # enum hashing is slow
-    unit_index[id(None)] = -1
-    no_block = (0,) * 6
-    no_token = (-1, -1)
-    for p in plans:
-        scalars.append(
-            (_KIND_CODE[p.kind], unit_index[id(p.unit)])
-            + _SCALARS(p)
-            + (p.pops + no_token)[:2]
-            + (p.pushes + no_token)[:2]
-        )
-        for x in p.ports:
-            ports.append(port_ids.setdefault(x, len(port_ids)))
-        port_start.append(len(ports))
-        for space, lo, hi, write, block in p.footprint:
-            space = kernel.K_DRAM if space == pl.DRAM else space
-            fp.append((space, lo, hi, write) + (no_block if block is None else block))
-        fp_start.append(len(fp))
-        traffic += p.traffic
-        traffic_start.append(len(traffic))
-    # one row per scalar field (kind, unit, then _SCALARS, pops, pushes), each contiguous
-    col = np.array(scalars, dtype=_I64).reshape(-1, 12).T.copy()
-    queue_of = col[7][plan_of]
-    queues = [np.flatnonzero(queue_of == q) for q in range(3)]
-    need = np.full(len(plan_of), -1, dtype=_I64)  # dispatch waits for it to start (queue full)
-    for ql in queues:  # the instruction ``depth`` places earlier in its queue
-        if len(ql) > depth:
-            need[ql[depth:]] = ql[: len(ql) - depth]
+    and the tag ``tag_of[i]``, on a chip whose queues hold ``depth`` instructions.
 
-    def arr(x: list, width: int = 0) -> np.ndarray:
-        a = np.array(x, dtype=_I64)
-        return a.reshape(-1, width) if width else a
-
+    Built column by column: a plan is a tuple, so ``zip`` transposes the plans in C and each
+    column becomes an array in one call; the Python work per plan is a few generator steps.
+    """
+    u = len(plans)
+    columns = tuple(zip(*plans, strict=True)) if plans else ((),) * len(Plan._fields)
+    kind, queue, unit, length, stream, overlap_at, extra = columns[:7]
+    ports, footprint, traffic, macs, pops, pushes = columns[7:]
+    pairs = (chain.from_iterable((p + _NO_TOKEN)[:2] for p in col) for col in (pops, pushes))
+    scalar = np.fromiter(
+        chain(kind, queue, map(_UNIT_INDEX.__getitem__, map(id, unit)), length, stream),
+        dtype=_I64,
+        count=5 * u,
+    ).reshape(5, u)
+    more = np.fromiter(chain(overlap_at, extra, macs, *pairs), dtype=_I64, count=7 * u)
+    queue_instrs, queue_start, need = kernel.queue_tables(scalar[1][plan_of], depth)
+    # CSR offsets of each plan's ports, footprint rows and traffic pairs
+    lengths = np.fromiter(
+        chain(map(len, ports), map(len, footprint), map(len, traffic)), dtype=_I64, count=3 * u
+    )
+    starts = np.zeros((3, u + 1), dtype=_I64)
+    np.cumsum(lengths.reshape(3, u), axis=1, out=starts[:, 1:])
+    # bank ports numbered densely from 0 (any numbering does: the kernel only indexes by them)
+    dense: dict[int, int] = {}
+    port_ids = [dense.setdefault(x, len(dense)) for x in chain.from_iterable(ports)]
+    n_traffic = int(starts[2, -1])
     return kernel.Tables(
         plan_of=plan_of,
         need=need,
         tag_of=tag_of,
-        queue_instrs=np.concatenate(queues).astype(_I64),
-        queue_start=arr([0] + np.cumsum([len(ql) for ql in queues]).tolist()),
-        kind=col[0],
-        unit=col[1],
-        length=col[2],
-        stream=col[3],
-        overlap_at=col[4],
-        extra=col[5],
-        macs=col[6],
-        pops=np.ascontiguousarray(col[8:10].T),
-        pushes=np.ascontiguousarray(col[10:12].T),
-        port_start=arr(port_start),
-        ports=arr(ports),
-        fp_start=arr(fp_start),
-        footprint=arr(fp, 10),
-        traffic_start=arr(traffic_start),
-        traffic=arr(traffic, 2),
+        queue_instrs=queue_instrs,
+        queue_start=queue_start,
+        kind=_KIND_CODES[scalar[0]],
+        unit=scalar[2],
+        length=scalar[3],
+        stream=scalar[4],
+        overlap_at=more[:u],
+        extra=more[u : 2 * u],
+        macs=more[2 * u : 3 * u],
+        pops=more[3 * u : 5 * u].reshape(u, 2),
+        pushes=more[5 * u :].reshape(u, 2),
+        port_start=starts[0],
+        ports=np.array(port_ids, dtype=_I64),
+        fp_start=starts[1],
+        footprint=_footprint_rows(list(chain.from_iterable(footprint))),
+        traffic_start=starts[2],
+        traffic=np.fromiter(
+            chain.from_iterable(chain.from_iterable(traffic)), dtype=_I64, count=2 * n_traffic
+        ).reshape(n_traffic, 2),
     )
+
+
+def _footprint_rows(accesses: list[pl.Access]) -> np.ndarray:
+    """(F, 10): space (`kernel.K_DRAM` for DRAM), lo, hi, write, then a DRAM block's address,
+    rows, cols, row step, element step and element size (`DramBlock.steps`)."""
+    f = len(accesses)
+    rows = np.zeros((f, 10), dtype=_I64)
+    if not f:
+        return rows
+    space, lo, hi, write, block = zip(*accesses, strict=True)
+    rows[:, :4] = np.fromiter(chain(space, lo, hi, write), dtype=_I64, count=4 * f).reshape(4, f).T
+    dram = np.flatnonzero(rows[:, 0] == pl.DRAM)  # exactly the accesses with a block
+    if dram.size:
+        rows[dram, 0] = kernel.K_DRAM
+        blocks = chain.from_iterable(b for b in block if b is not None)
+        fields = np.fromiter(blocks, dtype=_I64, count=6 * dram.size).reshape(-1, 6)
+        fields[:, 3], fields[:, 4] = dram_steps(fields[:, 3], fields[:, 4], fields[:, 5])
+        rows[dram, 4:] = fields
+    return rows
 
 
 @lru_cache(maxsize=64)  # read-only in the kernel; few distinct chips per process
@@ -318,6 +328,15 @@ def warm_up() -> None:
     t = tables([], empty, empty, 1)
     rules = _rules(0, False, False, None)
     kernel.run_timing(t, rules, kernel.new_state(t, rules, 1, acct.WIDTH))
+
+
+def _through_halt(instrs: tuple[Instr, ...]) -> int:
+    """How many instructions run: up to and including the first halt (all without one)."""
+    classes = list(map(type, instrs))  # C loops: no Python step per instruction
+    try:
+        return classes.index(Halt) + 1
+    except ValueError:
+        return len(instrs)
 
 
 def _unit_name(plan: Plan) -> str | None:

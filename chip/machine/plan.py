@@ -12,6 +12,7 @@ cheaper to build, which matters because the machine plans every instruction of a
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -30,6 +31,7 @@ from chip.footprint import (
     Footprint,
     Footprints,
     Unit,
+    footprints_of,
 )
 from chip.isa import (
     INSTRUCTIONS,
@@ -104,17 +106,13 @@ class Planner:
     def __init__(self, cfg: ChipConfig) -> None:
         self.cfg = cfg
         self.R, self.C = cfg.rows, cfg.cols
-        self.os = cfg.dataflow is Dataflow.OS
-        self.footprints = Footprints(cfg)
-        # accounting tally of an access's bytes, by [space][write]
-        self.tally_of = tuple((TRAFFIC[r], TRAFFIC[w]) for r, w in TRAFFIC_OF)
+        self.footprints, self.latency, self.drain = _chip_figures(cfg)
+        self.tally_of = _TALLY_OF
+        self.queue_of = _QUEUE_OF
+        self.bw = cfg.dram_bytes_per_cycle
         self.cache: dict[Instr, Plan] = {}  # tiled programs repeat many instructions exactly
         self.port_cache: dict[tuple[int, int, int, bool], tuple[int, ...]] = {}
         self.dma_base: dict[tuple, Plan] = {}  # DMA plans by their on-chip side
-        self.bw = cfg.dram_bytes_per_cycle
-        self.drain = self.R if self.os and cfg.os_drain else 0  # OS: results leave the array
-        self.queue_of = {c: QUEUE_INDEX[c.QUEUE] for c in INSTRUCTIONS if c.QUEUE is not None}
-        self.latency = {op: vector_latency(cfg, op) for op in VecOp}
 
     def transfer_cycles(self, nbytes: int, rows: int) -> int:
         """DRAM transfer length: bandwidth-bound, but at least one on-chip row per cycle."""
@@ -219,26 +217,25 @@ class Planner:
         return extra, passes + extra + self.latency[ins.op] - 1
 
 
+_FOOTPRINT_AT = Plan._fields.index("footprint")
+_new = tuple.__new__
+# accounting tally of an access's bytes, by [space][write]
+_TALLY_OF = tuple((TRAFFIC[r], TRAFFIC[w]) for r, w in TRAFFIC_OF)
+_QUEUE_OF = {c: QUEUE_INDEX[c.QUEUE] for c in INSTRUCTIONS if c.QUEUE is not None}
+
+
 def _with_footprint(plan: Plan, footprint: tuple[Access, ...]) -> Plan:
     """``plan`` with another footprint (`Plan._replace` is several times slower)."""
-    kind, queue, unit, length, stream, overlap_at, extra, ports, _, traffic, macs, pops, pushes = (
-        plan
-    )
-    return Plan(
-        kind,
-        queue,
-        unit,
-        length,
-        stream,
-        overlap_at,
-        extra,
-        ports,
-        footprint,
-        traffic,
-        macs,
-        pops,
-        pushes,
-    )
+    return _new(Plan, (*plan[:_FOOTPRINT_AT], footprint, *plan[_FOOTPRINT_AT + 1 :]))
+
+
+@lru_cache(maxsize=16)
+def _chip_figures(cfg: ChipConfig) -> tuple[Footprints, dict[VecOp, int], int]:
+    """What a planner derives from the chip alone (computed once per chip: a small program's
+    planning is mostly this): its footprints, the vector latencies, the OS drain cycles."""
+    os_drain = cfg.dataflow is Dataflow.OS and cfg.os_drain
+    latency = {op: vector_latency(cfg, op) for op in VecOp}
+    return footprints_of(cfg), latency, cfg.rows if os_drain else 0
 
 
 def vector_latency(cfg: ChipConfig, op: VecOp) -> int:

@@ -22,6 +22,10 @@ chip/machine/engine.py) plus the chip's constants (`Rules`); all mutable state i
 fault stops the loop with a code in ``State.reg[STATUS]`` and what names it (instruction, the
 other instruction, the footprint entry, cycles); chip/machine/engine.py turns that into the
 `ProgramError` message.
+
+Speed: the phase functions are inlined into the loop (``inline="always"``) and the loop uses
+its arrays without numba's reference counting (`_borrowed`): a phase called with arrays
+otherwise costs two atomic operations per array per call, most of the loop's time.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 _I64 = np.int64
 EXEC_Q = 1  # the execute queue (0: load, 2: store)
@@ -83,8 +89,8 @@ class Tables(NamedTuple):
     port_start: np.ndarray  # (U + 1,) CSR offsets into ports
     ports: np.ndarray  # bank ports, numbered densely from 0
     fp_start: np.ndarray  # (U + 1,) CSR offsets into footprint
-    footprint: np.ndarray  # (F, 10): space (K_DRAM or an on-chip memory), lo, hi, write,
-    #                        then a DRAM block's addr, rows, cols, stride, transpose, size
+    footprint: np.ndarray  # (F, 10): space (K_DRAM or an on-chip memory), lo, hi, write, then
+    #                        a DRAM block's addr, rows, cols, row step, element step, size
     traffic_start: np.ndarray  # (U + 1,) CSR offsets into traffic
     traffic: np.ndarray  # (T, 2): tally index, bytes
 
@@ -114,7 +120,7 @@ class State(NamedTuple):
     heads: np.ndarray  # per queue: position of its head in its queue
     blocked: np.ndarray  # (3, n + 1): dispatcher blocked on a full queue: lo, hi, cycles before
     n_blocked: np.ndarray  # (1,): intervals in blocked
-    push_start: np.ndarray  # (10,) CSR offsets of each channel's pushes
+    push_start: np.ndarray  # (10,) CSR offsets of each channel's pushes (`_count_pushes`)
     push_end: np.ndarray  # a channel's pushes (end, producer), kept sorted
     push_by: np.ndarray
     pushed: np.ndarray  # per channel: pushes so far
@@ -133,39 +139,78 @@ class State(NamedTuple):
 
 
 def new_state(t: Tables, r: Rules, n_tags: int, width: int) -> State:
-    """A fresh state for the program of ``t`` with ``n_tags`` tallies of ``width`` counts."""
+    """A fresh state for the program of ``t`` with ``n_tags`` tallies of ``width`` counts.
+
+    The arrays are views into two blocks (one of -1, one of zeros): a small program's timing
+    would otherwise spend more time allocating them than running the loop."""
     n = t.plan_of.size
-    # each channel's pushes get a slot per pushing instruction
-    channels = t.pushes[t.plan_of].ravel()
-    counts = np.bincount(channels[channels >= 0], minlength=N_CHANNELS)
-    push_start = np.zeros(N_CHANNELS + 1, dtype=_I64)
-    np.cumsum(counts, out=push_start[1:])
-    n_push = max(int(push_start[-1]), 1)
-    return State(
-        reg=np.zeros(N_REGS, dtype=_I64),
-        dispatch=np.full(n, -1, dtype=_I64),
-        start=np.full(n, -1, dtype=_I64),
-        end=np.full(n, -1, dtype=_I64),
-        order=np.zeros(n, dtype=_I64),
-        heads=np.zeros(3, dtype=_I64),
-        blocked=np.zeros((3, n + 1), dtype=_I64),
-        n_blocked=np.zeros(1, dtype=_I64),
-        push_start=push_start.astype(_I64),
-        push_end=np.zeros(n_push, dtype=_I64),
-        push_by=np.zeros(n_push, dtype=_I64),
-        pushed=np.zeros(N_CHANNELS, dtype=_I64),
-        popped=np.zeros(N_CHANNELS, dtype=_I64),
-        port_until=np.zeros((max(t.ports.size, 1), 3), dtype=_I64),
-        dma_phase=np.full((n, 4), -1, dtype=_I64),
-        inflight=np.zeros(max(n, 1), dtype=_I64),
-        n_flight=np.zeros(3, dtype=_I64),
-        issue_free=np.zeros(3, dtype=_I64),
-        unit_acct=np.zeros(len(r.busy_at), dtype=_I64),
-        store_tail=np.zeros(5, dtype=_I64),
-        tally=np.zeros((n_tags, width), dtype=_I64),
-        tag_cycles=np.zeros(n_tags, dtype=_I64),
-        waits=np.full((n, W_COLUMNS), -1, dtype=_I64),
+    n_push = max(2 * n, 1)  # room for two pushes per instruction (`_count_pushes` lays out)
+    n_ports = max(t.ports.size, 1)
+    a = _carve(-1, dispatch=n, start=n, end=n, dma_phase=4 * n, waits=W_COLUMNS * n)
+    z = _carve(
+        0,
+        reg=N_REGS,
+        order=n,
+        heads=3,
+        blocked=3 * (n + 1),
+        n_blocked=1,
+        push_start=N_CHANNELS + 1,
+        push_end=n_push,
+        push_by=n_push,
+        pushed=N_CHANNELS,
+        popped=N_CHANNELS,
+        port_until=3 * n_ports,
+        inflight=max(n, 1),
+        n_flight=3,
+        issue_free=3,
+        unit_acct=len(r.busy_at),
+        store_tail=5,
+        tally=n_tags * width,
+        tag_cycles=n_tags,
     )
+    a["dma_phase"] = a["dma_phase"].reshape(n, 4)
+    a["waits"] = a["waits"].reshape(n, W_COLUMNS)
+    z["blocked"] = z["blocked"].reshape(3, n + 1)
+    z["port_until"] = z["port_until"].reshape(n_ports, 3)
+    z["tally"] = z["tally"].reshape(n_tags, width)
+    return State(**a, **z)
+
+
+def _carve(fill: int, **sizes: int) -> dict[str, np.ndarray]:
+    """Arrays of the given sizes filled with ``fill``, as consecutive views of one block."""
+    block = np.full(sum(sizes.values()), fill, dtype=_I64)
+    out, at = {}, 0
+    for name, size in sizes.items():
+        out[name] = block[at : at + size]
+        at += size
+    return out
+
+
+@numba.njit(cache=True)
+def queue_tables(queue_of, depth):
+    """The queues of a program whose instruction i goes to queue ``queue_of[i]`` (-1: none):
+    (their instructions, load then execute then store, in program order; the (4,) offsets of
+    each queue into them; per instruction, the one its dispatch waits for, or -1: the
+    instruction ``depth`` places earlier in its queue, which must start to make room)."""
+    n = queue_of.size
+    counts = np.zeros(3, dtype=np.int64)
+    for i in range(n):
+        if queue_of[i] >= 0:
+            counts[queue_of[i]] += 1
+    start = np.zeros(4, dtype=np.int64)
+    for q in range(3):
+        start[q + 1] = start[q] + counts[q]
+    instrs = np.empty(start[3], dtype=np.int64)
+    need = np.full(n, -1, dtype=np.int64)
+    fill = start[:3].copy()
+    for i in range(n):
+        q = queue_of[i]
+        if q >= 0:
+            if fill[q] - start[q] >= depth:
+                need[i] = instrs[fill[q] - depth]
+            instrs[fill[q]] = i
+            fill[q] += 1
+    return instrs, start, need
 
 
 def run_timing(t: Tables, r: Rules, st: State) -> None:
@@ -176,6 +221,31 @@ def run_timing(t: Tables, r: Rules, st: State) -> None:
 
 _N_TABLES = len(Tables._fields)
 _N_INPUTS = _N_TABLES + len(Rules._fields)
+
+
+@intrinsic
+def _borrowed(typingctx, items):
+    """``items`` (a tuple) with every array detached from its reference count.
+
+    numba counts the references of an array each time it is bound to a variable, atomically:
+    a phase function called with arrays costs two atomic operations per array argument, once
+    per instruction, otherwise about 70% of the loop's time (measured with perf). The loop's
+    arrays all belong to the caller of `run_timing`, which holds them until the loop returns,
+    so the loop may use them uncounted: a null meminfo makes numba's increments and decrements
+    no-ops. (Arrays the loop allocates itself are counted as usual.)"""
+
+    def codegen(context, builder, sig, args):
+        (out,) = args
+        for k, ty in enumerate(sig.args[0]):
+            if isinstance(ty, types.Array):
+                value = builder.extract_value(out, k)
+                ary = context.make_array(ty)(context, builder, value=value)
+                ary.meminfo = cgutils.get_null_value(ary.meminfo.type)
+                ary.parent = cgutils.get_null_value(ary.parent.type)
+                out = builder.insert_value(out, ary._getvalue(), k)
+        return out
+
+    return items(items), codegen
 
 
 @numba.njit(cache=True)
@@ -195,7 +265,9 @@ def _run(t, r, st):
 
     The tables' and the state's arrays are bound to locals once and passed to the phases
     explicitly: reading a field of a tuple costs numba a reference-count update, which inside
-    this loop was most of its time."""
+    this loop was most of its time. They are used uncounted (`_borrowed`): the caller of
+    `run_timing` holds every one of them until the loop returns."""
+    t, r, st = _borrowed(t), _borrowed(r), _borrowed(st)
     plan_of, need, tag_of, qi, qs = t.plan_of, t.need, t.tag_of, t.queue_instrs, t.queue_start
     kind, length, overlap_at, pops, pushes = t.kind, t.length, t.overlap_at, t.pops, t.pushes
     port_start, ports, fp_start, fp = t.port_start, t.ports, t.fp_start, t.footprint
@@ -209,12 +281,15 @@ def _run(t, r, st):
     unit_acct, store_tail, tally, waits = st.unit_acct, st.store_tail, st.tally, st.waits
     busy_at, stall_at, store_unit = r.busy_at, r.stall_at, r.store_unit
     lat, limit = r.dram_latency, r.max_cycles
+    dbuf_ws, dbuf_os, macs_at, instructions_at = r.dbuf_ws, r.dbuf_os, r.macs_at, r.instructions_at
+    order = st.order
     n = plan_of.size
     nd = 0  # the first instruction not dispatched yet
     bus_free = 0  # the DRAM bus is free from this cycle
     exec_last, exec_end_all, exec_end_before_last = -1, 0, 0  # the execute queue so far
     frontier = n_order = 0
     remaining = qs[3]
+    _count_pushes(plan_of, pushes, push_start)
     while True:
         nd = _dispatch(nd, need, dispatch, start, blocked, n_blocked)
         if remaining == 0:
@@ -243,7 +318,7 @@ def _run(t, r, st):
                 lu = plan_of[exec_last]
                 order_t = _execute_order(
                     kind[u], kind[lu], start[exec_last] + overlap_at[lu], start[exec_last],
-                    exec_end_all, exec_end_before_last, r.dbuf_ws, r.dbuf_os,
+                    exec_end_all, exec_end_before_last, dbuf_ws, dbuf_os,
                 )  # fmt: skip
             bank_t = _port_wait(port_start[u], port_start[u + 1], ports, port_until, q)
             s = max(d, order_t, tok_t, bank_t)
@@ -277,18 +352,18 @@ def _run(t, r, st):
             _fault(reg, LIMIT, i, s, -1, -1, e)
             break
         # ---- accounting: the cycles the unit waited, then the instruction's own
-        row, un = tally[tag_of[i]], unit[u]
+        tg, un = tag_of[i], unit[u]
         cur = unit_acct[un]
         if kind[u] == K_STORE and store_tail[0]:
             cur = _flush_store_tail(store_tail, unit_acct, tally, store_unit, s)
         if s > cur:
             _charge_wait(
-                row, stall_at[un], cur, s, best_order, dispatch[i], best_tok, best_prod,
+                tally, tg, stall_at, un, cur, s, best_order, dispatch[i], best_tok, best_prod,
                 blocked, n_blocked[0], dma_phase,
             )  # fmt: skip
             cur = s
         unit_acct[un] = _charge_run(
-            row, stall_at[un], busy_at[un], kind[u], cur, s, e, g, f, lat, stream[u], extra[u]
+            tally, tg, stall_at, un, busy_at[un], kind[u], cur, s, e, g, f, lat, stream[u], extra[u]
         )
         if kind[u] == K_LOAD:  # for token waits on it: latency, then bandwidth phase
             dma_phase[i, 0], dma_phase[i, 1], dma_phase[i, 2], dma_phase[i, 3] = (
@@ -302,9 +377,9 @@ def _run(t, r, st):
             store_tail[0], store_tail[1], store_tail[2] = 1, f, e
             store_tail[3], store_tail[4] = tag_of[i], stall_at[un, C_LATENCY]
         for x in range(traffic_start[u], traffic_start[u + 1]):
-            row[traffic[x, 0]] += traffic[x, 1]
-        row[r.macs_at] += macs[u]
-        row[r.instructions_at] += 1
+            tally[tg, traffic[x, 0]] += traffic[x, 1]
+        tally[tg, macs_at] += macs[u]
+        tally[tg, instructions_at] += 1
         # ---- commit: tokens, ports, in-flight list, queue order
         for m in range(2):
             if pops[u, m] >= 0:
@@ -326,7 +401,7 @@ def _run(t, r, st):
             exec_end_before_last = exec_end_all
             exec_end_all = max(exec_end_all, e)
             exec_last = i
-        st.order[n_order] = i
+        order[n_order] = i
         n_order += 1
         frontier = max(frontier, e)
         heads[q] += 1
@@ -340,13 +415,25 @@ def _run(t, r, st):
         _tag_cycles(total, end, dispatch, tag_of, st.tag_cycles)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
+def _count_pushes(plan_of, pushes, push_start):
+    """Lay out ``push_start``: each channel's pushes get a slot per pushing instruction."""
+    for i in range(plan_of.size):
+        for m in range(2):
+            ch = pushes[plan_of[i], m]
+            if ch >= 0:
+                push_start[ch + 1] += 1
+    for ch in range(N_CHANNELS):
+        push_start[ch + 1] += push_start[ch]
+
+
+@numba.njit(cache=True, inline="always")
 def _fault(reg, code, i, cycle, other, entry, until):
     reg[STATUS], reg[FAULT_AT], reg[FAULT_CYCLE] = code, i, cycle
     reg[FAULT_OTHER], reg[FAULT_ENTRY], reg[FAULT_UNTIL] = other, entry, until
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _dispatch(nd, need, dispatch, start, blocked, n_blocked):
     """Dispatch, in program order from instruction ``nd``, every instruction whose queue has
     room (the instruction ``queue_depth`` places before it in its queue has started), one per
@@ -370,7 +457,7 @@ def _dispatch(nd, need, dispatch, start, blocked, n_blocked):
     return nd
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _token_wait(ch0, ch1, popped, pushed, push_start, push_end, push_by):
     """Popping channels ``ch0`` and ``ch1`` (-1: none): (every token pushed yet, cycle they are
     all available, the latest one's producer). The k-th pop of a channel waits for its k-th
@@ -388,7 +475,7 @@ def _token_wait(ch0, ch1, popped, pushed, push_start, push_end, push_by):
     return True, tok_t, producer
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _execute_order(kind, last_kind, last_overlap, last_start, end_all, end_before_last, ws, os):
     """The first cycle an execute instruction of ``kind`` may start after one of ``last_kind``
     (which started at ``last_start``): after every earlier one has ended, except under double
@@ -402,7 +489,7 @@ def _execute_order(kind, last_kind, last_overlap, last_start, end_all, end_befor
     return end_all
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _port_wait(lo, hi, ports, port_until, q):
     """The first cycle the bank ports ``ports[lo:hi]`` are free of the queues other than ``q``."""
     bank_t = 0
@@ -413,7 +500,7 @@ def _port_wait(lo, hi, ports, port_until, q):
     return bank_t
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _hazard(i, q, s, plan_of, qi, qs, heads, inflight, n_flight, end, fp_start, fp):
     """An instruction before ``i`` in program order, in another queue, not ended at cycle ``s``
     (started, then still waiting), whose footprint conflicts with ``i``'s: (it, the row of
@@ -440,7 +527,7 @@ def _hazard(i, q, s, plan_of, qi, qs, heads, inflight, n_flight, end, fp_start, 
     return -1, -1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _conflict(fp, a0, a1, b0, b1):
     """The first footprint row of ``fp[a0:a1]`` overlapping one of ``fp[b0:b1]`` with at least
     one side writing (plan.conflicts), or -1."""
@@ -470,9 +557,8 @@ def _dram_overlap(a, b):
 
 @numba.njit(cache=True)
 def _element_starts(b):
-    """Sorted byte addresses of a DRAM block's elements (plan.DramBlock.element_starts)."""
-    addr, rows, cols, stride, transpose, size = b[4], b[5], b[6], b[7], b[8], b[9]
-    step_r, step_e = (size, stride) if transpose else (stride, size)
+    """Sorted byte addresses of a DRAM block's elements (footprint.DramBlock.element_starts)."""
+    addr, rows, cols, step_r, step_e = b[4], b[5], b[6], b[7], b[8]
     out = np.empty(rows * cols, dtype=np.int64)
     for row in range(rows):
         for c in range(cols):
@@ -480,7 +566,7 @@ def _element_starts(b):
     return np.sort(out)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _push(ch, e, i, push_start, push_end, push_by, pushed):
     """Instruction ``i`` pushes a token on channel ``ch`` at cycle ``e``: insert (e, i) into
     the channel's pushes, kept sorted."""
@@ -493,7 +579,7 @@ def _push(ch, e, i, push_start, push_end, push_by, pushed):
     pushed[ch] += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _hold_ports(lo, hi, ports, port_until, q, e):
     """Queue ``q`` holds the bank ports ``ports[lo:hi]`` until cycle ``e``."""
     for x in range(lo, hi):
@@ -501,7 +587,7 @@ def _hold_ports(lo, hi, ports, port_until, q, e):
             port_until[ports[x], q] = e
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _enter_flight(i, s, base, inflight, n_flight, q, end):
     """Instruction ``i`` starts at ``s`` in queue ``q``: keep the queue's in-flight
     instructions (from ``inflight[base]``) not ended by ``s``, then ``i``."""
@@ -515,8 +601,8 @@ def _enter_flight(i, s, base, inflight, n_flight, q, end):
     n_flight[q] = kept + 1
 
 
-@numba.njit(cache=True)
-def _charge_wait(row, stall, cur, s, order_t, d, tok_t, producer, blocked, nb, dma_phase):
+@numba.njit(cache=True, inline="always")
+def _charge_wait(tally, tg, stall, un, cur, s, order_t, d, tok_t, producer, blocked, nb, dma_phase):
     """Split the cycles [cur, s) a unit waited for its instruction: idle while it waited for
     earlier execute instructions, queue full while the dispatcher was blocked before it was
     dispatched (``d``), tokens until ``tok_t`` (a DMA producer's latency and transfer phases as
@@ -524,7 +610,7 @@ def _charge_wait(row, stall, cur, s, order_t, d, tok_t, producer, blocked, nb, d
     a = min(max(order_t, cur), s)
     b = min(max(d, a), s)
     if nb:
-        row[stall[C_QUEUE_FULL]] += _blocked_before(blocked, nb, b) - _blocked_before(
+        tally[tg, stall[un, C_QUEUE_FULL]] += _blocked_before(blocked, nb, b) - _blocked_before(
             blocked, nb, a
         )
     c = min(max(tok_t, b), s)
@@ -533,14 +619,14 @@ def _charge_wait(row, stall, cur, s, order_t, d, tok_t, producer, blocked, nb, d
         if producer >= 0 and dma_phase[producer, 0] >= 0:
             n_lat = max(0, min(c, dma_phase[producer, 1]) - max(b, dma_phase[producer, 0]))
             n_bw = max(0, min(c, dma_phase[producer, 3]) - max(b, dma_phase[producer, 2]))
-        row[stall[C_LATENCY]] += n_lat
-        row[stall[C_BANDWIDTH]] += n_bw
-        row[stall[C_TOKEN]] += c - b - n_lat - n_bw
-    row[stall[C_BANK]] += s - c
+        tally[tg, stall[un, C_LATENCY]] += n_lat
+        tally[tg, stall[un, C_BANDWIDTH]] += n_bw
+        tally[tg, stall[un, C_TOKEN]] += c - b - n_lat - n_bw
+    tally[tg, stall[un, C_BANK]] += s - c
 
 
-@numba.njit(cache=True)
-def _charge_run(row, stall, busy, kind, cur, s, e, g, f, lat, stream, extra):
+@numba.njit(cache=True, inline="always")
+def _charge_run(tally, tg, stall, un, busy, kind, cur, s, e, g, f, lat, stream, extra):
     """Charge an instruction's own cycles [s, e) not accounted yet (from ``cur``): a MATMUL's
     stream busy and the rest fill/drain, a PRELOAD's as preload, a vector instruction's busy
     but its bank-conflict passes; a DMA's latency, bus wait (until grant ``g``) and transfer
@@ -548,30 +634,30 @@ def _charge_run(row, stall, busy, kind, cur, s, e, g, f, lat, stream, extra):
     unit's accounted cycle."""
     own = max(e - cur, 0)
     if kind == K_MATMUL:
-        row[busy] += min(stream, own)
-        row[stall[C_FILL_DRAIN]] += own - min(stream, own)
+        tally[tg, busy] += min(stream, own)
+        tally[tg, stall[un, C_FILL_DRAIN]] += own - min(stream, own)
     elif kind == K_PRELOAD:
-        row[stall[C_PRELOAD]] += own
+        tally[tg, stall[un, C_PRELOAD]] += own
     elif kind == K_VEC:
-        row[busy] += own - extra
-        row[stall[C_BANK]] += extra
+        tally[tg, busy] += own - extra
+        tally[tg, stall[un, C_BANK]] += extra
     elif kind == K_LOAD:  # latency [s, s + lat), bus wait [s + lat, g), transfer [g, e)
         if s + lat > cur:
-            row[stall[C_LATENCY]] += s + lat - max(s, cur)
+            tally[tg, stall[un, C_LATENCY]] += s + lat - max(s, cur)
         if g > cur:
-            row[stall[C_BANDWIDTH]] += g - max(s + lat, cur)
+            tally[tg, stall[un, C_BANDWIDTH]] += g - max(s + lat, cur)
         if e > cur:
-            row[busy] += e - max(g, cur)
+            tally[tg, busy] += e - max(g, cur)
     elif kind == K_STORE:  # bus wait [s, g), transfer [g, f); the acknowledgement later
         if g > cur:
-            row[stall[C_BANDWIDTH]] += g - max(s, cur)
+            tally[tg, stall[un, C_BANDWIDTH]] += g - max(s, cur)
         if f > cur:
-            row[busy] += f - max(g, cur)
+            tally[tg, busy] += f - max(g, cur)
         return max(cur, f)
     return max(cur, e)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _blocked_before(blocked, nb, c):
     """Cycles before ``c`` during which the dispatcher was blocked on a full queue."""
     k = np.searchsorted(blocked[0, :nb], c, side="right") - 1
@@ -580,7 +666,7 @@ def _blocked_before(blocked, nb, c):
     return blocked[2, k] + min(c, blocked[1, k]) - blocked[0, k]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _flush_store_tail(tail, unit_acct, tally, store_unit, until):
     """Count the previous store's acknowledgement latency up to cycle ``until`` (the rest
     overlaps a later store's own cycles); returns the store unit's accounted cycle."""

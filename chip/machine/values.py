@@ -43,30 +43,50 @@ from chip.isa import (
 )
 from chip.machine.array import ArrayModel
 from chip.machine.block_kernels import F32_EXACT_TERMS, float_into, int_into
-from chip.machine.dma import load_values, store_values
+from chip.machine.dma import load_values, plain_view, store_values
 from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
 from chip.machine.schedule import _CACHE, Schedule
+from chip.machine.value_steps import (
+    ARRAY_ACC,
+    ARRAY_ACCF,
+    ARRAY_SPAD,
+    CHECKED,
+    LOAD_D,
+    MATMUL_D,
+    MATMUL_S,
+    PRELOAD_D,
+    STORE_D,
+    VEC_D,
+    Checked,
+    LoadStep,
+    MatmulStep,
+    PreloadStep,
+    StagedStep,
+    Step,
+    StoreStep,
+    VecSource,
+    VecStep,
+)
 from chip.program import Program
 from chip.semantics import execute, vector_apply
 from chip.state import ChipState
 
-# step kinds
-CHECKED, LOAD_D, STORE_D, PRELOAD_D, MATMUL_D, MATMUL_S, VEC_D = range(7)
 # a staged segment's X block is at most this many bytes of float32
 _STAGE_BYTES = 1 << 24
-_SPAD, _ACC, _ACCF = 0, 1, 2  # on-chip arrays of a run (ACCF: the accumulator's fp32 view)
-_ARRAY_OF = {Mem.SPAD: _SPAD, Mem.ACC: _ACC, Mem.ACCF: _ACCF}
+# by the memory's identity: `Mem` is hashed in Python, several times per instruction here
+_ARRAY_OF = {id(Mem.SPAD): ARRAY_SPAD, id(Mem.ACC): ARRAY_ACC, id(Mem.ACCF): ARRAY_ACCF}
+# named tuples built from a tuple: their generated constructors cost several times more, once
+# per instruction of a program's first run
+_new = tuple.__new__
 
 
 class ValuePlan(NamedTuple):
-    """One step per started instruction, in commit order (see the module docstring).
-
-    A step is a tuple whose first item is its kind and whose second is the instruction's index;
-    the rest is what the kind needs (row ranges, DRAM view geometry). Shared by every run of the
-    program: never mutate it.
+    """One step per started instruction, in commit order (see the module docstring): its
+    ``kind`` and the instruction's ``index``, then what the kind needs. Shared by every run of
+    the program: never mutate it.
     """
 
-    steps: tuple[tuple, ...]
+    steps: tuple[Step, ...]
     direct: int  # how many steps are direct (for tests and benchmarks)
     stage: tuple[int, int, int]  # (t, terms, cols) the largest staged segment needs
 
@@ -109,15 +129,17 @@ class _Builder:
     def __init__(self, cfg: ChipConfig) -> None:
         self.cfg = cfg
         self.width = cfg.row_elems
-        self.rows_of = {Mem.SPAD: cfg.spad_rows, Mem.ACC: cfg.acc_rows, Mem.ACCF: cfg.acc_rows}
+        rows_of = {Mem.SPAD: cfg.spad_rows, Mem.ACC: cfg.acc_rows, Mem.ACCF: cfg.acc_rows}
+        self.rows_of = {id(mem): rows for mem, rows in rows_of.items()}  # (as _ARRAY_OF)
         self.dtype_of = {mem: mem_dtype(cfg, mem) for mem in Mem}
-        self.storage_of = {mem: np.dtype(d.storage) for mem, d in self.dtype_of.items()}
+        self.storage_of = {id(mem): np.dtype(d.storage) for mem, d in self.dtype_of.items()}
+        self.size_of = {key: d.itemsize for key, d in self.storage_of.items()}
         self.written = _Written(cfg)
         self.stationary: tuple[int, int] | None = None  # shape after a preload in this program
 
     def in_rows(self, mem: Mem, row: int, rows: int, cols: int) -> bool:
         """`ChipState.check_rows` cannot fail (rows and cols at least 1)."""
-        return rows >= 1 and 1 <= cols <= self.width and row + rows <= self.rows_of[mem]
+        return rows >= 1 and 1 <= cols <= self.width and row + rows <= self.rows_of[id(mem)]
 
     def readable(self, mem: Mem, row: int, rows: int, cols: int) -> bool:
         """A read of ``rows x cols`` elements at ``row`` cannot fault on any state."""
@@ -129,24 +151,7 @@ class _Builder:
         """Record a write; True if its written-mask update may change the mask."""
         return self.written.add(mem, row, row + rows, cols)
 
-    def dram_view(self, ins: Load | Store, mem: Mem, for_write: bool) -> tuple | None:
-        """(offset, shape, strides, storage dtype) of the DRAM elements of a valid transfer,
-        None if the checked path might fault or must handle it (chip/machine/dma.py's rules)."""
-        storage = self.storage_of[mem]
-        size = storage.itemsize
-        rows, cols, stride, dram = ins.rows, ins.cols, ins.stride, ins.dram
-        if rows < 1 or cols < 1 or dram % size or stride % size:
-            return None
-        step_r, step_e = (size, stride) if ins.transpose else (stride, size)
-        if dram + (rows - 1) * step_r + (cols - 1) * step_e + size > self.cfg.dram_bytes:
-            return None
-        if for_write:  # elements must not overlap (chip/machine/dma.py)
-            (s1, n1), (s2, n2) = sorted([(step_r, rows), (step_e, cols)])
-            if not ((n1 == 1 or s1 >= size) and (n2 == 1 or s2 >= s1 * (n1 - 1) + size)):
-                return None
-        return dram, (rows, cols), (step_r, step_e), storage
-
-    def step(self, i: int, ins: Instr, kind: int) -> tuple:
+    def step(self, i: int, ins: Instr, kind: int) -> Step:
         if kind == LOAD:
             return self._load(i, ins)
         if kind == STORE:
@@ -157,9 +162,9 @@ class _Builder:
             return self._matmul(i, ins)
         if isinstance(ins, Vec):
             return self._vec(i, ins)
-        return (CHECKED, i)
+        return _new(Checked, (CHECKED, i))
 
-    def _vec(self, i: int, ins: Vec) -> tuple:
+    def _vec(self, i: int, ins: Vec) -> Step:
         rows, cols = ins.rows, ins.cols
         n1, n2, n_out = vec_rows(ins)
         reads_a, reads_b = n1 > 0, n2 > 0
@@ -173,46 +178,51 @@ class _Builder:
         )
         mark = self.write(ins.dst.mem, ins.dst.row, n_out, cols)
         if not ok:
-            return (CHECKED, i)
+            return _new(Checked, (CHECKED, i))
         dtype = self.dtype_of
-        src1 = (_ARRAY_OF[ins.src1.mem], ins.src1.row, n1, dtype[ins.src1.mem]) if reads_a else None
-        src2 = (_ARRAY_OF[ins.src2.mem], ins.src2.row, n2, dtype[ins.src2.mem]) if reads_b else None
-        return (
-            VEC_D,
-            i,
-            ins.op,
-            ins.imm,
-            rows,
-            cols,
-            src1,
-            src2,
-            _ARRAY_OF[ins.dst.mem],
-            ins.dst.row,
-            n_out,
-            dtype[ins.dst.mem],
-            mark,
+        src1 = src2 = None
+        if reads_a:
+            src1 = _new(
+                VecSource, (_ARRAY_OF[id(ins.src1.mem)], ins.src1.row, n1, dtype[ins.src1.mem])
+            )
+        if reads_b:
+            src2 = _new(
+                VecSource, (_ARRAY_OF[id(ins.src2.mem)], ins.src2.row, n2, dtype[ins.src2.mem])
+            )
+        dst = ins.dst
+        fields = (VEC_D, i, ins.op, ins.imm, rows, cols, src1, src2)
+        return _new(
+            VecStep, (*fields, _ARRAY_OF[id(dst.mem)], dst.row, n_out, dtype[dst.mem], mark)
         )
 
-    def _load(self, i: int, ins: Load) -> tuple:
+    def _load(self, i: int, ins: Load) -> Step:
         dst = ins.dst
-        view = self.dram_view(ins, dst.mem, for_write=False)
+        view = plain_view(ins, self.size_of[id(dst.mem)], self.cfg.dram_bytes, False)
         ok = view is not None and self.in_rows(dst.mem, dst.row, ins.rows, ins.cols)
         mark = self.write(dst.mem, dst.row, ins.rows, ins.cols)
         if not ok:
-            return (CHECKED, i)
-        return (LOAD_D, i, _ARRAY_OF[dst.mem], dst.row, dst.row + ins.rows, ins.cols, mark, *view)
+            return _new(Checked, (CHECKED, i))
+        lo, hi = dst.row, dst.row + ins.rows
+        storage = self.storage_of[id(dst.mem)]
+        return _new(
+            LoadStep, (LOAD_D, i, _ARRAY_OF[id(dst.mem)], lo, hi, ins.cols, mark, *view, storage)
+        )
 
-    def _store(self, i: int, ins: Store) -> tuple:
+    def _store(self, i: int, ins: Store) -> Step:
         src = ins.src
-        view = self.dram_view(ins, src.mem, for_write=True)
+        view = plain_view(ins, self.size_of[id(src.mem)], self.cfg.dram_bytes, True)
         if view is None or not self.readable(src.mem, src.row, ins.rows, ins.cols):
-            return (CHECKED, i)
-        return (STORE_D, i, _ARRAY_OF[src.mem], src.row, src.row + ins.rows, ins.cols, *view)
+            return _new(Checked, (CHECKED, i))
+        lo, hi = src.row, src.row + ins.rows
+        storage = self.storage_of[id(src.mem)]
+        return _new(
+            StoreStep, (STORE_D, i, _ARRAY_OF[id(src.mem)], lo, hi, ins.cols, *view, storage)
+        )
 
     def _tile_ok(self, rows: int, cols: int) -> bool:
         return 1 <= rows <= self.cfg.rows and 1 <= cols <= self.cfg.cols
 
-    def _preload(self, i: int, ins: Preload) -> tuple:
+    def _preload(self, i: int, ins: Preload) -> Step:
         ok = (
             self.cfg.dataflow.has_stationary_operand
             and self._tile_ok(ins.rows, ins.cols)
@@ -221,10 +231,10 @@ class _Builder:
         # if a checked preload faults, nothing runs after it: the shape holds for what follows
         self.stationary = (ins.rows, ins.cols)
         if not ok:
-            return (CHECKED, i)
-        return (PRELOAD_D, i, ins.src, ins.src + ins.rows, ins.cols)
+            return _new(Checked, (CHECKED, i))
+        return _new(PreloadStep, (PRELOAD_D, i, ins.src, ins.src + ins.rows, ins.cols))
 
-    def _matmul(self, i: int, ins: Matmul) -> tuple:
+    def _matmul(self, i: int, ins: Matmul) -> Step:
         os_flow = self.cfg.dataflow is Dataflow.OS
         t, rows, cols = ins.t, ins.rows, ins.cols
         out_rows = rows if os_flow else t
@@ -242,8 +252,9 @@ class _Builder:
             ok = ok and self.readable(Mem.ACC, ins.out, out_rows, cols)
         mark = self.write(Mem.ACC, ins.out, out_rows, cols)
         if not ok:
-            return (CHECKED, i)
-        return (MATMUL_D, i, ins.x, t, rows, cols, ins.y, ins.out, out_rows, ins.accumulate, mark)
+            return _new(Checked, (CHECKED, i))
+        fields = (MATMUL_D, i, ins.x, t, rows, cols, ins.y, ins.out, out_rows, ins.accumulate, mark)
+        return _new(MatmulStep, fields)
 
 
 def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...]) -> ValuePlan:
@@ -258,7 +269,7 @@ def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...])
     return ValuePlan(tuple(steps), sum(s[0] != CHECKED for s in steps), stage)
 
 
-def _stage_segments(steps: list[tuple]) -> tuple[int, int, int]:
+def _stage_segments(steps: list[Step]) -> tuple[int, int, int]:
     """Turn runs of direct int8 WS/IS matmuls into one matrix product each; returns the staging
     shape (t, terms, cols) the largest run needs.
 
@@ -270,53 +281,61 @@ def _stage_segments(steps: list[tuple]) -> tuple[int, int, int]:
     staging buffer (X side by side, the tiles stacked); the last one multiplies. A run holds at
     most `block_kernels.F32_EXACT_TERMS` terms, so the float32 product is exact.
     """
-    run: list[int] = []
+    run: list[int] = []  # positions in ``steps`` of the run's matmuls
     terms = 0
     shape = [0, 0, 0]
 
     def close() -> None:
         if len(run) >= 2:
             first = steps[run[0]]
+            assert isinstance(first, MatmulStep)
             off = 0
             for n, k in enumerate(run):
-                _, i, x0, t, rows, cols, _, out, _, _, _ = steps[k]
-                steps[k] = (
+                m = steps[k]
+                assert isinstance(m, MatmulStep)
+                steps[k] = StagedStep(
                     MATMUL_S,
-                    i,
-                    x0,
-                    t,
-                    rows,
-                    cols,
-                    out,
-                    off,
-                    n == len(run) - 1,
-                    first[9],
-                    first[10],
-                    terms,
+                    m.index,
+                    x=m.x,
+                    t=m.t,
+                    rows=m.rows,
+                    cols=m.cols,
+                    out=m.out,
+                    offset=off,
+                    last=n == len(run) - 1,
+                    accumulate=first.accumulate,
+                    mark=first.mark,
+                    terms=terms,
                 )
-                off += rows
-            shape[:] = [max(shape[0], first[3]), max(shape[1], terms), max(shape[2], first[5])]
+                off += m.rows
+            shape[:] = [max(shape[0], first.t), max(shape[1], terms), max(shape[2], first.cols)]
         run.clear()
 
     for k, s in enumerate(steps):
-        kind = s[0]
+        kind = s.kind
         if kind == MATMUL_D:
             if run:
                 h = steps[run[0]]
+                assert isinstance(h, MatmulStep)
                 if not (
-                    s[9]
-                    and (s[7], s[3], s[5]) == (h[7], h[3], h[5])
-                    and terms + s[4] <= F32_EXACT_TERMS
-                    and h[3] * (terms + s[4]) * 4 <= _STAGE_BYTES
+                    s.accumulate
+                    and (s.out, s.t, s.cols) == (h.out, h.t, h.cols)
+                    and terms + s.rows <= F32_EXACT_TERMS
+                    and h.t * (terms + s.rows) * 4 <= _STAGE_BYTES
                 ):
                     close()
             if not run:
                 terms = 0
             run.append(k)
-            terms += s[4]
+            terms += s.rows
         elif kind == LOAD_D or kind == STORE_D:
             h = steps[run[0]] if run else None
-            if h is not None and s[2] != _SPAD and s[3] < h[7] + h[3] and h[7] < s[4]:
+            if (
+                isinstance(h, MatmulStep)
+                and s.array != ARRAY_SPAD
+                and s.lo < h.out + h.t
+                and h.out < s.hi
+            ):
                 close()  # accumulator rows that overlap the block's
         elif kind != PRELOAD_D:  # anything else may fault or touch the block
             close()
@@ -350,24 +369,23 @@ def apply_values(
     values = _ArrayValues(state, plan.stage)
     instrs = program.instrs
     for step in plan.steps:
-        kind = step[0]
+        kind = step.kind
         if kind == LOAD_D:
-            _, _, mem, lo, hi, cols, mark, off, shape, strides, dtype = step
-            mems[mem][lo:hi, :cols] = np.ndarray(shape, dtype, dram, off, strides)
-            if mark:
-                written[mem][lo:hi, :cols] = True
+            view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
+            mems[step.array][step.lo : step.hi, : step.cols] = view
+            if step.mark:
+                written[step.array][step.lo : step.hi, : step.cols] = True
         elif kind == STORE_D:
-            _, _, mem, lo, hi, cols, off, shape, strides, dtype = step
-            np.ndarray(shape, dtype, dram, off, strides)[...] = mems[mem][lo:hi, :cols]
+            view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
+            view[...] = mems[step.array][step.lo : step.hi, : step.cols]
         elif kind == PRELOAD_D and direct_array:
-            _, _, lo, hi, cols = step
-            state.stationary = spad[lo:hi, :cols].copy()
+            state.stationary = spad[step.lo : step.hi, : step.cols].copy()
         elif kind == MATMUL_D and direct_array:
             values.matmul(step)
         elif kind == MATMUL_S and direct_array:
             values.staged(step)
         else:
-            i = step[1]
+            i = step.index
             ins = instrs[i]
             try:
                 if kind == VEC_D:
@@ -387,23 +405,27 @@ def apply_values(
                 ) from None
 
 
-def _vec(mems: tuple, written: tuple, step: tuple) -> None:
+def _vec(mems: tuple, written: tuple, step: VecStep) -> None:
     """A vector instruction whose reads are covered and whose rows are valid: chip/semantics.py's
     `vec` without the checks (the same functions compute the result)."""
-    _, _, op, imm, rows, cols, src1, src2, dst, row, n_out, dst_dtype, mark = step
+    rows, cols = step.rows, step.cols
     a = b = None
-    if src1 is not None:
-        mem, lo, n, dtype = src1
-        raw = mems[mem][lo : lo + n, :cols]  # vector_apply converts (copies) before computing
-        a = compute_values(np.repeat(raw, rows, axis=0) if n < rows else raw, dtype)
-    if src2 is not None:
-        mem, lo, n, dtype = src2
-        raw = mems[mem][lo : lo + n, :cols]
-        b = compute_values(np.repeat(raw, rows, axis=0) if n < rows else raw, dtype)
-    out = vector_apply(op, a, b, imm, rows, cols)
-    mems[dst][row : row + n_out, :cols] = to_storage(out, dst_dtype)
-    if mark:
-        written[dst][row : row + n_out, :cols] = True
+    if step.src1 is not None:
+        a = _vec_source(mems, step.src1, rows, cols)
+    if step.src2 is not None:
+        b = _vec_source(mems, step.src2, rows, cols)
+    out = vector_apply(step.op, a, b, step.imm, rows, cols)
+    lo, hi = step.row, step.row + step.n_out
+    mems[step.dst][lo:hi, :cols] = to_storage(out, step.dtype)
+    if step.mark:
+        written[step.dst][lo:hi, :cols] = True
+
+
+def _vec_source(mems: tuple, src: VecSource, rows: int, cols: int) -> np.ndarray:
+    """A source's values, its one row repeated if broadcast (vector_apply converts, copying,
+    before computing)."""
+    raw = mems[src.array][src.lo : src.lo + src.n, :cols]
+    return compute_values(np.repeat(raw, rows, axis=0) if src.n < rows else raw, src.dtype)
 
 
 class _ArrayValues:
@@ -439,8 +461,9 @@ class _ArrayValues:
             )
         return self.tile
 
-    def matmul(self, step: tuple) -> None:
-        _, _, x0, t, rows, cols, y0, out, out_rows, accumulate, mark = step
+    def matmul(self, step: MatmulStep) -> None:
+        x0, t, rows, cols, y0 = step.x, step.t, step.rows, step.cols, step.y
+        out, out_rows, accumulate = step.out, step.out_rows, step.accumulate
         x = self.spad[x0 : x0 + t, :rows]
         block = self.acc[out : out + out_rows, :cols]
         if self.ints:
@@ -465,24 +488,25 @@ class _ArrayValues:
             float_into(
                 x, other, block, accumulate, self.os_flow, self._work("x bits", t, rows, np.uint32)
             )
-        if mark:
+        if step.mark:
             self.acc_written[out : out + out_rows, :cols] = True
 
-    def staged(self, step: tuple) -> None:
-        _, _, x0, t, rows, cols, out, off, last, accumulate, mark, terms = step
+    def staged(self, step: StagedStep) -> None:
+        x0, t, rows, cols, out, off = step.x, step.t, step.rows, step.cols, step.out, step.offset
         t_max, k_max, c_max = self.stage
         sx = self._work("stage x", t_max, k_max, np.float32)
         ss = self._work("stage s", k_max, c_max, np.float32)
         sx[:t, off : off + rows] = self.spad[x0 : x0 + t, :rows]
         ss[off : off + rows, :cols] = self.state.stationary
-        if last:
+        if step.last:
+            terms = step.terms
             int_into(
                 sx[:t, :terms],
                 ss[:terms, :cols],
                 self.acc[out : out + t, :cols],
-                accumulate,
+                step.accumulate,
                 self._work("pf", t, cols, np.float32),
                 self._work("pi", t, cols, np.int32),
             )
-            if mark:
+            if step.mark:
                 self.acc_written[out : out + t, :cols] = True

@@ -4,6 +4,8 @@ rows per bank)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from chip.config import Dataflow, load_preset
 from chip.footprint import (
     ACC,
@@ -17,6 +19,7 @@ from chip.footprint import (
     Unit,
     VecClass,
     actions,
+    dram_steps,
 )
 from chip.isa import (
     INSTRUCTIONS,
@@ -170,3 +173,30 @@ def test_actions_count_what_an_energy_model_prices():
     }
     relu = fps.of(vec(VecOp.RELU, acc(0), acc(0), acc(0), 2, 4))
     assert actions(relu)[Action.VEC_ALU] == 8
+
+
+def test_dram_block_geometry_against_brute_force():
+    # every element's byte address, enumerated from the ISA's description of a DMA block
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        rows, cols = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+        stride, size = int(rng.choice([0, 1, 2, 3, 4, 8, 12, 16])), int(rng.choice([1, 2, 4]))
+        transpose = bool(rng.integers(2))
+        addr = int(rng.integers(0, 9)) * size + int(rng.integers(0, 2))
+        block = DramBlock(addr, rows, cols, stride, transpose, size)
+        where = [
+            [
+                addr + (e * stride + r * size if transpose else r * stride + e * size)
+                for e in range(cols)
+            ]
+            for r in range(rows)
+        ]
+        assert block.addresses().tolist() == where
+        assert block.element_starts().tolist() == sorted(sum(where, []))
+        assert block.span == (addr, max(max(sum(where, [])) + size, addr))
+        assert block.aligned == (addr % size == 0 and stride % size == 0)
+        bytes_of = [b for a in sum(where, []) for b in range(a, a + size)]
+        assert block.disjoint() == (len(set(bytes_of)) == len(bytes_of)), block
+        # the elementwise form the machine's tables use
+        steps = dram_steps(np.array([stride]), np.array([int(transpose)]), np.array([size]))
+        assert (int(steps[0][0]), int(steps[1][0])) == block.steps

@@ -26,7 +26,7 @@ from tests.machine.helpers import chip4, filled_state, program
 
 
 def kinds(prog, max_cycles=None) -> list[int]:
-    return [s[0] for s in value_plan_of(prog, schedule_of(prog, max_cycles), max_cycles).steps]
+    return [s.kind for s in value_plan_of(prog, schedule_of(prog, max_cycles), max_cycles).steps]
 
 
 def test_a_tiled_gemm_runs_on_direct_steps_after_its_first_loads():

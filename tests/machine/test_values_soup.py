@@ -10,7 +10,7 @@ from chip.fidelity import Fidelity
 from chip.isa import VEC_USES_IMM, Instr, Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp
 from chip.machine.array import ArrayModel
 from chip.machine.schedule import schedule_of
-from chip.machine.values import CHECKED, ValuePlan, apply_values, value_plan_of
+from chip.machine.values import CHECKED, Checked, ValuePlan, apply_values, value_plan_of
 from chip.program import Program
 from chip.state import ChipState
 from tests.machine.helpers import filled_state, program
@@ -127,7 +127,7 @@ def outcome(prog: Program, state: ChipState, checked_only: bool) -> tuple:
     sched = schedule_of(prog)
     plan = value_plan_of(prog, sched, None)
     if checked_only:
-        plan = ValuePlan(tuple((CHECKED, s[1]) for s in plan.steps), 0, (0, 0, 0))
+        plan = ValuePlan(tuple(Checked(CHECKED, s.index) for s in plan.steps), 0, (0, 0, 0))
     try:
         with np.errstate(all="ignore"):
             apply_values(
