@@ -77,12 +77,14 @@ def check_program(program: Program, simulator: str) -> None:
             raise ProgramError(
                 i,
                 ins.MNEMONIC,
-                "the RTL implements load, store, preload, matmul and halt: the vector unit "
-                "is not in RTL yet (issue #17)",
+                "the RTL implements load, store, preload, matmul and halt, not the vector "
+                "unit: run this program with --fidelity pe",
             )
         if isinstance(ins, Load | Store) and ins.transpose:
             raise ProgramError(
-                i, ins.MNEMONIC, "the RTL's DMA engines do not transpose blocks yet (issue #17)"
+                i,
+                ins.MNEMONIC,
+                "the RTL's DMA engines do not transpose blocks: run it with --fidelity pe",
             )
     cfg = program.config
     dma = any(isinstance(ins, Load | Store) for ins in program.instrs)

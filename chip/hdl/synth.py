@@ -127,7 +127,7 @@ def synthesize(config: ChipConfig, target: str, work_dir: Path | None = None) ->
         notes.append(
             "no block RAM: the scratchpad, accumulator and queue have asynchronous read ports "
             "(the timing contract reads a row in the cycle it is addressed), which block RAMs "
-            "cannot do, so they map to LUT RAM; synchronous-read memories are issue #17 item 2"
+            "cannot do, so they map to LUT RAM"
         )
     return SynthReport(
         chip=config.name,

@@ -879,7 +879,7 @@ def _cli_misuse(c: _Corpus) -> None:
             ["run", prog, "--input", f"x={c.file('.npy', npy_header_only('<f4', (1 << 40,)))}"],
             "--input x",
         ),
-        (["run", prog, "--fidelity", "rtl", "--random-inputs"], "instruction 0 (load)"),
+        (["run", prog, "--fidelity", "rtl", "--random-inputs"], "(load): the RTL's DMA"),
         (["disasm"], "PROGRAM"),
         (["report"], "RUN_DIR"),
         (["report", c.root, "--format", "xml"], "--format"),
