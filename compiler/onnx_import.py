@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 import onnx
 
 from chip.dtypes import DType
@@ -135,7 +136,10 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         # reductions and normalization over any axes (compiler.onnx_ops.reduce)
         "ReduceSum": Handler(
             reduce.reduce("sum"),
-            limits="axes constant (attribute or input), keepdims; not every axis with keepdims=0",
+            limits=(
+                "axes constant or bound (attribute or input), keepdims; not every axis with "
+                "keepdims=0"
+            ),
         ),
         "ReduceMean": Handler(reduce.reduce("mean"), limits="as ReduceSum"),
         "ReduceMax": Handler(reduce.reduce("max"), limits="as ReduceSum"),
@@ -194,7 +198,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         # data movement and shape arithmetic (compiler.onnx_ops.shape)
         "Flatten": Handler(shape.flatten, _A, limits=""),
         "Reshape": Handler(
-            shape.reshape, _A, limits="constant target shape; allowzero=1 without a 0"
+            shape.reshape, _A, limits="target shape constant or bound; allowzero=1 without a 0"
         ),
         "Transpose": Handler(shape.transpose, _A, limits="any rank"),
         "Concat": Handler(shape.concat, limits=""),
@@ -208,14 +212,18 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Slice": Handler(
             shape.slice_,
             _A,
-            limits="constant starts/ends/axes/steps (steps other than 1 as per-element moves)",
+            limits=(
+                "starts/ends/axes/steps constant or bound (steps other than 1 as per-element moves)"
+            ),
         ),
-        "Split": Handler(shape.split, _A, limits="constant split sizes or num_outputs"),
-        "Expand": Handler(shape.expand, _A, limits="constant shape (CONCAT copies)"),
-        "Pad": Handler(shape.pad, limits="mode constant; constant pads/value/axes"),
-        "Gather": Handler(shape.gather, _A, limits="constant indices"),
-        "Unsqueeze": Handler(shape.unsqueeze, _A, limits="constant axes"),
-        "Squeeze": Handler(shape.squeeze, _A, limits="constant axes"),
+        "Split": Handler(shape.split, _A, limits="split sizes constant or bound, or num_outputs"),
+        "Expand": Handler(shape.expand, _A, limits="shape constant or bound (CONCAT copies)"),
+        "Pad": Handler(shape.pad, limits="mode constant; pads/value/axes constant or bound"),
+        "Gather": Handler(
+            shape.gather, _A, limits="indices constant or bound (DMA addresses are fixed)"
+        ),
+        "Unsqueeze": Handler(shape.unsqueeze, _A, limits="axes constant or bound"),
+        "Squeeze": Handler(shape.squeeze, _A, limits="axes constant or bound"),
         "Cast": Handler(
             shape.cast, _A, limits="constants: any type (folded); tensors: to float or double"
         ),
@@ -267,15 +275,18 @@ class Problem:
     op: str
     attribute: str
     why: str
+    bind: str = ""  # a graph input whose value, bound at compile time, the node needs
 
 
 class OnnxError(ValueError):
     """An ONNX model the compiler cannot import, with every `Problem` found (not just the first).
 
-    The message's first line names the model and the first problem; a table of all follows."""
+    The message's first line names the model and the first problem; a table of all follows.
+    ``unbound`` names the graph inputs that must be bound (`import_onnx`'s ``bind``)."""
 
     def __init__(self, model: str, problems: list[Problem]) -> None:
         self.problems = tuple(problems)
+        self.unbound = tuple(dict.fromkeys(p.bind for p in problems if p.bind))
         first = problems[0]
         head = f"ONNX {first.where}" + (f" ({first.op})" if first.op else "")
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
@@ -296,31 +307,92 @@ def problem_table(model: str, problems: list[Problem] | tuple[Problem, ...]) -> 
     return "\n".join(lines)
 
 
-def import_onnx(model: onnx.ModelProto | str | Path, batch: int | None = None) -> Graph:
+def import_onnx(
+    model: onnx.ModelProto | str | Path,
+    batch: int | None = None,
+    bind: Mapping[str, np.ndarray] | None = None,
+) -> Graph:
     """The IR graph of an ONNX model (a ModelProto or a path to a .onnx file).
 
     The shapes are the model's own: ``batch`` sets the leading dimension of graph inputs
-    whose leading dimension is dynamic, and must equal it where it is static. Raises
-    `OnnxError` listing every unsupported op, attribute, input type and dynamic shape.
+    whose leading dimension is dynamic, and must equal it where it is static. ``bind`` gives
+    graph inputs values fixed at compile time, folded as constants (as TVM's freeze_params):
+    the inputs that set a shape, axes, pads or indices, which a static-shape chip must know
+    before it runs; a bound input is no longer an input of the program. Raises `OnnxError`
+    listing every unsupported op, attribute, input type and dynamic shape (its ``unbound``
+    names the inputs to bind).
     """
     if batch is not None and (not isinstance(batch, int) or batch <= 0):
         raise ValueError(f"batch must be a positive int, not {batch!r}")
     proto = model if isinstance(model, onnx.ModelProto) else load_onnx(model)
-    check_model(proto, "ONNX model" if isinstance(model, onnx.ModelProto) else str(model))
-    im = Importer(proto, batch)
+    where = "ONNX model" if isinstance(model, onnx.ModelProto) else str(model)
+    check_model(proto, where)
+    name = proto.graph.name or str(model)
+    bound, problems = _bound(proto.graph, bind or {})
+    if problems:
+        raise OnnxError(name, problems)
+    im = Importer(proto, batch, bound)
     problems = _run(im)
     if problems:
-        raise OnnxError(im.g.name or str(model), problems)
+        raise OnnxError(name, problems)
     return im.b.build()
 
 
-def check_onnx(model: onnx.ModelProto | str | Path, batch: int | None = None) -> list[Problem]:
+def check_onnx(
+    model: onnx.ModelProto | str | Path,
+    batch: int | None = None,
+    bind: Mapping[str, np.ndarray] | None = None,
+) -> list[Problem]:
     """Every unsupported construct of ``model`` (an empty list: it imports)."""
     try:
-        import_onnx(model, batch)
+        import_onnx(model, batch, bind)
     except OnnxError as e:
         return list(e.problems)
     return []
+
+
+def _bound(
+    g: onnx.GraphProto, bind: Mapping[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], list[Problem]]:
+    """The values of ``bind`` in their inputs' declared element types, and the problems: a
+    name that is not a graph input, a shape that differs from the declared one, a value the
+    declared type does not hold exactly."""
+    declared = {vi.name: vi for vi in g.input}
+    inits = {t.name for t in g.initializer}
+    values, problems = {}, []
+    for name, given in bind.items():
+        where = f"bound input {name!r}"
+        if name not in declared or name in inits:
+            names = ", ".join(repr(vi.name) for vi in g.input if vi.name not in inits)
+            problems.append(Problem(where, "", "", f"is not a graph input (those are {names})"))
+            continue
+        t = declared[name].type
+        if not t.HasField("tensor_type"):
+            problems.append(Problem(where, "", "", "is not a tensor input"))
+            continue
+        value = np.asarray(given)
+        if t.tensor_type.HasField("shape"):
+            dims = [
+                d.dim_value if d.HasField("dim_value") else None for d in t.tensor_type.shape.dim
+            ]
+            if len(dims) != value.ndim or any(
+                d is not None and d != v for d, v in zip(dims, value.shape, strict=False)
+            ):
+                want = [d if d is not None else "?" for d in dims]
+                problems.append(
+                    Problem(where, "", "", f"has shape {list(value.shape)}; declared {want}")
+                )
+                continue
+        np_type = onnx.helper.tensor_dtype_to_np_dtype(t.tensor_type.elem_type)
+        with np.errstate(all="ignore"):
+            typed = value.astype(np_type)
+        if not np.array_equal(typed.astype(np.float64), value.astype(np.float64), equal_nan=True):
+            problems.append(
+                Problem(where, "", "", f"has values its declared type {np_type} does not hold")
+            )
+            continue
+        values[name] = typed
+    return values, problems
 
 
 def _label(k: int, node: onnx.NodeProto) -> str:
@@ -332,7 +404,11 @@ def _run(im: Importer) -> list[Problem]:
     """Import every node into ``im``; the problems found (the graph is valid if none)."""
     problems = [Problem(f"graph input {name!r}", "", "", why) for name, why in boundary.inputs(im)]
     # refused graph inputs, and outputs of refused nodes with no stand-in value
-    refused = {vi.name for vi in im.g.input if vi.name not in im.vals and vi.name not in im.consts}
+    refused = {
+        vi.name
+        for vi in im.g.input
+        if vi.name not in im.vals and vi.name not in im.consts and vi.name not in im.unheld
+    }
     known = None
     for k, node in enumerate(im.g.node):
         im.node = node
@@ -349,7 +425,7 @@ def _run(im: Importer) -> list[Problem]:
             _apply(im, handler, node)
             continue
         except Unsupported as e:
-            problems.append(Problem(_label(k, node), node.op_type, e.attribute, str(e)))
+            problems.append(Problem(_label(k, node), node.op_type, e.attribute, str(e), e.bind))
         except ShapeError as e:
             problems.append(Problem(_label(k, node), node.op_type, "", str(e)))
         known = known if known is not None else boundary.inferred_types(im.g)

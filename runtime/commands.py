@@ -451,6 +451,14 @@ def setup_compile(p: argparse.ArgumentParser) -> None:
         help="batch size: zoo models (default 1) and ONNX models with a dynamic leading "
         "dimension (it must equal a static one)",
     )
+    p.add_argument(
+        "--bind",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.npy",
+        help="ONNX models: fix graph input NAME to a value at compile time (repeatable); "
+        "inputs that set a shape, axes, pads or indices must be bound",
+    )
     p.add_argument("--train", action="store_true", help="compile a whole training step")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
     _add_loss_and_optimizer_options(p)
@@ -478,8 +486,9 @@ def cmd_compile(args: argparse.Namespace) -> None:
 
     if args.batch is not None:  # None: the model's own batch
         check_int(args.batch, "--batch", 1, MAX_BATCH)
+    bind = _parse_bind(args.bind)
     if args.check:
-        report, ok = check_model(args.model, args.batch)
+        report, ok = check_model(args.model, args.batch, bind)
         print(report)
         if not ok:
             raise CommandError(f"{args.model} has unsupported constructs (listed above)")
@@ -499,7 +508,7 @@ def cmd_compile(args: argparse.Namespace) -> None:
     spec = None
     if args.train:
         spec = train_spec(args.loss or "ce", args.optimizer, args.lr, **_optimizer_options(args))
-    program = compile_model(args.model, chip, args.batch, spec, args.quantize)
+    program = compile_model(args.model, chip, args.batch, spec, args.quantize, bind)
     out = Path(args.output)
     save_program(program, out)
     phases: dict[str, int] = {}
@@ -517,6 +526,19 @@ def cmd_compile(args: argparse.Namespace) -> None:
             else f", int8 {'static' if is_static_int8(program) else 'dynamic'} quantization"
         )
     )
+
+
+def _parse_bind(specs: list[str]) -> dict[str, np.ndarray]:
+    """The values of ``--bind NAME=FILE.npy`` options, by input name."""
+    values: dict[str, np.ndarray] = {}
+    for spec in specs:
+        name, sep, file = spec.partition("=")
+        if not sep or not name or not file:
+            raise CommandError(f"--bind {spec!r} must be NAME=FILE.npy")
+        if name in values:
+            raise CommandError(f"--bind {name} is given twice")
+        values[name] = load_npy(Path(file), f"--bind {name}", CommandError)
+    return values
 
 
 # -------------------------------------------------------------------------------------- run

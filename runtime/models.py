@@ -6,6 +6,7 @@ nothing (``chips``, ``report``, ``disasm``) start without loading it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -119,11 +120,16 @@ def defaults(model: str) -> ModelDefaults:
     return entry[1]
 
 
-def forward_graph(model: str, batch: int | None) -> Graph:
+def forward_graph(
+    model: str, batch: int | None, bind: Mapping[str, np.ndarray] | None = None
+) -> Graph:
     """The forward graph of a zoo model (``batch`` samples, default 1) or an ONNX file (its own
-    input shapes; ``batch`` sets a dynamic leading dimension and must equal a static one)."""
+    input shapes; ``batch`` sets a dynamic leading dimension and must equal a static one;
+    ``bind`` fixes graph inputs to values at compile time, see `compiler.import_onnx`)."""
     if batch is not None and batch < 1:
         raise ModelError(f"batch size must be at least 1, not {batch}")
+    if bind and not is_onnx(model):
+        raise ModelError(f"--bind applies to ONNX models; {model!r} is a zoo model")
     if is_onnx(model):
         from compiler.onnx_checks import check_onnx_file
 
@@ -134,7 +140,7 @@ def forward_graph(model: str, batch: int | None) -> Graph:
         from compiler.onnx_import import import_onnx
 
         try:
-            return import_onnx(path, batch=batch)
+            return import_onnx(path, batch=batch, bind=bind)
         except (DecodeError, RecursionError) as e:  # what protobuf raises for damaged bytes
             raise ModelError(f"{model} is not an ONNX model (protobuf: {e})") from None
     if model not in ZOO:
@@ -146,18 +152,20 @@ def forward_graph(model: str, batch: int | None) -> Graph:
     return MODELS[ZOO[model][0]](batch=batch or 1)
 
 
-def check_model(model: str, batch: int | None) -> tuple[str, bool]:
+def check_model(
+    model: str, batch: int | None, bind: Mapping[str, np.ndarray] | None = None
+) -> tuple[str, bool]:
     """The table of a model's unsupported constructs (`systolic compile --check`), and whether
     it has none. Zoo models are always supported."""
     if not is_onnx(model):
-        forward_graph(model, batch)
+        forward_graph(model, batch, bind)
         return f"model {model!r}: every op is supported", True
     path = Path(model)
     if not path.is_file():
         raise ModelError(f"ONNX file {model!r} does not exist")
     from compiler.onnx_import import check_onnx, problem_table
 
-    problems = check_onnx(path, batch)
+    problems = check_onnx(path, batch, bind)
     return problem_table(str(model), problems), not problems
 
 
@@ -233,8 +241,10 @@ def compile_model(
     batch: int | None,
     spec: TrainSpec | None = None,
     quantize: str = "auto",
+    bind: Mapping[str, np.ndarray] | None = None,
 ) -> Program:
-    """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference.
+    """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference
+    (``bind``: ONNX graph inputs fixed to values at compile time).
 
     On an int8 chip, inference is quantized ``static`` (int8 weights and inputs, scales set
     by `calibration_inputs`), ``dynamic`` (fp32 graph, GEMM operands quantized on chip; what
@@ -250,7 +260,7 @@ def compile_model(
     from compiler.onnx_import import OnnxError
 
     try:
-        graph = forward_graph(model, batch)
+        graph = forward_graph(model, batch, bind)
     except OnnxError as e:
         more = f" ({len(e.problems)} problems: `systolic compile --check {model}` lists them)"
         raise ModelError(f"cannot compile {model}: {str(e).splitlines()[0]}{more}") from None

@@ -38,14 +38,24 @@ def stand_in(im: Importer, name: str, known: dict[str, onnx.TypeProto]) -> bool:
 _T = onnx.TensorProto
 _FLOAT_TYPES = frozenset({_T.FLOAT, _T.FLOAT16, _T.BFLOAT16, _T.DOUBLE})
 _INT_TYPES = {_T.INT8: DType.INT8, _T.INT32: DType.INT32}
+# Integer types the chip does not hold: a graph input of one is refused where a node reads it
+# as a tensor, and may be bound to a value at compile time (a shape, axes, indices).
+_UNHELD_INT_TYPES = frozenset(
+    {_T.INT16, _T.UINT8, _T.UINT16, _T.UINT32, _T.INT64, _T.UINT64, _T.BOOL}
+)
 
 
 def inputs(im: Importer) -> list[tuple[str, str]]:
-    """Add every graph input (not an initializer) as an INPUT; the (input, why) of those
-    refused."""
+    """Add every graph input (not an initializer, not bound) as an INPUT; the (input, why) of
+    those refused. One of an integer type the chip does not hold is left to the nodes that
+    read it (`Importer.unheld`)."""
     problems = []
     for vi in im.g.input:
         if vi.name in im.consts:
+            continue
+        elem = vi.type.tensor_type.elem_type if vi.type.HasField("tensor_type") else None
+        if elem in _UNHELD_INT_TYPES and not host_quantized(im.g, vi.name):
+            im.unheld[vi.name] = _type_name(elem)
             continue
         try:
             shape = input_shape(im, vi)
@@ -124,7 +134,10 @@ def input_dtype(im: Importer, vi: onnx.ValueInfoProto) -> DType:
         return DType.FP32
     if elem in _INT_TYPES:
         return _INT_TYPES[elem]
-    name = onnx.helper.tensor_dtype_to_string(elem).removeprefix("TensorProto.").lower()
     raise Unsupported(
-        f"has element type {name}; the chip holds float (fp32), int8 and int32 inputs"
+        f"has element type {_type_name(elem)}; the chip holds float (fp32), int8 and int32 inputs"
     )
+
+
+def _type_name(elem: int) -> str:
+    return onnx.helper.tensor_dtype_to_string(elem).removeprefix("TensorProto.").lower()

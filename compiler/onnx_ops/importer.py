@@ -21,29 +21,41 @@ class Unsupported(Exception):
     """Raised inside a handler: the node (or ``attribute`` of it) is not supported, and why.
 
     The import driver (`compiler.onnx_import`) collects these for every node and reports them
-    all at once in one `OnnxError`."""
+    all at once in one `OnnxError`. ``bind`` names a graph input whose value the node needs at
+    compile time: given with ``import_onnx(..., bind=...)`` the node would import."""
 
-    def __init__(self, why: str, attribute: str = "") -> None:
+    def __init__(self, why: str, attribute: str = "", bind: str = "") -> None:
         super().__init__(why)
         self.attribute = attribute
+        self.bind = bind
 
 
 class Importer:
     """The state of one import: the IR under construction and every ONNX tensor's value.
 
-    ``consts`` holds ONNX tensors known at import (initializers, Constant outputs, folded shape
-    arithmetic); ``vals`` maps the ONNX name of every tensor with an IR value to its IR id and
-    layout ("plain" or "nhwc"). Handlers read their node (``node``) and operands through the
+    ``consts`` holds ONNX tensors known at import (initializers, bound graph inputs, Constant
+    outputs, folded shape arithmetic); ``inputs`` names the graph inputs (not initializers);
+    ``unheld`` maps those of an element type the chip does not hold to its name; ``vals`` maps
+    the ONNX name of every tensor with an IR value to its IR id and layout ("plain" or
+    "nhwc"). Handlers read their node (``node``) and operands through the
     methods below and record their outputs with `put` (or in ``consts`` when folded).
     """
 
-    def __init__(self, model: onnx.ModelProto, batch: int | None) -> None:
+    def __init__(
+        self,
+        model: onnx.ModelProto,
+        batch: int | None,
+        bind: dict[str, np.ndarray] | None = None,
+    ) -> None:
         self.g = model.graph
         self.b = IRBuilder(self.g.name or "onnx")
         self.batch = batch
         self.consts: dict[str, np.ndarray] = {
             t.name: numpy_helper.to_array(t) for t in self.g.initializer
         }
+        self.inputs = frozenset(vi.name for vi in self.g.input if vi.name not in self.consts)
+        self.consts.update(bind or {})
+        self.unheld: dict[str, str] = {}
         self.vals: dict[str, tuple[int, str]] = {}  # ONNX name -> (IR id, "plain" | "nhwc")
         self.node: onnx.NodeProto | None = None
         self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
@@ -73,9 +85,33 @@ class Importer:
     def const(self, name: str) -> np.ndarray | None:
         return self.consts.get(name)
 
+    def static(self, k: int, what: str) -> np.ndarray:
+        """The value of node input ``k``, which the node needs at compile time (a shape, axes,
+        indices that address DRAM). An unbound graph input is refused with a request to bind
+        it; a computed tensor, as dynamic."""
+        name = self.node.input[k]
+        value = self.const(name)
+        if value is not None:
+            return value
+        if name in self.inputs:
+            raise Unsupported(
+                f"{what} {name!r} is a graph input the chip needs at compile time; bind its "
+                f"value: import_onnx(..., bind={{{name!r}: array}}) or systolic compile "
+                f"--bind {name}=FILE.npy",
+                what,
+                bind=name,
+            )
+        raise Unsupported(f"{what} {name!r} must be a constant (dynamic values are not supported)")
+
     def get(self, name: str, layout: str | None = None) -> int:
         """The IR id of ONNX tensor ``name`` in ``layout`` (None: as it is)."""
         if name not in self.vals:
+            if name in self.unheld:
+                raise Unsupported(
+                    f"graph input {name!r} has element type {self.unheld[name]}; the chip "
+                    "computes on float, int8 and int32 tensors (a constant one may be bound: "
+                    f"systolic compile --bind {name}=FILE.npy)"
+                )
             if name not in self.consts:
                 raise Unsupported(f"input {name!r} is not a known tensor")
             self.vals[name] = (self.b.param(name, self.consts[name]), "plain")

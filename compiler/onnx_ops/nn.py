@@ -423,13 +423,16 @@ def resize(im: Importer, n: onnx.NodeProto) -> None:
         raise Unsupported("only 4-D NCHW inputs are supported")
     _, h, w, _ = im.b.shape(x)
     k_scales = 1 if im.opset < 11 else 2
-    scales = im.const(n.input[k_scales]) if im.has(k_scales) else None
-    sizes = im.const(n.input[3]) if im.opset >= 11 and im.has(3) else None
+    scales = im.static(k_scales, "scales") if im.has(k_scales) else None
+    given = scales is not None and np.size(scales)
+    sizes = im.static(3, "sizes") if im.opset >= 11 and im.has(3) and not given else None
     if scales is not None and np.size(scales):
         factors = [float(f) for f in np.asarray(scales).reshape(-1)]
     elif sizes is not None:
+        if np.size(sizes) != 4:
+            raise Unsupported(f"sizes {np.asarray(sizes).tolist()} for some axes only", "axes")
         src = (im.b.shape(x)[0], im.b.shape(x)[3], h, w)
-        factors = [s / d for s, d in zip(np.asarray(sizes).reshape(-1), src, strict=True)]
+        factors = [float(s / d) for s, d in zip(np.asarray(sizes).reshape(-1), src, strict=True)]
     else:
         raise Unsupported("scales or sizes must be constants")
     if (

@@ -24,9 +24,7 @@ def _axes(im: Importer, n: onnx.NodeProto, rank: int) -> tuple[int, ...] | None:
     """The reduced axes, sorted and non-negative; None: reduce nothing (noop_with_empty_axes)."""
     if im.opset >= _AXES_INPUT_SINCE.get(n.op_type, 18):
         if im.has(1):
-            value = im.const(n.input[1])
-            if value is None:
-                raise Unsupported(f"axes {n.input[1]!r} must be a constant", "axes")
+            value = im.static(1, "axes")
             axes = [int(a) for a in np.asarray(value).reshape(-1)]
         else:
             axes = []

@@ -21,9 +21,7 @@ def flatten(im: Importer, n: onnx.NodeProto) -> None:
 
 
 def reshape(im: Importer, n: onnx.NodeProto) -> None:
-    target = im.const(n.input[1])
-    if target is None:
-        raise Unsupported("the target shape must be a constant (dynamic shapes are not supported)")
+    target = im.static(1, "shape")
     dims = [int(d) for d in np.asarray(target).reshape(-1)]
     if im.attr("allowzero", 0) and 0 in dims:
         raise Unsupported(f"allowzero=1 with a 0 in shape {dims} (an empty tensor)", "allowzero")
@@ -140,13 +138,12 @@ def select(im: Importer, x: int, axis: int, index: list[int]) -> int:
 
 def gather(im: Importer, n: onnx.NodeProto) -> None:
     """Folded on constants; on a tensor, with constant indices: slices along ``axis``."""
-    data, idx = _folded(im, n.input[0]), im.const(n.input[1])
+    # The chip's DMA addresses are fixed at compile time: run-time indices cannot steer them.
+    data, idx = _folded(im, n.input[0]), im.static(1, "indices")
     axis = int(im.attr("axis", 0))
-    if data is not None and idx is not None:
+    if data is not None:
         im.consts[n.output[0]] = np.take(data, idx, axis=axis)
         return
-    if idx is None:
-        raise Unsupported(f"indices {n.input[1]!r} must be a constant")
     x = _onnx_view(im, n.input[0])
     shape = im.b.shape(x)
     axis %= len(shape)
@@ -163,9 +160,7 @@ def _reshaped(fn: Callable[[tuple[int, ...], tuple[int, ...]], tuple[int, ...]])
     """Unsqueeze/Squeeze: folded on constants, a RESHAPE of a tensor."""
 
     def handle(im: Importer, n: onnx.NodeProto) -> None:
-        given = im.const(n.input[1]) if im.has(1) else im.attr("axes")
-        if im.has(1) and given is None:
-            raise Unsupported(f"axes {n.input[1]!r} must be a constant", "axes")
+        given = im.static(1, "axes") if im.has(1) else im.attr("axes")
         ax = tuple(int(a) for a in np.asarray(given if given is not None else []).reshape(-1))
         value = _folded(im, n.input[0])
         if value is not None:
@@ -201,9 +196,7 @@ squeeze = _reshaped(_squeezed)
 def _ints(im: Importer, k: int, what: str, attr: str | None = None) -> list[int] | None:
     """Constant int list from node input ``k`` (or attribute ``attr`` in older opsets)."""
     if im.has(k):
-        v = im.const(im.node.input[k])
-        if v is None:
-            raise Unsupported(f"{what} {im.node.input[k]!r} must be a constant", what)
+        v = im.static(k, what)
         return [int(a) for a in np.asarray(v).reshape(-1)]
     if attr is not None and im.attr(attr) is not None:
         return [int(a) for a in im.attr(attr)]
@@ -293,9 +286,7 @@ def pad(im: Importer, n: onnx.NodeProto) -> None:
     pads = _ints(im, 1, "pads", "pads" if im.opset < 11 else None)
     fill = float(im.attr("value", 0.0)) if im.opset < 11 else 0.0
     if im.opset >= 11 and im.has(2):
-        v = im.const(n.input[2])
-        if v is None:
-            raise Unsupported(f"constant_value {n.input[2]!r} must be a constant")
+        v = im.static(2, "constant_value")
         fill = float(np.asarray(v).reshape(-1)[0])
     x = _onnx_view(im, n.input[0])
     rank = len(im.b.shape(x))
