@@ -38,7 +38,7 @@ from compiler.ir import Graph, Op
 from compiler.onnx_checks import check_model
 from compiler.onnx_files import load_onnx
 from compiler.onnx_ops import activations as act
-from compiler.onnx_ops import boundary, math, nn, reduce, shape
+from compiler.onnx_ops import boundary, integers, math, nn, reduce, shape
 from compiler.onnx_ops.importer import Importer, Unsupported
 from compiler.passes.shape_infer import ShapeError
 
@@ -47,6 +47,7 @@ class Operands(enum.Enum):
     """What the operands of an op's handler may be."""
 
     FLOAT = "float"  # floats only: an int8 operand is refused (its math would misread it)
+    NUMERIC = "numeric"  # floats, or the model's integer tensors computed exactly in int32
     ANY = "any"  # moves or selects elements: right on int8 values at any scale
     QUANT = "quantized"  # a QOperator op: int8 codes with their (scale, zero point)
 
@@ -60,7 +61,7 @@ class Handler:
     limits: str = ""  # what of the op is supported, for docs/lowering.md
 
 
-_F, _A, _Q = Operands.FLOAT, Operands.ANY, Operands.QUANT
+_F, _N, _A, _Q = Operands.FLOAT, Operands.NUMERIC, Operands.ANY, Operands.QUANT
 # Ops exporters apply only to shapes and other constants: evaluated at import (`_fold`), never
 # on the chip. Every op of HANDLERS also folds when all its inputs are constants.
 FOLD_ONLY = frozenset(
@@ -96,13 +97,15 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         ),
         "Add": Handler(
             math.binary(Op.ADD),
+            _N,
             limits=(
                 "NumPy broadcasting where one operand has the result's shape; the other a "
-                "constant, a scalar, a trailing row vector or equal-shaped"
+                "constant, a scalar, a trailing row vector or equal-shaped; integers: two "
+                "run-time tensors, see Integer tensors"
             ),
         ),
-        "Sub": Handler(math.binary(Op.SUB), limits="as Add"),
-        "Mul": Handler(math.binary(Op.MUL), limits="as Add"),
+        "Sub": Handler(math.binary(Op.SUB), _N, limits="as Add; not uint32/uint64"),
+        "Mul": Handler(math.binary(Op.MUL), _N, limits="as Add; not int16/uint16"),
         "Div": Handler(math.div, limits="as Add; a / c = a * (1 / c)"),
         "Relu": Handler(math.unary(Op.RELU), limits=""),
         "LeakyRelu": Handler(math.unary(Op.LEAKY_RELU, alpha=0.01), limits=""),
@@ -126,8 +129,10 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         ),
         "Clip": Handler(act.clip, limits="bounds constant or one-value run-time tensors"),
         "PRelu": Handler(act.prelu, limits="slope broadcast as Mul's operand"),
-        "Max": Handler(act.nary("max"), limits="n-ary, broadcast as Add"),
-        "Min": Handler(act.nary("min"), limits="n-ary, -max(-a, -b)"),
+        "Max": Handler(act.nary("max"), _N, limits="n-ary, broadcast as Add"),
+        "Min": Handler(
+            act.nary("min"), _N, limits="n-ary, -max(-a, -b) (integers: a - relu(a - b))"
+        ),
         "Sum": Handler(act.nary("sum"), limits="n-ary"),
         "Mean": Handler(act.nary("mean"), limits="n-ary"),
         "Where": Handler(
@@ -452,6 +457,16 @@ def _output_value(im: Importer, name: str) -> int:
     return im.get(name, "plain")
 
 
+def _pass_on_integer_type(im: Importer, node: onnx.NodeProto) -> None:
+    """The outputs of an op that moves or selects elements of an integer tensor (its first
+    input) have its ONNX type, so integer ops after them wrap as ONNX does."""
+    if node.input and integers.is_integer(im, node.input[0]):
+        for out in node.output:
+            if out in im.vals:
+                im.elem[out] = im.elem[node.input[0]]
+                im.int_bound[out] = integers.bound(im, node.input[0])
+
+
 def _apply(im: Importer, handler: Handler, node: onnx.NodeProto) -> None:
     present = [x for x in node.input if x]
     if (
@@ -461,7 +476,11 @@ def _apply(im: Importer, handler: Handler, node: onnx.NodeProto) -> None:
     ):
         boundary.fold(im, node)
         return
-    if handler.operands is Operands.FLOAT:
+    im.int_ok = handler.operands in (Operands.ANY, Operands.NUMERIC)
+    integer = handler.operands is Operands.NUMERIC and any(
+        integers.is_integer(im, x) for x in node.input if x
+    )
+    if handler.operands is Operands.FLOAT or (handler.operands is Operands.NUMERIC and not integer):
         for name in node.input:
             dtype = im.b.dtype(im.vals[name][0]) if name in im.vals else DType.FP32
             if dtype is DType.INT8:
@@ -471,11 +490,12 @@ def _apply(im: Importer, handler: Handler, node: onnx.NodeProto) -> None:
                     f"QLinear ops and {', '.join(sorted(INT8_SAFE))} to it)"
                 )
             if not dtype.is_float:
-                raise Unsupported(
-                    f"input {name!r} is {dtype.value}; {node.op_type} computes on floats"
-                )
+                what = im.elem.get(name, dtype.value)
+                raise Unsupported(f"input {name!r} is {what}; {node.op_type} computes on floats")
     if handler.operands is not Operands.QUANT:
         handler.fn(im, node)
+        if handler.operands is Operands.ANY and node.op_type != "Cast":
+            _pass_on_integer_type(im, node)
         return
     try:
         handler.fn(im, node)

@@ -23,6 +23,7 @@ import numpy as np
 import onnx
 
 from compiler.ir import Op
+from compiler.onnx_ops import integers
 from compiler.onnx_ops.importer import NHWC_TO_NCHW, Importer, Unsupported
 from compiler.onnx_ops.math import broadcast_op
 
@@ -230,6 +231,9 @@ def nary(kind: str) -> Handle:
 
     def handle(im: Importer, n: onnx.NodeProto) -> None:
         names = [x for x in n.input if x]
+        if kind in ("max", "min") and any(integers.is_integer(im, x) for x in names):
+            integers.extremum(im, n, kind)
+            return
         tensors = [x for x in names if im.const(x) is None or x in im.vals]
         if not tensors:
             raise Unsupported("all inputs are constants (fold them before exporting)")

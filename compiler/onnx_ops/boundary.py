@@ -38,8 +38,10 @@ def stand_in(im: Importer, name: str, known: dict[str, onnx.TypeProto]) -> bool:
 _T = onnx.TensorProto
 _FLOAT_TYPES = frozenset({_T.FLOAT, _T.FLOAT16, _T.BFLOAT16, _T.DOUBLE})
 _INT_TYPES = {_T.INT8: DType.INT8, _T.INT32: DType.INT32}
-# Integer types the chip does not hold: a graph input of one is refused where a node reads it
-# as a tensor, and may be bound to a value at compile time (a shape, axes, indices).
+# Integer types the chip does not hold: a graph input of one holds its integers as fp32 values
+# where a node that moves data or computes on integers reads it (`Importer.get`,
+# `compiler.onnx_ops.integers`), is refused where a float op reads it, and may be bound to a
+# value at compile time (a shape, axes, indices).
 _UNHELD_INT_TYPES = frozenset(
     {_T.INT16, _T.UINT8, _T.UINT16, _T.UINT32, _T.INT64, _T.UINT64, _T.BOOL}
 )
@@ -48,20 +50,23 @@ _UNHELD_INT_TYPES = frozenset(
 def inputs(im: Importer) -> list[tuple[str, str]]:
     """Add every graph input (not an initializer, not bound) as an INPUT; the (input, why) of
     those refused. One of an integer type the chip does not hold is left to the nodes that
-    read it (`Importer.unheld`)."""
+    read it (`Importer.unheld`); integer inputs' ONNX types are kept in `Importer.elem`."""
     problems = []
     for vi in im.g.input:
         if vi.name in im.consts:
             continue
         elem = vi.type.tensor_type.elem_type if vi.type.HasField("tensor_type") else None
-        if elem in _UNHELD_INT_TYPES and not host_quantized(im.g, vi.name):
-            im.unheld[vi.name] = _type_name(elem)
-            continue
         try:
             shape = input_shape(im, vi)
-            dtype = input_dtype(im, vi)
+            unheld = elem in _UNHELD_INT_TYPES and not host_quantized(im.g, vi.name)
+            dtype = DType.FP32 if unheld else input_dtype(im, vi)
         except Unsupported as e:
             problems.append((vi.name, str(e)))
+            continue
+        if elem in _UNHELD_INT_TYPES or elem in _INT_TYPES:
+            im.elem[vi.name] = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(elem))
+        if unheld:
+            im.unheld[vi.name] = shape
             continue
         im.vals[vi.name] = (im.b.input(vi.name, shape, dtype), "plain")
     return problems

@@ -11,6 +11,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from chip.program import TensorRole
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
 
@@ -35,10 +36,14 @@ class Importer:
 
     ``consts`` holds ONNX tensors known at import (initializers, bound graph inputs, Constant
     outputs, folded shape arithmetic); ``inputs`` names the graph inputs (not initializers);
-    ``unheld`` maps those of an element type the chip does not hold to its name; ``vals`` maps
-    the ONNX name of every tensor with an IR value to its IR id and layout ("plain" or
-    "nhwc"). Handlers read their node (``node``) and operands through the
-    methods below and record their outputs with `put` (or in ``consts`` when folded).
+    ``elem`` gives the ONNX element type of every integer tensor (``int_bound`` a bound on the
+    magnitudes of those computed on the chip); ``unheld`` the shape of each
+    integer graph input of a type the chip does not hold (int64, uint8, ...), made an INPUT of
+    fp32 values (`compiler.onnx_ops.integers`) when a handler that moves data or computes on
+    integers (``int_ok``) first reads it; ``vals`` maps the ONNX name of every tensor with an
+    IR value to its IR id and layout ("plain" or "nhwc"). Handlers read their node (``node``)
+    and operands through the methods below and record their outputs with `put` (or in
+    ``consts`` when folded).
     """
 
     def __init__(
@@ -55,7 +60,10 @@ class Importer:
         }
         self.inputs = frozenset(vi.name for vi in self.g.input if vi.name not in self.consts)
         self.consts.update(bind or {})
-        self.unheld: dict[str, str] = {}
+        self.elem: dict[str, np.dtype] = {}
+        self.int_bound: dict[str, int] = {}
+        self.unheld: dict[str, tuple[int, ...]] = {}
+        self.int_ok = False
         self.vals: dict[str, tuple[int, str]] = {}  # ONNX name -> (IR id, "plain" | "nhwc")
         self.node: onnx.NodeProto | None = None
         self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
@@ -107,14 +115,18 @@ class Importer:
         """The IR id of ONNX tensor ``name`` in ``layout`` (None: as it is)."""
         if name not in self.vals:
             if name in self.unheld:
-                raise Unsupported(
-                    f"graph input {name!r} has element type {self.unheld[name]}; the chip "
-                    "computes on float, int8 and int32 tensors (a constant one may be bound: "
-                    f"systolic compile --bind {name}=FILE.npy)"
-                )
-            if name not in self.consts:
+                if not self.int_ok:
+                    raise Unsupported(
+                        f"input {name!r} is {self.elem[name]}; {self.node.op_type} computes on "
+                        f"floats (a constant one may be bound: --bind {name}=FILE.npy)"
+                    )
+                shape = self.unheld.pop(name)
+                integer = self.b.input(name, shape, role=TensorRole.INTEGER)  # fp32 values
+                self.vals[name] = (integer, "plain")
+            elif name not in self.consts:
                 raise Unsupported(f"input {name!r} is not a known tensor")
-            self.vals[name] = (self.b.param(name, self.consts[name]), "plain")
+            else:
+                self.vals[name] = (self.b.param(name, self.consts[name]), "plain")
         nid, have = self.vals[name]
         if layout is None or layout == have:
             return nid

@@ -8,6 +8,7 @@ import numpy as np
 import onnx
 
 from compiler.ir import Op
+from compiler.onnx_ops import integers
 from compiler.onnx_ops.importer import NCHW_TO_NHWC, Importer, Unsupported
 
 
@@ -23,6 +24,9 @@ def unary(op: Op, **attrs: object) -> Callable[[Importer, onnx.NodeProto], None]
 def binary(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
     def handle(im: Importer, n: onnx.NodeProto) -> None:
         a, c = n.input[:2]
+        if integers.is_integer(im, a) or integers.is_integer(im, c):
+            integers.binary(im, n, op)
+            return
         if im.const(a) is not None and im.const(c) is None:
             a, c = c, a
             if op is Op.SUB:  # const - x == -(x - const)

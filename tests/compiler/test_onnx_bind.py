@@ -124,15 +124,6 @@ def test_a_bad_binding_is_refused_by_name(bind, why):
     assert why in str(e.value).splitlines()[0]
 
 
-def test_an_integer_input_read_as_a_tensor_is_refused_by_its_declared_type():
-    nodes = [helper.make_node("Relu", ["q"], ["y"], "relu")]
-    model = _model(nodes, [("q", TensorProto.INT64, (2, 2))], ["y"])
-    with pytest.raises(
-        OnnxError, match=r"node 'relu' \(Relu\): graph input 'q' has element type int64"
-    ):
-        import_onnx(model)
-
-
 def test_systolic_compile_bind_then_run(capsys, tmp_path):
     from runtime.cli import main
 

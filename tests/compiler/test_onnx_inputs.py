@@ -11,6 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
+from chip.program import TensorRole
 from compiler import compile_lowered
 from compiler.ir import Op
 from compiler.onnx_import import OnnxError, check_onnx, import_onnx
@@ -71,8 +72,10 @@ def test_integer_inputs_keep_their_type_and_others_are_refused_by_name():
     assert graph.inputs["q"].dtype is DType.INT8
     graph = import_onnx(_typed_model(flat, [("q", TensorProto.INT32, (2, 2, 2))], ["y"]))
     assert graph.inputs["q"].dtype is DType.INT32
-    with pytest.raises(OnnxError, match=r"graph input 'q'.*element type int64"):
-        import_onnx(_typed_model(flat, [("q", TensorProto.INT64, (2, 2))], ["y"]))
+    graph = import_onnx(_typed_model(flat, [("q", TensorProto.INT64, (2, 2))], ["y"]))
+    assert graph.roles["q"] is TensorRole.INTEGER  # integers held as exact fp32 values
+    with pytest.raises(OnnxError, match=r"graph input 'q'.*element type int4"):
+        import_onnx(_typed_model(flat, [("q", TensorProto.INT4, (2, 2))], ["y"]))
     relu = [helper.make_node("Relu", ["q"], ["y"], "r")]
     with pytest.raises(OnnxError, match=r"node 'r' \(Relu\): input 'q' is int32; Relu computes"):
         import_onnx(_typed_model(relu, [("q", TensorProto.INT32, (2, 2))], ["y"]))

@@ -1,0 +1,128 @@
+"""The model's integer tensors (int16, uint8/16/32, int64, uint64, bool graph inputs) held as
+exact fp32 values on the chip: Add/Sub/Mul/Max/Min wrap as ONNX does, results that fp32 could
+not hold exactly are refused at import, fed values past 2^23 when written. Expected values come
+from ONNX's reference evaluator."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+from onnx.reference import ReferenceEvaluator
+
+from chip.config import ChipConfig
+from chip.dtypes import DType
+from chip.program import TensorRole
+from compiler import compile_lowered
+from compiler.onnx_import import OnnxError, import_onnx
+from tests.compiler.lowering_helpers import run_on_chip
+
+_T = TensorProto
+
+
+def _model(nodes, inputs, outputs, out_type: int) -> onnx.ModelProto:
+    graph = helper.make_graph(
+        nodes,
+        "ints",
+        [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs],
+        [helper.make_tensor_value_info(n, out_type, None) for n in outputs],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 8
+    return model
+
+
+def _run(model: onnx.ModelProto, feeds: dict) -> dict:
+    graph = import_onnx(model)
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+    return run_on_chip(compile_lowered(graph, cfg), feeds)
+
+
+@pytest.mark.parametrize(
+    ("op", "elem", "np_type"),
+    [
+        ("Sub", _T.UINT8, np.uint8),
+        ("Mul", _T.UINT8, np.uint8),
+        ("Add", _T.INT16, np.int16),
+        ("Sub", _T.UINT16, np.uint16),
+        ("Add", _T.INT64, np.int64),
+        ("Sub", _T.INT64, np.int64),
+        ("Max", _T.UINT32, np.uint32),
+        ("Min", _T.INT64, np.int64),
+    ],
+)
+def test_integer_ops_match_onnx_including_wrap_around(op, elem, np_type):
+    rng = np.random.default_rng(0)
+    info = np.iinfo(np_type)
+    lo, hi = max(int(info.min), -(2**23)), min(int(info.max), 2**23)
+    x = rng.integers(lo, hi, (3, 40), endpoint=True).astype(np_type)
+    y = rng.integers(lo, hi, (3, 40), endpoint=True).astype(np_type)
+    if np_type is np.uint8:  # the edges of the range, where the wrap shows
+        x[0, :4], y[0, :4] = [0, 255, 3, 255], [255, 0, 200, 255]
+    model = _model(
+        [helper.make_node(op, ["x", "y"], ["z"])],
+        [("x", elem, (3, 40)), ("y", elem, (3, 40))],
+        ["z"],
+        elem,
+    )
+    (want,) = ReferenceEvaluator(model).run(None, {"x": x, "y": y})
+    got = _run(model, {"x": x, "y": y})["z"]
+    np.testing.assert_array_equal(got.astype(np.float64), want.astype(np.float64))
+    if np_type in (np.uint8, np.uint16) and op == "Sub":
+        assert (want > x).any()  # some difference did wrap
+
+
+def test_integer_data_moves_and_keeps_its_type():
+    # int64 through a Reshape into an Add: typed and bounded as int64 all the way
+    nodes = [
+        helper.make_node("Reshape", ["x", "s"], ["r"]),
+        helper.make_node("Add", ["r", "r"], ["z"]),
+    ]
+    model = _model(nodes, [("x", _T.INT64, (2, 6))], ["z"], _T.INT64)
+    model.graph.initializer.append(onnx.numpy_helper.from_array(np.array([3, 4], np.int64), "s"))
+    graph = import_onnx(model)
+    assert graph.roles["x"] is TensorRole.INTEGER
+    x = np.arange(-6, 6, dtype=np.int64).reshape(2, 6) * 699_050
+    got = _run(model, {"x": x})["z"]
+    np.testing.assert_array_equal(got, (x * 2).reshape(3, 4))
+
+
+@pytest.mark.parametrize(
+    ("nodes", "elem", "why"),
+    [
+        ([("Relu", ["x"], "z")], _T.INT64, "input 'x' is int64; Relu computes on floats"),
+        ([("Mul", ["x", "y"], "z")], _T.UINT16, "Mul of uint16 values up to 65535 and 65535"),
+        ([("Sub", ["x", "y"], "z")], _T.UINT32, "a uint32 difference wraps below 0"),
+        (
+            [("Add", ["x", "y"], "t"), ("Add", ["t", "x"], "z")],
+            _T.INT64,
+            "Add of int64 values up to 16777216 and 8388608",
+        ),
+        ([("Div", ["x", "y"], "z")], _T.INT32, "input 'x' is int32; Div computes on floats"),
+    ],
+)
+def test_integer_ops_the_chip_cannot_do_exactly_are_refused_by_name(nodes, elem, why):
+    made = [helper.make_node(op, ins, [out], f"n{k}") for k, (op, ins, out) in enumerate(nodes)]
+    model = _model(made, [("x", elem, (2, 3)), ("y", elem, (2, 3))], ["z"], elem)
+    with pytest.raises(OnnxError) as e:
+        import_onnx(model)
+    assert why in str(e.value).splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        (2**23 + 1, "exact up to 8388608; 8388609 is past it"),
+        (2.5, "float64 values with fractions given"),
+    ],
+)
+def test_a_fed_integer_the_chip_cannot_hold_exactly_is_refused(value, why):
+    model = _model(
+        [helper.make_node("Max", ["x", "y"], ["z"])],
+        [("x", _T.INT64, (2,)), ("y", _T.INT64, (2,))],
+        ["z"],
+        _T.INT64,
+    )
+    with pytest.raises(ValueError, match=why):
+        _run(model, {"x": np.array([1, value]), "y": np.array([0, 0], np.int64)})
