@@ -122,9 +122,11 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         **{op: Handler(fn, limits=act.LIMITS[op]) for op, fn in act.UNARY.items()},
         "Pow": Handler(
             act.pow_,
+            _N,
             limits=(
-                "a one-value constant exponent (x^p for p <= 4 integer by MUL, 0.5/-0.5/-1 by"
-                " SQRT/RSQRT/RECIP, else exp(p log x))"
+                "float base; a one-value constant exponent (x^p for p <= 4 integer by MUL, "
+                "0.5/-0.5/-1 by SQRT/RSQRT/RECIP, else exp(p log x)); an exponent tensor "
+                "(float or integer, broadcast as Add): exp(y log |x|) with NumPy's signs"
             ),
         ),
         "Clip": Handler(act.clip, limits="bounds constant or one-value run-time tensors"),

@@ -9,7 +9,7 @@ training differentiates it through the autodiff rule table with no rule of its o
   ``x (1 + erf(x / sqrt 2)) / 2``; approximate="tanh" is the IR's GELU.
 - Pow with a constant exponent: MUL chains for small integers, SQRT/RSQRT/RECIP for 0.5,
   -0.5, -1, otherwise ``exp(p log x)`` (NaN for negative x, as ONNX gives for a fractional
-  exponent).
+  exponent); with an exponent tensor, ``exp(y log |x|)`` with NumPy's signs (`_pow_tensor`).
 - Clip/HardSigmoid/HardSwish/Elu/PRelu/Softplus from MAX, SCALE, ADD_CONST, EXP, LOG and RELU.
 - Where with a constant condition: ``a m + b (1 - m)`` for the mask m (finite constants only).
 """
@@ -192,10 +192,16 @@ def clip(im: Importer, n: onnx.NodeProto) -> None:
 
 
 def pow_(im: Importer, n: onnx.NodeProto) -> None:
-    p = _constant_operand(im, 1, "exponent Y")
-    if p is None:
+    if not im.has(1):
         raise Unsupported("missing exponent Y")
-    x = n.input[0]
+    x, y = n.input[:2]
+    if integers.is_integer(im, x) or (x in im.vals and not im.b.dtype(im.get(x)).is_float):
+        raise Unsupported(f"base {x!r} is an integer tensor; Pow computes on float bases")
+    value = im.const(y) if y not in im.vals else None
+    if value is None or np.size(value) != 1:
+        _pow_tensor(im, n)
+        return
+    p = float(np.asarray(value).reshape(-1)[0])
     xid, b, name = im.get(x), im.b, n.name
     special = {0.5: Op.SQRT, -0.5: Op.RSQRT, -1.0: Op.RECIP}
     if p in special:
@@ -209,6 +215,50 @@ def pow_(im: Importer, n: onnx.NodeProto) -> None:
     else:
         y = b.add(Op.EXP, (b.scale(b.add(Op.LOG, (xid,), name), p, name),), name)
     im.put(0, y, im.layout(x))
+
+
+_ROUND = 1.5 * 2.0**23  # y + _ROUND - _ROUND rounds |y| < 2^22 to an integer (nearest even)
+
+
+def _pow_tensor(im: Importer, n: onnx.NodeProto) -> None:
+    """x^y for an exponent tensor (run-time, or a constant of several values), as NumPy:
+    exp(y log |x|), negated for x < 0 and an odd integer y, NaN for x < 0 and a fractional y
+    (the log of a negative base), 1 for y = 0. Integrality and parity of y come from rounding
+    to nearest even in fp32 (adding and subtracting 1.5 * 2^23), exact for |y| < 2^22."""
+    b, name = im.b, n.name
+    x = im.get(n.input[0], "plain")
+    shape = b.shape(x)
+    y = im.get(n.input[1], "plain")
+    ys = b.shape(y)
+    if ys != shape:
+        size = int(np.prod(ys))
+        if size == 1:
+            y = b.reshape(y, (1,), name)
+        elif size == shape[-1] and ys[-1] == shape[-1]:
+            y = b.reshape(y, shape[-1:], name)
+        else:
+            raise Unsupported(
+                f"exponent of shape {list(ys)} against base {list(shape)}: only equal shapes, a "
+                "trailing row vector or a scalar are supported"
+            )
+
+    def rounded(v: int) -> int:
+        return b.add_const(b.add_const(v, _ROUND, name), -_ROUND, name)
+
+    # of the exponent's shape: whether y is an integer, an odd one, zero
+    whole = b.add(Op.EQUAL, (y, rounded(y)), name)
+    odd = b.add(Op.SUB, (y, b.scale(rounded(b.scale(y, 0.5, name)), 2.0, name)), name)
+    odd_whole = b.add(Op.MUL, (b.add(Op.MUL, (odd, odd), name), whole), name)
+    fraction = b.add_const(b.scale(whole, -1.0, name), 1.0, name)
+    zero = b.add(Op.EQUAL, (y, _scalar(im, 0.0)), name)
+    # of the base's shape: |x|, kept negative where y has a fraction (its log is NaN)
+    ax = b.add(Op.MAX, (x, _neg(im, x)), name)
+    negative = b.add(Op.GREATER, (ax, x), name)
+    keep = b.add_const(b.scale(b.add(Op.MUL, (negative, fraction), name), -2.0, name), 1.0, name)
+    base = b.add(Op.ADD, (b.add(Op.MUL, (ax, keep), name), zero), name)
+    m = b.add(Op.EXP, (b.add(Op.MUL, (b.add(Op.LOG, (base,), name), y), name),), name)
+    flip = b.add(Op.MUL, (negative, odd_whole), name)
+    im.put(0, b.add(Op.MUL, (m, b.add_const(b.scale(flip, -2.0, name), 1.0, name)), name))
 
 
 def _temp(im: Importer, nid: int, layout: str, tag: str) -> str:
