@@ -143,14 +143,15 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         # reductions and normalization over any axes (compiler.onnx_ops.reduce)
         "ReduceSum": Handler(
             reduce.reduce("sum"),
+            _N,
             limits=(
                 "axes constant or bound (attribute or input), keepdims; not every axis with "
                 "keepdims=0"
             ),
         ),
-        "ReduceMean": Handler(reduce.reduce("mean"), limits="as ReduceSum"),
-        "ReduceMax": Handler(reduce.reduce("max"), limits="as ReduceSum"),
-        "ReduceMin": Handler(reduce.reduce("min"), limits="as ReduceSum"),
+        "ReduceMean": Handler(reduce.reduce("mean"), _N, limits="as ReduceSum; not on integers"),
+        "ReduceMax": Handler(reduce.reduce("max"), _N, limits="as ReduceSum"),
+        "ReduceMin": Handler(reduce.reduce("min"), _N, limits="as ReduceSum"),
         "LayerNormalization": Handler(reduce.layer_norm, limits="any axis; Mean/InvStdDev outputs"),
         # convolution, pooling, normalization, recurrence (compiler.onnx_ops.nn)
         "Conv": Handler(

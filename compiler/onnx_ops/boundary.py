@@ -49,7 +49,8 @@ _UNHELD_INT_TYPES = frozenset(
 
 def inputs(im: Importer) -> list[tuple[str, str]]:
     """Add every graph input (not an initializer, not bound) as an INPUT; the (input, why) of
-    those refused. One of an integer type the chip does not hold is left to the nodes that
+    those refused. An empty one (a dimension of 0) is a constant: it holds no values. One of an
+    integer type the chip does not hold is left to the nodes that
     read it (`Importer.unheld`); integer inputs' ONNX types are kept in `Importer.elem`."""
     problems = []
     for vi in im.g.input:
@@ -62,6 +63,9 @@ def inputs(im: Importer) -> list[tuple[str, str]]:
             dtype = DType.FP32 if unheld else input_dtype(im, vi)
         except Unsupported as e:
             problems.append((vi.name, str(e)))
+            continue
+        if 0 in shape:  # no values to feed: known at compile time, folded like a constant
+            im.consts[vi.name] = np.zeros(shape, onnx.helper.tensor_dtype_to_np_dtype(elem))
             continue
         if elem in _UNHELD_INT_TYPES or elem in _INT_TYPES:
             im.elem[vi.name] = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(elem))
@@ -116,10 +120,8 @@ def input_shape(im: Importer, vi: onnx.ValueInfoProto) -> tuple[int, ...]:
                     "(a batch applies only to a dynamic leading dimension)"
                 )
             dims.append(im.batch)
-        elif static:
-            dims.append(d.dim_value)
         elif d.HasField("dim_value"):
-            raise Unsupported(f"dimension {k} has size 0 (empty tensors are not supported)")
+            dims.append(d.dim_value)  # 0: an empty tensor
         else:
             raise Unsupported(
                 f"dimension {k} is dynamic ({d.dim_param or '?'}); only static shapes are "

@@ -28,7 +28,7 @@ from compiler.onnx_ops.importer import Importer, Unsupported
 _WRAPPED = frozenset(np.dtype(t) for t in (np.uint8, np.int16, np.uint16))
 _NO_SUB = frozenset(np.dtype(t) for t in (np.uint32, np.uint64))
 _ROUND = 1.5 * 2.0**23  # x + _ROUND - _ROUND rounds |x| < 2^22 to an integer (nearest even)
-_EXACT = 2**24  # fp32 holds every integer of at most this magnitude
+EXACT = 2**24  # fp32 holds every integer of at most this magnitude
 
 
 def bound(im: Importer, name: str) -> int:
@@ -100,7 +100,7 @@ def binary(im: Importer, n: onnx.NodeProto, op: Op) -> None:
     ba, bc = (bound(im, x) for x in n.input[:2])
     most = ba * bc if op is Op.MUL else ba + bc
     # a wrapped result is exact below 2^23 (`_wrap`'s quotient needs one bit more)
-    if most > (_EXACT // 2 - 1 if t in _WRAPPED else _EXACT):
+    if most > (EXACT // 2 - 1 if t in _WRAPPED else EXACT):
         raise Unsupported(
             f"{n.op_type} of {t} values up to {ba} and {bc} can reach {most}, past 2^24 where "
             "the chip's fp32 stops holding integers exactly"

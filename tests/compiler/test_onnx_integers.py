@@ -126,3 +126,55 @@ def test_a_fed_integer_the_chip_cannot_hold_exactly_is_refused(value, why):
     )
     with pytest.raises(ValueError, match=why):
         _run(model, {"x": np.array([1, value]), "y": np.array([0, 0], np.int64)})
+
+
+def test_integer_reductions_are_exact_and_a_sum_that_could_pass_2_24_is_refused():
+    rng = np.random.default_rng(3)
+    x = rng.integers(-(2**23), 2**23, (4, 5), endpoint=True).astype(np.int64)
+    nodes = [
+        helper.make_node("ReduceMax", ["x"], ["hi"], axes=[1], keepdims=0),
+        helper.make_node("ReduceMin", ["x"], ["lo"], axes=[0], keepdims=1),
+    ]
+    model = _model(nodes, [("x", _T.INT64, (4, 5))], ["hi", "lo"], _T.INT64)
+    model.opset_import[0].version = 13
+    got = _run(model, {"x": x})
+    np.testing.assert_array_equal(got["hi"], x.max(axis=1))
+    np.testing.assert_array_equal(got["lo"], x.min(axis=0, keepdims=True))
+    total = _model(
+        [helper.make_node("ReduceSum", ["x", "axes"], ["s"], "sum")],
+        [("x", _T.INT64, (4, 5)), ("axes", _T.INT64, (1,))],
+        ["s"],
+        _T.INT64,
+    )
+    with pytest.raises(OnnxError, match=r"'sum' \(ReduceSum\): a sum of 5 values up to 8388608"):
+        import_onnx(total, bind={"axes": np.array([1])})
+    small = _model(
+        [helper.make_node("ReduceSum", ["x", "axes"], ["s"], "sum")],
+        [("x", _T.UINT8, (4, 5)), ("axes", _T.INT64, (1,))],
+        ["s"],
+        _T.UINT8,
+    )
+    assert import_onnx(small, bind={"axes": np.array([1])}).outputs
+
+
+def test_an_empty_input_is_a_constant_folded_at_import():
+    # ReduceSum/ReduceMax over an empty axis: zeros and -inf, ONNX's identities (no program input)
+    nodes = [
+        helper.make_node("ReduceSum", ["x", "axes"], ["s"], keepdims=1),
+        helper.make_node("ReduceMax", ["x", "axes"], ["m"], keepdims=1),
+    ]
+    model = _model(
+        nodes, [("x", _T.FLOAT, (2, 0, 3)), ("axes", _T.INT64, (1,))], ["s", "m"], _T.FLOAT
+    )
+    graph = import_onnx(model, bind={"axes": np.array([1])})
+    assert not graph.inputs
+    x = np.zeros((2, 0, 3), np.float32)
+    want = ReferenceEvaluator(model).run(None, {"x": x, "axes": np.array([1])})
+    got = _run_bound(model, {"axes": np.array([1])})
+    np.testing.assert_array_equal(got["s"], want[0])
+    np.testing.assert_array_equal(got["m"], want[1])
+
+
+def _run_bound(model: onnx.ModelProto, bind: dict) -> dict:
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+    return run_on_chip(compile_lowered(import_onnx(model, bind=bind), cfg), {})
