@@ -80,7 +80,7 @@ class TensorRole(enum.Enum):
     OUTPUT = "output"  # a model output (the prediction)
     LOSS = "loss"  # the loss of a training step, shape (1,)
     SCRATCH = "scratch"  # intermediate values
-    INTEGER = "integer"  # samples of integers held as fp32 values: |v| <= 2^23 (`chip.state`)
+    INTEGER = "integer"  # samples of integers held as fp32 values: |v| <= 2^22 (`chip.state`)
 
 
 _PLAIN_ROLE = {

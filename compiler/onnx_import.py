@@ -106,7 +106,11 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         ),
         "Sub": Handler(math.binary(Op.SUB), _N, limits="as Add; not uint32/uint64"),
         "Mul": Handler(math.binary(Op.MUL), _N, limits="as Add; not int16/uint16"),
-        "Div": Handler(math.div, limits="as Add; a / c = a * (1 / c)"),
+        "Div": Handler(
+            math.div,
+            _N,
+            limits="as Add; a / c = a * (1 / c); integers: truncated toward zero, exactly",
+        ),
         "Relu": Handler(math.unary(Op.RELU), limits=""),
         "LeakyRelu": Handler(math.unary(Op.LEAKY_RELU, alpha=0.01), limits=""),
         "Sigmoid": Handler(math.unary(Op.SIGMOID), limits=""),
@@ -129,7 +133,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
                 "(float or integer, broadcast as Add): exp(y log |x|) with NumPy's signs"
             ),
         ),
-        "Clip": Handler(act.clip, limits="bounds constant or one-value run-time tensors"),
+        "Clip": Handler(act.clip, _N, limits="bounds constant or one-value run-time tensors"),
         "PRelu": Handler(act.prelu, limits="slope broadcast as Mul's operand"),
         "Max": Handler(act.nary("max"), _N, limits="n-ary, broadcast as Add"),
         "Min": Handler(
@@ -261,6 +265,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
 )
 _FOLD_HANDLER = Handler(shape.constant_only)
 INT8_SAFE = frozenset(op for op, h in HANDLERS.items() if h.operands is Operands.ANY)
+INTEGER_ARITHMETIC = frozenset(op for op, h in HANDLERS.items() if h.operands is Operands.NUMERIC)
 
 
 def supported_ops_markdown() -> str:
@@ -410,7 +415,10 @@ def _label(k: int, node: onnx.NodeProto) -> str:
 
 def _run(im: Importer) -> list[Problem]:
     """Import every node into ``im``; the problems found (the graph is valid if none)."""
-    problems = [Problem(f"graph input {name!r}", "", "", why) for name, why in boundary.inputs(im)]
+    problems = [
+        Problem(f"graph input {name!r}", "", "", why)
+        for name, why in boundary.inputs(im, INTEGER_ARITHMETIC, INT8_SAFE)
+    ]
     # refused graph inputs, and outputs of refused nodes with no stand-in value
     refused = {
         vi.name

@@ -176,7 +176,7 @@ def clip(im: Importer, n: onnx.NodeProto) -> None:
     for k, what in ((1, "min"), (2, "max")):
         if not im.has(k):
             continue
-        if n.input[k] not in im.vals:
+        if n.input[k] not in im.vals and n.input[k] not in im.unheld:
             bound = _constant_operand(im, k, what)
             y = _clip(im, y, *((bound, None) if k == 1 else (None, bound)))
             continue
@@ -189,6 +189,8 @@ def clip(im: Importer, n: onnx.NodeProto) -> None:
         else:
             y = _neg(im, im.b.add(Op.MAX, (_neg(im, y), _neg(im, t)), n.name))
     im.put(0, y, im.layout(x))
+    if integers.is_integer(im, x):  # bounds of integers are integers: exact, still in range
+        im.elem[n.output[0]], im.int_bound[n.output[0]] = im.elem[x], integers.bound(im, x)
 
 
 def pow_(im: Importer, n: onnx.NodeProto) -> None:

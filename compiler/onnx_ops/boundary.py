@@ -47,11 +47,15 @@ _UNHELD_INT_TYPES = frozenset(
 )
 
 
-def inputs(im: Importer) -> list[tuple[str, str]]:
+def inputs(
+    im: Importer, arithmetic: frozenset[str], moves: frozenset[str]
+) -> list[tuple[str, str]]:
     """Add every graph input (not an initializer, not bound) as an INPUT; the (input, why) of
     those refused. An empty one (a dimension of 0) is a constant: it holds no values. One of an
-    integer type the chip does not hold is left to the nodes that
-    read it (`Importer.unheld`); integer inputs' ONNX types are kept in `Importer.elem`."""
+    integer type the chip does not hold, or an int8/int32 one that integer arithmetic reads
+    (an op of ``arithmetic``, after ops of ``moves`` perhaps) and nothing else, is left to the
+    nodes that read it (`Importer.unheld`); integer inputs' ONNX types are kept in
+    `Importer.elem`."""
     problems = []
     for vi in im.g.input:
         if vi.name in im.consts:
@@ -59,7 +63,10 @@ def inputs(im: Importer) -> list[tuple[str, str]]:
         elem = vi.type.tensor_type.elem_type if vi.type.HasField("tensor_type") else None
         try:
             shape = input_shape(im, vi)
-            unheld = elem in _UNHELD_INT_TYPES and not host_quantized(im.g, vi.name)
+            unheld = (
+                elem in _UNHELD_INT_TYPES
+                or (elem in _INT_TYPES and _arithmetic_only(im.g, vi.name, arithmetic, moves))
+            ) and not host_quantized(im.g, vi.name)
             dtype = DType.FP32 if unheld else input_dtype(im, vi)
         except Unsupported as e:
             problems.append((vi.name, str(e)))
@@ -74,6 +81,24 @@ def inputs(im: Importer) -> list[tuple[str, str]]:
             continue
         im.vals[vi.name] = (im.b.input(vi.name, shape, dtype), "plain")
     return problems
+
+
+def _arithmetic_only(
+    g: onnx.GraphProto, name: str, arithmetic: frozenset[str], moves: frozenset[str]
+) -> bool:
+    """Whether every reader of ``name`` is an op of ``arithmetic``, or of ``moves`` whose
+    outputs only such ops read: int8/int32 values the model computes with as integers, not the
+    codes of a quantized model."""
+    users = [n for n in g.node if name in n.input]
+    return bool(users) and all(
+        n.op_type in arithmetic
+        or (
+            n.op_type in moves
+            and n.input[0] == name
+            and all(_arithmetic_only(g, y, arithmetic, moves) for y in n.output if y)
+        )
+        for n in users
+    )
 
 
 def fold(im: Importer, node: onnx.NodeProto) -> None:

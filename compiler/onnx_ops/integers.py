@@ -1,19 +1,19 @@
-"""Integer elementwise ONNX ops on the model's integer tensors: Add, Sub, Mul, Max, Min.
+"""Integer elementwise ONNX ops on the model's integer tensors: Add, Sub, Mul, Div, Max, Min.
 
 A graph input of an integer type the chip does not hold as such (int16, uint8, uint16, uint32,
-int64, uint64, bool; `Importer.unheld`) is an fp32 tensor on the chip holding the integers
-exactly, as every chip's vector unit has an fp32 path (only int8 chips have an int32
-accumulator). Its program tensor has role `TensorRole.INTEGER`: a fed value that is not an
-integer of magnitude at most 2^23 (`chip.state.INTEGER_LIMIT`) is refused when it is written to
-DRAM. `Importer.elem` keeps each integer tensor's ONNX type and `Importer.int_bound` a bound on
-its magnitudes; the ops that move data pass both on.
+int64, uint64, bool), or an int8/int32 one that only integer arithmetic reads
+(`Importer.unheld`), is an fp32 tensor on the chip holding the integers exactly, as every
+chip's vector unit has an fp32 path (only int8 chips have an int32 accumulator). Its program
+tensor has role `TensorRole.INTEGER`: a fed value that is not an integer of magnitude at most
+2^22 (`chip.state.INTEGER_LIMIT`) is refused when it is written to DRAM. `Importer.elem` keeps
+each integer tensor's ONNX type and `Importer.int_bound` a bound on its magnitudes; the ops
+that move data pass both on.
 
 fp32 holds every integer up to 2^24 exactly, so an op is refused when the bound of its result
-passes 2^24 (a sum of two fed values never does; a product of two uint8 values never does).
-ONNX integer arithmetic wraps around in the tensor's type: results of uint8, int16 and uint16
-are wrapped into the type's range on the chip (`_wrap`); uint32/uint64 Sub is refused, as a
-negative difference wraps to values past 2^24. Int8 and int32 graph inputs keep their own
-types on the chip (the quantized-model path) and are not computed on here.
+passes 2^24 (a sum of two fed values never does; a product of two 8-bit values never does).
+ONNX integer arithmetic wraps around in the tensor's type: results of int8, uint8, int16 and
+uint16 are wrapped into the type's range on the chip (`_wrap`); uint32/uint64 Sub is refused,
+as a negative difference wraps to values past 2^24. Div truncates toward zero (`divide`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from chip.state import INTEGER_LIMIT
 from compiler.ir import Op
 from compiler.onnx_ops.importer import Importer, Unsupported
 
-_WRAPPED = frozenset(np.dtype(t) for t in (np.uint8, np.int16, np.uint16))
+_WRAPPED = frozenset(np.dtype(t) for t in (np.int8, np.uint8, np.int16, np.uint16))
 _NO_SUB = frozenset(np.dtype(t) for t in (np.uint32, np.uint64))
 _ROUND = 1.5 * 2.0**23  # x + _ROUND - _ROUND rounds |x| < 2^22 to an integer (nearest even)
 EXACT = 2**24  # fp32 holds every integer of at most this magnitude
@@ -124,3 +124,34 @@ def extremum(im: Importer, n: onnx.NodeProto, kind: str) -> None:
     im.put(0, y)
     im.elem[n.output[0]] = t
     im.int_bound[n.output[0]] = max(bound(im, x) for x in n.input if x)
+
+
+def divide(im: Importer, n: onnx.NodeProto) -> None:
+    """Integer Div, truncating toward zero as ONNX (and C) do. t0, the nearest integer to
+    a * (1 / b) in fp32, is within one of a / b (|a| <= 2^22 keeps the error below 1/2 and the
+    rounding exact), so it is the truncated quotient or one past it away from zero; then the
+    remainder a - t0 b (exact) has the sign opposite to a's, and t0 steps back toward zero. A
+    zero divisor gives an undefined (infinite or NaN) result, as ONNX leaves it."""
+    if bound(im, n.input[0]) > INTEGER_LIMIT:
+        raise Unsupported(
+            f"a dividend up to {bound(im, n.input[0])} is past {INTEGER_LIMIT}, where the "
+            "chip's quotient stops being exact"
+        )
+    (a, c), t = _operands(im, n)
+    b, name = im.b, n.name
+    zero = b.const(b.unique(f"{name or 'div'}.zero"), np.zeros(1))
+    f = b.add(Op.MUL, (a, b.add(Op.RECIP, (c,), name)), name)
+    t0 = b.add_const(b.add_const(f, _ROUND, name), -_ROUND, name)
+    r0 = b.add(Op.SUB, (a, b.add(Op.MUL, (t0, c), name)), name)
+    past = b.add(Op.GREATER, (b.scale(b.add(Op.MUL, (r0, a), name), -1.0, name), zero), name)
+    sign = b.add(
+        Op.SUB,
+        (b.add(Op.GREATER, (t0, zero), name), b.add(Op.GREATER, (b.scale(t0, -1.0, name), zero))),
+        name,
+    )
+    q = b.add(Op.SUB, (t0, b.add(Op.MUL, (past, sign), name)), name)
+    most = bound(im, n.input[0])
+    if t in _WRAPPED and most > np.iinfo(t).max:
+        q = _wrap(im, q, t)  # int8 -128 / -1 wraps back to -128
+    im.put(0, q)
+    im.elem[n.output[0]], im.int_bound[n.output[0]] = t, most

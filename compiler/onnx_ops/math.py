@@ -40,6 +40,9 @@ def binary(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
 def div(im: Importer, n: onnx.NodeProto) -> None:
     """a / c as a * (1 / c): the reciprocal of a constant folded, of a tensor a RECIP."""
     a, c = n.input[:2]
+    if integers.is_integer(im, a) or integers.is_integer(im, c):
+        integers.divide(im, n)
+        return
     value = im.const(c) if c not in im.vals else None
     if value is not None:
         name = f"{c}.reciprocal"
