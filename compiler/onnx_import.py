@@ -142,7 +142,12 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Sum": Handler(act.nary("sum"), limits="n-ary"),
         "Mean": Handler(act.nary("mean"), limits="n-ary"),
         "Where": Handler(
-            act.where, limits="a constant condition; constant operands finite (no -inf fill)"
+            act.where,
+            _N,
+            limits=(
+                "a constant condition (constant operands finite: no -inf fill), or a run-time "
+                "bool condition of the operands' shape"
+            ),
         ),
         # reductions and normalization over any axes (compiler.onnx_ops.reduce)
         "ReduceSum": Handler(
@@ -230,7 +235,11 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         ),
         "Split": Handler(shape.split, _A, limits="split sizes constant or bound, or num_outputs"),
         "Expand": Handler(shape.expand, _A, limits="shape constant or bound (CONCAT copies)"),
-        "Pad": Handler(shape.pad, limits="mode constant; pads/value/axes constant or bound"),
+        "Pad": Handler(
+            shape.pad,
+            _N,
+            limits="modes constant, edge, reflect, wrap; pads/value/axes constant or bound",
+        ),
         "Gather": Handler(
             shape.gather, _A, limits="indices constant or bound (DMA addresses are fixed)"
         ),

@@ -319,10 +319,13 @@ def prelu(im: Importer, n: onnx.NodeProto) -> None:
 
 
 def where(im: Importer, n: onnx.NodeProto) -> None:
-    """Where with a constant condition: a m + b (1 - m) (finite constant operands)."""
-    cond = im.const(n.input[0])
+    """Where with a constant condition: a m + b (1 - m) (finite constant operands); with a
+    run-time condition (a bool tensor, 0/1 on the chip): RELU_GRAD(m, a) + RELU_GRAD(1 - m, b),
+    which selects (an infinite or NaN value that is not selected does not leak)."""
+    cond = im.const(n.input[0]) if n.input[0] not in im.vals else None
     if cond is None:
-        raise Unsupported("the condition must be a constant (a mask known at import)")
+        _where_tensor(im, n)
+        return
     mask = np.asarray(cond, dtype=np.float64)
     a, c = n.input[1], n.input[2]
     for name in (a, c):
@@ -354,6 +357,27 @@ def where(im: Importer, n: onnx.NodeProto) -> None:
     tensor = next(t for t in terms if t in im.vals)
     other = terms[1] if tensor == terms[0] else terms[0]
     im.put(0, broadcast_op(im, Op.ADD, tensor, other), im.layout(tensor))
+
+
+def _where_tensor(im: Importer, n: onnx.NodeProto) -> None:
+    cond, a, c = n.input[:3]
+    if not integers.is_integer(im, cond):
+        raise Unsupported(f"condition {cond!r} must be a bool tensor or a constant")
+    b, name = im.b, n.name
+    m = im.get(cond, "plain")
+    ids = [im.get(x, "plain") for x in (a, c)]
+    shapes = {b.shape(m), *(b.shape(x) for x in ids)}
+    if len(shapes) != 1:
+        raise Unsupported(
+            f"condition and operands of shapes {sorted(map(list, shapes))}: a run-time "
+            "condition needs equal shapes"
+        )
+    not_m = b.add_const(b.scale(m, -1.0, name), 1.0, name)
+    picked = [b.add(Op.RELU_GRAD, (k, x), name) for k, x in ((m, ids[0]), (not_m, ids[1]))]
+    im.put(0, b.add(Op.ADD, tuple(picked), name))
+    if all(integers.is_integer(im, x) for x in (a, c)):
+        im.elem[n.output[0]] = im.elem[a]
+        im.int_bound[n.output[0]] = max(integers.bound(im, a), integers.bound(im, c))
 
 
 def _onnx_shape(im: Importer, name: str) -> tuple[int, ...]:

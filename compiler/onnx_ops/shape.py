@@ -9,6 +9,7 @@ import onnx
 from onnx import numpy_helper
 
 from compiler.ir import Op
+from compiler.onnx_ops import integers
 from compiler.onnx_ops.importer import NCHW_TO_NHWC, NHWC_TO_NCHW, Importer, Unsupported
 
 
@@ -278,11 +279,16 @@ def expand(im: Importer, n: onnx.NodeProto) -> None:
     im.put(0, y)
 
 
+_PAD_MODES = ("constant", "edge", "reflect", "wrap")
+
+
 def pad(im: Importer, n: onnx.NodeProto) -> None:
-    """Constant padding: FILLs of the pad value joined by CONCATs (negative pads: SLICEs)."""
+    """Padding joined by CONCATs (negative pads: SLICEs): FILLs of the pad value (constant), or
+    the tensor's own elements, by DMA moves: the border one repeated (edge), the ones next to
+    the border mirrored (reflect), the ones at the other end (wrap)."""
     mode = im.attr("mode", b"constant").decode()
-    if mode != "constant":
-        raise Unsupported(f"mode={mode!r} is not supported (only constant)", "mode")
+    if mode not in _PAD_MODES:
+        raise Unsupported(f"mode={mode!r} is not supported ({', '.join(_PAD_MODES)})", "mode")
     pads = _ints(im, 1, "pads", "pads" if im.opset < 11 else None)
     fill = float(im.attr("value", 0.0)) if im.opset < 11 else 0.0
     if im.opset >= 11 and im.has(2):
@@ -299,18 +305,38 @@ def pad(im: Importer, n: onnx.NodeProto) -> None:
         before, after = pads[j], pads[j + len(axes)]
         size = im.b.shape(y)[a]
         y = im.b.slice(y, a, max(-before, 0), size - max(-after, 0), n.name)
+        size = im.b.shape(y)[a]
         parts = []
-        for amount in (before, after):
-            if amount > 0:
+        for k, amount in enumerate((before, after)):
+            if amount <= 0:
+                parts.append(None)
+            elif mode == "constant":
                 shape = list(im.b.shape(y))
                 shape[a] = amount
                 parts.append(im.b.fill(shape, fill, n.name))
             else:
-                parts.append(None)
+                parts.append(select(im, y, a, _pad_index(mode, size, amount, k == 1)))
         seq = [p for p in (parts[0], y, parts[1]) if p is not None]
         if len(seq) > 1:
             y = im.b.add(Op.CONCAT, seq, n.name, axis=a)
     im.put(0, y)
+    if integers.is_integer(im, n.input[0]):  # integers stay integers
+        im.elem[n.output[0]] = im.elem[n.input[0]]
+        im.int_bound[n.output[0]] = max(integers.bound(im, n.input[0]), abs(int(fill)))
+
+
+def _pad_index(mode: str, size: int, amount: int, after: bool) -> list[int]:
+    """The elements, along an axis of ``size``, that ``amount`` padding before (or ``after``)
+    the tensor copies in ``mode`` (edge, reflect, wrap), in order."""
+    if mode == "edge":
+        return [size - 1 if after else 0] * amount
+    if mode == "reflect":
+        if amount > size - 1:
+            raise Unsupported(f"reflect padding of {amount} on an axis of {size}", "pads")
+        return [size - 2 - i for i in range(amount)] if after else list(range(amount, 0, -1))
+    if amount > size:
+        raise Unsupported(f"wrap padding of {amount} on an axis of {size}", "pads")
+    return list(range(amount)) if after else list(range(size - amount, size))
 
 
 _FLOAT_TARGETS = {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE}

@@ -151,3 +151,15 @@ def test_systolic_compile_bind_then_run(capsys, tmp_path):
     run = ["run", prog, "--input", f"data={tmp_path / 'x.npy'}", "--out", str(out), "--no-plots"]
     assert main(run) == 0, capsys.readouterr().err
     np.testing.assert_array_equal(np.load(out / "y.npy"), x.reshape(3, 4))
+
+
+@pytest.mark.parametrize("mode", ["constant", "edge", "reflect", "wrap"])
+def test_pad_modes_with_bound_pads_match_onnxruntime(mode):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    pads = np.array([0, 2, 1, -1, 1, 0, 3, 2], np.int64)
+    nodes = [helper.make_node("Pad", ["x", "pads"], ["y"], mode=mode)]
+    model = _model(
+        nodes, [("x", TensorProto.FLOAT, (2, 3, 4, 5)), ("pads", TensorProto.INT64, (8,))], ["y"]
+    )
+    _chip_vs_ort(model, {"x": x, "pads": pads}, {"pads": pads})

@@ -192,3 +192,19 @@ def test_an_empty_input_is_a_constant_folded_at_import():
 def _run_bound(model: onnx.ModelProto, bind: dict) -> dict:
     cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
     return run_on_chip(compile_lowered(import_onnx(model, bind=bind), cfg), {})
+
+
+def test_where_with_a_run_time_bool_condition_selects_without_leaking_inf():
+    rng = np.random.default_rng(4)
+    cond = rng.integers(0, 2, (3, 8)).astype(bool)
+    a = rng.standard_normal((3, 8)).astype(np.float32)
+    c = np.where(cond, np.inf, -1.5).astype(np.float32)  # inf only where it is not selected
+    a[~cond] = np.nan
+    model = _model(
+        [helper.make_node("Where", ["m", "a", "c"], ["z"])],
+        [("m", _T.BOOL, (3, 8)), ("a", _T.FLOAT, (3, 8)), ("c", _T.FLOAT, (3, 8))],
+        ["z"],
+        _T.FLOAT,
+    )
+    got = _run(model, {"m": cond, "a": a, "c": c})["z"]
+    np.testing.assert_array_equal(got, np.where(cond, a, c))
