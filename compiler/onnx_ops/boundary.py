@@ -123,6 +123,13 @@ def fold(im: Importer, node: onnx.NodeProto) -> None:
             None, {x: np.asarray(im.const(x)) for x in names}
         )
     except Exception as e:  # noqa: BLE001 - a constant the reference cannot evaluate
+        empty = [x for x in names if np.size(im.const(x)) == 0]
+        if empty:  # most often an empty graph input where the node wants values
+            shape = list(np.shape(im.const(empty[0])))
+            raise Unsupported(
+                f"cannot be evaluated on the empty tensor {empty[0]!r} of shape {shape} "
+                f"({type(e).__name__})"
+            ) from None
         raise Unsupported(f"cannot be folded at import: {type(e).__name__}: {e}") from None
     for y, v in zip([y for y in node.output if y], values, strict=True):
         im.consts[y] = np.asarray(v)

@@ -208,3 +208,30 @@ def test_where_with_a_run_time_bool_condition_selects_without_leaking_inf():
     )
     got = _run(model, {"m": cond, "a": a, "c": c})["z"]
     np.testing.assert_array_equal(got, np.where(cond, a, c))
+
+
+def test_systolic_run_refuses_a_fed_integer_past_the_limit_in_one_line(capsys, tmp_path):
+    from runtime.cli import main
+
+    model = _model(
+        [helper.make_node("Add", ["x", "y"], ["z"])],
+        [("x", _T.INT64, (2, 3)), ("y", _T.INT64, (2, 3))],
+        ["z"],
+        _T.INT64,
+    )
+    onnx.save(model, tmp_path / "m.onnx")
+    prog = str(tmp_path / "m.prog")
+    assert main(["compile", str(tmp_path / "m.onnx"), "-o", prog, "--dtype", "fp32"]) == 0
+    x = np.arange(6, dtype=np.int64).reshape(2, 3)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", x * 1000)
+    np.save(tmp_path / "big.npy", x + 2**22)
+    out = tmp_path / "out"
+    run = ["run", prog, "--input", f"x={tmp_path / 'x.npy'}", "--no-plots", "--out", str(out)]
+    assert main([*run, "--input", f"y={tmp_path / 'y.npy'}"]) == 0
+    np.testing.assert_array_equal(np.load(out / "z.npy"), x * 1001)
+    capsys.readouterr()
+    big = [*run[:-1], str(tmp_path / "out2"), "--input", f"y={tmp_path / 'big.npy'}"]
+    assert main(big) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "tensor 'y' holds integers as fp32" in err[0], err
