@@ -92,7 +92,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             math.matmul,
             limits=(
                 "N-D with broadcast batch dims (one GEMM per batch pair unless the right "
-                "operand is 2-D); not 1-D x 1-D"
+                "operand is 2-D); 1-D operands as NumPy (1-D x 1-D: rank 0)"
             ),
         ),
         "Add": Handler(

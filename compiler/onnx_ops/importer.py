@@ -116,9 +116,10 @@ class Importer:
         if name not in self.vals:
             if name in self.unheld:
                 if not self.int_ok:
+                    t = self.elem[name]
                     raise Unsupported(
-                        f"input {name!r} is {self.elem[name]}; {self.node.op_type} computes on "
-                        f"floats (a constant one may be bound: --bind {name}=FILE.npy)"
+                        f"input {name!r} is {t}; {self.node.op_type} does not compute on {t} "
+                        f"tensors (a constant one may be bound: --bind {name}=FILE.npy)"
                     )
                 shape = self.unheld.pop(name)
                 integer = self.b.input(name, shape, role=TensorRole.INTEGER)  # fp32 values

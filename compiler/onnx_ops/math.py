@@ -150,8 +150,6 @@ def matmul(im: Importer, n: onnx.NodeProto) -> None:
     2-D right operand is one GEMM over all rows; batched pairs are one GEMM each."""
     a, w = im.get(n.input[0], "plain"), im.get(n.input[1], "plain")
     sa, sw = im.b.shape(a), im.b.shape(w)
-    if len(sa) == 1 and len(sw) == 1:
-        raise Unsupported("a 1-D by 1-D MatMul (a rank-0 result) is not supported")
     if len(sa) == 1:
         a, sa = im.b.reshape(a, (1,) + sa, n.name), (1,) + sa
     if len(sw) == 1:
@@ -196,7 +194,7 @@ def matmul(im: Importer, n: onnx.NodeProto) -> None:
     if len(im.b.shape(im.get(n.input[1]))) == 1:
         drop.append(len(shape) - 1)
     final = tuple(d for i, d in enumerate(shape) if i not in drop)
-    im.put(0, im.b.reshape(y, final or (1,), n.name))
+    im.put(0, im.b.reshape(y, final, n.name))  # () for 1-D by 1-D: a rank-0 result
 
 
 def softmax(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:

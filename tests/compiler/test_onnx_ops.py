@@ -74,8 +74,14 @@ def test_conv_and_gemm_with_weights_as_graph_inputs():
 
 @pytest.mark.parametrize(
     "a,b",
-    [((2, 3, 4, 5), (5, 6)), ((2, 1, 4, 5), (3, 5, 6)), ((5,), (2, 5, 3)), ((2, 3, 5), (5,))],
-    ids=["nd-2d", "broadcast", "1d-3d", "3d-1d"],
+    [
+        ((2, 3, 4, 5), (5, 6)),
+        ((2, 1, 4, 5), (3, 5, 6)),
+        ((5,), (2, 5, 3)),
+        ((2, 3, 5), (5,)),
+        ((7,), (7,)),
+    ],
+    ids=["nd-2d", "broadcast", "1d-3d", "3d-1d", "1d-1d"],
 )
 def test_batched_matmul_broadcasts(a, b):
     node = helper.make_node("MatMul", ["a", "b"], ["y"], "mm")
