@@ -255,7 +255,12 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             limits="graph inputs only (the host quantizes); per-tensor constant scale/zero point",
         ),
         "DequantizeLinear": Handler(
-            quant.dequantize_linear, _Q, limits="graph outputs only (the host dequantizes)"
+            quant.dequantize_linear,
+            _Q,
+            limits=(
+                "int8: graph outputs only (the host dequantizes); the model's integer tensors: "
+                "(x - zero point) * scale on chip, per tensor or axis, constant or bound"
+            ),
         ),
         "QLinearConv": Handler(
             quant.qlinear_conv,

@@ -54,6 +54,7 @@ from chip.dtypes import DType
 from chip.program import TensorRole
 from compiler.ir import Op
 from compiler.onnx_files import load_onnx
+from compiler.onnx_ops import integers
 from compiler.onnx_ops.importer import NCHW_TO_NHWC, Importer, Unsupported, window_attrs
 from compiler.onnx_quant_math import (
     QParams,
@@ -159,6 +160,36 @@ def _const_qparams(consts: Mapping[str, np.ndarray], scale: str, zp: str, where:
     return QParams.of(s, z)
 
 
+def _dequantize_integers(im: Importer, n: onnx.NodeProto) -> None:
+    """DequantizeLinear of one of the model's integer tensors (held as exact fp32 values, see
+    `compiler.onnx_ops.integers`): (x - zero point) * scale on the vector unit, one rounding as
+    ONNX's reference; scale and zero point per tensor or per ``axis``, known at compile time."""
+    if im.attr("block_size", 0):
+        raise Unsupported("blocked quantization (block_size) is not supported", "block_size")
+    b, name = im.b, n.name
+    x = im.integer(n.input[0])
+    shape = b.shape(x)
+    scale = np.asarray(im.static(1, "x_scale"), np.float64)
+    zp = np.asarray(im.static(2, "x_zero_point"), np.float64) if im.has(2) else np.zeros(1)
+    if scale.size == 1 and zp.size == 1:
+        scale, zp = scale.reshape(1), zp.reshape(1)
+    else:
+        axis = int(im.attr("axis", 1)) % len(shape)
+        if scale.ndim != 1 or scale.size != shape[axis] or zp.shape != scale.shape:
+            raise Unsupported(
+                f"scale of shape {list(scale.shape)} and zero point of shape "
+                f"{list(zp.shape)} for axis {axis} of {list(shape)}",
+                "axis",
+            )
+        view = [1] * len(shape)
+        view[axis] = -1
+        scale = np.broadcast_to(scale.reshape(view), shape).copy()
+        zp = np.broadcast_to(zp.reshape(view), shape).copy()
+    centered = b.add(Op.SUB, (x, b.const(b.unique(f"{n.output[0]}.zero_point"), zp)), name)
+    scaled = b.add(Op.MUL, (centered, b.const(b.unique(f"{n.output[0]}.scale"), scale)), name)
+    im.put(0, scaled)
+
+
 # Reading the importer's tensors -------------------------------------------------------------
 def _qparams(im: Importer, ks: int, kz: int, what: str) -> QParams:
     """Per-tensor (scale, zero point) from node inputs ``ks``/``kz`` (constants)."""
@@ -247,6 +278,9 @@ def quantize_linear(im: Importer, n: onnx.NodeProto) -> None:
 
 
 def dequantize_linear(im: Importer, n: onnx.NodeProto) -> None:
+    if integers.is_integer(im, n.input[0]):
+        _dequantize_integers(im, n)
+        return
     out = n.output[0]
     users = [m.name or m.op_type for m in im.g.node if out in m.input]
     if out not in {vi.name for vi in im.g.output} or users:

@@ -121,9 +121,7 @@ class Importer:
                         f"input {name!r} is {t}; {self.node.op_type} does not compute on {t} "
                         f"tensors (a constant one may be bound: --bind {name}=FILE.npy)"
                     )
-                shape = self.unheld.pop(name)
-                integer = self.b.input(name, shape, role=TensorRole.INTEGER)  # fp32 values
-                self.vals[name] = (integer, "plain")
+                self._integer_input(name)
             elif name not in self.consts:
                 raise Unsupported(f"input {name!r} is not a known tensor")
             else:
@@ -135,6 +133,18 @@ class Importer:
         if len(self.b.shape(nid)) != 4:
             raise Unsupported(f"tensor {name!r} must be 4-D for an NCHW/NHWC conversion")
         return self.b.add(Op.TRANSPOSE, (nid,), name, perm=perm)
+
+    def integer(self, name: str) -> int:
+        """The IR id of integer tensor ``name`` (one the current handler computes on as
+        integers, whatever its operand kinds)."""
+        if name in self.unheld:
+            self._integer_input(name)
+        return self.get(name, "plain")
+
+    def _integer_input(self, name: str) -> None:
+        shape = self.unheld.pop(name)
+        integer = self.b.input(name, shape, role=TensorRole.INTEGER)  # fp32 values
+        self.vals[name] = (integer, "plain")
 
     def layout(self, name: str) -> str:
         return self.vals[name][1] if name in self.vals else "plain"

@@ -239,3 +239,31 @@ def test_systolic_run_refuses_a_fed_integer_past_the_limit_in_one_line(capsys, t
     assert main(big) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "tensor 'y' holds integers as fp32" in err[0], err
+
+
+@pytest.mark.parametrize("per_axis", [False, True], ids=["per-tensor", "per-axis"])
+def test_dequantize_of_integer_data_matches_onnxruntime(per_axis):
+    ort = pytest.importorskip("onnxruntime", reason="onnxruntime is a test dependency")
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 256, (2, 3, 4)).astype(np.uint8)
+    scale = np.array([0.02, 0.5, 3.0] if per_axis else 0.37, np.float32)
+    zp = np.array([0, 128, 255] if per_axis else 7, np.uint8)
+    model = _model(
+        [helper.make_node("DequantizeLinear", ["x", "s", "z"], ["y"], axis=1)],
+        [("x", _T.UINT8, (2, 3, 4)), ("s", _T.FLOAT, scale.shape), ("z", _T.UINT8, zp.shape)],
+        ["y"],
+        _T.FLOAT,
+    )
+    model.opset_import[0].version = 13
+    with pytest.raises(OnnxError, match=r"x_scale 's' is a graph input the chip needs"):
+        import_onnx(model)
+    got = run_on_chip(
+        compile_lowered(
+            import_onnx(model, bind={"s": scale, "z": zp}),
+            ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32),
+        ),
+        {"x": x},
+    )["y"]
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    (want,) = sess.run(["y"], {"x": x, "s": scale, "z": zp})
+    np.testing.assert_array_equal(got, want)
