@@ -93,19 +93,20 @@ class Importer:
     def const(self, name: str) -> np.ndarray | None:
         return self.consts.get(name)
 
-    def static(self, k: int, what: str) -> np.ndarray:
+    def static(self, k: int, what: str, why: str = "") -> np.ndarray:
         """The value of node input ``k``, which the node needs at compile time (a shape, axes,
-        indices that address DRAM). An unbound graph input is refused with a request to bind
-        it; a computed tensor, as dynamic."""
+        indices that address DRAM; ``why``, if given, says so). An unbound graph input is
+        refused with a request to bind it; a computed tensor, as dynamic."""
         name = self.node.input[k]
         value = self.const(name)
         if value is not None:
             return value
         if name in self.inputs:
             raise Unsupported(
-                f"{what} {name!r} is a graph input the chip needs at compile time; bind its "
-                f"value: import_onnx(..., bind={{{name!r}: array}}) or systolic compile "
-                f"--bind {name}=FILE.npy",
+                f"{what} {name!r} is a graph input the chip needs at compile time"
+                + (f" ({why})" if why else "")
+                + f"; bind its value: import_onnx(..., bind={{{name!r}: array}}) or systolic "
+                f"compile --bind {name}=FILE.npy",
                 what,
                 bind=name,
             )

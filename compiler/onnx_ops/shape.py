@@ -139,8 +139,8 @@ def select(im: Importer, x: int, axis: int, index: list[int]) -> int:
 
 def gather(im: Importer, n: onnx.NodeProto) -> None:
     """Folded on constants; on a tensor, with constant indices: slices along ``axis``."""
-    # The chip's DMA addresses are fixed at compile time: run-time indices cannot steer them.
-    data, idx = _folded(im, n.input[0]), im.static(1, "indices")
+    why = "its DMA addresses are fixed in the program; no instruction reads one from memory"
+    data, idx = _folded(im, n.input[0]), im.static(1, "indices", why)
     axis = int(im.attr("axis", 0))
     if data is not None:
         im.consts[n.output[0]] = np.take(data, idx, axis=axis)
