@@ -47,7 +47,7 @@ class Operands(enum.Enum):
     """What the operands of an op's handler may be."""
 
     FLOAT = "float"  # floats only: an int8 operand is refused (its math would misread it)
-    NUMERIC = "numeric"  # floats, or the model's integer tensors computed exactly in int32
+    NUMERIC = "numeric"  # floats, or the model's integer tensors (exact fp32 values)
     ANY = "any"  # moves or selects elements: right on int8 values at any scale
     QUANT = "quantized"  # a QOperator op: int8 codes with their (scale, zero point)
 
@@ -104,8 +104,8 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
                 "run-time tensors, see Integer tensors"
             ),
         ),
-        "Sub": Handler(math.binary(Op.SUB), _N, limits="as Add; not uint32/uint64"),
-        "Mul": Handler(math.binary(Op.MUL), _N, limits="as Add; not int16/uint16"),
+        "Sub": Handler(math.binary(Op.SUB), _N, limits="as Add; integers: not uint32/uint64"),
+        "Mul": Handler(math.binary(Op.MUL), _N, limits="as Add; integers: products below 2^24"),
         "Div": Handler(
             math.div,
             _N,
@@ -136,9 +136,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Clip": Handler(act.clip, _N, limits="bounds constant or one-value run-time tensors"),
         "PRelu": Handler(act.prelu, limits="slope broadcast as Mul's operand"),
         "Max": Handler(act.nary("max"), _N, limits="n-ary, broadcast as Add"),
-        "Min": Handler(
-            act.nary("min"), _N, limits="n-ary, -max(-a, -b) (integers: a - relu(a - b))"
-        ),
+        "Min": Handler(act.nary("min"), _N, limits="n-ary, -max(-a, -b)"),
         "Sum": Handler(act.nary("sum"), limits="n-ary"),
         "Mean": Handler(act.nary("mean"), limits="n-ary"),
         "Where": Handler(
@@ -355,9 +353,9 @@ def import_onnx(
     where = "ONNX model" if isinstance(model, onnx.ModelProto) else str(model)
     check_model(proto, where)
     name = proto.graph.name or str(model)
-    bound, problems = _bound(proto.graph, bind or {})
-    if problems:
-        raise OnnxError(name, problems)
+    bound, refused = boundary.bound(proto.graph, bind or {})
+    if refused:
+        raise OnnxError(name, [Problem(f"bound input {x!r}", "", "", why) for x, why in refused])
     im = Importer(proto, batch, bound)
     problems = _run(im)
     if problems:
@@ -376,50 +374,6 @@ def check_onnx(
     except OnnxError as e:
         return list(e.problems)
     return []
-
-
-def _bound(
-    g: onnx.GraphProto, bind: Mapping[str, np.ndarray]
-) -> tuple[dict[str, np.ndarray], list[Problem]]:
-    """The values of ``bind`` in their inputs' declared element types, and the problems: a
-    name that is not a graph input, a shape that differs from the declared one, a value the
-    declared type does not hold exactly."""
-    declared = {vi.name: vi for vi in g.input}
-    inits = {t.name for t in g.initializer}
-    values, problems = {}, []
-    for name, given in bind.items():
-        where = f"bound input {name!r}"
-        if name not in declared or name in inits:
-            names = ", ".join(repr(vi.name) for vi in g.input if vi.name not in inits)
-            problems.append(Problem(where, "", "", f"is not a graph input (those are {names})"))
-            continue
-        t = declared[name].type
-        if not t.HasField("tensor_type"):
-            problems.append(Problem(where, "", "", "is not a tensor input"))
-            continue
-        value = np.asarray(given)
-        if t.tensor_type.HasField("shape"):
-            dims = [
-                d.dim_value if d.HasField("dim_value") else None for d in t.tensor_type.shape.dim
-            ]
-            if len(dims) != value.ndim or any(
-                d is not None and d != v for d, v in zip(dims, value.shape, strict=False)
-            ):
-                want = [d if d is not None else "?" for d in dims]
-                problems.append(
-                    Problem(where, "", "", f"has shape {list(value.shape)}; declared {want}")
-                )
-                continue
-        np_type = onnx.helper.tensor_dtype_to_np_dtype(t.tensor_type.elem_type)
-        with np.errstate(all="ignore"):
-            typed = value.astype(np_type)
-        if not np.array_equal(typed.astype(np.float64), value.astype(np.float64), equal_nan=True):
-            problems.append(
-                Problem(where, "", "", f"has values its declared type {np_type} does not hold")
-            )
-            continue
-        values[name] = typed
-    return values, problems
 
 
 def _label(k: int, node: onnx.NodeProto) -> str:

@@ -1,7 +1,10 @@
-"""The edges of an ONNX import: graph inputs (types, static shapes, the batch), constant
-folding with ONNX's reference implementation, and stand-ins for refused nodes' outputs."""
+"""The edges of an ONNX import: graph inputs (types, static shapes, the batch, values bound at
+compile time), constant folding with ONNX's reference implementation, and stand-ins for refused
+nodes' outputs."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import onnx
@@ -99,6 +102,45 @@ def _arithmetic_only(
         )
         for n in users
     )
+
+
+def bound(
+    g: onnx.GraphProto, bind: Mapping[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
+    """The values of ``bind`` in their inputs' declared element types, and the (name, why) of
+    those refused: a name that is not a graph input, a shape that differs from the declared
+    one, a value the declared type does not hold exactly."""
+    declared = {vi.name: vi for vi in g.input}
+    inits = {t.name for t in g.initializer}
+    values, problems = {}, []
+    for name, given in bind.items():
+        if name not in declared or name in inits:
+            names = ", ".join(repr(vi.name) for vi in g.input if vi.name not in inits)
+            problems.append((name, f"is not a graph input (those are {names})"))
+            continue
+        t = declared[name].type
+        if not t.HasField("tensor_type"):
+            problems.append((name, "is not a tensor input"))
+            continue
+        value = np.asarray(given)
+        if t.tensor_type.HasField("shape"):
+            dims = [
+                d.dim_value if d.HasField("dim_value") else None for d in t.tensor_type.shape.dim
+            ]
+            if len(dims) != value.ndim or any(
+                d is not None and d != v for d, v in zip(dims, value.shape, strict=False)
+            ):
+                want = [d if d is not None else "?" for d in dims]
+                problems.append((name, f"has shape {list(value.shape)}; declared {want}"))
+                continue
+        np_type = onnx.helper.tensor_dtype_to_np_dtype(t.tensor_type.elem_type)
+        with np.errstate(all="ignore"):
+            typed = value.astype(np_type)
+        if not np.array_equal(typed.astype(np.float64), value.astype(np.float64), equal_nan=True):
+            problems.append((name, f"has values its declared type {np_type} does not hold"))
+            continue
+        values[name] = typed
+    return values, problems
 
 
 def fold(im: Importer, node: onnx.NodeProto) -> None:
