@@ -34,16 +34,17 @@ class Unsupported(Exception):
 class Importer:
     """The state of one import: the IR under construction and every ONNX tensor's value.
 
-    ``consts`` holds ONNX tensors known at import (initializers, bound graph inputs, Constant
-    outputs, folded shape arithmetic); ``inputs`` names the graph inputs (not initializers);
-    ``elem`` gives the ONNX element type of every integer tensor (``int_bound`` a bound on the
-    magnitudes of those computed on the chip); ``unheld`` the shape of each
-    integer graph input of a type the chip does not hold (int64, uint8, ...), made an INPUT of
-    fp32 values (`compiler.onnx_ops.integers`) when a handler that moves data or computes on
-    integers (``int_ok``) first reads it; ``vals`` maps the ONNX name of every tensor with an
-    IR value to its IR id and layout ("plain" or "nhwc"). Handlers read their node (``node``)
-    and operands through the methods below and record their outputs with `put` (or in
-    ``consts`` when folded).
+    ``consts`` holds ONNX tensors known at import (initializers, bound graph inputs (``bound``),
+    Constant outputs, folded shape arithmetic); ``inputs`` names the graph inputs (not
+    initializers); ``elem`` gives the ONNX element type of every integer tensor (``int_bound``
+    a bound on the magnitudes of those computed on the chip); ``unheld`` the shape of each
+    integer graph input held as fp32 values (a type the chip does not hold, such as int64 or
+    uint8, or int8/int32 read only by integer arithmetic), made an INPUT
+    (`compiler.onnx_ops.integers`) when a handler that moves data or computes on integers
+    (``int_ok``) first reads it; ``vals`` maps the ONNX name of every tensor with an IR value
+    to its IR id and layout ("plain" or "nhwc"). Handlers read their node (``node``) and
+    operands through the methods below and record their outputs with `put` (or in ``consts``
+    when folded).
     """
 
     def __init__(
@@ -60,6 +61,7 @@ class Importer:
         }
         self.inputs = frozenset(vi.name for vi in self.g.input if vi.name not in self.consts)
         self.consts.update(bind or {})
+        self.bound = frozenset(bind or ())
         self.elem: dict[str, np.dtype] = {}
         self.int_bound: dict[str, int] = {}
         self.unheld: dict[str, tuple[int, ...]] = {}
@@ -125,6 +127,8 @@ class Importer:
                 self._integer_input(name)
             elif name not in self.consts:
                 raise Unsupported(f"input {name!r} is not a known tensor")
+            elif name in self.bound:  # a value fixed at compile time, not a weight to train
+                self.vals[name] = (self.b.const(name, self.consts[name]), "plain")
             else:
                 self.vals[name] = (self.b.param(name, self.consts[name]), "plain")
         nid, have = self.vals[name]
@@ -154,7 +158,10 @@ class Importer:
         self.vals[self.node.output[k]] = (nid, layout)
 
     def param(self, name: str, value: np.ndarray) -> int:
-        """A PARAM holding an initializer's (possibly rearranged) value, named after it."""
+        """A PARAM holding an initializer's (possibly rearranged) value, named after it (a
+        CONST for a bound graph input: a value fixed at compile time, not a weight to train)."""
+        if name in self.bound:
+            return self.b.const(self.b.unique(name), value)
         return self.b.param(self.b.unique(name), value)
 
     def weight(self, k: int, what: str) -> np.ndarray:

@@ -163,3 +163,15 @@ def test_pad_modes_with_bound_pads_match_onnxruntime(mode):
         nodes, [("x", TensorProto.FLOAT, (2, 3, 4, 5)), ("pads", TensorProto.INT64, (8,))], ["y"]
     )
     _chip_vs_ort(model, {"x": x, "pads": pads}, {"pads": pads})
+
+
+def test_a_bound_data_operand_is_a_constant_not_a_weight():
+    rng = np.random.default_rng(6)
+    x, y = (rng.standard_normal((2, 5)).astype(np.float32) for _ in range(2))
+    nodes = [helper.make_node("Add", ["x", "y"], ["z"])]
+    model = _model(
+        nodes, [("x", TensorProto.FLOAT, (2, 5)), ("y", TensorProto.FLOAT, (2, 5))], ["z"]
+    )
+    graph = import_onnx(model, bind={"y": y})
+    assert "y" in graph.consts and "y" not in graph.params  # training leaves it as it is
+    _chip_vs_ort(model, {"x": x, "y": y}, {"y": y})
