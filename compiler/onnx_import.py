@@ -151,10 +151,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "ReduceSum": Handler(
             reduce.reduce("sum"),
             _N,
-            limits=(
-                "axes constant or bound (attribute or input), keepdims; not every axis with "
-                "keepdims=0"
-            ),
+            limits="axes constant or bound (attribute or input), keepdims (rank 0 when none)",
         ),
         "ReduceMean": Handler(reduce.reduce("mean"), _N, limits="as ReduceSum; not on integers"),
         "ReduceMax": Handler(reduce.reduce("max"), _N, limits="as ReduceSum"),
@@ -430,8 +427,10 @@ def _output_value(im: Importer, name: str) -> int:
     """The IR id of graph output ``name``; a constant one (folded at import) is a CONST."""
     if name not in im.vals and im.const(name) is not None:
         value = im.const(name)
-        if value.size == 0 or value.ndim == 0:
-            raise Unsupported(f"is a constant of shape {list(value.shape)} (empty or rank 0)")
+        if value.size == 0:
+            raise Unsupported(
+                f"is an empty constant (shape {list(value.shape)}); the chip holds no empty tensors"
+            )
         return im.b.const(im.b.unique(f"{name}.value"), value)
     return im.get(name, "plain")
 

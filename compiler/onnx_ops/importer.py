@@ -127,6 +127,11 @@ class Importer:
                 self._integer_input(name)
             elif name not in self.consts:
                 raise Unsupported(f"input {name!r} is not a known tensor")
+            elif 0 in np.shape(self.consts[name]):
+                raise Unsupported(
+                    f"tensor {name!r} is empty (shape {list(np.shape(self.consts[name]))}); "
+                    "the chip holds no empty tensors"
+                )
             elif name in self.bound:  # a value fixed at compile time, not a weight to train
                 self.vals[name] = (self.b.const(name, self.consts[name]), "plain")
             else:

@@ -59,10 +59,6 @@ def reduce(kind: str) -> Callable[[Importer, onnx.NodeProto], None]:
             if keepdims
             else tuple(shape[i] for i in kept)
         )
-        if not out:
-            raise Unsupported(
-                "reducing every axis with keepdims=0 gives a rank-0 tensor", "keepdims"
-            )
         perm = tuple(kept) + axes
         b, name = im.b, n.name
         y = x if perm == tuple(range(len(shape))) else b.add(Op.TRANSPOSE, (x,), name, perm=perm)

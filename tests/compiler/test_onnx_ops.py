@@ -418,3 +418,16 @@ def test_resize_nearest_by_integer_scales(ctm, rounding):
         nearest_mode=rounding,
     )
     _check(onnx_model([node], [("x", (1, 2, 3, 4))], ["y"], [scales]), {"x": (1, 2, 3, 4)})
+
+
+def test_rank_0_results_of_a_full_reduction_and_a_constant():
+    from onnx import numpy_helper
+
+    nodes = [
+        helper.make_node("ReduceSum", ["x"], ["s"], "sum", keepdims=0),
+        helper.make_node("ReduceMax", ["x"], ["m"], "max", keepdims=0),
+        helper.make_node(
+            "Constant", [], ["c"], value=numpy_helper.from_array(np.array(2.5, np.float32))
+        ),
+    ]
+    _check(onnx_model(nodes, [("x", (3, 4))], ["s", "m", "c"], []), {"x": (3, 4)})
