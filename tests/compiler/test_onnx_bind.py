@@ -175,3 +175,16 @@ def test_a_bound_data_operand_is_a_constant_not_a_weight():
     graph = import_onnx(model, bind={"y": y})
     assert "y" in graph.consts and "y" not in graph.params  # training leaves it as it is
     _chip_vs_ort(model, {"x": x, "y": y}, {"y": y})
+
+
+def test_compile_onnx_takes_bindings(tmp_path):
+    from compiler import compile_onnx
+
+    nodes = [helper.make_node("Reshape", ["data", "shape"], ["y"])]
+    model = _model(
+        nodes, [("data", TensorProto.FLOAT, (2, 6)), ("shape", TensorProto.INT64, (2,))], ["y"]
+    )
+    onnx.save(model, tmp_path / "m.onnx")
+    chip = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+    program = compile_onnx(tmp_path / "m.onnx", chip, bind={"shape": np.array([4, 3])})
+    assert program.tensor("y").shape == (4, 3) and "shape" not in program.tensors
