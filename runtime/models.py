@@ -266,11 +266,19 @@ def compile_model(
         raise ModelError(f"cannot compile {model}: {str(e).splitlines()[0]}{more}") from None
     # a model that carries its own quantization (QLinear ONNX) compiles as it is
     prequantized = any(not n.dtype.is_float for n in graph.inputs.values())
+    # integer inputs (ONNX int64, uint8, ...) hold exact integers: quantizing them would not
+    integer = [x for x in graph.inputs if graph.roles.get(x) is TensorRole.INTEGER]
+    if integer and quantize == "static" and chip.input_dtype is DType.INT8:
+        raise ModelError(
+            f"cannot compile {model} with --quantize static: input {integer[0]!r} holds "
+            "integers, which int8 scales would not keep exact (use --quantize dynamic)"
+        )
     static = (
         spec is None
         and chip.input_dtype is DType.INT8
         and quantize != "dynamic"
         and not prequantized
+        and not integer
     )
     try:
         if static:

@@ -267,3 +267,28 @@ def test_dequantize_of_integer_data_matches_onnxruntime(per_axis):
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     (want,) = sess.run(["y"], {"x": x, "s": scale, "z": zp})
     np.testing.assert_array_equal(got, want)
+
+
+def test_an_int8_chip_keeps_integer_inputs_exact(capsys, tmp_path):
+    from runtime.cli import main
+
+    model = _model(
+        [helper.make_node("Sub", ["x", "y"], ["z"])],
+        [("x", _T.INT64, (2, 3)), ("y", _T.INT64, (2, 3))],
+        ["z"],
+        _T.INT64,
+    )
+    onnx.save(model, tmp_path / "m.onnx")
+    m, prog = str(tmp_path / "m.onnx"), str(tmp_path / "m.prog")
+    assert main(["compile", m, "--chip", "tiny", "--quantize", "static", "-o", prog]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "input 'x' holds integers" in err[0], err
+    assert main(["compile", m, "--chip", "tiny", "-o", prog]) == 0  # auto: not quantized
+    x = np.array([[4_000_000, -3, 7], [0, 123_457, -4_000_000]], np.int64)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", x[::-1] + 1)
+    out = tmp_path / "out"
+    run = ["run", prog, "--no-plots", "--out", str(out)]
+    run += ["--input", f"x={tmp_path / 'x.npy'}", "--input", f"y={tmp_path / 'y.npy'}"]
+    assert main(run) == 0, capsys.readouterr().err
+    np.testing.assert_array_equal(np.load(out / "z.npy"), x - (x[::-1] + 1))
