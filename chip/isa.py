@@ -194,6 +194,7 @@ class VecOp(enum.Enum):
     EQ = 21
     CSUM = 22
     GT = 23
+    CVT = 24
 
 
 # ``a``/``b`` are the src1/src2 rows, ``imm`` the immediate; docs/isa.md is built from this.
@@ -222,6 +223,10 @@ VEC_DOC: dict[VecOp, str] = {
     VecOp.EQ: "1 if a == b else 0",
     VecOp.CSUM: "one destination row: sum over the rows of a, in row order",
     VecOp.GT: "1 if a > b else 0",
+    VecOp.CVT: (
+        "a rounded to the number format imm names (chip/formats.py: float16, bfloat16, float8, "
+        "float4, 4/2-bit integers; saturating or not), as a value of the destination's dtype"
+    ),
 }
 
 VECOP_BITS = 5
@@ -231,7 +236,7 @@ VEC_READS_B = frozenset(
     {VecOp.ADD, VecOp.SUB, VecOp.MUL, VecOp.MAX, VecOp.MIN, VecOp.RELU_MASK, VecOp.EQ, VecOp.GT}
 )
 VEC_READS_A = frozenset(VecOp) - {VecOp.SET}
-VEC_USES_IMM = frozenset({VecOp.MULI, VecOp.ADDI, VecOp.SET})
+VEC_USES_IMM = frozenset({VecOp.MULI, VecOp.ADDI, VecOp.SET, VecOp.CVT})
 VEC_SPECIAL = frozenset(
     {VecOp.SIGMOID, VecOp.TANH, VecOp.EXP, VecOp.LOG, VecOp.RECIP, VecOp.RSQRT, VecOp.SQRT}
 )

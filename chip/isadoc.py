@@ -81,6 +81,14 @@ unprotected hazards and deadlocks as errors.
   in integers. Row sums add elements 0, 1, 2, ... in order; column sums add rows in order.
 - **Conversion on write**: results are converted to the destination memory's type: fp32 -> bf16
   rounds to nearest even; to int8/int32 rounds half to even and saturates (NaN -> 0).
+- **Narrow formats** (`CVT`, chip/formats.py): rounds fp32 values to float16, bfloat16, float8
+  (e4m3fn, e4m3fnuz, e5m2, e5m2fnuz, e8m0), float4 e2m1 or a 4/2-bit integer and keeps the
+  result as a value of the destination's type (every such value is exact in fp32). Floats round
+  to nearest even with subnormals; overflow and infinity saturate to the largest finite value
+  (`saturate`, float8 only; always for e2m1) or become infinity (float16, bfloat16, e5m2) or
+  NaN; e8m0 rounds its exponent up, down or to nearest; integers truncate toward zero and an
+  out-of-range value becomes 0. The immediate is `Conversion.code`: (format index * 3 + rounding
+  mode) * 2 + (1 if not saturating).
 """
 
 

@@ -9,7 +9,8 @@ Numerics (docs/isa.md): int8 x int8 products are exact and sums wrap modulo 2^32
 are rounded to fp32 (bf16 x bf16 products are exact in fp32) and added in the array's order with
 no fused multiply-add; the vector unit computes in fp32 (transcendentals in float64, rounded once
 to fp32), or exactly in integers when every operand is an integer and the function has no
-immediate; results are converted to the destination's type with RNE and saturation.
+immediate; CVT rounds to a narrow number format (chip/formats.py); results are converted to
+the destination's type with RNE and saturation.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from chip.config import Dataflow
 from chip.dtypes import compute_values, to_storage
 from chip.errors import Fault
+from chip.formats import Conversion, convert
 from chip.isa import (
     VEC_READS_B,
     VEC_SPECIAL,
@@ -155,7 +157,16 @@ def vector_apply(
             return np.add.accumulate(a, axis=0)[-1:]  # sequential, row 0 first
         if op in VEC_SPECIAL:
             return _special(op, a.astype(np.float64)).astype(np.float32)
+        if op is VecOp.CVT:
+            return convert(a, _conversion(imm))
     raise Fault(f"vector function {op.name} has no definition")
+
+
+def _conversion(imm: float):
+    try:
+        return Conversion.from_code(imm)
+    except ValueError as e:
+        raise Fault(f"CVT: {e}") from None
 
 
 def _special(op: VecOp, a: np.ndarray) -> np.ndarray:

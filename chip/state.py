@@ -138,10 +138,13 @@ class ChipState:
 # each fed value leaves room for sums of several and for integer division's rounding (the
 # compiler's bounds, compiler/onnx_ops/integers.py, count on it).
 INTEGER_LIMIT = 2**22
+_NARROW_INTS = frozenset({"int4", "uint4", "int2", "uint2"})
 
 
 def _check_integers(t: TensorInfo, v: np.ndarray) -> None:
     """Refuse values of an integer tensor that are not integers or pass `INTEGER_LIMIT`."""
+    if v.dtype.name in _NARROW_INTS:  # ml_dtypes' 4/2-bit integers (a NumPy "void" kind)
+        v = v.astype(np.int64)
     if v.dtype.kind not in "biuf":
         raise ValueError(f"tensor {t.name!r} holds integers, not {v.dtype} values")
     if v.dtype.kind == "f" and not np.array_equal(v, np.round(v)):

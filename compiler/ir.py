@@ -48,6 +48,9 @@ Primitive ops (what the chip executes; the lowering must handle exactly these)
     SLICE(x)                attrs ``axis``, ``start``, ``stop`` (step 1).
     CAST(x)                 attrs ``dtype`` (a DType); rounds to nearest even, and integer
                             targets saturate (`chip.dtypes.to_storage`).
+    ROUND(x)                fp32 x rounded to a narrow number format, kept fp32 (the vector
+                            unit's CVT, `chip.formats`); attrs ``format`` (a `chip.formats.Format`
+                            value), ``saturate``, ``round_mode`` (float8e8m0 only).
     SOFTMAX_CE(logits, labels)  mean over the batch of -sum(labels * log_softmax(logits)),
                             numerically stable; labels are one-hot (or soft) ``[B, C]``; -> (1,).
                             attrs ``normalized_labels`` (default False): a promise that every
@@ -66,7 +69,10 @@ interpreter also evaluates them directly so the decomposition can be checked)
     GLOBAL_AVGPOOL(x) NHWC -> [B, C];
     RNN(x, w, r, b), GRU(x, w, r, bw, br), LSTM(x, w, r, b): x [B, T, I], w [I, G*H],
     r [H, G*H]; attrs ``hidden``; gate order GRU (z, r, n) with attrs ``linear_before_reset``,
-    LSTM (i, f, g, o); zero initial state; the result is every hidden state [B, T, H];
+    LSTM (i, f, g, o), with attrs ``peephole`` a fifth operand p [3H] (i, f, o); the initial
+    state is zero, or with attrs ``states`` k the last k operands: h0 [B, H] (and LSTM's c0);
+    the result is every hidden state [B, T, H]
+    (LSTM with attrs ``with_cell``: [B, T, 2H], each step's hidden then cell state);
     ATTENTION(x, wq, wk, wv, wo): single-head scaled dot-product self-attention, x [B, T, D].
 """
 
@@ -126,6 +132,7 @@ class Op(enum.Enum):
     CONCAT = "concat"
     SLICE = "slice"
     CAST = "cast"
+    ROUND = "round"
     SOFTMAX_CE = "softmax_ce"
     SOFTMAX_CE_GRAD = "softmax_ce_grad"
     MSE = "mse"
@@ -191,6 +198,7 @@ ELEMENTWISE_UNARY = frozenset(
         Op.SCALE,
         Op.ADD_CONST,
         Op.CAST,
+        Op.ROUND,
     }
 )
 ELEMENTWISE = ELEMENTWISE_BINARY | ELEMENTWISE_UNARY | {Op.RELU_GRAD}
@@ -241,9 +249,9 @@ ARITY: Mapping[Op, int | tuple[int, ...] | None] = MappingProxyType(
         Op.CONCAT: None,
         Op.LAYER_NORM: 3,
         Op.BATCH_NORM: (3, 5),
-        Op.RNN: 4,
-        Op.GRU: 5,
-        Op.LSTM: 4,
+        Op.RNN: (4, 5),
+        Op.GRU: (5, 6),
+        Op.LSTM: (4, 5, 6, 7),
         Op.ATTENTION: 5,
     }
 )

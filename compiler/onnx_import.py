@@ -38,7 +38,17 @@ from compiler.ir import Graph, Op
 from compiler.onnx_checks import check_model
 from compiler.onnx_files import load_onnx
 from compiler.onnx_ops import activations as act
-from compiler.onnx_ops import boundary, integers, math, nn, reduce, shape
+from compiler.onnx_ops import (
+    boundary,
+    conv_transpose,
+    integers,
+    math,
+    narrow,
+    nn,
+    reduce,
+    resize,
+    shape,
+)
 from compiler.onnx_ops.importer import Importer, Unsupported
 from compiler.passes.shape_infer import ShapeError
 
@@ -167,45 +177,62 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             ),
         ),
         "ConvTranspose": Handler(
-            nn.conv_transpose,
-            limits="2-D, group 1, dilations 1, constant weight; pads, output_padding, strides",
+            conv_transpose.conv_transpose,
+            limits=(
+                "1-D, 2-D and 3-D (2-D convolutions summed over the kernel depth); group, "
+                "dilations, strides, pads, output_padding, "
+                "output_shape, auto_pad SAME; weight and bias constant or run-time"
+            ),
         ),
         "Resize": Handler(
-            nn.resize,
+            resize.resize,
             _A,
             limits=(
-                "mode nearest, integer upsampling of H and W (pixel copies); half_pixel, or "
-                "asymmetric with floor"
+                "scales/sizes/roi constant or bound; any axes; mode nearest (every "
+                "nearest_mode: DMA gathers), linear and cubic (antialias, exclude_outside, "
+                "cubic_coeff_a: one "
+                "MATMUL per axis with a constant interpolation matrix); every "
+                "coordinate_transformation_mode, keep_aspect_ratio_policy"
             ),
         ),
         "MaxPool": Handler(
             nn.pool(Op.MAXPOOL2D),
             _A,
-            limits="2-D; ceil_mode, SAME padding; no dilations, Indices output or storage_order=1",
+            limits=(
+                "1-D, 2-D and 3-D; ceil_mode, SAME padding, dilations (other than 2-D without "
+                "dilations: the MAX of each window's taps, gathered by DMA, one axis at a time); "
+                "Indices output (2-D, float, storage_order 0/1: the first maximum's flat index)"
+            ),
         ),
         "AveragePool": Handler(
             nn.pool(Op.AVGPOOL2D),
             limits=(
-                "2-D; ceil_mode (not with count_include_pad=1 past the edge), SAME padding; "
-                "no dilations"
+                "1-D, 2-D and 3-D; ceil_mode, SAME padding, dilations (other than 2-D without "
+                "dilations: one MATMUL per axis with a constant averaging matrix); 2-D without "
+                "dilations: not ceil_mode with count_include_pad=1 past the edge"
             ),
         ),
         "GlobalAveragePool": Handler(nn.global_pool(Op.AVGPOOL2D), limits="2-D"),
         "GlobalMaxPool": Handler(nn.global_pool(Op.MAXPOOL2D), _A, limits="2-D"),
         "BatchNormalization": Handler(
-            nn.batch_norm, limits="inference (training_mode=0); statistics constant or run-time"
+            nn.batch_norm,
+            limits=(
+                "statistics constant or run-time; training_mode=1: batch statistics, running "
+                "mean/var outputs updated with momentum"
+            ),
         ),
         "RNN": Handler(
             nn.recurrent(Op.RNN),
             limits=(
                 "direction forward/reverse/bidirectional, layout 0/1, default activations; "
-                "W/R/B constant or run-time; initial states constant zeros; sequence_lens "
-                "equal to the length; no clip"
+                "W/R/B and initial states constant or run-time; sequence_lens constant or "
+                "bound (shorter sequences masked; reversed within their length); no clip"
             ),
         ),
         "GRU": Handler(nn.recurrent(Op.GRU), limits="as RNN; linear_before_reset"),
         "LSTM": Handler(
-            nn.recurrent(Op.LSTM), limits="as RNN; no peepholes, Y_c output or input_forget"
+            nn.recurrent(Op.LSTM),
+            limits="as RNN; Y_c output; peepholes P constant or run-time; no input_forget",
         ),
         # data movement and shape arithmetic (compiler.onnx_ops.shape)
         "Flatten": Handler(shape.flatten, _A, limits=""),
@@ -218,7 +245,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Identity": Handler(shape.identity, _A, limits="tensors (no sequences/optionals)"),
         "Dropout": Handler(
             shape.dropout,
-            limits="inference: identity; training_mode a constant false; no mask output",
+            limits="inference: identity, the mask output all true; training_mode a constant false",
         ),
         "Shape": Handler(shape.shape, _A, limits="start/end; folded at import"),
         "Slice": Handler(
@@ -241,8 +268,16 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Unsqueeze": Handler(shape.unsqueeze, _A, limits="axes constant or bound"),
         "Squeeze": Handler(shape.squeeze, _A, limits="axes constant or bound"),
         "Cast": Handler(
-            shape.cast, _A, limits="constants: any type (folded); tensors: to float or double"
+            shape.cast,
+            _A,
+            limits=(
+                "constants: any type (folded); tensors: to float/double, and to float16, "
+                "bfloat16, float8 (e4m3fn, e4m3fnuz, e5m2, e5m2fnuz, e8m0 with round_mode), "
+                "float4e2m1, int4/uint4/int2/uint2 by the vector unit's CVT (saturate or not); "
+                "integer to a wider integer; inputs of those types held as fp32 (exact)"
+            ),
         ),
+        "CastLike": Handler(narrow.cast_like, _A, limits="as Cast, to the second input's type"),
         # quantized models in the QOperator format (compiler.onnx_quant)
         "QuantizeLinear": Handler(
             quant.quantize_linear,
@@ -254,7 +289,9 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             _Q,
             limits=(
                 "int8: graph outputs only (the host dequantizes); the model's integer tensors: "
-                "(x - zero point) * scale on chip, per tensor or axis, constant or bound"
+                "(x - zero point) * scale on chip, per tensor or axis, constant or bound; "
+                "float8, float4 and 4/2-bit inputs (held as fp32): (x - zero point) * scale on "
+                "the chip, per tensor, axis or block, scale and zero point constant or run-time"
             ),
         ),
         "QLinearConv": Handler(
@@ -417,7 +454,7 @@ def _run(im: Importer) -> list[Problem]:
         if vi.name in refused or any(p.where == f"graph input {vi.name!r}" for p in problems):
             continue
         try:
-            im.b.output(vi.name, _output_value(im, vi.name))
+            im.b.output(vi.name, narrow.declared_output(im, vi, _output_value(im, vi.name)))
         except Unsupported as e:
             problems.append(Problem(f"graph output {vi.name!r}", "", "", str(e)))
     return problems

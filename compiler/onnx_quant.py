@@ -54,7 +54,7 @@ from chip.dtypes import DType
 from chip.program import TensorRole
 from compiler.ir import Op
 from compiler.onnx_files import load_onnx
-from compiler.onnx_ops import integers
+from compiler.onnx_ops import integers, narrow
 from compiler.onnx_ops.importer import NCHW_TO_NHWC, Importer, Unsupported, window_attrs
 from compiler.onnx_quant_math import (
     QParams,
@@ -280,6 +280,9 @@ def quantize_linear(im: Importer, n: onnx.NodeProto) -> None:
 def dequantize_linear(im: Importer, n: onnx.NodeProto) -> None:
     if integers.is_integer(im, n.input[0]):
         _dequantize_integers(im, n)
+        return
+    if n.input[0] in im.vals and im.b.dtype(im.vals[n.input[0]][0]).is_float:
+        narrow.dequantize(im, n)  # float8/float4/int4/int2 held widened: float arithmetic
         return
     out = n.output[0]
     users = [m.name or m.op_type for m in im.g.node if out in m.input]

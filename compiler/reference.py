@@ -17,6 +17,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from chip.dtypes import DType, round_bf16
+from chip.formats import Conversion, convert
 from compiler.ir import Graph, Node, Op
 
 Array = np.ndarray
@@ -172,6 +173,12 @@ def _log_softmax(x: Array) -> Array:
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
+def _round(n: Node, x: Array) -> Array:
+    a = n.attrs
+    conv = Conversion.named(a["format"], a.get("saturate", True), a.get("round_mode", "up"))
+    return convert(x.astype(np.float32), conv).astype(np.float64)
+
+
 def _sigmoid(x: Array) -> Array:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -194,10 +201,13 @@ def _layer_norm(n: Node, x: Array, g: Array, b: Array) -> Array:
     return (x - mean) / np.sqrt(var + n.attrs["eps"]) * g + b
 
 
-def _recurrent(n: Node, x: Array, w: Array, r: Array, *biases: Array) -> Array:
+def _recurrent(n: Node, x: Array, w: Array, r: Array, *rest: Array) -> Array:
     batch, steps, _ = x.shape
     hid = n.attrs["hidden"]
-    h, c = np.zeros((batch, hid)), np.zeros((batch, hid))
+    k = n.attrs.get("states", 0)
+    biases, states = rest[: len(rest) - k], rest[len(rest) - k :]
+    h = states[0] if k else np.zeros((batch, hid))
+    c = states[1] if k > 1 else np.zeros((batch, hid))
     out = []
     for t in range(steps):
         xw = x[:, t] @ w + biases[0]
@@ -205,8 +215,9 @@ def _recurrent(n: Node, x: Array, w: Array, r: Array, *biases: Array) -> Array:
             h = np.tanh(xw + h @ r)
         elif n.op is Op.LSTM:
             gi, gf, gg, go = np.split(xw + h @ r, 4, axis=1)
-            c = _sigmoid(gf) * c + _sigmoid(gi) * np.tanh(gg)
-            h = _sigmoid(go) * np.tanh(c)
+            pi, pf, po = np.split(biases[1], 3) if n.attrs.get("peephole", False) else (0, 0, 0)
+            c = _sigmoid(gf + pf * c) * c + _sigmoid(gi + pi * c) * np.tanh(gg)
+            h = _sigmoid(go + po * c) * np.tanh(c)
         else:
             br = biases[1]
             xz, xr, xn = np.split(xw, 3, axis=1)
@@ -219,7 +230,7 @@ def _recurrent(n: Node, x: Array, w: Array, r: Array, *biases: Array) -> Array:
             else:
                 cand = np.tanh(xn + (rg * h) @ rn + bn)
             h = (1 - z) * cand + z * h
-        out.append(h)
+        out.append(np.concatenate([h, c], axis=1) if n.attrs.get("with_cell", False) else h)
     return np.stack(out, axis=1)
 
 
@@ -276,6 +287,7 @@ _RULES: dict[Op, Callable[..., Array]] = {
     Op.SQRT: lambda n, x: np.sqrt(x),
     Op.SCALE: lambda n, x: x * n.attrs["value"],
     Op.ADD_CONST: lambda n, x: x + n.attrs["value"],
+    Op.ROUND: lambda n, x: _round(n, x),
     Op.FILL: lambda n: np.full(n.attrs["shape"], n.attrs["value"]),
     Op.REDUCE_SUM: _reduce(np.sum),
     Op.REDUCE_MAX: _reduce(np.max),

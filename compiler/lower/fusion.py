@@ -25,6 +25,7 @@ from compiler.lower.vector import (
     broadcast_role,
     flat_view,
     segments,
+    unary_imm,
 )
 
 FUSIBLE = frozenset(BINARY_OPS) | frozenset(UNARY_OPS)
@@ -133,7 +134,7 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
             if m.op in BINARY_OPS:
                 op, imm = BINARY_OPS[m.op], 0.0
             else:
-                op, imm = UNARY_OPS[m.op], float(m.attrs.get("value", 0.0))
+                op, imm = UNARY_OPS[m.op], unary_imm(m)
             (a, _), (b, bc2) = locs[0], locs[-1]
             ctx.vec(op, f[f"v{m.id}"], rows, cols, a, b, imm=imm, bcast2=bc2 and len(locs) > 1)
 
@@ -290,7 +291,7 @@ def gemm_epilogue(
                 if m.op in BINARY_OPS:
                     op, imm = BINARY_OPS[m.op], 0.0
                 else:
-                    op, imm = UNARY_OPS[m.op], float(m.attrs.get("value", 0.0))
+                    op, imm = UNARY_OPS[m.op], unary_imm(m)
                 (a, _), (b, bc2) = srcs[0], srcs[-1]
                 ctx.vec(op, here[m.id], rr, cols, a, b, imm=imm, bcast2=bc2 and len(srcs) > 1)
             for nid in sorted(group.keep - {gemm.id}):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from enum import Enum
 
+from chip.formats import Conversion
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import MAX_VEC_ROWS, Ctx, LoweringError, View
@@ -120,7 +121,22 @@ UNARY_OPS = {
     Op.SCALE: VecOp.MULI,
     Op.ADD_CONST: VecOp.ADDI,
     Op.CAST: VecOp.COPY,
+    Op.ROUND: VecOp.CVT,
 }
+
+
+def unary_imm(node: Node) -> float:
+    """The immediate of a unary op's vector function: SCALE's factor, ADD_CONST's addend,
+    ROUND's conversion code (`chip.formats.Conversion.code`); 0 for the others."""
+    if node.op is Op.ROUND:
+        return float(conversion(node).code)
+    return float(node.attrs.get("value", 0.0))
+
+
+def conversion(node: Node) -> Conversion:
+    """The converter setting of a ROUND node."""
+    a = node.attrs
+    return Conversion.named(a["format"], a.get("saturate", True), a.get("round_mode", "up"))
 
 
 def flat_view(buf: Buf, first: int, rows: int, cols: int) -> View:

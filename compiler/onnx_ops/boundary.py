@@ -10,6 +10,7 @@ import numpy as np
 import onnx
 
 from chip.dtypes import DType
+from chip.program import TensorRole
 from compiler.onnx_ops.importer import Importer, Unsupported
 from compiler.onnx_quant import host_quantized
 
@@ -48,6 +49,24 @@ _INT_TYPES = {_T.INT8: DType.INT8, _T.INT32: DType.INT32}
 _UNHELD_INT_TYPES = frozenset(
     {_T.INT16, _T.UINT8, _T.UINT16, _T.UINT32, _T.INT64, _T.UINT64, _T.BOOL}
 )
+# Narrow formats, held widened as fp32 (every value exact; a chip may hold no int8 tensors).
+_NARROW = frozenset(
+    {
+        _T.INT4,
+        _T.UINT4,
+        _T.INT2,
+        _T.UINT2,
+        _T.FLOAT8E4M3FN,
+        _T.FLOAT8E4M3FNUZ,
+        _T.FLOAT8E5M2,
+        _T.FLOAT8E5M2FNUZ,
+        _T.FLOAT8E8M0,
+        _T.FLOAT4E2M1,
+    }
+)
+# Of those, the integer ones: a fed value is checked as an integer (TensorRole.INTEGER), as
+# for the types in _UNHELD_INT_TYPES.
+_NARROW_INT = frozenset({_T.INT4, _T.UINT4, _T.INT2, _T.UINT2})
 
 
 def inputs(
@@ -58,7 +77,8 @@ def inputs(
     integer type the chip does not hold, or an int8/int32 one that integer arithmetic reads
     (an op of ``arithmetic``, after ops of ``moves`` perhaps) and nothing else, is left to the
     nodes that read it (`Importer.unheld`); integer inputs' ONNX types are kept in
-    `Importer.elem`."""
+    `Importer.elem`. Narrow formats (float8, float4, 4/2-bit integers) are fp32 inputs holding
+    their exact values; 4/2-bit integer ones checked as integers when fed, as the unheld."""
     problems = []
     for vi in im.g.input:
         if vi.name in im.consts:
@@ -82,7 +102,8 @@ def inputs(
         if unheld:
             im.unheld[vi.name] = shape
             continue
-        im.vals[vi.name] = (im.b.input(vi.name, shape, dtype), "plain")
+        role = TensorRole.INTEGER if elem in _NARROW_INT else None
+        im.vals[vi.name] = (im.b.input(vi.name, shape, dtype, role), "plain")
     return problems
 
 
@@ -206,12 +227,13 @@ def input_shape(im: Importer, vi: onnx.ValueInfoProto) -> tuple[int, ...]:
 
 def input_dtype(im: Importer, vi: onnx.ValueInfoProto) -> DType:
     """The declared type where the chip holds it: int8 and int32 as they are; floats as fp32
-    (the chip's widest float); an input that only QuantizeLinear reads (after reshapes,
-    perhaps) int8, quantized by the host (`compiler.onnx_quant`)."""
+    (the chip's widest float), and so float8, float4 and 4/2-bit integers (values exact); an
+    input that only QuantizeLinear reads (after reshapes, perhaps) int8, quantized by the host
+    (`compiler.onnx_quant`)."""
     elem = vi.type.tensor_type.elem_type
     if host_quantized(im.g, vi.name):
         return DType.INT8
-    if elem in _FLOAT_TYPES:
+    if elem in _FLOAT_TYPES or elem in _NARROW:
         return DType.FP32
     if elem in _INT_TYPES:
         return _INT_TYPES[elem]

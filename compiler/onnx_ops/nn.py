@@ -8,6 +8,7 @@ import numpy as np
 import onnx
 
 from compiler.ir import GATES, Op
+from compiler.onnx_ops import windows
 from compiler.onnx_ops.importer import Importer, Unsupported, window_attrs
 
 
@@ -72,13 +73,21 @@ def conv(im: Importer, n: onnx.NodeProto) -> None:
 
 def pool(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
     def handle(im: Importer, n: onnx.NodeProto) -> None:
-        im.reject_attrs(storage_order=0)
-        if len(n.output) > 1 and n.output[1]:
-            raise Unsupported("the Indices output is not supported", "Indices")
         kernel = tuple(int(k) for k in im.required("kernel_shape"))
-        x = im.get(n.input[0], "nhwc") if len(im.b.shape(im.get(n.input[0]))) == 4 else None
-        if x is None or len(kernel) != 2:
-            raise Unsupported(f"only 2-D pooling is supported (kernel {list(kernel)})")
+        rank = len(im.b.shape(im.get(n.input[0])))
+        if rank != 2 + len(kernel):
+            raise Unsupported(f"a {len(kernel)}-D kernel needs a rank-{2 + len(kernel)} input")
+        if len(n.output) > 1 and n.output[1]:
+            x = im.get(n.input[0], "plain")
+            ws = windows.axes(im, im.b.shape(x)[2:], kernel)
+            y, idx = windows.maximum_with_indices(im, x, ws, int(im.attr("storage_order", 0)))
+            im.put(0, y)
+            im.put(1, idx)
+            return
+        if len(kernel) != 2 or any(d != 1 for d in im.attr("dilations", [1, 1])):
+            _separable_pool(im, n, op, kernel)
+            return
+        x = im.get(n.input[0], "nhwc")
         in_hw = im.b.shape(x)[1:3]
         attrs = window_attrs(im, kernel, in_hw)
         include = bool(im.attr("count_include_pad", 0))
@@ -101,6 +110,17 @@ def pool(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
         im.put(0, y, "nhwc")
 
     return handle
+
+
+def _separable_pool(im: Importer, n: onnx.NodeProto, op: Op, kernel: tuple[int, ...]) -> None:
+    """1-D, 3-D and dilated pooling, one axis at a time (`compiler.onnx_ops.windows`)."""
+    x = im.get(n.input[0], "plain")
+    ws = windows.axes(im, im.b.shape(x)[2:], kernel)
+    if op is Op.MAXPOOL2D:
+        y = windows.maximum(im, x, ws)
+    else:
+        y = windows.average(im, x, ws, bool(im.attr("count_include_pad", 0)))
+    im.put(0, y)
 
 
 def _ceil_padding(
@@ -133,7 +153,12 @@ def global_pool(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
 
 
 def batch_norm(im: Importer, n: onnx.NodeProto) -> None:
-    im.reject_attrs(training_mode=0)
+    """Inference: the given statistics. training_mode=1: the batch's own (mean and biased
+    variance over every axis but the channels), and the running statistics updated with
+    ``momentum`` as the second and third outputs."""
+    if im.attr("training_mode", 0):
+        _batch_norm_training(im, n)
+        return
     x = n.input[0]
     layout = "nhwc" if len(im.b.shape(im.get(x))) == 4 else "plain"
     xid = im.get(x, layout)
@@ -150,6 +175,45 @@ def batch_norm(im: Importer, n: onnx.NodeProto) -> None:
         training=False,
     )
     im.put(0, y, layout)
+
+
+def _batch_norm_training(im: Importer, n: onnx.NodeProto) -> None:
+    b, name = im.b, n.name
+    layout = "nhwc" if len(b.shape(im.get(n.input[0]))) == 4 else "plain"
+    x = im.get(n.input[0], layout)
+    shape = b.shape(x)
+    if len(shape) not in (2, 4):
+        raise Unsupported("batch normalization needs a 2-D [N, C] or 4-D NCHW input")
+    count, channels = int(np.prod(shape[:-1])), shape[-1]
+    rows = b.reshape(x, (count, channels), name)
+
+    def channel_mean(t: int) -> int:  # [count, C] -> [C]
+        return b.scale(b.add(Op.REDUCE_SUM, (t,), name, axis=0), 1.0 / count, name)
+
+    mean = channel_mean(rows)
+    centered = b.add(Op.SUB, (rows, mean), name)
+    var = channel_mean(b.add(Op.MUL, (centered, centered), name))
+    gamma, beta = (im.operand(k, w) for k, w in ((1, "scale"), (2, "B")))
+    y = b.add(
+        Op.BATCH_NORM,
+        (x, gamma, beta, mean, var),
+        name,
+        eps=float(im.attr("epsilon", 1e-5)),
+        training=False,
+    )
+    im.put(0, y, layout)
+    momentum = float(im.attr("momentum", 0.9))
+    for k, (batch_stat, what) in enumerate(((mean, "input_mean"), (var, "input_var")), 1):
+        if len(n.output) > k and n.output[k]:
+            running = b.reshape(im.operand(2 + k, what), (channels,), name)
+            im.put(
+                k,
+                b.add(
+                    Op.ADD,
+                    (b.scale(running, momentum, name), b.scale(batch_stat, 1.0 - momentum, name)),
+                    name,
+                ),
+            )
 
 
 _DEFAULT_ACTIVATIONS = {
@@ -182,13 +246,12 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
         x = im.get(n.input[0], "plain")
         xb = x if layout else im.b.add(Op.TRANSPOSE, (x,), n.name, perm=(1, 0, 2))
         batch, steps, _ = im.b.shape(xb)
-        _check_recurrent_inputs(im, n, steps)
-        if len(n.output) > 2 and n.output[2] and im.used(n.output[2]):
-            raise Unsupported("the Y_c output (the last cell state) is not supported", "Y_c")
+        lens = _sequence_lengths(im, n, steps, batch)
+        want_cell = len(n.output) > 2 and bool(n.output[2]) and im.used(n.output[2])
         hid = int(im.required("hidden_size"))
         order = [0, 2, 3, 1] if op is Op.LSTM else list(range(gates))
         rows = _Regate(im, hid, order)
-        seqs, lasts = [], []
+        seqs, lasts, cells = [], [], []
         for d in range(dirs):
             tag = f".{d}" if dirs > 1 else ""
             ws = [rows.matrix(1, d, tag, "W"), rows.matrix(2, d, tag, "R")]
@@ -198,11 +261,28 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
             else:
                 ws.append(rows.summed(d, tag, gates))
                 extra = {}
+            if op is Op.LSTM and im.has(7):
+                ws.append(_peepholes(im, n, d, hid))
+                extra["peephole"] = True
             back = direction == "reverse" or d == 1
-            xs = _reverse_time(im, xb, steps) if back else xb
-            seq = im.b.add(op, (xs, *ws), n.name, hidden=hid, **extra)
-            lasts.append(im.b.slice(seq, 1, steps - 1, steps, n.name))  # [B, 1, H]
-            seqs.append(_reverse_time(im, seq, steps) if back else seq)
+            xs = _reverse_time(im, xb, steps, lens) if back else xb
+            states = _initial_states(im, n, d, batch, hid)
+            if states:
+                ws += states
+                extra["states"] = len(states)
+            if want_cell:  # LSTM: hidden and cell states side by side, [B, T, 2H]
+                both = im.b.add(op, (xs, *ws), n.name, hidden=hid, with_cell=True, **extra)
+                seq = im.b.slice(both, 2, 0, hid, n.name)
+                cell = im.b.slice(both, 2, hid, 2 * hid, n.name)
+                cells.append(_last_step(im, cell, lens))
+            else:
+                seq = im.b.add(op, (xs, *ws), n.name, hidden=hid, **extra)
+            lasts.append(_last_step(im, seq, lens))  # [B, 1, H]
+            if lens is not None:  # no outputs past a sequence's end
+                mask = (np.arange(steps)[None, :] < lens[:, None]).astype(np.float64)
+                keep = im.b.const(im.b.unique(f"{n.name}.steps_kept"), mask[:, :, None])
+                seq = im.b.add(Op.MUL, (seq, keep), n.name)
+            seqs.append(_reverse_time(im, seq, steps, lens) if back else seq)
         if n.output[0]:
             if layout:
                 parts = [im.b.reshape(s, (batch, steps, 1, hid), n.name) for s in seqs]
@@ -219,14 +299,20 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
                 axis = 1
             im.put(0, parts[0] if dirs == 1 else im.b.add(Op.CONCAT, parts, n.name, axis=axis))
         if len(n.output) > 1 and n.output[1]:
-            if layout:
-                y_h = lasts[0] if dirs == 1 else im.b.add(Op.CONCAT, lasts, n.name, axis=1)
-            else:
-                parts = [im.b.reshape(h, (1, batch, hid), n.name) for h in lasts]
-                y_h = parts[0] if dirs == 1 else im.b.add(Op.CONCAT, parts, n.name, axis=0)
-            im.put(1, y_h)
+            im.put(1, _last_states(im, lasts, layout, batch, hid))
+        if want_cell:
+            im.put(2, _last_states(im, cells, layout, batch, hid))
 
     return handle
+
+
+def _last_states(im: Importer, lasts: list[int], layout: int, batch: int, hid: int) -> int:
+    """Y_h or Y_c from each direction's last state [B, 1, H]: [D, B, H] (layout 0) or
+    [B, D, H] (layout 1)."""
+    if layout:
+        return lasts[0] if len(lasts) == 1 else im.b.add(Op.CONCAT, lasts, im.node.name, axis=1)
+    parts = [im.b.reshape(h, (1, batch, hid), im.node.name) for h in lasts]
+    return parts[0] if len(parts) == 1 else im.b.add(Op.CONCAT, parts, im.node.name, axis=0)
 
 
 class _Regate:
@@ -301,38 +387,95 @@ class _Regate:
         return (im.node.input[3] if im.has(3) else f"{im.node.name}.B") + tag
 
 
-def _reverse_time(im: Importer, x: int, steps: int) -> int:
-    """``x`` [B, T, ...] with its time axis reversed (one SLICE per step, a CONCAT)."""
+def _reverse_time(im: Importer, x: int, steps: int, lens: np.ndarray | None = None) -> int:
+    """``x`` [B, T, ...] with its time axis reversed (one SLICE per step, a CONCAT); with
+    ``lens``, each batch entry's first ``lens`` steps reversed and the rest kept in place (its
+    own inverse)."""
+    from compiler.onnx_ops.shape import select
+
+    if lens is not None:
+        parts = []
+        for k, length in enumerate(lens):
+            one = im.b.slice(x, 0, k, k + 1, im.node.name)
+            order = list(reversed(range(length))) + list(range(length, steps))
+            parts.append(select(im, one, 1, order))
+        return parts[0] if len(parts) == 1 else im.b.add(Op.CONCAT, parts, im.node.name, axis=0)
     if steps == 1:
         return x
     parts = [im.b.slice(x, 1, t, t + 1, im.node.name) for t in reversed(range(steps))]
     return im.b.add(Op.CONCAT, parts, im.node.name, axis=1)
 
 
-def _check_recurrent_inputs(im: Importer, n: onnx.NodeProto, steps: int) -> None:
-    """sequence_lens must be all ``steps``; initial states constant zeros; no peepholes."""
-    if im.has(4):
-        lens = im.const(n.input[4])
-        if lens is None or np.any(np.asarray(lens) != steps):
-            raise Unsupported(
-                f"sequence_lens {n.input[4]!r} must be a constant equal to the sequence "
-                f"length {steps} (variable lengths are not supported)",
-                "sequence_lens",
-            )
-    for k, what in ((5, "initial_h"), (6, "initial_c")):
-        if im.has(k):
-            value = im.const(n.input[k])
-            if value is None or np.any(np.asarray(value) != 0):
-                raise Unsupported(
-                    f"{what} {n.input[k]!r} must be constant zeros (the chip's recurrent ops "
-                    "start from a zero state)",
-                    what,
-                )
-    if im.has(7):
-        raise Unsupported("peephole weights P are not supported", "P")
+def _sequence_lengths(im: Importer, n: onnx.NodeProto, steps: int, batch: int) -> np.ndarray | None:
+    """The sequence_lens (constant or bound), one per batch entry (None: every sequence is
+    ``steps`` long). A shorter sequence run in reverse starts at its own end (`_reverse_time`)."""
+    if not im.has(4):
+        return None
+    lens = np.asarray(im.static(4, "sequence_lens"), dtype=np.int64).reshape(-1)
+    if lens.size != batch or lens.min() < 1 or lens.max() > steps:
+        raise Unsupported(
+            f"sequence_lens {lens.tolist()} must give {batch} lengths in 1..{steps}",
+            "sequence_lens",
+        )
+    return None if np.all(lens == steps) else lens
 
 
-def _interleave(im: Importer, x: int, axis: int, factor: int, zeros: bool) -> int:
+def _last_step(im: Importer, seq: int, lens: np.ndarray | None) -> int:
+    """Each sequence's state at its last step, [B, 1, H]: the last time step, or with
+    ``lens`` the step ``lens - 1`` of each batch entry (a one-hot mask summed over time)."""
+    b, name = im.b, im.node.name
+    batch, steps, hid = b.shape(seq)
+    if lens is None:
+        return b.slice(seq, 1, steps - 1, steps, name)
+    onehot = (np.arange(steps)[None, :] == lens[:, None] - 1).astype(np.float64)
+    picked = b.add(Op.MUL, (seq, b.const(b.unique(f"{name}.last_step"), onehot[:, :, None])), name)
+    by_time = b.reshape(b.add(Op.TRANSPOSE, (picked,), name, perm=(1, 0, 2)), (steps, -1), name)
+    return b.reshape(b.add(Op.REDUCE_SUM, (by_time,), name, axis=0), (batch, 1, hid), name)
+
+
+def _peepholes(im: Importer, n: onnx.NodeProto, d: int, hid: int) -> int:
+    """Direction ``d``'s LSTM peephole weights [3H], ONNX's (i, o, f) reordered to the IR's
+    (i, f, o): rearranged at import if constant, by DMA moves if given at run time."""
+    b, name = im.b, n.name
+    value = im.const(n.input[7]) if n.input[7] not in im.vals else None
+    if value is not None:
+        i, o, f = np.split(np.asarray(value, np.float64).reshape(-1, 3 * hid)[d], 3)
+        return im.param(f"{n.input[7]}.{d}", np.concatenate([i, f, o]))
+    p = im.operand(7, "P")
+    if b.shape(p) != (b.shape(p)[0], 3 * hid) or b.shape(p)[0] <= d:
+        raise Unsupported(f"P has shape {list(b.shape(p))}", "P")
+    row = b.reshape(b.slice(p, 0, d, d + 1, name), (3 * hid,), name)
+    parts = [b.slice(row, 0, k * hid, (k + 1) * hid, name) for k in (0, 2, 1)]
+    return b.add(Op.CONCAT, parts, name, axis=0)
+
+
+def _initial_states(im: Importer, n: onnx.NodeProto, d: int, batch: int, hid: int) -> list[int]:
+    """Direction ``d``'s initial states as IR operands [B, H]: [] when they are absent or
+    constant zeros, else h0 (and LSTM's c0, a zero h0 standing in if only c0 is given);
+    constant or run-time, [D, B, H] (layout 0) or [B, D, H] (layout 1) in ONNX."""
+    b, name = im.b, n.name
+    layout = int(im.attr("layout", 0))
+    slots = (5, 6) if n.op_type == "LSTM" else (5,)
+    given = []
+    for k in slots:
+        if not im.has(k):
+            given.append(None)
+            continue
+        value = im.const(n.input[k]) if n.input[k] not in im.vals else None
+        if value is not None and not np.any(np.asarray(value)):
+            given.append(None)
+            continue
+        what = ("initial_h", "initial_c")[k - 5]
+        t = im.operand(k, what)
+        if b.shape(t)[layout] <= d or b.shape(t)[1 - layout] != batch:
+            raise Unsupported(f"{what} has shape {list(b.shape(t))}", what)
+        given.append(b.reshape(b.slice(t, layout, d, d + 1, name), (batch, hid), name))
+    while given and given[-1] is None:
+        given.pop()
+    return [b.fill((batch, hid), 0.0, name) if g is None else g for g in given]
+
+
+def interleave(im: Importer, x: int, axis: int, factor: int, zeros: bool) -> int:
     """``x`` with each element along ``axis`` followed by ``factor - 1`` zeros (``zeros``) or
     copies of itself: a new axis after ``axis``, a CONCAT and a RESHAPE (DMA moves)."""
     b, name = im.b, im.node.name
@@ -346,102 +489,3 @@ def _interleave(im: Importer, x: int, axis: int, factor: int, zeros: bool) -> in
     joined = b.add(Op.CONCAT, parts, name, axis=axis + 1)
     out = shape[:axis] + (shape[axis] * factor,) + shape[axis + 1 :]
     return b.reshape(joined, out, name)
-
-
-def conv_transpose(im: Importer, n: onnx.NodeProto) -> None:
-    """2-D ConvTranspose as a CONV2D: the input spread by the stride (zeros between pixels),
-    padded by ``kernel - 1 - pads``, convolved with the kernel flipped and its channels
-    swapped; group 1, dilations 1, a constant weight."""
-    im.reject_attrs(group=1)
-    if any(d != 1 for d in im.attr("dilations", [1, 1])):
-        raise Unsupported("dilations other than 1 are not supported", "dilations")
-    if im.attr("output_shape") is not None:
-        raise Unsupported("the output_shape attribute is not supported (give pads)", "output_shape")
-    w = im.const(n.input[1]) if n.input[1] not in im.vals else None  # [Cin, Cout, KH, KW]
-    wshape = np.shape(w) if w is not None else im.b.shape(im.operand(1, "weight W"))
-    if len(wshape) != 4:
-        raise Unsupported(f"only 2-D ConvTranspose is supported (weight rank {len(wshape)})")
-    auto_pad = im.attr("auto_pad", b"NOTSET").decode()
-    if auto_pad not in ("NOTSET", "VALID"):
-        raise Unsupported(f"auto_pad={auto_pad!r} is not supported (NOTSET, VALID)", "auto_pad")
-    kh, kw = wshape[2:]
-    stride = tuple(int(s) for s in im.attr("strides", [1, 1]))
-    pads = [int(p) for p in im.attr("pads", [0, 0, 0, 0])] if auto_pad == "NOTSET" else [0] * 4
-    extra = [int(p) for p in im.attr("output_padding", [0, 0])]
-    x = im.get(n.input[0], "nhwc")
-    for axis, s in ((1, stride[0]), (2, stride[1])):
-        if s > 1:
-            spread = _interleave(im, x, axis, s, zeros=True)
-            x = im.b.slice(spread, axis, 0, im.b.shape(spread)[axis] - (s - 1), n.name)
-    padding = (
-        kh - 1 - pads[0],
-        kw - 1 - pads[1],
-        kh - 1 - pads[2] + extra[0],
-        kw - 1 - pads[3] + extra[1],
-    )
-    if min(padding) < 0:
-        raise Unsupported(f"pads {pads} larger than the kernel less one are not supported", "pads")
-    if w is not None:
-        w = np.asarray(w, np.float64)
-        wid = im.param(n.input[1], w[:, :, ::-1, ::-1].transpose(2, 3, 0, 1))
-    else:  # flipped by DMA moves (one slice per kernel row and column)
-        from compiler.onnx_ops.shape import select
-
-        flipped = im.operand(1, "weight W")
-        for axis, k in ((2, kh), (3, kw)):
-            flipped = select(im, flipped, axis, list(reversed(range(k))))
-        wid = im.b.add(Op.TRANSPOSE, (flipped,), n.name, perm=(2, 3, 0, 1))
-    y = im.b.add(Op.CONV2D, (x, wid), n.name, stride=(1, 1), padding=padding)
-    if im.has(2):
-        bias = im.const(n.input[2]) if n.input[2] not in im.vals else None
-        bid = (
-            im.param(n.input[2], np.asarray(bias, np.float64).reshape(-1))
-            if bias is not None
-            else im.b.reshape(im.operand(2, "bias B"), (wshape[1],), n.name)
-        )
-        y = im.b.add(Op.ADD, (y, bid), n.name)
-    im.put(0, y, "nhwc")
-
-
-def resize(im: Importer, n: onnx.NodeProto) -> None:
-    """Resize of the two spatial axes by integer factors, mode nearest (each pixel repeated:
-    DMA moves); scales or sizes constant."""
-    mode = im.attr("mode", b"nearest").decode()
-    if mode != "nearest":
-        raise Unsupported(f"mode={mode!r} is not supported (only nearest)", "mode")
-    ctm = im.attr("coordinate_transformation_mode", b"half_pixel").decode()
-    rounding = im.attr("nearest_mode", b"round_prefer_floor").decode()
-    half = ctm in ("half_pixel", "pytorch_half_pixel") and rounding != "ceil"
-    if not (half or (ctm == "asymmetric" and rounding == "floor")):
-        raise Unsupported(
-            f"coordinate_transformation_mode={ctm!r} with nearest_mode={rounding!r} does not "
-            "repeat pixels (supported: half_pixel, or asymmetric with floor)",
-            "coordinate_transformation_mode",
-        )
-    x = im.get(n.input[0], "nhwc")
-    if len(im.b.shape(x)) != 4:
-        raise Unsupported("only 4-D NCHW inputs are supported")
-    _, h, w, _ = im.b.shape(x)
-    k_scales = 1 if im.opset < 11 else 2
-    scales = im.static(k_scales, "scales") if im.has(k_scales) else None
-    given = scales is not None and np.size(scales)
-    sizes = im.static(3, "sizes") if im.opset >= 11 and im.has(3) and not given else None
-    if scales is not None and np.size(scales):
-        factors = [float(f) for f in np.asarray(scales).reshape(-1)]
-    elif sizes is not None:
-        if np.size(sizes) != 4:
-            raise Unsupported(f"sizes {np.asarray(sizes).tolist()} for some axes only", "axes")
-        src = (im.b.shape(x)[0], im.b.shape(x)[3], h, w)
-        factors = [float(s / d) for s, d in zip(np.asarray(sizes).reshape(-1), src, strict=True)]
-    else:
-        raise Unsupported("scales or sizes must be constants")
-    if (
-        len(factors) != 4
-        or factors[:2] != [1.0, 1.0]
-        or any(f != int(f) or f < 1 for f in factors[2:])
-    ):
-        raise Unsupported(f"scales {factors}: only integer upsampling of H and W is supported")
-    for axis, f in ((1, int(factors[2])), (2, int(factors[3]))):
-        if f > 1:
-            x = _interleave(im, x, axis, f, zeros=False)
-    im.put(0, x, "nhwc")

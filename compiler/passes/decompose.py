@@ -146,13 +146,19 @@ def _recurrent(b: IRBuilder, n: Node, ins: list[int]) -> int:
     xw = b.matmul(b.reshape(x, (batch * steps, feat), nm), w, name=nm)
     xw = b.reshape(b.add(Op.ADD, (xw, ins[3]), nm), (batch, steps, width), nm)
     step = {Op.RNN: _rnn_step, Op.LSTM: _lstm_step, Op.GRU: _gru_step}[n.op]
-    h: int | None = None
-    c: int | None = None
+    k = n.attrs.get("states", 0)
+    states = ins[len(ins) - k :]  # h0 (and c0); none: a zero state
+    h: int | None = states[0] if k else None
+    c: int | None = states[1] if k > 1 else None
     outs = []
     for t in range(steps):
         xt = b.reshape(b.slice(xw, 1, t, t + 1, nm), (batch, width), nm)
-        h, c = step(b, n, xt, h, c, r, ins[4] if n.op is Op.GRU else None)
-        outs.append(b.reshape(h, (batch, 1, hid), nm))
+        extra = ins[4] if n.op is Op.GRU or n.attrs.get("peephole", False) else None
+        h, c = step(b, n, xt, h, c, r, extra)
+        if n.attrs.get("with_cell", False):
+            outs.append(b.reshape(b.add(Op.CONCAT, (h, c), nm, axis=1), (batch, 1, 2 * hid), nm))
+        else:
+            outs.append(b.reshape(h, (batch, 1, hid), nm))
     return outs[0] if steps == 1 else b.add(Op.CONCAT, outs, nm, axis=1)
 
 
@@ -164,18 +170,27 @@ def _rnn_step(
 
 
 def _lstm_step(
-    b: IRBuilder, n: Node, xt: int, h: int | None, c: int | None, r: int, _br: int | None
+    b: IRBuilder, n: Node, xt: int, h: int | None, c: int | None, r: int, p: int | None
 ) -> tuple[int, int]:
+    """One LSTM step; with peepholes ``p`` [3H] (i, f, o), the input and forget gates also
+    see the previous cell state and the output gate the new one."""
     nm, hid = n.name, n.attrs["hidden"]
     gates = xt if h is None else b.add(Op.ADD, (xt, b.matmul(h, r, name=nm)), nm)
 
-    def gate(k: int, op: Op) -> int:
-        return b.add(op, (b.slice(gates, 1, k * hid, (k + 1) * hid, nm),), nm)
+    def gate(k: int, op: Op, peek: int | None = None, cell: int | None = None) -> int:
+        pre = b.slice(gates, 1, k * hid, (k + 1) * hid, nm)
+        if p is not None and cell is not None:
+            weight = b.slice(p, 0, peek * hid, (peek + 1) * hid, nm)
+            pre = b.add(Op.ADD, (pre, b.add(Op.MUL, (cell, weight), nm)), nm)
+        return b.add(op, (pre,), nm)
 
-    i, g, o = gate(0, Op.SIGMOID), gate(2, Op.TANH), gate(3, Op.SIGMOID)
+    i, g = gate(0, Op.SIGMOID, 0, c), gate(2, Op.TANH)
     ig = b.add(Op.MUL, (i, g), nm)
     # The forget gate only matters once there is a cell state to forget (t > 0).
-    c = ig if c is None else b.add(Op.ADD, (b.add(Op.MUL, (gate(1, Op.SIGMOID), c), nm), ig), nm)
+    if c is not None:
+        ig = b.add(Op.ADD, (b.add(Op.MUL, (gate(1, Op.SIGMOID, 1, c), c), nm), ig), nm)
+    c = ig
+    o = gate(3, Op.SIGMOID, 2, c)
     return b.add(Op.MUL, (o, b.add(Op.TANH, (c,), nm)), nm), c
 
 

@@ -96,6 +96,8 @@ def infer(
         return shape, ACC_DTYPE[dtypes[0]]
     if op is Op.CAST:
         return shape, attrs["dtype"]
+    if op is Op.ROUND:
+        return shape, DType.FP32
     if op in DATA_MOVEMENT or op is Op.MAXPOOL2D:
         return shape, dtypes[0]
     if op in SOURCES:
@@ -249,10 +251,15 @@ def _composite_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
         h = attrs["hidden"]
         if len(x) != 3:
             _fail(op, s, "input must be [batch, time, features]")
-        want = [(x[2], gates * h), (h, gates * h)] + [(gates * h,)] * (len(s) - 3)
-        if list(s[1:]) != want:
+        k = attrs.get("states", 0)
+        peep = [(3 * h,)] if attrs.get("peephole", False) else []
+        want = [(x[2], gates * h), (h, gates * h)] + [(gates * h,)] * (len(s) - 3 - k - len(peep))
+        want += peep
+        if list(s[1 : len(s) - k]) != want:
             _fail(op, s, f"weights must have shapes {want}")
-        return x[0], x[1], h
+        if any(st != (x[0], h) for st in s[len(s) - k :]):
+            _fail(op, s, f"initial states must have shape {(x[0], h)}")
+        return x[0], x[1], 2 * h if attrs.get("with_cell", False) else h
     if op is Op.ATTENTION:
         d = x[-1]
         if len(x) != 3 or any(w != (d, d) for w in s[1:]):

@@ -197,12 +197,12 @@ def test_unsupported_op_names_node_op_and_where_the_supported_ones_are() -> None
 
 def test_unsupported_attribute_names_node_and_value() -> None:
     nodes = [
-        helper.make_node("MaxPool", ["x"], ["y"], "pool", kernel_shape=[2, 2], storage_order=1)
+        helper.make_node("LSTM", ["x", "w", "r"], ["y"], "lstm", hidden_size=2, input_forget=1)
     ]
-    model = _model(nodes, [("x", (1, 4, 3, 3))], ["y"], [])
+    model = _model(nodes, [("x", (3, 1, 4)), ("w", (1, 8, 4)), ("r", (1, 8, 2))], ["y"], [])
     with pytest.raises(
         ValueError,
-        match=r"ONNX node 'pool' \(MaxPool\): attribute storage_order=1 is "
+        match=r"ONNX node 'lstm' \(LSTM\): attribute input_forget=1 is "
         r"not supported \(only 0\)",
     ):
         import_onnx(model)

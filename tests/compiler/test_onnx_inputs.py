@@ -32,23 +32,23 @@ def _typed_model(nodes, inputs, outputs, inits=()) -> onnx.ModelProto:
 
 
 def test_every_unsupported_node_is_listed_at_once():
-    pool = dict(kernel_shape=[1, 1], storage_order=1)
+    pool = dict(kernel_shape=[1, 1, 1])
     nodes = [
-        helper.make_node("MaxPool", ["x"], ["a"], "g1", **pool),
-        helper.make_node("MaxPool", ["a"], ["b"], "g2", **pool),
+        helper.make_node("MaxPool", ["x"], ["a", "ia"], "g1", **pool),
+        helper.make_node("MaxPool", ["a"], ["b", "ib"], "g2", **pool),
         helper.make_node("Cos", ["b"], ["c"], "cos"),
         helper.make_node("Relu", ["c"], ["y"], "relu"),
     ]
-    model = onnx_model(nodes, [("x", (1, 4, 3, 3))], ["y"], [])
+    model = onnx_model(nodes, [("x", (1, 4, 3, 3, 3))], ["y"], [])
     with pytest.raises(OnnxError) as err:
         import_onnx(model)
     problems = err.value.problems
     assert [(p.where, p.op, p.attribute) for p in problems] == [
-        ("node 'g1'", "MaxPool", "storage_order"),
-        ("node 'g2'", "MaxPool", "storage_order"),
+        ("node 'g1'", "MaxPool", "Indices"),
+        ("node 'g2'", "MaxPool", "Indices"),
         ("node 'cos'", "Cos", ""),
     ]
-    assert str(err.value).startswith("ONNX node 'g1' (MaxPool): attribute storage_order=1 is not")
+    assert str(err.value).startswith("ONNX node 'g1' (MaxPool): the Indices output is supported")
     assert "(and 2 more problems)" in str(err.value).splitlines()[0]
     assert check_onnx(model) == list(problems)
 
@@ -74,8 +74,10 @@ def test_integer_inputs_keep_their_type_and_others_are_refused_by_name():
     assert graph.inputs["q"].dtype is DType.INT32
     graph = import_onnx(_typed_model(flat, [("q", TensorProto.INT64, (2, 2))], ["y"]))
     assert graph.roles["q"] is TensorRole.INTEGER  # integers held as exact fp32 values
-    with pytest.raises(OnnxError, match=r"graph input 'q'.*element type int4"):
-        import_onnx(_typed_model(flat, [("q", TensorProto.INT4, (2, 2))], ["y"]))
+    graph = import_onnx(_typed_model(flat, [("q", TensorProto.INT4, (2, 2))], ["y"]))
+    assert graph.roles["q"] is TensorRole.INTEGER  # a narrow integer format: exact fp32 values
+    with pytest.raises(OnnxError, match=r"graph input 'q'.*element type complex64"):
+        import_onnx(_typed_model(flat, [("q", TensorProto.COMPLEX64, (2, 2))], ["y"]))
     relu = [helper.make_node("Relu", ["q"], ["y"], "r")]
     with pytest.raises(OnnxError, match=r"node 'r' \(Relu\): input 'q' is int32; Relu computes"):
         import_onnx(_typed_model(relu, [("q", TensorProto.INT32, (2, 2))], ["y"]))
@@ -130,10 +132,10 @@ def test_compile_check_prints_the_table_and_exits_by_support(capsys, tmp_path):
 
     bad = onnx_model(
         [
-            helper.make_node("MaxPool", ["x"], ["a"], "g1", kernel_shape=[1, 1], storage_order=1),
+            helper.make_node("MaxPool", ["x"], ["a", "ia"], "g1", kernel_shape=[1, 1, 1]),
             helper.make_node("Cos", ["a"], ["y"], "cos"),
         ],
-        [("x", (1, 4, 3, 3))],
+        [("x", (1, 4, 3, 3, 3))],
         ["y"],
         [],
     )
@@ -143,7 +145,7 @@ def test_compile_check_prints_the_table_and_exits_by_support(capsys, tmp_path):
     assert main(["compile", str(tmp_path / "bad.onnx"), "--check"]) == 1
     out, err = capsys.readouterr()
     assert "2 unsupported constructs" in out
-    assert re.search(r"node 'g1' +MaxPool +storage_order +attribute storage_order=1 is not", out)
+    assert re.search(r"node 'g1' +MaxPool +Indices +the Indices output is supported for 2-D", out)
     assert re.search(r"node 'cos' +Cos +- +op type 'Cos' is not supported", out)
     assert err.strip().endswith("has unsupported constructs (listed above)")
     assert main(["compile", str(tmp_path / "good.onnx"), "--check"]) == 0

@@ -324,8 +324,9 @@ def test_recurrent_directions_layouts_and_zero_initial_state(
     }
     h0_shape = (batch, dirs, hid) if layout else (dirs, batch, hid)
     inputs = ["x", "W", "R", "B", "", "h0"] + (["h0"] if op == "LSTM" else [])
+    outs = ["Y", "Y_h"] + (["Y_c"] if op == "LSTM" else [])  # Y_c: the last cell state
     node = helper.make_node(
-        op, inputs, ["Y", "Y_h"], "rec", hidden_size=hid, direction=direction, layout=layout
+        op, inputs, outs, "rec", hidden_size=hid, direction=direction, layout=layout
     )
     # y[:, -1] of a batch-first export: the last step of Y, a Gather on the activation
     last = helper.make_node("Gather", ["Y", "minus_one"], ["last"], axis=1 if layout else 0)
@@ -339,7 +340,7 @@ def test_recurrent_directions_layouts_and_zero_initial_state(
         graph_inputs += list(weights.items())
     else:
         inits += [onnx_init(rng, k, s) for k, s in weights.items()]
-    model = onnx_model([node, last], graph_inputs, ["Y", "Y_h", "last"], inits)
+    model = onnx_model([node, last], graph_inputs, [*outs, "last"], inits)
     _check(model, dict(graph_inputs), onnx_ref=layout == 1)  # onnxruntime lacks layout 1
 
 
@@ -402,6 +403,28 @@ def test_conv_transpose(stride, pads, extra):
 
 
 @pytest.mark.parametrize(
+    "x_shape,w_shape,attrs",
+    [
+        ((2, 4, 3, 4), (4, 3, 2, 3), dict(group=2, dilations=[2, 1], strides=[2, 3])),
+        ((1, 3, 4, 4), (3, 2, 3, 3), dict(strides=[2, 2], output_shape=[9, 8])),
+        ((1, 2, 3, 3), (2, 2, 3, 2), dict(strides=[2, 1], auto_pad="SAME_LOWER")),
+        ((2, 3, 7), (3, 2, 3), dict(strides=[2], pads=[1, 0], dilations=[2], output_padding=[1])),
+        (
+            (1, 4, 3, 4, 3),
+            (4, 1, 3, 2, 2),
+            dict(group=2, strides=[2, 1, 2], dilations=[2, 1, 1], pads=[1, 0, 0, 2, 1, 1]),
+        ),
+    ],
+)
+def test_conv_transpose_groups_dilations_and_output_shape(x_shape, w_shape, attrs):
+    rng = np.random.default_rng(1)
+    node = helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], "up", **attrs)
+    cout = w_shape[1] * attrs.get("group", 1)
+    inits = [onnx_init(rng, "w", w_shape), onnx_init(rng, "b", (cout,))]
+    _check(onnx_model([node], [("x", x_shape)], ["y"], inits), {"x": x_shape})
+
+
+@pytest.mark.parametrize(
     "ctm,rounding", [("half_pixel", "round_prefer_floor"), ("asymmetric", "floor")]
 )
 def test_resize_nearest_by_integer_scales(ctm, rounding):
@@ -431,3 +454,87 @@ def test_rank_0_results_of_a_full_reduction_and_a_constant():
         ),
     ]
     _check(onnx_model(nodes, [("x", (3, 4))], ["s", "m", "c"], []), {"x": (3, 4)})
+
+
+@pytest.mark.parametrize("x_shape", [(2, 3, 4, 5), (6, 3)], ids=["nchw", "nc"])
+def test_batch_norm_training_mode_uses_batch_statistics_and_updates_the_running_ones(x_shape):
+    node = helper.make_node(
+        "BatchNormalization",
+        ["x", "s", "b", "mean", "var"],
+        ["y", "running_mean", "running_var"],
+        "bn",
+        training_mode=1,
+        momentum=0.8,
+        epsilon=1e-3,
+    )
+    shapes = {"x": x_shape, **{k: (3,) for k in ("s", "b", "mean", "var")}}
+    model = onnx_model([node], list(shapes.items()), ["y", "running_mean", "running_var"], [])
+    _check(model, shapes, onnx_ref=True)
+
+
+def test_dropout_mask_in_inference_is_all_true():
+    node = helper.make_node("Dropout", ["x"], ["y", "mask"], "drop")
+    model = onnx_model([node], [("x", (3, 4))], ["y", "mask"], [])
+    _check(model, {"x": (3, 4)}, onnx_ref=True)  # the helper declares every output float
+
+
+@pytest.mark.parametrize("direction", ["forward", "reverse", "bidirectional"])
+@pytest.mark.parametrize("op", ["RNN", "GRU", "LSTM"])
+def test_recurrent_sequence_lens_shorter_than_the_sequence(op, direction):
+    from onnx import numpy_helper
+
+    rng = np.random.default_rng(3)
+    steps, batch, feat, hid = 4, 3, 2, 5
+    gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
+    outs = ["Y", "Y_h"] + (["Y_c"] if op == "LSTM" else [])
+    node = helper.make_node(
+        op, ["x", "W", "R", "B", "lens"], outs, "rec", hidden_size=hid, direction=direction
+    )
+    dirs = 2 if direction == "bidirectional" else 1
+    inits = [
+        onnx_init(rng, "W", (dirs, gates * hid, feat)),
+        onnx_init(rng, "R", (dirs, gates * hid, hid)),
+        onnx_init(rng, "B", (dirs, 2 * gates * hid)),
+        numpy_helper.from_array(np.array([4, 1, 3], np.int32), "lens"),
+    ]
+    model = onnx_model([node], [("x", (steps, batch, feat))], outs, inits)
+    _check(model, {"x": (steps, batch, feat)})
+
+
+@pytest.mark.parametrize("op", ["RNN", "GRU", "LSTM"])
+@pytest.mark.parametrize(
+    "direction,layout,runtime_states",
+    [("forward", 0, True), ("bidirectional", 0, False), ("reverse", 1, True)],
+    ids=["forward-input", "bidi-constant", "reverse-batch-first-input"],
+)
+def test_recurrent_initial_states_constant_or_input(op, direction, layout, runtime_states):
+    rng = np.random.default_rng(6)
+    steps, batch, feat, hid = 3, 2, 3, 4
+    dirs = 2 if direction == "bidirectional" else 1
+    gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
+    state = (batch, dirs, hid) if layout else (dirs, batch, hid)
+    names = ["h0"] + (["c0", "P"] if op == "LSTM" else [])  # LSTM: with peepholes too
+    outs = ["Y", "Y_h"] + (["Y_c"] if op == "LSTM" else [])
+    node = helper.make_node(
+        op,
+        ["x", "W", "R", "B", "", *names],
+        outs,
+        "rec",
+        hidden_size=hid,
+        direction=direction,
+        layout=layout,
+    )
+    inits = [
+        onnx_init(rng, "W", (dirs, gates * hid, feat)),
+        onnx_init(rng, "R", (dirs, gates * hid, hid)),
+        onnx_init(rng, "B", (dirs, 2 * gates * hid)),
+    ]
+    x_shape = (batch, steps, feat) if layout else (steps, batch, feat)
+    inputs = [("x", x_shape)]
+    shapes = {k: state for k in names} | {"P": (dirs, 3 * hid)}
+    if runtime_states:
+        inputs += [(k, shapes[k]) for k in names]
+    else:
+        inits += [onnx_init(rng, k, shapes[k]) for k in names]
+    model = onnx_model([node], inputs, outs, inits)
+    _check(model, dict(inputs), onnx_ref=layout == 1)  # onnxruntime lacks layout 1

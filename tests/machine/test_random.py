@@ -6,6 +6,7 @@ import pytest
 from bench.programs import tiled_gemm
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType, round_bf16, to_storage
+from chip.formats import Conversion, Format
 from chip.functional import run_functional
 from chip.isa import VEC_READS_B, VEC_USES_IMM, Halt, Load, Store, Vec, VecOp, acc, sp
 from chip.machine import Unit, run_machine
@@ -128,6 +129,8 @@ def random_vector_program(cfg: ChipConfig, rng) -> Program:
         if rng.integers(3) == 0:  # a destination in another bank, copied back later
             dst = sp(s_hi) if dst_region.mem is sp(0).mem else acc(a_hi)
         imm = float(rng.standard_normal()) if op in VEC_USES_IMM else 0.0
+        if op is VecOp.CVT:  # the immediate names a format
+            imm = float(Conversion(list(Format)[rng.integers(len(Format))], bool(imm > 0)).code)
         vecs.append(
             Vec(
                 op=op,

@@ -26,6 +26,10 @@ from chip.program import Phase, Program, Tag
 from tests.machine.helpers import program
 from tests.machine.test_random import operands, random_chip
 
+# The vector functions the soups draw from: the golden digests fix the draws, so a function added
+# later (CVT: an ALU-class function, timed like COPY) is left out rather than reshuffling them.
+SOUP_OPS = tuple(op for op in VecOp if op is not VecOp.CVT)
+
 GOLDEN = Path(__file__).with_name("schedule_golden.json")
 SOUPS, GEMMS = 200, 40
 LIMITS = (None, None, 400, 60)  # cycle limits, by seed
@@ -91,7 +95,7 @@ def token_soup(cfg: ChipConfig, rng: np.random.Generator) -> Program:
                 **flags(),
             )
         else:
-            op = list(VecOp)[rng.integers(len(VecOp))]
+            op = SOUP_OPS[rng.integers(len(SOUP_OPS))]
 
             def loc() -> Loc:
                 m = (Mem.SPAD, Mem.ACC, Mem.ACCF)[rng.integers(3)]
