@@ -12,8 +12,9 @@ are rearranged once at import: conv [Cout, Cin, KH, KW] -> [KH, KW, Cin, Cout]; 
 Shape arithmetic that exporters emit (Shape, Gather, Unsqueeze, Squeeze, Cast, Concat of
 constants) is evaluated at import; Dropout is the identity (inference).
 
-Initializers become PARAMs (batch-norm running statistics too: a training step updates them
-as running averages; shape tensors are read at import).
+Initializers that are weights (all of them unless the caller names the weights) become
+PARAMs, batch-norm running statistics too (a training step updates them as running averages);
+Constant nodes and other constants become CONSTs; shape tensors are read at import.
 
 `HANDLERS` lists every supported op type with its handler (in `compiler.onnx_ops` for float
 ops, `compiler.onnx_quant` for the QOperator ops) and what its operands may be: float only,
@@ -24,7 +25,7 @@ with an `OnnxError` that lists every unsupported node at once.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -130,7 +131,8 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Sum": Handler(act.nary("sum"), limits="n-ary"),
         "Mean": Handler(act.nary("mean"), limits="n-ary"),
         "Where": Handler(
-            act.where, limits="a constant condition; constant operands finite (no -inf fill)"
+            act.where,
+            limits="a constant condition (a causal mask); a constant operand may be -inf",
         ),
         # reductions and normalization over any axes (compiler.onnx_ops.reduce)
         "ReduceSum": Handler(
@@ -296,18 +298,27 @@ def problem_table(model: str, problems: list[Problem] | tuple[Problem, ...]) -> 
     return "\n".join(lines)
 
 
-def import_onnx(model: onnx.ModelProto | str | Path, batch: int | None = None) -> Graph:
+def import_onnx(
+    model: onnx.ModelProto | str | Path,
+    batch: int | None = None,
+    weights: Collection[str] | None = None,
+) -> Graph:
     """The IR graph of an ONNX model (a ModelProto or a path to a .onnx file).
 
     The shapes are the model's own: ``batch`` sets the leading dimension of graph inputs
-    whose leading dimension is dynamic, and must equal it where it is static. Raises
-    `OnnxError` listing every unsupported op, attribute, input type and dynamic shape.
+    whose leading dimension is dynamic, and must equal it where it is static. ``weights``
+    names the initializers that are trainable weights (None: every initializer, ONNX having
+    no mark for it); they and the tensors folded from them at import become PARAMs, every
+    other constant (Constant nodes, other initializers, folded shape arithmetic) a CONST.
+    Batch-norm running statistics are PARAMs either way (a training step updates them as
+    running averages). Raises `OnnxError` listing every unsupported op, attribute, input type
+    and dynamic shape.
     """
     if batch is not None and (not isinstance(batch, int) or batch <= 0):
         raise ValueError(f"batch must be a positive int, not {batch!r}")
     proto = model if isinstance(model, onnx.ModelProto) else load_onnx(model)
     check_model(proto, "ONNX model" if isinstance(model, onnx.ModelProto) else str(model))
-    im = Importer(proto, batch)
+    im = Importer(proto, batch, weights)
     problems = _run(im)
     if problems:
         raise OnnxError(im.g.name or str(model), problems)
@@ -347,6 +358,8 @@ def _run(im: Importer) -> list[Problem]:
                     "(docs/lowering.md lists the supported ones)"
                 )
             _apply(im, handler, node)
+            if any(x in im.weights for x in node.input):  # folded from a weight: trainable
+                im.weights.update(y for y in node.output if y in im.consts and y not in im.vals)
             continue
         except Unsupported as e:
             problems.append(Problem(_label(k, node), node.op_type, e.attribute, str(e)))

@@ -7,6 +7,8 @@ converts on demand with a TRANSPOSE (a DMA move on the chip).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import onnx
 from onnx import numpy_helper
@@ -32,18 +34,25 @@ class Importer:
     """The state of one import: the IR under construction and every ONNX tensor's value.
 
     ``consts`` holds ONNX tensors known at import (initializers, Constant outputs, folded shape
-    arithmetic); ``vals`` maps the ONNX name of every tensor with an IR value to its IR id and
-    layout ("plain" or "nhwc"). Handlers read their node (``node``) and operands through the
-    methods below and record their outputs with `put` (or in ``consts`` when folded).
+    arithmetic); ``weights`` names those of them that are trainable: the initializers given
+    as weights (every initializer when ``weights`` is None) and whatever the import folds from
+    them. A weight's IR value is a PARAM, any other constant's a CONST. ``vals`` maps the ONNX
+    name of every tensor with an IR value to its IR id and layout ("plain" or "nhwc").
+    Handlers read their node (``node``) and operands through the methods below and record
+    their outputs with `put` (or in ``consts`` when folded).
     """
 
-    def __init__(self, model: onnx.ModelProto, batch: int | None) -> None:
+    def __init__(
+        self, model: onnx.ModelProto, batch: int | None, weights: Collection[str] | None = None
+    ) -> None:
         self.g = model.graph
         self.b = IRBuilder(self.g.name or "onnx")
         self.batch = batch
         self.consts: dict[str, np.ndarray] = {
             t.name: numpy_helper.to_array(t) for t in self.g.initializer
         }
+        names = set(self.consts)
+        self.weights: set[str] = names if weights is None else names & set(weights)
         self.vals: dict[str, tuple[int, str]] = {}  # ONNX name -> (IR id, "plain" | "nhwc")
         self.node: onnx.NodeProto | None = None
         self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
@@ -78,7 +87,7 @@ class Importer:
         if name not in self.vals:
             if name not in self.consts:
                 raise Unsupported(f"input {name!r} is not a known tensor")
-            self.vals[name] = (self.b.param(name, self.consts[name]), "plain")
+            self.vals[name] = (self.param(name, self.consts[name]), "plain")
         nid, have = self.vals[name]
         if layout is None or layout == have:
             return nid
@@ -93,9 +102,12 @@ class Importer:
     def put(self, k: int, nid: int, layout: str = "plain") -> None:
         self.vals[self.node.output[k]] = (nid, layout)
 
-    def param(self, name: str, value: np.ndarray) -> int:
-        """A PARAM holding an initializer's (possibly rearranged) value, named after it."""
-        return self.b.param(self.b.unique(name), value)
+    def param(self, name: str, value: np.ndarray, of: str | None = None) -> int:
+        """A source holding ONNX constant ``of``'s (default ``name``) possibly rearranged
+        value, named after ``name`` (made unique): a PARAM if ``of`` is a weight (trainable),
+        else a CONST."""
+        add = self.b.param if (name if of is None else of) in self.weights else self.b.const
+        return add(self.b.unique(name), value)
 
     def weight(self, k: int, what: str) -> np.ndarray:
         if len(self.node.input) <= k or not self.node.input[k]:
@@ -106,8 +118,9 @@ class Importer:
         return np.asarray(v, dtype=np.float64)
 
     def operand(self, k: int, what: str) -> int:
-        """The IR id of node input ``k`` as it is: an initializer becomes a PARAM named after it
-        (trainable); a graph input or computed tensor is read from DRAM at run time."""
+        """The IR id of node input ``k`` as it is: a weight becomes a PARAM named after it
+        (trainable), another constant a CONST; a graph input or computed tensor is read from
+        DRAM at run time."""
         if not self.has(k):
             raise Unsupported(f"missing {what}")
         return self.get(self.node.input[k], "plain")

@@ -139,6 +139,8 @@ def batch_norm(im: Importer, n: onnx.NodeProto) -> None:
     xid = im.get(x, layout)
     if layout == "plain" and len(im.b.shape(xid)) != 2:
         raise Unsupported("batch normalization needs a 2-D [N, C] or 4-D NCHW input")
+    # Running statistics are PARAMs that a training step updates (`batch_norm_training`).
+    im.weights.update(x for x in n.input[3:5] if x in im.consts and x not in im.vals)
     gamma, beta, mean, var = (
         im.operand(k, w) for k, w in enumerate(("scale", "B", "mean", "var"), 1)
     )
@@ -258,7 +260,7 @@ class _Regate:
         value = im.const(im.node.input[k]) if im.has(k) else None
         if value is not None and im.node.input[k] not in im.vals:
             m = np.asarray(value, np.float64)[d]
-            return im.param(im.node.input[k] + tag, self._rows(m).T)
+            return im.param(im.node.input[k] + tag, self._rows(m).T, of=im.node.input[k])
         return im.b.add(
             Op.TRANSPOSE, (self._rows_ir(self._direction(k, d, what), 0),), name, perm=(1, 0)
         )
@@ -286,15 +288,20 @@ class _Regate:
         wb, rb = self._bias_pair(d, gates)
         if isinstance(wb, int):
             return wb, rb
-        base = self._bias_name(tag)
-        return self.im.param(f"{base}.input", wb), self.im.param(f"{base}.recurrent", rb)
+        im, base = self.im, self._bias_name(tag)
+        of = im.node.input[3] if im.has(3) else None
+        return im.param(f"{base}.input", wb, of), im.param(f"{base}.recurrent", rb, of)
 
     def summed(self, d: int, tag: str, gates: int) -> int:
-        """RNN's and LSTM's one bias: input + recurrent (folded for a constant B)."""
-        wb, rb = self._bias_pair(d, gates)
-        if isinstance(wb, int):
-            return self.im.b.add(Op.ADD, (wb, rb), self.im.node.name)
-        return self.im.param(self._bias_name(tag), wb + rb)
+        """RNN's and LSTM's one bias: input + recurrent, added on chip so that each of the two
+        is trained as the model defines it (a constant, absent B is folded)."""
+        im = self.im
+        if not im.has(3) or im.node.input[3] not in im.weights:
+            wb, rb = self._bias_pair(d, gates)
+            if not isinstance(wb, int):
+                return im.param(self._bias_name(tag), wb + rb, of=None)
+        wb, rb = self.biases(d, tag, gates)
+        return im.b.add(Op.ADD, (wb, rb), im.node.name)
 
     def _bias_name(self, tag: str) -> str:
         im = self.im
