@@ -194,6 +194,7 @@ class VecOp(enum.Enum):
     EQ = 21
     CSUM = 22
     GT = 23
+    RAND = 24
 
 
 # ``a``/``b`` are the src1/src2 rows, ``imm`` the immediate; docs/isa.md is built from this.
@@ -222,18 +223,43 @@ VEC_DOC: dict[VecOp, str] = {
     VecOp.EQ: "1 if a == b else 0",
     VecOp.CSUM: "one destination row: sum over the rows of a, in row order",
     VecOp.GT: "1 if a > b else 0",
+    VecOp.RAND: (
+        "uniform in [0, 1): the first word of Philox-2x32-10 on the counter (bits(a), "
+        "bits(b)) under the key bits(imm), its top 24 bits / 2^24 (a counter-based random "
+        "number: the same a, b, imm give the same value on every model of the chip)"
+    ),
 }
 
 VECOP_BITS = 5
 
 # Which sources each vector function reads; used by validation, docs and the machine.
 VEC_READS_B = frozenset(
-    {VecOp.ADD, VecOp.SUB, VecOp.MUL, VecOp.MAX, VecOp.MIN, VecOp.RELU_MASK, VecOp.EQ, VecOp.GT}
+    {
+        VecOp.ADD,
+        VecOp.SUB,
+        VecOp.MUL,
+        VecOp.MAX,
+        VecOp.MIN,
+        VecOp.RELU_MASK,
+        VecOp.EQ,
+        VecOp.GT,
+        VecOp.RAND,
+    }
 )
 VEC_READS_A = frozenset(VecOp) - {VecOp.SET}
-VEC_USES_IMM = frozenset({VecOp.MULI, VecOp.ADDI, VecOp.SET})
+VEC_USES_IMM = frozenset({VecOp.MULI, VecOp.ADDI, VecOp.SET, VecOp.RAND})
+# Multi-cycle functions: the transcendentals and the random-number hash (10 multiply rounds).
 VEC_SPECIAL = frozenset(
-    {VecOp.SIGMOID, VecOp.TANH, VecOp.EXP, VecOp.LOG, VecOp.RECIP, VecOp.RSQRT, VecOp.SQRT}
+    {
+        VecOp.SIGMOID,
+        VecOp.TANH,
+        VecOp.EXP,
+        VecOp.LOG,
+        VecOp.RECIP,
+        VecOp.RSQRT,
+        VecOp.SQRT,
+        VecOp.RAND,
+    }
 )
 VEC_REDUCE = frozenset({VecOp.RSUM, VecOp.RMAX, VecOp.CSUM})
 VEC_MUL = frozenset({VecOp.MUL, VecOp.MULI})
