@@ -107,6 +107,7 @@ BINARY_OPS = {
     Op.GREATER: VecOp.GT,
     Op.EQUAL: VecOp.EQ,
     Op.RELU_GRAD: VecOp.RELU_MASK,
+    Op.RANDOM: VecOp.RAND,
 }
 UNARY_OPS = {
     Op.RELU: VecOp.RELU,
@@ -121,6 +122,14 @@ UNARY_OPS = {
     Op.ADD_CONST: VecOp.ADDI,
     Op.CAST: VecOp.COPY,
 }
+
+
+def vec_imm(node: Node) -> float:
+    """The immediate of an elementwise node's vector function: SCALE's and ADD_CONST's value,
+    RANDOM's seed (an integer below 2^24, exact in float32), else 0."""
+    if node.op is Op.RANDOM:
+        return float(node.attrs["seed"])
+    return float(node.attrs.get("value", 0.0))
 
 
 def flat_view(buf: Buf, first: int, rows: int, cols: int) -> View:
