@@ -100,6 +100,15 @@ def test_a_restored_checkpoint_continues_the_mask_sequence() -> None:
         np.testing.assert_array_equal(resumed.read(name), whole.read(name), name)
 
 
+def test_the_cycle_level_machine_draws_the_same_masks() -> None:
+    program = compile_program(_net(), CHIP, train=SPEC)
+    functional, fast = Backend(program, "functional"), Backend(program, "fast")
+    for backend in (functional, fast):
+        backend.run({"x": X, "labels": Y})
+    for name in ("fc1.w", "fc2.w", DROPOUT_STEP):
+        np.testing.assert_array_equal(fast.read(name), functional.read(name), name)
+
+
 def test_bad_dropout_arguments_are_refused() -> None:
     net = Net("bad", 0)
     x = net.input("x", (2, 3))
