@@ -463,6 +463,12 @@ def setup_compile(p: argparse.ArgumentParser) -> None:
         "dimension (it must equal a static one)",
     )
     p.add_argument("--train", action="store_true", help="compile a whole training step")
+    p.add_argument(
+        "--train-output",
+        default=None,
+        metavar="NAME",
+        help="with --train: the model output that holds the logits (needed when it has several)",
+    )
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
     _add_loss_and_optimizer_options(p)
     p.add_argument("--lr", type=float, default=0.01)
@@ -510,7 +516,11 @@ def cmd_compile(args: argparse.Namespace) -> None:
     spec = None
     if args.train:
         spec = train_spec(args.loss or "ce", args.optimizer, args.lr, **_optimizer_options(args))
-    program = compile_model(args.model, chip, args.batch, spec, args.quantize)
+    if args.train_output is not None and not args.train:
+        raise CommandError("--train-output NAME applies to a training step (--train)")
+    program = compile_model(
+        args.model, chip, args.batch, spec, args.quantize, args.train_output, "--train-output"
+    )
     out = Path(args.output)
     save_program(program, out)
     phases: dict[str, int] = {}

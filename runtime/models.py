@@ -234,9 +234,11 @@ def compile_model(
     spec: TrainSpec | None = None,
     quantize: str = "auto",
     output: str | None = None,
+    option: str = "--output",
 ) -> Program:
     """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference.
-    A training step, or a program given ``output``, keeps one output (`select_output`).
+    A training step, or a program given ``output``, keeps one output (`select_output`; its
+    messages call the setting ``option``).
 
     On an int8 chip, inference is quantized ``static`` (int8 weights and inputs, scales set
     by `calibration_inputs`), ``dynamic`` (fp32 graph, GEMM operands quantized on chip; what
@@ -257,7 +259,7 @@ def compile_model(
         more = f" ({len(e.problems)} problems: `systolic compile --check {model}` lists them)"
         raise ModelError(f"cannot compile {model}: {str(e).splitlines()[0]}{more}") from None
     if spec is not None or output is not None:
-        graph = select_output(graph, output, model)
+        graph = select_output(graph, output, model, option)
     # a model that carries its own quantization (QLinear ONNX) compiles as it is
     prequantized = any(not n.dtype.is_float for n in graph.inputs.values())
     static = (
@@ -278,7 +280,7 @@ def compile_model(
         raise ModelError(f"cannot compile {model} for {chip.name}: {e}") from None
 
 
-def select_output(graph: Graph, output: str | None, model: str) -> Graph:
+def select_output(graph: Graph, output: str | None, model: str, option: str = "--output") -> Graph:
     """``graph`` with the one output a training loop reads (the logits): ``output``, or with
     None its only output. Raises `ModelError` naming the outputs when ``output`` is none of
     them, or is None and there are several."""
@@ -288,10 +290,10 @@ def select_output(graph: Graph, output: str | None, model: str) -> Graph:
             return graph
         raise ModelError(
             f"{model} has {len(graph.outputs)} outputs ({names}); name the one that holds "
-            "the logits with --output NAME"
+            f"the logits with {option} NAME"
         )
     if output not in graph.outputs:
-        raise ModelError(f"--output {output!r} is not an output of {model}; its outputs: {names}")
+        raise ModelError(f"{option} {output!r} is not an output of {model}; its outputs: {names}")
     roles = {k: r for k, r in graph.roles.items() if k == output or k not in graph.outputs}
     return graph.replace(outputs={output: graph.outputs[output]}, roles=roles)
 

@@ -59,3 +59,14 @@ def test_an_output_that_is_not_one_is_refused(two_outputs, tmp_path, capsys) -> 
     assert _train(two_outputs, tmp_path, "--output", "y") == 1
     err = capsys.readouterr().err
     assert "--output 'y' is not an output of" in err and "its outputs: 'probs', 'logits'" in err
+
+
+def test_compile_a_training_step_on_the_named_output(two_outputs, tmp_path, capsys) -> None:
+    out = tmp_path / "step.npz"
+    argv = ["compile", str(two_outputs), "--train", "-o", str(out)]
+    assert main(argv) == 1
+    assert "name the one that holds the logits with --train-output NAME" in capsys.readouterr().err
+    assert main([*argv, "--train-output", "logits"]) == 0
+    assert out.exists()
+    assert main(["compile", str(two_outputs), "--train-output", "logits", "-o", str(out)]) == 1
+    assert "--train-output NAME applies to a training step" in capsys.readouterr().err
