@@ -204,7 +204,10 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Identity": Handler(shape.identity, _A, limits="tensors (no sequences/optionals)"),
         "Dropout": Handler(
             shape.dropout,
-            limits="inference: identity; training_mode a constant false; no mask output",
+            limits=(
+                "the identity in inference; with a constant ratio a mask drawn on chip in a "
+                "training step; training_mode a constant false; no mask output"
+            ),
         ),
         "Shape": Handler(shape.shape, _A, limits="start/end; folded at import"),
         "Slice": Handler(

@@ -345,8 +345,11 @@ def cast(im: Importer, n: onnx.NodeProto) -> None:
 
 
 def dropout(im: Importer, n: onnx.NodeProto) -> None:
-    """Inference: the identity. ``training_mode`` must be absent or a constant false (random
-    masks are a training matter)."""
+    """An IR DROPOUT of the constant ``ratio``: the identity in inference, a mask drawn on chip
+    in a training step (seeded by the ``seed`` attribute, else the dropout's number); with a
+    run-time ratio the identity (ONNX's meaning when training_mode is false).
+    ``training_mode`` must be absent or a constant false (random masks are a training
+    matter)."""
     if im.has(2):
         mode = im.const(n.input[2])
         if mode is None:
@@ -360,7 +363,26 @@ def dropout(im: Importer, n: onnx.NodeProto) -> None:
             )
     if len(n.output) > 1 and n.output[1]:
         raise Unsupported("the mask output (a bool tensor) is not supported", "mask")
-    identity(im, n)
+    ratio = np.array(im.attr("ratio", 0.5))  # an attribute before opset 12, default 0.5
+    if im.has(1):
+        ratio = im.const(n.input[1])
+    if ratio is None or im.has(1) and n.input[1] in im.vals:  # run-time: ONNX's inference meaning
+        identity(im, n)
+        return
+    if np.size(ratio) != 1 or not 0.0 <= float(np.ravel(ratio)[0]) < 1.0:
+        raise Unsupported("ratio must be one value in [0, 1)", "ratio")
+    seed = im.attr("seed")
+    if seed is None:
+        seed = sum(node.op is Op.DROPOUT for node in im.b.nodes)
+    x = n.input[0]
+    y = im.b.add(
+        Op.DROPOUT,
+        (im.get(x),),
+        n.name,
+        ratio=float(np.ravel(ratio)[0]),
+        seed=int(seed) % (1 << 24),
+    )
+    im.put(0, y, im.layout(x))
 
 
 def constant_only(im: Importer, n: onnx.NodeProto) -> None:

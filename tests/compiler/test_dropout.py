@@ -116,3 +116,31 @@ def test_bad_dropout_arguments_are_refused() -> None:
         net.dropout(x, 1.0)
     with pytest.raises(ValueError, match=r"seed must be an int in \[0, 2\^24\), not -1"):
         net.dropout(x, 0.5, seed=-1)
+
+
+def test_an_onnx_dropout_is_the_identity_in_inference_and_drops_in_training() -> None:
+    from onnx import helper, numpy_helper
+
+    from compiler.onnx_import import import_onnx
+    from tests.compiler.onnx_models import onnx_init, onnx_model
+
+    ort = pytest.importorskip("onnxruntime", reason="onnxruntime is a test dependency")
+    nodes = [
+        helper.make_node("MatMul", ["x", "w"], ["h"]),
+        helper.make_node("Dropout", ["h", "ratio"], ["d"], seed=5),
+        helper.make_node("Relu", ["d"], ["y"]),
+    ]
+    inits = [
+        onnx_init(RNG, "w", (12, 6)),
+        numpy_helper.from_array(np.array(0.25, np.float32), "ratio"),
+    ]
+    model = onnx_model(nodes, [("x", (8, 12))], ["y"], inits)
+    graph = import_onnx(model)
+    (drop,) = [n for n in graph.nodes if n.op is Op.DROPOUT]
+    assert dict(drop.attrs) == {"ratio": 0.25, "seed": 5}
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    x = X.astype(np.float32)
+    np.testing.assert_allclose(run(graph, {"x": x})["y"], sess.run(None, {"x": x})[0], rtol=1e-5)
+    step = graph_passes(graph, train=SPEC)
+    (rand,) = [n for n in step.nodes if n.op is Op.RANDOM]
+    assert rand.attrs["seed"] == 5
