@@ -4,6 +4,8 @@ backward too, new every step and continued from a checkpointed step counter."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -144,3 +146,36 @@ def test_an_onnx_dropout_is_the_identity_in_inference_and_drops_in_training() ->
     step = graph_passes(graph, train=SPEC)
     (rand,) = [n for n in step.nodes if n.op is Op.RANDOM]
     assert rand.attrs["seed"] == 5
+
+
+def test_cli_trains_an_onnx_model_with_dropout_and_checkpoints_the_step(tmp_path, capsys) -> None:
+    from onnx import helper, numpy_helper
+
+    from runtime.checkpoint import load
+    from runtime.cli import main
+    from tests.compiler.onnx_models import onnx_init, onnx_model
+
+    nodes = [
+        helper.make_node("Flatten", ["x"], ["f"]),
+        helper.make_node("Gemm", ["f", "w1", "b1"], ["h"]),
+        helper.make_node("Relu", ["h"], ["a"]),
+        helper.make_node("Dropout", ["a", "ratio"], ["d"]),
+        helper.make_node("Gemm", ["d", "w2", "b2"], ["logits"]),
+    ]
+    inits = [onnx_init(RNG, "w1", (64, 48), 0.2), onnx_init(RNG, "b1", (48,), 0.0)]
+    inits += [onnx_init(RNG, "w2", (48, 10), 0.2), onnx_init(RNG, "b2", (10,), 0.0)]
+    inits.append(numpy_helper.from_array(np.array(0.2, np.float32), "ratio"))
+    path = tmp_path / "drop.onnx"
+    path.write_bytes(
+        onnx_model(nodes, [("x", (16, 1, 8, 8))], ["logits"], inits).SerializeToString()
+    )
+    run = tmp_path / "run"
+    argv = ["train", "--model", str(path), "--epochs", "2", "--fidelity", "functional"]
+    argv += ["--batch-size", "16", "--optimizer", "adam", "--lr", "0.01", "--out", str(run)]
+    assert main([*argv, "--no-plots"]) == 0
+    capsys.readouterr()
+    report = json.loads((run / "report.json").read_text())
+    assert report["info"]["final_test_accuracy"] > 0.85  # chance is 10%
+    steps = 2 * (1437 // 16)  # digits: 1437 training samples, full batches
+    (step,) = load(run).tensors[DROPOUT_STEP].view(np.float32)
+    assert step == steps
