@@ -10,7 +10,7 @@ are rearranged once at import: conv [Cout, Cin, KH, KW] -> [KH, KW, Cin, Cout]; 
 [G*H, I] -> [I, G*H] with LSTM gates reordered from ONNX's (i, o, f, c) to (i, f, c, o).
 
 Shape arithmetic that exporters emit (Shape, Gather, Unsqueeze, Squeeze, Cast, Concat of
-constants) is evaluated at import; Dropout is the identity (inference).
+constants) is evaluated at import; Dropout is a DROPOUT (the identity in inference).
 
 Initializers that are weights (all of them unless the caller names the weights) become
 PARAMs, batch-norm running statistics too (a training step updates them as running averages);

@@ -233,8 +233,9 @@ def recurrent(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
 
 class _Regate:
     """A recurrent node's weights for one direction in the IR's layout: ONNX's [G*H, I] rows
-    transposed to [I, G*H], gates reordered (LSTM's i, o, f, c -> i, f, c, o). Initializers are
-    rearranged once at import (PARAMs); run-time inputs by SLICE/CONCAT/TRANSPOSE (DMA moves)."""
+    transposed to [I, G*H], gates reordered (LSTM's i, o, f, c -> i, f, c, o). Constants are
+    rearranged once at import (PARAMs if weights); run-time inputs by SLICE/CONCAT/TRANSPOSE
+    (DMA moves)."""
 
     def __init__(self, im: Importer, hid: int, order: list[int]) -> None:
         self.im, self.hid, self.order = im, hid, order
