@@ -10,10 +10,11 @@ are rearranged once at import: conv [Cout, Cin, KH, KW] -> [KH, KW, Cin, Cout]; 
 [G*H, I] -> [I, G*H] with LSTM gates reordered from ONNX's (i, o, f, c) to (i, f, c, o).
 
 Shape arithmetic that exporters emit (Shape, Gather, Unsqueeze, Squeeze, Cast, Concat of
-constants) is evaluated at import; Dropout is the identity (inference).
+constants) is evaluated at import; Dropout is a DROPOUT (the identity in inference).
 
-Initializers become PARAMs (batch-norm running statistics too: a training step updates them
-as running averages; shape tensors are read at import).
+Initializers that are weights (all of them unless the caller names the weights) become
+PARAMs, batch-norm running statistics too (a training step updates them as running averages);
+Constant nodes and other constants become CONSTs; shape tensors are read at import.
 
 `HANDLERS` lists every supported op type with its handler (in `compiler.onnx_ops` for float
 ops, `compiler.onnx_quant` for the QOperator ops) and what its operands may be: float only,
@@ -24,7 +25,7 @@ with an `OnnxError` that lists every unsupported node at once.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -153,8 +154,8 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             act.where,
             _N,
             limits=(
-                "a constant condition (constant operands finite: no -inf fill), or a run-time "
-                "bool condition of the operands' shape"
+                "a constant condition (a causal mask; a constant operand may be -inf), or a "
+                "run-time bool condition of the operands' shape"
             ),
         ),
         # reductions and normalization over any axes (compiler.onnx_ops.reduce)
@@ -245,7 +246,11 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Identity": Handler(shape.identity, _A, limits="tensors (no sequences/optionals)"),
         "Dropout": Handler(
             shape.dropout,
-            limits="inference: identity, the mask output all true; training_mode a constant false",
+            limits=(
+                "the identity in inference; with a constant ratio a mask drawn on chip in a "
+                "training step; the mask output that draw on ones (all true in inference); "
+                "training_mode a constant false"
+            ),
         ),
         "Shape": Handler(shape.shape, _A, limits="start/end; folded at import"),
         "Slice": Handler(
@@ -370,6 +375,7 @@ def import_onnx(
     model: onnx.ModelProto | str | Path,
     batch: int | None = None,
     bind: Mapping[str, np.ndarray] | None = None,
+    weights: Collection[str] | None = None,
 ) -> Graph:
     """The IR graph of an ONNX model (a ModelProto or a path to a .onnx file).
 
@@ -377,9 +383,13 @@ def import_onnx(
     whose leading dimension is dynamic, and must equal it where it is static. ``bind`` gives
     graph inputs values fixed at compile time, folded as constants (as TVM's freeze_params):
     the inputs that set a shape, axes, pads or indices, which a static-shape chip must know
-    before it runs; a bound input is no longer an input of the program. Raises `OnnxError`
-    listing every unsupported op, attribute, input type and dynamic shape (its ``unbound``
-    names the inputs to bind).
+    before it runs; a bound input is no longer an input of the program. ``weights`` names the
+    initializers that are trainable weights (None: every initializer, ONNX having no mark for
+    it); they and the tensors folded from them at import become PARAMs, every other constant
+    (Constant nodes, other initializers, bound inputs, folded shape arithmetic) a CONST.
+    Batch-norm running statistics are PARAMs either way (a training step updates them as
+    running averages). Raises `OnnxError` listing every unsupported op, attribute, input type
+    and dynamic shape (its ``unbound`` names the inputs to bind).
     """
     if batch is not None and (not isinstance(batch, int) or batch <= 0):
         raise ValueError(f"batch must be a positive int, not {batch!r}")
@@ -390,7 +400,7 @@ def import_onnx(
     bound, refused = boundary.bound(proto.graph, bind or {})
     if refused:
         raise OnnxError(name, [Problem(f"bound input {x!r}", "", "", why) for x, why in refused])
-    im = Importer(proto, batch, bound)
+    im = Importer(proto, batch, bound, weights)
     problems = _run(im)
     if problems:
         raise OnnxError(name, problems)
@@ -441,6 +451,8 @@ def _run(im: Importer) -> list[Problem]:
                     "(docs/lowering.md lists the supported ones)"
                 )
             _apply(im, handler, node)
+            if any(x in im.weights for x in node.input):  # folded from a weight: trainable
+                im.weights.update(y for y in node.output if y in im.consts and y not in im.vals)
             continue
         except Unsupported as e:
             problems.append(Problem(_label(k, node), node.op_type, e.attribute, str(e), e.bind))

@@ -241,10 +241,14 @@ def compile_model(
     batch: int | None,
     spec: TrainSpec | None = None,
     quantize: str = "auto",
+    output: str | None = None,
+    option: str = "--output",
     bind: Mapping[str, np.ndarray] | None = None,
 ) -> Program:
     """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference
-    (``bind``: ONNX graph inputs fixed to values at compile time).
+    (``bind``: ONNX graph inputs fixed to values at compile time). A training step, or a
+    program given ``output``, keeps one output (`select_output`; its messages call the
+    setting ``option``).
 
     On an int8 chip, inference is quantized ``static`` (int8 weights and inputs, scales set
     by `calibration_inputs`), ``dynamic`` (fp32 graph, GEMM operands quantized on chip; what
@@ -264,6 +268,8 @@ def compile_model(
     except OnnxError as e:
         more = f" ({len(e.problems)} problems: `systolic compile --check {model}` lists them)"
         raise ModelError(f"cannot compile {model}: {str(e).splitlines()[0]}{more}") from None
+    if spec is not None or output is not None:
+        graph = select_output(graph, output, model, option)
     # a model that carries its own quantization (QLinear ONNX) compiles as it is
     prequantized = any(not n.dtype.is_float for n in graph.inputs.values())
     # integer inputs (ONNX int64, uint8, ...) hold exact integers: quantizing them would not
@@ -290,6 +296,24 @@ def compile_model(
         return compile_fn(graph, chip, train=spec)  # the graph has its batch
     except ValueError as e:  # the compiler's refusals; anything else is a bug, not the model's
         raise ModelError(f"cannot compile {model} for {chip.name}: {e}") from None
+
+
+def select_output(graph: Graph, output: str | None, model: str, option: str = "--output") -> Graph:
+    """``graph`` with the one output a training loop reads (the logits): ``output``, or with
+    None its only output. Raises `ModelError` naming the outputs when ``output`` is none of
+    them, or is None and there are several."""
+    names = ", ".join(repr(k) for k in graph.outputs)
+    if output is None:
+        if len(graph.outputs) == 1:
+            return graph
+        raise ModelError(
+            f"{model} has {len(graph.outputs)} outputs ({names}); name the one that holds "
+            f"the logits with {option} NAME"
+        )
+    if output not in graph.outputs:
+        raise ModelError(f"{option} {output!r} is not an output of {model}; its outputs: {names}")
+    roles = {k: r for k, r in graph.roles.items() if k == output or k not in graph.outputs}
+    return graph.replace(outputs={output: graph.outputs[output]}, roles=roles)
 
 
 def is_static_int8(program: Program) -> bool:

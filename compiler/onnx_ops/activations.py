@@ -274,6 +274,8 @@ def _negated(im: Importer, name: str) -> str:
     if im.const(name) is not None and name not in im.vals:
         neg = f"{name}.negated"
         im.consts[neg] = -np.asarray(im.const(name), np.float64)
+        if name in im.weights:
+            im.weights.add(neg)
         return neg
     return _temp(im, _neg(im, im.get(name)), im.layout(name), "neg")
 
@@ -319,22 +321,16 @@ def prelu(im: Importer, n: onnx.NodeProto) -> None:
 
 
 def where(im: Importer, n: onnx.NodeProto) -> None:
-    """Where with a constant condition: a m + b (1 - m) (finite constant operands); with a
+    """Where with a constant condition: a m + b (1 - m), a constant operand's term folded to
+    where(m, a, 0) so that a fill of -inf (a causal attention mask) stays exact; with a
     run-time condition (a bool tensor, 0/1 on the chip): RELU_GRAD(m, a) + RELU_GRAD(1 - m, b),
     which selects (an infinite or NaN value that is not selected does not leak)."""
-    cond = im.const(n.input[0]) if n.input[0] not in im.vals else None
+    cond = im.const(n.input[0])
     if cond is None:
         _where_tensor(im, n)
         return
     mask = np.asarray(cond, dtype=np.float64)
     a, c = n.input[1], n.input[2]
-    for name in (a, c):
-        v = im.const(name)
-        if v is not None and name not in im.vals and not np.all(np.isfinite(v)):
-            raise Unsupported(
-                f"constant {name!r} is not finite (a mask filled with -inf is not supported: "
-                "use a large negative number)"
-            )
     if all(im.const(x) is not None and x not in im.vals for x in (a, c)):
         im.consts[n.output[0]] = np.where(cond, im.const(a), im.const(c))
         return
@@ -350,7 +346,8 @@ def where(im: Importer, n: onnx.NodeProto) -> None:
         mname = f"{n.output[0]}.mask.{len(terms)}"
         im.consts[mname] = np.broadcast_to(m, out_shape).copy()
         if im.const(name) is not None and name not in im.vals:
-            im.consts[f"{mname}.product"] = im.consts[mname] * np.asarray(im.const(name))
+            kept = np.where(im.consts[mname] != 0, np.asarray(im.const(name), np.float64), 0.0)
+            im.consts[f"{mname}.product"] = kept
             terms.append(f"{mname}.product")
         else:
             terms.append(_temp(im, broadcast_op(im, Op.MUL, name, mname), im.layout(name), "m"))

@@ -7,6 +7,8 @@ converts on demand with a TRANSPOSE (a DMA move on the chip).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import onnx
 from onnx import numpy_helper
@@ -35,7 +37,10 @@ class Importer:
     """The state of one import: the IR under construction and every ONNX tensor's value.
 
     ``consts`` holds ONNX tensors known at import (initializers, bound graph inputs (``bound``),
-    Constant outputs, folded shape arithmetic); ``inputs`` names the graph inputs (not
+    Constant outputs, folded shape arithmetic); ``weights`` names those of them that are
+    trainable: the initializers given as weights (every initializer when ``weights`` is None)
+    and whatever the import folds from them. A weight's IR value is a PARAM, any other
+    constant's (a bound input's too) a CONST. ``inputs`` names the graph inputs (not
     initializers); ``elem`` gives the ONNX element type of every integer tensor (``int_bound``
     a bound on the magnitudes of those computed on the chip); ``unheld`` the shape of each
     integer graph input held as fp32 values (a type the chip does not hold, such as int64 or
@@ -52,6 +57,7 @@ class Importer:
         model: onnx.ModelProto,
         batch: int | None,
         bind: dict[str, np.ndarray] | None = None,
+        weights: Collection[str] | None = None,
     ) -> None:
         self.g = model.graph
         self.b = IRBuilder(self.g.name or "onnx")
@@ -59,6 +65,8 @@ class Importer:
         self.consts: dict[str, np.ndarray] = {
             t.name: numpy_helper.to_array(t) for t in self.g.initializer
         }
+        names = set(self.consts)
+        self.weights: set[str] = names if weights is None else names & set(weights)
         self.inputs = frozenset(vi.name for vi in self.g.input if vi.name not in self.consts)
         self.consts.update(bind or {})
         self.bound = frozenset(bind or ())
@@ -132,10 +140,8 @@ class Importer:
                     f"tensor {name!r} is empty (shape {list(np.shape(self.consts[name]))}); "
                     "the chip holds no empty tensors"
                 )
-            elif name in self.bound:  # a value fixed at compile time, not a weight to train
-                self.vals[name] = (self.b.const(name, self.consts[name]), "plain")
-            else:
-                self.vals[name] = (self.b.param(name, self.consts[name]), "plain")
+            else:  # a PARAM if a weight; a CONST otherwise (a bound input: fixed at compile time)
+                self.vals[name] = (self.param(name, self.consts[name]), "plain")
         nid, have = self.vals[name]
         if layout is None or layout == have:
             return nid
@@ -162,12 +168,12 @@ class Importer:
     def put(self, k: int, nid: int, layout: str = "plain") -> None:
         self.vals[self.node.output[k]] = (nid, layout)
 
-    def param(self, name: str, value: np.ndarray) -> int:
-        """A PARAM holding an initializer's (possibly rearranged) value, named after it (a
-        CONST for a bound graph input: a value fixed at compile time, not a weight to train)."""
-        if name in self.bound:
-            return self.b.const(self.b.unique(name), value)
-        return self.b.param(self.b.unique(name), value)
+    def param(self, name: str, value: np.ndarray, of: str | None = None) -> int:
+        """A source holding ONNX constant ``of``'s (default ``name``) possibly rearranged
+        value, named after ``name`` (made unique): a PARAM if ``of`` is a weight (trainable),
+        else a CONST."""
+        add = self.b.param if (name if of is None else of) in self.weights else self.b.const
+        return add(self.b.unique(name), value)
 
     def weight(self, k: int, what: str) -> np.ndarray:
         if len(self.node.input) <= k or not self.node.input[k]:
@@ -178,8 +184,9 @@ class Importer:
         return np.asarray(v, dtype=np.float64)
 
     def operand(self, k: int, what: str) -> int:
-        """The IR id of node input ``k`` as it is: an initializer becomes a PARAM named after it
-        (trainable); a graph input or computed tensor is read from DRAM at run time."""
+        """The IR id of node input ``k`` as it is: a weight becomes a PARAM named after it
+        (trainable), another constant a CONST; a graph input or computed tensor is read from
+        DRAM at run time."""
         if not self.has(k):
             raise Unsupported(f"missing {what}")
         return self.get(self.node.input[k], "plain")

@@ -38,16 +38,19 @@ def binary(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
 
 
 def div(im: Importer, n: onnx.NodeProto) -> None:
-    """a / c as a * (1 / c): the reciprocal of a constant folded, of a tensor a RECIP."""
+    """a / c as a * (1 / c): the reciprocal of a constant folded, of a tensor or a weight
+    (trained as the divisor it is) a RECIP."""
     a, c = n.input[:2]
     if integers.is_integer(im, a) or integers.is_integer(im, c):
         integers.divide(im, n)
         return
     value = im.const(c) if c not in im.vals else None
-    if value is not None:
+    if value is not None and c not in im.weights:
         name = f"{c}.reciprocal"
         im.consts[name] = 1.0 / np.asarray(value, dtype=np.float64)
     else:
+        if value is not None and c not in im.vals and np.size(value) == 1:  # the IR's scalar
+            im.vals[c] = (im.param(c, np.asarray(value, np.float64).reshape(1)), "plain")
         name = f"{n.output[0]}.reciprocal"
         im.vals[name] = (im.b.add(Op.RECIP, (im.get(c),), n.name), im.layout(c))
     if a in im.vals or im.const(a) is None:

@@ -446,8 +446,12 @@ def _declared_type(im: Importer, name: str) -> int | None:
 
 
 def dropout(im: Importer, n: onnx.NodeProto) -> None:
-    """Inference: the identity, and the mask output a constant all true. ``training_mode``
-    must be absent or a constant false (random masks are a training matter)."""
+    """An IR DROPOUT of the constant ``ratio``: the identity in inference, a mask drawn on chip
+    in a training step (seeded by the ``seed`` attribute, else the dropout's number); with a
+    run-time ratio the identity (ONNX's meaning when training_mode is false). The mask output
+    is the same draw applied to ones, compared with 0 (all true in inference; 0/1 values).
+    ``training_mode`` must be absent or a constant false (random masks are a training
+    matter)."""
     if im.has(2):
         mode = im.const(n.input[2])
         if mode is None:
@@ -459,9 +463,30 @@ def dropout(im: Importer, n: onnx.NodeProto) -> None:
             raise Unsupported(
                 "training_mode=1 (random dropout) is not supported in inference", "training_mode"
             )
-    identity(im, n)
-    if len(n.output) > 1 and n.output[1]:  # nothing is dropped: the mask is all true
-        im.consts[n.output[1]] = np.ones(im.b.shape(im.get(n.input[0])), dtype=bool)
+    mask = len(n.output) > 1 and n.output[1]
+    ratio = np.array(im.attr("ratio", 0.5))  # an attribute before opset 12, default 0.5
+    if im.has(1):
+        ratio = im.const(n.input[1])
+    if ratio is None or im.has(1) and n.input[1] in im.vals:  # run-time: ONNX's inference meaning
+        identity(im, n)
+        if mask:  # nothing is dropped: the mask is all true
+            im.consts[n.output[1]] = np.ones(im.b.shape(im.get(n.input[0])), dtype=bool)
+        return
+    if np.size(ratio) != 1 or not 0.0 <= float(np.ravel(ratio)[0]) < 1.0:
+        raise Unsupported("ratio must be one value in [0, 1)", "ratio")
+    seed = im.attr("seed")
+    if seed is None:
+        seed = sum(node.op is Op.DROPOUT for node in im.b.nodes)
+    x = n.input[0]
+    attrs = {"ratio": float(np.ravel(ratio)[0]), "seed": int(seed) % (1 << 24)}
+    xid = im.get(x)
+    im.put(0, im.b.add(Op.DROPOUT, (xid,), n.name, **attrs), im.layout(x))
+    if mask:  # the same (seed, element index) draws on ones: kept elements > 0, dropped 0
+        kept = im.b.add(Op.DROPOUT, (im.b.fill(im.b.shape(xid), 1.0, n.name),), n.name, **attrs)
+        im.vals[n.output[1]] = (
+            im.b.add(Op.GREATER, (kept, im.b.fill((1,), 0.0, n.name)), n.name),
+            im.layout(x),
+        )
 
 
 def constant_only(im: Importer, n: onnx.NodeProto) -> None:

@@ -528,6 +528,7 @@ def _checkpoints(c: _Corpus) -> None:
         ("fidelity", "rtl", "fidelity"),
         ("model", 3, "model"),
         ("optimizer", ["sgd"], "optimizer"),
+        ("output", 3, "output"),
     ]
     for key, value, expect in bad_settings:
         s = json.loads((_run_dir_with(c, good) / "run.json").read_text())
