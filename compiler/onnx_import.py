@@ -70,9 +70,12 @@ class Handler:
     fn: Callable[[Importer, onnx.NodeProto], None]
     operands: Operands = Operands.FLOAT
     limits: str = ""  # what of the op is supported, for docs/lowering.md
+    # inputs the handler reads at compile time (`Importer.static`), of any type: not operands
+    static: frozenset[int] = frozenset()
 
 
 _F, _N, _A, _Q = Operands.FLOAT, Operands.NUMERIC, Operands.ANY, Operands.QUANT
+_SEQUENCE_LENS = frozenset({4})  # RNN/GRU/LSTM's sequence_lens (int32)
 # Ops exporters apply only to shapes and other constants: evaluated at import (`_fold`), never
 # on the chip. Every op of HANDLERS also folds when all its inputs are constants.
 FOLD_ONLY = frozenset(
@@ -229,11 +232,15 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
                 "W/R/B and initial states constant or run-time; sequence_lens constant or "
                 "bound (shorter sequences masked; reversed within their length); no clip"
             ),
+            static=_SEQUENCE_LENS,
         ),
-        "GRU": Handler(nn.recurrent(Op.GRU), limits="as RNN; linear_before_reset"),
+        "GRU": Handler(
+            nn.recurrent(Op.GRU), limits="as RNN; linear_before_reset", static=_SEQUENCE_LENS
+        ),
         "LSTM": Handler(
             nn.recurrent(Op.LSTM),
             limits="as RNN; Y_c output; peepholes P constant or run-time; no input_forget",
+            static=_SEQUENCE_LENS,
         ),
         # data movement and shape arithmetic (compiler.onnx_ops.shape)
         "Flatten": Handler(shape.flatten, _A, limits=""),
@@ -508,7 +515,9 @@ def _apply(im: Importer, handler: Handler, node: onnx.NodeProto) -> None:
         integers.is_integer(im, x) for x in node.input if x
     )
     if handler.operands is Operands.FLOAT or (handler.operands is Operands.NUMERIC and not integer):
-        for name in node.input:
+        for k, name in enumerate(node.input):
+            if k in handler.static:
+                continue
             dtype = im.b.dtype(im.vals[name][0]) if name in im.vals else DType.FP32
             if dtype is DType.INT8:
                 raise Unsupported(

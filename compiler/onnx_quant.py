@@ -163,11 +163,15 @@ def _const_qparams(consts: Mapping[str, np.ndarray], scale: str, zp: str, where:
 def _dequantize_integers(im: Importer, n: onnx.NodeProto) -> None:
     """DequantizeLinear of one of the model's integer tensors (held as exact fp32 values, see
     `compiler.onnx_ops.integers`): (x - zero point) * scale on the vector unit, one rounding as
-    ONNX's reference; scale and zero point per tensor or per ``axis``, known at compile time."""
-    if im.attr("block_size", 0):
-        raise Unsupported("blocked quantization (block_size) is not supported", "block_size")
+    ONNX's reference; scale and zero point per tensor or per ``axis``, known at compile time,
+    or per block (`compiler.onnx_ops.narrow.dequantize`, which takes run-time ones too)."""
     b, name = im.b, n.name
     x = im.integer(n.input[0])
+    if im.attr("block_size", 0):  # per block: as a narrow format's (exact fp32 integers too)
+        if im.has(2) and n.input[2] in im.unheld:  # a run-time integer zero point
+            im.integer(n.input[2])
+        narrow.dequantize(im, n)
+        return
     shape = b.shape(x)
     scale = np.asarray(im.static(1, "x_scale"), np.float64)
     zp = np.asarray(im.static(2, "x_zero_point"), np.float64) if im.has(2) else np.zeros(1)
