@@ -256,7 +256,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             limits=(
                 "the identity in inference; with a constant ratio a mask drawn on chip in a "
                 "training step; the mask output that draw on ones (all true in inference); "
-                "training_mode a constant false"
+                "training_mode constant or bound: false, or true with ratio 0"
             ),
         ),
         "Shape": Handler(shape.shape, _A, limits="start/end; folded at import"),

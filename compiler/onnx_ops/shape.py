@@ -450,19 +450,23 @@ def dropout(im: Importer, n: onnx.NodeProto) -> None:
     in a training step (seeded by the ``seed`` attribute, else the dropout's number); with a
     run-time ratio the identity (ONNX's meaning when training_mode is false). The mask output
     is the same draw applied to ones, compared with 0 (all true in inference; 0/1 values).
-    ``training_mode`` must be absent or a constant false (random masks are a training
-    matter)."""
+    ``training_mode`` (constant or bound) true drops at random, which an inference program
+    does not: refused unless the ratio is 0 (then the identity, the mask all true)."""
+    mask = len(n.output) > 1 and n.output[1]
     if im.has(2):
-        mode = im.const(n.input[2])
-        if mode is None:
-            raise Unsupported(
-                f"training_mode {n.input[2]!r} is not a constant (inference needs it false)",
-                "training_mode",
-            )
+        mode = im.static(2, "training_mode", "whether elements are dropped at random")
         if bool(np.asarray(mode).reshape(-1)[0]):
-            raise Unsupported(
-                "training_mode=1 (random dropout) is not supported in inference", "training_mode"
-            )
+            ratio = im.static(1, "ratio") if im.has(1) else im.attr("ratio", 0.5)
+            if np.size(ratio) != 1 or float(np.ravel(ratio)[0]) != 0.0:
+                raise Unsupported(
+                    "training_mode=1 (random dropout) is not supported in inference, "
+                    "except with ratio 0",
+                    "training_mode",
+                )
+            identity(im, n)
+            if mask:
+                im.consts[n.output[1]] = np.ones(im.b.shape(im.get(n.input[0])), dtype=bool)
+            return
     mask = len(n.output) > 1 and n.output[1]
     ratio = np.array(im.attr("ratio", 0.5))  # an attribute before opset 12, default 0.5
     if im.has(1):
