@@ -294,7 +294,12 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "QuantizeLinear": Handler(
             quant.quantize_linear,
             _Q,
-            limits="graph inputs only (the host quantizes); per-tensor constant scale/zero point",
+            limits=(
+                "to int8/uint8 with a constant per-tensor scale and zero point: graph inputs "
+                "only (the host quantizes); otherwise on the chip: float tensors to 8/16/4/2-bit "
+                "integers (exact fp32 values) or float8/float4e2m1 (ROUND), scale and zero "
+                "point constant or run-time, per tensor, axis or block"
+            ),
         ),
         "DequantizeLinear": Handler(
             quant.dequantize_linear,

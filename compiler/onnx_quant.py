@@ -115,7 +115,7 @@ def quant_io(model: onnx.ModelProto | str) -> QuantIO:
     outs = {vi.name for vi in g.output}
     inputs, outputs = {}, {}
     for n in g.node:
-        source = _graph_input(g, n.input[0]) if n.op_type == "QuantizeLinear" else None
+        source = _graph_input(g, n.input[0]) if _host_quantizes(g, n) else None
         if source is not None:
             inputs[source] = _const_qparams(consts, n.input[1], _opt(n, 2), n.name)
         elif n.op_type == "DequantizeLinear" and n.output[0] in outs:
@@ -128,10 +128,27 @@ def host_quantized(graph: onnx.GraphProto, name: str) -> bool:
     rearrange it (Flatten, Reshape, ...): then the host quantizes it, as the model would."""
     users = [n for n in graph.node if name in n.input]
     return bool(users) and all(
-        n.op_type == "QuantizeLinear"
+        _host_quantizes(graph, n)
         or (n.op_type in MOVEMENT and n.input[0] == name and host_quantized(graph, n.output[0]))
         for n in users
     )
+
+
+def _host_quantizes(graph: onnx.GraphProto, n: onnx.NodeProto) -> bool:
+    """Whether QuantizeLinear ``n`` is the host's: to int8 or uint8 with one constant scale and
+    zero point (other QuantizeLinear nodes compute on the chip, `narrow.quantize`)."""
+    if n.op_type != "QuantizeLinear":
+        return False
+    inits = {t.name: t for t in graph.initializer}
+    qparams = [inits.get(x) for x in n.input[1:3] if x]
+    if any(t is None or int(np.prod(t.dims)) != 1 for t in qparams):
+        return False
+    default = next((a.i for a in n.attribute if a.name == "output_dtype"), 0) or _T.UINT8
+    to = qparams[1].data_type if len(qparams) > 1 else default
+    return to in (_T.INT8, _T.UINT8)
+
+
+_T = onnx.TensorProto
 
 
 def _graph_input(graph: onnx.GraphProto, name: str) -> str | None:
@@ -268,6 +285,9 @@ def _boundary_consts(im: Importer, name: str, q: QParams) -> None:
 
 def quantize_linear(im: Importer, n: onnx.NodeProto) -> None:
     x = n.input[0]
+    if not _host_quantizes(im.g, n):  # a run-time or per-axis scale, a type but int8/uint8
+        narrow.quantize(im, n)  # on the chip, to exact fp32 values of the output type
+        return
     source = _graph_input(im.g, x)
     if source is None or not host_quantized(im.g, source):
         raise Unsupported(
