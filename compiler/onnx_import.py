@@ -316,7 +316,15 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             _Q,
             limits="2-D, group 1; symmetric weights (per-tensor or per-channel)",
         ),
-        "QLinearMatMul": Handler(quant.qlinear_matmul, _Q, limits="2-D, constant weight"),
+        "QLinearMatMul": Handler(
+            quant.qlinear_matmul,
+            _Q,
+            limits=(
+                "int8 tensors: 2-D, constant weight; the model's integer tensors (uint8 inputs "
+                "held as fp32): N-D as MatMul, b run-time or constant, per-tensor scales and "
+                "zero points constant or bound, fp32 math rounded as ONNX's reference"
+            ),
+        ),
         "QGemm": Handler(quant.qgemm, _Q, limits="int8 output (y_scale given), constant weight"),
         "QLinearAdd": Handler(quant.qlinear_add, _Q, limits="equal shapes"),
         "QLinearGlobalAveragePool": Handler(

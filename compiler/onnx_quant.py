@@ -396,6 +396,9 @@ def qgemm(im: Importer, n: onnx.NodeProto) -> None:
 
 
 def qlinear_matmul(im: Importer, n: onnx.NodeProto) -> None:
+    if integers.is_integer(im, n.input[0]):
+        _qlinear_matmul_integers(im, n)
+        return
     a = _int8(im, 0, "plain")
     if len(im.b.shape(a)) != 2:
         raise Unsupported("only 2-D QLinearMatMul is supported")
@@ -406,6 +409,62 @@ def qlinear_matmul(im: Importer, n: onnx.NodeProto) -> None:
     w, w_scale = _weight(im, 3, 4, 5, w.shape[1])
     qy = _qparams(im, 6, 7, "y")
     _gemm_tail(im, a, w, qa, None, multiplier(qa.scale, w_scale, divide=qy.scale), qy, False)
+
+
+def _qlinear_matmul_integers(im: Importer, n: onnx.NodeProto) -> None:
+    """QLinearMatMul of the model's integer tensors (held as exact fp32 values; ``b`` such a
+    tensor or a constant), as ONNX's reference: ``(a - za) @ (b - zb)`` on the systolic array
+    in fp32 (exact while the sums stay below 2^24; the centered values, at most 255 in
+    magnitude, are exact in bf16 too), times ``sa * sb / sy`` computed as the model's scale
+    type does, rounded to nearest even, plus ``zy``, saturated to the output type. Scales and
+    zero points are per tensor and known at compile time (constant or bound)."""
+    from compiler.onnx_ops import math as onnx_math
+
+    b, name = im.b, n.name
+    params = {}
+    for k, what in ((1, "a_scale"), (2, "a_zero_point"), (4, "b_scale"), (5, "b_zero_point")):
+        params[what] = np.asarray(im.static(k, what))
+    for k, what in ((6, "y_scale"), (7, "y_zero_point")):
+        params[what] = np.asarray(im.static(k, what)) if im.has(k) else None
+    if any(v is not None and v.size != 1 for v in params.values()):
+        raise Unsupported("only per-tensor scales and zero points are supported (one value)")
+    zy = params["y_zero_point"]
+    out_type = np.dtype(zy.dtype) if zy is not None else im.elem[n.input[0]]
+    if out_type not in (np.dtype(np.int8), np.dtype(np.uint8)):
+        raise Unsupported(f"output type {out_type} (int8 or uint8)")
+    names = []
+    for k, zp in ((0, "a_zero_point"), (3, "b_zero_point")):
+        x = n.input[k]
+        if integers.is_integer(im, x):
+            xid = im.integer(x)
+        elif im.const(x) is not None and x not in im.vals:
+            xid = b.const(b.unique(f"{x}.value"), np.asarray(im.const(x), np.float64))
+        else:
+            raise Unsupported(f"input {x!r} is neither an integer tensor nor a constant")
+        zero = float(np.ravel(params[zp])[0])
+        centered = b.add_const(xid, -zero, name) if zero else xid
+        names.append(f"{n.output[0]}.{'ab'[k // 3]}.centered")
+        im.vals[names[-1]] = (centered, "plain")
+    node, im.node = im.node, onnx.helper.make_node("MatMul", names, [n.output[0]], name=name)
+    try:
+        onnx_math.matmul(im, im.node)
+    finally:
+        im.node = node
+    acc = im.vals[n.output[0]][0]
+    scale = params["a_scale"] * params["b_scale"] / params["y_scale"]  # in the scales' type
+    y = b.scale(acc, float(np.ravel(scale)[0]), name)
+    y = b.add_const(b.add_const(y, _ROUND, name), -_ROUND, name)  # |y| < 2^22: nearest even
+    if params["y_zero_point"] is not None:
+        y = b.add_const(y, float(np.ravel(params["y_zero_point"])[0]), name)
+    info = np.iinfo(out_type)
+    y = b.add(Op.MAX, (y, b.fill((1,), float(info.min), name)), name)
+    y = b.scale(b.add(Op.MAX, (b.scale(y, -1.0, name), b.fill((1,), -info.max, name)), name), -1.0)
+    im.put(0, y)
+    im.elem[n.output[0]] = out_type
+    im.int_bound[n.output[0]] = max(-int(info.min), int(info.max))
+
+
+_ROUND = 1.5 * 2.0**23  # y + _ROUND - _ROUND rounds |y| < 2^22 to an integer (nearest even)
 
 
 # Elementwise, pooling, concatenation ------------------------------------------------------------

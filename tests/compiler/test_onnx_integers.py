@@ -292,3 +292,33 @@ def test_an_int8_chip_keeps_integer_inputs_exact(capsys, tmp_path):
     run += ["--input", f"x={tmp_path / 'x.npy'}", "--input", f"y={tmp_path / 'y.npy'}"]
     assert main(run) == 0, capsys.readouterr().err
     np.testing.assert_array_equal(np.load(out / "z.npy"), x - (x[::-1] + 1))
+
+
+@pytest.mark.parametrize("a_shape,b_shape", [((5, 7), (7, 3)), ((2, 3, 6), (2, 6, 4))])
+def test_qlinear_matmul_of_uint8_inputs_matches_onnx(a_shape, b_shape):
+    from onnx import numpy_helper
+
+    rng = np.random.default_rng(8)
+    node = helper.make_node(
+        "QLinearMatMul", ["a", "sa", "za", "b", "sb", "zb", "sy", "zy"], ["y"], "qmm"
+    )
+    inits = [
+        numpy_helper.from_array(np.array(v, t), k)
+        for k, v, t in (
+            ("sa", 0.02, np.float32),
+            ("za", 113, np.uint8),
+            ("sb", 0.03, np.float32),
+            ("zb", 120, np.uint8),
+            ("sy", 0.05, np.float32),
+            ("zy", 100, np.uint8),
+        )
+    ]
+    model = _model([node], [("a", _T.UINT8, a_shape), ("b", _T.UINT8, b_shape)], ["y"], _T.UINT8)
+    model.graph.initializer.extend(inits)
+    feeds = {
+        "a": rng.integers(0, 256, a_shape).astype(np.uint8),
+        "b": rng.integers(0, 256, b_shape).astype(np.uint8),
+    }
+    want = ReferenceEvaluator(model).run(None, feeds)[0]
+    assert 0 < np.count_nonzero(want == 255) < want.size  # some outputs saturate, not all
+    np.testing.assert_array_equal(_run(model, feeds)["y"], want.astype(np.float32))
