@@ -314,7 +314,12 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "QLinearConv": Handler(
             quant.qlinear_conv,
             _Q,
-            limits="2-D, group 1; symmetric weights (per-tensor or per-channel)",
+            limits=(
+                "int8 tensors: 2-D, group 1; symmetric weights (per-tensor or per-channel); "
+                "the model's integer tensors (uint8 inputs held as fp32): as Conv, no bias, "
+                "per-tensor scales and zero points constant or bound, requantized in fp32 as "
+                "onnxruntime"
+            ),
         ),
         "QLinearMatMul": Handler(
             quant.qlinear_matmul,
@@ -322,7 +327,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             limits=(
                 "int8 tensors: 2-D, constant weight; the model's integer tensors (uint8 inputs "
                 "held as fp32): N-D as MatMul, b run-time or constant, per-tensor scales and "
-                "zero points constant or bound, fp32 math rounded as ONNX's reference"
+                "zero points constant or bound, requantized in fp32 as onnxruntime"
             ),
         ),
         "QGemm": Handler(quant.qgemm, _Q, limits="int8 output (y_scale given), constant weight"),

@@ -43,7 +43,7 @@ weights need zero point 0 (symmetric); activations one scale per tensor.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -323,6 +323,9 @@ def dequantize_linear(im: Importer, n: onnx.NodeProto) -> None:
 
 # GEMMs ----------------------------------------------------------------------------------------
 def qlinear_conv(im: Importer, n: onnx.NodeProto) -> None:
+    if integers.is_integer(im, n.input[0]):
+        _qlinear_conv_integers(im, n)
+        return
     im.reject_attrs(group=1)
     x = _int8(im, 0, "nhwc")
     qx = _qparams(im, 1, 2, "x")
@@ -412,28 +415,53 @@ def qlinear_matmul(im: Importer, n: onnx.NodeProto) -> None:
 
 
 def _qlinear_matmul_integers(im: Importer, n: onnx.NodeProto) -> None:
-    """QLinearMatMul of the model's integer tensors (held as exact fp32 values; ``b`` such a
-    tensor or a constant), as ONNX's reference: ``(a - za) @ (b - zb)`` on the systolic array
-    in fp32 (exact while the sums stay below 2^24; the centered values, at most 255 in
-    magnitude, are exact in bf16 too), times ``sa * sb / sy`` computed as the model's scale
-    type does, rounded to nearest even, plus ``zy``, saturated to the output type. Scales and
-    zero points are per tensor and known at compile time (constant or bound)."""
+    """QLinearMatMul of the model's integer tensors (`_qlinear_integers`) as a MatMul."""
     from compiler.onnx_ops import math as onnx_math
 
+    _qlinear_integers(im, n, "MatMul", onnx_math.matmul, (0, 3), (1, 4, 6))
+
+
+def _qlinear_conv_integers(im: Importer, n: onnx.NodeProto) -> None:
+    """QLinearConv of the model's integer tensors (`_qlinear_integers`) as a Conv."""
+    from compiler.onnx_ops import nn
+
+    if im.has(8):
+        raise Unsupported("a bias B is not supported with integer (uint8) inputs", "B")
+    _qlinear_integers(im, n, "Conv", nn.conv, (0, 3), (1, 4, 6))
+
+
+def _qlinear_integers(
+    im: Importer,
+    n: onnx.NodeProto,
+    op_type: str,
+    handler: Callable[[Importer, onnx.NodeProto], None],
+    operands: tuple[int, int],
+    scales: tuple[int, int, int],
+) -> None:
+    """A QLinear GEMM op on the model's integer tensors (held as exact fp32 values; the second
+    operand such a tensor or a constant), as ONNX's reference: the float op (``handler``, as
+    for ``op_type``, with the node's attributes) of the operands less their zero points, on
+    the systolic array in fp32 (exact while the sums stay below 2^24; the centered values, at
+    most 255 in magnitude, are exact in bf16 too), times ``s1 * s2 / sy`` computed in the
+    scales' own type, rounded to nearest even, plus ``zy``, saturated to the output type. The
+    product is fp32, as onnxruntime's (ONNX's reference multiplies in float64: where the fp32
+    product lands on a half it may round one step the other way).
+    Scales and zero points (inputs ``scales`` and the ones after them) are per tensor and
+    known at compile time (constant or bound)."""
     b, name = im.b, n.name
     params = {}
-    for k, what in ((1, "a_scale"), (2, "a_zero_point"), (4, "b_scale"), (5, "b_zero_point")):
-        params[what] = np.asarray(im.static(k, what))
-    for k, what in ((6, "y_scale"), (7, "y_zero_point")):
-        params[what] = np.asarray(im.static(k, what)) if im.has(k) else None
-    if any(v is not None and v.size != 1 for v in params.values()):
+    for k in scales:
+        for j in (k, k + 1):
+            if im.has(j):
+                params[j] = np.asarray(im.static(j, ("scale", "zero point")[j - k]))
+    if any(v.size != 1 for v in params.values()):
         raise Unsupported("only per-tensor scales and zero points are supported (one value)")
-    zy = params["y_zero_point"]
+    zy = params.get(scales[2] + 1)
     out_type = np.dtype(zy.dtype) if zy is not None else im.elem[n.input[0]]
     if out_type not in (np.dtype(np.int8), np.dtype(np.uint8)):
         raise Unsupported(f"output type {out_type} (int8 or uint8)")
     names = []
-    for k, zp in ((0, "a_zero_point"), (3, "b_zero_point")):
+    for k, zp in zip(operands, scales[:2], strict=True):
         x = n.input[k]
         if integers.is_integer(im, x):
             xid = im.integer(x)
@@ -441,25 +469,26 @@ def _qlinear_matmul_integers(im: Importer, n: onnx.NodeProto) -> None:
             xid = b.const(b.unique(f"{x}.value"), np.asarray(im.const(x), np.float64))
         else:
             raise Unsupported(f"input {x!r} is neither an integer tensor nor a constant")
-        zero = float(np.ravel(params[zp])[0])
-        centered = b.add_const(xid, -zero, name) if zero else xid
-        names.append(f"{n.output[0]}.{'ab'[k // 3]}.centered")
-        im.vals[names[-1]] = (centered, "plain")
-    node, im.node = im.node, onnx.helper.make_node("MatMul", names, [n.output[0]], name=name)
+        zero = float(np.ravel(params[zp + 1])[0]) if zp + 1 in params else 0.0
+        names.append(f"{n.output[0]}.operand{k}.centered")
+        im.vals[names[-1]] = (b.add_const(xid, -zero, name) if zero else xid, "plain")
+    attrs = [a for a in n.attribute]
+    node, im.node = im.node, onnx.helper.make_node(op_type, names, [n.output[0]], name=name)
+    im.node.attribute.extend(attrs)
     try:
-        onnx_math.matmul(im, im.node)
+        handler(im, im.node)
     finally:
         im.node = node
-    acc = im.vals[n.output[0]][0]
-    scale = params["a_scale"] * params["b_scale"] / params["y_scale"]  # in the scales' type
-    y = b.scale(acc, float(np.ravel(scale)[0]), name)
+    acc, layout = im.vals[n.output[0]]
+    s1, s2, sy = (params[k] for k in scales)
+    y = b.scale(acc, float(np.ravel(s1 * s2 / sy)[0]), name)  # in the scales' type, as ONNX
     y = b.add_const(b.add_const(y, _ROUND, name), -_ROUND, name)  # |y| < 2^22: nearest even
-    if params["y_zero_point"] is not None:
-        y = b.add_const(y, float(np.ravel(params["y_zero_point"])[0]), name)
+    if zy is not None:
+        y = b.add_const(y, float(np.ravel(zy)[0]), name)
     info = np.iinfo(out_type)
     y = b.add(Op.MAX, (y, b.fill((1,), float(info.min), name)), name)
     y = b.scale(b.add(Op.MAX, (b.scale(y, -1.0, name), b.fill((1,), -info.max, name)), name), -1.0)
-    im.put(0, y)
+    im.put(0, y, layout)
     im.elem[n.output[0]] = out_type
     im.int_bound[n.output[0]] = max(-int(info.min), int(info.max))
 
