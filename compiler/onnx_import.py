@@ -316,7 +316,8 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             _Q,
             limits=(
                 "int8 tensors: 2-D, group 1; symmetric weights (per-tensor or per-channel); "
-                "the model's integer tensors (uint8 inputs held as fp32): as Conv, no bias, "
+                "the model's integer tensors (uint8 inputs, int8 ones when a scale is not an "
+                "initializer; held as fp32): as Conv, no bias, "
                 "per-tensor scales and zero points constant or bound, requantized in fp32 as "
                 "onnxruntime"
             ),
@@ -325,8 +326,9 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             quant.qlinear_matmul,
             _Q,
             limits=(
-                "int8 tensors: 2-D, constant weight; the model's integer tensors (uint8 inputs "
-                "held as fp32): N-D as MatMul, b run-time or constant, per-tensor scales and "
+                "int8 tensors: 2-D, constant weight; the model's integer tensors (uint8 "
+                "inputs, int8 ones when a scale is not an initializer; held as fp32): N-D as "
+                "MatMul, b run-time or constant, per-tensor scales and "
                 "zero points constant or bound, requantized in fp32 as onnxruntime"
             ),
         ),

@@ -110,12 +110,13 @@ def inputs(
 def _arithmetic_only(
     g: onnx.GraphProto, name: str, arithmetic: frozenset[str], moves: frozenset[str]
 ) -> bool:
-    """Whether every reader of ``name`` is an op of ``arithmetic``, or of ``moves`` whose
-    outputs only such ops read: int8/int32 values the model computes with as integers, not the
-    codes of a quantized model."""
+    """Whether every reader of ``name`` is an op of ``arithmetic``, the model's integer GEMM
+    (`_integer_gemm`), or of ``moves`` whose outputs only such ops read: int8/int32 values the
+    model computes with as integers, not the codes of a quantized model."""
     users = [n for n in g.node if name in n.input]
     return bool(users) and all(
         n.op_type in arithmetic
+        or _integer_gemm(g, n)
         or (
             n.op_type in moves
             and n.input[0] == name
@@ -123,6 +124,16 @@ def _arithmetic_only(
         )
         for n in users
     )
+
+
+def _integer_gemm(g: onnx.GraphProto, n: onnx.NodeProto) -> bool:
+    """Whether ``n`` is a QLinearMatMul/QLinearConv with a scale that is not an initializer: the
+    model's integer GEMM (`compiler.onnx_quant`), not the QOperator format of a quantized
+    model, whose scales are constants and whose int8 tensors stay int8."""
+    if n.op_type not in ("QLinearMatMul", "QLinearConv"):
+        return False
+    inits = {t.name for t in g.initializer}
+    return any(x not in inits for x in (n.input[1], n.input[4], n.input[6]))
 
 
 def bound(

@@ -363,3 +363,33 @@ def _onnxruntime(model: onnx.ModelProto, feeds: dict) -> np.ndarray:
     ort = pytest.importorskip("onnxruntime")
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     return sess.run(None, feeds)[0]
+
+
+def test_int8_qlinear_matmul_with_bound_scales_is_the_models_integer_gemm():
+    """Scales that are graph inputs (bound at compile time) mark the model's own integer GEMM:
+    its int8 inputs are held as exact fp32 integers, unlike a QOperator model's."""
+    rng = np.random.default_rng(10)
+    names = ["a", "sa", "za", "b", "sb", "zb", "sy", "zy"]
+    node = helper.make_node("QLinearMatMul", names, ["y"], "qmm")
+    types = {"sa": _T.FLOAT, "sb": _T.FLOAT, "sy": _T.FLOAT}
+    shapes = {"a": (2, 3, 5), "b": (2, 5, 4)}
+    inputs = [(k, types.get(k, _T.INT8), shapes.get(k, (1,))) for k in names]
+    model = _model([node], inputs, ["y"], _T.INT8)
+    bind = {
+        "sa": np.array([0.05], np.float32),
+        "za": np.array([3], np.int8),
+        "sb": np.array([0.04], np.float32),
+        "zb": np.array([-2], np.int8),
+        "sy": np.array([0.07], np.float32),
+        "zy": np.array([-5], np.int8),
+    }
+    with pytest.raises(OnnxError) as err:
+        import_onnx(model)
+    assert set(err.value.unbound) <= set(bind)
+    feeds = {k: rng.integers(-128, 128, s).astype(np.int8) for k, s in shapes.items()}
+    graph = import_onnx(model, bind=bind)
+    assert graph.roles["a"] is TensorRole.INTEGER
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+    got = run_on_chip(compile_lowered(graph, cfg), feeds)["y"]
+    want = _onnxruntime(model, {**feeds, **bind})
+    np.testing.assert_array_equal(got, want.astype(np.float32))
