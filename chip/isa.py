@@ -195,6 +195,7 @@ class VecOp(enum.Enum):
     CSUM = 22
     GT = 23
     CVT = 24
+    RAND = 25
 
 
 # ``a``/``b`` are the src1/src2 rows, ``imm`` the immediate; docs/isa.md is built from this.
@@ -227,18 +228,43 @@ VEC_DOC: dict[VecOp, str] = {
         "a rounded to the number format imm names (chip/formats.py: float16, bfloat16, float8, "
         "float4, 4/2-bit integers; saturating or not), as a value of the destination's dtype"
     ),
+    VecOp.RAND: (
+        "uniform in [0, 1): the first word of Philox-2x32-10 on the counter (bits(a), "
+        "bits(b)) under the key bits(imm), its top 24 bits / 2^24 (a counter-based random "
+        "number: the same a, b, imm give the same value on every model of the chip)"
+    ),
 }
 
 VECOP_BITS = 5
 
 # Which sources each vector function reads; used by validation, docs and the machine.
 VEC_READS_B = frozenset(
-    {VecOp.ADD, VecOp.SUB, VecOp.MUL, VecOp.MAX, VecOp.MIN, VecOp.RELU_MASK, VecOp.EQ, VecOp.GT}
+    {
+        VecOp.ADD,
+        VecOp.SUB,
+        VecOp.MUL,
+        VecOp.MAX,
+        VecOp.MIN,
+        VecOp.RELU_MASK,
+        VecOp.EQ,
+        VecOp.GT,
+        VecOp.RAND,
+    }
 )
 VEC_READS_A = frozenset(VecOp) - {VecOp.SET}
-VEC_USES_IMM = frozenset({VecOp.MULI, VecOp.ADDI, VecOp.SET, VecOp.CVT})
+VEC_USES_IMM = frozenset({VecOp.MULI, VecOp.ADDI, VecOp.SET, VecOp.CVT, VecOp.RAND})
+# Multi-cycle functions: the transcendentals and the random-number hash (10 multiply rounds).
 VEC_SPECIAL = frozenset(
-    {VecOp.SIGMOID, VecOp.TANH, VecOp.EXP, VecOp.LOG, VecOp.RECIP, VecOp.RSQRT, VecOp.SQRT}
+    {
+        VecOp.SIGMOID,
+        VecOp.TANH,
+        VecOp.EXP,
+        VecOp.LOG,
+        VecOp.RECIP,
+        VecOp.RSQRT,
+        VecOp.SQRT,
+        VecOp.RAND,
+    }
 )
 VEC_REDUCE = frozenset({VecOp.RSUM, VecOp.RMAX, VecOp.CSUM})
 VEC_MUL = frozenset({VecOp.MUL, VecOp.MULI})

@@ -80,6 +80,7 @@ class TensorRole(enum.Enum):
     OUTPUT = "output"  # a model output (the prediction)
     LOSS = "loss"  # the loss of a training step, shape (1,)
     SCRATCH = "scratch"  # intermediate values
+    INTEGER = "integer"  # samples of integers held as fp32 values: |v| <= 2^22 (`chip.state`)
 
 
 _PLAIN_ROLE = {
@@ -94,6 +95,7 @@ _PLAIN_ROLE = {
 ROLE_KINDS: Mapping[TensorRole, frozenset[TensorKind]] = MappingProxyType(
     {
         TensorRole.INPUT: frozenset({TensorKind.INPUT}),
+        TensorRole.INTEGER: frozenset({TensorKind.INPUT}),
         TensorRole.LABEL: frozenset({TensorKind.INPUT}),
         TensorRole.LEARNING_RATE: frozenset({TensorKind.INPUT, TensorKind.STATE}),
         TensorRole.PARAM: frozenset({TensorKind.PARAM}),

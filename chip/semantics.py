@@ -35,6 +35,7 @@ from chip.isa import (
     Store,
     Vec,
     VecOp,
+    f32_bits,
 )
 from chip.state import ChipState
 
@@ -155,6 +156,8 @@ def vector_apply(
             return np.repeat(np.max(a, axis=1, keepdims=True), cols, axis=1)
         if op is VecOp.CSUM:
             return np.add.accumulate(a, axis=0)[-1:]  # sequential, row 0 first
+        if op is VecOp.RAND:
+            return philox_uniform(a.view(np.uint32), b.view(np.uint32), f32_bits(imm))
         if op in VEC_SPECIAL:
             return _special(op, a.astype(np.float64)).astype(np.float32)
         if op is VecOp.CVT:
@@ -167,6 +170,30 @@ def _conversion(imm: float):
         return Conversion.from_code(imm)
     except ValueError as e:
         raise Fault(f"CVT: {e}") from None
+
+
+PHILOX_M = np.uint64(0xD256D193)  # Random123's Philox-2x32 multiplier and key increment
+PHILOX_W = 0x9E3779B9
+
+
+def philox2x32(c0: np.ndarray, c1: np.ndarray, key: int, rounds: int = 10) -> tuple:
+    """Random123's Philox-2x32 (Salmon et al., SC 2011) of the counters (``c0``, ``c1``), uint32
+    arrays, under the 32-bit ``key``: the two output words, uint32 arrays."""
+    c0, c1 = c0.astype(np.uint64), c1.astype(np.uint64)
+    k = key & 0xFFFFFFFF
+    for r in range(rounds):
+        if r:
+            k = (k + PHILOX_W) & 0xFFFFFFFF
+        prod = PHILOX_M * c0
+        c0, c1 = (prod >> np.uint64(32)) ^ np.uint64(k) ^ c1, prod & np.uint64(0xFFFFFFFF)
+    return c0.astype(np.uint32), c1.astype(np.uint32)
+
+
+def philox_uniform(c0: np.ndarray, c1: np.ndarray, key: int) -> np.ndarray:
+    """RAND's value: the top 24 bits of Philox-2x32-10's first word / 2^24, a float32 in
+    [0, 1) (exact: 24 bits fit float32's significand)."""
+    word, _ = philox2x32(c0, c1, key)
+    return ((word >> np.uint32(8)).astype(np.float64) * 2.0**-24).astype(np.float32)
 
 
 def _special(op: VecOp, a: np.ndarray) -> np.ndarray:

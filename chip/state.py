@@ -15,7 +15,7 @@ from chip.dtypes import DType, from_storage, to_storage
 from chip.errors import Fault
 from chip.footprint import DramBlock
 from chip.isa import Loc, Mem, mem_dtype
-from chip.program import Program, TensorInfo
+from chip.program import Program, TensorInfo, TensorRole
 
 
 class ChipState:
@@ -114,6 +114,8 @@ class ChipState:
             raise ValueError(
                 f"raw contents of tensor {t.name!r} must be {t.dtype.storage}, not {v.dtype}"
             )
+        if not raw and t.role is TensorRole.INTEGER:
+            _check_integers(t, v)
         if not raw and not (v.dtype == t.dtype.storage and v.dtype.kind == "i"):
             v = to_storage(v, t.dtype)  # (integers already in the storage type are unchanged)
         start = t.addr // t.dtype.nbytes
@@ -129,6 +131,29 @@ class ChipState:
         """Place a program's initial DRAM contents."""
         for name, arr in program.init.items():
             self.write_tensor(program.tensors[name], arr, raw=True)
+
+
+# Integers held as fp32 values (TensorRole.INTEGER) are exact up to 2^24; a bound of 2^22 on
+# each fed value leaves room for sums of several and for integer division's rounding (the
+# compiler's bounds, compiler/onnx_ops/integers.py, count on it).
+INTEGER_LIMIT = 2**22
+_NARROW_INTS = frozenset({"int4", "uint4", "int2", "uint2"})
+
+
+def _check_integers(t: TensorInfo, v: np.ndarray) -> None:
+    """Refuse values of an integer tensor that are not integers or pass `INTEGER_LIMIT`."""
+    if v.dtype.name in _NARROW_INTS:  # ml_dtypes' 4/2-bit integers (a NumPy "void" kind)
+        v = v.astype(np.int64)
+    if v.dtype.kind not in "biuf":
+        raise ValueError(f"tensor {t.name!r} holds integers, not {v.dtype} values")
+    if v.dtype.kind == "f" and not np.array_equal(v, np.round(v)):
+        raise ValueError(f"tensor {t.name!r} holds integers; {v.dtype} values with fractions given")
+    big = np.abs(v.astype(np.float64)) > INTEGER_LIMIT
+    if big.any():
+        raise ValueError(
+            f"tensor {t.name!r} holds integers as fp32 on the chip, exact up to "
+            f"{INTEGER_LIMIT}; {v[big].flat[0]} is past it"
+        )
 
 
 _NAMES = {Mem.SPAD: "scratchpad", Mem.ACC: "accumulator", Mem.ACCF: "accumulator (fp32 view)"}

@@ -260,6 +260,7 @@ RULES: dict[Op, Rule] = {
     Op.MAX: _binary,
     Op.GREATER: lambda b, n, dy: [None, None],
     Op.EQUAL: lambda b, n, dy: [None, None],
+    Op.RANDOM: lambda b, n, dy: [None, None],
     Op.RELU: lambda b, n, dy: [b.add(Op.RELU_GRAD, (n.inputs[0], dy), _g(n))],
     Op.SIGMOID: _unary(lambda b, n, y, nm: b.add(Op.MUL, (y, _one_minus(b, y, nm)), nm)),
     Op.TANH: _unary(lambda b, n, y, nm: _one_minus(b, b.add(Op.MUL, (y, y), nm), nm)),

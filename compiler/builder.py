@@ -181,6 +181,21 @@ class Net:
             self._b.add(Op.BATCH_NORM, (x.id, gamma, beta, mean, var), nm, eps=eps, training=False)
         )
 
+    def dropout(
+        self, x: Tensor, ratio: float = 0.5, seed: int | None = None, name: str | None = None
+    ) -> Tensor:
+        """Zero each element with probability ``ratio`` and scale the rest by 1 / (1 - ratio)
+        in a training step (a mask drawn on chip from ``seed``, the step and the element
+        index: `compiler.train.dropout_training`); the identity in inference. ``seed`` (an
+        int below 2^24) defaults to the layer's number, so two dropouts differ."""
+        nm = self._name("dropout", name)
+        if not 0.0 <= ratio < 1.0:
+            raise ValueError(f"{nm}: ratio must be in [0, 1), not {ratio}")
+        seed = self._layer if seed is None else seed
+        if not isinstance(seed, int) or not 0 <= seed < 1 << 24:
+            raise ValueError(f"{nm}: seed must be an int in [0, 2^24), not {seed!r}")
+        return self._op(Op.DROPOUT, [x], nm, ratio=float(ratio), seed=seed)
+
     def layer_norm(self, x: Tensor, eps: float = 1e-5, name: str | None = None) -> Tensor:
         nm = self._name("ln", name)
         c = x.shape[-1]

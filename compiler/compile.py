@@ -144,13 +144,15 @@ def compile_onnx(
     verify: bool = False,
     calibration: Mapping[str, np.ndarray] | None = None,
     tiling: Tiling = Tiling.COST_MODEL,
+    bind: Mapping[str, np.ndarray] | None = None,
 ) -> Program:
     """`compile` for an ONNX model file (imported by `compiler.onnx_import.import_onnx`, which
-    takes ``batch`` for a dynamic leading dimension)."""
+    takes ``batch`` for a dynamic leading dimension and ``bind`` for graph inputs fixed at
+    compile time: shapes, axes, indices)."""
     from compiler.onnx_import import import_onnx
 
     return compile(
-        import_onnx(path, batch=batch),
+        import_onnx(path, batch=batch, bind=bind),
         chip,
         train=train,
         verify=verify,

@@ -29,6 +29,10 @@ Primitive ops (what the chip executes; the lowering must handle exactly these)
                             ``(a.shape[-1],)`` broadcast over the leading dims, or a per-row
                             scalar ``a.shape[:-1] + (1,)``, or a scalar ``(1,)``.
     GREATER, EQUAL(a, b)    1.0 where a > b (a == b) else 0.0; broadcasting as ADD.
+    RANDOM(counter, key)    uniform numbers in [0, 1): the vector unit's RAND of each counter
+                            element with ``key`` (a (1,) scalar), keyed by attrs ``seed`` (an
+                            int below 2^24): `chip.semantics.philox_uniform` of their float32
+                            bits. No gradient.
     RELU, SIGMOID, TANH, EXP, LOG, RECIP, RSQRT, SQRT (x)   elementwise unary.
     RELU_GRAD(x, dy)        dy where x > 0 else 0.
     SCALE(x)                x * attrs ``value``;  ADD_CONST(x): x + attrs ``value``.
@@ -63,7 +67,9 @@ Primitive ops (what the chip executes; the lowering must handle exactly these)
 Composite ops (decomposed into primitives by `compiler.passes.decompose`; the reference
 interpreter also evaluates them directly so the decomposition can be checked)
     SOFTMAX, LOG_SOFTMAX(x) over the last axis; GELU(x) (tanh approximation);
-    LEAKY_RELU(x) attrs ``alpha``; LAYER_NORM(x, gamma, beta) over the last axis, attrs ``eps``;
+    LEAKY_RELU(x) attrs ``alpha``; DROPOUT(x) attrs ``ratio``, ``seed``: the identity in
+    inference (a training step draws its mask first, `compiler.train.dropout_training`);
+    LAYER_NORM(x, gamma, beta) over the last axis, attrs ``eps``;
     BATCH_NORM(x, gamma, beta, mean, var) over the last (channel) axis, attrs ``eps`` and
     ``training`` (True: batch statistics, the mean/var operands are omitted);
     GLOBAL_AVGPOOL(x) NHWC -> [B, C];
@@ -108,6 +114,7 @@ class Op(enum.Enum):
     MAX = "max"
     GREATER = "greater"
     EQUAL = "equal"
+    RANDOM = "random"
     RELU = "relu"
     RELU_GRAD = "relu_grad"
     SIGMOID = "sigmoid"
@@ -145,6 +152,7 @@ class Op(enum.Enum):
     LAYER_NORM = "layer_norm"
     BATCH_NORM = "batch_norm"
     GLOBAL_AVGPOOL = "global_avgpool"
+    DROPOUT = "dropout"
     RNN = "rnn"
     GRU = "gru"
     LSTM = "lstm"
@@ -170,6 +178,7 @@ COMPOSITE = frozenset(
         Op.LAYER_NORM,
         Op.BATCH_NORM,
         Op.GLOBAL_AVGPOOL,
+        Op.DROPOUT,
         Op.RNN,
         Op.GRU,
         Op.LSTM,
@@ -184,7 +193,7 @@ RECURRENT = frozenset(GATES)
 
 # Matrix-unit work: the lowering maps these onto the systolic array.
 GEMM = frozenset({Op.MATMUL, Op.CONV2D, Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_WEIGHT})
-ELEMENTWISE_BINARY = frozenset({Op.ADD, Op.SUB, Op.MUL, Op.MAX, Op.GREATER, Op.EQUAL})
+ELEMENTWISE_BINARY = frozenset({Op.ADD, Op.SUB, Op.MUL, Op.MAX, Op.GREATER, Op.EQUAL, Op.RANDOM})
 ELEMENTWISE_UNARY = frozenset(
     {
         Op.RELU,
@@ -243,6 +252,7 @@ ARITY: Mapping[Op, int | tuple[int, ...] | None] = MappingProxyType(
                 Op.GELU,
                 Op.LEAKY_RELU,
                 Op.GLOBAL_AVGPOOL,
+                Op.DROPOUT,
             }
         },
         **{op: 2 for op in ELEMENTWISE_BINARY | GEMM | GRADIENT | LOSS},

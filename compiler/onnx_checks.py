@@ -88,10 +88,10 @@ def _check_input_dims(vi: onnx.ValueInfoProto, where: str) -> None:
     n = 1
     for k, d in enumerate(vi.type.tensor_type.shape.dim):
         if d.HasField("dim_value"):
-            if d.dim_value <= 0:
+            if d.dim_value < 0:
                 raise OnnxFileError(
                     f"{where}: graph input {vi.name!r} dimension {k} is {d.dim_value}; "
-                    "sizes must be positive"
+                    "sizes must not be negative"
                 )
             n *= d.dim_value
     if n > MAX_ELEMENTS:

@@ -10,10 +10,11 @@ are rearranged once at import: conv [Cout, Cin, KH, KW] -> [KH, KW, Cin, Cout]; 
 [G*H, I] -> [I, G*H] with LSTM gates reordered from ONNX's (i, o, f, c) to (i, f, c, o).
 
 Shape arithmetic that exporters emit (Shape, Gather, Unsqueeze, Squeeze, Cast, Concat of
-constants) is evaluated at import; Dropout is the identity (inference).
+constants) is evaluated at import; Dropout is a DROPOUT (the identity in inference).
 
-Initializers become PARAMs (batch-norm running statistics too: a training step updates them
-as running averages; shape tensors are read at import).
+Initializers that are weights (all of them unless the caller names the weights) become
+PARAMs, batch-norm running statistics too (a training step updates them as running averages);
+Constant nodes and other constants become CONSTs; shape tensors are read at import.
 
 `HANDLERS` lists every supported op type with its handler (in `compiler.onnx_ops` for float
 ops, `compiler.onnx_quant` for the QOperator ops) and what its operands may be: float only,
@@ -24,11 +25,12 @@ with an `OnnxError` that lists every unsupported node at once.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 import onnx
 
 from chip.dtypes import DType
@@ -40,6 +42,7 @@ from compiler.onnx_ops import activations as act
 from compiler.onnx_ops import (
     boundary,
     conv_transpose,
+    integers,
     math,
     narrow,
     nn,
@@ -55,6 +58,7 @@ class Operands(enum.Enum):
     """What the operands of an op's handler may be."""
 
     FLOAT = "float"  # floats only: an int8 operand is refused (its math would misread it)
+    NUMERIC = "numeric"  # floats, or the model's integer tensors (exact fp32 values)
     ANY = "any"  # moves or selects elements: right on int8 values at any scale
     QUANT = "quantized"  # a QOperator op: int8 codes with their (scale, zero point)
 
@@ -66,9 +70,12 @@ class Handler:
     fn: Callable[[Importer, onnx.NodeProto], None]
     operands: Operands = Operands.FLOAT
     limits: str = ""  # what of the op is supported, for docs/lowering.md
+    # inputs the handler reads at compile time (`Importer.static`), of any type: not operands
+    static: frozenset[int] = frozenset()
 
 
-_F, _A, _Q = Operands.FLOAT, Operands.ANY, Operands.QUANT
+_F, _N, _A, _Q = Operands.FLOAT, Operands.NUMERIC, Operands.ANY, Operands.QUANT
+_SEQUENCE_LENS = frozenset({4})  # RNN/GRU/LSTM's sequence_lens (int32)
 # Ops exporters apply only to shapes and other constants: evaluated at import (`_fold`), never
 # on the chip. Every op of HANDLERS also folds when all its inputs are constants.
 FOLD_ONLY = frozenset(
@@ -99,19 +106,25 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             math.matmul,
             limits=(
                 "N-D with broadcast batch dims (one GEMM per batch pair unless the right "
-                "operand is 2-D); not 1-D x 1-D"
+                "operand is 2-D); 1-D operands as NumPy (1-D x 1-D: rank 0)"
             ),
         ),
         "Add": Handler(
             math.binary(Op.ADD),
+            _N,
             limits=(
                 "NumPy broadcasting where one operand has the result's shape; the other a "
-                "constant, a scalar, a trailing row vector or equal-shaped"
+                "constant, a scalar, a trailing row vector or equal-shaped; integers: two "
+                "run-time tensors, see Integer tensors"
             ),
         ),
-        "Sub": Handler(math.binary(Op.SUB), limits="as Add"),
-        "Mul": Handler(math.binary(Op.MUL), limits="as Add"),
-        "Div": Handler(math.div, limits="as Add; a / c = a * (1 / c)"),
+        "Sub": Handler(math.binary(Op.SUB), _N, limits="as Add; integers: not uint32/uint64"),
+        "Mul": Handler(math.binary(Op.MUL), _N, limits="as Add; integers: products below 2^24"),
+        "Div": Handler(
+            math.div,
+            _N,
+            limits="as Add; a / c = a * (1 / c); integers: truncated toward zero, exactly",
+        ),
         "Relu": Handler(math.unary(Op.RELU), limits=""),
         "LeakyRelu": Handler(math.unary(Op.LEAKY_RELU, alpha=0.01), limits=""),
         "Sigmoid": Handler(math.unary(Op.SIGMOID), limits=""),
@@ -127,28 +140,36 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         **{op: Handler(fn, limits=act.LIMITS[op]) for op, fn in act.UNARY.items()},
         "Pow": Handler(
             act.pow_,
+            _N,
             limits=(
-                "a one-value constant exponent (x^p for p <= 4 integer by MUL, 0.5/-0.5/-1 by"
-                " SQRT/RSQRT/RECIP, else exp(p log x))"
+                "float base; a one-value constant exponent (x^p for p <= 4 integer by MUL, "
+                "0.5/-0.5/-1 by SQRT/RSQRT/RECIP, else exp(p log x)); an exponent tensor "
+                "(float or integer, broadcast as Add): exp(y log |x|) with NumPy's signs"
             ),
         ),
-        "Clip": Handler(act.clip, limits="bounds constant or one-value run-time tensors"),
+        "Clip": Handler(act.clip, _N, limits="bounds constant or one-value run-time tensors"),
         "PRelu": Handler(act.prelu, limits="slope broadcast as Mul's operand"),
-        "Max": Handler(act.nary("max"), limits="n-ary, broadcast as Add"),
-        "Min": Handler(act.nary("min"), limits="n-ary, -max(-a, -b)"),
+        "Max": Handler(act.nary("max"), _N, limits="n-ary, broadcast as Add"),
+        "Min": Handler(act.nary("min"), _N, limits="n-ary, -max(-a, -b)"),
         "Sum": Handler(act.nary("sum"), limits="n-ary"),
         "Mean": Handler(act.nary("mean"), limits="n-ary"),
         "Where": Handler(
-            act.where, limits="a constant condition; constant operands finite (no -inf fill)"
+            act.where,
+            _N,
+            limits=(
+                "a constant condition (a causal mask; a constant operand may be -inf), or a "
+                "run-time bool condition of the operands' shape"
+            ),
         ),
         # reductions and normalization over any axes (compiler.onnx_ops.reduce)
         "ReduceSum": Handler(
             reduce.reduce("sum"),
-            limits="axes constant (attribute or input), keepdims; not every axis with keepdims=0",
+            _N,
+            limits="axes constant or bound (attribute or input), keepdims (rank 0 when none)",
         ),
-        "ReduceMean": Handler(reduce.reduce("mean"), limits="as ReduceSum"),
-        "ReduceMax": Handler(reduce.reduce("max"), limits="as ReduceSum"),
-        "ReduceMin": Handler(reduce.reduce("min"), limits="as ReduceSum"),
+        "ReduceMean": Handler(reduce.reduce("mean"), _N, limits="as ReduceSum; not on integers"),
+        "ReduceMax": Handler(reduce.reduce("max"), _N, limits="as ReduceSum"),
+        "ReduceMin": Handler(reduce.reduce("min"), _N, limits="as ReduceSum"),
         "LayerNormalization": Handler(reduce.layer_norm, limits="any axis; Mean/InvStdDev outputs"),
         # convolution, pooling, normalization, recurrence (compiler.onnx_ops.nn)
         "Conv": Handler(
@@ -171,8 +192,9 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             resize.resize,
             _A,
             limits=(
-                "scales/sizes/roi constant; any axes; mode nearest (every nearest_mode: DMA "
-                "gathers), linear and cubic (antialias, exclude_outside, cubic_coeff_a: one "
+                "scales/sizes/roi constant or bound; any axes; mode nearest (every "
+                "nearest_mode: DMA gathers), linear and cubic (antialias, exclude_outside, "
+                "cubic_coeff_a: one "
                 "MATMUL per axis with a constant interpolation matrix); every "
                 "coordinate_transformation_mode, keep_aspect_ratio_policy"
             ),
@@ -207,19 +229,23 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             nn.recurrent(Op.RNN),
             limits=(
                 "direction forward/reverse/bidirectional, layout 0/1, default activations; "
-                "W/R/B and initial states constant or run-time; sequence_lens "
-                "constant (shorter sequences masked; reversed within their length); no clip"
+                "W/R/B and initial states constant or run-time; sequence_lens constant or "
+                "bound (shorter sequences masked; reversed within their length); no clip"
             ),
+            static=_SEQUENCE_LENS,
         ),
-        "GRU": Handler(nn.recurrent(Op.GRU), limits="as RNN; linear_before_reset"),
+        "GRU": Handler(
+            nn.recurrent(Op.GRU), limits="as RNN; linear_before_reset", static=_SEQUENCE_LENS
+        ),
         "LSTM": Handler(
             nn.recurrent(Op.LSTM),
             limits="as RNN; Y_c output; peepholes P constant or run-time; no input_forget",
+            static=_SEQUENCE_LENS,
         ),
         # data movement and shape arithmetic (compiler.onnx_ops.shape)
         "Flatten": Handler(shape.flatten, _A, limits=""),
         "Reshape": Handler(
-            shape.reshape, _A, limits="constant target shape; allowzero=1 without a 0"
+            shape.reshape, _A, limits="target shape constant or bound; allowzero=1 without a 0"
         ),
         "Transpose": Handler(shape.transpose, _A, limits="any rank"),
         "Concat": Handler(shape.concat, limits=""),
@@ -227,20 +253,32 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "Identity": Handler(shape.identity, _A, limits="tensors (no sequences/optionals)"),
         "Dropout": Handler(
             shape.dropout,
-            limits="inference: identity, the mask output all true; training_mode a constant false",
+            limits=(
+                "the identity in inference; with a constant ratio a mask drawn on chip in a "
+                "training step; the mask output that draw on ones (all true in inference); "
+                "training_mode constant or bound: false, or true with ratio 0"
+            ),
         ),
         "Shape": Handler(shape.shape, _A, limits="start/end; folded at import"),
         "Slice": Handler(
             shape.slice_,
             _A,
-            limits="constant starts/ends/axes/steps (steps other than 1 as per-element moves)",
+            limits=(
+                "starts/ends/axes/steps constant or bound (steps other than 1 as per-element moves)"
+            ),
         ),
-        "Split": Handler(shape.split, _A, limits="constant split sizes or num_outputs"),
-        "Expand": Handler(shape.expand, _A, limits="constant shape (CONCAT copies)"),
-        "Pad": Handler(shape.pad, limits="mode constant; constant pads/value/axes"),
-        "Gather": Handler(shape.gather, _A, limits="constant indices"),
-        "Unsqueeze": Handler(shape.unsqueeze, _A, limits="constant axes"),
-        "Squeeze": Handler(shape.squeeze, _A, limits="constant axes"),
+        "Split": Handler(shape.split, _A, limits="split sizes constant or bound, or num_outputs"),
+        "Expand": Handler(shape.expand, _A, limits="shape constant or bound (CONCAT copies)"),
+        "Pad": Handler(
+            shape.pad,
+            _N,
+            limits="modes constant, edge, reflect, wrap; pads/value/axes constant or bound",
+        ),
+        "Gather": Handler(
+            shape.gather, _A, limits="indices constant or bound (DMA addresses are fixed)"
+        ),
+        "Unsqueeze": Handler(shape.unsqueeze, _A, limits="axes constant or bound"),
+        "Squeeze": Handler(shape.squeeze, _A, limits="axes constant or bound"),
         "Cast": Handler(
             shape.cast,
             _A,
@@ -256,23 +294,44 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "QuantizeLinear": Handler(
             quant.quantize_linear,
             _Q,
-            limits="graph inputs only (the host quantizes); per-tensor constant scale/zero point",
+            limits=(
+                "to int8/uint8 with a constant per-tensor scale and zero point: graph inputs "
+                "only (the host quantizes); otherwise on the chip: float tensors to 8/16/4/2-bit "
+                "integers (exact fp32 values) or float8/float4e2m1 (ROUND), scale and zero "
+                "point constant or run-time, per tensor, axis or block"
+            ),
         ),
         "DequantizeLinear": Handler(
             quant.dequantize_linear,
             _Q,
             limits=(
-                "int8: graph outputs only (the host dequantizes); float8, float4 and 4/2-bit "
-                "inputs (held as fp32): (x - zero point) * scale on the chip, per tensor, axis "
-                "or block, scale and zero point constant or run-time"
+                "int8: graph outputs only (the host dequantizes); the model's integer tensors: "
+                "(x - zero point) * scale on chip, per tensor or axis, constant or bound; "
+                "float8, float4 and 4/2-bit inputs (held as fp32): (x - zero point) * scale on "
+                "the chip, per tensor, axis or block, scale and zero point constant or run-time"
             ),
         ),
         "QLinearConv": Handler(
             quant.qlinear_conv,
             _Q,
-            limits="2-D, group 1; symmetric weights (per-tensor or per-channel)",
+            limits=(
+                "int8 tensors: 2-D, group 1; symmetric weights (per-tensor or per-channel); "
+                "the model's integer tensors (uint8 inputs, int8 ones when a scale is not an "
+                "initializer; held as fp32): as Conv, no bias, "
+                "per-tensor scales and zero points constant or bound, requantized in fp32 as "
+                "onnxruntime"
+            ),
         ),
-        "QLinearMatMul": Handler(quant.qlinear_matmul, _Q, limits="2-D, constant weight"),
+        "QLinearMatMul": Handler(
+            quant.qlinear_matmul,
+            _Q,
+            limits=(
+                "int8 tensors: 2-D, constant weight; the model's integer tensors (uint8 "
+                "inputs, int8 ones when a scale is not an initializer; held as fp32): N-D as "
+                "MatMul, b run-time or constant, per-tensor scales and "
+                "zero points constant or bound, requantized in fp32 as onnxruntime"
+            ),
+        ),
         "QGemm": Handler(quant.qgemm, _Q, limits="int8 output (y_scale given), constant weight"),
         "QLinearAdd": Handler(quant.qlinear_add, _Q, limits="equal shapes"),
         "QLinearGlobalAveragePool": Handler(
@@ -284,6 +343,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
 )
 _FOLD_HANDLER = Handler(shape.constant_only)
 INT8_SAFE = frozenset(op for op, h in HANDLERS.items() if h.operands is Operands.ANY)
+INTEGER_ARITHMETIC = frozenset(op for op, h in HANDLERS.items() if h.operands is Operands.NUMERIC)
 
 
 def supported_ops_markdown() -> str:
@@ -306,15 +366,18 @@ class Problem:
     op: str
     attribute: str
     why: str
+    bind: str = ""  # a graph input whose value, bound at compile time, the node needs
 
 
 class OnnxError(ValueError):
     """An ONNX model the compiler cannot import, with every `Problem` found (not just the first).
 
-    The message's first line names the model and the first problem; a table of all follows."""
+    The message's first line names the model and the first problem; a table of all follows.
+    ``unbound`` names the graph inputs that must be bound (`import_onnx`'s ``bind``)."""
 
     def __init__(self, model: str, problems: list[Problem]) -> None:
         self.problems = tuple(problems)
+        self.unbound = tuple(dict.fromkeys(p.bind for p in problems if p.bind))
         first = problems[0]
         head = f"ONNX {first.where}" + (f" ({first.op})" if first.op else "")
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
@@ -335,28 +398,50 @@ def problem_table(model: str, problems: list[Problem] | tuple[Problem, ...]) -> 
     return "\n".join(lines)
 
 
-def import_onnx(model: onnx.ModelProto | str | Path, batch: int | None = None) -> Graph:
+def import_onnx(
+    model: onnx.ModelProto | str | Path,
+    batch: int | None = None,
+    bind: Mapping[str, np.ndarray] | None = None,
+    weights: Collection[str] | None = None,
+) -> Graph:
     """The IR graph of an ONNX model (a ModelProto or a path to a .onnx file).
 
     The shapes are the model's own: ``batch`` sets the leading dimension of graph inputs
-    whose leading dimension is dynamic, and must equal it where it is static. Raises
-    `OnnxError` listing every unsupported op, attribute, input type and dynamic shape.
+    whose leading dimension is dynamic, and must equal it where it is static. ``bind`` gives
+    graph inputs values fixed at compile time, folded as constants (as TVM's freeze_params):
+    the inputs that set a shape, axes, pads or indices, which a static-shape chip must know
+    before it runs; a bound input is no longer an input of the program. ``weights`` names the
+    initializers that are trainable weights (None: every initializer, ONNX having no mark for
+    it); they and the tensors folded from them at import become PARAMs, every other constant
+    (Constant nodes, other initializers, bound inputs, folded shape arithmetic) a CONST.
+    Batch-norm running statistics are PARAMs either way (a training step updates them as
+    running averages). Raises `OnnxError` listing every unsupported op, attribute, input type
+    and dynamic shape (its ``unbound`` names the inputs to bind).
     """
     if batch is not None and (not isinstance(batch, int) or batch <= 0):
         raise ValueError(f"batch must be a positive int, not {batch!r}")
     proto = model if isinstance(model, onnx.ModelProto) else load_onnx(model)
-    check_model(proto, "ONNX model" if isinstance(model, onnx.ModelProto) else str(model))
-    im = Importer(proto, batch)
+    where = "ONNX model" if isinstance(model, onnx.ModelProto) else str(model)
+    check_model(proto, where)
+    name = proto.graph.name or str(model)
+    bound, refused = boundary.bound(proto.graph, bind or {})
+    if refused:
+        raise OnnxError(name, [Problem(f"bound input {x!r}", "", "", why) for x, why in refused])
+    im = Importer(proto, batch, bound, weights)
     problems = _run(im)
     if problems:
-        raise OnnxError(im.g.name or str(model), problems)
+        raise OnnxError(name, problems)
     return im.b.build()
 
 
-def check_onnx(model: onnx.ModelProto | str | Path, batch: int | None = None) -> list[Problem]:
+def check_onnx(
+    model: onnx.ModelProto | str | Path,
+    batch: int | None = None,
+    bind: Mapping[str, np.ndarray] | None = None,
+) -> list[Problem]:
     """Every unsupported construct of ``model`` (an empty list: it imports)."""
     try:
-        import_onnx(model, batch)
+        import_onnx(model, batch, bind)
     except OnnxError as e:
         return list(e.problems)
     return []
@@ -369,9 +454,16 @@ def _label(k: int, node: onnx.NodeProto) -> str:
 
 def _run(im: Importer) -> list[Problem]:
     """Import every node into ``im``; the problems found (the graph is valid if none)."""
-    problems = [Problem(f"graph input {name!r}", "", "", why) for name, why in boundary.inputs(im)]
+    problems = [
+        Problem(f"graph input {name!r}", "", "", why)
+        for name, why in boundary.inputs(im, INTEGER_ARITHMETIC, INT8_SAFE)
+    ]
     # refused graph inputs, and outputs of refused nodes with no stand-in value
-    refused = {vi.name for vi in im.g.input if vi.name not in im.vals and vi.name not in im.consts}
+    refused = {
+        vi.name
+        for vi in im.g.input
+        if vi.name not in im.vals and vi.name not in im.consts and vi.name not in im.unheld
+    }
     known = None
     for k, node in enumerate(im.g.node):
         im.node = node
@@ -386,9 +478,11 @@ def _run(im: Importer) -> list[Problem]:
                     "(docs/lowering.md lists the supported ones)"
                 )
             _apply(im, handler, node)
+            if any(x in im.weights for x in node.input):  # folded from a weight: trainable
+                im.weights.update(y for y in node.output if y in im.consts and y not in im.vals)
             continue
         except Unsupported as e:
-            problems.append(Problem(_label(k, node), node.op_type, e.attribute, str(e)))
+            problems.append(Problem(_label(k, node), node.op_type, e.attribute, str(e), e.bind))
         except ShapeError as e:
             problems.append(Problem(_label(k, node), node.op_type, "", str(e)))
         known = known if known is not None else boundary.inferred_types(im.g)
@@ -409,10 +503,22 @@ def _output_value(im: Importer, name: str) -> int:
     """The IR id of graph output ``name``; a constant one (folded at import) is a CONST."""
     if name not in im.vals and im.const(name) is not None:
         value = im.const(name)
-        if value.size == 0 or value.ndim == 0:
-            raise Unsupported(f"is a constant of shape {list(value.shape)} (empty or rank 0)")
+        if value.size == 0:
+            raise Unsupported(
+                f"is an empty constant (shape {list(value.shape)}); the chip holds no empty tensors"
+            )
         return im.b.const(im.b.unique(f"{name}.value"), value)
     return im.get(name, "plain")
+
+
+def _pass_on_integer_type(im: Importer, node: onnx.NodeProto) -> None:
+    """The outputs of an op that moves or selects elements of an integer tensor (its first
+    input) have its ONNX type, so integer ops after them wrap as ONNX does."""
+    if node.input and integers.is_integer(im, node.input[0]):
+        for out in node.output:
+            if out in im.vals:
+                im.elem[out] = im.elem[node.input[0]]
+                im.int_bound[out] = integers.bound(im, node.input[0])
 
 
 def _apply(im: Importer, handler: Handler, node: onnx.NodeProto) -> None:
@@ -424,8 +530,14 @@ def _apply(im: Importer, handler: Handler, node: onnx.NodeProto) -> None:
     ):
         boundary.fold(im, node)
         return
-    if handler.operands is Operands.FLOAT:
-        for name in node.input:
+    im.int_ok = handler.operands in (Operands.ANY, Operands.NUMERIC)
+    integer = handler.operands is Operands.NUMERIC and any(
+        integers.is_integer(im, x) for x in node.input if x
+    )
+    if handler.operands is Operands.FLOAT or (handler.operands is Operands.NUMERIC and not integer):
+        for k, name in enumerate(node.input):
+            if k in handler.static:
+                continue
             dtype = im.b.dtype(im.vals[name][0]) if name in im.vals else DType.FP32
             if dtype is DType.INT8:
                 raise Unsupported(
@@ -434,11 +546,12 @@ def _apply(im: Importer, handler: Handler, node: onnx.NodeProto) -> None:
                     f"QLinear ops and {', '.join(sorted(INT8_SAFE))} to it)"
                 )
             if not dtype.is_float:
-                raise Unsupported(
-                    f"input {name!r} is {dtype.value}; {node.op_type} computes on floats"
-                )
+                what = im.elem.get(name, dtype.value)
+                raise Unsupported(f"input {name!r} is {what}; {node.op_type} computes on floats")
     if handler.operands is not Operands.QUANT:
         handler.fn(im, node)
+        if handler.operands is Operands.ANY and node.op_type != "Cast":
+            _pass_on_integer_type(im, node)
         return
     try:
         handler.fn(im, node)

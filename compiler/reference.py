@@ -18,6 +18,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from chip.dtypes import DType, round_bf16
 from chip.formats import Conversion, convert
+from chip.isa import f32_bits
+from chip.semantics import philox_uniform
 from compiler.ir import Graph, Node, Op
 
 Array = np.ndarray
@@ -261,6 +263,12 @@ def _slice(n: Node, x: Array) -> Array:
     return x[tuple(idx)]
 
 
+def _random(n: Node, counter: Array, key: Array) -> Array:
+    """The vector unit's RAND on the float32 bits of the counter and key (`chip.semantics`)."""
+    bits = [np.ascontiguousarray(v, np.float32).view(np.uint32) for v in (counter, key)]
+    return philox_uniform(*bits, f32_bits(float(n.attrs["seed"]))).astype(np.float64)
+
+
 def _softmax_ce(n: Node, z: Array, t: Array) -> Array:
     return np.array([-(t * _log_softmax(z)).sum() / z.shape[0]])
 
@@ -276,6 +284,7 @@ _RULES: dict[Op, Callable[..., Array]] = {
     Op.MAX: lambda n, a, b: np.maximum(a, _expand(b, a)),
     Op.GREATER: lambda n, a, b: (a > _expand(b, a)).astype(np.float64),
     Op.EQUAL: lambda n, a, b: (a == _expand(b, a)).astype(np.float64),
+    Op.RANDOM: lambda n, a, b: _random(n, a, _expand(b, a)),
     Op.RELU: lambda n, x: np.maximum(x, 0.0),
     Op.RELU_GRAD: lambda n, x, dy: np.where(x > 0, _expand(dy, x), 0.0),
     Op.SIGMOID: lambda n, x: _sigmoid(x),
@@ -310,6 +319,7 @@ _RULES: dict[Op, Callable[..., Array]] = {
     Op.LOG_SOFTMAX: lambda n, x: _log_softmax(x),
     Op.GELU: lambda n, x: _gelu(x),
     Op.LEAKY_RELU: lambda n, x: np.where(x > 0, x, n.attrs["alpha"] * x),
+    Op.DROPOUT: lambda n, x: x,
     Op.LAYER_NORM: _layer_norm,
     Op.BATCH_NORM: _batch_norm,
     Op.GLOBAL_AVGPOOL: lambda n, x: x.mean(axis=(1, 2)),

@@ -204,6 +204,50 @@ def batch_norm_training(graph: Graph, momentum: float = 0.1) -> Graph:
     return out.replace(updates={**out.updates, **updates}, roles={**out.roles, **roles})
 
 
+DROPOUT_STEP = "dropout.step"
+MAX_DROPOUT_ELEMENTS = 1 << 24  # element indices are float32 counters: exact below 2^24
+
+
+def dropout_training(graph: Graph) -> Graph:
+    """Give every DROPOUT its training meaning: ``x * (u > ratio) / (1 - ratio)`` with ``u`` a
+    RANDOM number per element.
+
+    Invariant established: no DROPOUT remains. Each one's numbers come from a CONST
+    ``<name>.counter`` (the element indices 0 .. n-1, n <= 2^24), the STATE ``dropout.step``
+    that every DROPOUT shares (0 at first; each step stores step + 1) and the node's seed, so
+    a mask is a function of (seed, step, element index): reproducible, new at every step, and
+    continued from a checkpoint, which holds the step with the other STATE. The backward
+    multiplies by the same mask (autodiff of the MUL), as torch's does.
+    """
+    step: list[int] = []
+
+    def rewrite(b: IRBuilder, n: Node, ins: list[int]) -> int | None:
+        if n.op is not Op.DROPOUT:
+            return None
+        x, nm, ratio = ins[0], n.name or "dropout", float(np.float32(n.attrs["ratio"]))
+        if ratio == 0.0:
+            return x
+        shape = b.shape(x)
+        size = math.prod(shape)
+        if size > MAX_DROPOUT_ELEMENTS:
+            raise ValueError(
+                f"dropout {nm!r}: {size} elements per step; at most {MAX_DROPOUT_ELEMENTS} "
+                "(its element indices are float32 counters)"
+            )
+        if not step:
+            step.append(b.state_tensor(DROPOUT_STEP, np.zeros(1)))
+            step.append(b.add_const(step[0], 1.0, DROPOUT_STEP))  # its update
+        counter = b.const(
+            b.unique(f"{nm}.counter"), np.arange(size, dtype=np.float64).reshape(shape)
+        )
+        u = b.add(Op.RANDOM, (counter, step[0]), nm, seed=int(n.attrs["seed"]))
+        keep = b.add(Op.GREATER, (u, b.fill((1,), ratio, nm)), nm)
+        return b.add(Op.MUL, (x, b.scale(keep, 1.0 / (1.0 - ratio), nm)), nm)
+
+    out = rebuild(graph, rewrite)
+    return out.replace(updates={**out.updates, DROPOUT_STEP: step[1]}) if step else out
+
+
 def training_step(graph: Graph, spec: TrainSpec) -> Graph:
     """The whole training step for forward ``graph``.
 
@@ -223,6 +267,7 @@ def training_step(graph: Graph, spec: TrainSpec) -> Graph:
             f"tensor {ints[0].name!r}): a training step needs the float model "
             "(on an int8 chip its GEMM operands are quantized on chip)"
         )
+    graph = dropout_training(graph)  # before decompose, which makes DROPOUT the identity
     if any(n.op in COMPOSITE for n in graph.nodes):
         graph = decompose(graph)
     names = list(graph.outputs)

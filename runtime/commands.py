@@ -161,6 +161,12 @@ def setup_train(p: argparse.ArgumentParser) -> None:
     )
     _add_loss_and_optimizer_options(p)
     p.add_argument(
+        "--output",
+        default=None,
+        metavar="NAME",
+        help="the model output that holds the logits (needed when it has several)",
+    )
+    p.add_argument(
         "--fidelity",
         choices=TRAIN_FIDELITIES,
         default=None,
@@ -223,6 +229,7 @@ TRAIN_SETTINGS = (
     "alpha",
     "centered",
     "lr_decay",
+    "output",
 )
 # settings added after the first run.json files: their values when a file lacks them
 LATER_SETTINGS = {k: None for k in TRAIN_SETTINGS[TRAIN_SETTINGS.index("loss") :]} | {
@@ -343,6 +350,8 @@ def check_train_settings(s: dict[str, Any], name: Callable[[str], str]) -> None:
     check_int(s["seed"], name("seed"), 0, MAX_SEED)
     check_int(s["checkpoint_every"], name("checkpoint_every"), 0, MAX_EPOCHS * 1_000_000)
     check_rate(s["lr"], name("lr"))
+    if s["output"] is not None and (not isinstance(s["output"], str) or not s["output"]):
+        raise CommandError(f"{name('output')} must be a non-empty string, not {s['output']!r}")
 
 
 def cmd_train(args: argparse.Namespace) -> None:
@@ -381,9 +390,11 @@ def cmd_train(args: argparse.Namespace) -> None:
             f"samples of {s['dataset']}"
         )
     spec = train_spec(s["loss"], s["optimizer"], s["lr"], **_optimizer_options(s))
-    step = compile_model(s["model"], chip, s["batch_size"], spec)
+    step = compile_model(s["model"], chip, s["batch_size"], spec, output=s["output"])
     # dynamic on int8 chips: the evaluation program reads the step's fp32 weights
-    evaluation = compile_model(s["model"], chip, s["batch_size"], quantize="dynamic")
+    evaluation = compile_model(
+        s["model"], chip, s["batch_size"], quantize="dynamic", output=s["output"]
+    )
     run_dir.mkdir(parents=True, exist_ok=True)
     if resume:
         remove_stale_temporaries(run_dir)  # left by a process killed while writing
@@ -451,7 +462,21 @@ def setup_compile(p: argparse.ArgumentParser) -> None:
         help="batch size: zoo models (default 1) and ONNX models with a dynamic leading "
         "dimension (it must equal a static one)",
     )
+    p.add_argument(
+        "--bind",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.npy",
+        help="ONNX models: fix graph input NAME to a value at compile time (repeatable); "
+        "inputs that set a shape, axes, pads or indices must be bound",
+    )
     p.add_argument("--train", action="store_true", help="compile a whole training step")
+    p.add_argument(
+        "--train-output",
+        default=None,
+        metavar="NAME",
+        help="with --train: the model output that holds the logits (needed when it has several)",
+    )
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
     _add_loss_and_optimizer_options(p)
     p.add_argument("--lr", type=float, default=0.01)
@@ -478,8 +503,9 @@ def cmd_compile(args: argparse.Namespace) -> None:
 
     if args.batch is not None:  # None: the model's own batch
         check_int(args.batch, "--batch", 1, MAX_BATCH)
+    bind = _parse_bind(args.bind)
     if args.check:
-        report, ok = check_model(args.model, args.batch)
+        report, ok = check_model(args.model, args.batch, bind)
         print(report)
         if not ok:
             raise CommandError(f"{args.model} has unsupported constructs (listed above)")
@@ -499,7 +525,18 @@ def cmd_compile(args: argparse.Namespace) -> None:
     spec = None
     if args.train:
         spec = train_spec(args.loss or "ce", args.optimizer, args.lr, **_optimizer_options(args))
-    program = compile_model(args.model, chip, args.batch, spec, args.quantize)
+    if args.train_output is not None and not args.train:
+        raise CommandError("--train-output NAME applies to a training step (--train)")
+    program = compile_model(
+        args.model,
+        chip,
+        args.batch,
+        spec,
+        args.quantize,
+        args.train_output,
+        "--train-output",
+        bind,
+    )
     out = Path(args.output)
     save_program(program, out)
     phases: dict[str, int] = {}
@@ -517,6 +554,19 @@ def cmd_compile(args: argparse.Namespace) -> None:
             else f", int8 {'static' if is_static_int8(program) else 'dynamic'} quantization"
         )
     )
+
+
+def _parse_bind(specs: list[str]) -> dict[str, np.ndarray]:
+    """The values of ``--bind NAME=FILE.npy`` options, by input name."""
+    values: dict[str, np.ndarray] = {}
+    for spec in specs:
+        name, sep, file = spec.partition("=")
+        if not sep or not name or not file:
+            raise CommandError(f"--bind {spec!r} must be NAME=FILE.npy")
+        if name in values:
+            raise CommandError(f"--bind {name} is given twice")
+        values[name] = load_npy(Path(file), f"--bind {name}", CommandError)
+    return values
 
 
 # -------------------------------------------------------------------------------------- run

@@ -6,6 +6,7 @@ nothing (``chips``, ``report``, ``disasm``) start without loading it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -119,11 +120,16 @@ def defaults(model: str) -> ModelDefaults:
     return entry[1]
 
 
-def forward_graph(model: str, batch: int | None) -> Graph:
+def forward_graph(
+    model: str, batch: int | None, bind: Mapping[str, np.ndarray] | None = None
+) -> Graph:
     """The forward graph of a zoo model (``batch`` samples, default 1) or an ONNX file (its own
-    input shapes; ``batch`` sets a dynamic leading dimension and must equal a static one)."""
+    input shapes; ``batch`` sets a dynamic leading dimension and must equal a static one;
+    ``bind`` fixes graph inputs to values at compile time, see `compiler.import_onnx`)."""
     if batch is not None and batch < 1:
         raise ModelError(f"batch size must be at least 1, not {batch}")
+    if bind and not is_onnx(model):
+        raise ModelError(f"--bind applies to ONNX models; {model!r} is a zoo model")
     if is_onnx(model):
         from compiler.onnx_checks import check_onnx_file
 
@@ -134,7 +140,7 @@ def forward_graph(model: str, batch: int | None) -> Graph:
         from compiler.onnx_import import import_onnx
 
         try:
-            return import_onnx(path, batch=batch)
+            return import_onnx(path, batch=batch, bind=bind)
         except (DecodeError, RecursionError) as e:  # what protobuf raises for damaged bytes
             raise ModelError(f"{model} is not an ONNX model (protobuf: {e})") from None
     if model not in ZOO:
@@ -146,18 +152,20 @@ def forward_graph(model: str, batch: int | None) -> Graph:
     return MODELS[ZOO[model][0]](batch=batch or 1)
 
 
-def check_model(model: str, batch: int | None) -> tuple[str, bool]:
+def check_model(
+    model: str, batch: int | None, bind: Mapping[str, np.ndarray] | None = None
+) -> tuple[str, bool]:
     """The table of a model's unsupported constructs (`systolic compile --check`), and whether
     it has none. Zoo models are always supported."""
     if not is_onnx(model):
-        forward_graph(model, batch)
+        forward_graph(model, batch, bind)
         return f"model {model!r}: every op is supported", True
     path = Path(model)
     if not path.is_file():
         raise ModelError(f"ONNX file {model!r} does not exist")
     from compiler.onnx_import import check_onnx, problem_table
 
-    problems = check_onnx(path, batch)
+    problems = check_onnx(path, batch, bind)
     return problem_table(str(model), problems), not problems
 
 
@@ -233,8 +241,14 @@ def compile_model(
     batch: int | None,
     spec: TrainSpec | None = None,
     quantize: str = "auto",
+    output: str | None = None,
+    option: str = "--output",
+    bind: Mapping[str, np.ndarray] | None = None,
 ) -> Program:
-    """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference.
+    """Compile ``model`` for ``chip``: a training step if ``spec`` is given, else inference
+    (``bind``: ONNX graph inputs fixed to values at compile time). A training step, or a
+    program given ``output``, keeps one output (`select_output`; its messages call the
+    setting ``option``).
 
     On an int8 chip, inference is quantized ``static`` (int8 weights and inputs, scales set
     by `calibration_inputs`), ``dynamic`` (fp32 graph, GEMM operands quantized on chip; what
@@ -250,17 +264,27 @@ def compile_model(
     from compiler.onnx_import import OnnxError
 
     try:
-        graph = forward_graph(model, batch)
+        graph = forward_graph(model, batch, bind)
     except OnnxError as e:
         more = f" ({len(e.problems)} problems: `systolic compile --check {model}` lists them)"
         raise ModelError(f"cannot compile {model}: {str(e).splitlines()[0]}{more}") from None
+    if spec is not None or output is not None:
+        graph = select_output(graph, output, model, option)
     # a model that carries its own quantization (QLinear ONNX) compiles as it is
     prequantized = any(not n.dtype.is_float for n in graph.inputs.values())
+    # integer inputs (ONNX int64, uint8, ...) hold exact integers: quantizing them would not
+    integer = [x for x in graph.inputs if graph.roles.get(x) is TensorRole.INTEGER]
+    if integer and quantize == "static" and chip.input_dtype is DType.INT8:
+        raise ModelError(
+            f"cannot compile {model} with --quantize static: input {integer[0]!r} holds "
+            "integers, which int8 scales would not keep exact (use --quantize dynamic)"
+        )
     static = (
         spec is None
         and chip.input_dtype is DType.INT8
         and quantize != "dynamic"
         and not prequantized
+        and not integer
     )
     try:
         if static:
@@ -272,6 +296,24 @@ def compile_model(
         return compile_fn(graph, chip, train=spec)  # the graph has its batch
     except ValueError as e:  # the compiler's refusals; anything else is a bug, not the model's
         raise ModelError(f"cannot compile {model} for {chip.name}: {e}") from None
+
+
+def select_output(graph: Graph, output: str | None, model: str, option: str = "--output") -> Graph:
+    """``graph`` with the one output a training loop reads (the logits): ``output``, or with
+    None its only output. Raises `ModelError` naming the outputs when ``output`` is none of
+    them, or is None and there are several."""
+    names = ", ".join(repr(k) for k in graph.outputs)
+    if output is None:
+        if len(graph.outputs) == 1:
+            return graph
+        raise ModelError(
+            f"{model} has {len(graph.outputs)} outputs ({names}); name the one that holds "
+            f"the logits with {option} NAME"
+        )
+    if output not in graph.outputs:
+        raise ModelError(f"{option} {output!r} is not an output of {model}; its outputs: {names}")
+    roles = {k: r for k, r in graph.roles.items() if k == output or k not in graph.outputs}
+    return graph.replace(outputs={output: graph.outputs[output]}, roles=roles)
 
 
 def is_static_int8(program: Program) -> bool:

@@ -25,7 +25,7 @@ from compiler.lower.vector import (
     broadcast_role,
     flat_view,
     segments,
-    unary_imm,
+    vec_imm,
 )
 
 FUSIBLE = frozenset(BINARY_OPS) | frozenset(UNARY_OPS)
@@ -136,10 +136,7 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
                     locs.append((vec_rows[i], True))
                 else:
                     locs.append((f[f"x{i}"], False))
-            if m.op in BINARY_OPS:
-                op, imm = BINARY_OPS[m.op], 0.0
-            else:
-                op, imm = UNARY_OPS[m.op], unary_imm(m)
+            op, imm = BINARY_OPS.get(m.op) or UNARY_OPS[m.op], vec_imm(m)
             (a, _), (b, bc2) = locs[0], locs[-1]
             ctx.tag_node(m.id)
             ctx.vec(op, f[f"v{m.id}"], rows, cols, a, b, imm=imm, bcast2=bc2 and len(locs) > 1)
@@ -356,10 +353,7 @@ def gemm_epilogue(
                     _claimed(ctx, view(nid).block(r0 + s0, rr, c0, cols), here, nid)
             for m in members:
                 srcs = [(here[i], i in ext and ext[i].one_row) for i in m.inputs]
-                if m.op in BINARY_OPS:
-                    op, imm = BINARY_OPS[m.op], 0.0
-                else:
-                    op, imm = UNARY_OPS[m.op], unary_imm(m)
+                op, imm = BINARY_OPS.get(m.op) or UNARY_OPS[m.op], vec_imm(m)
                 (a, _), (b, bc2) = srcs[0], srcs[-1]
                 ctx.tag_node(m.id)
                 ctx.vec(op, here[m.id], rr, cols, a, b, imm=imm, bcast2=bc2 and len(srcs) > 1)

@@ -108,6 +108,7 @@ BINARY_OPS = {
     Op.GREATER: VecOp.GT,
     Op.EQUAL: VecOp.EQ,
     Op.RELU_GRAD: VecOp.RELU_MASK,
+    Op.RANDOM: VecOp.RAND,
 }
 UNARY_OPS = {
     Op.RELU: VecOp.RELU,
@@ -125,11 +126,14 @@ UNARY_OPS = {
 }
 
 
-def unary_imm(node: Node) -> float:
-    """The immediate of a unary op's vector function: SCALE's factor, ADD_CONST's addend,
-    ROUND's conversion code (`chip.formats.Conversion.code`); 0 for the others."""
+def vec_imm(node: Node) -> float:
+    """The immediate of an elementwise node's vector function: SCALE's and ADD_CONST's value,
+    ROUND's conversion code (`chip.formats.Conversion.code`), RANDOM's seed (an integer below
+    2^24, exact in float32), else 0."""
     if node.op is Op.ROUND:
         return float(conversion(node).code)
+    if node.op is Op.RANDOM:
+        return float(node.attrs["seed"])
     return float(node.attrs.get("value", 0.0))
 
 

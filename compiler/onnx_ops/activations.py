@@ -9,7 +9,7 @@ training differentiates it through the autodiff rule table with no rule of its o
   ``x (1 + erf(x / sqrt 2)) / 2``; approximate="tanh" is the IR's GELU.
 - Pow with a constant exponent: MUL chains for small integers, SQRT/RSQRT/RECIP for 0.5,
   -0.5, -1, otherwise ``exp(p log x)`` (NaN for negative x, as ONNX gives for a fractional
-  exponent).
+  exponent); with an exponent tensor, ``exp(y log |x|)`` with NumPy's signs (`_pow_tensor`).
 - Clip/HardSigmoid/HardSwish/Elu/PRelu/Softplus from MAX, SCALE, ADD_CONST, EXP, LOG and RELU.
 - Where with a constant condition: ``a m + b (1 - m)`` for the mask m (finite constants only).
 """
@@ -23,6 +23,7 @@ import numpy as np
 import onnx
 
 from compiler.ir import Op
+from compiler.onnx_ops import integers
 from compiler.onnx_ops.importer import NHWC_TO_NCHW, Importer, Unsupported
 from compiler.onnx_ops.math import broadcast_op
 
@@ -175,7 +176,7 @@ def clip(im: Importer, n: onnx.NodeProto) -> None:
     for k, what in ((1, "min"), (2, "max")):
         if not im.has(k):
             continue
-        if n.input[k] not in im.vals:
+        if n.input[k] not in im.vals and n.input[k] not in im.unheld:
             bound = _constant_operand(im, k, what)
             y = _clip(im, y, *((bound, None) if k == 1 else (None, bound)))
             continue
@@ -188,13 +189,21 @@ def clip(im: Importer, n: onnx.NodeProto) -> None:
         else:
             y = _neg(im, im.b.add(Op.MAX, (_neg(im, y), _neg(im, t)), n.name))
     im.put(0, y, im.layout(x))
+    if integers.is_integer(im, x):  # bounds of integers are integers: exact, still in range
+        im.elem[n.output[0]], im.int_bound[n.output[0]] = im.elem[x], integers.bound(im, x)
 
 
 def pow_(im: Importer, n: onnx.NodeProto) -> None:
-    p = _constant_operand(im, 1, "exponent Y")
-    if p is None:
+    if not im.has(1):
         raise Unsupported("missing exponent Y")
-    x = n.input[0]
+    x, y = n.input[:2]
+    if integers.is_integer(im, x) or (x in im.vals and not im.b.dtype(im.get(x)).is_float):
+        raise Unsupported(f"base {x!r} is an integer tensor; Pow computes on float bases")
+    value = im.const(y) if y not in im.vals else None
+    if value is None or np.size(value) != 1:
+        _pow_tensor(im, n)
+        return
+    p = float(np.asarray(value).reshape(-1)[0])
     xid, b, name = im.get(x), im.b, n.name
     special = {0.5: Op.SQRT, -0.5: Op.RSQRT, -1.0: Op.RECIP}
     if p in special:
@@ -210,6 +219,50 @@ def pow_(im: Importer, n: onnx.NodeProto) -> None:
     im.put(0, y, im.layout(x))
 
 
+_ROUND = 1.5 * 2.0**23  # y + _ROUND - _ROUND rounds |y| < 2^22 to an integer (nearest even)
+
+
+def _pow_tensor(im: Importer, n: onnx.NodeProto) -> None:
+    """x^y for an exponent tensor (run-time, or a constant of several values), as NumPy:
+    exp(y log |x|), negated for x < 0 and an odd integer y, NaN for x < 0 and a fractional y
+    (the log of a negative base), 1 for y = 0. Integrality and parity of y come from rounding
+    to nearest even in fp32 (adding and subtracting 1.5 * 2^23), exact for |y| < 2^22."""
+    b, name = im.b, n.name
+    x = im.get(n.input[0], "plain")
+    shape = b.shape(x)
+    y = im.get(n.input[1], "plain")
+    ys = b.shape(y)
+    if ys != shape:
+        size = int(np.prod(ys))
+        if size == 1:
+            y = b.reshape(y, (1,), name)
+        elif size == shape[-1] and ys[-1] == shape[-1]:
+            y = b.reshape(y, shape[-1:], name)
+        else:
+            raise Unsupported(
+                f"exponent of shape {list(ys)} against base {list(shape)}: only equal shapes, a "
+                "trailing row vector or a scalar are supported"
+            )
+
+    def rounded(v: int) -> int:
+        return b.add_const(b.add_const(v, _ROUND, name), -_ROUND, name)
+
+    # of the exponent's shape: whether y is an integer, an odd one, zero
+    whole = b.add(Op.EQUAL, (y, rounded(y)), name)
+    odd = b.add(Op.SUB, (y, b.scale(rounded(b.scale(y, 0.5, name)), 2.0, name)), name)
+    odd_whole = b.add(Op.MUL, (b.add(Op.MUL, (odd, odd), name), whole), name)
+    fraction = b.add_const(b.scale(whole, -1.0, name), 1.0, name)
+    zero = b.add(Op.EQUAL, (y, _scalar(im, 0.0)), name)
+    # of the base's shape: |x|, kept negative where y has a fraction (its log is NaN)
+    ax = b.add(Op.MAX, (x, _neg(im, x)), name)
+    negative = b.add(Op.GREATER, (ax, x), name)
+    keep = b.add_const(b.scale(b.add(Op.MUL, (negative, fraction), name), -2.0, name), 1.0, name)
+    base = b.add(Op.ADD, (b.add(Op.MUL, (ax, keep), name), zero), name)
+    m = b.add(Op.EXP, (b.add(Op.MUL, (b.add(Op.LOG, (base,), name), y), name),), name)
+    flip = b.add(Op.MUL, (negative, odd_whole), name)
+    im.put(0, b.add(Op.MUL, (m, b.add_const(b.scale(flip, -2.0, name), 1.0, name)), name))
+
+
 def _temp(im: Importer, nid: int, layout: str, tag: str) -> str:
     """Register IR value ``nid`` under a fresh ONNX-side name (to reuse `broadcast_op`)."""
     name = f"{im.node.output[0]}.{tag}.{len(im.vals)}"
@@ -221,6 +274,8 @@ def _negated(im: Importer, name: str) -> str:
     if im.const(name) is not None and name not in im.vals:
         neg = f"{name}.negated"
         im.consts[neg] = -np.asarray(im.const(name), np.float64)
+        if name in im.weights:
+            im.weights.add(neg)
         return neg
     return _temp(im, _neg(im, im.get(name)), im.layout(name), "neg")
 
@@ -230,6 +285,9 @@ def nary(kind: str) -> Handle:
 
     def handle(im: Importer, n: onnx.NodeProto) -> None:
         names = [x for x in n.input if x]
+        if kind in ("max", "min") and any(integers.is_integer(im, x) for x in names):
+            integers.extremum(im, n, kind)
+            return
         tensors = [x for x in names if im.const(x) is None or x in im.vals]
         if not tensors:
             raise Unsupported("all inputs are constants (fold them before exporting)")
@@ -263,19 +321,16 @@ def prelu(im: Importer, n: onnx.NodeProto) -> None:
 
 
 def where(im: Importer, n: onnx.NodeProto) -> None:
-    """Where with a constant condition: a m + b (1 - m) (finite constant operands)."""
+    """Where with a constant condition: a m + b (1 - m), a constant operand's term folded to
+    where(m, a, 0) so that a fill of -inf (a causal attention mask) stays exact; with a
+    run-time condition (a bool tensor, 0/1 on the chip): RELU_GRAD(m, a) + RELU_GRAD(1 - m, b),
+    which selects (an infinite or NaN value that is not selected does not leak)."""
     cond = im.const(n.input[0])
     if cond is None:
-        raise Unsupported("the condition must be a constant (a mask known at import)")
+        _where_tensor(im, n)
+        return
     mask = np.asarray(cond, dtype=np.float64)
     a, c = n.input[1], n.input[2]
-    for name in (a, c):
-        v = im.const(name)
-        if v is not None and name not in im.vals and not np.all(np.isfinite(v)):
-            raise Unsupported(
-                f"constant {name!r} is not finite (a mask filled with -inf is not supported: "
-                "use a large negative number)"
-            )
     if all(im.const(x) is not None and x not in im.vals for x in (a, c)):
         im.consts[n.output[0]] = np.where(cond, im.const(a), im.const(c))
         return
@@ -291,13 +346,35 @@ def where(im: Importer, n: onnx.NodeProto) -> None:
         mname = f"{n.output[0]}.mask.{len(terms)}"
         im.consts[mname] = np.broadcast_to(m, out_shape).copy()
         if im.const(name) is not None and name not in im.vals:
-            im.consts[f"{mname}.product"] = im.consts[mname] * np.asarray(im.const(name))
+            kept = np.where(im.consts[mname] != 0, np.asarray(im.const(name), np.float64), 0.0)
+            im.consts[f"{mname}.product"] = kept
             terms.append(f"{mname}.product")
         else:
             terms.append(_temp(im, broadcast_op(im, Op.MUL, name, mname), im.layout(name), "m"))
     tensor = next(t for t in terms if t in im.vals)
     other = terms[1] if tensor == terms[0] else terms[0]
     im.put(0, broadcast_op(im, Op.ADD, tensor, other), im.layout(tensor))
+
+
+def _where_tensor(im: Importer, n: onnx.NodeProto) -> None:
+    cond, a, c = n.input[:3]
+    if not integers.is_integer(im, cond):
+        raise Unsupported(f"condition {cond!r} must be a bool tensor or a constant")
+    b, name = im.b, n.name
+    m = im.get(cond, "plain")
+    ids = [im.get(x, "plain") for x in (a, c)]
+    shapes = {b.shape(m), *(b.shape(x) for x in ids)}
+    if len(shapes) != 1:
+        raise Unsupported(
+            f"condition and operands of shapes {sorted(map(list, shapes))}: a run-time "
+            "condition needs equal shapes"
+        )
+    not_m = b.add_const(b.scale(m, -1.0, name), 1.0, name)
+    picked = [b.add(Op.RELU_GRAD, (k, x), name) for k, x in ((m, ids[0]), (not_m, ids[1]))]
+    im.put(0, b.add(Op.ADD, tuple(picked), name))
+    if all(integers.is_integer(im, x) for x in (a, c)):
+        im.elem[n.output[0]] = im.elem[a]
+        im.int_bound[n.output[0]] = max(integers.bound(im, a), integers.bound(im, c))
 
 
 def _onnx_shape(im: Importer, name: str) -> tuple[int, ...]:

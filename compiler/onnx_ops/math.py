@@ -8,6 +8,7 @@ import numpy as np
 import onnx
 
 from compiler.ir import Op
+from compiler.onnx_ops import integers
 from compiler.onnx_ops.importer import NCHW_TO_NHWC, Importer, Unsupported
 
 
@@ -23,6 +24,9 @@ def unary(op: Op, **attrs: object) -> Callable[[Importer, onnx.NodeProto], None]
 def binary(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
     def handle(im: Importer, n: onnx.NodeProto) -> None:
         a, c = n.input[:2]
+        if integers.is_integer(im, a) or integers.is_integer(im, c):
+            integers.binary(im, n, op)
+            return
         if im.const(a) is not None and im.const(c) is None:
             a, c = c, a
             if op is Op.SUB:  # const - x == -(x - const)
@@ -34,13 +38,19 @@ def binary(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:
 
 
 def div(im: Importer, n: onnx.NodeProto) -> None:
-    """a / c as a * (1 / c): the reciprocal of a constant folded, of a tensor a RECIP."""
+    """a / c as a * (1 / c): the reciprocal of a constant folded, of a tensor or a weight
+    (trained as the divisor it is) a RECIP."""
     a, c = n.input[:2]
+    if integers.is_integer(im, a) or integers.is_integer(im, c):
+        integers.divide(im, n)
+        return
     value = im.const(c) if c not in im.vals else None
-    if value is not None:
+    if value is not None and c not in im.weights:
         name = f"{c}.reciprocal"
         im.consts[name] = 1.0 / np.asarray(value, dtype=np.float64)
     else:
+        if value is not None and c not in im.vals and np.size(value) == 1:  # the IR's scalar
+            im.vals[c] = (im.param(c, np.asarray(value, np.float64).reshape(1)), "plain")
         name = f"{n.output[0]}.reciprocal"
         im.vals[name] = (im.b.add(Op.RECIP, (im.get(c),), n.name), im.layout(c))
     if a in im.vals or im.const(a) is None:
@@ -143,8 +153,6 @@ def matmul(im: Importer, n: onnx.NodeProto) -> None:
     2-D right operand is one GEMM over all rows; batched pairs are one GEMM each."""
     a, w = im.get(n.input[0], "plain"), im.get(n.input[1], "plain")
     sa, sw = im.b.shape(a), im.b.shape(w)
-    if len(sa) == 1 and len(sw) == 1:
-        raise Unsupported("a 1-D by 1-D MatMul (a rank-0 result) is not supported")
     if len(sa) == 1:
         a, sa = im.b.reshape(a, (1,) + sa, n.name), (1,) + sa
     if len(sw) == 1:
@@ -189,7 +197,7 @@ def matmul(im: Importer, n: onnx.NodeProto) -> None:
     if len(im.b.shape(im.get(n.input[1]))) == 1:
         drop.append(len(shape) - 1)
     final = tuple(d for i, d in enumerate(shape) if i not in drop)
-    im.put(0, im.b.reshape(y, final or (1,), n.name))
+    im.put(0, im.b.reshape(y, final, n.name))  # () for 1-D by 1-D: a rank-0 result
 
 
 def softmax(op: Op) -> Callable[[Importer, onnx.NodeProto], None]:

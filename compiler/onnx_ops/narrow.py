@@ -37,6 +37,66 @@ def dequantize(im: Importer, n: onnx.NodeProto) -> None:
 
 
 _T = onnx.TensorProto
+# QuantizeLinear's integer output types held as exact fp32 values: (lowest, highest, the
+# NumPy type the model's integer tensors carry (`Importer.elem`), None for 4/2-bit ones).
+_INT_RANGES = {
+    _T.INT8: (-128, 127, np.int8),
+    _T.UINT8: (0, 255, np.uint8),
+    _T.INT16: (-32768, 32767, np.int16),
+    _T.UINT16: (0, 65535, np.uint16),
+    _T.INT4: (-8, 7, None),
+    _T.UINT4: (0, 15, None),
+    _T.INT2: (-2, 1, None),
+    _T.UINT2: (0, 3, None),
+}
+_ROUND = 1.5 * 2.0**23  # y + _ROUND - _ROUND rounds |y| < 2^22 to an integer (nearest even)
+
+
+def quantize(im: Importer, n: onnx.NodeProto) -> None:
+    """QuantizeLinear on the chip (a float tensor; scale and zero point constant or run-time,
+    per tensor, ``axis`` or block): ``y = x / scale`` as ``x * (1 / scale)``; to an integer
+    type, rounded to nearest even, plus the zero point, saturated to the type (exact fp32
+    values, as the model's integer tensors); to float8/float4, plus the zero point, rounded to
+    the format (ROUND, ``saturate`` as ONNX)."""
+    b, name, x = im.b, n.name, n.input[0]
+    if x not in im.vals or not b.dtype(im.vals[x][0]).is_float:
+        raise Unsupported(f"input {x!r} is not a float tensor (the chip quantizes fp32 values)")
+    to = _elem_type(im, n.input[2]) if im.has(2) else None
+    to = to or int(im.attr("output_dtype", 0)) or _T.UINT8
+    fmt = _FLOAT_OUTPUTS.get(to)
+    if to not in _INT_RANGES and (fmt is None or to in (_T.FLOAT16, _T.BFLOAT16)):
+        raise Unsupported(
+            f"quantizing to {onnx.helper.tensor_dtype_to_string(to)} is not supported "
+            "(8/16-bit and 4/2-bit integers, float8, float4e2m1)"
+        )
+    if im.has(2) and n.input[2] in im.unheld:  # a run-time integer zero point
+        im.integer(n.input[2])
+    y = im.get(x, "plain")
+    shape = b.shape(y)
+    axis = int(im.attr("axis", 1)) % max(len(shape), 1)
+    block = int(im.attr("block_size", 0))
+    y = b.add(Op.MUL, (y, b.add(Op.RECIP, (_spread(im, 1, shape, axis, block),), name)), name)
+    if fmt is not None:
+        if im.has(2):
+            y = b.add(Op.ADD, (y, _spread(im, 2, shape, axis, block)), name)
+        sat = bool(im.attr("saturate", 1))
+        im.put(0, b.add(Op.ROUND, (y,), name, format=fmt, saturate=sat, round_mode="up"))
+        return
+    lo, hi, np_type = _INT_RANGES[to]
+    limit = 2.0**21  # past every type's range: rounding stays exact, saturation unchanged
+    y = b.add(Op.MAX, (y, b.fill((1,), -limit, name)), name)
+    y = b.scale(b.add(Op.MAX, (b.scale(y, -1.0, name), b.fill((1,), -limit, name)), name), -1.0)
+    y = b.add_const(b.add_const(y, _ROUND, name), -_ROUND, name)
+    if im.has(2):
+        y = b.add(Op.ADD, (y, _spread(im, 2, shape, axis, block)), name)
+    y = b.add(Op.MAX, (y, b.fill((1,), float(lo), name)), name)
+    y = b.scale(b.add(Op.MAX, (b.scale(y, -1.0, name), b.fill((1,), -hi, name)), name), -1.0)
+    im.put(0, y)
+    if np_type is not None:
+        im.elem[n.output[0]] = np.dtype(np_type)
+    im.int_bound[n.output[0]] = max(-lo, hi)
+
+
 _FLOAT_OUTPUTS = {
     _T.FLOAT16: "float16",
     _T.BFLOAT16: "bfloat16",

@@ -164,6 +164,8 @@ def batch_norm(im: Importer, n: onnx.NodeProto) -> None:
     xid = im.get(x, layout)
     if layout == "plain" and len(im.b.shape(xid)) != 2:
         raise Unsupported("batch normalization needs a 2-D [N, C] or 4-D NCHW input")
+    # Running statistics are PARAMs that a training step updates (`batch_norm_training`).
+    im.weights.update(x for x in n.input[3:5] if x in im.consts and x not in im.vals)
     gamma, beta, mean, var = (
         im.operand(k, w) for k, w in enumerate(("scale", "B", "mean", "var"), 1)
     )
@@ -317,8 +319,9 @@ def _last_states(im: Importer, lasts: list[int], layout: int, batch: int, hid: i
 
 class _Regate:
     """A recurrent node's weights for one direction in the IR's layout: ONNX's [G*H, I] rows
-    transposed to [I, G*H], gates reordered (LSTM's i, o, f, c -> i, f, c, o). Initializers are
-    rearranged once at import (PARAMs); run-time inputs by SLICE/CONCAT/TRANSPOSE (DMA moves)."""
+    transposed to [I, G*H], gates reordered (LSTM's i, o, f, c -> i, f, c, o). Constants are
+    rearranged once at import (PARAMs if weights); run-time inputs by SLICE/CONCAT/TRANSPOSE
+    (DMA moves)."""
 
     def __init__(self, im: Importer, hid: int, order: list[int]) -> None:
         self.im, self.hid, self.order = im, hid, order
@@ -344,7 +347,7 @@ class _Regate:
         value = im.const(im.node.input[k]) if im.has(k) else None
         if value is not None and im.node.input[k] not in im.vals:
             m = np.asarray(value, np.float64)[d]
-            return im.param(im.node.input[k] + tag, self._rows(m).T)
+            return im.param(im.node.input[k] + tag, self._rows(m).T, of=im.node.input[k])
         return im.b.add(
             Op.TRANSPOSE, (self._rows_ir(self._direction(k, d, what), 0),), name, perm=(1, 0)
         )
@@ -372,15 +375,20 @@ class _Regate:
         wb, rb = self._bias_pair(d, gates)
         if isinstance(wb, int):
             return wb, rb
-        base = self._bias_name(tag)
-        return self.im.param(f"{base}.input", wb), self.im.param(f"{base}.recurrent", rb)
+        im, base = self.im, self._bias_name(tag)
+        of = im.node.input[3] if im.has(3) else None
+        return im.param(f"{base}.input", wb, of), im.param(f"{base}.recurrent", rb, of)
 
     def summed(self, d: int, tag: str, gates: int) -> int:
-        """RNN's and LSTM's one bias: input + recurrent (folded for a constant B)."""
-        wb, rb = self._bias_pair(d, gates)
-        if isinstance(wb, int):
-            return self.im.b.add(Op.ADD, (wb, rb), self.im.node.name)
-        return self.im.param(self._bias_name(tag), wb + rb)
+        """RNN's and LSTM's one bias: input + recurrent, added on chip so that each of the two
+        is trained as the model defines it (a constant, absent B is folded)."""
+        im = self.im
+        if not im.has(3) or im.node.input[3] not in im.weights:
+            wb, rb = self._bias_pair(d, gates)
+            if not isinstance(wb, int):
+                return im.param(self._bias_name(tag), wb + rb, of=None)
+        wb, rb = self.biases(d, tag, gates)
+        return im.b.add(Op.ADD, (wb, rb), im.node.name)
 
     def _bias_name(self, tag: str) -> str:
         im = self.im
@@ -407,14 +415,11 @@ def _reverse_time(im: Importer, x: int, steps: int, lens: np.ndarray | None = No
 
 
 def _sequence_lengths(im: Importer, n: onnx.NodeProto, steps: int, batch: int) -> np.ndarray | None:
-    """The constant sequence_lens, one per batch entry (None: every sequence is ``steps``
-    long). A shorter sequence run in reverse starts at its own end (`_reverse_time`)."""
+    """The sequence_lens (constant or bound), one per batch entry (None: every sequence is
+    ``steps`` long). A shorter sequence run in reverse starts at its own end (`_reverse_time`)."""
     if not im.has(4):
         return None
-    lens = im.const(n.input[4]) if n.input[4] not in im.vals else None
-    if lens is None:
-        raise Unsupported(f"sequence_lens {n.input[4]!r} must be a constant", "sequence_lens")
-    lens = np.asarray(lens, dtype=np.int64).reshape(-1)
+    lens = np.asarray(im.static(4, "sequence_lens"), dtype=np.int64).reshape(-1)
     if lens.size != batch or lens.min() < 1 or lens.max() > steps:
         raise Unsupported(
             f"sequence_lens {lens.tolist()} must give {batch} lengths in 1..{steps}",
@@ -443,7 +448,7 @@ def _peepholes(im: Importer, n: onnx.NodeProto, d: int, hid: int) -> int:
     value = im.const(n.input[7]) if n.input[7] not in im.vals else None
     if value is not None:
         i, o, f = np.split(np.asarray(value, np.float64).reshape(-1, 3 * hid)[d], 3)
-        return im.param(f"{n.input[7]}.{d}", np.concatenate([i, f, o]))
+        return im.param(f"{n.input[7]}.{d}", np.concatenate([i, f, o]), of=n.input[7])
     p = im.operand(7, "P")
     if b.shape(p) != (b.shape(p)[0], 3 * hid) or b.shape(p)[0] <= d:
         raise Unsupported(f"P has shape {list(b.shape(p))}", "P")

@@ -3,8 +3,9 @@
 ReduceSum/Mean/Max/Min over any set of axes: a TRANSPOSE moving the reduced axes last (a DMA
 move; none when they already are), a RESHAPE to [kept, reduced], one REDUCE_SUM or REDUCE_MAX
 over the last axis (min is -max(-x)), SCALE by 1/count for the mean, and a RESHAPE to the
-result's shape. LayerNormalization over the trailing axes from ``axis``: the IR's LAYER_NORM
-over the last axis of [leading, normalized].
+result's shape. On the model's integer tensors (`compiler.onnx_ops.integers`): max and min,
+and sums that stay exact. LayerNormalization over the trailing axes from ``axis``: the IR's
+LAYER_NORM over the last axis of [leading, normalized].
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import onnx
 
 from compiler.ir import Op
+from compiler.onnx_ops import integers
 from compiler.onnx_ops.importer import Importer, Unsupported
 
 _AXES_INPUT_SINCE = {"ReduceSum": 13}  # the others take axes as an input from opset 18
@@ -24,9 +26,7 @@ def _axes(im: Importer, n: onnx.NodeProto, rank: int) -> tuple[int, ...] | None:
     """The reduced axes, sorted and non-negative; None: reduce nothing (noop_with_empty_axes)."""
     if im.opset >= _AXES_INPUT_SINCE.get(n.op_type, 18):
         if im.has(1):
-            value = im.const(n.input[1])
-            if value is None:
-                raise Unsupported(f"axes {n.input[1]!r} must be a constant", "axes")
+            value = im.static(1, "axes")
             axes = [int(a) for a in np.asarray(value).reshape(-1)]
         else:
             axes = []
@@ -41,6 +41,11 @@ def reduce(kind: str) -> Callable[[Importer, onnx.NodeProto], None]:
     """ReduceSum ("sum"), ReduceMean ("mean"), ReduceMax ("max"), ReduceMin ("min")."""
 
     def handle(im: Importer, n: onnx.NodeProto) -> None:
+        if im.has(1):
+            im.static(1, "axes")  # an unbound axes input is asked for before the data is read
+        integer = integers.is_integer(im, n.input[0])
+        if integer and kind == "mean":
+            raise Unsupported("the mean of integers (truncated, in ONNX) is not supported")
         x = im.get(n.input[0], "plain")
         shape = im.b.shape(x)
         axes = _axes(im, n, len(shape))
@@ -54,15 +59,19 @@ def reduce(kind: str) -> Callable[[Importer, onnx.NodeProto], None]:
             if keepdims
             else tuple(shape[i] for i in kept)
         )
-        if not out:
-            raise Unsupported(
-                "reducing every axis with keepdims=0 gives a rank-0 tensor", "keepdims"
-            )
         perm = tuple(kept) + axes
         b, name = im.b, n.name
         y = x if perm == tuple(range(len(shape))) else b.add(Op.TRANSPOSE, (x,), name, perm=perm)
         count = int(np.prod([shape[a] for a in axes], dtype=np.int64))
         rows = int(np.prod([shape[i] for i in kept], dtype=np.int64))
+        if integer:
+            most = integers.bound(im, n.input[0]) * (count if kind == "sum" else 1)
+            if most > integers.EXACT:
+                raise Unsupported(
+                    f"a sum of {count} values up to {integers.bound(im, n.input[0])} can reach "
+                    f"{most}, past 2^24 where the chip's fp32 stops holding integers exactly"
+                )
+            im.elem[n.output[0]], im.int_bound[n.output[0]] = im.elem[n.input[0]], most
         y = b.reshape(y, (rows, count), name)
         if kind == "min":
             y = b.scale(y, -1.0, name)

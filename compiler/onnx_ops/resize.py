@@ -1,7 +1,7 @@
 """ONNX Resize, one axis at a time (resizing is separable, as in ONNX's reference).
 
 Along each resized axis every output element is a fixed combination of input elements, known
-at import from the scales or sizes (constants):
+at import from the scales or sizes (constants, or graph inputs bound at compile time):
 
 - ``nearest``: one input element, gathered by DMA moves (SLICE/CONCAT; an integer upsampling
   repeats each element with one CONCAT and a RESHAPE); exact;
@@ -43,7 +43,7 @@ def _text(im: Importer, name: str, default: str) -> str:
 
 
 def resize(im: Importer, n: onnx.NodeProto) -> None:
-    """Resize of any axes by constant scales or sizes (see the module docstring)."""
+    """Resize of any axes by constant or bound scales or sizes (see the module docstring)."""
     from compiler.onnx_ops.nn import interleave
     from compiler.onnx_ops.shape import select
 
@@ -120,15 +120,12 @@ def _axes(im: Importer, rank: int) -> list[int]:
 def _operands(
     im: Importer, n: onnx.NodeProto, old: bool, ctm: str
 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-    """The constant (scales, sizes, roi) given (None where absent or empty)."""
+    """The (scales, sizes, roi) given, constant or bound (None where absent or empty)."""
 
     def const(k: int, what: str) -> np.ndarray | None:
         if not im.has(k):
             return None
-        value = im.const(n.input[k]) if n.input[k] not in im.vals else None
-        if value is None:
-            raise Unsupported(f"{what} {n.input[k]!r} must be a constant", what)
-        value = np.asarray(value, dtype=np.float64).reshape(-1)
+        value = np.asarray(im.static(k, what), dtype=np.float64).reshape(-1)
         return value if value.size else None
 
     if old:

@@ -11,6 +11,7 @@ from onnx import numpy_helper
 from chip.dtypes import DType
 from chip.formats import Format
 from compiler.ir import Op
+from compiler.onnx_ops import integers
 from compiler.onnx_ops.importer import NCHW_TO_NHWC, NHWC_TO_NCHW, Importer, Unsupported
 
 
@@ -23,9 +24,7 @@ def flatten(im: Importer, n: onnx.NodeProto) -> None:
 
 
 def reshape(im: Importer, n: onnx.NodeProto) -> None:
-    target = im.const(n.input[1])
-    if target is None:
-        raise Unsupported("the target shape must be a constant (dynamic shapes are not supported)")
+    target = im.static(1, "shape")
     dims = [int(d) for d in np.asarray(target).reshape(-1)]
     if im.attr("allowzero", 0) and 0 in dims:
         raise Unsupported(f"allowzero=1 with a 0 in shape {dims} (an empty tensor)", "allowzero")
@@ -140,13 +139,12 @@ def select(im: Importer, x: int, axis: int, index: list[int]) -> int:
 
 def gather(im: Importer, n: onnx.NodeProto) -> None:
     """Folded on constants; on a tensor, with constant indices: slices along ``axis``."""
-    data, idx = _folded(im, n.input[0]), im.const(n.input[1])
+    why = "its DMA addresses are fixed in the program; no instruction reads one from memory"
+    data, idx = _folded(im, n.input[0]), im.static(1, "indices", why)
     axis = int(im.attr("axis", 0))
-    if data is not None and idx is not None:
+    if data is not None:
         im.consts[n.output[0]] = np.take(data, idx, axis=axis)
         return
-    if idx is None:
-        raise Unsupported(f"indices {n.input[1]!r} must be a constant")
     x = _onnx_view(im, n.input[0])
     shape = im.b.shape(x)
     axis %= len(shape)
@@ -163,9 +161,7 @@ def _reshaped(fn: Callable[[tuple[int, ...], tuple[int, ...]], tuple[int, ...]])
     """Unsqueeze/Squeeze: folded on constants, a RESHAPE of a tensor."""
 
     def handle(im: Importer, n: onnx.NodeProto) -> None:
-        given = im.const(n.input[1]) if im.has(1) else im.attr("axes")
-        if im.has(1) and given is None:
-            raise Unsupported(f"axes {n.input[1]!r} must be a constant", "axes")
+        given = im.static(1, "axes") if im.has(1) else im.attr("axes")
         ax = tuple(int(a) for a in np.asarray(given if given is not None else []).reshape(-1))
         value = _folded(im, n.input[0])
         if value is not None:
@@ -201,9 +197,7 @@ squeeze = _reshaped(_squeezed)
 def _ints(im: Importer, k: int, what: str, attr: str | None = None) -> list[int] | None:
     """Constant int list from node input ``k`` (or attribute ``attr`` in older opsets)."""
     if im.has(k):
-        v = im.const(im.node.input[k])
-        if v is None:
-            raise Unsupported(f"{what} {im.node.input[k]!r} must be a constant", what)
+        v = im.static(k, what)
         return [int(a) for a in np.asarray(v).reshape(-1)]
     if attr is not None and im.attr(attr) is not None:
         return [int(a) for a in im.attr(attr)]
@@ -285,17 +279,20 @@ def expand(im: Importer, n: onnx.NodeProto) -> None:
     im.put(0, y)
 
 
+_PAD_MODES = ("constant", "edge", "reflect", "wrap")
+
+
 def pad(im: Importer, n: onnx.NodeProto) -> None:
-    """Constant padding: FILLs of the pad value joined by CONCATs (negative pads: SLICEs)."""
+    """Padding joined by CONCATs (negative pads: SLICEs): FILLs of the pad value (constant), or
+    the tensor's own elements, by DMA moves: the border one repeated (edge), the ones next to
+    the border mirrored (reflect), the ones at the other end (wrap)."""
     mode = im.attr("mode", b"constant").decode()
-    if mode != "constant":
-        raise Unsupported(f"mode={mode!r} is not supported (only constant)", "mode")
+    if mode not in _PAD_MODES:
+        raise Unsupported(f"mode={mode!r} is not supported ({', '.join(_PAD_MODES)})", "mode")
     pads = _ints(im, 1, "pads", "pads" if im.opset < 11 else None)
     fill = float(im.attr("value", 0.0)) if im.opset < 11 else 0.0
     if im.opset >= 11 and im.has(2):
-        v = im.const(n.input[2])
-        if v is None:
-            raise Unsupported(f"constant_value {n.input[2]!r} must be a constant")
+        v = im.static(2, "constant_value")
         fill = float(np.asarray(v).reshape(-1)[0])
     x = _onnx_view(im, n.input[0])
     rank = len(im.b.shape(x))
@@ -308,18 +305,38 @@ def pad(im: Importer, n: onnx.NodeProto) -> None:
         before, after = pads[j], pads[j + len(axes)]
         size = im.b.shape(y)[a]
         y = im.b.slice(y, a, max(-before, 0), size - max(-after, 0), n.name)
+        size = im.b.shape(y)[a]
         parts = []
-        for amount in (before, after):
-            if amount > 0:
+        for k, amount in enumerate((before, after)):
+            if amount <= 0:
+                parts.append(None)
+            elif mode == "constant":
                 shape = list(im.b.shape(y))
                 shape[a] = amount
                 parts.append(im.b.fill(shape, fill, n.name))
             else:
-                parts.append(None)
+                parts.append(select(im, y, a, _pad_index(mode, size, amount, k == 1)))
         seq = [p for p in (parts[0], y, parts[1]) if p is not None]
         if len(seq) > 1:
             y = im.b.add(Op.CONCAT, seq, n.name, axis=a)
     im.put(0, y)
+    if integers.is_integer(im, n.input[0]):  # integers stay integers
+        im.elem[n.output[0]] = im.elem[n.input[0]]
+        im.int_bound[n.output[0]] = max(integers.bound(im, n.input[0]), abs(int(fill)))
+
+
+def _pad_index(mode: str, size: int, amount: int, after: bool) -> list[int]:
+    """The elements, along an axis of ``size``, that ``amount`` padding before (or ``after``)
+    the tensor copies in ``mode`` (edge, reflect, wrap), in order."""
+    if mode == "edge":
+        return [size - 1 if after else 0] * amount
+    if mode == "reflect":
+        if amount > size - 1:
+            raise Unsupported(f"reflect padding of {amount} on an axis of {size}", "pads")
+        return [size - 2 - i for i in range(amount)] if after else list(range(amount, 0, -1))
+    if amount > size:
+        raise Unsupported(f"wrap padding of {amount} on an axis of {size}", "pads")
+    return list(range(amount)) if after else list(range(size - amount, size))
 
 
 _T = onnx.TensorProto
@@ -429,22 +446,51 @@ def _declared_type(im: Importer, name: str) -> int | None:
 
 
 def dropout(im: Importer, n: onnx.NodeProto) -> None:
-    """Inference: the identity, and the mask output a constant all true. ``training_mode``
-    must be absent or a constant false (random masks are a training matter)."""
+    """An IR DROPOUT of the constant ``ratio``: the identity in inference, a mask drawn on chip
+    in a training step (seeded by the ``seed`` attribute, else the dropout's number); with a
+    run-time ratio the identity (ONNX's meaning when training_mode is false). The mask output
+    is the same draw applied to ones, compared with 0 (all true in inference; 0/1 values).
+    ``training_mode`` (constant or bound) true drops at random, which an inference program
+    does not: refused unless the ratio is 0 (then the identity, the mask all true)."""
+    mask = len(n.output) > 1 and n.output[1]
     if im.has(2):
-        mode = im.const(n.input[2])
-        if mode is None:
-            raise Unsupported(
-                f"training_mode {n.input[2]!r} is not a constant (inference needs it false)",
-                "training_mode",
-            )
+        mode = im.static(2, "training_mode", "whether elements are dropped at random")
         if bool(np.asarray(mode).reshape(-1)[0]):
-            raise Unsupported(
-                "training_mode=1 (random dropout) is not supported in inference", "training_mode"
-            )
-    identity(im, n)
-    if len(n.output) > 1 and n.output[1]:  # nothing is dropped: the mask is all true
-        im.consts[n.output[1]] = np.ones(im.b.shape(im.get(n.input[0])), dtype=bool)
+            ratio = im.static(1, "ratio") if im.has(1) else im.attr("ratio", 0.5)
+            if np.size(ratio) != 1 or float(np.ravel(ratio)[0]) != 0.0:
+                raise Unsupported(
+                    "training_mode=1 (random dropout) is not supported in inference, "
+                    "except with ratio 0",
+                    "training_mode",
+                )
+            identity(im, n)
+            if mask:
+                im.consts[n.output[1]] = np.ones(im.b.shape(im.get(n.input[0])), dtype=bool)
+            return
+    mask = len(n.output) > 1 and n.output[1]
+    ratio = np.array(im.attr("ratio", 0.5))  # an attribute before opset 12, default 0.5
+    if im.has(1):
+        ratio = im.const(n.input[1])
+    if ratio is None or im.has(1) and n.input[1] in im.vals:  # run-time: ONNX's inference meaning
+        identity(im, n)
+        if mask:  # nothing is dropped: the mask is all true
+            im.consts[n.output[1]] = np.ones(im.b.shape(im.get(n.input[0])), dtype=bool)
+        return
+    if np.size(ratio) != 1 or not 0.0 <= float(np.ravel(ratio)[0]) < 1.0:
+        raise Unsupported("ratio must be one value in [0, 1)", "ratio")
+    seed = im.attr("seed")
+    if seed is None:
+        seed = sum(node.op is Op.DROPOUT for node in im.b.nodes)
+    x = n.input[0]
+    attrs = {"ratio": float(np.ravel(ratio)[0]), "seed": int(seed) % (1 << 24)}
+    xid = im.get(x)
+    im.put(0, im.b.add(Op.DROPOUT, (xid,), n.name, **attrs), im.layout(x))
+    if mask:  # the same (seed, element index) draws on ones: kept elements > 0, dropped 0
+        kept = im.b.add(Op.DROPOUT, (im.b.fill(im.b.shape(xid), 1.0, n.name),), n.name, **attrs)
+        im.vals[n.output[1]] = (
+            im.b.add(Op.GREATER, (kept, im.b.fill((1,), 0.0, n.name)), n.name),
+            im.layout(x),
+        )
 
 
 def constant_only(im: Importer, n: onnx.NodeProto) -> None:

@@ -254,6 +254,7 @@ _EXPANSIONS: dict[Op, Callable[[IRBuilder, Node, list[int]], int]] = {
     Op.LOG_SOFTMAX: _log_softmax,
     Op.GELU: _gelu,
     Op.LEAKY_RELU: _leaky_relu,
+    Op.DROPOUT: lambda b, n, ins: ins[0],  # inference; training_step draws a mask first
     Op.LAYER_NORM: _layer_norm,
     Op.BATCH_NORM: _batch_norm,
     Op.GLOBAL_AVGPOOL: _global_avgpool,

@@ -15,7 +15,7 @@ from compiler.passes.precision import cast_for_compute
 from compiler.passes.shape_infer import shape_infer
 from compiler.passes.simplify import simplify
 from compiler.passes.verify import verify as verify_graph
-from compiler.train import TrainSpec, batch_norm_training, training_step
+from compiler.train import TrainSpec, batch_norm_training, dropout_training, training_step
 
 DUMP_ENV = "SYSTOLIC_DUMP_IR"
 
@@ -34,12 +34,13 @@ def graph_passes(
 
     1. shape_infer           shapes/dtypes for ``batch`` (None keeps the built batch)
     2. batch_norm_training   (training only) batch statistics, running-statistics updates
-    3. decompose             composite ops -> primitives
-    4. simplify              forward values through cancelling data movement
-    5. eliminate_dead_code   drop nodes no output or update uses
-    6. training_step         (training only) loss, backward, optimizer update
-    7. cast_for_compute      GEMM operands cast to the chip's compute dtype
-    8. eliminate_dead_code   again, after the backward pass and the casts
+    3. dropout_training      (training only) DROPOUT masks drawn on chip (else the identity)
+    4. decompose             composite ops -> primitives
+    5. simplify              forward values through cancelling data movement
+    6. eliminate_dead_code   drop nodes no output or update uses
+    7. training_step         (training only) loss, backward, optimizer update
+    8. cast_for_compute      GEMM operands cast to the chip's compute dtype
+    9. eliminate_dead_code   again, after the backward pass and the casts
 
     ``verify`` runs `verify` after every pass; ``dump`` (default: the environment variable
     SYSTOLIC_DUMP_IR=1) writes the IR after every pass to ``dump_to`` (default stderr).
@@ -49,6 +50,7 @@ def graph_passes(
     ]
     if train is not None:
         passes.append(("batch_norm_training", lambda g: batch_norm_training(g, train.bn_momentum)))
+        passes.append(("dropout_training", dropout_training))
     passes += [
         ("decompose", decompose),
         ("simplify", simplify),

@@ -236,7 +236,7 @@ def _conv_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
 
 def _composite_shape(op: Op, attrs: Attrs, s: list[Shape]) -> Shape:
     x = s[0]
-    if op in (Op.SOFTMAX, Op.LOG_SOFTMAX, Op.GELU, Op.LEAKY_RELU):
+    if op in (Op.SOFTMAX, Op.LOG_SOFTMAX, Op.GELU, Op.LEAKY_RELU, Op.DROPOUT):
         return x
     if op in (Op.LAYER_NORM, Op.BATCH_NORM):
         if any(p != x[-1:] for p in s[1:]):

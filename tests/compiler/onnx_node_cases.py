@@ -6,8 +6,9 @@ model and its expected outputs (computed by ONNX's reference code, not by us). O
 whose model is that one node are kept (the ``_expanded`` variants are function bodies of other
 ops).
 
-Each case is imported and compiled for a chip, its inputs are fed and its outputs compared, and
-the case gets one outcome:
+Each case is imported (binding, as a user would with ``--bind``, the inputs the importer says
+it must know at compile time: `import_bound`) and compiled for a chip, its other inputs are fed
+and its outputs compared, and the case gets one outcome:
 
 - ``pass``: every output has the expected shape and is within ``tol`` of the expected values
   (``max|got - want| <= tol * max|want|`` per output, NaN where NaN is expected); on a bf16
@@ -39,7 +40,8 @@ from onnx import numpy_helper
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from compiler import compile_lowered
-from compiler.onnx_import import HANDLERS, import_onnx
+from compiler.ir import Graph
+from compiler.onnx_import import HANDLERS, OnnxError, import_onnx
 from tests.compiler.lowering_helpers import run_on_chip
 
 TOLERANCE = {DType.FP32: 1e-5, DType.BF16: 2e-2}
@@ -127,11 +129,26 @@ def _mismatch(got: np.ndarray, want: np.ndarray, tol: float) -> str:
     return "" if err <= tol else f"relative error {err:.3g} > {tol}"
 
 
+def import_bound(case: NodeCase) -> Graph:
+    """The case's graph, with the graph inputs the importer asks to have bound (`OnnxError`'s
+    ``unbound``: shapes, axes, indices a static-shape chip must know) bound to the case's
+    values, as a user binds them with ``--bind``."""
+    bind: dict[str, np.ndarray] = {}
+    while True:
+        try:
+            return import_onnx(case.model, bind=bind)
+        except OnnxError as e:
+            more = [n for n in e.unbound if n not in bind and n in case.inputs]
+            if not more:
+                raise
+            bind.update({n: case.inputs[n] for n in more})
+
+
 def run_case(case: NodeCase, dtype: DType) -> Outcome:
     """Compile ``case`` for the edge chip in ``dtype``, run it, compare; never raises."""
     tol = max(TOLERANCE[dtype], 1e-3) if case.name in ROUNDED_REFERENCES else TOLERANCE[dtype]
     try:
-        graph = import_onnx(case.model)
+        graph = import_bound(case)
         lowered = compile_lowered(graph, chip_for(dtype))
     except ValueError as e:
         kind = "refused" if str(e).startswith("ONNX") else "unclear"
@@ -139,7 +156,9 @@ def run_case(case: NodeCase, dtype: DType) -> Outcome:
     except Exception as e:  # noqa: BLE001 - every other failure is recorded as a crash
         return Outcome(case.name, case.op, "crash", f"{type(e).__name__}: {e}")
     try:
-        got = run_on_chip(lowered, case.inputs)
+        # the program's inputs: not the bound ones, nor empty ones (known at compile time)
+        feeds = {k: v for k, v in case.inputs.items() if k in lowered.program.tensors}
+        got = run_on_chip(lowered, feeds)
     except Exception as e:  # noqa: BLE001
         return Outcome(case.name, case.op, "crash", f"running: {type(e).__name__}: {e}")
     why = _compare(got, case.outputs, tol)

@@ -157,7 +157,7 @@ def test_every_differentiable_primitive_has_a_rule_and_a_test() -> None:
     covered = {c.split("_trans")[0] for c in CASES} | set(LOSSES)
     # ROUND (to a narrow format) is piecewise constant: no gradient, and training through it
     # needs a chosen estimator (straight-through), which autodiff does not pick silently.
-    no_gradient = GRADIENT | {Op.GREATER, Op.EQUAL, Op.FILL, Op.ROUND}
+    no_gradient = GRADIENT | {Op.GREATER, Op.EQUAL, Op.FILL, Op.ROUND, Op.RANDOM}
     for op in PRIMITIVE - no_gradient:
         assert op in RULES, op
         assert any(c == op.value or c.startswith(op.value + "_") for c in covered), op

@@ -119,6 +119,45 @@ def test_dequantize_of_a_narrow_input_is_float_math_per_axis_and_block(elem, att
 
 
 @pytest.mark.parametrize(
+    "elem,attrs,scale_shape",
+    [
+        (TensorProto.INT4, dict(axis=1), (4,)),
+        (TensorProto.UINT8, dict(axis=2, block_size=2), (2, 4, 3)),
+        (TensorProto.INT16, {}, ()),
+        (TensorProto.FLOAT8E4M3FN, dict(axis=1, saturate=0), (4,)),
+        (TensorProto.FLOAT4E2M1, {}, ()),
+    ],
+)
+def test_quantize_of_a_computed_tensor_is_done_on_the_chip(elem, attrs, scale_shape):
+    from onnx import numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    rng = np.random.default_rng(4)
+    shape = (2, 4, 6)
+    np_type = helper.tensor_dtype_to_np_dtype(elem)
+    # values at and past the type's edges, halves that round to even, and fractions
+    x = (rng.integers(-40, 40, shape) * 0.5 + rng.uniform(-0.2, 0.2, shape)).astype(np.float32)
+    x[0, 0, :4] = [2.5, -2.5, 1000.0, -1000.0]
+    scale = rng.uniform(0.5, 2.0, scale_shape).astype(np.float32)
+    scale.reshape(-1)[0] = 1.0
+    is_float = elem in (TensorProto.FLOAT8E4M3FN, TensorProto.FLOAT4E2M1)
+    zero = np.full(scale_shape, 0.0 if is_float else 3.0, np.float32).astype(np_type)
+    node = helper.make_node("QuantizeLinear", ["r", "s", "z"], ["y"], **attrs)
+    g = helper.make_graph(
+        [helper.make_node("Neg", ["x"], ["p"]), helper.make_node("Neg", ["p"], ["r"]), node],
+        "q",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+        [helper.make_tensor_value_info("y", elem, list(shape))],
+        [numpy_helper.from_array(scale, "s"), numpy_helper.from_array(zero, "z")],
+    )
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 23)])
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0].astype(np.float32)
+    lowered = compile_lowered(import_onnx(model), chip_for(DType.FP32))
+    got = run_on_chip(lowered, {"x": x})["y"]
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(
     "like_type,like_is_input", [(TensorProto.FLOAT8E5M2, False), (TensorProto.INT4, True)]
 )
 def test_castlike_casts_to_the_type_of_its_second_input(like_type, like_is_input):

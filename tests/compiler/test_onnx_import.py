@@ -218,10 +218,12 @@ def test_dynamic_shapes_are_rejected_unless_batch_is_given() -> None:
     dyn = _model(reshape, [("x", (2, 3)), ("s", (2,))], ["y"], [])
     with pytest.raises(
         ValueError,
-        match=r"'dyn_reshape' \(Reshape\): the target shape must be "
-        r"a constant",
+        match=r"'dyn_reshape' \(Reshape\): shape 's' is a graph input the chip needs at "
+        r"compile time; bind its value",
     ):
         import_onnx(dyn)
+    bound = import_onnx(dyn, bind={"s": np.array([3.0, 2.0])})
+    assert set(bound.inputs) == {"x"} and bound[bound.outputs["y"]].shape == (3, 2)
 
 
 def test_shape_errors_inside_import_name_the_node() -> None:

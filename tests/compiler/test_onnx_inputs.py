@@ -11,6 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
+from chip.program import TensorRole
 from compiler import compile_lowered
 from compiler.ir import Op
 from compiler.onnx_import import OnnxError, check_onnx, import_onnx
@@ -71,8 +72,12 @@ def test_integer_inputs_keep_their_type_and_others_are_refused_by_name():
     assert graph.inputs["q"].dtype is DType.INT8
     graph = import_onnx(_typed_model(flat, [("q", TensorProto.INT32, (2, 2, 2))], ["y"]))
     assert graph.inputs["q"].dtype is DType.INT32
-    with pytest.raises(OnnxError, match=r"graph input 'q'.*element type int64"):
-        import_onnx(_typed_model(flat, [("q", TensorProto.INT64, (2, 2))], ["y"]))
+    graph = import_onnx(_typed_model(flat, [("q", TensorProto.INT64, (2, 2))], ["y"]))
+    assert graph.roles["q"] is TensorRole.INTEGER  # integers held as exact fp32 values
+    graph = import_onnx(_typed_model(flat, [("q", TensorProto.INT4, (2, 2))], ["y"]))
+    assert graph.roles["q"] is TensorRole.INTEGER  # a narrow integer format: exact fp32 values
+    with pytest.raises(OnnxError, match=r"graph input 'q'.*element type complex64"):
+        import_onnx(_typed_model(flat, [("q", TensorProto.COMPLEX64, (2, 2))], ["y"]))
     relu = [helper.make_node("Relu", ["q"], ["y"], "r")]
     with pytest.raises(OnnxError, match=r"node 'r' \(Relu\): input 'q' is int32; Relu computes"):
         import_onnx(_typed_model(relu, [("q", TensorProto.INT32, (2, 2))], ["y"]))
@@ -109,7 +114,12 @@ def test_dropout_in_training_mode_is_refused_and_in_inference_is_the_identity(mo
         assert check_onnx(model)[0].attribute == "training_mode"
     else:
         graph = import_onnx(model)
-        assert graph[graph.outputs["y"]].op is Op.INPUT
+        y = graph[graph.outputs["y"]]  # an IR DROPOUT: the identity in inference
+        assert y.op is Op.DROPOUT and graph[y.inputs[0]].op is Op.INPUT
+        x = np.arange(6, dtype=np.float32).reshape(2, 3)
+        cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+        got = run_on_chip(compile_lowered(graph, cfg), {"x": x})
+        np.testing.assert_array_equal(got["y"], x)
 
 
 def test_a_graph_output_folded_to_a_constant_is_written_by_the_program():

@@ -74,8 +74,14 @@ def test_conv_and_gemm_with_weights_as_graph_inputs():
 
 @pytest.mark.parametrize(
     "a,b",
-    [((2, 3, 4, 5), (5, 6)), ((2, 1, 4, 5), (3, 5, 6)), ((5,), (2, 5, 3)), ((2, 3, 5), (5,))],
-    ids=["nd-2d", "broadcast", "1d-3d", "3d-1d"],
+    [
+        ((2, 3, 4, 5), (5, 6)),
+        ((2, 1, 4, 5), (3, 5, 6)),
+        ((5,), (2, 5, 3)),
+        ((2, 3, 5), (5,)),
+        ((7,), (7,)),
+    ],
+    ids=["nd-2d", "broadcast", "1d-3d", "3d-1d", "1d-1d"],
 )
 def test_batched_matmul_broadcasts(a, b):
     node = helper.make_node("MatMul", ["a", "b"], ["y"], "mm")
@@ -435,6 +441,19 @@ def test_resize_nearest_by_integer_scales(ctm, rounding):
         nearest_mode=rounding,
     )
     _check(onnx_model([node], [("x", (1, 2, 3, 4))], ["y"], [scales]), {"x": (1, 2, 3, 4)})
+
+
+def test_rank_0_results_of_a_full_reduction_and_a_constant():
+    from onnx import numpy_helper
+
+    nodes = [
+        helper.make_node("ReduceSum", ["x"], ["s"], "sum", keepdims=0),
+        helper.make_node("ReduceMax", ["x"], ["m"], "max", keepdims=0),
+        helper.make_node(
+            "Constant", [], ["c"], value=numpy_helper.from_array(np.array(2.5, np.float32))
+        ),
+    ]
+    _check(onnx_model(nodes, [("x", (3, 4))], ["s", "m", "c"], []), {"x": (3, 4)})
 
 
 @pytest.mark.parametrize("x_shape", [(2, 3, 4, 5), (6, 3)], ids=["nchw", "nc"])

@@ -355,6 +355,10 @@ COMPOSITES: dict[str, Case] = {
         Op.LOG_SOFTMAX, {"x": (3, 5)}, lambda t: torch.log_softmax(t["x"], -1)
     ),
     "gelu_tanh": _composite(Op.GELU, {"x": (3, 5)}, lambda t: F.gelu(t["x"], approximate="tanh")),
+    # inference: the identity (training masks: tests/compiler/test_dropout.py)
+    "dropout_eval": _composite(
+        Op.DROPOUT, {"x": (3, 5)}, lambda t: F.dropout(t["x"], 0.3, False), ratio=0.3, seed=1
+    ),
     # alpha in [0, 1] decomposes to max(x, alpha x); outside it to relu arithmetic.
     **{f"leaky_relu_{alpha}": _leaky_relu(alpha) for alpha in (0.1, 1.5, -0.3)},
     # At x == 0 torch's gradient is alpha; so is the max(x, alpha x) decomposition's.
