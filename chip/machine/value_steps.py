@@ -129,6 +129,11 @@ class VecStep(NamedTuple):
     n_out: int
     dtype: DType  # the destination's
     mark: bool
+    # fp32 sources and destination, an elementwise op: computed by NumPy straight into the
+    # destination rows (``ufunc(a, b or scalar, out=...)``; COPY: ufunc None)
+    direct: bool
+    ufunc: np.ufunc | None
+    scalar: np.float32 | None  # the second operand of an op with one source
 
 
 Step = Checked | LoadStep | StoreStep | PreloadStep | MatmulStep | StagedStep | VecStep

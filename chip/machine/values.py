@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from chip.config import ChipConfig, Dataflow
-from chip.dtypes import compute_values, f32_from_bf16_bits, to_storage
+from chip.dtypes import DType, compute_values, f32_from_bf16_bits, to_storage
 from chip.errors import Fault, ProgramError
 from chip.footprint import vec_rows
 from chip.isa import (
@@ -39,6 +39,7 @@ from chip.isa import (
     Preload,
     Store,
     Vec,
+    VecOp,
     mem_dtype,
 )
 from chip.machine.array import ArrayModel
@@ -75,6 +76,19 @@ from chip.state import ChipState
 _STAGE_BYTES = 1 << 24
 # by the memory's identity: `Mem` is hashed in Python, several times per instruction here
 _ARRAY_OF = {id(Mem.SPAD): ARRAY_SPAD, id(Mem.ACC): ARRAY_ACC, id(Mem.ACCF): ARRAY_ACCF}
+# vector functions whose float32 result NumPy computes elementwise into the destination: the
+# ufunc (None: a copy) and, for one source, the second operand (chip/semantics.py `vector_apply`)
+_FP32_DIRECT = {
+    VecOp.ADD: (np.add, None),
+    VecOp.SUB: (np.subtract, None),
+    VecOp.MUL: (np.multiply, None),
+    VecOp.MAX: (np.maximum, None),
+    VecOp.MIN: (np.minimum, None),
+    VecOp.MULI: (np.multiply, "imm"),
+    VecOp.ADDI: (np.add, "imm"),
+    VecOp.RELU: (np.maximum, "zero"),
+    VecOp.COPY: (None, None),
+}
 # named tuples built from a tuple: their generated constructors cost several times more, once
 # per instruction of a program's first run
 _new = tuple.__new__
@@ -191,8 +205,23 @@ class _Builder:
             )
         dst = ins.dst
         fields = (VEC_D, i, ins.op, ins.imm, rows, cols, src1, src2)
+        types = [dtype[dst.mem]] + [s.dtype for s in (src1, src2) if s is not None]
+        direct = ins.op in _FP32_DIRECT and n_out == rows and set(types) == {DType.FP32}
+        ufunc, second = _FP32_DIRECT.get(ins.op, (None, None))
+        scalar = {"imm": np.float32(ins.imm), "zero": np.float32(0)}.get(second)
         return _new(
-            VecStep, (*fields, _ARRAY_OF[id(dst.mem)], dst.row, n_out, dtype[dst.mem], mark)
+            VecStep,
+            (
+                *fields,
+                _ARRAY_OF[id(dst.mem)],
+                dst.row,
+                n_out,
+                dtype[dst.mem],
+                mark,
+                direct,
+                ufunc,
+                scalar,
+            ),
         )
 
     def _load(self, i: int, ins: Load) -> Step:
@@ -368,54 +397,69 @@ def apply_values(
     direct_array = not array.pe
     values = _ArrayValues(state, plan.stage)
     instrs = program.instrs
-    for step in plan.steps:
-        kind = step.kind
-        if kind == LOAD_D:
-            view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
-            mems[step.array][step.lo : step.hi, : step.cols] = view
-            if step.mark:
-                written[step.array][step.lo : step.hi, : step.cols] = True
-        elif kind == STORE_D:
-            view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
-            view[...] = mems[step.array][step.lo : step.hi, : step.cols]
-        elif kind == PRELOAD_D and direct_array:
-            state.stationary = spad[step.lo : step.hi, : step.cols].copy()
-        elif kind == MATMUL_D and direct_array:
-            values.matmul(step)
-        elif kind == MATMUL_S and direct_array:
-            values.staged(step)
-        else:
-            i = step.index
-            ins = instrs[i]
-            try:
-                if kind == VEC_D:
-                    _vec(mems, written, step)
-                elif isinstance(ins, (Matmul, Preload)):
-                    array.apply(state, ins)
-                elif isinstance(ins, Load):
-                    load_values(state, ins)
-                elif isinstance(ins, Store):
-                    store_values(state, ins)
-                else:
-                    execute(state, ins)
-            except Fault as err:
-                unit = units[i]
-                raise ProgramError(
-                    i, ins.MNEMONIC, str(err), unit.value if unit else None, start[i]
-                ) from None
+    with np.errstate(all="ignore"):  # the ISA defines overflow and NaN; NumPy need not warn
+        for step in plan.steps:
+            kind = step.kind
+            if kind == LOAD_D:
+                view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
+                mems[step.array][step.lo : step.hi, : step.cols] = view
+                if step.mark:
+                    written[step.array][step.lo : step.hi, : step.cols] = True
+            elif kind == STORE_D:
+                view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
+                view[...] = mems[step.array][step.lo : step.hi, : step.cols]
+            elif kind == PRELOAD_D and direct_array:
+                state.stationary = spad[step.lo : step.hi, : step.cols].copy()
+            elif kind == MATMUL_D and direct_array:
+                values.matmul(step)
+            elif kind == MATMUL_S and direct_array:
+                values.staged(step)
+            else:
+                i = step.index
+                ins = instrs[i]
+                try:
+                    if kind == VEC_D:
+                        _vec(mems, written, step)
+                    elif isinstance(ins, (Matmul, Preload)):
+                        array.apply(state, ins)
+                    elif isinstance(ins, Load):
+                        load_values(state, ins)
+                    elif isinstance(ins, Store):
+                        store_values(state, ins)
+                    else:
+                        execute(state, ins)
+                except Fault as err:
+                    unit = units[i]
+                    raise ProgramError(
+                        i, ins.MNEMONIC, str(err), unit.value if unit else None, start[i]
+                    ) from None
 
 
 def _vec(mems: tuple, written: tuple, step: VecStep) -> None:
     """A vector instruction whose reads are covered and whose rows are valid: chip/semantics.py's
     `vec` without the checks (the same functions compute the result)."""
     rows, cols = step.rows, step.cols
+    lo, hi = step.row, step.row + step.n_out
+    if step.direct:
+        out = mems[step.dst][lo:hi, :cols]
+        s = step.src1
+        a = mems[s.array][s.lo : s.lo + s.n, :cols]  # one row broadcasts as np.repeat would
+        if step.ufunc is None:
+            out[...] = a
+        elif step.src2 is not None:
+            s = step.src2
+            step.ufunc(a, mems[s.array][s.lo : s.lo + s.n, :cols], out=out)
+        else:
+            step.ufunc(a, step.scalar, out=out)
+        if step.mark:
+            written[step.dst][lo:hi, :cols] = True
+        return
     a = b = None
     if step.src1 is not None:
         a = _vec_source(mems, step.src1, rows, cols)
     if step.src2 is not None:
         b = _vec_source(mems, step.src2, rows, cols)
     out = vector_apply(step.op, a, b, step.imm, rows, cols)
-    lo, hi = step.row, step.row + step.n_out
     mems[step.dst][lo:hi, :cols] = to_storage(out, step.dtype)
     if step.mark:
         written[step.dst][lo:hi, :cols] = True
