@@ -76,8 +76,9 @@ from chip.state import ChipState
 _STAGE_BYTES = 1 << 24
 # by the memory's identity: `Mem` is hashed in Python, several times per instruction here
 _ARRAY_OF = {id(Mem.SPAD): ARRAY_SPAD, id(Mem.ACC): ARRAY_ACC, id(Mem.ACCF): ARRAY_ACCF}
-# vector functions whose float32 result NumPy computes elementwise into the destination: the
-# ufunc (None: a copy) and, for one source, the second operand (chip/semantics.py `vector_apply`)
+# vector functions whose float32 result NumPy computes elementwise into the destination
+# (chip/semantics.py `vector_apply`): the ufunc (None: a copy of the source, or of the
+# immediate for SET) and, for one source, its second operand
 _FP32_DIRECT = {
     VecOp.ADD: (np.add, None),
     VecOp.SUB: (np.subtract, None),
@@ -88,6 +89,7 @@ _FP32_DIRECT = {
     VecOp.ADDI: (np.add, "imm"),
     VecOp.RELU: (np.maximum, "zero"),
     VecOp.COPY: (None, None),
+    VecOp.SET: (None, "imm"),
 }
 # named tuples built from a tuple: their generated constructors cost several times more, once
 # per instruction of a program's first run
@@ -442,15 +444,14 @@ def _vec(mems: tuple, written: tuple, step: VecStep) -> None:
     lo, hi = step.row, step.row + step.n_out
     if step.direct:
         out = mems[step.dst][lo:hi, :cols]
-        s = step.src1
-        a = mems[s.array][s.lo : s.lo + s.n, :cols]  # one row broadcasts as np.repeat would
-        if step.ufunc is None:
-            out[...] = a
-        elif step.src2 is not None:
-            s = step.src2
-            step.ufunc(a, mems[s.array][s.lo : s.lo + s.n, :cols], out=out)
+        s = step.src1  # one row broadcasts as np.repeat would
+        a = None if s is None else mems[s.array][s.lo : s.lo + s.n, :cols]
+        if step.ufunc is None:  # COPY or SET
+            out[...] = step.scalar if a is None else a
         else:
-            step.ufunc(a, step.scalar, out=out)
+            s = step.src2
+            b = step.scalar if s is None else mems[s.array][s.lo : s.lo + s.n, :cols]
+            step.ufunc(a, b, out=out)
         if step.mark:
             written[step.dst][lo:hi, :cols] = True
         return

@@ -316,3 +316,59 @@ def test_vector_instructions_that_may_fault_stay_checked():
         with pytest.raises(ProgramError) as e:
             run_machine(prog, state=filled_state(cfg))
         assert (e.value.index, e.value.reason) == (3, "imm=1.5 must be 0 for ADD")
+
+
+@pytest.mark.parametrize(
+    ("op", "two", "bcast"),
+    [
+        (VecOp.ADD, True, False),
+        (VecOp.ADD, True, True),
+        (VecOp.SUB, True, False),
+        (VecOp.MUL, True, True),
+        (VecOp.MAX, True, False),
+        (VecOp.MIN, True, False),
+        (VecOp.MULI, False, False),
+        (VecOp.ADDI, False, True),
+        (VecOp.RELU, False, False),
+        (VecOp.COPY, False, True),
+        (VecOp.SET, False, False),
+    ],
+)
+def test_elementwise_fp32_vector_steps_equal_the_functional_model(op, two, bcast):
+    # direct steps computed by one NumPy ufunc into the destination, in place (dst = src1) and
+    # not, on values that overflow, NaN payloads, infinities, signed zeros and subnormals
+    cfg = chip4("ws")
+    imm = {VecOp.MULI: 3.0e38, VecOp.ADDI: -1.5, VecOp.SET: -2.25}.get(op, 0.0)
+    shape = dict(rows=2, cols=4, bcast1=bcast and not two, bcast2=bcast and two, imm=imm)
+    src2 = Loc(Mem.ACCF, 2) if two else Loc(Mem.ACCF, 0)
+    vecs = [
+        Vec(op=op, dst=Loc(Mem.ACCF, 8), src1=Loc(Mem.ACCF, 0), src2=src2, **shape),
+        Vec(op=op, dst=Loc(Mem.ACCF, 0), src1=Loc(Mem.ACCF, 0), src2=src2, **shape),
+    ]
+    load = Load(
+        dram=0, dst=Loc(Mem.ACCF, 0), rows=4, cols=4, stride=16, transpose=False, push_next=True
+    )
+    vecs[0] = dataclasses.replace(vecs[0], pop_prev=True)
+    vecs[-1] = dataclasses.replace(vecs[-1], push_next=True)
+    stores = [
+        Store(dram=d, src=Loc(Mem.ACCF, r), rows=2, cols=4, stride=16, transpose=False)
+        for d, r in ((64, 8), (96, 0))
+    ]
+    stores[0] = dataclasses.replace(stores[0], pop_prev=True)
+    prog = program(cfg, [load, *vecs, *stores])
+    assert kinds(prog) == [LOAD_D, VEC_D, VEC_D, STORE_D, STORE_D]
+    plan = value_plan_of(prog, schedule_of(prog), None)
+    assert all(s.direct for s in plan.steps if s.kind == VEC_D)
+    bits = np.array(
+        [0x7FC00001, 0xFF800000, 1, 0x80000000, 0x7F7FFFFF, 0xFF7FFFFF, 0x3F800000, 0x7F800001]
+        + [0xBF800000, 0x00800000, 0x80000001, 0x7F800000, 0x40490FDB, 0, 0xC0000000, 0x42F60000],
+        dtype=np.uint32,
+    )
+    state = ChipState(cfg)
+    state.dram[:64] = bits.view(np.uint8)
+    want = run_functional(prog, state).state.dram[64:128].view(np.uint32)
+    for _ in range(2):
+        state = ChipState(cfg)
+        state.dram[:64] = bits.view(np.uint8)
+        got = run_machine(prog, "fast", state).state.dram[64:128].view(np.uint32)
+        assert np.array_equal(got, want)
