@@ -129,8 +129,8 @@ class VecStep(NamedTuple):
     n_out: int
     dtype: DType  # the destination's
     mark: bool
-    # fp32 sources and destination, an elementwise op: computed by NumPy straight into the
-    # destination rows (``ufunc(a, b or scalar, out=...)``; COPY: ufunc None)
+    # fp32 sources and destination (or a COPY to bf16), an elementwise op: computed by NumPy
+    # straight into the destination rows (``ufunc(a, b or scalar, out=...)``; COPY, SET: None)
     direct: bool
     ufunc: np.ufunc | None
     scalar: np.float32 | None  # the second operand of an op with one source

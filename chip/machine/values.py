@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from chip.config import ChipConfig, Dataflow
-from chip.dtypes import DType, compute_values, f32_from_bf16_bits, to_storage
+from chip.dtypes import DType, bf16_bits_from_f32, compute_values, f32_from_bf16_bits, to_storage
 from chip.errors import Fault, ProgramError
 from chip.footprint import vec_rows
 from chip.isa import (
@@ -208,7 +208,14 @@ class _Builder:
         dst = ins.dst
         fields = (VEC_D, i, ins.op, ins.imm, rows, cols, src1, src2)
         types = [dtype[dst.mem]] + [s.dtype for s in (src1, src2) if s is not None]
-        direct = ins.op in _FP32_DIRECT and n_out == rows and set(types) == {DType.FP32}
+        direct = (
+            ins.op in _FP32_DIRECT
+            and n_out == rows
+            and (
+                set(types) == {DType.FP32}
+                or (ins.op is VecOp.COPY and types == [DType.BF16, DType.FP32])
+            )
+        )
         ufunc, second = _FP32_DIRECT.get(ins.op, (None, None))
         scalar = {"imm": np.float32(ins.imm), "zero": np.float32(0)}.get(second)
         return _new(
@@ -416,6 +423,8 @@ def apply_values(
                 values.matmul(step)
             elif kind == MATMUL_S and direct_array:
                 values.staged(step)
+            elif kind == VEC_D and step.direct:
+                _direct_vec(mems, written, step)
             else:
                 i = step.index
                 ins = instrs[i]
@@ -437,24 +446,29 @@ def apply_values(
                     ) from None
 
 
+def _direct_vec(mems: tuple, written: tuple, step: VecStep) -> None:
+    """An elementwise vector instruction on fp32 values (`_FP32_DIRECT`): the result of
+    chip/semantics.py's `vector_apply` computed by NumPy into the destination rows."""
+    lo, hi, cols = step.row, step.row + step.n_out, step.cols
+    out = mems[step.dst][lo:hi, :cols]
+    s = step.src1  # one row broadcasts as np.repeat would
+    a = None if s is None else mems[s.array][s.lo : s.lo + s.n, :cols]
+    if step.ufunc is None:  # COPY (to fp32 or bf16) or SET
+        value = step.scalar if a is None else a
+        out[...] = bf16_bits_from_f32(value) if step.dtype is DType.BF16 else value
+    else:
+        s = step.src2
+        b = step.scalar if s is None else mems[s.array][s.lo : s.lo + s.n, :cols]
+        step.ufunc(a, b, out=out)
+    if step.mark:
+        written[step.dst][lo:hi, :cols] = True
+
+
 def _vec(mems: tuple, written: tuple, step: VecStep) -> None:
     """A vector instruction whose reads are covered and whose rows are valid: chip/semantics.py's
     `vec` without the checks (the same functions compute the result)."""
     rows, cols = step.rows, step.cols
     lo, hi = step.row, step.row + step.n_out
-    if step.direct:
-        out = mems[step.dst][lo:hi, :cols]
-        s = step.src1  # one row broadcasts as np.repeat would
-        a = None if s is None else mems[s.array][s.lo : s.lo + s.n, :cols]
-        if step.ufunc is None:  # COPY or SET
-            out[...] = step.scalar if a is None else a
-        else:
-            s = step.src2
-            b = step.scalar if s is None else mems[s.array][s.lo : s.lo + s.n, :cols]
-            step.ufunc(a, b, out=out)
-        if step.mark:
-            written[step.dst][lo:hi, :cols] = True
-        return
     a = b = None
     if step.src1 is not None:
         a = _vec_source(mems, step.src1, rows, cols)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bench.programs import tiled_gemm
+from chip.dtypes import DType
 from chip.errors import ProgramError
 from chip.functional import run_functional
 from chip.isa import Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp, acc, sp
@@ -372,3 +373,29 @@ def test_elementwise_fp32_vector_steps_equal_the_functional_model(op, two, bcast
         state.dram[:64] = bits.view(np.uint8)
         got = run_machine(prog, "fast", state).state.dram[64:128].view(np.uint32)
         assert np.array_equal(got, want)
+
+
+def test_a_copy_of_fp32_values_to_bf16_rounds_as_the_functional_model():
+    cfg = chip4("ws", input_dtype=DType.BF16)
+    load = Load(
+        dram=0, dst=Loc(Mem.ACCF, 0), rows=4, cols=4, stride=16, transpose=False, push_next=True
+    )
+    copy = dict(op=VecOp.COPY, src2=Loc(Mem.ACCF, 0), cols=4, bcast2=False, imm=0.0)
+    vecs = [
+        Vec(dst=sp(8), src1=Loc(Mem.ACCF, 0), rows=4, bcast1=False, pop_prev=True, **copy),
+        Vec(dst=sp(12), src1=Loc(Mem.ACCF, 3), rows=2, bcast1=True, push_next=True, **copy),
+    ]
+    store = Store(dram=64, src=sp(8), rows=6, cols=4, stride=8, transpose=False, pop_prev=True)
+    prog = program(cfg, [load, *vecs, store])
+    plan = value_plan_of(prog, schedule_of(prog), None)
+    assert [s.direct for s in plan.steps if s.kind == VEC_D] == [True, True]
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal(16).astype(np.float32).view(np.uint32)
+    values[:6] = [0x7FC00001, 0xFF800000, 0x3F808000, 0x3F818000, 0x7F7FFFFF, 0x80000001]
+    state = ChipState(cfg)
+    state.dram[:64] = values.view(np.uint8)
+    want = run_functional(prog, state).state.dram[64:112].view(np.uint16)
+    state = ChipState(cfg)
+    state.dram[:64] = values.view(np.uint8)
+    got = run_machine(prog, "fast", state).state.dram[64:112].view(np.uint16)
+    assert np.array_equal(got, want) and want.any()
