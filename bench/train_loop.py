@@ -13,8 +13,9 @@ The reference is the same network trained in NumPy float32 in this process: the 
 batches (`runtime.data.train_batches`), learning rates (`TrainSettings.lr_at`), loss,
 momentum SGD (`compiler.train.Momentum`'s rule) and per-epoch evaluation, written here with
 plain matrix products (im2col for the convolutions). Each side is the best of ``--repeat``
-runs, NumPy single-threaded as the machine's products are; the ratio is chip / NumPy. Both
-final losses are printed, so a reference that does not train is visible.
+runs (wall and CPU time each), NumPy single-threaded as the machine's products are; the
+ratios are chip / NumPy. Both final losses are printed, so a reference that does not train
+is visible.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from runtime.models import ZOO, compile_model, train_spec
 from runtime.train import Schedule, Trainer, TrainSettings
 
 
-def chip_loop(model: str, preset: str, data: Dataset) -> tuple[float, float]:
-    """(training loop seconds, final loss) of ``model`` trained on the chip."""
+def chip_loop(model: str, preset: str, data: Dataset) -> tuple[float, float, float]:
+    """(training loop wall seconds, its CPU seconds, final loss) of ``model`` trained on the
+    chip."""
     from runtime.commands import load_chip
 
     d = ZOO[model][1]
@@ -43,8 +45,10 @@ def chip_loop(model: str, preset: str, data: Dataset) -> tuple[float, float]:
     evaluation = compile_model(model, chip, d.batch_size, quantize="dynamic")
     settings = TrainSettings(epochs=d.epochs, lr=d.lr, schedule=Schedule(d.schedule))
     trainer = Trainer(step, evaluation, data, settings, "fast", optimizer=spec.optimizer)
+    cpu = time.process_time()
     result = trainer.run()
-    return result.host_seconds, float(result.report.info["final_loss"])
+    cpu = time.process_time() - cpu
+    return result.host_seconds, cpu, float(result.report.info["final_loss"])
 
 
 # ---- the NumPy float32 reference ----
@@ -164,8 +168,9 @@ def _softmax_ce(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     return loss, prob / np.float32(n)
 
 
-def numpy_loop(model: str, data: Dataset) -> tuple[float, float]:
-    """(training loop seconds, final epoch's mean loss) of the NumPy float32 reference."""
+def numpy_loop(model: str, data: Dataset) -> tuple[float, float, float]:
+    """(training loop wall seconds, its CPU seconds, final epoch's mean loss) of the NumPy
+    float32 reference."""
     d = ZOO[model][1]
     assert d is not None
     settings = TrainSettings(epochs=d.epochs, lr=d.lr, schedule=Schedule(d.schedule))
@@ -176,7 +181,7 @@ def numpy_loop(model: str, data: Dataset) -> tuple[float, float]:
     sample = (64,) if model == "mlp" else (8, 8, 1)
     steps = len(x_train) // d.batch_size
     total, step, losses = steps * d.epochs, 0, []
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     for epoch in range(d.epochs):
         losses = []
         for idx in train_batches(len(x_train), d.batch_size, settings.seed, epoch):
@@ -193,7 +198,7 @@ def numpy_loop(model: str, data: Dataset) -> tuple[float, float]:
         for idx, valid in eval_batches(len(x_test), d.batch_size):
             logits, _ = net.forward(fit_to(x_test[idx], sample, "numpy"))
             correct += int((logits[:valid].argmax(axis=1) == data.y_test[idx[:valid]]).sum())
-    return time.perf_counter() - t, float(np.mean(losses))
+    return time.perf_counter() - t, time.process_time() - cpu, float(np.mean(losses))
 
 
 def main() -> None:
@@ -205,14 +210,19 @@ def main() -> None:
     data = load_digits(seed=0)
     print(f"load average {os.getloadavg()[0]:.2f}")
     print(
-        f"{'model':>6} {'chip s':>8} {'numpy s':>8} {'ratio':>6} {'chip loss':>10} {'np loss':>8}"
+        f"{'model':>6} {'chip s':>8} {'numpy s':>8} {'ratio':>6} {'chip cpu':>8} "
+        f"{'np cpu':>8} {'ratio':>6} {'chip loss':>10} {'np loss':>8}"
     )
     for model in args.models:
         chip = [chip_loop(model, args.preset, data) for _ in range(args.repeat)]
         with threadpool_limits(1, user_api="blas"):  # as the machine runs its products
             ref = [numpy_loop(model, data) for _ in range(args.repeat)]
-        c, r = min(s for s, _ in chip), min(s for s, _ in ref)
-        print(f"{model:>6} {c:>8.3f} {r:>8.3f} {c / r:>6.1f} {chip[0][1]:>10.4f} {ref[0][1]:>8.4f}")
+        c, c_cpu = min(run[0] for run in chip), min(run[1] for run in chip)
+        r, r_cpu = min(run[0] for run in ref), min(run[1] for run in ref)
+        print(
+            f"{model:>6} {c:>8.3f} {r:>8.3f} {c / r:>6.1f} {c_cpu:>8.3f} {r_cpu:>8.3f} "
+            f"{c_cpu / r_cpu:>6.1f} {chip[0][2]:>10.4f} {ref[0][2]:>8.4f}"
+        )
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 
