@@ -8,6 +8,7 @@ by field name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -129,11 +130,13 @@ class VecStep(NamedTuple):
     n_out: int
     dtype: DType  # the destination's
     mark: bool
-    # fp32 sources and destination (or a COPY to bf16), an elementwise op: computed by NumPy
-    # straight into the destination rows (``ufunc(a, b or scalar, out=...)``; COPY, SET: None)
+    # an elementwise op computed by NumPy straight into the destination rows (values.py
+    # `_direct_vec_of`): ``ufunc(a, b or scalar, out=...)``; ufunc None (COPY, SET): the
+    # source (or scalar) through ``convert``, if any
     direct: bool
     ufunc: np.ufunc | None
-    scalar: np.float32 | None  # the second operand of an op with one source
+    scalar: np.generic | None  # the second operand of an op with one source; SET's value
+    convert: Callable[[np.ndarray], np.ndarray] | None
 
 
 Step = Checked | LoadStep | StoreStep | PreloadStep | MatmulStep | StagedStep | VecStep

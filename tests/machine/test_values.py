@@ -399,3 +399,33 @@ def test_a_copy_of_fp32_values_to_bf16_rounds_as_the_functional_model():
     state.dram[:64] = values.view(np.uint8)
     got = run_machine(prog, "fast", state).state.dram[64:112].view(np.uint16)
     assert np.array_equal(got, want) and want.any()
+
+
+def test_bf16_copies_and_sets_keep_bits_and_quiet_nans_as_the_functional_model():
+    cfg = chip4("ws", input_dtype=DType.BF16)
+    load = Load(dram=0, dst=sp(0), rows=4, cols=4, stride=8, transpose=False, push_next=True)
+    common = dict(src2=sp(0), cols=4, bcast2=False)
+    vecs = [
+        Vec(op=VecOp.COPY, dst=sp(8), src1=sp(0), rows=4, bcast1=False, imm=0.0, **common),
+        Vec(op=VecOp.COPY, dst=sp(12), src1=sp(1), rows=2, bcast1=True, imm=0.0, **common),
+        Vec(op=VecOp.SET, dst=sp(14), src1=sp(0), rows=2, bcast1=False, imm=1.00390625, **common),
+    ]
+    vecs[0] = dataclasses.replace(vecs[0], pop_prev=True)
+    vecs[-1] = dataclasses.replace(vecs[-1], push_next=True)
+    store = Store(dram=64, src=sp(8), rows=8, cols=4, stride=8, transpose=False, pop_prev=True)
+    prog = program(cfg, [load, *vecs, store])
+    plan = value_plan_of(prog, schedule_of(prog), None)
+    assert [s.direct for s in plan.steps if s.kind == VEC_D] == [True, True, True]
+    # signalling and quiet NaNs of both signs, infinities, zeros, subnormals, ordinary values
+    bits = np.array(
+        [0x7F81, 0xFF81, 0x7FC1, 0x7F80, 0xFF80, 0x8000, 0, 1, 0x3F80, 0xC049, 0x0080, 0x7F7F]
+        + [0x7FBF, 0xFFC0, 0x4000, 0x8001],
+        dtype=np.uint16,
+    )
+    state = ChipState(cfg)
+    state.dram[:32] = bits.view(np.uint8)
+    want = run_functional(prog, state).state.dram[64:128].view(np.uint16)
+    state = ChipState(cfg)
+    state.dram[:32] = bits.view(np.uint8)
+    got = run_machine(prog, "fast", state).state.dram[64:128].view(np.uint16)
+    assert np.array_equal(got, want) and not np.array_equal(want[:16], bits)  # NaNs quieted
