@@ -130,8 +130,8 @@ class VecStep(NamedTuple):
     n_out: int
     dtype: DType  # the destination's
     mark: bool
-    # an elementwise op computed by NumPy straight into the destination rows (values.py
-    # `_direct_vec_of`): ``ufunc(a, b or scalar, out=...)``; ufunc None (COPY, SET): the
+    # an elementwise op computed by NumPy straight into the destination rows (direct_vec.py
+    # `direct_vec_of`): ``ufunc(a, b or scalar, out=...)``; ufunc None (COPY, SET): the
     # source (or scalar) through ``convert``, if any
     direct: bool
     ufunc: np.ufunc | None

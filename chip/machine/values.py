@@ -23,13 +23,12 @@ that faults on its first run faults again, with the same message, on every later
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
 from chip.config import ChipConfig, Dataflow
-from chip.dtypes import DType, bf16_bits_from_f32, compute_values, f32_from_bf16_bits, to_storage
+from chip.dtypes import compute_values, f32_from_bf16_bits, to_storage
 from chip.errors import Fault, ProgramError
 from chip.footprint import vec_rows
 from chip.isa import (
@@ -41,11 +40,11 @@ from chip.isa import (
     Preload,
     Store,
     Vec,
-    VecOp,
     mem_dtype,
 )
 from chip.machine.array import ArrayModel
 from chip.machine.block_kernels import F32_EXACT_TERMS, float_into, int_into
+from chip.machine.direct_vec import direct_vec, direct_vec_of
 from chip.machine.dma import load_values, plain_view, store_values
 from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
 from chip.machine.schedule import _CACHE, Schedule
@@ -78,21 +77,6 @@ from chip.state import ChipState
 _STAGE_BYTES = 1 << 24
 # by the memory's identity: `Mem` is hashed in Python, several times per instruction here
 _ARRAY_OF = {id(Mem.SPAD): ARRAY_SPAD, id(Mem.ACC): ARRAY_ACC, id(Mem.ACCF): ARRAY_ACCF}
-# vector functions NumPy computes elementwise into the destination (chip/semantics.py
-# `vector_apply`), on fp32 values: the ufunc (None: a copy of the source, or of the immediate
-# for SET) and, for one source, its second operand
-_FP32_DIRECT = {
-    VecOp.ADD: (np.add, None),
-    VecOp.SUB: (np.subtract, None),
-    VecOp.MUL: (np.multiply, None),
-    VecOp.MAX: (np.maximum, None),
-    VecOp.MIN: (np.minimum, None),
-    VecOp.MULI: (np.multiply, "imm"),
-    VecOp.ADDI: (np.add, "imm"),
-    VecOp.RELU: (np.maximum, "zero"),
-    VecOp.COPY: (None, None),
-    VecOp.SET: (None, "imm"),
-}
 # named tuples built from a tuple: their generated constructors cost several times more, once
 # per instruction of a program's first run
 _new = tuple.__new__
@@ -139,50 +123,6 @@ class _Written:
         seg = self.cols[mem is not Mem.SPAD][lo:hi]
         np.maximum(seg, cols, out=seg)
         return True
-
-
-def _direct_vec_of(
-    op: VecOp,
-    elementwise: bool,
-    dst: DType,
-    src1: VecSource | None,
-    src2: VecSource | None,
-    imm: float,
-) -> tuple[bool, np.ufunc | None, object, Callable | None] | None:
-    """(True, ufunc, scalar, convert) of a vector step `_direct_vec` computes (see `VecStep`),
-    or None: elementwise functions of fp32 values (`_FP32_DIRECT`), COPY from fp32 to fp32 or
-    bf16 and from bf16 to bf16, SET of an fp32 or bf16 destination."""
-    if not elementwise or op not in _FP32_DIRECT:
-        return None
-    ufunc, second = _FP32_DIRECT[op]
-    if op is VecOp.SET:
-        if dst is DType.BF16:
-            return True, None, bf16_bits_from_f32(np.float32(imm))[0], None
-        return (True, None, np.float32(imm), None) if dst is DType.FP32 else None
-    assert src1 is not None
-    if op is VecOp.COPY:
-        convert = _COPY_CONVERT.get((src1.dtype, dst), False)
-        return None if convert is False else (True, None, None, convert)
-    sources = [s.dtype for s in (src1, src2) if s is not None]
-    if set(sources) != {DType.FP32} or dst is not DType.FP32:
-        return None
-    scalar = {"imm": np.float32(imm), "zero": np.float32(0)}.get(second)
-    return True, ufunc, scalar, None
-
-
-def _quiet_bf16(bits: np.ndarray) -> np.ndarray:
-    """bf16 values as `to_storage` returns them after widening to fp32: the same bits, NaNs
-    quieted (as `bf16_bits_from_f32` does)."""
-    nan = (bits & np.uint16(0x7FFF)) > np.uint16(0x7F80)
-    return bits | (nan.astype(np.uint16) << np.uint16(6))
-
-
-# a COPY's (source, destination) types and what converts the source's raw values
-_COPY_CONVERT = {
-    (DType.FP32, DType.FP32): None,
-    (DType.FP32, DType.BF16): bf16_bits_from_f32,
-    (DType.BF16, DType.BF16): _quiet_bf16,
-}
 
 
 class _Builder:
@@ -253,7 +193,7 @@ class _Builder:
             )
         dst = ins.dst
         fields = (VEC_D, i, ins.op, ins.imm, rows, cols, src1, src2)
-        direct = _direct_vec_of(ins.op, n_out == rows, dtype[dst.mem], src1, src2, ins.imm)
+        direct = direct_vec_of(ins.op, n_out == rows, dtype[dst.mem], src1, src2, ins.imm)
         extra = (_ARRAY_OF[id(dst.mem)], dst.row, n_out, dtype[dst.mem], mark)
         return _new(VecStep, (*fields, *extra, *(direct or (False, None, None, None))))
 
@@ -448,7 +388,7 @@ def apply_values(
             elif kind == MATMUL_S and direct_array:
                 values.staged(step)
             elif kind == VEC_D and step.direct:
-                _direct_vec(mems, written, step)
+                direct_vec(mems, written, step)
             else:
                 i = step.index
                 ins = instrs[i]
@@ -468,24 +408,6 @@ def apply_values(
                     raise ProgramError(
                         i, ins.MNEMONIC, str(err), unit.value if unit else None, start[i]
                     ) from None
-
-
-def _direct_vec(mems: tuple, written: tuple, step: VecStep) -> None:
-    """A vector step `_direct_vec_of` accepted: the result of chip/semantics.py's
-    `vector_apply`, in the destination's storage, computed by NumPy into the destination rows."""
-    lo, hi, cols = step.row, step.row + step.n_out, step.cols
-    out = mems[step.dst][lo:hi, :cols]
-    s = step.src1  # one row broadcasts as np.repeat would
-    a = None if s is None else mems[s.array][s.lo : s.lo + s.n, :cols]
-    if step.ufunc is None:  # COPY or SET
-        value = step.scalar if a is None else a
-        out[...] = value if step.convert is None else step.convert(value)
-    else:
-        s = step.src2
-        b = step.scalar if s is None else mems[s.array][s.lo : s.lo + s.n, :cols]
-        step.ufunc(a, b, out=out)
-    if step.mark:
-        written[step.dst][lo:hi, :cols] = True
 
 
 def _vec(mems: tuple, written: tuple, step: VecStep) -> None:
