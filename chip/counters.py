@@ -169,6 +169,27 @@ class Counters:
                 summed[f.name] = _add(a, b)
         return Counters(**summed)
 
+    def copy(self) -> Counters:
+        """An independent copy: the same counts in new dicts."""
+        new = Counters.__new__(Counters)
+        new.__dict__.update(self.__dict__)  # (copy.copy takes the slower pickling path)
+        for name, depth in _NESTED:
+            d = getattr(self, name)
+            setattr(new, name, d.copy() if depth == 1 else {k: v.copy() for k, v in d.items()})
+        return new
+
+    def times(self, n: int) -> Counters:
+        """The sum of ``n`` (at least 1) runs that each counted these: every count times ``n``,
+        equal to adding the counters ``n`` times (all counts are integers); a new object."""
+        if n < 1:
+            raise ValueError(f"counters can be repeated at least once, not {n} times")
+        scaled: dict[str, Any] = {}
+        for f in fields(self):
+            a = getattr(self, f.name)
+            keep = f.metadata.get("shape") or isinstance(a, bool)
+            scaled[f.name] = a if keep else _scale(a, n)
+        return Counters(**scaled)
+
     # ---- serialization ----
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready mapping (enum keys become their string values)."""
@@ -196,10 +217,21 @@ class Counters:
         return cls(**values)
 
 
+# the dict fields and how deep their keys go (chip/counters.py nests at most two enums)
+_NESTED = tuple((f.name, len(f.metadata["keys"])) for f in fields(Counters) if "keys" in f.metadata)
+assert all(depth <= 2 for _, depth in _NESTED)
+
+
 def _add(a: Any, b: Any) -> Any:
     if isinstance(a, dict):
         return {k: _add(v, b[k]) for k, v in a.items()}
     return a + b
+
+
+def _scale(a: Any, n: int) -> Any:
+    if isinstance(a, dict):
+        return {k: _scale(v, n) for k, v in a.items()}
+    return a * n
 
 
 def _plain(v: Any) -> Any:

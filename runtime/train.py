@@ -225,6 +225,38 @@ class TrainResult:
     host_seconds: float = 0.0
 
 
+Totals = tuple[Counters, dict[Tag, Counters]]  # the work of some runs: in all and per tag
+
+
+class _Runs:
+    """Consecutive runs that counted the same work, kept as one group and a count until they
+    are added up: a compiled program's counters do not depend on data, so a training loop's
+    steps all count the same and their sum is one multiplication instead of an addition of
+    every tag's counters per step. Equal to adding every run's counters in order."""
+
+    def __init__(self) -> None:
+        self.work: Counters | None = None
+        self.by_tag: dict[Tag, Counters] = {}
+        self.n = 0
+
+    def add(self, work: Counters, by_tag: dict[Tag, Counters]) -> Totals | None:
+        """Count one run; returns the previous group's totals if this run starts a new one."""
+        if self.n and work == self.work and by_tag == self.by_tag:
+            self.n += 1
+            return None
+        done = self.take()
+        self.work, self.by_tag, self.n = work, by_tag, 1
+        return done
+
+    def take(self) -> Totals | None:
+        """The totals of the runs counted since the last `take` (None if there were none)."""
+        if not self.n:
+            return None
+        assert self.work is not None
+        n, self.n = self.n, 0
+        return self.work.times(n), {t: c.times(n) for t, c in self.by_tag.items()}
+
+
 class Trainer:
     """Trains one compiled training step on one data set.
 
@@ -279,6 +311,7 @@ class Trainer:
                 f"{len(dataset.x_train)} training samples"
             )
         self.total_steps = self.steps * settings.epochs
+        self._step_runs = _Runs()  # training steps not yet added to the progress
 
     def _check_host_scalars(self) -> None:
         from compiler.train import HOST_SCALARS, host_scalars
@@ -321,6 +354,7 @@ class Trainer:
         }
 
     def _save(self, progress: Progress) -> None:
+        self._flush(progress)
         if self.run_dir is None:
             return
         meta = {
@@ -398,8 +432,7 @@ class Trainer:
         p.seen += len(idx)
         p.loss_sum += loss
         p.step_losses.append(loss)
-        p.work = p.work + result.work
-        p.by_tag = add_by_tag(p.by_tag, result.by_tag)
+        self._fold(p, self._step_runs.add(result.work, result.by_tag))
         p.to_chip += result.transfer.to_chip + lr_sent
         p.from_chip += result.transfer.from_chip
         p.step += 1
@@ -410,23 +443,41 @@ class Trainer:
             )
         return result
 
+    @staticmethod
+    def _fold(p: Progress, totals: Totals | None) -> None:
+        if totals is not None:
+            p.work = p.work + totals[0]
+            p.by_tag = add_by_tag(p.by_tag, totals[1])
+
+    def _flush(self, p: Progress) -> None:
+        """Add the training steps counted so far to ``p`` (before it is read or saved)."""
+        self._fold(p, self._step_runs.take())
+
     def evaluate(self, p: Progress | None = None) -> tuple[float, Counters]:
         """Test accuracy of the current weights and the chip work it took."""
         if self.eval_backend is None or self.eval_sig is None:
             raise TrainingError("no evaluation program")
         self._sync_weights()
         d, sig, work = self.dataset, self.eval_sig, Counters()
-        correct = 0
+        correct, runs = 0, _Runs()
+
+        def fold(totals: Totals | None) -> None:
+            nonlocal work
+            if totals is not None:
+                work = work + totals[0]
+                if p is not None:
+                    p.by_tag = add_by_tag(p.by_tag, totals[1])
+
         for idx, valid in eval_batches(len(d.x_test), sig.batch):
             x = fit_to(d.x_test[idx], sig.x.shape[1:], "the evaluation program")
             result = self._run(self.eval_backend, self.eval_timer, {sig.x.name: x}, False)
             pred = result.outputs[sig.logits.name][:valid].argmax(axis=1)
             correct += int((pred == d.y_test[idx[:valid]]).sum())
-            work = work + result.work
+            fold(runs.add(result.work, result.by_tag))
             if p is not None:
-                p.by_tag = add_by_tag(p.by_tag, result.by_tag)
                 p.to_chip += result.transfer.to_chip
                 p.from_chip += result.transfer.from_chip
+        fold(runs.take())
         return correct / len(d.x_test), work
 
     @staticmethod
@@ -453,6 +504,7 @@ class Trainer:
             self.eval_backend.write(t.name, train_params[t.name])
 
     def _finish_epoch(self, p: Progress) -> None:
+        self._flush(p)
         test_acc, eval_work = (None, None)
         if self.eval_backend is not None:
             test_acc, eval_work = self.evaluate(p)

@@ -30,7 +30,7 @@ from chip.fidelity import Fidelity
 from chip.machine import accounting as acct
 from chip.machine.array import ArrayModel
 from chip.machine.counters import Counters, Unit
-from chip.machine.schedule import Schedule, schedule_of
+from chip.machine.schedule import _CACHE, Schedule, schedule_of
 from chip.machine.values import apply_values, value_plan_of
 from chip.program import Program, Tag
 from chip.state import ChipState
@@ -92,7 +92,7 @@ def run_machine(
     with _threadpools().limit(limits=1, user_api="blas"):
         apply_values(program, plan, sched.units, sched.start, state, array)
     sched.raise_error()
-    return _result(program, sched, state, array, trace)
+    return _result(program, sched, max_cycles, state, array, trace)
 
 
 @cache
@@ -103,8 +103,34 @@ def _threadpools() -> ThreadpoolController:
 
 
 def _result(
-    program: Program, sched: Schedule, state: ChipState, array: ArrayModel, trace: bool
+    program: Program,
+    sched: Schedule,
+    max_cycles: int | None,
+    state: ChipState,
+    array: ArrayModel,
+    trace: bool,
 ) -> MachineResult:
+    counters, by_tag = _CACHE.memo(
+        program, ("counters", max_cycles), lambda: _counters(program, sched)
+    )
+    events = []
+    if trace:
+        start, end, units = sched.start, sched.end, sched.units
+        events = [Event(i, units[i], start[i], end[i]) for i in sched.order]
+    return MachineResult(
+        state,
+        sched.total,
+        counters.copy(),  # each result owns its counters
+        {tag: c.copy() for tag, c in by_tag.items()},
+        events,
+        sched.n,
+        array.updates,
+    )
+
+
+def _counters(program: Program, sched: Schedule) -> tuple[Counters, dict[Tag, Counters]]:
+    """The run's counters and those per tag: a function of the timing alone (it does not
+    depend on data), so computed once per program and schedule."""
     cfg = program.config
     by_tag = {}
     for k, t in enumerate(sched.tags):
@@ -118,8 +144,4 @@ def _result(
             by_tag[tag].useful_macs, by_tag[tag].min_dram_bytes = useful, least
     counters = sum(by_tag.values(), Counters(rows=cfg.rows, cols=cfg.cols))
     counters.cycles = sched.total
-    events = []
-    if trace:
-        start, end, units = sched.start, sched.end, sched.units
-        events = [Event(i, units[i], start[i], end[i]) for i in sched.order]
-    return MachineResult(state, sched.total, counters, by_tag, events, sched.n, array.updates)
+    return counters, by_tag

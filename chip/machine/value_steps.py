@@ -8,6 +8,7 @@ by field name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -129,6 +130,13 @@ class VecStep(NamedTuple):
     n_out: int
     dtype: DType  # the destination's
     mark: bool
+    # an elementwise op computed by NumPy straight into the destination rows (direct_vec.py
+    # `direct_vec_of`): ``ufunc(a, b or scalar, out=...)``; ufunc None (COPY, SET): the
+    # source (or scalar) through ``convert``, if any
+    direct: bool
+    ufunc: np.ufunc | None
+    scalar: np.generic | None  # the second operand of an op with one source; SET's value
+    convert: Callable[[np.ndarray], np.ndarray] | None
 
 
 Step = Checked | LoadStep | StoreStep | PreloadStep | MatmulStep | StagedStep | VecStep

@@ -8,8 +8,9 @@ program itself has already written. `value_plan` decides these once per program 
 its timing) and turns each instruction into a step:
 
 - a *direct* step, when no check can fail on any state: plain slice copies between DRAM views
-  and on-chip rows, and the array's block kernels, with no checks and no written-mask updates
-  that are known to change nothing;
+  and on-chip rows, the array's block kernels, and vector functions (elementwise ones on fp32
+  values and bf16 copies: one NumPy call into the destination rows), with no checks and no
+  written-mask updates that are known to change nothing;
 - a *checked* step otherwise: the path of chip/machine/dma.py, chip/machine/array.py and
   chip/semantics.py, which raises the functional model's `Fault` messages.
 
@@ -43,6 +44,7 @@ from chip.isa import (
 )
 from chip.machine.array import ArrayModel
 from chip.machine.block_kernels import F32_EXACT_TERMS, float_into, int_into
+from chip.machine.direct_vec import direct_vec, direct_vec_of
 from chip.machine.dma import load_values, plain_view, store_values
 from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
 from chip.machine.schedule import _CACHE, Schedule
@@ -191,9 +193,9 @@ class _Builder:
             )
         dst = ins.dst
         fields = (VEC_D, i, ins.op, ins.imm, rows, cols, src1, src2)
-        return _new(
-            VecStep, (*fields, _ARRAY_OF[id(dst.mem)], dst.row, n_out, dtype[dst.mem], mark)
-        )
+        direct = direct_vec_of(ins.op, n_out == rows, dtype[dst.mem], src1, src2, ins.imm)
+        extra = (_ARRAY_OF[id(dst.mem)], dst.row, n_out, dtype[dst.mem], mark)
+        return _new(VecStep, (*fields, *extra, *(direct or (False, None, None, None))))
 
     def _load(self, i: int, ins: Load) -> Step:
         dst = ins.dst
@@ -368,54 +370,57 @@ def apply_values(
     direct_array = not array.pe
     values = _ArrayValues(state, plan.stage)
     instrs = program.instrs
-    for step in plan.steps:
-        kind = step.kind
-        if kind == LOAD_D:
-            view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
-            mems[step.array][step.lo : step.hi, : step.cols] = view
-            if step.mark:
-                written[step.array][step.lo : step.hi, : step.cols] = True
-        elif kind == STORE_D:
-            view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
-            view[...] = mems[step.array][step.lo : step.hi, : step.cols]
-        elif kind == PRELOAD_D and direct_array:
-            state.stationary = spad[step.lo : step.hi, : step.cols].copy()
-        elif kind == MATMUL_D and direct_array:
-            values.matmul(step)
-        elif kind == MATMUL_S and direct_array:
-            values.staged(step)
-        else:
-            i = step.index
-            ins = instrs[i]
-            try:
-                if kind == VEC_D:
-                    _vec(mems, written, step)
-                elif isinstance(ins, (Matmul, Preload)):
-                    array.apply(state, ins)
-                elif isinstance(ins, Load):
-                    load_values(state, ins)
-                elif isinstance(ins, Store):
-                    store_values(state, ins)
-                else:
-                    execute(state, ins)
-            except Fault as err:
-                unit = units[i]
-                raise ProgramError(
-                    i, ins.MNEMONIC, str(err), unit.value if unit else None, start[i]
-                ) from None
+    with np.errstate(all="ignore"):  # the ISA defines overflow and NaN; NumPy need not warn
+        for step in plan.steps:
+            kind = step.kind
+            if kind == LOAD_D:
+                view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
+                mems[step.array][step.lo : step.hi, : step.cols] = view
+                if step.mark:
+                    written[step.array][step.lo : step.hi, : step.cols] = True
+            elif kind == STORE_D:
+                view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
+                view[...] = mems[step.array][step.lo : step.hi, : step.cols]
+            elif kind == PRELOAD_D and direct_array:
+                state.stationary = spad[step.lo : step.hi, : step.cols].copy()
+            elif kind == MATMUL_D and direct_array:
+                values.matmul(step)
+            elif kind == MATMUL_S and direct_array:
+                values.staged(step)
+            elif kind == VEC_D and step.direct:
+                direct_vec(mems, written, step)
+            else:
+                i = step.index
+                ins = instrs[i]
+                try:
+                    if kind == VEC_D:
+                        _vec(mems, written, step)
+                    elif isinstance(ins, (Matmul, Preload)):
+                        array.apply(state, ins)
+                    elif isinstance(ins, Load):
+                        load_values(state, ins)
+                    elif isinstance(ins, Store):
+                        store_values(state, ins)
+                    else:
+                        execute(state, ins)
+                except Fault as err:
+                    unit = units[i]
+                    raise ProgramError(
+                        i, ins.MNEMONIC, str(err), unit.value if unit else None, start[i]
+                    ) from None
 
 
 def _vec(mems: tuple, written: tuple, step: VecStep) -> None:
     """A vector instruction whose reads are covered and whose rows are valid: chip/semantics.py's
     `vec` without the checks (the same functions compute the result)."""
     rows, cols = step.rows, step.cols
+    lo, hi = step.row, step.row + step.n_out
     a = b = None
     if step.src1 is not None:
         a = _vec_source(mems, step.src1, rows, cols)
     if step.src2 is not None:
         b = _vec_source(mems, step.src2, rows, cols)
     out = vector_apply(step.op, a, b, step.imm, rows, cols)
-    lo, hi = step.row, step.row + step.n_out
     mems[step.dst][lo:hi, :cols] = to_storage(out, step.dtype)
     if step.mark:
         written[step.dst][lo:hi, :cols] = True

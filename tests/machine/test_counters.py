@@ -33,6 +33,25 @@ def test_round_trip_and_addition():
     assert Counters() + c == c
 
 
+def test_times_equals_repeated_addition_and_copies_are_independent():
+    c = run_machine(gemm(chip4())).counters
+    assert c.times(1) == c and c.times(1) is not c
+    summed = c
+    for n in range(2, 5):
+        summed = summed + c
+        assert c.times(n) == summed
+    assert c.times(3).rows == c.rows and c.times(3).timed == c.timed
+    with pytest.raises(ValueError, match="at least once, not 0 times"):
+        c.times(0)
+    copy = c.copy()
+    assert copy == c
+    copy.cycles += 1
+    copy.busy[Unit.ARRAY] += 1
+    copy.stalls[Unit.ARRAY][Cause.TOKEN] += 1
+    copy.actions[Action.MAC] += 1
+    assert copy != c and c == run_machine(gemm(chip4())).counters
+
+
 def test_pe_utilization_is_macs_over_peak():
     res = run_machine(gemm(chip4()))
     c = res.counters

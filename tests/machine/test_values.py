@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bench.programs import tiled_gemm
+from chip.dtypes import DType
 from chip.errors import ProgramError
 from chip.functional import run_functional
 from chip.isa import Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp, acc, sp
@@ -316,3 +317,115 @@ def test_vector_instructions_that_may_fault_stay_checked():
         with pytest.raises(ProgramError) as e:
             run_machine(prog, state=filled_state(cfg))
         assert (e.value.index, e.value.reason) == (3, "imm=1.5 must be 0 for ADD")
+
+
+@pytest.mark.parametrize(
+    ("op", "two", "bcast"),
+    [
+        (VecOp.ADD, True, False),
+        (VecOp.ADD, True, True),
+        (VecOp.SUB, True, False),
+        (VecOp.MUL, True, True),
+        (VecOp.MAX, True, False),
+        (VecOp.MIN, True, False),
+        (VecOp.MULI, False, False),
+        (VecOp.ADDI, False, True),
+        (VecOp.RELU, False, False),
+        (VecOp.COPY, False, True),
+        (VecOp.SET, False, False),
+    ],
+)
+def test_elementwise_fp32_vector_steps_equal_the_functional_model(op, two, bcast):
+    # direct steps computed by one NumPy ufunc into the destination, in place (dst = src1) and
+    # not, on values that overflow, NaN payloads, infinities, signed zeros and subnormals
+    cfg = chip4("ws")
+    imm = {VecOp.MULI: 3.0e38, VecOp.ADDI: -1.5, VecOp.SET: -2.25}.get(op, 0.0)
+    shape = dict(rows=2, cols=4, bcast1=bcast and not two, bcast2=bcast and two, imm=imm)
+    src2 = Loc(Mem.ACCF, 2) if two else Loc(Mem.ACCF, 0)
+    vecs = [
+        Vec(op=op, dst=Loc(Mem.ACCF, 8), src1=Loc(Mem.ACCF, 0), src2=src2, **shape),
+        Vec(op=op, dst=Loc(Mem.ACCF, 0), src1=Loc(Mem.ACCF, 0), src2=src2, **shape),
+    ]
+    load = Load(
+        dram=0, dst=Loc(Mem.ACCF, 0), rows=4, cols=4, stride=16, transpose=False, push_next=True
+    )
+    vecs[0] = dataclasses.replace(vecs[0], pop_prev=True)
+    vecs[-1] = dataclasses.replace(vecs[-1], push_next=True)
+    stores = [
+        Store(dram=d, src=Loc(Mem.ACCF, r), rows=2, cols=4, stride=16, transpose=False)
+        for d, r in ((64, 8), (96, 0))
+    ]
+    stores[0] = dataclasses.replace(stores[0], pop_prev=True)
+    prog = program(cfg, [load, *vecs, *stores])
+    assert kinds(prog) == [LOAD_D, VEC_D, VEC_D, STORE_D, STORE_D]
+    plan = value_plan_of(prog, schedule_of(prog), None)
+    assert all(s.direct for s in plan.steps if s.kind == VEC_D)
+    bits = np.array(
+        [0x7FC00001, 0xFF800000, 1, 0x80000000, 0x7F7FFFFF, 0xFF7FFFFF, 0x3F800000, 0x7F800001]
+        + [0xBF800000, 0x00800000, 0x80000001, 0x7F800000, 0x40490FDB, 0, 0xC0000000, 0x42F60000],
+        dtype=np.uint32,
+    )
+    state = ChipState(cfg)
+    state.dram[:64] = bits.view(np.uint8)
+    want = run_functional(prog, state).state.dram[64:128].view(np.uint32)
+    for _ in range(2):
+        state = ChipState(cfg)
+        state.dram[:64] = bits.view(np.uint8)
+        got = run_machine(prog, "fast", state).state.dram[64:128].view(np.uint32)
+        assert np.array_equal(got, want)
+
+
+def test_a_copy_of_fp32_values_to_bf16_rounds_as_the_functional_model():
+    cfg = chip4("ws", input_dtype=DType.BF16)
+    load = Load(
+        dram=0, dst=Loc(Mem.ACCF, 0), rows=4, cols=4, stride=16, transpose=False, push_next=True
+    )
+    copy = dict(op=VecOp.COPY, src2=Loc(Mem.ACCF, 0), cols=4, bcast2=False, imm=0.0)
+    vecs = [
+        Vec(dst=sp(8), src1=Loc(Mem.ACCF, 0), rows=4, bcast1=False, pop_prev=True, **copy),
+        Vec(dst=sp(12), src1=Loc(Mem.ACCF, 3), rows=2, bcast1=True, push_next=True, **copy),
+    ]
+    store = Store(dram=64, src=sp(8), rows=6, cols=4, stride=8, transpose=False, pop_prev=True)
+    prog = program(cfg, [load, *vecs, store])
+    plan = value_plan_of(prog, schedule_of(prog), None)
+    assert [s.direct for s in plan.steps if s.kind == VEC_D] == [True, True]
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal(16).astype(np.float32).view(np.uint32)
+    values[:6] = [0x7FC00001, 0xFF800000, 0x3F808000, 0x3F818000, 0x7F7FFFFF, 0x80000001]
+    state = ChipState(cfg)
+    state.dram[:64] = values.view(np.uint8)
+    want = run_functional(prog, state).state.dram[64:112].view(np.uint16)
+    state = ChipState(cfg)
+    state.dram[:64] = values.view(np.uint8)
+    got = run_machine(prog, "fast", state).state.dram[64:112].view(np.uint16)
+    assert np.array_equal(got, want) and want.any()
+
+
+def test_bf16_copies_and_sets_keep_bits_and_quiet_nans_as_the_functional_model():
+    cfg = chip4("ws", input_dtype=DType.BF16)
+    load = Load(dram=0, dst=sp(0), rows=4, cols=4, stride=8, transpose=False, push_next=True)
+    common = dict(src2=sp(0), cols=4, bcast2=False)
+    vecs = [
+        Vec(op=VecOp.COPY, dst=sp(8), src1=sp(0), rows=4, bcast1=False, imm=0.0, **common),
+        Vec(op=VecOp.COPY, dst=sp(12), src1=sp(1), rows=2, bcast1=True, imm=0.0, **common),
+        Vec(op=VecOp.SET, dst=sp(14), src1=sp(0), rows=2, bcast1=False, imm=1.00390625, **common),
+    ]
+    vecs[0] = dataclasses.replace(vecs[0], pop_prev=True)
+    vecs[-1] = dataclasses.replace(vecs[-1], push_next=True)
+    store = Store(dram=64, src=sp(8), rows=8, cols=4, stride=8, transpose=False, pop_prev=True)
+    prog = program(cfg, [load, *vecs, store])
+    plan = value_plan_of(prog, schedule_of(prog), None)
+    assert [s.direct for s in plan.steps if s.kind == VEC_D] == [True, True, True]
+    # signalling and quiet NaNs of both signs, infinities, zeros, subnormals, ordinary values
+    bits = np.array(
+        [0x7F81, 0xFF81, 0x7FC1, 0x7F80, 0xFF80, 0x8000, 0, 1, 0x3F80, 0xC049, 0x0080, 0x7F7F]
+        + [0x7FBF, 0xFFC0, 0x4000, 0x8001],
+        dtype=np.uint16,
+    )
+    state = ChipState(cfg)
+    state.dram[:32] = bits.view(np.uint8)
+    want = run_functional(prog, state).state.dram[64:128].view(np.uint16)
+    state = ChipState(cfg)
+    state.dram[:32] = bits.view(np.uint8)
+    got = run_machine(prog, "fast", state).state.dram[64:128].view(np.uint16)
+    assert np.array_equal(got, want) and not np.array_equal(want[:16], bits)  # NaNs quieted

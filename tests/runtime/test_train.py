@@ -192,3 +192,24 @@ def test_a_program_without_the_roles_training_needs_is_refused(programs, digits)
         r"\(its tensors: x \(input\), W \(param\), logits \(output\), labels \(input\)",
     ):
         Trainer(old, ev, digits, TrainSettings(epochs=1), "functional")
+
+
+def test_work_adds_up_per_step_and_checkpoints_hold_every_step_so_far(programs, digits, tmp_path):
+    # the loop adds equal steps' counters as one multiple: epochs, checkpoints and layers must
+    # still count every step once
+    from chip.counters import Counters
+    from chip.machine import run_machine
+
+    step = run_machine(programs[0], "fast", trace=False)
+    trainer = make(programs, digits, tmp_path, fidelity="fast", checkpoint_every=10)
+    steps = trainer.steps
+    with pytest.raises(Interrupt):
+        make(programs, digits, tmp_path, stop_at(steps + 8), "fast", checkpoint_every=10).run()
+    saved = ckpt.load(tmp_path).meta["progress"]
+    in_epoch = saved["step"]
+    assert saved["global_step"] == steps + in_epoch and 0 < in_epoch < 10
+    assert Counters.from_dict(saved["work"]) == step.counters.times(in_epoch)
+    report = trainer.run()
+    for epoch in report.report.epochs:
+        assert epoch.train == step.counters.times(steps)
+    assert sum(lr.work.cycles for lr in report.report.layers) == report.report.total.cycles
