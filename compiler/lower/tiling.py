@@ -100,6 +100,12 @@ class Budget:
     s_staged: bool = False
 
 
+def dma_cycles(cfg: ChipConfig, rows: int, cols: int, elem_bytes: int) -> int:
+    """Transfer cycles of one DMA of ``rows`` x ``cols`` elements (docs/timing.md): its bytes
+    over the bus, but at least a cycle per on-chip row."""
+    return max(math.ceil(rows * cols * elem_bytes / cfg.dram_bytes_per_cycle), rows)
+
+
 def _cands(limit: int) -> list[int]:
     out, v = [], 1
     while v < limit:
