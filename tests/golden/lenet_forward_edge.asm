@@ -49,46 +49,46 @@ load dram=0x52d8 dst=sp:96 rows=8 cols=3 stride=2 transpose=0                   
 load dram=0x52ec dst=sp:104 rows=8 cols=3 stride=2 transpose=0                                       ; 32
 load dram=0x5300 dst=sp:112 rows=8 cols=3 stride=2 transpose=0                                       ; 33
 load dram=0x5314 dst=sp:120 rows=8 cols=3 stride=2 transpose=0                                       ; 34
-load dram=0x51d4 dst=sp:128 rows=8 cols=3 stride=2 transpose=0                                       ; 35
-load dram=0x51e8 dst=sp:136 rows=8 cols=3 stride=2 transpose=0                                       ; 36
-load dram=0x51fc dst=sp:144 rows=8 cols=3 stride=2 transpose=0                                       ; 37
-load dram=0x5210 dst=sp:152 rows=8 cols=3 stride=2 transpose=0                                       ; 38
-load dram=0x5224 dst=sp:160 rows=8 cols=3 stride=2 transpose=0                                       ; 39
-load dram=0x5238 dst=sp:168 rows=8 cols=3 stride=2 transpose=0                                       ; 40
-load dram=0x524c dst=sp:176 rows=8 cols=3 stride=2 transpose=0                                       ; 41
-load dram=0x5260 dst=sp:184 rows=8 cols=3 stride=2 transpose=0                                       ; 42
-load dram=0x529c dst=sp:192 rows=8 cols=3 stride=2 transpose=0                                       ; 43
-load dram=0x52b0 dst=sp:200 rows=8 cols=3 stride=2 transpose=0                                       ; 44
-load dram=0x52c4 dst=sp:208 rows=8 cols=3 stride=2 transpose=0                                       ; 45
-load dram=0x52d8 dst=sp:216 rows=8 cols=3 stride=2 transpose=0                                       ; 46
-load dram=0x52ec dst=sp:224 rows=8 cols=3 stride=2 transpose=0                                       ; 47
-load dram=0x5300 dst=sp:232 rows=8 cols=3 stride=2 transpose=0                                       ; 48
-load dram=0x5314 dst=sp:240 rows=8 cols=3 stride=2 transpose=0                                       ; 49
-load dram=0x5328 dst=sp:248 rows=8 cols=3 stride=2 transpose=0                                       ; 50
-load dram=0x51e8 dst=sp:256 rows=8 cols=3 stride=2 transpose=0                                       ; 51
-load dram=0x51fc dst=sp:264 rows=8 cols=3 stride=2 transpose=0                                       ; 52
-load dram=0x5210 dst=sp:272 rows=8 cols=3 stride=2 transpose=0                                       ; 53
-load dram=0x5224 dst=sp:280 rows=8 cols=3 stride=2 transpose=0                                       ; 54
-load dram=0x5238 dst=sp:288 rows=8 cols=3 stride=2 transpose=0                                       ; 55
-load dram=0x524c dst=sp:296 rows=8 cols=3 stride=2 transpose=0                                       ; 56
-load dram=0x5260 dst=sp:304 rows=8 cols=3 stride=2 transpose=0                                       ; 57
-load dram=0x5274 dst=sp:312 rows=8 cols=3 stride=2 transpose=0                                       ; 58
-load dram=0x52b0 dst=sp:320 rows=8 cols=3 stride=2 transpose=0                                       ; 59
-load dram=0x52c4 dst=sp:328 rows=8 cols=3 stride=2 transpose=0                                       ; 60
-load dram=0x52d8 dst=sp:336 rows=8 cols=3 stride=2 transpose=0                                       ; 61
-load dram=0x52ec dst=sp:344 rows=8 cols=3 stride=2 transpose=0                                       ; 62
-load dram=0x5300 dst=sp:352 rows=8 cols=3 stride=2 transpose=0                                       ; 63
-load dram=0x5314 dst=sp:360 rows=8 cols=3 stride=2 transpose=0                                       ; 64
-load dram=0x5328 dst=sp:368 rows=8 cols=3 stride=2 transpose=0                                       ; 65
-load dram=0x533c dst=sp:376 rows=8 cols=3 stride=2 transpose=0                                       ; 66
-load dram=0x3d00 dst=sp:384 rows=3 cols=8 stride=16 transpose=0 +push_next                           ; 67
-preload src=384 rows=3 cols=8 +pop_prev                                                              ; 68
-matmul x=0 y=0 out=512 t=128 rows=3 cols=8 accumulate=0                                              ; 69
-load dram=0x3d30 dst=sp:400 rows=3 cols=8 stride=16 transpose=0 +push_next                           ; 70
-preload src=400 rows=3 cols=8 +pop_prev                                                              ; 71
-matmul x=128 y=0 out=512 t=128 rows=3 cols=8 accumulate=1                                            ; 72
-load dram=0x3d60 dst=sp:416 rows=3 cols=8 stride=16 transpose=0 +push_next                           ; 73
-preload src=416 rows=3 cols=8 +pop_prev                                                              ; 74
+load dram=0x3d00 dst=sp:2048 rows=3 cols=8 stride=16 transpose=0 +push_next                          ; 35
+preload src=2048 rows=3 cols=8 +pop_prev                                                             ; 36
+matmul x=0 y=0 out=512 t=128 rows=3 cols=8 accumulate=0                                              ; 37
+load dram=0x51d4 dst=sp:128 rows=8 cols=3 stride=2 transpose=0                                       ; 38
+load dram=0x51e8 dst=sp:136 rows=8 cols=3 stride=2 transpose=0                                       ; 39
+load dram=0x51fc dst=sp:144 rows=8 cols=3 stride=2 transpose=0                                       ; 40
+load dram=0x5210 dst=sp:152 rows=8 cols=3 stride=2 transpose=0                                       ; 41
+load dram=0x5224 dst=sp:160 rows=8 cols=3 stride=2 transpose=0                                       ; 42
+load dram=0x5238 dst=sp:168 rows=8 cols=3 stride=2 transpose=0                                       ; 43
+load dram=0x524c dst=sp:176 rows=8 cols=3 stride=2 transpose=0                                       ; 44
+load dram=0x5260 dst=sp:184 rows=8 cols=3 stride=2 transpose=0                                       ; 45
+load dram=0x529c dst=sp:192 rows=8 cols=3 stride=2 transpose=0                                       ; 46
+load dram=0x52b0 dst=sp:200 rows=8 cols=3 stride=2 transpose=0                                       ; 47
+load dram=0x52c4 dst=sp:208 rows=8 cols=3 stride=2 transpose=0                                       ; 48
+load dram=0x52d8 dst=sp:216 rows=8 cols=3 stride=2 transpose=0                                       ; 49
+load dram=0x52ec dst=sp:224 rows=8 cols=3 stride=2 transpose=0                                       ; 50
+load dram=0x5300 dst=sp:232 rows=8 cols=3 stride=2 transpose=0                                       ; 51
+load dram=0x5314 dst=sp:240 rows=8 cols=3 stride=2 transpose=0                                       ; 52
+load dram=0x5328 dst=sp:248 rows=8 cols=3 stride=2 transpose=0                                       ; 53
+load dram=0x3d30 dst=sp:2064 rows=3 cols=8 stride=16 transpose=0 +push_next                          ; 54
+preload src=2064 rows=3 cols=8 +pop_prev                                                             ; 55
+matmul x=128 y=0 out=512 t=128 rows=3 cols=8 accumulate=1                                            ; 56
+load dram=0x51e8 dst=sp:256 rows=8 cols=3 stride=2 transpose=0                                       ; 57
+load dram=0x51fc dst=sp:264 rows=8 cols=3 stride=2 transpose=0                                       ; 58
+load dram=0x5210 dst=sp:272 rows=8 cols=3 stride=2 transpose=0                                       ; 59
+load dram=0x5224 dst=sp:280 rows=8 cols=3 stride=2 transpose=0                                       ; 60
+load dram=0x5238 dst=sp:288 rows=8 cols=3 stride=2 transpose=0                                       ; 61
+load dram=0x524c dst=sp:296 rows=8 cols=3 stride=2 transpose=0                                       ; 62
+load dram=0x5260 dst=sp:304 rows=8 cols=3 stride=2 transpose=0                                       ; 63
+load dram=0x5274 dst=sp:312 rows=8 cols=3 stride=2 transpose=0                                       ; 64
+load dram=0x52b0 dst=sp:320 rows=8 cols=3 stride=2 transpose=0                                       ; 65
+load dram=0x52c4 dst=sp:328 rows=8 cols=3 stride=2 transpose=0                                       ; 66
+load dram=0x52d8 dst=sp:336 rows=8 cols=3 stride=2 transpose=0                                       ; 67
+load dram=0x52ec dst=sp:344 rows=8 cols=3 stride=2 transpose=0                                       ; 68
+load dram=0x5300 dst=sp:352 rows=8 cols=3 stride=2 transpose=0                                       ; 69
+load dram=0x5314 dst=sp:360 rows=8 cols=3 stride=2 transpose=0                                       ; 70
+load dram=0x5328 dst=sp:368 rows=8 cols=3 stride=2 transpose=0                                       ; 71
+load dram=0x533c dst=sp:376 rows=8 cols=3 stride=2 transpose=0                                       ; 72
+load dram=0x3d60 dst=sp:2080 rows=3 cols=8 stride=16 transpose=0 +push_next                          ; 73
+preload src=2080 rows=3 cols=8 +pop_prev                                                             ; 74
 matmul x=256 y=0 out=512 t=128 rows=3 cols=8 accumulate=1                                            ; 75
 load dram=0x340 dst=acc:830 rows=1 cols=8 stride=32 transpose=0 +push_next                           ; 76
 vec op=ADD dst=acc:0 src1=acc:512 src2=acc:830 rows=128 cols=8 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 77
@@ -279,56 +279,56 @@ load dram=0x5400 dst=sp:16 rows=4 cols=16 stride=16 transpose=0                 
 load dram=0x5460 dst=sp:20 rows=4 cols=16 stride=16 transpose=0                                      ; 259
 load dram=0x54c0 dst=sp:24 rows=4 cols=16 stride=16 transpose=0                                      ; 260
 load dram=0x5520 dst=sp:28 rows=4 cols=16 stride=16 transpose=0 +push_next                           ; 261
-load dram=0x51e0 dst=sp:32 rows=4 cols=8 stride=16 transpose=0                                       ; 262
-load dram=0x5240 dst=sp:36 rows=4 cols=8 stride=16 transpose=0                                       ; 263
-load dram=0x52a0 dst=sp:40 rows=4 cols=8 stride=16 transpose=0                                       ; 264
-load dram=0x5300 dst=sp:44 rows=4 cols=8 stride=16 transpose=0                                       ; 265
-load dram=0x5420 dst=sp:48 rows=4 cols=8 stride=16 transpose=0                                       ; 266
-load dram=0x5480 dst=sp:52 rows=4 cols=8 stride=16 transpose=0                                       ; 267
-load dram=0x54e0 dst=sp:56 rows=4 cols=8 stride=16 transpose=0                                       ; 268
-load dram=0x5540 dst=sp:60 rows=4 cols=8 stride=16 transpose=0 +push_next                            ; 269
-load dram=0x5220 dst=sp:64 rows=4 cols=16 stride=16 transpose=0                                      ; 270
-load dram=0x5280 dst=sp:68 rows=4 cols=16 stride=16 transpose=0                                      ; 271
-load dram=0x52e0 dst=sp:72 rows=4 cols=16 stride=16 transpose=0                                      ; 272
-load dram=0x5340 dst=sp:76 rows=4 cols=16 stride=16 transpose=0                                      ; 273
-load dram=0x5460 dst=sp:80 rows=4 cols=16 stride=16 transpose=0                                      ; 274
-load dram=0x54c0 dst=sp:84 rows=4 cols=16 stride=16 transpose=0                                      ; 275
-load dram=0x5520 dst=sp:88 rows=4 cols=16 stride=16 transpose=0                                      ; 276
-load dram=0x5580 dst=sp:92 rows=4 cols=16 stride=16 transpose=0 +push_next                           ; 277
-load dram=0x5240 dst=sp:96 rows=4 cols=8 stride=16 transpose=0                                       ; 278
-load dram=0x52a0 dst=sp:100 rows=4 cols=8 stride=16 transpose=0                                      ; 279
-load dram=0x5300 dst=sp:104 rows=4 cols=8 stride=16 transpose=0                                      ; 280
-load dram=0x5360 dst=sp:108 rows=4 cols=8 stride=16 transpose=0                                      ; 281
-load dram=0x5480 dst=sp:112 rows=4 cols=8 stride=16 transpose=0                                      ; 282
-load dram=0x54e0 dst=sp:116 rows=4 cols=8 stride=16 transpose=0                                      ; 283
-load dram=0x5540 dst=sp:120 rows=4 cols=8 stride=16 transpose=0                                      ; 284
-load dram=0x55a0 dst=sp:124 rows=4 cols=8 stride=16 transpose=0 +push_next                           ; 285
-load dram=0x5280 dst=sp:128 rows=4 cols=16 stride=16 transpose=0                                     ; 286
-load dram=0x52e0 dst=sp:132 rows=4 cols=16 stride=16 transpose=0                                     ; 287
-load dram=0x5340 dst=sp:136 rows=4 cols=16 stride=16 transpose=0                                     ; 288
-load dram=0x53a0 dst=sp:140 rows=4 cols=16 stride=16 transpose=0                                     ; 289
-load dram=0x54c0 dst=sp:144 rows=4 cols=16 stride=16 transpose=0                                     ; 290
-load dram=0x5520 dst=sp:148 rows=4 cols=16 stride=16 transpose=0                                     ; 291
-load dram=0x5580 dst=sp:152 rows=4 cols=16 stride=16 transpose=0                                     ; 292
-load dram=0x55e0 dst=sp:156 rows=4 cols=16 stride=16 transpose=0 +push_next                          ; 293
-load dram=0x52a0 dst=sp:160 rows=4 cols=8 stride=16 transpose=0                                      ; 294
-load dram=0x5300 dst=sp:164 rows=4 cols=8 stride=16 transpose=0                                      ; 295
-load dram=0x5360 dst=sp:168 rows=4 cols=8 stride=16 transpose=0                                      ; 296
-load dram=0x53c0 dst=sp:172 rows=4 cols=8 stride=16 transpose=0                                      ; 297
-load dram=0x54e0 dst=sp:176 rows=4 cols=8 stride=16 transpose=0                                      ; 298
-load dram=0x5540 dst=sp:180 rows=4 cols=8 stride=16 transpose=0                                      ; 299
-load dram=0x55a0 dst=sp:184 rows=4 cols=8 stride=16 transpose=0                                      ; 300
-load dram=0x5600 dst=sp:188 rows=4 cols=8 stride=16 transpose=0 +push_next                           ; 301
-preload src=5747 rows=16 cols=16                                                                     ; 302
-matmul x=0 y=0 out=128 t=32 rows=16 cols=16 accumulate=0 +pop_prev                                   ; 303
-preload src=5763 rows=8 cols=16                                                                      ; 304
-matmul x=32 y=0 out=128 t=32 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 305
-preload src=5771 rows=16 cols=16                                                                     ; 306
-matmul x=64 y=0 out=128 t=32 rows=16 cols=16 accumulate=1 +pop_prev                                  ; 307
-preload src=5787 rows=8 cols=16                                                                      ; 308
-matmul x=96 y=0 out=128 t=32 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 309
-preload src=5795 rows=16 cols=16                                                                     ; 310
-matmul x=128 y=0 out=128 t=32 rows=16 cols=16 accumulate=1 +pop_prev                                 ; 311
+preload src=5747 rows=16 cols=16                                                                     ; 262
+matmul x=0 y=0 out=128 t=32 rows=16 cols=16 accumulate=0 +pop_prev                                   ; 263
+load dram=0x51e0 dst=sp:32 rows=4 cols=8 stride=16 transpose=0                                       ; 264
+load dram=0x5240 dst=sp:36 rows=4 cols=8 stride=16 transpose=0                                       ; 265
+load dram=0x52a0 dst=sp:40 rows=4 cols=8 stride=16 transpose=0                                       ; 266
+load dram=0x5300 dst=sp:44 rows=4 cols=8 stride=16 transpose=0                                       ; 267
+load dram=0x5420 dst=sp:48 rows=4 cols=8 stride=16 transpose=0                                       ; 268
+load dram=0x5480 dst=sp:52 rows=4 cols=8 stride=16 transpose=0                                       ; 269
+load dram=0x54e0 dst=sp:56 rows=4 cols=8 stride=16 transpose=0                                       ; 270
+load dram=0x5540 dst=sp:60 rows=4 cols=8 stride=16 transpose=0 +push_next                            ; 271
+preload src=5763 rows=8 cols=16                                                                      ; 272
+matmul x=32 y=0 out=128 t=32 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 273
+load dram=0x5220 dst=sp:64 rows=4 cols=16 stride=16 transpose=0                                      ; 274
+load dram=0x5280 dst=sp:68 rows=4 cols=16 stride=16 transpose=0                                      ; 275
+load dram=0x52e0 dst=sp:72 rows=4 cols=16 stride=16 transpose=0                                      ; 276
+load dram=0x5340 dst=sp:76 rows=4 cols=16 stride=16 transpose=0                                      ; 277
+load dram=0x5460 dst=sp:80 rows=4 cols=16 stride=16 transpose=0                                      ; 278
+load dram=0x54c0 dst=sp:84 rows=4 cols=16 stride=16 transpose=0                                      ; 279
+load dram=0x5520 dst=sp:88 rows=4 cols=16 stride=16 transpose=0                                      ; 280
+load dram=0x5580 dst=sp:92 rows=4 cols=16 stride=16 transpose=0 +push_next                           ; 281
+preload src=5771 rows=16 cols=16                                                                     ; 282
+matmul x=64 y=0 out=128 t=32 rows=16 cols=16 accumulate=1 +pop_prev                                  ; 283
+load dram=0x5240 dst=sp:96 rows=4 cols=8 stride=16 transpose=0                                       ; 284
+load dram=0x52a0 dst=sp:100 rows=4 cols=8 stride=16 transpose=0                                      ; 285
+load dram=0x5300 dst=sp:104 rows=4 cols=8 stride=16 transpose=0                                      ; 286
+load dram=0x5360 dst=sp:108 rows=4 cols=8 stride=16 transpose=0                                      ; 287
+load dram=0x5480 dst=sp:112 rows=4 cols=8 stride=16 transpose=0                                      ; 288
+load dram=0x54e0 dst=sp:116 rows=4 cols=8 stride=16 transpose=0                                      ; 289
+load dram=0x5540 dst=sp:120 rows=4 cols=8 stride=16 transpose=0                                      ; 290
+load dram=0x55a0 dst=sp:124 rows=4 cols=8 stride=16 transpose=0 +push_next                           ; 291
+preload src=5787 rows=8 cols=16                                                                      ; 292
+matmul x=96 y=0 out=128 t=32 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 293
+load dram=0x5280 dst=sp:128 rows=4 cols=16 stride=16 transpose=0                                     ; 294
+load dram=0x52e0 dst=sp:132 rows=4 cols=16 stride=16 transpose=0                                     ; 295
+load dram=0x5340 dst=sp:136 rows=4 cols=16 stride=16 transpose=0                                     ; 296
+load dram=0x53a0 dst=sp:140 rows=4 cols=16 stride=16 transpose=0                                     ; 297
+load dram=0x54c0 dst=sp:144 rows=4 cols=16 stride=16 transpose=0                                     ; 298
+load dram=0x5520 dst=sp:148 rows=4 cols=16 stride=16 transpose=0                                     ; 299
+load dram=0x5580 dst=sp:152 rows=4 cols=16 stride=16 transpose=0                                     ; 300
+load dram=0x55e0 dst=sp:156 rows=4 cols=16 stride=16 transpose=0 +push_next                          ; 301
+preload src=5795 rows=16 cols=16                                                                     ; 302
+matmul x=128 y=0 out=128 t=32 rows=16 cols=16 accumulate=1 +pop_prev                                 ; 303
+load dram=0x52a0 dst=sp:160 rows=4 cols=8 stride=16 transpose=0                                      ; 304
+load dram=0x5300 dst=sp:164 rows=4 cols=8 stride=16 transpose=0                                      ; 305
+load dram=0x5360 dst=sp:168 rows=4 cols=8 stride=16 transpose=0                                      ; 306
+load dram=0x53c0 dst=sp:172 rows=4 cols=8 stride=16 transpose=0                                      ; 307
+load dram=0x54e0 dst=sp:176 rows=4 cols=8 stride=16 transpose=0                                      ; 308
+load dram=0x5540 dst=sp:180 rows=4 cols=8 stride=16 transpose=0                                      ; 309
+load dram=0x55a0 dst=sp:184 rows=4 cols=8 stride=16 transpose=0                                      ; 310
+load dram=0x5600 dst=sp:188 rows=4 cols=8 stride=16 transpose=0 +push_next                           ; 311
 preload src=5811 rows=8 cols=16                                                                      ; 312
 matmul x=160 y=0 out=128 t=32 rows=8 cols=16 accumulate=1 +pop_prev                                  ; 313
 load dram=0x1580 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 314
@@ -395,24 +395,24 @@ vec op=COPY dst=sp:5803 src1=acc:767 src2=acc:767 rows=64 cols=16 bcast1=0 bcast
 .tag dense8 forward
 preload src=5739 rows=16 cols=16                                                                     ; 372
 matmul x=5731 y=0 out=8 t=2 rows=16 cols=16 accumulate=0                                             ; 373
-preload src=5755 rows=16 cols=16                                                                     ; 374
-matmul x=5733 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 375
-preload src=5771 rows=16 cols=16                                                                     ; 376
-matmul x=5735 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 377
-preload src=5787 rows=16 cols=16                                                                     ; 378
-matmul x=5737 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 379
-load dram=0x35c0 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 380
-vec op=ADD dst=acc:0 src1=acc:8 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 381
-vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 382
-vec op=COPY dst=sp:6144 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 383
-preload src=5803 rows=16 cols=16                                                                     ; 384
-matmul x=5731 y=0 out=10 t=2 rows=16 cols=16 accumulate=0                                            ; 385
-preload src=5819 rows=16 cols=16                                                                     ; 386
-matmul x=5733 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 387
-preload src=5835 rows=16 cols=16                                                                     ; 388
-matmul x=5735 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 389
-preload src=5851 rows=16 cols=16                                                                     ; 390
-matmul x=5737 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 391
+preload src=5803 rows=16 cols=16                                                                     ; 374
+matmul x=5731 y=0 out=10 t=2 rows=16 cols=16 accumulate=0                                            ; 375
+preload src=5755 rows=16 cols=16                                                                     ; 376
+matmul x=5733 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 377
+preload src=5819 rows=16 cols=16                                                                     ; 378
+matmul x=5733 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 379
+preload src=5771 rows=16 cols=16                                                                     ; 380
+matmul x=5735 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 381
+preload src=5835 rows=16 cols=16                                                                     ; 382
+matmul x=5735 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 383
+preload src=5787 rows=16 cols=16                                                                     ; 384
+matmul x=5737 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 385
+preload src=5851 rows=16 cols=16                                                                     ; 386
+matmul x=5737 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 387
+load dram=0x35c0 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 388
+vec op=ADD dst=acc:0 src1=acc:8 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 389
+vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 390
+vec op=COPY dst=sp:6144 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 391
 load dram=0x3600 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 392
 vec op=ADD dst=acc:4 src1=acc:10 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev     ; 393
 vec op=RELU dst=acc:6 src1=acc:4 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 394
@@ -423,11 +423,11 @@ vec op=COPY dst=sp:5731 src1=acc:791 src2=acc:791 rows=20 cols=16 bcast1=0 bcast
 store dram=0x3c80 src=sp:5731 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev             ; 398
 .tag dense10 forward
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 399
-load dram=0x3c80 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                 ; 400
-preload src=4 rows=16 cols=10 +pop_prev                                                              ; 401
+load dram=0x3c80 dst=sp:32 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                ; 400
+preload src=32 rows=16 cols=10 +pop_prev                                                             ; 401
 matmul x=6144 y=0 out=4 t=2 rows=16 cols=10 accumulate=0                                             ; 402
-load dram=0x3dc0 dst=sp:20 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 403
-preload src=20 rows=16 cols=10 +pop_prev                                                             ; 404
+load dram=0x3dc0 dst=sp:48 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 403
+preload src=48 rows=16 cols=10 +pop_prev                                                             ; 404
 matmul x=6146 y=0 out=4 t=2 rows=16 cols=10 accumulate=1                                             ; 405
 load dram=0x3b40 dst=acc:830 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 406
 vec op=ADD dst=acc:0 src1=acc:4 src2=acc:830 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 407
