@@ -9,8 +9,12 @@ the chip (load/store instructions, counted in cycles); nothing is rearranged on 
 - CONV2D_GRAD_INPUT: a stride-1 convolution of dY, dilated by the stride and padded by
   kernel-1-pad, with the kernel flipped and its in/out channels swapped (that weight transform
   is also a DMA: one transposing copy per kernel position).
-Stride-1 convolutions skip the im2col matrix altogether (`_implicit_conv`). Pooling is in
-pool.py.
+A stride-1 convolution may skip the im2col matrix: its shifted windows (`_windows`) are
+strided views of the padded input that the GEMM streams directly, one DMA per output row of
+windows, so only valid outputs are computed. Which way a convolution goes (forward, input
+gradient, weight gradient) is decided by the cost model's predicted cycles: the GEMM plans
+(compiler/lower/tiling.py) plus the im2col copies or, for the weight gradient's shifted
+windows, the scatter of dY into the padded positions. Pooling is in pool.py.
 """
 
 from __future__ import annotations

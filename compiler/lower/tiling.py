@@ -7,12 +7,15 @@ Every GEMM is put in the array's form first:
   the array while K streams past in chunks of ``kt``.
 
 Candidates differ in which operand is the outer loop (and stays resident in the scratchpad if
-it fits) and in block sizes. Each is costed from the timing contract (fold = fill + stream +
-drain, preloads hidden by the shadow registers when double-buffered) and from the DMA queues
-(bytes over the DRAM bandwidth, plus the DRAM latency for every DMA, since each queue runs one
-DMA at a time); loads are double-buffered against compute, so the estimate is the larger of
-the two. The cheapest plan that fits the scratchpad and accumulator wins; ties go to fewer
-instructions. `GemmPlan.why` says what was chosen and what it beat.
+it fits) and in block sizes. Each is costed from the timing contract (docs/timing.md) as the
+longer of two paths (`_plan`): the array's (fold = fill + stream + drain, preloads hidden by
+the shadow registers when double-buffered, after the first operands arrive and with the waits
+each output block's store imposes on the next block) and the DMAs' (every transfer on the one
+DRAM bus, a DMA taking its bytes over the bandwidth but at least a cycle per on-chip row, the
+DRAM latency paid once at each end of the pipelined chain). The cheapest plan that fits the
+scratchpad and accumulator wins; ties go to fewer instructions. `GemmPlan.why` says what was
+chosen and what it beat. tests/compiler/test_tiling_accuracy.py holds the estimate to the
+machine's cycles on the zoo's GEMMs.
 
 `Tiling.SCALESIM_FOLDS` restricts the candidates to SCALE-Sim's folding of a GEMM: one fold per
 R x C stationary (or output) tile, each streaming the whole streamed dimension (T = M for WS,
