@@ -219,8 +219,7 @@ def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> 
     kh, kw, cin, cout = out.shape
     stride, padding = tuple(node.attrs["stride"]), tuple(node.attrs["padding"])
     implicit = stride == (1, 1) and (kh, kw) != (1, 1)
-    pt, pl, pb, pr = padding
-    wp = x.shape[2] + pl + pr
+    wp = x.shape[2] + padding[1] + padding[3]
     xp = pad(ctx, x, padding, 0.0, slack=((kh - 1) * wp + kw) * cin if implicit else 0)
     ctx.release_onchip()
     if implicit and _implicit_grad_weight_pays(ctx, xp, dy, out.shape):
