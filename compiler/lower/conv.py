@@ -9,21 +9,26 @@ the chip (load/store instructions, counted in cycles); nothing is rearranged on 
 - CONV2D_GRAD_INPUT: a stride-1 convolution of dY, dilated by the stride and padded by
   kernel-1-pad, with the kernel flipped and its in/out channels swapped (that weight transform
   is also a DMA: one transposing copy per kernel position).
-Stride-1 convolutions skip the im2col matrix altogether (`_implicit_conv`). Pooling is in
-pool.py.
+A stride-1 convolution may skip the im2col matrix: its shifted windows (`_windows`) are
+strided views of the padded input that the GEMM streams directly, one DMA per output row of
+windows, so only valid outputs are computed. Which way a convolution goes (forward, input
+gradient, weight gradient) is decided by the cost model's predicted cycles: the GEMM plans
+(compiler/lower/tiling.py) plus the im2col copies or, for the weight gradient's shifted
+windows, the scatter of dY into the padded positions. Pooling is in pool.py.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from chip.config import Dataflow
-from chip.isa import Loc
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, View
-from compiler.lower.gemm import Epilogue, KParts, emit_gemm
+from compiler.lower.gemm import Epilogue, KParts, emit_gemm, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
+from compiler.lower.tiling import dma_cycles
 from compiler.lower.vector import fill
 
 
@@ -65,14 +70,21 @@ def pad(
 
 
 def im2col(
-    ctx: Ctx, xp: Buf, kernel: tuple[int, int], stride: tuple[int, int], out_hw: tuple[int, int]
+    ctx: Ctx,
+    xp: Buf,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    out_hw: tuple[int, int],
+    origin: tuple[int, int] = (0, 0),
 ) -> Buf:
-    """A [N*OH*OW, KH*KW*C] of padded ``xp``: row (n, oh, ow) holds its window, (kh, kw, c)."""
+    """A [N*OH*OW, KH*KW*C] of padded ``xp``: row (n, oh, ow) holds its window, (kh, kw, c),
+    which starts at padded position (oh*SH + origin[0], ow*SW + origin[1])."""
     n, hp, wp, c = xp.shape
     kh_, kw_ = kernel
     sh, sw = stride
     oh_, ow_ = out_hw
-    if kernel == (1, 1) and stride == (1, 1):
+    ct, cl = origin
+    if kernel == (1, 1) and stride == (1, 1) and origin == (0, 0) and out_hw == (hp, wp):
         return xp.reshaped((n * hp * wp, c))
     k = kh_ * kw_ * c
     a = ctx.temp((n * oh_ * ow_, k), xp.dtype)
@@ -83,7 +95,7 @@ def im2col(
             for oh in range(oh_):
                 for kh in range(kh_):
                     src = View(
-                        xp.addr + ((b * hp + oh * sh + kh) * wp) * c * es,
+                        xp.addr + ((b * hp + oh * sh + ct + kh) * wp + cl) * c * es,
                         xp.dtype,
                         ow_,
                         run,
@@ -95,6 +107,16 @@ def im2col(
     return a
 
 
+def im2col_cycles(
+    ctx: Ctx, out_rows: tuple[int, int], kernel: tuple[int, int], c: int, es: int
+) -> int:
+    """Predicted cycles of `im2col`'s copies: a load and a store of OW rows of KW*C elements
+    per (n, oh, kh), each DMA at the larger of its bytes over the bus and its rows."""
+    n_oh, ow = out_rows
+    kh, kw = kernel
+    return 2 * n_oh * kh * dma_cycles(ctx.config, ow, kw * c, es)
+
+
 # Given how GEMM output rows map to the convolution's output rows, the epilogue to run on the
 # output tiles (the fusion group after the convolution; see fusion.gemm_epilogue).
 EpilogueFor = Callable[[Callable[[int, int], list[tuple[int, int, int]]]], Epilogue]
@@ -102,6 +124,48 @@ EpilogueFor = Callable[[Callable[[int, int], list[tuple[int, int, int]]]], Epilo
 
 def _dense_rows(r0: int, rows: int) -> list[tuple[int, int, int]]:
     return [(0, r0, rows)]
+
+
+def _windows(
+    xp: Buf, kernel: tuple[int, int], out_hw: tuple[int, int], origin: tuple[int, int]
+) -> KParts:
+    """The stride-1 im2col matrix of padded ``xp`` without storing it (shifted windows).
+
+    In ``xp`` flattened to rows of C, the window of output (n, oh, ow) starts at row
+    r = (n*Hp + oh + origin[0])*Wp + ow + origin[1], and its kernel row kh adds kh*Wp: for each
+    kh, the windows' (kw, c) runs form ONE strided view of ``xp`` (row stride C), a K part.
+    The matrix's rows are the valid outputs only: one run of OW rows per (n, oh).
+    """
+    n, hp, wp, c = xp.shape
+    kh, kw = kernel
+    oh, ow = out_hw
+    ct, cl = origin
+    es = xp.dtype.nbytes
+    rows = n * hp * wp - (kh - 1) * wp - (kw - 1)  # every window inside the buffer
+    parts = [View(xp.addr + i * wp * c * es, xp.dtype, rows, kw * c, c) for i in range(kh)]
+    runs = [((b * hp + o + ct) * wp + cl, ow) for b in range(n) for o in range(oh)]
+    return KParts(parts, runs=runs)
+
+
+def _shifted_pays(ctx: Ctx, xp: Buf, w: Buf, out_hw: tuple[int, int]) -> bool:
+    """Whether a stride-1 convolution is cheaper by shifted windows than by im2col, by the
+    cost model's predicted cycles (GEMM plans plus im2col's copies). Shifted windows stream
+    the rows of the weight-stationary form only (a run of rows per DMA)."""
+    if ctx.config.dataflow is not Dataflow.WS:
+        return False
+    kh, kw, cin, cout = w.shape
+    n = xp.shape[0]
+    oh, ow = out_hw
+    t, k = n * oh * ow, kh * kw * cin
+    dts = (xp.dtype, w.dtype)
+    shifted = predict_gemm(ctx, t, k, cout, dts, (kw * cin,) * kh).cycles
+    dense = predict_gemm(ctx, t, k, cout, dts).cycles
+    copies = im2col_cycles(ctx, (n * oh, ow), (kh, kw), cin, xp.dtype.nbytes)
+    ctx.notes.append(
+        f"{ctx.em.tag.layer}: stride-1 conv ~{shifted} cycles by shifted windows, "
+        f"~{dense + copies} by im2col ({copies} of copies)"
+    )
+    return shifted <= dense + copies
 
 
 def _conv_core(
@@ -115,90 +179,22 @@ def _conv_core(
     epilogue_for: EpilogueFor | None = None,
     crop: tuple[int, int] = (0, 0),
 ) -> None:
+    """``out`` = the convolution of ``x`` (dilated, padded) with ``w``; output (oh, ow) is the
+    window at padded position (oh*SH + crop[0], ow*SW + crop[1]). Only valid outputs are
+    computed, by im2col or (stride 1) shifted windows, whichever is predicted cheaper."""
     kh, kw, cin, cout = w.shape
     oh, ow = out.shape[1:3]
     wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
-    if stride == (1, 1) and ((kh, kw) != (1, 1) or crop != (0, 0)):
-        _implicit_conv(ctx, x, w, out, padding, dilation, epilogue_for, crop)
-        return
     xp = pad(ctx, x, padding, 0.0, dilation)
-    a = im2col(ctx, xp, (kh, kw), stride, (oh, ow))
     ctx.release_onchip()
     epilogue = epilogue_for(_dense_rows) if epilogue_for else None
-    emit_gemm(ctx, View.matrix(a), wmat, View.matrix(out), epilogue)
-
-
-def _implicit_conv(
-    ctx: Ctx,
-    x: Buf,
-    w: Buf,
-    out: Buf,
-    padding: tuple[int, int, int, int],
-    dilation: tuple[int, int],
-    epilogue_for: EpilogueFor | None = None,
-    crop: tuple[int, int] = (0, 0),
-) -> None:
-    """A stride-1 convolution without an im2col matrix.
-
-    In the padded input, flattened to rows of C, output position (n, oh, ow) starts at row
-    r = (n*Hp + oh)*Wp + ow and kernel row kh adds kh*Wp: so for each kh, the rows of the
-    windows' (kw, c) runs form ONE strided 2-D view of the padded input (row stride C). The GEMM
-    streams those KH views as consecutive K parts. It computes Hp*Wp rows per image; the output
-    tiles' valid rows (the OH x OW window from ``crop``) are stored, by the fused epilogue or a
-    plain one, and the rest (windows past a row edge) are dropped.
-    """
-    kh, kw, cin, cout = w.shape
-    n, oh, ow, _ = out.shape
-    pt, pl, pb, pr = padding
-    ct, cl = crop
-    hp = (x.shape[1] - 1) * dilation[0] + 1 + pt + pb
-    wp = (x.shape[2] - 1) * dilation[1] + 1 + pl + pr
-    slack = ((kh - 1) * wp + kw) * cin
-    xp = pad(ctx, x, padding, 0.0, dilation, slack=slack)
-    es = xp.dtype.nbytes
-    rows = n * hp * wp
-    parts = [View(xp.addr + i * wp * cin * es, xp.dtype, rows, kw * cin, cin) for i in range(kh)]
-    full = ctx.temp((rows, cout), out.dtype)
-    ctx.release_onchip()
-
-    def valid_rows(r0: int, count: int) -> list[tuple[int, int, int]]:
-        segs = []
-        for q in range(r0 // wp, (r0 + count - 1) // wp + 1):  # q = b*Hp + computed row
-            b, o = divmod(q, hp)
-            lo = max(r0, q * wp + cl)
-            hi = min(r0 + count, q * wp + cl + ow)
-            if ct <= o < ct + oh and hi > lo:
-                segs.append((lo - r0, (b * oh + o - ct) * ow + lo - q * wp - cl, hi - lo))
-        return segs
-
-    wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
-    if ctx.config.dataflow is Dataflow.IS:
-        # transposed output tiles take no epilogue: store all rows, then copy the valid ones
-        emit_gemm(ctx, KParts(parts), wmat, View.matrix(full))
-        ctx.release_onchip()
-        oes = out.dtype.nbytes
-        with Copies(ctx) as cp:
-            for b in range(n):
-                src = View(
-                    full.addr + ((b * hp + ct) * wp + cl) * cout * oes,
-                    out.dtype,
-                    oh,
-                    ow * cout,
-                    wp * cout,
-                )
-                dst = View(out.addr + b * oh * ow * cout * oes, out.dtype, oh, ow * cout, ow * cout)
-                cp.copy(src, dst)
+    if stride == (1, 1) and (kh, kw) != (1, 1) and _shifted_pays(ctx, xp, w, (oh, ow)):
+        a = _windows(xp, (kh, kw), (oh, ow), crop)
+        emit_gemm(ctx, a, wmat, View.matrix(out), epilogue)
         return
-    if epilogue_for is not None:
-        epilogue = epilogue_for(valid_rows)
-    else:
-        dst = View.matrix(out)
-
-        def epilogue(tile: Loc, r0: int, count: int, c0: int, cols: int) -> None:
-            for off, row, cnt in valid_rows(r0, count):
-                ctx.store(tile.offset(off), dst.block(row, cnt, c0, cols))
-
-    emit_gemm(ctx, KParts(parts), wmat, View.matrix(full), epilogue)
+    a = im2col(ctx, xp, (kh, kw), stride, (oh, ow), crop)
+    ctx.release_onchip()
+    emit_gemm(ctx, View.matrix(a), wmat, View.matrix(out), epilogue)
 
 
 def lower_conv2d(
@@ -217,13 +213,18 @@ def lower_conv2d(
 
 
 def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+    """dW = A^T @ dY, with A the im2col matrix, or for a stride-1 convolution the shifted
+    windows of `_implicit_grad_weight` when the cost model predicts them cheaper."""
     x, dy = ins
     kh, kw, cin, cout = out.shape
     stride, padding = tuple(node.attrs["stride"]), tuple(node.attrs["padding"])
-    if stride == (1, 1) and (kh, kw) != (1, 1):
-        _implicit_grad_weight(ctx, x, dy, out, padding)
+    implicit = stride == (1, 1) and (kh, kw) != (1, 1)
+    wp = x.shape[2] + padding[1] + padding[3]
+    xp = pad(ctx, x, padding, 0.0, slack=((kh - 1) * wp + kw) * cin if implicit else 0)
+    ctx.release_onchip()
+    if implicit and _implicit_grad_weight_pays(ctx, xp, dy, out.shape):
+        _implicit_grad_weight(ctx, xp, dy, out)
         return
-    xp = pad(ctx, x, padding, 0.0)
     a = im2col(ctx, xp, (kh, kw), stride, dy.shape[1:3])
     ctx.release_onchip()
     emit_gemm(
@@ -231,16 +232,40 @@ def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> 
     )
 
 
-def _implicit_grad_weight(
-    ctx: Ctx, x: Buf, dy: Buf, out: Buf, padding: tuple[int, int, int, int]
-) -> None:
-    """dW[kh] = A_kh^T @ dY over the implicit convolution's Hp*Wp rows per image (see
-    `_implicit_conv`), with dY scattered into those rows and zero in the dropped ones."""
+def _implicit_grad_weight_pays(
+    ctx: Ctx, xp: Buf, dy: Buf, wshape: tuple[int, int, int, int]
+) -> bool:
+    """Whether `_implicit_grad_weight` (KH GEMMs over every padded position, dY scattered
+    into a zeroed buffer) is predicted cheaper than im2col and one GEMM over the outputs."""
+    kh, kw, cin, cout = wshape
+    n, hp, wp, _ = xp.shape
+    oh, ow = dy.shape[1:3]
+    dts = (xp.dtype, dy.dtype)
+    es = dy.dtype.nbytes
+    scatter = 2 * n * dma_cycles(ctx.config, oh, ow * cout, es)
+    fill_rows = math.ceil(n * hp * wp * cout / ctx.config.row_elems)
+    implicit = (
+        kh * predict_gemm(ctx, kw * cin, n * hp * wp, cout, dts).cycles
+        + scatter
+        + fill_rows
+        + dma_cycles(ctx.config, fill_rows, ctx.config.row_elems, es)
+    )
+    dense = predict_gemm(ctx, kh * kw * cin, n * oh * ow, cout, dts).cycles
+    copies = im2col_cycles(ctx, (n * oh, ow), (kh, kw), cin, xp.dtype.nbytes)
+    ctx.notes.append(
+        f"{ctx.em.tag.layer}: stride-1 weight gradient ~{implicit} cycles by shifted windows, "
+        f"~{dense + copies} by im2col ({copies} of copies)"
+    )
+    return implicit < dense + copies
+
+
+def _implicit_grad_weight(ctx: Ctx, xp: Buf, dy: Buf, out: Buf) -> None:
+    """dW[kh] = A_kh^T @ dY over every position of padded ``xp`` (its shifted windows: see
+    `_windows`), with dY scattered into the positions of valid outputs and zero elsewhere.
+    ``xp`` has the slack elements that the windows past its last row read."""
     kh, kw, cin, cout = out.shape
     n, oh, ow, _ = dy.shape
-    pt, pl, pb, pr = padding
-    hp, wp = x.shape[1] + pt + pb, x.shape[2] + pl + pr
-    xp = pad(ctx, x, padding, 0.0, slack=((kh - 1) * wp + kw) * cin)
+    hp, wp = xp.shape[1:3]
     rows = n * hp * wp
     dyfull = ctx.temp((rows, cout), dy.dtype)
     fill(ctx, dyfull, 0.0)

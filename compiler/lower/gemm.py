@@ -8,10 +8,12 @@ overlaps the next block's compute (the emitter derives the tokens from the slot 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 
 from chip.config import Dataflow
-from chip.isa import Loc, Matmul, Mem, Preload, acc, sp
+from chip.dtypes import DType
+from chip.isa import Loc, Matmul, Mem, Preload, VecOp, acc, sp
 from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.tiling import Budget, GemmPlan, Outer, plan_os, plan_stationary
 
@@ -32,27 +34,68 @@ class KParts:
     """A matrix whose columns (``axis`` 1) or rows (``axis`` 0) are the concatenation of
     several DRAM views: the shifted windows of an implicit convolution, whose "im2col" matrix
     is never stored. Blocks must not straddle two parts; the GEMM cuts K at part boundaries.
+
+    ``runs`` (``axis`` 1 only): the matrix's rows are these (first, count) runs of the parts'
+    rows, in order, rather than all of them: the windows of the valid output positions only,
+    a run per output row. A block of rows is then loaded by one DMA per run (`pieces`).
     """
 
-    def __init__(self, parts: list[View], axis: int = 1) -> None:
-        self.parts, self.axis = parts, axis
+    def __init__(
+        self, parts: list[View], axis: int = 1, runs: list[tuple[int, int]] | None = None
+    ) -> None:
+        if runs is not None and axis != 1:
+            raise LoweringError("row runs need parts along the columns")
+        self.parts, self.axis, self.runs = parts, axis, runs
         first = parts[0]
         self.dtype = first.dtype
         sizes = [p.cols if axis == 1 else p.rows for p in parts]
         self.bounds = [sum(sizes[:i]) for i in range(len(parts) + 1)]
         if axis == 1:
-            self.rows, self.cols = first.rows, self.bounds[-1]
+            rows = first.rows if runs is None else sum(cnt for _, cnt in runs)
+            self.rows, self.cols = rows, self.bounds[-1]
         else:
             self.rows, self.cols = self.bounds[-1], first.cols
+        # the first matrix row of each run, for `pieces`
+        self._run_starts = [0]
+        for _, cnt in runs or []:
+            self._run_starts.append(self._run_starts[-1] + cnt)
+
+    def pieces(self, r0: int, nr: int, c0: int, nc: int) -> list[tuple[int, View]]:
+        """The block as (row offset within it, DRAM view) pieces, one DMA each."""
+        if self.runs is None:
+            return [(0, self.block(r0, nr, c0, nc))]
+        if r0 < 0 or r0 + nr > self.rows:
+            raise LoweringError(f"rows [{r0}:{r0 + nr}] outside {self.rows}")
+        out = []
+        i = bisect.bisect_right(self._run_starts, r0) - 1
+        row = r0
+        while row < r0 + nr:
+            first, cnt = self.runs[i]
+            lo = self._run_starts[i]
+            take = min(lo + cnt, r0 + nr) - row
+            out.append((row - r0, self._part_block(first + row - lo, take, c0, nc)))
+            row += take
+            i += 1
+        return out
 
     @property
     def T(self) -> KParts:
+        if self.runs is not None:
+            raise LoweringError("row runs cannot be read transposed")
         return KParts([p.T for p in self.parts], 1 - self.axis)
 
     def part_sizes(self) -> tuple[int, ...]:
         return tuple(b - a for a, b in zip(self.bounds, self.bounds[1:], strict=False))
 
     def block(self, r0: int, nr: int, c0: int, nc: int) -> View:
+        if self.runs is not None:
+            pieces = self.pieces(r0, nr, c0, nc)
+            if len(pieces) != 1:
+                raise LoweringError(f"rows [{r0}:{r0 + nr}] span {len(pieces)} runs")
+            return pieces[0][1]
+        return self._part_block(r0, nr, c0, nc)
+
+    def _part_block(self, r0: int, nr: int, c0: int, nc: int) -> View:
         start, n = (c0, nc) if self.axis == 1 else (r0, nr)
         for i, p in enumerate(self.parts):
             lo, hi = self.bounds[i], self.bounds[i + 1]
@@ -100,6 +143,8 @@ def emit_gemm(
                 f"gemm operand of {v.dtype.value} cannot be fed to a {cfg.input_dtype.value} array"
             )
     parts = a.part_sizes() if isinstance(a, KParts) else (k,)
+    if isinstance(a, KParts) and a.runs is not None and cfg.dataflow is not Dataflow.WS:
+        raise LoweringError(f"row runs are streamed rows of WS only, not {cfg.dataflow.value}")
     if cfg.dataflow is Dataflow.OS:
         return _emit_os(ctx, a.T, b, out, parts, epilogue)
     if cfg.dataflow is Dataflow.WS:
@@ -107,6 +152,35 @@ def emit_gemm(
     if epilogue is not None:
         raise LoweringError("the IS dataflow's output tiles are transposed: no epilogue")
     return _emit_stationary(ctx, b.T, a.T, out.T, parts)
+
+
+def predict_gemm(
+    ctx: Ctx, m: int, k: int, n: int, dtypes: tuple[DType, DType], parts: tuple[int, ...] = ()
+) -> GemmPlan:
+    """The plan `emit_gemm` would choose for ``[m, k] @ [k, n]`` with operands of ``dtypes``
+    (K in ``parts`` if given) on the on-chip rows left now, without emitting anything."""
+    cfg = ctx.config
+    parts = parts or (k,)
+    a_dt, b_dt = dtypes
+    out_bytes = cfg.acc_dtype.nbytes
+
+    def budget(x_dt: DType, s_dt: DType) -> Budget:
+        return Budget(
+            ctx.chip.spad_left,
+            ctx.chip.acc_left,
+            x_dt.nbytes,
+            s_dt.nbytes,
+            out_bytes,
+            x_staged=x_dt is not cfg.input_dtype,
+            s_staged=s_dt is not cfg.input_dtype,
+        )
+
+    if cfg.dataflow is Dataflow.OS:
+        return plan_os(cfg, m, k, n, budget(a_dt, b_dt), parts, ctx.tiling)
+    nk = len(k_chunks(parts, cfg.rows))
+    if cfg.dataflow is Dataflow.WS:
+        return plan_stationary(cfg, m, k, n, budget(a_dt, b_dt), nk, ctx.tiling)
+    return plan_stationary(cfg, n, k, m, budget(b_dt, a_dt), nk, ctx.tiling)
 
 
 def _budget(ctx: Ctx, x: View, s: View, out: View) -> Budget:
@@ -126,6 +200,26 @@ def _stage_mem(ctx: Ctx, x: View | KParts, s: View | KParts) -> Mem:
     """Where an operand not of the array's input type is loaded before its converting COPY."""
     staged = x if x.dtype is not ctx.config.input_dtype else s
     return ctx.mem_for(staged.dtype)
+
+
+def _load_rows(
+    ctx: Ctx, x: View | KParts, blk: tuple[int, int, int, int], dst: Loc, stage: Loc | None
+) -> None:
+    """Load block ``blk`` (r0, rows, c0, cols) of ``x`` into scratchpad rows ``dst``: one DMA
+    per piece when its rows are gathered from runs (`KParts.runs`), converted as one block."""
+    if not isinstance(x, KParts) or x.runs is None:
+        ctx.load_spad(x.block(*blk), dst, stage)
+        return
+    pieces = x.pieces(*blk)
+    if x.dtype is ctx.config.input_dtype:
+        for off, view in pieces:
+            ctx.load(view, dst.offset(off))
+        return
+    if stage is None:
+        raise LoweringError(f"{x.dtype.value} operand needs staging rows")
+    for off, view in pieces:
+        ctx.load(view, stage.offset(off))
+    ctx.vec(VecOp.COPY, dst, blk[1], blk[3], stage)
 
 
 def _emit_stationary(
@@ -188,6 +282,8 @@ def _emit_stationary(
 
     def x_resident(t0: int, tt: int) -> list[Loc] | None:
         """Where every K chunk of X's row block already is on chip, if it is."""
+        if isinstance(x, KParts) and x.runs is not None:
+            return None
         locs = [ctx.resident(x.block(t0, tt, *k_range(kc))) for kc in range(nk)]
         return None if None in locs else locs
 
@@ -206,7 +302,7 @@ def _emit_stationary(
                 xloc = x_res.offset(kc * tb)
             else:
                 xloc = xs.next()
-                ctx.load_spad(x.block(t0, tt, k0, kk), xloc, stage)
+                _load_rows(ctx, x, (t0, tt, k0, kk), xloc, stage)
             for j, (j0, nn) in enumerate(subs):
                 sloc = s_tile(kc, j, j0, nn)
                 em.emit(Preload(src=sloc.row, rows=kk, cols=nn))
@@ -234,7 +330,7 @@ def _emit_stationary(
             if x_res is not None and xlocs is None:
                 for kc in range(nk):
                     k0, kk = k_range(kc)
-                    ctx.load_spad(x.block(t0, tt, k0, kk), x_res.offset(kc * tb), stage)
+                    _load_rows(ctx, x, (t0, tt, k0, kk), x_res.offset(kc * tb), stage)
             for _, subs in n_blocks():
                 block(t0, tt, subs, xlocs)
     else:

@@ -7,12 +7,15 @@ Every GEMM is put in the array's form first:
   the array while K streams past in chunks of ``kt``.
 
 Candidates differ in which operand is the outer loop (and stays resident in the scratchpad if
-it fits) and in block sizes. Each is costed from the timing contract (fold = fill + stream +
-drain, preloads hidden by the shadow registers when double-buffered) and from the DMA queues
-(bytes over the DRAM bandwidth, plus the DRAM latency for every DMA, since each queue runs one
-DMA at a time); loads are double-buffered against compute, so the estimate is the larger of
-the two. The cheapest plan that fits the scratchpad and accumulator wins; ties go to fewer
-instructions. `GemmPlan.why` says what was chosen and what it beat.
+it fits) and in block sizes. Each is costed from the timing contract (docs/timing.md) as the
+longer of two paths (`_plan`): the array's (fold = fill + stream + drain, preloads hidden by
+the shadow registers when double-buffered, after the first operands arrive and with the waits
+each output block's store imposes on the next block) and the DMAs' (every transfer on the one
+DRAM bus, a DMA taking its bytes over the bandwidth but at least a cycle per on-chip row, the
+DRAM latency paid once at each end of the pipelined chain). The cheapest plan that fits the
+scratchpad and accumulator wins; ties go to fewer instructions. `GemmPlan.why` says what was
+chosen and what it beat. tests/compiler/test_tiling_accuracy.py holds the estimate to the
+machine's cycles on the zoo's GEMMs.
 
 `Tiling.SCALESIM_FOLDS` restricts the candidates to SCALE-Sim's folding of a GEMM: one fold per
 R x C stationary (or output) tile, each streaming the whole streamed dimension (T = M for WS,
@@ -100,6 +103,45 @@ class Budget:
     s_staged: bool = False
 
 
+def dma_cycles(cfg: ChipConfig, rows: int, cols: int, elem_bytes: int) -> int:
+    """Transfer cycles of one DMA of ``rows`` x ``cols`` elements (docs/timing.md): its bytes
+    over the bus, but at least a cycle per on-chip row."""
+    return max(math.ceil(rows * cols * elem_bytes / cfg.dram_bytes_per_cycle), rows)
+
+
+def _transfers(
+    cfg: ChipConfig, times: int, length: int, block: int, cols: float, elem_bytes: int
+) -> int:
+    """Transfer cycles of reading ``times`` times a ``length``-row extent in DMAs of at most
+    ``block`` rows of ``cols`` (on average) elements."""
+    full, rest = divmod(length, block)
+    per = full * _dma(cfg, block, cols, elem_bytes) + (
+        _dma(cfg, rest, cols, elem_bytes) if rest else 0
+    )
+    return times * per
+
+
+def _ring_bound(cfg: ChipConfig, blocks: int, compute: int, store: int, nk: int, first: int) -> int:
+    """The array's cycles over ``blocks`` output blocks of ``nk`` K chunks, each block stored
+    from one of two accumulator slots (docs/timing.md). With several K chunks the next
+    block's folds after its first chunk (``first`` cycles) wait for the store: a store holds
+    the read port of its accumulator bank for its whole duration, the DRAM latency included,
+    and those folds read that bank to add to their output (the slots are assumed in one
+    bank). With one chunk nothing reads the bank, and a slot is free again only when its
+    store is acknowledged: two blocks take at least one block's folds, its store, the DRAM
+    latency and a wait for the bus behind a load's latency (the bus is granted in start
+    order)."""
+    per = compute / blocks
+    lat = cfg.dram_latency
+    if nk == 1:  # the first two blocks find their slots free
+        return compute + math.ceil(max(0, blocks - 2) * max(0, (store + 2 * lat - per) / 2))
+    return compute + (blocks - 1) * max(0, store + lat - first)
+
+
+def _dma(cfg: ChipConfig, rows: int, cols: float, elem_bytes: int) -> int:
+    return max(math.ceil(rows * cols * elem_bytes / cfg.dram_bytes_per_cycle), rows)
+
+
 def _cands(limit: int) -> list[int]:
     out, v = [], 1
     while v < limit:
@@ -155,6 +197,34 @@ def plan_stationary(
                     loads = x_reps * n_tb * nk + s_reps * nk * nn
                     stores = n_tb * nn
                     instrs = folds * 2 + loads + stores
+                    x_chunk = _dma(cfg, min(tb, t), k / nk, budget.x_bytes)
+                    s_tile = _dma(cfg, min(k, r), n / nn, budget.s_bytes)
+                    if resident and outer is Outer.X:
+                        first = nk * x_chunk + s_tile
+                    elif resident:
+                        first = nk * min(nsub, nn) * s_tile + x_chunk
+                    else:
+                        first = x_chunk + s_tile
+                    last_t = t - (n_tb - 1) * tb
+                    blk = nsub * _dma(cfg, tb, n / nn, budget.out_bytes)
+                    flow = _Flow(
+                        compute=_ring_bound(
+                            cfg,
+                            n_tb * n_nb,
+                            compute,
+                            blk,
+                            nk,
+                            nsub * (tb + r + c - 2 + preload),
+                        ),
+                        head=first + min(k, r),  # the first preload is not hidden
+                        tail=min(nsub, nn) * _dma(cfg, last_t, n / nn, budget.out_bytes),
+                        last_fold=last_t + r + c - 2,
+                        load_bytes=load_bytes,
+                        load_cycles=_transfers(cfg, x_reps * nk, t, tb, k / nk, budget.x_bytes)
+                        + _transfers(cfg, s_reps * nn, k, r, n / nn, budget.s_bytes),
+                        store_bytes=t * n * budget.out_bytes,
+                        store_cycles=_transfers(cfg, nn, t, tb, n / nn, budget.out_bytes),
+                    )
                     plans.append(
                         _plan(
                             cfg,
@@ -165,9 +235,7 @@ def plan_stationary(
                             resident,
                             tb,
                             nsub,
-                            compute,
-                            (load_bytes, loads),
-                            (t * n * budget.out_bytes, stores),
+                            flow,
                             instrs,
                         )
                     )
@@ -210,6 +278,24 @@ def plan_os(
                 loads = x_reps * nm * nkt + y_reps * nn * nkt
                 stores = nm * nn
                 instrs = folds + loads + stores
+                kt0 = min(kt, max(parts))
+                x_chunk = _dma(cfg, kt0, m / nm, budget.x_bytes)
+                y_chunk = _dma(cfg, kt0, n / nn, budget.s_bytes)
+                first = x_chunk + y_chunk
+                if resident:
+                    first += (nkt - 1) * (x_chunk if outer is Outer.M else y_chunk)
+                blk = _dma(cfg, r, n / nn, budget.out_bytes)
+                flow = _Flow(
+                    compute=_ring_bound(cfg, nm * nn, compute, blk, nkt, kt + r + c - 2 + drain),
+                    head=first,
+                    tail=_dma(cfg, m - (nm - 1) * r, n / nn, budget.out_bytes),
+                    last_fold=kt0 + r + c - 2 + drain,
+                    load_bytes=load_bytes,
+                    load_cycles=_transfers(cfg, x_reps * nm, k, kt, m / nm, budget.x_bytes)
+                    + _transfers(cfg, y_reps * nn, k, kt, n / nn, budget.s_bytes),
+                    store_bytes=m * n * budget.out_bytes,
+                    store_cycles=_transfers(cfg, nn, m, r, n / nn, budget.out_bytes),
+                )
                 plans.append(
                     _plan(
                         cfg,
@@ -220,9 +306,7 @@ def plan_os(
                         resident,
                         kt,
                         1,
-                        compute,
-                        (load_bytes, loads),
-                        (m * n * budget.out_bytes, stores),
+                        flow,
                         instrs,
                     )
                 )
@@ -242,6 +326,23 @@ def _block_cands(streamed: int, tiling: Tiling) -> list[int]:
     return _cands(min(streamed, MAX_T))
 
 
+@dataclass(frozen=True)
+class _Flow:
+    """What a candidate's cycles are estimated from: the array's busy cycles (``compute``);
+    the transfer cycles before its first fold can start (``head``) and of its last output
+    block's stores (``tail``); its last fold; and the bytes and transfer cycles (`_dma`) of
+    all its loads and stores."""
+
+    compute: int
+    head: int
+    tail: int
+    last_fold: int
+    load_bytes: int
+    load_cycles: int
+    store_bytes: int
+    store_cycles: int
+
+
 def _plan(
     cfg: ChipConfig,
     t: int,
@@ -251,19 +352,18 @@ def _plan(
     resident: bool,
     tb: int,
     nsub: int,
-    compute: int,
-    loads: tuple[int, int],
-    stores: tuple[int, int],
+    flow: _Flow,
     instrs: int,
 ) -> GemmPlan:
-    """Cost a candidate. The load and store queues each run one DMA at a time and every DMA
-    waits out the DRAM latency (docs/timing.md), so a queue costs bytes / bandwidth plus
-    latency per DMA; both share one bus."""
-    bw, lat = cfg.dram_bytes_per_cycle, cfg.dram_latency
-    load_q = math.ceil(loads[0] / bw) + loads[1] * lat
-    store_q = math.ceil(stores[0] / bw) + stores[1] * lat
-    bus = math.ceil((loads[0] + stores[0]) / bw)
-    dma_cycles = max(load_q, store_q, bus)
+    """Cost a candidate as the longer of two paths (docs/timing.md). DMAs are pipelined: each
+    holds the one DRAM bus for its transfer cycles, and a chain of them pays the DRAM latency
+    once at its start (the first load's data) and once at its end (the last store's
+    acknowledgement). Array path: the first operands arrive, every fold runs (fill and drain
+    not overlapped), the last output block is stored. DMA path: every transfer on the bus,
+    and the last fold between the last load and the last store."""
+    lat = cfg.dram_latency
+    array_path = lat + flow.head + flow.compute + flow.tail + lat
+    dma_path = 2 * lat + flow.load_cycles + flow.store_cycles + flow.last_fold
     return GemmPlan(
         cfg.dataflow,
         t,
@@ -273,9 +373,9 @@ def _plan(
         resident,
         tb,
         nsub,
-        compute,
-        loads[0] + stores[0],
-        dma_cycles,
+        array_path,
+        flow.load_bytes + flow.store_bytes,
+        dma_path,
         instrs,
     )
 

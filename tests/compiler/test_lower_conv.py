@@ -1,6 +1,8 @@
 """Convolutions (forward and both gradients) and pooling (forward and gradients) on the chip
 vs the float64 reference, on a 4x4 fp32 chip so channels and K split into many tiles."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -8,8 +10,14 @@ from hypothesis import strategies as st
 
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
+from chip.machine import run_machine
+from compiler import zoo
+from compiler.compile import compile_lowered
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
+from compiler.lower import conv
+from compiler.lower.program import lower
+from runtime.models import train_spec
 from tests.compiler.lowering_helpers import check_graph
 
 CASES = [  # (input NHWC, kernel, cout, stride, padding)
@@ -140,3 +148,59 @@ def test_pooling_rows_wider_than_the_buffers_are_split(op):
 def test_random_convolutions(n, h, w, cin, cout, k, s, p, op, dataflow):
     graph, inputs = conv_graph(op, (n, h, w, cin), (k, k), cout, (s, s), (p, p, p, p))
     check_graph(graph, fp32_tiny(dataflow), inputs, rtol=1e-5)
+
+
+STRIDE1 = [  # stride-1 cases: same padding, valid, an odd kernel, a gradient that crops
+    ((2, 5, 5, 3), (3, 3), 6, (1, 1), (1, 1, 1, 1)),
+    ((1, 6, 7, 5), (3, 2), 4, (1, 1), (0, 0, 0, 0)),
+    ((1, 5, 5, 2), (2, 2), 3, (1, 1), (2, 2, 2, 2)),
+    ((1, 4, 4, 2), (1, 1), 3, (1, 1), (1, 1, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("case", STRIDE1, ids=["same", "valid", "crop", "1x1pad"])
+@pytest.mark.parametrize("op", [Op.CONV2D, Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_WEIGHT])
+@pytest.mark.parametrize("shifted", [True, False], ids=["shifted", "im2col"])
+def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, shifted):
+    """Both ways of a stride-1 convolution (and its gradients), forced either way, equal the
+    float64 reference; on the machine the array computes each output once with the whole
+    kernel and no output beyond them (the input gradient, a convolution of dY padded by
+    kernel-1, multiplies its padding zeros as the forward does)."""
+    monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
+    monkeypatch.setattr(conv, "_implicit_grad_weight_pays", lambda *a: shifted)
+    graph, inputs = conv_graph(op, *case)
+    check_graph(graph, fp32_tiny(), inputs, rtol=1e-5)
+    counters = run_machine(lower(graph, fp32_tiny()).program).counters
+    (n, h, w, cin), (kh, kw), cout, _, (pt, pl, pb, pr) = case
+    outputs = n * (h + pt + pb - kh + 1) * (w + pl + pr - kw + 1)
+    if op is Op.CONV2D_GRAD_INPUT:
+        outputs = n * h * w
+    if op is not Op.CONV2D_GRAD_WEIGHT or not shifted:  # the shifted dW sums over all rows
+        assert counters.macs == outputs * kh * kw * cin * cout
+
+
+def test_shifted_windows_stage_fp32_operands_on_a_bf16_chip(monkeypatch):
+    """fp32 operands on a bf16 array: the activations are gathered run by run into staging
+    rows and converted to bf16 as one block; the result is the reference within bf16's
+    rounding of the operands."""
+    monkeypatch.setattr(conv, "_shifted_pays", lambda *a: True)
+    graph, inputs = conv_graph(Op.CONV2D, *STRIDE1[0])
+    cfg = ChipConfig.from_toml("tiny").replace(input_dtype=DType.BF16)
+    assert check_graph(graph, cfg, inputs, rtol=2e-2) > 1e-6  # the operands were rounded
+
+
+def test_stride1_convolution_takes_the_predicted_cheaper_way():
+    """The lowering notes both predictions and emits the cheaper: LeNet's first convolution
+    (one input channel) by shifted windows, its weight gradient by im2col."""
+    chip = ChipConfig.from_toml("edge")
+    lowered = compile_lowered(zoo.lenet(batch=8), chip, train=train_spec("ce", "sgd", 0.1))
+    picks = {}
+    for note in lowered.notes:
+        found = re.match(r"(\w+): stride-1 (.+) ~(\d+) cycles by shifted windows, ~(\d+) by", note)
+        if found:
+            layer, what, shifted, dense = found.groups()
+            picks[layer, what] = int(shifted) <= int(dense)
+    assert picks[("conv1", "conv")] is True
+    assert picks[("grad_conv1", "weight gradient")] is False
+    gemms = [n for n in lowered.notes if n.startswith("conv1: ws gemm")]
+    assert gemms and "T=512 K=9" in gemms[0]  # 8 images x 8 x 8 valid outputs, no borders

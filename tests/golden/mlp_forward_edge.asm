@@ -15,9 +15,9 @@ load dram=0x140 dst=acc:983 rows=20 cols=16 stride=64 transpose=0 +push_next    
 vec op=COPY dst=sp:6101 src1=acc:983 src2=acc:983 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_prev ; 4
 .tag dense1 forward
 load dram=0xa00 dst=sp:8 rows=4 cols=16 stride=40 transpose=0 +pop_next +push_next                   ; 5
-load dram=0xa20 dst=sp:12 rows=4 cols=4 stride=40 transpose=0 +push_next                             ; 6
-preload src=6101 rows=16 cols=16                                                                     ; 7
-matmul x=8 y=0 out=16 t=4 rows=16 cols=16 accumulate=0 +pop_prev                                     ; 8
+preload src=6101 rows=16 cols=16                                                                     ; 6
+matmul x=8 y=0 out=16 t=4 rows=16 cols=16 accumulate=0 +pop_prev                                     ; 7
+load dram=0xa20 dst=sp:12 rows=4 cols=4 stride=40 transpose=0 +push_next                             ; 8
 preload src=6117 rows=4 cols=16                                                                      ; 9
 matmul x=12 y=0 out=16 t=4 rows=4 cols=16 accumulate=1 +pop_prev                                     ; 10
 load dram=0x640 dst=acc:1022 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 11

@@ -18,9 +18,9 @@ load dram=0x140 dst=acc:965 rows=20 cols=16 stride=64 transpose=0 +push_next    
 vec op=COPY dst=sp:6093 src1=acc:965 src2=acc:965 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_prev ; 4
 .tag dense1 forward
 load dram=0xb40 dst=sp:8 rows=4 cols=16 stride=40 transpose=0 +pop_next +push_next                   ; 5
-load dram=0xb60 dst=sp:12 rows=4 cols=4 stride=40 transpose=0 +push_next                             ; 6
-preload src=6093 rows=16 cols=16                                                                     ; 7
-matmul x=8 y=0 out=16 t=4 rows=16 cols=16 accumulate=0 +pop_prev                                     ; 8
+preload src=6093 rows=16 cols=16                                                                     ; 6
+matmul x=8 y=0 out=16 t=4 rows=16 cols=16 accumulate=0 +pop_prev                                     ; 7
+load dram=0xb60 dst=sp:12 rows=4 cols=4 stride=40 transpose=0 +push_next                             ; 8
 preload src=6109 rows=4 cols=16                                                                      ; 9
 matmul x=12 y=0 out=16 t=4 rows=4 cols=16 accumulate=1 +pop_prev                                     ; 10
 load dram=0x640 dst=acc:1004 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 11
@@ -115,20 +115,30 @@ vec op=COPY dst=acc:1005 src1=acc:0 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 
 load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1 +pop_next +push_next                ; 86
 load dram=0x640 dst=acc:1002 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 87
 vec op=MUL dst=acc:0 src1=acc:1005 src2=acc:1004 rows=1 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 88
-vec op=SUB dst=acc:2 src1=acc:1002 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 89
+vec op=SUB dst=acc:2 src1=acc:1002 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 89
 store dram=0x640 src=acc:2 rows=1 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 90
 .tag grad_relu2 backward
 vec op=COPY dst=sp:6093 src1=acc:1013 src2=acc:1013 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0         ; 91
 .tag dense1.w.update optimizer
 load dram=0xa00 dst=acc:1004 rows=1 cols=16 stride=0 transpose=1 +pop_next                           ; 92
 .tag grad_dense1 backward
-load dram=0xb40 dst=sp:0 rows=20 cols=4 stride=40 transpose=1 +push_next                             ; 93
-preload src=6093 rows=4 cols=16                                                                      ; 94
-matmul x=0 y=0 out=80 t=20 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 95
+vec op=COPY dst=sp:0 src1=sp:6093 src2=sp:6093 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 93
+load dram=0xb40 dst=sp:16 rows=16 cols=4 stride=40 transpose=1 +push_next                            ; 94
+preload src=0 rows=4 cols=16                                                                         ; 95
+matmul x=16 y=0 out=80 t=16 rows=4 cols=16 accumulate=0 +pop_prev                                    ; 96
 .tag dense1.w.update optimizer
-load dram=0x140 dst=acc:984 rows=20 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 96
-vec op=MUL dst=acc:0 src1=acc:80 src2=acc:1004 rows=20 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 97
-vec op=SUB dst=acc:20 src1=acc:984 src2=acc:0 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 98
-store dram=0x140 src=acc:20 rows=20 cols=16 stride=64 transpose=0 +pop_prev                          ; 99
+load dram=0x140 dst=acc:984 rows=16 cols=16 stride=64 transpose=0 +push_next                         ; 97
+vec op=MUL dst=acc:0 src1=acc:80 src2=acc:1004 rows=16 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 98
+vec op=SUB dst=acc:20 src1=acc:984 src2=acc:0 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 99
+store dram=0x140 src=acc:20 rows=16 cols=16 stride=64 transpose=0 +pop_prev                          ; 100
 .tag grad_dense1 backward
-halt                                                                                                 ; 100
+load dram=0xb60 dst=sp:32 rows=4 cols=4 stride=40 transpose=1 +push_next                             ; 101
+preload src=0 rows=4 cols=16                                                                         ; 102
+matmul x=32 y=0 out=96 t=4 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 103
+.tag dense1.w.update optimizer
+load dram=0x540 dst=acc:964 rows=4 cols=16 stride=64 transpose=0 +push_next                          ; 104
+vec op=MUL dst=acc:40 src1=acc:96 src2=acc:1004 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0             ; 105
+vec op=SUB dst=acc:60 src1=acc:964 src2=acc:40 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 106
+store dram=0x540 src=acc:60 rows=4 cols=16 stride=64 transpose=0 +pop_prev                           ; 107
+.tag grad_dense1 backward
+halt                                                                                                 ; 108
