@@ -187,14 +187,15 @@ def _conv_core(
     wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
     xp = pad(ctx, x, padding, 0.0, dilation)
     ctx.release_onchip()
-    epilogue = epilogue_for(_dense_rows) if epilogue_for else None
     if stride == (1, 1) and (kh, kw) != (1, 1) and _shifted_pays(ctx, xp, w, (oh, ow)):
-        a = _windows(xp, (kh, kw), (oh, ow), crop)
-        emit_gemm(ctx, a, wmat, View.matrix(out), epilogue)
-        return
-    a = im2col(ctx, xp, (kh, kw), stride, (oh, ow), crop)
-    ctx.release_onchip()
-    emit_gemm(ctx, View.matrix(a), wmat, View.matrix(out), epilogue)
+        a: View | KParts = _windows(xp, (kh, kw), (oh, ow), crop)
+    else:
+        a = View.matrix(im2col(ctx, xp, (kh, kw), stride, (oh, ow), crop))
+        ctx.release_onchip()
+    # the epilogue may hold on-chip rows (requantization constants): allocate them only after
+    # the last release, so the GEMM cannot reuse them
+    epilogue = epilogue_for(_dense_rows) if epilogue_for else None
+    emit_gemm(ctx, a, wmat, View.matrix(out), epilogue)
 
 
 def lower_conv2d(

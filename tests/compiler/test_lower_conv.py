@@ -12,13 +12,17 @@ from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
 from chip.machine import run_machine
 from compiler import zoo
+from compiler.builder import Net
 from compiler.compile import compile_lowered
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
 from compiler.lower import conv
 from compiler.lower.program import lower
+from compiler.passes.pipeline import graph_passes
+from compiler.quantize import quantize
+from compiler.reference import evaluate
 from runtime.models import train_spec
-from tests.compiler.lowering_helpers import check_graph
+from tests.compiler.lowering_helpers import check_graph, run_on_chip
 
 CASES = [  # (input NHWC, kernel, cout, stride, padding)
     ((2, 5, 5, 3), (3, 3), 6, (1, 1), (1, 1, 1, 1)),
@@ -204,3 +208,25 @@ def test_stride1_convolution_takes_the_predicted_cheaper_way():
     assert picks[("grad_conv1", "weight gradient")] is False
     gemms = [n for n in lowered.notes if n.startswith("conv1: ws gemm")]
     assert gemms and "T=512 K=9" in gemms[0]  # 8 images x 8 x 8 valid outputs, no borders
+
+
+@pytest.mark.parametrize("chip", ["tiny", "tpu-v1"])
+@pytest.mark.parametrize("shifted", [True, False], ids=["shifted", "im2col"])
+def test_int8_stride1_convolution_either_way_matches_the_reference(monkeypatch, chip, shifted):
+    """Two int8 stride-1 convolutions, forced either way: the first's fused epilogue
+    (ReLU, requantizing scale and cast to int8 for the second) keeps its on-chip rows while
+    the GEMM runs, and the int32 output is the float64 NumPy reference of the same integer
+    graph within one unit (the reference keeps the exact products of the quantization scales
+    where the chip rounds them, as in test_lower_quantized.py)."""
+    monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
+    net = Net("qconv", 0)
+    h = net.conv2d(net.input("x", (3, 6, 7, 4)), 8, 3, padding="same")
+    net.output("y", net.conv2d(net.relu(h), 8, 3, padding="same"))
+    prim = graph_passes(net.build())
+    x = {"x": np.random.default_rng(1).standard_normal((3, 6, 7, 4))}
+    qz = quantize(prim, x)
+    xq = qz.quantize_inputs(x)
+    got = run_on_chip(compile_lowered(qz.graph, ChipConfig.from_toml(chip)), xq)
+    want = evaluate(graph_passes(qz.graph), xq, round_casts=True).outputs["y"]
+    assert np.abs(want).max() > 1000  # int32 sums of int8 products, not all zeros
+    assert np.abs(got["y"] - want).max() <= 1.0
