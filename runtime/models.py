@@ -66,7 +66,7 @@ ZOO: dict[str, tuple[str, ModelDefaults | None]] = {
     ),
     "alexnet-digits": (
         "alexnet_digits",
-        ModelDefaults(epochs=5, batch_size=32, optimizer="adam", lr=0.003, schedule="cosine"),
+        ModelDefaults(epochs=6, batch_size=32, optimizer="adam", lr=0.003, schedule="cosine"),
     ),
     "vgg11-digits": (
         "vgg11_digits",

@@ -2,7 +2,7 @@
 against the published architectures, compiling for train-128, and training on digits.
 
 Accuracies measured with the default settings (`systolic train --model NAME`, seed 0):
-gru 97.2%, rnn 96.4%, alexnet-digits 95.3% and vgg11-digits 96.7% (functional model, values
+gru 97.2%, rnn 96.4%, alexnet-digits 96.4% and vgg11-digits 96.7% (functional model, values
 bit-identical to the machine), transformer 98.1% on the cycle-level `fast` machine (4 epochs,
 254 s).
 """
