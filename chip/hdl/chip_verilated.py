@@ -24,10 +24,12 @@ from chip.hdl.chip_cosim import ChipRun
 from chip.hdl.chip_top import ChipTop
 from chip.hdl.cosim import RtlError, RtlEvent, encode_stream, pack_row, unpack_acc_row
 from chip.hdl.export import module_name
+from chip.hdl.verilated import PORT_HELPERS
 from chip.hdl.wishbone import bus_bytes
 from chip.isa import Instr, Load, Matmul, Preload, Store
 
-_HARNESS = r"""
+_HARNESS = (
+    r"""
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -36,17 +38,9 @@ _HARNESS = r"""
 #include "verilated.h"
 #include "V@TOP@.h"
 
-// Ports up to 64 bits are integers, wider ones VlWide arrays of 32-bit words (LSB first).
-template <typename T> static void put(T& port, const std::vector<uint32_t>& w) {
-    port = (T)(w[0] | (w.size() > 1 ? (uint64_t)w[1] << 32 : 0));
-}
-template <std::size_t N> static void put(VlWide<N>& port, const std::vector<uint32_t>& w) {
-    for (std::size_t i = 0; i < N; i++) port[i] = i < w.size() ? w[i] : 0;
-}
-template <std::size_t N> static void show(const VlWide<N>& port) {
-    for (std::size_t i = 0; i < N; i++) std::printf(" %08x", port[i]);
-}
-template <typename T> static uint8_t byte_of(const T& port, int b) {
+"""
+    + PORT_HELPERS
+    + r"""template <typename T> static uint8_t byte_of(const T& port, int b) {
     return (uint8_t)((uint64_t)port >> (8 * b));
 }
 template <std::size_t N> static uint8_t byte_of(const VlWide<N>& port, int b) {
@@ -61,11 +55,6 @@ template <std::size_t N> static void set_bytes(VlWide<N>& port, const std::vecto
     for (std::size_t i = 0; i < N; i++) port[i] = 0;
     for (std::size_t b = 0; b < v.size() && b < 4 * N; b++)
         port[b / 4] |= (uint32_t)v[b] << (8 * (b % 4));
-}
-static std::vector<uint32_t> words(int n) {
-    std::vector<uint32_t> w(n);
-    for (int i = 0; i < n; i++) if (std::scanf("%x", &w[i]) != 1) std::exit(2);
-    return w;
 }
 
 // chip/hdl/dram_model.py, line for line.
@@ -213,6 +202,7 @@ int main(int argc, char** argv) {
     return 0;
 }
 """
+)
 
 
 def build_chip(config: ChipConfig, build_dir: Path) -> Path:

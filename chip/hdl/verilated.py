@@ -21,14 +21,7 @@ from chip.hdl.cosim import RtlError, RtlEvent, RtlRun, encode_stream, pack_row, 
 from chip.hdl.export import module_name, write_verilog
 from chip.isa import Instr
 
-_HARNESS = r"""
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <vector>
-#include "verilated.h"
-#include "V@TOP@.h"
-
+PORT_HELPERS = r"""
 // Ports up to 64 bits are integers, wider ones VlWide arrays of 32-bit words (LSB first).
 template <typename T> static void put(T& port, const std::vector<uint32_t>& w) {
     port = (T)(w[0] | (w.size() > 1 ? (uint64_t)w[1] << 32 : 0));
@@ -44,7 +37,22 @@ static std::vector<uint32_t> words(int n) {
     for (int i = 0; i < n; i++) if (std::scanf("%x", &w[i]) != 1) std::exit(2);
     return w;
 }
+"""
+"""C++ shared by the Verilator harnesses: setting and printing ports of any width, and reading
+hex words from standard input."""
 
+_HARNESS = (
+    r"""
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+#include "verilated.h"
+#include "V@TOP@.h"
+
+"""
+    + PORT_HELPERS
+    + r"""
 int main(int argc, char** argv) {
     VerilatedContext ctx;
     ctx.commandArgs(argc, argv);
@@ -93,6 +101,7 @@ int main(int argc, char** argv) {
     return 0;
 }
 """
+)
 
 
 def build(config: ChipConfig, build_dir: Path) -> Path:
