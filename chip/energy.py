@@ -39,6 +39,14 @@ class Block(enum.Enum):
     ACCUMULATOR = "accumulator"
     VECTOR = "vector"
     FIXED = "fixed"  # controller, queues, DMA engines
+    DRAM_IO = "dram_io"  # the DRAM interface's pad circuits, one set per channel
+    HOST_IO = "host_io"  # the host link's transmitters and receivers, one pair per lane
+
+    @property
+    def is_io(self) -> bool:
+        """True for the I/O circuits: their power is not the core's leakage (the DRAM byte's
+        energy includes its interface; host transfers lie outside the chip's cycles)."""
+        return self in (Block.DRAM_IO, Block.HOST_IO)
 
 
 class EnergyModelError(ValueError):
@@ -71,10 +79,22 @@ _AREA_KEYS = (
     "sram_1r1w_factor",
     "fixed_mm2",
     "logic_utilization",
+    "dram_channel_gbytes_per_s",
+    "dram_channel_io_mm2",
+    "host_lanes",
+    "host_lane_mm2",
 )
 _LEAK_KEYS = ("watts_per_mm2",)
-# Entries that are ratios, not energies or areas: never scaled between technologies.
-_RATIOS = frozenset({"sram_write_factor", "sram_1r1w_factor", "logic_utilization"})
+# Entries that are ratios or counts, not energies or areas: never scaled between technologies.
+_RATIOS = frozenset(
+    {
+        "sram_write_factor",
+        "sram_1r1w_factor",
+        "logic_utilization",
+        "dram_channel_gbytes_per_s",
+        "host_lanes",
+    }
+)
 OVERRIDABLE = _ENERGY_KEYS + _AREA_KEYS + _LEAK_KEYS
 
 
@@ -146,6 +166,10 @@ def _check_entry(where: str, key: str, value: object) -> None:
         raise EnergyModelError(f"{where}: {key} = {value!r} must be a finite number >= 0")
     if key == "logic_utilization" and not 0 < value <= 1:
         raise EnergyModelError(f"{where}: logic_utilization = {value!r} must be in (0, 1]")
+    if key == "dram_channel_gbytes_per_s" and value <= 0:
+        raise EnergyModelError(f"{where}: dram_channel_gbytes_per_s = {value!r} must be > 0")
+    if key == "host_lanes" and value != int(value):
+        raise EnergyModelError(f"{where}: host_lanes = {value!r} must be a whole number")
 
 
 def table_of(cfg: ChipConfig) -> TechTable:
@@ -204,11 +228,24 @@ class Area:
     def total_mm2(self) -> float:
         return sum(self.blocks.values())
 
+    @property
+    def core_mm2(self) -> float:
+        """The area that leaks at the table's core leakage density: every block but the I/O."""
+        return sum(v for b, v in self.blocks.items() if not b.is_io)
+
+
+def dram_channels(cfg: ChipConfig) -> int:
+    """DRAM channels the chip's bandwidth needs at the table's per-channel bandwidth (at least
+    one: every chip has DRAM)."""
+    per_channel = table_of(cfg)["dram_channel_gbytes_per_s"]
+    return max(1, math.ceil(round(cfg.dram_gbytes_per_s / per_channel, 9)))
+
 
 def area_of(cfg: ChipConfig) -> Area:
     """The chip's area: logic (the PEs' arithmetic, the array's flip-flops, the vector lanes)
     from cell areas over the placement density; SRAM per KiB, as two-port (one read and one
-    write port per bank, docs/timing.md) macros."""
+    write port per bank, docs/timing.md) macros; the fixed controller; the I/O circuits of the
+    DRAM channels its bandwidth needs and of its host link's lanes."""
     t = table_of(cfg)
     um2 = 1e-6  # mm^2 per um^2
     util = t["logic_utilization"]
@@ -223,6 +260,8 @@ def area_of(cfg: ChipConfig) -> Area:
                 Block.ACCUMULATOR: cfg.acc_kib * sram_kib,
                 Block.VECTOR: cfg.vector_lanes * t["vector_lane_um2"] * um2 / util,
                 Block.FIXED: t["fixed_mm2"],
+                Block.DRAM_IO: dram_channels(cfg) * t["dram_channel_io_mm2"],
+                Block.HOST_IO: t["host_lanes"] * t["host_lane_mm2"],
             }
         )
     )
@@ -271,8 +310,9 @@ def energy_per_action(cfg: ChipConfig) -> Mapping[Action, float]:
 
 @cache
 def leakage_per_cycle_j(cfg: ChipConfig) -> float:
-    """The whole chip's leakage energy in one clock cycle."""
-    watts = area_of(cfg).total_mm2 * table_of(cfg)["watts_per_mm2"]
+    """The whole chip's leakage energy in one clock cycle: its core area (the I/O circuits
+    excluded, `Block.is_io`) at the table's leakage density."""
+    watts = area_of(cfg).core_mm2 * table_of(cfg)["watts_per_mm2"]
     return watts / (cfg.clock_mhz * 1e6)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from chip.archive import check_file, load_npy
 from chip.config import DEFAULT_PRESET, ChipConfig, preset_names
 from chip.dtypes import DType
-from chip.energy import area_of, busy_power_w, peak_tops_per_watt
+from chip.energy import Block, area_of, busy_power_w, peak_tops_per_watt
 from chip.fidelity import Fidelity
 from chip.program import Program, TensorKind, TensorRole
 from runtime.backend import Backend, RunResult
@@ -803,16 +803,33 @@ def cmd_chips(args: argparse.Namespace) -> None:
                 for k in ("area_mm2", "busy_power_w", "peak_tops_per_watt")
             ),
         )
-    make_console().print(t)
+    areas = Table(
+        title="area by block, mm² (the I/O columns are pad and front-end circuits only)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    areas.add_column("name", no_wrap=True)
+    for b in Block:
+        areas.add_column(b.value, justify="right", no_wrap=True)
+    for c in chips:
+        blocks = area_of(c).blocks
+        areas.add_row(c.name, *(f"{blocks[b]:.3g}" for b in Block))
+    console = make_console()
+    console.print(t)
+    console.print(areas)
     print("area and power: modelled from chip/tech tables (docs/energy.md)")
 
 
-def _chip_figures(c: ChipConfig) -> dict[str, float]:
-    """Peak throughput and the energy model's area, busy power and efficiency of one chip."""
+def _chip_figures(c: ChipConfig) -> dict[str, Any]:
+    """Peak throughput and the energy model's area (in total and by block), busy power and
+    efficiency of one chip."""
+    area = area_of(c)
     return {
         "peak_tops": c.peak_tops,
         "dram_gbytes_per_s": c.dram_gbytes_per_s,
-        "area_mm2": area_of(c).total_mm2,
+        "area_mm2": area.total_mm2,
+        "area_by_block_mm2": {b.value: mm2 for b, mm2 in area.blocks.items()},
         "busy_power_w": busy_power_w(c),
         "peak_tops_per_watt": peak_tops_per_watt(c),
     }

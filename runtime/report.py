@@ -22,7 +22,7 @@ from typing import Any
 from chip.actions import static_counters
 from chip.config import ChipConfig
 from chip.counters import Counters
-from chip.energy import average_power_w, energy_of, tops_per_watt
+from chip.energy import area_of, average_power_w, energy_of, tops_per_watt
 from chip.program import Phase, Program, Tag
 
 REPORT_VERSION = 3  # 3: useful MACs, minimal DRAM bytes, critical-path cycles per layer
@@ -91,6 +91,15 @@ def energy_json(c: Counters, chip: ChipConfig) -> dict[str, Any]:
         out["average_power_w"] = average_power_w(c, chip)
         out["tops_per_w"] = tops_per_watt(c, chip)
     return out
+
+
+def area_json(chip: ChipConfig) -> dict[str, Any]:
+    """The chip's modelled area (chip/energy.py): the total and each block's, in mm^2."""
+    area = area_of(chip)
+    return {
+        "total_mm2": area.total_mm2,
+        "by_block_mm2": {b.value: mm2 for b, mm2 in area.blocks.items()},
+    }
 
 
 def counters_json(c: Counters, chip: ChipConfig) -> dict[str, Any]:
@@ -240,6 +249,7 @@ class RunReport:
                 "dram_gbytes_per_s": c.dram_gbytes_per_s,
                 "clock_mhz": c.clock_mhz,
             },
+            "area": area_json(c),
             "total": counters_json(self.total, c),
             "host_transfer": {
                 "to_chip_bytes": self.host_to_chip_bytes,

@@ -54,12 +54,49 @@ def test_energy_per_action_by_hand_on_tiny():
     # de-skew (3 + 2 + 1 stages of 32 bits)
     ff_bits = 16 * 56 + 6 * 8 + 6 * 32
     assert energy.array_register_bits(TINY) == ff_bits == 1136
-    assert area.blocks[Block.ARRAY] == pytest.approx((16 * 419.0 + ff_bits * 4.522) * 1e-6 / 0.7)
+    # logic over ORFS's median placement density on Nangate 45 nm, 57.5%
+    assert area.blocks[Block.ARRAY] == pytest.approx((16 * 419.0 + ff_bits * 4.522) * 1e-6 / 0.575)
+    assert area.blocks[Block.VECTOR] == pytest.approx(4 * 11884.0 * 1e-6 / 0.575)
     # two-port banks: 1.98 x the single-port 0.005669 mm^2 per KiB
     assert area.blocks[Block.SCRATCHPAD] == pytest.approx(TINY.spad_kib * 0.005669 * 1.98)
     assert area.blocks[Block.ACCUMULATOR] == pytest.approx(TINY.acc_kib * 0.005669 * 1.98)
-    leak_w = area.total_mm2 * 0.018
+    # 0.4 GB/s of DRAM is one DDR3-2133 channel's 107 pins; 16 PCIe lanes, each a TX and an RX
+    assert area.blocks[Block.DRAM_IO] == pytest.approx(3.365)
+    assert area.blocks[Block.HOST_IO] == pytest.approx(16 * (0.23 + 0.14))
+    core = sum(area.blocks[b] for b in Block if b not in (Block.DRAM_IO, Block.HOST_IO))
+    assert area.core_mm2 == pytest.approx(core)
+    assert area.total_mm2 == pytest.approx(core + 3.365 + 16 * 0.37)
+    # the I/O circuits do not leak at the core's density
+    leak_w = core * 0.018
     assert energy.leakage_per_cycle_j(TINY) == pytest.approx(leak_w / (TINY.clock_mhz * 1e6))
+
+
+def test_io_blocks_follow_the_bandwidth_and_lane_overrides():
+    # DDR3-2133 CACTI-IO pads: 107 pins x 0.03145 mm^2 per 17.067 GB/s channel, at any node
+    assert energy.load_technology("28nm")["dram_channel_io_mm2"] == 3.365
+    assert 107 * 0.03145 == pytest.approx(3.365, abs=0.001)
+
+    def io(cfg):
+        blocks = energy.area_of(cfg).blocks
+        return energy.dram_channels(cfg), blocks[Block.DRAM_IO], blocks[Block.HOST_IO]
+
+    # tpu-v1: 48 bytes/cycle at 700 MHz = 33.6 GB/s, two channels
+    assert io(TPU) == (2, pytest.approx(6.73), pytest.approx(5.92))
+    # one byte per cycle more than two channels carry needs a third
+    three = TPU.replace(dram_bytes_per_cycle=49)
+    assert three.dram_gbytes_per_s > 2 * 17.067
+    assert io(three)[:2] == (3, pytest.approx(3 * 3.365))
+    # a chip TOML can name another interface and link width
+    hbm = TPU.replace(
+        energy_overrides=(
+            ("dram_channel_gbytes_per_s", 128.0),
+            ("dram_channel_io_mm2", 13.75),
+            ("host_lanes", 4.0),
+        )
+    )
+    assert io(hbm) == (1, pytest.approx(13.75), pytest.approx(4 * 0.37))
+    # I/O area changes the die, not the leakage
+    assert energy.leakage_per_cycle_j(hbm) == energy.leakage_per_cycle_j(TPU)
 
 
 def test_sram_energy_passes_through_both_published_points():
@@ -114,6 +151,8 @@ def test_overrides_round_trip_through_toml_and_change_the_price(tmp_path):
         ("dram_byte = -1.0", "dram_byte = -1.0 must be a finite number >= 0"),
         ('dram_byte = "cheap"', "[energy] dram_byte = 'cheap' must be a number"),
         ("logic_utilization = 1.5", "logic_utilization = 1.5 must be in (0, 1]"),
+        ("host_lanes = 2.5", "host_lanes = 2.5 must be a whole number"),
+        ("dram_channel_gbytes_per_s = 0", "dram_channel_gbytes_per_s = 0.0 must be > 0"),
     ],
 )
 def test_bad_energy_tables_are_refused_naming_the_entry(tmp_path, section, message):
@@ -146,7 +185,17 @@ def test_tpu_v1_buffers_match_their_published_floor_plan_shares():
     blocks = energy.area_of(TPU).blocks
     assert blocks[Block.SCRATCHPAD] == pytest.approx(0.29 * 331, rel=0.25)
     assert blocks[Block.ACCUMULATOR] == pytest.approx(0.06 * 331, rel=0.25)
-    assert energy.area_of(TPU).total_mm2 < 331
+    # its I/O (DDR3 ports, PCIe, host interface) is 10% of the die: the modelled pads and
+    # front ends, without the PHYs' logic, come to 38% of that share
+    io = blocks[Block.DRAM_IO] + blocks[Block.HOST_IO]
+    assert io == pytest.approx(12.65, abs=0.01) and io < 0.10 * 331
+
+
+def test_tpu_v1_die_area_within_2x_of_the_published_bound():
+    # Jouppi et al., ISCA 2017: a 28 nm die under 331 mm^2. The model: 173 mm^2, 0.52x.
+    total = energy.area_of(TPU).total_mm2
+    assert total == pytest.approx(173.1, abs=0.1)
+    assert 331 / 2 <= total < 331
 
 
 @pytest.mark.slow

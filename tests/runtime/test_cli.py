@@ -241,6 +241,7 @@ def test_chips_lists_presets(capsys):
     assert code == 0
     for name in ("edge", "tiny", "tpu-v1", "train-128"):
         assert name in out
+    assert "area by block" in out and "dram_io" in out and "host_io" in out
     code, out, _ = run_cli(capsys, "chips", "--format", "json")
     chips = json.loads(out)
     assert [c["name"] for c in chips] == ["edge", "tiny", "tpu-v1", "train-128"]
@@ -248,6 +249,10 @@ def test_chips_lists_presets(capsys):
     assert tpu["energy"] == {"technology": "28nm"}
     cfg = ChipConfig.from_toml("tpu-v1")
     assert tpu["figures"]["area_mm2"] == pytest.approx(area_of(cfg).total_mm2)
+    by_block = tpu["figures"]["area_by_block_mm2"]
+    assert by_block["dram_io"] == pytest.approx(2 * 3.365)  # two DDR3-2133 channels
+    assert by_block["host_io"] == pytest.approx(16 * 0.37)  # PCIe x16
+    assert sum(by_block.values()) == pytest.approx(tpu["figures"]["area_mm2"])
     assert tpu["figures"]["peak_tops_per_watt"] == pytest.approx(cfg.peak_tops / busy_power_w(cfg))
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from chip.counters import Critical, Unit, total
+from chip.energy import area_of
 from runtime.data import load_digits
 from runtime.outputs import read_report, write_run_dir
 from runtime.render import layers_csv
@@ -151,6 +152,10 @@ def test_report_json_holds_the_counters_and_their_derived_figures(trained):
     assert t["stalls"]["array"] == {k.value: v for k, v in r.total.stalls[Unit.ARRAY].items()}
     assert t["derived"]["utilization"] == r.total.pe_utilization
     assert t["derived"]["stall_cycles"] == sum(t["derived"]["stalls_by_cause"].values())
+    blocks = d["area"]["by_block_mm2"]
+    assert blocks == {b.value: v for b, v in area_of(r.chip).blocks.items()}
+    assert d["area"]["total_mm2"] == pytest.approx(sum(blocks.values()))
+    assert blocks["dram_io"] > 0 and blocks["host_io"] > 0
     with pytest.raises(ValueError, match="unsupported report version 1"):
         RunReport.from_json({**d, "version": 1})
     with pytest.raises(ValueError, match="version 2 reports predate useful MACs"):
