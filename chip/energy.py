@@ -380,9 +380,10 @@ def average_power_w(c: Counters, cfg: ChipConfig) -> float:
 
 
 def tops_per_watt(c: Counters, cfg: ChipConfig) -> float:
-    """Operations (2 per MAC) per joule, in TOPS/W; 0 without energy."""
+    """Useful operations (2 per useful MAC: the network's, not the padding the array also
+    computed) per joule, in TOPS/W; 0 without energy. The energy still pays for the padding."""
     joules = energy_of(c, cfg).total_j
-    return 2 * c.macs / joules / 1e12 if joules else 0.0
+    return 2 * c.useful_macs / joules / 1e12 if joules else 0.0
 
 
 # ---------------------------------------------------------------------------------- figures
@@ -408,5 +409,5 @@ def busy_power_w(cfg: ChipConfig) -> float:
 
 
 def peak_tops_per_watt(cfg: ChipConfig) -> float:
-    """Peak TOPS (a MAC is two operations) over `busy_power_w`."""
+    """Peak TOPS (every PE's MAC, two operations, each cycle) over `busy_power_w`."""
     return cfg.peak_tops / busy_power_w(cfg)

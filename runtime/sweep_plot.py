@@ -2,8 +2,8 @@
 
 A point is on the frontier when no other point of the same workload, mode and batch is at
 least as good in both columns and better in one. Columns where more is better (utilization,
-roofline efficiency) are maximized, every other column (cycles, bytes, energy, area, seconds)
-minimized. Failed points are left out.
+roofline efficiency, TOPS/W) are maximized, every other column (cycles, bytes, energy, area,
+seconds) minimized. Failed points are left out.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rich.table import Table
 
 from runtime.sweep_spec import SweepError
 
-MAXIMIZED = frozenset({"utilization", "roofline_efficiency"})
+MAXIMIZED = frozenset({"utilization", "roofline_efficiency", "tops_per_w"})
 GROUP = ("workload", "mode", "batch")
 
 

@@ -7,13 +7,15 @@ worker that meets the same compilation again (a rerun of failed points on a long
 two sweeps sharing workloads) does not compile twice.
 
 What a row holds (docs/sweep.md):
-- ``cycles``, ``macs``, ``utilization`` (MACs over rows x cols x cycles), DRAM bytes read and
-  written, instructions, ``seconds`` of chip time at the chip's clock;
-- the roofline bound of the point's work on its chip, in cycles: the larger of the compute
-  bound MACs / (rows x cols) and the memory bound DRAM bytes / DRAM bytes per cycle, and
+- ``cycles``, ``macs`` (the array's, padding included), ``useful_macs`` (the network's own),
+  ``utilization`` (useful MACs over rows x cols x cycles), DRAM bytes read and written and
+  ``min_dram_bytes`` (what the work must move, each operand once), instructions, ``seconds`` of
+  chip time at the chip's clock;
+- the report's roofline (runtime/report.py, the one definition): ``roofline_bound_cycles``, the
+  larger of useful MACs / (rows x cols) and minimal DRAM bytes / DRAM bytes per cycle, and
   ``roofline_efficiency`` = bound / cycles (1.0 = the chip is as fast as its roofline allows);
-- ``energy_j``, ``average_power_w``, ``tops_per_w`` of the run and the chip's ``area_mm2``, from
-  the energy and area model (chip/energy.py, docs/energy.md);
+- ``energy_j``, ``average_power_w``, ``tops_per_w`` (useful operations per joule) of the run and
+  the chip's ``area_mm2``, from the energy and area model (chip/energy.py, docs/energy.md);
 - ``compile_s`` and ``run_s``: host wall time (0 compile time when the program came from the
   cache), ``cpu_s`` the worker's CPU time for both (what the point costs on a busy machine);
   these are the only columns that vary between runs of the same point;
@@ -25,7 +27,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import math
 import operator
 import time
 from collections import OrderedDict
@@ -39,40 +40,28 @@ from chip.counters import Counters
 from chip.dtypes import DType
 from chip.energy import area_of, average_power_w, energy_of, tops_per_watt
 from chip.program import Program, TensorKind
+from runtime.report import bound_cycles, efficiency
 from runtime.sweep_spec import Mode, Point, TrainingSettings, Workload, WorkloadKind
 
 CACHE_SIZE = 64  # compiled programs kept per worker process
 
 
-def _utilization(w: Counters, chip: ChipConfig) -> float:
-    """Useful MACs over what the whole array could do in the run's cycles."""
-    return round(w.macs / (chip.peak_macs_per_cycle * w.cycles), 6) if w.cycles else 0.0
-
-
-def _bound_cycles(w: Counters, chip: ChipConfig) -> int:
-    """The roofline's cycles: compute bound or DRAM bound, whichever is larger."""
-    compute = math.ceil(w.macs / chip.peak_macs_per_cycle)
-    memory = math.ceil(w.dram_bytes / chip.dram_bytes_per_cycle)
-    return max(compute, memory)
-
-
-def _efficiency(w: Counters, chip: ChipConfig) -> float:
-    return round(_bound_cycles(w, chip) / w.cycles, 6) if w.cycles else 0.0
-
-
-# The measured columns, each derived from the point's summed counts and its chip in one place:
-# a new figure is one more entry.
+# The measured columns, each derived from the point's summed counts and its chip in one place
+# (the figures a run's report also shows come from runtime/report.py and Counters, so a sweep
+# row and `systolic run` agree): a new figure is one more entry.
 METRICS: dict[str, Callable[[Counters, ChipConfig], Any]] = {
     "cycles": lambda w, c: w.cycles,
     "macs": lambda w, c: w.macs,
-    "utilization": _utilization,
+    "useful_macs": lambda w, c: w.useful_macs,
+    "utilization": lambda w, c: round(w.pe_utilization, 6),
     "dram_read_bytes": lambda w, c: w.dram_read_bytes,
     "dram_write_bytes": lambda w, c: w.dram_write_bytes,
     "dram_bytes": lambda w, c: w.dram_bytes,
+    "min_dram_bytes": lambda w, c: w.min_dram_bytes,
     "instructions": lambda w, c: w.instructions,
     "seconds": lambda w, c: c.seconds(w.cycles),
-    "roofline_bound_cycles": _bound_cycles,
-    "roofline_efficiency": _efficiency,
+    "roofline_bound_cycles": bound_cycles,
+    "roofline_efficiency": lambda w, c: round(efficiency(w, c), 6),
     "energy_j": lambda w, c: energy_of(w, c).total_j,
     "average_power_w": average_power_w,
     "tops_per_w": tops_per_watt,

@@ -9,7 +9,11 @@ import math
 import pytest
 
 from chip.config import ChipConfig, Dataflow
+from chip.counters import Counters
+from chip.energy import energy_of
+from chip.footprint import Action, Traffic
 from runtime.cli import main
+from runtime.report import bound_cycles, efficiency
 from runtime.sweep_plot import frontiers
 from runtime.sweep_run import METRICS, run_point
 from runtime.sweep_spec import Mode, SpecError, load_spec
@@ -116,9 +120,9 @@ def test_points_measure_and_fail_one_by_one(tmp_path):
     good, too_wide, big, big_wide = (run_point(p) for p in spec.points())
     assert good["error"] == ""
     chip = spec.points()[0].chip
-    assert good["macs"] == 40 * 24 * 72
-    assert good["utilization"] == pytest.approx(good["macs"] / (16 * 16 * good["cycles"]), 1e-5)
-    bound = max(math.ceil(good["macs"] / 256), math.ceil(good["dram_bytes"] / 16))
+    assert good["macs"] == good["useful_macs"] == 40 * 24 * 72
+    assert good["utilization"] == pytest.approx(good["useful_macs"] / (256 * good["cycles"]), 1e-5)
+    bound = max(math.ceil(good["useful_macs"] / 256), math.ceil(good["min_dram_bytes"] / 16))
     assert good["roofline_bound_cycles"] == bound <= good["cycles"]
     assert good["roofline_efficiency"] == pytest.approx(bound / good["cycles"], 1e-5)
     assert good["seconds"] == chip.seconds(good["cycles"])
@@ -126,6 +130,38 @@ def test_points_measure_and_fail_one_by_one(tmp_path):
     assert big["error"].startswith("DramOverflow: network 'Big' needs")
     assert all(too_wide[m] == big[m] == "" for m in METRICS)
     assert big_wide["error"].startswith("invalid chip")
+
+
+def test_row_figures_count_the_networks_work_not_the_schedules():
+    # 1,000 array MACs of which 200 are padding; 4,800 DRAM bytes moved where 3,200 must be:
+    # the roofline, utilization and TOPS/W are the report's, on useful MACs and minimal bytes.
+    chip = ChipConfig.from_toml("edge")  # 16x16, 16 DRAM bytes per cycle
+    c = Counters(cycles=500, macs=1000, useful_macs=800, min_dram_bytes=3200, rows=16, cols=16)
+    c.bytes[Traffic.DRAM_READ] = 4800
+    c.actions[Action.MAC] = 1000
+    row = {name: f(c, chip) for name, f in METRICS.items()}
+    assert row["macs"] == 1000 and row["useful_macs"] == 800
+    assert row["dram_bytes"] == 4800 and row["min_dram_bytes"] == 3200
+    assert row["utilization"] == pytest.approx(800 / (256 * 500))
+    assert row["roofline_bound_cycles"] == max(-(-800 // 256), 3200 // 16) == 200
+    assert row["roofline_efficiency"] == pytest.approx(200 / 500)
+    assert row["roofline_bound_cycles"] == bound_cycles(c, chip)
+    assert row["roofline_efficiency"] == pytest.approx(efficiency(c, chip))
+    joules = energy_of(c, chip).total_j
+    assert row["energy_j"] == joules
+    assert row["tops_per_w"] == pytest.approx(2 * 800 / joules / 1e12)
+
+
+def test_os_topology_row_bounds_by_the_minimal_dram_bytes(tmp_path):
+    # Output-stationary tiles load some operands twice: the row's bound is what the layers must
+    # move, not what this schedule moved.
+    spec = load_spec(write_spec(tmp_path, 'workloads = ["topo.csv"]\n[grid]\ndataflow = ["os"]\n'))
+    row = run_point(spec.points()[0])
+    assert row["error"] == ""
+    assert row["min_dram_bytes"] < row["dram_bytes"]
+    compute = math.ceil(row["useful_macs"] / 256)
+    assert row["roofline_bound_cycles"] == max(compute, math.ceil(row["min_dram_bytes"] / 16))
+    assert row["roofline_bound_cycles"] < max(compute, math.ceil(row["dram_bytes"] / 16))
 
 
 def test_topology_point_is_the_sum_of_its_layers(tmp_path):
@@ -175,6 +211,10 @@ def test_frontier_minimizes_and_maximizes(tmp_path):
     rows = [{**r, "utilization": r["u"]} for r in rows]
     got = frontiers(rows, "a", "utilization")[("w", "inference", "1")]
     assert [(r["a"], r["u"]) for r in got] == [("10", "0.5"), ("20", "0.9"), ("30", "0.95")]
+    # and so is TOPS/W
+    rows = [{**r, "tops_per_w": r["u"]} for r in rows]
+    got = frontiers(rows, "a", "tops_per_w")[("w", "inference", "1")]
+    assert [r["a"] for r in got] == ["10", "20", "30"]
     with pytest.raises(ValueError, match="no column 'nope'"):
         frontiers(rows, "a", "nope")
 
