@@ -73,7 +73,8 @@ def test_vector_operands_are_read_in_place_from_resident_rows():
     chip = ChipConfig.from_toml("edge")
     train = TrainSpec(loss="ce", optimizer=Momentum(momentum=0.9), lr=0.1)
     graph = zoo.mlp(batch=8, inputs=32, hidden=(48, 32))
-    instrs = compile_lowered(graph, chip, train=train).program.instrs
+    program = compile_lowered(graph, chip, train=train).program
+    instrs = program.instrs
     graph = graph_passes(graph, compute_dtype=chip.input_dtype, train=train)
     units, plan = lowering.lower_units(graph, chip)
     base = chip.acc_rows - 1 - lowering.residency_reserve(graph, chip, units, plan)[1]
@@ -81,14 +82,18 @@ def test_vector_operands_are_read_in_place_from_resident_rows():
     assert masks and any(i.src1.row >= base for i in masks)
     # the input gradients they read were written there by the array itself
     assert any(isinstance(i, Matmul) and i.out >= base for i in instrs)
-    assert not any(
-        isinstance(i, Vec)
+    # nothing copies resident rows out to read them, except the loss and its gradient: they
+    # overwrite the logits they read, so they take a COPY of the resident logits (no DMA)
+    copies = [
+        t.layer
+        for i, t in zip(instrs, program.tags, strict=True)
+        if isinstance(i, Vec)
         and i.op is VecOp.COPY
         and i.src1.mem.is_acc
         and i.dst.mem.is_acc
         and i.src1.row >= base > i.dst.row
-        for i in instrs
-    )
+    ]
+    assert set(copies) <= {"loss", "grad_loss"}
 
 
 def test_stored_resident_values_sit_in_another_bank_than_the_layers_operands():
