@@ -317,7 +317,7 @@ def spad_region(spad_rows: int, banks: int, rows: int) -> tuple[int, int, int | 
     ``rows`` rows of values: the top ``rows`` rows, or, when they fit in one bank and there
     are at least three, ``rows`` rows on each side of the top bank's first row, so values
     can sit in a bank other than the one the current layer's in-place operands are in (a
-    DMA store reading one holds that bank's read port for its whole transfer and latency)."""
+    DMA store reading one holds that bank's read port until its transfer ends)."""
     per = spad_rows // banks
     if banks >= 3 and 0 < rows <= per:
         top = spad_rows - per
