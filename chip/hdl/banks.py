@@ -1,10 +1,11 @@
 """Bank ports in hardware: which ports an instruction reserves, and who may start first.
 
 docs/timing.md: each memory is split into ``*_banks`` banks of consecutive rows, each with one
-read and one write port; an instruction reserves, for its whole run, the read port of every bank
-it reads and the write port of every bank it writes, and may not start while an instruction of
-another queue holds one of them. Instructions of several queues that could start in the same
-cycle are committed in program order, so a later one conflicting with an earlier one waits.
+read and one write port; an instruction reserves, from its start, the read port of every bank it
+reads and the write port of every bank it writes (until it ends; a STORE until its last row is
+read), and may not start while an instruction of another queue holds one of them. Instructions
+of several queues that could start in the same cycle are committed in program order, so a later
+one conflicting with an earlier one waits.
 
 A port set is a bit vector (`port_bits`): the scratchpad's read ports, the accumulator's read
 ports, then the same for the write ports, one bit per bank.

@@ -9,9 +9,10 @@ co-simulation's `chip.hdl.dram_model.DramModel`):
   an empty one), the token it pops is available, and the engine has sent every request of the
   previous instruction; it starts when the chip's bank-port rule agrees (``allow``,
   chip/hdl/banks.py). ``head_ports`` are the bank ports it needs, ``held`` those of the engine's
-  instructions started and not ended. In its start cycle it presents its first request: row r of
-  the block at byte address ``dram + r * stride`` with the row's ``cols * size`` bytes enabled,
-  one request per row, the last marked end-of-burst. The slave's ``stall`` paces the requests (a
+  instructions started and not ended (a STORE's only until its last row is read). In its start
+  cycle it presents its first request: row r of the block at byte address ``dram + r * stride``
+  with the row's ``cols * size`` bytes enabled, one request per row, the last marked
+  end-of-burst. The slave's ``stall`` paces the requests (a
   LOAD's at the bus bandwidth, a STORE's until its data may use the bus), so the engine is free
   for the next instruction the cycle after its last request is accepted: ``start + n`` for a
   LOAD, ``grant + n`` for a STORE.
@@ -257,7 +258,8 @@ class DmaEngine(wiring.Component):
         with m.If(bus.ack):
             m.d.sync += acks.eq(Mux(last_ack, 0, acks + 1))
 
-        # Bank ports held by started instructions, counted per port until each one ends.
+        # Bank ports held by started instructions, counted per port: a LOAD's until it ends,
+        # a STORE's until its last row is read (the cycle its last request is accepted).
         head_loc = head.src if store else head.dst
         m.d.comb += self.head_ports.eq(
             Mux(
@@ -266,18 +268,33 @@ class DmaEngine(wiring.Component):
                 banks.ports(cfg, banks.SPAD, not store, head_loc[:ROW_BITS], head.rows),
             )
         )
-        oldest_ports = Signal(port_bits(cfg))
-        m.d.comb += oldest_ports.eq(
-            Mux(
-                oldest.acc,
-                banks.ports(cfg, banks.ACC, not store, oldest.row, oldest.rows),
-                banks.ports(cfg, banks.SPAD, not store, oldest.row, oldest.rows),
-            )
-        )
+        released, release = Signal(port_bits(cfg)), Signal()
+        if store:
+            m.d.comb += [
+                release.eq(accepted & last_req),
+                released.eq(
+                    Mux(
+                        is_acc,
+                        banks.ports(cfg, banks.ACC, False, row, cur.rows),
+                        banks.ports(cfg, banks.SPAD, False, row, cur.rows),
+                    )
+                ),
+            ]
+        else:
+            m.d.comb += [
+                release.eq(last_ack),
+                released.eq(
+                    Mux(
+                        oldest.acc,
+                        banks.ports(cfg, banks.ACC, True, oldest.row, oldest.rows),
+                        banks.ports(cfg, banks.SPAD, True, oldest.row, oldest.rows),
+                    )
+                ),
+            ]
         depth = cfg.dram_latency + FLIGHT_EXTRA
         for p in range(port_bits(cfg)):
             count = Signal(range(depth + 2), name=f"held_{p}")
-            m.d.sync += count.eq(count + (go & self.head_ports[p]) - (last_ack & oldest_ports[p]))
+            m.d.sync += count.eq(count + (go & self.head_ports[p]) - (release & released[p]))
             m.d.comb += self.held[p].eq(count != 0)
         if not store:  # write the row of each acknowledge, elements < cols
             for port, layout_ in (

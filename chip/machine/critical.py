@@ -136,20 +136,27 @@ class _Walk:
         raise AssertionError(f"instruction {i}: no execute instruction released it at {s}")
 
     def port_holder(self, i: int, s: int) -> int:
-        """An instruction of another queue, committed before ``i``, ending at ``s`` and
-        holding one of ``i``'s bank ports."""
-        t, st = self.t, self.st
+        """An instruction of another queue, committed before ``i``, releasing one of ``i``'s
+        bank ports at ``s`` (its end, or a store's last row read: docs/timing.md)."""
+        t = self.t
         u = t.plan_of[i]
         mine = set(t.ports[t.port_start[u] : t.port_start[u + 1]].tolist())
         at = int(self.committed[i])
         for x in range(at - 1, max(at - _SEARCH, 0) - 1, -1):
             j = int(self.order[x])
-            if st.end[j] != s or self.queue[j] == self.queue[i]:
+            if self.port_release(j) != s or self.queue[j] == self.queue[i]:
                 continue
             v = t.plan_of[j]
             if mine.intersection(t.ports[t.port_start[v] : t.port_start[v + 1]].tolist()):
                 return j
-        raise AssertionError(f"instruction {i}: no bank-port holder ended at {s}")
+        raise AssertionError(f"instruction {i}: no bank-port holder released it at {s}")
+
+    def port_release(self, j: int) -> int:
+        """The cycle instruction ``j`` releases its bank ports: a store once its last row is
+        read (its transfer's end), every other instruction at its end."""
+        if self.t.kind[self.t.plan_of[j]] == kernel.K_STORE:
+            return int(self.st.waits[j][kernel.W_FILLED])
+        return int(self.st.end[j])
 
     # ---------------------------------------------------------------- labels
     def charge(self, i: int, until: int, issue: bool) -> None:

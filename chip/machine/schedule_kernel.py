@@ -125,7 +125,8 @@ class State(NamedTuple):
     push_by: np.ndarray
     pushed: np.ndarray  # per channel: pushes so far
     popped: np.ndarray  # per channel: pops so far
-    port_until: np.ndarray  # (ports, 3): per port and queue, until when it is held
+    port_until: np.ndarray  # (ports, 3): per port and queue, until when it is held (a store:
+    #                         until its last row is read, not its end)
     dma_phase: np.ndarray  # (n, 4): a DMA's latency [lo, hi) and bandwidth [lo, hi) phases
     inflight: np.ndarray  # per queue at queue_start[q]: started, maybe not ended
     n_flight: np.ndarray
@@ -386,7 +387,9 @@ def _run(t, r, st):
                 popped[pops[u, m]] += 1
             if pushes[u, m] >= 0:
                 _push(pushes[u, m], e, i, push_start, push_end, push_by, pushed)
-        _hold_ports(port_start[u], port_start[u + 1], ports, port_until, q, e)
+        # a store's read ports are free once its last row is in the engine's buffer (f)
+        release = f if kind[u] == K_STORE else e
+        _hold_ports(port_start[u], port_start[u + 1], ports, port_until, q, release)
         start[i], end[i] = s, e
         w = waits[i]
         w[W_DISPATCH], w[W_ORDER], w[W_TOKEN], w[W_PRODUCER] = (

@@ -260,6 +260,35 @@ def _sides(members: tuple[Node, ...], gemm: int, ext: dict[int, Broadcast]) -> d
     return high
 
 
+WHOLE_ROWS = 8  # a row operand of at most this many accumulator rows is loaded once
+
+
+def _whole_rows(
+    ctx: Ctx, ext: dict[int, Broadcast], bufs: dict[int, Buf], last: int, high: dict[int, bool]
+) -> dict[int, Loc]:
+    """Rows to hold each short row operand (a bias) whole, ``row_elems`` elements per row,
+    on the side `_sides` chose (`_load_whole` fills them once): loading it per column tile
+    into one row makes each load wait for the previous tile's vector ops, then for the DRAM
+    latency."""
+    n = -(-last // ctx.config.row_elems)
+    return {
+        i: ctx.alloc(ctx.mem_for(bufs[i].dtype), n, "row operand", high[i])
+        for i, role in ext.items()
+        if role is Broadcast.ROW and n <= min(WHOLE_ROWS, ctx.chip.acc_left)
+    }
+
+
+def _load_whole(ctx: Ctx, buf: Buf, last: int, dst: Loc) -> None:
+    """Load the ``last`` elements of row operand ``buf`` into ``dst``, ``row_elems`` per row."""
+    re = ctx.config.row_elems
+    full, rest = divmod(last, re)
+    if full:
+        ctx.load(View(buf.addr, buf.dtype, full, re, re), dst)
+    if rest:
+        addr = buf.addr + full * re * buf.dtype.nbytes
+        ctx.load(View(addr, buf.dtype, 1, rest, rest), dst.offset(full))
+
+
 def gemm_epilogue(
     ctx: Ctx,
     group: Group,
@@ -308,14 +337,24 @@ def gemm_epilogue(
                 ctx.tag_node(reader[i])
                 ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, ctx.config.row_elems, 0, 0), loc[i])
                 ctx.tag_node(None)
+    whole = _whole_rows(ctx, ext, bufs, last, high)
+    loaded: set[int] = set()  # whole row operands loaded so far
     turn = [0]
 
     def view(nid: int) -> View:
         return View.matrix(bufs[nid], m_rows, last)
 
     def run(tile: Loc, r0: int, rows: int, c0: int, cols: int) -> None:
+        re = ctx.config.row_elems
+        row_at: dict[int, Loc] = {}  # ROW operands read in place from their whole rows
         for i, role in ext.items():
-            if role is Broadcast.ROW:
+            if i in whole and c0 % re == 0 and cols <= re:
+                if i not in loaded:  # where the first tile's row would have been loaded
+                    ctx.tag_node(reader[i])
+                    _load_whole(ctx, bufs[i], last, whole[i])
+                    loaded.add(i)
+                row_at[i] = whole[i].offset(c0 // re)
+            elif role is Broadcast.ROW:
                 ctx.tag_node(reader[i])
                 ctx.load(
                     View(bufs[i].addr, bufs[i].dtype, 1, last, last).block(0, 1, c0, cols),
@@ -327,7 +366,7 @@ def gemm_epilogue(
             turn[0] ^= 1
             segs = row_map(r0 + s0, rr)
             dense = segs == [(0, r0 + s0, rr)]
-            here = {**loc, gemm.id: tile.offset(s0)}
+            here = {**loc, **row_at, gemm.id: tile.offset(s0)}
             ctx.tag_node(None)
             if keep_gemm:
                 for off, row, cnt in segs:

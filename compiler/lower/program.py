@@ -161,10 +161,11 @@ def residency_reserve(
     for u, unit in enumerate(units):
         for m in _unit_nodes(unit):
             later.update(i for i in m.inputs if unit_of.get(i, u) < u)
+    outs = _read_outputs(graph, plan)
     spad = acc = 0
     for i in later:
         buf = plan.bufs.get(i)
-        if buf is None or not lo <= buf.addr < hi:
+        if buf is None or not (lo <= buf.addr < hi or (buf.addr, buf.addr + buf.nbytes) in outs):
             continue
         cols = buf.shape[-1] if buf.shape else 1
         rows = buf.size // max(cols, 1) * -(-cols // config.row_elems)
@@ -175,8 +176,26 @@ def residency_reserve(
     return min(spad, config.spad_rows // 4), min(acc, (config.acc_rows - 1) // 4)
 
 
+def _read_outputs(graph: Graph, plan: DramPlan) -> frozenset[tuple[int, int]]:
+    """The DRAM extents of the outputs outside the scratch arena that some node reads (the
+    logits a loss reads): the residency plan may keep them on chip for their readers too,
+    though they still reach DRAM."""
+    lo, hi = plan.scratch_base, plan.scratch_base + plan.scratch_bytes
+    read = {i for n in graph.nodes for i in n.inputs}
+    out = set()
+    for nid in graph.outputs.values():
+        buf = plan.bufs.get(nid)
+        if buf is not None and nid in read and not lo <= buf.addr < hi:
+            out.add((buf.addr, buf.addr + buf.nbytes))
+    return frozenset(out)
+
+
 def _residency(
-    config: ChipConfig, plan: DramPlan, reserve: tuple[int, int], keep: frozenset[int] | None
+    graph: Graph,
+    config: ChipConfig,
+    plan: DramPlan,
+    reserve: tuple[int, int],
+    keep: frozenset[int] | None,
 ) -> Residency:
     spad_rows, acc_rows = reserve
     base, size, split = spad_region(config.spad_rows, config.spad_banks, spad_rows)
@@ -188,6 +207,7 @@ def _residency(
         keep,
         split,
         config.spad_rows // config.spad_banks,
+        _read_outputs(graph, plan),
     )
 
 
@@ -199,7 +219,8 @@ def _layers_reserve(config: ChipConfig, reserve: tuple[int, int]) -> tuple[int, 
 
 
 def _last_readers(graph: Graph, units: list) -> list[set[int]]:
-    """For each unit, the values (root node ids) no later unit reads."""
+    """For each unit, the values (root node ids) no later unit reads; an output read by a
+    unit is dead to the residency plan after its last reader (it is in DRAM too)."""
     root = list(range(len(graph.nodes)))
     for n in graph.nodes:
         if n.op is Op.RESHAPE:
@@ -210,8 +231,10 @@ def _last_readers(graph: Graph, units: list) -> list[set[int]]:
             last.setdefault(root[m.id], u)
             for i in m.inputs:
                 last[root[i]] = u
+    read = {root[i] for unit in units for m in _unit_nodes(unit) for i in m.inputs}
     for nid in list(graph.outputs.values()) + list(graph.updates.values()):
-        last[root[nid]] = len(units)
+        if not (nid in graph.outputs.values() and root[nid] in read):
+            last[root[nid]] = len(units)
     dead: list[set[int]] = [set() for _ in units]
     for r, u in last.items():
         if u < len(units):
@@ -300,7 +323,7 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
     keep: frozenset[int] | None = None
     try:
         for _ in range(2 if any(reserve) else 0):
-            res = _residency(config, plan, reserve, keep)
+            res = _residency(graph, config, plan, reserve, keep)
             ctx = _lower_units(
                 graph, config, tiling, units, plan, res, _layers_reserve(config, reserve)
             )

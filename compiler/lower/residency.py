@@ -3,7 +3,8 @@ and the layers that read them, instead of round-tripping through DRAM.
 
 Each lowering unit reads its operands from DRAM and writes its results to DRAM at the
 addresses `plan_dram` chose. The residency plan intercepts those DMAs for values of the scratch
-arena (intermediates nobody outside the program sees):
+arena (intermediates nobody outside the program sees) and for outputs that a later unit reads
+(their DRAM stores are kept):
 
 - a **store** of a value's rows also copies them (one vector COPY, a cycle per row) into rows
   of a reserved region of the same memory (the scratchpad for GEMM operands, the accumulator
@@ -134,8 +135,10 @@ class Residency:
         keep_dram: frozenset[int] | None,
         spad_split: int | None = None,
         spad_bank_rows: int = 0,
+        outputs: frozenset[tuple[int, int]] = frozenset(),
     ) -> None:
         self.lo, self.hi = lo, hi
+        self.outputs = outputs  # extents of outputs that may be resident; always stored
         self.regions = {False: _Region(*spad, spad_split), True: _Region(*acc)}
         self.bank_rows = spad_bank_rows
         self.read_banks: set[int] = set()  # scratchpad banks the current unit reads in place
@@ -192,7 +195,8 @@ class Residency:
             if g is None:
                 return src
             ctx.vec(VecOp.COPY, Loc(src.mem, g.base), view.rows, view.cols, src)
-        if self.keep_dram is not None and g.seq not in self.keep_dram:
+        output = not (self.lo <= g.lo and g.hi <= self.hi)
+        if self.keep_dram is not None and g.seq not in self.keep_dram and not output:
             self.skipped += view.rows * view.cols * view.dtype.nbytes
             return None
         return Loc(src.mem, g.base)
@@ -203,7 +207,8 @@ class Residency:
         first, end = _extent(view)
         self._overwrite(view, first, end)
         transposed = not (view.cs == 1 or view.cols == 1)
-        if transposed or not (self.lo <= first and end <= self.hi):
+        inside = self.lo <= first and end <= self.hi
+        if transposed or not (inside or any(a <= first and end <= b for a, b in self.outputs)):
             return None
         owner = next((n for lo, hi, n in self.owners if lo <= first and end <= hi), None)
         if owner is None:
@@ -312,7 +317,7 @@ def spad_region(spad_rows: int, banks: int, rows: int) -> tuple[int, int, int | 
     ``rows`` rows of values: the top ``rows`` rows, or, when they fit in one bank and there
     are at least three, ``rows`` rows on each side of the top bank's first row, so values
     can sit in a bank other than the one the current layer's in-place operands are in (a
-    DMA store reading one holds that bank's read port for its whole transfer and latency)."""
+    DMA store reading one holds that bank's read port until its transfer ends)."""
     per = spad_rows // banks
     if banks >= 3 and 0 < rows <= per:
         top = spad_rows - per

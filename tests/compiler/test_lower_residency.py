@@ -9,7 +9,7 @@ Optimizer updates are scheduled right after their gradients without changing any
 import numpy as np
 
 from chip.config import ChipConfig
-from chip.isa import Matmul, Mem, Preload, Store, Vec, VecOp
+from chip.isa import Load, Matmul, Mem, Preload, Store, Vec, VecOp
 from compiler import compile_lowered, zoo
 from compiler.lower import program as lowering
 from compiler.lower.residency import spad_region
@@ -73,7 +73,8 @@ def test_vector_operands_are_read_in_place_from_resident_rows():
     chip = ChipConfig.from_toml("edge")
     train = TrainSpec(loss="ce", optimizer=Momentum(momentum=0.9), lr=0.1)
     graph = zoo.mlp(batch=8, inputs=32, hidden=(48, 32))
-    instrs = compile_lowered(graph, chip, train=train).program.instrs
+    program = compile_lowered(graph, chip, train=train).program
+    instrs = program.instrs
     graph = graph_passes(graph, compute_dtype=chip.input_dtype, train=train)
     units, plan = lowering.lower_units(graph, chip)
     base = chip.acc_rows - 1 - lowering.residency_reserve(graph, chip, units, plan)[1]
@@ -81,18 +82,22 @@ def test_vector_operands_are_read_in_place_from_resident_rows():
     assert masks and any(i.src1.row >= base for i in masks)
     # the input gradients they read were written there by the array itself
     assert any(isinstance(i, Matmul) and i.out >= base for i in instrs)
-    assert not any(
-        isinstance(i, Vec)
+    # nothing copies resident rows out to read them, except the loss and its gradient: they
+    # overwrite the logits they read, so they take a COPY of the resident logits (no DMA)
+    copies = [
+        t.layer
+        for i, t in zip(instrs, program.tags, strict=True)
+        if isinstance(i, Vec)
         and i.op is VecOp.COPY
         and i.src1.mem.is_acc
         and i.dst.mem.is_acc
         and i.src1.row >= base > i.dst.row
-        for i in instrs
-    )
+    ]
+    assert set(copies) <= {"loss", "grad_loss"}
 
 
 def test_stored_resident_values_sit_in_another_bank_than_the_layers_operands():
-    # a DRAM store reading a bank holds its read port for the transfer and the DRAM latency:
+    # a DRAM store reading a bank holds its read port until its transfer (bus wait included) ends:
     # values that must reach DRAM (read transposed later) go to the other half of the region
     chip = ChipConfig.from_toml("edge")
     assert spad_region(chip.spad_rows, chip.spad_banks, 1000) == (6144 - 1000, 2000, 6144)
@@ -153,3 +158,29 @@ def test_updates_scheduled_after_their_gradients():
     feeds = {"x": rng.standard_normal((8, 32)), "labels": np.eye(16)[rng.integers(0, 16, 8)]}
     a, b = evaluate(graph, feeds).updates, evaluate(moved, feeds).updates
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_loss_reads_the_logits_from_chip_and_the_host_still_gets_them():
+    # the logits are an output (stored for the host) that the loss and its gradient read:
+    # they stay resident for those readers, so no DMA reads them back
+    chip = ChipConfig.from_toml("edge")
+    train = TrainSpec(loss="ce", optimizer=Momentum(momentum=0.9), lr=0.1)
+    program = compile_lowered(zoo.mlp(batch=8, inputs=32, hidden=(48, 32)), chip, train=train)
+    logits = program.program.tensors["logits"]
+    lo, hi = logits.addr, logits.addr + logits.nbytes
+    instrs = program.program.instrs
+    assert not any(isinstance(i, Load) and lo <= i.dram < hi for i in instrs)
+    assert sum(i.rows for i in instrs if isinstance(i, Store) and lo <= i.dram < hi) == 8
+
+
+def test_a_bias_is_loaded_once_for_every_column_tile():
+    # dense1's 64 outputs span four 16-column tiles: one 4-row load of its bias, not four
+    chip = ChipConfig.from_toml("edge")
+    program = compile_lowered(zoo.mlp(batch=32, inputs=64, hidden=(64,), classes=10), chip)
+    bias = program.program.tensors["dense1.b"]
+    loads = [
+        i
+        for i in program.program.instrs
+        if isinstance(i, Load) and bias.addr <= i.dram < bias.addr + bias.nbytes
+    ]
+    assert [(i.rows, i.cols) for i in loads] == [(4, 16)]

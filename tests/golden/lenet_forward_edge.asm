@@ -90,8 +90,8 @@ load dram=0x533c dst=sp:376 rows=8 cols=3 stride=2 transpose=0                  
 load dram=0x3d60 dst=sp:2080 rows=3 cols=8 stride=16 transpose=0 +push_next                          ; 73
 preload src=2080 rows=3 cols=8 +pop_prev                                                             ; 74
 matmul x=256 y=0 out=512 t=128 rows=3 cols=8 accumulate=1                                            ; 75
-load dram=0x340 dst=acc:830 rows=1 cols=8 stride=32 transpose=0 +push_next                           ; 76
-vec op=ADD dst=acc:0 src1=acc:512 src2=acc:830 rows=128 cols=8 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 77
+load dram=0x340 dst=acc:829 rows=1 cols=8 stride=32 transpose=0 +push_next                           ; 76
+vec op=ADD dst=acc:0 src1=acc:512 src2=acc:829 rows=128 cols=8 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 77
 vec op=RELU dst=acc:831 src1=acc:0 src2=acc:0 rows=128 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 78
 .tag maxpool2d3 forward
 vec op=COPY dst=acc:0 src1=acc:831 src2=acc:831 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 79
@@ -331,8 +331,8 @@ load dram=0x55a0 dst=sp:184 rows=4 cols=8 stride=16 transpose=0                 
 load dram=0x5600 dst=sp:188 rows=4 cols=8 stride=16 transpose=0 +push_next                           ; 311
 preload src=5811 rows=8 cols=16                                                                      ; 312
 matmul x=160 y=0 out=128 t=32 rows=8 cols=16 accumulate=1 +pop_prev                                  ; 313
-load dram=0x1580 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 314
-vec op=ADD dst=acc:0 src1=acc:128 src2=acc:830 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 315
+load dram=0x1580 dst=acc:829 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 314
+vec op=ADD dst=acc:0 src1=acc:128 src2=acc:829 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 315
 vec op=RELU dst=acc:831 src1=acc:0 src2=acc:0 rows=32 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 316
 .tag maxpool2d6 forward
 vec op=COPY dst=acc:0 src1=acc:831 src2=acc:831 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 317
@@ -409,27 +409,26 @@ preload src=5787 rows=16 cols=16                                                
 matmul x=5737 y=0 out=8 t=2 rows=16 cols=16 accumulate=1                                             ; 385
 preload src=5851 rows=16 cols=16                                                                     ; 386
 matmul x=5737 y=0 out=10 t=2 rows=16 cols=16 accumulate=1                                            ; 387
-load dram=0x35c0 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 388
-vec op=ADD dst=acc:0 src1=acc:8 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 389
+load dram=0x35c0 dst=acc:828 rows=2 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 388
+vec op=ADD dst=acc:0 src1=acc:8 src2=acc:828 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev      ; 389
 vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 390
 vec op=COPY dst=sp:6144 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 391
-load dram=0x3600 dst=acc:830 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next               ; 392
-vec op=ADD dst=acc:4 src1=acc:10 src2=acc:830 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev     ; 393
-vec op=RELU dst=acc:6 src1=acc:4 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 394
-vec op=COPY dst=sp:6146 src1=acc:6 src2=acc:6 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 395
+vec op=ADD dst=acc:4 src1=acc:10 src2=acc:829 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0               ; 392
+vec op=RELU dst=acc:6 src1=acc:4 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 393
+vec op=COPY dst=sp:6146 src1=acc:6 src2=acc:6 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 394
 .tag dense10.w forward
-load dram=0x3640 dst=acc:791 rows=20 cols=16 stride=64 transpose=0 +push_next                        ; 396
-vec op=COPY dst=sp:5731 src1=acc:791 src2=acc:791 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 397
-store dram=0x3c80 src=sp:5731 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev             ; 398
+load dram=0x3640 dst=acc:791 rows=20 cols=16 stride=64 transpose=0 +push_next                        ; 395
+vec op=COPY dst=sp:5731 src1=acc:791 src2=acc:791 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 396
+store dram=0x3c80 src=sp:5731 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev             ; 397
 .tag dense10 forward
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 399
-load dram=0x3c80 dst=sp:32 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                ; 400
-preload src=32 rows=16 cols=10 +pop_prev                                                             ; 401
-matmul x=6144 y=0 out=4 t=2 rows=16 cols=10 accumulate=0                                             ; 402
-load dram=0x3dc0 dst=sp:48 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 403
-preload src=48 rows=16 cols=10 +pop_prev                                                             ; 404
-matmul x=6146 y=0 out=4 t=2 rows=16 cols=10 accumulate=1                                             ; 405
-load dram=0x3b40 dst=acc:830 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 406
-vec op=ADD dst=acc:0 src1=acc:4 src2=acc:830 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 407
-store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 408
-halt                                                                                                 ; 409
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 398
+load dram=0x3c80 dst=sp:32 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                ; 399
+preload src=32 rows=16 cols=10 +pop_prev                                                             ; 400
+matmul x=6144 y=0 out=4 t=2 rows=16 cols=10 accumulate=0                                             ; 401
+load dram=0x3dc0 dst=sp:48 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 402
+preload src=48 rows=16 cols=10 +pop_prev                                                             ; 403
+matmul x=6146 y=0 out=4 t=2 rows=16 cols=10 accumulate=1                                             ; 404
+load dram=0x3b40 dst=acc:829 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 405
+vec op=ADD dst=acc:0 src1=acc:4 src2=acc:829 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 406
+store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 407
+halt                                                                                                 ; 408

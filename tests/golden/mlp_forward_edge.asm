@@ -20,8 +20,8 @@ matmul x=8 y=0 out=16 t=4 rows=16 cols=16 accumulate=0 +pop_prev                
 load dram=0xa20 dst=sp:12 rows=4 cols=4 stride=40 transpose=0 +push_next                             ; 8
 preload src=6117 rows=4 cols=16                                                                      ; 9
 matmul x=12 y=0 out=16 t=4 rows=4 cols=16 accumulate=1 +pop_prev                                     ; 10
-load dram=0x640 dst=acc:1022 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 11
-vec op=ADD dst=acc:0 src1=acc:16 src2=acc:1022 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev    ; 12
+load dram=0x640 dst=acc:1021 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 11
+vec op=ADD dst=acc:0 src1=acc:16 src2=acc:1021 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev    ; 12
 vec op=RELU dst=acc:4 src1=acc:0 src2=acc:0 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 13
 vec op=COPY dst=sp:6144 src1=acc:4 src2=acc:4 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 14
 .tag dense3.w forward
@@ -33,7 +33,7 @@ vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast
 load dram=0xa00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                  ; 19
 preload src=4 rows=16 cols=10 +pop_prev                                                              ; 20
 matmul x=6144 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                             ; 21
-load dram=0x900 dst=acc:1022 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 22
-vec op=ADD dst=acc:0 src1=acc:8 src2=acc:1022 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 23
+load dram=0x900 dst=acc:1021 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 22
+vec op=ADD dst=acc:0 src1=acc:8 src2=acc:1021 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 23
 store dram=0x940 src=acc:0 rows=4 cols=10 stride=40 transpose=0 +pop_prev                            ; 24
 halt                                                                                                 ; 25

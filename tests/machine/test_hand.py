@@ -218,6 +218,29 @@ def test_bank_conflict_between_units():
     assert spans(both(program(cfg, instrs)))[:2] == [(0, 28), (1, 2)]
 
 
+def test_store_releases_its_read_port_when_its_last_row_is_read():
+    # The store reads accumulator row 0 (bank 0) onto the bus in [0, 8) and is acknowledged at
+    # 28; it holds bank 0's read port only while it reads, [0, 8). The COPY reading row 8 (also
+    # bank 0), dispatched in 1, starts at 8 (7 cycles of bank conflict), not at 28.
+    cfg = chip4("ws")
+    copy = Vec(
+        op=VecOp.COPY,
+        dst=acc(130),
+        src1=acc(8),
+        src2=acc(8),
+        rows=1,
+        cols=4,
+        bcast1=False,
+        bcast2=False,
+        imm=0.0,
+    )
+    store = Store(dram=4096, src=acc(0), rows=1, cols=4, stride=16, transpose=False)
+    res = both(program(cfg, [store, copy]), lambda: filled_state(cfg))
+    assert spans(res)[:2] == [(0, 28), (8, 9)]
+    assert res.counters.stalls[Unit.VECTOR][Cause.BANK_CONFLICT] == 7
+    check_partition(res)
+
+
 @pytest.mark.parametrize("src2_row, expect, conflict", [(4, 4, 2), (128, 2, 0)])
 def test_vector_sources_in_one_bank(src2_row, expect, conflict):
     # 2 rows x 4 elements on 4 lanes: 2 passes, ALU latency 1: 2 cycles. Both sources in
