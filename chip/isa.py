@@ -329,6 +329,10 @@ class Instr:
                 continue
             if kind is FieldKind.BOOL and type(v) is bool:
                 continue
+            if kind is FieldKind.LOC and type(v) is Loc and 0 <= v.row < _ROW_LIMIT:
+                continue
+            if kind is FieldKind.VECOP and type(v) is VecOp:
+                continue
             _check_value(self, f)
 
     def encode(self) -> int:
@@ -463,6 +467,7 @@ def encoded_fields(cls: type[Instr]) -> tuple[dataclasses.Field, ...]:
 
 
 _FIELDS = {c: tuple(dataclasses.fields(c)) for c in INSTRUCTIONS}
+_ROW_LIMIT = 1 << ROW_BITS  # on-chip rows a LOC field holds
 _CHECKS = {
     c: tuple((f, f.name, f.metadata["kind"], 1 << f.metadata["bits"]) for f in fs)
     for c, fs in _FIELDS.items()
