@@ -88,11 +88,15 @@ def _dram_spans(
     ``[lo, hi)`` intervals (an array of shape (k, 2))."""
     footprints = Footprints(config)
     size = footprints.size
-    # per direction (read, write): every DRAM block's fields and the index of its tag
-    blocks: tuple[list[tuple], list[tuple]] = ([], [])
+    # per direction (read, write): every DRAM block's fields, flat, and the index of its tag
+    blocks: tuple[list[int], list[int]] = ([], [])
     tag_ids: tuple[list[int], list[int]] = ([], [])
     ids: dict[Tag, int] = {}
+    tag_id = -1
+    last: Tag | None = None
     for ins, tag in zip(instrs, tags, strict=True):
+        if tag is not last:  # runs of one tag object: hash each once
+            tag_id, last = ids.setdefault(tag, len(ids)), tag
         cls = type(ins)
         # LOAD and STORE (most of a program) read their block off the instruction directly;
         # any other instruction's DRAM accesses come from its footprint
@@ -103,8 +107,8 @@ def _dram_spans(
         else:
             found = tuple((a.write, a.block) for a in footprints.of(ins).accesses if a.block)
         for write, block in found:
-            blocks[write].append(block)
-            tag_ids[write].append(ids.setdefault(tag, len(ids)))
+            blocks[write].extend(block)
+            tag_ids[write].append(tag_id)
     by_id = list(ids)
     loads, stores = (
         {by_id[t]: _merge(runs) for t, runs in _runs_by_tag(blocks[w], tag_ids[w]).items()}
@@ -113,13 +117,13 @@ def _dram_spans(
     return loads, stores
 
 
-def _runs_by_tag(blocks: list[tuple], tag_ids: list[int]) -> dict[int, np.ndarray]:
-    """The contiguous byte runs of DRAM blocks, ``[lo, hi)`` rows, grouped by tag index: one
-    run per block row, or per column when the block is transposed (its elements ``size``
-    bytes apart down a column)."""
+def _runs_by_tag(blocks: list[int], tag_ids: list[int]) -> dict[int, np.ndarray]:
+    """The contiguous byte runs, ``[lo, hi)`` rows, of DRAM blocks (`DramBlock` fields, one
+    block after another) grouped by tag index: one run per block row, or per column when the
+    block is transposed (its elements ``size`` bytes apart down a column)."""
     if not blocks:
         return {}
-    fields = np.array(blocks, dtype=np.int64)
+    fields = np.array(blocks, dtype=np.int64).reshape(len(tag_ids), len(DramBlock._fields))
     tag = np.array(tag_ids, dtype=np.int64)
     order = np.argsort(tag, kind="stable")
     fields, tag = fields[order], tag[order]
