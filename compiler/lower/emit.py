@@ -20,6 +20,7 @@ one-element vector SET on the reserved sync row is inserted).
 from __future__ import annotations
 
 import copy
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,6 +35,24 @@ _OTHERS = {L: ((E, S), slice(1, 3)), E: ((L, S), slice(0, 3, 2)), S: ((L, E), sl
 # DRAM hazards are tracked in units of this many bytes; tensors are aligned to it, so two
 # tensors never share a unit.
 DRAM_UNIT = 64
+# The axes to reduce over, all but the queue axis of a hazard-table view: [is_write][ndim]
+# (a write's view has the written/read axis first, then the queues; a read's starts at them).
+_ALL_BUT = (
+    {n: tuple(range(1, n)) for n in (2, 3)},
+    {n: (0, *range(2, n)) for n in (3, 4)},
+)
+
+
+class Grid(NamedTuple):
+    """DRAM units of a strided block as a grid: ``lines`` runs of ``width`` units, each
+    ``step`` units after the previous (``width <= step``)."""
+
+    lines: int
+    step: int
+    width: int
+
+
+Units = Grid | np.ndarray | None
 
 
 def sync_row(config: ChipConfig) -> int:
@@ -119,12 +138,13 @@ class _Tokens:
         )
         self.relays = 0
 
-    def accesses(self, ins: Instr) -> list[tuple[int, int, int, bool, np.ndarray | None]]:
+    def accesses(self, ins: Instr) -> list[tuple[int, int, int, bool, Units]]:
         """(space, first unit, end unit, is_write, units) for everything ``ins`` touches:
         on-chip rows, and DRAM in units of `DRAM_UNIT` bytes (chip/footprint.py says what it
-        touches). ``units`` lists the DRAM units of a strided block that leaves some of its
-        span untouched (a column block of a matrix), else None: the whole [first, end)."""
-        out = []
+        touches). ``units`` says which units of a strided block that leaves some of its span
+        untouched (a column block of a matrix) it touches: a `Grid` from ``first`` or their
+        array; None: the whole [first, end)."""
+        out: list[tuple[int, int, int, bool, Units]] = []
         for space, lo, hi, write, block in self._footprints.of(ins).accesses:
             if space != DRAM:
                 out.append((space, lo, hi, write, None))
@@ -137,10 +157,10 @@ class _Tokens:
             known = self._dram_units.get(key)
             if known is None:
                 span = -(-hi // DRAM_UNIT) - first
-                known = (span, _strided_units(block._replace(addr=offset), 0, span))
+                known = (span, _dram_units(block._replace(addr=offset), span))
                 self._dram_units[key] = known
             span, units = known
-            if units is not None:
+            if units is not None and type(units) is not Grid:
                 units = units + first
             out.append((space, first, first + span, write, units))
         return out
@@ -155,16 +175,21 @@ class _Tokens:
             if hi <= lo:
                 continue
             seen = self._seen[space]
+            if type(units) is Grid:
+                hi = lo + units.lines * units.step
             if hi > seen.shape[2]:
                 seen = self._grow(space, hi)
-            at = slice(lo, hi) if units is None else units
             # the latest writer (and for a write, reader) of the other two queues: one
             # reduction over a view (the pair of queues is a strided slice)
-            if write:
-                latest = np.maximum.reduce(seen[:, pick, at], axis=(0, 2))
+            if units is None:
+                at = seen[:, pick, lo:hi] if write else seen[0, pick, lo:hi]
+            elif type(units) is Grid:
+                at = seen[:, pick, lo:hi] if write else seen[0, pick, lo:hi]
+                at = at.reshape(*at.shape[:-1], units.lines, units.step)[..., : units.width]
             else:
-                latest = np.maximum.reduce(seen[0][pick, at], axis=1)
-            for x, v in zip(others, latest.tolist(), strict=True):
+                at = seen[:, pick, units] if write else seen[0][pick, units]
+            latest = np.maximum.reduce(at, axis=_ALL_BUT[write][at.ndim]).tolist()
+            for x, v in zip(others, latest, strict=True):
                 if v > need[x]:
                     need[x] = v
         # Load <-> store hazards are relayed by the execute queue.
@@ -178,9 +203,14 @@ class _Tokens:
         if far is not None and self._know[index][far] < need[far]:
             raise AssertionError(f"instruction {index}: relay did not order queue {far}")
         for space, lo, hi, write, units in fp:
-            self._seen[space][0 if write else 1, q, slice(lo, hi) if units is None else units] = (
-                index
-            )
+            seen = self._seen[space][0 if write else 1, q]
+            if units is None:
+                seen[lo:hi] = index
+            elif type(units) is Grid:
+                top = lo + units.lines * units.step
+                seen[lo:top].reshape(units.lines, units.step)[:, : units.width] = index
+            else:
+                seen[units] = index
 
     def _grow(self, space: int, units: int) -> np.ndarray:
         old = self._seen[space]
@@ -266,6 +296,25 @@ class _Tokens:
         """The instructions with their dependency flags, ending in a halt tagged ``halt_tag``."""
         out = [_with_flags(ins, f) for ins, f in zip(self._instrs, self._flags, strict=True)]
         return out + [Halt()], self._tags + [halt_tag]
+
+
+def _dram_units(block, span: int) -> Units:
+    """The units a DMA block at ``block.addr`` < `DRAM_UNIT` touches, of the ``span`` units
+    from 0 its bytes span: None when it touches all of them, a `Grid` when its lines start
+    a whole number of units apart, else their array."""
+    units = _strided_units(block, 0, span)
+    if units is None:
+        return None
+    width, step = (
+        (block.rows * block.size, block.stride)
+        if block.transpose
+        else (block.cols * block.size, block.stride)
+    )
+    lines = block.cols if block.transpose else block.rows
+    per_line = -(-(block.addr + width) // DRAM_UNIT)
+    if step % DRAM_UNIT or per_line > step // DRAM_UNIT:
+        return units
+    return Grid(lines, step // DRAM_UNIT, per_line)
 
 
 def _strided_units(block, first: int, end: int) -> np.ndarray | None:
