@@ -333,6 +333,8 @@ class Instr:
                 continue
             if kind is FieldKind.VECOP and type(v) is VecOp:
                 continue
+            if kind is FieldKind.F32 and type(v) is float and v == 0.0:
+                continue  # the usual immediate (most functions take none): float32 already
             _check_value(self, f)
 
     def encode(self) -> int:
