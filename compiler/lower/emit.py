@@ -122,7 +122,7 @@ class _Tokens:
         # seen[space][0 = written, 1 = read][queue]: per unit, the latest instruction that
         # did so (int32: instruction indices fit, and the DRAM tables are large)
         self._seen = [np.full((2, 3, n), -1, dtype=np.int32) for n in units]
-        # DRAM units of a DMA block by its geometry and address within a unit (see `_dram`)
+        # DRAM units of a DMA block by its geometry and address within a unit (see `accesses`)
         self._dram_units: dict[tuple, tuple[int, np.ndarray | None]] = {}
         row = sync_row(config)
         self._sync = Vec(
