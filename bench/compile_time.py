@@ -4,9 +4,11 @@ inference and an int8 training step (GEMM operands quantized on chip) on `tpu-v1
     python -m bench.compile_time [--profile N]
 
 Each case is compiled once from a freshly built graph (building the graph is not timed) and
-reports the wall time of `compiler.compile_lowered`, the instruction count and the number of
-GEMMs tiled. For `tpu-v1` the time includes calibration (a float64 host forward pass of the
-network on one image) and quantization. ``--profile N`` prints the N most expensive functions
+reports the wall and CPU (this process's) seconds of `compiler.compile_lowered`, the
+instruction count, the throughput in instructions per CPU second (the machine may be shared:
+CPU time is what the compile costs) and the number of GEMMs tiled. For `tpu-v1` the time
+includes calibration (a float64 host forward pass of the network on one image) and
+quantization. ``--profile N`` prints the N most expensive functions
 (cumulative time) of each compile under cProfile.
 """
 
@@ -59,19 +61,21 @@ def main() -> None:
         help="print the N functions with the most cumulative time per compile",
     )
     args = parser.parse_args()
-    print("| compile | seconds | instructions | GEMMs tiled |")
-    print("| --- | --- | --- | --- |")
+    print("| compile | wall s | CPU s | instructions | instructions per CPU s | GEMMs tiled |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for name, run in cases():
         profiler = cProfile.Profile() if args.profile else None
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if profiler is not None:
             profiler.enable()
         lowered = run()
         if profiler is not None:
             profiler.disable()
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        n = len(lowered.program.instrs)
         print(
-            f"| {name} | {seconds:.1f} | {len(lowered.program.instrs):,} | {len(lowered.notes)} |",
+            f"| {name} | {seconds:.1f} | {cpu:.1f} | {n:,} | {n / cpu:,.0f} "
+            f"| {len(lowered.notes)} |",
             flush=True,
         )
         if profiler is not None:

@@ -22,6 +22,12 @@ class DType(enum.Enum):
     BF16 = "bf16"
     FP32 = "fp32"
 
+    # Members are singletons compared by identity: the identity hash (in C) keeps the
+    # hash/equality contract at a fraction of `enum.Enum`'s Python-level hash of the name,
+    # which `nbytes` and every dictionary keyed by a dtype would pay (chip/footprint.py does
+    # the same for its enums).
+    __hash__ = object.__hash__
+
     @property
     def nbytes(self) -> int:
         """Bytes per element."""

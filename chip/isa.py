@@ -329,6 +329,12 @@ class Instr:
                 continue
             if kind is FieldKind.BOOL and type(v) is bool:
                 continue
+            if kind is FieldKind.LOC and type(v) is Loc and 0 <= v.row < _ROW_LIMIT:
+                continue
+            if kind is FieldKind.VECOP and type(v) is VecOp:
+                continue
+            if kind is FieldKind.F32 and type(v) is float and v == 0.0:
+                continue  # the usual immediate (most functions take none): float32 already
             _check_value(self, f)
 
     def encode(self) -> int:
@@ -463,6 +469,7 @@ def encoded_fields(cls: type[Instr]) -> tuple[dataclasses.Field, ...]:
 
 
 _FIELDS = {c: tuple(dataclasses.fields(c)) for c in INSTRUCTIONS}
+_ROW_LIMIT = 1 << ROW_BITS  # on-chip rows a LOC field holds
 _CHECKS = {
     c: tuple((f, f.name, f.metadata["kind"], 1 << f.metadata["bits"]) for f in fs)
     for c, fs in _FIELDS.items()

@@ -46,6 +46,8 @@ class Phase(enum.Enum):
     BACKWARD = "backward"
     OPTIMIZER = "optimizer"
 
+    __hash__ = object.__hash__  # identity, in C: every tag is hashed by its phase (see DType)
+
 
 class TensorKind(enum.Enum):
     """What a DRAM tensor is for; the runtime uses it to know what to write and read back."""

@@ -103,6 +103,31 @@ def resnet18(batch: int = 1, image: int = 224, classes: int = 1000, seed: int = 
     return net.build()
 
 
+def _bottleneck(net: Net, x: Tensor, width: int, stride: int) -> Tensor:
+    # torchvision's ResNet v1.5: the stride is on the 3x3 convolution
+    h = net.relu(net.batch_norm(net.conv2d(x, width, 1, 1, padding=0, bias=False)))
+    h = net.relu(net.batch_norm(net.conv2d(h, width, 3, stride, padding=1, bias=False)))
+    h = net.batch_norm(net.conv2d(h, 4 * width, 1, 1, padding=0, bias=False))
+    if stride != 1 or x.shape[-1] != 4 * width:
+        x = net.batch_norm(net.conv2d(x, 4 * width, 1, stride, padding=0, bias=False))
+    return net.relu(net.add(h, x))
+
+
+def resnet50(batch: int = 1, image: int = 224, classes: int = 1000, seed: int = 0) -> Graph:
+    """ResNet-50 (He et al. 2016; torchvision's v1.5, stride on each bottleneck's 3x3
+    convolution) on NHWC images [B, image, image, 3]: 3, 4, 6 and 3 bottleneck blocks."""
+    net = Net("resnet50", seed)
+    x = net.input("x", (batch, image, image, 3))
+    h = net.relu(net.batch_norm(net.conv2d(x, 64, 7, 2, padding=3, bias=False)))
+    h = net.max_pool(h, 3, 2, padding=1)
+    for stage, (width, blocks) in enumerate(((64, 3), (128, 4), (256, 6), (512, 3))):
+        for block in range(blocks):
+            stride = 2 if stage > 0 and block == 0 else 1
+            h = _bottleneck(net, h, width, stride)
+    net.output("logits", net.dense(net.global_avg_pool(h), classes))
+    return net.build()
+
+
 def alexnet(
     batch: int = 1, image: int = 224, classes: int = 1000, width: float = 1.0, seed: int = 0
 ) -> Graph:
@@ -197,6 +222,7 @@ MODELS = {
     "rnn_classifier": rnn_classifier,
     "transformer_classifier": transformer_classifier,
     "resnet18": resnet18,
+    "resnet50": resnet50,
     "alexnet": alexnet,
     "alexnet_digits": alexnet_digits,
     "vgg11": vgg11,

@@ -73,6 +73,7 @@ ZOO: dict[str, tuple[str, ModelDefaults | None]] = {
         ModelDefaults(epochs=6, batch_size=32, optimizer="adam", lr=0.001, schedule="cosine"),
     ),
     "resnet18": ("resnet18", None),
+    "resnet50": ("resnet50", None),
     "alexnet": ("alexnet", None),
     "vgg11": ("vgg11", None),
     "encoder_block": ("transformer_encoder_block", None),

@@ -190,21 +190,18 @@ class Ctx:
             raise LoweringError(f"DMA view with strides ({view.rs}, {view.cs}) has no unit stride")
         if view.rows == 1 and not transpose:
             stride = view.cols * es
+        cls, onchip = (Load, "dst") if load else (Store, "src")
         for r0 in range(0, view.rows, MAX_DMA_ROWS):
-            nr = min(MAX_DMA_ROWS, view.rows - r0)
-            part = view.block(r0, nr, 0, view.cols)
-            cls = Load if load else Store
-            where = {"dst": loc.offset(r0)} if load else {"src": loc.offset(r0)}
-            self.em.emit(
-                cls(
-                    dram=part.addr,
-                    rows=nr,
-                    cols=view.cols,
-                    stride=stride,
-                    transpose=transpose,
-                    **where,
-                )
-            )
+            # rows r0.. of the view: view.block(r0, nr, 0, cols)'s address
+            fields = {
+                "dram": view.addr + r0 * view.rs * es,
+                "rows": min(MAX_DMA_ROWS, view.rows - r0),
+                "cols": view.cols,
+                "stride": stride,
+                "transpose": transpose,
+                onchip: loc.offset(r0) if r0 else loc,
+            }
+            self.em.emit(cls(**fields))
 
     # ---------------------------------------------------------------- vector helpers
     def vec(

@@ -20,7 +20,7 @@ one-element vector SET on the reserved sync row is inserted).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -30,11 +30,29 @@ from chip.isa import Halt, Instr, Matmul, Preload, Vec, VecOp, acc
 from chip.program import Phase, Tag
 
 L, E, S = 0, 1, 2  # queue indices, as chip.footprint.QUEUES numbers them
-# per queue: the other two queues, and the slice selecting their rows of a (3, n) table
+# per queue: the other two queues, and the slice selecting them on a table's queue axis
 _OTHERS = {L: ((E, S), slice(1, 3)), E: ((L, S), slice(0, 3, 2)), S: ((L, E), slice(0, 2))}
 # DRAM hazards are tracked in units of this many bytes; tensors are aligned to it, so two
 # tensors never share a unit.
 DRAM_UNIT = 64
+# The axes to reduce over, all but the queue axis of a hazard-table view: [is_write][ndim]
+# (a write's view has the written/read axis first, then the queues; a read's starts at them).
+_ALL_BUT = (
+    {n: tuple(range(1, n)) for n in (2, 3)},
+    {n: (0, *range(2, n)) for n in (3, 4)},
+)
+
+
+class Grid(NamedTuple):
+    """DRAM units of a strided block as a grid: ``lines`` runs of ``width`` units, each
+    ``step`` units after the previous (``width <= step``)."""
+
+    lines: int
+    step: int
+    width: int
+
+
+Units = Grid | np.ndarray | None
 
 
 def sync_row(config: ChipConfig) -> int:
@@ -42,119 +60,182 @@ def sync_row(config: ChipConfig) -> int:
     return config.acc_rows - 1
 
 
-@dataclass
-class _Flags:
-    pop_prev: bool = False
-    pop_next: bool = False
-    push_prev: bool = False
-    push_next: bool = False
-
-
 class Emitter:
-    """Program-order instruction list with tags; tokens are derived as instructions arrive.
+    """Program-order instruction list with tags; `finish` derives the tokens.
 
     Contract: `emit` appends one instruction (without dependency flags) tagged with the current
     ``tag``; `finish` returns the instructions with their tokens and a final `Halt`, such that
-    any schedule the token rules allow computes what program order computes.
+    any schedule the token rules allow computes what program order computes. Emitting only
+    records: the residency plan's first lowering pass (compiler/lower/program.py) is never
+    finished, so it pays nothing for tokens.
     """
 
     def __init__(self, config: ChipConfig, dram_bytes: int) -> None:
         self.config = config
-        self._footprints = Footprints(config)
         self.tag = Tag("program", Phase.FORWARD)
+        self._dram_bytes = dram_bytes
         self._instrs: list[Instr] = []
         self._tags: list[Tag] = []
-        self._flags: list[_Flags] = []
-        self._queue: list[int] = []
-        self._prev_exec: list[int] = []  # the execute instruction before each instruction
-        # knowledge[i][q]: highest index of queue q known complete when instruction i starts
-        self._know: list[np.ndarray] = []
-        self._last_in_queue = [-1, -1, -1]
-        self._last_push: dict[tuple[int, int], int] = {}
-        units = [config.spad_rows, config.acc_rows, -(-dram_bytes // DRAM_UNIT) + 1]
-        # last_write[space][queue] / last_read[space][queue]: per unit, the latest instruction
-        # (int32: instruction indices fit, and the DRAM tables are large)
-        self._last_w = [np.full((3, n), -1, dtype=np.int32) for n in units]
-        self._last_r = [np.full((3, n), -1, dtype=np.int32) for n in units]
-        self.relays = 0
+        self.relays = 0  # token-relay instructions `finish` inserted
 
     def __len__(self) -> int:
         return len(self._instrs)
 
-    # ---------------------------------------------------------------- footprints
-    def footprint(self, ins: Instr) -> list[tuple[int, int, int, bool, np.ndarray | None]]:
-        """(space, first unit, end unit, is_write, units) for everything ``ins`` touches:
-        on-chip rows, and DRAM in units of `DRAM_UNIT` bytes (chip/footprint.py says what it
-        touches). ``units`` lists the DRAM units of a strided block that leaves some of its
-        span untouched (a column block of a matrix), else None: the whole [first, end)."""
-        out = []
-        for space, lo, hi, write, block in self._footprints.of(ins).accesses:
-            if space != DRAM:
-                out.append((space, lo, hi, write, None))
-                continue
-            first, end = lo // DRAM_UNIT, -(-hi // DRAM_UNIT)
-            out.append((space, first, end, write, _strided_units(block, first, end)))
-        return out
-
-    # ---------------------------------------------------------------- emission
     def emit(self, ins: Instr) -> None:
         """Append ``ins`` (its dependency flags must be clear) with the current tag."""
         if isinstance(ins, Halt):
             raise ValueError("the emitter appends the halt itself in finish()")
+        self._instrs.append(ins)
+        self._tags.append(self.tag)
+
+    def finish(self) -> tuple[list[Instr], list[Tag]]:
+        """The instructions with their dependency flags (relays inserted), ending in a halt."""
+        tokens = _Tokens(self.config, self._dram_bytes)
+        for ins, tag in zip(self._instrs, self._tags, strict=True):
+            tokens.add(ins, tag)
+        self.relays = tokens.relays
+        return tokens.result(self.tag)
+
+
+# a dependency flag of an instruction while its tokens are derived: (bit, `Instr` field)
+_DEP_BITS = ((1, "pop_prev"), (2, "pop_next"), (4, "push_prev"), (8, "push_next"))
+_POP_PREV, _POP_NEXT, _PUSH_PREV, _PUSH_NEXT = (bit for bit, _ in _DEP_BITS)
+
+
+class _Tokens:
+    """The token derivation: instructions added in program order get the flags that order
+    every cross-queue hazard, relays inserted where a load and a store must be ordered."""
+
+    def __init__(self, config: ChipConfig, dram_bytes: int) -> None:
+        self.config = config
+        self._footprints = Footprints(config)
+        self._instrs: list[Instr] = []
+        self._tags: list[Tag] = []
+        self._flags: list[int] = []  # `_DEP_BITS` of each instruction
+        self._queue: list[int] = []
+        self._prev_exec: list[int] = []  # the execute instruction before each instruction
+        # know[i][q]: highest index of queue q known complete when instruction i starts
+        self._know: list[list[int]] = []
+        self._last_in_queue = [-1, -1, -1]
+        self._last_push: dict[tuple[int, int], int] = {}
+        units = [config.spad_rows, config.acc_rows, -(-dram_bytes // DRAM_UNIT) + 1]
+        # seen[space][0 = written, 1 = read][queue]: per unit, the latest instruction that
+        # did so (int32: instruction indices fit, and the DRAM tables are large)
+        self._seen = [np.full((2, 3, n), -1, dtype=np.int32) for n in units]
+        # DRAM units of a DMA block by its geometry and address within a unit (see `accesses`)
+        self._dram_units: dict[tuple, tuple[int, np.ndarray | None]] = {}
+        row = sync_row(config)
+        self._sync = Vec(
+            op=VecOp.SET,
+            dst=acc(row),
+            src1=acc(row),
+            src2=acc(row),
+            rows=1,
+            cols=1,
+            bcast1=False,
+            bcast2=False,
+            imm=0.0,
+        )
+        self.relays = 0
+
+    def accesses(self, ins: Instr) -> list[tuple[int, int, int, bool, Units]]:
+        """(space, first unit, end unit, is_write, units) for everything ``ins`` touches:
+        on-chip rows, and DRAM in units of `DRAM_UNIT` bytes (chip/footprint.py says what it
+        touches). ``units`` says which units of a strided block that leaves some of its span
+        untouched (a column block of a matrix) it touches: a `Grid` from ``first`` or their
+        array; None: the whole [first, end)."""
+        out: list[tuple[int, int, int, bool, Units]] = []
+        for space, lo, hi, write, block in self._footprints.of(ins).accesses:
+            if space != DRAM:
+                out.append((space, lo, hi, write, None))
+                continue
+            first = lo // DRAM_UNIT
+            # A block's units depend on its address only through `first` and the offset
+            # within the unit; tiled programs repeat a few block shapes many times.
+            offset = lo - first * DRAM_UNIT
+            key = (offset, *block[1:])
+            known = self._dram_units.get(key)
+            if known is None:
+                span = -(-hi // DRAM_UNIT) - first
+                known = (span, _dram_units(block._replace(addr=offset), span))
+                self._dram_units[key] = known
+            span, units = known
+            if units is not None and type(units) is not Grid:
+                units = units + first
+            out.append((space, first, first + span, write, units))
+        return out
+
+    def add(self, ins: Instr, tag: Tag) -> None:
+        """Append ``ins`` after the instructions added so far, ordered after what it depends on."""
         q = QUEUE_INDEX[ins.QUEUE]
-        fp = self.footprint(ins)
+        fp = self.accesses(ins)
         need = [-1, -1, -1]
+        others, pick = _OTHERS[q]
         for space, lo, hi, write, units in fp:
             if hi <= lo:
                 continue
-            if hi > self._last_w[space].shape[1]:
-                self._grow(space, hi)
-            at = slice(lo, hi) if units is None else units
-            # one reduction over both other queues (a view: the pair is a strided slice)
-            others, pick = _OTHERS[q]
-            latest = self._last_w[space][pick, at].max(axis=1)
-            if write:
-                latest = np.maximum(latest, self._last_r[space][pick, at].max(axis=1))
-            for x, v in zip(others, latest.tolist(), strict=True):
-                need[x] = max(need[x], v)
+            seen = self._seen[space]
+            if type(units) is Grid:
+                hi = lo + units.lines * units.step
+            if hi > seen.shape[2]:
+                seen = self._grow(space, hi)
+            # the latest writer (and for a write, reader) of the other two queues: one
+            # reduction over a view (the pair of queues is a strided slice)
+            if units is None:
+                at = seen[:, pick, lo:hi] if write else seen[0, pick, lo:hi]
+            elif type(units) is Grid:
+                at = seen[:, pick, lo:hi] if write else seen[0, pick, lo:hi]
+                at = at.reshape(*at.shape[:-1], units.lines, units.step)[..., : units.width]
+            else:
+                at = seen[:, pick, units] if write else seen[0][pick, units]
+            latest = np.maximum.reduce(at, axis=_ALL_BUT[write][at.ndim]).tolist()
+            for x, v in zip(others, latest, strict=True):
+                if v > need[x]:
+                    need[x] = v
         # Load <-> store hazards are relayed by the execute queue.
         far = S if q == L else L if q == S else None
         if far is not None and need[far] >= 0 and self._known(q, far) < need[far]:
-            need[E] = max(need[E], self._relay(far, need[far]))
-        index = self._append(ins, q)
+            need[E] = max(need[E], self._relay(far, need[far], tag))
+        index = self._append(ins, tag, q)
         for x in (L, E, S):
             if x != q and x != far and need[x] >= 0:
                 self._ensure(index, q, x, need[x])
         if far is not None and self._know[index][far] < need[far]:
             raise AssertionError(f"instruction {index}: relay did not order queue {far}")
         for space, lo, hi, write, units in fp:
-            table = self._last_w if write else self._last_r
-            table[space][q, slice(lo, hi) if units is None else units] = index
+            seen = self._seen[space][0 if write else 1, q]
+            if units is None:
+                seen[lo:hi] = index
+            elif type(units) is Grid:
+                top = lo + units.lines * units.step
+                seen[lo:top].reshape(units.lines, units.step)[:, : units.width] = index
+            else:
+                seen[units] = index
 
-    def _grow(self, space: int, units: int) -> None:
-        n = max(units, 2 * self._last_w[space].shape[1])
-        for table in (self._last_w, self._last_r):
-            old = table[space]
-            table[space] = np.full((3, n), -1, dtype=np.int32)
-            table[space][:, : old.shape[1]] = old
+    def _grow(self, space: int, units: int) -> np.ndarray:
+        old = self._seen[space]
+        seen = np.full((2, 3, max(units, 2 * old.shape[2])), -1, dtype=np.int32)
+        seen[:, :, : old.shape[2]] = old
+        self._seen[space] = seen
+        return seen
 
-    def _append(self, ins: Instr, q: int) -> int:
+    def _append(self, ins: Instr, tag: Tag, q: int) -> int:
         index = len(self._instrs)
         self._instrs.append(ins)
-        self._tags.append(self.tag)
-        self._flags.append(_Flags())
+        self._tags.append(tag)
+        self._flags.append(0)
         self._queue.append(q)
         prev = self._last_in_queue[q]
         self._prev_exec.append(self._last_in_queue[E])
-        self._know.append(self._know[prev].copy() if prev >= 0 else np.full(3, -1, np.int64))
+        self._know.append(self._know[prev][:] if prev >= 0 else [-1, -1, -1])
         self._last_in_queue[q] = index
         return index
 
     def _known(self, q: int, x: int) -> int:
         last = self._last_in_queue[q]
-        return int(self._know[last][x]) if last >= 0 else -1
+        return self._know[last][x] if last >= 0 else -1
 
-    def _relay(self, far: int, a: int) -> int:
+    def _relay(self, far: int, a: int, tag: Tag) -> int:
         """An execute instruction that starts after ``a`` (of queue ``far``) completes.
 
         It waits for the latest instruction of ``far`` rather than ``a`` itself, so one relay
@@ -164,19 +245,7 @@ class Emitter:
         a = max(a, self._last_in_queue[far])
         e = self._last_in_queue[E]
         if e < a:
-            row = sync_row(self.config)
-            dummy = Vec(
-                op=VecOp.SET,
-                dst=acc(row),
-                src1=acc(row),
-                src2=acc(row),
-                rows=1,
-                cols=1,
-                bcast1=False,
-                bcast2=False,
-                imm=0.0,
-            )
-            e = self._append(dummy, E)
+            e = self._append(self._sync, tag, E)
             self.relays += 1
         self._ensure(e, E, far, a)
         return e
@@ -204,30 +273,48 @@ class Emitter:
         """Make instruction ``b`` (queue q, the latest of its queue) start after ``a`` (queue x)."""
         if x == E:
             a = self._completes_prefix(a)
-        if self._know[b][x] >= a:
-            # Already ordered; whatever ``a`` waited for (e.g. a relay it now performs) is
-            # then complete too.
-            np.maximum(self._know[b], self._know[a], out=self._know[b])
-            return
-        chan = (x, q)
-        fb, fa = self._flags[b], self._flags[a]
-        pop = "pop_prev" if x < q else "pop_next"
-        push = "push_next" if x < q else "push_prev"
-        if getattr(fb, pop):
-            # b already pops this channel; its partner is the channel's latest push, which is
-            # earlier than a in queue x: move that push to a (b then waits for the later one).
-            old = self._last_push[chan]
-            setattr(self._flags[old], push, False)
-        setattr(fa, push, True)
-        setattr(fb, pop, True)
-        self._last_push[chan] = a
-        np.maximum(self._know[b], self._know[a], out=self._know[b])
-        self._know[b][x] = max(self._know[b][x], a)
+        kb, ka = self._know[b], self._know[a]
+        if kb[x] < a:
+            chan = (x, q)
+            flags = self._flags
+            pop, push = (_POP_PREV, _PUSH_NEXT) if x < q else (_POP_NEXT, _PUSH_PREV)
+            if flags[b] & pop:
+                # b already pops this channel; its partner is the channel's latest push, which
+                # is earlier than a in queue x: move that push to a (b then waits for the later
+                # one).
+                flags[self._last_push[chan]] &= ~push
+            flags[a] |= push
+            flags[b] |= pop
+            self._last_push[chan] = a
+            kb[x] = a
+        # Whatever ``a`` waited for (e.g. a relay it performs) is complete too.
+        for y in (L, E, S):
+            if ka[y] > kb[y]:
+                kb[y] = ka[y]
 
-    def finish(self) -> tuple[list[Instr], list[Tag]]:
-        """The instructions with their dependency flags, ending in a halt."""
+    def result(self, halt_tag: Tag) -> tuple[list[Instr], list[Tag]]:
+        """The instructions with their dependency flags, ending in a halt tagged ``halt_tag``."""
         out = [_with_flags(ins, f) for ins, f in zip(self._instrs, self._flags, strict=True)]
-        return out + [Halt()], self._tags + [self.tag]
+        return out + [Halt()], self._tags + [halt_tag]
+
+
+def _dram_units(block, span: int) -> Units:
+    """The units a DMA block at ``block.addr`` < `DRAM_UNIT` touches, of the ``span`` units
+    from 0 its bytes span: None when it touches all of them, a `Grid` when its lines start
+    a whole number of units apart, else their array."""
+    units = _strided_units(block, 0, span)
+    if units is None:
+        return None
+    width, step = (
+        (block.rows * block.size, block.stride)
+        if block.transpose
+        else (block.cols * block.size, block.stride)
+    )
+    lines = block.cols if block.transpose else block.rows
+    per_line = -(-(block.addr + width) // DRAM_UNIT)
+    if step % DRAM_UNIT or per_line > step // DRAM_UNIT:
+        return units
+    return Grid(lines, step // DRAM_UNIT, per_line)
 
 
 def _strided_units(block, first: int, end: int) -> np.ndarray | None:
@@ -252,13 +339,12 @@ def _strided_units(block, first: int, end: int) -> np.ndarray | None:
     return units if units.size < end - first else None
 
 
-def _with_flags(ins: Instr, flags: _Flags) -> Instr:
-    """``ins`` with its dependency flags set. The flags are plain booleans, so this skips the
-    full field validation `Instr.with_deps` repeats (it dominates compile time otherwise)."""
-    values = vars(flags)
-    if not any(values.values()):
+def _with_flags(ins: Instr, flags: int) -> Instr:
+    """``ins`` with its dependency flags (`_DEP_BITS`) set. The flags are plain booleans, so
+    this skips the full field validation `Instr.with_deps` repeats."""
+    if not flags:
         return ins
     out = copy.copy(ins)
-    for name, value in values.items():
-        object.__setattr__(out, name, bool(value))
+    for bit, name in _DEP_BITS:
+        object.__setattr__(out, name, bool(flags & bit))
     return out

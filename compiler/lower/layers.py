@@ -17,7 +17,7 @@ import numpy as np
 
 from chip.config import ChipConfig
 from chip.footprint import DramBlock, Footprints
-from chip.isa import Instr
+from chip.isa import Instr, Load, Store
 from chip.program import LayerInfo, Tag
 from compiler.ir import Graph, Node, Op
 from compiler.lower.memory import Buf
@@ -87,28 +87,59 @@ def _dram_spans(
     """Per tag, the DRAM bytes its loads read and its stores write, as sorted disjoint
     ``[lo, hi)`` intervals (an array of shape (k, 2))."""
     footprints = Footprints(config)
-    parts: tuple[dict[Tag, list[np.ndarray]], dict[Tag, list[np.ndarray]]] = ({}, {})
-    seen: dict[Instr, list[tuple[bool, np.ndarray]]] = {}
+    size = footprints.size
+    # per direction (read, write): every DRAM block's fields, flat, and the index of its tag
+    blocks: tuple[list[int], list[int]] = ([], [])
+    tag_ids: tuple[list[int], list[int]] = ([], [])
+    ids: dict[Tag, int] = {}
+    tag_id = -1
+    last: Tag | None = None
     for ins, tag in zip(instrs, tags, strict=True):
-        runs = seen.get(ins)
-        if runs is None:
-            accesses = footprints.of(ins).accesses
-            runs = seen[ins] = [(a.write, _runs(a.block)) for a in accesses if a.block]
-        for write, r in runs:
-            parts[write].setdefault(tag, []).append(r)
-    loads, stores = ({t: _merge(np.concatenate(rs)) for t, rs in p.items()} for p in parts)
+        if tag is not last:  # runs of one tag object: hash each once
+            tag_id, last = ids.setdefault(tag, len(ids)), tag
+        cls = type(ins)
+        # LOAD and STORE (most of a program) read their block off the instruction directly;
+        # any other instruction's DRAM accesses come from its footprint
+        if cls is Load:
+            found = ((False, DramBlock.of(ins, size[ins.dst.mem])),)
+        elif cls is Store:
+            found = ((True, DramBlock.of(ins, size[ins.src.mem])),)
+        else:
+            found = tuple((a.write, a.block) for a in footprints.of(ins).accesses if a.block)
+        for write, block in found:
+            blocks[write].extend(block)
+            tag_ids[write].append(tag_id)
+    by_id = list(ids)
+    loads, stores = (
+        {by_id[t]: _merge(runs) for t, runs in _runs_by_tag(blocks[w], tag_ids[w]).items()}
+        for w in (False, True)
+    )
     return loads, stores
 
 
-def _runs(b: DramBlock) -> np.ndarray:
-    """The contiguous byte runs of a DRAM block: one per row, or per column when the block
-    is transposed (its elements ``size`` bytes apart down a column)."""
-    if b.transpose:
-        n, length, step = b.cols, b.rows * b.size, b.stride
-    else:
-        n, length, step = b.rows, b.cols * b.size, b.stride
-    lo = b.addr + np.arange(n, dtype=np.int64) * step
-    return np.stack([lo, lo + length], axis=1)
+def _runs_by_tag(blocks: list[int], tag_ids: list[int]) -> dict[int, np.ndarray]:
+    """The contiguous byte runs, ``[lo, hi)`` rows, of DRAM blocks (`DramBlock` fields, one
+    block after another) grouped by tag index: one run per block row, or per column when the
+    block is transposed (its elements ``size`` bytes apart down a column)."""
+    if not blocks:
+        return {}
+    fields = np.array(blocks, dtype=np.int64).reshape(len(tag_ids), len(DramBlock._fields))
+    tag = np.array(tag_ids, dtype=np.int64)
+    order = np.argsort(tag, kind="stable")
+    fields, tag = fields[order], tag[order]
+    addr, rows, cols, stride, transpose, size = fields.T
+    flip = transpose != 0
+    lines = np.where(flip, cols, rows)
+    length = np.where(flip, rows, cols) * size
+    bounds = np.flatnonzero(np.diff(tag)) + 1
+    out = {}
+    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(tag)], strict=True):
+        n = lines[lo:hi]
+        first = np.cumsum(n) - n  # each block's first run
+        line = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(first, n)
+        start = np.repeat(addr[lo:hi], n) + line * np.repeat(stride[lo:hi], n)
+        out[int(tag[lo])] = np.stack([start, start + np.repeat(length[lo:hi], n)], axis=1)
+    return out
 
 
 def _merge(runs: np.ndarray) -> np.ndarray:

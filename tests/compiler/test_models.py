@@ -69,6 +69,17 @@ def test_resnet18_imagenet_shapes() -> None:
     assert sum(n.op is Op.CONV2D for n in graph.nodes) == 20
 
 
+def test_resnet50_imagenet_shapes() -> None:
+    graph = zoo.resnet50()
+    assert graph[graph.outputs["logits"]].shape == (1, 1000)
+    n_params = sum(v.size for v in graph.params.values())
+    bn_channels = sum(graph[n.inputs[0]].shape[-1] for n in graph.nodes if n.op is Op.BATCH_NORM)
+    # torchvision's resnet50 has 25,557,032 parameters; the graph also holds each batch
+    # norm's running mean and variance
+    assert n_params - 2 * bn_channels == 25_557_032
+    assert sum(n.op is Op.CONV2D for n in graph.nodes) == 53
+
+
 def test_batch_can_change_after_building() -> None:
     graph = graph_passes(zoo.lenet(batch=8), batch=3, verify=True)
     assert graph.inputs["x"].shape == (3, 8, 8, 1)
