@@ -221,3 +221,22 @@ def int_into(
         out += work_i  # int32 addition wraps like the array's adders
     else:
         out[...] = work_i
+
+
+def warm_up() -> None:
+    """Compile (or load from the disk cache) the float kernels for every argument layout the
+    machine passes: contiguous operands, and results written into contiguous arrays or into
+    accumulator blocks narrower than the accumulator (strided views); raw bfloat16 and float32
+    blocks widened from contiguous or strided scratchpad views."""
+    f32 = np.zeros((4, 4), dtype=np.float32)
+    strided = np.zeros((4, 8), dtype=np.float32)[:, :4]
+    for kernel in (_stationary_f32, _os_f32):
+        for out in (np.zeros((4, 4), dtype=np.float32), strided):
+            kernel(f32, f32, out, False)
+    work = np.zeros((4, 4), dtype=np.uint32)
+    for raw in (
+        np.zeros((4, 4), dtype=np.uint16),
+        np.zeros((4, 8), dtype=np.uint16)[:, :4],
+        np.zeros((4, 8), dtype=np.uint32)[:, :4],
+    ):
+        _widen(raw, work)
