@@ -13,6 +13,7 @@ kernels then compile on first use, as without this hook.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ class BuildPy(build_py):
         root = (Path.cwd() if self.editable_mode else Path(self.build_lib)).resolve()
         if not (root / "chip" / "machine" / "precompile.py").is_file():
             return  # a partial build (e.g. a single module): nothing to compile
+        shutil.rmtree(root / CACHE, ignore_errors=True)  # files of an earlier build
         with tempfile.TemporaryDirectory(prefix="systolic-numba-") as folder:
             env = dict(os.environ, NUMBA_CACHE_DIR=folder)
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
