@@ -67,6 +67,9 @@ if _folder is not None:
 import numba  # noqa: E402 - after NUMBA_CACHE_DIR is set
 from numba.core import event  # noqa: E402
 from numba.core.caching import UserProvidedCacheLocator  # noqa: E402
+from numba.core.compiler import CompilerBase, DefaultPassBuilder  # noqa: E402
+from numba.core.compiler_machinery import register_pass  # noqa: E402
+from numba.core.typed_passes import NativeLowering  # noqa: E402
 
 if _folder is not None:
     # numba read the environment when it was first imported, perhaps before this module.
@@ -122,6 +125,35 @@ def seed_cache(shipped: Path = SHIPPED) -> int:
 
 if _folder is not None:
     seed_cache()
+
+
+@register_pass(mutates_CFG=True, analysis_only=False)
+class _SLPLowering(NativeLowering):
+    """numba's lowering, with LLVM's SLP vectorizer on while the function's machine code is
+    optimized (numba turns it off by default, `numba.config.SLP_VECTORIZE`, read then). It packs
+    isomorphic scalar operations into vector ones without reordering any of them: float
+    results keep their bits (no reassociation or FMA contraction without fastmath)."""
+
+    _name = "native_lowering_slp"
+
+    def run_pass(self, state) -> bool:
+        saved = numba.config.SLP_VECTORIZE
+        numba.config.SLP_VECTORIZE = 1
+        try:
+            return super().run_pass(state)
+        finally:
+            numba.config.SLP_VECTORIZE = saved
+
+
+class SLPCompiler(CompilerBase):
+    """numba's nopython pipeline with `_SLPLowering`: ``numba.njit(pipeline_class=SLPCompiler)``
+    for kernels whose inner loops update several accumulator rows held in registers."""
+
+    def define_pipelines(self) -> list:
+        pm = DefaultPassBuilder.define_nopython_pipeline(self.state)
+        pm.passes[:] = [(_SLPLowering if p is NativeLowering else p, d) for p, d in pm.passes]
+        pm.finalize()
+        return [pm]
 
 
 class _FirstCompileNote(event.Listener):
