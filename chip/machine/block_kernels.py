@@ -3,9 +3,9 @@
 chip/semantics.py defines the array's results with plain NumPy loops; these kernels compute the
 same bits faster:
 
-- float inputs: numba loops that keep the array's summation order (over the array rows for
-  WS/IS, over t for OS) and round every product to float32 before adding it (no FMA), vectorized
-  across output columns, which are independent sums;
+- float inputs: a numba kernel that keeps the array's summation order (over the array rows
+  for WS/IS, over t for OS) and rounds every product to float32 before adding it (no FMA),
+  computing tiles of 8 x 16 independent sums held in vector registers;
 - int8 inputs: BLAS in float32 on chunks of at most 1024 terms, whose partial sums are integers
   of at most 2^24 (exact in any order, with or without FMA), added in int64, then wrapped to
   int32.
