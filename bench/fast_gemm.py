@@ -1,25 +1,28 @@
 """`fast` fidelity on a 1024 x 1024 x 1024 GEMM: wall time against NumPy in the same run.
 
-    python -m bench.fast_gemm [--size 1024] [--arrays 32 128] [--dtypes int8 bf16]
+    python -m bench.fast_gemm [--size 1024] [--arrays 32 128] [--dtypes int8 bf16] [--cpu]
 
 The program is bench/programs.py's double-buffered tiled GEMM (weight-stationary). The machine
 time covers values and cycles (`run_machine`, no trace); building the program is timed apart.
 "first" is the program's first run, which also computes its timing (numba's kernels, the
-compiled timing loop among them, are loaded before: a one-time cost of about 0.4 s per
-process); "again" is the best of two later runs, which take the timing from the machine's
-per-program cache. NumPy is float32 matmul of the same operand values, with BLAS's default
-threads and with one (ratios: machine / NumPy).
+compiled timing loop among them, are loaded before, `chip.machine.precompile`: a one-time cost
+of about 0.4 s per process); "again" is the best of two later runs, which take the timing from
+the machine's per-program cache. NumPy is float32 matmul of the same operand values, with
+BLAS's default threads and with one (ratios: machine / NumPy). ``--cpu`` times every figure in
+CPU time of the process instead of wall time: on a machine shared with other jobs, the wall
+times of both sides grow with the load, unevenly (NumPy with two threads counts both).
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 
 import numpy as np
 
 from bench.common import bench_chip, numpy_matmul_seconds, operands, peak_rss_mib, run_gemm
 from chip.dtypes import DType
-from chip.machine.engine import warm_up
+from chip.machine.precompile import precompile
 
 
 def main() -> None:
@@ -27,7 +30,9 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=1024)
     ap.add_argument("--arrays", type=int, nargs="+", default=[32, 128])
     ap.add_argument("--dtypes", nargs="+", default=["int8", "bf16"])
+    ap.add_argument("--cpu", action="store_true", help="CPU time of the process, not wall time")
     args = ap.parse_args()
+    clock = time.process_time if args.cpu else time.perf_counter
     n = args.size
     rng = np.random.default_rng(0)
     print(
@@ -38,13 +43,12 @@ def main() -> None:
     for dtype_name in args.dtypes:
         dtype = DType(dtype_name)
         a, b = operands(rng, dtype, n, n, n)
-        np_s = numpy_matmul_seconds(a, b, None)
-        np1_s = numpy_matmul_seconds(a, b, 1)
+        np_s = numpy_matmul_seconds(a, b, None, clock=clock)
+        np1_s = numpy_matmul_seconds(a, b, 1, clock=clock)
         for size in args.arrays:
             cfg = bench_chip(size, dtype)
-            run_gemm(cfg, *operands(rng, dtype, 8, 8, 8), repeat=1)  # load numba's cache once
-            warm_up()  # and the compiled timing loop (chip/machine/engine.py)
-            build_s, first_s, again_s, res, prog = run_gemm(cfg, a, b, repeat=3)
+            precompile()  # every numba kernel, from the disk cache
+            build_s, first_s, again_s, res, prog = run_gemm(cfg, a, b, repeat=3, clock=clock)
             got = res.state.read_tensor(prog.tensor("C"))
             if dtype is DType.INT8:
                 want = a.astype(np.int64) @ b.astype(np.int64)

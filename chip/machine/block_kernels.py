@@ -3,9 +3,9 @@
 chip/semantics.py defines the array's results with plain NumPy loops; these kernels compute the
 same bits faster:
 
-- float inputs: numba loops that keep the array's summation order (over the array rows for
-  WS/IS, over t for OS) and round every product to float32 before adding it (no FMA), vectorized
-  across output columns, which are independent sums;
+- float inputs: a numba kernel that keeps the array's summation order (over the array rows
+  for WS/IS, over t for OS) and rounds every product to float32 before adding it (no FMA),
+  computing tiles of 8 x 16 independent sums held in vector registers;
 - int8 inputs: BLAS in float32 on chunks of at most 1024 terms, whose partial sums are integers
   of at most 2^24 (exact in any order, with or without FMA), added in int64, then wrapped to
   int32.
@@ -19,27 +19,14 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from chip.dtypes import f32_from_bf16_bits
+from chip.machine.jit import SLPCompiler
 
 _INT8_PRODUCT_MAX = 128 * 128  # |a * b| for int8 a, b
 F32_EXACT_TERMS = (1 << 24) // _INT8_PRODUCT_MAX  # integers up to 2^24 are exact in float32
-
-
-# The float kernels handle four independent sums at a time (four rows of X for WS/IS, four
-# output rows for OS) so that each loaded row of the other operand serves four of them; every
-# single sum still adds its products one by one in the array's order, so the bits are unchanged.
-
-
-@numba.njit(cache=True, inline="always")
-def _out(row: np.ndarray, a: np.ndarray, add: bool) -> None:
-    """Write a finished row of sums, or add it to what ``row`` holds (the accumulator's fp32
-    addition of the whole product, as chip/semantics.py's `accumulate`)."""
-    if add:
-        for j in range(a.size):
-            row[j] = row[j] + a[j]
-    else:
-        row[:] = a
 
 
 @numba.njit(cache=True)
@@ -53,75 +40,129 @@ def _widen(raw: np.ndarray, out: np.ndarray) -> None:
             out[r, c] = np.uint32(raw[r, c]) << np.uint32(shift)
 
 
-@numba.njit(cache=True)
-def _stationary_f32(x: np.ndarray, s: np.ndarray, p: np.ndarray, add: bool) -> None:
-    T, rows = x.shape
-    cols = s.shape[1]
-    # private rows: no aliasing with p, so the column loops vectorize
-    a0, a1 = np.empty(cols, dtype=np.float32), np.empty(cols, dtype=np.float32)
-    a2, a3 = np.empty(cols, dtype=np.float32), np.empty(cols, dtype=np.float32)
-    T4 = T - T % 4
-    for t in range(0, T4, 4):
-        a0[:] = 0.0
-        a1[:] = 0.0
-        a2[:] = 0.0
-        a3[:] = 0.0
-        for i in range(rows):
-            si = s[i]
-            x0, x1, x2, x3 = x[t, i], x[t + 1, i], x[t + 2, i], x[t + 3, i]
-            for j in range(cols):
-                sv = si[j]
-                a0[j] = a0[j] + x0 * sv
-                a1[j] = a1[j] + x1 * sv
-                a2[j] = a2[j] + x2 * sv
-                a3[j] = a3[j] + x3 * sv
-        _out(p[t], a0, add)
-        _out(p[t + 1], a1, add)
-        _out(p[t + 2], a2, add)
-        _out(p[t + 3], a3, add)
-    for t in range(T4, T):
-        a0[:] = 0.0
-        for i in range(rows):
-            si = s[i]
-            xv = x[t, i]
-            for j in range(cols):
-                a0[j] = a0[j] + xv * si[j]
-        _out(p[t], a0, add)
+@numba.njit(cache=True, inline="always")
+def _put(row: np.ndarray, c: np.ndarray, add: bool) -> None:
+    """Write finished sums into a row of the result, or add them to what it holds (the
+    accumulator's fp32 addition of the whole product, as chip/semantics.py's `accumulate`)."""
+    if add:
+        for j in range(c.size):
+            old = row[j]
+            row[j] = old if old != old else old + c[j]  # a NaN in the accumulator stays
+    else:
+        for j in range(c.size):
+            row[j] = c[j]
+
+
+@intrinsic
+def _stack_f32(typingctx, n):
+    """A pointer to ``n`` (a literal) float32 on the stack: LLVM keeps such scratch rows in
+    registers across a loop, which it cannot do for heap arrays that other arrays may alias."""
+    if not isinstance(n, types.IntegerLiteral):
+        return None
+    size = n.literal_value
+
+    def codegen(context, builder, sig, args):
+        return cgutils.alloca_once(builder, context.get_value_type(types.float32), size=size)
+
+    return types.CPointer(types.float32)(n), codegen
+
+
+# `_matmul_f32` computes 8 output rows x 16 columns at a time: 8 accumulator rows of 16 float32
+# (16 AVX2 registers) stay in registers for the whole sum while each loaded row segment of y
+# serves all 8 of them. Every single sum still adds its products one by one in k order.
+
+
+@numba.njit(cache=True, pipeline_class=SLPCompiler)
+def _matmul_f32(a: np.ndarray, y: np.ndarray, p: np.ndarray, add: bool) -> None:
+    """``p = a @ y`` (``p += a @ y`` with ``add``, in fp32) where each sum adds its products
+    over k in order, from 0, every product rounded to float32 (no FMA): WS/IS is ``a = x``,
+    OS ``a = x.T`` (chip/semantics.py)."""
+    R, K = a.shape
+    J = y.shape[1]
+    R8, J16 = R - R % 8, J - J % 16
+    c0, c1 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
+    c2, c3 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
+    c4, c5 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
+    c6, c7 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
+    for r in range(0, R8, 8):
+        for j0 in range(0, J16, 16):
+            for j in range(16):
+                c0[j], c1[j], c2[j], c3[j] = 0.0, 0.0, 0.0, 0.0
+                c4[j], c5[j], c6[j], c7[j] = 0.0, 0.0, 0.0, 0.0
+            for k in range(K):
+                yk = y[k]
+                x0, x1, x2, x3 = a[r, k], a[r + 1, k], a[r + 2, k], a[r + 3, k]
+                x4, x5, x6, x7 = a[r + 4, k], a[r + 5, k], a[r + 6, k], a[r + 7, k]
+                for j in range(16):
+                    yv = yk[j0 + j]
+                    c0[j] = c0[j] + x0 * yv
+                    c1[j] = c1[j] + x1 * yv
+                    c2[j] = c2[j] + x2 * yv
+                    c3[j] = c3[j] + x3 * yv
+                    c4[j] = c4[j] + x4 * yv
+                    c5[j] = c5[j] + x5 * yv
+                    c6[j] = c6[j] + x6 * yv
+                    c7[j] = c7[j] + x7 * yv
+            if _nan_among(c0, c1, c2, c3, c4, c5, c6, c7):
+                # which NaN propagates depends on the operands' order: recompute the tile
+                # with the row loop, which picks it as chip/semantics.py does
+                _edge_f32(a, y, p, add, r, r + 8, j0, j0 + 16)
+                continue
+            _put(p[r, j0 : j0 + 16], c0, add)
+            _put(p[r + 1, j0 : j0 + 16], c1, add)
+            _put(p[r + 2, j0 : j0 + 16], c2, add)
+            _put(p[r + 3, j0 : j0 + 16], c3, add)
+            _put(p[r + 4, j0 : j0 + 16], c4, add)
+            _put(p[r + 5, j0 : j0 + 16], c5, add)
+            _put(p[r + 6, j0 : j0 + 16], c6, add)
+            _put(p[r + 7, j0 : j0 + 16], c7, add)
+    _edge_f32(a, y, p, add, 0, R8, J16, J)  # the columns right of the 16-wide tiles
+    _edge_f32(a, y, p, add, R8, R, 0, J)  # the rows below the 8-row tiles
+
+
+@numba.njit(cache=True, inline="always")
+def _nan_among(c0, c1, c2, c3, c4, c5, c6, c7) -> bool:  # noqa: ANN001 - eight float rows
+    """Whether a tile's sums hold a NaN (or an infinity: their total is then NaN or infinite;
+    either way the tile is recomputed)."""
+    total = np.float32(0.0)
+    for j in range(c0.size):
+        total += c0[j] + c1[j] + c2[j] + c3[j] + c4[j] + c5[j] + c6[j] + c7[j]
+    return not np.isfinite(total)
 
 
 @numba.njit(cache=True)
-def _os_f32(x: np.ndarray, y: np.ndarray, p: np.ndarray, add: bool) -> None:
-    T, rows = x.shape
-    cols = y.shape[1]
-    a0, a1 = np.empty(cols, dtype=np.float32), np.empty(cols, dtype=np.float32)
-    a2, a3 = np.empty(cols, dtype=np.float32), np.empty(cols, dtype=np.float32)
-    R4 = rows - rows % 4
-    for i in range(0, R4, 4):
-        a0[:] = 0.0
-        a1[:] = 0.0
-        a2[:] = 0.0
-        a3[:] = 0.0
-        for t in range(T):
-            yt = y[t]
-            x0, x1, x2, x3 = x[t, i], x[t, i + 1], x[t, i + 2], x[t, i + 3]
-            for j in range(cols):
-                yv = yt[j]
-                a0[j] = a0[j] + x0 * yv
-                a1[j] = a1[j] + x1 * yv
-                a2[j] = a2[j] + x2 * yv
-                a3[j] = a3[j] + x3 * yv
-        _out(p[i], a0, add)
-        _out(p[i + 1], a1, add)
-        _out(p[i + 2], a2, add)
-        _out(p[i + 3], a3, add)
-    for i in range(R4, rows):
-        a0[:] = 0.0
-        for t in range(T):
-            yt = y[t]
-            xv = x[t, i]
-            for j in range(cols):
-                a0[j] = a0[j] + xv * yt[j]
-        _out(p[i], a0, add)
+def _edge_f32(
+    a: np.ndarray,
+    y: np.ndarray,
+    p: np.ndarray,
+    add: bool,
+    r_lo: int,
+    r_hi: int,
+    j_lo: int,
+    j_hi: int,
+) -> None:
+    """`_matmul_f32` for output rows ``r_lo:r_hi`` and columns ``j_lo:j_hi``, one row at a
+    time. NaNs come out as chip/semantics.py's NumPy makes them on x86, where an operation on
+    two NaNs returns the first one: LLVM may swap the operands of an addition or a product,
+    so the NaN that propagates is picked explicitly (the sum's, then x's)."""
+    if r_lo >= r_hi or j_lo >= j_hi:
+        return
+    K = y.shape[0]
+    acc = np.empty(j_hi - j_lo, dtype=np.float32)  # private: no aliasing, the j loop vectorizes
+    for r in range(r_lo, r_hi):
+        acc[:] = 0.0
+        for k in range(K):
+            xv = a[r, k]
+            yk = y[k, j_lo:j_hi]
+            if xv != xv:  # NaN * y is x's NaN on x86 even if y is a NaN too
+                for j in range(acc.size):
+                    v = acc[j]
+                    acc[j] = v if v != v else v + xv
+            else:
+                for j in range(acc.size):
+                    v = acc[j]
+                    acc[j] = v if v != v else v + xv * yk[j]
+        _put(p[r, j_lo:j_hi], acc, add)
 
 
 def _exact_int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -145,12 +186,8 @@ def stationary_block(x: np.ndarray, s: np.ndarray) -> np.ndarray:
     if x.dtype.kind == "i":
         return _exact_int_matmul(x, s)
     p = np.empty((x.shape[0], s.shape[1]), dtype=np.float32)
-    _stationary_f32(
-        np.ascontiguousarray(x, dtype=np.float32),
-        np.ascontiguousarray(s, dtype=np.float32),
-        p,
-        False,
-    )
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    _matmul_f32(x, np.ascontiguousarray(s, dtype=np.float32), p, False)
     return p
 
 
@@ -159,12 +196,8 @@ def os_block(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if x.dtype.kind == "i":  # BLAS takes the transposed view as it is
         return _exact_int_matmul(x.T, y)
     p = np.empty((x.shape[1], y.shape[1]), dtype=np.float32)
-    _os_f32(
-        np.ascontiguousarray(x, dtype=np.float32),
-        np.ascontiguousarray(y, dtype=np.float32),
-        p,
-        False,
-    )
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    _matmul_f32(x.T, np.ascontiguousarray(y, dtype=np.float32), p, False)
     return p
 
 
@@ -188,10 +221,7 @@ def float_into(
         x = work.view(np.float32)
     if other.dtype == np.uint16:
         other = f32_from_bf16_bits(other)
-    if os_flow:
-        _os_f32(x, np.ascontiguousarray(other), out, accumulate)
-    else:
-        _stationary_f32(x, np.ascontiguousarray(other), out, accumulate)
+    _matmul_f32(x.T if os_flow else x, np.ascontiguousarray(other), out, accumulate)
 
 
 def int_into(
@@ -221,3 +251,22 @@ def int_into(
         out += work_i  # int32 addition wraps like the array's adders
     else:
         out[...] = work_i
+
+
+def warm_up() -> None:
+    """Compile (or load from the disk cache) the float kernels for every argument layout the
+    machine passes: contiguous operands, and results written into contiguous arrays or into
+    accumulator blocks narrower than the accumulator (strided views); raw bfloat16 and float32
+    blocks widened from contiguous or strided scratchpad views."""
+    f32 = np.zeros((4, 4), dtype=np.float32)
+    strided = np.zeros((4, 8), dtype=np.float32)[:, :4]
+    for a in (f32, f32.T):  # WS/IS: x; OS: x transposed
+        for out in (np.zeros((4, 4), dtype=np.float32), strided):
+            _matmul_f32(a, f32, out, False)
+    work = np.zeros((4, 4), dtype=np.uint32)
+    for raw in (
+        np.zeros((4, 4), dtype=np.uint16),
+        np.zeros((4, 8), dtype=np.uint16)[:, :4],
+        np.zeros((4, 8), dtype=np.uint32)[:, :4],
+    ):
+        _widen(raw, work)

@@ -1,8 +1,8 @@
 """numba, set up once for the machine's kernels: where its cache goes, and a note when it
 compiles.
 
-The kernels (chip/machine/*_kernels.py, schedule_kernel.py) are compiled by numba on first use
-and cached on disk. The cache goes to a user cache folder, never into the installed package
+The kernels (chip/machine/*_kernels.py, schedule_kernel.py) are compiled by numba and cached on
+disk. The cache goes to a user cache folder, never into the installed package
 (which is read-only for a normal install): ``$NUMBA_CACHE_DIR`` if the user set it, else
 ``$XDG_CACHE_HOME/systolic/numba``, else ``~/.cache/systolic/numba``; if that folder cannot be
 created or written, a per-user folder in the system's temporary folder. This module is imported
@@ -12,18 +12,28 @@ numba reads it.
 Compiling takes a while (`COMPILE_SECONDS`, measured on a 2-core machine), so the first
 compilation in a process prints one line to stderr; with a warm cache nothing is compiled and
 nothing is printed.
+
+Building the package compiles the kernels ahead (chip/machine/precompile.py) into
+``_numba_cache/`` beside this file; on import, this module copies those files into the user's
+cache folder where numba looks for them (`seed_cache`), unless the folder holds an index as
+new, so a fresh install compiles nothing on the CPU it was built on. numba keys its
+index on the source file's content (not its time stamp), the Python version and the CPU, so the
+copies are valid wherever the package is installed; on another CPU numba compiles as usual.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
-# CPU time to compile the kernels of a GEMM in every dtype at both fidelities from an empty
-# cache: 8 s measured (6 s for `fast` alone); a loaded machine takes longer in wall time.
-COMPILE_SECONDS = 10
+# CPU time to compile every kernel from an empty cache (`python -m chip.machine.precompile`):
+# 24 s measured on the 2-core VM; a run compiles only the kernels it calls (a GEMM's, about
+# half). A loaded machine takes longer in wall time.
+COMPILE_SECONDS = 15
 NOTE = f"compiling machine kernels, once (about {COMPILE_SECONDS} s; cached for later runs) ..."
 
 
@@ -57,10 +67,94 @@ if _folder is not None:
 
 import numba  # noqa: E402 - after NUMBA_CACHE_DIR is set
 from numba.core import event  # noqa: E402
+from numba.core.caching import UserProvidedCacheLocator  # noqa: E402
+from numba.core.compiler import CompilerBase, DefaultPassBuilder  # noqa: E402
+from numba.core.compiler_machinery import register_pass  # noqa: E402
+from numba.core.typed_passes import NativeLowering  # noqa: E402
 
 if _folder is not None:
     # numba read the environment when it was first imported, perhaps before this module.
     numba.config.CACHE_DIR = str(_folder)
+
+SHIPPED = Path(__file__).with_name("_numba_cache")
+
+
+def cache_folder_of(py_file: Path) -> Path | None:
+    """The folder where numba caches the kernels of the module ``py_file`` (numba's own rule
+    for a user-provided cache folder); None if numba has no cache folder."""
+    if not numba.config.CACHE_DIR:
+        return None
+    sub = UserProvidedCacheLocator.get_suitable_cache_subpath(str(py_file))
+    return Path(numba.config.CACHE_DIR) / sub
+
+
+def _copy(src: Path, dst: Path) -> None:
+    """Copy through a temporary name and a rename: processes starting together (a sweep's
+    workers) never read a half-written file."""
+    tmp = dst.with_name(f"{dst.name}.tmp.{uuid.uuid4().hex[:16]}")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def seed_cache(shipped: Path = SHIPPED) -> int:
+    """Copy the cache files built with the package (``shipped``) into the user's numba cache
+    where an index is missing or older than the shipped one (an earlier install); an index
+    written since (numba adds the signatures it compiles later) is left alone. Returns how many
+    indexes were copied. A failure only means that numba compiles as usual."""
+    if not shipped.is_dir():
+        return 0
+    copied = 0
+    for index in sorted(shipped.glob("*.nbi")):
+        module = index.name.split(".", 1)[0]
+        target = cache_folder_of(Path(__file__).with_name(f"{module}.py"))
+        if target is None:
+            return copied
+        have = target / index.name
+        try:
+            if have.is_file() and have.stat().st_mtime >= index.stat().st_mtime:
+                continue
+            target.mkdir(parents=True, exist_ok=True)
+            stem = index.name[: -len(".nbi")]
+            for data in shipped.glob(f"{stem}.*.nbc"):
+                _copy(data, target / data.name)
+            _copy(index, have)  # last: the index names the data files
+        except OSError:
+            continue
+        copied += 1
+    return copied
+
+
+if _folder is not None:
+    seed_cache()
+
+
+@register_pass(mutates_CFG=True, analysis_only=False)
+class _SLPLowering(NativeLowering):
+    """numba's lowering, with LLVM's SLP vectorizer on while the function's machine code is
+    optimized (numba turns it off by default, `numba.config.SLP_VECTORIZE`, read then). It packs
+    isomorphic scalar operations into vector ones without reordering any of them: float
+    results keep their bits (no reassociation or FMA contraction without fastmath)."""
+
+    _name = "native_lowering_slp"
+
+    def run_pass(self, state) -> bool:
+        saved = numba.config.SLP_VECTORIZE
+        numba.config.SLP_VECTORIZE = 1
+        try:
+            return super().run_pass(state)
+        finally:
+            numba.config.SLP_VECTORIZE = saved
+
+
+class SLPCompiler(CompilerBase):
+    """numba's nopython pipeline with `_SLPLowering`: ``numba.njit(pipeline_class=SLPCompiler)``
+    for kernels whose inner loops update several accumulator rows held in registers."""
+
+    def define_pipelines(self) -> list:
+        pm = DefaultPassBuilder.define_nopython_pipeline(self.state)
+        pm.passes[:] = [(_SLPLowering if p is NativeLowering else p, d) for p, d in pm.passes]
+        pm.finalize()
+        return [pm]
 
 
 class _FirstCompileNote(event.Listener):

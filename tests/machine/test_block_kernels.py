@@ -19,7 +19,7 @@ def _floats(rng, shape, special: bool, bf16: bool) -> np.ndarray:
     return round_bf16(v) if bf16 else v
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(12))
 def test_float_kernels_bit_identical(seed):
     rng = np.random.default_rng(seed)
     t, r, c = rng.integers(1, 40, 3)
@@ -45,9 +45,13 @@ def test_int_kernels_exact_and_wrapping(t):
     np.testing.assert_array_equal(stationary_block(x, s), stationary_matmul(x, s))
 
 
-@pytest.mark.parametrize("t, r, c", [(4, 4, 4), (5, 5, 3), (6, 6, 9), (7, 7, 1), (8, 3, 2)])
-def test_float_kernels_every_remainder_of_four(t, r, c):
-    # the kernels handle four sums at a time; every remainder takes its own loop
+@pytest.mark.parametrize(
+    "t, r, c",
+    [(4, 4, 4), (5, 5, 3), (8, 3, 16), (9, 17, 17), (16, 8, 32), (23, 30, 47), (8, 40, 1)],
+)
+def test_float_kernels_tiles_and_their_edges(t, r, c):
+    # the kernels compute 8 x 16 output tiles, then the columns right of them and the rows
+    # below them one row at a time
     rng = np.random.default_rng(t * 100 + r)
     x, s = _floats(rng, (t, r), True, False), _floats(rng, (r, c), True, False)
     y = _floats(rng, (t, c), True, False)

@@ -10,24 +10,24 @@ from chip.semantics import accumulate, os_matmul, stationary_matmul
 from tests.machine.test_block_kernels import _floats
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("os_flow", [False, True])
 def test_into_strided_accumulator_rows(seed, os_flow):
     rng = np.random.default_rng(seed)
-    t, r, c = (int(v) for v in rng.integers(1, 12, 3))
+    t, r, c = (int(v) for v in rng.integers(1, 40, 3))  # 8 x 16 tiles and their edges
     bf16, special, add = seed % 2 == 0, seed % 3 == 0, seed % 4 < 2
     x, s = _floats(rng, (t, r), special, bf16), _floats(rng, (r, c), special, bf16)
     y = _floats(rng, (t, c), special, bf16)
     other = y if os_flow else s
     out_rows = r if os_flow else t
-    acc = _floats(rng, (out_rows + 3, 16), special, False)  # rows wider than the block
+    acc = _floats(rng, (out_rows + 3, 48), special, False)  # rows wider than the block
     with np.errstate(all="ignore"):
         p = os_matmul(x, y) if os_flow else stationary_matmul(x, s)
         want = acc.copy()
         want[2 : 2 + out_rows, :c] = accumulate(acc[2 : 2 + out_rows, :c], p) if add else p
         # raw scratchpad storage: bf16 bits, or fp32 values
         raw = (lambda v: to_storage(v, DType.BF16)) if bf16 else (lambda v: v)
-        rows = np.zeros((t, 16), dtype=raw(x).dtype)  # x as a strided scratchpad block
+        rows = np.zeros((t, 48), dtype=raw(x).dtype)  # x as a strided scratchpad block
         rows[:, :r] = raw(x)
         work = np.full((t, r), 0xFFFFFFFF, dtype=np.uint32)  # stale contents must not matter
         float_into(rows[:, :r], raw(other), acc[2 : 2 + out_rows, :c], add, os_flow, work)

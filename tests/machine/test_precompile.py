@@ -1,0 +1,129 @@
+"""Kernels compiled ahead: `precompile` covers what programs use; the shipped cache seeds the
+user's cache, so an installed copy of the package compiles nothing."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+from numba.core.registry import CPUDispatcher
+
+from bench.programs import tiled_gemm
+from chip.config import ChipConfig, Dataflow
+from chip.dtypes import DType
+from chip.machine import block_kernels, jit, pe_kernels, run_machine, schedule_kernel
+from chip.machine.precompile import precompile
+from tests.programs import gemm_program
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _signatures() -> dict[str, set]:
+    out = {}
+    for module in (block_kernels, pe_kernels, schedule_kernel):
+        for name, obj in vars(module).items():
+            if isinstance(obj, CPUDispatcher):
+                out[f"{module.__name__}.{name}"] = set(obj.signatures)
+    return out
+
+
+def _chip(dtype: DType, dataflow: Dataflow, rows: int, cols: int) -> ChipConfig:
+    return ChipConfig.from_toml("edge").replace(
+        rows=rows, cols=cols, input_dtype=dtype, dataflow=dataflow
+    )
+
+
+def test_precompile_covers_every_kernel_the_machine_calls():
+    precompile()
+    before = _signatures()
+    rng = np.random.default_rng(1)
+    for dtype in (DType.INT8, DType.BF16, DType.FP32):
+        for dataflow in Dataflow:
+            # odd shapes: partial tiles, accumulator blocks narrower than a row, several K tiles
+            cfg = _chip(dtype, dataflow, 4, 4)
+            a = rng.integers(-3, 4, (7, 10)).astype(np.float32)
+            b = rng.integers(-3, 4, (10, 6)).astype(np.float32)
+            if dtype is DType.INT8:
+                a, b = a.astype(np.int8), b.astype(np.int8)
+            prog = gemm_program(cfg, a, b)
+            for fidelity in ("fast", "pe"):
+                got = run_machine(prog, fidelity, trace=False).state.read_tensor(prog.tensor("C"))
+                assert np.array_equal(got, a.astype(np.int64) @ b.astype(np.int64))
+            # long enough for the compiled timing loop, double-buffered
+            big = _chip(dtype, dataflow, 8, 8)
+            run_machine(tiled_gemm(big, np.tile(a, (40, 4)), np.tile(b, (4, 3))), trace=False)
+    after = _signatures()
+    grown = {name: after[name] - before.get(name, set()) for name in after}
+    assert not {name: sigs for name, sigs in grown.items() if sigs}, grown
+
+
+def test_seed_cache_copies_missing_or_older_indexes_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path / "cache"))
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "block_kernels._widen-45.py311.nbi").write_bytes(b"index")
+    (shipped / "block_kernels._widen-45.py311.1.nbc").write_bytes(b"code")
+    (shipped / "block_kernels._widen_other-9.py311.1.nbc").write_bytes(b"not this one")
+    target = jit.cache_folder_of(Path(block_kernels.__file__))
+    assert target is not None and target.parent == tmp_path / "cache"
+
+    assert jit.seed_cache(shipped) == 1
+    assert sorted(p.name for p in target.iterdir()) == [
+        "block_kernels._widen-45.py311.1.nbc",
+        "block_kernels._widen-45.py311.nbi",
+    ]
+    assert (target / "block_kernels._widen-45.py311.1.nbc").read_bytes() == b"code"
+    assert jit.seed_cache(shipped) == 0  # the copy is newer than the shipped index
+
+    (target / "block_kernels._widen-45.py311.nbi").write_bytes(b"numba added a signature")
+    assert jit.seed_cache(shipped) == 0
+    assert (target / "block_kernels._widen-45.py311.nbi").read_bytes() == b"numba added a signature"
+
+    later = time.time() + 10  # a newer install ships a newer index
+    os.utime(shipped / "block_kernels._widen-45.py311.nbi", (later, later))
+    assert jit.seed_cache(shipped) == 1
+    assert (target / "block_kernels._widen-45.py311.nbi").read_bytes() == b"index"
+    assert jit.seed_cache(tmp_path / "none") == 0
+
+
+_RUN = """
+from numba.core import event
+compiled = []
+class L(event.Listener):
+    def on_start(self, ev):
+        compiled.append(ev.data["dispatcher"].py_func.__qualname__)
+    def on_end(self, ev):
+        pass
+event.register("numba:compile", L())
+from chip.machine.precompile import precompile
+precompile()
+print("compiled:", sorted(set(compiled)))
+"""
+
+
+@pytest.mark.slow
+def test_an_installed_copy_compiles_nothing(tmp_path):
+    """Build the cache in one copy of the package (as the build does), install another copy
+    elsewhere with fresh file times, and load every kernel there from an empty user cache."""
+    build, install = tmp_path / "build", tmp_path / "site"
+    for dest in (build, install):
+        shutil.copytree(ROOT / "chip", dest / "chip", ignore=shutil.ignore_patterns("_numba*"))
+    env = dict(os.environ, PYTHONPATH=str(build), NUMBA_CACHE_DIR=str(tmp_path / "build-cache"))
+    shipped = install / "chip" / "machine" / "_numba_cache"
+    cmd = [sys.executable, "-m", "chip.machine.precompile", "--write", str(shipped)]
+    done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert len(list(shipped.glob("*.nbi"))) >= 7
+
+    env = dict(os.environ, PYTHONPATH=str(install), NUMBA_CACHE_DIR=str(tmp_path / "user-cache"))
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "compiled: []" in done.stdout, done.stdout
+    assert jit.NOTE not in done.stderr
