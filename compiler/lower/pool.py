@@ -185,10 +185,15 @@ def lower_pool(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
 
 
 def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
-    """dx: every window's share of dy scatter-added into a zeroed padded buffer, then cropped."""
+    """dx: every window's share of dy scatter-added into a zeroed padded buffer, then cropped
+    (windows that do not overlap store their shares directly: `_disjoint_pool_grad`)."""
     x, dy = ins
     is_max = node.op is Op.MAXPOOL2D_GRAD
     kh_, kw_ = node.attrs["kernel"]
+    sh, sw = node.attrs["stride"]
+    if sh >= kh_ and sw >= kw_:
+        _disjoint_pool_grad(ctx, node, x, dy, out)
+        return
     padding = tuple(node.attrs["padding"])
     n, h, w, c = x.shape
     pt, pl, pb, pr = padding
@@ -249,13 +254,92 @@ def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
                 win.move(ctx, dxp, blk, f["u"], (kh, kw), load=True)
                 ctx.vec(VecOp.ADD, f["u"], rows, cc, f["u"], share)
                 win.move(ctx, dxp, blk, f["u"], (kh, kw), load=False)
-    if dxp is not out:
-        ctx.release_onchip()
-        hp, wp = h + pt + pb, w + pl + pr
-        es = out.dtype.nbytes
-        for b in range(n):
-            src = View(dxp.addr + ((b * hp + pt) * wp + pl) * c * es, out.dtype, h, w * c, wp * c)
-            copy_view(ctx, src, View(out.addr + b * h * w * c * es, out.dtype, h, w * c, w * c))
+    _crop(ctx, dxp, out, padding)
+
+
+def _disjoint_pool_grad(ctx: Ctx, node: Node, x: Buf, dy: Buf, out: Buf) -> None:
+    """The pooling gradient when no two windows overlap (stride >= kernel): every element of
+    dx is in at most one window, so each window position's share is stored straight into dx
+    (zeroed first only where some element is in no window) instead of read-modify-written,
+    and max pooling keeps x's windows on chip from the maximum to the selection. The shares
+    are the same vector operations on the same values as the scatter-add's: dx is bit for bit
+    the same."""
+    is_max = node.op is Op.MAXPOOL2D_GRAD
+    kh_, kw_ = node.attrs["kernel"]
+    sh, sw = node.attrs["stride"]
+    padding = tuple(node.attrs["padding"])
+    n, h, w, c = x.shape
+    pt, pl, pb, pr = padding
+    oh, ow = dy.shape[1:3]
+    hp, wp = h + pt + pb, w + pl + pr
+    dxp = out if padding == (0, 0, 0, 0) else ctx.temp((n, hp, wp, c), out.dtype)
+    if (sh, sw) != (kh_, kw_) or (oh * sh, ow * sw) != (hp, wp):
+        fill(ctx, dxp, 0.0)  # elements in no window
+    xp = pad(ctx, x, padding, float("-inf")) if is_max else None
+    counts = None if is_max else _avg_counts(ctx, node, x, dy.shape[1:3])
+    ctx.release_onchip()
+    win = _Windows(dxp, dy.shape, (kh_, kw_), (sh, sw))
+    positions = [(i, j) for i in range(kh_) for j in range(kw_)]
+    mo = ctx.mem_for(out.dtype)
+    mems = {"dy": ctx.mem_for(dy.dtype)}
+    # a share buffer per position: a window's store never waits for the next one's product
+    mems.update({f"g{p}": mo for p in range(len(positions))})
+    if is_max:
+        mems.update({f"t{p}": ctx.mem_for(x.dtype) for p in range(len(positions))})
+        mems.update(m=mo, taken=mo, z=mo)
+    elif counts is not None:
+        mems["cnt"] = ctx.mem_for(counts.dtype)
+    last = len(positions) - 1
+    for f, blk in _groups(ctx, win, mems):
+        rows, cc = blk.rows, blk.cc
+        win.move(ctx, dy, blk, f["dy"], None, load=True)
+        if not is_max:
+            share = f["g0"]
+            if counts is None:
+                ctx.vec(VecOp.MULI, share, rows, cc, f["dy"], imm=1.0 / (kh_ * kw_))
+            else:
+                win.load_counts(ctx, counts, blk, f["cnt"])
+                ctx.vec(VecOp.RECIP, f["cnt"], rows, cc, f["cnt"])
+                ctx.vec(VecOp.MUL, share, rows, cc, f["dy"], f["cnt"])
+            for pos in positions:
+                win.move(ctx, dxp, blk, share, pos, load=False)
+            continue
+        m, z, taken = f["m"], f["z"], f["taken"]
+        for p, pos in enumerate(positions):
+            win.move(ctx, xp, blk, f[f"t{p}"], pos, load=True)
+            if p == 0:
+                ctx.vec(VecOp.COPY, m, rows, cc, f["t0"])
+            else:
+                ctx.vec(VecOp.MAX, m, rows, cc, m, f[f"t{p}"])
+        for p, pos in enumerate(positions):
+            # first maximum only: sel = (x == max) * (1 - taken); taken += sel
+            g = f[f"g{p}"]
+            if p == 0:  # nothing taken yet: sel = (x == max)
+                ctx.vec(VecOp.EQ, taken, rows, cc, f["t0"], m)
+                ctx.vec(VecOp.MUL, g, rows, cc, taken, f["dy"])
+            else:
+                ctx.vec(VecOp.EQ, z, rows, cc, f[f"t{p}"], m)
+                ctx.vec(VecOp.MUL, g, rows, cc, z, taken)
+                ctx.vec(VecOp.SUB, z, rows, cc, z, g)
+                if p != last:
+                    ctx.vec(VecOp.ADD, taken, rows, cc, taken, z)
+                ctx.vec(VecOp.MUL, g, rows, cc, z, f["dy"])
+            win.move(ctx, dxp, blk, g, pos, load=False)
+    _crop(ctx, dxp, out, padding)
+
+
+def _crop(ctx: Ctx, dxp: Buf, out: Buf, padding: tuple[int, int, int, int]) -> None:
+    """Copy the interior of padded ``dxp`` to ``out`` (nothing when it is ``out``)."""
+    if dxp is out:
+        return
+    ctx.release_onchip()
+    n, h, w, c = out.shape
+    pt, pl, _, _ = padding
+    hp, wp = dxp.shape[1:3]
+    es = out.dtype.nbytes
+    for b in range(n):
+        src = View(dxp.addr + ((b * hp + pt) * wp + pl) * c * es, out.dtype, h, w * c, wp * c)
+        copy_view(ctx, src, View(out.addr + b * h * w * c * es, out.dtype, h, w * c, w * c))
 
 
 RULES = {

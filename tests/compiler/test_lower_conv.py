@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
 from chip.machine import run_machine
+from chip.state import ChipState
 from compiler import zoo
 from compiler.builder import Net
 from compiler.compile import compile_lowered
@@ -76,10 +77,14 @@ POOLS = [  # (input, kernel, stride, padding)
     ((2, 6, 6, 5), (2, 2), (2, 2), (0, 0, 0, 0)),
     ((1, 5, 5, 3), (3, 3), (2, 2), (1, 1, 1, 1)),
     ((1, 5, 4, 2), (3, 2), (1, 1), (1, 0, 1, 1)),
+    ((1, 5, 7, 3), (2, 2), (2, 3), (0, 0, 0, 0)),
+    ((2, 4, 4, 2), (2, 2), (2, 2), (1, 1, 1, 1)),
 ]
 
 
-@pytest.mark.parametrize("case", POOLS, ids=["2x2", "3x3pad", "overlap"])
+@pytest.mark.parametrize(
+    "case", POOLS, ids=["2x2", "3x3pad", "overlap", "disjoint-gaps", "disjoint-pad"]
+)
 @pytest.mark.parametrize(
     "op,include_pad", [(Op.MAXPOOL2D, False), (Op.AVGPOOL2D, False), (Op.AVGPOOL2D, True)]
 )
@@ -100,7 +105,32 @@ def test_pooling_and_gradients(op, include_pad, grad, case):
         y = b.add(gop, (x, dy), "pool_grad", **attrs)
         inputs["dy"] = rng.standard_normal(b.shape(dy))
     b.output("y", y)
-    check_graph(b.build(), fp32_tiny(), inputs, rtol=1e-6)
+    # the machine too: the disjoint gradients' stores follow a fill of the same rows
+    check_graph(b.build(), fp32_tiny(), inputs, rtol=1e-6, machine=grad)
+
+
+@pytest.mark.parametrize("op", [Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD])
+def test_disjoint_pool_gradient_zeroes_what_no_window_covers(op):
+    # stride 3 > kernel 2: the last column and every third one are in no window; dx must be
+    # zero there even where its buffer held something before
+    b = IRBuilder("gaps")
+    x = b.input("x", (1, 4, 7, 2))
+    dy = b.input("dy", (1, 2, 2, 2))
+    attrs = dict(kernel=(2, 2), stride=(2, 3), padding=(0, 0, 0, 0))
+    b.output("y", b.add(op, (x, dy), "g", **attrs))
+    graph = b.build()
+    rng = np.random.default_rng(5)
+    inputs = {"x": rng.standard_normal((1, 4, 7, 2)), "dy": rng.standard_normal((1, 2, 2, 2))}
+    lowered = lower(graph, fp32_tiny())
+    state = ChipState(lowered.program.config)
+    state.load_program(lowered.program)
+    for name, value in inputs.items():
+        state.write_tensor(lowered.program.tensor(name), value)
+    state.write_tensor(lowered.program.tensor("y"), np.full((1, 4, 7, 2), 7.0))
+    got = run_machine(lowered.program, state=state).state.read_tensor(lowered.program.tensor("y"))
+    want = evaluate(graph, inputs).outputs["y"]
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert (got[:, :, 2::3] == 0).all()
 
 
 def test_maxpool_gradient_goes_to_first_maximum():
