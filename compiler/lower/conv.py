@@ -9,9 +9,9 @@ the chip (load/store instructions, counted in cycles); nothing is rearranged on 
 - CONV2D_GRAD_INPUT: a stride-1 convolution of dY, dilated by the stride and padded by
   kernel-1-pad, with the kernel flipped and its in/out channels swapped (that weight transform
   is also a DMA: one transposing copy per kernel position).
-A stride-1 convolution may skip the im2col matrix: its shifted windows (`_windows`) are
-strided views of the padded input that the GEMM streams directly, one DMA per output row of
-windows, so only valid outputs are computed. Which way a convolution goes (forward, input
+A convolution may skip the im2col matrix: its shifted windows (`_windows`) are strided views
+of the padded input that the GEMM streams directly, one DMA per output row of windows, so
+only valid outputs are computed. Which way a convolution goes (forward, input
 gradient, weight gradient) is decided by the cost model's predicted cycles: the GEMM plans
 (compiler/lower/tiling.py) plus the im2col copies or, for the weight gradient's shifted
 windows, the scatter of dY into the padded positions. Pooling is in pool.py.
@@ -127,30 +127,44 @@ def _dense_rows(r0: int, rows: int) -> list[tuple[int, int, int]]:
 
 
 def _windows(
-    xp: Buf, kernel: tuple[int, int], out_hw: tuple[int, int], origin: tuple[int, int]
+    xp: Buf,
+    kernel: tuple[int, int],
+    out_hw: tuple[int, int],
+    origin: tuple[int, int],
+    stride: tuple[int, int] = (1, 1),
 ) -> KParts:
-    """The stride-1 im2col matrix of padded ``xp`` without storing it (shifted windows).
+    """The im2col matrix of padded ``xp`` without storing it (shifted windows).
 
-    In ``xp`` flattened to rows of C, the window of output (n, oh, ow) starts at row
-    r = (n*Hp + oh + origin[0])*Wp + ow + origin[1], and its kernel row kh adds kh*Wp: for each
-    kh, the windows' (kw, c) runs form ONE strided view of ``xp`` (row stride C), a K part.
-    The matrix's rows are the valid outputs only: one run of OW rows per (n, oh).
+    In ``xp`` flattened to rows of SW*C elements, the window of output (n, oh, ow) starts at
+    row r = ((n*Hp + oh*SH + origin[0])*Wp + origin[1]) / SW + ow, and its kernel row kh adds
+    kh*Wp/SW: for each kh, the windows' (kw, c) runs form ONE strided view of ``xp`` (row
+    stride SW*C), a K part. The matrix's rows are the valid outputs only: one run of OW rows
+    per (n, oh). Needs Wp and origin[1] divisible by SW (`_windows_fit`).
     """
     n, hp, wp, c = xp.shape
     kh, kw = kernel
+    sh, sw = stride
     oh, ow = out_hw
     ct, cl = origin
     es = xp.dtype.nbytes
-    rows = n * hp * wp - (kh - 1) * wp - (kw - 1)  # every window inside the buffer
-    parts = [View(xp.addr + i * wp * c * es, xp.dtype, rows, kw * c, c) for i in range(kh)]
-    runs = [((b * hp + o + ct) * wp + cl, ow) for b in range(n) for o in range(oh)]
+    rows = (n * hp * wp - (kh - 1) * wp - kw) // sw + 1  # every window inside the buffer
+    parts = [View(xp.addr + i * wp * c * es, xp.dtype, rows, kw * c, sw * c) for i in range(kh)]
+    runs = [(((b * hp + o * sh + ct) * wp + cl) // sw, ow) for b in range(n) for o in range(oh)]
     return KParts(parts, runs=runs)
 
 
-def _shifted_pays(ctx: Ctx, xp: Buf, w: Buf, out_hw: tuple[int, int]) -> bool:
-    """Whether a stride-1 convolution is cheaper by shifted windows than by im2col, by the
-    cost model's predicted cycles (GEMM plans plus im2col's copies). Shifted windows stream
-    the rows of the weight-stationary form only (a run of rows per DMA)."""
+def _windows_fit(xp: Buf, stride: tuple[int, int], origin: tuple[int, int]) -> bool:
+    """Whether every window of padded ``xp`` starts on a row of `_windows`' strided views."""
+    sw = stride[1]
+    return xp.shape[2] % sw == 0 and origin[1] % sw == 0
+
+
+def _shifted_pays(
+    ctx: Ctx, xp: Buf, w: Buf, out_hw: tuple[int, int], stride: tuple[int, int]
+) -> bool:
+    """Whether a convolution is cheaper by shifted windows than by im2col, by the cost
+    model's predicted cycles (GEMM plans plus im2col's copies). Shifted windows stream the
+    rows of the weight-stationary form only (a run of rows per DMA)."""
     if ctx.config.dataflow is not Dataflow.WS:
         return False
     kh, kw, cin, cout = w.shape
@@ -162,10 +176,16 @@ def _shifted_pays(ctx: Ctx, xp: Buf, w: Buf, out_hw: tuple[int, int]) -> bool:
     dense = predict_gemm(ctx, t, k, cout, dts).cycles
     copies = im2col_cycles(ctx, (n * oh, ow), (kh, kw), cin, xp.dtype.nbytes)
     ctx.notes.append(
-        f"{ctx.em.tag.layer}: stride-1 conv ~{shifted} cycles by shifted windows, "
+        f"{ctx.em.tag.layer}: stride-{_stride_name(stride)} conv ~{shifted} cycles by "
+        f"shifted windows, "
         f"~{dense + copies} by im2col ({copies} of copies)"
     )
     return shifted <= dense + copies
+
+
+def _stride_name(stride: tuple[int, int]) -> str:
+    sh, sw = stride
+    return str(sh) if sh == sw else f"{sh}x{sw}"
 
 
 def _conv_core(
@@ -181,14 +201,18 @@ def _conv_core(
 ) -> None:
     """``out`` = the convolution of ``x`` (dilated, padded) with ``w``; output (oh, ow) is the
     window at padded position (oh*SH + crop[0], ow*SW + crop[1]). Only valid outputs are
-    computed, by im2col or (stride 1) shifted windows, whichever is predicted cheaper."""
+    computed, by im2col or shifted windows, whichever is predicted cheaper."""
     kh, kw, cin, cout = w.shape
     oh, ow = out.shape[1:3]
     wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
     xp = pad(ctx, x, padding, 0.0, dilation)
     ctx.release_onchip()
-    if stride == (1, 1) and (kh, kw) != (1, 1) and _shifted_pays(ctx, xp, w, (oh, ow)):
-        a: View | KParts = _windows(xp, (kh, kw), (oh, ow), crop)
+    if (
+        (kh, kw) != (1, 1)
+        and _windows_fit(xp, stride, crop)
+        and _shifted_pays(ctx, xp, w, (oh, ow), stride)
+    ):
+        a: View | KParts = _windows(xp, (kh, kw), (oh, ow), crop, stride)
     else:
         a = View.matrix(im2col(ctx, xp, (kh, kw), stride, (oh, ow), crop))
         ctx.release_onchip()

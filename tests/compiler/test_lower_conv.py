@@ -213,6 +213,32 @@ def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, shifted
         assert counters.macs == outputs * kh * kw * cin * cout
 
 
+STRIDED = [  # strided cases whose padded width is a multiple of the stride
+    ((2, 8, 8, 3), (3, 3), 4, (2, 2), (1, 1, 1, 1)),
+    ((1, 9, 10, 2), (3, 2), 5, (3, 2), (0, 0, 0, 0)),
+    ((1, 8, 8, 3), (7, 7), 4, (2, 2), (3, 3, 3, 3)),
+]
+
+
+@pytest.mark.parametrize("case", STRIDED, ids=["3x3s2", "3x2s3x2", "7x7s2"])
+@pytest.mark.parametrize("shifted", [True, False], ids=["shifted", "im2col"])
+def test_strided_convolution_either_way(monkeypatch, case, shifted):
+    """A strided convolution forced to shifted windows (views with a row stride of SW*C) or
+    to im2col equals the float64 reference, and on the machine the array computes each
+    output once with the whole kernel."""
+    monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
+    calls = []
+    windows = conv._windows
+    monkeypatch.setattr(conv, "_windows", lambda *a: calls.append(a) or windows(*a))
+    graph, inputs = conv_graph(Op.CONV2D, *case)
+    check_graph(graph, fp32_tiny(), inputs, rtol=1e-5, machine=True)
+    assert bool(calls) is shifted
+    counters = run_machine(lower(graph, fp32_tiny()).program).counters
+    (n, h, w, cin), (kh, kw), cout, (sh, sw), (pt, pl, pb, pr) = case
+    outputs = n * ((h + pt + pb - kh) // sh + 1) * ((w + pl + pr - kw) // sw + 1)
+    assert counters.macs == outputs * kh * kw * cin * cout
+
+
 def test_shifted_windows_stage_fp32_operands_on_a_bf16_chip(monkeypatch):
     """fp32 operands on a bf16 array: the activations are gathered run by run into staging
     rows and converted to bf16 as one block; the result is the reference within bf16's
