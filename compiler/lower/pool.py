@@ -163,10 +163,61 @@ def _window_fold(
         win.move(ctx, out, blk, f["acc"], None, load=False)
 
 
+def _inside(o_count: int, k: int, s: int, p: int, size: int) -> tuple[int, int]:
+    """The outputs [lo, hi) whose kernel tap ``k`` (stride ``s``, padding ``p``) falls inside
+    an input of ``size``: 0 <= o*s + k - p < size."""
+    lo = max(0, -((k - p) // s))
+    hi = min(o_count, (size - 1 - k + p) // s + 1) if size - 1 - k + p >= 0 else 0
+    return lo, max(lo, hi)
+
+
+def _max_pool_unpadded(ctx: Ctx, node: Node, x: Buf, out: Buf) -> bool:
+    """Max pooling of a padded input without its padded copy: each kernel tap loads only the
+    positions where it falls inside ``x``. The block's first load is a tap inside ``x`` for
+    every output, so a row a later tap leaves alone still holds an element of the same window
+    (which leaves the maximum as it is), as the -inf padding would. False (nothing emitted)
+    when no tap is inside for every output."""
+    n, h, w, c = x.shape
+    _, oh_, ow_, _ = out.shape
+    kh_, kw_ = node.attrs["kernel"]
+    sh, sw = node.attrs["stride"]
+    pt, pl, _, _ = node.attrs["padding"]
+    rows = {k: _inside(oh_, k, sh, pt, h) for k in range(kh_)}
+    cols = {k: _inside(ow_, k, sw, pl, w) for k in range(kw_)}
+    taps = [(i, j) for i in range(kh_) for j in range(kw_)]
+    full = [t for t in taps if rows[t[0]] == (0, oh_) and cols[t[1]] == (0, ow_)]
+    if not full:
+        return False
+    taps.remove(full[0])
+    taps.insert(0, full[0])
+    win = _Windows(x, out.shape, (kh_, kw_), (sh, sw))
+    mem_in, mem_out = ctx.mem_for(x.dtype), ctx.mem_for(out.dtype)
+    es = x.dtype.nbytes
+    for f, blk in _groups(ctx, win, {"acc": mem_out, "t": mem_in}):
+        for i, (kh, kw) in enumerate(taps):
+            lo, hi = cols[kw]
+            lo, hi = max(lo, blk.w0), min(hi, blk.w0 + blk.nw)
+            for g in range(blk.ng):
+                b, oh = divmod(blk.g0 + g, oh_)
+                if not rows[kh][0] <= oh < rows[kh][1] or lo >= hi:
+                    continue
+                first = ((b * h + oh * sh + kh - pt) * w + lo * sw + kw - pl) * c + blk.c0
+                view = View(x.addr + first * es, x.dtype, hi - lo, blk.cc, sw * c)
+                ctx.load(view, f["t"].offset(g * blk.nw + lo - blk.w0))
+            if i == 0:
+                ctx.vec(VecOp.COPY, f["acc"], blk.rows, blk.cc, f["t"])
+            else:
+                ctx.vec(VecOp.MAX, f["acc"], blk.rows, blk.cc, f["acc"], f["t"])
+        win.move(ctx, out, blk, f["acc"], None, load=False)
+    return True
+
+
 def lower_pool(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     (x,) = ins
     is_max = node.op is Op.MAXPOOL2D
     kh, kw = node.attrs["kernel"]
+    if is_max and any(node.attrs["padding"]) and _max_pool_unpadded(ctx, node, x, out):
+        return
     xp = pad(ctx, x, tuple(node.attrs["padding"]), float("-inf") if is_max else 0.0)
     ctx.release_onchip()
     win = _Windows(xp, out.shape, (kh, kw), node.attrs["stride"])
