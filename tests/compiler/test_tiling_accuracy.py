@@ -32,11 +32,7 @@ PICK = re.compile(r"\S+: stride-1 conv ~(\d+) cycles by shifted windows, ~(\d+) 
 # stores queue behind the next block's prefetching loads; and a queued load holds its bank's
 # write port while it waits for the bus, so the array waits to read that bank.
 MISSES = {
-    ("gemm", 32, 64, 64): "-17%: two output tiles' stores wait behind the next block's loads",
-    ("gemm", 32, 32, 64): "-10.5%: the stores wait behind the next block's loads",
-    ("gemm", 72, 512, 16): "-12%: the stores wait behind the next block's loads",
     ("windows", 2048, 9, 8): "-14%: one load per output row of windows, queued far ahead",
-    ("windows", 512, 72, 16): "-13%: one load per output row of windows, queued far ahead",
 }
 
 
