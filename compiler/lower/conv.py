@@ -25,6 +25,7 @@ from collections.abc import Callable
 from chip.config import Dataflow
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, View
+from compiler.lower.conv_bands import BandPlan, emit_bands, plan_bands
 from compiler.lower.gemm import Epilogue, KParts, emit_gemm, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
@@ -183,6 +184,24 @@ def _shifted_pays(
     return shifted <= dense + copies
 
 
+def _bands_pay(ctx: Ctx, plan: BandPlan, xp: Buf, w: Buf, out_hw: tuple[int, int]) -> bool:
+    """Whether a stride-1 convolution is predicted cheaper by bands of input rows
+    (conv_bands.py) than by both shifted windows and im2col."""
+    kh, kw, cin, cout = w.shape
+    n = xp.shape[0]
+    oh, ow = out_hw
+    t, k = n * oh * ow, kh * kw * cin
+    dts = (xp.dtype, w.dtype)
+    shifted = predict_gemm(ctx, t, k, cout, dts, (kw * cin,) * kh).cycles
+    copies = im2col_cycles(ctx, (n * oh, ow), (kh, kw), cin, xp.dtype.nbytes)
+    dense = predict_gemm(ctx, t, k, cout, dts).cycles + copies
+    ctx.notes.append(
+        f"{ctx.em.tag.layer}: row bands ~{plan.cycles} cycles against ~{shifted} by shifted "
+        f"windows and ~{dense} by im2col"
+    )
+    return plan.cycles < min(shifted, dense)
+
+
 def _stride_name(stride: tuple[int, int]) -> str:
     sh, sw = stride
     return str(sh) if sh == sw else f"{sh}x{sw}"
@@ -207,6 +226,18 @@ def _conv_core(
     wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
     xp = pad(ctx, x, padding, 0.0, dilation)
     ctx.release_onchip()
+    bands = None
+    if stride == (1, 1) and (kh, kw) != (1, 1):
+        bands = plan_bands(ctx, xp, w, (oh, ow), crop)
+    if bands is not None and _bands_pay(ctx, bands, xp, w, (oh, ow)):
+        # the epilogue's on-chip rows first; the bands are planned again in what is left
+        epilogue = epilogue_for(_dense_rows) if epilogue_for else None
+        bands = plan_bands(ctx, xp, w, (oh, ow), crop)
+        if bands is not None:
+            emit_bands(ctx, bands, xp, w, out, crop, epilogue)
+        else:
+            emit_gemm(ctx, _windows(xp, (kh, kw), (oh, ow), crop), wmat, View.matrix(out), epilogue)
+        return
     if (
         (kh, kw) != (1, 1)
         and _windows_fit(xp, stride, crop)
