@@ -23,6 +23,7 @@ import math
 from collections.abc import Callable
 
 from chip.config import Dataflow
+from chip.isa import VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, View
 from compiler.lower.conv_bands import BandPlan, emit_bands, plan_bands
@@ -30,7 +31,7 @@ from compiler.lower.gemm import Epilogue, KParts, emit_gemm, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
 from compiler.lower.tiling import dma_cycles
-from compiler.lower.vector import fill
+from compiler.lower.vector import fill, segments
 
 
 def pad(
@@ -51,8 +52,12 @@ def pad(
         return x
     hp, wp = (h - 1) * dh + 1 + pt + pb, (w - 1) * dw + 1 + pl + pr
     whole = ctx.temp((n * hp * wp * c + slack,), x.dtype)
-    fill(ctx, whole, value)  # the slack too: junk rows must not compute NaN from stale data
     xp = Buf(whole.addr, (n, hp, wp, c), x.dtype)
+    # the slack too: junk rows must not compute NaN from stale data
+    if dilation == (1, 1):
+        _fill_border(ctx, xp, padding, slack, value)  # the copies write the rest
+    else:  # the dilation's holes too
+        fill(ctx, whole, value)
     with Copies(ctx) as cp:
         for b in range(n):
             base = ((b * hp + pt) * wp + pl) * c
@@ -68,6 +73,47 @@ def pad(
                 )
                 cp.copy(src, dst)
     return xp
+
+
+def _fill_border(
+    ctx: Ctx, xp: Buf, padding: tuple[int, int, int, int], slack: int, value: float
+) -> None:
+    """Set the padding of ``xp`` (and the ``slack`` elements after it) to ``value``: each
+    image's rows above and below its interior and the columns left and right of it."""
+    n, hp, wp, c = xp.shape
+    pt, pl, pb, pr = padding
+    h, w = hp - pt - pb, wp - pl - pr
+    width = ctx.config.row_elems
+    es = xp.dtype.nbytes
+    views = []
+
+    def run(first: int, count: int) -> None:  # a contiguous run of elements
+        for e0, rows, cols in segments(count, width):
+            views.append(View(xp.addr + (first + e0) * es, xp.dtype, rows, cols, cols))
+
+    def columns(first: int, count: int) -> None:  # ``count`` elements of each interior row
+        for c0 in range(0, count, width):
+            cols = min(width, count - c0)
+            views.append(View(xp.addr + (first + c0) * es, xp.dtype, h, cols, wp * c))
+
+    for b in range(n):
+        if pt:
+            run(b * hp * wp * c, pt * wp * c)
+        if pb or (slack and b == n - 1):
+            run((b * hp + pt + h) * wp * c, pb * wp * c + (slack if b == n - 1 else 0))
+        if pl:
+            columns((b * hp + pt) * wp * c, pl * c)
+        if pr:
+            columns(((b * hp + pt) * wp + pl + w) * c, pr * c)
+    if not views:
+        return
+    mem = ctx.mem_for(xp.dtype)
+    rb = max(1, min(max(v.rows for v in views), 1024, ctx.rows_left(mem) // 4))
+    loc = ctx.alloc(mem, rb, "padding rows")
+    ctx.vec(VecOp.SET, loc, rb, min(width, max(v.cols for v in views)), imm=value)
+    for v in views:
+        for r0 in range(0, v.rows, rb):
+            ctx.store(loc, v.block(r0, min(rb, v.rows - r0), 0, v.cols))
 
 
 def im2col(
