@@ -393,10 +393,10 @@ def _choose(
         )
     plans.sort(key=lambda p: (p.cycles, p.instructions, p.dma_bytes))
     # The two paths never overlap perfectly: among plans predicted within NEAR of the
-    # cheapest, the one with the least work off its critical path (e.g. larger blocks with
-    # fewer fills and drains under a DMA-bound GEMM) loses least to imperfect overlap.
+    # cheapest, the one with the fewest instructions (larger blocks: fewer fills and drains
+    # and DMAs off the critical path), then the least work on both paths, loses least.
     near = [p for p in plans if p.cycles <= plans[0].cycles * (1 + NEAR)]
-    best = min(near, key=lambda p: (p.compute_cycles + p.dma_cycles, p.instructions))
+    best = min(near, key=lambda p: (p.instructions, p.compute_cycles + p.dma_cycles))
     worst = plans[-1]
     bound = "compute" if best.compute_cycles >= best.dma_cycles else "DMA"
     why = (
