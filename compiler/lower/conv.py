@@ -11,10 +11,12 @@ the chip (load/store instructions, counted in cycles); nothing is rearranged on 
   is also a DMA: one transposing copy per kernel position).
 A convolution may skip the im2col matrix: its shifted windows (`_windows`) are strided views
 of the padded input that the GEMM streams directly, one DMA per output row of windows, so
-only valid outputs are computed. Which way a convolution goes (forward, input
-gradient, weight gradient) is decided by the cost model's predicted cycles: the GEMM plans
-(compiler/lower/tiling.py) plus the im2col copies or, for the weight gradient's shifted
-windows, the scatter of dY into the padded positions. Pooling is in pool.py.
+only valid outputs are computed. A stride-1 convolution may also go by bands of input rows
+kept in the scratchpad (conv_bands.py), which reads each input row once per band instead of
+once per kernel row. Which way a convolution goes (forward, input gradient, weight gradient)
+is decided by the cost model's predicted cycles: the GEMM plans (compiler/lower/tiling.py)
+plus the im2col copies, the band plan, or, for the weight gradient's shifted windows, the
+scatter of dY into the padded positions. Pooling is in pool.py.
 """
 
 from __future__ import annotations
