@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from chip.dtypes import DType
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
-from compiler.lower.context import Ctx, View
+from compiler.lower.context import MAX_VEC_ROWS, Ctx, View
 from compiler.lower.conv import pad
 from compiler.lower.memory import Buf
 from compiler.lower.movement import copy_view
@@ -212,10 +212,91 @@ def _max_pool_unpadded(ctx: Ctx, node: Node, x: Buf, out: Buf) -> bool:
     return True
 
 
+def _max_pool_phases(ctx: Ctx, node: Node, x: Buf, out: Buf) -> bool:
+    """Max pooling whose windows overlap along W (KW > SW > 1), without a padded copy and
+    reading each input row about once: the row is loaded as SW phases
+    (every SW-th pixel, one DMA each; rows the block's previous output row read are not
+    loaded again), and kernel column kw of output ow is pixel
+    ow + (kw - pl - q) / SW of phase q = (kw - pl) mod SW, so each tap is one vector op on a
+    run of rows of one phase (the positions where it is inside the input). The first op of
+    each output row is a tap inside the input for every output. False (nothing emitted) when
+    no such tap exists or a block of one output row does not fit on chip."""
+    n, h, w, c = x.shape
+    _, oh_, ow_, _ = out.shape
+    kh_, kw_ = node.attrs["kernel"]
+    sh, sw = node.attrs["stride"]
+    pt, pl, _, _ = node.attrs["padding"]
+    rows = {k: _inside(oh_, k, sh, pt, h) for k in range(kh_)}
+    cols = {k: _inside(ow_, k, sw, pl, w) for k in range(kw_)}
+    taps = [(i, j) for i in range(kh_) for j in range(kw_)]
+    full = [t for t in taps if rows[t[0]] == (0, oh_) and cols[t[1]] == (0, ow_)]
+    if not full:
+        return False
+    taps.remove(full[0])
+    taps.insert(0, full[0])
+    mem_in, mem_out = ctx.mem_for(x.dtype), ctx.mem_for(out.dtype)
+    pw = -(-w // sw)  # rows of the longest phase
+    phase_rows = kh_ * sw * pw  # an output row's input rows, as phases
+    if mem_in is mem_out:
+        ng = ctx.rows_left(mem_out) // (2 * (ow_ + phase_rows))
+    else:
+        ng = min(ctx.rows_left(mem_out) // (2 * ow_), ctx.rows_left(mem_in) // (2 * phase_rows))
+    ng = min(ng, MAX_VEC_ROWS // ow_, n * oh_)
+    if ng < 1:
+        return False
+    accs = [ctx.alloc(mem_out, ng * ow_, "pooled rows") for _ in range(2)]
+    phases = [ctx.alloc(mem_in, ng * phase_rows, "input row phases") for _ in range(2)]
+    es, eo = x.dtype.nbytes, out.dtype.nbytes
+    width = ctx.config.row_elems
+    turn = 0
+    for c0 in range(0, c, width):
+        cc = min(width, c - c0)
+        for g0 in range(0, n * oh_, ng):
+            acc_rows, ph = accs[turn % 2], phases[turn % 2]
+            turn += 1
+            gn = min(ng, n * oh_ - g0)
+            slot: dict[tuple[int, int], int] = {}  # input row -> its phases' slot
+            for g in range(gn):
+                b, oh = divmod(g0 + g, oh_)
+                used = [k for k in range(kh_) if rows[k][0] <= oh < rows[k][1]]
+                for k in used:
+                    ih = oh * sh + k - pt
+                    if (b, ih) in slot:  # the previous output row's window read it
+                        continue
+                    slot[b, ih] = len(slot)
+                    for q in range(min(sw, w)):
+                        view = View(
+                            x.addr + (((b * h + ih) * w + q) * c + c0) * es,
+                            x.dtype,
+                            -(-(w - q) // sw),
+                            cc,
+                            sw * c,
+                        )
+                        ctx.load(view, ph.offset((slot[b, ih] * sw + q) * pw))
+                for i, (k, kw) in enumerate(taps):
+                    lo, hi = cols[kw]
+                    if k not in used or lo >= hi:
+                        continue
+                    q = (kw - pl) % sw
+                    first = (slot[b, oh * sh + k - pt] * sw + q) * pw
+                    src = ph.offset(first + lo + (kw - pl - q) // sw)
+                    dst = acc_rows.offset(g * ow_ + lo)
+                    if i == 0:
+                        ctx.vec(VecOp.COPY, dst, hi - lo, cc, src)
+                    else:
+                        ctx.vec(VecOp.MAX, dst, hi - lo, cc, dst, src)
+            view = View(out.addr + (g0 * ow_ * c + c0) * eo, out.dtype, gn * ow_, cc, c)
+            ctx.store(acc_rows, view)
+    return True
+
+
 def lower_pool(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     (x,) = ins
     is_max = node.op is Op.MAXPOOL2D
     kh, kw = node.attrs["kernel"]
+    sw = node.attrs["stride"][1]
+    if is_max and kw > sw > 1 and _max_pool_phases(ctx, node, x, out):
+        return
     if is_max and any(node.attrs["padding"]) and _max_pool_unpadded(ctx, node, x, out):
         return
     xp = pad(ctx, x, tuple(node.attrs["padding"]), float("-inf") if is_max else 0.0)

@@ -79,11 +79,15 @@ POOLS = [  # (input, kernel, stride, padding)
     ((1, 5, 4, 2), (3, 2), (1, 1), (1, 0, 1, 1)),
     ((1, 5, 7, 3), (2, 2), (2, 3), (0, 0, 0, 0)),
     ((2, 4, 4, 2), (2, 2), (2, 2), (1, 1, 1, 1)),
+    ((2, 7, 8, 3), (3, 3), (2, 2), (0, 0, 0, 0)),
+    ((1, 9, 9, 2), (3, 4), (2, 3), (1, 2, 1, 2)),
 ]
 
 
 @pytest.mark.parametrize(
-    "case", POOLS, ids=["2x2", "3x3pad", "overlap", "disjoint-gaps", "disjoint-pad"]
+    "case",
+    POOLS,
+    ids=["2x2", "3x3pad", "overlap", "disjoint-gaps", "disjoint-pad", "phases", "phases-pad"],
 )
 @pytest.mark.parametrize(
     "op,include_pad", [(Op.MAXPOOL2D, False), (Op.AVGPOOL2D, False), (Op.AVGPOOL2D, True)]
