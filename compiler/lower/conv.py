@@ -9,12 +9,14 @@ the chip (load/store instructions, counted in cycles); nothing is rearranged on 
 - CONV2D_GRAD_INPUT: a stride-1 convolution of dY, dilated by the stride and padded by
   kernel-1-pad, with the kernel flipped and its in/out channels swapped (that weight transform
   is also a DMA: one transposing copy per kernel position).
-A stride-1 convolution may skip the im2col matrix: its shifted windows (`_windows`) are
-strided views of the padded input that the GEMM streams directly, one DMA per output row of
-windows, so only valid outputs are computed. Which way a convolution goes (forward, input
-gradient, weight gradient) is decided by the cost model's predicted cycles: the GEMM plans
-(compiler/lower/tiling.py) plus the im2col copies or, for the weight gradient's shifted
-windows, the scatter of dY into the padded positions. Pooling is in pool.py.
+A convolution may skip the im2col matrix: its shifted windows (`_windows`) are strided views
+of the padded input that the GEMM streams directly, one DMA per output row of windows, so
+only valid outputs are computed. A stride-1 convolution may also go by bands of input rows
+kept in the scratchpad (conv_bands.py), which reads each input row once per band instead of
+once per kernel row. Which way a convolution goes (forward, input gradient, weight gradient)
+is decided by the cost model's predicted cycles: the GEMM plans (compiler/lower/tiling.py)
+plus the im2col copies, the band plan, or, for the weight gradient's shifted windows, the
+scatter of dY into the padded positions. Pooling is in pool.py.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ import math
 from collections.abc import Callable
 
 from chip.config import Dataflow
+from chip.isa import VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, View
+from compiler.lower.conv_bands import BandPlan, emit_bands, plan_bands
 from compiler.lower.gemm import Epilogue, KParts, emit_gemm, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
 from compiler.lower.tiling import dma_cycles
-from compiler.lower.vector import fill
+from compiler.lower.vector import fill, segments
 
 
 def pad(
@@ -50,8 +54,12 @@ def pad(
         return x
     hp, wp = (h - 1) * dh + 1 + pt + pb, (w - 1) * dw + 1 + pl + pr
     whole = ctx.temp((n * hp * wp * c + slack,), x.dtype)
-    fill(ctx, whole, value)  # the slack too: junk rows must not compute NaN from stale data
     xp = Buf(whole.addr, (n, hp, wp, c), x.dtype)
+    # the slack too: junk rows must not compute NaN from stale data
+    if dilation == (1, 1):
+        _fill_border(ctx, xp, padding, slack, value)  # the copies write the rest
+    else:  # the dilation's holes too
+        fill(ctx, whole, value)
     with Copies(ctx) as cp:
         for b in range(n):
             base = ((b * hp + pt) * wp + pl) * c
@@ -67,6 +75,47 @@ def pad(
                 )
                 cp.copy(src, dst)
     return xp
+
+
+def _fill_border(
+    ctx: Ctx, xp: Buf, padding: tuple[int, int, int, int], slack: int, value: float
+) -> None:
+    """Set the padding of ``xp`` (and the ``slack`` elements after it) to ``value``: each
+    image's rows above and below its interior and the columns left and right of it."""
+    n, hp, wp, c = xp.shape
+    pt, pl, pb, pr = padding
+    h, w = hp - pt - pb, wp - pl - pr
+    width = ctx.config.row_elems
+    es = xp.dtype.nbytes
+    views = []
+
+    def run(first: int, count: int) -> None:  # a contiguous run of elements
+        for e0, rows, cols in segments(count, width):
+            views.append(View(xp.addr + (first + e0) * es, xp.dtype, rows, cols, cols))
+
+    def columns(first: int, count: int) -> None:  # ``count`` elements of each interior row
+        for c0 in range(0, count, width):
+            cols = min(width, count - c0)
+            views.append(View(xp.addr + (first + c0) * es, xp.dtype, h, cols, wp * c))
+
+    for b in range(n):
+        if pt:
+            run(b * hp * wp * c, pt * wp * c)
+        if pb or (slack and b == n - 1):
+            run((b * hp + pt + h) * wp * c, pb * wp * c + (slack if b == n - 1 else 0))
+        if pl:
+            columns((b * hp + pt) * wp * c, pl * c)
+        if pr:
+            columns(((b * hp + pt) * wp + pl + w) * c, pr * c)
+    if not views:
+        return
+    mem = ctx.mem_for(xp.dtype)
+    rb = max(1, min(max(v.rows for v in views), 1024, ctx.rows_left(mem) // 4))
+    loc = ctx.alloc(mem, rb, "padding rows")
+    ctx.vec(VecOp.SET, loc, rb, min(width, max(v.cols for v in views)), imm=value)
+    for v in views:
+        for r0 in range(0, v.rows, rb):
+            ctx.store(loc, v.block(r0, min(rb, v.rows - r0), 0, v.cols))
 
 
 def im2col(
@@ -127,30 +176,44 @@ def _dense_rows(r0: int, rows: int) -> list[tuple[int, int, int]]:
 
 
 def _windows(
-    xp: Buf, kernel: tuple[int, int], out_hw: tuple[int, int], origin: tuple[int, int]
+    xp: Buf,
+    kernel: tuple[int, int],
+    out_hw: tuple[int, int],
+    origin: tuple[int, int],
+    stride: tuple[int, int] = (1, 1),
 ) -> KParts:
-    """The stride-1 im2col matrix of padded ``xp`` without storing it (shifted windows).
+    """The im2col matrix of padded ``xp`` without storing it (shifted windows).
 
-    In ``xp`` flattened to rows of C, the window of output (n, oh, ow) starts at row
-    r = (n*Hp + oh + origin[0])*Wp + ow + origin[1], and its kernel row kh adds kh*Wp: for each
-    kh, the windows' (kw, c) runs form ONE strided view of ``xp`` (row stride C), a K part.
-    The matrix's rows are the valid outputs only: one run of OW rows per (n, oh).
+    In ``xp`` flattened to rows of SW*C elements, the window of output (n, oh, ow) starts at
+    row r = ((n*Hp + oh*SH + origin[0])*Wp + origin[1]) / SW + ow, and its kernel row kh adds
+    kh*Wp/SW: for each kh, the windows' (kw, c) runs form ONE strided view of ``xp`` (row
+    stride SW*C), a K part. The matrix's rows are the valid outputs only: one run of OW rows
+    per (n, oh). Needs Wp and origin[1] divisible by SW (`_windows_fit`).
     """
     n, hp, wp, c = xp.shape
     kh, kw = kernel
+    sh, sw = stride
     oh, ow = out_hw
     ct, cl = origin
     es = xp.dtype.nbytes
-    rows = n * hp * wp - (kh - 1) * wp - (kw - 1)  # every window inside the buffer
-    parts = [View(xp.addr + i * wp * c * es, xp.dtype, rows, kw * c, c) for i in range(kh)]
-    runs = [((b * hp + o + ct) * wp + cl, ow) for b in range(n) for o in range(oh)]
+    rows = (n * hp * wp - (kh - 1) * wp - kw) // sw + 1  # every window inside the buffer
+    parts = [View(xp.addr + i * wp * c * es, xp.dtype, rows, kw * c, sw * c) for i in range(kh)]
+    runs = [(((b * hp + o * sh + ct) * wp + cl) // sw, ow) for b in range(n) for o in range(oh)]
     return KParts(parts, runs=runs)
 
 
-def _shifted_pays(ctx: Ctx, xp: Buf, w: Buf, out_hw: tuple[int, int]) -> bool:
-    """Whether a stride-1 convolution is cheaper by shifted windows than by im2col, by the
-    cost model's predicted cycles (GEMM plans plus im2col's copies). Shifted windows stream
-    the rows of the weight-stationary form only (a run of rows per DMA)."""
+def _windows_fit(xp: Buf, stride: tuple[int, int], origin: tuple[int, int]) -> bool:
+    """Whether every window of padded ``xp`` starts on a row of `_windows`' strided views."""
+    sw = stride[1]
+    return xp.shape[2] % sw == 0 and origin[1] % sw == 0
+
+
+def _shifted_pays(
+    ctx: Ctx, xp: Buf, w: Buf, out_hw: tuple[int, int], stride: tuple[int, int]
+) -> bool:
+    """Whether a convolution is cheaper by shifted windows than by im2col, by the cost
+    model's predicted cycles (GEMM plans plus im2col's copies). Shifted windows stream the
+    rows of the weight-stationary form only (a run of rows per DMA)."""
     if ctx.config.dataflow is not Dataflow.WS:
         return False
     kh, kw, cin, cout = w.shape
@@ -162,10 +225,34 @@ def _shifted_pays(ctx: Ctx, xp: Buf, w: Buf, out_hw: tuple[int, int]) -> bool:
     dense = predict_gemm(ctx, t, k, cout, dts).cycles
     copies = im2col_cycles(ctx, (n * oh, ow), (kh, kw), cin, xp.dtype.nbytes)
     ctx.notes.append(
-        f"{ctx.em.tag.layer}: stride-1 conv ~{shifted} cycles by shifted windows, "
+        f"{ctx.em.tag.layer}: stride-{_stride_name(stride)} conv ~{shifted} cycles by "
+        f"shifted windows, "
         f"~{dense + copies} by im2col ({copies} of copies)"
     )
     return shifted <= dense + copies
+
+
+def _bands_pay(ctx: Ctx, plan: BandPlan, xp: Buf, w: Buf, out_hw: tuple[int, int]) -> bool:
+    """Whether a stride-1 convolution is predicted cheaper by bands of input rows
+    (conv_bands.py) than by both shifted windows and im2col."""
+    kh, kw, cin, cout = w.shape
+    n = xp.shape[0]
+    oh, ow = out_hw
+    t, k = n * oh * ow, kh * kw * cin
+    dts = (xp.dtype, w.dtype)
+    shifted = predict_gemm(ctx, t, k, cout, dts, (kw * cin,) * kh).cycles
+    copies = im2col_cycles(ctx, (n * oh, ow), (kh, kw), cin, xp.dtype.nbytes)
+    dense = predict_gemm(ctx, t, k, cout, dts).cycles + copies
+    ctx.notes.append(
+        f"{ctx.em.tag.layer}: row bands ~{plan.cycles} cycles against ~{shifted} by shifted "
+        f"windows and ~{dense} by im2col"
+    )
+    return plan.cycles < min(shifted, dense)
+
+
+def _stride_name(stride: tuple[int, int]) -> str:
+    sh, sw = stride
+    return str(sh) if sh == sw else f"{sh}x{sw}"
 
 
 def _conv_core(
@@ -181,14 +268,30 @@ def _conv_core(
 ) -> None:
     """``out`` = the convolution of ``x`` (dilated, padded) with ``w``; output (oh, ow) is the
     window at padded position (oh*SH + crop[0], ow*SW + crop[1]). Only valid outputs are
-    computed, by im2col or (stride 1) shifted windows, whichever is predicted cheaper."""
+    computed, by im2col or shifted windows, whichever is predicted cheaper."""
     kh, kw, cin, cout = w.shape
     oh, ow = out.shape[1:3]
     wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
     xp = pad(ctx, x, padding, 0.0, dilation)
     ctx.release_onchip()
-    if stride == (1, 1) and (kh, kw) != (1, 1) and _shifted_pays(ctx, xp, w, (oh, ow)):
-        a: View | KParts = _windows(xp, (kh, kw), (oh, ow), crop)
+    bands = None
+    if stride == (1, 1) and (kh, kw) != (1, 1):
+        bands = plan_bands(ctx, xp, w, (oh, ow), crop)
+    if bands is not None and _bands_pay(ctx, bands, xp, w, (oh, ow)):
+        # the epilogue's on-chip rows first; the bands are planned again in what is left
+        epilogue = epilogue_for(_dense_rows) if epilogue_for else None
+        bands = plan_bands(ctx, xp, w, (oh, ow), crop)
+        if bands is not None:
+            emit_bands(ctx, bands, xp, w, out, crop, epilogue)
+        else:
+            emit_gemm(ctx, _windows(xp, (kh, kw), (oh, ow), crop), wmat, View.matrix(out), epilogue)
+        return
+    if (
+        (kh, kw) != (1, 1)
+        and _windows_fit(xp, stride, crop)
+        and _shifted_pays(ctx, xp, w, (oh, ow), stride)
+    ):
+        a: View | KParts = _windows(xp, (kh, kw), (oh, ow), crop, stride)
     else:
         a = View.matrix(im2col(ctx, xp, (kh, kw), stride, (oh, ow), crop))
         ctx.release_onchip()

@@ -69,11 +69,25 @@ class Copies:
             for r0 in range(0, src.rows, slot):
                 rr = min(slot, src.rows - r0)
                 if self._used.get(mem, 0) == ring.n:
-                    self.flush()
+                    self._flush_oldest(mem, ring.n // 2 or 1)
                 self._used[mem] = self._used.get(mem, 0) + 1
                 loc = ring.next()
                 ctx.load(src.block(r0, rr, c0, cc), loc)
                 self._pending.append((loc, dst.block(r0, rr, c0, cc)))
+
+    def _flush_oldest(self, mem: Mem, count: int) -> None:
+        """Store the ``count`` oldest pending blocks of ``mem``'s ring: the next loads reuse
+        their slots while the newer blocks' stores are still to come, so a batch's loads
+        overlap the previous batch's stores instead of waiting for all of them."""
+        ctx, keep, done = self.ctx, [], 0
+        for loc, view in self._pending:
+            if loc.mem is mem and done < count:
+                ctx.store(loc, view)
+                done += 1
+            else:
+                keep.append((loc, view))
+        self._pending = keep
+        self._used[mem] -= done
 
     def flush(self) -> None:
         for loc, view in self._pending:

@@ -34,6 +34,8 @@ from chip.isa import Matmul, max_value
 
 # Rows one MATMUL streams: the limit of its ``t`` field.
 MAX_T = max_value(Matmul, "t")
+# Plans predicted within this fraction of the cheapest count as ties (see `_choose`).
+NEAR = 0.02
 
 
 class Tiling(Enum):
@@ -390,7 +392,11 @@ def _choose(
             f"{budget.acc_rows} accumulator rows"
         )
     plans.sort(key=lambda p: (p.cycles, p.instructions, p.dma_bytes))
-    best = plans[0]
+    # The two paths never overlap perfectly: among plans predicted within NEAR of the
+    # cheapest, the one with the fewest instructions (larger blocks: fewer fills and drains
+    # and DMAs off the critical path), then the least work on both paths, loses least.
+    near = [p for p in plans if p.cycles <= plans[0].cycles * (1 + NEAR)]
+    best = min(near, key=lambda p: (p.instructions, p.compute_cycles + p.dma_cycles))
     worst = plans[-1]
     bound = "compute" if best.compute_cycles >= best.dma_cycles else "DMA"
     why = (

@@ -222,6 +222,9 @@ def lower_reduce(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     n0 = x.shape[0]
     inner = x.size // n0
     xv = View(x.addr, x.dtype, n0, inner, inner)
+    if not is_sum and x.dtype is out.dtype:
+        _column_max(ctx, xv, out)
+        return
     total = ctx.alloc(mem, 1, "column total")  # before the frames, which take what is left
     frames = Frames(ctx, {"x": ctx.mem_for(x.dtype), "r": mem}, n0)
     for c0 in range(0, inner, w):
@@ -244,6 +247,28 @@ def lower_reduce(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
             if r0:
                 ctx.vec(VecOp.ADD if is_sum else VecOp.MAX, total, 1, cc, total, f["r"])
         ctx.store(total, View(out.addr, out.dtype, 1, inner, inner).block(0, 1, c0, cc))
+
+
+def _column_max(ctx: Ctx, xv: View, out: Buf) -> None:
+    """out[c] = max over the rows of ``xv`` [n0, inner] of column c: per block of columns, a
+    running maximum of a block of rows (in the other accumulator bank than the two buffers
+    the next blocks load into, so a MAX reads two banks), folded to one row at the end."""
+    w = ctx.config.row_elems
+    n0, inner = xv.rows, xv.cols
+    mem = ctx.mem_for(out.dtype)
+    rb = max(1, min(n0, MAX_VEC_ROWS, ctx.rows_left(mem) // 3))
+    run = ctx.alloc(mem, rb, "running maximum", high=True)
+    bufs = [ctx.alloc(mem, rb, "column-max rows") for _ in range(2)]
+    for c0 in range(0, inner, w):
+        cc = min(w, inner - c0)
+        first = min(rb, n0)
+        ctx.load(xv.block(0, first, c0, cc), run)
+        for i, r0 in enumerate(range(first, n0, rb)):
+            rr = min(rb, n0 - r0)
+            ctx.load(xv.block(r0, rr, c0, cc), bufs[i % 2])
+            ctx.vec(VecOp.MAX, run, rr, cc, run, bufs[i % 2])
+        _max_rows(ctx, run, first, cc)
+        ctx.store(run, View(out.addr, out.dtype, 1, inner, inner).block(0, 1, c0, cc))
 
 
 def _max_rows(ctx: Ctx, loc: Loc, rows: int, cols: int) -> None:

@@ -39,16 +39,19 @@ def cast_for_compute(graph: Graph, compute: DType) -> Graph:
         if n.op not in GEMM:
             return None
         (a, sa), (c, sc) = convert(b, ins[0]), convert(b, ins[1])
-        out = b.add(n.op, (a, c), n.name, **n.attrs)
-        if sa is None and sc is None:
-            return out
-        if sa is None or sc is None:
+        if (sa is None) != (sc is None):
             raise ValueError(
                 f"{n.op.value} {n.name!r}: one operand is already int8 without a "
                 "known scale; quantize both operands with this pass"
             )
+        # the scales' product before the GEMM, so that the CAST and the MUL follow the GEMM
+        # directly and run as its epilogue on the accumulator's tiles (no DRAM round trip)
+        both = None if sa is None else b.add(Op.MUL, (sa, sc), n.name)
+        out = b.add(n.op, (a, c), n.name, **n.attrs)
+        if both is None:
+            return out
         real = b.add(Op.CAST, (out,), n.name, dtype=DType.FP32)
-        return b.add(Op.MUL, (real, b.add(Op.MUL, (sa, sc), n.name)), n.name)
+        return b.add(Op.MUL, (real, both), n.name)
 
     return rebuild(graph, rewrite)
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
 from chip.machine import run_machine
+from chip.state import ChipState
 from compiler import zoo
 from compiler.builder import Net
 from compiler.compile import compile_lowered
@@ -76,10 +77,18 @@ POOLS = [  # (input, kernel, stride, padding)
     ((2, 6, 6, 5), (2, 2), (2, 2), (0, 0, 0, 0)),
     ((1, 5, 5, 3), (3, 3), (2, 2), (1, 1, 1, 1)),
     ((1, 5, 4, 2), (3, 2), (1, 1), (1, 0, 1, 1)),
+    ((1, 5, 7, 3), (2, 2), (2, 3), (0, 0, 0, 0)),
+    ((2, 4, 4, 2), (2, 2), (2, 2), (1, 1, 1, 1)),
+    ((2, 7, 8, 3), (3, 3), (2, 2), (0, 0, 0, 0)),
+    ((1, 9, 9, 2), (3, 4), (2, 3), (1, 2, 1, 2)),
 ]
 
 
-@pytest.mark.parametrize("case", POOLS, ids=["2x2", "3x3pad", "overlap"])
+@pytest.mark.parametrize(
+    "case",
+    POOLS,
+    ids=["2x2", "3x3pad", "overlap", "disjoint-gaps", "disjoint-pad", "phases", "phases-pad"],
+)
 @pytest.mark.parametrize(
     "op,include_pad", [(Op.MAXPOOL2D, False), (Op.AVGPOOL2D, False), (Op.AVGPOOL2D, True)]
 )
@@ -100,7 +109,33 @@ def test_pooling_and_gradients(op, include_pad, grad, case):
         y = b.add(gop, (x, dy), "pool_grad", **attrs)
         inputs["dy"] = rng.standard_normal(b.shape(dy))
     b.output("y", y)
-    check_graph(b.build(), fp32_tiny(), inputs, rtol=1e-6)
+    # on the machine: the disjoint gradients' stores follow a fill of the same rows, and max
+    # pooling without a padded copy loads into rows the previous tap's MAX reads
+    check_graph(b.build(), fp32_tiny(), inputs, rtol=1e-6, machine=True)
+
+
+@pytest.mark.parametrize("op", [Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD])
+def test_disjoint_pool_gradient_zeroes_what_no_window_covers(op):
+    # stride 3 > kernel 2: the last column and every third one are in no window; dx must be
+    # zero there even where its buffer held something before
+    b = IRBuilder("gaps")
+    x = b.input("x", (1, 4, 7, 2))
+    dy = b.input("dy", (1, 2, 2, 2))
+    attrs = dict(kernel=(2, 2), stride=(2, 3), padding=(0, 0, 0, 0))
+    b.output("y", b.add(op, (x, dy), "g", **attrs))
+    graph = b.build()
+    rng = np.random.default_rng(5)
+    inputs = {"x": rng.standard_normal((1, 4, 7, 2)), "dy": rng.standard_normal((1, 2, 2, 2))}
+    lowered = lower(graph, fp32_tiny())
+    state = ChipState(lowered.program.config)
+    state.load_program(lowered.program)
+    for name, value in inputs.items():
+        state.write_tensor(lowered.program.tensor(name), value)
+    state.write_tensor(lowered.program.tensor("y"), np.full((1, 4, 7, 2), 7.0))
+    got = run_machine(lowered.program, state=state).state.read_tensor(lowered.program.tensor("y"))
+    want = evaluate(graph, inputs).outputs["y"]
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert (got[:, :, 2::3] == 0).all()
 
 
 def test_maxpool_gradient_goes_to_first_maximum():
@@ -164,16 +199,23 @@ STRIDE1 = [  # stride-1 cases: same padding, valid, an odd kernel, a gradient th
 
 @pytest.mark.parametrize("case", STRIDE1, ids=["same", "valid", "crop", "1x1pad"])
 @pytest.mark.parametrize("op", [Op.CONV2D, Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_WEIGHT])
-@pytest.mark.parametrize("shifted", [True, False], ids=["shifted", "im2col"])
-def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, shifted):
-    """Both ways of a stride-1 convolution (and its gradients), forced either way, equal the
-    float64 reference; on the machine the array computes each output once with the whole
+@pytest.mark.parametrize("way", ["bands", "shifted", "im2col"])
+def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, way):
+    """Every way of a stride-1 convolution (and its gradients), forced, equals the float64
+    reference, on the machine too; the array computes each output once with the whole
     kernel and no output beyond them (the input gradient, a convolution of dY padded by
     kernel-1, multiplies its padding zeros as the forward does)."""
+    shifted = way == "shifted"
+    monkeypatch.setattr(conv, "_bands_pay", lambda *a: way == "bands")
     monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
     monkeypatch.setattr(conv, "_implicit_grad_weight_pays", lambda *a: shifted)
+    calls = []
+    bands = conv.emit_bands
+    monkeypatch.setattr(conv, "emit_bands", lambda *a: calls.append(a) or bands(*a))
     graph, inputs = conv_graph(op, *case)
-    check_graph(graph, fp32_tiny(), inputs, rtol=1e-5)
+    check_graph(graph, fp32_tiny(), inputs, rtol=1e-5, machine=True)
+    has_kernel = case[1] != (1, 1)
+    assert bool(calls) is (way == "bands" and has_kernel and op is not Op.CONV2D_GRAD_WEIGHT)
     counters = run_machine(lower(graph, fp32_tiny()).program).counters
     (n, h, w, cin), (kh, kw), cout, _, (pt, pl, pb, pr) = case
     outputs = n * (h + pt + pb - kh + 1) * (w + pl + pr - kw + 1)
@@ -183,10 +225,37 @@ def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, shifted
         assert counters.macs == outputs * kh * kw * cin * cout
 
 
+STRIDED = [  # strided cases whose padded width is a multiple of the stride
+    ((2, 8, 8, 3), (3, 3), 4, (2, 2), (1, 1, 1, 1)),
+    ((1, 9, 10, 2), (3, 2), 5, (3, 2), (0, 0, 0, 0)),
+    ((1, 8, 8, 3), (7, 7), 4, (2, 2), (3, 3, 3, 3)),
+]
+
+
+@pytest.mark.parametrize("case", STRIDED, ids=["3x3s2", "3x2s3x2", "7x7s2"])
+@pytest.mark.parametrize("shifted", [True, False], ids=["shifted", "im2col"])
+def test_strided_convolution_either_way(monkeypatch, case, shifted):
+    """A strided convolution forced to shifted windows (views with a row stride of SW*C) or
+    to im2col equals the float64 reference, and on the machine the array computes each
+    output once with the whole kernel."""
+    monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
+    calls = []
+    windows = conv._windows
+    monkeypatch.setattr(conv, "_windows", lambda *a: calls.append(a) or windows(*a))
+    graph, inputs = conv_graph(Op.CONV2D, *case)
+    check_graph(graph, fp32_tiny(), inputs, rtol=1e-5, machine=True)
+    assert bool(calls) is shifted
+    counters = run_machine(lower(graph, fp32_tiny()).program).counters
+    (n, h, w, cin), (kh, kw), cout, (sh, sw), (pt, pl, pb, pr) = case
+    outputs = n * ((h + pt + pb - kh) // sh + 1) * ((w + pl + pr - kw) // sw + 1)
+    assert counters.macs == outputs * kh * kw * cin * cout
+
+
 def test_shifted_windows_stage_fp32_operands_on_a_bf16_chip(monkeypatch):
     """fp32 operands on a bf16 array: the activations are gathered run by run into staging
     rows and converted to bf16 as one block; the result is the reference within bf16's
     rounding of the operands."""
+    monkeypatch.setattr(conv, "_bands_pay", lambda *a: False)
     monkeypatch.setattr(conv, "_shifted_pays", lambda *a: True)
     graph, inputs = conv_graph(Op.CONV2D, *STRIDE1[0])
     cfg = ChipConfig.from_toml("tiny").replace(input_dtype=DType.BF16)
@@ -194,31 +263,40 @@ def test_shifted_windows_stage_fp32_operands_on_a_bf16_chip(monkeypatch):
 
 
 def test_stride1_convolution_takes_the_predicted_cheaper_way():
-    """The lowering notes both predictions and emits the cheaper: LeNet's first convolution
-    (one input channel) by shifted windows, its weight gradient by im2col."""
+    """The lowering notes the predictions and emits the cheapest: LeNet's first convolution
+    (one input channel) by bands of input rows, its weight gradient by im2col; a convolution
+    whose bands do not pay goes by the cheaper of shifted windows and im2col."""
     chip = ChipConfig.from_toml("edge")
     lowered = compile_lowered(zoo.lenet(batch=8), chip, train=train_spec("ce", "sgd", 0.1))
-    picks = {}
+    picks, bands, emitted = {}, {}, set()
     for note in lowered.notes:
         found = re.match(r"(\w+): stride-1 (.+) ~(\d+) cycles by shifted windows, ~(\d+) by", note)
         if found:
             layer, what, shifted, dense = found.groups()
             picks[layer, what] = int(shifted) <= int(dense)
-    assert picks[("conv1", "conv")] is True
+        found = re.match(r"(\w+): row bands ~(\d+) cycles against ~(\d+) .* ~(\d+) by im2col", note)
+        if found:
+            layer, *ways = found.groups()
+            bands[layer] = int(ways[0]) < min(map(int, ways[1:]))
+        found = re.match(r"(\w+): stride-1 conv by bands of", note)
+        if found:
+            emitted.add(found.group(1))
+    assert bands["conv1"] is True and ("conv1", "conv") not in picks
+    assert emitted == {layer for layer, cheaper in bands.items() if cheaper}
+    assert all((layer, "conv") in picks for layer, cheaper in bands.items() if not cheaper)
     assert picks[("grad_conv1", "weight gradient")] is False
-    gemms = [n for n in lowered.notes if n.startswith("conv1: ws gemm")]
-    assert gemms and "T=512 K=9" in gemms[0]  # 8 images x 8 x 8 valid outputs, no borders
 
 
 @pytest.mark.parametrize("chip", ["tiny", "tpu-v1"])
-@pytest.mark.parametrize("shifted", [True, False], ids=["shifted", "im2col"])
-def test_int8_stride1_convolution_either_way_matches_the_reference(monkeypatch, chip, shifted):
-    """Two int8 stride-1 convolutions, forced either way: the first's fused epilogue
+@pytest.mark.parametrize("way", ["bands", "shifted", "im2col"])
+def test_int8_stride1_convolution_either_way_matches_the_reference(monkeypatch, chip, way):
+    """Two int8 stride-1 convolutions, forced each way: the first's fused epilogue
     (ReLU, requantizing scale and cast to int8 for the second) keeps its on-chip rows while
     the GEMM runs, and the int32 output is the float64 NumPy reference of the same integer
     graph within one unit (the reference keeps the exact products of the quantization scales
     where the chip rounds them, as in test_lower_quantized.py)."""
-    monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
+    monkeypatch.setattr(conv, "_bands_pay", lambda *a: way == "bands")
+    monkeypatch.setattr(conv, "_shifted_pays", lambda *a: way == "shifted")
     net = Net("qconv", 0)
     h = net.conv2d(net.input("x", (3, 6, 7, 4)), 8, 3, padding="same")
     net.output("y", net.conv2d(net.relu(h), 8, 3, padding="same"))
