@@ -74,7 +74,7 @@ def _block(buf: np.ndarray, rows: int, cols: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _vec_step(s, imm, spad_u, acc_u, spad_w, acc_w, wa, wb, wp) -> bool:
+def _vec_step(s, imm, spad_u, acc_u, spad_w, acc_w, wa, wb, wp, fa, fb, fp) -> bool:
     """One vector step (chip/machine/vec_kernels.py); False if Python must compute it (nothing
     is written then)."""
     rows, cols, op = s[F_VROWS], s[F_VCOLS], s[F_OP]
@@ -89,9 +89,7 @@ def _vec_step(s, imm, spad_u, acc_u, spad_w, acc_w, wa, wb, wp) -> bool:
                 nan = gather(acc_u, s[f + 1], s[f + 2], shift, rows, cols, out)
             if nan and op <= ARITHMETIC:
                 return False
-    size = rows * cols
-    fa, fb = wa[:size].view(np.float32), wb[:size].view(np.float32)
-    n = vector(op, imm, fa, fb, wp[:size].view(np.float32), rows, cols)
+    n = vector(op, imm, fa, fb, fp, rows, cols)
     if n != s[F_NOUT]:
         return False
     lo, dst = s[F_DROW], s[F_DST]
@@ -100,9 +98,16 @@ def _vec_step(s, imm, spad_u, acc_u, spad_w, acc_w, wa, wb, wp) -> bool:
     else:
         scatter(wp, acc_u, lo, n, cols, False)
     if s[F_VMARK]:
-        w = spad_w if dst == M_SPAD else acc_w
-        w[lo : lo + n, :cols] = True
+        _mark(spad_w if dst == M_SPAD else acc_w, lo, n, cols)
     return True
+
+
+@numba.njit(cache=True, inline="always")
+def _mark(written, lo, rows, cols) -> None:
+    """Rows [lo, lo + rows), columns [:cols] of a written-mask set."""
+    for r in range(lo, lo + rows):
+        for c in range(cols):
+            written[r, c] = True
 
 
 @numba.njit(cache=True)
@@ -168,6 +173,9 @@ def replay(
     acc_f = acc_u.view(np.float32)
     acc_i = acc_u.view(np.int32)
     wa, wb, wp = work[0], work[1], work[2]
+    work_f = work.view(np.float32)  # the same words as float32 values
+    fa, fb, fp = work_f[0], work_f[1], work_f[2]
+    stat_f = stat.view(np.float32)
     for k in range(start, code.shape[0]):
         s = code[k]
         kind = s[F_KIND]
@@ -180,8 +188,7 @@ def replay(
             else:
                 _copy_dram(dram_a, acc_u, lo, rows, cols, off, step_r, step_e, load)
             if load and s[F_MARK]:
-                w = spad_w if s[F_MEM] == M_SPAD else acc_w
-                w[lo : lo + rows, :cols] = True
+                _mark(spad_w if s[F_MEM] == M_SPAD else acc_w, lo, rows, cols)
         elif kind == R_PRELOAD:
             lo, rows, cols = s[F_LO], s[F_ROWS], s[F_COLS]
             held = _block(stat, rows, cols)
@@ -198,22 +205,22 @@ def replay(
             out, out_rows, add = s[F_OUT], s[F_OUT_ROWS], s[F_ACCUMULATE] != 0
             if floats:
                 _widen_rows(spad_u, x0, t, rows, shift, _block(wa, t, rows))
-                x = wa[: t * rows].view(np.float32).reshape((t, rows))
+                x = fa[: t * rows].reshape((t, rows))
                 block = acc_f[out : out + out_rows, :cols]
                 if os_flow:
                     _widen_rows(spad_u, s[F_Y], t, cols, shift, _block(wb, t, cols))
-                    y = wb[: t * cols].view(np.float32).reshape((t, cols))
+                    y = fb[: t * cols].reshape((t, cols))
                     _os_f32(x, y, block, add)
                 else:
-                    s_f = stat[: rows * cols].view(np.float32).reshape((rows, cols))
+                    s_f = stat_f[: rows * cols].reshape((rows, cols))
                     _stationary_f32(x, s_f, block, add)
             else:
                 s_i = _block(stat, rows, cols)
                 _int_matmul(spad_u, x0, s[F_Y], s_i, acc_i, out, t, rows, cols, add, os_flow)
             if s[F_MMARK]:
-                acc_w[out : out + out_rows, :cols] = True
+                _mark(acc_w, out, out_rows, cols)
         elif kind == R_VEC:
-            if not _vec_step(s, imms[k], spad_u, acc_u, spad_w, acc_w, wa, wb, wp):
+            if not _vec_step(s, imms[k], spad_u, acc_u, spad_w, acc_w, wa, wb, wp, fa, fb, fp):
                 return k
         else:
             return k

@@ -62,15 +62,15 @@ def gather(src, lo, n, shift, rows, cols, out) -> bool:
     """``n`` rows of the on-chip words ``src`` from row ``lo`` (one row: repeated ``rows``
     times) as float32 bits into the flat ``out``, shifted left by ``shift`` (16: bf16). True if
     any value is a NaN."""
-    nan = False
     for r in range(rows):
         row = lo + (r if n >= rows else 0)
         base = r * cols
         for c in range(cols):
-            v = np.uint32(src[row, c]) << np.uint32(shift)
-            nan |= (v & _ABS) > _INF
-            out[base + c] = v
-    return nan
+            out[base + c] = np.uint32(src[row, c]) << np.uint32(shift)
+    top = np.uint32(0)  # the largest magnitude's bits: above infinity's, a NaN
+    for i in range(rows * cols):
+        top = max(top, out[i] & _ABS)
+    return top > _INF
 
 
 @numba.njit(cache=True)
