@@ -84,7 +84,7 @@ def run_machine(
     if state is None:
         state = ChipState(program.config)
         state.load_program(program)
-    elif state.config != program.config:
+    elif state.config is not program.config and state.config != program.config:
         raise ValueError(
             f"state belongs to another chip than the program: {state.config} != {program.config}"
         )

@@ -16,6 +16,7 @@ over (`ChipState.stationary` is the raw tile, the kernel keeps it widened as wel
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import NamedTuple
 
 import numpy as np
@@ -198,25 +199,26 @@ def apply_replay(
         _tile_in(state.stationary, stat_raw, stat, regs, floats)
     steps: StepRunner | None = None
     code, imms, n, k = rep.code, rep.imms, len(rep.code), 0
-    while True:
-        k = rk.replay(
-            code, imms, k, state.dram, spad_u, acc_u,
-            state.spad_written, state.acc_written, stat_raw, stat, work, regs, floats, os_flow,
-        )  # fmt: skip
-        if regs[rk.REG_FRESH]:
-            rows, cols = int(regs[rk.REG_SROWS]), int(regs[rk.REG_SCOLS])
-            state.stationary = stat_raw[:rows, :cols].view(spad.dtype).copy()
-            regs[rk.REG_FRESH] = 0
-        if k == n:
-            return
-        if steps is None:
-            steps = StepRunner(program, plan, units, start, state, array)
-        tile = state.stationary
-        with np.errstate(all="ignore"):  # the ISA defines overflow and NaN
+    with ExitStack() as python:
+        while True:
+            k = rk.replay(
+                code, imms, k, state.dram, spad_u, acc_u,
+                state.spad_written, state.acc_written, stat_raw, stat, work, regs, floats, os_flow,
+            )  # fmt: skip
+            if regs[rk.REG_FRESH]:
+                rows, cols = int(regs[rk.REG_SROWS]), int(regs[rk.REG_SCOLS])
+                state.stationary = stat_raw[:rows, :cols].view(spad.dtype).copy()
+                regs[rk.REG_FRESH] = 0
+            if k == n:
+                return
+            if steps is None:  # the first Python step of the run
+                python.enter_context(np.errstate(all="ignore"))  # the ISA defines overflow, NaN
+                steps = StepRunner(program, plan, units, start, state, array)
+            tile = state.stationary
             steps.apply(plan.steps[k])
-        if state.stationary is not tile:
-            _tile_in(state.stationary, stat_raw, stat, regs, floats)
-        k += 1
+            if state.stationary is not tile:
+                _tile_in(state.stationary, stat_raw, stat, regs, floats)
+            k += 1
 
 
 _UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32}
