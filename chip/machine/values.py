@@ -70,7 +70,7 @@ from chip.machine.value_steps import (
     VecStep,
 )
 from chip.program import Program
-from chip.semantics import execute, vector_apply
+from chip.semantics import SPECIAL_FUNCTIONS, execute, vector_apply, vector_special
 from chip.state import ChipState
 
 # a staged segment's X block is at most this many bytes of float32
@@ -442,7 +442,10 @@ def _vec(mems: tuple, written: tuple, step: VecStep) -> None:
         a = _vec_source(mems, step.src1, rows, cols)
     if step.src2 is not None:
         b = _vec_source(mems, step.src2, rows, cols)
-    out = vector_apply(step.op, a, b, step.imm, rows, cols)
+    if step.op in SPECIAL_FUNCTIONS:  # (vector_apply's dispatch costs more than the function here)
+        out = vector_special(step.op, a)
+    else:
+        out = vector_apply(step.op, a, b, step.imm, rows, cols)
     mems[step.dst][lo:hi, :cols] = to_storage(out, step.dtype)
     if step.mark:
         written[step.dst][lo:hi, :cols] = True
