@@ -102,9 +102,10 @@ class Backend:
 
     Contract: construction places the program's initial DRAM contents once; `run` writes only
     the INPUT tensors given, runs the whole program from a clean on-chip state (scratchpad,
-    accumulator and array are not carried over between runs, DRAM is) and reads every OUTPUT
-    tensor. `snapshot`/`restore` save and reload the resident PARAM and STATE tensors as raw
-    storage, so a restored backend continues bit for bit.
+    accumulator and array start unwritten every run, so nothing of them is carried over; DRAM
+    is) and reads every OUTPUT tensor; runs of one backend do not overlap. `snapshot`/`restore`
+    save and reload the resident PARAM and STATE tensors as raw storage, so a restored backend
+    continues bit for bit.
     """
 
     def __init__(
