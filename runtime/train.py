@@ -140,9 +140,10 @@ class Signature:
         return cls(x, logits, labels, lr, loss)
 
     def label_values(self, y: np.ndarray, classes: int) -> np.ndarray:
-        """Labels as the program wants them: one-hot [B, C] or class indices [B]."""
+        """Labels ``y`` (any number of them) as the program wants them: one-hot rows of C or
+        class indices."""
         assert self.labels is not None
-        if self.labels.shape == (len(y),):
+        if len(self.labels.shape) == 1:
             return y.astype(np.float32)
         return one_hot(y, self.labels.shape[1] if len(self.labels.shape) == 2 else classes)
 
@@ -315,7 +316,10 @@ class Trainer:
             SampledTiming(eval_program, timing) if sample and eval_program is not None else None
         )
         self.sample_shape = self.sig.x.shape[1:]
-        fit_to(dataset.x_train[:1], self.sample_shape, "the training program")
+        # the training split as the program takes it, made once (per batch, reshaping and
+        # one-hot encoding cost about as much as a small step's other Python)
+        self._x_train = fit_to(dataset.x_train, self.sample_shape, "the training program")
+        self._y_train = self.sig.label_values(dataset.y_train, dataset.num_classes)
         self.steps = steps_per_epoch(len(dataset.x_train), self.sig.batch)
         if self.steps == 0:
             raise TrainingError(
@@ -422,11 +426,7 @@ class Trainer:
     def _step(self, p: Progress, idx: np.ndarray, trace: bool) -> RunResult:
         d = self.dataset
         lr = self.settings.lr_at(p.global_step, self.total_steps)
-        x = fit_to(d.x_train[idx], self.sample_shape, "the training program")
-        inputs = {
-            self.sig.x.name: x,
-            self.sig.labels.name: self.sig.label_values(d.y_train[idx], d.num_classes),
-        }
+        inputs = {self.sig.x.name: self._x_train[idx], self.sig.labels.name: self._y_train[idx]}
         lr_sent = 0
         for name, value in self._step_scalars(p.global_step, lr).items():
             if self.program.tensor(name).kind is TensorKind.INPUT:
