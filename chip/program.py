@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 import io
 import json
+import math
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -172,7 +173,7 @@ class TensorInfo:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return int(math.prod(self.shape))  # (np.prod costs microseconds per call, per run)
 
     @property
     def nbytes(self) -> int:

@@ -159,10 +159,21 @@ def vector_apply(
         if op is VecOp.RAND:
             return philox_uniform(a.view(np.uint32), b.view(np.uint32), f32_bits(imm))
         if op in VEC_SPECIAL:
-            return _special(op, a.astype(np.float64)).astype(np.float32)
+            return vector_special(op, a)
         if op is VecOp.CVT:
             return convert(a, _conversion(imm))
     raise Fault(f"vector function {op.name} has no definition")
+
+
+# the functions `vector_special` computes: the multi-cycle ones but the random numbers
+SPECIAL_FUNCTIONS = VEC_SPECIAL - {VecOp.RAND}
+
+
+def vector_special(op: VecOp, a: np.ndarray) -> np.ndarray:
+    """The result of a function of `SPECIAL_FUNCTIONS` as `vector_apply` computes it, for
+    callers that know ``op`` is one (its dispatch costs more than the function on small rows)."""
+    with np.errstate(all="ignore"):
+        return _special(op, a.astype(np.float64)).astype(np.float32)
 
 
 def _conversion(imm: float):

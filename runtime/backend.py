@@ -102,9 +102,10 @@ class Backend:
 
     Contract: construction places the program's initial DRAM contents once; `run` writes only
     the INPUT tensors given, runs the whole program from a clean on-chip state (scratchpad,
-    accumulator and array are not carried over between runs, DRAM is) and reads every OUTPUT
-    tensor. `snapshot`/`restore` save and reload the resident PARAM and STATE tensors as raw
-    storage, so a restored backend continues bit for bit.
+    accumulator and array start unwritten every run, so nothing of them is carried over; DRAM
+    is) and reads every OUTPUT tensor; runs of one backend do not overlap. `snapshot`/`restore`
+    save and reload the resident PARAM and STATE tensors as raw storage, so a restored backend
+    continues bit for bit.
     """
 
     def __init__(
@@ -125,6 +126,8 @@ class Backend:
             check_program(program, self.simulator)  # refused before any run
         self.state = ChipState(program.config)
         self.state.load_program(program)
+        self._run_state = ChipState(program.config)  # on-chip memories of a run (`_fresh_state`)
+        self._run_state.dram = self.state.dram
         self.inputs = {t.name: t for t in program.of_kind(TensorKind.INPUT)}
         self.outputs = {t.name: t for t in program.of_kind(TensorKind.OUTPUT)}
         self.resident = {
@@ -157,12 +160,15 @@ class Backend:
         inputs: Mapping[str, np.ndarray],
         trace: bool = False,
         scratchpad: np.ndarray | None = None,
+        copy_counters: bool = True,
     ) -> RunResult:
         """Write ``inputs`` (INPUT tensors by name), run the program, read every OUTPUT.
 
         ``scratchpad``: rows 0.. of the scratchpad when the run starts (raw storage, row_elems
         wide), the inputs of an execute-only program; the result then holds the final
-        accumulator (always, for the ``rtl`` fidelity)."""
+        accumulator (always, for the ``rtl`` fidelity). ``copy_counters`` False: the result's
+        counters are the machine's cached ones for this program, shared by every run (see
+        `chip.machine.run_machine`): read them, never change them."""
         unknown = sorted(set(inputs) - set(self.inputs))
         if unknown:
             raise BackendError(
@@ -185,6 +191,7 @@ class Backend:
                 state=fresh,
                 max_cycles=self.max_cycles,
                 trace=trace,
+                copy_counters=copy_counters,
             )
         else:
             result = None
@@ -205,9 +212,17 @@ class Backend:
 
     def _fresh_state(self, scratchpad: np.ndarray | None = None) -> ChipState:
         # On-chip memories start unwritten every run, so a program that reads stale scratchpad
-        # rows from a previous step faults instead of silently depending on them.
-        fresh = ChipState(self.program.config)
-        fresh.dram = self.state.dram
+        # rows from a previous step faults instead of silently depending on them. Every read
+        # checks the written-masks, so clearing those is enough (a new state costs more than a
+        # small program's run); the RTL is handed the whole state and gets a new one.
+        if self.fidelity is Fidelity.RTL:
+            fresh = ChipState(self.program.config)
+            fresh.dram = self.state.dram
+        else:
+            fresh = self._run_state
+            fresh.spad_written.fill(False)
+            fresh.acc_written.fill(False)
+            fresh.stationary = None
         if scratchpad is not None and len(scratchpad):
             raw = np.asarray(scratchpad)
             if raw.dtype != fresh.spad.dtype:

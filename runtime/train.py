@@ -140,9 +140,10 @@ class Signature:
         return cls(x, logits, labels, lr, loss)
 
     def label_values(self, y: np.ndarray, classes: int) -> np.ndarray:
-        """Labels as the program wants them: one-hot [B, C] or class indices [B]."""
+        """Labels ``y`` (any number of them) as the program wants them: one-hot rows of C or
+        class indices."""
         assert self.labels is not None
-        if self.labels.shape == (len(y),):
+        if len(self.labels.shape) == 1:
             return y.astype(np.float32)
         return one_hot(y, self.labels.shape[1] if len(self.labels.shape) == 2 else classes)
 
@@ -225,36 +226,48 @@ class TrainResult:
     host_seconds: float = 0.0
 
 
-Totals = tuple[Counters, dict[Tag, Counters]]  # the work of some runs: in all and per tag
+Totals = tuple[Counters | None, dict[Tag, Counters] | None]  # some runs' work: in all, per tag
 
 
 class _Runs:
-    """Consecutive runs that counted the same work, kept as one group and a count until they
+    """Consecutive runs that counted the same work, kept as one group and counts until they
     are added up: a compiled program's counters do not depend on data, so a training loop's
     steps all count the same and their sum is one multiplication instead of an addition of
-    every tag's counters per step. Equal to adding every run's counters in order."""
+    every tag's counters per step. The whole-run work and the per-tag work are taken apart
+    (an epoch needs its work; the per-tag totals are needed only by a checkpoint or the
+    report), each equal to adding every run's counters in order (all counts are integers)."""
 
     def __init__(self) -> None:
         self.work: Counters | None = None
         self.by_tag: dict[Tag, Counters] = {}
-        self.n = 0
+        self.n = 0  # runs of the group not yet in a `take_work`
+        self.n_tags = 0  # runs of the group not yet in a `take_tags`
 
     def add(self, work: Counters, by_tag: dict[Tag, Counters]) -> Totals | None:
-        """Count one run; returns the previous group's totals if this run starts a new one."""
-        if self.n and work == self.work and by_tag == self.by_tag:
+        """Count one run; returns the previous group's untaken totals if this run starts a
+        new one."""
+        if self.work is not None and work == self.work and by_tag == self.by_tag:
             self.n += 1
+            self.n_tags += 1
             return None
-        done = self.take()
-        self.work, self.by_tag, self.n = work, by_tag, 1
+        done = self.take_work(), self.take_tags()
+        self.work, self.by_tag, self.n, self.n_tags = work, by_tag, 1, 1
         return done
 
-    def take(self) -> Totals | None:
-        """The totals of the runs counted since the last `take` (None if there were none)."""
+    def take_work(self) -> Counters | None:
+        """The work of the runs counted since the last `take_work` (None if none)."""
         if not self.n:
             return None
         assert self.work is not None
         n, self.n = self.n, 0
-        return self.work.times(n), {t: c.times(n) for t, c in self.by_tag.items()}
+        return self.work.times(n)
+
+    def take_tags(self) -> dict[Tag, Counters] | None:
+        """The per-tag work of the runs counted since the last `take_tags` (None if none)."""
+        if not self.n_tags:
+            return None
+        n, self.n_tags = self.n_tags, 0
+        return {t: c.times(n) for t, c in self.by_tag.items()}
 
 
 class Trainer:
@@ -303,7 +316,10 @@ class Trainer:
             SampledTiming(eval_program, timing) if sample and eval_program is not None else None
         )
         self.sample_shape = self.sig.x.shape[1:]
-        fit_to(dataset.x_train[:1], self.sample_shape, "the training program")
+        # the training split as the program takes it, made once (per batch, reshaping and
+        # one-hot encoding cost about as much as a small step's other Python)
+        self._x_train = fit_to(dataset.x_train, self.sample_shape, "the training program")
+        self._y_train = self.sig.label_values(dataset.y_train, dataset.num_classes)
         self.steps = steps_per_epoch(len(dataset.x_train), self.sig.batch)
         if self.steps == 0:
             raise TrainingError(
@@ -312,6 +328,7 @@ class Trainer:
             )
         self.total_steps = self.steps * settings.epochs
         self._step_runs = _Runs()  # training steps not yet added to the progress
+        self._eval_runs = _Runs()  # evaluations whose per-tag work is not yet in the progress
 
     def _check_host_scalars(self) -> None:
         from compiler.train import HOST_SCALARS, host_scalars
@@ -357,6 +374,7 @@ class Trainer:
         self._flush(progress)
         if self.run_dir is None:
             return
+        self._flush_tags(progress)
         meta = {
             "fingerprints": self._fingerprints(),
             "progress": progress.to_json(self.program.config),
@@ -408,11 +426,7 @@ class Trainer:
     def _step(self, p: Progress, idx: np.ndarray, trace: bool) -> RunResult:
         d = self.dataset
         lr = self.settings.lr_at(p.global_step, self.total_steps)
-        x = fit_to(d.x_train[idx], self.sample_shape, "the training program")
-        inputs = {
-            self.sig.x.name: x,
-            self.sig.labels.name: self.sig.label_values(d.y_train[idx], d.num_classes),
-        }
+        inputs = {self.sig.x.name: self._x_train[idx], self.sig.labels.name: self._y_train[idx]}
         lr_sent = 0
         for name, value in self._step_scalars(p.global_step, lr).items():
             if self.program.tensor(name).kind is TensorKind.INPUT:
@@ -446,12 +460,22 @@ class Trainer:
     @staticmethod
     def _fold(p: Progress, totals: Totals | None) -> None:
         if totals is not None:
-            p.work = p.work + totals[0]
-            p.by_tag = add_by_tag(p.by_tag, totals[1])
+            work, by_tag = totals
+            if work is not None:
+                p.work = p.work + work
+            if by_tag is not None:
+                p.by_tag = add_by_tag(p.by_tag, by_tag)
 
     def _flush(self, p: Progress) -> None:
-        """Add the training steps counted so far to ``p`` (before it is read or saved)."""
-        self._fold(p, self._step_runs.take())
+        """Add the work of the training steps counted so far to ``p.work`` (at the end of an
+        epoch and before a checkpoint)."""
+        self._fold(p, (self._step_runs.take_work(), None))
+
+    def _flush_tags(self, p: Progress) -> None:
+        """Add the per-tag work of the steps and evaluations counted so far to ``p.by_tag``
+        (before a checkpoint or the report reads it)."""
+        self._fold(p, (None, self._step_runs.take_tags()))
+        self._fold(p, (None, self._eval_runs.take_tags()))
 
     def evaluate(self, p: Progress | None = None) -> tuple[float, Counters]:
         """Test accuracy of the current weights and the chip work it took."""
@@ -459,14 +483,16 @@ class Trainer:
             raise TrainingError("no evaluation program")
         self._sync_weights()
         d, sig, work = self.dataset, self.eval_sig, Counters()
-        correct, runs = 0, _Runs()
+        # the per-tag work of a run's evaluations is added up when the report needs it
+        correct, runs = 0, self._eval_runs if p is not None else _Runs()
 
         def fold(totals: Totals | None) -> None:
             nonlocal work
             if totals is not None:
-                work = work + totals[0]
+                if totals[0] is not None:
+                    work = work + totals[0]
                 if p is not None:
-                    p.by_tag = add_by_tag(p.by_tag, totals[1])
+                    self._fold(p, (None, totals[1]))
 
         for idx, valid in eval_batches(len(d.x_test), sig.batch):
             x = fit_to(d.x_test[idx], sig.x.shape[1:], "the evaluation program")
@@ -477,15 +503,15 @@ class Trainer:
             if p is not None:
                 p.to_chip += result.transfer.to_chip
                 p.from_chip += result.transfer.from_chip
-        fold(runs.take())
+        fold((runs.take_work(), None))
         return correct / len(d.x_test), work
 
     @staticmethod
     def _run(
         backend: Backend, timer: SampledTiming | None, inputs: dict[str, np.ndarray], trace: bool
     ) -> RunResult:
-        if timer is None:
-            return backend.run(inputs, trace=trace)
+        if timer is None:  # (the loop only adds the counters up: no copy per run)
+            return backend.run(inputs, trace=trace, copy_counters=False)
         work, by_tag = timer.measure(backend, inputs)  # before the run changes the weights
         result = backend.run(inputs)
         return replace(result, work=work, by_tag=by_tag, events=timer.events if trace else ())
@@ -534,6 +560,7 @@ class Trainer:
         return fidelity
 
     def _report(self, p: Progress) -> RunReport:
+        self._flush_tags(p)
         total = Counters()
         for e in p.epochs:
             total = total + e.train + (e.eval or Counters())

@@ -19,6 +19,7 @@ Both fidelities share the timing; they differ only in how the array computes val
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
 
@@ -30,6 +31,7 @@ from chip.fidelity import Fidelity
 from chip.machine import accounting as acct
 from chip.machine.array import ArrayModel
 from chip.machine.counters import Counters, Unit
+from chip.machine.replay import apply_replay, replay_of
 from chip.machine.schedule import _CACHE, Schedule, schedule_of
 from chip.machine.values import apply_values, value_plan_of
 from chip.program import Program, Tag
@@ -65,6 +67,7 @@ def run_machine(
     state: ChipState | None = None,
     max_cycles: int | None = None,
     trace: bool = True,
+    copy_counters: bool = True,
 ) -> MachineResult:
     """Run ``program`` on the cycle-level machine.
 
@@ -73,12 +76,15 @@ def run_machine(
     ``fast`` (block computation) or ``pe`` (every PE register stepped every cycle); both give
     the same values, cycles and counters. A program that would run past ``max_cycles`` stops
     with `ProgramError`, as do token deadlocks, memory overruns and cross-queue hazards.
-    ``trace`` keeps one `Event` per instruction.
+    ``trace`` keeps one `Event` per instruction. The counters depend only on the program, so
+    they are computed once per program; each result gets its own copy unless
+    ``copy_counters`` is False: then every run shares the same objects, which callers (a
+    training loop that adds up thousands of runs) read and never change.
     """
     if state is None:
         state = ChipState(program.config)
         state.load_program(program)
-    elif state.config != program.config:
+    elif state.config is not program.config and state.config != program.config:
         raise ValueError(
             f"state belongs to another chip than the program: {state.config} != {program.config}"
         )
@@ -89,10 +95,15 @@ def run_machine(
     # The per-fold products are small (at most 256 wide); multithreaded BLAS spends more time
     # synchronizing than computing on them (measured 6x slower on a busy 2-core machine).
     plan = value_plan_of(program, sched, max_cycles)
-    with _threadpools().limit(limits=1, user_api="blas"):
-        apply_values(program, plan, sched.units, sched.start, state, array)
+    rep = None if array.pe else replay_of(program, plan, max_cycles)
+    blas = rep is None or rep.blas  # (limiting the pools costs as much as a small run)
+    with _threadpools().limit(limits=1, user_api="blas") if blas else nullcontext():
+        if rep is None:
+            apply_values(program, plan, sched.units, sched.start, state, array)
+        else:
+            apply_replay(program, plan, rep, sched.units, sched.start, state, array)
     sched.raise_error()
-    return _result(program, sched, max_cycles, state, array, trace)
+    return _result(program, sched, max_cycles, state, array, trace, copy_counters)
 
 
 @cache
@@ -109,6 +120,7 @@ def _result(
     state: ChipState,
     array: ArrayModel,
     trace: bool,
+    copy_counters: bool,
 ) -> MachineResult:
     counters, by_tag = _CACHE.memo(
         program, ("counters", max_cycles), lambda: _counters(program, sched)
@@ -117,11 +129,13 @@ def _result(
     if trace:
         start, end, units = sched.start, sched.end, sched.units
         events = [Event(i, units[i], start[i], end[i]) for i in sched.order]
+    if copy_counters:  # each result owns its counters
+        counters, by_tag = counters.copy(), {tag: c.copy() for tag, c in by_tag.items()}
     return MachineResult(
         state,
         sched.total,
-        counters.copy(),  # each result owns its counters
-        {tag: c.copy() for tag, c in by_tag.items()},
+        counters,
+        by_tag,
         events,
         sched.n,
         array.updates,

@@ -4,7 +4,8 @@ package.
 `precompile()` compiles (or loads from numba's disk cache) every kernel the machine calls from
 Python, in each argument type and array layout it passes them: the timing loop
 (chip/machine/engine.py's `warm_up`), the `fast` value kernels (`block_kernels.warm_up`) and
-the `pe` register kernels (`pe_kernels.warm_up`). tests/machine/test_precompile.py checks that
+the `pe` register kernels (`pe_kernels.warm_up`) and the `fast` machine's replay kernel
+(`replay.warm_up`). tests/machine/test_precompile.py checks that
 running programs afterwards, in every dtype, dataflow and fidelity, compiles nothing more.
 
 ``python -m chip.machine.precompile --write DIR`` does so with ``$NUMBA_CACHE_DIR`` set to an
@@ -27,11 +28,12 @@ from chip.machine.jit import cache_folder_of
 
 def precompile() -> None:
     """Compile, or load from the disk cache, every kernel specialisation the machine uses."""
-    from chip.machine import block_kernels, engine, pe_kernels
+    from chip.machine import block_kernels, engine, pe_kernels, replay
 
     engine.warm_up()
     block_kernels.warm_up()
     pe_kernels.warm_up()
+    replay.warm_up()
 
 
 def write_cache(dest: Path) -> list[str]:

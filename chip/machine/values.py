@@ -70,7 +70,7 @@ from chip.machine.value_steps import (
     VecStep,
 )
 from chip.program import Program
-from chip.semantics import execute, vector_apply
+from chip.semantics import SPECIAL_FUNCTIONS, execute, vector_apply, vector_special
 from chip.state import ChipState
 
 # a staged segment's X block is at most this many bytes of float32
@@ -364,50 +364,72 @@ def apply_values(
     """Give every step's instruction its effect on ``state``, in the plan's order.
 
     Raises `ProgramError` (with the instruction's unit and start cycle) for the first fault."""
-    mems = (state.spad, state.acc, state.acc.view(np.float32))
-    written = (state.spad_written, state.acc_written, state.acc_written)
-    dram, spad = state.dram, state.spad
-    direct_array = not array.pe
-    values = _ArrayValues(state, plan.stage)
-    instrs = program.instrs
+    steps = StepRunner(program, plan, units, start, state, array)
     with np.errstate(all="ignore"):  # the ISA defines overflow and NaN; NumPy need not warn
         for step in plan.steps:
-            kind = step.kind
-            if kind == LOAD_D:
-                view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
-                mems[step.array][step.lo : step.hi, : step.cols] = view
-                if step.mark:
-                    written[step.array][step.lo : step.hi, : step.cols] = True
-            elif kind == STORE_D:
-                view = np.ndarray(step.shape, step.dtype, dram, step.offset, step.strides)
-                view[...] = mems[step.array][step.lo : step.hi, : step.cols]
-            elif kind == PRELOAD_D and direct_array:
-                state.stationary = spad[step.lo : step.hi, : step.cols].copy()
-            elif kind == MATMUL_D and direct_array:
-                values.matmul(step)
-            elif kind == MATMUL_S and direct_array:
-                values.staged(step)
-            elif kind == VEC_D and step.direct:
-                direct_vec(mems, written, step)
-            else:
-                i = step.index
-                ins = instrs[i]
-                try:
-                    if kind == VEC_D:
-                        _vec(mems, written, step)
-                    elif isinstance(ins, (Matmul, Preload)):
-                        array.apply(state, ins)
-                    elif isinstance(ins, Load):
-                        load_values(state, ins)
-                    elif isinstance(ins, Store):
-                        store_values(state, ins)
-                    else:
-                        execute(state, ins)
-                except Fault as err:
-                    unit = units[i]
-                    raise ProgramError(
-                        i, ins.MNEMONIC, str(err), unit.value if unit else None, start[i]
-                    ) from None
+            steps.apply(step)
+
+
+class StepRunner:
+    """Applies single steps of a value plan to one run's state (the arrays and work buffers
+    the steps reuse, set up once per run). Callers run it under ``np.errstate(all="ignore")``:
+    the ISA defines overflow and NaN, NumPy need not warn."""
+
+    def __init__(
+        self,
+        program: Program,
+        plan: ValuePlan,
+        units: tuple,
+        start: tuple,
+        state: ChipState,
+        array: ArrayModel,
+    ) -> None:
+        self.mems = (state.spad, state.acc, state.acc.view(np.float32))
+        self.written = (state.spad_written, state.acc_written, state.acc_written)
+        self.state, self.array = state, array
+        self.direct_array = not array.pe
+        self.values = _ArrayValues(state, plan.stage)
+        self.instrs, self.units, self.start = program.instrs, units, start
+
+    def apply(self, step: Step) -> None:
+        """Give ``step``'s instruction its effect; raises `ProgramError` if it faults."""
+        kind = step.kind
+        mems, written, state = self.mems, self.written, self.state
+        if kind == LOAD_D:
+            view = np.ndarray(step.shape, step.dtype, state.dram, step.offset, step.strides)
+            mems[step.array][step.lo : step.hi, : step.cols] = view
+            if step.mark:
+                written[step.array][step.lo : step.hi, : step.cols] = True
+        elif kind == STORE_D:
+            view = np.ndarray(step.shape, step.dtype, state.dram, step.offset, step.strides)
+            view[...] = mems[step.array][step.lo : step.hi, : step.cols]
+        elif kind == PRELOAD_D and self.direct_array:
+            state.stationary = state.spad[step.lo : step.hi, : step.cols].copy()
+        elif kind == MATMUL_D and self.direct_array:
+            self.values.matmul(step)
+        elif kind == MATMUL_S and self.direct_array:
+            self.values.staged(step)
+        elif kind == VEC_D and step.direct:
+            direct_vec(mems, written, step)
+        else:
+            i = step.index
+            ins = self.instrs[i]
+            try:
+                if kind == VEC_D:
+                    _vec(mems, written, step)
+                elif isinstance(ins, (Matmul, Preload)):
+                    self.array.apply(state, ins)
+                elif isinstance(ins, Load):
+                    load_values(state, ins)
+                elif isinstance(ins, Store):
+                    store_values(state, ins)
+                else:
+                    execute(state, ins)
+            except Fault as err:
+                unit = self.units[i]
+                raise ProgramError(
+                    i, ins.MNEMONIC, str(err), unit.value if unit else None, self.start[i]
+                ) from None
 
 
 def _vec(mems: tuple, written: tuple, step: VecStep) -> None:
@@ -420,7 +442,10 @@ def _vec(mems: tuple, written: tuple, step: VecStep) -> None:
         a = _vec_source(mems, step.src1, rows, cols)
     if step.src2 is not None:
         b = _vec_source(mems, step.src2, rows, cols)
-    out = vector_apply(step.op, a, b, step.imm, rows, cols)
+    if step.op in SPECIAL_FUNCTIONS:  # (vector_apply's dispatch costs more than the function here)
+        out = vector_special(step.op, a)
+    else:
+        out = vector_apply(step.op, a, b, step.imm, rows, cols)
     mems[step.dst][lo:hi, :cols] = to_storage(out, step.dtype)
     if step.mark:
         written[step.dst][lo:hi, :cols] = True

@@ -16,7 +16,15 @@ from numba.core.registry import CPUDispatcher
 from bench.programs import tiled_gemm
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
-from chip.machine import block_kernels, jit, pe_kernels, run_machine, schedule_kernel
+from chip.machine import (
+    block_kernels,
+    jit,
+    pe_kernels,
+    replay_kernel,
+    run_machine,
+    schedule_kernel,
+    vec_kernels,
+)
 from chip.machine.precompile import precompile
 from tests.programs import gemm_program
 
@@ -25,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _signatures() -> dict[str, set]:
     out = {}
-    for module in (block_kernels, pe_kernels, schedule_kernel):
+    for module in (block_kernels, pe_kernels, schedule_kernel, replay_kernel, vec_kernels):
         for name, obj in vars(module).items():
             if isinstance(obj, CPUDispatcher):
                 out[f"{module.__name__}.{name}"] = set(obj.signatures)

@@ -1,0 +1,227 @@
+"""The compiled replay of a value plan: every kernel step of a run in one numba call.
+
+chip/machine/replay.py encodes a program's value plan (chip/machine/values.py) as one int64
+row per step (the ``F_*`` columns below) and calls `replay` on the state's arrays. `replay`
+applies the steps in order from ``start`` and returns the position of the first step it hands
+back to Python (``R_PY``, or a vector step whose operands it does not decide, below), or the
+number of steps when it has applied them all. Each step computes exactly what chip/semantics.py
+computes for the instruction:
+
+- LOAD/STORE: the DRAM block's elements copied to or from the on-chip rows (both hold the
+  same storage type, so a copy of the words is the instruction's effect);
+- PRELOAD: the tile's raw storage kept, and its values widened once (bf16 bits shifted into
+  float32, int8 exactly);
+- MATMUL: float products by chip/machine/block_kernels.py's kernels (the array's summation
+  order, products rounded to float32, no FMA); int8 products summed exactly in int64 and
+  wrapped to int32 (exact modulo 2^32 in any order, as the array's adders);
+- vector functions of fp32 and bf16 values: chip/machine/vec_kernels.py, which declines the
+  few cases where IEEE arithmetic leaves NumPy a choice (NaN payloads, signed zeros); the step
+  then goes back to Python, which computes it with chip/semantics.py.
+
+Written-masks are set where the plan says a write may change them (``mark``).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from chip.machine.block_kernels import _matmul_f32
+from chip.machine.vec_kernels import ARITHMETIC, T_BF16, gather, scatter, vector
+
+# step kinds (column F_KIND)
+R_PY, R_LOAD, R_STORE, R_PRELOAD, R_MATMUL, R_VEC = range(6)
+# on-chip arrays (ACCF: the accumulator's words as fp32)
+M_SPAD, M_ACC, M_ACCF = 0, 1, 2
+
+F_KIND = 0
+# LOAD / STORE: on-chip array, first row, rows, cols, mark (LOAD), DRAM offset, strides of a
+# row and of an element, all three in elements (of the on-chip array's word size)
+F_MEM, F_LO, F_ROWS, F_COLS, F_MARK, F_OFFSET, F_STEP_R, F_STEP_E = range(1, 9)
+# PRELOAD: F_LO, F_ROWS, F_COLS (column F_MEM unused)
+# MATMUL: the instruction's fields, out_rows, accumulate, mark
+F_X, F_T, F_MROWS, F_MCOLS, F_Y, F_OUT, F_OUT_ROWS, F_ACCUMULATE, F_MMARK = range(1, 10)
+# VEC: function, rows, cols, destination (array, row, rows written, type), mark, the immediate
+# as fp32 bits, then per source (array, first row, rows, type); array -1: no source
+F_OP, F_VROWS, F_VCOLS, F_DST, F_DROW, F_NOUT, F_DTYPE, F_VMARK, F_IMM = range(1, 10)
+F_SRC1, F_SRC2 = 10, 14
+WIDTH = 18
+
+# registers: the stationary tile's shape (rows 0: none yet), and whether a PRELOAD of this
+# call replaced it since the caller last read it
+REG_SROWS, REG_SCOLS, REG_FRESH = range(3)
+REGS = 3
+
+
+@numba.njit(cache=True)
+def _copy_dram(dram, mem, lo, rows, cols, off, step_r, step_e, load):
+    """A LOAD (``load``) or STORE between DRAM and rows [lo, lo + rows) of ``mem``, both as
+    words of the element's size (DRAM offset and strides in words)."""
+    for r in range(rows):
+        base = off + r * step_r
+        if load:
+            for c in range(cols):
+                mem[lo + r, c] = dram[base + c * step_e]
+        else:
+            for c in range(cols):
+                dram[base + c * step_e] = mem[lo + r, c]
+
+
+@numba.njit(cache=True, inline="always")
+def _block(buf: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """The first ``rows x cols`` words of a flat work buffer as a C-contiguous block."""
+    return buf[: rows * cols].reshape((rows, cols))
+
+
+@numba.njit(cache=True)
+def _vec_step(s, imm, spad_u, acc_u, spad_w, acc_w, wa, wb, wp, fa, fb, fp) -> bool:
+    """One vector step (chip/machine/vec_kernels.py); False if Python must compute it (nothing
+    is written then)."""
+    rows, cols, op = s[F_VROWS], s[F_VCOLS], s[F_OP]
+    for k in range(2):
+        f = F_SRC1 + 4 * k
+        if s[f] >= 0:
+            out = wa if k == 0 else wb
+            shift = 16 if s[f + 3] == T_BF16 else 0
+            if s[f] == M_SPAD:
+                nan = gather(spad_u, s[f + 1], s[f + 2], shift, rows, cols, out)
+            else:
+                nan = gather(acc_u, s[f + 1], s[f + 2], shift, rows, cols, out)
+            if nan and op <= ARITHMETIC:
+                return False
+    n = vector(op, imm, fa, fb, fp, rows, cols)
+    if n != s[F_NOUT]:
+        return False
+    lo, dst = s[F_DROW], s[F_DST]
+    if dst == M_SPAD:
+        scatter(wp, spad_u, lo, n, cols, s[F_DTYPE] == T_BF16)
+    else:
+        scatter(wp, acc_u, lo, n, cols, False)
+    if s[F_VMARK]:
+        _mark(spad_w if dst == M_SPAD else acc_w, lo, n, cols)
+    return True
+
+
+@numba.njit(cache=True, inline="always")
+def _mark(written, lo, rows, cols) -> None:
+    """Rows [lo, lo + rows), columns [:cols] of a written-mask set."""
+    for r in range(lo, lo + rows):
+        for c in range(cols):
+            written[r, c] = True
+
+
+@numba.njit(cache=True)
+def _widen_rows(spad_u, lo, rows, cols, shift, out):
+    """Scratchpad rows as float32 bits (``shift`` 16: bf16) into ``out``."""
+    for r in range(rows):
+        for c in range(cols):
+            out[r, c] = np.uint32(spad_u[lo + r, c]) << np.uint32(shift)
+
+
+@numba.njit(cache=True)
+def _int_matmul(spad_u, x0, y0, tile, acc_i, out, t, rows, cols, accumulate, os_flow):
+    """int8 products summed exactly in int64, wrapped into (or onto) accumulator rows: WS/IS
+    rows [out, out + t) from X (t x rows) and the tile (rows x cols); OS rows [out, out + rows)
+    from X and Y (t x cols)."""
+    out_rows = rows if os_flow else t
+    inner = t if os_flow else rows
+    for i in range(out_rows):
+        for j in range(cols):
+            total = np.int64(0)
+            for k in range(inner):
+                if os_flow:
+                    xv = np.int64(np.int8(spad_u[x0 + k, i]))
+                    yv = np.int64(np.int8(spad_u[y0 + k, j]))
+                else:
+                    xv = np.int64(np.int8(spad_u[x0 + i, k]))
+                    yv = np.int64(np.int32(tile[k, j]))
+                total += xv * yv
+            if accumulate:
+                total += np.int64(acc_i[out + i, j])
+            acc_i[out + i, j] = np.int32(total)  # wraps modulo 2^32
+
+
+@numba.njit(cache=True)
+def replay(
+    code: np.ndarray,
+    imms: np.ndarray,
+    start: int,
+    dram: np.ndarray,
+    spad_u: np.ndarray,
+    acc_u: np.ndarray,
+    spad_w: np.ndarray,
+    acc_w: np.ndarray,
+    stat_raw: np.ndarray,
+    stat: np.ndarray,
+    work: np.ndarray,
+    regs: np.ndarray,
+    floats: bool,
+    os_flow: bool,
+) -> int:
+    """Apply the steps ``code[start:]`` to the state's arrays (see the module docstring).
+
+    ``imms``: each step's immediate as float32; ``dram``: bytes; ``spad_u``/``acc_u``: the
+    on-chip arrays as unsigned words of their element size; ``stat_raw`` (rows x cols words as
+    ``spad_u``'s) and ``stat`` (flat: float32 bits, or int8 values as int32 for integer
+    arrays) the stationary tile; ``work``: three flat uint32 buffers of at least ``rows x
+    row_elems`` words, the largest block a step reads; ``floats``: the array's inputs are bf16
+    or fp32. Returns the position of the first step left to Python, or ``len(code)``.
+    """
+    shift = 16 if spad_u.itemsize == 2 else 0
+    dram_s = dram.view(spad_u.dtype)  # DRAM as words of the scratchpad's and accumulator's
+    dram_a = dram.view(acc_u.dtype)
+    acc_f = acc_u.view(np.float32)
+    acc_i = acc_u.view(np.int32)
+    wa, wb, wp = work[0], work[1], work[2]
+    work_f = work.view(np.float32)  # the same words as float32 values
+    fa, fb, fp = work_f[0], work_f[1], work_f[2]
+    stat_f = stat.view(np.float32)
+    for k in range(start, code.shape[0]):
+        s = code[k]
+        kind = s[F_KIND]
+        if kind == R_LOAD or kind == R_STORE:
+            lo, rows, cols = s[F_LO], s[F_ROWS], s[F_COLS]
+            load = kind == R_LOAD
+            off, step_r, step_e = s[F_OFFSET], s[F_STEP_R], s[F_STEP_E]
+            if s[F_MEM] == M_SPAD:
+                _copy_dram(dram_s, spad_u, lo, rows, cols, off, step_r, step_e, load)
+            else:
+                _copy_dram(dram_a, acc_u, lo, rows, cols, off, step_r, step_e, load)
+            if load and s[F_MARK]:
+                _mark(spad_w if s[F_MEM] == M_SPAD else acc_w, lo, rows, cols)
+        elif kind == R_PRELOAD:
+            lo, rows, cols = s[F_LO], s[F_ROWS], s[F_COLS]
+            held = _block(stat, rows, cols)
+            for r in range(rows):
+                for c in range(cols):
+                    stat_raw[r, c] = spad_u[lo + r, c]
+                    if floats:
+                        held[r, c] = np.uint32(spad_u[lo + r, c]) << np.uint32(shift)
+                    else:  # int8 values, sign-extended
+                        held[r, c] = np.uint32(np.int32(np.int8(spad_u[lo + r, c])))
+            regs[REG_SROWS], regs[REG_SCOLS], regs[REG_FRESH] = rows, cols, 1
+        elif kind == R_MATMUL:
+            x0, t, rows, cols = s[F_X], s[F_T], s[F_MROWS], s[F_MCOLS]
+            out, out_rows, add = s[F_OUT], s[F_OUT_ROWS], s[F_ACCUMULATE] != 0
+            if floats:
+                _widen_rows(spad_u, x0, t, rows, shift, _block(wa, t, rows))
+                x = fa[: t * rows].reshape((t, rows))
+                block = acc_f[out : out + out_rows, :cols]
+                if os_flow:
+                    _widen_rows(spad_u, s[F_Y], t, cols, shift, _block(wb, t, cols))
+                    y = fb[: t * cols].reshape((t, cols))
+                    _matmul_f32(x.T, y, block, add)
+                else:
+                    s_f = stat_f[: rows * cols].reshape((rows, cols))
+                    _matmul_f32(x, s_f, block, add)
+            else:
+                s_i = _block(stat, rows, cols)
+                _int_matmul(spad_u, x0, s[F_Y], s_i, acc_i, out, t, rows, cols, add, os_flow)
+            if s[F_MMARK]:
+                _mark(acc_w, out, out_rows, cols)
+        elif kind == R_VEC:
+            if not _vec_step(s, imms[k], spad_u, acc_u, spad_w, acc_w, wa, wb, wp, fa, fb, fp):
+                return k
+        else:
+            return k
+    return code.shape[0]
