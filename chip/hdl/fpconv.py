@@ -152,3 +152,33 @@ def f32_to_bf16(f: Value) -> Value:
     """Binary32 bits rounded to bfloat16 bits (chip/dtypes.py's ``bf16_bits_from_f32``)."""
     rounded = (f + 0x7FFF + f[16])[16:32]
     return Mux(is_nan(f), f[16:32] | 0x40, rounded)
+
+
+def f32_recip(m: Module, a: Value, name: str) -> Signal:
+    """``1 / a`` in binary32, correctly rounded: what chip/semantics.py's float64 ``1.0 / a``
+    rounded once to binary32 gives (53 >= 2 * 24 + 2 bits make that double rounding exact).
+    The significand quotient ``2**50 // m`` keeps 27 or 28 bits and the remainder a sticky
+    bit."""
+    sign = a[31]
+    exp = a[_FRAC:31]
+    frac = Cat(a[:_FRAC], exp != 0)
+    mant, lz_m = normalize(m, frac, f"{name}_mant")
+    ea = Signal(signed(11), name=f"{name}_ea")
+    m.d.comb += ea.eq(Mux(exp == 0, 1, exp) - lz_m)
+    quotient = Signal(28, name=f"{name}_q")
+    rest = Signal(24, name=f"{name}_r")
+    m.d.comb += [quotient.eq((1 << 50) // mant), rest.eq((1 << 50) % mant)]
+    sig, lz = normalize(m, Cat(rest != 0, quotient), f"{name}_norm")
+    e = Signal(signed(12), name=f"{name}_exp")
+    m.d.comb += e.eq(127 - ea - lz)
+    finite = round_pack(m, sign, e, sig, f"{name}_rp")
+    out = Signal(32, name=name)
+    with m.If(is_nan(a)):
+        m.d.comb += out.eq(a | F32_QUIET)
+    with m.Elif(is_inf(a)):
+        m.d.comb += out.eq(sign << 31)
+    with m.Elif(a[:31] == 0):
+        m.d.comb += out.eq(Cat(C(F32_INF, 31), sign))
+    with m.Else():
+        m.d.comb += out.eq(finite)
+    return out

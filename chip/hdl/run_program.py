@@ -82,7 +82,7 @@ def check_program(program: Program, simulator: str) -> None:
                 f"the RTL's vector unit has no {ins.op.name} (it builds {built}): "
                 "run this program with --fidelity pe",
             )
-        if isinstance(ins, Vec) and (clash := _vec_overlap(ins)):
+        if isinstance(ins, Vec) and (clash := vec_overlap(ins)):
             raise ProgramError(
                 i,
                 ins.MNEMONIC,
@@ -128,7 +128,7 @@ def check_program(program: Program, simulator: str) -> None:
         )
 
 
-def _vec_overlap(ins: Vec) -> str | None:
+def vec_overlap(ins: Vec) -> str | None:
     """Which source (``src1``/``src2``) of ``ins`` overlaps its destination rows other than
     row for row in place, or None: the one case where writing row r before reading row r+1
     differs from the ISA's read-everything-first (CSUM writes after its last read)."""

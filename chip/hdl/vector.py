@@ -11,8 +11,10 @@ Numerics are chip/semantics.py's ``vector_apply`` followed by ``to_storage``: ex
 integer arithmetic when every source is an integer memory and the function is one of
 ``INT_EXACT``, else binary32 (integer sources converted with round to nearest even), then the
 destination's conversion (saturating RNE to integers, RNE to bfloat16). The functions of
-`SUPPORTED` are built; the transcendentals, CVT and RAND are not, and a word using one stops
-the chip with ``error`` (`chip.hdl.run_program.check_program` names it first).
+`SUPPORTED` are built (RECIP as a correctly rounded reciprocal, which its float64 definition
+rounded once is); the other special functions (EXP, LOG, SIGMOID, TANH, SQRT, RSQRT), CVT
+and RAND are not, and a word using one stops the chip with ``error``
+(`chip.hdl.run_program.check_program` names it first).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from chip.dtypes import DType
 from chip.hdl import banks
 from chip.hdl.banks import port_bits
 from chip.hdl.fp32_add import Fp32Adder
-from chip.hdl.fpconv import f32_mul, f32_to_bf16, f32_to_int, int_to_f32, is_nan
+from chip.hdl.fpconv import f32_mul, f32_recip, f32_to_bf16, f32_to_int, int_to_f32, is_nan
 from chip.hdl.ports import (
     EVENT_INDEX_BITS,
     acc_row_layout,
@@ -45,7 +47,9 @@ from chip.isa import (
     VecOp,
 )
 
-SUPPORTED = frozenset(VecOp) - VEC_SPECIAL - {VecOp.CVT}
+# RECIP is the one special function whose definition (float64, rounded once) is buildable
+# exactly: it is the correctly rounded binary32 reciprocal.
+SUPPORTED = frozenset(VecOp) - VEC_SPECIAL - {VecOp.CVT} | {VecOp.RECIP}
 # chip/semantics.py's functions computed exactly in integers when every source is an integer.
 INT_EXACT = frozenset(
     {
@@ -188,9 +192,13 @@ class VectorUnit(wiring.Component):
             & (pa & pb).any()
         )
         latency = Mux(
-            _op_in(op, VEC_REDUCE),
-            cfg.vector_latency_reduce,
-            Mux(_op_in(op, VEC_MUL), cfg.vector_latency_mul, cfg.vector_latency_alu),
+            _op_in(op, VEC_SPECIAL),
+            cfg.vector_latency_special,
+            Mux(
+                _op_in(op, VEC_REDUCE),
+                cfg.vector_latency_reduce,
+                Mux(_op_in(op, VEC_MUL), cfg.vector_latency_mul, cfg.vector_latency_alu),
+            ),
         )
         total = Signal(32)
         m.d.comb += total.eq(cur.rows * nch * (conflict + 1) + latency - 1)
@@ -350,6 +358,7 @@ class VectorUnit(wiring.Component):
                 with m.Default():
                     m.d.comb += [adder.a.eq(af), adder.b.eq(bf)]
             prod = f32_mul(m, af, Mux(is_(VecOp.MULI), imm, bf), f"mul{lane}")
+            recip = f32_recip(m, af, f"recip{lane}")
             zero_i = C(0, signed(64))
             one_f = C(_ONE, 32)
             rf, ri = Signal(32, name=f"res{lane}_f32"), Signal(signed(64), name=f"res{lane}_int")
@@ -376,6 +385,8 @@ class VectorUnit(wiring.Component):
                     m.d.comb += rf.eq(Mux(f_gt(af, bf), one_f, 0))
                 with m.Case(VecOp.CSUM.value):
                     m.d.comb += rf.eq(Mux(first_row, af, adder.y))
+                with m.Case(VecOp.RECIP.value):
+                    m.d.comb += rf.eq(recip)
             with m.Switch(op):
                 with m.Case(VecOp.ADD.value):
                     m.d.comb += ri.eq(ai + bi)
