@@ -92,7 +92,7 @@ def _add_fidelity(p: argparse.ArgumentParser) -> None:
         default=None,
         help="fast: cycle-level machine, block compute (default); pe: every PE "
         "every cycle; functional: values only, no cycles; rtl: the RTL co-simulated "
-        "against pe (load, store, preload, matmul; small arrays)",
+        "against pe (load, store, preload, matmul, vec; small arrays)",
     )
 
 
