@@ -261,7 +261,7 @@ class VectorUnit(wiring.Component):
         out = []
         for lane in range(lanes):
             sp_el = Array(
-                sp.data[e] if e < cfg.row_elems else C(0, len(sp.data[0].as_value()))
+                sp.data[e] if e < cfg.row_elems else C(0, len(Value.cast(sp.data[0])))
                 for e in (ch * lanes + lane for ch in range(self.chunks))
             )[c]
             ac_el = Array(

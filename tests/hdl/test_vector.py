@@ -101,6 +101,24 @@ def test_random_vector_programs_match_the_machine_under_amaranth(seed, monkeypat
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"vector_lanes": 2},  # two passes per row: chunks, reductions across them
+        {"vector_lanes": 3, "vector_latency_reduce": 4},  # a partial last chunk
+        {"input_dtype": DType.BF16},  # bf16 scratchpad, fp32 accumulator
+        {"input_dtype": DType.BF16, "vector_lanes": 1, "vector_latency_mul": 3},
+    ],
+    ids=lambda c: ",".join(f"{k}={getattr(v, 'value', v)}" for k, v in c.items()),
+)
+def test_random_vector_programs_on_other_chips_match_the_machine(changes):
+    cfg = TINY.replace(**changes)
+    program, state = random_vector_program(cfg, 11, count=16)
+    run = cosimulate(program, state, simulator=AMARANTH)
+    assert sum(e.unit == "vector" for e in run.rtl.events) == 17
+
+
+@pytest.mark.slow
 @needs_verilator
 def test_random_vector_programs_match_the_machine_under_verilator(tmp_path):
     for seed in range(6):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from chip.config import ChipConfig
+from chip.dtypes import DType, to_storage
 from chip.hdl.run_program import vec_overlap
 from chip.hdl.vector import SUPPORTED
 from chip.isa import VEC_USES_IMM, Halt, Load, Loc, Mem, Vec, VecOp
@@ -26,15 +27,26 @@ def random_vector_program(
     rng = np.random.default_rng(seed)
     w = config.row_elems
     state = ChipState(config)
-    ints = rng.integers(-300, 300, (8, w)).astype(np.int32)
     floats = (rng.standard_normal((8, w)) * 3).astype(np.float32)
     floats[rng.random((8, w)) < 0.1] = 0.0
-    spad = rng.integers(-128, 128, (SPAD_ROWS, w)).astype(np.int8)
+    if config.input_dtype.is_float:  # the accumulator holds fp32, the scratchpad bf16
+        ints = (rng.standard_normal((8, w)) * 50).astype(np.float32)
+        spad = to_storage(rng.standard_normal((SPAD_ROWS, w)).astype(np.float32) * 4, DType.BF16)
+    else:
+        ints = rng.integers(-300, 300, (8, w)).astype(np.int32)
+        spad = rng.integers(-128, 128, (SPAD_ROWS, w)).astype(np.int8)
     for addr, block in ((0, ints), (4096, floats), (8192, spad)):
         raw = block.view(np.uint8).ravel()
         state.dram[addr : addr + raw.size] = raw
     instrs: list = [
-        Load(dram=8192, dst=Loc(Mem.SPAD, 0), rows=SPAD_ROWS, cols=w, stride=w, transpose=False),
+        Load(
+            dram=8192,
+            dst=Loc(Mem.SPAD, 0),
+            rows=SPAD_ROWS,
+            cols=w,
+            stride=spad.itemsize * w,
+            transpose=False,
+        ),
         Load(dram=0, dst=Loc(Mem.ACC, INT_BASE), rows=8, cols=w, stride=4 * w, transpose=False),
         Load(
             dram=4096,
