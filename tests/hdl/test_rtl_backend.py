@@ -157,6 +157,7 @@ def test_systolic_run_with_the_rtl(tmp_path, capsys, amaranth):
     assert main([str(a) for a in argv]) == 1
     assert "pass --scratchpad FILE.npy or --random-inputs" in capsys.readouterr().err
     assert main([str(a) for a in [*argv, "--random-inputs"]]) == 0
+    assert "co-simulating under Amaranth's Python simulator" in capsys.readouterr().err
     report = json.loads((out / "report.json").read_text())
     assert report["fidelity"] == "rtl (amaranth)"
     acc = np.load(out / "accumulator.npy")
