@@ -9,7 +9,7 @@ chip/dtypes.py's ``to_storage``: float to integer rounds half to even and satura
 
 from __future__ import annotations
 
-from amaranth import C, Cat, Module, Mux, Signal, Value, signed, unsigned
+from amaranth import C, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 
 from chip.hdl.fpcommon import F32_DEFAULT_NAN, F32_QUIET, shift_right_sticky
 
@@ -179,6 +179,55 @@ def f32_recip(m: Module, a: Value, name: str) -> Signal:
         m.d.comb += out.eq(sign << 31)
     with m.Elif(a[:31] == 0):
         m.d.comb += out.eq(Cat(C(F32_INF, 31), sign))
+    with m.Else():
+        m.d.comb += out.eq(finite)
+    return out
+
+
+def f32_sqrt(m: Module, a: Value, name: str) -> Signal:
+    """``sqrt(a)`` in binary32, correctly rounded: what chip/semantics.py's float64 square
+    root rounded once to binary32 gives (53 >= 2 * 24 + 2 bits again). The significand's
+    integer square root is computed digit by digit (one bit per stage), the remainder giving
+    the sticky bit; negative operands give the default NaN, -0 gives -0."""
+    exp = a[_FRAC:31]
+    frac = Cat(a[:_FRAC], exp != 0)
+    mant, lz_m = normalize(m, frac, f"{name}_mant")
+    # a = mant * 2**e2 with e2 = (biased exponent - lz) - 150, made even by doubling mant.
+    e2 = Signal(signed(12), name=f"{name}_e2")
+    m.d.comb += e2.eq(Mux(exp == 0, 1, exp) - lz_m - 150)
+    odd = e2[0]
+    radicand = Signal(54, name=f"{name}_radicand")
+    m.d.comb += radicand.eq(Mux(odd, mant << 29, mant << 28))
+    rem: Value = Const(0, 30)
+    root: Value = Const(0, 28)
+    for i in reversed(range(27)):
+        pair = radicand[2 * i : 2 * i + 2]
+        cur = Signal(30, name=f"{name}_cur{i}")
+        m.d.comb += cur.eq(Cat(pair, rem[:28]))
+        trial = Cat(C(1, 2), root[:26])
+        take = Signal(name=f"{name}_take{i}")
+        m.d.comb += take.eq(cur >= trial)
+        nrem, nroot = Signal(30, name=f"{name}_rem{i}"), Signal(28, name=f"{name}_root{i}")
+        m.d.comb += [
+            nrem.eq(Mux(take, cur - trial, cur)),
+            nroot.eq(Cat(take, root[:27])),
+        ]
+        rem, root = nrem, nroot
+    sig, lz = normalize(m, Cat(rem != 0, root), f"{name}_norm")
+    half = Signal(signed(12), name=f"{name}_half")
+    m.d.comb += half.eq((e2 - odd - 28) >> 1)
+    e = Signal(signed(12), name=f"{name}_exp")
+    m.d.comb += e.eq(28 - lz + half - 1)
+    finite = round_pack(m, C(0, 1), e, sig, f"{name}_rp")
+    out = Signal(32, name=name)
+    with m.If(is_nan(a)):
+        m.d.comb += out.eq(a | F32_QUIET)
+    with m.Elif(a[:31] == 0):
+        m.d.comb += out.eq(a)
+    with m.Elif(a[31]):
+        m.d.comb += out.eq(F32_DEFAULT_NAN)
+    with m.Elif(is_inf(a)):
+        m.d.comb += out.eq(a)
     with m.Else():
         m.d.comb += out.eq(finite)
     return out

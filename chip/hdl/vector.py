@@ -11,8 +11,9 @@ Numerics are chip/semantics.py's ``vector_apply`` followed by ``to_storage``: ex
 integer arithmetic when every source is an integer memory and the function is one of
 ``INT_EXACT``, else binary32 (integer sources converted with round to nearest even), then the
 destination's conversion (saturating RNE to integers, RNE to bfloat16). The functions of
-`SUPPORTED` are built (RECIP as a correctly rounded reciprocal, which its float64 definition
-rounded once is); the other special functions (EXP, LOG, SIGMOID, TANH, SQRT, RSQRT), CVT
+`SUPPORTED` are built (RECIP and SQRT as the correctly rounded reciprocal and square root,
+which their float64 definitions rounded once are); the other special functions (EXP, LOG,
+SIGMOID, TANH, RSQRT), CVT
 and RAND are not, and a word using one stops the chip with ``error``
 (`chip.hdl.run_program.check_program` names it first).
 """
@@ -28,7 +29,15 @@ from chip.dtypes import DType
 from chip.hdl import banks
 from chip.hdl.banks import port_bits
 from chip.hdl.fp32_add import Fp32Adder
-from chip.hdl.fpconv import f32_mul, f32_recip, f32_to_bf16, f32_to_int, int_to_f32, is_nan
+from chip.hdl.fpconv import (
+    f32_mul,
+    f32_recip,
+    f32_sqrt,
+    f32_to_bf16,
+    f32_to_int,
+    int_to_f32,
+    is_nan,
+)
 from chip.hdl.ports import (
     EVENT_INDEX_BITS,
     acc_row_layout,
@@ -47,9 +56,9 @@ from chip.isa import (
     VecOp,
 )
 
-# RECIP is the one special function whose definition (float64, rounded once) is buildable
-# exactly: it is the correctly rounded binary32 reciprocal.
-SUPPORTED = frozenset(VecOp) - VEC_SPECIAL - {VecOp.CVT} | {VecOp.RECIP}
+# RECIP and SQRT are the special functions whose definitions (float64, rounded once) are
+# buildable exactly: they are the correctly rounded binary32 reciprocal and square root.
+SUPPORTED = frozenset(VecOp) - VEC_SPECIAL - {VecOp.CVT} | {VecOp.RECIP, VecOp.SQRT}
 # chip/semantics.py's functions computed exactly in integers when every source is an integer.
 INT_EXACT = frozenset(
     {
@@ -321,11 +330,13 @@ class VectorUnit(wiring.Component):
         def f_ge(x: Value, y: Value) -> Value:
             return ~is_nan(x) & ~is_nan(y) & (f_key(x) >= f_key(y))
 
+        # NumPy's maximum/minimum: the first operand if it is NaN or strictly larger
+        # (smaller), else the second (so max(-0, +0) is +0 and max(+0, -0) is -0).
         def f_max(x: Value, y: Value) -> Value:
-            return Mux(f_ge(x, y) | is_nan(x), x, y)
+            return Mux(f_gt(x, y) | is_nan(x), x, y)
 
         def f_min(x: Value, y: Value) -> Value:
-            return Mux(f_ge(y, x) | is_nan(x), x, y)
+            return Mux(f_gt(y, x) | is_nan(x), x, y)
 
         chain_i: Value = Mux(c == 0, 0, red_i)
         chain_f: Value = Mux(c == 0, 0, red_f)
@@ -359,6 +370,7 @@ class VectorUnit(wiring.Component):
                     m.d.comb += [adder.a.eq(af), adder.b.eq(bf)]
             prod = f32_mul(m, af, Mux(is_(VecOp.MULI), imm, bf), f"mul{lane}")
             recip = f32_recip(m, af, f"recip{lane}")
+            root = f32_sqrt(m, af, f"sqrt{lane}")
             zero_i = C(0, signed(64))
             one_f = C(_ONE, 32)
             rf, ri = Signal(32, name=f"res{lane}_f32"), Signal(signed(64), name=f"res{lane}_int")
@@ -387,6 +399,8 @@ class VectorUnit(wiring.Component):
                     m.d.comb += rf.eq(Mux(first_row, af, adder.y))
                 with m.Case(VecOp.RECIP.value):
                     m.d.comb += rf.eq(recip)
+                with m.Case(VecOp.SQRT.value):
+                    m.d.comb += rf.eq(root)
             with m.Switch(op):
                 with m.Case(VecOp.ADD.value):
                     m.d.comb += ri.eq(ai + bi)

@@ -18,10 +18,11 @@ from chip.config import load_preset
 from chip.dtypes import DType, to_storage
 from chip.errors import ProgramError
 from chip.hdl import run_program, vector
-from chip.hdl.fpconv import f32_mul, f32_to_bf16, f32_to_int, int_to_f32
+from chip.hdl.fpconv import f32_mul, f32_recip, f32_sqrt, f32_to_bf16, f32_to_int, int_to_f32
 from chip.hdl.run_program import AMARANTH, VERILATOR, Divergence, check_program, cosimulate
 from chip.isa import Loc, Mem, Vec, VecOp
 from chip.program import Phase, Program, Tag
+from chip.semantics import vector_apply
 from compiler import compile_lowered, zoo
 from compiler.train import SGD, TrainSpec
 from tests.hdl.vector_programs import random_vector_program
@@ -48,12 +49,15 @@ def _floats(rng, n):
     return f
 
 
+@pytest.mark.slow
 def test_binary32_pieces_match_numpy():
-    """Multiply, integer -> float, float -> int8/int32 and float -> bf16, bit for bit with
-    NumPy (subnormals, ties, saturation, infinities, NaN payloads)."""
+    """Multiply, reciprocal, square root, integer -> float, float -> int8/int32 and float ->
+    bf16, bit for bit with NumPy and chip/semantics.py's definitions (subnormals, ties,
+    saturation, infinities, NaN payloads)."""
     m = Module()
     a, b, x = Signal(32), Signal(32), Signal(signed(64))
     prod = f32_mul(m, a, b, "mul")
+    recip, root = f32_recip(m, a, "recip"), f32_sqrt(m, b, "sqrt")
     conv = int_to_f32(m, x, "i2f")
     to8 = f32_to_int(m, a, -128, 127, "t8")
     to32 = f32_to_int(m, a, -(2**31), 2**31 - 1, "t32")
@@ -68,6 +72,8 @@ def test_binary32_pieces_match_numpy():
     ints[:5] = [0, 1, -1, 2**31 - 1, -(2**31)]
     with np.errstate(all="ignore"):
         want_mul = (fa * fb).view(np.uint32)
+        want_recip = vector_apply(VecOp.RECIP, fa, None, 0.0, 1, n).view(np.uint32)
+        want_root = vector_apply(VecOp.SQRT, fb, None, 0.0, 1, n).view(np.uint32)
         want_i2f = ints.astype(np.float32).view(np.uint32)
         want8 = to_storage(fa, DType.INT8).astype(np.int64)
         want32 = to_storage(fa, DType.INT32).astype(np.int64)
@@ -80,7 +86,9 @@ def test_binary32_pieces_match_numpy():
             ctx.set(b, int(fb[i : i + 1].view(np.uint32)[0]))
             ctx.set(x, int(ints[i]))
             got = (ctx.get(prod), ctx.get(conv), ctx.get(to8), ctx.get(to32), ctx.get(bf))
+            got += (ctx.get(recip), ctx.get(root))
             want = (want_mul[i], want_i2f[i], want8[i], want32[i], want_bf[i])
+            want += (want_recip[i], want_root[i])
             if tuple(int(v) for v in want) != got:
                 bad.append((fa[i], fb[i], ints[i], got, want))
 
@@ -94,7 +102,7 @@ def test_binary32_pieces_match_numpy():
 @pytest.mark.parametrize("seed", [0, 1])
 def test_random_vector_programs_match_the_machine_under_amaranth(seed, monkeypatch):
     monkeypatch.setattr(run_program, "available_simulator", lambda: AMARANTH)
-    program, state = random_vector_program(TINY, seed, count=16)
+    program, state = random_vector_program(TINY, seed, count=16, specials=seed == 1)
     run = cosimulate(program, state, simulator=AMARANTH)
     vec_events = [e for e in run.rtl.events if e.unit == "vector"]
     assert len(vec_events) == 17
@@ -113,7 +121,7 @@ def test_random_vector_programs_match_the_machine_under_amaranth(seed, monkeypat
 )
 def test_random_vector_programs_on_other_chips_match_the_machine(changes):
     cfg = TINY.replace(**changes)
-    program, state = random_vector_program(cfg, 11, count=16)
+    program, state = random_vector_program(cfg, 11, count=16, specials=True)
     run = cosimulate(program, state, simulator=AMARANTH)
     assert sum(e.unit == "vector" for e in run.rtl.events) == 17
 
@@ -121,8 +129,8 @@ def test_random_vector_programs_on_other_chips_match_the_machine(changes):
 @pytest.mark.slow
 @needs_verilator
 def test_random_vector_programs_match_the_machine_under_verilator(tmp_path):
-    for seed in range(6):
-        program, state = random_vector_program(TINY, 100 + seed, count=150)
+    for seed in range(6):  # half of them with NaNs, infinities, -0 and subnormals
+        program, state = random_vector_program(TINY, 100 + seed, count=150, specials=seed > 2)
         run = cosimulate(program, state, simulator=VERILATOR, build_dir=tmp_path)
         assert run.simulator == VERILATOR
         assert sum(e.unit == "vector" for e in run.rtl.events) == 151

@@ -19,16 +19,32 @@ from chip.state import ChipState
 INT_BASE, FLOAT_BASE, OUT_BASE, SPAD_ROWS = 0, 136, 16, 8
 
 
+SPECIALS = np.array(
+    [np.nan, -np.nan, np.inf, -np.inf, -0.0, 1e-40, -3e-39, 3e38, -3e38], dtype=np.float32
+)
+
+
 def random_vector_program(
-    config: ChipConfig, seed: int, count: int = 20, ops: frozenset[VecOp] = SUPPORTED
+    config: ChipConfig,
+    seed: int,
+    count: int = 20,
+    ops: frozenset[VecOp] = SUPPORTED,
+    specials: bool = False,
 ) -> tuple[Program, ChipState]:
     """A program of ``count`` random VEC instructions (functions from ``ops``) and the chip
-    state (DRAM image) it starts from."""
+    state (DRAM image) it starts from; with ``specials`` a fifth of the fp32 sources are
+    NaN (with payloads), infinities, -0, subnormals or huge values."""
     rng = np.random.default_rng(seed)
     w = config.row_elems
     state = ChipState(config)
     floats = (rng.standard_normal((8, w)) * 3).astype(np.float32)
     floats[rng.random((8, w)) < 0.1] = 0.0
+    if specials:
+        pick = rng.random((8, w)) < 0.2
+        floats[pick] = rng.choice(SPECIALS, pick.sum())
+        payload = floats.view(np.uint32)
+        nan = np.isnan(floats) & (rng.random((8, w)) < 0.5)
+        payload[nan] ^= rng.integers(1, 1 << 21, nan.sum()).astype(np.uint32)  # other payloads
     if config.input_dtype.is_float:  # the accumulator holds fp32, the scratchpad bf16
         ints = (rng.standard_normal((8, w)) * 50).astype(np.float32)
         spad = to_storage(rng.standard_normal((SPAD_ROWS, w)).astype(np.float32) * 4, DType.BF16)
