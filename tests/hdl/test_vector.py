@@ -14,7 +14,7 @@ import pytest
 from amaranth import Module, Signal, signed
 from amaranth.sim import Simulator
 
-from chip.config import load_preset
+from chip.config import Dataflow, load_preset
 from chip.dtypes import DType, to_storage
 from chip.errors import ProgramError
 from chip.hdl import run_program, vector
@@ -25,7 +25,8 @@ from chip.program import Phase, Program, Tag
 from chip.semantics import vector_apply
 from compiler import compile_lowered, zoo
 from compiler.train import SGD, TrainSpec
-from tests.hdl.vector_programs import random_vector_program
+from tests.hdl.dma_programs import dma_chip, random_dma_program
+from tests.hdl.vector_programs import random_vector_program, with_vector_epilogues
 
 TINY = load_preset("tiny")
 needs_verilator = pytest.mark.skipif(
@@ -126,12 +127,32 @@ def test_random_vector_programs_on_other_chips_match_the_machine(changes):
     assert sum(e.unit == "vector" for e in run.rtl.events) == 17
 
 
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    """One Verilator build folder for the module's tests (a model of `tiny` takes a minute)."""
+    return tmp_path_factory.mktemp("verilator")
+
+
 @pytest.mark.slow
 @needs_verilator
-def test_random_vector_programs_match_the_machine_under_verilator(tmp_path):
+@pytest.mark.parametrize("dataflow", [Dataflow.WS, Dataflow.IS])
+def test_pipelines_with_vector_epilogues_match_the_machine(dataflow, build):
+    """LOAD / PRELOAD / MATMUL / VEC / STORE pipelines with all four token channels, folds in
+    one accumulator bank or two: the vector unit's bank ports against the DMA's, its tokens."""
+    cfg = dma_chip(TINY, dataflow)
+    for seed in range(4):
+        program, state = random_dma_program(cfg, seed, folds=12, shared=seed % 2 == 1)
+        program = with_vector_epilogues(program, seed)
+        run = cosimulate(program, state, simulator=VERILATOR, build_dir=build)
+        assert sum(e.unit == "vector" for e in run.rtl.events) >= 12
+
+
+@pytest.mark.slow
+@needs_verilator
+def test_random_vector_programs_match_the_machine_under_verilator(build):
     for seed in range(6):  # half of them with NaNs, infinities, -0 and subnormals
         program, state = random_vector_program(TINY, 100 + seed, count=150, specials=seed > 2)
-        run = cosimulate(program, state, simulator=VERILATOR, build_dir=tmp_path)
+        run = cosimulate(program, state, simulator=VERILATOR, build_dir=build)
         assert run.simulator == VERILATOR
         assert sum(e.unit == "vector" for e in run.rtl.events) == 151
 

@@ -4,13 +4,15 @@ into the accumulator so every value the program wrote reaches the comparison."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from chip.config import ChipConfig
 from chip.dtypes import DType, to_storage
 from chip.hdl.run_program import vec_overlap
 from chip.hdl.vector import SUPPORTED
-from chip.isa import VEC_USES_IMM, Halt, Load, Loc, Mem, Vec, VecOp
+from chip.isa import VEC_USES_IMM, Halt, Load, Loc, Matmul, Mem, Vec, VecOp
 from chip.program import Phase, Program, Tag
 from chip.state import ChipState
 
@@ -117,3 +119,42 @@ def random_vector_program(
     instrs.append(Halt())
     tags = [Tag("vector", Phase.FORWARD)] * len(instrs)
     return Program(config, tuple(instrs), tags, {}), state
+
+
+# Epilogues a compiled layer puts on its accumulator rows, in place (requantize, bias, ReLU,
+# row reductions).
+EPILOGUES = (VecOp.RELU, VecOp.MULI, VecOp.ADDI, VecOp.COPY, VecOp.RSUM, VecOp.RMAX, VecOp.MAX)
+
+
+def with_vector_epilogues(program: Program, seed: int) -> Program:
+    """``program`` (tests/hdl/dma_programs.py's pipelines) with a VEC after each fold's last
+    MATMUL, in place on its output rows, taking over that MATMUL's token pushes: the vector
+    unit then competes with the bias LOADs and the STOREs for the accumulator's bank ports
+    and sits between the array and the store queue in the token chain."""
+    rng = np.random.default_rng(seed)
+    out: list = []
+    for ins in program.instrs:
+        if not (isinstance(ins, Matmul) and ins.push_next):
+            out.append(ins)
+            continue
+        op = EPILOGUES[rng.integers(len(EPILOGUES))]
+        rows = ins.t if program.config.dataflow.has_stationary_operand else ins.rows
+        here = Loc(Mem.ACC, ins.out)
+        out.append(replace(ins, push_prev=False, push_next=False))
+        out.append(
+            Vec(
+                op=op,
+                dst=here,
+                src1=here,
+                src2=here,
+                rows=rows,
+                cols=ins.cols,
+                bcast1=False,
+                bcast2=False,
+                imm=float(np.float32(rng.standard_normal())) if op in VEC_USES_IMM else 0.0,
+                push_prev=ins.push_prev,
+                push_next=True,
+            )
+        )
+    tags = [program.tags[0]] * len(out)
+    return Program(program.config, tuple(out), tags, {})
