@@ -92,7 +92,7 @@ def _add_fidelity(p: argparse.ArgumentParser) -> None:
         default=None,
         help="fast: cycle-level machine, block compute (default); pe: every PE "
         "every cycle; functional: values only, no cycles; rtl: the RTL co-simulated "
-        "against pe (load, store, preload, matmul; small arrays)",
+        "against pe (load, store, preload, matmul, vec; small arrays)",
     )
 
 
@@ -652,6 +652,13 @@ def cmd_run(args: argparse.Namespace) -> None:
     if (out / REPORT_NAME).exists() or (out / CHECKPOINT_NAME).exists():  # before a long run
         raise CommandError(f"{out} already holds a report; choose another --out")
     backend = Backend(program, fidelity)
+    if backend.simulator == "amaranth":
+        print(
+            "systolic run: verilator and a C++ compiler are not on PATH: co-simulating under "
+            "Amaranth's Python simulator (about 1,000 cycles/s on small arrays; Verilator is "
+            "about 100x faster)",
+            file=sys.stderr,
+        )
     result = backend.run(inputs, trace=fidelity.has_cycles, scratchpad=scratchpad)
     out.mkdir(parents=True, exist_ok=True)
     arrays = dict(result.outputs)

@@ -32,7 +32,9 @@ class Accumulator(wiring.Component):
 
     With ``dma`` it also has the DMA engines' ports: ``read_s`` (the store engine, a third
     asynchronous read port) and ``load_write`` (the load engine, a second write port with one
-    enable per element, raw elements: a LOAD never accumulates).
+    enable per element, raw elements: a LOAD never accumulates), and the vector unit's:
+    ``read_va``, ``read_vb`` (its two sources) and ``vec_write`` (a third write port, raw
+    elements, one enable per element).
     """
 
     def __init__(
@@ -53,6 +55,9 @@ class Accumulator(wiring.Component):
         if dma:
             members["read_s"] = In(read)
             members["load_write"] = In(row_write_signature(config.acc_addr_bits, layout))
+            members["read_va"] = In(read)
+            members["read_vb"] = In(read)
+            members["vec_write"] = In(row_write_signature(config.acc_addr_bits, layout))
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
@@ -60,9 +65,16 @@ class Accumulator(wiring.Component):
         cfg = self.config
         layout = acc_row_layout(cfg)
         if self.dma:
-            mem = Ram(layout, cfg.acc_rows, cfg.row_elems, reads=3, writes=2)
-            load = self.load_write
+            mem = Ram(layout, cfg.acc_rows, cfg.row_elems, reads=5, writes=3)
+            load, vec = self.load_write, self.vec_write
             m.d.comb += [
+                mem.r3.addr.eq(self.read_va.addr),
+                self.read_va.data.eq(mem.r3.data),
+                mem.r4.addr.eq(self.read_vb.addr),
+                self.read_vb.data.eq(mem.r4.data),
+                mem.w2.addr.eq(vec.addr),
+                mem.w2.data.eq(vec.data),
+                mem.w2.en.eq(vec.en),
                 mem.r2.addr.eq(self.read_s.addr),
                 self.read_s.data.eq(mem.r2.data),
                 mem.w1.addr.eq(load.addr),

@@ -18,10 +18,10 @@ from chip.config import ChipConfig
 from chip.hdl.chip_top import ChipTop
 from chip.hdl.cosim import RtlError, RtlEvent, encode_stream, pack_row, unpack_acc_row
 from chip.hdl.dram_model import DramModel, Request
-from chip.isa import Instr, Load, Matmul, Preload, Store
+from chip.isa import Instr, Load, Matmul, Preload, Store, Vec
 
-_UNITS = ("preload", "matmul", "load", "store")
-_EXEC = (Preload, Matmul)
+_UNITS = ("preload", "matmul", "vector", "load", "store")
+_EXEC = (Preload, Matmul, Vec)
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def run_chip(
                 for edge, seen in (("start", starts), ("done", ends)):
                     if ctx.get(getattr(ev, f"{unit}_{edge}")):
                         i = ctx.get(getattr(ev, f"{unit}_{edge}_index"))
-                        i = exec_index[i] if unit in ("preload", "matmul") else i
+                        i = exec_index[i] if unit in ("preload", "matmul", "vector") else i
                         seen[i] = cycle if edge == "start" else cycle + 1
             await ctx.tick()
         rows = []
@@ -124,7 +124,7 @@ def run_chip(
     sim.add_clock(1e-6)
     sim.add_testbench(bench)
     sim.run()
-    unit_of = {Preload: "preload", Matmul: "matmul", Load: "load", Store: "store"}
+    unit_of = {Preload: "preload", Matmul: "matmul", Vec: "vector", Load: "load", Store: "store"}
     events = tuple(
         RtlEvent(i, unit_of[type(program[i])], starts[i], ends[i])
         for i in sorted(starts)

@@ -29,18 +29,20 @@ from chip.hdl.ports import (
 )
 from chip.hdl.scratchpad import Scratchpad
 from chip.hdl.top import CYCLE_BITS
+from chip.hdl.vector import VectorUnit
 from chip.hdl.wishbone import wishbone_signature
 from chip.isa import OPCODE_BITS, Halt, Load, Store
 
 
 class ChipTop(wiring.Component):
-    """Runs LOAD, STORE, PRELOAD, MATMUL and HALT words against DRAM behind two Wishbone ports.
+    """Runs LOAD, STORE, PRELOAD, MATMUL, VEC and HALT words against DRAM behind two Wishbone
+    ports (VEC: the functions `chip.hdl.vector.VectorUnit` builds).
 
     Dispatch (docs/timing.md): ``instr`` words are taken in program order, one per cycle, each
     into its queue when that queue has room after the cycle's starts; a full queue holds up
     every later word. HALT stops dispatch; ``events.halted`` rises once it was taken and every
-    queue is empty and every unit idle. A word no unit runs (VEC, a transposed DMA, a tile
-    outside the array) raises the sticky ``events.error`` and is never taken.
+    queue is empty and every unit idle. A word no unit runs (a vector function not built, a
+    transposed DMA, a tile outside the array) raises the sticky ``events.error`` and is never taken.
 
     Tokens: four counters, load -> execute, execute -> load, execute -> store and store ->
     execute, each incremented in the cycle after its producer's last cycle and decremented when
@@ -77,6 +79,14 @@ class ChipTop(wiring.Component):
         m.submodules.accumulator = acc = Accumulator(cfg, dma=True)
         m.submodules.load = load = DmaEngine(cfg, store=False)
         m.submodules.store = store = DmaEngine(cfg, store=True)
+        m.submodules.vector = vec = VectorUnit(cfg)
+        wiring.connect(m, ctrl.vector, vec.ctrl)
+        wiring.connect(m, vec.spad_a, spad.read_va)
+        wiring.connect(m, vec.spad_b, spad.read_vb)
+        wiring.connect(m, vec.acc_a, acc.read_va)
+        wiring.connect(m, vec.acc_b, acc.read_vb)
+        wiring.connect(m, vec.spad_w, spad.vec_write)
+        wiring.connect(m, vec.acc_w, acc.vec_write)
         wiring.connect(m, ctrl.read_x, spad.read_x)
         wiring.connect(m, ctrl.read_y, spad.read_y)
         wiring.connect(m, ctrl.array, array)
@@ -107,6 +117,12 @@ class ChipTop(wiring.Component):
                 getattr(ev, f"{name}_done").eq(engine.done),
                 getattr(ev, f"{name}_done_index").eq(engine.done_index),
             ]
+        m.d.comb += [
+            ev.vector_start.eq(ctrl.vector.go),
+            ev.vector_start_index.eq(ctrl.vector.index),
+            ev.vector_done.eq(vec.ctrl.done),
+            ev.vector_done_index.eq(vec.ctrl.done_index),
+        ]
         m.d.comb += ev.halted.eq(ctrl.events.halted & load.idle & store.idle)
         cycle = Signal(CYCLE_BITS)
         m.d.sync += cycle.eq(cycle + 1)

@@ -26,7 +26,7 @@ from chip.hdl.cosim import RtlError, RtlEvent, encode_stream, pack_row, unpack_a
 from chip.hdl.export import module_name
 from chip.hdl.verilated import PORT_HELPERS
 from chip.hdl.wishbone import bus_bytes
-from chip.isa import Instr, Load, Matmul, Preload, Store
+from chip.isa import Instr, Load, Matmul, Preload, Store, Vec
 
 _HARNESS = (
     r"""
@@ -186,6 +186,7 @@ int main(int argc, char** argv) {
             std::printf(kind " %c %u %ld\n", #port[0], top.events__##port##_index, at);
         EVENT("S", preload_start, now) EVENT("S", matmul_start, now)
         EVENT("D", preload_done, now + 1) EVENT("D", matmul_done, now + 1)
+        EVENT("S", vector_start, now) EVENT("D", vector_done, now + 1)
         EVENT("S", load_start, now) EVENT("S", store_start, now)
         EVENT("D", load_done, now + 1) EVENT("D", store_done, now + 1)
         tick();
@@ -273,14 +274,14 @@ def run_chip_verilated(
         if done.returncode != 0:
             raise RtlError(f"verilated model failed ({done.returncode}): {done.stderr[-2000:]}")
         image = np.fromfile(after, dtype=np.uint8) if after.exists() else None
-    exec_index = [i for i, ins in enumerate(program) if isinstance(ins, Preload | Matmul)]
+    exec_index = [i for i, ins in enumerate(program) if isinstance(ins, Preload | Matmul | Vec)]
     starts, ends, rows = {}, {}, []
     cycles = -1
     for line in done.stdout.splitlines():
         kind, *fields = line.split()
         if kind in ("S", "D"):
             unit, i, at = fields[0], int(fields[1]), int(fields[2])
-            i = exec_index[i] if unit in ("p", "m") else i
+            i = exec_index[i] if unit in ("p", "m", "v") else i
             (starts if kind == "S" else ends)[i] = at
         elif kind == "H":
             cycles = int(fields[0])
@@ -301,7 +302,7 @@ def run_chip_verilated(
             raise RtlError(f"unexpected line from the verilated model: {line!r}")
     assert image is not None
     acc = np.array(rows, dtype=config.acc_dtype.storage).reshape(acc_rows, config.row_elems)
-    unit_of = {Preload: "preload", Matmul: "matmul", Load: "load", Store: "store"}
+    unit_of = {Preload: "preload", Matmul: "matmul", Vec: "vector", Load: "load", Store: "store"}
     events = tuple(
         RtlEvent(i, unit_of[type(program[i])], starts[i], ends[i])
         for i in sorted(starts)

@@ -25,7 +25,8 @@ from chip.hdl.ports import (
     read_port_signature,
     spad_row_layout,
 )
-from chip.isa import OPCODE_BITS, WORD_BITS, Halt, Instr, Matmul, Preload, field_layout
+from chip.hdl.vector import vec_ports, vec_supported, vector_signature
+from chip.isa import OPCODE_BITS, WORD_BITS, Halt, Instr, Matmul, Preload, Vec, field_layout
 
 
 def decoder_layout(cls: type[Instr]) -> data.FlexibleLayout:
@@ -134,6 +135,7 @@ class ExecuteController(wiring.Component):
         }
         if tokens:
             members["tokens"] = Out(token_signature(config))
+            members["vector"] = Out(vector_signature(config))
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
@@ -142,7 +144,9 @@ class ExecuteController(wiring.Component):
         stationary = cfg.dataflow.has_stationary_operand
         db = cfg.double_buffer_stationary
 
-        p_busy, m_busy, d_busy = Signal(), Signal(), Signal()
+        p_busy, m_busy, d_busy, v_busy = Signal(), Signal(), Signal(), Signal()
+        if self.with_tokens:
+            m.d.comb += v_busy.eq(self.vector.busy)
         # PRELOAD/MATMUL words taken so far. HALT, the only other word taken, is the last one,
         # so this is also the index of the next word and the queue holds the words just before.
         dispatched = Signal(EVENT_INDEX_BITS)
@@ -155,7 +159,7 @@ class ExecuteController(wiring.Component):
         incoming, all_idle = Signal(), Signal()
         m.d.comb += [
             incoming.eq(self.instr.valid & ~halting & ~error),
-            all_idle.eq(~p_busy & ~m_busy & ~d_busy),
+            all_idle.eq(~p_busy & ~m_busy & ~d_busy & ~v_busy),
         ]
         new = self._decode(m, self.instr.payload, "new")
         offered = Signal()
@@ -194,7 +198,9 @@ class ExecuteController(wiring.Component):
         else:
             m.d.comb += [a_tok.eq(1), ab_tok.eq(1)]
         a_want, b_want = Signal(), Signal()
-        m.d.comb += a_want.eq((in_a | offered) & (a["pre"] & pre_may | a["mm"] & mm_may) & a_tok)
+        m.d.comb += a_want.eq(
+            (in_a | offered) & (a["pre"] & pre_may | a["mm"] & mm_may | a["vec"] & all_idle) & a_tok
+        )
         if stationary and db:
             # A PRELOAD directly after a MATMUL starts with it (docs/timing.md).
             m.d.comb += b_want.eq(a_want & a["mm"] & (in_b | in_a & offered) & b["pre"] & ab_tok)
@@ -205,7 +211,13 @@ class ExecuteController(wiring.Component):
                 tok.b_want.eq(b_want),
                 tok.a_ports.eq(
                     Mux(
-                        a["pre"], self._preload_ports(a["preload"]), self._matmul_ports(a["matmul"])
+                        a["vec"],
+                        vec_ports(cfg, a["vec_view"]),
+                        Mux(
+                            a["pre"],
+                            self._preload_ports(a["preload"]),
+                            self._matmul_ports(a["matmul"]),
+                        ),
                     )
                 ),
                 tok.b_ports.eq(self._preload_ports(b["preload"])),
@@ -274,6 +286,15 @@ class ExecuteController(wiring.Component):
         m.d.comb += m_go.eq(a_start & a["mm"])
         self._matmul_unit(m, m_go, a["matmul"], m_busy, d_busy, a_index)
         if self.with_tokens:
+            vec = self.vector
+            m.d.comb += [
+                vec.go.eq(a_start & a["vec"]),
+                vec.word.eq(a_word),
+                vec.index.eq(a_index),
+            ]
+            self._pushes.append((vec.done, vec.push_prev, vec.push_next))
+            self._held.append(vec.held)
+        if self.with_tokens:
             m.d.comb += self.tokens.held.eq(_or(self._held, cfg))
             m.d.comb += [
                 self.tokens.push_prev.eq(sum(done & prev for done, prev, _ in self._pushes)),
@@ -282,13 +303,17 @@ class ExecuteController(wiring.Component):
         return m
 
     def _decode(self, m: Module, word: Signal, name: str) -> dict:
-        """The views and opcode tests of a word; ``exec`` means a PRELOAD or MATMUL this RTL
-        can run (its tile fits the array)."""
+        """The views and opcode tests of a word; ``exec`` means a PRELOAD, MATMUL or (with the
+        vector unit, which comes with ``tokens``) VEC this RTL can run (its tile fits the
+        array; its function is built)."""
         R, C = self.config.rows, self.config.cols
         opcode = word[:OPCODE_BITS]
         pre = data.View(decoder_layout(Preload), word)
         mm = data.View(decoder_layout(Matmul), word)
-        flags = {f: Signal(name=f"{name}_{f}") for f in ("pre", "mm", "exec", "halt")}
+        vec = data.View(decoder_layout(Vec), word)
+        flags = {f: Signal(name=f"{name}_{f}") for f in ("pre", "mm", "vec", "exec", "halt")}
+        if self.with_tokens:
+            m.d.comb += flags["vec"].eq((opcode == Vec.OPCODE) & vec_supported(self.config, vec))
         if self.config.dataflow.has_stationary_operand:
             m.d.comb += flags["pre"].eq(
                 (opcode == Preload.OPCODE)
@@ -306,10 +331,10 @@ class ExecuteController(wiring.Component):
                 & (mm.cols <= C)
                 & (mm.t >= 1)
             ),
-            flags["exec"].eq(flags["pre"] | flags["mm"]),
+            flags["exec"].eq(flags["pre"] | flags["mm"] | flags["vec"]),
             flags["halt"].eq(opcode == Halt.OPCODE),
         ]
-        return {**flags, "preload": pre, "matmul": mm}
+        return {**flags, "preload": pre, "matmul": mm, "vec_view": vec}
 
     def _preload_ports(self, pre: Value) -> Value:
         """The ports a PRELOAD reserves: the scratchpad banks it reads."""

@@ -84,12 +84,12 @@ def row_write_signature(addr_bits: int, row: data.ArrayLayout) -> wiring.Signatu
 
 
 def chip_event_signature() -> wiring.Signature:
-    """`event_signature` plus the DMA engines' ``load_*`` and ``store_*`` strobes. The DMA
-    indices count every word of the stream (halt included); the execute units' indices count
-    PRELOAD/MATMUL words only, as in `event_signature`."""
+    """`event_signature` plus the DMA engines' ``load_*`` and ``store_*`` strobes and the
+    vector unit's ``vector_*``. The DMA indices count every word of the stream (halt
+    included); the execute units' indices count PRELOAD/MATMUL/VEC words only."""
     index = unsigned(EVENT_INDEX_BITS)
     members = dict(event_signature().members)
-    for unit in ("load", "store"):
+    for unit in ("load", "store", "vector"):
         for edge in ("start", "done"):
             members[f"{unit}_{edge}"] = Out(1)
             members[f"{unit}_{edge}_index"] = Out(index)

@@ -12,10 +12,10 @@ from chip.hdl.ports import read_port_signature
 
 class Ram(wiring.Component):
     """``depth`` rows of ``shape``: read ports ``r0``, ``r1`` (and ``r2``... up to ``reads``)
-    return the row at their address in the same cycle; ``w`` (and ``w1`` when ``writes`` is 2)
-    writes lane k of row ``w.addr`` when ``w.en[k]``, visible from the next cycle on. ``lanes``
-    > 1 needs an `ArrayLayout` row of ``lanes`` elements. Two ports writing one lane of one row
-    in the same cycle are a caller's error (the result is unspecified).
+    return the row at their address in the same cycle; ``w`` (and ``w1``, ``w2`` up to
+    ``writes``, at most 3) writes lane k of row ``w.addr`` when ``w.en[k]``, visible from the
+    next cycle on. ``lanes`` > 1 needs an `ArrayLayout` row of ``lanes`` elements. Two ports
+    writing one lane of one row in the same cycle are a caller's error (the result is unspecified).
 
     With ``verilog_module`` the RAM elaborates to an instance of that Verilog module (written by
     `chip.hdl.verilog_blocks.ram_verilog`) instead of an Amaranth `Memory`: export then emits
@@ -33,9 +33,9 @@ class Ram(wiring.Component):
         reads: int = 2,
         writes: int = 1,
     ) -> None:
-        if reads < 1 or writes not in (1, 2):
+        if reads < 1 or writes not in (1, 2, 3):
             raise ValueError(
-                f"a RAM has 1 or more read ports and 1 or 2 write ports, not {reads} and {writes}"
+                f"a RAM has 1 or more read ports and 1 to 3 write ports, not {reads} and {writes}"
             )
         if verilog_module is not None and (reads, writes) != (2, 1):
             raise ValueError("the Verilog RAM module has exactly 2 read ports and 1 write port")
@@ -51,8 +51,8 @@ class Ram(wiring.Component):
         )
         members = {f"r{k}": read for k in range(reads)}
         members["w"] = In(write)
-        if writes == 2:
-            members["w1"] = In(write)
+        for k in range(1, writes):
+            members[f"w{k}"] = In(write)
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
@@ -79,7 +79,8 @@ class Ram(wiring.Component):
             port = getattr(self, f"r{k}")
             rd = mem.read_port(domain="comb")
             m.d.comb += [rd.addr.eq(port.addr), port.data.eq(rd.data)]
-        for port in (self.w, self.w1) if self.writes == 2 else (self.w,):
+        writes = [self.w] + [getattr(self, f"w{k}") for k in range(1, self.writes)]
+        for port in writes:
             wr = mem.write_port(granularity=1) if self.lanes > 1 else mem.write_port()
             m.d.comb += [wr.addr.eq(port.addr), wr.data.eq(port.data), wr.en.eq(port.en)]
         return m

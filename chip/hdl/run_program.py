@@ -30,7 +30,8 @@ from chip.hdl.chip_cosim import run_chip
 from chip.hdl.controller import check_config
 from chip.hdl.cosim import RtlError, RtlRun, run_rtl
 from chip.hdl.numerics import numerics_for
-from chip.isa import Halt, Load, Matmul, Mem, Preload, Store
+from chip.hdl.vector import SUPPORTED
+from chip.isa import VEC_READS_B, Halt, Load, Matmul, Mem, Preload, Store, Vec, VecOp
 from chip.machine import MachineResult, run_machine
 from chip.program import Program
 from chip.state import ChipState
@@ -73,12 +74,28 @@ def check_program(program: Program, simulator: str) -> None:
     for i, ins in enumerate(program.instrs):
         if isinstance(ins, Halt):
             break
-        if not isinstance(ins, Preload | Matmul | Load | Store):
+        if isinstance(ins, Vec) and ins.op not in SUPPORTED:
+            built = ", ".join(op.name for op in VecOp if op in SUPPORTED)
             raise ProgramError(
                 i,
                 ins.MNEMONIC,
-                "the RTL implements load, store, preload, matmul and halt, not the vector "
-                "unit: run this program with --fidelity pe",
+                f"the RTL's vector unit has no {ins.op.name} (it builds {built}): "
+                "run this program with --fidelity pe",
+            )
+        if isinstance(ins, Vec) and (clash := vec_overlap(ins)):
+            raise ProgramError(
+                i,
+                ins.MNEMONIC,
+                f"its destination rows overlap its {clash} rows without being the same rows: "
+                "the RTL's vector unit writes each row as it goes (pipelined hardware), the "
+                "ISA reads every source row first; run this program with --fidelity pe",
+            )
+        if not isinstance(ins, Preload | Matmul | Load | Store | Vec):
+            raise ProgramError(
+                i,
+                ins.MNEMONIC,
+                "the RTL implements load, store, preload, matmul, vec and halt: "
+                "run this program with --fidelity pe",
             )
         if isinstance(ins, Load | Store) and ins.transpose:
             raise ProgramError(
@@ -87,7 +104,7 @@ def check_program(program: Program, simulator: str) -> None:
                 "the RTL's DMA engines do not transpose blocks: run it with --fidelity pe",
             )
     cfg = program.config
-    dma = any(isinstance(ins, Load | Store) for ins in program.instrs)
+    dma = any(isinstance(ins, Load | Store | Vec) for ins in program.instrs)  # on ChipTop
     limit = MAX_PES[simulator]
     if dma:
         limit = min(limit, MAX_DMA_PES)
@@ -104,11 +121,30 @@ def check_program(program: Program, simulator: str) -> None:
     pes = cfg.rows * cfg.cols
     if pes > limit:
         hint = "" if simulator == VERILATOR or dma else "; install Verilator for up to 16x16"
-        what = " a program with DMA" if dma else ""
+        what = " a program with DMA or VEC" if dma else ""
         raise ChipError(
             f"the {cfg.rows}x{cfg.cols} array is too large to co-simulate{what} with "
             f"{simulator} (at most {limit} PEs{hint})"
         )
+
+
+def vec_overlap(ins: Vec) -> str | None:
+    """Which source (``src1``/``src2``) of ``ins`` overlaps its destination rows other than
+    row for row in place, or None: the one case where writing row r before reading row r+1
+    differs from the ISA's read-everything-first (CSUM writes after its last read)."""
+    if ins.op is VecOp.CSUM:
+        return None
+    for name, loc, used, bcast in (
+        ("src1", ins.src1, ins.op is not VecOp.SET, ins.bcast1),
+        ("src2", ins.src2, ins.op in VEC_READS_B, ins.bcast2),
+    ):
+        if not used or loc.mem.is_acc != ins.dst.mem.is_acc:
+            continue
+        n = 1 if bcast else ins.rows
+        disjoint = loc.row + n <= ins.dst.row or ins.dst.row + ins.rows <= loc.row
+        if not disjoint and not (loc.row == ins.dst.row and n == ins.rows):
+            return name
+    return None
 
 
 def scratchpad_rows(program: Program) -> int:
@@ -137,6 +173,16 @@ def scratchpad_rows(program: Program) -> int:
             read(ins.src.row, ins.rows)
         elif isinstance(ins, Load) and ins.dst.mem is Mem.SPAD:
             loaded[ins.dst.row : ins.dst.row + ins.rows] = True
+        elif isinstance(ins, Vec):
+            for loc, used, bcast in (
+                (ins.src1, ins.op is not VecOp.SET, ins.bcast1),
+                (ins.src2, ins.op in VEC_READS_B, ins.bcast2),
+            ):
+                if used and loc.mem is Mem.SPAD:
+                    read(loc.row, 1 if bcast else ins.rows)
+            if ins.dst.mem is Mem.SPAD:
+                n = 1 if ins.op is VecOp.CSUM else ins.rows
+                loaded[ins.dst.row : ins.dst.row + n] = True
     return rows
 
 
@@ -160,7 +206,7 @@ def cosimulate(
     instrs = program.instrs[: machine.executed]
     acc_rows = _rows_written(state.acc_written)
     limit = max_cycles if max_cycles is not None else 2 * machine.cycles + 1000
-    dma = any(isinstance(ins, Load | Store) for ins in instrs)
+    dma = any(isinstance(ins, Load | Store | Vec) for ins in instrs)  # on ChipTop
     try:
         if dma and simulator == VERILATOR:
             from chip.hdl.chip_verilated import run_chip_verilated

@@ -27,7 +27,8 @@ class Scratchpad(wiring.Component):
 
     With ``dma`` it also has the DMA engines' ports: ``read_s`` (the store engine, a third
     asynchronous read port) and ``load_write`` (the load engine, a second write port with one
-    enable per element).
+    enable per element), and the vector unit's: ``read_va``, ``read_vb`` (its two sources) and
+    ``vec_write`` (a third write port with one enable per element).
     """
 
     def __init__(
@@ -46,6 +47,9 @@ class Scratchpad(wiring.Component):
         if dma:
             members["read_s"] = In(read)
             members["load_write"] = In(row_write_signature(config.spad_addr_bits, layout))
+            members["read_va"] = In(read)
+            members["read_vb"] = In(read)
+            members["vec_write"] = In(row_write_signature(config.spad_addr_bits, layout))
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
@@ -58,15 +62,24 @@ class Scratchpad(wiring.Component):
             host_en = self.write.valid
         else:
             lanes = cfg.row_elems
-            mem = Ram(spad_row_layout(cfg), cfg.spad_rows, lanes, reads=3, writes=2)
+            mem = Ram(spad_row_layout(cfg), cfg.spad_rows, lanes, reads=5, writes=3)
             m.submodules.mem = mem
-            reads = [(self.read_x, mem.r0), (self.read_y, mem.r1), (self.read_s, mem.r2)]
+            reads = [
+                (self.read_x, mem.r0),
+                (self.read_y, mem.r1),
+                (self.read_s, mem.r2),
+                (self.read_va, mem.r3),
+                (self.read_vb, mem.r4),
+            ]
             host_en = self.write.valid.replicate(lanes)
             load = self.load_write
             m.d.comb += [
                 mem.w1.addr.eq(load.addr),
                 mem.w1.data.eq(load.data),
                 mem.w1.en.eq(load.en),
+                mem.w2.addr.eq(self.vec_write.addr),
+                mem.w2.data.eq(self.vec_write.data),
+                mem.w2.en.eq(self.vec_write.en),
             ]
         for port, rd in reads:
             m.d.comb += [rd.addr.eq(port.addr), port.data.eq(rd.data)]
