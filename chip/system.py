@@ -65,18 +65,29 @@ class SystemConfig:
         ok = isinstance(self.link_pj_per_byte, (int, float)) and not isinstance(
             self.link_pj_per_byte, bool
         )
-        _rule(ok and self.link_pj_per_byte >= 0, "link_pj_per_byte", self.link_pj_per_byte,
-              "must be a number >= 0")  # fmt: skip
+        _rule(
+            ok and self.link_pj_per_byte >= 0,
+            "link_pj_per_byte",
+            self.link_pj_per_byte,
+            "must be a number >= 0",
+        )
         _rule(isinstance(self.dims, tuple), "dims", self.dims, "must be a tuple")
         for d in self.dims:
             _int(d, "dims", 1, MAX_CHIPS)
         if self.topology is Topology.RING:
-            _rule(self.dims == (self.chips,), "dims", list(self.dims),
-                  f"of a ring must be [{self.chips}] (the number of chips)")  # fmt: skip
+            _rule(
+                self.dims == (self.chips,),
+                "dims",
+                list(self.dims),
+                f"of a ring must be [{self.chips}] (the number of chips)",
+            )
         else:
-            _rule(len(self.dims) == 2 and self.dims[0] * self.dims[1] == self.chips, "dims",
-                  list(self.dims), f"of a torus2d must be [rows, cols] with rows * cols == "
-                  f"chips ({self.chips})")  # fmt: skip
+            _rule(
+                len(self.dims) == 2 and self.dims[0] * self.dims[1] == self.chips,
+                "dims",
+                list(self.dims),
+                f"of a torus2d must be [rows, cols] with rows * cols == chips ({self.chips})",
+            )
 
     @property
     def links_per_chip(self) -> int:
@@ -239,6 +250,11 @@ def ring(
 ) -> SystemConfig:
     """``chips`` copies of ``chip`` on a ring."""
     return SystemConfig(
-        chip, chips, Topology.RING, (chips,), link_bytes_per_cycle, link_latency,
+        chip,
+        chips,
+        Topology.RING,
+        (chips,),
+        link_bytes_per_cycle,
+        link_latency,
         name=f"ring{chips}-{chip.name}",
-    )  # fmt: skip
+    )

@@ -30,7 +30,7 @@ from chip.hdl.chip_cosim import run_chip
 from chip.hdl.controller import check_config
 from chip.hdl.cosim import RtlError, RtlRun, run_rtl
 from chip.hdl.numerics import numerics_for
-from chip.isa import Halt, Load, Matmul, Mem, Preload, Store
+from chip.isa import LINK_INSTRUCTIONS, LINK_ONLY, Halt, Load, Matmul, Mem, Preload, Store
 from chip.machine import MachineResult, run_machine
 from chip.program import Program
 from chip.state import ChipState
@@ -73,6 +73,8 @@ def check_program(program: Program, simulator: str) -> None:
     for i, ins in enumerate(program.instrs):
         if isinstance(ins, Halt):
             break
+        if isinstance(ins, LINK_INSTRUCTIONS):
+            raise ProgramError(i, ins.MNEMONIC, LINK_ONLY)
         if not isinstance(ins, Preload | Matmul | Load | Store):
             raise ProgramError(
                 i,

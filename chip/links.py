@@ -1,0 +1,340 @@
+"""A system of chips running together: one program per chip, exchanging data over links.
+
+Each chip's program is split at its link instructions (SEND, RECV: chip/isa.py) into segments
+of ordinary instructions. A segment runs on the chip's model (the functional model, or the
+cycle-level machine at either fidelity: ``run_machine`` continues on the chip's state), and the
+runner executes the link instructions between segments. A link instruction is a fence: it
+issues when every earlier instruction of its chip has finished, and nothing after it starts
+before it has issued (a SEND) or its data has arrived (a RECV). Dependency tokens therefore
+never cross a link instruction (checked by `plan_system`).
+
+Timing (docs/multichip.md): a SEND of S bytes on a link direction occupies it for
+ceil(S / link_bytes_per_cycle) cycles, starting when both the chip reaches it and the direction
+is free (one transfer per direction at a time); the data arrives ``link_latency`` cycles after
+its last byte left. The chip does not wait for its sends. A RECV waits for the arrival of the
+k-th SEND on the other end of its link (the links' token discipline). Timing depends on the
+instruction streams alone, so the order the runner advances chips in changes nothing; it always
+advances the chip that is furthest behind.
+
+A RECV whose SEND never comes is a deadlock, and a SEND nobody receives is an unmatched send:
+both raise `SystemError_` naming the chip, the instruction index and the link.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chip.errors import ChipError, ConfigError, Fault, ProgramError
+from chip.fidelity import Fidelity
+from chip.functional import run_functional
+from chip.isa import LINK_INSTRUCTIONS, Halt, Instr, Queue, Recv, Send
+from chip.machine.machine import run_machine
+from chip.program import Program
+from chip.state import ChipState
+from chip.system import SystemConfig
+
+_QUEUE_INDEX = {Queue.LOAD: 0, Queue.EXECUTE: 1, Queue.STORE: 2}
+
+
+class SystemError_(ChipError):  # noqa: N801 (SystemError is a Python builtin)
+    """A system program that cannot run: names the chip, the instruction index and the link."""
+
+    def __init__(self, chip: int, index: int, mnemonic: str, message: str) -> None:
+        self.chip, self.index = chip, index
+        super().__init__(f"chip {chip} instruction {index} ({mnemonic}): {message}")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Instructions ``first .. first + len - 1`` of a chip's program, as a program of its own
+    (ending in a halt) that runs on the chip's state."""
+
+    first: int
+    program: Program
+
+
+@dataclass(frozen=True)
+class LinkStep:
+    """Link instruction ``index`` of a chip's program."""
+
+    index: int
+    ins: Send | Recv
+
+
+@dataclass(frozen=True)
+class SystemPlan:
+    """Per chip, its program split into segments and link steps (see the module docstring)."""
+
+    system: SystemConfig
+    programs: tuple[Program, ...]
+    steps: tuple[tuple[Segment | LinkStep, ...], ...]
+
+
+def plan_system(system: SystemConfig, programs: list[Program] | tuple[Program, ...]) -> SystemPlan:
+    """Split every chip's program at its link instructions; raises `SystemError_` for a link
+    that does not exist, a program for another chip, or tokens that cross a link instruction."""
+    if len(programs) != system.chips:
+        raise ConfigError(f"the system has {system.chips} chips but {len(programs)} programs")
+    steps = []
+    for c, program in enumerate(programs):
+        if program.config != system.chip:
+            raise ConfigError(
+                f"chip {c}'s program is for chip {program.config.name!r}, "
+                f"not the system's {system.chip.name!r}"
+            )
+        steps.append(tuple(_split(system, c, program)))
+    return SystemPlan(system, tuple(programs), tuple(steps))
+
+
+def _split(system: SystemConfig, chip: int, program: Program) -> list[Segment | LinkStep]:
+    out: list[Segment | LinkStep] = []
+    first, body = 0, []
+    instrs = program.instrs
+
+    def close(end: int) -> None:
+        if body:
+            _check_tokens(chip, first, body, instrs[end] if end < len(instrs) else Halt(), end)
+            tags = program.tags[first:end]
+            seg = Program(program.config, (*body, Halt()), (*tags, tags[-1]), program.tensors)
+            out.append(Segment(first, seg))
+
+    for i, ins in enumerate(instrs):
+        if isinstance(ins, Halt):
+            break
+        if isinstance(ins, LINK_INSTRUCTIONS):
+            close(i)
+            if ins.pop_prev or ins.pop_next or ins.push_prev or ins.push_next:
+                raise SystemError_(
+                    chip,
+                    i,
+                    ins.MNEMONIC,
+                    "a link instruction takes no dependency flags: it is a fence",
+                )
+            try:
+                system.neighbour(chip, ins.link)
+            except ConfigError as e:
+                raise SystemError_(chip, i, ins.MNEMONIC, str(e)) from None
+            out.append(LinkStep(i, ins))
+            first, body = i + 1, []
+        else:
+            body.append(ins)
+    else:
+        i = len(instrs)
+    close(i)
+    return out
+
+
+def _check_tokens(chip: int, first: int, body: list[Instr], after: Instr, end: int) -> None:
+    """Every token pushed in a segment is popped in it: tokens do not cross link fences."""
+    balance = np.zeros((3, 3), dtype=np.int64)
+    for ins in body:
+        if ins.QUEUE is None:
+            continue
+        q = _QUEUE_INDEX[ins.QUEUE]
+        balance[q, q - 1] += ins.push_prev
+        balance[q, (q + 1) % 3] += ins.push_next
+        balance[q - 1, q] -= ins.pop_prev
+        balance[(q + 1) % 3, q] -= ins.pop_next
+    if balance.any():
+        raise SystemError_(
+            chip,
+            end,
+            after.MNEMONIC,
+            f"the dependency tokens of instructions "
+            f"{first}..{end - 1} do not balance before this fence: tokens cannot "
+            "cross a link instruction",
+        )
+
+
+@dataclass
+class Message:
+    """One SEND in flight: its data and when it left and arrives."""
+
+    chip: int
+    index: int
+    link: int
+    raw: np.ndarray
+    dtype: object
+    start: int
+    arrival: int
+
+
+@dataclass
+class ChipRun:
+    """What one chip did: its end cycle, its segments' cycles, the cycles it waited in RECVs
+    (``exposed``: while a transfer it waited for was in flight; ``imbalance``: before its
+    sender reached the SEND), and trace intervals ``(name, kind, start, end)``."""
+
+    state: ChipState
+    cycles: int = 0
+    compute: int = 0
+    exposed: int = 0
+    imbalance: int = 0
+    results: list = field(default_factory=list)
+    intervals: list[tuple[str, str, int, int]] = field(default_factory=list)
+
+
+@dataclass
+class SystemResult:
+    """Per chip its `ChipRun`; per directed link ``(chip, link)`` its busy cycles and bytes;
+    ``cycles`` the system's: the last chip's end or the last arrival."""
+
+    chips: list[ChipRun]
+    link_busy: dict[tuple[int, int], int]
+    link_bytes: dict[tuple[int, int], int]
+    messages: list[Message]
+    cycles: int
+
+
+# Runs one segment on a chip's state and returns (cycles, the model's result).
+Executor = Callable[[Program, ChipState], tuple[int, object]]
+
+
+def run_system(
+    plan: SystemPlan, execute: Executor, states: list[ChipState] | None = None
+) -> SystemResult:
+    """Run every chip's program with ``execute`` for its segments (see the module docstring);
+    ``states`` given: continue on them, else fresh chips with their programs' DRAM contents."""
+    system = plan.system
+    n = system.chips
+    if states is None:
+        states = []
+        for p in plan.programs:
+            st = ChipState(system.chip)
+            st.load_program(p)
+            states.append(st)
+    runs = [ChipRun(s) for s in states]
+    pcs = [0] * n
+    channels: dict[tuple[int, int], deque[Message]] = {}
+    link_free: dict[tuple[int, int], int] = {}
+    busy: dict[tuple[int, int], int] = {}
+    nbytes: dict[tuple[int, int], int] = {}
+    messages: list[Message] = []
+    while True:
+        ready = [c for c in range(n) if pcs[c] < len(plan.steps[c])]
+        if not ready:
+            break
+        progressed = False
+        for c in sorted(ready, key=lambda c: (runs[c].cycles, c)):
+            step = plan.steps[c][pcs[c]]
+            run = runs[c]
+            if isinstance(step, Segment):
+                try:
+                    cycles, result = execute(step.program, run.state)
+                except ProgramError as e:
+                    raise ProgramError(
+                        step.first + e.index,
+                        e.mnemonic,
+                        f"on chip {c}: {e.reason}",
+                        e.unit,
+                        e.cycle,
+                    ) from None
+                run.intervals.append(("compute", "compute", run.cycles, run.cycles + cycles))
+                run.results.append(result)
+                run.cycles += cycles
+                run.compute += cycles
+            elif isinstance(step.ins, Send):
+                msg = _send(system, c, step, run, link_free, busy, nbytes)
+                channels.setdefault((c, step.ins.link), deque()).append(msg)
+                messages.append(msg)
+            else:
+                peer = system.neighbour(c, step.ins.link)
+                queue = channels.get((peer, system.peer_link(step.ins.link)))
+                if not queue:
+                    continue  # blocked: try the others
+                _receive(c, step, run, queue.popleft())
+            pcs[c] += 1
+            progressed = True
+            break
+        if not progressed:
+            c = min(ready)
+            step = plan.steps[c][pcs[c]]
+            peer = system.neighbour(c, step.ins.link)
+            raise SystemError_(
+                c,
+                step.index,
+                step.ins.MNEMONIC,
+                f"waits on link "
+                f"{step.ins.link} for a send chip {peer} never makes "
+                f"(deadlock: chips {', '.join(map(str, ready))} are all "
+                "waiting)",
+            )
+    for (c, link), queue in sorted(channels.items()):
+        if queue:
+            m = queue[0]
+            peer = system.neighbour(c, link)
+            raise SystemError_(
+                c,
+                m.index,
+                "send",
+                f"on link {link}: no recv on chip {peer} "
+                f"link {system.peer_link(link)} takes it (unmatched send)",
+            )
+    last = max((m.arrival for m in messages), default=0)
+    total = max([last, *(r.cycles for r in runs)])
+    return SystemResult(runs, busy, nbytes, messages, total)
+
+
+def _send(system, c, step, run, link_free, busy, nbytes) -> Message:
+    ins = step.ins
+    try:
+        raw = run.state.read(ins.src, ins.rows, ins.cols, "send source")
+        if ins.rows < 1 or ins.cols < 1:
+            raise Fault(f"rows={ins.rows} and cols={ins.cols} must both be at least 1")
+    except Fault as e:
+        raise SystemError_(c, step.index, "send", str(e)) from None
+    dtype = run.state.dtype_of(ins.src.mem)
+    size = raw.size * dtype.nbytes
+    key = (c, ins.link)
+    start = max(run.cycles, link_free.get(key, 0))
+    length = system.transfer_cycles(size)
+    link_free[key] = start + length
+    busy[key] = busy.get(key, 0) + length
+    nbytes[key] = nbytes.get(key, 0) + size
+    run.intervals.append((f"send link {ins.link}", f"link {ins.link}", start, start + length))
+    return Message(c, step.index, ins.link, raw, dtype, start, start + length + system.link_latency)
+
+
+def _receive(c: int, step: LinkStep, run: ChipRun, msg: Message) -> None:
+    ins = step.ins
+    dtype = run.state.dtype_of(ins.dst.mem)
+    if msg.raw.shape != (ins.rows, ins.cols) or dtype != msg.dtype:
+        raise SystemError_(
+            c,
+            step.index,
+            "recv",
+            f"on link {ins.link} expects {ins.rows}x"
+            f"{ins.cols} {dtype.value} but chip {msg.chip} instruction "
+            f"{msg.index} sends {msg.raw.shape[0]}x{msg.raw.shape[1]} "
+            f"{msg.dtype.value}",
+        )
+    try:
+        run.state.write(ins.dst, msg.raw, "recv destination")
+    except Fault as e:
+        raise SystemError_(c, step.index, "recv", str(e)) from None
+    if msg.arrival > run.cycles:
+        waited_from = run.cycles
+        in_flight = max(waited_from, msg.start)
+        run.imbalance += in_flight - waited_from
+        run.exposed += msg.arrival - in_flight
+        run.intervals.append(("wait", "wait", waited_from, msg.arrival))
+        run.cycles = msg.arrival
+
+
+def functional_executor(program: Program, state: ChipState) -> tuple[int, object]:
+    """Segments on the functional model: values only, no time."""
+    return 0, run_functional(program, state)
+
+
+def machine_executor(fidelity: Fidelity | str = Fidelity.FAST) -> Executor:
+    """Segments on the cycle-level machine at ``fidelity`` (its `MachineResult` per segment)."""
+
+    def execute(program: Program, state: ChipState) -> tuple[int, object]:
+        result = run_machine(program, fidelity, state=state, trace=False)
+        return result.cycles, result
+
+    return execute
