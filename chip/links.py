@@ -23,7 +23,7 @@ both raise `SystemError_` naming the chip, the instruction index and the link.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,66 +41,96 @@ _QUEUE_INDEX = {Queue.LOAD: 0, Queue.EXECUTE: 1, Queue.STORE: 2}
 
 
 class SystemError_(ChipError):  # noqa: N801 (SystemError is a Python builtin)
-    """A system program that cannot run: names the chip, the instruction index and the link."""
+    """A system program that cannot run: names the chip, the instruction index (and, for a chip
+    that runs several programs, which one) and the link."""
 
-    def __init__(self, chip: int, index: int, mnemonic: str, message: str) -> None:
-        self.chip, self.index = chip, index
-        super().__init__(f"chip {chip} instruction {index} ({mnemonic}): {message}")
+    def __init__(
+        self, chip: int, index: int, mnemonic: str, message: str, program: int | None = None
+    ) -> None:
+        self.chip, self.index, self.program = chip, index, program
+        where = f"chip {chip}" if program is None else f"chip {chip} program {program}"
+        super().__init__(f"{where} instruction {index} ({mnemonic}): {message}")
 
 
 @dataclass(frozen=True)
 class Segment:
-    """Instructions ``first .. first + len - 1`` of a chip's program, as a program of its own
-    (ending in a halt) that runs on the chip's state."""
+    """Instructions ``first .. first + len - 1`` of a chip's program number ``source`` (None if
+    the chip runs one), as a program of its own (ending in a halt) on the chip's state."""
 
     first: int
     program: Program
+    source: int | None = None
 
 
 @dataclass(frozen=True)
 class LinkStep:
-    """Link instruction ``index`` of a chip's program."""
+    """Link instruction ``index`` of a chip's program number ``source`` (None: its only one)."""
 
     index: int
     ins: Send | Recv
+    source: int | None = None
 
 
 @dataclass(frozen=True)
 class SystemPlan:
-    """Per chip, its program split into segments and link steps (see the module docstring)."""
+    """Per chip, its programs split into segments and link steps (see the module docstring)."""
 
     system: SystemConfig
-    programs: tuple[Program, ...]
+    programs: tuple[tuple[Program, ...], ...]
     steps: tuple[tuple[Segment | LinkStep, ...], ...]
 
 
-def plan_system(system: SystemConfig, programs: list[Program] | tuple[Program, ...]) -> SystemPlan:
+def plan_system(
+    system: SystemConfig, programs: Sequence[Program | Sequence[Program]]
+) -> SystemPlan:
     """Split every chip's program at its link instructions; raises `SystemError_` for a link
-    that does not exist, a program for another chip, or tokens that cross a link instruction."""
+    that does not exist or tokens that cross a link instruction, `ConfigError` for a program
+    for another chip. A chip given several programs runs them one after another, each
+    finishing before the next starts (as a host launching them in turn); they share the
+    chip's DRAM, so their tensors must agree on it."""
     if len(programs) != system.chips:
         raise ConfigError(f"the system has {system.chips} chips but {len(programs)} programs")
-    steps = []
-    for c, program in enumerate(programs):
-        if program.config != system.chip:
-            raise ConfigError(
-                f"chip {c}'s program is for chip {program.config.name!r}, "
-                f"not the system's {system.chip.name!r}"
-            )
-        steps.append(tuple(_split(system, c, program)))
-    return SystemPlan(system, tuple(programs), tuple(steps))
+    per_chip, steps = [], []
+    for c, given in enumerate(programs):
+        chip_programs = (given,) if isinstance(given, Program) else tuple(given)
+        many = len(chip_programs) > 1
+        chip_steps: list[Segment | LinkStep] = []
+        for k, program in enumerate(chip_programs):
+            if program.config != system.chip:
+                raise ConfigError(
+                    f"chip {c}'s program is for chip {program.config.name!r}, "
+                    f"not the system's {system.chip.name!r}"
+                )
+            chip_steps += _split(system, c, program, k if many else None)
+        per_chip.append(chip_programs)
+        steps.append(tuple(chip_steps))
+    return SystemPlan(system, tuple(per_chip), tuple(steps))
 
 
-def _split(system: SystemConfig, chip: int, program: Program) -> list[Segment | LinkStep]:
+def _split(
+    system: SystemConfig, chip: int, program: Program, source: int | None
+) -> list[Segment | LinkStep]:
     out: list[Segment | LinkStep] = []
     first, body = 0, []
     instrs = program.instrs
 
+    def fail(i: int, ins: Instr, message: str) -> SystemError_:
+        return SystemError_(chip, i, ins.MNEMONIC, message, source)
+
     def close(end: int) -> None:
         if body:
-            _check_tokens(chip, first, body, instrs[end] if end < len(instrs) else Halt(), end)
+            after = instrs[end] if end < len(instrs) else Halt()
+            if not _tokens_balance(body):
+                raise fail(
+                    end,
+                    after,
+                    f"the dependency tokens of instructions {first}.."
+                    f"{end - 1} do not balance before this fence: tokens cannot cross "
+                    "a link instruction",
+                )
             tags = program.tags[first:end]
             seg = Program(program.config, (*body, Halt()), (*tags, tags[-1]), program.tensors)
-            out.append(Segment(first, seg))
+            out.append(Segment(first, seg, source))
 
     for i, ins in enumerate(instrs):
         if isinstance(ins, Halt):
@@ -108,17 +138,12 @@ def _split(system: SystemConfig, chip: int, program: Program) -> list[Segment | 
         if isinstance(ins, LINK_INSTRUCTIONS):
             close(i)
             if ins.pop_prev or ins.pop_next or ins.push_prev or ins.push_next:
-                raise SystemError_(
-                    chip,
-                    i,
-                    ins.MNEMONIC,
-                    "a link instruction takes no dependency flags: it is a fence",
-                )
+                raise fail(i, ins, "a link instruction takes no dependency flags: it is a fence")
             try:
                 system.neighbour(chip, ins.link)
             except ConfigError as e:
-                raise SystemError_(chip, i, ins.MNEMONIC, str(e)) from None
-            out.append(LinkStep(i, ins))
+                raise fail(i, ins, str(e)) from None
+            out.append(LinkStep(i, ins, source))
             first, body = i + 1, []
         else:
             body.append(ins)
@@ -128,8 +153,8 @@ def _split(system: SystemConfig, chip: int, program: Program) -> list[Segment | 
     return out
 
 
-def _check_tokens(chip: int, first: int, body: list[Instr], after: Instr, end: int) -> None:
-    """Every token pushed in a segment is popped in it: tokens do not cross link fences."""
+def _tokens_balance(body: list[Instr]) -> bool:
+    """Whether every token pushed in a segment is popped in it."""
     balance = np.zeros((3, 3), dtype=np.int64)
     for ins in body:
         if ins.QUEUE is None:
@@ -139,15 +164,7 @@ def _check_tokens(chip: int, first: int, body: list[Instr], after: Instr, end: i
         balance[q, (q + 1) % 3] += ins.push_next
         balance[q - 1, q] -= ins.pop_prev
         balance[(q + 1) % 3, q] -= ins.pop_next
-    if balance.any():
-        raise SystemError_(
-            chip,
-            end,
-            after.MNEMONIC,
-            f"the dependency tokens of instructions "
-            f"{first}..{end - 1} do not balance before this fence: tokens cannot "
-            "cross a link instruction",
-        )
+    return not balance.any()
 
 
 @dataclass
@@ -156,6 +173,7 @@ class Message:
 
     chip: int
     index: int
+    source: int | None
     link: int
     raw: np.ndarray
     dtype: object
@@ -203,9 +221,10 @@ def run_system(
     n = system.chips
     if states is None:
         states = []
-        for p in plan.programs:
+        for chip_programs in plan.programs:
             st = ChipState(system.chip)
-            st.load_program(p)
+            for p in chip_programs:
+                st.load_program(p)
             states.append(st)
     runs = [ChipRun(s) for s in states]
     pcs = [0] * n
@@ -229,7 +248,7 @@ def run_system(
                     raise ProgramError(
                         step.first + e.index,
                         e.mnemonic,
-                        f"on chip {c}: {e.reason}",
+                        f"on chip {c}{_of(step.source)}: {e.reason}",
                         e.unit,
                         e.cycle,
                     ) from None
@@ -262,6 +281,7 @@ def run_system(
                 f"{step.ins.link} for a send chip {peer} never makes "
                 f"(deadlock: chips {', '.join(map(str, ready))} are all "
                 "waiting)",
+                step.source,
             )
     for (c, link), queue in sorted(channels.items()):
         if queue:
@@ -273,6 +293,7 @@ def run_system(
                 "send",
                 f"on link {link}: no recv on chip {peer} "
                 f"link {system.peer_link(link)} takes it (unmatched send)",
+                m.source,
             )
     last = max((m.arrival for m in messages), default=0)
     total = max([last, *(r.cycles for r in runs)])
@@ -286,7 +307,7 @@ def _send(system, c, step, run, link_free, busy, nbytes) -> Message:
         if ins.rows < 1 or ins.cols < 1:
             raise Fault(f"rows={ins.rows} and cols={ins.cols} must both be at least 1")
     except Fault as e:
-        raise SystemError_(c, step.index, "send", str(e)) from None
+        raise SystemError_(c, step.index, "send", str(e), step.source) from None
     dtype = run.state.dtype_of(ins.src.mem)
     size = raw.size * dtype.nbytes
     key = (c, ins.link)
@@ -296,7 +317,8 @@ def _send(system, c, step, run, link_free, busy, nbytes) -> Message:
     busy[key] = busy.get(key, 0) + length
     nbytes[key] = nbytes.get(key, 0) + size
     run.intervals.append((f"send link {ins.link}", f"link {ins.link}", start, start + length))
-    return Message(c, step.index, ins.link, raw, dtype, start, start + length + system.link_latency)
+    arrival = start + length + system.link_latency
+    return Message(c, step.index, step.source, ins.link, raw, dtype, start, arrival)
 
 
 def _receive(c: int, step: LinkStep, run: ChipRun, msg: Message) -> None:
@@ -311,11 +333,12 @@ def _receive(c: int, step: LinkStep, run: ChipRun, msg: Message) -> None:
             f"{ins.cols} {dtype.value} but chip {msg.chip} instruction "
             f"{msg.index} sends {msg.raw.shape[0]}x{msg.raw.shape[1]} "
             f"{msg.dtype.value}",
+            step.source,
         )
     try:
         run.state.write(ins.dst, msg.raw, "recv destination")
     except Fault as e:
-        raise SystemError_(c, step.index, "recv", str(e)) from None
+        raise SystemError_(c, step.index, "recv", str(e), step.source) from None
     if msg.arrival > run.cycles:
         waited_from = run.cycles
         in_flight = max(waited_from, msg.start)
@@ -338,3 +361,7 @@ def machine_executor(fidelity: Fidelity | str = Fidelity.FAST) -> Executor:
         return result.cycles, result
 
     return execute
+
+
+def _of(source: int | None) -> str:
+    return "" if source is None else f" program {source}"
