@@ -25,13 +25,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
+from chip.config import ChipConfig
+from chip.dtypes import DType
 from chip.errors import ChipError, ConfigError, Fault, ProgramError
 from chip.fidelity import Fidelity
 from chip.functional import run_functional
-from chip.isa import LINK_INSTRUCTIONS, Halt, Instr, Queue, Recv, Send
+from chip.isa import LINK_INSTRUCTIONS, Halt, Instr, Loc, Queue, Recv, Send, mem_dtype
 from chip.machine.machine import run_machine
 from chip.program import Program
 from chip.state import ChipState
@@ -185,9 +188,10 @@ class Message:
 class ChipRun:
     """What one chip did: its end cycle, its segments' cycles, the cycles it waited in RECVs
     (``exposed``: while a transfer it waited for was in flight; ``imbalance``: before its
-    sender reached the SEND), and trace intervals ``(name, kind, start, end)``."""
+    sender reached the SEND), and trace intervals ``(name, kind, start, end)``. ``state`` and
+    the model's ``results`` per segment are kept when the chip ran in this process."""
 
-    state: ChipState
+    state: ChipState | None
     cycles: int = 0
     compute: int = 0
     exposed: int = 0
@@ -212,75 +216,126 @@ class SystemResult:
 Executor = Callable[[Program, ChipState], tuple[int, object]]
 
 
+class ChipHandle(Protocol):
+    """Where a chip of the system runs: `LocalChip` here, or a worker process
+    (runtime/system_workers.py). `start` begins step ``k`` of the chip's plan (a segment);
+    `finish` returns its (cycles, result) once done; `read`/`write` move link data."""
+
+    def start(self, k: int) -> None: ...
+
+    def finish(self) -> tuple[int, object]: ...
+
+    def read(self, loc: Loc, rows: int, cols: int) -> tuple[np.ndarray, DType]: ...
+
+    def write(self, loc: Loc, raw: np.ndarray) -> None: ...
+
+
+class LocalChip:
+    """A chip in this process: segments run at `start` with ``execute`` on ``state``."""
+
+    def __init__(self, steps: tuple, state: ChipState, execute: Executor) -> None:
+        self.steps, self.state, self.execute = steps, state, execute
+        self._done: tuple[int, object] | ProgramError | None = None
+
+    def start(self, k: int) -> None:
+        try:
+            self._done = self.execute(self.steps[k].program, self.state)
+        except ProgramError as e:  # reported by `finish`, as a worker's would be
+            self._done = e
+
+    def finish(self) -> tuple[int, object]:
+        done, self._done = self._done, None
+        if isinstance(done, ProgramError):
+            raise done
+        assert done is not None
+        return done
+
+    def read(self, loc: Loc, rows: int, cols: int) -> tuple[np.ndarray, DType]:
+        return self.state.read(loc, rows, cols, "send source"), self.state.dtype_of(loc.mem)
+
+    def write(self, loc: Loc, raw: np.ndarray) -> None:
+        self.state.write(loc, raw, "recv destination")
+
+
+def fresh_states(plan: SystemPlan) -> list[ChipState]:
+    """Chips holding their programs' initial DRAM contents."""
+    states = []
+    for chip_programs in plan.programs:
+        st = ChipState(plan.system.chip)
+        for p in chip_programs:
+            st.load_program(p)
+        states.append(st)
+    return states
+
+
 def run_system(
     plan: SystemPlan, execute: Executor, states: list[ChipState] | None = None
 ) -> SystemResult:
     """Run every chip's program with ``execute`` for its segments (see the module docstring);
     ``states`` given: continue on them, else fresh chips with their programs' DRAM contents."""
+    states = fresh_states(plan) if states is None else states
+    chips = [LocalChip(plan.steps[c], st, execute) for c, st in enumerate(states)]
+    return run_chips(plan, chips, states)
+
+
+def run_chips(
+    plan: SystemPlan,
+    chips: Sequence[ChipHandle],
+    states: Sequence[ChipState | None] | None = None,
+    wait: Callable[[list[int]], int] | None = None,
+) -> SystemResult:
+    """Run ``plan`` on ``chips``: every chip whose next step is a segment is started, link
+    steps are done as their data allows, and ``wait(in_flight)`` picks a started chip to
+    finish next (default: the first). Timing does not depend on that order."""
     system = plan.system
     n = system.chips
-    if states is None:
-        states = []
-        for chip_programs in plan.programs:
-            st = ChipState(system.chip)
-            for p in chip_programs:
-                st.load_program(p)
-            states.append(st)
-    runs = [ChipRun(s) for s in states]
+    runs = [ChipRun(None if states is None else states[c]) for c in range(n)]
     pcs = [0] * n
+    in_flight: list[int] = []
     channels: dict[tuple[int, int], deque[Message]] = {}
     link_free: dict[tuple[int, int], int] = {}
     busy: dict[tuple[int, int], int] = {}
     nbytes: dict[tuple[int, int], int] = {}
     messages: list[Message] = []
     while True:
-        ready = [c for c in range(n) if pcs[c] < len(plan.steps[c])]
-        if not ready:
-            break
         progressed = False
-        for c in sorted(ready, key=lambda c: (runs[c].cycles, c)):
-            step = plan.steps[c][pcs[c]]
-            run = runs[c]
-            if isinstance(step, Segment):
-                try:
-                    cycles, result = execute(step.program, run.state)
-                except ProgramError as e:
-                    raise ProgramError(
-                        step.first + e.index,
-                        e.mnemonic,
-                        f"on chip {c}{_of(step.source)}: {e.reason}",
-                        e.unit,
-                        e.cycle,
-                    ) from None
-                run.intervals.append(("compute", "compute", run.cycles, run.cycles + cycles))
-                run.results.append(result)
-                run.cycles += cycles
-                run.compute += cycles
-            elif isinstance(step.ins, Send):
-                msg = _send(system, c, step, run, link_free, busy, nbytes)
-                channels.setdefault((c, step.ins.link), deque()).append(msg)
-                messages.append(msg)
-            else:
-                peer = system.neighbour(c, step.ins.link)
-                queue = channels.get((peer, system.peer_link(step.ins.link)))
-                if not queue:
-                    continue  # blocked: try the others
-                _receive(c, step, run, queue.popleft())
+        for c in range(n):
+            while c not in in_flight and pcs[c] < len(plan.steps[c]):
+                step = plan.steps[c][pcs[c]]
+                if isinstance(step, Segment):
+                    chips[c].start(pcs[c])
+                    in_flight.append(c)
+                elif isinstance(step.ins, Send):
+                    msg = _send(system, c, step, runs[c], chips[c], link_free, busy, nbytes)
+                    channels.setdefault((c, step.ins.link), deque()).append(msg)
+                    messages.append(msg)
+                    pcs[c] += 1
+                else:
+                    peer = system.neighbour(c, step.ins.link)
+                    queue = channels.get((peer, system.peer_link(step.ins.link)))
+                    if not queue:
+                        break  # blocked until the sender gets there
+                    _receive(system.chip, c, step, runs[c], chips[c], queue.popleft())
+                    pcs[c] += 1
+                progressed = True
+        if in_flight:
+            c = in_flight.pop(0 if wait is None else in_flight.index(wait(in_flight)))
+            _finish(c, plan.steps[c][pcs[c]], chips[c], runs[c])
             pcs[c] += 1
-            progressed = True
+            continue
+        waiting = [c for c in range(n) if pcs[c] < len(plan.steps[c])]
+        if not waiting:
             break
         if not progressed:
-            c = min(ready)
+            c = waiting[0]
             step = plan.steps[c][pcs[c]]
             peer = system.neighbour(c, step.ins.link)
             raise SystemError_(
                 c,
                 step.index,
                 step.ins.MNEMONIC,
-                f"waits on link "
-                f"{step.ins.link} for a send chip {peer} never makes "
-                f"(deadlock: chips {', '.join(map(str, ready))} are all "
-                "waiting)",
+                f"waits on link {step.ins.link} for a send chip {peer} never makes "
+                f"(deadlock: chips {', '.join(map(str, waiting))} are all waiting)",
                 step.source,
             )
     for (c, link), queue in sorted(channels.items()):
@@ -300,15 +355,32 @@ def run_system(
     return SystemResult(runs, busy, nbytes, messages, total)
 
 
-def _send(system, c, step, run, link_free, busy, nbytes) -> Message:
+def _finish(c: int, step: Segment, chip: ChipHandle, run: ChipRun) -> None:
+    try:
+        cycles, result = chip.finish()
+    except ProgramError as e:
+        raise ProgramError(
+            step.first + e.index,
+            e.mnemonic,
+            f"on chip {c}{_of(step.source)}: {e.reason}",
+            e.unit,
+            e.cycle,
+        ) from None
+    run.intervals.append(("compute", "compute", run.cycles, run.cycles + cycles))
+    if result is not None:
+        run.results.append(result)
+    run.cycles += cycles
+    run.compute += cycles
+
+
+def _send(system, c, step, run, chip, link_free, busy, nbytes) -> Message:
     ins = step.ins
     try:
-        raw = run.state.read(ins.src, ins.rows, ins.cols, "send source")
         if ins.rows < 1 or ins.cols < 1:
             raise Fault(f"rows={ins.rows} and cols={ins.cols} must both be at least 1")
+        raw, dtype = chip.read(ins.src, ins.rows, ins.cols)
     except Fault as e:
         raise SystemError_(c, step.index, "send", str(e), step.source) from None
-    dtype = run.state.dtype_of(ins.src.mem)
     size = raw.size * dtype.nbytes
     key = (c, ins.link)
     start = max(run.cycles, link_free.get(key, 0))
@@ -321,22 +393,15 @@ def _send(system, c, step, run, link_free, busy, nbytes) -> Message:
     return Message(c, step.index, step.source, ins.link, raw, dtype, start, arrival)
 
 
-def _receive(c: int, step: LinkStep, run: ChipRun, msg: Message) -> None:
+def _receive(
+    config: ChipConfig, c: int, step: LinkStep, run: ChipRun, chip: ChipHandle, msg: Message
+) -> None:
     ins = step.ins
-    dtype = run.state.dtype_of(ins.dst.mem)
+    dtype = mem_dtype(config, ins.dst.mem)
     if msg.raw.shape != (ins.rows, ins.cols) or dtype != msg.dtype:
-        raise SystemError_(
-            c,
-            step.index,
-            "recv",
-            f"on link {ins.link} expects {ins.rows}x"
-            f"{ins.cols} {dtype.value} but chip {msg.chip} instruction "
-            f"{msg.index} sends {msg.raw.shape[0]}x{msg.raw.shape[1]} "
-            f"{msg.dtype.value}",
-            step.source,
-        )
+        _mismatch(c, step, msg, dtype.value)
     try:
-        run.state.write(ins.dst, msg.raw, "recv destination")
+        chip.write(ins.dst, msg.raw)
     except Fault as e:
         raise SystemError_(c, step.index, "recv", str(e), step.source) from None
     if msg.arrival > run.cycles:
@@ -346,6 +411,19 @@ def _receive(c: int, step: LinkStep, run: ChipRun, msg: Message) -> None:
         run.exposed += msg.arrival - in_flight
         run.intervals.append(("wait", "wait", waited_from, msg.arrival))
         run.cycles = msg.arrival
+
+
+def _mismatch(c: int, step: LinkStep, msg: Message, dtype: str) -> None:
+    ins = step.ins
+    raise SystemError_(
+        c,
+        step.index,
+        "recv",
+        f"on link {ins.link} expects {ins.rows}x{ins.cols} {dtype} but chip {msg.chip} "
+        f"instruction {msg.index} sends {msg.raw.shape[0]}x{msg.raw.shape[1]} "
+        f"{msg.dtype.value}",
+        step.source,
+    )
 
 
 def functional_executor(program: Program, state: ChipState) -> tuple[int, object]:
