@@ -257,15 +257,17 @@ class LocalChip:
         self.state.write(loc, raw, "recv destination")
 
 
+def fresh_state(plan: SystemPlan, chip: int) -> ChipState:
+    """Chip ``chip`` holding its programs' initial DRAM contents."""
+    st = ChipState(plan.system.chip)
+    for p in plan.programs[chip]:
+        st.load_program(p)
+    return st
+
+
 def fresh_states(plan: SystemPlan) -> list[ChipState]:
-    """Chips holding their programs' initial DRAM contents."""
-    states = []
-    for chip_programs in plan.programs:
-        st = ChipState(plan.system.chip)
-        for p in chip_programs:
-            st.load_program(p)
-        states.append(st)
-    return states
+    """Every chip holding its programs' initial DRAM contents."""
+    return [fresh_state(plan, c) for c in range(plan.system.chips)]
 
 
 def run_system(

@@ -3,9 +3,10 @@
 The model, data, optimizer and schedule settings are those of `systolic train`; the global
 batch (``--batch-size``) is split over the chips. ``--system`` names a system preset
 (chip/presets/systems/) or TOML file; ``--chips N`` alone makes a ring of N copies of
-``--chip`` with the links of `DEFAULT_LINK`. The run directory receives ``system.json`` (the
-settings, per-epoch loss and accuracy, every step's cycles and the first step's system
-report) and ``system_trace.json`` (the first step, one Perfetto process per chip).
+``--chip`` with the links of `DEFAULT_LINK`. Each chip runs in a worker process of its own
+unless ``--no-workers``. The run directory receives ``system.json`` (the settings, per-epoch
+loss and accuracy, every step's cycles and the first step's system report) and
+``system_trace.json`` (the first step, one Perfetto process per chip).
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def add_system_args(p: argparse.ArgumentParser) -> None:
         metavar="FILE|PRESET",
         help="the system of chips: a TOML file with a [system] table or a preset "
         "(ring4-edge, torus8-train128)",
+    )
+    p.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="run every chip in this process (default with --chips N > 1: one worker "
+        "process per chip)",
     )
 
 
@@ -106,12 +113,17 @@ def train_on_system(
     evaluation = compile_model(
         s["model"], system.chip, batch, quantize="dynamic", output=s["output"]
     )
-    runner = SystemRunner(step, spec.optimizer, s["fidelity"])
+    runner = SystemRunner(
+        step, spec.optimizer, s["fidelity"], workers=system.chips > 1 and not args.no_workers
+    )
 
     def progress(number: int, loss: float, cycles: int) -> None:
         print(f"step {number}: loss {loss:.4f}, {cycles:,} cycles", flush=True)
 
-    report = train_system(runner, data, settings, evaluation, on_step=progress)
+    try:
+        report = train_system(runner, data, settings, evaluation, on_step=progress)
+    finally:
+        runner.close()
     assert report.first_step is not None
     first = system_report(system, report.first_step)
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -21,13 +21,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from chip.links import SystemResult, functional_executor, machine_executor, run_system
+from chip.links import (
+    SystemResult,
+    fresh_states,
+    functional_executor,
+    machine_executor,
+    run_chips,
+    run_system,
+)
 from chip.program import Program, TensorInfo, TensorKind, TensorRole
 from chip.state import ChipState
 from compiler.data_parallel import DataParallelStep
 from compiler.train import Optimizer, host_scalars
 from runtime.backend import Backend
 from runtime.data import Dataset, eval_batches, fit_to, one_hot, steps_per_epoch, train_batches
+from runtime.system_workers import WorkerPool
 from runtime.train import TrainingError, TrainSettings
 
 FIDELITIES = ("functional", "fast", "pe")
@@ -47,11 +55,17 @@ class SystemRunner:
     """Every chip's DRAM and the step's plan; `step` runs one training step on given data.
 
     Contract: the chips start with the programs' initial DRAM contents; on-chip memories start
-    unwritten every step (as `runtime.backend.Backend` runs), DRAM carries over.
+    unwritten every step (as `runtime.backend.Backend` runs), DRAM carries over. With
+    ``workers`` each chip lives in a worker process (runtime/system_workers.py; call `close`
+    when done), with the same results.
     """
 
     def __init__(
-        self, step: DataParallelStep, optimizer: Optimizer, fidelity: str = "fast"
+        self,
+        step: DataParallelStep,
+        optimizer: Optimizer,
+        fidelity: str = "fast",
+        workers: bool = False,
     ) -> None:
         if fidelity not in FIDELITIES:
             raise TrainingError(
@@ -62,12 +76,8 @@ class SystemRunner:
         self.execute = (
             functional_executor if fidelity == "functional" else machine_executor(fidelity)
         )
-        self.dram = []
-        for c in range(step.system.chips):
-            st = ChipState(step.system.chip)
-            for p in step.programs(c):
-                st.load_program(p)
-            self.dram.append(st.dram)
+        self.pool = WorkerPool(self.plan, fidelity) if workers else None
+        self.dram = [] if workers else [st.dram for st in fresh_states(self.plan)]
         g = step.gradients
         self.x = _one(g, TensorRole.INPUT)
         self.labels = _one(g, TensorRole.LABEL)
@@ -84,26 +94,50 @@ class SystemRunner:
         (as the program takes them) at learning rate ``lr``."""
         n, b = self.dp.system.chips, self.shard
         scalars = host_scalars(self.optimizer, number, lr)
-        states = []
+        states = [self._fresh(c) for c in range(n)]
         for c in range(n):
-            st = ChipState(self.dp.system.chip)
-            st.dram = self.dram[c]
-            st.write_tensor(self.x, x[c * b : (c + 1) * b])
-            st.write_tensor(self.labels, labels[c * b : (c + 1) * b])
+            self._write(c, states, self.x, x[c * b : (c + 1) * b])
+            self._write(c, states, self.labels, labels[c * b : (c + 1) * b])
             for name, value in scalars.items():
                 t = self.lr if name == "lr" else self.dp.update.tensor(name)
-                st.write_tensor(t, np.full(t.shape, value[0]))
-            states.append(st)
-        result = run_system(self.plan, self.execute, states)
-        losses = [float(s.read_tensor(self.loss).reshape(-1)[0]) for s in states]
-        logits = np.concatenate([s.read_tensor(self.logits) for s in states])
+                self._write(c, states, t, np.full(t.shape, value[0]))
+        if self.pool is None:
+            result = run_system(self.plan, self.execute, states)
+        else:
+            result = run_chips(self.plan, self.pool.chips, None, self.pool.wait)
+        losses = [float(self._read(c, states, self.loss).reshape(-1)[0]) for c in range(n)]
+        logits = np.concatenate([self._read(c, states, self.logits) for c in range(n)])
         return SystemStepResult(float(np.mean(losses)), logits, result.cycles, result)
 
     def params(self, chip: int = 0) -> dict[str, np.ndarray]:
         """The PARAM values in chip ``chip``'s DRAM."""
+        states = [None] * self.dp.system.chips
+        if self.pool is None:
+            states[chip] = self._fresh(chip)
+        return {
+            t.name: self._read(chip, states, t) for t in self.dp.gradients.of_kind(TensorKind.PARAM)
+        }
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+    def _fresh(self, c: int) -> ChipState | None:
+        if self.pool is not None:
+            self.pool.chips[c].request("fresh")
+            return None
         st = ChipState(self.dp.system.chip)
-        st.dram = self.dram[chip]
-        return {t.name: st.read_tensor(t) for t in self.dp.gradients.of_kind(TensorKind.PARAM)}
+        st.dram = self.dram[c]
+        return st
+
+    def _write(self, c: int, states: list, t: TensorInfo, values: np.ndarray) -> None:
+        if self.pool is None:
+            states[c].write_tensor(t, values)
+        else:
+            self.pool.write_tensor(c, t, values)
+
+    def _read(self, c: int, states: list, t: TensorInfo) -> np.ndarray:
+        return states[c].read_tensor(t) if self.pool is None else self.pool.read_tensor(c, t)
 
 
 def _one(program: Program, role: TensorRole) -> TensorInfo:

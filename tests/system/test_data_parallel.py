@@ -97,3 +97,21 @@ def test_batch_must_split_over_the_chips() -> None:
         ValueError, match=r"the global batch \(16\) must be a multiple of the 3 chips"
     ):
         compile_data_parallel(_graph(), ring(FP32, 3, 16, 50), BATCH, TrainSpec())
+
+
+def test_worker_processes_give_the_same_weights_and_cycles() -> None:
+    system = ring(FP32, 4, 16, 50)
+    spec = TrainSpec(optimizer=Momentum(), lr=0.05)
+    dp = compile_data_parallel(_graph(), system, BATCH, spec)
+    here = SystemRunner(dp, spec.optimizer, "fast")
+    there = SystemRunner(dp, spec.optimizer, "fast", workers=True)
+    try:
+        for k, (x, y) in enumerate(_data(3), start=1):
+            a, b = here.step(x, y, k, spec.lr), there.step(x, y, k, spec.lr)
+            assert (a.loss, a.cycles) == (b.loss, b.cycles)
+            assert np.array_equal(a.logits, b.logits)
+        for c in range(4):
+            for name, w in here.params(c).items():
+                assert np.array_equal(w, there.params(c)[name])
+    finally:
+        there.close()
