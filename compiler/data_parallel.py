@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip.dtypes import DType
-from chip.isa import Halt, Instr, Load, Loc, Mem, Store, Vec, VecOp
+from chip.isa import Halt, Instr, Load, Loc, Mem, Store, Vec, VecOp, max_value
 from chip.links import SystemPlan, plan_system
 from chip.program import Phase, Program, Tag, TensorInfo, TensorRole
 from chip.system import SystemConfig
@@ -137,8 +137,9 @@ def _relocate(update: Program, grads: Program) -> Program:
 
 
 def _bucket_rows(system: SystemConfig, pieces: int) -> int:
-    """The most accumulator rows a bucket may take with its staging rows."""
-    rows = system.chip.acc_rows
+    """The most accumulator rows a bucket may take with its staging rows (and that one vector
+    instruction may cover)."""
+    rows = min(system.chip.acc_rows, max_value(Vec, "rows"))
     while rows + staging_rows(system, rows, pieces) > system.chip.acc_rows:
         rows -= 1
     return rows
