@@ -45,6 +45,12 @@ def add_system_args(p: argparse.ArgumentParser) -> None:
         "(ring4-edge, torus8-train128)",
     )
     p.add_argument(
+        "--overlap",
+        action="store_true",
+        help="overlap the gradient all-reduce with the backward pass (a quarter of the "
+        "accumulator is reserved for it)",
+    )
+    p.add_argument(
         "--no-workers",
         action="store_true",
         help="run every chip in this process (default with --chips N > 1: one worker "
@@ -109,7 +115,9 @@ def train_on_system(
             f"--batch-size {batch} must be a multiple of the {system.chips} chips"
         )
     graph = select_output(forward_graph(s["model"], batch // system.chips), s["output"], s["model"])
-    step = compile_data_parallel(graph, system, batch, spec)
+    step = compile_data_parallel(
+        graph, system, batch, spec, pieces=1 if args.overlap else 4, overlap=args.overlap
+    )
     evaluation = compile_model(
         s["model"], system.chip, batch, quantize="dynamic", output=s["output"]
     )
