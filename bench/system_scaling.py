@@ -1,6 +1,7 @@
 """Data-parallel training steps on 1, 2, 4 and 8 chips: cycles, speed-up, host time.
 
     python -m bench.system_scaling [--models mlp resnet18] [--chips 1 2 4 8] [--steps 2]
+                                   [--torus] [--overlap] [--no-workers]
 
 Strong scaling at a fixed global batch: the MLP (64-64-32-10, batch 32, momentum) on `edge`
 chips linked in a ring of 32 bytes/cycle and 200 cycles (the ring4-edge preset's links), and
@@ -11,7 +12,8 @@ step of compiler/data_parallel.py. Speed-up = cycles(1 chip) / cycles(N), effici
 speed-up / N; "exposed" is the largest exposed communication of any chip
 (runtime/system_report.py). Host time: seconds per step of the simulation itself, every chip
 in this process ("0 workers") or one worker process per chip (runtime/system_workers.py),
-best of ``--steps`` steps after a first one.
+best of ``--steps`` steps after a first one. ``--overlap`` compiles the steps with the
+all-reduce overlapped with the backward pass (compiler/data_parallel.py, one piece per chunk).
 """
 
 from __future__ import annotations
@@ -60,10 +62,13 @@ def single_chip(model: str) -> int:
     return run_machine(program, "fast", trace=False).cycles
 
 
-def system_step(model: str, system: SystemConfig, steps: int, workers: bool):
+def system_step(model: str, system: SystemConfig, steps: int, workers: bool, overlap: bool):
     """(cycles, exposed, link utilization, host seconds per step) of one system step."""
     _, batch, graph, shape, classes, *_ = MODELS[model]
-    dp = compile_data_parallel(graph(batch // system.chips), system, batch, SPEC)
+    pieces = 1 if overlap else 4
+    dp = compile_data_parallel(
+        graph(batch // system.chips), system, batch, SPEC, pieces=pieces, overlap=overlap
+    )
     runner = SystemRunner(dp, SPEC.optimizer, "fast", workers=workers)
     x, y = _batch(shape, batch, classes)
     try:
@@ -86,6 +91,8 @@ def main() -> None:
     ap.add_argument("--chips", nargs="+", type=int, default=[1, 2, 4, 8])
     ap.add_argument("--steps", type=int, default=2)
     ap.add_argument("--torus", action="store_true", help="also the 2x4 torus at 8 chips")
+    ap.add_argument("--overlap", action="store_true", help="overlap the all-reduce")
+    ap.add_argument("--no-workers", action="store_true", help="skip the worker-process timing")
     args = ap.parse_args()
     print(
         f"{'model':>8} {'system':>16} {'cycles':>12} {'speed-up':>8} {'eff.':>6} "
@@ -101,8 +108,12 @@ def main() -> None:
             systems.append(SystemConfig.from_toml("torus8-train128"))
         for system in systems:
             n = system.chips
-            cycles, exposed, util, here = system_step(model, system, args.steps, False)
-            there = system_step(model, system, args.steps, True)[3] if n > 1 else here
+            cycles, exposed, util, here = system_step(
+                model, system, args.steps, False, args.overlap
+            )
+            there = here
+            if n > 1 and not args.no_workers:
+                there = system_step(model, system, args.steps, True, args.overlap)[3]
             speed = base / cycles
             print(
                 f"{model:>8} {system.name:>16} {cycles:>12,} {speed:>8.2f} "
