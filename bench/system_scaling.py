@@ -1,7 +1,7 @@
 """Data-parallel training steps on 1, 2, 4 and 8 chips: cycles, speed-up, host time.
 
     python -m bench.system_scaling [--models mlp resnet18] [--chips 1 2 4 8] [--steps 2]
-                                   [--torus] [--overlap] [--no-workers]
+                                   [--torus] [--overlap] [--no-workers] [--weak]
 
 Strong scaling at a fixed global batch: the MLP (64-64-32-10, batch 32, momentum) on `edge`
 chips linked in a ring of 32 bytes/cycle and 200 cycles (the ring4-edge preset's links), and
@@ -12,7 +12,9 @@ step of compiler/data_parallel.py. Speed-up = cycles(1 chip) / cycles(N), effici
 speed-up / N; "exposed" is the largest exposed communication of any chip
 (runtime/system_report.py). Host time: seconds per step of the simulation itself, every chip
 in this process ("0 workers") or one worker process per chip (runtime/system_workers.py),
-best of ``--steps`` steps after a first one. ``--overlap`` compiles the steps with the
+best of ``--steps`` steps after a first one. ``--weak``: weak scaling instead, every chip
+keeping the single chip's batch (global batch x N); speed-up is then the throughput ratio
+N x cycles(1 chip) / cycles(N). ``--overlap`` compiles the steps with the
 all-reduce overlapped with the backward pass (compiler/data_parallel.py, one piece per chunk).
 """
 
@@ -62,9 +64,12 @@ def single_chip(model: str) -> int:
     return run_machine(program, "fast", trace=False).cycles
 
 
-def system_step(model: str, system: SystemConfig, steps: int, workers: bool, overlap: bool):
+def system_step(
+    model: str, system: SystemConfig, steps: int, workers: bool, overlap: bool, weak: bool
+):
     """(cycles, exposed, link utilization, host seconds per step) of one system step."""
     _, batch, graph, shape, classes, *_ = MODELS[model]
+    batch = batch * system.chips if weak else batch
     pieces = 1 if overlap else 4
     dp = compile_data_parallel(
         graph(batch // system.chips), system, batch, SPEC, pieces=pieces, overlap=overlap
@@ -93,6 +98,7 @@ def main() -> None:
     ap.add_argument("--torus", action="store_true", help="also the 2x4 torus at 8 chips")
     ap.add_argument("--overlap", action="store_true", help="overlap the all-reduce")
     ap.add_argument("--no-workers", action="store_true", help="skip the worker-process timing")
+    ap.add_argument("--weak", action="store_true", help="weak scaling: batch per chip fixed")
     args = ap.parse_args()
     print(
         f"{'model':>8} {'system':>16} {'cycles':>12} {'speed-up':>8} {'eff.':>6} "
