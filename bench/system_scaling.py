@@ -114,13 +114,12 @@ def main() -> None:
             systems.append(SystemConfig.from_toml("torus8-train128"))
         for system in systems:
             n = system.chips
-            cycles, exposed, util, here = system_step(
-                model, system, args.steps, False, args.overlap
-            )
+            how = (args.overlap, args.weak)
+            cycles, exposed, util, here = system_step(model, system, args.steps, False, *how)
             there = here
             if n > 1 and not args.no_workers:
-                there = system_step(model, system, args.steps, True, args.overlap)[3]
-            speed = base / cycles
+                there = system_step(model, system, args.steps, True, *how)[3]
+            speed = base / cycles * (n if args.weak else 1)
             print(
                 f"{model:>8} {system.name:>16} {cycles:>12,} {speed:>8.2f} "
                 f"{100 * speed / n:>5.0f}% {exposed:>9,} {100 * util:>7.1f}% "
