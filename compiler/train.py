@@ -300,13 +300,7 @@ def training_step(graph: Graph, spec: TrainSpec) -> Graph:
         for name, node in params.items():
             b.output(GRAD_PREFIX + name, grads[node.id], role=TensorRole.GRADIENT)
         return b.build()
-    first = host_scalars(spec.optimizer, 1, spec.lr)
-    scalars = {
-        k: b.state_tensor(
-            k, v, role=TensorRole.LEARNING_RATE if k == "lr" else TensorRole.OPTIMIZER_STATE
-        )
-        for k, v in first.items()
-    }
+    scalars = _scalar_states(b, spec)
     for name, node in params.items():
         b.updates[name] = _update(b, spec.optimizer, name, node.id, grads[node.id], scalars)
     return b.build()
@@ -320,15 +314,9 @@ def update_step(params: dict[str, np.ndarray], spec: TrainSpec, grad_scale: floa
     value) and, per PARAM, an INPUT ``grad.NAME`` (role GRADIENT); ``updates`` gives every
     PARAM and optimizer STATE its new value, from the gradient times ``grad_scale`` (1 / chips
     for a sum of per-chip mean gradients). With `training_step`'s ``gradients_only`` half it
-    computes what `training_step` does. The graph's one output is the ``lr`` it read."""
+    computes what `training_step` does; it has no outputs."""
     b = IRBuilder("update")
-    first = host_scalars(spec.optimizer, 1, spec.lr)
-    scalars = {
-        k: b.state_tensor(
-            k, v, role=TensorRole.LEARNING_RATE if k == "lr" else TensorRole.OPTIMIZER_STATE
-        )
-        for k, v in first.items()
-    }
+    scalars = _scalar_states(b, spec)
     for name, value in params.items():
         p = b.param(name, value)
         g = b.input(GRAD_PREFIX + name, value.shape, role=TensorRole.GRADIENT)
@@ -336,6 +324,17 @@ def update_step(params: dict[str, np.ndarray], spec: TrainSpec, grad_scale: floa
             g = b.scale(g, grad_scale, f"{name}.update")
         b.updates[name] = _update(b, spec.optimizer, name, p, g, scalars)
     return b.build()
+
+
+def _scalar_states(b: IRBuilder, spec: TrainSpec) -> dict[str, int]:
+    """The STATEs the host writes before each step (`host_scalars`), holding step 1's values."""
+    first = host_scalars(spec.optimizer, 1, spec.lr)
+    return {
+        k: b.state_tensor(
+            k, v, role=TensorRole.LEARNING_RATE if k == "lr" else TensorRole.OPTIMIZER_STATE
+        )
+        for k, v in first.items()
+    }
 
 
 def _mean(b: IRBuilder, x: int, nm: str) -> int:
