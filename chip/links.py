@@ -1,4 +1,4 @@
-"""A system of chips running together: one program per chip, exchanging data over links.
+"""A system of chips running together: programs per chip, exchanging data over links.
 
 Each chip's program is split at its link instructions (SEND, RECV: chip/isa.py) into segments
 of ordinary instructions. A segment runs on the chip's model (the functional model, or the
@@ -13,8 +13,9 @@ ceil(S / link_bytes_per_cycle) cycles, starting when both the chip reaches it an
 is free (one transfer per direction at a time); the data arrives ``link_latency`` cycles after
 its last byte left. The chip does not wait for its sends. A RECV waits for the arrival of the
 k-th SEND on the other end of its link (the links' token discipline). Timing depends on the
-instruction streams alone, so the order the runner advances chips in changes nothing; it always
-advances the chip that is furthest behind.
+instruction streams alone, so the order the runner advances chips in changes nothing: it starts
+every chip whose next step is a segment, does link steps as their data allows, and chips may run
+in this process (`LocalChip`) or elsewhere (runtime/system_workers.py) with the same result.
 
 A RECV whose SEND never comes is a deadlock, and a SEND nobody receives is an unmatched send:
 both raise `SystemError_` naming the chip, the instruction index and the link.
