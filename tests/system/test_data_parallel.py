@@ -140,3 +140,19 @@ def test_overlap_hides_communication_behind_the_backward_pass() -> None:
     assert over < plain
     for name, w in w0.items():
         assert np.linalg.norm(w1[name] - w) <= 1e-6 * np.linalg.norm(w), name
+
+
+@pytest.mark.parametrize("optimizer", [Momentum(), Adam()], ids=["momentum", "adam"])
+def test_one_chip_equals_the_fused_step_bit_for_bit(optimizer) -> None:
+    """On one chip nothing is reordered: the split step (gradients, then the update) gives
+    the fused training step's weights bit for bit, step after step."""
+    spec = TrainSpec(optimizer=optimizer, lr=0.05)
+    steps = 20
+    want = _single_chip(spec, steps)
+    dp = compile_data_parallel(_graph(), ring(FP32, 1, 16, 50), BATCH, spec)
+    runner = SystemRunner(dp, optimizer, "functional")
+    for k, (x, y) in enumerate(_data(steps), start=1):
+        runner.step(x, y, k, spec.lr)
+        got = runner.params(0)
+        for name, w in want[k - 1].items():
+            assert np.array_equal(got[name].view(np.uint32), w.view(np.uint32)), (k, name)
