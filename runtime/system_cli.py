@@ -3,10 +3,11 @@
 The model, data, optimizer and schedule settings are those of `systolic train`; the global
 batch (``--batch-size``) is split over the chips. ``--system`` names a system preset
 (chip/presets/systems/) or TOML file; ``--chips N`` alone makes a ring of N copies of
-``--chip`` with the links of `DEFAULT_LINK`. Each chip runs in a worker process of its own
-unless ``--no-workers``. The run directory receives ``system.json`` (the settings, per-epoch
-loss and accuracy, every step's cycles and the first step's system report) and
-``system_trace.json`` (the first step, one Perfetto process per chip).
+``--chip`` with the links of `DEFAULT_LINK`. With ``--workers`` each chip runs in a worker
+process of its own (on this project's 2-core machine that is slower: BENCHMARKS.md). The run
+directory receives ``system.json`` (the settings, per-epoch loss and accuracy, every step's
+cycles and the first step's system report) and ``system_trace.json`` (the first step, one
+Perfetto process per chip).
 """
 
 from __future__ import annotations
@@ -51,10 +52,9 @@ def add_system_args(p: argparse.ArgumentParser) -> None:
         "accumulator is reserved for it)",
     )
     p.add_argument(
-        "--no-workers",
+        "--workers",
         action="store_true",
-        help="run every chip in this process (default with --chips N > 1: one worker "
-        "process per chip)",
+        help="run each chip in a worker process of its own (default: all in this process)",
     )
 
 
@@ -122,7 +122,7 @@ def train_on_system(
         s["model"], system.chip, batch, quantize="dynamic", output=s["output"]
     )
     runner = SystemRunner(
-        step, spec.optimizer, s["fidelity"], workers=system.chips > 1 and not args.no_workers
+        step, spec.optimizer, s["fidelity"], workers=system.chips > 1 and args.workers
     )
 
     def progress(number: int, loss: float, cycles: int) -> None:

@@ -19,7 +19,7 @@ def test_train_on_two_chips_writes_report_and_trace(capsys, tmp_path) -> None:
     out_dir = tmp_path / "run"
     code, out, err = _run(
         capsys, "train", "--model", "mlp", "--chips", "2", "--epochs", "1",
-        "--batch-size", "64", "--out", out_dir,
+        "--batch-size", "64", "--workers", "--out", out_dir,
     )  # fmt: skip
     assert code == 0, err
     assert "system ring2-edge: 2 chips" in out and "test accuracy" in out
