@@ -458,9 +458,55 @@ class Halt(Instr):
     QUEUE: ClassVar[Queue | None] = None
 
 
+LINK_BITS = 3  # link ports per chip (chip/system.py numbers them)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Send(Instr):
+    """Send ``rows`` x ``cols`` on-chip elements to the neighbour at the other end of link
+    ``link`` (a system of chips only: chip/system.py, docs/multichip.md).
+
+    The link engine reads rows ``src.row .. src.row + rows - 1`` (the source memory's element
+    type, moved as bytes) when the send issues, after every earlier instruction of the chip has
+    finished; the chip goes on while the data travels. The k-th SEND on a link is taken by the
+    k-th RECV at the link's other end, which must name as many elements of the same type.
+    """
+
+    OPCODE: ClassVar[int] = 6
+    MNEMONIC: ClassVar[str] = "send"
+    QUEUE: ClassVar[Queue | None] = Queue.STORE
+    link: int = uint(LINK_BITS, "link port the data leaves on")
+    src: Loc = loc("first on-chip row read")
+    rows: int = uint(16, "rows sent")
+    cols: int = uint(COLS_BITS, "elements per row (at most row_elems)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recv(Instr):
+    """Receive the data of the matching `Send` from link ``link`` into on-chip rows
+    ``dst.row .. dst.row + rows - 1`` (a system of chips only).
+
+    The chip waits until every earlier instruction has finished and the data has arrived;
+    later instructions start after it. This pairing is the links' token discipline: the k-th
+    RECV on a link consumes the k-th SEND, as the k-th pop of a queue consumes its k-th push.
+    """
+
+    OPCODE: ClassVar[int] = 7
+    MNEMONIC: ClassVar[str] = "recv"
+    QUEUE: ClassVar[Queue | None] = Queue.LOAD
+    link: int = uint(LINK_BITS, "link port the data arrives on")
+    dst: Loc = loc("first on-chip row written")
+    rows: int = uint(16, "rows received")
+    cols: int = uint(COLS_BITS, "elements per row (at most row_elems)")
+
+
 INSTRUCTIONS: tuple[type[Instr], ...] = (Load, Store, Preload, Matmul, Vec, Halt)
-BY_OPCODE: dict[int, type[Instr]] = {c.OPCODE: c for c in INSTRUCTIONS}
-BY_MNEMONIC: dict[str, type[Instr]] = {c.MNEMONIC: c for c in INSTRUCTIONS}
+# Instructions between chips: encoded, assembled and documented like the others, executed by
+# the system runner (chip/links.py); the single-chip models refuse them.
+LINK_INSTRUCTIONS: tuple[type[Instr], ...] = (Send, Recv)
+LINK_ONLY = "a link instruction runs only on a system of chips (chip/links.py run_system)"
+BY_OPCODE: dict[int, type[Instr]] = {c.OPCODE: c for c in INSTRUCTIONS + LINK_INSTRUCTIONS}
+BY_MNEMONIC: dict[str, type[Instr]] = {c.MNEMONIC: c for c in INSTRUCTIONS + LINK_INSTRUCTIONS}
 
 
 def encoded_fields(cls: type[Instr]) -> tuple[dataclasses.Field, ...]:
@@ -468,7 +514,7 @@ def encoded_fields(cls: type[Instr]) -> tuple[dataclasses.Field, ...]:
     return _FIELDS[cls]
 
 
-_FIELDS = {c: tuple(dataclasses.fields(c)) for c in INSTRUCTIONS}
+_FIELDS = {c: tuple(dataclasses.fields(c)) for c in INSTRUCTIONS + LINK_INSTRUCTIONS}
 _ROW_LIMIT = 1 << ROW_BITS  # on-chip rows a LOC field holds
 _CHECKS = {
     c: tuple((f, f.name, f.metadata["kind"], 1 << f.metadata["bits"]) for f in fs)

@@ -10,6 +10,7 @@ import inspect
 
 from chip.isa import (
     INSTRUCTIONS,
+    LINK_INSTRUCTIONS,
     OPCODE_BITS,
     VEC_DOC,
     VEC_READS_B,
@@ -140,7 +141,7 @@ def vector_section() -> str:
 
 def render() -> str:
     parts = [PREAMBLE, "## Instructions", ""]
-    parts += [instruction_section(c) + "\n" for c in INSTRUCTIONS]
+    parts += [instruction_section(c) + "\n" for c in INSTRUCTIONS + LINK_INSTRUCTIONS]
     parts.append(vector_section())
     return "\n".join(parts) + "\n"
 

@@ -84,6 +84,7 @@ class TensorRole(enum.Enum):
     LOSS = "loss"  # the loss of a training step, shape (1,)
     SCRATCH = "scratch"  # intermediate values
     INTEGER = "integer"  # samples of integers held as fp32 values: |v| <= 2^22 (`chip.state`)
+    GRADIENT = "gradient"  # a PARAM's gradient (data-parallel training: compiler/train.py)
 
 
 _PLAIN_ROLE = {
@@ -99,6 +100,7 @@ ROLE_KINDS: Mapping[TensorRole, frozenset[TensorKind]] = MappingProxyType(
     {
         TensorRole.INPUT: frozenset({TensorKind.INPUT}),
         TensorRole.INTEGER: frozenset({TensorKind.INPUT}),
+        TensorRole.GRADIENT: frozenset({TensorKind.INPUT, TensorKind.OUTPUT}),
         TensorRole.LABEL: frozenset({TensorKind.INPUT}),
         TensorRole.LEARNING_RATE: frozenset({TensorKind.INPUT, TensorKind.STATE}),
         TensorRole.PARAM: frozenset({TensorKind.PARAM}),

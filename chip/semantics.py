@@ -22,6 +22,8 @@ from chip.dtypes import compute_values, to_storage
 from chip.errors import Fault
 from chip.formats import Conversion, convert
 from chip.isa import (
+    LINK_INSTRUCTIONS,
+    LINK_ONLY,
     VEC_READS_B,
     VEC_SPECIAL,
     VEC_USES_IMM,
@@ -240,6 +242,8 @@ def execute(state: ChipState, ins: Instr) -> None:
         vec(state, ins)
     elif isinstance(ins, Halt):
         return
+    elif isinstance(ins, LINK_INSTRUCTIONS):
+        raise Fault(LINK_ONLY)
     else:
         raise Fault(f"no semantics for {type(ins).__name__}")
 

@@ -133,6 +133,9 @@ class TrainSpec:
     already a probability; logs clamped at -100 as torch does). ``output``: the forward output
     that is the prediction (default: the graph's only output). ``lr``: the initial learning
     rate. ``bn_momentum``: weight of the batch statistics in batch norm's running averages.
+    ``gradients_only`` (data-parallel training, compiler/data_parallel.py): the step outputs
+    every trained PARAM's gradient, ``grad.NAME`` (role GRADIENT), instead of updating it, so
+    the gradients can be summed over chips before the update (`update_step`).
     """
 
     loss: str = "ce"
@@ -140,6 +143,7 @@ class TrainSpec:
     lr: float = 0.01
     output: str | None = None
     bn_momentum: float = 0.1
+    gradients_only: bool = False
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -292,16 +296,45 @@ def training_step(graph: Graph, spec: TrainSpec) -> Graph:
     params = {k: n for k, n in graph.sources(Op.PARAM).items() if k not in graph.updates}
     with_grads, grads = gradients(b.build(), loss, [n.id for n in params.values()], known=known)
     b = IRBuilder.extend(with_grads)
+    if spec.gradients_only:
+        for name, node in params.items():
+            b.output(GRAD_PREFIX + name, grads[node.id], role=TensorRole.GRADIENT)
+        return b.build()
+    scalars = _scalar_states(b, spec)
+    for name, node in params.items():
+        b.updates[name] = _update(b, spec.optimizer, name, node.id, grads[node.id], scalars)
+    return b.build()
+
+
+GRAD_PREFIX = "grad."  # gradient outputs (inputs of `update_step`) are named grad.PARAM
+
+
+def update_step(params: dict[str, np.ndarray], spec: TrainSpec, grad_scale: float = 1.0) -> Graph:
+    """The optimizer half of a training step on its own: PARAMs ``params`` (name -> current
+    value) and, per PARAM, an INPUT ``grad.NAME`` (role GRADIENT); ``updates`` gives every
+    PARAM and optimizer STATE its new value, from the gradient times ``grad_scale`` (1 / chips
+    for a sum of per-chip mean gradients). With `training_step`'s ``gradients_only`` half it
+    computes what `training_step` does; it has no outputs."""
+    b = IRBuilder("update")
+    scalars = _scalar_states(b, spec)
+    for name, value in params.items():
+        p = b.param(name, value)
+        g = b.input(GRAD_PREFIX + name, value.shape, role=TensorRole.GRADIENT)
+        if grad_scale != 1.0:
+            g = b.scale(g, grad_scale, f"{name}.update")
+        b.updates[name] = _update(b, spec.optimizer, name, p, g, scalars)
+    return b.build()
+
+
+def _scalar_states(b: IRBuilder, spec: TrainSpec) -> dict[str, int]:
+    """The STATEs the host writes before each step (`host_scalars`), holding step 1's values."""
     first = host_scalars(spec.optimizer, 1, spec.lr)
-    scalars = {
+    return {
         k: b.state_tensor(
             k, v, role=TensorRole.LEARNING_RATE if k == "lr" else TensorRole.OPTIMIZER_STATE
         )
         for k, v in first.items()
     }
-    for name, node in params.items():
-        b.updates[name] = _update(b, spec.optimizer, name, node.id, grads[node.id], scalars)
-    return b.build()
 
 
 def _mean(b: IRBuilder, x: int, nm: str) -> int:

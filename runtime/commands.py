@@ -34,6 +34,7 @@ from runtime.render import layers_csv, make_console, print_report
 from runtime.report import RunReport, layer_reports
 from runtime.scalesim_cli import cmd_scalesim, setup_scalesim
 from runtime.sweep_cli import cmd_sweep, setup_sweep
+from runtime.system_cli import add_system_args, train_on_system, wants_system
 from runtime.trace import write_trace
 
 
@@ -201,6 +202,7 @@ def setup_train(p: argparse.ArgumentParser) -> None:
         help="continue the run in DIR from its last checkpoint (settings come from DIR/run.json)",
     )
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    add_system_args(p)
 
 
 TRAIN_FIDELITIES = tuple(f.value for f in Fidelity if f is not Fidelity.RTL)
@@ -361,6 +363,9 @@ def cmd_train(args: argparse.Namespace) -> None:
     from runtime.train import Schedule, Trainer, TrainSettings
 
     s, run_dir, resume = _train_settings(args)
+    if wants_system(args):  # data-parallel on several chips: runtime/system_cli.py
+        train_on_system(args, s, load_chip(s["chip"], s["dtype"]), run_dir)
+        return
     if resume and (run_dir / CHECKPOINT_NAME).exists():
         verify_checkpoint(run_dir)  # before the compiles: a bad checkpoint is refused at once
     chip = load_chip(s["chip"], s["dtype"])

@@ -31,7 +31,19 @@ from chip.hdl.controller import check_config
 from chip.hdl.cosim import RtlError, RtlRun, run_rtl
 from chip.hdl.numerics import numerics_for
 from chip.hdl.vector import SUPPORTED
-from chip.isa import VEC_READS_B, Halt, Load, Matmul, Mem, Preload, Store, Vec, VecOp
+from chip.isa import (
+    LINK_INSTRUCTIONS,
+    LINK_ONLY,
+    VEC_READS_B,
+    Halt,
+    Load,
+    Matmul,
+    Mem,
+    Preload,
+    Store,
+    Vec,
+    VecOp,
+)
 from chip.machine import MachineResult, run_machine
 from chip.program import Program
 from chip.state import ChipState
@@ -74,6 +86,8 @@ def check_program(program: Program, simulator: str) -> None:
     for i, ins in enumerate(program.instrs):
         if isinstance(ins, Halt):
             break
+        if isinstance(ins, LINK_INSTRUCTIONS):
+            raise ProgramError(i, ins.MNEMONIC, LINK_ONLY)
         if isinstance(ins, Vec) and ins.op not in SUPPORTED:
             built = ", ".join(op.name for op in VecOp if op in SUPPORTED)
             raise ProgramError(

@@ -24,7 +24,7 @@ import numpy as np
 from chip.errors import Fault, ProgramError
 from chip.footprint import dram_steps
 from chip.functional import check_deps
-from chip.isa import Halt, Instr
+from chip.isa import LINK_INSTRUCTIONS, LINK_ONLY, Halt, Instr
 from chip.machine import accounting as acct
 from chip.machine import plan as pl
 from chip.machine import schedule_kernel as kernel
@@ -120,6 +120,9 @@ class _Program:
         # tiled programs repeat instructions: plan and check each distinct one once
         seen: dict[Instr, int] = {}
         plan_of = [seen.setdefault(ins, len(seen)) for ins in self.instrs]
+        for u, ins in enumerate(seen):
+            if isinstance(ins, LINK_INSTRUCTIONS):
+                raise ProgramError(plan_of.index(u), ins.MNEMONIC, LINK_ONLY)
         planner = Planner(cfg)
         self.distinct = distinct = [planner.make(ins) for ins in seen]
         self.plan_list = plan_of
