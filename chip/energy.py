@@ -68,6 +68,7 @@ _ENERGY_KEYS = (
     "vector_reduce",
     "instruction_issue",
     "token",
+    "link_byte",
 )
 _AREA_KEYS = (
     "pe_int8_um2",
@@ -363,6 +364,13 @@ class Energy:
             out[UNIT_OF[a]] += self.by_action[a.value]
         out[LEAKAGE] = self.by_action[LEAKAGE]
         return out
+
+
+def link_pj_per_byte(cfg: ChipConfig) -> float:
+    """Energy in pJ of moving one byte over a chip-to-chip link between two chips ``cfg``
+    (transmitter and receiver): the table's ``link_byte``. A system's ``link_pj_per_byte``
+    overrides it (chip/system.py)."""
+    return table_of(cfg)["link_byte"]
 
 
 def energy_of(c: Counters, cfg: ChipConfig) -> Energy:

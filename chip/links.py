@@ -31,9 +31,11 @@ from typing import Protocol
 import numpy as np
 
 from chip.config import ChipConfig
+from chip.counters import Counters
 from chip.dtypes import DType
 from chip.errors import ChipError, ConfigError, Fault, ProgramError
 from chip.fidelity import Fidelity
+from chip.footprint import Action
 from chip.functional import run_functional
 from chip.isa import LINK_INSTRUCTIONS, Halt, Instr, Loc, Queue, Recv, Send, mem_dtype
 from chip.machine.machine import run_machine
@@ -189,8 +191,10 @@ class Message:
 class ChipRun:
     """What one chip did: its end cycle, its segments' cycles, the cycles it waited in RECVs
     (``exposed``: while a transfer it waited for was in flight; ``imbalance``: before its
-    sender reached the SEND), and trace intervals ``(name, kind, start, end)``. ``state`` and
-    the model's ``results`` per segment are kept when the chip ran in this process."""
+    sender reached the SEND), trace intervals ``(name, kind, start, end)``, and ``actions``:
+    the `Action` counts of its segments on the machine (empty on the functional model).
+    ``state`` and the model's ``results`` per segment are kept when the chip ran in this
+    process."""
 
     state: ChipState | None
     cycles: int = 0
@@ -199,6 +203,7 @@ class ChipRun:
     imbalance: int = 0
     results: list = field(default_factory=list)
     intervals: list[tuple[str, str, int, int]] = field(default_factory=list)
+    actions: dict[Action, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -220,7 +225,8 @@ Executor = Callable[[Program, ChipState], tuple[int, object]]
 class ChipHandle(Protocol):
     """Where a chip of the system runs: `LocalChip` here, or a worker process
     (runtime/system_workers.py). `start` begins step ``k`` of the chip's plan (a segment);
-    `finish` returns its (cycles, result) once done; `read`/`write` move link data."""
+    `finish` returns its (cycles, result) once done, the result being the model's (e.g. a
+    `MachineResult`), its `Counters` alone, or None; `read`/`write` move link data."""
 
     def start(self, k: int) -> None: ...
 
@@ -370,7 +376,11 @@ def _finish(c: int, step: Segment, chip: ChipHandle, run: ChipRun) -> None:
             e.cycle,
         ) from None
     run.intervals.append(("compute", "compute", run.cycles, run.cycles + cycles))
-    if result is not None:
+    counters = result if isinstance(result, Counters) else getattr(result, "counters", None)
+    if counters is not None:
+        for a, n in counters.actions.items():
+            run.actions[a] = run.actions.get(a, 0) + n
+    if result is not None and not isinstance(result, Counters):
         run.results.append(result)
     run.cycles += cycles
     run.compute += cycles

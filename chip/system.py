@@ -16,19 +16,18 @@ each direction carries one transfer at a time (docs/multichip.md has the timing 
 from __future__ import annotations
 
 import enum
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from chip.config import MAX_TOML_BYTES, ChipConfig
+from chip.energy import link_pj_per_byte
 from chip.errors import ConfigError
 
 SYSTEM_PRESET_DIR = Path(__file__).parent / "presets" / "systems"
 MAX_CHIPS = 256
-# Energy of moving one byte over a chip-to-chip link: about 5 pJ/bit for a short-reach SerDes
-# (Poulton et al., ISSCC 2013: 0.54 pJ/bit on-package; 2-10 pJ/bit for board-level links).
-DEFAULT_LINK_PJ_PER_BYTE = 40.0
 
 
 class Topology(enum.Enum):
@@ -53,7 +52,7 @@ class SystemConfig:
     dims: tuple[int, ...]
     link_bytes_per_cycle: int
     link_latency: int
-    link_pj_per_byte: float = DEFAULT_LINK_PJ_PER_BYTE
+    link_pj_per_byte: float | None = None  # None: the chip's technology table prices it
     name: str = "system"
 
     def __post_init__(self) -> None:
@@ -62,11 +61,12 @@ class SystemConfig:
         _rule(isinstance(self.topology, Topology), "topology", self.topology, "must be a Topology")
         _int(self.link_bytes_per_cycle, "link_bytes_per_cycle", 1, 1 << 20)
         _int(self.link_latency, "link_latency", 0, 1 << 24)
-        ok = isinstance(self.link_pj_per_byte, (int, float)) and not isinstance(
-            self.link_pj_per_byte, bool
+        pj = self.link_pj_per_byte
+        ok = pj is None or (
+            isinstance(pj, (int, float)) and not isinstance(pj, bool) and math.isfinite(pj)
         )
         _rule(
-            ok and self.link_pj_per_byte >= 0,
+            ok and (pj is None or pj >= 0),
             "link_pj_per_byte",
             self.link_pj_per_byte,
             "must be a number >= 0",
@@ -88,6 +88,14 @@ class SystemConfig:
                 list(self.dims),
                 f"of a torus2d must be [rows, cols] with rows * cols == chips ({self.chips})",
             )
+
+    @property
+    def pj_per_link_byte(self) -> float:
+        """Energy in pJ of one byte over one link: the ``link_pj_per_byte`` override, else the
+        chip's technology table (`chip.energy.link_pj_per_byte`)."""
+        if self.link_pj_per_byte is not None:
+            return float(self.link_pj_per_byte)
+        return link_pj_per_byte(self.chip)
 
     @property
     def links_per_chip(self) -> int:
@@ -186,7 +194,12 @@ class SystemConfig:
             f'name = "{self.name}"\n\n[system]\nchip = "{self.chip.name}"\n'
             f'chips = {self.chips}\ntopology = "{self.topology.value}"\ndims = [{dims}]\n'
             f"link_bytes_per_cycle = {self.link_bytes_per_cycle}\n"
-            f"link_latency = {self.link_latency}\nlink_pj_per_byte = {self.link_pj_per_byte}\n"
+            f"link_latency = {self.link_latency}\n"
+            + (
+                ""
+                if self.link_pj_per_byte is None
+                else f"link_pj_per_byte = {self.link_pj_per_byte}\n"
+            )
         )
 
 

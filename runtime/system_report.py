@@ -7,7 +7,11 @@ Counted from a `chip.links.SystemResult` in one place (`system_report`):
   ``overlapped`` communication: cycles during which a transfer to it was on a link while it
   computed (the union of its incoming transfers' [start, arrival) minus the exposed part);
 - per directed link: bytes, busy cycles and utilization (busy / system cycles), and energy at
-  the system's pJ per byte;
+  the system's pJ per byte (`SystemConfig.pj_per_link_byte`: the technology table's
+  ``link_byte`` unless the system overrides it);
+- energy per chip and by action: each chip's counted actions priced by chip/energy.py, its
+  leakage over the whole step (every chip is powered until the system finishes), and ``link``:
+  the bytes it sent (a link's energy, both ends, is charged to its sender);
 - the system's cycles: the last chip's end or the last arrival, whichever is later.
 `trace_events` draws it for Perfetto: one process per chip, a track for compute, one for
 waits and one per link it sends on.
@@ -18,8 +22,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from chip.energy import LEAKAGE, energy_per_action, leakage_per_cycle_j
 from chip.links import SystemResult
 from chip.system import SystemConfig
+
+LINK = "link"  # the energy entry of the bytes a chip sends
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,20 @@ class SystemReport:
     cycles: int
     per_chip: tuple[ChipLine, ...]
     links: tuple[LinkLine, ...]
+    energy: tuple[dict[str, float], ...]  # per chip: joules by action, leakage and link
+
+    @property
+    def energy_by_action(self) -> dict[str, float]:
+        """Joules of every chip together, by action (and ``leakage``, ``link``)."""
+        out: dict[str, float] = {}
+        for per in self.energy:
+            for k, v in per.items():
+                out[k] = out.get(k, 0.0) + v
+        return out
+
+    @property
+    def energy_j(self) -> float:
+        return sum(self.energy_by_action.values())
 
     @property
     def exposed(self) -> int:
@@ -75,6 +96,18 @@ class SystemReport:
             "overlapped_communication": self.overlapped,
             "per_chip": [asdict(c) for c in self.per_chip],
             "links": [asdict(link) for link in self.links],
+            "energy": {
+                "total_uj": self.energy_j * 1e6,
+                "by_action_uj": {k: v * 1e6 for k, v in self.energy_by_action.items()},
+                "by_chip": [
+                    {
+                        "chip": c,
+                        "total_uj": sum(per.values()) * 1e6,
+                        "by_action_uj": {k: v * 1e6 for k, v in per.items()},
+                    }
+                    for c, per in enumerate(self.energy)
+                ],
+            },
         }
 
     def render(self) -> str:
@@ -94,6 +127,11 @@ class SystemReport:
                     f"{x.chip}->{x.to_chip} ({x.link}) {x.bytes:>10,} {x.busy:>11,} "
                     f"{100 * x.utilization:>11.1f}% {x.energy_uj:>12.3f}"
                 )
+        link_j = self.energy_by_action.get(LINK, 0.0)
+        lines.append(
+            f"energy {1e6 * self.energy_j:,.3f} uJ per step, of which links "
+            f"{1e6 * link_j:,.3f} uJ ({100 * link_j / max(self.energy_j, 1e-30):.1f}%)"
+        )
         return "\n".join(lines)
 
 
@@ -125,11 +163,27 @@ def system_report(system: SystemConfig, result: SystemResult) -> SystemReport:
             result.link_bytes[(c, link)],
             busy,
             busy / total,
-            result.link_bytes[(c, link)] * system.link_pj_per_byte * 1e-6,
+            result.link_bytes[(c, link)] * system.pj_per_link_byte * 1e-6,
         )
         for (c, link), busy in sorted(result.link_busy.items())
     )
-    return SystemReport(system.name, system.chips, result.cycles, tuple(per_chip), links)
+    return SystemReport(
+        system.name, system.chips, result.cycles, tuple(per_chip), links, _energy(system, result)
+    )
+
+
+def _energy(system: SystemConfig, result: SystemResult) -> tuple[dict[str, float], ...]:
+    """Per chip, joules by action: its actions, its leakage over the step, its sent bytes."""
+    per = energy_per_action(system.chip)
+    leak = leakage_per_cycle_j(system.chip)
+    out = []
+    for c, run in enumerate(result.chips):
+        joules = {a.value: run.actions.get(a, 0) * j for a, j in per.items()}
+        joules[LEAKAGE] = result.cycles * leak
+        sent = sum(n for (chip, _), n in result.link_bytes.items() if chip == c)
+        joules[LINK] = sent * system.pj_per_link_byte * 1e-12
+        out.append(joules)
+    return tuple(out)
 
 
 def _union(spans: list[tuple[int, int]]) -> int:

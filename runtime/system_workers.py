@@ -33,8 +33,8 @@ def _serve(conn: Connection, plan: SystemPlan, chip: int, fidelity: str) -> None
         what, *args = conn.recv()
         try:
             if what == "start":
-                cycles, _ = execute(steps[args[0]].program, state)
-                conn.send(("ok", cycles))
+                cycles, result = execute(steps[args[0]].program, state)
+                conn.send(("ok", (cycles, getattr(result, "counters", None))))
             elif what == "read":
                 loc, rows, cols = args
                 conn.send(
@@ -82,7 +82,7 @@ class WorkerChip:
         self.conn.send(("start", k))
 
     def finish(self) -> tuple[int, object]:
-        return _reply(self.conn), None
+        return _reply(self.conn)  # (cycles, the segment's Counters or None)
 
     def read(self, loc: Loc, rows: int, cols: int) -> tuple[np.ndarray, DType]:
         self.conn.send(("read", loc, rows, cols))
