@@ -7,7 +7,13 @@ import pytest
 
 from chip.config import load_preset
 from chip.isa import Loc, Mem
-from chip.links import functional_executor, machine_executor, plan_system, run_system
+from chip.links import (
+    SystemResult,
+    functional_executor,
+    machine_executor,
+    plan_system,
+    run_system,
+)
 from chip.program import Phase, Program, Tag
 from chip.state import ChipState
 from chip.system import SystemConfig, Topology, ring
@@ -67,8 +73,8 @@ def test_fidelities_agree() -> None:
         assert a.cycles == b.cycles
 
 
-def _on_chip_all_reduce(system: SystemConfig, rows: int, pieces: int) -> int:
-    """Cycles of an all-reduce of ``rows`` full accumulator rows already on chip."""
+def _on_chip_all_reduce(system: SystemConfig, rows: int, pieces: int) -> SystemResult:
+    """An all-reduce of ``rows`` full accumulator rows already on chip, its sums checked."""
     cfg = system.chip
     tag = Tag("all_reduce", Phase.OPTIMIZER)
     programs, states = [], []
@@ -85,7 +91,7 @@ def _on_chip_all_reduce(system: SystemConfig, rows: int, pieces: int) -> int:
             run.state.read(Loc(Mem.ACCF, 0), rows, cfg.row_elems, "t").view(np.float32),
             np.tile(total, (rows, 1)),
         )
-    return res.cycles
+    return res
 
 
 @pytest.mark.parametrize("chips", [2, 4, 8])
@@ -95,8 +101,38 @@ def test_ring_all_reduce_takes_the_textbook_cycles(chips: int) -> None:
     rows = 896  # 896 rows x 16 fp32 = 56 KiB of the 64 KiB accumulator
     size = rows * EDGE.row_elems * 4
     textbook = 2 * (chips - 1) / chips * size / bandwidth + 2 * (chips - 1) * latency
-    cycles = _on_chip_all_reduce(system, rows, pieces=8)
+    cycles = _on_chip_all_reduce(system, rows, pieces=8).cycles
     assert abs(cycles - textbook) / textbook < 0.05, (cycles, textbook)
+
+
+@pytest.mark.parametrize("dims", [(2, 4), (4, 2), (2, 2)])
+def test_torus_all_reduce_takes_the_textbook_cycles(dims: tuple[int, int]) -> None:
+    bandwidth, latency = 8, 20
+    r, c = dims
+    system = SystemConfig(EDGE, r * c, Topology.TORUS2D, dims, bandwidth, latency)
+    rows = 896
+    size = rows * EDGE.row_elems * 4
+    # row ring on S, column ring on the S / C each chip owns, each reduce-scatter + all-gather
+    textbook = (
+        2 * (c - 1) / c * size / bandwidth
+        + 2 * (r - 1) / r * (size / c) / bandwidth
+        + 2 * (c - 1 + r - 1) * latency
+    )
+    cycles = _on_chip_all_reduce(system, rows, pieces=8).cycles
+    assert abs(cycles - textbook) / textbook < 0.05, (cycles, textbook)
+
+
+def test_torus_moves_fewer_bytes_per_link_than_the_ring() -> None:
+    rows = 896
+    size = rows * EDGE.row_elems * 4
+    torus = _on_chip_all_reduce(SystemConfig(EDGE, 8, Topology.TORUS2D, (2, 4), 8, 20), rows, 8)
+    ring8 = _on_chip_all_reduce(ring(EDGE, 8, 8, 20), rows, 8)
+    # ring: 2 (N-1)/N S on every forward link; torus: 2 (C-1)/C S east, 2 (R-1)/R S/C south
+    assert set(ring8.link_bytes.values()) == {2 * 7 * size // 8}
+    east = {v for (_, link), v in torus.link_bytes.items() if link == 0}
+    south = {v for (_, link), v in torus.link_bytes.items() if link == 2}
+    assert east == {2 * 3 * size // 4} and south == {2 * size // 4 // 2}
+    assert max(torus.link_bytes.values()) < max(ring8.link_bytes.values())
 
 
 def test_all_reduce_refuses_what_does_not_fit() -> None:
