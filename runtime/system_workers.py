@@ -3,7 +3,8 @@
 `WorkerPool` forks one process per chip (each holds its chip's state and the segments of its
 plan); `chip.links.run_chips` drives them through `WorkerChip` handles, starting every chip
 whose next step is a segment at once, so the segments of different chips run in parallel.
-Link data, a step's inputs and its outputs cross the pipes; a chip's DRAM never does. Results
+Link data, a step's inputs and its outputs cross the pipes; a chip's DRAM never does, nor do
+the programs (forked with the plan). Link data avoids round trips (`WorkerChip`). Results
 equal those of the chips run in this process (the same programs on the same states, and
 timing does not depend on the order the chips finish in).
 """
@@ -11,15 +12,17 @@ timing does not depend on the order the chips finish in).
 from __future__ import annotations
 
 import multiprocessing as mp
+from collections import deque
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 import numpy as np
 
+from chip.config import ChipConfig
 from chip.dtypes import DType
 from chip.errors import Fault, ProgramError
-from chip.isa import Loc
-from chip.links import SystemPlan, fresh_state, functional_executor, machine_executor
+from chip.isa import Loc, Send
+from chip.links import LinkStep, SystemPlan, fresh_state, functional_executor, machine_executor
 from chip.program import TensorInfo
 from chip.state import ChipState
 
@@ -33,16 +36,17 @@ def _serve(conn: Connection, plan: SystemPlan, chip: int, fidelity: str) -> None
         what, *args = conn.recv()
         try:
             if what == "start":
-                cycles, result = execute(steps[args[0]].program, state)
-                conn.send(("ok", (cycles, getattr(result, "counters", None))))
+                k = args[0]
+                cycles, result = execute(steps[k].program, state)
+                sends = _read_sends(state, steps, k + 1)
+                conn.send(("ok", (cycles, getattr(result, "counters", None), sends)))
+            elif what == "write_async":  # no reply: the coordinator checked the destination
+                state.write(args[0], args[1], "recv destination")
             elif what == "read":
                 loc, rows, cols = args
                 conn.send(
                     ("ok", (state.read(loc, rows, cols, "send source"), state.dtype_of(loc.mem)))
                 )
-            elif what == "write":
-                state.write(args[0], args[1], "recv destination")
-                conn.send(("ok", None))
             elif what == "fresh":  # on-chip memories unwritten, DRAM kept
                 dram, state = state.dram, ChipState(plan.system.chip)
                 state.dram = dram
@@ -63,6 +67,26 @@ def _serve(conn: Connection, plan: SystemPlan, chip: int, fidelity: str) -> None
             conn.send(("fault", str(e)))
 
 
+def _read_sends(state: ChipState, steps: tuple, first: int) -> list[tuple[str, Any]]:
+    """The source data of the SENDs from step ``first`` up to the next RECV or segment, read
+    now (nothing changes the state before the coordinator takes them), each ``("ok", (raw,
+    dtype))`` or ``("fault", message)``: the coordinator then needs no round trip per SEND."""
+    out: list[tuple[str, Any]] = []
+    for step in steps[first:]:
+        if not (isinstance(step, LinkStep) and isinstance(step.ins, Send)):
+            break
+        ins = step.ins
+        try:
+            if ins.rows < 1 or ins.cols < 1:
+                break  # the coordinator's own check reports it
+            raw = state.read(ins.src, ins.rows, ins.cols, "send source")
+            out.append(("ok", (raw, state.dtype_of(ins.src.mem))))
+        except Fault as e:
+            out.append(("fault", str(e)))
+            break
+    return out
+
+
 def _reply(conn: Connection) -> Any:
     kind, value = conn.recv()
     if kind == "program_error":
@@ -73,24 +97,54 @@ def _reply(conn: Connection) -> Any:
 
 
 class WorkerChip:
-    """The `chip.links.ChipHandle` of a chip in a worker process."""
+    """The `chip.links.ChipHandle` of a chip in a worker process.
 
-    def __init__(self, conn: Connection) -> None:
+    Link data costs no round trip where it can be avoided: a segment's reply carries the data
+    of the SENDs right after it (read by the worker, `_read_sends`), a SEND of exactly what the
+    last RECV wrote takes that data, and a RECV's data is sent without waiting for an answer,
+    its destination checked here against an empty state of the same chip (pipes keep order,
+    so it lands before the worker's next request)."""
+
+    def __init__(self, conn: Connection, config: ChipConfig) -> None:
         self.conn = conn
+        self.shape = ChipState(config)  # never written: its memories map no pages
+        self.sends: deque[tuple[str, Any]] = deque()
+        self.written: tuple[Loc, np.ndarray] | None = None  # the last RECV's, since a segment
 
     def start(self, k: int) -> None:
+        self.sends.clear()
+        self.written = None
         self.conn.send(("start", k))
 
     def finish(self) -> tuple[int, object]:
-        return _reply(self.conn)  # (cycles, the segment's Counters or None)
+        cycles, counters, sends = _reply(self.conn)
+        self.sends.extend(sends)
+        return cycles, counters
 
     def read(self, loc: Loc, rows: int, cols: int) -> tuple[np.ndarray, DType]:
+        if self.sends:
+            kind, value = self.sends.popleft()
+            if kind == "fault":
+                raise Fault(value)
+            return value
+        if (
+            self.written is not None
+            and self.written[0] == loc
+            and self.written[1].shape
+            == (
+                rows,
+                cols,
+            )
+        ):  # a SEND forwarding what the last RECV wrote (a ring's all-gather)
+            return self.written[1].copy(), self.shape.dtype_of(loc.mem)
         self.conn.send(("read", loc, rows, cols))
         return _reply(self.conn)
 
     def write(self, loc: Loc, raw: np.ndarray) -> None:
-        self.conn.send(("write", loc, raw))
-        _reply(self.conn)
+        self.sends.clear()  # the prefetched SENDs end at a RECV
+        self.shape.check_rows(loc, *raw.shape, "recv destination")
+        self.conn.send(("write_async", loc, raw))
+        self.written = (loc, raw)
 
     def request(self, *message: Any) -> Any:
         self.conn.send(message)
@@ -109,7 +163,7 @@ class WorkerPool:
             here, there = ctx.Pipe()
             proc = ctx.Process(target=_serve, args=(there, plan, c, fidelity), daemon=True)
             proc.start()
-            self.chips.append(WorkerChip(here))
+            self.chips.append(WorkerChip(here, plan.system.chip))
             self.procs.append(proc)
 
     def wait(self, in_flight: list[int]) -> int:
