@@ -4,7 +4,8 @@ The model, data, optimizer and schedule settings are those of `systolic train`; 
 batch (``--batch-size``) is split over the chips. ``--system`` names a system preset
 (chip/presets/systems/) or TOML file; ``--chips N`` alone makes a ring of N copies of
 ``--chip`` with the links of `DEFAULT_LINK`. With ``--workers`` each chip runs in a worker
-process of its own (on this project's 2-core machine that is slower: BENCHMARKS.md). The run
+process of its own (opt-in: on this project's shared 2-core machine they were not faster,
+BENCHMARKS.md; they need a free core per chip to gain). The run
 directory receives ``system.json`` (the settings, per-epoch loss and accuracy, every step's
 cycles and the first step's system report) and ``system_trace.json`` (the first step, one
 Perfetto process per chip).
@@ -54,7 +55,8 @@ def add_system_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--workers",
         action="store_true",
-        help="run each chip in a worker process of its own (default: all in this process)",
+        help="run each chip in a worker process of its own (default: all in this process; "
+        "workers help only with a free core per chip)",
     )
 
 
