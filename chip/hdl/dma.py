@@ -81,10 +81,11 @@ class DmaEngine(wiring.Component):
     start pops one) and ``push`` (the end pushes one), ``bus`` (Wishbone B4 pipelined master),
     the on-chip side (LOAD: ``spad_write`` and ``acc_write``; STORE: ``spad_read`` and
     ``acc_read``), the ``start``/``done`` strobes with their instruction's index, and ``idle``
-    (nothing queued, issuing or in flight).
+    (nothing queued, issuing or in flight). ``ram_module`` names the Verilog RAM module of its
+    queue on export (see `chip.hdl.ram.Ram`).
     """
 
-    def __init__(self, config: ChipConfig, store: bool) -> None:
+    def __init__(self, config: ChipConfig, store: bool, ram_module: str | None = None) -> None:
         if config.dram_latency < 1:
             raise ValueError(
                 f"dram_latency must be at least 1 for the RTL, not {config.dram_latency}: "
@@ -92,6 +93,7 @@ class DmaEngine(wiring.Component):
             )
         self.config = config
         self.store = store
+        self.ram_module = ram_module
         self.cls = Store if store else Load
         spad, acc = spad_row_layout(config), acc_row_layout(config)
         members = {
@@ -123,7 +125,7 @@ class DmaEngine(wiring.Component):
         cfg, store, bus = self.config, self.store, self.bus
         layout = decoder_layout(self.cls)
         entry_bits = WORD_BITS + EVENT_INDEX_BITS
-        m.submodules.queue = queue = ExecuteQueue(cfg.queue_depth, width=entry_bits)
+        m.submodules.queue = queue = ExecuteQueue(cfg.queue_depth, self.ram_module, entry_bits)
         flight = data.StructLayout(
             {
                 "index": unsigned(EVENT_INDEX_BITS),
