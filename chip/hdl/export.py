@@ -143,6 +143,28 @@ lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'denorm'[*"
 // Without the stationary double buffer only the oldest queued word can start, so the queue's
 // second read port (kept for the double-buffered pairs) is unread.
 lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'second'"
+// Yosys writes the sign-extension bits of a signed intermediate of the binary32 helpers
+// (chip/hdl/fpconv.py: exponents, the integer-to-float magnitude) as copies of the signal's
+// own top bit (`assign x[12] = x[13]`): those bits read as unused and, to Verilator's
+// per-variable graph, as a loop through the signal, which Amaranth's netlist does not have.
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: '*_exp'[*"
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: '*_rp_biased'[*"
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'recip_ea'[*"
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'sqrt_e2'[*"
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: '*_i2f_mag'[*"
+lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*_exp'"
+lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*_rp_biased'"
+lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*.recip_ea'"
+lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*.sqrt_e2'"
+lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*_i2f_mag'"
+// As for align and denorm: the rounding shifters' results (*_sub, *_sh) and the square
+// root's per-stage remainders are read through the next stage's wire, the same nets.
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: '*_rp_sub'[*"
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: '*_sh'[*"
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'sqrt_rem*'[*"
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'sqrt_cur*'[*"
+// The store DMA engine is a write-only Wishbone master: it never reads the bus's dat_r.
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: '*bus__dat_r'"
 """
 
 

@@ -191,17 +191,19 @@ class VectorUnit(wiring.Component):
             & ((cur.src1[ROW_BITS:] == SPAD_CODE) == (cur.src2[ROW_BITS:] == SPAD_CODE))
             & (pa & pb).any()
         )
-        latency = Mux(
+        # L - 1 (every latency is at least 1), so that ``total`` needs no subtraction.
+        latency_m1 = Mux(
             _op_in(op, VEC_SPECIAL),
-            cfg.vector_latency_special,
+            cfg.vector_latency_special - 1,
             Mux(
                 _op_in(op, VEC_REDUCE),
-                cfg.vector_latency_reduce,
-                Mux(_op_in(op, VEC_MUL), cfg.vector_latency_mul, cfg.vector_latency_alu),
+                cfg.vector_latency_reduce - 1,
+                Mux(_op_in(op, VEC_MUL), cfg.vector_latency_mul - 1, cfg.vector_latency_alu - 1),
             ),
         )
-        total = Signal(32)
-        m.d.comb += total.eq(cur.rows * nch * (conflict + 1) + latency - 1)
+        cycles = cur.rows * nch * (conflict + 1) + latency_m1
+        total = Signal(len(cycles))
+        m.d.comb += total.eq(cycles)
         k_reg, r_reg, c_reg = Signal(32), Signal(cur.rows.shape()), Signal(range(self.chunks))
         half_reg, more_reg = Signal(), Signal()
         k, r, c, half, more = (
@@ -270,7 +272,7 @@ class VectorUnit(wiring.Component):
             )[c]
             raw_sp, raw_ac = Value.cast(sp_el), Value.cast(ac_el)
             name = f"{which}{lane}"
-            iv, bits = Signal(signed(64), name=f"{name}_int"), Signal(32, name=f"{name}_bits")
+            iv, bits = Signal(signed(32), name=f"{name}_int"), Signal(32, name=f"{name}_bits")
             if self.int_chip:
                 m.d.comb += [
                     iv.eq(Mux(code == SPAD_CODE, raw_sp.as_signed(), raw_ac.as_signed())),

@@ -53,6 +53,19 @@ def _f_min(x: Value, y: Value) -> Value:
     return Mux(_f_gt(y, x) | is_nan(x), x, y)
 
 
+def _select(op: Value, cases: list[tuple[tuple[VecOp, ...], Value]], default: Value) -> Value:
+    """The value of the first case whose functions include ``op``, else ``default``: a chain
+    of 2:1 multiplexers (a `Switch` would become a parallel multiplexer, which Yosys writes as
+    a Verilog function with overlapping ``casez`` items)."""
+    out = default
+    for ops, value in reversed(cases):
+        hit = C(0, 1)
+        for o in ops:
+            hit = hit | (op == o.value)
+        out = Mux(hit, value, out)
+    return out
+
+
 def lane_signature(config: ChipConfig, op_bits: int) -> wiring.Signature:
     """The lane's ports, seen from the lane (all combinational).
 
@@ -86,7 +99,9 @@ def lane_signature(config: ChipConfig, op_bits: int) -> wiring.Signature:
         "enc_acc": Out(32),
     }
     if not config.input_dtype.is_float:
-        for name in ("a_int", "b_int", "col_int", "chain_int", "out_int"):
+        members["a_int"] = In(signed(32))  # an int8 or int32 element
+        members["b_int"] = In(signed(32))
+        for name in ("col_int", "chain_int", "out_int"):
             members[name] = In(signed(64))
         for name in ("a_conv", "b_conv", "int_mode", "dst_f32"):
             members[name] = In(1)
@@ -123,49 +138,31 @@ class VectorLane(wiring.Component):
 
         m.submodules.add = adder = Fp32Adder()
         neg_b = Mux(is_nan(bf), bf, bf ^ _SIGN)
-        with m.Switch(op):
-            with m.Case(VecOp.SUB.value):
-                m.d.comb += [adder.a.eq(af), adder.b.eq(neg_b)]
-            with m.Case(VecOp.ADDI.value):
-                m.d.comb += [adder.a.eq(af), adder.b.eq(imm)]
-            with m.Case(VecOp.RSUM.value):
-                m.d.comb += [adder.a.eq(chain_f), adder.b.eq(af)]
-            with m.Case(VecOp.CSUM.value):
-                m.d.comb += [adder.a.eq(col_fi), adder.b.eq(af)]
-            with m.Default():
-                m.d.comb += [adder.a.eq(af), adder.b.eq(bf)]
+        add_a = _select(op, [((VecOp.RSUM,), chain_f), ((VecOp.CSUM,), col_fi)], af)
+        add_b = _select(
+            op, [((VecOp.SUB,), neg_b), ((VecOp.ADDI,), imm), ((VecOp.RSUM, VecOp.CSUM), af)], bf
+        )
+        m.d.comb += [adder.a.eq(add_a), adder.b.eq(add_b)]
         prod = f32_mul(m, af, Mux(is_(VecOp.MULI), imm, bf), "mul")
         recip = f32_recip(m, af, "recip")
         root = f32_sqrt(m, af, "sqrt")
         one_f = C(_ONE, 32)
-        rf = self.res_f32
-        with m.Switch(op):
-            with m.Case(VecOp.ADD.value, VecOp.SUB.value, VecOp.ADDI.value):
-                m.d.comb += rf.eq(adder.y)
-            with m.Case(VecOp.MUL.value, VecOp.MULI.value):
-                m.d.comb += rf.eq(prod)
-            with m.Case(VecOp.MAX.value):
-                m.d.comb += rf.eq(f_max(af, bf))
-            with m.Case(VecOp.MIN.value):
-                m.d.comb += rf.eq(_f_min(af, bf))
-            with m.Case(VecOp.SET.value):
-                m.d.comb += rf.eq(imm)
-            with m.Case(VecOp.COPY.value):
-                m.d.comb += rf.eq(af)
-            with m.Case(VecOp.RELU.value):
-                m.d.comb += rf.eq(f_max(af, C(0, 32)))
-            with m.Case(VecOp.RELU_MASK.value):
-                m.d.comb += rf.eq(Mux(_f_gt(af, C(0, 32)), bf, 0))
-            with m.Case(VecOp.EQ.value):
-                m.d.comb += rf.eq(Mux(_f_ge(af, bf) & _f_ge(bf, af), one_f, 0))
-            with m.Case(VecOp.GT.value):
-                m.d.comb += rf.eq(Mux(_f_gt(af, bf), one_f, 0))
-            with m.Case(VecOp.CSUM.value):
-                m.d.comb += rf.eq(Mux(first_row, af, adder.y))
-            with m.Case(VecOp.RECIP.value):
-                m.d.comb += rf.eq(recip)
-            with m.Case(VecOp.SQRT.value):
-                m.d.comb += rf.eq(root)
+        cases = [
+            ((VecOp.ADD, VecOp.SUB, VecOp.ADDI), adder.y),
+            ((VecOp.MUL, VecOp.MULI), prod),
+            ((VecOp.MAX,), f_max(af, bf)),
+            ((VecOp.MIN,), _f_min(af, bf)),
+            ((VecOp.SET,), imm),
+            ((VecOp.COPY,), af),
+            ((VecOp.RELU,), f_max(af, C(0, 32))),
+            ((VecOp.RELU_MASK,), Mux(_f_gt(af, C(0, 32)), bf, 0)),
+            ((VecOp.EQ,), Mux(_f_ge(af, bf) & _f_ge(bf, af), one_f, 0)),
+            ((VecOp.GT,), Mux(_f_gt(af, bf), one_f, 0)),
+            ((VecOp.CSUM,), Mux(first_row, af, adder.y)),
+            ((VecOp.RECIP,), recip),
+            ((VecOp.SQRT,), root),
+        ]
+        m.d.comb += self.res_f32.eq(_select(op, cases, C(0, 32)))
         sum_f = Mux(first_el, af, adder.y)
         max_f = Mux(first_el, af, f_max(chain_f, af))
         m.d.comb += self.next_f32.eq(Mux(self.valid, Mux(is_(VecOp.RSUM), sum_f, max_f), chain_f))
@@ -184,29 +181,20 @@ class VectorLane(wiring.Component):
         def is_(o: VecOp) -> Value:
             return op == o.value
 
-        with m.Switch(op):
-            with m.Case(VecOp.ADD.value):
-                m.d.comb += ri.eq(ai + bi)
-            with m.Case(VecOp.SUB.value):
-                m.d.comb += ri.eq(ai - bi)
-            with m.Case(VecOp.MUL.value):
-                m.d.comb += ri.eq(ai * bi)
-            with m.Case(VecOp.MAX.value):
-                m.d.comb += ri.eq(Mux(ai >= bi, ai, bi))
-            with m.Case(VecOp.MIN.value):
-                m.d.comb += ri.eq(Mux(ai <= bi, ai, bi))
-            with m.Case(VecOp.COPY.value):
-                m.d.comb += ri.eq(ai)
-            with m.Case(VecOp.RELU.value):
-                m.d.comb += ri.eq(Mux(ai > 0, ai, zero_i))
-            with m.Case(VecOp.RELU_MASK.value):
-                m.d.comb += ri.eq(Mux(ai > 0, bi, zero_i))
-            with m.Case(VecOp.EQ.value):
-                m.d.comb += ri.eq(ai == bi)
-            with m.Case(VecOp.GT.value):
-                m.d.comb += ri.eq(ai > bi)
-            with m.Case(VecOp.CSUM.value):
-                m.d.comb += ri.eq(Mux(first_row, ai, col_ii + ai))
+        cases = [
+            ((VecOp.ADD,), ai + bi),
+            ((VecOp.SUB,), ai - bi),
+            ((VecOp.MUL,), ai * bi),
+            ((VecOp.MAX,), Mux(ai >= bi, ai, bi)),
+            ((VecOp.MIN,), Mux(ai <= bi, ai, bi)),
+            ((VecOp.COPY,), ai),
+            ((VecOp.RELU,), Mux(ai > 0, ai, zero_i)),
+            ((VecOp.RELU_MASK,), Mux(ai > 0, bi, zero_i)),
+            ((VecOp.EQ,), ai == bi),
+            ((VecOp.GT,), ai > bi),
+            ((VecOp.CSUM,), Mux(first_row, ai, col_ii + ai)),
+        ]
+        m.d.comb += ri.eq(_select(op, cases, zero_i))
         # The row reductions chain through the lanes, element 0 first.
         sum_i = Mux(first_el, ai, chain_i + ai)
         max_i = Mux(first_el, ai, Mux(chain_i >= ai, chain_i, ai))
