@@ -144,3 +144,16 @@ def test_whole_chip_verilog_of_tiny_lints_under_verilator(tmp_path):
     warnings = [line for line in lint.stderr.splitlines() if line.startswith("%Warning")]
     assert len(warnings) <= 2, lint.stderr
     assert all("ports" in w and "UNUSEDSIGNAL" in w for w in warnings), lint.stderr
+
+
+def test_systolic_hdl_exports_the_whole_chip_unless_execute_only(tmp_path, capsys):
+    from runtime.cli import main
+
+    assert main(["hdl", "--chip", "tiny", "-o", str(tmp_path / "chip")]) == 0
+    whole = (tmp_path / "chip" / "systolic_tiny.v").read_text()
+    assert "module systolic_tiny_vector_lane(" in whole and "load_bus__" in whole
+    assert main(["hdl", "--chip", "tiny", "--execute-only", "-o", str(tmp_path / "ex")]) == 0
+    datapath = (tmp_path / "ex" / "systolic_tiny.v").read_text()
+    assert "vector_lane" not in datapath and "load_bus__" not in datapath
+    assert "module systolic_tiny_pe(" in datapath
+    assert "wrote the Verilog of tiny" in capsys.readouterr().out
