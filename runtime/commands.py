@@ -858,6 +858,13 @@ def _kib(kib: int) -> str:
 def setup_hdl(p: argparse.ArgumentParser) -> None:
     _add_chip(p, dtype=False)
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="Verilog output dir")
+    p.add_argument(
+        "--execute-only",
+        action="store_true",
+        help="export only the execute datapath (controller, array, memories; the design "
+        "--stat counts, --synth synthesizes and the Verilator co-simulation runs) instead of "
+        "the whole chip",
+    )
     p.add_argument("--stat", action="store_true", help="also print Yosys cell counts")
     p.add_argument(
         "--synth",
@@ -875,7 +882,7 @@ def cmd_hdl(args: argparse.Namespace) -> None:
         raise CommandError(f"the HDL export (chip.hdl.export) is not available: {e}") from None
     if args.stat:
         check_export_size(chip)  # before elaborating anything
-    files = verilog_files(chip)
+    files = verilog_files(chip, whole_chip=not args.execute_only)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     for file_name, text in files.items():

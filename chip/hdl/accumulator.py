@@ -65,7 +65,7 @@ class Accumulator(wiring.Component):
         cfg = self.config
         layout = acc_row_layout(cfg)
         if self.dma:
-            mem = Ram(layout, cfg.acc_rows, cfg.row_elems, reads=5, writes=3)
+            mem = Ram(layout, cfg.acc_rows, cfg.row_elems, self.ram_module, reads=5, writes=3)
             load, vec = self.load_write, self.vec_write
             m.d.comb += [
                 mem.r3.addr.eq(self.read_va.addr),

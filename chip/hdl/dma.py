@@ -31,7 +31,6 @@ from __future__ import annotations
 
 from amaranth import Cat, Module, Mux, Signal, Value, unsigned
 from amaranth.lib import data, stream, wiring
-from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig
@@ -81,10 +80,11 @@ class DmaEngine(wiring.Component):
     start pops one) and ``push`` (the end pushes one), ``bus`` (Wishbone B4 pipelined master),
     the on-chip side (LOAD: ``spad_write`` and ``acc_write``; STORE: ``spad_read`` and
     ``acc_read``), the ``start``/``done`` strobes with their instruction's index, and ``idle``
-    (nothing queued, issuing or in flight).
+    (nothing queued, issuing or in flight). ``ram_module`` names the Verilog RAM module of its
+    queue on export (see `chip.hdl.ram.Ram`).
     """
 
-    def __init__(self, config: ChipConfig, store: bool) -> None:
+    def __init__(self, config: ChipConfig, store: bool, ram_module: str | None = None) -> None:
         if config.dram_latency < 1:
             raise ValueError(
                 f"dram_latency must be at least 1 for the RTL, not {config.dram_latency}: "
@@ -92,6 +92,7 @@ class DmaEngine(wiring.Component):
             )
         self.config = config
         self.store = store
+        self.ram_module = ram_module
         self.cls = Store if store else Load
         spad, acc = spad_row_layout(config), acc_row_layout(config)
         members = {
@@ -123,20 +124,27 @@ class DmaEngine(wiring.Component):
         cfg, store, bus = self.config, self.store, self.bus
         layout = decoder_layout(self.cls)
         entry_bits = WORD_BITS + EVENT_INDEX_BITS
-        m.submodules.queue = queue = ExecuteQueue(cfg.queue_depth, width=entry_bits)
-        flight = data.StructLayout(
-            {
-                "index": unsigned(EVENT_INDEX_BITS),
-                "acc": unsigned(1),
-                "row": unsigned(ROW_BITS),
-                "rows": unsigned(16),
-                "cols": unsigned(10),
-                "push": unsigned(1),
-            }
+        m.submodules.queue = queue = ExecuteQueue(
+            cfg.queue_depth, self.ram_module, entry_bits, second=False
         )
-        m.submodules.flight = fifo = SyncFIFO(
-            width=flight.size, depth=cfg.dram_latency + FLIGHT_EXTRA
+        fields = {
+            "index": unsigned(EVENT_INDEX_BITS),
+            "rows": unsigned(16),
+            "push": unsigned(1),
+        }
+        if not store:
+            # Where the LOAD's returning rows go; a STORE has read its rows before.
+            fields |= {"acc": unsigned(1), "row": unsigned(ROW_BITS), "cols": unsigned(10)}
+        flight = data.StructLayout(fields)
+        # The in-flight FIFO is a queue on the same RAM as the instruction queue, so the
+        # exported Verilog holds no memory of Amaranth's (whose power-on contents would be an
+        # ``initial`` block).
+        flight_depth = cfg.dram_latency + FLIGHT_EXTRA
+        m.submodules.flight = fifo = ExecuteQueue(
+            flight_depth, self.ram_module, flight.size, second=False
         )
+        fifo_room, fifo_any = Signal(), Signal()
+        m.d.comb += [fifo_room.eq(fifo.count < flight_depth), fifo_any.eq(fifo.count != 0)]
 
         # The head: the oldest queued word, or the incoming one when the queue is empty.
         in_q = Signal()
@@ -158,7 +166,7 @@ class DmaEngine(wiring.Component):
             self.want.eq(
                 (in_q | self.instr.valid)
                 & ~issuing
-                & fifo.w_rdy
+                & fifo_room
                 & ((self.token_avail != 0) | ~pops_flag)
             ),
             go.eq(self.want & self.allow),
@@ -234,26 +242,27 @@ class DmaEngine(wiring.Component):
         new = Signal(flight)
         m.d.comb += [
             new.index.eq(head_index),
-            new.acc.eq(
-                head.src[ROW_BITS:] != SPAD_CODE if store else head.dst[ROW_BITS:] != SPAD_CODE
-            ),
-            new.row.eq((head.src if store else head.dst)[:ROW_BITS]),
             new.rows.eq(head.rows),
-            new.cols.eq(head.cols),
             new.push.eq(pushes_flag),
-            fifo.w_en.eq(go),
-            fifo.w_data.eq(new),
+            fifo.push.eq(go),
+            fifo.push_word.eq(new),
         ]
-        oldest = data.View(flight, fifo.r_data)
+        if not store:
+            m.d.comb += [
+                new.acc.eq(head.dst[ROW_BITS:] != SPAD_CODE),
+                new.row.eq(head.dst[:ROW_BITS]),
+                new.cols.eq(head.cols),
+            ]
+        oldest = data.View(flight, fifo.first)
         acks = Signal(16)  # acknowledges of the oldest instruction so far
         last_ack = Signal()
         m.d.comb += [
             last_ack.eq(bus.ack & (acks == oldest.rows - 1)),
-            fifo.r_en.eq(last_ack),
+            fifo.pop.eq(last_ack & fifo_any),
             self.done.eq(last_ack),
             self.done_index.eq(oldest.index),
             self.push.eq(last_ack & oldest.push),
-            self.idle.eq((queue.count == 0) & ~issuing & ~fifo.r_rdy),
+            self.idle.eq((queue.count == 0) & ~issuing & ~fifo_any),
         ]
         with m.If(bus.ack):
             m.d.sync += acks.eq(Mux(last_ack, 0, acks + 1))

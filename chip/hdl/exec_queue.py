@@ -18,29 +18,40 @@ class ExecuteQueue(wiring.Component):
     front and, with ``push``, appends ``push_word``; a pushed word is visible from the next
     cycle. The controller must not push into a queue that stays full after its pops.
     ``ram_module`` names the Verilog RAM module holding the words on export (see `Ram`);
-    ``width`` is the bits per entry (the DMA queues keep the word's program index beside it).
+    ``width`` is the bits per entry (the DMA queues keep the word's program index beside it);
+    without ``second`` the queue has no ``second`` port and pops at most one word a cycle.
     """
 
-    def __init__(self, depth: int, ram_module: str | None = None, width: int = WORD_BITS) -> None:
+    def __init__(
+        self,
+        depth: int,
+        ram_module: str | None = None,
+        width: int = WORD_BITS,
+        second: bool = True,
+    ) -> None:
         if depth < 1:
             raise ValueError(f"queue depth must be at least 1, not {depth}")
         self.depth, self.width = depth, width
         self.ram_module = ram_module
-        super().__init__(
-            {
-                "push": In(1),
-                "push_word": In(unsigned(width)),
-                "pop": In(range(3)),
-                "count": Out(range(depth + 1)),
-                "first": Out(unsigned(width)),
-                "second": Out(unsigned(width)),
-            }
-        )
+        self.has_second = second
+        members = {
+            "push": In(1),
+            "push_word": In(unsigned(width)),
+            "pop": In(range(3 if second else 2)),
+            "count": Out(range(depth + 1)),
+            "first": Out(unsigned(width)),
+        }
+        if second:
+            members["second"] = Out(unsigned(width))
+        super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         depth = self.depth
-        m.submodules.words = words = Ram(unsigned(self.width), depth, 1, self.ram_module)
+        reads = 2 if self.has_second else 1
+        m.submodules.words = words = Ram(
+            unsigned(self.width), depth, 1, self.ram_module, reads=reads
+        )
         head, tail = Signal(range(depth)), Signal(range(depth))
         count = Signal(range(depth + 1))
 
@@ -49,12 +60,15 @@ class ExecuteQueue(wiring.Component):
             nxt = ptr + by
             return Mux(nxt >= depth, nxt - depth, nxt)
 
-        first, second, write = words.r0, words.r1, words.w
+        first, write = words.r0, words.w
+        if self.has_second:
+            m.d.comb += [
+                words.r1.addr.eq(step(head, 1 % depth)),
+                self.second.eq(words.r1.data),
+            ]
         m.d.comb += [
             first.addr.eq(head),
             self.first.eq(first.data),
-            second.addr.eq(step(head, 1 % depth)),
-            self.second.eq(second.data),
             write.addr.eq(tail),
             write.data.eq(self.push_word),
             write.en.eq(self.push),

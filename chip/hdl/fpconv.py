@@ -124,7 +124,8 @@ def f32_to_int(m: Module, f: Value, lo: int, hi: int, name: str) -> Signal:
     big = Signal(name=f"{name}_big")  # |f| >= 2**31: beyond any 32-bit bound
     m.d.comb += big.eq(e >= _BIAS + 31)
     # |f| = sig * 2**(e - 150): shift left for e >= 150, else right keeping guard and sticky.
-    left = Signal(unsigned(32), name=f"{name}_left")
+    # sig (24 bits) << at most 7: 31 bits.
+    left = Signal(unsigned(31), name=f"{name}_left")
     m.d.comb += left.eq(sig << (e - 150)[:3])
     amount = Signal(unsigned(8), name=f"{name}_amount")
     m.d.comb += amount.eq(Mux(e >= 150, 0, 150 - e))
@@ -134,10 +135,10 @@ def f32_to_int(m: Module, f: Value, lo: int, hi: int, name: str) -> Signal:
     guard = with_guard[1]
     sticky = with_guard[0]
     right = kept + (guard & (sticky | kept[0]))
-    mag = Signal(unsigned(33), name=f"{name}_magnitude")
+    mag = Signal(unsigned(31), name=f"{name}_magnitude")
     m.d.comb += mag.eq(Mux(e >= 150, left, right))
-    value = Signal(signed(34), name=f"{name}_value")
-    m.d.comb += value.eq(Mux(f[31], -mag.as_signed(), mag.as_signed()))
+    value = Signal(signed(32), name=f"{name}_value")
+    m.d.comb += value.eq(Mux(f[31], -mag, mag))
     out = Signal(signed(33), name=name)
     with m.If(is_nan(f)):
         m.d.comb += out.eq(0)

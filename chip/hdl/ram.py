@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import ClockSignal, Instance, Module, Shape, Value
+from amaranth import Cat, ClockSignal, Instance, Module, Shape, Value
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -37,8 +37,6 @@ class Ram(wiring.Component):
             raise ValueError(
                 f"a RAM has 1 or more read ports and 1 to 3 write ports, not {reads} and {writes}"
             )
-        if verilog_module is not None and (reads, writes) != (2, 1):
-            raise ValueError("the Verilog RAM module has exactly 2 read ports and 1 write port")
         if lanes > 1 and not (isinstance(shape, data.ArrayLayout) and shape.length == lanes):
             raise ValueError(f"a RAM with {lanes} write lanes needs an ArrayLayout of {lanes}")
         self.shape, self.depth, self.lanes = shape, depth, lanes
@@ -58,20 +56,22 @@ class Ram(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         if self.verilog_module is not None:
+            reads = [getattr(self, f"r{k}") for k in range(self.reads)]
+            writes = [self.w] + [getattr(self, f"w{k}") for k in range(1, self.writes)]
             m.submodules.ram = Instance(
                 self.verilog_module,
                 p_ABITS=self.addr_bits,
                 p_DEPTH=self.depth,
                 p_WIDTH=Shape.cast(self.shape).width,
                 p_LANES=self.lanes,
+                p_READS=self.reads,
+                p_WRITES=self.writes,
                 i_clk=ClockSignal(),
-                i_r0_addr=self.r0.addr,
-                o_r0_data=Value.cast(self.r0.data),
-                i_r1_addr=self.r1.addr,
-                o_r1_data=Value.cast(self.r1.data),
-                i_w_addr=self.w.addr,
-                i_w_data=Value.cast(self.w.data),
-                i_w_en=self.w.en,
+                i_r_addr=Cat(port.addr for port in reads),
+                o_r_data=Cat(Value.cast(port.data) for port in reads),
+                i_w_addr=Cat(port.addr for port in writes),
+                i_w_data=Cat(Value.cast(port.data) for port in writes),
+                i_w_en=Cat(port.en for port in writes),
             )
             return m
         m.submodules.mem = mem = Memory(shape=self.shape, depth=self.depth, init=[])

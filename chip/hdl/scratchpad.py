@@ -62,7 +62,9 @@ class Scratchpad(wiring.Component):
             host_en = self.write.valid
         else:
             lanes = cfg.row_elems
-            mem = Ram(spad_row_layout(cfg), cfg.spad_rows, lanes, reads=5, writes=3)
+            mem = Ram(
+                spad_row_layout(cfg), cfg.spad_rows, lanes, self.ram_module, reads=5, writes=3
+            )
             m.submodules.mem = mem
             reads = [
                 (self.read_x, mem.r0),

@@ -25,19 +25,9 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig
-from chip.dtypes import DType
 from chip.hdl import banks
 from chip.hdl.banks import port_bits
-from chip.hdl.fp32_add import Fp32Adder
-from chip.hdl.fpconv import (
-    f32_mul,
-    f32_recip,
-    f32_sqrt,
-    f32_to_bf16,
-    f32_to_int,
-    int_to_f32,
-    is_nan,
-)
+from chip.hdl.blackbox import VerilogModule
 from chip.hdl.ports import (
     EVENT_INDEX_BITS,
     acc_row_layout,
@@ -45,6 +35,7 @@ from chip.hdl.ports import (
     row_write_signature,
     spad_row_layout,
 )
+from chip.hdl.vector_lane import VectorLane, lane_signature
 from chip.isa import (
     ROW_BITS,
     VEC_MUL,
@@ -79,8 +70,6 @@ INT_EXACT = frozenset(
     }
 )
 SPAD_CODE, ACC_CODE, ACCF_CODE = 0, 1, 2  # chip.isa's memory codes
-_SIGN = 1 << 31
-_ONE = 0x3F800000
 
 
 def _op_in(op: Value, ops: frozenset[VecOp]) -> Value:
@@ -154,10 +143,12 @@ class VectorUnit(wiring.Component):
     """Runs one VEC instruction at a time (see the module docstring). ``ctrl`` is the
     controller's port (`vector_signature`, flipped); ``spad_a``/``spad_b`` and
     ``acc_a``/``acc_b`` are read ports for the two sources, ``spad_w``/``acc_w`` row write
-    ports with one enable per element."""
+    ports with one enable per element. Each lane is a `VectorLane`; with ``lane_module``
+    (export) an instance of that Verilog module instead."""
 
-    def __init__(self, config: ChipConfig) -> None:
+    def __init__(self, config: ChipConfig, lane_module: str | None = None) -> None:
         self.config = config
+        self.lane_module = lane_module
         self.lanes = min(config.vector_lanes, config.row_elems)
         self.chunks = -(-config.row_elems // self.lanes)
         self.int_chip = not config.input_dtype.is_float
@@ -200,17 +191,19 @@ class VectorUnit(wiring.Component):
             & ((cur.src1[ROW_BITS:] == SPAD_CODE) == (cur.src2[ROW_BITS:] == SPAD_CODE))
             & (pa & pb).any()
         )
-        latency = Mux(
+        # L - 1 (every latency is at least 1), so that ``total`` needs no subtraction.
+        latency_m1 = Mux(
             _op_in(op, VEC_SPECIAL),
-            cfg.vector_latency_special,
+            cfg.vector_latency_special - 1,
             Mux(
                 _op_in(op, VEC_REDUCE),
-                cfg.vector_latency_reduce,
-                Mux(_op_in(op, VEC_MUL), cfg.vector_latency_mul, cfg.vector_latency_alu),
+                cfg.vector_latency_reduce - 1,
+                Mux(_op_in(op, VEC_MUL), cfg.vector_latency_mul - 1, cfg.vector_latency_alu - 1),
             ),
         )
-        total = Signal(32)
-        m.d.comb += total.eq(cur.rows * nch * (conflict + 1) + latency - 1)
+        cycles = cur.rows * nch * (conflict + 1) + latency_m1
+        total = Signal(len(cycles))
+        m.d.comb += total.eq(cycles)
         k_reg, r_reg, c_reg = Signal(32), Signal(cur.rows.shape()), Signal(range(self.chunks))
         half_reg, more_reg = Signal(), Signal()
         k, r, c, half, more = (
@@ -261,8 +254,8 @@ class VectorUnit(wiring.Component):
         return m
 
     def _operand(self, m: Module, loc: Value, row: Value, which: str, c: Value) -> list:
-        """Per lane (int value, binary32 bits, int-memory flag) of source ``loc``'s row ``row``
-        at chunk ``c``."""
+        """Per lane (int value, raw bits, convert flag) of source ``loc``'s row ``row`` at
+        chunk ``c``: the lane's ``*_int``, ``*_bits`` and ``*_conv`` inputs (`VectorLane`)."""
         cfg, lanes = self.config, self.lanes
         sp, ac = getattr(self, f"spad_{which}"), getattr(self, f"acc_{which}")
         m.d.comb += [sp.addr.eq(row), ac.addr.eq(row)]
@@ -279,22 +272,33 @@ class VectorUnit(wiring.Component):
             )[c]
             raw_sp, raw_ac = Value.cast(sp_el), Value.cast(ac_el)
             name = f"{which}{lane}"
-            iv, fv = Signal(signed(64), name=f"{name}_int"), Signal(32, name=f"{name}_f32")
+            iv, bits = Signal(signed(32), name=f"{name}_int"), Signal(32, name=f"{name}_bits")
             if self.int_chip:
-                m.d.comb += iv.eq(Mux(code == SPAD_CODE, raw_sp.as_signed(), raw_ac.as_signed()))
-                conv = int_to_f32(m, iv, f"{name}_i2f")
-                m.d.comb += fv.eq(Mux(code == ACCF_CODE, raw_ac, conv))
-                is_int = code != ACCF_CODE
+                m.d.comb += [
+                    iv.eq(Mux(code == SPAD_CODE, raw_sp.as_signed(), raw_ac.as_signed())),
+                    bits.eq(raw_ac),
+                ]
+                conv = code != ACCF_CODE
             else:
-                m.d.comb += fv.eq(Mux(code == SPAD_CODE, Cat(C(0, 16), raw_sp), raw_ac))
-                is_int = Const(0)
-            out.append((iv, fv, is_int))
+                m.d.comb += bits.eq(Mux(code == SPAD_CODE, Cat(C(0, 16), raw_sp), raw_ac))
+                conv = Const(0)
+            out.append((iv, bits, conv))
         return out
+
+    def _lane(self, m: Module, lane: int, op_bits: int) -> wiring.Component:
+        """Lane ``lane``'s `VectorLane`, or an instance of its Verilog module on export."""
+        if self.lane_module is None:
+            unit = VectorLane(self.config, op_bits)
+        else:
+            sig = lane_signature(self.config, op_bits)
+            unit = VerilogModule(self.lane_module, sig, clock=False)
+        m.submodules[f"lane{lane}"] = unit
+        return unit
 
     def _datapath(
         self, m: Module, cur: Value, r: Value, c: Value, pass_now: Value, last_chunk: Value
     ) -> None:
-        cfg, lanes = self.config, self.lanes
+        cfg, lanes, int_chip = self.config, self.lanes, self.int_chip
         op = cur.op
 
         def is_(o: VecOp) -> Value:
@@ -309,9 +313,7 @@ class VectorUnit(wiring.Component):
         m.d.comb += int_mode.eq(
             _op_in(op, INT_EXACT) & a[0][2] & (~reads_b | b[0][2]) & ~is_(VecOp.SET)
         )
-        imm = cur.imm
         reduce_row = is_(VecOp.RSUM) | is_(VecOp.RMAX)
-        first_row = r == 0
 
         # Registers carried across passes: the row's running reduction, BCAST's element 0,
         # CSUM's column sums.
@@ -320,158 +322,73 @@ class VectorUnit(wiring.Component):
         col_i = [Signal(signed(64), name=f"col{e}_int") for e in range(cfg.row_elems)]
         col_f = [Signal(32, name=f"col{e}_f32") for e in range(cfg.row_elems)]
 
-        def f_key(x: Value) -> Value:  # binary32 order as a signed integer (-0 == +0)
-            mag = Cat(x[:31], C(0, 1)).as_signed()
-            return Mux(x[31], -mag, mag)
-
-        def f_gt(x: Value, y: Value) -> Value:
-            return ~is_nan(x) & ~is_nan(y) & (f_key(x) > f_key(y))
-
-        def f_ge(x: Value, y: Value) -> Value:
-            return ~is_nan(x) & ~is_nan(y) & (f_key(x) >= f_key(y))
-
-        # NumPy's maximum/minimum: the first operand if it is NaN or strictly larger
-        # (smaller), else the second (so max(-0, +0) is +0 and max(+0, -0) is -0).
-        def f_max(x: Value, y: Value) -> Value:
-            return Mux(f_gt(x, y) | is_nan(x), x, y)
-
-        def f_min(x: Value, y: Value) -> Value:
-            return Mux(f_gt(y, x) | is_nan(x), x, y)
-
         chain_i: Value = Mux(c == 0, 0, red_i)
         chain_f: Value = Mux(c == 0, 0, red_f)
-        results = []
+        units = []
         for lane in range(lanes):
-            ai, af, _ = a[lane]
-            bi, bf, _ = b[lane]
+            unit = self._lane(m, lane, len(op))
+            units.append(unit)
             e_of_chunk = Array(ch * lanes + lane for ch in range(self.chunks))[c]
-            valid = e_of_chunk < cur.cols
-            first_el = (c == 0) & (lane == 0)
             col_fi = Array(
                 col_f[ch * lanes + lane] if ch * lanes + lane < cfg.row_elems else C(0, 32)
                 for ch in range(self.chunks)
             )[c]
-            col_ii = Array(
-                col_i[ch * lanes + lane] if ch * lanes + lane < cfg.row_elems else C(0, 64)
-                for ch in range(self.chunks)
-            )[c]
-            m.submodules[f"add{lane}"] = adder = Fp32Adder()
-            neg_b = Mux(is_nan(bf), bf, bf ^ _SIGN)
-            with m.Switch(op):
-                with m.Case(VecOp.SUB.value):
-                    m.d.comb += [adder.a.eq(af), adder.b.eq(neg_b)]
-                with m.Case(VecOp.ADDI.value):
-                    m.d.comb += [adder.a.eq(af), adder.b.eq(imm)]
-                with m.Case(VecOp.RSUM.value):
-                    m.d.comb += [adder.a.eq(chain_f), adder.b.eq(af)]
-                with m.Case(VecOp.CSUM.value):
-                    m.d.comb += [adder.a.eq(col_fi), adder.b.eq(af)]
-                with m.Default():
-                    m.d.comb += [adder.a.eq(af), adder.b.eq(bf)]
-            prod = f32_mul(m, af, Mux(is_(VecOp.MULI), imm, bf), f"mul{lane}")
-            recip = f32_recip(m, af, f"recip{lane}")
-            root = f32_sqrt(m, af, f"sqrt{lane}")
-            zero_i = C(0, signed(64))
-            one_f = C(_ONE, 32)
-            rf, ri = Signal(32, name=f"res{lane}_f32"), Signal(signed(64), name=f"res{lane}_int")
-            with m.Switch(op):
-                with m.Case(VecOp.ADD.value, VecOp.SUB.value, VecOp.ADDI.value):
-                    m.d.comb += rf.eq(adder.y)
-                with m.Case(VecOp.MUL.value, VecOp.MULI.value):
-                    m.d.comb += rf.eq(prod)
-                with m.Case(VecOp.MAX.value):
-                    m.d.comb += rf.eq(f_max(af, bf))
-                with m.Case(VecOp.MIN.value):
-                    m.d.comb += rf.eq(f_min(af, bf))
-                with m.Case(VecOp.SET.value):
-                    m.d.comb += rf.eq(imm)
-                with m.Case(VecOp.COPY.value):
-                    m.d.comb += rf.eq(af)
-                with m.Case(VecOp.RELU.value):
-                    m.d.comb += rf.eq(f_max(af, C(0, 32)))
-                with m.Case(VecOp.RELU_MASK.value):
-                    m.d.comb += rf.eq(Mux(f_gt(af, C(0, 32)), bf, 0))
-                with m.Case(VecOp.EQ.value):
-                    m.d.comb += rf.eq(Mux(f_ge(af, bf) & f_ge(bf, af), one_f, 0))
-                with m.Case(VecOp.GT.value):
-                    m.d.comb += rf.eq(Mux(f_gt(af, bf), one_f, 0))
-                with m.Case(VecOp.CSUM.value):
-                    m.d.comb += rf.eq(Mux(first_row, af, adder.y))
-                with m.Case(VecOp.RECIP.value):
-                    m.d.comb += rf.eq(recip)
-                with m.Case(VecOp.SQRT.value):
-                    m.d.comb += rf.eq(root)
-            with m.Switch(op):
-                with m.Case(VecOp.ADD.value):
-                    m.d.comb += ri.eq(ai + bi)
-                with m.Case(VecOp.SUB.value):
-                    m.d.comb += ri.eq(ai - bi)
-                with m.Case(VecOp.MUL.value):
-                    m.d.comb += ri.eq(ai * bi)
-                with m.Case(VecOp.MAX.value):
-                    m.d.comb += ri.eq(Mux(ai >= bi, ai, bi))
-                with m.Case(VecOp.MIN.value):
-                    m.d.comb += ri.eq(Mux(ai <= bi, ai, bi))
-                with m.Case(VecOp.COPY.value):
-                    m.d.comb += ri.eq(ai)
-                with m.Case(VecOp.RELU.value):
-                    m.d.comb += ri.eq(Mux(ai > 0, ai, zero_i))
-                with m.Case(VecOp.RELU_MASK.value):
-                    m.d.comb += ri.eq(Mux(ai > 0, bi, zero_i))
-                with m.Case(VecOp.EQ.value):
-                    m.d.comb += ri.eq(ai == bi)
-                with m.Case(VecOp.GT.value):
-                    m.d.comb += ri.eq(ai > bi)
-                with m.Case(VecOp.CSUM.value):
-                    m.d.comb += ri.eq(Mux(first_row, ai, col_ii + ai))
-            # The row reductions chain through the lanes, element 0 first.
-            sum_f = Mux(first_el, af, adder.y)
-            max_f = Mux(first_el, af, f_max(chain_f, af))
-            sum_i = Mux(first_el, ai, chain_i + ai)
-            max_i = Mux(first_el, ai, Mux(chain_i >= ai, chain_i, ai))
-            next_f, next_i = Signal(32, name=f"chain{lane}_f32"), Signal(signed(64))
             m.d.comb += [
-                next_f.eq(Mux(valid, Mux(is_(VecOp.RSUM), sum_f, max_f), chain_f)),
-                next_i.eq(Mux(valid, Mux(is_(VecOp.RSUM), sum_i, max_i), chain_i)),
+                unit.op.eq(op),
+                unit.imm.eq(cur.imm),
+                unit.a_bits.eq(a[lane][1]),
+                unit.b_bits.eq(b[lane][1]),
+                unit.col_f32.eq(col_fi),
+                unit.chain_f32.eq(chain_f),
+                unit.first_el.eq((c == 0) & (lane == 0)),
+                unit.valid.eq(e_of_chunk < cur.cols),
+                unit.first_row.eq(r == 0),
             ]
-            chain_f, chain_i = next_f, next_i
-            results.append((ri, rf, e_of_chunk))
+            chain_f = unit.next_f32
+            if int_chip:
+                col_ii = Array(
+                    col_i[ch * lanes + lane] if ch * lanes + lane < cfg.row_elems else C(0, 64)
+                    for ch in range(self.chunks)
+                )[c]
+                m.d.comb += [
+                    unit.a_int.eq(a[lane][0]),
+                    unit.a_conv.eq(a[lane][2]),
+                    unit.b_int.eq(b[lane][0]),
+                    unit.b_conv.eq(b[lane][2]),
+                    unit.col_int.eq(col_ii),
+                    unit.chain_int.eq(chain_i),
+                ]
+                chain_i = unit.next_int
             # CSUM's column sums follow the rows.
             for ch in range(self.chunks):
                 e = ch * lanes + lane
                 if e < cfg.row_elems:
                     with m.If(pass_now & (c == ch)):
-                        m.d.sync += [col_i[e].eq(ri), col_f[e].eq(rf)]
+                        m.d.sync += col_f[e].eq(unit.res_f32)
+                        if int_chip:
+                            m.d.sync += col_i[e].eq(unit.res_int)
+        a0_f = units[0].a_f32
         with m.If(pass_now):
             m.d.sync += [red_i.eq(chain_i), red_f.eq(chain_f)]
             with m.If(c == 0):
-                m.d.sync += [b0_i.eq(a[0][0]), b0_f.eq(a[0][1])]
+                m.d.sync += [b0_i.eq(a[0][0]), b0_f.eq(a0_f)]
         bcast_i = Mux(c == 0, a[0][0], b0_i)
-        bcast_f = Mux(c == 0, a[0][1], b0_f)
+        bcast_f = Mux(c == 0, a0_f, b0_f)
 
-        # Every lane's value, then converted to the destination's type.
+        # Every lane's value, converted by its lane to the destination's type.
         dcode = cur.dst[ROW_BITS:]
-        enc_sp, enc_ac = [], []
-        for lane, (ri, rf, _) in enumerate(results):
-            vi, vf = Signal(signed(64), name=f"out{lane}_int"), Signal(32, name=f"out{lane}_f32")
-            m.d.comb += [
-                vi.eq(Mux(reduce_row, chain_i, Mux(is_(VecOp.BCAST), bcast_i, ri))),
-                vf.eq(Mux(reduce_row, chain_f, Mux(is_(VecOp.BCAST), bcast_f, rf))),
-            ]
-            if self.int_chip:
-                i8 = Mux(vi > 127, 127, Mux(vi < -128, -128, vi))
-                i32 = Mux(vi > 2**31 - 1, 2**31 - 1, Mux(vi < -(2**31), -(2**31), vi))
-                f8 = f32_to_int(m, vf, -128, 127, f"out{lane}_f2i8")
-                f32i = f32_to_int(m, vf, -(2**31), 2**31 - 1, f"out{lane}_f2i32")
-                as_f = int_to_f32(m, vi, f"out{lane}_i2f")
-                enc_sp.append(Mux(int_mode, i8, f8)[:8])
-                enc_ac.append(
-                    Mux(dcode == ACCF_CODE, Mux(int_mode, as_f, vf), Mux(int_mode, i32, f32i)[:32])
-                )
-            else:
-                assert self.config.input_dtype is DType.BF16
-                enc_sp.append(f32_to_bf16(vf))
-                enc_ac.append(vf)
+        for unit in units:
+            m.d.comb += unit.out_f32.eq(
+                Mux(reduce_row, chain_f, Mux(is_(VecOp.BCAST), bcast_f, unit.res_f32))
+            )
+            if int_chip:
+                m.d.comb += [
+                    unit.out_int.eq(
+                        Mux(reduce_row, chain_i, Mux(is_(VecOp.BCAST), bcast_i, unit.res_int))
+                    ),
+                    unit.int_mode.eq(int_mode),
+                    unit.dst_f32.eq(dcode == ACCF_CODE),
+                ]
 
         is_csum = is_(VecOp.CSUM)
         writing = Signal()
@@ -482,8 +399,8 @@ class VectorUnit(wiring.Component):
             lane, ch = e % lanes, e // lanes
             en = writing & (e < cur.cols) & Mux(reduce_row, last_chunk, c == ch)
             m.d.comb += [
-                self.spad_w.data[e].eq(enc_sp[lane]),
-                self.acc_w.data[e].eq(enc_ac[lane]),
+                self.spad_w.data[e].eq(units[lane].enc_spad),
+                self.acc_w.data[e].eq(units[lane].enc_acc),
                 self.spad_w.en[e].eq(en & (dcode == SPAD_CODE)),
                 self.acc_w.en[e].eq(en & (dcode != SPAD_CODE)),
             ]

@@ -15,32 +15,37 @@ from chip.config import ChipConfig
 from chip.hdl.numerics import numerics_for
 
 RAM = """\
-// {name}: DEPTH rows of WIDTH bits; two asynchronous read ports, one write port whose LANES
-// enables each write WIDTH/LANES bits of the row (chip/hdl/ram.py).
+// {name}: DEPTH rows of WIDTH bits; READS asynchronous read ports and WRITES write ports, port
+// p's enable bit k writing bits [k*WIDTH/LANES, (k+1)*WIDTH/LANES) of its row (chip/hdl/ram.py).
+// Port p's address, data and enables are field p of the packed buses.
 module {name} #(
   parameter ABITS = 1,
   parameter DEPTH = 2,
   parameter WIDTH = 1,
-  parameter LANES = 1
+  parameter LANES = 1,
+  parameter READS = 2,
+  parameter WRITES = 1
 ) (
   input clk,
-  input [ABITS-1:0] r0_addr,
-  output [WIDTH-1:0] r0_data,
-  input [ABITS-1:0] r1_addr,
-  output [WIDTH-1:0] r1_data,
-  input [ABITS-1:0] w_addr,
-  input [WIDTH-1:0] w_data,
-  input [LANES-1:0] w_en
+  input [READS*ABITS-1:0] r_addr,
+  output [READS*WIDTH-1:0] r_data,
+  input [WRITES*ABITS-1:0] w_addr,
+  input [WRITES*WIDTH-1:0] w_data,
+  input [WRITES*LANES-1:0] w_en
 );
   localparam LW = WIDTH / LANES;
   reg [WIDTH-1:0] mem [0:DEPTH-1];
-  assign r0_data = mem[r0_addr];
-  assign r1_data = mem[r1_addr];
-  genvar k;
+  genvar p, k;
   generate
-    for (k = 0; k < LANES; k = k + 1) begin : lane
-      always @(posedge clk)
-        if (w_en[k]) mem[w_addr][k*LW +: LW] <= w_data[k*LW +: LW];
+    for (p = 0; p < READS; p = p + 1) begin : read
+      assign r_data[p*WIDTH +: WIDTH] = mem[r_addr[p*ABITS +: ABITS]];
+    end
+    for (p = 0; p < WRITES; p = p + 1) begin : write
+      for (k = 0; k < LANES; k = k + 1) begin : lane
+        always @(posedge clk)
+          if (w_en[p*LANES+k])
+            mem[w_addr[p*ABITS +: ABITS]][k*LW +: LW] <= w_data[p*WIDTH+k*LW +: LW];
+      end
     end
   endgenerate
 endmodule

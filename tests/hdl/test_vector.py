@@ -17,7 +17,7 @@ from amaranth.sim import Simulator
 from chip.config import Dataflow, load_preset
 from chip.dtypes import DType, to_storage
 from chip.errors import ProgramError
-from chip.hdl import run_program, vector
+from chip.hdl import run_program, vector, vector_lane
 from chip.hdl.fpconv import f32_mul, f32_recip, f32_sqrt, f32_to_bf16, f32_to_int, int_to_f32
 from chip.hdl.run_program import AMARANTH, VERILATOR, Divergence, check_program, cosimulate
 from chip.isa import Loc, Mem, Vec, VecOp
@@ -245,7 +245,7 @@ def test_mutations_of_the_vector_unit_are_caught(monkeypatch):
         with pytest.raises(Divergence, match="the RTL runs it in cycles"):
             cosimulate(*random_vector_program(TINY, 3, count=4, ops=reductions), AMARANTH)
     with monkeypatch.context() as mp:  # comparisons give 0.5 for true
-        mp.setattr(vector, "_ONE", 0x3F000000)
+        mp.setattr(vector_lane, "_ONE", 0x3F000000)
         with pytest.raises(Divergence, match="accumulator row"):
             cosimulate(
                 *random_vector_program(TINY, 3, count=16, ops=frozenset({VecOp.GT, VecOp.EQ})),

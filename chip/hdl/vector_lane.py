@@ -1,0 +1,222 @@
+"""One lane of the vector unit: the element arithmetic of every built VEC function.
+
+`chip.hdl.vector.VectorUnit` sequences the passes, reads the rows and writes the results; each
+of its ``vector_lanes`` lanes is one `VectorLane`, so the exported Verilog holds one lane module
+instantiated per lane (as the array holds one PE module), not ``lanes`` copies of its logic.
+"""
+
+from __future__ import annotations
+
+from amaranth import C, Cat, Module, Mux, Value, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from chip.config import ChipConfig
+from chip.dtypes import DType
+from chip.hdl.fp32_add import Fp32Adder
+from chip.hdl.fpconv import (
+    f32_mul,
+    f32_recip,
+    f32_sqrt,
+    f32_to_bf16,
+    f32_to_int,
+    int_to_f32,
+    is_nan,
+)
+from chip.hdl.numerics import numerics_for
+from chip.isa import VecOp
+
+_SIGN = 1 << 31
+_ONE = 0x3F800000
+
+
+def _f_key(x: Value) -> Value:  # binary32 order as a signed integer (-0 == +0)
+    mag = Cat(x[:31], C(0, 1)).as_signed()
+    return Mux(x[31], -mag, mag)
+
+
+def _f_gt(x: Value, y: Value) -> Value:
+    return ~is_nan(x) & ~is_nan(y) & (_f_key(x) > _f_key(y))
+
+
+def _f_ge(x: Value, y: Value) -> Value:
+    return ~is_nan(x) & ~is_nan(y) & (_f_key(x) >= _f_key(y))
+
+
+# NumPy's maximum/minimum: the first operand if it is NaN or strictly larger (smaller), else
+# the second (so max(-0, +0) is +0 and max(+0, -0) is -0).
+def f_max(x: Value, y: Value) -> Value:
+    return Mux(_f_gt(x, y) | is_nan(x), x, y)
+
+
+def _f_min(x: Value, y: Value) -> Value:
+    return Mux(_f_gt(y, x) | is_nan(x), x, y)
+
+
+def _select(op: Value, cases: list[tuple[tuple[VecOp, ...], Value]], default: Value) -> Value:
+    """The value of the first case whose functions include ``op``, else ``default``: a chain
+    of 2:1 multiplexers (a `Switch` would become a parallel multiplexer, which Yosys writes as
+    a Verilog function with overlapping ``casez`` items)."""
+    out = default
+    for ops, value in reversed(cases):
+        hit = C(0, 1)
+        for o in ops:
+            hit = hit | (op == o.value)
+        out = Mux(hit, value, out)
+    return out
+
+
+def lane_signature(config: ChipConfig, op_bits: int) -> wiring.Signature:
+    """The lane's ports, seen from the lane (all combinational).
+
+    Operands: ``a_int``/``b_int`` (the element as an integer, from an integer memory),
+    ``a_bits``/``b_bits`` (its binary32 bits when ``a_conv``/``b_conv`` is low; when high, on
+    an integer chip, the lane converts ``*_int`` to binary32 with round to nearest even), and
+    ``a_f32`` returns source 1's binary32 value. ``col_*`` are CSUM's running column sum of
+    this element, ``chain_*`` the row reduction so far (from the previous lane), ``first_el``,
+    ``valid`` (element within ``cols``) and ``first_row`` the pass's position. ``res_*`` is
+    the function's result, ``next_*`` the reduction after this element. Separately,
+    ``out_int``/``out_f32`` (the value to store: ``int_mode`` says which is meant) are
+    converted to the scratchpad's element (``enc_spad``) and the accumulator's (``enc_acc``,
+    binary32 when ``dst_f32``). Float chips have no integer memories: their lanes have only the
+    binary32 ports."""
+    elem = numerics_for(config.input_dtype).elem_shape
+    members = {
+        "op": In(op_bits),
+        "imm": In(32),
+        "a_bits": In(32),
+        "b_bits": In(32),
+        "col_f32": In(32),
+        "chain_f32": In(32),
+        "first_el": In(1),
+        "valid": In(1),
+        "first_row": In(1),
+        "a_f32": Out(32),
+        "res_f32": Out(32),
+        "next_f32": Out(32),
+        "out_f32": In(32),
+        "enc_spad": Out(elem),
+        "enc_acc": Out(32),
+    }
+    if not config.input_dtype.is_float:
+        members["a_int"] = In(signed(32))  # an int8 or int32 element
+        members["b_int"] = In(signed(32))
+        for name in ("col_int", "chain_int", "out_int"):
+            members[name] = In(signed(64))
+        for name in ("a_conv", "b_conv", "int_mode", "dst_f32"):
+            members[name] = In(1)
+        members["res_int"] = Out(signed(64))
+        members["next_int"] = Out(signed(64))
+    return wiring.Signature(members)
+
+
+class VectorLane(wiring.Component):
+    """One lane of `chip.hdl.vector.VectorUnit` (ports: `lane_signature`): chip/semantics.py's
+    ``vector_apply`` of one element, exact 64-bit integer arithmetic and binary32 side by side,
+    and ``to_storage``'s conversion of the stored value."""
+
+    def __init__(self, config: ChipConfig, op_bits: int) -> None:
+        self.config = config
+        self.int_chip = not config.input_dtype.is_float
+        super().__init__(lane_signature(config, op_bits))
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        op, imm = self.op, self.imm
+
+        def is_(o: VecOp) -> Value:
+            return op == o.value
+
+        if self.int_chip:
+            af = Mux(self.a_conv, int_to_f32(m, self.a_int, "a_i2f"), self.a_bits)
+            bf = Mux(self.b_conv, int_to_f32(m, self.b_int, "b_i2f"), self.b_bits)
+        else:
+            af, bf = self.a_bits, self.b_bits
+        m.d.comb += self.a_f32.eq(af)
+        chain_f, col_fi = self.chain_f32, self.col_f32
+        first_row, first_el = self.first_row, self.first_el
+
+        m.submodules.add = adder = Fp32Adder()
+        neg_b = Mux(is_nan(bf), bf, bf ^ _SIGN)
+        add_a = _select(op, [((VecOp.RSUM,), chain_f), ((VecOp.CSUM,), col_fi)], af)
+        add_b = _select(
+            op, [((VecOp.SUB,), neg_b), ((VecOp.ADDI,), imm), ((VecOp.RSUM, VecOp.CSUM), af)], bf
+        )
+        m.d.comb += [adder.a.eq(add_a), adder.b.eq(add_b)]
+        prod = f32_mul(m, af, Mux(is_(VecOp.MULI), imm, bf), "mul")
+        recip = f32_recip(m, af, "recip")
+        root = f32_sqrt(m, af, "sqrt")
+        one_f = C(_ONE, 32)
+        cases = [
+            ((VecOp.ADD, VecOp.SUB, VecOp.ADDI), adder.y),
+            ((VecOp.MUL, VecOp.MULI), prod),
+            ((VecOp.MAX,), f_max(af, bf)),
+            ((VecOp.MIN,), _f_min(af, bf)),
+            ((VecOp.SET,), imm),
+            ((VecOp.COPY,), af),
+            ((VecOp.RELU,), f_max(af, C(0, 32))),
+            ((VecOp.RELU_MASK,), Mux(_f_gt(af, C(0, 32)), bf, 0)),
+            ((VecOp.EQ,), Mux(_f_ge(af, bf) & _f_ge(bf, af), one_f, 0)),
+            ((VecOp.GT,), Mux(_f_gt(af, bf), one_f, 0)),
+            ((VecOp.CSUM,), Mux(first_row, af, adder.y)),
+            ((VecOp.RECIP,), recip),
+            ((VecOp.SQRT,), root),
+        ]
+        m.d.comb += self.res_f32.eq(_select(op, cases, C(0, 32)))
+        sum_f = Mux(first_el, af, adder.y)
+        max_f = Mux(first_el, af, f_max(chain_f, af))
+        m.d.comb += self.next_f32.eq(Mux(self.valid, Mux(is_(VecOp.RSUM), sum_f, max_f), chain_f))
+        if self.int_chip:
+            self._integer(m)
+        self._encode(m)
+        return m
+
+    def _integer(self, m: Module) -> None:
+        """The exact 64-bit integer results, beside the binary32 ones (integer chips)."""
+        op, ai, bi, ri = self.op, self.a_int, self.b_int, self.res_int
+        chain_i, col_ii = self.chain_int, self.col_int
+        first_row, first_el = self.first_row, self.first_el
+        zero_i = C(0, signed(64))
+
+        def is_(o: VecOp) -> Value:
+            return op == o.value
+
+        cases = [
+            ((VecOp.ADD,), ai + bi),
+            ((VecOp.SUB,), ai - bi),
+            ((VecOp.MUL,), ai * bi),
+            ((VecOp.MAX,), Mux(ai >= bi, ai, bi)),
+            ((VecOp.MIN,), Mux(ai <= bi, ai, bi)),
+            ((VecOp.COPY,), ai),
+            ((VecOp.RELU,), Mux(ai > 0, ai, zero_i)),
+            ((VecOp.RELU_MASK,), Mux(ai > 0, bi, zero_i)),
+            ((VecOp.EQ,), ai == bi),
+            ((VecOp.GT,), ai > bi),
+            ((VecOp.CSUM,), Mux(first_row, ai, col_ii + ai)),
+        ]
+        m.d.comb += ri.eq(_select(op, cases, zero_i))
+        # The row reductions chain through the lanes, element 0 first.
+        sum_i = Mux(first_el, ai, chain_i + ai)
+        max_i = Mux(first_el, ai, Mux(chain_i >= ai, chain_i, ai))
+        m.d.comb += [
+            self.next_int.eq(Mux(self.valid, Mux(is_(VecOp.RSUM), sum_i, max_i), chain_i)),
+        ]
+
+    def _encode(self, m: Module) -> None:
+        vf = self.out_f32
+        if self.int_chip:
+            vi, int_mode = self.out_int, self.int_mode
+            i8 = Mux(vi > 127, 127, Mux(vi < -128, -128, vi))
+            i32 = Mux(vi > 2**31 - 1, 2**31 - 1, Mux(vi < -(2**31), -(2**31), vi))
+            f8 = f32_to_int(m, vf, -128, 127, "out_f2i8")
+            f32i = f32_to_int(m, vf, -(2**31), 2**31 - 1, "out_f2i32")
+            as_f = int_to_f32(m, vi, "out_i2f")
+            m.d.comb += [
+                self.enc_spad.eq(Mux(int_mode, i8, f8)[:8]),
+                self.enc_acc.eq(
+                    Mux(self.dst_f32, Mux(int_mode, as_f, vf), Mux(int_mode, i32, f32i)[:32])
+                ),
+            ]
+        else:
+            assert self.config.input_dtype is DType.BF16
+            m.d.comb += [self.enc_spad.eq(f32_to_bf16(vf)), self.enc_acc.eq(vf)]
