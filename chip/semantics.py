@@ -88,7 +88,7 @@ def accumulate(old: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- vector arithmetic
-_INT_EXACT = frozenset(
+INT_EXACT = frozenset(
     {
         VecOp.ADD,
         VecOp.SUB,
@@ -113,7 +113,7 @@ def vector_apply(
 ) -> np.ndarray:
     """The result of a vector function: float32, or int64 when computed exactly in integers."""
     ints = [v for v in (a, b) if v is not None]
-    if ints and all(v.dtype.kind == "i" for v in ints) and op in _INT_EXACT:
+    if ints and all(v.dtype.kind == "i" for v in ints) and op in INT_EXACT:
         a = None if a is None else a.astype(np.int64)
         b = None if b is None else b.astype(np.int64)
         one, zero = np.int64(1), np.int64(0)

@@ -46,29 +46,11 @@ from chip.isa import (
     Vec,
     VecOp,
 )
+from chip.semantics import INT_EXACT
 
 # RECIP and SQRT are the special functions whose definitions (float64, rounded once) are
 # buildable exactly: they are the correctly rounded binary32 reciprocal and square root.
 SUPPORTED = frozenset(VecOp) - VEC_SPECIAL - {VecOp.CVT} | {VecOp.RECIP, VecOp.SQRT}
-# chip/semantics.py's functions computed exactly in integers when every source is an integer.
-INT_EXACT = frozenset(
-    {
-        VecOp.ADD,
-        VecOp.SUB,
-        VecOp.MUL,
-        VecOp.MAX,
-        VecOp.MIN,
-        VecOp.COPY,
-        VecOp.RELU,
-        VecOp.RELU_MASK,
-        VecOp.RSUM,
-        VecOp.RMAX,
-        VecOp.BCAST,
-        VecOp.EQ,
-        VecOp.GT,
-        VecOp.CSUM,
-    }
-)
 SPAD_CODE, ACC_CODE, ACCF_CODE = 0, 1, 2  # chip.isa's memory codes
 
 
