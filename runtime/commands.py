@@ -357,7 +357,7 @@ def check_train_settings(s: dict[str, Any], name: Callable[[str], str]) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from runtime.data import load_digits, load_npz
+    from runtime.data import load_dataset
     from runtime.models import compile_model, train_spec
     from runtime.progress import TrainProgress
     from runtime.train import Schedule, Trainer, TrainSettings
@@ -376,11 +376,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             f"--sampled-timing measures cycles at --fidelity fast or pe, not {machine.value}"
         )
     fidelity = Fidelity.FUNCTIONAL if sampled else machine
-    data = (
-        load_digits(seed=s["seed"])
-        if s["dataset"] == "digits"
-        else load_npz(s["dataset"], seed=s["seed"])
-    )
+    data = load_dataset(s["dataset"], seed=s["seed"])
     settings = TrainSettings(
         epochs=s["epochs"],
         lr=s["lr"],

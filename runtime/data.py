@@ -90,6 +90,11 @@ def load_digits(test_fraction: float = DEFAULT_TEST_FRACTION, seed: int = 0) -> 
     return split("digits", x, y, test_fraction, seed, num_classes=10)
 
 
+def load_dataset(name: str, seed: int = 0) -> Dataset:
+    """The data set ``--dataset`` names: ``digits``, or the path of a user's .npz file."""
+    return load_digits(seed=seed) if name == "digits" else load_npz(name, seed=seed)
+
+
 def load_npz(
     path: str | Path, test_fraction: float = DEFAULT_TEST_FRACTION, seed: int = 0
 ) -> Dataset:

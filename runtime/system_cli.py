@@ -87,7 +87,7 @@ def train_on_system(
 ) -> None:
     """Compile the data-parallel step, train, write the run directory and print the report."""
     from compiler.data_parallel import compile_data_parallel
-    from runtime.data import load_digits, load_npz
+    from runtime.data import load_dataset
     from runtime.models import compile_model, forward_graph, select_output, train_spec
     from runtime.system_report import system_report, trace_events
     from runtime.system_train import SystemRunner, train_system
@@ -98,11 +98,7 @@ def train_on_system(
     if s["sampled_timing"]:
         raise SystemCommandError("--sampled-timing is not available with --chips/--system")
     system = load_system(args, chip, args.chip is not None)
-    data = (
-        load_digits(seed=s["seed"])
-        if s["dataset"] == "digits"
-        else load_npz(s["dataset"], seed=s["seed"])
-    )
+    data = load_dataset(s["dataset"], seed=s["seed"])
     settings = TrainSettings(
         epochs=s["epochs"],
         lr=s["lr"],
