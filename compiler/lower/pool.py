@@ -171,6 +171,24 @@ def _inside(o_count: int, k: int, s: int, p: int, size: int) -> tuple[int, int]:
     return lo, max(lo, hi)
 
 
+def _taps_inside(node: Node, x: Buf, out: Buf) -> tuple[dict, dict, list[tuple[int, int]]] | None:
+    """For each kernel row (column), the output rows (columns) where it falls inside ``x``,
+    and the taps with first one inside ``x`` for every output; None when no tap is."""
+    _, h, w, _ = x.shape
+    _, oh_, ow_, _ = out.shape
+    kh_, kw_ = node.attrs["kernel"]
+    sh, sw = node.attrs["stride"]
+    pt, pl, _, _ = node.attrs["padding"]
+    rows = {k: _inside(oh_, k, sh, pt, h) for k in range(kh_)}
+    cols = {k: _inside(ow_, k, sw, pl, w) for k in range(kw_)}
+    taps = [(i, j) for i in range(kh_) for j in range(kw_)]
+    full = [t for t in taps if rows[t[0]] == (0, oh_) and cols[t[1]] == (0, ow_)]
+    if not full:
+        return None
+    taps.remove(full[0])
+    return rows, cols, [full[0], *taps]
+
+
 def _max_pool_unpadded(ctx: Ctx, node: Node, x: Buf, out: Buf) -> bool:
     """Max pooling of a padded input without its padded copy: each kernel tap loads only the
     positions where it falls inside ``x``. The block's first load is a tap inside ``x`` for
@@ -182,14 +200,10 @@ def _max_pool_unpadded(ctx: Ctx, node: Node, x: Buf, out: Buf) -> bool:
     kh_, kw_ = node.attrs["kernel"]
     sh, sw = node.attrs["stride"]
     pt, pl, _, _ = node.attrs["padding"]
-    rows = {k: _inside(oh_, k, sh, pt, h) for k in range(kh_)}
-    cols = {k: _inside(ow_, k, sw, pl, w) for k in range(kw_)}
-    taps = [(i, j) for i in range(kh_) for j in range(kw_)]
-    full = [t for t in taps if rows[t[0]] == (0, oh_) and cols[t[1]] == (0, ow_)]
-    if not full:
+    inside = _taps_inside(node, x, out)
+    if inside is None:
         return False
-    taps.remove(full[0])
-    taps.insert(0, full[0])
+    rows, cols, taps = inside
     win = _Windows(x, out.shape, (kh_, kw_), (sh, sw))
     mem_in, mem_out = ctx.mem_for(x.dtype), ctx.mem_for(out.dtype)
     es = x.dtype.nbytes
@@ -226,14 +240,10 @@ def _max_pool_phases(ctx: Ctx, node: Node, x: Buf, out: Buf) -> bool:
     kh_, kw_ = node.attrs["kernel"]
     sh, sw = node.attrs["stride"]
     pt, pl, _, _ = node.attrs["padding"]
-    rows = {k: _inside(oh_, k, sh, pt, h) for k in range(kh_)}
-    cols = {k: _inside(ow_, k, sw, pl, w) for k in range(kw_)}
-    taps = [(i, j) for i in range(kh_) for j in range(kw_)]
-    full = [t for t in taps if rows[t[0]] == (0, oh_) and cols[t[1]] == (0, ow_)]
-    if not full:
+    inside = _taps_inside(node, x, out)
+    if inside is None:
         return False
-    taps.remove(full[0])
-    taps.insert(0, full[0])
+    rows, cols, taps = inside
     mem_in, mem_out = ctx.mem_for(x.dtype), ctx.mem_for(out.dtype)
     pw = -(-w // sw)  # rows of the longest phase
     phase_rows = kh_ * sw * pw  # an output row's input rows, as phases
