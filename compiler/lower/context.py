@@ -161,9 +161,9 @@ class Ctx:
         """Copy on-chip rows ``src``.. to ``view`` (row i -> view row i)."""
         self._dma(view, src, load=False)
 
-    def _dma(self, view: View, loc: Loc, load: bool) -> None:
+    def _dma(self, view: View, loc: Loc, load: bool, direct: bool = False) -> None:
         cfg = self.config
-        res = self.residency
+        res = None if direct else self.residency
         if res is not None:
             if load and res.load(self, view, loc):
                 return
@@ -245,6 +245,17 @@ class Ctx:
         if self.residency is None:
             return None
         return self.residency.locate(view, self.mem_for(view.dtype, prefer=Mem.SPAD))
+
+    def load_kept(self, view: View) -> Loc | None:
+        """Load ``view`` of a host tensor read again later in the step into rows the
+        residency plan keeps for those readers, and return them; None (nothing emitted) when
+        it does not keep it: the caller loads the view itself."""
+        if self.residency is None:
+            return None
+        at = self.residency.keep(view, self.mem_for(view.dtype, prefer=Mem.SPAD))
+        if at is not None:
+            self._dma(view, at, load=True, direct=True)
+        return at
 
     def claim(self, view: View, mem: Mem) -> Loc | None:
         """On-chip rows to compute ``view`` of the current unit's value into, where the

@@ -207,9 +207,11 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
 
 
 def _operand(ctx: Ctx, view: View, frame: dict, name: str | int) -> None:
-    """Point ``frame[name]`` at the rows holding ``view``: resident rows read in place, or
-    the frame's buffer after a load."""
+    """Point ``frame[name]`` at the rows holding ``view``: resident rows read in place, rows
+    the residency plan keeps it in for a later reader, or the frame's buffer after a load."""
     here = ctx.resident(view)
+    if here is None:
+        here = ctx.load_kept(view)
     if here is not None:
         frame[name] = here
     else:

@@ -152,9 +152,17 @@ def residency_reserve(
     graph: Graph, config: ChipConfig, units: list, plan: DramPlan
 ) -> tuple[int, int]:
     """(scratchpad, accumulator) rows held for values that stay on chip across layers: the
-    rows of every intermediate a later unit reads (scratchpad for the array's operand type,
-    accumulator otherwise), at most a quarter of each memory, which leaves the layers'
-    tilings most of the chip."""
+    rows of every intermediate a later unit reads (`residency_need`), at most a quarter of
+    each memory, which leaves the layers' tilings most of the chip."""
+    spad, acc = residency_need(graph, config, units, plan)
+    return min(spad, config.spad_rows // 4), min(acc, (config.acc_rows - 1) // 4)
+
+
+def residency_need(
+    graph: Graph, config: ChipConfig, units: list, plan: DramPlan
+) -> tuple[int, int]:
+    """The (scratchpad, accumulator) rows of every intermediate a later unit reads
+    (scratchpad for the array's operand type, accumulator otherwise)."""
     lo, hi = plan.scratch_base, plan.scratch_base + plan.scratch_bytes
     unit_of = {m.id: u for u, unit in enumerate(units) for m in _unit_nodes(unit)}
     later: set[int] = set()
@@ -173,7 +181,48 @@ def residency_reserve(
             spad += rows
         else:
             acc += rows
-    return min(spad, config.spad_rows // 4), min(acc, (config.acc_rows - 1) // 4)
+    return spad, acc
+
+
+def host_kept(
+    graph: Graph, config: ChipConfig, units: list, plan: DramPlan
+) -> tuple[tuple[tuple[int, int, int], ...], int]:
+    """The parameters the residency plan keeps on chip from their first load to their
+    optimizer update, as (DRAM extent, node id), and the accumulator rows they take: the
+    matrices not of the array's input type (fp32 master weights) that a unit of another phase
+    reads first (the forward's cast), in order of first reader, while they fit in a quarter of
+    the accumulator and beside every intermediate the residency plan would hold there. Kept,
+    a parameter's update reads it in place instead of reading DRAM again.
+
+    Only when the step's fp32 intermediates fit too: where they do not (LeNet's and the LSTM's
+    steps), rows given to parameters are taken from values that would then spill, and those
+    steps measured slower (bench/step_cycles)."""
+    rows = config.acc_rows - 1
+    budget = min(rows // 4, rows - residency_need(graph, config, units, plan)[1])
+    phase = phases(graph)
+    first: dict[int, int] = {}
+    opt_read: set[int] = set()
+    for u, unit in enumerate(units):
+        for m in _unit_nodes(unit):
+            for i in m.inputs:
+                first.setdefault(i, u)
+                if phase[m.id] is Phase.OPTIMIZER:
+                    opt_read.add(i)
+    out, rows_left = [], max(0, budget)
+    for i in sorted(opt_read, key=lambda i: first[i]):
+        n, buf = graph.nodes[i], plan.bufs.get(i)
+        if n.op is not Op.PARAM or buf is None or len(buf.shape) != 2:
+            continue
+        if buf.dtype is config.input_dtype or phase[i] is Phase.OPTIMIZER:
+            continue
+        readers = [m for unit in units for m in _unit_nodes(unit) if i in m.inputs]
+        if all(phase[m.id] is Phase.OPTIMIZER for m in readers):
+            continue
+        rows = buf.shape[0] * -(-buf.shape[1] // config.row_elems)
+        if rows <= rows_left:
+            out.append((buf.addr, buf.addr + buf.nbytes, i))
+            rows_left -= rows
+    return tuple(out), max(0, budget) - rows_left
 
 
 def _read_outputs(graph: Graph, plan: DramPlan) -> frozenset[tuple[int, int]]:
@@ -196,6 +245,7 @@ def _residency(
     plan: DramPlan,
     reserve: tuple[int, int],
     keep: frozenset[int] | None,
+    host: tuple[tuple[int, int, int], ...] = (),
 ) -> Residency:
     spad_rows, acc_rows = reserve
     base, size, split = spad_region(config.spad_rows, config.spad_banks, spad_rows)
@@ -208,6 +258,7 @@ def _residency(
         split,
         config.spad_rows // config.spad_banks,
         _read_outputs(graph, plan),
+        host,
     )
 
 
@@ -320,10 +371,12 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
     units, plan = lower_units(graph, config)
     ctx = None
     reserve = residency_reserve(graph, config, units, plan)
+    host, host_rows = host_kept(graph, config, units, plan)
+    reserve = (reserve[0], reserve[1] + host_rows)
     keep: frozenset[int] | None = None
     try:
         for _ in range(2 if any(reserve) else 0):
-            res = _residency(graph, config, plan, reserve, keep)
+            res = _residency(graph, config, plan, reserve, keep, host)
             ctx = _lower_units(
                 graph, config, tiling, units, plan, res, _layers_reserve(config, reserve)
             )

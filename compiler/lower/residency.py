@@ -23,6 +23,12 @@ arena (intermediates nobody outside the program sees) and for outputs that a lat
 Values are admitted in program order while the region has room (first fit); a value that does
 not fit goes through DRAM as before. Copies are exact (the vector unit moves bf16, fp32 and
 int32 values unchanged), so residency never changes a value.
+
+Host tensors read more than once in the step (``host``: a parameter's fp32 master copy, read by
+the forward's cast and again by its optimizer update) are kept the same way from their first
+load (`keep`): the load goes to reserved rows, and the later reader takes them in place rather
+than reading DRAM again. A DRAM write over such rows (the update storing the new value)
+forgets only the rows it writes: they held the host's copy, so nothing is to be stored.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ class _Group:
     rows: dict[int, tuple[int, int]]
     stride: int  # bytes between the DRAM rows
     width: int  # bytes per DRAM row
+    host: bool = False  # a copy of a host tensor's rows (`Residency.keep`): never stored
 
     def touches(self, view) -> bool:
         """Whether ``view`` reads or writes a byte of this group's DRAM rows (column blocks of
@@ -136,9 +143,11 @@ class Residency:
         spad_split: int | None = None,
         spad_bank_rows: int = 0,
         outputs: frozenset[tuple[int, int]] = frozenset(),
+        host: tuple[tuple[int, int, int], ...] = (),
     ) -> None:
         self.lo, self.hi = lo, hi
         self.outputs = outputs  # extents of outputs that may be resident; always stored
+        self.host = host  # (lo, hi, node id) of host tensors kept from their first load
         self.regions = {False: _Region(*spad, spad_split), True: _Region(*acc)}
         self.bank_rows = spad_bank_rows
         self.read_banks: set[int] = set()  # scratchpad banks the current unit reads in place
@@ -162,10 +171,31 @@ class Residency:
     def release(self, dead: set[int]) -> None:
         """Free the rows of values no later unit reads."""
         for g in [g for g in self.groups if g.owner in dead]:
-            self.ghosts.append((g.lo, g.hi, g.seq))
+            if not g.host:
+                self.ghosts.append((g.lo, g.hi, g.seq))
             self._drop(g)
 
     # ------------------------------------------------------------------ DMA interception
+    def keep(self, view, mem: Mem) -> Loc | None:
+        """Reserved rows to load ``view`` of a host tensor into (`host`) and keep for its
+        later readers; None when it is not one, is transposed, or the region is full. The
+        caller loads the view into the rows (by DMA: the rows hold nothing yet)."""
+        first, end = _extent(view)
+        owner = next((n for lo, hi, n in self.host if lo <= first and end <= hi), None)
+        if owner is None or not (view.cs == 1 or view.cols == 1):
+            return None
+        if any(g.lo < end and first < g.hi and g.touches(view) for g in self.groups):
+            return None
+        base = self.regions[mem.is_acc].take(view.rows)
+        if base is None:
+            return None
+        es = view.dtype.nbytes
+        rows = {view.addr + r * view.rs * es: (base + r, view.cols) for r in range(view.rows)}
+        stride, width = view.rs * es, view.cols * es
+        g = _Group(-1, owner, mem, first, end, base, view.rows, rows, stride, width, True)
+        self.groups.append(g)
+        return Loc(mem, base)
+
     def claim(self, view, mem: Mem) -> Loc | None:
         """Resident rows for ``view`` of a value the current unit is about to compute, so it
         computes them there and its `store` needs no COPY; None when they cannot be resident
@@ -279,7 +309,7 @@ class Residency:
                 break
             hits.append(hit)
         if len(hits) != view.rows or transposed:
-            self.missed.update(g.seq for g in near)
+            self.missed.update(g.seq for g in near if not g.host)
             return False
         runs: list[tuple[int, Mem, int, int]] = []  # (view row, mem, resident row, rows)
         r = 0
@@ -291,7 +321,7 @@ class Residency:
             runs.append((r, mem, row, n))
             r += n
         if len(runs) > max(MAX_RUNS, view.rows // MIN_RUN):  # a COPY per few rows: use DRAM
-            self.missed.update(g.seq for g in near)
+            self.missed.update(g.seq for g in near if not g.host)
             return False
         for r, mem, row, n in runs:
             ctx.vec(VecOp.COPY, dst.offset(r), n, view.cols, Loc(mem, row))
@@ -304,7 +334,24 @@ class Residency:
         bytes the DRAM plan hands to a new value is dead: its reads are over."""
         self.ghosts = [x for x in self.ghosts if not (x[0] < end and first < x[1])]
         for g in [g for g in self.groups if g.lo < end and first < g.hi and g.touches(view)]:
+            if g.host:
+                self._forget_rows(g, view)
+                continue
             self.missed.add(g.seq)
+            self._drop(g)
+
+    def _forget_rows(self, g: _Group, view) -> None:
+        """Forget the rows of host group ``g`` that a DRAM write of ``view`` (not transposed)
+        changes; the group's reserved rows are freed with its last row."""
+        if not (view.cs == 1 or view.cols == 1):
+            self._drop(g)
+            return
+        es = view.dtype.nbytes
+        width = view.cols * es
+        starts = [view.addr + r * view.rs * es for r in range(view.rows)]
+        for a in [a for a in g.rows if any(b < a + g.width and a < b + width for b in starts)]:
+            del g.rows[a]
+        if not g.rows:
             self._drop(g)
 
     def _drop(self, g: _Group) -> None:
