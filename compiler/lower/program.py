@@ -153,9 +153,11 @@ def residency_reserve(
 ) -> tuple[int, int]:
     """(scratchpad, accumulator) rows held for values that stay on chip across layers: the
     rows of every intermediate a later unit reads (`residency_need`), at most a quarter of
-    each memory, which leaves the layers' tilings most of the chip."""
+    each memory, which leaves the layers' tilings most of the chip; and in the accumulator
+    the rows of the parameters kept from their first load to their update (`host_kept`)."""
     spad, acc = residency_need(graph, config, units, plan)
-    return min(spad, config.spad_rows // 4), min(acc, (config.acc_rows - 1) // 4)
+    host = host_kept(graph, config, units, plan)[1]
+    return min(spad, config.spad_rows // 4), min(acc, (config.acc_rows - 1) // 4) + host
 
 
 def residency_need(
@@ -371,8 +373,7 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
     units, plan = lower_units(graph, config)
     ctx = None
     reserve = residency_reserve(graph, config, units, plan)
-    host, host_rows = host_kept(graph, config, units, plan)
-    reserve = (reserve[0], reserve[1] + host_rows)
+    host = host_kept(graph, config, units, plan)[0]
     keep: frozenset[int] | None = None
     try:
         for _ in range(2 if any(reserve) else 0):
