@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from chip.isa import Load, Loc, Mem, Store, Vec, VecOp, max_value, mem_dtype, sp
-from chip.program import Tag
+from chip.program import Phase, Tag
 from compiler.lower.emit import Emitter
 from compiler.lower.memory import ALIGN, Buf, OnChip, align
 from compiler.lower.residency import Residency
@@ -252,7 +252,8 @@ class Ctx:
         it does not keep it: the caller loads the view itself."""
         if self.residency is None:
             return None
-        at = self.residency.keep(view, self.mem_for(view.dtype, prefer=Mem.SPAD))
+        update = self.em.tag.phase is Phase.OPTIMIZER
+        at = self.residency.keep(view, self.mem_for(view.dtype, prefer=Mem.SPAD), update)
         if at is not None:
             self._dma(view, at, load=True, direct=True)
         return at

@@ -227,6 +227,34 @@ def host_kept(
     return tuple(out), max(0, budget) - rows_left
 
 
+def update_operands(
+    graph: Graph, config: ChipConfig, plan: DramPlan
+) -> tuple[tuple[int, int, int], ...]:
+    """The DRAM extents, with their node ids, of the optimizer state matrices (momentum, Adam
+    moments) that updates read: an update loads them into reserved rows the residency plan
+    has free at that point (`Residency.keep`). Those rows lie above the layer's own, in
+    another accumulator bank than the layer's GEMM outputs when the layer's rows fill one, so
+    the loads (which hold their destination bank's write port from their start, DRAM latency
+    included) do not stop the array writing the next gradient tile: the digits MLP step
+    measured 19,586 -> 18,736 cycles (bench/step_cycles); with the parameters' update reads
+    taken the same way, 18,843."""
+    phase = phases(graph)
+    readers: dict[int, list[Node]] = {}
+    for m in graph.nodes:
+        for i in m.inputs:
+            readers.setdefault(i, []).append(m)
+    out = []
+    for n in graph.nodes:
+        buf = plan.bufs.get(n.id)
+        if n.op is not Op.STATE or buf is None or len(buf.shape) != 2:
+            continue
+        if buf.dtype is config.input_dtype:
+            continue
+        if any(phase[m.id] is Phase.OPTIMIZER for m in readers.get(n.id, ())):
+            out.append((buf.addr, buf.addr + buf.nbytes, n.id))
+    return tuple(out)
+
+
 def _read_outputs(graph: Graph, plan: DramPlan) -> frozenset[tuple[int, int]]:
     """The DRAM extents of the outputs outside the scratch arena that some node reads (the
     logits a loss reads): the residency plan may keep them on chip for their readers too,
@@ -248,6 +276,7 @@ def _residency(
     reserve: tuple[int, int],
     keep: frozenset[int] | None,
     host: tuple[tuple[int, int, int], ...] = (),
+    operands: tuple[tuple[int, int, int], ...] = (),
 ) -> Residency:
     spad_rows, acc_rows = reserve
     base, size, split = spad_region(config.spad_rows, config.spad_banks, spad_rows)
@@ -261,6 +290,7 @@ def _residency(
         config.spad_rows // config.spad_banks,
         _read_outputs(graph, plan),
         host,
+        operands,
     )
 
 
@@ -374,10 +404,11 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
     ctx = None
     reserve = residency_reserve(graph, config, units, plan)
     host = host_kept(graph, config, units, plan)[0]
+    operands = update_operands(graph, config, plan)
     keep: frozenset[int] | None = None
     try:
         for _ in range(2 if any(reserve) else 0):
-            res = _residency(graph, config, plan, reserve, keep, host)
+            res = _residency(graph, config, plan, reserve, keep, host, operands)
             ctx = _lower_units(
                 graph, config, tiling, units, plan, res, _layers_reserve(config, reserve)
             )

@@ -144,10 +144,12 @@ class Residency:
         spad_bank_rows: int = 0,
         outputs: frozenset[tuple[int, int]] = frozenset(),
         host: tuple[tuple[int, int, int], ...] = (),
+        operands: tuple[tuple[int, int, int], ...] = (),
     ) -> None:
         self.lo, self.hi = lo, hi
         self.outputs = outputs  # extents of outputs that may be resident; always stored
         self.host = host  # (lo, hi, node id) of host tensors kept from their first load
+        self.operands = operands  # (lo, hi, node id) of those an update loads into free rows
         self.regions = {False: _Region(*spad, spad_split), True: _Region(*acc)}
         self.bank_rows = spad_bank_rows
         self.read_banks: set[int] = set()  # scratchpad banks the current unit reads in place
@@ -176,12 +178,14 @@ class Residency:
             self._drop(g)
 
     # ------------------------------------------------------------------ DMA interception
-    def keep(self, view, mem: Mem) -> Loc | None:
-        """Reserved rows to load ``view`` of a host tensor into (`host`) and keep for its
-        later readers; None when it is not one, is transposed, or the region is full. The
-        caller loads the view into the rows (by DMA: the rows hold nothing yet)."""
+    def keep(self, view, mem: Mem, update: bool = False) -> Loc | None:
+        """Reserved rows to load ``view`` of a host tensor into (`host`; with ``update``, an
+        optimizer update's read of one of `operands`) and keep for its later readers; None
+        when it is not one, is transposed, or the region is full. The caller loads the view
+        into the rows (by DMA: the rows hold nothing yet)."""
         first, end = _extent(view)
-        owner = next((n for lo, hi, n in self.host if lo <= first and end <= hi), None)
+        spans = self.host + self.operands if update else self.host
+        owner = next((n for lo, hi, n in spans if lo <= first and end <= hi), None)
         if owner is None or not (view.cs == 1 or view.cols == 1):
             return None
         if any(g.lo < end and first < g.hi and g.touches(view) for g in self.groups):

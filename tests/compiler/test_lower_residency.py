@@ -9,7 +9,9 @@ Optimizer updates are scheduled right after their gradients without changing any
 import numpy as np
 
 from chip.config import ChipConfig
+from chip.dtypes import DType
 from chip.isa import Load, Matmul, Mem, Preload, Store, Vec, VecOp
+from chip.program import TensorRole
 from compiler import compile_lowered, zoo
 from compiler.lower import program as lowering
 from compiler.lower.residency import spad_region
@@ -208,3 +210,34 @@ def test_kept_master_weights_cross_dram_once_each_way():
     units, plan = lowering.lower_units(graph, chip)
     kept = {graph.nodes[i].name for _, _, i in lowering.host_kept(graph, chip, units, plan)[0]}
     assert "dense3.w" in kept
+
+
+def test_updates_load_optimizer_state_into_the_reserved_rows_above_the_layers():
+    # the momentum loads of the last update (the first layer's, when the reserve has room)
+    # go to the residency plan's rows, in the other accumulator bank than the gradient GEMM's
+    # outputs, so they do not hold the write port of the bank the array is writing
+    chip = ChipConfig.from_toml("edge")
+    train = TrainSpec(loss="ce", optimizer=Momentum(momentum=0.9), lr=0.1)
+    graph = zoo.mlp(batch=32)
+    program = compile_lowered(graph, chip, train=train).program
+    graph = graph_passes(graph, compute_dtype=chip.input_dtype, train=train)
+    units, plan = lowering.lower_units(graph, chip)
+    base = chip.acc_rows - 1 - lowering.residency_reserve(graph, chip, units, plan)[1]
+    bank_rows = chip.acc_rows // chip.acc_banks
+    state = [
+        max(
+            (t for t in program.of_role(TensorRole.OPTIMIZER_STATE) if t.dtype is DType.FP32),
+            key=lambda t: t.nbytes,
+        )
+    ]
+    at = [
+        k
+        for k, i in enumerate(program.instrs)
+        if isinstance(i, Load) and any(t.addr <= i.dram < t.addr + t.nbytes for t in state)
+    ]
+    loads = [program.instrs[k] for k in at]
+    assert loads and all(i.dst.row >= base for i in loads)
+    # the matmuls among them (the gradient's GEMM) write the other bank
+    between = program.instrs[at[0] : at[-1]]
+    outs = {i.out // bank_rows for i in between if isinstance(i, Matmul)}
+    assert outs and all(i.dst.row // bank_rows not in outs for i in loads)
