@@ -236,8 +236,8 @@ def update_operands(
     another accumulator bank than the layer's GEMM outputs when the layer's rows fill one, so
     the loads (which hold their destination bank's write port from their start, DRAM latency
     included) do not stop the array writing the next gradient tile: the digits MLP step
-    measured 19,586 -> 18,736 cycles (bench/step_cycles); with the parameters' update reads
-    taken the same way, 18,843."""
+    measured 19,586 -> 18,514 cycles (bench/step_cycles); with the parameters' update reads
+    taken the same way too, 19,164."""
     phase = phases(graph)
     readers: dict[int, list[Node]] = {}
     for m in graph.nodes:

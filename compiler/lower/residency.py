@@ -27,8 +27,9 @@ int32 values unchanged), so residency never changes a value.
 Host tensors read more than once in the step (``host``: a parameter's fp32 master copy, read by
 the forward's cast and again by its optimizer update) are kept the same way from their first
 load (`keep`): the load goes to reserved rows, and the later reader takes them in place rather
-than reading DRAM again. A DRAM write over such rows (the update storing the new value)
-forgets only the rows it writes: they held the host's copy, so nothing is to be stored.
+than reading DRAM again; an optimizer update loads its state (`operands`) into free reserved
+rows the same way. A DRAM write over such rows (the update storing the new value) forgets
+only the rows it writes: they held the host's copy, so nothing is to be stored.
 """
 
 from __future__ import annotations
@@ -346,7 +347,9 @@ class Residency:
 
     def _forget_rows(self, g: _Group, view) -> None:
         """Forget the rows of host group ``g`` that a DRAM write of ``view`` (not transposed)
-        changes; the group's reserved rows are freed with its last row."""
+        changes. Its reserved rows stay taken until its tensor's last reader is lowered
+        (`release`): the next block's load then goes to other rows and need not wait for this
+        block's readers."""
         if not (view.cs == 1 or view.cols == 1):
             self._drop(g)
             return
@@ -355,8 +358,6 @@ class Residency:
         starts = [view.addr + r * view.rs * es for r in range(view.rows)]
         for a in [a for a in g.rows if any(b < a + g.width and a < b + width for b in starts)]:
             del g.rows[a]
-        if not g.rows:
-            self._drop(g)
 
     def _drop(self, g: _Group) -> None:
         self.regions[g.mem.is_acc].give(g.base, g.nrows)
