@@ -199,8 +199,8 @@ def host_kept(
     Only when the step's fp32 intermediates fit too: where they do not (LeNet's and the LSTM's
     steps), rows given to parameters are taken from values that would then spill, and those
     steps measured slower (bench/step_cycles)."""
-    rows = config.acc_rows - 1
-    budget = min(rows // 4, rows - residency_need(graph, config, units, plan)[1])
+    acc_rows = config.acc_rows - 1  # the last is the emitter's sync row
+    budget = min(acc_rows // 4, acc_rows - residency_need(graph, config, units, plan)[1])
     phase = phases(graph)
     first: dict[int, int] = {}
     opt_read: set[int] = set()
