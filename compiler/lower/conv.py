@@ -5,7 +5,8 @@ DMA, then `im2col` copies, for every output row (n, oh) and kernel row kh, the O
 contiguous (kw, cin) runs into the rows of A [N*OH*OW, KH*KW*Cin] with one strided 2-D DMA
 block each; the GEMM A @ W[KH*KW*Cin, Cout] writes the NHWC output directly. All of it runs on
 the chip (load/store instructions, counted in cycles); nothing is rearranged on the host.
-- CONV2D_GRAD_WEIGHT: dW = A^T @ dY (A transposed by the DMA as the GEMM loads it).
+- CONV2D_GRAD_WEIGHT: dW = A^T @ dY (A transposed by the DMA as the GEMM loads it; for a
+  single-channel input A^T itself, copied as one output-sized plane per tap and image).
 - CONV2D_GRAD_INPUT: a stride-1 convolution of dY, dilated by the stride and padded by
   kernel-1-pad, with the kernel flipped and its in/out channels swapped (that weight transform
   is also a DMA: one transposing copy per kernel position).
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from chip.config import Dataflow
 from chip.isa import VecOp
 from compiler.ir import Node, Op
-from compiler.lower.context import Ctx, View
+from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.conv_bands import BandPlan, emit_bands, plan_bands
 from compiler.lower.gemm import Epilogue, KParts, emit_gemm, predict_gemm
 from compiler.lower.memory import Buf
@@ -326,21 +327,72 @@ def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> 
     wp = x.shape[2] + padding[1] + padding[3]
     xp = pad(ctx, x, padding, 0.0, slack=((kh - 1) * wp + kw) * cin if implicit else 0)
     ctx.release_onchip()
-    if implicit and _implicit_grad_weight_pays(ctx, xp, dy, out.shape):
+    copies, planes = _im2col_copies(ctx, xp, (kh, kw), stride, dy.shape[1:3])
+    if implicit and _implicit_grad_weight_pays(ctx, xp, dy, out.shape, copies):
         _implicit_grad_weight(ctx, xp, dy, out)
+        return
+    dw = View.matrix(out.reshaped((kh * kw * cin, cout)))
+    if planes:
+        at = im2col_planes(ctx, xp, (kh, kw), stride, dy.shape[1:3])
+        ctx.release_onchip()
+        emit_gemm(ctx, View.matrix(at), View.matrix(dy), dw)
         return
     a = im2col(ctx, xp, (kh, kw), stride, dy.shape[1:3])
     ctx.release_onchip()
-    emit_gemm(
-        ctx, View.matrix(a).T, View.matrix(dy), View.matrix(out.reshaped((kh * kw * cin, cout)))
+    emit_gemm(ctx, View.matrix(a).T, View.matrix(dy), dw)
+
+
+def im2col_planes(
+    ctx: Ctx, xp: Buf, kernel: tuple[int, int], stride: tuple[int, int], out_hw: tuple[int, int]
+) -> Buf:
+    """The transposed im2col matrix A^T [KH*KW, N*OH*OW] of single-channel padded ``xp``
+    (column stride 1): row (kh, kw) holds that tap of every output position, copied as one
+    OH x OW plane per image, rows as wide as the output's instead of KW elements."""
+    n, hp, wp, c = xp.shape
+    kh_, kw_ = kernel
+    sh, sw = stride
+    oh, ow = out_hw
+    if c != 1 or sw != 1:
+        raise LoweringError(f"tap planes need one channel and column stride 1, not {c} and {sw}")
+    positions = n * oh * ow
+    at = ctx.temp((kh_ * kw_, positions), xp.dtype)
+    es = xp.dtype.nbytes
+    with Copies(ctx) as cp:
+        for i in range(kh_):
+            for j in range(kw_):
+                for b in range(n):
+                    src = View(xp.addr + ((b * hp + i) * wp + j) * es, xp.dtype, oh, ow, sh * wp)
+                    first = (i * kw_ + j) * positions + b * oh * ow
+                    cp.copy(src, View(at.addr + first * es, xp.dtype, oh, ow, ow))
+    return at
+
+
+def _im2col_copies(
+    ctx: Ctx, xp: Buf, kernel: tuple[int, int], stride: tuple[int, int], out_hw: tuple[int, int]
+) -> tuple[int, bool]:
+    """The weight gradient's predicted cycles of im2col copies, and whether they go as tap
+    planes (`im2col_planes`: single-channel inputs, column stride 1), predicted cheaper than
+    window rows (`im2col`); the GEMM is the same either way."""
+    n, _, _, c = xp.shape
+    oh, ow = out_hw
+    es = xp.dtype.nbytes
+    rows = im2col_cycles(ctx, (n * oh, ow), kernel, c, es)
+    if c != 1 or stride[1] != 1:
+        return rows, False
+    planes = 2 * kernel[0] * kernel[1] * n * dma_cycles(ctx.config, oh, ow, es)
+    ctx.notes.append(
+        f"{ctx.em.tag.layer}: weight gradient's im2col ~{planes} cycles of copies as tap "
+        f"planes, ~{rows} as window rows"
     )
+    return min(planes, rows), planes < rows
 
 
 def _implicit_grad_weight_pays(
-    ctx: Ctx, xp: Buf, dy: Buf, wshape: tuple[int, int, int, int]
+    ctx: Ctx, xp: Buf, dy: Buf, wshape: tuple[int, int, int, int], copies: int
 ) -> bool:
     """Whether `_implicit_grad_weight` (KH GEMMs over every padded position, dY scattered
-    into a zeroed buffer) is predicted cheaper than im2col and one GEMM over the outputs."""
+    into a zeroed buffer) is predicted cheaper than im2col (``copies`` cycles of copies) and
+    one GEMM over the outputs."""
     kh, kw, cin, cout = wshape
     n, hp, wp, _ = xp.shape
     oh, ow = dy.shape[1:3]
@@ -355,7 +407,6 @@ def _implicit_grad_weight_pays(
         + dma_cycles(ctx.config, fill_rows, ctx.config.row_elems, es)
     )
     dense = predict_gemm(ctx, kh * kw * cin, n * oh * ow, cout, dts).cycles
-    copies = im2col_cycles(ctx, (n * oh, ow), (kh, kw), cin, xp.dtype.nbytes)
     ctx.notes.append(
         f"{ctx.em.tag.layer}: stride-1 weight gradient ~{implicit} cycles by shifted windows, "
         f"~{dense + copies} by im2col ({copies} of copies)"

@@ -308,3 +308,25 @@ def test_int8_stride1_convolution_either_way_matches_the_reference(monkeypatch, 
     want = evaluate(graph_passes(qz.graph), xq, round_casts=True).outputs["y"]
     assert np.abs(want).max() > 1000  # int32 sums of int8 products, not all zeros
     assert np.abs(got["y"] - want).max() <= 1.0
+
+
+def test_single_channel_weight_gradient_copies_tap_planes():
+    # one input channel: the im2col matrix is built transposed, a plane per tap and image,
+    # chosen by its predicted copies (4 x 9 planes against 4 x 6 x 3 rows of 3 elements)
+    x_shape, dy_shape = (4, 6, 6, 1), (4, 6, 6, 3)
+    b = IRBuilder("planes")
+    x, dy = b.input("x", x_shape), b.input("dy", dy_shape)
+    attrs = dict(stride=(1, 1), padding=(1, 1, 1, 1), weight_shape=(3, 3, 1, 3))
+    b.output("y", b.add(Op.CONV2D_GRAD_WEIGHT, (x, dy), "conv", **attrs))
+    rng = np.random.default_rng(6)
+    inputs = {"x": rng.standard_normal(x_shape), "dy": rng.standard_normal(dy_shape)}
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+    notes = "\n".join(lower(b.build(), cfg).notes)
+    planes, rows = re.search(
+        r"~(\d+) cycles of copies as tap planes, ~(\d+) as window", notes
+    ).groups()
+    shifted, im2col = re.search(
+        r"~(\d+) cycles by shifted windows, ~(\d+) by im2col", notes
+    ).groups()
+    assert int(planes) < int(rows) and int(im2col) <= int(shifted)
+    check_graph(b.build(), cfg, inputs, rtol=1e-6, machine=True)
