@@ -6,7 +6,9 @@ contiguous (kw, cin) runs into the rows of A [N*OH*OW, KH*KW*Cin] with one strid
 block each; the GEMM A @ W[KH*KW*Cin, Cout] writes the NHWC output directly. All of it runs on
 the chip (load/store instructions, counted in cycles); nothing is rearranged on the host.
 - CONV2D_GRAD_WEIGHT: dW = A^T @ dY (A transposed by the DMA as the GEMM loads it; for a
-  single-channel input A^T itself, copied as one output-sized plane per tap and image).
+  single-channel input A^T itself, copied as one output-sized plane per tap and image), or
+  without A: dW^T = dY^T @ A with A's tiles preloaded from the windows of the padded input
+  (`_windows_grad_weight`).
 - CONV2D_GRAD_INPUT: a stride-1 convolution of dY, dilated by the stride and padded by
   kernel-1-pad, with the kernel flipped and its in/out channels swapped (that weight transform
   is also a DMA: one transposing copy per kernel position).
@@ -26,11 +28,11 @@ import math
 from collections.abc import Callable
 
 from chip.config import Dataflow
-from chip.isa import VecOp
+from chip.isa import Matmul, Mem, Preload, VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.conv_bands import BandPlan, emit_bands, plan_bands
-from compiler.lower.gemm import Epilogue, KParts, emit_gemm, predict_gemm
+from compiler.lower.gemm import Epilogue, KParts, Ring, emit_gemm, k_chunks, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
 from compiler.lower.tiling import dma_cycles
@@ -331,6 +333,9 @@ def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> 
     if implicit and _implicit_grad_weight_pays(ctx, xp, dy, out.shape, copies):
         _implicit_grad_weight(ctx, xp, dy, out)
         return
+    if _windows_grad_weight_pays(ctx, xp, dy, out.shape, stride, copies):
+        _windows_grad_weight(ctx, xp, dy, out, stride)
+        return
     dw = View.matrix(out.reshaped((kh * kw * cin, cout)))
     if planes:
         at = im2col_planes(ctx, xp, (kh, kw), stride, dy.shape[1:3])
@@ -385,6 +390,111 @@ def _im2col_copies(
         f"planes, ~{rows} as window rows"
     )
     return min(planes, rows), planes < rows
+
+
+def _windows_grad_weight_folds(
+    ctx: Ctx, xp: Buf, dy: Buf, wshape: tuple[int, int, int, int], stride: tuple[int, int]
+) -> tuple[KParts, list[tuple[int, int]], list[tuple[int, int]]] | None:
+    """The shifted windows of `_windows_grad_weight` with its chunks of positions (K) and of
+    (kh, kw, c) columns (N), or None where it does not apply (WS only, operands in the
+    array's type, windows on rows of the strided views, dW^T's tiles fitting the
+    accumulator)."""
+    cfg = ctx.config
+    if (
+        cfg.dataflow is not Dataflow.WS
+        or xp.dtype is not cfg.input_dtype
+        or dy.dtype is not cfg.input_dtype
+        or not _windows_fit(xp, stride, (0, 0))
+    ):
+        return None
+    kh, kw, _, cout = wshape
+    a = _windows(xp, (kh, kw), dy.shape[1:3], (0, 0), stride)
+    positions = [(p0, min(cfg.rows, a.rows - p0)) for p0 in range(0, a.rows, cfg.rows)]
+    cols = k_chunks(a.part_sizes(), cfg.cols)
+    # dW^T's tiles all stay in the accumulator; two slots of dY^T and of A's tiles
+    if len(cols) * cout > ctx.chip.acc_left or 2 * (cout + len(cols) * cfg.rows) > (
+        ctx.chip.spad_left
+    ):
+        return None
+    return a, positions, cols
+
+
+def _windows_grad_weight_pays(
+    ctx: Ctx,
+    xp: Buf,
+    dy: Buf,
+    wshape: tuple[int, int, int, int],
+    stride: tuple[int, int],
+    copies: int,
+) -> bool:
+    """Whether `_windows_grad_weight` is predicted cheaper than im2col (``copies`` cycles of
+    copies) and one GEMM: its folds stream Cout rows each (double-buffered preloads), its
+    DMAs are dY^T's blocks and the windows' runs, whichever is slower, plus one latency."""
+    plan = _windows_grad_weight_folds(ctx, xp, dy, wshape, stride)
+    if plan is None:
+        return False
+    a, positions, cols = plan
+    cfg = ctx.config
+    kh, kw, cin, cout = wshape
+    es = xp.dtype.nbytes
+    array = len(positions) * len(cols) * (cout + cfg.rows + cfg.cols - 2)
+    dma = sum(dma_cycles(cfg, cout, pp, es) for _, pp in positions)
+    for p0, pp in positions:
+        for k0, kk in cols:
+            dma += sum(dma_cycles(cfg, v.rows, kk, es) for _, v in a.pieces(p0, pp, k0, kk))
+    windows = max(array, dma) + cfg.dram_latency
+    dense = predict_gemm(ctx, kh * kw * cin, a.rows, cout, (xp.dtype, dy.dtype)).cycles
+    ctx.notes.append(
+        f"{ctx.em.tag.layer}: weight gradient ~{windows} cycles by windows preloaded as "
+        f"A's tiles, ~{dense + copies} by im2col ({copies} of copies)"
+    )
+    return windows < dense + copies
+
+
+def _windows_grad_weight(ctx: Ctx, xp: Buf, dy: Buf, out: Buf, stride: tuple[int, int]) -> None:
+    """dW^T = dY^T @ A without the im2col matrix A: A's tiles (a chunk of output positions x
+    a chunk of one kernel row's (kw, c) columns) are preloaded straight from padded ``xp``'s
+    shifted windows (`_windows`: a DMA per output row of windows), dY^T's blocks streamed by
+    transposed loads; dW^T's tiles stay in the accumulator over every position and are
+    stored transposed. Each tile's sum runs over the positions in the order of dW = A^T @ dY
+    (chunks of array rows), so the values are those of the im2col GEMM."""
+    kh, kw, cin, cout = out.shape
+    cfg, em = ctx.config, ctx.em
+    plan = _windows_grad_weight_folds(ctx, xp, dy, out.shape, stride)
+    if plan is None:
+        raise LoweringError(f"{ctx.em.tag.layer}: no weight gradient by windows here")
+    a, positions, cols = plan
+    dyt = View.matrix(dy, a.rows, cout)
+    dwt = View.matrix(out.reshaped((kh * kw * cin, cout))).T
+    tiles = ctx.alloc(Mem.ACC, len(cols) * cout, "dW^T tiles")
+    depth = max(2, cfg.queue_depth)
+    if depth * (cout + len(cols) * cfg.rows) > ctx.chip.spad_left:
+        depth = 2
+    xs = Ring(ctx.alloc(Mem.SPAD, depth * cout, "dY^T blocks"), cout, depth)
+    ss = Ring(
+        ctx.alloc(Mem.SPAD, depth * len(cols) * cfg.rows, "A tiles"), cfg.rows, depth * len(cols)
+    )
+    for i, (p0, pp) in enumerate(positions):
+        xloc = xs.next()
+        ctx.load(dyt.block(p0, pp, 0, cout).T, xloc)
+        for j, (k0, kk) in enumerate(cols):
+            sloc = ss.next()
+            for off, view in a.pieces(p0, pp, k0, kk):
+                ctx.load(view, sloc.offset(off))
+            em.emit(Preload(src=sloc.row, rows=pp, cols=kk))
+            em.emit(
+                Matmul(
+                    x=xloc.row,
+                    y=0,
+                    out=tiles.row + j * cout,
+                    t=cout,
+                    rows=pp,
+                    cols=kk,
+                    accumulate=i > 0,
+                )
+            )
+    for j, (k0, kk) in enumerate(cols):
+        ctx.store(tiles.offset(j * cout), dwt.block(0, cout, k0, kk))
 
 
 def _implicit_grad_weight_pays(

@@ -330,3 +330,38 @@ def test_single_channel_weight_gradient_copies_tap_planes():
     ).groups()
     assert int(planes) < int(rows) and int(im2col) <= int(shifted)
     check_graph(b.build(), cfg, inputs, rtol=1e-6, machine=True)
+
+
+def test_weight_gradient_by_preloaded_windows_equals_im2col(monkeypatch):
+    # LeNet's second convolution: A's tiles preloaded straight from the padded input's
+    # windows, chosen by predicted cycles; its sums run in the im2col GEMM's order
+    x_shape, dy_shape = (4, 4, 4, 8), (4, 4, 4, 16)
+    b = IRBuilder("windows")
+    x, dy = b.input("x", x_shape), b.input("dy", dy_shape)
+    attrs = dict(stride=(1, 1), padding=(1, 1, 1, 1), weight_shape=(3, 3, 8, 16))
+    b.output("y", b.add(Op.CONV2D_GRAD_WEIGHT, (x, dy), "conv", **attrs))
+    graph = b.build()
+    rng = np.random.default_rng(8)
+    inputs = {"x": rng.standard_normal(x_shape), "dy": rng.standard_normal(dy_shape)}
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+    lowered = lower(graph, cfg)
+    windows, im2col = re.search(
+        r"~(\d+) cycles by windows preloaded as A's tiles, ~(\d+) by im2col",
+        "\n".join(lowered.notes),
+    ).groups()
+    assert int(windows) < int(im2col)
+    check_graph(graph, cfg, inputs, rtol=1e-6, machine=True)
+    got = run_on_chip(lowered, inputs, machine=True)["y"]
+    monkeypatch.setattr(conv, "_windows_grad_weight_pays", lambda *args: False)
+    np.testing.assert_array_equal(got, run_on_chip(lower(graph, cfg), inputs, machine=True)["y"])
+
+
+def test_weight_gradient_by_windows_only_when_its_tiles_fit_the_accumulator():
+    # 3x3x64 -> 64: dW^T's 36 column chunks x 64 rows exceed edge's 1024 accumulator rows
+    b = IRBuilder("wide")
+    x, dy = b.input("x", (1, 4, 4, 64)), b.input("dy", (1, 4, 4, 64))
+    attrs = dict(stride=(1, 1), padding=(1, 1, 1, 1), weight_shape=(3, 3, 64, 64))
+    b.output("y", b.add(Op.CONV2D_GRAD_WEIGHT, (x, dy), "conv", **attrs))
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+    notes = "\n".join(lower(b.build(), cfg).notes)
+    assert "by im2col" in notes and "by windows preloaded" not in notes
