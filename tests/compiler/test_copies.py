@@ -31,7 +31,10 @@ def test_copies_wrap_around_the_staging_rows():
     b = IRBuilder("t")
     x = b.input("x", (64, 6, 5))
     b.output("y", b.add(Op.TRANSPOSE, (x,), "t", perm=(0, 2, 1)))
+    graph = b.build()
+    instrs = lower(graph, cfg).program.instrs
+    first_store = next(i for i, ins in enumerate(instrs) if isinstance(ins, Store))
+    assert any(isinstance(ins, Load) for ins in instrs[first_store:])
     inputs = {"x": np.random.default_rng(10).standard_normal((64, 6, 5))}
-    check_graph(
-        b.build(), cfg, inputs, rtol=1e-7, machine=True
-    )  # fp32 rounding of the float64 input
+    # fp32 rounding of the float64 input
+    check_graph(graph, cfg, inputs, rtol=1e-7, machine=True)
