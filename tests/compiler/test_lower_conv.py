@@ -17,7 +17,7 @@ from compiler.builder import Net
 from compiler.compile import compile_lowered
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
-from compiler.lower import conv
+from compiler.lower import conv, conv_grad_weight
 from compiler.lower.program import lower
 from compiler.passes.pipeline import graph_passes
 from compiler.quantize import quantize
@@ -199,7 +199,7 @@ STRIDE1 = [  # stride-1 cases: same padding, valid, an odd kernel, a gradient th
 
 @pytest.mark.parametrize("case", STRIDE1, ids=["same", "valid", "crop", "1x1pad"])
 @pytest.mark.parametrize("op", [Op.CONV2D, Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_WEIGHT])
-@pytest.mark.parametrize("way", ["bands", "shifted", "im2col"])
+@pytest.mark.parametrize("way", ["bands", "shifted", "im2col", "windows"])
 def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, way):
     """Every way of a stride-1 convolution (and its gradients), forced, equals the float64
     reference, on the machine too; the array computes each output once with the whole
@@ -208,7 +208,9 @@ def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, way):
     shifted = way == "shifted"
     monkeypatch.setattr(conv, "_bands_pay", lambda *a: way == "bands")
     monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
-    monkeypatch.setattr(conv, "_implicit_grad_weight_pays", lambda *a: shifted)
+    monkeypatch.setattr(conv_grad_weight, "_implicit_grad_weight_pays", lambda *a: shifted)
+    # the weight gradient from windows preloaded as A's tiles (else im2col)
+    monkeypatch.setattr(conv_grad_weight, "_windows_grad_weight_pays", lambda *a: way == "windows")
     calls = []
     bands = conv.emit_bands
     monkeypatch.setattr(conv, "emit_bands", lambda *a: calls.append(a) or bands(*a))
@@ -352,7 +354,7 @@ def test_weight_gradient_by_preloaded_windows_equals_im2col(monkeypatch):
     assert int(windows) < int(im2col)
     check_graph(graph, cfg, inputs, rtol=1e-6, machine=True)
     got = run_on_chip(lowered, inputs, machine=True)["y"]
-    monkeypatch.setattr(conv, "_windows_grad_weight_pays", lambda *args: False)
+    monkeypatch.setattr(conv_grad_weight, "_windows_grad_weight_pays", lambda *args: False)
     np.testing.assert_array_equal(got, run_on_chip(lower(graph, cfg), inputs, machine=True)["y"])
 
 
