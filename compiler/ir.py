@@ -45,7 +45,8 @@ Primitive ops (what the chip executes; the lowering must handle exactly these)
                             max pooling pads with -inf, average pooling divides by the number
                             of unpadded elements unless ``count_include_pad``.
     MAXPOOL2D_GRAD, AVGPOOL2D_GRAD(x, dy)  their input gradients (max: routed to the first
-                            maximum of each window).
+                            maximum of each window; attrs ``relu_mask`` (default False): zero
+                            where x <= 0, a following ReLU's gradient folded in).
     RESHAPE(x)              attrs ``shape`` (may contain one -1); row-major, no data change.
     TRANSPOSE(x)            attrs ``perm``.
     CONCAT(*xs)             attrs ``axis`` (non-negative).

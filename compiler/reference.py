@@ -167,7 +167,8 @@ def _avgpool_grad(n: Node, x: Array, dy: Array) -> Array:
 
 def _maxpool_grad(n: Node, x: Array, dy: Array) -> Array:
     contrib = _maxpool_onehot(n, x) * dy[..., None, None]
-    return _scatter_windows(contrib, x.shape, n.attrs["stride"], n.attrs["padding"])
+    dx = _scatter_windows(contrib, x.shape, n.attrs["stride"], n.attrs["padding"])
+    return np.where(x > 0, dx, 0.0) if n.attrs.get("relu_mask", False) else dx
 
 
 def _log_softmax(x: Array) -> Array:

@@ -5,7 +5,7 @@ DMA, then `im2col` copies, for every output row (n, oh) and kernel row kh, the O
 contiguous (kw, cin) runs into the rows of A [N*OH*OW, KH*KW*Cin] with one strided 2-D DMA
 block each; the GEMM A @ W[KH*KW*Cin, Cout] writes the NHWC output directly. All of it runs on
 the chip (load/store instructions, counted in cycles); nothing is rearranged on the host.
-- CONV2D_GRAD_WEIGHT: dW = A^T @ dY (A transposed by the DMA as the GEMM loads it).
+- CONV2D_GRAD_WEIGHT: in conv_grad_weight.py.
 - CONV2D_GRAD_INPUT: a stride-1 convolution of dY, dilated by the stride and padded by
   kernel-1-pad, with the kernel flipped and its in/out channels swapped (that weight transform
   is also a DMA: one transposing copy per kernel position).
@@ -21,7 +21,6 @@ scatter of dY into the padded positions. Pooling is in pool.py.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 from chip.config import Dataflow
@@ -316,78 +315,6 @@ def lower_conv2d(
     )
 
 
-def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
-    """dW = A^T @ dY, with A the im2col matrix, or for a stride-1 convolution the shifted
-    windows of `_implicit_grad_weight` when the cost model predicts them cheaper."""
-    x, dy = ins
-    kh, kw, cin, cout = out.shape
-    stride, padding = tuple(node.attrs["stride"]), tuple(node.attrs["padding"])
-    implicit = stride == (1, 1) and (kh, kw) != (1, 1)
-    wp = x.shape[2] + padding[1] + padding[3]
-    xp = pad(ctx, x, padding, 0.0, slack=((kh - 1) * wp + kw) * cin if implicit else 0)
-    ctx.release_onchip()
-    if implicit and _implicit_grad_weight_pays(ctx, xp, dy, out.shape):
-        _implicit_grad_weight(ctx, xp, dy, out)
-        return
-    a = im2col(ctx, xp, (kh, kw), stride, dy.shape[1:3])
-    ctx.release_onchip()
-    emit_gemm(
-        ctx, View.matrix(a).T, View.matrix(dy), View.matrix(out.reshaped((kh * kw * cin, cout)))
-    )
-
-
-def _implicit_grad_weight_pays(
-    ctx: Ctx, xp: Buf, dy: Buf, wshape: tuple[int, int, int, int]
-) -> bool:
-    """Whether `_implicit_grad_weight` (KH GEMMs over every padded position, dY scattered
-    into a zeroed buffer) is predicted cheaper than im2col and one GEMM over the outputs."""
-    kh, kw, cin, cout = wshape
-    n, hp, wp, _ = xp.shape
-    oh, ow = dy.shape[1:3]
-    dts = (xp.dtype, dy.dtype)
-    es = dy.dtype.nbytes
-    scatter = 2 * n * dma_cycles(ctx.config, oh, ow * cout, es)
-    fill_rows = math.ceil(n * hp * wp * cout / ctx.config.row_elems)
-    implicit = (
-        kh * predict_gemm(ctx, kw * cin, n * hp * wp, cout, dts).cycles
-        + scatter
-        + fill_rows
-        + dma_cycles(ctx.config, fill_rows, ctx.config.row_elems, es)
-    )
-    dense = predict_gemm(ctx, kh * kw * cin, n * oh * ow, cout, dts).cycles
-    copies = im2col_cycles(ctx, (n * oh, ow), (kh, kw), cin, xp.dtype.nbytes)
-    ctx.notes.append(
-        f"{ctx.em.tag.layer}: stride-1 weight gradient ~{implicit} cycles by shifted windows, "
-        f"~{dense + copies} by im2col ({copies} of copies)"
-    )
-    return implicit < dense + copies
-
-
-def _implicit_grad_weight(ctx: Ctx, xp: Buf, dy: Buf, out: Buf) -> None:
-    """dW[kh] = A_kh^T @ dY over every position of padded ``xp`` (its shifted windows: see
-    `_windows`), with dY scattered into the positions of valid outputs and zero elsewhere.
-    ``xp`` has the slack elements that the windows past its last row read."""
-    kh, kw, cin, cout = out.shape
-    n, oh, ow, _ = dy.shape
-    hp, wp = xp.shape[1:3]
-    rows = n * hp * wp
-    dyfull = ctx.temp((rows, cout), dy.dtype)
-    fill(ctx, dyfull, 0.0)
-    es = dy.dtype.nbytes
-    with Copies(ctx) as cp:
-        for b in range(n):
-            src = View(dy.addr + b * oh * ow * cout * es, dy.dtype, oh, ow * cout, ow * cout)
-            dst = View(dyfull.addr + b * hp * wp * cout * es, dy.dtype, oh, ow * cout, wp * cout)
-            cp.copy(src, dst)
-    ctx.release_onchip()
-    xes = xp.dtype.nbytes
-    dw = View.matrix(out.reshaped((kh * kw * cin, cout)))
-    for i in range(kh):
-        a = View(xp.addr + i * wp * cin * xes, xp.dtype, rows, kw * cin, cin)
-        emit_gemm(ctx, a.T, View.matrix(dyfull), dw.block(i * kw * cin, kw * cin, 0, cout))
-        ctx.release_onchip()
-
-
 def lower_conv2d_grad_input(
     ctx: Ctx, node: Node, ins: list[Buf], out: Buf, epilogue_for: EpilogueFor | None = None
 ) -> None:
@@ -424,6 +351,5 @@ def lower_conv2d_grad_input(
 
 RULES = {
     Op.CONV2D: lower_conv2d,
-    Op.CONV2D_GRAD_WEIGHT: lower_conv2d_grad_weight,
     Op.CONV2D_GRAD_INPUT: lower_conv2d_grad_input,
 }

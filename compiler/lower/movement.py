@@ -2,13 +2,14 @@
 
 No arithmetic happens here: blocks go DRAM -> on-chip rows -> DRAM with the address patterns
 doing the work (a transposing or strided load, a strided store). Copies are batched through a
-ring of staging slots (`Copies`), so loads run ahead of stores. (RESHAPE needs no
+ring of staging rows (`Copies`), so loads run ahead of stores. (RESHAPE needs no
 instructions: its value aliases its operand's buffer; see memory.py.)
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
@@ -19,33 +20,60 @@ from compiler.lower.memory import Buf
 STAGING_SLOTS = 8
 
 
-def _staging(ctx: Ctx, dtype, mem: Mem = Mem.SPAD) -> tuple[Ring, int]:
-    """The layer's copy ring for ``dtype`` data (allocated on first use, at most a quarter of
-    the memory's free rows); returns it and the rows per slot. Eight slots let the load queue
-    run ahead of the store queue by several blocks."""
+class Staging:
+    """A layer's copy staging rows for one memory, handed out as a ring of blocks of any
+    height: ``head`` is where the next block goes, wrapping to the start when one does not
+    fit before the end. Blocks are at most ``block`` rows (an eighth of the ring), so a batch
+    of small blocks (im2col's window rows) keeps many loads in flight."""
+
+    def __init__(self, base: Loc, rows: int, block: int) -> None:
+        self.base, self.rows, self.block, self.head = base, rows, block, 0
+
+    def _next(self, rows: int) -> int:
+        return 0 if self.head + rows > self.rows else self.head
+
+    def free(self, rows: int, tail: int) -> bool:
+        """Whether the next ``rows`` rows avoid the rows still held by pending blocks, which
+        run (in ring order) from ``tail``, the oldest one's first row, up to ``head``."""
+        first = self._next(rows)
+        if tail < self.head:  # held: [tail, head)
+            return first >= self.head or first + rows <= tail
+        return first >= self.head and first + rows <= tail  # held: [tail, end) and [0, head)
+
+    def take(self, rows: int) -> int:
+        """The first row (relative to ``base``) of the next ``rows`` rows."""
+        first = self._next(rows)
+        self.head = first + rows
+        return first
+
+
+def _staging(ctx: Ctx, dtype, mem: Mem = Mem.SPAD) -> Staging:
+    """The layer's copy staging rows for ``dtype`` data (allocated on first use, at most a
+    quarter of the memory's free rows)."""
     mem = ctx.mem_for(dtype, prefer=mem)
     if mem not in ctx.staging:
         left = ctx.rows_left(mem)
-        slot = max(1, min(left // (4 * STAGING_SLOTS), 4096))
-        ring = Ring(ctx.alloc(mem, STAGING_SLOTS * slot, "copy staging"), slot, STAGING_SLOTS)
-        ctx.staging[mem] = (ring, slot)
+        block = max(1, min(left // (4 * STAGING_SLOTS), 4096))
+        rows = STAGING_SLOTS * block
+        ctx.staging[mem] = Staging(ctx.alloc(mem, rows, "copy staging"), rows, block)
     return ctx.staging[mem]
 
 
 class Copies:
-    """Batched DRAM-to-DRAM copies through the layer's staging ring.
+    """Batched DRAM-to-DRAM copies through the layer's staging rows.
 
-    Loads go out as blocks are added; their stores wait until the ring is full (or the batch
-    ends), so the tokens a copy needs between the load and store queues (relayed by the
-    execute queue) are paid once per batch rather than once per block. Contract: every store
-    is emitted by `flush` (called on leaving the ``with`` block), before anything else may
-    read the destinations.
+    Loads go out as blocks are added; their stores wait until a new block needs rows still
+    held by a pending one, and then the oldest half of the staging rows is stored, so the
+    tokens a copy needs between the load and store queues (relayed by the execute queue) are
+    paid once per batch rather than once per block, and a batch's loads overlap the previous
+    batch's stores. Contract: every store is emitted by `flush` (called on leaving the
+    ``with`` block), before anything else may read the destinations.
     """
 
     def __init__(self, ctx: Ctx) -> None:
         self.ctx = ctx
-        self._pending: list[tuple[Loc, View]] = []
-        self._used: dict[Mem, int] = {}
+        # per memory, oldest first: (first staging row, rows, on-chip rows, destination)
+        self._pending: dict[Mem, deque[tuple[int, int, Loc, View]]] = {}
 
     def __enter__(self) -> Copies:
         return self
@@ -63,37 +91,32 @@ class Copies:
         ctx = self.ctx
         w = ctx.config.row_elems
         mem = ctx.mem_for(src.dtype, prefer=Mem.SPAD)
-        ring, slot = _staging(ctx, src.dtype)
+        st = _staging(ctx, src.dtype)
+        pending = self._pending.setdefault(mem, deque())
         for c0 in range(0, src.cols, w):
             cc = min(w, src.cols - c0)
-            for r0 in range(0, src.rows, slot):
-                rr = min(slot, src.rows - r0)
-                if self._used.get(mem, 0) == ring.n:
-                    self._flush_oldest(mem, ring.n // 2 or 1)
-                self._used[mem] = self._used.get(mem, 0) + 1
-                loc = ring.next()
+            for r0 in range(0, src.rows, st.block):
+                rr = min(st.block, src.rows - r0)
+                while pending and not st.free(rr, pending[0][0]):
+                    self._flush_oldest(pending, st.rows // 2)
+                first = st.take(rr)
+                loc = st.base.offset(first)
                 ctx.load(src.block(r0, rr, c0, cc), loc)
-                self._pending.append((loc, dst.block(r0, rr, c0, cc)))
+                pending.append((first, rr, loc, dst.block(r0, rr, c0, cc)))
 
-    def _flush_oldest(self, mem: Mem, count: int) -> None:
-        """Store the ``count`` oldest pending blocks of ``mem``'s ring: the next loads reuse
-        their slots while the newer blocks' stores are still to come, so a batch's loads
-        overlap the previous batch's stores instead of waiting for all of them."""
-        ctx, keep, done = self.ctx, [], 0
-        for loc, view in self._pending:
-            if loc.mem is mem and done < count:
-                ctx.store(loc, view)
-                done += 1
-            else:
-                keep.append((loc, view))
-        self._pending = keep
-        self._used[mem] -= done
+    def _flush_oldest(self, pending: deque[tuple[int, int, Loc, View]], rows: int) -> None:
+        """Store the oldest ``pending`` blocks, at least ``rows`` rows of them (or all): the
+        next loads reuse their rows while the newer blocks' stores are still to come."""
+        done = 0
+        while pending and done < rows:
+            _, n, loc, view = pending.popleft()
+            self.ctx.store(loc, view)
+            done += n
 
     def flush(self) -> None:
-        for loc, view in self._pending:
-            self.ctx.store(loc, view)
+        for pending in self._pending.values():
+            self._flush_oldest(pending, sum(n for _, n, _, _ in pending))
         self._pending.clear()
-        self._used.clear()
 
 
 def copy_view(ctx: Ctx, src: View, dst: View) -> None:

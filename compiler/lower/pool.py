@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from chip.dtypes import DType
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
-from compiler.lower.context import MAX_VEC_ROWS, Ctx, View
+from compiler.lower.context import MAX_VEC_ROWS, Ctx, LoweringError, View
 from compiler.lower.conv import pad
 from compiler.lower.memory import Buf
 from compiler.lower.movement import copy_view
@@ -336,6 +336,11 @@ def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     if sh >= kh_ and sw >= kw_:
         _disjoint_pool_grad(ctx, node, x, dy, out)
         return
+    if node.attrs.get("relu_mask", False):
+        raise LoweringError(
+            f"{node.name}: relu_mask needs windows that do not overlap, not kernel "
+            f"{kh_}x{kw_} with stride {sh}x{sw}"
+        )
     padding = tuple(node.attrs["padding"])
     n, h, w, c = x.shape
     pt, pl, pb, pr = padding
@@ -407,6 +412,7 @@ def _disjoint_pool_grad(ctx: Ctx, node: Node, x: Buf, dy: Buf, out: Buf) -> None
     are the same vector operations on the same values as the scatter-add's: dx is bit for bit
     the same."""
     is_max = node.op is Op.MAXPOOL2D_GRAD
+    relu = is_max and node.attrs.get("relu_mask", False)
     kh_, kw_ = node.attrs["kernel"]
     sh, sw = node.attrs["stride"]
     padding = tuple(node.attrs["padding"])
@@ -466,6 +472,8 @@ def _disjoint_pool_grad(ctx: Ctx, node: Node, x: Buf, dy: Buf, out: Buf) -> None
                 if p != last:
                     ctx.vec(VecOp.ADD, taken, rows, cc, taken, z)
                 ctx.vec(VecOp.MUL, g, rows, cc, z, f["dy"])
+            if relu:  # the folded ReLU gradient: zero where x <= 0
+                ctx.vec(VecOp.RELU_MASK, g, rows, cc, f[f"t{p}"], g)
             win.move(ctx, dxp, blk, g, pos, load=False)
     _crop(ctx, dxp, out, padding)
 

@@ -62,12 +62,13 @@ class Lowered:
 
 
 def _rules() -> dict[Op, Lowering]:
-    from compiler.lower import conv, movement, pool, vector
+    from compiler.lower import conv, conv_grad_weight, movement, pool, vector
 
     table: dict[Op, Lowering] = {Op.MATMUL: lower_matmul}
     table.update(vector.RULES)
     table.update(movement.RULES)
     table.update(conv.RULES)
+    table.update(conv_grad_weight.RULES)
     table.update(pool.RULES)
     return table
 

@@ -11,6 +11,7 @@ from chip.dtypes import DType
 from compiler.ir import Graph
 from compiler.passes.dce import eliminate_dead_code
 from compiler.passes.decompose import decompose
+from compiler.passes.pool_relu import fold_relu_into_pool_grad
 from compiler.passes.precision import cast_for_compute
 from compiler.passes.shape_infer import shape_infer
 from compiler.passes.simplify import simplify
@@ -39,8 +40,10 @@ def graph_passes(
     5. simplify              forward values through cancelling data movement
     6. eliminate_dead_code   drop nodes no output or update uses
     7. training_step         (training only) loss, backward, optimizer update
-    8. cast_for_compute      GEMM operands cast to the chip's compute dtype
-    9. eliminate_dead_code   again, after the backward pass and the casts
+    8. fold_relu_into_pool_grad  (training only) a ReLU's gradient folded into the max
+                             pooling's gradient after it
+    9. cast_for_compute      GEMM operands cast to the chip's compute dtype
+    10. eliminate_dead_code  again, after the backward pass and the casts
 
     ``verify`` runs `verify` after every pass; ``dump`` (default: the environment variable
     SYSTOLIC_DUMP_IR=1) writes the IR after every pass to ``dump_to`` (default stderr).
@@ -58,6 +61,7 @@ def graph_passes(
     ]
     if train is not None:
         passes.append(("training_step", lambda g: training_step(g, train)))
+        passes.append(("fold_relu_into_pool_grad", fold_relu_into_pool_grad))
     passes += [
         ("cast_for_compute", lambda g: cast_for_compute(g, compute_dtype)),
         ("eliminate_dead_code", eliminate_dead_code),

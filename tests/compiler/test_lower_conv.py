@@ -17,7 +17,7 @@ from compiler.builder import Net
 from compiler.compile import compile_lowered
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
-from compiler.lower import conv
+from compiler.lower import conv, conv_grad_weight
 from compiler.lower.program import lower
 from compiler.passes.pipeline import graph_passes
 from compiler.quantize import quantize
@@ -199,7 +199,7 @@ STRIDE1 = [  # stride-1 cases: same padding, valid, an odd kernel, a gradient th
 
 @pytest.mark.parametrize("case", STRIDE1, ids=["same", "valid", "crop", "1x1pad"])
 @pytest.mark.parametrize("op", [Op.CONV2D, Op.CONV2D_GRAD_INPUT, Op.CONV2D_GRAD_WEIGHT])
-@pytest.mark.parametrize("way", ["bands", "shifted", "im2col"])
+@pytest.mark.parametrize("way", ["bands", "shifted", "im2col", "windows"])
 def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, way):
     """Every way of a stride-1 convolution (and its gradients), forced, equals the float64
     reference, on the machine too; the array computes each output once with the whole
@@ -208,7 +208,9 @@ def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, way):
     shifted = way == "shifted"
     monkeypatch.setattr(conv, "_bands_pay", lambda *a: way == "bands")
     monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
-    monkeypatch.setattr(conv, "_implicit_grad_weight_pays", lambda *a: shifted)
+    monkeypatch.setattr(conv_grad_weight, "_implicit_grad_weight_pays", lambda *a: shifted)
+    # the weight gradient from windows preloaded as A's tiles (else im2col)
+    monkeypatch.setattr(conv_grad_weight, "_windows_grad_weight_pays", lambda *a: way == "windows")
     calls = []
     bands = conv.emit_bands
     monkeypatch.setattr(conv, "emit_bands", lambda *a: calls.append(a) or bands(*a))
@@ -308,3 +310,60 @@ def test_int8_stride1_convolution_either_way_matches_the_reference(monkeypatch, 
     want = evaluate(graph_passes(qz.graph), xq, round_casts=True).outputs["y"]
     assert np.abs(want).max() > 1000  # int32 sums of int8 products, not all zeros
     assert np.abs(got["y"] - want).max() <= 1.0
+
+
+def test_single_channel_weight_gradient_copies_tap_planes():
+    # one input channel: the im2col matrix is built transposed, a plane per tap and image,
+    # chosen by its predicted copies (4 x 9 planes against 4 x 6 x 3 rows of 3 elements)
+    x_shape, dy_shape = (4, 6, 6, 1), (4, 6, 6, 3)
+    b = IRBuilder("planes")
+    x, dy = b.input("x", x_shape), b.input("dy", dy_shape)
+    attrs = dict(stride=(1, 1), padding=(1, 1, 1, 1), weight_shape=(3, 3, 1, 3))
+    b.output("y", b.add(Op.CONV2D_GRAD_WEIGHT, (x, dy), "conv", **attrs))
+    rng = np.random.default_rng(6)
+    inputs = {"x": rng.standard_normal(x_shape), "dy": rng.standard_normal(dy_shape)}
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+    notes = "\n".join(lower(b.build(), cfg).notes)
+    planes, rows = re.search(
+        r"~(\d+) cycles of copies as tap planes, ~(\d+) as window", notes
+    ).groups()
+    shifted, im2col = re.search(
+        r"~(\d+) cycles by shifted windows, ~(\d+) by im2col", notes
+    ).groups()
+    assert int(planes) < int(rows) and int(im2col) <= int(shifted)
+    check_graph(b.build(), cfg, inputs, rtol=1e-6, machine=True)
+
+
+def test_weight_gradient_by_preloaded_windows_equals_im2col(monkeypatch):
+    # LeNet's second convolution: A's tiles preloaded straight from the padded input's
+    # windows, chosen by predicted cycles; its sums run in the im2col GEMM's order
+    x_shape, dy_shape = (4, 4, 4, 8), (4, 4, 4, 16)
+    b = IRBuilder("windows")
+    x, dy = b.input("x", x_shape), b.input("dy", dy_shape)
+    attrs = dict(stride=(1, 1), padding=(1, 1, 1, 1), weight_shape=(3, 3, 8, 16))
+    b.output("y", b.add(Op.CONV2D_GRAD_WEIGHT, (x, dy), "conv", **attrs))
+    graph = b.build()
+    rng = np.random.default_rng(8)
+    inputs = {"x": rng.standard_normal(x_shape), "dy": rng.standard_normal(dy_shape)}
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+    lowered = lower(graph, cfg)
+    windows, im2col = re.search(
+        r"~(\d+) cycles by windows preloaded as A's tiles, ~(\d+) by im2col",
+        "\n".join(lowered.notes),
+    ).groups()
+    assert int(windows) < int(im2col)
+    check_graph(graph, cfg, inputs, rtol=1e-6, machine=True)
+    got = run_on_chip(lowered, inputs, machine=True)["y"]
+    monkeypatch.setattr(conv_grad_weight, "_windows_grad_weight_pays", lambda *args: False)
+    np.testing.assert_array_equal(got, run_on_chip(lower(graph, cfg), inputs, machine=True)["y"])
+
+
+def test_weight_gradient_by_windows_only_when_its_tiles_fit_the_accumulator():
+    # 3x3x64 -> 64: dW^T's 36 column chunks x 64 rows exceed edge's 1024 accumulator rows
+    b = IRBuilder("wide")
+    x, dy = b.input("x", (1, 4, 4, 64)), b.input("dy", (1, 4, 4, 64))
+    attrs = dict(stride=(1, 1), padding=(1, 1, 1, 1), weight_shape=(3, 3, 64, 64))
+    b.output("y", b.add(Op.CONV2D_GRAD_WEIGHT, (x, dy), "conv", **attrs))
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+    notes = "\n".join(lower(b.build(), cfg).notes)
+    assert "by im2col" in notes and "by windows preloaded" not in notes

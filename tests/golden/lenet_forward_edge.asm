@@ -34,15 +34,15 @@ store dram=0x529c src=sp:0 rows=8 cols=1 stride=20 transpose=0                  
 store dram=0x52ae src=sp:0 rows=8 cols=1 stride=20 transpose=0 +push_prev                            ; 17
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 18
 load dram=0x3c00 dst=sp:8 rows=8 cols=8 stride=16 transpose=0 +pop_next                              ; 19
-load dram=0x3c80 dst=sp:186 rows=8 cols=8 stride=16 transpose=0 +push_next                           ; 20
+load dram=0x3c80 dst=sp:16 rows=8 cols=8 stride=16 transpose=0 +push_next                            ; 20
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 21
 store dram=0x51d6 src=sp:8 rows=8 cols=8 stride=20 transpose=0 +pop_prev                             ; 22
-store dram=0x529e src=sp:186 rows=8 cols=8 stride=20 transpose=0 +push_prev                          ; 23
+store dram=0x529e src=sp:16 rows=8 cols=8 stride=20 transpose=0 +push_prev                           ; 23
 load dram=0x3d00 dst=sp:0 rows=3 cols=8 stride=16 transpose=0 +push_next                             ; 24
-load dram=0x3d30 dst=sp:16 rows=3 cols=8 stride=16 transpose=0                                       ; 25
-load dram=0x3d60 dst=sp:32 rows=3 cols=8 stride=16 transpose=0                                       ; 26
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 27
-load dram=0x51c0 dst=sp:48 rows=8 cols=3 stride=2 transpose=0 +pop_next                              ; 28
+vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 25
+load dram=0x3d30 dst=sp:16 rows=3 cols=8 stride=16 transpose=0 +pop_next                             ; 26
+load dram=0x3d60 dst=sp:32 rows=3 cols=8 stride=16 transpose=0                                       ; 27
+load dram=0x51c0 dst=sp:48 rows=8 cols=3 stride=2 transpose=0                                        ; 28
 load dram=0x51d4 dst=sp:56 rows=8 cols=3 stride=2 transpose=0                                        ; 29
 load dram=0x51e8 dst=sp:64 rows=8 cols=3 stride=2 transpose=0                                        ; 30
 load dram=0x51fc dst=sp:72 rows=8 cols=3 stride=2 transpose=0                                        ; 31
@@ -247,22 +247,22 @@ vec op=COPY dst=sp:4 src1=sp:5731 src2=sp:5731 rows=1 cols=16 bcast1=0 bcast2=0 
 vec op=COPY dst=sp:5 src1=sp:5733 src2=sp:5733 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 227
 vec op=COPY dst=sp:6 src1=sp:5735 src2=sp:5735 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 228
 vec op=COPY dst=sp:7 src1=sp:5737 src2=sp:5737 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 229
-vec op=COPY dst=sp:182 src1=sp:5732 src2=sp:5732 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 230
-vec op=COPY dst=sp:183 src1=sp:5734 src2=sp:5734 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 231
-vec op=COPY dst=sp:184 src1=sp:5736 src2=sp:5736 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 232
-vec op=COPY dst=sp:185 src1=sp:5738 src2=sp:5738 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next ; 233
-vec op=COPY dst=sp:360 src1=sp:5739 src2=sp:5739 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 234
-vec op=COPY dst=sp:361 src1=sp:5741 src2=sp:5741 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 235
-vec op=COPY dst=sp:362 src1=sp:5743 src2=sp:5743 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 236
-vec op=COPY dst=sp:363 src1=sp:5745 src2=sp:5745 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next ; 237
-vec op=COPY dst=sp:538 src1=sp:5740 src2=sp:5740 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 238
-vec op=COPY dst=sp:539 src1=sp:5742 src2=sp:5742 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 239
-vec op=COPY dst=sp:540 src1=sp:5744 src2=sp:5744 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0            ; 240
-vec op=COPY dst=sp:541 src1=sp:5746 src2=sp:5746 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next ; 241
+vec op=COPY dst=sp:8 src1=sp:5732 src2=sp:5732 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 230
+vec op=COPY dst=sp:9 src1=sp:5734 src2=sp:5734 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 231
+vec op=COPY dst=sp:10 src1=sp:5736 src2=sp:5736 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 232
+vec op=COPY dst=sp:11 src1=sp:5738 src2=sp:5738 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next  ; 233
+vec op=COPY dst=sp:12 src1=sp:5739 src2=sp:5739 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 234
+vec op=COPY dst=sp:13 src1=sp:5741 src2=sp:5741 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 235
+vec op=COPY dst=sp:14 src1=sp:5743 src2=sp:5743 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 236
+vec op=COPY dst=sp:15 src1=sp:5745 src2=sp:5745 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next  ; 237
+vec op=COPY dst=sp:16 src1=sp:5740 src2=sp:5740 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 238
+vec op=COPY dst=sp:17 src1=sp:5742 src2=sp:5742 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 239
+vec op=COPY dst=sp:18 src1=sp:5744 src2=sp:5744 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 240
+vec op=COPY dst=sp:19 src1=sp:5746 src2=sp:5746 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next  ; 241
 store dram=0x5230 src=sp:4 rows=4 cols=16 stride=96 transpose=0 +pop_prev                            ; 242
-store dram=0x5250 src=sp:182 rows=4 cols=16 stride=96 transpose=0 +pop_prev                          ; 243
-store dram=0x5470 src=sp:360 rows=4 cols=16 stride=96 transpose=0 +pop_prev                          ; 244
-store dram=0x5490 src=sp:538 rows=4 cols=16 stride=96 transpose=0 +pop_prev +push_prev               ; 245
+store dram=0x5250 src=sp:8 rows=4 cols=16 stride=96 transpose=0 +pop_prev                            ; 243
+store dram=0x5470 src=sp:12 rows=4 cols=16 stride=96 transpose=0 +pop_prev                           ; 244
+store dram=0x5490 src=sp:16 rows=4 cols=16 stride=96 transpose=0 +pop_prev +push_prev                ; 245
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 246
 load dram=0x51c0 dst=sp:0 rows=4 cols=16 stride=16 transpose=0 +pop_next                             ; 247
 load dram=0x5220 dst=sp:4 rows=4 cols=16 stride=16 transpose=0                                       ; 248
