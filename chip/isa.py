@@ -321,21 +321,12 @@ class Instr:
     push_next: bool = dep("send a token to the next queue when done")
 
     def __post_init__(self) -> None:
-        # Fast path for the common well-typed values; anything else gets the full check, which
-        # normalizes the value or raises with the field's name and width.
-        for f, name, kind, limit in _CHECKS[type(self)]:
-            v = getattr(self, name)
-            if kind is FieldKind.UINT and type(v) is int and 0 <= v < limit:
-                continue
-            if kind is FieldKind.BOOL and type(v) is bool:
-                continue
-            if kind is FieldKind.LOC and type(v) is Loc and 0 <= v.row < _ROW_LIMIT:
-                continue
-            if kind is FieldKind.VECOP and type(v) is VecOp:
-                continue
-            if kind is FieldKind.F32 and type(v) is float and v == 0.0:
-                continue  # the usual immediate (most functions take none): float32 already
-            _check_value(self, f)
+        # Fast path for the common well-typed values; anything else gets the full check of
+        # every field in order, which normalizes the value or raises with the field's name and
+        # width.
+        if not _well_typed(self.__dict__, _CHECKS[type(self)]):
+            for f in _FIELDS[type(self)]:
+                _check_value(self, f)
 
     def encode(self) -> int:
         """The instruction word as an integer (use `encode_program` for bytes)."""
@@ -516,10 +507,24 @@ def encoded_fields(cls: type[Instr]) -> tuple[dataclasses.Field, ...]:
 
 _FIELDS = {c: tuple(dataclasses.fields(c)) for c in INSTRUCTIONS + LINK_INSTRUCTIONS}
 _ROW_LIMIT = 1 << ROW_BITS  # on-chip rows a LOC field holds
-_CHECKS = {
-    c: tuple((f, f.name, f.metadata["kind"], 1 << f.metadata["bits"]) for f in fs)
-    for c, fs in _FIELDS.items()
-}
+
+
+def _fast_checks(fields: tuple[dataclasses.Field, ...]) -> tuple[tuple, ...]:
+    """The names of ``fields`` grouped by kind for `_well_typed`, with each UINT's limit."""
+
+    def named(kind: FieldKind) -> tuple:
+        return tuple(f.name for f in fields if f.metadata["kind"] is kind)
+
+    uints = tuple(
+        (f.name, 1 << f.metadata["bits"]) for f in fields if f.metadata["kind"] is FieldKind.UINT
+    )
+    return (uints, *map(named, (FieldKind.BOOL, FieldKind.LOC, FieldKind.VECOP, FieldKind.F32)))
+
+
+_CHECKS = {c: _fast_checks(fs) for c, fs in _FIELDS.items()}
+assert all(sum(map(len, _CHECKS[c])) == len(fs) for c, fs in _FIELDS.items()), (
+    "a field kind the fast check does not cover"
+)
 for _cls, _fields in _FIELDS.items():
     _used = OPCODE_BITS + sum(f.metadata["bits"] for f in _fields)
     assert _used <= WORD_BITS, f"{_cls.__name__} needs {_used} bits"
@@ -549,6 +554,32 @@ def max_value(cls: type[Instr], name: str) -> int:
                 )
             return (1 << f.metadata["bits"]) - 1
     raise ValueError(f"{cls.MNEMONIC} has no field {name!r}")
+
+
+def _well_typed(values: dict[str, Any], checks: tuple[tuple, ...]) -> bool:
+    """Whether every field already holds the value `_check_value` would leave: an in-range
+    int, a bool, an in-range `Loc`, a `VecOp`, a zero float immediate (instructions are made
+    by the hundred thousand: this is the common case, checked with no per-field dispatch)."""
+    uints, bools, locs, vecops, floats = checks
+    for name, limit in uints:
+        v = values[name]
+        if type(v) is not int or not 0 <= v < limit:
+            return False
+    for name in bools:
+        if type(values[name]) is not bool:
+            return False
+    for name in locs:
+        v = values[name]
+        if type(v) is not Loc or not 0 <= v.row < _ROW_LIMIT:
+            return False
+    for name in vecops:
+        if type(values[name]) is not VecOp:
+            return False
+    for name in floats:
+        v = values[name]
+        if type(v) is not float or v != 0.0:
+            return False
+    return True
 
 
 def _check_value(ins: Instr, f: dataclasses.Field) -> None:
