@@ -19,7 +19,6 @@ one-element vector SET on the reserved sync row is inserted).
 
 from __future__ import annotations
 
-import copy
 from typing import NamedTuple
 
 import numpy as np
@@ -344,7 +343,9 @@ def _with_flags(ins: Instr, flags: int) -> Instr:
     this skips the full field validation `Instr.with_deps` repeats."""
     if not flags:
         return ins
-    out = copy.copy(ins)
+    out = object.__new__(type(ins))  # a frozen dataclass's fields are its __dict__
+    values = out.__dict__
+    values.update(ins.__dict__)
     for bit, name in _DEP_BITS:
-        object.__setattr__(out, name, bool(flags & bit))
+        values[name] = bool(flags & bit)
     return out

@@ -257,6 +257,8 @@ class Residency:
     def load(self, ctx, view, dst: Loc) -> bool:
         """Serve a load from resident rows (True) or record the miss (False)."""
         first, end = _extent(view)
+        if not self._may_hold(first, end):
+            return False
         # A read of a released value (a reader the liveness missed) must find it in DRAM.
         self.missed.update(seq for lo, hi, seq in self.ghosts if lo < end and first < hi)
         near = [g for g in self.groups if g.lo < end and first < g.hi and g.touches(view)]
@@ -297,6 +299,14 @@ class Residency:
             ctx.vec(VecOp.COPY, dst.offset(r), n, view.cols, Loc(mem, row))
         self.served += view.rows
         return True
+
+    def _may_hold(self, first: int, end: int) -> bool:
+        """Whether DRAM bytes [first, end) overlap the scratch arena or an output that may be
+        resident: groups (and so ghosts) lie only there (`_admit`), so a load of anything else
+        (a weight, an input) needs no search."""
+        if first < self.hi and self.lo < end:
+            return True
+        return any(lo < end and first < hi for lo, hi in self.outputs)
 
     def _overwrite(self, view, first: int, end: int) -> None:
         """A DRAM write over resident rows: they no longer hold the DRAM value, and what the
