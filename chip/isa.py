@@ -303,7 +303,7 @@ def dep(doc: str) -> Any:
 DEP_FIELDS = ("pop_prev", "pop_next", "push_prev", "push_next")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Instr:
     """Base of every instruction: the four dependency-token flags, encoded right after the opcode.
 
@@ -319,6 +319,23 @@ class Instr:
     pop_next: bool = dep("wait for a token from the next queue")
     push_prev: bool = dep("send a token to the previous queue when done")
     push_next: bool = dep("send a token to the next queue when done")
+
+    def __init__(self, **fields: Any) -> None:
+        # One constructor for every instruction (``init=False`` on each class): dataclass's own
+        # sets each frozen field through object.__setattr__, and compiled programs make
+        # instructions by the hundred thousand. A frozen dataclass's fields are its __dict__.
+        values = self.__dict__
+        values.update(_DEFAULTS[type(self)])
+        values.update(fields)
+        if values.keys() != _NAMES[type(self)]:
+            given = set(fields)
+            unknown = sorted(given - _NAMES[type(self)])
+            missing = sorted(_NAMES[type(self)] - values.keys())
+            raise TypeError(
+                f"{type(self).__name__}: "
+                + (f"no field {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}")
+            )
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         # Fast path for the common well-typed values; anything else gets the full check of
@@ -340,7 +357,7 @@ class Instr:
         return dataclasses.replace(self, **flags)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Load(Instr):
     """DMA from DRAM into scratchpad or accumulator rows (load queue).
 
@@ -361,7 +378,7 @@ class Load(Instr):
     transpose: bool = flag("read the DRAM block transposed")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Store(Instr):
     """DMA from scratchpad or accumulator rows to DRAM (store queue); the mirror of `Load`.
 
@@ -380,7 +397,7 @@ class Store(Instr):
     transpose: bool = flag("write the DRAM block transposed")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Preload(Instr):
     """Load the stationary tile S = spad[src : src+rows, 0:cols] into the array (WS and IS).
 
@@ -395,7 +412,7 @@ class Preload(Instr):
     cols: int = uint(DIM_BITS, "tile columns (at most the array's cols)")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Matmul(Instr):
     """Stream ``t`` scratchpad rows through the array into the accumulator.
 
@@ -418,7 +435,7 @@ class Matmul(Instr):
     accumulate: bool = flag("add to the accumulator instead of overwriting")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Vec(Instr):
     """A vector-unit function over ``rows`` rows of ``cols`` elements (execute queue).
 
@@ -440,7 +457,7 @@ class Vec(Instr):
     imm: float = _f(FieldKind.F32, 32, "float32 immediate")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Halt(Instr):
     """End of the instruction stream: the program finishes when every queue has drained."""
 
@@ -452,7 +469,7 @@ class Halt(Instr):
 LINK_BITS = 3  # link ports per chip (chip/system.py numbers them)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Send(Instr):
     """Send ``rows`` x ``cols`` on-chip elements to the neighbour at the other end of link
     ``link`` (a system of chips only: chip/system.py, docs/multichip.md).
@@ -472,7 +489,7 @@ class Send(Instr):
     cols: int = uint(COLS_BITS, "elements per row (at most row_elems)")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Recv(Instr):
     """Receive the data of the matching `Send` from link ``link`` into on-chip rows
     ``dst.row .. dst.row + rows - 1`` (a system of chips only).
@@ -506,6 +523,11 @@ def encoded_fields(cls: type[Instr]) -> tuple[dataclasses.Field, ...]:
 
 
 _FIELDS = {c: tuple(dataclasses.fields(c)) for c in INSTRUCTIONS + LINK_INSTRUCTIONS}
+_NAMES = {c: frozenset(f.name for f in fs) for c, fs in _FIELDS.items()}
+_DEFAULTS = {
+    c: {f.name: f.default for f in fs if f.default is not dataclasses.MISSING}
+    for c, fs in _FIELDS.items()
+}
 _ROW_LIMIT = 1 << ROW_BITS  # on-chip rows a LOC field holds
 
 
