@@ -8,7 +8,7 @@ direction). Loads and stores here split blocks that exceed the instruction field
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
@@ -28,9 +28,11 @@ class LoweringError(ValueError):
     """A graph the lowering cannot map onto the chip (names the node and the rule)."""
 
 
-@dataclass(frozen=True)
-class View:
-    """A rows x cols block of DRAM elements with element strides ``rs`` (rows) and ``cs``."""
+class View(NamedTuple):
+    """A rows x cols block of DRAM elements with element strides ``rs`` (rows) and ``cs``.
+
+    (A named tuple: the lowering makes one per block it moves, and a tuple is several times
+    cheaper to build than a frozen dataclass.)"""
 
     addr: int
     dtype: DType
