@@ -302,8 +302,8 @@ class Residency:
 
     def _may_hold(self, first: int, end: int) -> bool:
         """Whether DRAM bytes [first, end) overlap the scratch arena or an output that may be
-        resident: groups (and so ghosts) lie only there (`_admit`), so a load of anything else
-        (a weight, an input) needs no search."""
+        resident: groups (and so ghosts) lie only there (`_admit`), so a DMA of anything else
+        (a weight, an input, a parameter update) needs no search."""
         if first < self.hi and self.lo < end:
             return True
         return any(lo < end and first < hi for lo, hi in self.outputs)
@@ -312,6 +312,8 @@ class Residency:
         """A DRAM write over resident rows: they no longer hold the DRAM value, and what the
         old group did not reach DRAM must (conservatively) be stored. A released value whose
         bytes the DRAM plan hands to a new value is dead: its reads are over."""
+        if not self._may_hold(first, end):
+            return
         self.ghosts = [x for x in self.ghosts if not (x[0] < end and first < x[1])]
         for g in [g for g in self.groups if g.lo < end and first < g.hi and g.touches(view)]:
             self.missed.add(g.seq)
