@@ -306,7 +306,10 @@ class Residency:
         (a weight, an input, a parameter update) needs no search."""
         if first < self.hi and self.lo < end:
             return True
-        return any(lo < end and first < hi for lo, hi in self.outputs)
+        for lo, hi in self.outputs:  # a loop: most DMAs get here, and there are few outputs
+            if lo < end and first < hi:
+                return True
+        return False
 
     def _overwrite(self, view, first: int, end: int) -> None:
         """A DRAM write over resident rows: they no longer hold the DRAM value, and what the
