@@ -74,6 +74,48 @@ class _Group:
         return False
 
 
+class _Overlaps:
+    """Items with DRAM byte extents [lo, hi), keyed by sequence number and found by overlap
+    with a range. Each sits in every bucket of 2**`SHIFT` bytes its extent reaches: the plan
+    holds dozens of groups and every DMA asks which it overlaps, mostly within a bucket."""
+
+    SHIFT = 16
+
+    def __init__(self) -> None:
+        self.items: dict[int, tuple[int, int, object]] = {}  # seq -> (lo, hi, item)
+        self._buckets: dict[int, dict[int, None]] = {}  # bucket -> its seqs
+
+    def add(self, seq: int, lo: int, hi: int, item: object) -> None:
+        self.items[seq] = (lo, hi, item)
+        for b in self._reach(lo, hi):
+            self._buckets.setdefault(b, {})[seq] = None
+
+    def remove(self, seq: int) -> None:
+        lo, hi, _ = self.items.pop(seq)
+        for b in self._reach(lo, hi):
+            del self._buckets[b][seq]
+
+    def overlapping(self, first: int, end: int) -> list:
+        """The items whose extent overlaps [first, end), in order of sequence number."""
+        reach = self._reach(first, end)
+        if len(reach) >= len(self.items):
+            seqs = sorted(self.items)
+        else:
+            found: set[int] = set()
+            for b in reach:
+                found.update(self._buckets.get(b, ()))
+            seqs = sorted(found)
+        out = []
+        for seq in seqs:
+            lo, hi, item = self.items[seq]
+            if lo < end and first < hi:
+                out.append(item)
+        return out
+
+    def _reach(self, lo: int, hi: int) -> range:
+        return range(lo >> self.SHIFT, ((max(hi, lo + 1) - 1) >> self.SHIFT) + 1)
+
+
 @dataclass
 class _Region:
     """First-fit allocation of rows in [base, base + size); rows [base, split) and
@@ -145,8 +187,9 @@ class Residency:
         self.claimed: list[_Group] = []  # groups `claim` admitted whose store is still due
         self.keep_dram = keep_dram
         self.missed: set[int] = set()
-        self.groups: list[_Group] = []
-        self.ghosts: list[tuple[int, int, int]] = []  # released groups: (lo, hi, seq)
+        self.groups: list[_Group] = []  # in order of sequence number
+        self._extents = _Overlaps()  # the groups by DRAM extent
+        self.ghosts = _Overlaps()  # released groups' sequence numbers by DRAM extent
         self.owners: list[tuple[int, int, int]] = []  # (lo, hi, node id) written by this unit
         self.served = 0  # rows served from chip (for inspection)
         self.skipped = 0  # DRAM bytes of stores skipped
@@ -162,7 +205,7 @@ class Residency:
     def release(self, dead: set[int]) -> None:
         """Free the rows of values no later unit reads."""
         for g in [g for g in self.groups if g.owner in dead]:
-            self.ghosts.append((g.lo, g.hi, g.seq))
+            self.ghosts.add(g.seq, g.lo, g.hi, g.seq)
             self._drop(g)
 
     # ------------------------------------------------------------------ DMA interception
@@ -226,6 +269,7 @@ class Residency:
         rows = {view.addr + r * view.rs * es: (base + r, view.cols) for r in range(view.rows)}
         g = _Group(seq, owner, mem, first, end, base, view.rows, rows, view.rs * es, view.cols * es)
         self.groups.append(g)
+        self._extents.add(seq, first, end, g)
         return g
 
     def locate(self, view, mem: Mem) -> Loc | None:
@@ -260,8 +304,8 @@ class Residency:
         if not self._may_hold(first, end):
             return False
         # A read of a released value (a reader the liveness missed) must find it in DRAM.
-        self.missed.update(seq for lo, hi, seq in self.ghosts if lo < end and first < hi)
-        near = [g for g in self.groups if g.lo < end and first < g.hi and g.touches(view)]
+        self.missed.update(self.ghosts.overlapping(first, end))
+        near = [g for g in self._extents.overlapping(first, end) if g.touches(view)]
         if not near:
             return False
         es = view.dtype.nbytes
@@ -317,14 +361,16 @@ class Residency:
         bytes the DRAM plan hands to a new value is dead: its reads are over."""
         if not self._may_hold(first, end):
             return
-        self.ghosts = [x for x in self.ghosts if not (x[0] < end and first < x[1])]
-        for g in [g for g in self.groups if g.lo < end and first < g.hi and g.touches(view)]:
+        for seq in self.ghosts.overlapping(first, end):
+            self.ghosts.remove(seq)
+        for g in [g for g in self._extents.overlapping(first, end) if g.touches(view)]:
             self.missed.add(g.seq)
             self._drop(g)
 
     def _drop(self, g: _Group) -> None:
         self.regions[g.mem.is_acc].give(g.base, g.nrows)
         self.groups.remove(g)
+        self._extents.remove(g.seq)
 
 
 def spad_region(spad_rows: int, banks: int, rows: int) -> tuple[int, int, int | None]:
