@@ -184,3 +184,25 @@ def test_a_bias_is_loaded_once_for_every_column_tile():
         if isinstance(i, Load) and bias.addr <= i.dram < bias.addr + bias.nbytes
     ]
     assert [(i.rows, i.cols) for i in loads] == [(4, 16)]
+
+
+def test_extent_index_finds_what_a_scan_finds():
+    """The residency plan's index of DRAM extents returns exactly the overlapping items, in
+    order of sequence number, however extents and queries straddle its buckets."""
+    from compiler.lower.residency import _Overlaps
+
+    rng = np.random.default_rng(0)
+    index, live = _Overlaps(), {}
+    for seq in range(400):
+        lo = int(rng.integers(0, 1 << 20))
+        hi = lo + int(rng.choice([1, 64, 5000, 70000, 300000]))
+        index.add(seq, lo, hi, seq)
+        live[seq] = (lo, hi)
+        if rng.random() < 0.4:
+            gone = int(rng.choice(list(live)))
+            index.remove(gone)
+            del live[gone]
+        first = int(rng.integers(0, 1 << 20))
+        end = first + int(rng.choice([1, 100, 66000, 1 << 20]))
+        expect = [s for s, (a, b) in sorted(live.items()) if a < end and first < b]
+        assert index.overlapping(first, end) == expect
