@@ -303,7 +303,7 @@ def dep(doc: str) -> Any:
 DEP_FIELDS = ("pop_prev", "pop_next", "push_prev", "push_next")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Instr:
     """Base of every instruction: the four dependency-token flags, encoded right after the opcode.
 
@@ -320,22 +320,30 @@ class Instr:
     push_prev: bool = dep("send a token to the previous queue when done")
     push_next: bool = dep("send a token to the next queue when done")
 
+    def __init__(self, **fields: Any) -> None:
+        # One constructor for every instruction (``init=False`` on each class): dataclass's own
+        # sets each frozen field through object.__setattr__, and compiled programs make
+        # instructions by the hundred thousand. A frozen dataclass's fields are its __dict__.
+        values = self.__dict__
+        values.update(_DEFAULTS[type(self)])
+        values.update(fields)
+        if values.keys() != _NAMES[type(self)]:
+            given = set(fields)
+            unknown = sorted(given - _NAMES[type(self)])
+            missing = sorted(_NAMES[type(self)] - values.keys())
+            raise TypeError(
+                f"{type(self).__name__}: "
+                + (f"no field {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}")
+            )
+        self.__post_init__()
+
     def __post_init__(self) -> None:
-        # Fast path for the common well-typed values; anything else gets the full check, which
-        # normalizes the value or raises with the field's name and width.
-        for f, name, kind, limit in _CHECKS[type(self)]:
-            v = getattr(self, name)
-            if kind is FieldKind.UINT and type(v) is int and 0 <= v < limit:
-                continue
-            if kind is FieldKind.BOOL and type(v) is bool:
-                continue
-            if kind is FieldKind.LOC and type(v) is Loc and 0 <= v.row < _ROW_LIMIT:
-                continue
-            if kind is FieldKind.VECOP and type(v) is VecOp:
-                continue
-            if kind is FieldKind.F32 and type(v) is float and v == 0.0:
-                continue  # the usual immediate (most functions take none): float32 already
-            _check_value(self, f)
+        # Fast path for the common well-typed values; anything else gets the full check of
+        # every field in order, which normalizes the value or raises with the field's name and
+        # width.
+        if not _well_typed(self.__dict__, _CHECKS[type(self)]):
+            for f in _FIELDS[type(self)]:
+                _check_value(self, f)
 
     def encode(self) -> int:
         """The instruction word as an integer (use `encode_program` for bytes)."""
@@ -349,7 +357,7 @@ class Instr:
         return dataclasses.replace(self, **flags)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Load(Instr):
     """DMA from DRAM into scratchpad or accumulator rows (load queue).
 
@@ -370,7 +378,7 @@ class Load(Instr):
     transpose: bool = flag("read the DRAM block transposed")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Store(Instr):
     """DMA from scratchpad or accumulator rows to DRAM (store queue); the mirror of `Load`.
 
@@ -389,7 +397,7 @@ class Store(Instr):
     transpose: bool = flag("write the DRAM block transposed")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Preload(Instr):
     """Load the stationary tile S = spad[src : src+rows, 0:cols] into the array (WS and IS).
 
@@ -404,7 +412,7 @@ class Preload(Instr):
     cols: int = uint(DIM_BITS, "tile columns (at most the array's cols)")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Matmul(Instr):
     """Stream ``t`` scratchpad rows through the array into the accumulator.
 
@@ -427,7 +435,7 @@ class Matmul(Instr):
     accumulate: bool = flag("add to the accumulator instead of overwriting")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Vec(Instr):
     """A vector-unit function over ``rows`` rows of ``cols`` elements (execute queue).
 
@@ -449,7 +457,7 @@ class Vec(Instr):
     imm: float = _f(FieldKind.F32, 32, "float32 immediate")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Halt(Instr):
     """End of the instruction stream: the program finishes when every queue has drained."""
 
@@ -461,7 +469,7 @@ class Halt(Instr):
 LINK_BITS = 3  # link ports per chip (chip/system.py numbers them)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Send(Instr):
     """Send ``rows`` x ``cols`` on-chip elements to the neighbour at the other end of link
     ``link`` (a system of chips only: chip/system.py, docs/multichip.md).
@@ -481,7 +489,7 @@ class Send(Instr):
     cols: int = uint(COLS_BITS, "elements per row (at most row_elems)")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Recv(Instr):
     """Receive the data of the matching `Send` from link ``link`` into on-chip rows
     ``dst.row .. dst.row + rows - 1`` (a system of chips only).
@@ -515,11 +523,30 @@ def encoded_fields(cls: type[Instr]) -> tuple[dataclasses.Field, ...]:
 
 
 _FIELDS = {c: tuple(dataclasses.fields(c)) for c in INSTRUCTIONS + LINK_INSTRUCTIONS}
-_ROW_LIMIT = 1 << ROW_BITS  # on-chip rows a LOC field holds
-_CHECKS = {
-    c: tuple((f, f.name, f.metadata["kind"], 1 << f.metadata["bits"]) for f in fs)
+_NAMES = {c: frozenset(f.name for f in fs) for c, fs in _FIELDS.items()}
+_DEFAULTS = {
+    c: {f.name: f.default for f in fs if f.default is not dataclasses.MISSING}
     for c, fs in _FIELDS.items()
 }
+_ROW_LIMIT = 1 << ROW_BITS  # on-chip rows a LOC field holds
+
+
+def _fast_checks(fields: tuple[dataclasses.Field, ...]) -> tuple[tuple, ...]:
+    """The names of ``fields`` grouped by kind for `_well_typed`, with each UINT's limit."""
+
+    def named(kind: FieldKind) -> tuple:
+        return tuple(f.name for f in fields if f.metadata["kind"] is kind)
+
+    uints = tuple(
+        (f.name, 1 << f.metadata["bits"]) for f in fields if f.metadata["kind"] is FieldKind.UINT
+    )
+    return (uints, *map(named, (FieldKind.BOOL, FieldKind.LOC, FieldKind.VECOP, FieldKind.F32)))
+
+
+_CHECKS = {c: _fast_checks(fs) for c, fs in _FIELDS.items()}
+assert all(sum(map(len, _CHECKS[c])) == len(fs) for c, fs in _FIELDS.items()), (
+    "a field kind the fast check does not cover"
+)
 for _cls, _fields in _FIELDS.items():
     _used = OPCODE_BITS + sum(f.metadata["bits"] for f in _fields)
     assert _used <= WORD_BITS, f"{_cls.__name__} needs {_used} bits"
@@ -549,6 +576,32 @@ def max_value(cls: type[Instr], name: str) -> int:
                 )
             return (1 << f.metadata["bits"]) - 1
     raise ValueError(f"{cls.MNEMONIC} has no field {name!r}")
+
+
+def _well_typed(values: dict[str, Any], checks: tuple[tuple, ...]) -> bool:
+    """Whether every field already holds the value `_check_value` would leave: an in-range
+    int, a bool, an in-range `Loc`, a `VecOp`, a zero float immediate (instructions are made
+    by the hundred thousand: this is the common case, checked with no per-field dispatch)."""
+    uints, bools, locs, vecops, floats = checks
+    for name, limit in uints:
+        v = values[name]
+        if type(v) is not int or not 0 <= v < limit:
+            return False
+    for name in bools:
+        if type(values[name]) is not bool:
+            return False
+    for name in locs:
+        v = values[name]
+        if type(v) is not Loc or not 0 <= v.row < _ROW_LIMIT:
+            return False
+    for name in vecops:
+        if type(values[name]) is not VecOp:
+            return False
+    for name in floats:
+        v = values[name]
+        if type(v) is not float or v != 0.0:
+            return False
+    return True
 
 
 def _check_value(ins: Instr, f: dataclasses.Field) -> None:

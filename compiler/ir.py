@@ -350,10 +350,24 @@ class Node:
 def _frozen_arrays(values: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
     out = {}
     for k, v in values.items():
+        if _frozen(v):  # a previous graph's copy: every pass rebuilds the graph
+            out[k] = v
+            continue
         a = np.array(v, dtype=np.float32 if np.asarray(v).dtype.kind == "f" else None)
         a.setflags(write=False)
         out[k] = a
     return MappingProxyType(out)
+
+
+def _frozen(v: object) -> bool:
+    """Whether ``v`` is already what `_frozen_arrays` makes: a read-only array owning its
+    data (no writable array can change it underneath), float32 if floating point."""
+    return (
+        type(v) is np.ndarray
+        and v.base is None
+        and not v.flags.writeable
+        and (v.dtype.kind != "f" or v.dtype == np.float32)
+    )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ direction). Loads and stores here split blocks that exceed the instruction field
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
@@ -28,9 +28,11 @@ class LoweringError(ValueError):
     """A graph the lowering cannot map onto the chip (names the node and the rule)."""
 
 
-@dataclass(frozen=True)
-class View:
-    """A rows x cols block of DRAM elements with element strides ``rs`` (rows) and ``cs``."""
+class View(NamedTuple):
+    """A rows x cols block of DRAM elements with element strides ``rs`` (rows) and ``cs``.
+
+    (A named tuple: the lowering makes one per block it moves, and a tuple is several times
+    cheaper to build than a frozen dataclass.)"""
 
     addr: int
     dtype: DType
@@ -190,18 +192,20 @@ class Ctx:
             raise LoweringError(f"DMA view with strides ({view.rs}, {view.cs}) has no unit stride")
         if view.rows == 1 and not transpose:
             stride = view.cols * es
-        cls, onchip = (Load, "dst") if load else (Store, "src")
         for r0 in range(0, view.rows, MAX_DMA_ROWS):
             # rows r0.. of the view: view.block(r0, nr, 0, cols)'s address
-            fields = {
-                "dram": view.addr + r0 * view.rs * es,
-                "rows": min(MAX_DMA_ROWS, view.rows - r0),
-                "cols": view.cols,
-                "stride": stride,
-                "transpose": transpose,
-                onchip: loc.offset(r0) if r0 else loc,
-            }
-            self.em.emit(cls(**fields))
+            dram = view.addr + r0 * view.rs * es
+            rows = min(MAX_DMA_ROWS, view.rows - r0)
+            at = loc.offset(r0) if r0 else loc
+            if load:
+                ins = Load(
+                    dram=dram, dst=at, rows=rows, cols=view.cols, stride=stride, transpose=transpose
+                )
+            else:
+                ins = Store(
+                    dram=dram, src=at, rows=rows, cols=view.cols, stride=stride, transpose=transpose
+                )
+            self.em.emit(ins)
 
     # ---------------------------------------------------------------- vector helpers
     def vec(

@@ -19,7 +19,6 @@ one-element vector SET on the reserved sync row is inserted).
 
 from __future__ import annotations
 
-import copy
 from typing import NamedTuple
 
 import numpy as np
@@ -119,9 +118,10 @@ class _Tokens:
         self._last_in_queue = [-1, -1, -1]
         self._last_push: dict[tuple[int, int], int] = {}
         units = [config.spad_rows, config.acc_rows, -(-dram_bytes // DRAM_UNIT) + 1]
-        # seen[space][0 = written, 1 = read][queue]: per unit, the latest instruction that
-        # did so (int32: instruction indices fit, and the DRAM tables are large)
-        self._seen = [np.full((2, 3, n), -1, dtype=np.int32) for n in units]
+        # seen[space][0 = written, 1 = read][queue]: per unit, 1 + the latest instruction
+        # that did so, 0 for none (int32: instruction indices fit; zeros: the DRAM tables are
+        # large, and the pages of units no instruction touches are never written)
+        self._seen = [np.zeros((2, 3, n), dtype=np.int32) for n in units]
         # DRAM units of a DMA block by its geometry and address within a unit (see `accesses`)
         self._dram_units: dict[tuple, tuple[int, np.ndarray | None]] = {}
         row = sync_row(config)
@@ -190,8 +190,8 @@ class _Tokens:
                 at = seen[:, pick, units] if write else seen[0][pick, units]
             latest = np.maximum.reduce(at, axis=_ALL_BUT[write][at.ndim]).tolist()
             for x, v in zip(others, latest, strict=True):
-                if v > need[x]:
-                    need[x] = v
+                if v - 1 > need[x]:
+                    need[x] = v - 1
         # Load <-> store hazards are relayed by the execute queue.
         far = S if q == L else L if q == S else None
         if far is not None and need[far] >= 0 and self._known(q, far) < need[far]:
@@ -202,19 +202,20 @@ class _Tokens:
                 self._ensure(index, q, x, need[x])
         if far is not None and self._know[index][far] < need[far]:
             raise AssertionError(f"instruction {index}: relay did not order queue {far}")
+        mark = index + 1
         for space, lo, hi, write, units in fp:
             seen = self._seen[space][0 if write else 1, q]
             if units is None:
-                seen[lo:hi] = index
+                seen[lo:hi] = mark
             elif type(units) is Grid:
                 top = lo + units.lines * units.step
-                seen[lo:top].reshape(units.lines, units.step)[:, : units.width] = index
+                seen[lo:top].reshape(units.lines, units.step)[:, : units.width] = mark
             else:
-                seen[units] = index
+                seen[units] = mark
 
     def _grow(self, space: int, units: int) -> np.ndarray:
         old = self._seen[space]
-        seen = np.full((2, 3, max(units, 2 * old.shape[2])), -1, dtype=np.int32)
+        seen = np.zeros((2, 3, max(units, 2 * old.shape[2])), dtype=np.int32)
         seen[:, :, : old.shape[2]] = old
         self._seen[space] = seen
         return seen
@@ -344,7 +345,9 @@ def _with_flags(ins: Instr, flags: int) -> Instr:
     this skips the full field validation `Instr.with_deps` repeats."""
     if not flags:
         return ins
-    out = copy.copy(ins)
+    out = object.__new__(type(ins))  # a frozen dataclass's fields are its __dict__
+    values = out.__dict__
+    values.update(ins.__dict__)
     for bit, name in _DEP_BITS:
-        object.__setattr__(out, name, bool(flags & bit))
+        values[name] = bool(flags & bit)
     return out

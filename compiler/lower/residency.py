@@ -82,6 +82,48 @@ class _Group:
         return False
 
 
+class _Overlaps:
+    """Items with DRAM byte extents [lo, hi), keyed by sequence number and found by overlap
+    with a range. Each sits in every bucket of 2**`SHIFT` bytes its extent reaches: the plan
+    holds dozens of groups and every DMA asks which it overlaps, mostly within a bucket."""
+
+    SHIFT = 16
+
+    def __init__(self) -> None:
+        self.items: dict[int, tuple[int, int, object]] = {}  # seq -> (lo, hi, item)
+        self._buckets: dict[int, dict[int, None]] = {}  # bucket -> its seqs
+
+    def add(self, seq: int, lo: int, hi: int, item: object) -> None:
+        self.items[seq] = (lo, hi, item)
+        for b in self._reach(lo, hi):
+            self._buckets.setdefault(b, {})[seq] = None
+
+    def remove(self, seq: int) -> None:
+        lo, hi, _ = self.items.pop(seq)
+        for b in self._reach(lo, hi):
+            del self._buckets[b][seq]
+
+    def overlapping(self, first: int, end: int) -> list:
+        """The items whose extent overlaps [first, end), in order of sequence number."""
+        reach = self._reach(first, end)
+        if len(reach) >= len(self.items):
+            seqs = sorted(self.items)
+        else:
+            found: set[int] = set()
+            for b in reach:
+                found.update(self._buckets.get(b, ()))
+            seqs = sorted(found)
+        out = []
+        for seq in seqs:
+            lo, hi, item = self.items[seq]
+            if lo < end and first < hi:
+                out.append(item)
+        return out
+
+    def _reach(self, lo: int, hi: int) -> range:
+        return range(lo >> self.SHIFT, ((max(hi, lo + 1) - 1) >> self.SHIFT) + 1)
+
+
 @dataclass
 class _Region:
     """First-fit allocation of rows in [base, base + size); rows [base, split) and
@@ -157,8 +199,10 @@ class Residency:
         self.claimed: list[_Group] = []  # groups `claim` admitted whose store is still due
         self.keep_dram = keep_dram
         self.missed: set[int] = set()
-        self.groups: list[_Group] = []
-        self.ghosts: list[tuple[int, int, int]] = []  # released groups: (lo, hi, seq)
+        self.groups: list[_Group] = []  # in order of sequence number
+        self._extents = _Overlaps()  # the groups by DRAM extent, but the host ones
+        self.kept: list[_Group] = []  # the host groups (`keep`): few, outside the index
+        self.ghosts = _Overlaps()  # released groups' sequence numbers by DRAM extent
         self.owners: list[tuple[int, int, int]] = []  # (lo, hi, node id) written by this unit
         self.served = 0  # rows served from chip (for inspection)
         self.skipped = 0  # DRAM bytes of stores skipped
@@ -175,7 +219,7 @@ class Residency:
         """Free the rows of values no later unit reads."""
         for g in [g for g in self.groups if g.owner in dead]:
             if not g.host:
-                self.ghosts.append((g.lo, g.hi, g.seq))
+                self.ghosts.add(g.seq, g.lo, g.hi, g.seq)
             self._drop(g)
 
     # ------------------------------------------------------------------ DMA interception
@@ -199,6 +243,7 @@ class Residency:
         stride, width = view.rs * es, view.cols * es
         g = _Group(-1, owner, mem, first, end, base, view.rows, rows, stride, width, True)
         self.groups.append(g)
+        self.kept.append(g)
         return Loc(mem, base)
 
     def claim(self, view, mem: Mem) -> Loc | None:
@@ -261,6 +306,7 @@ class Residency:
         rows = {view.addr + r * view.rs * es: (base + r, view.cols) for r in range(view.rows)}
         g = _Group(seq, owner, mem, first, end, base, view.rows, rows, view.rs * es, view.cols * es)
         self.groups.append(g)
+        self._extents.add(seq, first, end, g)
         return g
 
     def locate(self, view, mem: Mem) -> Loc | None:
@@ -292,9 +338,15 @@ class Residency:
     def load(self, ctx, view, dst: Loc) -> bool:
         """Serve a load from resident rows (True) or record the miss (False)."""
         first, end = _extent(view)
+        kept = self._kept_near(first, end, view)
+        if not kept and not self._may_hold(first, end):
+            return False
         # A read of a released value (a reader the liveness missed) must find it in DRAM.
-        self.missed.update(seq for lo, hi, seq in self.ghosts if lo < end and first < hi)
-        near = [g for g in self.groups if g.lo < end and first < g.hi and g.touches(view)]
+        self.missed.update(self.ghosts.overlapping(first, end))
+        if kept:  # every group the read reaches, in the plan's order
+            near = [g for g in self.groups if g.lo < end and first < g.hi and g.touches(view)]
+        else:
+            near = [g for g in self._extents.overlapping(first, end) if g.touches(view)]
         if not near:
             return False
         es = view.dtype.nbytes
@@ -333,15 +385,28 @@ class Residency:
         self.served += view.rows
         return True
 
+    def _may_hold(self, first: int, end: int) -> bool:
+        """Whether DRAM bytes [first, end) overlap the scratch arena or an output that may be
+        resident: groups (and so ghosts) lie only there (`_admit`), so a DMA of anything else
+        (a weight, an input, a parameter update) needs no search."""
+        if first < self.hi and self.lo < end:
+            return True
+        for lo, hi in self.outputs:  # a loop: most DMAs get here, and there are few outputs
+            if lo < end and first < hi:
+                return True
+        return False
+
     def _overwrite(self, view, first: int, end: int) -> None:
         """A DRAM write over resident rows: they no longer hold the DRAM value, and what the
         old group did not reach DRAM must (conservatively) be stored. A released value whose
         bytes the DRAM plan hands to a new value is dead: its reads are over."""
-        self.ghosts = [x for x in self.ghosts if not (x[0] < end and first < x[1])]
-        for g in [g for g in self.groups if g.lo < end and first < g.hi and g.touches(view)]:
-            if g.host:
-                self._forget_rows(g, view)
-                continue
+        for g in self._kept_near(first, end, view):
+            self._forget_rows(g, view)
+        if not self._may_hold(first, end):
+            return
+        for seq in self.ghosts.overlapping(first, end):
+            self.ghosts.remove(seq)
+        for g in [g for g in self._extents.overlapping(first, end) if g.touches(view)]:
             self.missed.add(g.seq)
             self._drop(g)
 
@@ -359,9 +424,16 @@ class Residency:
         for a in [a for a in g.rows if any(b < a + g.width and a < b + width for b in starts)]:
             del g.rows[a]
 
+    def _kept_near(self, first: int, end: int, view) -> list[_Group]:
+        return [g for g in self.kept if g.lo < end and first < g.hi and g.touches(view)]
+
     def _drop(self, g: _Group) -> None:
         self.regions[g.mem.is_acc].give(g.base, g.nrows)
         self.groups.remove(g)
+        if g.host:
+            self.kept.remove(g)
+        else:
+            self._extents.remove(g.seq)
 
 
 def spad_region(spad_rows: int, banks: int, rows: int) -> tuple[int, int, int | None]:

@@ -1,6 +1,7 @@
 import dataclasses
 import random
 
+import numpy as np
 import pytest
 
 from chip.asm import format_instr, parse_instr
@@ -10,6 +11,7 @@ from chip.isa import (
     WORD_BITS,
     DecodeError,
     FieldKind,
+    Load,
     Loc,
     Matmul,
     Mem,
@@ -19,6 +21,7 @@ from chip.isa import (
     encode_program,
     encoded_fields,
     field_layout,
+    sp,
 )
 
 
@@ -126,3 +129,22 @@ def test_limits_elsewhere_follow_the_field_widths():
         max_value(Load, "dst")
     with pytest.raises(ValueError, match="vec has no field 'depth'"):
         max_value(Vec, "depth")
+
+
+def test_constructor_normalizes_like_the_field_check_and_names_bad_fields():
+    """Instructions share one constructor: values of other integer and bool types are
+    normalized to the plain Python values the well-typed fast path keeps; a missing or
+    unknown field raises naming it."""
+    fast = Load(dram=64, dst=sp(3), rows=2, cols=8, stride=16, transpose=False)
+    slow = Load(
+        dram=np.int64(64), dst=sp(3), rows=np.int32(2), cols=8, stride=16, transpose=np.bool_(0)
+    )
+    assert slow == fast and hash(slow) == hash(fast)
+    assert type(slow.dram) is int and type(slow.transpose) is bool
+    assert fast.pop_prev is False and fast.with_deps(pop_prev=True).pop_prev is True
+    with pytest.raises(TypeError, match="Load: missing cols, stride"):
+        Load(dram=0, dst=sp(0), rows=1, transpose=False)
+    with pytest.raises(TypeError, match="Load: no field bogus"):
+        Load(dram=0, dst=sp(0), rows=1, cols=1, stride=1, transpose=False, bogus=1)
+    with pytest.raises(ValueError, match="load.rows = 65536 does not fit in 16 bits"):
+        Load(dram=0, dst=sp(0), rows=1 << 16, cols=1, stride=1, transpose=False)

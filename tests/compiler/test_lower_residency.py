@@ -241,3 +241,25 @@ def test_updates_load_optimizer_state_into_the_reserved_rows_above_the_layers():
     between = program.instrs[at[0] : at[-1]]
     outs = {i.out // bank_rows for i in between if isinstance(i, Matmul)}
     assert outs and all(i.dst.row // bank_rows not in outs for i in loads)
+
+
+def test_extent_index_finds_what_a_scan_finds():
+    """The residency plan's index of DRAM extents returns exactly the overlapping items, in
+    order of sequence number, however extents and queries straddle its buckets."""
+    from compiler.lower.residency import _Overlaps
+
+    rng = np.random.default_rng(0)
+    index, live = _Overlaps(), {}
+    for seq in range(400):
+        lo = int(rng.integers(0, 1 << 20))
+        hi = lo + int(rng.choice([1, 64, 5000, 70000, 300000]))
+        index.add(seq, lo, hi, seq)
+        live[seq] = (lo, hi)
+        if rng.random() < 0.4:
+            gone = int(rng.choice(list(live)))
+            index.remove(gone)
+            del live[gone]
+        first = int(rng.integers(0, 1 << 20))
+        end = first + int(rng.choice([1, 100, 66000, 1 << 20]))
+        expect = [s for s, (a, b) in sorted(live.items()) if a < end and first < b]
+        assert index.overlapping(first, end) == expect

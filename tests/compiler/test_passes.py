@@ -193,3 +193,17 @@ def test_lstm_classifier_backward_uses_only_the_last_hidden_state() -> None:
     step = graph_passes(lstm_classifier(), train=TrainSpec("ce", SGD()), verify=True)
     # Only the missing forget gate of step 0 needs a zero block in the gate gradient.
     assert sum(n.op is Op.FILL for n in step.nodes) == 1
+
+
+def test_rebuilt_graph_shares_frozen_arrays_and_copies_writable_ones() -> None:
+    """A graph rebuilt from another (as every pass does) keeps its read-only parameter arrays;
+    a caller's writable array is still copied, so changing it later changes no graph."""
+    graph = lenet(batch=2)
+    rebuilt = dataclasses.replace(graph, name="rebuilt")
+    assert all(rebuilt.params[k] is v for k, v in graph.params.items())
+    mine = {k: np.array(v) for k, v in graph.params.items()}
+    own = dataclasses.replace(graph, params=mine)
+    name = next(iter(mine))
+    mine[name][...] = 7.0
+    assert np.array_equal(own.params[name], graph.params[name])
+    assert not own.params[name].flags.writeable
