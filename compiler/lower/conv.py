@@ -11,9 +11,9 @@ the chip (load/store instructions, counted in cycles); nothing is rearranged on 
   is also a DMA: one transposing copy per kernel position).
 A convolution may skip the im2col matrix: its shifted windows (`_windows`) are strided views
 of the padded input that the GEMM streams directly, one DMA per output row of windows, so
-only valid outputs are computed. A stride-1 convolution may also go by bands of input rows
-kept in the scratchpad (conv_bands.py), which reads each input row once per band instead of
-once per kernel row. Which way a convolution goes (forward, input gradient, weight gradient)
+only valid outputs are computed. A convolution may also go by bands of input rows kept in
+the scratchpad (conv_bands.py), which reads each input row once per band instead of once per
+kernel row. Which way a convolution goes (forward, input gradient, weight gradient)
 is decided by the cost model's predicted cycles: the GEMM plans (compiler/lower/tiling.py)
 plus the im2col copies, the band plan, or, for the weight gradient's shifted windows, the
 scatter of dY into the padded positions. Pooling is in pool.py.
@@ -28,7 +28,7 @@ from chip.config import Dataflow
 from chip.isa import VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, View
-from compiler.lower.conv_bands import BandPlan, emit_bands, plan_bands
+from compiler.lower.conv_bands import BandPlan, emit_bands, plan_bands, stride_name
 from compiler.lower.gemm import Epilogue, KParts, emit_gemm, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
@@ -225,34 +225,35 @@ def _shifted_pays(
     dense = predict_gemm(ctx, t, k, cout, dts).cycles
     copies = im2col_cycles(ctx, (n * oh, ow), (kh, kw), cin, xp.dtype.nbytes)
     ctx.notes.append(
-        f"{ctx.em.tag.layer}: stride-{_stride_name(stride)} conv ~{shifted} cycles by "
+        f"{ctx.em.tag.layer}: stride-{stride_name(stride)} conv ~{shifted} cycles by "
         f"shifted windows, "
         f"~{dense + copies} by im2col ({copies} of copies)"
     )
     return shifted <= dense + copies
 
 
-def _bands_pay(ctx: Ctx, plan: BandPlan, xp: Buf, w: Buf, out_hw: tuple[int, int]) -> bool:
-    """Whether a stride-1 convolution is predicted cheaper by bands of input rows
-    (conv_bands.py) than by both shifted windows and im2col."""
+def _bands_pay(
+    ctx: Ctx, plan: BandPlan, xp: Buf, w: Buf, out_hw: tuple[int, int], shifted_fits: bool
+) -> bool:
+    """Whether a convolution is predicted cheaper by bands of input rows (conv_bands.py)
+    than by im2col and, where its windows fit (`_windows_fit`), shifted windows."""
     kh, kw, cin, cout = w.shape
     n = xp.shape[0]
     oh, ow = out_hw
     t, k = n * oh * ow, kh * kw * cin
     dts = (xp.dtype, w.dtype)
-    shifted = predict_gemm(ctx, t, k, cout, dts, (kw * cin,) * kh).cycles
     copies = im2col_cycles(ctx, (n * oh, ow), (kh, kw), cin, xp.dtype.nbytes)
     dense = predict_gemm(ctx, t, k, cout, dts).cycles + copies
+    others = [dense]
+    shifted = "no"
+    if shifted_fits:
+        others.append(predict_gemm(ctx, t, k, cout, dts, (kw * cin,) * kh).cycles)
+        shifted = f"~{others[-1]}"
     ctx.notes.append(
-        f"{ctx.em.tag.layer}: row bands ~{plan.cycles} cycles against ~{shifted} by shifted "
+        f"{ctx.em.tag.layer}: row bands ~{plan.cycles} cycles against {shifted} by shifted "
         f"windows and ~{dense} by im2col"
     )
-    return plan.cycles < min(shifted, dense)
-
-
-def _stride_name(stride: tuple[int, int]) -> str:
-    sh, sw = stride
-    return str(sh) if sh == sw else f"{sh}x{sw}"
+    return plan.cycles < min(others)
 
 
 def _conv_core(
@@ -275,22 +276,23 @@ def _conv_core(
     xp = pad(ctx, x, padding, 0.0, dilation)
     ctx.release_onchip()
     bands = None
-    if stride == (1, 1) and (kh, kw) != (1, 1):
-        bands = plan_bands(ctx, xp, w, (oh, ow), crop)
-    if bands is not None and _bands_pay(ctx, bands, xp, w, (oh, ow)):
+    fits = _windows_fit(xp, stride, crop)
+    if (kh, kw) != (1, 1):
+        bands = plan_bands(ctx, xp, w, (oh, ow), crop, stride)
+    if bands is not None and _bands_pay(ctx, bands, xp, w, (oh, ow), fits):
         # the epilogue's on-chip rows first; the bands are planned again in what is left
         epilogue = epilogue_for(_dense_rows) if epilogue_for else None
-        bands = plan_bands(ctx, xp, w, (oh, ow), crop)
+        bands = plan_bands(ctx, xp, w, (oh, ow), crop, stride)
         if bands is not None:
             emit_bands(ctx, bands, xp, w, out, crop, epilogue)
+            return
+        if fits:
+            a = _windows(xp, (kh, kw), (oh, ow), crop, stride)
         else:
-            emit_gemm(ctx, _windows(xp, (kh, kw), (oh, ow), crop), wmat, View.matrix(out), epilogue)
+            a = View.matrix(im2col(ctx, xp, (kh, kw), stride, (oh, ow), crop))
+        emit_gemm(ctx, a, wmat, View.matrix(out), epilogue)
         return
-    if (
-        (kh, kw) != (1, 1)
-        and _windows_fit(xp, stride, crop)
-        and _shifted_pays(ctx, xp, w, (oh, ow), stride)
-    ):
+    if (kh, kw) != (1, 1) and fits and _shifted_pays(ctx, xp, w, (oh, ow), stride):
         a: View | KParts = _windows(xp, (kh, kw), (oh, ow), crop, stride)
     else:
         a = View.matrix(im2col(ctx, xp, (kh, kw), stride, (oh, ow), crop))

@@ -233,18 +233,22 @@ STRIDED = [  # strided cases whose padded width is a multiple of the stride
 
 
 @pytest.mark.parametrize("case", STRIDED, ids=["3x3s2", "3x2s3x2", "7x7s2"])
-@pytest.mark.parametrize("shifted", [True, False], ids=["shifted", "im2col"])
-def test_strided_convolution_either_way(monkeypatch, case, shifted):
-    """A strided convolution forced to shifted windows (views with a row stride of SW*C) or
-    to im2col equals the float64 reference, and on the machine the array computes each
-    output once with the whole kernel."""
+@pytest.mark.parametrize("way", ["bands", "shifted", "im2col"])
+def test_strided_convolution_every_way(monkeypatch, case, way):
+    """A strided convolution forced to bands of input rows (stored by row phase), to shifted
+    windows (views with a row stride of SW*C) or to im2col equals the float64 reference,
+    and on the machine the array computes each output once with the whole kernel."""
+    shifted = way == "shifted"
+    monkeypatch.setattr(conv, "_bands_pay", lambda *a: way == "bands")
     monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
-    calls = []
-    windows = conv._windows
+    calls, band_calls = [], []
+    windows, bands = conv._windows, conv.emit_bands
     monkeypatch.setattr(conv, "_windows", lambda *a: calls.append(a) or windows(*a))
+    monkeypatch.setattr(conv, "emit_bands", lambda *a: band_calls.append(a) or bands(*a))
     graph, inputs = conv_graph(Op.CONV2D, *case)
     check_graph(graph, fp32_tiny(), inputs, rtol=1e-5, machine=True)
     assert bool(calls) is shifted
+    assert bool(band_calls) is (way == "bands")
     counters = run_machine(lower(graph, fp32_tiny()).program).counters
     (n, h, w, cin), (kh, kw), cout, (sh, sw), (pt, pl, pb, pr) = case
     outputs = n * ((h + pt + pb - kh) // sh + 1) * ((w + pl + pr - kw) // sw + 1)
