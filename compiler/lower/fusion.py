@@ -314,8 +314,9 @@ def gemm_epilogue(
         for i in m.inputs:
             if i not in ids and i != gemm.id:
                 ext[i] = broadcast_role(gemm.shape, bufs[i].shape)
-    n_bufs = len(members) + sum(1 for r in ext.values() if not r.one_row)
-    cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (3 * n_bufs)))
+    in_place = _in_place(ctx, members, gemm.id, bufs, group.keep, keep_gemm)
+    n_bufs = len(members) - len(in_place) + sum(1 for r in ext.values() if not r.one_row)
+    cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (3 * max(1, n_bufs))))
     cap = -(-m_rows // -(-m_rows // cap))  # equal blocks: the two sets alternate evenly
     high = _sides(members, gemm.id, ext)
     # Two sets of row buffers, alternating per block of rows: the next block's operand loads
@@ -325,6 +326,8 @@ def gemm_epilogue(
     reader = _first_readers(members, ext)
     for k, loc in enumerate(sets):
         for m in members:
+            if m.id in in_place:
+                continue
             mem = ctx.mem_for(bufs[m.id].dtype)
             loc[m.id] = ctx.alloc(mem, cap, "epilogue values", high[m.id])
         for i, role in ext.items():
@@ -346,6 +349,9 @@ def gemm_epilogue(
 
     def run(tile: Loc, r0: int, rows: int, c0: int, cols: int) -> None:
         re = ctx.config.row_elems
+        # In place, the stores follow the whole tile's vector work: a store holds the read
+        # port of the tile's bank, which the next block's vector ops would wait for.
+        stores: list[tuple[int, Loc, View]] = []
         row_at: dict[int, Loc] = {}  # ROW operands read in place from their whole rows
         for i, role in ext.items():
             if i in whole and c0 % re == 0 and cols <= re:
@@ -367,6 +373,8 @@ def gemm_epilogue(
             segs = row_map(r0 + s0, rr)
             dense = segs == [(0, r0 + s0, rr)]
             here = {**loc, **row_at, gemm.id: tile.offset(s0)}
+            for nid in in_place:
+                here[nid] = Loc(ctx.mem_for(bufs[nid].dtype), tile.row + s0)
             ctx.tag_node(None)
             if keep_gemm:
                 for off, row, cnt in segs:
@@ -397,12 +405,49 @@ def gemm_epilogue(
                 ctx.tag_node(m.id)
                 ctx.vec(op, here[m.id], rr, cols, a, b, imm=imm, bcast2=bc2 and len(srcs) > 1)
             for nid in sorted(group.keep - {gemm.id}):
-                ctx.tag_node(nid)
                 for off, row, cnt in segs:
-                    ctx.store(here[nid].offset(off), view(nid).block(row, cnt, c0, cols))
+                    stores.append((nid, here[nid].offset(off), view(nid).block(row, cnt, c0, cols)))
+                if not in_place:
+                    _store_all(ctx, stores)
+        _store_all(ctx, stores)
         ctx.tag_node(None)
 
     return run
+
+
+def _store_all(ctx: Ctx, stores: list[tuple[int, Loc, View]]) -> None:
+    """Emit the pending epilogue ``stores`` (node, on-chip rows, DRAM block) and clear them."""
+    for nid, src, dst in stores:
+        ctx.tag_node(nid)
+        ctx.store(src, dst)
+    stores.clear()
+
+
+def _in_place(
+    ctx: Ctx,
+    members: tuple[Node, ...],
+    gemm: int,
+    bufs: dict[int, Buf],
+    keep: frozenset[int],
+    keep_gemm: bool,
+) -> frozenset[int]:
+    """The members an epilogue computes over the GEMM's own accumulator tile: all of them
+    when they form a chain (each reads the one before it, the first the GEMM, and no other
+    value of the group), every value lives in the accumulator, and only the last leaves the
+    group (so nothing overwritten is read or stored later). The tile is then free once its
+    store is done, with no epilogue buffers for the store to hold back the next tile's
+    vector work; otherwise none."""
+    if keep_gemm or not keep <= {members[-1].id}:
+        return frozenset()
+    values = {gemm} | {m.id for m in members}
+    prev = gemm
+    for m in members:
+        if ctx.mem_for(bufs[m.id].dtype) not in (Mem.ACC, Mem.ACCF):
+            return frozenset()
+        if prev not in m.inputs or any(i in values and i != prev for i in m.inputs):
+            return frozenset()
+        prev = m.id
+    return frozenset(m.id for m in members)
 
 
 def fuse_epilogues(
