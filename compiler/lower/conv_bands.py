@@ -23,8 +23,8 @@ import math
 from dataclasses import dataclass
 
 from chip.config import Dataflow
-from chip.isa import Matmul, Preload, acc, sp
-from compiler.lower.context import Ctx, View
+from chip.isa import Matmul, Preload, VecOp, acc, sp
+from compiler.lower.context import MAX_VEC_ROWS, Ctx, LoweringError, View
 from compiler.lower.gemm import Epilogue, Ring
 from compiler.lower.memory import Buf
 from compiler.lower.tiling import MAX_T, dma_cycles
@@ -33,13 +33,17 @@ from compiler.lower.tiling import MAX_T, dma_cycles
 @dataclass(frozen=True)
 class BandPlan:
     """``rows`` output rows per band; ``chunks`` the (first, length) K chunks of one kernel
-    row's KW*C columns; predicted ``cycles`` (the longer of the array's and the bus's work);
-    ``stride`` the convolution's (SH, SW)."""
+    row's KW*C columns; predicted ``cycles`` (the longer of the array's and the bus's work,
+    ``compute`` and ``bus``); ``stride`` the convolution's (SH, SW); ``padding`` the zero
+    padding the bands hold on chip (none: the input was padded beforehand)."""
 
     rows: int
     chunks: tuple[tuple[int, int], ...]
     cycles: int
     stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int, int, int] = (0, 0, 0, 0)
+    compute: int = 0
+    bus: int = 0
 
     def phase_rows(self, kh: int) -> int:
         """Input rows of windows per phase of a band (`band_input_rows` split by SH)."""
@@ -58,10 +62,12 @@ def plan_bands(
     out_hw: tuple[int, int],
     origin: tuple[int, int],
     stride: tuple[int, int] = (1, 1),
+    padding: tuple[int, int, int, int] = (0, 0, 0, 0),
 ) -> BandPlan | None:
     """The band plan for a convolution of padded ``xp`` with ``w`` at ``stride``, or None
     when the chip or the operands do not allow one (not WS, operands not of the array's type,
-    no band of one output row fits on chip)."""
+    no band of one output row fits on chip). With ``padding``, ``xp`` is the input before its
+    zero padding: the bands load its rows as they are and hold the padding's zeros on chip."""
     cfg = ctx.config
     if cfg.dataflow is not Dataflow.WS:
         return None
@@ -72,7 +78,7 @@ def plan_bands(
     oh, ow = out_hw
     r, cols = cfg.rows, cfg.cols
     kwc = kw * c
-    chunks = tuple((k0, min(r, kwc - k0)) for k0 in range(0, kwc, r))
+    chunks = band_chunks(kw, c, r, padding[1] - origin[1], stride[1])
     nn = math.ceil(cout / cols)
     s_rows = kh * len(chunks) * nn * r
     spad, accs = ctx.chip.spad_left - s_rows, ctx.chip.acc_left
@@ -101,7 +107,20 @@ def plan_bands(
     # the last fold
     head, tail = weights + band_load, store
     cycles = 2 * cfg.dram_latency + head + max(compute, bus - head - tail) + tail
-    return BandPlan(rows, chunks, cycles, stride)
+    return BandPlan(rows, chunks, cycles, stride, padding, compute, bus)
+
+
+def band_chunks(kw: int, c: int, r: int, left: int, sw: int) -> tuple[tuple[int, int], ...]:
+    """The (first, length) K chunks of a kernel row's KW*C columns, at most ``r`` long. With
+    ``left`` > 0 columns of padding before the first window, a chunk also ends where the
+    padded taps of some window end (window ow has ``left - ow*SW`` of them), so that every
+    window's padding is whole chunks, which the bands hold as zeros instead of loading."""
+    cuts = {kw * c} | {(left - o * sw) * c for o in range(left) if 0 < left - o * sw < kw}
+    chunks, k0 = [], 0
+    for end in sorted(cuts):
+        chunks += [(a, min(r, end - a)) for a in range(k0, end, r)]
+        k0 = end
+    return tuple(chunks)
 
 
 def stride_name(stride: tuple[int, int]) -> str:
@@ -120,10 +139,14 @@ def emit_bands(
 ) -> None:
     """``out`` = the convolution of padded ``xp`` with weights ``wt`` [KH, KW, C, Cout] at
     the plan's stride (SH, SW) by ``plan``; output (oh, ow)'s window starts at padded position
-    (oh*SH + origin[0], ow*SW + origin[1]). ``epilogue`` (if given) replaces each output
-    tile's store."""
+    (oh*SH + origin[0], ow*SW + origin[1]). With the plan's padding, ``xp`` is the input
+    before it: rows of padding are set to zero in the band, and so are the chunks of a window
+    in the padding, which are never loaded (a window reaching into the right padding loads
+    only its columns inside the input). ``epilogue`` (if given) replaces each output tile's
+    store."""
     cfg, em = ctx.config, ctx.em
-    n, hp, wp, c = xp.shape
+    n, xh, xw, c = xp.shape
+    pt, pl = plan.padding[:2]
     _, oh_, ow_, cout = out.shape
     kh_, kw_ = wt.shape[:2]
     kwc = kw_ * c
@@ -157,6 +180,12 @@ def emit_bands(
             for j, (j0, nn) in enumerate(n_tiles):
                 src = w.block(i * kwc + k0, kk, j0, nn)
                 ctx.load(src, s_res.offset(s_slot(i, kc, j)))
+    runs = [_window_runs(plan, k0, kk, c, ow_, cl, xw) for k0, kk in plan.chunks]
+    if plan.padding != (0, 0, 0, 0):  # the windows' padding, never loaded, is zero
+        whole = bands.base
+        for r0 in range(0, 2 * nkc * band_rows, MAX_VEC_ROWS):
+            rr = min(MAX_VEC_ROWS, 2 * nkc * band_rows - r0)
+            ctx.vec(VecOp.SET, whole.offset(r0), rr, max(kk for _, kk in plan.chunks), imm=0.0)
     mat = View.matrix(out.reshaped((n * oh_ * ow_, cout)))
     turn = 0
     for b in range(n):
@@ -164,11 +193,17 @@ def emit_bands(
             rows = min(plan.rows, oh_ - oh0)
             band = bands.next()
             for li in range(band_input_rows(rows, kh_, sh)):
-                first = ((b * hp + oh0 * sh + ct + li) * wp + cl) * c
+                row = oh0 * sh + ct + li - pt  # in the input
                 slot = ((li % sh) * per_phase + li // sh) * ow_
                 for kc, (k0, kk) in enumerate(plan.chunks):
-                    view = View(xp.addr + (first + k0) * es, xp.dtype, ow_, kk, sw * c)
-                    ctx.load(view, band.offset(kc * band_rows + slot))
+                    dst = band.offset(kc * band_rows + slot)
+                    if not 0 <= row < xh:
+                        ctx.vec(VecOp.SET, dst, ow_, kk, imm=0.0)
+                        continue
+                    for o0, count, ncols in runs[kc]:
+                        first = (((b * xh + row) * xw + o0 * sw + cl - pl) * c + k0) * es
+                        view = View(xp.addr + first, xp.dtype, count, ncols, sw * c)
+                        ctx.load(view, dst.offset(o0))
             t = rows * ow_
             r0 = (b * oh_ + oh0) * ow_
             for j, (j0, nn) in enumerate(n_tiles):
@@ -197,3 +232,34 @@ def emit_bands(
                     epilogue(tile, r0, t, j0, nn)
                 else:
                     ctx.store(tile, mat.block(r0, t, j0, nn))
+
+
+def _window_runs(
+    plan: BandPlan, k0: int, kk: int, c: int, ow: int, cl: int, xw: int
+) -> list[tuple[int, int, int]]:
+    """The loads of one K chunk ``[k0, k0 + kk)`` of an input row's ``ow`` windows from the
+    unpadded row (``xw`` pixels; window o starts at padded column o*SW + ``cl``), as (first
+    window, windows, columns): one run of the windows wholly inside the row, then one load per
+    window reaching into the right padding (its first columns). Windows whose chunk lies in
+    the padding are left out; `band_chunks` cuts the chunks so that no window's chunk starts
+    in the left padding and ends inside the row."""
+    sw, pl = plan.stride[1], plan.padding[1]
+    full: list[int] = []
+    partial: list[tuple[int, int, int]] = []
+    for o in range(ow):
+        start = o * sw + cl - pl  # the window's first pixel in the row
+        inside = min(kk, (xw - start) * c - k0)  # the chunk's columns before the right edge
+        if start * c + k0 + kk <= 0 or inside <= 0:
+            continue  # the chunk is all padding
+        if start * c + k0 < 0:
+            raise LoweringError(f"chunk at {k0} of window {o} starts in the padding")
+        if inside == kk:
+            full.append(o)
+        else:
+            partial.append((o, 1, inside))
+    runs = []
+    if full:
+        if full[-1] - full[0] + 1 != len(full):
+            raise LoweringError(f"the windows inside the row are not consecutive: {full}")
+        runs.append((full[0], len(full), kk))
+    return runs + partial

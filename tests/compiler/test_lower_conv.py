@@ -232,6 +232,35 @@ STRIDED = [  # strided cases whose padded width is a multiple of the stride
 ]
 
 
+@pytest.mark.parametrize(
+    "case", STRIDE1 + STRIDED, ids=["same", "valid", "crop", "1x1pad", "3x3s2", "3x2s3x2", "7x7s2"]
+)
+@pytest.mark.parametrize("op", [Op.CONV2D, Op.CONV2D_GRAD_INPUT])
+def test_bands_of_the_unpadded_input(monkeypatch, case, op):
+    """Bands forced to read the input itself, its zero padding held on chip (rows set to
+    zero, windows' padded chunks never loaded, windows at the right edge loaded in part),
+    equal the float64 reference on the machine, computing each output once; a convolution
+    without padding (or the dilated input gradient of a strided one) pads as before."""
+    monkeypatch.setattr(conv, "_bands_pay", lambda *a: True)
+    monkeypatch.setattr(conv, "_unpadded_pays", lambda *a: True)
+    calls = []
+    bands = conv.emit_bands
+    monkeypatch.setattr(conv, "emit_bands", lambda *a: calls.append(a) or bands(*a))
+    graph, inputs = conv_graph(op, *case)
+    check_graph(graph, fp32_tiny(), inputs, rtol=1e-5, machine=True)
+    (n, h, w, cin), (kh, kw), cout, stride, padding = case
+    unpadded = [a for a in calls if a[1].padding != (0, 0, 0, 0)]
+    dilated = op is Op.CONV2D_GRAD_INPUT and stride != (1, 1)
+    expect = padding != (0, 0, 0, 0) and (kh, kw) != (1, 1) and not dilated
+    if op is Op.CONV2D_GRAD_INPUT:
+        expect = (
+            (kh, kw) != (1, 1)
+            and not dilated
+            and any(k - 1 - p > 0 for k, p in ((kh, padding[0]), (kw, padding[1])))
+        )
+    assert bool(unpadded) is expect, [a[1] for a in calls]
+
+
 @pytest.mark.parametrize("case", STRIDED, ids=["3x3s2", "3x2s3x2", "7x7s2"])
 @pytest.mark.parametrize("way", ["bands", "shifted", "im2col"])
 def test_strided_convolution_every_way(monkeypatch, case, way):
