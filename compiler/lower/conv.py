@@ -27,8 +27,14 @@ from collections.abc import Callable
 from chip.config import Dataflow
 from chip.isa import VecOp
 from compiler.ir import Node, Op
-from compiler.lower.context import Ctx, View
-from compiler.lower.conv_bands import BandPlan, emit_bands, plan_bands, stride_name
+from compiler.lower.context import Ctx, LoweringError, View
+from compiler.lower.conv_bands import (
+    BandPlan,
+    emit_bands,
+    pack_weights,
+    plan_bands,
+    stride_name,
+)
 from compiler.lower.gemm import Epilogue, KParts, emit_gemm, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
@@ -166,9 +172,10 @@ def im2col_cycles(
     return 2 * n_oh * kh * dma_cycles(ctx.config, ow, kw * c, es)
 
 
-# Given how GEMM output rows map to the convolution's output rows, the epilogue to run on the
-# output tiles (the fusion group after the convolution; see fusion.gemm_epilogue).
-EpilogueFor = Callable[[Callable[[int, int], list[tuple[int, int, int]]]], Epilogue]
+# Given how GEMM output rows map to the convolution's output rows (and how many of them one
+# tile row packs, default 1), the epilogue to run on the output tiles (the fusion group after
+# the convolution; see fusion.gemm_epilogue), or None if it cannot take packed rows.
+EpilogueFor = Callable[..., Epilogue | None]
 
 
 def _dense_rows(r0: int, rows: int) -> list[tuple[int, int, int]]:
@@ -282,12 +289,23 @@ def _conv_core(
     if (kh, kw) != (1, 1):
         bands = plan_bands(ctx, xp, w, (oh, ow), crop, stride)
     if bands is not None and _bands_pay(ctx, bands, xp, w, (oh, ow), fits):
+        pack, wt = bands.pack, w
+        if pack > 1:
+            wt = pack_weights(ctx, w, pack, stride[1])
+            ctx.release_onchip()
         # the epilogue's on-chip rows first; the bands are planned again in what is left
-        epilogue = epilogue_for(_dense_rows) if epilogue_for else None
-        bands = plan_bands(ctx, xp, w, (oh, ow), crop, stride)
+        epilogue = None
+        if epilogue_for:
+            epilogue = epilogue_for(_dense_rows, pack)
+            if epilogue is None:  # it cannot take packed rows
+                pack, wt = 1, w
+                epilogue = epilogue_for(_dense_rows)
+        bands = plan_bands(ctx, xp, w, (oh, ow), crop, stride, pack=pack)
         if bands is not None:
-            emit_bands(ctx, bands, xp, w, out, crop, epilogue)
+            emit_bands(ctx, bands, xp, wt, out, crop, epilogue)
             return
+        if pack > 1:
+            raise LoweringError(f"{ctx.em.tag.layer}: packed bands no longer fit on chip")
         if fits:
             a = _windows(xp, (kh, kw), (oh, ow), crop, stride)
         else:

@@ -22,12 +22,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from chip.config import Dataflow
+from chip.config import ChipConfig, Dataflow
 from chip.isa import Matmul, Preload, VecOp, acc, sp
 from compiler.lower.context import MAX_VEC_ROWS, Ctx, LoweringError, View
 from compiler.lower.gemm import Epilogue, Ring
 from compiler.lower.memory import Buf
+from compiler.lower.movement import Copies
 from compiler.lower.tiling import MAX_T, dma_cycles
+from compiler.lower.vector import fill
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ class BandPlan:
     """``rows`` output rows per band; ``chunks`` the (first, length) K chunks of one kernel
     row's KW*C columns; predicted ``cycles`` (the longer of the array's and the bus's work,
     ``compute`` and ``bus``); ``stride`` the convolution's (SH, SW); ``padding`` the zero
-    padding the bands hold on chip (none: the input was padded beforehand)."""
+    padding the bands hold on chip (none: the input was padded beforehand); ``pack`` the
+    consecutive output columns one array row computes (`pack_weights`)."""
 
     rows: int
     chunks: tuple[tuple[int, int], ...]
@@ -44,6 +47,7 @@ class BandPlan:
     padding: tuple[int, int, int, int] = (0, 0, 0, 0)
     compute: int = 0
     bus: int = 0
+    pack: int = 1
 
     def phase_rows(self, kh: int) -> int:
         """Input rows of windows per phase of a band (`band_input_rows` split by SH)."""
@@ -63,22 +67,69 @@ def plan_bands(
     origin: tuple[int, int],
     stride: tuple[int, int] = (1, 1),
     padding: tuple[int, int, int, int] = (0, 0, 0, 0),
+    pack: int | None = None,
 ) -> BandPlan | None:
     """The band plan for a convolution of padded ``xp`` with ``w`` at ``stride``, or None
     when the chip or the operands do not allow one (not WS, operands not of the array's type,
     no band of one output row fits on chip). With ``padding``, ``xp`` is the input before its
-    zero padding: the bands load its rows as they are and hold the padding's zeros on chip."""
+    zero padding: the bands load its rows as they are and hold the padding's zeros on chip.
+    ``pack``: output columns per array row (None: the cheapest that `pack_fits`)."""
     cfg = ctx.config
     if cfg.dataflow is not Dataflow.WS:
         return None
     if xp.dtype is not cfg.input_dtype or w.dtype is not cfg.input_dtype:
         return None
+    packs = [pack] if pack else [1] + [p for p in (2, 4, 8) if pack_fits(cfg, w, out_hw, p, stride)]
+    if pack == 1 or padding != (0, 0, 0, 0):
+        packs = [1]
+    plans = [
+        plan
+        for p in packs
+        if (plan := _plan_bands(ctx, xp, w, out_hw, origin, stride, padding, p)) is not None
+    ]
+    return min(plans, key=lambda plan: plan.cycles, default=None)
+
+
+def pack_fits(
+    cfg: ChipConfig, w: Buf, out_hw: tuple[int, int], pack: int, stride: tuple[int, int]
+) -> bool:
+    """Whether ``pack`` consecutive output columns fit one array row: their output channels
+    side by side in the array's columns, their windows (one run of the input row) in its
+    rows, and the output row a whole number of packs."""
+    _, kw, c, cout = w.shape
+    return (
+        pack * cout <= cfg.cols
+        and packed_width(kw, c, stride[1], pack) <= cfg.rows
+        and out_hw[1] % pack == 0
+    )
+
+
+def packed_width(kw: int, c: int, sw: int, pack: int) -> int:
+    """Elements of the input row that ``pack`` consecutive windows span."""
+    return ((pack - 1) * sw + kw) * c
+
+
+def _plan_bands(
+    ctx: Ctx,
+    xp: Buf,
+    w: Buf,
+    out_hw: tuple[int, int],
+    origin: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int, int, int],
+    pack: int,
+) -> BandPlan | None:
+    cfg = ctx.config
     n, _, _, c = xp.shape
     kh, kw, _, cout = w.shape
-    oh, ow = out_hw
+    oh, ow = out_hw[0], out_hw[1] // pack  # a packed row of windows is one array row
+    cout *= pack
     r, cols = cfg.rows, cfg.cols
-    kwc = kw * c
-    chunks = band_chunks(kw, c, r, padding[1] - origin[1], stride[1])
+    kwc = packed_width(kw, c, stride[1], pack)
+    if pack == 1:
+        chunks = band_chunks(kw, c, r, padding[1] - origin[1], stride[1])
+    else:
+        chunks = ((0, kwc),)
     nn = math.ceil(cout / cols)
     s_rows = kh * len(chunks) * nn * r
     spad, accs = ctx.chip.spad_left - s_rows, ctx.chip.acc_left
@@ -107,7 +158,7 @@ def plan_bands(
     # the last fold
     head, tail = weights + band_load, store
     cycles = 2 * cfg.dram_latency + head + max(compute, bus - head - tail) + tail
-    return BandPlan(rows, chunks, cycles, stride, padding, compute, bus)
+    return BandPlan(rows, chunks, cycles, stride, padding, compute, bus, pack)
 
 
 def band_chunks(kw: int, c: int, r: int, left: int, sw: int) -> tuple[tuple[int, int], ...]:
@@ -148,8 +199,11 @@ def emit_bands(
     n, xh, xw, c = xp.shape
     pt, pl = plan.padding[:2]
     _, oh_, ow_, cout = out.shape
-    kh_, kw_ = wt.shape[:2]
-    kwc = kw_ * c
+    if plan.pack > 1:  # ``wt`` is `pack_weights`' [KH, K, pack*Cout]
+        kh_, kwc = wt.shape[:2]
+        ow_, cout = ow_ // plan.pack, cout * plan.pack
+    else:
+        kh_, kwc = wt.shape[0], wt.shape[1] * c
     w = View.matrix(wt.reshaped((kh_ * kwc, cout)))
     r, cols = cfg.rows, cfg.cols
     ct, cl = origin
@@ -160,7 +214,8 @@ def emit_bands(
     per_phase = plan.phase_rows(kh_)
     ctx.notes.append(
         f"{ctx.em.tag.layer}: stride-{stride_name(plan.stride)} conv by bands of {plan.rows} "
-        f"output rows ({band_input_rows(plan.rows, kh_, sh)} input rows of windows each), "
+        f"output rows ({band_input_rows(plan.rows, kh_, sh)} input rows of windows each"
+        f"{f', {plan.pack} output columns per array row' if plan.pack > 1 else ''}), "
         f"~{plan.cycles} cycles"
     )
     s_res = ctx.alloc(sp(0).mem, kh_ * nkc * len(n_tiles) * r, "resident weights")
@@ -180,7 +235,10 @@ def emit_bands(
             for j, (j0, nn) in enumerate(n_tiles):
                 src = w.block(i * kwc + k0, kk, j0, nn)
                 ctx.load(src, s_res.offset(s_slot(i, kc, j)))
-    runs = [_window_runs(plan, k0, kk, c, ow_, cl, xw) for k0, kk in plan.chunks]
+    if plan.pack > 1:
+        runs = [[(0, ow_, kk)] for _, kk in plan.chunks]
+    else:
+        runs = [_window_runs(plan, k0, kk, c, ow_, cl, xw) for k0, kk in plan.chunks]
     if plan.padding != (0, 0, 0, 0):  # the windows' padding, never loaded, is zero
         whole = bands.base
         for r0 in range(0, 2 * nkc * band_rows, MAX_VEC_ROWS):
@@ -202,7 +260,7 @@ def emit_bands(
                         continue
                     for o0, count, ncols in runs[kc]:
                         first = (((b * xh + row) * xw + o0 * sw + cl - pl) * c + k0) * es
-                        view = View(xp.addr + first, xp.dtype, count, ncols, sw * c)
+                        view = View(xp.addr + first, xp.dtype, count, ncols, plan.pack * sw * c)
                         ctx.load(view, dst.offset(o0))
             t = rows * ow_
             r0 = (b * oh_ + oh0) * ow_
@@ -263,3 +321,22 @@ def _window_runs(
             raise LoweringError(f"the windows inside the row are not consecutive: {full}")
         runs.append((full[0], len(full), kk))
     return runs + partial
+
+
+def pack_weights(ctx: Ctx, w: Buf, pack: int, sw: int) -> Buf:
+    """The stationary matrix of ``pack`` consecutive windows per array row, [KH, K,
+    pack*Cout] in a temp buffer: kernel row i's block q (output column q of the pack, array
+    columns q*Cout..) holds its [KW*C, Cout] weights at rows q*SW*C.. (where window q starts
+    in the run of input the row holds), zero elsewhere."""
+    kh, kw, c, cout = w.shape
+    kp = packed_width(kw, c, sw, pack)
+    wp = ctx.temp((kh, kp, pack * cout), w.dtype)
+    fill(ctx, wp, 0.0)
+    es = w.dtype.nbytes
+    with Copies(ctx) as cp:
+        for i in range(kh):
+            src = View(w.addr + i * kw * c * cout * es, w.dtype, kw * c, cout, cout)
+            for q in range(pack):
+                first = (i * kp + q * sw * c) * pack * cout + q * cout
+                cp.copy(src, View(wp.addr + first * es, w.dtype, kw * c, cout, pack * cout))
+    return wp

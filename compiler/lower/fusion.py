@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import SOURCES, Graph, Node, Op
-from compiler.lower.context import Ctx, View
+from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.gemm import Epilogue
 from compiler.lower.memory import Buf
 from compiler.lower.vector import (
@@ -296,6 +296,7 @@ def gemm_epilogue(
     bufs: dict[int, Buf],
     keep_gemm: bool,
     row_map: RowMap = identity_rows,
+    pack: int = 1,
 ) -> Epilogue:
     """An epilogue computing ``group`` on each finished output tile of ``gemm`` while the tile
     is still in the accumulator (bias, batch norm, activation, cast: no DRAM round trip for the
@@ -306,14 +307,11 @@ def gemm_epilogue(
     are computed on dummy operand values and never stored.
     """
     members = group.members
-    ids = {m.id for m in members}
-    last = gemm.shape[-1]
+    last = gemm.shape[-1] * pack
     m_rows = gemm.size // last
-    ext: dict[int, Broadcast] = {}
-    for m in members:
-        for i in m.inputs:
-            if i not in ids and i != gemm.id:
-                ext[i] = broadcast_role(gemm.shape, bufs[i].shape)
+    ext = _epilogue_operands(group, gemm, bufs)
+    if not epilogue_packs(group, gemm, bufs, pack):
+        raise LoweringError(f"{gemm.name}: an epilogue with a row operand cannot take packed rows")
     in_place = _in_place(ctx, members, gemm.id, bufs, group.keep, keep_gemm)
     n_bufs = len(members) - len(in_place) + sum(1 for r in ext.values() if not r.one_row)
     cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (3 * max(1, n_bufs))))
@@ -421,6 +419,26 @@ def _store_all(ctx: Ctx, stores: list[tuple[int, Loc, View]]) -> None:
         ctx.tag_node(nid)
         ctx.store(src, dst)
     stores.clear()
+
+
+def _epilogue_operands(group: Group, gemm: Node, bufs: dict[int, Buf]) -> dict[int, Broadcast]:
+    """The values an epilogue reads from outside its group and the GEMM, with how each
+    broadcasts to the GEMM's shape."""
+    ids = {m.id for m in group.members}
+    return {
+        i: broadcast_role(gemm.shape, bufs[i].shape)
+        for m in group.members
+        for i in m.inputs
+        if i not in ids and i != gemm.id
+    }
+
+
+def epilogue_packs(group: Group, gemm: Node, bufs: dict[int, Buf], pack: int) -> bool:
+    """Whether the epilogue can run on output tiles whose rows hold ``pack`` consecutive rows
+    of the GEMM's value (conv_bands.py's packed windows): its operands are scalars or of the
+    value's whole shape, read as rows ``pack`` times as long."""
+    roles = _epilogue_operands(group, gemm, bufs).values()
+    return pack == 1 or all(r in (Broadcast.FULL, Broadcast.SCALAR) for r in roles)
 
 
 def _in_place(
