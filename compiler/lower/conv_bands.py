@@ -79,9 +79,11 @@ def plan_bands(
         return None
     if xp.dtype is not cfg.input_dtype or w.dtype is not cfg.input_dtype:
         return None
-    packs = [pack] if pack else [1] + [p for p in (2, 4, 8) if pack_fits(cfg, w, out_hw, p, stride)]
-    if pack == 1 or padding != (0, 0, 0, 0):
+    packs = [1] + [p for p in (2, 4, 8) if pack_fits(cfg, w, out_hw, p, stride)]
+    if padding != (0, 0, 0, 0):
         packs = [1]
+    if pack is not None:
+        packs = [p for p in packs if p == pack]
     plans = [
         plan
         for p in packs

@@ -261,6 +261,35 @@ def test_bands_of_the_unpadded_input(monkeypatch, case, op):
     assert bool(unpadded) is expect, [a[1] for a in calls]
 
 
+PACKED = [  # few output channels: two output columns per array row of `tiny` (4 x 4)
+    ((2, 5, 6, 1), (3, 3), 2, (1, 1), (1, 1, 1, 1)),
+    ((1, 7, 9, 1), (3, 2), 2, (2, 1), (0, 0, 0, 0)),
+]
+
+
+@pytest.mark.parametrize("case", PACKED, ids=["same", "valid-s2x1"])
+def test_bands_packing_output_columns(monkeypatch, case):
+    """Bands forced to pack two consecutive output columns per array row (their windows'
+    run of input against block-diagonal weights) equal the float64 reference on the
+    machine; the array multiplies the packed weights' zeros too."""
+    monkeypatch.setattr(conv, "_bands_pay", lambda *a: True)
+    monkeypatch.setattr(conv, "_unpadded_pays", lambda *a: False)
+    plan = conv.plan_bands
+    monkeypatch.setattr(conv, "plan_bands", lambda *a, **k: plan(*a, **{**k, "pack": 2}))
+    calls = []
+    bands = conv.emit_bands
+    monkeypatch.setattr(conv, "emit_bands", lambda *a: calls.append(a) or bands(*a))
+    graph, inputs = conv_graph(Op.CONV2D, *case)
+    check_graph(graph, fp32_tiny(), inputs, rtol=1e-5, machine=True)
+    assert [a[1].pack for a in calls] == [2]
+    (n, h, w, cin), (kh, kw), cout, (sh, sw), (pt, pl, pb, pr) = case
+    outputs = n * ((h + pt + pb - kh) // sh + 1) * ((w + pl + pr - kw) // sw + 1)
+    counters = run_machine(lower(graph, fp32_tiny()).program).counters
+    k = (sw + kw) * cin  # the two windows' run
+    assert counters.macs == outputs // 2 * kh * k * 2 * cout
+    assert counters.useful_macs == outputs * kh * kw * cin * cout
+
+
 @pytest.mark.parametrize("case", STRIDED, ids=["3x3s2", "3x2s3x2", "7x7s2"])
 @pytest.mark.parametrize("way", ["bands", "shifted", "im2col"])
 def test_strided_convolution_every_way(monkeypatch, case, way):
