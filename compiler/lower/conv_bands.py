@@ -28,7 +28,7 @@ from compiler.lower.context import MAX_VEC_ROWS, Ctx, LoweringError, View
 from compiler.lower.gemm import Epilogue, Ring
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
-from compiler.lower.tiling import MAX_T, dma_cycles
+from compiler.lower.tiling import MAX_T, dma_cycles, ring_bound
 from compiler.lower.vector import fill
 
 
@@ -159,6 +159,8 @@ def _plan_bands(
     # the weights and the first band arrive before the first fold; the last store follows
     # the last fold
     head, tail = weights + band_load, store
+    # a band's output slot is free again only when its store is acknowledged
+    compute = ring_bound(cfg, n * bands * nn, compute, store, 1, 0)
     cycles = 2 * cfg.dram_latency + head + max(compute, bus - head - tail) + tail
     return BandPlan(rows, chunks, cycles, stride, padding, compute, bus, pack)
 
