@@ -15,6 +15,16 @@ A strided convolution (SH, SW) goes the same way: an input row's windows are a v
 stride of SW*C, and a band's input rows are stored by phase (row i at slot (i % SH, i // SH)),
 so that kernel row kh's windows for the band's consecutive output rows, input rows
 oh*SH + kh, are again one contiguous run of scratchpad rows.
+
+Two more ways, each taken where the plan predicts it cheaper:
+- Unpadded: the bands read the input itself and hold its zero padding on chip (padding rows
+  set to zero, the windows' chunks in the padding never loaded), saving the padded copy's
+  round trip through DRAM.
+- Packed: with few output channels, P consecutive windows of an input row (one run of
+  ((P-1)*SW + KW)*C elements) are one scratchpad row and the weights block-diagonal
+  [((P-1)*SW + KW)*C, P*Cout] (`pack_weights`), so one array row computes P output columns:
+  the array streams P times fewer rows and its columns are used (it multiplies the blocks'
+  zeros too).
 """
 
 from __future__ import annotations
