@@ -313,7 +313,7 @@ def gemm_epilogue(
     if not epilogue_packs(group, gemm, bufs, pack):
         raise LoweringError(f"{gemm.name}: an epilogue with a row operand cannot take packed rows")
     in_place = _in_place(ctx, members, gemm.id, bufs, group.keep, keep_gemm)
-    n_bufs = len(members) - len(in_place) + sum(1 for r in ext.values() if not r.one_row)
+    n_bufs = len(members) + sum(1 for r in ext.values() if not r.one_row)
     cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (3 * max(1, n_bufs))))
     cap = -(-m_rows // -(-m_rows // cap))  # equal blocks: the two sets alternate evenly
     high = _sides(members, gemm.id, ext)
@@ -324,8 +324,6 @@ def gemm_epilogue(
     reader = _first_readers(members, ext)
     for k, loc in enumerate(sets):
         for m in members:
-            if m.id in in_place:
-                continue
             mem = ctx.mem_for(bufs[m.id].dtype)
             loc[m.id] = ctx.alloc(mem, cap, "epilogue values", high[m.id])
         for i, role in ext.items():
@@ -349,6 +347,7 @@ def gemm_epilogue(
         re = ctx.config.row_elems
         # In place, the stores follow the whole tile's vector work: a store holds the read
         # port of the tile's bank, which the next block's vector ops would wait for.
+        here_in_place = in_place if rows > cap else frozenset()
         stores: list[tuple[int, Loc, View]] = []
         row_at: dict[int, Loc] = {}  # ROW operands read in place from their whole rows
         for i, role in ext.items():
@@ -371,7 +370,7 @@ def gemm_epilogue(
             segs = row_map(r0 + s0, rr)
             dense = segs == [(0, r0 + s0, rr)]
             here = {**loc, **row_at, gemm.id: tile.offset(s0)}
-            for nid in in_place:
+            for nid in here_in_place:
                 here[nid] = Loc(ctx.mem_for(bufs[nid].dtype), tile.row + s0)
             ctx.tag_node(None)
             if keep_gemm:
@@ -405,7 +404,7 @@ def gemm_epilogue(
             for nid in sorted(group.keep - {gemm.id}):
                 for off, row, cnt in segs:
                     stores.append((nid, here[nid].offset(off), view(nid).block(row, cnt, c0, cols)))
-                if not in_place:
+                if not here_in_place:
                     _store_all(ctx, stores)
         _store_all(ctx, stores)
         ctx.tag_node(None)
@@ -449,12 +448,15 @@ def _in_place(
     keep: frozenset[int],
     keep_gemm: bool,
 ) -> frozenset[int]:
-    """The members an epilogue computes over the GEMM's own accumulator tile: all of them
+    """The members an epilogue may compute over the GEMM's own accumulator tile: all of them
     when they form a chain (each reads the one before it, the first the GEMM, and no other
     value of the group), every value lives in the accumulator, and only the last leaves the
-    group (so nothing overwritten is read or stored later). The tile is then free once its
-    store is done, with no epilogue buffers for the store to hold back the next tile's
-    vector work; otherwise none."""
+    group (so nothing overwritten is read or stored later); otherwise none. A tile of more
+    rows than a block of the epilogue's buffers is then computed in place: with the buffers,
+    each block's vector work waits for the store of the block before last, and the array
+    behind it (ResNet-18's conv1 on tpu-v1). A tile of one block keeps the buffers, which
+    free it for the array before its store is done (the LSTM step on edge: 1.8% slower in
+    place)."""
     if keep_gemm or not keep <= {members[-1].id}:
         return frozenset()
     values = {gemm} | {m.id for m in members}
