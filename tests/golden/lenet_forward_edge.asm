@@ -68,13 +68,13 @@ load dram=0x524c dst=sp:104 rows=8 cols=3 stride=2 transpose=0 +push_next       
 load dram=0x5260 dst=sp:112 rows=8 cols=3 stride=2 transpose=0 +push_next                            ; 51
 load dram=0x5274 dst=sp:120 rows=8 cols=3 stride=2 transpose=0 +push_next                            ; 52
 preload src=0 rows=3 cols=8 +pop_prev                                                                ; 53
-matmul x=48 y=0 out=0 t=64 rows=3 cols=8 accumulate=0 +pop_prev                                      ; 54
+matmul x=48 y=0 out=512 t=64 rows=3 cols=8 accumulate=0 +pop_prev                                    ; 54
 preload src=16 rows=3 cols=8                                                                         ; 55
-matmul x=56 y=0 out=0 t=64 rows=3 cols=8 accumulate=1 +pop_prev                                      ; 56
+matmul x=56 y=0 out=512 t=64 rows=3 cols=8 accumulate=1 +pop_prev                                    ; 56
 preload src=32 rows=3 cols=8                                                                         ; 57
-matmul x=64 y=0 out=0 t=64 rows=3 cols=8 accumulate=1 +pop_prev                                      ; 58
+matmul x=64 y=0 out=512 t=64 rows=3 cols=8 accumulate=1 +pop_prev                                    ; 58
 load dram=0x340 dst=acc:829 rows=1 cols=8 stride=32 transpose=0 +push_next                           ; 59
-vec op=ADD dst=acc:0 src1=acc:0 src2=acc:829 rows=64 cols=8 bcast1=0 bcast2=1 imm=0.0 +pop_prev      ; 60
+vec op=ADD dst=acc:0 src1=acc:512 src2=acc:829 rows=64 cols=8 bcast1=0 bcast2=1 imm=0.0 +pop_prev    ; 60
 vec op=RELU dst=acc:831 src1=acc:0 src2=acc:0 rows=64 cols=8 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 61
 load dram=0x5288 dst=sp:128 rows=8 cols=3 stride=2 transpose=0                                       ; 62
 load dram=0x529c dst=sp:136 rows=8 cols=3 stride=2 transpose=0                                       ; 63
@@ -92,8 +92,8 @@ preload src=16 rows=3 cols=8                                                    
 matmul x=136 y=0 out=765 t=64 rows=3 cols=8 accumulate=1 +pop_prev                                   ; 75
 preload src=32 rows=3 cols=8                                                                         ; 76
 matmul x=144 y=0 out=765 t=64 rows=3 cols=8 accumulate=1 +pop_prev                                   ; 77
-vec op=ADD dst=acc:765 src1=acc:765 src2=acc:829 rows=64 cols=8 bcast1=0 bcast2=1 imm=0.0            ; 78
-vec op=RELU dst=acc:895 src1=acc:765 src2=acc:765 rows=64 cols=8 bcast1=0 bcast2=0 imm=0.0           ; 79
+vec op=ADD dst=acc:256 src1=acc:765 src2=acc:829 rows=64 cols=8 bcast1=0 bcast2=1 imm=0.0            ; 78
+vec op=RELU dst=acc:895 src1=acc:256 src2=acc:256 rows=64 cols=8 bcast1=0 bcast2=0 imm=0.0           ; 79
 .tag maxpool2d3 forward
 vec op=COPY dst=acc:0 src1=acc:831 src2=acc:831 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 80
 vec op=COPY dst=acc:1 src1=acc:833 src2=acc:833 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0              ; 81
@@ -288,7 +288,7 @@ load dram=0x5460 dst=sp:20 rows=4 cols=16 stride=16 transpose=0                 
 load dram=0x54c0 dst=sp:24 rows=4 cols=16 stride=16 transpose=0                                      ; 268
 load dram=0x5520 dst=sp:28 rows=4 cols=16 stride=16 transpose=0 +push_next                           ; 269
 preload src=5747 rows=16 cols=16                                                                     ; 270
-matmul x=0 y=0 out=0 t=32 rows=16 cols=16 accumulate=0 +pop_prev                                     ; 271
+matmul x=0 y=0 out=128 t=32 rows=16 cols=16 accumulate=0 +pop_prev                                   ; 271
 load dram=0x51e0 dst=sp:32 rows=4 cols=8 stride=16 transpose=0                                       ; 272
 load dram=0x5240 dst=sp:36 rows=4 cols=8 stride=16 transpose=0                                       ; 273
 load dram=0x52a0 dst=sp:40 rows=4 cols=8 stride=16 transpose=0                                       ; 274
@@ -298,7 +298,7 @@ load dram=0x5480 dst=sp:52 rows=4 cols=8 stride=16 transpose=0                  
 load dram=0x54e0 dst=sp:56 rows=4 cols=8 stride=16 transpose=0                                       ; 278
 load dram=0x5540 dst=sp:60 rows=4 cols=8 stride=16 transpose=0 +push_next                            ; 279
 preload src=5763 rows=8 cols=16                                                                      ; 280
-matmul x=32 y=0 out=0 t=32 rows=8 cols=16 accumulate=1 +pop_prev                                     ; 281
+matmul x=32 y=0 out=128 t=32 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 281
 load dram=0x5220 dst=sp:64 rows=4 cols=16 stride=16 transpose=0                                      ; 282
 load dram=0x5280 dst=sp:68 rows=4 cols=16 stride=16 transpose=0                                      ; 283
 load dram=0x52e0 dst=sp:72 rows=4 cols=16 stride=16 transpose=0                                      ; 284
@@ -308,7 +308,7 @@ load dram=0x54c0 dst=sp:84 rows=4 cols=16 stride=16 transpose=0                 
 load dram=0x5520 dst=sp:88 rows=4 cols=16 stride=16 transpose=0                                      ; 288
 load dram=0x5580 dst=sp:92 rows=4 cols=16 stride=16 transpose=0 +push_next                           ; 289
 preload src=5771 rows=16 cols=16                                                                     ; 290
-matmul x=64 y=0 out=0 t=32 rows=16 cols=16 accumulate=1 +pop_prev                                    ; 291
+matmul x=64 y=0 out=128 t=32 rows=16 cols=16 accumulate=1 +pop_prev                                  ; 291
 load dram=0x5240 dst=sp:96 rows=4 cols=8 stride=16 transpose=0                                       ; 292
 load dram=0x52a0 dst=sp:100 rows=4 cols=8 stride=16 transpose=0                                      ; 293
 load dram=0x5300 dst=sp:104 rows=4 cols=8 stride=16 transpose=0                                      ; 294
@@ -318,7 +318,7 @@ load dram=0x54e0 dst=sp:116 rows=4 cols=8 stride=16 transpose=0                 
 load dram=0x5540 dst=sp:120 rows=4 cols=8 stride=16 transpose=0                                      ; 298
 load dram=0x55a0 dst=sp:124 rows=4 cols=8 stride=16 transpose=0 +push_next                           ; 299
 preload src=5787 rows=8 cols=16                                                                      ; 300
-matmul x=96 y=0 out=0 t=32 rows=8 cols=16 accumulate=1 +pop_prev                                     ; 301
+matmul x=96 y=0 out=128 t=32 rows=8 cols=16 accumulate=1 +pop_prev                                   ; 301
 load dram=0x5280 dst=sp:128 rows=4 cols=16 stride=16 transpose=0                                     ; 302
 load dram=0x52e0 dst=sp:132 rows=4 cols=16 stride=16 transpose=0                                     ; 303
 load dram=0x5340 dst=sp:136 rows=4 cols=16 stride=16 transpose=0                                     ; 304
@@ -328,7 +328,7 @@ load dram=0x5520 dst=sp:148 rows=4 cols=16 stride=16 transpose=0                
 load dram=0x5580 dst=sp:152 rows=4 cols=16 stride=16 transpose=0                                     ; 308
 load dram=0x55e0 dst=sp:156 rows=4 cols=16 stride=16 transpose=0 +push_next                          ; 309
 preload src=5795 rows=16 cols=16                                                                     ; 310
-matmul x=128 y=0 out=0 t=32 rows=16 cols=16 accumulate=1 +pop_prev                                   ; 311
+matmul x=128 y=0 out=128 t=32 rows=16 cols=16 accumulate=1 +pop_prev                                 ; 311
 load dram=0x52a0 dst=sp:160 rows=4 cols=8 stride=16 transpose=0                                      ; 312
 load dram=0x5300 dst=sp:164 rows=4 cols=8 stride=16 transpose=0                                      ; 313
 load dram=0x5360 dst=sp:168 rows=4 cols=8 stride=16 transpose=0                                      ; 314
@@ -338,9 +338,9 @@ load dram=0x5540 dst=sp:180 rows=4 cols=8 stride=16 transpose=0                 
 load dram=0x55a0 dst=sp:184 rows=4 cols=8 stride=16 transpose=0                                      ; 318
 load dram=0x5600 dst=sp:188 rows=4 cols=8 stride=16 transpose=0 +push_next                           ; 319
 preload src=5811 rows=8 cols=16                                                                      ; 320
-matmul x=160 y=0 out=0 t=32 rows=8 cols=16 accumulate=1 +pop_prev                                    ; 321
+matmul x=160 y=0 out=128 t=32 rows=8 cols=16 accumulate=1 +pop_prev                                  ; 321
 load dram=0x1580 dst=acc:829 rows=1 cols=16 stride=64 transpose=0 +push_next                         ; 322
-vec op=ADD dst=acc:0 src1=acc:0 src2=acc:829 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev     ; 323
+vec op=ADD dst=acc:0 src1=acc:128 src2=acc:829 rows=32 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 323
 vec op=RELU dst=acc:831 src1=acc:0 src2=acc:0 rows=32 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 324
 .tag maxpool2d6 forward
 vec op=COPY dst=acc:0 src1=acc:831 src2=acc:831 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 325
@@ -432,11 +432,11 @@ store dram=0x3c80 src=sp:5731 rows=20 cols=16 stride=32 transpose=0 +pop_prev +p
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 406
 load dram=0x3c80 dst=sp:32 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                ; 407
 preload src=32 rows=16 cols=10 +pop_prev                                                             ; 408
-matmul x=6144 y=0 out=0 t=2 rows=16 cols=10 accumulate=0                                             ; 409
+matmul x=6144 y=0 out=4 t=2 rows=16 cols=10 accumulate=0                                             ; 409
 load dram=0x3dc0 dst=sp:48 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 410
 preload src=48 rows=16 cols=10 +pop_prev                                                             ; 411
-matmul x=6146 y=0 out=0 t=2 rows=16 cols=10 accumulate=1                                             ; 412
+matmul x=6146 y=0 out=4 t=2 rows=16 cols=10 accumulate=1                                             ; 412
 load dram=0x3b40 dst=acc:829 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 413
-vec op=ADD dst=acc:0 src1=acc:0 src2=acc:829 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 414
+vec op=ADD dst=acc:0 src1=acc:4 src2=acc:829 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 414
 store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 415
 halt                                                                                                 ; 416

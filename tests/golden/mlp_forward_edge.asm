@@ -32,8 +32,8 @@ store dram=0xa00 src=sp:6096 rows=10 cols=16 stride=32 transpose=0 +pop_prev +pu
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 18
 load dram=0xa00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                  ; 19
 preload src=4 rows=16 cols=10 +pop_prev                                                              ; 20
-matmul x=6144 y=0 out=0 t=4 rows=16 cols=10 accumulate=0                                             ; 21
+matmul x=6144 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                             ; 21
 load dram=0x900 dst=acc:1021 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 22
-vec op=ADD dst=acc:0 src1=acc:0 src2=acc:1021 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 23
+vec op=ADD dst=acc:0 src1=acc:8 src2=acc:1021 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 23
 store dram=0x940 src=acc:0 rows=4 cols=10 stride=40 transpose=0 +pop_prev                            ; 24
 halt                                                                                                 ; 25

@@ -36,13 +36,13 @@ store dram=0xc00 src=sp:6093 rows=10 cols=16 stride=32 transpose=0 +pop_prev +pu
 vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 19
 load dram=0xc00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                  ; 20
 preload src=4 rows=16 cols=10 +pop_prev                                                              ; 21
-matmul x=6144 y=0 out=0 t=4 rows=16 cols=10 accumulate=0                                             ; 22
+matmul x=6144 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                             ; 22
 load dram=0x900 dst=acc:999 rows=1 cols=10 stride=40 transpose=0 +push_next                          ; 23
-vec op=ADD dst=acc:1005 src1=acc:0 src2=acc:999 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 24
+vec op=ADD dst=acc:1005 src1=acc:8 src2=acc:999 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev +push_next ; 24
 store dram=0xa40 src=acc:1005 rows=4 cols=10 stride=40 transpose=0 +pop_prev +push_prev              ; 25
 .tag loss forward
 vec op=COPY dst=acc:0 src1=acc:1005 src2=acc:1005 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 26
-load dram=0x940 dst=acc:8 rows=4 cols=10 stride=40 transpose=0 +push_next                            ; 27
+load dram=0x940 dst=acc:8 rows=4 cols=10 stride=40 transpose=0 +pop_next +push_next                  ; 27
 vec op=RMAX dst=acc:16 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 28
 vec op=SUB dst=acc:0 src1=acc:0 src2=acc:16 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 29
 vec op=EXP dst=acc:32 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 30
@@ -99,16 +99,16 @@ load dram=0xa00 dst=acc:1000 rows=1 cols=16 stride=0 transpose=1                
 load dram=0xf80 dst=sp:0 rows=16 cols=4 stride=32 transpose=1 +pop_next                              ; 74
 load dram=0xe00 dst=sp:16 rows=4 cols=10 stride=20 transpose=0 +push_next                            ; 75
 preload src=16 rows=4 cols=10 +pop_prev                                                              ; 76
-matmul x=0 y=0 out=0 t=16 rows=4 cols=10 accumulate=0                                                ; 77
+matmul x=0 y=0 out=64 t=16 rows=4 cols=10 accumulate=0                                               ; 77
 .tag dense3.w.update optimizer
 load dram=0x680 dst=acc:984 rows=16 cols=10 stride=40 transpose=0 +push_next                         ; 78
-vec op=MUL dst=acc:0 src1=acc:0 src2=acc:1000 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0 +push_prev   ; 79
-vec op=SUB dst=acc:0 src1=acc:984 src2=acc:0 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 80
-store dram=0x680 src=acc:0 rows=16 cols=10 stride=40 transpose=0 +pop_prev +push_prev                ; 81
+vec op=MUL dst=acc:0 src1=acc:64 src2=acc:1000 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0 +push_prev  ; 79
+vec op=SUB dst=acc:16 src1=acc:984 src2=acc:0 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 80
+store dram=0x680 src=acc:16 rows=16 cols=10 stride=40 transpose=0 +pop_prev                          ; 81
 .tag grad_relu2 backward
 vec op=RELU_MASK dst=acc:1009 src1=acc:1001 src2=acc:1005 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0   ; 82
 .tag grad_dense1 backward
-vec op=CSUM dst=acc:0 src1=acc:1009 src2=acc:1009 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_next ; 83
+vec op=CSUM dst=acc:0 src1=acc:1009 src2=acc:1009 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 83
 vec op=COPY dst=acc:1001 src1=acc:0 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 84
 .tag dense1.b.update optimizer
 load dram=0xa00 dst=acc:1000 rows=1 cols=16 stride=0 transpose=1 +pop_next +push_next                ; 85
@@ -124,20 +124,20 @@ load dram=0xa00 dst=acc:1000 rows=1 cols=16 stride=0 transpose=1 +pop_next      
 vec op=COPY dst=sp:0 src1=sp:6093 src2=sp:6093 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 92
 load dram=0xb40 dst=sp:16 rows=16 cols=4 stride=40 transpose=1 +push_next                            ; 93
 preload src=0 rows=4 cols=16                                                                         ; 94
-matmul x=16 y=0 out=0 t=16 rows=4 cols=16 accumulate=0 +pop_prev +pop_next                           ; 95
+matmul x=16 y=0 out=80 t=16 rows=4 cols=16 accumulate=0 +pop_prev                                    ; 95
 .tag dense1.w.update optimizer
 load dram=0x140 dst=acc:980 rows=16 cols=16 stride=64 transpose=0 +push_next                         ; 96
-vec op=MUL dst=acc:0 src1=acc:0 src2=acc:1000 rows=16 cols=16 bcast1=0 bcast2=1 imm=0.0              ; 97
-vec op=SUB dst=acc:0 src1=acc:980 src2=acc:0 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 98
-store dram=0x140 src=acc:0 rows=16 cols=16 stride=64 transpose=0 +pop_prev                           ; 99
+vec op=MUL dst=acc:0 src1=acc:80 src2=acc:1000 rows=16 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 97
+vec op=SUB dst=acc:20 src1=acc:980 src2=acc:0 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 98
+store dram=0x140 src=acc:20 rows=16 cols=16 stride=64 transpose=0 +pop_prev                          ; 99
 .tag grad_dense1 backward
 load dram=0xb60 dst=sp:32 rows=4 cols=4 stride=40 transpose=1 +push_next                             ; 100
 preload src=0 rows=4 cols=16                                                                         ; 101
-matmul x=32 y=0 out=16 t=4 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 102
+matmul x=32 y=0 out=96 t=4 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 102
 .tag dense1.w.update optimizer
 load dram=0x540 dst=acc:960 rows=4 cols=16 stride=64 transpose=0 +push_next                          ; 103
-vec op=MUL dst=acc:16 src1=acc:16 src2=acc:1000 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0             ; 104
-vec op=SUB dst=acc:16 src1=acc:960 src2=acc:16 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 105
-store dram=0x540 src=acc:16 rows=4 cols=16 stride=64 transpose=0 +pop_prev                           ; 106
+vec op=MUL dst=acc:40 src1=acc:96 src2=acc:1000 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0             ; 104
+vec op=SUB dst=acc:60 src1=acc:960 src2=acc:40 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 105
+store dram=0x540 src=acc:60 rows=4 cols=16 stride=64 transpose=0 +pop_prev                           ; 106
 .tag grad_dense1 backward
 halt                                                                                                 ; 107
