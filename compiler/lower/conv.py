@@ -11,9 +11,9 @@ the chip (load/store instructions, counted in cycles); nothing is rearranged on 
   is also a DMA: one transposing copy per kernel position).
 A convolution may skip the im2col matrix: its shifted windows (`_windows`) are strided views
 of the padded input that the GEMM streams directly, one DMA per output row of windows, so
-only valid outputs are computed. A stride-1 convolution may also go by bands of input rows
-kept in the scratchpad (conv_bands.py), which reads each input row once per band instead of
-once per kernel row. Which way a convolution goes (forward, input gradient, weight gradient)
+only valid outputs are computed. A convolution may also go by bands of input rows kept in
+the scratchpad (conv_bands.py), which reads each input row once per band instead of once per
+kernel row. Which way a convolution goes (forward, input gradient, weight gradient)
 is decided by the cost model's predicted cycles: the GEMM plans (compiler/lower/tiling.py)
 plus the im2col copies, the band plan, or, for the weight gradient's shifted windows, the
 scatter of dY into the padded positions. Pooling is in pool.py.
@@ -26,8 +26,14 @@ from collections.abc import Callable
 from chip.config import Dataflow
 from chip.isa import VecOp
 from compiler.ir import Node, Op
-from compiler.lower.context import Ctx, View
-from compiler.lower.conv_bands import BandPlan, emit_bands, plan_bands
+from compiler.lower.context import Ctx, LoweringError, View
+from compiler.lower.conv_bands import (
+    BandPlan,
+    emit_bands,
+    pack_weights,
+    plan_bands,
+    stride_name,
+)
 from compiler.lower.gemm import Epilogue, KParts, emit_gemm, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
@@ -165,9 +171,10 @@ def im2col_cycles(
     return 2 * n_oh * kh * dma_cycles(ctx.config, ow, kw * c, es)
 
 
-# Given how GEMM output rows map to the convolution's output rows, the epilogue to run on the
-# output tiles (the fusion group after the convolution; see fusion.gemm_epilogue).
-EpilogueFor = Callable[[Callable[[int, int], list[tuple[int, int, int]]]], Epilogue]
+# Given how GEMM output rows map to the convolution's output rows (and how many of them one
+# tile row packs, default 1), the epilogue to run on the output tiles (the fusion group after
+# the convolution; see fusion.gemm_epilogue), or None if it cannot take packed rows.
+EpilogueFor = Callable[..., Epilogue | None]
 
 
 def _dense_rows(r0: int, rows: int) -> list[tuple[int, int, int]]:
@@ -224,34 +231,35 @@ def _shifted_pays(
     dense = predict_gemm(ctx, t, k, cout, dts).cycles
     copies = im2col_cycles(ctx, (n * oh, ow), (kh, kw), cin, xp.dtype.nbytes)
     ctx.notes.append(
-        f"{ctx.em.tag.layer}: stride-{_stride_name(stride)} conv ~{shifted} cycles by "
+        f"{ctx.em.tag.layer}: stride-{stride_name(stride)} conv ~{shifted} cycles by "
         f"shifted windows, "
         f"~{dense + copies} by im2col ({copies} of copies)"
     )
     return shifted <= dense + copies
 
 
-def _bands_pay(ctx: Ctx, plan: BandPlan, xp: Buf, w: Buf, out_hw: tuple[int, int]) -> bool:
-    """Whether a stride-1 convolution is predicted cheaper by bands of input rows
-    (conv_bands.py) than by both shifted windows and im2col."""
+def _bands_pay(
+    ctx: Ctx, plan: BandPlan, xp: Buf, w: Buf, out_hw: tuple[int, int], shifted_fits: bool
+) -> bool:
+    """Whether a convolution is predicted cheaper by bands of input rows (conv_bands.py)
+    than by im2col and, where its windows fit (`_windows_fit`), shifted windows."""
     kh, kw, cin, cout = w.shape
     n = xp.shape[0]
     oh, ow = out_hw
     t, k = n * oh * ow, kh * kw * cin
     dts = (xp.dtype, w.dtype)
-    shifted = predict_gemm(ctx, t, k, cout, dts, (kw * cin,) * kh).cycles
     copies = im2col_cycles(ctx, (n * oh, ow), (kh, kw), cin, xp.dtype.nbytes)
     dense = predict_gemm(ctx, t, k, cout, dts).cycles + copies
+    others = [dense]
+    shifted = "no"
+    if shifted_fits:
+        others.append(predict_gemm(ctx, t, k, cout, dts, (kw * cin,) * kh).cycles)
+        shifted = f"~{others[-1]}"
     ctx.notes.append(
-        f"{ctx.em.tag.layer}: row bands ~{plan.cycles} cycles against ~{shifted} by shifted "
+        f"{ctx.em.tag.layer}: row bands ~{plan.cycles} cycles against {shifted} by shifted "
         f"windows and ~{dense} by im2col"
     )
-    return plan.cycles < min(shifted, dense)
-
-
-def _stride_name(stride: tuple[int, int]) -> str:
-    sh, sw = stride
-    return str(sh) if sh == sw else f"{sh}x{sw}"
+    return plan.cycles < min(others)
 
 
 def _conv_core(
@@ -271,25 +279,39 @@ def _conv_core(
     kh, kw, cin, cout = w.shape
     oh, ow = out.shape[1:3]
     wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
+    if _unpadded_bands(ctx, x, w, out, stride, padding, dilation, epilogue_for, crop):
+        return
     xp = pad(ctx, x, padding, 0.0, dilation)
     ctx.release_onchip()
     bands = None
-    if stride == (1, 1) and (kh, kw) != (1, 1):
-        bands = plan_bands(ctx, xp, w, (oh, ow), crop)
-    if bands is not None and _bands_pay(ctx, bands, xp, w, (oh, ow)):
+    fits = _windows_fit(xp, stride, crop)
+    if (kh, kw) != (1, 1):
+        bands = plan_bands(ctx, xp, w, (oh, ow), crop, stride)
+    if bands is not None and _bands_pay(ctx, bands, xp, w, (oh, ow), fits):
+        pack, wt = bands.pack, w
+        if pack > 1:
+            wt = pack_weights(ctx, w, pack, stride[1])
+            ctx.release_onchip()
         # the epilogue's on-chip rows first; the bands are planned again in what is left
-        epilogue = epilogue_for(_dense_rows) if epilogue_for else None
-        bands = plan_bands(ctx, xp, w, (oh, ow), crop)
+        epilogue = None
+        if epilogue_for:
+            epilogue = epilogue_for(_dense_rows, pack)
+            if epilogue is None:  # it cannot take packed rows
+                pack, wt = 1, w
+                epilogue = epilogue_for(_dense_rows)
+        bands = plan_bands(ctx, xp, w, (oh, ow), crop, stride, pack=pack)
         if bands is not None:
-            emit_bands(ctx, bands, xp, w, out, crop, epilogue)
+            emit_bands(ctx, bands, xp, wt, out, crop, epilogue)
+            return
+        if pack > 1:
+            raise LoweringError(f"{ctx.em.tag.layer}: packed bands no longer fit on chip")
+        if fits:
+            a = _windows(xp, (kh, kw), (oh, ow), crop, stride)
         else:
-            emit_gemm(ctx, _windows(xp, (kh, kw), (oh, ow), crop), wmat, View.matrix(out), epilogue)
+            a = View.matrix(im2col(ctx, xp, (kh, kw), stride, (oh, ow), crop))
+        emit_gemm(ctx, a, wmat, View.matrix(out), epilogue)
         return
-    if (
-        (kh, kw) != (1, 1)
-        and _windows_fit(xp, stride, crop)
-        and _shifted_pays(ctx, xp, w, (oh, ow), stride)
-    ):
+    if (kh, kw) != (1, 1) and fits and _shifted_pays(ctx, xp, w, (oh, ow), stride):
         a: View | KParts = _windows(xp, (kh, kw), (oh, ow), crop, stride)
     else:
         a = View.matrix(im2col(ctx, xp, (kh, kw), stride, (oh, ow), crop))
@@ -298,6 +320,72 @@ def _conv_core(
     # the last release, so the GEMM cannot reuse them
     epilogue = epilogue_for(_dense_rows) if epilogue_for else None
     emit_gemm(ctx, a, wmat, View.matrix(out), epilogue)
+
+
+def _unpadded_bands(
+    ctx: Ctx,
+    x: Buf,
+    w: Buf,
+    out: Buf,
+    stride: tuple[int, int],
+    padding: tuple[int, int, int, int],
+    dilation: tuple[int, int],
+    epilogue_for: EpilogueFor | None,
+    crop: tuple[int, int],
+) -> bool:
+    """Emit the convolution by bands that read ``x`` itself and hold its zero padding on
+    chip (no padded copy through DRAM), when the cost model predicts that cheapest: against
+    bands of the padded copy plus the copy's load and store, shifted windows and im2col.
+    False (nothing emitted) otherwise."""
+    kh, kw, cin, _ = w.shape
+    if dilation != (1, 1) or padding == (0, 0, 0, 0) or (kh, kw) == (1, 1):
+        return False
+    out_hw = out.shape[1:3]
+    free = plan_bands(ctx, x, w, out_hw, crop, stride, padding)
+    if free is None:
+        return False
+    n, h, wd, _ = x.shape
+    pt, pl, pb, pr = padding
+    padded = Buf(x.addr, (n, h + pt + pb, wd + pl + pr, cin), x.dtype)  # for planning only
+    copy = 2 * dma_cycles(ctx.config, n * h, wd * cin, x.dtype.nbytes)
+    with_copy = plan_bands(ctx, padded, w, out_hw, crop, stride)
+    ctx.notes.append(
+        f"{ctx.em.tag.layer}: bands of the unpadded input ~{free.cycles} cycles (array "
+        f"{free.compute}, bus {free.bus}) against "
+        f"~{with_copy.cycles if with_copy else '-'} + {copy} for the padded copy"
+    )
+    if not _unpadded_pays(free, with_copy, copy):
+        return False
+    if not _bands_pay(ctx, free, padded, w, out_hw, _windows_fit(padded, stride, crop)):
+        return False
+    # the epilogue's on-chip rows first; the bands are planned again in what is left
+    epilogue = epilogue_for(_dense_rows) if epilogue_for else None
+    free = plan_bands(ctx, x, w, out_hw, crop, stride, padding)
+    if free is not None:
+        emit_bands(ctx, free, x, w, out, crop, epilogue)
+        return True
+    xp = pad(ctx, x, padding, 0.0)
+    if _windows_fit(xp, stride, crop):
+        a: View | KParts = _windows(xp, (kh, kw), out_hw, crop, stride)
+    else:
+        a = View.matrix(im2col(ctx, xp, (kh, kw), stride, out_hw, crop))
+    wmat = View.matrix(w.reshaped((kh * kw * cin, w.shape[3])))
+    emit_gemm(ctx, a, wmat, View.matrix(out), epilogue)
+    return True
+
+
+def _unpadded_pays(free: BandPlan, with_copy: BandPlan | None, copy: int) -> bool:
+    """Whether bands of the unpadded input beat bands of a padded copy and the copy. Where
+    the padding's chunks add folds, only while the array's work stays well under the bus's:
+    as the two near, they no longer overlap as the band plan assumes (ResNet-18's 64-channel
+    3x3 stride-1 convolutions at batch 8 on tpu-v1, array at 0.9 of the bus, were predicted
+    cheaper unpadded and measured 371k cycles against 331k with the copy; its stride-2 one,
+    at about half, 154k against 185k)."""
+    if with_copy is None:
+        return True
+    if len(free.chunks) > len(with_copy.chunks) and 4 * free.compute > 3 * free.bus:
+        return False
+    return free.cycles < with_copy.cycles + copy
 
 
 def lower_conv2d(

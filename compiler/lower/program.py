@@ -21,7 +21,14 @@ from chip.program import Phase, Program, Tag, TensorInfo, TensorKind, TensorRole
 from compiler.ir import Graph, Node, Op
 from compiler.lower.context import Ctx, LoweringError
 from compiler.lower.emit import Emitter
-from compiler.lower.fusion import Group, fuse_epilogues, gemm_epilogue, lower_group, plan_groups
+from compiler.lower.fusion import (
+    Group,
+    epilogue_packs,
+    fuse_epilogues,
+    gemm_epilogue,
+    lower_group,
+    plan_groups,
+)
 from compiler.lower.gemm_ops import lower_matmul
 from compiler.lower.layers import layer_table
 from compiler.lower.memory import Buf, DramPlan, live_nodes, plan_dram
@@ -366,8 +373,10 @@ def _lower_units(
                     lower_matmul(ctx, gemm, ins, plan.bufs[gemm.id], epilogue)
                 else:
 
-                    def epilogue_for(row_map, group=group, gemm=gemm, keep=keep):
-                        return gemm_epilogue(ctx, group, gemm, plan.bufs, keep, row_map)
+                    def epilogue_for(row_map, pack=1, group=group, gemm=gemm, keep=keep):
+                        if not epilogue_packs(group, gemm, plan.bufs, pack):
+                            return None
+                        return gemm_epilogue(ctx, group, gemm, plan.bufs, keep, row_map, pack)
 
                     rules[gemm.op](ctx, gemm, ins, plan.bufs[gemm.id], epilogue_for)
             else:

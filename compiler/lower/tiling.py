@@ -123,7 +123,7 @@ def _transfers(
     return times * per
 
 
-def _ring_bound(cfg: ChipConfig, blocks: int, compute: int, store: int, nk: int, first: int) -> int:
+def ring_bound(cfg: ChipConfig, blocks: int, compute: int, store: int, nk: int, first: int) -> int:
     """The array's cycles over ``blocks`` output blocks of ``nk`` K chunks, each block stored
     from one of two accumulator slots (docs/timing.md). With several K chunks the next
     block's folds after its first chunk (``first`` cycles) wait for the store: a store holds
@@ -210,7 +210,7 @@ def plan_stationary(
                     last_t = t - (n_tb - 1) * tb
                     blk = nsub * _dma(cfg, tb, n / nn, budget.out_bytes)
                     flow = _Flow(
-                        compute=_ring_bound(
+                        compute=ring_bound(
                             cfg,
                             n_tb * n_nb,
                             compute,
@@ -288,7 +288,7 @@ def plan_os(
                     first += (nkt - 1) * (x_chunk if outer is Outer.M else y_chunk)
                 blk = _dma(cfg, r, n / nn, budget.out_bytes)
                 flow = _Flow(
-                    compute=_ring_bound(cfg, nm * nn, compute, blk, nkt, kt + r + c - 2 + drain),
+                    compute=ring_bound(cfg, nm * nn, compute, blk, nkt, kt + r + c - 2 + drain),
                     head=first,
                     tail=_dma(cfg, m - (nm - 1) * r, n / nn, budget.out_bytes),
                     last_fold=kt0 + r + c - 2 + drain,

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 from chip.dtypes import DType
 from compiler.ir import GEMM, Graph, Node, Op
 from compiler.ir_builder import IRBuilder, rebuild
 
 INT8_MAX = 127.0
+# The rows of a quantized tensor's column maximum are at least this wide where its size allows:
+# a DMA or vector instruction takes a cycle per row however few its elements, so an image's
+# three channels as rows would cost a cycle per pixel. The maximum of all elements is the same
+# whatever the rows.
+MIN_MAX_WIDTH = 64
 
 
 def cast_for_compute(graph: Graph, compute: DType) -> Graph:
@@ -62,11 +69,12 @@ def _quantize(b: IRBuilder, x: int) -> tuple[int, int]:
     shape = b.shape(x)
     magnitude = b.add(Op.MAX, (x, b.scale(x, -1.0, nm)), nm)
     # Column max over the rows first, so the final single-row reduction is only as wide as the
-    # last axis (a long single row would not fit the vector unit's row).
+    # rows (a long single row would not fit the vector unit's row).
+    width = _max_width(shape)
     if len(shape) > 1:
-        rows = b.reshape(magnitude, (-1, shape[-1]), nm)
+        rows = b.reshape(magnitude, (-1, width), nm)
         magnitude = b.add(Op.REDUCE_MAX, (rows,), nm, axis=0)
-    row = b.reshape(magnitude, (1, shape[-1]), nm)
+    row = b.reshape(magnitude, (1, width), nm)
     absmax = b.reshape(b.add(Op.REDUCE_MAX, (row,), nm, axis=-1), (1,), nm)
     # The tiny floor keeps an all-zero tensor from dividing by zero (it quantizes to zeros).
     scale = b.scale(b.add_const(absmax, 1e-30, nm), 1.0 / INT8_MAX, nm)
@@ -74,3 +82,13 @@ def _quantize(b: IRBuilder, x: int) -> tuple[int, int]:
         Op.CAST, (b.add(Op.MUL, (x, b.add(Op.RECIP, (scale,), nm)), nm),), nm, dtype=DType.INT8
     )
     return q, scale
+
+
+def _max_width(shape: tuple[int, ...]) -> int:
+    """The width of the rows the maximum of a tensor of ``shape`` is taken over: the last
+    axis, times the largest number of its rows up to `MIN_MAX_WIDTH` elements that divides
+    the row count."""
+    last = shape[-1]
+    rows = math.prod(shape) // last
+    fold = max(d for d in range(1, max(1, MIN_MAX_WIDTH // last) + 1) if rows % d == 0)
+    return last * fold

@@ -234,19 +234,81 @@ STRIDED = [  # strided cases whose padded width is a multiple of the stride
 ]
 
 
-@pytest.mark.parametrize("case", STRIDED, ids=["3x3s2", "3x2s3x2", "7x7s2"])
-@pytest.mark.parametrize("shifted", [True, False], ids=["shifted", "im2col"])
-def test_strided_convolution_either_way(monkeypatch, case, shifted):
-    """A strided convolution forced to shifted windows (views with a row stride of SW*C) or
-    to im2col equals the float64 reference, and on the machine the array computes each
-    output once with the whole kernel."""
-    monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
+@pytest.mark.parametrize(
+    "case", STRIDE1 + STRIDED, ids=["same", "valid", "crop", "1x1pad", "3x3s2", "3x2s3x2", "7x7s2"]
+)
+@pytest.mark.parametrize("op", [Op.CONV2D, Op.CONV2D_GRAD_INPUT])
+def test_bands_of_the_unpadded_input(monkeypatch, case, op):
+    """Bands forced to read the input itself, its zero padding held on chip (rows set to
+    zero, windows' padded chunks never loaded, windows at the right edge loaded in part),
+    equal the float64 reference on the machine, computing each output once; a convolution
+    without padding (or the dilated input gradient of a strided one) pads as before."""
+    monkeypatch.setattr(conv, "_bands_pay", lambda *a: True)
+    monkeypatch.setattr(conv, "_unpadded_pays", lambda *a: True)
     calls = []
-    windows = conv._windows
+    bands = conv.emit_bands
+    monkeypatch.setattr(conv, "emit_bands", lambda *a: calls.append(a) or bands(*a))
+    graph, inputs = conv_graph(op, *case)
+    check_graph(graph, fp32_tiny(), inputs, rtol=1e-5, machine=True)
+    (n, h, w, cin), (kh, kw), cout, stride, padding = case
+    unpadded = [a for a in calls if a[1].padding != (0, 0, 0, 0)]
+    dilated = op is Op.CONV2D_GRAD_INPUT and stride != (1, 1)
+    expect = padding != (0, 0, 0, 0) and (kh, kw) != (1, 1) and not dilated
+    if op is Op.CONV2D_GRAD_INPUT:
+        expect = (
+            (kh, kw) != (1, 1)
+            and not dilated
+            and any(k - 1 - p > 0 for k, p in ((kh, padding[0]), (kw, padding[1])))
+        )
+    assert bool(unpadded) is expect, [a[1] for a in calls]
+
+
+PACKED = [  # few output channels: two output columns per array row of `tiny` (4 x 4)
+    ((2, 5, 6, 1), (3, 3), 2, (1, 1), (1, 1, 1, 1)),
+    ((1, 7, 9, 1), (3, 2), 2, (2, 1), (0, 0, 0, 0)),
+]
+
+
+@pytest.mark.parametrize("case", PACKED, ids=["same", "valid-s2x1"])
+def test_bands_packing_output_columns(monkeypatch, case):
+    """Bands forced to pack two consecutive output columns per array row (their windows'
+    run of input against block-diagonal weights) equal the float64 reference on the
+    machine; the array multiplies the packed weights' zeros too."""
+    monkeypatch.setattr(conv, "_bands_pay", lambda *a: True)
+    monkeypatch.setattr(conv, "_unpadded_pays", lambda *a: False)
+    plan = conv.plan_bands
+    monkeypatch.setattr(conv, "plan_bands", lambda *a, **k: plan(*a, **{**k, "pack": 2}))
+    calls = []
+    bands = conv.emit_bands
+    monkeypatch.setattr(conv, "emit_bands", lambda *a: calls.append(a) or bands(*a))
+    graph, inputs = conv_graph(Op.CONV2D, *case)
+    check_graph(graph, fp32_tiny(), inputs, rtol=1e-5, machine=True)
+    assert [a[1].pack for a in calls] == [2]
+    (n, h, w, cin), (kh, kw), cout, (sh, sw), (pt, pl, pb, pr) = case
+    outputs = n * ((h + pt + pb - kh) // sh + 1) * ((w + pl + pr - kw) // sw + 1)
+    counters = run_machine(lower(graph, fp32_tiny()).program).counters
+    k = (sw + kw) * cin  # the two windows' run
+    assert counters.macs == outputs // 2 * kh * k * 2 * cout
+    assert counters.useful_macs == outputs * kh * kw * cin * cout
+
+
+@pytest.mark.parametrize("case", STRIDED, ids=["3x3s2", "3x2s3x2", "7x7s2"])
+@pytest.mark.parametrize("way", ["bands", "shifted", "im2col"])
+def test_strided_convolution_every_way(monkeypatch, case, way):
+    """A strided convolution forced to bands of input rows (stored by row phase), to shifted
+    windows (views with a row stride of SW*C) or to im2col equals the float64 reference,
+    and on the machine the array computes each output once with the whole kernel."""
+    shifted = way == "shifted"
+    monkeypatch.setattr(conv, "_bands_pay", lambda *a: way == "bands")
+    monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
+    calls, band_calls = [], []
+    windows, bands = conv._windows, conv.emit_bands
     monkeypatch.setattr(conv, "_windows", lambda *a: calls.append(a) or windows(*a))
+    monkeypatch.setattr(conv, "emit_bands", lambda *a: band_calls.append(a) or bands(*a))
     graph, inputs = conv_graph(Op.CONV2D, *case)
     check_graph(graph, fp32_tiny(), inputs, rtol=1e-5, machine=True)
     assert bool(calls) is shifted
+    assert bool(band_calls) is (way == "bands")
     counters = run_machine(lower(graph, fp32_tiny()).program).counters
     (n, h, w, cin), (kh, kw), cout, (sh, sw), (pt, pl, pb, pr) = case
     outputs = n * ((h + pt + pb - kh) // sh + 1) * ((w + pl + pr - kw) // sw + 1)
