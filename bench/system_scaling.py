@@ -15,7 +15,8 @@ in this process ("0 workers") or one worker process per chip (runtime/system_wor
 best of ``--steps`` steps after a first one. ``--weak``: weak scaling instead, every chip
 keeping the single chip's batch (global batch x N); speed-up is then the throughput ratio
 N x cycles(1 chip) / cycles(N). ``--overlap`` compiles the steps with the
-all-reduce overlapped with the backward pass (compiler/data_parallel.py, one piece per chunk).
+all-reduce overlapped with the backward pass (compiler/data_parallel.py, 4 pieces per chunk as
+the plain schedule).
 """
 
 from __future__ import annotations
@@ -70,10 +71,7 @@ def system_step(
     """(cycles, exposed, link utilization, host seconds per step) of one system step."""
     _, batch, graph, shape, classes, *_ = MODELS[model]
     batch = batch * system.chips if weak else batch
-    pieces = 1 if overlap else 4
-    dp = compile_data_parallel(
-        graph(batch // system.chips), system, batch, SPEC, pieces=pieces, overlap=overlap
-    )
+    dp = compile_data_parallel(graph(batch // system.chips), system, batch, SPEC, overlap=overlap)
     runner = SystemRunner(dp, SPEC.optimizer, "fast", workers=workers)
     x, y = _batch(shape, batch, classes)
     try:

@@ -38,7 +38,7 @@ from chip.fidelity import Fidelity
 from chip.footprint import Action
 from chip.functional import run_functional
 from chip.isa import LINK_INSTRUCTIONS, Halt, Instr, Loc, Queue, Recv, Send, mem_dtype
-from chip.machine.machine import run_machine
+from chip.machine.machine import one_blas_thread, run_machine
 from chip.program import Program
 from chip.state import ChipState
 from chip.system import SystemConfig
@@ -295,7 +295,18 @@ def run_chips(
 ) -> SystemResult:
     """Run ``plan`` on ``chips``: every chip whose next step is a segment is started, link
     steps are done as their data allows, and ``wait(in_flight)`` picks a started chip to
-    finish next (default: the first). Timing does not depend on that order."""
+    finish next (default: the first). Timing does not depend on that order. BLAS keeps one
+    thread throughout (as each machine run would have it), limited once."""
+    with one_blas_thread():
+        return _run_chips(plan, chips, states, wait)
+
+
+def _run_chips(
+    plan: SystemPlan,
+    chips: Sequence[ChipHandle],
+    states: Sequence[ChipState | None] | None,
+    wait: Callable[[list[int]], int] | None,
+) -> SystemResult:
     system = plan.system
     n = system.chips
     runs = [ChipRun(None if states is None else states[c]) for c in range(n)]

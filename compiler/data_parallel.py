@@ -28,8 +28,22 @@ import numpy as np
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
-from chip.isa import Halt, Instr, Load, Loc, Mem, Queue, Recv, Store, Vec, VecOp, max_value
+from chip.isa import (
+    Halt,
+    Instr,
+    Load,
+    Loc,
+    Mem,
+    Queue,
+    Recv,
+    Send,
+    Store,
+    Vec,
+    VecOp,
+    max_value,
+)
 from chip.links import SystemPlan, plan_system
+from chip.machine.schedule import schedule_of
 from chip.program import Phase, Program, Tag, TensorInfo, TensorRole
 from chip.system import SystemConfig
 from compiler.compile import compile
@@ -88,21 +102,34 @@ def compile_data_parallel(
     ``reserve`` fraction, which the all-reduce uses meanwhile; it runs in parts, split where
     no dependency token is outstanding, and between the parts the chip does the next steps of
     the all-reduce of every bucket whose gradients are stored, so transfers proceed while it
-    computes the rest of the backward pass."""
+    computes the rest of the backward pass. Where no step fits before the backward pass ends
+    (no token-free point after the first gradients are stored), the plain schedule is compiled
+    instead and the step's ``overlap`` is False."""
     n = system.chips
     if batch < n or batch % n:
         raise ValueError(f"the global batch ({batch}) must be a multiple of the {n} chips")
     if not 0 < reserve < 1:
         raise ValueError(f"reserve must be a fraction in (0, 1), not {reserve}")
-    chip = system.chip
     spec_g = dataclasses.replace(spec, gradients_only=True)
-    base = 0
     if overlap and n > 1:
-        small = chip.replace(acc_kib=_reserved_kib(chip, reserve))
-        grads = _on(chip, compile(graph, small, batch=batch // n, train=spec_g))
-        base = small.acc_rows
-    else:
-        grads = compile(graph, chip, batch=batch // n, train=spec_g)
+        small = system.chip.replace(acc_kib=_reserved_kib(system.chip, reserve))
+        grads = _on(system.chip, compile(graph, small, batch=batch // n, train=spec_g))
+        step = _step(system, grads, batch, spec, pieces, small.acc_rows)
+        if step is not None:
+            return step
+    grads = compile(graph, system.chip, batch=batch // n, train=spec_g)
+    step = _step(system, grads, batch, spec, pieces, 0)
+    assert step is not None  # only an overlapped schedule can be refused
+    return step
+
+
+def _step(
+    system: SystemConfig, grads: Program, batch: int, spec: TrainSpec, pieces: int, base: int
+) -> DataParallelStep | None:
+    """The step around the gradients program ``grads``, overlapped when ``base`` (the first
+    accumulator row it leaves free) is not 0; None if no all-reduce step fits in its
+    backward pass."""
+    chip, n = system.chip, system.chips
     grad_tensors = grads.of_role(TensorRole.GRADIENT)
     for g in grad_tensors:
         if g.dtype is not DType.FP32:
@@ -121,9 +148,10 @@ def compile_data_parallel(
     buckets = _buckets(grad_tensors, chip.row_elems, bucket_rows)
     sizes = tuple(sum(-(-(hi - lo) // chip.row_elems) for _, lo, hi in b) for b in buckets)
     if base:
-        per_chip = tuple(
-            (*_overlapped(system, c, grads, buckets, pieces, base), update) for c in range(n)
-        )
+        parts = [_overlapped(system, c, grads, buckets, pieces, base) for c in range(n)]
+        if any(p is None for p in parts):
+            return None
+        per_chip = tuple((*p, update) for p in parts)
     else:
         per_chip = tuple(
             (grads, _reduce_program(system, c, grads, buckets, pieces), update) for c in range(n)
@@ -272,9 +300,15 @@ def _overlapped(
     buckets: list[list[Piece]],
     pieces: int,
     base: int,
-) -> list[Program]:
-    """The gradients program in parts, each followed by the next steps of the all-reduce
-    (one step: up to the next RECV) of the buckets whose gradients are stored by then."""
+) -> list[Program] | None:
+    """The gradients program in parts, each followed by the next step of the all-reduce (up
+    to the next RECV) of a bucket whose gradients are stored by then; None if no step fits
+    before the backward pass ends (overlap would only add parts and smaller buckets).
+
+    A step is placed once the previous one's data can have arrived: its SENDs' transfer plus
+    a link latency after it, in the gradients program's own cycles (its machine schedule up
+    to each cut). Earlier, its RECV would stall the chip for the rest of that time; the
+    steps that do not fit follow the backward pass as the plain all-reduce does."""
     groups: list[tuple[int, list[Instr]]] = []  # (instruction index it must follow, group)
     for bucket in buckets:
         ready = _last_store(grads, bucket) + 1
@@ -285,17 +319,20 @@ def _overlapped(
                 group = []
             group.append(ins)
         groups.append((ready, group))
-    # spread the steps evenly over the backward pass that remains once the first is ready,
-    # so each RECV has a part of the backward pass's length to arrive in
-    spacing = (len(grads.instrs) - groups[0][0]) // (len(groups) + 1)
+    sched = schedule_of(grads)
+    done = np.maximum.accumulate(np.asarray(sched.end[: sched.n]))  # all before i+1 ended
     parts: list[Program] = []
     first, g, due = 0, 0, 0
     for cut in _quiet_points(grads):
-        if g == len(groups) or cut < max(groups[g][0], due):
+        if g == len(groups) or cut < groups[g][0] or done[cut - 1] < due:
             continue
         parts.append(_part(grads, first, cut))
         parts.append(_program(system, grads, groups[g][1]))
-        first, g, due = cut, g + 1, cut + spacing
+        sent = sum(i.rows * i.cols * 4 for i in groups[g][1] if isinstance(i, Send))
+        due = int(done[cut - 1]) + system.transfer_cycles(sent) + system.link_latency
+        first, g = cut, g + 1
+    if g == 0:
+        return None
     parts.append(_part(grads, first, len(grads.instrs)))
     parts += [_program(system, grads, group) for _, group in groups[g:]]
     return parts

@@ -113,9 +113,9 @@ def train_on_system(
             f"--batch-size {batch} must be a multiple of the {system.chips} chips"
         )
     graph = select_output(forward_graph(s["model"], batch // system.chips), s["output"], s["model"])
-    step = compile_data_parallel(
-        graph, system, batch, spec, pieces=1 if args.overlap else 4, overlap=args.overlap
-    )
+    step = compile_data_parallel(graph, system, batch, spec, overlap=args.overlap)
+    if args.overlap and not step.overlap:
+        print("overlap: no all-reduce step fits inside the backward pass; the plain schedule runs")
     evaluation = compile_model(
         s["model"], system.chip, batch, quantize="dynamic", output=s["output"]
     )
@@ -134,7 +134,7 @@ def train_on_system(
     first = system_report(system, report.first_step)
     run_dir.mkdir(parents=True, exist_ok=True)
     doc = {
-        "settings": {**s, "chips": system.chips, "system": system.name},
+        "settings": {**s, "chips": system.chips, "system": system.name, "overlap": step.overlap},
         "loss": report.losses,
         "train_accuracy": report.train_accuracy,
         "test_accuracy": report.test_accuracy,

@@ -23,12 +23,19 @@ from chip.dtypes import DType
 from chip.errors import Fault, ProgramError
 from chip.isa import Loc, Send
 from chip.links import LinkStep, SystemPlan, fresh_state, functional_executor, machine_executor
+from chip.machine.machine import one_blas_thread
 from chip.program import TensorInfo
 from chip.state import ChipState
 
 
 def _serve(conn: Connection, plan: SystemPlan, chip: int, fidelity: str) -> None:
-    """A worker's loop: answer the coordinator's requests on its chip until told to stop."""
+    """A worker's loop: answer the coordinator's requests on its chip until told to stop,
+    with BLAS on one thread throughout (limited once, not per segment)."""
+    with one_blas_thread():
+        _answer(conn, plan, chip, fidelity)
+
+
+def _answer(conn: Connection, plan: SystemPlan, chip: int, fidelity: str) -> None:
     execute = functional_executor if fidelity == "functional" else machine_executor(fidelity)
     state = fresh_state(plan, chip)
     steps = plan.steps[chip]

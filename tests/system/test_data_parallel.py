@@ -142,6 +142,22 @@ def test_overlap_hides_communication_behind_the_backward_pass() -> None:
         assert np.linalg.norm(w1[name] - w) <= 1e-6 * np.linalg.norm(w), name
 
 
+def test_overlap_falls_back_to_the_plain_schedule_where_no_step_fits() -> None:
+    """The MLP's gradients program has no token-free point after its first gradient is
+    stored: no all-reduce step could run inside its backward pass, so overlap compiles the
+    plain schedule rather than one with smaller buckets and nothing hidden."""
+    system = ring(load_preset("edge"), 2, 32, 200)
+    spec = TrainSpec(optimizer=Momentum(), lr=0.05)
+    over = compile_data_parallel(zoo.mlp(batch=16), system, 32, spec, pieces=1, overlap=True)
+    plain = compile_data_parallel(zoo.mlp(batch=16), system, 32, spec, pieces=1)
+    assert not over.overlap and over.buckets == plain.buckets
+    assert [len(p) for p in over.chip_programs] == [3, 3]
+    for a, b in zip(over.chip_programs, plain.chip_programs, strict=True):
+        assert [p.instrs for p in a] == [p.instrs for p in b]
+    lenet = compile_data_parallel(zoo.lenet(batch=8), system, 16, spec, pieces=1, overlap=True)
+    assert lenet.overlap and len(lenet.chip_programs[0]) > 3
+
+
 @pytest.mark.parametrize("optimizer", [Momentum(), Adam()], ids=["momentum", "adam"])
 def test_one_chip_equals_the_fused_step_bit_for_bit(optimizer) -> None:
     """On one chip nothing is reordered: the split step (gradients, then the update) gives

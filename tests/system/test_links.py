@@ -26,15 +26,18 @@ from chip.isa import (
     encode_program,
 )
 from chip.links import (
+    Segment,
     SystemError_,
     functional_executor,
     machine_executor,
     plan_system,
     run_system,
 )
+from chip.machine import machine
 from chip.machine.machine import run_machine
 from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
 from chip.system import ring
+from compiler.parallel import all_reduce_programs
 
 TINY = load_preset("tiny")
 TAG = Tag("t", Phase.FORWARD)
@@ -200,3 +203,25 @@ def test_rtl_refuses_link_instructions() -> None:
     p = _program([_load(), Send(link=0, src=Loc(Mem.ACCF, 0), rows=1, cols=1)])
     with pytest.raises(ProgramError, match=r"instruction 1 \(send\): a link instruction runs only"):
         check_program(p, "amaranth")
+
+
+def test_a_system_run_limits_the_blas_threads_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = machine._threadpools()
+    limits: list[dict] = []
+
+    class Counting:
+        def limit(self, **kw):
+            limits.append(kw)
+            return real.limit(**kw)
+
+    monkeypatch.setattr(machine, "_threadpools", lambda: Counting())
+    system = ring(TINY, 2, 8, 20)
+    plan = plan_system(system, all_reduce_programs(system, 16, 4, pieces=2))
+    segments = sum(isinstance(s, Segment) for steps in plan.steps for s in steps)
+    assert segments > 4
+    run_system(plan, machine_executor("fast"))
+    assert limits == [{"limits": 1, "user_api": "blas"}]
+    with machine.one_blas_thread(), machine.one_blas_thread():
+        blas = [p for p in real.info() if p["user_api"] == "blas"]
+        assert blas and all(p["num_threads"] == 1 for p in blas)
+    assert len(limits) == 2  # the nested block limited nothing more
