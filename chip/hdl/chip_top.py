@@ -44,7 +44,8 @@ class ChipTop(wiring.Component):
     into its queue when that queue has room after the cycle's starts; a full queue holds up
     every later word. HALT stops dispatch; ``events.halted`` rises once it was taken and every
     queue is empty and every unit idle. A word no unit runs (a vector function not built, a
-    transposed DMA, a tile outside the array) raises the sticky ``events.error`` and is never taken.
+    DMA block wider than a row, a tile outside the array) raises the sticky ``events.error`` and
+    is never taken.
 
     Tokens: four counters, load -> execute, execute -> load, execute -> store and store ->
     execute, each incremented in the cycle after its producer's last cycle and decremented when

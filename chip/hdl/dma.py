@@ -10,9 +10,12 @@ co-simulation's `chip.hdl.dram_model.DramModel`):
   previous instruction; it starts when the chip's bank-port rule agrees (``allow``,
   chip/hdl/banks.py). ``head_ports`` are the bank ports it needs, ``held`` those of the engine's
   instructions started and not ended (a STORE's only until its last row is read). In its start
-  cycle it presents its first request: row r of the block at byte address ``dram + r * stride``
-  with the row's ``cols * size`` bytes enabled, one request per row, the last marked
-  end-of-burst. The slave's ``stall`` paces the requests (a
+  cycle it presents its first request: row r of the block, one request per row, the last
+  marked end-of-burst, with the row's ``cols * size`` bytes enabled. Where the row lies is
+  chip/footprint.py's `dram_layout`: at ``dram + r * stride`` with consecutive elements, or in
+  a transposed block at ``dram + r * size`` with elements ``stride`` bytes apart (the address
+  tag ``tga`` carries the element size and step; the memory controller gathers or scatters,
+  chip/hdl/wishbone.py). The slave's ``stall`` paces the requests (a
   LOAD's at the bus bandwidth, a STORE's until its data may use the bus), so the engine is free
   for the next instruction the cycle after its last request is accepted: ``start + n`` for a
   LOAD, ``grant + n`` for a STORE.
@@ -23,8 +26,7 @@ co-simulation's `chip.hdl.dram_model.DramModel`):
 
 Started instructions whose acknowledges are pending wait in a FIFO of ``config.dram_latency +
 16`` entries; the machine has no such limit, so a program that keeps more transfers in flight
-stalls here and diverges from it (docs/hdl.md). Transposed blocks are not implemented: the
-dispatcher refuses them (`dma_word_ok`).
+stalls here and diverges from it (docs/hdl.md).
 """
 
 from __future__ import annotations
@@ -45,7 +47,13 @@ from chip.hdl.ports import (
     row_write_signature,
     spad_row_layout,
 )
-from chip.hdl.wishbone import END_OF_BURST, INCREMENTING, bus_bytes, wishbone_signature
+from chip.hdl.wishbone import (
+    END_OF_BURST,
+    INCREMENTING,
+    STEP_BITS,
+    bus_bytes,
+    wishbone_signature,
+)
 from chip.isa import ROW_BITS, WORD_BITS, Load, Store
 
 SPAD_CODE = 0  # chip.isa's memory code of the scratchpad (1, 2: the accumulator, its fp32 view)
@@ -59,17 +67,11 @@ def dma_word_signature() -> stream.Signature:
 
 
 def dma_word_ok(config: ChipConfig, word: Value, store: bool) -> Value:
-    """True for a LOAD (STORE) word the engine runs: not transposed, 1 <= rows, 1 <= cols <=
-    row_elems, a known memory."""
+    """True for a LOAD (STORE) word the engine runs: 1 <= rows, 1 <= cols <= row_elems, a known
+    memory."""
     f = data.View(decoder_layout(Store if store else Load), word)
     loc = f.src if store else f.dst
-    return (
-        ~f.transpose
-        & (f.rows >= 1)
-        & (f.cols >= 1)
-        & (f.cols <= config.row_elems)
-        & (loc[ROW_BITS:] <= 2)
-    )
+    return (f.rows >= 1) & (f.cols >= 1) & (f.cols <= config.row_elems) & (loc[ROW_BITS:] <= 2)
 
 
 class DmaEngine(wiring.Component):
@@ -211,10 +213,17 @@ class DmaEngine(wiring.Component):
             bus.cti.eq(Mux(last_req, END_OF_BURST, INCREMENTING)),
             bus.tgc.eq(cur_index),
         ]
-        spad_size = cfg.input_dtype.nbytes
-        acc_size = cfg.acc_dtype.nbytes
+        # dram_layout's steps: from one row to the next (``step_r``) and from one element of a
+        # row to the next (the tag's step).
+        size, step_r = Signal(3), Signal(STEP_BITS)
+        m.d.comb += [
+            size.eq(Mux(is_acc, cfg.acc_dtype.nbytes, cfg.input_dtype.nbytes)),
+            step_r.eq(Mux(cur.transpose, size, cur.stride)),
+            bus.tga.size.eq(size),
+            bus.tga.step.eq(Mux(cur.transpose, cur.stride, size)),
+        ]
         nbytes = Signal(range(bus_bytes(cfg) + 1))
-        m.d.comb += nbytes.eq(Mux(is_acc, cur.cols * acc_size, cur.cols * spad_size))
+        m.d.comb += nbytes.eq(cur.cols * size)
         m.d.comb += bus.sel.eq(Cat(nbytes > b for b in range(bus_bytes(cfg))))
         with m.If(active):
             m.d.sync += [
@@ -223,7 +232,7 @@ class DmaEngine(wiring.Component):
                 issuing.eq(~(accepted & last_req)),
             ]
         with m.If(accepted):
-            m.d.sync += [k_reg.eq(k + 1), adr_reg.eq(adr + cur.stride)]
+            m.d.sync += [k_reg.eq(k + 1), adr_reg.eq(adr + step_r)]
         with m.Elif(go):
             m.d.sync += [k_reg.eq(k), adr_reg.eq(adr)]
 
