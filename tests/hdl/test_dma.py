@@ -14,7 +14,6 @@ from amaranth import Const
 from chip.config import Dataflow, load_preset
 from chip.counters import Cause
 from chip.dtypes import DType
-from chip.errors import ProgramError
 from chip.hdl import banks, chip_top, run_program, wishbone
 from chip.hdl.chip_cosim import run_chip
 from chip.hdl.chip_verilated import run_chip_verilated
