@@ -37,7 +37,7 @@ from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig
 from chip.hdl import banks
-from chip.hdl.banks import port_bits
+from chip.hdl.banks import half_bits
 from chip.hdl.controller import decoder_layout
 from chip.hdl.exec_queue import ExecuteQueue
 from chip.hdl.ports import (
@@ -110,8 +110,8 @@ class DmaEngine(wiring.Component):
             "idle": Out(1),
             "want": Out(1),
             "allow": In(1),
-            "head_ports": Out(port_bits(config)),
-            "held": Out(port_bits(config)),
+            "head_ports": Out(half_bits(config)),
+            "held": Out(half_bits(config)),
         }
         if store:
             members["spad_read"] = Out(read_port_signature(config.spad_addr_bits, spad))
@@ -277,40 +277,32 @@ class DmaEngine(wiring.Component):
             m.d.sync += acks.eq(Mux(last_ack, 0, acks + 1))
 
         # Bank ports held by started instructions, counted per port: a LOAD's until it ends,
-        # a STORE's until its last row is read (the cycle its last request is accepted).
+        # a STORE's until its last row is read (the cycle its last request is accepted). The
+        # engine's ports are the write half of a port set (LOAD) or the read half (STORE).
+        half = half_bits(cfg)
+
+        def own(acc: Value, lo: Value, rows: Value) -> Value:
+            ports = Mux(
+                acc,
+                banks.ports(cfg, banks.ACC, not store, lo, rows),
+                banks.ports(cfg, banks.SPAD, not store, lo, rows),
+            )
+            return ports[:half] if store else ports[half:]
+
         head_loc = head.src if store else head.dst
         m.d.comb += self.head_ports.eq(
-            Mux(
-                head_loc[ROW_BITS:] != SPAD_CODE,
-                banks.ports(cfg, banks.ACC, not store, head_loc[:ROW_BITS], head.rows),
-                banks.ports(cfg, banks.SPAD, not store, head_loc[:ROW_BITS], head.rows),
-            )
+            own(head_loc[ROW_BITS:] != SPAD_CODE, head_loc[:ROW_BITS], head.rows)
         )
-        released, release = Signal(port_bits(cfg)), Signal()
+        released, release = Signal(half), Signal()
         if store:
-            m.d.comb += [
-                release.eq(accepted & last_req),
-                released.eq(
-                    Mux(
-                        is_acc,
-                        banks.ports(cfg, banks.ACC, False, row, cur.rows),
-                        banks.ports(cfg, banks.SPAD, False, row, cur.rows),
-                    )
-                ),
-            ]
+            m.d.comb += [release.eq(accepted & last_req), released.eq(own(is_acc, row, cur.rows))]
         else:
             m.d.comb += [
                 release.eq(last_ack),
-                released.eq(
-                    Mux(
-                        oldest.acc,
-                        banks.ports(cfg, banks.ACC, True, oldest.row, oldest.rows),
-                        banks.ports(cfg, banks.SPAD, True, oldest.row, oldest.rows),
-                    )
-                ),
+                released.eq(own(oldest.acc, oldest.row, oldest.rows)),
             ]
         depth = cfg.dram_latency + FLIGHT_EXTRA
-        for p in range(port_bits(cfg)):
+        for p in range(half):
             count = Signal(range(depth + 2), name=f"held_{p}")
             m.d.sync += count.eq(count + (go & self.head_ports[p]) - (release & released[p]))
             m.d.comb += self.held[p].eq(count != 0)
