@@ -7,16 +7,18 @@ machine and the RTL compute array results their own way and must agree bit for b
 
 Numerics (docs/isa.md): int8 x int8 products are exact and sums wrap modulo 2^32; float products
 are rounded to fp32 (bf16 x bf16 products are exact in fp32) and added in the array's order with
-no fused multiply-add; the vector unit computes in fp32 (transcendentals in float64, rounded once
-to fp32), or exactly in integers when every operand is an integer and the function has no
-immediate; CVT rounds to a narrow number format (chip/formats.py); results are converted to
-the destination's type with RNE and saturation.
+no fused multiply-add; the vector unit computes in fp32 (the special functions by the hardware's
+algorithms of chip/special.py where those are defined, else in float64 rounded once to fp32),
+or exactly in integers when every operand is an integer and the function has no immediate; CVT
+rounds to a narrow number format (chip/formats.py); results are converted to the destination's
+type with RNE and saturation.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from chip import special
 from chip.config import Dataflow
 from chip.dtypes import compute_values, to_storage
 from chip.errors import Fault
@@ -174,8 +176,16 @@ SPECIAL_FUNCTIONS = VEC_SPECIAL - {VecOp.RAND}
 def vector_special(op: VecOp, a: np.ndarray) -> np.ndarray:
     """The result of a function of `SPECIAL_FUNCTIONS` as `vector_apply` computes it, for
     callers that know ``op`` is one (its dispatch costs more than the function on small rows)."""
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    hardware = _HARDWARE.get(op)
+    if hardware is not None:
+        return hardware(a.view(np.uint32)).view(np.float32)
     with np.errstate(all="ignore"):
         return _special(op, a.astype(np.float64)).astype(np.float32)
+
+
+# The functions defined by their hardware algorithm (chip/special.py), on binary32 bits.
+_HARDWARE = {VecOp.EXP: special.exp_bits, VecOp.LOG: special.log_bits}
 
 
 def _conversion(imm: float):
@@ -214,10 +224,6 @@ def _special(op: VecOp, a: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-a))
     if op is VecOp.TANH:
         return np.tanh(a)
-    if op is VecOp.EXP:
-        return np.exp(a)
-    if op is VecOp.LOG:
-        return np.log(a)
     if op is VecOp.RECIP:
         return 1.0 / a
     if op is VecOp.RSQRT:

@@ -857,9 +857,9 @@ def setup_hdl(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--execute-only",
         action="store_true",
-        help="export only the execute datapath (controller, array, memories; the design "
-        "--stat counts, --synth synthesizes and the Verilator co-simulation runs) instead of "
-        "the whole chip",
+        help="export (and --synth synthesize) only the execute datapath (controller, array, "
+        "memories; the design --stat counts and the Verilator co-simulation of execute-only "
+        "programs runs) instead of the whole chip",
     )
     p.add_argument("--stat", action="store_true", help="also print Yosys cell counts")
     p.add_argument(
@@ -887,17 +887,17 @@ def cmd_hdl(args: argparse.Namespace) -> None:
     if args.stat:
         print(json.dumps(yosys_stat(chip), indent=1))
     if args.synth:
-        _synth(chip, args.synth, out)
+        _synth(chip, args.synth, out, whole_chip=not args.execute_only)
 
 
-def _synth(chip: ChipConfig, target: str, out: Path) -> None:
+def _synth(chip: ChipConfig, target: str, out: Path, whole_chip: bool) -> None:
     """Run the FPGA flow, print its resource table and save it as JSON in ``out``."""
     from rich.table import Table
 
     from chip.hdl.synth import SynthError, synthesize
 
     try:
-        report = synthesize(chip, target)
+        report = synthesize(chip, target, whole_chip=whole_chip)
     except SynthError as e:
         raise CommandError(str(e)) from None
     path = out / f"synth_{target}.json"

@@ -8,7 +8,10 @@ of several queues that could start in the same cycle are committed in program or
 one conflicting with an earlier one waits.
 
 A port set is a bit vector (`port_bits`): the scratchpad's read ports, the accumulator's read
-ports, then the same for the write ports, one bit per bank.
+ports, then the same for the write ports, one bit per bank. A unit that only ever reserves some
+of them (a DMA engine the read or the write half, a PRELOAD the scratchpad's read ports) exports
+only those bits, widened to a whole set where the sets meet (`ChipTop`), so no port carries bits
+that are constant by design.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ SPAD, ACC = 0, 1
 def port_bits(config: ChipConfig) -> int:
     """Bits of a port set on ``config``."""
     return 2 * (config.spad_banks + config.acc_banks)
+
+
+def half_bits(config: ChipConfig) -> int:
+    """Bits of the read (or the write) half of a port set: one per bank of both memories."""
+    return config.spad_banks + config.acc_banks
 
 
 def ports(config: ChipConfig, space: int, write: bool, lo: Value, rows: Value) -> Value:

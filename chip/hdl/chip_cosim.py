@@ -70,6 +70,8 @@ def run_chip(
             ctx.get(bus.cti) == 0b111,
             ctx.get(bus.tgc),
             ctx.get(bus.dat_w),
+            ctx.get(bus.tga.size),
+            ctx.get(bus.tga.step),
         )
 
     async def bench(ctx) -> None:

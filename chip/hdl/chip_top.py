@@ -9,7 +9,7 @@ dependency-token counters of docs/timing.md. DRAM itself is outside: ``load_bus`
 
 from __future__ import annotations
 
-from amaranth import Module, Mux, Signal
+from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -44,7 +44,8 @@ class ChipTop(wiring.Component):
     into its queue when that queue has room after the cycle's starts; a full queue holds up
     every later word. HALT stops dispatch; ``events.halted`` rises once it was taken and every
     queue is empty and every unit idle. A word no unit runs (a vector function not built, a
-    transposed DMA, a tile outside the array) raises the sticky ``events.error`` and is never taken.
+    DMA block wider than a row, a tile outside the array) raises the sticky ``events.error`` and
+    is never taken.
 
     Tokens: four counters, load -> execute, execute -> load, execute -> store and store ->
     execute, each incremented in the cycle after its producer's last cycle and decremented when
@@ -213,23 +214,24 @@ class ChipTop(wiring.Component):
         """Start each queue's candidate only when no other queue holds one of its ports, and
         among same-cycle candidates in program order (chip/hdl/banks.py)."""
         tok = ctrl.tokens
-        held = {0: load.held, 1: tok.held, 2: store.held}
+        # Each unit's ports widened to whole port sets: the DMA engines own the write (LOAD)
+        # and the read (STORE) half, the execute queue's B (a PRELOAD) the scratchpad reads.
+        half = banks.half_bits(self.config)
+        load_held, load_ports = (Cat(Const(0, half), p) for p in (load.held, load.head_ports))
+        store_held, store_ports = (Cat(p, Const(0, half)) for p in (store.held, store.head_ports))
+        held = {0: load_held, 1: tok.held, 2: store_held}
 
         def free(ports, queue):
             others = [held[q] for q in held if q != queue]
             return ~(ports & (others[0] | others[1])).any()
 
         cands = [
-            banks.Candidate(
-                load.want & free(load.head_ports, 0), load.head_ports, load.start_index, 0
-            ),
+            banks.Candidate(load.want & free(load_ports, 0), load_ports, load.start_index, 0),
             banks.Candidate(tok.a_want & free(tok.a_ports, 1), tok.a_ports, tok.a_index, 1),
             banks.Candidate(
                 tok.b_want & free(tok.b_ports, 1), tok.b_ports, tok.b_index, 1, after=1
             ),
-            banks.Candidate(
-                store.want & free(store.head_ports, 2), store.head_ports, store.start_index, 2
-            ),
+            banks.Candidate(store.want & free(store_ports, 2), store_ports, store.start_index, 2),
         ]
         go = banks.starts(cands)
         m.d.comb += [

@@ -61,8 +61,15 @@ struct Transfer {
     bool write; long start; uint32_t tag; long nbytes = 0; std::vector<long> offsets;
     bool done = false; long grant = -1; long end = -1;
 };
-struct Request { bool stb; uint32_t adr; uint64_t sel; bool last; uint32_t tag; };
-struct Beat { Transfer* t; int k; uint32_t adr; uint64_t sel; };
+// The address tag: element size in bits 0-2, element step above (chip/hdl/wishbone.py).
+struct Request {
+    bool stb; uint32_t adr; uint64_t sel; bool last; uint32_t tag; uint32_t tga;
+    std::size_t lane(int b) const {
+        uint32_t size = (tga & 7) ? (tga & 7) : 1, step = tga >> 3;
+        return (std::size_t)adr + (std::size_t)(b / size) * step + b % size;
+    }
+};
+struct Beat { Transfer* t; int k; Request r; };
 static std::vector<uint8_t> image;
 static long bandwidth, latency, bus_free = 0;
 static std::deque<Transfer*> transfers;
@@ -90,10 +97,10 @@ static void grant() {
         free_at = t->end;
     }
 }
-static void check(uint32_t adr, uint64_t sel) {
+static void check(const Request& r) {
     for (int b = 0; b < 64; b++)
-        if ((sel >> b & 1) && (std::size_t)adr + b >= image.size()) {
-            std::printf("X %u\n", adr + b); std::exit(0);
+        if ((r.sel >> b & 1) && r.lane(b) >= image.size()) {
+            std::printf("X %zu\n", r.lane(b)); std::exit(0);
         }
 }
 
@@ -136,9 +143,9 @@ int main(int argc, char** argv) {
         if (now >= max_cycles) { std::printf("T %ld\n", now); return 0; }
         if (sent < n_instr && top.instr__ready) sent++;
         Request rd{(bool)top.load_bus__stb, top.load_bus__adr, (uint64_t)top.load_bus__sel,
-                   top.load_bus__cti == 7, top.load_bus__tgc};
+                   top.load_bus__cti == 7, top.load_bus__tgc, top.load_bus__tga};
         Request wr{(bool)top.store_bus__stb, top.store_bus__adr, (uint64_t)top.store_bus__sel,
-                   top.store_bus__cti == 7, top.store_bus__tgc};
+                   top.store_bus__cti == 7, top.store_bus__tgc, top.store_bus__tga};
         std::vector<Transfer*> fresh;
         if (rd.stb && !open_t[0]) fresh.push_back(new Transfer{false, now, rd.tag});
         if (wr.stb && !open_t[1]) fresh.push_back(new Transfer{true, now, wr.tag});
@@ -148,16 +155,16 @@ int main(int argc, char** argv) {
         if (rd.stb) {
             Transfer* t = open_t[0];
             read_stall = !accept(t, now - t->start, rd);
-            if (!read_stall) read_beats.push_back({t, (int)t->offsets.size() - 1, rd.adr, rd.sel});
+            if (!read_stall) read_beats.push_back({t, (int)t->offsets.size() - 1, rd});
         }
         grant();
         if (wr.stb) {
             Transfer* t = open_t[1];
             write_stall = t->grant < 0 || !accept(t, now - t->grant, wr);
             if (!write_stall) {
-                check(wr.adr, wr.sel);
+                check(wr);
                 for (int b = 0; b < bus_bytes; b++)
-                    if (wr.sel >> b & 1) image[wr.adr + b] = byte_of(top.store_bus__dat_w, b);
+                    if (wr.sel >> b & 1) image[wr.lane(b)] = byte_of(top.store_bus__dat_w, b);
                 write_acks.push_back(now + latency);
                 if (t->done) t->end = now + 1;
             }
@@ -167,9 +174,9 @@ int main(int argc, char** argv) {
         if (!read_beats.empty()) {
             Beat& beat = read_beats.front();
             if (beat.t->grant >= 0 && beat.t->grant + beat.t->offsets[beat.k] == now) {
-                check(beat.adr, beat.sel);
+                check(beat.r);
                 for (int b = 0; b < bus_bytes; b++)
-                    if (beat.sel >> b & 1) data[b] = image[beat.adr + b];
+                    if (beat.r.sel >> b & 1) data[b] = image[beat.r.lane(b)];
                 read_ack = true;
                 read_beats.pop_front();
             }

@@ -45,7 +45,8 @@ def token_signature(config: ChipConfig) -> wiring.Signature:
     the incoming word; A and B are the two oldest instructions, ``*_want`` says one would
     start this cycle by every other rule (B: together with A), ``*_ports`` and ``*_index`` are
     its ports and program index, and it starts only with ``*_allow``; ``held`` are the ports of
-    the execute instructions started in earlier cycles and not ended."""
+    the execute instructions started in earlier cycles and not ended. B is a PRELOAD, whose
+    ports are scratchpad read ports only: ``b_ports`` are those bits of its port set."""
     ports = port_bits(config)
     return wiring.Signature(
         {
@@ -61,7 +62,7 @@ def token_signature(config: ChipConfig) -> wiring.Signature:
             "a_index": Out(EVENT_INDEX_BITS),
             "a_allow": In(1),
             "b_want": Out(1),
-            "b_ports": Out(ports),
+            "b_ports": Out(config.spad_banks),
             "b_index": Out(EVENT_INDEX_BITS),
             "b_allow": In(1),
             "held": Out(ports),
@@ -220,7 +221,7 @@ class ExecuteController(wiring.Component):
                         ),
                     )
                 ),
-                tok.b_ports.eq(self._preload_ports(b["preload"])),
+                tok.b_ports.eq(self._preload_ports(b["preload"])[: cfg.spad_banks]),
                 tok.a_index.eq(Mux(in_a, queue.first[WORD_BITS:], tok.index)),
                 tok.b_index.eq(Mux(in_b, queue.second[WORD_BITS:], tok.index)),
                 a_start.eq(a_want & tok.a_allow),

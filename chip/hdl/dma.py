@@ -10,9 +10,12 @@ co-simulation's `chip.hdl.dram_model.DramModel`):
   previous instruction; it starts when the chip's bank-port rule agrees (``allow``,
   chip/hdl/banks.py). ``head_ports`` are the bank ports it needs, ``held`` those of the engine's
   instructions started and not ended (a STORE's only until its last row is read). In its start
-  cycle it presents its first request: row r of the block at byte address ``dram + r * stride``
-  with the row's ``cols * size`` bytes enabled, one request per row, the last marked
-  end-of-burst. The slave's ``stall`` paces the requests (a
+  cycle it presents its first request: row r of the block, one request per row, the last
+  marked end-of-burst, with the row's ``cols * size`` bytes enabled. Where the row lies is
+  chip/footprint.py's `dram_layout`: at ``dram + r * stride`` with consecutive elements, or in
+  a transposed block at ``dram + r * size`` with elements ``stride`` bytes apart (the address
+  tag ``tga`` carries the element size and step; the memory controller gathers or scatters,
+  chip/hdl/wishbone.py). The slave's ``stall`` paces the requests (a
   LOAD's at the bus bandwidth, a STORE's until its data may use the bus), so the engine is free
   for the next instruction the cycle after its last request is accepted: ``start + n`` for a
   LOAD, ``grant + n`` for a STORE.
@@ -23,8 +26,7 @@ co-simulation's `chip.hdl.dram_model.DramModel`):
 
 Started instructions whose acknowledges are pending wait in a FIFO of ``config.dram_latency +
 16`` entries; the machine has no such limit, so a program that keeps more transfers in flight
-stalls here and diverges from it (docs/hdl.md). Transposed blocks are not implemented: the
-dispatcher refuses them (`dma_word_ok`).
+stalls here and diverges from it (docs/hdl.md).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig
 from chip.hdl import banks
-from chip.hdl.banks import port_bits
+from chip.hdl.banks import half_bits
 from chip.hdl.controller import decoder_layout
 from chip.hdl.exec_queue import ExecuteQueue
 from chip.hdl.ports import (
@@ -45,7 +47,13 @@ from chip.hdl.ports import (
     row_write_signature,
     spad_row_layout,
 )
-from chip.hdl.wishbone import END_OF_BURST, INCREMENTING, bus_bytes, wishbone_signature
+from chip.hdl.wishbone import (
+    END_OF_BURST,
+    INCREMENTING,
+    STEP_BITS,
+    bus_bytes,
+    wishbone_signature,
+)
 from chip.isa import ROW_BITS, WORD_BITS, Load, Store
 
 SPAD_CODE = 0  # chip.isa's memory code of the scratchpad (1, 2: the accumulator, its fp32 view)
@@ -59,17 +67,11 @@ def dma_word_signature() -> stream.Signature:
 
 
 def dma_word_ok(config: ChipConfig, word: Value, store: bool) -> Value:
-    """True for a LOAD (STORE) word the engine runs: not transposed, 1 <= rows, 1 <= cols <=
-    row_elems, a known memory."""
+    """True for a LOAD (STORE) word the engine runs: 1 <= rows, 1 <= cols <= row_elems, a known
+    memory."""
     f = data.View(decoder_layout(Store if store else Load), word)
     loc = f.src if store else f.dst
-    return (
-        ~f.transpose
-        & (f.rows >= 1)
-        & (f.cols >= 1)
-        & (f.cols <= config.row_elems)
-        & (loc[ROW_BITS:] <= 2)
-    )
+    return (f.rows >= 1) & (f.cols >= 1) & (f.cols <= config.row_elems) & (loc[ROW_BITS:] <= 2)
 
 
 class DmaEngine(wiring.Component):
@@ -108,8 +110,8 @@ class DmaEngine(wiring.Component):
             "idle": Out(1),
             "want": Out(1),
             "allow": In(1),
-            "head_ports": Out(port_bits(config)),
-            "held": Out(port_bits(config)),
+            "head_ports": Out(half_bits(config)),
+            "held": Out(half_bits(config)),
         }
         if store:
             members["spad_read"] = Out(read_port_signature(config.spad_addr_bits, spad))
@@ -211,10 +213,17 @@ class DmaEngine(wiring.Component):
             bus.cti.eq(Mux(last_req, END_OF_BURST, INCREMENTING)),
             bus.tgc.eq(cur_index),
         ]
-        spad_size = cfg.input_dtype.nbytes
-        acc_size = cfg.acc_dtype.nbytes
+        # dram_layout's steps: from one row to the next (``step_r``) and from one element of a
+        # row to the next (the tag's step).
+        size, step_r = Signal(3), Signal(STEP_BITS)
+        m.d.comb += [
+            size.eq(Mux(is_acc, cfg.acc_dtype.nbytes, cfg.input_dtype.nbytes)),
+            step_r.eq(Mux(cur.transpose, size, cur.stride)),
+            bus.tga.size.eq(size),
+            bus.tga.step.eq(Mux(cur.transpose, cur.stride, size)),
+        ]
         nbytes = Signal(range(bus_bytes(cfg) + 1))
-        m.d.comb += nbytes.eq(Mux(is_acc, cur.cols * acc_size, cur.cols * spad_size))
+        m.d.comb += nbytes.eq(cur.cols * size)
         m.d.comb += bus.sel.eq(Cat(nbytes > b for b in range(bus_bytes(cfg))))
         with m.If(active):
             m.d.sync += [
@@ -223,7 +232,7 @@ class DmaEngine(wiring.Component):
                 issuing.eq(~(accepted & last_req)),
             ]
         with m.If(accepted):
-            m.d.sync += [k_reg.eq(k + 1), adr_reg.eq(adr + cur.stride)]
+            m.d.sync += [k_reg.eq(k + 1), adr_reg.eq(adr + step_r)]
         with m.Elif(go):
             m.d.sync += [k_reg.eq(k), adr_reg.eq(adr)]
 
@@ -268,40 +277,32 @@ class DmaEngine(wiring.Component):
             m.d.sync += acks.eq(Mux(last_ack, 0, acks + 1))
 
         # Bank ports held by started instructions, counted per port: a LOAD's until it ends,
-        # a STORE's until its last row is read (the cycle its last request is accepted).
+        # a STORE's until its last row is read (the cycle its last request is accepted). The
+        # engine's ports are the write half of a port set (LOAD) or the read half (STORE).
+        half = half_bits(cfg)
+
+        def own(acc: Value, lo: Value, rows: Value) -> Value:
+            ports = Mux(
+                acc,
+                banks.ports(cfg, banks.ACC, not store, lo, rows),
+                banks.ports(cfg, banks.SPAD, not store, lo, rows),
+            )
+            return ports[:half] if store else ports[half:]
+
         head_loc = head.src if store else head.dst
         m.d.comb += self.head_ports.eq(
-            Mux(
-                head_loc[ROW_BITS:] != SPAD_CODE,
-                banks.ports(cfg, banks.ACC, not store, head_loc[:ROW_BITS], head.rows),
-                banks.ports(cfg, banks.SPAD, not store, head_loc[:ROW_BITS], head.rows),
-            )
+            own(head_loc[ROW_BITS:] != SPAD_CODE, head_loc[:ROW_BITS], head.rows)
         )
-        released, release = Signal(port_bits(cfg)), Signal()
+        released, release = Signal(half), Signal()
         if store:
-            m.d.comb += [
-                release.eq(accepted & last_req),
-                released.eq(
-                    Mux(
-                        is_acc,
-                        banks.ports(cfg, banks.ACC, False, row, cur.rows),
-                        banks.ports(cfg, banks.SPAD, False, row, cur.rows),
-                    )
-                ),
-            ]
+            m.d.comb += [release.eq(accepted & last_req), released.eq(own(is_acc, row, cur.rows))]
         else:
             m.d.comb += [
                 release.eq(last_ack),
-                released.eq(
-                    Mux(
-                        oldest.acc,
-                        banks.ports(cfg, banks.ACC, True, oldest.row, oldest.rows),
-                        banks.ports(cfg, banks.SPAD, True, oldest.row, oldest.rows),
-                    )
-                ),
+                released.eq(own(oldest.acc, oldest.row, oldest.rows)),
             ]
         depth = cfg.dram_latency + FLIGHT_EXTRA
-        for p in range(port_bits(cfg)):
+        for p in range(half):
             count = Signal(range(depth + 2), name=f"held_{p}")
             m.d.sync += count.eq(count + (go & self.head_ports[p]) - (release & released[p]))
             m.d.comb += self.held[p].eq(count != 0)

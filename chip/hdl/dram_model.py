@@ -39,6 +39,8 @@ class Request:
     last: bool = False
     tag: int = 0
     data: int = 0
+    size: int = 1  # the address tag: lane b is byte adr + (b // size) * step + b % size
+    step: int = 1
 
 
 @dataclass
@@ -75,7 +77,7 @@ class DramModel:
         self.transfers: deque[_Transfer] = deque()  # holding or waiting for the bus, in order
         self.bus_free = 0  # the bus is free from here once every transfer above has ended
         self.open: dict[bool, _Transfer | None] = {False: None, True: None}  # by write
-        self.read_beats: deque[tuple[_Transfer, int, int, int]] = deque()  # (t, k, adr, sel)
+        self.read_beats: deque[tuple[_Transfer, int, Request]] = deque()  # (t, k, request)
         self.write_acks: deque[int] = deque()
 
     def step(self, now: int, read: Request, write: Request) -> tuple[Response, Response]:
@@ -93,22 +95,22 @@ class DramModel:
             t = self.open[False]
             read_stall = not self._accept(t, now - t.start, read)
             if not read_stall:
-                self.read_beats.append((t, len(t.offsets) - 1, read.adr, read.sel))
+                self.read_beats.append((t, len(t.offsets) - 1, read))
         self._grant()
         write_stall = False
         if write.stb:
             t = self.open[True]
             write_stall = t.grant is None or not self._accept(t, now - t.grant, write)
             if not write_stall:
-                self._write(write.adr, write.sel, write.data)
+                self._write(write)
                 self.write_acks.append(now + self.latency)
                 if t.done:
                     t.end = now + 1
         read_ack, data = False, 0
         if self.read_beats:
-            t, k, adr, sel = self.read_beats[0]
+            t, k, beat = self.read_beats[0]
             if t.grant is not None and t.grant + t.offsets[k] == now:
-                read_ack, data = True, self._read(adr, sel)
+                read_ack, data = True, self._read(beat)
                 self.read_beats.popleft()
         write_ack = bool(self.write_acks) and self.write_acks[0] == now
         if write_ack:
@@ -142,15 +144,22 @@ class DramModel:
                 return
             free = t.end
 
-    def _lanes(self, adr: int, sel: int) -> list[int]:
-        lanes = [b for b in range(sel.bit_length()) if sel >> b & 1]
-        if lanes and adr + lanes[-1] >= self.image.size:
-            raise IndexError(f"DRAM access at byte {adr + lanes[-1]} beyond {self.image.size}")
+    def _lanes(self, req: Request) -> list[tuple[int, int]]:
+        """(lane, DRAM byte address) of the enabled lanes of ``req``, in lane order."""
+        size = req.size or 1
+        lanes = [
+            (b, req.adr + b // size * req.step + b % size)
+            for b in range(req.sel.bit_length())
+            if req.sel >> b & 1
+        ]
+        for _, a in lanes:
+            if a >= self.image.size:
+                raise IndexError(f"DRAM access at byte {a} beyond {self.image.size}")
         return lanes
 
-    def _read(self, adr: int, sel: int) -> int:
-        return sum(int(self.image[adr + b]) << (8 * b) for b in self._lanes(adr, sel))
+    def _read(self, req: Request) -> int:
+        return sum(int(self.image[a]) << (8 * b) for b, a in self._lanes(req))
 
-    def _write(self, adr: int, sel: int, data: int) -> None:
-        for b in self._lanes(adr, sel):
-            self.image[adr + b] = data >> (8 * b) & 0xFF
+    def _write(self, req: Request) -> None:
+        for b, a in self._lanes(req):
+            self.image[a] = req.data >> (8 * b) & 0xFF

@@ -157,6 +157,23 @@ lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: 
 lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*.recip_ea'"
 lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*.sqrt_e2'"
 lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*_i2f_mag'"
+// The same sign-extension copies in EXP and LOG (chip/hdl/fpspecial.py): the range reduction's
+// shift and the logarithm's sum.
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'exp_sh'[*"
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'log_z'[*"
+lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*.exp_sh'"
+lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*.log_z'"
+// EXP's and LOG's tables (chip/hdl/fpspecial.py, a Switch over constants, kept as multiplexers
+// rather than a ROM with an initial block) are $pmux cells, which Yosys writes as Verilog
+// functions with inputs named a, b and s: inside them a and b hide the lane's operands of the
+// same names, and the functions read only their inputs.
+lint_off -rule VARHIDDEN -file "*{file}" -match "*hides declaration in upper scope: 'a'*"
+lint_off -rule VARHIDDEN -file "*{file}" -match "*hides declaration in upper scope: 'b'*"
+// EXP's magnitude and result are computed at Amaranth's full product width (64 bits); the top
+// bits are constant zero for every input (the table value times a bounded polynomial) and the
+// result is read from the bits below them.
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'exp_mag'[*"
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'exp_y'[*"
 // As for align and denorm: the rounding shifters' results (*_sub, *_sh) and the square
 // root's per-stage remainders are read through the next stage's wire, the same nets.
 lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: '*_rp_sub'[*"
@@ -178,7 +195,9 @@ def _to_verilog(component: object, name: str) -> str:
 
     ``proc`` (not ``proc -nomux``, as amaranth.back.verilog runs) turns every process into
     multiplexers and flip-flops, so Yosys' Verilog writer needs no ``initial``-triggered
-    ``always @*`` blocks either.
+    ``always @*`` blocks either; ``-norom`` keeps a ``Switch`` over constants (the vector lane's
+    function tables) as multiplexers, where ``proc_rom`` would make it a ROM whose contents
+    Yosys writes as an ``initial`` block.
     """
     from amaranth._toolchain.yosys import find_yosys
 
@@ -187,7 +206,7 @@ def _to_verilog(component: object, name: str) -> str:
     script = "\n".join(
         [
             f"read_rtlil <<rtlil\n{text}\nrtlil",
-            "proc",
+            "proc -norom",
             "memory_collect",
             "opt_clean -purge",
             f"attrmap {remove} -remove init",

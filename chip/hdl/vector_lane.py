@@ -23,6 +23,7 @@ from chip.hdl.fpconv import (
     int_to_f32,
     is_nan,
 )
+from chip.hdl.fpspecial import f32_exp, f32_log
 from chip.hdl.numerics import numerics_for
 from chip.isa import VecOp
 
@@ -146,6 +147,8 @@ class VectorLane(wiring.Component):
         prod = f32_mul(m, af, Mux(is_(VecOp.MULI), imm, bf), "mul")
         recip = f32_recip(m, af, "recip")
         root = f32_sqrt(m, af, "sqrt")
+        exp = f32_exp(m, af, "exp")
+        log = f32_log(m, af, "log")
         one_f = C(_ONE, 32)
         cases = [
             ((VecOp.ADD, VecOp.SUB, VecOp.ADDI), adder.y),
@@ -161,6 +164,8 @@ class VectorLane(wiring.Component):
             ((VecOp.CSUM,), Mux(first_row, af, adder.y)),
             ((VecOp.RECIP,), recip),
             ((VecOp.SQRT,), root),
+            ((VecOp.EXP,), exp),
+            ((VecOp.LOG,), log),
         ]
         m.d.comb += self.res_f32.eq(_select(op, cases, C(0, 32)))
         sum_f = Mux(first_el, af, adder.y)

@@ -8,14 +8,21 @@ cycle tag, carries the instruction's index in the program, so the memory control
 transfers that start in the same cycle in program order. A request is accepted in a cycle with
 ``stb`` high and ``stall`` low; every accepted request receives one ``ack`` later (reads with
 ``dat_r``), in order. ``dat_w`` and ``dat_r`` are one accumulator row wide; a request moves the
-bytes of one on-chip row, strided rows being separate requests. Addresses need not be aligned
-to the data width: the slave places byte ``adr`` in lane 0 (a DRAM controller would split an
-unaligned row into two beats; the co-simulation model does not need to).
+elements of one on-chip row, strided rows being separate requests. ``tga``, the address tag,
+says where those elements lie: ``tga.size`` bytes each, element e at ``adr + e * tga.step``, so
+lane ``b`` holds the byte at ``adr + (b // size) * step + b % size``. A row of consecutive
+elements has ``step == size``; a row of a transposed block (chip/footprint.py's
+`dram_layout`) gathers (a read) or scatters (a write) elements ``stride`` bytes apart, as a
+scatter-gather memory controller does, paced by the bytes moved like any other row. Addresses
+need not be aligned to the data width: the slave places byte ``adr`` in lane 0 (a DRAM
+controller would split an unaligned row into two beats; the co-simulation model does not need
+to).
 """
 
 from __future__ import annotations
 
-from amaranth.lib import wiring
+from amaranth import unsigned
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig
@@ -23,6 +30,10 @@ from chip.config import ChipConfig
 ADDR_BITS = 32  # the ISA's DRAM address field
 TAG_BITS = 32  # the program index (chip.hdl.ports.EVENT_INDEX_BITS)
 INCREMENTING, END_OF_BURST = 0b010, 0b111
+STEP_BITS = 24  # the ISA's DMA stride field
+
+# The address tag: where the elements of a request lie (see the module docstring).
+ADDRESS_TAG = data.StructLayout({"size": unsigned(3), "step": unsigned(STEP_BITS)})
 
 
 def bus_bytes(config: ChipConfig) -> int:
@@ -42,6 +53,7 @@ def wishbone_signature(config: ChipConfig) -> wiring.Signature:
             "sel": Out(lanes),
             "dat_w": Out(8 * lanes),
             "cti": Out(3),
+            "tga": Out(ADDRESS_TAG),
             "tgc": Out(TAG_BITS),
             "stall": In(1),
             "ack": In(1),

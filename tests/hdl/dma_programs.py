@@ -10,8 +10,10 @@ STORE for its last MATMUL (execute -> store), and its first MATMUL for the STORE
 (store -> execute). Accumulator results alternate between the two accumulator banks, or with
 ``shared`` stay in one, where a bias LOAD and a MATMUL (write ports) or a STORE and an
 accumulating MATMUL (read ports) contend for its ports. Sizes, strides and DRAM addresses are
-random (unaligned addresses, gaps between rows); ``high`` places every buffer at the top of the
-scratchpad, of each accumulator bank and of DRAM, so a dropped address bit moves data.
+random (unaligned addresses, gaps between rows), and with ``transposed`` about half of the
+blocks are transposed (each row's elements ``stride`` apart in DRAM); ``high`` places every
+buffer at the top of the scratchpad, of each accumulator bank and of DRAM, so a dropped address
+bit moves data.
 """
 
 from __future__ import annotations
@@ -29,11 +31,17 @@ OUT_REGION = 8192  # bytes of result space after it
 
 
 def random_dma_program(
-    cfg: ChipConfig, seed: int, folds: int = 3, high: bool = False, shared: bool = False
+    cfg: ChipConfig,
+    seed: int,
+    folds: int = 3,
+    high: bool = False,
+    shared: bool = False,
+    transposed: bool = False,
 ) -> tuple[Program, ChipState]:
     """A random pipelined program for ``cfg`` (WS or IS) and the chip state it starts from;
     ``shared`` puts every fold's results in one accumulator bank, so bias LOADs, MATMULs and
-    STOREs compete for its ports."""
+    STOREs compete for its ports; ``transposed`` makes about half of the DMA blocks
+    transposed."""
     if not cfg.dataflow.has_stationary_operand:
         raise ValueError("the DMA programs preload a stationary tile: WS or IS only")
     rng = np.random.default_rng(seed)
@@ -51,11 +59,16 @@ def random_dma_program(
     def sp(row: int) -> Loc:
         return Loc(Mem.SPAD, spad_top + row)
 
-    def block(rows: int, cols: int, size: int) -> tuple[int, int]:
+    def flip() -> bool:
+        return transposed and bool(rng.random() < 0.5)
+
+    def block(rows: int, cols: int, size: int, flipped: bool) -> tuple[int, int]:
         """A DRAM address and stride for ``rows`` rows of ``cols`` elements of ``size`` bytes
-        in the input region (aligned to the element, rows maybe apart)."""
-        stride = (cols + int(rng.integers(0, 3))) * size
-        addr = base + int(rng.integers(0, IN_REGION - rows * stride)) // size * size
+        in the input region (aligned to the element, rows maybe apart; ``flipped``: a
+        transposed block, its columns maybe apart)."""
+        lines, run = (cols, rows) if flipped else (rows, cols)
+        stride = (run + int(rng.integers(0, 3))) * size
+        addr = base + int(rng.integers(0, IN_REGION - lines * stride)) // size * size
         return addr, stride
 
     instrs: list[Instr] = []
@@ -71,20 +84,15 @@ def random_dma_program(
         slot = (f if shared else f // 2) % 8  # long programs reuse rows 8 folds apart
         out = Loc(Mem.ACC, acc_top + bank * acc_bank + 8 * slot)
         loads: list[Instr] = []
-        addr, stride = block(rows, cols, in_size)
-        loads.append(
-            Load(dram=addr, dst=sp(w_row), rows=rows, cols=cols, stride=stride, transpose=False)
-        )
-        addr, stride = block(t, rows, in_size)
-        loads.append(
-            Load(dram=addr, dst=sp(x_row), rows=t, cols=rows, stride=stride, transpose=False)
-        )
+        for dst, n, m in ((sp(w_row), rows, cols), (sp(x_row), t, rows)):
+            tr = flip()
+            addr, stride = block(n, m, in_size, tr)
+            loads.append(Load(dram=addr, dst=dst, rows=n, cols=m, stride=stride, transpose=tr))
         bias = rng.random() < 0.4
         if bias:  # accumulator rows from DRAM, added to by the matmul
-            addr, stride = block(t, cols, acc_size)
-            loads.append(
-                Load(dram=addr, dst=out, rows=t, cols=cols, stride=stride, transpose=False)
-            )
+            tr = flip()
+            addr, stride = block(t, cols, acc_size, tr)
+            loads.append(Load(dram=addr, dst=out, rows=t, cols=cols, stride=stride, transpose=tr))
         loads[0] = loads[0].with_deps(pop_next=f >= 2)
         loads[-1] = loads[-1].with_deps(push_next=True)
         instrs += loads
@@ -105,7 +113,9 @@ def random_dma_program(
                     push_next=k == n_mm - 1,
                 )
             )
-        stride = cols * acc_size + int(rng.integers(0, 2)) * acc_size
+        tr = flip()
+        lines, run = (cols, t) if tr else (t, cols)
+        stride = run * acc_size + int(rng.integers(0, 2)) * acc_size
         instrs.append(
             Store(
                 dram=out_addr,
@@ -113,13 +123,13 @@ def random_dma_program(
                 rows=t,
                 cols=cols,
                 stride=stride,
-                transpose=False,
+                transpose=tr,
                 pop_prev=True,
                 push_prev=True,
             )
         )
-        out_addr += t * stride + int(rng.integers(0, 3)) * acc_size
-        if out_addr + 6 * (C + 1) * acc_size > out_base + OUT_REGION:
+        out_addr += lines * stride + int(rng.integers(0, 3)) * acc_size
+        if out_addr + 7 * (C + 1) * acc_size > out_base + OUT_REGION:
             out_addr = out_base  # later STOREs overwrite earlier ones, in order
     instrs.append(Halt())
     program = Program(cfg, tuple(instrs), [Tag("dma", Phase.FORWARD)] * len(instrs), {})

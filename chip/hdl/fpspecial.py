@@ -1,0 +1,117 @@
+"""Combinational EXP and LOG of the vector lane: chip/special.py's algorithms, step for step.
+
+Range reduction, a constant table and a fixed-point Horner polynomial, then one round to
+nearest even by `round_pack`. Every intermediate is the same integer NumPy computes in
+chip/special.py (signed values shift right with floor, as NumPy's ``>>`` does), so the RTL
+and the other models agree bit for bit. Each function adds its logic to ``m`` and returns a
+named signal.
+"""
+
+from __future__ import annotations
+
+from amaranth import Array, C, Cat, Module, Mux, Signal, Value, signed, unsigned
+
+from chip import special as sp
+from chip.hdl.fpcommon import F32_DEFAULT_NAN, F32_QUIET
+from chip.hdl.fpconv import F32_INF, is_nan, normalize, round_pack
+
+_NEG_INF = 0xFF800000
+
+
+def _table(values: tuple[int, ...], shape) -> Array:
+    return Array(C(v, shape) for v in values)
+
+
+def _round(m: Module, neg: Value, mag: Value, exp2: Value, name: str) -> Signal:
+    """chip.special.fixed_to_f32: ``(-1)**neg * mag * 2**exp2`` rounded to binary32."""
+    norm, lz = normalize(m, mag, f"{name}_norm")
+    exp = Signal(signed(14), name=f"{name}_exp")
+    m.d.comb += exp.eq(exp2 + (len(mag) - 1) - lz)
+    return round_pack(m, neg, exp, norm, f"{name}_rp")
+
+
+def f32_exp(m: Module, a: Value, name: str) -> Signal:
+    """e**a in binary32: chip.special.exp_bits."""
+    sign, exp = a[31], a[23:31]
+    sig = Cat(a[:23], exp != 0)
+    eu = Mux(exp == 0, 1, exp)
+    sh = Signal(signed(10), name=f"{name}_sh")
+    m.d.comb += sh.eq(eu - (150 - sp.EXP_FRAC))
+    mag = Signal(unsigned(64), name=f"{name}_mag")
+    m.d.comb += mag.eq(Mux(sh >= 0, sig << sh[:5], sig >> Mux(sh < 0, -sh, 0)[:7]))
+    big = Signal(name=f"{name}_big")
+    m.d.comb += big.eq(exp >= sp.EXP_BIG)
+    x = Signal(signed(64), name=f"{name}_x")  # Q48
+    m.d.comb += x.eq(Mux(big, 0, Mux(sign, -mag, mag)))
+    k0 = Signal(signed(16), name=f"{name}_k0")
+    m.d.comb += k0.eq(((x >> 24) * sp.EXP_INV_LN2) >> 48)
+    r0 = Signal(signed(64), name=f"{name}_r0")
+    m.d.comb += r0.eq(x - k0 * sp.EXP_LN2)
+    k1, r1 = Signal(signed(16), name=f"{name}_k1"), Signal(signed(64), name=f"{name}_r1")
+    low = r0 < 0
+    m.d.comb += [k1.eq(Mux(low, k0 - 1, k0)), r1.eq(Mux(low, r0 + sp.EXP_LN2, r0))]
+    k, r = Signal(signed(16), name=f"{name}_k"), Signal(unsigned(48), name=f"{name}_r")
+    high = r1 >= sp.EXP_LN2
+    m.d.comb += [k.eq(Mux(high, k1 + 1, k1)), r.eq(Mux(high, r1 - sp.EXP_LN2, r1))]
+    j = r[sp.EXP_FRAC - 6 : sp.EXP_FRAC]
+    d = r[sp.EXP_FRAC - 32 : sp.EXP_FRAC - 6]  # Q32
+    h: Value = C(sp.EXP_POLY[3], 33)
+    for i, c in enumerate(sp.EXP_POLY[2::-1]):
+        nh = Signal(34, name=f"{name}_h{i}")
+        m.d.comb += nh.eq(c + ((d * h) >> 32))
+        h = nh
+    q = Signal(27, name=f"{name}_q")
+    m.d.comb += q.eq((d * h) >> 32)
+    t = Signal(34, name=f"{name}_t")
+    m.d.comb += t.eq(_table(sp.EXP_TABLE + (0,) * (64 - len(sp.EXP_TABLE)), 34)[j])
+    y = Signal(64, name=f"{name}_y")
+    m.d.comb += y.eq(t + ((t * q) >> 32))
+    finite = _round(m, C(0, 1), y, k - 32, f"{name}_rnd")
+    out = Signal(32, name=name)
+    with m.If(is_nan(a)):
+        m.d.comb += out.eq(a | F32_QUIET)
+    with m.Elif(big):
+        m.d.comb += out.eq(Mux(sign, 0, F32_INF))
+    with m.Else():
+        m.d.comb += out.eq(finite)
+    return out
+
+
+def f32_log(m: Module, a: Value, name: str) -> Signal:
+    """ln(a) in binary32: chip.special.log_bits."""
+    sign, exp = a[31], a[23:31]
+    norm, lz = normalize(m, Cat(a[:23], exp != 0), f"{name}_sig")
+    e0 = Signal(signed(10), name=f"{name}_e0")
+    m.d.comb += e0.eq(Mux(exp == 0, 1, exp) - lz - 127)
+    upper = norm[22]  # the significand is at least 1.5
+    mq = Signal(25, name=f"{name}_m")  # Q24 in [0.75, 1.5)
+    m.d.comb += mq.eq(Mux(upper, norm, norm << 1))
+    e = Signal(signed(10), name=f"{name}_e")
+    m.d.comb += e.eq(e0 + upper)
+    j = Signal(7, name=f"{name}_j")
+    m.d.comb += j.eq(((mq + (1 << 16)) >> 17) - sp.LOG_CENTRE)
+    z = Signal(signed(40), name=f"{name}_z")  # Q34
+    m.d.comb += z.eq((mq * _table(sp.LOG_RECIP, 12)[j]).as_signed() - (1 << 34))
+    h: Value = C(sp.LOG_POLY[0], signed(40))
+    for i, c in enumerate(sp.LOG_POLY[1:]):
+        nh = Signal(signed(40), name=f"{name}_h{i}")
+        m.d.comb += nh.eq(c + ((z * h) >> 34))
+        h = nh
+    s = Signal(signed(64), name=f"{name}_s")  # Q56
+    m.d.comb += s.eq(e * sp.LOG_LN2 + _table(sp.LOG_NEG_LN_R, signed(64))[j] + ((z * h) >> 14))
+    neg = s < 0
+    mag = Signal(unsigned(64), name=f"{name}_mag")
+    m.d.comb += mag.eq(Mux(neg, -s, s))
+    finite = _round(m, neg, mag, C(-56, signed(8)), f"{name}_rnd")
+    out = Signal(32, name=name)
+    with m.If(is_nan(a)):
+        m.d.comb += out.eq(a | F32_QUIET)
+    with m.Elif(a[:31] == 0):
+        m.d.comb += out.eq(_NEG_INF)
+    with m.Elif(sign):
+        m.d.comb += out.eq(F32_DEFAULT_NAN)
+    with m.Elif(exp == 0xFF):
+        m.d.comb += out.eq(F32_INF)
+    with m.Else():
+        m.d.comb += out.eq(finite)
+    return out

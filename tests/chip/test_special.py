@@ -1,0 +1,79 @@
+"""chip/special.py's hardware algorithms for the special functions: their error bounds against
+float64 on a stratified sample of binary32 inputs (bench/special_functions.py sweeps every
+input), and their special values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chip import special
+from chip.isa import VecOp
+from chip.semantics import vector_special
+
+
+def stratified(per_binade: int = 400, seed: int = 0) -> np.ndarray:
+    """Binary32 values of both signs: ``per_binade`` random significands in every binade
+    (subnormals included) and the binade's edges."""
+    rng = np.random.default_rng(seed)
+    exps = np.repeat(np.arange(255, dtype=np.uint32), per_binade)
+    frac = rng.integers(0, 1 << 23, exps.size, dtype=np.uint32)
+    frac[::per_binade] = 0
+    frac[1::per_binade] = (1 << 23) - 1
+    pos = (exps << 23) | frac
+    return np.concatenate([pos, pos | np.uint32(0x80000000)])
+
+
+def ulp_error(got: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """|got - exact| in units of the binary32 spacing at the exact value (its binade's, the
+    smallest subnormal below the normal range)."""
+    mag = np.minimum(np.abs(exact), np.float64(np.finfo(np.float32).max))
+    _, e = np.frexp(mag)
+    ulp = np.ldexp(1.0, np.maximum(e - 24, -149))
+    return np.abs(got.astype(np.float64) - exact) / ulp
+
+
+def _finite_error(op: VecOp, fn, x: np.ndarray) -> float:
+    got = vector_special(op, x.view(np.float32))
+    with np.errstate(all="ignore"):
+        exact = fn(x.view(np.float32).astype(np.float64))
+    ok = np.isfinite(exact) & (np.abs(exact) < np.finfo(np.float32).max)
+    assert np.isfinite(got[ok]).all()
+    return float(ulp_error(got[ok], exact[ok]).max())
+
+
+@pytest.mark.parametrize(
+    ("op", "fn", "bound"),
+    [(VecOp.EXP, np.exp, 0.51), (VecOp.LOG, np.log, 0.51)],
+)
+def test_error_bounds_hold_on_a_stratified_sample(op, fn, bound):
+    x = stratified()
+    if op is VecOp.EXP:  # and densely where the result is neither 0 nor infinite
+        dense = np.linspace(-104, 89, 400_001, dtype=np.float32).view(np.uint32)
+        x = np.concatenate([x, dense])
+    else:
+        near_one = np.arange(0x3F700000, 0x3F880000, 7, dtype=np.uint32)
+        x = np.concatenate([x, near_one])
+    assert _finite_error(op, fn, x) <= bound
+
+
+def _bits(op: VecOp, values) -> list[int]:
+    x = np.array(values, dtype=np.uint32).view(np.float32)
+    return [int(v) for v in vector_special(op, x).view(np.uint32)]
+
+
+def test_exp_special_values():
+    inf, ninf, nan = 0x7F800000, 0xFF800000, 0x7F800123
+    got = _bits(VecOp.EXP, [inf, ninf, nan, 0xFF812345, 0, 0x80000000, 0x42B17218, 0xC2D00000])
+    # +inf, +0, NaNs quieted, e**0 == e**-0 == 1, overflow to inf, underflow to +0
+    assert got == [inf, 0, nan | special.QUIET, 0xFFC12345, 0x3F800000, 0x3F800000, inf, 0]
+    # the smallest subnormal: e**-103.25 is 1.18 * 2**-149
+    assert _bits(VecOp.EXP, [np.float32(-103.25).view(np.uint32)]) == [1]
+
+
+def test_log_special_values():
+    inf, ninf = 0x7F800000, 0xFF800000
+    got = _bits(VecOp.LOG, [inf, ninf, 0, 0x80000000, 0xBF800000, 0x3F800000, 0x7FA00000, 1])
+    assert got[:6] == [inf, special.DEFAULT_NAN, ninf, ninf, special.DEFAULT_NAN, 0]
+    assert got[6] == 0x7FE00000  # a NaN keeps its payload, quieted
+    assert np.array(got[7], dtype=np.uint32).view(np.float32) == np.float32(np.log(2.0**-149))

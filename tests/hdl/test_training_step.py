@@ -1,0 +1,52 @@
+"""One MLP training step compiled for `tiny` on the RTL under Verilator: transposed DMA blocks
+(the backward pass's weight and activation transposes), EXP and LOG (softmax cross-entropy) and
+every other instruction of forward, backward and optimizer equal to the `pe` machine."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from chip.isa import Load, Store, Vec, VecOp
+from chip.program import Program
+from runtime.cli import main
+
+needs_verilator = pytest.mark.skipif(
+    shutil.which("verilator") is None or shutil.which("g++") is None,
+    reason="needs verilator and g++ on PATH (.ci/run installs verilator)",
+)
+
+
+@pytest.mark.slow  # compiling and co-simulating about 4,200 instructions: minutes
+@needs_verilator
+def test_an_mlp_training_step_runs_on_the_rtl(tmp_path, monkeypatch):
+    """`systolic compile mlp --chip tiny --train` and `systolic run --fidelity rtl`: the
+    co-simulation compares every instruction's start and end cycle, the accumulator and DRAM
+    with the `pe` machine (it raises naming the first divergence), and the step's outputs (the
+    loss and the updated weights) equal a `pe` run's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = tmp_path / "step.prog"
+    assert main(["compile", "mlp", "--chip", "tiny", "--train", "-o", str(path)]) == 0
+    program = Program.load(path)
+    ops = Counter(ins.op for ins in program.instrs if isinstance(ins, Vec))
+    assert ops[VecOp.EXP] > 0 and ops[VecOp.LOG] > 0
+    transposed = [ins for ins in program.instrs if isinstance(ins, Load | Store) and ins.transpose]
+    assert len(transposed) > 100
+    runs = {}
+    for fidelity in ("rtl", "pe"):
+        out = tmp_path / fidelity
+        argv = ["run", path, "--fidelity", fidelity, "--random-inputs", "--out", out]
+        assert main([*map(str, argv), "--no-plots"]) == 0
+        runs[fidelity] = out
+    report = json.loads((runs["rtl"] / "report.json").read_text())
+    assert report["fidelity"] == "rtl (verilator)"
+    pe_report = json.loads((runs["pe"] / "report.json").read_text())
+    assert report["total"]["cycles"] == pe_report["total"]["cycles"] > 0
+    outputs = sorted(runs["pe"].glob("*.npy"))
+    assert outputs
+    for f in outputs:
+        assert np.array_equal(np.load(f), np.load(runs["rtl"] / f.name)), f.name
