@@ -137,3 +137,45 @@ def log_bits(bits: np.ndarray) -> np.ndarray:
     out = np.where(mag == 0, NEG_INF, out)
     out = np.where(bits == POS_INF, POS_INF, out)
     return np.where(_is_nan(bits), bits | QUIET, out).astype(np.uint32)
+
+
+def _recip(f: np.ndarray) -> np.ndarray:
+    """RECIP: the correctly rounded binary32 reciprocal (float64, rounded once)."""
+    with np.errstate(all="ignore"):
+        return (1.0 / f.astype(np.float64)).astype(np.float32)
+
+
+def sigmoid_bits(bits: np.ndarray) -> np.ndarray:
+    """SIGMOID of binary32 ``bits``: e = EXP(-|x|), r = RECIP(1 + e); r for x >= +0, e * r for
+    x <= -0 (so no step overflows and small results keep their subnormal bits)."""
+    bits = bits.astype(np.uint32)
+    e = exp_bits(bits | np.uint32(0x80000000)).view(np.float32)
+    with np.errstate(all="ignore"):
+        r = _recip(np.float32(1) + e)
+        out = np.where(bits >> 31 != 0, e * r, r).view(np.uint32)
+    return np.where(_is_nan(bits), bits | QUIET, out).astype(np.uint32)
+
+
+TANH_SMALL = 0x39800000  # 2**-12: below it tanh(x) is x within a third of an ulp
+
+
+def tanh_bits(bits: np.ndarray) -> np.ndarray:
+    """TANH of binary32 ``bits``: x where |x| < 2**-12, else sign(x) (1 - e) RECIP(1 + e) with
+    e = EXP(-2|x|) (-2|x| exact: the exponent plus one, -inf past the largest binade)."""
+    bits = bits.astype(np.uint32)
+    mag = bits & np.uint32(0x7FFFFFFF)
+    neg2 = np.where(mag >= 0x7F000000, NEG_INF, (mag + (1 << 23)) | 0x80000000)
+    e = exp_bits(neg2).view(np.float32)
+    one = np.float32(1)
+    with np.errstate(all="ignore"):
+        t = ((one - e) * _recip(one + e)).view(np.uint32)
+    out = np.where(mag < TANH_SMALL, bits, t | (bits & np.uint32(0x80000000)))
+    return np.where(_is_nan(bits), bits | QUIET, out).astype(np.uint32)
+
+
+def rsqrt_bits(bits: np.ndarray) -> np.ndarray:
+    """RSQRT of binary32 ``bits``: RECIP(SQRT(x)), each correctly rounded (their NaN, infinity
+    and zero rules give NaN for x < 0, -inf for -0, +0 for +inf)."""
+    with np.errstate(all="ignore"):
+        root = np.sqrt(bits.astype(np.uint32).view(np.float32).astype(np.float64))
+        return _recip(root.astype(np.float32)).view(np.uint32)

@@ -1,4 +1,4 @@
-"""Combinational EXP and LOG of the vector lane: chip/special.py's algorithms, step for step.
+"""Combinational EXP, LOG and RAND of the vector lane: chip/special.py's algorithms, step for step.
 
 Range reduction, a constant table and a fixed-point Horner polynomial, then one round to
 nearest even by `round_pack`. Every intermediate is the same integer NumPy computes in
@@ -14,6 +14,7 @@ from amaranth import Array, C, Cat, Module, Mux, Signal, Value, signed, unsigned
 from chip import special as sp
 from chip.hdl.fpcommon import F32_DEFAULT_NAN, F32_QUIET
 from chip.hdl.fpconv import F32_INF, is_nan, normalize, round_pack
+from chip.semantics import PHILOX_M, PHILOX_W
 
 _NEG_INF = 0xFF800000
 
@@ -115,3 +116,20 @@ def f32_log(m: Module, a: Value, name: str) -> Signal:
     with m.Else():
         m.d.comb += out.eq(finite)
     return out
+
+
+def f32_rand(m: Module, a: Value, b: Value, key: Value, name: str) -> Signal:
+    """RAND: Philox-2x32-10 of the counter (``a``, ``b``) under ``key`` (chip.semantics's
+    ``philox_uniform``), its first word's top 24 bits / 2**24 in binary32 (exact)."""
+    c0, c1, k = a, b, key
+    for r in range(10):
+        if r:
+            nk = Signal(32, name=f"{name}_k{r}")
+            m.d.comb += nk.eq(k + PHILOX_W)
+            k = nk
+        prod = Signal(64, name=f"{name}_p{r}")
+        m.d.comb += prod.eq(c0 * int(PHILOX_M))
+        n0, n1 = Signal(32, name=f"{name}_c0_{r}"), Signal(32, name=f"{name}_c1_{r}")
+        m.d.comb += [n0.eq(prod[32:] ^ k ^ c1), n1.eq(prod[:32])]
+        c0, c1 = n0, n1
+    return _round(m, C(0, 1), Cat(c0[8:], C(0, 40)), C(-24, signed(8)), f"{name}_rnd")

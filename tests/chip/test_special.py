@@ -44,17 +44,39 @@ def _finite_error(op: VecOp, fn, x: np.ndarray) -> float:
 
 @pytest.mark.parametrize(
     ("op", "fn", "bound"),
-    [(VecOp.EXP, np.exp, 0.51), (VecOp.LOG, np.log, 0.51)],
+    [
+        (VecOp.EXP, np.exp, 0.51),
+        (VecOp.LOG, np.log, 0.51),
+        (VecOp.SIGMOID, lambda v: 1 / (1 + np.exp(-v)), 3.0),
+        (VecOp.RSQRT, lambda v: 1 / np.sqrt(v), 1.5),
+    ],
 )
 def test_error_bounds_hold_on_a_stratified_sample(op, fn, bound):
     x = stratified()
-    if op is VecOp.EXP:  # and densely where the result is neither 0 nor infinite
+    if op is not VecOp.LOG:  # and densely where the result is neither 0 nor infinite
         dense = np.linspace(-104, 89, 400_001, dtype=np.float32).view(np.uint32)
         x = np.concatenate([x, dense])
     else:
         near_one = np.arange(0x3F700000, 0x3F880000, 7, dtype=np.uint32)
         x = np.concatenate([x, near_one])
     assert _finite_error(op, fn, x) <= bound
+
+
+def test_tanh_error_bounds():
+    """TANH: within 2**-23 absolute everywhere, within 2 ulp where |x| >= 0.55 (below, 1 - e
+    loses e's rounding error to cancellation), exactly x below 2**-12."""
+    x = np.concatenate(
+        [stratified(), np.linspace(-12, 12, 400_001, dtype=np.float32).view(np.uint32)]
+    )
+    got = vector_special(VecOp.TANH, x.view(np.float32))
+    v = x.view(np.float32).astype(np.float64)
+    exact = np.tanh(v)
+    ok = ~np.isnan(v)
+    assert np.abs(got[ok] - exact[ok]).max() <= 2.0**-23
+    wide = ok & (np.abs(v) >= 0.55)
+    assert ulp_error(got[wide], exact[wide]).max() <= 2.0
+    small = np.abs(v) < 2.0**-12
+    assert np.array_equal(got[small], x.view(np.float32)[small])
 
 
 def _bits(op: VecOp, values) -> list[int]:
@@ -77,3 +99,26 @@ def test_log_special_values():
     assert got[:6] == [inf, special.DEFAULT_NAN, ninf, ninf, special.DEFAULT_NAN, 0]
     assert got[6] == 0x7FE00000  # a NaN keeps its payload, quieted
     assert np.array(got[7], dtype=np.uint32).view(np.float32) == np.float32(np.log(2.0**-149))
+
+
+def test_composed_functions_special_values():
+    inf, ninf, nan = 0x7F800000, 0xFF800000, 0xFF800123
+    half, one = 0x3F000000, 0x3F800000
+    assert _bits(VecOp.SIGMOID, [inf, ninf, nan, 0, 0x80000000]) == [
+        one,
+        0,
+        nan | special.QUIET,
+        half,
+        half,
+    ]
+    # sigmoid(-100) = 3.7e-44 is subnormal, and kept
+    assert _bits(VecOp.SIGMOID, [np.float32(-100).view(np.uint32)]) == [27]
+    assert _bits(VecOp.TANH, [inf, ninf, nan, 0x80000000, 1]) == [
+        one,
+        0xBF800000,
+        nan | special.QUIET,
+        0x80000000,
+        1,
+    ]
+    got = _bits(VecOp.RSQRT, [inf, ninf, 0, 0x80000000, 0xBF800000, 0x40800000])
+    assert got == [0, special.DEFAULT_NAN, inf, ninf, special.DEFAULT_NAN, half]
