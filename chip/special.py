@@ -139,6 +139,15 @@ def log_bits(bits: np.ndarray) -> np.ndarray:
     return np.where(_is_nan(bits), bits | QUIET, out).astype(np.uint32)
 
 
+def ulp_error(got: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """|got - exact| in units in the last place of binary32 at the exact value (float64): the
+    spacing of its binade, 2**-149 below the normal range; the measure of the bounds above."""
+    mag = np.minimum(np.abs(exact), np.float64(np.finfo(np.float32).max))
+    _, e = np.frexp(mag)
+    ulp = np.ldexp(1.0, np.maximum(e - 24, -149))
+    return np.abs(got.astype(np.float64) - exact) / ulp
+
+
 def _recip(f: np.ndarray) -> np.ndarray:
     """RECIP: the correctly rounded binary32 reciprocal (float64, rounded once)."""
     with np.errstate(all="ignore"):

@@ -10,6 +10,7 @@ import pytest
 from chip import special
 from chip.isa import VecOp
 from chip.semantics import vector_special
+from chip.special import ulp_error
 
 
 def stratified(per_binade: int = 400, seed: int = 0) -> np.ndarray:
@@ -22,15 +23,6 @@ def stratified(per_binade: int = 400, seed: int = 0) -> np.ndarray:
     frac[1::per_binade] = (1 << 23) - 1
     pos = (exps << 23) | frac
     return np.concatenate([pos, pos | np.uint32(0x80000000)])
-
-
-def ulp_error(got: np.ndarray, exact: np.ndarray) -> np.ndarray:
-    """|got - exact| in units of the binary32 spacing at the exact value (its binade's, the
-    smallest subnormal below the normal range)."""
-    mag = np.minimum(np.abs(exact), np.float64(np.finfo(np.float32).max))
-    _, e = np.frexp(mag)
-    ulp = np.ldexp(1.0, np.maximum(e - 24, -149))
-    return np.abs(got.astype(np.float64) - exact) / ulp
 
 
 def _finite_error(op: VecOp, fn, x: np.ndarray) -> float:
