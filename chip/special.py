@@ -170,14 +170,15 @@ TANH_SMALL = 0x39800000  # 2**-12: below it tanh(x) is x within a third of an ul
 
 def tanh_bits(bits: np.ndarray) -> np.ndarray:
     """TANH of binary32 ``bits``: x where |x| < 2**-12, else sign(x) (1 - e) RECIP(1 + e) with
-    e = EXP(-2|x|) (-2|x| exact: the exponent plus one, -inf past the largest binade)."""
+    e = EXP(-2|x|) (-2|x| exact: the exponent plus one, -inf past the largest binade); 1 - e is
+    computed as -(e + -1), the same bits as e < 1 here."""
     bits = bits.astype(np.uint32)
     mag = bits & np.uint32(0x7FFFFFFF)
     neg2 = np.where(mag >= 0x7F000000, NEG_INF, (mag + (1 << 23)) | 0x80000000)
     e = exp_bits(neg2).view(np.float32)
     one = np.float32(1)
     with np.errstate(all="ignore"):
-        t = ((one - e) * _recip(one + e)).view(np.uint32)
+        t = ((e + -one) * _recip(one + e)).view(np.uint32) & np.uint32(0x7FFFFFFF)
     out = np.where(mag < TANH_SMALL, bits, t | (bits & np.uint32(0x80000000)))
     return np.where(_is_nan(bits), bits | QUIET, out).astype(np.uint32)
 

@@ -165,17 +165,17 @@ class VectorLane(wiring.Component):
             bf,
         )
         m.d.comb += [adder.a.eq(add_a), adder.b.eq(add_b)]
-        m.submodules.sub = one_minus = Fp32Adder()  # 1 - e for TANH
-        m.d.comb += [one_minus.a.eq(one_f), one_minus.b.eq(e ^ _SIGN)]
+        m.submodules.sub = e_minus_one = Fp32Adder()  # TANH's e - 1, -(1 - e)
+        m.d.comb += [e_minus_one.a.eq(e), e_minus_one.b.eq(C(_ONE | _SIGN, 32))]
         root = f32_sqrt(m, af, "sqrt")
         recip = f32_recip(m, _select(op, [(squash, adder.y), ((VecOp.RSQRT,), root)], af), "recip")
-        mul_a = _select(op, [((VecOp.SIGMOID,), e), ((VecOp.TANH,), one_minus.y)], af)
+        mul_a = _select(op, [((VecOp.SIGMOID,), e), ((VecOp.TANH,), e_minus_one.y)], af)
         mul_b = _select(op, [(squash, recip), ((VecOp.MULI,), imm)], bf)
         prod = f32_mul(m, mul_a, mul_b, "mul")
         quiet = af | F32_QUIET
         sigmoid = Mux(is_nan(af), quiet, Mux(af[31], prod, recip))
         small = mag < TANH_SMALL
-        tanh = Mux(is_nan(af), quiet, Mux(small, af, prod | (af & _SIGN)))
+        tanh = Mux(is_nan(af), quiet, Mux(small, af, Cat(prod[:31], af[31])))
         cases = [
             ((VecOp.ADD, VecOp.SUB, VecOp.ADDI), adder.y),
             ((VecOp.MUL, VecOp.MULI), prod),
