@@ -216,8 +216,8 @@ VEC_DOC: dict[VecOp, str] = {
         "(within 3 ulp)"
     ),
     VecOp.TANH: (
-        "tanh(a): a where |a| < 2^-12, else sign(a) (1 - e) * RECIP(1 + e), e = EXP(-2|a|) "
-        "(within 2^-23 absolute; 2 ulp where |a| >= 0.55)"
+        "tanh(a): a P(a^2) where |a| < 0.25 (a fixed-point polynomial, within 0.51 ulp), else "
+        "sign(a) (1 - e) * RECIP(1 + e), e = EXP(-2|a|) (within 3.5 ulp)"
     ),
     VecOp.EXP: "exp(a) by chip/special.py's table and polynomial (within 0.51 ulp)",
     VecOp.LOG: "ln(a) by chip/special.py's table and polynomial (within 0.51 ulp)",

@@ -1,7 +1,8 @@
 """The vector unit's special functions as the hardware computes them, in integer arithmetic.
 
 EXP and LOG are range reduction, a table and a fixed-point polynomial; SIGMOID, TANH and RSQRT
-are built from EXP, RECIP, SQRT and the lane's binary32 adder and multiplier. Every step is
+are built from EXP, RECIP, SQRT and the lane's binary32 adder and multiplier (TANH of small
+arguments by its own fixed-point polynomial). Every step is
 integer arithmetic on at most 64-bit words with floor shifts, so NumPy here and the Amaranth
 lane (chip/hdl/fpspecial.py) compute the same bits. The one rounding to binary32 at the end
 (`fixed_to_f32`) is round to nearest even from the exact fixed-point value, as the RTL's
@@ -14,8 +15,8 @@ stratified sample by tests/chip/test_special.py (docs/isa.md, "Special functions
 - EXP: within 0.51 ulp (faithful: one of the two binary32 neighbours of the exact value).
 - LOG: within 0.51 ulp.
 - SIGMOID ``x >= 0``: RECIP(1 + EXP(-x)); ``x < 0``: EXP(x) * RECIP(1 + EXP(x)): within 2 ulp.
-- TANH ``|x| < 2**-12``: x; else sign(x) * (1 - e) * RECIP(1 + e) with e = EXP(-2|x|): within
-  2**-24 absolute, and within 3 ulp where |x| >= 0.55.
+- TANH ``|x| < 0.25``: x P(x**2), P a degree-6 fixed-point polynomial: within 0.51 ulp; else
+  sign(x) * (1 - e) * RECIP(1 + e) with e = EXP(-2|x|): within 3.5 ulp.
 - RSQRT: RECIP(SQRT(x)), each correctly rounded: within 1 ulp.
 
 NaN inputs give the NaN quieted (the unified rule of chip/hdl/fpcommon.py); invalid inputs
@@ -165,13 +166,31 @@ def sigmoid_bits(bits: np.ndarray) -> np.ndarray:
     return np.where(_is_nan(bits), bits | QUIET, out).astype(np.uint32)
 
 
-TANH_SMALL = 0x39800000  # 2**-12: below it tanh(x) is x within a third of an ulp
+TANH_SMALL = 0x3E800000  # 0.25: below it TANH is x P(x**2)
+# tanh(x) = x P(x**2) for |x| < 0.25: P's Taylor coefficients (Q36), highest first
+TANH_POLY = tuple(
+    round(c * 2**36)
+    for c in (21844 / 6081075, -1382 / 155925, 62 / 2835, -17 / 315, 2 / 15, -1 / 3, 1)
+)
+
+
+def _tanh_small(bits: np.ndarray) -> np.ndarray:
+    """tanh(x) = x P(x**2) for |x| < 0.25: x**2 in Q30 from |x| in Q32, P by Horner in Q36,
+    times x's significand (relative error below 2**-31)."""
+    sign, exp, sig = _fields(bits)
+    eu = np.maximum(exp, 1)
+    x = _shift(sig, np.minimum(eu - 118, 7))  # |x| in Q32, < 2**30
+    s = (x * x) >> 34  # Q30
+    h = np.full_like(s, TANH_POLY[0])
+    for c in TANH_POLY[1:]:
+        h = c + ((s * h) >> 30)
+    return fixed_to_f32(sign, sig * h, eu - 186).view(np.uint32)
 
 
 def tanh_bits(bits: np.ndarray) -> np.ndarray:
-    """TANH of binary32 ``bits``: x where |x| < 2**-12, else sign(x) (1 - e) RECIP(1 + e) with
-    e = EXP(-2|x|) (-2|x| exact: the exponent plus one, -inf past the largest binade); 1 - e is
-    computed as -(e + -1), the same bits as e < 1 here."""
+    """TANH of binary32 ``bits``: x P(x**2) where |x| < 0.25, else sign(x) (1 - e) RECIP(1 + e)
+    with e = EXP(-2|x|) (-2|x| exact: the exponent plus one, -inf past the largest binade);
+    1 - e is computed as -(e + -1), the same bits as e < 1 here."""
     bits = bits.astype(np.uint32)
     mag = bits & np.uint32(0x7FFFFFFF)
     neg2 = np.where(mag >= 0x7F000000, NEG_INF, (mag + (1 << 23)) | 0x80000000)
@@ -179,7 +198,7 @@ def tanh_bits(bits: np.ndarray) -> np.ndarray:
     one = np.float32(1)
     with np.errstate(all="ignore"):
         t = ((e + -one) * _recip(one + e)).view(np.uint32) & np.uint32(0x7FFFFFFF)
-    out = np.where(mag < TANH_SMALL, bits, t | (bits & np.uint32(0x80000000)))
+    out = np.where(mag < TANH_SMALL, _tanh_small(bits), t | (bits & np.uint32(0x80000000)))
     return np.where(_is_nan(bits), bits | QUIET, out).astype(np.uint32)
 
 

@@ -1,4 +1,4 @@
-"""Combinational EXP, LOG and RAND of the vector lane: chip/special.py's algorithms, step for step.
+"""Combinational EXP, LOG, small-argument TANH and RAND of the vector lane (chip/special.py).
 
 Range reduction, a constant table and a fixed-point Horner polynomial, then one round to
 nearest even by `round_pack`. Every intermediate is the same integer NumPy computes in
@@ -148,3 +148,26 @@ def f32_rand(m: Module, a: Value, b: Value, key: Value, name: str) -> Signal:
     word = Signal(24, name=f"{name}_word")
     m.d.comb += word.eq((hi ^ (k + PHILOX_W) ^ c1)[8:])
     return _round(m, C(0, 1), Cat(C(0, 8), word), C(-32, signed(8)), f"{name}_rnd")
+
+
+def f32_tanh_small(m: Module, a: Value, name: str) -> Signal:
+    """tanh(a) = a P(a**2) for |a| < 0.25: chip.special's ``_tanh_small`` (other inputs give
+    values the lane does not use)."""
+    exp = a[23:31]
+    sig = Cat(a[:23], exp != 0)
+    eu = Mux(exp == 0, 1, exp)
+    sh = Signal(signed(9), name=f"{name}_sh")
+    m.d.comb += sh.eq(eu - 118)
+    x = Signal(31, name=f"{name}_x")  # |a| in Q32
+    left = Mux(sh >= 7, 7, Mux(sh >= 0, sh, 0))[:3]
+    m.d.comb += x.eq(Mux(sh >= 0, sig << left, sig >> Mux(sh < 0, -sh, 0)[:8]))
+    s = Signal(28, name=f"{name}_s")  # a**2 in Q30
+    m.d.comb += s.eq((x * x) >> 34)
+    h: Value = C(sp.TANH_POLY[0], signed(38))
+    for i, c in enumerate(sp.TANH_POLY[1:]):
+        nh = Signal(signed(38), name=f"{name}_h{i}")
+        m.d.comb += nh.eq(c + ((s * h) >> 30))
+        h = nh
+    prod = Signal(61, name=f"{name}_prod")
+    m.d.comb += prod.eq(sig * h.as_unsigned())
+    return _round(m, a[31], prod, eu - 186, f"{name}_rnd")

@@ -24,7 +24,7 @@ from chip.hdl.fpconv import (
     int_to_f32,
     is_nan,
 )
-from chip.hdl.fpspecial import f32_exp, f32_log, f32_rand
+from chip.hdl.fpspecial import f32_exp, f32_log, f32_rand, f32_tanh_small
 from chip.hdl.numerics import numerics_for
 from chip.isa import VecOp
 from chip.special import NEG_INF as _NEG_INF
@@ -141,7 +141,7 @@ class VectorLane(wiring.Component):
         first_row, first_el = self.first_row, self.first_el
 
         one_f = C(_ONE, 32)
-        # SIGMOID and TANH run through EXP, the adder, RECIP and the multiplier
+        # SIGMOID and TANH (|a| >= 0.25) run through EXP, the adder, RECIP and the multiplier
         # (chip/special.py's compositions); RSQRT through SQRT and RECIP.
         mag = af[:31]
         neg2 = Mux(mag >= 0x7F000000, C(_NEG_INF, 32), Cat((mag + (1 << 23))[:31], C(1, 1)))
@@ -175,7 +175,8 @@ class VectorLane(wiring.Component):
         quiet = af | F32_QUIET
         sigmoid = Mux(is_nan(af), quiet, Mux(af[31], prod, recip))
         small = mag < TANH_SMALL
-        tanh = Mux(is_nan(af), quiet, Mux(small, af, Cat(prod[:31], af[31])))
+        tanh_small = f32_tanh_small(m, af, "tanh")
+        tanh = Mux(is_nan(af), quiet, Mux(small, tanh_small, Cat(prod[:31], af[31])))
         cases = [
             ((VecOp.ADD, VecOp.SUB, VecOp.ADDI), adder.y),
             ((VecOp.MUL, VecOp.MULI), prod),

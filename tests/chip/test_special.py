@@ -55,8 +55,7 @@ def test_error_bounds_hold_on_a_stratified_sample(op, fn, bound):
 
 
 def test_tanh_error_bounds():
-    """TANH: within 2**-23 absolute everywhere, within 2 ulp where |x| >= 0.55 (below, 1 - e
-    loses e's rounding error to cancellation), exactly x below 2**-12."""
+    """TANH: within 0.51 ulp where |x| < 0.25 (the polynomial), 3.5 ulp elsewhere."""
     x = np.concatenate(
         [stratified(), np.linspace(-12, 12, 400_001, dtype=np.float32).view(np.uint32)]
     )
@@ -64,11 +63,9 @@ def test_tanh_error_bounds():
     v = x.view(np.float32).astype(np.float64)
     exact = np.tanh(v)
     ok = ~np.isnan(v)
-    assert np.abs(got[ok] - exact[ok]).max() <= 2.0**-23
-    wide = ok & (np.abs(v) >= 0.55)
-    assert ulp_error(got[wide], exact[wide]).max() <= 2.0
-    small = np.abs(v) < 2.0**-12
-    assert np.array_equal(got[small], x.view(np.float32)[small])
+    err = ulp_error(got[ok], exact[ok])
+    assert err.max() <= 3.5
+    assert err[np.abs(v[ok]) < 0.25].max() <= 0.51
 
 
 def _bits(op: VecOp, values) -> list[int]:

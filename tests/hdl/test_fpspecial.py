@@ -68,8 +68,11 @@ def test_lane_compositions_match_the_semantics(op):
     and RAND's Philox rounds: `VectorLane`'s result against ``vector_apply``."""
     lane = VectorLane(TINY, VECOP_BITS)
     x = _inputs(5, 300)
-    if op is VecOp.TANH:  # around the switch to the small-argument path as well
+    if op is VecOp.TANH:  # small arguments, and around the switch to the polynomial
         x[-40:] = np.arange(TANH_SMALL - 20, TANH_SMALL + 20, dtype=np.uint32)
+        x[-80:-40] = (
+            (np.random.default_rng(7).standard_normal(40) * 0.1).astype(np.float32).view(np.uint32)
+        )
     y = np.random.default_rng(6).integers(0, 2**32, x.size, dtype=np.uint64).astype(np.uint32)
     key = 0x12345678
     imm = float(np.uint32(key).view(np.float32)) if op is VecOp.RAND else 0.0
