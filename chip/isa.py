@@ -211,12 +211,18 @@ VEC_DOC: dict[VecOp, str] = {
     VecOp.COPY: "a, converted to the destination's dtype",
     VecOp.RELU: "max(a, 0)",
     VecOp.RELU_MASK: "b where a > 0 else 0 (the ReLU gradient)",
-    VecOp.SIGMOID: "1 / (1 + exp(-a))",
-    VecOp.TANH: "tanh(a)",
-    VecOp.EXP: "exp(a)",
-    VecOp.LOG: "ln(a)",
+    VecOp.SIGMOID: (
+        "1 / (1 + exp(-a)): RECIP(1 + EXP(-a)) for a >= +0, EXP(a) * RECIP(1 + EXP(a)) below "
+        "(within 3 ulp)"
+    ),
+    VecOp.TANH: (
+        "tanh(a): a P(a^2) where |a| < 0.25 (a fixed-point polynomial, within 0.51 ulp), else "
+        "sign(a) (1 - e) * RECIP(1 + e), e = EXP(-2|a|) (within 3.5 ulp)"
+    ),
+    VecOp.EXP: "exp(a) by chip/special.py's table and polynomial (within 0.51 ulp)",
+    VecOp.LOG: "ln(a) by chip/special.py's table and polynomial (within 0.51 ulp)",
     VecOp.RECIP: "1 / a",
-    VecOp.RSQRT: "1 / sqrt(a)",
+    VecOp.RSQRT: "1 / sqrt(a): RECIP(SQRT(a)) (within 1.5 ulp)",
     VecOp.SQRT: "sqrt(a)",
     VecOp.RSUM: "sum of the row's first cols elements, written to all cols elements",
     VecOp.RMAX: "max of the row's first cols elements, written to all cols elements",

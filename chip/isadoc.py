@@ -76,10 +76,15 @@ unprotected hazards and deadlocks as errors.
   weight/input-stationary: `p = 0; for i in 0..rows-1: p = p + X[t,i] * S[i,j]`, then
   `acc = acc + p` (or `acc = p`). Output-stationary: `p = 0; for t in 0..T-1: p = p + X[t,i] *
   Y[t,j]`, then the same accumulator update.
-- **Vector unit**: computes in fp32 (RNE after every operation). Transcendental functions
-  (sigmoid, tanh, exp, log, reciprocal, sqrt, rsqrt) are evaluated in float64 and rounded once to
-  fp32. When every operand is an integer and the function has no immediate, it computes exactly
-  in integers. Row sums add elements 0, 1, 2, ... in order; column sums add rows in order.
+- **Vector unit**: computes in fp32 (RNE after every operation). RECIP and SQRT are correctly
+  rounded (float64, rounded once). EXP and LOG are the hardware's algorithms (chip/special.py):
+  range reduction, a table and a fixed-point polynomial in integer arithmetic, rounded once to
+  fp32, within 0.51 ulp; SIGMOID, TANH and RSQRT are composed from EXP, RECIP, SQRT, an fp32
+  add and multiply (the table above gives each composition and its bound;
+  `python -m bench.special_functions` measures them). A NaN operand gives that NaN quieted,
+  LOG and RSQRT of a negative number the default NaN. When every operand is an integer and the
+  function has no immediate, it computes exactly in integers. Row sums add elements 0, 1, 2,
+  ... in order; column sums add rows in order.
 - **Conversion on write**: results are converted to the destination memory's type: fp32 -> bf16
   rounds to nearest even; to int8/int32 rounds half to even and saturates (NaN -> 0).
 - **Narrow formats** (`CVT`, chip/formats.py): rounds fp32 values to float16, bfloat16, float8

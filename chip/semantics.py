@@ -185,7 +185,13 @@ def vector_special(op: VecOp, a: np.ndarray) -> np.ndarray:
 
 
 # The functions defined by their hardware algorithm (chip/special.py), on binary32 bits.
-_HARDWARE = {VecOp.EXP: special.exp_bits, VecOp.LOG: special.log_bits}
+_HARDWARE = {
+    VecOp.EXP: special.exp_bits,
+    VecOp.LOG: special.log_bits,
+    VecOp.SIGMOID: special.sigmoid_bits,
+    VecOp.TANH: special.tanh_bits,
+    VecOp.RSQRT: special.rsqrt_bits,
+}
 
 
 def _conversion(imm: float):
@@ -220,14 +226,8 @@ def philox_uniform(c0: np.ndarray, c1: np.ndarray, key: int) -> np.ndarray:
 
 
 def _special(op: VecOp, a: np.ndarray) -> np.ndarray:
-    if op is VecOp.SIGMOID:
-        return 1.0 / (1.0 + np.exp(-a))
-    if op is VecOp.TANH:
-        return np.tanh(a)
     if op is VecOp.RECIP:
         return 1.0 / a
-    if op is VecOp.RSQRT:
-        return 1.0 / np.sqrt(a)
     if op is VecOp.SQRT:
         return np.sqrt(a)
     raise Fault(f"vector function {op.name} is not a special function")

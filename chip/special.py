@@ -1,22 +1,24 @@
 """The vector unit's special functions as the hardware computes them, in integer arithmetic.
 
 EXP and LOG are range reduction, a table and a fixed-point polynomial; SIGMOID, TANH and RSQRT
-are built from EXP, RECIP, SQRT and the lane's binary32 adder and multiplier. Every step is
-integer arithmetic on at most 64-bit words with floor shifts, so NumPy here and the Amaranth
-lane (chip/hdl/fpspecial.py) compute the same bits. The one rounding to binary32 at the end
+are built from EXP, RECIP, SQRT and the lane's binary32 adder and multiplier (TANH of small
+arguments by its own fixed-point polynomial). Every step is integer arithmetic on at most 64-bit
+words with floor shifts, so NumPy here and the Amaranth lane (chip/hdl/fpspecial.py) compute the
+same bits. The one rounding to binary32 at the end
 (`fixed_to_f32`) is round to nearest even from the exact fixed-point value, as the RTL's
 ``round_pack`` does.
 
 Error bounds against the exact function (float64), in units in the last place of the binary32
-result, measured over every binary32 input by ``python -m bench.special_functions`` and on a
-stratified sample by tests/chip/test_special.py (docs/isa.md, "Special functions"):
+result, measured over every STEP-th binary32 input by ``python -m bench.special_functions``
+(every input with ``--step 1``) and asserted on a stratified sample by tests/chip/test_special.py
+(docs/isa.md's table of vector functions repeats them):
 
 - EXP: within 0.51 ulp (faithful: one of the two binary32 neighbours of the exact value).
 - LOG: within 0.51 ulp.
-- SIGMOID ``x >= 0``: RECIP(1 + EXP(-x)); ``x < 0``: EXP(x) * RECIP(1 + EXP(x)): within 2 ulp.
-- TANH ``|x| < 2**-12``: x; else sign(x) * (1 - e) * RECIP(1 + e) with e = EXP(-2|x|): within
-  2**-24 absolute, and within 3 ulp where |x| >= 0.55.
-- RSQRT: RECIP(SQRT(x)), each correctly rounded: within 1 ulp.
+- SIGMOID ``x >= 0``: RECIP(1 + EXP(-x)); ``x < 0``: EXP(x) * RECIP(1 + EXP(x)): within 3 ulp.
+- TANH ``|x| < 0.25``: x P(x**2), P a degree-6 fixed-point polynomial: within 0.51 ulp; else
+  sign(x) * (1 - e) * RECIP(1 + e) with e = EXP(-2|x|): within 3.5 ulp.
+- RSQRT: RECIP(SQRT(x)), each correctly rounded: within 1.5 ulp.
 
 NaN inputs give the NaN quieted (the unified rule of chip/hdl/fpcommon.py); invalid inputs
 (LOG or RSQRT of a negative number) give the default NaN 0xFFC00000.
@@ -137,3 +139,73 @@ def log_bits(bits: np.ndarray) -> np.ndarray:
     out = np.where(mag == 0, NEG_INF, out)
     out = np.where(bits == POS_INF, POS_INF, out)
     return np.where(_is_nan(bits), bits | QUIET, out).astype(np.uint32)
+
+
+def ulp_error(got: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """|got - exact| in units in the last place of binary32 at the exact value (float64): the
+    spacing of its binade, 2**-149 below the normal range; the measure of the bounds above."""
+    mag = np.minimum(np.abs(exact), np.float64(np.finfo(np.float32).max))
+    _, e = np.frexp(mag)
+    ulp = np.ldexp(1.0, np.maximum(e - 24, -149))
+    return np.abs(got.astype(np.float64) - exact) / ulp
+
+
+def _recip(f: np.ndarray) -> np.ndarray:
+    """RECIP: the correctly rounded binary32 reciprocal (float64, rounded once)."""
+    with np.errstate(all="ignore"):
+        return (1.0 / f.astype(np.float64)).astype(np.float32)
+
+
+def sigmoid_bits(bits: np.ndarray) -> np.ndarray:
+    """SIGMOID of binary32 ``bits``: e = EXP(-|x|), r = RECIP(1 + e); r for x >= +0, e * r for
+    x <= -0 (so no step overflows and small results keep their subnormal bits)."""
+    bits = bits.astype(np.uint32)
+    e = exp_bits(bits | np.uint32(0x80000000)).view(np.float32)
+    with np.errstate(all="ignore"):
+        r = _recip(np.float32(1) + e)
+        out = np.where(bits >> 31 != 0, e * r, r).view(np.uint32)
+    return np.where(_is_nan(bits), bits | QUIET, out).astype(np.uint32)
+
+
+TANH_SMALL = 0x3E800000  # 0.25: below it TANH is x P(x**2)
+# tanh(x) = x P(x**2) for |x| < 0.25: P's Taylor coefficients (Q36), highest first
+TANH_POLY = tuple(
+    round(c * 2**36)
+    for c in (21844 / 6081075, -1382 / 155925, 62 / 2835, -17 / 315, 2 / 15, -1 / 3, 1)
+)
+
+
+def _tanh_small(bits: np.ndarray) -> np.ndarray:
+    """tanh(x) = x P(x**2) for |x| < 0.25: x**2 in Q30 from |x| in Q32, P by Horner in Q36,
+    times x's significand (relative error below 2**-31)."""
+    sign, exp, sig = _fields(bits)
+    eu = np.maximum(exp, 1)
+    x = _shift(sig, np.minimum(eu - 118, 7))  # |x| in Q32, < 2**30
+    s = (x * x) >> 34  # Q30
+    h = np.full_like(s, TANH_POLY[0])
+    for c in TANH_POLY[1:]:
+        h = c + ((s * h) >> 30)
+    return fixed_to_f32(sign, sig * h, eu - 186).view(np.uint32)
+
+
+def tanh_bits(bits: np.ndarray) -> np.ndarray:
+    """TANH of binary32 ``bits``: x P(x**2) where |x| < 0.25, else sign(x) (1 - e) RECIP(1 + e)
+    with e = EXP(-2|x|) (-2|x| exact: the exponent plus one, -inf past the largest binade);
+    1 - e is computed as -(e + -1), the same bits as e < 1 here."""
+    bits = bits.astype(np.uint32)
+    mag = bits & np.uint32(0x7FFFFFFF)
+    neg2 = np.where(mag >= 0x7F000000, NEG_INF, (mag + (1 << 23)) | 0x80000000)
+    e = exp_bits(neg2).view(np.float32)
+    one = np.float32(1)
+    with np.errstate(all="ignore"):
+        t = ((e + -one) * _recip(one + e)).view(np.uint32) & np.uint32(0x7FFFFFFF)
+    out = np.where(mag < TANH_SMALL, _tanh_small(bits), t | (bits & np.uint32(0x80000000)))
+    return np.where(_is_nan(bits), bits | QUIET, out).astype(np.uint32)
+
+
+def rsqrt_bits(bits: np.ndarray) -> np.ndarray:
+    """RSQRT of binary32 ``bits``: RECIP(SQRT(x)), each correctly rounded (their NaN, infinity
+    and zero rules give NaN for x < 0, -inf for -0, +0 for +inf)."""
+    with np.errstate(all="ignore"):
+        root = np.sqrt(bits.astype(np.uint32).view(np.float32).astype(np.float64))
+        return _recip(root.astype(np.float32)).view(np.uint32)

@@ -1,4 +1,4 @@
-"""Combinational EXP and LOG of the vector lane: chip/special.py's algorithms, step for step.
+"""Combinational EXP, LOG, small-argument TANH and RAND of the vector lane (chip/special.py).
 
 Range reduction, a constant table and a fixed-point Horner polynomial, then one round to
 nearest even by `round_pack`. Every intermediate is the same integer NumPy computes in
@@ -9,17 +9,26 @@ named signal.
 
 from __future__ import annotations
 
-from amaranth import Array, C, Cat, Module, Mux, Signal, Value, signed, unsigned
+from amaranth import C, Cat, Module, Mux, Signal, Value, signed, unsigned
 
 from chip import special as sp
 from chip.hdl.fpcommon import F32_DEFAULT_NAN, F32_QUIET
 from chip.hdl.fpconv import F32_INF, is_nan, normalize, round_pack
+from chip.semantics import PHILOX_M, PHILOX_W
 
 _NEG_INF = 0xFF800000
 
 
-def _table(values: tuple[int, ...], shape) -> Array:
-    return Array(C(v, shape) for v in values)
+def _table(values: tuple[int, ...], shape, index: Value) -> Value:
+    """``values[index]`` as a tree of 2:1 multiplexers on the index bits (a ``Switch`` or an
+    `Array` would become a ROM process, which Yosys writes with an ``initial`` block)."""
+    level = [C(v, shape) for v in values]
+    for bit in range(len(index)):
+        if len(level) == 1:
+            break
+        pairs = [level[i : i + 2] for i in range(0, len(level), 2)]
+        level = [Mux(index[bit], p[-1], p[0]) for p in pairs]
+    return level[0]
 
 
 def _round(m: Module, neg: Value, mag: Value, exp2: Value, name: str) -> Signal:
@@ -35,13 +44,15 @@ def f32_exp(m: Module, a: Value, name: str) -> Signal:
     sign, exp = a[31], a[23:31]
     sig = Cat(a[:23], exp != 0)
     eu = Mux(exp == 0, 1, exp)
-    sh = Signal(signed(10), name=f"{name}_sh")
+    # Intermediates are exactly as wide as their expressions: a wider signed signal would be
+    # written by Yosys with sign-extension copies of its own top bit.
+    sh = Signal(signed(9), name=f"{name}_sh")
     m.d.comb += sh.eq(eu - (150 - sp.EXP_FRAC))
-    mag = Signal(unsigned(64), name=f"{name}_mag")
+    mag = Signal(unsigned(55), name=f"{name}_mag")  # |x| < 2**7 in Q48
     m.d.comb += mag.eq(Mux(sh >= 0, sig << sh[:5], sig >> Mux(sh < 0, -sh, 0)[:7]))
     big = Signal(name=f"{name}_big")
     m.d.comb += big.eq(exp >= sp.EXP_BIG)
-    x = Signal(signed(64), name=f"{name}_x")  # Q48
+    x = Signal(signed(56), name=f"{name}_x")  # Q48
     m.d.comb += x.eq(Mux(big, 0, Mux(sign, -mag, mag)))
     k0 = Signal(signed(16), name=f"{name}_k0")
     m.d.comb += k0.eq(((x >> 24) * sp.EXP_INV_LN2) >> 48)
@@ -63,8 +74,8 @@ def f32_exp(m: Module, a: Value, name: str) -> Signal:
     q = Signal(27, name=f"{name}_q")
     m.d.comb += q.eq((d * h) >> 32)
     t = Signal(34, name=f"{name}_t")
-    m.d.comb += t.eq(_table(sp.EXP_TABLE + (0,) * (64 - len(sp.EXP_TABLE)), 34)[j])
-    y = Signal(64, name=f"{name}_y")
+    m.d.comb += t.eq(_table(sp.EXP_TABLE, 34, j))
+    y = Signal(34, name=f"{name}_y")
     m.d.comb += y.eq(t + ((t * q) >> 32))
     finite = _round(m, C(0, 1), y, k - 32, f"{name}_rnd")
     out = Signal(32, name=name)
@@ -90,15 +101,15 @@ def f32_log(m: Module, a: Value, name: str) -> Signal:
     m.d.comb += e.eq(e0 + upper)
     j = Signal(7, name=f"{name}_j")
     m.d.comb += j.eq(((mq + (1 << 16)) >> 17) - sp.LOG_CENTRE)
-    z = Signal(signed(40), name=f"{name}_z")  # Q34
-    m.d.comb += z.eq((mq * _table(sp.LOG_RECIP, 12)[j]).as_signed() - (1 << 34))
+    z = Signal(signed(38), name=f"{name}_z")  # Q34
+    m.d.comb += z.eq((mq * _table(sp.LOG_RECIP, 12, j)).as_signed() - (1 << 34))
     h: Value = C(sp.LOG_POLY[0], signed(40))
     for i, c in enumerate(sp.LOG_POLY[1:]):
         nh = Signal(signed(40), name=f"{name}_h{i}")
         m.d.comb += nh.eq(c + ((z * h) >> 34))
         h = nh
     s = Signal(signed(64), name=f"{name}_s")  # Q56
-    m.d.comb += s.eq(e * sp.LOG_LN2 + _table(sp.LOG_NEG_LN_R, signed(64))[j] + ((z * h) >> 14))
+    m.d.comb += s.eq(e * sp.LOG_LN2 + _table(sp.LOG_NEG_LN_R, signed(64), j) + ((z * h) >> 14))
     neg = s < 0
     mag = Signal(unsigned(64), name=f"{name}_mag")
     m.d.comb += mag.eq(Mux(neg, -s, s))
@@ -115,3 +126,48 @@ def f32_log(m: Module, a: Value, name: str) -> Signal:
     with m.Else():
         m.d.comb += out.eq(finite)
     return out
+
+
+def f32_rand(m: Module, a: Value, b: Value, key: Value, name: str) -> Signal:
+    """RAND: Philox-2x32-10 of the counter (``a``, ``b``) under ``key`` (chip.semantics's
+    ``philox_uniform``), its first word's top 24 bits / 2**24 in binary32 (exact)."""
+    c0, c1, k = a, b, key
+    for r in range(9):
+        if r:
+            nk = Signal(32, name=f"{name}_k{r}")
+            m.d.comb += nk.eq(k + PHILOX_W)
+            k = nk
+        prod = Signal(64, name=f"{name}_p{r}")
+        m.d.comb += prod.eq(c0 * int(PHILOX_M))
+        n0, n1 = Signal(32, name=f"{name}_c0_{r}"), Signal(32, name=f"{name}_c1_{r}")
+        m.d.comb += [n0.eq(prod[32:] ^ k ^ c1), n1.eq(prod[:32])]
+        c0, c1 = n0, n1
+    # The tenth round: only the first word's top 24 bits are used.
+    hi = Signal(32, name=f"{name}_p9")
+    m.d.comb += hi.eq((c0 * int(PHILOX_M))[32:])
+    word = Signal(24, name=f"{name}_word")
+    m.d.comb += word.eq((hi ^ (k + PHILOX_W) ^ c1)[8:])
+    return _round(m, C(0, 1), Cat(C(0, 8), word), C(-32, signed(8)), f"{name}_rnd")
+
+
+def f32_tanh_small(m: Module, a: Value, name: str) -> Signal:
+    """tanh(a) = a P(a**2) for |a| < 0.25: chip.special's ``_tanh_small`` (other inputs give
+    values the lane does not use)."""
+    exp = a[23:31]
+    sig = Cat(a[:23], exp != 0)
+    eu = Mux(exp == 0, 1, exp)
+    sh = Signal(signed(9), name=f"{name}_sh")
+    m.d.comb += sh.eq(eu - 118)
+    x = Signal(31, name=f"{name}_x")  # |a| in Q32
+    left = Mux(sh >= 7, 7, Mux(sh >= 0, sh, 0))[:3]
+    m.d.comb += x.eq(Mux(sh >= 0, sig << left, sig >> Mux(sh < 0, -sh, 0)[:8]))
+    s = Signal(28, name=f"{name}_s")  # a**2 in Q30
+    m.d.comb += s.eq((x * x) >> 34)
+    h: Value = C(sp.TANH_POLY[0], signed(38))
+    for i, c in enumerate(sp.TANH_POLY[1:]):
+        nh = Signal(signed(38), name=f"{name}_h{i}")
+        m.d.comb += nh.eq(c + ((s * h) >> 30))
+        h = nh
+    prod = Signal(61, name=f"{name}_prod")
+    m.d.comb += prod.eq(sig * h.as_unsigned())
+    return _round(m, a[31], prod, eu - 186, f"{name}_rnd")

@@ -12,10 +12,9 @@ integer arithmetic when every source is an integer memory and the function is on
 ``INT_EXACT``, else binary32 (integer sources converted with round to nearest even), then the
 destination's conversion (saturating RNE to integers, RNE to bfloat16). The functions of
 `SUPPORTED` are built (RECIP and SQRT as the correctly rounded reciprocal and square root,
-which their float64 definitions rounded once are; EXP and LOG as chip/special.py's
-fixed-point algorithms); the other special functions (SIGMOID, TANH, RSQRT), CVT and RAND are
-not, and a word using one stops the chip with ``error``
-(`chip.hdl.run_program.check_program` names it first).
+which their float64 definitions rounded once are; EXP, LOG, SIGMOID, TANH and RSQRT as
+chip/special.py's algorithms; RAND as Philox-2x32-10); CVT is not, and a word using it stops
+the chip with ``error`` (`chip.hdl.run_program.check_program` names it first).
 """
 
 from __future__ import annotations
@@ -48,10 +47,10 @@ from chip.isa import (
 )
 from chip.semantics import INT_EXACT
 
-# RECIP and SQRT are the correctly rounded binary32 reciprocal and square root (their float64
-# definitions rounded once); EXP and LOG are chip/special.py's fixed-point algorithms.
-BUILT_SPECIAL = frozenset({VecOp.RECIP, VecOp.SQRT, VecOp.EXP, VecOp.LOG})
-SUPPORTED = frozenset(VecOp) - VEC_SPECIAL - {VecOp.CVT} | BUILT_SPECIAL
+# Every function but CVT: RECIP and SQRT are the correctly rounded binary32 reciprocal and
+# square root (their float64 definitions rounded once), the other special functions
+# chip/special.py's algorithms, RAND chip/semantics.py's Philox-2x32-10.
+SUPPORTED = frozenset(VecOp) - {VecOp.CVT}
 SPAD_CODE, ACC_CODE, ACCF_CODE = 0, 1, 2  # chip.isa's memory codes
 
 

@@ -14,6 +14,7 @@ from amaranth.lib.wiring import In, Out
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from chip.hdl.fp32_add import Fp32Adder
+from chip.hdl.fpcommon import F32_QUIET
 from chip.hdl.fpconv import (
     f32_mul,
     f32_recip,
@@ -23,9 +24,11 @@ from chip.hdl.fpconv import (
     int_to_f32,
     is_nan,
 )
-from chip.hdl.fpspecial import f32_exp, f32_log
+from chip.hdl.fpspecial import f32_exp, f32_log, f32_rand, f32_tanh_small
 from chip.hdl.numerics import numerics_for
 from chip.isa import VecOp
+from chip.special import NEG_INF as _NEG_INF
+from chip.special import TANH_SMALL
 
 _SIGN = 1 << 31
 _ONE = 0x3F800000
@@ -137,19 +140,43 @@ class VectorLane(wiring.Component):
         chain_f, col_fi = self.chain_f32, self.col_f32
         first_row, first_el = self.first_row, self.first_el
 
+        one_f = C(_ONE, 32)
+        # SIGMOID and TANH (|a| >= 0.25) run through EXP, the adder, RECIP and the multiplier
+        # (chip/special.py's compositions); RSQRT through SQRT and RECIP.
+        mag = af[:31]
+        neg2 = Mux(mag >= 0x7F000000, C(_NEG_INF, 32), Cat((mag + (1 << 23))[:31], C(1, 1)))
+        exp_in = _select(op, [((VecOp.SIGMOID,), af | _SIGN), ((VecOp.TANH,), neg2)], af)
+        e = f32_exp(m, exp_in, "exp")
+        log = f32_log(m, af, "log")
         m.submodules.add = adder = Fp32Adder()
         neg_b = Mux(is_nan(bf), bf, bf ^ _SIGN)
-        add_a = _select(op, [((VecOp.RSUM,), chain_f), ((VecOp.CSUM,), col_fi)], af)
+        squash = (VecOp.SIGMOID, VecOp.TANH)
+        add_a = _select(
+            op, [((VecOp.RSUM,), chain_f), ((VecOp.CSUM,), col_fi), (squash, one_f)], af
+        )
         add_b = _select(
-            op, [((VecOp.SUB,), neg_b), ((VecOp.ADDI,), imm), ((VecOp.RSUM, VecOp.CSUM), af)], bf
+            op,
+            [
+                ((VecOp.SUB,), neg_b),
+                ((VecOp.ADDI,), imm),
+                ((VecOp.RSUM, VecOp.CSUM), af),
+                (squash, e),
+            ],
+            bf,
         )
         m.d.comb += [adder.a.eq(add_a), adder.b.eq(add_b)]
-        prod = f32_mul(m, af, Mux(is_(VecOp.MULI), imm, bf), "mul")
-        recip = f32_recip(m, af, "recip")
+        m.submodules.sub = e_minus_one = Fp32Adder()  # TANH's e - 1, -(1 - e)
+        m.d.comb += [e_minus_one.a.eq(e), e_minus_one.b.eq(C(_ONE | _SIGN, 32))]
         root = f32_sqrt(m, af, "sqrt")
-        exp = f32_exp(m, af, "exp")
-        log = f32_log(m, af, "log")
-        one_f = C(_ONE, 32)
+        recip = f32_recip(m, _select(op, [(squash, adder.y), ((VecOp.RSQRT,), root)], af), "recip")
+        mul_a = _select(op, [((VecOp.SIGMOID,), e), ((VecOp.TANH,), e_minus_one.y)], af)
+        mul_b = _select(op, [(squash, recip), ((VecOp.MULI,), imm)], bf)
+        prod = f32_mul(m, mul_a, mul_b, "mul")
+        quiet = af | F32_QUIET
+        sigmoid = Mux(is_nan(af), quiet, Mux(af[31], prod, recip))
+        small = mag < TANH_SMALL
+        tanh_small = f32_tanh_small(m, af, "tanh")
+        tanh = Mux(is_nan(af), quiet, Mux(small, tanh_small, Cat(prod[:31], af[31])))
         cases = [
             ((VecOp.ADD, VecOp.SUB, VecOp.ADDI), adder.y),
             ((VecOp.MUL, VecOp.MULI), prod),
@@ -162,10 +189,13 @@ class VectorLane(wiring.Component):
             ((VecOp.EQ,), Mux(_f_ge(af, bf) & _f_ge(bf, af), one_f, 0)),
             ((VecOp.GT,), Mux(_f_gt(af, bf), one_f, 0)),
             ((VecOp.CSUM,), Mux(first_row, af, adder.y)),
-            ((VecOp.RECIP,), recip),
+            ((VecOp.RECIP, VecOp.RSQRT), recip),
             ((VecOp.SQRT,), root),
-            ((VecOp.EXP,), exp),
+            ((VecOp.EXP,), e),
             ((VecOp.LOG,), log),
+            ((VecOp.SIGMOID,), sigmoid),
+            ((VecOp.TANH,), tanh),
+            ((VecOp.RAND,), f32_rand(m, af, bf, imm, "rand")),
         ]
         m.d.comb += self.res_f32.eq(_select(op, cases, C(0, 32)))
         sum_f = Mux(first_el, af, adder.y)

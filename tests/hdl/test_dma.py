@@ -211,7 +211,7 @@ def test_bandwidth_latency_queue_depth_and_dtype_variants_match_the_machine(chan
     [
         (
             Vec(
-                op=VecOp.EXP,
+                op=VecOp.CVT,
                 dst=_sp(0),
                 src1=_sp(0),
                 src2=_sp(0),

@@ -1,5 +1,6 @@
 """The vector lane's special functions in RTL (chip/hdl/fpspecial.py and the lane's
-compositions) against chip/special.py, bit for bit, on random and special binary32 inputs."""
+compositions, RAND's Philox rounds) against chip/special.py and chip/semantics.py, bit for bit,
+on random and special binary32 inputs."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ import pytest
 from amaranth import Module, Signal
 from amaranth.sim import Simulator
 
+from chip.config import load_preset
 from chip.hdl.fpspecial import f32_exp, f32_log
-from chip.special import exp_bits, log_bits
+from chip.hdl.vector_lane import VectorLane
+from chip.isa import VECOP_BITS, VecOp
+from chip.semantics import vector_apply
+from chip.special import TANH_SMALL, exp_bits, log_bits
+
+TINY = load_preset("tiny")
 
 # Zeros, infinities, NaNs with payloads, subnormals, 1 and its neighbours, the edges of EXP's
 # overflow and underflow, the largest finite value, negative numbers.
@@ -49,6 +56,41 @@ def test_special_functions_match_their_definition(build, model):
                 bad.append((hex(int(v)), hex(got), hex(int(want[i]))))
 
     sim = Simulator(m)
+    sim.add_testbench(bench)
+    sim.run()
+    assert not bad, bad[:5]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("op", [VecOp.SIGMOID, VecOp.TANH, VecOp.RSQRT, VecOp.RAND])
+def test_lane_compositions_match_the_semantics(op):
+    """SIGMOID, TANH and RSQRT through the lane's shared EXP, adder, RECIP, SQRT and multiplier,
+    and RAND's Philox rounds: `VectorLane`'s result against ``vector_apply``."""
+    lane = VectorLane(TINY, VECOP_BITS)
+    x = _inputs(5, 300)
+    if op is VecOp.TANH:  # small arguments, and around the switch to the polynomial
+        x[-40:] = np.arange(TANH_SMALL - 20, TANH_SMALL + 20, dtype=np.uint32)
+        x[-80:-40] = (
+            (np.random.default_rng(7).standard_normal(40) * 0.1).astype(np.float32).view(np.uint32)
+        )
+    y = np.random.default_rng(6).integers(0, 2**32, x.size, dtype=np.uint64).astype(np.uint32)
+    key = 0x12345678
+    imm = float(np.uint32(key).view(np.float32)) if op is VecOp.RAND else 0.0
+    b = y.view(np.float32) if op is VecOp.RAND else None
+    want = vector_apply(op, x.view(np.float32), b, imm, 1, x.size).view(np.uint32)
+    bad = []
+
+    async def bench(ctx):
+        ctx.set(lane.op, op.value)
+        ctx.set(lane.imm, key if op is VecOp.RAND else 0)
+        for i, v in enumerate(x):
+            ctx.set(lane.a_bits, int(v))
+            ctx.set(lane.b_bits, int(y[i]))
+            got = ctx.get(lane.res_f32)
+            if got != want[i]:
+                bad.append((hex(int(v)), hex(got), hex(int(want[i]))))
+
+    sim = Simulator(lane)
     sim.add_testbench(bench)
     sim.run()
     assert not bad, bad[:5]
