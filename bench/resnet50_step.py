@@ -71,7 +71,8 @@ def main() -> None:
     loss = float(state.read_tensor(program.tensors["loss"])[0])
     times.append(("end to end", mark[0] - begin[0], mark[1] - begin[1]))
     print(
-        f"ResNet-50 training step, batch {batch}, {x.shape[-1]}x{x.shape[-2]}, {chip.name}: "
+        f"ResNet-50 training step, batch {batch}, input {'x'.join(map(str, x.shape))}, "
+        f"{chip.name}: "
         f"{len(program.instrs):,} instructions, {result.cycles:,} cycles, loss {loss:.4f}"
     )
     print("| stage | wall s | CPU s |")
