@@ -49,8 +49,8 @@ def _without_gc(make: Callable[[], T]) -> T:
     """``make()`` with the cyclic garbage collector paused. What the cache derives from a
     program (timing, value plan, replay table, counters) allocates a few small tuples per
     instruction and creates no cycles (reference counting frees everything), but the
-    allocations trigger collections that walk every object the process holds: with a few
-    large programs, or a compiler's graphs, alive that is a third of the time or more."""
+    allocations trigger collections that walk every object the process holds, which with a
+    few large programs (or the compiler's graphs) alive is a large share of the time."""
     enabled = gc.isenabled()
     gc.disable()
     try:
