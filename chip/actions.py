@@ -13,8 +13,12 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping
 
+import numpy as np
+
 from chip.counters import Counters
-from chip.footprint import Action, Footprints, Traffic, actions
+from chip.distinct import distinct_of, footprints_of
+from chip.footprint import Action, Traffic, actions
+from chip.isa import Halt
 from chip.program import Program, Tag
 
 _BYTES = {Traffic(a.value.removesuffix("_byte")): a for a in Action if a.value.endswith("_byte")}
@@ -35,22 +39,31 @@ def actions_by_tag(program: Program) -> Mapping[Tag, Mapping[Action, int]]:
 
 
 def _count(program: Program) -> dict[Tag, dict[Action, int]]:
-    footprints = Footprints(program.config)
-    per_tag: dict[Tag, dict[Action, int]] = {}
-    seen: dict[object, dict[Action, int]] = {}  # instructions repeat: count each kind once
-    for ins, tag in zip(program.instrs, program.tags, strict=True):
-        counts = seen.get(ins)
-        if counts is None:
-            fp = footprints.of(ins)
-            if fp.unit is None:
-                break
-            counts = seen[ins] = actions(fp)
-        into = per_tag.get(tag)
-        if into is None:
-            into = per_tag[tag] = dict.fromkeys(Action, 0)
-        for a, n in counts.items():
-            into[a] += n
-    return per_tag
+    found = distinct_of(program)
+    index = found.index
+    # what runs: the instructions before the first halt (a footprint without a unit)
+    n = next((i for i, ins in enumerate(found.instrs) if isinstance(ins, Halt)), None)
+    if n is not None:
+        halts = np.flatnonzero(index == n)
+        index = index[: halts[0]]
+    if not index.size:
+        return {}
+    footprints = footprints_of(program, int(index.max()) + 1)
+    # the counts of each distinct instruction, one column per action, then summed per tag
+    column = {a: k for k, a in enumerate(Action)}
+    counts = np.zeros((len(footprints), len(column)), dtype=np.int64)
+    for u, fp in enumerate(footprints):
+        row = counts[u]
+        for a, c in actions(fp).items():
+            row[column[a]] = c
+    tag_ids: dict[Tag, int] = {}
+    tags = program.tags
+    tag_of = np.fromiter(
+        (tag_ids.setdefault(t, len(tag_ids)) for t in tags[: index.size]), np.int64, index.size
+    )
+    per_tag = np.zeros((len(tag_ids), len(column)), dtype=np.int64)
+    np.add.at(per_tag, tag_of, counts[index])
+    return {t: dict(zip(Action, map(int, per_tag[k]), strict=True)) for t, k in tag_ids.items()}
 
 
 def layer_counts(program: Program) -> dict[Tag, tuple[int, int]]:

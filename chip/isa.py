@@ -94,12 +94,20 @@ def f32_value(bits: int) -> float:
     return struct.unpack("<f", struct.pack("<I", bits))[0]
 
 
+# _IDENTITY_HASH: every instruction is hashed wherever repeated instructions are found (the
+# compiler's emission, the machine's plans): its hash hashes its enum fields, which `enum.Enum`
+# hashes by name, in Python. Members are singletons compared by identity, so the identity hash
+# (in C) keeps the hash/equality contract at a fraction of the cost.
+
+
 class Queue(enum.Enum):
     """The decoupled instruction queues (VTA/Gemmini style)."""
 
     LOAD = "load"
     EXECUTE = "execute"
     STORE = "store"
+
+    __hash__ = object.__hash__  # see _IDENTITY_HASH
 
 
 class Mem(enum.Enum):
@@ -115,6 +123,8 @@ class Mem(enum.Enum):
     SPAD = "sp"
     ACC = "acc"
     ACCF = "accf"
+
+    __hash__ = object.__hash__  # see _IDENTITY_HASH
 
     @property
     def is_acc(self) -> bool:
@@ -196,6 +206,8 @@ class VecOp(enum.Enum):
     GT = 23
     CVT = 24
     RAND = 25
+
+    __hash__ = object.__hash__  # see _IDENTITY_HASH
 
 
 # ``a``/``b`` are the src1/src2 rows, ``imm`` the immediate; docs/isa.md is built from this.

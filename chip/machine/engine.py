@@ -21,6 +21,7 @@ from itertools import chain
 
 import numpy as np
 
+from chip.distinct import distinct_of, footprints_of
 from chip.errors import Fault, ProgramError
 from chip.footprint import dram_steps
 from chip.functional import check_deps
@@ -118,15 +119,17 @@ class _Program:
             tag_of[i] = last_id
         self.tags = tuple(tag_ids)
         # tiled programs repeat instructions: plan and check each distinct one once
-        seen: dict[Instr, int] = {}
-        plan_of = [seen.setdefault(ins, len(seen)) for ins in self.instrs]
+        found = distinct_of(program)
+        plan_of = found.index_list if n == len(instrs) else found.index_list[:n]
+        seen = found.instrs[: max(plan_of, default=-1) + 1]
         for u, ins in enumerate(seen):
             if isinstance(ins, LINK_INSTRUCTIONS):
                 raise ProgramError(plan_of.index(u), ins.MNEMONIC, LINK_ONLY)
         planner = Planner(cfg)
-        self.distinct = distinct = [planner.make(ins) for ins in seen]
+        footprints = footprints_of(program, len(seen))
+        self.distinct = distinct = list(map(planner.make, seen, footprints))
         self.plan_list = plan_of
-        self.plan_of = np.array(plan_of, dtype=_I64)
+        self.plan_of = found.index if n == len(instrs) else found.index[:n]
         for u, ins in enumerate(seen):
             try:
                 check_deps(ins)

@@ -125,9 +125,11 @@ class Planner:
             cached = self.cache[ins] = self.make(ins)
         return cached
 
-    def make(self, ins: Instr) -> Plan:
-        """The plan of ``ins``, not cached (for callers that keep their own table)."""
-        fp = self.footprints.of(ins)
+    def make(self, ins: Instr, fp: Footprint | None = None) -> Plan:
+        """The plan of ``ins``, not cached (for callers that keep their own table); ``fp`` is
+        its footprint if the caller has it."""
+        if fp is None:
+            fp = self.footprints.of(ins)
         cls = type(ins)
         if cls is Load or cls is Store:
             # Tiled programs move many DRAM blocks through the same buffers: the plan's on-chip

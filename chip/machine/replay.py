@@ -89,13 +89,25 @@ def encode(program: Program, plan: ValuePlan) -> Replay:
     code = np.zeros((n, rk.WIDTH), dtype=np.int64)
     imms = np.zeros(n, dtype=np.float32)
     work = cfg.rows * cfg.cols
+    # rows grouped by width, each group written into the table by one NumPy assignment
+    groups: dict[int, tuple[list[int], list[tuple[int, ...]]]] = {}
+    vec_at, vec_imms = [], []
     for k, step in enumerate(plan.steps):
         row, words = _row(program, cfg, step)
         if row:
-            code[k, : len(row)] = row
-        if step.kind == VEC_D and row:
-            imms[k] = np.float32(step.imm)
-        work = max(work, words)
+            group = groups.get(len(row))
+            if group is None:
+                group = groups[len(row)] = ([], [])
+            group[0].append(k)
+            group[1].append(row)
+            if step.kind == VEC_D:
+                vec_at.append(k)
+                vec_imms.append(step.imm)
+        if words > work:
+            work = words
+    for width, (at, rows) in groups.items():
+        code[at, :width] = rows
+    imms[vec_at] = np.array(vec_imms, dtype=np.float64).astype(np.float32)
     python = code[:, rk.F_KIND] == rk.R_PY
     blas = any(plan.steps[k].kind != VEC_D for k in np.flatnonzero(python))
     code.setflags(write=False)
@@ -109,14 +121,14 @@ def _row(program: Program, cfg: ChipConfig, step: Step) -> tuple[tuple[int, ...]
     if kind == LOAD_D or kind == STORE_D:
         assert step.shape == (step.hi - step.lo, step.cols)
         size = step.dtype.itemsize
-        view = (step.offset, *step.strides)
-        if any(v % size for v in view):  # (plain views are aligned to the element)
+        offset, (step_r, step_e) = step.offset, step.strides
+        if offset % size or step_r % size or step_e % size:  # (plain views are aligned)
             return (), 0
         mem = rk.M_SPAD if step.array == ARRAY_SPAD else rk.M_ACC
         mark = int(step.mark) if kind == LOAD_D else 0
         r_kind = rk.R_LOAD if kind == LOAD_D else rk.R_STORE
         head = (r_kind, mem, step.lo, step.hi - step.lo, step.cols, mark)
-        return (*head, *(v // size for v in view)), 0
+        return (*head, offset // size, step_r // size, step_e // size), 0
     if kind == PRELOAD_D:
         return (rk.R_PRELOAD, 0, step.lo, step.hi - step.lo, step.cols), 0  # (no F_MEM)
     if kind == MATMUL_D:

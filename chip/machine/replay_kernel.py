@@ -26,7 +26,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from chip.machine.block_kernels import _matmul_f32
+from chip.machine.block_kernels import F32_EXACT_TERMS, _matmul_f32
 from chip.machine.vec_kernels import ARITHMETIC, T_BF16, gather, scatter, vector
 
 # step kinds (column F_KIND)
@@ -119,26 +119,43 @@ def _widen_rows(spad_u, lo, rows, cols, shift, out):
 
 
 @numba.njit(cache=True)
-def _int_matmul(spad_u, x0, y0, tile, acc_i, out, t, rows, cols, accumulate, os_flow):
-    """int8 products summed exactly in int64, wrapped into (or onto) accumulator rows: WS/IS
-    rows [out, out + t) from X (t x rows) and the tile (rows x cols); OS rows [out, out + rows)
-    from X and Y (t x cols)."""
+def _int_matmul(spad_u, x0, y0, tile, acc_i, out, t, rows, cols, accumulate, os_flow, yf, row):
+    """int8 products summed into (or onto) accumulator rows modulo 2^32, as the array's int32
+    adders: WS/IS rows [out, out + t) from X (t x rows) and the tile (rows x cols); OS rows
+    [out, out + rows) from X and Y (t x cols). ``yf`` (rows x cols) and ``row`` (cols) are
+    float32 work space.
+
+    A sum modulo 2^32 does not depend on its order, and int8 products are exact in float32,
+    as is any sum of up to `F32_EXACT_TERMS` of them: so each output row gathers its terms one
+    input row at a time along the contiguous columns, in float32 (a loop the compiler
+    vectorizes), and adds each such partial sum to the accumulator as an integer."""
     out_rows = rows if os_flow else t
     inner = t if os_flow else rows
+    if not os_flow:
+        for k in range(rows):
+            for j in range(cols):
+                yf[k, j] = np.float32(np.int32(tile[k, j]))
     for i in range(out_rows):
-        for j in range(cols):
-            total = np.int64(0)
-            for k in range(inner):
+        dst = acc_i[out + i]
+        if not accumulate:
+            for j in range(cols):
+                dst[j] = 0
+        for k0 in range(0, inner, F32_EXACT_TERMS):
+            for j in range(cols):
+                row[j] = 0
+            for k in range(k0, min(k0 + F32_EXACT_TERMS, inner)):
                 if os_flow:
-                    xv = np.int64(np.int8(spad_u[x0 + k, i]))
-                    yv = np.int64(np.int8(spad_u[y0 + k, j]))
+                    xv = np.float32(np.int8(spad_u[x0 + k, i]))
+                    y = spad_u[y0 + k]
+                    for j in range(cols):
+                        row[j] += xv * np.float32(np.int8(y[j]))
                 else:
-                    xv = np.int64(np.int8(spad_u[x0 + i, k]))
-                    yv = np.int64(np.int32(tile[k, j]))
-                total += xv * yv
-            if accumulate:
-                total += np.int64(acc_i[out + i, j])
-            acc_i[out + i, j] = np.int32(total)  # wraps modulo 2^32
+                    xv = np.float32(np.int8(spad_u[x0 + i, k]))
+                    y_k = yf[k]
+                    for j in range(cols):
+                        row[j] += xv * y_k[j]
+            for j in range(cols):
+                dst[j] += np.int32(row[j])  # stored modulo 2^32
 
 
 @numba.njit(cache=True)
@@ -216,7 +233,8 @@ def replay(
                     _matmul_f32(x, s_f, block, add)
             else:
                 s_i = _block(stat, rows, cols)
-                _int_matmul(spad_u, x0, s[F_Y], s_i, acc_i, out, t, rows, cols, add, os_flow)
+                y0, yf, row = s[F_Y], _block(fb, rows, cols), fp[:cols]
+                _int_matmul(spad_u, x0, y0, s_i, acc_i, out, t, rows, cols, add, os_flow, yf, row)
             if s[F_MMARK]:
                 _mark(acc_w, out, out_rows, cols)
         elif kind == R_VEC:

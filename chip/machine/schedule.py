@@ -38,20 +38,19 @@ class _Cache:
             self._by_id[pid] = entry
         found = entry[1].get(key, _MISSING)
         if found is _MISSING:
-            found = entry[1][key] = make()
+            found = entry[1][key] = _without_gc(make)
         return found  # type: ignore[return-value]
 
     def get(self, program: Program, max_cycles: int | None) -> Schedule:
-        return self.memo(
-            program, max_cycles, lambda: _without_gc(lambda: compute_schedule(program, max_cycles))
-        )
+        return self.memo(program, max_cycles, lambda: compute_schedule(program, max_cycles))
 
 
 def _without_gc(make: Callable[[], T]) -> T:
-    """``make()`` with the cyclic garbage collector paused. The engine allocates a few small
-    tuples per instruction and creates no cycles (reference counting frees everything), but
-    the allocations trigger collections that walk every object the process holds: with a
-    few large programs alive that was a third of the engine's time."""
+    """``make()`` with the cyclic garbage collector paused. What the cache derives from a
+    program (timing, value plan, replay table, counters) allocates a few small tuples per
+    instruction and creates no cycles (reference counting frees everything), but the
+    allocations trigger collections that walk every object the process holds, which with a
+    few large programs (or the compiler's graphs) alive is a large share of the time."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -13,7 +13,7 @@ import pytest
 from bench.programs import tiled_gemm
 from chip.dtypes import DType
 from chip.functional import run_functional
-from chip.isa import Load, Loc, Mem, Store, Vec, VecOp
+from chip.isa import Load, Loc, Matmul, Mem, Store, Vec, VecOp
 from chip.machine import replay_kernel as rk
 from chip.machine import run_machine
 from chip.machine.replay import replay_of
@@ -160,3 +160,18 @@ def test_int8_matmuls_of_both_dataflows_replay_as_the_functional_model():
         assert np.array_equal(res.state.read_tensor(prog.tensor("C")), want), flow
         plan = value_plan_of(prog, schedule_of(prog), None)
         assert replay_of(prog, plan, None).kernel_steps == len(plan.steps)
+
+
+def test_int8_os_sums_past_float32_exact_terms_stay_exact():
+    # odd products (127^2) of t = 4096 terms per MATMUL: the sums pass 2^24, from where float32
+    # cannot hold odd integers, so the kernel must add them in exact pieces
+    cfg = chip4("os", spad_kib=64)
+    a = np.full((4, 5000), -127, dtype=np.int8)
+    b = np.full((5000, 4), -127, dtype=np.int8)
+    prog = tiled_gemm(cfg, a, b)
+    assert max(i.t for i in prog.instrs if isinstance(i, Matmul)) > rk.F32_EXACT_TERMS
+    plan = value_plan_of(prog, schedule_of(prog), None)
+    assert replay_of(prog, plan, None).kernel_steps == len(plan.steps)
+    res = run_machine(prog, "fast")
+    want = a.astype(np.int64) @ b.astype(np.int64)
+    assert np.array_equal(res.state.read_tensor(prog.tensor("C")), want)
