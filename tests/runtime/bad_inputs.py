@@ -880,7 +880,7 @@ def _cli_misuse(c: _Corpus) -> None:
             ["run", prog, "--input", f"x={c.file('.npy', npy_header_only('<f4', (1 << 40,)))}"],
             "--input x",
         ),
-        (["run", prog, "--fidelity", "rtl", "--random-inputs"], "(load): the RTL's DMA"),
+        (["run", prog, "--fidelity", "rtl", "--random-inputs"], "is not implemented in the RTL"),
         (["disasm"], "PROGRAM"),
         (["report"], "RUN_DIR"),
         (["report", c.root, "--format", "xml"], "--format"),
