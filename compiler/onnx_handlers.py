@@ -22,6 +22,7 @@ from compiler import onnx_quant as quant
 from compiler.ir import Op
 from compiler.onnx_ops import activations as act
 from compiler.onnx_ops import (
+    cast,
     conv_transpose,
     math,
     narrow,
@@ -29,6 +30,7 @@ from compiler.onnx_ops import (
     reduce,
     resize,
     shape,
+    slicing,
 )
 from compiler.onnx_ops.importer import Importer
 
@@ -221,7 +223,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
             limits="as RNN; Y_c output; peepholes P constant or run-time; no input_forget",
             static=_SEQUENCE_LENS,
         ),
-        # data movement and shape arithmetic (compiler.onnx_ops.shape)
+        # data movement and shape arithmetic (compiler.onnx_ops.shape, .slicing, .cast)
         "Flatten": Handler(shape.flatten, _A, limits=""),
         "Reshape": Handler(
             shape.reshape, _A, limits="target shape constant or bound; allowzero=1 without a 0"
@@ -240,26 +242,26 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         ),
         "Shape": Handler(shape.shape, _A, limits="start/end; folded at import"),
         "Slice": Handler(
-            shape.slice_,
+            slicing.slice_,
             _A,
             limits=(
                 "starts/ends/axes/steps constant or bound (steps other than 1 as per-element moves)"
             ),
         ),
-        "Split": Handler(shape.split, _A, limits="split sizes constant or bound, or num_outputs"),
-        "Expand": Handler(shape.expand, _A, limits="shape constant or bound (CONCAT copies)"),
+        "Split": Handler(slicing.split, _A, limits="split sizes constant or bound, or num_outputs"),
+        "Expand": Handler(slicing.expand, _A, limits="shape constant or bound (CONCAT copies)"),
         "Pad": Handler(
-            shape.pad,
+            slicing.pad,
             _N,
             limits="modes constant, edge, reflect, wrap; pads/value/axes constant or bound",
         ),
         "Gather": Handler(
-            shape.gather, _A, limits="indices constant or bound (DMA addresses are fixed)"
+            slicing.gather, _A, limits="indices constant or bound (DMA addresses are fixed)"
         ),
         "Unsqueeze": Handler(shape.unsqueeze, _A, limits="axes constant or bound"),
         "Squeeze": Handler(shape.squeeze, _A, limits="axes constant or bound"),
         "Cast": Handler(
-            shape.cast,
+            cast.cast,
             _A,
             limits=(
                 "constants: any type (folded); tensors: to float/double, and to float16, "
