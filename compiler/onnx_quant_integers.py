@@ -1,6 +1,6 @@
-"""QuantizeLinear's partners on the model's integer tensors: DequantizeLinear, QLinearMatMul and
-QLinearConv of tensors held as exact fp32 values (`compiler.onnx_ops.integers`), as ONNX's
-reference computes them, rather than on int8 codes (`compiler.onnx_quant`).
+"""DequantizeLinear, QLinearMatMul and QLinearConv on the model's integer tensors, held as exact
+fp32 values (`compiler.onnx_ops.integers`), as ONNX's reference computes them; on int8 codes
+they are `compiler.onnx_quant`'s.
 
 Operands less their zero points go through the float handler (MatMul, Conv) on the systolic
 array in fp32, exact while the sums stay below 2^24; the result is scaled by ``s1 * s2 / sy``,
@@ -15,7 +15,8 @@ import numpy as np
 import onnx
 
 from compiler.ir import Op
-from compiler.onnx_ops import integers, narrow
+from compiler.onnx_ops import integers, narrow, nn
+from compiler.onnx_ops import math as onnx_math
 from compiler.onnx_ops.importer import Importer, Unsupported
 
 
@@ -55,15 +56,11 @@ def dequantize_integers(im: Importer, n: onnx.NodeProto) -> None:
 
 def qlinear_matmul_integers(im: Importer, n: onnx.NodeProto) -> None:
     """QLinearMatMul of the model's integer tensors (`_qlinear_integers`) as a MatMul."""
-    from compiler.onnx_ops import math as onnx_math
-
     _qlinear_integers(im, n, "MatMul", onnx_math.matmul, (0, 3), (1, 4, 6))
 
 
 def qlinear_conv_integers(im: Importer, n: onnx.NodeProto) -> None:
     """QLinearConv of the model's integer tensors (`_qlinear_integers`) as a Conv."""
-    from compiler.onnx_ops import nn
-
     if im.has(8):
         raise Unsupported("a bias B is not supported with integer (uint8) inputs", "B")
     _qlinear_integers(im, n, "Conv", nn.conv, (0, 3), (1, 4, 6))
