@@ -34,28 +34,28 @@ onnxruntime's CPU kernels (MLAS) with the integer IR ops an int8 chip runs:
 
 Graph boundary: a graph input read only by QuantizeLinear (directly or after Flatten, Reshape,
 Transpose, with which quantizing commutes) becomes an int8 INPUT (the host quantizes,
-`QuantIO.quantize_inputs`); a graph output made by DequantizeLinear is the int8 tensor
-before it (the host dequantizes, `QuantIO.dequantize`). The graph carries
+`compiler.onnx_quant_host.QuantIO`); a graph output made by DequantizeLinear is the int8
+tensor before it (the host dequantizes). The graph carries
 ``<name>.scale`` and ``<name>.zero_point`` CONST tensors (fp32, shape (1,)) for each of them.
 uint8 tensors are held as int8 ``q - 128`` with zero point ``z - 128`` (the same real values);
 weights need zero point 0 (symmetric); activations one scale per tensor.
+
+The same op types on the model's integer tensors (held as exact fp32 values, not int8 codes)
+are computed as ONNX's reference does, by `compiler.onnx_quant_integers`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-
 import numpy as np
 import onnx
-from onnx import numpy_helper
 
 from chip.dtypes import DType
 from chip.program import TensorRole
+from compiler import onnx_quant_integers as qint
 from compiler.ir import Op
-from compiler.onnx_files import load_onnx
 from compiler.onnx_ops import integers, narrow
 from compiler.onnx_ops.importer import NCHW_TO_NHWC, Importer, Unsupported, window_attrs
+from compiler.onnx_quant_host import graph_input, host_quantized, host_quantizes
 from compiler.onnx_quant_math import (
     QParams,
     add_offset,
@@ -67,148 +67,6 @@ from compiler.onnx_quant_math import (
     requant_lookup,
     requantize,
 )
-
-# ONNX ops that only rearrange a tensor: quantizing commutes with them.
-MOVEMENT = frozenset({"Flatten", "Reshape", "Transpose", "Identity"})
-
-
-@dataclass(frozen=True)
-class QuantIO:
-    """How the host feeds and reads a program compiled from a quantized ONNX model.
-
-    Contract: ``quantize_inputs`` turns float feeds into the int8 tensors the program's INPUTs
-    take (bit for bit what the model's QuantizeLinear computes); ``dequantize`` turns the
-    program's int8 outputs into the floats the model's DequantizeLinear returns; ``onnx_values``
-    gives the int8/uint8 values the ONNX model holds before its DequantizeLinear.
-    """
-
-    inputs: Mapping[str, QParams]
-    outputs: Mapping[str, QParams]
-
-    def quantize_inputs(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        unknown = sorted(set(feeds) - set(self.inputs))
-        if unknown:
-            raise ValueError(
-                f"feeds {unknown} are not quantized inputs of the model (those "
-                f"are {sorted(self.inputs)})"
-            )
-        return {k: self.inputs[k].quantize(v) for k, v in feeds.items()}
-
-    def dequantize(self, outputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {k: self.outputs[k].dequantize(outputs[k]) for k in self.outputs}
-
-    def onnx_values(self, outputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        out = {}
-        for k in self.outputs:
-            q = np.asarray(outputs[k]).astype(np.int32)
-            out[k] = (q + 128).astype(np.uint8) if self.outputs[k].unsigned else q.astype(np.int8)
-        return out
-
-
-def quant_io(model: onnx.ModelProto | str) -> QuantIO:
-    """The host-side quantization of a quantized ONNX model's graph inputs and outputs: the
-    QuantizeLinear nodes reading graph inputs and the DequantizeLinear nodes making graph
-    outputs (a model without them has none)."""
-    proto = model if isinstance(model, onnx.ModelProto) else load_onnx(model)
-    g = proto.graph
-    consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
-    outs = {vi.name for vi in g.output}
-    inputs, outputs = {}, {}
-    for n in g.node:
-        source = _graph_input(g, n.input[0]) if _host_quantizes(g, n) else None
-        if source is not None:
-            inputs[source] = _const_qparams(consts, n.input[1], _opt(n, 2), n.name)
-        elif n.op_type == "DequantizeLinear" and n.output[0] in outs:
-            outputs[n.output[0]] = _const_qparams(consts, n.input[1], _opt(n, 2), n.name)
-    return QuantIO(inputs, outputs)
-
-
-def host_quantized(graph: onnx.GraphProto, name: str) -> bool:
-    """Whether every use of tensor ``name`` is a QuantizeLinear, directly or after ops that only
-    rearrange it (Flatten, Reshape, ...): then the host quantizes it, as the model would."""
-    users = [n for n in graph.node if name in n.input]
-    return bool(users) and all(
-        _host_quantizes(graph, n)
-        or (n.op_type in MOVEMENT and n.input[0] == name and host_quantized(graph, n.output[0]))
-        for n in users
-    )
-
-
-def _host_quantizes(graph: onnx.GraphProto, n: onnx.NodeProto) -> bool:
-    """Whether QuantizeLinear ``n`` is the host's: to int8 or uint8 with one constant scale and
-    zero point (other QuantizeLinear nodes compute on the chip, `narrow.quantize`)."""
-    if n.op_type != "QuantizeLinear":
-        return False
-    inits = {t.name: t for t in graph.initializer}
-    qparams = [inits.get(x) for x in n.input[1:3] if x]
-    if any(t is None or int(np.prod(t.dims)) != 1 for t in qparams):
-        return False
-    default = next((a.i for a in n.attribute if a.name == "output_dtype"), 0) or _T.UINT8
-    to = qparams[1].data_type if len(qparams) > 1 else default
-    return to in (_T.INT8, _T.UINT8)
-
-
-_T = onnx.TensorProto
-
-
-def _graph_input(graph: onnx.GraphProto, name: str) -> str | None:
-    """The graph input that tensor ``name`` rearranges (or is), if any."""
-    inputs = {vi.name for vi in graph.input} - {t.name for t in graph.initializer}
-    producers = {out: n for n in graph.node for out in n.output}
-    while name not in inputs:
-        n = producers.get(name)
-        if n is None or n.op_type not in MOVEMENT:
-            return None
-        name = n.input[0]
-    return name
-
-
-def _opt(n: onnx.NodeProto, k: int) -> str:
-    return n.input[k] if len(n.input) > k else ""
-
-
-def _const_qparams(consts: Mapping[str, np.ndarray], scale: str, zp: str, where: str) -> QParams:
-    s = consts.get(scale)
-    if s is None or s.size != 1:
-        raise ValueError(f"ONNX node {where!r}: scale {scale!r} must be a one-element initializer")
-    z = consts.get(zp) if zp else None
-    if z is None:
-        raise ValueError(f"ONNX node {where!r}: the zero point must be given as an initializer")
-    return QParams.of(s, z)
-
-
-def _dequantize_integers(im: Importer, n: onnx.NodeProto) -> None:
-    """DequantizeLinear of one of the model's integer tensors (held as exact fp32 values, see
-    `compiler.onnx_ops.integers`): (x - zero point) * scale on the vector unit, one rounding as
-    ONNX's reference; scale and zero point per tensor or per ``axis``, known at compile time,
-    or per block (`compiler.onnx_ops.narrow.dequantize`, which takes run-time ones too)."""
-    b, name = im.b, n.name
-    x = im.integer(n.input[0])
-    if im.attr("block_size", 0):  # per block: as a narrow format's (exact fp32 integers too)
-        if im.has(2) and n.input[2] in im.unheld:  # a run-time integer zero point
-            im.integer(n.input[2])
-        narrow.dequantize(im, n)
-        return
-    shape = b.shape(x)
-    scale = np.asarray(im.static(1, "x_scale"), np.float64)
-    zp = np.asarray(im.static(2, "x_zero_point"), np.float64) if im.has(2) else np.zeros(1)
-    if scale.size == 1 and zp.size == 1:
-        scale, zp = scale.reshape(1), zp.reshape(1)
-    else:
-        axis = int(im.attr("axis", 1)) % len(shape)
-        if scale.ndim != 1 or scale.size != shape[axis] or zp.shape != scale.shape:
-            raise Unsupported(
-                f"scale of shape {list(scale.shape)} and zero point of shape "
-                f"{list(zp.shape)} for axis {axis} of {list(shape)}",
-                "axis",
-            )
-        view = [1] * len(shape)
-        view[axis] = -1
-        scale = np.broadcast_to(scale.reshape(view), shape).copy()
-        zp = np.broadcast_to(zp.reshape(view), shape).copy()
-    centered = b.add(Op.SUB, (x, b.const(b.unique(f"{n.output[0]}.zero_point"), zp)), name)
-    scaled = b.add(Op.MUL, (centered, b.const(b.unique(f"{n.output[0]}.scale"), scale)), name)
-    im.put(0, scaled)
 
 
 # Reading the importer's tensors -------------------------------------------------------------
@@ -285,10 +143,10 @@ def _boundary_consts(im: Importer, name: str, q: QParams) -> None:
 
 def quantize_linear(im: Importer, n: onnx.NodeProto) -> None:
     x = n.input[0]
-    if not _host_quantizes(im.g, n):  # a run-time or per-axis scale, a type but int8/uint8
+    if not host_quantizes(im.g, n):  # a run-time or per-axis scale, a type but int8/uint8
         narrow.quantize(im, n)  # on the chip, to exact fp32 values of the output type
         return
-    source = _graph_input(im.g, x)
+    source = graph_input(im.g, x)
     if source is None or not host_quantized(im.g, source):
         raise Unsupported(
             f"only graph inputs can be quantized ({x!r} is computed: int8 chips "
@@ -303,7 +161,7 @@ def quantize_linear(im: Importer, n: onnx.NodeProto) -> None:
 
 def dequantize_linear(im: Importer, n: onnx.NodeProto) -> None:
     if integers.is_integer(im, n.input[0]):
-        _dequantize_integers(im, n)
+        qint.dequantize_integers(im, n)
         return
     if n.input[0] in im.vals and im.b.dtype(im.vals[n.input[0]][0]).is_float:
         narrow.dequantize(im, n)  # float8/float4/int4/int2 held widened: float arithmetic
@@ -324,7 +182,7 @@ def dequantize_linear(im: Importer, n: onnx.NodeProto) -> None:
 # GEMMs ----------------------------------------------------------------------------------------
 def qlinear_conv(im: Importer, n: onnx.NodeProto) -> None:
     if integers.is_integer(im, n.input[0]):
-        _qlinear_conv_integers(im, n)
+        qint.qlinear_conv_integers(im, n)
         return
     im.reject_attrs(group=1)
     x = _int8(im, 0, "nhwc")
@@ -400,7 +258,7 @@ def qgemm(im: Importer, n: onnx.NodeProto) -> None:
 
 def qlinear_matmul(im: Importer, n: onnx.NodeProto) -> None:
     if integers.is_integer(im, n.input[0]):
-        _qlinear_matmul_integers(im, n)
+        qint.qlinear_matmul_integers(im, n)
         return
     a = _int8(im, 0, "plain")
     if len(im.b.shape(a)) != 2:
@@ -412,88 +270,6 @@ def qlinear_matmul(im: Importer, n: onnx.NodeProto) -> None:
     w, w_scale = _weight(im, 3, 4, 5, w.shape[1])
     qy = _qparams(im, 6, 7, "y")
     _gemm_tail(im, a, w, qa, None, multiplier(qa.scale, w_scale, divide=qy.scale), qy, False)
-
-
-def _qlinear_matmul_integers(im: Importer, n: onnx.NodeProto) -> None:
-    """QLinearMatMul of the model's integer tensors (`_qlinear_integers`) as a MatMul."""
-    from compiler.onnx_ops import math as onnx_math
-
-    _qlinear_integers(im, n, "MatMul", onnx_math.matmul, (0, 3), (1, 4, 6))
-
-
-def _qlinear_conv_integers(im: Importer, n: onnx.NodeProto) -> None:
-    """QLinearConv of the model's integer tensors (`_qlinear_integers`) as a Conv."""
-    from compiler.onnx_ops import nn
-
-    if im.has(8):
-        raise Unsupported("a bias B is not supported with integer (uint8) inputs", "B")
-    _qlinear_integers(im, n, "Conv", nn.conv, (0, 3), (1, 4, 6))
-
-
-def _qlinear_integers(
-    im: Importer,
-    n: onnx.NodeProto,
-    op_type: str,
-    handler: Callable[[Importer, onnx.NodeProto], None],
-    operands: tuple[int, int],
-    scales: tuple[int, int, int],
-) -> None:
-    """A QLinear GEMM op on the model's integer tensors (held as exact fp32 values; the second
-    operand such a tensor or a constant), as ONNX's reference: the float op (``handler``, as
-    for ``op_type``, with the node's attributes) of the operands less their zero points, on
-    the systolic array in fp32 (exact while the sums stay below 2^24; the centered values, at
-    most 255 in magnitude, are exact in bf16 too), times ``s1 * s2 / sy`` computed in the
-    scales' own type, rounded to nearest even, plus ``zy``, saturated to the output type. The
-    product is fp32, as onnxruntime's (ONNX's reference multiplies in float64: where the fp32
-    product lands on a half it may round one step the other way).
-    Scales and zero points (inputs ``scales`` and the ones after them) are per tensor and
-    known at compile time (constant or bound)."""
-    b, name = im.b, n.name
-    params = {}
-    for k in scales:
-        for j in (k, k + 1):
-            if im.has(j):
-                params[j] = np.asarray(im.static(j, ("scale", "zero point")[j - k]))
-    if any(v.size != 1 for v in params.values()):
-        raise Unsupported("only per-tensor scales and zero points are supported (one value)")
-    zy = params.get(scales[2] + 1)
-    out_type = np.dtype(zy.dtype) if zy is not None else im.elem[n.input[0]]
-    if out_type not in (np.dtype(np.int8), np.dtype(np.uint8)):
-        raise Unsupported(f"output type {out_type} (int8 or uint8)")
-    names = []
-    for k, zp in zip(operands, scales[:2], strict=True):
-        x = n.input[k]
-        if integers.is_integer(im, x):
-            xid = im.integer(x)
-        elif im.const(x) is not None and x not in im.vals:
-            xid = b.const(b.unique(f"{x}.value"), np.asarray(im.const(x), np.float64))
-        else:
-            raise Unsupported(f"input {x!r} is neither an integer tensor nor a constant")
-        zero = float(np.ravel(params[zp + 1])[0]) if zp + 1 in params else 0.0
-        names.append(f"{n.output[0]}.operand{k}.centered")
-        im.vals[names[-1]] = (b.add_const(xid, -zero, name) if zero else xid, "plain")
-    attrs = [a for a in n.attribute]
-    node, im.node = im.node, onnx.helper.make_node(op_type, names, [n.output[0]], name=name)
-    im.node.attribute.extend(attrs)
-    try:
-        handler(im, im.node)
-    finally:
-        im.node = node
-    acc, layout = im.vals[n.output[0]]
-    s1, s2, sy = (params[k] for k in scales)
-    y = b.scale(acc, float(np.ravel(s1 * s2 / sy)[0]), name)  # in the scales' type, as ONNX
-    y = b.add_const(b.add_const(y, _ROUND, name), -_ROUND, name)  # |y| < 2^22: nearest even
-    if zy is not None:
-        y = b.add_const(y, float(np.ravel(zy)[0]), name)
-    info = np.iinfo(out_type)
-    y = b.add(Op.MAX, (y, b.fill((1,), float(info.min), name)), name)
-    y = b.scale(b.add(Op.MAX, (b.scale(y, -1.0, name), b.fill((1,), -info.max, name)), name), -1.0)
-    im.put(0, y, layout)
-    im.elem[n.output[0]] = out_type
-    im.int_bound[n.output[0]] = max(-int(info.min), int(info.max))
-
-
-_ROUND = 1.5 * 2.0**23  # y + _ROUND - _ROUND rounds |y| < 2^22 to an integer (nearest even)
 
 
 # Elementwise, pooling, concatenation ------------------------------------------------------------

@@ -34,7 +34,7 @@ from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantTy
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from compiler import compile_onnx
-from compiler.onnx_quant import quant_io
+from compiler.onnx_quant_host import quant_io
 from runtime.backend import Backend
 from runtime.data import load_digits
 

@@ -1,1 +1,1 @@
-"""ONNX op handlers by meaning; `compiler.onnx_import` lists them in its one table."""
+"""ONNX op handlers by meaning; `compiler.onnx_handlers` lists them in its one table."""

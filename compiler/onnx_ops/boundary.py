@@ -12,7 +12,7 @@ import onnx
 from chip.dtypes import DType
 from chip.program import TensorRole
 from compiler.onnx_ops.importer import Importer, Unsupported
-from compiler.onnx_quant import host_quantized
+from compiler.onnx_quant_host import host_quantized
 
 
 def inferred_types(g: onnx.GraphProto) -> dict[str, onnx.TypeProto]:
@@ -128,7 +128,7 @@ def _arithmetic_only(
 
 def _integer_gemm(g: onnx.GraphProto, n: onnx.NodeProto) -> bool:
     """Whether ``n`` is a QLinearMatMul/QLinearConv with a scale that is not an initializer: the
-    model's integer GEMM (`compiler.onnx_quant`), not the QOperator format of a quantized
+    model's integer GEMM (`compiler.onnx_quant_integers`), not the QOperator format of a quantized
     model, whose scales are constants and whose int8 tensors stay int8."""
     if n.op_type not in ("QLinearMatMul", "QLinearConv"):
         return False
@@ -240,7 +240,7 @@ def input_dtype(im: Importer, vi: onnx.ValueInfoProto) -> DType:
     """The declared type where the chip holds it: int8 and int32 as they are; floats as fp32
     (the chip's widest float), and so float8, float4 and 4/2-bit integers (values exact); an
     input that only QuantizeLinear reads (after reshapes, perhaps) int8, quantized by the host
-    (`compiler.onnx_quant`)."""
+    (`compiler.onnx_quant_host`)."""
     elem = vi.type.tensor_type.elem_type
     if host_quantized(im.g, vi.name):
         return DType.INT8

@@ -216,7 +216,7 @@ def _flipped_weight(
     flipped, dilated with zeros. A constant is rearranged at import; a run-time weight by DMA
     moves."""
     from compiler.onnx_ops.nn import interleave
-    from compiler.onnx_ops.shape import select
+    from compiler.onnx_ops.slicing import select
 
     b, name, nd = im.b, n.name, len(kernel)
     perm = (*range(2, 2 + nd), 0, 1)

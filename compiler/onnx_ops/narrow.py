@@ -130,8 +130,8 @@ def declared_output(im: Importer, vi: onnx.ValueInfoProto, nid: int) -> int:
 
 
 def cast_like(im: Importer, n: onnx.NodeProto) -> None:
-    """CastLike: Cast to the element type of the second input (`shape.cast_to`)."""
-    from compiler.onnx_ops.shape import cast_to
+    """CastLike: Cast to the element type of the second input (`cast.cast_to`)."""
+    from compiler.onnx_ops.cast import cast_to
 
     to = _elem_type(im, n.input[1])
     if to is None:

@@ -399,7 +399,7 @@ def _reverse_time(im: Importer, x: int, steps: int, lens: np.ndarray | None = No
     """``x`` [B, T, ...] with its time axis reversed (one SLICE per step, a CONCAT); with
     ``lens``, each batch entry's first ``lens`` steps reversed and the rest kept in place (its
     own inverse)."""
-    from compiler.onnx_ops.shape import select
+    from compiler.onnx_ops.slicing import select
 
     if lens is not None:
         parts = []

@@ -45,7 +45,7 @@ def _text(im: Importer, name: str, default: str) -> str:
 def resize(im: Importer, n: onnx.NodeProto) -> None:
     """Resize of any axes by constant or bound scales or sizes (see the module docstring)."""
     from compiler.onnx_ops.nn import interleave
-    from compiler.onnx_ops.shape import select
+    from compiler.onnx_ops.slicing import select
 
     mode = _text(im, "mode", "nearest")
     old = im.opset < 11  # Resize-10: asymmetric coordinates, floor rounding

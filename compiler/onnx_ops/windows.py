@@ -132,7 +132,7 @@ def average(im: Importer, x: int, windows: list[Axis], include_pad: bool) -> int
 def maximum(im: Importer, x: int, windows: list[Axis]) -> int:
     """Max pooling of the NCHW-like ``x`` over its spatial axes 2..: per axis the MAX of the
     window's taps, each gathered by DMA moves."""
-    from compiler.onnx_ops.shape import select
+    from compiler.onnx_ops.slicing import select
 
     for i, a in enumerate(windows):
         reads = set()
@@ -168,7 +168,7 @@ def maximum_with_indices(
     picks the row and its column. "First tap equal to the maximum" is computed back to front
     as ``idx -= (tap == max) * (idx - position)`` (EQUAL, SUB, MUL: exact on small integers).
     """
-    from compiler.onnx_ops.shape import select
+    from compiler.onnx_ops.slicing import select
 
     b, name = im.b, im.node.name
     if len(windows) != 2:

@@ -41,7 +41,8 @@ from chip.config import ChipConfig
 from chip.dtypes import DType
 from compiler import compile_lowered
 from compiler.ir import Graph
-from compiler.onnx_import import HANDLERS, OnnxError, import_onnx
+from compiler.onnx_handlers import HANDLERS
+from compiler.onnx_import import OnnxError, import_onnx
 from tests.compiler.lowering_helpers import run_on_chip
 
 TOLERANCE = {DType.FP32: 1e-5, DType.BF16: 2e-2}

@@ -31,7 +31,7 @@ def _sample() -> list:
 
 
 def test_cases_are_generated_for_every_listed_op():
-    from compiler.onnx_import import HANDLERS
+    from compiler.onnx_handlers import HANDLERS
 
     ops = {c.op for c in node_cases()}
     assert len(node_cases()) >= 500

@@ -291,7 +291,7 @@ def test_imported_compositions_differentiate_through_the_rule_table():
 def test_docs_list_every_supported_op_as_the_table_says():
     from pathlib import Path
 
-    from compiler.onnx_import import HANDLERS, supported_ops_markdown
+    from compiler.onnx_handlers import HANDLERS, supported_ops_markdown
 
     doc = (Path(__file__).parents[2] / "docs" / "lowering.md").read_text()
     start = doc.index("<!-- generated: supported ops -->\n") + len(

@@ -39,7 +39,7 @@ from chip.program import TensorRole
 from compiler import compile_onnx
 from compiler.lower.program import Lowered
 from compiler.onnx_import import import_onnx
-from compiler.onnx_quant import QuantIO, quant_io
+from compiler.onnx_quant_host import QuantIO, quant_io
 from tests.compiler.lowering_helpers import run_on_chip
 from tests.compiler.onnx_models import lstm_head, quant_cnn, quant_mlp, quant_residual
 

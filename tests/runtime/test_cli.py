@@ -524,7 +524,7 @@ def test_compile_and_run_an_onnxruntime_quantized_model(capsys, tmp_path):
     # The model defines its int8 arithmetic: compiled as it is (no calibration), refused for
     # training, and `systolic run` reproduces onnxruntime's int8 outputs.
     ort = pytest.importorskip("onnxruntime", reason="onnxruntime is a test dependency")
-    from compiler.onnx_quant import quant_io
+    from compiler.onnx_quant_host import quant_io
     from tests.compiler.onnx_models import quant_mlp
     from tests.compiler.test_onnx_quant import quantize_qoperator
 
