@@ -4,16 +4,15 @@ every other instruction of forward, backward and optimizer equal to the `pe` mac
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections import Counter
 
-import numpy as np
 import pytest
 
 from chip.isa import Load, Store, Vec, VecOp
 from chip.program import Program
 from runtime.cli import main
+from tests.hdl.rtl_runs import assert_rtl_run_equals_pe
 
 needs_verilator = pytest.mark.skipif(
     shutil.which("verilator") is None or shutil.which("g++") is None,
@@ -36,17 +35,4 @@ def test_an_mlp_training_step_runs_on_the_rtl(tmp_path, monkeypatch):
     assert ops[VecOp.EXP] > 0 and ops[VecOp.LOG] > 0
     transposed = [ins for ins in program.instrs if isinstance(ins, Load | Store) and ins.transpose]
     assert len(transposed) > 100
-    runs = {}
-    for fidelity in ("rtl", "pe"):
-        out = tmp_path / fidelity
-        argv = ["run", path, "--fidelity", fidelity, "--random-inputs", "--out", out]
-        assert main([*map(str, argv), "--no-plots"]) == 0
-        runs[fidelity] = out
-    report = json.loads((runs["rtl"] / "report.json").read_text())
-    assert report["fidelity"] == "rtl (verilator)"
-    pe_report = json.loads((runs["pe"] / "report.json").read_text())
-    assert report["total"]["cycles"] == pe_report["total"]["cycles"] > 0
-    outputs = sorted(runs["pe"].glob("*.npy"))
-    assert outputs
-    for f in outputs:
-        assert np.array_equal(np.load(f), np.load(runs["rtl"] / f.name)), f.name
+    assert_rtl_run_equals_pe(path, tmp_path)

@@ -5,7 +5,6 @@ mutations."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import replace
 
@@ -24,6 +23,7 @@ from chip.isa import Load, Loc, Mem, Vec, VecOp
 from chip.program import Phase, Program, Tag
 from chip.semantics import vector_apply
 from tests.hdl.dma_programs import dma_chip, random_dma_program
+from tests.hdl.rtl_runs import assert_rtl_run_equals_pe
 from tests.hdl.vector_programs import random_vector_program, with_vector_epilogues
 
 TINY = load_preset("tiny")
@@ -171,20 +171,7 @@ def test_compiled_forward_passes_run_on_the_rtl(model, tmp_path, monkeypatch):
     assert main(["compile", model, "--chip", "tiny", "-o", str(path)]) == 0
     program = Program.load(path)
     assert sum(isinstance(ins, Vec) for ins in program.instrs) > 50
-    runs = {}
-    for fidelity in ("rtl", "pe"):
-        out = tmp_path / fidelity
-        argv = ["run", path, "--fidelity", fidelity, "--random-inputs", "--out", out]
-        assert main([*map(str, argv), "--no-plots"]) == 0
-        runs[fidelity] = out
-    report = json.loads((runs["rtl"] / "report.json").read_text())
-    assert report["fidelity"] == "rtl (verilator)"
-    pe_report = json.loads((runs["pe"] / "report.json").read_text())
-    assert report["total"]["cycles"] == pe_report["total"]["cycles"] > 0
-    outputs = sorted(runs["pe"].glob("*.npy"))  # the network's outputs (logits)
-    assert outputs
-    for f in outputs:
-        assert np.array_equal(np.load(f), np.load(runs["rtl"] / f.name)), f.name
+    assert_rtl_run_equals_pe(path, tmp_path)
 
 
 def test_the_first_function_the_rtl_lacks_is_named():
