@@ -28,6 +28,7 @@ NaN inputs give the NaN quieted (the unified rule of chip/hdl/fpcommon.py); inva
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from types import ModuleType
@@ -70,6 +71,7 @@ TANH_POLY = tuple(
 )
 
 
+@functools.cache
 def _kernels() -> ModuleType:
     """chip/machine/special_kernels.py, imported on first use: chip.machine's package imports
     chip.semantics, which imports this module."""
