@@ -32,7 +32,8 @@ def _table(values: tuple[int, ...], shape, index: Value) -> Value:
 
 
 def _round(m: Module, neg: Value, mag: Value, exp2: Value, name: str) -> Signal:
-    """chip.special.fixed_to_f32: ``(-1)**neg * mag * 2**exp2`` rounded to binary32."""
+    """chip/machine/special_kernels.py's fixed_to_f32: ``(-1)**neg * mag * 2**exp2`` rounded
+    to binary32."""
     norm, lz = normalize(m, mag, f"{name}_norm")
     exp = Signal(signed(14), name=f"{name}_exp")
     m.d.comb += exp.eq(exp2 + (len(mag) - 1) - lz)

@@ -14,6 +14,7 @@ import pytest
 from numba.core.registry import CPUDispatcher
 
 from bench.programs import tiled_gemm
+from chip import special
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
 from chip.machine import (
@@ -23,6 +24,7 @@ from chip.machine import (
     replay_kernel,
     run_machine,
     schedule_kernel,
+    special_kernels,
     vec_kernels,
 )
 from chip.machine.precompile import precompile
@@ -33,7 +35,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _signatures() -> dict[str, set]:
     out = {}
-    for module in (block_kernels, pe_kernels, schedule_kernel, replay_kernel, vec_kernels):
+    for module in (
+        block_kernels,
+        pe_kernels,
+        schedule_kernel,
+        replay_kernel,
+        vec_kernels,
+        special_kernels,
+    ):
         for name, obj in vars(module).items():
             if isinstance(obj, CPUDispatcher):
                 out[f"{module.__name__}.{name}"] = set(obj.signatures)
@@ -65,6 +74,11 @@ def test_precompile_covers_every_kernel_the_machine_calls():
             # long enough for the compiled timing loop, double-buffered
             big = _chip(dtype, dataflow, 8, 8)
             run_machine(tiled_gemm(big, np.tile(a, (40, 4)), np.tile(b, (4, 3))), trace=False)
+    # the special functions on a block, a strided view, another integer type and a scalar
+    block = rng.standard_normal((6, 5)).astype(np.float32).view(np.uint32)
+    for f in (special.exp_bits, special.log_bits, special.sigmoid_bits, special.tanh_bits):
+        for bits in (block, block[:, ::2].T, block.astype(np.int64), np.uint32(0x3F800000)):
+            assert f(bits).shape == np.shape(bits)
     after = _signatures()
     grown = {name: after[name] - before.get(name, set()) for name in after}
     assert not {name: sigs for name, sigs in grown.items() if sigs}, grown
