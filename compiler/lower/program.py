@@ -69,7 +69,7 @@ class Lowered:
 
 
 def _rules() -> dict[Op, Lowering]:
-    from compiler.lower import conv, conv_grad_weight, movement, pool, vector
+    from compiler.lower import conv, conv_grad_weight, movement, pool, pool_grad, vector
 
     table: dict[Op, Lowering] = {Op.MATMUL: lower_matmul}
     table.update(vector.RULES)
@@ -77,6 +77,7 @@ def _rules() -> dict[Op, Lowering]:
     table.update(conv.RULES)
     table.update(conv_grad_weight.RULES)
     table.update(pool.RULES)
+    table.update(pool_grad.RULES)
     return table
 
 
