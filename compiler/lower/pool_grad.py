@@ -94,16 +94,19 @@ def _lanes_pay(ctx: Ctx, n: int, c: int) -> bool:
     return c * -(-n // lanes) < n * -(-c // lanes)
 
 
-def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+def lower_pool_grad(
+    ctx: Ctx, node: Node, ins: list[Buf], out: Buf, cast_to: Buf | None = None
+) -> bool:
     """dx: every window's share of dy scatter-added into a zeroed padded buffer, then cropped
-    (windows that do not overlap store their shares directly: `_disjoint_pool_grad`)."""
+    (windows that do not overlap store their shares directly: `_disjoint_pool_grad`). Returns
+    whether it also stored ``cast_to``, dx converted to its dtype (only the disjoint gradient
+    without padding does: there every element of dx is stored once, from the chip)."""
     x, dy = ins
     is_max = node.op is Op.MAXPOOL2D_GRAD
     kh_, kw_ = node.attrs["kernel"]
     sh, sw = node.attrs["stride"]
     if sh >= kh_ and sw >= kw_:
-        _disjoint_pool_grad(ctx, node, x, dy, out)
-        return
+        return _disjoint_pool_grad(ctx, node, x, dy, out, cast_to)
     if node.attrs.get("relu_mask", False):
         raise LoweringError(
             f"{node.name}: relu_mask needs windows that do not overlap, not kernel "
@@ -170,15 +173,19 @@ def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
                 ctx.vec(VecOp.ADD, f["u"], rows, cc, f["u"], share)
                 win.move(ctx, dxp, blk, f["u"], (kh, kw), load=False)
     _crop(ctx, dxp, out, padding)
+    return False
 
 
-def _disjoint_pool_grad(ctx: Ctx, node: Node, x: Buf, dy: Buf, out: Buf) -> None:
+def _disjoint_pool_grad(
+    ctx: Ctx, node: Node, x: Buf, dy: Buf, out: Buf, cast_to: Buf | None
+) -> bool:
     """The pooling gradient when no two windows overlap (stride >= kernel): every element of
     dx is in at most one window, so each window position's share is stored straight into dx
     (zeroed first only where some element is in no window) instead of read-modify-written,
     and max pooling keeps x's windows on chip from the maximum to the selection. The shares
     are the same vector operations on the same values as the scatter-add's: dx is bit for bit
-    the same."""
+    the same. ``cast_to`` (when the windows cover dx exactly): each share also converted to
+    its dtype and stored there."""
     is_max = node.op is Op.MAXPOOL2D_GRAD
     relu = is_max and node.attrs.get("relu_mask", False)
     kh_, kw_ = node.attrs["kernel"]
@@ -189,8 +196,11 @@ def _disjoint_pool_grad(ctx: Ctx, node: Node, x: Buf, dy: Buf, out: Buf) -> None
     oh, ow = dy.shape[1:3]
     hp, wp = h + pt + pb, w + pl + pr
     dxp = out if padding == (0, 0, 0, 0) else ctx.temp((n, hp, wp, c), out.dtype)
-    if (sh, sw) != (kh_, kw_) or (oh * sh, ow * sw) != (hp, wp):
+    exact = (sh, sw) == (kh_, kw_) and (oh * sh, ow * sw) == (hp, wp)
+    if not exact:
         fill(ctx, dxp, 0.0)  # elements in no window
+    if not exact or dxp is not out:
+        cast_to = None
     xp = pad(ctx, x, padding, float("-inf")) if is_max else None
     counts = None if is_max else _avg_counts(ctx, node, x, dy.shape[1:3])
     ctx.release_onchip()
@@ -203,6 +213,8 @@ def _disjoint_pool_grad(ctx: Ctx, node: Node, x: Buf, dy: Buf, out: Buf) -> None
     mems = {"dy": ctx.mem_for(dy.dtype)}
     # a share buffer per position: a window's store never waits for the next one's product
     mems.update({f"g{p}": mo for p in range(len(positions))})
+    if cast_to is not None:
+        mems.update({f"c{p}": ctx.mem_for(cast_to.dtype) for p in range(len(positions))})
     if is_max:
         mems.update({f"t{p}": ctx.mem_for(x.dtype) for p in range(len(positions))})
         mems.update(m=mo, taken=mo, z=mo)
@@ -223,6 +235,10 @@ def _disjoint_pool_grad(ctx: Ctx, node: Node, x: Buf, dy: Buf, out: Buf) -> None
                 ctx.vec(VecOp.MUL, share, rows, cc, f["dy"], f["cnt"])
             for pos in positions:
                 win.move(ctx, dxp, blk, share, pos, load=False)
+            if cast_to is not None:
+                ctx.vec(VecOp.COPY, f["c0"], rows, cc, share)
+                for pos in positions:
+                    win.move(ctx, cast_to, blk, f["c0"], pos, load=False)
             continue
         m, z, taken = f["m"], f["z"], f["taken"]
         for p, pos in enumerate(positions):
@@ -247,7 +263,11 @@ def _disjoint_pool_grad(ctx: Ctx, node: Node, x: Buf, dy: Buf, out: Buf) -> None
             if relu:  # the folded ReLU gradient: zero where x <= 0
                 ctx.vec(VecOp.RELU_MASK, g, rows, cc, f[f"t{p}"], g)
             win.move(ctx, dxp, blk, g, pos, load=False)
+            if cast_to is not None:
+                ctx.vec(VecOp.COPY, f[f"c{p}"], rows, cc, g)
+                win.move(ctx, cast_to, blk, f[f"c{p}"], pos, load=False)
     _crop(ctx, dxp, out, padding)
+    return cast_to is not None
 
 
 def _crop(ctx: Ctx, dxp: Buf, out: Buf, padding: tuple[int, int, int, int]) -> None:

@@ -1,15 +1,17 @@
-"""The disjoint pooling gradient with the images across the vector lanes
-(compiler/lower/pool_grad.py): chosen when the channels fill fewer lanes than the images, and
-bit for bit the gradient of the channel layout, ties and the folded ReLU gradient included."""
+"""The disjoint pooling gradient (compiler/lower/pool_grad.py) with the images across the vector
+lanes: chosen when the channels fill fewer lanes than the images, and bit for bit the gradient
+of the channel layout, ties and the folded ReLU gradient included; and storing the cast of its
+value (compiler/lower/fusion.py's `fuse_casts`) bit for bit as the cast alone does."""
 
 import numpy as np
 import pytest
 
 from chip.config import ChipConfig
+from chip.dtypes import DType
 from chip.isa import Load, Store
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
-from compiler.lower import pool_grad
+from compiler.lower import pool_grad, program
 from compiler.lower.program import lower
 from compiler.reference import evaluate
 from tests.compiler.lowering_helpers import run_on_chip
@@ -32,6 +34,10 @@ def pool_grad_graph(op: Op, x_shape, relu_mask: bool = False):
         "dy": rng.standard_normal(b.shape(dy)),
     }
     return b.build(), inputs
+
+
+def loads(lowered) -> int:
+    return sum(1 for i in lowered.program.instrs if isinstance(i, Load))
 
 
 def transposed_dmas(lowered) -> int:
@@ -70,3 +76,46 @@ def test_lanes_only_where_they_fill_more_lanes():
     assert transposed_dmas(lower(graph, ChipConfig.from_toml("edge"))) == 0
     graph, _ = pool_grad_graph(Op.MAXPOOL2D_GRAD, (32, 4, 4, 8))
     assert transposed_dmas(lower(graph, ChipConfig.from_toml("edge"))) > 0
+
+
+def pool_grad_cast_graph(op: Op, x_shape, stride=(2, 2)):
+    """dx of pooling, its bf16 cast (the weight gradient's operand) and its sum per channel
+    (the bias gradient's), as the training step's autodiff writes them."""
+    b = IRBuilder("cast")
+    x = b.input("x", x_shape)
+    attrs = dict(kernel=(2, 2), stride=stride, padding=(0, 0, 0, 0))
+    fwd = Op.MAXPOOL2D if op is Op.MAXPOOL2D_GRAD else Op.AVGPOOL2D
+    dy = b.input("dy", b.shape(b.add(fwd, (x,), "pool", **attrs)))
+    dx = b.add(op, (x, dy), "grad", **attrs)
+    flat = b.add(Op.RESHAPE, (dx,), "flat", shape=(-1, x_shape[-1]))
+    b.output("db", b.add(Op.REDUCE_SUM, (flat,), "db", axis=0))
+    b.output("dx16", b.add(Op.CAST, (dx,), "dx16", dtype=DType.BF16))
+    rng = np.random.default_rng(12)
+    inputs = {"x": np.round(rng.standard_normal(x_shape), 1)}
+    inputs["dy"] = rng.standard_normal(b.shape(dy))
+    return b.build(), inputs
+
+
+@pytest.mark.parametrize("op", [Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD])
+@pytest.mark.parametrize(
+    "x_shape,stride,fused",
+    [((10, 4, 4, 8), (2, 2), True), ((2, 4, 4, 16), (2, 2), True), ((2, 4, 7, 8), (2, 3), False)],
+    ids=["lanes", "channels", "gaps"],
+)
+def test_cast_stored_by_the_pool_gradient_is_the_cast_bit_for_bit(
+    op, x_shape, stride, fused, monkeypatch
+):
+    # (few enough rows that the bias sum reads them as one block either way: its blocks follow
+    # the rows left free, which the fused cast changes)
+    cfg = ChipConfig.from_toml("edge")
+    graph, inputs = pool_grad_cast_graph(op, x_shape, stride)
+    with_cast = lower(graph, cfg)
+    got = run_on_chip(with_cast, inputs, machine=True)
+    monkeypatch.setattr(program, "fuse_casts", lambda graph, units: units)
+    alone = lower(graph, cfg)
+    want = run_on_chip(alone, inputs, machine=True)
+    # fused, the cast reads no dx back from DRAM: fewer loads; not where dx has elements in
+    # no window (gaps), where the cast is lowered alone after the gradient
+    assert (loads(with_cast) < loads(alone)) is fused
+    for name in ("dx16", "db"):
+        np.testing.assert_array_equal(got[name], want[name])
