@@ -18,6 +18,7 @@ from compiler.ir import Node, Op
 from compiler.lower.context import MAX_VEC_ROWS, Ctx, View
 from compiler.lower.conv import pad
 from compiler.lower.memory import Buf
+from compiler.lower.pool_lanes import LaneWindows, lanes_pay
 from compiler.lower.vector import Frames, fill
 
 
@@ -141,7 +142,8 @@ def _window_fold(
     mems = {"acc": mem_out, "t": mem_in}
     if counts is not None:
         mems["cnt"] = ctx.mem_for(counts.dtype)
-    for f, blk in _groups(ctx, win, mems):
+    blocks = win.groups(ctx, mems) if isinstance(win, LaneWindows) else _groups(ctx, win, mems)
+    for f, blk in blocks:
         rows, cc = blk.rows, blk.cc
         first = True
         for kh in range(kh_):
@@ -310,11 +312,14 @@ def lower_pool(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
         return
     xp = pad(ctx, x, tuple(node.attrs["padding"]), float("-inf") if is_max else 0.0)
     ctx.release_onchip()
-    win = _Windows(xp, out.shape, (kh, kw), node.attrs["stride"])
+    counts = None if is_max else _avg_counts(ctx, node, x, out.shape[1:3])
+    if counts is None and lanes_pay(ctx, out.shape[0], out.shape[3]):
+        win = LaneWindows(xp, out.shape, (kh, kw), node.attrs["stride"])
+    else:
+        win = _Windows(xp, out.shape, (kh, kw), node.attrs["stride"])
     if is_max:
         _window_fold(ctx, win, out, VecOp.MAX)
         return
-    counts = _avg_counts(ctx, node, x, out.shape[1:3])
     _window_fold(
         ctx,
         win,

@@ -3,95 +3,21 @@ buffer (read-modify-write in DRAM; the tokens order overlapping windows), or, wh
 windows overlap, stored straight into dx. Max pooling routes each gradient to the first maximum
 of its window like the reference.
 
-The disjoint gradient may lay its blocks out with the images across the vector lanes (one row
-per output pixel and channel, one lane per image, by transposed DMAs) instead of the channels:
-when a tensor has fewer channels than lanes, that fills more lanes, and the vector ops and the
-DMAs, whose cycles both go by on-chip rows, take fewer rows. Every element's operations are the
-same, so dx is bit for bit the same either way.
+The disjoint gradient may lay its blocks out with the images across the vector lanes
+(pool_lanes.py); every element's operations are the same, so dx is bit for bit the same.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from chip.isa import Loc, VecOp
+from chip.isa import VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.conv import pad
 from compiler.lower.memory import Buf
 from compiler.lower.movement import copy_view
 from compiler.lower.pool import _avg_counts, _groups, _Windows
-from compiler.lower.vector import Frames, fill
-
-
-@dataclass(frozen=True)
-class LaneBlock:
-    """Output pixels ``p0 .. p0+npix`` (oh * OW + ow) of images ``b0 .. b0+nb``, channels
-    ``c0 .. c0+ch``: on chip, one row per (pixel, channel) and one lane per image."""
-
-    b0: int
-    nb: int
-    p0: int
-    npix: int
-    c0: int
-    ch: int
-
-    @property
-    def rows(self) -> int:
-        return self.npix * self.ch
-
-    @property
-    def cc(self) -> int:
-        """Elements per on-chip row: the images."""
-        return self.nb
-
-
-class _LaneWindows(_Windows):
-    """The windows of `_Windows` with the images across the lanes (`LaneBlock`)."""
-
-    def move(
-        self, ctx: Ctx, buf: Buf, blk: LaneBlock, loc: Loc, pos: tuple[int, int] | None, load: bool
-    ) -> None:
-        """Load (or store) block ``blk`` of ``buf``: the window elements of kernel position
-        ``pos`` of a padded input, or (``pos`` None) those of an output-shaped tensor."""
-        _, hp, wp, c = buf.shape
-        es = buf.dtype.nbytes
-        sh, sw = self.stride
-        if pos is None and blk.ch == c:  # the block's pixels are contiguous in each image
-            runs = [(0, blk.npix)]
-        else:
-            runs = [(i, 1) for i in range(blk.npix)]
-        for i, count in runs:
-            oh, ow = divmod(blk.p0 + i, self.ow)
-            h, w = (oh, ow) if pos is None else (oh * sh + pos[0], ow * sw + pos[1])
-            first = ((blk.b0 * hp + h) * wp + w) * c + blk.c0
-            view = View(buf.addr + first * es, buf.dtype, count * blk.ch, blk.nb, 1, hp * wp * c)
-            if load:
-                ctx.load(view, loc.offset(i * blk.ch))
-            else:
-                ctx.store(loc.offset(i * blk.ch), view)
-
-    def groups(self, ctx: Ctx, mems: dict):
-        """(frame, block) covering the output: a frame's rows of whole pixels, in lanes of
-        images."""
-        lanes = ctx.config.row_elems
-        pixels = self.oh * self.ow
-        frames = Frames(ctx, mems, pixels * self.c)
-        ch = min(self.c, frames.rb)
-        per = frames.rb // ch
-        for c0 in range(0, self.c, ch):
-            cc = min(ch, self.c - c0)
-            for b0 in range(0, self.n, lanes):
-                nb = min(lanes, self.n - b0)
-                for p0 in range(0, pixels, per):
-                    yield frames.next(), LaneBlock(b0, nb, p0, min(per, pixels - p0), c0, cc)
-
-
-def _lanes_pay(ctx: Ctx, n: int, c: int) -> bool:
-    """Whether the images across the lanes take fewer on-chip rows than the channels (the
-    pixels are the same either way)."""
-    lanes = ctx.config.row_elems
-    return c * -(-n // lanes) < n * -(-c // lanes)
+from compiler.lower.pool_lanes import LaneWindows, lanes_pay
+from compiler.lower.vector import fill
 
 
 def lower_pool_grad(
@@ -204,8 +130,8 @@ def _disjoint_pool_grad(
     xp = pad(ctx, x, padding, float("-inf")) if is_max else None
     counts = None if is_max else _avg_counts(ctx, node, x, dy.shape[1:3])
     ctx.release_onchip()
-    if counts is None and _lanes_pay(ctx, n, c):
-        win = _LaneWindows(dxp, dy.shape, (kh_, kw_), (sh, sw))
+    if counts is None and lanes_pay(ctx, n, c):
+        win = LaneWindows(dxp, dy.shape, (kh_, kw_), (sh, sw))
     else:
         win = _Windows(dxp, dy.shape, (kh_, kw_), (sh, sw))
     positions = [(i, j) for i in range(kh_) for j in range(kw_)]
@@ -221,7 +147,7 @@ def _disjoint_pool_grad(
     elif counts is not None:
         mems["cnt"] = ctx.mem_for(counts.dtype)
     last = len(positions) - 1
-    blocks = win.groups(ctx, mems) if isinstance(win, _LaneWindows) else _groups(ctx, win, mems)
+    blocks = win.groups(ctx, mems) if isinstance(win, LaneWindows) else _groups(ctx, win, mems)
     for f, blk in blocks:
         rows, cc = blk.rows, blk.cc
         win.move(ctx, dy, blk, f["dy"], None, load=True)

@@ -1,7 +1,8 @@
-"""The disjoint pooling gradient (compiler/lower/pool_grad.py) with the images across the vector
-lanes: chosen when the channels fill fewer lanes than the images, and bit for bit the gradient
-of the channel layout, ties and the folded ReLU gradient included; and storing the cast of its
-value (compiler/lower/fusion.py's `fuse_casts`) bit for bit as the cast alone does."""
+"""Pooling with the images across the vector lanes (compiler/lower/pool_lanes.py), forward and
+the disjoint gradient: chosen when the channels fill fewer lanes than the images, and bit for
+bit the values of the channel layout, ties and the folded ReLU gradient included; and the
+gradient storing the cast of its value (compiler/lower/fusion.py's `fuse_casts`) bit for bit
+as the cast alone does."""
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from chip.dtypes import DType
 from chip.isa import Load, Store
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
-from compiler.lower import pool_grad, program
+from compiler.lower import pool, pool_grad, program
 from compiler.lower.program import lower
 from compiler.reference import evaluate
 from tests.compiler.lowering_helpers import run_on_chip
@@ -62,7 +63,7 @@ def test_lanes_equal_the_channel_layout_bit_for_bit(case, op, relu_mask, monkeyp
     lanes = lower(graph, cfg)
     assert transposed_dmas(lanes) > 0
     got = run_on_chip(lanes, inputs, machine=True)["dx"]
-    monkeypatch.setattr(pool_grad, "_lanes_pay", lambda ctx, n, c: False)
+    monkeypatch.setattr(pool_grad, "lanes_pay", lambda ctx, n, c: False)
     channels = lower(graph, cfg)
     assert transposed_dmas(channels) == 0
     np.testing.assert_array_equal(got, run_on_chip(channels, inputs, machine=True)["dx"])
@@ -119,3 +120,24 @@ def test_cast_stored_by_the_pool_gradient_is_the_cast_bit_for_bit(
     assert (loads(with_cast) < loads(alone)) is fused
     for name in ("dx16", "db"):
         np.testing.assert_array_equal(got[name], want[name])
+
+
+@pytest.mark.parametrize("case", CASES, ids=["tiny", "small-acc", "edge"])
+@pytest.mark.parametrize("op,padding", [(Op.MAXPOOL2D, 0), (Op.AVGPOOL2D, 0), (Op.MAXPOOL2D, 1)])
+def test_forward_pooling_by_lanes_equals_the_channel_layout(case, op, padding, monkeypatch):
+    cfg, x_shape = case
+    b = IRBuilder("fwd")
+    x = b.input("x", x_shape)
+    pads = (padding, padding, padding, padding)
+    b.output("y", b.add(op, (x,), "pool", kernel=(2, 2), stride=(2, 2), padding=pads))
+    graph = b.build()
+    inputs = {"x": np.round(np.random.default_rng(13).standard_normal(x_shape), 1)}
+    lanes = lower(graph, cfg)
+    assert transposed_dmas(lanes) > 0
+    got = run_on_chip(lanes, inputs, machine=True)["y"]
+    monkeypatch.setattr(pool, "lanes_pay", lambda ctx, n, c: False)
+    channels = lower(graph, cfg)
+    assert transposed_dmas(channels) == 0
+    np.testing.assert_array_equal(got, run_on_chip(channels, inputs, machine=True)["y"])
+    want = evaluate(graph, inputs, round_casts=True).outputs["y"]
+    np.testing.assert_allclose(got, want, rtol=1e-2 if cfg.name == "edge" else 1e-6, atol=1e-6)
