@@ -16,7 +16,7 @@ the scratchpad (conv_bands.py), which reads each input row once per band instead
 kernel row. Which way a convolution goes (forward, input gradient, weight gradient)
 is decided by the cost model's predicted cycles: the GEMM plans (compiler/lower/tiling.py)
 plus the im2col copies, the band plan, or, for the weight gradient's shifted windows, the
-scatter of dY into the padded positions. Pooling is in pool.py.
+scatter of dY into the padded positions. Pooling is in pool.py and pool_grad.py.
 """
 
 from __future__ import annotations

@@ -30,6 +30,11 @@ from compiler.lower.vector import (
 
 FUSIBLE = frozenset(BINARY_OPS) | frozenset(UNARY_OPS)
 EPILOGUE_OPS = frozenset({Op.MATMUL, Op.CONV2D, Op.CONV2D_GRAD_INPUT})
+# Ops whose lowering can also store a cast of its value (the ``cast_to`` of compiler/lower/
+# pool_grad.py), so the cast does not read the value back from DRAM.
+CAST_OUTPUT_OPS = frozenset({Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD})
+# How many units ahead a cast of such a value may be found (past a reshape and a reduction).
+CAST_LOOKAHEAD = 3
 MAX_MEMBERS = 16
 
 
@@ -499,5 +504,34 @@ def fuse_epilogues(
             i += 2
             continue
         out.append(unit)
+        i += 1
+    return out
+
+
+def fuse_casts(
+    graph: Graph, units: list[Group | Node | tuple[Node, Group, bool]]
+) -> list[Group | Node | tuple[Node, Group, bool]]:
+    """Units with each node of `CAST_OUTPUT_OPS` merged, as (node, group, True), with a fusion
+    group of one CAST of its value within `CAST_LOOKAHEAD` units after it: the cast is
+    computed when the value is, instead of from it in DRAM. Moving the cast earlier keeps
+    program order: it reads nothing but the value, and no unit before its place reads it.
+    The node's own value stays stored (``keep``): its other readers need it."""
+    out = list(units)
+    i = 0
+    while i < len(out):
+        unit = out[i]
+        if isinstance(unit, Node) and unit.op in CAST_OUTPUT_OPS:
+            for j in range(i + 1, min(i + 1 + CAST_LOOKAHEAD, len(out))):
+                nxt = out[j]
+                if (
+                    isinstance(nxt, Group)
+                    and len(nxt.members) == 1
+                    and nxt.members[0].op is Op.CAST
+                    and nxt.members[0].inputs == (unit.id,)
+                    and nxt.members[0].shape == unit.shape
+                ):
+                    del out[j]
+                    out[i] = (unit, nxt, True)
+                    break
         i += 1
     return out

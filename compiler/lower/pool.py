@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from chip.dtypes import DType
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
-from compiler.lower.context import MAX_VEC_ROWS, Ctx, LoweringError, View
+from compiler.lower.context import MAX_VEC_ROWS, Ctx, View
 from compiler.lower.conv import pad
 from compiler.lower.memory import Buf
-from compiler.lower.movement import copy_view
+from compiler.lower.pool_lanes import LaneWindows, lanes_pay
 from compiler.lower.vector import Frames, fill
 
 
@@ -142,7 +142,8 @@ def _window_fold(
     mems = {"acc": mem_out, "t": mem_in}
     if counts is not None:
         mems["cnt"] = ctx.mem_for(counts.dtype)
-    for f, blk in _groups(ctx, win, mems):
+    blocks = win.groups(ctx, mems) if isinstance(win, LaneWindows) else _groups(ctx, win, mems)
+    for f, blk in blocks:
         rows, cc = blk.rows, blk.cc
         first = True
         for kh in range(kh_):
@@ -311,11 +312,14 @@ def lower_pool(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
         return
     xp = pad(ctx, x, tuple(node.attrs["padding"]), float("-inf") if is_max else 0.0)
     ctx.release_onchip()
-    win = _Windows(xp, out.shape, (kh, kw), node.attrs["stride"])
+    counts = None if is_max else _avg_counts(ctx, node, x, out.shape[1:3])
+    if counts is None and lanes_pay(ctx, out.shape[0], out.shape[3]):
+        win = LaneWindows(xp, out.shape, (kh, kw), node.attrs["stride"])
+    else:
+        win = _Windows(xp, out.shape, (kh, kw), node.attrs["stride"])
     if is_max:
         _window_fold(ctx, win, out, VecOp.MAX)
         return
-    counts = _avg_counts(ctx, node, x, out.shape[1:3])
     _window_fold(
         ctx,
         win,
@@ -326,175 +330,7 @@ def lower_pool(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     )
 
 
-def lower_pool_grad(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
-    """dx: every window's share of dy scatter-added into a zeroed padded buffer, then cropped
-    (windows that do not overlap store their shares directly: `_disjoint_pool_grad`)."""
-    x, dy = ins
-    is_max = node.op is Op.MAXPOOL2D_GRAD
-    kh_, kw_ = node.attrs["kernel"]
-    sh, sw = node.attrs["stride"]
-    if sh >= kh_ and sw >= kw_:
-        _disjoint_pool_grad(ctx, node, x, dy, out)
-        return
-    if node.attrs.get("relu_mask", False):
-        raise LoweringError(
-            f"{node.name}: relu_mask needs windows that do not overlap, not kernel "
-            f"{kh_}x{kw_} with stride {sh}x{sw}"
-        )
-    padding = tuple(node.attrs["padding"])
-    n, h, w, c = x.shape
-    pt, pl, pb, pr = padding
-    dxp = out if padding == (0, 0, 0, 0) else ctx.temp((n, h + pt + pb, w + pl + pr, c), out.dtype)
-    fill(ctx, dxp, 0.0)
-    xp = pad(ctx, x, padding, float("-inf")) if is_max else None
-    counts = None if is_max else _avg_counts(ctx, node, x, dy.shape[1:3])
-    ctx.release_onchip()
-    win = _Windows(dxp, dy.shape, (kh_, kw_), node.attrs["stride"])
-    mo = ctx.mem_for(out.dtype)
-    mems = {"dy": ctx.mem_for(dy.dtype), "g": mo, "u": mo}
-    if is_max:
-        mems.update(m=mo, t=ctx.mem_for(x.dtype), taken=mo, z=mo)
-    elif counts is not None:
-        mems["cnt"] = ctx.mem_for(counts.dtype)
-    for f, blk in _groups(ctx, win, mems):
-        rows, cc = blk.rows, blk.cc
-        win.move(ctx, dy, blk, f["dy"], None, load=True)
-        if is_max:
-            m = f["m"]
-            first = True
-            for kh in range(kh_):
-                for kw in range(kw_):
-                    win.move(ctx, xp, blk, f["t"], (kh, kw), load=True)
-                    if first:
-                        ctx.vec(VecOp.COPY, m, rows, cc, f["t"])
-                    else:
-                        ctx.vec(VecOp.MAX, m, rows, cc, m, f["t"])
-                    first = False
-            ctx.vec(VecOp.SET, f["taken"], rows, cc, imm=0.0)
-        elif counts is None:
-            ctx.vec(
-                VecOp.MULI,
-                f["dy"] if mems["dy"] is mo else f["g"],
-                rows,
-                cc,
-                f["dy"],
-                imm=1.0 / (kh_ * kw_),
-            )
-        share = f["dy"] if mems["dy"] is mo else f["g"]
-        if not is_max and counts is not None:
-            win.load_counts(ctx, counts, blk, f["cnt"])
-            ctx.vec(VecOp.RECIP, f["cnt"], rows, cc, f["cnt"])
-            ctx.vec(VecOp.MUL, f["g"], rows, cc, f["dy"], f["cnt"])
-            share = f["g"]
-        for kh in range(kh_):
-            for kw in range(kw_):
-                if is_max:
-                    # first maximum only: sel = (x == max) * (1 - taken); taken += sel
-                    win.move(ctx, xp, blk, f["t"], (kh, kw), load=True)
-                    z, taken = f["z"], f["taken"]
-                    ctx.vec(VecOp.EQ, z, rows, cc, f["t"], f["m"])
-                    ctx.vec(VecOp.MUL, f["g"], rows, cc, z, taken)
-                    ctx.vec(VecOp.SUB, z, rows, cc, z, f["g"])
-                    ctx.vec(VecOp.ADD, taken, rows, cc, taken, z)
-                    ctx.vec(VecOp.MUL, f["g"], rows, cc, z, f["dy"])
-                    share = f["g"]
-                win.move(ctx, dxp, blk, f["u"], (kh, kw), load=True)
-                ctx.vec(VecOp.ADD, f["u"], rows, cc, f["u"], share)
-                win.move(ctx, dxp, blk, f["u"], (kh, kw), load=False)
-    _crop(ctx, dxp, out, padding)
-
-
-def _disjoint_pool_grad(ctx: Ctx, node: Node, x: Buf, dy: Buf, out: Buf) -> None:
-    """The pooling gradient when no two windows overlap (stride >= kernel): every element of
-    dx is in at most one window, so each window position's share is stored straight into dx
-    (zeroed first only where some element is in no window) instead of read-modify-written,
-    and max pooling keeps x's windows on chip from the maximum to the selection. The shares
-    are the same vector operations on the same values as the scatter-add's: dx is bit for bit
-    the same."""
-    is_max = node.op is Op.MAXPOOL2D_GRAD
-    relu = is_max and node.attrs.get("relu_mask", False)
-    kh_, kw_ = node.attrs["kernel"]
-    sh, sw = node.attrs["stride"]
-    padding = tuple(node.attrs["padding"])
-    n, h, w, c = x.shape
-    pt, pl, pb, pr = padding
-    oh, ow = dy.shape[1:3]
-    hp, wp = h + pt + pb, w + pl + pr
-    dxp = out if padding == (0, 0, 0, 0) else ctx.temp((n, hp, wp, c), out.dtype)
-    if (sh, sw) != (kh_, kw_) or (oh * sh, ow * sw) != (hp, wp):
-        fill(ctx, dxp, 0.0)  # elements in no window
-    xp = pad(ctx, x, padding, float("-inf")) if is_max else None
-    counts = None if is_max else _avg_counts(ctx, node, x, dy.shape[1:3])
-    ctx.release_onchip()
-    win = _Windows(dxp, dy.shape, (kh_, kw_), (sh, sw))
-    positions = [(i, j) for i in range(kh_) for j in range(kw_)]
-    mo = ctx.mem_for(out.dtype)
-    mems = {"dy": ctx.mem_for(dy.dtype)}
-    # a share buffer per position: a window's store never waits for the next one's product
-    mems.update({f"g{p}": mo for p in range(len(positions))})
-    if is_max:
-        mems.update({f"t{p}": ctx.mem_for(x.dtype) for p in range(len(positions))})
-        mems.update(m=mo, taken=mo, z=mo)
-    elif counts is not None:
-        mems["cnt"] = ctx.mem_for(counts.dtype)
-    last = len(positions) - 1
-    for f, blk in _groups(ctx, win, mems):
-        rows, cc = blk.rows, blk.cc
-        win.move(ctx, dy, blk, f["dy"], None, load=True)
-        if not is_max:
-            share = f["g0"]
-            if counts is None:
-                ctx.vec(VecOp.MULI, share, rows, cc, f["dy"], imm=1.0 / (kh_ * kw_))
-            else:
-                win.load_counts(ctx, counts, blk, f["cnt"])
-                ctx.vec(VecOp.RECIP, f["cnt"], rows, cc, f["cnt"])
-                ctx.vec(VecOp.MUL, share, rows, cc, f["dy"], f["cnt"])
-            for pos in positions:
-                win.move(ctx, dxp, blk, share, pos, load=False)
-            continue
-        m, z, taken = f["m"], f["z"], f["taken"]
-        for p, pos in enumerate(positions):
-            win.move(ctx, xp, blk, f[f"t{p}"], pos, load=True)
-            if p == 0:
-                ctx.vec(VecOp.COPY, m, rows, cc, f["t0"])
-            else:
-                ctx.vec(VecOp.MAX, m, rows, cc, m, f[f"t{p}"])
-        for p, pos in enumerate(positions):
-            # first maximum only: sel = (x == max) * (1 - taken); taken += sel
-            g = f[f"g{p}"]
-            if p == 0:  # nothing taken yet: sel = (x == max)
-                ctx.vec(VecOp.EQ, taken, rows, cc, f["t0"], m)
-                ctx.vec(VecOp.MUL, g, rows, cc, taken, f["dy"])
-            else:
-                ctx.vec(VecOp.EQ, z, rows, cc, f[f"t{p}"], m)
-                ctx.vec(VecOp.MUL, g, rows, cc, z, taken)
-                ctx.vec(VecOp.SUB, z, rows, cc, z, g)
-                if p != last:
-                    ctx.vec(VecOp.ADD, taken, rows, cc, taken, z)
-                ctx.vec(VecOp.MUL, g, rows, cc, z, f["dy"])
-            if relu:  # the folded ReLU gradient: zero where x <= 0
-                ctx.vec(VecOp.RELU_MASK, g, rows, cc, f[f"t{p}"], g)
-            win.move(ctx, dxp, blk, g, pos, load=False)
-    _crop(ctx, dxp, out, padding)
-
-
-def _crop(ctx: Ctx, dxp: Buf, out: Buf, padding: tuple[int, int, int, int]) -> None:
-    """Copy the interior of padded ``dxp`` to ``out`` (nothing when it is ``out``)."""
-    if dxp is out:
-        return
-    ctx.release_onchip()
-    n, h, w, c = out.shape
-    pt, pl, _, _ = padding
-    hp, wp = dxp.shape[1:3]
-    es = out.dtype.nbytes
-    for b in range(n):
-        src = View(dxp.addr + ((b * hp + pt) * wp + pl) * c * es, out.dtype, h, w * c, wp * c)
-        copy_view(ctx, src, View(out.addr + b * h * w * c * es, out.dtype, h, w * c, w * c))
-
-
 RULES = {
     Op.MAXPOOL2D: lower_pool,
     Op.AVGPOOL2D: lower_pool,
-    Op.MAXPOOL2D_GRAD: lower_pool_grad,
-    Op.AVGPOOL2D_GRAD: lower_pool_grad,
 }

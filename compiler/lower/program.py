@@ -22,8 +22,10 @@ from compiler.ir import Graph, Node, Op
 from compiler.lower.context import Ctx, LoweringError
 from compiler.lower.emit import Emitter
 from compiler.lower.fusion import (
+    CAST_OUTPUT_OPS,
     Group,
     epilogue_packs,
+    fuse_casts,
     fuse_epilogues,
     gemm_epilogue,
     lower_group,
@@ -69,7 +71,7 @@ class Lowered:
 
 
 def _rules() -> dict[Op, Lowering]:
-    from compiler.lower import conv, conv_grad_weight, movement, pool, vector
+    from compiler.lower import conv, conv_grad_weight, movement, pool, pool_grad, vector
 
     table: dict[Op, Lowering] = {Op.MATMUL: lower_matmul}
     table.update(vector.RULES)
@@ -77,6 +79,7 @@ def _rules() -> dict[Op, Lowering]:
     table.update(conv.RULES)
     table.update(conv_grad_weight.RULES)
     table.update(pool.RULES)
+    table.update(pool_grad.RULES)
     return table
 
 
@@ -106,6 +109,7 @@ def lower_units(graph: Graph, config: ChipConfig) -> tuple[list, DramPlan]:
     and the DRAM plan that places their values."""
     live = live_nodes(graph)
     units = fuse_epilogues(graph, plan_groups(graph, live), config.dataflow is Dataflow.IS)
+    units = fuse_casts(graph, units)
     spans = [(i, i) for i in range(len(graph.nodes))]
     for unit in units:
         members = _unit_nodes(unit)
@@ -371,6 +375,10 @@ def _lower_units(
                 if gemm.op is Op.MATMUL:
                     epilogue = gemm_epilogue(ctx, group, gemm, plan.bufs, keep)
                     lower_matmul(ctx, gemm, ins, plan.bufs[gemm.id], epilogue)
+                elif gemm.op in CAST_OUTPUT_OPS:  # the group is one cast of its value
+                    cast = plan.bufs[group.members[0].id]
+                    if not rules[gemm.op](ctx, gemm, ins, plan.bufs[gemm.id], cast):
+                        lower_group(ctx, group, plan.bufs)
                 else:
 
                     def epilogue_for(row_map, pack=1, group=group, gemm=gemm, keep=keep):

@@ -15,7 +15,7 @@ def fold_relu_into_pool_grad(graph: Graph) -> Graph:
     same ``pre``. RELU(pre) > 0 exactly where pre > 0, so the mask can be read off the
     windows the pooling gradient loads anyway, and the gradient is neither stored nor read
     back in between. Only for non-overlapping windows (stride >= kernel), whose lowering
-    writes each element of the gradient once (compiler/lower/pool.py).
+    writes each element of the gradient once (compiler/lower/pool_grad.py).
     """
     users = graph.consumers()
     folded: set[int] = set()  # MAXPOOL2D_GRAD nodes that take their RELU_GRAD's place

@@ -1,0 +1,216 @@
+"""The pooling gradients: every window's share of dy scatter-added into a zeroed padded
+buffer (read-modify-write in DRAM; the tokens order overlapping windows), or, when no two
+windows overlap, stored straight into dx. Max pooling routes each gradient to the first maximum
+of its window like the reference.
+
+The disjoint gradient may lay its blocks out with the images across the vector lanes
+(pool_lanes.py); every element's operations are the same, so dx is bit for bit the same.
+"""
+
+from __future__ import annotations
+
+from chip.isa import VecOp
+from compiler.ir import Node, Op
+from compiler.lower.context import Ctx, LoweringError, View
+from compiler.lower.conv import pad
+from compiler.lower.memory import Buf
+from compiler.lower.movement import copy_view
+from compiler.lower.pool import _avg_counts, _groups, _Windows
+from compiler.lower.pool_lanes import LaneWindows, lanes_pay
+from compiler.lower.vector import fill
+
+
+def lower_pool_grad(
+    ctx: Ctx, node: Node, ins: list[Buf], out: Buf, cast_to: Buf | None = None
+) -> bool:
+    """dx: every window's share of dy scatter-added into a zeroed padded buffer, then cropped
+    (windows that do not overlap store their shares directly: `_disjoint_pool_grad`). Returns
+    whether it also stored ``cast_to``, dx converted to its dtype (only the disjoint gradient
+    without padding does: there every element of dx is stored once, from the chip)."""
+    x, dy = ins
+    is_max = node.op is Op.MAXPOOL2D_GRAD
+    kh_, kw_ = node.attrs["kernel"]
+    sh, sw = node.attrs["stride"]
+    if sh >= kh_ and sw >= kw_:
+        return _disjoint_pool_grad(ctx, node, x, dy, out, cast_to)
+    if node.attrs.get("relu_mask", False):
+        raise LoweringError(
+            f"{node.name}: relu_mask needs windows that do not overlap, not kernel "
+            f"{kh_}x{kw_} with stride {sh}x{sw}"
+        )
+    padding = tuple(node.attrs["padding"])
+    n, h, w, c = x.shape
+    pt, pl, pb, pr = padding
+    dxp = out if padding == (0, 0, 0, 0) else ctx.temp((n, h + pt + pb, w + pl + pr, c), out.dtype)
+    fill(ctx, dxp, 0.0)
+    xp = pad(ctx, x, padding, float("-inf")) if is_max else None
+    counts = None if is_max else _avg_counts(ctx, node, x, dy.shape[1:3])
+    ctx.release_onchip()
+    win = _Windows(dxp, dy.shape, (kh_, kw_), node.attrs["stride"])
+    mo = ctx.mem_for(out.dtype)
+    mems = {"dy": ctx.mem_for(dy.dtype), "g": mo, "u": mo}
+    if is_max:
+        mems.update(m=mo, t=ctx.mem_for(x.dtype), taken=mo, z=mo)
+    elif counts is not None:
+        mems["cnt"] = ctx.mem_for(counts.dtype)
+    for f, blk in _groups(ctx, win, mems):
+        rows, cc = blk.rows, blk.cc
+        win.move(ctx, dy, blk, f["dy"], None, load=True)
+        if is_max:
+            m = f["m"]
+            first = True
+            for kh in range(kh_):
+                for kw in range(kw_):
+                    win.move(ctx, xp, blk, f["t"], (kh, kw), load=True)
+                    if first:
+                        ctx.vec(VecOp.COPY, m, rows, cc, f["t"])
+                    else:
+                        ctx.vec(VecOp.MAX, m, rows, cc, m, f["t"])
+                    first = False
+            ctx.vec(VecOp.SET, f["taken"], rows, cc, imm=0.0)
+        elif counts is None:
+            ctx.vec(
+                VecOp.MULI,
+                f["dy"] if mems["dy"] is mo else f["g"],
+                rows,
+                cc,
+                f["dy"],
+                imm=1.0 / (kh_ * kw_),
+            )
+        share = f["dy"] if mems["dy"] is mo else f["g"]
+        if not is_max and counts is not None:
+            win.load_counts(ctx, counts, blk, f["cnt"])
+            ctx.vec(VecOp.RECIP, f["cnt"], rows, cc, f["cnt"])
+            ctx.vec(VecOp.MUL, f["g"], rows, cc, f["dy"], f["cnt"])
+            share = f["g"]
+        for kh in range(kh_):
+            for kw in range(kw_):
+                if is_max:
+                    # first maximum only: sel = (x == max) * (1 - taken); taken += sel
+                    win.move(ctx, xp, blk, f["t"], (kh, kw), load=True)
+                    z, taken = f["z"], f["taken"]
+                    ctx.vec(VecOp.EQ, z, rows, cc, f["t"], f["m"])
+                    ctx.vec(VecOp.MUL, f["g"], rows, cc, z, taken)
+                    ctx.vec(VecOp.SUB, z, rows, cc, z, f["g"])
+                    ctx.vec(VecOp.ADD, taken, rows, cc, taken, z)
+                    ctx.vec(VecOp.MUL, f["g"], rows, cc, z, f["dy"])
+                    share = f["g"]
+                win.move(ctx, dxp, blk, f["u"], (kh, kw), load=True)
+                ctx.vec(VecOp.ADD, f["u"], rows, cc, f["u"], share)
+                win.move(ctx, dxp, blk, f["u"], (kh, kw), load=False)
+    _crop(ctx, dxp, out, padding)
+    return False
+
+
+def _disjoint_pool_grad(
+    ctx: Ctx, node: Node, x: Buf, dy: Buf, out: Buf, cast_to: Buf | None
+) -> bool:
+    """The pooling gradient when no two windows overlap (stride >= kernel): every element of
+    dx is in at most one window, so each window position's share is stored straight into dx
+    (zeroed first only where some element is in no window) instead of read-modify-written,
+    and max pooling keeps x's windows on chip from the maximum to the selection. The shares
+    are the same vector operations on the same values as the scatter-add's: dx is bit for bit
+    the same. ``cast_to`` (when the windows cover dx exactly): each share also converted to
+    its dtype and stored there."""
+    is_max = node.op is Op.MAXPOOL2D_GRAD
+    relu = is_max and node.attrs.get("relu_mask", False)
+    kh_, kw_ = node.attrs["kernel"]
+    sh, sw = node.attrs["stride"]
+    padding = tuple(node.attrs["padding"])
+    n, h, w, c = x.shape
+    pt, pl, pb, pr = padding
+    oh, ow = dy.shape[1:3]
+    hp, wp = h + pt + pb, w + pl + pr
+    dxp = out if padding == (0, 0, 0, 0) else ctx.temp((n, hp, wp, c), out.dtype)
+    exact = (sh, sw) == (kh_, kw_) and (oh * sh, ow * sw) == (hp, wp)
+    if not exact:
+        fill(ctx, dxp, 0.0)  # elements in no window
+    if not exact or dxp is not out:
+        cast_to = None
+    xp = pad(ctx, x, padding, float("-inf")) if is_max else None
+    counts = None if is_max else _avg_counts(ctx, node, x, dy.shape[1:3])
+    ctx.release_onchip()
+    if counts is None and lanes_pay(ctx, n, c):
+        win = LaneWindows(dxp, dy.shape, (kh_, kw_), (sh, sw))
+    else:
+        win = _Windows(dxp, dy.shape, (kh_, kw_), (sh, sw))
+    positions = [(i, j) for i in range(kh_) for j in range(kw_)]
+    mo = ctx.mem_for(out.dtype)
+    mems = {"dy": ctx.mem_for(dy.dtype)}
+    # a share buffer per position: a window's store never waits for the next one's product
+    mems.update({f"g{p}": mo for p in range(len(positions))})
+    if cast_to is not None:
+        mems.update({f"c{p}": ctx.mem_for(cast_to.dtype) for p in range(len(positions))})
+    if is_max:
+        mems.update({f"t{p}": ctx.mem_for(x.dtype) for p in range(len(positions))})
+        mems.update(m=mo, taken=mo, z=mo)
+    elif counts is not None:
+        mems["cnt"] = ctx.mem_for(counts.dtype)
+    last = len(positions) - 1
+    blocks = win.groups(ctx, mems) if isinstance(win, LaneWindows) else _groups(ctx, win, mems)
+    for f, blk in blocks:
+        rows, cc = blk.rows, blk.cc
+        win.move(ctx, dy, blk, f["dy"], None, load=True)
+        if not is_max:
+            share = f["g0"]
+            if counts is None:
+                ctx.vec(VecOp.MULI, share, rows, cc, f["dy"], imm=1.0 / (kh_ * kw_))
+            else:
+                win.load_counts(ctx, counts, blk, f["cnt"])
+                ctx.vec(VecOp.RECIP, f["cnt"], rows, cc, f["cnt"])
+                ctx.vec(VecOp.MUL, share, rows, cc, f["dy"], f["cnt"])
+            for pos in positions:
+                win.move(ctx, dxp, blk, share, pos, load=False)
+            if cast_to is not None:
+                ctx.vec(VecOp.COPY, f["c0"], rows, cc, share)
+                for pos in positions:
+                    win.move(ctx, cast_to, blk, f["c0"], pos, load=False)
+            continue
+        m, z, taken = f["m"], f["z"], f["taken"]
+        for p, pos in enumerate(positions):
+            win.move(ctx, xp, blk, f[f"t{p}"], pos, load=True)
+            if p == 0:
+                ctx.vec(VecOp.COPY, m, rows, cc, f["t0"])
+            else:
+                ctx.vec(VecOp.MAX, m, rows, cc, m, f[f"t{p}"])
+        for p, pos in enumerate(positions):
+            # first maximum only: sel = (x == max) * (1 - taken); taken += sel
+            g = f[f"g{p}"]
+            if p == 0:  # nothing taken yet: sel = (x == max)
+                ctx.vec(VecOp.EQ, taken, rows, cc, f["t0"], m)
+                ctx.vec(VecOp.MUL, g, rows, cc, taken, f["dy"])
+            else:
+                ctx.vec(VecOp.EQ, z, rows, cc, f[f"t{p}"], m)
+                ctx.vec(VecOp.MUL, g, rows, cc, z, taken)
+                ctx.vec(VecOp.SUB, z, rows, cc, z, g)
+                if p != last:
+                    ctx.vec(VecOp.ADD, taken, rows, cc, taken, z)
+                ctx.vec(VecOp.MUL, g, rows, cc, z, f["dy"])
+            if relu:  # the folded ReLU gradient: zero where x <= 0
+                ctx.vec(VecOp.RELU_MASK, g, rows, cc, f[f"t{p}"], g)
+            win.move(ctx, dxp, blk, g, pos, load=False)
+            if cast_to is not None:
+                ctx.vec(VecOp.COPY, f[f"c{p}"], rows, cc, g)
+                win.move(ctx, cast_to, blk, f[f"c{p}"], pos, load=False)
+    _crop(ctx, dxp, out, padding)
+    return cast_to is not None
+
+
+def _crop(ctx: Ctx, dxp: Buf, out: Buf, padding: tuple[int, int, int, int]) -> None:
+    """Copy the interior of padded ``dxp`` to ``out`` (nothing when it is ``out``)."""
+    if dxp is out:
+        return
+    ctx.release_onchip()
+    n, h, w, c = out.shape
+    pt, pl, _, _ = padding
+    hp, wp = dxp.shape[1:3]
+    es = out.dtype.nbytes
+    for b in range(n):
+        src = View(dxp.addr + ((b * hp + pt) * wp + pl) * c * es, out.dtype, h, w * c, wp * c)
+        copy_view(ctx, src, View(out.addr + b * h * w * c * es, out.dtype, h, w * c, w * c))
+
+
+RULES = {
+    Op.MAXPOOL2D_GRAD: lower_pool_grad,
+    Op.AVGPOOL2D_GRAD: lower_pool_grad,
+}
