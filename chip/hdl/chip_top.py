@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import Out
 
 from chip.config import ChipConfig
 from chip.hdl import banks
@@ -19,13 +19,9 @@ from chip.hdl.controller import TOKEN_BITS, ExecuteController, check_config
 from chip.hdl.dma import DmaEngine, dma_word_ok
 from chip.hdl.ports import (
     EVENT_INDEX_BITS,
-    acc_row_layout,
     chip_event_signature,
-    instruction_signature,
-    read_port_signature,
-    spad_write_signature,
 )
-from chip.hdl.top import CYCLE_BITS, add_cycle_counter, add_datapath
+from chip.hdl.top import add_cycle_counter, add_datapath, top_signature
 from chip.hdl.vector import VectorUnit
 from chip.hdl.wishbone import wishbone_signature
 from chip.isa import OPCODE_BITS, Halt, Load, Store
@@ -63,17 +59,11 @@ class ChipTop(wiring.Component):
         check_config(config)
         self.config = config
         self.verilog_prefix = verilog_prefix
-        super().__init__(
-            {
-                "instr": In(instruction_signature()),
-                "load_bus": Out(wishbone_signature(config)),
-                "store_bus": Out(wishbone_signature(config)),
-                "spad_write": In(spad_write_signature(config)),
-                "acc_read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
-                "events": Out(chip_event_signature()),
-                "cycle": Out(CYCLE_BITS),
-            }
-        )
+        buses = {
+            "load_bus": Out(wishbone_signature(config)),
+            "store_bus": Out(wishbone_signature(config)),
+        }
+        super().__init__(top_signature(config, chip_event_signature(), buses))
 
     def elaborate(self, platform: object) -> Module:
         m = Module()

@@ -43,15 +43,7 @@ class ExecuteTop(wiring.Component):
         check_config(config)
         self.config = config
         self.verilog_prefix = verilog_prefix
-        super().__init__(
-            {
-                "instr": In(instruction_signature()),
-                "spad_write": In(spad_write_signature(config)),
-                "acc_read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
-                "events": Out(event_signature()),
-                "cycle": Out(CYCLE_BITS),
-            }
-        )
+        super().__init__(top_signature(config, event_signature()))
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -62,6 +54,22 @@ class ExecuteTop(wiring.Component):
         wiring.connect(m, ctrl.events, wiring.flipped(self.events))
         add_cycle_counter(m, self.cycle)
         return m
+
+
+def top_signature(
+    config: ChipConfig, events: wiring.Signature, buses: dict[str, wiring.Member] | None = None
+) -> dict[str, wiring.Member]:
+    """The ports of a top (`ExecuteTop`, `chip.hdl.chip_top.ChipTop`), in their Verilog order:
+    ``instr``, any ``buses`` to DRAM, the host's ``spad_write`` and ``acc_read``, ``events``
+    and ``cycle``."""
+    return {
+        "instr": In(instruction_signature()),
+        **(buses or {}),
+        "spad_write": In(spad_write_signature(config)),
+        "acc_read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
+        "events": Out(events),
+        "cycle": Out(CYCLE_BITS),
+    }
 
 
 def add_datapath(
