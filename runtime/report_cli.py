@@ -15,6 +15,7 @@ from runtime.outputs import read_report
 from runtime.render import layers_csv, make_console, print_report
 
 
+# ----------------------------------------------------------------------------------- report
 def setup_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
