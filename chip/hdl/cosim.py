@@ -2,7 +2,9 @@
 
 This is the RTL's entry point for co-simulation: tests (tests/hdl) and the speed benchmark
 (bench/hdl_speed.py) call `run_rtl` and compare its accumulator rows and per-instruction
-start/end cycles with the functional model and the cycle-level machine.
+start/end cycles with the functional model and the cycle-level machine. The testbench steps
+(scratchpad fill, stop checks, accumulator read-back) and the stream encoding are also those of
+the whole chip's co-simulations (`chip.hdl.chip_cosim`, the Verilator harnesses).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from chip.hdl.chip_top import ChipTop
 
 # The unit each instruction kind occupies, as `RtlEvent.unit` names it.
-UNITS = {Preload: "preload", Matmul: "matmul", Vec: "vector", Load: "load", Store: "store"}
+_UNITS = {Preload: "preload", Matmul: "matmul", Vec: "vector", Load: "load", Store: "store"}
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,7 @@ def rtl_events(
 ) -> tuple[RtlEvent, ...]:
     """One event per instruction that both started and ended, in program order."""
     return tuple(
-        RtlEvent(i, UNITS[type(program[i])], starts[i], ends[i])
+        RtlEvent(i, _UNITS[type(program[i])], starts[i], ends[i])
         for i in sorted(starts)
         if i in ends
     )
