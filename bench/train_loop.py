@@ -35,7 +35,7 @@ from runtime.train import Schedule, Trainer, TrainSettings
 def chip_loop(model: str, preset: str, data: Dataset) -> tuple[float, float, float]:
     """(training loop wall seconds, its CPU seconds, final loss) of ``model`` trained on the
     chip."""
-    from runtime.commands import load_chip
+    from runtime.cli_common import load_chip
 
     d = ZOO[model][1]
     assert d is not None

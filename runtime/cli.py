@@ -23,6 +23,7 @@ from chip.errors import ChipError
 from runtime import commands
 from runtime.backend import BackendError
 from runtime.checkpoint import CheckpointError
+from runtime.cli_common import CommandError
 from runtime.data import DataError
 from runtime.models import ModelError
 from runtime.train import TrainingError
@@ -31,7 +32,7 @@ EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 # Errors that describe a problem with the user's input or run, printed as they are.
 USER_ERRORS = (
-    commands.CommandError,
+    CommandError,
     ChipError,
     BackendError,
     CheckpointError,

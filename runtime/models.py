@@ -35,7 +35,7 @@ class ModelDefaults:
     optimizer: str
     lr: float
     schedule: str
-    fidelity: str = "fast"  # the CLI's --fidelity default (see runtime/commands.py)
+    fidelity: str = "fast"  # the CLI's --fidelity default (see runtime/train_cli.py)
 
 
 # Zoo names the CLI accepts -> (compiler.zoo function name, training defaults or None).

@@ -82,7 +82,7 @@ def cmd_scalesim(args: argparse.Namespace) -> None:
     from rich import box
     from rich.table import Table
 
-    from runtime.commands import next_free_dir
+    from runtime.cli_common import next_free_dir
     from runtime.render import make_console
 
     layers = read_topology(args.topology)

@@ -101,7 +101,7 @@ def cmd_sweep(args: argparse.Namespace) -> None:
     try:
         computed, done = run_sweep(spec, out, args.workers, args.scheduler, on_start, on_point)
     except KeyboardInterrupt:
-        from runtime.commands import Interrupted
+        from runtime.cli_common import Interrupted
 
         raise Interrupted(
             f"interrupted; the finished points are in {out / RESULTS_NAME}: run the same "

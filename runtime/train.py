@@ -17,15 +17,14 @@ import enum
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chip.config import ChipConfig
 from chip.counters import Counters
-from chip.program import Phase, Program, Tag, TensorInfo, TensorKind, TensorRole
+from chip.program import Program, TensorInfo, TensorKind, TensorRole
 from runtime import checkpoint as ckpt
 from runtime.backend import Backend, Fidelity, RunResult
 from runtime.data import (
@@ -36,8 +35,15 @@ from runtime.data import (
     steps_per_epoch,
     train_batches,
 )
-from runtime.report import EpochReport, RunReport, add_by_tag, layer_reports
+from runtime.report import EpochReport, RunReport, layer_reports
 from runtime.timing import SampledTiming
+from runtime.train_state import (
+    Progress,
+    RunGroups,
+    Totals,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 if TYPE_CHECKING:
     from compiler.train import Optimizer
@@ -148,57 +154,6 @@ class Signature:
         return one_hot(y, self.labels.shape[1] if len(self.labels.shape) == 2 else classes)
 
 
-@dataclass
-class Progress:
-    """Where the loop is and what it has accumulated; exactly what a checkpoint saves."""
-
-    epoch: int = 0
-    step: int = 0  # full steps done in the current epoch
-    global_step: int = 0
-    epochs: list[EpochReport] = field(default_factory=list)
-    work: Counters = field(default_factory=Counters)  # current epoch's training work
-    loss_sum: float = 0.0
-    step_losses: list[float] = field(default_factory=list)
-    correct: int = 0
-    seen: int = 0
-    by_tag: dict[Tag, Counters] = field(default_factory=dict)
-    to_chip: int = 0
-    from_chip: int = 0
-
-    def to_json(self, chip: ChipConfig) -> dict[str, Any]:
-        return {
-            "epoch": self.epoch,
-            "step": self.step,
-            "global_step": self.global_step,
-            "epochs": [e.to_json(chip) for e in self.epochs],
-            "work": self.work.to_dict(),
-            "loss_sum": self.loss_sum,
-            "step_losses": self.step_losses,
-            "correct": self.correct,
-            "seen": self.seen,
-            "by_tag": [[t.layer, t.phase.value, w.to_dict()] for t, w in self.by_tag.items()],
-            "to_chip": self.to_chip,
-            "from_chip": self.from_chip,
-        }
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> Progress:
-        return cls(
-            int(d["epoch"]),
-            int(d["step"]),
-            int(d["global_step"]),
-            [EpochReport.from_json(e) for e in d["epochs"]],
-            Counters.from_dict(d["work"]),
-            float(d["loss_sum"]),
-            [float(v) for v in d["step_losses"]],
-            int(d["correct"]),
-            int(d["seen"]),
-            {Tag(layer, Phase(phase)): Counters.from_dict(w) for layer, phase, w in d["by_tag"]},
-            int(d["to_chip"]),
-            int(d["from_chip"]),
-        )
-
-
 @dataclass(frozen=True)
 class StepEvent:
     """Passed to the ``on_step`` callback after every training step."""
@@ -224,50 +179,6 @@ class TrainResult:
     first_step_events: tuple[Any, ...] = ()
     first_step: RunResult | None = None
     host_seconds: float = 0.0
-
-
-Totals = tuple[Counters | None, dict[Tag, Counters] | None]  # some runs' work: in all, per tag
-
-
-class _Runs:
-    """Consecutive runs that counted the same work, kept as one group and counts until they
-    are added up: a compiled program's counters do not depend on data, so a training loop's
-    steps all count the same and their sum is one multiplication instead of an addition of
-    every tag's counters per step. The whole-run work and the per-tag work are taken apart
-    (an epoch needs its work; the per-tag totals are needed only by a checkpoint or the
-    report), each equal to adding every run's counters in order (all counts are integers)."""
-
-    def __init__(self) -> None:
-        self.work: Counters | None = None
-        self.by_tag: dict[Tag, Counters] = {}
-        self.n = 0  # runs of the group not yet in a `take_work`
-        self.n_tags = 0  # runs of the group not yet in a `take_tags`
-
-    def add(self, work: Counters, by_tag: dict[Tag, Counters]) -> Totals | None:
-        """Count one run; returns the previous group's untaken totals if this run starts a
-        new one."""
-        if self.work is not None and work == self.work and by_tag == self.by_tag:
-            self.n += 1
-            self.n_tags += 1
-            return None
-        done = self.take_work(), self.take_tags()
-        self.work, self.by_tag, self.n, self.n_tags = work, by_tag, 1, 1
-        return done
-
-    def take_work(self) -> Counters | None:
-        """The work of the runs counted since the last `take_work` (None if none)."""
-        if not self.n:
-            return None
-        assert self.work is not None
-        n, self.n = self.n, 0
-        return self.work.times(n)
-
-    def take_tags(self) -> dict[Tag, Counters] | None:
-        """The per-tag work of the runs counted since the last `take_tags` (None if none)."""
-        if not self.n_tags:
-            return None
-        n, self.n_tags = self.n_tags, 0
-        return {t: c.times(n) for t, c in self.by_tag.items()}
 
 
 class Trainer:
@@ -327,8 +238,8 @@ class Trainer:
                 f"{len(dataset.x_train)} training samples"
             )
         self.total_steps = self.steps * settings.epochs
-        self._step_runs = _Runs()  # training steps not yet added to the progress
-        self._eval_runs = _Runs()  # evaluations whose per-tag work is not yet in the progress
+        self._step_runs = RunGroups()  # training steps not yet added to the progress
+        self._eval_runs = RunGroups()  # evaluations whose per-tag work is not yet in the progress
 
     def _check_host_scalars(self) -> None:
         from compiler.train import HOST_SCALARS, host_scalars
@@ -375,28 +286,14 @@ class Trainer:
         if self.run_dir is None:
             return
         self._flush_tags(progress)
-        meta = {
-            "fingerprints": self._fingerprints(),
-            "progress": progress.to_json(self.program.config),
-        }
-        ckpt.save(self.run_dir, ckpt.Checkpoint(self.backend.snapshot(), meta))
+        save_checkpoint(
+            self.run_dir, self.backend, progress, self._fingerprints(), self.program.config
+        )
 
     def _load(self) -> Progress:
         if self.run_dir is None:
             raise TrainingError("resuming needs a run directory")
-        c = ckpt.load(self.run_dir)
-        saved, now = c.meta.get("fingerprints", {}), self._fingerprints()
-        changed = [k for k in now if saved.get(k) != now[k]]
-        if changed:
-            raise ckpt.CheckpointError(
-                f"the checkpoint in {self.run_dir} belongs to a different run "
-                f"({', '.join(changed)} changed); start a new run directory instead"
-            )
-        try:
-            self.backend.restore(c.tensors)
-            return Progress.from_json(c.meta["progress"])
-        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
-            raise ckpt.CheckpointError(f"checkpoint in {self.run_dir} is malformed: {e}") from None
+        return load_checkpoint(self.run_dir, self.backend, self._fingerprints())
 
     # ---- the loop ----
     def run(self, resume: bool = False) -> TrainResult:
@@ -446,7 +343,7 @@ class Trainer:
         p.seen += len(idx)
         p.loss_sum += loss
         p.step_losses.append(loss)
-        self._fold(p, self._step_runs.add(result.work, result.by_tag))
+        p.add(self._step_runs.add(result.work, result.by_tag))
         p.to_chip += result.transfer.to_chip + lr_sent
         p.from_chip += result.transfer.from_chip
         p.step += 1
@@ -457,25 +354,16 @@ class Trainer:
             )
         return result
 
-    @staticmethod
-    def _fold(p: Progress, totals: Totals | None) -> None:
-        if totals is not None:
-            work, by_tag = totals
-            if work is not None:
-                p.work = p.work + work
-            if by_tag is not None:
-                p.by_tag = add_by_tag(p.by_tag, by_tag)
-
     def _flush(self, p: Progress) -> None:
         """Add the work of the training steps counted so far to ``p.work`` (at the end of an
         epoch and before a checkpoint)."""
-        self._fold(p, (self._step_runs.take_work(), None))
+        p.add((self._step_runs.take_work(), None))
 
     def _flush_tags(self, p: Progress) -> None:
         """Add the per-tag work of the steps and evaluations counted so far to ``p.by_tag``
         (before a checkpoint or the report reads it)."""
-        self._fold(p, (None, self._step_runs.take_tags()))
-        self._fold(p, (None, self._eval_runs.take_tags()))
+        p.add((None, self._step_runs.take_tags()))
+        p.add((None, self._eval_runs.take_tags()))
 
     def evaluate(self, p: Progress | None = None) -> tuple[float, Counters]:
         """Test accuracy of the current weights and the chip work it took."""
@@ -484,7 +372,7 @@ class Trainer:
         self._sync_weights()
         d, sig, work = self.dataset, self.eval_sig, Counters()
         # the per-tag work of a run's evaluations is added up when the report needs it
-        correct, runs = 0, self._eval_runs if p is not None else _Runs()
+        correct, runs = 0, self._eval_runs if p is not None else RunGroups()
 
         def fold(totals: Totals | None) -> None:
             nonlocal work
@@ -492,7 +380,7 @@ class Trainer:
                 if totals[0] is not None:
                     work = work + totals[0]
                 if p is not None:
-                    self._fold(p, (None, totals[1]))
+                    p.add((None, totals[1]))
 
         for idx, valid in eval_batches(len(d.x_test), sig.batch):
             x = fit_to(d.x_test[idx], sig.x.shape[1:], "the evaluation program")

@@ -12,13 +12,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from amaranth.sim import Simulator
 
 from chip.config import ChipConfig
 from chip.hdl.chip_top import ChipTop
-from chip.hdl.cosim import RtlError, RtlEvent, encode_stream, pack_row, unpack_acc_row
+from chip.hdl.cosim import (
+    RtlEvent,
+    encode_stream,
+    fill_spad,
+    halted,
+    read_acc,
+    rtl_events,
+    simulate,
+)
 from chip.hdl.dram_model import DramModel, Request
-from chip.isa import Instr, Load, Matmul, Preload, Store, Vec
+from chip.isa import Instr, Matmul, Preload, Vec
 
 _UNITS = ("preload", "matmul", "vector", "load", "store")
 _EXEC = (Preload, Matmul, Vec)
@@ -75,26 +82,14 @@ def run_chip(
         )
 
     async def bench(ctx) -> None:
-        for r, row in enumerate(fill):
-            ctx.set(dut.spad_write.valid, 1)
-            ctx.set(dut.spad_write.payload.addr, r)
-            ctx.set(dut.spad_write.payload.data.as_value(), pack_row(row))
-            await ctx.tick()
-        ctx.set(dut.spad_write.valid, 0)
+        await fill_spad(ctx, dut, enumerate(fill))
         c0 = ctx.get(dut.cycle)
         sent, shown = 0, None
         while True:
             cycle = ctx.get(dut.cycle) - c0
-            if ctx.get(ev.error):
-                raise RtlError(
-                    f"the RTL stopped at instruction {sent} ({program[sent].MNEMONIC}) "
-                    f"in cycle {cycle}"
-                )
-            if ctx.get(ev.halted):
+            if halted(ctx, dut, program, sent, cycle, max_cycles):
                 out["cycles"] = cycle
                 break
-            if cycle >= max_cycles:
-                raise RtlError(f"no halt after {max_cycles} cycles")
             if shown != sent:  # setting a signal re-settles the design: on change only
                 shown = sent
                 more = sent < len(words)
@@ -114,22 +109,7 @@ def run_chip(
                         i = exec_index[i] if unit in ("preload", "matmul", "vector") else i
                         seen[i] = cycle if edge == "start" else cycle + 1
             await ctx.tick()
-        rows = []
-        for r in range(acc_rows):
-            ctx.set(dut.acc_read.addr, r)
-            rows.append(unpack_acc_row(ctx.get(dut.acc_read.data.as_value()), config))
-        out["acc"] = np.array(rows, dtype=config.acc_dtype.storage).reshape(
-            acc_rows, config.row_elems
-        )
+        out["acc"] = read_acc(ctx, dut, config, range(acc_rows))
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    unit_of = {Preload: "preload", Matmul: "matmul", Vec: "vector", Load: "load", Store: "store"}
-    events = tuple(
-        RtlEvent(i, unit_of[type(program[i])], starts[i], ends[i])
-        for i in sorted(starts)
-        if i in ends
-    )
-    return ChipRun(image, out["acc"], events, out["cycles"])
+    simulate(dut, bench)
+    return ChipRun(image, out["acc"], rtl_events(program, starts, ends), out["cycles"])

@@ -11,26 +11,17 @@ from __future__ import annotations
 
 from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import Out
 
 from chip.config import ChipConfig
-from chip.dtypes import DType
 from chip.hdl import banks
-from chip.hdl.accumulator import Accumulator
-from chip.hdl.array import SystolicArray, array_signature
-from chip.hdl.blackbox import VerilogModule
 from chip.hdl.controller import TOKEN_BITS, ExecuteController, check_config
 from chip.hdl.dma import DmaEngine, dma_word_ok
 from chip.hdl.ports import (
     EVENT_INDEX_BITS,
-    acc_row_layout,
     chip_event_signature,
-    instruction_signature,
-    read_port_signature,
-    spad_write_signature,
 )
-from chip.hdl.scratchpad import Scratchpad
-from chip.hdl.top import CYCLE_BITS
+from chip.hdl.top import add_cycle_counter, add_datapath, top_signature
 from chip.hdl.vector import VectorUnit
 from chip.hdl.wishbone import wishbone_signature
 from chip.isa import OPCODE_BITS, Halt, Load, Store
@@ -68,32 +59,18 @@ class ChipTop(wiring.Component):
         check_config(config)
         self.config = config
         self.verilog_prefix = verilog_prefix
-        super().__init__(
-            {
-                "instr": In(instruction_signature()),
-                "load_bus": Out(wishbone_signature(config)),
-                "store_bus": Out(wishbone_signature(config)),
-                "spad_write": In(spad_write_signature(config)),
-                "acc_read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
-                "events": Out(chip_event_signature()),
-                "cycle": Out(CYCLE_BITS),
-            }
-        )
+        buses = {
+            "load_bus": Out(wishbone_signature(config)),
+            "store_bus": Out(wishbone_signature(config)),
+        }
+        super().__init__(top_signature(config, chip_event_signature(), buses))
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg = self.config
         prefix = self.verilog_prefix
+        ctrl, spad, acc = add_datapath(m, cfg, prefix, self.spad_write, self.acc_read, dma=True)
         ram = None if prefix is None else f"{prefix}_ram"
-        m.submodules.controller = ctrl = ExecuteController(cfg, ram, tokens=True)
-        if prefix is None:
-            m.submodules.array = array = SystolicArray(cfg)
-        else:
-            array = VerilogModule(f"{prefix}_array", array_signature(cfg), reset=True)
-            m.submodules.array = array
-        m.submodules.scratchpad = spad = Scratchpad(cfg, ram, dma=True)
-        adder = None if prefix is None or cfg.input_dtype is DType.INT8 else f"{prefix}_fp32_add"
-        m.submodules.accumulator = acc = Accumulator(cfg, ram, adder, dma=True)
         m.submodules.load = load = DmaEngine(cfg, store=False, ram_module=ram)
         m.submodules.store = store = DmaEngine(cfg, store=True, ram_module=ram)
         lane = None if prefix is None else f"{prefix}_vector_lane"
@@ -105,12 +82,6 @@ class ChipTop(wiring.Component):
         wiring.connect(m, vec.acc_b, acc.read_vb)
         wiring.connect(m, vec.spad_w, spad.vec_write)
         wiring.connect(m, vec.acc_w, acc.vec_write)
-        wiring.connect(m, ctrl.read_x, spad.read_x)
-        wiring.connect(m, ctrl.read_y, spad.read_y)
-        wiring.connect(m, ctrl.array, array)
-        wiring.connect(m, ctrl.acc_write, acc.write)
-        wiring.connect(m, wiring.flipped(self.spad_write), spad.write)
-        wiring.connect(m, wiring.flipped(self.acc_read), acc.read)
         wiring.connect(m, load.spad_write, spad.load_write)
         wiring.connect(m, load.acc_write, acc.load_write)
         wiring.connect(m, store.spad_read, spad.read_s)
@@ -142,9 +113,7 @@ class ChipTop(wiring.Component):
             ev.vector_done_index.eq(vec.ctrl.done_index),
         ]
         m.d.comb += ev.halted.eq(ctrl.events.halted & load.idle & store.idle)
-        cycle = Signal(CYCLE_BITS)
-        m.d.sync += cycle.eq(cycle + 1)
-        m.d.comb += self.cycle.eq(cycle)
+        add_cycle_counter(m, self.cycle)
         return m
 
     def _dispatch(

@@ -10,9 +10,6 @@ Amaranth's simulator, so long programs with DMA can be co-simulated.
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,24 +18,23 @@ import numpy as np
 
 from chip.config import ChipConfig
 from chip.hdl.chip_cosim import ChipRun
-from chip.hdl.cosim import RtlError, RtlEvent, encode_stream, pack_row, unpack_acc_row
-from chip.hdl.export import module_name, write_verilog
-from chip.hdl.verilated import PORT_HELPERS
+from chip.hdl.cosim import encode_stream, rtl_events
+from chip.hdl.verilated import (
+    HARNESS_HEAD,
+    READ_ACC,
+    RESET_AND_FILL,
+    STOP_CHECKS,
+    build_model,
+    hex_words,
+    model_input,
+    read_output,
+    run_model,
+)
 from chip.hdl.wishbone import bus_bytes
-from chip.isa import Instr, Load, Matmul, Preload, Store, Vec
+from chip.isa import Instr, Matmul, Preload, Vec
 
 _HARNESS = (
-    r"""
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <deque>
-#include <vector>
-#include "verilated.h"
-#include "V@TOP@.h"
-
-"""
-    + PORT_HELPERS
+    HARNESS_HEAD
     + r"""template <typename T> static uint8_t byte_of(const T& port, int b) {
     return (uint8_t)((uint64_t)port >> (8 * b));
 }
@@ -119,61 +115,57 @@ int main(int argc, char** argv) {
     image.resize(size);
     if (std::fread(image.data(), 1, size, f) != (std::size_t)size) return 3;
     std::fclose(f);
-    auto tick = [&]() { top.clk = 1; top.eval(); top.clk = 0; top.eval(); };
-    top.clk = 0; top.rst = 1; top.eval(); tick(); top.rst = 0; top.eval();
-    for (int r = 0; r < spad_rows; r++) {
-        top.spad_write__valid = 1; put(top.spad_write__payload, words(spad_words));
-        top.eval(); tick();
-    }
-    top.spad_write__valid = 0;
+"""
+    + RESET_AND_FILL
+    + r"""
     std::vector<std::vector<uint32_t>> prog;
     for (int i = 0; i < n_instr; i++) prog.push_back(words(instr_words));
     top.eval();
     uint32_t c0 = top.cycle;
     int sent = 0;
     for (;;) {
-        long now = (long)(top.cycle - c0);
+        long cycle = (long)(top.cycle - c0);
         top.instr__valid = sent < n_instr;
         if (sent < n_instr) put(top.instr__payload, prog[sent]);
         top.load_bus__stall = 0; top.load_bus__ack = 0;
         top.store_bus__stall = 0; top.store_bus__ack = 0;
         top.eval();
-        if (top.events__error) { std::printf("E %d %ld\n", sent, now); return 0; }
-        if (top.events__halted) { std::printf("H %ld %u\n", now, top.cycle); break; }
-        if (now >= max_cycles) { std::printf("T %ld\n", now); return 0; }
+"""
+    + STOP_CHECKS
+    + r"""
         if (sent < n_instr && top.instr__ready) sent++;
         Request rd{(bool)top.load_bus__stb, top.load_bus__adr, (uint64_t)top.load_bus__sel,
                    top.load_bus__cti == 7, top.load_bus__tgc, top.load_bus__tga};
         Request wr{(bool)top.store_bus__stb, top.store_bus__adr, (uint64_t)top.store_bus__sel,
                    top.store_bus__cti == 7, top.store_bus__tgc, top.store_bus__tga};
         std::vector<Transfer*> fresh;
-        if (rd.stb && !open_t[0]) fresh.push_back(new Transfer{false, now, rd.tag});
-        if (wr.stb && !open_t[1]) fresh.push_back(new Transfer{true, now, wr.tag});
+        if (rd.stb && !open_t[0]) fresh.push_back(new Transfer{false, cycle, rd.tag});
+        if (wr.stb && !open_t[1]) fresh.push_back(new Transfer{true, cycle, wr.tag});
         if (fresh.size() == 2 && fresh[1]->tag < fresh[0]->tag) std::swap(fresh[0], fresh[1]);
         for (Transfer* t : fresh) { open_t[t->write] = t; transfers.push_back(t); }
         bool read_stall = false, write_stall = false;
         if (rd.stb) {
             Transfer* t = open_t[0];
-            read_stall = !accept(t, now - t->start, rd);
+            read_stall = !accept(t, cycle - t->start, rd);
             if (!read_stall) read_beats.push_back({t, (int)t->offsets.size() - 1, rd});
         }
         grant();
         if (wr.stb) {
             Transfer* t = open_t[1];
-            write_stall = t->grant < 0 || !accept(t, now - t->grant, wr);
+            write_stall = t->grant < 0 || !accept(t, cycle - t->grant, wr);
             if (!write_stall) {
                 check(wr);
                 for (int b = 0; b < bus_bytes; b++)
                     if (wr.sel >> b & 1) image[wr.lane(b)] = byte_of(top.store_bus__dat_w, b);
-                write_acks.push_back(now + latency);
-                if (t->done) t->end = now + 1;
+                write_acks.push_back(cycle + latency);
+                if (t->done) t->end = cycle + 1;
             }
         }
         bool read_ack = false;
         std::vector<uint8_t> data(bus_bytes, 0);
         if (!read_beats.empty()) {
             Beat& beat = read_beats.front();
-            if (beat.t->grant >= 0 && beat.t->grant + beat.t->offsets[beat.k] == now) {
+            if (beat.t->grant >= 0 && beat.t->grant + beat.t->offsets[beat.k] == cycle) {
                 check(beat.r);
                 for (int b = 0; b < bus_bytes; b++)
                     if (beat.r.sel >> b & 1) data[b] = image[beat.r.lane(b)];
@@ -181,28 +173,22 @@ int main(int argc, char** argv) {
                 read_beats.pop_front();
             }
         }
-        bool write_ack = !write_acks.empty() && write_acks.front() == now;
+        bool write_ack = !write_acks.empty() && write_acks.front() == cycle;
         if (write_ack) write_acks.pop_front();
         top.load_bus__stall = read_stall; top.load_bus__ack = read_ack;
         set_bytes(top.load_bus__dat_r, data);
         top.store_bus__stall = write_stall; top.store_bus__ack = write_ack;
         top.eval();
-#define EVENT(kind, port, at) \
-        if (top.events__##port) \
-            std::printf(kind " %c %u %ld\n", #port[0], top.events__##port##_index, at);
-        EVENT("S", preload_start, now) EVENT("S", matmul_start, now)
-        EVENT("D", preload_done, now + 1) EVENT("D", matmul_done, now + 1)
-        EVENT("S", vector_start, now) EVENT("D", vector_done, now + 1)
-        EVENT("S", load_start, now) EVENT("S", store_start, now)
-        EVENT("D", load_done, now + 1) EVENT("D", store_done, now + 1)
+        EVENT("S", preload_start, cycle) EVENT("S", matmul_start, cycle)
+        EVENT("D", preload_done, cycle + 1) EVENT("D", matmul_done, cycle + 1)
+        EVENT("S", vector_start, cycle) EVENT("D", vector_done, cycle + 1)
+        EVENT("S", load_start, cycle) EVENT("S", store_start, cycle)
+        EVENT("D", load_done, cycle + 1) EVENT("D", store_done, cycle + 1)
         tick();
     }
-    for (int r = 0; r < acc_rows; r++) {
-        top.acc_read__addr = r; top.eval();
-        std::printf("A");
-        show(top.acc_read__data);
-        std::printf("\n");
-    }
+"""
+    + READ_ACC
+    + r"""
     f = std::fopen(argv[2], "wb");
     if (!f || std::fwrite(image.data(), 1, image.size(), f) != image.size()) return 3;
     std::fclose(f);
@@ -214,33 +200,9 @@ int main(int argc, char** argv) {
 
 def build_chip(config: ChipConfig, build_dir: Path) -> Path:
     """Compile ``config``'s `ChipTop` with its harness (once per design); return the binary."""
-    if shutil.which("verilator") is None:
-        raise RuntimeError("verilator is not on PATH (Debian/Ubuntu: apt-get install verilator)")
     if bus_bytes(config) > 64:
         raise RuntimeError(f"the harness's byte lanes hold 64 bytes, not {bus_bytes(config)}")
-    top = module_name(config)
-    harness = _HARNESS.replace("@TOP@", top).replace("__", "___05F")
-    digest = hashlib.sha256(config.to_toml().encode() + harness.encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
-    out = Path(build_dir) / f"{top}_{digest.hexdigest()[:16]}"
-    binary = out / "sim"
-    if binary.exists():
-        return binary
-    src = out / "src"
-    src.mkdir(parents=True, exist_ok=True)
-    # The Verilog that `systolic hdl` ships, with its lint waivers.
-    verilog_file, waivers = write_verilog(config, src, whole_chip=True)
-    (src / "harness.cpp").write_text(harness)
-    cmd = [
-        "verilator", "--cc", "--exe", "--build", "-O1", "-Wno-fatal",
-        "--top-module", top, "-Mdir", str(out), "-o", "sim",
-        str(waivers), str(verilog_file), str(src / "harness.cpp"),
-    ]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"verilator failed for {top}:\n{done.stderr[-4000:]}")
-    return binary
+    return build_model(config, _HARNESS, build_dir, whole_chip=True)
 
 
 def run_chip_verilated(
@@ -255,68 +217,19 @@ def run_chip_verilated(
     """`chip.hdl.chip_cosim.run_chip` on the Verilator model of `ChipTop`."""
     program, words, _ = encode_stream(instrs, None)
     fill = [] if spad is None else list(np.asarray(spad, dtype=config.input_dtype.storage))
-    row_bits = config.row_elems * config.input_dtype.nbytes * 8
-    spad_bits = config.spad_addr_bits + row_bits
     head = (
-        f"{len(fill)} {-(-spad_bits // 32)} {len(words)} 4 {acc_rows} {max_cycles} "
-        f"{config.dram_bytes_per_cycle} {config.dram_latency} {bus_bytes(config)}"
+        f"{acc_rows} {max_cycles} {config.dram_bytes_per_cycle} {config.dram_latency} "
+        f"{bus_bytes(config)}"
     )
-    lines = [head]
-    lines += [
-        _hex_words(r | pack_row(row) << config.spad_addr_bits, spad_bits)
-        for r, row in enumerate(fill)
-    ]
-    lines += [_hex_words(w, 128) for w in words]
+    stdin = model_input(config, head, fill, [hex_words(w, 128) for w in words])
     binary = build_chip(config, build_dir)
     with tempfile.TemporaryDirectory() as tmp:
         before, after = Path(tmp) / "dram.bin", Path(tmp) / "after.bin"
         np.asarray(dram, dtype=np.uint8).tofile(before)
-        done = subprocess.run(
-            [str(binary), str(before), str(after)],
-            input="\n".join(lines) + "\n",
-            capture_output=True,
-            text=True,
-            timeout=3600,
-        )
-        if done.returncode != 0:
-            raise RtlError(f"verilated model failed ({done.returncode}): {done.stderr[-2000:]}")
+        stdout = run_model(binary, stdin, [str(before), str(after)])
         image = np.fromfile(after, dtype=np.uint8) if after.exists() else None
+    # The execute units count PRELOAD/MATMUL/VEC words only: their k-th is this program index.
     exec_index = [i for i, ins in enumerate(program) if isinstance(ins, Preload | Matmul | Vec)]
-    starts, ends, rows = {}, {}, []
-    cycles = -1
-    for line in done.stdout.splitlines():
-        kind, *fields = line.split()
-        if kind in ("S", "D"):
-            unit, i, at = fields[0], int(fields[1]), int(fields[2])
-            i = exec_index[i] if unit in ("p", "m", "v") else i
-            (starts if kind == "S" else ends)[i] = at
-        elif kind == "H":
-            cycles = int(fields[0])
-        elif kind == "A":
-            raw = sum(int(w, 16) << (32 * i) for i, w in enumerate(fields))
-            rows.append(unpack_acc_row(raw, config))
-        elif kind == "E":
-            index = int(fields[0])
-            raise RtlError(
-                f"the RTL stopped at instruction {index} "
-                f"({program[index].MNEMONIC}) in cycle {fields[1]}"
-            )
-        elif kind == "T":
-            raise RtlError(f"no halt after {max_cycles} cycles")
-        elif kind == "X":
-            raise RtlError(f"the RTL accessed DRAM byte {fields[0]}, beyond the image")
-        else:
-            raise RtlError(f"unexpected line from the verilated model: {line!r}")
+    out = read_output(stdout, config, program, acc_rows, max_cycles, exec_index)
     assert image is not None
-    acc = np.array(rows, dtype=config.acc_dtype.storage).reshape(acc_rows, config.row_elems)
-    unit_of = {Preload: "preload", Matmul: "matmul", Vec: "vector", Load: "load", Store: "store"}
-    events = tuple(
-        RtlEvent(i, unit_of[type(program[i])], starts[i], ends[i])
-        for i in sorted(starts)
-        if i in ends
-    )
-    return ChipRun(image, acc, events, cycles)
-
-
-def _hex_words(value: int, bits: int) -> str:
-    return " ".join(f"{(value >> (32 * i)) & 0xFFFFFFFF:x}" for i in range(-(-bits // 32)))
+    return ChipRun(image, out.acc, rtl_events(program, out.starts, out.ends), out.cycles)

@@ -2,23 +2,30 @@
 
 This is the RTL's entry point for co-simulation: tests (tests/hdl) and the speed benchmark
 (bench/hdl_speed.py) call `run_rtl` and compare its accumulator rows and per-instruction
-start/end cycles with the functional model and the cycle-level machine.
+start/end cycles with the functional model and the cycle-level machine. The testbench steps
+(scratchpad fill, stop checks, accumulator read-back) and the stream encoding are also those of
+the whole chip's co-simulations (`chip.hdl.chip_cosim`, the Verilator harnesses).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from amaranth.sim import Simulator
+from amaranth.sim import Simulator, SimulatorContext
 
 from chip.config import ChipConfig
 from chip.hdl.top import ExecuteTop
-from chip.isa import Halt, Instr, Matmul, Preload
+from chip.isa import Halt, Instr, Load, Matmul, Preload, Store, Vec
 
-_UNITS = {Preload: "preload", Matmul: "matmul"}
+if TYPE_CHECKING:
+    from chip.hdl.chip_top import ChipTop
+
+# The unit each instruction kind occupies, as `RtlEvent.unit` names it.
+_UNITS = {Preload: "preload", Matmul: "matmul", Vec: "vector", Load: "load", Store: "store"}
 
 
 @dataclass(frozen=True)
@@ -94,26 +101,14 @@ def run_rtl(
     out: dict[str, object] = {}
 
     async def bench(ctx) -> None:
-        for r, row in fill:
-            ctx.set(dut.spad_write.valid, 1)
-            ctx.set(dut.spad_write.payload.addr, r)
-            ctx.set(dut.spad_write.payload.data.as_value(), pack_row(row))
-            await ctx.tick()
-        ctx.set(dut.spad_write.valid, 0)
+        await fill_spad(ctx, dut, fill)
         c0 = ctx.get(dut.cycle)
         sent, wait, offered = 0, gaps[0], None
         while True:
             cycle = ctx.get(dut.cycle) - c0
-            if ctx.get(ev.error):
-                raise RtlError(
-                    f"the RTL stopped at instruction {sent} "
-                    f"({program[sent].MNEMONIC}) in cycle {cycle}"
-                )
-            if ctx.get(ev.halted):
+            if halted(ctx, dut, program, sent, cycle, max_cycles):
                 out["cycles"] = cycle
                 break
-            if cycle >= max_cycles:
-                raise RtlError(f"no halt after {max_cycles} cycles")
             show = sent < len(words) and wait == 0
             if offered != (sent, show):  # setting a signal re-settles the design: on change only
                 offered = (sent, show)
@@ -131,28 +126,10 @@ def run_rtl(
                     ends[ctx.get(getattr(ev, f"{unit}_done_index"))] = cycle + 1
             await ctx.tick()
         out["sim_cycles"] = ctx.get(dut.cycle)
-        rows = []
-        for r in read_rows:
-            ctx.set(dut.acc_read.addr, r)
-            rows.append(unpack_acc_row(ctx.get(dut.acc_read.data.as_value()), config))
-        out["acc"] = np.array(rows, dtype=config.acc_dtype.storage).reshape(
-            len(read_rows), config.row_elems
-        )
+        out["acc"] = read_acc(ctx, dut, config, read_rows)
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    if vcd is None:
-        sim.run()
-    else:
-        with sim.write_vcd(str(vcd)):
-            sim.run()
-    events = tuple(
-        RtlEvent(i, _UNITS[type(program[i])], starts[i], ends[i])
-        for i in sorted(starts)
-        if type(program[i]) in _UNITS
-    )
-    return RtlRun(out["acc"], events, out["cycles"], out["sim_cycles"])
+    simulate(dut, bench, vcd)
+    return RtlRun(out["acc"], rtl_events(program, starts, ends), out["cycles"], out["sim_cycles"])
 
 
 def encode_stream(
@@ -180,3 +157,82 @@ def unpack_acc_row(raw: int, config: ChipConfig) -> np.ndarray:
     dtype = config.acc_dtype.storage
     nbytes = config.row_elems * dtype.itemsize
     return np.frombuffer(raw.to_bytes(nbytes, "little"), dtype=dtype.newbyteorder("<"))
+
+
+# The testbench steps and checks both co-simulations (`run_rtl` here, `chip.hdl.chip_cosim`'s
+# `run_chip`) take, on any top with the host ports and events of `chip.hdl.top.ExecuteTop`.
+async def fill_spad(
+    ctx: SimulatorContext, dut: ExecuteTop | ChipTop, fill: Iterable[tuple[int, np.ndarray]]
+) -> None:
+    """Write each ``(row, values)`` of ``fill`` through the host port, one row a cycle."""
+    for r, row in fill:
+        ctx.set(dut.spad_write.valid, 1)
+        ctx.set(dut.spad_write.payload.addr, r)
+        ctx.set(dut.spad_write.payload.data.as_value(), pack_row(row))
+        await ctx.tick()
+    ctx.set(dut.spad_write.valid, 0)
+
+
+def halted(
+    ctx: SimulatorContext,
+    dut: ExecuteTop | ChipTop,
+    program: Sequence[Instr],
+    sent: int,
+    cycle: int,
+    max_cycles: int,
+) -> bool:
+    """Whether the design reports halted in this cycle; raise `RtlError` if it flags an error
+    (at instruction ``sent``, the word it did not take) or ``cycle`` reached ``max_cycles``."""
+    if ctx.get(dut.events.error):
+        raise stopped_at(program, sent, cycle)
+    if ctx.get(dut.events.halted):
+        return True
+    if cycle >= max_cycles:
+        raise RtlError(f"no halt after {max_cycles} cycles")
+    return False
+
+
+def stopped_at(program: Sequence[Instr], index: int, cycle: int | str) -> RtlError:
+    """The error for an RTL that stopped on instruction ``index`` of ``program``."""
+    return RtlError(
+        f"the RTL stopped at instruction {index} ({program[index].MNEMONIC}) in cycle {cycle}"
+    )
+
+
+def read_acc(
+    ctx: SimulatorContext, dut: ExecuteTop | ChipTop, config: ChipConfig, rows: Sequence[int]
+) -> np.ndarray:
+    """Accumulator ``rows`` (raw storage) read through the host port, one row each."""
+    values = []
+    for r in rows:
+        ctx.set(dut.acc_read.addr, r)
+        values.append(unpack_acc_row(ctx.get(dut.acc_read.data.as_value()), config))
+    return np.array(values, dtype=config.acc_dtype.storage).reshape(len(rows), config.row_elems)
+
+
+def simulate(
+    dut: ExecuteTop | ChipTop,
+    bench: Callable[[SimulatorContext], Awaitable[None]],
+    vcd: Path | None = None,
+) -> None:
+    """Run ``bench`` against ``dut`` in Amaranth's simulator, one clock; ``vcd`` names a
+    waveform file to write."""
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    if vcd is None:
+        sim.run()
+    else:
+        with sim.write_vcd(str(vcd)):
+            sim.run()
+
+
+def rtl_events(
+    program: Sequence[Instr], starts: dict[int, int], ends: dict[int, int]
+) -> tuple[RtlEvent, ...]:
+    """One event per instruction that both started and ended, in program order."""
+    return tuple(
+        RtlEvent(i, _UNITS[type(program[i])], starts[i], ends[i])
+        for i in sorted(starts)
+        if i in ends
+    )

@@ -43,39 +43,72 @@ class ExecuteTop(wiring.Component):
         check_config(config)
         self.config = config
         self.verilog_prefix = verilog_prefix
-        super().__init__(
-            {
-                "instr": In(instruction_signature()),
-                "spad_write": In(spad_write_signature(config)),
-                "acc_read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
-                "events": Out(event_signature()),
-                "cycle": Out(CYCLE_BITS),
-            }
-        )
+        super().__init__(top_signature(config, event_signature()))
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
-        cfg = self.config
-        prefix = self.verilog_prefix
-        ram = None if prefix is None else f"{prefix}_ram"
-        m.submodules.controller = ctrl = ExecuteController(cfg, ram)
-        if prefix is None:
-            m.submodules.array = array = SystolicArray(cfg)
-        else:
-            array = VerilogModule(f"{prefix}_array", array_signature(cfg), reset=True)
-            m.submodules.array = array
-        m.submodules.scratchpad = spad = Scratchpad(cfg, ram)
-        adder = None if prefix is None or cfg.input_dtype is DType.INT8 else f"{prefix}_fp32_add"
-        m.submodules.accumulator = acc = Accumulator(cfg, ram, adder)
+        ctrl, _, _ = add_datapath(
+            m, self.config, self.verilog_prefix, self.spad_write, self.acc_read, dma=False
+        )
         wiring.connect(m, wiring.flipped(self.instr), ctrl.instr)
-        wiring.connect(m, ctrl.read_x, spad.read_x)
-        wiring.connect(m, ctrl.read_y, spad.read_y)
-        wiring.connect(m, ctrl.array, array)
-        wiring.connect(m, ctrl.acc_write, acc.write)
-        wiring.connect(m, wiring.flipped(self.spad_write), spad.write)
-        wiring.connect(m, wiring.flipped(self.acc_read), acc.read)
         wiring.connect(m, ctrl.events, wiring.flipped(self.events))
-        cycle = Signal(CYCLE_BITS)
-        m.d.sync += cycle.eq(cycle + 1)
-        m.d.comb += self.cycle.eq(cycle)
+        add_cycle_counter(m, self.cycle)
         return m
+
+
+def top_signature(
+    config: ChipConfig, events: wiring.Signature, buses: dict[str, wiring.Member] | None = None
+) -> dict[str, wiring.Member]:
+    """The ports of a top (`ExecuteTop`, `chip.hdl.chip_top.ChipTop`), in their Verilog order:
+    ``instr``, any ``buses`` to DRAM, the host's ``spad_write`` and ``acc_read``, ``events``
+    and ``cycle``."""
+    return {
+        "instr": In(instruction_signature()),
+        **(buses or {}),
+        "spad_write": In(spad_write_signature(config)),
+        "acc_read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
+        "events": Out(events),
+        "cycle": Out(CYCLE_BITS),
+    }
+
+
+def add_datapath(
+    m: Module,
+    cfg: ChipConfig,
+    prefix: str | None,
+    spad_write: wiring.PureInterface,
+    acc_read: wiring.PureInterface,
+    dma: bool,
+) -> tuple[ExecuteController, Scratchpad, Accumulator]:
+    """Add the execute datapath to ``m``: the submodules ``controller``, ``array``,
+    ``scratchpad`` and ``accumulator``, connected to each other and to a top's host ports
+    ``spad_write`` and ``acc_read``. The controller's ``instr`` and ``events`` are left for the
+    top to connect. With ``dma``, the controller counts dependency tokens and the memories have
+    the ports of the DMA engines and the vector unit (`chip.hdl.chip_top.ChipTop`). With
+    ``prefix`` (export), the array, memories and bf16 adders are Verilog instances
+    (see `ExecuteTop`)."""
+    ram = None if prefix is None else f"{prefix}_ram"
+    m.submodules.controller = ctrl = ExecuteController(cfg, ram, tokens=dma)
+    if prefix is None:
+        m.submodules.array = array = SystolicArray(cfg)
+    else:
+        array = VerilogModule(f"{prefix}_array", array_signature(cfg), reset=True)
+        m.submodules.array = array
+    m.submodules.scratchpad = spad = Scratchpad(cfg, ram, dma=dma)
+    adder = None if prefix is None or cfg.input_dtype is DType.INT8 else f"{prefix}_fp32_add"
+    m.submodules.accumulator = acc = Accumulator(cfg, ram, adder, dma=dma)
+    wiring.connect(m, ctrl.read_x, spad.read_x)
+    wiring.connect(m, ctrl.read_y, spad.read_y)
+    wiring.connect(m, ctrl.array, array)
+    wiring.connect(m, ctrl.acc_write, acc.write)
+    wiring.connect(m, wiring.flipped(spad_write), spad.write)
+    wiring.connect(m, wiring.flipped(acc_read), acc.read)
+    return ctrl, spad, acc
+
+
+def add_cycle_counter(m: Module, cycle_out: Signal) -> None:
+    """Drive ``cycle_out`` with the count of clock cycles since reset (the first cycle after
+    reset is cycle 0)."""
+    cycle = Signal(len(cycle_out))
+    m.d.sync += cycle.eq(cycle + 1)
+    m.d.comb += cycle_out.eq(cycle)

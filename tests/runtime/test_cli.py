@@ -206,7 +206,7 @@ def test_train_and_run_refuse_to_overwrite_a_run(capsys, monkeypatch, run_dir, p
     def no_run(*args, **kwargs):  # `run` refuses before running, not after a long run
         raise AssertionError("the program ran before the output directory was checked")
 
-    monkeypatch.setattr("runtime.commands.Backend.run", no_run)
+    monkeypatch.setattr("runtime.program_cli.Backend.run", no_run)
     fails(
         capsys,
         1,

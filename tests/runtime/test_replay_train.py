@@ -11,7 +11,7 @@ from chip.machine.replay import replay_of
 from chip.machine.schedule import schedule_of
 from chip.machine.values import value_plan_of
 from runtime.backend import Backend
-from runtime.commands import load_chip
+from runtime.cli_common import load_chip
 from runtime.data import Dataset, load_digits
 from runtime.models import ZOO, compile_model, train_spec
 from runtime.train import Schedule, Trainer, TrainSettings
