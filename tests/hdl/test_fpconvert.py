@@ -1,7 +1,8 @@
 """The vector lane's CVT in RTL (chip/hdl/fpconvert.py) against chip/formats.py's ``convert``,
-bit for bit: every conversion code on edge cases under Amaranth's simulator, and every code on
-a dense set of binary32 inputs (every sign and exponent with the fractions around every
-rounding position, every top-16-bit pattern) on the exported Verilog under Verilator."""
+bit for bit: every conversion code on edge cases under Amaranth's simulator, every code on a
+dense set of binary32 inputs (every sign and exponent with the fractions around every rounding
+position, every top-16-bit pattern) on the exported Verilog under Verilator, and a compiled
+int8 layer whose output is cast to float8 run on the whole chip's RTL."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from chip.formats import CODES, Conversion, Format, convert
 from chip.hdl.export import _to_verilog
 from chip.hdl.fpconvert import NarrowConverter
 from chip.hdl.verilated import PORT_HELPERS
+from chip.isa import Vec, VecOp
+from chip.program import Program
+from runtime.cli import main
+from tests.hdl.rtl_runs import assert_rtl_run_equals_pe
 
 needs_verilator = pytest.mark.skipif(
     shutil.which("verilator") is None or shutil.which("g++") is None,
@@ -176,3 +181,41 @@ def test_every_conversion_code_matches_the_model_densely_under_verilator(tmp_pat
             Conversion.from_code(code),
             [(hex(x[i]), hex(got[code][i]), hex(want[i])) for i in wrong[:5]],
         )
+
+
+def _quantized_layer(path) -> None:
+    """An ONNX MatMul whose output is cast to float8 e4m3fn (not saturating) and back."""
+    from onnx import TensorProto, helper, numpy_helper, save
+
+    w = (np.random.default_rng(3).standard_normal((16, 8)) * 4).astype(np.float32)
+    nodes = [
+        helper.make_node("MatMul", ["x", "w"], ["h"]),
+        helper.make_node("Cast", ["h"], ["q"], to=TensorProto.FLOAT8E4M3FN, saturate=0),
+        helper.make_node("Cast", ["q"], ["y"], to=TensorProto.FLOAT),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "fp8_layer",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 8])],
+        [numpy_helper.from_array(w, "w")],
+    )
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 23)]), str(path))
+
+
+@pytest.mark.slow  # a Verilator build of `tiny` (a minute or more) and ~300 instructions
+@needs_verilator
+def test_a_compiled_int8_layer_cast_to_float8_runs_on_the_rtl(tmp_path, monkeypatch):
+    """`systolic compile` of the layer for `tiny` (int8, dynamic quantization) emits CVT;
+    `systolic run --fidelity rtl` agrees with the `pe` machine on every instruction's cycles,
+    the accumulator and DRAM, and the outputs are equal."""
+    pytest.importorskip("onnx")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    model, path = tmp_path / "layer.onnx", tmp_path / "layer.prog"
+    _quantized_layer(model)
+    assert main(["compile", str(model), "--chip", "tiny", "-o", str(path)]) == 0
+    cvts = [i for i in Program.load(path).instrs if isinstance(i, Vec) and i.op is VecOp.CVT]
+    assert cvts and {Conversion.from_code(i.imm) for i in cvts} == {
+        Conversion(Format.FLOAT8E4M3FN, saturate=False)
+    }
+    assert_rtl_run_equals_pe(path, tmp_path)
