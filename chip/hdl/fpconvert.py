@@ -36,6 +36,8 @@ _FLOAT, _E8M0, _INT = 0, 1, 2  # the datapath a format uses
 _POSITIVE_NAN = 0x7FC00000  # NumPy's NaN as binary32, what overflow without infinity gives
 _FORMATS = tuple(Format)
 _MODES = tuple(RoundMode)
+_FMT_BITS = (len(_FORMATS) - 1).bit_length()
+_MODE_BITS = (len(_MODES) - 1).bit_length()
 
 
 def _table(values: list[int], width: int, index: Value) -> Value:
@@ -69,6 +71,8 @@ def _format_fields() -> dict[str, tuple[int, list[int]]]:
         spec = fmt.spec
         kinds.append(_E8M0 if fmt is Format.FLOAT8E8M0 else _INT if fmt.is_integer else _FLOAT)
         lo_value, hi_value = fmt.range if fmt.is_integer else (0, 0)
+        if not -16 < lo_value <= hi_value < 16:  # the integer path keeps four integer bits
+            raise ValueError(f"{fmt.value}: range {fmt.range} needs more than 4 integer bits")
         hi.append(int(hi_value))
         neg_lo.append(-int(lo_value))
         if spec is None:
@@ -98,7 +102,8 @@ def _format_fields() -> dict[str, tuple[int, list[int]]]:
 
 class NarrowConverter(wiring.Component):
     """``y`` is binary32 ``a`` rounded to the conversion whose code is ``code`` (chip/formats.py's
-    ``convert`` of one element), combinationally; a code past the last gives some value."""
+    ``convert`` of one element), combinationally; a code past the last converts to float16
+    (the unit refuses such words before they reach the lane)."""
 
     def __init__(self) -> None:
         super().__init__({"a": In(32), "code": In(CODE_BITS), "y": Out(32)})
@@ -107,15 +112,12 @@ class NarrowConverter(wiring.Component):
         m = Module()
         a = self.a
         convs = [Conversion.from_code(n) for n in range(CODES)]
-        entry = _table(
-            [
-                _FORMATS.index(c.format) << 3 | _MODES.index(c.round_mode) << 1 | c.saturate
-                for c in convs
-            ],
-            7,
-            self.code,
-        )
-        fmt, mode, saturate = entry[3:7], entry[1:3], entry[0]
+        fields = [
+            (_FORMATS.index(c.format) << _MODE_BITS | _MODES.index(c.round_mode)) << 1 | c.saturate
+            for c in convs
+        ]
+        entry = _table(fields, 1 + _MODE_BITS + _FMT_BITS, self.code)
+        saturate, mode, fmt = entry[0], entry[1 : 1 + _MODE_BITS], entry[1 + _MODE_BITS :]
         p = {}
         for name, (width, values) in _format_fields().items():
             p[name] = Signal(width, name=f"fmt_{name}")
