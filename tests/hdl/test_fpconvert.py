@@ -75,7 +75,7 @@ def _want(x: np.ndarray, code: int) -> np.ndarray:
 
 def test_every_conversion_code_matches_the_model_on_edge_cases():
     """Each of the 72 codes (every format, saturating or not, e8m0's three rounding modes) on
-    the edge cases: about 10 s under Amaranth's simulator."""
+    the edge cases: about 2 s under Amaranth's simulator."""
     dut = NarrowConverter()
     bad = []
 
@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
 )
 
 
-@pytest.mark.slow  # Verilator's build: about 30 s on a loaded machine; the run a few seconds
+@pytest.mark.slow  # Verilator's build and 10 million conversions: about 70 s on a loaded machine
 @needs_verilator
 def test_every_conversion_code_matches_the_model_densely_under_verilator(tmp_path):
     """All 72 codes on about 140k inputs (10 million conversions) through the exported
