@@ -203,7 +203,7 @@ def _quantized_layer(path) -> None:
     save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 23)]), str(path))
 
 
-@pytest.mark.slow  # a Verilator build of `tiny` (a minute or more) and ~300 instructions
+@pytest.mark.slow  # a Verilator build of `tiny` and ~300 instructions: 8 min at load average 12
 @needs_verilator
 def test_a_compiled_int8_layer_cast_to_float8_runs_on_the_rtl(tmp_path, monkeypatch):
     """`systolic compile` of the layer for `tiny` (int8, dynamic quantization) emits CVT;
