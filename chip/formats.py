@@ -52,6 +52,17 @@ class Format(enum.Enum):
         return self in _INT_RANGE
 
     @property
+    def spec(self) -> FloatSpec | None:
+        """The fields and limits of an IEEE-like float format (None for e8m0 and integers)."""
+        return _FLOATS.get(self)
+
+    @property
+    def saturate_optional(self) -> bool:
+        """Whether ``saturate`` chooses this format's overflow (the float8 formats but e8m0);
+        the other IEEE-like formats saturate exactly when they have no infinity."""
+        return self in _SATURATING
+
+    @property
     def range(self) -> tuple[float, float]:
         """The smallest and largest finite value of the format."""
         if self in _INT_RANGE:
@@ -71,7 +82,10 @@ class RoundMode(enum.Enum):
 
 
 @dataclass(frozen=True)
-class _Float:
+class FloatSpec:
+    """An IEEE-like float format: its stored fraction bits, smallest normal exponent, largest
+    finite value and which special values it has."""
+
     mantissa: int  # stored fraction bits
     emin: int  # exponent of the smallest normal value
     max: float  # largest finite value
@@ -81,13 +95,13 @@ class _Float:
 
 
 _FLOATS = {
-    Format.FLOAT16: _Float(10, -14, 65504.0, True, True, True),
-    Format.BFLOAT16: _Float(7, -126, float(np.float32(3.3895313892515355e38)), True, True, True),
-    Format.FLOAT8E4M3FN: _Float(3, -6, 448.0, False, True, True),
-    Format.FLOAT8E4M3FNUZ: _Float(3, -7, 240.0, False, True, False),
-    Format.FLOAT8E5M2: _Float(2, -14, 57344.0, True, True, True),
-    Format.FLOAT8E5M2FNUZ: _Float(2, -15, 57344.0, False, True, False),
-    Format.FLOAT4E2M1: _Float(1, 0, 6.0, False, False, True),
+    Format.FLOAT16: FloatSpec(10, -14, 65504.0, True, True, True),
+    Format.BFLOAT16: FloatSpec(7, -126, float(np.float32(3.3895313892515355e38)), True, True, True),
+    Format.FLOAT8E4M3FN: FloatSpec(3, -6, 448.0, False, True, True),
+    Format.FLOAT8E4M3FNUZ: FloatSpec(3, -7, 240.0, False, True, False),
+    Format.FLOAT8E5M2: FloatSpec(2, -14, 57344.0, True, True, True),
+    Format.FLOAT8E5M2FNUZ: FloatSpec(2, -15, 57344.0, False, True, False),
+    Format.FLOAT4E2M1: FloatSpec(1, 0, 6.0, False, False, True),
 }
 _INT_RANGE = {
     Format.INT4: (-8.0, 7.0),
@@ -100,6 +114,7 @@ _SATURATING = frozenset(
 )
 _FORMATS = tuple(Format)
 _MODES = tuple(RoundMode)
+CODES = 2 * len(_MODES) * len(_FORMATS)  # the immediates CVT accepts: 0 .. CODES - 1
 
 
 @dataclass(frozen=True)
@@ -136,9 +151,9 @@ class Conversion:
     @classmethod
     def from_code(cls, code: float) -> Conversion:
         """The conversion an immediate names; ValueError if it names none."""
-        n, count = int(code), 2 * len(_MODES) * len(_FORMATS)
-        if n != code or not 0 <= n < count:
-            raise ValueError(f"imm={code} names no number format (0 .. {count - 1})")
+        n = int(code) if np.isfinite(code) else -1
+        if n != code or not 0 <= n < CODES:
+            raise ValueError(f"imm={code} names no number format (0 .. {CODES - 1})")
         rest, nosat = divmod(n, 2)
         fmt, mode = divmod(rest, len(_MODES))
         return cls(_FORMATS[fmt], not nosat, _MODES[mode])
@@ -157,7 +172,7 @@ def convert(x: np.ndarray, conv: Conversion) -> np.ndarray:
         return _round_float(x, _FLOATS[conv.format], conv)
 
 
-def _round_float(x: np.ndarray, f: _Float, conv: Conversion) -> np.ndarray:
+def _round_float(x: np.ndarray, f: FloatSpec, conv: Conversion) -> np.ndarray:
     v = x.astype(np.float64)
     a = np.abs(v)
     finite = np.isfinite(a) & (a > 0)

@@ -26,6 +26,7 @@ from chip.config import ChipConfig, Dataflow
 from chip.dtypes import to_storage
 from chip.errors import ChipError, ProgramError
 from chip.fidelity import Fidelity
+from chip.formats import Conversion
 from chip.hdl.chip_cosim import run_chip
 from chip.hdl.controller import check_config
 from chip.hdl.cosim import RtlError, RtlRun, run_rtl
@@ -96,6 +97,11 @@ def check_program(program: Program, simulator: str) -> None:
                 f"the RTL's vector unit has no {ins.op.name} (it builds {built}): "
                 "run this program with --fidelity pe",
             )
+        if isinstance(ins, Vec) and ins.op is VecOp.CVT:
+            try:
+                Conversion.from_code(ins.imm)
+            except ValueError as e:
+                raise ProgramError(i, ins.MNEMONIC, f"CVT: {e}") from None
         if isinstance(ins, Vec) and (clash := vec_overlap(ins)):
             raise ProgramError(
                 i,

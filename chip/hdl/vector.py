@@ -13,8 +13,9 @@ integer arithmetic when every source is an integer memory and the function is on
 destination's conversion (saturating RNE to integers, RNE to bfloat16). The functions of
 `SUPPORTED` are built (RECIP and SQRT as the correctly rounded reciprocal and square root,
 which their float64 definitions rounded once are; EXP, LOG, SIGMOID, TANH and RSQRT as
-chip/special.py's algorithms; RAND as Philox-2x32-10); CVT is not, and a word using it stops
-the chip with ``error`` (`chip.hdl.run_program.check_program` names it first).
+chip/special.py's algorithms; RAND as Philox-2x32-10; CVT as chip/hdl/fpconvert.py's
+`NarrowConverter`). A CVT word whose immediate names no conversion stops the chip with
+``error``, as the functional model faults on it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from chip.config import ChipConfig
 from chip.hdl import banks
 from chip.hdl.banks import port_bits
 from chip.hdl.blackbox import VerilogModule
+from chip.hdl.fpconvert import conversion_code
 from chip.hdl.ports import (
     EVENT_INDEX_BITS,
     acc_row_layout,
@@ -47,10 +49,10 @@ from chip.isa import (
 )
 from chip.semantics import INT_EXACT
 
-# Every function but CVT: RECIP and SQRT are the correctly rounded binary32 reciprocal and
-# square root (their float64 definitions rounded once), the other special functions
-# chip/special.py's algorithms, RAND chip/semantics.py's Philox-2x32-10.
-SUPPORTED = frozenset(VecOp) - {VecOp.CVT}
+# Every function: RECIP and SQRT are the correctly rounded binary32 reciprocal and square root
+# (their float64 definitions rounded once), the other special functions chip/special.py's
+# algorithms, RAND chip/semantics.py's Philox-2x32-10, CVT chip/formats.py's conversions.
+SUPPORTED = frozenset(VecOp)
 SPAD_CODE, ACC_CODE, ACCF_CODE = 0, 1, 2  # chip.isa's memory codes
 
 
@@ -65,6 +67,7 @@ def vec_supported(config: ChipConfig, v: data.View) -> Value:
     """True if the VEC word viewed by ``v`` (`decoder_layout(Vec)`) is one this unit runs."""
     return (
         _op_in(v.op, SUPPORTED)
+        & ((v.op != VecOp.CVT.value) | conversion_code(v.imm)[0])
         & (v.rows >= 1)
         & (v.cols >= 1)
         & (v.cols <= config.row_elems)

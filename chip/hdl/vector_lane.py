@@ -24,6 +24,7 @@ from chip.hdl.fpconv import (
     int_to_f32,
     is_nan,
 )
+from chip.hdl.fpconvert import NarrowConverter, conversion_code
 from chip.hdl.fpspecial import f32_exp, f32_log, f32_rand, f32_tanh_small
 from chip.hdl.numerics import numerics_for
 from chip.isa import VecOp
@@ -172,6 +173,8 @@ class VectorLane(wiring.Component):
         mul_a = _select(op, [((VecOp.SIGMOID,), e), ((VecOp.TANH,), e_minus_one.y)], af)
         mul_b = _select(op, [(squash, recip), ((VecOp.MULI,), imm)], bf)
         prod = f32_mul(m, mul_a, mul_b, "mul")
+        m.submodules.cvt = cvt = NarrowConverter()
+        m.d.comb += [cvt.a.eq(af), cvt.code.eq(conversion_code(imm)[1])]
         quiet = af | F32_QUIET
         sigmoid = Mux(is_nan(af), quiet, Mux(af[31], prod, recip))
         small = mag < TANH_SMALL
@@ -196,6 +199,7 @@ class VectorLane(wiring.Component):
             ((VecOp.SIGMOID,), sigmoid),
             ((VecOp.TANH,), tanh),
             ((VecOp.RAND,), f32_rand(m, af, bf, imm, "rand")),
+            ((VecOp.CVT,), cvt.y),
         ]
         m.d.comb += self.res_f32.eq(_select(op, cases, C(0, 32)))
         sum_f = Mux(first_el, af, adder.y)

@@ -210,7 +210,7 @@ def test_bandwidth_latency_queue_depth_and_dtype_variants_match_the_machine(chan
     "bad,name",
     [
         (
-            Vec(
+            Vec(  # a CVT whose immediate names no conversion (the functional model faults)
                 op=VecOp.CVT,
                 dst=_sp(0),
                 src1=_sp(0),
@@ -219,7 +219,7 @@ def test_bandwidth_latency_queue_depth_and_dtype_variants_match_the_machine(chan
                 cols=1,
                 bcast1=False,
                 bcast2=False,
-                imm=0.0,
+                imm=2.5,
             ),
             "vec",
         ),

@@ -174,8 +174,8 @@ def test_compiled_forward_passes_run_on_the_rtl(model, tmp_path, monkeypatch):
     assert_rtl_run_equals_pe(path, tmp_path)
 
 
-def test_the_first_function_the_rtl_lacks_is_named():
-    def vec(op):
+def test_a_cvt_whose_immediate_names_no_conversion_is_refused():
+    def vec(op, imm=0.0):
         return Vec(
             op=op,
             dst=Loc(Mem.ACCF, 0),
@@ -185,15 +185,16 @@ def test_the_first_function_the_rtl_lacks_is_named():
             cols=4,
             bcast1=False,
             bcast2=False,
-            imm=0.0,
+            imm=imm,
         )
 
     load = Load(dram=0, dst=Loc(Mem.ACCF, 0), rows=1, cols=4, stride=64, transpose=True)
-    # a transposed LOAD and every special function pass; CVT is the one function not built
+    # a transposed LOAD, every special function and a CVT naming a conversion pass; the CVT
+    # whose immediate is not a conversion code (the functional model faults on it) is named
     instrs = (load, *(vec(op) for op in (VecOp.EXP, VecOp.LOG, VecOp.TANH, VecOp.SIGMOID)))
-    instrs = (*instrs, vec(VecOp.RSQRT), vec(VecOp.CVT), vec(VecOp.EXP))
+    instrs = (*instrs, vec(VecOp.CVT, 71.0), vec(VecOp.CVT, 2.5), vec(VecOp.CVT, 72.0))
     program = Program(TINY, instrs, [Tag("t", Phase.FORWARD)] * len(instrs), {})
-    with pytest.raises(ProgramError, match="has no CVT") as e:
+    with pytest.raises(ProgramError, match=r"CVT: imm=2.5 names no number format") as e:
         check_program(program, VERILATOR)
     assert (e.value.index, e.value.mnemonic) == (6, "vec")
 

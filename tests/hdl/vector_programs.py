@@ -10,6 +10,7 @@ import numpy as np
 
 from chip.config import ChipConfig
 from chip.dtypes import DType, to_storage
+from chip.formats import CODES
 from chip.hdl.run_program import vec_overlap
 from chip.hdl.vector import SUPPORTED
 from chip.isa import VEC_USES_IMM, Halt, Load, Loc, Matmul, Mem, Vec, VecOp
@@ -88,7 +89,12 @@ def random_vector_program(
 
         mem = (Mem.ACC, Mem.ACCF, Mem.SPAD)[rng.integers(3)]
         dst = Loc(mem, int(rng.integers(0, 8 - rows + 1)) + (0 if mem is Mem.SPAD else OUT_BASE))
-        imm = float(np.float32(rng.standard_normal() * 2)) if op in VEC_USES_IMM else 0.0
+        if op is VecOp.CVT:  # the immediate names a conversion (chip/formats.py)
+            imm = float(rng.integers(CODES))
+        elif op in VEC_USES_IMM:
+            imm = float(np.float32(rng.standard_normal() * 2))
+        else:
+            imm = 0.0
         ins = Vec(
             op=op,
             dst=dst,
