@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from chip.config import load_preset
-from chip.hdl.synth import SynthError, synthesize
+from chip.hdl.synth import ECP5_CAPACITY, SynthError, _over_capacity, synthesize
 from runtime.cli import main
 
 FIELDS = {
@@ -28,6 +28,16 @@ FIELDS = {
 def test_unknown_family_is_refused_by_name():
     with pytest.raises(SynthError, match="--synth must be one of ecp5, xilinx7, not 'ice40'"):
         synthesize(load_preset("tiny"), "ice40")
+
+
+def test_a_design_too_large_for_the_ecp5_part_names_the_resource():
+    fits = dict(ECP5_CAPACITY)
+    assert _over_capacity(fits) == []
+    over = _over_capacity({**fits, "dsps": 700, "luts": 90_000})
+    assert over == [
+        "not placed and routed: the design needs 90,000 LUT4s, the LFE5U-85F has 83,640",
+        "not placed and routed: the design needs 700 MULT18X18D multipliers, the LFE5U-85F has 156",
+    ]
 
 
 # Synthesis and place-and-route take minutes in the WebAssembly tools, most of it spent mapping
