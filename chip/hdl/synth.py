@@ -28,11 +28,12 @@ from chip.hdl.export import module_name, write_verilog
 TARGETS = ("ecp5", "xilinx7")
 ECP5_DEVICE = ("--85k", "LFE5U-85F", "CABGA381")
 # What the LFE5U-85F holds (Lattice ECP5 family data sheet): 41,820 slices of two LUT4s and two
-# flip-flops, 156 18x18 multipliers, 208 sysMEM blocks. LUT RAM takes slices as well, which
-# nextpnr alone accounts for.
-ECP5_CAPACITY = {"luts": 83_640, "ffs": 83_640, "dsps": 156, "block_rams": 208}
+# flip-flops, 156 18x18 multipliers, 208 sysMEM blocks. A CCU2C carry cell fills a slice's two
+# LUT4s, so logic is counted as LUT4s plus two per carry cell. LUT RAM takes slices as well,
+# which nextpnr alone accounts for.
+ECP5_CAPACITY = {"logic": 83_640, "ffs": 83_640, "dsps": 156, "block_rams": 208}
 _ECP5_NAMES = {
-    "luts": "LUT4s",
+    "logic": "LUT4 sites (LUT4s and two per CCU2C carry cell)",
     "ffs": "flip-flops",
     "dsps": "MULT18X18D multipliers",
     "block_rams": "DP16KD block RAMs",
@@ -182,11 +183,12 @@ def _over_capacity(counts: dict[str, int]) -> list[str]:
     """One sentence per resource the design needs more of than the ECP5 part has (then it is
     not placed and routed)."""
     part = ECP5_DEVICE[1]
+    need = {**counts, "logic": counts["luts"] + 2 * counts["carry"]}
     return [
-        f"not placed and routed: the design needs {counts[k]:,} {_ECP5_NAMES[k]}, the {part} "
+        f"not placed and routed: the design needs {need[k]:,} {_ECP5_NAMES[k]}, the {part} "
         f"has {cap:,}"
         for k, cap in ECP5_CAPACITY.items()
-        if counts[k] > cap
+        if need[k] > cap
     ]
 
 
