@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,21 +160,34 @@ def build_model(config: ChipConfig, harness: str, build_dir: Path, whole_chip: b
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())
     out = Path(build_dir) / f"{top}_{digest.hexdigest()[:16]}"
-    binary = out / "sim"
-    if binary.exists():
-        return binary
-    src = out / "src"
-    verilog_file, waivers = write_verilog(config, src, whole_chip=whole_chip)
-    (src / "harness.cpp").write_text(harness)
-    cmd = [
-        "verilator", "--cc", "--exe", "--build", "-O1", "-Wno-fatal",
-        "--top-module", top, "-Mdir", str(out), "-o", "sim",
-        str(waivers), str(verilog_file), str(src / "harness.cpp"),
-    ]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"verilator failed for {top}:\n{done.stderr[-4000:]}")
-    return binary
+    if (out / "sim").exists():
+        return out / "sim"
+    # Built in a private folder and renamed into place, so processes building the same model
+    # at once (parallel test workers, two runs of a user) never see a half-written one.
+    Path(build_dir).mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{out.name}.", dir=build_dir))
+    try:
+        src = work / "src"
+        verilog_file, waivers = write_verilog(config, src, whole_chip=whole_chip)
+        (src / "harness.cpp").write_text(harness)
+        cmd = [
+            "verilator", "--cc", "--exe", "--build", "-O1", "-Wno-fatal",
+            "--top-module", top, "-Mdir", str(work), "-o", "sim",
+            str(waivers), str(verilog_file), str(src / "harness.cpp"),
+        ]  # fmt: skip
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"verilator failed for {top}:\n{done.stderr[-4000:]}")
+        if out.exists() and not (out / "sim").exists():
+            shutil.rmtree(out, ignore_errors=True)  # an interrupted build: replace it
+        try:
+            work.rename(out)
+        except OSError:
+            if not (out / "sim").exists():
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out / "sim"
 
 
 def run_verilated(

@@ -205,12 +205,14 @@ def _quantized_layer(path) -> None:
 
 @pytest.mark.slow  # a Verilator build of `tiny` and ~300 instructions: 8 min at load average 12
 @needs_verilator
-def test_a_compiled_int8_layer_cast_to_float8_runs_on_the_rtl(tmp_path, monkeypatch):
+def test_a_compiled_int8_layer_cast_to_float8_runs_on_the_rtl(
+    tmp_path, monkeypatch, rtl_model_cache
+):
     """`systolic compile` of the layer for `tiny` (int8, dynamic quantization) emits CVT;
     `systolic run --fidelity rtl` agrees with the `pe` machine on every instruction's cycles,
     the accumulator and DRAM, and the outputs are equal."""
     pytest.importorskip("onnx")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(rtl_model_cache))
     model, path = tmp_path / "layer.onnx", tmp_path / "layer.prog"
     _quantized_layer(model)
     assert main(["compile", str(model), "--chip", "tiny", "-o", str(path)]) == 0

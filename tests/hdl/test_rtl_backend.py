@@ -165,8 +165,8 @@ def test_systolic_run_with_the_rtl(tmp_path, capsys, amaranth):
     shutil.which("verilator") is None or shutil.which("g++") is None,
     reason="needs verilator and g++ on PATH (.ci/run installs verilator)",
 )
-def test_verilator_runs_the_backend(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+def test_verilator_runs_the_backend(tmp_path, monkeypatch, rtl_model_cache):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(rtl_model_cache))
     cfg = load_preset("tiny").replace(dataflow=Dataflow.IS, input_dtype=DType.BF16)
     program, case = execute_only(cfg, seed=8)
     backend = Backend(program, "rtl")

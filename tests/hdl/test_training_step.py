@@ -22,12 +22,12 @@ needs_verilator = pytest.mark.skipif(
 
 @pytest.mark.slow  # compiling and co-simulating about 4,200 instructions: minutes
 @needs_verilator
-def test_an_mlp_training_step_runs_on_the_rtl(tmp_path, monkeypatch):
+def test_an_mlp_training_step_runs_on_the_rtl(tmp_path, monkeypatch, rtl_model_cache):
     """`systolic compile mlp --chip tiny --train` and `systolic run --fidelity rtl`: the
     co-simulation compares every instruction's start and end cycle, the accumulator and DRAM
     with the `pe` machine (it raises naming the first divergence), and the step's outputs (the
     loss and the updated weights) equal a `pe` run's."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(rtl_model_cache))
     path = tmp_path / "step.prog"
     assert main(["compile", "mlp", "--chip", "tiny", "--train", "-o", str(path)]) == 0
     program = Program.load(path)

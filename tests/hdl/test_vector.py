@@ -158,7 +158,7 @@ def test_random_vector_programs_match_the_machine_under_verilator(build):
 @pytest.mark.slow
 @needs_verilator
 @pytest.mark.parametrize("model", ["cnn", "mlp"])
-def test_compiled_forward_passes_run_on_the_rtl(model, tmp_path, monkeypatch):
+def test_compiled_forward_passes_run_on_the_rtl(model, tmp_path, monkeypatch, rtl_model_cache):
     """`systolic compile` of LeNet (``cnn``) and the MLP for `tiny` (int8, static
     quantization: LOAD, STORE, PRELOAD, MATMUL and VEC COPY/MULI/ADD/RELU/MAX/SET) and
     `systolic run --fidelity rtl`: the co-simulation agrees with the `pe` machine on every
@@ -166,7 +166,7 @@ def test_compiled_forward_passes_run_on_the_rtl(model, tmp_path, monkeypatch):
     equal a `pe` run's."""
     from runtime.cli import main
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(rtl_model_cache))
     path = tmp_path / "net.prog"
     assert main(["compile", model, "--chip", "tiny", "-o", str(path)]) == 0
     program = Program.load(path)
