@@ -95,6 +95,12 @@ unprotected hazards and deadlocks as errors.
   NaN; e8m0 rounds its exponent up, down or to nearest; integers truncate toward zero and an
   out-of-range value becomes 0. The immediate is `Conversion.code`: (format index * 3 + rounding
   mode) * 2 + (1 if not saturating).
+- **Transposed copy** (`XPOSE`): the vector unit moves a `rows x cols` block of any memory to
+  any memory transposed, element (r, e) to element r of destination row `dst + e`, converted on
+  write as `COPY` converts (exact between equal types and from integers to wider ones). It reads
+  the block one row per pass into a corner-turn buffer of `row_elems x row_elems` elements and
+  then writes it one column per pass, so `rows` is at most `row_elems`. A value transposed on
+  chip this way needs no store and transposed load through DRAM.
 """
 
 
