@@ -351,8 +351,17 @@ class Residency:
             return False
         es = view.dtype.nbytes
         transposed = not (view.cs == 1 or view.cols == 1)
+        if transposed:
+            pieces = _transposed_pieces(view, near, ctx.config)
+            if pieces is None:
+                self.missed.update(g.seq for g in near if not g.host)
+                return False
+            for r0, n, mem, row in pieces:
+                ctx.vec(VecOp.XPOSE, dst.offset(r0), view.cols, n, Loc(mem, row))
+            self.served += view.rows
+            return True
         hits: list[tuple[Mem, int]] = []
-        for r in range(view.rows) if not transposed else ():
+        for r in range(view.rows):
             addr = view.addr + r * view.rs * es
             hit = next(
                 (
@@ -365,7 +374,7 @@ class Residency:
             if hit is None:
                 break
             hits.append(hit)
-        if len(hits) != view.rows or transposed:
+        if len(hits) != view.rows:
             self.missed.update(g.seq for g in near if not g.host)
             return False
         runs: list[tuple[int, Mem, int, int]] = []  # (view row, mem, resident row, rows)
@@ -384,6 +393,17 @@ class Residency:
             ctx.vec(VecOp.COPY, dst.offset(r), n, view.cols, Loc(mem, row))
         self.served += view.rows
         return True
+
+    def serves_transposed(self, view, config) -> bool:
+        """Whether a `load` of transposed ``view`` would now be served by XPOSE from resident
+        rows (nothing emitted or recorded)."""
+        if view.cs == 1 or view.cols == 1:
+            return False
+        first, end = _extent(view)
+        if not self._may_hold(first, end) and not self._kept_near(first, end, view):
+            return False
+        near = [g for g in self.groups if g.lo < end and first < g.hi and g.touches(view)]
+        return bool(near) and _transposed_pieces(view, near, config) is not None
 
     def _may_hold(self, first: int, end: int) -> bool:
         """Whether DRAM bytes [first, end) overlap the scratch arena or an output that may be
@@ -447,6 +467,45 @@ def spad_region(spad_rows: int, banks: int, rows: int) -> tuple[int, int, int | 
         top = spad_rows - per
         return top - rows, 2 * rows, top
     return spad_rows - rows, rows, None
+
+
+def _transposed_pieces(view, near: list[_Group], config) -> list[tuple[int, int, Mem, int]] | None:
+    """How a transposed ``view`` (its columns are DRAM rows) is copied from resident rows by
+    XPOSE, as (first view row, view rows, memory, first resident row) pieces, or None when it
+    cannot be or costs more than the DMA.
+
+    View column c's DRAM row, from view row r0 on, must be the start of resident row
+    ``first + c`` (consecutive columns in consecutive rows, as a store of a block leaves
+    them), holding the piece's rows; a piece is one XPOSE of ``cols`` rows in and ``n`` out.
+    The choice is by predicted cycles: the vector passes the XPOSEs take (docs/timing.md)
+    against the DRAM bus cycles of the transposed load they replace (the store they may also
+    save is not counted: another reader may still need it)."""
+    if not (view.rs == 1 or view.rows == 1):
+        return None
+    es = view.dtype.nbytes
+    pieces = []
+    r0 = 0
+    while r0 < view.rows:
+        found = None
+        for g in near:
+            hit = g.rows.get(view.addr + r0 * es)
+            if hit is not None:
+                found = (g, hit)
+                break
+        if found is None:
+            return None
+        g, (row, width) = found
+        n = min(width, view.rows - r0)
+        for c in range(1, view.cols):
+            hit = g.rows.get(view.addr + (c * view.cs + r0) * es)
+            if hit is None or hit[0] != row + c or hit[1] < n:
+                return None
+        pieces.append((r0, n, g.mem, row))
+        r0 += n
+    lanes = config.vector_lanes
+    passes = sum(view.cols * -(-n // lanes) + n * -(-view.cols // lanes) for _, n, _, _ in pieces)
+    bus = -(-view.rows * view.cols * es // config.dram_bytes_per_cycle)
+    return pieces if passes <= bus else None
 
 
 def _extent(view) -> tuple[int, int]:
