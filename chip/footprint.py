@@ -37,6 +37,7 @@ from chip.isa import (
     Loc,
     Matmul,
     Mem,
+    Move,
     Preload,
     Queue,
     Store,
@@ -294,6 +295,7 @@ class Footprints:
             Matmul: self._matmul,
             Vec: self._vec,
             Halt: self._halt,
+            Move: self._move,
         }
 
     def of(self, ins: Instr) -> Footprint:
@@ -349,6 +351,19 @@ class Footprints:
 
     def _store(self, ins: Store) -> Footprint:
         return self._dma(ins, ins.src, False)
+
+    def _move(self, ins: Move) -> Footprint:
+        rows, cols, size = ins.rows, ins.cols, self.size
+        out_rows = cols if ins.transpose else rows
+        pops, pushes = tokens(ins)
+        return Footprint(
+            ins.QUEUE,
+            Unit.LOAD,
+            (_onchip(ins.src, rows, False), _onchip(ins.dst, out_rows, True)),
+            (rows * cols * size[ins.src.mem], rows * cols * size[ins.dst.mem]),
+            pops=pops,
+            pushes=pushes,
+        )
 
     # ---- array ----
     def _preload(self, ins: Preload) -> Footprint:

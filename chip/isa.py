@@ -536,7 +536,29 @@ class Recv(Instr):
     cols: int = uint(COLS_BITS, "elements per row (at most row_elems)")
 
 
-INSTRUCTIONS: tuple[type[Instr], ...] = (Load, Store, Preload, Matmul, Vec, Halt)
+@dataclass(frozen=True, kw_only=True, init=False)
+class Move(Instr):
+    """On-chip DMA between scratchpad and accumulator rows, run by the load queue's engine.
+
+    Element (r, e) of the block, r < rows and e < cols, is read from element e of row
+    ``src.row + r`` and written to element e of row ``dst.row + r`` (``transpose=0``) or to
+    element r of row ``dst.row + e`` (``transpose=1``: ``cols`` rows of ``rows`` elements, so
+    ``rows`` is at most row_elems). Like every DMA it moves the elements' bytes unconverted:
+    both memories must hold elements of one size (an accumulator word moved to the fp32 view
+    keeps its bits).
+    """
+
+    OPCODE: ClassVar[int] = 8
+    MNEMONIC: ClassVar[str] = "move"
+    QUEUE: ClassVar[Queue | None] = Queue.LOAD
+    src: Loc = loc("first on-chip row read")
+    dst: Loc = loc("first on-chip row written")
+    rows: int = uint(16, "rows read")
+    cols: int = uint(COLS_BITS, "elements per row read (at most row_elems)")
+    transpose: bool = flag("write the block transposed")
+
+
+INSTRUCTIONS: tuple[type[Instr], ...] = (Load, Store, Preload, Matmul, Vec, Halt, Move)
 # Instructions between chips: encoded, assembled and documented like the others, executed by
 # the system runner (chip/links.py); the single-chip models refuse them.
 LINK_INSTRUCTIONS: tuple[type[Instr], ...] = (Send, Recv)

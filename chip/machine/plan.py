@@ -41,6 +41,7 @@ from chip.isa import (
     Instr,
     Load,
     Matmul,
+    Move,
     Preload,
     Store,
     Vec,
@@ -54,6 +55,7 @@ __all__ = [
     "HALT",
     "LOAD",
     "MATMUL",
+    "MOVE",
     "PRELOAD",
     "QUEUES",
     "SPAD",
@@ -68,7 +70,7 @@ __all__ = [
 ]
 
 # instruction kinds, so the engine branches on small integers
-LOAD, STORE, PRELOAD, MATMUL, VEC, HALT = range(6)
+LOAD, STORE, PRELOAD, MATMUL, VEC, HALT, MOVE = range(7)
 
 
 class Plan(NamedTuple):
@@ -152,6 +154,8 @@ class Planner:
         if cls is Vec:
             extra, length = self._vec_timing(ins, fp)
             return self._plan(cls, fp, VEC, length, extra=extra)
+        if cls is Move:
+            return self._plan(cls, fp, MOVE, move_cycles(ins))
         if cls is Halt:
             return Plan(HALT, -1, None, 0)
         raise TypeError(f"no plan for instruction type {cls.__name__}")
@@ -242,6 +246,13 @@ def _chip_figures(cfg: ChipConfig) -> tuple[Footprints, dict[VecOp, int], int]:
     os_drain = cfg.dataflow is Dataflow.OS and cfg.os_drain
     latency = {op: vector_latency(cfg, op) for op in VecOp}
     return footprints_of(cfg), latency, cfg.rows if os_drain else 0
+
+
+def move_cycles(ins: Move) -> int:
+    """Duration of an on-chip MOVE: a row read and a row written per cycle, pipelined; a
+    transposed one is a corner turn, every source row read before the first column is
+    written (docs/timing.md)."""
+    return ins.rows + ins.cols if ins.transpose else ins.rows
 
 
 def vector_latency(cfg: ChipConfig, op: VecOp) -> int:

@@ -37,6 +37,7 @@ from chip.isa import (
     Load,
     Matmul,
     Mem,
+    Move,
     Preload,
     Store,
     Vec,
@@ -164,6 +165,9 @@ class _Builder:
             return self._matmul(i, ins)
         if isinstance(ins, Vec):
             return self._vec(i, ins)
+        if isinstance(ins, Move):  # applied by chip/semantics.py; its rows are written
+            out_rows, out_cols = (ins.cols, ins.rows) if ins.transpose else (ins.rows, ins.cols)
+            self.write(ins.dst.mem, ins.dst.row, out_rows, out_cols)
         return _new(Checked, (CHECKED, i))
 
     def _vec(self, i: int, ins: Vec) -> Step:

@@ -9,7 +9,7 @@ from chip.dtypes import DType, from_storage, round_bf16, to_storage
 from chip.errors import ProgramError
 from chip.footprint import Traffic, footprints_of
 from chip.functional import run_functional
-from chip.isa import Halt, Load, Loc, Mem, Store, Vec, VecOp, mem_dtype
+from chip.isa import Halt, Load, Loc, Mem, Move, Store, Vec, VecOp, mem_dtype
 from chip.machine import Unit, run_machine
 from chip.machine.plan import Planner
 from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
@@ -134,3 +134,84 @@ def test_xpose_busies_the_vector_unit_for_its_passes():
     res = run_machine(prog, "fast")
     assert res.counters.busy[Unit.VECTOR] == 32 + cfg.vector_latency_alu - 1
     assert from_storage(res.state.spad[OUT_ROW : OUT_ROW + 8, :8], DType.BF16).sum() == 64
+
+
+def move_program(cfg: ChipConfig, src: Mem, dst: Mem, values: np.ndarray, transpose: bool):
+    """Load ``values`` into ``src`` rows, MOVE them (load queue) to ``dst`` rows, transposed
+    or not, store those as Y; the execute queue relays the move's token to the store."""
+    rows, cols = values.shape
+    out_rows, out_cols = (cols, rows) if transpose else (rows, cols)
+    sd, dd = mem_dtype(cfg, src), mem_dtype(cfg, dst)
+    out_addr = 4096
+    tensors = {
+        "X": TensorInfo("X", 0, (rows, cols), sd, TensorKind.INPUT),
+        "Y": TensorInfo("Y", out_addr, (out_rows, out_cols), dd, TensorKind.OUTPUT),
+    }
+    relay = Vec(**{**xpose(dst, dst, 1, 1).__dict__, "op": VecOp.SET, "dst": Loc(dst, 100)})
+    instrs = (
+        Load(dram=0, dst=Loc(src, 0), rows=rows, cols=cols, stride=cols * sd.nbytes,
+             transpose=False),
+        Move(src=Loc(src, 0), dst=Loc(dst, OUT_ROW), rows=rows, cols=cols, transpose=transpose,
+             push_next=True),
+        relay.with_deps(pop_prev=True, push_next=True),
+        Store(dram=out_addr, src=Loc(dst, OUT_ROW), rows=out_rows, cols=out_cols,
+              stride=out_cols * dd.nbytes, transpose=False, pop_prev=True),
+        Halt(),
+    )  # fmt: skip
+    tags = (Tag("move", Phase.FORWARD),) * len(instrs)
+    return Program(cfg, instrs, tags, tensors, {"X": to_storage(values, sd)})
+
+
+SAME_SIZE = [
+    ("int8", Mem.SPAD, Mem.SPAD),
+    ("int8", Mem.ACC, Mem.ACC),
+    ("int8", Mem.ACCF, Mem.ACC),
+    ("bf16", Mem.SPAD, Mem.SPAD),
+    ("bf16", Mem.ACC, Mem.ACCF),
+    ("fp32", Mem.SPAD, Mem.ACC),
+    ("fp32", Mem.ACC, Mem.SPAD),
+    ("fp32", Mem.ACCF, Mem.SPAD),
+]
+
+
+@pytest.mark.parametrize("transpose", [True, False])
+@pytest.mark.parametrize(("dtype", "src", "dst"), SAME_SIZE)
+def test_move_is_the_numpy_block_or_its_transpose_between_same_size_memories(
+    dtype, src, dst, transpose
+):
+    cfg = chip(dtype)
+    values = np.random.default_rng(7).integers(-100, 100, (5, 7)).astype(np.float32)
+    prog = move_program(cfg, src, dst, values, transpose)
+    check_agree(prog)
+    y = run_functional(prog).state.read_tensor(prog.tensors["Y"])
+    sd, dd = mem_dtype(cfg, src), mem_dtype(cfg, dst)
+    want = values.T if transpose else values
+    if sd is dd:
+        np.testing.assert_array_equal(y, want)
+    else:  # an int32 word read as fp32 (or back): the same bits
+        bits = to_storage(want, sd).view(dd.storage)
+        np.testing.assert_array_equal(to_storage(y, dd).view(np.uint32), bits.view(np.uint32))
+
+
+def test_move_between_memories_of_different_element_sizes_faults():
+    cfg = chip("bf16")
+    prog = move_program(cfg, Mem.SPAD, Mem.ACC, np.ones((4, 4), np.float32), True)
+    for run in (run_functional, lambda p: run_machine(p, "fast")):
+        with pytest.raises(ProgramError, match="a DMA does not convert, and their sizes differ"):
+            run(prog)
+
+
+def test_move_runs_on_the_load_engine_for_its_rows_and_corner_turn():
+    cfg = ChipConfig.from_toml("edge")
+    ins = Move(src=Loc(Mem.SPAD, 0), dst=Loc(Mem.SPAD, 64), rows=12, cols=5, transpose=True)
+    fp = footprints_of(cfg).of(ins)
+    assert fp.unit is Unit.LOAD and fp.queue.value == "load"
+    (read, write) = fp.accesses
+    assert (read.lo, read.hi, write.lo, write.hi) == (0, 12, 64, 69)
+    assert Planner(cfg).plan(ins).length == 12 + 5
+    assert Planner(cfg).plan(Move(**{**ins.__dict__, "transpose": False})).length == 12
+    prog = move_program(chip("bf16"), Mem.SPAD, Mem.SPAD, np.ones((8, 8), np.float32), True)
+    res = run_machine(prog, "fast")
+    load_busy = res.counters.busy[Unit.LOAD]
+    assert load_busy >= 8 + 8  # the move's corner turn, beside the load's transfer
+    assert res.counters.dram_bytes == 2 * 8 * 8 * 2  # the move crosses no bus
