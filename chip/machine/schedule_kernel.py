@@ -287,6 +287,7 @@ def _run(t, r, st):
     n = plan_of.size
     nd = 0  # the first instruction not dispatched yet
     bus_free = 0  # the DRAM bus is free from this cycle
+    load_end = 0  # when the load engine's latest instruction ends (it retires in order)
     exec_last, exec_end_all, exec_end_before_last = -1, 0, 0  # the execute queue so far
     frontier = n_order = 0
     remaining = qs[3]
@@ -313,6 +314,8 @@ def _run(t, r, st):
                 continue
             if q != EXEC_Q:
                 order_t = issue_free[q]  # the DMA engine has sent the previous requests
+                if kind[u] == K_MOVE:  # and, for an on-chip move, received their data
+                    order_t = max(order_t, load_end)
             elif exec_last < 0:
                 order_t = exec_end_all
             else:
@@ -343,14 +346,14 @@ def _run(t, r, st):
         g, f, e = s, s, s + length[u]
         if kind[u] == K_LOAD:  # data arrives from s + latency; the requests are out at s + n
             g = max(s + lat, bus_free)
-            f = e = bus_free = g + length[u]
+            f = e = bus_free = load_end = g + length[u]
             issue_free[q] = s + length[u]
         elif kind[u] == K_STORE:  # acknowledged a latency after the last beat
             g = max(s, bus_free)
             f = bus_free = issue_free[q] = g + length[u]
             e = f + lat
-        elif kind[u] == K_MOVE:  # on chip: the engine itself moves every row, no bus
-            issue_free[q] = e
+        elif kind[u] == K_MOVE:  # on chip, no bus: started once the loads before it ended
+            issue_free[q] = load_end = e
         if limit >= 0 and e > limit:
             _fault(reg, LIMIT, i, s, -1, -1, e)
             break

@@ -250,11 +250,6 @@ class Ctx:
             return None
         return self.residency.locate(view, self.mem_for(view.dtype, prefer=Mem.SPAD))
 
-    def transposes_on_chip(self, view: View) -> bool:
-        """Whether loading transposed ``view`` would be an on-chip XPOSE of resident rows
-        rather than a DMA (the residency plan's choice, by predicted cycles)."""
-        return self.residency is not None and self.residency.serves_transposed(view, self.config)
-
     def load_kept(self, view: View) -> Loc | None:
         """Load ``view`` of a host tensor read again later in the step into rows the
         residency plan keeps for those readers, and return them; None (nothing emitted) when

@@ -258,8 +258,6 @@ def _emit_stationary(
         None if x_res is not None else Ring(ctx.alloc(sp(0).mem, depth * tb, "X chunks"), tb, depth)
     )
     ss = None if s_res is not None else Ring(ctx.alloc(sp(0).mem, depth * r, "S tiles"), r, depth)
-    s_tiles = [(kc, j0, min(c, n - j0)) for kc in range(nk) for j0 in range(0, n, c)]
-    s_xposed = _transposed_up_front(ctx, s, s_tiles, k_chunks(parts, r), r, stage, s_res)
 
     def k_range(kc: int) -> tuple[int, int]:
         return chunks[kc]
@@ -275,8 +273,6 @@ def _emit_stationary(
         k0, kk = k_range(kc)
         if s_res is not None:
             return s_res.offset((kc * nsub + j) * r)
-        if s_xposed is not None:
-            return s_xposed[(kc, j0)]
         here = ctx.resident(s.block(k0, kk, j0, nn))
         if here is not None:
             return here
@@ -349,33 +345,6 @@ def _emit_stationary(
             for t0, tt in t_blocks:
                 block(t0, tt, subs, x_resident(t0, tt))
     return plan
-
-
-def _transposed_up_front(
-    ctx: Ctx,
-    s: View | KParts,
-    tiles: list[tuple[int, int, int]],
-    chunks: list[tuple[int, int]],
-    r: int,
-    stage: Loc | None,
-    s_res: Loc | None,
-) -> dict[tuple[int, int], Loc] | None:
-    """The stationary tiles of a transposed ``s`` (kc, first column) -> rows, when the
-    residency plan transposes them on chip: all of them then, back to back before the first
-    MATMUL, in rows of their own. A vector instruction waits for every earlier execute
-    instruction, so an XPOSE per tile between the MATMULs would cost each one its array
-    drain and its PRELOAD's overlap. None: the tiles are loaded as they are needed."""
-    if s_res is not None or not isinstance(s, View) or s.cs == 1 or s.cols == 1:
-        return None
-    blocks = [s.block(*chunks[kc], j0, nn) for kc, j0, nn in tiles]
-    if len(tiles) * r > ctx.chip.spad_left or not all(map(ctx.transposes_on_chip, blocks)):
-        return None
-    base = ctx.alloc(sp(0).mem, len(tiles) * r, "transposed S tiles")
-    out = {}
-    for i, ((kc, j0, _), view) in enumerate(zip(tiles, blocks, strict=True)):
-        out[(kc, j0)] = base.offset(i * r)
-        ctx.load_spad(view, out[(kc, j0)], stage)
-    return out
 
 
 def _emit_os(

@@ -14,11 +14,14 @@ arena (intermediates nobody outside the program sees) and for outputs that a lat
 - an operand that is resident is read **in place** (`locate`: the array's PRELOAD and
   MATMUL, and vector ops); any other **load** whose every row is such a resident row (same
   DRAM address, same width, not transposed) becomes vector COPYs from the resident rows
-  instead of a DMA;
+  instead of a DMA; a transposed load whose columns are resident rows becomes transposed
+  on-chip MOVEs (the load engine's corner turn) when they take it no longer than the DMA
+  (`_transposed_pieces`);
 - a store is **skipped** when no load of its rows ever missed: the value then never reaches
-  DRAM. Whether a load will miss (a transposed read, another split into blocks) is only known
-  after the readers are lowered, so `lower` runs twice: the first pass records the stores some
-  load missed (`Residency.missed`), the second emits the DMA stores of exactly those.
+  DRAM. Whether a load will miss (a transposed read of rows resident in another blocking, a
+  read split into other blocks) is only known after the readers are lowered, so `lower` runs
+  twice: the first pass records the stores some load missed (`Residency.missed`), the second
+  emits the DMA stores of exactly those.
 
 Values are admitted in program order while the region has room (first fit); a value that does
 not fit goes through DRAM as before. Copies are exact (the vector unit moves bf16, fp32 and
@@ -36,7 +39,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chip.isa import Loc, Mem, VecOp
+from chip.isa import Loc, Mem, Move, VecOp
 
 # A load served from chip takes one COPY per run of consecutive resident rows; one whose rows
 # are scattered (written in another blocking) would take many small instructions, more
@@ -357,7 +360,9 @@ class Residency:
                 self.missed.update(g.seq for g in near if not g.host)
                 return False
             for r0, n, mem, row in pieces:
-                ctx.vec(VecOp.XPOSE, dst.offset(r0), view.cols, n, Loc(mem, row))
+                move = Move(src=Loc(mem, row), dst=dst.offset(r0), rows=view.cols, cols=n,
+                            transpose=True)  # fmt: skip
+                ctx.em.emit(move)
             self.served += view.rows
             return True
         hits: list[tuple[Mem, int]] = []
@@ -393,17 +398,6 @@ class Residency:
             ctx.vec(VecOp.COPY, dst.offset(r), n, view.cols, Loc(mem, row))
         self.served += view.rows
         return True
-
-    def serves_transposed(self, view, config) -> bool:
-        """Whether a `load` of transposed ``view`` would now be served by XPOSE from resident
-        rows (nothing emitted or recorded)."""
-        if view.cs == 1 or view.cols == 1:
-            return False
-        first, end = _extent(view)
-        if not self._may_hold(first, end) and not self._kept_near(first, end, view):
-            return False
-        near = [g for g in self.groups if g.lo < end and first < g.hi and g.touches(view)]
-        return bool(near) and _transposed_pieces(view, near, config) is not None
 
     def _may_hold(self, first: int, end: int) -> bool:
         """Whether DRAM bytes [first, end) overlap the scratch arena or an output that may be
@@ -471,15 +465,16 @@ def spad_region(spad_rows: int, banks: int, rows: int) -> tuple[int, int, int | 
 
 def _transposed_pieces(view, near: list[_Group], config) -> list[tuple[int, int, Mem, int]] | None:
     """How a transposed ``view`` (its columns are DRAM rows) is copied from resident rows by
-    XPOSE, as (first view row, view rows, memory, first resident row) pieces, or None when it
-    cannot be or costs more than the DMA.
+    on-chip MOVEs, as (first view row, view rows, memory, first resident row) pieces, or None
+    when it cannot be or costs more than the DMA.
 
     View column c's DRAM row, from view row r0 on, must be the start of resident row
     ``first + c`` (consecutive columns in consecutive rows, as a store of a block leaves
-    them), holding the piece's rows; a piece is one XPOSE of ``cols`` rows in and ``n`` out.
-    The choice is by predicted cycles: the vector passes the XPOSEs take (docs/timing.md)
-    against the DRAM bus cycles of the transposed load they replace (the store they may also
-    save is not counted: another reader may still need it)."""
+    them), holding the piece's rows; a piece is one transposed MOVE of ``cols`` rows in and
+    ``n`` out. The choice is by predicted cycles on the load engine, which runs both: the
+    MOVEs' corner turns (``cols + n`` each, docs/timing.md) against the transposed LOAD's
+    transfer (its DRAM latency overlaps other loads; the bus time and the store it may also
+    save are a bonus the rule does not count: another reader may still need the store)."""
     if not (view.rs == 1 or view.rows == 1):
         return None
     es = view.dtype.nbytes
@@ -502,10 +497,9 @@ def _transposed_pieces(view, near: list[_Group], config) -> list[tuple[int, int,
                 return None
         pieces.append((r0, n, g.mem, row))
         r0 += n
-    lanes = config.vector_lanes
-    passes = sum(view.cols * -(-n // lanes) + n * -(-view.cols // lanes) for _, n, _, _ in pieces)
-    bus = -(-view.rows * view.cols * es // config.dram_bytes_per_cycle)
-    return pieces if passes <= bus else None
+    moves = sum(view.cols + n for _, n, _, _ in pieces)
+    transfer = max(-(-view.rows * view.cols * es // config.dram_bytes_per_cycle), view.rows)
+    return pieces if moves <= transfer else None
 
 
 def _extent(view) -> tuple[int, int]:

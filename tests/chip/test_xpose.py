@@ -11,7 +11,8 @@ from chip.footprint import Traffic, footprints_of
 from chip.functional import run_functional
 from chip.isa import Halt, Load, Loc, Mem, Move, Store, Vec, VecOp, mem_dtype
 from chip.machine import Unit, run_machine
-from chip.machine.plan import Planner
+from chip.machine.plan import Planner, move_cycles
+from chip.machine.schedule import schedule_of
 from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
 from tests.machine.test_random import check_agree
 
@@ -215,3 +216,18 @@ def test_move_runs_on_the_load_engine_for_its_rows_and_corner_turn():
     load_busy = res.counters.busy[Unit.LOAD]
     assert load_busy >= 8 + 8  # the move's corner turn, beside the load's transfer
     assert res.counters.dram_bytes == 2 * 8 * 8 * 2  # the move crosses no bus
+
+
+def test_a_move_starts_when_the_loads_before_it_have_ended():
+    # It may read what they write (hazards inside a queue are the machine's to order), and the
+    # emitter reads a load-queue token as "every earlier load is done".
+    cfg = chip("bf16")  # dram_latency 20
+    prog = move_program(cfg, Mem.SPAD, Mem.SPAD, np.ones((4, 4), np.float32), True)
+    load, move, *rest = prog.instrs
+    other = Load(**{**load.__dict__, "dst": Loc(Mem.SPAD, 40)})
+    instrs = (load, other, move, *rest)
+    prog = Program(cfg, instrs, (prog.tags[0],) * len(instrs), prog.tensors, prog.init)
+    sched = schedule_of(prog)
+    assert sched.start[2] == sched.end[1] and sched.end[1] > sched.start[1] + cfg.dram_latency
+    assert sched.end[2] - sched.start[2] == move_cycles(move)
+    check_agree(prog)
