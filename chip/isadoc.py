@@ -56,7 +56,7 @@ number, `inf`, `-inf`, or a NaN written with its bits (`nan:0x7fc00000`), so tha
 that decodes assembles back to itself.
 
 ## Dependency tokens (decoupled access-execute)
-`load` goes to the load queue; `preload`, `matmul` and `vec` to the execute queue; `store` to
+`load` and `move` go to the load queue; `preload`, `matmul` and `vec` to the execute queue; `store` to
 the store queue; the queues run concurrently. The queues are ordered load -> execute -> store;
 `prev`/`next` name the neighbouring queue. `pop_prev`/`pop_next`: before starting, wait for a
 token from that queue and consume it. `push_prev`/`push_next`: when the instruction completes,
@@ -95,12 +95,13 @@ unprotected hazards and deadlocks as errors.
   NaN; e8m0 rounds its exponent up, down or to nearest; integers truncate toward zero and an
   out-of-range value becomes 0. The immediate is `Conversion.code`: (format index * 3 + rounding
   mode) * 2 + (1 if not saturating).
-- **Transposed copy** (`XPOSE`): the vector unit moves a `rows x cols` block of any memory to
-  any memory transposed, element (r, e) to element r of destination row `dst + e`, converted on
-  write as `COPY` converts (exact between equal types and from integers to wider ones). It reads
-  the block one row per pass into a corner-turn buffer of `row_elems x row_elems` elements and
-  then writes it one column per pass, so `rows` is at most `row_elems`. A value transposed on
-  chip this way needs no store and transposed load through DRAM.
+- **Transposed copies on chip**: `move` with `transpose` (the load queue's DMA engine, bytes
+  unconverted, between memories of one element size) and the vector function `XPOSE`
+  (converted on write as `COPY` converts) write a `rows x cols` block transposed, element
+  (r, e) to element r of destination row `dst + e`. Both read the block a row at a time into a
+  corner-turn buffer of `row_elems x row_elems` elements and then write it a column at a time,
+  so `rows` is at most `row_elems`. A value transposed on chip needs no store and transposed
+  load through DRAM; `move` runs beside the array, `XPOSE` on the execute queue.
 """
 
 
