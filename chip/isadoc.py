@@ -56,14 +56,14 @@ number, `inf`, `-inf`, or a NaN written with its bits (`nan:0x7fc00000`), so tha
 that decodes assembles back to itself.
 
 ## Dependency tokens (decoupled access-execute)
-`load` and `move` go to the load queue; `preload`, `matmul` and `vec` to the execute queue; `store` to
-the store queue; the queues run concurrently. The queues are ordered load -> execute -> store;
-`prev`/`next` name the neighbouring queue. `pop_prev`/`pop_next`: before starting, wait for a
-token from that queue and consume it. `push_prev`/`push_next`: when the instruction completes,
-send a token to that queue. The load queue has no `prev` and the store queue no `next`. Tokens
-are the only synchronization between queues: a program must use them wherever one queue
-consumes what another produces (or overwrites what another still reads). The functional model
-runs in program order and ignores tokens; the cycle-level machine honours them and reports
+`load` and `move` go to the load queue; `preload`, `matmul` and `vec` to the execute queue;
+`store` to the store queue; the queues run concurrently. The queues are ordered load -> execute
+-> store; `prev`/`next` name the neighbouring queue. `pop_prev`/`pop_next`: before starting,
+wait for a token from that queue and consume it. `push_prev`/`push_next`: when the instruction
+completes, send a token to that queue. The load queue has no `prev` and the store queue no
+`next`. Tokens are the only synchronization between queues: a program must use them wherever one
+queue consumes what another produces (or overwrites what another still reads). The functional
+model runs in program order and ignores tokens; the cycle-level machine honours them and reports
 unprotected hazards and deadlocks as errors.
 
 ## Numerics
