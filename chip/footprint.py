@@ -30,12 +30,14 @@ from chip.isa import (
     VEC_READS_B,
     VEC_REDUCE,
     VEC_SPECIAL,
+    VEC_TRANSPOSED,
     Halt,
     Instr,
     Load,
     Loc,
     Matmul,
     Mem,
+    Move,
     Preload,
     Queue,
     Store,
@@ -233,11 +235,18 @@ class Footprint(NamedTuple):
 
 def vec_rows(ins: Vec) -> tuple[int, int, int]:
     """Rows a vector instruction reads of src1 and of src2 (0: not read; 1: broadcast) and
-    writes of dst (CSUM writes one)."""
+    writes of dst (CSUM writes one, XPOSE ``cols``)."""
     rows, op = ins.rows, ins.op
     n1 = (1 if ins.bcast1 else rows) if op in VEC_READS_A else 0
     n2 = (1 if ins.bcast2 else rows) if op in VEC_READS_B else 0
+    if op in VEC_TRANSPOSED:
+        return n1, n2, ins.cols
     return n1, n2, 1 if op is VecOp.CSUM else rows
+
+
+def vec_out_cols(ins: Vec) -> int:
+    """Elements per destination row a vector instruction writes (XPOSE: ``rows``)."""
+    return ins.rows if ins.op in VEC_TRANSPOSED else ins.cols
 
 
 def tokens(ins: Instr) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -286,6 +295,7 @@ class Footprints:
             Matmul: self._matmul,
             Vec: self._vec,
             Halt: self._halt,
+            Move: self._move,
         }
 
     def of(self, ins: Instr) -> Footprint:
@@ -342,6 +352,19 @@ class Footprints:
     def _store(self, ins: Store) -> Footprint:
         return self._dma(ins, ins.src, False)
 
+    def _move(self, ins: Move) -> Footprint:
+        rows, cols, size = ins.rows, ins.cols, self.size
+        out_rows = cols if ins.transpose else rows
+        pops, pushes = tokens(ins)
+        return Footprint(
+            ins.QUEUE,
+            Unit.LOAD,
+            (_onchip(ins.src, rows, False), _onchip(ins.dst, out_rows, True)),
+            (rows * cols * size[ins.src.mem], rows * cols * size[ins.dst.mem]),
+            pops=pops,
+            pushes=pushes,
+        )
+
     # ---- array ----
     def _preload(self, ins: Preload) -> Footprint:
         pops, pushes = tokens(ins)
@@ -395,7 +418,7 @@ class Footprints:
             accesses.append(_onchip(ins.src2, n2, False))
             nbytes.append(n2 * cols * size[ins.src2.mem])
         accesses.append(_onchip(ins.dst, n_out, True))
-        nbytes.append(n_out * cols * size[ins.dst.mem])
+        nbytes.append(n_out * vec_out_cols(ins) * size[ins.dst.mem])
         pops, pushes = tokens(ins)
         return Footprint(
             ins.QUEUE,

@@ -206,6 +206,7 @@ class VecOp(enum.Enum):
     GT = 23
     CVT = 24
     RAND = 25
+    XPOSE = 26
 
     __hash__ = object.__hash__  # see _IDENTITY_HASH
 
@@ -251,6 +252,11 @@ VEC_DOC: dict[VecOp, str] = {
         "bits(b)) under the key bits(imm), its top 24 bits / 2^24 (a counter-based random "
         "number: the same a, b, imm give the same value on every model of the chip)"
     ),
+    VecOp.XPOSE: (
+        "a transposed: element (r, e) of the rows x cols block goes to element r of dst row "
+        "dst.row + e (cols rows of rows elements written; rows at most row_elems), converted "
+        "to the destination's dtype as COPY does"
+    ),
 }
 
 VECOP_BITS = 5
@@ -286,6 +292,8 @@ VEC_SPECIAL = frozenset(
 )
 VEC_REDUCE = frozenset({VecOp.RSUM, VecOp.RMAX, VecOp.CSUM})
 VEC_MUL = frozenset({VecOp.MUL, VecOp.MULI})
+# Functions whose destination block is the source block transposed (cols rows of rows elements).
+VEC_TRANSPOSED = frozenset({VecOp.XPOSE})
 
 
 class FieldKind(enum.Enum):
@@ -458,7 +466,9 @@ class Vec(Instr):
     """A vector-unit function over ``rows`` rows of ``cols`` elements (execute queue).
 
     Row r reads src1 row ``src1.row + r`` (or ``src1.row`` when ``bcast1``) and likewise src2,
-    and writes dst row ``dst.row + r``; CSUM writes the single row ``dst.row``.
+    and writes dst row ``dst.row + r``; CSUM writes the single row ``dst.row``; XPOSE writes
+    the block transposed, ``cols`` rows of ``rows`` elements from ``dst.row`` (the on-chip
+    transposed copy, between any two memories).
     """
 
     OPCODE: ClassVar[int] = 4
@@ -526,7 +536,29 @@ class Recv(Instr):
     cols: int = uint(COLS_BITS, "elements per row (at most row_elems)")
 
 
-INSTRUCTIONS: tuple[type[Instr], ...] = (Load, Store, Preload, Matmul, Vec, Halt)
+@dataclass(frozen=True, kw_only=True, init=False)
+class Move(Instr):
+    """On-chip DMA between scratchpad and accumulator rows, run by the load queue's engine.
+
+    Element (r, e) of the block, r < rows and e < cols, is read from element e of row
+    ``src.row + r`` and written to element e of row ``dst.row + r`` (``transpose=0``) or to
+    element r of row ``dst.row + e`` (``transpose=1``: ``cols`` rows of ``rows`` elements, so
+    ``rows`` is at most row_elems). Like every DMA it moves the elements' bytes unconverted:
+    both memories must hold elements of one size (an accumulator word moved to the fp32 view
+    keeps its bits).
+    """
+
+    OPCODE: ClassVar[int] = 8
+    MNEMONIC: ClassVar[str] = "move"
+    QUEUE: ClassVar[Queue | None] = Queue.LOAD
+    src: Loc = loc("first on-chip row read")
+    dst: Loc = loc("first on-chip row written")
+    rows: int = uint(16, "rows read")
+    cols: int = uint(COLS_BITS, "elements per row read (at most row_elems)")
+    transpose: bool = flag("write the block transposed")
+
+
+INSTRUCTIONS: tuple[type[Instr], ...] = (Load, Store, Preload, Matmul, Vec, Halt, Move)
 # Instructions between chips: encoded, assembled and documented like the others, executed by
 # the system runner (chip/links.py); the single-chip models refuse them.
 LINK_INSTRUCTIONS: tuple[type[Instr], ...] = (Send, Recv)

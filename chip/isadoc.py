@@ -56,14 +56,14 @@ number, `inf`, `-inf`, or a NaN written with its bits (`nan:0x7fc00000`), so tha
 that decodes assembles back to itself.
 
 ## Dependency tokens (decoupled access-execute)
-`load` goes to the load queue; `preload`, `matmul` and `vec` to the execute queue; `store` to
-the store queue; the queues run concurrently. The queues are ordered load -> execute -> store;
-`prev`/`next` name the neighbouring queue. `pop_prev`/`pop_next`: before starting, wait for a
-token from that queue and consume it. `push_prev`/`push_next`: when the instruction completes,
-send a token to that queue. The load queue has no `prev` and the store queue no `next`. Tokens
-are the only synchronization between queues: a program must use them wherever one queue
-consumes what another produces (or overwrites what another still reads). The functional model
-runs in program order and ignores tokens; the cycle-level machine honours them and reports
+`load` and `move` go to the load queue; `preload`, `matmul` and `vec` to the execute queue;
+`store` to the store queue; the queues run concurrently. The queues are ordered load -> execute
+-> store; `prev`/`next` name the neighbouring queue. `pop_prev`/`pop_next`: before starting,
+wait for a token from that queue and consume it. `push_prev`/`push_next`: when the instruction
+completes, send a token to that queue. The load queue has no `prev` and the store queue no
+`next`. Tokens are the only synchronization between queues: a program must use them wherever one
+queue consumes what another produces (or overwrites what another still reads). The functional
+model runs in program order and ignores tokens; the cycle-level machine honours them and reports
 unprotected hazards and deadlocks as errors.
 
 ## Numerics
@@ -95,6 +95,13 @@ unprotected hazards and deadlocks as errors.
   NaN; e8m0 rounds its exponent up, down or to nearest; integers truncate toward zero and an
   out-of-range value becomes 0. The immediate is `Conversion.code`: (format index * 3 + rounding
   mode) * 2 + (1 if not saturating).
+- **Transposed copies on chip**: `move` with `transpose` (the load queue's DMA engine, bytes
+  unconverted, between memories of one element size) and the vector function `XPOSE`
+  (converted on write as `COPY` converts) write a `rows x cols` block transposed, element
+  (r, e) to element r of destination row `dst + e`. Both read the block a row at a time into a
+  corner-turn buffer of `row_elems x row_elems` elements and then write it a column at a time,
+  so `rows` is at most `row_elems`. A value transposed on chip needs no store and transposed
+  load through DRAM; `move` runs beside the array, `XPOSE` on the execute queue.
 """
 
 

@@ -35,6 +35,7 @@ from chip.isa import (
     Loc,
     Matmul,
     Mem,
+    Move,
     Preload,
     Store,
     Vec,
@@ -98,6 +99,7 @@ INT_EXACT = frozenset(
         VecOp.MAX,
         VecOp.MIN,
         VecOp.COPY,
+        VecOp.XPOSE,
         VecOp.RELU,
         VecOp.RELU_MASK,
         VecOp.RSUM,
@@ -143,6 +145,8 @@ def vector_apply(
             return np.full((rows, cols), f, dtype=np.float32)
         if op is VecOp.COPY:
             return a
+        if op is VecOp.XPOSE:
+            return np.ascontiguousarray(a.T)
         if op is VecOp.RELU:
             return np.maximum(a, zero)
         if op is VecOp.RELU_MASK:
@@ -246,6 +250,8 @@ def execute(state: ChipState, ins: Instr) -> None:
         matmul(state, ins)
     elif isinstance(ins, Vec):
         vec(state, ins)
+    elif isinstance(ins, Move):
+        move(state, ins)
     elif isinstance(ins, Halt):
         return
     elif isinstance(ins, LINK_INSTRUCTIONS):
@@ -277,6 +283,20 @@ def dma_store(state: ChipState, ins: Store) -> None:
         ins.dram, ins.rows, ins.cols, ins.stride, ins.transpose, dtype, "store destination"
     )
     state.dram_view(dtype)[idx] = raw
+
+
+def move(state: ChipState, ins: Move) -> None:
+    _check_block(ins.rows, ins.cols)
+    src, dst = state.dtype_of(ins.src.mem), state.dtype_of(ins.dst.mem)
+    if src.nbytes != dst.nbytes:
+        raise Fault(
+            f"move of {src.value} elements into {dst.value} rows: a DMA does not convert, and "
+            f"their sizes differ ({src.nbytes} and {dst.nbytes} bytes)"
+        )
+    raw = state.read(ins.src, ins.rows, ins.cols, "move source")
+    if ins.transpose:
+        raw = raw.T
+    state.write(ins.dst, np.ascontiguousarray(raw).view(dst.storage), "move destination")
 
 
 def _check_tile(state: ChipState, rows: int, cols: int) -> None:

@@ -42,6 +42,7 @@ _KIND_CODE = {
     pl.MATMUL: kernel.K_MATMUL,
     pl.VEC: kernel.K_VEC,
     pl.HALT: kernel.K_HALT,
+    pl.MOVE: kernel.K_MOVE,
 }
 _CAUSE_COLUMNS = (  # accounting's cause positions, in the kernel's C_ column order
     acct.DRAM_BANDWIDTH,

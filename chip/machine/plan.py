@@ -36,10 +36,12 @@ from chip.footprint import (
 from chip.isa import (
     INSTRUCTIONS,
     VEC_READS_B,
+    VEC_TRANSPOSED,
     Halt,
     Instr,
     Load,
     Matmul,
+    Move,
     Preload,
     Store,
     Vec,
@@ -53,6 +55,7 @@ __all__ = [
     "HALT",
     "LOAD",
     "MATMUL",
+    "MOVE",
     "PRELOAD",
     "QUEUES",
     "SPAD",
@@ -67,7 +70,7 @@ __all__ = [
 ]
 
 # instruction kinds, so the engine branches on small integers
-LOAD, STORE, PRELOAD, MATMUL, VEC, HALT = range(6)
+LOAD, STORE, PRELOAD, MATMUL, VEC, HALT, MOVE = range(7)
 
 
 class Plan(NamedTuple):
@@ -151,6 +154,8 @@ class Planner:
         if cls is Vec:
             extra, length = self._vec_timing(ins, fp)
             return self._plan(cls, fp, VEC, length, extra=extra)
+        if cls is Move:
+            return self._plan(cls, fp, MOVE, move_cycles(ins))
         if cls is Halt:
             return Plan(HALT, -1, None, 0)
         raise TypeError(f"no plan for instruction type {cls.__name__}")
@@ -205,7 +210,10 @@ class Planner:
     def _vec_timing(self, ins: Vec, fp: Footprint) -> tuple[int, int]:
         """(extra passes lost to a bank conflict between the two sources, duration)."""
         reads_a, reads_b = ins.op is not VecOp.SET, ins.op in VEC_READS_B
-        passes = ins.rows * -(-ins.cols // self.cfg.vector_lanes)
+        lanes = self.cfg.vector_lanes
+        passes = ins.rows * -(-ins.cols // lanes)
+        if ins.op in VEC_TRANSPOSED:  # the corner turn: every row in, then every column out
+            passes += ins.cols * -(-ins.rows // lanes)
         extra = 0
         if (
             reads_a
@@ -238,6 +246,13 @@ def _chip_figures(cfg: ChipConfig) -> tuple[Footprints, dict[VecOp, int], int]:
     os_drain = cfg.dataflow is Dataflow.OS and cfg.os_drain
     latency = {op: vector_latency(cfg, op) for op in VecOp}
     return footprints_of(cfg), latency, cfg.rows if os_drain else 0
+
+
+def move_cycles(ins: Move) -> int:
+    """Duration of an on-chip MOVE: a row read and a row written per cycle, pipelined; a
+    transposed one is a corner turn, every source row read before the first column is
+    written (docs/timing.md)."""
+    return ins.rows + ins.cols if ins.transpose else ins.rows
 
 
 def vector_latency(cfg: ChipConfig, op: VecOp) -> int:

@@ -43,7 +43,7 @@ N_CHANNELS = 9  # token channels, src_queue * 3 + dst_queue
 # The kernel's own codes, translated from chip/machine/plan.py and accounting.py when the tables
 # are built (chip/machine/engine.py): numba's disk cache is keyed on this file alone, so the
 # compiled loop must not bake in other modules' values.
-K_LOAD, K_STORE, K_PRELOAD, K_MATMUL, K_VEC, K_HALT = range(6)  # Tables.kind
+K_LOAD, K_STORE, K_PRELOAD, K_MATMUL, K_VEC, K_HALT, K_MOVE = range(7)  # Tables.kind
 # stall causes, by column of Rules.stall_at
 C_BANDWIDTH, C_LATENCY, C_TOKEN, C_QUEUE_FULL, C_BANK, C_FILL_DRAIN, C_PRELOAD = range(7)
 K_DRAM = -1  # the footprint space of DRAM (on-chip memories keep their plan.py numbers)
@@ -77,7 +77,7 @@ class Tables(NamedTuple):
     tag_of: np.ndarray  # per instruction: its tag's index
     queue_instrs: np.ndarray  # the load, execute and store queues' instructions, in order
     queue_start: np.ndarray  # (4,) offsets of each queue into queue_instrs
-    kind: np.ndarray  # per plan: K_LOAD, K_STORE, K_PRELOAD, K_MATMUL, K_VEC or K_HALT
+    kind: np.ndarray  # per plan: K_LOAD, K_STORE, K_PRELOAD, K_MATMUL, K_VEC, K_HALT or K_MOVE
     length: np.ndarray  # duration, or a DMA's transfer cycles
     stream: np.ndarray  # a MATMUL's busy (streaming) cycles
     overlap_at: np.ndarray  # when the next OS MATMUL may start under double buffering
@@ -287,6 +287,7 @@ def _run(t, r, st):
     n = plan_of.size
     nd = 0  # the first instruction not dispatched yet
     bus_free = 0  # the DRAM bus is free from this cycle
+    load_end = 0  # when the load engine's latest instruction ends (it retires in order)
     exec_last, exec_end_all, exec_end_before_last = -1, 0, 0  # the execute queue so far
     frontier = n_order = 0
     remaining = qs[3]
@@ -313,6 +314,8 @@ def _run(t, r, st):
                 continue
             if q != EXEC_Q:
                 order_t = issue_free[q]  # the DMA engine has sent the previous requests
+                if kind[u] == K_MOVE:  # and, for an on-chip move, received their data
+                    order_t = max(order_t, load_end)
             elif exec_last < 0:
                 order_t = exec_end_all
             else:
@@ -343,12 +346,14 @@ def _run(t, r, st):
         g, f, e = s, s, s + length[u]
         if kind[u] == K_LOAD:  # data arrives from s + latency; the requests are out at s + n
             g = max(s + lat, bus_free)
-            f = e = bus_free = g + length[u]
+            f = e = bus_free = load_end = g + length[u]
             issue_free[q] = s + length[u]
         elif kind[u] == K_STORE:  # acknowledged a latency after the last beat
             g = max(s, bus_free)
             f = bus_free = issue_free[q] = g + length[u]
             e = f + lat
+        elif kind[u] == K_MOVE:  # on chip, no bus: started once the loads before it ended
+            issue_free[q] = load_end = e
         if limit >= 0 and e > limit:
             _fault(reg, LIMIT, i, s, -1, -1, e)
             break
@@ -644,6 +649,8 @@ def _charge_run(tally, tg, stall, un, busy, kind, cur, s, e, g, f, lat, stream, 
     elif kind == K_VEC:
         tally[tg, busy] += own - extra
         tally[tg, stall[un, C_BANK]] += extra
+    elif kind == K_MOVE:
+        tally[tg, busy] += own
     elif kind == K_LOAD:  # latency [s, s + lat), bus wait [s + lat, g), transfer [g, e)
         if s + lat > cur:
             tally[tg, stall[un, C_LATENCY]] += s + lat - max(s, cur)

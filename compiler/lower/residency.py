@@ -14,11 +14,14 @@ arena (intermediates nobody outside the program sees) and for outputs that a lat
 - an operand that is resident is read **in place** (`locate`: the array's PRELOAD and
   MATMUL, and vector ops); any other **load** whose every row is such a resident row (same
   DRAM address, same width, not transposed) becomes vector COPYs from the resident rows
-  instead of a DMA;
+  instead of a DMA; a transposed load whose columns are resident rows becomes transposed
+  on-chip MOVEs (the load engine's corner turn) when they take it no longer than the DMA
+  (`_transposed_pieces`);
 - a store is **skipped** when no load of its rows ever missed: the value then never reaches
-  DRAM. Whether a load will miss (a transposed read, another split into blocks) is only known
-  after the readers are lowered, so `lower` runs twice: the first pass records the stores some
-  load missed (`Residency.missed`), the second emits the DMA stores of exactly those.
+  DRAM. Whether a load will miss (a transposed read of rows resident in another blocking, a
+  read split into other blocks) is only known after the readers are lowered, so `lower` runs
+  twice: the first pass records the stores some load missed (`Residency.missed`), the second
+  emits the DMA stores of exactly those.
 
 Values are admitted in program order while the region has room (first fit); a value that does
 not fit goes through DRAM as before. Copies are exact (the vector unit moves bf16, fp32 and
@@ -36,7 +39,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chip.isa import Loc, Mem, VecOp
+from chip.isa import Loc, Mem, Move, VecOp
 
 # A load served from chip takes one COPY per run of consecutive resident rows; one whose rows
 # are scattered (written in another blocking) would take many small instructions, more
@@ -351,8 +354,19 @@ class Residency:
             return False
         es = view.dtype.nbytes
         transposed = not (view.cs == 1 or view.cols == 1)
+        if transposed:
+            pieces = _transposed_pieces(view, near, ctx.config)
+            if pieces is None:
+                self.missed.update(g.seq for g in near if not g.host)
+                return False
+            for r0, n, mem, row in pieces:
+                move = Move(src=Loc(mem, row), dst=dst.offset(r0), rows=view.cols, cols=n,
+                            transpose=True)  # fmt: skip
+                ctx.em.emit(move)
+            self.served += view.rows
+            return True
         hits: list[tuple[Mem, int]] = []
-        for r in range(view.rows) if not transposed else ():
+        for r in range(view.rows):
             addr = view.addr + r * view.rs * es
             hit = next(
                 (
@@ -365,7 +379,7 @@ class Residency:
             if hit is None:
                 break
             hits.append(hit)
-        if len(hits) != view.rows or transposed:
+        if len(hits) != view.rows:
             self.missed.update(g.seq for g in near if not g.host)
             return False
         runs: list[tuple[int, Mem, int, int]] = []  # (view row, mem, resident row, rows)
@@ -447,6 +461,45 @@ def spad_region(spad_rows: int, banks: int, rows: int) -> tuple[int, int, int | 
         top = spad_rows - per
         return top - rows, 2 * rows, top
     return spad_rows - rows, rows, None
+
+
+def _transposed_pieces(view, near: list[_Group], config) -> list[tuple[int, int, Mem, int]] | None:
+    """How a transposed ``view`` (its columns are DRAM rows) is copied from resident rows by
+    on-chip MOVEs, as (first view row, view rows, memory, first resident row) pieces, or None
+    when it cannot be or costs more than the DMA.
+
+    View column c's DRAM row, from view row r0 on, must be the start of resident row
+    ``first + c`` (consecutive columns in consecutive rows, as a store of a block leaves
+    them), holding the piece's rows; a piece is one transposed MOVE of ``cols`` rows in and
+    ``n`` out. The choice is by predicted cycles on the load engine, which runs both: the
+    MOVEs' corner turns (``cols + n`` each, docs/timing.md) against the transposed LOAD's
+    transfer (its DRAM latency overlaps other loads; the bus time and the store it may also
+    save are a bonus the rule does not count: another reader may still need the store)."""
+    if not (view.rs == 1 or view.rows == 1):
+        return None
+    es = view.dtype.nbytes
+    pieces = []
+    r0 = 0
+    while r0 < view.rows:
+        found = None
+        for g in near:
+            hit = g.rows.get(view.addr + r0 * es)
+            if hit is not None:
+                found = (g, hit)
+                break
+        if found is None:
+            return None
+        g, (row, width) = found
+        n = min(width, view.rows - r0)
+        for c in range(1, view.cols):
+            hit = g.rows.get(view.addr + (c * view.cs + r0) * es)
+            if hit is None or hit[0] != row + c or hit[1] < n:
+                return None
+        pieces.append((r0, n, g.mem, row))
+        r0 += n
+    moves = sum(view.cols + n for _, n, _, _ in pieces)
+    transfer = max(-(-view.rows * view.cols * es // config.dram_bytes_per_cycle), view.rows)
+    return pieces if moves <= transfer else None
 
 
 def _extent(view) -> tuple[int, int]:

@@ -10,10 +10,11 @@ import numpy as np
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
-from chip.isa import Load, Matmul, Mem, Preload, Store, Vec, VecOp
+from chip.isa import Load, Matmul, Mem, Move, Preload, Store, Vec, VecOp
 from chip.program import TensorRole
 from compiler import compile_lowered, zoo
 from compiler.lower import program as lowering
+from compiler.lower import residency
 from compiler.lower.residency import spad_region
 from compiler.lower.schedule import schedule_updates
 from compiler.passes.pipeline import graph_passes
@@ -263,3 +264,37 @@ def test_extent_index_finds_what_a_scan_finds():
         end = first + int(rng.choice([1, 100, 66000, 1 << 20]))
         expect = [s for s, (a, b) in sorted(live.items()) if a < end and first < b]
         assert index.overlapping(first, end) == expect
+
+
+def test_transposed_reads_of_resident_values_are_on_chip_moves(monkeypatch):
+    # A weight gradient reads its layer's input transposed (dW = X^T @ dY): the input stays on
+    # chip from the forward pass, so the read is a transposed MOVE of its rows, and the value
+    # is neither stored nor loaded back transposed. The step's results do not change.
+    chip = ChipConfig.from_toml("edge")
+    train = TrainSpec(loss="ce", optimizer=Momentum(momentum=0.9), lr=0.1)
+    graph = zoo.mlp(batch=16, inputs=32, hidden=(32,), classes=16)
+    rng = np.random.default_rng(2)
+    feeds = {"x": rng.standard_normal((16, 32)), "labels": np.eye(16)[rng.integers(0, 16, 16)]}
+    kept = compile_lowered(graph, chip, train=train)
+    instrs = kept.program.instrs
+    moves = [i for i in instrs if isinstance(i, Move)]
+    assert moves and all(i.transpose and i.src.mem is i.dst.mem is Mem.SPAD for i in moves)
+    arena = [t for n, t in kept.program.tensors.items() if n == "__scratch"]
+
+    def transposed_arena_loads(program) -> int:
+        return sum(
+            1
+            for i in program.instrs
+            if isinstance(i, Load)
+            and i.transpose
+            and any(t.addr <= i.dram < t.addr + t.nbytes for t in arena)
+        )
+
+    assert transposed_arena_loads(kept.program) == 0
+    monkeypatch.setattr(residency, "_transposed_pieces", lambda *a: None)
+    through_dram = compile_lowered(graph, chip, train=train)
+    assert transposed_arena_loads(through_dram.program) > 0
+    assert not any(isinstance(i, Move) for i in through_dram.program.instrs)
+    a = run_on_chip(kept, feeds, machine=True)
+    b = run_on_chip(through_dram, feeds, machine=True)
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)

@@ -7,7 +7,19 @@ import pytest
 from chip.config import ChipConfig, Dataflow
 from chip.errors import ProgramError
 from chip.fidelity import Fidelity
-from chip.isa import VEC_USES_IMM, Instr, Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp
+from chip.isa import (
+    VEC_USES_IMM,
+    Instr,
+    Load,
+    Loc,
+    Matmul,
+    Mem,
+    Move,
+    Preload,
+    Store,
+    Vec,
+    VecOp,
+)
 from chip.machine.array import ArrayModel
 from chip.machine.schedule import schedule_of
 from chip.machine.values import CHECKED, Checked, ValuePlan, apply_values, value_plan_of
@@ -120,6 +132,22 @@ def soup(cfg: ChipConfig, rng: np.random.Generator) -> list[Instr]:
             pop_prev=True,
         )
     )
+    # an on-chip move (load queue) the execute queue waits for, drawn last: the rest of the
+    # soup is the one each seed drew before moves existed
+    if rng.integers(2):
+        m1, m2 = (MEMS[rng.integers(3)] for _ in range(2))
+        move = (
+            Move(
+                src=Loc(m1, int(rng.integers(0, 20))),
+                dst=Loc(m2, int(rng.integers(0, 30))),
+                rows=int(rng.integers(1, W + 2)),
+                cols=int(rng.integers(1, W + 1)),
+                transpose=bool(rng.integers(2)),
+                push_next=True,
+            ),
+        )
+        out[2:2] = move
+        out[4:4] = [Vec(**nop)]
     return out
 
 

@@ -1,0 +1,233 @@
+"""The on-chip transposed copy (VEC XPOSE): values against NumPy for every memory pair and chip
+element type, on the functional model and both machine fidelities; its footprint and timing."""
+
+import numpy as np
+import pytest
+
+from chip.config import ChipConfig
+from chip.dtypes import DType, from_storage, round_bf16, to_storage
+from chip.errors import ProgramError
+from chip.footprint import Traffic, footprints_of
+from chip.functional import run_functional
+from chip.isa import Halt, Load, Loc, Mem, Move, Store, Vec, VecOp, mem_dtype
+from chip.machine import Unit, run_machine
+from chip.machine.plan import Planner, move_cycles
+from chip.machine.schedule import schedule_of
+from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
+from tests.machine.test_random import check_agree
+
+OUT_ROW = 16  # first destination row
+
+
+def chip(dtype: str) -> ChipConfig:
+    return ChipConfig.from_toml("tiny").replace(
+        rows=8, cols=8, input_dtype=DType(dtype), spad_kib=4, acc_kib=4
+    )
+
+
+def xpose(src: Mem, dst: Mem, rows: int, cols: int, **deps) -> Vec:
+    return Vec(
+        op=VecOp.XPOSE,
+        dst=Loc(dst, OUT_ROW),
+        src1=Loc(src, 0),
+        src2=Loc(src, 0),
+        rows=rows,
+        cols=cols,
+        bcast1=False,
+        bcast2=False,
+        imm=0.0,
+        **deps,
+    )
+
+
+def xpose_program(cfg: ChipConfig, src: Mem, dst: Mem, values: np.ndarray) -> Program:
+    """Load ``values`` into ``src`` rows, transpose them into ``dst`` rows, store those."""
+    rows, cols = values.shape
+    sd, dd = mem_dtype(cfg, src), mem_dtype(cfg, dst)
+    out_addr = 4096
+    tensors = {
+        "X": TensorInfo("X", 0, (rows, cols), sd, TensorKind.INPUT),
+        "Y": TensorInfo("Y", out_addr, (cols, rows), dd, TensorKind.OUTPUT),
+    }
+    instrs = (
+        Load(
+            dram=0,
+            dst=Loc(src, 0),
+            rows=rows,
+            cols=cols,
+            stride=cols * sd.nbytes,
+            transpose=False,
+            push_next=True,
+        ),
+        xpose(src, dst, rows, cols, pop_prev=True, push_next=True),
+        Store(
+            dram=out_addr,
+            src=Loc(dst, OUT_ROW),
+            rows=cols,
+            cols=rows,
+            stride=rows * dd.nbytes,
+            transpose=False,
+            pop_prev=True,
+        ),
+        Halt(),
+    )
+    tags = (Tag("xpose", Phase.FORWARD),) * len(instrs)
+    return Program(cfg, instrs, tags, tensors, {"X": to_storage(values, sd)})
+
+
+@pytest.mark.parametrize("dtype", ["int8", "bf16", "fp32"])
+@pytest.mark.parametrize("src", list(Mem))
+@pytest.mark.parametrize("dst", list(Mem))
+def test_xpose_is_the_numpy_transpose_between_every_pair_of_memories(dtype, src, dst):
+    # small integers: exact in every element type, so the copy must not change one
+    cfg = chip(dtype)
+    rng = np.random.default_rng(hash((dtype, src.value, dst.value)) % 2**32)
+    values = rng.integers(-100, 100, (5, 7)).astype(np.float32)
+    prog = xpose_program(cfg, src, dst, values)
+    check_agree(prog)
+    y = run_functional(prog).state.read_tensor(prog.tensors["Y"])
+    np.testing.assert_array_equal(y, values.T)
+
+
+@pytest.mark.parametrize("dst", [Mem.SPAD, Mem.ACC])
+def test_xpose_converts_as_copy_does(dst):
+    # fp32 accumulator values to bf16 (round to nearest even) or kept: COPY's rule, transposed
+    cfg = chip("bf16")
+    values = np.random.default_rng(3).standard_normal((8, 8)).astype(np.float32) * 1e3
+    prog = xpose_program(cfg, Mem.ACC, dst, values)
+    check_agree(prog)
+    y = run_functional(prog).state.read_tensor(prog.tensors["Y"])
+    want = round_bf16(values.T) if dst is Mem.SPAD else values.T
+    np.testing.assert_array_equal(y, want)
+    assert not np.array_equal(round_bf16(values), values)  # the rounding was exercised
+
+
+def test_xpose_of_more_rows_than_a_row_holds_faults():
+    cfg = chip("int8")
+    values = np.zeros((9, 3), np.float32)  # 9 destination elements per row: rows hold 8
+    prog = xpose_program(cfg, Mem.SPAD, Mem.SPAD, values)
+    for run in (run_functional, lambda p: run_machine(p, "fast")):
+        with pytest.raises(ProgramError, match="9 elements per row exceed the 8-element rows"):
+            run(prog)
+
+
+def test_xpose_footprint_and_timing():
+    cfg = ChipConfig.from_toml("edge")  # 16 lanes, bf16 scratchpad, fp32 accumulator
+    ins = xpose(Mem.ACC, Mem.SPAD, 12, 5)
+    fp = footprints_of(cfg).of(ins)
+    (read, write) = fp.accesses
+    assert (read.lo, read.hi, read.write) == (0, 12, False)  # 12 rows of 5 read
+    assert (write.lo, write.hi, write.write) == (OUT_ROW, OUT_ROW + 5, True)  # 5 rows of 12
+    assert fp.bytes_moved()[Traffic.ACC_READ] == 12 * 5 * 4
+    assert fp.bytes_moved()[Traffic.SPAD_WRITE] == 5 * 12 * 2
+    # the corner turn: 12 passes in, 5 out, then the ALU latency
+    plan = Planner(cfg).plan(ins)
+    assert plan.length == 12 + 5 + cfg.vector_latency_alu - 1
+    copy = Planner(cfg).plan(
+        Vec(**{**{f: getattr(ins, f) for f in ins.__dict__}, "op": VecOp.COPY})
+    )
+    assert copy.length == 12 + cfg.vector_latency_alu - 1
+
+
+def test_xpose_busies_the_vector_unit_for_its_passes():
+    cfg = chip("bf16")  # 4 lanes: an 8 x 8 block is 16 passes in and 16 out
+    prog = xpose_program(cfg, Mem.SPAD, Mem.SPAD, np.ones((8, 8), np.float32))
+    res = run_machine(prog, "fast")
+    assert res.counters.busy[Unit.VECTOR] == 32 + cfg.vector_latency_alu - 1
+    assert from_storage(res.state.spad[OUT_ROW : OUT_ROW + 8, :8], DType.BF16).sum() == 64
+
+
+def move_program(cfg: ChipConfig, src: Mem, dst: Mem, values: np.ndarray, transpose: bool):
+    """Load ``values`` into ``src`` rows, MOVE them (load queue) to ``dst`` rows, transposed
+    or not, store those as Y; the execute queue relays the move's token to the store."""
+    rows, cols = values.shape
+    out_rows, out_cols = (cols, rows) if transpose else (rows, cols)
+    sd, dd = mem_dtype(cfg, src), mem_dtype(cfg, dst)
+    out_addr = 4096
+    tensors = {
+        "X": TensorInfo("X", 0, (rows, cols), sd, TensorKind.INPUT),
+        "Y": TensorInfo("Y", out_addr, (out_rows, out_cols), dd, TensorKind.OUTPUT),
+    }
+    relay = Vec(**{**xpose(dst, dst, 1, 1).__dict__, "op": VecOp.SET, "dst": Loc(dst, 100)})
+    instrs = (
+        Load(dram=0, dst=Loc(src, 0), rows=rows, cols=cols, stride=cols * sd.nbytes,
+             transpose=False),
+        Move(src=Loc(src, 0), dst=Loc(dst, OUT_ROW), rows=rows, cols=cols, transpose=transpose,
+             push_next=True),
+        relay.with_deps(pop_prev=True, push_next=True),
+        Store(dram=out_addr, src=Loc(dst, OUT_ROW), rows=out_rows, cols=out_cols,
+              stride=out_cols * dd.nbytes, transpose=False, pop_prev=True),
+        Halt(),
+    )  # fmt: skip
+    tags = (Tag("move", Phase.FORWARD),) * len(instrs)
+    return Program(cfg, instrs, tags, tensors, {"X": to_storage(values, sd)})
+
+
+SAME_SIZE = [
+    ("int8", Mem.SPAD, Mem.SPAD),
+    ("int8", Mem.ACC, Mem.ACC),
+    ("int8", Mem.ACCF, Mem.ACC),
+    ("bf16", Mem.SPAD, Mem.SPAD),
+    ("bf16", Mem.ACC, Mem.ACCF),
+    ("fp32", Mem.SPAD, Mem.ACC),
+    ("fp32", Mem.ACC, Mem.SPAD),
+    ("fp32", Mem.ACCF, Mem.SPAD),
+]
+
+
+@pytest.mark.parametrize("transpose", [True, False])
+@pytest.mark.parametrize(("dtype", "src", "dst"), SAME_SIZE)
+def test_move_is_the_numpy_block_or_its_transpose_between_same_size_memories(
+    dtype, src, dst, transpose
+):
+    cfg = chip(dtype)
+    values = np.random.default_rng(7).integers(-100, 100, (5, 7)).astype(np.float32)
+    prog = move_program(cfg, src, dst, values, transpose)
+    check_agree(prog)
+    y = run_functional(prog).state.read_tensor(prog.tensors["Y"])
+    sd, dd = mem_dtype(cfg, src), mem_dtype(cfg, dst)
+    want = values.T if transpose else values
+    if sd is dd:
+        np.testing.assert_array_equal(y, want)
+    else:  # an int32 word read as fp32 (or back): the same bits
+        bits = to_storage(want, sd).view(dd.storage)
+        np.testing.assert_array_equal(to_storage(y, dd).view(np.uint32), bits.view(np.uint32))
+
+
+def test_move_between_memories_of_different_element_sizes_faults():
+    cfg = chip("bf16")
+    prog = move_program(cfg, Mem.SPAD, Mem.ACC, np.ones((4, 4), np.float32), True)
+    for run in (run_functional, lambda p: run_machine(p, "fast")):
+        with pytest.raises(ProgramError, match="a DMA does not convert, and their sizes differ"):
+            run(prog)
+
+
+def test_move_runs_on_the_load_engine_for_its_rows_and_corner_turn():
+    cfg = ChipConfig.from_toml("edge")
+    ins = Move(src=Loc(Mem.SPAD, 0), dst=Loc(Mem.SPAD, 64), rows=12, cols=5, transpose=True)
+    fp = footprints_of(cfg).of(ins)
+    assert fp.unit is Unit.LOAD and fp.queue.value == "load"
+    (read, write) = fp.accesses
+    assert (read.lo, read.hi, write.lo, write.hi) == (0, 12, 64, 69)
+    assert Planner(cfg).plan(ins).length == 12 + 5
+    assert Planner(cfg).plan(Move(**{**ins.__dict__, "transpose": False})).length == 12
+    prog = move_program(chip("bf16"), Mem.SPAD, Mem.SPAD, np.ones((8, 8), np.float32), True)
+    res = run_machine(prog, "fast")
+    load_busy = res.counters.busy[Unit.LOAD]
+    assert load_busy >= 8 + 8  # the move's corner turn, beside the load's transfer
+    assert res.counters.dram_bytes == 2 * 8 * 8 * 2  # the move crosses no bus
+
+
+def test_a_move_starts_when_the_loads_before_it_have_ended():
+    # It may read what they write (hazards inside a queue are the machine's to order), and the
+    # emitter reads a load-queue token as "every earlier load is done".
+    cfg = chip("bf16")  # dram_latency 20
+    prog = move_program(cfg, Mem.SPAD, Mem.SPAD, np.ones((4, 4), np.float32), True)
+    load, move, *rest = prog.instrs
+    other = Load(**{**load.__dict__, "dst": Loc(Mem.SPAD, 40)})
+    instrs = (load, other, move, *rest)
+    prog = Program(cfg, instrs, (prog.tags[0],) * len(instrs), prog.tensors, prog.init)
+    sched = schedule_of(prog)
+    assert sched.start[2] == sched.end[1] and sched.end[1] > sched.start[1] + cfg.dram_latency
+    assert sched.end[2] - sched.start[2] == move_cycles(move)
+    check_agree(prog)
