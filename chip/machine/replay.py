@@ -65,6 +65,10 @@ _VEC_CODES = {
     VecOp.RMAX: vk.V_RMAX,
     VecOp.CSUM: vk.V_CSUM,
 }
+# OpenBLAS runs a product of fewer multiply-adds than about this on one thread whatever its
+# pool holds (its SMP threshold): smaller staged runs need no limit on the pool, which costs
+# as much as a small program's run
+_BLAS_THREADED_MACS = 1 << 18
 _TYPE_CODES = {DType.FP32: vk.T_FP32, DType.BF16: vk.T_BF16}
 # on-chip arrays by their words; the operand's type (int32 ones are Python's) says how to read them
 _MEM_CODES = {ARRAY_SPAD: rk.M_SPAD, ARRAY_ACC: rk.M_ACC, ARRAY_ACCF: rk.M_ACCF}
@@ -109,8 +113,11 @@ def encode(program: Program, plan: ValuePlan) -> Replay:
         code[at, :width] = rows
     imms[vec_at] = np.array(vec_imms, dtype=np.float64).astype(np.float32)
     python = code[:, rk.F_KIND] == rk.R_PY
-    staged = code[:, rk.F_KIND] == rk.R_STAGE
-    blas = bool(staged.any()) or any(plan.steps[k].kind != VEC_D for k in np.flatnonzero(python))
+    last = code[(code[:, rk.F_KIND] == rk.R_STAGE) & (code[:, rk.F_SLAST] != 0)]
+    macs = last[:, rk.F_T] * last[:, rk.F_TERMS] * last[:, rk.F_MCOLS]
+    blas = bool((macs >= _BLAS_THREADED_MACS).any()) or any(
+        plan.steps[k].kind != VEC_D for k in np.flatnonzero(python)
+    )
     code.setflags(write=False)
     imms.setflags(write=False)
     return Replay(code, imms, work, n - int(np.count_nonzero(python)), blas)
