@@ -63,17 +63,6 @@ REGS = 3
 def _copy_dram(dram, mem, lo, rows, cols, off, step_r, step_e, load):
     """A LOAD (``load``) or STORE between DRAM and rows [lo, lo + rows) of ``mem``, both as
     words of the element's size (DRAM offset and strides in words)."""
-    if step_e == 1:  # rows of consecutive words: flat loops, without a view per row
-        flat, width = mem.reshape(-1), mem.shape[1]
-        for r in range(rows):
-            base, at = off + r * step_r, (lo + r) * width
-            if load:
-                for c in range(cols):
-                    flat[at + c] = dram[base + c]
-            else:
-                for c in range(cols):
-                    dram[base + c] = flat[at + c]
-        return
     for r in range(rows):
         base = off + r * step_r
         if load:
