@@ -63,6 +63,19 @@ REGS = 3
 def _copy_dram(dram, mem, lo, rows, cols, off, step_r, step_e, load):
     """A LOAD (``load``) or STORE between DRAM and rows [lo, lo + rows) of ``mem``, both as
     words of the element's size (DRAM offset and strides in words)."""
+    if step_e == 1:
+        # rows of consecutive words: one-dimensional views of both rows, whose loop LLVM
+        # vectorizes (measured 3x the two-dimensional indexing below)
+        for r in range(rows):
+            base = off + r * step_r
+            near, far = mem[lo + r], dram[base : base + cols]
+            if load:
+                for c in range(cols):
+                    near[c] = far[c]
+            else:
+                for c in range(cols):
+                    far[c] = near[c]
+        return
     for r in range(rows):
         base = off + r * step_r
         if load:
