@@ -8,7 +8,10 @@ the kernel computes (`_VEC_CODES`), becomes a kernel step; the rest (checked ste
 special vector functions, CVT, RAND) stays a Python step, applied by values.py's `StepRunner`,
 which calls chip/semantics.py. `apply_replay` runs the kernel from the first step, hands each
 Python step (and each vector step the kernel declines at run time, see replay_kernel.py) to the
-`StepRunner`, and resumes the kernel after it.
+`StepRunner`, and resumes the kernel after it. A staged int8 run (values.py
+`_stage_segments`) is copied into staging buffers by the kernel, one MATMUL at a time, and
+multiplied at its last MATMUL by one BLAS product (`staged_product`, whose docstring proves it
+exact).
 
 Both paths compute the functional model's bits; between them the stationary tile is passed
 over (`ChipState.stationary` is the raw tile, the kernel keeps it widened as well).
