@@ -12,8 +12,11 @@ computes for the instruction:
 - PRELOAD: the tile's raw storage kept, and its values widened once (bf16 bits shifted into
   float32, int8 exactly);
 - MATMUL: float products by chip/machine/block_kernels.py's kernels (the array's summation
-  order, products rounded to float32, no FMA); int8 products summed exactly in int64 and
-  wrapped to int32 (exact modulo 2^32 in any order, as the array's adders);
+  order, products rounded to float32, no FMA); int8 products summed exactly and wrapped to
+  int32 (exact modulo 2^32 in any order, as the array's adders);
+- a staged int8 WS/IS MATMUL (chip/machine/values.py `_stage_segments`): its X rows and tile
+  copied as float32 into the staging buffers; the last one of its run is handed back to Python,
+  which multiplies the whole run with BLAS (`replay.staged_product`);
 - vector functions of fp32 and bf16 values: chip/machine/vec_kernels.py, which declines the
   few cases where IEEE arithmetic leaves NumPy a choice (NaN payloads, signed zeros); the step
   then goes back to Python, which computes it with chip/semantics.py.
@@ -30,7 +33,7 @@ from chip.machine.block_kernels import F32_EXACT_TERMS, _matmul_f32
 from chip.machine.vec_kernels import ARITHMETIC, T_BF16, gather, scatter, vector
 
 # step kinds (column F_KIND)
-R_PY, R_LOAD, R_STORE, R_PRELOAD, R_MATMUL, R_VEC = range(6)
+R_PY, R_LOAD, R_STORE, R_PRELOAD, R_MATMUL, R_VEC, R_STAGE = range(7)
 # on-chip arrays (ACCF: the accumulator's words as fp32)
 M_SPAD, M_ACC, M_ACCF = 0, 1, 2
 
@@ -41,6 +44,9 @@ F_MEM, F_LO, F_ROWS, F_COLS, F_MARK, F_OFFSET, F_STEP_R, F_STEP_E = range(1, 9)
 # PRELOAD: F_LO, F_ROWS, F_COLS (column F_MEM unused)
 # MATMUL: the instruction's fields, out_rows, accumulate, mark
 F_X, F_T, F_MROWS, F_MCOLS, F_Y, F_OUT, F_OUT_ROWS, F_ACCUMULATE, F_MMARK = range(1, 10)
+# STAGE: F_X, F_T, F_MROWS, F_MCOLS as MATMUL, then the staging offset, F_OUT, whether it is
+# the last of its run, the run's accumulate, F_MMARK, and the run's terms
+F_SOFF, F_SLAST, F_TERMS = F_Y, F_OUT_ROWS, 10
 # VEC: function, rows, cols, destination (array, row, rows written, type), mark, the immediate
 # as fp32 bits, then per source (array, first row, rows, type); array -1: no source
 F_OP, F_VROWS, F_VCOLS, F_DST, F_DROW, F_NOUT, F_DTYPE, F_VMARK, F_IMM = range(1, 10)
@@ -57,6 +63,19 @@ REGS = 3
 def _copy_dram(dram, mem, lo, rows, cols, off, step_r, step_e, load):
     """A LOAD (``load``) or STORE between DRAM and rows [lo, lo + rows) of ``mem``, both as
     words of the element's size (DRAM offset and strides in words)."""
+    if step_e == 1:
+        # rows of consecutive words: one-dimensional views of both rows, whose loop LLVM
+        # vectorizes (measured 3x the two-dimensional indexing below)
+        for r in range(rows):
+            base = off + r * step_r
+            near, far = mem[lo + r], dram[base : base + cols]
+            if load:
+                for c in range(cols):
+                    near[c] = far[c]
+            else:
+                for c in range(cols):
+                    far[c] = near[c]
+        return
     for r in range(rows):
         base = off + r * step_r
         if load:
@@ -159,6 +178,22 @@ def _int_matmul(spad_u, x0, y0, tile, acc_i, out, t, rows, cols, accumulate, os_
 
 
 @numba.njit(cache=True)
+def _stage(spad_u, x0, t, rows, cols, off, tile, stage_x, stage_s) -> None:
+    """An int8 MATMUL's X rows (t x rows) transposed into rows [off, off + rows) of
+    ``stage_x`` and its tile (int8 values as int32) transposed into columns [off, off + rows)
+    of ``stage_s``, as float32 (exact). Transposed, each MATMUL writes whole rows of the large
+    buffer: a column strip of it would touch one page per X row."""
+    src, width = spad_u.reshape(-1), spad_u.shape[1]
+    for c in range(rows):
+        dst = stage_x[off + c]
+        for r in range(t):
+            dst[r] = np.float32(np.int8(src[(x0 + r) * width + c]))
+    for r in range(rows):
+        for c in range(cols):
+            stage_s[c, off + r] = np.float32(np.int32(tile[r, c]))
+
+
+@numba.njit(cache=True)
 def replay(
     code: np.ndarray,
     imms: np.ndarray,
@@ -172,6 +207,8 @@ def replay(
     stat: np.ndarray,
     work: np.ndarray,
     regs: np.ndarray,
+    stage_x: np.ndarray,
+    stage_s: np.ndarray,
     floats: bool,
     os_flow: bool,
 ) -> int:
@@ -237,6 +274,12 @@ def replay(
                 _int_matmul(spad_u, x0, y0, s_i, acc_i, out, t, rows, cols, add, os_flow, yf, row)
             if s[F_MMARK]:
                 _mark(acc_w, out, out_rows, cols)
+        elif kind == R_STAGE:
+            t, rows, cols = s[F_T], s[F_MROWS], s[F_MCOLS]
+            s_i = _block(stat, rows, cols)
+            _stage(spad_u, s[F_X], t, rows, cols, s[F_SOFF], s_i, stage_x, stage_s)
+            if s[F_SLAST]:
+                return k
         elif kind == R_VEC:
             if not _vec_step(s, imms[k], spad_u, acc_u, spad_w, acc_w, wa, wb, wp, fa, fb, fp):
                 return k

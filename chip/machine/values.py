@@ -301,20 +301,9 @@ def _stage_segments(steps: list[Step]) -> tuple[int, int, int]:
             for n, k in enumerate(run):
                 m = steps[k]
                 assert isinstance(m, MatmulStep)
-                steps[k] = StagedStep(
-                    MATMUL_S,
-                    m.index,
-                    x=m.x,
-                    t=m.t,
-                    rows=m.rows,
-                    cols=m.cols,
-                    out=m.out,
-                    offset=off,
-                    last=n == len(run) - 1,
-                    accumulate=first.accumulate,
-                    mark=first.mark,
-                    terms=terms,
-                )
+                fields = (MATMUL_S, m.index, m.x, m.t, m.rows, m.cols, m.out, off)
+                last = n == len(run) - 1
+                steps[k] = _new(StagedStep, (*fields, last, first.accumulate, first.mark, terms))
                 off += m.rows
             shape[:] = [max(shape[0], first.t), max(shape[1], terms), max(shape[2], first.cols)]
         run.clear()
