@@ -68,9 +68,9 @@ _VEC_CODES = {
     VecOp.RMAX: vk.V_RMAX,
     VecOp.CSUM: vk.V_CSUM,
 }
-# OpenBLAS runs a product of fewer multiply-adds than about this on one thread whatever its
-# pool holds (its SMP threshold): smaller staged runs need no limit on the pool, which costs
-# as much as a small program's run
+# OpenBLAS runs a product of at most this many multiply-adds on one thread whatever its pool
+# holds (interface/gemm.c: SMP_THRESHOLD_MIN 65536 x the default GEMM_MULTITHREAD_THRESHOLD 4):
+# smaller staged runs need no limit on the pool, which costs as much as a small program's run
 _BLAS_THREADED_MACS = 1 << 18
 _TYPE_CODES = {DType.FP32: vk.T_FP32, DType.BF16: vk.T_BF16}
 # on-chip arrays by their words; the operand's type (int32 ones are Python's) says how to read them
