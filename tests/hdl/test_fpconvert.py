@@ -16,7 +16,7 @@ from amaranth.sim import Simulator
 from chip.formats import CODES, Conversion, Format, convert
 from chip.hdl.export import _to_verilog
 from chip.hdl.fpconvert import NarrowConverter
-from chip.hdl.verilated import PORT_HELPERS
+from chip.hdl.verilated import HARNESS_HEAD
 from chip.isa import Vec, VecOp
 from chip.program import Program
 from runtime.cli import main
@@ -120,14 +120,7 @@ def test_the_edge_cases_reach_every_rule():
 
 
 _HARNESS = (
-    r"""
-#include <cstdint>
-#include <cstdio>
-#include <vector>
-#include "verilated.h"
-#include "Vcvt.h"
-"""
-    + PORT_HELPERS
+    HARNESS_HEAD.replace("@TOP@", "cvt")
     + r"""
 // Reads n and n binary32 inputs; writes each code's n results, binary, code 0 first.
 int main(int argc, char** argv) {
