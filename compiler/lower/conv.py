@@ -34,6 +34,7 @@ from compiler.lower.conv_bands import (
     plan_bands,
     stride_name,
 )
+from compiler.lower.conv_taps import TapPlan, emit_taps, plan_taps
 from compiler.lower.gemm import Epilogue, KParts, emit_gemm, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
@@ -279,6 +280,8 @@ def _conv_core(
     kh, kw, cin, cout = w.shape
     oh, ow = out.shape[1:3]
     wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
+    if _tap_planes(ctx, x, w, out, stride, padding, dilation, epilogue_for, crop):
+        return
     if _unpadded_bands(ctx, x, w, out, stride, padding, dilation, epilogue_for, crop):
         return
     xp = pad(ctx, x, padding, 0.0, dilation)
@@ -320,6 +323,86 @@ def _conv_core(
     # the last release, so the GEMM cannot reuse them
     epilogue = epilogue_for(_dense_rows) if epilogue_for else None
     emit_gemm(ctx, a, wmat, View.matrix(out), epilogue)
+
+
+def _tap_planes(
+    ctx: Ctx,
+    x: Buf,
+    w: Buf,
+    out: Buf,
+    stride: tuple[int, int],
+    padding: tuple[int, int, int, int],
+    dilation: tuple[int, int],
+    epilogue_for: EpilogueFor | None,
+    crop: tuple[int, int],
+) -> bool:
+    """Emit a stride-1 convolution by tap planes (conv_taps.py) when the cost model predicts
+    that cheapest (`_taps_pay`). False (nothing emitted) otherwise."""
+    kh, kw, cin, cout = w.shape
+    if stride != (1, 1) or dilation != (1, 1) or (kh, kw) == (1, 1):
+        return False
+    out_hw = out.shape[1:3]
+    plan = plan_taps(ctx, x, w, out_hw, padding, crop)
+    if plan is None:
+        return False
+    if not _taps_pay(ctx, plan, x, w, out_hw, padding, crop):
+        return False
+    # the epilogue's on-chip rows first; the planes are planned again in what is left
+    epilogue = epilogue_for(_dense_rows) if epilogue_for else None
+    again = plan_taps(ctx, x, w, out_hw, padding, crop)
+    if again is not None:
+        emit_taps(ctx, again, x, w, out, epilogue)
+        return True
+    xp = pad(ctx, x, padding, 0.0)
+    if _windows_fit(xp, stride, crop):
+        a: View | KParts = _windows(xp, (kh, kw), out_hw, crop, stride)
+    else:
+        a = View.matrix(im2col(ctx, xp, (kh, kw), stride, out_hw, crop))
+    wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
+    emit_gemm(ctx, a, wmat, View.matrix(out), epilogue)
+    return True
+
+
+def _taps_pay(
+    ctx: Ctx,
+    plan: TapPlan,
+    x: Buf,
+    w: Buf,
+    out_hw: tuple[int, int],
+    padding: tuple[int, int, int, int],
+    crop: tuple[int, int],
+) -> bool:
+    """Whether tap planes are predicted cheaper than bands (of the unpadded input, or of a
+    padded copy plus the copy's load and store), shifted windows and im2col (each plus the
+    padded copy)."""
+    kh, kw, cin, cout = w.shape
+    stride = (1, 1)  # the only stride tap planes take
+    n, h, wd, _ = x.shape
+    pt, pl, pb, pr = padding
+    padded = Buf(x.addr, (n, h + pt + pb, wd + pl + pr, cin), x.dtype)  # for planning only
+    copy = 0
+    if padding != (0, 0, 0, 0):
+        copy = 2 * dma_cycles(ctx.config, n * h, wd * cin, x.dtype.nbytes)
+    t, k = n * out_hw[0] * out_hw[1], kh * kw * cin
+    dts = (x.dtype, w.dtype)
+    others = {
+        "shifted windows": predict_gemm(ctx, t, k, cout, dts, (kw * cin,) * kh).cycles + copy,
+        "im2col": predict_gemm(ctx, t, k, cout, dts).cycles
+        + im2col_cycles(ctx, (n * out_hw[0], out_hw[1]), (kh, kw), cin, x.dtype.nbytes)
+        + copy,
+    }
+    bands = plan_bands(ctx, padded, w, out_hw, crop, stride)
+    if bands is not None:
+        others["row bands"] = bands.cycles + copy
+    if padding != (0, 0, 0, 0):
+        free = plan_bands(ctx, x, w, out_hw, crop, stride, padding)
+        if free is not None:
+            others["unpadded row bands"] = free.cycles
+    ctx.notes.append(
+        f"{ctx.em.tag.layer}: tap planes ~{plan.cycles} cycles against "
+        + ", ".join(f"~{c} by {way}" for way, c in others.items())
+    )
+    return plan.cycles < min(others.values())
 
 
 def _unpadded_bands(

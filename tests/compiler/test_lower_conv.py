@@ -1,6 +1,7 @@
 """Convolutions (forward and both gradients) and pooling (forward and gradients) on the chip
 vs the float64 reference, on a 4x4 fp32 chip so channels and K split into many tiles."""
 
+import dataclasses
 import re
 
 import numpy as np
@@ -206,6 +207,7 @@ def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, way):
     kernel and no output beyond them (the input gradient, a convolution of dY padded by
     kernel-1, multiplies its padding zeros as the forward does)."""
     shifted = way == "shifted"
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: False)
     monkeypatch.setattr(conv, "_bands_pay", lambda *a: way == "bands")
     monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
     monkeypatch.setattr(conv_grad_weight, "_implicit_grad_weight_pays", lambda *a: shifted)
@@ -225,6 +227,39 @@ def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, way):
         outputs = n * h * w
     if op is not Op.CONV2D_GRAD_WEIGHT or not shifted:  # the shifted dW sums over all rows
         assert counters.macs == outputs * kh * kw * cin * cout
+
+
+TAPS = [  # (x shape, kernel, cout, stride, padding); channels whole chunks of tiny's 4 rows
+    ((5, 4, 4, 4), (3, 3), 4, (1, 1), (1, 1, 1, 1)),
+    ((3, 5, 6, 4), (3, 2), 4, (1, 1), (2, 0, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("case", TAPS, ids=["same", "uneven"])
+@pytest.mark.parametrize("op", [Op.CONV2D, Op.CONV2D_GRAD_INPUT])
+def test_tap_planes(monkeypatch, op, case):
+    """A stride-1 convolution (and its input gradient) forced to tap planes, in groups of
+    at most two images (the last one short), equals the float64 reference on the machine; the array
+    computes each output once with the whole kernel."""
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: True)
+    plan = conv.plan_taps
+    monkeypatch.setattr(
+        conv,
+        "plan_taps",
+        lambda *a: (p := plan(*a)) and dataclasses.replace(p, images=min(2, p.images)),
+    )
+    calls = []
+    taps = conv.emit_taps
+    monkeypatch.setattr(conv, "emit_taps", lambda *a: calls.append(a) or taps(*a))
+    graph, inputs = conv_graph(op, *case)
+    check_graph(graph, fp32_tiny(), inputs, rtol=1e-5, machine=True)
+    assert calls
+    counters = run_machine(lower(graph, fp32_tiny()).program).counters
+    (n, h, w, cin), (kh, kw), cout, _, (pt, pl, pb, pr) = case
+    outputs = n * (h + pt + pb - kh + 1) * (w + pl + pr - kw + 1)
+    if op is Op.CONV2D_GRAD_INPUT:
+        outputs = n * h * w
+    assert counters.macs == outputs * kh * kw * cin * cout
 
 
 STRIDED = [  # strided cases whose padded width is a multiple of the stride
@@ -299,6 +334,7 @@ def test_strided_convolution_every_way(monkeypatch, case, way):
     windows (views with a row stride of SW*C) or to im2col equals the float64 reference,
     and on the machine the array computes each output once with the whole kernel."""
     shifted = way == "shifted"
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: False)
     monkeypatch.setattr(conv, "_bands_pay", lambda *a: way == "bands")
     monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
     calls, band_calls = [], []
@@ -319,6 +355,7 @@ def test_shifted_windows_stage_fp32_operands_on_a_bf16_chip(monkeypatch):
     """fp32 operands on a bf16 array: the activations are gathered run by run into staging
     rows and converted to bf16 as one block; the result is the reference within bf16's
     rounding of the operands."""
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: False)
     monkeypatch.setattr(conv, "_bands_pay", lambda *a: False)
     monkeypatch.setattr(conv, "_shifted_pays", lambda *a: True)
     graph, inputs = conv_graph(Op.CONV2D, *STRIDE1[0])
@@ -359,6 +396,7 @@ def test_int8_stride1_convolution_either_way_matches_the_reference(monkeypatch, 
     the GEMM runs, and the int32 output is the float64 NumPy reference of the same integer
     graph within one unit (the reference keeps the exact products of the quantization scales
     where the chip rounds them, as in test_lower_quantized.py)."""
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: False)
     monkeypatch.setattr(conv, "_bands_pay", lambda *a: way == "bands")
     monkeypatch.setattr(conv, "_shifted_pays", lambda *a: way == "shifted")
     net = Net("qconv", 0)
