@@ -60,6 +60,37 @@ def _pixel_runs(
     return [(r, 1, c0, c1 - c0) for r in range(r0, r1)]
 
 
+def _padded_taps(
+    x_hw: tuple[int, int],
+    out_hw: tuple[int, int],
+    kernel: tuple[int, int],
+    padding: tuple[int, int, int, int],
+    origin: tuple[int, int],
+) -> list[bool]:
+    """For each tap (kh, kw), whether some output's pixel of it lies in the padding."""
+    per = out_hw[0] * out_hw[1]
+    return [
+        sum(rows * count for _, rows, _, count in _pixel_runs(x_hw, out_hw, at)) < per
+        for i in range(kernel[0])
+        for j in range(kernel[1])
+        for at in [(origin[0] + i - padding[0], origin[1] + j - padding[1])]
+    ]
+
+
+def _zero_runs(padded: list[bool], nk: int) -> list[tuple[int, int]]:
+    """The runs (first plane, planes) of tap planes to zero: those of the padded taps (each
+    tap ``nk`` planes, one per chunk of its channels)."""
+    runs: list[tuple[int, int]] = []
+    for t, p in enumerate(padded):
+        if not p:
+            continue
+        if runs and runs[-1][0] + runs[-1][1] == t * nk:
+            runs[-1] = (runs[-1][0], runs[-1][1] + nk)
+        else:
+            runs.append((t * nk, nk))
+    return runs
+
+
 def plan_taps(
     ctx: Ctx,
     x: Buf,
@@ -87,14 +118,6 @@ def plan_taps(
     per = oh * ow
     taps = kh * kw * (c // r)
     spad = ctx.chip.spad_left - taps * r
-    images = 0
-    for g in range(1, n + 1):
-        if g * per > MAX_T or 2 * g * per > ctx.chip.acc_left or 2 * taps * g * per > spad:
-            break
-        images = g
-    if images == 0:
-        return None
-    groups = math.ceil(n / images)
     es, bw = x.dtype.nbytes, cfg.dram_bytes_per_cycle
     load = 0  # one image's planes
     for i in range(kh):
@@ -103,13 +126,23 @@ def plan_taps(
             for _, rows, _, count in _pixel_runs((xh, xw), out_hw, at):
                 load += dma_cycles(cfg, rows * count, c, es)
     weights = math.ceil(kh * kw * c * cout * w.dtype.nbytes / bw)
-    t = images * per
-    store = dma_cycles(cfg, t, cout, cfg.acc_dtype.nbytes)
-    compute = groups * taps * (t + r + cols - 2)
-    bus = n * load + groups * store + weights
-    head, tail = weights + images * load, store
-    cycles = 2 * cfg.dram_latency + head + max(compute, bus - head - tail) + tail
-    return TapPlan(images, cycles, compute, bus, padding, origin)
+    zeroed = sum(_padded_taps((xh, xw), out_hw, (kh, kw), padding, origin)) * (c // r)
+    best = None
+    for g in range(1, n + 1):
+        if g * per > MAX_T or 2 * g * per > ctx.chip.acc_left or 2 * taps * g * per > spad:
+            break
+        groups = math.ceil(n / g)
+        t = g * per
+        store = dma_cycles(cfg, t, cout, cfg.acc_dtype.nbytes)
+        compute = groups * taps * (t + r + cols - 2)
+        bus = n * load + groups * store + weights
+        # the first buffer's padding is zeroed (a vector row per cycle) before its loads; the
+        # second's while the first group computes
+        head, tail = zeroed * t + weights + g * load, store
+        cycles = 2 * cfg.dram_latency + head + max(compute, bus - head - tail) + tail
+        if best is None or cycles < best.cycles:
+            best = TapPlan(g, cycles, compute, bus, padding, origin)
+    return best
 
 
 def emit_taps(ctx: Ctx, plan: TapPlan, x: Buf, w: Buf, out: Buf, epilogue: Epilogue | None) -> None:
@@ -134,8 +167,12 @@ def emit_taps(ctx: Ctx, plan: TapPlan, x: Buf, w: Buf, out: Buf, epilogue: Epilo
     for q, (i, j, k) in enumerate(taps):
         ctx.load(wmat.block((i * kw + j) * c + k * r, r, 0, cout), s_res.offset(q * r))
     ring = Ring(ctx.alloc(sp(0).mem, 2 * len(taps) * plane, "tap planes"), len(taps) * plane)
-    # the padding's pixels are never loaded: zero in both buffers for good
-    ctx.vec(VecOp.SET, ring.base, 2 * len(taps) * plane, r, imm=0.0)
+    # the padding's pixels are never loaded: zero in both buffers for good, the first's planes
+    # first so that its loads can start
+    padded = _padded_taps((xh, xw), (oh, ow), (kh, kw), plan.padding, plan.origin)
+    for half in range(2):
+        for q0, count in _zero_runs(padded, nk):
+            ctx.vec(VecOp.SET, ring.base.offset((half * len(taps) + q0) * plane), count * plane, r)
     slots = [ctx.alloc(acc(0).mem, plane, "tap outputs", high) for high in (False, True)]
     runs = {
         (i, j): _pixel_runs(
