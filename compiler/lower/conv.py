@@ -36,7 +36,7 @@ from compiler.lower.conv_bands import (
     stride_name,
 )
 from compiler.lower.conv_im2col import _windows, _windows_fit, im2col, im2col_cycles, pad
-from compiler.lower.conv_taps import TapPlan, emit_taps, plan_taps
+from compiler.lower.conv_taps import TapPlan, TapWeights, emit_taps, plan_taps
 from compiler.lower.gemm import Epilogue, KParts, emit_gemm, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
@@ -172,9 +172,11 @@ def _tap_planes(
     dilation: tuple[int, int],
     epilogue_for: EpilogueFor | None,
     crop: tuple[int, int],
+    tap_weights: TapWeights | None = None,
 ) -> bool:
     """Emit a stride-1 convolution by tap planes (conv_taps.py) when the cost model predicts
-    that cheapest (`_taps_pay`). False (nothing emitted) otherwise."""
+    that cheapest (`_taps_pay`). False (nothing emitted) otherwise. With ``tap_weights``
+    (see `emit_taps`), ``w`` gives only the weights' shape."""
     kh, kw, cin, cout = w.shape
     if stride != (1, 1) or dilation != (1, 1) or (kh, kw) == (1, 1):
         return False
@@ -188,8 +190,10 @@ def _tap_planes(
     epilogue = epilogue_for(_dense_rows) if epilogue_for else None
     again = plan_taps(ctx, x, w, out_hw, padding, crop)
     if again is not None:
-        emit_taps(ctx, again, x, w, out, epilogue)
+        emit_taps(ctx, again, x, w, out, epilogue, tap_weights)
         return True
+    if tap_weights is not None:
+        raise LoweringError(f"{ctx.em.tag.layer}: tap planes no longer fit on chip")
     xp = pad(ctx, x, padding, 0.0)
     if _windows_fit(xp, stride, crop):
         a: View | KParts = _windows(xp, (kh, kw), out_hw, crop, stride)
@@ -339,21 +343,26 @@ def lower_conv2d_grad_input(
     # input instead and keep its interior (the crop).
     crop = (max(0, -top), max(0, -left))
     padding = (max(0, top), max(0, left), max(0, bottom), max(0, right))
-    # Flipped kernel with in/out channels swapped: w2[i, j] = w[kh-1-i, kw-1-j]^T.
-    w2 = ctx.temp((kh, kw, cout, cin), w.dtype)
     es = w.dtype.nbytes
+
+    def flipped(i: int, j: int) -> View:
+        """Tap (i, j) of the flipped kernel with in/out channels swapped: w[kh-1-i, kw-1-j]^T."""
+        first = ((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout
+        return View(w.addr + first * es, w.dtype, cin, cout, cout).T
+
+    # tap planes load each tap's weights transposed themselves; the other ways need them as
+    # a tensor in DRAM
+    shape = Buf(w.addr, (kh, kw, cout, cin), w.dtype)  # for planning only
+    if (sh, sw) == (1, 1) and _tap_planes(
+        ctx, dy, shape, out, (1, 1), padding, (1, 1), epilogue_for, crop, flipped
+    ):
+        return
+    w2 = ctx.temp((kh, kw, cout, cin), w.dtype)
     with Copies(ctx) as cp:
         for i in range(kh):
             for j in range(kw):
-                src = View(
-                    w.addr + (((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout) * es,
-                    w.dtype,
-                    cin,
-                    cout,
-                    cout,
-                ).T
                 dst = View(w2.addr + ((i * kw + j) * cout * cin) * es, w.dtype, cout, cin, cin)
-                cp.copy(src, dst)
+                cp.copy(flipped(i, j), dst)
     _conv_core(ctx, dy, w2, out, (1, 1), padding, (sh, sw), epilogue_for, crop)
 
 

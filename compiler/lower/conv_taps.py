@@ -15,6 +15,7 @@ buffers, so the next group loads while the array works on this one.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from chip.config import Dataflow
@@ -145,10 +146,24 @@ def plan_taps(
     return best
 
 
-def emit_taps(ctx: Ctx, plan: TapPlan, x: Buf, w: Buf, out: Buf, epilogue: Epilogue | None) -> None:
+# The [C, Cout] weights of tap (kh, kw), as a DRAM view (the input gradient's are a flipped
+# tap of the forward weights, transposed)
+TapWeights = Callable[[int, int], View]
+
+
+def emit_taps(
+    ctx: Ctx,
+    plan: TapPlan,
+    x: Buf,
+    w: Buf,
+    out: Buf,
+    epilogue: Epilogue | None,
+    tap_weights: TapWeights | None = None,
+) -> None:
     """``out`` = the stride-1 convolution of ``x`` (zero-padded by the plan's padding) with
-    ``w`` [KH, KW, C, Cout] by ``plan``. ``epilogue`` (if given) replaces each output tile's
-    store."""
+    ``w`` [KH, KW, C, Cout] by ``plan``: its taps' weights are ``tap_weights`` (default:
+    ``w``'s own; then ``w`` is read only for its shape). ``epilogue`` (if given) replaces each
+    output tile's store."""
     cfg, em = ctx.config, ctx.em
     n, xh, xw, c = x.shape
     kh, kw, _, cout = w.shape
@@ -162,10 +177,15 @@ def emit_taps(ctx: Ctx, plan: TapPlan, x: Buf, w: Buf, out: Buf, epilogue: Epilo
         f"{em.tag.layer}: stride-1 conv by tap planes of {plan.images} images "
         f"({plane} rows each), ~{plan.cycles} cycles (array {plan.compute}, bus {plan.bus})"
     )
-    wmat = View.matrix(w.reshaped((kh * kw * c, cout)))
+    if tap_weights is None:
+        wmat = View.matrix(w.reshaped((kh * kw * c, cout)))
+
+        def tap_weights(i: int, j: int) -> View:
+            return wmat.block((i * kw + j) * c, c, 0, cout)
+
     s_res = ctx.alloc(sp(0).mem, len(taps) * r, "resident tap weights")
     for q, (i, j, k) in enumerate(taps):
-        ctx.load(wmat.block((i * kw + j) * c + k * r, r, 0, cout), s_res.offset(q * r))
+        ctx.load(tap_weights(i, j).block(k * r, r, 0, cout), s_res.offset(q * r))
     ring = Ring(ctx.alloc(sp(0).mem, 2 * len(taps) * plane, "tap planes"), len(taps) * plane)
     # the padding's pixels are never loaded: zero in both buffers for good, the first's planes
     # first so that its loads can start
