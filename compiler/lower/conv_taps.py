@@ -214,7 +214,8 @@ def emit_taps(
                 for o_r, rows, o_c, count in runs[(i, j)]:
                     pix = ((b0 + b) * xh + at[0] + o_r) * xw + at[1] + o_c
                     src = View(x.addr + (pix * c + k * r) * es, x.dtype, rows * count, r, c)
-                    ctx.load(src, buf.offset(q * plane + b * per + o_r * ow + o_c))
+                    # by DMA: vector COPYs from resident rows would wait for the array's work
+                    ctx.load_dram(src, buf.offset(q * plane + b * per + o_r * ow + o_c))
         t = g * per
         tile = slots[turn % 2]
         for q in range(len(taps)):
