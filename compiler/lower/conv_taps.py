@@ -61,34 +61,33 @@ def _pixel_runs(
     return [(r, 1, c0, c1 - c0) for r in range(r0, r1)]
 
 
-def _padded_taps(
+def _zero_runs(
     x_hw: tuple[int, int],
     out_hw: tuple[int, int],
     kernel: tuple[int, int],
     padding: tuple[int, int, int, int],
     origin: tuple[int, int],
-) -> list[bool]:
-    """For each tap (kh, kw), whether some output's pixel of it lies in the padding."""
-    per = out_hw[0] * out_hw[1]
-    return [
-        sum(rows * count for _, rows, _, count in _pixel_runs(x_hw, out_hw, at)) < per
-        for i in range(kernel[0])
-        for j in range(kernel[1])
-        for at in [(origin[0] + i - padding[0], origin[1] + j - padding[1])]
-    ]
-
-
-def _zero_runs(padded: list[bool], nk: int) -> list[tuple[int, int]]:
-    """The runs (first plane, planes) of tap planes to zero: those of the padded taps (each
-    tap ``nk`` planes, one per chunk of its channels)."""
-    runs: list[tuple[int, int]] = []
-    for t, p in enumerate(padded):
-        if not p:
-            continue
-        if runs and runs[-1][0] + runs[-1][1] == t * nk:
-            runs[-1] = (runs[-1][0], runs[-1][1] + nk)
-        else:
-            runs.append((t * nk, nk))
+) -> list[list[tuple[int, int]]]:
+    """For each tap (kh, kw), the runs (first, rows) of one image's output positions whose
+    pixel of that tap lies in the padding: the rows of its plane that are never loaded."""
+    oh, ow = out_hw
+    runs = []
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            at = (origin[0] + i - padding[0], origin[1] + j - padding[1])
+            loaded = [False] * (oh * ow)
+            for o_r, rows, o_c, count in _pixel_runs(x_hw, out_hw, at):
+                for r in range(o_r, o_r + rows):
+                    loaded[r * ow + o_c : r * ow + o_c + count] = [True] * count
+            tap: list[tuple[int, int]] = []
+            for p, done in enumerate(loaded):
+                if done:
+                    continue
+                if tap and sum(tap[-1]) == p:
+                    tap[-1] = (tap[-1][0], tap[-1][1] + 1)
+                else:
+                    tap.append((p, 1))
+            runs.append(tap)
     return runs
 
 
@@ -127,7 +126,8 @@ def plan_taps(
             for _, rows, _, count in _pixel_runs((xh, xw), out_hw, at):
                 load += dma_cycles(cfg, rows * count, c, es)
     weights = math.ceil(kh * kw * c * cout * w.dtype.nbytes / bw)
-    zeroed = sum(_padded_taps((xh, xw), out_hw, (kh, kw), padding, origin)) * (c // r)
+    zeros = _zero_runs((xh, xw), out_hw, (kh, kw), padding, origin)
+    zeroed = sum(rows for tap in zeros for _, rows in tap) * (c // r)  # rows per image
     best = None
     for g in range(1, n + 1):
         if g * per > MAX_T or 2 * g * per > ctx.chip.acc_left or 2 * taps * g * per > spad:
@@ -135,11 +135,11 @@ def plan_taps(
         groups = math.ceil(n / g)
         t = g * per
         store = dma_cycles(cfg, t, cout, cfg.acc_dtype.nbytes)
-        compute = groups * taps * (t + r + cols - 2)
+        # both buffers' padding is zeroed once, a vector row per cycle in the array's queue,
+        # the first's before its loads
+        compute = groups * taps * (t + r + cols - 2) + 2 * zeroed * g
         bus = n * load + groups * store + weights
-        # the first buffer's padding is zeroed (a vector row per cycle) before its loads; the
-        # second's while the first group computes
-        head, tail = zeroed * t + weights + g * load, store
+        head, tail = zeroed * g + weights + g * load, store
         cycles = 2 * cfg.dram_latency + head + max(compute, bus - head - tail) + tail
         if best is None or cycles < best.cycles:
             best = TapPlan(g, cycles, compute, bus, padding, origin)
@@ -189,10 +189,13 @@ def emit_taps(
     ring = Ring(ctx.alloc(sp(0).mem, 2 * len(taps) * plane, "tap planes"), len(taps) * plane)
     # the padding's pixels are never loaded: zero in both buffers for good, the first's planes
     # first so that its loads can start
-    padded = _padded_taps((xh, xw), (oh, ow), (kh, kw), plan.padding, plan.origin)
+    zeros = _zero_runs((xh, xw), (oh, ow), (kh, kw), plan.padding, plan.origin)
     for half in range(2):
-        for q0, count in _zero_runs(padded, nk):
-            ctx.vec(VecOp.SET, ring.base.offset((half * len(taps) + q0) * plane), count * plane, r)
+        for q, (i, j, _) in enumerate(taps):
+            first = (half * len(taps) + q) * plane
+            for b in range(plan.images):
+                for p, rows in zeros[i * kw + j]:
+                    ctx.vec(VecOp.SET, ring.base.offset(first + b * per + p), rows, r)
     slots = [ctx.alloc(acc(0).mem, plane, "tap outputs", high) for high in (False, True)]
     runs = {
         (i, j): _pixel_runs(
