@@ -20,6 +20,7 @@ from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
 from compiler.lower import conv, conv_grad_weight
 from compiler.lower.program import lower
+from compiler.lower.residency import Residency
 from compiler.passes.pipeline import graph_passes
 from compiler.quantize import quantize
 from compiler.reference import evaluate
@@ -467,3 +468,26 @@ def test_weight_gradient_by_windows_only_when_its_tiles_fit_the_accumulator():
     cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
     notes = "\n".join(lower(b.build(), cfg).notes)
     assert "by im2col" in notes and "by windows preloaded" not in notes
+
+
+def test_tap_planes_read_a_resident_input_by_dma(monkeypatch):
+    """A convolution by tap planes whose input (a ReLU's output) is resident on chip loads
+    its pixels by DMA all the same: the residency records the misses and keeps the value's
+    DRAM store, so the result equals the float64 reference (casts rounded as the chip
+    rounds them) on the machine."""
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: True)
+    missed = []
+    miss = Residency.miss
+
+    def spy(self, view):
+        miss(self, view)
+        missed.append(bool(self.missed))
+
+    monkeypatch.setattr(Residency, "miss", spy)
+    net = Net("taps", 0)
+    h = net.conv2d(net.input("x", (3, 4, 5, 16)), 16, 3, padding="same")
+    net.output("y", net.conv2d(net.relu(h), 16, 3, padding="same"))
+    graph = graph_passes(net.build(), compute_dtype=DType.BF16)
+    x = {"x": np.random.default_rng(2).standard_normal((3, 4, 5, 16))}
+    check_graph(graph, ChipConfig.from_toml("edge"), x, rtol=1e-5, machine=True)
+    assert any(missed)  # some load would have been served from chip
