@@ -9,7 +9,9 @@ padding's pixels are never loaded and stay zero. Each fold multiplies one plane 
 resident weights [C chunk, Cout], so the folds add up the taps in the order of the im2col
 matrix's K (kh, kw, c): the values equal the shifted windows' and im2col's. Every input pixel
 is read once per tap, and only valid outputs are computed. Groups alternate between two
-buffers, so the next group loads while the array works on this one.
+buffers, so the next group loads while the array works on this one. The pixels come by DMA
+even where the input is resident on chip: the residency's vector COPYs would run in the
+array's queue, one row per cycle, between the groups' GEMMs.
 """
 
 from __future__ import annotations
