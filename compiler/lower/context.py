@@ -159,6 +159,13 @@ class Ctx:
         """Copy ``view`` to on-chip rows ``dst``.. (row i = view row i)."""
         self._dma(view, dst, load=True)
 
+    def load_dram(self, view: View, dst: Loc) -> None:
+        """Copy ``view`` to on-chip rows ``dst``.. by a DMA even where its rows are resident
+        (the residency then keeps the value's DRAM store)."""
+        if self.residency is not None:
+            self.residency.miss(view)
+        self._dma(view, dst, load=True, direct=True)
+
     def store(self, src: Loc, view: View) -> None:
         """Copy on-chip rows ``src``.. to ``view`` (row i -> view row i)."""
         self._dma(view, src, load=False)

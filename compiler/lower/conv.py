@@ -13,10 +13,12 @@ A convolution may skip the im2col matrix: its shifted windows (`_windows`) are s
 of the padded input that the GEMM streams directly, one DMA per output row of windows, so
 only valid outputs are computed. A convolution may also go by bands of input rows kept in
 the scratchpad (conv_bands.py), which reads each input row once per band instead of once per
-kernel row. Which way a convolution goes (forward, input gradient, weight gradient)
+kernel row, or (stride 1) by tap planes (conv_taps.py), one GEMM over several images' outputs
+per tap. Which way a convolution goes (forward, input gradient, weight gradient)
 is decided by the cost model's predicted cycles: the GEMM plans (compiler/lower/tiling.py)
-plus the im2col copies, the band plan, or, for the weight gradient's shifted windows, the
-scatter of dY into the padded positions. Pooling is in pool.py and pool_grad.py.
+plus the im2col copies, the band or tap plan, or, for the weight gradient's shifted windows,
+the scatter of dY into the padded positions. Padding, im2col and the shifted windows are in
+conv_im2col.py; pooling in pool.py and pool_grad.py.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chip.config import Dataflow
-from chip.isa import VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.conv_bands import (
@@ -34,142 +35,12 @@ from compiler.lower.conv_bands import (
     plan_bands,
     stride_name,
 )
+from compiler.lower.conv_im2col import _windows, _windows_fit, im2col, im2col_cycles, pad
+from compiler.lower.conv_taps import TapPlan, TapWeights, emit_taps, plan_taps
 from compiler.lower.gemm import Epilogue, KParts, emit_gemm, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
 from compiler.lower.tiling import dma_cycles
-from compiler.lower.vector import fill, segments
-
-
-def pad(
-    ctx: Ctx,
-    x: Buf,
-    padding: tuple[int, int, int, int],
-    value: float,
-    dilation: tuple[int, int] = (1, 1),
-    slack: int = 0,
-) -> Buf:
-    """``x`` (NHWC) dilated by ``dilation`` and padded with ``value``, in a temp buffer
-    (``x`` itself when there is nothing to do). ``slack`` more elements (also set to
-    ``value``) follow the buffer, for the implicit convolution's overhanging windows."""
-    n, h, w, c = x.shape
-    pt, pl, pb, pr = padding
-    dh, dw = dilation
-    if padding == (0, 0, 0, 0) and dilation == (1, 1) and not slack:
-        return x
-    hp, wp = (h - 1) * dh + 1 + pt + pb, (w - 1) * dw + 1 + pl + pr
-    whole = ctx.temp((n * hp * wp * c + slack,), x.dtype)
-    xp = Buf(whole.addr, (n, hp, wp, c), x.dtype)
-    # the slack too: junk rows must not compute NaN from stale data
-    if dilation == (1, 1):
-        _fill_border(ctx, xp, padding, slack, value)  # the copies write the rest
-    else:  # the dilation's holes too
-        fill(ctx, whole, value)
-    with Copies(ctx) as cp:
-        for b in range(n):
-            base = ((b * hp + pt) * wp + pl) * c
-            if dw == 1:  # whole image rows are contiguous runs of w*c elements
-                src = View(x.addr + b * h * w * c * x.dtype.nbytes, x.dtype, h, w * c, w * c)
-                dst = View(xp.addr + base * x.dtype.nbytes, x.dtype, h, w * c, dh * wp * c)
-                cp.copy(src, dst)
-                continue
-            for i in range(h):
-                src = View(x.addr + ((b * h + i) * w) * c * x.dtype.nbytes, x.dtype, w, c, c)
-                dst = View(
-                    xp.addr + (base + i * dh * wp * c) * x.dtype.nbytes, x.dtype, w, c, dw * c
-                )
-                cp.copy(src, dst)
-    return xp
-
-
-def _fill_border(
-    ctx: Ctx, xp: Buf, padding: tuple[int, int, int, int], slack: int, value: float
-) -> None:
-    """Set the padding of ``xp`` (and the ``slack`` elements after it) to ``value``: each
-    image's rows above and below its interior and the columns left and right of it."""
-    n, hp, wp, c = xp.shape
-    pt, pl, pb, pr = padding
-    h, w = hp - pt - pb, wp - pl - pr
-    width = ctx.config.row_elems
-    es = xp.dtype.nbytes
-    views = []
-
-    def run(first: int, count: int) -> None:  # a contiguous run of elements
-        for e0, rows, cols in segments(count, width):
-            views.append(View(xp.addr + (first + e0) * es, xp.dtype, rows, cols, cols))
-
-    def columns(first: int, count: int) -> None:  # ``count`` elements of each interior row
-        for c0 in range(0, count, width):
-            cols = min(width, count - c0)
-            views.append(View(xp.addr + (first + c0) * es, xp.dtype, h, cols, wp * c))
-
-    for b in range(n):
-        if pt:
-            run(b * hp * wp * c, pt * wp * c)
-        if pb or (slack and b == n - 1):
-            run((b * hp + pt + h) * wp * c, pb * wp * c + (slack if b == n - 1 else 0))
-        if pl:
-            columns((b * hp + pt) * wp * c, pl * c)
-        if pr:
-            columns(((b * hp + pt) * wp + pl + w) * c, pr * c)
-    if not views:
-        return
-    mem = ctx.mem_for(xp.dtype)
-    rb = max(1, min(max(v.rows for v in views), 1024, ctx.rows_left(mem) // 4))
-    loc = ctx.alloc(mem, rb, "padding rows")
-    ctx.vec(VecOp.SET, loc, rb, min(width, max(v.cols for v in views)), imm=value)
-    for v in views:
-        for r0 in range(0, v.rows, rb):
-            ctx.store(loc, v.block(r0, min(rb, v.rows - r0), 0, v.cols))
-
-
-def im2col(
-    ctx: Ctx,
-    xp: Buf,
-    kernel: tuple[int, int],
-    stride: tuple[int, int],
-    out_hw: tuple[int, int],
-    origin: tuple[int, int] = (0, 0),
-) -> Buf:
-    """A [N*OH*OW, KH*KW*C] of padded ``xp``: row (n, oh, ow) holds its window, (kh, kw, c),
-    which starts at padded position (oh*SH + origin[0], ow*SW + origin[1])."""
-    n, hp, wp, c = xp.shape
-    kh_, kw_ = kernel
-    sh, sw = stride
-    oh_, ow_ = out_hw
-    ct, cl = origin
-    if kernel == (1, 1) and stride == (1, 1) and origin == (0, 0) and out_hw == (hp, wp):
-        return xp.reshaped((n * hp * wp, c))
-    k = kh_ * kw_ * c
-    a = ctx.temp((n * oh_ * ow_, k), xp.dtype)
-    es = xp.dtype.nbytes
-    run = kw_ * c  # the (kw, c) part of one kernel row is contiguous in the input row
-    with Copies(ctx) as cp:
-        for b in range(n):
-            for oh in range(oh_):
-                for kh in range(kh_):
-                    src = View(
-                        xp.addr + ((b * hp + oh * sh + ct + kh) * wp + cl) * c * es,
-                        xp.dtype,
-                        ow_,
-                        run,
-                        sw * c,
-                    )
-                    row0 = (b * oh_ + oh) * ow_
-                    dst = View(a.addr + (row0 * k + kh * run) * es, xp.dtype, ow_, run, k)
-                    cp.copy(src, dst)
-    return a
-
-
-def im2col_cycles(
-    ctx: Ctx, out_rows: tuple[int, int], kernel: tuple[int, int], c: int, es: int
-) -> int:
-    """Predicted cycles of `im2col`'s copies: a load and a store of OW rows of KW*C elements
-    per (n, oh, kh), each DMA at the larger of its bytes over the bus and its rows."""
-    n_oh, ow = out_rows
-    kh, kw = kernel
-    return 2 * n_oh * kh * dma_cycles(ctx.config, ow, kw * c, es)
-
 
 # Given how GEMM output rows map to the convolution's output rows (and how many of them one
 # tile row packs, default 1), the epilogue to run on the output tiles (the fusion group after
@@ -179,39 +50,6 @@ EpilogueFor = Callable[..., Epilogue | None]
 
 def _dense_rows(r0: int, rows: int) -> list[tuple[int, int, int]]:
     return [(0, r0, rows)]
-
-
-def _windows(
-    xp: Buf,
-    kernel: tuple[int, int],
-    out_hw: tuple[int, int],
-    origin: tuple[int, int],
-    stride: tuple[int, int] = (1, 1),
-) -> KParts:
-    """The im2col matrix of padded ``xp`` without storing it (shifted windows).
-
-    In ``xp`` flattened to rows of SW*C elements, the window of output (n, oh, ow) starts at
-    row r = ((n*Hp + oh*SH + origin[0])*Wp + origin[1]) / SW + ow, and its kernel row kh adds
-    kh*Wp/SW: for each kh, the windows' (kw, c) runs form ONE strided view of ``xp`` (row
-    stride SW*C), a K part. The matrix's rows are the valid outputs only: one run of OW rows
-    per (n, oh). Needs Wp and origin[1] divisible by SW (`_windows_fit`).
-    """
-    n, hp, wp, c = xp.shape
-    kh, kw = kernel
-    sh, sw = stride
-    oh, ow = out_hw
-    ct, cl = origin
-    es = xp.dtype.nbytes
-    rows = (n * hp * wp - (kh - 1) * wp - kw) // sw + 1  # every window inside the buffer
-    parts = [View(xp.addr + i * wp * c * es, xp.dtype, rows, kw * c, sw * c) for i in range(kh)]
-    runs = [(((b * hp + o * sh + ct) * wp + cl) // sw, ow) for b in range(n) for o in range(oh)]
-    return KParts(parts, runs=runs)
-
-
-def _windows_fit(xp: Buf, stride: tuple[int, int], origin: tuple[int, int]) -> bool:
-    """Whether every window of padded ``xp`` starts on a row of `_windows`' strided views."""
-    sw = stride[1]
-    return xp.shape[2] % sw == 0 and origin[1] % sw == 0
 
 
 def _shifted_pays(
@@ -279,6 +117,8 @@ def _conv_core(
     kh, kw, cin, cout = w.shape
     oh, ow = out.shape[1:3]
     wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
+    if _tap_planes(ctx, x, w, out, stride, padding, dilation, epilogue_for, crop):
+        return
     if _unpadded_bands(ctx, x, w, out, stride, padding, dilation, epilogue_for, crop):
         return
     xp = pad(ctx, x, padding, 0.0, dilation)
@@ -320,6 +160,90 @@ def _conv_core(
     # the last release, so the GEMM cannot reuse them
     epilogue = epilogue_for(_dense_rows) if epilogue_for else None
     emit_gemm(ctx, a, wmat, View.matrix(out), epilogue)
+
+
+def _tap_planes(
+    ctx: Ctx,
+    x: Buf,
+    w: Buf,
+    out: Buf,
+    stride: tuple[int, int],
+    padding: tuple[int, int, int, int],
+    dilation: tuple[int, int],
+    epilogue_for: EpilogueFor | None,
+    crop: tuple[int, int],
+    tap_weights: TapWeights | None = None,
+) -> bool:
+    """Emit a stride-1 convolution by tap planes (conv_taps.py) when the cost model predicts
+    that cheapest (`_taps_pay`). False (nothing emitted) otherwise. With ``tap_weights``
+    (see `emit_taps`), ``w`` gives only the weights' shape."""
+    kh, kw, cin, cout = w.shape
+    if stride != (1, 1) or dilation != (1, 1) or (kh, kw) == (1, 1):
+        return False
+    out_hw = out.shape[1:3]
+    plan = plan_taps(ctx, x, w, out_hw, padding, crop)
+    if plan is None:
+        return False
+    if not _taps_pay(ctx, plan, x, w, out_hw, padding, crop):
+        return False
+    # the epilogue's on-chip rows first; the planes are planned again in what is left
+    epilogue = epilogue_for(_dense_rows) if epilogue_for else None
+    again = plan_taps(ctx, x, w, out_hw, padding, crop)
+    if again is not None:
+        emit_taps(ctx, again, x, w, out, epilogue, tap_weights)
+        return True
+    if tap_weights is not None:
+        raise LoweringError(f"{ctx.em.tag.layer}: tap planes no longer fit on chip")
+    xp = pad(ctx, x, padding, 0.0)
+    if _windows_fit(xp, stride, crop):
+        a: View | KParts = _windows(xp, (kh, kw), out_hw, crop, stride)
+    else:
+        a = View.matrix(im2col(ctx, xp, (kh, kw), stride, out_hw, crop))
+    wmat = View.matrix(w.reshaped((kh * kw * cin, cout)))
+    emit_gemm(ctx, a, wmat, View.matrix(out), epilogue)
+    return True
+
+
+def _taps_pay(
+    ctx: Ctx,
+    plan: TapPlan,
+    x: Buf,
+    w: Buf,
+    out_hw: tuple[int, int],
+    padding: tuple[int, int, int, int],
+    crop: tuple[int, int],
+) -> bool:
+    """Whether tap planes are predicted cheaper than bands (of the unpadded input, or of a
+    padded copy plus the copy's load and store), shifted windows and im2col (each plus the
+    padded copy)."""
+    kh, kw, cin, cout = w.shape
+    stride = (1, 1)  # the only stride tap planes take
+    n, h, wd, _ = x.shape
+    pt, pl, pb, pr = padding
+    padded = Buf(x.addr, (n, h + pt + pb, wd + pl + pr, cin), x.dtype)  # for planning only
+    copy = 0
+    if padding != (0, 0, 0, 0):
+        copy = 2 * dma_cycles(ctx.config, n * h, wd * cin, x.dtype.nbytes)
+    t, k = n * out_hw[0] * out_hw[1], kh * kw * cin
+    dts = (x.dtype, w.dtype)
+    others = {
+        "shifted windows": predict_gemm(ctx, t, k, cout, dts, (kw * cin,) * kh).cycles + copy,
+        "im2col": predict_gemm(ctx, t, k, cout, dts).cycles
+        + im2col_cycles(ctx, (n * out_hw[0], out_hw[1]), (kh, kw), cin, x.dtype.nbytes)
+        + copy,
+    }
+    bands = plan_bands(ctx, padded, w, out_hw, crop, stride)
+    if bands is not None:
+        others["row bands"] = bands.cycles + copy
+    if padding != (0, 0, 0, 0):
+        free = plan_bands(ctx, x, w, out_hw, crop, stride, padding)
+        if free is not None:
+            others["unpadded row bands"] = free.cycles
+    ctx.notes.append(
+        f"{ctx.em.tag.layer}: tap planes ~{plan.cycles} cycles against "
+        + ", ".join(f"~{c} by {way}" for way, c in others.items())
+    )
+    return plan.cycles < min(others.values())
 
 
 def _unpadded_bands(
@@ -419,21 +343,26 @@ def lower_conv2d_grad_input(
     # input instead and keep its interior (the crop).
     crop = (max(0, -top), max(0, -left))
     padding = (max(0, top), max(0, left), max(0, bottom), max(0, right))
-    # Flipped kernel with in/out channels swapped: w2[i, j] = w[kh-1-i, kw-1-j]^T.
-    w2 = ctx.temp((kh, kw, cout, cin), w.dtype)
     es = w.dtype.nbytes
+
+    def flipped(i: int, j: int) -> View:
+        """Tap (i, j) of the flipped kernel with in/out channels swapped: w[kh-1-i, kw-1-j]^T."""
+        first = ((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout
+        return View(w.addr + first * es, w.dtype, cin, cout, cout).T
+
+    # tap planes load each tap's weights transposed themselves; the other ways need them as
+    # a tensor in DRAM
+    shape = Buf(w.addr, (kh, kw, cout, cin), w.dtype)  # for planning only
+    if (sh, sw) == (1, 1) and _tap_planes(
+        ctx, dy, shape, out, (1, 1), padding, (1, 1), epilogue_for, crop, flipped
+    ):
+        return
+    w2 = ctx.temp((kh, kw, cout, cin), w.dtype)
     with Copies(ctx) as cp:
         for i in range(kh):
             for j in range(kw):
-                src = View(
-                    w.addr + (((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout) * es,
-                    w.dtype,
-                    cin,
-                    cout,
-                    cout,
-                ).T
                 dst = View(w2.addr + ((i * kw + j) * cout * cin) * es, w.dtype, cout, cin, cin)
-                cp.copy(src, dst)
+                cp.copy(flipped(i, j), dst)
     _conv_core(ctx, dy, w2, out, (1, 1), padding, (sh, sw), epilogue_for, crop)
 
 

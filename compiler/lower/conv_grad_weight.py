@@ -17,7 +17,7 @@ from chip.config import Dataflow
 from chip.isa import Matmul, Mem, Preload
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
-from compiler.lower.conv import _windows, _windows_fit, im2col, im2col_cycles, pad
+from compiler.lower.conv_im2col import _windows, _windows_fit, im2col, im2col_cycles, pad
 from compiler.lower.gemm import KParts, Ring, emit_gemm, k_chunks, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies

@@ -16,7 +16,7 @@ from chip.dtypes import DType
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import MAX_VEC_ROWS, Ctx, View
-from compiler.lower.conv import pad
+from compiler.lower.conv_im2col import pad
 from compiler.lower.memory import Buf
 from compiler.lower.pool_lanes import LaneWindows, lanes_pay
 from compiler.lower.vector import Frames, fill

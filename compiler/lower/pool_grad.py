@@ -12,7 +12,7 @@ from __future__ import annotations
 from chip.isa import VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
-from compiler.lower.conv import pad
+from compiler.lower.conv_im2col import pad
 from compiler.lower.memory import Buf
 from compiler.lower.movement import copy_view
 from compiler.lower.pool import _avg_counts, _groups, _Windows

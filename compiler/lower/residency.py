@@ -399,6 +399,13 @@ class Residency:
         self.served += view.rows
         return True
 
+    def miss(self, view) -> None:
+        """Record a load of ``view`` that reads DRAM whatever is resident (a reader that
+        prefers DMAs, which overlap the array, to vector COPYs, which take its queue)."""
+        first, end = _extent(view)
+        self.missed.update(self.ghosts.overlapping(first, end))
+        self.missed.update(g.seq for g in self.groups if g.lo < end and first < g.hi and not g.host)
+
     def _may_hold(self, first: int, end: int) -> bool:
         """Whether DRAM bytes [first, end) overlap the scratch arena or an output that may be
         resident: groups (and so ghosts) lie only there (`_admit`), so a DMA of anything else

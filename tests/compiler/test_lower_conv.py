@@ -1,6 +1,7 @@
 """Convolutions (forward and both gradients) and pooling (forward and gradients) on the chip
 vs the float64 reference, on a 4x4 fp32 chip so channels and K split into many tiles."""
 
+import dataclasses
 import re
 
 import numpy as np
@@ -19,6 +20,7 @@ from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
 from compiler.lower import conv, conv_grad_weight
 from compiler.lower.program import lower
+from compiler.lower.residency import Residency
 from compiler.passes.pipeline import graph_passes
 from compiler.quantize import quantize
 from compiler.reference import evaluate
@@ -206,6 +208,7 @@ def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, way):
     kernel and no output beyond them (the input gradient, a convolution of dY padded by
     kernel-1, multiplies its padding zeros as the forward does)."""
     shifted = way == "shifted"
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: False)
     monkeypatch.setattr(conv, "_bands_pay", lambda *a: way == "bands")
     monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
     monkeypatch.setattr(conv_grad_weight, "_implicit_grad_weight_pays", lambda *a: shifted)
@@ -225,6 +228,39 @@ def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, way):
         outputs = n * h * w
     if op is not Op.CONV2D_GRAD_WEIGHT or not shifted:  # the shifted dW sums over all rows
         assert counters.macs == outputs * kh * kw * cin * cout
+
+
+TAPS = [  # (x shape, kernel, cout, stride, padding); channels whole chunks of tiny's 4 rows
+    ((5, 4, 4, 4), (3, 3), 4, (1, 1), (1, 1, 1, 1)),
+    ((3, 5, 6, 4), (3, 2), 4, (1, 1), (2, 0, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("case", TAPS, ids=["same", "uneven"])
+@pytest.mark.parametrize("op", [Op.CONV2D, Op.CONV2D_GRAD_INPUT])
+def test_tap_planes(monkeypatch, op, case):
+    """A stride-1 convolution (and its input gradient) forced to tap planes, in groups of
+    at most two images (the last one short), equals the float64 reference on the machine; the array
+    computes each output once with the whole kernel."""
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: True)
+    plan = conv.plan_taps
+    monkeypatch.setattr(
+        conv,
+        "plan_taps",
+        lambda *a: (p := plan(*a)) and dataclasses.replace(p, images=min(2, p.images)),
+    )
+    calls = []
+    taps = conv.emit_taps
+    monkeypatch.setattr(conv, "emit_taps", lambda *a: calls.append(a) or taps(*a))
+    graph, inputs = conv_graph(op, *case)
+    check_graph(graph, fp32_tiny(), inputs, rtol=1e-5, machine=True)
+    assert calls
+    counters = run_machine(lower(graph, fp32_tiny()).program).counters
+    (n, h, w, cin), (kh, kw), cout, _, (pt, pl, pb, pr) = case
+    outputs = n * (h + pt + pb - kh + 1) * (w + pl + pr - kw + 1)
+    if op is Op.CONV2D_GRAD_INPUT:
+        outputs = n * h * w
+    assert counters.macs == outputs * kh * kw * cin * cout
 
 
 STRIDED = [  # strided cases whose padded width is a multiple of the stride
@@ -299,6 +335,7 @@ def test_strided_convolution_every_way(monkeypatch, case, way):
     windows (views with a row stride of SW*C) or to im2col equals the float64 reference,
     and on the machine the array computes each output once with the whole kernel."""
     shifted = way == "shifted"
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: False)
     monkeypatch.setattr(conv, "_bands_pay", lambda *a: way == "bands")
     monkeypatch.setattr(conv, "_shifted_pays", lambda *a: shifted)
     calls, band_calls = [], []
@@ -319,6 +356,7 @@ def test_shifted_windows_stage_fp32_operands_on_a_bf16_chip(monkeypatch):
     """fp32 operands on a bf16 array: the activations are gathered run by run into staging
     rows and converted to bf16 as one block; the result is the reference within bf16's
     rounding of the operands."""
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: False)
     monkeypatch.setattr(conv, "_bands_pay", lambda *a: False)
     monkeypatch.setattr(conv, "_shifted_pays", lambda *a: True)
     graph, inputs = conv_graph(Op.CONV2D, *STRIDE1[0])
@@ -359,6 +397,7 @@ def test_int8_stride1_convolution_either_way_matches_the_reference(monkeypatch, 
     the GEMM runs, and the int32 output is the float64 NumPy reference of the same integer
     graph within one unit (the reference keeps the exact products of the quantization scales
     where the chip rounds them, as in test_lower_quantized.py)."""
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: False)
     monkeypatch.setattr(conv, "_bands_pay", lambda *a: way == "bands")
     monkeypatch.setattr(conv, "_shifted_pays", lambda *a: way == "shifted")
     net = Net("qconv", 0)
@@ -429,3 +468,26 @@ def test_weight_gradient_by_windows_only_when_its_tiles_fit_the_accumulator():
     cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
     notes = "\n".join(lower(b.build(), cfg).notes)
     assert "by im2col" in notes and "by windows preloaded" not in notes
+
+
+def test_tap_planes_read_a_resident_input_by_dma(monkeypatch):
+    """A convolution by tap planes whose input (a ReLU's output) is resident on chip loads
+    its pixels by DMA all the same: the residency records the misses and keeps the value's
+    DRAM store, so the result equals the float64 reference (casts rounded as the chip
+    rounds them) on the machine."""
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: True)
+    missed = []
+    miss = Residency.miss
+
+    def spy(self, view):
+        miss(self, view)
+        missed.append(bool(self.missed))
+
+    monkeypatch.setattr(Residency, "miss", spy)
+    net = Net("taps", 0)
+    h = net.conv2d(net.input("x", (3, 4, 5, 16)), 16, 3, padding="same")
+    net.output("y", net.conv2d(net.relu(h), 16, 3, padding="same"))
+    graph = graph_passes(net.build(), compute_dtype=DType.BF16)
+    x = {"x": np.random.default_rng(2).standard_normal((3, 4, 5, 16))}
+    check_graph(graph, ChipConfig.from_toml("edge"), x, rtol=1e-5, machine=True)
+    assert any(missed)  # some load would have been served from chip

@@ -109,6 +109,7 @@ def test_every_zoo_gemm_is_predicted_within_10_percent(model):
 def test_lenet_shifted_window_convolutions(monkeypatch, name, x_shape, w_shape):
     """LeNet's forward convolutions at batch 32 (padding applied beforehand) by shifted
     windows."""
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: False)
     monkeypatch.setattr(conv, "_bands_pay", lambda *a: False)
     b = IRBuilder("conv")
     x = b.input("x", x_shape, dtype=DType.BF16)
@@ -135,6 +136,7 @@ BANDS = re.compile(r"\S+: stride-1 conv by bands of .*~(\d+) cycles")
 def test_row_band_convolutions(monkeypatch, chip, x_shape, w_shape):
     """Convolutions by bands of input rows (padding applied beforehand): LeNet's two on
     `edge`, ResNet-18's 256- and 512-channel 3x3 layers at batch 8 on `tpu-v1`."""
+    monkeypatch.setattr(conv, "_taps_pay", lambda *a: False)
     monkeypatch.setattr(conv, "_bands_pay", lambda *a: True)
     cfg = ChipConfig.from_toml(chip)
     b = IRBuilder("conv")
@@ -145,5 +147,24 @@ def test_row_band_convolutions(monkeypatch, chip, x_shape, w_shape):
     notes = [n for n in lowered.notes if BANDS.match(n)]
     assert len(notes) == 1, lowered.notes
     predicted = int(BANDS.match(notes[0]).group(1))
+    cycles = run_machine(lowered.program, "fast", trace=False).counters.cycles
+    assert abs(predicted / cycles - 1) <= 0.10, (predicted, cycles)
+
+
+TAPS = re.compile(r"\S+: stride-1 conv by tap planes of .*~(\d+) cycles")
+
+
+def test_tap_plane_convolution():
+    """A convolution by tap planes (compiler/lower/conv_taps.py) of the shape of LeNet's
+    conv4 input gradient (dY [32, 4, 4, 16] padded by 1 on chip, 8 output channels), which
+    the cost model picks on `edge`."""
+    b = IRBuilder("conv")
+    x = b.input("x", (32, 4, 4, 16), dtype=DType.BF16)
+    w = b.input("w", (3, 3, 16, 8), dtype=DType.BF16)
+    b.output("y", b.add(Op.CONV2D, (x, w), "conv", stride=(1, 1), padding=(1, 1, 1, 1)))
+    lowered = lower(b.build(), ChipConfig.from_toml("edge"))
+    notes = [n for n in lowered.notes if TAPS.match(n)]
+    assert len(notes) == 1, lowered.notes
+    predicted = int(TAPS.match(notes[0]).group(1))
     cycles = run_machine(lowered.program, "fast", trace=False).counters.cycles
     assert abs(predicted / cycles - 1) <= 0.10, (predicted, cycles)
