@@ -13,8 +13,8 @@ integer arithmetic when every source is an integer memory and the function is on
 destination's conversion (saturating RNE to integers, RNE to bfloat16). The functions of
 `SUPPORTED` are built (RECIP and SQRT as the correctly rounded reciprocal and square root,
 which their float64 definitions rounded once are; EXP, LOG, SIGMOID, TANH and RSQRT as
-chip/special.py's algorithms; RAND as Philox-2x32-10); CVT and XPOSE are not, and a word using
-one stops the chip with ``error`` (`chip.hdl.run_program.check_program` names it first).
+chip/special.py's algorithms; RAND as Philox-2x32-10); CVT is not, and a word using it stops
+the chip with ``error`` (`chip.hdl.run_program.check_program` names it first).
 """
 
 from __future__ import annotations
@@ -47,11 +47,10 @@ from chip.isa import (
 )
 from chip.semantics import INT_EXACT
 
-# Every function but CVT and XPOSE (a transposed copy needs a corner-turn buffer this
-# row-at-a-time pipeline does not have): RECIP and SQRT are the correctly rounded binary32
-# reciprocal and square root (their float64 definitions rounded once), the other special
-# functions chip/special.py's algorithms, RAND chip/semantics.py's Philox-2x32-10.
-SUPPORTED = frozenset(VecOp) - {VecOp.CVT, VecOp.XPOSE}
+# Every function but CVT: RECIP and SQRT are the correctly rounded binary32 reciprocal and
+# square root (their float64 definitions rounded once), the other special functions
+# chip/special.py's algorithms, RAND chip/semantics.py's Philox-2x32-10.
+SUPPORTED = frozenset(VecOp) - {VecOp.CVT}
 SPAD_CODE, ACC_CODE, ACCF_CODE = 0, 1, 2  # chip.isa's memory codes
 
 
