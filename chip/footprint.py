@@ -30,7 +30,6 @@ from chip.isa import (
     VEC_READS_B,
     VEC_REDUCE,
     VEC_SPECIAL,
-    VEC_TRANSPOSED,
     Halt,
     Instr,
     Load,
@@ -235,18 +234,11 @@ class Footprint(NamedTuple):
 
 def vec_rows(ins: Vec) -> tuple[int, int, int]:
     """Rows a vector instruction reads of src1 and of src2 (0: not read; 1: broadcast) and
-    writes of dst (CSUM writes one, XPOSE ``cols``)."""
+    writes of dst (CSUM writes one)."""
     rows, op = ins.rows, ins.op
     n1 = (1 if ins.bcast1 else rows) if op in VEC_READS_A else 0
     n2 = (1 if ins.bcast2 else rows) if op in VEC_READS_B else 0
-    if op in VEC_TRANSPOSED:
-        return n1, n2, ins.cols
     return n1, n2, 1 if op is VecOp.CSUM else rows
-
-
-def vec_out_cols(ins: Vec) -> int:
-    """Elements per destination row a vector instruction writes (XPOSE: ``rows``)."""
-    return ins.rows if ins.op in VEC_TRANSPOSED else ins.cols
 
 
 def tokens(ins: Instr) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -418,7 +410,7 @@ class Footprints:
             accesses.append(_onchip(ins.src2, n2, False))
             nbytes.append(n2 * cols * size[ins.src2.mem])
         accesses.append(_onchip(ins.dst, n_out, True))
-        nbytes.append(n_out * vec_out_cols(ins) * size[ins.dst.mem])
+        nbytes.append(n_out * cols * size[ins.dst.mem])
         pops, pushes = tokens(ins)
         return Footprint(
             ins.QUEUE,

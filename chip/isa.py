@@ -206,7 +206,6 @@ class VecOp(enum.Enum):
     GT = 23
     CVT = 24
     RAND = 25
-    XPOSE = 26
 
     __hash__ = object.__hash__  # see _IDENTITY_HASH
 
@@ -252,11 +251,6 @@ VEC_DOC: dict[VecOp, str] = {
         "bits(b)) under the key bits(imm), its top 24 bits / 2^24 (a counter-based random "
         "number: the same a, b, imm give the same value on every model of the chip)"
     ),
-    VecOp.XPOSE: (
-        "a transposed: element (r, e) of the rows x cols block goes to element r of dst row "
-        "dst.row + e (cols rows of rows elements written; rows at most row_elems), converted "
-        "to the destination's dtype as COPY does"
-    ),
 }
 
 VECOP_BITS = 5
@@ -292,8 +286,6 @@ VEC_SPECIAL = frozenset(
 )
 VEC_REDUCE = frozenset({VecOp.RSUM, VecOp.RMAX, VecOp.CSUM})
 VEC_MUL = frozenset({VecOp.MUL, VecOp.MULI})
-# Functions whose destination block is the source block transposed (cols rows of rows elements).
-VEC_TRANSPOSED = frozenset({VecOp.XPOSE})
 
 
 class FieldKind(enum.Enum):
@@ -466,9 +458,7 @@ class Vec(Instr):
     """A vector-unit function over ``rows`` rows of ``cols`` elements (execute queue).
 
     Row r reads src1 row ``src1.row + r`` (or ``src1.row`` when ``bcast1``) and likewise src2,
-    and writes dst row ``dst.row + r``; CSUM writes the single row ``dst.row``; XPOSE writes
-    the block transposed, ``cols`` rows of ``rows`` elements from ``dst.row`` (the on-chip
-    transposed copy, between any two memories).
+    and writes dst row ``dst.row + r``; CSUM writes the single row ``dst.row``.
     """
 
     OPCODE: ClassVar[int] = 4

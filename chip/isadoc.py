@@ -96,12 +96,11 @@ unprotected hazards and deadlocks as errors.
   out-of-range value becomes 0. The immediate is `Conversion.code`: (format index * 3 + rounding
   mode) * 2 + (1 if not saturating).
 - **Transposed copies on chip**: `move` with `transpose` (the load queue's DMA engine, bytes
-  unconverted, between memories of one element size) and the vector function `XPOSE`
-  (converted on write as `COPY` converts) write a `rows x cols` block transposed, element
-  (r, e) to element r of destination row `dst + e`. Both read the block a row at a time into a
-  corner-turn buffer of `row_elems x row_elems` elements and then write it a column at a time,
-  so `rows` is at most `row_elems`. A value transposed on chip needs no store and transposed
-  load through DRAM; `move` runs beside the array, `XPOSE` on the execute queue.
+  unconverted, between memories of one element size) writes a `rows x cols` block transposed,
+  element (r, e) to element r of destination row `dst + e`. It reads the block a row at a time
+  into a corner-turn buffer of `row_elems x row_elems` elements and then writes it a column at
+  a time, so `rows` is at most `row_elems`. A value transposed on chip needs no store and
+  transposed load through DRAM, and the move runs beside the array.
 """
 
 

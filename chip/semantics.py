@@ -99,7 +99,6 @@ INT_EXACT = frozenset(
         VecOp.MAX,
         VecOp.MIN,
         VecOp.COPY,
-        VecOp.XPOSE,
         VecOp.RELU,
         VecOp.RELU_MASK,
         VecOp.RSUM,
@@ -145,8 +144,6 @@ def vector_apply(
             return np.full((rows, cols), f, dtype=np.float32)
         if op is VecOp.COPY:
             return a
-        if op is VecOp.XPOSE:
-            return np.ascontiguousarray(a.T)
         if op is VecOp.RELU:
             return np.maximum(a, zero)
         if op is VecOp.RELU_MASK:

@@ -52,7 +52,7 @@ from chip.semantics import INT_EXACT
 # Every function: RECIP and SQRT are the correctly rounded binary32 reciprocal and square root
 # (their float64 definitions rounded once), the other special functions chip/special.py's
 # algorithms, RAND chip/semantics.py's Philox-2x32-10, CVT chip/formats.py's conversions.
-SUPPORTED = frozenset(VecOp) - {VecOp.XPOSE}
+SUPPORTED = frozenset(VecOp)
 SPAD_CODE, ACC_CODE, ACCF_CODE = 0, 1, 2  # chip.isa's memory codes
 
 

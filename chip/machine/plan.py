@@ -36,7 +36,6 @@ from chip.footprint import (
 from chip.isa import (
     INSTRUCTIONS,
     VEC_READS_B,
-    VEC_TRANSPOSED,
     Halt,
     Instr,
     Load,
@@ -210,10 +209,7 @@ class Planner:
     def _vec_timing(self, ins: Vec, fp: Footprint) -> tuple[int, int]:
         """(extra passes lost to a bank conflict between the two sources, duration)."""
         reads_a, reads_b = ins.op is not VecOp.SET, ins.op in VEC_READS_B
-        lanes = self.cfg.vector_lanes
-        passes = ins.rows * -(-ins.cols // lanes)
-        if ins.op in VEC_TRANSPOSED:  # the corner turn: every row in, then every column out
-            passes += ins.cols * -(-ins.rows // lanes)
+        passes = ins.rows * -(-ins.cols // self.cfg.vector_lanes)
         extra = 0
         if (
             reads_a

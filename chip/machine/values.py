@@ -30,7 +30,7 @@ import numpy as np
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import compute_values, f32_from_bf16_bits, to_storage
 from chip.errors import Fault, ProgramError
-from chip.footprint import vec_out_cols, vec_rows
+from chip.footprint import vec_rows
 from chip.isa import (
     VEC_USES_IMM,
     Instr,
@@ -173,7 +173,6 @@ class _Builder:
     def _vec(self, i: int, ins: Vec) -> Step:
         rows, cols = ins.rows, ins.cols
         n1, n2, n_out = vec_rows(ins)
-        out_cols = vec_out_cols(ins)
         reads_a, reads_b = n1 > 0, n2 > 0
         ok = (
             rows >= 1
@@ -181,9 +180,9 @@ class _Builder:
             and (not reads_a or self.readable(ins.src1.mem, ins.src1.row, n1, cols))
             and (not reads_b or self.readable(ins.src2.mem, ins.src2.row, n2, cols))
             and (ins.op in VEC_USES_IMM or ins.imm == 0.0)
-            and self.in_rows(ins.dst.mem, ins.dst.row, n_out, out_cols)
+            and self.in_rows(ins.dst.mem, ins.dst.row, n_out, cols)
         )
-        mark = self.write(ins.dst.mem, ins.dst.row, n_out, out_cols)
+        mark = self.write(ins.dst.mem, ins.dst.row, n_out, cols)
         if not ok:
             return _new(Checked, (CHECKED, i))
         dtype = self.dtype_of
@@ -198,8 +197,7 @@ class _Builder:
             )
         dst = ins.dst
         fields = (VEC_D, i, ins.op, ins.imm, rows, cols, src1, src2)
-        elementwise = n_out == rows and out_cols == cols
-        direct = direct_vec_of(ins.op, elementwise, dtype[dst.mem], src1, src2, ins.imm)
+        direct = direct_vec_of(ins.op, n_out == rows, dtype[dst.mem], src1, src2, ins.imm)
         extra = (_ARRAY_OF[id(dst.mem)], dst.row, n_out, dtype[dst.mem], mark)
         return _new(VecStep, (*fields, *extra, *(direct or (False, None, None, None))))
 
@@ -441,10 +439,9 @@ def _vec(mems: tuple, written: tuple, step: VecStep) -> None:
         out = vector_special(step.op, a)
     else:
         out = vector_apply(step.op, a, b, step.imm, rows, cols)
-    width = out.shape[1]  # cols, or rows for a transposed result
-    mems[step.dst][lo:hi, :width] = to_storage(out, step.dtype)
+    mems[step.dst][lo:hi, :cols] = to_storage(out, step.dtype)
     if step.mark:
-        written[step.dst][lo:hi, :width] = True
+        written[step.dst][lo:hi, :cols] = True
 
 
 def _vec_source(mems: tuple, src: VecSource, rows: int, cols: int) -> np.ndarray:

@@ -1,13 +1,14 @@
-"""The on-chip transposed copy (VEC XPOSE): values against NumPy for every memory pair and chip
-element type, on the functional model and both machine fidelities; its footprint and timing."""
+"""The on-chip copy MOVE, transposed or not: values against NumPy for every pair of memories
+of one element size, on the functional model and both machine fidelities; its footprint and
+timing on the load engine."""
 
 import numpy as np
 import pytest
 
 from chip.config import ChipConfig
-from chip.dtypes import DType, from_storage, round_bf16, to_storage
+from chip.dtypes import DType, to_storage
 from chip.errors import ProgramError
-from chip.footprint import Traffic, footprints_of
+from chip.footprint import footprints_of
 from chip.functional import run_functional
 from chip.isa import Halt, Load, Loc, Mem, Move, Store, Vec, VecOp, mem_dtype
 from chip.machine import Unit, run_machine
@@ -25,118 +26,6 @@ def chip(dtype: str) -> ChipConfig:
     )
 
 
-def xpose(src: Mem, dst: Mem, rows: int, cols: int, **deps) -> Vec:
-    return Vec(
-        op=VecOp.XPOSE,
-        dst=Loc(dst, OUT_ROW),
-        src1=Loc(src, 0),
-        src2=Loc(src, 0),
-        rows=rows,
-        cols=cols,
-        bcast1=False,
-        bcast2=False,
-        imm=0.0,
-        **deps,
-    )
-
-
-def xpose_program(cfg: ChipConfig, src: Mem, dst: Mem, values: np.ndarray) -> Program:
-    """Load ``values`` into ``src`` rows, transpose them into ``dst`` rows, store those."""
-    rows, cols = values.shape
-    sd, dd = mem_dtype(cfg, src), mem_dtype(cfg, dst)
-    out_addr = 4096
-    tensors = {
-        "X": TensorInfo("X", 0, (rows, cols), sd, TensorKind.INPUT),
-        "Y": TensorInfo("Y", out_addr, (cols, rows), dd, TensorKind.OUTPUT),
-    }
-    instrs = (
-        Load(
-            dram=0,
-            dst=Loc(src, 0),
-            rows=rows,
-            cols=cols,
-            stride=cols * sd.nbytes,
-            transpose=False,
-            push_next=True,
-        ),
-        xpose(src, dst, rows, cols, pop_prev=True, push_next=True),
-        Store(
-            dram=out_addr,
-            src=Loc(dst, OUT_ROW),
-            rows=cols,
-            cols=rows,
-            stride=rows * dd.nbytes,
-            transpose=False,
-            pop_prev=True,
-        ),
-        Halt(),
-    )
-    tags = (Tag("xpose", Phase.FORWARD),) * len(instrs)
-    return Program(cfg, instrs, tags, tensors, {"X": to_storage(values, sd)})
-
-
-@pytest.mark.parametrize("dtype", ["int8", "bf16", "fp32"])
-@pytest.mark.parametrize("src", list(Mem))
-@pytest.mark.parametrize("dst", list(Mem))
-def test_xpose_is_the_numpy_transpose_between_every_pair_of_memories(dtype, src, dst):
-    # small integers: exact in every element type, so the copy must not change one
-    cfg = chip(dtype)
-    rng = np.random.default_rng(hash((dtype, src.value, dst.value)) % 2**32)
-    values = rng.integers(-100, 100, (5, 7)).astype(np.float32)
-    prog = xpose_program(cfg, src, dst, values)
-    check_agree(prog)
-    y = run_functional(prog).state.read_tensor(prog.tensors["Y"])
-    np.testing.assert_array_equal(y, values.T)
-
-
-@pytest.mark.parametrize("dst", [Mem.SPAD, Mem.ACC])
-def test_xpose_converts_as_copy_does(dst):
-    # fp32 accumulator values to bf16 (round to nearest even) or kept: COPY's rule, transposed
-    cfg = chip("bf16")
-    values = np.random.default_rng(3).standard_normal((8, 8)).astype(np.float32) * 1e3
-    prog = xpose_program(cfg, Mem.ACC, dst, values)
-    check_agree(prog)
-    y = run_functional(prog).state.read_tensor(prog.tensors["Y"])
-    want = round_bf16(values.T) if dst is Mem.SPAD else values.T
-    np.testing.assert_array_equal(y, want)
-    assert not np.array_equal(round_bf16(values), values)  # the rounding was exercised
-
-
-def test_xpose_of_more_rows_than_a_row_holds_faults():
-    cfg = chip("int8")
-    values = np.zeros((9, 3), np.float32)  # 9 destination elements per row: rows hold 8
-    prog = xpose_program(cfg, Mem.SPAD, Mem.SPAD, values)
-    for run in (run_functional, lambda p: run_machine(p, "fast")):
-        with pytest.raises(ProgramError, match="9 elements per row exceed the 8-element rows"):
-            run(prog)
-
-
-def test_xpose_footprint_and_timing():
-    cfg = ChipConfig.from_toml("edge")  # 16 lanes, bf16 scratchpad, fp32 accumulator
-    ins = xpose(Mem.ACC, Mem.SPAD, 12, 5)
-    fp = footprints_of(cfg).of(ins)
-    (read, write) = fp.accesses
-    assert (read.lo, read.hi, read.write) == (0, 12, False)  # 12 rows of 5 read
-    assert (write.lo, write.hi, write.write) == (OUT_ROW, OUT_ROW + 5, True)  # 5 rows of 12
-    assert fp.bytes_moved()[Traffic.ACC_READ] == 12 * 5 * 4
-    assert fp.bytes_moved()[Traffic.SPAD_WRITE] == 5 * 12 * 2
-    # the corner turn: 12 passes in, 5 out, then the ALU latency
-    plan = Planner(cfg).plan(ins)
-    assert plan.length == 12 + 5 + cfg.vector_latency_alu - 1
-    copy = Planner(cfg).plan(
-        Vec(**{**{f: getattr(ins, f) for f in ins.__dict__}, "op": VecOp.COPY})
-    )
-    assert copy.length == 12 + cfg.vector_latency_alu - 1
-
-
-def test_xpose_busies_the_vector_unit_for_its_passes():
-    cfg = chip("bf16")  # 4 lanes: an 8 x 8 block is 16 passes in and 16 out
-    prog = xpose_program(cfg, Mem.SPAD, Mem.SPAD, np.ones((8, 8), np.float32))
-    res = run_machine(prog, "fast")
-    assert res.counters.busy[Unit.VECTOR] == 32 + cfg.vector_latency_alu - 1
-    assert from_storage(res.state.spad[OUT_ROW : OUT_ROW + 8, :8], DType.BF16).sum() == 64
-
-
 def move_program(cfg: ChipConfig, src: Mem, dst: Mem, values: np.ndarray, transpose: bool):
     """Load ``values`` into ``src`` rows, MOVE them (load queue) to ``dst`` rows, transposed
     or not, store those as Y; the execute queue relays the move's token to the store."""
@@ -148,7 +37,17 @@ def move_program(cfg: ChipConfig, src: Mem, dst: Mem, values: np.ndarray, transp
         "X": TensorInfo("X", 0, (rows, cols), sd, TensorKind.INPUT),
         "Y": TensorInfo("Y", out_addr, (out_rows, out_cols), dd, TensorKind.OUTPUT),
     }
-    relay = Vec(**{**xpose(dst, dst, 1, 1).__dict__, "op": VecOp.SET, "dst": Loc(dst, 100)})
+    relay = Vec(
+        op=VecOp.SET,
+        dst=Loc(dst, 100),
+        src1=Loc(dst, 0),
+        src2=Loc(dst, 0),
+        rows=1,
+        cols=1,
+        bcast1=False,
+        bcast2=False,
+        imm=0.0,
+    )
     instrs = (
         Load(dram=0, dst=Loc(src, 0), rows=rows, cols=cols, stride=cols * sd.nbytes,
              transpose=False),
@@ -231,3 +130,12 @@ def test_a_move_starts_when_the_loads_before_it_have_ended():
     assert sched.start[2] == sched.end[1] and sched.end[1] > sched.start[1] + cfg.dram_latency
     assert sched.end[2] - sched.start[2] == move_cycles(move)
     check_agree(prog)
+
+
+def test_a_transposed_move_of_more_rows_than_a_row_holds_faults():
+    cfg = chip("int8")
+    values = np.zeros((9, 3), np.float32)  # 9 destination elements per row: rows hold 8
+    prog = move_program(cfg, Mem.SPAD, Mem.SPAD, values, True)
+    for run in (run_functional, lambda p: run_machine(p, "fast")):
+        with pytest.raises(ProgramError, match="9 elements per row exceed the 8-element rows"):
+            run(prog)
