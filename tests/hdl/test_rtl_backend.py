@@ -22,7 +22,7 @@ from chip.program import Phase, Program, Tag
 from chip.state import ChipState
 from runtime.backend import Backend
 from runtime.cli import main
-from tests.chip.test_xpose import chip, move_program
+from tests.chip.test_move import chip, move_program
 from tests.hdl.random_programs import contract_schedule, numpy_reference, random_case
 from tests.runtime.programs import regression_chip, softmax_regression
 
