@@ -19,6 +19,7 @@ from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
 from chip.machine import (
     block_kernels,
+    hazard_kernel,
     jit,
     pe_kernels,
     replay_kernel,
@@ -37,6 +38,7 @@ def _signatures() -> dict[str, set]:
     out = {}
     for module in (
         block_kernels,
+        hazard_kernel,
         pe_kernels,
         schedule_kernel,
         replay_kernel,
