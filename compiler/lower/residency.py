@@ -201,11 +201,7 @@ class Residency:
         self.missed: set[int] = set()
         self.groups: list[_Group] = []  # in order of sequence number
         self._extents = _Overlaps()  # the groups by DRAM extent, but the host ones
-        # the host groups (`keep`) by DRAM extent, keyed in the order they were kept (their
-        # ``seq`` is -1): at larger batches there are hundreds, and every DMA asks
-        self.kept = _Overlaps()
-        self._kept_keys: dict[int, int] = {}  # id of a host group -> its key in `kept`
-        self._kept_seq = 0
+        self.kept: list[_Group] = []  # the host groups (`keep`): few, outside the index
         self.ghosts = _Overlaps()  # released groups' sequence numbers by DRAM extent
         self.owners: list[tuple[int, int, int]] = []  # (lo, hi, node id) written by this unit
         self.served = 0  # rows served from chip (for inspection)
@@ -247,9 +243,7 @@ class Residency:
         stride, width = view.rs * es, view.cols * es
         g = _Group(-1, owner, mem, first, end, base, view.rows, rows, stride, width, True)
         self.groups.append(g)
-        self._kept_keys[id(g)] = self._kept_seq
-        self.kept.add(self._kept_seq, first, end, g)
-        self._kept_seq += 1
+        self.kept.append(g)
         return Loc(mem, base)
 
     def claim(self, view, mem: Mem) -> Loc | None:
@@ -431,13 +425,13 @@ class Residency:
             del g.rows[a]
 
     def _kept_near(self, first: int, end: int, view) -> list[_Group]:
-        return [g for g in self.kept.overlapping(first, end) if g.touches(view)]
+        return [g for g in self.kept if g.lo < end and first < g.hi and g.touches(view)]
 
     def _drop(self, g: _Group) -> None:
         self.regions[g.mem.is_acc].give(g.base, g.nrows)
         self.groups.remove(g)
         if g.host:
-            self.kept.remove(self._kept_keys.pop(id(g)))
+            self.kept.remove(g)
         else:
             self._extents.remove(g.seq)
 
