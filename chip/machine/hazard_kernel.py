@@ -29,14 +29,14 @@ RANGE, GRID, LISTED = 0, 1, 2
 def _scan(table, q, write, mark, need, i, u) -> None:
     """Fold unit ``u``'s latest conflicting instructions into ``need[i]``; mark it (mark > 0)."""
     if mark:
-        table[0 if write else 1, q, u] = mark
+        table[u, 0 if write else 1, q] = mark
         return
     for x in range(3):
         if x == q:
             continue
-        v = table[0, x, u]
-        if write and table[1, x, u] > v:
-            v = table[1, x, u]
+        v = table[u, 0, x]
+        if write and table[u, 1, x] > v:
+            v = table[u, 1, x]
         if v - 1 > need[i, x]:
             need[i, x] = v - 1
 
@@ -62,9 +62,10 @@ def latest_conflicts(queue, first, space, kind, lo, hi, write, a, b, c, pool, t0
     """``need[i, x]``: the latest instruction of queue ``x`` (not ``queue[i]``) before ``i``
     that instruction ``i`` conflicts with, -1 for none. Instruction ``i``'s accesses are
     ``first[i]`` to ``first[i + 1]`` (exclusive) of the access arrays (module docstring).
-    ``t0``, ``t1``, ``t2``: zeroed int32 tables (written/read, queue, unit) for spaces 0, 1
+    ``t0``, ``t1``, ``t2``: zeroed int32 tables (unit, written/read, queue) for spaces 0, 1
     and 2, each with a unit for every unit the accesses touch; they end holding, per unit,
-    1 + the latest instruction of each queue that wrote and that read it."""
+    1 + the latest instruction of each queue that wrote and that read it (a unit's six
+    entries side by side: the scan reads them together)."""
     n = queue.shape[0]
     need = np.full((n, 3), -1, dtype=np.int64)
     for i in range(n):
@@ -86,5 +87,5 @@ def warm_up() -> None:
     """Compile (or load from the disk cache) `latest_conflicts` for the arrays the compiler
     passes: int64 vectors, int32 tables."""
     one = np.zeros(1, dtype=np.int64)
-    tables = [np.zeros((2, 3, 1), dtype=np.int32) for _ in range(3)]
+    tables = [np.zeros((1, 2, 3), dtype=np.int32) for _ in range(3)]
     latest_conflicts(one, np.zeros(2, dtype=np.int64), *[one] * 9, *tables)

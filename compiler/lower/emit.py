@@ -200,7 +200,7 @@ class _Tokens:
                 if hi > top[sp]:
                     top[sp] = hi
             first.append(len(space))
-        tables = [np.zeros((2, 3, n), dtype=np.int32) for n in top]
+        tables = [np.zeros((n, 2, 3), dtype=np.int32) for n in top]
         arrays = [np.array(x, dtype=np.int64) for x in (queue, first, *cols, pool)]
         return queue, latest_conflicts(*arrays, *tables).tolist()
 

@@ -47,7 +47,7 @@ def _encode(program):
                 col.append(int(v))
         first.append(len(cols[0]))
     arrays = [np.array(x, dtype=np.int64) for x in (queue, first, *cols, pool)]
-    tables = [np.zeros((2, 3, 64), dtype=np.int32) for _ in range(3)]
+    tables = [np.zeros((64, 2, 3), dtype=np.int32) for _ in range(3)]
     return arrays, tables
 
 
