@@ -131,78 +131,63 @@ class _Tokens:
         )
         self.relays = 0
 
-    def accesses(self, ins: Instr) -> list[tuple[int, int, int, bool, Units]]:
-        """(space, first unit, end unit, is_write, units) for everything ``ins`` touches:
-        on-chip rows, and DRAM in units of `DRAM_UNIT` bytes (chip/footprint.py says what it
-        touches). ``units`` says which units of a strided block that leaves some of its span
-        untouched (a column block of a matrix) it touches: a `Grid` from ``first`` or their
-        array; None: the whole [first, end)."""
-        out: list[tuple[int, int, int, bool, Units]] = []
-        for space, lo, hi, write, block in self._footprints.of(ins).accesses:
-            if space != DRAM:
-                out.append((space, lo, hi, write, None))
-                continue
-            first = lo // DRAM_UNIT
-            # A block's units depend on its address only through `first` and the offset
-            # within the unit; tiled programs repeat a few block shapes many times.
-            offset = lo - first * DRAM_UNIT
-            key = (offset, *block[1:])
-            known = self._dram_units.get(key)
-            if known is None:
-                span = -(-hi // DRAM_UNIT) - first
-                known = (span, _dram_units(block._replace(addr=offset), span))
-                self._dram_units[key] = known
-            span, units = known
-            if units is not None and type(units) is not Grid:
-                units = units + first
-            out.append((space, first, first + span, write, units))
-        return out
-
     def conflicts(self, instrs: list[Instr]) -> tuple[list[int], list[list[int]]]:
         """The queue of each of ``instrs`` (in program order), and the latest earlier
         instruction of each other queue it conflicts with (-1: none), by index in ``instrs``:
-        one scan of their footprints (chip/machine/hazard_kernel.py)."""
+        one scan (chip/machine/hazard_kernel.py) of everything each touches (chip/footprint.py
+        says what): on-chip rows, and DRAM in units of `DRAM_UNIT` bytes. A strided DMA
+        block that leaves some units of its span untouched (a column block of a matrix)
+        touches a `GRID` of them when its lines start a whole number of units apart, else
+        the `LISTED` units."""
         queue: list[int] = []
         first = [0]
-        cols: tuple[list[int], ...] = ([], [], [], [], [], [], [], [])
-        space, kind, los, his, writes, a, b, c = cols
+        rows: list[tuple[int, ...]] = []  # per access: the kernel's access fields, in order
         pool: list[int] = []
         top = [self.config.spad_rows, self.config.acc_rows, self._dram_top]
         queue_of: dict[type, int] = {}  # class lookups are cheap; enum hashing is not
+        footprint = self._footprints.of
+        dram_units = self._dram_units
         for ins in instrs:
             cls = type(ins)
             q = queue_of.get(cls)
             if q is None:
                 q = queue_of[cls] = QUEUE_INDEX[cls.QUEUE]
             queue.append(q)
-            for sp, lo, hi, write, units in self.accesses(ins):
-                space.append(sp)
-                los.append(lo)
-                writes.append(write)
+            for space, lo, hi, write, block in footprint(ins).accesses:
+                if space != DRAM:
+                    rows.append((space, RANGE, lo, hi, write, 0, 0, 0))
+                    if hi > top[space]:
+                        top[space] = hi
+                    continue
+                unit = lo // DRAM_UNIT
+                # A block's units depend on its address only through ``unit`` and the offset
+                # within it; tiled programs repeat a few block shapes many times.
+                offset = lo - unit * DRAM_UNIT
+                key = (offset, *block[1:])
+                known = dram_units.get(key)
+                if known is None:
+                    span = -(-hi // DRAM_UNIT) - unit
+                    known = (span, _dram_units(block._replace(addr=offset), span))
+                    dram_units[key] = known
+                span, units = known
+                end = unit + span
                 if units is None:
-                    kind.append(RANGE)
-                    a.append(0)
-                    b.append(0)
-                    c.append(0)
+                    rows.append((DRAM, RANGE, unit, end, write, 0, 0, 0))
                 elif type(units) is Grid:
-                    kind.append(GRID)
-                    a.append(units.lines)
-                    b.append(units.step)
-                    c.append(units.width)
-                    hi = lo + units.lines * units.step
+                    end = unit + units.lines * units.step
+                    rows.append((DRAM, GRID, unit, end, write, *units))
                 else:
-                    kind.append(LISTED)
-                    a.append(len(pool))
-                    b.append(len(units))
-                    c.append(0)
-                    pool.extend(units.tolist())
-                his.append(hi)
-                if hi > top[sp]:
-                    top[sp] = hi
-            first.append(len(space))
+                    rows.append((DRAM, LISTED, unit, end, write, len(pool), len(units), 0))
+                    pool.extend((units + unit).tolist())
+                if end > top[DRAM]:
+                    top[DRAM] = end
+            first.append(len(rows))
         tables = [np.zeros((n, 2, 3), dtype=np.int32) for n in top]
-        arrays = [np.array(x, dtype=np.int64) for x in (queue, first, *cols, pool)]
-        return queue, latest_conflicts(*arrays, *tables).tolist()
+        fields = np.array(rows, dtype=np.int64).reshape(len(rows), 8).T.copy()
+        arrays = [np.array(x, dtype=np.int64) for x in (queue, first)]
+        pool_array = np.array(pool, dtype=np.int64)
+        need = latest_conflicts(*arrays, *fields, pool_array, *tables)
+        return queue, need.tolist()
 
     def add(self, ins: Instr, tag: Tag, q: int, latest: list[int]) -> None:
         """Append ``ins`` (of queue ``q``) after the instructions added so far, ordered after
