@@ -4,8 +4,8 @@ what it reads or writes), found from what every instruction touches.
 
 The compiler's token derivation (compiler/lower/emit.py) orders exactly these pairs. The scan
 is one numba loop over flat arrays of accesses (instructions' footprints, chip/footprint.py,
-measured in units: on-chip rows, or DRAM in units of some bytes), where a Python loop spent a
-few NumPy calls per access.
+measured in units: on-chip rows, or DRAM in units of some bytes): per access, a Python loop
+would spend more on a few NumPy calls than the scan spends on its units.
 
 Access ``k`` touches units of space ``space[k]`` (an index into the tables) by its ``kind``:
 
