@@ -5,7 +5,8 @@ package.
 Python, in each argument type and array layout it passes them: the timing loop
 (chip/machine/engine.py's `warm_up`), the `fast` value kernels (`block_kernels.warm_up`), the
 `pe` register kernels (`pe_kernels.warm_up`), the `fast` machine's replay kernel
-(`replay.warm_up`) and the special functions (`special_kernels.warm_up`).
+(`replay.warm_up`), the special functions (`special_kernels.warm_up`) and the compiler's hazard
+scan (`hazard_kernel.warm_up`).
 tests/machine/test_precompile.py checks that running programs afterwards, in every dtype,
 dataflow and fidelity, and the special functions on arrays of any shape, compile nothing more.
 
@@ -29,13 +30,21 @@ from chip.machine.jit import cache_folder_of
 
 def precompile() -> None:
     """Compile, or load from the disk cache, every kernel specialisation the machine uses."""
-    from chip.machine import block_kernels, engine, pe_kernels, replay, special_kernels
+    from chip.machine import (
+        block_kernels,
+        engine,
+        hazard_kernel,
+        pe_kernels,
+        replay,
+        special_kernels,
+    )
 
     engine.warm_up()
     block_kernels.warm_up()
     pe_kernels.warm_up()
     replay.warm_up()
     special_kernels.warm_up()
+    hazard_kernel.warm_up()
 
 
 def write_cache(dest: Path) -> list[str]:

@@ -19,6 +19,7 @@ one-element vector SET on the reserved sync row is inserted).
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -26,20 +27,13 @@ import numpy as np
 from chip.config import ChipConfig
 from chip.footprint import DRAM, QUEUE_INDEX, Footprints
 from chip.isa import Halt, Instr, Matmul, Preload, Vec, VecOp, acc
+from chip.machine.hazard_kernel import GRID, LISTED, RANGE, latest_conflicts
 from chip.program import Phase, Tag
 
 L, E, S = 0, 1, 2  # queue indices, as chip.footprint.QUEUES numbers them
-# per queue: the other two queues, and the slice selecting them on a table's queue axis
-_OTHERS = {L: ((E, S), slice(1, 3)), E: ((L, S), slice(0, 3, 2)), S: ((L, E), slice(0, 2))}
 # DRAM hazards are tracked in units of this many bytes; tensors are aligned to it, so two
 # tensors never share a unit.
 DRAM_UNIT = 64
-# The axes to reduce over, all but the queue axis of a hazard-table view: [is_write][ndim]
-# (a write's view has the written/read axis first, then the queues; a read's starts at them).
-_ALL_BUT = (
-    {n: tuple(range(1, n)) for n in (2, 3)},
-    {n: (0, *range(2, n)) for n in (3, 4)},
-)
 
 
 class Grid(NamedTuple):
@@ -90,8 +84,9 @@ class Emitter:
     def finish(self) -> tuple[list[Instr], list[Tag]]:
         """The instructions with their dependency flags (relays inserted), ending in a halt."""
         tokens = _Tokens(self.config, self._dram_bytes)
-        for ins, tag in zip(self._instrs, self._tags, strict=True):
-            tokens.add(ins, tag)
+        queues, need = tokens.conflicts(self._instrs)
+        for ins, tag, q, latest in zip(self._instrs, self._tags, queues, need, strict=True):
+            tokens.add(ins, tag, q, latest)
         self.relays = tokens.relays
         return tokens.result(self.tag)
 
@@ -117,11 +112,10 @@ class _Tokens:
         self._know: list[list[int]] = []
         self._last_in_queue = [-1, -1, -1]
         self._last_push: dict[tuple[int, int], int] = {}
-        units = [config.spad_rows, config.acc_rows, -(-dram_bytes // DRAM_UNIT) + 1]
-        # seen[space][0 = written, 1 = read][queue]: per unit, 1 + the latest instruction
-        # that did so, 0 for none (int32: instruction indices fit; zeros: the DRAM tables are
-        # large, and the pages of units no instruction touches are never written)
-        self._seen = [np.zeros((2, 3, n), dtype=np.int32) for n in units]
+        # DRAM units of the hazard scan's tables at least (`conflicts`; zeros: the pages of
+        # units no instruction touches are never written)
+        self._dram_top = -(-dram_bytes // DRAM_UNIT) + 1
+        self._index_of: list[int] = []  # the index `add` gave each instruction
         # DRAM units of a DMA block by its geometry and address within a unit (see `accesses`)
         self._dram_units: dict[tuple, tuple[int, np.ndarray | None]] = {}
         row = sync_row(config)
@@ -138,87 +132,82 @@ class _Tokens:
         )
         self.relays = 0
 
-    def accesses(self, ins: Instr) -> list[tuple[int, int, int, bool, Units]]:
-        """(space, first unit, end unit, is_write, units) for everything ``ins`` touches:
-        on-chip rows, and DRAM in units of `DRAM_UNIT` bytes (chip/footprint.py says what it
-        touches). ``units`` says which units of a strided block that leaves some of its span
-        untouched (a column block of a matrix) it touches: a `Grid` from ``first`` or their
-        array; None: the whole [first, end)."""
-        out: list[tuple[int, int, int, bool, Units]] = []
-        for space, lo, hi, write, block in self._footprints.of(ins).accesses:
-            if space != DRAM:
-                out.append((space, lo, hi, write, None))
-                continue
-            first = lo // DRAM_UNIT
-            # A block's units depend on its address only through `first` and the offset
-            # within the unit; tiled programs repeat a few block shapes many times.
-            offset = lo - first * DRAM_UNIT
-            key = (offset, *block[1:])
-            known = self._dram_units.get(key)
-            if known is None:
-                span = -(-hi // DRAM_UNIT) - first
-                known = (span, _dram_units(block._replace(addr=offset), span))
-                self._dram_units[key] = known
-            span, units = known
-            if units is not None and type(units) is not Grid:
-                units = units + first
-            out.append((space, first, first + span, write, units))
-        return out
+    def conflicts(self, instrs: list[Instr]) -> tuple[list[int], list[list[int]]]:
+        """The queue of each of ``instrs`` (in program order), and the latest earlier
+        instruction of each other queue it conflicts with (-1: none), by index in ``instrs``:
+        one scan (chip/machine/hazard_kernel.py) of everything each touches (chip/footprint.py
+        says what): on-chip rows, and DRAM in units of `DRAM_UNIT` bytes. A strided DMA
+        block that leaves some units of its span untouched (a column block of a matrix)
+        touches a `GRID` of them when its lines start a whole number of units apart, else
+        the `LISTED` units."""
+        queue: list[int] = []
+        first = [0]
+        rows: list[tuple[int, ...]] = []  # per access: the kernel's access fields, in order
+        pool: list[int] = []
+        top = [self.config.spad_rows, self.config.acc_rows, self._dram_top]
+        queue_of: dict[type, int] = {}  # class lookups are cheap; enum hashing is not
+        footprint = self._footprints.of
+        dram_units = self._dram_units
+        for ins in instrs:
+            cls = type(ins)
+            q = queue_of.get(cls)
+            if q is None:
+                q = queue_of[cls] = QUEUE_INDEX[cls.QUEUE]
+            queue.append(q)
+            for space, lo, hi, write, block in footprint(ins).accesses:
+                if space != DRAM:
+                    rows.append((space, RANGE, lo, hi, write, 0, 0, 0))
+                    if hi > top[space]:
+                        top[space] = hi
+                    continue
+                unit = lo // DRAM_UNIT
+                # A block's units depend on its address only through ``unit`` and the offset
+                # within it; tiled programs repeat a few block shapes many times.
+                offset = lo - unit * DRAM_UNIT
+                key = (offset, *block[1:])
+                known = dram_units.get(key)
+                if known is None:
+                    span = -(-hi // DRAM_UNIT) - unit
+                    known = (span, _dram_units(block._replace(addr=offset), span))
+                    dram_units[key] = known
+                span, units = known
+                end = unit + span
+                if units is None:
+                    rows.append((DRAM, RANGE, unit, end, write, 0, 0, 0))
+                elif type(units) is Grid:
+                    end = unit + units.lines * units.step
+                    rows.append((DRAM, GRID, unit, end, write, *units))
+                else:
+                    rows.append((DRAM, LISTED, unit, end, write, len(pool), len(units), 0))
+                    pool.extend((units + unit).tolist())
+                if end > top[DRAM]:
+                    top[DRAM] = end
+            first.append(len(rows))
+        tables = [np.zeros((n, 2, 3), dtype=np.int32) for n in top]
+        flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=8 * len(rows))
+        fields = flat.reshape(len(rows), 8).T.copy()  # faster than np.array of the tuples
+        arrays = [np.array(x, dtype=np.int64) for x in (queue, first)]
+        pool_array = np.array(pool, dtype=np.int64)
+        need = latest_conflicts(*arrays, *fields, pool_array, *tables)
+        return queue, need.tolist()
 
-    def add(self, ins: Instr, tag: Tag) -> None:
-        """Append ``ins`` after the instructions added so far, ordered after what it depends on."""
-        q = QUEUE_INDEX[ins.QUEUE]
-        fp = self.accesses(ins)
-        need = [-1, -1, -1]
-        others, pick = _OTHERS[q]
-        for space, lo, hi, write, units in fp:
-            if hi <= lo:
-                continue
-            seen = self._seen[space]
-            if type(units) is Grid:
-                hi = lo + units.lines * units.step
-            if hi > seen.shape[2]:
-                seen = self._grow(space, hi)
-            # the latest writer (and for a write, reader) of the other two queues: one
-            # reduction over a view (the pair of queues is a strided slice)
-            if units is None:
-                at = seen[:, pick, lo:hi] if write else seen[0, pick, lo:hi]
-            elif type(units) is Grid:
-                at = seen[:, pick, lo:hi] if write else seen[0, pick, lo:hi]
-                at = at.reshape(*at.shape[:-1], units.lines, units.step)[..., : units.width]
-            else:
-                at = seen[:, pick, units] if write else seen[0][pick, units]
-            latest = np.maximum.reduce(at, axis=_ALL_BUT[write][at.ndim]).tolist()
-            for x, v in zip(others, latest, strict=True):
-                if v - 1 > need[x]:
-                    need[x] = v - 1
+    def add(self, ins: Instr, tag: Tag, q: int, latest: list[int]) -> None:
+        """Append ``ins`` (of queue ``q``) after the instructions added so far, ordered after
+        ``latest``: per queue, the latest instruction it conflicts with, counted among those
+        `add` appended (`conflicts`), or -1."""
+        final = self._index_of
+        need = [final[x] if x >= 0 else -1 for x in latest]
         # Load <-> store hazards are relayed by the execute queue.
         far = S if q == L else L if q == S else None
         if far is not None and need[far] >= 0 and self._known(q, far) < need[far]:
             need[E] = max(need[E], self._relay(far, need[far], tag))
         index = self._append(ins, tag, q)
+        final.append(index)
         for x in (L, E, S):
             if x != q and x != far and need[x] >= 0:
                 self._ensure(index, q, x, need[x])
         if far is not None and self._know[index][far] < need[far]:
             raise AssertionError(f"instruction {index}: relay did not order queue {far}")
-        mark = index + 1
-        for space, lo, hi, write, units in fp:
-            seen = self._seen[space][0 if write else 1, q]
-            if units is None:
-                seen[lo:hi] = mark
-            elif type(units) is Grid:
-                top = lo + units.lines * units.step
-                seen[lo:top].reshape(units.lines, units.step)[:, : units.width] = mark
-            else:
-                seen[units] = mark
-
-    def _grow(self, space: int, units: int) -> np.ndarray:
-        old = self._seen[space]
-        seen = np.zeros((2, 3, max(units, 2 * old.shape[2])), dtype=np.int32)
-        seen[:, :, : old.shape[2]] = old
-        self._seen[space] = seen
-        return seen
 
     def _append(self, ins: Instr, tag: Tag, q: int) -> int:
         index = len(self._instrs)

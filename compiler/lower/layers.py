@@ -131,6 +131,11 @@ def _runs_by_tag(blocks: list[int], tag_ids: list[int]) -> dict[int, np.ndarray]
     flip = transpose != 0
     lines = np.where(flip, cols, rows)
     length = np.where(flip, rows, cols) * size
+    # a block whose runs follow each other (a whole tile of a matrix) is one run: `_merge`
+    # joins touching runs anyway, and tiled programs move millions of rows
+    whole = stride == length
+    length = np.where(whole, length * lines, length)
+    lines = np.where(whole, 1, lines)
     bounds = np.flatnonzero(np.diff(tag)) + 1
     out = {}
     for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(tag)], strict=True):

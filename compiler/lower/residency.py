@@ -205,6 +205,9 @@ class Residency:
         self.groups: list[_Group] = []  # in order of sequence number
         self._extents = _Overlaps()  # the groups by DRAM extent, but the host ones
         self.kept: list[_Group] = []  # the host groups (`keep`): few, outside the index
+        # DRAM bytes [lo, hi) holding every host group: every DMA asks for the ones it
+        # touches, and most are of other tensors
+        self._kept_span = (0, 0)
         self.ghosts = _Overlaps()  # released groups' sequence numbers by DRAM extent
         self.owners: list[tuple[int, int, int]] = []  # (lo, hi, node id) written by this unit
         self.served = 0  # rows served from chip (for inspection)
@@ -247,6 +250,7 @@ class Residency:
         g = _Group(-1, owner, mem, first, end, base, view.rows, rows, stride, width, True)
         self.groups.append(g)
         self.kept.append(g)
+        self._kept_span = _span_of(self.kept)
         return Loc(mem, base)
 
     def claim(self, view, mem: Mem) -> Loc | None:
@@ -446,6 +450,9 @@ class Residency:
             del g.rows[a]
 
     def _kept_near(self, first: int, end: int, view) -> list[_Group]:
+        lo, hi = self._kept_span
+        if not (first < hi and lo < end):
+            return []
         return [g for g in self.kept if g.lo < end and first < g.hi and g.touches(view)]
 
     def _drop(self, g: _Group) -> None:
@@ -453,6 +460,7 @@ class Residency:
         self.groups.remove(g)
         if g.host:
             self.kept.remove(g)
+            self._kept_span = _span_of(self.kept)
         else:
             self._extents.remove(g.seq)
 
@@ -507,6 +515,13 @@ def _transposed_pieces(view, near: list[_Group], config) -> list[tuple[int, int,
     moves = sum(view.cols + n for _, n, _, _ in pieces)
     transfer = max(-(-view.rows * view.cols * es // config.dram_bytes_per_cycle), view.rows)
     return pieces if moves <= transfer else None
+
+
+def _span_of(groups: list[_Group]) -> tuple[int, int]:
+    """The DRAM bytes [lo, hi) holding every group of ``groups``; (0, 0) for none."""
+    if not groups:
+        return 0, 0
+    return min(g.lo for g in groups), max(g.hi for g in groups)
 
 
 def _extent(view) -> tuple[int, int]:

@@ -19,6 +19,7 @@ from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
 from chip.machine import (
     block_kernels,
+    hazard_kernel,
     jit,
     pe_kernels,
     replay_kernel,
@@ -28,6 +29,9 @@ from chip.machine import (
     vec_kernels,
 )
 from chip.machine.precompile import precompile
+from compiler import zoo
+from compiler.compile import compile as compile_graph
+from compiler.train import SGD, TrainSpec
 from tests.programs import gemm_program
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +41,7 @@ def _signatures() -> dict[str, set]:
     out = {}
     for module in (
         block_kernels,
+        hazard_kernel,
         pe_kernels,
         schedule_kernel,
         replay_kernel,
@@ -74,6 +79,9 @@ def test_precompile_covers_every_kernel_the_machine_calls():
             # long enough for the compiled timing loop, double-buffered
             big = _chip(dtype, dataflow, 8, 8)
             run_machine(tiled_gemm(big, np.tile(a, (40, 4)), np.tile(b, (4, 3))), trace=False)
+    # the compiler's hazard scan (chip/machine/hazard_kernel.py), in a training step
+    step = TrainSpec("ce", SGD(), 0.1)
+    compile_graph(zoo.mlp(), _chip(DType.BF16, Dataflow.WS, 4, 4), train=step)
     # the special functions on a block, a strided view, another integer type and a scalar
     block = rng.standard_normal((6, 5)).astype(np.float32).view(np.uint32)
     for f in (special.exp_bits, special.log_bits, special.sigmoid_bits, special.tanh_bits):

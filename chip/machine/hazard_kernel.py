@@ -1,0 +1,91 @@
+"""The hazard scan of a program in program order: for each instruction, the latest earlier
+instruction of each other queue that it conflicts with (reads what that one writes, or writes
+what it reads or writes), found from what every instruction touches.
+
+The compiler's token derivation (compiler/lower/emit.py) orders exactly these pairs. The scan
+is one numba loop over flat arrays of accesses (instructions' footprints, chip/footprint.py,
+measured in units: on-chip rows, or DRAM in units of some bytes): per access, a Python loop
+would spend more on a few NumPy calls than the scan spends on its units.
+
+Access ``k`` touches units of space ``space[k]`` (an index into the tables) by its ``kind``:
+
+- `RANGE`: every unit of [lo, hi);
+- `GRID`: ``a`` runs of ``c`` units, each ``b`` units after the previous, from ``lo`` (the
+  column block of a matrix); [lo, hi) is its span;
+- `LISTED`: the ``b`` units ``pool[a : a + b]``; [lo, hi) is their span.
+
+An access with ``hi <= lo`` touches nothing.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+RANGE, GRID, LISTED = 0, 1, 2
+
+
+@numba.njit(cache=True, inline="always")
+def _scan(table, q, write, mark, need, i, u) -> None:
+    """Fold unit ``u``'s latest conflicting instructions into ``need[i]``; mark it (mark > 0)."""
+    if mark:
+        table[u, 0 if write else 1, q] = mark
+        return
+    for x in range(3):
+        if x == q:
+            continue
+        v = table[u, 0, x]
+        if write and table[u, 1, x] > v:
+            v = table[u, 1, x]
+        if v - 1 > need[i, x]:
+            need[i, x] = v - 1
+
+
+@numba.njit(cache=True)
+def _visit(table, q, write, mark, need, i, kind, lo, hi, a, b, c, pool) -> None:
+    """Every unit of one access, through `_scan`."""
+    if kind == RANGE:
+        for u in range(lo, hi):
+            _scan(table, q, write, mark, need, i, u)
+    elif kind == GRID:
+        for line in range(a):
+            start = lo + line * b
+            for u in range(start, start + c):
+                _scan(table, q, write, mark, need, i, u)
+    else:
+        for j in range(a, a + b):
+            _scan(table, q, write, mark, need, i, pool[j])
+
+
+@numba.njit(cache=True)
+def latest_conflicts(queue, first, space, kind, lo, hi, write, a, b, c, pool, t0, t1, t2):
+    """``need[i, x]``: the latest instruction of queue ``x`` (not ``queue[i]``) before ``i``
+    that instruction ``i`` conflicts with, -1 for none. Instruction ``i``'s accesses are
+    ``first[i]`` to ``first[i + 1]`` (exclusive) of the access arrays (module docstring).
+    ``t0``, ``t1``, ``t2``: zeroed int32 tables (unit, written/read, queue) for spaces 0, 1
+    and 2, each with a unit for every unit the accesses touch; they end holding, per unit,
+    1 + the latest instruction of each queue that wrote and that read it (a unit's six
+    entries side by side: the scan reads them together)."""
+    n = queue.shape[0]
+    need = np.full((n, 3), -1, dtype=np.int64)
+    for i in range(n):
+        q = queue[i]
+        # every access is checked before any is marked: an instruction never orders itself
+        for mark in (0, i + 1):
+            for k in range(first[i], first[i + 1]):
+                if hi[k] <= lo[k]:
+                    continue
+                s = space[k]
+                table = t0 if s == 0 else t1 if s == 1 else t2
+                _visit(
+                    table, q, write[k], mark, need, i, kind[k], lo[k], hi[k], a[k], b[k], c[k], pool
+                )
+    return need
+
+
+def warm_up() -> None:
+    """Compile (or load from the disk cache) `latest_conflicts` for the arrays the compiler
+    passes: int64 vectors, int32 tables."""
+    one = np.zeros(1, dtype=np.int64)
+    tables = [np.zeros((1, 2, 3), dtype=np.int32) for _ in range(3)]
+    latest_conflicts(one, np.zeros(2, dtype=np.int64), *[one] * 9, *tables)
