@@ -32,7 +32,7 @@ from chip.links import (
 from chip.program import Program, TensorInfo, TensorKind, TensorRole
 from chip.state import ChipState
 from compiler.data_parallel import DataParallelStep
-from compiler.train import Optimizer, host_scalars
+from compiler.train import GRAD_PREFIX, Optimizer, host_scalars
 from runtime.backend import Backend
 from runtime.data import Dataset, eval_batches, fit_to, one_hot, steps_per_epoch, train_batches
 from runtime.system_workers import WorkerPool
@@ -116,6 +116,34 @@ class SystemRunner:
             states[chip] = self._fresh(chip)
         return {
             t.name: self._read(chip, states, t) for t in self.dp.gradients.of_kind(TensorKind.PARAM)
+        }
+
+    def set_params(self, values: dict[str, np.ndarray]) -> None:
+        """Write PARAM values (name -> array; any subset) into every chip's DRAM: between
+        steps, as the chips start a step with the same weights."""
+        params = {t.name: t for t in self.dp.gradients.of_kind(TensorKind.PARAM)}
+        unknown = sorted(set(values) - set(params))
+        if unknown:
+            raise TrainingError(
+                f"{unknown[0]!r} is not a weight of the step ({', '.join(sorted(params))})"
+            )
+        for c in range(self.dp.system.chips):
+            states = [None] * self.dp.system.chips
+            if self.pool is None:
+                states[c] = self._fresh(c)
+            for name, value in values.items():
+                self._write(c, states, params[name], value)
+
+    def gradients(self, chip: int = 0) -> dict[str, np.ndarray]:
+        """The gradients chip ``chip`` holds after a step's all-reduce (``grad.NAME``): the
+        sum over the chips of each shard's mean gradient, which the update scales by 1 /
+        chips."""
+        states = [None] * self.dp.system.chips
+        if self.pool is None:
+            states[chip] = self._fresh(chip)
+        return {
+            t.name.removeprefix(GRAD_PREFIX): self._read(chip, states, t)
+            for t in self.dp.gradients.of_role(TensorRole.GRADIENT)
         }
 
     def close(self) -> None:
