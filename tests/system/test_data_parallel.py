@@ -17,6 +17,7 @@ from runtime.data import load_digits, train_batches
 from runtime.models import defaults, forward_graph, train_spec
 from runtime.system_report import system_report
 from runtime.system_train import SystemRunner
+from runtime.train import TrainingError
 
 FP32 = load_preset("edge").replace(input_dtype=DType.FP32, name="edge-fp32")
 BATCH = 16
@@ -219,3 +220,10 @@ def test_the_mlp_gradient_on_four_chips_is_the_single_chip_gradient() -> None:
                 assert np.array_equal(g.view(np.uint32), summed[name].view(np.uint32))
         for name, w in fused.params().items():
             assert np.array_equal(w.view(np.uint32), one.params()[name].view(np.uint32)), k
+
+
+def test_set_params_refuses_a_name_that_is_not_a_weight() -> None:
+    dp = compile_data_parallel(_graph(), ring(FP32, 2, 16, 50), BATCH, TrainSpec())
+    runner = SystemRunner(dp, TrainSpec().optimizer, "functional")
+    with pytest.raises(TrainingError, match=r"'dense9.w' is not a weight of the step \(dense1.b, "):
+        runner.set_params({"dense9.w": np.zeros(3, np.float32)})
