@@ -198,9 +198,12 @@ def train_system(
     settings: TrainSettings,
     eval_program: Program | None = None,
     on_step: Callable[[int, float, int], None] | None = None,
+    permute: np.random.Generator | None = None,
 ) -> SystemTrainReport:
     """Train for ``settings.epochs`` epochs of global batches; evaluate after each epoch when
-    ``eval_program`` (the single-chip forward program) is given."""
+    ``eval_program`` (the single-chip forward program) is given. ``permute`` shuffles the
+    samples within every batch: the same mean gradient summed in another order (a control for
+    what rounding alone does to training)."""
     wall = time.perf_counter()
     batch = runner.shard * runner.dp.system.chips
     sample_shape = runner.x.shape[1:]
@@ -215,6 +218,8 @@ def train_system(
     for epoch in range(settings.epochs):
         loss_sum, correct, seen = 0.0, 0, 0
         for idx in train_batches(len(dataset.x_train), batch, settings.seed, epoch):
+            if permute is not None:
+                idx = permute.permutation(idx)
             lr = settings.lr_at(number, total)
             number += 1
             x = fit_to(dataset.x_train[idx], sample_shape, "the training program")

@@ -59,3 +59,11 @@ def test_the_benchmark_sums_up_seeds_in_pairs() -> None:
         "   paired: 4 chips - 1 chip = -0.67 digits (sd 2.08, standard error 1.20); lower on 1, "
         "same on 1, higher on 1 of 3 seeds",
     ]
+
+
+def test_the_benchmark_pairs_the_permuted_control_with_the_single_chip() -> None:
+    results = [SeedResult(0, 359, 351, 348, 1.0, 350), SeedResult(1, 359, 350, 351, 1.0, 350)]
+    assert summary(results, 4)[-1] == (
+        "   paired: permuted - 1 chip = -0.50 digits (sd 0.71, standard error 0.50); lower on "
+        "1, same on 1, higher on 0 of 2 seeds"
+    )
