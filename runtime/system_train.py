@@ -32,7 +32,7 @@ from chip.links import (
 from chip.program import Program, TensorInfo, TensorKind, TensorRole
 from chip.state import ChipState
 from compiler.data_parallel import DataParallelStep
-from compiler.train import Optimizer, host_scalars
+from compiler.train import GRAD_PREFIX, Optimizer, host_scalars
 from runtime.backend import Backend
 from runtime.data import Dataset, eval_batches, fit_to, one_hot, steps_per_epoch, train_batches
 from runtime.system_workers import WorkerPool
@@ -118,6 +118,34 @@ class SystemRunner:
             t.name: self._read(chip, states, t) for t in self.dp.gradients.of_kind(TensorKind.PARAM)
         }
 
+    def set_params(self, values: dict[str, np.ndarray]) -> None:
+        """Write PARAM values (name -> array; any subset) into every chip's DRAM: between
+        steps, as the chips start a step with the same weights."""
+        params = {t.name: t for t in self.dp.gradients.of_kind(TensorKind.PARAM)}
+        unknown = sorted(set(values) - set(params))
+        if unknown:
+            raise TrainingError(
+                f"{unknown[0]!r} is not a weight of the step ({', '.join(sorted(params))})"
+            )
+        for c in range(self.dp.system.chips):
+            states = [None] * self.dp.system.chips
+            if self.pool is None:
+                states[c] = self._fresh(c)
+            for name, value in values.items():
+                self._write(c, states, params[name], value)
+
+    def gradients(self, chip: int = 0) -> dict[str, np.ndarray]:
+        """The gradients chip ``chip`` holds after a step's all-reduce (``grad.NAME``): the
+        sum over the chips of each shard's mean gradient, which the update scales by 1 /
+        chips."""
+        states = [None] * self.dp.system.chips
+        if self.pool is None:
+            states[chip] = self._fresh(chip)
+        return {
+            t.name.removeprefix(GRAD_PREFIX): self._read(chip, states, t)
+            for t in self.dp.gradients.of_role(TensorRole.GRADIENT)
+        }
+
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
@@ -170,9 +198,12 @@ def train_system(
     settings: TrainSettings,
     eval_program: Program | None = None,
     on_step: Callable[[int, float, int], None] | None = None,
+    permute: np.random.Generator | None = None,
 ) -> SystemTrainReport:
     """Train for ``settings.epochs`` epochs of global batches; evaluate after each epoch when
-    ``eval_program`` (the single-chip forward program) is given."""
+    ``eval_program`` (the single-chip forward program) is given. ``permute`` shuffles the
+    samples within every batch: the same mean gradient summed in another order (a control for
+    what rounding alone does to training)."""
     wall = time.perf_counter()
     batch = runner.shard * runner.dp.system.chips
     sample_shape = runner.x.shape[1:]
@@ -187,6 +218,8 @@ def train_system(
     for epoch in range(settings.epochs):
         loss_sum, correct, seen = 0.0, 0, 0
         for idx in train_batches(len(dataset.x_train), batch, settings.seed, epoch):
+            if permute is not None:
+                idx = permute.permutation(idx)
             lr = settings.lr_at(number, total)
             number += 1
             x = fit_to(dataset.x_train[idx], sample_shape, "the training program")
