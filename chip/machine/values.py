@@ -8,9 +8,10 @@ program itself has already written. `value_plan` decides these once per program 
 its timing) and turns each instruction into a step:
 
 - a *direct* step, when no check can fail on any state: plain slice copies between DRAM views
-  and on-chip rows, the array's block kernels, and vector functions (elementwise ones on fp32
-  values and bf16 copies: one NumPy call into the destination rows), with no checks and no
-  written-mask updates that are known to change nothing;
+  and on-chip rows, and between on-chip rows (MOVE), the array's block kernels, and vector
+  functions (elementwise ones on fp32 values and bf16 copies: one NumPy call into the
+  destination rows), with no checks and no written-mask updates that are known to change
+  nothing;
 - a *checked* step otherwise: the path of chip/machine/dma.py, chip/machine/array.py and
   chip/semantics.py, which raises the functional model's `Fault` messages.
 
