@@ -3,12 +3,12 @@
 The `fast` machine applies a program's values in the commit order of its timing
 (chip/machine/values.py's value plan, decided once per program). `replay_of` encodes that plan
 once more, as a table of int64 rows (chip/machine/replay_kernel.py's ``F_*`` columns): every
-direct LOAD, STORE, PRELOAD and MATMUL, and every vector step of fp32/bf16 values whose function
-the kernel computes (`_VEC_CODES`), becomes a kernel step; the rest (checked steps, integer and
-special vector functions, CVT, RAND) stays a Python step, applied by values.py's `StepRunner`,
-which calls chip/semantics.py. `apply_replay` runs the kernel from the first step, hands each
-Python step (and each vector step the kernel declines at run time, see replay_kernel.py) to the
-`StepRunner`, and resumes the kernel after it. A staged int8 run (values.py
+direct LOAD, STORE, PRELOAD, MATMUL and MOVE, and every vector step of fp32/bf16 values whose
+function the kernel computes (`_VEC_CODES`), becomes a kernel step; the rest (checked steps,
+integer and special vector functions, CVT, RAND) stays a Python step, applied by values.py's
+`StepRunner`, which calls chip/semantics.py. `apply_replay` runs the kernel from the first
+step, hands each Python step (and each vector step the kernel declines at run time, see
+replay_kernel.py) to the `StepRunner`, and resumes the kernel after it. A staged int8 run (values.py
 `_stage_segments`) is copied into staging buffers by the kernel, one MATMUL at a time, and
 multiplied at its last MATMUL by one BLAS product (`staged_product`, whose docstring proves it
 exact).
@@ -38,6 +38,7 @@ from chip.machine.value_steps import (
     LOAD_D,
     MATMUL_D,
     MATMUL_S,
+    MOVE_D,
     PRELOAD_D,
     STORE_D,
     VEC_D,
@@ -149,6 +150,10 @@ def _row(cfg: ChipConfig, step: Step) -> tuple[tuple[int, ...], int]:
     if kind == MATMUL_S:
         fields = (step.x, step.t, step.rows, step.cols, step.offset, step.out, int(step.last))
         return (rk.R_STAGE, *fields, int(step.accumulate), int(step.mark), step.terms), 0
+    if kind == MOVE_D:
+        head = (rk.R_MOVE, _MEM_CODES[step.src], step.src_lo, step.rows, step.cols)
+        tail = (_MEM_CODES[step.dst], step.dst_lo, int(step.transpose))
+        return (*head, int(step.mark), *tail), step.rows * step.cols
     if kind == VEC_D:
         return _vec_row(step)
     return (), 0

@@ -17,6 +17,8 @@ computes for the instruction:
 - a staged int8 WS/IS MATMUL (chip/machine/values.py `_stage_segments`): its X rows and tile
   copied as float32 into the staging buffers; the last one of its run is handed back to Python,
   which multiplies the whole run with BLAS (`replay.staged_product`);
+- MOVE: the block's words gathered into a work buffer, then written (transposed or not) into
+  the destination rows (both hold words of one size: the plan keeps other MOVEs checked);
 - vector functions of fp32 and bf16 values: chip/machine/vec_kernels.py, which declines the
   few cases where IEEE arithmetic leaves NumPy a choice (NaN payloads, signed zeros); the step
   then goes back to Python, which computes it with chip/semantics.py.
@@ -33,7 +35,7 @@ from chip.machine.block_kernels import F32_EXACT_TERMS, _matmul_f32
 from chip.machine.vec_kernels import ARITHMETIC, T_BF16, gather, scatter, vector
 
 # step kinds (column F_KIND)
-R_PY, R_LOAD, R_STORE, R_PRELOAD, R_MATMUL, R_VEC, R_STAGE = range(7)
+R_PY, R_LOAD, R_STORE, R_PRELOAD, R_MATMUL, R_VEC, R_STAGE, R_MOVE = range(8)
 # on-chip arrays (ACCF: the accumulator's words as fp32)
 M_SPAD, M_ACC, M_ACCF = 0, 1, 2
 
@@ -42,6 +44,9 @@ F_KIND = 0
 # row and of an element, all three in elements (of the on-chip array's word size)
 F_MEM, F_LO, F_ROWS, F_COLS, F_MARK, F_OFFSET, F_STEP_R, F_STEP_E = range(1, 9)
 # PRELOAD: F_LO, F_ROWS, F_COLS (column F_MEM unused)
+# MOVE: F_MEM to F_MARK of the source block (rows x cols, as read) and whether it marks the
+# destination, then the destination's array and first row, and whether it is transposed
+F_MDST, F_MDLO, F_MTRANSPOSE = range(6, 9)
 # MATMUL: the instruction's fields, out_rows, accumulate, mark
 F_X, F_T, F_MROWS, F_MCOLS, F_Y, F_OUT, F_OUT_ROWS, F_ACCUMULATE, F_MMARK = range(1, 10)
 # STAGE: F_X, F_T, F_MROWS, F_MCOLS as MATMUL, then the staging offset, F_OUT, whether it is
@@ -84,6 +89,28 @@ def _copy_dram(dram, mem, lo, rows, cols, off, step_r, step_e, load):
         else:
             for c in range(cols):
                 dram[base + c * step_e] = mem[lo + r, c]
+
+
+@numba.njit(cache=True)
+def _move(src, s_lo, rows, cols, dst, d_lo, transpose, buf) -> None:
+    """Rows [s_lo, s_lo + rows), columns [:cols] of ``src`` into ``dst`` from row ``d_lo``
+    (``transpose``: element (r, c) into row d_lo + c, element r), read whole into the flat
+    work buffer ``buf`` first, as chip/semantics.py reads the block before writing it."""
+    block = buf[: rows * cols].reshape((rows, cols))
+    for r in range(rows):
+        near = src[s_lo + r]
+        for c in range(cols):
+            block[r, c] = near[c]
+    if transpose:
+        for c in range(cols):
+            far = dst[d_lo + c]
+            for r in range(rows):
+                far[r] = block[r, c]
+    else:
+        for r in range(rows):
+            far = dst[d_lo + r]
+            for c in range(cols):
+                far[c] = block[r, c]
 
 
 @numba.njit(cache=True, inline="always")
@@ -280,6 +307,21 @@ def replay(
             _stage(spad_u, s[F_X], t, rows, cols, s[F_SOFF], s_i, stage_x, stage_s)
             if s[F_SLAST]:
                 return k
+        elif kind == R_MOVE:
+            lo, rows, cols, dst, d_lo = s[F_LO], s[F_ROWS], s[F_COLS], s[F_MDST], s[F_MDLO]
+            transpose = s[F_MTRANSPOSE] != 0
+            if s[F_MEM] == M_SPAD:
+                if dst == M_SPAD:
+                    _move(spad_u, lo, rows, cols, spad_u, d_lo, transpose, wa)
+                else:
+                    _move(spad_u, lo, rows, cols, acc_u, d_lo, transpose, wa)
+            elif dst == M_SPAD:
+                _move(acc_u, lo, rows, cols, spad_u, d_lo, transpose, wa)
+            else:
+                _move(acc_u, lo, rows, cols, acc_u, d_lo, transpose, wa)
+            if s[F_MARK]:
+                out_rows, out_cols = (cols, rows) if transpose else (rows, cols)
+                _mark(spad_w if dst == M_SPAD else acc_w, d_lo, out_rows, out_cols)
         elif kind == R_VEC:
             if not _vec_step(s, imms[k], spad_u, acc_u, spad_w, acc_w, wa, wb, wp, fa, fb, fp):
                 return k

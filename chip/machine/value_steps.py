@@ -17,7 +17,7 @@ from chip.dtypes import DType
 from chip.isa import VecOp
 
 # step kinds
-CHECKED, LOAD_D, STORE_D, PRELOAD_D, MATMUL_D, MATMUL_S, VEC_D = range(7)
+CHECKED, LOAD_D, STORE_D, PRELOAD_D, MATMUL_D, MATMUL_S, VEC_D, MOVE_D = range(8)
 # on-chip arrays of a run (ACCF: the accumulator's fp32 view)
 ARRAY_SPAD, ARRAY_ACC, ARRAY_ACCF = 0, 1, 2
 
@@ -105,6 +105,23 @@ class StagedStep(NamedTuple):
     terms: int
 
 
+class MoveStep(NamedTuple):
+    """A MOVE as a copy of the words of rows [src_lo, src_lo + rows), columns [:cols], of one
+    on-chip array into rows from ``dst_lo`` of another (or the same), transposed or not: both
+    hold words of one size, and the block is read whole before it is written."""
+
+    kind: int  # MOVE_D
+    index: int
+    src: int  # on-chip array read
+    src_lo: int
+    rows: int
+    cols: int
+    dst: int  # on-chip array written
+    dst_lo: int
+    transpose: bool
+    mark: bool
+
+
 class VecSource(NamedTuple):
     """A vector source: ``n`` rows (1: broadcast) of on-chip array ``array`` from row ``lo``."""
 
@@ -139,4 +156,4 @@ class VecStep(NamedTuple):
     convert: Callable[[np.ndarray], np.ndarray] | None
 
 
-Step = Checked | LoadStep | StoreStep | PreloadStep | MatmulStep | StagedStep | VecStep
+Step = Checked | LoadStep | StoreStep | PreloadStep | MatmulStep | StagedStep | VecStep | MoveStep

@@ -8,9 +8,10 @@ program itself has already written. `value_plan` decides these once per program 
 its timing) and turns each instruction into a step:
 
 - a *direct* step, when no check can fail on any state: plain slice copies between DRAM views
-  and on-chip rows, the array's block kernels, and vector functions (elementwise ones on fp32
-  values and bf16 copies: one NumPy call into the destination rows), with no checks and no
-  written-mask updates that are known to change nothing;
+  and on-chip rows, and between on-chip rows (MOVE), the array's block kernels, and vector
+  functions (elementwise ones on fp32 values and bf16 copies: one NumPy call into the
+  destination rows), with no checks and no written-mask updates that are known to change
+  nothing;
 - a *checked* step otherwise: the path of chip/machine/dma.py, chip/machine/array.py and
   chip/semantics.py, which raises the functional model's `Fault` messages.
 
@@ -57,12 +58,14 @@ from chip.machine.value_steps import (
     LOAD_D,
     MATMUL_D,
     MATMUL_S,
+    MOVE_D,
     PRELOAD_D,
     STORE_D,
     VEC_D,
     Checked,
     LoadStep,
     MatmulStep,
+    MoveStep,
     PreloadStep,
     StagedStep,
     Step,
@@ -165,10 +168,23 @@ class _Builder:
             return self._matmul(i, ins)
         if isinstance(ins, Vec):
             return self._vec(i, ins)
-        if isinstance(ins, Move):  # applied by chip/semantics.py; its rows are written
-            out_rows, out_cols = (ins.cols, ins.rows) if ins.transpose else (ins.rows, ins.cols)
-            self.write(ins.dst.mem, ins.dst.row, out_rows, out_cols)
+        if isinstance(ins, Move):
+            return self._move(i, ins)
         return _new(Checked, (CHECKED, i))
+
+    def _move(self, i: int, ins: Move) -> Step:
+        src, dst, rows, cols = ins.src, ins.dst, ins.rows, ins.cols
+        out_rows, out_cols = (cols, rows) if ins.transpose else (rows, cols)
+        ok = (
+            self.size_of[id(src.mem)] == self.size_of[id(dst.mem)]
+            and self.readable(src.mem, src.row, rows, cols)
+            and self.in_rows(dst.mem, dst.row, out_rows, out_cols)
+        )
+        mark = self.write(dst.mem, dst.row, out_rows, out_cols)
+        if not ok:
+            return _new(Checked, (CHECKED, i))
+        fields = (MOVE_D, i, _ARRAY_OF[id(src.mem)], src.row, rows, cols)
+        return _new(MoveStep, (*fields, _ARRAY_OF[id(dst.mem)], dst.row, ins.transpose, mark))
 
     def _vec(self, i: int, ins: Vec) -> Step:
         rows, cols = ins.rows, ins.cols
@@ -378,6 +394,9 @@ class StepRunner:
         array: ArrayModel,
     ) -> None:
         self.mems = (state.spad, state.acc, state.acc.view(np.float32))
+        # the arrays as unsigned words of their element size: a MOVE copies bits, unconverted
+        spad_u = state.spad.view(f"u{state.spad.itemsize}")
+        self.words = (spad_u, state.acc.view(np.uint32), state.acc.view(np.uint32))
         self.written = (state.spad_written, state.acc_written, state.acc_written)
         self.state, self.array = state, array
         self.direct_array = not array.pe
@@ -404,6 +423,8 @@ class StepRunner:
             self.values.staged(step)
         elif kind == VEC_D and step.direct:
             direct_vec(mems, written, step)
+        elif kind == MOVE_D:
+            _move(self.words, written, step)
         else:
             i = step.index
             ins = self.instrs[i]
@@ -423,6 +444,18 @@ class StepRunner:
                 raise ProgramError(
                     i, ins.MNEMONIC, str(err), unit.value if unit else None, self.start[i]
                 ) from None
+
+
+def _move(words: tuple, written: tuple, step: MoveStep) -> None:
+    """chip/semantics.py's `move` without the checks: the block's words, read whole (NumPy
+    copies a source that overlaps its destination first)."""
+    rows, cols, lo = step.rows, step.cols, step.dst_lo
+    block = words[step.src][step.src_lo : step.src_lo + rows, :cols]
+    if step.transpose:
+        rows, cols, block = cols, rows, block.T
+    words[step.dst][lo : lo + rows, :cols] = block
+    if step.mark:
+        written[step.dst][lo : lo + rows, :cols] = True
 
 
 def _vec(mems: tuple, written: tuple, step: VecStep) -> None:
