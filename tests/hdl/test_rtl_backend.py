@@ -166,7 +166,7 @@ def test_systolic_run_with_the_rtl(tmp_path, capsys, amaranth):
     shutil.which("verilator") is None or shutil.which("g++") is None,
     reason="needs verilator and g++ on PATH (.ci/run installs verilator)",
 )
-def test_verilator_runs_the_backend(tmp_path, monkeypatch, rtl_model_cache):
+def test_verilator_runs_the_backend(monkeypatch, rtl_model_cache):
     monkeypatch.setenv("XDG_CACHE_HOME", str(rtl_model_cache))
     cfg = load_preset("tiny").replace(dataflow=Dataflow.IS, input_dtype=DType.BF16)
     program, case = execute_only(cfg, seed=8)
@@ -178,7 +178,7 @@ def test_verilator_runs_the_backend(tmp_path, monkeypatch, rtl_model_cache):
     assert np.array_equal(
         result.accumulator[written[:n]].view(np.uint32), expect[:n][written[:n]].view(np.uint32)
     )
-    assert any((tmp_path / "systolic" / "verilator").iterdir())
+    assert any((rtl_model_cache / "systolic" / "verilator").iterdir())
 
 
 def test_move_is_refused_naming_the_instruction():
