@@ -20,6 +20,7 @@ from typing import Any
 
 from chip.config import ChipConfig
 from chip.system import SystemConfig, ring
+from runtime.cli_common import optimizer_options
 from runtime.files import atomic_write_bytes
 
 # Links of a ring made by --chips alone: the ring4-edge preset's (32 bytes/cycle, 200 cycles).
@@ -106,7 +107,7 @@ def train_on_system(
         seed=s["seed"],
         warmup=s["warmup"],
     )
-    spec = train_spec(s["loss"], s["optimizer"], s["lr"], **_optimizer_options(s))
+    spec = train_spec(s["loss"], s["optimizer"], s["lr"], **optimizer_options(s))
     batch = s["batch_size"]
     if batch % system.chips:
         raise SystemCommandError(
@@ -151,9 +152,3 @@ def train_on_system(
         + ("" if acc is None else f", test accuracy {100 * acc:.2f}%")
     )
     print(f"run directory {run_dir}: {SYSTEM_FILE}, {SYSTEM_TRACE} ({report.host_seconds:.1f} s)")
-
-
-def _optimizer_options(s: dict[str, Any]) -> dict[str, Any]:
-    from runtime.models import OPTIMIZER_OPTIONS
-
-    return {k: s.get(k) for k in OPTIMIZER_OPTIONS}
