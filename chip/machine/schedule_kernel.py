@@ -287,7 +287,9 @@ def _run(t, r, st):
     n = plan_of.size
     nd = 0  # the first instruction not dispatched yet
     bus_free = 0  # the DRAM bus is free from this cycle
-    load_end = 0  # when the load engine's latest instruction ends (it retires in order)
+    # when the load engine's latest instruction ends, and which it is: its instructions retire
+    # in order, so a MOVE's tokens are pushed no earlier (`_move_wait`)
+    load_end, load_last = 0, -1
     exec_last, exec_end_all, exec_end_before_last = -1, 0, 0  # the execute queue so far
     frontier = n_order = 0
     remaining = qs[3]
@@ -314,8 +316,12 @@ def _run(t, r, st):
                 continue
             if q != EXEC_Q:
                 order_t = issue_free[q]  # the DMA engine has sent the previous requests
-                if kind[u] == K_MOVE:  # and, for an on-chip move, received their data
-                    order_t = max(order_t, load_end)
+                if kind[u] == K_MOVE:  # and the loads writing the rows it touches, ended
+                    dep_t, dep_by = _move_wait(
+                        u, qs[q], inflight, n_flight[q], end, plan_of, fp_start, fp
+                    )
+                    if dep_t > tok_t:
+                        tok_t, producer = dep_t, dep_by
             elif exec_last < 0:
                 order_t = exec_end_all
             else:
@@ -348,12 +354,13 @@ def _run(t, r, st):
             g = max(s + lat, bus_free)
             f = e = bus_free = load_end = g + length[u]
             issue_free[q] = s + length[u]
+            load_last = i
         elif kind[u] == K_STORE:  # acknowledged a latency after the last beat
             g = max(s, bus_free)
             f = bus_free = issue_free[q] = g + length[u]
             e = f + lat
-        elif kind[u] == K_MOVE:  # on chip, no bus: started once the loads before it ended
-            issue_free[q] = load_end = e
+        elif kind[u] == K_MOVE:  # on chip, no bus; the next load may start at its end
+            issue_free[q] = e
         if limit >= 0 and e > limit:
             _fault(reg, LIMIT, i, s, -1, -1, e)
             break
@@ -387,11 +394,17 @@ def _run(t, r, st):
         tally[tg, macs_at] += macs[u]
         tally[tg, instructions_at] += 1
         # ---- commit: tokens, ports, in-flight list, queue order
+        push_t, push_i = e, i
+        if kind[u] == K_MOVE:  # retired in order: its tokens once the loads before it ended
+            if load_end > e:
+                push_t, push_i = load_end, load_last
+            else:
+                load_end, load_last = e, i
         for m in range(2):
             if pops[u, m] >= 0:
                 popped[pops[u, m]] += 1
             if pushes[u, m] >= 0:
-                _push(pushes[u, m], e, i, push_start, push_end, push_by, pushed)
+                _push(pushes[u, m], push_t, push_i, push_start, push_end, push_by, pushed)
         # a store's read ports are free once its last row is in the engine's buffer (f)
         release = f if kind[u] == K_STORE else e
         _hold_ports(port_start[u], port_start[u + 1], ports, port_until, q, release)
@@ -495,6 +508,23 @@ def _execute_order(kind, last_kind, last_overlap, last_start, end_all, end_befor
         if os and kind == K_MATMUL:
             return max(last_overlap, end_before_last)
     return end_all
+
+
+@numba.njit(cache=True, inline="always")
+def _move_wait(u, base, inflight, n, end, plan_of, fp_start, fp):
+    """A MOVE (plan ``u``) waits for the earlier load-queue instructions still in flight
+    (``inflight[base:base + n]``) that write rows it reads or writes, or read rows it writes:
+    (the latest of their ends, that instruction), or (0, -1)."""
+    dep_t, dep_by = 0, -1
+    for x in range(n):
+        j = inflight[base + x]
+        v = plan_of[j]
+        if (
+            end[j] > dep_t
+            and _conflict(fp, fp_start[u], fp_start[u + 1], fp_start[v], fp_start[v + 1]) >= 0
+        ):
+            dep_t, dep_by = end[j], j
+    return dep_t, dep_by
 
 
 @numba.njit(cache=True, inline="always")

@@ -117,18 +117,40 @@ def test_move_runs_on_the_load_engine_for_its_rows_and_corner_turn():
     assert res.counters.dram_bytes == 2 * 8 * 8 * 2  # the move crosses no bus
 
 
-def test_a_move_starts_when_the_loads_before_it_have_ended():
-    # It may read what they write (hazards inside a queue are the machine's to order), and the
-    # emitter reads a load-queue token as "every earlier load is done".
+def test_a_move_waits_for_the_loads_writing_its_rows_and_retires_in_order():
+    # It may read what an earlier load writes (hazards inside a queue are the machine's to
+    # order), so it waits for that load; loads of other rows still in flight do not hold it.
+    # The emitter reads a load-queue token as "every earlier load is done", so its token is
+    # pushed once they have ended too.
     cfg = chip("bf16")  # dram_latency 20
     prog = move_program(cfg, Mem.SPAD, Mem.SPAD, np.ones((4, 4), np.float32), True)
-    load, move, *rest = prog.instrs
-    other = Load(**{**load.__dict__, "dst": Loc(Mem.SPAD, 40)})
-    instrs = (load, other, move, *rest)
+    load, move, relay, *rest = prog.instrs
+    others = [Load(**{**load.__dict__, "dst": Loc(Mem.SPAD, 40 + 8 * k)}) for k in range(2)]
+    instrs = (load, *others, move, relay, *rest)
     prog = Program(cfg, instrs, (prog.tags[0],) * len(instrs), prog.tensors, prog.init)
     sched = schedule_of(prog)
-    assert sched.start[2] == sched.end[1] and sched.end[1] > sched.start[1] + cfg.dram_latency
-    assert sched.end[2] - sched.start[2] == move_cycles(move)
+    m = 1 + len(others)
+    assert sched.start[m] == sched.end[0] and sched.end[0] > cfg.dram_latency
+    assert sched.end[m] - sched.start[m] == move_cycles(move)
+    assert sched.end[m] < sched.end[m - 1]  # its work is done before the last load's
+    assert sched.start[m + 1] == sched.end[m - 1]  # its token, once that load ended
+    check_agree(prog)
+
+
+def test_a_move_of_rows_no_load_writes_starts_when_the_engine_is_free():
+    cfg = chip("bf16")
+    prog = move_program(cfg, Mem.SPAD, Mem.SPAD, np.ones((4, 4), np.float32), True)
+    load, move, *rest = prog.instrs
+    fill = Vec(op=VecOp.SET, dst=Loc(Mem.SPAD, 60), src1=Loc(Mem.SPAD, 60),
+               src2=Loc(Mem.SPAD, 60), rows=4, cols=4, bcast1=False, bcast2=False,
+               imm=1.0, push_prev=True)  # fmt: skip
+    other = Move(**{**move.__dict__, "src": Loc(Mem.SPAD, 60), "dst": Loc(Mem.SPAD, 70),
+                    "push_next": False, "pop_next": True})  # fmt: skip
+    instrs = (fill, load, other, move, *rest)
+    prog = Program(cfg, instrs, (prog.tags[0],) * len(instrs), prog.tensors, prog.init)
+    sched = schedule_of(prog)
+    sent = sched.start[1] + Planner(cfg).plan(load).length  # the load's requests are out
+    assert sched.start[2] == max(sched.end[0], sent) < sched.end[1]
     check_agree(prog)
 
 
