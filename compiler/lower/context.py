@@ -269,6 +269,20 @@ class Ctx:
             self._dma(view, at, load=True, direct=True)
         return at
 
+    def load_scalar(self, view: View, dst: Loc) -> Loc:
+        """Load the broadcast ``view`` of a scalar (one row, strides 0) into ``dst``, or, when
+        the residency plan keeps it for every reader, into its reserved row the first time
+        only; returns where it is."""
+        mem = self.mem_for(view.dtype)
+        kept = None if self.residency is None else self.residency.scalar(view, mem)
+        if kept is None:
+            self.load(view, dst)
+            return dst
+        at, due = kept
+        if due:
+            self._dma(view, at, load=True, direct=True)
+        return at
+
     def claim(self, view: View, mem: Mem) -> Loc | None:
         """On-chip rows to compute ``view`` of the current unit's value into, where the
         residency plan keeps it (its `store` then needs no copy); None: compute it into the

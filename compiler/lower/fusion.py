@@ -129,7 +129,7 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
     for i, loc in vec_rows.items():
         if ext[i] is Broadcast.SCALAR:  # a stride-0 DMA replicates the scalar across the row
             ctx.tag_node(reader[i])
-            ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, w, 0, 0), loc)
+            vec_rows[i] = ctx.load_scalar(View(bufs[i].addr, bufs[i].dtype, 1, w, 0, 0), loc)
 
     def compute(f: dict[str, Loc], rows: int, cols: int) -> None:
         for m in members:
@@ -341,7 +341,8 @@ def gemm_epilogue(
             loc[i] = ctx.alloc(ctx.mem_for(bufs[i].dtype), rows, "epilogue operand", high[i])
             if role is Broadcast.SCALAR:
                 ctx.tag_node(reader[i])
-                ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, ctx.config.row_elems, 0, 0), loc[i])
+                scalar = View(bufs[i].addr, bufs[i].dtype, 1, ctx.config.row_elems, 0, 0)
+                loc[i] = ctx.load_scalar(scalar, loc[i])
                 ctx.tag_node(None)
     whole = _whole_rows(ctx, ext, bufs, last, high)
     loaded: set[int] = set()  # whole row operands loaded so far

@@ -191,11 +191,13 @@ class Residency:
         outputs: frozenset[tuple[int, int]] = frozenset(),
         host: tuple[tuple[int, int, int], ...] = (),
         operands: tuple[tuple[int, int, int], ...] = (),
+        scalars: tuple[tuple[int, int, int], ...] = (),
     ) -> None:
         self.lo, self.hi = lo, hi
         self.outputs = outputs  # extents of outputs that may be resident; always stored
         self.host = host  # (lo, hi, node id) of host tensors kept from their first load
         self.operands = operands  # (lo, hi, node id) of those an update loads into free rows
+        self.scalars = scalars  # (lo, hi, node id) of host scalars kept in one broadcast row
         self.regions = {False: _Region(*spad, spad_split), True: _Region(*acc)}
         self.bank_rows = spad_bank_rows
         self.read_banks: set[int] = set()  # scratchpad banks the current unit reads in place
@@ -252,6 +254,30 @@ class Residency:
         self.kept.append(g)
         self._kept_span = _span_of(self.kept)
         return Loc(mem, base)
+
+    def scalar(self, view, mem: Mem) -> tuple[Loc, bool] | None:
+        """The reserved row holding the broadcast ``view`` (one row of a host scalar repeated,
+        strides 0) of one of `scalars`, and whether it still has to be loaded: the first
+        reader loads it (by DMA: the row holds nothing yet), every later one reads it in place
+        instead of loading it again. None when it is not one or the region is full."""
+        first, end = view.addr, view.addr + view.dtype.nbytes
+        if not (view.rows == 1 and view.rs == 0 and view.cs == 0):
+            return None
+        owner = next((n for lo, hi, n in self.scalars if lo <= first and end <= hi), None)
+        if owner is None:
+            return None
+        for g in self._kept_near(first, end, view):
+            if g.rows.get(view.addr) == (g.base, view.cols) and g.mem is mem:
+                return Loc(mem, g.base), False
+        base = self.regions[mem.is_acc].take(1)
+        if base is None:
+            return None
+        rows = {view.addr: (base, view.cols)}
+        g = _Group(-1, owner, mem, first, end, base, 1, rows, 0, view.dtype.nbytes, True)
+        self.groups.append(g)
+        self.kept.append(g)
+        self._kept_span = _span_of(self.kept)
+        return Loc(mem, base), True
 
     def claim(self, view, mem: Mem) -> Loc | None:
         """Resident rows for ``view`` of a value the current unit is about to compute, so it

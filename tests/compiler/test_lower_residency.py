@@ -213,6 +213,35 @@ def test_kept_master_weights_cross_dram_once_each_way():
     assert "dense3.w" in kept
 
 
+def test_the_learning_rate_is_loaded_once_for_every_update():
+    # six updates (three weights, three biases) read lr: one broadcast load into a reserved
+    # accumulator row, which every update reads in place; the values are those of the
+    # program with every value going through DRAM
+    chip = ChipConfig.from_toml("edge")
+    train = TrainSpec(loss="ce", optimizer=Momentum(momentum=0.9), lr=0.1)
+    graph = zoo.mlp(batch=32)
+    program = compile_lowered(graph, chip, train=train).program
+    lr = program.of_role(TensorRole.LEARNING_RATE)[0]
+    loads = [i for i in program.instrs if isinstance(i, Load) and i.dram == lr.addr]
+    assert len(loads) == 1 and loads[0].stride == 0
+    row = loads[0].dst
+    readers = {
+        tag.layer
+        for i, tag in zip(program.instrs, program.tags, strict=True)
+        if isinstance(i, Vec) and i.bcast2 and i.src2 == row
+    }
+    assert len(readers) == 6 and all(name.endswith(".update") for name in readers)
+    writers = [i for i in program.instrs if isinstance(i, (Vec, Load, Move)) and i.dst == row]
+    assert writers == loads
+    graph = graph_passes(graph, compute_dtype=chip.input_dtype, train=train)
+    units, plan = lowering.lower_units(graph, chip)
+    assert [n for *_, n in lowering.kept_scalars(graph, units, plan)] == [lr_node(graph)]
+
+
+def lr_node(graph) -> int:
+    return next(n.id for n in graph.nodes if n.name == "lr")
+
+
 def test_updates_load_optimizer_state_into_the_reserved_rows_above_the_layers():
     # the momentum loads of the last update (the first layer's, when the reserve has room)
     # go to the residency plan's rows, in the other accumulator bank than the gradient GEMM's
