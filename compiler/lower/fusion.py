@@ -108,9 +108,15 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
     # is not a multiple of row_elems (no lane idles) or the value is a vector; otherwise
     # column blocks of the matrix, whose rows are the rows a GEMM reading the value loads,
     # consecutive per block (so the residency plan serves such a load with one COPY).
-    # A vector (one matrix row) is always flat: its column blocks would be single rows.
-    flat = all(r in (Broadcast.FULL, Broadcast.SCALAR) for r in ext.values()) and bool(
-        shape and (shape[-1] % w or len(shape) == 1)
+    # A vector (one matrix row) is always flat: its column blocks would be single rows. A
+    # matrix cast to the array's operand type is a GEMM's operand: in column blocks the GEMM
+    # reads it where the cast left it (and the cast reads its source in the rows its producer
+    # wrote), where flat blocks would send it through DRAM both ways.
+    operand = len(shape) > 1 and any(bufs[m.id].dtype is ctx.config.input_dtype for m in members)
+    flat = (
+        not operand
+        and all(r in (Broadcast.FULL, Broadcast.SCALAR) for r in ext.values())
+        and bool(shape and (shape[-1] % w or len(shape) == 1))
     )
     mems: dict[str, Mem] = {}
     for i, role in ext.items():
