@@ -112,7 +112,7 @@ def lower_group(ctx: Ctx, group: Group, bufs: dict[int, Buf]) -> None:
     # matrix cast to the array's operand type is a GEMM's operand: in column blocks the GEMM
     # reads it where the cast left it (and the cast reads its source in the rows its producer
     # wrote), where flat blocks would send it through DRAM both ways.
-    operand = len(shape) > 1 and any(bufs[m.id].dtype is ctx.config.input_dtype for m in members)
+    operand = len(shape) == 2 and any(bufs[m.id].dtype is ctx.config.input_dtype for m in members)
     flat = (
         not operand
         and all(r in (Broadcast.FULL, Broadcast.SCALAR) for r in ext.values())
