@@ -422,22 +422,18 @@ load dram=0x35c0 dst=acc:828 rows=2 cols=16 stride=64 transpose=0 +pop_next +pus
 vec op=ADD dst=acc:0 src1=acc:8 src2=acc:828 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev      ; 398
 vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 399
 vec op=COPY dst=sp:6144 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 400
-vec op=ADD dst=acc:4 src1=acc:10 src2=acc:829 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0               ; 401
+vec op=ADD dst=acc:4 src1=acc:10 src2=acc:829 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +push_prev    ; 401
 vec op=RELU dst=acc:6 src1=acc:4 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 402
 vec op=COPY dst=sp:6146 src1=acc:6 src2=acc:6 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 403
 .tag dense10.w forward
-load dram=0x3640 dst=acc:791 rows=20 cols=16 stride=64 transpose=0 +push_next                        ; 404
-vec op=COPY dst=sp:5731 src1=acc:791 src2=acc:791 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 405
-store dram=0x3c80 src=sp:5731 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev             ; 406
+load dram=0x3640 dst=acc:767 rows=32 cols=10 stride=40 transpose=0 +push_next                        ; 404
+vec op=COPY dst=sp:5731 src1=acc:767 src2=acc:767 rows=32 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev ; 405
 .tag dense10 forward
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 407
-load dram=0x3c80 dst=sp:32 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                ; 408
-preload src=32 rows=16 cols=10 +pop_prev                                                             ; 409
-matmul x=6144 y=0 out=4 t=2 rows=16 cols=10 accumulate=0                                             ; 410
-load dram=0x3dc0 dst=sp:48 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 411
-preload src=48 rows=16 cols=10 +pop_prev                                                             ; 412
-matmul x=6146 y=0 out=4 t=2 rows=16 cols=10 accumulate=1                                             ; 413
-load dram=0x3b40 dst=acc:829 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 414
-vec op=ADD dst=acc:0 src1=acc:4 src2=acc:829 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 415
-store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 416
-halt                                                                                                 ; 417
+preload src=5731 rows=16 cols=10                                                                     ; 406
+matmul x=6144 y=0 out=4 t=2 rows=16 cols=10 accumulate=0                                             ; 407
+preload src=5747 rows=16 cols=10                                                                     ; 408
+matmul x=6146 y=0 out=4 t=2 rows=16 cols=10 accumulate=1                                             ; 409
+load dram=0x3b40 dst=acc:829 rows=1 cols=10 stride=40 transpose=0 +pop_next +push_next               ; 410
+vec op=ADD dst=acc:0 src1=acc:4 src2=acc:829 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 411
+store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 412
+halt                                                                                                 ; 413

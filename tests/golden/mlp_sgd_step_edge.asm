@@ -10,132 +10,114 @@
 .tensor loss addr=0xb00 shape=1 dtype=fp32 kind=output role=loss
 .tensor __scratch addr=0xb40 shape=1472 dtype=int8 kind=scratch role=scratch
 .tag x forward
-load dram=0x0 dst=acc:955 rows=5 cols=16 stride=64 transpose=0 +push_next                            ; 0
-vec op=COPY dst=sp:6088 src1=acc:955 src2=acc:955 rows=5 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 1
-store dram=0xb40 src=sp:6088 rows=5 cols=16 stride=32 transpose=0 +pop_prev +push_prev               ; 2
+load dram=0x0 dst=acc:957 rows=4 cols=16 stride=80 transpose=0 +push_next                            ; 0
+vec op=COPY dst=sp:6088 src1=acc:957 src2=acc:957 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 1
+store dram=0xb40 src=sp:6088 rows=4 cols=16 stride=40 transpose=0 +pop_prev                          ; 2
+load dram=0x40 dst=acc:961 rows=4 cols=4 stride=80 transpose=0 +push_next                            ; 3
+vec op=COPY dst=sp:6092 src1=acc:961 src2=acc:961 rows=4 cols=4 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 4
+store dram=0xb60 src=sp:6092 rows=4 cols=4 stride=40 transpose=0 +pop_prev                           ; 5
 .tag dense1.w forward
-load dram=0x140 dst=acc:965 rows=20 cols=16 stride=64 transpose=0 +push_next                         ; 3
-vec op=COPY dst=sp:6093 src1=acc:965 src2=acc:965 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +pop_next +push_prev ; 4
+load dram=0x140 dst=acc:965 rows=20 cols=16 stride=64 transpose=0 +push_next                         ; 6
+vec op=COPY dst=sp:6096 src1=acc:965 src2=acc:965 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev ; 7
 .tag dense1 forward
-load dram=0xb40 dst=sp:8 rows=4 cols=16 stride=40 transpose=0 +pop_next +push_next                   ; 5
-preload src=6093 rows=16 cols=16                                                                     ; 6
-matmul x=8 y=0 out=16 t=4 rows=16 cols=16 accumulate=0 +pop_prev                                     ; 7
-load dram=0xb60 dst=sp:12 rows=4 cols=4 stride=40 transpose=0 +push_next                             ; 8
-preload src=6109 rows=4 cols=16                                                                      ; 9
-matmul x=12 y=0 out=16 t=4 rows=4 cols=16 accumulate=1 +pop_prev                                     ; 10
-load dram=0x640 dst=acc:963 rows=1 cols=16 stride=64 transpose=0 +push_next                          ; 11
-vec op=ADD dst=acc:985 src1=acc:16 src2=acc:963 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev   ; 12
-vec op=RELU dst=acc:4 src1=acc:985 src2=acc:985 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 13
-vec op=COPY dst=sp:6144 src1=acc:4 src2=acc:4 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next    ; 14
-store dram=0xf80 src=sp:6144 rows=4 cols=16 stride=32 transpose=0 +pop_prev                          ; 15
+preload src=6096 rows=16 cols=16                                                                     ; 8
+matmul x=6088 y=0 out=16 t=4 rows=16 cols=16 accumulate=0                                            ; 9
+preload src=6112 rows=4 cols=16                                                                      ; 10
+matmul x=6092 y=0 out=16 t=4 rows=4 cols=16 accumulate=1                                             ; 11
+load dram=0x640 dst=acc:963 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 12
+vec op=ADD dst=acc:985 src1=acc:16 src2=acc:963 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 13
+vec op=RELU dst=acc:4 src1=acc:985 src2=acc:985 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 14
+vec op=COPY dst=sp:6144 src1=acc:4 src2=acc:4 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next    ; 15
+store dram=0xf80 src=sp:6144 rows=4 cols=16 stride=32 transpose=0 +pop_prev                          ; 16
 .tag dense3.w forward
-load dram=0x680 dst=acc:989 rows=10 cols=16 stride=64 transpose=0 +push_next                         ; 16
-vec op=COPY dst=sp:6093 src1=acc:989 src2=acc:989 rows=10 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 17
-store dram=0xc00 src=sp:6093 rows=10 cols=16 stride=32 transpose=0 +pop_prev +push_prev              ; 18
+load dram=0x680 dst=acc:989 rows=16 cols=10 stride=40 transpose=0 +push_next                         ; 17
+vec op=COPY dst=sp:6096 src1=acc:989 src2=acc:989 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 18
+store dram=0xc00 src=sp:6096 rows=16 cols=10 stride=20 transpose=0 +pop_prev                         ; 19
 .tag dense3 forward
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 19
-load dram=0xc00 dst=sp:4 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                  ; 20
-preload src=4 rows=16 cols=10 +pop_prev                                                              ; 21
-matmul x=6144 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                             ; 22
-load dram=0x900 dst=acc:963 rows=1 cols=10 stride=40 transpose=0 +push_next                          ; 23
-vec op=ADD dst=acc:999 src1=acc:8 src2=acc:963 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev +push_next ; 24
-store dram=0xa40 src=acc:999 rows=4 cols=10 stride=40 transpose=0 +pop_prev +push_prev               ; 25
+preload src=6096 rows=16 cols=10                                                                     ; 20
+matmul x=6144 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                             ; 21
+load dram=0x900 dst=acc:963 rows=1 cols=10 stride=40 transpose=0 +pop_next +push_next                ; 22
+vec op=ADD dst=acc:1005 src1=acc:8 src2=acc:963 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev +push_next ; 23
+store dram=0xa40 src=acc:1005 rows=4 cols=10 stride=40 transpose=0 +pop_prev                         ; 24
 .tag loss forward
-vec op=COPY dst=acc:0 src1=acc:999 src2=acc:999 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0             ; 26
-load dram=0x940 dst=acc:8 rows=4 cols=10 stride=40 transpose=0 +pop_next +push_next                  ; 27
-vec op=RMAX dst=acc:16 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 28
-vec op=SUB dst=acc:0 src1=acc:0 src2=acc:16 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 29
-vec op=EXP dst=acc:32 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 30
-vec op=RSUM dst=acc:32 src1=acc:32 src2=acc:32 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0              ; 31
-vec op=COPY dst=acc:24 src1=acc:32 src2=acc:32 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0              ; 32
-vec op=LOG dst=acc:24 src1=acc:24 src2=acc:24 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 33
-vec op=MUL dst=acc:0 src1=acc:0 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev        ; 34
-vec op=RSUM dst=acc:40 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 35
-vec op=RSUM dst=acc:32 src1=acc:8 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +push_prev     ; 36
-vec op=MUL dst=acc:32 src1=acc:32 src2=acc:24 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 37
-vec op=SUB dst=acc:40 src1=acc:40 src2=acc:32 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 38
-vec op=CSUM dst=acc:48 src1=acc:40 src2=acc:40 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0               ; 39
-vec op=MULI dst=acc:48 src1=acc:48 src2=acc:48 rows=1 cols=1 bcast1=0 bcast2=0 imm=-0.25 +push_next  ; 40
-store dram=0xb00 src=acc:48 rows=1 cols=1 stride=4 transpose=0 +pop_prev                             ; 41
+vec op=COPY dst=acc:0 src1=acc:1005 src2=acc:1005 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 25
+load dram=0x940 dst=acc:8 rows=4 cols=10 stride=40 transpose=0 +pop_next +push_next                  ; 26
+vec op=RMAX dst=acc:16 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 27
+vec op=SUB dst=acc:0 src1=acc:0 src2=acc:16 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 28
+vec op=EXP dst=acc:32 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 29
+vec op=RSUM dst=acc:32 src1=acc:32 src2=acc:32 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0              ; 30
+vec op=COPY dst=acc:24 src1=acc:32 src2=acc:32 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0              ; 31
+vec op=LOG dst=acc:24 src1=acc:24 src2=acc:24 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 32
+vec op=MUL dst=acc:0 src1=acc:0 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev        ; 33
+vec op=RSUM dst=acc:40 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 34
+vec op=RSUM dst=acc:32 src1=acc:8 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +push_prev     ; 35
+vec op=MUL dst=acc:32 src1=acc:32 src2=acc:24 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 36
+vec op=SUB dst=acc:40 src1=acc:40 src2=acc:32 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 37
+vec op=CSUM dst=acc:48 src1=acc:40 src2=acc:40 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0               ; 38
+vec op=MULI dst=acc:48 src1=acc:48 src2=acc:48 rows=1 cols=1 bcast1=0 bcast2=0 imm=-0.25 +push_next  ; 39
+store dram=0xb00 src=acc:48 rows=1 cols=1 stride=4 transpose=0 +pop_prev +push_prev                  ; 40
 .tag grad_loss backward
-vec op=COPY dst=acc:0 src1=acc:999 src2=acc:999 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0             ; 42
-load dram=0x940 dst=acc:8 rows=4 cols=10 stride=40 transpose=0 +pop_next +push_next                  ; 43
-vec op=RMAX dst=acc:16 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 44
-vec op=SUB dst=acc:0 src1=acc:0 src2=acc:16 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 45
-vec op=EXP dst=acc:0 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                  ; 46
-vec op=RSUM dst=acc:24 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 47
-vec op=RECIP dst=acc:24 src1=acc:24 src2=acc:24 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0             ; 48
-vec op=MUL dst=acc:0 src1=acc:0 src2=acc:24 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 49
-vec op=SUB dst=acc:0 src1=acc:0 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev        ; 50
-vec op=MULI dst=acc:32 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.25               ; 51
-vec op=COPY dst=acc:1003 src1=acc:32 src2=acc:32 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +push_next ; 52
-store dram=0xd40 src=acc:1003 rows=4 cols=10 stride=40 transpose=0 +pop_prev                         ; 53
+vec op=COPY dst=acc:0 src1=acc:1005 src2=acc:1005 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 41
+load dram=0x940 dst=acc:8 rows=4 cols=10 stride=40 transpose=0 +pop_next +push_next                  ; 42
+vec op=RMAX dst=acc:16 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 43
+vec op=SUB dst=acc:0 src1=acc:0 src2=acc:16 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 44
+vec op=EXP dst=acc:0 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                  ; 45
+vec op=RSUM dst=acc:24 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 46
+vec op=RECIP dst=acc:24 src1=acc:24 src2=acc:24 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0             ; 47
+vec op=MUL dst=acc:0 src1=acc:0 src2=acc:24 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 48
+vec op=SUB dst=acc:0 src1=acc:0 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev        ; 49
+vec op=MULI dst=acc:32 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.25               ; 50
+vec op=COPY dst=acc:1009 src1=acc:32 src2=acc:32 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0            ; 51
 .tag grad_dense3 backward
-vec op=CSUM dst=acc:0 src1=acc:1003 src2=acc:1003 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 54
-vec op=COPY dst=acc:999 src1=acc:0 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_next     ; 55
+vec op=CSUM dst=acc:0 src1=acc:1009 src2=acc:1009 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 52
+vec op=COPY dst=acc:1005 src1=acc:0 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 53
 .tag dense3.b.update optimizer
-load dram=0xa00 dst=acc:964 rows=1 cols=16 stride=0 transpose=1 +push_next                           ; 56
-load dram=0x900 dst=acc:962 rows=1 cols=10 stride=40 transpose=0 +push_next                          ; 57
-vec op=MUL dst=acc:0 src1=acc:999 src2=acc:964 rows=1 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev    ; 58
-vec op=SUB dst=acc:2 src1=acc:962 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 59
-store dram=0x900 src=acc:2 rows=1 cols=10 stride=40 transpose=0 +pop_prev +push_prev                 ; 60
+load dram=0xa00 dst=acc:1006 rows=1 cols=16 stride=0 transpose=1 +pop_next +push_next                ; 54
+load dram=0x900 dst=acc:962 rows=1 cols=10 stride=40 transpose=0 +push_next                          ; 55
+vec op=MUL dst=acc:0 src1=acc:1005 src2=acc:1006 rows=1 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev  ; 56
+vec op=SUB dst=acc:2 src1=acc:962 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 57
+store dram=0x900 src=acc:2 rows=1 cols=10 stride=40 transpose=0 +pop_prev +push_prev                 ; 58
 .tag grad_loss backward
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 61
-load dram=0xd40 dst=acc:961 rows=2 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 62
-vec op=COPY dst=sp:6103 src1=acc:961 src2=acc:961 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 63
-store dram=0xe00 src=sp:6103 rows=2 cols=16 stride=32 transpose=0 +pop_prev                          ; 64
-load dram=0xdc0 dst=acc:963 rows=1 cols=8 stride=32 transpose=0 +push_next                           ; 65
-vec op=COPY dst=sp:6105 src1=acc:963 src2=acc:963 rows=1 cols=8 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 66
-store dram=0xe40 src=sp:6105 rows=1 cols=8 stride=16 transpose=0 +pop_prev +push_prev                ; 67
+vec op=COPY dst=sp:6112 src1=acc:1009 src2=acc:1009 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0         ; 59
 .tag grad_dense3 backward
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 68
-load dram=0xe00 dst=sp:0 rows=4 cols=10 stride=20 transpose=0 +pop_next                              ; 69
-load dram=0xc00 dst=sp:4 rows=10 cols=16 stride=20 transpose=1 +push_next                            ; 70
-preload src=4 rows=10 cols=16 +pop_prev                                                              ; 71
-matmul x=0 y=0 out=999 t=4 rows=10 cols=16 accumulate=0 +push_prev                                   ; 72
+load dram=0xc00 dst=sp:4 rows=10 cols=16 stride=20 transpose=1 +push_next                            ; 60
+preload src=4 rows=10 cols=16 +pop_prev +push_prev                                                   ; 61
+matmul x=6112 y=0 out=1007 t=4 rows=10 cols=16 accumulate=0                                          ; 62
+load dram=0xf80 dst=sp:0 rows=16 cols=4 stride=32 transpose=1 +pop_next +push_next                   ; 63
+preload src=6112 rows=4 cols=10                                                                      ; 64
+matmul x=0 y=0 out=64 t=16 rows=4 cols=10 accumulate=0 +pop_prev                                     ; 65
 .tag dense3.w.update optimizer
-load dram=0xa00 dst=acc:964 rows=1 cols=16 stride=0 transpose=1                                      ; 73
-.tag grad_dense3 backward
-load dram=0xf80 dst=sp:0 rows=16 cols=4 stride=32 transpose=1 +pop_next                              ; 74
-load dram=0xe00 dst=sp:16 rows=4 cols=10 stride=20 transpose=0 +push_next                            ; 75
-preload src=16 rows=4 cols=10 +pop_prev                                                              ; 76
-matmul x=0 y=0 out=64 t=16 rows=4 cols=10 accumulate=0                                               ; 77
-.tag dense3.w.update optimizer
-load dram=0x680 dst=acc:948 rows=16 cols=10 stride=40 transpose=0 +push_next                         ; 78
-vec op=MUL dst=acc:0 src1=acc:64 src2=acc:964 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0 +push_prev   ; 79
-vec op=SUB dst=acc:16 src1=acc:948 src2=acc:0 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_prev +push_next ; 80
-store dram=0x680 src=acc:16 rows=16 cols=10 stride=40 transpose=0 +pop_prev                          ; 81
+vec op=MUL dst=acc:0 src1=acc:64 src2=acc:1006 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 66
+vec op=SUB dst=acc:16 src1=acc:989 src2=acc:0 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 67
+store dram=0x680 src=acc:16 rows=16 cols=10 stride=40 transpose=0 +pop_prev                          ; 68
 .tag grad_relu2 backward
-vec op=RELU_MASK dst=acc:989 src1=acc:985 src2=acc:999 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0      ; 82
+vec op=RELU_MASK dst=acc:989 src1=acc:985 src2=acc:1007 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0     ; 69
 .tag grad_dense1 backward
-vec op=CSUM dst=acc:0 src1=acc:989 src2=acc:989 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 83
-vec op=COPY dst=acc:985 src1=acc:0 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 84
+vec op=CSUM dst=acc:0 src1=acc:989 src2=acc:989 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 70
+vec op=COPY dst=acc:985 src1=acc:0 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 71
 .tag dense1.b.update optimizer
-load dram=0xa00 dst=acc:964 rows=1 cols=16 stride=0 transpose=1 +pop_next +push_next                 ; 85
-load dram=0x640 dst=acc:962 rows=1 cols=16 stride=64 transpose=0 +pop_next +push_next                ; 86
-vec op=MUL dst=acc:0 src1=acc:985 src2=acc:964 rows=1 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev ; 87
-vec op=SUB dst=acc:2 src1=acc:962 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 88
-store dram=0x640 src=acc:2 rows=1 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 89
+load dram=0x640 dst=acc:962 rows=1 cols=16 stride=64 transpose=0 +push_next                          ; 72
+vec op=MUL dst=acc:0 src1=acc:985 src2=acc:1006 rows=1 cols=16 bcast1=0 bcast2=1 imm=0.0             ; 73
+vec op=SUB dst=acc:2 src1=acc:962 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 74
+store dram=0x640 src=acc:2 rows=1 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 75
 .tag grad_relu2 backward
-vec op=COPY dst=sp:6093 src1=acc:989 src2=acc:989 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 90
-.tag dense1.w.update optimizer
-load dram=0xa00 dst=acc:964 rows=1 cols=16 stride=0 transpose=1 +pop_next                            ; 91
+vec op=COPY dst=sp:6096 src1=acc:989 src2=acc:989 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 76
 .tag grad_dense1 backward
-vec op=COPY dst=sp:0 src1=sp:6093 src2=sp:6093 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 92
-load dram=0xb40 dst=sp:16 rows=16 cols=4 stride=40 transpose=1 +push_next                            ; 93
-preload src=0 rows=4 cols=16                                                                         ; 94
-matmul x=16 y=0 out=80 t=16 rows=4 cols=16 accumulate=0 +pop_prev                                    ; 95
+vec op=COPY dst=sp:0 src1=sp:6096 src2=sp:6096 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 77
+load dram=0xb40 dst=sp:16 rows=16 cols=4 stride=40 transpose=1 +push_next                            ; 78
+preload src=0 rows=4 cols=16                                                                         ; 79
+matmul x=16 y=0 out=80 t=16 rows=4 cols=16 accumulate=0 +pop_prev                                    ; 80
 .tag dense1.w.update optimizer
-vec op=MUL dst=acc:0 src1=acc:80 src2=acc:964 rows=16 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next    ; 96
-vec op=SUB dst=acc:20 src1=acc:965 src2=acc:0 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 97
-store dram=0x140 src=acc:20 rows=16 cols=16 stride=64 transpose=0 +pop_prev                          ; 98
+vec op=MUL dst=acc:0 src1=acc:80 src2=acc:1006 rows=16 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 81
+vec op=SUB dst=acc:20 src1=acc:965 src2=acc:0 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 82
+store dram=0x140 src=acc:20 rows=16 cols=16 stride=64 transpose=0 +pop_prev                          ; 83
 .tag grad_dense1 backward
-load dram=0xb60 dst=sp:32 rows=4 cols=4 stride=40 transpose=1 +push_next                             ; 99
-preload src=0 rows=4 cols=16                                                                         ; 100
-matmul x=32 y=0 out=96 t=4 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 101
+load dram=0xb60 dst=sp:32 rows=4 cols=4 stride=40 transpose=1 +push_next                             ; 84
+preload src=0 rows=4 cols=16                                                                         ; 85
+matmul x=32 y=0 out=96 t=4 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 86
 .tag dense1.w.update optimizer
-vec op=MUL dst=acc:40 src1=acc:96 src2=acc:964 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0              ; 102
-vec op=SUB dst=acc:60 src1=acc:981 src2=acc:40 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 103
-store dram=0x540 src=acc:60 rows=4 cols=16 stride=64 transpose=0 +pop_prev                           ; 104
+vec op=MUL dst=acc:40 src1=acc:96 src2=acc:1006 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0             ; 87
+vec op=SUB dst=acc:60 src1=acc:981 src2=acc:40 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 88
+store dram=0x540 src=acc:60 rows=4 cols=16 stride=64 transpose=0 +pop_prev                           ; 89
 .tag grad_dense1 backward
-halt                                                                                                 ; 105
+halt                                                                                                 ; 90
