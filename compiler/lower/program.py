@@ -376,10 +376,12 @@ def _lower_units(
                 if gemm.op is Op.MATMUL:
                     epilogue = gemm_epilogue(ctx, group, gemm, plan.bufs, keep)
                     lower_matmul(ctx, gemm, ins, plan.bufs[gemm.id], epilogue)
-                elif gemm.op in CAST_OUTPUT_OPS:  # the group is one cast of its value
-                    cast = plan.bufs[group.members[0].id]
-                    if not rules[gemm.op](ctx, gemm, ins, plan.bufs[gemm.id], cast):
-                        lower_group(ctx, group, plan.bufs)
+                elif gemm.op in CAST_OUTPUT_OPS:  # a cast of its value, its channel sum
+                    fused = {m.op: plan.bufs[m.id] for m in group.members}
+                    out = plan.bufs[gemm.id]
+                    cast, total = fused.get(Op.CAST), fused.get(Op.REDUCE_SUM)
+                    if not rules[gemm.op](ctx, gemm, ins, out, cast, total) and cast:
+                        lower_group(ctx, group, plan.bufs)  # only a cast: it reads the value
                 else:
 
                     def epilogue_for(row_map, pack=1, group=group, gemm=gemm, keep=keep):
