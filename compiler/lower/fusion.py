@@ -297,6 +297,18 @@ def _load_whole(ctx: Ctx, buf: Buf, last: int, dst: Loc) -> None:
         ctx.load(View(addr, buf.dtype, 1, rest, rest), dst.offset(full))
 
 
+def _load_packed(ctx: Ctx, buf: Buf, tmp: Buf, dst: Loc) -> None:
+    """Load row operand ``buf`` repeated along row ``dst`` to fill ``tmp``'s elements (the
+    copies a packed tile's row needs, one per output position it holds): the row loaded,
+    stored once per copy side by side into DRAM ``tmp``, and ``tmp`` loaded back (a DMA
+    writes on-chip rows from their first element, so the copies are placed in DRAM)."""
+    n, es = buf.size, buf.dtype.nbytes
+    ctx.load(View(buf.addr, buf.dtype, 1, n, n), dst)
+    for q in range(tmp.size // n):
+        ctx.store(dst, View(tmp.addr + q * n * es, buf.dtype, 1, n, n))
+    ctx.load(View(tmp.addr, tmp.dtype, 1, tmp.size, tmp.size), dst)
+
+
 def gemm_epilogue(
     ctx: Ctx,
     group: Group,
@@ -318,8 +330,11 @@ def gemm_epilogue(
     last = gemm.shape[-1] * pack
     m_rows = gemm.size // last
     ext = _epilogue_operands(group, gemm, bufs)
-    if not epilogue_packs(group, gemm, bufs, pack):
-        raise LoweringError(f"{gemm.name}: an epilogue with a row operand cannot take packed rows")
+    if not epilogue_packs(group, gemm, bufs, pack, ctx.config.row_elems):
+        raise LoweringError(
+            f"{gemm.name}: an epilogue with a row operand longer than a row / {pack} cannot "
+            "take packed rows"
+        )
     in_place = _in_place(ctx, members, gemm.id, bufs, group.keep, keep_gemm)
     n_bufs = len(members) + sum(1 for r in ext.values() if not r.one_row)
     cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (3 * max(1, n_bufs))))
@@ -345,6 +360,13 @@ def gemm_epilogue(
                 ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, ctx.config.row_elems, 0, 0), loc[i])
                 ctx.tag_node(None)
     whole = _whole_rows(ctx, ext, bufs, last, high)
+    packed = {}  # row operands laid out ``pack`` times along the row, through DRAM
+    if pack > 1:
+        for i, role in ext.items():
+            if role is Broadcast.ROW:
+                if i not in whole:
+                    raise LoweringError(f"{gemm.name}: no accumulator row for a packed operand")
+                packed[i] = ctx.temp((last,), bufs[i].dtype)
     loaded: set[int] = set()  # whole row operands loaded so far
     turn = [0]
 
@@ -362,7 +384,10 @@ def gemm_epilogue(
             if i in whole and c0 % re == 0 and cols <= re:
                 if i not in loaded:  # where the first tile's row would have been loaded
                     ctx.tag_node(reader[i])
-                    _load_whole(ctx, bufs[i], last, whole[i])
+                    if i in packed:
+                        _load_packed(ctx, bufs[i], packed[i], whole[i])
+                    else:
+                        _load_whole(ctx, bufs[i], last, whole[i])
                     loaded.add(i)
                 row_at[i] = whole[i].offset(c0 // re)
             elif role is Broadcast.ROW:
@@ -440,12 +465,18 @@ def _epilogue_operands(group: Group, gemm: Node, bufs: dict[int, Buf]) -> dict[i
     }
 
 
-def epilogue_packs(group: Group, gemm: Node, bufs: dict[int, Buf], pack: int) -> bool:
+def epilogue_packs(
+    group: Group, gemm: Node, bufs: dict[int, Buf], pack: int, row_elems: int
+) -> bool:
     """Whether the epilogue can run on output tiles whose rows hold ``pack`` consecutive rows
     of the GEMM's value (conv_bands.py's packed windows): its operands are scalars or of the
-    value's whole shape, read as rows ``pack`` times as long."""
+    value's whole shape, read as rows ``pack`` times as long, or row operands (a bias) whose
+    ``pack`` copies fill at most one on-chip row (`_load_packed`)."""
     roles = _epilogue_operands(group, gemm, bufs).values()
-    return pack == 1 or all(r in (Broadcast.FULL, Broadcast.SCALAR) for r in roles)
+    short = pack * gemm.shape[-1] <= row_elems
+    return pack == 1 or all(
+        r in (Broadcast.FULL, Broadcast.SCALAR) or (r is Broadcast.ROW and short) for r in roles
+    )
 
 
 def _in_place(

@@ -385,7 +385,7 @@ def _lower_units(
                 else:
 
                     def epilogue_for(row_map, pack=1, group=group, gemm=gemm, keep=keep):
-                        if not epilogue_packs(group, gemm, plan.bufs, pack):
+                        if not epilogue_packs(group, gemm, plan.bufs, pack, config.row_elems):
                             return None
                         return gemm_epilogue(ctx, group, gemm, plan.bufs, keep, row_map, pack)
 
