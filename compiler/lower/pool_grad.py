@@ -5,6 +5,9 @@ of its window like the reference.
 
 The disjoint gradient may lay its blocks out with the images across the vector lanes
 (pool_lanes.py); every element's operations are the same, so dx is bit for bit the same.
+It selects each window's first maximum from the running maximum of the window's elements (the
+position where it reaches the window's maximum), fewer vector ops than the scatter-add's
+running "taken" mask, the same selection.
 
 Where the windows tile dx exactly (`stores_each_once`), the gradient also computes from the
 chip what later units would read back from DRAM: dx's cast to the array's type (``cast_to``)
@@ -141,11 +144,13 @@ def _disjoint_pool_grad(
     """The pooling gradient when no two windows overlap (stride >= kernel): every element of
     dx is in at most one window, so each window position's share is stored straight into dx
     (zeroed first only where some element is in no window) instead of read-modify-written,
-    and max pooling keeps x's windows on chip from the maximum to the selection. The shares
-    are the same vector operations on the same values as the scatter-add's: dx is bit for bit
-    the same. ``cast_to`` (when the windows cover dx exactly): each share also converted to
-    its dtype and stored there. ``sum_to``: the shares' running per-channel sum
-    (`_ChannelSum`). dx at `ON_CHIP_ONLY` (no other unit reads it) is not stored."""
+    and max pooling keeps x's windows on chip from the maximum to the selection. dx equals
+    the scatter-add's bit for bit, but for the signs of zeros with the ReLU folded in: a
+    window's other elements are 0 * (its masked dy), -0 for a negative dy where the
+    scatter-add masks an element <= 0 to +0 (equal values; the GEMMs that read dx sum from
+    +0, so what they compute is the same). ``cast_to`` (when the windows cover dx exactly):
+    each share also converted to its dtype and stored there. ``sum_to``: the shares' running
+    per-channel sum (`_ChannelSum`). dx at `ON_CHIP_ONLY` (no other unit reads it) is not stored."""
     is_max = node.op is Op.MAXPOOL2D_GRAD
     relu = is_max and node.attrs.get("relu_mask", False)
     kh_, kw_ = node.attrs["kernel"]
@@ -177,7 +182,6 @@ def _disjoint_pool_grad(
         mems.update({f"c{p}": ctx.mem_for(cast_to.dtype) for p in range(len(positions))})
     if is_max:
         mems.update({f"t{p}": ctx.mem_for(x.dtype) for p in range(len(positions))})
-        mems.update(m=mo, taken=mo, z=mo)
     elif counts is not None:
         mems["cnt"] = ctx.mem_for(counts.dtype)
     last = len(positions) - 1
@@ -211,42 +215,37 @@ def _disjoint_pool_grad(
                 for _ in positions:  # every position's element of dx holds the share
                     total.add(share, rows, cc)
             continue
-        m, z, taken = f["m"], f["z"], f["taken"]
+        # t_p: the running maximum of the window's first p+1 elements (the window's maximum
+        # at the last), computed in place as each position's elements arrive
+        t = [f[f"t{p}"] for p in range(len(positions))]
         for p, pos in enumerate(positions):
-            win.move(ctx, xp, blk, f[f"t{p}"], pos, load=True)
-            if p == 0:
-                ctx.vec(VecOp.COPY, m, rows, cc, f["t0"])
+            win.move(ctx, xp, blk, t[p], pos, load=True)
+            if p:
+                ctx.vec(VecOp.MAX, t[p], rows, cc, t[p - 1], t[p])
+        # The first maximum's position p is where the running maximum reaches the window's:
+        # sel_p = (t_p == max) - (t_{p-1} == max), and at the last (t_last is the max)
+        # sel = (max > t_{p-1}). Each is exactly 0 or 1, as the reference's selection.
+        g = [f[f"g{p}"] for p in range(len(positions))]
+        for p in range(len(positions)):
+            if p == last and p:
+                ctx.vec(VecOp.GT, g[p], rows, cc, t[last], t[p - 1])
             else:
-                ctx.vec(VecOp.MAX, m, rows, cc, m, f[f"t{p}"])
+                ctx.vec(VecOp.EQ, g[p], rows, cc, t[p], t[last])
+        for p in range(last - 1, 0, -1):
+            ctx.vec(VecOp.SUB, g[p], rows, cc, g[p], g[p - 1])
+        dyr = f["dy"]
+        if relu:  # the folded ReLU gradient: the selected element is the max, kept if > 0
+            ctx.vec(VecOp.RELU_MASK, dyr, rows, cc, t[last], dyr)
         for p, pos in enumerate(positions):
-            # first maximum only: sel = (x == max) * (1 - taken); taken += sel
-            g = f[f"g{p}"]
-            if p == 0:  # nothing taken yet: sel = (x == max)
-                ctx.vec(VecOp.EQ, taken, rows, cc, f["t0"], m)
-                ctx.vec(VecOp.MUL, g, rows, cc, taken, f["dy"])
-            else:
-                ctx.vec(VecOp.EQ, z, rows, cc, f[f"t{p}"], m)
-                ctx.vec(VecOp.MUL, g, rows, cc, z, taken)
-                ctx.vec(VecOp.SUB, z, rows, cc, z, g)
-                if p != last:
-                    ctx.vec(VecOp.ADD, taken, rows, cc, taken, z)
-                ctx.vec(VecOp.MUL, g, rows, cc, z, f["dy"])
-            if relu:  # the folded ReLU gradient: zero where x <= 0
-                ctx.vec(VecOp.RELU_MASK, g, rows, cc, f[f"t{p}"], g)
+            ctx.vec(VecOp.MUL, g[p], rows, cc, g[p], dyr)
             if store_dx:
-                win.move(ctx, dxp, blk, g, pos, load=False)
+                win.move(ctx, dxp, blk, g[p], pos, load=False)
             if cast_to is not None:
-                ctx.vec(VecOp.COPY, f[f"c{p}"], rows, cc, g)
+                ctx.vec(VecOp.COPY, f[f"c{p}"], rows, cc, g[p])
                 win.move(ctx, cast_to, blk, f[f"c{p}"], pos, load=False)
         if total is not None:
-            # One position of each window takes dy (its first maximum, which equals the
-            # window's maximum); the others take zeros: the window's shares sum to dy, or
-            # with the ReLU folded in, to dy where the maximum is positive.
-            if relu:
-                ctx.vec(VecOp.RELU_MASK, z, rows, cc, m, f["dy"])
-                total.add(z, rows, cc)
-            else:
-                total.add(f["dy"], rows, cc)
+            # each window's shares are 0 but at its first maximum, which holds dy (masked)
+            total.add(dyr, rows, cc)
     if total is not None:
         total.finish()
     _crop(ctx, dxp, out, padding)
