@@ -90,11 +90,12 @@ class _Windows:
             )
 
 
-def _groups(ctx: Ctx, win: _Windows, mems: dict[str, Mem]):
+def _groups(ctx: Ctx, win: _Windows, mems: dict[str, Mem], high: frozenset[str] = frozenset()):
     """(frame, block) covering the output: whole (n, oh) groups per block when a frame holds
-    one, else each group split into pieces of a frame's rows."""
+    one, else each group split into pieces of a frame's rows; the buffers named in ``high``
+    on the accumulator's high side (`Frames`)."""
     w = ctx.config.row_elems
-    frames = Frames(ctx, mems, win.n * win.oh * win.ow)
+    frames = Frames(ctx, mems, win.n * win.oh * win.ow, high)
     groups = win.n * win.oh
     for c0 in range(0, win.c, w):
         cc = min(w, win.c - c0)

@@ -190,7 +190,11 @@ def _disjoint_pool_grad(
         n_acc = sum(1 for v in mems.values() if v is mo)
         rows = max(1, min(MAX_VEC_ROWS, ctx.rows_left(mo) // (2 * n_acc + 1)))
         total = _ChannelSum(ctx, sum_to, mo, lanes, rows)
-    blocks = win.groups(ctx, mems) if lanes else _groups(ctx, win, mems)
+    # The two sources of most vector ops in different accumulator banks (a shared bank costs a
+    # second cycle per row): the windows' running maxima alternate sides, dy opposite the
+    # shares it multiplies and the channel sum it is added to.
+    high = frozenset({"dy", *(f"t{p}" for p in range(0, len(positions), 2))})
+    blocks = win.groups(ctx, mems, high) if lanes else _groups(ctx, win, mems, high)
     for f, blk in blocks:
         rows, cc = blk.rows, blk.cc
         if total is not None:
@@ -266,8 +270,8 @@ class _ChannelSum:
         self.ctx, self.out, self.lanes = ctx, out, lanes
         self.width = ctx.config.row_elems
         self.rows = rows
-        # the high end of the accumulator: the blocks' buffers are in the other bank
-        self.loc = ctx.alloc(mem, rows, "channel sum", high=True)
+        # the low side, opposite the dy it adds (see `_disjoint_pool_grad`)
+        self.loc = ctx.alloc(mem, rows, "channel sum")
         self.c0: int | None = None
         self.period = 1  # block rows per pixel: the rows of one pixel's channels
         self.used = 0
