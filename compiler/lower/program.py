@@ -380,6 +380,8 @@ def _lower_units(
                     fused = {m.op: plan.bufs[m.id] for m in group.members}
                     out = plan.bufs[gemm.id]
                     cast, total = fused.get(Op.CAST), fused.get(Op.REDUCE_SUM)
+                    if cast is not None:  # the cast may read a reshape of the value
+                        cast = Buf(cast.addr, out.shape, cast.dtype)
                     if not rules[gemm.op](ctx, gemm, ins, out, cast, total) and cast:
                         lower_group(ctx, group, plan.bufs)  # only a cast: it reads the value
                 else:

@@ -165,6 +165,35 @@ def test_channel_sum_computed_by_the_pool_gradient(case, op, relu_mask, monkeypa
     assert not np.array_equal(ref, np.zeros_like(ref))
 
 
+@pytest.mark.parametrize("op", [Op.MAXPOOL2D, Op.AVGPOOL2D])
+@pytest.mark.parametrize("reshape", [False, True], ids=["nhwc", "flat"])
+@pytest.mark.parametrize(
+    "case",
+    [CASES[0], CASES[2], (ChipConfig.from_toml("edge"), (6, 4, 4, 16))],
+    ids=["tiny", "edge-lanes", "edge-channels"],
+)
+def test_forward_pooling_stores_its_cast(op, reshape, case, monkeypatch):
+    # the cast the next GEMM reads (of the output, or of its flattened rows) is stored from
+    # the chip by the pooling, bit for bit the cast alone; the pooled value, read by nothing
+    # else, never reaches DRAM
+    cfg, x_shape = case
+    b = IRBuilder("fwd_cast")
+    x = b.input("x", x_shape)
+    y = b.add(op, (x,), "pool", kernel=(2, 2), stride=(2, 2), padding=(0, 0, 0, 0))
+    if reshape:
+        y = b.add(Op.RESHAPE, (y,), "flat", shape=(x_shape[0], -1))
+    b.output("y16", b.add(Op.CAST, (y,), "y16", dtype=cfg.input_dtype))
+    graph = b.build()
+    inputs = {"x": np.round(np.random.default_rng(14).standard_normal(x_shape), 1)}
+    fused = lower(graph, cfg)
+    got = run_on_chip(fused, inputs, machine=True)["y16"]
+    monkeypatch.setattr(program, "fuse_casts", lambda graph, units: units)
+    alone = lower(graph, cfg)
+    np.testing.assert_array_equal(got, run_on_chip(alone, inputs, machine=True)["y16"])
+    assert stored_bytes(fused) == got.size * cfg.input_dtype.nbytes  # the cast alone
+    assert len(fused.program.instrs) < len(alone.program.instrs)
+
+
 @pytest.mark.parametrize("case", CASES, ids=["tiny", "small-acc", "edge"])
 @pytest.mark.parametrize("op,padding", [(Op.MAXPOOL2D, 0), (Op.AVGPOOL2D, 0), (Op.MAXPOOL2D, 1)])
 def test_forward_pooling_by_lanes_equals_the_channel_layout(case, op, padding, monkeypatch):
