@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chip.isa import Loc, Mem, VecOp
+from chip.isa import Loc, Mem, Move, VecOp
 from compiler.ir import SOURCES, Graph, Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.gemm import Epilogue
@@ -298,16 +298,16 @@ def _load_whole(ctx: Ctx, buf: Buf, last: int, dst: Loc) -> None:
         ctx.load(View(addr, buf.dtype, 1, rest, rest), dst.offset(full))
 
 
-def _load_packed(ctx: Ctx, buf: Buf, tmp: Buf, dst: Loc) -> None:
-    """Load row operand ``buf`` repeated along row ``dst`` to fill ``tmp``'s elements (the
-    copies a packed tile's row needs, one per output position it holds): the row loaded,
-    stored once per copy side by side into DRAM ``tmp``, and ``tmp`` loaded back (a DMA
-    writes on-chip rows from their first element, so the copies are placed in DRAM)."""
-    n, es = buf.size, buf.dtype.nbytes
-    ctx.load(View(buf.addr, buf.dtype, 1, n, n), dst)
-    for q in range(tmp.size // n):
-        ctx.store(dst, View(tmp.addr + q * n * es, buf.dtype, 1, n, n))
-    ctx.load(View(tmp.addr, tmp.dtype, 1, tmp.size, tmp.size), dst)
+def _load_packed(ctx: Ctx, buf: Buf, pack: int, column: Loc, dst: Loc) -> None:
+    """Load row operand ``buf`` ``pack`` times side by side into row ``dst`` (the copies a
+    packed tile's row needs, one per output position it holds): each copy loaded as a column
+    of ``column``'s rows (an element per row), then one transposed MOVE turns the column into
+    the row (a DMA writes on-chip rows from their first element, so the copies cannot be
+    loaded side by side)."""
+    n = buf.size
+    for q in range(pack):
+        ctx.load(View(buf.addr, buf.dtype, n, 1, 1), column.offset(q * n))
+    ctx.em.emit(Move(src=column, dst=dst, rows=pack * n, cols=1, transpose=True))
 
 
 def gemm_epilogue(
@@ -361,13 +361,13 @@ def gemm_epilogue(
                 ctx.load(View(bufs[i].addr, bufs[i].dtype, 1, ctx.config.row_elems, 0, 0), loc[i])
                 ctx.tag_node(None)
     whole = _whole_rows(ctx, ext, bufs, last, high)
-    packed = {}  # row operands laid out ``pack`` times along the row, through DRAM
+    packed = {}  # row operands laid out ``pack`` times along the row: their column rows
     if pack > 1:
         for i, role in ext.items():
             if role is Broadcast.ROW:
                 if i not in whole:
                     raise LoweringError(f"{gemm.name}: no accumulator row for a packed operand")
-                packed[i] = ctx.temp((last,), bufs[i].dtype)
+                packed[i] = ctx.alloc(whole[i].mem, last, "packed row operand", high[i])
     loaded: set[int] = set()  # whole row operands loaded so far
     turn = [0]
 
@@ -386,7 +386,7 @@ def gemm_epilogue(
                 if i not in loaded:  # where the first tile's row would have been loaded
                     ctx.tag_node(reader[i])
                     if i in packed:
-                        _load_packed(ctx, bufs[i], packed[i], whole[i])
+                        _load_packed(ctx, bufs[i], pack, packed[i], whole[i])
                     else:
                         _load_whole(ctx, bufs[i], last, whole[i])
                     loaded.add(i)
