@@ -546,11 +546,11 @@ def fuse_casts(
 ) -> list[Group | Node | tuple[Node, Group, bool]]:
     """Units with each node of `CAST_OUTPUT_OPS` merged, as (node, group, keep), with what
     reads its value within `CAST_LOOKAHEAD` units after it and can be computed when the value
-    is, instead of from it in DRAM: a fusion group of one CAST of the value (or of a reshape
-    of it; a forward pooling stores it where `folds_cast`), and, where the
-    gradient computes each element once on chip (`stores_each_once`), a REDUCE_SUM over
-    axis 0 of the value reshaped to [-1, channels] (the convolution's bias gradient). The
-    group holds those nodes. Moving them earlier keeps program order: they read nothing but
+    is, instead of from it in DRAM: a fusion group of one CAST of the value or of a reshape
+    of it (a forward pooling stores it where `folds_cast`), and, where a gradient computes
+    each element once on chip (`stores_each_once`), a REDUCE_SUM over axis 0 of the value
+    reshaped to [-1, channels] (the convolution's bias gradient). The group holds those
+    nodes. Moving them earlier keeps program order: they read nothing but
     the value, and no unit before their place reads them. ``keep``: the node's own value is
     stored, for its other readers (or for the cast, where the gradient cannot compute it)."""
     users = graph.consumers()
