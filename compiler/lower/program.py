@@ -23,10 +23,8 @@ from compiler.ir import Graph, Node, Op
 from compiler.lower.context import Ctx, LoweringError
 from compiler.lower.emit import Emitter
 from compiler.lower.fusion import (
-    CAST_OUTPUT_OPS,
     Group,
     epilogue_packs,
-    fuse_casts,
     fuse_epilogues,
     gemm_epilogue,
     lower_group,
@@ -35,6 +33,7 @@ from compiler.lower.fusion import (
 from compiler.lower.gemm_ops import lower_matmul
 from compiler.lower.layers import layer_table
 from compiler.lower.memory import Buf, DramPlan, live_nodes, plan_dram
+from compiler.lower.pool_fusion import CAST_OUTPUT_OPS, fuse_casts
 from compiler.lower.residency import Residency, spad_region
 from compiler.lower.schedule import schedule_updates
 from compiler.lower.tiling import Tiling

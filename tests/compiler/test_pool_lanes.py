@@ -1,7 +1,7 @@
 """Pooling with the images across the vector lanes (compiler/lower/pool_lanes.py), forward and
 the disjoint gradient: chosen when the channels fill fewer lanes than the images, and bit for
 bit the values of the channel layout, ties and the folded ReLU gradient included; and the
-gradient storing the cast of its value (compiler/lower/fusion.py's `fuse_casts`) bit for bit
+gradient storing the cast of its value (compiler/lower/pool_fusion.py's `fuse_casts`) bit for bit
 as the cast alone does, and summing its channels (the bias gradient) on chip."""
 
 import numpy as np
