@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chip.isa import Loc, Mem, VecOp
+from chip.isa import Loc, Mem, Move, VecOp
 from compiler.ir import SOURCES, Graph, Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.gemm import Epilogue
@@ -30,11 +30,6 @@ from compiler.lower.vector import (
 
 FUSIBLE = frozenset(BINARY_OPS) | frozenset(UNARY_OPS)
 EPILOGUE_OPS = frozenset({Op.MATMUL, Op.CONV2D, Op.CONV2D_GRAD_INPUT})
-# Ops whose lowering can also store a cast of its value (the ``cast_to`` of compiler/lower/
-# pool_grad.py), so the cast does not read the value back from DRAM.
-CAST_OUTPUT_OPS = frozenset({Op.MAXPOOL2D_GRAD, Op.AVGPOOL2D_GRAD})
-# How many units ahead a cast of such a value may be found (past a reshape and a reduction).
-CAST_LOOKAHEAD = 3
 MAX_MEMBERS = 16
 
 
@@ -302,6 +297,18 @@ def _load_whole(ctx: Ctx, buf: Buf, last: int, dst: Loc) -> None:
         ctx.load(View(addr, buf.dtype, 1, rest, rest), dst.offset(full))
 
 
+def _load_packed(ctx: Ctx, buf: Buf, pack: int, column: Loc, dst: Loc) -> None:
+    """Load row operand ``buf`` ``pack`` times side by side into row ``dst`` (the copies a
+    packed tile's row needs, one per output position it holds): each copy loaded as a column
+    of ``column``'s rows (an element per row), then one transposed MOVE turns the column into
+    the row (a DMA writes on-chip rows from their first element, so the copies cannot be
+    loaded side by side)."""
+    n = buf.size
+    for q in range(pack):
+        ctx.load(View(buf.addr, buf.dtype, n, 1, 1), column.offset(q * n))
+    ctx.em.emit(Move(src=column, dst=dst, rows=pack * n, cols=1, transpose=True))
+
+
 def gemm_epilogue(
     ctx: Ctx,
     group: Group,
@@ -323,8 +330,11 @@ def gemm_epilogue(
     last = gemm.shape[-1] * pack
     m_rows = gemm.size // last
     ext = _epilogue_operands(group, gemm, bufs)
-    if not epilogue_packs(group, gemm, bufs, pack):
-        raise LoweringError(f"{gemm.name}: an epilogue with a row operand cannot take packed rows")
+    if not epilogue_packs(group, gemm, bufs, pack, ctx.config.row_elems):
+        raise LoweringError(
+            f"{gemm.name}: an epilogue with a row operand longer than a row / {pack} cannot "
+            "take packed rows"
+        )
     in_place = _in_place(ctx, members, gemm.id, bufs, group.keep, keep_gemm)
     n_bufs = len(members) + sum(1 for r in ext.values() if not r.one_row)
     cap = max(1, min(m_rows, 256, ctx.chip.acc_left // (3 * max(1, n_bufs))))
@@ -351,6 +361,13 @@ def gemm_epilogue(
                 loc[i] = ctx.load_scalar(scalar, loc[i])
                 ctx.tag_node(None)
     whole = _whole_rows(ctx, ext, bufs, last, high)
+    packed = {}  # row operands laid out ``pack`` times along the row: their column rows
+    if pack > 1:
+        for i, role in ext.items():
+            if role is Broadcast.ROW:
+                if i not in whole:
+                    raise LoweringError(f"{gemm.name}: no accumulator row for a packed operand")
+                packed[i] = ctx.alloc(whole[i].mem, last, "packed row operand", high[i])
     loaded: set[int] = set()  # whole row operands loaded so far
     turn = [0]
 
@@ -368,7 +385,10 @@ def gemm_epilogue(
             if i in whole and c0 % re == 0 and cols <= re:
                 if i not in loaded:  # where the first tile's row would have been loaded
                     ctx.tag_node(reader[i])
-                    _load_whole(ctx, bufs[i], last, whole[i])
+                    if i in packed:
+                        _load_packed(ctx, bufs[i], pack, packed[i], whole[i])
+                    else:
+                        _load_whole(ctx, bufs[i], last, whole[i])
                     loaded.add(i)
                 row_at[i] = whole[i].offset(c0 // re)
             elif role is Broadcast.ROW:
@@ -446,12 +466,18 @@ def _epilogue_operands(group: Group, gemm: Node, bufs: dict[int, Buf]) -> dict[i
     }
 
 
-def epilogue_packs(group: Group, gemm: Node, bufs: dict[int, Buf], pack: int) -> bool:
+def epilogue_packs(
+    group: Group, gemm: Node, bufs: dict[int, Buf], pack: int, row_elems: int
+) -> bool:
     """Whether the epilogue can run on output tiles whose rows hold ``pack`` consecutive rows
     of the GEMM's value (conv_bands.py's packed windows): its operands are scalars or of the
-    value's whole shape, read as rows ``pack`` times as long."""
+    value's whole shape, read as rows ``pack`` times as long, or row operands (a bias) whose
+    ``pack`` copies fill at most one on-chip row (`_load_packed`)."""
     roles = _epilogue_operands(group, gemm, bufs).values()
-    return pack == 1 or all(r in (Broadcast.FULL, Broadcast.SCALAR) for r in roles)
+    short = pack * gemm.shape[-1] <= row_elems
+    return pack == 1 or all(
+        r in (Broadcast.FULL, Broadcast.SCALAR) or (r is Broadcast.ROW and short) for r in roles
+    )
 
 
 def _in_place(
@@ -511,34 +537,5 @@ def fuse_epilogues(
             i += 2
             continue
         out.append(unit)
-        i += 1
-    return out
-
-
-def fuse_casts(
-    graph: Graph, units: list[Group | Node | tuple[Node, Group, bool]]
-) -> list[Group | Node | tuple[Node, Group, bool]]:
-    """Units with each node of `CAST_OUTPUT_OPS` merged, as (node, group, True), with a fusion
-    group of one CAST of its value within `CAST_LOOKAHEAD` units after it: the cast is
-    computed when the value is, instead of from it in DRAM. Moving the cast earlier keeps
-    program order: it reads nothing but the value, and no unit before its place reads it.
-    The node's own value stays stored (``keep``): its other readers need it."""
-    out = list(units)
-    i = 0
-    while i < len(out):
-        unit = out[i]
-        if isinstance(unit, Node) and unit.op in CAST_OUTPUT_OPS:
-            for j in range(i + 1, min(i + 1 + CAST_LOOKAHEAD, len(out))):
-                nxt = out[j]
-                if (
-                    isinstance(nxt, Group)
-                    and len(nxt.members) == 1
-                    and nxt.members[0].op is Op.CAST
-                    and nxt.members[0].inputs == (unit.id,)
-                    and nxt.members[0].shape == unit.shape
-                ):
-                    del out[j]
-                    out[i] = (unit, nxt, True)
-                    break
         i += 1
     return out

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from chip.dtypes import DType
 from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
-from compiler.lower.context import MAX_VEC_ROWS, Ctx, View
+from compiler.lower.context import MAX_VEC_ROWS, Ctx, LoweringError, View
 from compiler.lower.conv_im2col import pad
-from compiler.lower.memory import Buf
+from compiler.lower.memory import ON_CHIP_ONLY, Buf
 from compiler.lower.pool_lanes import LaneWindows, lanes_pay
 from compiler.lower.vector import Frames, fill
 
@@ -90,11 +90,12 @@ class _Windows:
             )
 
 
-def _groups(ctx: Ctx, win: _Windows, mems: dict[str, Mem]):
+def _groups(ctx: Ctx, win: _Windows, mems: dict[str, Mem], high: frozenset[str] = frozenset()):
     """(frame, block) covering the output: whole (n, oh) groups per block when a frame holds
-    one, else each group split into pieces of a frame's rows."""
+    one, else each group split into pieces of a frame's rows; the buffers named in ``high``
+    on the accumulator's high side (`Frames`)."""
     w = ctx.config.row_elems
-    frames = Frames(ctx, mems, win.n * win.oh * win.ow)
+    frames = Frames(ctx, mems, win.n * win.oh * win.ow, high)
     groups = win.n * win.oh
     for c0 in range(0, win.c, w):
         cc = min(w, win.c - c0)
@@ -134,34 +135,47 @@ def _window_fold(
     op: VecOp,
     counts: Buf | None = None,
     divisor: float | None = None,
+    cast_to: Buf | None = None,
 ) -> None:
     """out = fold of every window of ``win.xp`` with ``op``; then divided by ``divisor`` or by
-    the per-position ``counts``."""
+    the per-position ``counts``. Each kernel position's elements have their own rows, so a
+    block's loads all go out before its folds. ``cast_to``: out converted to its dtype, stored
+    from the chip too; out at `ON_CHIP_ONLY` (no unit reads it) is not stored."""
     kh_, kw_ = win.kernel
+    positions = [(kh, kw) for kh in range(kh_) for kw in range(kw_)]
     mem_in, mem_out = ctx.mem_for(win.xp.dtype), ctx.mem_for(out.dtype)
-    mems = {"acc": mem_out, "t": mem_in}
+    direct = mem_in is mem_out  # the first position's elements loaded as the running result
+    mems = {"acc": mem_out}
+    mems.update({f"t{p}": mem_in for p in range(int(direct), len(positions))})
     if counts is not None:
         mems["cnt"] = ctx.mem_for(counts.dtype)
-    blocks = win.groups(ctx, mems) if isinstance(win, LaneWindows) else _groups(ctx, win, mems)
+    if cast_to is not None:
+        mems["c"] = ctx.mem_for(cast_to.dtype)
+    # each fold's two sources in different accumulator banks: the running result opposite
+    # the positions' rows (a shared bank costs a second cycle per row)
+    high = frozenset({"acc"})
+    lanes = isinstance(win, LaneWindows)
+    blocks = win.groups(ctx, mems, high) if lanes else _groups(ctx, win, mems, high)
     for f, blk in blocks:
         rows, cc = blk.rows, blk.cc
-        first = True
-        for kh in range(kh_):
-            for kw in range(kw_):
-                dst = f["acc"] if first and mem_in is mem_out else f["t"]
-                win.move(ctx, win.xp, blk, dst, (kh, kw), load=True)
-                if first and dst is not f["acc"]:
-                    ctx.vec(VecOp.COPY, f["acc"], rows, cc, dst)
-                elif not first:
-                    ctx.vec(op, f["acc"], rows, cc, f["acc"], dst)
-                first = False
+        for p, pos in enumerate(positions):
+            win.move(ctx, win.xp, blk, f["acc"] if direct and not p else f[f"t{p}"], pos, True)
+        for p in range(len(positions)):
+            if p == 0 and not direct:
+                ctx.vec(VecOp.COPY, f["acc"], rows, cc, f["t0"])
+            elif p:
+                ctx.vec(op, f["acc"], rows, cc, f["acc"], f[f"t{p}"])
         if divisor is not None:
             ctx.vec(VecOp.MULI, f["acc"], rows, cc, f["acc"], imm=1.0 / divisor)
         if counts is not None:
             win.load_counts(ctx, counts, blk, f["cnt"])
             ctx.vec(VecOp.RECIP, f["cnt"], rows, cc, f["cnt"])
             ctx.vec(VecOp.MUL, f["acc"], rows, cc, f["acc"], f["cnt"])
-        win.move(ctx, out, blk, f["acc"], None, load=False)
+        if out.addr != ON_CHIP_ONLY:
+            win.move(ctx, out, blk, f["acc"], None, load=False)
+        if cast_to is not None:
+            ctx.vec(VecOp.COPY, f["c"], rows, cc, f["acc"])
+            win.move(ctx, cast_to, blk, f["c"], None, load=False)
 
 
 def _inside(o_count: int, k: int, s: int, p: int, size: int) -> tuple[int, int]:
@@ -301,15 +315,36 @@ def _max_pool_phases(ctx: Ctx, node: Node, x: Buf, out: Buf) -> bool:
     return True
 
 
-def lower_pool(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
+def folds_cast(node: Node) -> bool:
+    """Whether `lower_pool` computes the pooling by window folds (`_window_fold`), which can
+    also store the output's cast: no padding, and not max pooling's phases."""
+    kw, sw = node.attrs["kernel"][1], node.attrs["stride"][1]
+    is_max = node.op is Op.MAXPOOL2D
+    return not any(node.attrs["padding"]) and not (is_max and kw > sw > 1)
+
+
+def lower_pool(
+    ctx: Ctx,
+    node: Node,
+    ins: list[Buf],
+    out: Buf,
+    cast_to: Buf | None = None,
+    sum_to: Buf | None = None,
+) -> bool:
+    """Max or average pooling; returns whether it also stored ``cast_to``, the output
+    converted to its dtype (where `folds_cast`). ``sum_to`` is not computed here (None)."""
+    if sum_to is not None:
+        raise LoweringError(f"{node.name}: the forward pooling sums no channels")
     (x,) = ins
     is_max = node.op is Op.MAXPOOL2D
     kh, kw = node.attrs["kernel"]
     sw = node.attrs["stride"][1]
     if is_max and kw > sw > 1 and _max_pool_phases(ctx, node, x, out):
-        return
+        return False
     if is_max and any(node.attrs["padding"]) and _max_pool_unpadded(ctx, node, x, out):
-        return
+        return False
+    if not folds_cast(node):
+        cast_to = None
     xp = pad(ctx, x, tuple(node.attrs["padding"]), float("-inf") if is_max else 0.0)
     ctx.release_onchip()
     counts = None if is_max else _avg_counts(ctx, node, x, out.shape[1:3])
@@ -318,8 +353,8 @@ def lower_pool(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
     else:
         win = _Windows(xp, out.shape, (kh, kw), node.attrs["stride"])
     if is_max:
-        _window_fold(ctx, win, out, VecOp.MAX)
-        return
+        _window_fold(ctx, win, out, VecOp.MAX, cast_to=cast_to)
+        return cast_to is not None
     _window_fold(
         ctx,
         win,
@@ -327,7 +362,9 @@ def lower_pool(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
         VecOp.ADD,
         counts=counts,
         divisor=None if counts is not None else float(kh * kw),
+        cast_to=cast_to,
     )
+    return cast_to is not None
 
 
 RULES = {

@@ -5,34 +5,64 @@ of its window like the reference.
 
 The disjoint gradient may lay its blocks out with the images across the vector lanes
 (pool_lanes.py); every element's operations are the same, so dx is bit for bit the same.
+It selects each window's first maximum from the running maximum of the window's elements (the
+position where it reaches the window's maximum), fewer vector ops than the scatter-add's
+running "taken" mask, the same selection.
+
+Where the windows tile dx exactly (`stores_each_once`), the gradient also computes from the
+chip what later units would read back from DRAM: dx's cast to the array's type (``cast_to``)
+and dx's per-channel sum (``sum_to``, the bias gradient of the convolution before the
+pooling). dx itself is then stored only if some other unit reads it.
 """
 
 from __future__ import annotations
 
-from chip.isa import VecOp
+from chip.isa import Loc, Mem, VecOp
 from compiler.ir import Node, Op
-from compiler.lower.context import Ctx, LoweringError, View
+from compiler.lower.context import MAX_VEC_ROWS, Ctx, LoweringError, View
 from compiler.lower.conv_im2col import pad
-from compiler.lower.memory import Buf
+from compiler.lower.memory import ON_CHIP_ONLY, Buf
 from compiler.lower.movement import copy_view
 from compiler.lower.pool import _avg_counts, _groups, _Windows
 from compiler.lower.pool_lanes import LaneWindows, lanes_pay
 from compiler.lower.vector import fill
 
 
+def stores_each_once(node: Node, x_shape: tuple[int, ...]) -> bool:
+    """Whether the gradient computes every element of dx in exactly one window share, on chip:
+    windows that do not overlap and tile the unpadded input exactly."""
+    kh_, kw_ = node.attrs["kernel"]
+    sh, sw = node.attrs["stride"]
+    _, h, w, _ = x_shape
+    return (
+        (sh, sw) == (kh_, kw_)
+        and tuple(node.attrs["padding"]) == (0, 0, 0, 0)
+        and h % sh == 0
+        and w % sw == 0
+    )
+
+
 def lower_pool_grad(
-    ctx: Ctx, node: Node, ins: list[Buf], out: Buf, cast_to: Buf | None = None
+    ctx: Ctx,
+    node: Node,
+    ins: list[Buf],
+    out: Buf,
+    cast_to: Buf | None = None,
+    sum_to: Buf | None = None,
 ) -> bool:
     """dx: every window's share of dy scatter-added into a zeroed padded buffer, then cropped
     (windows that do not overlap store their shares directly: `_disjoint_pool_grad`). Returns
-    whether it also stored ``cast_to``, dx converted to its dtype (only the disjoint gradient
-    without padding does: there every element of dx is stored once, from the chip)."""
+    whether it also stored ``cast_to``, dx converted to its dtype (only where
+    `stores_each_once`). ``sum_to`` (only where `stores_each_once`, which the caller checks):
+    dx summed over every axis but the channels."""
     x, dy = ins
     is_max = node.op is Op.MAXPOOL2D_GRAD
     kh_, kw_ = node.attrs["kernel"]
     sh, sw = node.attrs["stride"]
+    if sum_to is not None and not stores_each_once(node, x.shape):
+        raise LoweringError(f"{node.name}: the channel sum of dx needs windows that tile dx")
     if sh >= kh_ and sw >= kw_:
-        return _disjoint_pool_grad(ctx, node, x, dy, out, cast_to)
+        return _disjoint_pool_grad(ctx, node, x, dy, out, cast_to, sum_to)
     if node.attrs.get("relu_mask", False):
         raise LoweringError(
             f"{node.name}: relu_mask needs windows that do not overlap, not kernel "
@@ -103,15 +133,24 @@ def lower_pool_grad(
 
 
 def _disjoint_pool_grad(
-    ctx: Ctx, node: Node, x: Buf, dy: Buf, out: Buf, cast_to: Buf | None
+    ctx: Ctx,
+    node: Node,
+    x: Buf,
+    dy: Buf,
+    out: Buf,
+    cast_to: Buf | None,
+    sum_to: Buf | None,
 ) -> bool:
     """The pooling gradient when no two windows overlap (stride >= kernel): every element of
     dx is in at most one window, so each window position's share is stored straight into dx
     (zeroed first only where some element is in no window) instead of read-modify-written,
-    and max pooling keeps x's windows on chip from the maximum to the selection. The shares
-    are the same vector operations on the same values as the scatter-add's: dx is bit for bit
-    the same. ``cast_to`` (when the windows cover dx exactly): each share also converted to
-    its dtype and stored there."""
+    and max pooling keeps x's windows on chip from the maximum to the selection. dx equals
+    the scatter-add's bit for bit, but for the signs of zeros with the ReLU folded in: a
+    window's other elements are 0 * (its masked dy), -0 for a negative dy where the
+    scatter-add masks an element <= 0 to +0 (equal values; the GEMMs that read dx sum from
+    +0, so what they compute is the same). ``cast_to`` (when the windows cover dx exactly):
+    each share also converted to its dtype and stored there. ``sum_to``: the shares' running
+    per-channel sum (`_ChannelSum`). dx at `ON_CHIP_ONLY` (no other unit reads it) is not stored."""
     is_max = node.op is Op.MAXPOOL2D_GRAD
     relu = is_max and node.attrs.get("relu_mask", False)
     kh_, kw_ = node.attrs["kernel"]
@@ -119,18 +158,18 @@ def _disjoint_pool_grad(
     padding = tuple(node.attrs["padding"])
     n, h, w, c = x.shape
     pt, pl, pb, pr = padding
-    oh, ow = dy.shape[1:3]
     hp, wp = h + pt + pb, w + pl + pr
+    exact = stores_each_once(node, x.shape)
     dxp = out if padding == (0, 0, 0, 0) else ctx.temp((n, hp, wp, c), out.dtype)
-    exact = (sh, sw) == (kh_, kw_) and (oh * sh, ow * sw) == (hp, wp)
     if not exact:
         fill(ctx, dxp, 0.0)  # elements in no window
-    if not exact or dxp is not out:
         cast_to = None
+    store_dx = out.addr != ON_CHIP_ONLY
     xp = pad(ctx, x, padding, float("-inf")) if is_max else None
     counts = None if is_max else _avg_counts(ctx, node, x, dy.shape[1:3])
     ctx.release_onchip()
-    if counts is None and lanes_pay(ctx, n, c):
+    lanes = counts is None and lanes_pay(ctx, n, c)
+    if lanes:
         win = LaneWindows(dxp, dy.shape, (kh_, kw_), (sh, sw))
     else:
         win = _Windows(dxp, dy.shape, (kh_, kw_), (sh, sw))
@@ -143,13 +182,23 @@ def _disjoint_pool_grad(
         mems.update({f"c{p}": ctx.mem_for(cast_to.dtype) for p in range(len(positions))})
     if is_max:
         mems.update({f"t{p}": ctx.mem_for(x.dtype) for p in range(len(positions))})
-        mems.update(m=mo, taken=mo, z=mo)
     elif counts is not None:
         mems["cnt"] = ctx.mem_for(counts.dtype)
     last = len(positions) - 1
-    blocks = win.groups(ctx, mems) if isinstance(win, LaneWindows) else _groups(ctx, win, mems)
+    total = None
+    if sum_to is not None:  # about a frame buffer's rows, taken before the frames
+        n_acc = sum(1 for v in mems.values() if v is mo)
+        rows = max(1, min(MAX_VEC_ROWS, ctx.rows_left(mo) // (2 * n_acc + 1)))
+        total = _ChannelSum(ctx, sum_to, mo, lanes, rows)
+    # The two sources of most vector ops in different accumulator banks (a shared bank costs a
+    # second cycle per row): the windows' running maxima alternate sides, dy opposite the
+    # shares it multiplies and the channel sum it is added to.
+    high = frozenset({"dy", *(f"t{p}" for p in range(0, len(positions), 2))})
+    blocks = win.groups(ctx, mems, high) if lanes else _groups(ctx, win, mems, high)
     for f, blk in blocks:
         rows, cc = blk.rows, blk.cc
+        if total is not None:
+            total.begin(blk.c0, cc if not lanes else blk.ch)
         win.move(ctx, dy, blk, f["dy"], None, load=True)
         if not is_max:
             share = f["g0"]
@@ -159,41 +208,111 @@ def _disjoint_pool_grad(
                 win.load_counts(ctx, counts, blk, f["cnt"])
                 ctx.vec(VecOp.RECIP, f["cnt"], rows, cc, f["cnt"])
                 ctx.vec(VecOp.MUL, share, rows, cc, f["dy"], f["cnt"])
-            for pos in positions:
-                win.move(ctx, dxp, blk, share, pos, load=False)
+            if store_dx:
+                for pos in positions:
+                    win.move(ctx, dxp, blk, share, pos, load=False)
             if cast_to is not None:
                 ctx.vec(VecOp.COPY, f["c0"], rows, cc, share)
                 for pos in positions:
                     win.move(ctx, cast_to, blk, f["c0"], pos, load=False)
+            if total is not None:
+                for _ in positions:  # every position's element of dx holds the share
+                    total.add(share, rows, cc)
             continue
-        m, z, taken = f["m"], f["z"], f["taken"]
+        # t_p: the running maximum of the window's first p+1 elements (the window's maximum
+        # at the last), computed in place as each position's elements arrive
+        t = [f[f"t{p}"] for p in range(len(positions))]
         for p, pos in enumerate(positions):
-            win.move(ctx, xp, blk, f[f"t{p}"], pos, load=True)
-            if p == 0:
-                ctx.vec(VecOp.COPY, m, rows, cc, f["t0"])
+            win.move(ctx, xp, blk, t[p], pos, load=True)
+            if p:
+                ctx.vec(VecOp.MAX, t[p], rows, cc, t[p - 1], t[p])
+        # The first maximum's position p is where the running maximum reaches the window's:
+        # sel_p = (t_p == max) - (t_{p-1} == max), and at the last (t_last is the max)
+        # sel = (max > t_{p-1}). Each is exactly 0 or 1, as the reference's selection.
+        g = [f[f"g{p}"] for p in range(len(positions))]
+        for p in range(len(positions)):
+            if p == last and p:
+                ctx.vec(VecOp.GT, g[p], rows, cc, t[last], t[p - 1])
             else:
-                ctx.vec(VecOp.MAX, m, rows, cc, m, f[f"t{p}"])
+                ctx.vec(VecOp.EQ, g[p], rows, cc, t[p], t[last])
+        for p in range(last - 1, 0, -1):
+            ctx.vec(VecOp.SUB, g[p], rows, cc, g[p], g[p - 1])
+        dyr = f["dy"]
+        if relu:  # the folded ReLU gradient: the selected element is the max, kept if > 0
+            ctx.vec(VecOp.RELU_MASK, dyr, rows, cc, t[last], dyr)
         for p, pos in enumerate(positions):
-            # first maximum only: sel = (x == max) * (1 - taken); taken += sel
-            g = f[f"g{p}"]
-            if p == 0:  # nothing taken yet: sel = (x == max)
-                ctx.vec(VecOp.EQ, taken, rows, cc, f["t0"], m)
-                ctx.vec(VecOp.MUL, g, rows, cc, taken, f["dy"])
-            else:
-                ctx.vec(VecOp.EQ, z, rows, cc, f[f"t{p}"], m)
-                ctx.vec(VecOp.MUL, g, rows, cc, z, taken)
-                ctx.vec(VecOp.SUB, z, rows, cc, z, g)
-                if p != last:
-                    ctx.vec(VecOp.ADD, taken, rows, cc, taken, z)
-                ctx.vec(VecOp.MUL, g, rows, cc, z, f["dy"])
-            if relu:  # the folded ReLU gradient: zero where x <= 0
-                ctx.vec(VecOp.RELU_MASK, g, rows, cc, f[f"t{p}"], g)
-            win.move(ctx, dxp, blk, g, pos, load=False)
+            ctx.vec(VecOp.MUL, g[p], rows, cc, g[p], dyr)
+            if store_dx:
+                win.move(ctx, dxp, blk, g[p], pos, load=False)
             if cast_to is not None:
-                ctx.vec(VecOp.COPY, f[f"c{p}"], rows, cc, g)
+                ctx.vec(VecOp.COPY, f[f"c{p}"], rows, cc, g[p])
                 win.move(ctx, cast_to, blk, f[f"c{p}"], pos, load=False)
+        if total is not None:
+            # each window's shares are 0 but at its first maximum, which holds dy (masked)
+            total.add(dyr, rows, cc)
+    if total is not None:
+        total.finish()
     _crop(ctx, dxp, out, padding)
     return cast_to is not None
+
+
+class _ChannelSum:
+    """dx's running sum per channel, from the window shares on chip: one accumulator row per
+    block row (in the channel layout a row of channels; with the images across the lanes,
+    `LaneBlock`, the row of one pixel's channel, a lane per image), each block's shares added
+    elementwise; at the end of each block of channels, folded to the channels' rows by
+    halving, with the images across the lanes summed by RSUM, and stored.
+
+    The order of the additions is not that of a REDUCE_SUM reading dx back in row order (the
+    sum differs in its last bits); what is summed is dx's elements, each once."""
+
+    def __init__(self, ctx: Ctx, out: Buf, mem: Mem, lanes: bool, rows: int) -> None:
+        self.ctx, self.out, self.lanes = ctx, out, lanes
+        self.width = ctx.config.row_elems
+        self.rows = rows
+        # the low side, opposite the dy it adds (see `_disjoint_pool_grad`)
+        self.loc = ctx.alloc(mem, rows, "channel sum")
+        self.c0: int | None = None
+        self.period = 1  # block rows per pixel: the rows of one pixel's channels
+        self.used = 0
+
+    def begin(self, c0: int, period: int) -> None:
+        """A block of channels ``c0..`` (``period`` of them per pixel in the lane layout)."""
+        if c0 == self.c0:
+            return
+        self.finish()
+        self.c0, self.period = c0, period if self.lanes else 1
+        if self.rows < self.period:
+            raise LoweringError(f"{self.period} channels do not fit {self.rows} sum rows")
+        self.used = 0
+        self.ctx.vec(VecOp.SET, self.loc, self.rows, self.width, imm=0.0)
+
+    def add(self, src: Loc, rows: int, cols: int) -> None:
+        """Add a block's ``rows`` rows (whole pixels) at ``src``, in pieces of whole pixels."""
+        piece = self.rows // self.period * self.period
+        for r0 in range(0, rows, piece):
+            rr = min(piece, rows - r0)
+            self.ctx.vec(VecOp.ADD, self.loc, rr, cols, self.loc, src.offset(r0))
+            self.used = max(self.used, rr)
+
+    def finish(self) -> None:
+        """Fold and store the current block of channels' sums."""
+        if self.c0 is None:
+            return
+        ctx, loc, per = self.ctx, self.loc, self.period
+        pix = self.used // per
+        while pix > 1:
+            half = pix // 2
+            ctx.vec(VecOp.ADD, loc, half * per, self.width, loc, loc.offset((pix - half) * per))
+            pix -= half
+        es = self.out.dtype.nbytes
+        if self.lanes:  # one row per channel: sum its images' lanes, store one element each
+            ctx.vec(VecOp.RSUM, loc, per, self.width, loc)
+            ctx.store(loc, View(self.out.addr + self.c0 * es, self.out.dtype, per, 1, 1))
+        else:
+            cc = min(self.width, self.out.size - self.c0)
+            ctx.store(loc, View(self.out.addr + self.c0 * es, self.out.dtype, 1, cc, cc))
+        self.c0 = None
 
 
 def _crop(ctx: Ctx, dxp: Buf, out: Buf, padding: tuple[int, int, int, int]) -> None:

@@ -68,12 +68,12 @@ class LaneWindows:
             else:
                 ctx.store(loc.offset(i * blk.ch), view)
 
-    def groups(self, ctx: Ctx, mems: dict):
+    def groups(self, ctx: Ctx, mems: dict, high: frozenset[str] = frozenset()):
         """(frame, block) covering the output: a frame's rows of whole pixels, in lanes of
-        images."""
+        images; the buffers named in ``high`` on the accumulator's high side (`Frames`)."""
         lanes = ctx.config.row_elems
         pixels = self.oh * self.ow
-        frames = Frames(ctx, mems, pixels * self.c)
+        frames = Frames(ctx, mems, pixels * self.c, high)
         ch = min(self.c, frames.rb)
         per = frames.rb // ch
         for c0 in range(0, self.c, ch):

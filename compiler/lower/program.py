@@ -23,10 +23,8 @@ from compiler.ir import Graph, Node, Op
 from compiler.lower.context import Ctx, LoweringError
 from compiler.lower.emit import Emitter
 from compiler.lower.fusion import (
-    CAST_OUTPUT_OPS,
     Group,
     epilogue_packs,
-    fuse_casts,
     fuse_epilogues,
     gemm_epilogue,
     lower_group,
@@ -35,6 +33,7 @@ from compiler.lower.fusion import (
 from compiler.lower.gemm_ops import lower_matmul
 from compiler.lower.layers import layer_table
 from compiler.lower.memory import Buf, DramPlan, live_nodes, plan_dram
+from compiler.lower.pool_fusion import CAST_OUTPUT_OPS, fuse_casts
 from compiler.lower.residency import Residency, spad_region
 from compiler.lower.schedule import schedule_updates
 from compiler.lower.tiling import Tiling
@@ -401,14 +400,18 @@ def _lower_units(
                 if gemm.op is Op.MATMUL:
                     epilogue = gemm_epilogue(ctx, group, gemm, plan.bufs, keep)
                     lower_matmul(ctx, gemm, ins, plan.bufs[gemm.id], epilogue)
-                elif gemm.op in CAST_OUTPUT_OPS:  # the group is one cast of its value
-                    cast = plan.bufs[group.members[0].id]
-                    if not rules[gemm.op](ctx, gemm, ins, plan.bufs[gemm.id], cast):
-                        lower_group(ctx, group, plan.bufs)
+                elif gemm.op in CAST_OUTPUT_OPS:  # a cast of its value, its channel sum
+                    fused = {m.op: plan.bufs[m.id] for m in group.members}
+                    out = plan.bufs[gemm.id]
+                    cast, total = fused.get(Op.CAST), fused.get(Op.REDUCE_SUM)
+                    if cast is not None:  # the cast may read a reshape of the value
+                        cast = Buf(cast.addr, out.shape, cast.dtype)
+                    if not rules[gemm.op](ctx, gemm, ins, out, cast, total) and cast:
+                        lower_group(ctx, group, plan.bufs)  # only a cast: it reads the value
                 else:
 
                     def epilogue_for(row_map, pack=1, group=group, gemm=gemm, keep=keep):
-                        if not epilogue_packs(group, gemm, plan.bufs, pack):
+                        if not epilogue_packs(group, gemm, plan.bufs, pack, config.row_elems):
                             return None
                         return gemm_epilogue(ctx, group, gemm, plan.bufs, keep, row_map, pack)
 

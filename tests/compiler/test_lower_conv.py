@@ -328,6 +328,41 @@ def test_bands_packing_output_columns(monkeypatch, case):
     assert counters.useful_macs == outputs * kh * kw * cin * cout
 
 
+@pytest.mark.parametrize("case", PACKED, ids=["same", "valid-s2x1"])
+def test_packed_bands_with_a_bias_epilogue(monkeypatch, case):
+    """A bias (a row operand) and ReLU after packed bands run as their epilogue on the packed
+    tiles, the bias laid out once per output column of the pack: bit for bit the unpacked
+    bands' values on the machine."""
+    monkeypatch.setattr(conv, "_bands_pay", lambda *a: True)
+    monkeypatch.setattr(conv, "_unpadded_pays", lambda *a: False)
+    (n, h, w, cin), (kh, kw), cout, stride, padding = case
+    b = IRBuilder("conv_bias")
+    x = b.input("x", (n, h, w, cin))
+    y = b.add(
+        Op.CONV2D, (x, b.input("w", (kh, kw, cin, cout))), "conv", stride=stride, padding=padding
+    )
+    y = b.add(Op.ADD, (y, b.input("b", (cout,))), "bias")
+    b.output("y", b.add(Op.RELU, (y,), "relu"))
+    graph = b.build()
+    rng = np.random.default_rng(3)
+    inputs = {"x": rng.standard_normal((n, h, w, cin))}
+    inputs["w"] = rng.standard_normal((kh, kw, cin, cout))
+    inputs["b"] = rng.standard_normal(cout)
+    plan, bands = conv.plan_bands, conv.emit_bands
+    got = {}
+    for pack in (2, 1):
+        calls = []
+        monkeypatch.setattr(
+            conv, "plan_bands", lambda *a, p=pack, **k: plan(*a, **{**k, "pack": p})
+        )
+        monkeypatch.setattr(conv, "emit_bands", lambda *a, c=calls: c.append(a) or bands(*a))
+        lowered = lower(graph, fp32_tiny())
+        assert [(a[1].pack, a[-1] is not None) for a in calls] == [(pack, True)]
+        got[pack] = run_on_chip(lowered, inputs, machine=True)["y"]
+    np.testing.assert_array_equal(got[2], got[1])
+    assert (got[1] > 0).any() and (got[1] == 0).any()
+
+
 @pytest.mark.parametrize("case", STRIDED, ids=["3x3s2", "3x2s3x2", "7x7s2"])
 @pytest.mark.parametrize("way", ["bands", "shifted", "im2col"])
 def test_strided_convolution_every_way(monkeypatch, case, way):

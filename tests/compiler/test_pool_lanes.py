@@ -1,8 +1,8 @@
 """Pooling with the images across the vector lanes (compiler/lower/pool_lanes.py), forward and
 the disjoint gradient: chosen when the channels fill fewer lanes than the images, and bit for
 bit the values of the channel layout, ties and the folded ReLU gradient included; and the
-gradient storing the cast of its value (compiler/lower/fusion.py's `fuse_casts`) bit for bit
-as the cast alone does."""
+gradient storing the cast of its value (compiler/lower/pool_fusion.py's `fuse_casts`) bit for bit
+as the cast alone does, and summing its channels (the bias gradient) on chip."""
 
 import numpy as np
 import pytest
@@ -10,6 +10,7 @@ import pytest
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from chip.isa import Load, Store
+from chip.machine import run_machine
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
 from compiler.lower import pool, pool_grad, program
@@ -79,7 +80,9 @@ def test_lanes_only_where_they_fill_more_lanes():
     assert transposed_dmas(lower(graph, ChipConfig.from_toml("edge"))) > 0
 
 
-def pool_grad_cast_graph(op: Op, x_shape, stride=(2, 2)):
+def pool_grad_cast_graph(
+    op: Op, x_shape, stride=(2, 2), relu_mask: bool = False, cast: DType = DType.BF16
+):
     """dx of pooling, its bf16 cast (the weight gradient's operand) and its sum per channel
     (the bias gradient's), as the training step's autodiff writes them."""
     b = IRBuilder("cast")
@@ -87,10 +90,12 @@ def pool_grad_cast_graph(op: Op, x_shape, stride=(2, 2)):
     attrs = dict(kernel=(2, 2), stride=stride, padding=(0, 0, 0, 0))
     fwd = Op.MAXPOOL2D if op is Op.MAXPOOL2D_GRAD else Op.AVGPOOL2D
     dy = b.input("dy", b.shape(b.add(fwd, (x,), "pool", **attrs)))
+    if relu_mask:
+        attrs["relu_mask"] = True
     dx = b.add(op, (x, dy), "grad", **attrs)
     flat = b.add(Op.RESHAPE, (dx,), "flat", shape=(-1, x_shape[-1]))
     b.output("db", b.add(Op.REDUCE_SUM, (flat,), "db", axis=0))
-    b.output("dx16", b.add(Op.CAST, (dx,), "dx16", dtype=DType.BF16))
+    b.output("dx16", b.add(Op.CAST, (dx,), "dx16", dtype=cast))
     rng = np.random.default_rng(12)
     inputs = {"x": np.round(rng.standard_normal(x_shape), 1)}
     inputs["dy"] = rng.standard_normal(b.shape(dy))
@@ -111,8 +116,6 @@ def pool_grad_cast_graph(op: Op, x_shape, stride=(2, 2)):
 def test_cast_stored_by_the_pool_gradient_is_the_cast_bit_for_bit(
     op, x_shape, stride, fused, monkeypatch
 ):
-    # (few enough rows that the bias sum reads them as one block either way: its blocks follow
-    # the rows left free, which the fused cast changes)
     cfg = ChipConfig.from_toml("edge")
     graph, inputs = pool_grad_cast_graph(op, x_shape, stride)
     with_cast = lower(graph, cfg)
@@ -123,8 +126,72 @@ def test_cast_stored_by_the_pool_gradient_is_the_cast_bit_for_bit(
     # fused, the cast reads no dx back from DRAM: fewer loads; not where dx has elements in
     # no window (gaps) or windows overlap, where the cast is lowered alone after the gradient
     assert (loads(with_cast) < loads(alone)) is fused
-    for name in ("dx16", "db"):
-        np.testing.assert_array_equal(got[name], want[name])
+    np.testing.assert_array_equal(got["dx16"], want["dx16"])
+    if not fused:
+        np.testing.assert_array_equal(got["db"], want["db"])
+
+
+def stored_bytes(lowered) -> int:
+    return run_machine(lowered.program, "fast", trace=False).counters.dram_write_bytes
+
+
+@pytest.mark.parametrize(
+    "case",
+    [*CASES, (ChipConfig.from_toml("edge"), (6, 4, 4, 16))],
+    ids=["tiny", "small-acc", "edge-lanes", "edge-channels"],
+)
+@pytest.mark.parametrize(
+    "op,relu_mask",
+    [(Op.MAXPOOL2D_GRAD, False), (Op.MAXPOOL2D_GRAD, True), (Op.AVGPOOL2D_GRAD, False)],
+    ids=["max", "max-relu", "avg"],
+)
+def test_channel_sum_computed_by_the_pool_gradient(case, op, relu_mask, monkeypatch):
+    # fused, the bias gradient sums dx's shares on chip and dx (read by nothing else) never
+    # reaches DRAM: the sum adds in another order than the REDUCE_SUM's row order, so it is
+    # compared with the float64 sum to fp32 rounding; the cast stays bit for bit
+    cfg, x_shape = case
+    graph, inputs = pool_grad_cast_graph(op, x_shape, relu_mask=relu_mask, cast=cfg.input_dtype)
+    fused = lower(graph, cfg)
+    got = run_on_chip(fused, inputs, machine=True)
+    monkeypatch.setattr(program, "fuse_casts", lambda graph, units: units)
+    alone = lower(graph, cfg)
+    want = run_on_chip(alone, inputs, machine=True)
+    dx_bytes = int(np.prod(x_shape)) * 4
+    assert stored_bytes(fused) <= stored_bytes(alone) - dx_bytes
+    np.testing.assert_array_equal(got["dx16"], want["dx16"])
+    ref = evaluate(graph, inputs, round_casts=True).outputs["db"]
+    scale = np.abs(inputs["dy"]).sum()  # bounds every partial sum
+    np.testing.assert_allclose(got["db"], ref, rtol=0, atol=scale * 2**-22)
+    assert not np.array_equal(ref, np.zeros_like(ref))
+
+
+@pytest.mark.parametrize("op", [Op.MAXPOOL2D, Op.AVGPOOL2D])
+@pytest.mark.parametrize("reshape", [False, True], ids=["nhwc", "flat"])
+@pytest.mark.parametrize(
+    "case",
+    [CASES[0], CASES[2], (ChipConfig.from_toml("edge"), (6, 4, 4, 16))],
+    ids=["tiny", "edge-lanes", "edge-channels"],
+)
+def test_forward_pooling_stores_its_cast(op, reshape, case, monkeypatch):
+    # the cast the next GEMM reads (of the output, or of its flattened rows) is stored from
+    # the chip by the pooling, bit for bit the cast alone; the pooled value, read by nothing
+    # else, never reaches DRAM
+    cfg, x_shape = case
+    b = IRBuilder("fwd_cast")
+    x = b.input("x", x_shape)
+    y = b.add(op, (x,), "pool", kernel=(2, 2), stride=(2, 2), padding=(0, 0, 0, 0))
+    if reshape:
+        y = b.add(Op.RESHAPE, (y,), "flat", shape=(x_shape[0], -1))
+    b.output("y16", b.add(Op.CAST, (y,), "y16", dtype=cfg.input_dtype))
+    graph = b.build()
+    inputs = {"x": np.round(np.random.default_rng(14).standard_normal(x_shape), 1)}
+    fused = lower(graph, cfg)
+    got = run_on_chip(fused, inputs, machine=True)["y16"]
+    monkeypatch.setattr(program, "fuse_casts", lambda graph, units: units)
+    alone = lower(graph, cfg)
+    np.testing.assert_array_equal(got, run_on_chip(alone, inputs, machine=True)["y16"])
+    assert stored_bytes(fused) == got.size * cfg.input_dtype.nbytes  # the cast alone
+    assert len(fused.program.instrs) < len(alone.program.instrs)
 
 
 @pytest.mark.parametrize("case", CASES, ids=["tiny", "small-acc", "edge"])
