@@ -65,6 +65,12 @@ def move_ports(config: ChipConfig, word: Value) -> Value:
     )
 
 
+def copies_upwards(src_row: Value, dst_row: Value) -> Value:
+    """Whether a plain copy runs from its block's last row to its first: when its destination
+    starts at a higher row than its source (the order matters only where they overlap)."""
+    return dst_row > src_row
+
+
 class MoveUnit(wiring.Component):
     """Runs one MOVE at a time for the load DMA engine (`chip.hdl.dma.DmaEngine`).
 
@@ -116,7 +122,7 @@ class MoveUnit(wiring.Component):
         m.d.comb += in_acc.eq(cur.src[ROW_BITS:] != SPAD_CODE)
         # Plain: row r of the block in cycle k, from the last row down when copying upwards.
         r = Signal(16)
-        m.d.comb += r.eq(Mux(dst_row > src_row, cur.rows - 1 - k, k))
+        m.d.comb += r.eq(Mux(copies_upwards(src_row, dst_row), cur.rows - 1 - k, k))
         reading = Signal()
         m.d.comb += [
             reading.eq(active & (~cur.transpose | (k < cur.rows))),
