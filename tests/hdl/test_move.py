@@ -131,7 +131,7 @@ def test_every_move_mode_runs_in_the_cycles_of_the_timing_rules(dtype):
     ("dataflow", "seed", "changes"),
     [
         (Dataflow.WS, 0, {}),
-        (Dataflow.IS, 1, {"high": True, "shared": True}),
+        (Dataflow.IS, 7, {"high": True, "shared": True}),
         (Dataflow.WS, 2, {"transposed": True, "dtype": DType.BF16}),
     ],
 )
