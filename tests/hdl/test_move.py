@@ -1,8 +1,11 @@
 """MOVE on the RTL: the load DMA engine's on-chip copy (chip/hdl/move.py) against
 docs/timing.md's closed form, NumPy and the `pe` machine, cycle for cycle: every mode by hand,
-random pipelines that bring their blocks in through MOVEs, and mutations of the copy."""
+random pipelines that bring their blocks in through MOVEs, mutations of the copy, and a compiled
+training step whose MOVEs the compiler emits (under Verilator)."""
 
 from __future__ import annotations
+
+import shutil
 
 import numpy as np
 import pytest
@@ -16,7 +19,9 @@ from chip.isa import Halt, Load, Loc, Matmul, Mem, Move, Preload, Store, Vec, Ve
 from chip.machine.plan import move_cycles
 from chip.program import Phase, Program, Tag
 from chip.state import ChipState
+from runtime.cli import main
 from tests.hdl.dma_programs import random_dma_program
+from tests.hdl.rtl_runs import assert_rtl_run_equals_pe
 from tests.hdl.test_dma import _cosimulate
 
 TINY = load_preset("tiny")  # 4-element rows, int8; 4 bytes per cycle, latency 20
@@ -187,3 +192,23 @@ def test_mutations_of_the_move_are_caught(monkeypatch):
     with monkeypatch.context() as mp:  # a MOVE reserves no bank port
         mp.setattr(dma, "move_ports", lambda config, word: Const(0, banks.port_bits(config)))
         assert _diverges(*_ports_program())
+
+
+@pytest.mark.slow  # a bf16 chip's Verilator model (minutes to build) and about 3,000 instructions
+@pytest.mark.skipif(
+    shutil.which("verilator") is None or shutil.which("g++") is None,
+    reason="needs verilator and g++ on PATH (.ci/run installs verilator)",
+)
+def test_a_compiled_training_step_with_moves_runs_on_the_rtl(
+    tmp_path, monkeypatch, rtl_model_cache
+):
+    """`systolic compile mlp --chip tiny --dtype bf16 --train`: the backward pass reads values
+    the residency plan keeps on chip transposed, through MOVEs; `systolic run --fidelity rtl`
+    compares every instruction's cycles, the accumulator and DRAM with the `pe` machine."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(rtl_model_cache))
+    path = tmp_path / "step.prog"
+    argv = ["compile", "mlp", "--chip", "tiny", "--dtype", "bf16", "--train", "-o", str(path)]
+    assert main(argv) == 0
+    moves = [ins for ins in Program.load(path).instrs if isinstance(ins, Move)]
+    assert len(moves) > 100 and all(m.transpose for m in moves)
+    assert_rtl_run_equals_pe(path, tmp_path)
