@@ -92,9 +92,9 @@ class DmaEngine(wiring.Component):
     (nothing queued, issuing, in flight or moving). ``ram_module`` names the Verilog RAM module
     of its queue on export (see `chip.hdl.ram.Ram`).
 
-    Bank ports (``head_ports``, ``held``): the write half of a port set for the store engine's
-    reads, a whole set for the load engine, whose MOVEs also read (``move_spad_read`` and
-    ``move_acc_read``, the MOVE unit's read ports).
+    Bank ports (``head_ports``, ``held``): the read half of a port set for the store engine, a
+    whole set for the load engine, whose LOADs write and whose MOVEs read (through
+    ``move_spad_read`` and ``move_acc_read``, the MOVE unit's read ports) and write.
     """
 
     def __init__(self, config: ChipConfig, store: bool, ram_module: str | None = None) -> None:
