@@ -358,3 +358,7 @@ def test_verilator_model_of_the_chip_matches_amaranth_and_the_machine(tmp_path):
     assert sim.simulator == run_program.VERILATOR
     assert sim.machine.cycles > 2000
     assert [e.unit for e in sim.rtl.events].count("store") == 60
+    # and one whose blocks come in through on-chip MOVEs about half of the time
+    program, state = random_dma_program(TINY, seed=8, folds=60, shared=True, moves=True)
+    sim = run_program.cosimulate(program, state, run_program.VERILATOR, build_dir=tmp_path)
+    assert [e.unit for e in sim.rtl.events].count("move") > 60
