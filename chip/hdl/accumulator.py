@@ -34,7 +34,8 @@ class Accumulator(wiring.Component):
     asynchronous read port) and ``load_write`` (the load engine, a second write port with one
     enable per element, raw elements: a LOAD never accumulates), and the vector unit's:
     ``read_va``, ``read_vb`` (its two sources) and ``vec_write`` (a third write port, raw
-    elements, one enable per element).
+    elements, one enable per element), and ``read_m``, the load engine's for the source rows
+    of a MOVE.
     """
 
     def __init__(
@@ -58,6 +59,7 @@ class Accumulator(wiring.Component):
             members["read_va"] = In(read)
             members["read_vb"] = In(read)
             members["vec_write"] = In(row_write_signature(config.acc_addr_bits, layout))
+            members["read_m"] = In(read)
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
@@ -65,7 +67,7 @@ class Accumulator(wiring.Component):
         cfg = self.config
         layout = acc_row_layout(cfg)
         if self.dma:
-            mem = Ram(layout, cfg.acc_rows, cfg.row_elems, self.ram_module, reads=5, writes=3)
+            mem = Ram(layout, cfg.acc_rows, cfg.row_elems, self.ram_module, reads=6, writes=3)
             load, vec = self.load_write, self.vec_write
             m.d.comb += [
                 mem.r3.addr.eq(self.read_va.addr),
@@ -77,6 +79,8 @@ class Accumulator(wiring.Component):
                 mem.w2.en.eq(vec.en),
                 mem.r2.addr.eq(self.read_s.addr),
                 self.read_s.data.eq(mem.r2.data),
+                mem.r5.addr.eq(self.read_m.addr),
+                self.read_m.data.eq(mem.r5.data),
                 mem.w1.addr.eq(load.addr),
                 mem.w1.data.eq(load.data),
                 mem.w1.en.eq(load.en),

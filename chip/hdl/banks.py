@@ -9,7 +9,7 @@ one conflicting with an earlier one waits.
 
 A port set is a bit vector (`port_bits`): the scratchpad's read ports, the accumulator's read
 ports, then the same for the write ports, one bit per bank. A unit that only ever reserves some
-of them (a DMA engine the read or the write half, a PRELOAD the scratchpad's read ports) exports
+of them (the store engine the read half, a PRELOAD the scratchpad's read ports) exports
 only those bits, widened to a whole set where the sets meet (`ChipTop`), so no port carries bits
 that are constant by design.
 """
@@ -19,11 +19,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from amaranth import Const, Value
+from amaranth import Const, Mux, Value
 
 from chip.config import ChipConfig
+from chip.isa import ROW_BITS
 
 SPAD, ACC = 0, 1
+SPAD_CODE = 0  # chip.isa's memory code of the scratchpad (1, 2: the accumulator, its fp32 view)
 
 
 def port_bits(config: ChipConfig) -> int:
@@ -55,6 +57,17 @@ def ports(config: ChipConfig, space: int, write: bool, lo: Value, rows: Value) -
     for b, bit in enumerate(bits):
         vec = vec | (bit.as_unsigned() << (offset + b))
     return vec[: port_bits(config)]
+
+
+def loc_ports(config: ChipConfig, loc: Value, write: bool, rows: Value) -> Value:
+    """`ports` of ``rows`` rows from the on-chip location ``loc`` (an ISA LOC field: a row and
+    the memory's code)."""
+    row, code = loc[:ROW_BITS], loc[ROW_BITS:]
+    return Mux(
+        code == SPAD_CODE,
+        ports(config, SPAD, write, row, rows),
+        ports(config, ACC, write, row, rows),
+    )
 
 
 @dataclass(frozen=True)

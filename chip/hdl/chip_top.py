@@ -17,6 +17,7 @@ from chip.config import ChipConfig
 from chip.hdl import banks
 from chip.hdl.controller import TOKEN_BITS, ExecuteController, check_config
 from chip.hdl.dma import DmaEngine, dma_word_ok
+from chip.hdl.move import move_word_ok
 from chip.hdl.ports import (
     EVENT_INDEX_BITS,
     chip_event_signature,
@@ -24,19 +25,21 @@ from chip.hdl.ports import (
 from chip.hdl.top import add_cycle_counter, add_datapath, top_signature
 from chip.hdl.vector import VectorUnit
 from chip.hdl.wishbone import wishbone_signature
-from chip.isa import OPCODE_BITS, Halt, Load, Store
+from chip.isa import OPCODE_BITS, Halt, Load, Move, Store
 
 
 class ChipTop(wiring.Component):
-    """Runs LOAD, STORE, PRELOAD, MATMUL, VEC and HALT words against DRAM behind two Wishbone
-    ports (VEC: the functions `chip.hdl.vector.VectorUnit` builds).
+    """Runs LOAD, STORE, MOVE, PRELOAD, MATMUL, VEC and HALT words against DRAM behind two
+    Wishbone ports (VEC: the functions `chip.hdl.vector.VectorUnit` builds; MOVE: the load
+    engine's `chip.hdl.move.MoveUnit`).
 
     Dispatch (docs/timing.md): ``instr`` words are taken in program order, one per cycle, each
     into its queue when that queue has room after the cycle's starts; a full queue holds up
     every later word. HALT stops dispatch; ``events.halted`` rises once it was taken and every
     queue is empty and every unit idle. A word no unit runs (a vector function not built, a
     DMA block wider than a row, a tile outside the array) raises the sticky ``events.error`` and
-    is never taken.
+    is never taken (a MOVE between the scratchpad and the accumulator, whose elements differ in
+    size, is one).
 
     Tokens: four counters, load -> execute, execute -> load, execute -> store and store ->
     execute, each incremented in the cycle after its producer's last cycle and decremented when
@@ -85,6 +88,8 @@ class ChipTop(wiring.Component):
         wiring.connect(m, load.spad_write, spad.load_write)
         wiring.connect(m, load.acc_write, acc.load_write)
         wiring.connect(m, store.spad_read, spad.read_s)
+        wiring.connect(m, load.move_spad_read, spad.read_m)
+        wiring.connect(m, load.move_acc_read, acc.read_m)
         wiring.connect(m, store.acc_read, acc.read_s)
         wiring.connect(m, load.bus, wiring.flipped(self.load_bus))
         wiring.connect(m, store.bus, wiring.flipped(self.store_bus))
@@ -123,22 +128,24 @@ class ChipTop(wiring.Component):
         cfg = self.config
         word = self.instr.payload
         opcode = word[:OPCODE_BITS]
-        is_load, is_store, is_halt = Signal(), Signal(), Signal()
+        is_load, is_move, is_store, is_halt = Signal(), Signal(), Signal(), Signal()
         bad, stopped, dma_error = Signal(), Signal(), Signal()
         index = Signal(EVENT_INDEX_BITS)
         live = Signal()
         m.d.comb += [
             is_load.eq(opcode == Load.OPCODE),
+            is_move.eq(opcode == Move.OPCODE),
             is_store.eq(opcode == Store.OPCODE),
             is_halt.eq(opcode == Halt.OPCODE),
             bad.eq(
                 is_load & ~dma_word_ok(cfg, word, store=False)
+                | is_move & ~move_word_ok(cfg, word)
                 | is_store & ~dma_word_ok(cfg, word, store=True)
             ),
             live.eq(self.instr.valid & ~stopped & ~dma_error & ~bad),
         ]
         m.d.comb += ctrl.tokens.index.eq(index)
-        for engine, mine in ((load, is_load), (store, is_store)):
+        for engine, mine in ((load, is_load | is_move), (store, is_store)):
             m.d.comb += [
                 engine.instr.valid.eq(live & mine),
                 engine.instr.payload.word.eq(word),
@@ -146,11 +153,15 @@ class ChipTop(wiring.Component):
             ]
         # Execute words, HALT, and words no unit runs (the controller flags those).
         m.d.comb += [
-            ctrl.instr.valid.eq(live & ~is_load & ~is_store),
+            ctrl.instr.valid.eq(live & ~is_load & ~is_move & ~is_store),
             ctrl.instr.payload.eq(word),
             self.instr.ready.eq(
                 live
-                & Mux(is_load, load.instr.ready, Mux(is_store, store.instr.ready, ctrl.instr.ready))
+                & Mux(
+                    is_load | is_move,
+                    load.instr.ready,
+                    Mux(is_store, store.instr.ready, ctrl.instr.ready),
+                )
             ),
             self.events.error.eq(ctrl.events.error | dma_error),
         ]
@@ -183,10 +194,11 @@ class ChipTop(wiring.Component):
         """Start each queue's candidate only when no other queue holds one of its ports, and
         among same-cycle candidates in program order (chip/hdl/banks.py)."""
         tok = ctrl.tokens
-        # Each unit's ports widened to whole port sets: the DMA engines own the write (LOAD)
-        # and the read (STORE) half, the execute queue's B (a PRELOAD) the scratchpad reads.
+        # Each unit's ports widened to whole port sets: the store engine owns the read half,
+        # the execute queue's B (a PRELOAD) the scratchpad reads; the load engine's are whole
+        # (a LOAD writes, a MOVE reads and writes).
         half = banks.half_bits(self.config)
-        load_held, load_ports = (Cat(Const(0, half), p) for p in (load.held, load.head_ports))
+        load_held, load_ports = load.held, load.head_ports
         store_held, store_ports = (Cat(p, Const(0, half)) for p in (store.held, store.head_ports))
         held = {0: load_held, 1: tok.held, 2: store_held}
 

@@ -19,13 +19,20 @@ from amaranth.sim import Simulator, SimulatorContext
 
 from chip.config import ChipConfig
 from chip.hdl.top import ExecuteTop
-from chip.isa import Halt, Instr, Load, Matmul, Preload, Store, Vec
+from chip.isa import Halt, Instr, Load, Matmul, Move, Preload, Store, Vec
 
 if TYPE_CHECKING:
     from chip.hdl.chip_top import ChipTop
 
 # The unit each instruction kind occupies, as `RtlEvent.unit` names it.
-_UNITS = {Preload: "preload", Matmul: "matmul", Vec: "vector", Load: "load", Store: "store"}
+_UNITS = {
+    Preload: "preload",
+    Matmul: "matmul",
+    Vec: "vector",
+    Load: "load",
+    Store: "store",
+    Move: "move",
+}
 
 
 @dataclass(frozen=True)

@@ -27,19 +27,26 @@ co-simulation's `chip.hdl.dram_model.DramModel`):
 Started instructions whose acknowledges are pending wait in a FIFO of ``config.dram_latency +
 16`` entries; the machine has no such limit, so a program that keeps more transfers in flight
 stalls here and diverges from it (docs/hdl.md).
+
+The load engine also runs MOVE, the on-chip copy (`chip.hdl.move.MoveUnit`, which reads rows
+through its own read ports and writes them through the engine's write ports). A MOVE starts
+once every earlier load-queue instruction has ended (nothing in flight: it may read rows they
+write), sends no request, and holds the engine until it ends; its bank ports are its source's
+read ports and its destination's write ports, from its start to its end.
 """
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Mux, Signal, Value, unsigned
+from amaranth import Cat, Const, Module, Mux, Signal, Value, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig
 from chip.hdl import banks
-from chip.hdl.banks import half_bits
+from chip.hdl.banks import half_bits, port_bits
 from chip.hdl.controller import decoder_layout
 from chip.hdl.exec_queue import ExecuteQueue
+from chip.hdl.move import MoveUnit, move_ports
 from chip.hdl.ports import (
     EVENT_INDEX_BITS,
     acc_row_layout,
@@ -54,7 +61,7 @@ from chip.hdl.wishbone import (
     bus_bytes,
     wishbone_signature,
 )
-from chip.isa import ROW_BITS, WORD_BITS, Load, Store
+from chip.isa import OPCODE_BITS, ROW_BITS, WORD_BITS, Load, Move, Store
 
 SPAD_CODE = 0  # chip.isa's memory code of the scratchpad (1, 2: the accumulator, its fp32 view)
 FLIGHT_EXTRA = 16  # in-flight FIFO entries beyond dram_latency
@@ -82,8 +89,12 @@ class DmaEngine(wiring.Component):
     start pops one) and ``push`` (the end pushes one), ``bus`` (Wishbone B4 pipelined master),
     the on-chip side (LOAD: ``spad_write`` and ``acc_write``; STORE: ``spad_read`` and
     ``acc_read``), the ``start``/``done`` strobes with their instruction's index, and ``idle``
-    (nothing queued, issuing or in flight). ``ram_module`` names the Verilog RAM module of its
-    queue on export (see `chip.hdl.ram.Ram`).
+    (nothing queued, issuing, in flight or moving). ``ram_module`` names the Verilog RAM module
+    of its queue on export (see `chip.hdl.ram.Ram`).
+
+    Bank ports (``head_ports``, ``held``): the read half of a port set for the store engine, a
+    whole set for the load engine, whose LOADs write and whose MOVEs read (through
+    ``move_spad_read`` and ``move_acc_read``, the MOVE unit's read ports) and write.
     """
 
     def __init__(self, config: ChipConfig, store: bool, ram_module: str | None = None) -> None:
@@ -110,15 +121,19 @@ class DmaEngine(wiring.Component):
             "idle": Out(1),
             "want": Out(1),
             "allow": In(1),
-            "head_ports": Out(half_bits(config)),
-            "held": Out(half_bits(config)),
         }
         if store:
+            members["head_ports"] = Out(half_bits(config))
+            members["held"] = Out(half_bits(config))
             members["spad_read"] = Out(read_port_signature(config.spad_addr_bits, spad))
             members["acc_read"] = Out(read_port_signature(config.acc_addr_bits, acc))
         else:
+            members["head_ports"] = Out(port_bits(config))
+            members["held"] = Out(port_bits(config))
             members["spad_write"] = Out(row_write_signature(config.spad_addr_bits, spad))
             members["acc_write"] = Out(row_write_signature(config.acc_addr_bits, acc))
+            members["move_spad_read"] = Out(read_port_signature(config.spad_addr_bits, spad))
+            members["move_acc_read"] = Out(read_port_signature(config.acc_addr_bits, acc))
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
@@ -162,16 +177,27 @@ class DmaEngine(wiring.Component):
         pops_flag = head.pop_prev if store else head.pop_next
         pushes_flag = head.push_prev if store else head.push_next
 
+        # A MOVE (load engine only) at the head, and one running after its start cycle.
+        is_move, moving = Signal(), Signal()
+        if not store:
+            m.submodules.move = mover = MoveUnit(cfg)
+            m.d.comb += [
+                is_move.eq(head_entry[:OPCODE_BITS] == Move.OPCODE),
+                moving.eq(mover.busy),
+            ]
         issuing = Signal()  # an instruction started and has requests left to send
-        go = Signal()
+        go, go_dma, go_move = Signal(), Signal(), Signal()
         m.d.comb += [
             self.want.eq(
                 (in_q | self.instr.valid)
                 & ~issuing
-                & fifo_room
+                & ~moving
+                & Mux(is_move, ~fifo_any, fifo_room)
                 & ((self.token_avail != 0) | ~pops_flag)
             ),
             go.eq(self.want & self.allow),
+            go_dma.eq(go & ~is_move),
+            go_move.eq(go & is_move),
         ]
         direct = Signal()
         m.d.comb += [
@@ -193,17 +219,17 @@ class DmaEngine(wiring.Component):
         k_reg, k = Signal(16), Signal(16)
         adr_reg, adr = Signal(32), Signal(32)
         m.d.comb += [
-            cur.eq(Mux(go, head.as_value(), saved)),
-            cur_index.eq(Mux(go, head_index, saved_index)),
-            k.eq(Mux(go, 0, k_reg)),
-            adr.eq(Mux(go, head.dram, adr_reg)),
+            cur.eq(Mux(go_dma, head.as_value(), saved)),
+            cur_index.eq(Mux(go_dma, head_index, saved_index)),
+            k.eq(Mux(go_dma, 0, k_reg)),
+            adr.eq(Mux(go_dma, head.dram, adr_reg)),
         ]
         loc = cur.src if store else cur.dst
         is_acc = Signal()
         m.d.comb += is_acc.eq(loc[ROW_BITS:] != SPAD_CODE)
         active, last_req, accepted = Signal(), Signal(), Signal()
         m.d.comb += [
-            active.eq(go | issuing),
+            active.eq(go_dma | issuing),
             last_req.eq(k == cur.rows - 1),
             accepted.eq(active & ~bus.stall),
             bus.cyc.eq(active),
@@ -233,7 +259,7 @@ class DmaEngine(wiring.Component):
             ]
         with m.If(accepted):
             m.d.sync += [k_reg.eq(k + 1), adr_reg.eq(adr + step_r)]
-        with m.Elif(go):
+        with m.Elif(go_dma):
             m.d.sync += [k_reg.eq(k), adr_reg.eq(adr)]
 
         row = Signal(ROW_BITS)
@@ -253,7 +279,7 @@ class DmaEngine(wiring.Component):
             new.index.eq(head_index),
             new.rows.eq(head.rows),
             new.push.eq(pushes_flag),
-            fifo.push.eq(go),
+            fifo.push.eq(go_dma),
             fifo.push_word.eq(new),
         ]
         if not store:
@@ -265,20 +291,28 @@ class DmaEngine(wiring.Component):
         oldest = data.View(flight, fifo.first)
         acks = Signal(16)  # acknowledges of the oldest instruction so far
         last_ack = Signal()
+        # A MOVE's last cycle: it never meets an acknowledge (nothing is in flight).
+        move_last, move_index, move_push = Signal(), Signal(EVENT_INDEX_BITS), Signal()
+        if not store:
+            m.d.comb += [mover.go.eq(go_move), mover.word.eq(head_entry[:WORD_BITS])]
+            m.d.comb += move_last.eq(mover.last)
+            with m.If(go_move):
+                m.d.sync += [move_index.eq(head_index), move_push.eq(pushes_flag)]
         m.d.comb += [
             last_ack.eq(bus.ack & (acks == oldest.rows - 1)),
             fifo.pop.eq(last_ack & fifo_any),
-            self.done.eq(last_ack),
-            self.done_index.eq(oldest.index),
-            self.push.eq(last_ack & oldest.push),
-            self.idle.eq((queue.count == 0) & ~issuing & ~fifo_any),
+            self.done.eq(last_ack | move_last),
+            self.done_index.eq(Mux(move_last, Mux(go_move, head_index, move_index), oldest.index)),
+            self.push.eq(last_ack & oldest.push | move_last & Mux(go_move, pushes_flag, move_push)),
+            self.idle.eq((queue.count == 0) & ~issuing & ~fifo_any & ~moving),
         ]
         with m.If(bus.ack):
             m.d.sync += acks.eq(Mux(last_ack, 0, acks + 1))
 
         # Bank ports held by started instructions, counted per port: a LOAD's until it ends,
-        # a STORE's until its last row is read (the cycle its last request is accepted). The
-        # engine's ports are the write half of a port set (LOAD) or the read half (STORE).
+        # a STORE's until its last row is read (the cycle its last request is accepted). A LOAD
+        # reserves write ports, a STORE read ports (``own``: that half of a port set); a MOVE
+        # both, and it runs alone.
         half = half_bits(cfg)
 
         def own(acc: Value, lo: Value, rows: Value) -> Value:
@@ -290,7 +324,8 @@ class DmaEngine(wiring.Component):
             return ports[:half] if store else ports[half:]
 
         head_loc = head.src if store else head.dst
-        m.d.comb += self.head_ports.eq(
+        head_own = Signal(half)
+        m.d.comb += head_own.eq(
             own(head_loc[ROW_BITS:] != SPAD_CODE, head_loc[:ROW_BITS], head.rows)
         )
         released, release = Signal(half), Signal()
@@ -302,19 +337,38 @@ class DmaEngine(wiring.Component):
                 released.eq(own(oldest.acc, oldest.row, oldest.rows)),
             ]
         depth = cfg.dram_latency + FLIGHT_EXTRA
+        counted = Signal(half)
         for p in range(half):
             count = Signal(range(depth + 2), name=f"held_{p}")
-            m.d.sync += count.eq(count + (go & self.head_ports[p]) - (release & released[p]))
-            m.d.comb += self.held[p].eq(count != 0)
-        if not store:  # write the row of each acknowledge, elements < cols
-            for port, layout_ in (
-                (self.spad_write, spad_row_layout(cfg)),
-                (self.acc_write, acc_row_layout(cfg)),
-            ):
-                write = bus.ack & (oldest.acc if port is self.acc_write else ~oldest.acc)
-                m.d.comb += [
-                    port.addr.eq(oldest.row + acks),
-                    Value.cast(port.data).eq(bus.dat_r[: layout_.size]),
-                    port.en.eq(Cat((write & (oldest.cols > e)) for e in range(cfg.row_elems))),
-                ]
+            m.d.sync += count.eq(count + (go_dma & head_own[p]) - (release & released[p]))
+            m.d.comb += counted[p].eq(count != 0)
+        if store:
+            m.d.comb += [self.head_ports.eq(head_own), self.held.eq(counted)]
+            return m
+        head_move = move_ports(cfg, head_entry[:WORD_BITS])
+        move_held = Signal(port_bits(cfg))
+        with m.If(go_move):
+            m.d.sync += move_held.eq(head_move)
+        m.d.comb += [
+            self.head_ports.eq(Mux(is_move, head_move, Cat(Const(0, half), head_own))),
+            self.held.eq(Cat(Const(0, half), counted) | Mux(moving, move_held, 0)),
+        ]
+        # The row of each acknowledge, elements < cols, or the MOVE's row while one runs.
+        wiring.connect(m, mover.spad_read, wiring.flipped(self.move_spad_read))
+        wiring.connect(m, mover.acc_read, wiring.flipped(self.move_acc_read))
+        move_active = go_move | moving
+        for port, copy, layout_ in (
+            (self.spad_write, mover.spad_write, spad_row_layout(cfg)),
+            (self.acc_write, mover.acc_write, acc_row_layout(cfg)),
+        ):
+            write = bus.ack & (oldest.acc if port is self.acc_write else ~oldest.acc)
+            m.d.comb += [
+                port.addr.eq(Mux(move_active, copy.addr, oldest.row + acks)),
+                Value.cast(port.data).eq(
+                    Mux(move_active, Value.cast(copy.data), bus.dat_r[: layout_.size])
+                ),
+                port.en.eq(
+                    copy.en | Cat((write & (oldest.cols > e)) for e in range(cfg.row_elems))
+                ),
+            ]
         return m

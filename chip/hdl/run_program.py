@@ -2,15 +2,16 @@
 instruction: the `rtl` fidelity.
 
 The RTL implements the execute datapath (PRELOAD, MATMUL, HALT with the scratchpad, the
-accumulator and the controller) and the load/store path (LOAD and STORE DMA engines, the three
-queues and their tokens: docs/hdl.md). `check_program` refuses anything else up front, naming
-the first instruction or setting the RTL lacks (vector functions it does not build: issue
-#17). `cosimulate` runs the program on the RTL and on the `pe` machine from the same
-scratchpad rows and DRAM image, and raises `Divergence` naming the first instruction whose
-start or end cycle differs, then the total, then the first accumulator element or DRAM byte
-that does. Programs run on Verilator when it and a C++ compiler are installed (execute-only
-programs on the exported Verilog of `ExecuteTop`, programs with DMA on `ChipTop` converted whole,
-with the DRAM model in C++), on Amaranth's simulator otherwise.
+accumulator and the controller), the vector unit (VEC) and the load/store path (LOAD, STORE and
+the on-chip MOVE on the DMA engines, the three queues and their tokens: docs/hdl.md).
+`check_program` refuses anything else up front, naming the first instruction or setting the
+RTL lacks (link instructions, a vector function it does not build). `cosimulate` runs the
+program on the RTL and on the `pe` machine from the same scratchpad rows and DRAM image, and
+raises `Divergence` naming the first instruction whose start or end cycle differs, then the
+total, then the first accumulator element or DRAM byte that does. Programs run on Verilator
+when it and a C++ compiler are installed (execute-only programs on the exported Verilog of
+`ExecuteTop`, programs with DMA on `ChipTop` converted whole, with the DRAM model in C++), on
+Amaranth's simulator otherwise.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from chip.isa import (
     Load,
     Matmul,
     Mem,
+    Move,
     Preload,
     Store,
     Vec,
@@ -56,6 +58,8 @@ AMARANTH, VERILATOR = "amaranth", "verilator"
 MAX_PES = {AMARANTH: 8 * 8, VERILATOR: 16 * 16}
 # `ChipTop` is converted to Verilog whole, every PE and memory word in one netlist.
 MAX_DMA_PES = 8 * 8
+# Instructions that only `ChipTop` runs (`ExecuteTop`, the execute datapath, runs the others).
+ON_CHIP_TOP = (Load, Store, Move, Vec)
 
 
 class Divergence(RtlError):
@@ -82,8 +86,8 @@ def available_simulator() -> str:
 
 def check_program(program: Program, simulator: str) -> None:
     """Raise if the RTL cannot run ``program`` under ``simulator``: `ProgramError` for the first
-    instruction other than LOAD, STORE, PRELOAD, MATMUL, VEC (a function the RTL builds) and
-    HALT, `ChipError` for a chip the RTL lacks or an array too large to co-simulate."""
+    instruction other than LOAD, STORE, MOVE, PRELOAD, MATMUL, VEC (a function the RTL builds)
+    and HALT, `ChipError` for a chip the RTL lacks or an array too large to co-simulate."""
     for i, ins in enumerate(program.instrs):
         if isinstance(ins, Halt):
             break
@@ -110,15 +114,15 @@ def check_program(program: Program, simulator: str) -> None:
                 "the RTL's vector unit writes each row as it goes (pipelined hardware), the "
                 "ISA reads every source row first; run this program with --fidelity pe",
             )
-        if not isinstance(ins, Preload | Matmul | Load | Store | Vec):
+        if not isinstance(ins, (*ON_CHIP_TOP, Preload, Matmul)):
             raise ProgramError(
                 i,
                 ins.MNEMONIC,
-                "the RTL implements load, store, preload, matmul, vec and halt: "
+                "the RTL implements load, store, move, preload, matmul, vec and halt: "
                 "run this program with --fidelity pe",
             )
     cfg = program.config
-    dma = any(isinstance(ins, Load | Store | Vec) for ins in program.instrs)  # on ChipTop
+    dma = any(isinstance(ins, ON_CHIP_TOP) for ins in program.instrs)
     limit = MAX_PES[simulator]
     if dma:
         limit = min(limit, MAX_DMA_PES)
@@ -187,6 +191,10 @@ def scratchpad_rows(program: Program) -> int:
             read(ins.src.row, ins.rows)
         elif isinstance(ins, Load) and ins.dst.mem is Mem.SPAD:
             loaded[ins.dst.row : ins.dst.row + ins.rows] = True
+        elif isinstance(ins, Move) and ins.src.mem is Mem.SPAD:  # one memory (chip/hdl/move.py)
+            read(ins.src.row, ins.rows)
+            n = ins.cols if ins.transpose else ins.rows
+            loaded[ins.dst.row : ins.dst.row + n] = True
         elif isinstance(ins, Vec):
             for loc, used, bcast in (
                 (ins.src1, ins.op is not VecOp.SET, ins.bcast1),
@@ -220,7 +228,7 @@ def cosimulate(
     instrs = program.instrs[: machine.executed]
     acc_rows = _rows_written(state.acc_written)
     limit = max_cycles if max_cycles is not None else 2 * machine.cycles + 1000
-    dma = any(isinstance(ins, Load | Store | Vec) for ins in instrs)  # on ChipTop
+    dma = any(isinstance(ins, ON_CHIP_TOP) for ins in instrs)
     try:
         if dma and simulator == VERILATOR:
             from chip.hdl.chip_verilated import run_chip_verilated

@@ -27,8 +27,9 @@ class Scratchpad(wiring.Component):
 
     With ``dma`` it also has the DMA engines' ports: ``read_s`` (the store engine, a third
     asynchronous read port) and ``load_write`` (the load engine, a second write port with one
-    enable per element), and the vector unit's: ``read_va``, ``read_vb`` (its two sources) and
-    ``vec_write`` (a third write port with one enable per element).
+    enable per element), the vector unit's: ``read_va``, ``read_vb`` (its two sources) and
+    ``vec_write`` (a third write port with one enable per element), and ``read_m``, the load
+    engine's for the source rows of a MOVE.
     """
 
     def __init__(
@@ -50,6 +51,7 @@ class Scratchpad(wiring.Component):
             members["read_va"] = In(read)
             members["read_vb"] = In(read)
             members["vec_write"] = In(row_write_signature(config.spad_addr_bits, layout))
+            members["read_m"] = In(read)
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
@@ -63,7 +65,7 @@ class Scratchpad(wiring.Component):
         else:
             lanes = cfg.row_elems
             mem = Ram(
-                spad_row_layout(cfg), cfg.spad_rows, lanes, self.ram_module, reads=5, writes=3
+                spad_row_layout(cfg), cfg.spad_rows, lanes, self.ram_module, reads=6, writes=3
             )
             m.submodules.mem = mem
             reads = [
@@ -72,6 +74,7 @@ class Scratchpad(wiring.Component):
                 (self.read_s, mem.r2),
                 (self.read_va, mem.r3),
                 (self.read_vb, mem.r4),
+                (self.read_m, mem.r5),
             ]
             host_en = self.write.valid.replicate(lanes)
             load = self.load_write

@@ -77,21 +77,12 @@ def vec_supported(config: ChipConfig, v: data.View) -> Value:
     )
 
 
-def _loc_ports(config: ChipConfig, loc: Value, write: bool, rows: Value) -> Value:
-    row, code = loc[:ROW_BITS], loc[ROW_BITS:]
-    return Mux(
-        code == SPAD_CODE,
-        banks.ports(config, banks.SPAD, write, row, rows),
-        banks.ports(config, banks.ACC, write, row, rows),
-    )
-
-
 def vec_read_ports(config: ChipConfig, v: data.View) -> tuple[Value, Value, Value, Value]:
     """(src1's read ports, src2's, whether each source is read) of the VEC word ``v``."""
     reads_a = v.op != VecOp.SET.value
     reads_b = _op_in(v.op, VEC_READS_B)
-    pa = _loc_ports(config, v.src1, False, Mux(v.bcast1, 1, v.rows))
-    pb = _loc_ports(config, v.src2, False, Mux(v.bcast2, 1, v.rows))
+    pa = banks.loc_ports(config, v.src1, False, Mux(v.bcast1, 1, v.rows))
+    pb = banks.loc_ports(config, v.src2, False, Mux(v.bcast2, 1, v.rows))
     return pa, pb, reads_a, reads_b
 
 
@@ -100,7 +91,7 @@ def vec_ports(config: ChipConfig, v: data.View) -> Value:
     destination's write ports."""
     pa, pb, reads_a, reads_b = vec_read_ports(config, v)
     dst_rows = Mux(v.op == VecOp.CSUM.value, 1, v.rows)
-    pd = _loc_ports(config, v.dst, True, dst_rows)
+    pd = banks.loc_ports(config, v.dst, True, dst_rows)
     return Mux(reads_a, pa, 0) | Mux(reads_b, pb, 0) | pd
 
 

@@ -13,7 +13,10 @@ accumulating MATMUL (read ports) contend for its ports. Sizes, strides and DRAM 
 random (unaligned addresses, gaps between rows), and with ``transposed`` about half of the
 blocks are transposed (each row's elements ``stride`` apart in DRAM); ``high`` places every
 buffer at the top of the scratchpad, of each accumulator bank and of DRAM, so a dropped address
-bit moves data.
+bit moves data. With ``moves``, about half of the blocks reach their buffer through a MOVE on
+chip (the load queue's on-chip DMA): loaded into staging rows first, transposed or not on the
+way, or loaded two rows off their buffer and moved onto it over themselves (up or down), and
+accumulator blocks moved between the accumulator and its fp32 view.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from chip.config import ChipConfig, Dataflow
-from chip.isa import Halt, Instr, Load, Loc, Matmul, Mem, Preload, Store
+from chip.isa import Halt, Instr, Load, Loc, Matmul, Mem, Move, Preload, Store
 from chip.program import Phase, Program, Tag
 from chip.state import ChipState
 from tests.hdl.random_programs import random_values
@@ -37,11 +40,12 @@ def random_dma_program(
     high: bool = False,
     shared: bool = False,
     transposed: bool = False,
+    moves: bool = False,
 ) -> tuple[Program, ChipState]:
-    """A random pipelined program for ``cfg`` (WS or IS) and the chip state it starts from;
-    ``shared`` puts every fold's results in one accumulator bank, so bias LOADs, MATMULs and
-    STOREs compete for its ports; ``transposed`` makes about half of the DMA blocks
-    transposed."""
+    """A random pipelined program for ``cfg`` (WS or IS, at most 8 x 8) and the chip state it
+    starts from; ``shared`` puts every fold's results in one accumulator bank, so bias LOADs,
+    MATMULs and STOREs compete for its ports; ``transposed`` makes about half of the DMA blocks
+    transposed; ``moves`` brings about half of the blocks in through a MOVE."""
     if not cfg.dataflow.has_stationary_operand:
         raise ValueError("the DMA programs preload a stationary tile: WS or IS only")
     rng = np.random.default_rng(seed)
@@ -61,6 +65,27 @@ def random_dma_program(
 
     def flip() -> bool:
         return transposed and bool(rng.random() < 0.5)
+
+    def fetch(dst: Loc, rows: int, cols: int, size: int, stage: Loc) -> list[Instr]:
+        """Instructions that bring a random ``rows x cols`` block into ``dst``: a LOAD, or
+        with ``moves`` maybe a LOAD into ``stage`` (or two rows off ``dst``) and a MOVE."""
+        how = int(rng.integers(0, 4)) if moves else 0
+        turn = how == 1 and rows <= cfg.row_elems  # staged as cols x rows, moved transposed
+        src_rows, src_cols = (cols, rows) if turn else (rows, cols)
+        if how == 2:  # the MOVE copies downwards, or (scratchpad) upwards over its source
+            up = dst.mem is Mem.SPAD and dst.row >= 2 and rng.random() < 0.5
+            stage = Loc(dst.mem, dst.row - 2 if up else dst.row + 2)
+        tr = flip()
+        addr, stride = block(src_rows, src_cols, size, tr)
+        if how == 0:
+            return [Load(dram=addr, dst=dst, rows=rows, cols=cols, stride=stride, transpose=tr)]
+        load = Load(dram=addr, dst=stage, rows=src_rows, cols=src_cols, stride=stride,
+                    transpose=tr)  # fmt: skip
+        if dst.mem is not Mem.SPAD:  # the accumulator or its fp32 view: the same words
+            stage = Loc(Mem.ACCF if rng.random() < 0.5 else Mem.ACC, stage.row)
+            dst = Loc(Mem.ACCF if rng.random() < 0.5 else Mem.ACC, dst.row)
+        move = Move(src=stage, dst=dst, rows=src_rows, cols=src_cols, transpose=turn)
+        return [load, move]
 
     def block(rows: int, cols: int, size: int, flipped: bool) -> tuple[int, int]:
         """A DRAM address and stride for ``rows`` rows of ``cols`` elements of ``size`` bytes
@@ -84,15 +109,14 @@ def random_dma_program(
         slot = (f if shared else f // 2) % 8  # long programs reuse rows 8 folds apart
         out = Loc(Mem.ACC, acc_top + bank * acc_bank + 8 * slot)
         loads: list[Instr] = []
-        for dst, n, m in ((sp(w_row), rows, cols), (sp(x_row), t, rows)):
-            tr = flip()
-            addr, stride = block(n, m, in_size, tr)
-            loads.append(Load(dram=addr, dst=dst, rows=n, cols=m, stride=stride, transpose=tr))
+        # staging rows: scratchpad rows 16-23 and 24-31 of the fold's half, and accumulator
+        # rows of the bank's other half
+        loads += fetch(sp(w_row), rows, cols, in_size, sp(16 + 64 * b))
+        loads += fetch(sp(x_row), t, rows, in_size, sp(24 + 64 * b))
         bias = rng.random() < 0.4
         if bias:  # accumulator rows from DRAM, added to by the matmul
-            tr = flip()
-            addr, stride = block(t, cols, acc_size, tr)
-            loads.append(Load(dram=addr, dst=out, rows=t, cols=cols, stride=stride, transpose=tr))
+            stage = Loc(Mem.ACC, bank * acc_bank + (acc_top + 64) % acc_bank)
+            loads += fetch(out, t, cols, acc_size, stage)
         loads[0] = loads[0].with_deps(pop_next=f >= 2)
         loads[-1] = loads[-1].with_deps(push_next=True)
         instrs += loads

@@ -18,7 +18,7 @@ from chip.hdl import banks, chip_top, run_program, wishbone
 from chip.hdl.chip_cosim import run_chip
 from chip.hdl.chip_verilated import run_chip_verilated
 from chip.hdl.cosim import RtlError
-from chip.isa import Halt, Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp
+from chip.isa import Halt, Load, Loc, Matmul, Mem, Move, Preload, Store, Vec, VecOp
 from chip.machine import run_machine
 from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
 from chip.state import ChipState
@@ -225,6 +225,10 @@ def test_bandwidth_latency_queue_depth_and_dtype_variants_match_the_machine(chan
         ),
         (Load(dram=0, dst=_sp(0), rows=2, cols=5, stride=4, transpose=True), "load"),
         (Store(dram=0, src=_acc(0), rows=1, cols=0, stride=0, transpose=False), "store"),
+        # int8 scratchpad elements into accumulator words: a DMA does not convert
+        (Move(src=_sp(0), dst=_acc(0), rows=1, cols=4, transpose=False), "move"),
+        # 5 source rows transposed: 5 elements per destination row, rows hold 4
+        (Move(src=_sp(0), dst=_sp(8), rows=5, cols=4, transpose=True), "move"),
     ],
 )
 def test_a_word_the_rtl_cannot_run_stops_it_with_its_index(bad, name):
@@ -354,3 +358,7 @@ def test_verilator_model_of_the_chip_matches_amaranth_and_the_machine(tmp_path):
     assert sim.simulator == run_program.VERILATOR
     assert sim.machine.cycles > 2000
     assert [e.unit for e in sim.rtl.events].count("store") == 60
+    # and one whose blocks come in through on-chip MOVEs about half of the time
+    program, state = random_dma_program(TINY, seed=8, folds=60, shared=True, moves=True)
+    sim = run_program.cosimulate(program, state, run_program.VERILATOR, build_dir=tmp_path)
+    assert [e.unit for e in sim.rtl.events].count("move") > 60

@@ -114,10 +114,10 @@ def test_whole_chip_instantiates_one_lane_module_per_lane(tmp_path):
     assert text.count(f"module {top}_vector_lane(") == 1
     assert len(re.findall(rf"^\s*{top}_vector_lane inst \(", text, re.MULTILINE)) == 2
     assert text.count(f"module {top}_ram #(") == 1
-    # Scratchpad and accumulator (5 read, 3 write ports), the execute queue, and each DMA
+    # Scratchpad and accumulator (6 read, 3 write ports), the execute queue, and each DMA
     # engine's instruction queue and in-flight FIFO; no memory of Amaranth's, no initial block.
     assert len(re.findall(rf"^\s*{top}_ram #\(", text, re.MULTILINE)) == 7
-    assert len(re.findall(r"\.READS\(32'd5\)", text)) == 2
+    assert len(re.findall(r"\.READS\(32'd6\)", text)) == 2
     assert "load_bus__" in text and "store_bus__" in text
     assert "initial" not in text
 

@@ -1,5 +1,6 @@
-"""The `rtl` fidelity: execute-only programs through the runtime's `Backend` and `systolic run`,
-co-simulated against the `pe` machine; programs and chips the RTL lacks refused up front."""
+"""The `rtl` fidelity: execute-only programs and a MOVE through the runtime's `Backend` and
+`systolic run`, co-simulated against the `pe` machine; programs and chips the RTL lacks refused
+up front."""
 
 from __future__ import annotations
 
@@ -181,11 +182,16 @@ def test_verilator_runs_the_backend(monkeypatch, rtl_model_cache):
     assert any((rtl_model_cache / "systolic" / "verilator").iterdir())
 
 
-def test_move_is_refused_naming_the_instruction():
-    # the RTL has no on-chip DMA: a MOVE (transposed here) stops the program before it runs
+def test_move_runs_on_the_rtl(amaranth):
+    # the load engine's on-chip copy, transposed here: the co-simulation raises at the first
+    # cycle or value that differs from the pe machine
     cfg = chip("int8").replace(rows=4, cols=4)
-    program = move_program(cfg, Mem.SPAD, Mem.SPAD, np.ones((4, 4), np.float32), True)
-    with pytest.raises(ProgramError) as e:
-        Backend(program, "rtl")
-    assert (e.value.index, e.value.mnemonic) == (1, "move")
-    assert "the RTL implements load, store, preload, matmul, vec and halt" in str(e.value)
+    values = np.arange(-6, 6, dtype=np.float32).reshape(4, 3)
+    program = move_program(cfg, Mem.SPAD, Mem.SPAD, values, True)
+    backend = Backend(program, "rtl")
+    result = backend.run({}, trace=True)
+    assert np.array_equal(result.outputs["Y"], values.T)
+    fast = Backend(program, "fast").run({})
+    assert result.cycles == fast.cycles
+    # LOAD: 12 bytes, n = max(12 / 4, 4 rows) after the latency of 20; MOVE: 4 + 3 cycles
+    assert [(e.index, e.start, e.end) for e in result.events][:2] == [(0, 0, 24), (1, 24, 31)]

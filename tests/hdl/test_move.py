@@ -1,0 +1,214 @@
+"""MOVE on the RTL: the load DMA engine's on-chip copy (chip/hdl/move.py) against
+docs/timing.md's closed form, NumPy and the `pe` machine, cycle for cycle: every mode by hand,
+random pipelines that bring their blocks in through MOVEs, mutations of the copy, and a compiled
+training step whose MOVEs the compiler emits (under Verilator)."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from amaranth import Const
+
+from chip.config import Dataflow, load_preset
+from chip.counters import Cause
+from chip.dtypes import DType
+from chip.hdl import banks, dma, move
+from chip.isa import Halt, Load, Loc, Matmul, Mem, Move, Preload, Store, Vec, VecOp
+from chip.machine.plan import move_cycles
+from chip.program import Phase, Program, Tag
+from chip.state import ChipState
+from runtime.cli import main
+from tests.hdl.dma_programs import random_dma_program
+from tests.hdl.rtl_runs import assert_rtl_run_equals_pe
+from tests.hdl.test_dma import _cosimulate
+
+TINY = load_preset("tiny")  # 4-element rows, int8; 4 bytes per cycle, latency 20
+
+
+def _sp(row):
+    return Loc(Mem.SPAD, row)
+
+
+def _acc(row):
+    return Loc(Mem.ACC, row)
+
+
+# Every mode: scratchpad and accumulator (and its fp32 view), plain and transposed, partial
+# columns, and copies over their own source, upwards (the block's last row first) and downwards.
+MOVES = (
+    Move(src=_sp(0), dst=_sp(16), rows=5, cols=3, transpose=False),
+    Move(src=_sp(0), dst=_sp(24), rows=4, cols=3, transpose=True),
+    Move(src=_sp(1), dst=_sp(2), rows=6, cols=4, transpose=False),
+    Move(src=_sp(24), dst=_sp(25), rows=3, cols=4, transpose=True),
+    Move(src=_acc(0), dst=_acc(16), rows=6, cols=2, transpose=False),
+    Move(src=_acc(0), dst=Loc(Mem.ACCF, 32), rows=4, cols=3, transpose=True),
+    Move(src=Loc(Mem.ACCF, 32), dst=_acc(40), rows=3, cols=4, transpose=True),
+    Move(src=_acc(1), dst=_acc(0), rows=5, cols=4, transpose=False, push_next=True),
+)
+# (first row, rows, cols, DRAM address) of each block stored after the moves
+STORED = (
+    (_sp(0), 8, 4, 4096),
+    (_sp(16), 5, 3, 4160),
+    (_sp(24), 5, 3, 4192),
+    (_acc(0), 6, 4, 4224),
+    (_acc(16), 6, 2, 4352),
+    (_acc(32), 3, 4, 4416),
+    (_acc(40), 4, 3, 4480),
+)
+
+
+def _every_mode(cfg):
+    """A (8 x 4 input elements) and B (6 x 4 accumulator words) from DRAM, `MOVES`, a VEC that
+    relays the last move's token to the store queue, then `STORED`."""
+    size = cfg.input_dtype.nbytes
+    relay = Vec(op=VecOp.SET, dst=_sp(200), src1=_sp(200), src2=_sp(200), rows=1, cols=1,
+                bcast1=False, bcast2=False, imm=0.0, pop_prev=True, push_next=True)  # fmt: skip
+    stores = [
+        Store(
+            dram=addr,
+            src=loc,
+            rows=rows,
+            cols=cols,
+            transpose=False,
+            pop_prev=k == 0,
+            stride=cols * (size if loc.mem is Mem.SPAD else 4),
+        )  # fmt: skip
+        for k, (loc, rows, cols, addr) in enumerate(STORED)
+    ]
+    instrs = (
+        Load(dram=0, dst=_sp(0), rows=8, cols=4, stride=4 * size, transpose=False),
+        Load(dram=256, dst=_acc(0), rows=6, cols=4, stride=16, transpose=False),
+        *MOVES,
+        relay,
+        *stores,
+        Halt(),
+    )
+    return Program(cfg, instrs, [Tag("move", Phase.FORWARD)] * len(instrs), {})
+
+
+def _every_mode_state(cfg, seed):
+    rng = np.random.default_rng(seed)
+    state = ChipState(cfg)
+    a = rng.integers(0, 1 << 16, (8, 4)).astype(np.uint16)  # raw bits: any int8 or bf16
+    a = a.astype(cfg.input_dtype.storage) if cfg.input_dtype is DType.INT8 else a
+    b = rng.integers(-(1 << 31), 1 << 31, (6, 4)).astype(np.int32)
+    state.dram[: a.nbytes] = a.view(np.uint8).ravel()
+    state.dram[256 : 256 + b.nbytes] = b.view(np.uint8).ravel()
+    return state, a, b
+
+
+@pytest.mark.parametrize("dtype", [DType.INT8, DType.BF16])
+def test_every_move_mode_runs_in_the_cycles_of_the_timing_rules(dtype):
+    cfg = TINY.replace(input_dtype=dtype)
+    state, a, b = _every_mode_state(cfg, seed=4)
+    rtl, _ = _cosimulate(_every_mode(cfg), state)
+    # LOAD A: 32 (int8) or 64 bytes at 4 per cycle, after the latency of 20: ends at 28 or 36;
+    # LOAD B: 96 bytes, n = 24, from the end of A. The moves then run back to back: no bus, no
+    # latency, rows cycles (rows + cols transposed), each from the end of the one before.
+    n_a = 8 * 4 * cfg.input_dtype.nbytes // 4
+    t = 20 + n_a + 24
+    spans = []
+    for ins in MOVES:
+        spans.append(("move", t, t + move_cycles(ins)))
+        t += move_cycles(ins)
+    assert [(e.unit, e.start, e.end) for e in rtl.events][2:10] == spans
+    assert spans[-1][2] == 20 + n_a + 24 + 5 + 7 + 6 + 7 + 6 + 7 + 7 + 5
+
+    def stored(k, dtype):
+        loc, rows, cols, addr = STORED[k]
+        n = rows * cols * np.dtype(dtype).itemsize
+        return rtl.dram[addr : addr + n].view(dtype).reshape(rows, cols)
+
+    spad = a.dtype
+    assert np.array_equal(stored(0, spad), a[[0, 1, 1, 2, 3, 4, 5, 6]])  # upwards over itself
+    assert np.array_equal(stored(1, spad), a[:5, :3])  # partial columns
+    # transposed, then transposed again one row down over itself: row 24 keeps column 0
+    assert np.array_equal(stored(2, spad), np.vstack([a[:3, 0], a[:4, :3]]))
+    assert np.array_equal(stored(3, np.int32), np.vstack([b[1:], b[5:]]))  # downwards
+    assert np.array_equal(stored(4, np.int32), b[:, :2])
+    assert np.array_equal(stored(5, np.int32), b[:4, :3].T)  # into the fp32 view: the bits
+    assert np.array_equal(stored(6, np.int32), b[:4, :3])  # and back
+
+
+@pytest.mark.parametrize(
+    ("dataflow", "seed", "changes"),
+    [
+        (Dataflow.WS, 0, {}),
+        (Dataflow.IS, 7, {"high": True, "shared": True}),
+        (Dataflow.WS, 2, {"transposed": True, "dtype": DType.BF16}),
+    ],
+)
+def test_random_pipelines_with_moves_match_the_machine(dataflow, seed, changes):
+    changes = dict(changes)
+    cfg = TINY.replace(dataflow=dataflow, input_dtype=changes.pop("dtype", DType.INT8))
+    program, state = random_dma_program(cfg, seed, folds=4, moves=True, **changes)
+    moves = [ins for ins in program.instrs if isinstance(ins, Move)]
+    assert len(moves) >= 5 and any(m.transpose for m in moves)
+    rtl, _ = _cosimulate(program, state)
+    assert [e.unit for e in rtl.events].count("move") == len(moves)
+
+
+def _ports_program():
+    """PRELOAD, MOVE, MATMUL, all wanting scratchpad bank 0 (the MOVE its read and write
+    ports) as soon as they may start."""
+    instrs = (
+        Preload(src=0, rows=4, cols=4),
+        Move(src=_sp(8), dst=_sp(16), rows=4, cols=4, transpose=False),
+        Matmul(x=8, y=0, out=0, t=4, rows=4, cols=4, accumulate=False),
+        Halt(),
+    )
+    state = ChipState(TINY)
+    state.write(_sp(0), np.arange(48, dtype=np.int8).reshape(12, 4), "tiles")
+    return Program(TINY, instrs, [Tag("ports", Phase.FORWARD)] * len(instrs), {}), state
+
+
+def test_a_move_and_the_array_wait_for_each_others_bank_ports():
+    program, state = _ports_program()
+    rtl, machine = _cosimulate(program, state)
+    # The MOVE waits for the PRELOAD's read port (cycles 0-3), the MATMUL, later in program
+    # order, for the MOVE's (4-7); T+R+C-2 = 10 cycles.
+    assert [(e.unit, e.start, e.end) for e in rtl.events] == [
+        ("preload", 0, 4),
+        ("move", 4, 8),
+        ("matmul", 8, 18),
+    ]
+    assert machine.counters.stalls_by_cause[Cause.BANK_CONFLICT] > 0
+
+
+def _diverges(program, state):
+    try:
+        _cosimulate(program, state)
+    except AssertionError:
+        return True
+    return False
+
+
+def test_mutations_of_the_move_are_caught(monkeypatch):
+    with monkeypatch.context() as mp:  # a plain copy always runs from its first row
+        mp.setattr(move, "copies_upwards", lambda src, dst: Const(0))
+        assert _diverges(_every_mode(TINY), _every_mode_state(TINY, seed=4)[0])
+    with monkeypatch.context() as mp:  # a MOVE reserves no bank port
+        mp.setattr(dma, "move_ports", lambda config, word: Const(0, banks.port_bits(config)))
+        assert _diverges(*_ports_program())
+
+
+@pytest.mark.slow  # a bf16 chip's Verilator model (minutes to build) and about 3,000 instructions
+@pytest.mark.skipif(
+    shutil.which("verilator") is None or shutil.which("g++") is None,
+    reason="needs verilator and g++ on PATH (.ci/run installs verilator)",
+)
+def test_a_compiled_training_step_with_moves_runs_on_the_rtl(
+    tmp_path, monkeypatch, rtl_model_cache
+):
+    """`systolic compile mlp --chip tiny --dtype bf16 --train`: the backward pass reads values
+    the residency plan keeps on chip transposed, through MOVEs; `systolic run --fidelity rtl`
+    compares every instruction's cycles, the accumulator and DRAM with the `pe` machine."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(rtl_model_cache))
+    path = tmp_path / "step.prog"
+    argv = ["compile", "mlp", "--chip", "tiny", "--dtype", "bf16", "--train", "-o", str(path)]
+    assert main(argv) == 0
+    moves = [ins for ins in Program.load(path).instrs if isinstance(ins, Move)]
+    assert len(moves) > 100 and all(m.transpose for m in moves)
+    assert_rtl_run_equals_pe(path, tmp_path)
