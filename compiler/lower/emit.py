@@ -81,6 +81,19 @@ class Emitter:
         self._instrs.append(ins)
         self._tags.append(self.tag)
 
+    def drop(self, spans: list[tuple[int, int]]) -> None:
+        """Remove the instructions of the [first, end) ``spans`` (in order, disjoint)."""
+        if not spans:
+            return
+        instrs, tags = [], []
+        at = 0
+        for first, end in spans:
+            instrs += self._instrs[at:first]
+            tags += self._tags[at:first]
+            at = end
+        self._instrs = instrs + self._instrs[at:]
+        self._tags = tags + self._tags[at:]
+
     def finish(self) -> tuple[list[Instr], list[Tag]]:
         """The instructions with their dependency flags (relays inserted), ending in a halt."""
         tokens = _Tokens(self.config, self._dram_bytes)
