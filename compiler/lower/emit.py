@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from chip.config import ChipConfig
-from chip.footprint import DRAM, QUEUE_INDEX, Footprints
+from chip.footprint import DRAM, QUEUE_INDEX, DramBlock, Footprints
 from chip.isa import Halt, Instr, Matmul, Preload, Vec, VecOp, acc
 from chip.machine.hazard_kernel import GRID, LISTED, RANGE, latest_conflicts
 from chip.program import Phase, Tag
@@ -51,6 +51,25 @@ Units = Grid | np.ndarray | None
 def sync_row(config: ChipConfig) -> int:
     """The accumulator row reserved for token-relay instructions (the last one)."""
     return config.acc_rows - 1
+
+
+class DramAccesses(NamedTuple):
+    """Every DRAM access of a finished program, in program order: the `DramBlock` fields of
+    each (an (n, 6) int64 array), whether it writes, and the index of its instruction."""
+
+    blocks: np.ndarray
+    write: np.ndarray
+    instr: np.ndarray
+
+
+class Emitted(NamedTuple):
+    """What `Emitter.finish` returns: the instructions with their tokens and a final halt,
+    their tags, and their DRAM accesses (found while deriving the tokens; the layer table
+    counts the bytes each tag moves from them)."""
+
+    instrs: list[Instr]
+    tags: list[Tag]
+    dram: DramAccesses
 
 
 class Emitter:
@@ -94,14 +113,16 @@ class Emitter:
         self._instrs = instrs + self._instrs[at:]
         self._tags = tags + self._tags[at:]
 
-    def finish(self) -> tuple[list[Instr], list[Tag]]:
+    def finish(self) -> Emitted:
         """The instructions with their dependency flags (relays inserted), ending in a halt."""
         tokens = _Tokens(self.config, self._dram_bytes)
-        queues, need = tokens.conflicts(self._instrs)
+        queues, need, dram = tokens.conflicts(self._instrs)
         for ins, tag, q, latest in zip(self._instrs, self._tags, queues, need, strict=True):
             tokens.add(ins, tag, q, latest)
         self.relays = tokens.relays
-        return tokens.result(self.tag)
+        instrs, tags = tokens.result(self.tag)
+        final = np.array(tokens.index_of, dtype=np.int64)
+        return Emitted(instrs, tags, dram._replace(instr=final[dram.instr]))
 
 
 # a dependency flag of an instruction while its tokens are derived: (bit, `Instr` field)
@@ -128,7 +149,7 @@ class _Tokens:
         # DRAM units of the hazard scan's tables at least (`conflicts`; zeros: the pages of
         # units no instruction touches are never written)
         self._dram_top = -(-dram_bytes // DRAM_UNIT) + 1
-        self._index_of: list[int] = []  # the index `add` gave each instruction
+        self.index_of: list[int] = []  # the index `add` gave each instruction
         # DRAM units of a DMA block by its geometry and address within a unit (see `accesses`)
         self._dram_units: dict[tuple, tuple[int, np.ndarray | None]] = {}
         row = sync_row(config)
@@ -145,9 +166,10 @@ class _Tokens:
         )
         self.relays = 0
 
-    def conflicts(self, instrs: list[Instr]) -> tuple[list[int], list[list[int]]]:
-        """The queue of each of ``instrs`` (in program order), and the latest earlier
-        instruction of each other queue it conflicts with (-1: none), by index in ``instrs``:
+    def conflicts(self, instrs: list[Instr]) -> tuple[list[int], list[list[int]], DramAccesses]:
+        """The queue of each of ``instrs`` (in program order), the latest earlier
+        instruction of each other queue it conflicts with (-1: none), by index in ``instrs``,
+        and their DRAM accesses (instructions by index in ``instrs``). The conflicts come from
         one scan (chip/machine/hazard_kernel.py) of everything each touches (chip/footprint.py
         says what): on-chip rows, and DRAM in units of `DRAM_UNIT` bytes. A strided DMA
         block that leaves some units of its span untouched (a column block of a matrix)
@@ -161,7 +183,10 @@ class _Tokens:
         queue_of: dict[type, int] = {}  # class lookups are cheap; enum hashing is not
         footprint = self._footprints.of
         dram_units = self._dram_units
-        for ins in instrs:
+        blocks: list[tuple] = []  # every DRAM access's `DramBlock`, whether it writes, where
+        writes: list[bool] = []
+        at: list[int] = []
+        for i, ins in enumerate(instrs):
             cls = type(ins)
             q = queue_of.get(cls)
             if q is None:
@@ -173,6 +198,9 @@ class _Tokens:
                     if hi > top[space]:
                         top[space] = hi
                     continue
+                blocks.append(block)
+                writes.append(write)
+                at.append(i)
                 unit = lo // DRAM_UNIT
                 # A block's units depend on its address only through ``unit`` and the offset
                 # within it; tiled programs repeat a few block shapes many times.
@@ -202,13 +230,19 @@ class _Tokens:
         arrays = [np.array(x, dtype=np.int64) for x in (queue, first)]
         pool_array = np.array(pool, dtype=np.int64)
         need = latest_conflicts(*arrays, *fields, pool_array, *tables)
-        return queue, need.tolist()
+        n = len(DramBlock._fields)
+        dram = DramAccesses(
+            np.fromiter(chain.from_iterable(blocks), np.int64, n * len(blocks)).reshape(-1, n),
+            np.array(writes, dtype=bool),
+            np.array(at, dtype=np.int64),
+        )
+        return queue, need.tolist(), dram
 
     def add(self, ins: Instr, tag: Tag, q: int, latest: list[int]) -> None:
         """Append ``ins`` (of queue ``q``) after the instructions added so far, ordered after
         ``latest``: per queue, the latest instruction it conflicts with, counted among those
         `add` appended (`conflicts`), or -1."""
-        final = self._index_of
+        final = self.index_of
         need = [final[x] if x >= 0 else -1 for x in latest]
         # Load <-> store hazards are relayed by the execute queue.
         far = S if q == L else L if q == S else None

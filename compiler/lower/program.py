@@ -449,7 +449,7 @@ def _lower(graph: Graph, config: ChipConfig, tiling: Tiling) -> Lowered:
     if ctx is None:
         ctx = _lower_units(graph, config, tiling, units, plan, None, (0, 0))
     em = ctx.em
-    instrs, tags = em.finish()
+    instrs, tags, dram = em.finish()
     tensors = dict(plan.tensors)
     if plan.scratch_bytes:
         tensors[SCRATCH_TENSOR] = TensorInfo(
@@ -476,13 +476,7 @@ def _lower(graph: Graph, config: ChipConfig, tiling: Tiling) -> Lowered:
                 t = tensors[name]
                 init[name] = to_storage(np.asarray(value).reshape(t.shape), t.dtype)
     layers = layer_table(
-        graph,
-        config,
-        [_unit_nodes(u) for u in units],
-        node_tags(graph, units),
-        plan.bufs,
-        instrs,
-        tags,
+        graph, [_unit_nodes(u) for u in units], node_tags(graph, units), plan.bufs, tags, dram
     )
     program = Program(config, tuple(instrs), tuple(tags), tensors, init, layers)
     return Lowered(program, tuple(ctx.notes), em.relays)
