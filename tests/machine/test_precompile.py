@@ -26,6 +26,7 @@ from chip.machine import (
     run_machine,
     schedule_kernel,
     special_kernels,
+    token_kernel,
     vec_kernels,
 )
 from chip.machine.precompile import precompile
@@ -47,6 +48,7 @@ def _signatures() -> dict[str, set]:
         replay_kernel,
         vec_kernels,
         special_kernels,
+        token_kernel,
     ):
         for name, obj in vars(module).items():
             if isinstance(obj, CPUDispatcher):
