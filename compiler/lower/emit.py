@@ -15,6 +15,10 @@ earlier instruction of ``a``'s queue complete too. Hazards inside one queue are 
 (in-order) business. Load and store queues are not adjacent: a hazard between them is relayed
 by the execute queue (its latest instruction if that follows the producer, otherwise a
 one-element vector SET on the reserved sync row is inserted).
+
+Both steps run over the whole program in numba: the hazard scan (chip/machine/hazard_kernel.py)
+over flat arrays of every instruction's accesses, then the token rules
+(chip/machine/token_kernel.py) over the hazards it finds.
 """
 
 from __future__ import annotations
