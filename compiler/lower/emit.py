@@ -199,7 +199,7 @@ class _Tokens:
         top = [self.config.spad_rows, self.config.acc_rows, self._dram_top]
         # per class, its queue and kind (class lookups are cheap; enum hashing is not)
         class_of: dict[type, tuple[int, int]] = {}
-        footprint = self._footprints.of
+        accesses = self._footprints.accesses
         dram_units = self._dram_units
         blocks: list[tuple] = []  # every DRAM access's `DramBlock`, whether it writes, where
         writes: list[bool] = []
@@ -212,7 +212,7 @@ class _Tokens:
                 known = class_of[cls] = (QUEUE_INDEX[cls.QUEUE], how)
             queue.append(known[0])
             kind.append(known[1])
-            for space, lo, hi, write, block in footprint(ins).accesses:
+            for space, lo, hi, write, block in accesses(ins):
                 if space != DRAM:
                     rows.append((space, RANGE, lo, hi, write, 0, 0, 0))
                     if hi > top[space]:
