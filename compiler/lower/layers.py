@@ -103,13 +103,14 @@ def _dram_spans(
     return {distinct[t]: _merge(r) for t, r in runs.items()}
 
 
-def _runs_by_tag(fields: np.ndarray, tag: np.ndarray) -> dict[int, np.ndarray]:
-    """The contiguous byte runs, ``[lo, hi)`` rows, of DRAM blocks (`DramBlock` fields, one
-    row per block) grouped by tag index: one run per block row, or per column when the
-    block is transposed (its elements ``size`` bytes apart down a column)."""
+def _runs_by_tag(fields: np.ndarray, tag: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The contiguous byte runs, ``[lo, hi)`` as arrays of their starts and ends, of DRAM
+    blocks (`DramBlock` fields, one row per block) grouped by tag index: one run per block
+    row, or per column when the block is transposed (its elements ``size`` bytes apart down
+    a column), in no particular order."""
     if not len(fields):
         return {}
-    order = np.argsort(tag, kind="stable")
+    order = np.argsort(tag)
     fields, tag = fields[order], tag[order]
     addr, rows, cols, stride, transpose, size = fields.T
     flip = transpose != 0
@@ -127,19 +128,21 @@ def _runs_by_tag(fields: np.ndarray, tag: np.ndarray) -> dict[int, np.ndarray]:
         first = np.cumsum(n) - n  # each block's first run
         line = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(first, n)
         start = np.repeat(addr[lo:hi], n) + line * np.repeat(stride[lo:hi], n)
-        out[int(tag[lo])] = np.stack([start, start + np.repeat(length[lo:hi], n)], axis=1)
+        out[int(tag[lo])] = (start, start + np.repeat(length[lo:hi], n))
     return out
 
 
-def _merge(runs: np.ndarray) -> np.ndarray:
-    """Sorted disjoint intervals covering the same bytes as ``runs``."""
-    runs = runs[np.argsort(runs[:, 0], kind="stable")]
-    reach = np.maximum.accumulate(runs[:, 1])
-    new = np.ones(len(runs), dtype=bool)
-    new[1:] = runs[1:, 0] > reach[:-1]
+def _merge(runs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Sorted disjoint intervals, an array of shape (k, 2), covering the same bytes as the
+    (non-empty) runs ``[start, end)``."""
+    order = np.argsort(runs[0])  # any order among equal starts merges the same
+    start, end = runs[0][order], runs[1][order]
+    reach = np.maximum.accumulate(end)
+    new = np.ones(len(start), dtype=bool)
+    new[1:] = start[1:] > reach[:-1]
     first = np.flatnonzero(new)
-    last = np.append(first[1:], len(runs)) - 1
-    return np.stack([runs[first, 0], reach[last]], axis=1)
+    last = np.append(first[1:], len(start)) - 1
+    return np.stack([start[first], reach[last]], axis=1)
 
 
 def _crossing(values: Mapping[tuple[int, int], None], covered: np.ndarray | None) -> int:
