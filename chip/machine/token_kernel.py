@@ -16,7 +16,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-L, E, S = 0, 1, 2  # queues
+L, E, S = 0, 1, 2  # queue indices, as chip.footprint.QUEUES numbers them
 OTHER, PRELOAD, MATMUL = 0, 1, 2  # what `_completes_prefix` needs to know of an instruction
 POP_PREV, POP_NEXT, PUSH_PREV, PUSH_NEXT = 1, 2, 4, 8  # dependency flag bits
 
