@@ -308,26 +308,40 @@ class Footprints:
         last = hi - 1 if hi > lo else lo
         return range(min(lo // per, n - 1), min(last // per, n - 1) + 1)
 
+    def accesses(self, ins: Instr) -> tuple[Access, ...]:
+        """``of(ins).accesses``, without the rest of the footprint for a DMA (most of a tiled
+        program: the compiler's hazard scan asks for nothing else)."""
+        cls = type(ins)
+        if cls is Load:
+            return self._dma_accesses(ins, ins.dst, True)
+        if cls is Store:
+            return self._dma_accesses(ins, ins.src, False)
+        return self.of(ins).accesses
+
     # ---- DMA ----
-    def _dma(self, ins: Load | Store, loc: Loc, load: bool) -> Footprint:
+    def _dma_accesses(self, ins: Load | Store, loc: Loc, load: bool) -> tuple[Access, Access]:
         # Tiled programs are mostly DMAs, all distinct: the tuples are built with tuple.__new__,
         # which skips the named tuples' Python-level constructors.
         mem = loc.mem
         space = SPAD if mem is _SP else ACC
         size = self.space_size[space] if mem is not _ACCF else self.accf_size
-        rows, cols = ins.rows, ins.cols
         block = DramBlock.of(ins, size)
         lo, hi = block.span
         dram = _new(Access, (DRAM, lo, hi, not load, block))
-        onchip = _new(Access, (space, loc.row, loc.row + rows, load, None))
-        n = rows * cols * size
+        onchip = _new(Access, (space, loc.row, loc.row + ins.rows, load, None))
+        return (dram, onchip) if load else (onchip, dram)
+
+    def _dma(self, ins: Load | Store, loc: Loc, load: bool) -> Footprint:
+        accesses = self._dma_accesses(ins, loc, load)
+        block = accesses[0 if load else 1].block
+        n = ins.rows * ins.cols * block.size
         pops, pushes = tokens(ins)
         return _new(
             Footprint,
             (
                 ins.QUEUE,
                 _LOAD_UNIT if load else _STORE_UNIT,
-                (dram, onchip) if load else (onchip, dram),
+                accesses,
                 (n, n),
                 0,
                 0,

@@ -259,7 +259,7 @@ class Program:
             if start < end:
                 raise ValueError(f"tensors {a!r} and {b!r} overlap in DRAM")
         if self.layers:
-            unknown = set(self.layers) - set(self.tags)
+            unknown = set(self.layers) - _distinct_tags(self.tags)
             if unknown:
                 raise ValueError(
                     f"layer table names {min(map(str, unknown))}, no tag of the program"
@@ -360,6 +360,18 @@ class Program:
             return cls(config, tuple(instrs), tags, tensors, init, layers)
         except ValueError as e:
             raise ProgramFormatError(f"{p}: {e}") from None
+
+
+def _distinct_tags(tags: tuple[Tag, ...]) -> set[Tag]:
+    """The distinct tags: they come in runs of one object, and each run is hashed once (a
+    tag's hash is a Python call; programs have hundreds of thousands)."""
+    out: set[Tag] = set()
+    last = None
+    for tag in tags:
+        if tag is not last:
+            out.add(tag)
+            last = tag
+    return out
 
 
 def _npy_bytes(arr: np.ndarray) -> bytes:

@@ -26,35 +26,37 @@ RANGE, GRID, LISTED = 0, 1, 2
 
 
 @numba.njit(cache=True, inline="always")
-def _scan(table, q, write, mark, need, i, u) -> None:
-    """Fold unit ``u``'s latest conflicting instructions into ``need[i]``; mark it (mark > 0)."""
+def _scan(table, q, write, check, mark, need, i, u) -> None:
+    """With ``check``, fold unit ``u``'s latest conflicting instructions into ``need[i]``;
+    then, with ``mark`` > 0, mark it (the entries checked are other queues' than the one
+    marked, so one visit may do both)."""
+    if check:
+        for x in range(3):
+            if x == q:
+                continue
+            v = table[u, 0, x]
+            if write and table[u, 1, x] > v:
+                v = table[u, 1, x]
+            if v - 1 > need[i, x]:
+                need[i, x] = v - 1
     if mark:
         table[u, 0 if write else 1, q] = mark
-        return
-    for x in range(3):
-        if x == q:
-            continue
-        v = table[u, 0, x]
-        if write and table[u, 1, x] > v:
-            v = table[u, 1, x]
-        if v - 1 > need[i, x]:
-            need[i, x] = v - 1
 
 
 @numba.njit(cache=True)
-def _visit(table, q, write, mark, need, i, kind, lo, hi, a, b, c, pool) -> None:
+def _visit(table, q, write, check, mark, need, i, kind, lo, hi, a, b, c, pool) -> None:
     """Every unit of one access, through `_scan`."""
     if kind == RANGE:
         for u in range(lo, hi):
-            _scan(table, q, write, mark, need, i, u)
+            _scan(table, q, write, check, mark, need, i, u)
     elif kind == GRID:
         for line in range(a):
             start = lo + line * b
             for u in range(start, start + c):
-                _scan(table, q, write, mark, need, i, u)
+                _scan(table, q, write, check, mark, need, i, u)
     else:
         for j in range(a, a + b):
-            _scan(table, q, write, mark, need, i, pool[j])
+            _scan(table, q, write, check, mark, need, i, pool[j])
 
 
 @numba.njit(cache=True)
@@ -70,16 +72,27 @@ def latest_conflicts(queue, first, space, kind, lo, hi, write, a, b, c, pool, t0
     need = np.full((n, 3), -1, dtype=np.int64)
     for i in range(n):
         q = queue[i]
-        # every access is checked before any is marked: an instruction never orders itself
-        for mark in (0, i + 1):
+        # every access is checked before any is marked: an instruction never orders itself;
+        # an access alone in its space (a DMA's DRAM block) is checked and marked in one
+        # visit of its units, which halves the traffic through the large DRAM table
+        for second in (False, True):
             for k in range(first[i], first[i + 1]):
                 if hi[k] <= lo[k]:
                     continue
                 s = space[k]
+                alone = True
+                for other in range(first[i], first[i + 1]):
+                    if other != k and space[other] == s and hi[other] > lo[other]:
+                        alone = False
+                if alone and second:
+                    continue
+                check = alone or not second
+                mark = i + 1 if alone or second else 0
                 table = t0 if s == 0 else t1 if s == 1 else t2
                 _visit(
-                    table, q, write[k], mark, need, i, kind[k], lo[k], hi[k], a[k], b[k], c[k], pool
-                )
+                    table, q, write[k], check, mark, need, i, kind[k], lo[k], hi[k], a[k], b[k],
+                    c[k], pool,
+                )  # fmt: skip
     return need
 
 

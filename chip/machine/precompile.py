@@ -5,8 +5,8 @@ package.
 Python, in each argument type and array layout it passes them: the timing loop
 (chip/machine/engine.py's `warm_up`), the `fast` value kernels (`block_kernels.warm_up`), the
 `pe` register kernels (`pe_kernels.warm_up`), the `fast` machine's replay kernel
-(`replay.warm_up`), the special functions (`special_kernels.warm_up`) and the compiler's hazard
-scan (`hazard_kernel.warm_up`).
+(`replay.warm_up`), the special functions (`special_kernels.warm_up`), and the compiler's hazard
+scan (`hazard_kernel.warm_up`) and token derivation (`token_kernel.warm_up`).
 tests/machine/test_precompile.py checks that running programs afterwards, in every dtype,
 dataflow and fidelity, and the special functions on arrays of any shape, compile nothing more.
 
@@ -37,6 +37,7 @@ def precompile() -> None:
         pe_kernels,
         replay,
         special_kernels,
+        token_kernel,
     )
 
     engine.warm_up()
@@ -45,6 +46,7 @@ def precompile() -> None:
     replay.warm_up()
     special_kernels.warm_up()
     hazard_kernel.warm_up()
+    token_kernel.warm_up()
 
 
 def write_cache(dest: Path) -> list[str]:

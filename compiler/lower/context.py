@@ -177,8 +177,11 @@ class Ctx:
             if load and res.load(self, view, loc):
                 return
             if not load:
-                loc = res.store(self, view, loc)
-                if loc is None:
+                loc, seq = res.store(self, view, loc)
+                if seq is not None:
+                    start = len(self.em)
+                    self._dma(view, loc, load=False, direct=True)
+                    res.dram_stores.append((seq, start, len(self.em)))
                     return
         held = mem_dtype(cfg, loc.mem)
         if view.dtype is not held:

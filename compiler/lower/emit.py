@@ -15,6 +15,10 @@ earlier instruction of ``a``'s queue complete too. Hazards inside one queue are 
 (in-order) business. Load and store queues are not adjacent: a hazard between them is relayed
 by the execute queue (its latest instruction if that follows the producer, otherwise a
 one-element vector SET on the reserved sync row is inserted).
+
+Both steps run over the whole program in numba: the hazard scan (chip/machine/hazard_kernel.py)
+over flat arrays of every instruction's accesses, then the token rules
+(chip/machine/token_kernel.py) over the hazards it finds.
 """
 
 from __future__ import annotations
@@ -25,9 +29,19 @@ from typing import NamedTuple
 import numpy as np
 
 from chip.config import ChipConfig
-from chip.footprint import DRAM, QUEUE_INDEX, Footprints
+from chip.footprint import DRAM, QUEUE_INDEX, DramBlock, Footprints
 from chip.isa import Halt, Instr, Matmul, Preload, Vec, VecOp, acc
 from chip.machine.hazard_kernel import GRID, LISTED, RANGE, latest_conflicts
+from chip.machine.token_kernel import (
+    MATMUL,
+    OTHER,
+    POP_NEXT,
+    POP_PREV,
+    PRELOAD,
+    PUSH_NEXT,
+    PUSH_PREV,
+    derive_tokens,
+)
 from chip.program import Phase, Tag
 
 L, E, S = 0, 1, 2  # queue indices, as chip.footprint.QUEUES numbers them
@@ -51,6 +65,25 @@ Units = Grid | np.ndarray | None
 def sync_row(config: ChipConfig) -> int:
     """The accumulator row reserved for token-relay instructions (the last one)."""
     return config.acc_rows - 1
+
+
+class DramAccesses(NamedTuple):
+    """Every DRAM access of a finished program, in program order: the `DramBlock` fields of
+    each (an (n, 6) int64 array), whether it writes, and the index of its instruction."""
+
+    blocks: np.ndarray
+    write: np.ndarray
+    instr: np.ndarray
+
+
+class Emitted(NamedTuple):
+    """What `Emitter.finish` returns: the instructions with their tokens and a final halt,
+    their tags, and their DRAM accesses (found while deriving the tokens; the layer table
+    counts the bytes each tag moves from them)."""
+
+    instrs: list[Instr]
+    tags: list[Tag]
+    dram: DramAccesses
 
 
 class Emitter:
@@ -81,45 +114,60 @@ class Emitter:
         self._instrs.append(ins)
         self._tags.append(self.tag)
 
-    def finish(self) -> tuple[list[Instr], list[Tag]]:
+    def drop(self, spans: list[tuple[int, int]]) -> None:
+        """Remove the instructions of the [first, end) ``spans`` (in order, disjoint)."""
+        if not spans:
+            return
+        instrs, tags = [], []
+        at = 0
+        for first, end in spans:
+            instrs += self._instrs[at:first]
+            tags += self._tags[at:first]
+            at = end
+        self._instrs = instrs + self._instrs[at:]
+        self._tags = tags + self._tags[at:]
+
+    def finish(self) -> Emitted:
         """The instructions with their dependency flags (relays inserted), ending in a halt."""
         tokens = _Tokens(self.config, self._dram_bytes)
-        queues, need = tokens.conflicts(self._instrs)
-        for ins, tag, q, latest in zip(self._instrs, self._tags, queues, need, strict=True):
-            tokens.add(ins, tag, q, latest)
-        self.relays = tokens.relays
-        return tokens.result(self.tag)
+        queue, kind, need, dram = tokens.conflicts(self._instrs)
+        source, flags = derive_tokens(queue, need, kind, bool(self.config.double_buffer_stationary))
+        instrs, tags = self._instrs, self._tags
+        out: list[Instr] = []
+        out_tags: list[Tag] = []
+        for j, f in zip(source.tolist(), flags.tolist(), strict=True):
+            if j >= 0:
+                out.append(_with_flags(instrs[j], f) if f else instrs[j])
+                out_tags.append(tags[j])
+            else:  # a relay before instruction -1 - j, of its tag
+                out.append(_with_flags(tokens.sync, f))
+                out_tags.append(tags[-1 - j])
+        self.relays = len(out) - len(instrs)
+        final = np.flatnonzero(source >= 0)  # where each instruction went
+        out.append(Halt())
+        out_tags.append(self.tag)
+        return Emitted(out, out_tags, dram._replace(instr=final[dram.instr]))
 
 
-# a dependency flag of an instruction while its tokens are derived: (bit, `Instr` field)
-_DEP_BITS = ((1, "pop_prev"), (2, "pop_next"), (4, "push_prev"), (8, "push_next"))
-_POP_PREV, _POP_NEXT, _PUSH_PREV, _PUSH_NEXT = (bit for bit, _ in _DEP_BITS)
+# the `Instr` field of each dependency flag bit of the token derivation
+_DEP_BITS = ((POP_PREV, "pop_prev"), (POP_NEXT, "pop_next"), (PUSH_PREV, "push_prev"),
+             (PUSH_NEXT, "push_next"))  # fmt: skip
 
 
 class _Tokens:
-    """The token derivation: instructions added in program order get the flags that order
-    every cross-queue hazard, relays inserted where a load and a store must be ordered."""
+    """What the token derivation (chip/machine/token_kernel.py) needs of a program: each
+    instruction's queue and kind, and the hazards between queues (`conflicts`)."""
 
     def __init__(self, config: ChipConfig, dram_bytes: int) -> None:
         self.config = config
         self._footprints = Footprints(config)
-        self._instrs: list[Instr] = []
-        self._tags: list[Tag] = []
-        self._flags: list[int] = []  # `_DEP_BITS` of each instruction
-        self._queue: list[int] = []
-        self._prev_exec: list[int] = []  # the execute instruction before each instruction
-        # know[i][q]: highest index of queue q known complete when instruction i starts
-        self._know: list[list[int]] = []
-        self._last_in_queue = [-1, -1, -1]
-        self._last_push: dict[tuple[int, int], int] = {}
         # DRAM units of the hazard scan's tables at least (`conflicts`; zeros: the pages of
         # units no instruction touches are never written)
         self._dram_top = -(-dram_bytes // DRAM_UNIT) + 1
-        self._index_of: list[int] = []  # the index `add` gave each instruction
         # DRAM units of a DMA block by its geometry and address within a unit (see `accesses`)
         self._dram_units: dict[tuple, tuple[int, np.ndarray | None]] = {}
         row = sync_row(config)
-        self._sync = Vec(
+        self.sync = Vec(  # a relay: one execute instruction that passes a token on
             op=VecOp.SET,
             dst=acc(row),
             src1=acc(row),
@@ -130,36 +178,49 @@ class _Tokens:
             bcast2=False,
             imm=0.0,
         )
-        self.relays = 0
 
-    def conflicts(self, instrs: list[Instr]) -> tuple[list[int], list[list[int]]]:
-        """The queue of each of ``instrs`` (in program order), and the latest earlier
-        instruction of each other queue it conflicts with (-1: none), by index in ``instrs``:
+    def conflicts(
+        self, instrs: list[Instr]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, DramAccesses]:
+        """The queue of each of ``instrs`` (in program order), its kind (the token kernel's
+        `PRELOAD`, `MATMUL` or `OTHER`), the latest earlier instruction of each other queue
+        it conflicts with (-1: none; an (n, 3) array), by index in ``instrs``, and their DRAM
+        accesses (instructions by index in ``instrs``). The conflicts come from
         one scan (chip/machine/hazard_kernel.py) of everything each touches (chip/footprint.py
         says what): on-chip rows, and DRAM in units of `DRAM_UNIT` bytes. A strided DMA
         block that leaves some units of its span untouched (a column block of a matrix)
         touches a `GRID` of them when its lines start a whole number of units apart, else
         the `LISTED` units."""
         queue: list[int] = []
+        kind: list[int] = []
         first = [0]
         rows: list[tuple[int, ...]] = []  # per access: the kernel's access fields, in order
         pool: list[int] = []
         top = [self.config.spad_rows, self.config.acc_rows, self._dram_top]
-        queue_of: dict[type, int] = {}  # class lookups are cheap; enum hashing is not
-        footprint = self._footprints.of
+        # per class, its queue and kind (class lookups are cheap; enum hashing is not)
+        class_of: dict[type, tuple[int, int]] = {}
+        accesses = self._footprints.accesses
         dram_units = self._dram_units
-        for ins in instrs:
+        blocks: list[tuple] = []  # every DRAM access's `DramBlock`, whether it writes, where
+        writes: list[bool] = []
+        at: list[int] = []
+        for i, ins in enumerate(instrs):
             cls = type(ins)
-            q = queue_of.get(cls)
-            if q is None:
-                q = queue_of[cls] = QUEUE_INDEX[cls.QUEUE]
-            queue.append(q)
-            for space, lo, hi, write, block in footprint(ins).accesses:
+            known = class_of.get(cls)
+            if known is None:
+                how = PRELOAD if cls is Preload else MATMUL if cls is Matmul else OTHER
+                known = class_of[cls] = (QUEUE_INDEX[cls.QUEUE], how)
+            queue.append(known[0])
+            kind.append(known[1])
+            for space, lo, hi, write, block in accesses(ins):
                 if space != DRAM:
                     rows.append((space, RANGE, lo, hi, write, 0, 0, 0))
                     if hi > top[space]:
                         top[space] = hi
                     continue
+                blocks.append(block)
+                writes.append(write)
+                at.append(i)
                 unit = lo // DRAM_UNIT
                 # A block's units depend on its address only through ``unit`` and the offset
                 # within it; tiled programs repeat a few block shapes many times.
@@ -186,106 +247,18 @@ class _Tokens:
         tables = [np.zeros((n, 2, 3), dtype=np.int32) for n in top]
         flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=8 * len(rows))
         fields = flat.reshape(len(rows), 8).T.copy()  # faster than np.array of the tuples
-        arrays = [np.array(x, dtype=np.int64) for x in (queue, first)]
+        queue_array, kind_array, first_array = (
+            np.array(x, dtype=np.int64) for x in (queue, kind, first)
+        )
         pool_array = np.array(pool, dtype=np.int64)
-        need = latest_conflicts(*arrays, *fields, pool_array, *tables)
-        return queue, need.tolist()
-
-    def add(self, ins: Instr, tag: Tag, q: int, latest: list[int]) -> None:
-        """Append ``ins`` (of queue ``q``) after the instructions added so far, ordered after
-        ``latest``: per queue, the latest instruction it conflicts with, counted among those
-        `add` appended (`conflicts`), or -1."""
-        final = self._index_of
-        need = [final[x] if x >= 0 else -1 for x in latest]
-        # Load <-> store hazards are relayed by the execute queue.
-        far = S if q == L else L if q == S else None
-        if far is not None and need[far] >= 0 and self._known(q, far) < need[far]:
-            need[E] = max(need[E], self._relay(far, need[far], tag))
-        index = self._append(ins, tag, q)
-        final.append(index)
-        for x in (L, E, S):
-            if x != q and x != far and need[x] >= 0:
-                self._ensure(index, q, x, need[x])
-        if far is not None and self._know[index][far] < need[far]:
-            raise AssertionError(f"instruction {index}: relay did not order queue {far}")
-
-    def _append(self, ins: Instr, tag: Tag, q: int) -> int:
-        index = len(self._instrs)
-        self._instrs.append(ins)
-        self._tags.append(tag)
-        self._flags.append(0)
-        self._queue.append(q)
-        prev = self._last_in_queue[q]
-        self._prev_exec.append(self._last_in_queue[E])
-        self._know.append(self._know[prev][:] if prev >= 0 else [-1, -1, -1])
-        self._last_in_queue[q] = index
-        return index
-
-    def _known(self, q: int, x: int) -> int:
-        last = self._last_in_queue[q]
-        return self._know[last][x] if last >= 0 else -1
-
-    def _relay(self, far: int, a: int, tag: Tag) -> int:
-        """An execute instruction that starts after ``a`` (of queue ``far``) completes.
-
-        It waits for the latest instruction of ``far`` rather than ``a`` itself, so one relay
-        covers the hazards of the next few instructions too (copy loops would otherwise need
-        a relay per block).
-        """
-        a = max(a, self._last_in_queue[far])
-        e = self._last_in_queue[E]
-        if e < a:
-            e = self._append(self._sync, tag, E)
-            self.relays += 1
-        self._ensure(e, E, far, a)
-        return e
-
-    def _completes_prefix(self, a: int) -> int:
-        """An execute instruction whose end proves ``a`` and every earlier one ended.
-
-        With double-buffered stationary tiles a PRELOAD right after a MATMUL starts with that
-        MATMUL and may end first (docs/timing.md), so its token would not prove the MATMUL
-        done; the MATMUL that consumes the preload (always emitted right after it) does.
-        """
-        if not (self.config.double_buffer_stationary and isinstance(self._instrs[a], Preload)):
-            return a
-        prev = self._prev_exec[a]
-        if prev < 0 or not isinstance(self._instrs[prev], Matmul):
-            return a
-        nxt = a + 1
-        while nxt < len(self._instrs) and self._queue[nxt] != E:
-            nxt += 1
-        if nxt >= len(self._instrs):
-            raise AssertionError(f"preload {a} has no following execute instruction yet")
-        return nxt
-
-    def _ensure(self, b: int, q: int, x: int, a: int) -> None:
-        """Make instruction ``b`` (queue q, the latest of its queue) start after ``a`` (queue x)."""
-        if x == E:
-            a = self._completes_prefix(a)
-        kb, ka = self._know[b], self._know[a]
-        if kb[x] < a:
-            chan = (x, q)
-            flags = self._flags
-            pop, push = (_POP_PREV, _PUSH_NEXT) if x < q else (_POP_NEXT, _PUSH_PREV)
-            if flags[b] & pop:
-                # b already pops this channel; its partner is the channel's latest push, which
-                # is earlier than a in queue x: move that push to a (b then waits for the later
-                # one).
-                flags[self._last_push[chan]] &= ~push
-            flags[a] |= push
-            flags[b] |= pop
-            self._last_push[chan] = a
-            kb[x] = a
-        # Whatever ``a`` waited for (e.g. a relay it performs) is complete too.
-        for y in (L, E, S):
-            if ka[y] > kb[y]:
-                kb[y] = ka[y]
-
-    def result(self, halt_tag: Tag) -> tuple[list[Instr], list[Tag]]:
-        """The instructions with their dependency flags, ending in a halt tagged ``halt_tag``."""
-        out = [_with_flags(ins, f) for ins, f in zip(self._instrs, self._flags, strict=True)]
-        return out + [Halt()], self._tags + [halt_tag]
+        need = latest_conflicts(queue_array, first_array, *fields, pool_array, *tables)
+        n = len(DramBlock._fields)
+        dram = DramAccesses(
+            np.fromiter(chain.from_iterable(blocks), np.int64, n * len(blocks)).reshape(-1, n),
+            np.array(writes, dtype=bool),
+            np.array(at, dtype=np.int64),
+        )
+        return queue_array, kind_array, need, dram
 
 
 def _dram_units(block, span: int) -> Units:

@@ -15,11 +15,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from chip.config import ChipConfig
-from chip.footprint import DramBlock, Footprints
-from chip.isa import Instr, Load, Store
 from chip.program import LayerInfo, Tag
 from compiler.ir import Graph, Node, Op
+from compiler.lower.emit import DramAccesses
 from compiler.lower.memory import Buf
 
 
@@ -43,38 +41,51 @@ def gemm_macs(graph: Graph, node: Node) -> int:
 
 def layer_table(
     graph: Graph,
-    config: ChipConfig,
     units: Sequence[Sequence[Node]],
     tag_of: Mapping[int, Tag],
     bufs: Mapping[int, Buf],
-    instrs: Sequence[Instr],
     tags: Sequence[Tag],
+    dram: DramAccesses,
 ) -> dict[Tag, LayerInfo]:
     """`LayerInfo` for every tag of ``tags``: ``units`` are the lowering units' nodes,
-    ``tag_of`` each node's tag, ``bufs`` the values' DRAM buffers, ``instrs``/``tags`` the
-    emitted program."""
-    macs: dict[Tag, int] = dict.fromkeys(tags, 0)
-    reads: dict[Tag, dict[tuple[int, int], None]] = {t: {} for t in tags}
-    writes: dict[Tag, dict[tuple[int, int], None]] = {t: {} for t in tags}
+    ``tag_of`` each node's tag, ``bufs`` the values' DRAM buffers, ``tags`` the emitted
+    program's and ``dram`` its DRAM accesses."""
+    ids, distinct = tag_ids(tags)
+    macs: dict[Tag, int] = dict.fromkeys(distinct, 0)
+    reads: dict[Tag, dict[tuple[int, int], None]] = {t: {} for t in distinct}
+    writes: dict[Tag, dict[tuple[int, int], None]] = {t: {} for t in distinct}
     for members in units:
-        ids = {m.id for m in members}
+        member_ids = {m.id for m in members}
         for m in members:
             tag = tag_of[m.id]
             macs[tag] = macs.get(tag, 0) + gemm_macs(graph, m)
             for i in m.inputs:
-                if i not in ids and i in bufs:
+                if i not in member_ids and i in bufs:
                     reads.setdefault(tag, {})[_extent(bufs[i])] = None
             if m.id in bufs:
                 writes.setdefault(tag, {})[_extent(bufs[m.id])] = None
-    loads, stores = _dram_spans(config, instrs, tags)
+    loads, stores = (_dram_spans(dram, ids, distinct, w) for w in (False, True))
     return {
         tag: LayerInfo(
             macs.get(tag, 0),
             _crossing(reads.get(tag, {}), loads.get(tag))
             + _crossing(writes.get(tag, {}), stores.get(tag)),
         )
-        for tag in dict.fromkeys(tags)
+        for tag in distinct
     }
+
+
+def tag_ids(tags: Sequence[Tag]) -> tuple[np.ndarray, list[Tag]]:
+    """The index of each of ``tags`` among the distinct ones, and those in order of first
+    occurrence. A program's tags come in runs of one object, so each run is hashed once."""
+    index: dict[Tag, int] = {}
+    ids = np.empty(len(tags), dtype=np.int64)
+    last, tag_id = None, -1
+    for i, tag in enumerate(tags):
+        if tag is not last:
+            tag_id, last = index.setdefault(tag, len(index)), tag
+        ids[i] = tag_id
+    return ids, list(index)
 
 
 def _extent(buf: Buf) -> tuple[int, int]:
@@ -82,50 +93,24 @@ def _extent(buf: Buf) -> tuple[int, int]:
 
 
 def _dram_spans(
-    config: ChipConfig, instrs: Sequence[Instr], tags: Sequence[Tag]
-) -> tuple[dict[Tag, np.ndarray], dict[Tag, np.ndarray]]:
-    """Per tag, the DRAM bytes its loads read and its stores write, as sorted disjoint
-    ``[lo, hi)`` intervals (an array of shape (k, 2))."""
-    footprints = Footprints(config)
-    size = footprints.size
-    # per direction (read, write): every DRAM block's fields, flat, and the index of its tag
-    blocks: tuple[list[int], list[int]] = ([], [])
-    tag_ids: tuple[list[int], list[int]] = ([], [])
-    ids: dict[Tag, int] = {}
-    tag_id = -1
-    last: Tag | None = None
-    for ins, tag in zip(instrs, tags, strict=True):
-        if tag is not last:  # runs of one tag object: hash each once
-            tag_id, last = ids.setdefault(tag, len(ids)), tag
-        cls = type(ins)
-        # LOAD and STORE (most of a program) read their block off the instruction directly;
-        # any other instruction's DRAM accesses come from its footprint
-        if cls is Load:
-            found = ((False, DramBlock.of(ins, size[ins.dst.mem])),)
-        elif cls is Store:
-            found = ((True, DramBlock.of(ins, size[ins.src.mem])),)
-        else:
-            found = tuple((a.write, a.block) for a in footprints.of(ins).accesses if a.block)
-        for write, block in found:
-            blocks[write].extend(block)
-            tag_ids[write].append(tag_id)
-    by_id = list(ids)
-    loads, stores = (
-        {by_id[t]: _merge(runs) for t, runs in _runs_by_tag(blocks[w], tag_ids[w]).items()}
-        for w in (False, True)
-    )
-    return loads, stores
+    dram: DramAccesses, ids: np.ndarray, distinct: list[Tag], write: bool
+) -> dict[Tag, np.ndarray]:
+    """Per tag, the DRAM bytes its loads read (its stores write, with ``write``) as sorted
+    disjoint ``[lo, hi)`` intervals (an array of shape (k, 2)); ``ids`` index ``distinct``
+    by instruction."""
+    mine = dram.write == write
+    runs = _runs_by_tag(dram.blocks[mine], ids[dram.instr[mine]])
+    return {distinct[t]: _merge(r) for t, r in runs.items()}
 
 
-def _runs_by_tag(blocks: list[int], tag_ids: list[int]) -> dict[int, np.ndarray]:
-    """The contiguous byte runs, ``[lo, hi)`` rows, of DRAM blocks (`DramBlock` fields, one
-    block after another) grouped by tag index: one run per block row, or per column when the
-    block is transposed (its elements ``size`` bytes apart down a column)."""
-    if not blocks:
+def _runs_by_tag(fields: np.ndarray, tag: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The contiguous byte runs, ``[lo, hi)`` as arrays of their starts and ends, of DRAM
+    blocks (`DramBlock` fields, one row per block) grouped by tag index: one run per block
+    row, or per column when the block is transposed (its elements ``size`` bytes apart down
+    a column), in no particular order."""
+    if not len(fields):
         return {}
-    fields = np.array(blocks, dtype=np.int64).reshape(len(tag_ids), len(DramBlock._fields))
-    tag = np.array(tag_ids, dtype=np.int64)
-    order = np.argsort(tag, kind="stable")
+    order = np.argsort(tag)
     fields, tag = fields[order], tag[order]
     addr, rows, cols, stride, transpose, size = fields.T
     flip = transpose != 0
@@ -143,19 +128,21 @@ def _runs_by_tag(blocks: list[int], tag_ids: list[int]) -> dict[int, np.ndarray]
         first = np.cumsum(n) - n  # each block's first run
         line = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(first, n)
         start = np.repeat(addr[lo:hi], n) + line * np.repeat(stride[lo:hi], n)
-        out[int(tag[lo])] = np.stack([start, start + np.repeat(length[lo:hi], n)], axis=1)
+        out[int(tag[lo])] = (start, start + np.repeat(length[lo:hi], n))
     return out
 
 
-def _merge(runs: np.ndarray) -> np.ndarray:
-    """Sorted disjoint intervals covering the same bytes as ``runs``."""
-    runs = runs[np.argsort(runs[:, 0], kind="stable")]
-    reach = np.maximum.accumulate(runs[:, 1])
-    new = np.ones(len(runs), dtype=bool)
-    new[1:] = runs[1:, 0] > reach[:-1]
+def _merge(runs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Sorted disjoint intervals, an array of shape (k, 2), covering the same bytes as the
+    (non-empty) runs ``[start, end)``."""
+    order = np.argsort(runs[0])  # any order among equal starts merges the same
+    start, end = runs[0][order], runs[1][order]
+    reach = np.maximum.accumulate(end)
+    new = np.ones(len(start), dtype=bool)
+    new[1:] = start[1:] > reach[:-1]
     first = np.flatnonzero(new)
-    last = np.append(first[1:], len(runs)) - 1
-    return np.stack([runs[first, 0], reach[last]], axis=1)
+    last = np.append(first[1:], len(start)) - 1
+    return np.stack([start[first], reach[last]], axis=1)
 
 
 def _crossing(values: Mapping[tuple[int, int], None], covered: np.ndarray | None) -> int:

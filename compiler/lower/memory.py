@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from chip.program import TensorInfo, TensorKind
-from compiler.ir import SOURCE_KIND, Graph, Op
+from compiler.ir import SOURCE_KIND, Graph, Node, Op
 
 ALIGN = 64  # bytes; also the emitter's DRAM hazard unit, so tensors never share a unit
 
@@ -152,12 +152,18 @@ def plan_dram(
         else:
             bufs[nid] = out
             claimed.add(nid)
+    readers: dict[int, list[Node]] = {}  # the live nodes reading each root's buffer
+    for n in nodes:
+        if live[n.id]:
+            for r in {root[i] for i in n.inputs}:
+                readers.setdefault(r, []).append(n)
     for name, nid in graph.updates.items():
         src = graph.sources(Op.PARAM).get(name) or graph.sources(Op.STATE).get(name)
         if src is None:
             raise ValueError(f"update {name!r} names no PARAM or STATE tensor")
         target = bufs[src.id]
-        if _in_place_ok(graph, live, root, src.id, nid, spans) and nid not in claimed:
+        ok = _in_place_ok(graph, readers.get(root[src.id], []), root, src.id, nid, spans)
+        if ok and nid not in claimed:
             bufs[nid] = target
             claimed.add(nid)
         else:
@@ -208,7 +214,7 @@ def _largest(graph: Graph, live: list[bool], count: int = 3) -> str:
 
 def _in_place_ok(
     graph: Graph,
-    live: list[bool],
+    readers: list[Node],
     root: list[int],
     src: int,
     upd: int,
@@ -216,13 +222,12 @@ def _in_place_ok(
 ) -> bool:
     """An update may overwrite its PARAM/STATE in place if nothing reads the old value later:
     no reader after it, and no non-elementwise reader in its own lowering unit (a GEMM whose
-    epilogue computes the update still reads its operands while tiles are stored)."""
+    epilogue computes the update still reads its operands while tiles are stored).
+    ``readers``: the live nodes reading ``src``'s buffer."""
     node = graph.nodes[upd]
     if node.op in SOURCE_KIND or node.op is Op.RESHAPE or node.shape != graph.nodes[src].shape:
         return False
-    for n in graph.nodes:
-        if not live[n.id] or not any(root[i] == root[src] for i in n.inputs):
-            continue
+    for n in readers:
         if n.id > upd:
             return False
         same_unit = spans[n.id][1] >= spans[upd][0] and n.id != upd

@@ -309,7 +309,6 @@ def _residency(
     config: ChipConfig,
     plan: DramPlan,
     reserve: tuple[int, int],
-    keep: frozenset[int] | None,
     host: tuple[tuple[int, int, int], ...] = (),
     operands: tuple[tuple[int, int, int], ...] = (),
     scalars: tuple[tuple[int, int, int], ...] = (),
@@ -321,7 +320,6 @@ def _residency(
         plan.scratch_base + plan.scratch_bytes,
         (base, size),
         (config.acc_rows - 1 - acc_rows, acc_rows),
-        keep,
         split,
         config.spad_rows // config.spad_banks,
         _read_outputs(graph, plan),
@@ -443,9 +441,9 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
     """Lower a graph of primitives (shapes inferred, composites decomposed) for ``config``;
     ``tiling`` chooses how GEMMs are tiled (compiler/lower/tiling.py).
 
-    Two passes when values can stay on chip (compiler/lower/residency.py): the first learns
-    which stores some reader cannot take from chip, the second skips the DRAM stores of the
-    rest. Optimizer updates are first moved next to their gradients (`schedule_updates`).
+    Values may stay on chip between layers (compiler/lower/residency.py): once every reader
+    is lowered, the DRAM stores of those no reader missed are removed. Optimizer updates are
+    first moved next to their gradients (`schedule_updates`).
 
     Python's cycle collector is off meanwhile: the lowering makes a few objects per
     instruction and keeps most of them, so each full collection walks every instruction made
@@ -468,22 +466,19 @@ def _lower(graph: Graph, config: ChipConfig, tiling: Tiling) -> Lowered:
     host = host_kept(graph, config, units, plan)[0]
     operands = update_operands(graph, config, plan)
     scalars = kept_scalars(graph, units, plan)
-    keep: frozenset[int] | None = None
     try:
-        for _ in range(2 if any(reserve) else 0):
-            res = _residency(graph, config, plan, reserve, keep, host, operands, scalars)
+        if any(reserve):
+            res = _residency(graph, config, plan, reserve, host, operands, scalars)
             ctx = _lower_units(
                 graph, config, tiling, units, plan, res, _layers_reserve(config, reserve)
             )
-            if keep is None and res.stores <= len(res.missed):  # no store to skip
-                break
-            keep = frozenset(res.missed)
+            ctx.em.drop(res.skipped_stores())
     except LoweringError:  # a layer needs the reserved rows: every value goes through DRAM
         ctx = None
     if ctx is None:
         ctx = _lower_units(graph, config, tiling, units, plan, None, (0, 0))
     em = ctx.em
-    instrs, tags = em.finish()
+    instrs, tags, dram = em.finish()
     tensors = dict(plan.tensors)
     if plan.scratch_bytes:
         tensors[SCRATCH_TENSOR] = TensorInfo(
@@ -510,13 +505,7 @@ def _lower(graph: Graph, config: ChipConfig, tiling: Tiling) -> Lowered:
                 t = tensors[name]
                 init[name] = to_storage(np.asarray(value).reshape(t.shape), t.dtype)
     layers = layer_table(
-        graph,
-        config,
-        [_unit_nodes(u) for u in units],
-        node_tags(graph, units),
-        plan.bufs,
-        instrs,
-        tags,
+        graph, [_unit_nodes(u) for u in units], node_tags(graph, units), plan.bufs, tags, dram
     )
     program = Program(config, tuple(instrs), tuple(tags), tensors, init, layers)
     return Lowered(program, tuple(ctx.notes), em.relays)

@@ -19,9 +19,11 @@ arena (intermediates nobody outside the program sees) and for outputs that a lat
   (`_transposed_pieces`);
 - a store is **skipped** when no load of its rows ever missed: the value then never reaches
   DRAM. Whether a load will miss (a transposed read of rows resident in another blocking, a
-  read split into other blocks) is only known after the readers are lowered, so `lower` runs
-  twice: the first pass records the stores some load missed (`Residency.missed`), the second
-  emits the DMA stores of exactly those.
+  read split into other blocks) is only known after the readers are lowered, so the lowering
+  emits every such DMA store and records where (`Residency.dram_stores`); once the network is
+  lowered, `lower` removes those of the stores no load missed (`Residency.missed`). Nothing
+  else the plan decides depends on whether a store reaches DRAM, so that is the program a
+  second lowering that skipped them would emit.
 
 Values are admitted in program order while the region has room (first fit); a value that does
 not fit goes through DRAM as before. Copies are exact (the vector unit moves bf16, fp32 and
@@ -174,9 +176,8 @@ class Residency:
     """The residency state of one lowering pass (see the module docstring).
 
     ``lo``/``hi``: the scratch arena's DRAM extent; ``spad``/``acc``: the reserved row ranges
-    (first row, rows); ``keep_dram``: sequence numbers of the stores that must still reach DRAM
-    (None in the first pass: every store does). After the pass, ``missed`` holds the stores
-    some load could not be served from chip.
+    (first row, rows). After the pass, ``missed`` holds the stores some load could not be
+    served from chip, and ``dram_stores`` where each store the plan may skip was emitted.
     """
 
     def __init__(
@@ -185,7 +186,6 @@ class Residency:
         hi: int,
         spad: tuple[int, int],
         acc: tuple[int, int],
-        keep_dram: frozenset[int] | None,
         spad_split: int | None = None,
         spad_bank_rows: int = 0,
         outputs: frozenset[tuple[int, int]] = frozenset(),
@@ -202,8 +202,10 @@ class Residency:
         self.bank_rows = spad_bank_rows
         self.read_banks: set[int] = set()  # scratchpad banks the current unit reads in place
         self.claimed: list[_Group] = []  # groups `claim` admitted whose store is still due
-        self.keep_dram = keep_dram
         self.missed: set[int] = set()
+        # (store's sequence number, first instruction, end) of every DMA store of a resident
+        # group that need not reach DRAM if no load misses it
+        self.dram_stores: list[tuple[int, int, int]] = []
         self.groups: list[_Group] = []  # in order of sequence number
         self._extents = _Overlaps()  # the groups by DRAM extent, but the host ones
         self.kept: list[_Group] = []  # the host groups (`keep`): few, outside the index
@@ -213,7 +215,6 @@ class Residency:
         self.ghosts = _Overlaps()  # released groups' sequence numbers by DRAM extent
         self.owners: list[tuple[int, int, int]] = []  # (lo, hi, node id) written by this unit
         self.served = 0  # rows served from chip (for inspection)
-        self.skipped = 0  # DRAM bytes of stores skipped
         self._seq = 0
         self.stores = 0  # stores made resident
 
@@ -289,10 +290,11 @@ class Residency:
         self.claimed.append(g)
         return Loc(mem, g.base)
 
-    def store(self, ctx, view, src: Loc) -> Loc | None:
+    def store(self, ctx, view, src: Loc) -> tuple[Loc, int | None]:
         """Make a store's rows resident when they belong to a value of the current unit and
-        the region has room. Returns where the DRAM store reads from: ``src``, the resident
-        copy, or None when the DRAM store is to be skipped."""
+        the region has room. Returns where the DRAM store reads from (``src`` or the resident
+        copy) and the sequence number of the resident group when its DRAM store is to be
+        skipped unless a load misses it (the caller records the store in `dram_stores`)."""
         g = next(
             (
                 g
@@ -306,13 +308,14 @@ class Residency:
         else:
             g = self._admit(view, src.mem)
             if g is None:
-                return src
+                return src, None
             ctx.vec(VecOp.COPY, Loc(src.mem, g.base), view.rows, view.cols, src)
         output = not (self.lo <= g.lo and g.hi <= self.hi)
-        if self.keep_dram is not None and g.seq not in self.keep_dram and not output:
-            self.skipped += view.rows * view.cols * view.dtype.nbytes
-            return None
-        return Loc(src.mem, g.base)
+        return Loc(src.mem, g.base), None if output else g.seq
+
+    def skipped_stores(self) -> list[tuple[int, int]]:
+        """The instruction spans [first, end) of the DRAM stores no load missed, in order."""
+        return [(a, b) for seq, a, b in self.dram_stores if seq not in self.missed]
 
     def _admit(self, view, mem: Mem) -> _Group | None:
         """A new resident group for ``view`` (rows of a value of the current unit, written to

@@ -38,8 +38,7 @@ def finish(instrs):
     em = Emitter(CFG, 1024)
     for ins in instrs:
         em.emit(ins)
-    out, tags = em.finish()
-    return out, em
+    return em.finish().instrs, em
 
 
 def run(instrs) -> None:

@@ -26,6 +26,7 @@ from chip.machine import (
     run_machine,
     schedule_kernel,
     special_kernels,
+    token_kernel,
     vec_kernels,
 )
 from chip.machine.precompile import precompile
@@ -47,6 +48,7 @@ def _signatures() -> dict[str, set]:
         replay_kernel,
         vec_kernels,
         special_kernels,
+        token_kernel,
     ):
         for name, obj in vars(module).items():
             if isinstance(obj, CPUDispatcher):
@@ -79,7 +81,8 @@ def test_precompile_covers_every_kernel_the_machine_calls():
             # long enough for the compiled timing loop, double-buffered
             big = _chip(dtype, dataflow, 8, 8)
             run_machine(tiled_gemm(big, np.tile(a, (40, 4)), np.tile(b, (4, 3))), trace=False)
-    # the compiler's hazard scan (chip/machine/hazard_kernel.py), in a training step
+    # the compiler's hazard scan and token rules (chip/machine/hazard_kernel.py,
+    # token_kernel.py), in a training step
     step = TrainSpec("ce", SGD(), 0.1)
     compile_graph(zoo.mlp(), _chip(DType.BF16, Dataflow.WS, 4, 4), train=step)
     # the special functions on a block, a strided view, another integer type and a scalar
