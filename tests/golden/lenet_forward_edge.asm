@@ -315,22 +315,18 @@ load dram=0x35c0 dst=acc:860 rows=2 cols=16 stride=64 transpose=0 +pop_next +pus
 vec op=ADD dst=acc:0 src1=acc:8 src2=acc:860 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_prev      ; 292
 vec op=RELU dst=acc:2 src1=acc:0 src2=acc:0 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 293
 vec op=COPY dst=sp:6144 src1=acc:2 src2=acc:2 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 294
-vec op=ADD dst=acc:4 src1=acc:10 src2=acc:861 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0               ; 295
+vec op=ADD dst=acc:4 src1=acc:10 src2=acc:861 rows=2 cols=16 bcast1=0 bcast2=1 imm=0.0 +push_prev    ; 295
 vec op=RELU dst=acc:6 src1=acc:4 src2=acc:4 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0                 ; 296
 vec op=COPY dst=sp:6146 src1=acc:6 src2=acc:6 rows=2 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 297
 .tag dense10.w forward
-load dram=0x3640 dst=acc:823 rows=20 cols=16 stride=64 transpose=0 +push_next                        ; 298
-vec op=COPY dst=sp:5731 src1=acc:823 src2=acc:823 rows=20 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 299
-store dram=0x3c00 src=sp:5731 rows=20 cols=16 stride=32 transpose=0 +pop_prev +push_prev             ; 300
+load dram=0x3640 dst=acc:799 rows=32 cols=10 stride=40 transpose=0 +push_next                        ; 298
+vec op=COPY dst=sp:5731 src1=acc:799 src2=acc:799 rows=32 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev ; 299
 .tag dense10 forward
-vec op=SET dst=acc:1023 src1=acc:1023 src2=acc:1023 rows=1 cols=1 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 301
-load dram=0x3c00 dst=sp:32 rows=16 cols=10 stride=20 transpose=0 +pop_next +push_next                ; 302
-preload src=32 rows=16 cols=10 +pop_prev                                                             ; 303
-matmul x=6144 y=0 out=4 t=2 rows=16 cols=10 accumulate=0                                             ; 304
-load dram=0x3d40 dst=sp:48 rows=16 cols=10 stride=20 transpose=0 +push_next                          ; 305
-preload src=48 rows=16 cols=10 +pop_prev                                                             ; 306
-matmul x=6146 y=0 out=4 t=2 rows=16 cols=10 accumulate=1                                             ; 307
-load dram=0x3b40 dst=acc:861 rows=1 cols=10 stride=40 transpose=0 +push_next                         ; 308
-vec op=ADD dst=acc:0 src1=acc:4 src2=acc:861 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 309
-store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 310
-halt                                                                                                 ; 311
+preload src=5731 rows=16 cols=10                                                                     ; 300
+matmul x=6144 y=0 out=4 t=2 rows=16 cols=10 accumulate=0                                             ; 301
+preload src=5747 rows=16 cols=10                                                                     ; 302
+matmul x=6146 y=0 out=4 t=2 rows=16 cols=10 accumulate=1                                             ; 303
+load dram=0x3b40 dst=acc:861 rows=1 cols=10 stride=40 transpose=0 +pop_next +push_next               ; 304
+vec op=ADD dst=acc:0 src1=acc:4 src2=acc:861 rows=2 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 305
+store dram=0x3b80 src=acc:0 rows=2 cols=10 stride=40 transpose=0 +pop_prev                           ; 306
+halt                                                                                                 ; 307
