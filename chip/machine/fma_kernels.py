@@ -49,12 +49,22 @@ NO_VALUES = 1 << 12  # the lower bound of a block without nonzero values: no con
 
 
 @numba.njit(cache=True, inline="always")
-def bounds_with(bits: int, low: int, high: int) -> tuple[int, int]:
-    """`exponents`' (lowest, highest) once the bf16 value ``bits`` (an int64) is seen too."""
-    e = (bits >> 7) & 0xFF
-    if (bits & 0x7FFF) != 0:
-        low = min(low, e if e != 0 else _E_SUBNORMAL_LOW)
-    return low, max(high, e)
+def magnitudes_with(bits, low, high):  # noqa: ANN001, ANN201 - uint16 scalars
+    """The (lowest nonzero magnitude - 1, highest magnitude) of bf16 values as uint16, ``bits``
+    seen too: ``low`` starts at 0xFFFF, which a zero's magnitude minus 1 wraps to, so zeros
+    never lower it (a loop of unsigned minima and maxima, which LLVM vectorizes)."""
+    mag = bits & np.uint16(0x7FFF)
+    return min(low, np.uint16(mag - np.uint16(1))), max(high, mag)
+
+
+@numba.njit(cache=True, inline="always")
+def exponents_of(low, high) -> tuple[int, int]:  # noqa: ANN001 - `magnitudes_with`'s
+    """`exponents`' bounds from `magnitudes_with`'s: the exponent grows with the magnitude."""
+    e_high = np.int64(high) >> 7
+    if low == 0xFFFF:
+        return NO_VALUES, e_high
+    e_low = (np.int64(low) + 1) >> 7
+    return (e_low if e_low != 0 else _E_SUBNORMAL_LOW), e_high
 
 
 @numba.njit(cache=True)
@@ -63,12 +73,12 @@ def exponents(raw: np.ndarray, lo: int, rows: int, cols: int) -> tuple[int, int]
     columns [:cols] of ``raw`` (bfloat16 bits): every such value's magnitude is at least
     2^(lowest - 127) and below 2^(highest - 126). ``highest`` is `_E_SPECIAL` if the block holds
     an infinity or a NaN; ``lowest`` is `NO_VALUES` if it holds only zeros."""
-    low, high = NO_VALUES, 0
+    low, high = np.uint16(0xFFFF), np.uint16(0)
     for r in range(lo, lo + rows):
         row = raw[r]
         for c in range(cols):
-            low, high = bounds_with(np.int64(row[c]), low, high)
-    return low, high
+            low, high = magnitudes_with(row[c], low, high)
+    return exponents_of(low, high)
 
 
 @numba.njit(cache=True, inline="always")

@@ -31,7 +31,13 @@ import numba
 import numpy as np
 
 from chip.machine.block_kernels import F32_EXACT_TERMS, _matmul_f32
-from chip.machine.fma_kernels import NO_VALUES, bounds_with, exponents, fma_exact, matmul_fma
+from chip.machine.fma_kernels import (
+    exponents,
+    exponents_of,
+    fma_exact,
+    magnitudes_with,
+    matmul_fma,
+)
 from chip.machine.vec_kernels import ARITHMETIC, T_BF16, gather, scatter, vector
 
 # step kinds (column F_KIND)
@@ -176,7 +182,7 @@ def _widen_x(spad_u, lo, rows, cols, floats, out) -> tuple[int, int]:
     ``out`` (uint32 words, rows x cols): bf16 bits shifted, float32 bits copied, int8 values
     converted; returns the bf16 values' exponents (`exponents`), found in the same pass."""
     shift = 16 if spad_u.itemsize == 2 else 0
-    low, high = NO_VALUES, 0
+    low, high = np.uint16(0xFFFF), np.uint16(0)  # (`magnitudes_with`)
     out_f = out.view(np.float32)
     for r in range(rows):
         src, dst, dst_f = spad_u[lo + r], out[r], out_f[r]
@@ -185,13 +191,13 @@ def _widen_x(spad_u, lo, rows, cols, floats, out) -> tuple[int, int]:
                 dst_f[c] = np.float32(np.int8(src[c]))
         elif shift == 16:
             for c in range(cols):
-                bits = np.int64(src[c])
+                bits = src[c]
                 dst[c] = np.uint32(bits) << np.uint32(16)
-                low, high = bounds_with(bits, low, high)
+                low, high = magnitudes_with(bits, low, high)
         else:
             for c in range(cols):
                 dst[c] = np.uint32(src[c])
-    return low, high
+    return exponents_of(low, high)
 
 
 @numba.njit(cache=True)
