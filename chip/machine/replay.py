@@ -255,7 +255,9 @@ def _tile_in(
 def warm_up() -> None:
     """Compile (or load from the disk cache) the replay kernel for each scratchpad word size
     (int8, bf16, fp32 inputs), as `apply_replay` calls it: the code table is empty, so nothing
-    runs, but numba compiles the whole kernel and every kernel it calls."""
+    runs, but numba compiles the whole kernel and every kernel it calls; and `exponents` as
+    `_tile_in` calls it on a bf16 tile set outside the kernel."""
+    exponents(np.zeros((1, 1), dtype=np.uint16), 0, 1, 1)
     code = np.zeros((0, rk.WIDTH), dtype=np.int64)
     imms = np.zeros(0, dtype=np.float32)
     code.flags.writeable = imms.flags.writeable = False  # as `encode` shares them
