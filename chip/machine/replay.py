@@ -8,10 +8,7 @@ function the kernel computes (`_VEC_CODES`), becomes a kernel step; the rest (ch
 integer and special vector functions, CVT, RAND) stays a Python step, applied by values.py's
 `StepRunner`, which calls chip/semantics.py. `apply_replay` runs the kernel from the first
 step, hands each Python step (and each vector step the kernel declines at run time, see
-replay_kernel.py) to the `StepRunner`, and resumes the kernel after it. A staged int8 run (values.py
-`_stage_segments`) is copied into staging buffers by the kernel, one MATMUL at a time, and
-multiplied at its last MATMUL by one BLAS product (`staged_product`, whose docstring proves it
-exact).
+replay_kernel.py) to the `StepRunner`, and resumes the kernel after it.
 
 Both paths compute the functional model's bits; between them the stationary tile is passed
 over (`ChipState.stationary` is the raw tile, the kernel keeps it widened as well).
@@ -30,6 +27,7 @@ from chip.isa import VecOp
 from chip.machine import replay_kernel as rk
 from chip.machine import vec_kernels as vk
 from chip.machine.array import ArrayModel
+from chip.machine.fma_kernels import exponents
 from chip.machine.schedule import _CACHE
 from chip.machine.value_steps import (
     ARRAY_ACC,
@@ -37,7 +35,6 @@ from chip.machine.value_steps import (
     ARRAY_SPAD,
     LOAD_D,
     MATMUL_D,
-    MATMUL_S,
     MOVE_D,
     PRELOAD_D,
     STORE_D,
@@ -69,10 +66,6 @@ _VEC_CODES = {
     VecOp.RMAX: vk.V_RMAX,
     VecOp.CSUM: vk.V_CSUM,
 }
-# OpenBLAS runs a product of at most this many multiply-adds on one thread whatever its pool
-# holds (interface/gemm.c: SMP_THRESHOLD_MIN 65536 x the default GEMM_MULTITHREAD_THRESHOLD 4):
-# smaller staged runs need no limit on the pool, which costs as much as a small program's run
-_BLAS_THREADED_MACS = 1 << 18
 _TYPE_CODES = {DType.FP32: vk.T_FP32, DType.BF16: vk.T_BF16}
 # on-chip arrays by their words; the operand's type (int32 ones are Python's) says how to read them
 _MEM_CODES = {ARRAY_SPAD: rk.M_SPAD, ARRAY_ACC: rk.M_ACC, ARRAY_ACCF: rk.M_ACCF}
@@ -87,7 +80,7 @@ class Replay(NamedTuple):
     imms: np.ndarray
     work: int
     kernel_steps: int  # steps the kernel applies (for tests and benchmarks)
-    blas: bool  # Python may multiply matrices (a staged run, or a step but a vector function)
+    blas: bool  # Python may multiply matrices (a Python step but a vector function)
 
 
 def encode(program: Program, plan: ValuePlan) -> Replay:
@@ -117,11 +110,7 @@ def encode(program: Program, plan: ValuePlan) -> Replay:
         code[at, :width] = rows
     imms[vec_at] = np.array(vec_imms, dtype=np.float64).astype(np.float32)
     python = code[:, rk.F_KIND] == rk.R_PY
-    last = code[(code[:, rk.F_KIND] == rk.R_STAGE) & (code[:, rk.F_SLAST] != 0)]
-    macs = last[:, rk.F_T] * last[:, rk.F_TERMS] * last[:, rk.F_MCOLS]
-    blas = bool((macs >= _BLAS_THREADED_MACS).any()) or any(
-        plan.steps[k].kind != VEC_D for k in np.flatnonzero(python)
-    )
+    blas = any(plan.steps[k].kind != VEC_D for k in np.flatnonzero(python))
     code.setflags(write=False)
     imms.setflags(write=False)
     return Replay(code, imms, work, n - int(np.count_nonzero(python)), blas)
@@ -147,9 +136,6 @@ def _row(cfg: ChipConfig, step: Step) -> tuple[tuple[int, ...], int]:
         fields = (step.x, step.t, step.rows, step.cols, step.y, step.out, step.out_rows)
         words = step.t * max(step.rows, step.cols)
         return (rk.R_MATMUL, *fields, int(step.accumulate), int(step.mark)), words
-    if kind == MATMUL_S:
-        fields = (step.x, step.t, step.rows, step.cols, step.offset, step.out, int(step.last))
-        return (rk.R_STAGE, *fields, int(step.accumulate), int(step.mark), step.terms), 0
     if kind == MOVE_D:
         head = (rk.R_MOVE, _MEM_CODES[step.src], step.src_lo, step.rows, step.cols)
         tail = (_MEM_CODES[step.dst], step.dst_lo, int(step.transpose))
@@ -219,9 +205,6 @@ def apply_replay(
     regs = np.zeros(rk.REGS, dtype=np.int64)
     floats = cfg.input_dtype.is_float
     os_flow = cfg.dataflow is Dataflow.OS
-    t_max, k_max, c_max = plan.stage
-    stage_x = np.empty((k_max, t_max), dtype=np.float32)  # X^T and the tiles' S^T (`_stage`)
-    stage_s = np.empty((c_max, k_max), dtype=np.float32)
     if state.stationary is not None:
         _tile_in(state.stationary, stat_raw, stat, regs, floats)
     steps: StepRunner | None = None
@@ -231,7 +214,7 @@ def apply_replay(
             k = rk.replay(
                 code, imms, k, state.dram, spad_u, acc_u,
                 state.spad_written, state.acc_written, stat_raw, stat, work, regs,
-                stage_x, stage_s, floats, os_flow,
+                floats, os_flow,
             )  # fmt: skip
             if regs[rk.REG_FRESH]:
                 rows, cols = int(regs[rk.REG_SROWS]), int(regs[rk.REG_SCOLS])
@@ -239,10 +222,6 @@ def apply_replay(
                 regs[rk.REG_FRESH] = 0
             if k == n:
                 return
-            if code[k, rk.F_KIND] == rk.R_STAGE:
-                staged_product(code[k], stage_x, stage_s, acc.view(np.int32), state.acc_written)
-                k += 1
-                continue
             if steps is None:  # the first Python step of the run
                 python.enter_context(np.errstate(all="ignore"))  # the ISA defines overflow, NaN
                 steps = StepRunner(program, plan, units, start, state, array)
@@ -251,31 +230,6 @@ def apply_replay(
             if state.stationary is not tile:
                 _tile_in(state.stationary, stat_raw, stat, regs, floats)
             k += 1
-
-
-def staged_product(
-    s: np.ndarray, stage_x: np.ndarray, stage_s: np.ndarray, acc: np.ndarray, written: np.ndarray
-) -> None:
-    """The product of a staged int8 run whose last step is ``s`` (a kernel row), written into
-    (or added modulo 2^32 onto) its int32 accumulator rows; the kernel staged X and the tiles
-    transposed (``stage_x`` holds X^T, ``stage_s`` S^T).
-
-    Exact: the kernel staged int8 values, exact in float32; a run sums at most
-    `block_kernels.F32_EXACT_TERMS` products of magnitude at most 2^14 (values.py
-    `_stage_segments`), so every partial sum BLAS forms, in whatever order and with or without
-    FMA, is an integer of magnitude at most 2^24, which float32 holds exactly. The result is
-    therefore the run's exact integer sum; it fits int32, and adding it to the old block
-    modulo 2^32 gives the bits of adding each MATMUL's product in turn (the array's int32
-    adders wrap, and addition modulo 2^32 does not depend on the order)."""
-    t, cols, terms, out = int(s[rk.F_T]), int(s[rk.F_MCOLS]), int(s[rk.F_TERMS]), int(s[rk.F_OUT])
-    product = (stage_s[:cols, :terms] @ stage_x[:terms, :t]).T  # (X S)^T = S^T X^T
-    block = acc[out : out + t, :cols]
-    if s[rk.F_ACCUMULATE]:
-        block += product.astype(np.int32)  # int32 addition wraps like the array's adders
-    else:
-        block[...] = product  # (float to int32 by assignment: exact integers)
-    if s[rk.F_MMARK]:
-        written[out : out + t, :cols] = True
 
 
 _UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32}
@@ -292,6 +246,7 @@ def _tile_in(
         block[...] = tile.astype(np.int32).view(np.uint32)
     elif tile.dtype == np.uint16:
         block[...] = tile.astype(np.uint32) << np.uint32(16)
+        regs[rk.REG_SLOW], regs[rk.REG_SHIGH] = exponents(tile, 0, rows, cols)
     else:
         block[...] = tile.view(np.uint32)
     regs[rk.REG_SROWS], regs[rk.REG_SCOLS] = rows, cols
@@ -300,7 +255,9 @@ def _tile_in(
 def warm_up() -> None:
     """Compile (or load from the disk cache) the replay kernel for each scratchpad word size
     (int8, bf16, fp32 inputs), as `apply_replay` calls it: the code table is empty, so nothing
-    runs, but numba compiles the whole kernel and every kernel it calls."""
+    runs, but numba compiles the whole kernel and every kernel it calls; and `exponents` as
+    `_tile_in` calls it on a bf16 tile set outside the kernel."""
+    exponents(np.zeros((1, 1), dtype=np.uint16), 0, 1, 1)
     code = np.zeros((0, rk.WIDTH), dtype=np.int64)
     imms = np.zeros(0, dtype=np.float32)
     code.flags.writeable = imms.flags.writeable = False  # as `encode` shares them
@@ -313,6 +270,5 @@ def warm_up() -> None:
             state.dram, spad_u, state.acc.view(np.uint32), state.spad_written,
             state.acc_written, np.empty((cfg.rows, cfg.cols), dtype=spad_u.dtype),
             np.empty(cfg.rows * cfg.cols, dtype=np.uint32), np.empty((3, 1), dtype=np.uint32),
-            np.zeros(rk.REGS, dtype=np.int64), np.empty((0, 0), dtype=np.float32),
-            np.empty((0, 0), dtype=np.float32), dtype.is_float, False,
+            np.zeros(rk.REGS, dtype=np.int64), dtype.is_float, False,
         )  # fmt: skip

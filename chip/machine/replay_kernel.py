@@ -11,12 +11,11 @@ computes for the instruction:
   same storage type, so a copy of the words is the instruction's effect);
 - PRELOAD: the tile's raw storage kept, and its values widened once (bf16 bits shifted into
   float32, int8 exactly);
-- MATMUL: float products by chip/machine/block_kernels.py's kernels (the array's summation
-  order, products rounded to float32, no FMA); int8 products summed exactly and wrapped to
-  int32 (exact modulo 2^32 in any order, as the array's adders);
-- a staged int8 WS/IS MATMUL (chip/machine/values.py `_stage_segments`): its X rows and tile
-  copied as float32 into the staging buffers; the last one of its run is handed back to Python,
-  which multiplies the whole run with BLAS (`replay.staged_product`);
+- MATMUL: float products in the array's summation order by chip/machine/fma_kernels.py's
+  `matmul_fma` where every product is exact in float32 (int8 inputs; bf16 inputs whose
+  exponents keep the products in float32's normal range), else by chip/machine/
+  block_kernels.py's kernel (products rounded to float32, no FMA); int8 sums wrap to int32 as
+  the array's adders (OS products over more than `F32_EXACT_TERMS` terms: `_int_matmul`);
 - MOVE: the block's words gathered into a work buffer, then written (transposed or not) into
   the destination rows (both hold words of one size: the plan keeps other MOVEs checked);
 - vector functions of fp32 and bf16 values: chip/machine/vec_kernels.py, which declines the
@@ -32,10 +31,17 @@ import numba
 import numpy as np
 
 from chip.machine.block_kernels import F32_EXACT_TERMS, _matmul_f32
+from chip.machine.fma_kernels import (
+    exponents,
+    exponents_of,
+    fma_exact,
+    magnitudes_with,
+    matmul_fma,
+)
 from chip.machine.vec_kernels import ARITHMETIC, T_BF16, gather, scatter, vector
 
 # step kinds (column F_KIND)
-R_PY, R_LOAD, R_STORE, R_PRELOAD, R_MATMUL, R_VEC, R_STAGE, R_MOVE = range(8)
+R_PY, R_LOAD, R_STORE, R_PRELOAD, R_MATMUL, R_VEC, R_MOVE = range(7)
 # on-chip arrays (ACCF: the accumulator's words as fp32)
 M_SPAD, M_ACC, M_ACCF = 0, 1, 2
 
@@ -49,19 +55,17 @@ F_MEM, F_LO, F_ROWS, F_COLS, F_MARK, F_OFFSET, F_STEP_R, F_STEP_E = range(1, 9)
 F_MDST, F_MDLO, F_MTRANSPOSE = range(6, 9)
 # MATMUL: the instruction's fields, out_rows, accumulate, mark
 F_X, F_T, F_MROWS, F_MCOLS, F_Y, F_OUT, F_OUT_ROWS, F_ACCUMULATE, F_MMARK = range(1, 10)
-# STAGE: F_X, F_T, F_MROWS, F_MCOLS as MATMUL, then the staging offset, F_OUT, whether it is
-# the last of its run, the run's accumulate, F_MMARK, and the run's terms
-F_SOFF, F_SLAST, F_TERMS = F_Y, F_OUT_ROWS, 10
 # VEC: function, rows, cols, destination (array, row, rows written, type), mark, the immediate
 # as fp32 bits, then per source (array, first row, rows, type); array -1: no source
 F_OP, F_VROWS, F_VCOLS, F_DST, F_DROW, F_NOUT, F_DTYPE, F_VMARK, F_IMM = range(1, 10)
 F_SRC1, F_SRC2 = 10, 14
 WIDTH = 18
 
-# registers: the stationary tile's shape (rows 0: none yet), and whether a PRELOAD of this
-# call replaced it since the caller last read it
-REG_SROWS, REG_SCOLS, REG_FRESH = range(3)
-REGS = 3
+# registers: the stationary tile's shape (rows 0: none yet), whether a PRELOAD of this call
+# replaced it since the caller last read it, and the lowest and highest exponents of its bf16
+# values (chip/machine/fma_kernels.py `exponents`)
+REG_SROWS, REG_SCOLS, REG_FRESH, REG_SLOW, REG_SHIGH = range(5)
+REGS = 5
 
 
 @numba.njit(cache=True)
@@ -165,59 +169,92 @@ def _widen_rows(spad_u, lo, rows, cols, shift, out):
 
 
 @numba.njit(cache=True)
-def _int_matmul(spad_u, x0, y0, tile, acc_i, out, t, rows, cols, accumulate, os_flow, yf, row):
-    """int8 products summed into (or onto) accumulator rows modulo 2^32, as the array's int32
-    adders: WS/IS rows [out, out + t) from X (t x rows) and the tile (rows x cols); OS rows
-    [out, out + rows) from X and Y (t x cols). ``yf`` (rows x cols) and ``row`` (cols) are
-    float32 work space.
+def _widen_ints(spad_u, lo, rows, cols, out):
+    """Scratchpad rows of int8 values as float32 values (exact) into ``out``."""
+    for r in range(rows):
+        for c in range(cols):
+            out[r, c] = np.float32(np.int8(spad_u[lo + r, c]))
+
+
+@numba.njit(cache=True)
+def _widen_x(spad_u, lo, rows, cols, floats, out) -> tuple[int, int]:
+    """A WS/IS MATMUL's X (scratchpad rows [lo, lo + rows), columns [:cols]) as float32 into
+    ``out`` (uint32 words, rows x cols): bf16 bits shifted, float32 bits copied, int8 values
+    converted; returns the bf16 values' exponents (`exponents`), found in the same pass."""
+    shift = 16 if spad_u.itemsize == 2 else 0
+    low, high = np.uint16(0xFFFF), np.uint16(0)  # (`magnitudes_with`)
+    out_f = out.view(np.float32)
+    for r in range(rows):
+        src, dst, dst_f = spad_u[lo + r], out[r], out_f[r]
+        if not floats:
+            for c in range(cols):
+                dst_f[c] = np.float32(np.int8(src[c]))
+        elif shift == 16:
+            for c in range(cols):
+                bits = src[c]
+                dst[c] = np.uint32(bits) << np.uint32(16)
+                low, high = magnitudes_with(bits, low, high)
+        else:
+            for c in range(cols):
+                dst[c] = np.uint32(src[c])
+    return exponents_of(low, high)
+
+
+@numba.njit(cache=True)
+def _int_matmul(spad_u, x0, y0, acc_i, out, t, rows, cols, accumulate, row):
+    """An int8 OS MATMUL summed into (or onto) accumulator rows [out, out + rows) modulo 2^32,
+    as the array's int32 adders, from X (t x rows) and Y (t x cols); ``row`` (cols) is float32
+    work space.
 
     A sum modulo 2^32 does not depend on its order, and int8 products are exact in float32,
     as is any sum of up to `F32_EXACT_TERMS` of them: so each output row gathers its terms one
     input row at a time along the contiguous columns, in float32 (a loop the compiler
     vectorizes), and adds each such partial sum to the accumulator as an integer."""
-    out_rows = rows if os_flow else t
-    inner = t if os_flow else rows
-    if not os_flow:
-        for k in range(rows):
-            for j in range(cols):
-                yf[k, j] = np.float32(np.int32(tile[k, j]))
-    for i in range(out_rows):
+    for i in range(rows):
         dst = acc_i[out + i]
         if not accumulate:
             for j in range(cols):
                 dst[j] = 0
-        for k0 in range(0, inner, F32_EXACT_TERMS):
+        for k0 in range(0, t, F32_EXACT_TERMS):
             for j in range(cols):
                 row[j] = 0
-            for k in range(k0, min(k0 + F32_EXACT_TERMS, inner)):
-                if os_flow:
-                    xv = np.float32(np.int8(spad_u[x0 + k, i]))
-                    y = spad_u[y0 + k]
-                    for j in range(cols):
-                        row[j] += xv * np.float32(np.int8(y[j]))
-                else:
-                    xv = np.float32(np.int8(spad_u[x0 + i, k]))
-                    y_k = yf[k]
-                    for j in range(cols):
-                        row[j] += xv * y_k[j]
+            for k in range(k0, min(k0 + F32_EXACT_TERMS, t)):
+                xv = np.float32(np.int8(spad_u[x0 + k, i]))
+                y = spad_u[y0 + k]
+                for j in range(cols):
+                    row[j] += xv * np.float32(np.int8(y[j]))
             for j in range(cols):
                 dst[j] += np.int32(row[j])  # stored modulo 2^32
 
 
 @numba.njit(cache=True)
-def _stage(spad_u, x0, t, rows, cols, off, tile, stage_x, stage_s) -> None:
-    """An int8 MATMUL's X rows (t x rows) transposed into rows [off, off + rows) of
-    ``stage_x`` and its tile (int8 values as int32) transposed into columns [off, off + rows)
-    of ``stage_s``, as float32 (exact). Transposed, each MATMUL writes whole rows of the large
-    buffer: a column strip of it would touch one page per X row."""
-    src, width = spad_u.reshape(-1), spad_u.shape[1]
-    for c in range(rows):
-        dst = stage_x[off + c]
-        for r in range(t):
-            dst[r] = np.float32(np.int8(src[(x0 + r) * width + c]))
-    for r in range(rows):
-        for c in range(cols):
-            stage_s[c, off + r] = np.float32(np.int32(tile[r, c]))
+def _os_matmul(s, spad_u, acc_f, acc_i, work, work_f, floats) -> None:
+    """An OS MATMUL (kernel row ``s``): X and Y widened into the work buffers, multiplied by
+    `matmul_fma` where its products are exact, else by `_matmul_f32` (floats) or `_int_matmul`
+    (int8 sums over more than `F32_EXACT_TERMS` terms)."""
+    x0, y0, t, rows, cols = s[F_X], s[F_Y], s[F_T], s[F_MROWS], s[F_MCOLS]
+    out, add = s[F_OUT], s[F_ACCUMULATE] != 0
+    shift = 16 if spad_u.itemsize == 2 else 0
+    x, y = _block(work_f[0], t, rows), _block(work_f[1], t, cols)
+    if floats:
+        _widen_rows(spad_u, x0, t, rows, shift, _block(work[0], t, rows))
+        _widen_rows(spad_u, y0, t, cols, shift, _block(work[1], t, cols))
+        block = acc_f[out : out + rows, :cols]
+        fused = shift == 16
+        if fused:
+            x_low, x_high = exponents(spad_u, x0, t, rows)
+            y_low, y_high = exponents(spad_u, y0, t, cols)
+            fused = fma_exact(x_low, x_high, y_low, y_high)
+        if fused:
+            matmul_fma(x.T, y, block, acc_i[:0, :0], add, False)
+        else:
+            _matmul_f32(x.T, y, block, add)
+    elif t <= F32_EXACT_TERMS:
+        _widen_ints(spad_u, x0, t, rows, x)
+        _widen_ints(spad_u, y0, t, cols, y)
+        matmul_fma(x.T, y, acc_f[:0, :0], acc_i[out : out + rows, :cols], add, True)
+    else:
+        _int_matmul(spad_u, x0, y0, acc_i, out, t, rows, cols, add, work_f[2][:cols])
 
 
 @numba.njit(cache=True)
@@ -234,8 +271,6 @@ def replay(
     stat: np.ndarray,
     work: np.ndarray,
     regs: np.ndarray,
-    stage_x: np.ndarray,
-    stage_s: np.ndarray,
     floats: bool,
     os_flow: bool,
 ) -> int:
@@ -281,32 +316,35 @@ def replay(
                     else:  # int8 values, sign-extended
                         held[r, c] = np.uint32(np.int32(np.int8(spad_u[lo + r, c])))
             regs[REG_SROWS], regs[REG_SCOLS], regs[REG_FRESH] = rows, cols, 1
+            if shift == 16:
+                regs[REG_SLOW], regs[REG_SHIGH] = exponents(spad_u, lo, rows, cols)
         elif kind == R_MATMUL:
             x0, t, rows, cols = s[F_X], s[F_T], s[F_MROWS], s[F_MCOLS]
             out, out_rows, add = s[F_OUT], s[F_OUT_ROWS], s[F_ACCUMULATE] != 0
-            if floats:
-                _widen_rows(spad_u, x0, t, rows, shift, _block(wa, t, rows))
-                x = fa[: t * rows].reshape((t, rows))
-                block = acc_f[out : out + out_rows, :cols]
-                if os_flow:
-                    _widen_rows(spad_u, s[F_Y], t, cols, shift, _block(wb, t, cols))
-                    y = fb[: t * cols].reshape((t, cols))
-                    _matmul_f32(x.T, y, block, add)
+            no_f, no_i = acc_f[:0, :0], acc_i[:0, :0]
+            if os_flow:
+                _os_matmul(s, spad_u, acc_f, acc_i, work, work_f, floats)
+            else:
+                x_low, x_high = _widen_x(spad_u, x0, t, rows, floats, _block(wa, t, rows))
+                x = _block(fa, t, rows)
+                if not floats:
+                    y = _block(fb, rows, cols)
+                    s_i = stat.view(np.int32)
+                    for r in range(rows):
+                        for c in range(cols):
+                            y[r, c] = np.float32(s_i[r * cols + c])
+                    block = acc_i[out : out + out_rows, :cols]
+                    matmul_fma(x, y, no_f, block, add, True)  # (rows <= F32_EXACT_TERMS)
                 else:
                     s_f = stat_f[: rows * cols].reshape((rows, cols))
-                    _matmul_f32(x, s_f, block, add)
-            else:
-                s_i = _block(stat, rows, cols)
-                y0, yf, row = s[F_Y], _block(fb, rows, cols), fp[:cols]
-                _int_matmul(spad_u, x0, y0, s_i, acc_i, out, t, rows, cols, add, os_flow, yf, row)
+                    block = acc_f[out : out + out_rows, :cols]
+                    s_low, s_high = regs[REG_SLOW], regs[REG_SHIGH]
+                    if shift == 16 and fma_exact(x_low, x_high, s_low, s_high):
+                        matmul_fma(x, s_f, block, no_i, add, False)
+                    else:
+                        _matmul_f32(x, s_f, block, add)
             if s[F_MMARK]:
                 _mark(acc_w, out, out_rows, cols)
-        elif kind == R_STAGE:
-            t, rows, cols = s[F_T], s[F_MROWS], s[F_MCOLS]
-            s_i = _block(stat, rows, cols)
-            _stage(spad_u, s[F_X], t, rows, cols, s[F_SOFF], s_i, stage_x, stage_s)
-            if s[F_SLAST]:
-                return k
         elif kind == R_MOVE:
             lo, rows, cols, dst, d_lo = s[F_LO], s[F_ROWS], s[F_COLS], s[F_MDST], s[F_MDLO]
             transpose = s[F_MTRANSPOSE] != 0

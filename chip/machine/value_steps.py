@@ -17,7 +17,7 @@ from chip.dtypes import DType
 from chip.isa import VecOp
 
 # step kinds
-CHECKED, LOAD_D, STORE_D, PRELOAD_D, MATMUL_D, MATMUL_S, VEC_D, MOVE_D = range(8)
+CHECKED, LOAD_D, STORE_D, PRELOAD_D, MATMUL_D, VEC_D, MOVE_D = range(7)
 # on-chip arrays of a run (ACCF: the accumulator's fp32 view)
 ARRAY_SPAD, ARRAY_ACC, ARRAY_ACCF = 0, 1, 2
 
@@ -86,25 +86,6 @@ class MatmulStep(NamedTuple):
     mark: bool
 
 
-class StagedStep(NamedTuple):
-    """An int8 WS/IS MATMUL of a staged run (`_stage_segments`): its X rows go to columns
-    [offset, offset + rows) of the staging buffer and its tile to those rows; the ``last`` of
-    the run multiplies the run's ``terms`` columns into accumulator rows [out, out + t)."""
-
-    kind: int  # MATMUL_S
-    index: int
-    x: int
-    t: int
-    rows: int
-    cols: int
-    out: int
-    offset: int
-    last: bool
-    accumulate: bool  # the run's first MATMUL's
-    mark: bool
-    terms: int
-
-
 class MoveStep(NamedTuple):
     """A MOVE as a copy of the words of rows [src_lo, src_lo + rows), columns [:cols], of one
     on-chip array into rows from ``dst_lo`` of another (or the same), transposed or not: both
@@ -156,4 +137,4 @@ class VecStep(NamedTuple):
     convert: Callable[[np.ndarray], np.ndarray] | None
 
 
-Step = Checked | LoadStep | StoreStep | PreloadStep | MatmulStep | StagedStep | VecStep | MoveStep
+Step = Checked | LoadStep | StoreStep | PreloadStep | MatmulStep | VecStep | MoveStep

@@ -45,7 +45,7 @@ from chip.isa import (
     mem_dtype,
 )
 from chip.machine.array import ArrayModel
-from chip.machine.block_kernels import F32_EXACT_TERMS, float_into, int_into
+from chip.machine.block_kernels import float_into, int_into
 from chip.machine.direct_vec import direct_vec, direct_vec_of
 from chip.machine.dma import load_values, plain_view, store_values
 from chip.machine.plan import LOAD, MATMUL, PRELOAD, STORE
@@ -57,7 +57,6 @@ from chip.machine.value_steps import (
     CHECKED,
     LOAD_D,
     MATMUL_D,
-    MATMUL_S,
     MOVE_D,
     PRELOAD_D,
     STORE_D,
@@ -67,7 +66,6 @@ from chip.machine.value_steps import (
     MatmulStep,
     MoveStep,
     PreloadStep,
-    StagedStep,
     Step,
     StoreStep,
     VecSource,
@@ -77,8 +75,6 @@ from chip.program import Program
 from chip.semantics import SPECIAL_FUNCTIONS, execute, vector_apply, vector_special
 from chip.state import ChipState
 
-# a staged segment's X block is at most this many bytes of float32
-_STAGE_BYTES = 1 << 24
 # by the memory's identity: `Mem` is hashed in Python, several times per instruction here
 _ARRAY_OF = {id(Mem.SPAD): ARRAY_SPAD, id(Mem.ACC): ARRAY_ACC, id(Mem.ACCF): ARRAY_ACCF}
 # named tuples built from a tuple: their generated constructors cost several times more, once
@@ -94,7 +90,6 @@ class ValuePlan(NamedTuple):
 
     steps: tuple[Step, ...]
     direct: int  # how many steps are direct (for tests and benchmarks)
-    stage: tuple[int, int, int]  # (t, terms, cols) the largest staged segment needs
 
 
 class _Written:
@@ -285,73 +280,7 @@ def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...])
     b = _Builder(cfg)
     instrs = program.instrs
     steps = [b.step(i, instrs[i], kinds[i]) for i in order]
-    stage = (0, 0, 0)
-    if not cfg.input_dtype.is_float and cfg.dataflow.has_stationary_operand:
-        stage = _stage_segments(steps)
-    return ValuePlan(tuple(steps), sum(s[0] != CHECKED for s in steps), stage)
-
-
-def _stage_segments(steps: list[Step]) -> tuple[int, int, int]:
-    """Turn runs of direct int8 WS/IS matmuls into one matrix product each; returns the staging
-    shape (t, terms, cols) the largest run needs.
-
-    A run is consecutive (in commit order) direct matmuls onto one accumulator block (same
-    ``out``, ``t`` and ``cols``), each but the first accumulating, with no step in between that
-    may fault or that touches those accumulator rows. Its result is the block's old value (if
-    the first accumulates) plus the sum of the runs' products: integer sums modulo 2^32 in any
-    order, so the bits are the array's. Each step copies its X rows and stationary tile into a
-    staging buffer (X side by side, the tiles stacked); the last one multiplies. A run holds at
-    most `block_kernels.F32_EXACT_TERMS` terms, so the float32 product is exact.
-    """
-    run: list[int] = []  # positions in ``steps`` of the run's matmuls
-    terms = 0
-    shape = [0, 0, 0]
-
-    def close() -> None:
-        if len(run) >= 2:
-            first = steps[run[0]]
-            assert isinstance(first, MatmulStep)
-            off = 0
-            for n, k in enumerate(run):
-                m = steps[k]
-                assert isinstance(m, MatmulStep)
-                fields = (MATMUL_S, m.index, m.x, m.t, m.rows, m.cols, m.out, off)
-                last = n == len(run) - 1
-                steps[k] = _new(StagedStep, (*fields, last, first.accumulate, first.mark, terms))
-                off += m.rows
-            shape[:] = [max(shape[0], first.t), max(shape[1], terms), max(shape[2], first.cols)]
-        run.clear()
-
-    for k, s in enumerate(steps):
-        kind = s.kind
-        if kind == MATMUL_D:
-            if run:
-                h = steps[run[0]]
-                assert isinstance(h, MatmulStep)
-                if not (
-                    s.accumulate
-                    and (s.out, s.t, s.cols) == (h.out, h.t, h.cols)
-                    and terms + s.rows <= F32_EXACT_TERMS
-                    and h.t * (terms + s.rows) * 4 <= _STAGE_BYTES
-                ):
-                    close()
-            if not run:
-                terms = 0
-            run.append(k)
-            terms += s.rows
-        elif kind == LOAD_D or kind == STORE_D:
-            h = steps[run[0]] if run else None
-            if (
-                isinstance(h, MatmulStep)
-                and s.array != ARRAY_SPAD
-                and s.lo < h.out + h.t
-                and h.out < s.hi
-            ):
-                close()  # accumulator rows that overlap the block's
-        elif kind != PRELOAD_D:  # anything else may fault or touch the block
-            close()
-    close()
-    return shape[0], shape[1], shape[2]
+    return ValuePlan(tuple(steps), sum(s[0] != CHECKED for s in steps))
 
 
 def value_plan_of(program: Program, sched: Schedule, max_cycles: int | None) -> ValuePlan:
@@ -400,7 +329,7 @@ class StepRunner:
         self.written = (state.spad_written, state.acc_written, state.acc_written)
         self.state, self.array = state, array
         self.direct_array = not array.pe
-        self.values = _ArrayValues(state, plan.stage)
+        self.values = _ArrayValues(state)
         self.instrs, self.units, self.start = program.instrs, units, start
 
     def apply(self, step: Step) -> None:
@@ -419,8 +348,6 @@ class StepRunner:
             state.stationary = state.spad[step.lo : step.hi, : step.cols].copy()
         elif kind == MATMUL_D and self.direct_array:
             self.values.matmul(step)
-        elif kind == MATMUL_S and self.direct_array:
-            self.values.staged(step)
         elif kind == VEC_D and step.direct:
             direct_vec(mems, written, step)
         elif kind == MOVE_D:
@@ -489,13 +416,12 @@ class _ArrayValues:
     few hundred KiB costs page faults on every allocation (the allocator hands such blocks back
     to the OS), measured at several times the product computed on it."""
 
-    def __init__(self, state: ChipState, stage: tuple[int, int, int]) -> None:
+    def __init__(self, state: ChipState) -> None:
         cfg = state.config
         self.state = state
         self.spad, self.acc, self.acc_written = state.spad, state.acc, state.acc_written
         self.os_flow = cfg.dataflow is Dataflow.OS
         self.ints = not cfg.input_dtype.is_float
-        self.stage = stage
         self.work: dict[str, np.ndarray] = {}
         self.tile_of: np.ndarray | None = None  # the stationary tile `tile` was made from
         self.tile: np.ndarray | None = None
@@ -546,23 +472,3 @@ class _ArrayValues:
             )
         if step.mark:
             self.acc_written[out : out + out_rows, :cols] = True
-
-    def staged(self, step: StagedStep) -> None:
-        x0, t, rows, cols, out, off = step.x, step.t, step.rows, step.cols, step.out, step.offset
-        t_max, k_max, c_max = self.stage
-        sx = self._work("stage x", t_max, k_max, np.float32)
-        ss = self._work("stage s", k_max, c_max, np.float32)
-        sx[:t, off : off + rows] = self.spad[x0 : x0 + t, :rows]
-        ss[off : off + rows, :cols] = self.state.stationary
-        if step.last:
-            terms = step.terms
-            int_into(
-                sx[:t, :terms],
-                ss[:terms, :cols],
-                self.acc[out : out + t, :cols],
-                step.accumulate,
-                self._work("pf", t, cols, np.float32),
-                self._work("pi", t, cols, np.int32),
-            )
-            if step.mark:
-                self.acc_written[out : out + t, :cols] = True

@@ -16,7 +16,6 @@ from chip.machine.values import (
     CHECKED,
     LOAD_D,
     MATMUL_D,
-    MATMUL_S,
     PRELOAD_D,
     STORE_D,
     VEC_D,
@@ -39,7 +38,7 @@ def test_a_tiled_gemm_runs_on_direct_steps_after_its_first_loads():
     got = kinds(prog)
     # every instruction of this program is valid and reads only what it wrote itself
     assert CHECKED not in got and len(got) == len(prog.instrs) - 1  # halt has no step
-    assert {LOAD_D, STORE_D, PRELOAD_D, MATMUL_S} <= set(got)  # int8 WS: staged runs
+    assert {LOAD_D, STORE_D, PRELOAD_D, MATMUL_D} <= set(got)
     for fidelity in ("fast", "pe", "fast"):
         res = run_machine(prog, fidelity)
         assert np.array_equal(
@@ -202,9 +201,9 @@ def test_fp32_view_of_the_accumulator_moves_bits():
         assert not got.acc_written[2:8].any()
 
 
-def test_a_staged_run_wraps_like_the_accumulator():
+def test_accumulating_int8_matmuls_wrap_like_the_accumulator():
     # three accumulating matmuls onto int32 values near 2^31 (loaded by the program, so the
-    # run is direct), then a store: the sum wraps modulo 2^32 exactly as step by step
+    # steps are direct), then a store: the sum wraps modulo 2^32 exactly as step by step
     cfg = chip4("ws")
     mm = dict(y=0, out=0, t=4, rows=4, cols=4, accumulate=True)
     prog = program(
@@ -222,7 +221,7 @@ def test_a_staged_run_wraps_like_the_accumulator():
         ],
     )
     got = kinds(prog)
-    assert got.count(MATMUL_S) == 3 and MATMUL_D not in got and CHECKED not in got
+    assert got.count(MATMUL_D) == 3 and CHECKED not in got
 
     def state() -> ChipState:
         s = ChipState(cfg)
@@ -246,7 +245,7 @@ def test_a_staged_run_wraps_like_the_accumulator():
     assert np.array_equal(got % 2**32, exact % 2**32) and not np.array_equal(got, exact)
 
 
-def test_a_vector_instruction_on_the_block_ends_a_staged_run():
+def test_a_vector_instruction_between_matmuls_onto_its_block():
     # matmul, a vector add onto the same accumulator rows, matmul accumulating: the vector
     # instruction sees the first product and the second adds onto its result
     cfg = chip4("ws")
@@ -281,9 +280,9 @@ def test_a_vector_instruction_on_the_block_ends_a_staged_run():
         MATMUL_D,
         VEC_D,
         PRELOAD_D,
-        MATMUL_S,
+        MATMUL_D,
         PRELOAD_D,
-        MATMUL_S,
+        MATMUL_D,
     ]
     state = ChipState(cfg)
     state.dram[256:320] = np.arange(64, dtype=np.int8).view(np.uint8) - 30

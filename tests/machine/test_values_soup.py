@@ -155,7 +155,7 @@ def outcome(prog: Program, state: ChipState, checked_only: bool) -> tuple:
     sched = schedule_of(prog)
     plan = value_plan_of(prog, sched, None)
     if checked_only:
-        plan = ValuePlan(tuple(Checked(CHECKED, s.index) for s in plan.steps), 0, (0, 0, 0))
+        plan = ValuePlan(tuple(Checked(CHECKED, s.index) for s in plan.steps), 0)
     try:
         with np.errstate(all="ignore"):
             apply_values(

@@ -1,0 +1,182 @@
+"""The `fast` replay's MATMUL kernel with fused multiply-adds, where they give the array's bits.
+
+The array adds each product, rounded to fp32, to a partial sum that starts at 0 and runs over
+the array rows in order (docs/timing.md, MATMUL; chip/semantics.py), then writes or adds the
+whole partial sum to the accumulator. `matmul_fma` keeps that order and fuses each product with
+its addition (``fma(x, s, p)``), which is the same bits whenever every product ``x * s`` is
+exact in fp32:
+
+    fma(x, s, p) is ``x * s + p`` rounded once; if ``x * s`` is an fp32 value, that is
+    ``fp32(x * s) + p`` rounded once, i.e. the unfused ``fp32add(fp32mul(x, s), p)``, bit for
+    bit, signs of zero, infinities and the NaN an invalid sum makes included (both evaluate the
+    same exact operation on the same operands).
+
+When is ``x * s`` exact in fp32?
+
+- int8 inputs: ``|x * s| <= 2^14`` is an integer; so is every partial sum of at most
+  `block_kernels.F32_EXACT_TERMS` products, all exact in fp32: the kernel's int32 result is the
+  exact sum, as the array's int32 adders give it (their wrap-around cannot occur below 2^31).
+- bf16 inputs: each has an 8-bit significand, so a product has at most 16 significant bits,
+  which fp32's 24 hold, unless the product leaves fp32's normal range: below 2^-126 it may
+  need bits below fp32's smallest subnormal step, at 2^128 or above it overflows. `exponents`
+  bounds the magnitudes of a block from its raw bits, and `fma_exact` admits a product only
+  when both bounds keep it in [2^-126, 2^128) (zeros are exact products) and no input is an
+  infinity or a NaN (a NaN's payload would depend on the order LLVM gives the operands).
+- fp32 inputs: products have up to 48 significant bits; never fused (chip/machine/
+  block_kernels.py's `_matmul_f32`).
+
+The kernel computes 8 output rows x 16 columns at a time, their 16 x 8 partial sums held in
+registers while k runs innermost; numba's ``fastmath={"contract"}`` lets LLVM fuse the
+multiply and the add and nothing else (no reassociation: every sum keeps its order).
+tests/machine/test_fma_kernels.py checks both against chip/semantics.py, special values
+included.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from chip.machine.block_kernels import _put, _stack_f32
+from chip.machine.jit import SLPCompiler
+
+# biased exponents of fp32/bf16: a normal value's magnitude is in [2^(e-127), 2^(e-126))
+_BIAS = 127
+_E_SPECIAL = 255  # infinities and NaNs
+# a nonzero subnormal bf16 is at least 2^-133 = 2^(-6 - 127): its exponent for the lower bound
+_E_SUBNORMAL_LOW = -6
+NO_VALUES = 1 << 12  # the lower bound of a block without nonzero values: no constraint
+
+
+@numba.njit(cache=True, inline="always")
+def magnitudes_with(bits, low, high):  # noqa: ANN001, ANN201 - uint16 scalars
+    """The (lowest nonzero magnitude - 1, highest magnitude) of bf16 values as uint16, ``bits``
+    seen too: ``low`` starts at 0xFFFF, which a zero's magnitude minus 1 wraps to, so zeros
+    never lower it (a loop of unsigned minima and maxima, which LLVM vectorizes)."""
+    mag = bits & np.uint16(0x7FFF)
+    return min(low, np.uint16(mag - np.uint16(1))), max(high, mag)
+
+
+@numba.njit(cache=True, inline="always")
+def exponents_of(low, high) -> tuple[int, int]:  # noqa: ANN001 - `magnitudes_with`'s
+    """`exponents`' bounds from `magnitudes_with`'s: the exponent grows with the magnitude."""
+    e_high = np.int64(high) >> 7
+    if low == 0xFFFF:
+        return NO_VALUES, e_high
+    e_low = (np.int64(low) + 1) >> 7
+    return (e_low if e_low != 0 else _E_SUBNORMAL_LOW), e_high
+
+
+@numba.njit(cache=True)
+def exponents(raw: np.ndarray, lo: int, rows: int, cols: int) -> tuple[int, int]:
+    """(lowest, highest) biased exponent of the nonzero bf16 values in rows [lo, lo + rows),
+    columns [:cols] of ``raw`` (bfloat16 bits): every such value's magnitude is at least
+    2^(lowest - 127) and below 2^(highest - 126). ``highest`` is `_E_SPECIAL` if the block holds
+    an infinity or a NaN; ``lowest`` is `NO_VALUES` if it holds only zeros."""
+    low, high = np.uint16(0xFFFF), np.uint16(0)
+    for r in range(lo, lo + rows):
+        row = raw[r]
+        for c in range(cols):
+            low, high = magnitudes_with(row[c], low, high)
+    return exponents_of(low, high)
+
+
+@numba.njit(cache=True, inline="always")
+def fma_exact(x_low: int, x_high: int, s_low: int, s_high: int) -> bool:
+    """Whether every product of a value within the exponents (x_low, x_high) of `exponents`
+    and one within (s_low, s_high) is an exact fp32 value: at least 2^-126
+    (``x_low - 127 + s_low - 127 >= -126``) and below 2^128
+    (``x_high - 126 + s_high - 126 <= 128``), with no infinity or NaN on either side."""
+    if x_high == _E_SPECIAL or s_high == _E_SPECIAL:
+        return False
+    if x_low == NO_VALUES or s_low == NO_VALUES:
+        return True  # every product is a zero
+    return x_low + s_low >= 2 * _BIAS - 126 and x_high + s_high <= 2 * (_BIAS - 1) + 128
+
+
+@numba.njit(cache=True, inline="always")
+def _put_int(row: np.ndarray, c: np.ndarray, add: bool) -> None:
+    """Finished sums (exact integers held as float32) written into, or added modulo 2^32
+    onto, a row of int32 accumulator words."""
+    if add:
+        for j in range(c.size):
+            row[j] += np.int32(c[j])
+    else:
+        for j in range(c.size):
+            row[j] = np.int32(c[j])
+
+
+@numba.njit(cache=True, pipeline_class=SLPCompiler, fastmath={"contract"})
+def matmul_fma(
+    a: np.ndarray, y: np.ndarray, p: np.ndarray, p_int: np.ndarray, add: bool, ints: bool
+) -> None:
+    """``p = a @ y`` (``p += a @ y`` with ``add``) with each sum over k in order from 0, each
+    step one fused multiply-add; exact products only (see the module docstring). ``ints``: the
+    operands hold int8 values and the sums go to the int32 block ``p_int`` (wrapping), else to
+    the fp32 block ``p`` (a NaN it holds stays, as chip/semantics.py's `accumulate`)."""
+    R, K = a.shape
+    J = y.shape[1]
+    R8, J16 = R - R % 8, J - J % 16
+    c0, c1 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
+    c2, c3 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
+    c4, c5 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
+    c6, c7 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
+    for r in range(0, R8, 8):
+        for j0 in range(0, J16, 16):
+            for j in range(16):
+                c0[j], c1[j], c2[j], c3[j] = 0.0, 0.0, 0.0, 0.0
+                c4[j], c5[j], c6[j], c7[j] = 0.0, 0.0, 0.0, 0.0
+            for k in range(K):
+                yk = y[k]
+                x0, x1, x2, x3 = a[r, k], a[r + 1, k], a[r + 2, k], a[r + 3, k]
+                x4, x5, x6, x7 = a[r + 4, k], a[r + 5, k], a[r + 6, k], a[r + 7, k]
+                for j in range(16):
+                    yv = yk[j0 + j]
+                    c0[j] = c0[j] + x0 * yv
+                    c1[j] = c1[j] + x1 * yv
+                    c2[j] = c2[j] + x2 * yv
+                    c3[j] = c3[j] + x3 * yv
+                    c4[j] = c4[j] + x4 * yv
+                    c5[j] = c5[j] + x5 * yv
+                    c6[j] = c6[j] + x6 * yv
+                    c7[j] = c7[j] + x7 * yv
+            if ints:
+                _put_int(p_int[r, j0 : j0 + 16], c0, add)
+                _put_int(p_int[r + 1, j0 : j0 + 16], c1, add)
+                _put_int(p_int[r + 2, j0 : j0 + 16], c2, add)
+                _put_int(p_int[r + 3, j0 : j0 + 16], c3, add)
+                _put_int(p_int[r + 4, j0 : j0 + 16], c4, add)
+                _put_int(p_int[r + 5, j0 : j0 + 16], c5, add)
+                _put_int(p_int[r + 6, j0 : j0 + 16], c6, add)
+                _put_int(p_int[r + 7, j0 : j0 + 16], c7, add)
+            else:
+                _put(p[r, j0 : j0 + 16], c0, add)
+                _put(p[r + 1, j0 : j0 + 16], c1, add)
+                _put(p[r + 2, j0 : j0 + 16], c2, add)
+                _put(p[r + 3, j0 : j0 + 16], c3, add)
+                _put(p[r + 4, j0 : j0 + 16], c4, add)
+                _put(p[r + 5, j0 : j0 + 16], c5, add)
+                _put(p[r + 6, j0 : j0 + 16], c6, add)
+                _put(p[r + 7, j0 : j0 + 16], c7, add)
+    _edge(a, y, p, p_int, add, ints, 0, R8, J16, J)  # the columns right of the 16-wide tiles
+    _edge(a, y, p, p_int, add, ints, R8, R, 0, J)  # the rows below the 8-row tiles
+
+
+@numba.njit(cache=True, fastmath={"contract"})
+def _edge(a, y, p, p_int, add, ints, r_lo, r_hi, j_lo, j_hi) -> None:  # noqa: ANN001
+    """`matmul_fma` for output rows ``r_lo:r_hi`` and columns ``j_lo:j_hi``, a row at a time."""
+    if r_lo >= r_hi or j_lo >= j_hi:
+        return
+    K = y.shape[0]
+    acc = np.empty(j_hi - j_lo, dtype=np.float32)  # private: no aliasing, the j loop vectorizes
+    for r in range(r_lo, r_hi):
+        acc[:] = 0.0
+        for k in range(K):
+            xv = a[r, k]
+            yk = y[k, j_lo:j_hi]
+            for j in range(acc.size):
+                acc[j] = acc[j] + xv * yk[j]
+        if ints:
+            _put_int(p_int[r, j_lo:j_hi], acc, add)
+        else:
+            _put(p[r, j_lo:j_hi], acc, add)
