@@ -22,7 +22,8 @@ from chip.isa import (
 )
 from chip.machine.array import ArrayModel
 from chip.machine.schedule import schedule_of
-from chip.machine.values import CHECKED, Checked, ValuePlan, apply_values, value_plan_of
+from chip.machine.step_runner import apply_values
+from chip.machine.values import CHECKED, Checked, ValuePlan, value_plan_of
 from chip.program import Program
 from chip.state import ChipState
 from tests.machine.helpers import filled_state, program
