@@ -12,8 +12,8 @@ computes for the instruction:
 - PRELOAD: the tile's raw storage kept, and its values widened once (bf16 bits shifted into
   float32, int8 exactly);
 - MATMUL: float products by chip/machine/block_kernels.py's kernels (the array's summation
-  order, products rounded to float32, no FMA, chip/semantics.py's NaN rule); int8 products summed exactly and wrapped to
-  int32 (exact modulo 2^32 in any order, as the array's adders);
+  order, products rounded to float32, no FMA, chip/semantics.py's NaN rule); int8 products
+  summed exactly and wrapped to int32 (exact modulo 2^32 in any order, as the array's adders);
 - a staged int8 WS/IS MATMUL (chip/machine/values.py `_stage_segments`): its X rows and tile
   copied as float32 into the staging buffers; the last one of its run is handed back to Python,
   which multiplies the whole run with BLAS (`replay.staged_product`);
