@@ -76,6 +76,12 @@ unprotected hazards and deadlocks as errors.
   weight/input-stationary: `p = 0; for i in 0..rows-1: p = p + X[t,i] * S[i,j]`, then
   `acc = acc + p` (or `acc = p`). Output-stationary: `p = 0; for t in 0..T-1: p = p + X[t,i] *
   Y[t,j]`, then the same accumulator update.
+- **NaNs in the array** (x86 SSE's rule, which the RTL's units implement): an addition or product
+  with a NaN first operand (`p`, `X[t,i]`, `acc`, in the order written above) gives that NaN
+  quieted (a signalling NaN loaded into the accumulator comes out quiet), else a NaN second
+  operand quieted, else invalid operations (`inf * 0`, `inf - inf`) give the default NaN
+  0xFFC00000. chip/semantics.py applies the rule itself (`f32_add`, `f32_mul`): NumPy's loops
+  do not keep it for two NaNs.
 - **Vector unit**: computes in fp32 (RNE after every operation). RECIP and SQRT are correctly
   rounded (float64, rounded once). EXP and LOG are the hardware's algorithms (chip/special.py):
   range reduction, a table and a fixed-point polynomial in integer arithmetic, rounded once to

@@ -58,6 +58,11 @@ def stationary_matmul(x: np.ndarray, s: np.ndarray) -> np.ndarray:
     p = np.zeros((x.shape[0], s.shape[1]), dtype=np.float32)
     for i in range(x.shape[1]):
         p += x[:, i : i + 1] * s[i : i + 1, :]
+    if not np.isnan(p).any():
+        return p
+    p[...] = 0.0  # a NaN met another on the way: again, with the ISA's rule for which one wins
+    for i in range(x.shape[1]):
+        p = f32_add(p, f32_mul(x[:, i : i + 1], s[i : i + 1, :]))
     return p
 
 
@@ -68,6 +73,11 @@ def os_matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     p = np.zeros((x.shape[1], y.shape[1]), dtype=np.float32)
     for t in range(x.shape[0]):
         p += x[t][:, None] * y[t][None, :]
+    if not np.isnan(p).any():
+        return p
+    p[...] = 0.0  # a NaN met another on the way: again, with the ISA's rule for which one wins
+    for t in range(x.shape[0]):
+        p = f32_add(p, f32_mul(x[t][:, None], y[t][None, :]))
     return p
 
 
@@ -87,7 +97,35 @@ def accumulate(old: np.ndarray, p: np.ndarray) -> np.ndarray:
     """acc + p in the accumulator's arithmetic (fp32 rounding, or int32 wrap-around)."""
     if p.dtype == np.int32:
         return _wrap_i32(old.astype(np.int64) + p.astype(np.int64))
-    return old + p
+    return f32_add(old, p)
+
+
+# The ISA's rule for NaNs (x86 SSE's, which the RTL's units implement: docs/hdl.md): a NaN
+# first operand comes out quieted, else a NaN second operand, else the default NaN. NumPy's
+# loops do not keep it for two NaNs: its scalar loops (a single element, and the elements past
+# the last full vector) return the second, so the float arithmetic of the array applies it
+# explicitly. With at most one NaN operand every order gives the same bits.
+_QUIET_BIT = np.uint32(0x00400000)
+
+
+def _first_nan_wins(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out`` (float32, ``a`` op something) with ``a`` quieted wherever ``a`` is a NaN."""
+    nan = np.isnan(a)
+    if nan.any():
+        a = np.broadcast_to(a, out.shape)
+        quiet = (a.view(np.uint32) | _QUIET_BIT).view(np.float32)
+        np.copyto(out, quiet, where=np.broadcast_to(nan, out.shape))
+    return out
+
+
+def f32_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a + b`` in float32 with the ISA's NaN rule."""
+    return _first_nan_wins(a, a + b)
+
+
+def f32_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a * b`` in float32 with the ISA's NaN rule."""
+    return _first_nan_wins(a, a * b)
 
 
 # ---------------------------------------------------------------- vector arithmetic

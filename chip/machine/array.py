@@ -26,7 +26,7 @@ from chip.dtypes import compute_values
 from chip.fidelity import Fidelity
 from chip.isa import Loc, Matmul, Mem, Preload
 from chip.machine import block_kernels, pe_kernels
-from chip.semantics import matmul_operands, preload
+from chip.semantics import accumulate, f32_add, matmul_operands, preload
 from chip.state import ChipState
 
 
@@ -78,9 +78,12 @@ class ArrayModel:
         if ins.accumulate:
             block = state.acc[ins.out : ins.out + rows, :cols]
             if p.dtype == block.dtype and state.acc_written[ins.out : ins.out + rows, :cols].all():
-                block += p
+                if p.dtype == np.int32:
+                    block += p
+                else:  # (NumPy's ``+=`` may pick p's NaN where both are NaNs)
+                    block[...] = f32_add(block, p)
                 return
-            p = state.read(dst, rows, cols, "matmul accumulate") + p  # faults as the semantics
+            p = accumulate(state.read(dst, rows, cols, "matmul accumulate"), p)  # faults alike
         state.write(dst, p, "matmul output")
 
     # ---- pe fidelity ----

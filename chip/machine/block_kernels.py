@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
@@ -40,6 +41,21 @@ def _widen(raw: np.ndarray, out: np.ndarray) -> None:
             out[r, c] = np.uint32(raw[r, c]) << np.uint32(shift)
 
 
+@intrinsic
+def _quieted(typingctx, v):
+    """The float32 NaN ``v`` with its quiet bit set, as x86 arithmetic returns a NaN operand:
+    set on the bits, since LLVM may drop an arithmetic identity (``v + 0``) on a NaN."""
+    if v != types.float32:
+        return None
+
+    def codegen(context, builder, sig, args):
+        bits = builder.bitcast(args[0], ir.IntType(32))
+        bits = builder.or_(bits, ir.Constant(ir.IntType(32), 0x00400000))
+        return builder.bitcast(bits, ir.FloatType())
+
+    return types.float32(v), codegen
+
+
 @numba.njit(cache=True, inline="always")
 def _put(row: np.ndarray, c: np.ndarray, add: bool) -> None:
     """Write finished sums into a row of the result, or add them to what it holds (the
@@ -47,7 +63,9 @@ def _put(row: np.ndarray, c: np.ndarray, add: bool) -> None:
     if add:
         for j in range(c.size):
             old = row[j]
-            row[j] = old if old != old else old + c[j]  # a NaN in the accumulator stays
+            # a NaN in the accumulator is the first operand: it wins, quieted (a signaling
+            # NaN can reach the accumulator through a LOAD)
+            row[j] = _quieted(old) if old != old else old + c[j]
     else:
         for j in range(c.size):
             row[j] = c[j]

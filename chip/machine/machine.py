@@ -34,7 +34,8 @@ from chip.machine.array import ArrayModel
 from chip.machine.counters import Counters, Unit
 from chip.machine.replay import apply_replay, replay_of
 from chip.machine.schedule import _CACHE, Schedule, schedule_of
-from chip.machine.values import apply_values, value_plan_of
+from chip.machine.step_runner import apply_values
+from chip.machine.values import value_plan_of
 from chip.program import Program, Tag
 from chip.state import ChipState
 

@@ -7,14 +7,28 @@ durations. Registers are double-buffered (``cur`` -> ``nxt``) so a cycle reads o
 previous cycle, as clocked flip-flops do.
 
 Arithmetic matches chip/semantics.py bit for bit: float32 operands give ``p = p + x*w`` with the
-product rounded to float32 (numba emits no fused multiply-add without fastmath), int operands are
-passed as int64 and the caller wraps the results to int32 (exact modulo 2^32).
+product rounded to float32 (numba emits no fused multiply-add without fastmath) and the ISA's NaN
+rule (`_mac`), int operands are passed as int64 and the caller wraps the results to int32 (exact
+modulo 2^32).
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
+
+
+@numba.njit(cache=True, inline="always")
+def _mac(p, x, w):  # noqa: ANN001, ANN202 - float32 or int64 scalars
+    """``p + x * w`` with chip/semantics.py's NaN rule (the first NaN operand wins), which
+    LLVM does not keep by itself: it may swap the operands of an addition or a product. A NaN
+    ``p`` came out of this arithmetic, so it is quiet already; with ``p`` not a NaN, ``p + x``
+    is ``x`` quieted."""
+    if p != p:
+        return p
+    if x != x:
+        return p + x
+    return p + x * w
 
 
 @numba.njit(cache=True)
@@ -62,10 +76,10 @@ def stationary_array(x: np.ndarray, w: np.ndarray, out: np.ndarray) -> tuple[int
                 x_nxt[i, j] = x_cur[i, j - 1]
             if i == 0:
                 for j in range(C):
-                    p_nxt[0, j] = zero + x_nxt[0, j] * w[0, j]
+                    p_nxt[0, j] = _mac(zero, x_nxt[0, j], w[0, j])
             else:
                 for j in range(C):
-                    p_nxt[i, j] = p_cur[i - 1, j] + x_nxt[i, j] * w[i, j]
+                    p_nxt[i, j] = _mac(p_cur[i - 1, j], x_nxt[i, j], w[i, j])
         x_cur, x_nxt = x_nxt, x_cur
         p_cur, p_nxt = p_nxt, p_cur
         for j in range(cols):
@@ -108,7 +122,7 @@ def output_stationary_array(
                 y_nxt[i, j] = y_cur[i - 1, j]
         for i in range(R):
             for j in range(C):
-                acc[i, j] = acc[i, j] + x_nxt[i, j] * y_nxt[i, j]
+                acc[i, j] = _mac(acc[i, j], x_nxt[i, j], y_nxt[i, j])
         x_cur, x_nxt = x_nxt, x_cur
         y_cur, y_nxt = y_nxt, y_cur
     if not drain:

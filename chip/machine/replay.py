@@ -5,7 +5,7 @@ The `fast` machine applies a program's values in the commit order of its timing
 once more, as a table of int64 rows (chip/machine/replay_kernel.py's ``F_*`` columns): every
 direct LOAD, STORE, PRELOAD, MATMUL and MOVE, and every vector step of fp32/bf16 values whose
 function the kernel computes (`_VEC_CODES`), becomes a kernel step; the rest (checked steps,
-integer and special vector functions, CVT, RAND) stays a Python step, applied by values.py's
+integer and special vector functions, CVT, RAND) stays a Python step, applied by step_runner.py's
 `StepRunner`, which calls chip/semantics.py. `apply_replay` runs the kernel from the first
 step, hands each Python step (and each vector step the kernel declines at run time, see
 replay_kernel.py) to the `StepRunner`, and resumes the kernel after it.
@@ -29,6 +29,7 @@ from chip.machine import vec_kernels as vk
 from chip.machine.array import ArrayModel
 from chip.machine.fma_kernels import exponents
 from chip.machine.schedule import _CACHE
+from chip.machine.step_runner import StepRunner
 from chip.machine.value_steps import (
     ARRAY_ACC,
     ARRAY_ACCF,
@@ -43,7 +44,7 @@ from chip.machine.value_steps import (
     VecSource,
     VecStep,
 )
-from chip.machine.values import StepRunner, ValuePlan
+from chip.machine.values import ValuePlan
 from chip.program import Program
 from chip.state import ChipState
 
@@ -192,7 +193,7 @@ def apply_replay(
     state: ChipState,
     array: ArrayModel,
 ) -> None:
-    """What `values.apply_values` does, with the kernel applying its steps (``array`` is the
+    """What `step_runner.apply_values` does, with the kernel applying its steps (``array`` is the
     `fast` fidelity's). Raises `ProgramError` for the first fault."""
     cfg = state.config
     spad, acc = state.spad, state.acc

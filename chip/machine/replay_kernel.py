@@ -14,8 +14,9 @@ computes for the instruction:
 - MATMUL: float products in the array's summation order by chip/machine/fma_kernels.py's
   `matmul_fma` where every product is exact in float32 (int8 inputs; bf16 inputs whose
   exponents keep the products in float32's normal range), else by chip/machine/
-  block_kernels.py's kernel (products rounded to float32, no FMA); int8 sums wrap to int32 as
-  the array's adders (OS products over more than `F32_EXACT_TERMS` terms: `_int_matmul`);
+  block_kernels.py's kernel (products rounded to float32, no FMA; chip/semantics.py's NaN
+  rule); int8 sums wrap to int32 as the array's adders (OS products over more than
+  `F32_EXACT_TERMS` terms: `_int_matmul`);
 - MOVE: the block's words gathered into a work buffer, then written (transposed or not) into
   the destination rows (both hold words of one size: the plan keeps other MOVEs checked);
 - vector functions of fp32 and bf16 values: chip/machine/vec_kernels.py, which declines the

@@ -13,8 +13,9 @@ from chip.machine import replay_kernel as rk
 from chip.machine import run_machine
 from chip.machine.replay import replay_of
 from chip.machine.schedule import schedule_of
+from chip.machine.step_runner import StepRunner
 from chip.machine.value_steps import CHECKED, MOVE_D
-from chip.machine.values import StepRunner, value_plan_of
+from chip.machine.values import value_plan_of
 from chip.state import ChipState
 from tests.machine.helpers import program
 
