@@ -112,6 +112,8 @@ class ChipTop(wiring.Component):
                 getattr(ev, f"{name}_done_index").eq(engine.done_index),
             ]
         m.d.comb += [
+            ev.move_done.eq(load.move_done),
+            ev.move_done_index.eq(load.move_done_index),
             ev.vector_start.eq(ctrl.vector.go),
             ev.vector_start_index.eq(ctrl.vector.index),
             ev.vector_done.eq(vec.ctrl.done),
@@ -169,7 +171,9 @@ class ChipTop(wiring.Component):
             m.d.sync += index.eq(index + 1)
             with m.If(is_halt):
                 m.d.sync += stopped.eq(1)
-        with m.If(self.instr.valid & ~stopped & bad):
+        # A LOAD's row and a MOVE's row into one memory in one cycle: the load engine has one
+        # write port per memory (docs/hdl.md), so the run stops rather than lose a row.
+        with m.If(self.instr.valid & ~stopped & bad | load.clash):
             m.d.sync += dma_error.eq(1)
 
     def _tokens(
