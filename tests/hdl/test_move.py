@@ -15,6 +15,8 @@ from chip.config import Dataflow, load_preset
 from chip.counters import Cause
 from chip.dtypes import DType
 from chip.hdl import banks, dma, move
+from chip.hdl.chip_cosim import run_chip
+from chip.hdl.cosim import RtlError
 from chip.isa import Halt, Load, Loc, Matmul, Mem, Move, Preload, Store, Vec, VecOp
 from chip.machine.plan import move_cycles
 from chip.program import Phase, Program, Tag
@@ -192,6 +194,26 @@ def test_a_move_waits_only_for_the_loads_of_its_rows_and_retires_after_them():
     assert spans["vector"][0][0] == 24
     stored = rtl.dram[4096:4112].reshape(4, 4)
     assert np.array_equal(stored, np.arange(16, dtype=np.uint8).reshape(4, 4).T)
+
+
+@pytest.mark.parametrize("rows", [10, 30])
+def test_a_move_writing_a_memory_while_a_load_writes_it_stops_the_rtl(rows):
+    """The LOAD's rows are written in cycles 20-23; a MOVE of 30 scratchpad rows writes one
+    in each of cycles 4-33, and the load engine has one write port per memory."""
+    instrs = (
+        Load(dram=0, dst=_sp(0), rows=4, cols=4, stride=4, transpose=False),
+        Move(src=_sp(64), dst=_sp(128), rows=rows, cols=4, transpose=False),
+        Halt(),
+    )
+    dram = np.zeros(TINY.dram_bytes, dtype=np.uint8)
+    if rows == 10:
+        assert [(e.unit, e.start, e.end) for e in run_chip(TINY, instrs, dram).events] == [
+            ("load", 0, 24),
+            ("move", 4, 14),
+        ]
+    else:
+        with pytest.raises(RtlError, match="the RTL stopped in cycle 2[01], after taking every"):
+            run_chip(TINY, instrs, dram)
 
 
 def _ports_program():
