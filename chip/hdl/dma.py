@@ -93,9 +93,11 @@ class DmaEngine(wiring.Component):
 
     Ports: ``instr`` (words in program order with their index), ``token_avail`` (the counter
     of the channel the engine pops: execute -> load, or execute -> store) with ``pop`` (the
-    start pops one) and ``push`` (the end pushes one), ``bus`` (Wishbone B4 pipelined master),
+    start pops one) and ``push`` (the tokens of the cycle: an end pushes one, with those of the
+    MOVEs retired after it), ``bus`` (Wishbone B4 pipelined master),
     the on-chip side (LOAD: ``spad_write`` and ``acc_write``; STORE: ``spad_read`` and
-    ``acc_read``), the ``start``/``done`` strobes with their instruction's index, and ``idle``
+    ``acc_read``), the ``start``/``done`` strobes with their instruction's index (the load
+    engine's MOVEs end on ``move_done``), ``clash`` (module docstring), and ``idle``
     (nothing queued, issuing, in flight or moving). ``ram_module`` names the Verilog RAM module
     of its queue on export (see `chip.hdl.ram.Ram`).
 
