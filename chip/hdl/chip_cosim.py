@@ -108,6 +108,8 @@ def run_chip(
                         i = ctx.get(getattr(ev, f"{unit}_{edge}_index"))
                         i = exec_index[i] if unit in ("preload", "matmul", "vector") else i
                         seen[i] = cycle if edge == "start" else cycle + 1
+            if ctx.get(ev.move_done):
+                ends[ctx.get(ev.move_done_index)] = cycle + 1
             await ctx.tick()
         out["acc"] = read_acc(ctx, dut, config, range(acc_rows))
 

@@ -39,10 +39,12 @@ class ChipTop(wiring.Component):
     queue is empty and every unit idle. A word no unit runs (a vector function not built, a
     DMA block wider than a row, a tile outside the array) raises the sticky ``events.error`` and
     is never taken (a MOVE between the scratchpad and the accumulator, whose elements differ in
-    size, is one).
+    size, is one); so does the load engine's ``clash``, a LOAD's and a MOVE's rows written into
+    one memory in one cycle (chip/hdl/dma.py).
 
     Tokens: four counters, load -> execute, execute -> load, execute -> store and store ->
-    execute, each incremented in the cycle after its producer's last cycle and decremented when
+    execute, each incremented in the cycle after its producer's last cycle (a MOVE's once the
+    LOADs before it have ended, chip/hdl/dma.py) and decremented when
     a consumer starts, so the k-th pop starts no earlier than the k-th push's end.
 
     Bank ports: an instruction starts only when no other queue holds a bank port it needs, and
@@ -112,6 +114,8 @@ class ChipTop(wiring.Component):
                 getattr(ev, f"{name}_done_index").eq(engine.done_index),
             ]
         m.d.comb += [
+            ev.move_done.eq(load.move_done),
+            ev.move_done_index.eq(load.move_done_index),
             ev.vector_start.eq(ctrl.vector.go),
             ev.vector_start_index.eq(ctrl.vector.index),
             ev.vector_done.eq(vec.ctrl.done),
@@ -169,7 +173,9 @@ class ChipTop(wiring.Component):
             m.d.sync += index.eq(index + 1)
             with m.If(is_halt):
                 m.d.sync += stopped.eq(1)
-        with m.If(self.instr.valid & ~stopped & bad):
+        # A LOAD's row and a MOVE's row into one memory in one cycle: the load engine has one
+        # write port per memory (docs/hdl.md), so the run stops rather than lose a row.
+        with m.If(self.instr.valid & ~stopped & bad | load.clash):
             m.d.sync += dma_error.eq(1)
 
     def _tokens(

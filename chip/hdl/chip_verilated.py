@@ -184,6 +184,8 @@ int main(int argc, char** argv) {
         EVENT("S", vector_start, cycle) EVENT("D", vector_done, cycle + 1)
         EVENT("S", load_start, cycle) EVENT("S", store_start, cycle)
         EVENT("D", load_done, cycle + 1) EVENT("D", store_done, cycle + 1)
+        if (top.events__move_done)  // a MOVE ends on the load engine: unit l, program index
+            std::printf("D l %u %ld\n", top.events__move_done_index, cycle + 1);
         tick();
     }
 """

@@ -200,7 +200,10 @@ def halted(
 
 
 def stopped_at(program: Sequence[Instr], index: int, cycle: int | str) -> RtlError:
-    """The error for an RTL that stopped on instruction ``index`` of ``program``."""
+    """The error for an RTL that stopped on instruction ``index`` of ``program``, or after
+    taking all of it (a clash of the load engine's writes, docs/hdl.md)."""
+    if index >= len(program):
+        return RtlError(f"the RTL stopped in cycle {cycle}, after taking every instruction")
     return RtlError(
         f"the RTL stopped at instruction {index} ({program[index].MNEMONIC}) in cycle {cycle}"
     )

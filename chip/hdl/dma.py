@@ -30,14 +30,20 @@ stalls here and diverges from it (docs/hdl.md).
 
 The load engine also runs MOVE, the on-chip copy (`chip.hdl.move.MoveUnit`, which reads rows
 through its own read ports and writes them through the engine's write ports). A MOVE starts
-once every earlier load-queue instruction has ended (nothing in flight: it may read rows they
-write), sends no request, and holds the engine until it ends; its bank ports are its source's
-read ports and its destination's write ports, from its start to its end.
+once no LOAD in flight writes a row of its source or destination (each in-flight LOAD's
+destination rows are kept beside the FIFO and compared with the MOVE's two ranges); LOADs of
+other rows keep arriving while it runs. It sends no request and holds the engine until it
+ends; its bank ports are its source's read ports and its destination's write ports, from its
+start to its end. The engine retires in order: a MOVE that ends while earlier LOADs are in
+flight owes its token to the youngest of them and pushes it with that LOAD's last acknowledge
+(``push`` counts the tokens of a cycle). Its ``move_done`` is separate from ``done``, which a
+LOAD may raise in the same cycle. Where a LOAD's row and a MOVE's row are written into one
+memory in one cycle (the engine has one write port per memory), ``clash`` is raised: docs/hdl.md.
 """
 
 from __future__ import annotations
 
-from amaranth import Cat, Const, Module, Mux, Signal, Value, unsigned
+from amaranth import Array, Cat, Const, Module, Mux, Signal, Value, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -65,6 +71,7 @@ from chip.isa import OPCODE_BITS, ROW_BITS, WORD_BITS, Load, Move, Store
 
 SPAD_CODE = 0  # chip.isa's memory code of the scratchpad (1, 2: the accumulator, its fp32 view)
 FLIGHT_EXTRA = 16  # in-flight FIFO entries beyond dram_latency
+PUSH_BITS = 16  # tokens pushed in one cycle: a LOAD's and those of the MOVEs owed to it
 
 
 def dma_word_signature() -> stream.Signature:
@@ -86,9 +93,11 @@ class DmaEngine(wiring.Component):
 
     Ports: ``instr`` (words in program order with their index), ``token_avail`` (the counter
     of the channel the engine pops: execute -> load, or execute -> store) with ``pop`` (the
-    start pops one) and ``push`` (the end pushes one), ``bus`` (Wishbone B4 pipelined master),
+    start pops one) and ``push`` (the tokens of the cycle: an end pushes one, with those of the
+    MOVEs retired after it), ``bus`` (Wishbone B4 pipelined master),
     the on-chip side (LOAD: ``spad_write`` and ``acc_write``; STORE: ``spad_read`` and
-    ``acc_read``), the ``start``/``done`` strobes with their instruction's index, and ``idle``
+    ``acc_read``), the ``start``/``done`` strobes with their instruction's index (the load
+    engine's MOVEs end on ``move_done``), ``clash`` (module docstring), and ``idle``
     (nothing queued, issuing, in flight or moving). ``ram_module`` names the Verilog RAM module
     of its queue on export (see `chip.hdl.ram.Ram`).
 
@@ -112,7 +121,7 @@ class DmaEngine(wiring.Component):
             "instr": In(dma_word_signature()),
             "token_avail": In(16),
             "pop": Out(1),
-            "push": Out(1),
+            "push": Out(PUSH_BITS),
             "bus": Out(wishbone_signature(config)),
             "start": Out(1),
             "start_index": Out(EVENT_INDEX_BITS),
@@ -134,6 +143,9 @@ class DmaEngine(wiring.Component):
             members["acc_write"] = Out(row_write_signature(config.acc_addr_bits, acc))
             members["move_spad_read"] = Out(read_port_signature(config.spad_addr_bits, spad))
             members["move_acc_read"] = Out(read_port_signature(config.acc_addr_bits, acc))
+            members["move_done"] = Out(1)
+            members["move_done_index"] = Out(EVENT_INDEX_BITS)
+            members["clash"] = Out(1)
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
@@ -185,6 +197,7 @@ class DmaEngine(wiring.Component):
                 is_move.eq(head_entry[:OPCODE_BITS] == Move.OPCODE),
                 moving.eq(mover.busy),
             ]
+        move_blocked = Signal()  # a LOAD in flight writes a row the MOVE at the head touches
         issuing = Signal()  # an instruction started and has requests left to send
         go, go_dma, go_move = Signal(), Signal(), Signal()
         m.d.comb += [
@@ -192,7 +205,7 @@ class DmaEngine(wiring.Component):
                 (in_q | self.instr.valid)
                 & ~issuing
                 & ~moving
-                & Mux(is_move, ~fifo_any, fifo_room)
+                & Mux(is_move, ~move_blocked, fifo_room)
                 & ((self.token_avail != 0) | ~pops_flag)
             ),
             go.eq(self.want & self.allow),
@@ -291,21 +304,30 @@ class DmaEngine(wiring.Component):
         oldest = data.View(flight, fifo.first)
         acks = Signal(16)  # acknowledges of the oldest instruction so far
         last_ack = Signal()
-        # A MOVE's last cycle: it never meets an acknowledge (nothing is in flight).
-        move_last, move_index, move_push = Signal(), Signal(EVENT_INDEX_BITS), Signal()
-        if not store:
-            m.d.comb += [mover.go.eq(go_move), mover.word.eq(head_entry[:WORD_BITS])]
-            m.d.comb += move_last.eq(mover.last)
-            with m.If(go_move):
-                m.d.sync += [move_index.eq(head_index), move_push.eq(pushes_flag)]
+        owed = Signal(PUSH_BITS)  # tokens of MOVEs retired with the LOAD ending this cycle
+        move_push_now = Signal()  # the MOVE ending this cycle pushes its token now
         m.d.comb += [
             last_ack.eq(bus.ack & (acks == oldest.rows - 1)),
             fifo.pop.eq(last_ack & fifo_any),
-            self.done.eq(last_ack | move_last),
-            self.done_index.eq(Mux(move_last, Mux(go_move, head_index, move_index), oldest.index)),
-            self.push.eq(last_ack & oldest.push | move_last & Mux(go_move, pushes_flag, move_push)),
+            self.done.eq(last_ack),
+            self.done_index.eq(oldest.index),
+            self.push.eq((last_ack & oldest.push) + owed + move_push_now),
             self.idle.eq((queue.count == 0) & ~issuing & ~fifo_any & ~moving),
         ]
+        if not store:
+            move_index, move_push = Signal(EVENT_INDEX_BITS), Signal()
+            m.d.comb += [
+                mover.go.eq(go_move),
+                mover.word.eq(head_entry[:WORD_BITS]),
+                self.move_done.eq(mover.last),
+                self.move_done_index.eq(Mux(go_move, head_index, move_index)),
+            ]
+            with m.If(go_move):
+                m.d.sync += [move_index.eq(head_index), move_push.eq(pushes_flag)]
+            self._flight_rows(
+                m, head_entry, go_dma, fifo.pop, fifo.count, head, mover.last,
+                Mux(go_move, pushes_flag, move_push), move_blocked, owed, move_push_now,
+            )  # fmt: skip
         with m.If(bus.ack):
             m.d.sync += acks.eq(Mux(last_ack, 0, acks + 1))
 
@@ -353,22 +375,83 @@ class DmaEngine(wiring.Component):
             self.head_ports.eq(Mux(is_move, head_move, Cat(Const(0, half), head_own))),
             self.held.eq(Cat(Const(0, half), counted) | Mux(moving, move_held, 0)),
         ]
-        # The row of each acknowledge, elements < cols, or the MOVE's row while one runs.
+        # Each memory's write port takes the MOVE's row when it writes one there, else the row
+        # of the acknowledge (elements < cols); both in one cycle is a ``clash``.
         wiring.connect(m, mover.spad_read, wiring.flipped(self.move_spad_read))
         wiring.connect(m, mover.acc_read, wiring.flipped(self.move_acc_read))
-        move_active = go_move | moving
+        clashes = []
         for port, copy, layout_ in (
             (self.spad_write, mover.spad_write, spad_row_layout(cfg)),
             (self.acc_write, mover.acc_write, acc_row_layout(cfg)),
         ):
             write = bus.ack & (oldest.acc if port is self.acc_write else ~oldest.acc)
+            copying = copy.en.any()
+            clashes.append(copying & write)
             m.d.comb += [
-                port.addr.eq(Mux(move_active, copy.addr, oldest.row + acks)),
+                port.addr.eq(Mux(copying, copy.addr, oldest.row + acks)),
                 Value.cast(port.data).eq(
-                    Mux(move_active, Value.cast(copy.data), bus.dat_r[: layout_.size])
+                    Mux(copying, Value.cast(copy.data), bus.dat_r[: layout_.size])
                 ),
                 port.en.eq(
-                    copy.en | Cat((write & (oldest.cols > e)) for e in range(cfg.row_elems))
+                    Mux(
+                        copying,
+                        copy.en,
+                        Cat((write & (oldest.cols > e)) for e in range(cfg.row_elems)),
+                    )
                 ),
             ]
+        m.d.comb += self.clash.eq(Cat(clashes).any())
         return m
+
+    def _flight_rows(
+        self, m, head_entry, go_dma, pop, count, head, move_last, move_pushes, blocked, owed, now
+    ) -> None:
+        """The destination rows of the LOADs in flight, one slot per FIFO entry in the FIFO's
+        order: ``blocked`` when one of them overlaps the source or destination of the MOVE
+        at the head; the token of a MOVE ending (``move_last``, ``move_pushes``) while LOADs
+        stay in flight is owed to the youngest of them and pushed with its last acknowledge
+        (``owed``), else ``now``."""
+        depth = self.config.dram_latency + FLIGHT_EXTRA
+        wr, rd = Signal(range(depth)), Signal(range(depth))
+        valid = [Signal(name=f"flight_valid_{i}") for i in range(depth)]
+        acc = [Signal(name=f"flight_acc_{i}") for i in range(depth)]
+        lo = [Signal(ROW_BITS, name=f"flight_lo_{i}") for i in range(depth)]
+        hi = [Signal(range(2**ROW_BITS + 2**16), name=f"flight_hi_{i}") for i in range(depth)]
+        tokens = Array(Signal(PUSH_BITS, name=f"flight_owed_{i}") for i in range(depth))
+        with m.If(go_dma):
+            m.d.sync += wr.eq(Mux(wr == depth - 1, 0, wr + 1))
+        with m.If(pop):
+            m.d.sync += rd.eq(Mux(rd == depth - 1, 0, rd + 1))
+        youngest = Signal(range(depth))
+        remains = Signal()  # LOADs stay in flight after this cycle's acknowledge
+        m.d.comb += [
+            youngest.eq(Mux(wr == 0, depth - 1, wr - 1)),
+            remains.eq(count - pop != 0),
+            owed.eq(Mux(pop, tokens[rd], 0)),
+            now.eq(move_last & move_pushes & ~remains),
+        ]
+        dst = head.dst
+        for i in range(depth):
+            with m.If(go_dma & (wr == i)):
+                m.d.sync += [
+                    valid[i].eq(1),
+                    acc[i].eq(dst[ROW_BITS:] != SPAD_CODE),
+                    lo[i].eq(dst[:ROW_BITS]),
+                    hi[i].eq(dst[:ROW_BITS] + head.rows),
+                ]
+            with m.Elif(pop & (rd == i)):
+                m.d.sync += [valid[i].eq(0), tokens[i].eq(0)]
+            with m.If(move_last & move_pushes & remains & (youngest == i)):
+                m.d.sync += tokens[i].eq(tokens[i] + 1)
+        mv = data.View(decoder_layout(Move), head_entry[:WORD_BITS])
+        in_acc = mv.src[ROW_BITS:] != SPAD_CODE
+        s_lo, d_lo = mv.src[:ROW_BITS], mv.dst[:ROW_BITS]
+        s_hi = s_lo + mv.rows
+        d_hi = d_lo + Mux(mv.transpose, mv.cols, mv.rows)
+        hits = [
+            valid[i]
+            & (acc[i] == in_acc)
+            & ((lo[i] < s_hi) & (s_lo < hi[i]) | (lo[i] < d_hi) & (d_lo < hi[i]))
+            for i in range(depth)
+        ]
+        m.d.comb += blocked.eq(Cat(hits).any())

@@ -74,6 +74,9 @@ def event_signature() -> wiring.Signature:
         for edge in ("start", "done"):
             members[f"{unit}_{edge}"] = Out(1)
             members[f"{unit}_{edge}_index"] = Out(index)
+    # A MOVE ends apart from ``load_done``: a LOAD in flight may end in the same cycle.
+    members["move_done"] = Out(1)
+    members["move_done_index"] = Out(index)
     return wiring.Signature(members)
 
 
@@ -84,13 +87,17 @@ def row_write_signature(addr_bits: int, row: data.ArrayLayout) -> wiring.Signatu
 
 
 def chip_event_signature() -> wiring.Signature:
-    """`event_signature` plus the DMA engines' ``load_*`` and ``store_*`` strobes and the
-    vector unit's ``vector_*``. The DMA indices count every word of the stream (halt
-    included); the execute units' indices count PRELOAD/MATMUL/VEC words only."""
+    """`event_signature` plus the DMA engines' ``load_*`` and ``store_*`` strobes, the load
+    engine's ``move_done``, and the vector unit's ``vector_*``. The DMA indices count every
+    word of the stream (halt included); the execute units' indices count PRELOAD/MATMUL/VEC
+    words only."""
     index = unsigned(EVENT_INDEX_BITS)
     members = dict(event_signature().members)
     for unit in ("load", "store", "vector"):
         for edge in ("start", "done"):
             members[f"{unit}_{edge}"] = Out(1)
             members[f"{unit}_{edge}_index"] = Out(index)
+    # A MOVE ends apart from ``load_done``: a LOAD in flight may end in the same cycle.
+    members["move_done"] = Out(1)
+    members["move_done_index"] = Out(index)
     return wiring.Signature(members)
