@@ -36,7 +36,12 @@ from chip.hdl.ports import (
     row_write_signature,
     spad_row_layout,
 )
-from chip.hdl.vector_lane import VectorLane, lane_signature
+from chip.hdl.vector_lane import (
+    VectorLane,
+    lane_module_name,
+    lane_signature,
+    special_lane_count,
+)
 from chip.isa import (
     ROW_BITS,
     VEC_MUL,
@@ -136,6 +141,10 @@ class VectorUnit(wiring.Component):
         self.lane_module = lane_module
         self.lanes = min(config.vector_lanes, config.row_elems)
         self.chunks = -(-config.row_elems // self.lanes)
+        # The first `special` lanes have the special functions; a pass of one covers that many
+        # elements (docs/timing.md), so a row has up to `narrow_chunks` chunks.
+        self.special = special_lane_count(config)
+        self.narrow_chunks = -(-config.row_elems // self.special)
         self.int_chip = not config.input_dtype.is_float
         spad, acc = spad_row_layout(config), acc_row_layout(config)
         super().__init__(
@@ -165,7 +174,12 @@ class VectorUnit(wiring.Component):
 
         # Timing: the cycle counter k runs to total - 1; passes advance r (row) and c (chunk).
         op = cur.op
-        nch = (cur.cols + (cfg.vector_lanes - 1)) // cfg.vector_lanes
+        narrow = self._narrow(op)
+        nch = Mux(
+            narrow,
+            (cur.cols + (cfg.special_lanes - 1)) // cfg.special_lanes,
+            (cur.cols + (cfg.vector_lanes - 1)) // cfg.vector_lanes,
+        )
         pa, pb, reads_a, reads_b = vec_read_ports(cfg, cur)
         conflict = Signal()
         m.d.comb += conflict.eq(
@@ -189,12 +203,16 @@ class VectorUnit(wiring.Component):
         cycles = cur.rows * nch * (conflict + 1) + latency_m1
         total = Signal(len(cycles))
         m.d.comb += total.eq(cycles)
-        k_reg, r_reg, c_reg = Signal(32), Signal(cur.rows.shape()), Signal(range(self.chunks))
+        k_reg, r_reg, c_reg = (
+            Signal(32),
+            Signal(cur.rows.shape()),
+            Signal(range(self.narrow_chunks)),
+        )
         half_reg, more_reg = Signal(), Signal()
         k, r, c, half, more = (
             Signal(32),
             Signal(cur.rows.shape()),
-            Signal(range(self.chunks)),
+            Signal(range(self.narrow_chunks)),
             Signal(),
             Signal(),
         )
@@ -210,7 +228,7 @@ class VectorUnit(wiring.Component):
         pass_now = Signal()
         m.d.comb += pass_now.eq(active & more & ~half)
         last_chunk = Signal()
-        m.d.comb += last_chunk.eq((c + 1) * lanes >= cur.cols)
+        m.d.comb += last_chunk.eq((c + 1) * Mux(narrow, self.special, lanes) >= cur.cols)
         advance = Signal()
         m.d.comb += advance.eq(active & more & (half | ~conflict))
         index = Signal(EVENT_INDEX_BITS)
@@ -235,26 +253,42 @@ class VectorUnit(wiring.Component):
             ctrl.push_next.eq(cur.push_next),
             ctrl.held.eq(Mux(busy, vec_ports(cfg, saved), 0)),
         ]
-        self._datapath(m, cur, r, c, pass_now, last_chunk)
+        self._datapath(m, cur, r, c, narrow, pass_now, last_chunk)
         return m
 
-    def _operand(self, m: Module, loc: Value, row: Value, which: str, c: Value) -> list:
+    def _narrow(self, op: Value) -> Value:
+        """Whether ``op``'s passes cover `special` elements, not `lanes` (a special function
+        on a chip whose special functions are in fewer lanes than the others)."""
+        if self.config.special_lanes == self.config.vector_lanes:
+            return Const(0)
+        return _op_in(op, VEC_SPECIAL)
+
+    def _element(self, row: Value, lane: int, c: Value, narrow: Value) -> Value:
+        """Element ``c * width + lane`` of ``row`` (zero past its end), the pass width being
+        `special` when ``narrow`` else `lanes`: lane ``lane``'s element at chunk ``c``."""
+        n, zero = self.config.row_elems, C(0, len(Value.cast(row[0])))
+
+        def at(width: int) -> Value:
+            chunks = -(-n // width)
+            return Array(row[e] if e < n else zero for e in range(lane, chunks * width, width))[c]
+
+        wide = at(self.lanes)
+        if lane >= self.special or self.special == self.lanes:
+            return wide
+        return Mux(narrow, at(self.special), wide)
+
+    def _operand(
+        self, m: Module, loc: Value, row: Value, which: str, c: Value, narrow: Value
+    ) -> list:
         """Per lane (int value, raw bits, convert flag) of source ``loc``'s row ``row`` at
         chunk ``c``: the lane's ``*_int``, ``*_bits`` and ``*_conv`` inputs (`VectorLane`)."""
-        cfg, lanes = self.config, self.lanes
         sp, ac = getattr(self, f"spad_{which}"), getattr(self, f"acc_{which}")
         m.d.comb += [sp.addr.eq(row), ac.addr.eq(row)]
         code = loc[ROW_BITS:]
         out = []
-        for lane in range(lanes):
-            sp_el = Array(
-                sp.data[e] if e < cfg.row_elems else C(0, len(Value.cast(sp.data[0])))
-                for e in (ch * lanes + lane for ch in range(self.chunks))
-            )[c]
-            ac_el = Array(
-                ac.data[e] if e < cfg.row_elems else C(0, 32)
-                for e in (ch * lanes + lane for ch in range(self.chunks))
-            )[c]
+        for lane in range(self.lanes):
+            sp_el = self._element(sp.data, lane, c, narrow)
+            ac_el = self._element(ac.data, lane, c, narrow)
             raw_sp, raw_ac = Value.cast(sp_el), Value.cast(ac_el)
             name = f"{which}{lane}"
             iv, bits = Signal(signed(32), name=f"{name}_int"), Signal(32, name=f"{name}_bits")
@@ -271,17 +305,27 @@ class VectorUnit(wiring.Component):
         return out
 
     def _lane(self, m: Module, lane: int, op_bits: int) -> wiring.Component:
-        """Lane ``lane``'s `VectorLane`, or an instance of its Verilog module on export."""
+        """Lane ``lane``'s `VectorLane` (with the special functions in the first `special`
+        lanes), or an instance of its Verilog module on export (`lane_modules`)."""
+        special = lane < self.special
         if self.lane_module is None:
-            unit = VectorLane(self.config, op_bits)
+            unit = VectorLane(self.config, op_bits, special)
         else:
             sig = lane_signature(self.config, op_bits)
-            unit = VerilogModule(self.lane_module, sig, clock=False)
+            name = lane_module_name(self.lane_module, special)
+            unit = VerilogModule(name, sig, clock=False)
         m.submodules[f"lane{lane}"] = unit
         return unit
 
     def _datapath(
-        self, m: Module, cur: Value, r: Value, c: Value, pass_now: Value, last_chunk: Value
+        self,
+        m: Module,
+        cur: Value,
+        r: Value,
+        c: Value,
+        narrow: Value,
+        pass_now: Value,
+        last_chunk: Value,
     ) -> None:
         cfg, lanes, int_chip = self.config, self.lanes, self.int_chip
         op = cur.op
@@ -291,8 +335,8 @@ class VectorUnit(wiring.Component):
 
         row1 = cur.src1[:ROW_BITS] + Mux(cur.bcast1, 0, r)
         row2 = cur.src2[:ROW_BITS] + Mux(cur.bcast2, 0, r)
-        a = self._operand(m, cur.src1, row1, "a", c)
-        b = self._operand(m, cur.src2, row2, "b", c)
+        a = self._operand(m, cur.src1, row1, "a", c, narrow)
+        b = self._operand(m, cur.src2, row2, "b", c, narrow)
         reads_b = _op_in(op, VEC_READS_B)
         int_mode = Signal()
         m.d.comb += int_mode.eq(
@@ -380,12 +424,19 @@ class VectorUnit(wiring.Component):
         m.d.comb += writing.eq(pass_now & (~is_csum | (r == cur.rows - 1)))
         drow = cur.dst[:ROW_BITS] + Mux(is_csum, 0, r)
         m.d.comb += [self.spad_w.addr.eq(drow), self.acc_w.addr.eq(drow)]
+        special = self.special
         for e in range(cfg.row_elems):
             lane, ch = e % lanes, e // lanes
-            en = writing & (e < cur.cols) & Mux(reduce_row, last_chunk, c == ch)
+            # A narrow pass (a special function) writes element e from lane e % special.
+            chunk = c == ch if special == lanes else Mux(narrow, c == e // special, c == ch)
+            en = writing & (e < cur.cols) & Mux(reduce_row, last_chunk, chunk)
+            enc_spad, enc_acc = units[lane].enc_spad, units[lane].enc_acc
+            if special != lanes and e % special != lane:
+                enc_spad = Mux(narrow, units[e % special].enc_spad, enc_spad)
+                enc_acc = Mux(narrow, units[e % special].enc_acc, enc_acc)
             m.d.comb += [
-                self.spad_w.data[e].eq(units[lane].enc_spad),
-                self.acc_w.data[e].eq(units[lane].enc_acc),
+                self.spad_w.data[e].eq(enc_spad),
+                self.acc_w.data[e].eq(enc_acc),
                 self.spad_w.en[e].eq(en & (dcode == SPAD_CODE)),
                 self.acc_w.en[e].eq(en & (dcode != SPAD_CODE)),
             ]

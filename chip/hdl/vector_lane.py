@@ -115,14 +115,30 @@ def lane_signature(config: ChipConfig, op_bits: int) -> wiring.Signature:
     return wiring.Signature(members)
 
 
+def special_lane_count(config: ChipConfig) -> int:
+    """How many of ``config``'s lanes have the special functions (the first ones)."""
+    return min(config.special_lanes, config.vector_lanes, config.row_elems)
+
+
+def lane_module_name(prefix: str, special: bool) -> str:
+    """The exported Verilog module of a lane with or without the special functions; a chip
+    whose every lane has them exports only the first."""
+    return prefix if special else f"{prefix}_basic"
+
+
 class VectorLane(wiring.Component):
     """One lane of `chip.hdl.vector.VectorUnit` (ports: `lane_signature`): chip/semantics.py's
     ``vector_apply`` of one element, exact 64-bit integer arithmetic and binary32 side by side,
-    and ``to_storage``'s conversion of the stored value."""
+    and ``to_storage``'s conversion of the stored value.
 
-    def __init__(self, config: ChipConfig, op_bits: int) -> None:
+    With ``special`` false the lane leaves out the special functions (VEC_SPECIAL: EXP, LOG,
+    SIGMOID, TANH, RECIP, RSQRT, SQRT, RAND) and its result for them is meaningless: the unit
+    runs them on the first ``special_lanes`` lanes only (`ChipConfig.vector_special_lanes`)."""
+
+    def __init__(self, config: ChipConfig, op_bits: int, special: bool = True) -> None:
         self.config = config
         self.int_chip = not config.input_dtype.is_float
+        self.special = special
         super().__init__(lane_signature(config, op_bits))
 
     def elaborate(self, platform: object) -> Module:
@@ -142,44 +158,34 @@ class VectorLane(wiring.Component):
         first_row, first_el = self.first_row, self.first_el
 
         one_f = C(_ONE, 32)
-        # SIGMOID and TANH (|a| >= 0.25) run through EXP, the adder, RECIP and the multiplier
-        # (chip/special.py's compositions); RSQRT through SQRT and RECIP.
-        mag = af[:31]
-        neg2 = Mux(mag >= 0x7F000000, C(_NEG_INF, 32), Cat((mag + (1 << 23))[:31], C(1, 1)))
-        exp_in = _select(op, [((VecOp.SIGMOID,), af | _SIGN), ((VecOp.TANH,), neg2)], af)
-        e = f32_exp(m, exp_in, "exp")
-        log = f32_log(m, af, "log")
         m.submodules.add = adder = Fp32Adder()
         neg_b = Mux(is_nan(bf), bf, bf ^ _SIGN)
+        add_a = [((VecOp.RSUM,), chain_f), ((VecOp.CSUM,), col_fi)]
+        add_b = [((VecOp.SUB,), neg_b), ((VecOp.ADDI,), imm), ((VecOp.RSUM, VecOp.CSUM), af)]
+        mul_a: list[tuple[tuple[VecOp, ...], Value]] = []
+        mul_b = [((VecOp.MULI,), imm)]
         squash = (VecOp.SIGMOID, VecOp.TANH)
-        add_a = _select(
-            op, [((VecOp.RSUM,), chain_f), ((VecOp.CSUM,), col_fi), (squash, one_f)], af
-        )
-        add_b = _select(
-            op,
-            [
-                ((VecOp.SUB,), neg_b),
-                ((VecOp.ADDI,), imm),
-                ((VecOp.RSUM, VecOp.CSUM), af),
-                (squash, e),
-            ],
-            bf,
-        )
-        m.d.comb += [adder.a.eq(add_a), adder.b.eq(add_b)]
-        m.submodules.sub = e_minus_one = Fp32Adder()  # TANH's e - 1, -(1 - e)
-        m.d.comb += [e_minus_one.a.eq(e), e_minus_one.b.eq(C(_ONE | _SIGN, 32))]
-        root = f32_sqrt(m, af, "sqrt")
-        recip = f32_recip(m, _select(op, [(squash, adder.y), ((VecOp.RSQRT,), root)], af), "recip")
-        mul_a = _select(op, [((VecOp.SIGMOID,), e), ((VecOp.TANH,), e_minus_one.y)], af)
-        mul_b = _select(op, [(squash, recip), ((VecOp.MULI,), imm)], bf)
-        prod = f32_mul(m, mul_a, mul_b, "mul")
+        if self.special:
+            # SIGMOID and TANH (|a| >= 0.25) run through EXP, the adder, RECIP and the
+            # multiplier (chip/special.py's compositions); RSQRT through SQRT and RECIP.
+            mag = af[:31]
+            neg2 = Mux(mag >= 0x7F000000, C(_NEG_INF, 32), Cat((mag + (1 << 23))[:31], C(1, 1)))
+            exp_in = _select(op, [((VecOp.SIGMOID,), af | _SIGN), ((VecOp.TANH,), neg2)], af)
+            e = f32_exp(m, exp_in, "exp")
+            log = f32_log(m, af, "log")
+            add_a.append((squash, one_f))
+            add_b.append((squash, e))
+            m.submodules.sub = e_minus_one = Fp32Adder()  # TANH's e - 1, -(1 - e)
+            m.d.comb += [e_minus_one.a.eq(e), e_minus_one.b.eq(C(_ONE | _SIGN, 32))]
+            root = f32_sqrt(m, af, "sqrt")
+            recip_in = _select(op, [(squash, adder.y), ((VecOp.RSQRT,), root)], af)
+            recip = f32_recip(m, recip_in, "recip")
+            mul_a = [((VecOp.SIGMOID,), e), ((VecOp.TANH,), e_minus_one.y)]
+            mul_b.insert(0, (squash, recip))
+        m.d.comb += [adder.a.eq(_select(op, add_a, af)), adder.b.eq(_select(op, add_b, bf))]
+        prod = f32_mul(m, _select(op, mul_a, af), _select(op, mul_b, bf), "mul")
         m.submodules.cvt = cvt = NarrowConverter()
         m.d.comb += [cvt.a.eq(af), cvt.code.eq(conversion_code(imm)[1])]
-        quiet = af | F32_QUIET
-        sigmoid = Mux(is_nan(af), quiet, Mux(af[31], prod, recip))
-        small = mag < TANH_SMALL
-        tanh_small = f32_tanh_small(m, af, "tanh")
-        tanh = Mux(is_nan(af), quiet, Mux(small, tanh_small, Cat(prod[:31], af[31])))
         cases = [
             ((VecOp.ADD, VecOp.SUB, VecOp.ADDI), adder.y),
             ((VecOp.MUL, VecOp.MULI), prod),
@@ -192,15 +198,23 @@ class VectorLane(wiring.Component):
             ((VecOp.EQ,), Mux(_f_ge(af, bf) & _f_ge(bf, af), one_f, 0)),
             ((VecOp.GT,), Mux(_f_gt(af, bf), one_f, 0)),
             ((VecOp.CSUM,), Mux(first_row, af, adder.y)),
-            ((VecOp.RECIP, VecOp.RSQRT), recip),
-            ((VecOp.SQRT,), root),
-            ((VecOp.EXP,), e),
-            ((VecOp.LOG,), log),
-            ((VecOp.SIGMOID,), sigmoid),
-            ((VecOp.TANH,), tanh),
-            ((VecOp.RAND,), f32_rand(m, af, bf, imm, "rand")),
-            ((VecOp.CVT,), cvt.y),
         ]
+        if self.special:
+            quiet = af | F32_QUIET
+            sigmoid = Mux(is_nan(af), quiet, Mux(af[31], prod, recip))
+            small = mag < TANH_SMALL
+            tanh_small = f32_tanh_small(m, af, "tanh")
+            tanh = Mux(is_nan(af), quiet, Mux(small, tanh_small, Cat(prod[:31], af[31])))
+            cases += [
+                ((VecOp.RECIP, VecOp.RSQRT), recip),
+                ((VecOp.SQRT,), root),
+                ((VecOp.EXP,), e),
+                ((VecOp.LOG,), log),
+                ((VecOp.SIGMOID,), sigmoid),
+                ((VecOp.TANH,), tanh),
+                ((VecOp.RAND,), f32_rand(m, af, bf, imm, "rand")),
+            ]
+        cases.append(((VecOp.CVT,), cvt.y))
         m.d.comb += self.res_f32.eq(_select(op, cases, C(0, 32)))
         sum_f = Mux(first_el, af, adder.y)
         max_f = Mux(first_el, af, f_max(chain_f, af))
