@@ -166,9 +166,7 @@ def f32_recip(m: Module, a: Value, name: str) -> Signal:
     mant, lz_m = normalize(m, frac, f"{name}_mant")
     ea = Signal(signed(11), name=f"{name}_ea")
     m.d.comb += ea.eq(Mux(exp == 0, 1, exp) - lz_m)
-    quotient = Signal(28, name=f"{name}_q")
-    rest = Signal(24, name=f"{name}_r")
-    m.d.comb += [quotient.eq((1 << 50) // mant), rest.eq((1 << 50) % mant)]
+    quotient, rest = _recip_divide(m, mant, name)
     sig, lz = normalize(m, Cat(rest != 0, quotient), f"{name}_norm")
     e = Signal(signed(12), name=f"{name}_exp")
     m.d.comb += e.eq(127 - ea - lz)
@@ -183,6 +181,25 @@ def f32_recip(m: Module, a: Value, name: str) -> Signal:
     with m.Else():
         m.d.comb += out.eq(finite)
     return out
+
+
+def _recip_divide(m: Module, mant: Value, name: str) -> tuple[Value, Value]:
+    """(``2**50 // mant``, ``2**50 % mant``) for a normalized 24-bit ``mant`` (top bit set) by
+    restoring division, one quotient bit per stage: ``2**50 >> 28 = 2**22`` is below ``mant``,
+    so the quotient has 28 bits and every stage compares a 25-bit partial remainder with
+    ``mant``. (Yosys' generic divider for ``//`` would be 51 stages of 102-bit subtractors.)"""
+    rem: Value = C(1 << 22, 24)
+    bits = []
+    for i in reversed(range(28)):
+        cur = Signal(25, name=f"{name}_cur{i}")
+        m.d.comb += cur.eq(rem << 1)
+        take = Signal(name=f"{name}_take{i}")
+        m.d.comb += take.eq(cur >= mant)
+        nrem = Signal(24, name=f"{name}_rem{i}")
+        m.d.comb += nrem.eq(Mux(take, cur - mant, cur))
+        bits.append(take)
+        rem = nrem
+    return Cat(*reversed(bits)), rem
 
 
 def f32_sqrt(m: Module, a: Value, name: str) -> Signal:
