@@ -25,7 +25,7 @@ from chip.hdl.fpconv import (
     is_nan,
 )
 from chip.hdl.fpconvert import NarrowConverter, conversion_code
-from chip.hdl.fpspecial import f32_exp, f32_log, f32_rand, f32_tanh_small
+from chip.hdl.fpspecial import SharedProducts, f32_exp, f32_log, f32_rand, f32_tanh_small
 from chip.hdl.numerics import numerics_for
 from chip.isa import VecOp
 from chip.special import NEG_INF as _NEG_INF
@@ -171,8 +171,12 @@ class VectorLane(wiring.Component):
             mag = af[:31]
             neg2 = Mux(mag >= 0x7F000000, C(_NEG_INF, 32), Cat((mag + (1 << 23))[:31], C(1, 1)))
             exp_in = _select(op, [((VecOp.SIGMOID,), af | _SIGN), ((VecOp.TANH,), neg2)], af)
-            e = f32_exp(m, exp_in, "exp")
-            log = f32_log(m, af, "log")
+            # EXP (also in SIGMOID and TANH), LOG and RAND never run together: their products
+            # take turns on six multipliers (`SharedProducts`).
+            shared = SharedProducts("shared_mul", 6, 38, 40)
+            uses_exp = is_(VecOp.EXP) | is_(VecOp.SIGMOID) | is_(VecOp.TANH)
+            e = f32_exp(m, exp_in, "exp", shared.user(uses_exp))
+            log = f32_log(m, af, "log", shared.user(is_(VecOp.LOG)))
             add_a.append((squash, one_f))
             add_b.append((squash, e))
             m.submodules.sub = e_minus_one = Fp32Adder()  # TANH's e - 1, -(1 - e)
@@ -212,8 +216,9 @@ class VectorLane(wiring.Component):
                 ((VecOp.LOG,), log),
                 ((VecOp.SIGMOID,), sigmoid),
                 ((VecOp.TANH,), tanh),
-                ((VecOp.RAND,), f32_rand(m, af, bf, imm, "rand")),
+                ((VecOp.RAND,), f32_rand(m, af, bf, imm, "rand", shared.user(is_(VecOp.RAND)))),
             ]
+            shared.build(m)
         cases.append(((VecOp.CVT,), cvt.y))
         m.d.comb += self.res_f32.eq(_select(op, cases, C(0, 32)))
         sum_f = Mux(first_el, af, adder.y)
