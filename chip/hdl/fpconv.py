@@ -191,8 +191,7 @@ def _recip_divide(m: Module, mant: Value, name: str) -> tuple[Value, Value]:
     rem: Value = C(1 << 22, 24)
     bits = []
     for i in reversed(range(28)):
-        cur = Signal(25, name=f"{name}_cur{i}")
-        m.d.comb += cur.eq(rem << 1)
+        cur = Cat(C(0, 1), rem)
         take = Signal(name=f"{name}_take{i}")
         m.d.comb += take.eq(cur >= mant)
         nrem = Signal(24, name=f"{name}_rem{i}")

@@ -267,15 +267,20 @@ class VectorUnit(wiring.Component):
         """Element ``c * width + lane`` of ``row`` (zero past its end), the pass width being
         `special` when ``narrow`` else `lanes`: lane ``lane``'s element at chunk ``c``."""
         n, zero = self.config.row_elems, C(0, len(Value.cast(row[0])))
-
-        def at(width: int) -> Value:
-            chunks = -(-n // width)
-            return Array(row[e] if e < n else zero for e in range(lane, chunks * width, width))[c]
-
-        wide = at(self.lanes)
+        wide = Array(
+            row[e] if e < n else zero for e in range(lane, self.chunks * self.lanes, self.lanes)
+        )[c]
         if lane >= self.special or self.special == self.lanes:
             return wide
-        return Mux(narrow, at(self.special), wide)
+        # A tree of 2:1 multiplexers on c's bits: an `Array` of more than two becomes a Yosys
+        # `$pmux`, written as a Verilog function whose `casez` items overlap.
+        level = [Value.cast(row[e]) for e in range(lane, n, self.special)]
+        for bit in range(len(c)):
+            if len(level) == 1:
+                break
+            pairs = [level[i : i + 2] for i in range(0, len(level), 2)]
+            level = [Mux(c[bit], p[-1], p[0]) for p in pairs]
+        return Mux(narrow, level[0], wide)
 
     def _operand(
         self, m: Module, loc: Value, row: Value, which: str, c: Value, narrow: Value
