@@ -9,6 +9,8 @@ chip/dtypes.py's ``to_storage``: float to integer rounds half to even and satura
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from amaranth import C, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 
 from chip.hdl.fpcommon import F32_DEFAULT_NAN, F32_QUIET, shift_right_sticky
@@ -72,8 +74,11 @@ def round_pack(m: Module, sign: Value, exp: Value, sig: Value, name: str) -> Sig
     return out
 
 
-def f32_mul(m: Module, a: Value, b: Value, name: str) -> Signal:
-    """``a * b`` in binary32, correctly rounded."""
+def f32_mul(
+    m: Module, a: Value, b: Value, name: str, mul: Callable[[Value, Value], Value] | None = None
+) -> Signal:
+    """``a * b`` in binary32, correctly rounded; ``mul`` makes the 24x24-bit significand
+    product (by default a multiplier of its own)."""
     sign = a[31] ^ b[31]
 
     def unpack(x: Value) -> tuple[Value, Value]:
@@ -83,7 +88,7 @@ def f32_mul(m: Module, a: Value, b: Value, name: str) -> Signal:
     ea, ma = unpack(a)
     eb, mb = unpack(b)
     product = Signal(48, name=f"{name}_product")
-    m.d.comb += product.eq(ma * mb)
+    m.d.comb += product.eq(ma * mb if mul is None else mul(ma, mb))
     norm, lz = normalize(m, product, f"{name}_norm")
     exp = Signal(signed(12), name=f"{name}_exp")
     m.d.comb += exp.eq(ea + eb - (2 * _BIAS - 1) - lz)

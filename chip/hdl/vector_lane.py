@@ -25,7 +25,14 @@ from chip.hdl.fpconv import (
     is_nan,
 )
 from chip.hdl.fpconvert import NarrowConverter, conversion_code
-from chip.hdl.fpspecial import SharedProducts, f32_exp, f32_log, f32_rand, f32_tanh_small
+from chip.hdl.fpspecial import (
+    Multiply,
+    SharedProducts,
+    f32_exp,
+    f32_log,
+    f32_rand,
+    f32_tanh_small,
+)
 from chip.hdl.numerics import numerics_for
 from chip.isa import VecOp
 from chip.special import NEG_INF as _NEG_INF
@@ -187,7 +194,17 @@ class VectorLane(wiring.Component):
             mul_a = [((VecOp.SIGMOID,), e), ((VecOp.TANH,), e_minus_one.y)]
             mul_b.insert(0, (squash, recip))
         m.d.comb += [adder.a.eq(_select(op, add_a, af)), adder.b.eq(_select(op, add_b, bf))]
-        prod = f32_mul(m, _select(op, mul_a, af), _select(op, mul_b, bf), "mul")
+        sig_mul = None
+        if self.int_chip:
+            # The integer MUL and the binary32 significands' product (whose result the unit
+            # does not use in integer mode) take turns on one signed 33x33-bit multiplier.
+            products = SharedProducts("int_f32_mul", 1, 33, 33)
+            f32_user, int_mul = products.user(~self.int_mode), products.user(self.int_mode)
+
+            def sig_mul(x: Value, y: Value) -> Value:
+                return f32_user(0, x, y)
+
+        prod = f32_mul(m, _select(op, mul_a, af), _select(op, mul_b, bf), "mul", sig_mul)
         m.submodules.cvt = cvt = NarrowConverter()
         m.d.comb += [cvt.a.eq(af), cvt.code.eq(conversion_code(imm)[1])]
         cases = [
@@ -225,12 +242,14 @@ class VectorLane(wiring.Component):
         max_f = Mux(first_el, af, f_max(chain_f, af))
         m.d.comb += self.next_f32.eq(Mux(self.valid, Mux(is_(VecOp.RSUM), sum_f, max_f), chain_f))
         if self.int_chip:
-            self._integer(m)
+            self._integer(m, int_mul)
+            products.build(m)
         self._encode(m)
         return m
 
-    def _integer(self, m: Module) -> None:
-        """The exact 64-bit integer results, beside the binary32 ones (integer chips)."""
+    def _integer(self, m: Module, int_mul: Multiply) -> None:
+        """The exact 64-bit integer results, beside the binary32 ones (integer chips);
+        ``int_mul`` makes MUL's product."""
         op, ai, bi, ri = self.op, self.a_int, self.b_int, self.res_int
         chain_i, col_ii = self.chain_int, self.col_int
         first_row, first_el = self.first_row, self.first_el
@@ -242,7 +261,7 @@ class VectorLane(wiring.Component):
         cases = [
             ((VecOp.ADD,), ai + bi),
             ((VecOp.SUB,), ai - bi),
-            ((VecOp.MUL,), ai * bi),
+            ((VecOp.MUL,), int_mul(0, ai, bi)),
             ((VecOp.MAX,), Mux(ai >= bi, ai, bi)),
             ((VecOp.MIN,), Mux(ai <= bi, ai, bi)),
             ((VecOp.COPY,), ai),
