@@ -129,6 +129,17 @@ def test_random_vector_programs_on_other_chips_match_the_machine(changes):
     assert sum(e.unit == "vector" for e in run.rtl.events) == 17
 
 
+@pytest.mark.slow
+def test_multiplications_in_both_modes_match_the_machine():
+    """MUL and MULI on integer sources (exact 64-bit products: int8 x int8, int32 x int32) and on
+    binary32 ones, which take turns on the lane's one multiplier (`SharedProducts`)."""
+    for seed in (4, 5):
+        ops = frozenset({VecOp.MUL, VecOp.MULI})
+        program, state = random_vector_program(TINY, seed, count=10, ops=ops)
+        run = cosimulate(program, state, simulator=AMARANTH)
+        assert sum(e.unit == "vector" for e in run.rtl.events) == 11
+
+
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
     """One Verilator build folder for the module's tests (a model of `tiny` takes a minute)."""
