@@ -33,13 +33,17 @@ class SharedProducts:
     function per instruction): the k-th product a function asks for, for k below ``slots``, is
     slot k's multiplier, whose operands are those of the function whose ``when`` is high; later
     products are multipliers of their own. A slot's operands are signed ``x_bits`` and
-    ``y_bits`` wide. Every function takes its products in increasing k, so sharing makes no
-    combinational loop."""
+    ``y_bits`` wide and its product keeps the low ``p_bits`` (all by default), which must hold
+    every product asked for. Every function takes its products in increasing k, so sharing
+    makes no combinational loop."""
 
-    def __init__(self, name: str, slots: int, x_bits: int, y_bits: int) -> None:
+    def __init__(
+        self, name: str, slots: int, x_bits: int, y_bits: int, p_bits: int | None = None
+    ) -> None:
         self.name, self.x_bits, self.y_bits = name, x_bits, y_bits
+        self.p_bits = x_bits + y_bits if p_bits is None else p_bits
         self.users: list[list[tuple[Value, Value, Value]]] = [[] for _ in range(slots)]
-        self.products = [Signal(signed(x_bits + y_bits), name=f"{name}_p{k}") for k in range(slots)]
+        self.products = [Signal(signed(self.p_bits), name=f"{name}_p{k}") for k in range(slots)]
 
     def user(self, when: Value) -> Multiply:
         """The ``mul`` of a function that runs while ``when`` is high."""
@@ -52,10 +56,14 @@ class SharedProducts:
             if y.shape().signed != is_signed:
                 raise ValueError(f"{self.name}: product {k} mixes signed and unsigned operands")
             extra = 0 if is_signed else 1  # an unsigned operand is zero-extended
-            if len(x) + extra > self.x_bits or len(y) + extra > self.y_bits:
+            if (
+                len(x) + extra > self.x_bits
+                or len(y) + extra > self.y_bits
+                or len(x) + len(y) > self.p_bits
+            ):
                 raise ValueError(
                     f"{self.name}: a {len(x)}x{len(y)}-bit product does not fit slot {k}'s "
-                    f"signed {self.x_bits}x{self.y_bits} bits"
+                    f"signed {self.x_bits}x{self.y_bits} bits ({self.p_bits}-bit product)"
                 )
             self.users[k].append((when, x, y))
             full = self.products[k][: len(x) + len(y)]

@@ -197,8 +197,9 @@ class VectorLane(wiring.Component):
         sig_mul = None
         if self.int_chip:
             # The integer MUL and the binary32 significands' product (whose result the unit
-            # does not use in integer mode) take turns on one signed 33x33-bit multiplier.
-            products = SharedProducts("int_f32_mul", 1, 33, 33)
+            # does not use in integer mode) take turns on one signed 33x33-bit multiplier; the
+            # 64-bit integer product is the widest read.
+            products = SharedProducts("int_f32_mul", 1, 33, 33, 64)
             f32_user, int_mul = products.user(~self.int_mode), products.user(self.int_mode)
 
             def sig_mul(x: Value, y: Value) -> Value:
