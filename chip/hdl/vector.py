@@ -1,6 +1,7 @@
 """The vector unit: VEC instructions over scratchpad and accumulator rows.
 
-Timing (docs/timing.md): ``passes = rows * ceil(cols / vector_lanes)``, one pass per cycle
+Timing (docs/timing.md): ``passes = rows * ceil(cols / vector_lanes)`` (``vector_special_lanes``
+for a special function, which only the first lanes have), one pass per cycle
 (two when both sources read overlapping banks of one memory, neither broadcast), and the
 instruction lasts ``passes + L - 1`` cycles, L the latency of the function's class. Each pass
 reads ``lanes`` elements of the source rows through asynchronous read ports and writes the
