@@ -16,7 +16,7 @@ from typing import Any
 
 from chip.dtypes import DType
 from chip.errors import ConfigError
-from chip.isa import Load, Matmul, Preload, Store, max_value
+from chip.isa import VEC_SPECIAL, Load, Matmul, Preload, Store, VecOp, max_value
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
@@ -56,6 +56,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
         "vector_latency_mul",
         "vector_latency_special",
         "vector_latency_reduce",
+        "vector_special_lanes",
     ),
     "control": ("queue_depth", "clock_mhz"),
 }
@@ -98,6 +99,10 @@ class ChipConfig:
     # hashable. Defaulted so older TOML files stay valid.
     technology: str = "45nm"
     energy_overrides: tuple[tuple[str, float], ...] = ()
+    # How many of the lanes (the first ones) have the special functions (VEC_SPECIAL); a special
+    # function's pass covers that many elements (docs/timing.md). None: every lane. Defaulted so
+    # older TOML files stay valid.
+    vector_special_lanes: int | None = None
 
     def __post_init__(self) -> None:
         _check_type(self, "dataflow", Dataflow)
@@ -155,6 +160,14 @@ class ChipConfig:
         )
         _rule(self.dram_latency >= 0, "dram_latency", self.dram_latency, "must not be negative")
         _rule(self.vector_lanes >= 1, "vector_lanes", self.vector_lanes, "must be at least 1")
+        if self.vector_special_lanes is not None:
+            _check_type(self, "vector_special_lanes", int)
+            _rule(
+                1 <= self.vector_special_lanes <= self.vector_lanes,
+                "vector_special_lanes",
+                self.vector_special_lanes,
+                f"must be between 1 and vector_lanes ({self.vector_lanes})",
+            )
         for lat in ("alu", "mul", "special", "reduce"):
             v = getattr(self, f"vector_latency_{lat}")
             _rule(v >= 1, f"vector_latency_{lat}", v, "must be at least 1")
@@ -200,6 +213,16 @@ class ChipConfig:
     @property
     def acc_row_bytes(self) -> int:
         return self.row_elems * self.acc_dtype.nbytes
+
+    @property
+    def special_lanes(self) -> int:
+        """Lanes with the special functions (VEC_SPECIAL): the elements of one pass of them."""
+        s = self.vector_special_lanes
+        return self.vector_lanes if s is None else s
+
+    def pass_elems(self, op: VecOp) -> int:
+        """Elements of a row that one pass of the vector function ``op`` covers."""
+        return self.special_lanes if op in VEC_SPECIAL else self.vector_lanes
 
     @property
     def spad_rows(self) -> int:
@@ -324,7 +347,9 @@ class ChipConfig:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name}
         for section, keys in _SECTIONS.items():
-            out[section] = {k: _plain(getattr(self, k)) for k in keys}
+            # An unset optional knob (None) is left out: TOML has no null.
+            values = ((k, getattr(self, k)) for k in keys)
+            out[section] = {k: _plain(v) for k, v in values if v is not None}
         out["energy"] = {"technology": self.technology, **dict(self.energy_overrides)}
         return out
 

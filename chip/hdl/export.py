@@ -32,7 +32,7 @@ from chip.hdl.controller import decoder_layout
 from chip.hdl.fp32_add import Fp32Adder
 from chip.hdl.pe import ProcessingElement
 from chip.hdl.top import ExecuteTop
-from chip.hdl.vector_lane import VectorLane
+from chip.hdl.vector_lane import VectorLane, lane_module_name, special_lane_count
 from chip.hdl.verilog_blocks import array_verilog, delay_verilog, ram_verilog
 from chip.isa import WORD_BITS, Vec
 
@@ -81,7 +81,9 @@ def verilog_files(config: ChipConfig, whole_chip: bool = False) -> dict[str, str
     waivers (``<top>.vlt``, each with its reason). The design is the execute datapath
     (`ExecuteTop`), or with ``whole_chip`` the whole chip (`ChipTop`: DMA engines on Wishbone,
     queues and tokens, bank ports, the vector unit), whose vector unit instantiates one lane
-    module (``<top>_vector_lane``) per lane.
+    module (``<top>_vector_lane``) per lane, or, when only some lanes have the special
+    functions (``vector_special_lanes``), that module for those and ``<top>_vector_lane_basic``
+    for the others.
 
     The file holds the top module (``module_name(config)``: controller, memories' glue, the
     Amaranth part), for bf16 one fp32 adder module (``<top>_fp32_add``) that the accumulator
@@ -101,8 +103,11 @@ def verilog_files(config: ChipConfig, whole_chip: bool = False) -> dict[str, str
         converted.append(_to_verilog(Fp32Adder(), f"{name}_fp32_add"))
     if whole_chip:
         op_bits = len(data.View(decoder_layout(Vec), Signal(WORD_BITS)).op)
-        lane = VectorLane(config, op_bits)
-        converted.append(_to_verilog(lane, f"{name}_vector_lane"))
+        every = special_lane_count(config) == min(config.vector_lanes, config.row_elems)
+        for special in (True,) if every else (True, False):
+            lane = VectorLane(config, op_bits, special)
+            lane_name = lane_module_name(f"{name}_vector_lane", special)
+            converted.append(_to_verilog(lane, lane_name))
     written = [
         array_verilog(config, f"{name}_array", f"{name}_pe", f"{name}_delay"),
         delay_verilog(f"{name}_delay"),

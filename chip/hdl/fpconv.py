@@ -9,6 +9,8 @@ chip/dtypes.py's ``to_storage``: float to integer rounds half to even and satura
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from amaranth import C, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 
 from chip.hdl.fpcommon import F32_DEFAULT_NAN, F32_QUIET, shift_right_sticky
@@ -72,8 +74,11 @@ def round_pack(m: Module, sign: Value, exp: Value, sig: Value, name: str) -> Sig
     return out
 
 
-def f32_mul(m: Module, a: Value, b: Value, name: str) -> Signal:
-    """``a * b`` in binary32, correctly rounded."""
+def f32_mul(
+    m: Module, a: Value, b: Value, name: str, mul: Callable[[Value, Value], Value] | None = None
+) -> Signal:
+    """``a * b`` in binary32, correctly rounded; ``mul`` makes the 24x24-bit significand
+    product (by default a multiplier of its own)."""
     sign = a[31] ^ b[31]
 
     def unpack(x: Value) -> tuple[Value, Value]:
@@ -83,7 +88,7 @@ def f32_mul(m: Module, a: Value, b: Value, name: str) -> Signal:
     ea, ma = unpack(a)
     eb, mb = unpack(b)
     product = Signal(48, name=f"{name}_product")
-    m.d.comb += product.eq(ma * mb)
+    m.d.comb += product.eq(ma * mb if mul is None else mul(ma, mb))
     norm, lz = normalize(m, product, f"{name}_norm")
     exp = Signal(signed(12), name=f"{name}_exp")
     m.d.comb += exp.eq(ea + eb - (2 * _BIAS - 1) - lz)
@@ -166,9 +171,7 @@ def f32_recip(m: Module, a: Value, name: str) -> Signal:
     mant, lz_m = normalize(m, frac, f"{name}_mant")
     ea = Signal(signed(11), name=f"{name}_ea")
     m.d.comb += ea.eq(Mux(exp == 0, 1, exp) - lz_m)
-    quotient = Signal(28, name=f"{name}_q")
-    rest = Signal(24, name=f"{name}_r")
-    m.d.comb += [quotient.eq((1 << 50) // mant), rest.eq((1 << 50) % mant)]
+    quotient, rest = _recip_divide(m, mant, name)
     sig, lz = normalize(m, Cat(rest != 0, quotient), f"{name}_norm")
     e = Signal(signed(12), name=f"{name}_exp")
     m.d.comb += e.eq(127 - ea - lz)
@@ -183,6 +186,24 @@ def f32_recip(m: Module, a: Value, name: str) -> Signal:
     with m.Else():
         m.d.comb += out.eq(finite)
     return out
+
+
+def _recip_divide(m: Module, mant: Value, name: str) -> tuple[Value, Value]:
+    """(``2**50 // mant``, ``2**50 % mant``) for a normalized 24-bit ``mant`` (top bit set) by
+    restoring division, one quotient bit per stage: ``2**50 >> 28 = 2**22`` is below ``mant``,
+    so the quotient has 28 bits and every stage compares a 25-bit partial remainder with
+    ``mant``. (Yosys' generic divider for ``//`` would be 51 stages of 102-bit subtractors.)"""
+    rem: Value = C(1 << 22, 24)
+    bits = []
+    for i in reversed(range(28)):
+        cur = Cat(C(0, 1), rem)
+        take = Signal(name=f"{name}_take{i}")
+        m.d.comb += take.eq(cur >= mant)
+        nrem = Signal(24, name=f"{name}_rem{i}")
+        m.d.comb += nrem.eq(Mux(take, cur - mant, cur))
+        bits.append(take)
+        rem = nrem
+    return Cat(*reversed(bits)), rem
 
 
 def f32_sqrt(m: Module, a: Value, name: str) -> Signal:

@@ -9,6 +9,8 @@ named signal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from amaranth import C, Cat, Module, Mux, Signal, Value, signed, unsigned
 
 from chip import special as sp
@@ -17,6 +19,77 @@ from chip.hdl.fpconv import F32_INF, is_nan, normalize, round_pack
 from chip.semantics import PHILOX_M, PHILOX_W
 
 _NEG_INF = 0xFF800000
+
+# ``mul(k, x, y)``: the function's k-th product ``x * y`` (`SharedProducts.user`).
+Multiply = Callable[[int, Value, Value], Value]
+
+
+def _plain(k: int, x: Value, y: Value) -> Value:
+    return x * y
+
+
+class SharedProducts:
+    """Multipliers taken in turn by functions of which at most one runs at a time (one VEC
+    function per instruction): the k-th product a function asks for, for k below ``slots``, is
+    slot k's multiplier, whose operands are those of the function whose ``when`` is high; later
+    products are multipliers of their own. A slot's operands are signed ``x_bits`` and
+    ``y_bits`` wide and its product keeps the low ``p_bits`` (all by default), which must hold
+    every product asked for. Every function takes its products in increasing k, so sharing
+    makes no combinational loop."""
+
+    def __init__(
+        self, name: str, slots: int, x_bits: int, y_bits: int, p_bits: int | None = None
+    ) -> None:
+        self.name, self.x_bits, self.y_bits = name, x_bits, y_bits
+        self.p_bits = x_bits + y_bits if p_bits is None else p_bits
+        self.users: list[list[tuple[Value, Value, Value]]] = [[] for _ in range(slots)]
+        self.products = [Signal(signed(self.p_bits), name=f"{name}_p{k}") for k in range(slots)]
+
+    def user(self, when: Value) -> Multiply:
+        """The ``mul`` of a function that runs while ``when`` is high."""
+
+        def mul(k: int, x: Value, y: Value) -> Value:
+            x, y = Value.cast(x), Value.cast(y)
+            if k >= len(self.users):
+                return x * y
+            is_signed = x.shape().signed
+            if y.shape().signed != is_signed:
+                raise ValueError(f"{self.name}: product {k} mixes signed and unsigned operands")
+            extra = 0 if is_signed else 1  # an unsigned operand is zero-extended
+            if (
+                len(x) + extra > self.x_bits
+                or len(y) + extra > self.y_bits
+                or len(x) + len(y) > self.p_bits
+            ):
+                raise ValueError(
+                    f"{self.name}: a {len(x)}x{len(y)}-bit product does not fit slot {k}'s "
+                    f"signed {self.x_bits}x{self.y_bits} bits ({self.p_bits}-bit product)"
+                )
+            self.users[k].append((when, x, y))
+            full = self.products[k][: len(x) + len(y)]
+            return full.as_signed() if is_signed else full
+
+        return mul
+
+    def build(self, m: Module) -> None:
+        """Drive each slot's multiplier from its users' operands (after every user has asked)."""
+        for k, users in enumerate(self.users):
+            if not users:
+                continue
+            x, y = _extend(users[-1][1], self.x_bits), _extend(users[-1][2], self.y_bits)
+            for when, ux, uy in reversed(users[:-1]):
+                x = Mux(when, _extend(ux, self.x_bits), x)
+                y = Mux(when, _extend(uy, self.y_bits), y)
+            sx, sy = (
+                Signal(signed(self.x_bits), name=f"{self.name}_x{k}"),
+                Signal(signed(self.y_bits), name=f"{self.name}_y{k}"),
+            )
+            m.d.comb += [sx.eq(x), sy.eq(y), self.products[k].eq(sx * sy)]
+
+
+def _extend(v: Value, bits: int) -> Value:
+    """``v`` as a signed ``bits``-bit value (zero-extended when unsigned)."""
+    return v.as_signed() if v.shape().signed else Cat(v, C(0, bits - len(v))).as_signed()
 
 
 def _table(values: tuple[int, ...], shape, index: Value) -> Value:
@@ -40,8 +113,9 @@ def _round(m: Module, neg: Value, mag: Value, exp2: Value, name: str) -> Signal:
     return round_pack(m, neg, exp, norm, f"{name}_rp")
 
 
-def f32_exp(m: Module, a: Value, name: str) -> Signal:
-    """e**a in binary32: chip.special.exp_bits."""
+def f32_exp(m: Module, a: Value, name: str, mul: Multiply = _plain) -> Signal:
+    """e**a in binary32: chip.special.exp_bits. ``mul`` makes the polynomial's five
+    products."""
     sign, exp = a[31], a[23:31]
     sig = Cat(a[:23], exp != 0)
     eu = Mux(exp == 0, 1, exp)
@@ -70,14 +144,14 @@ def f32_exp(m: Module, a: Value, name: str) -> Signal:
     h: Value = C(sp.EXP_POLY[3], 33)
     for i, c in enumerate(sp.EXP_POLY[2::-1]):
         nh = Signal(34, name=f"{name}_h{i}")
-        m.d.comb += nh.eq(c + ((d * h) >> 32))
+        m.d.comb += nh.eq(c + (mul(i, d, h) >> 32))
         h = nh
     q = Signal(27, name=f"{name}_q")
-    m.d.comb += q.eq((d * h) >> 32)
+    m.d.comb += q.eq(mul(3, d, h) >> 32)
     t = Signal(34, name=f"{name}_t")
     m.d.comb += t.eq(_table(sp.EXP_TABLE, 34, j))
     y = Signal(34, name=f"{name}_y")
-    m.d.comb += y.eq(t + ((t * q) >> 32))
+    m.d.comb += y.eq(t + (mul(4, t, q) >> 32))
     finite = _round(m, C(0, 1), y, k - 32, f"{name}_rnd")
     out = Signal(32, name=name)
     with m.If(is_nan(a)):
@@ -89,8 +163,8 @@ def f32_exp(m: Module, a: Value, name: str) -> Signal:
     return out
 
 
-def f32_log(m: Module, a: Value, name: str) -> Signal:
-    """ln(a) in binary32: chip.special.log_bits."""
+def f32_log(m: Module, a: Value, name: str, mul: Multiply = _plain) -> Signal:
+    """ln(a) in binary32: chip.special.log_bits. ``mul`` makes the six products ``z * h``."""
     sign, exp = a[31], a[23:31]
     norm, lz = normalize(m, Cat(a[:23], exp != 0), f"{name}_sig")
     e0 = Signal(signed(10), name=f"{name}_e0")
@@ -107,10 +181,11 @@ def f32_log(m: Module, a: Value, name: str) -> Signal:
     h: Value = C(sp.LOG_POLY[0], signed(40))
     for i, c in enumerate(sp.LOG_POLY[1:]):
         nh = Signal(signed(40), name=f"{name}_h{i}")
-        m.d.comb += nh.eq(c + ((z * h) >> 34))
+        m.d.comb += nh.eq(c + (mul(i, z, h) >> 34))
         h = nh
     s = Signal(signed(64), name=f"{name}_s")  # Q56
-    m.d.comb += s.eq(e * sp.LOG_LN2 + _table(sp.LOG_NEG_LN_R, signed(64), j) + ((z * h) >> 14))
+    last = mul(len(sp.LOG_POLY) - 1, z, h)
+    m.d.comb += s.eq(e * sp.LOG_LN2 + _table(sp.LOG_NEG_LN_R, signed(64), j) + (last >> 14))
     neg = s < 0
     mag = Signal(unsigned(64), name=f"{name}_mag")
     m.d.comb += mag.eq(Mux(neg, -s, s))
@@ -129,9 +204,13 @@ def f32_log(m: Module, a: Value, name: str) -> Signal:
     return out
 
 
-def f32_rand(m: Module, a: Value, b: Value, key: Value, name: str) -> Signal:
+def f32_rand(
+    m: Module, a: Value, b: Value, key: Value, name: str, mul: Multiply = _plain
+) -> Signal:
     """RAND: Philox-2x32-10 of the counter (``a``, ``b``) under ``key`` (chip.semantics's
-    ``philox_uniform``), its first word's top 24 bits / 2**24 in binary32 (exact)."""
+    ``philox_uniform``), its first word's top 24 bits / 2**24 in binary32 (exact). ``mul``
+    makes round r's product as its r-th."""
+    factor = C(int(PHILOX_M), 32)
     c0, c1, k = a, b, key
     for r in range(9):
         if r:
@@ -139,13 +218,13 @@ def f32_rand(m: Module, a: Value, b: Value, key: Value, name: str) -> Signal:
             m.d.comb += nk.eq(k + PHILOX_W)
             k = nk
         prod = Signal(64, name=f"{name}_p{r}")
-        m.d.comb += prod.eq(c0 * int(PHILOX_M))
+        m.d.comb += prod.eq(mul(r, c0, factor))
         n0, n1 = Signal(32, name=f"{name}_c0_{r}"), Signal(32, name=f"{name}_c1_{r}")
         m.d.comb += [n0.eq(prod[32:] ^ k ^ c1), n1.eq(prod[:32])]
         c0, c1 = n0, n1
     # The tenth round: only the first word's top 24 bits are used.
     hi = Signal(32, name=f"{name}_p9")
-    m.d.comb += hi.eq((c0 * int(PHILOX_M))[32:])
+    m.d.comb += hi.eq(mul(9, c0, factor)[32:])
     word = Signal(24, name=f"{name}_word")
     m.d.comb += word.eq((hi ^ (k + PHILOX_W) ^ c1)[8:])
     return _round(m, C(0, 1), Cat(C(0, 8), word), C(-32, signed(8)), f"{name}_rnd")

@@ -1,6 +1,7 @@
 """The vector unit: VEC instructions over scratchpad and accumulator rows.
 
-Timing (docs/timing.md): ``passes = rows * ceil(cols / vector_lanes)``, one pass per cycle
+Timing (docs/timing.md): ``passes = rows * ceil(cols / vector_lanes)`` (``vector_special_lanes``
+for a special function, which only the first lanes have), one pass per cycle
 (two when both sources read overlapping banks of one memory, neither broadcast), and the
 instruction lasts ``passes + L - 1`` cycles, L the latency of the function's class. Each pass
 reads ``lanes`` elements of the source rows through asynchronous read ports and writes the
@@ -36,7 +37,12 @@ from chip.hdl.ports import (
     row_write_signature,
     spad_row_layout,
 )
-from chip.hdl.vector_lane import VectorLane, lane_signature
+from chip.hdl.vector_lane import (
+    VectorLane,
+    lane_module_name,
+    lane_signature,
+    special_lane_count,
+)
 from chip.isa import (
     ROW_BITS,
     VEC_MUL,
@@ -127,6 +133,10 @@ class VectorUnit(wiring.Component):
         self.lane_module = lane_module
         self.lanes = min(config.vector_lanes, config.row_elems)
         self.chunks = -(-config.row_elems // self.lanes)
+        # The first `special` lanes have the special functions; a pass of one covers that many
+        # elements (docs/timing.md), so a row has up to `narrow_chunks` chunks.
+        self.special = special_lane_count(config)
+        self.narrow_chunks = -(-config.row_elems // self.special)
         self.int_chip = not config.input_dtype.is_float
         spad, acc = spad_row_layout(config), acc_row_layout(config)
         super().__init__(
@@ -156,7 +166,12 @@ class VectorUnit(wiring.Component):
 
         # Timing: the cycle counter k runs to total - 1; passes advance r (row) and c (chunk).
         op = cur.op
-        nch = (cur.cols + (cfg.vector_lanes - 1)) // cfg.vector_lanes
+        narrow = self._narrow(op)
+        nch = Mux(
+            narrow,
+            (cur.cols + (cfg.special_lanes - 1)) // cfg.special_lanes,
+            (cur.cols + (cfg.vector_lanes - 1)) // cfg.vector_lanes,
+        )
         pa, pb, reads_a, reads_b = vec_read_ports(cfg, cur)
         conflict = Signal()
         m.d.comb += conflict.eq(
@@ -180,12 +195,16 @@ class VectorUnit(wiring.Component):
         cycles = cur.rows * nch * (conflict + 1) + latency_m1
         total = Signal(len(cycles))
         m.d.comb += total.eq(cycles)
-        k_reg, r_reg, c_reg = Signal(32), Signal(cur.rows.shape()), Signal(range(self.chunks))
+        k_reg, r_reg, c_reg = (
+            Signal(32),
+            Signal(cur.rows.shape()),
+            Signal(range(self.narrow_chunks)),
+        )
         half_reg, more_reg = Signal(), Signal()
         k, r, c, half, more = (
             Signal(32),
             Signal(cur.rows.shape()),
-            Signal(range(self.chunks)),
+            Signal(range(self.narrow_chunks)),
             Signal(),
             Signal(),
         )
@@ -201,7 +220,7 @@ class VectorUnit(wiring.Component):
         pass_now = Signal()
         m.d.comb += pass_now.eq(active & more & ~half)
         last_chunk = Signal()
-        m.d.comb += last_chunk.eq((c + 1) * lanes >= cur.cols)
+        m.d.comb += last_chunk.eq((c + 1) * Mux(narrow, self.special, lanes) >= cur.cols)
         advance = Signal()
         m.d.comb += advance.eq(active & more & (half | ~conflict))
         index = Signal(EVENT_INDEX_BITS)
@@ -226,26 +245,47 @@ class VectorUnit(wiring.Component):
             ctrl.push_next.eq(cur.push_next),
             ctrl.held.eq(Mux(busy, vec_ports(cfg, saved), 0)),
         ]
-        self._datapath(m, cur, r, c, pass_now, last_chunk)
+        self._datapath(m, cur, r, c, narrow, pass_now, last_chunk)
         return m
 
-    def _operand(self, m: Module, loc: Value, row: Value, which: str, c: Value) -> list:
+    def _narrow(self, op: Value) -> Value:
+        """Whether ``op``'s passes cover `special` elements, not `lanes` (a special function
+        on a chip whose special functions are in fewer lanes than the others)."""
+        if self.config.special_lanes == self.config.vector_lanes:
+            return Const(0)
+        return _op_in(op, VEC_SPECIAL)
+
+    def _element(self, row: Value, lane: int, c: Value, narrow: Value) -> Value:
+        """Element ``c * width + lane`` of ``row`` (zero past its end), the pass width being
+        `special` when ``narrow`` else `lanes`: lane ``lane``'s element at chunk ``c``."""
+        n, zero = self.config.row_elems, C(0, len(Value.cast(row[0])))
+        wide = Array(
+            row[e] if e < n else zero for e in range(lane, self.chunks * self.lanes, self.lanes)
+        )[c]
+        if lane >= self.special or self.special == self.lanes:
+            return wide
+        # A tree of 2:1 multiplexers on c's bits: an `Array` of more than two becomes a Yosys
+        # `$pmux`, written as a Verilog function whose `casez` items overlap.
+        level = [Value.cast(row[e]) for e in range(lane, n, self.special)]
+        for bit in range(len(c)):
+            if len(level) == 1:
+                break
+            pairs = [level[i : i + 2] for i in range(0, len(level), 2)]
+            level = [Mux(c[bit], p[-1], p[0]) for p in pairs]
+        return Mux(narrow, level[0], wide)
+
+    def _operand(
+        self, m: Module, loc: Value, row: Value, which: str, c: Value, narrow: Value
+    ) -> list:
         """Per lane (int value, raw bits, convert flag) of source ``loc``'s row ``row`` at
         chunk ``c``: the lane's ``*_int``, ``*_bits`` and ``*_conv`` inputs (`VectorLane`)."""
-        cfg, lanes = self.config, self.lanes
         sp, ac = getattr(self, f"spad_{which}"), getattr(self, f"acc_{which}")
         m.d.comb += [sp.addr.eq(row), ac.addr.eq(row)]
         code = loc[ROW_BITS:]
         out = []
-        for lane in range(lanes):
-            sp_el = Array(
-                sp.data[e] if e < cfg.row_elems else C(0, len(Value.cast(sp.data[0])))
-                for e in (ch * lanes + lane for ch in range(self.chunks))
-            )[c]
-            ac_el = Array(
-                ac.data[e] if e < cfg.row_elems else C(0, 32)
-                for e in (ch * lanes + lane for ch in range(self.chunks))
-            )[c]
+        for lane in range(self.lanes):
+            sp_el = self._element(sp.data, lane, c, narrow)
+            ac_el = self._element(ac.data, lane, c, narrow)
             raw_sp, raw_ac = Value.cast(sp_el), Value.cast(ac_el)
             name = f"{which}{lane}"
             iv, bits = Signal(signed(32), name=f"{name}_int"), Signal(32, name=f"{name}_bits")
@@ -262,17 +302,27 @@ class VectorUnit(wiring.Component):
         return out
 
     def _lane(self, m: Module, lane: int, op_bits: int) -> wiring.Component:
-        """Lane ``lane``'s `VectorLane`, or an instance of its Verilog module on export."""
+        """Lane ``lane``'s `VectorLane` (with the special functions in the first `special`
+        lanes), or an instance of its Verilog module on export (`lane_modules`)."""
+        special = lane < self.special
         if self.lane_module is None:
-            unit = VectorLane(self.config, op_bits)
+            unit = VectorLane(self.config, op_bits, special)
         else:
             sig = lane_signature(self.config, op_bits)
-            unit = VerilogModule(self.lane_module, sig, clock=False)
+            name = lane_module_name(self.lane_module, special)
+            unit = VerilogModule(name, sig, clock=False)
         m.submodules[f"lane{lane}"] = unit
         return unit
 
     def _datapath(
-        self, m: Module, cur: Value, r: Value, c: Value, pass_now: Value, last_chunk: Value
+        self,
+        m: Module,
+        cur: Value,
+        r: Value,
+        c: Value,
+        narrow: Value,
+        pass_now: Value,
+        last_chunk: Value,
     ) -> None:
         cfg, lanes, int_chip = self.config, self.lanes, self.int_chip
         op = cur.op
@@ -282,8 +332,8 @@ class VectorUnit(wiring.Component):
 
         row1 = cur.src1[:ROW_BITS] + Mux(cur.bcast1, 0, r)
         row2 = cur.src2[:ROW_BITS] + Mux(cur.bcast2, 0, r)
-        a = self._operand(m, cur.src1, row1, "a", c)
-        b = self._operand(m, cur.src2, row2, "b", c)
+        a = self._operand(m, cur.src1, row1, "a", c, narrow)
+        b = self._operand(m, cur.src2, row2, "b", c, narrow)
         reads_b = _op_in(op, VEC_READS_B)
         int_mode = Signal()
         m.d.comb += int_mode.eq(
@@ -371,12 +421,19 @@ class VectorUnit(wiring.Component):
         m.d.comb += writing.eq(pass_now & (~is_csum | (r == cur.rows - 1)))
         drow = cur.dst[:ROW_BITS] + Mux(is_csum, 0, r)
         m.d.comb += [self.spad_w.addr.eq(drow), self.acc_w.addr.eq(drow)]
+        special = self.special
         for e in range(cfg.row_elems):
             lane, ch = e % lanes, e // lanes
-            en = writing & (e < cur.cols) & Mux(reduce_row, last_chunk, c == ch)
+            # A narrow pass (a special function) writes element e from lane e % special.
+            chunk = c == ch if special == lanes else Mux(narrow, c == e // special, c == ch)
+            en = writing & (e < cur.cols) & Mux(reduce_row, last_chunk, chunk)
+            enc_spad, enc_acc = units[lane].enc_spad, units[lane].enc_acc
+            if special != lanes and e % special != lane:
+                enc_spad = Mux(narrow, units[e % special].enc_spad, enc_spad)
+                enc_acc = Mux(narrow, units[e % special].enc_acc, enc_acc)
             m.d.comb += [
-                self.spad_w.data[e].eq(units[lane].enc_spad),
-                self.acc_w.data[e].eq(units[lane].enc_acc),
+                self.spad_w.data[e].eq(enc_spad),
+                self.acc_w.data[e].eq(enc_acc),
                 self.spad_w.en[e].eq(en & (dcode == SPAD_CODE)),
                 self.acc_w.en[e].eq(en & (dcode != SPAD_CODE)),
             ]

@@ -25,7 +25,14 @@ from chip.hdl.fpconv import (
     is_nan,
 )
 from chip.hdl.fpconvert import NarrowConverter, conversion_code
-from chip.hdl.fpspecial import f32_exp, f32_log, f32_rand, f32_tanh_small
+from chip.hdl.fpspecial import (
+    Multiply,
+    SharedProducts,
+    f32_exp,
+    f32_log,
+    f32_rand,
+    f32_tanh_small,
+)
 from chip.hdl.numerics import numerics_for
 from chip.isa import VecOp
 from chip.special import NEG_INF as _NEG_INF
@@ -115,14 +122,30 @@ def lane_signature(config: ChipConfig, op_bits: int) -> wiring.Signature:
     return wiring.Signature(members)
 
 
+def special_lane_count(config: ChipConfig) -> int:
+    """How many of ``config``'s lanes have the special functions (the first ones)."""
+    return min(config.special_lanes, config.vector_lanes, config.row_elems)
+
+
+def lane_module_name(prefix: str, special: bool) -> str:
+    """The exported Verilog module of a lane with or without the special functions; a chip
+    whose every lane has them exports only the first."""
+    return prefix if special else f"{prefix}_basic"
+
+
 class VectorLane(wiring.Component):
     """One lane of `chip.hdl.vector.VectorUnit` (ports: `lane_signature`): chip/semantics.py's
     ``vector_apply`` of one element, exact 64-bit integer arithmetic and binary32 side by side,
-    and ``to_storage``'s conversion of the stored value."""
+    and ``to_storage``'s conversion of the stored value.
 
-    def __init__(self, config: ChipConfig, op_bits: int) -> None:
+    With ``special`` false the lane leaves out the special functions (VEC_SPECIAL: EXP, LOG,
+    SIGMOID, TANH, RECIP, RSQRT, SQRT, RAND) and its result for them is meaningless: the unit
+    runs them on the first ``special_lanes`` lanes only (`ChipConfig.vector_special_lanes`)."""
+
+    def __init__(self, config: ChipConfig, op_bits: int, special: bool = True) -> None:
         self.config = config
         self.int_chip = not config.input_dtype.is_float
+        self.special = special
         super().__init__(lane_signature(config, op_bits))
 
     def elaborate(self, platform: object) -> Module:
@@ -142,44 +165,49 @@ class VectorLane(wiring.Component):
         first_row, first_el = self.first_row, self.first_el
 
         one_f = C(_ONE, 32)
-        # SIGMOID and TANH (|a| >= 0.25) run through EXP, the adder, RECIP and the multiplier
-        # (chip/special.py's compositions); RSQRT through SQRT and RECIP.
-        mag = af[:31]
-        neg2 = Mux(mag >= 0x7F000000, C(_NEG_INF, 32), Cat((mag + (1 << 23))[:31], C(1, 1)))
-        exp_in = _select(op, [((VecOp.SIGMOID,), af | _SIGN), ((VecOp.TANH,), neg2)], af)
-        e = f32_exp(m, exp_in, "exp")
-        log = f32_log(m, af, "log")
         m.submodules.add = adder = Fp32Adder()
         neg_b = Mux(is_nan(bf), bf, bf ^ _SIGN)
+        add_a = [((VecOp.RSUM,), chain_f), ((VecOp.CSUM,), col_fi)]
+        add_b = [((VecOp.SUB,), neg_b), ((VecOp.ADDI,), imm), ((VecOp.RSUM, VecOp.CSUM), af)]
+        mul_a: list[tuple[tuple[VecOp, ...], Value]] = []
+        mul_b = [((VecOp.MULI,), imm)]
         squash = (VecOp.SIGMOID, VecOp.TANH)
-        add_a = _select(
-            op, [((VecOp.RSUM,), chain_f), ((VecOp.CSUM,), col_fi), (squash, one_f)], af
-        )
-        add_b = _select(
-            op,
-            [
-                ((VecOp.SUB,), neg_b),
-                ((VecOp.ADDI,), imm),
-                ((VecOp.RSUM, VecOp.CSUM), af),
-                (squash, e),
-            ],
-            bf,
-        )
-        m.d.comb += [adder.a.eq(add_a), adder.b.eq(add_b)]
-        m.submodules.sub = e_minus_one = Fp32Adder()  # TANH's e - 1, -(1 - e)
-        m.d.comb += [e_minus_one.a.eq(e), e_minus_one.b.eq(C(_ONE | _SIGN, 32))]
-        root = f32_sqrt(m, af, "sqrt")
-        recip = f32_recip(m, _select(op, [(squash, adder.y), ((VecOp.RSQRT,), root)], af), "recip")
-        mul_a = _select(op, [((VecOp.SIGMOID,), e), ((VecOp.TANH,), e_minus_one.y)], af)
-        mul_b = _select(op, [(squash, recip), ((VecOp.MULI,), imm)], bf)
-        prod = f32_mul(m, mul_a, mul_b, "mul")
+        if self.special:
+            # SIGMOID and TANH (|a| >= 0.25) run through EXP, the adder, RECIP and the
+            # multiplier (chip/special.py's compositions); RSQRT through SQRT and RECIP.
+            mag = af[:31]
+            neg2 = Mux(mag >= 0x7F000000, C(_NEG_INF, 32), Cat((mag + (1 << 23))[:31], C(1, 1)))
+            exp_in = _select(op, [((VecOp.SIGMOID,), af | _SIGN), ((VecOp.TANH,), neg2)], af)
+            # EXP (also in SIGMOID and TANH), LOG and RAND never run together: their products
+            # take turns on six multipliers (`SharedProducts`).
+            shared = SharedProducts("shared_mul", 6, 38, 40)
+            uses_exp = is_(VecOp.EXP) | is_(VecOp.SIGMOID) | is_(VecOp.TANH)
+            e = f32_exp(m, exp_in, "exp", shared.user(uses_exp))
+            log = f32_log(m, af, "log", shared.user(is_(VecOp.LOG)))
+            add_a.append((squash, one_f))
+            add_b.append((squash, e))
+            m.submodules.sub = e_minus_one = Fp32Adder()  # TANH's e - 1, -(1 - e)
+            m.d.comb += [e_minus_one.a.eq(e), e_minus_one.b.eq(C(_ONE | _SIGN, 32))]
+            root = f32_sqrt(m, af, "sqrt")
+            recip_in = _select(op, [(squash, adder.y), ((VecOp.RSQRT,), root)], af)
+            recip = f32_recip(m, recip_in, "recip")
+            mul_a = [((VecOp.SIGMOID,), e), ((VecOp.TANH,), e_minus_one.y)]
+            mul_b.insert(0, (squash, recip))
+        m.d.comb += [adder.a.eq(_select(op, add_a, af)), adder.b.eq(_select(op, add_b, bf))]
+        sig_mul = None
+        if self.int_chip:
+            # The integer MUL and the binary32 significands' product (whose result the unit
+            # does not use in integer mode) take turns on one signed 33x33-bit multiplier; the
+            # 64-bit integer product is the widest read.
+            products = SharedProducts("int_f32_mul", 1, 33, 33, 64)
+            f32_user, int_mul = products.user(~self.int_mode), products.user(self.int_mode)
+
+            def sig_mul(x: Value, y: Value) -> Value:
+                return f32_user(0, x, y)
+
+        prod = f32_mul(m, _select(op, mul_a, af), _select(op, mul_b, bf), "mul", sig_mul)
         m.submodules.cvt = cvt = NarrowConverter()
         m.d.comb += [cvt.a.eq(af), cvt.code.eq(conversion_code(imm)[1])]
-        quiet = af | F32_QUIET
-        sigmoid = Mux(is_nan(af), quiet, Mux(af[31], prod, recip))
-        small = mag < TANH_SMALL
-        tanh_small = f32_tanh_small(m, af, "tanh")
-        tanh = Mux(is_nan(af), quiet, Mux(small, tanh_small, Cat(prod[:31], af[31])))
         cases = [
             ((VecOp.ADD, VecOp.SUB, VecOp.ADDI), adder.y),
             ((VecOp.MUL, VecOp.MULI), prod),
@@ -192,26 +220,37 @@ class VectorLane(wiring.Component):
             ((VecOp.EQ,), Mux(_f_ge(af, bf) & _f_ge(bf, af), one_f, 0)),
             ((VecOp.GT,), Mux(_f_gt(af, bf), one_f, 0)),
             ((VecOp.CSUM,), Mux(first_row, af, adder.y)),
-            ((VecOp.RECIP, VecOp.RSQRT), recip),
-            ((VecOp.SQRT,), root),
-            ((VecOp.EXP,), e),
-            ((VecOp.LOG,), log),
-            ((VecOp.SIGMOID,), sigmoid),
-            ((VecOp.TANH,), tanh),
-            ((VecOp.RAND,), f32_rand(m, af, bf, imm, "rand")),
-            ((VecOp.CVT,), cvt.y),
         ]
+        if self.special:
+            quiet = af | F32_QUIET
+            sigmoid = Mux(is_nan(af), quiet, Mux(af[31], prod, recip))
+            small = mag < TANH_SMALL
+            tanh_small = f32_tanh_small(m, af, "tanh")
+            tanh = Mux(is_nan(af), quiet, Mux(small, tanh_small, Cat(prod[:31], af[31])))
+            cases += [
+                ((VecOp.RECIP, VecOp.RSQRT), recip),
+                ((VecOp.SQRT,), root),
+                ((VecOp.EXP,), e),
+                ((VecOp.LOG,), log),
+                ((VecOp.SIGMOID,), sigmoid),
+                ((VecOp.TANH,), tanh),
+                ((VecOp.RAND,), f32_rand(m, af, bf, imm, "rand", shared.user(is_(VecOp.RAND)))),
+            ]
+            shared.build(m)
+        cases.append(((VecOp.CVT,), cvt.y))
         m.d.comb += self.res_f32.eq(_select(op, cases, C(0, 32)))
         sum_f = Mux(first_el, af, adder.y)
         max_f = Mux(first_el, af, f_max(chain_f, af))
         m.d.comb += self.next_f32.eq(Mux(self.valid, Mux(is_(VecOp.RSUM), sum_f, max_f), chain_f))
         if self.int_chip:
-            self._integer(m)
+            self._integer(m, int_mul)
+            products.build(m)
         self._encode(m)
         return m
 
-    def _integer(self, m: Module) -> None:
-        """The exact 64-bit integer results, beside the binary32 ones (integer chips)."""
+    def _integer(self, m: Module, int_mul: Multiply) -> None:
+        """The exact 64-bit integer results, beside the binary32 ones (integer chips);
+        ``int_mul`` makes MUL's product."""
         op, ai, bi, ri = self.op, self.a_int, self.b_int, self.res_int
         chain_i, col_ii = self.chain_int, self.col_int
         first_row, first_el = self.first_row, self.first_el
@@ -223,7 +262,7 @@ class VectorLane(wiring.Component):
         cases = [
             ((VecOp.ADD,), ai + bi),
             ((VecOp.SUB,), ai - bi),
-            ((VecOp.MUL,), ai * bi),
+            ((VecOp.MUL,), int_mul(0, ai, bi)),
             ((VecOp.MAX,), Mux(ai >= bi, ai, bi)),
             ((VecOp.MIN,), Mux(ai <= bi, ai, bi)),
             ((VecOp.COPY,), ai),

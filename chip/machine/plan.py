@@ -209,7 +209,7 @@ class Planner:
     def _vec_timing(self, ins: Vec, fp: Footprint) -> tuple[int, int]:
         """(extra passes lost to a bank conflict between the two sources, duration)."""
         reads_a, reads_b = ins.op is not VecOp.SET, ins.op in VEC_READS_B
-        passes = ins.rows * -(-ins.cols // self.cfg.vector_lanes)
+        passes = ins.rows * -(-ins.cols // self.cfg.pass_elems(ins.op))
         extra = 0
         if (
             reads_a

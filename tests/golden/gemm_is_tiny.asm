@@ -1,4 +1,4 @@
-.chip {"name":"tiny","array":{"rows":4,"cols":4,"dataflow":"is","input_dtype":"int8","double_buffer_stationary":true,"os_drain":true},"memory":{"spad_kib":16,"spad_banks":4,"acc_kib":4,"acc_banks":2},"dram":{"dram_mib":16,"dram_bytes_per_cycle":4,"dram_latency":20},"vector":{"vector_lanes":4,"vector_latency_alu":1,"vector_latency_mul":2,"vector_latency_special":4,"vector_latency_reduce":2},"control":{"queue_depth":8,"clock_mhz":100.0},"energy":{"technology":"45nm"}}
+.chip {"name":"tiny","array":{"rows":4,"cols":4,"dataflow":"is","input_dtype":"int8","double_buffer_stationary":true,"os_drain":true},"memory":{"spad_kib":16,"spad_banks":4,"acc_kib":4,"acc_banks":2},"dram":{"dram_mib":16,"dram_bytes_per_cycle":4,"dram_latency":20},"vector":{"vector_lanes":4,"vector_latency_alu":1,"vector_latency_mul":2,"vector_latency_special":4,"vector_latency_reduce":2,"vector_special_lanes":1},"control":{"queue_depth":8,"clock_mhz":100.0},"energy":{"technology":"45nm"}}
 .tensor a addr=0x0 shape=10x11 dtype=int8 kind=input role=input
 .tensor w addr=0x80 shape=11x9 dtype=int8 kind=param role=param
 .tensor c addr=0x100 shape=10x9 dtype=int32 kind=output role=output

@@ -106,13 +106,22 @@ def test_the_pe_limit_admits_every_array_up_to_it():
 
 
 def test_whole_chip_instantiates_one_lane_module_per_lane(tmp_path):
-    # ChipTop's export: the vector unit's lanes are one module, instantiated once per lane, and
-    # the memories (scratchpad, accumulator, queues) are instances of the one RAM module.
-    cfg = load_preset("tiny").replace(vector_lanes=2)
+    # ChipTop's export: the vector unit's lanes are one module, instantiated once per lane (the
+    # lanes without the special functions another), and the memories (scratchpad, accumulator,
+    # queues) are instances of the one RAM module.
+    cfg = load_preset("tiny").replace(vector_lanes=3, vector_special_lanes=1)
     text = write_verilog(cfg, tmp_path, whole_chip=True)[0].read_text()
     top = module_name(cfg)
     assert text.count(f"module {top}_vector_lane(") == 1
-    assert len(re.findall(rf"^\s*{top}_vector_lane inst \(", text, re.MULTILINE)) == 2
+    assert text.count(f"module {top}_vector_lane_basic(") == 1
+    assert len(re.findall(rf"^\s*{top}_vector_lane inst \(", text, re.MULTILINE)) == 1
+    assert len(re.findall(rf"^\s*{top}_vector_lane_basic inst \(", text, re.MULTILINE)) == 2
+    # The basic lane has none of the special functions' logic.
+    basic = text[text.index(f"module {top}_vector_lane_basic(") :]
+    basic = basic[: basic.index("endmodule")]
+    assert "rand_" not in basic and "exp_" not in basic and "recip_" not in basic
+    every = write_verilog(cfg.replace(vector_special_lanes=3), tmp_path / "every", True)[0]
+    assert "_vector_lane_basic" not in every.read_text()
     assert text.count(f"module {top}_ram #(") == 1
     # Scratchpad and accumulator (6 read, 3 write ports), the execute queue, and each DMA
     # engine's instruction queue and in-flight FIFO; no memory of Amaranth's, no initial block.

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from amaranth import Module, Signal
+from amaranth import Module, Signal, signed
 from amaranth.sim import Simulator
 
 from chip.config import load_preset
-from chip.hdl.fpspecial import f32_exp, f32_log
+from chip.hdl.fpspecial import SharedProducts, f32_exp, f32_log
 from chip.hdl.vector_lane import VectorLane
 from chip.isa import VECOP_BITS, VecOp
 from chip.semantics import vector_apply
@@ -62,10 +62,11 @@ def test_special_functions_match_their_definition(build, model):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("op", [VecOp.SIGMOID, VecOp.TANH, VecOp.RSQRT, VecOp.RAND])
+@pytest.mark.parametrize("op", [VecOp.SIGMOID, VecOp.TANH, VecOp.RSQRT, VecOp.RAND, VecOp.LOG])
 def test_lane_compositions_match_the_semantics(op):
     """SIGMOID, TANH and RSQRT through the lane's shared EXP, adder, RECIP, SQRT and multiplier,
-    and RAND's Philox rounds: `VectorLane`'s result against ``vector_apply``."""
+    RAND's Philox rounds and LOG, whose products and EXP's take turns on six multipliers
+    (`SharedProducts`): `VectorLane`'s result against ``vector_apply``."""
     lane = VectorLane(TINY, VECOP_BITS)
     x = _inputs(5, 300)
     if op is VecOp.TANH:  # small arguments, and around the switch to the polynomial
@@ -94,3 +95,16 @@ def test_lane_compositions_match_the_semantics(op):
     sim.add_testbench(bench)
     sim.run()
     assert not bad, bad[:5]
+
+
+def test_shared_products_refuse_operands_that_do_not_fit():
+    shared = SharedProducts("p", 2, 8, 8)
+    mul = shared.user(Signal())
+    with pytest.raises(ValueError, match="a 9x4-bit product does not fit slot 0's signed 8x8"):
+        mul(0, Signal(signed(9)), Signal(signed(4)))
+    with pytest.raises(ValueError, match="product 1 mixes signed and unsigned operands"):
+        mul(1, Signal(signed(4)), Signal(4))
+    assert len(mul(2, Signal(20), Signal(20))) == 40  # past the slots: a multiplier of its own
+    narrow = SharedProducts("q", 1, 8, 8, 10).user(Signal())
+    with pytest.raises(ValueError, match=r"a 6x6-bit product does not fit .* \(10-bit product\)"):
+        narrow(0, Signal(6), Signal(6))

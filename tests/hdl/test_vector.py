@@ -113,7 +113,11 @@ def test_random_vector_programs_match_the_machine_under_amaranth(seed, monkeypat
     [
         {"vector_lanes": 2},  # two passes per row: chunks, reductions across them
         {"vector_lanes": 3, "vector_latency_reduce": 4},  # a partial last chunk
-        {"input_dtype": DType.BF16},  # bf16 scratchpad, fp32 accumulator
+        # special functions in two of three lanes: partial last chunks of both widths
+        {"vector_lanes": 3, "vector_special_lanes": 2},
+        # bf16 scratchpad, fp32 accumulator; every lane has the special functions, as on the
+        # other presets
+        {"input_dtype": DType.BF16, "vector_special_lanes": 4},
         {"input_dtype": DType.BF16, "vector_lanes": 1, "vector_latency_mul": 3},
     ],
     ids=lambda c: ",".join(f"{k}={getattr(v, 'value', v)}" for k, v in c.items()),
@@ -123,6 +127,17 @@ def test_random_vector_programs_on_other_chips_match_the_machine(changes):
     program, state = random_vector_program(cfg, 11, count=16, specials=True)
     run = cosimulate(program, state, simulator=AMARANTH)
     assert sum(e.unit == "vector" for e in run.rtl.events) == 17
+
+
+@pytest.mark.slow
+def test_multiplications_in_both_modes_match_the_machine():
+    """MUL and MULI on integer sources (exact 64-bit products: int8 x int8, int32 x int32) and on
+    binary32 ones, which take turns on the lane's one multiplier (`SharedProducts`)."""
+    for seed in (4, 5):
+        ops = frozenset({VecOp.MUL, VecOp.MULI})
+        program, state = random_vector_program(TINY, seed, count=10, ops=ops)
+        run = cosimulate(program, state, simulator=AMARANTH)
+        assert sum(e.unit == "vector" for e in run.rtl.events) == 11
 
 
 @pytest.fixture(scope="module")
