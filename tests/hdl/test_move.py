@@ -261,13 +261,6 @@ def test_mutations_of_the_move_are_caught(monkeypatch):
 
 
 @pytest.mark.slow  # a bf16 chip's Verilator model (minutes to build) and about 3,000 instructions
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="docs/timing.md lets a transposed MOVE write scratchpad rows in the cycles earlier "
-    "LOADs' rows arrive (MOVE 1193 and LOAD 1181 in cycle 10633); the load engine has one "
-    "write port per memory, so the RTL stops there (docs/hdl.md)",
-)
 @pytest.mark.skipif(
     shutil.which("verilator") is None or shutil.which("g++") is None,
     reason="needs verilator and g++ on PATH (.ci/run installs verilator)",
