@@ -29,16 +29,19 @@ Started instructions whose acknowledges are pending wait in a FIFO of ``config.d
 stalls here and diverges from it (docs/hdl.md).
 
 The load engine also runs MOVE, the on-chip copy (`chip.hdl.move.MoveUnit`, which reads rows
-through its own read ports and writes them through the engine's write ports). A MOVE starts
-once no LOAD in flight writes a row of its source or destination (each in-flight LOAD's
-destination rows are kept beside the FIFO and compared with the MOVE's two ranges); LOADs of
-other rows keep arriving while it runs. It sends no request and holds the engine until it
-ends; its bank ports are its source's read ports and its destination's write ports, from its
+through its own read ports and writes them through the engine's write ports). A MOVE starts once
+no LOAD in flight writes a row of its source or destination (each in-flight LOAD's destination
+rows are kept beside the FIFO and compared with the MOVE's two ranges) nor a bank it writes (the
+write ports ``held`` by the LOADs in flight against the MOVE's: a bank has one write port);
+LOADs of other banks keep arriving while it runs. It sends no request and holds the engine until
+it ends; its bank ports are its source's read ports and its destination's write ports, from its
 start to its end. The engine retires in order: a MOVE that ends while earlier LOADs are in
 flight owes its token to the youngest of them and pushes it with that LOAD's last acknowledge
 (``push`` counts the tokens of a cycle). Its ``move_done`` is separate from ``done``, which a
 LOAD may raise in the same cycle. Where a LOAD's row and a MOVE's row are written into one
-memory in one cycle (the engine has one write port per memory), ``clash`` is raised: docs/hdl.md.
+memory in one cycle (the engine has one write path per memory), ``clash`` is raised:
+docs/hdl.md. The bank rule keeps that from a LOAD of the MOVE's destination banks; a LOAD of
+another bank of the MOVE's destination memory still meets it there.
 """
 
 from __future__ import annotations
@@ -197,7 +200,8 @@ class DmaEngine(wiring.Component):
                 is_move.eq(head_entry[:OPCODE_BITS] == Move.OPCODE),
                 moving.eq(mover.busy),
             ]
-        move_blocked = Signal()  # a LOAD in flight writes a row the MOVE at the head touches
+        # a LOAD in flight writes a row the MOVE at the head touches, or a bank it writes
+        move_blocked, rows_blocked = Signal(), Signal()
         issuing = Signal()  # an instruction started and has requests left to send
         go, go_dma, go_move = Signal(), Signal(), Signal()
         m.d.comb += [
@@ -326,7 +330,7 @@ class DmaEngine(wiring.Component):
                 m.d.sync += [move_index.eq(head_index), move_push.eq(pushes_flag)]
             self._flight_rows(
                 m, head_entry, go_dma, fifo.pop, fifo.count, head, mover.last,
-                Mux(go_move, pushes_flag, move_push), move_blocked, owed, move_push_now,
+                Mux(go_move, pushes_flag, move_push), rows_blocked, owed, move_push_now,
             )  # fmt: skip
         with m.If(bus.ack):
             m.d.sync += acks.eq(Mux(last_ack, 0, acks + 1))
@@ -372,6 +376,7 @@ class DmaEngine(wiring.Component):
         with m.If(go_move):
             m.d.sync += move_held.eq(head_move)
         m.d.comb += [
+            move_blocked.eq(rows_blocked | (counted & head_move[half:]).any()),
             self.head_ports.eq(Mux(is_move, head_move, Cat(Const(0, half), head_own))),
             self.held.eq(Cat(Const(0, half), counted) | Mux(moving, move_held, 0)),
         ]
@@ -408,9 +413,9 @@ class DmaEngine(wiring.Component):
     ) -> None:
         """The destination rows of the LOADs in flight, one slot per FIFO entry in the FIFO's
         order: ``blocked`` when one of them overlaps the source or destination of the MOVE
-        at the head; the token of a MOVE ending (``move_last``, ``move_pushes``) while LOADs
-        stay in flight is owed to the youngest of them and pushed with its last acknowledge
-        (``owed``), else ``now``."""
+        at the head (each in its memory); the token of a MOVE ending (``move_last``,
+        ``move_pushes``) while LOADs stay in flight is owed to the youngest of them and pushed
+        with its last acknowledge (``owed``), else ``now``."""
         depth = self.config.dram_latency + FLIGHT_EXTRA
         wr, rd = Signal(range(depth)), Signal(range(depth))
         valid = [Signal(name=f"flight_valid_{i}") for i in range(depth)]
@@ -444,14 +449,16 @@ class DmaEngine(wiring.Component):
             with m.If(move_last & move_pushes & remains & (youngest == i)):
                 m.d.sync += tokens[i].eq(tokens[i] + 1)
         mv = data.View(decoder_layout(Move), head_entry[:WORD_BITS])
-        in_acc = mv.src[ROW_BITS:] != SPAD_CODE
+        s_acc, d_acc = mv.src[ROW_BITS:] != SPAD_CODE, mv.dst[ROW_BITS:] != SPAD_CODE
         s_lo, d_lo = mv.src[:ROW_BITS], mv.dst[:ROW_BITS]
         s_hi = s_lo + mv.rows
         d_hi = d_lo + Mux(mv.transpose, mv.cols, mv.rows)
         hits = [
             valid[i]
-            & (acc[i] == in_acc)
-            & ((lo[i] < s_hi) & (s_lo < hi[i]) | (lo[i] < d_hi) & (d_lo < hi[i]))
+            & (
+                (acc[i] == s_acc) & (lo[i] < s_hi) & (s_lo < hi[i])
+                | (acc[i] == d_acc) & (lo[i] < d_hi) & (d_lo < hi[i])
+            )
             for i in range(depth)
         ]
         m.d.comb += blocked.eq(Cat(hits).any())

@@ -263,9 +263,12 @@ def tables(plans: list[Plan], plan_of: np.ndarray, tag_of: np.ndarray, depth: in
     )
     starts = np.zeros((3, u + 1), dtype=_I64)
     np.cumsum(lengths.reshape(3, u), axis=1, out=starts[:, 1:])
-    # bank ports numbered densely from 0 (any numbering does: the kernel only indexes by them)
+    # bank ports numbered densely from 0, keeping the low bit (write) of the plan's numbering:
+    # the kernel indexes by them and tells a write port by that bit (`kernel._move_wait`)
     dense: dict[int, int] = {}
-    port_ids = [dense.setdefault(x, len(dense)) for x in chain.from_iterable(ports)]
+    port_ids = [
+        2 * dense.setdefault(x >> 1, len(dense)) | (x & 1) for x in chain.from_iterable(ports)
+    ]
     n_traffic = int(starts[2, -1])
     return kernel.Tables(
         plan_of=plan_of,

@@ -87,7 +87,7 @@ class Tables(NamedTuple):
     pops: np.ndarray  # (U, 2): popped token channels, -1 for none
     pushes: np.ndarray  # (U, 2): pushed token channels, -1 for none
     port_start: np.ndarray  # (U + 1,) CSR offsets into ports
-    ports: np.ndarray  # bank ports, numbered densely from 0
+    ports: np.ndarray  # bank ports: 2 * a bank's dense number, + 1 for its write port
     fp_start: np.ndarray  # (U + 1,) CSR offsets into footprint
     footprint: np.ndarray  # (F, 10): space (K_DRAM or an on-chip memory), lo, hi, write, then
     #                        a DRAM block's addr, rows, cols, row step, element step, size
@@ -146,7 +146,7 @@ def new_state(t: Tables, r: Rules, n_tags: int, width: int) -> State:
     would otherwise spend more time allocating them than running the loop."""
     n = t.plan_of.size
     n_push = max(2 * n, 1)  # room for two pushes per instruction (`_count_pushes` lays out)
-    n_ports = max(t.ports.size, 1)
+    n_ports = max(2 * t.ports.size, 1)  # port ids are below twice their count (engine.tables)
     a = _carve(-1, dispatch=n, start=n, end=n, dma_phase=4 * n, waits=W_COLUMNS * n)
     z = _carve(
         0,
@@ -316,10 +316,11 @@ def _run(t, r, st):
                 continue
             if q != EXEC_Q:
                 order_t = issue_free[q]  # the DMA engine has sent the previous requests
-                if kind[u] == K_MOVE:  # and the loads writing the rows it touches, ended
+                if kind[u] == K_MOVE:  # and the loads writing what it touches, ended
                     dep_t, dep_by = _move_wait(
-                        u, qs[q], inflight, n_flight[q], end, plan_of, fp_start, fp
-                    )
+                        u, qs[q], inflight, n_flight[q], end, plan_of, fp_start, fp, port_start,
+                        ports,
+                    )  # fmt: skip
                     if dep_t > tok_t:
                         tok_t, producer = dep_t, dep_by
             elif exec_last < 0:
@@ -511,20 +512,35 @@ def _execute_order(kind, last_kind, last_overlap, last_start, end_all, end_befor
 
 
 @numba.njit(cache=True, inline="always")
-def _move_wait(u, base, inflight, n, end, plan_of, fp_start, fp):
+def _move_wait(u, base, inflight, n, end, plan_of, fp_start, fp, port_start, ports):
     """A MOVE (plan ``u``) waits for the earlier load-queue instructions still in flight
-    (``inflight[base:base + n]``) that write rows it reads or writes, or read rows it writes:
-    (the latest of their ends, that instruction), or (0, -1)."""
+    (``inflight[base:base + n]``) that write rows it reads or writes, read rows it writes, or
+    write a bank it writes (a bank has one write port): (the latest of their ends, that
+    instruction), or (0, -1)."""
     dep_t, dep_by = 0, -1
     for x in range(n):
         j = inflight[base + x]
         v = plan_of[j]
-        if (
-            end[j] > dep_t
-            and _conflict(fp, fp_start[u], fp_start[u + 1], fp_start[v], fp_start[v + 1]) >= 0
+        if end[j] > dep_t and (
+            _conflict(fp, fp_start[u], fp_start[u + 1], fp_start[v], fp_start[v + 1]) >= 0
+            or _write_port_shared(
+                ports, port_start[u], port_start[u + 1], port_start[v], port_start[v + 1]
+            )
         ):
             dep_t, dep_by = end[j], j
     return dep_t, dep_by
+
+
+@numba.njit(cache=True, inline="always")
+def _write_port_shared(ports, a0, a1, b0, b1):
+    """Whether a write port (an odd id: engine.tables) of ``ports[a0:a1]`` is among
+    ``ports[b0:b1]``."""
+    for x in range(a0, a1):
+        if ports[x] & 1:
+            for y in range(b0, b1):
+                if ports[y] == ports[x]:
+                    return True
+    return False
 
 
 @numba.njit(cache=True, inline="always")

@@ -119,13 +119,13 @@ def test_move_runs_on_the_load_engine_for_its_rows_and_corner_turn():
 
 def test_a_move_waits_for_the_loads_writing_its_rows_and_retires_in_order():
     # It may read what an earlier load writes (hazards inside a queue are the machine's to
-    # order), so it waits for that load; loads of other rows still in flight do not hold it.
+    # order), so it waits for that load; loads of other banks still in flight do not hold it.
     # The emitter reads a load-queue token as "every earlier load is done", so its token is
     # pushed once they have ended too.
-    cfg = chip("bf16")  # dram_latency 20
+    cfg = chip("bf16")  # dram_latency 20; 64 rows per scratchpad bank
     prog = move_program(cfg, Mem.SPAD, Mem.SPAD, np.ones((4, 4), np.float32), True)
     load, move, relay, *rest = prog.instrs
-    others = [Load(**{**load.__dict__, "dst": Loc(Mem.SPAD, 40 + 8 * k)}) for k in range(2)]
+    others = [Load(**{**load.__dict__, "dst": Loc(Mem.SPAD, 64 + 8 * k)}) for k in range(2)]
     instrs = (load, *others, move, relay, *rest)
     prog = Program(cfg, instrs, (prog.tags[0],) * len(instrs), prog.tensors, prog.init)
     sched = schedule_of(prog)
@@ -134,6 +134,24 @@ def test_a_move_waits_for_the_loads_writing_its_rows_and_retires_in_order():
     assert sched.end[m] - sched.start[m] == move_cycles(move)
     assert sched.end[m] < sched.end[m - 1]  # its work is done before the last load's
     assert sched.start[m + 1] == sched.end[m - 1]  # its token, once that load ended
+    check_agree(prog)
+
+
+@pytest.mark.parametrize(("mem", "row", "waits"), [(Mem.SPAD, 40, True), (Mem.ACC, 16, False)])
+def test_a_move_waits_for_a_load_writing_other_rows_of_a_bank_it_writes(mem, row, waits):
+    # A bank has one write port: a load in flight into rows 40.. of the scratchpad bank the
+    # move writes (rows 16..19; it reads rows 0..3) holds it until the load's last row is
+    # written; the same load into the accumulator writes through another memory's port.
+    cfg = chip("bf16")
+    assert cfg.spad_rows // cfg.spad_banks > 40 + 4
+    prog = move_program(cfg, Mem.SPAD, Mem.SPAD, np.ones((4, 4), np.float32), True)
+    load, move, relay, *rest = prog.instrs
+    other = Load(**{**load.__dict__, "dst": Loc(mem, row)})
+    instrs = (load, other, move, relay, *rest)
+    prog = Program(cfg, instrs, (prog.tags[0],) * len(instrs), prog.tensors, prog.init)
+    sched = schedule_of(prog)
+    assert sched.end[0] < sched.end[1]
+    assert sched.start[2] == (sched.end[1] if waits else sched.end[0])
     check_agree(prog)
 
 
