@@ -1,0 +1,119 @@
+"""A memory of banks with one write port each: the scratchpad's and the accumulator's storage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from amaranth import Array, Const, Module, Mux, Value
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from chip.hdl.ports import read_port_signature, row_write_signature
+from chip.hdl.ram import Ram
+
+
+class BankedRam(wiring.Component):
+    """``depth`` rows of ``row`` (an `ArrayLayout`) stored as ``banks`` banks of ``depth //
+    banks`` consecutive rows, each a `Ram` with one write port, as docs/timing.md's banks: row
+    r is in bank ``r // (depth / banks)`` (rows past the memory: the last bank).
+
+    Each name in ``reads`` is a read port (`read_port_signature`): the row at ``addr``, in the
+    cycle it is addressed. Every bank has one copy of each read port, and the port takes its
+    row from the bank holding ``addr``: an FPGA's LUT RAM reads asynchronously through one
+    address per copy, so Yosys builds a copy of a bank per read port in any case.
+
+    Each name in ``writes`` is a write port (`row_write_signature`): element k of row ``addr``
+    becomes ``data[k]`` when ``en[k]``, readable from the next cycle on. A bank's single write
+    port takes, each cycle, the first port in ``writes`` order that writes (some ``en`` bit)
+    one of the bank's rows; ``free[k]`` is high when no port before write port k writes the
+    bank of k's ``addr`` this cycle, that is when k's write, if any, is performed. Ports whose
+    writers the bank-port rule keeps apart never meet in a bank (docs/hdl.md); a port that may
+    meet another (the host's) comes last and waits for ``free``.
+
+    Adding a port is adding its name; ``verilog_module`` is passed to every bank's `Ram`.
+    """
+
+    def __init__(
+        self,
+        row: data.ArrayLayout,
+        depth: int,
+        banks: int,
+        reads: Sequence[str],
+        writes: Sequence[str],
+        verilog_module: str | None = None,
+    ) -> None:
+        if banks < 1 or depth % banks:
+            raise ValueError(f"banks must divide the {depth} rows, not {banks}")
+        names = (*reads, *writes, "free")
+        if not reads or not writes or len(set(names)) != len(names):
+            raise ValueError(
+                f"a banked RAM needs distinct read and write port names other than 'free', "
+                f"not {tuple(reads)} and {tuple(writes)}"
+            )
+        self.row, self.depth, self.banks = row, depth, banks
+        self.per = depth // banks
+        # With a power-of-two depth (so rows per bank too) the bank is the address's top bits
+        # and the row in it the bottom ones; otherwise constant comparisons and subtractions.
+        self.pow2 = depth & (depth - 1) == 0
+        self.reads, self.writes = tuple(reads), tuple(writes)
+        self.verilog_module = verilog_module
+        self.addr_bits = max(1, (depth - 1).bit_length())
+        members = {name: In(read_port_signature(self.addr_bits, row)) for name in reads}
+        members.update({name: In(row_write_signature(self.addr_bits, row)) for name in writes})
+        members["free"] = Out(len(writes))
+        super().__init__(members)
+
+    def _bank_of(self, addr: Value) -> Value:
+        """The bank holding row ``addr`` (rows past the memory: the last bank)."""
+        if self.pow2:
+            return addr[(self.per - 1).bit_length() :]
+        index = Const(0, range(self.banks))
+        for b in range(1, self.banks):
+            index = index + (addr >= b * self.per)
+        return index
+
+    def _local(self, addr: Value, bank: int) -> Value:
+        """Row ``addr``'s address inside bank ``bank``."""
+        if self.pow2:
+            return addr[: (self.per - 1).bit_length()]
+        return addr - bank * self.per
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        rams = []
+        for b in range(self.banks):
+            ram = Ram(
+                self.row,
+                self.per,
+                self.row.length,
+                self.verilog_module,
+                reads=len(self.reads),
+            )
+            m.submodules[f"bank{b}"] = ram
+            rams.append(ram)
+
+        for k, name in enumerate(self.reads):
+            port = getattr(self, name)
+            for b, ram in enumerate(rams):
+                m.d.comb += getattr(ram, f"r{k}").addr.eq(self._local(port.addr, b))
+            rows = Array(Value.cast(getattr(ram, f"r{k}").data) for ram in rams)
+            m.d.comb += port.data.eq(rows[self._bank_of(port.addr)])
+
+        ports = [getattr(self, name) for name in self.writes]
+        banks = [self._bank_of(p.addr) for p in ports]
+        writing = [p.en.any() for p in ports]
+        for k in range(len(ports)):
+            busy = Const(0)
+            for j in range(k):
+                busy = busy | writing[j] & (banks[j] == banks[k])
+            m.d.comb += self.free[k].eq(~busy)
+        for b, ram in enumerate(rams):
+            # The first writer of this bank in `writes` order: built from the last one up.
+            addr, row, en = Const(0), Const(0), Const(0)
+            for p, bank, wr in reversed(list(zip(ports, banks, writing, strict=True))):
+                mine = wr & (bank == b)
+                addr = Mux(mine, self._local(p.addr, b), addr)
+                row = Mux(mine, Value.cast(p.data), row)
+                en = Mux(mine, p.en, en)
+            m.d.comb += [ram.w.addr.eq(addr), ram.w.data.eq(row), ram.w.en.eq(en)]
+        return m
