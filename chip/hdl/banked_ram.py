@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from amaranth import Array, Const, Module, Mux, Value
+from amaranth import Const, Module, Mux, Value
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -78,6 +78,21 @@ class BankedRam(wiring.Component):
             return addr[: (self.per - 1).bit_length()]
         return addr - bank * self.per
 
+    def _select(self, addr: Value, rows: list[Value]) -> Value:
+        """The row of the bank holding ``addr``, from each bank's ``rows``, through 2:1
+        multiplexers: a tree on the bank bits, or a chain on the bank boundaries (a `Switch`
+        would become a Yosys ``$pmux``, whose Verilog has overlapping ``casez`` items and an
+        undefined default)."""
+        if not self.pow2:
+            out = rows[0]
+            for b in range(1, self.banks):
+                out = Mux(addr >= b * self.per, rows[b], out)
+            return out
+        bank = self._bank_of(addr)
+        for bit in range(len(bank)):
+            rows = [Mux(bank[bit], hi, lo) for lo, hi in zip(rows[::2], rows[1::2], strict=True)]
+        return rows[0]
+
     def elaborate(self, platform: object) -> Module:
         m = Module()
         rams = []
@@ -96,8 +111,8 @@ class BankedRam(wiring.Component):
             port = getattr(self, name)
             for b, ram in enumerate(rams):
                 m.d.comb += getattr(ram, f"r{k}").addr.eq(self._local(port.addr, b))
-            rows = Array(Value.cast(getattr(ram, f"r{k}").data) for ram in rams)
-            m.d.comb += port.data.eq(rows[self._bank_of(port.addr)])
+            rows = [Value.cast(getattr(ram, f"r{k}").data) for ram in rams]
+            m.d.comb += port.data.eq(self._select(port.addr, rows))
 
         ports = [getattr(self, name) for name in self.writes]
         banks = [self._bank_of(p.addr) for p in ports]
