@@ -30,6 +30,9 @@ class BankedRam(wiring.Component):
     writers the bank-port rule keeps apart never meet in a bank (docs/hdl.md); a port that may
     meet another (the host's) comes last and waits for ``free``.
 
+    A memory with a single write port is built as one `Ram`: the banks are there to give each
+    writer a write port, and the read ports behave the same either way.
+
     Adding a port is adding its name; ``verilog_module`` is passed to every bank's `Ram`.
     """
 
@@ -51,7 +54,9 @@ class BankedRam(wiring.Component):
                 f"not {tuple(reads)} and {tuple(writes)}"
             )
         self.row, self.depth, self.banks = row, depth, banks
-        self.per = depth // banks
+        # The banks give each writer a write port of its own: with one writer, one RAM.
+        self.rams = banks if len(writes) > 1 else 1
+        self.per = depth // self.rams
         # With a power-of-two depth (so rows per bank too) the bank is the address's top bits
         # and the row in it the bottom ones; otherwise constant comparisons and subtractions.
         self.pow2 = depth & (depth - 1) == 0
@@ -67,8 +72,8 @@ class BankedRam(wiring.Component):
         """The bank holding row ``addr`` (rows past the memory: the last bank)."""
         if self.pow2:
             return addr[(self.per - 1).bit_length() :]
-        index = Const(0, range(self.banks))
-        for b in range(1, self.banks):
+        index = Const(0, range(self.rams))
+        for b in range(1, self.rams):
             index = index + (addr >= b * self.per)
         return index
 
@@ -85,7 +90,7 @@ class BankedRam(wiring.Component):
         undefined default)."""
         if not self.pow2:
             out = rows[0]
-            for b in range(1, self.banks):
+            for b in range(1, self.rams):
                 out = Mux(addr >= b * self.per, rows[b], out)
             return out
         bank = self._bank_of(addr)
@@ -96,7 +101,7 @@ class BankedRam(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         rams = []
-        for b in range(self.banks):
+        for b in range(self.rams):
             ram = Ram(
                 self.row,
                 self.per,

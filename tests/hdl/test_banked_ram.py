@@ -108,6 +108,24 @@ def test_two_writers_of_one_bank_the_first_in_order_writes():
     assert np.array_equal(rows[0], expect)
 
 
+def test_a_single_writer_reaches_every_row():
+    # One writer needs no banks of its own: the memory is one RAM, rows in every "bank".
+    dut = BankedRam(ROW, 16, 4, reads=("ra", "rb"), writes=("w",))
+    expect = np.arange(64).reshape(16, 4)
+    rows = []
+
+    async def bench(ctx):
+        for r in range(16):
+            _write(ctx, dut.w, r, expect[r])
+            assert ctx.get(dut.free) == 1
+            await ctx.tick()
+        _idle(ctx, dut)
+        rows.append(_read_all(ctx, dut, 16))
+
+    _run(dut, bench)
+    assert np.array_equal(rows[0], expect)
+
+
 @pytest.mark.parametrize(
     "depth,banks,reads,writes,message",
     [
