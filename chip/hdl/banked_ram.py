@@ -128,9 +128,14 @@ class BankedRam(wiring.Component):
                 busy = busy | writing[j] & (banks[j] == banks[k])
             m.d.comb += self.free[k].eq(~busy)
         for b, ram in enumerate(rams):
-            # The first writer of this bank in `writes` order: built from the last one up.
-            addr, row, en = Const(0), Const(0), Const(0)
-            for p, bank, wr in reversed(list(zip(ports, banks, writing, strict=True))):
+            # The first writer of this bank in `writes` order, built from the last one up. The
+            # last one's address and data need no condition (with no enable they write
+            # nothing), so a single writer of a single RAM is a plain connection.
+            last, last_bank = ports[-1], banks[-1]
+            addr, row = self._local(last.addr, b), Value.cast(last.data)
+            en = last.en if self.rams == 1 else Mux(last_bank == b, last.en, 0)
+            earlier = zip(ports[:-1], banks[:-1], writing[:-1], strict=True)
+            for p, bank, wr in reversed(list(earlier)):
                 mine = wr & (bank == b)
                 addr = Mux(mine, self._local(p.addr, b), addr)
                 row = Mux(mine, Value.cast(p.data), row)
