@@ -23,12 +23,13 @@ class BankedRam(wiring.Component):
     address per copy, so Yosys builds a copy of a bank per read port in any case.
 
     Each name in ``writes`` is a write port (`row_write_signature`): element k of row ``addr``
-    becomes ``data[k]`` when ``en[k]``, readable from the next cycle on. A bank's single write
-    port takes, each cycle, the first port in ``writes`` order that writes (some ``en`` bit)
-    one of the bank's rows; ``free[k]`` is high when no port before write port k writes the
-    bank of k's ``addr`` this cycle, that is when k's write, if any, is performed. Ports whose
-    writers the bank-port rule keeps apart never meet in a bank (docs/hdl.md); a port that may
-    meet another (the host's) comes last and waits for ``free``.
+    becomes ``data[k]`` when ``en[k]``, readable from the next cycle on. Their writers must
+    never write one bank in the same cycle (the bank-port rule keeps the units apart:
+    docs/hdl.md); a bank's single write port takes, each cycle, the first port in ``writes``
+    order that writes (some ``en`` bit) one of its rows. ``waiting`` names one more write port,
+    for a writer outside that rule (the host's): it comes after all of them, and ``free`` is
+    high when none of them writes the bank of its ``addr`` this cycle, that is when its write,
+    if any, is performed.
 
     A memory with a single write port is built as one `Ram`: the banks are there to give each
     writer a write port, and the read ports behave the same either way.
@@ -44,28 +45,32 @@ class BankedRam(wiring.Component):
         reads: Sequence[str],
         writes: Sequence[str],
         verilog_module: str | None = None,
+        waiting: str | None = None,
     ) -> None:
         if banks < 1 or depth % banks:
             raise ValueError(f"banks must divide the {depth} rows, not {banks}")
-        names = (*reads, *writes, "free")
-        if not reads or not writes or len(set(names)) != len(names):
+        names = (*reads, *writes, *([waiting] if waiting else []), "free")
+        if not reads or len(names) < len(reads) + 2 or len(set(names)) != len(names):
             raise ValueError(
-                f"a banked RAM needs distinct read and write port names other than 'free', "
-                f"not {tuple(reads)} and {tuple(writes)}"
+                f"a banked RAM needs read and write ports, with distinct names other than "
+                f"'free', not {tuple(reads)}, {tuple(writes)} and {waiting!r}"
             )
         self.row, self.depth, self.banks = row, depth, banks
+        self.reads, self.writes, self.waiting = tuple(reads), tuple(writes), waiting
+        self.writers = self.writes + ((waiting,) if waiting else ())
         # The banks give each writer a write port of its own: with one writer, one RAM.
-        self.rams = banks if len(writes) > 1 else 1
+        self.rams = banks if len(self.writers) > 1 else 1
         self.per = depth // self.rams
         # With a power-of-two depth (so rows per bank too) the bank is the address's top bits
         # and the row in it the bottom ones; otherwise constant comparisons and subtractions.
         self.pow2 = depth & (depth - 1) == 0
-        self.reads, self.writes = tuple(reads), tuple(writes)
         self.verilog_module = verilog_module
         self.addr_bits = max(1, (depth - 1).bit_length())
         members = {name: In(read_port_signature(self.addr_bits, row)) for name in reads}
-        members.update({name: In(row_write_signature(self.addr_bits, row)) for name in writes})
-        members["free"] = Out(len(writes))
+        write = In(row_write_signature(self.addr_bits, row))
+        members.update({name: write for name in self.writers})
+        if waiting:
+            members["free"] = Out(1)
         super().__init__(members)
 
     def _bank_of(self, addr: Value) -> Value:
@@ -119,16 +124,16 @@ class BankedRam(wiring.Component):
             rows = [Value.cast(getattr(ram, f"r{k}").data) for ram in rams]
             m.d.comb += port.data.eq(self._select(port.addr, rows))
 
-        ports = [getattr(self, name) for name in self.writes]
+        ports = [getattr(self, name) for name in self.writers]
         banks = [self._bank_of(p.addr) for p in ports]
         writing = [p.en.any() for p in ports]
-        for k in range(len(ports)):
+        if self.waiting:
             busy = Const(0)
-            for j in range(k):
-                busy = busy | writing[j] & (banks[j] == banks[k])
-            m.d.comb += self.free[k].eq(~busy)
+            for wr, bank in zip(writing[:-1], banks[:-1], strict=True):
+                busy = busy | wr & (bank == banks[-1])
+            m.d.comb += self.free.eq(~busy)
         for b, ram in enumerate(rams):
-            # The first writer of this bank in `writes` order, built from the last one up. The
+            # The first writer of this bank in order, built from the last one up. The
             # last one's address and data need no condition (with no enable they write
             # nothing), so a single writer of a single RAM is a plain connection.
             last, last_bank = ports[-1], banks[-1]

@@ -63,8 +63,9 @@ class Scratchpad(wiring.Component):
             cfg.spad_rows,
             cfg.spad_banks,
             self.reads,
-            (*self.writes, "host"),
+            self.writes,
             self.ram_module,
+            waiting="host",
         )
         for name in (*self.reads, *self.writes):
             wiring.connect(m, wiring.flipped(getattr(self, name)), getattr(mem, name))
@@ -73,6 +74,6 @@ class Scratchpad(wiring.Component):
             mem.host.addr.eq(host.payload.addr),
             mem.host.data.eq(host.payload.data),
             mem.host.en.eq(host.valid.replicate(cfg.row_elems)),
-            host.ready.eq(mem.free[-1]),
+            host.ready.eq(mem.free),
         ]
         return m

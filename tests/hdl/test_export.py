@@ -114,10 +114,12 @@ def test_whole_chip_instantiates_one_lane_module_per_lane(tmp_path):
     assert text.count(f"module {top}_vector_lane(") == 1
     assert len(re.findall(rf"^\s*{top}_vector_lane inst \(", text, re.MULTILINE)) == 2
     assert text.count(f"module {top}_ram #(") == 1
-    # Scratchpad and accumulator (5 read, 3 write ports), the execute queue, and each DMA
-    # engine's instruction queue and in-flight FIFO; no memory of Amaranth's, no initial block.
-    assert len(re.findall(rf"^\s*{top}_ram #\(", text, re.MULTILINE)) == 7
-    assert len(re.findall(r"\.READS\(32'd5\)", text)) == 2
+    # Each bank of the scratchpad and the accumulator (5 read ports, one write port), the
+    # execute queue, and each DMA engine's instruction queue and in-flight FIFO; no memory of
+    # Amaranth's, no initial block.
+    banks = cfg.spad_banks + cfg.acc_banks
+    assert len(re.findall(rf"^\s*{top}_ram #\(", text, re.MULTILINE)) == banks + 5
+    assert len(re.findall(r"\.READS\(32'd5\)", text)) == banks
     assert "load_bus__" in text and "store_bus__" in text
     assert "initial" not in text
 

@@ -97,19 +97,20 @@ def _narrow_ram(bits):
         def elaborate(self, platform):
             m = Module()
             m.submodules.inner = inner = BankedRam(
-                self.row, self.depth, self.banks, self.reads, self.writes
+                self.row, self.depth, self.banks, self.reads, self.writes, waiting=self.waiting
             )
             for name in self.reads:
                 outer, port = getattr(self, name), getattr(inner, name)
                 m.d.comb += [port.addr.eq(outer.addr[:bits]), outer.data.eq(port.data)]
-            for name in self.writes:
+            for name in self.writers:
                 outer, port = getattr(self, name), getattr(inner, name)
                 m.d.comb += [
                     port.addr.eq(outer.addr[:bits]),
                     port.data.eq(outer.data),
                     port.en.eq(outer.en),
                 ]
-            m.d.comb += self.free.eq(inner.free)
+            if self.waiting:
+                m.d.comb += self.free.eq(inner.free)
             return m
 
     return NarrowRam
