@@ -7,6 +7,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from chip.config import ChipConfig
+from chip.hdl.banked_ram import BankedRam
 from chip.hdl.blackbox import VerilogModule
 from chip.hdl.fp32_add import adder_signature
 from chip.hdl.numerics import numerics_for
@@ -16,26 +17,33 @@ from chip.hdl.ports import (
     read_port_signature,
     row_write_signature,
 )
-from chip.hdl.ram import Ram
+
+# The units' ports, each passed through to the `BankedRam` of the same name: the host's read
+# port, and with the DMA engines and the vector unit theirs. The array's read-modify-write has
+# the RAM's ports ``old`` and ``array``. No two writers write one bank in the same cycle
+# (docs/hdl.md).
+READS = ("read",)
+DMA_READS = ("read_s", "read_va", "read_vb", "read_m")
+DMA_WRITES = ("load_write", "vec_write")
 
 
 class Accumulator(wiring.Component):
-    """``config.acc_rows`` rows of ``config.row_elems`` accumulator-dtype elements.
+    """``config.acc_rows`` rows of ``config.row_elems`` accumulator-dtype elements, in
+    ``config.acc_banks`` banks of one write port each (`BankedRam`).
 
     ``write`` (from the array) is a read-modify-write in one cycle: elements j < cols of row
     addr become data[j], or row[j] + data[j] when ``accumulate`` (int32 wrapping), and are
     readable from the next cycle on. ``read`` (for the host) returns a row in the cycle its
-    address is presented. Banks are not modelled (docs/hdl.md). ``ram_module`` names the
-    Verilog RAM module to instantiate instead of an Amaranth memory (see `Ram`), and
-    ``adder_module`` (bf16 only) the Verilog module of `Fp32Adder` to instantiate per column
-    instead of converting C copies of it (see `chip.hdl.export.write_verilog`).
+    address is presented. ``ram_module`` names the Verilog RAM module the banks instantiate
+    instead of Amaranth memories (see `chip.hdl.ram.Ram`), and ``adder_module`` (bf16 only) the
+    Verilog module of `Fp32Adder` to instantiate per column instead of converting C copies of
+    it (see `chip.hdl.export.write_verilog`).
 
     With ``dma`` it also has the DMA engines' ports: ``read_s`` (the store engine, a third
-    asynchronous read port) and ``load_write`` (the load engine, a second write port with one
-    enable per element, raw elements: a LOAD never accumulates), and the vector unit's:
-    ``read_va``, ``read_vb`` (its two sources) and ``vec_write`` (a third write port, raw
-    elements, one enable per element), and ``read_m``, the load engine's for the source rows
-    of a MOVE.
+    read port) and ``load_write`` (the load engine, a write port with one enable per element,
+    raw elements: a LOAD never accumulates), and the vector unit's: ``read_va``, ``read_vb``
+    (its two sources), ``vec_write`` (a write port, raw elements, one enable per element) and
+    ``read_m``, the load engine's for a MOVE's source rows.
     """
 
     def __init__(
@@ -50,49 +58,33 @@ class Accumulator(wiring.Component):
         self.ram_module = ram_module
         self.adder_module = adder_module
         self.numerics = numerics_for(config.input_dtype)
+        self.reads = READS + (DMA_READS if dma else ())
+        self.writes = DMA_WRITES if dma else ()
         layout = acc_row_layout(config)
         read = read_port_signature(config.acc_addr_bits, layout)
-        members = {"write": In(acc_write_signature(config)), "read": In(read)}
-        if dma:
-            members["read_s"] = In(read)
-            members["load_write"] = In(row_write_signature(config.acc_addr_bits, layout))
-            members["read_va"] = In(read)
-            members["read_vb"] = In(read)
-            members["vec_write"] = In(row_write_signature(config.acc_addr_bits, layout))
-            members["read_m"] = In(read)
+        write = row_write_signature(config.acc_addr_bits, layout)
+        members = {name: In(read) for name in self.reads}
+        members.update({name: In(write) for name in self.writes})
+        members["write"] = In(acc_write_signature(config))
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg = self.config
-        layout = acc_row_layout(cfg)
-        if self.dma:
-            mem = Ram(layout, cfg.acc_rows, cfg.row_elems, self.ram_module, reads=6, writes=3)
-            load, vec = self.load_write, self.vec_write
-            m.d.comb += [
-                mem.r3.addr.eq(self.read_va.addr),
-                self.read_va.data.eq(mem.r3.data),
-                mem.r4.addr.eq(self.read_vb.addr),
-                self.read_vb.data.eq(mem.r4.data),
-                mem.w2.addr.eq(vec.addr),
-                mem.w2.data.eq(vec.data),
-                mem.w2.en.eq(vec.en),
-                mem.r2.addr.eq(self.read_s.addr),
-                self.read_s.data.eq(mem.r2.data),
-                mem.r5.addr.eq(self.read_m.addr),
-                self.read_m.data.eq(mem.r5.data),
-                mem.w1.addr.eq(load.addr),
-                mem.w1.data.eq(load.data),
-                mem.w1.en.eq(load.en),
-            ]
-        else:
-            mem = Ram(layout, cfg.acc_rows, cfg.row_elems, self.ram_module)
-        m.submodules.mem = mem
-        host, old = mem.r0, mem.r1
-        m.d.comb += [host.addr.eq(self.read.addr), self.read.data.eq(host.data)]
+        m.submodules.mem = mem = BankedRam(
+            acc_row_layout(cfg),
+            cfg.acc_rows,
+            cfg.acc_banks,
+            (*self.reads, "old"),
+            ("array", *self.writes),
+            self.ram_module,
+        )
+        for name in (*self.reads, *self.writes):
+            wiring.connect(m, wiring.flipped(getattr(self, name)), getattr(mem, name))
 
         req = self.write.payload
-        m.d.comb += [old.addr.eq(req.addr), mem.w.addr.eq(req.addr)]
+        old, new = mem.old, mem.array
+        m.d.comb += [old.addr.eq(req.addr), new.addr.eq(req.addr)]
         for j in range(cfg.cols):
             if self.adder_module is None:
                 total = self.numerics.add(m, old.data[j], req.data[j])
@@ -103,7 +95,7 @@ class Accumulator(wiring.Component):
                 m.d.comb += [adder.a.eq(old.data[j]), adder.b.eq(req.data[j])]
                 total = adder.y
             m.d.comb += [
-                mem.w.data[j].eq(Mux(req.accumulate, total, req.data[j])),
-                mem.w.en[j].eq(self.write.valid & (j < req.cols)),
+                new.data[j].eq(Mux(req.accumulate, total, req.data[j])),
+                new.en[j].eq(self.write.valid & (j < req.cols)),
             ]
         return m

@@ -1,4 +1,4 @@
-"""A memory with asynchronous read ports and write ports with per-lane enables."""
+"""A memory with asynchronous read ports and one write port with per-lane enables."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from chip.hdl.ports import read_port_signature
 
 class Ram(wiring.Component):
     """``depth`` rows of ``shape``: read ports ``r0``, ``r1`` (and ``r2``... up to ``reads``)
-    return the row at their address in the same cycle; ``w`` (and ``w1``, ``w2`` up to
-    ``writes``, at most 3) writes lane k of row ``w.addr`` when ``w.en[k]``, visible from the
-    next cycle on. ``lanes`` > 1 needs an `ArrayLayout` row of ``lanes`` elements. Two ports
-    writing one lane of one row in the same cycle are a caller's error (the result is unspecified).
+    return the row at their address in the same cycle; ``w`` writes lane k of row ``w.addr``
+    when ``w.en[k]``, visible from the next cycle on. ``lanes`` > 1 needs an `ArrayLayout` row
+    of ``lanes`` elements. One write port is what FPGA LUT RAM (and block RAM) offers: a memory
+    with several writers is built of banks (`chip.hdl.banked_ram.BankedRam`).
 
     With ``verilog_module`` the RAM elaborates to an instance of that Verilog module (written by
     `chip.hdl.verilog_blocks.ram_verilog`) instead of an Amaranth `Memory`: export then emits
@@ -31,17 +31,14 @@ class Ram(wiring.Component):
         lanes: int = 1,
         verilog_module: str | None = None,
         reads: int = 2,
-        writes: int = 1,
     ) -> None:
-        if reads < 1 or writes not in (1, 2, 3):
-            raise ValueError(
-                f"a RAM has 1 or more read ports and 1 to 3 write ports, not {reads} and {writes}"
-            )
+        if reads < 1:
+            raise ValueError(f"a RAM has 1 or more read ports, not {reads}")
         if lanes > 1 and not (isinstance(shape, data.ArrayLayout) and shape.length == lanes):
             raise ValueError(f"a RAM with {lanes} write lanes needs an ArrayLayout of {lanes}")
         self.shape, self.depth, self.lanes = shape, depth, lanes
         self.verilog_module = verilog_module
-        self.reads, self.writes = reads, writes
+        self.reads = reads
         self.addr_bits = max(1, (depth - 1).bit_length())
         read = In(read_port_signature(self.addr_bits, shape))
         write = wiring.Signature(
@@ -49,15 +46,12 @@ class Ram(wiring.Component):
         )
         members = {f"r{k}": read for k in range(reads)}
         members["w"] = In(write)
-        for k in range(1, writes):
-            members[f"w{k}"] = In(write)
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         if self.verilog_module is not None:
             reads = [getattr(self, f"r{k}") for k in range(self.reads)]
-            writes = [self.w] + [getattr(self, f"w{k}") for k in range(1, self.writes)]
             m.submodules.ram = Instance(
                 self.verilog_module,
                 p_ABITS=self.addr_bits,
@@ -65,13 +59,12 @@ class Ram(wiring.Component):
                 p_WIDTH=Shape.cast(self.shape).width,
                 p_LANES=self.lanes,
                 p_READS=self.reads,
-                p_WRITES=self.writes,
                 i_clk=ClockSignal(),
                 i_r_addr=Cat(port.addr for port in reads),
                 o_r_data=Cat(Value.cast(port.data) for port in reads),
-                i_w_addr=Cat(port.addr for port in writes),
-                i_w_data=Cat(Value.cast(port.data) for port in writes),
-                i_w_en=Cat(port.en for port in writes),
+                i_w_addr=self.w.addr,
+                i_w_data=Value.cast(self.w.data),
+                i_w_en=self.w.en,
             )
             return m
         m.submodules.mem = mem = Memory(shape=self.shape, depth=self.depth, init=[])
@@ -79,8 +72,6 @@ class Ram(wiring.Component):
             port = getattr(self, f"r{k}")
             rd = mem.read_port(domain="comb")
             m.d.comb += [rd.addr.eq(port.addr), port.data.eq(rd.data)]
-        writes = [self.w] + [getattr(self, f"w{k}") for k in range(1, self.writes)]
-        for port in writes:
-            wr = mem.write_port(granularity=1) if self.lanes > 1 else mem.write_port()
-            m.d.comb += [wr.addr.eq(port.addr), wr.data.eq(port.data), wr.en.eq(port.en)]
+        wr = mem.write_port(granularity=1) if self.lanes > 1 else mem.write_port()
+        m.d.comb += [wr.addr.eq(self.w.addr), wr.data.eq(self.w.data), wr.en.eq(self.w.en)]
         return m

@@ -7,29 +7,37 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from chip.config import ChipConfig
+from chip.hdl.banked_ram import BankedRam
 from chip.hdl.ports import (
     read_port_signature,
     row_write_signature,
     spad_row_layout,
     spad_write_signature,
 )
-from chip.hdl.ram import Ram
+
+# The units' ports, each passed through to the `BankedRam` of the same name: the array's two
+# read ports, and with the DMA engines and the vector unit theirs. Writers listed here never
+# write one bank in the same cycle (docs/hdl.md); the host's port comes after them.
+READS = ("read_x", "read_y")
+DMA_READS = ("read_s", "read_va", "read_vb", "read_m")
+DMA_WRITES = ("load_write", "vec_write")
 
 
 class Scratchpad(wiring.Component):
-    """``config.spad_rows`` rows of ``config.row_elems`` input-dtype elements.
+    """``config.spad_rows`` rows of ``config.row_elems`` input-dtype elements, in
+    ``config.spad_banks`` banks of one write port each (`BankedRam`).
 
     Two read ports (``read_x`` for the array's left edge; ``read_y`` for the top edge in OS and
     the stationary tile in WS/IS), each returning its row in the cycle the address is presented,
-    and one host write port (``write``), whose row is readable from the next cycle on. The
-    configuration's bank count is not modelled: one memory serves all ports (docs/hdl.md).
-    ``ram_module`` names the Verilog RAM module to instantiate instead (see `Ram`).
+    and the host's write port (``write``), whose row is readable from the next cycle on; it is
+    ready unless a unit writes the same bank in that cycle. ``ram_module`` names the Verilog
+    RAM module the banks instantiate instead of Amaranth memories (see `chip.hdl.ram.Ram`).
 
     With ``dma`` it also has the DMA engines' ports: ``read_s`` (the store engine, a third
-    asynchronous read port) and ``load_write`` (the load engine, a second write port with one
-    enable per element), the vector unit's: ``read_va``, ``read_vb`` (its two sources) and
-    ``vec_write`` (a third write port with one enable per element), and ``read_m``, the load
-    engine's for the source rows of a MOVE.
+    read port) and ``load_write`` (the load engine, a write port with one enable per element),
+    the vector unit's: ``read_va``, ``read_vb`` (its two sources) and ``vec_write`` (a write
+    port with one enable per element), and ``read_m``, the load engine's for a MOVE's source
+    rows.
     """
 
     def __init__(
@@ -38,60 +46,35 @@ class Scratchpad(wiring.Component):
         self.config = config
         self.ram_module = ram_module
         self.dma = dma
+        self.reads = READS + (DMA_READS if dma else ())
+        self.writes = DMA_WRITES if dma else ()
         layout = spad_row_layout(config)
         read = read_port_signature(config.spad_addr_bits, layout)
-        members = {
-            "read_x": In(read),
-            "read_y": In(read),
-            "write": In(spad_write_signature(config)),
-        }
-        if dma:
-            members["read_s"] = In(read)
-            members["load_write"] = In(row_write_signature(config.spad_addr_bits, layout))
-            members["read_va"] = In(read)
-            members["read_vb"] = In(read)
-            members["vec_write"] = In(row_write_signature(config.spad_addr_bits, layout))
-            members["read_m"] = In(read)
+        write = row_write_signature(config.spad_addr_bits, layout)
+        members = {name: In(read) for name in self.reads}
+        members.update({name: In(write) for name in self.writes})
+        members["write"] = In(spad_write_signature(config))
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         cfg = self.config
-        if not self.dma:
-            mem = Ram(spad_row_layout(cfg), cfg.spad_rows, 1, self.ram_module)
-            m.submodules.mem = mem
-            reads = [(self.read_x, mem.r0), (self.read_y, mem.r1)]
-            host_en = self.write.valid
-        else:
-            lanes = cfg.row_elems
-            mem = Ram(
-                spad_row_layout(cfg), cfg.spad_rows, lanes, self.ram_module, reads=6, writes=3
-            )
-            m.submodules.mem = mem
-            reads = [
-                (self.read_x, mem.r0),
-                (self.read_y, mem.r1),
-                (self.read_s, mem.r2),
-                (self.read_va, mem.r3),
-                (self.read_vb, mem.r4),
-                (self.read_m, mem.r5),
-            ]
-            host_en = self.write.valid.replicate(lanes)
-            load = self.load_write
-            m.d.comb += [
-                mem.w1.addr.eq(load.addr),
-                mem.w1.data.eq(load.data),
-                mem.w1.en.eq(load.en),
-                mem.w2.addr.eq(self.vec_write.addr),
-                mem.w2.data.eq(self.vec_write.data),
-                mem.w2.en.eq(self.vec_write.en),
-            ]
-        for port, rd in reads:
-            m.d.comb += [rd.addr.eq(port.addr), port.data.eq(rd.data)]
+        m.submodules.mem = mem = BankedRam(
+            spad_row_layout(cfg),
+            cfg.spad_rows,
+            cfg.spad_banks,
+            self.reads,
+            self.writes,
+            self.ram_module,
+            waiting="host",
+        )
+        for name in (*self.reads, *self.writes):
+            wiring.connect(m, wiring.flipped(getattr(self, name)), getattr(mem, name))
+        host = self.write
         m.d.comb += [
-            mem.w.addr.eq(self.write.payload.addr),
-            mem.w.data.eq(self.write.payload.data),
-            mem.w.en.eq(host_en),
-            self.write.ready.eq(1),
+            mem.host.addr.eq(host.payload.addr),
+            mem.host.data.eq(host.payload.data),
+            mem.host.en.eq(host.valid.replicate(cfg.row_elems)),
+            host.ready.eq(mem.free),
         ]
         return m

@@ -15,23 +15,22 @@ from chip.config import ChipConfig
 from chip.hdl.numerics import numerics_for
 
 RAM = """\
-// {name}: DEPTH rows of WIDTH bits; READS asynchronous read ports and WRITES write ports, port
-// p's enable bit k writing bits [k*WIDTH/LANES, (k+1)*WIDTH/LANES) of its row (chip/hdl/ram.py).
-// Port p's address, data and enables are field p of the packed buses.
+// {name}: DEPTH rows of WIDTH bits; READS asynchronous read ports (port p's address and data
+// are field p of the packed buses) and one write port whose enable bit k writes bits
+// [k*WIDTH/LANES, (k+1)*WIDTH/LANES) of its row (chip/hdl/ram.py).
 module {name} #(
   parameter ABITS = 1,
   parameter DEPTH = 2,
   parameter WIDTH = 1,
   parameter LANES = 1,
-  parameter READS = 2,
-  parameter WRITES = 1
+  parameter READS = 2
 ) (
   input clk,
   input [READS*ABITS-1:0] r_addr,
   output [READS*WIDTH-1:0] r_data,
-  input [WRITES*ABITS-1:0] w_addr,
-  input [WRITES*WIDTH-1:0] w_data,
-  input [WRITES*LANES-1:0] w_en
+  input [ABITS-1:0] w_addr,
+  input [WIDTH-1:0] w_data,
+  input [LANES-1:0] w_en
 );
   localparam LW = WIDTH / LANES;
   reg [WIDTH-1:0] mem [0:DEPTH-1];
@@ -40,12 +39,10 @@ module {name} #(
     for (p = 0; p < READS; p = p + 1) begin : read
       assign r_data[p*WIDTH +: WIDTH] = mem[r_addr[p*ABITS +: ABITS]];
     end
-    for (p = 0; p < WRITES; p = p + 1) begin : write
-      for (k = 0; k < LANES; k = k + 1) begin : lane
-        always @(posedge clk)
-          if (w_en[p*LANES+k])
-            mem[w_addr[p*ABITS +: ABITS]][k*LW +: LW] <= w_data[p*WIDTH+k*LW +: LW];
-      end
+    for (k = 0; k < LANES; k = k + 1) begin : lane
+      always @(posedge clk)
+        if (w_en[k])
+          mem[w_addr][k*LW +: LW] <= w_data[k*LW +: LW];
     end
   endgenerate
 endmodule

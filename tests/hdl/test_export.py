@@ -123,10 +123,12 @@ def test_whole_chip_instantiates_one_lane_module_per_lane(tmp_path):
     every = write_verilog(cfg.replace(vector_special_lanes=3), tmp_path / "every", True)[0]
     assert "_vector_lane_basic" not in every.read_text()
     assert text.count(f"module {top}_ram #(") == 1
-    # Scratchpad and accumulator (6 read, 3 write ports), the execute queue, and each DMA
-    # engine's instruction queue and in-flight FIFO; no memory of Amaranth's, no initial block.
-    assert len(re.findall(rf"^\s*{top}_ram #\(", text, re.MULTILINE)) == 7
-    assert len(re.findall(r"\.READS\(32'd6\)", text)) == 2
+    # Each bank of the scratchpad and the accumulator (6 read ports, one write port), the
+    # execute queue, and each DMA engine's instruction queue and in-flight FIFO; no memory of
+    # Amaranth's, no initial block.
+    banks = cfg.spad_banks + cfg.acc_banks
+    assert len(re.findall(rf"^\s*{top}_ram #\(", text, re.MULTILINE)) == banks + 5
+    assert len(re.findall(r"\.READS\(32'd6\)", text)) == banks
     assert "load_bus__" in text and "store_bus__" in text
     assert "initial" not in text
 

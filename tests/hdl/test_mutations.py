@@ -18,8 +18,8 @@ import chip.hdl.array
 import chip.hdl.pe
 import chip.hdl.scratchpad
 from chip.config import Dataflow, load_preset
+from chip.hdl.banked_ram import BankedRam
 from chip.hdl.cosim import run_rtl
-from chip.hdl.ram import Ram
 from chip.isa import Halt, Matmul, sp
 from chip.machine import run_machine
 from chip.program import Phase, Program, Tag
@@ -91,19 +91,26 @@ def test_both_ends_of_both_memories_match_the_machine(dataflow):
 
 
 def _narrow_ram(bits):
-    """A `Ram` whose ports see only the low ``bits`` bits of every address."""
+    """A `BankedRam` whose ports see only the low ``bits`` bits of every address."""
 
-    class NarrowRam(Ram):
+    class NarrowRam(BankedRam):
         def elaborate(self, platform):
             m = Module()
-            m.submodules.inner = inner = Ram(self.shape, self.depth, self.lanes)
-            for outer, port in ((self.r0, inner.r0), (self.r1, inner.r1)):
+            m.submodules.inner = inner = BankedRam(
+                self.row, self.depth, self.banks, self.reads, self.writes, waiting=self.waiting
+            )
+            for name in self.reads:
+                outer, port = getattr(self, name), getattr(inner, name)
                 m.d.comb += [port.addr.eq(outer.addr[:bits]), outer.data.eq(port.data)]
-            m.d.comb += [
-                inner.w.addr.eq(self.w.addr[:bits]),
-                inner.w.data.eq(self.w.data),
-                inner.w.en.eq(self.w.en),
-            ]
+            for name in self.writers:
+                outer, port = getattr(self, name), getattr(inner, name)
+                m.d.comb += [
+                    port.addr.eq(outer.addr[:bits]),
+                    port.data.eq(outer.data),
+                    port.en.eq(outer.en),
+                ]
+            if self.waiting:
+                m.d.comb += self.free.eq(inner.free)
             return m
 
     return NarrowRam
@@ -125,8 +132,8 @@ def _ignore_first_choice(real):
 
 
 MUTATIONS = {
-    "scratchpad reads 6 address bits": (chip.hdl.scratchpad, "Ram", lambda _: _narrow_ram(6)),
-    "accumulator 5 address bits": (chip.hdl.accumulator, "Ram", lambda _: _narrow_ram(5)),
+    "scratchpad reads 6 address bits": (chip.hdl.scratchpad, "BankedRam", lambda _: _narrow_ram(6)),
+    "accumulator 5 address bits": (chip.hdl.accumulator, "BankedRam", lambda _: _narrow_ram(5)),
     "a west skew stage dropped": (chip.hdl.array, "_delay", _drop_one_skew_stage),
     "accumulate flag ignored": (chip.hdl.accumulator, "Mux", _ignore_first_choice),
     "flip cycle reads the old tile": (chip.hdl.pe, "Mux", _ignore_first_choice),
