@@ -24,7 +24,7 @@ from chip.hdl.ports import (
 # (docs/hdl.md).
 READS = ("read",)
 DMA_READS = ("read_s", "read_va", "read_vb", "read_m")
-DMA_WRITES = ("load_write", "vec_write")
+DMA_WRITES = ("load_write", "move_write", "vec_write")
 
 
 class Accumulator(wiring.Component):

@@ -89,6 +89,8 @@ class ChipTop(wiring.Component):
         wiring.connect(m, vec.acc_w, acc.vec_write)
         wiring.connect(m, load.spad_write, spad.load_write)
         wiring.connect(m, load.acc_write, acc.load_write)
+        wiring.connect(m, load.move_spad_write, spad.move_write)
+        wiring.connect(m, load.move_acc_write, acc.move_write)
         wiring.connect(m, store.spad_read, spad.read_s)
         wiring.connect(m, load.move_spad_read, spad.read_m)
         wiring.connect(m, load.move_acc_read, acc.read_m)

@@ -146,6 +146,8 @@ class DmaEngine(wiring.Component):
             members["acc_write"] = Out(row_write_signature(config.acc_addr_bits, acc))
             members["move_spad_read"] = Out(read_port_signature(config.spad_addr_bits, spad))
             members["move_acc_read"] = Out(read_port_signature(config.acc_addr_bits, acc))
+            members["move_spad_write"] = Out(row_write_signature(config.spad_addr_bits, spad))
+            members["move_acc_write"] = Out(row_write_signature(config.acc_addr_bits, acc))
             members["move_done"] = Out(1)
             members["move_done_index"] = Out(EVENT_INDEX_BITS)
             members["clash"] = Out(1)
@@ -380,30 +382,27 @@ class DmaEngine(wiring.Component):
             self.head_ports.eq(Mux(is_move, head_move, Cat(Const(0, half), head_own))),
             self.held.eq(Cat(Const(0, half), counted) | Mux(moving, move_held, 0)),
         ]
-        # Each memory's write port takes the MOVE's row when it writes one there, else the row
-        # of the acknowledge (elements < cols); both in one cycle is a ``clash``.
+        # The acknowledged row (elements < cols) goes to the LOAD's memory through the engine's
+        # write port there, the MOVE's rows through the MOVE unit's own: both in one cycle is a
+        # ``clash`` only in one bank, which the bank rule keeps from every valid schedule.
         wiring.connect(m, mover.spad_read, wiring.flipped(self.move_spad_read))
         wiring.connect(m, mover.acc_read, wiring.flipped(self.move_acc_read))
+        wiring.connect(m, mover.spad_write, wiring.flipped(self.move_spad_write))
+        wiring.connect(m, mover.acc_write, wiring.flipped(self.move_acc_write))
         clashes = []
-        for port, copy, layout_ in (
-            (self.spad_write, mover.spad_write, spad_row_layout(cfg)),
-            (self.acc_write, mover.acc_write, acc_row_layout(cfg)),
+        for space, port, copy, layout_ in (
+            (banks.SPAD, self.spad_write, mover.spad_write, spad_row_layout(cfg)),
+            (banks.ACC, self.acc_write, mover.acc_write, acc_row_layout(cfg)),
         ):
-            write = bus.ack & (oldest.acc if port is self.acc_write else ~oldest.acc)
-            copying = copy.en.any()
-            clashes.append(copying & write)
+            write = bus.ack & (oldest.acc if space == banks.ACC else ~oldest.acc)
+            one = Const(1)
+            load_bank = banks.ports(cfg, space, True, port.addr, one)
+            same_bank = (load_bank & banks.ports(cfg, space, True, copy.addr, one)).any()
+            clashes.append(copy.en.any() & write & same_bank)
             m.d.comb += [
-                port.addr.eq(Mux(copying, copy.addr, oldest.row + acks)),
-                Value.cast(port.data).eq(
-                    Mux(copying, Value.cast(copy.data), bus.dat_r[: layout_.size])
-                ),
-                port.en.eq(
-                    Mux(
-                        copying,
-                        copy.en,
-                        Cat((write & (oldest.cols > e)) for e in range(cfg.row_elems)),
-                    )
-                ),
+                port.addr.eq(oldest.row + acks),
+                Value.cast(port.data).eq(bus.dat_r[: layout_.size]),
+                port.en.eq(Cat((write & (oldest.cols > e)) for e in range(cfg.row_elems))),
             ]
         m.d.comb += self.clash.eq(Cat(clashes).any())
         return m

@@ -20,7 +20,7 @@ from chip.hdl.ports import (
 # write one bank in the same cycle (docs/hdl.md); the host's port comes after them.
 READS = ("read_x", "read_y")
 DMA_READS = ("read_s", "read_va", "read_vb", "read_m")
-DMA_WRITES = ("load_write", "vec_write")
+DMA_WRITES = ("load_write", "move_write", "vec_write")
 
 
 class Scratchpad(wiring.Component):
