@@ -29,7 +29,8 @@ Started instructions whose acknowledges are pending wait in a FIFO of ``config.d
 stalls here and diverges from it (docs/hdl.md).
 
 The load engine also runs MOVE, the on-chip copy (`chip.hdl.move.MoveUnit`, which reads rows
-through its own read ports and writes them through the engine's write ports). A MOVE starts once
+through its own read ports and writes them through its own write ports, ``move_spad_write`` and
+``move_acc_write``, beside the LOADs' ``spad_write`` and ``acc_write``). A MOVE starts once
 no LOAD in flight writes a row of its source or destination (each in-flight LOAD's destination
 rows are kept beside the FIFO and compared with the MOVE's two ranges) nor a bank it writes (the
 write ports ``held`` by the LOADs in flight against the MOVE's: a bank has one write port);
@@ -38,10 +39,10 @@ it ends; its bank ports are its source's read ports and its destination's write 
 start to its end. The engine retires in order: a MOVE that ends while earlier LOADs are in
 flight owes its token to the youngest of them and pushes it with that LOAD's last acknowledge
 (``push`` counts the tokens of a cycle). Its ``move_done`` is separate from ``done``, which a
-LOAD may raise in the same cycle. Where a LOAD's row and a MOVE's row are written into one
-memory in one cycle (the engine has one write path per memory), ``clash`` is raised:
-docs/hdl.md. The bank rule keeps that from a LOAD of the MOVE's destination banks; a LOAD of
-another bank of the MOVE's destination memory still meets it there.
+LOAD may raise in the same cycle. A LOAD's row and a MOVE's row written in one cycle land
+through their two ports when their banks differ; in one bank (a bank has one write port) they
+raise ``clash`` instead, a guard the bank rule keeps from firing on any valid schedule
+(docs/hdl.md).
 """
 
 from __future__ import annotations
@@ -97,12 +98,12 @@ class DmaEngine(wiring.Component):
     Ports: ``instr`` (words in program order with their index), ``token_avail`` (the counter
     of the channel the engine pops: execute -> load, or execute -> store) with ``pop`` (the
     start pops one) and ``push`` (the tokens of the cycle: an end pushes one, with those of the
-    MOVEs retired after it), ``bus`` (Wishbone B4 pipelined master),
-    the on-chip side (LOAD: ``spad_write`` and ``acc_write``; STORE: ``spad_read`` and
-    ``acc_read``), the ``start``/``done`` strobes with their instruction's index (the load
-    engine's MOVEs end on ``move_done``), ``clash`` (module docstring), and ``idle``
-    (nothing queued, issuing, in flight or moving). ``ram_module`` names the Verilog RAM module
-    of its queue on export (see `chip.hdl.ram.Ram`).
+    MOVEs retired after it), ``bus`` (Wishbone B4 pipelined master), the on-chip side (LOAD:
+    ``spad_write`` and ``acc_write``; MOVE: ``move_spad_write`` and ``move_acc_write``; STORE:
+    ``spad_read`` and ``acc_read``), the ``start``/``done`` strobes with their instruction's
+    index (the load engine's MOVEs end on ``move_done``), ``clash`` (module docstring), and
+    ``idle`` (nothing queued, issuing, in flight or moving). ``ram_module`` names the Verilog
+    RAM module of its queue on export (see `chip.hdl.ram.Ram`).
 
     Bank ports (``head_ports``, ``held``): the read half of a port set for the store engine, a
     whole set for the load engine, whose LOADs write and whose MOVEs read (through
