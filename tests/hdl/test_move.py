@@ -16,6 +16,7 @@ from chip.counters import Cause
 from chip.dtypes import DType
 from chip.hdl import banks, dma, move
 from chip.hdl.chip_cosim import run_chip
+from chip.hdl.cosim import RtlError
 from chip.isa import Halt, Load, Loc, Matmul, Mem, Move, Preload, Store, Vec, VecOp
 from chip.machine import run_machine
 from chip.machine.plan import move_cycles
@@ -258,6 +259,17 @@ def test_a_move_and_a_load_write_two_banks_of_one_memory_in_one_cycle():
     assert spans[2][0] < spans[1][1] - 4 and spans[1][1] < spans[2][1]
     assert np.array_equal(rtl.acc, state.acc)
     assert np.array_equal(state.acc[64:94], state.acc[8:38]) and state.acc[128:132].any()
+
+
+def test_a_move_and_a_load_writing_one_bank_in_one_cycle_stop_the_rtl(monkeypatch):
+    # ``clash`` guards the bank rule: a MOVE that reserves no write port starts at 4 beside a
+    # LOAD into other rows of its bank 0 and meets the LOAD's rows (cycles 20-23) there.
+    ports = dma.move_ports
+    reads = (1 << banks.half_bits(TINY)) - 1
+    monkeypatch.setattr(dma, "move_ports", lambda config, word: ports(config, word) & reads)
+    dram = np.zeros(TINY.dram_bytes, dtype=np.uint8)
+    with pytest.raises(RtlError, match="the RTL stopped in cycle 2[01], after taking every"):
+        run_chip(TINY, _load_then_move(_sp(0), 30)[0].instrs, dram)
 
 
 def _ports_program():
