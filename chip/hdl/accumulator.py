@@ -24,7 +24,7 @@ from chip.hdl.ports import (
 # (docs/hdl.md).
 READS = ("read",)
 DMA_READS = ("read_s", "read_va", "read_vb", "read_m")
-DMA_WRITES = ("load_write", "vec_write")
+DMA_WRITES = ("load_write", "move_write", "vec_write")
 
 
 class Accumulator(wiring.Component):
@@ -42,8 +42,9 @@ class Accumulator(wiring.Component):
     With ``dma`` it also has the DMA engines' ports: ``read_s`` (the store engine, a third
     read port) and ``load_write`` (the load engine, a write port with one enable per element,
     raw elements: a LOAD never accumulates), and the vector unit's: ``read_va``, ``read_vb``
-    (its two sources), ``vec_write`` (a write port, raw elements, one enable per element) and
-    ``read_m``, the load engine's for a MOVE's source rows.
+    (its two sources), ``vec_write`` (a write port, raw elements, one enable per element), and
+    ``read_m`` and ``move_write``, the load engine's MOVE unit's for a MOVE's source and
+    destination rows.
     """
 
     def __init__(

@@ -40,7 +40,9 @@ class ChipTop(wiring.Component):
     DMA block wider than a row, a tile outside the array) raises the sticky ``events.error`` and
     is never taken (a MOVE between the scratchpad and the accumulator, whose elements differ in
     size, is one); so does the load engine's ``clash``, a LOAD's and a MOVE's rows written into
-    one memory in one cycle (chip/hdl/dma.py).
+    one bank in one cycle, which the bank rule keeps from every valid schedule (the MOVE unit
+    has its own write port on each memory, so their rows in two banks both land:
+    chip/hdl/dma.py).
 
     Tokens: four counters, load -> execute, execute -> load, execute -> store and store ->
     execute, each incremented in the cycle after its producer's last cycle (a MOVE's once the
@@ -89,6 +91,8 @@ class ChipTop(wiring.Component):
         wiring.connect(m, vec.acc_w, acc.vec_write)
         wiring.connect(m, load.spad_write, spad.load_write)
         wiring.connect(m, load.acc_write, acc.load_write)
+        wiring.connect(m, load.move_spad_write, spad.move_write)
+        wiring.connect(m, load.move_acc_write, acc.move_write)
         wiring.connect(m, store.spad_read, spad.read_s)
         wiring.connect(m, load.move_spad_read, spad.read_m)
         wiring.connect(m, load.move_acc_read, acc.read_m)

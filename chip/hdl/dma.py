@@ -29,7 +29,8 @@ Started instructions whose acknowledges are pending wait in a FIFO of ``config.d
 stalls here and diverges from it (docs/hdl.md).
 
 The load engine also runs MOVE, the on-chip copy (`chip.hdl.move.MoveUnit`, which reads rows
-through its own read ports and writes them through the engine's write ports). A MOVE starts once
+through its own read ports and writes them through its own write ports, ``move_spad_write`` and
+``move_acc_write``, beside the LOADs' ``spad_write`` and ``acc_write``). A MOVE starts once
 no LOAD in flight writes a row of its source or destination (each in-flight LOAD's destination
 rows are kept beside the FIFO and compared with the MOVE's two ranges) nor a bank it writes (the
 write ports ``held`` by the LOADs in flight against the MOVE's: a bank has one write port);
@@ -38,10 +39,10 @@ it ends; its bank ports are its source's read ports and its destination's write 
 start to its end. The engine retires in order: a MOVE that ends while earlier LOADs are in
 flight owes its token to the youngest of them and pushes it with that LOAD's last acknowledge
 (``push`` counts the tokens of a cycle). Its ``move_done`` is separate from ``done``, which a
-LOAD may raise in the same cycle. Where a LOAD's row and a MOVE's row are written into one
-memory in one cycle (the engine has one write path per memory), ``clash`` is raised:
-docs/hdl.md. The bank rule keeps that from a LOAD of the MOVE's destination banks; a LOAD of
-another bank of the MOVE's destination memory still meets it there.
+LOAD may raise in the same cycle. A LOAD's row and a MOVE's row written in one cycle land
+through their two ports when their banks differ; in one bank (a bank has one write port) they
+raise ``clash`` instead, a guard the bank rule keeps from firing on any valid schedule
+(docs/hdl.md).
 """
 
 from __future__ import annotations
@@ -97,12 +98,12 @@ class DmaEngine(wiring.Component):
     Ports: ``instr`` (words in program order with their index), ``token_avail`` (the counter
     of the channel the engine pops: execute -> load, or execute -> store) with ``pop`` (the
     start pops one) and ``push`` (the tokens of the cycle: an end pushes one, with those of the
-    MOVEs retired after it), ``bus`` (Wishbone B4 pipelined master),
-    the on-chip side (LOAD: ``spad_write`` and ``acc_write``; STORE: ``spad_read`` and
-    ``acc_read``), the ``start``/``done`` strobes with their instruction's index (the load
-    engine's MOVEs end on ``move_done``), ``clash`` (module docstring), and ``idle``
-    (nothing queued, issuing, in flight or moving). ``ram_module`` names the Verilog RAM module
-    of its queue on export (see `chip.hdl.ram.Ram`).
+    MOVEs retired after it), ``bus`` (Wishbone B4 pipelined master), the on-chip side (LOAD:
+    ``spad_write`` and ``acc_write``; MOVE: ``move_spad_write`` and ``move_acc_write``; STORE:
+    ``spad_read`` and ``acc_read``), the ``start``/``done`` strobes with their instruction's
+    index (the load engine's MOVEs end on ``move_done``), ``clash`` (module docstring), and
+    ``idle`` (nothing queued, issuing, in flight or moving). ``ram_module`` names the Verilog
+    RAM module of its queue on export (see `chip.hdl.ram.Ram`).
 
     Bank ports (``head_ports``, ``held``): the read half of a port set for the store engine, a
     whole set for the load engine, whose LOADs write and whose MOVEs read (through
@@ -146,6 +147,8 @@ class DmaEngine(wiring.Component):
             members["acc_write"] = Out(row_write_signature(config.acc_addr_bits, acc))
             members["move_spad_read"] = Out(read_port_signature(config.spad_addr_bits, spad))
             members["move_acc_read"] = Out(read_port_signature(config.acc_addr_bits, acc))
+            members["move_spad_write"] = Out(row_write_signature(config.spad_addr_bits, spad))
+            members["move_acc_write"] = Out(row_write_signature(config.acc_addr_bits, acc))
             members["move_done"] = Out(1)
             members["move_done_index"] = Out(EVENT_INDEX_BITS)
             members["clash"] = Out(1)
@@ -380,30 +383,27 @@ class DmaEngine(wiring.Component):
             self.head_ports.eq(Mux(is_move, head_move, Cat(Const(0, half), head_own))),
             self.held.eq(Cat(Const(0, half), counted) | Mux(moving, move_held, 0)),
         ]
-        # Each memory's write port takes the MOVE's row when it writes one there, else the row
-        # of the acknowledge (elements < cols); both in one cycle is a ``clash``.
+        # The acknowledged row (elements < cols) goes to the LOAD's memory through the engine's
+        # write port there, the MOVE's rows through the MOVE unit's own: both in one cycle is a
+        # ``clash`` only in one bank, which the bank rule keeps from every valid schedule.
         wiring.connect(m, mover.spad_read, wiring.flipped(self.move_spad_read))
         wiring.connect(m, mover.acc_read, wiring.flipped(self.move_acc_read))
+        wiring.connect(m, mover.spad_write, wiring.flipped(self.move_spad_write))
+        wiring.connect(m, mover.acc_write, wiring.flipped(self.move_acc_write))
         clashes = []
-        for port, copy, layout_ in (
-            (self.spad_write, mover.spad_write, spad_row_layout(cfg)),
-            (self.acc_write, mover.acc_write, acc_row_layout(cfg)),
+        for space, port, copy, layout_ in (
+            (banks.SPAD, self.spad_write, mover.spad_write, spad_row_layout(cfg)),
+            (banks.ACC, self.acc_write, mover.acc_write, acc_row_layout(cfg)),
         ):
-            write = bus.ack & (oldest.acc if port is self.acc_write else ~oldest.acc)
-            copying = copy.en.any()
-            clashes.append(copying & write)
+            write = bus.ack & (oldest.acc if space == banks.ACC else ~oldest.acc)
+            one = Const(1)
+            load_bank = banks.ports(cfg, space, True, port.addr, one)
+            same_bank = (load_bank & banks.ports(cfg, space, True, copy.addr, one)).any()
+            clashes.append(copy.en.any() & write & same_bank)
             m.d.comb += [
-                port.addr.eq(Mux(copying, copy.addr, oldest.row + acks)),
-                Value.cast(port.data).eq(
-                    Mux(copying, Value.cast(copy.data), bus.dat_r[: layout_.size])
-                ),
-                port.en.eq(
-                    Mux(
-                        copying,
-                        copy.en,
-                        Cat((write & (oldest.cols > e)) for e in range(cfg.row_elems)),
-                    )
-                ),
+                port.addr.eq(oldest.row + acks),
+                Value.cast(port.data).eq(bus.dat_r[: layout_.size]),
+                port.en.eq(Cat((write & (oldest.cols > e)) for e in range(cfg.row_elems))),
             ]
         m.d.comb += self.clash.eq(Cat(clashes).any())
         return m

@@ -20,7 +20,7 @@ from chip.hdl.ports import (
 # write one bank in the same cycle (docs/hdl.md); the host's port comes after them.
 READS = ("read_x", "read_y")
 DMA_READS = ("read_s", "read_va", "read_vb", "read_m")
-DMA_WRITES = ("load_write", "vec_write")
+DMA_WRITES = ("load_write", "move_write", "vec_write")
 
 
 class Scratchpad(wiring.Component):
@@ -36,8 +36,8 @@ class Scratchpad(wiring.Component):
     With ``dma`` it also has the DMA engines' ports: ``read_s`` (the store engine, a third
     read port) and ``load_write`` (the load engine, a write port with one enable per element),
     the vector unit's: ``read_va``, ``read_vb`` (its two sources) and ``vec_write`` (a write
-    port with one enable per element), and ``read_m``, the load engine's for a MOVE's source
-    rows.
+    port with one enable per element), and ``read_m`` and ``move_write``, the load engine's
+    MOVE unit's for a MOVE's source and destination rows.
     """
 
     def __init__(
