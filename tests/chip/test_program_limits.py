@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import chip.program as program_mod
+import chip.program_file as program_file
 from chip.errors import ProgramFormatError
 from chip.program import Program
 from tests.runtime.programs import regression_chip, softmax_regression
@@ -62,10 +63,10 @@ def test_npy_header_checked_against_the_manifest_before_its_data(program, tmp_pa
 
 
 def test_save_refuses_what_load_would_refuse(program, tmp_path, monkeypatch):
-    monkeypatch.setattr(program_mod, "MAX_INSTRUCTIONS", len(program.instrs) - 1)
+    monkeypatch.setattr(program_file, "MAX_INSTRUCTIONS", len(program.instrs) - 1)
     with pytest.raises(ValueError, match="a program file holds at most"):
         program.save(tmp_path / "p.prog")
     assert not (tmp_path / "p.prog").exists()
-    monkeypatch.setattr(program_mod, "MAX_INSTRUCTIONS", len(program.instrs))
+    monkeypatch.setattr(program_file, "MAX_INSTRUCTIONS", len(program.instrs))
     program.save(tmp_path / "p.prog")
     assert Program.load(tmp_path / "p.prog").instrs == program.instrs
