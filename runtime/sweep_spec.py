@@ -38,11 +38,21 @@ _SCALARS: dict[str, type] = {
     "Dataflow": Dataflow,
     "DType": DType,
 }
+# Optional knobs (``int | None``): how a spec spells None, which TOML cannot, for each; a new
+# optional field is refused below until it has a spelling here.
+NONE_SPELLING: dict[str, str] = {"vector_special_lanes": "all"}  # None: every vector lane
+# Knobs whose values must lie between 1 and another knob's value.
+_BOUNDED_BY: dict[str, str] = {"vector_special_lanes": "vector_lanes"}
 FIELD_TYPES: dict[str, type] = {
-    f.name: _SCALARS[str(f.type)]
+    f.name: _SCALARS[str(f.type).removesuffix(" | None")]
     for f in dataclasses.fields(ChipConfig)
-    if f.name != "name" and str(f.type) in _SCALARS
+    if f.name != "name" and str(f.type).removesuffix(" | None") in _SCALARS
 }
+assert {
+    f.name
+    for f in dataclasses.fields(ChipConfig)
+    if f.name in FIELD_TYPES and "None" in str(f.type)
+} == set(NONE_SPELLING)
 
 
 class SweepError(ValueError):
@@ -156,7 +166,7 @@ class SweepSpec:
         workload, mode, batch, *knobs = reversed(picks)
         named = tuple(zip((f for f, _ in self.grid), knobs, strict=True))
         try:
-            chip, error = self.base.replace(**dict(named)), ""
+            chip, error = self.base.replace(**{f: _chip_value(f, v) for f, v in named}), ""
         except ValueError as e:
             chip, error = None, f"invalid chip: {e}"
         return Point(index, workload, mode, batch, named, chip, error, self.training)
@@ -202,6 +212,7 @@ def load_spec(path: str | Path) -> SweepSpec:
         (field, _grid_values(field, values, f"{where}: [grid] {field}"))
         for field, values in grid_table.items()
     )
+    _check_bounds(base, grid, f"{where}: [grid]")
     training = _training(data.get("training", {}), f"{where}: [training]")
     for label, values in (("workloads", workloads), ("batch", batches), ("mode", modes)):
         if len(set(values)) != len(values):
@@ -309,16 +320,41 @@ def _grid_values(field: str, values: Any, where: str) -> tuple[Any, ...]:
     kind = FIELD_TYPES[field]
     out = []
     for v in values:
-        if kind in (Dataflow, DType):
+        if field in NONE_SPELLING and v == NONE_SPELLING[field]:
+            pass  # kept as spelled: the results name it so; the chip gets None (`_chip_value`)
+        elif kind in (Dataflow, DType):
             v = _enum(kind, v, where) if kind is Dataflow else _dtype(v, where)
         elif kind is float and isinstance(v, int) and not isinstance(v, bool):
             v = float(v)
         elif not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
-            raise SpecError(f"{where}: values must be of type {kind.__name__}, not {v!r}")
+            also = f' or "{NONE_SPELLING[field]}"' if field in NONE_SPELLING else ""
+            raise SpecError(f"{where}: values must be of type {kind.__name__}{also}, not {v!r}")
         out.append(v)
     if len(set(out)) != len(out):
         raise SpecError(f"{where}: lists a value twice")
     return tuple(out)
+
+
+def _chip_value(field: str, value: Any) -> Any:
+    """The `ChipConfig` value of a grid value (a spelled None becomes None)."""
+    return None if field in NONE_SPELLING and value == NONE_SPELLING[field] else value
+
+
+def _check_bounds(
+    base: ChipConfig, grid: tuple[tuple[str, tuple[Any, ...]], ...], where: str
+) -> None:
+    """A bounded knob's value must fit some chip of the sweep: between 1 and the largest value
+    its bound takes (a value that fits only some of them makes those points invalid chips, like
+    any other combination)."""
+    values = dict(grid)
+    for field, bound in _BOUNDED_BY.items():
+        top = max(values.get(bound, (getattr(base, bound),)))
+        for v in values.get(field, ()):
+            if _chip_value(field, v) is not None and not 1 <= v <= top:
+                raise SpecError(
+                    f"{where} {field} = {v} must be between 1 and {bound} ({top}"
+                    f"{', the largest of the sweep' if bound in values else ''})"
+                )
 
 
 def _dtype(value: Any, where: str) -> DType:

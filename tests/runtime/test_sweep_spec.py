@@ -12,10 +12,11 @@ from chip.config import ChipConfig, Dataflow
 from chip.counters import Counters
 from chip.energy import energy_of
 from chip.footprint import Action, Traffic
+from chip.isa import VecOp
 from runtime.cli import main
 from runtime.report import bound_cycles, efficiency
 from runtime.sweep_plot import frontiers
-from runtime.sweep_run import METRICS, run_point
+from runtime.sweep_run import METRICS, error_row, run_point
 from runtime.sweep_spec import Mode, SpecError, load_spec
 from runtime.sweep_store import ResultsFile, read_results
 
@@ -48,6 +49,34 @@ def test_grid_order_and_identity(tmp_path):
         assert p.chip == ChipConfig.from_toml("edge").replace(rows=rows, dataflow=flow)
     assert len({p.key for p in points}) == len(points)
     assert [p.index for p in points] == list(range(len(points)))
+
+
+def test_special_lanes_sweep_as_counts_or_all(tmp_path):
+    """``vector_special_lanes`` (None: every lane) is a grid axis of lane counts and "all"; a
+    count more than a point's vector_lanes makes that point an invalid chip."""
+    spec = load_spec(
+        write_spec(
+            tmp_path,
+            'workloads = ["mlp"]\n[grid]\nvector_lanes = [8, 16]\n'
+            'vector_special_lanes = [1, 4, 16, "all"]\n',
+        )
+    )
+    edge = ChipConfig.from_toml("edge")
+    got = {(p.knobs[0][1], p.knobs[1][1]): p for p in spec.points()}
+    assert len(got) == 8
+    for (lanes, special), p in got.items():
+        if (lanes, special) == (8, 16):
+            assert p.chip is None
+            assert p.chip_error == (
+                "invalid chip: vector_special_lanes must be between 1 and vector_lanes (8), not 16"
+            )
+            continue
+        want = None if special == "all" else special
+        assert p.chip == edge.replace(vector_lanes=lanes, vector_special_lanes=want)
+        assert p.chip.pass_elems(VecOp.EXP) == (lanes if special == "all" else special)
+        assert p.chip.pass_elems(VecOp.ADD) == lanes
+    assert error_row(got[8, "all"], "x")["vector_special_lanes"] == "all"
+    assert len({p.key for p in got.values()}) == 8
 
 
 def test_random_sampling_is_seeded_and_distinct(tmp_path):
@@ -90,6 +119,22 @@ def test_topology_layers_become_workloads(tmp_path):
         ('workloads = ["mlp"]\n[grid]\ninput_dtype = ["fp64"]\n', "'fp64' is not a data type"),
         ('workloads = ["mlp"]\n[grid]\nrows = [8, 8]\n', "[grid] rows: lists a value twice"),
         ('workloads = ["mlp"]\nchip = "nochip"\n', "chip: unknown chip 'nochip'"),
+        (
+            'workloads = ["mlp"]\n[grid]\nvector_special_lanes = [1, 32]\n',
+            "[grid] vector_special_lanes = 32 must be between 1 and vector_lanes (16)",
+        ),
+        (
+            'workloads = ["mlp"]\n[grid]\nvector_lanes = [4, 8]\nvector_special_lanes = [16]\n',
+            "vector_special_lanes = 16 must be between 1 and vector_lanes (8, the largest",
+        ),
+        (
+            'workloads = ["mlp"]\n[grid]\nvector_special_lanes = [0]\n',
+            "[grid] vector_special_lanes = 0 must be between 1 and vector_lanes (16)",
+        ),
+        (
+            'workloads = ["mlp"]\n[grid]\nvector_special_lanes = ["some"]\n',
+            """[grid] vector_special_lanes: values must be of type int or "all", not 'some'""",
+        ),
         ('workloads = ["mlp"]\nsamples = -1\n', "samples must be 0"),
         ('workloads = ["mlp"]\n[training]\nloss = "l1"\n', "[training]: loss must be ce or mse"),
         ('workloads = ["mlp"\n', "is not valid TOML"),
