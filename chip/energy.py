@@ -76,6 +76,7 @@ _AREA_KEYS = (
     "pe_fp32_um2",
     "register_bit_um2",
     "vector_lane_um2",
+    "vector_basic_lane_fraction",
     "sram_kib_mm2",
     "sram_1r1w_factor",
     "fixed_mm2",
@@ -92,6 +93,7 @@ _RATIOS = frozenset(
         "sram_write_factor",
         "sram_1r1w_factor",
         "logic_utilization",
+        "vector_basic_lane_fraction",
         "dram_channel_gbytes_per_s",
         "host_lanes",
     }
@@ -165,8 +167,8 @@ def _check_entry(where: str, key: str, value: object) -> None:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     if not ok or not math.isfinite(value) or value < 0:
         raise EnergyModelError(f"{where}: {key} = {value!r} must be a finite number >= 0")
-    if key == "logic_utilization" and not 0 < value <= 1:
-        raise EnergyModelError(f"{where}: logic_utilization = {value!r} must be in (0, 1]")
+    if key in ("logic_utilization", "vector_basic_lane_fraction") and not 0 < value <= 1:
+        raise EnergyModelError(f"{where}: {key} = {value!r} must be in (0, 1]")
     if key == "dram_channel_gbytes_per_s" and value <= 0:
         raise EnergyModelError(f"{where}: dram_channel_gbytes_per_s = {value!r} must be > 0")
     if key == "host_lanes" and value != int(value):
@@ -242,11 +244,20 @@ def dram_channels(cfg: ChipConfig) -> int:
     return max(1, math.ceil(round(cfg.dram_gbytes_per_s / per_channel, 9)))
 
 
+def vector_lane_equivalents(cfg: ChipConfig) -> float:
+    """The vector lanes as lanes with the special functions: each of the `special_lanes` counts
+    one, each other lane the table's ``vector_basic_lane_fraction`` of one (the area a lane
+    without EXP, LOG, ... synthesizes to, over one with them; docs/energy.md)."""
+    basic = cfg.vector_lanes - cfg.special_lanes
+    return cfg.special_lanes + basic * table_of(cfg)["vector_basic_lane_fraction"]
+
+
 def area_of(cfg: ChipConfig) -> Area:
-    """The chip's area: logic (the PEs' arithmetic, the array's flip-flops, the vector lanes)
-    from cell areas over the placement density; SRAM per KiB, as two-port (one read and one
-    write port per bank, docs/timing.md) macros; the fixed controller; the I/O circuits of the
-    DRAM channels its bandwidth needs and of its host link's lanes."""
+    """The chip's area: logic (the PEs' arithmetic, the array's flip-flops, the vector lanes,
+    those without the special functions at a fraction of a full lane) from cell areas over the
+    placement density; SRAM per KiB, as two-port (one read and one write port per bank,
+    docs/timing.md) macros; the fixed controller; the I/O circuits of the DRAM channels its
+    bandwidth needs and of its host link's lanes."""
     t = table_of(cfg)
     um2 = 1e-6  # mm^2 per um^2
     util = t["logic_utilization"]
@@ -259,7 +270,7 @@ def area_of(cfg: ChipConfig) -> Area:
                 Block.ARRAY: (arithmetic + registers) * um2 / util,
                 Block.SCRATCHPAD: cfg.spad_kib * sram_kib,
                 Block.ACCUMULATOR: cfg.acc_kib * sram_kib,
-                Block.VECTOR: cfg.vector_lanes * t["vector_lane_um2"] * um2 / util,
+                Block.VECTOR: vector_lane_equivalents(cfg) * t["vector_lane_um2"] * um2 / util,
                 Block.FIXED: t["fixed_mm2"],
                 Block.DRAM_IO: dram_channels(cfg) * t["dram_channel_io_mm2"],
                 Block.HOST_IO: t["host_lanes"] * t["host_lane_mm2"],

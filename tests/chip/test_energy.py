@@ -8,7 +8,7 @@ import math
 import pytest
 
 from chip import energy
-from chip.config import ChipConfig, Dataflow
+from chip.config import ChipConfig, Dataflow, preset_names
 from chip.counters import Counters
 from chip.energy import Block
 from chip.footprint import Action
@@ -56,7 +56,9 @@ def test_energy_per_action_by_hand_on_tiny():
     assert energy.array_register_bits(TINY) == ff_bits == 1136
     # logic over ORFS's median placement density on Nangate 45 nm, 57.5%
     assert area.blocks[Block.ARRAY] == pytest.approx((16 * 419.0 + ff_bits * 4.522) * 1e-6 / 0.575)
-    assert area.blocks[Block.VECTOR] == pytest.approx(4 * 11884.0 * 1e-6 / 0.575)
+    # one lane with the special functions, three without at 0.322 of one (docs/energy.md)
+    assert TINY.special_lanes == 1
+    assert area.blocks[Block.VECTOR] == pytest.approx((1 + 3 * 0.322) * 11884.0 * 1e-6 / 0.575)
     # two-port banks: 1.98 x the single-port 0.005669 mm^2 per KiB
     assert area.blocks[Block.SCRATCHPAD] == pytest.approx(TINY.spad_kib * 0.005669 * 1.98)
     assert area.blocks[Block.ACCUMULATOR] == pytest.approx(TINY.acc_kib * 0.005669 * 1.98)
@@ -69,6 +71,41 @@ def test_energy_per_action_by_hand_on_tiny():
     # the I/O circuits do not leak at the core's density
     leak_w = core * 0.018
     assert energy.leakage_per_cycle_j(TINY) == pytest.approx(leak_w / (TINY.clock_mhz * 1e6))
+
+
+def test_lanes_without_the_special_functions_cost_the_stated_fraction_of_a_lane():
+    # 16 lanes, every one with the special functions; the 45 nm table's figures by hand
+    edge = ChipConfig.from_toml("edge").replace(technology="45nm")
+    one = edge.replace(vector_special_lanes=1)
+    assert energy.table_of(edge)["vector_basic_lane_fraction"] == 0.322
+    lane = 11884.0 * 1e-6 / 0.575  # mm^2 of a lane with the special functions
+    full, reduced = energy.area_of(edge), energy.area_of(one)
+    assert full.blocks[Block.VECTOR] == pytest.approx(16 * lane)
+    assert reduced.blocks[Block.VECTOR] == pytest.approx((1 + 15 * 0.322) * lane)
+    saved = 15 * (1 - 0.322) * lane
+    assert full.total_mm2 - reduced.total_mm2 == pytest.approx(saved)
+    assert all(full.blocks[b] == reduced.blocks[b] for b in Block if b is not Block.VECTOR)
+    # less area leaks less in every cycle, at the core's density
+    leak = energy.leakage_per_cycle_j(edge) - energy.leakage_per_cycle_j(one)
+    assert leak == pytest.approx(saved * 0.018 / (edge.clock_mhz * 1e6))
+    assert energy.busy_power_w(edge) - energy.busy_power_w(one) == pytest.approx(saved * 0.018)
+    # an element of a special function costs the same on either chip: the timing contract
+    # charges its passes of fewer lanes in cycles, not in energy per element
+    assert energy.energy_per_action(one) == energy.energy_per_action(edge)
+    # every lane named explicitly is the default; a fraction of 1 prices lanes as before
+    assert energy.area_of(edge.replace(vector_special_lanes=16)) == full
+    same = one.replace(energy_overrides=(("vector_basic_lane_fraction", 1.0),))
+    assert energy.area_of(same).total_mm2 == pytest.approx(full.total_mm2)
+
+
+def test_presets_with_every_lane_special_price_every_lane_in_full():
+    for name in preset_names():
+        cfg = ChipConfig.from_toml(name)
+        if cfg.vector_special_lanes is not None:
+            continue
+        t = energy.table_of(cfg)
+        want = cfg.vector_lanes * t["vector_lane_um2"] * 1e-6 / t["logic_utilization"]
+        assert energy.area_of(cfg).blocks[Block.VECTOR] == want  # bit for bit
 
 
 def test_io_blocks_follow_the_bandwidth_and_lane_overrides():
@@ -158,6 +195,7 @@ def test_overrides_round_trip_through_toml_and_change_the_price(tmp_path):
         ("dram_byte = -1.0", "dram_byte = -1.0 must be a finite number >= 0"),
         ('dram_byte = "cheap"', "[energy] dram_byte = 'cheap' must be a number"),
         ("logic_utilization = 1.5", "logic_utilization = 1.5 must be in (0, 1]"),
+        ("vector_basic_lane_fraction = 0", "vector_basic_lane_fraction = 0.0 must be in (0, 1]"),
         ("host_lanes = 2.5", "host_lanes = 2.5 must be a whole number"),
         ("dram_channel_gbytes_per_s = 0", "dram_channel_gbytes_per_s = 0.0 must be > 0"),
     ],
