@@ -15,7 +15,6 @@ fails until it does.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -23,13 +22,17 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from chip.config import ChipConfig, Dataflow
+from chip.count_kinds import TRAFFIC_OF as TRAFFIC_OF
+from chip.count_kinds import VEC_CLASS as VEC_CLASS
+from chip.count_kinds import Action as Action
+from chip.count_kinds import Traffic as Traffic
+from chip.count_kinds import Unit as Unit
+from chip.count_kinds import VecClass as VecClass
+from chip.count_kinds import vec_class as vec_class
 from chip.isa import (
     INSTRUCTIONS,
-    VEC_MUL,
     VEC_READS_A,
     VEC_READS_B,
-    VEC_REDUCE,
-    VEC_SPECIAL,
     Halt,
     Instr,
     Load,
@@ -46,69 +49,8 @@ from chip.isa import (
 )
 
 SPAD, ACC, DRAM = 0, 1, 2  # memory spaces of an `Access` (small ints: the machine's hot loops)
-# _identity_hash: the enums below are dictionary keys of every count (per instruction, per tag,
-# per run). `enum.Enum` hashes a member by its name, in Python; members are singletons compared
-# by identity, so the identity hash (in C) keeps the hash/equality contract at a third of the
-# cost. (A name's hash differs between processes anyway: PYTHONHASHSEED.)
 QUEUES = (Queue.LOAD, Queue.EXECUTE, Queue.STORE)  # token channels number queues this way
 QUEUE_INDEX = {q: n for n, q in enumerate(QUEUES)}
-
-
-class Unit(enum.Enum):
-    """The units that run instructions (and whose timelines the machine accounts for)."""
-
-    LOAD = "load"  # DMA engine of the load queue
-    ARRAY = "array"  # systolic array (PRELOAD, MATMUL)
-    VECTOR = "vector"  # vector unit (VEC)
-    STORE = "store"  # DMA engine of the store queue
-
-    __hash__ = object.__hash__  # see _identity_hash
-
-
-class Traffic(enum.Enum):
-    """Bytes moved, by memory and direction."""
-
-    DRAM_READ = "dram_read"
-    DRAM_WRITE = "dram_write"
-    SPAD_READ = "spad_read"
-    SPAD_WRITE = "spad_write"
-    ACC_READ = "acc_read"
-    ACC_WRITE = "acc_write"
-
-    __hash__ = object.__hash__  # see _identity_hash
-
-
-# the Traffic kind of an access, by [space][write]
-TRAFFIC_OF = (
-    (Traffic.SPAD_READ, Traffic.SPAD_WRITE),
-    (Traffic.ACC_READ, Traffic.ACC_WRITE),
-    (Traffic.DRAM_READ, Traffic.DRAM_WRITE),
-)
-
-
-class VecClass(enum.Enum):
-    """Vector functions by the hardware that evaluates them (their latency and energy class);
-    the value names the `ChipConfig` latency field ``vector_latency_<value>``."""
-
-    ALU = "alu"
-    MUL = "mul"
-    SPECIAL = "special"
-    REDUCE = "reduce"
-
-    __hash__ = object.__hash__  # see _identity_hash
-
-
-def vec_class(op: VecOp) -> VecClass:
-    if op in VEC_SPECIAL:
-        return VecClass.SPECIAL
-    if op in VEC_REDUCE:
-        return VecClass.REDUCE
-    if op in VEC_MUL:
-        return VecClass.MUL
-    return VecClass.ALU
-
-
-VEC_CLASS = {op: vec_class(op) for op in VecOp}
 
 
 def dram_layout(
@@ -455,29 +397,6 @@ _new = tuple.__new__
 
 def _onchip(loc: Loc, rows: int, write: bool) -> Access:
     return Access(SPAD if loc.mem is _SP else ACC, loc.row, loc.row + rows, write)
-
-
-class Action(enum.Enum):
-    """Kinds of countable hardware action: what an energy model prices (one cost each, given
-    the chip's data types)."""
-
-    ISSUE = "issue"  # an instruction dispatched to its unit
-    MAC = "mac"  # a multiply-accumulate that is part of the instruction's result
-    PE_SLOT = "pe_slot"  # a PE-cycle of the array occupied by a stream (idle PEs included)
-    SPAD_READ_BYTE = "spad_read_byte"
-    SPAD_WRITE_BYTE = "spad_write_byte"
-    ACC_READ_BYTE = "acc_read_byte"
-    ACC_WRITE_BYTE = "acc_write_byte"
-    DRAM_READ_BYTE = "dram_read_byte"
-    DRAM_WRITE_BYTE = "dram_write_byte"
-    VEC_ALU = "vec_alu"  # vector element-operations, by class
-    VEC_MUL = "vec_mul"
-    VEC_SPECIAL = "vec_special"
-    VEC_REDUCE = "vec_reduce"
-    TOKEN_PUSH = "token_push"
-    TOKEN_POP = "token_pop"
-
-    __hash__ = object.__hash__  # see _identity_hash
 
 
 _BYTE_ACTION = {t: Action(f"{t.value}_byte") for t in Traffic}
