@@ -41,7 +41,8 @@ _SCALARS: dict[str, type] = {
 # Optional knobs (``int | None``): how a spec spells None, which TOML cannot, for each; a new
 # optional field is refused below until it has a spelling here.
 NONE_SPELLING: dict[str, str] = {"vector_special_lanes": "all"}  # None: every vector lane
-# Knobs whose values must lie between 1 and another knob's value.
+# Knobs whose valid values depend on another knob's: each value is checked alone, by the
+# config's own rule, on the base chip with that other knob at its sweep's largest value.
 _BOUNDED_BY: dict[str, str] = {"vector_special_lanes": "vector_lanes"}
 FIELD_TYPES: dict[str, type] = {
     f.name: _SCALARS[str(f.type).removesuffix(" | None")]
@@ -343,18 +344,22 @@ def _chip_value(field: str, value: Any) -> Any:
 def _check_bounds(
     base: ChipConfig, grid: tuple[tuple[str, tuple[Any, ...]], ...], where: str
 ) -> None:
-    """A bounded knob's value must fit some chip of the sweep: between 1 and the largest value
-    its bound takes (a value that fits only some of them makes those points invalid chips, like
-    any other combination)."""
+    """A bounded knob's every value must make a valid chip with its bound at the sweep's largest
+    value (a value that fits only some of the bound's values makes those points invalid chips,
+    like any other combination)."""
     values = dict(grid)
     for field, bound in _BOUNDED_BY.items():
         top = max(values.get(bound, (getattr(base, bound),)))
+        try:
+            widest = base.replace(**{bound: top, field: None})
+        except ValueError:
+            continue  # the bound's own value is at fault: the points say so
         for v in values.get(field, ()):
-            if _chip_value(field, v) is not None and not 1 <= v <= top:
-                raise SpecError(
-                    f"{where} {field} = {v} must be between 1 and {bound} ({top}"
-                    f"{', the largest of the sweep' if bound in values else ''})"
-                )
+            try:
+                widest.replace(**{field: _chip_value(field, v)})
+            except ValueError as e:
+                largest = f" (the largest {bound} of the sweep)" if bound in values else ""
+                raise SpecError(f"{where} {e}{largest}") from None
 
 
 def _dtype(value: Any, where: str) -> DType:

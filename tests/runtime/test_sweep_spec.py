@@ -121,15 +121,15 @@ def test_topology_layers_become_workloads(tmp_path):
         ('workloads = ["mlp"]\nchip = "nochip"\n', "chip: unknown chip 'nochip'"),
         (
             'workloads = ["mlp"]\n[grid]\nvector_special_lanes = [1, 32]\n',
-            "[grid] vector_special_lanes = 32 must be between 1 and vector_lanes (16)",
+            "[grid] vector_special_lanes must be between 1 and vector_lanes (16), not 32",
         ),
         (
             'workloads = ["mlp"]\n[grid]\nvector_lanes = [4, 8]\nvector_special_lanes = [16]\n',
-            "vector_special_lanes = 16 must be between 1 and vector_lanes (8, the largest",
+            "between 1 and vector_lanes (8), not 16 (the largest vector_lanes of the sweep)",
         ),
         (
             'workloads = ["mlp"]\n[grid]\nvector_special_lanes = [0]\n',
-            "[grid] vector_special_lanes = 0 must be between 1 and vector_lanes (16)",
+            "[grid] vector_special_lanes must be between 1 and vector_lanes (16), not 0",
         ),
         (
             'workloads = ["mlp"]\n[grid]\nvector_special_lanes = ["some"]\n',
