@@ -55,9 +55,10 @@ def pair_losses(units: list) -> list:
     return out
 
 
-def lower_loss_pair(ctx: Ctx, pair: LossPair, bufs: dict[int, Buf]) -> None:
+def lower_loss_pair(ctx: Ctx, pair: LossPair, bufs: dict[int, Buf], dead: set[int]) -> None:
     """Emit the loss and its gradient (see the module docstring); the gradient's own
-    instructions are tagged as its node's."""
+    instructions are tagged as its node's. ``dead``: the values no later unit reads; the
+    residency plan may give the logits' rows to the gradient once the last block is loaded."""
     loss, grad = pair.loss, pair.grad
     x, t = (bufs[i] for i in loss.inputs)
     out, gout = bufs[loss.id], bufs[grad.id]
@@ -91,6 +92,8 @@ def lower_loss_pair(ctx: Ctx, pair: LossPair, bufs: dict[int, Buf]) -> None:
             ctx.load(tv.block(r0, rr, j * w, cc), f[f"t{j}"])
             chunks.append((f[f"x{j}"], cc))
             exps.append((f[f"e{j}"], cc))
+        if r0 + rr == batch and ctx.residency is not None:
+            ctx.residency.release(dead & {loss.inputs[0]})
         m, z, u, v, lz = f["m"], f["z"], f["u"], f["v"], f["lz"]
         _row_stat(ctx, VecOp.RMAX, VecOp.MAX, chunks, rr, m, u)
         for loc, cc in chunks:  # s = x - max (in place)

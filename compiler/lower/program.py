@@ -396,7 +396,7 @@ def _lower_units(
             if isinstance(unit, Group):
                 lower_group(ctx, unit, plan.bufs)
             elif isinstance(unit, LossPair):
-                lower_loss_pair(ctx, unit, plan.bufs)
+                lower_loss_pair(ctx, unit, plan.bufs, dead[u])
             elif isinstance(unit, tuple):
                 gemm, group, keep = unit
                 ins = [plan.bufs[i] for i in gemm.inputs]
