@@ -79,7 +79,9 @@ def lower_loss_pair(ctx: Ctx, pair: LossPair, bufs: dict[int, Buf], dead: set[in
         lower_softmax_ce(ctx, grad, [x, t], gout)
         ctx.tag_node(None)
         return
-    frames = Frames(ctx, both, batch)
+    # The labels come from DRAM: at the high end their load need not wait for the vector ops
+    # still reading the low rows the previous unit (the logits' GEMM) wrote.
+    frames = Frames(ctx, both, batch, frozenset(f"t{j}" for j in range(nch)))
     total = ctx.alloc(mem, 1, "loss total")
     xv, tv, gv = View.matrix(x), View.matrix(t), View.matrix(gout)
     for r0 in range(0, batch, frames.rb):

@@ -37,31 +37,31 @@ store dram=0xc00 src=sp:6096 rows=16 cols=10 stride=20 transpose=0 +pop_prev    
 preload src=6096 rows=16 cols=10                                                                     ; 20
 matmul x=6144 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                             ; 21
 load dram=0x900 dst=acc:963 rows=1 cols=10 stride=40 transpose=0 +pop_next +push_next                ; 22
-vec op=ADD dst=acc:1005 src1=acc:8 src2=acc:963 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev +push_next ; 23
+vec op=ADD dst=acc:1005 src1=acc:8 src2=acc:963 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 23
 store dram=0xa40 src=acc:1005 rows=4 cols=10 stride=40 transpose=0 +pop_prev +push_prev              ; 24
 .tag loss forward
 vec op=COPY dst=acc:0 src1=acc:1005 src2=acc:1005 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 25
-load dram=0x940 dst=acc:8 rows=4 cols=10 stride=40 transpose=0 +pop_next +push_next                  ; 26
-vec op=RMAX dst=acc:16 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 27
-vec op=SUB dst=acc:0 src1=acc:0 src2=acc:16 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 28
-vec op=EXP dst=acc:48 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 29
-vec op=RSUM dst=acc:24 src1=acc:48 src2=acc:48 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0              ; 30
-vec op=LOG dst=acc:64 src1=acc:24 src2=acc:24 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 31
+load dram=0x940 dst=acc:957 rows=4 cols=10 stride=40 transpose=0 +push_next                          ; 26
+vec op=RMAX dst=acc:8 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 27
+vec op=SUB dst=acc:0 src1=acc:0 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                  ; 28
+vec op=EXP dst=acc:40 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 29
+vec op=RSUM dst=acc:16 src1=acc:40 src2=acc:40 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0              ; 30
+vec op=LOG dst=acc:56 src1=acc:16 src2=acc:16 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 31
 .tag grad_loss backward
-vec op=RECIP dst=acc:24 src1=acc:24 src2=acc:24 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0             ; 32
-vec op=MUL dst=acc:48 src1=acc:48 src2=acc:24 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0               ; 33
-vec op=SUB dst=acc:48 src1=acc:48 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev      ; 34
-vec op=MULI dst=acc:56 src1=acc:48 src2=acc:48 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.25             ; 35
-vec op=COPY dst=acc:1005 src1=acc:56 src2=acc:56 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_next  ; 36
+vec op=RECIP dst=acc:16 src1=acc:16 src2=acc:16 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0             ; 32
+vec op=MUL dst=acc:40 src1=acc:40 src2=acc:16 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0               ; 33
+vec op=SUB dst=acc:40 src1=acc:40 src2=acc:957 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev    ; 34
+vec op=MULI dst=acc:48 src1=acc:40 src2=acc:40 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.25             ; 35
+vec op=COPY dst=acc:1005 src1=acc:48 src2=acc:48 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_next  ; 36
 .tag loss forward
-vec op=MUL dst=acc:0 src1=acc:0 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                  ; 37
-vec op=RSUM dst=acc:40 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 38
-vec op=RSUM dst=acc:32 src1=acc:8 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 39
-vec op=MUL dst=acc:32 src1=acc:32 src2=acc:64 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 40
-vec op=SUB dst=acc:40 src1=acc:40 src2=acc:32 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 41
-vec op=CSUM dst=acc:72 src1=acc:40 src2=acc:40 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0               ; 42
-vec op=MULI dst=acc:72 src1=acc:72 src2=acc:72 rows=1 cols=1 bcast1=0 bcast2=0 imm=-0.25 +push_next  ; 43
-store dram=0xb00 src=acc:72 rows=1 cols=1 stride=4 transpose=0 +pop_prev +push_prev                  ; 44
+vec op=MUL dst=acc:0 src1=acc:0 src2=acc:957 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 37
+vec op=RSUM dst=acc:32 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 38
+vec op=RSUM dst=acc:24 src1=acc:957 src2=acc:957 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0            ; 39
+vec op=MUL dst=acc:24 src1=acc:24 src2=acc:56 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 40
+vec op=SUB dst=acc:32 src1=acc:32 src2=acc:24 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 41
+vec op=CSUM dst=acc:64 src1=acc:32 src2=acc:32 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0               ; 42
+vec op=MULI dst=acc:64 src1=acc:64 src2=acc:64 rows=1 cols=1 bcast1=0 bcast2=0 imm=-0.25 +push_next  ; 43
+store dram=0xb00 src=acc:64 rows=1 cols=1 stride=4 transpose=0 +pop_prev +push_prev                  ; 44
 .tag grad_loss backward
 vec op=COPY dst=sp:6112 src1=acc:1005 src2=acc:1005 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0         ; 45
 .tag grad_dense3 backward
