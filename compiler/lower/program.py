@@ -32,6 +32,7 @@ from compiler.lower.fusion import (
 )
 from compiler.lower.gemm_ops import lower_matmul
 from compiler.lower.layers import layer_table
+from compiler.lower.loss_pair import LossPair, lower_loss_pair, pair_losses
 from compiler.lower.memory import Buf, DramPlan, live_nodes, plan_dram
 from compiler.lower.pool_fusion import CAST_OUTPUT_OPS, fuse_casts
 from compiler.lower.residency import Residency, spad_region
@@ -109,7 +110,7 @@ def lower_units(graph: Graph, config: ChipConfig) -> tuple[list, DramPlan]:
     and the DRAM plan that places their values."""
     live = live_nodes(graph)
     units = fuse_epilogues(graph, plan_groups(graph, live), config.dataflow is Dataflow.IS)
-    units = fuse_casts(graph, units)
+    units = pair_losses(fuse_casts(graph, units))
     spans = [(i, i) for i in range(len(graph.nodes))]
     for unit in units:
         members = _unit_nodes(unit)
@@ -138,6 +139,8 @@ def _unit_nodes(unit) -> list[Node]:
         return list(unit.members)
     if isinstance(unit, tuple):
         return [unit[0], *unit[1].members]
+    if isinstance(unit, LossPair):
+        return list(unit.members)
     return [unit]
 
 
@@ -392,6 +395,8 @@ def _lower_units(
         try:
             if isinstance(unit, Group):
                 lower_group(ctx, unit, plan.bufs)
+            elif isinstance(unit, LossPair):
+                lower_loss_pair(ctx, unit, plan.bufs, dead[u])
             elif isinstance(unit, tuple):
                 gemm, group, keep = unit
                 ins = [plan.bufs[i] for i in gemm.inputs]

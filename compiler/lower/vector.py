@@ -31,20 +31,8 @@ class Frames:
     def __init__(
         self, ctx: Ctx, mems: dict[str, Mem], rows: int, high: frozenset[str] = frozenset()
     ) -> None:
-        # in Mem's order, not a set's: enum hashes vary per process, allocation must not
-        sides = [(m, h) for m in Mem for h in (False, True) if h is False or m.is_acc]
-        count = {
-            k: n
-            for k in sides
-            if (n := sum(1 for name, v in mems.items() if (v, v.is_acc and name in high) == k))
-        }
-        n_acc = sum(n for (m, _), n in count.items() if m.is_acc)
-        n_sp = sum(n for (m, _), n in count.items() if not m.is_acc)
-        rb = min(rows, MAX_VEC_ROWS)
-        if n_acc:
-            rb = min(rb, ctx.chip.acc_left // (2 * n_acc))
-        if n_sp:
-            rb = min(rb, ctx.chip.spad_left // (2 * n_sp))
+        count = _frame_counts(mems, high)
+        rb = frame_rows(ctx, mems, rows)
         if rb < 1:
             raise LoweringError(f"{len(mems)} row buffers do not fit on chip")
         self.rb = rb
@@ -62,6 +50,29 @@ class Frames:
         out = self._locs[self._i]
         self._i ^= 1
         return out
+
+
+def _frame_counts(mems: dict[str, Mem], high: frozenset[str]) -> dict[tuple[Mem, bool], int]:
+    """How many of ``mems``'s buffers go to each (memory, high end) side."""
+    # in Mem's order, not a set's: enum hashes vary per process, allocation must not
+    sides = [(m, h) for m in Mem for h in (False, True) if h is False or m.is_acc]
+    return {
+        k: n
+        for k in sides
+        if (n := sum(1 for name, v in mems.items() if (v, v.is_acc and name in high) == k))
+    }
+
+
+def frame_rows(ctx: Ctx, mems: dict[str, Mem], rows: int) -> int:
+    """The rows per buffer `Frames` gives ``mems`` for ``rows`` rows of work (0: none fit)."""
+    n_acc = sum(1 for m in mems.values() if m.is_acc)
+    n_sp = len(mems) - n_acc
+    rb = min(rows, MAX_VEC_ROWS)
+    if n_acc:
+        rb = min(rb, ctx.chip.acc_left // (2 * n_acc))
+    if n_sp:
+        rb = min(rb, ctx.chip.spad_left // (2 * n_sp))
+    return max(rb, 0)
 
 
 def segments(size: int, w: int) -> list[tuple[int, int, int]]:

@@ -231,8 +231,10 @@ def test_the_learning_rate_is_loaded_once_for_every_update():
         if isinstance(i, Vec) and i.bcast2 and i.src2 == row
     }
     assert len(readers) == 6 and all(name.endswith(".update") for name in readers)
-    writers = [i for i in program.instrs if isinstance(i, (Vec, Load, Move)) and i.dst == row]
-    assert writers == loads
+    # the row may have held values released before the load; nothing overwrites it after
+    at = next(k for k, i in enumerate(program.instrs) if i is loads[0])
+    later = program.instrs[at + 1 :]
+    assert not [i for i in later if isinstance(i, (Vec, Load, Move)) and i.dst == row]
     graph = graph_passes(graph, compute_dtype=chip.input_dtype, train=train)
     units, plan = lowering.lower_units(graph, chip)
     assert [n for *_, n in lowering.kept_scalars(graph, units, plan)] == [lr_node(graph)]

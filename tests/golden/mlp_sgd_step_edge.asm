@@ -37,87 +37,80 @@ store dram=0xc00 src=sp:6096 rows=16 cols=10 stride=20 transpose=0 +pop_prev    
 preload src=6096 rows=16 cols=10                                                                     ; 20
 matmul x=6144 y=0 out=8 t=4 rows=16 cols=10 accumulate=0                                             ; 21
 load dram=0x900 dst=acc:963 rows=1 cols=10 stride=40 transpose=0 +pop_next +push_next                ; 22
-vec op=ADD dst=acc:1005 src1=acc:8 src2=acc:963 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_prev +push_next ; 23
-store dram=0xa40 src=acc:1005 rows=4 cols=10 stride=40 transpose=0 +pop_prev                         ; 24
+vec op=ADD dst=acc:1005 src1=acc:8 src2=acc:963 rows=4 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev +push_next ; 23
+store dram=0xa40 src=acc:1005 rows=4 cols=10 stride=40 transpose=0 +pop_prev +push_prev              ; 24
 .tag loss forward
 vec op=COPY dst=acc:0 src1=acc:1005 src2=acc:1005 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 25
-load dram=0x940 dst=acc:8 rows=4 cols=10 stride=40 transpose=0 +pop_next +push_next                  ; 26
-vec op=RMAX dst=acc:16 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 27
-vec op=SUB dst=acc:0 src1=acc:0 src2=acc:16 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 28
-vec op=EXP dst=acc:32 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 29
-vec op=RSUM dst=acc:32 src1=acc:32 src2=acc:32 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0              ; 30
-vec op=COPY dst=acc:24 src1=acc:32 src2=acc:32 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0              ; 31
-vec op=LOG dst=acc:24 src1=acc:24 src2=acc:24 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 32
-vec op=MUL dst=acc:0 src1=acc:0 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev        ; 33
-vec op=RSUM dst=acc:40 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 34
-vec op=RSUM dst=acc:32 src1=acc:8 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +push_prev     ; 35
-vec op=MUL dst=acc:32 src1=acc:32 src2=acc:24 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 36
-vec op=SUB dst=acc:40 src1=acc:40 src2=acc:32 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 37
-vec op=CSUM dst=acc:48 src1=acc:40 src2=acc:40 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0               ; 38
-vec op=MULI dst=acc:48 src1=acc:48 src2=acc:48 rows=1 cols=1 bcast1=0 bcast2=0 imm=-0.25 +push_next  ; 39
-store dram=0xb00 src=acc:48 rows=1 cols=1 stride=4 transpose=0 +pop_prev +push_prev                  ; 40
+load dram=0x940 dst=acc:957 rows=4 cols=10 stride=40 transpose=0 +push_next                          ; 26
+vec op=RMAX dst=acc:8 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 27
+vec op=SUB dst=acc:0 src1=acc:0 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                  ; 28
+vec op=EXP dst=acc:40 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 29
+vec op=RSUM dst=acc:16 src1=acc:40 src2=acc:40 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0              ; 30
+vec op=LOG dst=acc:56 src1=acc:16 src2=acc:16 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 31
 .tag grad_loss backward
-vec op=COPY dst=acc:0 src1=acc:1005 src2=acc:1005 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 41
-load dram=0x940 dst=acc:8 rows=4 cols=10 stride=40 transpose=0 +pop_next +push_next                  ; 42
-vec op=RMAX dst=acc:16 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 43
-vec op=SUB dst=acc:0 src1=acc:0 src2=acc:16 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 44
-vec op=EXP dst=acc:0 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                  ; 45
-vec op=RSUM dst=acc:24 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 46
-vec op=RECIP dst=acc:24 src1=acc:24 src2=acc:24 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0             ; 47
-vec op=MUL dst=acc:0 src1=acc:0 src2=acc:24 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                 ; 48
-vec op=SUB dst=acc:0 src1=acc:0 src2=acc:8 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev        ; 49
-vec op=MULI dst=acc:32 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.25               ; 50
-vec op=COPY dst=acc:1009 src1=acc:32 src2=acc:32 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0            ; 51
+vec op=RECIP dst=acc:16 src1=acc:16 src2=acc:16 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0             ; 32
+vec op=MUL dst=acc:40 src1=acc:40 src2=acc:16 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0               ; 33
+vec op=SUB dst=acc:40 src1=acc:40 src2=acc:957 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev    ; 34
+vec op=MULI dst=acc:48 src1=acc:40 src2=acc:40 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.25             ; 35
+vec op=COPY dst=acc:1005 src1=acc:48 src2=acc:48 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_next  ; 36
+.tag loss forward
+vec op=MUL dst=acc:0 src1=acc:0 src2=acc:957 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 37
+vec op=RSUM dst=acc:32 src1=acc:0 src2=acc:0 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0                ; 38
+vec op=RSUM dst=acc:24 src1=acc:957 src2=acc:957 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0            ; 39
+vec op=MUL dst=acc:24 src1=acc:24 src2=acc:56 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 40
+vec op=SUB dst=acc:32 src1=acc:32 src2=acc:24 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0                ; 41
+vec op=CSUM dst=acc:64 src1=acc:32 src2=acc:32 rows=4 cols=1 bcast1=0 bcast2=0 imm=0.0               ; 42
+vec op=MULI dst=acc:64 src1=acc:64 src2=acc:64 rows=1 cols=1 bcast1=0 bcast2=0 imm=-0.25 +push_next  ; 43
+store dram=0xb00 src=acc:64 rows=1 cols=1 stride=4 transpose=0 +pop_prev +push_prev                  ; 44
+.tag grad_loss backward
+vec op=COPY dst=sp:6112 src1=acc:1005 src2=acc:1005 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0         ; 45
 .tag grad_dense3 backward
-vec op=CSUM dst=acc:0 src1=acc:1009 src2=acc:1009 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 52
-vec op=COPY dst=acc:1005 src1=acc:0 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 53
+vec op=CSUM dst=acc:0 src1=acc:1005 src2=acc:1005 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0           ; 46
+vec op=COPY dst=acc:1009 src1=acc:0 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_next +push_prev ; 47
 .tag dense3.b.update optimizer
-load dram=0xa00 dst=acc:1006 rows=1 cols=16 stride=0 transpose=1 +pop_next +push_next                ; 54
-load dram=0x900 dst=acc:962 rows=1 cols=10 stride=40 transpose=0 +push_next                          ; 55
-vec op=MUL dst=acc:0 src1=acc:1005 src2=acc:1006 rows=1 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev  ; 56
-vec op=SUB dst=acc:2 src1=acc:962 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 57
-store dram=0x900 src=acc:2 rows=1 cols=10 stride=40 transpose=0 +pop_prev +push_prev                 ; 58
-.tag grad_loss backward
-vec op=COPY dst=sp:6112 src1=acc:1009 src2=acc:1009 rows=4 cols=10 bcast1=0 bcast2=0 imm=0.0         ; 59
+load dram=0xa00 dst=acc:1005 rows=1 cols=16 stride=0 transpose=1 +pop_next +push_next                ; 48
+load dram=0x900 dst=acc:962 rows=1 cols=10 stride=40 transpose=0 +push_next                          ; 49
+vec op=MUL dst=acc:0 src1=acc:1009 src2=acc:1005 rows=1 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_prev  ; 50
+vec op=SUB dst=acc:2 src1=acc:962 src2=acc:0 rows=1 cols=10 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 51
+store dram=0x900 src=acc:2 rows=1 cols=10 stride=40 transpose=0 +pop_prev +push_prev                 ; 52
 .tag grad_dense3 backward
-load dram=0xc00 dst=sp:4 rows=10 cols=16 stride=20 transpose=1 +push_next                            ; 60
-preload src=4 rows=10 cols=16 +pop_prev +push_prev                                                   ; 61
-matmul x=6112 y=0 out=1007 t=4 rows=10 cols=16 accumulate=0                                          ; 62
-load dram=0xf80 dst=sp:0 rows=16 cols=4 stride=32 transpose=1 +pop_next +push_next                   ; 63
-preload src=6112 rows=4 cols=10                                                                      ; 64
-matmul x=0 y=0 out=64 t=16 rows=4 cols=10 accumulate=0 +pop_prev                                     ; 65
+load dram=0xc00 dst=sp:4 rows=10 cols=16 stride=20 transpose=1 +push_next                            ; 53
+preload src=4 rows=10 cols=16 +pop_prev +push_prev                                                   ; 54
+matmul x=6112 y=0 out=1006 t=4 rows=10 cols=16 accumulate=0                                          ; 55
+load dram=0xf80 dst=sp:0 rows=16 cols=4 stride=32 transpose=1 +pop_next +push_next                   ; 56
+preload src=6112 rows=4 cols=10                                                                      ; 57
+matmul x=0 y=0 out=64 t=16 rows=4 cols=10 accumulate=0 +pop_prev                                     ; 58
 .tag dense3.w.update optimizer
-vec op=MUL dst=acc:0 src1=acc:64 src2=acc:1006 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 66
-vec op=SUB dst=acc:16 src1=acc:989 src2=acc:0 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 67
-store dram=0x680 src=acc:16 rows=16 cols=10 stride=40 transpose=0 +pop_prev                          ; 68
+vec op=MUL dst=acc:0 src1=acc:64 src2=acc:1005 rows=16 cols=10 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 59
+vec op=SUB dst=acc:16 src1=acc:989 src2=acc:0 rows=16 cols=10 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 60
+store dram=0x680 src=acc:16 rows=16 cols=10 stride=40 transpose=0 +pop_prev                          ; 61
 .tag grad_relu2 backward
-vec op=RELU_MASK dst=acc:989 src1=acc:985 src2=acc:1007 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0     ; 69
+vec op=RELU_MASK dst=acc:989 src1=acc:985 src2=acc:1006 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0     ; 62
+vec op=COPY dst=sp:6096 src1=acc:989 src2=acc:989 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 63
 .tag grad_dense1 backward
-vec op=CSUM dst=acc:0 src1=acc:989 src2=acc:989 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 70
-vec op=COPY dst=acc:985 src1=acc:0 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 71
+vec op=CSUM dst=acc:0 src1=acc:989 src2=acc:989 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0             ; 64
+vec op=COPY dst=acc:985 src1=acc:0 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0               ; 65
 .tag dense1.b.update optimizer
-load dram=0x640 dst=acc:962 rows=1 cols=16 stride=64 transpose=0 +push_next                          ; 72
-vec op=MUL dst=acc:0 src1=acc:985 src2=acc:1006 rows=1 cols=16 bcast1=0 bcast2=1 imm=0.0             ; 73
-vec op=SUB dst=acc:2 src1=acc:962 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 74
-store dram=0x640 src=acc:2 rows=1 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 75
-.tag grad_relu2 backward
-vec op=COPY dst=sp:6096 src1=acc:989 src2=acc:989 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0           ; 76
+load dram=0x640 dst=acc:962 rows=1 cols=16 stride=64 transpose=0 +push_next                          ; 66
+vec op=MUL dst=acc:0 src1=acc:985 src2=acc:1005 rows=1 cols=16 bcast1=0 bcast2=1 imm=0.0             ; 67
+vec op=SUB dst=acc:2 src1=acc:962 src2=acc:0 rows=1 cols=16 bcast1=0 bcast2=0 imm=0.0 +pop_prev +push_next ; 68
+store dram=0x640 src=acc:2 rows=1 cols=16 stride=64 transpose=0 +pop_prev +push_prev                 ; 69
 .tag grad_dense1 backward
-vec op=COPY dst=sp:0 src1=sp:6096 src2=sp:6096 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 77
-load dram=0xb40 dst=sp:16 rows=16 cols=4 stride=40 transpose=1 +push_next                            ; 78
-preload src=0 rows=4 cols=16                                                                         ; 79
-matmul x=16 y=0 out=80 t=16 rows=4 cols=16 accumulate=0 +pop_prev                                    ; 80
+vec op=COPY dst=sp:0 src1=sp:6096 src2=sp:6096 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0              ; 70
+load dram=0xb40 dst=sp:16 rows=16 cols=4 stride=40 transpose=1 +push_next                            ; 71
+preload src=0 rows=4 cols=16                                                                         ; 72
+matmul x=16 y=0 out=80 t=16 rows=4 cols=16 accumulate=0 +pop_prev                                    ; 73
 .tag dense1.w.update optimizer
-vec op=MUL dst=acc:0 src1=acc:80 src2=acc:1006 rows=16 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 81
-vec op=SUB dst=acc:20 src1=acc:965 src2=acc:0 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 82
-store dram=0x140 src=acc:20 rows=16 cols=16 stride=64 transpose=0 +pop_prev                          ; 83
+vec op=MUL dst=acc:0 src1=acc:80 src2=acc:1005 rows=16 cols=16 bcast1=0 bcast2=1 imm=0.0 +pop_next   ; 74
+vec op=SUB dst=acc:20 src1=acc:965 src2=acc:0 rows=16 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 75
+store dram=0x140 src=acc:20 rows=16 cols=16 stride=64 transpose=0 +pop_prev                          ; 76
 .tag grad_dense1 backward
-load dram=0xb60 dst=sp:32 rows=4 cols=4 stride=40 transpose=1 +push_next                             ; 84
-preload src=0 rows=4 cols=16                                                                         ; 85
-matmul x=32 y=0 out=96 t=4 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 86
+load dram=0xb60 dst=sp:32 rows=4 cols=4 stride=40 transpose=1 +push_next                             ; 77
+preload src=0 rows=4 cols=16                                                                         ; 78
+matmul x=32 y=0 out=96 t=4 rows=4 cols=16 accumulate=0 +pop_prev                                     ; 79
 .tag dense1.w.update optimizer
-vec op=MUL dst=acc:40 src1=acc:96 src2=acc:1006 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0             ; 87
-vec op=SUB dst=acc:60 src1=acc:981 src2=acc:40 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 88
-store dram=0x540 src=acc:60 rows=4 cols=16 stride=64 transpose=0 +pop_prev                           ; 89
+vec op=MUL dst=acc:40 src1=acc:96 src2=acc:1005 rows=4 cols=16 bcast1=0 bcast2=1 imm=0.0             ; 80
+vec op=SUB dst=acc:60 src1=acc:981 src2=acc:40 rows=4 cols=16 bcast1=0 bcast2=0 imm=0.0 +push_next   ; 81
+store dram=0x540 src=acc:60 rows=4 cols=16 stride=64 transpose=0 +pop_prev                           ; 82
 .tag grad_dense1 backward
-halt                                                                                                 ; 90
+halt                                                                                                 ; 83
