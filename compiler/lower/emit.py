@@ -24,13 +24,14 @@ over flat arrays of every instruction's accesses, then the token rules
 from __future__ import annotations
 
 from itertools import chain
+from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
 
 from chip.config import ChipConfig
-from chip.footprint import DRAM, QUEUE_INDEX, DramBlock, Footprints
-from chip.isa import Halt, Instr, Matmul, Preload, Vec, VecOp, acc
+from chip.footprint import ACC, DRAM, QUEUE_INDEX, SPAD, DramBlock, Footprints, dram_spans
+from chip.isa import Halt, Instr, Load, Matmul, Mem, Preload, Store, Vec, VecOp, acc
 from chip.machine.hazard_kernel import GRID, LISTED, RANGE, latest_conflicts
 from chip.machine.token_kernel import (
     MATMUL,
@@ -190,75 +191,201 @@ class _Tokens:
         says what): on-chip rows, and DRAM in units of `DRAM_UNIT` bytes. A strided DMA
         block that leaves some units of its span untouched (a column block of a matrix)
         touches a `GRID` of them when its lines start a whole number of units apart, else
-        the `LISTED` units."""
-        queue: list[int] = []
-        kind: list[int] = []
-        first = [0]
-        rows: list[tuple[int, ...]] = []  # per access: the kernel's access fields, in order
-        pool: list[int] = []
-        top = [self.config.spad_rows, self.config.acc_rows, self._dram_top]
-        # per class, its queue and kind (class lookups are cheap; enum hashing is not)
-        class_of: dict[type, tuple[int, int]] = {}
+        the `LISTED` units.
+
+        Tiled programs are mostly DMAs: their accesses are computed on arrays of their
+        fields (`_DmaFields`); every other instruction's come from its footprint."""
+        n = len(instrs)
+        types = list(map(type, instrs))
+        classes = list(dict.fromkeys(types))
+        code = {cls: k for k, cls in enumerate(classes)}
+        codes = np.fromiter(map(code.__getitem__, types), np.int64, n)
+        queue = np.array([QUEUE_INDEX[c.QUEUE] for c in classes], np.int64)[codes]
+        kinds = [PRELOAD if c is Preload else MATMUL if c is Matmul else OTHER for c in classes]
+        kind = np.array(kinds, np.int64)[codes]
+        dmas = _DmaFields.of(instrs, codes, code, self._footprints)
+        # every other instruction's accesses: (instruction, index in it, Access fields)
+        other: list[tuple] = []
+        count = np.zeros(n, dtype=np.int64)
+        count[dmas.instr] = 2
         accesses = self._footprints.accesses
-        dram_units = self._dram_units
-        blocks: list[tuple] = []  # every DRAM access's `DramBlock`, whether it writes, where
-        writes: list[bool] = []
-        at: list[int] = []
-        for i, ins in enumerate(instrs):
-            cls = type(ins)
-            known = class_of.get(cls)
-            if known is None:
-                how = PRELOAD if cls is Preload else MATMUL if cls is Matmul else OTHER
-                known = class_of[cls] = (QUEUE_INDEX[cls.QUEUE], how)
-            queue.append(known[0])
-            kind.append(known[1])
-            for space, lo, hi, write, block in accesses(ins):
-                if space != DRAM:
-                    rows.append((space, RANGE, lo, hi, write, 0, 0, 0))
-                    if hi > top[space]:
-                        top[space] = hi
-                    continue
+        for i in np.flatnonzero(count == 0).tolist():
+            found = accesses(instrs[i])
+            count[i] = len(found)
+            other += [(i, k, *a) for k, a in enumerate(found)]
+        first = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(count, out=first[1:])
+        fields = np.zeros((8, int(first[-1])), dtype=np.int64)  # the kernel's, per access
+        # a load's DRAM access comes first, a store's second (`Footprints.accesses`)
+        load = dmas.load.astype(np.int64)
+        chip_at = first[dmas.instr] + load
+        onchip = (dmas.space, RANGE, dmas.row, dmas.row + dmas.block[:, 1], load)
+        for f, v in enumerate(onchip):
+            fields[f, chip_at] = v
+        top = [self.config.spad_rows, self.config.acc_rows, self._dram_top]
+        for space in (SPAD, ACC):
+            ends = onchip[3][dmas.space == space]
+            if ends.size:
+                top[space] = max(top[space], int(ends.max()))
+        dram = _DramList(first[dmas.instr] + 1 - load, dmas.instr, dmas.block, ~dmas.load)
+        if other:
+            dram = self._other_accesses(other, first, fields, top, dram)
+        dram = dram.in_order()
+        pool = self._dram_fields(dram, fields, top)
+        tables = [np.zeros((t, 2, 3), dtype=np.int32) for t in top]
+        need = latest_conflicts(queue, first, *fields, pool, *tables)
+        return queue, kind, need, DramAccesses(dram.block, dram.write, dram.instr)
+
+    def _other_accesses(
+        self, other: list[tuple], first: np.ndarray, fields: np.ndarray, top: list[int],
+        dram: _DramList,
+    ) -> _DramList:  # fmt: skip
+        """Enter the accesses ``other`` of instructions that are not DMAs, (instruction,
+        index in it, `Access` fields) each, into ``fields`` and ``top``; returns ``dram``
+        with their DRAM accesses added."""
+        blocks = []
+        spots = []
+        for i, k, space, lo, hi, write, block in other:
+            at = int(first[i]) + k
+            if space != DRAM:
+                fields[:, at] = (space, RANGE, lo, hi, write, 0, 0, 0)
+                top[space] = max(top[space], hi)
+            else:
                 blocks.append(block)
-                writes.append(write)
-                at.append(i)
-                unit = lo // DRAM_UNIT
-                # A block's units depend on its address only through ``unit`` and the offset
-                # within it; tiled programs repeat a few block shapes many times.
-                offset = lo - unit * DRAM_UNIT
-                key = (offset, *block[1:])
-                known = dram_units.get(key)
-                if known is None:
-                    span = -(-hi // DRAM_UNIT) - unit
-                    known = (span, _dram_units(block._replace(addr=offset), span))
-                    dram_units[key] = known
-                span, units = known
-                end = unit + span
-                if units is None:
-                    rows.append((DRAM, RANGE, unit, end, write, 0, 0, 0))
-                elif type(units) is Grid:
-                    end = unit + units.lines * units.step
-                    rows.append((DRAM, GRID, unit, end, write, *units))
-                else:
-                    rows.append((DRAM, LISTED, unit, end, write, len(pool), len(units), 0))
-                    pool.extend((units + unit).tolist())
-                if end > top[DRAM]:
-                    top[DRAM] = end
-            first.append(len(rows))
-        tables = [np.zeros((n, 2, 3), dtype=np.int32) for n in top]
-        flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=8 * len(rows))
-        fields = flat.reshape(len(rows), 8).T.copy()  # faster than np.array of the tuples
-        queue_array, kind_array, first_array = (
-            np.array(x, dtype=np.int64) for x in (queue, kind, first)
+                spots.append((at, i, write))
+        if not blocks:
+            return dram
+        spot = np.array(spots, dtype=np.int64).reshape(-1, 3)
+        block = np.array(blocks, dtype=np.int64).reshape(-1, len(DramBlock._fields))
+        return _DramList(
+            np.concatenate([dram.at, spot[:, 0]]),
+            np.concatenate([dram.instr, spot[:, 1]]),
+            np.concatenate([dram.block, block]),
+            np.concatenate([dram.write, spot[:, 2] != 0]),
         )
-        pool_array = np.array(pool, dtype=np.int64)
-        need = latest_conflicts(queue_array, first_array, *fields, pool_array, *tables)
-        n = len(DramBlock._fields)
-        dram = DramAccesses(
-            np.fromiter(chain.from_iterable(blocks), np.int64, n * len(blocks)).reshape(-1, n),
-            np.array(writes, dtype=bool),
-            np.array(at, dtype=np.int64),
-        )
-        return queue_array, kind_array, need, dram
+
+    def _dram_fields(self, dram: _DramList, fields: np.ndarray, top: list[int]) -> np.ndarray:
+        """Enter the DRAM accesses ``dram`` (in program order) into ``fields`` and ``top``;
+        returns the pool of the `LISTED` ones' units. A block's units depend
+        on its address only through its first unit and the offset within it; tiled
+        programs repeat a few block shapes many times, each worked out once."""
+        lo = dram.block[:, 0]
+        hi = dram_spans(*dram.block.T)
+        unit = lo // DRAM_UNIT
+        offset = lo - unit * DRAM_UNIT
+        shapes, where, which = _distinct_rows(np.column_stack([offset, dram.block[:, 1:]]))
+        m = len(shapes)
+        mode, reach, a, b, c = (np.zeros(m, dtype=np.int64) for _ in range(5))
+        listed: list[np.ndarray] = []
+        listed_at = np.zeros(m, dtype=np.int64)  # where each shape's units start in `listed`
+        units_at = 0
+        extent = hi[where] - lo[where]
+        for s, key in enumerate(map(tuple, shapes.tolist())):
+            known = self._dram_units.get(key)
+            if known is None:
+                span = -(-(key[0] + int(extent[s])) // DRAM_UNIT)
+                known = (span, _dram_units(DramBlock(*key[:4], bool(key[4]), key[5]), span))
+                self._dram_units[key] = known
+            span, units = known
+            if units is None:
+                mode[s], reach[s] = RANGE, span
+            elif type(units) is Grid:
+                mode[s], reach[s] = GRID, units.lines * units.step
+                a[s], b[s], c[s] = units
+            else:
+                mode[s], reach[s], b[s] = LISTED, span, len(units)
+                listed_at[s] = units_at
+                listed.append(units)
+                units_at += len(units)
+        end = unit + reach[which]
+        mode_of = mode[which]
+        count = b[which]  # a `LISTED` access's units
+        is_listed = mode_of == LISTED
+        listed_count = np.where(is_listed, count, 0)
+        pool_at = np.cumsum(listed_count) - listed_count
+        fields[0, dram.at] = DRAM
+        fields[1, dram.at] = mode_of
+        fields[2, dram.at] = unit
+        fields[3, dram.at] = end
+        fields[4, dram.at] = dram.write
+        fields[5, dram.at] = np.where(is_listed, pool_at, a[which])
+        fields[6, dram.at] = count
+        fields[7, dram.at] = c[which]
+        if end.size:
+            top[DRAM] = max(top[DRAM], int(end.max()))
+        # the pool: each LISTED access's units after its first unit, in program order
+        sizes = count[is_listed]
+        total = int(sizes.sum())
+        flat = np.concatenate(listed) if listed else np.zeros(0, dtype=np.int64)
+        step = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        start = np.repeat(listed_at[which[is_listed]], sizes)
+        return flat[start + step] + np.repeat(unit[is_listed], sizes)
+
+
+def _distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`np.unique(keys, axis=0, return_index=True, return_inverse=True)` with the distinct
+    rows in some order: a sort of the columns, several times faster than NumPy's sort of
+    whole rows."""
+    if not len(keys):
+        empty = np.zeros(0, dtype=np.int64)
+        return keys, empty, empty
+    order = np.lexsort(keys.T)
+    ranked = keys[order]
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    which = np.empty(len(keys), dtype=np.int64)
+    which[order] = np.cumsum(new) - 1
+    where = order[new]
+    return keys[where], where, which
+
+
+class _DramList(NamedTuple):
+    """DRAM accesses: each one's index among all accesses, its instruction's, its
+    `DramBlock` fields (a row of an (n, 6) array) and whether it writes."""
+
+    at: np.ndarray
+    instr: np.ndarray
+    block: np.ndarray
+    write: np.ndarray
+
+    def in_order(self) -> _DramList:
+        order = np.argsort(self.at, kind="stable")
+        return _DramList(*(x[order] for x in self))
+
+
+class _DmaFields(NamedTuple):
+    """The LOADs and STOREs of a program as arrays, in program order: each one's index, its
+    `DramBlock` fields (an (n, 6) array), whether it loads, and its on-chip space and first
+    row."""
+
+    instr: np.ndarray
+    block: np.ndarray
+    load: np.ndarray
+    space: np.ndarray
+    row: np.ndarray
+
+    @classmethod
+    def of(
+        cls, instrs: list[Instr], codes: np.ndarray, code: dict[type, int], footprints: Footprints
+    ) -> _DmaFields:
+        parts = []
+        for ins_cls, loc in ((Load, "dst"), (Store, "src")):
+            idx = np.flatnonzero(codes == code.get(ins_cls, -1))
+            chosen = [instrs[i] for i in idx.tolist()]
+            get = attrgetter("dram", "rows", "cols", "stride", "transpose", f"{loc}.row")
+            flat = np.fromiter(chain.from_iterable(map(get, chosen)), np.int64, 6 * len(chosen))
+            flat = flat.reshape(-1, 6)
+            mems = list(map(attrgetter(f"{loc}.mem"), chosen))
+            # each memory view's element size, and the space it lies in (the fp32 view
+            # of the accumulator is its rows)
+            size = np.fromiter(map(footprints.size.__getitem__, mems), np.int64, len(mems))
+            space = np.fromiter((SPAD if m is Mem.SPAD else ACC for m in mems), np.int64, len(mems))
+            block = np.column_stack([flat[:, :5], size])
+            load = np.full(len(idx), ins_cls is Load)
+            parts.append((idx, block, load, space, flat[:, 5]))
+        joined = [np.concatenate(x) for x in zip(*parts, strict=True)]
+        order = np.argsort(joined[0], kind="stable")
+        return cls(*(x[order] for x in joined))
 
 
 def _dram_units(block, span: int) -> Units:
