@@ -273,7 +273,7 @@ class _Tokens:
         hi = dram_spans(*dram.block.T)
         unit = lo // DRAM_UNIT
         offset = lo - unit * DRAM_UNIT
-        shapes, where, which = _distinct_rows(np.column_stack([offset, dram.block[:, 1:]]))
+        shapes, where, which = distinct_rows(np.column_stack([offset, dram.block[:, 1:]]))
         m = len(shapes)
         mode, reach, a, b, c = (np.zeros(m, dtype=np.int64) for _ in range(5))
         listed: list[np.ndarray] = []
@@ -322,7 +322,7 @@ class _Tokens:
         return flat[start + step] + np.repeat(unit[is_listed], sizes)
 
 
-def _distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`np.unique(keys, axis=0, return_index=True, return_inverse=True)` with the distinct
     rows in some order: a sort of the columns, several times faster than NumPy's sort of
     whole rows."""
