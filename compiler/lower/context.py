@@ -202,20 +202,12 @@ class Ctx:
             raise LoweringError(f"DMA view with strides ({view.rs}, {view.cs}) has no unit stride")
         if view.rows == 1 and not transpose:
             stride = view.cols * es
+        dma = self.em.dma
         for r0 in range(0, view.rows, MAX_DMA_ROWS):
             # rows r0.. of the view: view.block(r0, nr, 0, cols)'s address
             dram = view.addr + r0 * view.rs * es
             rows = min(MAX_DMA_ROWS, view.rows - r0)
-            at = loc.offset(r0) if r0 else loc
-            if load:
-                ins = Load(
-                    dram=dram, dst=at, rows=rows, cols=view.cols, stride=stride, transpose=transpose
-                )
-            else:
-                ins = Store(
-                    dram=dram, src=at, rows=rows, cols=view.cols, stride=stride, transpose=transpose
-                )
-            self.em.emit(ins)
+            dma(load, dram, loc.mem, loc.row + r0, rows, view.cols, stride, transpose)
 
     # ---------------------------------------------------------------- vector helpers
     def vec(

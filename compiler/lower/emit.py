@@ -23,6 +23,7 @@ over flat arrays of every instruction's accesses, then the token rules
 
 from __future__ import annotations
 
+from dataclasses import fields
 from itertools import chain
 from operator import attrgetter
 from typing import NamedTuple
@@ -31,7 +32,22 @@ import numpy as np
 
 from chip.config import ChipConfig
 from chip.footprint import ACC, DRAM, QUEUE_INDEX, SPAD, DramBlock, Footprints, dram_spans
-from chip.isa import Halt, Instr, Load, Matmul, Mem, Preload, Store, Vec, VecOp, acc
+from chip.isa import (
+    DEP_FIELDS,
+    ROW_BITS,
+    Halt,
+    Instr,
+    Load,
+    Loc,
+    Matmul,
+    Mem,
+    Preload,
+    Store,
+    Vec,
+    VecOp,
+    acc,
+    max_value,
+)
 from chip.machine.hazard_kernel import GRID, LISTED, RANGE, latest_conflicts
 from chip.machine.token_kernel import (
     MATMUL,
@@ -115,6 +131,25 @@ class Emitter:
         self._instrs.append(ins)
         self._tags.append(self.tag)
 
+    def dma(
+        self,
+        load: bool,
+        dram: int,
+        mem: Mem,
+        row: int,
+        rows: int,
+        cols: int,
+        stride: int,
+        transpose: bool,
+    ) -> None:
+        """Append ``Load(dram=dram, dst=Loc(mem, row), rows=rows, cols=cols, stride=stride,
+        transpose=transpose)`` (the `Store` from those rows unless ``load``) with the current
+        tag. Tiled programs are mostly DMAs: their fields are kept as a tuple, checked all at
+        once by `finish` (a value the instruction could not hold raises there, as its
+        constructor would), which makes each instruction once, with its tokens."""
+        self._instrs.append((dram, rows, cols, stride, transpose, row, load, mem))
+        self._tags.append(self.tag)
+
     def drop(self, spans: list[tuple[int, int]]) -> None:
         """Remove the instructions of the [first, end) ``spans`` (in order, disjoint)."""
         if not spans:
@@ -131,14 +166,23 @@ class Emitter:
     def finish(self) -> Emitted:
         """The instructions with their dependency flags (relays inserted), ending in a halt."""
         tokens = _Tokens(self.config, self._dram_bytes)
-        queue, kind, need, dram = tokens.conflicts(self._instrs)
-        source, flags = derive_tokens(queue, need, kind, bool(self.config.double_buffer_stationary))
         instrs, tags = self._instrs, self._tags
+        dmas = _Recorded.of(instrs)
+        if dmas is None:  # a value no instruction field holds as is: the constructor's word
+            instrs = [_made(x) if type(x) is tuple else x for x in instrs]
+            dmas = _Recorded.of(instrs)
+        queue, kind, need, dram = tokens.conflicts(instrs, dmas)
+        source, flags = derive_tokens(queue, need, kind, bool(self.config.double_buffer_stationary))
         out: list[Instr] = []
         out_tags: list[Tag] = []
+        make = _Maker()
         for j, f in zip(source.tolist(), flags.tolist(), strict=True):
             if j >= 0:
-                out.append(_with_flags(instrs[j], f) if f else instrs[j])
+                ins = instrs[j]
+                if type(ins) is tuple:
+                    out.append(make(ins, f))
+                else:
+                    out.append(_with_flags(ins, f) if f else ins)
                 out_tags.append(tags[j])
             else:  # a relay before instruction -1 - j, of its tag
                 out.append(_with_flags(tokens.sync, f))
@@ -181,7 +225,7 @@ class _Tokens:
         )
 
     def conflicts(
-        self, instrs: list[Instr]
+        self, instrs: list[Instr | tuple], recorded: _Recorded
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, DramAccesses]:
         """The queue of each of ``instrs`` (in program order), its kind (the token kernel's
         `PRELOAD`, `MATMUL` or `OTHER`), the latest earlier instruction of each other queue
@@ -191,7 +235,8 @@ class _Tokens:
         says what): on-chip rows, and DRAM in units of `DRAM_UNIT` bytes. A strided DMA
         block that leaves some units of its span untouched (a column block of a matrix)
         touches a `GRID` of them when its lines start a whole number of units apart, else
-        the `LISTED` units.
+        the `LISTED` units. ``instrs`` may hold DMAs as `Emitter.dma` records them,
+        ``recorded`` their fields.
 
         Tiled programs are mostly DMAs: their accesses are computed on arrays of their
         fields (`_DmaFields`); every other instruction's come from its footprint."""
@@ -200,10 +245,12 @@ class _Tokens:
         classes = list(dict.fromkeys(types))
         code = {cls: k for k, cls in enumerate(classes)}
         codes = np.fromiter(map(code.__getitem__, types), np.int64, n)
-        queue = np.array([QUEUE_INDEX[c.QUEUE] for c in classes], np.int64)[codes]
+        # (a recorded DMA's class is `tuple`: its queue is set below)
+        queue = np.array([_queue(c) for c in classes], np.int64)[codes]
+        queue[recorded.at] = np.where(recorded.fields[:, 6] != 0, L, S)
         kinds = [PRELOAD if c is Preload else MATMUL if c is Matmul else OTHER for c in classes]
         kind = np.array(kinds, np.int64)[codes]
-        dmas = _DmaFields.of(instrs, codes, code, self._footprints)
+        dmas = _DmaFields.of(instrs, codes, code, self._footprints, recorded)
         # every other instruction's accesses: (instruction, index in it, Access fields)
         other: list[tuple] = []
         count = np.zeros(n, dtype=np.int64)
@@ -366,9 +413,23 @@ class _DmaFields(NamedTuple):
 
     @classmethod
     def of(
-        cls, instrs: list[Instr], codes: np.ndarray, code: dict[type, int], footprints: Footprints
+        cls,
+        instrs: list[Instr | tuple],
+        codes: np.ndarray,
+        code: dict[type, int],
+        footprints: Footprints,
+        recorded: _Recorded,
     ) -> _DmaFields:
         parts = []
+        if len(recorded.at):
+            sizes = footprints.size
+            size = np.fromiter(map(sizes.__getitem__, recorded.mem), np.int64, len(recorded.at))
+            space = np.fromiter(
+                (SPAD if m is Mem.SPAD else ACC for m in recorded.mem), np.int64, len(size)
+            )
+            block = np.column_stack([recorded.fields[:, :5], size])
+            load = recorded.fields[:, 6] != 0
+            parts.append((recorded.at, block, load, space, recorded.fields[:, 5]))
         for ins_cls, loc in ((Load, "dst"), (Store, "src")):
             idx = np.flatnonzero(codes == code.get(ins_cls, -1))
             chosen = [instrs[i] for i in idx.tolist()]
@@ -386,6 +447,89 @@ class _DmaFields(NamedTuple):
         joined = [np.concatenate(x) for x in zip(*parts, strict=True)]
         order = np.argsort(joined[0], kind="stable")
         return cls(*(x[order] for x in joined))
+
+
+def _queue(cls: type) -> int:
+    """The queue of an instruction class (-1 for the records of `Emitter.dma`)."""
+    return -1 if cls is tuple else QUEUE_INDEX[cls.QUEUE]
+
+
+class _Recorded(NamedTuple):
+    """The DMAs `Emitter.dma` recorded: their indices in the instruction list, their fields
+    but the memory (an (n, 7) array in `Emitter.dma`'s tuple order) and their memories."""
+
+    at: np.ndarray
+    fields: np.ndarray
+    mem: tuple[Mem, ...]
+
+    @classmethod
+    def of(cls, instrs: list[Instr | tuple]) -> _Recorded | None:
+        """The recorded DMAs of ``instrs``; None when one holds a value its instruction's
+        constructor would not take as is (a type or range `well_typed` refuses): making
+        them by the constructor then raises or normalizes as it does for every other."""
+        at = [i for i, x in enumerate(instrs) if type(x) is tuple]
+        if not at:
+            return cls(np.zeros(0, np.int64), np.zeros((0, 7), np.int64), ())
+        columns = list(zip(*(instrs[i] for i in at), strict=True))
+        *ints, mem = columns
+        for name, column in zip(_RECORD_FIELDS, ints, strict=False):
+            kinds = set(map(type, column))
+            if kinds - ({bool} if name in ("transpose", "load") else {int}):
+                return None
+        fields = np.array([np.fromiter(c, np.int64, len(at)) for c in ints]).T
+        low, high = fields.min(axis=0), fields.max(axis=0)
+        for k, name in enumerate(_RECORD_FIELDS[:6]):
+            if low[k] < 0 or high[k] > _RECORD_LIMITS[name]:
+                return None
+        return cls(np.array(at, dtype=np.int64), fields, mem)
+
+
+# `Emitter.dma`'s tuple, and the largest value of each numeric field either instruction holds
+_RECORD_FIELDS = ("dram", "rows", "cols", "stride", "transpose", "row", "load", "mem")
+_RECORD_LIMITS = {
+    **{n: min(max_value(Load, n), max_value(Store, n)) for n in _RECORD_FIELDS[:4]},
+    "transpose": 1,
+    "row": (1 << ROW_BITS) - 1,
+}
+# a DMA's dependency flags for each token bit pattern, in `_DEP_BITS` order
+_DEPS = [tuple(bool(f & bit) for bit, _ in _DEP_BITS) for f in range(16)]
+_LOAD_NAMES = tuple(f.name for f in fields(Load))
+_STORE_NAMES = tuple(f.name for f in fields(Store))
+assert tuple(name for _, name in _DEP_BITS) == DEP_FIELDS
+assert _LOAD_NAMES == (*DEP_FIELDS, "dram", "dst", "rows", "cols", "stride", "transpose")
+assert _STORE_NAMES == (*DEP_FIELDS, "dram", "src", "rows", "cols", "stride", "transpose")
+
+
+class _Maker:
+    """Makes the instructions of recorded DMAs whose fields `_Recorded.of` checked, with
+    their dependency flags, as their constructor would but without repeating its checks;
+    DMAs of the same rows share one `Loc`."""
+
+    def __init__(self) -> None:
+        self._locs: dict[tuple[Mem, int], Loc] = {}
+
+    def __call__(self, record: tuple, flags: int) -> Instr:
+        dram, rows, cols, stride, transpose, row, load, mem = record
+        loc = self._locs.get((mem, row))
+        if loc is None:
+            loc = self._locs[mem, row] = Loc(mem, row)
+        cls, names = (Load, _LOAD_NAMES) if load else (Store, _STORE_NAMES)
+        out = object.__new__(cls)  # a frozen dataclass's fields are its __dict__
+        values = (*_DEPS[flags], dram, loc, rows, cols, stride, transpose)
+        out.__dict__.update(zip(names, values, strict=True))
+        return out
+
+
+def _made(record: tuple) -> Instr:
+    """The instruction of a recorded DMA, by its constructor."""
+    dram, rows, cols, stride, transpose, row, load, mem = record
+    if load:
+        return Load(
+            dram=dram, dst=Loc(mem, row), rows=rows, cols=cols, stride=stride, transpose=transpose
+        )
+    return Store(
+        dram=dram, src=Loc(mem, row), rows=rows, cols=cols, stride=stride, transpose=transpose
+    )
 
 
 def _dram_units(block, span: int) -> Units:
