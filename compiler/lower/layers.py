@@ -17,7 +17,7 @@ import numpy as np
 
 from chip.program import LayerInfo, Tag
 from compiler.ir import Graph, Node, Op
-from compiler.lower.emit import DramAccesses, distinct_rows
+from compiler.lower.hazards import DramAccesses, distinct_rows
 from compiler.lower.memory import Buf
 
 
