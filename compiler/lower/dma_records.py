@@ -82,11 +82,28 @@ class DmaMaker:
         loc = self._locs.get((mem, row))
         if loc is None:
             loc = self._locs[mem, row] = Loc(mem, row)
-        cls, names = (Load, _LOAD_NAMES) if load else (Store, _STORE_NAMES)
-        out = object.__new__(cls)  # a frozen dataclass's fields are its __dict__
-        values = (*_DEPS[flags], dram, loc, rows, cols, stride, transpose)
-        out.__dict__.update(zip(names, values, strict=True))
+        pop_prev, pop_next, push_prev, push_next = _DEPS[flags]
+        # A frozen dataclass's fields are its __dict__; a dict display is the cheapest way
+        # to build one (the names are `_LOAD_NAMES` and `_STORE_NAMES`, checked above).
+        if load:
+            out = _new(Load)
+            values = {
+                "pop_prev": pop_prev, "pop_next": pop_next, "push_prev": push_prev,
+                "push_next": push_next, "dram": dram, "dst": loc, "rows": rows, "cols": cols,
+                "stride": stride, "transpose": transpose,
+            }  # fmt: skip
+        else:
+            out = _new(Store)
+            values = {
+                "pop_prev": pop_prev, "pop_next": pop_next, "push_prev": push_prev,
+                "push_next": push_next, "dram": dram, "src": loc, "rows": rows, "cols": cols,
+                "stride": stride, "transpose": transpose,
+            }  # fmt: skip
+        _set(out, "__dict__", values)
         return out
+
+
+_new, _set = object.__new__, object.__setattr__
 
 
 def made(record: tuple) -> Instr:
