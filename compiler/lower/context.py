@@ -88,6 +88,9 @@ class Ctx:
         self.notes: list[str] = []
         self.unit_tag = emitter.tag  # the tag of the unit being lowered
         self.node_tags: dict[int, Tag] = {}  # its members tagged otherwise (another phase)
+        # what `_dma` checks of every DMA, looked up once (a lowering makes one per block)
+        self._held = {m: mem_dtype(config, m) for m in Mem}
+        self._row_elems = config.row_elems
 
     def tag_node(self, nid: int | None) -> None:
         """Tag the next instructions as the work of node ``nid`` (of the unit when None): a
@@ -171,7 +174,6 @@ class Ctx:
         self._dma(view, src, load=False)
 
     def _dma(self, view: View, loc: Loc, load: bool, direct: bool = False) -> None:
-        cfg = self.config
         res = None if direct else self.residency
         if res is not None:
             if load and res.load(self, view, loc):
@@ -183,15 +185,16 @@ class Ctx:
                     self._dma(view, loc, load=False, direct=True)
                     res.dram_stores.append((seq, start, len(self.em)))
                     return
-        held = mem_dtype(cfg, loc.mem)
+        held = self._held[loc.mem]
         if view.dtype is not held:
             raise LoweringError(
                 f"DMA of {view.dtype.value} data to/from a {held.value} "
                 f"{loc.mem.value} (no conversion in DMA)"
             )
-        if view.cols > cfg.row_elems:
+        if view.cols > self._row_elems:
             raise LoweringError(
-                f"DMA rows of {view.cols} elements exceed the {cfg.row_elems}-element on-chip rows"
+                f"DMA rows of {view.cols} elements exceed the {self._row_elems}-element on-chip "
+                "rows"
             )
         es = view.dtype.nbytes
         if view.cs == 1 or view.cols == 1:

@@ -120,21 +120,17 @@ class Emitter:
             dmas = Recorded.of(instrs)
         queue, kind, need, dram = tokens.conflicts(instrs, dmas)
         source, flags = derive_tokens(queue, need, kind, bool(self.config.double_buffer_stationary))
-        out: list[Instr] = []
-        out_tags: list[Tag] = []
         make = DmaMaker()
-        relay = _relay(self.config)
-        for j, f in zip(source.tolist(), flags.tolist(), strict=True):
-            if j >= 0:
-                ins = instrs[j]
-                if type(ins) is tuple:
-                    out.append(make(ins, f))
-                else:
-                    out.append(with_flags(ins, f) if f else ins)
-                out_tags.append(tags[j])
-            else:  # a relay before instruction -1 - j, of its tag
-                out.append(with_flags(relay, f))
-                out_tags.append(tags[-1 - j])
+        # a relay before instruction -1 - j (source j < 0) has its tag; the relay itself is
+        # the entry after the instructions
+        placed = np.where(source >= 0, source, len(instrs)).tolist()
+        tag_of = np.where(source >= 0, source, -1 - source).tolist()
+        pick = [*instrs, _relay(self.config)].__getitem__
+        out: list[Instr] = [
+            make(ins, f) if type(ins) is tuple else with_flags(ins, f) if f else ins
+            for ins, f in zip(map(pick, placed), flags.tolist(), strict=True)
+        ]
+        out_tags = list(map(tags.__getitem__, tag_of))
         self.relays = len(out) - len(instrs)
         final = np.flatnonzero(source >= 0)  # where each instruction went
         out.append(Halt())
