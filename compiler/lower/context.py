@@ -58,9 +58,12 @@ class View(NamedTuple):
                 f"block [{r0}:{r0 + nr}, {c0}:{c0 + nc}] outside {self.rows}x{self.cols} view"
             )
         es = self.dtype.nbytes
-        return View(
-            self.addr + (r0 * self.rs + c0 * self.cs) * es, self.dtype, nr, nc, self.rs, self.cs
-        )
+        addr = self.addr + (r0 * self.rs + c0 * self.cs) * es
+        # tuple.__new__ skips the named tuple's Python-level constructor (one view per block)
+        return _tuple(View, (addr, self.dtype, nr, nc, self.rs, self.cs))
+
+
+_tuple = tuple.__new__
 
 
 class Ctx:
