@@ -128,14 +128,22 @@ class Hazards:
         with their DRAM accesses added."""
         blocks = []
         spots = []
+        onchip = []  # (instruction, index in it, space, lo, hi, write)
         for i, k, space, lo, hi, write, block in other:
-            at = int(first[i]) + k
             if space != DRAM:
-                fields[:, at] = (space, RANGE, lo, hi, write, 0, 0, 0)
-                top[space] = max(top[space], hi)
+                onchip.append((i, k, space, lo, hi, write))
             else:
                 blocks.append(block)
-                spots.append((at, i, write))
+                spots.append((int(first[i]) + k, i, write))
+        if onchip:
+            i, k, space, lo, hi, write = np.array(onchip, dtype=np.int64).T
+            at = first[i] + k
+            fields[0, at], fields[1, at], fields[2, at] = space, RANGE, lo
+            fields[3, at], fields[4, at] = hi, write
+            for s in (SPAD, ACC):
+                ends = hi[space == s]
+                if ends.size:
+                    top[s] = max(top[s], int(ends.max()))
         if not blocks:
             return dram
         spot = np.array(spots, dtype=np.int64).reshape(-1, 3)
