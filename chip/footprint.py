@@ -81,6 +81,19 @@ def dram_steps(stride: np.ndarray, transpose: np.ndarray, size: np.ndarray) -> t
     return np.where(flip, size, stride), np.where(flip, stride, size)
 
 
+def dram_spans(
+    addr: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    stride: np.ndarray,
+    transpose: np.ndarray,
+    size: np.ndarray,
+) -> np.ndarray:
+    """`DramBlock.span`'s end for many blocks at once, from arrays of their fields."""
+    step_r, step_e = dram_steps(stride, transpose, size)
+    return np.maximum(addr + (rows - 1) * step_r + (cols - 1) * step_e + size, addr)
+
+
 class DramBlock(NamedTuple):
     """The DRAM elements a DMA touches: ``rows x cols`` elements of ``size`` bytes.
 

@@ -156,7 +156,14 @@ class Loc:
         return cls(Mem(mem), int(row))
 
     def offset(self, rows: int) -> Loc:
-        return Loc(self.mem, self.row + rows)
+        # made without the frozen dataclass's __init__ (one object.__setattr__ per field):
+        # the lowering offsets rows for every block it moves
+        out = _new(Loc)
+        _set(out, "__dict__", {"mem": self.mem, "row": self.row + rows})
+        return out
+
+
+_new, _set = object.__new__, object.__setattr__
 
 
 def sp(row: int) -> Loc:

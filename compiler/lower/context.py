@@ -58,9 +58,12 @@ class View(NamedTuple):
                 f"block [{r0}:{r0 + nr}, {c0}:{c0 + nc}] outside {self.rows}x{self.cols} view"
             )
         es = self.dtype.nbytes
-        return View(
-            self.addr + (r0 * self.rs + c0 * self.cs) * es, self.dtype, nr, nc, self.rs, self.cs
-        )
+        addr = self.addr + (r0 * self.rs + c0 * self.cs) * es
+        # tuple.__new__ skips the named tuple's Python-level constructor (one view per block)
+        return _tuple(View, (addr, self.dtype, nr, nc, self.rs, self.cs))
+
+
+_tuple = tuple.__new__
 
 
 class Ctx:
@@ -88,6 +91,9 @@ class Ctx:
         self.notes: list[str] = []
         self.unit_tag = emitter.tag  # the tag of the unit being lowered
         self.node_tags: dict[int, Tag] = {}  # its members tagged otherwise (another phase)
+        # what `_dma` checks of every DMA, looked up once (a lowering makes one per block)
+        self._held = {m: mem_dtype(config, m) for m in Mem}
+        self._row_elems = config.row_elems
 
     def tag_node(self, nid: int | None) -> None:
         """Tag the next instructions as the work of node ``nid`` (of the unit when None): a
@@ -171,7 +177,6 @@ class Ctx:
         self._dma(view, src, load=False)
 
     def _dma(self, view: View, loc: Loc, load: bool, direct: bool = False) -> None:
-        cfg = self.config
         res = None if direct else self.residency
         if res is not None:
             if load and res.load(self, view, loc):
@@ -183,15 +188,16 @@ class Ctx:
                     self._dma(view, loc, load=False, direct=True)
                     res.dram_stores.append((seq, start, len(self.em)))
                     return
-        held = mem_dtype(cfg, loc.mem)
+        held = self._held[loc.mem]
         if view.dtype is not held:
             raise LoweringError(
                 f"DMA of {view.dtype.value} data to/from a {held.value} "
                 f"{loc.mem.value} (no conversion in DMA)"
             )
-        if view.cols > cfg.row_elems:
+        if view.cols > self._row_elems:
             raise LoweringError(
-                f"DMA rows of {view.cols} elements exceed the {cfg.row_elems}-element on-chip rows"
+                f"DMA rows of {view.cols} elements exceed the {self._row_elems}-element on-chip "
+                "rows"
             )
         es = view.dtype.nbytes
         if view.cs == 1 or view.cols == 1:
@@ -202,20 +208,12 @@ class Ctx:
             raise LoweringError(f"DMA view with strides ({view.rs}, {view.cs}) has no unit stride")
         if view.rows == 1 and not transpose:
             stride = view.cols * es
+        dma = self.em.dma
         for r0 in range(0, view.rows, MAX_DMA_ROWS):
             # rows r0.. of the view: view.block(r0, nr, 0, cols)'s address
             dram = view.addr + r0 * view.rs * es
             rows = min(MAX_DMA_ROWS, view.rows - r0)
-            at = loc.offset(r0) if r0 else loc
-            if load:
-                ins = Load(
-                    dram=dram, dst=at, rows=rows, cols=view.cols, stride=stride, transpose=transpose
-                )
-            else:
-                ins = Store(
-                    dram=dram, src=at, rows=rows, cols=view.cols, stride=stride, transpose=transpose
-                )
-            self.em.emit(ins)
+            dma(load, dram, loc.mem, loc.row + r0, rows, view.cols, stride, transpose)
 
     # ---------------------------------------------------------------- vector helpers
     def vec(

@@ -25,6 +25,7 @@ scalesim.scalesim_config`) the array then spends exactly SCALE-Sim's cycles on e
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from enum import Enum
@@ -153,6 +154,10 @@ def _cands(limit: int) -> list[int]:
     return sorted(set(out))
 
 
+# A GEMM's plan is a pure function of its shape, budget and chip; a network asks for the same
+# few many times (every GEMM of a layer shape and phase, and again in the cost model's
+# predictions of each convolution strategy).
+@functools.lru_cache(maxsize=4096)
 def plan_stationary(
     cfg: ChipConfig,
     t: int,

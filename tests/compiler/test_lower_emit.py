@@ -1,6 +1,7 @@
 """The emitter's token derivation on small hand-made instruction sequences."""
 
 import numpy as np
+import pytest
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
@@ -135,3 +136,42 @@ def test_preload_token_comes_from_the_matmul_that_consumes_it():
     out, _ = finish(seq)
     assert not out[4].push_prev and out[5].push_prev and out[6].pop_next
     run(out)
+
+
+def _record(em: Emitter, ins: Load | Store) -> None:
+    """Record ``ins`` through `Emitter.dma`, the lowering's way of emitting DMAs."""
+    loc = ins.dst if isinstance(ins, Load) else ins.src
+    em.dma(
+        isinstance(ins, Load), ins.dram, loc.mem, loc.row, ins.rows, ins.cols, ins.stride,
+        ins.transpose,
+    )  # fmt: skip
+
+
+def test_recorded_dmas_finish_as_the_same_instructions():
+    seq = [load(0), copy(0, 0), load(0, dram=16), copy(4, 0), store(0, rows=8), load(0, mem=acc)]
+    seq += [store(0)]
+    em = Emitter(CFG, 1024)
+    for ins in seq:
+        if isinstance(ins, (Load, Store)):
+            _record(em, ins)
+        else:
+            em.emit(ins)
+    got = em.finish().instrs
+    want, emitted = finish(seq)
+    assert got == want and em.relays == emitted.relays > 0
+    assert [type(i) for i in got] == [type(i) for i in want]
+    run(got)
+
+
+def test_recorded_dma_field_out_of_range_raises_the_constructors_error():
+    em = Emitter(CFG, 1024)
+    em.dma(True, 0, sp(0).mem, 0, 1 << 16, 4, 4, False)
+    with pytest.raises(ValueError, match="rows"):
+        em.finish()
+
+
+def test_recorded_dma_numpy_integers_become_python_ints():
+    em = Emitter(CFG, 1024)
+    em.dma(True, np.int64(16), sp(0).mem, 0, np.int64(4), 4, 4, False)
+    out = em.finish().instrs
+    assert out[0] == load(0, dram=16) and type(out[0].dram) is int and type(out[0].rows) is int

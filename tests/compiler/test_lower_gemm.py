@@ -13,7 +13,7 @@ from chip.machine import run_machine
 from chip.state import ChipState
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
-from compiler.lower.emit import E, L, S
+from compiler.lower.hazards import E, L, S
 from compiler.lower.program import lower
 from compiler.lower.tiling import Budget, plan_stationary
 
