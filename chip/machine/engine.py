@@ -265,10 +265,8 @@ def tables(plans: list[Plan], plan_of: np.ndarray, tag_of: np.ndarray, depth: in
     np.cumsum(lengths.reshape(3, u), axis=1, out=starts[:, 1:])
     # bank ports numbered densely from 0, keeping the low bit (write) of the plan's numbering:
     # the kernel indexes by them and tells a write port by that bit (`kernel._move_wait`)
-    dense: dict[int, int] = {}
-    port_ids = [
-        2 * dense.setdefault(x >> 1, len(dense)) | (x & 1) for x in chain.from_iterable(ports)
-    ]
+    plan_ports = np.fromiter(chain.from_iterable(ports), dtype=_I64, count=int(starts[0, -1]))
+    banks = np.unique(plan_ports >> 1, return_inverse=True)[1].reshape(-1)
     n_traffic = int(starts[2, -1])
     return kernel.Tables(
         plan_of=plan_of,
@@ -286,7 +284,7 @@ def tables(plans: list[Plan], plan_of: np.ndarray, tag_of: np.ndarray, depth: in
         pops=more[3 * u : 5 * u].reshape(u, 2),
         pushes=more[5 * u :].reshape(u, 2),
         port_start=starts[0],
-        ports=np.array(port_ids, dtype=_I64),
+        ports=(2 * banks | (plan_ports & 1)).astype(_I64),
         fp_start=starts[1],
         footprint=_footprint_rows(list(chain.from_iterable(footprint))),
         traffic_start=starts[2],

@@ -3,8 +3,9 @@ package.
 
 `precompile()` compiles (or loads from numba's disk cache) every kernel the machine calls from
 Python, in each argument type and array layout it passes them: the timing loop
-(chip/machine/engine.py's `warm_up`), the `fast` value kernels (`block_kernels.warm_up`), the
-`pe` register kernels (`pe_kernels.warm_up`), the `fast` machine's replay kernel
+(chip/machine/engine.py's `warm_up`) and its critical path (`critical.warm_up`), the `fast`
+value kernels (`block_kernels.warm_up`), the `pe` register kernels (`pe_kernels.warm_up`), the
+`fast` machine's replay kernel
 (`replay.warm_up`), the special functions (`special_kernels.warm_up`), and the compiler's hazard
 scan (`hazard_kernel.warm_up`) and token derivation (`token_kernel.warm_up`).
 tests/machine/test_precompile.py checks that running programs afterwards, in every dtype,
@@ -32,6 +33,7 @@ def precompile() -> None:
     """Compile, or load from the disk cache, every kernel specialisation the machine uses."""
     from chip.machine import (
         block_kernels,
+        critical,
         engine,
         hazard_kernel,
         pe_kernels,
@@ -41,6 +43,7 @@ def precompile() -> None:
     )
 
     engine.warm_up()
+    critical.warm_up()
     block_kernels.warm_up()
     pe_kernels.warm_up()
     replay.warm_up()

@@ -39,7 +39,17 @@ from chip.machine.fma_kernels import (
     magnitudes_with,
     matmul_fma,
 )
-from chip.machine.vec_kernels import ARITHMETIC, T_BF16, gather, scatter, vector
+from chip.machine.vec_kernels import (
+    ARITHMETIC,
+    FROM_ROWS,
+    T_BF16,
+    T_FP32,
+    V_GT,
+    from_rows,
+    gather,
+    scatter,
+    vector,
+)
 
 # step kinds (column F_KIND)
 R_PY, R_LOAD, R_STORE, R_PRELOAD, R_MATMUL, R_VEC, R_MOVE = range(7)
@@ -67,6 +77,9 @@ WIDTH = 18
 # values (chip/machine/fma_kernels.py `exponents`)
 REG_SROWS, REG_SCOLS, REG_FRESH, REG_SLOW, REG_SHIGH = range(5)
 REGS = 5
+
+_FROM_ROWS = np.zeros(V_GT + 1, dtype=np.bool_)  # by function code: `from_rows` takes it
+_FROM_ROWS[list(FROM_ROWS)] = True
 
 
 @numba.njit(cache=True)
@@ -129,6 +142,10 @@ def _vec_step(s, imm, spad_u, acc_u, spad_w, acc_w, wa, wb, wp, fa, fb, fp) -> b
     """One vector step (chip/machine/vec_kernels.py); False if Python must compute it (nothing
     is written then)."""
     rows, cols, op = s[F_VROWS], s[F_VCOLS], s[F_OP]
+    if _FROM_ROWS[op] and _in_acc(s, F_SRC1) and (s[F_SRC2] < 0 or _in_acc(s, F_SRC2)):
+        n = from_rows(op, imm, acc_u, s[F_SRC1 + 1], s[F_SRC1 + 2], s[F_SRC2 + 1],
+                      s[F_SRC2 + 2], fp, rows, cols)  # fmt: skip
+        return n == s[F_NOUT] and _vec_out(s, spad_u, acc_u, spad_w, acc_w, wp, n, cols)
     for k in range(2):
         f = F_SRC1 + 4 * k
         if s[f] >= 0:
@@ -141,8 +158,18 @@ def _vec_step(s, imm, spad_u, acc_u, spad_w, acc_w, wa, wb, wp, fa, fb, fp) -> b
             if nan and op <= ARITHMETIC:
                 return False
     n = vector(op, imm, fa, fb, fp, rows, cols)
-    if n != s[F_NOUT]:
-        return False
+    return n == s[F_NOUT] and _vec_out(s, spad_u, acc_u, spad_w, acc_w, wp, n, cols)
+
+
+@numba.njit(cache=True, inline="always")
+def _in_acc(s, f) -> bool:
+    """Vector source at column ``f`` of step ``s``: fp32 values in the accumulator."""
+    return s[f] >= 0 and s[f] != M_SPAD and s[f + 3] == T_FP32
+
+
+@numba.njit(cache=True, inline="always")
+def _vec_out(s, spad_u, acc_u, spad_w, acc_w, wp, n, cols) -> bool:
+    """A vector step's ``n`` result rows (float32 bits in ``wp``) into its destination."""
     lo, dst = s[F_DROW], s[F_DST]
     if dst == M_SPAD:
         scatter(wp, spad_u, lo, n, cols, s[F_DTYPE] == T_BF16)

@@ -42,6 +42,7 @@ import numpy as np
     V_GT,
 ) = range(17)
 ARITHMETIC = V_CSUM  # codes up to this one compute on the values (NaNs: decline)
+FROM_ROWS = (V_ADD, V_SUB, V_MUL, V_MULI, V_ADDI, V_CSUM, V_COPY)  # `from_rows` computes them
 T_FP32, T_BF16 = 0, 1  # value types of operands and destinations
 
 _ABS = np.uint32(0x7FFFFFFF)
@@ -173,6 +174,78 @@ def vector(op, imm, a, b, p, rows, cols) -> int:
     else:
         return -1
     return rows
+
+
+@numba.njit(cache=True)
+def from_rows(op, imm, words, lo1, n1, lo2, n2, p, rows, cols) -> int:
+    """Vector function ``op`` (one of `FROM_ROWS`) of fp32 sources read straight from the rows
+    of ``words`` (the accumulator's words; source k: ``nk`` rows from row ``lok``, one row
+    repeated if ``nk`` is 1) into the flat float32 block ``p``, with no widened copies of the
+    sources. Returns the rows of the result, or -1 where it declines: a result is a NaN. These
+    functions' results are NaNs wherever an operand is, so that test declines every step
+    `vector` declines (and the few that make a NaN of infinities, which chip/semantics.py
+    computes as well)."""
+    values = words.view(np.float32)
+    p_bits = p.view(np.uint32)
+    if op == V_COPY:  # a selection: the bits as they are, NaN or not
+        for r in range(rows):
+            a, out = words[lo1 + (r if n1 > 1 else 0)], p_bits[r * cols : (r + 1) * cols]
+            for c in range(cols):
+                out[c] = a[c]
+        return rows
+    if op == V_CSUM:
+        p[:cols] = values[lo1, :cols]
+        for r in range(1, rows):
+            a = values[lo1 + (r if n1 > 1 else 0)]
+            for c in range(cols):
+                p[c] = p[c] + a[c]
+        return 1 if _no_nan(p_bits, cols) else -1
+    if op == V_MULI or op == V_ADDI:
+        for r in range(rows):
+            a = values[lo1 + (r if n1 > 1 else 0)]
+            _with_imm(op, imm, a, p[r * cols : (r + 1) * cols], cols)
+    else:
+        for r in range(rows):
+            a = values[lo1 + (r if n1 > 1 else 0)]
+            b = values[lo2 + (r if n2 > 1 else 0)]
+            _binary(op, a, b, p[r * cols : (r + 1) * cols], cols)
+    return rows if _no_nan(p_bits, rows * cols) else -1
+
+
+# (Two loops over rows, each with its own few functions: with all five in one, LLVM leaves
+# the columns' loops unvectorized, measured 2x slower.)
+@numba.njit(cache=True, inline="always")
+def _binary(op, a, b, out, cols) -> None:
+    """One row of ADD, SUB or MUL."""
+    if op == V_ADD:
+        for c in range(cols):
+            out[c] = a[c] + b[c]
+    elif op == V_SUB:
+        for c in range(cols):
+            out[c] = a[c] - b[c]
+    else:
+        for c in range(cols):
+            out[c] = a[c] * b[c]
+
+
+@numba.njit(cache=True, inline="always")
+def _with_imm(op, imm, a, out, cols) -> None:
+    """One row of MULI or ADDI."""
+    if op == V_MULI:
+        for c in range(cols):
+            out[c] = a[c] * imm
+    else:
+        for c in range(cols):
+            out[c] = a[c] + imm
+
+
+@numba.njit(cache=True, inline="always")
+def _no_nan(bits, size) -> bool:
+    """No NaN among the first ``size`` float32 values, given by their bits."""
+    top = np.uint32(0)  # the largest magnitude's bits: above infinity's, a NaN
+    for i in range(size):
+        top = max(top, bits[i] & _ABS)
+    return top <= _INF
 
 
 @numba.njit(cache=True)
