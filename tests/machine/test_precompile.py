@@ -19,6 +19,7 @@ from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
 from chip.machine import (
     block_kernels,
+    chains,
     hazard_kernel,
     jit,
     pe_kernels,
@@ -42,6 +43,7 @@ def _signatures() -> dict[str, set]:
     out = {}
     for module in (
         block_kernels,
+        chains,
         hazard_kernel,
         pe_kernels,
         schedule_kernel,
