@@ -68,9 +68,14 @@ def bf16_bits_from_f32(x: np.ndarray) -> np.ndarray:
     """
     f = np.ascontiguousarray(x, dtype=np.float32)
     bits = f.view(np.uint32)
-    # Adding 0x7FFF plus the lowest kept bit rounds to nearest with ties to even.
-    lsb = (bits >> np.uint32(16)) & np.uint32(1)
-    rounded = (bits + np.uint32(0x7FFF) + lsb) >> np.uint32(16)
+    # Adding 0x7FFF plus the lowest kept bit rounds to nearest with ties to even. One work
+    # array updated in place: fresh temporaries of a large tensor cost more in page faults
+    # than the arithmetic.
+    rounded = bits >> np.uint32(16)
+    rounded &= np.uint32(1)
+    rounded += np.uint32(0x7FFF)
+    rounded += bits
+    rounded >>= np.uint32(16)
     nan = np.isnan(f)
     out = rounded.astype(np.uint16)
     if nan.any():

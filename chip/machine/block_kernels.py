@@ -85,17 +85,59 @@ def _stack_f32(typingctx, n):
     return types.CPointer(types.float32)(n), codegen
 
 
-# `_matmul_f32` computes 8 output rows x 16 columns at a time: 8 accumulator rows of 16 float32
-# (16 AVX2 registers) stay in registers for the whole sum while each loaded row segment of y
-# serves all 8 of them. Every single sum still adds its products one by one in k order.
+@numba.njit(cache=True, inline="always")
+def _put_int(row: np.ndarray, c: np.ndarray, add: bool) -> None:
+    """Finished sums (exact integers held as float32) written into, or added modulo 2^32
+    onto, a row of int32 accumulator words."""
+    if add:
+        for j in range(c.size):
+            row[j] += np.int32(c[j])
+    else:
+        for j in range(c.size):
+            row[j] = np.int32(c[j])
 
 
-@numba.njit(cache=True, pipeline_class=SLPCompiler)
-def _matmul_f32(a: np.ndarray, y: np.ndarray, p: np.ndarray, add: bool) -> None:
-    """``p = a @ y`` (``p += a @ y`` with ``add``, in fp32) where each sum adds its products
-    over k in order, from 0, every product rounded to float32 (no FMA): WS/IS is ``a = x``,
-    OS ``a = x.T`` (chip/semantics.py)."""
-    R, K = a.shape
+# The float kernels compute 8 output rows x 16 columns at a time: 8 accumulator rows of 16
+# float32 (16 AVX2 registers) stay in registers for the whole sum while each loaded row segment
+# of y serves all 8 of them. Every single sum still adds its products one by one in k order.
+# The bodies below are inlined into each kernel that calls them, and numba compiles a kernel's
+# arithmetic with that kernel's flags: `_matmul_f32` rounds every product (no FMA), chip/machine/
+# fma_kernels.py's kernels contract each product with its addition.
+
+
+@numba.njit(cache=True, inline="always")
+def _tile_sums(a, y, r, j0, c0, c1, c2, c3, c4, c5, c6, c7) -> None:  # noqa: ANN001
+    """Add ``a[r + i, k] * y[k, j0 + j]`` over k in order onto the tile row ``ci[j]``."""
+    for k in range(a.shape[1]):
+        yk = y[k]
+        x0, x1, x2, x3 = a[r, k], a[r + 1, k], a[r + 2, k], a[r + 3, k]
+        x4, x5, x6, x7 = a[r + 4, k], a[r + 5, k], a[r + 6, k], a[r + 7, k]
+        for j in range(16):
+            yv = yk[j0 + j]
+            c0[j] = c0[j] + x0 * yv
+            c1[j] = c1[j] + x1 * yv
+            c2[j] = c2[j] + x2 * yv
+            c3[j] = c3[j] + x3 * yv
+            c4[j] = c4[j] + x4 * yv
+            c5[j] = c5[j] + x5 * yv
+            c6[j] = c6[j] + x6 * yv
+            c7[j] = c7[j] + x7 * yv
+
+
+@numba.njit(cache=True, inline="always")
+def _zero(c0, c1, c2, c3, c4, c5, c6, c7) -> None:  # noqa: ANN001 - eight float rows
+    for j in range(16):
+        c0[j], c1[j], c2[j], c3[j] = 0.0, 0.0, 0.0, 0.0
+        c4[j], c5[j], c6[j], c7[j] = 0.0, 0.0, 0.0, 0.0
+
+
+@numba.njit(cache=True, inline="always")
+def _blocked(a, y, p, p_int, add, ints, nan_rule) -> None:  # noqa: ANN001 - `matmul`'s
+    """The body of `_matmul_f32` and fma_kernels.py's `matmul_fma`: ``p = a @ y`` (``p +=``
+    with ``add``), or into the int32 block ``p_int`` with ``ints``; ``nan_rule``: recompute a
+    tile whose sums are not all finite with `_edge_rows`, which picks the NaN that propagates
+    as chip/semantics.py does (needed where an input may be a NaN)."""
+    R = a.shape[0]
     J = y.shape[1]
     R8, J16 = R - R % 8, J - J % 16
     c0, c1 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
@@ -104,27 +146,22 @@ def _matmul_f32(a: np.ndarray, y: np.ndarray, p: np.ndarray, add: bool) -> None:
     c6, c7 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
     for r in range(0, R8, 8):
         for j0 in range(0, J16, 16):
-            for j in range(16):
-                c0[j], c1[j], c2[j], c3[j] = 0.0, 0.0, 0.0, 0.0
-                c4[j], c5[j], c6[j], c7[j] = 0.0, 0.0, 0.0, 0.0
-            for k in range(K):
-                yk = y[k]
-                x0, x1, x2, x3 = a[r, k], a[r + 1, k], a[r + 2, k], a[r + 3, k]
-                x4, x5, x6, x7 = a[r + 4, k], a[r + 5, k], a[r + 6, k], a[r + 7, k]
-                for j in range(16):
-                    yv = yk[j0 + j]
-                    c0[j] = c0[j] + x0 * yv
-                    c1[j] = c1[j] + x1 * yv
-                    c2[j] = c2[j] + x2 * yv
-                    c3[j] = c3[j] + x3 * yv
-                    c4[j] = c4[j] + x4 * yv
-                    c5[j] = c5[j] + x5 * yv
-                    c6[j] = c6[j] + x6 * yv
-                    c7[j] = c7[j] + x7 * yv
-            if _nan_among(c0, c1, c2, c3, c4, c5, c6, c7):
+            _zero(c0, c1, c2, c3, c4, c5, c6, c7)
+            _tile_sums(a, y, r, j0, c0, c1, c2, c3, c4, c5, c6, c7)
+            if ints:
+                _put_int(p_int[r, j0 : j0 + 16], c0, add)
+                _put_int(p_int[r + 1, j0 : j0 + 16], c1, add)
+                _put_int(p_int[r + 2, j0 : j0 + 16], c2, add)
+                _put_int(p_int[r + 3, j0 : j0 + 16], c3, add)
+                _put_int(p_int[r + 4, j0 : j0 + 16], c4, add)
+                _put_int(p_int[r + 5, j0 : j0 + 16], c5, add)
+                _put_int(p_int[r + 6, j0 : j0 + 16], c6, add)
+                _put_int(p_int[r + 7, j0 : j0 + 16], c7, add)
+                continue
+            if nan_rule and _nan_among(c0, c1, c2, c3, c4, c5, c6, c7):
                 # which NaN propagates depends on the operands' order: recompute the tile
                 # with the row loop, which picks it as chip/semantics.py does
-                _edge_f32(a, y, p, add, r, r + 8, j0, j0 + 16)
+                _edge_rows(a, y, p, p_int, add, False, r, r + 8, j0, j0 + 16)
                 continue
             _put(p[r, j0 : j0 + 16], c0, add)
             _put(p[r + 1, j0 : j0 + 16], c1, add)
@@ -134,8 +171,16 @@ def _matmul_f32(a: np.ndarray, y: np.ndarray, p: np.ndarray, add: bool) -> None:
             _put(p[r + 5, j0 : j0 + 16], c5, add)
             _put(p[r + 6, j0 : j0 + 16], c6, add)
             _put(p[r + 7, j0 : j0 + 16], c7, add)
-    _edge_f32(a, y, p, add, 0, R8, J16, J)  # the columns right of the 16-wide tiles
-    _edge_f32(a, y, p, add, R8, R, 0, J)  # the rows below the 8-row tiles
+    _edge_rows(a, y, p, p_int, add, ints, 0, R8, J16, J)  # right of the 16-wide tiles
+    _edge_rows(a, y, p, p_int, add, ints, R8, R, 0, J)  # below the 8-row tiles
+
+
+@numba.njit(cache=True, pipeline_class=SLPCompiler)
+def _matmul_f32(a: np.ndarray, y: np.ndarray, p: np.ndarray, add: bool) -> None:
+    """``p = a @ y`` (``p += a @ y`` with ``add``, in fp32) where each sum adds its products
+    over k in order, from 0, every product rounded to float32 (no FMA): WS/IS is ``a = x``,
+    OS ``a = x.T`` (chip/semantics.py)."""
+    _blocked(a, y, p, np.empty((0, 0), dtype=np.int32), add, False, True)
 
 
 @numba.njit(cache=True, inline="always")
@@ -148,18 +193,9 @@ def _nan_among(c0, c1, c2, c3, c4, c5, c6, c7) -> bool:  # noqa: ANN001 - eight 
     return not np.isfinite(total)
 
 
-@numba.njit(cache=True)
-def _edge_f32(
-    a: np.ndarray,
-    y: np.ndarray,
-    p: np.ndarray,
-    add: bool,
-    r_lo: int,
-    r_hi: int,
-    j_lo: int,
-    j_hi: int,
-) -> None:
-    """`_matmul_f32` for output rows ``r_lo:r_hi`` and columns ``j_lo:j_hi``, one row at a
+@numba.njit(cache=True, inline="always")
+def _edge_rows(a, y, p, p_int, add, ints, r_lo, r_hi, j_lo, j_hi) -> None:  # noqa: ANN001
+    """`_blocked` for output rows ``r_lo:r_hi`` and columns ``j_lo:j_hi``, one row at a
     time. NaNs come out as chip/semantics.py's NumPy makes them on x86, where an operation on
     two NaNs returns the first one: LLVM may swap the operands of an addition or a product,
     so the NaN that propagates is picked explicitly (the sum's, then x's)."""
@@ -180,7 +216,10 @@ def _edge_f32(
                 for j in range(acc.size):
                     v = acc[j]
                     acc[j] = v if v != v else v + xv * yk[j]
-        _put(p[r, j_lo:j_hi], acc, add)
+        if ints:
+            _put_int(p_int[r, j_lo:j_hi], acc, add)
+        else:
+            _put(p[r, j_lo:j_hi], acc, add)
 
 
 def _exact_int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -25,9 +25,10 @@ When is ``x * s`` exact in fp32?
 - fp32 inputs: products have up to 48 significant bits; never fused (chip/machine/
   block_kernels.py's `_matmul_f32`).
 
-The kernel computes 8 output rows x 16 columns at a time, their 16 x 8 partial sums held in
-registers while k runs innermost; numba's ``fastmath={"contract"}`` lets LLVM fuse the
-multiply and the add and nothing else (no reassociation: every sum keeps its order).
+The kernel is block_kernels.py's register-blocked loop (8 output rows x 16 columns at a time,
+their partial sums held in registers while k runs innermost), inlined and compiled here with
+numba's ``fastmath={"contract"}``, which lets LLVM fuse the multiply and the add and nothing
+else (no reassociation: every sum keeps its order).
 tests/machine/test_fma_kernels.py checks both against chip/semantics.py, special values
 included.
 """
@@ -37,7 +38,15 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from chip.machine.block_kernels import _put, _stack_f32
+from chip.machine.block_kernels import (
+    F32_EXACT_TERMS,
+    _blocked,
+    _edge_rows,
+    _put_int,
+    _stack_f32,
+    _tile_sums,
+    _zero,
+)
 from chip.machine.jit import SLPCompiler
 
 # biased exponents of fp32/bf16: a normal value's magnitude is in [2^(e-127), 2^(e-126))
@@ -94,18 +103,6 @@ def fma_exact(x_low: int, x_high: int, s_low: int, s_high: int) -> bool:
     return x_low + s_low >= 2 * _BIAS - 126 and x_high + s_high <= 2 * (_BIAS - 1) + 128
 
 
-@numba.njit(cache=True, inline="always")
-def _put_int(row: np.ndarray, c: np.ndarray, add: bool) -> None:
-    """Finished sums (exact integers held as float32) written into, or added modulo 2^32
-    onto, a row of int32 accumulator words."""
-    if add:
-        for j in range(c.size):
-            row[j] += np.int32(c[j])
-    else:
-        for j in range(c.size):
-            row[j] = np.int32(c[j])
-
-
 @numba.njit(cache=True, pipeline_class=SLPCompiler, fastmath={"contract"})
 def matmul_fma(
     a: np.ndarray, y: np.ndarray, p: np.ndarray, p_int: np.ndarray, add: bool, ints: bool
@@ -114,69 +111,121 @@ def matmul_fma(
     step one fused multiply-add; exact products only (see the module docstring). ``ints``: the
     operands hold int8 values and the sums go to the int32 block ``p_int`` (wrapping), else to
     the fp32 block ``p`` (a NaN it holds stays, as chip/semantics.py's `accumulate`)."""
-    R, K = a.shape
-    J = y.shape[1]
-    R8, J16 = R - R % 8, J - J % 16
+    _blocked(a, y, p, p_int, add, ints, False)
+
+
+@numba.njit(cache=True, inline="always")
+def _fold_in(total, c) -> None:  # noqa: ANN001 - float rows
+    """A fold's sums added onto a running total as the accumulator adds them. A fold of exact
+    products never sums to a NaN (finite products; a sum that overflows stays infinite), so at
+    most one operand is a NaN and x86 returns it quieted in either operand order: the plain
+    addition gives block_kernels.py's `_put`, which picks the accumulator's NaN explicitly."""
+    for j in range(c.size):
+        total[j] = total[j] + c[j]
+
+
+@numba.njit(cache=True, inline="always")
+def _copy(src, dst) -> None:  # noqa: ANN001 - float rows
+    for j in range(dst.size):
+        dst[j] = src[j]
+
+
+@numba.njit(cache=True, pipeline_class=SLPCompiler, fastmath={"contract"})
+def matmul_chain(
+    xs: np.ndarray,
+    ss: np.ndarray,
+    p: np.ndarray,
+    p_int: np.ndarray,
+    add: bool,
+    ints: bool,
+) -> None:
+    """``n`` MATMULs that accumulate into one block in turn (a chain, chip/machine/chains.py),
+    in one pass over the block: the same bits as `matmul_fma` on each fold in turn (``add`` for
+    the first, adding for the others), exact products only. Fold f multiplies X, ``xs[f]``
+    (t x k), by its stationary tile ``ss[f]`` (k x cols), float32 values; the block is ``p``
+    (``p_int`` with ``ints``), t x cols.
+
+    Each 8 x 16 tile of the block is read once and written once: float folds add their sums
+    onto a running total as the accumulator would (`_fold_in`, one rounding per fold); int8
+    folds sum on in float32, exact up to `F32_EXACT_TERMS` terms, then onto the int32 words
+    (a sum modulo 2^32 does not depend on its order)."""
+    n, t, k = xs.shape
+    cols = ss.shape[2]
+    T8, J16 = t - t % 8, cols - cols % 16
     c0, c1 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
     c2, c3 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
     c4, c5 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
     c6, c7 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
-    for r in range(0, R8, 8):
+    s0, s1 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
+    s2, s3 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
+    s4, s5 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
+    s6, s7 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
+    for r in range(0, T8, 8):
         for j0 in range(0, J16, 16):
-            for j in range(16):
-                c0[j], c1[j], c2[j], c3[j] = 0.0, 0.0, 0.0, 0.0
-                c4[j], c5[j], c6[j], c7[j] = 0.0, 0.0, 0.0, 0.0
-            for k in range(K):
-                yk = y[k]
-                x0, x1, x2, x3 = a[r, k], a[r + 1, k], a[r + 2, k], a[r + 3, k]
-                x4, x5, x6, x7 = a[r + 4, k], a[r + 5, k], a[r + 6, k], a[r + 7, k]
-                for j in range(16):
-                    yv = yk[j0 + j]
-                    c0[j] = c0[j] + x0 * yv
-                    c1[j] = c1[j] + x1 * yv
-                    c2[j] = c2[j] + x2 * yv
-                    c3[j] = c3[j] + x3 * yv
-                    c4[j] = c4[j] + x4 * yv
-                    c5[j] = c5[j] + x5 * yv
-                    c6[j] = c6[j] + x6 * yv
-                    c7[j] = c7[j] + x7 * yv
             if ints:
-                _put_int(p_int[r, j0 : j0 + 16], c0, add)
-                _put_int(p_int[r + 1, j0 : j0 + 16], c1, add)
-                _put_int(p_int[r + 2, j0 : j0 + 16], c2, add)
-                _put_int(p_int[r + 3, j0 : j0 + 16], c3, add)
-                _put_int(p_int[r + 4, j0 : j0 + 16], c4, add)
-                _put_int(p_int[r + 5, j0 : j0 + 16], c5, add)
-                _put_int(p_int[r + 6, j0 : j0 + 16], c6, add)
-                _put_int(p_int[r + 7, j0 : j0 + 16], c7, add)
-            else:
-                _put(p[r, j0 : j0 + 16], c0, add)
-                _put(p[r + 1, j0 : j0 + 16], c1, add)
-                _put(p[r + 2, j0 : j0 + 16], c2, add)
-                _put(p[r + 3, j0 : j0 + 16], c3, add)
-                _put(p[r + 4, j0 : j0 + 16], c4, add)
-                _put(p[r + 5, j0 : j0 + 16], c5, add)
-                _put(p[r + 6, j0 : j0 + 16], c6, add)
-                _put(p[r + 7, j0 : j0 + 16], c7, add)
-    _edge(a, y, p, p_int, add, ints, 0, R8, J16, J)  # the columns right of the 16-wide tiles
-    _edge(a, y, p, p_int, add, ints, R8, R, 0, J)  # the rows below the 8-row tiles
+                put_add, terms = add, 0
+                _zero(s0, s1, s2, s3, s4, s5, s6, s7)
+                for f in range(n):
+                    if terms + k > F32_EXACT_TERMS:
+                        _put_tile_int(p_int, r, j0, s0, s1, s2, s3, s4, s5, s6, s7, put_add)
+                        _zero(s0, s1, s2, s3, s4, s5, s6, s7)
+                        put_add, terms = True, 0
+                    _tile_sums(xs[f], ss[f], r, j0, s0, s1, s2, s3, s4, s5, s6, s7)
+                    terms += k
+                _put_tile_int(p_int, r, j0, s0, s1, s2, s3, s4, s5, s6, s7, put_add)
+                continue
+            fresh = not add  # the total holds nothing yet
+            if add:
+                _copy(p[r, j0 : j0 + 16], s0)
+                _copy(p[r + 1, j0 : j0 + 16], s1)
+                _copy(p[r + 2, j0 : j0 + 16], s2)
+                _copy(p[r + 3, j0 : j0 + 16], s3)
+                _copy(p[r + 4, j0 : j0 + 16], s4)
+                _copy(p[r + 5, j0 : j0 + 16], s5)
+                _copy(p[r + 6, j0 : j0 + 16], s6)
+                _copy(p[r + 7, j0 : j0 + 16], s7)
+            for f in range(n):
+                _zero(c0, c1, c2, c3, c4, c5, c6, c7)
+                _tile_sums(xs[f], ss[f], r, j0, c0, c1, c2, c3, c4, c5, c6, c7)
+                if fresh:
+                    _copy(c0, s0)
+                    _copy(c1, s1)
+                    _copy(c2, s2)
+                    _copy(c3, s3)
+                    _copy(c4, s4)
+                    _copy(c5, s5)
+                    _copy(c6, s6)
+                    _copy(c7, s7)
+                    fresh = False
+                else:
+                    _fold_in(s0, c0)
+                    _fold_in(s1, c1)
+                    _fold_in(s2, c2)
+                    _fold_in(s3, c3)
+                    _fold_in(s4, c4)
+                    _fold_in(s5, c5)
+                    _fold_in(s6, c6)
+                    _fold_in(s7, c7)
+            _copy(s0, p[r, j0 : j0 + 16])
+            _copy(s1, p[r + 1, j0 : j0 + 16])
+            _copy(s2, p[r + 2, j0 : j0 + 16])
+            _copy(s3, p[r + 3, j0 : j0 + 16])
+            _copy(s4, p[r + 4, j0 : j0 + 16])
+            _copy(s5, p[r + 5, j0 : j0 + 16])
+            _copy(s6, p[r + 6, j0 : j0 + 16])
+            _copy(s7, p[r + 7, j0 : j0 + 16])
+    for f in range(n):  # the edges fold by fold, through the accumulator
+        _edge_rows(xs[f], ss[f], p, p_int, add or f > 0, ints, 0, T8, J16, cols)
+        _edge_rows(xs[f], ss[f], p, p_int, add or f > 0, ints, T8, t, 0, cols)
 
 
-@numba.njit(cache=True, fastmath={"contract"})
-def _edge(a, y, p, p_int, add, ints, r_lo, r_hi, j_lo, j_hi) -> None:  # noqa: ANN001
-    """`matmul_fma` for output rows ``r_lo:r_hi`` and columns ``j_lo:j_hi``, a row at a time."""
-    if r_lo >= r_hi or j_lo >= j_hi:
-        return
-    K = y.shape[0]
-    acc = np.empty(j_hi - j_lo, dtype=np.float32)  # private: no aliasing, the j loop vectorizes
-    for r in range(r_lo, r_hi):
-        acc[:] = 0.0
-        for k in range(K):
-            xv = a[r, k]
-            yk = y[k, j_lo:j_hi]
-            for j in range(acc.size):
-                acc[j] = acc[j] + xv * yk[j]
-        if ints:
-            _put_int(p_int[r, j_lo:j_hi], acc, add)
-        else:
-            _put(p[r, j_lo:j_hi], acc, add)
+@numba.njit(cache=True, inline="always")
+def _put_tile_int(p_int, r, j0, s0, s1, s2, s3, s4, s5, s6, s7, add) -> None:  # noqa: ANN001
+    _put_int(p_int[r, j0 : j0 + 16], s0, add)
+    _put_int(p_int[r + 1, j0 : j0 + 16], s1, add)
+    _put_int(p_int[r + 2, j0 : j0 + 16], s2, add)
+    _put_int(p_int[r + 3, j0 : j0 + 16], s3, add)
+    _put_int(p_int[r + 4, j0 : j0 + 16], s4, add)
+    _put_int(p_int[r + 5, j0 : j0 + 16], s5, add)
+    _put_int(p_int[r + 6, j0 : j0 + 16], s6, add)
+    _put_int(p_int[r + 7, j0 : j0 + 16], s7, add)

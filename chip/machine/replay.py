@@ -24,6 +24,7 @@ import numpy as np
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
 from chip.isa import VecOp
+from chip.machine import chains
 from chip.machine import replay_kernel as rk
 from chip.machine import vec_kernels as vk
 from chip.machine.array import ArrayModel
@@ -82,6 +83,8 @@ class Replay(NamedTuple):
     work: int
     kernel_steps: int  # steps the kernel applies (for tests and benchmarks)
     blas: bool  # Python may multiply matrices (a Python step but a vector function)
+    folds: int  # the most folds of a chain of MATMULs (chip/machine/chains.py), 1 if none
+    fold_words: int  # the most X words of one of their folds
 
 
 def encode(program: Program, plan: ValuePlan) -> Replay:
@@ -112,9 +115,14 @@ def encode(program: Program, plan: ValuePlan) -> Replay:
     imms[vec_at] = np.array(vec_imms, dtype=np.float64).astype(np.float32)
     python = code[:, rk.F_KIND] == rk.R_PY
     blas = any(plan.steps[k].kind != VEC_D for k in np.flatnonzero(python))
+    folds, fold_words = 1, 0
+    # chains where `matmul_chain` may apply them (fp32 products are never fused)
+    if cfg.dataflow is not Dataflow.OS and cfg.input_dtype in (DType.BF16, DType.INT8):
+        folds, fold_words = chains.mark(code, chains.CHAIN_WORDS)
     code.setflags(write=False)
     imms.setflags(write=False)
-    return Replay(code, imms, work, n - int(np.count_nonzero(python)), blas)
+    kernel_steps = n - int(np.count_nonzero(python))
+    return Replay(code, imms, work, kernel_steps, blas, folds, fold_words)
 
 
 def _row(cfg: ChipConfig, step: Step) -> tuple[tuple[int, ...], int]:
@@ -204,6 +212,9 @@ def apply_replay(
     stat = np.empty(cfg.rows * cfg.cols, dtype=np.uint32)
     work = np.empty((3, rep.work), dtype=np.uint32)
     regs = np.zeros(rk.REGS, dtype=np.int64)
+    fold_x = np.empty(rep.folds * rep.fold_words, dtype=np.uint32)
+    fold_s = np.empty(rep.folds * cfg.rows * cfg.cols, dtype=np.uint32)
+    fold_e = np.empty((rep.folds, 5), dtype=np.int64)
     floats = cfg.input_dtype.is_float
     os_flow = cfg.dataflow is Dataflow.OS
     if state.stationary is not None:
@@ -215,7 +226,7 @@ def apply_replay(
             k = rk.replay(
                 code, imms, k, state.dram, spad_u, acc_u,
                 state.spad_written, state.acc_written, stat_raw, stat, work, regs,
-                floats, os_flow,
+                fold_x, fold_s, fold_e, floats, os_flow,
             )  # fmt: skip
             if regs[rk.REG_FRESH]:
                 rows, cols = int(regs[rk.REG_SROWS]), int(regs[rk.REG_SCOLS])
@@ -256,8 +267,8 @@ def _tile_in(
 def warm_up() -> None:
     """Compile (or load from the disk cache) the replay kernel for each scratchpad word size
     (int8, bf16, fp32 inputs), as `apply_replay` calls it: the code table is empty, so nothing
-    runs, but numba compiles the whole kernel and every kernel it calls; and `exponents` as
-    `_tile_in` calls it on a bf16 tile set outside the kernel."""
+    runs, but numba compiles the whole kernel and every kernel it calls; `exponents` as
+    `_tile_in` calls it on a bf16 tile set outside the kernel; and the chains' `mark`."""
     exponents(np.zeros((1, 1), dtype=np.uint16), 0, 1, 1)
     code = np.zeros((0, rk.WIDTH), dtype=np.int64)
     imms = np.zeros(0, dtype=np.float32)
@@ -271,5 +282,8 @@ def warm_up() -> None:
             state.dram, spad_u, state.acc.view(np.uint32), state.spad_written,
             state.acc_written, np.empty((cfg.rows, cfg.cols), dtype=spad_u.dtype),
             np.empty(cfg.rows * cfg.cols, dtype=np.uint32), np.empty((3, 1), dtype=np.uint32),
-            np.zeros(rk.REGS, dtype=np.int64), dtype.is_float, False,
+            np.zeros(rk.REGS, dtype=np.int64), np.empty(0, dtype=np.uint32),
+            np.empty(0, dtype=np.uint32), np.empty((1, 5), dtype=np.int64), dtype.is_float,
+            False,
         )  # fmt: skip
+    chains.warm_up()

@@ -16,7 +16,9 @@ computes for the instruction:
   exponents keep the products in float32's normal range), else by chip/machine/
   block_kernels.py's kernel (products rounded to float32, no FMA; chip/semantics.py's NaN
   rule); int8 sums wrap to int32 as the array's adders (OS products over more than
-  `F32_EXACT_TERMS` terms: `_int_matmul`);
+  `F32_EXACT_TERMS` terms: `_int_matmul`). The folds of a chain (chip/machine/chains.py) keep
+  their widened X and stationary tile until the last one, which applies them all
+  (`_chain_step`);
 - MOVE: the block's words gathered into a work buffer, then written (transposed or not) into
   the destination rows (both hold words of one size: the plan keeps other MOVEs checked);
 - vector functions of fp32 and bf16 values: chip/machine/vec_kernels.py, which declines the
@@ -37,6 +39,7 @@ from chip.machine.fma_kernels import (
     exponents_of,
     fma_exact,
     magnitudes_with,
+    matmul_chain,
     matmul_fma,
 )
 from chip.machine.vec_kernels import (
@@ -64,8 +67,10 @@ F_MEM, F_LO, F_ROWS, F_COLS, F_MARK, F_OFFSET, F_STEP_R, F_STEP_E = range(1, 9)
 # MOVE: F_MEM to F_MARK of the source block (rows x cols, as read) and whether it marks the
 # destination, then the destination's array and first row, and whether it is transposed
 F_MDST, F_MDLO, F_MTRANSPOSE = range(6, 9)
-# MATMUL: the instruction's fields, out_rows, accumulate, mark
+# MATMUL: the instruction's fields, out_rows, accumulate, mark, then its place in a chain of
+# folds (chip/machine/chains.py) and the chain's length (0 or 1: no chain)
 F_X, F_T, F_MROWS, F_MCOLS, F_Y, F_OUT, F_OUT_ROWS, F_ACCUMULATE, F_MMARK = range(1, 10)
+F_FOLD, F_FOLDS = 10, 11
 # VEC: function, rows, cols, destination (array, row, rows written, type), mark, the immediate
 # as fp32 bits, then per source (array, first row, rows, type); array -1: no source
 F_OP, F_VROWS, F_VCOLS, F_DST, F_DROW, F_NOUT, F_DTYPE, F_VMARK, F_IMM = range(1, 10)
@@ -286,6 +291,55 @@ def _os_matmul(s, spad_u, acc_f, acc_i, work, work_f, floats) -> None:
 
 
 @numba.njit(cache=True)
+def _chain_step(s, spad_u, acc_f, acc_i, stat, regs, fold_x, fold_s, fold_e, floats) -> None:
+    """Fold ``s[F_FOLD]`` of a chain of ``s[F_FOLDS]`` (WS/IS): its X widened and its stationary
+    tile (float32 values) kept in the fold buffers with their bf16 exponents and, at the last
+    fold, the chain applied: by `matmul_chain` when every fold's products are exact, else fold
+    by fold by the kernels of single MATMULs."""
+    f, n = s[F_FOLD], s[F_FOLDS]
+    x0, t, rows, cols = s[F_X], s[F_T], s[F_MROWS], s[F_MCOLS]
+    out, out_rows = s[F_OUT], s[F_OUT_ROWS]
+    xs = fold_x[: n * t * rows].reshape((n, t, rows))
+    ss = fold_s[: n * rows * cols].reshape((n, rows, cols))
+    x_low, x_high = _widen_x(spad_u, x0, t, rows, floats, xs[f])
+    held = ss[f].view(np.float32)
+    if floats:
+        for r in range(rows):
+            for c in range(cols):
+                ss[f, r, c] = stat[r * cols + c]
+    else:
+        s_i = stat.view(np.int32)
+        for r in range(rows):
+            for c in range(cols):
+                held[r, c] = np.float32(s_i[r * cols + c])
+    fold_e[f, 0], fold_e[f, 1] = x_low, x_high
+    fold_e[f, 2], fold_e[f, 3] = regs[REG_SLOW], regs[REG_SHIGH]
+    if f == 0:
+        fold_e[0, 4] = s[F_ACCUMULATE]
+    if f < n - 1:
+        return
+    add = fold_e[0, 4] != 0
+    xf, sf = xs.view(np.float32), ss.view(np.float32)
+    no_f, no_i = acc_f[:0, :0], acc_i[:0, :0]
+    if not floats:
+        matmul_chain(xf, sf, no_f, acc_i[out : out + out_rows, :cols], add, True)
+        return
+    block = acc_f[out : out + out_rows, :cols]
+    exact = spad_u.itemsize == 2
+    for g in range(n):
+        exact = exact and fma_exact(fold_e[g, 0], fold_e[g, 1], fold_e[g, 2], fold_e[g, 3])
+    if exact:
+        matmul_chain(xf, sf, block, no_i, add, False)
+        return
+    for g in range(n):
+        e = fold_e[g]
+        if spad_u.itemsize == 2 and fma_exact(e[0], e[1], e[2], e[3]):
+            matmul_fma(xf[g], sf[g], block, no_i, add or g > 0, False)
+        else:
+            _matmul_f32(xf[g], sf[g], block, add or g > 0)
+
+
+@numba.njit(cache=True)
 def replay(
     code: np.ndarray,
     imms: np.ndarray,
@@ -299,6 +353,9 @@ def replay(
     stat: np.ndarray,
     work: np.ndarray,
     regs: np.ndarray,
+    fold_x: np.ndarray,
+    fold_s: np.ndarray,
+    fold_e: np.ndarray,
     floats: bool,
     os_flow: bool,
 ) -> int:
@@ -308,8 +365,10 @@ def replay(
     on-chip arrays as unsigned words of their element size; ``stat_raw`` (rows x cols words as
     ``spad_u``'s) and ``stat`` (flat: float32 bits, or int8 values as int32 for integer
     arrays) the stationary tile; ``work``: three flat uint32 buffers of at least ``rows x
-    row_elems`` words, the largest block a step reads; ``floats``: the array's inputs are bf16
-    or fp32. Returns the position of the first step left to Python, or ``len(code)``.
+    row_elems`` words, the largest block a step reads; ``fold_x``, ``fold_s`` (uint32, flat)
+    and ``fold_e`` (int64, 5 per fold) the fold buffers of the longest chain (`_chain_step`);
+    ``floats``: the array's inputs are bf16 or fp32. Returns the position of the first step
+    left to Python, or ``len(code)``.
     """
     shift = 16 if spad_u.itemsize == 2 else 0
     dram_s = dram.view(spad_u.dtype)  # DRAM as words of the scratchpad's and accumulator's
@@ -352,6 +411,8 @@ def replay(
             no_f, no_i = acc_f[:0, :0], acc_i[:0, :0]
             if os_flow:
                 _os_matmul(s, spad_u, acc_f, acc_i, work, work_f, floats)
+            elif s[F_FOLDS] > 1:
+                _chain_step(s, spad_u, acc_f, acc_i, stat, regs, fold_x, fold_s, fold_e, floats)
             else:
                 x_low, x_high = _widen_x(spad_u, x0, t, rows, floats, _block(wa, t, rows))
                 x = _block(fa, t, rows)

@@ -19,6 +19,7 @@ from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType
 from chip.machine import (
     block_kernels,
+    chains,
     critical_kernel,
     hazard_kernel,
     jit,
@@ -43,6 +44,7 @@ def _signatures() -> dict[str, set]:
     out = {}
     for module in (
         block_kernels,
+        chains,
         critical_kernel,
         hazard_kernel,
         pe_kernels,
