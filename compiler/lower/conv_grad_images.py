@@ -1,5 +1,6 @@
 """CONV2D_GRAD_WEIGHT across images: dW = sum over output positions (oh, ow) and chunks of
-up to R images of A_chunk^T @ dY_chunk.
+up to R images of A_chunk^T @ dY_chunk (taken for single-channel inputs: see
+`images_grad_weight_pays`).
 
 For a small layer both of dW's GEMM dimensions are short (LeNet's first convolution: 9 taps x
 8 channels) and its reduction over N*OH*OW positions is long, so every way that reduces over
@@ -86,8 +87,15 @@ def images_grad_weight_pays(
     wshape: tuple[int, int, int, int],
     others: int,
 ) -> bool:
-    """Whether `images_grad_weight` is predicted cheaper than ``others`` cycles, the
-    cheapest of the other ways."""
+    """Whether `images_grad_weight` is taken: for a single-channel input, when predicted
+    cheaper than ``others`` cycles, the cheapest of the other ways (which sum in the im2col
+    GEMM's order). With more channels the other ways stream Cout or KH*KW*C rows per fold
+    rather than KH*KW, and the reordered sums cost more than they save: on LeNet's second
+    convolution (36% fewer predicted cycles) they change the digits CNN's training
+    trajectory enough that its loss leaves the float64 run's tolerance (examples/
+    train_cnn.py, epoch 9), while the first convolution's leave it unchanged."""
+    if wshape[2] != 1:
+        return False
     cycles = images_grad_weight_cycles(ctx, xp, dy, wshape)
     if cycles is None:
         return False
