@@ -526,6 +526,26 @@ def test_weight_gradient_across_images(monkeypatch, case):
     assert counters.macs == outputs * kh * kw * cin * cout
 
 
+def test_weight_gradient_across_images_cycles_as_predicted():
+    """LeNet's first weight gradient (batch 32, its input padded beforehand) goes across
+    images on `edge`, and the machine's cycles from its first window load to its store
+    are within 10% of the prediction (the input's copy before it is common to every way)."""
+    b = IRBuilder("lenet conv1 dW")
+    x = b.input("x", (32, 10, 10, 1), DType.BF16)
+    dy = b.input("dy", (32, 8, 8, 8), DType.BF16)
+    attrs = dict(stride=(1, 1), padding=(0, 0, 0, 0), weight_shape=(3, 3, 1, 8))
+    b.output("y", b.add(Op.CONV2D_GRAD_WEIGHT, (x, dy), "conv", **attrs))
+    lowered = lower(b.build(), ChipConfig.from_toml("edge"))
+    found = re.search(r"~(\d+) cycles across images, ~(\d+) the", "\n".join(lowered.notes))
+    predicted, others = map(int, found.groups())
+    assert predicted < others
+    events = run_machine(lowered.program).events
+    instrs = lowered.program.instrs
+    first = min(e.start for e in events if getattr(instrs[e.index], "transpose", False))
+    measured = max(e.end for e in events) - first
+    assert abs(predicted / measured - 1) < 0.10, (predicted, measured)
+
+
 def test_weight_gradient_by_windows_only_when_its_tiles_fit_the_accumulator():
     # 3x3x64 -> 64: dW^T's 36 column chunks x 64 rows exceed edge's 1024 accumulator rows
     b = IRBuilder("wide")
