@@ -8,16 +8,17 @@ array rows of consecutive positions pays the array's fill and drain (R + C - 2 c
 16 positions for a few rows streamed. Here the stationary tile is dY's rows of one output
 position in R images (R x Cout) and the stream is A^T's rows for them: one row per kernel
 element (kh, kw, c), KH*KW*C rows per fold instead of Cout or KH*KW. A^T's rows come
-straight from the padded input by transposed loads, one per kernel row: the window's (kw, c)
-run of every image of the chunk is one strided DRAM block (row step H*W*C). The sums run
-over the positions in (image chunk, oh, ow, image) order, not the im2col GEMM's (n, oh, ow):
-the same products added in another order.
+straight from the unpadded input by transposed loads, one per kernel row: the window's
+(kw, c) run of every image of the chunk is one strided DRAM block (row step H*W*C); the
+rows of taps in the padding are set to zero instead, so no padded copy is made. The sums
+run over the positions in (image chunk, oh, ow, image) order, not the im2col GEMM's
+(n, oh, ow): the same products added in another order.
 """
 
 from __future__ import annotations
 
 from chip.config import Dataflow
-from chip.isa import Matmul, Mem, Preload
+from chip.isa import Matmul, Mem, Preload, VecOp
 from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.gemm import Ring
 from compiler.lower.memory import Buf
@@ -46,13 +47,27 @@ def _images_plan(
     n = xp.shape[0]
     images = [(b0, min(cfg.rows, n - b0)) for b0 in range(0, n, cfg.rows)]
     couts = [(c0, min(cfg.cols, cout - c0)) for c0 in range(0, cout, cfg.cols)]
+    # at most this many patterns of taps in the padding (`images_grad_weight`'s rings)
+    oh, ow = dy.shape[1:3]
+    kinds = min(oh, 2 * kh - 1) * min(ow, 2 * kw - 1)
     if (
         m > MAX_KERNEL_ROWS
         or len(couts) * m > ctx.chip.acc_left
-        or 2 * (m + len(couts) * cfg.rows) > ctx.chip.spad_left
+        or _rows(2, kinds, m, len(couts) * cfg.rows) > ctx.chip.spad_left
     ):
         return None
     return images, couts
+
+
+# Slots of a border pattern's ring: it recurs every few folds.
+BORDER_SLOTS = 4
+
+
+def _rows(depth: int, kinds: int, m: int, tile_rows: int) -> int:
+    """Scratchpad rows of `images_grad_weight`'s rings at ``depth`` slots: the inside
+    pattern's, the other ``kinds - 1`` patterns' (at most `BORDER_SLOTS` slots) and dY's
+    tiles."""
+    return (depth + (kinds - 1) * min(depth, BORDER_SLOTS)) * m + depth * tile_rows
 
 
 def images_grad_weight_cycles(
@@ -106,42 +121,88 @@ def images_grad_weight_pays(
     return cycles < others
 
 
-def images_grad_weight(ctx: Ctx, xp: Buf, dy: Buf, out: Buf, stride: tuple[int, int]) -> None:
-    """dW from padded ``xp`` and ``dy`` across images (see the module docstring): dW's tiles
-    (KH*KW*C rows x a chunk of channels) stay in the accumulator over every fold and are
-    stored once."""
+def images_grad_weight(
+    ctx: Ctx,
+    x: Buf,
+    dy: Buf,
+    out: Buf,
+    stride: tuple[int, int],
+    padding: tuple[int, int, int, int],
+) -> None:
+    """dW from ``x`` (unpadded: A^T's rows of taps in the ``padding`` are set to zero, never
+    loaded) and ``dy`` across images (see the module docstring): dW's tiles (KH*KW*C rows x
+    a chunk of channels) stay in the accumulator over every fold and are stored once."""
     kh, kw, cin, cout = out.shape
-    n, hp, wp, _ = xp.shape
+    _, h, w, _ = x.shape
     _, oh, ow, _ = dy.shape
     sh, sw = stride
+    pt, pl = padding[:2]
     cfg, em = ctx.config, ctx.em
-    plan = _images_plan(ctx, xp, dy, out.shape)
+    plan = _images_plan(ctx, x, dy, out.shape)
     if plan is None:
         raise LoweringError(f"{em.tag.layer}: no weight gradient across images here")
     images, couts = plan
     m = kh * kw * cin
     run = kw * cin
-    xes, des = xp.dtype.nbytes, dy.dtype.nbytes
+    xes, des = x.dtype.nbytes, dy.dtype.nbytes
     tiles = ctx.alloc(Mem.ACC, len(couts) * m, "dW tiles")
-    slot = m + len(couts) * cfg.rows
-    depth = max(2, min(cfg.queue_depth, ctx.chip.spad_left // slot))
-    xs = Ring(ctx.alloc(Mem.SPAD, depth * m, "A^T rows"), m, depth)
-    _next_bank(ctx, depth * len(couts) * cfg.rows)
+
+    def taps(y: int, o: int) -> tuple[tuple[int, int], ...]:
+        """Per kernel row of output (y, o): its taps [lo, hi) inside the input."""
+        spans = []
+        for i in range(kh):
+            row, col = y * sh + i - pt, o * sw - pl
+            hi = max(0, min(kw, w - col)) if 0 <= row < h else 0
+            spans.append((min(max(0, -col), hi), hi))
+        return tuple(spans)
+
+    # A^T's rows of taps in the padding are never loaded: each pattern of such taps has its
+    # own ring of slots, whose rows of those taps are zeroed once (a pattern at the border
+    # recurs every few folds: a few slots suffice).
+    inside = ((0, kw),) * kh
+    kinds = sorted({taps(y, o) for y in range(oh) for o in range(ow)})
+    tile_rows = len(couts) * cfg.rows
+    depth = max(
+        [2]
+        + [
+            d
+            for d in range(2, cfg.queue_depth + 1)
+            if _rows(d, len(kinds), m, tile_rows) <= ctx.chip.spad_left
+        ]
+    )
+    rings = {}
+    for kind in kinds:
+        d = depth if kind == inside else min(depth, BORDER_SLOTS)
+        rings[kind] = Ring(ctx.alloc(Mem.SPAD, d * m, "A^T rows"), m, d)
+        zeros: list[list[int]] = []  # runs [first, end) of rows of taps in the padding
+        for i, (lo, hi) in enumerate(kind):
+            for z0, z1 in ((i * run, i * run + lo * cin), (i * run + hi * cin, (i + 1) * run)):
+                if z0 == z1:
+                    continue
+                if zeros and zeros[-1][1] == z0:
+                    zeros[-1][1] = z1
+                else:
+                    zeros.append([z0, z1])
+        for k in range(d):
+            for z0, z1 in zeros:
+                ctx.vec(VecOp.SET, rings[kind].base.offset(k * m + z0), z1 - z0, cfg.rows)
+    _next_bank(ctx, depth * tile_rows)
     ss = Ring(
-        ctx.alloc(Mem.SPAD, depth * len(couts) * cfg.rows, "dY tiles"),
+        ctx.alloc(Mem.SPAD, depth * tile_rows, "dY tiles"),
         cfg.rows,
         depth * len(couts),
     )
 
-    def operands(b0: int, bb: int, y: int, x: int) -> tuple[int, list[int]]:
+    def operands(b0: int, bb: int, y: int, o: int) -> tuple[int, list[int]]:
         """Load the fold's A^T rows and its dY tiles; their first rows."""
-        xloc = xs.next()
-        for i in range(kh):
-            # the (kw, c) run of kernel row i of output (y, x) in images b0..b0+bb
-            corner = ((b0 * hp + y * sh + i) * wp + x * sw) * cin
-            win = View(xp.addr + corner * xes, xp.dtype, bb, run, hp * wp * cin)
-            ctx.load(win.T, xloc.offset(i * run))
-        pos = (b0 * oh + y) * ow + x
+        kind = taps(y, o)
+        xloc = rings[kind].next()
+        for i, (lo, hi) in enumerate(kind):
+            if lo < hi:  # the taps of kernel row i inside the input, in every image
+                corner = ((b0 * h + y * sh + i - pt) * w + o * sw - pl + lo) * cin
+                win = View(x.addr + corner * xes, x.dtype, bb, (hi - lo) * cin, h * w * cin)
+                ctx.load(win.T, xloc.offset(i * run + lo * cin))
+        pos = (b0 * oh + y) * ow + o
         slocs = []
         for c0, cc in couts:
             sloc = ss.next()
@@ -153,7 +214,7 @@ def images_grad_weight(ctx: Ctx, xp: Buf, dy: Buf, out: Buf, stride: tuple[int, 
 
     # Each fold's operands are fetched before the previous fold's MATMUL, so that every
     # PRELOAD directly follows a MATMUL and hides under it.
-    folds = [(b0, bb, y, x) for b0, bb in images for y in range(oh) for x in range(ow)]
+    folds = [(b0, bb, y, o) for b0, bb in images for y in range(oh) for o in range(ow)]
     ahead = operands(*folds[0])
     for f, (_, bb, _, _) in enumerate(folds):
         xrow, slocs = ahead

@@ -35,19 +35,26 @@ def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> 
     kh, kw, cin, cout = out.shape
     stride, padding = tuple(node.attrs["stride"]), tuple(node.attrs["padding"])
     implicit = stride == (1, 1) and (kh, kw) != (1, 1)
-    wp = x.shape[2] + padding[1] + padding[3]
-    xp = pad(ctx, x, padding, 0.0, slack=((kh - 1) * wp + kw) * cin if implicit else 0)
+    n, h, w, _ = x.shape
+    hp, wp = h + padding[0] + padding[2], w + padding[1] + padding[3]
+    # The ways are weighed on the padded input's shape before its copy is made: the way
+    # across images reads the unpadded input and makes none.
+    shape = Buf(x.addr, (n, hp, wp, cin), x.dtype)
+    held = ctx.chip, ctx.staging
     ctx.release_onchip()
-    copies, planes = _im2col_copies(ctx, xp, (kh, kw), stride, dy.shape[1:3])
-    others = [predict_gemm(ctx, kh * kw * cin, dy.size // cout, cout, (xp.dtype, dy.dtype)).cycles]
+    copies, planes = _im2col_copies(ctx, shape, (kh, kw), stride, dy.shape[1:3])
+    others = [predict_gemm(ctx, kh * kw * cin, dy.size // cout, cout, (x.dtype, dy.dtype)).cycles]
     others[0] += copies
     if implicit:
-        others.append(_implicit_grad_weight_cycles(ctx, xp, dy, out.shape))
-    if (windows := _windows_grad_weight_cycles(ctx, xp, dy, out.shape, stride)) is not None:
+        others.append(_implicit_grad_weight_cycles(ctx, shape, dy, out.shape))
+    if (windows := _windows_grad_weight_cycles(ctx, shape, dy, out.shape, stride)) is not None:
         others.append(windows)
-    if images_grad_weight_pays(ctx, xp, dy, out.shape, min(others)):
-        images_grad_weight(ctx, xp, dy, out, stride)
+    if images_grad_weight_pays(ctx, shape, dy, out.shape, min(others)):
+        images_grad_weight(ctx, x, dy, out, stride, padding)
         return
+    ctx.chip, ctx.staging = held
+    xp = pad(ctx, x, padding, 0.0, slack=((kh - 1) * wp + kw) * cin if implicit else 0)
+    ctx.release_onchip()
     if implicit and _implicit_grad_weight_pays(ctx, xp, dy, out.shape, copies):
         _implicit_grad_weight(ctx, xp, dy, out)
         return

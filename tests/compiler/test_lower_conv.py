@@ -503,14 +503,16 @@ def test_weight_gradient_by_preloaded_windows_equals_im2col(monkeypatch):
 ACROSS_IMAGES = [  # (x shape, kernel, cout, stride, padding) on tiny's 4x4 array
     ((5, 4, 4, 3), (3, 3), 6, (1, 1), (1, 1, 1, 1)),  # a short image chunk, two cout chunks
     ((4, 7, 6, 2), (3, 2), 3, (2, 2), (1, 0, 1, 1)),  # strided, uneven padding
+    ((3, 3, 4, 1), (5, 5), 2, (1, 1), (2, 2, 2, 2)),  # windows wider than the input
 ]
 
 
-@pytest.mark.parametrize("case", ACROSS_IMAGES, ids=["same", "strided"])
+@pytest.mark.parametrize("case", ACROSS_IMAGES, ids=["same", "strided", "wide"])
 def test_weight_gradient_across_images(monkeypatch, case):
     """The weight gradient across images (dY's rows of one output position in up to R images
-    preloaded, A^T's rows streamed from transposed loads of the windows), forced, equals the
-    float64 reference on the machine; the array computes each product once."""
+    preloaded, A^T's rows streamed from transposed loads of the unpadded input's windows, the
+    rows of taps in the padding zero), forced, equals the float64 reference on the machine;
+    the array computes each product once."""
     monkeypatch.setattr(conv_grad_weight, "images_grad_weight_pays", lambda *a: True)
     calls = []
     images = conv_grad_weight.images_grad_weight
