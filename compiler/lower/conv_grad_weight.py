@@ -21,7 +21,6 @@ from chip.isa import Matmul, Mem, Preload
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.conv_grad_images import images_grad_weight, images_grad_weight_pays
-from compiler.lower.conv_grad_windows import windows_grad_weight_unpadded
 from compiler.lower.conv_im2col import _windows, _windows_fit, im2col, im2col_cycles, pad
 from compiler.lower.gemm import KParts, Ring, emit_gemm, k_chunks, predict_gemm
 from compiler.lower.memory import Buf
@@ -53,21 +52,13 @@ def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> 
     if images_grad_weight_pays(ctx, shape, dy, out.shape, min(others)):
         images_grad_weight(ctx, x, dy, out, stride, padding)
         return
-    by_implicit = implicit and _implicit_grad_weight_pays(ctx, shape, dy, out.shape, copies)
-    by_windows = not by_implicit and _windows_grad_weight_pays(
-        ctx, shape, dy, out.shape, stride, copies
-    )
-    if by_windows and stride == (1, 1):
-        if windows_grad_weight_unpadded(ctx, x, dy, out, padding):
-            return
-        ctx.release_onchip()
     ctx.chip, ctx.staging = held
     xp = pad(ctx, x, padding, 0.0, slack=((kh - 1) * wp + kw) * cin if implicit else 0)
     ctx.release_onchip()
-    if by_implicit:
+    if implicit and _implicit_grad_weight_pays(ctx, xp, dy, out.shape, copies):
         _implicit_grad_weight(ctx, xp, dy, out)
         return
-    if by_windows:
+    if _windows_grad_weight_pays(ctx, xp, dy, out.shape, stride, copies):
         _windows_grad_weight(ctx, xp, dy, out, stride)
         return
     dw = View.matrix(out.reshaped((kh * kw * cin, cout)))
