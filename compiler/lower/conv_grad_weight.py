@@ -6,7 +6,10 @@ Whichever the cost model predicts cheapest:
 - without A: dW^T = dY^T @ A with A's tiles preloaded from the shifted windows of the padded
   input (`_windows_grad_weight`), each tile summing the positions in the im2col GEMM's order;
 - (stride 1) KH GEMMs over every padded position, dY scattered into a zeroed buffer
-  (`_implicit_grad_weight`).
+  (`_implicit_grad_weight`);
+- across images (`conv_grad_images.py`): dY's rows of one output position in up to R images
+  preloaded, A^T's rows for them streamed, as long as a kernel's rows, from transposed loads
+  of the windows (this one sums the positions in another order).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from chip.config import Dataflow
 from chip.isa import Matmul, Mem, Preload
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
+from compiler.lower.conv_grad_images import images_grad_weight, images_grad_weight_pays
 from compiler.lower.conv_im2col import _windows, _windows_fit, im2col, im2col_cycles, pad
 from compiler.lower.gemm import KParts, Ring, emit_gemm, k_chunks, predict_gemm
 from compiler.lower.memory import Buf
@@ -31,10 +35,26 @@ def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> 
     kh, kw, cin, cout = out.shape
     stride, padding = tuple(node.attrs["stride"]), tuple(node.attrs["padding"])
     implicit = stride == (1, 1) and (kh, kw) != (1, 1)
-    wp = x.shape[2] + padding[1] + padding[3]
+    n, h, w, _ = x.shape
+    hp, wp = h + padding[0] + padding[2], w + padding[1] + padding[3]
+    # The ways are weighed on the padded input's shape before its copy is made: the way
+    # across images reads the unpadded input and makes none.
+    shape = Buf(x.addr, (n, hp, wp, cin), x.dtype)
+    held = ctx.chip, ctx.staging
+    ctx.release_onchip()
+    copies, planes = _im2col_copies(ctx, shape, (kh, kw), stride, dy.shape[1:3])
+    others = [predict_gemm(ctx, kh * kw * cin, dy.size // cout, cout, (x.dtype, dy.dtype)).cycles]
+    others[0] += copies
+    if implicit:
+        others.append(_implicit_grad_weight_cycles(ctx, shape, dy, out.shape))
+    if (windows := _windows_grad_weight_cycles(ctx, shape, dy, out.shape, stride)) is not None:
+        others.append(windows)
+    if images_grad_weight_pays(ctx, shape, dy, out.shape, min(others)):
+        images_grad_weight(ctx, x, dy, out, stride, padding)
+        return
+    ctx.chip, ctx.staging = held
     xp = pad(ctx, x, padding, 0.0, slack=((kh - 1) * wp + kw) * cin if implicit else 0)
     ctx.release_onchip()
-    copies, planes = _im2col_copies(ctx, xp, (kh, kw), stride, dy.shape[1:3])
     if implicit and _implicit_grad_weight_pays(ctx, xp, dy, out.shape, copies):
         _implicit_grad_weight(ctx, xp, dy, out)
         return
@@ -124,6 +144,27 @@ def _windows_grad_weight_folds(
     return a, positions, cols
 
 
+def _windows_grad_weight_cycles(
+    ctx: Ctx, xp: Buf, dy: Buf, wshape: tuple[int, int, int, int], stride: tuple[int, int]
+) -> int | None:
+    """`_windows_grad_weight`'s predicted cycles (None where it does not apply): its folds
+    stream Cout rows each (double-buffered preloads), its DMAs are dY^T's blocks and the
+    windows' runs, whichever is slower, plus one latency."""
+    plan = _windows_grad_weight_folds(ctx, xp, dy, wshape, stride)
+    if plan is None:
+        return None
+    a, positions, cols = plan
+    cfg = ctx.config
+    cout = wshape[3]
+    es = xp.dtype.nbytes
+    array = len(positions) * len(cols) * (cout + cfg.rows + cfg.cols - 2)
+    dma = sum(dma_cycles(cfg, cout, pp, es) for _, pp in positions)
+    for p0, pp in positions:
+        for k0, kk in cols:
+            dma += sum(dma_cycles(cfg, v.rows, kk, es) for _, v in a.pieces(p0, pp, k0, kk))
+    return max(array, dma) + cfg.dram_latency
+
+
 def _windows_grad_weight_pays(
     ctx: Ctx,
     xp: Buf,
@@ -133,22 +174,12 @@ def _windows_grad_weight_pays(
     copies: int,
 ) -> bool:
     """Whether `_windows_grad_weight` is predicted cheaper than im2col (``copies`` cycles of
-    copies) and one GEMM: its folds stream Cout rows each (double-buffered preloads), its
-    DMAs are dY^T's blocks and the windows' runs, whichever is slower, plus one latency."""
-    plan = _windows_grad_weight_folds(ctx, xp, dy, wshape, stride)
-    if plan is None:
+    copies) and one GEMM."""
+    windows = _windows_grad_weight_cycles(ctx, xp, dy, wshape, stride)
+    if windows is None:
         return False
-    a, positions, cols = plan
-    cfg = ctx.config
     kh, kw, cin, cout = wshape
-    es = xp.dtype.nbytes
-    array = len(positions) * len(cols) * (cout + cfg.rows + cfg.cols - 2)
-    dma = sum(dma_cycles(cfg, cout, pp, es) for _, pp in positions)
-    for p0, pp in positions:
-        for k0, kk in cols:
-            dma += sum(dma_cycles(cfg, v.rows, kk, es) for _, v in a.pieces(p0, pp, k0, kk))
-    windows = max(array, dma) + cfg.dram_latency
-    dense = predict_gemm(ctx, kh * kw * cin, a.rows, cout, (xp.dtype, dy.dtype)).cycles
+    dense = predict_gemm(ctx, kh * kw * cin, dy.size // cout, cout, (xp.dtype, dy.dtype)).cycles
     ctx.notes.append(
         f"{ctx.em.tag.layer}: weight gradient ~{windows} cycles by windows preloaded as "
         f"A's tiles, ~{dense + copies} by im2col ({copies} of copies)"
@@ -202,12 +233,11 @@ def _windows_grad_weight(ctx: Ctx, xp: Buf, dy: Buf, out: Buf, stride: tuple[int
         ctx.store(tiles.offset(j * cout), dwt.block(0, cout, k0, kk))
 
 
-def _implicit_grad_weight_pays(
-    ctx: Ctx, xp: Buf, dy: Buf, wshape: tuple[int, int, int, int], copies: int
-) -> bool:
-    """Whether `_implicit_grad_weight` (KH GEMMs over every padded position, dY scattered
-    into a zeroed buffer) is predicted cheaper than im2col (``copies`` cycles of copies) and
-    one GEMM over the outputs."""
+def _implicit_grad_weight_cycles(
+    ctx: Ctx, xp: Buf, dy: Buf, wshape: tuple[int, int, int, int]
+) -> int:
+    """`_implicit_grad_weight`'s predicted cycles: KH GEMMs over every padded position, the
+    scatter of dY into a zeroed buffer and its fill."""
     kh, kw, cin, cout = wshape
     n, hp, wp, _ = xp.shape
     oh, ow = dy.shape[1:3]
@@ -215,13 +245,23 @@ def _implicit_grad_weight_pays(
     es = dy.dtype.nbytes
     scatter = 2 * n * dma_cycles(ctx.config, oh, ow * cout, es)
     fill_rows = math.ceil(n * hp * wp * cout / ctx.config.row_elems)
-    implicit = (
+    return (
         kh * predict_gemm(ctx, kw * cin, n * hp * wp, cout, dts).cycles
         + scatter
         + fill_rows
         + dma_cycles(ctx.config, fill_rows, ctx.config.row_elems, es)
     )
-    dense = predict_gemm(ctx, kh * kw * cin, n * oh * ow, cout, dts).cycles
+
+
+def _implicit_grad_weight_pays(
+    ctx: Ctx, xp: Buf, dy: Buf, wshape: tuple[int, int, int, int], copies: int
+) -> bool:
+    """Whether `_implicit_grad_weight` (KH GEMMs over every padded position, dY scattered
+    into a zeroed buffer) is predicted cheaper than im2col (``copies`` cycles of copies) and
+    one GEMM over the outputs."""
+    kh, kw, cin, cout = wshape
+    implicit = _implicit_grad_weight_cycles(ctx, xp, dy, wshape)
+    dense = predict_gemm(ctx, kh * kw * cin, dy.size // cout, cout, (xp.dtype, dy.dtype)).cycles
     ctx.notes.append(
         f"{ctx.em.tag.layer}: stride-1 weight gradient ~{implicit} cycles by shifted windows, "
         f"~{dense + copies} by im2col ({copies} of copies)"

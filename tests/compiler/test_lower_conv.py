@@ -214,6 +214,7 @@ def test_stride1_paths_compute_only_valid_outputs(monkeypatch, op, case, way):
     monkeypatch.setattr(conv_grad_weight, "_implicit_grad_weight_pays", lambda *a: shifted)
     # the weight gradient from windows preloaded as A's tiles (else im2col)
     monkeypatch.setattr(conv_grad_weight, "_windows_grad_weight_pays", lambda *a: way == "windows")
+    monkeypatch.setattr(conv_grad_weight, "images_grad_weight_pays", lambda *a: False)
     calls = []
     bands = conv.emit_bands
     monkeypatch.setattr(conv, "emit_bands", lambda *a: calls.append(a) or bands(*a))
@@ -401,12 +402,16 @@ def test_shifted_windows_stage_fp32_operands_on_a_bf16_chip(monkeypatch):
 
 def test_stride1_convolution_takes_the_predicted_cheaper_way():
     """The lowering notes the predictions and emits the cheapest: LeNet's first convolution
-    (one input channel) by bands of input rows, its weight gradient by im2col; a convolution
-    whose bands do not pay goes by the cheaper of shifted windows and im2col."""
+    (one input channel) by bands of input rows, its weight gradient across images (predicted
+    cheaper than every other way, which are then not weighed); a convolution whose bands do not
+    pay goes by the cheaper of shifted windows and im2col."""
     chip = ChipConfig.from_toml("edge")
     lowered = compile_lowered(zoo.lenet(batch=8), chip, train=train_spec("ce", "sgd", 0.1))
-    picks, bands, emitted = {}, {}, set()
+    picks, bands, emitted, across = {}, {}, set(), {}
     for note in lowered.notes:
+        found = re.match(r"(\w+): weight gradient ~(\d+) cycles across images, ~(\d+) the", note)
+        if found:
+            across[found.group(1)] = int(found.group(2)) < int(found.group(3))
         found = re.match(r"(\w+): stride-1 (.+) ~(\d+) cycles by shifted windows, ~(\d+) by", note)
         if found:
             layer, what, shifted, dense = found.groups()
@@ -421,7 +426,7 @@ def test_stride1_convolution_takes_the_predicted_cheaper_way():
     assert bands["conv1"] is True and ("conv1", "conv") not in picks
     assert emitted == {layer for layer, cheaper in bands.items() if cheaper}
     assert all((layer, "conv") in picks for layer, cheaper in bands.items() if not cheaper)
-    assert picks[("grad_conv1", "weight gradient")] is False
+    assert across["grad_conv1"] is True and ("grad_conv1", "weight gradient") not in picks
 
 
 @pytest.mark.parametrize("chip", ["tiny", "tpu-v1"])
@@ -491,7 +496,56 @@ def test_weight_gradient_by_preloaded_windows_equals_im2col(monkeypatch):
     check_graph(graph, cfg, inputs, rtol=1e-6, machine=True)
     got = run_on_chip(lowered, inputs, machine=True)["y"]
     monkeypatch.setattr(conv_grad_weight, "_windows_grad_weight_pays", lambda *args: False)
+    monkeypatch.setattr(conv_grad_weight, "images_grad_weight_pays", lambda *args: False)
     np.testing.assert_array_equal(got, run_on_chip(lower(graph, cfg), inputs, machine=True)["y"])
+
+
+ACROSS_IMAGES = [  # (x shape, kernel, cout, stride, padding) on tiny's 4x4 array
+    ((5, 4, 4, 3), (3, 3), 6, (1, 1), (1, 1, 1, 1)),  # a short image chunk, two cout chunks
+    ((4, 7, 6, 2), (3, 2), 3, (2, 2), (1, 0, 1, 1)),  # strided, uneven padding
+    ((3, 3, 4, 1), (5, 5), 2, (1, 1), (2, 2, 2, 2)),  # windows wider than the input
+]
+
+
+@pytest.mark.parametrize("case", ACROSS_IMAGES, ids=["same", "strided", "wide"])
+def test_weight_gradient_across_images(monkeypatch, case):
+    """The weight gradient across images (dY's rows of one output position in up to R images
+    preloaded, A^T's rows streamed from transposed loads of the unpadded input's windows, the
+    rows of taps in the padding zero), forced, equals the float64 reference on the machine;
+    the array computes each product once."""
+    monkeypatch.setattr(conv_grad_weight, "images_grad_weight_pays", lambda *a: True)
+    calls = []
+    images = conv_grad_weight.images_grad_weight
+    monkeypatch.setattr(
+        conv_grad_weight, "images_grad_weight", lambda *a: calls.append(a) or images(*a)
+    )
+    graph, inputs = conv_graph(Op.CONV2D_GRAD_WEIGHT, *case)
+    check_graph(graph, fp32_tiny(), inputs, rtol=1e-5, machine=True)
+    assert calls
+    counters = run_machine(lower(graph, fp32_tiny()).program).counters
+    (n, h, w, cin), (kh, kw), cout, (sh, sw), (pt, pl, pb, pr) = case
+    outputs = n * ((h + pt + pb - kh) // sh + 1) * ((w + pl + pr - kw) // sw + 1)
+    assert counters.macs == outputs * kh * kw * cin * cout
+
+
+def test_weight_gradient_across_images_cycles_as_predicted():
+    """LeNet's first weight gradient (batch 32, its input padded beforehand) goes across
+    images on `edge`, and the machine's cycles from its first window load to its store
+    are within 10% of the prediction (the input's copy before it is common to every way)."""
+    b = IRBuilder("lenet conv1 dW")
+    x = b.input("x", (32, 10, 10, 1), DType.BF16)
+    dy = b.input("dy", (32, 8, 8, 8), DType.BF16)
+    attrs = dict(stride=(1, 1), padding=(0, 0, 0, 0), weight_shape=(3, 3, 1, 8))
+    b.output("y", b.add(Op.CONV2D_GRAD_WEIGHT, (x, dy), "conv", **attrs))
+    lowered = lower(b.build(), ChipConfig.from_toml("edge"))
+    found = re.search(r"~(\d+) cycles across images, ~(\d+) the", "\n".join(lowered.notes))
+    predicted, others = map(int, found.groups())
+    assert predicted < others
+    events = run_machine(lowered.program).events
+    instrs = lowered.program.instrs
+    first = min(e.start for e in events if getattr(instrs[e.index], "transpose", False))
+    measured = max(e.end for e in events) - first
+    assert abs(predicted / measured - 1) < 0.10, (predicted, measured)
 
 
 def test_weight_gradient_by_windows_only_when_its_tiles_fit_the_accumulator():
