@@ -48,8 +48,8 @@ def ports(config: ChipConfig, space: int, write: bool, lo: Value, rows: Value) -
     last = lo + rows - 1
     bits = []
     for b in range(n):
-        first_ok = Const(1) if b == n - 1 else ((b + 1) * per > lo)
-        bits.append(first_ok & (last >= b * per))
+        first_ok = Const(1) if b == n - 1 else ~_at_least(lo, (b + 1) * per, per)
+        bits.append(first_ok & _at_least(last, b * per, per))
     offset = (0 if space == SPAD else config.spad_banks) + (
         config.spad_banks + config.acc_banks if write else 0
     )
@@ -57,6 +57,26 @@ def ports(config: ChipConfig, space: int, write: bool, lo: Value, rows: Value) -
     for b, bit in enumerate(bits):
         vec = vec | (bit.as_unsigned() << (offset + b))
     return vec[: port_bits(config)]
+
+
+def _at_least(x: Value, bound: int, per: int) -> Value:
+    """``x >= bound`` for a multiple ``bound`` of ``per``. With ``per`` a power of two that is
+    the bits above the bank offset compared with ``bound // per``: the bits above that
+    index's width any set, or the few below compared, which FPGA synthesis builds from LUTs
+    rather than a carry chain the width of ``x``."""
+    x = Value.cast(x)
+    if x.shape().signed:  # ``lo + rows - 1`` is negative only for no rows at row 0
+        return ~x[-1] & _at_least(x[:-1], bound, per)
+    if bound == 0:
+        return Const(1)
+    if per & (per - 1):
+        return x >= bound
+    index = bound // per
+    high = x[(per - 1).bit_length() :]
+    width = index.bit_length()
+    if len(high) <= width:
+        return high >= index
+    return (high[width:] != 0) | (high[:width] >= index)
 
 
 def loc_ports(config: ChipConfig, loc: Value, write: bool, rows: Value) -> Value:

@@ -416,12 +416,17 @@ class DmaEngine(wiring.Component):
         at the head (each in its memory); the token of a MOVE ending (``move_last``,
         ``move_pushes``) while LOADs stay in flight is owed to the youngest of them and pushed
         with its last acknowledge (``owed``), else ``now``."""
-        depth = self.config.dram_latency + FLIGHT_EXTRA
+        cfg = self.config
+        depth = cfg.dram_latency + FLIGHT_EXTRA
+        # A valid program's rows lie in their memory (chip/semantics.py faults otherwise, and
+        # the memories' ports wrap the address), so a range's ends fit the wider memory's
+        # address and one bit more: the comparisons below are that wide, not ROW_BITS + 1.
+        addr_bits = max(cfg.spad_addr_bits, cfg.acc_addr_bits)
         wr, rd = Signal(range(depth)), Signal(range(depth))
         valid = [Signal(name=f"flight_valid_{i}") for i in range(depth)]
         acc = [Signal(name=f"flight_acc_{i}") for i in range(depth)]
-        lo = [Signal(ROW_BITS, name=f"flight_lo_{i}") for i in range(depth)]
-        hi = [Signal(range(2**ROW_BITS + 2**16), name=f"flight_hi_{i}") for i in range(depth)]
+        lo = [Signal(addr_bits, name=f"flight_lo_{i}") for i in range(depth)]
+        hi = [Signal(addr_bits + 1, name=f"flight_hi_{i}") for i in range(depth)]
         tokens = Array(Signal(PUSH_BITS, name=f"flight_owed_{i}") for i in range(depth))
         with m.If(go_dma):
             m.d.sync += wr.eq(Mux(wr == depth - 1, 0, wr + 1))
@@ -441,8 +446,8 @@ class DmaEngine(wiring.Component):
                 m.d.sync += [
                     valid[i].eq(1),
                     acc[i].eq(dst[ROW_BITS:] != SPAD_CODE),
-                    lo[i].eq(dst[:ROW_BITS]),
-                    hi[i].eq(dst[:ROW_BITS] + head.rows),
+                    lo[i].eq(dst[:addr_bits]),
+                    hi[i].eq(dst[:addr_bits] + head.rows),
                 ]
             with m.Elif(pop & (rd == i)):
                 m.d.sync += [valid[i].eq(0), tokens[i].eq(0)]
@@ -450,9 +455,9 @@ class DmaEngine(wiring.Component):
                 m.d.sync += tokens[i].eq(tokens[i] + 1)
         mv = data.View(decoder_layout(Move), head_entry[:WORD_BITS])
         s_acc, d_acc = mv.src[ROW_BITS:] != SPAD_CODE, mv.dst[ROW_BITS:] != SPAD_CODE
-        s_lo, d_lo = mv.src[:ROW_BITS], mv.dst[:ROW_BITS]
-        s_hi = s_lo + mv.rows
-        d_hi = d_lo + Mux(mv.transpose, mv.cols, mv.rows)
+        s_lo, d_lo = mv.src[:addr_bits], mv.dst[:addr_bits]
+        s_hi = (s_lo + mv.rows)[: addr_bits + 1]
+        d_hi = (d_lo + Mux(mv.transpose, mv.cols, mv.rows))[: addr_bits + 1]
         hits = [
             valid[i]
             & (

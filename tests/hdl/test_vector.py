@@ -50,14 +50,14 @@ def _floats(rng, n):
 
 @pytest.mark.slow
 def test_binary32_pieces_match_numpy():
-    """Multiply, reciprocal, square root, integer -> float, float -> int8/int32 and float ->
-    bf16, bit for bit with NumPy and chip/semantics.py's definitions (subnormals, ties,
-    saturation, infinities, NaN payloads)."""
+    """Multiply, reciprocal, square root, 64- and 32-bit integer -> float, float -> int8/int32
+    and float -> bf16, bit for bit with NumPy and chip/semantics.py's definitions (subnormals,
+    ties, saturation, infinities, NaN payloads)."""
     m = Module()
-    a, b, x = Signal(32), Signal(32), Signal(signed(64))
+    a, b, x, x32 = Signal(32), Signal(32), Signal(signed(64)), Signal(signed(32))
     prod = f32_mul(m, a, b, "mul")
     recip, root = f32_recip(m, a, "recip"), f32_sqrt(m, b, "sqrt")
-    conv = int_to_f32(m, x, "i2f")
+    conv, conv32 = int_to_f32(m, x, "i2f"), int_to_f32(m, x32, "i2f32")
     to8 = f32_to_int(m, a, -128, 127, "t8")
     to32 = f32_to_int(m, a, -(2**31), 2**31 - 1, "t32")
     bf = Signal(16)
@@ -74,6 +74,8 @@ def test_binary32_pieces_match_numpy():
         want_recip = vector_apply(VecOp.RECIP, fa, None, 0.0, 1, n).view(np.uint32)
         want_root = vector_apply(VecOp.SQRT, fb, None, 0.0, 1, n).view(np.uint32)
         want_i2f = ints.astype(np.float32).view(np.uint32)
+        ints32 = (ints & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
+        want_i2f32 = ints32.astype(np.float32).view(np.uint32)
         want8 = to_storage(fa, DType.INT8).astype(np.int64)
         want32 = to_storage(fa, DType.INT32).astype(np.int64)
     want_bf = to_storage(fa, DType.BF16)
@@ -84,10 +86,11 @@ def test_binary32_pieces_match_numpy():
             ctx.set(a, int(fa[i : i + 1].view(np.uint32)[0]))
             ctx.set(b, int(fb[i : i + 1].view(np.uint32)[0]))
             ctx.set(x, int(ints[i]))
+            ctx.set(x32, int(ints32[i]))
             got = (ctx.get(prod), ctx.get(conv), ctx.get(to8), ctx.get(to32), ctx.get(bf))
-            got += (ctx.get(recip), ctx.get(root))
+            got += (ctx.get(recip), ctx.get(root), ctx.get(conv32))
             want = (want_mul[i], want_i2f[i], want8[i], want32[i], want_bf[i])
-            want += (want_recip[i], want_root[i])
+            want += (want_recip[i], want_root[i], want_i2f32[i])
             if tuple(int(v) for v in want) != got:
                 bad.append((fa[i], fb[i], ints[i], got, want))
 
