@@ -33,7 +33,9 @@ from chip.isa import (
     Instr,
     Load,
     Loc,
+    Matmul,
     Mem,
+    Preload,
     Queue,
     Recv,
     Send,
@@ -100,11 +102,11 @@ def compile_data_parallel(
 
     ``overlap``: the gradients program is compiled for the accumulator less its last
     ``reserve`` fraction, which the all-reduce uses meanwhile; it runs in parts, split where
-    no dependency token is outstanding, and between the parts the chip does the next steps of
-    the all-reduce of every bucket whose gradients are stored, so transfers proceed while it
-    computes the rest of the backward pass. Where no step fits before the backward pass ends
-    (no token-free point after the first gradients are stored), the plain schedule is compiled
-    instead and the step's ``overlap`` is False."""
+    the array holds no preloaded weights (`_cut_points`), and between the parts the chip does
+    the next steps of the all-reduce of every bucket whose gradients are stored, so transfers
+    proceed while it computes the rest of the backward pass. Where no step fits before the
+    backward pass ends (no cut point after the first gradients are stored), the plain schedule
+    is compiled instead and the step's ``overlap`` is False."""
     n = system.chips
     if batch < n or batch % n:
         raise ValueError(f"the global batch ({batch}) must be a multiple of the {n} chips")
@@ -321,27 +323,43 @@ def _overlapped(
         groups.append((ready, group))
     sched = schedule_of(grads)
     done = np.maximum.accumulate(np.asarray(sched.end[: sched.n]))  # all before i+1 ended
+    tokens = _tokens(grads)
     parts: list[Program] = []
     first, g, due = 0, 0, 0
-    for cut in _quiet_points(grads):
+    for cut in _cut_points(grads):
         if g == len(groups) or cut < groups[g][0] or done[cut - 1] < due:
             continue
-        parts.append(_part(grads, first, cut))
+        parts.append(_part(grads, first, cut, tokens))
         parts.append(_program(system, grads, groups[g][1]))
         sent = sum(i.rows * i.cols * 4 for i in groups[g][1] if isinstance(i, Send))
         due = int(done[cut - 1]) + system.transfer_cycles(sent) + system.link_latency
         first, g = cut, g + 1
     if g == 0:
         return None
-    parts.append(_part(grads, first, len(grads.instrs)))
+    parts.append(_part(grads, first, len(grads.instrs), tokens))
     parts += [_program(system, grads, group) for _, group in groups[g:]]
     return parts
 
 
-def _part(grads: Program, lo: int, hi: int) -> Program:
+Token = tuple[int, str, int, str]  # (pushing instruction, its flag, popping one, its flag)
+
+
+def _part(grads: Program, lo: int, hi: int, tokens: list[Token]) -> Program:
     """Instructions [lo, hi) of the gradients program (through its halt) as a program; the
-    first part carries the initial DRAM contents."""
-    body = [i for i in grads.instrs[lo:hi] if not isinstance(i, Halt)]
+    first part carries the initial DRAM contents. A token that crosses a cut is dropped at
+    both ends: the part before the cut has finished when the next one starts (programs run
+    one after the other), so the dependency it carried holds without it."""
+    drop: dict[int, list[str]] = {}
+    for push, push_flag, pop, pop_flag in tokens:
+        if lo <= push < hi <= pop:
+            drop.setdefault(push, []).append(push_flag)
+        if push < lo <= pop < hi:
+            drop.setdefault(pop, []).append(pop_flag)
+    body = [
+        dataclasses.replace(ins, **dict.fromkeys(drop.get(i, ()), False))
+        for i, ins in enumerate(grads.instrs[lo:hi], start=lo)
+        if not isinstance(ins, Halt)
+    ]
     tags = list(grads.tags[lo : lo + len(body)])
     body.append(Halt())
     tags.append(tags[-1] if tags else grads.tags[-1])
@@ -350,23 +368,45 @@ def _part(grads: Program, lo: int, hi: int) -> Program:
     return Program(grads.config, body, tags, grads.tensors, init, layers)
 
 
-def _quiet_points(p: Program) -> list[int]:
-    """Indices i where no dependency token pushed before instruction i is still unpopped:
-    the program may stop there and resume as another program."""
-    out = []
-    pending = np.zeros((3, 3), dtype=np.int64)
-    index = {Queue.LOAD: 0, Queue.EXECUTE: 1, Queue.STORE: 2}
+_QUEUES = {Queue.LOAD: 0, Queue.EXECUTE: 1, Queue.STORE: 2}
+
+
+def _tokens(p: Program) -> list[Token]:
+    """Every dependency token of ``p``: who pushes it and who pops it (each pair of queues
+    passes its tokens in order)."""
+    fifos: dict[tuple[int, int], list[tuple[int, str]]] = {}
+    out: list[Token] = []
     for i, ins in enumerate(p.instrs):
         if isinstance(ins, Halt):
             break
-        if i and not pending.any():
-            out.append(i)
-        q = index[ins.QUEUE]
-        pending[q, q - 1] += ins.push_prev
-        pending[q, (q + 1) % 3] += ins.push_next
-        pending[q - 1, q] -= ins.pop_prev
-        pending[(q + 1) % 3, q] -= ins.pop_next
+        q = _QUEUES[ins.QUEUE]
+        for flag, src in (("pop_prev", (q - 1) % 3), ("pop_next", (q + 1) % 3)):
+            if getattr(ins, flag):
+                push, push_flag = fifos[src, q].pop(0)
+                out.append((push, push_flag, i, flag))
+        for flag, dst in (("push_prev", (q - 1) % 3), ("push_next", (q + 1) % 3)):
+            if getattr(ins, flag):
+                fifos.setdefault((q, dst), []).append((i, flag))
     return out
+
+
+def _cut_points(p: Program) -> list[int]:
+    """Indices i where the program may stop and resume as another program: not at its first
+    instruction or its halt, and not where the next array instruction is a MATMUL (it would
+    use weights that a PRELOAD before the cut placed in the array: a program does not rely
+    on what another one left there). Dependency tokens may be outstanding there:
+    `_part` drops them. A software-pipelined loop (the weight gradient across images, say)
+    has no token-free point, yet the overlap needs places inside it."""
+    end = next((i for i, ins in enumerate(p.instrs) if isinstance(ins, Halt)), len(p.instrs))
+    out = []
+    uses_array = False  # whether the next array instruction at or after i is a MATMUL
+    for i in range(end - 1, 0, -1):
+        ins = p.instrs[i]
+        if isinstance(ins, Matmul | Preload):
+            uses_array = isinstance(ins, Matmul)
+        if not uses_array:
+            out.append(i)
+    return out[::-1]
 
 
 def _last_store(p: Program, bucket: list[Piece]) -> int:

@@ -146,9 +146,10 @@ def test_overlap_hides_communication_behind_the_backward_pass() -> None:
 
 
 def test_overlap_falls_back_to_the_plain_schedule_where_no_step_fits() -> None:
-    """The MLP's gradients program has no token-free point after its first gradient is
-    stored: no all-reduce step could run inside its backward pass, so overlap compiles the
-    plain schedule rather than one with smaller buckets and nothing hidden."""
+    """Every bucket of the MLP's gradients holds a piece of the last one stored, by the
+    gradients program's last instruction before its halt: no all-reduce step could run
+    inside its backward pass, so overlap compiles the plain schedule rather than one with
+    smaller buckets and nothing hidden."""
     system = ring(load_preset("edge"), 2, 32, 200)
     spec = TrainSpec(optimizer=Momentum(), lr=0.05)
     over = compile_data_parallel(zoo.mlp(batch=16), system, 32, spec, pieces=1, overlap=True)
