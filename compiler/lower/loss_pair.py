@@ -20,7 +20,13 @@ from chip.isa import VecOp
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, View
 from compiler.lower.memory import Buf
-from compiler.lower.vector import Frames, _row_stat, frame_rows, lower_softmax_ce
+from compiler.lower.vector import (
+    Frames,
+    _row_stat,
+    ce_rows_into_total,
+    frame_rows,
+    lower_softmax_ce,
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ def lower_loss_pair(ctx: Ctx, pair: LossPair, bufs: dict[int, Buf], dead: set[in
             exps.append((f[f"e{j}"], cc))
         if r0 + rr == batch and ctx.residency is not None:
             ctx.residency.release(dead & {loss.inputs[0]})
-        m, z, u, v, lz = f["m"], f["z"], f["u"], f["v"], f["lz"]
+        m, z, u, lz = f["m"], f["z"], f["u"], f["lz"]
         _row_stat(ctx, VecOp.RMAX, VecOp.MAX, chunks, rr, m, u)
         for loc, cc in chunks:  # s = x - max (in place)
             ctx.vec(VecOp.SUB, loc, rr, cc, loc, m)
@@ -113,20 +119,6 @@ def lower_loss_pair(ctx: Ctx, pair: LossPair, bufs: dict[int, Buf], dead: set[in
             ctx.vec(VecOp.MULI, f["g"], rr, cc, e, imm=1.0 / batch)
             ctx.store(f["g"], gv.block(r0, rr, j * w, cc))
         ctx.tag_node(None)
-        for j, (loc, cc) in enumerate(chunks):  # v = sum t * s;  u = sum t
-            ctx.vec(VecOp.MUL, loc, rr, cc, loc, f[f"t{j}"])
-            if j == 0:
-                ctx.vec(VecOp.RSUM, v, rr, cc, loc)
-                ctx.vec(VecOp.RSUM, u, rr, cc, f[f"t{j}"])
-            else:
-                ctx.vec(VecOp.RSUM, m, rr, cc, loc)
-                ctx.vec(VecOp.ADD, v, rr, 1, v, m)
-                ctx.vec(VecOp.RSUM, m, rr, cc, f[f"t{j}"])
-                ctx.vec(VecOp.ADD, u, rr, 1, u, m)
-        ctx.vec(VecOp.MUL, u, rr, 1, u, lz)  # per row: sum t*s - (sum t) * log z
-        ctx.vec(VecOp.SUB, v, rr, 1, v, u)
-        ctx.vec(VecOp.CSUM, total if r0 == 0 else m, rr, 1, v)
-        if r0:
-            ctx.vec(VecOp.ADD, total, 1, 1, total, m)
+        ce_rows_into_total(ctx, f, chunks, rr, lz, total, first=r0 == 0)
     ctx.vec(VecOp.MULI, total, 1, 1, total, imm=-1.0 / batch)
     ctx.store(total, View(out.addr, out.dtype, 1, 1, 1))

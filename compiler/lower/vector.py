@@ -337,22 +337,7 @@ def lower_softmax_ce(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> None:
             else:
                 ctx.vec(VecOp.ADD, z, rr, 1, z, u)
         ctx.vec(VecOp.LOG, z, rr, 1, z)
-        v = f["v"]
-        for j, (loc, cc) in enumerate(chunks):  # v = sum t * s;  u = sum t
-            ctx.vec(VecOp.MUL, loc, rr, cc, loc, f[f"t{j}"])
-            if j == 0:
-                ctx.vec(VecOp.RSUM, v, rr, cc, loc)
-                ctx.vec(VecOp.RSUM, u, rr, cc, f[f"t{j}"])
-            else:
-                ctx.vec(VecOp.RSUM, m, rr, cc, loc)
-                ctx.vec(VecOp.ADD, v, rr, 1, v, m)
-                ctx.vec(VecOp.RSUM, m, rr, cc, f[f"t{j}"])
-                ctx.vec(VecOp.ADD, u, rr, 1, u, m)
-        ctx.vec(VecOp.MUL, u, rr, 1, u, z)  # per row: sum t*s - (sum t) * log z
-        ctx.vec(VecOp.SUB, v, rr, 1, v, u)
-        ctx.vec(VecOp.CSUM, total if r0 == 0 else m, rr, 1, v)
-        if r0:
-            ctx.vec(VecOp.ADD, total, 1, 1, total, m)
+        ce_rows_into_total(ctx, f, chunks, rr, z, total, first=r0 == 0)
     if not grad:
         ctx.vec(VecOp.MULI, total, 1, 1, total, imm=-1.0 / batch)
         ctx.store(total, View(out.addr, out.dtype, 1, 1, 1))
@@ -407,3 +392,28 @@ RULES = {
     Op.MSE: lower_mse,
     Op.MSE_GRAD: lower_mse,
 }
+
+
+def ce_rows_into_total(
+    ctx: Ctx, f: dict, chunks: list, rr: int, log_z: Loc, total: Loc, first: bool
+) -> None:
+    """Add one row block's cross-entropy sum to `total`: per row sum(t * s) - sum(t) * log z,
+    where `chunks` hold s = x - max (overwritten with t * s), `log_z` the rows' log of the
+    exponentials' sum, and the frame `f` the labels `t{j}` and the scratch rows m, u, v. The
+    rows are summed by CSUM into `total` (the first block) or added to it, in row-block order."""
+    m, u, v = f["m"], f["u"], f["v"]
+    for j, (loc, cc) in enumerate(chunks):  # v = sum t * s;  u = sum t
+        ctx.vec(VecOp.MUL, loc, rr, cc, loc, f[f"t{j}"])
+        if j == 0:
+            ctx.vec(VecOp.RSUM, v, rr, cc, loc)
+            ctx.vec(VecOp.RSUM, u, rr, cc, f[f"t{j}"])
+        else:
+            ctx.vec(VecOp.RSUM, m, rr, cc, loc)
+            ctx.vec(VecOp.ADD, v, rr, 1, v, m)
+            ctx.vec(VecOp.RSUM, m, rr, cc, f[f"t{j}"])
+            ctx.vec(VecOp.ADD, u, rr, 1, u, m)
+    ctx.vec(VecOp.MUL, u, rr, 1, u, log_z)  # per row: sum t*s - (sum t) * log z
+    ctx.vec(VecOp.SUB, v, rr, 1, v, u)
+    ctx.vec(VecOp.CSUM, total if first else m, rr, 1, v)
+    if not first:
+        ctx.vec(VecOp.ADD, total, 1, 1, total, m)
