@@ -97,6 +97,19 @@ def _put_int(row: np.ndarray, c: np.ndarray, add: bool) -> None:
             row[j] = np.int32(c[j])
 
 
+@numba.njit(cache=True, inline="always")
+def _put_tile_int(p_int, r, j0, s0, s1, s2, s3, s4, s5, s6, s7, add) -> None:  # noqa: ANN001
+    """Eight finished 16-wide integer rows written into, or added onto, p_int[r:r+8, j0:j0+16]."""
+    _put_int(p_int[r, j0 : j0 + 16], s0, add)
+    _put_int(p_int[r + 1, j0 : j0 + 16], s1, add)
+    _put_int(p_int[r + 2, j0 : j0 + 16], s2, add)
+    _put_int(p_int[r + 3, j0 : j0 + 16], s3, add)
+    _put_int(p_int[r + 4, j0 : j0 + 16], s4, add)
+    _put_int(p_int[r + 5, j0 : j0 + 16], s5, add)
+    _put_int(p_int[r + 6, j0 : j0 + 16], s6, add)
+    _put_int(p_int[r + 7, j0 : j0 + 16], s7, add)
+
+
 # The float kernels compute 8 output rows x 16 columns at a time: 8 accumulator rows of 16
 # float32 (16 AVX2 registers) stay in registers for the whole sum while each loaded row segment
 # of y serves all 8 of them. Every single sum still adds its products one by one in k order.
@@ -149,14 +162,7 @@ def _blocked(a, y, p, p_int, add, ints, nan_rule) -> None:  # noqa: ANN001 - `ma
             _zero(c0, c1, c2, c3, c4, c5, c6, c7)
             _tile_sums(a, y, r, j0, c0, c1, c2, c3, c4, c5, c6, c7)
             if ints:
-                _put_int(p_int[r, j0 : j0 + 16], c0, add)
-                _put_int(p_int[r + 1, j0 : j0 + 16], c1, add)
-                _put_int(p_int[r + 2, j0 : j0 + 16], c2, add)
-                _put_int(p_int[r + 3, j0 : j0 + 16], c3, add)
-                _put_int(p_int[r + 4, j0 : j0 + 16], c4, add)
-                _put_int(p_int[r + 5, j0 : j0 + 16], c5, add)
-                _put_int(p_int[r + 6, j0 : j0 + 16], c6, add)
-                _put_int(p_int[r + 7, j0 : j0 + 16], c7, add)
+                _put_tile_int(p_int, r, j0, c0, c1, c2, c3, c4, c5, c6, c7, add)
                 continue
             if nan_rule and _nan_among(c0, c1, c2, c3, c4, c5, c6, c7):
                 # which NaN propagates depends on the operands' order: recompute the tile

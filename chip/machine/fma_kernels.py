@@ -42,7 +42,7 @@ from chip.machine.block_kernels import (
     F32_EXACT_TERMS,
     _blocked,
     _edge_rows,
-    _put_int,
+    _put_tile_int,
     _stack_f32,
     _tile_sums,
     _zero,
@@ -217,15 +217,3 @@ def matmul_chain(
     for f in range(n):  # the edges fold by fold, through the accumulator
         _edge_rows(xs[f], ss[f], p, p_int, add or f > 0, ints, 0, T8, J16, cols)
         _edge_rows(xs[f], ss[f], p, p_int, add or f > 0, ints, T8, t, 0, cols)
-
-
-@numba.njit(cache=True, inline="always")
-def _put_tile_int(p_int, r, j0, s0, s1, s2, s3, s4, s5, s6, s7, add) -> None:  # noqa: ANN001
-    _put_int(p_int[r, j0 : j0 + 16], s0, add)
-    _put_int(p_int[r + 1, j0 : j0 + 16], s1, add)
-    _put_int(p_int[r + 2, j0 : j0 + 16], s2, add)
-    _put_int(p_int[r + 3, j0 : j0 + 16], s3, add)
-    _put_int(p_int[r + 4, j0 : j0 + 16], s4, add)
-    _put_int(p_int[r + 5, j0 : j0 + 16], s5, add)
-    _put_int(p_int[r + 6, j0 : j0 + 16], s6, add)
-    _put_int(p_int[r + 7, j0 : j0 + 16], s7, add)
