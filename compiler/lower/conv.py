@@ -44,7 +44,7 @@ from compiler.lower.tiling import dma_cycles
 
 # Given how GEMM output rows map to the convolution's output rows (and how many of them one
 # tile row packs, default 1), the epilogue to run on the output tiles (the fusion group after
-# the convolution; see fusion.gemm_epilogue), or None if it cannot take packed rows.
+# the convolution; see epilogue.gemm_epilogue), or None if it cannot take packed rows.
 EpilogueFor = Callable[..., Epilogue | None]
 
 

@@ -22,14 +22,8 @@ from chip.program import Phase, Program, Tag, TensorInfo, TensorKind, TensorRole
 from compiler.ir import Graph, Node, Op
 from compiler.lower.context import Ctx, LoweringError
 from compiler.lower.emit import Emitter
-from compiler.lower.fusion import (
-    Group,
-    epilogue_packs,
-    fuse_epilogues,
-    gemm_epilogue,
-    lower_group,
-    plan_groups,
-)
+from compiler.lower.epilogue import epilogue_packs, fuse_epilogues, gemm_epilogue
+from compiler.lower.fusion import Group, lower_group, plan_groups
 from compiler.lower.gemm_ops import lower_matmul
 from compiler.lower.layers import layer_table
 from compiler.lower.loss_pair import LossPair, lower_loss_pair, pair_losses

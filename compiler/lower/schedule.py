@@ -6,7 +6,7 @@ update after all of them. Lowered in that order, each weight gradient waits in D
 reserved on-chip rows) until the optimizer runs. `schedule_updates` moves each update's
 chain (the optimizer-phase nodes and the sources they read) to right after the last value it
 needs, so the update runs as the epilogue of the GEMM that computes the gradient (see
-`fusion.fuse_epilogues`) or reads a gradient that is still on chip. A CAST of a value (the
+`epilogue.fuse_epilogues`) or reads a gradient that is still on chip. A CAST of a value (the
 array's operand copy of a gradient, which the backward appends after the gradient's other
 readers, the bias gradient's sum and its update) comes right after the value, so the fusion
 group that computes the value computes the cast too, from the rows it has on chip, instead of
