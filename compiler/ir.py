@@ -85,6 +85,7 @@ interpreter also evaluates them directly so the decomposition can be checked)
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -457,18 +458,8 @@ class Graph:
         return users
 
     def replace(self, **changes: Any) -> Graph:
-        fields = dict(
-            nodes=self.nodes,
-            outputs=self.outputs,
-            params=self.params,
-            consts=self.consts,
-            state=self.state,
-            updates=self.updates,
-            name=self.name,
-            roles=self.roles,
-        )
-        fields.update(changes)
-        return Graph(**fields)
+        """This graph with the given fields changed (validated again, as on construction)."""
+        return dataclasses.replace(self, **changes)
 
     def dump(self) -> str:
         """Readable text of the whole graph (one node per line), for debugging and reviews."""
