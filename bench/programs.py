@@ -21,18 +21,111 @@ from __future__ import annotations
 import numpy as np
 
 from chip.config import ChipConfig, Dataflow
-from chip.dtypes import to_storage
+from chip.dtypes import DType, to_storage
 from chip.isa import Halt, Instr, Load, Matmul, Preload, Store, acc, sp
 from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
 
 
-def _layout(specs: list[tuple[str, tuple[int, ...], object, TensorKind]]) -> dict:
+def layout(specs: list[tuple[str, tuple[int, ...], DType, TensorKind]]) -> dict[str, TensorInfo]:
+    """Tensors (name, shape, dtype, kind) placed one after the other from DRAM address 0, each
+    at a 64-byte boundary."""
     tensors, addr = {}, 0
     for name, shape, dtype, kind in specs:
         addr = -(-addr // 64) * 64
         tensors[name] = TensorInfo(name, addr, shape, dtype, kind)
         addr += tensors[name].nbytes
     return tensors
+
+
+def gemm_tensors(cfg: ChipConfig, m: int, k: int, n: int) -> dict[str, TensorInfo]:
+    """C = A @ B's tensors: A (m x k) and B (k x n) in the chip's input type, C (m x n) in its
+    accumulator type."""
+    return layout(
+        [
+            ("A", (m, k), cfg.input_dtype, TensorKind.INPUT),
+            ("B", (k, n), cfg.input_dtype, TensorKind.PARAM),
+            ("C", (m, n), cfg.acc_dtype, TensorKind.OUTPUT),
+        ]
+    )
+
+
+# The fields of one tile's DMAs (no dependency flags yet), shared by the double-buffered
+# program here and the serialized one of tests/programs.py. WS/IS: the stationary tile covers
+# output columns (WS) or rows (IS) o0.. (oo of them) and K rows k0.. (kk), at scratchpad row
+# ``base``; the streamed rows t0.. (tt) follow at ``base + cfg.rows`` and accumulate in
+# accumulator rows ``half``.. . OS: K rows k0.. (kk) of A^T's columns m0.. (mm) at ``base``,
+# of B's columns n0.. (nn) right after them; the output tile is in rows ``half``.. .
+
+
+def stationary_loads(
+    cfg: ChipConfig, ts: dict, *, o0: int, oo: int, t0: int, tt: int, k0: int, kk: int, base: int
+) -> tuple[dict, dict]:
+    """A WS or IS tile's loads: the stationary tile, then the streamed rows."""
+    A, B = ts["A"], ts["B"]
+    (_, k), n = A.shape, B.shape[1]
+    es, x_at = cfg.input_dtype.nbytes, sp(base + cfg.rows)
+    if cfg.dataflow is Dataflow.WS:  # S = B[k0:, o0:] (kk x oo), X = A[t0:, k0:] (tt x kk)
+        s_dram, s_stride = B.addr + (k0 * n + o0) * es, n * es
+        x_dram, x_stride = A.addr + (t0 * k + k0) * es, k * es
+    else:  # S = A^T[k0:, o0:] (kk x oo), X = B^T[t0:, k0:] (tt x kk)
+        s_dram, s_stride = A.addr + (o0 * k + k0) * es, k * es
+        x_dram, x_stride = B.addr + (k0 * n + t0) * es, n * es
+    t = cfg.dataflow is not Dataflow.WS
+    s = dict(dram=s_dram, dst=sp(base), rows=kk, cols=oo, stride=s_stride, transpose=t)
+    x = dict(dram=x_dram, dst=x_at, rows=tt, cols=kk, stride=x_stride, transpose=t)
+    return s, x
+
+
+def stationary_store(
+    cfg: ChipConfig, ts: dict, *, o0: int, oo: int, t0: int, tt: int, half: int
+) -> dict:
+    """A WS or IS output block's store: WS accumulator rows are C's rows t0.. (columns o0..);
+    IS ones are C's columns t0.. (rows o0..), C^T, stored transposed."""
+    C = ts["C"]
+    n, aes = C.shape[1], cfg.acc_dtype.nbytes
+    ws = cfg.dataflow is Dataflow.WS
+    dram = C.addr + ((t0 * n + o0) if ws else (o0 * n + t0)) * aes
+    return dict(dram=dram, src=acc(half), rows=tt, cols=oo, stride=n * aes, transpose=not ws)
+
+
+def os_loads(
+    cfg: ChipConfig, ts: dict, *, m0: int, mm: int, n0: int, nn: int, k0: int, kk: int, base: int
+) -> tuple[dict, dict]:
+    """An OS step's loads: X = A^T[k0:, m0:] (kk x mm), then Y = B[k0:, n0:] (kk x nn)."""
+    A, B = ts["A"], ts["B"]
+    (_, k), n = A.shape, B.shape[1]
+    es = cfg.input_dtype.nbytes
+    x = dict(
+        dram=A.addr + (m0 * k + k0) * es,
+        dst=sp(base),
+        rows=kk,
+        cols=mm,
+        stride=k * es,
+        transpose=True,
+    )
+    y = dict(
+        dram=B.addr + (k0 * n + n0) * es,
+        dst=sp(base + kk),
+        rows=kk,
+        cols=nn,
+        stride=n * es,
+        transpose=False,
+    )
+    return x, y
+
+
+def os_store(cfg: ChipConfig, ts: dict, *, m0: int, mm: int, n0: int, nn: int, half: int) -> dict:
+    """An OS output tile's store: C[m0:, n0:] (mm x nn)."""
+    C = ts["C"]
+    n, aes = C.shape[1], cfg.acc_dtype.nbytes
+    return dict(
+        dram=C.addr + (m0 * n + n0) * aes,
+        src=acc(half),
+        rows=mm,
+        cols=nn,
+        stride=n * aes,
+        transpose=False,
+    )
 
 
 def tiled_gemm(
@@ -53,13 +146,7 @@ def tiled_gemm(
     k2, n = b.shape
     if k != k2:
         raise ValueError(f"inner dimensions differ: a is {m}x{k}, b is {k2}x{n}")
-    tensors = _layout(
-        [
-            ("A", (m, k), cfg.input_dtype, TensorKind.INPUT),
-            ("B", (k, n), cfg.input_dtype, TensorKind.PARAM),
-            ("C", (m, n), cfg.acc_dtype, TensorKind.OUTPUT),
-        ]
-    )
+    tensors = gemm_tensors(cfg, m, k, n)
     if tensors["C"].addr + tensors["C"].nbytes > cfg.dram_bytes:
         raise ValueError(f"a {m}x{k}x{n} GEMM does not fit the {cfg.dram_mib} MiB DRAM")
     g = _Gen(cfg, tensors, block_rows)
@@ -76,7 +163,7 @@ def tiled_gemm(
 class _Gen:
     def __init__(self, cfg: ChipConfig, tensors: dict, block_rows: int | None) -> None:
         self.cfg = cfg
-        self.A, self.B, self.C = tensors["A"], tensors["B"], tensors["C"]
+        self.tensors = tensors
         # buffer 1 and accumulator half 1 start in the middle bank when there are several, so
         # the load and store queues never share a bank port with the array
         self.buf = (0, cfg.spad_rows // 2)
@@ -95,12 +182,9 @@ class _Gen:
         self.blocks: list[tuple[int, int, list[_Spec]]] = []  # (first, last step, stores)
 
     def stationary(self, m: int, n: int, k: int) -> None:
-        cfg = self.cfg
-        ws = cfg.dataflow is Dataflow.WS
-        es, aes = cfg.input_dtype.nbytes, cfg.acc_dtype.nbytes
-        A, B, C = self.A, self.B, self.C
+        cfg, ts = self.cfg, self.tensors
         R, Cc = cfg.rows, cfg.cols
-        outer, stream = (n, m) if ws else (m, n)
+        outer, stream = (n, m) if cfg.dataflow is Dataflow.WS else (m, n)
         for o0 in range(0, outer, Cc):
             oo = min(Cc, outer - o0)
             for t0 in range(0, stream, self.block):
@@ -110,44 +194,9 @@ class _Gen:
                 for k0 in range(0, k, R):
                     kk = min(R, k - k0)
                     base = self.buf[len(self.steps) % 2]
-                    if ws:  # S = B[k0:, o0:] (kk x oo), X = A[t0:, k0:] (tt x kk)
-                        ls = _spec(
-                            Load,
-                            dram=B.addr + (k0 * n + o0) * es,
-                            dst=sp(base),
-                            rows=kk,
-                            cols=oo,
-                            stride=n * es,
-                            transpose=False,
-                        )
-                        lx = _spec(
-                            Load,
-                            dram=A.addr + (t0 * k + k0) * es,
-                            dst=sp(base + R),
-                            rows=tt,
-                            cols=kk,
-                            stride=k * es,
-                            transpose=False,
-                        )
-                    else:  # S = A^T[k0:, o0:] (kk x oo), X = B^T[t0:, k0:] (tt x kk)
-                        ls = _spec(
-                            Load,
-                            dram=A.addr + (o0 * k + k0) * es,
-                            dst=sp(base),
-                            rows=kk,
-                            cols=oo,
-                            stride=k * es,
-                            transpose=True,
-                        )
-                        lx = _spec(
-                            Load,
-                            dram=B.addr + (k0 * n + t0) * es,
-                            dst=sp(base + R),
-                            rows=tt,
-                            cols=kk,
-                            stride=n * es,
-                            transpose=True,
-                        )
+                    ls, lx = stationary_loads(
+                        cfg, ts, o0=o0, oo=oo, t0=t0, tt=tt, k0=k0, kk=kk, base=base
+                    )
                     execs = [
                         _spec(Preload, src=base, rows=kk, cols=oo),
                         _spec(
@@ -161,33 +210,12 @@ class _Gen:
                             accumulate=k0 > 0,
                         ),
                     ]
-                    self.steps.append(([ls, lx], execs))
-                if ws:  # acc rows are C rows t0.. (cols o0..)
-                    st = _spec(
-                        Store,
-                        dram=C.addr + (t0 * n + o0) * aes,
-                        src=acc(half),
-                        rows=tt,
-                        cols=oo,
-                        stride=n * aes,
-                        transpose=False,
-                    )
-                else:  # acc rows are C columns t0.. (rows o0..): C^T, stored transposed
-                    st = _spec(
-                        Store,
-                        dram=C.addr + (o0 * n + t0) * aes,
-                        src=acc(half),
-                        rows=tt,
-                        cols=oo,
-                        stride=n * aes,
-                        transpose=True,
-                    )
-                self.blocks.append((first, len(self.steps) - 1, [st]))
+                    self.steps.append(([_spec(Load, **ls), _spec(Load, **lx)], execs))
+                st = stationary_store(cfg, ts, o0=o0, oo=oo, t0=t0, tt=tt, half=half)
+                self.blocks.append((first, len(self.steps) - 1, [_spec(Store, **st)]))
 
     def output_stationary(self, m: int, n: int, k: int) -> None:
-        cfg = self.cfg
-        es, aes = cfg.input_dtype.nbytes, cfg.acc_dtype.nbytes
-        A, B, C = self.A, self.B, self.C
+        cfg, ts = self.cfg, self.tensors
         R, Cc = cfg.rows, cfg.cols
         for m0 in range(0, m, R):
             mm = min(R, m - m0)
@@ -198,24 +226,7 @@ class _Gen:
                 for k0 in range(0, k, self.block):
                     kk = min(self.block, k - k0)
                     base = self.buf[len(self.steps) % 2]
-                    lx = _spec(
-                        Load,
-                        dram=A.addr + (m0 * k + k0) * es,
-                        dst=sp(base),
-                        rows=kk,
-                        cols=mm,
-                        stride=k * es,
-                        transpose=True,
-                    )
-                    ly = _spec(
-                        Load,
-                        dram=B.addr + (k0 * n + n0) * es,
-                        dst=sp(base + kk),
-                        rows=kk,
-                        cols=nn,
-                        stride=n * es,
-                        transpose=False,
-                    )
+                    lx, ly = os_loads(cfg, ts, m0=m0, mm=mm, n0=n0, nn=nn, k0=k0, kk=kk, base=base)
                     mat = _spec(
                         Matmul,
                         x=base,
@@ -226,17 +237,9 @@ class _Gen:
                         cols=nn,
                         accumulate=k0 > 0,
                     )
-                    self.steps.append(([lx, ly], [mat]))
-                st = _spec(
-                    Store,
-                    dram=C.addr + (m0 * n + n0) * aes,
-                    src=acc(half),
-                    rows=mm,
-                    cols=nn,
-                    stride=n * aes,
-                    transpose=False,
-                )
-                self.blocks.append((first, len(self.steps) - 1, [st]))
+                    self.steps.append(([_spec(Load, **lx), _spec(Load, **ly)], [mat]))
+                st = os_store(cfg, ts, m0=m0, mm=mm, n0=n0, nn=nn, half=half)
+                self.blocks.append((first, len(self.steps) - 1, [_spec(Store, **st)]))
 
     def loads_execs_stores(self) -> list[Instr]:
         """Interleave the queues in program order and add the tokens (module docstring)."""

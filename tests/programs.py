@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from bench.programs import (
+    gemm_tensors,
+    layout,
+    os_loads,
+    os_store,
+    stationary_loads,
+    stationary_store,
+)
 from chip.config import ChipConfig, Dataflow
 from chip.dtypes import DType, to_storage
-from chip.isa import Halt, Instr, Load, Matmul, Preload, Store, Vec, VecOp, acc, sp
-from chip.program import Phase, Program, Tag, TensorInfo, TensorKind
-
-
-def _layout(cfg: ChipConfig, specs: list[tuple[str, tuple[int, ...], DType, TensorKind]]):
-    tensors, addr = {}, 0
-    for name, shape, dtype, kind in specs:
-        addr = -(-addr // 64) * 64
-        tensors[name] = TensorInfo(name, addr, shape, dtype, kind)
-        addr += tensors[name].nbytes
-    assert addr <= cfg.dram_bytes
-    return tensors
+from chip.isa import Halt, Instr, Load, Matmul, Preload, Store, Vec, VecOp, acc
+from chip.program import Phase, Program, Tag, TensorKind
 
 
 class _Stages:
@@ -59,17 +57,9 @@ def gemm_program(cfg: ChipConfig, a: np.ndarray, b: np.ndarray) -> Program:
     m, k = a.shape
     k2, n = b.shape
     assert k == k2
-    dt, adt = cfg.input_dtype, cfg.acc_dtype
-    es, aes = dt.nbytes, adt.nbytes
-    tensors = _layout(
-        cfg,
-        [
-            ("A", (m, k), dt, TensorKind.INPUT),
-            ("B", (k, n), dt, TensorKind.PARAM),
-            ("C", (m, n), adt, TensorKind.OUTPUT),
-        ],
-    )
-    A, B, C = tensors["A"], tensors["B"], tensors["C"]
+    dt = cfg.input_dtype
+    ts = gemm_tensors(cfg, m, k, n)
+    assert ts["C"].addr + ts["C"].nbytes <= cfg.dram_bytes
     R, Cc = cfg.rows, cfg.cols
     st = _Stages()
     if cfg.dataflow is Dataflow.OS:
@@ -78,119 +68,33 @@ def gemm_program(cfg: ChipConfig, a: np.ndarray, b: np.ndarray) -> Program:
             for n0 in range(0, n, Cc):
                 nn = min(Cc, n - n0)
                 # X = A^T rows (k x mm) at sp:0, Y = B rows (k x nn) at sp:k
-                loads = [
-                    Load(
-                        dram=A.addr + m0 * k * es,
-                        dst=sp(0),
-                        rows=k,
-                        cols=mm,
-                        stride=k * es,
-                        transpose=True,
-                    ),
-                    Load(
-                        dram=B.addr + n0 * es,
-                        dst=sp(k),
-                        rows=k,
-                        cols=nn,
-                        stride=n * es,
-                        transpose=False,
-                    ),
-                ]
+                x, y = os_loads(cfg, ts, m0=m0, mm=mm, n0=n0, nn=nn, k0=0, kk=k, base=0)
                 execs = [Matmul(x=0, y=k, out=0, t=k, rows=mm, cols=nn, accumulate=False)]
-                stores = [
-                    Store(
-                        dram=C.addr + (m0 * n + n0) * aes,
-                        src=acc(0),
-                        rows=mm,
-                        cols=nn,
-                        stride=n * aes,
-                        transpose=False,
-                    )
-                ]
-                st.add(loads, execs, stores)
+                c = os_store(cfg, ts, m0=m0, mm=mm, n0=n0, nn=nn, half=0)
+                st.add([Load(**x), Load(**y)], execs, [Store(**c)])
     else:
-        ws = cfg.dataflow is Dataflow.WS
         # WS: stationary B (k x n), stream A rows. IS: stationary A^T (k x m), stream B^T rows.
-        outer, inner = (n, m) if ws else (m, n)
+        outer, inner = (n, m) if cfg.dataflow is Dataflow.WS else (m, n)
         for o0 in range(0, outer, Cc):
             oo = min(Cc, outer - o0)
             loads, execs = [], []
             for k0 in range(0, k, R):
                 kk = min(R, k - k0)
                 base = 2 * (k0 // R) * max(R, inner)
-                if ws:
-                    loads.append(
-                        Load(
-                            dram=B.addr + (k0 * n + o0) * es,
-                            dst=sp(base),
-                            rows=kk,
-                            cols=oo,
-                            stride=n * es,
-                            transpose=False,
-                        )
-                    )
-                    loads.append(
-                        Load(
-                            dram=A.addr + k0 * es,
-                            dst=sp(base + R),
-                            rows=inner,
-                            cols=kk,
-                            stride=k * es,
-                            transpose=False,
-                        )
-                    )
-                else:
-                    loads.append(
-                        Load(
-                            dram=A.addr + (o0 * k + k0) * es,
-                            dst=sp(base),
-                            rows=kk,
-                            cols=oo,
-                            stride=k * es,
-                            transpose=True,
-                        )
-                    )
-                    loads.append(
-                        Load(
-                            dram=B.addr + k0 * n * es,
-                            dst=sp(base + R),
-                            rows=inner,
-                            cols=kk,
-                            stride=n * es,
-                            transpose=True,
-                        )
-                    )
+                tile = stationary_loads(
+                    cfg, ts, o0=o0, oo=oo, t0=0, tt=inner, k0=k0, kk=kk, base=base
+                )
+                loads += [Load(**f) for f in tile]
                 execs.append(Preload(src=base, rows=kk, cols=oo))
                 execs.append(
                     Matmul(x=base + R, y=0, out=0, t=inner, rows=kk, cols=oo, accumulate=k0 > 0)
                 )
-            if ws:
-                stores = [
-                    Store(
-                        dram=C.addr + o0 * aes,
-                        src=acc(0),
-                        rows=inner,
-                        cols=oo,
-                        stride=n * aes,
-                        transpose=False,
-                    )
-                ]
-            else:
-                stores = [
-                    Store(
-                        dram=C.addr + o0 * n * aes,
-                        src=acc(0),
-                        rows=inner,
-                        cols=oo,
-                        stride=n * aes,
-                        transpose=True,
-                    )
-                ]
-            st.add(loads, execs, stores)
+            c = stationary_store(cfg, ts, o0=o0, oo=oo, t0=0, tt=inner, half=0)
+            st.add(loads, execs, [Store(**c)])
     instrs = st.emit()
     tags = [Tag("gemm", Phase.FORWARD)] * len(instrs)
     init = {"A": to_storage(a, dt), "B": to_storage(b, dt)}
-    return Program(cfg, tuple(instrs), tuple(tags), tensors, init)
+    return Program(cfg, tuple(instrs), tuple(tags), ts, init)
 
 
 def softmax_program(cfg: ChipConfig, logits: np.ndarray) -> Program:
@@ -198,9 +102,7 @@ def softmax_program(cfg: ChipConfig, logits: np.ndarray) -> Program:
     m, n = logits.shape
     adt = cfg.acc_dtype
     assert adt is DType.FP32 and n <= cfg.row_elems
-    tensors = _layout(
-        cfg, [("X", (m, n), adt, TensorKind.INPUT), ("Y", (m, n), adt, TensorKind.OUTPUT)]
-    )
+    tensors = layout([("X", (m, n), adt, TensorKind.INPUT), ("Y", (m, n), adt, TensorKind.OUTPUT)])
     X, Y = tensors["X"], tensors["Y"]
     aes = adt.nbytes
     x, t = acc(0), acc(m)
