@@ -22,6 +22,7 @@ from chip.counters import Critical
 from chip.machine import accounting as acct
 from chip.machine import critical_kernel as ck
 from chip.machine import schedule_kernel as kernel
+from chip.machine import schedule_rules as codes
 
 _LABEL = {c: n for n, c in enumerate(Critical)}
 _UNIT_LABEL = np.array([_LABEL[Critical(u.value)] for u in acct.UNIT_INDEX], dtype=np.int64)
@@ -46,20 +47,20 @@ _LABELS = np.array(
 )
 # the timing kernel's waits columns in the walk's W_ order
 _WAITS = [
-    kernel.W_DISPATCH,
-    kernel.W_ORDER,
-    kernel.W_TOKEN,
-    kernel.W_PRODUCER,
-    kernel.W_BANK,
-    kernel.W_GRANT,
-    kernel.W_FILLED,
+    codes.W_DISPATCH,
+    codes.W_ORDER,
+    codes.W_TOKEN,
+    codes.W_PRODUCER,
+    codes.W_BANK,
+    codes.W_GRANT,
+    codes.W_FILLED,
 ]
 _PHASE = {
-    kernel.K_MATMUL: ck.P_MATMUL,
-    kernel.K_PRELOAD: ck.P_PRELOAD,
-    kernel.K_VEC: ck.P_VEC,
-    kernel.K_LOAD: ck.P_LOAD,
-    kernel.K_STORE: ck.P_STORE,
+    codes.K_MATMUL: ck.P_MATMUL,
+    codes.K_PRELOAD: ck.P_PRELOAD,
+    codes.K_VEC: ck.P_VEC,
+    codes.K_LOAD: ck.P_LOAD,
+    codes.K_STORE: ck.P_STORE,
 }
 _SEARCH = 1 << 16  # instructions looked back for a queue-order or bank-port predecessor
 _FAULTS = {
@@ -93,7 +94,7 @@ def critical_path(
         members = t.queue_instrs[t.queue_start[q] : t.queue_start[q + 1]]
         queue[members] = q
         pos[members] = np.arange(members.size)
-    order = np.ascontiguousarray(st.order[: int(st.reg[kernel.N_ORDER])])
+    order = np.ascontiguousarray(st.order[: int(st.reg[codes.N_ORDER])])
     committed = np.zeros(n, dtype=np.int64)
     committed[order] = np.arange(order.size)
     phase = np.full(t.kind.size, ck.P_OTHER, dtype=np.int64)
@@ -102,7 +103,7 @@ def critical_path(
     fault = np.zeros(1, dtype=np.int64)
     code = ck.walk(
         last, total, t.plan_of, t.tag_of, t.need, t.queue_instrs, t.queue_start,
-        kernel.EXEC_Q, phase, _UNIT_LABEL[t.unit], t.stream, t.extra, t.overlap_at,
+        codes.EXEC_Q, phase, _UNIT_LABEL[t.unit], t.stream, t.extra, t.overlap_at,
         t.port_start, t.ports, st.start, st.end, st.dispatch,
         np.ascontiguousarray(st.waits[:, _WAITS]), order, queue, pos, committed,
         dram_latency, _SEARCH, _LABELS, out, fault,
@@ -117,7 +118,7 @@ def warm_up() -> None:
     """Compile (or load from the disk cache) the walk, as `critical_path` calls it."""
     one = np.zeros(1, dtype=np.int64)
     ck.walk(
-        0, 1, one, one, one - 1, one, np.array([0, 0, 1, 1]), kernel.EXEC_Q, one,
+        0, 1, one, one, one - 1, one, np.array([0, 0, 1, 1]), codes.EXEC_Q, one,
         one, one, one, one, np.zeros(2, dtype=np.int64), one, one, one + 1, one,
         np.zeros((1, len(_WAITS)), dtype=np.int64), one, one, one, one, 0, _SEARCH,
         _LABELS, np.zeros((1, len(Critical)), dtype=np.int64), np.zeros(1, dtype=np.int64),

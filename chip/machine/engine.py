@@ -7,10 +7,11 @@ smallest such cycle (ties: program order) is committed, which fixes its end cycl
 and accounts its unit's cycles. Nothing later can start earlier, so every start cycle is exact,
 and the cost is a few operations per instruction, never per cycle.
 
-The rules live in chip/machine/schedule_kernel.py (numba, one function per rule). This module
-plans each distinct instruction once (chip/machine/plan.py), flattens the plans into the
-kernel's tables, runs it, and turns its result into a `Schedule`, or the state it stopped in
-into the `ProgramError` that names the fault (deadlock, cross-queue hazard, cycle limit).
+The rules live in chip/machine/schedule_rules.py (numba, one function per rule), run by the
+event loop of chip/machine/schedule_kernel.py. This module plans each distinct instruction once
+(chip/machine/plan.py), flattens the plans into the kernel's tables, runs it, and turns its
+result into a `Schedule`, or the state it stopped in into the `ProgramError` that names the
+fault (deadlock, cross-queue hazard, cycle limit).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from chip.isa import LINK_INSTRUCTIONS, LINK_ONLY, Halt, Instr
 from chip.machine import accounting as acct
 from chip.machine import plan as pl
 from chip.machine import schedule_kernel as kernel
+from chip.machine import schedule_rules as codes
 from chip.machine.counters import Unit
 from chip.machine.critical import critical_path
 from chip.machine.plan import QUEUES, Plan, Planner
@@ -36,13 +38,13 @@ from chip.program import Program, Tag
 
 _SPACE_NAMES = {pl.SPAD: "scratchpad", pl.ACC: "accumulator", pl.DRAM: "DRAM"}
 _KIND_CODE = {
-    pl.LOAD: kernel.K_LOAD,
-    pl.STORE: kernel.K_STORE,
-    pl.PRELOAD: kernel.K_PRELOAD,
-    pl.MATMUL: kernel.K_MATMUL,
-    pl.VEC: kernel.K_VEC,
-    pl.HALT: kernel.K_HALT,
-    pl.MOVE: kernel.K_MOVE,
+    pl.LOAD: codes.K_LOAD,
+    pl.STORE: codes.K_STORE,
+    pl.PRELOAD: codes.K_PRELOAD,
+    pl.MATMUL: codes.K_MATMUL,
+    pl.VEC: codes.K_VEC,
+    pl.HALT: codes.K_HALT,
+    pl.MOVE: codes.K_MOVE,
 }
 _CAUSE_COLUMNS = (  # accounting's cause positions, in the kernel's C_ column order
     acct.DRAM_BANDWIDTH,
@@ -147,23 +149,23 @@ class _Program:
         st = kernel.new_state(self.tables, rules, len(self.tags), acct.WIDTH)
         kernel.run_timing(self.tables, rules, st)
         reg = st.reg
-        error = None if reg[kernel.STATUS] == kernel.OK else self._fault(st, max_cycles)
+        error = None if reg[codes.STATUS] == codes.OK else self._fault(st, max_cycles)
         critical = ()
         if error is None:
             path = critical_path(
-                self.tables, st, self.cfg.dram_latency, len(self.tags), int(reg[kernel.TOTAL])
+                self.tables, st, self.cfg.dram_latency, len(self.tags), int(reg[codes.TOTAL])
             )
             critical = tuple(map(tuple, path.tolist()))
         kind_of = [p.kind for p in self.distinct]
         unit_of = [p.unit for p in self.distinct]
         return Schedule(
             n=self.n,
-            order=tuple(st.order[: reg[kernel.N_ORDER]].tolist()),
+            order=tuple(st.order[: reg[codes.N_ORDER]].tolist()),
             start=tuple(st.start.tolist()),
             end=tuple(st.end.tolist()),
             kinds=tuple(map(kind_of.__getitem__, self.plan_list)),
             units=tuple(map(unit_of.__getitem__, self.plan_list)),
-            total=int(reg[kernel.TOTAL]),
+            total=int(reg[codes.TOTAL]),
             tags=self.tags,
             tallies=tuple(map(tuple, st.tally.tolist())),
             tag_cycles=tuple(st.tag_cycles.tolist()),
@@ -176,19 +178,19 @@ class _Program:
         """The `ProgramError` naming the fault the kernel stopped at."""
         reg = st.reg
         code, i, cycle = (
-            int(reg[kernel.STATUS]),
-            int(reg[kernel.FAULT_AT]),
-            int(reg[kernel.FAULT_CYCLE]),
+            int(reg[codes.STATUS]),
+            int(reg[codes.FAULT_AT]),
+            int(reg[codes.FAULT_CYCLE]),
         )
-        if code == kernel.DEADLOCK:
+        if code == codes.DEADLOCK:
             return self._deadlock(st)
-        if code == kernel.LIMIT:
+        if code == codes.LIMIT:
             reason = (
-                f"runaway program: it would run until cycle {int(reg[kernel.FAULT_UNTIL])}, "
+                f"runaway program: it would run until cycle {int(reg[codes.FAULT_UNTIL])}, "
                 f"past the limit max_cycles={max_cycles}"
             )
-        elif code == kernel.HAZARD:
-            reason = self._hazard(st, i, int(reg[kernel.FAULT_OTHER]), int(reg[kernel.FAULT_ENTRY]))
+        elif code == codes.HAZARD:
+            reason = self._hazard(st, i, int(reg[codes.FAULT_OTHER]), int(reg[codes.FAULT_ENTRY]))
         else:
             raise AssertionError(f"the timing kernel stopped with an unknown status {code}")
         return self._error(i, reason, cycle)
@@ -200,7 +202,7 @@ class _Program:
     def _hazard(self, st: kernel.State, i: int, j: int, entry: int) -> str:
         space, lo, hi, write = self.tables.footprint[entry, :4].tolist()
         other = self.instrs[j]
-        if space == kernel.K_DRAM:
+        if space == codes.K_DRAM:
             what, span = _SPACE_NAMES[pl.DRAM], f"bytes 0x{lo:x}..0x{hi - 1:x}"
         else:
             what, span = _SPACE_NAMES[space], f"rows {lo}..{hi - 1}"
@@ -235,7 +237,7 @@ class _Program:
             f"deadlock: waits for a token from the {' and '.join(names)} queue "
             f"that no instruction still to run will send"
         )
-        return self._error(i, reason, int(st.reg[kernel.FRONTIER]))
+        return self._error(i, reason, int(st.reg[codes.FRONTIER]))
 
 
 def tables(plans: list[Plan], plan_of: np.ndarray, tag_of: np.ndarray, depth: int) -> kernel.Tables:
@@ -264,7 +266,7 @@ def tables(plans: list[Plan], plan_of: np.ndarray, tag_of: np.ndarray, depth: in
     starts = np.zeros((3, u + 1), dtype=_I64)
     np.cumsum(lengths.reshape(3, u), axis=1, out=starts[:, 1:])
     # bank ports numbered densely from 0, keeping the low bit (write) of the plan's numbering:
-    # the kernel indexes by them and tells a write port by that bit (`kernel._move_wait`)
+    # the kernel indexes by them and tells a write port by that bit (`schedule_rules.move_wait`)
     plan_ports = np.fromiter(chain.from_iterable(ports), dtype=_I64, count=int(starts[0, -1]))
     banks = np.unique(plan_ports >> 1, return_inverse=True)[1].reshape(-1)
     n_traffic = int(starts[2, -1])
@@ -295,7 +297,7 @@ def tables(plans: list[Plan], plan_of: np.ndarray, tag_of: np.ndarray, depth: in
 
 
 def _footprint_rows(accesses: list[pl.Access]) -> np.ndarray:
-    """(F, 10): space (`kernel.K_DRAM` for DRAM), lo, hi, write, then a DRAM block's address,
+    """(F, 10): space (`codes.K_DRAM` for DRAM), lo, hi, write, then a DRAM block's address,
     rows, cols, row step, element step and element size (`DramBlock.steps`)."""
     f = len(accesses)
     rows = np.zeros((f, 10), dtype=_I64)
@@ -305,7 +307,7 @@ def _footprint_rows(accesses: list[pl.Access]) -> np.ndarray:
     rows[:, :4] = np.fromiter(chain(space, lo, hi, write), dtype=_I64, count=4 * f).reshape(4, f).T
     dram = np.flatnonzero(rows[:, 0] == pl.DRAM)  # exactly the accesses with a block
     if dram.size:
-        rows[dram, 0] = kernel.K_DRAM
+        rows[dram, 0] = codes.K_DRAM
         blocks = chain.from_iterable(b for b in block if b is not None)
         fields = np.fromiter(blocks, dtype=_I64, count=6 * dram.size).reshape(-1, 6)
         fields[:, 3], fields[:, 4] = dram_steps(fields[:, 3], fields[:, 4], fields[:, 5])
