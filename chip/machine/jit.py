@@ -23,12 +23,14 @@ copies are valid wherever the package is installed; on another CPU numba compile
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sys
 import tempfile
 import uuid
 from pathlib import Path
+from types import ModuleType
 
 # CPU time to compile every kernel from an empty cache (`python -m chip.machine.precompile`):
 # 24 s measured on the 2-core VM; a run compiles only the kernels it calls (a GEMM's, about
@@ -67,9 +69,14 @@ if _folder is not None:
 
 import numba  # noqa: E402 - after NUMBA_CACHE_DIR is set
 from numba.core import event  # noqa: E402
-from numba.core.caching import UserProvidedCacheLocator  # noqa: E402
+from numba.core.caching import (  # noqa: E402
+    CacheImpl,
+    InTreeCacheLocator,
+    UserProvidedCacheLocator,
+)
 from numba.core.compiler import CompilerBase, DefaultPassBuilder  # noqa: E402
 from numba.core.compiler_machinery import register_pass  # noqa: E402
+from numba.core.dispatcher import Dispatcher  # noqa: E402
 from numba.core.typed_passes import NativeLowering  # noqa: E402
 
 if _folder is not None:
@@ -126,6 +133,68 @@ def seed_cache(shipped: Path = SHIPPED) -> int:
 
 if _folder is not None:
     seed_cache()
+
+
+def kernel_dependencies(module: str) -> list[Path]:
+    """The files of the other modules of this package whose compiled functions the kernels of
+    ``module`` may call, directly or through them: the modules it imports, or imports compiled
+    functions from, and so on (sorted)."""
+    found: set[str] = set()
+    todo = [module]
+    while todo:
+        for value in list(vars(sys.modules[todo.pop()]).values()):
+            if isinstance(value, Dispatcher):
+                name = value.py_func.__module__
+            elif isinstance(value, ModuleType):
+                name = value.__name__
+            else:
+                continue
+            if name != module and name not in found and name.startswith(_PACKAGE):
+                found.add(name)
+                todo.append(name)
+    return sorted(Path(sys.modules[name].__file__) for name in found)
+
+
+_PACKAGE = __name__.split(".")[0] + "."
+
+
+def _digest(path: Path) -> bytes:
+    return hashlib.sha256(path.read_bytes()).digest()
+
+
+class _DependentStamp:
+    """A kernel's cache stamp (numba keeps the machine code while the stamp is unchanged):
+    its own file's, and each file of `kernel_dependencies`. numba stamps a function with its
+    own file alone, so a changed kernel of another module, compiled into its callers (inlined
+    or not), would leave their old machine code in use."""
+
+    def __init__(self, py_func, py_file) -> None:
+        super().__init__(py_func, py_file)
+        self._module = py_func.__module__
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if not py_func.__module__.startswith(_PACKAGE):
+            return None
+        return super().from_function(py_func, py_file)
+
+    def get_source_stamp(self):
+        own = super().get_source_stamp()
+        deps = kernel_dependencies(self._module)
+        return (own, *map(_digest, deps)) if deps else own
+
+
+class _UserProvidedDependent(_DependentStamp, UserProvidedCacheLocator):
+    pass
+
+
+class _InTreeDependent(_DependentStamp, InTreeCacheLocator):
+    pass
+
+
+# Tried before numba's own locators (the same folders and file names, so `seed_cache` and
+# `cache_folder_of` hold), for the functions of this package only.
+CacheImpl._locator_classes[:0] = [_UserProvidedDependent, _InTreeDependent]
 
 
 @register_pass(mutates_CFG=True, analysis_only=False)
