@@ -12,12 +12,11 @@ its timing and value plan), "again" the best of three later runs (both cached), 
 from __future__ import annotations
 
 import argparse
-import time
 
+from bench.timing import run_seconds
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from chip.machine import run_machine
-from chip.state import ChipState
 from compiler import compile, zoo
 from runtime.models import ZOO, train_spec
 
@@ -30,16 +29,7 @@ def step_times(model: str, dtype: DType, preset: str) -> tuple[int, float, float
         raise ValueError(f"model {model!r} has no training defaults")
     graph = getattr(zoo, builder)(batch=d.batch_size)
     prog = compile(graph, chip, train=train_spec("ce", d.optimizer, d.lr))
-
-    def run() -> float:
-        state = ChipState(prog.config)
-        state.load_program(prog)
-        t = time.perf_counter()
-        run_machine(prog, "fast", state, trace=False)
-        return time.perf_counter() - t
-
-    first = run()
-    again = min(run() for _ in range(3))
+    first, again = run_seconds(prog, 3)
     cycles = run_machine(prog, "fast", trace=False).cycles
     return len(prog.instrs), first, again, cycles
 
