@@ -24,39 +24,86 @@ import numpy as np
 
 RANGE, GRID, LISTED = 0, 1, 2
 
+# Units are kept in blocks of `BLOCK`: a block wholly inside an access is checked by its
+# summary and marked by its tag, so a long range costs a visit per block, not per unit.
+SHIFT = 4
+BLOCK = 1 << SHIFT
+
 
 @numba.njit(cache=True, inline="always")
-def _scan(table, q, write, check, mark, need, i, u) -> None:
+def _scan(table, blocks, q, write, check, mark, need, i, u) -> None:
     """With ``check``, fold unit ``u``'s latest conflicting instructions into ``need[i]``;
     then, with ``mark`` > 0, mark it (the entries checked are other queues' than the one
-    marked, so one visit may do both)."""
+    marked, so one visit may do both). Its entries are the larger of its own and its
+    block's tag."""
+    blk = u >> SHIFT
     if check:
         for x in range(3):
             if x == q:
                 continue
             v = table[u, 0, x]
-            if write and table[u, 1, x] > v:
-                v = table[u, 1, x]
+            if blocks[blk, 0, 0, x] > v:
+                v = blocks[blk, 0, 0, x]
+            if write:
+                if table[u, 1, x] > v:
+                    v = table[u, 1, x]
+                if blocks[blk, 0, 1, x] > v:
+                    v = blocks[blk, 0, 1, x]
             if v - 1 > need[i, x]:
                 need[i, x] = v - 1
     if mark:
-        table[u, 0 if write else 1, q] = mark
+        k = 0 if write else 1
+        table[u, k, q] = mark
+        blocks[blk, 1, k, q] = mark
+
+
+@numba.njit(cache=True, inline="always")
+def _whole(blocks, q, write, check, mark, need, i, blk) -> None:
+    """`_scan` of every unit of block ``blk`` at once, by its summary and its tag."""
+    if check:
+        for x in range(3):
+            if x == q:
+                continue
+            v = blocks[blk, 1, 0, x]
+            if write and blocks[blk, 1, 1, x] > v:
+                v = blocks[blk, 1, 1, x]
+            if v - 1 > need[i, x]:
+                need[i, x] = v - 1
+    if mark:
+        k = 0 if write else 1
+        blocks[blk, 0, k, q] = mark
+        blocks[blk, 1, k, q] = mark
+
+
+@numba.njit(cache=True, inline="always")
+def _span(table, blocks, q, write, check, mark, need, i, lo, hi) -> None:
+    """Units [lo, hi): the blocks wholly inside by `_whole`, the others' units by `_scan`."""
+    whole_lo = (lo + BLOCK - 1) >> SHIFT
+    whole_hi = hi >> SHIFT
+    if whole_lo >= whole_hi:
+        for u in range(lo, hi):
+            _scan(table, blocks, q, write, check, mark, need, i, u)
+        return
+    for u in range(lo, whole_lo << SHIFT):
+        _scan(table, blocks, q, write, check, mark, need, i, u)
+    for blk in range(whole_lo, whole_hi):
+        _whole(blocks, q, write, check, mark, need, i, blk)
+    for u in range(whole_hi << SHIFT, hi):
+        _scan(table, blocks, q, write, check, mark, need, i, u)
 
 
 @numba.njit(cache=True)
-def _visit(table, q, write, check, mark, need, i, kind, lo, hi, a, b, c, pool) -> None:
-    """Every unit of one access, through `_scan`."""
+def _visit(table, blocks, q, write, check, mark, need, i, kind, lo, hi, a, b, c, pool) -> None:
+    """Every unit of one access, through `_span`."""
     if kind == RANGE:
-        for u in range(lo, hi):
-            _scan(table, q, write, check, mark, need, i, u)
+        _span(table, blocks, q, write, check, mark, need, i, lo, hi)
     elif kind == GRID:
         for line in range(a):
             start = lo + line * b
-            for u in range(start, start + c):
-                _scan(table, q, write, check, mark, need, i, u)
+            _span(table, blocks, q, write, check, mark, need, i, start, start + c)
     else:
         for j in range(a, a + b):
-            _scan(table, q, write, check, mark, need, i, pool[j])
+            _scan(table, blocks, q, write, check, mark, need, i, pool[j])
 
 
 @numba.njit(cache=True)
@@ -66,10 +113,12 @@ def latest_conflicts(queue, first, space, kind, lo, hi, write, a, b, c, pool, t0
     ``first[i]`` to ``first[i + 1]`` (exclusive) of the access arrays (module docstring).
     ``t0``, ``t1``, ``t2``: zeroed int32 tables (unit, written/read, queue) for spaces 0, 1
     and 2, each with a unit for every unit the accesses touch; they end holding, per unit,
-    1 + the latest instruction of each queue that wrote and that read it (a unit's six
+    1 + the latest instruction of each queue that wrote and that read it, where a mark of the
+    unit alone set it (marks of whole blocks go to the block table, `_blocks`; a unit's six
     entries side by side: the scan reads them together)."""
     n = queue.shape[0]
     need = np.full((n, 3), -1, dtype=np.int64)
+    b0, b1, b2 = _blocks(t0), _blocks(t1), _blocks(t2)
     for i in range(n):
         q = queue[i]
         # every access is checked before any is marked: an instruction never orders itself;
@@ -89,11 +138,21 @@ def latest_conflicts(queue, first, space, kind, lo, hi, write, a, b, c, pool, t0
                 check = alone or not second
                 mark = i + 1 if alone or second else 0
                 table = t0 if s == 0 else t1 if s == 1 else t2
+                blocks = b0 if s == 0 else b1 if s == 1 else b2
                 _visit(
-                    table, q, write[k], check, mark, need, i, kind[k], lo[k], hi[k], a[k], b[k],
-                    c[k], pool,
+                    table, blocks, q, write[k], check, mark, need, i, kind[k], lo[k], hi[k],
+                    a[k], b[k], c[k], pool,
                 )  # fmt: skip
     return need
+
+
+@numba.njit(cache=True)
+def _blocks(table):
+    """The block table of unit table ``table``: per block, (tag, summary) x (written, read) x
+    queue. A unit's entry is the larger of its own and its block's tag; the summary is the
+    largest entry of the block's units. Marks only grow (1 + the instruction, in program
+    order), so marking a whole block sets its tag and summary alone."""
+    return np.zeros(((table.shape[0] + BLOCK - 1) >> SHIFT, 2, 2, 3), dtype=table.dtype)
 
 
 def warm_up() -> None:

@@ -209,6 +209,9 @@ class Ctx:
         if view.rows == 1 and not transpose:
             stride = view.cols * es
         dma = self.em.dma
+        if 0 < view.rows <= MAX_DMA_ROWS:  # one instruction: almost every block
+            dma(load, view.addr, loc.mem, loc.row, view.rows, view.cols, stride, transpose)
+            return
         for r0 in range(0, view.rows, MAX_DMA_ROWS):
             # rows r0.. of the view: view.block(r0, nr, 0, cols)'s address
             dram = view.addr + r0 * view.rs * es

@@ -3,12 +3,12 @@ that touches a common unit of the same space, one of the two writing it."""
 
 import numpy as np
 
-from chip.machine.hazard_kernel import GRID, LISTED, RANGE, latest_conflicts
+from chip.machine.hazard_kernel import BLOCK, GRID, LISTED, RANGE, latest_conflicts
 
 
-def _random_program(rng: np.random.Generator, n: int):
+def _random_program(rng: np.random.Generator, n: int, longest: int = 5):
     """Instructions as (queue, [(space, kind, lo, hi, write, a, b, c, units)]), with ``units``
-    the set the access touches."""
+    the set the access touches; a `RANGE` is at most ``longest`` units."""
     out = []
     for _ in range(n):
         accesses = []
@@ -16,7 +16,8 @@ def _random_program(rng: np.random.Generator, n: int):
             space, kind, write = int(rng.integers(3)), int(rng.integers(3)), bool(rng.integers(2))
             lo = int(rng.integers(0, 40))
             if kind == RANGE:
-                hi = lo + int(rng.integers(-1, 6))  # an empty or inverted range touches nothing
+                # an empty or inverted range touches nothing
+                hi = lo + int(rng.integers(-1, longest + 1))
                 a = b = c = 0
                 units = set(range(lo, hi))
             elif kind == GRID:
@@ -47,7 +48,7 @@ def _encode(program):
                 col.append(int(v))
         first.append(len(cols[0]))
     arrays = [np.array(x, dtype=np.int64) for x in (queue, first, *cols, pool)]
-    tables = [np.zeros((64, 2, 3), dtype=np.int32) for _ in range(3)]
+    tables = [np.zeros((128, 2, 3), dtype=np.int32) for _ in range(3)]
     return arrays, tables
 
 
@@ -71,6 +72,17 @@ def test_latest_conflicts_matches_the_definition():
     rng = np.random.default_rng(18)
     for _ in range(5):
         program = _random_program(rng, 150)
+        arrays, tables = _encode(program)
+        got = latest_conflicts(*arrays, *tables)
+        assert np.array_equal(got, _reference(program))
+
+
+def test_ranges_over_whole_blocks_match_the_definition():
+    # ranges long enough to cover whole blocks of the kernel's tables (`BLOCK` units), mixed
+    # with the unit-by-unit grids and lists that read the blocks' marks
+    rng = np.random.default_rng(19)
+    for _ in range(5):
+        program = _random_program(rng, 150, longest=4 * BLOCK)
         arrays, tables = _encode(program)
         got = latest_conflicts(*arrays, *tables)
         assert np.array_equal(got, _reference(program))
