@@ -18,7 +18,7 @@ streams Cout, so far fewer passes pay the array's fill and drain.
 from __future__ import annotations
 
 from chip.config import Dataflow
-from chip.isa import Matmul, Mem, Preload, VecOp
+from chip.isa import Loc, Matmul, Mem, Move, Preload, VecOp
 from compiler.lower.context import MAX_VEC_ROWS, Ctx, LoweringError, View
 from compiler.lower.conv_im2col import pad
 from compiler.lower.gemm import Ring
@@ -87,15 +87,25 @@ def rows_grad_weight_cycles(
     chunks = n * oh * ow // r
     tiles = [min(cfg.cols, cout - j0) for j0 in range(0, cout, cfg.cols)]
     array = chunks * len(tiles) * kw * (kh * cin + r + cfg.cols - 2)
+    # A^T's rows by a DMA per tap; dY's tile by one DMA, its masked copies by on-chip MOVEs
     per_chunk = kh * kw * dma_cycles(cfg, cin, r, es)
+    per_chunk += sum(dma_cycles(cfg, r, nn, es) for nn in tiles)
     for j in range(kw):
-        for _, count in _valid_runs(ow, r, j - padding[1]):
-            per_chunk += sum(dma_cycles(cfg, count, nn, es) for nn in tiles)
+        kept = _valid_runs(ow, r, j - padding[1])
+        if kept != [(0, r)]:
+            per_chunk += len(tiles) * sum(count for _, count in kept)
     hp = h + padding[0] + 1 + padding[2]
     copy = 2 * n * dma_cycles(cfg, h, w * cin, es) + dma_cycles(
         cfg, -(-n * (hp - h) * w * cin // cfg.row_elems), cfg.row_elems, es
     )
     return max(array, chunks * per_chunk) + copy + cfg.dram_latency
+
+
+def _next_bank(ctx: Ctx, per_bank: int, then: int) -> None:
+    """Skip the scratchpad rows to the next bank if ``then`` more rows still fit after it."""
+    gap = -ctx.alloc(Mem.SPAD, 0).row % per_bank
+    if gap + then <= ctx.chip.spad_left:
+        ctx.alloc(Mem.SPAD, gap, "bank gap")
 
 
 def rows_grad_weight(ctx: Ctx, x: Buf, dy: Buf, out: Buf, padding: tuple[int, ...]) -> None:
@@ -118,38 +128,65 @@ def rows_grad_weight(ctx: Ctx, x: Buf, dy: Buf, out: Buf, padding: tuple[int, ..
     tiles = [(j0, min(cfg.cols, cout - j0)) for j0 in range(0, cout, cfg.cols)]
     taps = kh * kw * cin
     acc = ctx.alloc(Mem.ACC, taps * len(tiles), "dW tiles")
-    # a few chunks in flight hide the DMA latency; more would only lengthen the zeroing
-    depth = 4 if 4 * (taps + kw * len(tiles) * r) <= ctx.chip.spad_left else 2
-    at_ring = Ring(ctx.alloc(Mem.SPAD, depth * taps, "A^T rows"), taps, depth)
-    dy_base = ctx.alloc(Mem.SPAD, depth * kw * len(tiles) * r, "dY tiles")
-    dy_ring = Ring(dy_base, kw * len(tiles) * r, depth)
     runs = [_valid_runs(ow, r, j - pl) for j in range(kw)]
-    if any(sum(c for _, c in rs) < r for rs in runs):  # the dropped rows stay zero
-        total = depth * kw * len(tiles) * r
-        for r0 in range(0, total, MAX_VEC_ROWS):
-            rr = min(MAX_VEC_ROWS, total - r0)
-            ctx.vec(VecOp.SET, dy_base.offset(r0), rr, max(nn for _, nn in tiles), imm=0.0)
+    masked = [j for j in range(kw) if runs[j] != [(0, r)]]
+    tile_rows = len(tiles) * r
+    masked_rows = len(masked) * tile_rows
+    # a few chunks in flight hide the DMA latency; more would only lengthen the zeroing
+    depth = 4 if 4 * (taps + tile_rows + masked_rows) <= ctx.chip.spad_left else 2
+    # Three banks: A^T's (the MATMULs hold its read port), the loaded dY tiles' (the MOVEs
+    # read them) and the masked copies' (a MOVE waits for every load in flight that writes a
+    # bank it writes, DRAM latency included: docs/timing.md).
+    per_bank = cfg.spad_rows // cfg.spad_banks
+    at_ring = Ring(ctx.alloc(Mem.SPAD, depth * taps, "A^T rows"), taps, depth)
+    _next_bank(ctx, per_bank, depth * (tile_rows + masked_rows))
+    full_ring = Ring(ctx.alloc(Mem.SPAD, depth * tile_rows, "dY tiles"), tile_rows, depth)
+    _next_bank(ctx, per_bank, depth * masked_rows)
+    mk_base = ctx.alloc(Mem.SPAD, depth * masked_rows, "masked dY tiles")
+    mk_ring = Ring(mk_base, masked_rows, depth)
+    width = max(nn for _, nn in tiles)
+    for r0 in range(0, depth * masked_rows, MAX_VEC_ROWS):
+        # the rows a mask drops are never written: they stay zero
+        rr = min(MAX_VEC_ROWS, depth * masked_rows - r0)
+        ctx.vec(VecOp.SET, mk_base.offset(r0), rr, width, imm=0.0)
     dym = View.matrix(dy, n * oh * ow, cout)
     per_image = oh * ow
-    for k in range(n * per_image // r):
-        p0 = k * r
-        b, local = divmod(p0, per_image)
-        at = at_ring.next()
-        dys = dy_ring.next()
+    chunks = n * per_image // r
+
+    def slot(j: int, t: int, full: Loc, mk: Loc) -> Loc:
+        if j in masked:
+            return mk.offset((masked.index(j) * len(tiles) + t) * r)
+        return full.offset(t * r)
+
+    def load_dy(k: int, full: Loc) -> None:
+        for t, (j0, nn) in enumerate(tiles):
+            # from DRAM: a resident dY is served a COPY per row, on the array's queue
+            ctx.load_dram(dym.block(k * r, r, j0, nn), full.offset(t * r))
+
+    # The load queue runs dY(k+1), A^T(k), the MOVEs of chunk k's masked dY tiles, so a MOVE
+    # never waits for its source's DRAM latency, and its token (pushed when every earlier
+    # load has ended) waits only for A^T(k), which the chunk's passes need anyway.
+    fulls = [full_ring.next()]
+    load_dy(0, fulls[0])
+    for k in range(chunks):
+        b, local = divmod(k * r, per_image)
+        at, full, mk = at_ring.next(), fulls[k], mk_ring.next()
+        if k + 1 < chunks:
+            fulls.append(full_ring.next())
+            load_dy(k + 1, fulls[k + 1])
         for j in range(kw):
             for i in range(kh):
                 pixel = b * hp * w + local + (i - pt + top) * w + (j - pl)
                 view = View(xh.addr + pixel * cin * es, xh.dtype, cin, r, 1, cin)
                 ctx.load(view, at.offset((j * kh + i) * cin))
-            for t, (j0, nn) in enumerate(tiles):
-                slot = dys.offset((j * len(tiles) + t) * r)
+        for t, (_, nn) in enumerate(tiles):
+            for j in masked:
                 for first, count in runs[j]:
-                    # from DRAM: a resident dY is served a COPY per row, on the array's queue
-                    ctx.load_dram(dym.block(p0 + first, count, j0, nn), slot.offset(first))
+                    src, dst = full.offset(t * r + first), slot(j, t, full, mk).offset(first)
+                    em.emit(Move(src=src, dst=dst, rows=count, cols=nn, transpose=False))
         for j in range(kw):
             for t, (_, nn) in enumerate(tiles):
-                slot = dys.offset((j * len(tiles) + t) * r)
-                em.emit(Preload(src=slot.row, rows=r, cols=nn))
+                em.emit(Preload(src=slot(j, t, full, mk).row, rows=r, cols=nn))
                 em.emit(
                     Matmul(
                         x=at.offset(j * kh * cin).row,
