@@ -94,11 +94,13 @@ def rows_grad_weight_cycles(
         kept = _valid_runs(ow, r, j - padding[1])
         if kept != [(0, r)]:
             per_chunk += len(tiles) * sum(count for _, count in kept)
+    # the height-padded copy: the input in and out, its zero rows out; its load, its store
+    # and the first chunk's loads each wait a DRAM latency
     hp = h + padding[0] + 1 + padding[2]
     copy = 2 * n * dma_cycles(cfg, h, w * cin, es) + dma_cycles(
         cfg, -(-n * (hp - h) * w * cin // cfg.row_elems), cfg.row_elems, es
     )
-    return max(array, chunks * per_chunk) + copy + cfg.dram_latency
+    return max(array, chunks * per_chunk) + copy + 3 * cfg.dram_latency
 
 
 def _next_bank(ctx: Ctx, per_bank: int, then: int) -> None:
