@@ -20,7 +20,7 @@ from __future__ import annotations
 from chip.config import Dataflow
 from chip.isa import Loc, Matmul, Mem, Move, Preload, VecOp
 from compiler.lower.context import MAX_VEC_ROWS, Ctx, LoweringError, View
-from compiler.lower.conv_im2col import pad
+from compiler.lower.conv_im2col import pad, pad_cycles
 from compiler.lower.gemm import Ring
 from compiler.lower.memory import Buf
 from compiler.lower.tiling import MAX_T, dma_cycles
@@ -94,13 +94,8 @@ def rows_grad_weight_cycles(
         kept = _valid_runs(ow, r, j - padding[1])
         if kept != [(0, r)]:
             per_chunk += len(tiles) * sum(count for _, count in kept)
-    # the height-padded copy: the input in and out, its zero rows out; its load, its store
-    # and the first chunk's loads each wait a DRAM latency
-    hp = h + padding[0] + 1 + padding[2]
-    copy = 2 * n * dma_cycles(cfg, h, w * cin, es) + dma_cycles(
-        cfg, -(-n * (hp - h) * w * cin // cfg.row_elems), cfg.row_elems, es
-    )
-    return max(array, chunks * per_chunk) + copy + 3 * cfg.dram_latency
+    copy = pad_cycles(ctx, x, (padding[0] + 1, 0, padding[2], 0), (kw - 1 - padding[1]) * cin)
+    return max(array, chunks * per_chunk) + copy
 
 
 def _next_bank(ctx: Ctx, per_bank: int, then: int) -> None:

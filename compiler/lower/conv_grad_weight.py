@@ -22,7 +22,14 @@ from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.conv_grad_images import images_grad_weight, images_grad_weight_pays
 from compiler.lower.conv_grad_rows import rows_grad_weight, rows_grad_weight_cycles
-from compiler.lower.conv_im2col import _windows, _windows_fit, im2col, im2col_cycles, pad
+from compiler.lower.conv_im2col import (
+    _windows,
+    _windows_fit,
+    im2col,
+    im2col_cycles,
+    pad,
+    pad_cycles,
+)
 from compiler.lower.gemm import KParts, Ring, emit_gemm, k_chunks, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
@@ -53,7 +60,10 @@ def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> 
     if images_grad_weight_pays(ctx, shape, dy, out.shape, min(others)):
         images_grad_weight(ctx, x, dy, out, stride, padding)
         return
-    if stride == (1, 1) and _rows_grad_weight_pays(ctx, x, dy, out.shape, padding, min(others)):
+    # the ways below read a padded copy, whose cost the kernel-column passes' own (height-
+    # padded) copy is weighed against
+    best = min(others) + pad_cycles(ctx, x, padding)
+    if stride == (1, 1) and _rows_grad_weight_pays(ctx, x, dy, out.shape, padding, best):
         ctx.chip, ctx.staging = held
         rows_grad_weight(ctx, x, dy, out, padding)
         return
@@ -86,7 +96,7 @@ def _rows_grad_weight_pays(
     best: int,
 ) -> bool:
     """Whether kernel-column passes (`rows_grad_weight`, their height-padded copy included)
-    are predicted cheaper than ``best``, the cheapest other way's cycles."""
+    are predicted cheaper than ``best``, the cheapest other way's cycles and its copy."""
     rows = rows_grad_weight_cycles(ctx, x, dy, wshape, padding)
     if rows is None:
         return False
