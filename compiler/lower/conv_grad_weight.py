@@ -9,7 +9,10 @@ Whichever the cost model predicts cheapest:
   (`_implicit_grad_weight`);
 - across images (`conv_grad_images.py`): dY's rows of one output position in up to R images
   preloaded, A^T's rows for them streamed, as long as a kernel's rows, from transposed loads
-  of the windows (this one sums the positions in another order).
+  of the windows (this one sums the positions in another order);
+- (stride 1, output as wide as the input) by kernel-column passes (`conv_grad_rows.py`): dY's
+  tile of R positions stationary, A^T's rows of one kernel column streamed, in the im2col
+  GEMM's order.
 """
 
 from __future__ import annotations
