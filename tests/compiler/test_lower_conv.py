@@ -18,7 +18,7 @@ from compiler.builder import Net
 from compiler.compile import compile_lowered
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
-from compiler.lower import conv, conv_grad_weight
+from compiler.lower import conv, conv_grad_weight, conv_im2col
 from compiler.lower.program import lower
 from compiler.lower.residency import Residency
 from compiler.passes.pipeline import graph_passes
@@ -633,3 +633,23 @@ def test_tap_planes_read_a_resident_input_by_dma(monkeypatch):
     x = {"x": np.random.default_rng(2).standard_normal((3, 4, 5, 16))}
     check_graph(graph, ChipConfig.from_toml("edge"), x, rtol=1e-5, machine=True)
     assert any(missed)  # some load would have been served from chip
+
+
+@pytest.mark.parametrize(
+    "shape, padding",
+    [((50, 6, 6, 1), (1, 1, 1, 1)), ((3, 5, 4, 2), (2, 0, 1, 1))],
+    ids=["two-buffers", "uneven"],
+)
+def test_narrow_input_padded_by_rows(monkeypatch, shape, padding):
+    """A padded copy whose rows fit an on-chip row (`_pad_by_rows`: an input row and its
+    padding per on-chip row, a store per image) feeds a convolution equal to the float64
+    reference on the machine; with 300 input rows, by two buffers in turn."""
+    applied = []
+    by_rows = conv_im2col._pad_by_rows
+    monkeypatch.setattr(
+        conv_im2col, "_pad_by_rows", lambda *a: applied.append(by_rows(*a)) or applied[-1]
+    )
+    graph, inputs = conv_graph(Op.CONV2D, shape, (3, 3), 2, (1, 1), padding)
+    cfg = ChipConfig.from_toml("edge").replace(input_dtype=DType.FP32)
+    check_graph(graph, cfg, inputs, rtol=1e-6, machine=True)
+    assert True in applied
