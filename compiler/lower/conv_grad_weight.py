@@ -9,7 +9,10 @@ Whichever the cost model predicts cheapest:
   (`_implicit_grad_weight`);
 - across images (`conv_grad_images.py`): dY's rows of one output position in up to R images
   preloaded, A^T's rows for them streamed, as long as a kernel's rows, from transposed loads
-  of the windows (this one sums the positions in another order).
+  of the windows (this one sums the positions in another order);
+- (stride 1, output as wide as the input) by kernel-column passes (`conv_grad_rows.py`): dY's
+  tile of R positions stationary, A^T's rows of one kernel column streamed, in the im2col
+  GEMM's order.
 """
 
 from __future__ import annotations
@@ -21,7 +24,15 @@ from chip.isa import Matmul, Mem, Preload
 from compiler.ir import Node, Op
 from compiler.lower.context import Ctx, LoweringError, View
 from compiler.lower.conv_grad_images import images_grad_weight, images_grad_weight_pays
-from compiler.lower.conv_im2col import _windows, _windows_fit, im2col, im2col_cycles, pad
+from compiler.lower.conv_grad_rows import rows_grad_weight, rows_grad_weight_cycles
+from compiler.lower.conv_im2col import (
+    _windows,
+    _windows_fit,
+    im2col,
+    im2col_cycles,
+    pad,
+    pad_cycles,
+)
 from compiler.lower.gemm import KParts, Ring, emit_gemm, k_chunks, predict_gemm
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
@@ -52,6 +63,13 @@ def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> 
     if images_grad_weight_pays(ctx, shape, dy, out.shape, min(others)):
         images_grad_weight(ctx, x, dy, out, stride, padding)
         return
+    # the ways below read a padded copy, whose cost the kernel-column passes' own (height-
+    # padded) copy is weighed against
+    best = min(others) + pad_cycles(ctx, x, padding)
+    if stride == (1, 1) and _rows_grad_weight_pays(ctx, x, dy, out.shape, padding, best):
+        ctx.chip, ctx.staging = held
+        rows_grad_weight(ctx, x, dy, out, padding)
+        return
     ctx.chip, ctx.staging = held
     xp = pad(ctx, x, padding, 0.0, slack=((kh - 1) * wp + kw) * cin if implicit else 0)
     ctx.release_onchip()
@@ -70,6 +88,26 @@ def lower_conv2d_grad_weight(ctx: Ctx, node: Node, ins: list[Buf], out: Buf) -> 
     a = im2col(ctx, xp, (kh, kw), stride, dy.shape[1:3])
     ctx.release_onchip()
     emit_gemm(ctx, View.matrix(a).T, View.matrix(dy), dw)
+
+
+def _rows_grad_weight_pays(
+    ctx: Ctx,
+    x: Buf,
+    dy: Buf,
+    wshape: tuple[int, int, int, int],
+    padding: tuple[int, ...],
+    best: int,
+) -> bool:
+    """Whether kernel-column passes (`rows_grad_weight`, their height-padded copy included)
+    are predicted cheaper than ``best``, the cheapest other way's cycles and its copy."""
+    rows = rows_grad_weight_cycles(ctx, x, dy, wshape, padding)
+    if rows is None:
+        return False
+    ctx.notes.append(
+        f"{ctx.em.tag.layer}: weight gradient ~{rows} cycles by kernel-column passes, "
+        f"~{best} the cheapest other way"
+    )
+    return rows < best
 
 
 def im2col_planes(

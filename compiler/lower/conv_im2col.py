@@ -1,7 +1,8 @@
 """Padding, im2col and shifted windows of convolutions (conv.py and conv_grad_weight.py).
 
 - `pad`: the input dilated and padded into a temp DRAM buffer by DMA (its border set by the
-  vector unit).
+  vector unit; where a padded row fits an on-chip row, each input row goes out with its
+  padding, `_pad_by_rows`); `pad_cycles` predicts the copy.
 - `im2col`: the matrix A [N*OH*OW, KH*KW*C] copied by DMA, one strided 2-D block per output
   row and kernel row; `im2col_cycles` predicts its copies.
 - `_windows`: A without storing it, as strided views of the padded input (one per kernel
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from chip.isa import VecOp
 from compiler.lower.context import Ctx, View
-from compiler.lower.gemm import KParts
+from compiler.lower.gemm import KParts, Ring
 from compiler.lower.memory import Buf
 from compiler.lower.movement import Copies
 from compiler.lower.tiling import dma_cycles
@@ -39,6 +40,8 @@ def pad(
     whole = ctx.temp((n * hp * wp * c + slack,), x.dtype)
     xp = Buf(whole.addr, (n, hp, wp, c), x.dtype)
     # the slack too: junk rows must not compute NaN from stale data
+    if dilation == (1, 1) and _pad_by_rows(ctx, x, xp, padding, slack, value):
+        return xp
     if dilation == (1, 1):
         _fill_border(ctx, xp, padding, slack, value)  # the copies write the rest
     else:  # the dilation's holes too
@@ -58,6 +61,74 @@ def pad(
                 )
                 cp.copy(src, dst)
     return xp
+
+
+# `_pad_by_rows`' rows per buffer: enough for large DMAs, few to set before the first load
+_PAD_ROWS = 256
+
+
+def _pad_by_rows(
+    ctx: Ctx, x: Buf, xp: Buf, padding: tuple[int, int, int, int], slack: int, value: float
+) -> bool:
+    """Pad ``x`` into ``xp`` (no dilation) where a padded row fits an on-chip row: input row i
+    is loaded into an on-chip row whose other elements hold ``value``, and stored as the
+    padded row's run from its first interior element to the next row's (its right padding,
+    then the next row's left padding), a store per image; the runs between images (top and
+    bottom padding) are stored from a row of ``value``. A few large DMAs where the border's
+    columns would take a small store per row. False (nothing emitted) where it does not
+    apply: a row too wide, no bottom padding to take the last row's run, no rows left."""
+    n, h, w, c = x.shape
+    _, hp, wp, _ = xp.shape
+    pt, pl, pb, _ = padding
+    width = ctx.config.row_elems
+    mem = ctx.mem_for(x.dtype)
+    if wp * c > width or (pl and not pb) or ctx.rows_left(mem) < 2 * h + 1:
+        return False
+    es = x.dtype.nbytes
+    # one buffer for every image, or two of a few images (one's stores overlap the next
+    # one's load); their padding columns are set once (the loads write only the rows' first
+    # W*C elements)
+    images = max(1, min(n, _PAD_ROWS // h, (ctx.rows_left(mem) - 1) // (2 * h)))
+    nbuf = 1 if images == n else 2
+    bufs = Ring(ctx.alloc(mem, nbuf * images * h, "padded rows"), images * h, nbuf)
+    zero = ctx.alloc(mem, 1, "padding row")
+    ctx.vec(VecOp.SET, bufs.base, nbuf * images * h, wp * c, imm=value)
+    ctx.vec(VecOp.SET, zero, 1, width, imm=value)
+
+    def run(first: int, count: int) -> None:  # ``count`` elements of ``value`` from ``first``
+        for e0 in range(0, count, width):
+            cols = min(width, count - e0)
+            ctx.store(zero, View(xp.addr + (first + e0) * es, x.dtype, 1, cols, cols))
+
+    for b0 in range(0, n, images):
+        nb = min(images, n - b0)
+        rows = bufs.next()
+        ctx.load(View(x.addr + b0 * h * w * c * es, x.dtype, nb * h, w * c, w * c), rows)
+        if b0 == 0:
+            run(0, (pt * wp + pl) * c)
+        for k in range(nb):
+            b = b0 + k
+            first = ((b * hp + pt) * wp + pl) * c
+            ctx.store(rows.offset(k * h), View(xp.addr + first * es, x.dtype, h, wp * c, wp * c))
+            # from the last row's run to the next image's first interior element
+            end = ((b + 1) * hp * wp + (pt * wp + pl if b + 1 < n else 0)) * c
+            run(first + h * wp * c, end - first - h * wp * c + (slack if b + 1 == n else 0))
+    return True
+
+
+def pad_cycles(ctx: Ctx, x: Buf, padding: tuple[int, int, int, int], slack: int = 0) -> int:
+    """`pad`'s predicted cycles (no dilation): ``x`` in and out of the chip a block per image,
+    the padding's (and the slack's) zeros out; its load, its store and the first read of
+    the copy each wait a DRAM latency. 0 where `pad` returns ``x`` itself."""
+    if padding == (0, 0, 0, 0) and not slack:
+        return 0
+    cfg = ctx.config
+    n, h, w, c = x.shape
+    pt, pl, pb, pr = padding
+    es = x.dtype.nbytes
+    border = n * ((h + pt + pb) * (w + pl + pr) - h * w) * c + slack
+    zeros = dma_cycles(cfg, -(-border // cfg.row_elems), cfg.row_elems, es)
+    return 2 * n * dma_cycles(cfg, h, w * c, es) + zeros + 3 * cfg.dram_latency
 
 
 def _fill_border(
