@@ -15,15 +15,19 @@ from chip.config import ChipConfig
 from chip.hdl.numerics import numerics_for
 
 RAM = """\
-// {name}: DEPTH rows of WIDTH bits; READS asynchronous read ports (port p's address and data
-// are field p of the packed buses) and one write port whose enable bit k writes bits
-// [k*WIDTH/LANES, (k+1)*WIDTH/LANES) of its row (chip/hdl/ram.py).
+// {name}: DEPTH rows of WIDTH bits; READS read ports (port p's address and data are field p
+// of the packed buses) and one write port whose enable bit k writes bits
+// [k*WIDTH/LANES, (k+1)*WIDTH/LANES) of its row (chip/hdl/ram.py). Port p is synchronous when
+// bit p of SYNC is set: its address is registered and the row read through the registered
+// address, which includes the write of the address's cycle (write-first), the form Yosys maps
+// to block RAM; otherwise it reads asynchronously (LUT RAM).
 module {name} #(
   parameter ABITS = 1,
   parameter DEPTH = 2,
   parameter WIDTH = 1,
   parameter LANES = 1,
-  parameter READS = 2
+  parameter READS = 2,
+  parameter SYNC = 0
 ) (
   input clk,
   input [READS*ABITS-1:0] r_addr,
@@ -37,7 +41,13 @@ module {name} #(
   genvar p, k;
   generate
     for (p = 0; p < READS; p = p + 1) begin : read
-      assign r_data[p*WIDTH +: WIDTH] = mem[r_addr[p*ABITS +: ABITS]];
+      if (((SYNC >> p) & 1) != 0) begin : registered
+        reg [ABITS-1:0] addr_q;
+        always @(posedge clk) addr_q <= r_addr[p*ABITS +: ABITS];
+        assign r_data[p*WIDTH +: WIDTH] = mem[addr_q];
+      end else begin : direct
+        assign r_data[p*WIDTH +: WIDTH] = mem[r_addr[p*ABITS +: ABITS]];
+      end
     end
     for (k = 0; k < LANES; k = k + 1) begin : lane
       always @(posedge clk)
