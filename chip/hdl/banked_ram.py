@@ -36,7 +36,7 @@ class BankedRam(wiring.Component):
 
     The read ports named in ``sync`` are synchronous (`Ram`'s ``sync``): the row at the
     address of cycle t, with cycle t's writes, is on ``data`` in cycle t+1; the bank it comes
-    from is chosen by the registered address.
+    from is chosen by the bank of the registered address.
 
     Adding a port is adding its name; ``verilog_module`` is passed to every bank's `Ram`.
     """
