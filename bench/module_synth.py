@@ -24,7 +24,7 @@ from chip.config import ChipConfig
 from chip.hdl.export import write_verilog
 from chip.hdl.synth import _ECP5_SCRIPT
 
-CELLS = ("LUT4", "CCU2C", "TRELLIS_DPR16X4", "MULT18X18D")
+CELLS = ("LUT4", "CCU2C", "TRELLIS_DPR16X4", "MULT18X18D", "DP16KD")
 
 
 def module_cells(verilog: Path, module: str, work: Path) -> dict[str, dict[str, int]]:

@@ -6,7 +6,7 @@ from amaranth import Module, Mux
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
-from chip.config import ChipConfig
+from chip.config import ChipConfig, Dataflow
 from chip.hdl.banked_ram import BankedRam
 from chip.hdl.blackbox import VerilogModule
 from chip.hdl.fp32_add import adder_signature
@@ -27,15 +27,25 @@ DMA_READS = ("read_s", "read_va", "read_vb", "read_m")
 DMA_WRITES = ("load_write", "move_write", "vec_write")
 
 
+def rmw_reads_ahead(config: ChipConfig) -> bool:
+    """Whether the read-modify-write reads its old row a cycle ahead (a synchronous, block RAM
+    port at ``write.payload.next_addr``): every array write comes a cycle or more after its
+    MATMUL's start, except on a 1x1 WS/IS array, whose results need no cycles to cross it and
+    are written in the start cycle, when the row is not known a cycle before."""
+    return config.dataflow is Dataflow.OS or config.rows + config.cols > 2
+
+
 class Accumulator(wiring.Component):
     """``config.acc_rows`` rows of ``config.row_elems`` accumulator-dtype elements, in
     ``config.acc_banks`` banks of one write port each (`BankedRam`).
 
     ``write`` (from the array) is a read-modify-write in one cycle: elements j < cols of row
     addr become data[j], or row[j] + data[j] when ``accumulate`` (int32 wrapping), and are
-    readable from the next cycle on. ``read`` (for the host) returns a row in the cycle its
-    address is presented. ``ram_module`` names the Verilog RAM module the banks instantiate
-    instead of Amaranth memories (see `chip.hdl.ram.Ram`), and ``adder_module`` (bf16 only) the
+    readable from the next cycle on; row[j] is read a cycle ahead at ``next_addr`` when
+    `rmw_reads_ahead`. ``read`` (for the host, outside the timing contract) is synchronous:
+    the row addressed in one cycle is on its ``data`` in the next. ``ram_module`` names the
+    Verilog RAM module the banks instantiate instead of Amaranth memories (see
+    `chip.hdl.ram.Ram`), and ``adder_module`` (bf16 only) the
     Verilog module of `Fp32Adder` to instantiate per column instead of converting C copies of
     it (see `chip.hdl.export.write_verilog`).
 
@@ -79,13 +89,18 @@ class Accumulator(wiring.Component):
             (*self.reads, "old"),
             ("array", *self.writes),
             self.ram_module,
+            sync=("read", "old") if rmw_reads_ahead(cfg) else ("read",),
         )
         for name in (*self.reads, *self.writes):
             wiring.connect(m, wiring.flipped(getattr(self, name)), getattr(mem, name))
 
         req = self.write.payload
         old, new = mem.old, mem.array
-        m.d.comb += [old.addr.eq(req.addr), new.addr.eq(req.addr)]
+        if rmw_reads_ahead(cfg):
+            m.d.comb += old.addr.eq(req.next_addr)
+        else:
+            m.d.comb += old.addr.eq(req.addr)
+        m.d.comb += new.addr.eq(req.addr)
         for j in range(cfg.cols):
             if self.adder_module is None:
                 total = self.numerics.add(m, old.data[j], req.data[j])

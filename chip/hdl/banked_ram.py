@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from amaranth import Const, Module, Mux, Value
+from amaranth import Const, Module, Mux, Signal, Value
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -34,6 +34,10 @@ class BankedRam(wiring.Component):
     A memory with a single write port is built as one `Ram`: the banks are there to give each
     writer a write port, and the read ports behave the same either way.
 
+    The read ports named in ``sync`` are synchronous (`Ram`'s ``sync``): the row at the
+    address of cycle t, with cycle t's writes, is on ``data`` in cycle t+1; the bank it comes
+    from is chosen by the bank of the registered address.
+
     Adding a port is adding its name; ``verilog_module`` is passed to every bank's `Ram`.
     """
 
@@ -46,6 +50,7 @@ class BankedRam(wiring.Component):
         writes: Sequence[str],
         verilog_module: str | None = None,
         waiting: str | None = None,
+        sync: Sequence[str] = (),
     ) -> None:
         if banks < 1 or depth % banks:
             raise ValueError(f"banks must divide the {depth} rows, not {banks}")
@@ -55,7 +60,10 @@ class BankedRam(wiring.Component):
                 f"a banked RAM needs read and write ports, with distinct names other than "
                 f"'free', not {tuple(reads)}, {tuple(writes)} and {waiting!r}"
             )
+        if not set(sync) <= set(reads):
+            raise ValueError(f"synchronous ports must be read ports, not {tuple(sync)}")
         self.row, self.depth, self.banks = row, depth, banks
+        self.sync = frozenset(sync)
         self.reads, self.writes, self.waiting = tuple(reads), tuple(writes), waiting
         self.writers = self.writes + ((waiting,) if waiting else ())
         # The banks give each writer a write port of its own: with one writer, one RAM.
@@ -98,7 +106,16 @@ class BankedRam(wiring.Component):
             for b in range(1, self.rams):
                 out = Mux(addr >= b * self.per, rows[b], out)
             return out
-        bank = self._bank_of(addr)
+        return self._pick(self._bank_of(addr), rows)
+
+    def _pick(self, bank: Value, rows: list[Value]) -> Value:
+        """``rows[bank]``, through 2:1 multiplexers (a tree on the bank bits when the banks are
+        a power of two, else a chain)."""
+        if not self.pow2:
+            out = rows[0]
+            for b in range(1, self.rams):
+                out = Mux(bank == b, rows[b], out)
+            return out
         for bit in range(len(bank)):
             rows = [Mux(bank[bit], hi, lo) for lo, hi in zip(rows[::2], rows[1::2], strict=True)]
         return rows[0]
@@ -113,6 +130,7 @@ class BankedRam(wiring.Component):
                 self.row.length,
                 self.verilog_module,
                 reads=len(self.reads),
+                sync=[k for k, name in enumerate(self.reads) if name in self.sync],
             )
             m.submodules[f"bank{b}"] = ram
             rams.append(ram)
@@ -122,7 +140,13 @@ class BankedRam(wiring.Component):
             for b, ram in enumerate(rams):
                 m.d.comb += getattr(ram, f"r{k}").addr.eq(self._local(port.addr, b))
             rows = [Value.cast(getattr(ram, f"r{k}").data) for ram in rams]
-            m.d.comb += port.data.eq(self._select(port.addr, rows))
+            if name in self.sync:
+                # The bank of the address the banks registered, which holds the row.
+                bank = Signal(range(self.rams), name=f"{name}_bank")
+                m.d.sync += bank.eq(self._bank_of(port.addr))
+                m.d.comb += port.data.eq(self._pick(bank, rows))
+            else:
+                m.d.comb += port.data.eq(self._select(port.addr, rows))
 
         ports = [getattr(self, name) for name in self.writers]
         banks = [self._bank_of(p.addr) for p in ports]

@@ -111,7 +111,7 @@ def run_chip(
             if ctx.get(ev.move_done):
                 ends[ctx.get(ev.move_done_index)] = cycle + 1
             await ctx.tick()
-        out["acc"] = read_acc(ctx, dut, config, range(acc_rows))
+        out["acc"] = await read_acc(ctx, dut, config, range(acc_rows))
 
     simulate(dut, bench)
     return ChipRun(image, out["acc"], rtl_events(program, starts, ends), out["cycles"])

@@ -426,6 +426,9 @@ class ExecuteController(wiring.Component):
             m.d.comb += [
                 write.valid.eq(active & (k >= fill)),
                 write.payload.addr.eq(cur.out + k - fill),
+                # A write in the next cycle continues this MATMUL: one started then writes
+                # only after its fill (one cycle or more, `rmw_reads_ahead`).
+                write.payload.next_addr.eq(cur.out + k + 1 - fill),
                 write.payload.accumulate.eq(cur.accumulate),
                 write.payload.cols.eq(cur.cols),
                 write.payload.data.eq(self.array.south),
@@ -458,6 +461,10 @@ class ExecuteController(wiring.Component):
             self.array.shift.eq(busy & (k != 0)),
             self.acc_write.valid.eq(busy & (row < tile.rows)),
             self.acc_write.payload.addr.eq(tile.out + row),
+            # The next cycle's row: the next tile's bottom row when it starts draining then.
+            self.acc_write.payload.next_addr.eq(
+                Mux(start_next, cur.out + (R - 1), tile.out + row - 1)
+            ),
             self.acc_write.payload.accumulate.eq(tile.accumulate),
             self.acc_write.payload.cols.eq(tile.cols),
             self.acc_write.payload.data.eq(self.array.south),

@@ -133,7 +133,7 @@ def run_rtl(
                     ends[ctx.get(getattr(ev, f"{unit}_done_index"))] = cycle + 1
             await ctx.tick()
         out["sim_cycles"] = ctx.get(dut.cycle)
-        out["acc"] = read_acc(ctx, dut, config, read_rows)
+        out["acc"] = await read_acc(ctx, dut, config, read_rows)
 
     simulate(dut, bench, vcd)
     return RtlRun(out["acc"], rtl_events(program, starts, ends), out["cycles"], out["sim_cycles"])
@@ -209,13 +209,15 @@ def stopped_at(program: Sequence[Instr], index: int, cycle: int | str) -> RtlErr
     )
 
 
-def read_acc(
+async def read_acc(
     ctx: SimulatorContext, dut: ExecuteTop | ChipTop, config: ChipConfig, rows: Sequence[int]
 ) -> np.ndarray:
-    """Accumulator ``rows`` (raw storage) read through the host port, one row each."""
+    """Accumulator ``rows`` (raw storage) read through the host port, one row a cycle (the
+    port is synchronous: a row is on its data the cycle after its address)."""
     values = []
     for r in rows:
         ctx.set(dut.acc_read.addr, r)
+        await ctx.tick()
         values.append(unpack_acc_row(ctx.get(dut.acc_read.data.as_value()), config))
     return np.array(values, dtype=config.acc_dtype.storage).reshape(len(rows), config.row_elems)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Module, Mux, Signal, unsigned
+from amaranth import Module, Mux, Signal, Value, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -20,6 +20,11 @@ class ExecuteQueue(wiring.Component):
     ``ram_module`` names the Verilog RAM module holding the words on export (see `Ram`);
     ``width`` is the bits per entry (the DMA queues keep the word's program index beside it);
     without ``second`` the queue has no ``second`` port and pops at most one word a cycle.
+
+    The words are in a RAM with synchronous read ports (block RAM): each cycle the queue reads
+    the rows that will be its oldest two in the next cycle, after this cycle's pops, and a word
+    pushed into one of them this cycle is forwarded by the RAM's write-first read, so
+    ``first`` and ``second`` are the same in every cycle as with asynchronous reads.
     """
 
     def __init__(
@@ -50,31 +55,42 @@ class ExecuteQueue(wiring.Component):
         depth = self.depth
         reads = 2 if self.has_second else 1
         m.submodules.words = words = Ram(
-            unsigned(self.width), depth, 1, self.ram_module, reads=reads
+            unsigned(self.width), depth, 1, self.ram_module, reads=reads, sync=range(reads)
         )
         head, tail = Signal(range(depth)), Signal(range(depth))
         count = Signal(range(depth + 1))
 
-        def step(ptr: Signal, by: int) -> object:
+        def step(ptr: Signal, by: int) -> Value:
             # Pointers wrap at any depth, not only powers of two.
-            nxt = ptr + by
+            nxt = ptr + by % depth
             return Mux(nxt >= depth, nxt - depth, nxt)
 
+        def advance(ptr: Signal, by: Value, most: int) -> Value:
+            """``ptr`` moved ``by`` (0..most) rows: one constant step per value of ``by``."""
+            out = step(ptr, 0)
+            for n in range(1, most + 1):
+                out = Mux(by == n, step(ptr, n), out)
+            return out
+
+        # The head of the next cycle, whose rows the synchronous ports read now.
+        pops = 2 if self.has_second else 1
+        next_head = Signal(range(depth))
+        m.d.comb += next_head.eq(advance(head, self.pop, pops))
         first, write = words.r0, words.w
         if self.has_second:
             m.d.comb += [
-                words.r1.addr.eq(step(head, 1 % depth)),
+                words.r1.addr.eq(advance(head, self.pop + 1, pops + 1)),
                 self.second.eq(words.r1.data),
             ]
         m.d.comb += [
-            first.addr.eq(head),
+            first.addr.eq(next_head),
             self.first.eq(first.data),
             write.addr.eq(tail),
             write.data.eq(self.push_word),
             write.en.eq(self.push),
             self.count.eq(count),
         ]
-        m.d.sync += [head.eq(step(head, self.pop)), count.eq(count - self.pop + self.push)]
+        m.d.sync += [head.eq(next_head), count.eq(count - self.pop + self.push)]
         with m.If(self.push):
-            m.d.sync += tail.eq(step(tail, 1 % depth))
+            m.d.sync += tail.eq(step(tail, 1))
         return m

@@ -13,7 +13,8 @@ from chip.isa import WORD_BITS
 
 def read_port_signature(addr_bits: int, row: Shape | data.Layout) -> wiring.Signature:
     """A memory read port seen from the reader: the row at ``addr`` is on ``data`` in the same
-    cycle (asynchronous read, as the timing contract's same-cycle row reads assume)."""
+    cycle (asynchronous read, as the timing contract's same-cycle row reads assume) or, on a
+    synchronous port (`chip.hdl.ram.Ram`'s ``sync``), in the next cycle."""
     return wiring.Signature({"addr": Out(addr_bits), "data": In(row)})
 
 
@@ -39,10 +40,15 @@ def spad_write_signature(config: ChipConfig) -> stream.Signature:
 
 def acc_write_signature(config: ChipConfig) -> stream.Signature:
     """Array results into the accumulator: elements 0..cols-1 of row ``addr`` become ``data``
-    (or are incremented by it when ``accumulate``), in the cycle of the transfer."""
+    (or are incremented by it when ``accumulate``), in the cycle of the transfer.
+
+    ``next_addr``, unlike the other fields, is meaningful in every cycle: the row of the next
+    cycle's transfer, if there is one, which the accumulator reads a cycle ahead through a
+    synchronous (block RAM) port to add to it."""
     layout = data.StructLayout(
         {
             "addr": unsigned(config.acc_addr_bits),
+            "next_addr": unsigned(config.acc_addr_bits),
             "accumulate": unsigned(1),
             "cols": range(config.cols + 1),
             "data": data.ArrayLayout(numerics_for(config.input_dtype).acc_shape, config.cols),

@@ -173,9 +173,10 @@ def synthesize(
     notes = list(over)
     if counts["block_rams"] == 0:
         notes.append(
-            "no block RAM: the scratchpad, accumulator and queue have asynchronous read ports "
-            "(the timing contract reads a row in the cycle it is addressed), which block RAMs "
-            "cannot do, so they map to LUT RAM"
+            "no block RAM: the units' reads of the scratchpad and accumulator are "
+            "asynchronous read ports (an instruction may start, reading its first row, in the "
+            "cycle it is dispatched: docs/hdl.md), and the synchronous ones (queues, the "
+            "accumulator's read-modify-write and host read) were small enough for LUT RAM"
         )
     return SynthReport(
         chip=config.name,

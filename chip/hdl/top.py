@@ -29,9 +29,9 @@ class ExecuteTop(wiring.Component):
 
     ``instr`` takes 128-bit instruction words (chip/isa.py) in program order; ``spad_write``
     lets a host (or a testbench, standing in for the DMA) fill scratchpad rows and
-    ``acc_read`` read accumulator rows; ``events`` reports the cycle each instruction starts
-    and ends (see `chip.hdl.ports.event_signature`), against ``cycle``, which counts clock
-    cycles since reset (the first cycle after reset is cycle 0).
+    ``acc_read`` read accumulator rows (a row the cycle after its address); ``events`` reports
+    the cycle each instruction starts and ends (see `chip.hdl.ports.event_signature`), against
+    ``cycle``, which counts clock cycles since reset (the first cycle after reset is cycle 0).
 
     With ``verilog_prefix`` (export), the array and the memories are instances of the Verilog
     modules ``<prefix>_array`` and ``<prefix>_ram`` (`chip.hdl.verilog_blocks`) instead of

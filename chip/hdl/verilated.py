@@ -85,13 +85,14 @@ cycles."""
 
 READ_ACC = r"""
     for (int r = 0; r < acc_rows; r++) {
-        top.acc_read__addr = r; top.eval();
+        top.acc_read__addr = r; top.eval(); tick();
         std::printf("A");
         show(top.acc_read__data);
         std::printf("\n");
     }
 """
-"""After the run: print accumulator rows 0..acc_rows-1, one line each."""
+"""After the run: print accumulator rows 0..acc_rows-1, one line each (the host's port is
+synchronous: a row is on its data after the clock edge that takes its address)."""
 
 _HARNESS = (
     HARNESS_HEAD

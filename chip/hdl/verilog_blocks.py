@@ -15,15 +15,21 @@ from chip.config import ChipConfig
 from chip.hdl.numerics import numerics_for
 
 RAM = """\
-// {name}: DEPTH rows of WIDTH bits; READS asynchronous read ports (port p's address and data
-// are field p of the packed buses) and one write port whose enable bit k writes bits
-// [k*WIDTH/LANES, (k+1)*WIDTH/LANES) of its row (chip/hdl/ram.py).
+// {name}: DEPTH rows of WIDTH bits; READS read ports (port p's address and data are field p
+// of the packed buses) and one write port whose enable bit k writes bits
+// [k*WIDTH/LANES, (k+1)*WIDTH/LANES) of its row (chip/hdl/ram.py). Port p is synchronous when
+// bit p of SYNC is set: its address is registered and the row read through the registered
+// address, which includes the write of the address's cycle (write-first), the form Yosys maps
+// to block RAM; otherwise it reads asynchronously (LUT RAM). Each synchronous port reads its
+// own copy of the rows, so that it becomes a block RAM whatever the other ports are (a memory
+// with one asynchronous port cannot), and the asynchronous ports share one.
 module {name} #(
   parameter ABITS = 1,
   parameter DEPTH = 2,
   parameter WIDTH = 1,
   parameter LANES = 1,
-  parameter READS = 2
+  parameter READS = 2,
+  parameter SYNC = 0
 ) (
   input clk,
   input [READS*ABITS-1:0] r_addr,
@@ -33,16 +39,33 @@ module {name} #(
   input [LANES-1:0] w_en
 );
   localparam LW = WIDTH / LANES;
-  reg [WIDTH-1:0] mem [0:DEPTH-1];
   genvar p, k;
   generate
-    for (p = 0; p < READS; p = p + 1) begin : read
-      assign r_data[p*WIDTH +: WIDTH] = mem[r_addr[p*ABITS +: ABITS]];
+    if (SYNC != (1 << READS) - 1) begin : shared
+      reg [WIDTH-1:0] mem [0:DEPTH-1];
+      for (k = 0; k < LANES; k = k + 1) begin : lane
+        always @(posedge clk)
+          if (w_en[k])
+            mem[w_addr][k*LW +: LW] <= w_data[k*LW +: LW];
+      end
+      for (p = 0; p < READS; p = p + 1) begin : read
+        if (((SYNC >> p) & 1) == 0) begin : direct
+          assign r_data[p*WIDTH +: WIDTH] = mem[r_addr[p*ABITS +: ABITS]];
+        end
+      end
     end
-    for (k = 0; k < LANES; k = k + 1) begin : lane
-      always @(posedge clk)
-        if (w_en[k])
-          mem[w_addr][k*LW +: LW] <= w_data[k*LW +: LW];
+    for (p = 0; p < READS; p = p + 1) begin : read
+      if (((SYNC >> p) & 1) != 0) begin : registered
+        reg [WIDTH-1:0] mem [0:DEPTH-1];
+        reg [ABITS-1:0] addr_q;
+        for (k = 0; k < LANES; k = k + 1) begin : lane
+          always @(posedge clk)
+            if (w_en[k])
+              mem[w_addr][k*LW +: LW] <= w_data[k*LW +: LW];
+        end
+        always @(posedge clk) addr_q <= r_addr[p*ABITS +: ABITS];
+        assign r_data[p*WIDTH +: WIDTH] = mem[addr_q];
+      end
     end
   endgenerate
 endmodule

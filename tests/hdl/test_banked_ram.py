@@ -145,3 +145,31 @@ def test_a_single_writer_reaches_every_row():
 def test_bad_shapes_and_port_names_are_refused(depth, banks, reads, writes, waiting, message):
     with pytest.raises(ValueError, match=message):
         BankedRam(ROW, depth, banks, reads, writes, waiting=waiting)
+
+
+@pytest.mark.parametrize("depth", [16, 12])
+def test_synchronous_port_takes_the_bank_of_the_registered_address(depth):
+    dut = BankedRam(ROW, depth, 4, ("ra", "rs"), ("wa", "wb"), sync=("rs",))
+    seen = []
+
+    async def bench(ctx):
+        # Row 9 (bank 2 of 4 rows, 3 of 3) written and addressed in the same cycle: the
+        # synchronous port shows the written row in the next cycle, while its address already
+        # names row 1 (bank 0).
+        _write(ctx, dut.wa, 9, [1, 2, 3, 4])
+        ctx.set(dut.wb.en, 0)
+        ctx.set(dut.rs.addr, 9)
+        await ctx.tick()
+        _idle(ctx, dut)
+        ctx.set(dut.rs.addr, 1)
+        seen.append(list(ctx.get(dut.rs.data)))
+        await ctx.tick()
+        seen.append(list(ctx.get(dut.rs.data)))
+
+    _run(dut, bench)
+    assert seen == [[1, 2, 3, 4], [0, 0, 0, 0]]
+
+
+def test_synchronous_ports_are_read_ports():
+    with pytest.raises(ValueError, match="synchronous ports must be read ports"):
+        BankedRam(ROW, 16, 4, ("r",), ("w",), sync=("w",))
