@@ -17,7 +17,7 @@ import numpy as np
 
 from chip.counters import Counters
 from chip.distinct import distinct_of, footprints_of
-from chip.footprint import Action, Traffic, actions
+from chip.footprint import ACTIONS, Action, Traffic, action_counts
 from chip.isa import Halt
 from chip.program import Program, Tag
 
@@ -48,22 +48,16 @@ def _count(program: Program) -> dict[Tag, dict[Action, int]]:
         index = index[: halts[0]]
     if not index.size:
         return {}
-    footprints = footprints_of(program, int(index.max()) + 1)
     # the counts of each distinct instruction, one column per action, then summed per tag
-    column = {a: k for k, a in enumerate(Action)}
-    counts = np.zeros((len(footprints), len(column)), dtype=np.int64)
-    for u, fp in enumerate(footprints):
-        row = counts[u]
-        for a, c in actions(fp).items():
-            row[column[a]] = c
+    counts = action_counts(footprints_of(program, int(index.max()) + 1))
     tag_ids: dict[Tag, int] = {}
     tags = program.tags
     tag_of = np.fromiter(
         (tag_ids.setdefault(t, len(tag_ids)) for t in tags[: index.size]), np.int64, index.size
     )
-    per_tag = np.zeros((len(tag_ids), len(column)), dtype=np.int64)
+    per_tag = np.zeros((len(tag_ids), len(ACTIONS)), dtype=np.int64)
     np.add.at(per_tag, tag_of, counts[index])
-    return {t: dict(zip(Action, map(int, per_tag[k]), strict=True)) for t, k in tag_ids.items()}
+    return {t: dict(zip(ACTIONS, map(int, per_tag[k]), strict=True)) for t, k in tag_ids.items()}
 
 
 def layer_counts(program: Program) -> dict[Tag, tuple[int, int]]:

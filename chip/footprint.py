@@ -15,8 +15,9 @@ fails until it does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from itertools import chain
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -419,20 +420,42 @@ _VEC_ACTION = {c: Action(f"vec_{c.value}") for c in VecClass}
 def actions(fp: Footprint) -> dict[Action, int]:
     """The footprint as counts by kind of action (kinds with a zero count are absent); an
     instruction without a queue (halt) is not issued to any unit."""
-    out: dict[Action, int] = {}
-    if fp.queue is not None:
-        out[Action.ISSUE] = 1
-    if fp.macs:
-        out[Action.MAC] = fp.macs
-    if fp.pe_slots:
-        out[Action.PE_SLOT] = fp.pe_slots
-    for kind, n in fp.bytes_moved().items():
-        if n:
-            out[_BYTE_ACTION[kind]] = n
-    if fp.vec_class is not None and fp.vec_ops:
-        out[_VEC_ACTION[fp.vec_class]] = fp.vec_ops
-    if fp.pushes:
-        out[Action.TOKEN_PUSH] = len(fp.pushes)
-    if fp.pops:
-        out[Action.TOKEN_POP] = len(fp.pops)
-    return out
+    return {a: int(n) for a, n in zip(ACTIONS, action_counts([fp])[0], strict=True) if n}
+
+
+ACTIONS = tuple(Action)  # the columns of `action_counts`
+_COLUMN = {a: k for k, a in enumerate(ACTIONS)}
+# by an access's space * 2 + write: the column of its bytes
+_BYTE_COLUMN = np.array(
+    [_COLUMN[_BYTE_ACTION[kind]] for pair in TRAFFIC_OF for kind in pair], dtype=np.int64
+)
+_VEC_COLUMN = {id(c): _COLUMN[a] for c, a in _VEC_ACTION.items()}  # (by identity, as Mem's)
+
+
+def action_counts(footprints: Sequence[Footprint]) -> np.ndarray:
+    """The counts of every `Action` (columns in `ACTIONS` order) of each footprint, one row
+    each: built column by column (a footprint is a tuple, so ``zip`` transposes them in C),
+    for the few hundred thousand distinct instructions of a large program."""
+    u = len(footprints)
+    counts = np.zeros((u, len(ACTIONS)), dtype=np.int64)
+    if not u:
+        return counts
+    queue, _, accesses, nbytes, macs, pe_slots, vec_class, vec_ops, pops, pushes = zip(
+        *footprints, strict=True
+    )
+    counts[:, _COLUMN[Action.ISSUE]] = np.fromiter((q is not None for q in queue), bool, u)
+    counts[:, _COLUMN[Action.MAC]] = np.fromiter(macs, np.int64, u)
+    counts[:, _COLUMN[Action.PE_SLOT]] = np.fromiter(pe_slots, np.int64, u)
+    counts[:, _COLUMN[Action.TOKEN_PUSH]] = np.fromiter(map(len, pushes), np.int64, u)
+    counts[:, _COLUMN[Action.TOKEN_POP]] = np.fromiter(map(len, pops), np.int64, u)
+    n_of = np.fromiter(map(len, accesses), np.int64, u)
+    n = int(n_of.sum())
+    flat = chain.from_iterable(accesses)
+    where = np.fromiter((a[0] * 2 + a[3] for a in flat), np.int64, n)
+    moved = np.fromiter(chain.from_iterable(nbytes), np.int64, n)
+    np.add.at(counts, (np.repeat(np.arange(u), n_of), _BYTE_COLUMN[where]), moved)
+    vec = [k for k, c in enumerate(vec_class) if c is not None]
+    if vec:
+        column = [_VEC_COLUMN[id(vec_class[k])] for k in vec]
+        counts[vec, column] = [vec_ops[k] for k in vec]
+    return counts

@@ -94,10 +94,14 @@ def encode(program: Program, plan: ValuePlan) -> Replay:
     code = np.zeros((n, rk.WIDTH), dtype=np.int64)
     imms = np.zeros(n, dtype=np.float32)
     work = cfg.rows * cfg.cols
-    # rows grouped by width, each group written into the table by one NumPy assignment
+    # rows grouped by width, each group written into the table by one NumPy assignment; a
+    # step that repeats an earlier one (`ValuePlan.same`) copies its row afterwards
     groups: dict[int, tuple[list[int], list[tuple[int, ...]]]] = {}
     vec_at, vec_imms = [], []
-    for k, step in enumerate(plan.steps):
+    steps = plan.steps
+    own = range(n) if plan.same is None else np.flatnonzero(plan.same == np.arange(n)).tolist()
+    for k in own:
+        step = steps[k]
         row, words = _row(cfg, step)
         if row:
             group = groups.get(len(row))
@@ -113,6 +117,8 @@ def encode(program: Program, plan: ValuePlan) -> Replay:
     for width, (at, rows) in groups.items():
         code[at, :width] = rows
     imms[vec_at] = np.array(vec_imms, dtype=np.float64).astype(np.float32)
+    if plan.same is not None:
+        code, imms = code[plan.same], imms[plan.same]
     python = code[:, rk.F_KIND] == rk.R_PY
     blas = any(plan.steps[k].kind != VEC_D for k in np.flatnonzero(python))
     folds, fold_words = 1, 0

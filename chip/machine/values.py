@@ -31,6 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 from chip.config import ChipConfig, Dataflow
+from chip.distinct import distinct_of
 from chip.footprint import vec_rows
 from chip.isa import (
     VEC_USES_IMM,
@@ -80,12 +81,15 @@ _new = tuple.__new__
 
 class ValuePlan(NamedTuple):
     """One step per started instruction, in commit order (see the module docstring): its
-    ``kind`` and the instruction's ``index``, then what the kind needs. Shared by every run of
-    the program: never mutate it.
+    ``kind`` and the instruction's ``index``, then what the kind needs. ``same[k]`` is the
+    position of an earlier step that step k repeats but for its index (k itself if none), so
+    what is derived from a step's fields is derived once per distinct step; None: no step
+    repeats another. Shared by every run of the program: never mutate it.
     """
 
     steps: tuple[Step, ...]
     direct: int  # how many steps are direct (for tests and benchmarks)
+    same: np.ndarray | None = None
 
 
 class _Written:
@@ -147,6 +151,18 @@ class _Builder:
     def write(self, mem: Mem, row: int, rows: int, cols: int) -> bool:
         """Record a write; True if its written-mask update may change the mask."""
         return self.written.add(mem, row, row + rows, cols)
+
+    def holds(self, step: Step) -> bool:
+        """A direct step whose write may not change the written-mask is the step of its
+        instruction again now, but for a WS/IS MATMUL, which also needs the stationary shape:
+        its reads stay covered (masks only grow), its write stays known, and the rest depends
+        on the instruction alone. Applies what the step does to the builder's state."""
+        kind = step[0]
+        if kind == PRELOAD_D:
+            self.stationary = (step.hi - step.lo, step.cols)
+        elif kind == MATMUL_D and self.cfg.dataflow is not Dataflow.OS:
+            return self.stationary == (step.rows, step.cols)
+        return True
 
     def step(self, i: int, ins: Instr, kind: int) -> Step:
         if kind == LOAD:
@@ -272,11 +288,30 @@ class _Builder:
 
 def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...]) -> ValuePlan:
     """The steps of the instructions ``order`` (commit order) of ``program``."""
-    cfg = program.config
-    b = _Builder(cfg)
+    b = _Builder(program.config)
     instrs = program.instrs
-    steps = [b.step(i, instrs[i], kinds[i]) for i in order]
-    return ValuePlan(tuple(steps), sum(s[0] != CHECKED for s in steps))
+    distinct = distinct_of(program).index_list
+    # by distinct instruction: the position of a step that `_Builder.holds` may repeat
+    first: dict[int, int] = {}
+    steps: list[Step] = []
+    same = list(range(len(order)))
+    for k, i in enumerate(order):
+        u = distinct[i]
+        at = first.get(u)
+        if at is not None and b.holds(steps[at]):
+            step = steps[at]
+            steps.append(_new(type(step), (step[0], i, *step[2:])))
+            same[k] = at
+            continue
+        step = b.step(i, instrs[i], kinds[i])
+        steps.append(step)
+        if step[0] != CHECKED and not (step[0] in _MARKING and step.mark):
+            first[u] = k
+    same_of = np.array(same, dtype=np.int64)
+    return ValuePlan(tuple(steps), sum(s[0] != CHECKED for s in steps), same_of)
+
+
+_MARKING = frozenset((LOAD_D, MATMUL_D, VEC_D, MOVE_D))  # steps with a ``mark``
 
 
 def value_plan_of(program: Program, sched: Schedule, max_cycles: int | None) -> ValuePlan:

@@ -9,6 +9,7 @@ import numpy as np
 from chip.config import Dataflow, load_preset
 from chip.footprint import (
     ACC,
+    ACTIONS,
     DRAM,
     SPAD,
     Access,
@@ -18,6 +19,7 @@ from chip.footprint import (
     Traffic,
     Unit,
     VecClass,
+    action_counts,
     actions,
     dram_steps,
 )
@@ -173,6 +175,12 @@ def test_actions_count_what_an_energy_model_prices():
     }
     relu = fps.of(vec(VecOp.RELU, acc(0), acc(0), acc(0), 2, 4))
     assert actions(relu)[Action.VEC_ALU] == 8
+    # many footprints at once: each row the counts of its own footprint, in `ACTIONS` order
+    halt = fps.of(Halt())
+    table = action_counts([mm, halt, ld, relu, ld])
+    want = [[one.get(a, 0) for a in ACTIONS] for one in map(actions, (mm, halt, ld, relu, ld))]
+    assert table.tolist() == want and not table[1].any()
+    assert table[0, ACTIONS.index(Action.ACC_WRITE_BYTE)] == 32
 
 
 def test_dram_block_geometry_against_brute_force():

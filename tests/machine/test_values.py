@@ -11,6 +11,7 @@ from chip.errors import ProgramError
 from chip.functional import run_functional
 from chip.isa import Load, Loc, Matmul, Mem, Preload, Store, Vec, VecOp, acc, sp
 from chip.machine import run_machine
+from chip.machine.replay import encode
 from chip.machine.schedule import schedule_of
 from chip.machine.values import (
     CHECKED,
@@ -19,6 +20,7 @@ from chip.machine.values import (
     PRELOAD_D,
     STORE_D,
     VEC_D,
+    _Builder,
     value_plan_of,
 )
 from chip.state import ChipState
@@ -428,3 +430,33 @@ def test_bf16_copies_and_sets_keep_bits_and_quiet_nans_as_the_functional_model()
     state.dram[:32] = bits.view(np.uint8)
     got = run_machine(prog, "fast", state).state.dram[64:128].view(np.uint16)
     assert np.array_equal(got, want) and not np.array_equal(want[:16], bits)  # NaNs quieted
+
+
+def test_a_repeated_instruction_repeats_its_step_only_where_the_builder_makes_it_again():
+    cfg = chip4("ws")
+    mm = Matmul(x=4, y=0, out=0, t=4, rows=4, cols=4, accumulate=False)
+    prog = program(
+        cfg,
+        [
+            Load(dram=0, dst=sp(0), rows=8, cols=4, stride=4, transpose=False, push_next=True),
+            Preload(src=0, rows=4, cols=4, pop_prev=True),
+            mm,  # its write marks the accumulator
+            mm,  # the same step but for its index from now on ...
+            Preload(src=0, rows=2, cols=4),
+            mm,  # ... but not with a stationary tile of another shape: checked
+            Preload(src=0, rows=4, cols=4),
+            mm,
+        ],
+    )
+    sched = schedule_of(prog)
+    plan = value_plan_of(prog, sched, None)
+    builder = _Builder(cfg)  # the plan of every instruction built on its own
+    want = tuple(builder.step(i, prog.instrs[i], sched.kinds[i]) for i in sched.order)
+    assert plan.steps == want
+    tail = [MATMUL_D, MATMUL_D, PRELOAD_D, CHECKED, PRELOAD_D, MATMUL_D]
+    assert [s.kind for s in plan.steps][2:] == tail
+    assert plan.same.tolist() == [0, 1, 2, 3, 4, 5, 6, 3]
+    # encoded once and copied: the table of the plan as if no step repeated another
+    got, alone = encode(prog, plan), encode(prog, plan._replace(same=None))
+    assert np.array_equal(got.code, alone.code) and np.array_equal(got.imms, alone.imms)
+    assert got[2:] == alone[2:]
