@@ -117,3 +117,15 @@ def test_shared_products_refuse_operands_that_do_not_fit():
     narrow = SharedProducts("q", 1, 8, 8, 10).user(Signal())
     with pytest.raises(ValueError, match=r"a 6x6-bit product does not fit .* \(10-bit product\)"):
         narrow(0, Signal(6), Signal(6))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"vector_latency_special": 3}, "vector_latency_special must be at least 4 .* not 3"),
+        ({"vector_latency_mul": 1}, "vector_latency_mul must be at least 2 .* not 1"),
+    ],
+)
+def test_a_lane_refuses_latencies_shorter_than_its_pipeline(changes, message):
+    with pytest.raises(ValueError, match=message):
+        VectorLane(TINY.replace(**changes), VECOP_BITS)
