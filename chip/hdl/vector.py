@@ -4,9 +4,10 @@ Timing (docs/timing.md): ``passes = rows * ceil(cols / vector_lanes)`` (``vector
 for a special function, which only the first lanes have), one pass per cycle
 (two when both sources read overlapping banks of one memory, neither broadcast), and the
 instruction lasts ``passes + L - 1`` cycles, L the latency of the function's class. Each pass
-reads ``lanes`` elements of the source rows through asynchronous read ports and writes the
-results in the same cycle; the unit then stays busy for the remaining L - 1 cycles, so only
-the instruction's start and end are visible to the other queues, as in the machine.
+reads ``lanes`` elements of the source rows through asynchronous read ports into the lanes'
+pipeline (`VectorLane`), whose results are written L - 1 cycles later, the last pass's in the
+instruction's last cycle; only the instruction's start and end are visible to the other
+queues, as in the machine.
 
 Numerics are chip/semantics.py's ``vector_apply`` followed by ``to_storage``: exact 64-bit
 integer arithmetic when every source is an integer memory and the function is one of
