@@ -8,6 +8,8 @@ second operand quieted, else an invalid operation (inf - inf, 0 * inf) gives the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from amaranth import C, Cat, Module, Mux, Signal, Value
 
 F32_QUIET = 1 << 22
@@ -45,3 +47,26 @@ def shift_right_sticky(m: Module, value: Value, amount: Value, name: str) -> Sig
     out = Signal(width, name=name)
     m.d.comb += out.eq(Cat(shifted[0] | lost, shifted[1:]))
     return out
+
+
+# ``stage(value, name)``: ``value`` one pipeline register later (`registered`), or ``value``
+# itself in a unit built without registers (`same_cycle`). The floating-point functions cut
+# their logic with it where a pipeline puts a register.
+Stage = Callable[[Value, str], Value]
+
+
+def same_cycle(value: Value, name: str) -> Value:
+    return value
+
+
+def registered(m: Module) -> Stage:
+    """The `Stage` of a pipeline in ``m``'s ``sync`` domain: every value passed in comes out of
+    a register of its own shape."""
+
+    def stage(value: Value, name: str) -> Value:
+        value = Value.cast(value)
+        out = Signal(value.shape(), name=name)
+        m.d.sync += out.eq(value)
+        return out
+
+    return stage

@@ -13,7 +13,13 @@ from collections.abc import Callable
 
 from amaranth import C, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 
-from chip.hdl.fpcommon import F32_DEFAULT_NAN, F32_QUIET, shift_right_sticky
+from chip.hdl.fpcommon import (
+    F32_DEFAULT_NAN,
+    F32_QUIET,
+    Stage,
+    same_cycle,
+    shift_right_sticky,
+)
 
 _FRAC, _BIAS = 23, 127
 F32_INF = 0x7F800000
@@ -81,20 +87,28 @@ def round_pack(
 
 
 def f32_mul(
-    m: Module, a: Value, b: Value, name: str, mul: Callable[[Value, Value], Value] | None = None
+    m: Module,
+    a: Value,
+    b: Value,
+    name: str,
+    mul: Callable[[Value, Value], Value] | None = None,
+    stage: Stage = same_cycle,
 ) -> Signal:
     """``a * b`` in binary32, correctly rounded; ``mul`` makes the 24x24-bit significand
-    product (by default a multiplier of its own)."""
-    sign = a[31] ^ b[31]
+    product (by default a multiplier of its own). ``stage`` cuts between the product and its
+    normalization and rounding."""
 
     def unpack(x: Value) -> tuple[Value, Value]:
         normal = x[_FRAC:31] != 0
         return Mux(normal, x[_FRAC:31], 1), Cat(x[:_FRAC], normal)
 
-    ea, ma = unpack(a)
-    eb, mb = unpack(b)
+    ma, mb = unpack(a)[1], unpack(b)[1]
     product = Signal(48, name=f"{name}_product")
     m.d.comb += product.eq(ma * mb if mul is None else mul(ma, mb))
+    product = stage(product, f"{name}_product_r")
+    a, b = stage(a, f"{name}_a_r"), stage(b, f"{name}_b_r")
+    sign = a[31] ^ b[31]
+    ea, eb = unpack(a)[0], unpack(b)[0]
     norm, lz = normalize(m, product, f"{name}_norm")
     exp = Signal(signed(12), name=f"{name}_exp")
     m.d.comb += exp.eq(ea + eb - (2 * _BIAS - 1) - lz)
@@ -168,18 +182,19 @@ def f32_to_bf16(f: Value) -> Value:
     return Mux(is_nan(f), f[16:32] | 0x40, rounded)
 
 
-def f32_recip(m: Module, a: Value, name: str) -> Signal:
+def f32_recip(m: Module, a: Value, name: str, stage: Stage = same_cycle) -> Signal:
     """``1 / a`` in binary32, correctly rounded: what chip/semantics.py's float64 ``1.0 / a``
     rounded once to binary32 gives (53 >= 2 * 24 + 2 bits make that double rounding exact).
     The significand quotient ``2**50 // m`` keeps 27 or 28 bits and the remainder a sticky
-    bit."""
-    sign = a[31]
+    bit. ``stage`` cuts the division in the middle of its quotient bits."""
     exp = a[_FRAC:31]
     frac = Cat(a[:_FRAC], exp != 0)
     mant, lz_m = normalize(m, frac, f"{name}_mant")
     ea = Signal(signed(11), name=f"{name}_ea")
     m.d.comb += ea.eq(Mux(exp == 0, 1, exp) - lz_m)
-    quotient, rest = _recip_divide(m, mant, name)
+    quotient, rest = _recip_divide(m, mant, name, stage)
+    a, ea = stage(a, f"{name}_a_r"), stage(ea, f"{name}_ea_r")
+    sign = a[31]
     sig, lz = normalize(m, Cat(rest != 0, quotient), f"{name}_norm")
     e = Signal(signed(12), name=f"{name}_exp")
     m.d.comb += e.eq(127 - ea - lz)
@@ -196,14 +211,20 @@ def f32_recip(m: Module, a: Value, name: str) -> Signal:
     return out
 
 
-def _recip_divide(m: Module, mant: Value, name: str) -> tuple[Value, Value]:
+def _recip_divide(
+    m: Module, mant: Value, name: str, stage: Stage = same_cycle
+) -> tuple[Value, Value]:
     """(``2**50 // mant``, ``2**50 % mant``) for a normalized 24-bit ``mant`` (top bit set) by
-    restoring division, one quotient bit per stage: ``2**50 >> 28 = 2**22`` is below ``mant``,
-    so the quotient has 28 bits and every stage compares a 25-bit partial remainder with
-    ``mant``. (Yosys' generic divider for ``//`` would be 51 stages of 102-bit subtractors.)"""
+    restoring division, one quotient bit per step: ``2**50 >> 28 = 2**22`` is below ``mant``,
+    so the quotient has 28 bits and every step compares a 25-bit partial remainder with
+    ``mant``. (Yosys' generic divider for ``//`` would be 51 steps of 102-bit subtractors.)
+    ``stage`` cuts after the first half of the steps."""
     rem: Value = C(1 << 22, 24)
-    bits = []
+    bits: list[Value] = []
     for i in reversed(range(28)):
+        if i == 13:
+            rem, mant = stage(rem, f"{name}_rem_r"), stage(mant, f"{name}_mant_r")
+            bits = [stage(Cat(*reversed(bits)), f"{name}_high_r")]
         cur = Cat(C(0, 1), rem)
         take = Signal(name=f"{name}_take{i}")
         m.d.comb += take.eq(cur >= mant)

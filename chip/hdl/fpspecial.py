@@ -14,7 +14,7 @@ from collections.abc import Callable
 from amaranth import C, Cat, Module, Mux, Signal, Value, signed, unsigned
 
 from chip import special as sp
-from chip.hdl.fpcommon import F32_DEFAULT_NAN, F32_QUIET
+from chip.hdl.fpcommon import F32_DEFAULT_NAN, F32_QUIET, Stage, same_cycle
 from chip.hdl.fpconv import F32_INF, is_nan, normalize, round_pack
 from chip.semantics import PHILOX_M, PHILOX_W
 
@@ -205,14 +205,23 @@ def f32_log(m: Module, a: Value, name: str, mul: Multiply = _plain) -> Signal:
 
 
 def f32_rand(
-    m: Module, a: Value, b: Value, key: Value, name: str, mul: Multiply = _plain
+    m: Module,
+    a: Value,
+    b: Value,
+    key: Value,
+    name: str,
+    mul: Multiply = _plain,
+    stage: Stage = same_cycle,
 ) -> Signal:
     """RAND: Philox-2x32-10 of the counter (``a``, ``b``) under ``key`` (chip.semantics's
     ``philox_uniform``), its first word's top 24 bits / 2**24 in binary32 (exact). ``mul``
-    makes round r's product as its r-th."""
+    makes round r's product as its r-th; ``stage`` cuts after the fifth round."""
     factor = C(int(PHILOX_M), 32)
     c0, c1, k = a, b, key
     for r in range(9):
+        if r == 5:
+            c0, c1 = stage(c0, f"{name}_c0_r"), stage(c1, f"{name}_c1_r")
+            k = stage(k, f"{name}_k_r")
         if r:
             nk = Signal(32, name=f"{name}_k{r}")
             m.d.comb += nk.eq(k + PHILOX_W)

@@ -148,8 +148,9 @@ def check_program(program: Program, simulator: str) -> None:
 
 def vec_overlap(ins: Vec) -> str | None:
     """Which source (``src1``/``src2``) of ``ins`` overlaps its destination rows other than
-    row for row in place, or None: the one case where writing row r before reading row r+1
-    differs from the ISA's read-everything-first (CSUM writes after its last read)."""
+    row for row in place, or None: the one case where writing row r L - 1 cycles after its
+    pass, before the reads of the rows after that, differs from the ISA's read-everything-first
+    (CSUM writes after its last read)."""
     if ins.op is VecOp.CSUM:
         return None
     for name, loc, used, bcast in (

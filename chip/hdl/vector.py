@@ -4,9 +4,10 @@ Timing (docs/timing.md): ``passes = rows * ceil(cols / vector_lanes)`` (``vector
 for a special function, which only the first lanes have), one pass per cycle
 (two when both sources read overlapping banks of one memory, neither broadcast), and the
 instruction lasts ``passes + L - 1`` cycles, L the latency of the function's class. Each pass
-reads ``lanes`` elements of the source rows through asynchronous read ports and writes the
-results in the same cycle; the unit then stays busy for the remaining L - 1 cycles, so only
-the instruction's start and end are visible to the other queues, as in the machine.
+reads ``lanes`` elements of the source rows through asynchronous read ports into the lanes'
+pipeline (`VectorLane`), whose results are written L - 1 cycles later, the last pass's in the
+instruction's last cycle; only the instruction's start and end are visible to the other
+queues, as in the machine.
 
 Numerics are chip/semantics.py's ``vector_apply`` followed by ``to_storage``: exact 64-bit
 integer arithmetic when every source is an integer memory and the function is one of
@@ -39,6 +40,7 @@ from chip.hdl.ports import (
 )
 from chip.hdl.vector_lane import (
     VectorLane,
+    lane_delays,
     lane_module_name,
     lane_signature,
     special_lane_count,
@@ -245,7 +247,7 @@ class VectorUnit(wiring.Component):
             ctrl.push_next.eq(cur.push_next),
             ctrl.held.eq(Mux(busy, vec_ports(cfg, saved), 0)),
         ]
-        self._datapath(m, cur, r, c, narrow, pass_now, last_chunk)
+        self._datapath(m, cur, r, c, narrow, pass_now, last_chunk, latency_m1)
         return m
 
     def _narrow(self, op: Value) -> Value:
@@ -310,7 +312,7 @@ class VectorUnit(wiring.Component):
         else:
             sig = lane_signature(self.config, op_bits)
             name = lane_module_name(self.lane_module, special)
-            unit = VerilogModule(name, sig, clock=False)
+            unit = VerilogModule(name, sig, reset=True)
         m.submodules[f"lane{lane}"] = unit
         return unit
 
@@ -323,6 +325,7 @@ class VectorUnit(wiring.Component):
         narrow: Value,
         pass_now: Value,
         last_chunk: Value,
+        latency_m1: Value,
     ) -> None:
         cfg, lanes, int_chip = self.config, self.lanes, self.int_chip
         op = cur.op
@@ -420,13 +423,17 @@ class VectorUnit(wiring.Component):
         writing = Signal()
         m.d.comb += writing.eq(pass_now & (~is_csum | (r == cur.rows - 1)))
         drow = cur.dst[:ROW_BITS] + Mux(is_csum, 0, r)
-        m.d.comb += [self.spad_w.addr.eq(drow), self.acc_w.addr.eq(drow)]
         special = self.special
+        en = []
         for e in range(cfg.row_elems):
-            lane, ch = e % lanes, e // lanes
+            ch = e // lanes
             # A narrow pass (a special function) writes element e from lane e % special.
             chunk = c == ch if special == lanes else Mux(narrow, c == e // special, c == ch)
-            en = writing & (e < cur.cols) & Mux(reduce_row, last_chunk, chunk)
+            en.append(writing & (e < cur.cols) & Mux(reduce_row, last_chunk, chunk))
+        wrow, wen = self._write_delay(m, drow, Cat(*en), latency_m1)
+        m.d.comb += [self.spad_w.addr.eq(wrow), self.acc_w.addr.eq(wrow)]
+        for e in range(cfg.row_elems):
+            lane = e % lanes
             enc_spad, enc_acc = units[lane].enc_spad, units[lane].enc_acc
             if special != lanes and e % special != lane:
                 enc_spad = Mux(narrow, units[e % special].enc_spad, enc_spad)
@@ -434,6 +441,33 @@ class VectorUnit(wiring.Component):
             m.d.comb += [
                 self.spad_w.data[e].eq(enc_spad),
                 self.acc_w.data[e].eq(enc_acc),
-                self.spad_w.en[e].eq(en & (dcode == SPAD_CODE)),
-                self.acc_w.en[e].eq(en & (dcode != SPAD_CODE)),
+                self.spad_w.en[e].eq(wen[e] & (dcode == SPAD_CODE)),
+                self.acc_w.en[e].eq(wen[e] & (dcode != SPAD_CODE)),
             ]
+
+    def _write_delay(
+        self, m: Module, row: Value, en: Value, latency_m1: Value
+    ) -> tuple[Value, Value]:
+        """(row, element enables) of the write ``latency_m1`` cycles after the pass that
+        gives ``row`` and ``en``: when the lanes' pipeline delivers that pass's values.
+
+        A write enters the line at the slot that leaves it ``latency_m1`` cycles later, so
+        every write leaves in its own cycle whatever the latencies of the instructions
+        around it (an instruction's writes have all left by its last cycle)."""
+        depth = max(lane_delays(self.config).values())
+        if depth == 0:
+            return row, en
+        slots = [
+            (Signal(len(row), name=f"wrow_d{k}"), Signal(len(en), name=f"wen_d{k}"))
+            for k in range(depth)
+        ]
+        prev_row, prev_en = Value.cast(0), Value.cast(0)
+        for k, (srow, sen) in enumerate(slots):
+            enter = latency_m1 == depth - k
+            m.d.sync += [
+                srow.eq(Mux(enter, row, prev_row)),
+                sen.eq(Mux(enter, en, prev_en)),
+            ]
+            prev_row, prev_en = srow, sen
+        now = latency_m1 == 0
+        return Mux(now, row, prev_row), Mux(now, en, prev_en)

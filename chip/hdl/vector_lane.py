@@ -14,7 +14,7 @@ from amaranth.lib.wiring import In, Out
 from chip.config import ChipConfig
 from chip.dtypes import DType
 from chip.hdl.fp32_add import Fp32Adder
-from chip.hdl.fpcommon import F32_QUIET
+from chip.hdl.fpcommon import F32_QUIET, registered
 from chip.hdl.fpconv import (
     f32_mul,
     f32_recip,
@@ -34,7 +34,7 @@ from chip.hdl.fpspecial import (
     f32_tanh_small,
 )
 from chip.hdl.numerics import numerics_for
-from chip.isa import VecOp
+from chip.isa import VEC_MUL, VEC_REDUCE, VEC_SPECIAL, VecOp
 from chip.special import NEG_INF as _NEG_INF
 from chip.special import TANH_SMALL
 
@@ -82,6 +82,13 @@ def _saturate(x: Value, bits: int) -> Value:
     fits = (top == 0) | (top == (1 << len(top)) - 1)
     bound = Cat((~x[-1]).replicate(bits - 1), x[-1])
     return Mux(fits, x[:bits], bound)
+
+
+def _op_in(op: Value, ops: frozenset[VecOp]) -> Value:
+    hit = C(0, 1)
+    for o in sorted(ops, key=lambda o: o.value):
+        hit = hit | (op == o.value)
+    return hit
 
 
 def _select(op: Value, cases: list[tuple[tuple[VecOp, ...], Value]], default: Value) -> Value:
@@ -152,16 +159,58 @@ def lane_module_name(prefix: str, special: bool) -> str:
     return prefix if special else f"{prefix}_basic"
 
 
+# Pipeline registers inside the lane: the special functions' (EXP, LOG, SQRT, RAND's first
+# five rounds | the adder and RECIP's first half | RECIP's second half and the multiplier's
+# product | its rounding and the result's conversion) and the multiplier's (product |
+# rounding), which the functions' latencies must leave room for.
+SPECIAL_STAGES = 3
+MUL_STAGES = 1
+
+
+def lane_delays(config: ChipConfig) -> dict[str, int]:
+    """Cycles from a pass to its write (L - 1) by latency class: ``alu``, ``mul``,
+    ``special``, ``reduce`` (docs/timing.md)."""
+    return {
+        "alu": config.vector_latency_alu - 1,
+        "mul": config.vector_latency_mul - 1,
+        "special": config.vector_latency_special - 1,
+        "reduce": config.vector_latency_reduce - 1,
+    }
+
+
+def _delay(m: Module, value: Value, cycles: int, name: str) -> list[Value]:
+    """``value`` and its copies 1, 2, ... ``cycles`` cycles later."""
+    taps = [Value.cast(value)]
+    stage = registered(m)
+    for k in range(cycles):
+        taps.append(stage(taps[-1], f"{name}_d{k + 1}"))
+    return taps
+
+
 class VectorLane(wiring.Component):
     """One lane of `chip.hdl.vector.VectorUnit` (ports: `lane_signature`): chip/semantics.py's
     ``vector_apply`` of one element, exact 64-bit integer arithmetic and binary32 side by side,
     and ``to_storage``'s conversion of the stored value.
+
+    A pipeline of latency L (docs/timing.md): ``enc_spad``/``enc_acc`` hold the value of the
+    pass L - 1 cycles earlier, L that of ``op``'s class, which stays the same while passes are
+    in flight (one instruction at a time). ``res_*``, ``next_*`` and ``a_f32`` are the pass's
+    own cycle's; ``res_*`` is meaningless for MUL, MULI and the special functions, whose
+    results only the pipeline carries. ``out_*`` (given in the pass's cycle) is what is
+    stored for the other functions.
 
     With ``special`` false the lane leaves out the special functions (VEC_SPECIAL: EXP, LOG,
     SIGMOID, TANH, RECIP, RSQRT, SQRT, RAND) and its result for them is meaningless: the unit
     runs them on the first ``special_lanes`` lanes only (`ChipConfig.vector_special_lanes`)."""
 
     def __init__(self, config: ChipConfig, op_bits: int, special: bool = True) -> None:
+        delays = lane_delays(config)
+        for cls, stages in (("mul", MUL_STAGES), ("special", SPECIAL_STAGES)):
+            if delays[cls] < stages:
+                raise ValueError(
+                    f"vector_latency_{cls} must be at least {stages + 1} for the RTL lane's "
+                    f"pipeline, not {delays[cls] + 1}"
+                )
         self.config = config
         self.int_chip = not config.input_dtype.is_float
         self.special = special
@@ -170,6 +219,7 @@ class VectorLane(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         m = Module()
         op, imm = self.op, self.imm
+        stage = registered(m)
 
         def is_(o: VecOp) -> Value:
             return op == o.value
@@ -193,7 +243,8 @@ class VectorLane(wiring.Component):
         squash = (VecOp.SIGMOID, VecOp.TANH)
         if self.special:
             # SIGMOID and TANH (|a| >= 0.25) run through EXP, the adder, RECIP and the
-            # multiplier (chip/special.py's compositions); RSQRT through SQRT and RECIP.
+            # multiplier (chip/special.py's compositions); RSQRT through SQRT and RECIP. The
+            # names end in the pipeline stage their value belongs to.
             mag = af[:31]
             neg2 = Mux(mag >= 0x7F000000, C(_NEG_INF, 32), Cat((mag + (1 << 23))[:31], C(1, 1)))
             exp_in = _select(op, [((VecOp.SIGMOID,), af | _SIGN), ((VecOp.TANH,), neg2)], af)
@@ -201,17 +252,35 @@ class VectorLane(wiring.Component):
             # take turns on six multipliers (`SharedProducts`).
             shared = SharedProducts("shared_mul", 6, 38, 40)
             uses_exp = is_(VecOp.EXP) | is_(VecOp.SIGMOID) | is_(VecOp.TANH)
-            e = f32_exp(m, exp_in, "exp", shared.user(uses_exp))
-            log = f32_log(m, af, "log", shared.user(is_(VecOp.LOG)))
+            e0 = f32_exp(m, exp_in, "exp", shared.user(uses_exp))
+            log0 = f32_log(m, af, "log", shared.user(is_(VecOp.LOG)))
+            root0 = f32_sqrt(m, af, "sqrt")
+            rand1 = f32_rand(m, af, bf, imm, "rand", shared.user(is_(VecOp.RAND)), stage)
+            small0 = f32_tanh_small(m, af, "tanh")
+            e1, root1, af1 = stage(e0, "exp_r1"), stage(root0, "sqrt_r1"), stage(af, "a_r1")
+            log1, small1 = stage(log0, "log_r1"), stage(small0, "tanh_small_r1")
+            # The results that are final after one stage ride in one register from here on
+            # (TANH's small-argument one by default).
+            done1 = _select(
+                op,
+                [
+                    ((VecOp.EXP,), e1),
+                    ((VecOp.LOG,), log1),
+                    ((VecOp.SQRT,), root1),
+                    ((VecOp.RAND,), rand1),
+                ],
+                small1,
+            )
             add_a.append((squash, one_f))
-            add_b.append((squash, e))
+            add_b.append((squash, e1))
             m.submodules.sub = e_minus_one = Fp32Adder()  # TANH's e - 1, -(1 - e)
-            m.d.comb += [e_minus_one.a.eq(e), e_minus_one.b.eq(C(_ONE | _SIGN, 32))]
-            root = f32_sqrt(m, af, "sqrt")
-            recip_in = _select(op, [(squash, adder.y), ((VecOp.RSQRT,), root)], af)
-            recip = f32_recip(m, recip_in, "recip")
-            mul_a = [((VecOp.SIGMOID,), e), ((VecOp.TANH,), e_minus_one.y)]
-            mul_b.insert(0, (squash, recip))
+            m.d.comb += [e_minus_one.a.eq(e1), e_minus_one.b.eq(C(_ONE | _SIGN, 32))]
+            recip_in = _select(op, [(squash, adder.y), ((VecOp.RSQRT,), root1)], af1)
+            recip2 = f32_recip(m, recip_in, "recip", stage)
+            e2, em1_2 = stage(e1, "exp_r2"), stage(e_minus_one.y, "em1_r2")
+            af2, done2 = stage(af1, "a_r2"), stage(done1, "done_r2")
+            mul_a = [((VecOp.SIGMOID,), e2), ((VecOp.TANH,), em1_2)]
+            mul_b.insert(0, (squash, recip2))
         m.d.comb += [adder.a.eq(_select(op, add_a, af)), adder.b.eq(_select(op, add_b, bf))]
         sig_mul = None
         if self.int_chip:
@@ -224,12 +293,12 @@ class VectorLane(wiring.Component):
             def sig_mul(x: Value, y: Value) -> Value:
                 return f32_user(0, x, y)
 
-        prod = f32_mul(m, _select(op, mul_a, af), _select(op, mul_b, bf), "mul", sig_mul)
+        # One stage after its operands: MUL's result in stage 1, SIGMOID's and TANH's in 3.
+        prod = f32_mul(m, _select(op, mul_a, af), _select(op, mul_b, bf), "mul", sig_mul, stage)
         m.submodules.cvt = cvt = NarrowConverter()
         m.d.comb += [cvt.a.eq(af), cvt.code.eq(conversion_code(imm)[1])]
         cases = [
             ((VecOp.ADD, VecOp.SUB, VecOp.ADDI), adder.y),
-            ((VecOp.MUL, VecOp.MULI), prod),
             ((VecOp.MAX,), f_max(af, bf)),
             ((VecOp.MIN,), _f_min(af, bf)),
             ((VecOp.SET,), imm),
@@ -239,32 +308,52 @@ class VectorLane(wiring.Component):
             ((VecOp.EQ,), Mux(_f_eq(af, bf), one_f, 0)),
             ((VecOp.GT,), Mux(_f_gt(af, bf), one_f, 0)),
             ((VecOp.CSUM,), Mux(first_row, af, adder.y)),
+            ((VecOp.CVT,), cvt.y),
         ]
-        if self.special:
-            quiet = af | F32_QUIET
-            sigmoid = Mux(is_nan(af), quiet, Mux(af[31], prod, recip))
-            small = mag < TANH_SMALL
-            tanh_small = f32_tanh_small(m, af, "tanh")
-            tanh = Mux(is_nan(af), quiet, Mux(small, tanh_small, Cat(prod[:31], af[31])))
-            cases += [
-                ((VecOp.RECIP, VecOp.RSQRT), recip),
-                ((VecOp.SQRT,), root),
-                ((VecOp.EXP,), e),
-                ((VecOp.LOG,), log),
-                ((VecOp.SIGMOID,), sigmoid),
-                ((VecOp.TANH,), tanh),
-                ((VecOp.RAND,), f32_rand(m, af, bf, imm, "rand", shared.user(is_(VecOp.RAND)))),
-            ]
-            shared.build(m)
-        cases.append(((VecOp.CVT,), cvt.y))
         m.d.comb += self.res_f32.eq(_select(op, cases, C(0, 32)))
         sum_f = Mux(first_el, af, adder.y)
         max_f = Mux(first_el, af, f_max(chain_f, af))
         m.d.comb += self.next_f32.eq(Mux(self.valid, Mux(is_(VecOp.RSUM), sum_f, max_f), chain_f))
+
+        delays = lane_delays(self.config)
+        own = delays["alu"], delays["reduce"]
+        out_f = _delay(m, self.out_f32, max(own), "out_f32")
+        stored_f = Mux(_op_in(op, VEC_REDUCE), out_f[delays["reduce"]], out_f[delays["alu"]])
+        mul_late = _delay(m, prod, delays["mul"] - MUL_STAGES, "mul")[-1]
+        stored_f = Mux(_op_in(op, VEC_MUL), mul_late, stored_f)
+        if self.special:
+            af3, recip3, done3 = (
+                stage(af2, "a_r3"),
+                stage(recip2, "recip_r3"),
+                stage(done2, "done_r3"),
+            )
+            quiet = af3 | F32_QUIET
+            sigmoid = Mux(is_nan(af3), quiet, Mux(af3[31], prod, recip3))
+            small = af3[:31] < TANH_SMALL
+            tanh = Mux(is_nan(af3), quiet, Mux(small, done3, Cat(prod[:31], af3[31])))
+            special3 = _select(
+                op,
+                [
+                    ((VecOp.RECIP, VecOp.RSQRT), recip3),
+                    ((VecOp.SIGMOID,), sigmoid),
+                    ((VecOp.TANH,), tanh),
+                ],
+                done3,
+            )
+            late = _delay(m, special3, delays["special"] - SPECIAL_STAGES, "special")[-1]
+            stored_f = Mux(_op_in(op, VEC_SPECIAL), late, stored_f)
+            shared.build(m)
+        stored_i = None
         if self.int_chip:
             self._integer(m, int_mul)
             products.build(m)
-        self._encode(m)
+            out_i = _delay(m, self.out_int, max(*own, delays["mul"]), "out_int")
+            stored_i = Mux(
+                _op_in(op, VEC_REDUCE),
+                out_i[delays["reduce"]],
+                Mux(_op_in(op, VEC_MUL), out_i[delays["mul"]], out_i[delays["alu"]]),
+            )
+        self._encode(m, stored_f, stored_i)
         return m
 
     def _integer(self, m: Module, int_mul: Multiply) -> None:
@@ -301,10 +390,10 @@ class VectorLane(wiring.Component):
             self.next_int.eq(Mux(self.valid, Mux(is_(VecOp.RSUM), sum_i, max_i), chain_i)),
         ]
 
-    def _encode(self, m: Module) -> None:
-        vf = self.out_f32
+    def _encode(self, m: Module, vf: Value, vi: Value | None) -> None:
+        """``enc_*`` from the binary32 and integer values to store (int chips)."""
         if self.int_chip:
-            vi, int_mode = self.out_int, self.int_mode
+            int_mode = self.int_mode
             i8, i32 = _saturate(vi, 8), _saturate(vi, 32)
             f32i = f32_to_int(m, vf, -(2**31), 2**31 - 1, "out_f2i32")
             # Rounding first and saturating to int32 then int8 is saturating to int8 at once.

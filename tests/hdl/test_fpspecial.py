@@ -11,7 +11,7 @@ from amaranth.sim import Simulator
 
 from chip.config import load_preset
 from chip.hdl.fpspecial import SharedProducts, f32_exp, f32_log
-from chip.hdl.vector_lane import VectorLane
+from chip.hdl.vector_lane import VectorLane, lane_delays
 from chip.isa import VECOP_BITS, VecOp
 from chip.semantics import vector_apply
 from chip.special import TANH_SMALL, exp_bits, log_bits
@@ -66,7 +66,7 @@ def test_special_functions_match_their_definition(build, model):
 def test_lane_compositions_match_the_semantics(op):
     """SIGMOID, TANH and RSQRT through the lane's shared EXP, adder, RECIP, SQRT and multiplier,
     RAND's Philox rounds and LOG, whose products and EXP's take turns on six multipliers
-    (`SharedProducts`): `VectorLane`'s result against ``vector_apply``."""
+    (`SharedProducts`): `VectorLane`'s pipelined result against ``vector_apply``."""
     lane = VectorLane(TINY, VECOP_BITS)
     x = _inputs(5, 300)
     if op is VecOp.TANH:  # small arguments, and around the switch to the polynomial
@@ -81,17 +81,26 @@ def test_lane_compositions_match_the_semantics(op):
     want = vector_apply(op, x.view(np.float32), b, imm, 1, x.size).view(np.uint32)
     bad = []
 
+    # One element per cycle into the lane's pipeline; each comes out L - 1 cycles later, as
+    # the binary32 stored in the accumulator.
+    delay = lane_delays(TINY)["special"]
+
     async def bench(ctx):
         ctx.set(lane.op, op.value)
         ctx.set(lane.imm, key if op is VecOp.RAND else 0)
-        for i, v in enumerate(x):
-            ctx.set(lane.a_bits, int(v))
-            ctx.set(lane.b_bits, int(y[i]))
-            got = ctx.get(lane.res_f32)
-            if got != want[i]:
-                bad.append((hex(int(v)), hex(got), hex(int(want[i]))))
+        ctx.set(lane.dst_f32, 1)
+        for i in range(x.size + delay):
+            if i < x.size:
+                ctx.set(lane.a_bits, int(x[i]))
+                ctx.set(lane.b_bits, int(y[i]))
+            if i >= delay:
+                got, j = ctx.get(lane.enc_acc), i - delay
+                if got != want[j]:
+                    bad.append((hex(int(x[j])), hex(got), hex(int(want[j]))))
+            await ctx.tick()
 
     sim = Simulator(lane)
+    sim.add_clock(1e-6)
     sim.add_testbench(bench)
     sim.run()
     assert not bad, bad[:5]
@@ -108,3 +117,15 @@ def test_shared_products_refuse_operands_that_do_not_fit():
     narrow = SharedProducts("q", 1, 8, 8, 10).user(Signal())
     with pytest.raises(ValueError, match=r"a 6x6-bit product does not fit .* \(10-bit product\)"):
         narrow(0, Signal(6), Signal(6))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"vector_latency_special": 3}, "vector_latency_special must be at least 4 .* not 3"),
+        ({"vector_latency_mul": 1}, "vector_latency_mul must be at least 2 .* not 1"),
+    ],
+)
+def test_a_lane_refuses_latencies_shorter_than_its_pipeline(changes, message):
+    with pytest.raises(ValueError, match=message):
+        VectorLane(TINY.replace(**changes), VECOP_BITS)
