@@ -26,6 +26,7 @@ chip/machine/step_runner.py applies a plan's steps to one run's state.
 
 from __future__ import annotations
 
+from math import copysign
 from typing import NamedTuple
 
 import numpy as np
@@ -298,7 +299,7 @@ def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...])
     for k, i in enumerate(order):
         u = distinct[i]
         at = first.get(u)
-        if at is not None and b.holds(steps[at]):
+        if at is not None and b.holds(steps[at]) and _same_imm(steps[at], instrs[i]):
             step = steps[at]
             steps.append(_new(type(step), (step[0], i, *step[2:])))
             same[k] = at
@@ -312,6 +313,15 @@ def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...])
 
 
 _MARKING = frozenset((LOAD_D, MATMUL_D, VEC_D, MOVE_D))  # steps with a ``mark``
+
+
+def _same_imm(step: Step, ins: Instr) -> bool:
+    """Whether a vector step's immediate is that of ``ins``, an instruction equal to the
+    step's: equal instructions may differ in the sign of a zero immediate (0.0 == -0.0),
+    which the step computes with."""
+    if step[0] != VEC_D or step.imm != 0.0:
+        return True
+    return copysign(1.0, step.imm) == copysign(1.0, ins.imm)
 
 
 def value_plan_of(program: Program, sched: Schedule, max_cycles: int | None) -> ValuePlan:

@@ -460,3 +460,37 @@ def test_a_repeated_instruction_repeats_its_step_only_where_the_builder_makes_it
     got, alone = encode(prog, plan), encode(prog, plan._replace(same=None))
     assert np.array_equal(got.code, alone.code) and np.array_equal(got.imms, alone.imms)
     assert got[2:] == alone[2:]
+
+
+def test_an_immediate_of_minus_zero_is_not_the_step_of_plus_zero():
+    # equal as instructions (0.0 == -0.0), but adding -0.0 keeps a -0.0 and adding 0.0 does not
+    cfg = chip4("ws")
+    f = Mem.ACCF
+    load = Load(dram=0, dst=Loc(f, 0), rows=1, cols=4, stride=16, transpose=False, push_next=True)
+    add = dict(op=VecOp.ADDI, dst=Loc(f, 8), src1=Loc(f, 8), src2=Loc(f, 8), rows=1, cols=4)
+    add.update(bcast1=False, bcast2=False)
+    copy = dict(op=VecOp.COPY, src2=Loc(f, 0), rows=1, cols=4, bcast1=False, bcast2=False, imm=0.0)
+    prog = program(
+        cfg,
+        [
+            load,
+            Vec(dst=Loc(f, 8), src1=Loc(f, 0), pop_prev=True, **copy),
+            Vec(imm=-0.0, **add),
+            Vec(imm=0.0, **add),
+            Vec(dst=Loc(f, 9), src1=Loc(f, 8), push_next=True, **copy),
+            Store(
+                dram=64, src=Loc(f, 9), rows=1, cols=4, stride=16, transpose=False, pop_prev=True
+            ),
+        ],
+    )
+    state = ChipState(cfg)
+    state.dram[:16] = np.array([0x80000000, 0, 0x3F800000, 0x80000000], np.uint32).view(np.uint8)
+    want = run_functional(prog, state).state.dram[64:80].view(np.uint32)
+    assert want.tolist() == [0, 0, 0x3F800000, 0]
+    for _ in range(2):
+        state = ChipState(cfg)
+        state.dram[:16] = np.array([0x80000000, 0, 0x3F800000, 0x80000000], np.uint32).view(
+            np.uint8
+        )
+        got = run_machine(prog, "fast", state).state.dram[64:80].view(np.uint32)
+        assert got.tolist() == want.tolist()
