@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from chip.counters import Counters
-from chip.distinct import distinct_of, footprints_of
+from chip.distinct import distinct_of, footprints_of, tags_of
 from chip.footprint import ACTIONS, Action, Traffic, action_counts
 from chip.isa import Halt
 from chip.program import Program, Tag
@@ -50,14 +50,12 @@ def _count(program: Program) -> dict[Tag, dict[Action, int]]:
         return {}
     # the counts of each distinct instruction, one column per action, then summed per tag
     counts = action_counts(footprints_of(program, int(index.max()) + 1))
-    tag_ids: dict[Tag, int] = {}
-    tags = program.tags
-    tag_of = np.fromiter(
-        (tag_ids.setdefault(t, len(tag_ids)) for t in tags[: index.size]), np.int64, index.size
-    )
-    per_tag = np.zeros((len(tag_ids), len(ACTIONS)), dtype=np.int64)
+    numbered = tags_of(program)
+    tag_of = numbered.of[: index.size]
+    tags = numbered.tags[: int(tag_of.max()) + 1]
+    per_tag = np.zeros((len(tags), len(ACTIONS)), dtype=np.int64)
     np.add.at(per_tag, tag_of, counts[index])
-    return {t: dict(zip(ACTIONS, map(int, per_tag[k]), strict=True)) for t, k in tag_ids.items()}
+    return {t: dict(zip(ACTIONS, map(int, per_tag[k]), strict=True)) for k, t in enumerate(tags)}
 
 
 def layer_counts(program: Program) -> dict[Tag, tuple[int, int]]:

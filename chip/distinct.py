@@ -17,7 +17,7 @@ import numpy as np
 
 from chip.footprint import Footprint, Footprints
 from chip.isa import Instr
-from chip.program import Program
+from chip.program import Program, Tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +32,21 @@ class Distinct:
     index_list: list[int]
 
 
+@dataclass(frozen=True, slots=True)
+class Tags:
+    """``tags``: the program's distinct tags in order of first occurrence; instruction i has
+    the tag ``tags[of[i]]`` (``of`` as int64). As with `Distinct`, the tags of the first n
+    instructions are ``tags[:max(of[:n]) + 1]``."""
+
+    tags: tuple[Tag, ...]
+    of: np.ndarray
+
+
 # Programs are unhashable (they hold arrays), so the caches are keyed by identity; an entry is
 # dropped when its program is collected, so a recycled id never finds another program's entry.
 _DISTINCT: dict[int, Distinct] = {}
 _FOOTPRINTS: dict[int, list[Footprint]] = {}
+_TAGS: dict[int, Tags] = {}
 
 
 def distinct_of(program: Program) -> Distinct:
@@ -63,3 +74,24 @@ def footprints_of(program: Program, count: int) -> list[Footprint]:
         of = Footprints(program.config).of
         found.extend(map(of, distinct_of(program).instrs[len(found) : count]))
     return found[:count]
+
+
+def tags_of(program: Program) -> Tags:
+    """The tags of ``program``'s instructions, numbered (computed once per live program).
+    They come in runs of one object, and each run's tag is hashed once: a tag's hash is a
+    Python call (its phase is an enum) and programs have hundreds of thousands of them."""
+    key = id(program)
+    found = _TAGS.get(key)
+    if found is None:
+        tags = program.tags
+        n = len(tags)
+        ids = np.fromiter(map(id, tags), dtype=np.uint64, count=n)
+        starts = np.ones(n, dtype=bool)
+        np.not_equal(ids[1:], ids[:-1], out=starts[1:])
+        numbers: dict[Tag, int] = {}
+        first = np.flatnonzero(starts).tolist()
+        run_number = [numbers.setdefault(tags[i], len(numbers)) for i in first]
+        of = np.array(run_number, dtype=np.int64)[np.cumsum(starts) - 1]
+        found = _TAGS[key] = Tags(tuple(numbers), of)
+        weakref.finalize(program, _TAGS.pop, key, None)
+    return found

@@ -22,7 +22,7 @@ from itertools import chain
 
 import numpy as np
 
-from chip.distinct import distinct_of, footprints_of
+from chip.distinct import distinct_of, footprints_of, tags_of
 from chip.errors import Fault, ProgramError
 from chip.footprint import dram_steps
 from chip.functional import check_deps
@@ -113,14 +113,9 @@ class _Program:
         instrs = program.instrs
         n = _through_halt(instrs)
         self.cfg, self.instrs, self.n = cfg, instrs[:n], n
-        tag_ids: dict[Tag, int] = {}
-        tag_of = [0] * n
-        last_tag, last_id = None, 0
-        for i, tag in enumerate(program.tags[:n]):  # runs of one tag object are the rule
-            if tag is not last_tag:
-                last_tag, last_id = tag, tag_ids.setdefault(tag, len(tag_ids))
-            tag_of[i] = last_id
-        self.tags = tuple(tag_ids)
+        numbered = tags_of(program)
+        tag_of = numbered.of[:n]
+        self.tags = numbered.tags[: int(tag_of.max()) + 1] if n else ()
         # tiled programs repeat instructions: plan and check each distinct one once
         found = distinct_of(program)
         plan_of = found.index_list if n == len(instrs) else found.index_list[:n]
@@ -139,7 +134,7 @@ class _Program:
             except Fault as e:
                 i = plan_of.index(u)  # its first occurrence
                 raise ProgramError(i, ins.MNEMONIC, str(e), _unit_name(distinct[u])) from None
-        self.tables = tables(distinct, self.plan_of, np.array(tag_of, dtype=_I64), cfg.queue_depth)
+        self.tables = tables(distinct, self.plan_of, tag_of, cfg.queue_depth)
         dbuf = cfg.double_buffer_stationary
         stationary = cfg.dataflow.has_stationary_operand
         self.dbuf_ws, self.dbuf_os = dbuf and stationary, dbuf and not stationary
