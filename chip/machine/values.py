@@ -299,11 +299,12 @@ def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...])
     for k, i in enumerate(order):
         u = distinct[i]
         at = first.get(u)
-        if at is not None and b.holds(steps[at]) and _same_imm(steps[at], instrs[i]):
+        if at is not None:
             step = steps[at]
-            steps.append(_new(type(step), (step[0], i, *step[2:])))
-            same[k] = at
-            continue
+            if b.holds(step) and (step[0] != VEC_D or _same_imm(step.imm, instrs[i].imm)):
+                steps.append(_new(type(step), (step[0], i, *step[2:])))
+                same[k] = at
+                continue
         step = b.step(i, instrs[i], kinds[i])
         steps.append(step)
         if step[0] != CHECKED and not (step[0] in _MARKING and step.mark):
@@ -315,13 +316,11 @@ def value_plan(program: Program, order: tuple[int, ...], kinds: tuple[int, ...])
 _MARKING = frozenset((LOAD_D, MATMUL_D, VEC_D, MOVE_D))  # steps with a ``mark``
 
 
-def _same_imm(step: Step, ins: Instr) -> bool:
-    """Whether a vector step's immediate is that of ``ins``, an instruction equal to the
-    step's: equal instructions may differ in the sign of a zero immediate (0.0 == -0.0),
-    which the step computes with."""
-    if step[0] != VEC_D or step.imm != 0.0:
-        return True
-    return copysign(1.0, step.imm) == copysign(1.0, ins.imm)
+def _same_imm(imm: float, other: float) -> bool:
+    """Whether a vector step's immediate ``imm`` is ``other``, the immediate of an instruction
+    equal to the step's: equal instructions may differ in the sign of a zero immediate
+    (0.0 == -0.0), which the step computes with."""
+    return imm != 0.0 or copysign(1.0, imm) == copysign(1.0, other)
 
 
 def value_plan_of(program: Program, sched: Schedule, max_cycles: int | None) -> ValuePlan:
