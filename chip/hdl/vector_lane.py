@@ -207,6 +207,8 @@ class VectorLane(wiring.Component):
         delays = lane_delays(config)
         for cls, stages in (("mul", MUL_STAGES), ("special", SPECIAL_STAGES)):
             if delays[cls] < stages:
+                # Refused before elaboration: Amaranth would otherwise warn that it was unused.
+                self._MustUse__silence = True
                 raise ValueError(
                     f"vector_latency_{cls} must be at least {stages + 1} for the RTL lane's "
                     f"pipeline, not {delays[cls] + 1}"
