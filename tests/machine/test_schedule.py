@@ -81,3 +81,22 @@ def test_a_program_takes_its_schedule_with_it():
     del prog
     gc.collect()
     assert key not in _CACHE._by_id
+
+
+def test_what_the_cache_makes_skips_the_young_generations():
+    # left young, the next collections would walk every object of a large program's plans
+    prog = program(chip4(), [load(sp(0)), Preload(src=0, rows=4, cols=4)])
+    sched = schedule_of(prog)
+    assert any(obj is sched for obj in gc.get_objects(generation=2))
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_the_caller_froze_stay_frozen():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        sched = schedule_of(program(chip4(), [load(sp(0))]))
+        assert gc.get_freeze_count() >= frozen
+        assert not any(obj is sched for obj in gc.get_objects(generation=2))
+    finally:
+        gc.unfreeze()
