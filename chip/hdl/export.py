@@ -86,9 +86,10 @@ def verilog_files(config: ChipConfig, whole_chip: bool = False) -> dict[str, str
     for the others.
 
     The file holds the top module (``module_name(config)``: controller, memories' glue, the
-    Amaranth part), for bf16 one fp32 adder module (``<top>_fp32_add``) that the accumulator
-    instantiates per column, one PE module (``<top>_pe``) that the array module (``<top>_array``)
-    instantiates R x C times from a ``generate`` loop, and one RAM and one delay-line module
+    Amaranth part), for float inputs one fp32 adder module (``<top>_fp32_add``) that the
+    accumulator instantiates per column, one PE module (``<top>_pe``) that the array module
+    (``<top>_array``) instantiates R x C times from a ``generate`` loop, and one RAM and one
+    delay-line module
     (`chip.hdl.verilog_blocks`): its size and the time to write it do not depend on the array
     or memory size. Registers carry no power-on value (no ``initial`` block, no ``reg x = 0``):
     every register that needs one is reset by ``rst``. Source locations are not emitted and
