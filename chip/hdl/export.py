@@ -89,12 +89,11 @@ def verilog_files(config: ChipConfig, whole_chip: bool = False) -> dict[str, str
     Amaranth part), for float inputs one fp32 adder module (``<top>_fp32_add``) that the
     accumulator instantiates per column, one PE module (``<top>_pe``) that the array module
     (``<top>_array``) instantiates R x C times from a ``generate`` loop, and one RAM and one
-    delay-line module
-    (`chip.hdl.verilog_blocks`): its size and the time to write it do not depend on the array
-    or memory size. Registers carry no power-on value (no ``initial`` block, no ``reg x = 0``):
-    every register that needs one is reset by ``rst``. Source locations are not emitted and
-    Amaranth's internal attributes are stripped, so the output holds no path of the machine
-    that generated it.
+    delay-line module (`chip.hdl.verilog_blocks`): its size and the time to write it do not
+    depend on the array or memory size. Registers carry no power-on value (no ``initial`` block,
+    no ``reg x = 0``): every register that needs one is reset by ``rst``. Source locations are
+    not emitted and Amaranth's internal attributes are stripped, so the output holds no path of
+    the machine that generated it.
     """
     name = module_name(config)
     pe = ProcessingElement(config.dataflow, config.input_dtype, config.double_buffer_stationary)
