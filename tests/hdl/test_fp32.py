@@ -14,7 +14,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from chip.config import Dataflow, load_preset
-from chip.dtypes import DType
+from chip.dtypes import DType, to_storage
 from chip.functional import run_functional
 from chip.hdl.cosim import run_rtl
 from chip.hdl.export import module_name
@@ -22,11 +22,12 @@ from chip.hdl.fp32_mul import Fp32Multiplier
 from chip.hdl.pe import ProcessingElement
 from chip.hdl.run_program import VERILATOR, cosimulate
 from chip.hdl.verilated import run_verilated
-from chip.isa import Halt, sp
+from chip.isa import Halt, Mem, sp
 from chip.machine import run_machine
 from chip.program import Phase, Program, Tag
 from chip.state import ChipState
 from runtime.cli import main
+from tests.chip.test_move import move_program
 from tests.hdl.random_programs import (
     ACC_ROWS,
     Case,
@@ -36,6 +37,7 @@ from tests.hdl.random_programs import (
 )
 from tests.hdl.rtl_runs import assert_rtl_run_equals_pe
 from tests.hdl.test_cosim import _chip
+from tests.hdl.test_dma import _cosimulate as _cosimulate_chip
 from tests.hdl.test_fp import F32_SPECIALS, _all_pairs, _check, _fields
 from tests.hdl.vector_programs import random_vector_program
 
@@ -226,3 +228,23 @@ def test_a_compiled_fp32_mlp_runs_on_the_rtl(tmp_path, monkeypatch, rtl_model_ca
     assert main(["compile", "mlp", "--chip", "tiny", "--dtype", "fp32", "-o", str(path)]) == 0
     assert Program.load(path).config.input_dtype is DType.FP32
     assert_rtl_run_equals_pe(path, tmp_path)
+
+
+# The whole chip in Amaranth's simulator: about 10 s each.
+@pytest.mark.parametrize(
+    ("src", "dst", "transpose"), [(Mem.SPAD, Mem.ACC, True), (Mem.ACCF, Mem.SPAD, False)]
+)
+def test_moves_between_the_scratchpad_and_the_accumulator_of_an_fp32_chip(src, dst, transpose):
+    """Both memories hold 32-bit words on an fp32 chip, so the ISA allows a MOVE from either
+    to the other (int8 and bf16 chips refuse it): the bits arrive unconverted, in the cycles
+    of the `pe` machine."""
+    values = np.random.default_rng(3).standard_normal((3, 4)).astype(np.float32)
+    values[0, :2] = SPECIALS[[2, 10]]  # a NaN payload and a subnormal keep their bits
+    program = move_program(tiny_fp32(), src, dst, values, transpose)
+    state = ChipState(program.config)
+    raw = to_storage(values, state.dtype_of(src)).view(np.uint8).ravel()
+    state.dram[: raw.size] = raw  # the program's LOAD of X
+    rtl, _ = _cosimulate_chip(program, state)
+    out = values.T if transpose else values
+    moved = rtl.dram[4096 : 4096 + out.nbytes].view(np.uint32).reshape(out.shape)
+    assert np.array_equal(moved, out.view(np.uint32))
