@@ -36,13 +36,13 @@ class ChipTop(wiring.Component):
     Dispatch (docs/timing.md): ``instr`` words are taken in program order, one per cycle, each
     into its queue when that queue has room after the cycle's starts; a full queue holds up
     every later word. HALT stops dispatch; ``events.halted`` rises once it was taken and every
-    queue is empty and every unit idle. A word no unit runs (a vector function not built, a
-    DMA block wider than a row, a tile outside the array) raises the sticky ``events.error`` and
-    is never taken (a MOVE between the scratchpad and the accumulator, whose elements differ in
-    size, is one); so does the load engine's ``clash``, a LOAD's and a MOVE's rows written into
-    one bank in one cycle, which the bank rule keeps from every valid schedule (the MOVE unit
-    has its own write port on each memory, so their rows in two banks both land:
-    chip/hdl/dma.py).
+    queue is empty and every unit idle. A word no unit runs (a vector function not built, a DMA
+    block wider than a row, a tile outside the array) raises the sticky ``events.error`` and is
+    never taken (a MOVE between the scratchpad and the accumulator of an int8 or bf16 chip,
+    whose elements differ in size, is one); so does the load engine's ``clash``, a LOAD's and a
+    MOVE's rows written into one bank in one cycle, which the bank rule keeps from every valid
+    schedule (the MOVE unit has its own write port on each memory, so their rows in two banks
+    both land: chip/hdl/dma.py).
 
     Tokens: four counters, load -> execute, execute -> load, execute -> store and store ->
     execute, each incremented in the cycle after its producer's last cycle (a MOVE's once the

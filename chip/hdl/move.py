@@ -8,9 +8,10 @@ elements (the ISA bounds ``rows`` and ``cols`` by ``row_elems``), then the buffe
 columns are written as destination rows, one per cycle: ``rows + cols`` cycles.
 
 Values are chip/semantics.py's ``move``: the elements' bits unconverted, between memories whose
-elements have one size. The RTL's input types (int8, bf16) are narrower than the accumulator's
-32-bit words, so every MOVE the ISA allows on a chip the RTL builds stays in one memory (the
-accumulator and its fp32 view are one memory); `move_word_ok` refuses the others. The ISA reads
+elements have one size. int8 and bf16 scratchpad elements are narrower than the accumulator's
+32-bit words, so on those chips every MOVE the ISA allows stays in one memory (the accumulator
+and its fp32 view are one memory) and `move_word_ok` refuses the others; on fp32 chips both
+memories hold 32-bit words and a MOVE may go from either to the other. The ISA reads
 the whole block before writing it; a plain copy that reads and writes a row per cycle does the
 same when it runs towards the block's far end where the destination overlaps the source above
 it (a memmove), so a copy to higher rows than its source goes from the last row down.
@@ -40,17 +41,20 @@ CYCLE_BITS = 17  # a MOVE lasts at most 2**16 - 1 rows (+ row_elems columns tran
 
 def move_word_ok(config: ChipConfig, word: Value) -> Value:
     """True for a MOVE word the engine runs: 1 <= rows, 1 <= cols <= row_elems, known memories,
-    source and destination in one memory (elements of one size: the module docstring) and,
-    transposed, rows <= row_elems (the buffer's height)."""
+    source and destination with elements of one size (one memory unless the chip's scratchpad
+    elements are 32 bits: the module docstring) and, transposed, rows <= row_elems (the
+    buffer's height)."""
     f = data.View(decoder_layout(Move), word)
     src, dst = f.src[ROW_BITS:], f.dst[ROW_BITS:]
+    numerics = numerics_for(config.input_dtype)
+    one_size = numerics.elem_shape.width == numerics.acc_shape.width
     return (
         (f.rows >= 1)
         & (f.cols >= 1)
         & (f.cols <= config.row_elems)
         & (src <= ACCF_CODE)
         & (dst <= ACCF_CODE)
-        & ((src == SPAD_CODE) == (dst == SPAD_CODE))
+        & (one_size | ((src == SPAD_CODE) == (dst == SPAD_CODE)))
         & (~f.transpose | (f.rows <= config.row_elems))
     )
 

@@ -4,8 +4,9 @@ The processing element and the accumulator are written once against this small i
 (element shape, accumulator shape, multiply, add); which arithmetic they get is chosen by the
 `ChipConfig`'s input dtype. The semantics are those of the timing contract and chip/semantics.py:
 int8 operands multiply exactly into int16, and products and partial sums add into int32 with
-two's-complement wrap-around; bf16 operands multiply into an fp32 product rounded to nearest even
-(`Bf16Multiplier`) and add in fp32 with round to nearest even (`Fp32Adder`), never fused.
+two's-complement wrap-around; bf16 operands (`Bf16Multiplier`) and fp32 operands
+(`Fp32Multiplier`) multiply into an fp32 product rounded to nearest even and add in fp32 with
+round to nearest even (`Fp32Adder`), never fused.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from amaranth.hdl import Value
 from chip.dtypes import DType
 from chip.hdl.bf16_mul import Bf16Multiplier
 from chip.hdl.fp32_add import Fp32Adder
+from chip.hdl.fp32_mul import Fp32Multiplier
 
 
 class IntNumerics:
@@ -33,14 +35,18 @@ class IntNumerics:
         return (x + y)[:32].as_signed()
 
 
-class Bf16Numerics:
-    """bf16 operands (raw bits), fp32 accumulation (raw bits); each operation is a submodule."""
+class FloatNumerics:
+    """Float operands (raw bits), fp32 accumulation (raw bits); each operation is a submodule.
 
-    elem_shape: Shape = unsigned(16)
-    acc_shape: Shape = unsigned(32)
+    ``multiplier`` is the unit whose product, rounded to binary32, the adder takes."""
+
+    def __init__(self, elem_shape: Shape, multiplier: type[Bf16Multiplier | Fp32Multiplier]):
+        self.elem_shape = elem_shape
+        self.acc_shape: Shape = unsigned(32)
+        self.multiplier = multiplier
 
     def mul(self, m: Module, a: Value, b: Value) -> Value:
-        m.submodules += (unit := Bf16Multiplier())
+        m.submodules += (unit := self.multiplier())
         m.d.comb += [unit.a.eq(a), unit.b.eq(b)]
         return unit.y
 
@@ -50,13 +56,15 @@ class Bf16Numerics:
         return unit.y
 
 
-def numerics_for(dtype: DType) -> IntNumerics | Bf16Numerics:
+def numerics_for(dtype: DType) -> IntNumerics | FloatNumerics:
     """The datapath arithmetic for input dtype ``dtype``; raises for what the RTL lacks."""
     if dtype is DType.INT8:
         return IntNumerics()
     if dtype is DType.BF16:
-        return Bf16Numerics()
+        return FloatNumerics(unsigned(16), Bf16Multiplier)
+    if dtype is DType.FP32:
+        return FloatNumerics(unsigned(32), Fp32Multiplier)
     raise ValueError(
-        f"input_dtype {dtype.value} is not implemented in the RTL: it has int8 and bf16 "
-        f"datapaths, no fp32 x fp32 multiplier (see docs/hdl.md)"
+        f"input_dtype {dtype.value} is not implemented in the RTL: its datapaths take int8, "
+        f"bf16 and fp32 inputs (see docs/hdl.md)"
     )

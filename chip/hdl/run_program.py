@@ -192,10 +192,12 @@ def scratchpad_rows(program: Program) -> int:
             read(ins.src.row, ins.rows)
         elif isinstance(ins, Load) and ins.dst.mem is Mem.SPAD:
             loaded[ins.dst.row : ins.dst.row + ins.rows] = True
-        elif isinstance(ins, Move) and ins.src.mem is Mem.SPAD:  # one memory (chip/hdl/move.py)
-            read(ins.src.row, ins.rows)
-            n = ins.cols if ins.transpose else ins.rows
-            loaded[ins.dst.row : ins.dst.row + n] = True
+        elif isinstance(ins, Move):  # across memories only on fp32 chips (chip/hdl/move.py)
+            if ins.src.mem is Mem.SPAD:
+                read(ins.src.row, ins.rows)
+            if ins.dst.mem is Mem.SPAD:
+                n = ins.cols if ins.transpose else ins.rows
+                loaded[ins.dst.row : ins.dst.row + n] = True
         elif isinstance(ins, Vec):
             for loc, used, bcast in (
                 (ins.src1, ins.op is not VecOp.SET, ins.bcast1),

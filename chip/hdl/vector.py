@@ -12,10 +12,10 @@ queues, as in the machine.
 Numerics are chip/semantics.py's ``vector_apply`` followed by ``to_storage``: exact 64-bit
 integer arithmetic when every source is an integer memory and the function is one of
 ``INT_EXACT``, else binary32 (integer sources converted with round to nearest even), then the
-destination's conversion (saturating RNE to integers, RNE to bfloat16). The functions of
-`SUPPORTED` are built (RECIP and SQRT as the correctly rounded reciprocal and square root,
-which their float64 definitions rounded once are; EXP, LOG, SIGMOID, TANH and RSQRT as
-chip/special.py's algorithms; RAND as Philox-2x32-10; CVT as chip/hdl/fpconvert.py's
+destination's conversion (saturating RNE to integers, RNE to bfloat16, none to fp32). The
+functions of `SUPPORTED` are built (RECIP and SQRT as the correctly rounded reciprocal and
+square root, which their float64 definitions rounded once are; EXP, LOG, SIGMOID, TANH and
+RSQRT as chip/special.py's algorithms; RAND as Philox-2x32-10; CVT as chip/hdl/fpconvert.py's
 `NarrowConverter`). A CVT word whose immediate names no conversion stops the chip with
 ``error``, as the functional model faults on it.
 """
@@ -298,7 +298,9 @@ class VectorUnit(wiring.Component):
                 ]
                 conv = code != ACCF_CODE
             else:
-                m.d.comb += bits.eq(Mux(code == SPAD_CODE, Cat(C(0, 16), raw_sp), raw_ac))
+                # A bf16 element is the top half of its binary32 value; fp32 is one already.
+                f32_sp = raw_sp if len(raw_sp) == 32 else Cat(C(0, 32 - len(raw_sp)), raw_sp)
+                m.d.comb += bits.eq(Mux(code == SPAD_CODE, f32_sp, raw_ac))
                 conv = Const(0)
             out.append((iv, bits, conv))
         return out

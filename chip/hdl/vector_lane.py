@@ -407,6 +407,8 @@ class VectorLane(wiring.Component):
                     Mux(self.dst_f32, Mux(int_mode, as_f, vf), Mux(int_mode, i32, f32i)[:32])
                 ),
             ]
-        else:
-            assert self.config.input_dtype is DType.BF16
+        elif self.config.input_dtype is DType.BF16:
             m.d.comb += [self.enc_spad.eq(f32_to_bf16(vf)), self.enc_acc.eq(vf)]
+        else:
+            assert self.config.input_dtype is DType.FP32
+            m.d.comb += [self.enc_spad.eq(vf), self.enc_acc.eq(vf)]

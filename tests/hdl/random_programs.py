@@ -65,14 +65,19 @@ def random_case(cfg: ChipConfig, seed: int, n_tiles: int = 4, max_t: int = 6) ->
 
 
 def random_values(dtype: DType, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-    """Raw storage of random ``dtype`` values. bf16 values span magnitudes from 2^-70 to 2^60,
-    so products land in fp32's subnormals and sums cancel, exercising every rounding path."""
+    """Raw storage of random ``dtype`` values. Float values span magnitudes from 2^-70 to 2^60,
+    so products land in fp32's subnormals (and fp32 operands are subnormal themselves), products
+    overflow and sums cancel, exercising every rounding path."""
     if dtype is DType.INT8:
         return rng.integers(-128, 128, shape).astype(np.int8)
-    if dtype is DType.BF16:
+    if dtype.is_float:
         scale = np.exp2(rng.choice([-70.0, -40.0, -8.0, 0.0, 0.0, 0.0, 30.0, 60.0], shape))
         values = rng.standard_normal(shape) * scale
         values[rng.random(shape) < 0.05] = 0.0
+        if dtype is DType.FP32:
+            # A 24-bit significand: products of two values are inexact in fp32, unlike bf16's.
+            values[rng.random(shape) < 0.05] *= 2.0**-80  # subnormal operands
+            return values.astype(np.float32)
         return bf16_bits_from_f32(values.astype(np.float32))
     raise ValueError(f"no random values for {dtype.value}")
 
@@ -84,7 +89,7 @@ def numpy_reference(cfg: ChipConfig, case: Case) -> tuple[np.ndarray, np.ndarray
         return _int_reference(cfg, case)
     acc = np.zeros((ACC_ROWS, cfg.row_elems), dtype=np.float32)
     written = np.zeros(acc.shape, dtype=bool)
-    sp = f32_from_bf16_bits(case.spad)
+    sp = case.spad if cfg.input_dtype is DType.FP32 else f32_from_bf16_bits(case.spad)
     tile = None
     for ins in case.instrs:
         if isinstance(ins, Preload):

@@ -48,9 +48,13 @@ def random_vector_program(
         payload = floats.view(np.uint32)
         nan = np.isnan(floats) & (rng.random((8, w)) < 0.5)
         payload[nan] ^= rng.integers(1, 1 << 21, nan.sum()).astype(np.uint32)  # other payloads
-    if config.input_dtype.is_float:  # the accumulator holds fp32, the scratchpad bf16
+    if config.input_dtype.is_float:  # the accumulator holds fp32, the scratchpad the input type
         ints = (rng.standard_normal((8, w)) * 50).astype(np.float32)
-        spad = to_storage(rng.standard_normal((SPAD_ROWS, w)).astype(np.float32) * 4, DType.BF16)
+        spad = rng.standard_normal((SPAD_ROWS, w)).astype(np.float32) * 4
+        if specials and config.input_dtype is DType.FP32:  # fp32 scratchpads take them too
+            pick = rng.random(spad.shape) < 0.2
+            spad[pick] = rng.choice(SPECIALS, pick.sum())
+        spad = to_storage(spad, config.input_dtype)
     else:
         ints = rng.integers(-300, 300, (8, w)).astype(np.int32)
         spad = rng.integers(-128, 128, (SPAD_ROWS, w)).astype(np.int8)

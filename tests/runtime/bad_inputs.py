@@ -107,7 +107,7 @@ def _cli_misuse(c: Corpus) -> None:
             ["run", prog, "--input", f"x={c.file('.npy', npy_header_only('<f4', (1 << 40,)))}"],
             "--input x",
         ),
-        (["run", prog, "--fidelity", "rtl", "--random-inputs"], "is not implemented in the RTL"),
+        (["run", prog, "--fidelity", "rtl", "--random-inputs"], "too large to co-simulate"),
         (["disasm"], "PROGRAM"),
         (["report"], "RUN_DIR"),
         (["report", c.root, "--format", "xml"], "--format"),
