@@ -15,7 +15,7 @@ import numpy as np
 from chip.config import ChipConfig
 from chip.footprint import ACC, DRAM, QUEUE_INDEX, SPAD, DramBlock, Footprints, dram_spans
 from chip.isa import Instr, Load, Matmul, Mem, Preload, Store
-from chip.machine.hazard_kernel import GRID, LISTED, RANGE, latest_conflicts
+from chip.machine.hazard_kernel import GRID, LISTED, RANGE, latest_conflicts, tables
 from chip.machine.token_kernel import MATMUL, OTHER, PRELOAD
 from compiler.lower.dma_records import Recorded
 
@@ -115,8 +115,7 @@ class Hazards:
             dram = self._other_accesses(other, first, fields, top, dram)
         dram = dram.in_order()
         pool = self._dram_fields(dram, fields, top)
-        tables = [np.zeros((t, 2, 3), dtype=np.int32) for t in top]
-        need = latest_conflicts(queue, first, *fields, pool, *tables)
+        need = latest_conflicts(queue, first, *fields, pool, *tables(top))
         return queue, kind, need, DramAccesses(dram.block, dram.write, dram.instr)
 
     def _other_accesses(
