@@ -265,11 +265,12 @@ class _DmaFields(NamedTuple):
     ) -> _DmaFields:
         parts = []
         if len(recorded.at):
-            sizes = footprints.size
-            size = np.fromiter(map(sizes.__getitem__, recorded.mem), np.int64, len(recorded.at))
-            space = np.fromiter(
-                (SPAD if m is Mem.SPAD else ACC for m in recorded.mem), np.int64, len(size)
-            )
+            # each memory view's element size and space, looked up by its index in `Mem`
+            views = list(Mem)
+            index = {m: k for k, m in enumerate(views)}
+            which = np.fromiter(map(index.__getitem__, recorded.mem), np.int64, len(recorded.at))
+            size = np.array([footprints.size[m] for m in views], np.int64)[which]
+            space = np.array([SPAD if m is Mem.SPAD else ACC for m in views], np.int64)[which]
             block = np.column_stack([recorded.fields[:, :5], size])
             load = recorded.fields[:, 6] != 0
             parts.append((recorded.at, block, load, space, recorded.fields[:, 5]))
@@ -301,9 +302,6 @@ def _dram_units(block, span: int) -> Units:
     """The units a DMA block at ``block.addr`` < `DRAM_UNIT` touches, of the ``span`` units
     from 0 its bytes span: None when it touches all of them, a `Grid` when its lines start
     a whole number of units apart, else their array."""
-    units = _strided_units(block, 0, span)
-    if units is None:
-        return None
     width, step = (
         (block.rows * block.size, block.stride)
         if block.transpose
@@ -311,7 +309,13 @@ def _dram_units(block, span: int) -> Units:
     )
     lines = block.cols if block.transpose else block.rows
     per_line = -(-(block.addr + width) // DRAM_UNIT)
-    if step % DRAM_UNIT or per_line > step // DRAM_UNIT:
+    grid = not (step % DRAM_UNIT or per_line > step // DRAM_UNIT)
+    if grid and not (lines < 2 or step <= width or span <= lines):
+        # line k touches units [k * step, k * step + per_line) (in units), all distinct:
+        # `_strided_units`'s answer without listing them
+        return None if lines * per_line >= span else Grid(lines, step // DRAM_UNIT, per_line)
+    units = _strided_units(block, 0, span)
+    if units is None or not grid:
         return units
     return Grid(lines, step // DRAM_UNIT, per_line)
 
