@@ -19,6 +19,8 @@ An access with ``hi <= lo`` touches nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numba
 import numpy as np
 
@@ -107,18 +109,20 @@ def _visit(table, blocks, q, write, check, mark, need, i, kind, lo, hi, a, b, c,
 
 
 @numba.njit(cache=True)
-def latest_conflicts(queue, first, space, kind, lo, hi, write, a, b, c, pool, t0, t1, t2):
+def latest_conflicts(
+    queue, first, space, kind, lo, hi, write, a, b, c, pool, t0, t1, t2, b0, b1, b2
+):  # fmt: skip
     """``need[i, x]``: the latest instruction of queue ``x`` (not ``queue[i]``) before ``i``
     that instruction ``i`` conflicts with, -1 for none. Instruction ``i``'s accesses are
     ``first[i]`` to ``first[i + 1]`` (exclusive) of the access arrays (module docstring).
     ``t0``, ``t1``, ``t2``: zeroed int32 tables (unit, written/read, queue) for spaces 0, 1
-    and 2, each with a unit for every unit the accesses touch; they end holding, per unit,
-    1 + the latest instruction of each queue that wrote and that read it, where a mark of the
-    unit alone set it (marks of whole blocks go to the block table, `_blocks`; a unit's six
+    and 2, each with a unit for every unit the accesses touch, and ``b0``, ``b1``, ``b2``
+    their zeroed block tables (`tables` makes all six); the unit tables end holding, per
+    unit, 1 + the latest instruction of each queue that wrote and that read it, where a mark
+    of the unit alone set it (marks of whole blocks go to the block table; a unit's six
     entries side by side: the scan reads them together)."""
     n = queue.shape[0]
     need = np.full((n, 3), -1, dtype=np.int64)
-    b0, b1, b2 = _blocks(t0), _blocks(t1), _blocks(t2)
     for i in range(n):
         q = queue[i]
         # every access is checked before any is marked: an instruction never orders itself;
@@ -146,18 +150,21 @@ def latest_conflicts(queue, first, space, kind, lo, hi, write, a, b, c, pool, t0
     return need
 
 
-@numba.njit(cache=True)
-def _blocks(table):
-    """The block table of unit table ``table``: per block, (tag, summary) x (written, read) x
-    queue. A unit's entry is the larger of its own and its block's tag; the summary is the
-    largest entry of the block's units. Marks only grow (1 + the instruction, in program
-    order), so marking a whole block sets its tag and summary alone."""
-    return np.zeros(((table.shape[0] + BLOCK - 1) >> SHIFT, 2, 2, 3), dtype=table.dtype)
+def tables(units: Sequence[int]) -> list[np.ndarray]:
+    """`latest_conflicts`'s zeroed tables for spaces of ``units`` units each: the unit tables,
+    then their block tables, per block (tag, summary) x (written, read) x queue. A unit's
+    entry is the larger of its own and its block's tag; the summary is the largest entry of
+    the block's units. Marks only grow (1 + the instruction, in program order), so marking a
+    whole block sets its tag and summary alone. (NumPy's zeros are pages the OS hands out
+    zeroed as they are first touched: the scan pays only for the units it visits, where
+    numba's zeros would write the whole block table of a DRAM space.)"""
+    unit_tables = [np.zeros((u, 2, 3), dtype=np.int32) for u in units]
+    blocks = [np.zeros(((u + BLOCK - 1) >> SHIFT, 2, 2, 3), dtype=np.int32) for u in units]
+    return unit_tables + blocks
 
 
 def warm_up() -> None:
     """Compile (or load from the disk cache) `latest_conflicts` for the arrays the compiler
     passes: int64 vectors, int32 tables."""
     one = np.zeros(1, dtype=np.int64)
-    tables = [np.zeros((1, 2, 3), dtype=np.int32) for _ in range(3)]
-    latest_conflicts(one, np.zeros(2, dtype=np.int64), *[one] * 9, *tables)
+    latest_conflicts(one, np.zeros(2, dtype=np.int64), *[one] * 9, *tables([1, 1, 1]))

@@ -94,6 +94,7 @@ class Ctx:
         # what `_dma` checks of every DMA, looked up once (a lowering makes one per block)
         self._held = {m: mem_dtype(config, m) for m in Mem}
         self._row_elems = config.row_elems
+        self._nbytes = {d: d.nbytes for d in DType}
 
     def tag_node(self, nid: int | None) -> None:
         """Tag the next instructions as the work of node ``nid`` (of the unit when None): a
@@ -163,60 +164,62 @@ class Ctx:
     # ---------------------------------------------------------------- DMA
     def load(self, view: View, dst: Loc) -> None:
         """Copy ``view`` to on-chip rows ``dst``.. (row i = view row i)."""
-        self._dma(view, dst, load=True)
+        self._dma(view, dst, True)
 
     def load_dram(self, view: View, dst: Loc) -> None:
         """Copy ``view`` to on-chip rows ``dst``.. by a DMA even where its rows are resident
         (the residency then keeps the value's DRAM store)."""
         if self.residency is not None:
             self.residency.miss(view)
-        self._dma(view, dst, load=True, direct=True)
+        self._dma(view, dst, True, True)
 
     def store(self, src: Loc, view: View) -> None:
         """Copy on-chip rows ``src``.. to ``view`` (row i -> view row i)."""
-        self._dma(view, src, load=False)
+        self._dma(view, src, False)
 
     def _dma(self, view: View, loc: Loc, load: bool, direct: bool = False) -> None:
+        addr, dtype, rows, cols, rs, cs = view
+        es = self._nbytes[dtype]
         res = None if direct else self.residency
-        if res is not None:
+        # the residency plan's word is needed only where it may hold the bytes
+        if res is not None and not res.passes_by(
+            addr, addr + ((rows - 1) * rs + (cols - 1) * cs + 1) * es
+        ):
             if load and res.load(self, view, loc):
                 return
             if not load:
                 loc, seq = res.store(self, view, loc)
                 if seq is not None:
                     start = len(self.em)
-                    self._dma(view, loc, load=False, direct=True)
+                    self._dma(view, loc, False, True)
                     res.dram_stores.append((seq, start, len(self.em)))
                     return
-        held = self._held[loc.mem]
-        if view.dtype is not held:
+        mem = loc.mem
+        held = self._held[mem]
+        if dtype is not held:
             raise LoweringError(
-                f"DMA of {view.dtype.value} data to/from a {held.value} "
-                f"{loc.mem.value} (no conversion in DMA)"
+                f"DMA of {dtype.value} data to/from a {held.value} "
+                f"{mem.value} (no conversion in DMA)"
             )
-        if view.cols > self._row_elems:
+        if cols > self._row_elems:
             raise LoweringError(
-                f"DMA rows of {view.cols} elements exceed the {self._row_elems}-element on-chip "
-                "rows"
+                f"DMA rows of {cols} elements exceed the {self._row_elems}-element on-chip rows"
             )
-        es = view.dtype.nbytes
-        if view.cs == 1 or view.cols == 1:
-            transpose, stride = False, view.rs * es
-        elif view.rs == 1 or view.rows == 1:
-            transpose, stride = True, view.cs * es
+        if cs == 1 or cols == 1:
+            transpose, stride = False, (rs if rows != 1 else cols) * es
+        elif rs == 1 or rows == 1:
+            transpose, stride = True, cs * es
         else:
-            raise LoweringError(f"DMA view with strides ({view.rs}, {view.cs}) has no unit stride")
-        if view.rows == 1 and not transpose:
-            stride = view.cols * es
-        dma = self.em.dma
-        if 0 < view.rows <= MAX_DMA_ROWS:  # one instruction: almost every block
-            dma(load, view.addr, loc.mem, loc.row, view.rows, view.cols, stride, transpose)
+            raise LoweringError(f"DMA view with strides ({rs}, {cs}) has no unit stride")
+        if 0 < rows <= MAX_DMA_ROWS:  # one instruction: almost every block
+            self.em.dma(load, addr, mem, loc.row, rows, cols, stride, transpose)
             return
-        for r0 in range(0, view.rows, MAX_DMA_ROWS):
+        dma = self.em.dma
+        for r0 in range(0, rows, MAX_DMA_ROWS):
             # rows r0.. of the view: view.block(r0, nr, 0, cols)'s address
-            dram = view.addr + r0 * view.rs * es
-            rows = min(MAX_DMA_ROWS, view.rows - r0)
-            dma(load, dram, loc.mem, loc.row + r0, rows, view.cols, stride, transpose)
+            dram = addr + r0 * rs * es
+            n = min(MAX_DMA_ROWS, rows - r0)
+            dma(load, dram, mem, loc.row + r0, n, cols, stride, transpose)
 
     # ---------------------------------------------------------------- vector helpers
     def vec(

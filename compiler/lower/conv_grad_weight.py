@@ -18,6 +18,7 @@ Whichever the cost model predicts cheapest:
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from chip.config import Dataflow
 from chip.isa import Matmul, Mem, Preload
@@ -197,9 +198,14 @@ def _windows_grad_weight_cycles(
     es = xp.dtype.nbytes
     array = len(positions) * len(cols) * (cout + cfg.rows + cfg.cols - 2)
     dma = sum(dma_cycles(cfg, cout, pp, es) for _, pp in positions)
-    for p0, pp in positions:
-        for k0, kk in cols:
-            dma += sum(dma_cycles(cfg, v.rows, kk, es) for _, v in a.pieces(p0, pp, k0, kk))
+    # a window block's pieces split its rows (runs of positions) the same way in every
+    # column chunk: count each piece length once per position chunk
+    if cols:
+        k0, kk = cols[0]
+        lengths = Counter(v.rows for p0, pp in positions for _, v in a.pieces(p0, pp, k0, kk))
+        chunks = Counter(kk for _, kk in cols)
+        for rows, n in lengths.items():
+            dma += n * sum(m * dma_cycles(cfg, rows, kk, es) for kk, m in chunks.items())
     return max(array, dma) + cfg.dram_latency
 
 

@@ -4,12 +4,13 @@ Tiled programs are mostly DMAs (nine in ten instructions of a ResNet-18 training
 the emitter does not build one checked `Load` or `Store` per DMA while lowering:
 `Emitter.dma` (compiler/lower/emit.py) keeps each one's fields as a tuple, `Recorded` checks
 them all at once against the ISA's field limits and hands them to the hazard scan as arrays
-(compiler/lower/hazards.py), and `DmaMaker` makes each instruction once, with the flags the
+(compiler/lower/hazards.py), and `dma_maker` makes each instruction once, with the flags the
 token derivation gives it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from typing import NamedTuple
 
@@ -69,20 +70,20 @@ assert _LOAD_NAMES == (*DEP_FIELDS, "dram", "dst", "rows", "cols", "stride", "tr
 assert _STORE_NAMES == (*DEP_FIELDS, "dram", "src", "rows", "cols", "stride", "transpose")
 
 
-class DmaMaker:
-    """Makes the instructions of recorded DMAs whose fields `Recorded.of` checked, with
-    their dependency flags, as their constructor would but without repeating its checks;
-    DMAs of the same rows share one `Loc`."""
+def dma_maker() -> Callable[[tuple, int], Instr]:
+    """A function making the instructions of recorded DMAs whose fields `Recorded.of`
+    checked, with their dependency flags, as their constructor would but without repeating
+    its checks; DMAs of the same rows share one `Loc`. (A closure: a finished program calls
+    it for nine in ten instructions, and a call of an instance's ``__call__`` costs more.)"""
+    locs: dict[tuple[Mem, int], Loc] = {}
+    deps = _DEPS
 
-    def __init__(self) -> None:
-        self._locs: dict[tuple[Mem, int], Loc] = {}
-
-    def __call__(self, record: tuple, flags: int) -> Instr:
+    def make(record: tuple, flags: int) -> Instr:
         dram, rows, cols, stride, transpose, row, load, mem = record
-        loc = self._locs.get((mem, row))
+        loc = locs.get((mem, row))
         if loc is None:
-            loc = self._locs[mem, row] = Loc(mem, row)
-        pop_prev, pop_next, push_prev, push_next = _DEPS[flags]
+            loc = locs[mem, row] = Loc(mem, row)
+        pop_prev, pop_next, push_prev, push_next = deps[flags]
         # A frozen dataclass's fields are its __dict__; a dict display is the cheapest way
         # to build one (the names are `_LOAD_NAMES` and `_STORE_NAMES`, checked above).
         out = _new(Load if load else Store)
@@ -93,6 +94,8 @@ class DmaMaker:
         }  # fmt: skip
         _set(out, "__dict__", values)
         return out
+
+    return make
 
 
 _new, _set = object.__new__, object.__setattr__

@@ -31,7 +31,7 @@ from chip.config import ChipConfig
 from chip.isa import Halt, Instr, Mem, Vec, VecOp, acc
 from chip.machine.token_kernel import derive_tokens
 from chip.program import Phase, Tag
-from compiler.lower.dma_records import DmaMaker, Recorded, made, with_flags
+from compiler.lower.dma_records import Recorded, dma_maker, made, with_flags
 from compiler.lower.hazards import DramAccesses, Hazards
 
 
@@ -120,7 +120,7 @@ class Emitter:
             dmas = Recorded.of(instrs)
         queue, kind, need, dram = tokens.conflicts(instrs, dmas)
         source, flags = derive_tokens(queue, need, kind, bool(self.config.double_buffer_stationary))
-        make = DmaMaker()
+        make = dma_maker()
         # a relay before instruction -1 - j (source j < 0) has its tag; the relay itself is
         # the entry after the instructions
         placed = np.where(source >= 0, source, len(instrs)).tolist()

@@ -66,14 +66,18 @@ class KParts:
             return [(0, self.block(r0, nr, c0, nc))]
         if r0 < 0 or r0 + nr > self.rows:
             raise LoweringError(f"rows [{r0}:{r0 + nr}] outside {self.rows}")
-        out = []
+        out: list[tuple[int, View]] = []
+        if nr <= 0:
+            return out
         i = bisect.bisect_right(self._run_starts, r0) - 1
         row = r0
+        # runs split the rows: every piece lies in the part holding columns c0.. (axis 1)
+        part, col = self._part_of(c0, nc)
         while row < r0 + nr:
             first, cnt = self.runs[i]
             lo = self._run_starts[i]
             take = min(lo + cnt, r0 + nr) - row
-            out.append((row - r0, self._part_block(first + row - lo, take, c0, nc)))
+            out.append((row - r0, part.block(first + row - lo, take, col, nc)))
             row += take
             i += 1
         return out
@@ -96,15 +100,20 @@ class KParts:
         return self._part_block(r0, nr, c0, nc)
 
     def _part_block(self, r0: int, nr: int, c0: int, nc: int) -> View:
-        start, n = (c0, nc) if self.axis == 1 else (r0, nr)
+        if self.axis == 1:
+            part, col = self._part_of(c0, nc)
+            return part.block(r0, nr, col, nc)
+        part, row = self._part_of(r0, nr)
+        return part.block(row, nr, c0, nc)
+
+    def _part_of(self, start: int, n: int) -> tuple[View, int]:
+        """The part holding [start, start + n) along ``axis``, and ``start`` within it."""
         for i, p in enumerate(self.parts):
             lo, hi = self.bounds[i], self.bounds[i + 1]
             if lo <= start < hi:
                 if start + n > hi:
                     raise LoweringError(f"block [{start}:{start + n}] straddles parts at {hi}")
-                if self.axis == 1:
-                    return p.block(r0, nr, c0 - lo, nc)
-                return p.block(r0 - lo, nr, c0, nc)
+                return p, start - lo
         raise LoweringError(f"block at {start} outside {self.bounds[-1]}")
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from chip.config import ChipConfig
 from chip.footprint import ACC, DRAM, QUEUE_INDEX, SPAD, DramBlock, Footprints, dram_spans
 from chip.isa import Instr, Load, Matmul, Mem, Preload, Store
-from chip.machine.hazard_kernel import GRID, LISTED, RANGE, latest_conflicts
+from chip.machine.hazard_kernel import GRID, LISTED, RANGE, latest_conflicts, tables
 from chip.machine.token_kernel import MATMUL, OTHER, PRELOAD
 from compiler.lower.dma_records import Recorded
 
@@ -115,8 +115,7 @@ class Hazards:
             dram = self._other_accesses(other, first, fields, top, dram)
         dram = dram.in_order()
         pool = self._dram_fields(dram, fields, top)
-        tables = [np.zeros((t, 2, 3), dtype=np.int32) for t in top]
-        need = latest_conflicts(queue, first, *fields, pool, *tables)
+        need = latest_conflicts(queue, first, *fields, pool, *tables(top))
         return queue, kind, need, DramAccesses(dram.block, dram.write, dram.instr)
 
     def _other_accesses(
@@ -266,11 +265,12 @@ class _DmaFields(NamedTuple):
     ) -> _DmaFields:
         parts = []
         if len(recorded.at):
-            sizes = footprints.size
-            size = np.fromiter(map(sizes.__getitem__, recorded.mem), np.int64, len(recorded.at))
-            space = np.fromiter(
-                (SPAD if m is Mem.SPAD else ACC for m in recorded.mem), np.int64, len(size)
-            )
+            # each memory view's element size and space, looked up by its index in `Mem`
+            views = list(Mem)
+            index = {m: k for k, m in enumerate(views)}
+            which = np.fromiter(map(index.__getitem__, recorded.mem), np.int64, len(recorded.at))
+            size = np.array([footprints.size[m] for m in views], np.int64)[which]
+            space = np.array([SPAD if m is Mem.SPAD else ACC for m in views], np.int64)[which]
             block = np.column_stack([recorded.fields[:, :5], size])
             load = recorded.fields[:, 6] != 0
             parts.append((recorded.at, block, load, space, recorded.fields[:, 5]))
@@ -302,9 +302,6 @@ def _dram_units(block, span: int) -> Units:
     """The units a DMA block at ``block.addr`` < `DRAM_UNIT` touches, of the ``span`` units
     from 0 its bytes span: None when it touches all of them, a `Grid` when its lines start
     a whole number of units apart, else their array."""
-    units = _strided_units(block, 0, span)
-    if units is None:
-        return None
     width, step = (
         (block.rows * block.size, block.stride)
         if block.transpose
@@ -312,7 +309,13 @@ def _dram_units(block, span: int) -> Units:
     )
     lines = block.cols if block.transpose else block.rows
     per_line = -(-(block.addr + width) // DRAM_UNIT)
-    if step % DRAM_UNIT or per_line > step // DRAM_UNIT:
+    grid = not (step % DRAM_UNIT or per_line > step // DRAM_UNIT)
+    if grid and not (lines < 2 or step <= width or span <= lines):
+        # line k touches units [k * step, k * step + per_line) (in units), all distinct:
+        # `_strided_units`'s answer without listing them
+        return None if lines * per_line >= span else Grid(lines, step // DRAM_UNIT, per_line)
+    units = _strided_units(block, 0, span)
+    if units is None or not grid:
         return units
     return Grid(lines, step // DRAM_UNIT, per_line)
 

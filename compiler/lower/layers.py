@@ -140,7 +140,8 @@ def _merge(runs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     cost less than one argsort and its gathers): the i + 1 smallest ends are the ends of
     the runs that close first, so the covered bytes break after the i-th end exactly when
     the (i + 1)-th start lies beyond it."""
-    start, end = np.sort(runs[0]), np.sort(runs[1])
+    # (a stable sort: a tag's runs come in ascending stretches, one per block)
+    start, end = np.sort(runs[0], kind="stable"), np.sort(runs[1], kind="stable")
     new = np.ones(len(start), dtype=bool)
     new[1:] = start[1:] > end[:-1]
     first = np.flatnonzero(new)

@@ -432,6 +432,16 @@ class Residency:
         self.served += view.rows
         return True
 
+    def passes_by(self, first: int, end: int) -> bool:
+        """Whether a DMA of DRAM bytes [first, end) is one `load` and `store` leave as it is:
+        it reaches no kept host rows and nothing that may be resident (`_may_hold`). Most
+        DMAs of a step are (weights, gradients, temporaries), so the lowering asks this
+        first."""
+        lo, hi = self._kept_span
+        if first < hi and lo < end:
+            return False
+        return not self._may_hold(first, end)
+
     def miss(self, view) -> None:
         """Record a load of ``view`` that reads DRAM whatever is resident (a reader that
         prefers DMAs, which overlap the array, to vector COPYs, which take its queue)."""

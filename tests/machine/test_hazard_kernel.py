@@ -3,7 +3,7 @@ that touches a common unit of the same space, one of the two writing it."""
 
 import numpy as np
 
-from chip.machine.hazard_kernel import BLOCK, GRID, LISTED, RANGE, latest_conflicts
+from chip.machine.hazard_kernel import BLOCK, GRID, LISTED, RANGE, latest_conflicts, tables
 
 
 def _random_program(rng: np.random.Generator, n: int, longest: int = 5):
@@ -48,8 +48,7 @@ def _encode(program):
                 col.append(int(v))
         first.append(len(cols[0]))
     arrays = [np.array(x, dtype=np.int64) for x in (queue, first, *cols, pool)]
-    tables = [np.zeros((128, 2, 3), dtype=np.int32) for _ in range(3)]
-    return arrays, tables
+    return arrays, tables([128, 128, 128])
 
 
 def _reference(program) -> np.ndarray:
