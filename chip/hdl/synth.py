@@ -173,8 +173,8 @@ def synthesize(
     notes = list(over)
     if counts["block_rams"] == 0:
         notes.append(
-            "no block RAM: the memories' read ports are synchronous (docs/hdl.md, \"Block "
-            'RAM"), and Yosys found every memory small enough for LUT RAM'
+            "no block RAM: the memories' read ports are synchronous (docs/hdl.md, Block "
+            "RAM), and Yosys found every memory small enough for LUT RAM"
         )
     return SynthReport(
         chip=config.name,
