@@ -162,7 +162,7 @@ class ExecuteController(wiring.Component):
         after_matmul = Signal()  # the last execute instruction started was a MATMUL
         width = WORD_BITS + (EVENT_INDEX_BITS if self.with_tokens else 0)
         m.submodules.queue = queue = ExecuteQueue(
-            cfg.queue_depth, self.ram_module, width, ahead=True
+            cfg.queue_depth, self.ram_module, width, ahead=WORD_BITS
         )
         # Named signals, not Python expressions: each is computed once per evaluation, in the
         # simulator as in the netlist.
@@ -277,8 +277,8 @@ class ExecuteController(wiring.Component):
         a_next, b_next = Signal(WORD_BITS), Signal(WORD_BITS)
         m.d.comb += [
             left.eq(queue.count - pops + enqueue),
-            a_next.eq(Mux(left >= 1, queue.next_first[:WORD_BITS], self.ahead)),
-            b_next.eq(Mux(left >= 2, queue.next_second[:WORD_BITS], self.ahead)),
+            a_next.eq(Mux(left >= 1, queue.next_first, self.ahead)),
+            b_next.eq(Mux(left >= 2, queue.next_second, self.ahead)),
         ]
         with m.If(accept & new["exec"]):
             m.d.sync += dispatched.eq(dispatched + 1)

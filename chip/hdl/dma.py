@@ -162,7 +162,7 @@ class DmaEngine(wiring.Component):
         layout = decoder_layout(self.cls)
         entry_bits = WORD_BITS + EVENT_INDEX_BITS
         m.submodules.queue = queue = ExecuteQueue(
-            cfg.queue_depth, self.ram_module, entry_bits, second=False, ahead=True
+            cfg.queue_depth, self.ram_module, entry_bits, second=False, ahead=WORD_BITS
         )
         fields = {
             "index": unsigned(EVENT_INDEX_BITS),
@@ -199,7 +199,7 @@ class DmaEngine(wiring.Component):
         m.d.comb += next_word.eq(
             Mux(
                 queue.count - queue.pop + queue.push != 0,
-                queue.next_first[:WORD_BITS],
+                queue.next_first,
                 self.ahead,
             )
         )
@@ -301,15 +301,8 @@ class DmaEngine(wiring.Component):
             # issues then, else the first row of the next cycle's head, which may start then.
             spad_bits = Value.cast(self.spad_read.data)
             acc_bits = Value.cast(self.acc_read.data)
-            next_row = Signal(ROW_BITS)
+            next_row = Mux(issuing_next, row + k_next, data.View(layout, next_word).src[:ROW_BITS])
             m.d.comb += [
-                next_row.eq(
-                    Mux(
-                        issuing_next,
-                        row + k_next,
-                        data.View(layout, next_word).src[:ROW_BITS],
-                    )
-                ),
                 self.spad_read.addr.eq(next_row),
                 self.acc_read.addr.eq(next_row),
                 bus.dat_w.eq(Mux(is_acc, acc_bits, spad_bits)),

@@ -26,9 +26,10 @@ class ExecuteQueue(wiring.Component):
     pushed into one of them this cycle is forwarded by the RAM's write-first read, so
     ``first`` and ``second`` are the same in every cycle as with asynchronous reads.
 
-    With ``ahead`` the queue also shows, in each cycle, the words ``first`` (``next_first``)
-    and ``second`` (``next_second``) will be in the next cycle, after this cycle's ``pop`` and
-    ``push`` (meaningful when the queue will hold them): a reader with a synchronous port
+    With ``ahead`` (a number of bits) the queue also shows, in each cycle, the low ``ahead``
+    bits of the words ``first`` (``next_first``) and ``second`` (``next_second``) will be in
+    the next cycle, after this cycle's ``pop`` and ``push`` (meaningful when the queue will
+    hold them): a reader with a synchronous port
     addresses in this cycle the row a word starting in the next cycle reads first. It reads
     as many rows more as it pops at most, each a synchronous port of its own.
     """
@@ -39,7 +40,7 @@ class ExecuteQueue(wiring.Component):
         ram_module: str | None = None,
         width: int = WORD_BITS,
         second: bool = True,
-        ahead: bool = False,
+        ahead: int = 0,
     ) -> None:
         if depth < 1:
             raise ValueError(f"queue depth must be at least 1, not {depth}")
@@ -57,9 +58,9 @@ class ExecuteQueue(wiring.Component):
         if second:
             members["second"] = Out(unsigned(width))
         if ahead:
-            members["next_first"] = Out(unsigned(width))
+            members["next_first"] = Out(unsigned(ahead))
             if second:
-                members["next_second"] = Out(unsigned(width))
+                members["next_second"] = Out(unsigned(ahead))
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
@@ -102,9 +103,10 @@ class ExecuteQueue(wiring.Component):
             # word pushed now when it lands there.
             outs = [self.next_first, *([self.next_second] if self.has_second else [])]
             for j, out in enumerate(outs):
-                word = Value.cast(self.push_word)
+                bits = Value.cast(self.push_word)[: self.ahead]
+                word = bits
                 for p in range(pops + 1):
-                    row = Mux(count > p + j, rows[p + j].data, self.push_word)
+                    row = Mux(count > p + j, rows[p + j].data[: self.ahead], bits)
                     word = Mux(self.pop == p, row, word)
                 m.d.comb += out.eq(word)
         write = words.w

@@ -138,16 +138,13 @@ class MoveUnit(wiring.Component):
         m.d.comb += r.eq(Mux(copies_upwards(src_row, dst_row), cur.rows - 1 - k, k))
         reading = Signal()
         # The source row of cycle k + 1 while the MOVE runs then, else the next word's first.
-        next_src = Signal(ROW_BITS)
+        next_src = Mux(
+            active & ~self.last,
+            _source_row(cur, k + 1),
+            _source_row(data.View(layout, self.ahead), 0),
+        )
         m.d.comb += [
             reading.eq(active & (~cur.transpose | (k < cur.rows))),
-            next_src.eq(
-                Mux(
-                    active & ~self.last,
-                    _source_row(cur, k + 1),
-                    _source_row(data.View(layout, self.ahead), 0),
-                )
-            ),
             self.spad_read.addr.eq(next_src),
             self.acc_read.addr.eq(next_src),
         ]

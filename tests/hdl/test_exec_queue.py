@@ -38,7 +38,7 @@ def _run(dut, bench):
     ],
 )
 def test_oldest_words_every_cycle_under_random_pushes_and_pops(depth, second, ahead):
-    dut = ExecuteQueue(depth, width=8, second=second, ahead=ahead)
+    dut = ExecuteQueue(depth, width=8, second=second, ahead=8 if ahead else 0)
     rng = np.random.default_rng(depth * 2 + second)
     model: deque[int] = deque()
     checked = [0, 0]
