@@ -54,7 +54,8 @@ class Accumulator(wiring.Component):
     raw elements: a LOAD never accumulates), and the vector unit's: ``read_va``, ``read_vb``
     (its two sources), ``vec_write`` (a write port, raw elements, one enable per element), and
     ``read_m`` and ``move_write``, the load engine's MOVE unit's for a MOVE's source and
-    destination rows.
+    destination rows. Those read ports are synchronous, as ``read``: each reader addresses a
+    row in the cycle before it uses it.
     """
 
     def __init__(
@@ -89,7 +90,7 @@ class Accumulator(wiring.Component):
             (*self.reads, "old"),
             ("array", *self.writes),
             self.ram_module,
-            sync=("read", "old") if rmw_reads_ahead(cfg) else ("read",),
+            sync=(*self.reads, *(("old",) if rmw_reads_ahead(cfg) else ())),
         )
         for name in (*self.reads, *self.writes):
             wiring.connect(m, wiring.flipped(getattr(self, name)), getattr(mem, name))

@@ -83,6 +83,10 @@ def run_chip(
 
     async def bench(ctx) -> None:
         await fill_spad(ctx, dut, enumerate(fill))
+        # The cycle before cycle 0 shows the first word as the next one: an instruction may
+        # start in its dispatch cycle and reads its first row a cycle ahead.
+        ctx.set(dut.instr_ahead, words[0])
+        await ctx.tick()
         c0 = ctx.get(dut.cycle)
         sent, shown = 0, None
         while True:
@@ -95,6 +99,8 @@ def run_chip(
                 more = sent < len(words)
                 ctx.set(dut.instr.valid, more)
                 ctx.set(dut.instr.payload, words[sent] if more else 0)
+                # The word offered next (`chip.hdl.top.next_word`): the units read ahead.
+                ctx.set(dut.instr_ahead, words[sent + 1] if sent + 1 < len(words) else 0)
             if sent < len(words) and ctx.get(dut.instr.ready):
                 sent += 1
             replies = model.step(cycle, request(ctx, dut.load_bus), request(ctx, dut.store_bus))

@@ -22,7 +22,7 @@ from chip.hdl.ports import (
     EVENT_INDEX_BITS,
     chip_event_signature,
 )
-from chip.hdl.top import add_cycle_counter, add_datapath, top_signature
+from chip.hdl.top import add_cycle_counter, add_datapath, next_word, top_signature
 from chip.hdl.vector import VectorUnit
 from chip.hdl.wishbone import wishbone_signature
 from chip.isa import OPCODE_BITS, Halt, Load, Move, Store
@@ -55,6 +55,11 @@ class ChipTop(wiring.Component):
     ``spad_write`` and ``acc_read`` are the host's ports (fill before, read after a run);
     ``cycle`` counts cycles since reset.
 
+    ``instr_ahead`` is the word the feeder offers on ``instr`` next (`chip.hdl.top.next_word`):
+    the units whose memory reads are synchronous (the array's, the store engine's, the MOVE
+    unit's) address a row the cycle before they read it, and an instruction may start in its
+    dispatch cycle, so its first row is addressed from this word.
+
     With ``verilog_prefix`` (export, `chip.hdl.export`), the array, the memories, the bf16
     accumulator's adders and the vector unit's lanes are instances of the Verilog modules
     ``<prefix>_array``, ``<prefix>_ram``, ``<prefix>_fp32_add`` and ``<prefix>_vector_lane``
@@ -70,7 +75,7 @@ class ChipTop(wiring.Component):
             "load_bus": Out(wishbone_signature(config)),
             "store_bus": Out(wishbone_signature(config)),
         }
-        super().__init__(top_signature(config, chip_event_signature(), buses))
+        super().__init__(top_signature(config, chip_event_signature(), buses, ahead=True))
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -153,12 +158,16 @@ class ChipTop(wiring.Component):
             live.eq(self.instr.valid & ~stopped & ~dma_error & ~bad),
         ]
         m.d.comb += ctrl.tokens.index.eq(index)
+        upcoming = Signal.like(word, name="upcoming")
+        m.d.comb += upcoming.eq(next_word(self.instr, self.instr_ahead))
         for engine, mine in ((load, is_load | is_move), (store, is_store)):
             m.d.comb += [
                 engine.instr.valid.eq(live & mine),
                 engine.instr.payload.word.eq(word),
                 engine.instr.payload.index.eq(index),
+                engine.ahead.eq(upcoming),
             ]
+        m.d.comb += ctrl.ahead.eq(upcoming)
         # Execute words, HALT, and words no unit runs (the controller flags those).
         m.d.comb += [
             ctrl.instr.valid.eq(live & ~is_load & ~is_move & ~is_store),

@@ -120,13 +120,18 @@ int main(int argc, char** argv) {
     + r"""
     std::vector<std::vector<uint32_t>> prog;
     for (int i = 0; i < n_instr; i++) prog.push_back(words(instr_words));
-    top.eval();
+    // The cycle before cycle 0 shows the first word as the next one: an instruction may
+    // start in its dispatch cycle and reads its first row a cycle ahead.
+    put(top.instr_ahead, prog[0]);
+    top.eval(); tick();
     uint32_t c0 = top.cycle;
     int sent = 0;
     for (;;) {
         long cycle = (long)(top.cycle - c0);
         top.instr__valid = sent < n_instr;
         if (sent < n_instr) put(top.instr__payload, prog[sent]);
+        // The word offered next (chip.hdl.top.next_word): the units read a cycle ahead.
+        if (sent + 1 < n_instr) put(top.instr_ahead, prog[sent + 1]);
         top.load_bus__stall = 0; top.load_bus__ack = 0;
         top.store_bus__stall = 0; top.store_bus__ack = 0;
         top.eval();

@@ -116,6 +116,12 @@ class ExecuteController(wiring.Component):
     (``a_want``, ``b_want``, with their ports and program indices, the queue storing each
     word's index beside it) and starts them on ``a_allow``/``b_allow`` (chip/hdl/banks.py).
     ``ram_module`` names the Verilog RAM module of the queue on export (see `chip.hdl.ram.Ram`).
+
+    The scratchpad reads (``read_x``, ``read_y``) are synchronous ports (block RAM): each cycle
+    they address the rows of the next one, a running unit's next row, or else the first row
+    of the instruction that may start then: the execute queue's oldest words of the next cycle
+    or, when it will hold fewer, ``ahead``, the word ``instr`` carries then
+    (`chip.hdl.top.next_word`).
     """
 
     def __init__(
@@ -128,6 +134,7 @@ class ExecuteController(wiring.Component):
         read = read_port_signature(config.spad_addr_bits, spad_row_layout(config))
         members = {
             "instr": In(instruction_signature()),
+            "ahead": In(WORD_BITS),
             "read_x": Out(read),
             "read_y": Out(read),
             "array": Out(array_signature(config).flip()),
@@ -154,7 +161,9 @@ class ExecuteController(wiring.Component):
         halting, error = Signal(), Signal()
         after_matmul = Signal()  # the last execute instruction started was a MATMUL
         width = WORD_BITS + (EVENT_INDEX_BITS if self.with_tokens else 0)
-        m.submodules.queue = queue = ExecuteQueue(cfg.queue_depth, self.ram_module, width)
+        m.submodules.queue = queue = ExecuteQueue(
+            cfg.queue_depth, self.ram_module, width, ahead=WORD_BITS
+        )
         # Named signals, not Python expressions: each is computed once per evaluation, in the
         # simulator as in the netlist.
         incoming, all_idle = Signal(), Signal()
@@ -262,6 +271,15 @@ class ExecuteController(wiring.Component):
             queue.push.eq(enqueue),
             queue.pop.eq(pops),
         ]
+        # The two oldest instructions of the next cycle, A then B as above, whose first rows
+        # the synchronous read ports address now.
+        left = Signal(range(cfg.queue_depth + 1))  # the words the queue holds next cycle
+        a_next, b_next = Signal(WORD_BITS), Signal(WORD_BITS)
+        m.d.comb += [
+            left.eq(queue.count - pops + enqueue),
+            a_next.eq(Mux(left >= 1, queue.next_first, self.ahead)),
+            b_next.eq(Mux(left >= 2, queue.next_second, self.ahead)),
+        ]
         with m.If(accept & new["exec"]):
             m.d.sync += dispatched.eq(dispatched + 1)
         with m.If(accept & new["halt"]):
@@ -282,15 +300,24 @@ class ExecuteController(wiring.Component):
             m.d.comb += p_go.eq(a_start & a["pre"] | b_start)
             p_fields = Signal(decoder_layout(Preload))
             m.d.comb += p_fields.eq(Mux(b_start, b["preload"].as_value(), a["preload"].as_value()))
-            self._preload_unit(m, p_go, p_fields, p_busy, Mux(b_start, a_index + 1, a_index))
+            # The PRELOAD that may start next cycle: A, or B with a MATMUL A.
+            p_next = data.View(
+                decoder_layout(Preload),
+                Mux(a_next[:OPCODE_BITS] == Preload.OPCODE, a_next, b_next),
+            )
+            self._preload_unit(
+                m, p_go, p_fields, p_busy, Mux(b_start, a_index + 1, a_index), p_next
+            )
         m_go = Signal()
         m.d.comb += m_go.eq(a_start & a["mm"])
-        self._matmul_unit(m, m_go, a["matmul"], m_busy, d_busy, a_index)
+        m_next = data.View(decoder_layout(Matmul), a_next)
+        self._matmul_unit(m, m_go, a["matmul"], m_busy, d_busy, a_index, m_next)
         if self.with_tokens:
             vec = self.vector
             m.d.comb += [
                 vec.go.eq(a_start & a["vec"]),
                 vec.word.eq(a_word),
+                vec.ahead.eq(a_next),
                 vec.index.eq(a_index),
             ]
             self._pushes.append((vec.done, vec.push_prev, vec.push_next))
@@ -354,7 +381,7 @@ class ExecuteController(wiring.Component):
         return ports | Mux(mm.accumulate, banks.ports(cfg, banks.ACC, False, mm.out, out_rows), 0)
 
     def _preload_unit(
-        self, m: Module, go: Value, pre: Value, busy: Signal, go_index: Value
+        self, m: Module, go: Value, pre: Value, busy: Signal, go_index: Value, nxt: data.View
     ) -> None:
         R, C = self.config.rows, self.config.cols
         k_reg = Signal(range(R))
@@ -369,11 +396,13 @@ class ExecuteController(wiring.Component):
             active.eq(go | busy),
             last.eq(active & (k == R - 1)),
         ]
-        # Cycle k shifts in tile row R-1-k, so after R shifts PE row i holds tile row i.
+        # Cycle k shifts in tile row R-1-k, so after R shifts PE row i holds tile row i; the
+        # synchronous port reads it from cycle k-1: row R-2-k of this PRELOAD, or the next
+        # one's first, R-1.
         row = Signal(range(R))
         m.d.comb += [
             row.eq(R - 1 - k),
-            self.read_y.addr.eq(cur.src + row),
+            self.read_y.addr.eq(Mux(active & ~last, cur.src + (R - 2) - k, nxt.src + (R - 1))),
             self.array.load.eq(active),
         ]
         for j in range(C):
@@ -393,7 +422,14 @@ class ExecuteController(wiring.Component):
         ]
 
     def _matmul_unit(
-        self, m: Module, go: Value, mm: data.View, busy: Signal, d_busy: Signal, go_index: Value
+        self,
+        m: Module,
+        go: Value,
+        mm: data.View,
+        busy: Signal,
+        d_busy: Signal,
+        go_index: Value,
+        nxt: data.View,
     ) -> None:
         cfg, R, C = self.config, self.config.rows, self.config.cols
         fill = R + C - 2  # cycles from a row entering the array to its de-skewed result
@@ -408,7 +444,13 @@ class ExecuteController(wiring.Component):
             last.eq(active & (k == cur.t + (fill - 1))),
             feed.eq(active & (k < cur.t)),
         ]
-        m.d.comb += self.read_x.addr.eq(cur.x + k)
+        # X row k (and, OS, Y row k) on the synchronous ports, addressed in cycle k-1: row k+1
+        # of this MATMUL, or the next one's first.
+        going = Signal(name="m_going")  # this MATMUL runs in the next cycle
+        m.d.comb += [
+            going.eq(active & ~last),
+            self.read_x.addr.eq(Mux(going, cur.x + k + 1, nxt.x)),
+        ]
         for i in range(R):
             m.d.comb += self.array.west[i].eq(Mux(feed & (i < cur.rows), self.read_x.data[i], 0))
         with m.If(active):
@@ -439,7 +481,7 @@ class ExecuteController(wiring.Component):
         m.d.comb += [
             self.array.west_valid.eq(feed),
             self.array.west_first.eq(feed & (k == 0)),
-            self.read_y.addr.eq(cur.y + k),
+            self.read_y.addr.eq(Mux(going, cur.y + k + 1, nxt.y)),
         ]
         for j in range(C):
             m.d.comb += self.array.north[j].eq(Mux(feed & (j < cur.cols), self.read_y.data[j], 0))

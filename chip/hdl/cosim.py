@@ -109,6 +109,10 @@ def run_rtl(
 
     async def bench(ctx) -> None:
         await fill_spad(ctx, dut, fill)
+        # The cycle before cycle 0 shows the first word as the next one (`next_word`): an
+        # instruction may start in its dispatch cycle and reads its first row a cycle ahead.
+        ctx.set(dut.instr_ahead, words[0])
+        await ctx.tick()
         c0 = ctx.get(dut.cycle)
         sent, wait, offered = 0, gaps[0], None
         while True:
@@ -121,6 +125,9 @@ def run_rtl(
                 offered = (sent, show)
                 ctx.set(dut.instr.valid, show)
                 ctx.set(dut.instr.payload, words[sent] if show else 0)
+                # The word offered next: the one after this when it is shown, else this one.
+                ahead = sent + 1 if show else sent
+                ctx.set(dut.instr_ahead, words[ahead] if ahead < len(words) else 0)
             if show and ctx.get(dut.instr.ready):
                 sent += 1
                 wait = gaps[sent] if sent < len(words) else 0

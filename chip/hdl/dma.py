@@ -95,7 +95,8 @@ def dma_word_ok(config: ChipConfig, word: Value, store: bool) -> Value:
 class DmaEngine(wiring.Component):
     """The load (``store`` false) or store DMA engine of docs/timing.md (module docstring).
 
-    Ports: ``instr`` (words in program order with their index), ``token_avail`` (the counter
+    Ports: ``instr`` (words in program order with their index), ``ahead`` (the word ``instr``
+    carries in the next cycle, `chip.hdl.top.next_word`), ``token_avail`` (the counter
     of the channel the engine pops: execute -> load, or execute -> store) with ``pop`` (the
     start pops one) and ``push`` (the tokens of the cycle: an end pushes one, with those of the
     MOVEs retired after it), ``bus`` (Wishbone B4 pipelined master), the on-chip side (LOAD:
@@ -123,6 +124,7 @@ class DmaEngine(wiring.Component):
         spad, acc = spad_row_layout(config), acc_row_layout(config)
         members = {
             "instr": In(dma_word_signature()),
+            "ahead": In(WORD_BITS),
             "token_avail": In(16),
             "pop": Out(1),
             "push": Out(PUSH_BITS),
@@ -160,7 +162,7 @@ class DmaEngine(wiring.Component):
         layout = decoder_layout(self.cls)
         entry_bits = WORD_BITS + EVENT_INDEX_BITS
         m.submodules.queue = queue = ExecuteQueue(
-            cfg.queue_depth, self.ram_module, entry_bits, second=False
+            cfg.queue_depth, self.ram_module, entry_bits, second=False, ahead=WORD_BITS
         )
         fields = {
             "index": unsigned(EVENT_INDEX_BITS),
@@ -192,6 +194,15 @@ class DmaEngine(wiring.Component):
         ]
         head = data.View(layout, head_entry[:WORD_BITS])
         head_index = head_entry[WORD_BITS:]
+        # The head of the next cycle, whose first row a synchronous read port addresses now.
+        next_word = Signal(WORD_BITS)
+        m.d.comb += next_word.eq(
+            Mux(
+                queue.count - queue.pop + queue.push != 0,
+                queue.next_first,
+                self.ahead,
+            )
+        )
         pops_flag = head.pop_prev if store else head.pop_next
         pushes_flag = head.push_prev if store else head.push_next
 
@@ -248,7 +259,10 @@ class DmaEngine(wiring.Component):
         is_acc = Signal()
         m.d.comb += is_acc.eq(loc[ROW_BITS:] != SPAD_CODE)
         active, last_req, accepted = Signal(), Signal(), Signal()
+        k_next, issuing_next = Signal(16), Signal()
         m.d.comb += [
+            k_next.eq(Mux(accepted, k + 1, k)),
+            issuing_next.eq(active & ~(accepted & last_req)),
             active.eq(go_dma | issuing),
             last_req.eq(k == cur.rows - 1),
             accepted.eq(active & ~bus.stall),
@@ -271,25 +285,26 @@ class DmaEngine(wiring.Component):
         nbytes = Signal(range(bus_bytes(cfg) + 1))
         m.d.comb += nbytes.eq(cur.cols * size)
         m.d.comb += bus.sel.eq(Cat(nbytes > b for b in range(bus_bytes(cfg))))
+        m.d.sync += issuing.eq(issuing_next)
         with m.If(active):
-            m.d.sync += [
-                saved.eq(cur),
-                saved_index.eq(cur_index),
-                issuing.eq(~(accepted & last_req)),
-            ]
+            m.d.sync += [saved.eq(cur), saved_index.eq(cur_index), k_reg.eq(k_next)]
         with m.If(accepted):
-            m.d.sync += [k_reg.eq(k + 1), adr_reg.eq(adr + step_r)]
+            m.d.sync += adr_reg.eq(adr + step_r)
         with m.Elif(go_dma):
-            m.d.sync += [k_reg.eq(k), adr_reg.eq(adr)]
+            m.d.sync += adr_reg.eq(adr)
 
         row = Signal(ROW_BITS)
         m.d.comb += row.eq(loc[:ROW_BITS])
-        if store:  # the row of request k, read in the cycle the request is presented
+        if store:
+            # The row of request k is on the synchronous ports in the cycle the request is
+            # presented: addressed a cycle before, the next request's row while the engine
+            # issues then, else the first row of the next cycle's head, which may start then.
             spad_bits = Value.cast(self.spad_read.data)
             acc_bits = Value.cast(self.acc_read.data)
+            next_row = Mux(issuing_next, row + k_next, data.View(layout, next_word).src[:ROW_BITS])
             m.d.comb += [
-                self.spad_read.addr.eq(row + k),
-                self.acc_read.addr.eq(row + k),
+                self.spad_read.addr.eq(next_row),
+                self.acc_read.addr.eq(next_row),
                 bus.dat_w.eq(Mux(is_acc, acc_bits, spad_bits)),
             ]
 
@@ -326,6 +341,7 @@ class DmaEngine(wiring.Component):
             m.d.comb += [
                 mover.go.eq(go_move),
                 mover.word.eq(head_entry[:WORD_BITS]),
+                mover.ahead.eq(next_word),
                 self.move_done.eq(mover.last),
                 self.move_done_index.eq(Mux(go_move, head_index, move_index)),
             ]

@@ -25,6 +25,13 @@ class ExecuteQueue(wiring.Component):
     the rows that will be its oldest two in the next cycle, after this cycle's pops, and a word
     pushed into one of them this cycle is forwarded by the RAM's write-first read, so
     ``first`` and ``second`` are the same in every cycle as with asynchronous reads.
+
+    With ``ahead`` (a number of bits) the queue also shows, in each cycle, the low ``ahead``
+    bits of the words ``first`` (``next_first``) and ``second`` (``next_second``) will be in
+    the next cycle, after this cycle's ``pop`` and ``push`` (meaningful when the queue will
+    hold them): a reader with a synchronous port
+    addresses in this cycle the row a word starting in the next cycle reads first. It reads
+    as many rows more as it pops at most, each a synchronous port of its own.
     """
 
     def __init__(
@@ -33,12 +40,14 @@ class ExecuteQueue(wiring.Component):
         ram_module: str | None = None,
         width: int = WORD_BITS,
         second: bool = True,
+        ahead: int = 0,
     ) -> None:
         if depth < 1:
             raise ValueError(f"queue depth must be at least 1, not {depth}")
         self.depth, self.width = depth, width
         self.ram_module = ram_module
         self.has_second = second
+        self.ahead = ahead
         members = {
             "push": In(1),
             "push_word": In(unsigned(width)),
@@ -48,12 +57,20 @@ class ExecuteQueue(wiring.Component):
         }
         if second:
             members["second"] = Out(unsigned(width))
+        if ahead:
+            members["next_first"] = Out(unsigned(ahead))
+            if second:
+                members["next_second"] = Out(unsigned(ahead))
         super().__init__(members)
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         depth = self.depth
-        reads = 2 if self.has_second else 1
+        pops = 2 if self.has_second else 1
+        shown = 2 if self.has_second else 1
+        # Row i of the next cycle's head, i < shown, and with ``ahead`` the rows after them
+        # that this cycle's pops may bring to the front a cycle later.
+        reads = shown + (pops if self.ahead else 0)
         m.submodules.words = words = Ram(
             unsigned(self.width), depth, 1, self.ram_module, reads=reads, sync=range(reads)
         )
@@ -73,18 +90,27 @@ class ExecuteQueue(wiring.Component):
             return out
 
         # The head of the next cycle, whose rows the synchronous ports read now.
-        pops = 2 if self.has_second else 1
         next_head = Signal(range(depth))
         m.d.comb += next_head.eq(advance(head, self.pop, pops))
-        first, write = words.r0, words.w
+        rows = [getattr(words, f"r{i}") for i in range(reads)]
+        for i, port in enumerate(rows):
+            m.d.comb += port.addr.eq(advance(head, self.pop + i, pops + i))
+        m.d.comb += self.first.eq(rows[0].data)
         if self.has_second:
-            m.d.comb += [
-                words.r1.addr.eq(advance(head, self.pop + 1, pops + 1)),
-                self.second.eq(words.r1.data),
-            ]
+            m.d.comb += self.second.eq(rows[1].data)
+        if self.ahead:
+            # Word j of the next cycle: row pop + j of this one while the queue holds it, the
+            # word pushed now when it lands there.
+            outs = [self.next_first, *([self.next_second] if self.has_second else [])]
+            for j, out in enumerate(outs):
+                bits = Value.cast(self.push_word)[: self.ahead]
+                word = bits
+                for p in range(pops + 1):
+                    row = Mux(count > p + j, rows[p + j].data[: self.ahead], bits)
+                    word = Mux(self.pop == p, row, word)
+                m.d.comb += out.eq(word)
+        write = words.w
         m.d.comb += [
-            first.addr.eq(next_head),
-            self.first.eq(first.data),
             write.addr.eq(tail),
             write.data.eq(self.push_word),
             write.en.eq(self.push),

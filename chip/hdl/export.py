@@ -148,6 +148,13 @@ lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'denorm'[*"
 // Without the stationary double buffer only the oldest queued word can start, so the queue's
 // second read port (kept for the double-buffered pairs) is unread.
 lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'second'"
+// The next instruction word, a cycle ahead (chip.hdl.top.next_word): each unit reads only the
+// fields that address its first row in the memories.
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: '*ahead'[*"
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'next_word'[*"
+// The queues' read-ahead ports (exec_queue.py, ``ahead``) read the word of an entry, not the
+// program index kept beside it (bits 128 to 159).
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'r?__data'[159:128]"
 // Yosys writes the sign-extension bits of a signed intermediate of the binary32 helpers
 // (chip/hdl/fpconv.py: exponents, the integer-to-float magnitude) as copies of the signal's
 // own top bit (`assign x[12] = x[13]`): those bits read as unused and, to Verilator's

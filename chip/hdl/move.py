@@ -75,6 +75,14 @@ def copies_upwards(src_row: Value, dst_row: Value) -> Value:
     return dst_row > src_row
 
 
+def _source_row(f: data.View, k: Value) -> Value:
+    """The source row a MOVE with fields ``f`` reads in its cycle ``k`` (< rows): row k of
+    the block, transposed or copying downwards, else row rows - 1 - k."""
+    src_row, dst_row = f.src[:ROW_BITS], f.dst[:ROW_BITS]
+    up = copies_upwards(src_row, dst_row) & ~f.transpose
+    return src_row + Mux(up, f.rows - 1 - k, k)
+
+
 class MoveUnit(wiring.Component):
     """Runs one MOVE at a time for the load DMA engine (`chip.hdl.dma.DmaEngine`).
 
@@ -83,6 +91,10 @@ class MoveUnit(wiring.Component):
     ``last`` in the last cycle (``start + rows``, or ``start + rows + cols`` transposed, minus
     one). ``spad_read``/``acc_read`` are the unit's own read ports, ``spad_write``/
     ``acc_write`` the engine's write ports while the MOVE runs (``en`` low otherwise).
+
+    The read ports are synchronous (block RAM): each cycle they address the row of the next
+    one, the MOVE's next row while it runs then, else the first row of ``ahead``, the word
+    that may start in the next cycle (the engine's next head).
     """
 
     def __init__(self, config: ChipConfig) -> None:
@@ -93,6 +105,7 @@ class MoveUnit(wiring.Component):
             {
                 "go": In(1),
                 "word": In(WORD_BITS),
+                "ahead": In(WORD_BITS),
                 "busy": Out(1),
                 "last": Out(1),
                 "spad_read": Out(read_port_signature(config.spad_addr_bits, spad)),
@@ -128,10 +141,16 @@ class MoveUnit(wiring.Component):
         r = Signal(16)
         m.d.comb += r.eq(Mux(copies_upwards(src_row, dst_row), cur.rows - 1 - k, k))
         reading = Signal()
+        # The source row of cycle k + 1 while the MOVE runs then, else the next word's first.
+        next_src = Mux(
+            active & ~self.last,
+            _source_row(cur, k + 1),
+            _source_row(data.View(layout, self.ahead), 0),
+        )
         m.d.comb += [
             reading.eq(active & (~cur.transpose | (k < cur.rows))),
-            self.spad_read.addr.eq(src_row + Mux(cur.transpose, k, r)),
-            self.acc_read.addr.eq(src_row + Mux(cur.transpose, k, r)),
+            self.spad_read.addr.eq(next_src),
+            self.acc_read.addr.eq(next_src),
         ]
         numerics = numerics_for(cfg.input_dtype)
         narrow, width = numerics.elem_shape.width, numerics.acc_shape.width

@@ -28,16 +28,18 @@ class Scratchpad(wiring.Component):
     ``config.spad_banks`` banks of one write port each (`BankedRam`).
 
     Two read ports (``read_x`` for the array's left edge; ``read_y`` for the top edge in OS and
-    the stationary tile in WS/IS), each returning its row in the cycle the address is presented,
-    and the host's write port (``write``), whose row is readable from the next cycle on; it is
-    ready unless a unit writes the same bank in that cycle. ``ram_module`` names the Verilog
-    RAM module the banks instantiate instead of Amaranth memories (see `chip.hdl.ram.Ram`).
+    the stationary tile in WS/IS), each returning its row in the cycle after the address is
+    presented, and the host's write port (``write``), whose row is readable from the next
+    cycle on; it is ready unless a unit writes the same bank in that cycle. ``ram_module``
+    names the Verilog RAM module the banks instantiate instead of Amaranth memories (see
+    `chip.hdl.ram.Ram`).
 
     With ``dma`` it also has the DMA engines' ports: ``read_s`` (the store engine, a third
     read port) and ``load_write`` (the load engine, a write port with one enable per element),
     the vector unit's: ``read_va``, ``read_vb`` (its two sources) and ``vec_write`` (a write
     port with one enable per element), and ``read_m`` and ``move_write``, the load engine's
-    MOVE unit's for a MOVE's source and destination rows.
+    MOVE unit's for a MOVE's source and destination rows. Every read port is synchronous
+    (block RAM): the row addressed in one cycle is on ``data`` in the next.
     """
 
     def __init__(
@@ -67,6 +69,7 @@ class Scratchpad(wiring.Component):
             self.writes,
             self.ram_module,
             waiting="host",
+            sync=self.reads,
         )
         for name in (*self.reads, *self.writes):
             wiring.connect(m, wiring.flipped(getattr(self, name)), getattr(mem, name))

@@ -173,10 +173,8 @@ def synthesize(
     notes = list(over)
     if counts["block_rams"] == 0:
         notes.append(
-            "no block RAM: the units' reads of the scratchpad and accumulator are "
-            "asynchronous read ports (an instruction may start, reading its first row, in the "
-            "cycle it is dispatched: docs/hdl.md), and the synchronous ones (queues, the "
-            "accumulator's read-modify-write and host read) were small enough for LUT RAM"
+            "no block RAM: the memories' read ports are synchronous (docs/hdl.md, Block "
+            "RAM), and Yosys found every memory small enough for LUT RAM"
         )
     return SynthReport(
         chip=config.name,

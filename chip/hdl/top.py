@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Module, Signal
+from amaranth import Module, Mux, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -20,6 +20,7 @@ from chip.hdl.ports import (
     spad_write_signature,
 )
 from chip.hdl.scratchpad import Scratchpad
+from chip.isa import WORD_BITS
 
 CYCLE_BITS = 32
 
@@ -32,6 +33,9 @@ class ExecuteTop(wiring.Component):
     ``acc_read`` read accumulator rows (a row the cycle after its address); ``events`` reports
     the cycle each instruction starts and ends (see `chip.hdl.ports.event_signature`), against
     ``cycle``, which counts clock cycles since reset (the first cycle after reset is cycle 0).
+    ``instr_ahead`` is the word the feeder offers on ``instr`` next (`next_word`): the
+    scratchpad's reads are synchronous, so a unit addresses an instruction's first row in the
+    cycle before it starts, which may be its dispatch cycle.
 
     With ``verilog_prefix`` (export), the array and the memories are instances of the Verilog
     modules ``<prefix>_array`` and ``<prefix>_ram`` (`chip.hdl.verilog_blocks`) instead of
@@ -43,7 +47,7 @@ class ExecuteTop(wiring.Component):
         check_config(config)
         self.config = config
         self.verilog_prefix = verilog_prefix
-        super().__init__(top_signature(config, event_signature()))
+        super().__init__(top_signature(config, event_signature(), ahead=True))
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -51,25 +55,39 @@ class ExecuteTop(wiring.Component):
             m, self.config, self.verilog_prefix, self.spad_write, self.acc_read, dma=False
         )
         wiring.connect(m, wiring.flipped(self.instr), ctrl.instr)
+        m.d.comb += ctrl.ahead.eq(next_word(self.instr, self.instr_ahead))
         wiring.connect(m, ctrl.events, wiring.flipped(self.events))
         add_cycle_counter(m, self.cycle)
         return m
 
 
 def top_signature(
-    config: ChipConfig, events: wiring.Signature, buses: dict[str, wiring.Member] | None = None
+    config: ChipConfig,
+    events: wiring.Signature,
+    buses: dict[str, wiring.Member] | None = None,
+    ahead: bool = False,
 ) -> dict[str, wiring.Member]:
     """The ports of a top (`ExecuteTop`, `chip.hdl.chip_top.ChipTop`), in their Verilog order:
-    ``instr``, any ``buses`` to DRAM, the host's ``spad_write`` and ``acc_read``, ``events``
-    and ``cycle``."""
+    ``instr``, with ``ahead`` ``instr_ahead`` (`next_word`), any ``buses`` to DRAM, the host's
+    ``spad_write`` and ``acc_read``, ``events`` and ``cycle``."""
     return {
         "instr": In(instruction_signature()),
+        **({"instr_ahead": In(WORD_BITS)} if ahead else {}),
         **(buses or {}),
         "spad_write": In(spad_write_signature(config)),
         "acc_read": In(read_port_signature(config.acc_addr_bits, acc_row_layout(config))),
         "events": Out(events),
         "cycle": Out(CYCLE_BITS),
     }
+
+
+def next_word(instr: wiring.PureInterface, ahead: Value) -> Value:
+    """The word ``instr`` carries in the next cycle: the same one while it waits (``valid``
+    and not ``ready``), else ``ahead``, which the feeder drives with the word it will offer
+    next (the program's next word; any value when it offers none). With it a unit addresses
+    a synchronous read port in the cycle before an instruction that starts straight from
+    ``instr`` (in its dispatch cycle, docs/timing.md) reads its first row."""
+    return Mux(instr.valid & ~instr.ready, instr.payload, ahead)
 
 
 def add_datapath(

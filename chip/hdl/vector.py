@@ -105,13 +105,16 @@ def vec_ports(config: ChipConfig, v: data.View) -> Value:
 
 def vector_signature(config: ChipConfig) -> wiring.Signature:
     """Between the execute controller and the vector unit, seen from the controller: ``go``
-    starts the instruction ``word`` (program index ``index``) this cycle; ``busy`` is high
-    from the cycle after its start to its last cycle, ``done`` in its last cycle, with
+    starts the instruction ``word`` (program index ``index``) this cycle; ``ahead`` is the
+    word that may start in the next cycle (the execute queue's next oldest), whose first
+    source rows the unit's synchronous read ports address now; ``busy`` is high from the
+    cycle after its start to its last cycle, ``done`` in its last cycle, with
     ``push_prev``/``push_next`` its token pushes; ``held`` its ports after its start cycle."""
     return wiring.Signature(
         {
             "go": Out(1),
             "word": Out(WORD_BITS),
+            "ahead": Out(WORD_BITS),
             "index": Out(EVENT_INDEX_BITS),
             "busy": In(1),
             "done": In(1),
@@ -247,7 +250,22 @@ class VectorUnit(wiring.Component):
             ctrl.push_next.eq(cur.push_next),
             ctrl.held.eq(Mux(busy, vec_ports(cfg, saved), 0)),
         ]
-        self._datapath(m, cur, r, c, narrow, pass_now, last_chunk, latency_m1)
+        # The source rows of the next cycle, on the synchronous read ports then: this
+        # instruction's next pass while it runs, else the first of the one that may start.
+        r_next, going = Signal(cur.rows.shape()), Signal()
+        m.d.comb += [
+            r_next.eq(Mux(active & advance & last_chunk, r + 1, r)),
+            going.eq(active & ~last),
+        ]
+        nxt = data.View(layout, ctrl.ahead)
+        rows = [
+            Mux(going, src[:ROW_BITS] + Mux(bcast, 0, r_next), first[:ROW_BITS])
+            for src, bcast, first in (
+                (cur.src1, cur.bcast1, nxt.src1),
+                (cur.src2, cur.bcast2, nxt.src2),
+            )
+        ]
+        self._datapath(m, cur, r, rows, c, narrow, pass_now, last_chunk, latency_m1)
         return m
 
     def _narrow(self, op: Value) -> Value:
@@ -279,8 +297,9 @@ class VectorUnit(wiring.Component):
     def _operand(
         self, m: Module, loc: Value, row: Value, which: str, c: Value, narrow: Value
     ) -> list:
-        """Per lane (int value, raw bits, convert flag) of source ``loc``'s row ``row`` at
-        chunk ``c``: the lane's ``*_int``, ``*_bits`` and ``*_conv`` inputs (`VectorLane`)."""
+        """Per lane (int value, raw bits, convert flag) of source ``loc``'s row at chunk ``c``,
+        the row the synchronous ports read (addressed a cycle before at ``row``): the lane's
+        ``*_int``, ``*_bits`` and ``*_conv`` inputs (`VectorLane`)."""
         sp, ac = getattr(self, f"spad_{which}"), getattr(self, f"acc_{which}")
         m.d.comb += [sp.addr.eq(row), ac.addr.eq(row)]
         code = loc[ROW_BITS:]
@@ -323,22 +342,23 @@ class VectorUnit(wiring.Component):
         m: Module,
         cur: Value,
         r: Value,
+        rows: list[Value],
         c: Value,
         narrow: Value,
         pass_now: Value,
         last_chunk: Value,
         latency_m1: Value,
     ) -> None:
+        """The lanes and the writes of pass row ``r``; ``rows`` are the rows the two source
+        ports address (the next cycle's)."""
         cfg, lanes, int_chip = self.config, self.lanes, self.int_chip
         op = cur.op
 
         def is_(o: VecOp) -> Value:
             return op == o.value
 
-        row1 = cur.src1[:ROW_BITS] + Mux(cur.bcast1, 0, r)
-        row2 = cur.src2[:ROW_BITS] + Mux(cur.bcast2, 0, r)
-        a = self._operand(m, cur.src1, row1, "a", c, narrow)
-        b = self._operand(m, cur.src2, row2, "b", c, narrow)
+        a = self._operand(m, cur.src1, rows[0], "a", c, narrow)
+        b = self._operand(m, cur.src2, rows[1], "b", c, narrow)
         reads_b = _op_in(op, VEC_READS_B)
         int_mode = Signal()
         m.d.comb += int_mode.eq(

@@ -112,7 +112,10 @@ int main(int argc, char** argv) {
     std::vector<long> gaps;
     for (int i = 0; i < n_instr; i++) { long g; std::scanf("%ld", &g); gaps.push_back(g);
                                         prog.push_back(words(instr_words)); }
-    top.eval();
+    // The cycle before cycle 0 shows the first word as the next one (chip.hdl.top.next_word):
+    // an instruction may start in its dispatch cycle and reads its first row a cycle ahead.
+    if (n_instr) put(top.instr_ahead, prog[0]);
+    top.eval(); tick();
     uint32_t c0 = top.cycle;
     int sent = 0; long wait = n_instr ? gaps[0] : 0;
     for (;;) {
@@ -120,6 +123,9 @@ int main(int argc, char** argv) {
         bool show_word = sent < n_instr && wait == 0;
         top.instr__valid = show_word;
         if (show_word) put(top.instr__payload, prog[sent]);
+        // The word offered next: the one after this when it is shown, else this one.
+        int ahead = show_word ? sent + 1 : sent;
+        if (ahead < n_instr) put(top.instr_ahead, prog[ahead]);
         top.eval();
 """
     + STOP_CHECKS

@@ -37,11 +37,11 @@ def _acc(row):
     return Loc(Mem.ACC, row)
 
 
-def _cosimulate(program, state):
+def _cosimulate(program, state, spad_rows=64):
     """Run ``program`` on the RTL and the pe machine from ``state`` (its DRAM and scratchpad
-    rows 0..63); assert they agree on every instruction's cycles, the total and the final DRAM
-    image; return the RTL's run and the machine's."""
-    dram, spad = state.dram.copy(), state.spad[:64].copy()
+    rows 0..spad_rows-1); assert they agree on every instruction's cycles, the total and the
+    final DRAM image; return the RTL's run and the machine's."""
+    dram, spad = state.dram.copy(), state.spad[:spad_rows].copy()
     machine = run_machine(program, fidelity="pe", state=state)
     rtl = run_chip(program.config, program.instrs, dram, spad=spad)
     on_machine = sorted((e.index, e.start, e.end) for e in machine.events)
@@ -111,6 +111,56 @@ def test_output_stationary_program_with_a_drain_overlap_matches_the_machine():
     ]
     stored = rtl.dram[4096 : 4096 + 48].view(np.int32).reshape(4, 3)
     assert np.array_equal(stored, x.T @ y)
+
+
+def _first_rows_program(cfg):
+    """MOVEs and STOREs that start in their dispatch cycle (straight from ``instr``) and from
+    the queue in the cycle after the one before them (the queue's head popped): each reads
+    its first row a cycle before it starts, through a synchronous port."""
+    moved = _sp(32)  # the MOVEs' destinations: rows 32..47
+    instrs = (
+        Move(src=_sp(0), dst=moved, rows=8, cols=4, transpose=False),
+        Move(src=_sp(8), dst=_sp(40), rows=1, cols=4, transpose=False),
+        Move(src=_sp(13), dst=_sp(41), rows=1, cols=3, transpose=False),
+        Move(src=_sp(9), dst=_sp(42), rows=3, cols=4, transpose=True),
+        Move(src=_sp(16), dst=_sp(45), rows=1, cols=4, transpose=False),
+        Move(src=_sp(20), dst=_sp(22), rows=3, cols=4, transpose=False, push_next=True),
+        # In another bank than the MOVEs': they start at once.
+        Store(dram=4096, src=_sp(1024), rows=6, cols=4, stride=4, transpose=False),
+        Store(dram=4128, src=_sp(1030), rows=1, cols=4, stride=4, transpose=False),
+        Store(dram=4136, src=_sp(1037), rows=1, cols=4, stride=4, transpose=False),
+        Preload(src=0, rows=1, cols=1, pop_prev=True, push_next=True),
+        Store(dram=4160, src=moved, rows=16, cols=4, stride=4, transpose=False, pop_prev=True),
+        Store(dram=4240, src=_sp(19), rows=7, cols=4, stride=4, transpose=False),
+        Halt(),
+    )
+    return Program(cfg, instrs, [Tag("first rows", Phase.FORWARD)] * len(instrs), {})
+
+
+def test_moves_and_stores_read_their_first_row_before_they_start():
+    state = ChipState(TINY)
+    rows = 1040  # the MOVEs' rows in the first bank, the first STOREs' in the second
+    row = np.random.default_rng(3).integers(-128, 128, (rows, TINY.row_elems), dtype=np.int8)
+    state.write(_sp(0), row, "rows")
+    rtl, _ = _cosimulate(_first_rows_program(TINY), state, rows)
+    # The first MOVE and the first STORE start in their dispatch cycles, 0 and 6; the 1-row
+    # MOVEs after the first start from the queue, one a cycle.
+    assert [(e.unit, e.start, e.end) for e in rtl.events][:3] == [
+        ("move", 0, 8),
+        ("move", 8, 9),
+        ("move", 9, 10),
+    ]
+    assert (rtl.events[6].unit, rtl.events[6].start) == ("store", 6)
+    dram = rtl.dram.view(np.int8)
+    moved = dram[4160 : 4160 + 64].reshape(16, 4)
+    assert np.array_equal(moved[:8], row[:8])
+    assert np.array_equal(moved[8], row[8])
+    assert np.array_equal(moved[9, :3], row[13, :3])
+    assert np.array_equal(moved[10:13, :3], row[9:12, :3].T)
+    assert np.array_equal(moved[13], row[16])
+    assert np.array_equal(dram[4096:4120].reshape(6, 4), row[1024:1030])
+    assert np.array_equal(dram[4128:4132], row[1030])
+    assert np.array_equal(dram[4136:4140], row[1037])
 
 
 @pytest.mark.parametrize("dataflow", [Dataflow.WS, Dataflow.IS])

@@ -18,16 +18,31 @@ def _run(dut, bench):
     sim.run()
 
 
-# Depths below the three rows a cycle's pops can span, a non-power of two, and a power of two.
+# Depths below the three rows a cycle's pops can span, a non-power of two, and a power of two;
+# with ``ahead``, the next cycle's oldest words too.
 @pytest.mark.parametrize(
-    ("depth", "second"),
-    [(1, True), (2, True), (3, True), (5, True), (4, True), (3, False), (5, False)],
+    ("depth", "second", "ahead"),
+    [
+        (1, True, False),
+        (2, True, False),
+        (3, True, False),
+        (5, True, False),
+        (4, True, False),
+        (3, False, False),
+        (5, False, False),
+        (1, True, True),
+        (3, True, True),
+        (4, True, True),
+        (1, False, True),
+        (5, False, True),
+    ],
 )
-def test_oldest_words_every_cycle_under_random_pushes_and_pops(depth, second):
-    dut = ExecuteQueue(depth, width=8, second=second)
+def test_oldest_words_every_cycle_under_random_pushes_and_pops(depth, second, ahead):
+    dut = ExecuteQueue(depth, width=8, second=second, ahead=8 if ahead else 0)
     rng = np.random.default_rng(depth * 2 + second)
     model: deque[int] = deque()
     checked = [0, 0]
+    foreseen = [0, 0]
 
     async def bench(ctx):
         for _ in range(300):
@@ -45,17 +60,25 @@ def test_oldest_words_every_cycle_under_random_pushes_and_pops(depth, second):
             ctx.set(dut.pop, pop)
             ctx.set(dut.push, push)
             ctx.set(dut.push_word, word)
+            if ahead:
+                told = [ctx.get(dut.next_first), *([ctx.get(dut.next_second)] if second else [])]
             await ctx.tick()
             for _ in range(pop):
                 model.popleft()
             if push:
                 model.append(word)
+            if ahead:
+                for j, got in enumerate(told):
+                    if len(model) > j:
+                        assert got == model[j]
+                        foreseen[j] += 1
 
     _run(dut, bench)
     # The run went through the cases that need the forwarded write (a push into an empty or
     # one-word queue) and through full queues.
     assert checked[0] > 100
     assert not second or depth == 1 or checked[1] > 50
+    assert not ahead or foreseen[0] > 100 and (not second or depth == 1 or foreseen[1] > 50)
 
 
 def test_synchronous_port_reads_next_cycle_with_the_same_cycle_write():

@@ -97,7 +97,13 @@ def _narrow_ram(bits):
         def elaborate(self, platform):
             m = Module()
             m.submodules.inner = inner = BankedRam(
-                self.row, self.depth, self.banks, self.reads, self.writes, waiting=self.waiting
+                self.row,
+                self.depth,
+                self.banks,
+                self.reads,
+                self.writes,
+                waiting=self.waiting,
+                sync=self.sync,
             )
             for name in self.reads:
                 outer, port = getattr(self, name), getattr(inner, name)

@@ -81,8 +81,8 @@ def test_ecp5_flow_reports_resources_and_the_achieved_clock(tmp_path, capsys):
     # 16 int8 PEs: a multiplier each (DSPs, or LUTs if Yosys judged them too narrow).
     assert report["dsps"] == cfg.rows * cfg.cols or report["luts"] > 1000
     assert report["ffs"] > 0 and report["luts"] > 0
-    # The accumulator's synchronous ports (read-modify-write, host read) become block RAM; the
-    # readers that still read asynchronously keep LUT RAM (the note is for a design with none).
+    # Every memory read is synchronous: the scratchpad's and the accumulator's banks become
+    # block RAM, the 2-word execute queue LUT RAM (the note is for a design with no block RAM).
     assert report["block_rams"] > 0 and report["lut_rams"] > 0
     assert 0 < report["fmax_mhz"] < 1000
     assert report["target_mhz"] == cfg.clock_mhz

@@ -22,6 +22,7 @@ from chip.hdl.run_program import AMARANTH, VERILATOR, Divergence, check_program,
 from chip.isa import Load, Loc, Mem, Vec, VecOp
 from chip.program import Phase, Program, Tag
 from chip.semantics import vector_apply
+from chip.state import ChipState
 from tests.hdl.dma_programs import dma_chip, random_dma_program
 from tests.hdl.rtl_runs import assert_rtl_run_equals_pe
 from tests.hdl.vector_programs import random_vector_program, with_vector_epilogues
@@ -130,6 +131,52 @@ def test_random_vector_programs_on_other_chips_match_the_machine(changes):
     program, state = random_vector_program(cfg, 11, count=16, specials=True)
     run = cosimulate(program, state, simulator=AMARANTH)
     assert sum(e.unit == "vector" for e in run.rtl.events) == 17
+
+
+def test_vecs_read_their_first_rows_before_they_start():
+    """VECs that start in their dispatch cycle (straight from ``instr``, the first in cycle
+    0) and from the queue in the cycle after the one before them: each reads its first source
+    rows a cycle before it starts, through synchronous ports."""
+
+    def vec(op, dst, src1, src2=0, rows=1, bcast2=False):
+        return Vec(
+            op=op,
+            dst=Loc(Mem.ACC, dst),
+            src1=Loc(Mem.SPAD, src1),
+            src2=Loc(Mem.SPAD, src2),
+            rows=rows,
+            cols=4,
+            bcast1=False,
+            bcast2=bcast2,
+            imm=0.0,
+        )
+
+    instrs = (
+        vec(VecOp.COPY, 0, 0),
+        vec(VecOp.COPY, 1, 3),
+        vec(VecOp.ADD, 2, 6, 9, rows=3, bcast2=True),
+        vec(VecOp.COPY, 5, 12),
+        vec(VecOp.COPY, 6, 2),
+        vec(VecOp.ADD, 7, 13, 1, rows=2, bcast2=True),
+    )
+    program = Program(TINY, instrs, [Tag("first rows", Phase.FORWARD)] * len(instrs), {})
+    state = ChipState(TINY)
+    rows = np.random.default_rng(6).integers(-128, 128, (16, 4), dtype=np.int8)
+    state.write(Loc(Mem.SPAD, 0), rows, "x")
+    run = cosimulate(program, state, simulator=AMARANTH)
+    # ALU passes of one cycle, one per row: the three after the long ADD wait in the queue.
+    assert [(e.unit, e.start, e.end) for e in run.rtl.events] == [
+        ("vector", 0, 1),
+        ("vector", 1, 2),
+        ("vector", 2, 5),
+        ("vector", 5, 6),
+        ("vector", 6, 7),
+        ("vector", 7, 9),
+    ]
+    acc, rows = state.acc[:9], rows.astype(np.int32)
+    assert np.array_equal(acc[[0, 1, 5, 6]], rows[[0, 3, 12, 2]])
+    assert np.array_equal(acc[2:5], rows[6:9] + rows[9])
+    assert np.array_equal(acc[7:9], rows[13:15] + rows[1])
 
 
 @pytest.mark.slow
