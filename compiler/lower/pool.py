@@ -90,12 +90,19 @@ class _Windows:
             )
 
 
-def _groups(ctx: Ctx, win: _Windows, mems: dict[str, Mem], high: frozenset[str] = frozenset()):
+def _groups(
+    ctx: Ctx,
+    win: _Windows,
+    mems: dict[str, Mem],
+    high: frozenset[str] = frozenset(),
+    cap: int | None = None,
+):
     """(frame, block) covering the output: whole (n, oh) groups per block when a frame holds
     one, else each group split into pieces of a frame's rows; the buffers named in ``high``
-    on the accumulator's high side (`Frames`)."""
+    on the accumulator's high side (`Frames`), at most ``cap`` rows each (if given)."""
     w = ctx.config.row_elems
-    frames = Frames(ctx, mems, win.n * win.oh * win.ow, high)
+    rows = win.n * win.oh * win.ow
+    frames = Frames(ctx, mems, rows if cap is None else min(rows, cap), high)
     groups = win.n * win.oh
     for c0 in range(0, win.c, w):
         cc = min(w, win.c - c0)

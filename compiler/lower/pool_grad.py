@@ -176,30 +176,68 @@ def _disjoint_pool_grad(
     positions = [(i, j) for i in range(kh_) for j in range(kw_)]
     mo = ctx.mem_for(out.dtype)
     mems = {"dy": ctx.mem_for(dy.dtype)}
-    # a share buffer per position: a window's store never waits for the next one's product
-    mems.update({f"g{p}": mo for p in range(len(positions))})
+    last = len(positions) - 1
+    # max pooling, where dx itself is not stored: the selections (exactly 0 or 1) in the
+    # scratchpad, in banks of their own (`_apart`), the products written straight as the
+    # cast shares
+    apart = is_max and cast_to is not None and not store_dx
+    if apart and ctx.mem_for(cast_to.dtype) is not Mem.SPAD:
+        apart = False
+    if not apart:
+        # a share buffer per position: a window's store never waits for the next one's product
+        mems.update({f"g{p}": mo for p in range(len(positions))})
     if cast_to is not None:
         mems.update({f"c{p}": ctx.mem_for(cast_to.dtype) for p in range(len(positions))})
     if is_max:
+        # t_p: the window elements of position p, as loaded; m_p: the running maximum of the
+        # first p+1 of them (m_0 is t_0); r: dy with the ReLU mask
         mems.update({f"t{p}": ctx.mem_for(x.dtype) for p in range(len(positions))})
+        mems.update({f"m{p}": mo for p in range(1, len(positions))})
+        if relu:
+            mems["r"] = mo
     elif counts is not None:
         mems["cnt"] = ctx.mem_for(counts.dtype)
-    last = len(positions) - 1
     total = None
     if sum_to is not None:  # about a frame buffer's rows, taken before the frames
         n_acc = sum(1 for v in mems.values() if v is mo)
         rows = max(1, min(MAX_VEC_ROWS, ctx.rows_left(mo) // (2 * n_acc + 1)))
         total = _ChannelSum(ctx, sum_to, mo, lanes, rows)
-    # The two sources of most vector ops in different accumulator banks (a shared bank costs a
-    # second cycle per row): the windows' running maxima alternate sides, dy opposite the
-    # shares it multiplies and the channel sum it is added to.
-    high = frozenset({"dy", *(f"t{p}" for p in range(0, len(positions), 2))})
-    blocks = win.groups(ctx, mems, high) if lanes else _groups(ctx, win, mems, high)
-    for f, blk in blocks:
+    cap = None
+    if is_max:
+        # What the DMAs load (dy, the window elements) on the accumulator's high side, what
+        # the vector unit writes on its low side: a load holds its bank's write port from its
+        # start, DRAM latency included, so the next block's loads would stall every vector
+        # write to their bank. The frames shrink to keep each side in its own bank.
+        high = frozenset({"dy", *(f"t{p}" for p in range(len(positions)))})
+        cap = _bank_rows(ctx, mems, high)
+    else:
+        # the two sources of most vector ops in different accumulator banks (a shared bank
+        # costs a second cycle per row): dy opposite the shares and the channel sum
+        high = frozenset({"dy"})
+    if lanes:
+        blocks = list(win.groups(ctx, mems, high, cap))
+    else:
+        blocks = list(_groups(ctx, win, mems, high, cap))
+    if apart:
+        sels = _apart(ctx, len(positions), max(blk.rows for _, blk in blocks))
+
+    def fetch(f: dict[str, Loc], blk) -> None:
+        """The block's loads: dy and, for max pooling, x's window elements."""
+        win.move(ctx, dy, blk, f["dy"], None, load=True)
+        if is_max:
+            for p, pos in enumerate(positions):
+                win.move(ctx, xp, blk, f[f"t{p}"], pos, load=True)
+
+    # Each block's loads go ahead of the previous block's vector work and stores: behind
+    # them they would wait for the dispatcher, held by a full store queue.
+    if blocks:
+        fetch(*blocks[0])
+    for k, (f, blk) in enumerate(blocks):
+        if k + 1 < len(blocks):
+            fetch(*blocks[k + 1])
         rows, cc = blk.rows, blk.cc
         if total is not None:
             total.begin(blk.c0, cc if not lanes else blk.ch)
-        win.move(ctx, dy, blk, f["dy"], None, load=True)
         if not is_max:
             share = f["g0"]
             if counts is None:
@@ -219,28 +257,36 @@ def _disjoint_pool_grad(
                 for _ in positions:  # every position's element of dx holds the share
                     total.add(share, rows, cc)
             continue
-        # t_p: the running maximum of the window's first p+1 elements (the window's maximum
-        # at the last), computed in place as each position's elements arrive
+        # m_p: the running maximum of the window's first p+1 elements (the window's maximum
+        # at the last)
         t = [f[f"t{p}"] for p in range(len(positions))]
-        for p, pos in enumerate(positions):
-            win.move(ctx, xp, blk, t[p], pos, load=True)
-            if p:
-                ctx.vec(VecOp.MAX, t[p], rows, cc, t[p - 1], t[p])
+        m = [t[0], *(f[f"m{p}"] for p in range(1, len(positions)))]
+        for p in range(1, len(positions)):
+            ctx.vec(VecOp.MAX, m[p], rows, cc, m[p - 1], t[p])
         # The first maximum's position p is where the running maximum reaches the window's:
-        # sel_p = (t_p == max) - (t_{p-1} == max), and at the last (t_last is the max)
-        # sel = (max > t_{p-1}). Each is exactly 0 or 1, as the reference's selection.
-        g = [f[f"g{p}"] for p in range(len(positions))]
+        # sel_p = (m_p == max) - (m_{p-1} == max), and at the last (m_last is the max)
+        # sel = (max > m_{p-1}). Each is exactly 0 or 1, as the reference's selection.
+        if apart:  # the frames alternate block by block
+            g = sels[k % 2]
+        else:
+            g = [f[f"g{p}"] for p in range(len(positions))]
         for p in range(len(positions)):
             if p == last and p:
-                ctx.vec(VecOp.GT, g[p], rows, cc, t[last], t[p - 1])
+                ctx.vec(VecOp.GT, g[p], rows, cc, m[last], m[p - 1])
             else:
-                ctx.vec(VecOp.EQ, g[p], rows, cc, t[p], t[last])
+                ctx.vec(VecOp.EQ, g[p], rows, cc, m[p], m[last])
         for p in range(last - 1, 0, -1):
             ctx.vec(VecOp.SUB, g[p], rows, cc, g[p], g[p - 1])
         dyr = f["dy"]
         if relu:  # the folded ReLU gradient: the selected element is the max, kept if > 0
-            ctx.vec(VecOp.RELU_MASK, dyr, rows, cc, t[last], dyr)
+            ctx.vec(VecOp.RELU_MASK, f["r"], rows, cc, m[last], dyr)
+            dyr = f["r"]
         for p, pos in enumerate(positions):
+            if not store_dx and cast_to is not None:
+                # the product converted as it is written: the COPY's rounding of it
+                ctx.vec(VecOp.MUL, f[f"c{p}"], rows, cc, g[p], dyr)
+                win.move(ctx, cast_to, blk, f[f"c{p}"], pos, load=False)
+                continue
             ctx.vec(VecOp.MUL, g[p], rows, cc, g[p], dyr)
             if store_dx:
                 win.move(ctx, dxp, blk, g[p], pos, load=False)
@@ -254,6 +300,45 @@ def _disjoint_pool_grad(
         total.finish()
     _crop(ctx, dxp, out, padding)
     return cast_to is not None
+
+
+def _apart(ctx: Ctx, count: int, rows: int) -> list[list[Loc]]:
+    """Two frames of ``count`` scratchpad buffers of ``rows`` rows, the even ones in one bank
+    and the odd ones in the next where they fit, both after the banks allocated so far: the
+    stores read the frames' rows meanwhile, and a store holds its bank's read port until
+    the bus has taken its data; SUB reads one of each."""
+    per = ctx.config.spad_rows // ctx.config.spad_banks
+    halves = [(count + 1) // 2, count // 2]
+    bases = []
+    for half in halves:
+        need = 2 * half * rows
+        gap = -ctx.alloc(Mem.SPAD, 0).row % per
+        if gap + need <= ctx.chip.spad_left and need <= per:
+            ctx.alloc(Mem.SPAD, gap, "bank gap")
+        bases.append(ctx.alloc(Mem.SPAD, need, "selections"))
+    return [
+        [bases[p % 2].offset(((f * halves[p % 2]) + p // 2) * rows) for p in range(count)]
+        for f in range(2)
+    ]
+
+
+def _bank_rows(ctx: Ctx, mems: dict[str, Mem], high: frozenset[str]) -> int | None:
+    """The most rows per buffer that keep both frames' accumulator buffers named in ``high``
+    in the bank of the accumulator's high end and the others in the bank of its low end
+    (`Frames`); None where both ends are in one bank or a buffer would get fewer than a
+    vector pass's rows."""
+    cfg = ctx.config
+    per = cfg.acc_rows // cfg.acc_banks
+    n_high = sum(1 for name, v in mems.items() if v.is_acc and name in high)
+    n_low = sum(1 for name, v in mems.items() if v.is_acc and name not in high)
+    lo = ctx.alloc(Mem.ACC, 0).row
+    top = ctx.alloc(Mem.ACC, 0, high=True).row
+    if not n_high or lo // per == (top - 1) // per:
+        return None
+    rows = (top - (top - 1) // per * per) // (2 * n_high)
+    if n_low:
+        rows = min(rows, (per - lo % per) // (2 * n_low))
+    return rows if rows >= cfg.row_elems else None
 
 
 class _ChannelSum:

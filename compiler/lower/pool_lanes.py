@@ -68,12 +68,16 @@ class LaneWindows:
             else:
                 ctx.store(loc.offset(i * blk.ch), view)
 
-    def groups(self, ctx: Ctx, mems: dict, high: frozenset[str] = frozenset()):
+    def groups(
+        self, ctx: Ctx, mems: dict, high: frozenset[str] = frozenset(), cap: int | None = None
+    ):
         """(frame, block) covering the output: a frame's rows of whole pixels, in lanes of
-        images; the buffers named in ``high`` on the accumulator's high side (`Frames`)."""
+        images; the buffers named in ``high`` on the accumulator's high side (`Frames`), at
+        most ``cap`` rows each (if given)."""
         lanes = ctx.config.row_elems
         pixels = self.oh * self.ow
-        frames = Frames(ctx, mems, pixels * self.c, high)
+        rows = pixels * self.c
+        frames = Frames(ctx, mems, rows if cap is None else min(rows, cap), high)
         ch = min(self.c, frames.rb)
         per = frames.rb // ch
         for c0 in range(0, self.c, ch):

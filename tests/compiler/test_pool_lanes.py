@@ -2,14 +2,15 @@
 the disjoint gradient: chosen when the channels fill fewer lanes than the images, and bit for
 bit the values of the channel layout, ties and the folded ReLU gradient included; and the
 gradient storing the cast of its value (compiler/lower/pool_fusion.py's `fuse_casts`) bit for bit
-as the cast alone does, and summing its channels (the bias gradient) on chip."""
+as the cast alone does, and summing its channels (the bias gradient) on chip; the max gradient
+keeps what its DMAs load and what its vector unit writes in separate banks."""
 
 import numpy as np
 import pytest
 
 from chip.config import ChipConfig
 from chip.dtypes import DType
-from chip.isa import Load, Store
+from chip.isa import Load, Mem, Store, Vec, VecOp
 from chip.machine import run_machine
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
@@ -213,3 +214,36 @@ def test_forward_pooling_by_lanes_equals_the_channel_layout(case, op, padding, m
     np.testing.assert_array_equal(got, run_on_chip(channels, inputs, machine=True)["y"])
     want = evaluate(graph, inputs, round_casts=True).outputs["y"]
     np.testing.assert_allclose(got, want, rtol=1e-2 if cfg.name == "edge" else 1e-6, atol=1e-6)
+
+
+def _banks(row: int, rows: int, per_bank: int) -> set[int]:
+    return set(range(row // per_bank, (row + rows - 1) // per_bank + 1))
+
+
+@pytest.mark.parametrize("x_shape", [(32, 8, 8, 8), (32, 4, 4, 16)], ids=["lanes", "channels"])
+def test_max_pool_gradient_keeps_its_loads_and_vector_writes_in_separate_banks(x_shape):
+    # LeNet's pooling gradients: the next block's loads hold their accumulator bank's write
+    # port through the DRAM latency, so the vector unit writes only the other bank; the
+    # selections the products read sit in no scratchpad bank that a store reads, and the
+    # products are written as the cast shares (no COPY)
+    cfg = ChipConfig.from_toml("edge")
+    graph, _ = pool_grad_cast_graph(
+        Op.MAXPOOL2D_GRAD, x_shape, relu_mask=True, cast=cfg.input_dtype
+    )
+    prog = lower(graph, cfg).program
+    instrs = [ins for ins, tag in zip(prog.instrs, prog.tags, strict=True) if tag.layer == "grad"]
+    acc_bank = cfg.acc_rows // cfg.acc_banks
+    sp_bank = cfg.spad_rows // cfg.spad_banks
+    loaded, written, stored, selections = set(), set(), set(), set()
+    for ins in instrs:
+        if isinstance(ins, Load) and ins.dst.mem.is_acc:
+            loaded |= _banks(ins.dst.row, ins.rows, acc_bank)
+        elif isinstance(ins, Vec) and ins.dst.mem.is_acc:
+            written |= _banks(ins.dst.row, ins.rows, acc_bank)
+        elif isinstance(ins, Store) and ins.src.mem is Mem.SPAD:
+            stored |= _banks(ins.src.row, ins.rows, sp_bank)
+        if isinstance(ins, Vec) and ins.op is VecOp.MUL and ins.src1.mem is Mem.SPAD:
+            selections |= _banks(ins.src1.row, ins.rows, sp_bank)
+    assert loaded and written and not loaded & written
+    assert selections and stored and not selections & stored
+    assert not any(isinstance(ins, Vec) and ins.op is VecOp.COPY for ins in instrs)
