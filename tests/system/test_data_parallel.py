@@ -178,33 +178,35 @@ def test_one_chip_equals_the_fused_step_bit_for_bit(optimizer) -> None:
             assert np.array_equal(got[name].view(np.uint32), w.view(np.uint32)), (k, name)
 
 
-def test_the_mlp_gradient_on_four_chips_is_the_single_chip_gradient() -> None:
-    """The command line's MLP (64-64-32-10, batch 32, momentum) on `edge` chips (bf16
-    operands) with digits batches: from the same weights, four chips' all-reduced gradient
-    divided by 4 equals one chip's within summation-order rounding (relative 2-norm below
-    1e-6 per tensor; observed at most 2.2e-7) at every one of 10 steps, the four chips'
-    weights set to the single chip's before each. A lost or doubled shard, a wrong scale or a
-    gradient rounded to bf16 on its way would be off by 1e-3 or more. The single chip's split
-    step is the fused training step bit for bit all along."""
-    d = defaults("mlp")
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
+def test_the_gradient_on_four_chips_is_the_single_chip_gradient(model: str) -> None:
+    """The command line's MLP (64-64-32-10) and CNN (LeNet), batch 32, momentum, on `edge`
+    chips (bf16 operands) with digits batches: from the same weights, four chips'
+    all-reduced gradient divided by 4 equals one chip's within summation-order rounding
+    (relative 2-norm below 1e-6 per tensor; observed at most 2.2e-7) at every one of 10
+    steps, the four chips' weights set to the single chip's before each. A lost or doubled
+    shard, a wrong scale or a gradient rounded to bf16 on its way would be off by 1e-3 or
+    more. The single chip's split step is the fused training step bit for bit all along."""
+    d = defaults(model)
     chip = load_preset("edge")
     data = load_digits()
     spec = train_spec("ce", d.optimizer, d.lr)
     one, four = (
         SystemRunner(
             compile_data_parallel(
-                forward_graph("mlp", d.batch_size // n), ring(chip, n, 32, 200), d.batch_size, spec
+                forward_graph(model, d.batch_size // n), ring(chip, n, 32, 200), d.batch_size, spec
             ),
             spec.optimizer,
             "functional",
         )
         for n in (1, 4)
     )
-    fused = Backend(compile(forward_graph("mlp", d.batch_size), chip, train=spec), "functional")
+    fused = Backend(compile(forward_graph(model, d.batch_size), chip, train=spec), "functional")
+    shape = fused.program.tensor("x").shape[1:]
     batches = train_batches(len(data.x_train), d.batch_size, 0, 0)
     for k, idx in zip(range(1, 11), batches, strict=False):
         four.set_params(one.params())
-        x = data.x_train[idx].reshape(len(idx), -1).astype(np.float32)
+        x = data.x_train[idx].reshape((len(idx), *shape)).astype(np.float32)
         y = np.eye(10, dtype=np.float32)[data.y_train[idx]]
         one.step(x, y, k, d.lr)
         four.step(x, y, k, d.lr)
