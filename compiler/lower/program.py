@@ -29,7 +29,8 @@ from compiler.lower.layers import layer_table
 from compiler.lower.loss_pair import LossPair, lower_loss_pair, pair_losses
 from compiler.lower.memory import Buf, DramPlan, live_nodes, plan_dram
 from compiler.lower.pool_fusion import CAST_OUTPUT_OPS, fuse_casts
-from compiler.lower.residency import Residency, spad_region
+from compiler.lower.residency import Residency
+from compiler.lower.residency_rows import spad_region
 from compiler.lower.schedule import schedule_updates
 from compiler.lower.tiling import Tiling
 

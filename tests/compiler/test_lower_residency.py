@@ -15,7 +15,7 @@ from chip.program import TensorRole
 from compiler import compile_lowered, zoo
 from compiler.lower import program as lowering
 from compiler.lower import residency
-from compiler.lower.residency import spad_region
+from compiler.lower.residency_rows import spad_region
 from compiler.lower.schedule import schedule_updates
 from compiler.passes.pipeline import graph_passes
 from compiler.reference import evaluate
@@ -278,10 +278,10 @@ def test_updates_load_optimizer_state_into_the_reserved_rows_above_the_layers():
 def test_extent_index_finds_what_a_scan_finds():
     """The residency plan's index of DRAM extents returns exactly the overlapping items, in
     order of sequence number, however extents and queries straddle its buckets."""
-    from compiler.lower.residency import _Overlaps
+    from compiler.lower.residency_rows import Overlaps
 
     rng = np.random.default_rng(0)
-    index, live = _Overlaps(), {}
+    index, live = Overlaps(), {}
     for seq in range(400):
         lo = int(rng.integers(0, 1 << 20))
         hi = lo + int(rng.choice([1, 64, 5000, 70000, 300000]))
@@ -322,7 +322,7 @@ def test_transposed_reads_of_resident_values_are_on_chip_moves(monkeypatch):
         )
 
     assert transposed_arena_loads(kept.program) == 0
-    monkeypatch.setattr(residency, "_transposed_pieces", lambda *a: None)
+    monkeypatch.setattr(residency, "transposed_pieces", lambda *a: None)
     through_dram = compile_lowered(graph, chip, train=train)
     assert transposed_arena_loads(through_dram.program) > 0
     assert not any(isinstance(i, Move) for i in through_dram.program.instrs)
