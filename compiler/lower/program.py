@@ -6,6 +6,9 @@ layers are independent and the tokens the emitter derives let one layer's loads 
 the previous layer's tail still computes. Every instruction is tagged with its node's layer
 name and training phase (`node_tags`), and the program carries each tag's useful MACs and
 minimal DRAM bytes (compiler/lower/layers.py).
+
+The units and their tags come from compiler/lower/units.py, what the residency plan holds
+from compiler/lower/reserve.py; this module lowers the units and assembles the program.
 """
 
 from __future__ import annotations
@@ -16,22 +19,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chip.config import ChipConfig, Dataflow
+from chip.config import ChipConfig
 from chip.dtypes import DType, to_storage
 from chip.program import Phase, Program, Tag, TensorInfo, TensorKind, TensorRole
 from compiler.ir import Graph, Node, Op
 from compiler.lower.context import Ctx, LoweringError
 from compiler.lower.emit import Emitter
-from compiler.lower.epilogue import epilogue_packs, fuse_epilogues, gemm_epilogue
-from compiler.lower.fusion import Group, lower_group, plan_groups
+from compiler.lower.epilogue import epilogue_packs, gemm_epilogue
+from compiler.lower.fusion import Group, lower_group
 from compiler.lower.gemm_ops import lower_matmul
 from compiler.lower.layers import layer_table
-from compiler.lower.loss_pair import LossPair, lower_loss_pair, pair_losses
-from compiler.lower.memory import Buf, DramPlan, live_nodes, plan_dram
-from compiler.lower.pool_fusion import CAST_OUTPUT_OPS, fuse_casts
-from compiler.lower.residency import Residency, spad_region
+from compiler.lower.loss_pair import LossPair, lower_loss_pair
+from compiler.lower.memory import Buf, DramPlan
+from compiler.lower.pool_fusion import CAST_OUTPUT_OPS
+from compiler.lower.reserve import (
+    host_kept,
+    kept_scalars,
+    layers_reserve,
+    new_residency,
+    residency_reserve,
+    update_operands,
+)
+from compiler.lower.residency import Residency
 from compiler.lower.schedule import schedule_updates
 from compiler.lower.tiling import Tiling
+from compiler.lower.units import (
+    last_readers,
+    layer_name,
+    lower_units,
+    node_tags,
+    phases,
+    unit_nodes,
+)
 
 Lowering = Callable[[Ctx, Node, list[Buf], Buf], None]
 
@@ -78,285 +97,6 @@ def _rules() -> dict[Op, Lowering]:
     return table
 
 
-def phases(graph: Graph) -> list[Phase]:
-    """FORWARD for what the outputs need; of the rest, OPTIMIZER if it reads optimizer state
-    (the learning rate, moments), else BACKWARD."""
-    forward = [False] * len(graph.nodes)
-    stack = list(graph.outputs.values())
-    while stack:
-        i = stack.pop()
-        if not forward[i]:
-            forward[i] = True
-            stack.extend(graph.nodes[i].inputs)
-    state = [False] * len(graph.nodes)
-    out = []
-    for n in graph.nodes:
-        state[n.id] = n.op is Op.STATE or any(state[i] for i in n.inputs)
-        if forward[n.id]:
-            out.append(Phase.FORWARD)
-        else:
-            out.append(Phase.OPTIMIZER if state[n.id] else Phase.BACKWARD)
-    return out
-
-
-def lower_units(graph: Graph, config: ChipConfig) -> tuple[list, DramPlan]:
-    """The lowering units in order (nodes, fusion groups, GEMMs with their epilogue group)
-    and the DRAM plan that places their values."""
-    live = live_nodes(graph)
-    units = fuse_epilogues(graph, plan_groups(graph, live), config.dataflow is Dataflow.IS)
-    units = pair_losses(fuse_casts(graph, units))
-    spans = [(i, i) for i in range(len(graph.nodes))]
-    for unit in units:
-        members = _unit_nodes(unit)
-        for m in members:
-            spans[m.id] = (members[0].id, members[-1].id)
-    return units, plan_dram(graph, config, spans, _on_chip_values(units))
-
-
-def _on_chip_values(units: list) -> frozenset[int]:
-    """Values a lowering unit computes and never stores: fusion-group members outside the
-    group's ``keep`` and a GEMM whose only reader is its epilogue."""
-    out: set[int] = set()
-    for unit in units:
-        if isinstance(unit, Group):
-            out |= {m.id for m in unit.members} - unit.keep
-        elif isinstance(unit, tuple):
-            gemm, group, keep_gemm = unit
-            out |= {m.id for m in group.members} - group.keep
-            if not keep_gemm:
-                out.add(gemm.id)
-    return frozenset(out)
-
-
-def _unit_nodes(unit) -> list[Node]:
-    if isinstance(unit, Group):
-        return list(unit.members)
-    if isinstance(unit, tuple):
-        return [unit[0], *unit[1].members]
-    if isinstance(unit, LossPair):
-        return list(unit.members)
-    return [unit]
-
-
-def layer_name(node: Node) -> str:
-    return node.name or f"{node.op.value}{node.id}"
-
-
-def node_tags(graph: Graph, units: list) -> dict[int, Tag]:
-    """The tag of every node a unit lowers: the unit's first node's layer and phase, except
-    for members of another phase (an optimizer update fused into a weight gradient's epilogue),
-    which keep their own layer name and phase."""
-    phase = phases(graph)
-    out: dict[int, Tag] = {}
-    for unit in units:
-        members = _unit_nodes(unit)
-        first = members[0]
-        for m in members:
-            named = m if phase[m.id] is not phase[first.id] else first
-            out[m.id] = Tag(layer_name(named), phase[m.id])
-    return out
-
-
-def residency_reserve(
-    graph: Graph, config: ChipConfig, units: list, plan: DramPlan
-) -> tuple[int, int]:
-    """(scratchpad, accumulator) rows held for values that stay on chip across layers: the
-    rows of every intermediate a later unit reads (`residency_need`), at most a quarter of
-    each memory, which leaves the layers' tilings most of the chip; and in the accumulator
-    the rows of the parameters kept from their first load to their update (`host_kept`)."""
-    spad, acc = residency_need(graph, config, units, plan)
-    host = host_kept(graph, config, units, plan)[1]
-    return min(spad, config.spad_rows // 4), min(acc, (config.acc_rows - 1) // 4) + host
-
-
-def kept_scalars(graph: Graph, units: list, plan: DramPlan) -> tuple[tuple[int, int, int], ...]:
-    """The host scalars (a learning rate) that several units read and the step does not
-    write, as (DRAM extent, node id): the residency plan keeps each in one accumulator row,
-    broadcast, from its first reader's load, and later readers use that row instead of
-    loading it again (each load waits for the previous reader of its row and pays the DRAM
-    latency on the update's critical path). The row is a free one of the reserve, not one
-    added to it: a larger reserve shifts which values fit and spilled some of the LSTM
-    step's (bench/step_cycles: 278,808 cycles without, 280,733 with a row added)."""
-    updated = set(graph.updates)
-    readers: dict[int, int] = {}
-    for unit in units:
-        for i in {i for m in _unit_nodes(unit) for i in m.inputs}:
-            readers[i] = readers.get(i, 0) + 1
-    out = []
-    for i, count in readers.items():
-        n, buf = graph.nodes[i], plan.bufs.get(i)
-        if count < 2 or buf is None or buf.size != 1 or n.name in updated:
-            continue
-        if n.op in (Op.PARAM, Op.STATE, Op.CONST):
-            out.append((buf.addr, buf.addr + buf.nbytes, i))
-    return tuple(sorted(out))
-
-
-def residency_need(
-    graph: Graph, config: ChipConfig, units: list, plan: DramPlan
-) -> tuple[int, int]:
-    """The (scratchpad, accumulator) rows of every intermediate a later unit reads
-    (scratchpad for the array's operand type, accumulator otherwise)."""
-    lo, hi = plan.scratch_base, plan.scratch_base + plan.scratch_bytes
-    unit_of = {m.id: u for u, unit in enumerate(units) for m in _unit_nodes(unit)}
-    later: set[int] = set()
-    for u, unit in enumerate(units):
-        for m in _unit_nodes(unit):
-            later.update(i for i in m.inputs if unit_of.get(i, u) < u)
-    outs = _read_outputs(graph, plan)
-    spad = acc = 0
-    for i in later:
-        buf = plan.bufs.get(i)
-        if buf is None or not (lo <= buf.addr < hi or (buf.addr, buf.addr + buf.nbytes) in outs):
-            continue
-        cols = buf.shape[-1] if buf.shape else 1
-        rows = buf.size // max(cols, 1) * -(-cols // config.row_elems)
-        if buf.dtype is config.input_dtype:
-            spad += rows
-        else:
-            acc += rows
-    return spad, acc
-
-
-def host_kept(
-    graph: Graph, config: ChipConfig, units: list, plan: DramPlan
-) -> tuple[tuple[tuple[int, int, int], ...], int]:
-    """The parameters the residency plan keeps on chip from their first load to their
-    optimizer update, as (DRAM extent, node id), and the accumulator rows they take: the
-    matrices not of the array's input type (fp32 master weights) that a unit of another phase
-    reads first (the forward's cast), in order of first reader, while they fit in a quarter of
-    the accumulator and beside every intermediate the residency plan would hold there. Kept,
-    a parameter's update reads it in place instead of reading DRAM again.
-
-    Only when the step's fp32 intermediates fit too: where they do not (LeNet's and the LSTM's
-    steps), rows given to parameters are taken from values that would then spill, and those
-    steps measured slower (bench/step_cycles)."""
-    acc_rows = config.acc_rows - 1  # the last is the emitter's sync row
-    budget = min(acc_rows // 4, acc_rows - residency_need(graph, config, units, plan)[1])
-    phase = phases(graph)
-    first: dict[int, int] = {}
-    opt_read: set[int] = set()
-    for u, unit in enumerate(units):
-        for m in _unit_nodes(unit):
-            for i in m.inputs:
-                first.setdefault(i, u)
-                if phase[m.id] is Phase.OPTIMIZER:
-                    opt_read.add(i)
-    out, rows_left = [], max(0, budget)
-    for i in sorted(opt_read, key=lambda i: first[i]):
-        n, buf = graph.nodes[i], plan.bufs.get(i)
-        if n.op is not Op.PARAM or buf is None or len(buf.shape) != 2:
-            continue
-        if buf.dtype is config.input_dtype or phase[i] is Phase.OPTIMIZER:
-            continue
-        readers = [m for unit in units for m in _unit_nodes(unit) if i in m.inputs]
-        if all(phase[m.id] is Phase.OPTIMIZER for m in readers):
-            continue
-        rows = buf.shape[0] * -(-buf.shape[1] // config.row_elems)
-        if rows <= rows_left:
-            out.append((buf.addr, buf.addr + buf.nbytes, i))
-            rows_left -= rows
-    return tuple(out), max(0, budget) - rows_left
-
-
-def update_operands(
-    graph: Graph, config: ChipConfig, plan: DramPlan
-) -> tuple[tuple[int, int, int], ...]:
-    """The DRAM extents, with their node ids, of the optimizer state matrices (momentum, Adam
-    moments) that updates read: an update loads them into reserved rows the residency plan
-    has free at that point (`Residency.keep`). Those rows lie above the layer's own, in
-    another accumulator bank than the layer's GEMM outputs when the layer's rows fill one, so
-    the loads (which hold their destination bank's write port from their start, DRAM latency
-    included) do not stop the array writing the next gradient tile: the digits MLP step
-    measured 19,586 -> 18,514 cycles (bench/step_cycles); with the parameters' update reads
-    taken the same way too, 19,164."""
-    phase = phases(graph)
-    readers: dict[int, list[Node]] = {}
-    for m in graph.nodes:
-        for i in m.inputs:
-            readers.setdefault(i, []).append(m)
-    out = []
-    for n in graph.nodes:
-        buf = plan.bufs.get(n.id)
-        if n.op is not Op.STATE or buf is None or len(buf.shape) != 2:
-            continue
-        if buf.dtype is config.input_dtype:
-            continue
-        if any(phase[m.id] is Phase.OPTIMIZER for m in readers.get(n.id, ())):
-            out.append((buf.addr, buf.addr + buf.nbytes, n.id))
-    return tuple(out)
-
-
-def _read_outputs(graph: Graph, plan: DramPlan) -> frozenset[tuple[int, int]]:
-    """The DRAM extents of the outputs outside the scratch arena that some node reads (the
-    logits a loss reads): the residency plan may keep them on chip for their readers too,
-    though they still reach DRAM."""
-    lo, hi = plan.scratch_base, plan.scratch_base + plan.scratch_bytes
-    read = {i for n in graph.nodes for i in n.inputs}
-    out = set()
-    for nid in graph.outputs.values():
-        buf = plan.bufs.get(nid)
-        if buf is not None and nid in read and not lo <= buf.addr < hi:
-            out.add((buf.addr, buf.addr + buf.nbytes))
-    return frozenset(out)
-
-
-def _residency(
-    graph: Graph,
-    config: ChipConfig,
-    plan: DramPlan,
-    reserve: tuple[int, int],
-    host: tuple[tuple[int, int, int], ...] = (),
-    operands: tuple[tuple[int, int, int], ...] = (),
-    scalars: tuple[tuple[int, int, int], ...] = (),
-) -> Residency:
-    spad_rows, acc_rows = reserve
-    base, size, split = spad_region(config.spad_rows, config.spad_banks, spad_rows)
-    return Residency(
-        plan.scratch_base,
-        plan.scratch_base + plan.scratch_bytes,
-        (base, size),
-        (config.acc_rows - 1 - acc_rows, acc_rows),
-        split,
-        config.spad_rows // config.spad_banks,
-        _read_outputs(graph, plan),
-        host,
-        operands,
-        scalars,
-    )
-
-
-def _layers_reserve(config: ChipConfig, reserve: tuple[int, int]) -> tuple[int, int]:
-    """The (scratchpad, accumulator) rows the layers leave to the residency plan: its
-    scratchpad region reaches the top (`spad_region`)."""
-    base = spad_region(config.spad_rows, config.spad_banks, reserve[0])[0]
-    return config.spad_rows - base, reserve[1]
-
-
-def _last_readers(graph: Graph, units: list) -> list[set[int]]:
-    """For each unit, the values (root node ids) no later unit reads; an output read by a
-    unit is dead to the residency plan after its last reader (it is in DRAM too)."""
-    root = list(range(len(graph.nodes)))
-    for n in graph.nodes:
-        if n.op is Op.RESHAPE:
-            root[n.id] = root[n.inputs[0]]
-    last: dict[int, int] = {}
-    for u, unit in enumerate(units):
-        for m in _unit_nodes(unit):
-            last.setdefault(root[m.id], u)
-            for i in m.inputs:
-                last[root[i]] = u
-    read = {root[i] for unit in units for m in _unit_nodes(unit) for i in m.inputs}
-    for nid in list(graph.outputs.values()) + list(graph.updates.values()):
-        if not (nid in graph.outputs.values() and root[nid] in read):
-            last[root[nid]] = len(units)
-    dead: list[set[int]] = [set() for _ in units]
-    for r, u in last.items():
-        if u < len(units):
-            dead[u].add(r)
-    return dead
-
-
 def _lower_units(
     graph: Graph,
     config: ChipConfig,
@@ -370,10 +110,10 @@ def _lower_units(
     rules = _rules()
     em = Emitter(config, plan.temp_base)
     ctx = Ctx(config, em, plan.temp_base, tiling, res, reserve if res else (0, 0))
-    dead = _last_readers(graph, units)
+    dead = last_readers(graph, units)
     tag_of = node_tags(graph, units)
     for u, unit in enumerate(units):
-        members = _unit_nodes(unit)
+        members = unit_nodes(unit)
         n = members[0]
         ctx.begin_layer()
         em.tag = ctx.unit_tag = tag_of[n.id]
@@ -382,7 +122,7 @@ def _lower_units(
             res.begin_unit(
                 [
                     (b.addr, b.addr + b.nbytes, m.id)
-                    for m in _unit_nodes(unit)
+                    for m in unit_nodes(unit)
                     if (b := plan.bufs.get(m.id)) is not None
                 ]
             )
@@ -467,9 +207,9 @@ def _lower(graph: Graph, config: ChipConfig, tiling: Tiling) -> Lowered:
     scalars = kept_scalars(graph, units, plan)
     try:
         if any(reserve):
-            res = _residency(graph, config, plan, reserve, host, operands, scalars)
+            res = new_residency(graph, config, plan, reserve, host, operands, scalars)
             ctx = _lower_units(
-                graph, config, tiling, units, plan, res, _layers_reserve(config, reserve)
+                graph, config, tiling, units, plan, res, layers_reserve(config, reserve)
             )
             ctx.em.drop(res.skipped_stores())
     except LoweringError:  # a layer needs the reserved rows: every value goes through DRAM
@@ -504,7 +244,7 @@ def _lower(graph: Graph, config: ChipConfig, tiling: Tiling) -> Lowered:
                 t = tensors[name]
                 init[name] = to_storage(np.asarray(value).reshape(t.shape), t.dtype)
     layers = layer_table(
-        graph, [_unit_nodes(u) for u in units], node_tags(graph, units), plan.bufs, tags, dram
+        graph, [unit_nodes(u) for u in units], node_tags(graph, units), plan.bufs, tags, dram
     )
     program = Program(config, tuple(instrs), tuple(tags), tensors, init, layers)
     return Lowered(program, tuple(ctx.notes), em.relays)

@@ -16,7 +16,7 @@ arena (intermediates nobody outside the program sees) and for outputs that a lat
   DRAM address, same width, not transposed) becomes vector COPYs from the resident rows
   instead of a DMA; a transposed load whose columns are resident rows becomes transposed
   on-chip MOVEs (the load engine's corner turn) when they take it no longer than the DMA
-  (`_transposed_pieces`);
+  (`transposed_pieces`);
 - a store is **skipped** when no load of its rows ever missed: the value then never reaches
   DRAM. Whether a load will miss (a transposed read of rows resident in another blocking, a
   read split into other blocks) is only known after the readers are lowered, so the lowering
@@ -35,13 +35,22 @@ load (`keep`): the load goes to reserved rows, and the later reader takes them i
 than reading DRAM again; an optimizer update loads its state (`operands`) into free reserved
 rows the same way. A DRAM write over such rows (the update storing the new value) forgets
 only the rows it writes: they held the host's copy, so nothing is to be stored.
+
+This module decides and emits; the row bookkeeping it keeps (resident groups, their index by
+DRAM extent, the reserved regions) is compiler/lower/residency_rows.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from chip.isa import Loc, Mem, Move, VecOp
+from compiler.lower.residency_rows import (
+    Overlaps,
+    Region,
+    RowGroup,
+    extent,
+    span_of,
+    transposed_pieces,
+)
 
 # A load served from chip takes one COPY per run of consecutive resident rows; one whose rows
 # are scattered (written in another blocking) would take many small instructions, more
@@ -49,127 +58,6 @@ from chip.isa import Loc, Mem, Move, VecOp
 # average read DRAM instead.
 MAX_RUNS = 16
 MIN_RUN = 2
-
-
-@dataclass
-class _Group:
-    """The rows one store call made resident: DRAM row address -> (on-chip row, width)."""
-
-    seq: int
-    owner: int  # node id of the value (its root buffer)
-    mem: Mem
-    lo: int  # DRAM byte extent [lo, hi)
-    hi: int
-    base: int  # first reserved row
-    nrows: int
-    rows: dict[int, tuple[int, int]]
-    stride: int  # bytes between the DRAM rows
-    width: int  # bytes per DRAM row
-    host: bool = False  # a copy of a host tensor's rows (`Residency.keep`): never stored
-
-    def touches(self, view) -> bool:
-        """Whether ``view`` reads or writes a byte of this group's DRAM rows (column blocks of
-        one matrix interleave, so overlapping extents alone do not say)."""
-        es = view.dtype.nbytes
-        if view.cs == 1 or view.cols == 1:
-            starts = (view.addr + r * view.rs * es for r in range(view.rows))
-            width = view.cols * es
-        else:  # transposed: one DRAM row per view column
-            starts = (view.addr + c * view.cs * es for c in range(view.cols))
-            width = view.rows * es if view.rs == 1 else (view.rows - 1) * view.rs * es + es
-        for a in starts:
-            k = max(0, (a - self.lo) // self.stride) if self.stride else 0
-            for j in (k - 1, k, k + 1):
-                if 0 <= j < self.nrows:
-                    b = self.lo + j * self.stride
-                    if b < a + width and a < b + self.width:
-                        return True
-        return False
-
-
-class _Overlaps:
-    """Items with DRAM byte extents [lo, hi), keyed by sequence number and found by overlap
-    with a range. Each sits in every bucket of 2**`SHIFT` bytes its extent reaches: the plan
-    holds dozens of groups and every DMA asks which it overlaps, mostly within a bucket."""
-
-    SHIFT = 16
-
-    def __init__(self) -> None:
-        self.items: dict[int, tuple[int, int, object]] = {}  # seq -> (lo, hi, item)
-        self._buckets: dict[int, dict[int, None]] = {}  # bucket -> its seqs
-
-    def add(self, seq: int, lo: int, hi: int, item: object) -> None:
-        self.items[seq] = (lo, hi, item)
-        for b in self._reach(lo, hi):
-            self._buckets.setdefault(b, {})[seq] = None
-
-    def remove(self, seq: int) -> None:
-        lo, hi, _ = self.items.pop(seq)
-        for b in self._reach(lo, hi):
-            del self._buckets[b][seq]
-
-    def overlapping(self, first: int, end: int) -> list:
-        """The items whose extent overlaps [first, end), in order of sequence number."""
-        reach = self._reach(first, end)
-        if len(reach) >= len(self.items):
-            seqs = sorted(self.items)
-        else:
-            found: set[int] = set()
-            for b in reach:
-                found.update(self._buckets.get(b, ()))
-            seqs = sorted(found)
-        out = []
-        for seq in seqs:
-            lo, hi, item = self.items[seq]
-            if lo < end and first < hi:
-                out.append(item)
-        return out
-
-    def _reach(self, lo: int, hi: int) -> range:
-        return range(lo >> self.SHIFT, ((max(hi, lo + 1) - 1) >> self.SHIFT) + 1)
-
-
-@dataclass
-class _Region:
-    """First-fit allocation of rows in [base, base + size); rows [base, split) and
-    [split, base + size) lie in different banks."""
-
-    base: int
-    size: int
-    split: int | None = None
-    used: list[tuple[int, int]] = field(default_factory=list)  # sorted (start, end)
-
-    def take(
-        self, rows: int, avoid: frozenset[int] = frozenset(), bank_rows: int = 0
-    ) -> int | None:
-        """First fit, in a half of the region none of whose banks is in ``avoid`` if one has
-        room (a DMA reading these rows then holds no port the readers of ``avoid`` need)."""
-        end = self.base + self.size
-        spans = [(self.base, end)]
-        if self.split is not None and bank_rows:
-            halves = [(self.base, self.split), (self.split, end)]
-            free = [h for h in halves if h[0] // bank_rows not in avoid]
-            spans = [*free, *spans] if len(free) == 1 else spans
-        for lo, hi in spans:
-            at = self._fit(lo, hi, rows)
-            if at is not None:
-                self.used.append((at, at + rows))
-                self.used.sort()
-                return at
-        return None
-
-    def _fit(self, lo: int, hi: int, rows: int) -> int | None:
-        at = lo
-        for a, b in self.used:
-            if b <= at:
-                continue
-            if at + rows <= a:
-                break
-            at = b
-        return at if at + rows <= hi else None
-
-    def give(self, start: int, rows: int) -> None:
-        self.used.remove((start, start + rows))
 
 
 class Residency:
@@ -198,21 +86,21 @@ class Residency:
         self.host = host  # (lo, hi, node id) of host tensors kept from their first load
         self.operands = operands  # (lo, hi, node id) of those an update loads into free rows
         self.scalars = scalars  # (lo, hi, node id) of host scalars kept in one broadcast row
-        self.regions = {False: _Region(*spad, spad_split), True: _Region(*acc)}
+        self.regions = {False: Region(*spad, spad_split), True: Region(*acc)}
         self.bank_rows = spad_bank_rows
         self.read_banks: set[int] = set()  # scratchpad banks the current unit reads in place
-        self.claimed: list[_Group] = []  # groups `claim` admitted whose store is still due
+        self.claimed: list[RowGroup] = []  # groups `claim` admitted whose store is still due
         self.missed: set[int] = set()
         # (store's sequence number, first instruction, end) of every DMA store of a resident
         # group that need not reach DRAM if no load misses it
         self.dram_stores: list[tuple[int, int, int]] = []
-        self.groups: list[_Group] = []  # in order of sequence number
-        self._extents = _Overlaps()  # the groups by DRAM extent, but the host ones
-        self.kept: list[_Group] = []  # the host groups (`keep`): few, outside the index
+        self.groups: list[RowGroup] = []  # in order of sequence number
+        self._extents = Overlaps()  # the groups by DRAM extent, but the host ones
+        self.kept: list[RowGroup] = []  # the host groups (`keep`): few, outside the index
         # DRAM bytes [lo, hi) holding every host group: every DMA asks for the ones it
         # touches, and most are of other tensors
         self._kept_span = (0, 0)
-        self.ghosts = _Overlaps()  # released groups' sequence numbers by DRAM extent
+        self.ghosts = Overlaps()  # released groups' sequence numbers by DRAM extent
         self.owners: list[tuple[int, int, int]] = []  # (lo, hi, node id) written by this unit
         self.served = 0  # rows served from chip (for inspection)
         self._seq = 0
@@ -237,7 +125,7 @@ class Residency:
         optimizer update's read of one of `operands`) and keep for its later readers; None
         when it is not one, is transposed, or the region is full. The caller loads the view
         into the rows (by DMA: the rows hold nothing yet)."""
-        first, end = _extent(view)
+        first, end = extent(view)
         spans = self.host + self.operands if update else self.host
         owner = next((n for lo, hi, n in spans if lo <= first and end <= hi), None)
         if owner is None or not (view.cs == 1 or view.cols == 1):
@@ -250,10 +138,10 @@ class Residency:
         es = view.dtype.nbytes
         rows = {view.addr + r * view.rs * es: (base + r, view.cols) for r in range(view.rows)}
         stride, width = view.rs * es, view.cols * es
-        g = _Group(-1, owner, mem, first, end, base, view.rows, rows, stride, width, True)
+        g = RowGroup(-1, owner, mem, first, end, base, view.rows, rows, stride, width, True)
         self.groups.append(g)
         self.kept.append(g)
-        self._kept_span = _span_of(self.kept)
+        self._kept_span = span_of(self.kept)
         return Loc(mem, base)
 
     def scalar(self, view, mem: Mem) -> tuple[Loc, bool] | None:
@@ -274,10 +162,10 @@ class Residency:
         if base is None:
             return None
         rows = {view.addr: (base, view.cols)}
-        g = _Group(-1, owner, mem, first, end, base, 1, rows, 0, view.dtype.nbytes, True)
+        g = RowGroup(-1, owner, mem, first, end, base, 1, rows, 0, view.dtype.nbytes, True)
         self.groups.append(g)
         self.kept.append(g)
-        self._kept_span = _span_of(self.kept)
+        self._kept_span = span_of(self.kept)
         return Loc(mem, base), True
 
     def claim(self, view, mem: Mem) -> Loc | None:
@@ -317,10 +205,10 @@ class Residency:
         """The instruction spans [first, end) of the DRAM stores no load missed, in order."""
         return [(a, b) for seq, a, b in self.dram_stores if seq not in self.missed]
 
-    def _admit(self, view, mem: Mem) -> _Group | None:
+    def _admit(self, view, mem: Mem) -> RowGroup | None:
         """A new resident group for ``view`` (rows of a value of the current unit, written to
         DRAM at its address), or None when it cannot be or the region is full."""
-        first, end = _extent(view)
+        first, end = extent(view)
         self._overwrite(view, first, end)
         transposed = not (view.cs == 1 or view.cols == 1)
         inside = self.lo <= first and end <= self.hi
@@ -340,7 +228,9 @@ class Residency:
         self.stores = self._seq
         es = view.dtype.nbytes
         rows = {view.addr + r * view.rs * es: (base + r, view.cols) for r in range(view.rows)}
-        g = _Group(seq, owner, mem, first, end, base, view.rows, rows, view.rs * es, view.cols * es)
+        g = RowGroup(
+            seq, owner, mem, first, end, base, view.rows, rows, view.rs * es, view.cols * es
+        )
         self.groups.append(g)
         self._extents.add(seq, first, end, g)
         return g
@@ -351,7 +241,7 @@ class Residency:
         caller then loads the view). Nothing is recorded: a None is not a miss."""
         if not (view.cs == 1 or view.cols == 1):
             return None
-        first, end = _extent(view)
+        first, end = extent(view)
         es = view.dtype.nbytes
         for g in self.groups:
             if g.mem is not mem or not (g.lo <= first and end <= g.hi):
@@ -373,7 +263,7 @@ class Residency:
 
     def load(self, ctx, view, dst: Loc) -> bool:
         """Serve a load from resident rows (True) or record the miss (False)."""
-        first, end = _extent(view)
+        first, end = extent(view)
         kept = self._kept_near(first, end, view)
         if not kept and not self._may_hold(first, end):
             return False
@@ -388,7 +278,7 @@ class Residency:
         es = view.dtype.nbytes
         transposed = not (view.cs == 1 or view.cols == 1)
         if transposed:
-            pieces = _transposed_pieces(view, near, ctx.config)
+            pieces = transposed_pieces(view, near, ctx.config)
             if pieces is None:
                 self.missed.update(g.seq for g in near if not g.host)
                 return False
@@ -445,7 +335,7 @@ class Residency:
     def miss(self, view) -> None:
         """Record a load of ``view`` that reads DRAM whatever is resident (a reader that
         prefers DMAs, which overlap the array, to vector COPYs, which take its queue)."""
-        first, end = _extent(view)
+        first, end = extent(view)
         self.missed.update(self.ghosts.overlapping(first, end))
         self.missed.update(g.seq for g in self.groups if g.lo < end and first < g.hi and not g.host)
 
@@ -474,7 +364,7 @@ class Residency:
             self.missed.add(g.seq)
             self._drop(g)
 
-    def _forget_rows(self, g: _Group, view) -> None:
+    def _forget_rows(self, g: RowGroup, view) -> None:
         """Forget the rows of host group ``g`` that a DRAM write of ``view`` (not transposed)
         changes. Its reserved rows stay taken until its tensor's last reader is lowered
         (`release`): the next block's load then goes to other rows and need not wait for this
@@ -488,83 +378,17 @@ class Residency:
         for a in [a for a in g.rows if any(b < a + g.width and a < b + width for b in starts)]:
             del g.rows[a]
 
-    def _kept_near(self, first: int, end: int, view) -> list[_Group]:
+    def _kept_near(self, first: int, end: int, view) -> list[RowGroup]:
         lo, hi = self._kept_span
         if not (first < hi and lo < end):
             return []
         return [g for g in self.kept if g.lo < end and first < g.hi and g.touches(view)]
 
-    def _drop(self, g: _Group) -> None:
+    def _drop(self, g: RowGroup) -> None:
         self.regions[g.mem.is_acc].give(g.base, g.nrows)
         self.groups.remove(g)
         if g.host:
             self.kept.remove(g)
-            self._kept_span = _span_of(self.kept)
+            self._kept_span = span_of(self.kept)
         else:
             self._extents.remove(g.seq)
-
-
-def spad_region(spad_rows: int, banks: int, rows: int) -> tuple[int, int, int | None]:
-    """(first row, rows, split row) of the scratchpad rows the residency plan holds for
-    ``rows`` rows of values: the top ``rows`` rows, or, when they fit in one bank and there
-    are at least three, ``rows`` rows on each side of the top bank's first row, so values
-    can sit in a bank other than the one the current layer's in-place operands are in (a
-    DMA store reading one holds that bank's read port until its transfer ends)."""
-    per = spad_rows // banks
-    if banks >= 3 and 0 < rows <= per:
-        top = spad_rows - per
-        return top - rows, 2 * rows, top
-    return spad_rows - rows, rows, None
-
-
-def _transposed_pieces(view, near: list[_Group], config) -> list[tuple[int, int, Mem, int]] | None:
-    """How a transposed ``view`` (its columns are DRAM rows) is copied from resident rows by
-    on-chip MOVEs, as (first view row, view rows, memory, first resident row) pieces, or None
-    when it cannot be or costs more than the DMA.
-
-    View column c's DRAM row, from view row r0 on, must be the start of resident row
-    ``first + c`` (consecutive columns in consecutive rows, as a store of a block leaves
-    them), holding the piece's rows; a piece is one transposed MOVE of ``cols`` rows in and
-    ``n`` out. The choice is by predicted cycles on the load engine, which runs both: the
-    MOVEs' corner turns (``cols + n`` each, docs/timing.md) against the transposed LOAD's
-    transfer (its DRAM latency overlaps other loads; the bus time and the store it may also
-    save are a bonus the rule does not count: another reader may still need the store)."""
-    if not (view.rs == 1 or view.rows == 1):
-        return None
-    es = view.dtype.nbytes
-    pieces = []
-    r0 = 0
-    while r0 < view.rows:
-        found = None
-        for g in near:
-            hit = g.rows.get(view.addr + r0 * es)
-            if hit is not None:
-                found = (g, hit)
-                break
-        if found is None:
-            return None
-        g, (row, width) = found
-        n = min(width, view.rows - r0)
-        for c in range(1, view.cols):
-            hit = g.rows.get(view.addr + (c * view.cs + r0) * es)
-            if hit is None or hit[0] != row + c or hit[1] < n:
-                return None
-        pieces.append((r0, n, g.mem, row))
-        r0 += n
-    moves = sum(view.cols + n for _, n, _, _ in pieces)
-    transfer = max(-(-view.rows * view.cols * es // config.dram_bytes_per_cycle), view.rows)
-    return pieces if moves <= transfer else None
-
-
-def _span_of(groups: list[_Group]) -> tuple[int, int]:
-    """The DRAM bytes [lo, hi) holding every group of ``groups``; (0, 0) for none."""
-    if not groups:
-        return 0, 0
-    return min(g.lo for g in groups), max(g.hi for g in groups)
-
-
-def _extent(view) -> tuple[int, int]:
-    """The DRAM byte range a view touches."""
-    es = view.dtype.nbytes
-    last = (view.rows - 1) * view.rs + (view.cols - 1) * view.cs
-    return view.addr, view.addr + (last + 1) * es

@@ -10,7 +10,8 @@ from chip.isa import Load
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
 from compiler.lower.loss_pair import LossPair
-from compiler.lower.program import lower, lower_units
+from compiler.lower.program import lower
+from compiler.lower.units import lower_units
 from tests.compiler.lowering_helpers import run_on_chip
 
 

@@ -14,9 +14,10 @@ from chip.isa import Load, Matmul, Mem, Move, Preload, Store, Vec, VecOp
 from chip.program import TensorRole
 from compiler import compile_lowered, zoo
 from compiler.lower import program as lowering
-from compiler.lower import residency
-from compiler.lower.residency import spad_region
+from compiler.lower import reserve, residency
+from compiler.lower.residency_rows import spad_region
 from compiler.lower.schedule import schedule_updates
+from compiler.lower.units import lower_units, phases
 from compiler.passes.pipeline import graph_passes
 from compiler.reference import evaluate
 from compiler.train import Momentum, TrainSpec
@@ -54,8 +55,8 @@ def test_gemm_operands_are_read_in_place_from_resident_rows():
     graph = zoo.mlp(batch=8, inputs=32, hidden=(48,), classes=16)
     instrs = compile_lowered(graph, chip).program.instrs
     graph = graph_passes(graph, compute_dtype=chip.input_dtype)
-    units, plan = lowering.lower_units(graph, chip)
-    rows = lowering.residency_reserve(graph, chip, units, plan)[0]
+    units, plan = lower_units(graph, chip)
+    rows = reserve.residency_reserve(graph, chip, units, plan)[0]
     base = spad_region(chip.spad_rows, chip.spad_banks, rows)[0]
     # the array reads the cast x and weights and the hidden activation where they stay ...
     assert any(isinstance(i, Preload) and i.src >= base for i in instrs)
@@ -79,8 +80,8 @@ def test_vector_operands_are_read_in_place_from_resident_rows():
     program = compile_lowered(graph, chip, train=train).program
     instrs = program.instrs
     graph = graph_passes(graph, compute_dtype=chip.input_dtype, train=train)
-    units, plan = lowering.lower_units(graph, chip)
-    base = chip.acc_rows - 1 - lowering.residency_reserve(graph, chip, units, plan)[1]
+    units, plan = lower_units(graph, chip)
+    base = chip.acc_rows - 1 - reserve.residency_reserve(graph, chip, units, plan)[1]
     masks = [i for i in instrs if isinstance(i, Vec) and i.op is VecOp.RELU_MASK]
     assert masks and any(i.src1.row >= base for i in masks)
     # the input gradients they read were written there by the array itself
@@ -129,16 +130,16 @@ def test_reserve_counts_values_read_by_later_units():
     graph = graph_passes(
         zoo.mlp(batch=8, inputs=32, hidden=(48,), classes=16), compute_dtype=chip.input_dtype
     )
-    units, plan = lowering.lower_units(graph, chip)
-    spad, acc = lowering.residency_reserve(graph, chip, units, plan)
+    units, plan = lower_units(graph, chip)
+    spad, acc = reserve.residency_reserve(graph, chip, units, plan)
     assert 0 < spad <= chip.spad_rows // 4
     assert 0 <= acc <= (chip.acc_rows - 1) // 4
     single = graph_passes(
         zoo.mlp(batch=8, inputs=32, hidden=(), classes=16), compute_dtype=chip.input_dtype
     )
-    units, plan = lowering.lower_units(single, chip)
+    units, plan = lower_units(single, chip)
     # x and the weights are cast to bf16 for the one GEMM: read by a later unit, on chip
-    assert lowering.residency_reserve(single, chip, units, plan)[0] > 0
+    assert reserve.residency_reserve(single, chip, units, plan)[0] > 0
 
 
 def test_updates_scheduled_after_their_gradients():
@@ -149,7 +150,7 @@ def test_updates_scheduled_after_their_gradients():
         compute_dtype=chip.input_dtype,
         train=train,
     )
-    moved = schedule_updates(graph, lowering.phases(graph))
+    moved = schedule_updates(graph, phases(graph))
     assert [n.op for n in moved.nodes] != [n.op for n in graph.nodes]
     # a reorder: every node once (an update pulled in by its own input is not emitted again)
     assert sorted(n.op.value for n in moved.nodes) == sorted(n.op.value for n in graph.nodes)
@@ -208,8 +209,8 @@ def test_kept_master_weights_cross_dram_once_each_way():
     assert moved(Load) == w.nbytes
     assert moved(Store) == w.nbytes
     graph = graph_passes(graph, compute_dtype=chip.input_dtype, train=train)
-    units, plan = lowering.lower_units(graph, chip)
-    kept = {graph.nodes[i].name for _, _, i in lowering.host_kept(graph, chip, units, plan)[0]}
+    units, plan = lower_units(graph, chip)
+    kept = {graph.nodes[i].name for _, _, i in reserve.host_kept(graph, chip, units, plan)[0]}
     assert "dense3.w" in kept
 
 
@@ -236,8 +237,8 @@ def test_the_learning_rate_is_loaded_once_for_every_update():
     later = program.instrs[at + 1 :]
     assert not [i for i in later if isinstance(i, (Vec, Load, Move)) and i.dst == row]
     graph = graph_passes(graph, compute_dtype=chip.input_dtype, train=train)
-    units, plan = lowering.lower_units(graph, chip)
-    assert [n for *_, n in lowering.kept_scalars(graph, units, plan)] == [lr_node(graph)]
+    units, plan = lower_units(graph, chip)
+    assert [n for *_, n in reserve.kept_scalars(graph, units, plan)] == [lr_node(graph)]
 
 
 def lr_node(graph) -> int:
@@ -253,8 +254,8 @@ def test_updates_load_optimizer_state_into_the_reserved_rows_above_the_layers():
     graph = zoo.mlp(batch=32)
     program = compile_lowered(graph, chip, train=train).program
     graph = graph_passes(graph, compute_dtype=chip.input_dtype, train=train)
-    units, plan = lowering.lower_units(graph, chip)
-    base = chip.acc_rows - 1 - lowering.residency_reserve(graph, chip, units, plan)[1]
+    units, plan = lower_units(graph, chip)
+    base = chip.acc_rows - 1 - reserve.residency_reserve(graph, chip, units, plan)[1]
     bank_rows = chip.acc_rows // chip.acc_banks
     state = [
         max(
@@ -278,10 +279,10 @@ def test_updates_load_optimizer_state_into_the_reserved_rows_above_the_layers():
 def test_extent_index_finds_what_a_scan_finds():
     """The residency plan's index of DRAM extents returns exactly the overlapping items, in
     order of sequence number, however extents and queries straddle its buckets."""
-    from compiler.lower.residency import _Overlaps
+    from compiler.lower.residency_rows import Overlaps
 
     rng = np.random.default_rng(0)
-    index, live = _Overlaps(), {}
+    index, live = Overlaps(), {}
     for seq in range(400):
         lo = int(rng.integers(0, 1 << 20))
         hi = lo + int(rng.choice([1, 64, 5000, 70000, 300000]))
@@ -322,7 +323,7 @@ def test_transposed_reads_of_resident_values_are_on_chip_moves(monkeypatch):
         )
 
     assert transposed_arena_loads(kept.program) == 0
-    monkeypatch.setattr(residency, "_transposed_pieces", lambda *a: None)
+    monkeypatch.setattr(residency, "transposed_pieces", lambda *a: None)
     through_dram = compile_lowered(graph, chip, train=train)
     assert transposed_arena_loads(through_dram.program) > 0
     assert not any(isinstance(i, Move) for i in through_dram.program.instrs)

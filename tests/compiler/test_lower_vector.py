@@ -148,7 +148,7 @@ def test_composite_op_must_be_decomposed_first():
 
 def test_values_that_never_leave_a_fusion_group_take_no_dram():
     from compiler.lower.memory import ON_CHIP_ONLY
-    from compiler.lower.program import lower_units
+    from compiler.lower.units import lower_units
 
     b = IRBuilder("chain")
     x = b.input("x", (64, 16))

@@ -14,7 +14,7 @@ from chip.isa import Load, Mem, Store, Vec, VecOp
 from chip.machine import run_machine
 from compiler.ir import Op
 from compiler.ir_builder import IRBuilder
-from compiler.lower import pool, pool_grad, program
+from compiler.lower import pool, pool_grad, units
 from compiler.lower.program import lower
 from compiler.reference import evaluate
 from tests.compiler.lowering_helpers import run_on_chip
@@ -121,7 +121,7 @@ def test_cast_stored_by_the_pool_gradient_is_the_cast_bit_for_bit(
     graph, inputs = pool_grad_cast_graph(op, x_shape, stride)
     with_cast = lower(graph, cfg)
     got = run_on_chip(with_cast, inputs, machine=True)
-    monkeypatch.setattr(program, "fuse_casts", lambda graph, units: units)
+    monkeypatch.setattr(units, "fuse_casts", lambda graph, units: units)
     alone = lower(graph, cfg)
     want = run_on_chip(alone, inputs, machine=True)
     # fused, the cast reads no dx back from DRAM: fewer loads; not where dx has elements in
@@ -154,7 +154,7 @@ def test_channel_sum_computed_by_the_pool_gradient(case, op, relu_mask, monkeypa
     graph, inputs = pool_grad_cast_graph(op, x_shape, relu_mask=relu_mask, cast=cfg.input_dtype)
     fused = lower(graph, cfg)
     got = run_on_chip(fused, inputs, machine=True)
-    monkeypatch.setattr(program, "fuse_casts", lambda graph, units: units)
+    monkeypatch.setattr(units, "fuse_casts", lambda graph, units: units)
     alone = lower(graph, cfg)
     want = run_on_chip(alone, inputs, machine=True)
     dx_bytes = int(np.prod(x_shape)) * 4
@@ -188,7 +188,7 @@ def test_forward_pooling_stores_its_cast(op, reshape, case, monkeypatch):
     inputs = {"x": np.round(np.random.default_rng(14).standard_normal(x_shape), 1)}
     fused = lower(graph, cfg)
     got = run_on_chip(fused, inputs, machine=True)["y16"]
-    monkeypatch.setattr(program, "fuse_casts", lambda graph, units: units)
+    monkeypatch.setattr(units, "fuse_casts", lambda graph, units: units)
     alone = lower(graph, cfg)
     np.testing.assert_array_equal(got, run_on_chip(alone, inputs, machine=True)["y16"])
     assert stored_bytes(fused) == got.size * cfg.input_dtype.nbytes  # the cast alone
