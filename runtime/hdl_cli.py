@@ -29,7 +29,8 @@ def setup_hdl(p: argparse.ArgumentParser) -> None:
         "--synth",
         choices=("ecp5", "xilinx7"),
         help="also synthesize for an FPGA family (needs the fpga extra): print LUTs, FFs, DSPs, "
-        "block RAMs and, for ECP5, nextpnr's Fmax; save DIR/synth_<family>.json",
+        "block RAMs and, for ECP5, nextpnr's Fmax; save DIR/synth_<family>.json (and, for "
+        "ECP5, nextpnr's log DIR/nextpnr.log)",
     )
 
 
@@ -59,8 +60,14 @@ def _synth(chip: ChipConfig, target: str, out: Path, whole_chip: bool) -> None:
 
     from chip.hdl.synth import SynthError, synthesize
 
+    if target == "ecp5":
+        print(
+            f"synthesizing and placing on ECP5: minutes for a datapath, hours for a whole chip; "
+            f"nextpnr's progress goes to {out / 'nextpnr.log'}",
+            flush=True,
+        )
     try:
-        report = synthesize(chip, target, whole_chip=whole_chip)
+        report = synthesize(chip, target, work_dir=out, whole_chip=whole_chip)
     except SynthError as e:
         raise CommandError(str(e)) from None
     path = out / f"synth_{target}.json"

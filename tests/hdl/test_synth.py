@@ -88,6 +88,10 @@ def test_ecp5_flow_reports_resources_and_the_achieved_clock(tmp_path, capsys):
     assert report["target_mhz"] == cfg.clock_mhz
     out = capsys.readouterr().out
     assert "Fmax (MHz)" in out and f"{report['fmax_mhz']:.1f}" in out
+    # nextpnr's log is kept beside the report, and says the clock the report gives
+    log = (tmp_path / "nextpnr.log").read_text()
+    assert "Max frequency for clock" in log and "Routing complete" in log
+    assert str(tmp_path / "nextpnr.log") in out
 
 
 def test_missing_tools_are_one_clear_line(tmp_path, capsys, monkeypatch):
