@@ -5,7 +5,7 @@ same bits faster:
 
 - float inputs: a numba kernel that keeps the array's summation order (over the array rows
   for WS/IS, over t for OS) and rounds every product to float32 before adding it (no FMA),
-  computing tiles of 8 x 16 independent sums held in vector registers;
+  computing tiles of 4 x 16 independent sums held in vector registers;
 - int8 inputs: BLAS in float32 on chunks of at most 1024 terms, whose partial sums are integers
   of at most 2^24 (exact in any order, with or without FMA), added in int64, then wrapped to
   int32.
@@ -98,50 +98,42 @@ def _put_int(row: np.ndarray, c: np.ndarray, add: bool) -> None:
 
 
 @numba.njit(cache=True, inline="always")
-def _put_tile_int(p_int, r, j0, s0, s1, s2, s3, s4, s5, s6, s7, add) -> None:  # noqa: ANN001
-    """Eight finished 16-wide integer rows written into, or added onto, p_int[r:r+8, j0:j0+16]."""
+def _put_tile_int(p_int, r, j0, s0, s1, s2, s3, add) -> None:  # noqa: ANN001
+    """Four finished 16-wide integer rows written into, or added onto, p_int[r:r+4, j0:j0+16]."""
     _put_int(p_int[r, j0 : j0 + 16], s0, add)
     _put_int(p_int[r + 1, j0 : j0 + 16], s1, add)
     _put_int(p_int[r + 2, j0 : j0 + 16], s2, add)
     _put_int(p_int[r + 3, j0 : j0 + 16], s3, add)
-    _put_int(p_int[r + 4, j0 : j0 + 16], s4, add)
-    _put_int(p_int[r + 5, j0 : j0 + 16], s5, add)
-    _put_int(p_int[r + 6, j0 : j0 + 16], s6, add)
-    _put_int(p_int[r + 7, j0 : j0 + 16], s7, add)
 
 
-# The float kernels compute 8 output rows x 16 columns at a time: 8 accumulator rows of 16
-# float32 (16 AVX2 registers) stay in registers for the whole sum while each loaded row segment
-# of y serves all 8 of them. Every single sum still adds its products one by one in k order.
+# The float kernels compute 4 output rows x 16 columns at a time: 4 accumulator rows of 16
+# float32 (8 AVX2 registers) stay in registers for the whole sum while each loaded row segment
+# of y serves all 4 of them. Eight rows would take all 16 AVX2 registers, and the y segment and
+# the broadcast x values then spill every step (measured 2x slower on AVX2). Every single sum
+# still adds its products one by one in k order, so the tile's shape never changes a bit.
 # The bodies below are inlined into each kernel that calls them, and numba compiles a kernel's
 # arithmetic with that kernel's flags: `_matmul_f32` rounds every product (no FMA), chip/machine/
 # fma_kernels.py's kernels contract each product with its addition.
 
 
 @numba.njit(cache=True, inline="always")
-def _tile_sums(a, y, r, j0, c0, c1, c2, c3, c4, c5, c6, c7) -> None:  # noqa: ANN001
+def _tile_sums(a, y, r, j0, c0, c1, c2, c3) -> None:  # noqa: ANN001
     """Add ``a[r + i, k] * y[k, j0 + j]`` over k in order onto the tile row ``ci[j]``."""
     for k in range(a.shape[1]):
         yk = y[k]
         x0, x1, x2, x3 = a[r, k], a[r + 1, k], a[r + 2, k], a[r + 3, k]
-        x4, x5, x6, x7 = a[r + 4, k], a[r + 5, k], a[r + 6, k], a[r + 7, k]
         for j in range(16):
             yv = yk[j0 + j]
             c0[j] = c0[j] + x0 * yv
             c1[j] = c1[j] + x1 * yv
             c2[j] = c2[j] + x2 * yv
             c3[j] = c3[j] + x3 * yv
-            c4[j] = c4[j] + x4 * yv
-            c5[j] = c5[j] + x5 * yv
-            c6[j] = c6[j] + x6 * yv
-            c7[j] = c7[j] + x7 * yv
 
 
 @numba.njit(cache=True, inline="always")
-def _zero(c0, c1, c2, c3, c4, c5, c6, c7) -> None:  # noqa: ANN001 - eight float rows
+def _zero(c0, c1, c2, c3) -> None:  # noqa: ANN001 - four float rows
     for j in range(16):
         c0[j], c1[j], c2[j], c3[j] = 0.0, 0.0, 0.0, 0.0
-        c4[j], c5[j], c6[j], c7[j] = 0.0, 0.0, 0.0, 0.0
 
 
 @numba.njit(cache=True, inline="always")
@@ -152,33 +144,27 @@ def _blocked(a, y, p, p_int, add, ints, nan_rule) -> None:  # noqa: ANN001 - `ma
     as chip/semantics.py does (needed where an input may be a NaN)."""
     R = a.shape[0]
     J = y.shape[1]
-    R8, J16 = R - R % 8, J - J % 16
+    R4, J16 = R - R % 4, J - J % 16
     c0, c1 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
     c2, c3 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
-    c4, c5 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
-    c6, c7 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
-    for r in range(0, R8, 8):
+    for r in range(0, R4, 4):
         for j0 in range(0, J16, 16):
-            _zero(c0, c1, c2, c3, c4, c5, c6, c7)
-            _tile_sums(a, y, r, j0, c0, c1, c2, c3, c4, c5, c6, c7)
+            _zero(c0, c1, c2, c3)
+            _tile_sums(a, y, r, j0, c0, c1, c2, c3)
             if ints:
-                _put_tile_int(p_int, r, j0, c0, c1, c2, c3, c4, c5, c6, c7, add)
+                _put_tile_int(p_int, r, j0, c0, c1, c2, c3, add)
                 continue
-            if nan_rule and _nan_among(c0, c1, c2, c3, c4, c5, c6, c7):
+            if nan_rule and _nan_among(c0, c1, c2, c3):
                 # which NaN propagates depends on the operands' order: recompute the tile
                 # with the row loop, which picks it as chip/semantics.py does
-                _edge_rows(a, y, p, p_int, add, False, r, r + 8, j0, j0 + 16)
+                _edge_rows(a, y, p, p_int, add, False, r, r + 4, j0, j0 + 16)
                 continue
             _put(p[r, j0 : j0 + 16], c0, add)
             _put(p[r + 1, j0 : j0 + 16], c1, add)
             _put(p[r + 2, j0 : j0 + 16], c2, add)
             _put(p[r + 3, j0 : j0 + 16], c3, add)
-            _put(p[r + 4, j0 : j0 + 16], c4, add)
-            _put(p[r + 5, j0 : j0 + 16], c5, add)
-            _put(p[r + 6, j0 : j0 + 16], c6, add)
-            _put(p[r + 7, j0 : j0 + 16], c7, add)
-    _edge_rows(a, y, p, p_int, add, ints, 0, R8, J16, J)  # right of the 16-wide tiles
-    _edge_rows(a, y, p, p_int, add, ints, R8, R, 0, J)  # below the 8-row tiles
+    _edge_rows(a, y, p, p_int, add, ints, 0, R4, J16, J)  # right of the 16-wide tiles
+    _edge_rows(a, y, p, p_int, add, ints, R4, R, 0, J)  # below the 4-row tiles
 
 
 @numba.njit(cache=True, pipeline_class=SLPCompiler)
@@ -190,12 +176,12 @@ def _matmul_f32(a: np.ndarray, y: np.ndarray, p: np.ndarray, add: bool) -> None:
 
 
 @numba.njit(cache=True, inline="always")
-def _nan_among(c0, c1, c2, c3, c4, c5, c6, c7) -> bool:  # noqa: ANN001 - eight float rows
+def _nan_among(c0, c1, c2, c3) -> bool:  # noqa: ANN001 - four float rows
     """Whether a tile's sums hold a NaN (or an infinity: their total is then NaN or infinite;
     either way the tile is recomputed)."""
     total = np.float32(0.0)
     for j in range(c0.size):
-        total += c0[j] + c1[j] + c2[j] + c3[j] + c4[j] + c5[j] + c6[j] + c7[j]
+        total += c0[j] + c1[j] + c2[j] + c3[j]
     return not np.isfinite(total)
 
 

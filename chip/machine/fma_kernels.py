@@ -25,7 +25,7 @@ When is ``x * s`` exact in fp32?
 - fp32 inputs: products have up to 48 significant bits; never fused (chip/machine/
   block_kernels.py's `_matmul_f32`).
 
-The kernel is block_kernels.py's register-blocked loop (8 output rows x 16 columns at a time,
+The kernel is block_kernels.py's register-blocked loop (4 output rows x 16 columns at a time,
 their partial sums held in registers while k runs innermost), inlined and compiled here with
 numba's ``fastmath={"contract"}``, which lets LLVM fuse the multiply and the add and nothing
 else (no reassociation: every sum keeps its order).
@@ -145,34 +145,30 @@ def matmul_chain(
     (t x k), by its stationary tile ``ss[f]`` (k x cols), float32 values; the block is ``p``
     (``p_int`` with ``ints``), t x cols.
 
-    Each 8 x 16 tile of the block is read once and written once: float folds add their sums
+    Each 4 x 16 tile of the block is read once and written once: float folds add their sums
     onto a running total as the accumulator would (`_fold_in`, one rounding per fold); int8
     folds sum on in float32, exact up to `F32_EXACT_TERMS` terms, then onto the int32 words
     (a sum modulo 2^32 does not depend on its order)."""
     n, t, k = xs.shape
     cols = ss.shape[2]
-    T8, J16 = t - t % 8, cols - cols % 16
+    T4, J16 = t - t % 4, cols - cols % 16
     c0, c1 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
     c2, c3 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
-    c4, c5 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
-    c6, c7 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
     s0, s1 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
     s2, s3 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
-    s4, s5 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
-    s6, s7 = numba.carray(_stack_f32(16), 16), numba.carray(_stack_f32(16), 16)
-    for r in range(0, T8, 8):
+    for r in range(0, T4, 4):
         for j0 in range(0, J16, 16):
             if ints:
                 put_add, terms = add, 0
-                _zero(s0, s1, s2, s3, s4, s5, s6, s7)
+                _zero(s0, s1, s2, s3)
                 for f in range(n):
                     if terms + k > F32_EXACT_TERMS:
-                        _put_tile_int(p_int, r, j0, s0, s1, s2, s3, s4, s5, s6, s7, put_add)
-                        _zero(s0, s1, s2, s3, s4, s5, s6, s7)
+                        _put_tile_int(p_int, r, j0, s0, s1, s2, s3, put_add)
+                        _zero(s0, s1, s2, s3)
                         put_add, terms = True, 0
-                    _tile_sums(xs[f], ss[f], r, j0, s0, s1, s2, s3, s4, s5, s6, s7)
+                    _tile_sums(xs[f], ss[f], r, j0, s0, s1, s2, s3)
                     terms += k
-                _put_tile_int(p_int, r, j0, s0, s1, s2, s3, s4, s5, s6, s7, put_add)
+                _put_tile_int(p_int, r, j0, s0, s1, s2, s3, put_add)
                 continue
             fresh = not add  # the total holds nothing yet
             if add:
@@ -180,40 +176,24 @@ def matmul_chain(
                 _copy(p[r + 1, j0 : j0 + 16], s1)
                 _copy(p[r + 2, j0 : j0 + 16], s2)
                 _copy(p[r + 3, j0 : j0 + 16], s3)
-                _copy(p[r + 4, j0 : j0 + 16], s4)
-                _copy(p[r + 5, j0 : j0 + 16], s5)
-                _copy(p[r + 6, j0 : j0 + 16], s6)
-                _copy(p[r + 7, j0 : j0 + 16], s7)
             for f in range(n):
-                _zero(c0, c1, c2, c3, c4, c5, c6, c7)
-                _tile_sums(xs[f], ss[f], r, j0, c0, c1, c2, c3, c4, c5, c6, c7)
+                _zero(c0, c1, c2, c3)
+                _tile_sums(xs[f], ss[f], r, j0, c0, c1, c2, c3)
                 if fresh:
                     _copy(c0, s0)
                     _copy(c1, s1)
                     _copy(c2, s2)
                     _copy(c3, s3)
-                    _copy(c4, s4)
-                    _copy(c5, s5)
-                    _copy(c6, s6)
-                    _copy(c7, s7)
                     fresh = False
                 else:
                     _fold_in(s0, c0)
                     _fold_in(s1, c1)
                     _fold_in(s2, c2)
                     _fold_in(s3, c3)
-                    _fold_in(s4, c4)
-                    _fold_in(s5, c5)
-                    _fold_in(s6, c6)
-                    _fold_in(s7, c7)
             _copy(s0, p[r, j0 : j0 + 16])
             _copy(s1, p[r + 1, j0 : j0 + 16])
             _copy(s2, p[r + 2, j0 : j0 + 16])
             _copy(s3, p[r + 3, j0 : j0 + 16])
-            _copy(s4, p[r + 4, j0 : j0 + 16])
-            _copy(s5, p[r + 5, j0 : j0 + 16])
-            _copy(s6, p[r + 6, j0 : j0 + 16])
-            _copy(s7, p[r + 7, j0 : j0 + 16])
     for f in range(n):  # the edges fold by fold, through the accumulator
-        _edge_rows(xs[f], ss[f], p, p_int, add or f > 0, ints, 0, T8, J16, cols)
-        _edge_rows(xs[f], ss[f], p, p_int, add or f > 0, ints, T8, t, 0, cols)
+        _edge_rows(xs[f], ss[f], p, p_int, add or f > 0, ints, 0, T4, J16, cols)
+        _edge_rows(xs[f], ss[f], p, p_int, add or f > 0, ints, T4, t, 0, cols)

@@ -50,7 +50,7 @@ def test_int_kernels_exact_and_wrapping(t):
     [(4, 4, 4), (5, 5, 3), (8, 3, 16), (9, 17, 17), (16, 8, 32), (23, 30, 47), (8, 40, 1)],
 )
 def test_float_kernels_tiles_and_their_edges(t, r, c):
-    # the kernels compute 8 x 16 output tiles, then the columns right of them and the rows
+    # the kernels compute 4 x 16 output tiles, then the columns right of them and the rows
     # below them one row at a time
     rng = np.random.default_rng(t * 100 + r)
     x, s = _floats(rng, (t, r), True, False), _floats(rng, (r, c), True, False)

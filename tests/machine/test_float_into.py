@@ -14,7 +14,7 @@ from tests.machine.test_block_kernels import _floats
 @pytest.mark.parametrize("os_flow", [False, True])
 def test_into_strided_accumulator_rows(seed, os_flow):
     rng = np.random.default_rng(seed)
-    t, r, c = (int(v) for v in rng.integers(1, 40, 3))  # 8 x 16 tiles and their edges
+    t, r, c = (int(v) for v in rng.integers(1, 40, 3))  # 4 x 16 tiles and their edges
     bf16, special, add = seed % 2 == 0, seed % 3 == 0, seed % 4 < 2
     x, s = _floats(rng, (t, r), special, bf16), _floats(rng, (r, c), special, bf16)
     y = _floats(rng, (t, c), special, bf16)

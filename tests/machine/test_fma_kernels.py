@@ -28,7 +28,7 @@ def _bounds(values: np.ndarray) -> tuple[int, int]:
 
 @pytest.mark.parametrize("add", [False, True])
 def test_the_kernel_gives_the_functional_bits_for_exact_products(add):
-    # shapes with full 8 x 16 tiles and both edges; bf16 values of every magnitude whose
+    # shapes with full 4 x 16 tiles and both edges; bf16 values of every magnitude whose
     # products stay within float32's normal range, zeros of both signs among them
     rng = np.random.default_rng(0)
     for rows, k, cols in ((37, 16, 35), (8, 4, 16), (16, 32, 48)):

@@ -193,3 +193,28 @@ def test_int8_ws_sums_past_float32_exact_terms_stay_exact():
         res = run_machine(prog, "fast")
         want = a.astype(np.int64) @ b.astype(np.int64)
         assert np.array_equal(res.state.read_tensor(prog.tensor("C")), want), flow
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_widening_x_finds_the_exponents_of_its_bf16_block(seed):
+    # the replay widens a MATMUL's X and bounds its bf16 magnitudes in one pass, per column;
+    # the bounds must be those of `exponents` over the same block, which decide whether the
+    # products may be fused: zeros of both signs, subnormals, infinities and NaNs among them
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal((40, 24)) * 2.0 ** rng.integers(-140, 120, (40, 24))
+    values = values.astype(np.float32)
+    specials = [0.0, -0.0, 2.0**-130, -(2.0**-133), np.inf, np.nan]
+    at = rng.integers(0, values.size, seed + 1)
+    values.flat[at] = np.array(specials, dtype=np.float32)[: at.size]
+    raw = (values.view(np.uint32) >> 16).astype(np.uint16)
+    for lo, rows, cols in ((0, 40, 24), (3, 17, 9), (10, 1, 24), (0, 40, 1)):
+        out = np.zeros((rows, cols), dtype=np.uint32)
+        got = rk._widen_x(raw, lo, rows, cols, True, out)
+        assert got == rk.exponents(raw, lo, rows, cols)
+        want = raw[lo : lo + rows, :cols].astype(np.uint32) << np.uint32(16)
+        np.testing.assert_array_equal(out, want)
+    zeros = np.zeros((4, 4), dtype=np.uint16)
+    assert (
+        rk._widen_x(zeros, 0, 4, 4, True, np.zeros((4, 4), np.uint32))[0]
+        == rk.exponents(zeros, 0, 4, 4)[0]
+    )
