@@ -162,9 +162,9 @@ class Ctx:
             raise LoweringError(str(e)) from None
 
     # ---------------------------------------------------------------- DMA
-    def load(self, view: View, dst: Loc) -> None:
-        """Copy ``view`` to on-chip rows ``dst``.. (row i = view row i)."""
-        self._dma(view, dst, True)
+    def load(self, view: View, dst: Loc, offset: int = 0) -> None:
+        """Copy ``view`` to on-chip rows ``dst`` + ``offset``.. (row i = view row i)."""
+        self._dma(view, dst, True, False, offset)
 
     def load_dram(self, view: View, dst: Loc) -> None:
         """Copy ``view`` to on-chip rows ``dst``.. by a DMA even where its rows are resident
@@ -173,11 +173,14 @@ class Ctx:
             self.residency.miss(view)
         self._dma(view, dst, True, True)
 
-    def store(self, src: Loc, view: View) -> None:
-        """Copy on-chip rows ``src``.. to ``view`` (row i -> view row i)."""
-        self._dma(view, src, False)
+    def store(self, src: Loc, view: View, offset: int = 0) -> None:
+        """Copy on-chip rows ``src`` + ``offset``.. to ``view`` (row i -> view row i)."""
+        self._dma(view, src, False, False, offset)
 
-    def _dma(self, view: View, loc: Loc, load: bool, direct: bool = False) -> None:
+    def _dma(self, view: View, loc: Loc, load: bool, direct: bool = False, offset: int = 0) -> None:
+        """The DMAs of ``view`` to or from rows ``loc`` + ``offset``.. (the offset is
+        separate so that the many DMAs the residency plan passes by need no `Loc` of their
+        own)."""
         addr, dtype, rows, cols, rs, cs = view
         es = self._nbytes[dtype]
         res = None if direct else self.residency
@@ -185,6 +188,8 @@ class Ctx:
         if res is not None and not res.passes_by(
             addr, addr + ((rows - 1) * rs + (cols - 1) * cs + 1) * es
         ):
+            if offset:
+                loc, offset = loc.offset(offset), 0
             if load and res.load(self, view, loc):
                 return
             if not load:
@@ -211,15 +216,16 @@ class Ctx:
             transpose, stride = True, cs * es
         else:
             raise LoweringError(f"DMA view with strides ({rs}, {cs}) has no unit stride")
+        row = loc.row + offset
         if 0 < rows <= MAX_DMA_ROWS:  # one instruction: almost every block
-            self.em.dma(load, addr, mem, loc.row, rows, cols, stride, transpose)
+            self.em.dma(load, addr, mem, row, rows, cols, stride, transpose)
             return
         dma = self.em.dma
         for r0 in range(0, rows, MAX_DMA_ROWS):
             # rows r0.. of the view: view.block(r0, nr, 0, cols)'s address
             dram = addr + r0 * rs * es
             n = min(MAX_DMA_ROWS, rows - r0)
-            dma(load, dram, mem, loc.row + r0, n, cols, stride, transpose)
+            dma(load, dram, mem, row + r0, n, cols, stride, transpose)
 
     # ---------------------------------------------------------------- vector helpers
     def vec(
@@ -243,9 +249,9 @@ class Ctx:
             self.em.emit(
                 Vec(
                     op=op,
-                    dst=dst if op is VecOp.CSUM else dst.offset(r0),
-                    src1=a if bcast1 else a.offset(r0),
-                    src2=b if bcast2 else b.offset(r0),
+                    dst=dst if op is VecOp.CSUM or not r0 else dst.offset(r0),
+                    src1=a if bcast1 or not r0 else a.offset(r0),
+                    src2=b if bcast2 or not r0 else b.offset(r0),
                     rows=nr,
                     cols=cols,
                     bcast1=bcast1,
