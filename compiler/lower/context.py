@@ -53,14 +53,12 @@ class View(NamedTuple):
         return View(self.addr, self.dtype, self.cols, self.rows, self.cs, self.rs)
 
     def block(self, r0: int, nr: int, c0: int, nc: int) -> View:
-        if r0 < 0 or c0 < 0 or r0 + nr > self.rows or c0 + nc > self.cols:
-            raise ValueError(
-                f"block [{r0}:{r0 + nr}, {c0}:{c0 + nc}] outside {self.rows}x{self.cols} view"
-            )
-        es = self.dtype.nbytes
-        addr = self.addr + (r0 * self.rs + c0 * self.cs) * es
+        addr, dtype, rows, cols, rs, cs = self
+        if r0 < 0 or c0 < 0 or r0 + nr > rows or c0 + nc > cols:
+            raise ValueError(f"block [{r0}:{r0 + nr}, {c0}:{c0 + nc}] outside {rows}x{cols} view")
+        addr += (r0 * rs + c0 * cs) * dtype.nbytes
         # tuple.__new__ skips the named tuple's Python-level constructor (one view per block)
-        return _tuple(View, (addr, self.dtype, nr, nc, self.rs, self.cs))
+        return _tuple(View, (addr, dtype, nr, nc, rs, cs))
 
 
 _tuple = tuple.__new__

@@ -92,8 +92,14 @@ class Hazards:
         count = np.zeros(n, dtype=np.int64)
         count[dmas.instr] = 2
         accesses = self._footprints.accesses
+        # equal instructions touch the same things, and a tiled program repeats its few
+        # distinct execute instructions (a tile's PRELOAD and MATMUL per block) many times
+        known: dict[Instr, tuple] = {}
         for i in np.flatnonzero(count == 0).tolist():
-            found = accesses(instrs[i])
+            ins = instrs[i]
+            found = known.get(ins)
+            if found is None:
+                found = known[ins] = accesses(ins)
             count[i] = len(found)
             other += [(i, k, *a) for k, a in enumerate(found)]
         first = np.zeros(n + 1, dtype=np.int64)
