@@ -93,6 +93,7 @@ class Ctx:
         self._held = {m: mem_dtype(config, m) for m in Mem}
         self._row_elems = config.row_elems
         self._nbytes = {d: d.nbytes for d in DType}
+        self._mems: dict[tuple[DType, Mem], Mem] = {}  # `mem_for`'s answers
 
     def tag_node(self, nid: int | None) -> None:
         """Tag the next instructions as the work of node ``nid`` (of the unit when None): a
@@ -126,6 +127,12 @@ class Ctx:
     # ---------------------------------------------------------------- memories and dtypes
     def mem_for(self, dtype: DType, prefer: Mem = Mem.ACC) -> Mem:
         """The on-chip memory that holds ``dtype`` elements (``prefer`` when both do)."""
+        mem = self._mems.get((dtype, prefer))
+        if mem is None:  # (asked for every block a copy or an operand moves)
+            mem = self._mems[dtype, prefer] = self._mem_for(dtype, prefer)
+        return mem
+
+    def _mem_for(self, dtype: DType, prefer: Mem) -> Mem:
         cfg = self.config
         # An int32 accumulator also holds fp32 through its fp32 view (chip.isa.Mem.ACCF).
         ok = [
