@@ -53,14 +53,12 @@ class View(NamedTuple):
         return View(self.addr, self.dtype, self.cols, self.rows, self.cs, self.rs)
 
     def block(self, r0: int, nr: int, c0: int, nc: int) -> View:
-        if r0 < 0 or c0 < 0 or r0 + nr > self.rows or c0 + nc > self.cols:
-            raise ValueError(
-                f"block [{r0}:{r0 + nr}, {c0}:{c0 + nc}] outside {self.rows}x{self.cols} view"
-            )
-        es = self.dtype.nbytes
-        addr = self.addr + (r0 * self.rs + c0 * self.cs) * es
+        addr, dtype, rows, cols, rs, cs = self
+        if r0 < 0 or c0 < 0 or r0 + nr > rows or c0 + nc > cols:
+            raise ValueError(f"block [{r0}:{r0 + nr}, {c0}:{c0 + nc}] outside {rows}x{cols} view")
+        addr += (r0 * rs + c0 * cs) * dtype.nbytes
         # tuple.__new__ skips the named tuple's Python-level constructor (one view per block)
-        return _tuple(View, (addr, self.dtype, nr, nc, self.rs, self.cs))
+        return _tuple(View, (addr, dtype, nr, nc, rs, cs))
 
 
 _tuple = tuple.__new__
@@ -95,6 +93,7 @@ class Ctx:
         self._held = {m: mem_dtype(config, m) for m in Mem}
         self._row_elems = config.row_elems
         self._nbytes = {d: d.nbytes for d in DType}
+        self._mems: dict[tuple[DType, Mem], Mem] = {}  # `mem_for`'s answers
 
     def tag_node(self, nid: int | None) -> None:
         """Tag the next instructions as the work of node ``nid`` (of the unit when None): a
@@ -128,6 +127,12 @@ class Ctx:
     # ---------------------------------------------------------------- memories and dtypes
     def mem_for(self, dtype: DType, prefer: Mem = Mem.ACC) -> Mem:
         """The on-chip memory that holds ``dtype`` elements (``prefer`` when both do)."""
+        mem = self._mems.get((dtype, prefer))
+        if mem is None:  # (asked for every block a copy or an operand moves)
+            mem = self._mems[dtype, prefer] = self._mem_for(dtype, prefer)
+        return mem
+
+    def _mem_for(self, dtype: DType, prefer: Mem) -> Mem:
         cfg = self.config
         # An int32 accumulator also holds fp32 through its fp32 view (chip.isa.Mem.ACCF).
         ok = [
@@ -162,9 +167,9 @@ class Ctx:
             raise LoweringError(str(e)) from None
 
     # ---------------------------------------------------------------- DMA
-    def load(self, view: View, dst: Loc) -> None:
-        """Copy ``view`` to on-chip rows ``dst``.. (row i = view row i)."""
-        self._dma(view, dst, True)
+    def load(self, view: View, dst: Loc, offset: int = 0) -> None:
+        """Copy ``view`` to on-chip rows ``dst`` + ``offset``.. (row i = view row i)."""
+        self._dma(view, dst, True, False, offset)
 
     def load_dram(self, view: View, dst: Loc) -> None:
         """Copy ``view`` to on-chip rows ``dst``.. by a DMA even where its rows are resident
@@ -173,11 +178,14 @@ class Ctx:
             self.residency.miss(view)
         self._dma(view, dst, True, True)
 
-    def store(self, src: Loc, view: View) -> None:
-        """Copy on-chip rows ``src``.. to ``view`` (row i -> view row i)."""
-        self._dma(view, src, False)
+    def store(self, src: Loc, view: View, offset: int = 0) -> None:
+        """Copy on-chip rows ``src`` + ``offset``.. to ``view`` (row i -> view row i)."""
+        self._dma(view, src, False, False, offset)
 
-    def _dma(self, view: View, loc: Loc, load: bool, direct: bool = False) -> None:
+    def _dma(self, view: View, loc: Loc, load: bool, direct: bool = False, offset: int = 0) -> None:
+        """The DMAs of ``view`` to or from rows ``loc`` + ``offset``.. (the offset is
+        separate so that the many DMAs the residency plan passes by need no `Loc` of their
+        own)."""
         addr, dtype, rows, cols, rs, cs = view
         es = self._nbytes[dtype]
         res = None if direct else self.residency
@@ -185,6 +193,8 @@ class Ctx:
         if res is not None and not res.passes_by(
             addr, addr + ((rows - 1) * rs + (cols - 1) * cs + 1) * es
         ):
+            if offset:
+                loc, offset = loc.offset(offset), 0
             if load and res.load(self, view, loc):
                 return
             if not load:
@@ -211,15 +221,16 @@ class Ctx:
             transpose, stride = True, cs * es
         else:
             raise LoweringError(f"DMA view with strides ({rs}, {cs}) has no unit stride")
+        row = loc.row + offset
         if 0 < rows <= MAX_DMA_ROWS:  # one instruction: almost every block
-            self.em.dma(load, addr, mem, loc.row, rows, cols, stride, transpose)
+            self.em.dma(load, addr, mem, row, rows, cols, stride, transpose)
             return
         dma = self.em.dma
         for r0 in range(0, rows, MAX_DMA_ROWS):
             # rows r0.. of the view: view.block(r0, nr, 0, cols)'s address
             dram = addr + r0 * rs * es
             n = min(MAX_DMA_ROWS, rows - r0)
-            dma(load, dram, mem, loc.row + r0, n, cols, stride, transpose)
+            dma(load, dram, mem, row + r0, n, cols, stride, transpose)
 
     # ---------------------------------------------------------------- vector helpers
     def vec(
@@ -243,9 +254,9 @@ class Ctx:
             self.em.emit(
                 Vec(
                     op=op,
-                    dst=dst if op is VecOp.CSUM else dst.offset(r0),
-                    src1=a if bcast1 else a.offset(r0),
-                    src2=b if bcast2 else b.offset(r0),
+                    dst=dst if op is VecOp.CSUM or not r0 else dst.offset(r0),
+                    src1=a if bcast1 or not r0 else a.offset(r0),
+                    src2=b if bcast2 or not r0 else b.offset(r0),
                     rows=nr,
                     cols=cols,
                     bcast1=bcast1,

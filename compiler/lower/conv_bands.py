@@ -275,7 +275,7 @@ def emit_bands(
                     for o0, count, ncols in runs[kc]:
                         first = (((b * xh + row) * xw + o0 * sw + cl - pl) * c + k0) * es
                         view = View(xp.addr + first, xp.dtype, count, ncols, plan.pack * sw * c)
-                        ctx.load(view, dst.offset(o0))
+                        ctx.load(view, dst, o0)
             t = rows * ow_
             r0 = (b * oh_ + oh0) * ow_
             for j, (j0, nn) in enumerate(n_tiles):

@@ -75,23 +75,34 @@ def dma_maker() -> Callable[[tuple, int], Instr]:
     checked, with their dependency flags, as their constructor would but without repeating
     its checks; DMAs of the same rows share one `Loc`. (A closure: a finished program calls
     it for nine in ten instructions, and a call of an instance's ``__call__`` costs more.)"""
-    locs: dict[tuple[Mem, int], Loc] = {}
+    # per memory, by row (a memory's hash is a Python call: the memory is told by identity)
+    locs: dict[Mem, dict[int, Loc]] = {m: {} for m in Mem}
+    spad, acc = locs[Mem.SPAD], locs[Mem.ACC]
     deps = _DEPS
 
     def make(record: tuple, flags: int) -> Instr:
         dram, rows, cols, stride, transpose, row, load, mem = record
-        loc = locs.get((mem, row))
+        by_row = spad if mem is SPAD else acc if mem is ACC else locs[mem]
+        loc = by_row.get(row)
         if loc is None:
-            loc = locs[mem, row] = Loc(mem, row)
+            loc = by_row[row] = Loc(mem, row)
         pop_prev, pop_next, push_prev, push_next = deps[flags]
         # A frozen dataclass's fields are its __dict__; a dict display is the cheapest way
         # to build one (the names are `_LOAD_NAMES` and `_STORE_NAMES`, checked above).
-        out = _new(Load if load else Store)
-        values = {
-            "pop_prev": pop_prev, "pop_next": pop_next, "push_prev": push_prev,
-            "push_next": push_next, "dram": dram, "dst" if load else "src": loc, "rows": rows,
-            "cols": cols, "stride": stride, "transpose": transpose,
-        }  # fmt: skip
+        if load:
+            out = _new(Load)
+            values = {
+                "pop_prev": pop_prev, "pop_next": pop_next, "push_prev": push_prev,
+                "push_next": push_next, "dram": dram, "dst": loc, "rows": rows, "cols": cols,
+                "stride": stride, "transpose": transpose,
+            }  # fmt: skip
+        else:
+            out = _new(Store)
+            values = {
+                "pop_prev": pop_prev, "pop_next": pop_next, "push_prev": push_prev,
+                "push_next": push_next, "dram": dram, "src": loc, "rows": rows, "cols": cols,
+                "stride": stride, "transpose": transpose,
+            }  # fmt: skip
         _set(out, "__dict__", values)
         return out
 
@@ -99,6 +110,7 @@ def dma_maker() -> Callable[[tuple, int], Instr]:
 
 
 _new, _set = object.__new__, object.__setattr__
+SPAD, ACC = Mem.SPAD, Mem.ACC
 
 
 def made(record: tuple) -> Instr:

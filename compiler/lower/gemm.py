@@ -222,12 +222,12 @@ def _load_rows(
     pieces = x.pieces(*blk)
     if x.dtype is ctx.config.input_dtype:
         for off, view in pieces:
-            ctx.load(view, dst.offset(off))
+            ctx.load(view, dst, off)
         return
     if stage is None:
         raise LoweringError(f"{x.dtype.value} operand needs staging rows")
     for off, view in pieces:
-        ctx.load(view, stage.offset(off))
+        ctx.load(view, stage, off)
     ctx.vec(VecOp.COPY, dst, blk[1], blk[3], stage)
 
 

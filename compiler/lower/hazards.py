@@ -92,8 +92,14 @@ class Hazards:
         count = np.zeros(n, dtype=np.int64)
         count[dmas.instr] = 2
         accesses = self._footprints.accesses
+        # equal instructions touch the same things, and a tiled program repeats its few
+        # distinct execute instructions (a tile's PRELOAD and MATMUL per block) many times
+        known: dict[Instr, tuple] = {}
         for i in np.flatnonzero(count == 0).tolist():
-            found = accesses(instrs[i])
+            ins = instrs[i]
+            found = known.get(ins)
+            if found is None:
+                found = known[ins] = accesses(ins)
             count[i] = len(found)
             other += [(i, k, *a) for k, a in enumerate(found)]
         first = np.zeros(n + 1, dtype=np.int64)
@@ -219,7 +225,7 @@ def distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     if not len(keys):
         empty = np.zeros(0, dtype=np.int64)
         return keys, empty, empty
-    order = np.lexsort(keys.T)
+    order = np.lexsort(_packed_columns(keys))
     ranked = keys[order]
     new = np.ones(len(keys), dtype=bool)
     new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
@@ -227,6 +233,30 @@ def distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     which[order] = np.cumsum(new) - 1
     where = order[new]
     return keys[where], where, which
+
+
+def _packed_columns(keys: np.ndarray) -> list[np.ndarray]:
+    """Columns equal for two rows exactly when the integer ``keys``' rows are: each column
+    less its smallest value, several packed into one int64 where their ranges' bits fit (a
+    sort costs a pass per column; a program's DMA fields span few bits but the addresses)."""
+    low, high = keys.min(axis=0).tolist(), keys.max(axis=0).tolist()
+    packed: list[np.ndarray] = []
+    used = _PACK_BITS + 1  # bits of the last packed column (none yet)
+    for j, (lo, hi) in enumerate(zip(low, high, strict=True)):
+        bits = (hi - lo).bit_length()
+        if bits > _PACK_BITS:  # a column of its own, as it is
+            packed.append(keys[:, j])
+            used = _PACK_BITS + 1
+        elif used + bits <= _PACK_BITS:
+            packed[-1] = (packed[-1] << bits) | (keys[:, j] - lo)
+            used += bits
+        else:
+            packed.append(keys[:, j] - lo)
+            used = bits
+    return packed
+
+
+_PACK_BITS = 62  # bits of a packed column (an int64, kept non-negative)
 
 
 class _DramList(NamedTuple):

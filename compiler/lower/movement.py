@@ -72,7 +72,8 @@ class Copies:
 
     def __init__(self, ctx: Ctx) -> None:
         self.ctx = ctx
-        # per memory, oldest first: (first staging row, rows, on-chip rows, destination)
+        # per memory, oldest first: (first staging row, rows, staging base, destination); the
+        # block's rows are the base + the first row
         self._pending: dict[Mem, deque[tuple[int, int, Loc, View]]] = {}
 
     def __enter__(self) -> Copies:
@@ -100,17 +101,16 @@ class Copies:
                 while pending and not st.free(rr, pending[0][0]):
                     self._flush_oldest(pending, st.rows // 2)
                 first = st.take(rr)
-                loc = st.base.offset(first)
-                ctx.load(src.block(r0, rr, c0, cc), loc)
-                pending.append((first, rr, loc, dst.block(r0, rr, c0, cc)))
+                ctx.load(src.block(r0, rr, c0, cc), st.base, first)
+                pending.append((first, rr, st.base, dst.block(r0, rr, c0, cc)))
 
     def _flush_oldest(self, pending: deque[tuple[int, int, Loc, View]], rows: int) -> None:
         """Store the oldest ``pending`` blocks, at least ``rows`` rows of them (or all): the
         next loads reuse their rows while the newer blocks' stores are still to come."""
         done = 0
         while pending and done < rows:
-            _, n, loc, view = pending.popleft()
-            self.ctx.store(loc, view)
+            first, n, base, view = pending.popleft()
+            self.ctx.store(base, view, first)
             done += n
 
     def flush(self) -> None:

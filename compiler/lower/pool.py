@@ -73,9 +73,9 @@ class _Windows:
             )
             view = view.block(blk.w0, blk.nw, 0, blk.cc)
             if load:
-                ctx.load(view, loc.offset(g * blk.nw))
+                ctx.load(view, loc, g * blk.nw)
             else:
-                ctx.store(loc.offset(g * blk.nw), view)
+                ctx.store(loc, view, g * blk.nw)
 
     def load_counts(self, ctx: Ctx, counts: Buf, blk: Block, loc: Loc) -> None:
         """Each block row's window count, repeated along the row (column-stride-0 DMA)."""
@@ -239,7 +239,7 @@ def _max_pool_unpadded(ctx: Ctx, node: Node, x: Buf, out: Buf) -> bool:
                     continue
                 first = ((b * h + oh * sh + kh - pt) * w + lo * sw + kw - pl) * c + blk.c0
                 view = View(x.addr + first * es, x.dtype, hi - lo, blk.cc, sw * c)
-                ctx.load(view, f["t"].offset(g * blk.nw + lo - blk.w0))
+                ctx.load(view, f["t"], g * blk.nw + lo - blk.w0)
             if i == 0:
                 ctx.vec(VecOp.COPY, f["acc"], blk.rows, blk.cc, f["t"])
             else:
@@ -304,7 +304,7 @@ def _max_pool_phases(ctx: Ctx, node: Node, x: Buf, out: Buf) -> bool:
                             cc,
                             sw * c,
                         )
-                        ctx.load(view, ph.offset((slot[b, ih] * sw + q) * pw))
+                        ctx.load(view, ph, (slot[b, ih] * sw + q) * pw)
                 for i, (k, kw) in enumerate(taps):
                     lo, hi = cols[kw]
                     if k not in used or lo >= hi:

@@ -13,7 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from chip.isa import Mem
+
+# views of more DRAM lines than this are checked against a group as arrays (`RowGroup.touches`)
+_ARRAY_LINES = 32
 
 
 @dataclass
@@ -37,11 +42,13 @@ class RowGroup:
         one matrix interleave, so overlapping extents alone do not say)."""
         es = view.dtype.nbytes
         if view.cs == 1 or view.cols == 1:
-            starts = (view.addr + r * view.rs * es for r in range(view.rows))
-            width = view.cols * es
+            lines, step, width = view.rows, view.rs * es, view.cols * es
         else:  # transposed: one DRAM row per view column
-            starts = (view.addr + c * view.cs * es for c in range(view.cols))
+            lines, step = view.cols, view.cs * es
             width = view.rows * es if view.rs == 1 else (view.rows - 1) * view.rs * es + es
+        if lines > _ARRAY_LINES:
+            return self._touches_lines(view.addr, lines, step, width)
+        starts = range(view.addr, view.addr + lines * step, step) if step else [view.addr] * lines
         for a in starts:
             k = max(0, (a - self.lo) // self.stride) if self.stride else 0
             for j in (k - 1, k, k + 1):
@@ -49,6 +56,17 @@ class RowGroup:
                     b = self.lo + j * self.stride
                     if b < a + width and a < b + self.width:
                         return True
+        return False
+
+    def _touches_lines(self, addr: int, lines: int, step: int, width: int) -> bool:
+        """`touches` for ``lines`` DRAM lines of ``width`` bytes, ``step`` bytes apart from
+        ``addr``, as arrays: each line meets at most the group rows next to it."""
+        a = addr + np.arange(lines, dtype=np.int64) * step
+        k = np.maximum(0, (a - self.lo) // self.stride) if self.stride else np.zeros_like(a)
+        for j in (k - 1, k, k + 1):
+            b = self.lo + j * self.stride
+            if ((j >= 0) & (j < self.nrows) & (b < a + width) & (a < b + self.width)).any():
+                return True
         return False
 
 
@@ -75,20 +93,28 @@ class Overlaps:
 
     def overlapping(self, first: int, end: int) -> list:
         """The items whose extent overlaps [first, end), in order of sequence number."""
+        items = self.items
         reach = self._reach(first, end)
-        if len(reach) >= len(self.items):
-            seqs = sorted(self.items)
+        if len(reach) >= len(items):
+            seqs = items.keys()
         else:
-            found: set[int] = set()
-            for b in reach:
-                found.update(self._buckets.get(b, ()))
-            seqs = sorted(found)
-        out = []
+            buckets = self._buckets
+            if len(reach) == 1:  # most DMAs lie within one bucket
+                seqs = buckets.get(reach[0], ())
+            else:
+                found: set[int] = set()
+                for b in reach:
+                    found.update(buckets.get(b, ()))
+                seqs = found
+        # almost every DMA overlaps nothing: only the matches are sorted
+        hits = []
         for seq in seqs:
-            lo, hi, item = self.items[seq]
+            lo, hi, _ = items[seq]
             if lo < end and first < hi:
-                out.append(item)
-        return out
+                hits.append(seq)
+        if len(hits) > 1:
+            hits.sort()
+        return [items[seq][2] for seq in hits]
 
     def _reach(self, lo: int, hi: int) -> range:
         return range(lo >> self.SHIFT, ((max(hi, lo + 1) - 1) >> self.SHIFT) + 1)
