@@ -3,12 +3,12 @@
 An instruction starts in the cycle its word is accepted from the stream or later, from the
 execute queue; every unit acts in its start cycle already (its first-cycle fields come
 straight from the decoder, later ones from a saved copy). The decoder layout is derived from the
-ISA table (`chip.isa.field_layout`), never written by hand.
+ISA table (`chip.hdl.decoder.decoder_layout`), never written by hand.
 """
 
 from __future__ import annotations
 
-from amaranth import Cat, Const, Module, Mux, Signal, Value, unsigned
+from amaranth import Cat, Const, Module, Mux, Signal, Value
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -16,6 +16,7 @@ from chip.config import ChipConfig, Dataflow
 from chip.hdl import banks
 from chip.hdl.array import array_signature
 from chip.hdl.banks import port_bits
+from chip.hdl.decoder import decoder_layout
 from chip.hdl.exec_queue import ExecuteQueue
 from chip.hdl.ports import (
     EVENT_INDEX_BITS,
@@ -26,13 +27,7 @@ from chip.hdl.ports import (
     spad_row_layout,
 )
 from chip.hdl.vector import vec_ports, vec_supported, vector_signature
-from chip.isa import OPCODE_BITS, WORD_BITS, Halt, Instr, Matmul, Preload, Vec, field_layout
-
-
-def decoder_layout(cls: type[Instr]) -> data.FlexibleLayout:
-    """A view of a 128-bit instruction word with one field per ISA field of ``cls``."""
-    fields = {name: data.Field(unsigned(width), lo) for name, lo, width in field_layout(cls)}
-    return data.FlexibleLayout(WORD_BITS, fields)
+from chip.isa import OPCODE_BITS, WORD_BITS, Halt, Matmul, Preload, Vec
 
 
 def token_signature(config: ChipConfig) -> wiring.Signature:
