@@ -23,7 +23,7 @@ from amaranth import Signal
 from amaranth.lib import data
 
 from chip.config import ChipConfig
-from chip.hdl.controller import decoder_layout
+from chip.hdl.decoder import decoder_layout
 from chip.hdl.export import _to_verilog
 from chip.hdl.synth import _ECP5_SCRIPT
 from chip.hdl.vector_lane import VectorLane, special_lane_count

@@ -54,7 +54,7 @@ from amaranth.lib.wiring import In, Out
 from chip.config import ChipConfig
 from chip.hdl import banks
 from chip.hdl.banks import half_bits, port_bits
-from chip.hdl.controller import decoder_layout
+from chip.hdl.decoder import decoder_layout
 from chip.hdl.exec_queue import ExecuteQueue
 from chip.hdl.move import MoveUnit, move_ports
 from chip.hdl.ports import (

@@ -28,7 +28,7 @@ from chip.config import ChipConfig
 from chip.dtypes import DType
 from chip.errors import ChipError
 from chip.hdl.chip_top import ChipTop
-from chip.hdl.controller import decoder_layout
+from chip.hdl.decoder import decoder_layout
 from chip.hdl.fp32_add import Fp32Adder
 from chip.hdl.pe import ProcessingElement
 from chip.hdl.top import ExecuteTop

@@ -25,7 +25,7 @@ from amaranth.lib.wiring import In, Out
 
 from chip.config import ChipConfig
 from chip.hdl import banks
-from chip.hdl.controller import decoder_layout
+from chip.hdl.decoder import decoder_layout
 from chip.hdl.numerics import numerics_for
 from chip.hdl.ports import (
     acc_row_layout,

@@ -30,6 +30,7 @@ from chip.config import ChipConfig
 from chip.hdl import banks
 from chip.hdl.banks import port_bits
 from chip.hdl.blackbox import VerilogModule
+from chip.hdl.decoder import decoder_layout
 from chip.hdl.fpconvert import conversion_code
 from chip.hdl.ports import (
     EVENT_INDEX_BITS,
@@ -157,8 +158,6 @@ class VectorUnit(wiring.Component):
         )
 
     def elaborate(self, platform: object) -> Module:
-        from chip.hdl.controller import decoder_layout
-
         m = Module()
         cfg, lanes = self.config, self.lanes
         ctrl = self.ctrl

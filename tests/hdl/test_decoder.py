@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from amaranth.lib import data
 
-from chip.hdl.controller import decoder_layout
+from chip.hdl.decoder import decoder_layout
 from chip.isa import WORD_BITS, Matmul, Preload, encoded_fields
 
 
