@@ -89,20 +89,12 @@ def dma_maker() -> Callable[[tuple, int], Instr]:
         pop_prev, pop_next, push_prev, push_next = deps[flags]
         # A frozen dataclass's fields are its __dict__; a dict display is the cheapest way
         # to build one (the names are `_LOAD_NAMES` and `_STORE_NAMES`, checked above).
-        if load:
-            out = _new(Load)
-            values = {
-                "pop_prev": pop_prev, "pop_next": pop_next, "push_prev": push_prev,
-                "push_next": push_next, "dram": dram, "dst": loc, "rows": rows, "cols": cols,
-                "stride": stride, "transpose": transpose,
-            }  # fmt: skip
-        else:
-            out = _new(Store)
-            values = {
-                "pop_prev": pop_prev, "pop_next": pop_next, "push_prev": push_prev,
-                "push_next": push_next, "dram": dram, "src": loc, "rows": rows, "cols": cols,
-                "stride": stride, "transpose": transpose,
-            }  # fmt: skip
+        out = _new(Load if load else Store)
+        values = {
+            "pop_prev": pop_prev, "pop_next": pop_next, "push_prev": push_prev,
+            "push_next": push_next, "dram": dram, "dst" if load else "src": loc, "rows": rows,
+            "cols": cols, "stride": stride, "transpose": transpose,
+        }  # fmt: skip
         _set(out, "__dict__", values)
         return out
 
