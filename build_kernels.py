@@ -35,7 +35,8 @@ class BuildPy(build_py):
             env = dict(os.environ, NUMBA_CACHE_DIR=folder)
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
             cmd = [sys.executable, "-m", "chip.machine.precompile", "--write", str(root / CACHE)]
-            self.announce("compiling the machine's numba kernels (about 25 s of CPU time)", level=2)
+            msg = "compiling the machine's numba kernels (about 5 minutes of CPU time)"
+            self.announce(msg, level=2)
             done = subprocess.run(cmd, env=env, cwd=root, capture_output=True, text=True)
         if done.returncode != 0:
             tail = (done.stderr.strip().splitlines() or ["no message"])[-1]

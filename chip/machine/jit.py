@@ -32,11 +32,15 @@ import uuid
 from pathlib import Path
 from types import ModuleType
 
-# CPU time to compile every kernel from an empty cache (`python -m chip.machine.precompile`):
-# 24 s measured on the 2-core VM; a run compiles only the kernels it calls (a GEMM's, about
-# half). A loaded machine takes longer in wall time.
-COMPILE_SECONDS = 15
-NOTE = f"compiling machine kernels, once (about {COMPILE_SECONDS} s; cached for later runs) ..."
+# CPU time to compile every kernel from an empty cache: 308 s (`python -m bench.kernel_cache`,
+# 2026-12-07, the 2-core VM), about 250 s of it the replay kernel and its callees for the three
+# scratchpad word sizes; a first `systolic train` without the shipped cache compiled for 212 s.
+# A loaded machine takes longer in wall time.
+COMPILE_SECONDS = 300
+NOTE = (
+    f"compiling machine kernels, once (up to about {COMPILE_SECONDS // 60} minutes; "
+    "cached for later runs) ..."
+)
 
 
 def cache_dir() -> Path | None:
