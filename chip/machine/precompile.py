@@ -21,6 +21,7 @@ user's cache on import. Without ``--write`` it fills the user's cache, e.g. in a
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import shutil
 import sys
@@ -28,28 +29,23 @@ from pathlib import Path
 
 from chip.machine.jit import cache_folder_of
 
+# The modules whose `warm_up` compiles the kernels, in the order `precompile` runs them.
+WARM_UPS = (
+    "engine",
+    "critical",
+    "block_kernels",
+    "pe_kernels",
+    "replay",
+    "special_kernels",
+    "hazard_kernel",
+    "token_kernel",
+)
+
 
 def precompile() -> None:
     """Compile, or load from the disk cache, every kernel specialisation the machine uses."""
-    from chip.machine import (
-        block_kernels,
-        critical,
-        engine,
-        hazard_kernel,
-        pe_kernels,
-        replay,
-        special_kernels,
-        token_kernel,
-    )
-
-    engine.warm_up()
-    critical.warm_up()
-    block_kernels.warm_up()
-    pe_kernels.warm_up()
-    replay.warm_up()
-    special_kernels.warm_up()
-    hazard_kernel.warm_up()
-    token_kernel.warm_up()
+    for name in WARM_UPS:
+        importlib.import_module(f"chip.machine.{name}").warm_up()
 
 
 def write_cache(dest: Path) -> list[str]:
