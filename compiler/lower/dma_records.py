@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -40,8 +41,10 @@ class Recorded(NamedTuple):
         at = [i for i, x in enumerate(instrs) if type(x) is tuple]
         if not at:
             return cls(np.zeros(0, np.int64), np.zeros((0, 7), np.int64), ())
-        columns = list(zip(*(instrs[i] for i in at), strict=True))
-        *ints, mem = columns
+        records = list(map(instrs.__getitem__, at))
+        # a column at a time (`zip(*records)` of a quarter of a million records costs
+        # several times more)
+        *ints, mem = (list(map(itemgetter(k), records)) for k in range(len(_RECORD_FIELDS)))
         for name, column in zip(_RECORD_FIELDS, ints, strict=False):
             kinds = set(map(type, column))
             if kinds - ({bool} if name in ("transpose", "load") else {int}):
@@ -51,7 +54,7 @@ class Recorded(NamedTuple):
         for k, name in enumerate(_RECORD_FIELDS[:6]):
             if low[k] < 0 or high[k] > _RECORD_LIMITS[name]:
                 return None
-        return cls(np.array(at, dtype=np.int64), fields, mem)
+        return cls(np.array(at, dtype=np.int64), fields, tuple(mem))
 
 
 # `Emitter.dma`'s tuple, and the largest value of each numeric field either instruction holds
