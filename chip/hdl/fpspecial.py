@@ -90,6 +90,10 @@ class SharedProducts:
             m.d.comb += [sx.eq(x), sy.eq(y), self.products[k].eq(sx * sy)]
 
 
+# The shared rounding's exponent: EXP's ``k - 32`` (``k`` 16 bits) lowered by 30 needs 18.
+_EXP2_BITS = 18
+
+
 class SharedRounding:
     """One `_round` (a normalizer and a `round_pack` of ``width`` bits) taken in turn by
     functions of which at most one runs at a time, as `SharedProducts`' multipliers: the
@@ -112,7 +116,13 @@ class SharedRounding:
                     f"{self.name}: a {len(mag)}-bit magnitude does not fit {self.width} bits"
                 )
             pad = self.width - len(mag)
-            self.users.append((when, Value.cast(neg), Cat(C(0, pad), mag), exp2 - pad))
+            lowered = Value.cast(exp2) - pad
+            if len(lowered) > _EXP2_BITS:
+                raise ValueError(
+                    f"{self.name}: a {len(Value.cast(exp2))}-bit exponent lowered by {pad} does "
+                    f"not fit {_EXP2_BITS} bits"
+                )
+            self.users.append((when, Value.cast(neg), Cat(C(0, pad), mag), lowered))
             return self.out
 
         return rnd
@@ -125,7 +135,7 @@ class SharedRounding:
         for when, u_neg, u_mag, u_exp2 in self.users[1:]:
             neg, mag, exp2 = Mux(when, u_neg, neg), Mux(when, u_mag, mag), Mux(when, u_exp2, exp2)
         sig = Signal(self.width, name=f"{self.name}_mag")
-        e2 = Signal(signed(18), name=f"{self.name}_exp2")
+        e2 = Signal(signed(_EXP2_BITS), name=f"{self.name}_exp2")
         m.d.comb += [sig.eq(mag), e2.eq(exp2)]
         m.d.comb += self.out.eq(_round(m, neg, sig, e2, self.name))
 
