@@ -22,6 +22,9 @@ _NEG_INF = 0xFF800000
 
 # ``mul(k, x, y)``: the function's k-th product ``x * y`` (`SharedProducts.user`).
 Multiply = Callable[[int, Value, Value], Value]
+# ``rnd(neg, mag, exp2)``: ``(-1)**neg * mag * 2**exp2`` rounded to binary32
+# (`SharedRounding.user`).
+Round = Callable[[Value, Value, Value], Value]
 
 
 def _plain(k: int, x: Value, y: Value) -> Value:
@@ -87,6 +90,56 @@ class SharedProducts:
             m.d.comb += [sx.eq(x), sy.eq(y), self.products[k].eq(sx * sy)]
 
 
+# The shared rounding's exponent: EXP's ``k - 32`` (``k`` 16 bits) lowered by 30 needs 18.
+_EXP2_BITS = 18
+
+
+class SharedRounding:
+    """One `_round` (a normalizer and a `round_pack` of ``width`` bits) taken in turn by
+    functions of which at most one runs at a time, as `SharedProducts`' multipliers: the
+    operands are those of the function whose ``when`` is high (the first function asked by
+    default). A magnitude narrower than ``width`` is extended with zeros below and its
+    exponent lowered as much, which changes neither its value nor its rounding."""
+
+    def __init__(self, name: str, width: int) -> None:
+        self.name, self.width = name, width
+        self.users: list[tuple[Value, Value, Value, Value]] = []
+        self.out = Signal(32, name=name)
+
+    def user(self, when: Value) -> Round:
+        """The ``rnd`` of a function that runs while ``when`` is high."""
+
+        def rnd(neg: Value, mag: Value, exp2: Value) -> Value:
+            mag = Value.cast(mag)
+            if len(mag) > self.width:
+                raise ValueError(
+                    f"{self.name}: a {len(mag)}-bit magnitude does not fit {self.width} bits"
+                )
+            pad = self.width - len(mag)
+            lowered = Value.cast(exp2) - pad
+            if len(lowered) > _EXP2_BITS:
+                raise ValueError(
+                    f"{self.name}: a {len(Value.cast(exp2))}-bit exponent lowered by {pad} does "
+                    f"not fit {_EXP2_BITS} bits"
+                )
+            self.users.append((when, Value.cast(neg), Cat(C(0, pad), mag), lowered))
+            return self.out
+
+        return rnd
+
+    def build(self, m: Module) -> None:
+        """Drive the rounding from its users' operands (after every user has asked)."""
+        if not self.users:
+            return
+        _, neg, mag, exp2 = self.users[0]
+        for when, u_neg, u_mag, u_exp2 in self.users[1:]:
+            neg, mag, exp2 = Mux(when, u_neg, neg), Mux(when, u_mag, mag), Mux(when, u_exp2, exp2)
+        sig = Signal(self.width, name=f"{self.name}_mag")
+        e2 = Signal(signed(_EXP2_BITS), name=f"{self.name}_exp2")
+        m.d.comb += [sig.eq(mag), e2.eq(exp2)]
+        m.d.comb += self.out.eq(_round(m, neg, sig, e2, self.name))
+
+
 def _extend(v: Value, bits: int) -> Value:
     """``v`` as a signed ``bits``-bit value (zero-extended when unsigned)."""
     return v.as_signed() if v.shape().signed else Cat(v, C(0, bits - len(v))).as_signed()
@@ -113,9 +166,18 @@ def _round(m: Module, neg: Value, mag: Value, exp2: Value, name: str) -> Signal:
     return round_pack(m, neg, exp, norm, f"{name}_rp")
 
 
-def f32_exp(m: Module, a: Value, name: str, mul: Multiply = _plain) -> Signal:
+def _own_round(m: Module, name: str, rnd: Round | None) -> Round:
+    """``rnd``, or a rounding of the function's own when it is None."""
+    if rnd is not None:
+        return rnd
+    return lambda neg, mag, exp2: _round(m, neg, mag, exp2, f"{name}_rnd")
+
+
+def f32_exp(
+    m: Module, a: Value, name: str, mul: Multiply = _plain, rnd: Round | None = None
+) -> Signal:
     """e**a in binary32: chip.special.exp_bits. ``mul`` makes the polynomial's five
-    products."""
+    products, ``rnd`` the final rounding (by default its own)."""
     sign, exp = a[31], a[23:31]
     sig = Cat(a[:23], exp != 0)
     eu = Mux(exp == 0, 1, exp)
@@ -152,7 +214,7 @@ def f32_exp(m: Module, a: Value, name: str, mul: Multiply = _plain) -> Signal:
     m.d.comb += t.eq(_table(sp.EXP_TABLE, 34, j))
     y = Signal(34, name=f"{name}_y")
     m.d.comb += y.eq(t + (mul(4, t, q) >> 32))
-    finite = _round(m, C(0, 1), y, k - 32, f"{name}_rnd")
+    finite = _own_round(m, name, rnd)(C(0, 1), y, k - 32)
     out = Signal(32, name=name)
     with m.If(is_nan(a)):
         m.d.comb += out.eq(a | F32_QUIET)
@@ -163,8 +225,11 @@ def f32_exp(m: Module, a: Value, name: str, mul: Multiply = _plain) -> Signal:
     return out
 
 
-def f32_log(m: Module, a: Value, name: str, mul: Multiply = _plain) -> Signal:
-    """ln(a) in binary32: chip.special.log_bits. ``mul`` makes the six products ``z * h``."""
+def f32_log(
+    m: Module, a: Value, name: str, mul: Multiply = _plain, rnd: Round | None = None
+) -> Signal:
+    """ln(a) in binary32: chip.special.log_bits. ``mul`` makes the six products ``z * h``,
+    ``rnd`` the final rounding (by default its own)."""
     sign, exp = a[31], a[23:31]
     norm, lz = normalize(m, Cat(a[:23], exp != 0), f"{name}_sig")
     e0 = Signal(signed(10), name=f"{name}_e0")
@@ -189,7 +254,7 @@ def f32_log(m: Module, a: Value, name: str, mul: Multiply = _plain) -> Signal:
     neg = s < 0
     mag = Signal(unsigned(64), name=f"{name}_mag")
     m.d.comb += mag.eq(Mux(neg, -s, s))
-    finite = _round(m, neg, mag, C(-56, signed(8)), f"{name}_rnd")
+    finite = _own_round(m, name, rnd)(neg, mag, C(-56, signed(8)))
     out = Signal(32, name=name)
     with m.If(is_nan(a)):
         m.d.comb += out.eq(a | F32_QUIET)
@@ -212,10 +277,12 @@ def f32_rand(
     name: str,
     mul: Multiply = _plain,
     stage: Stage = same_cycle,
-) -> Signal:
+    rnd: Round | None = None,
+) -> Value:
     """RAND: Philox-2x32-10 of the counter (``a``, ``b``) under ``key`` (chip.semantics's
     ``philox_uniform``), its first word's top 24 bits / 2**24 in binary32 (exact). ``mul``
-    makes round r's product as its r-th; ``stage`` cuts after the fifth round."""
+    makes round r's product as its r-th, ``rnd`` the conversion to binary32 (by default its
+    own); ``stage`` cuts after the fifth round."""
     factor = C(int(PHILOX_M), 32)
     c0, c1, k = a, b, key
     for r in range(9):
@@ -236,7 +303,7 @@ def f32_rand(
     m.d.comb += hi.eq(mul(9, c0, factor)[32:])
     word = Signal(24, name=f"{name}_word")
     m.d.comb += word.eq((hi ^ (k + PHILOX_W) ^ c1)[8:])
-    return _round(m, C(0, 1), Cat(C(0, 8), word), C(-32, signed(8)), f"{name}_rnd")
+    return _own_round(m, name, rnd)(C(0, 1), Cat(C(0, 8), word), C(-32, signed(8)))
 
 
 def f32_tanh_small(m: Module, a: Value, name: str) -> Signal:

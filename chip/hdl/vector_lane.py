@@ -28,6 +28,7 @@ from chip.hdl.fpconvert import NarrowConverter, conversion_code
 from chip.hdl.fpspecial import (
     Multiply,
     SharedProducts,
+    SharedRounding,
     f32_exp,
     f32_log,
     f32_rand,
@@ -251,13 +252,18 @@ class VectorLane(wiring.Component):
             neg2 = Mux(mag >= 0x7F000000, C(_NEG_INF, 32), Cat((mag + (1 << 23))[:31], C(1, 1)))
             exp_in = _select(op, [((VecOp.SIGMOID,), af | _SIGN), ((VecOp.TANH,), neg2)], af)
             # EXP (also in SIGMOID and TANH), LOG and RAND never run together: their products
-            # take turns on six multipliers (`SharedProducts`).
+            # take turns on six multipliers (`SharedProducts`), their final roundings on one
+            # (`SharedRounding`; RAND's in stage 1, EXP's and LOG's in stage 0).
             shared = SharedProducts("shared_mul", 6, 38, 40)
+            rounding = SharedRounding("shared_rnd", 64)
             uses_exp = is_(VecOp.EXP) | is_(VecOp.SIGMOID) | is_(VecOp.TANH)
-            e0 = f32_exp(m, exp_in, "exp", shared.user(uses_exp))
-            log0 = f32_log(m, af, "log", shared.user(is_(VecOp.LOG)))
+            e0 = f32_exp(m, exp_in, "exp", shared.user(uses_exp), rounding.user(uses_exp))
+            is_log, is_rand = is_(VecOp.LOG), is_(VecOp.RAND)
+            log0 = f32_log(m, af, "log", shared.user(is_log), rounding.user(is_log))
             root0 = f32_sqrt(m, af, "sqrt")
-            rand1 = f32_rand(m, af, bf, imm, "rand", shared.user(is_(VecOp.RAND)), stage)
+            rand1 = f32_rand(
+                m, af, bf, imm, "rand", shared.user(is_rand), stage, rounding.user(is_rand)
+            )
             small0 = f32_tanh_small(m, af, "tanh")
             e1, root1, af1 = stage(e0, "exp_r1"), stage(root0, "sqrt_r1"), stage(af, "a_r1")
             log1, small1 = stage(log0, "log_r1"), stage(small0, "tanh_small_r1")
@@ -345,6 +351,7 @@ class VectorLane(wiring.Component):
             late = _delay(m, special3, delays["special"] - SPECIAL_STAGES, "special")[-1]
             stored_f = Mux(_op_in(op, VEC_SPECIAL), late, stored_f)
             shared.build(m)
+            rounding.build(m)
         stored_i = None
         if self.int_chip:
             self._integer(m, int_mul)

@@ -10,7 +10,7 @@ from amaranth import Module, Signal, signed
 from amaranth.sim import Simulator
 
 from chip.config import load_preset
-from chip.hdl.fpspecial import SharedProducts, f32_exp, f32_log
+from chip.hdl.fpspecial import SharedProducts, SharedRounding, f32_exp, f32_log
 from chip.hdl.vector_lane import VectorLane, lane_delays
 from chip.isa import VECOP_BITS, VecOp
 from chip.semantics import vector_apply
@@ -117,6 +117,15 @@ def test_shared_products_refuse_operands_that_do_not_fit():
     narrow = SharedProducts("q", 1, 8, 8, 10).user(Signal())
     with pytest.raises(ValueError, match=r"a 6x6-bit product does not fit .* \(10-bit product\)"):
         narrow(0, Signal(6), Signal(6))
+
+
+def test_shared_rounding_refuses_operands_that_do_not_fit():
+    rnd = SharedRounding("r", 16).user(Signal())
+    with pytest.raises(ValueError, match="r: a 17-bit magnitude does not fit 16 bits"):
+        rnd(Signal(), Signal(17), Signal(signed(8)))
+    with pytest.raises(ValueError, match="r: a 18-bit exponent lowered by 8 does not fit 18"):
+        rnd(Signal(), Signal(8), Signal(signed(18)))
+    assert len(rnd(Signal(), Signal(8), Signal(signed(8)))) == 32
 
 
 @pytest.mark.parametrize(
