@@ -41,7 +41,9 @@ from chip.machine.value_steps import (
     PRELOAD_D,
     STORE_D,
     VEC_D,
+    LoadStep,
     Step,
+    StoreStep,
     VecSource,
     VecStep,
 )
@@ -100,8 +102,15 @@ def encode(program: Program, plan: ValuePlan) -> Replay:
     vec_at, vec_imms = [], []
     steps = plan.steps
     own = range(n) if plan.same is None else np.flatnonzero(plan.same == np.arange(n)).tolist()
+    # the DMA steps (most of a tiled program's own steps) by columns
+    for kind in (LOAD_D, STORE_D):
+        at = [k for k in own if steps[k][0] == kind]
+        if at:
+            code[at] = _dma_rows([steps[k] for k in at], kind)
     for k in own:
         step = steps[k]
+        if step[0] == LOAD_D or step[0] == STORE_D:
+            continue
         row, words = _row(cfg, step)
         if row:
             group = groups.get(len(row))
@@ -134,17 +143,6 @@ def encode(program: Program, plan: ValuePlan) -> Replay:
 def _row(cfg: ChipConfig, step: Step) -> tuple[tuple[int, ...], int]:
     """A step's kernel row (empty: a Python step) and the work words it needs."""
     kind = step.kind
-    if kind == LOAD_D or kind == STORE_D:
-        assert step.shape == (step.hi - step.lo, step.cols)
-        size = step.dtype.itemsize
-        offset, (step_r, step_e) = step.offset, step.strides
-        if offset % size or step_r % size or step_e % size:  # (plain views are aligned)
-            return (), 0
-        mem = rk.M_SPAD if step.array == ARRAY_SPAD else rk.M_ACC
-        mark = int(step.mark) if kind == LOAD_D else 0
-        r_kind = rk.R_LOAD if kind == LOAD_D else rk.R_STORE
-        head = (r_kind, mem, step.lo, step.hi - step.lo, step.cols, mark)
-        return (*head, offset // size, step_r // size, step_e // size), 0
     if kind == PRELOAD_D:
         return (rk.R_PRELOAD, 0, step.lo, step.hi - step.lo, step.cols), 0  # (no F_MEM)
     if kind == MATMUL_D:
@@ -158,6 +156,30 @@ def _row(cfg: ChipConfig, step: Step) -> tuple[tuple[int, ...], int]:
     if kind == VEC_D:
         return _vec_row(step)
     return (), 0
+
+
+def _dma_rows(steps: list[LoadStep] | list[StoreStep], kind: int) -> np.ndarray:
+    """The kernel rows of direct DMA steps of one ``kind`` (`LOAD_D` or `STORE_D`), made by
+    columns: a step whose view is not aligned to its elements stays a Python step (a zero
+    row; plain views are aligned)."""
+    columns = list(zip(*steps, strict=True))
+    array, lo, hi, cols = (np.array(c, dtype=np.int64) for c in columns[2:6])
+    mark = np.array(columns[6], dtype=np.int64) if kind == LOAD_D else 0
+    offset, shape, strides, dtype = columns[-4:]
+    assert list(shape) == list(zip((hi - lo).tolist(), cols.tolist(), strict=True))
+    size = np.fromiter((d.itemsize for d in dtype), dtype=np.int64, count=len(steps))
+    offset = np.array(offset, dtype=np.int64)
+    step_r, step_e = np.array(strides, dtype=np.int64).reshape(-1, 2).T
+    aligned = (offset % size == 0) & (step_r % size == 0) & (step_e % size == 0)
+    rows = np.zeros((len(steps), rk.WIDTH), dtype=np.int64)
+    rows[:, rk.F_KIND] = rk.R_LOAD if kind == LOAD_D else rk.R_STORE
+    rows[:, rk.F_MEM] = np.where(array == ARRAY_SPAD, rk.M_SPAD, rk.M_ACC)
+    rows[:, rk.F_LO], rows[:, rk.F_ROWS], rows[:, rk.F_COLS] = lo, hi - lo, cols
+    rows[:, rk.F_MARK] = mark
+    rows[:, rk.F_OFFSET] = offset // size
+    rows[:, rk.F_STEP_R], rows[:, rk.F_STEP_E] = step_r // size, step_e // size
+    rows[~aligned] = 0  # R_PY
+    return rows
 
 
 def _vec_row(step: VecStep) -> tuple[tuple[int, ...], int]:

@@ -218,3 +218,22 @@ def test_widening_x_finds_the_exponents_of_its_bf16_block(seed):
         rk._widen_x(zeros, 0, 4, 4, True, np.zeros((4, 4), np.uint32))[0]
         == rk.exponents(zeros, 0, 4, 4)[0]
     )
+
+
+def test_dma_rows_count_words_of_their_element_size():
+    # a bf16 load into the scratchpad (2-byte words) and a transposed one into accumulator
+    # rows (4-byte words): offsets and steps in words
+    cfg = chip4("ws", input_dtype=DType.BF16)
+    prog = program(
+        cfg,
+        [
+            Load(dram=64, dst=Loc(Mem.SPAD, 8), rows=3, cols=4, stride=16, transpose=False),
+            Load(dram=256, dst=Loc(Mem.ACC, 2), rows=2, cols=3, stride=64, transpose=True),
+        ],
+    )
+    plan = value_plan_of(prog, schedule_of(prog), None)
+    code = replay_of(prog, plan, None).code
+    load = (rk.R_LOAD, rk.M_SPAD, 8, 3, 4, 1, 32, 8, 1)
+    transposed = (rk.R_LOAD, rk.M_ACC, 2, 2, 3, 1, 64, 1, 16)
+    assert [tuple(row[:9]) for row in code[:2].tolist()] == [load, transposed]
+    assert not code[:2, 9:].any()
