@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from amaranth import Shape
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from chip.config import ChipConfig
@@ -232,9 +233,14 @@ def fpga_wrapper(config: ChipConfig, name: str, whole_chip: bool = True) -> str:
     from chip.hdl.chip_top import ChipTop
     from chip.hdl.top import ExecuteTop
 
-    top = module_name(config)
     dut = ChipTop(config) if whole_chip else ExecuteTop(config)
     dut._MustUse__silence = True  # built for its port list only, never elaborated
+    return serial_wrapper(dut, module_name(config), name)
+
+
+def serial_wrapper(dut: wiring.Component, top: str, name: str) -> str:
+    """`fpga_wrapper`'s Verilog module ``name`` around any component ``dut`` exported as the
+    module ``top`` (with ``clk`` and ``rst``), from ``dut``'s port list."""
     ins, outs = [], []
     for path, member, _ in dut.signature.flatten(dut):
         port = "__".join(str(p) for p in path)
