@@ -102,14 +102,13 @@ def encode(program: Program, plan: ValuePlan) -> Replay:
     vec_at, vec_imms = [], []
     steps = plan.steps
     own = range(n) if plan.same is None else np.flatnonzero(plan.same == np.arange(n)).tolist()
-    # the DMA steps (most of a tiled program's own steps) by columns
-    for kind in (LOAD_D, STORE_D):
-        at = [k for k in own if steps[k][0] == kind]
-        if at:
-            code[at] = _dma_rows([steps[k] for k in at], kind)
+    # the DMA steps (most of a tiled program's own steps) are encoded by columns afterwards
+    dma_at: dict[int, list[int]] = {LOAD_D: [], STORE_D: []}
     for k in own:
         step = steps[k]
-        if step[0] == LOAD_D or step[0] == STORE_D:
+        dma = dma_at.get(step[0])
+        if dma is not None:
+            dma.append(k)
             continue
         row, words = _row(cfg, step)
         if row:
@@ -125,6 +124,9 @@ def encode(program: Program, plan: ValuePlan) -> Replay:
             work = words
     for width, (at, rows) in groups.items():
         code[at, :width] = rows
+    for kind, at in dma_at.items():
+        if at:
+            code[at] = _dma_rows([steps[k] for k in at], kind)
     imms[vec_at] = np.array(vec_imms, dtype=np.float64).astype(np.float32)
     if plan.same is not None:
         code, imms = code[plan.same], imms[plan.same]
