@@ -175,6 +175,11 @@ lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'exp_sh'[*"
 lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'log_z'[*"
 lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*.exp_sh'"
 lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*.log_z'"
+// RAND's round products are the special lane's shared products (chip/hdl/fpspecial.py,
+// SharedProducts, 64 bits: RAND's are the widest read): Amaranth gives a net one name, so the
+// bits the rounds and EXP read are written under those readers' names (`rand_c1_*`, `exp_q`)
+// and the same bits of `rand_p*` read as unused.
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'rand_p?'[*"
 // EXP's and LOG's tables (chip/hdl/fpspecial.py, a Switch over constants, kept as multiplexers
 // rather than a ROM with an initial block) are $pmux cells, which Yosys writes as Verilog
 // functions with inputs named a, b and s: inside them a and b hide the lane's operands of the

@@ -140,6 +140,97 @@ class SharedRounding:
         m.d.comb += self.out.eq(_round(m, neg, sig, e2, self.name))
 
 
+# The widest Horner factor of LOG's and TANH's products: a signed 35-bit operand is two of the
+# ECP5's 18x18-bit multiplier inputs (17 unsigned bits below, 18 signed above), one bit more is
+# three.
+_PRODUCT_BITS = 35
+
+
+def signed_bits(lo: int, hi: int) -> int:
+    """The fewest bits of a two's-complement signal that holds every integer in [lo, hi]."""
+    return max((~v if v < 0 else v).bit_length() for v in (lo, hi)) + 1
+
+
+def horner_ranges(poly: tuple[int, ...], lo: int, hi: int, shift: int) -> list[tuple[int, int]]:
+    """The range of each value of Horner's ``h = poly[0]``, ``h = c + (x * h >> shift)`` for
+    the later ``c``, over every ``x`` in [lo, hi]: interval arithmetic, so sound (a product's
+    extremes over a box are at its corners, and the floor shift is monotone)."""
+    ranges = [(poly[0], poly[0])]
+    for c in poly[1:]:
+        h_lo, h_hi = ranges[-1]
+        corners = [x * h for x in (lo, hi) for h in (h_lo, h_hi)]
+        ranges.append((c + (min(corners) >> shift), c + (max(corners) >> shift)))
+    return ranges
+
+
+def power_offset(lo: int, hi: int) -> int:
+    """0 or the signed power of two ``p`` that makes [lo - p, hi - p] narrowest (the first
+    such, 0 before the positive powers before the negative): ``x * h`` is then
+    ``x * (h - p) + (x << log2 |p|)`` (or minus), the same integer from a narrower product."""
+    best, best_bits = 0, signed_bits(lo, hi)
+    for sign in (1, -1):
+        for e in range(max(abs(lo), abs(hi)).bit_length() + 1):
+            bits = signed_bits(lo - sign * (1 << e), hi - sign * (1 << e))
+            if bits < best_bits:
+                best, best_bits = sign * (1 << e), bits
+    return best
+
+
+def log_z_range() -> tuple[int, int]:
+    """The range of LOG's ``z = m R[j] - 1`` (Q34) over every significand ``m`` in [0.75,
+    1.5) (Q24) and its table entry ``j``: for each ``j``, z is linear in m, so its extremes
+    are at the ends of j's interval."""
+    zs = []
+    for j, recip in enumerate(sp.LOG_RECIP):
+        centre = (sp.LOG_CENTRE + j) << 17
+        m_lo, m_hi = max(3 << 22, centre - (1 << 16)), min((3 << 23) - 1, centre + (1 << 16) - 1)
+        zs += [m_lo * recip - (1 << 34), m_hi * recip - (1 << 34)]
+    return min(zs), max(zs)
+
+
+def _horner(
+    m: Module,
+    mul: Multiply,
+    x: Value,
+    x_range: tuple[int, int],
+    poly: tuple[int, ...],
+    shift: int,
+    name: str,
+    bits: int,
+    first: int = 0,
+) -> tuple[Value, int]:
+    """Horner's ``h = poly[0]``, ``h = c + (x * h >> shift)`` for each later ``c``, its k-th
+    product from ``mul(first + k, ...)``, for ``x`` in ``x_range``: the last ``h`` as
+    ``(h - p, p)``.
+    Each ``h`` is held in exactly the bits its range needs; one that needs more than ``bits``
+    is held less its `power_offset`, so every product has a factor of at most ``bits`` and is
+    the same integer as the wide one."""
+    ranges = horner_ranges(poly, *x_range, shift)
+    offsets = [0 if signed_bits(*r) <= bits else power_offset(*r) for r in ranges]
+    for (lo, hi), off in zip(ranges, offsets, strict=True):
+        if signed_bits(lo - off, hi - off) > bits:
+            raise ValueError(f"{name}: a Horner value in [{lo}, {hi}] does not fit {bits} bits")
+    h0 = poly[0] - offsets[0]
+    h: Value = C(h0, signed(signed_bits(h0, h0)))
+    for i, c in enumerate(poly[1:]):
+        (lo, hi), off = ranges[i + 1], offsets[i + 1]
+        nh = Signal(signed(signed_bits(lo - off, hi - off)), name=f"{name}_h{i}")
+        product = offset_product(mul, first + i, x, h, offsets[i])
+        m.d.comb += nh.eq(c - off + (product >> shift))
+        h = nh
+    return h, offsets[-1]
+
+
+def offset_product(mul: Multiply, k: int, x: Value, h: Value, offset: int) -> Value:
+    """``x * (h + offset)`` for a `power_offset` ``offset``, the product ``x * h`` from
+    ``mul(k, ...)``."""
+    product = mul(k, x, h)
+    if offset == 0:
+        return product
+    shifted = Value.cast(x) << (abs(offset).bit_length() - 1)
+    return product + shifted if offset > 0 else product - shifted
+
+
 def _extend(v: Value, bits: int) -> Value:
     """``v`` as a signed ``bits``-bit value (zero-extended when unsigned)."""
     return v.as_signed() if v.shape().signed else Cat(v, C(0, bits - len(v))).as_signed()
@@ -213,7 +304,7 @@ def f32_exp(
     t = Signal(34, name=f"{name}_t")
     m.d.comb += t.eq(_table(sp.EXP_TABLE, 34, j))
     y = Signal(34, name=f"{name}_y")
-    m.d.comb += y.eq(t + (mul(4, t, q) >> 32))
+    m.d.comb += y.eq(t + (mul(4, q, t) >> 32))
     finite = _own_round(m, name, rnd)(C(0, 1), y, k - 32)
     out = Signal(32, name=name)
     with m.If(is_nan(a)):
@@ -241,15 +332,12 @@ def f32_log(
     m.d.comb += e.eq(e0 + upper)
     j = Signal(7, name=f"{name}_j")
     m.d.comb += j.eq(((mq + (1 << 16)) >> 17) - sp.LOG_CENTRE)
-    z = Signal(signed(38), name=f"{name}_z")  # Q34
+    z_range = log_z_range()
+    z = Signal(signed(signed_bits(*z_range)), name=f"{name}_z")  # Q34
     m.d.comb += z.eq((mq * _table(sp.LOG_RECIP, 12, j)).as_signed() - (1 << 34))
-    h: Value = C(sp.LOG_POLY[0], signed(40))
-    for i, c in enumerate(sp.LOG_POLY[1:]):
-        nh = Signal(signed(40), name=f"{name}_h{i}")
-        m.d.comb += nh.eq(c + (mul(i, z, h) >> 34))
-        h = nh
+    h, offset = _horner(m, mul, z, z_range, sp.LOG_POLY, 34, name, _PRODUCT_BITS)
     s = Signal(signed(64), name=f"{name}_s")  # Q56
-    last = mul(len(sp.LOG_POLY) - 1, z, h)
+    last = offset_product(mul, len(sp.LOG_POLY) - 1, z, h, offset)
     m.d.comb += s.eq(e * sp.LOG_LN2 + _table(sp.LOG_NEG_LN_R, signed(64), j) + (last >> 14))
     neg = s < 0
     mag = Signal(unsigned(64), name=f"{name}_mag")
@@ -306,9 +394,12 @@ def f32_rand(
     return _own_round(m, name, rnd)(C(0, 1), Cat(C(0, 8), word), C(-32, signed(8)))
 
 
-def f32_tanh_small(m: Module, a: Value, name: str) -> Signal:
+def f32_tanh_small(
+    m: Module, a: Value, name: str, mul: Multiply = _plain, rnd: Round | None = None
+) -> Value:
     """tanh(a) = a P(a**2) for |a| < 0.25: chip.special's ``_tanh_small`` (other inputs give
-    values the lane does not use)."""
+    values the lane does not use). ``mul`` makes its eight products (``a**2`` first, then
+    Horner's, then the significand's), ``rnd`` the final rounding (by default its own)."""
     exp = a[23:31]
     sig = Cat(a[:23], exp != 0)
     eu = Mux(exp == 0, 1, exp)
@@ -317,13 +408,17 @@ def f32_tanh_small(m: Module, a: Value, name: str) -> Signal:
     x = Signal(31, name=f"{name}_x")  # |a| in Q32
     left = Mux(sh >= 7, 7, Mux(sh >= 0, sh, 0))[:3]
     m.d.comb += x.eq(Mux(sh >= 0, sig << left, sig >> Mux(sh < 0, -sh, 0)[:8]))
-    s = Signal(28, name=f"{name}_s")  # a**2 in Q30
-    m.d.comb += s.eq((x * x) >> 34)
-    h: Value = C(sp.TANH_POLY[0], signed(38))
-    for i, c in enumerate(sp.TANH_POLY[1:]):
-        nh = Signal(signed(38), name=f"{name}_h{i}")
-        m.d.comb += nh.eq(c + ((s * h) >> 30))
-        h = nh
-    prod = Signal(61, name=f"{name}_prod")
-    m.d.comb += prod.eq(sig * h.as_unsigned())
-    return _round(m, a[31], prod, eu - 186, f"{name}_rnd")
+    # a**2 in Q30, below 2**26 for |a| < 0.25 (the wider values of larger inputs are unused)
+    s = Signal(26, name=f"{name}_s")
+    m.d.comb += s.eq(mul(0, x, x) >> 34)
+    h, offset = _horner(
+        m, mul, _as_signed(s), (0, (1 << 26) - 1), sp.TANH_POLY, 30, name, _PRODUCT_BITS, 1
+    )
+    prod = Signal(61, name=f"{name}_prod")  # positive
+    m.d.comb += prod.eq(offset_product(mul, len(sp.TANH_POLY), _as_signed(sig), h, offset))
+    return _own_round(m, name, rnd)(a[31], prod, eu - 186)
+
+
+def _as_signed(v: Value) -> Value:
+    """Unsigned ``v`` as a signed value one bit wider (the same integer)."""
+    return Cat(v, C(0, 1)).as_signed()

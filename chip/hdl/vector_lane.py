@@ -251,12 +251,14 @@ class VectorLane(wiring.Component):
             mag = af[:31]
             neg2 = Mux(mag >= 0x7F000000, C(_NEG_INF, 32), Cat((mag + (1 << 23))[:31], C(1, 1)))
             exp_in = _select(op, [((VecOp.SIGMOID,), af | _SIGN), ((VecOp.TANH,), neg2)], af)
-            # EXP (also in SIGMOID and TANH), LOG and RAND never run together: their products
-            # take turns on six multipliers (`SharedProducts`), their final roundings on one
-            # (`SharedRounding`; RAND's in stage 1, EXP's and LOG's in stage 0).
-            shared = SharedProducts("shared_mul", 6, 38, 40)
+            # EXP (also in SIGMOID and TANH of |a| >= 0.25), TANH's small-argument polynomial,
+            # LOG and RAND never serve the same element: their products take turns on six
+            # multipliers (`SharedProducts`), their final roundings on one (`SharedRounding`;
+            # RAND's in stage 1, the others' in stage 0).
+            shared = SharedProducts("shared_mul", 6, 33, 35, 64)
             rounding = SharedRounding("shared_rnd", 64)
-            uses_exp = is_(VecOp.EXP) | is_(VecOp.SIGMOID) | is_(VecOp.TANH)
+            small_tanh = is_(VecOp.TANH) & (mag < TANH_SMALL)
+            uses_exp = (is_(VecOp.EXP) | is_(VecOp.SIGMOID) | is_(VecOp.TANH)) & ~small_tanh
             e0 = f32_exp(m, exp_in, "exp", shared.user(uses_exp), rounding.user(uses_exp))
             is_log, is_rand = is_(VecOp.LOG), is_(VecOp.RAND)
             log0 = f32_log(m, af, "log", shared.user(is_log), rounding.user(is_log))
@@ -264,7 +266,9 @@ class VectorLane(wiring.Component):
             rand1 = f32_rand(
                 m, af, bf, imm, "rand", shared.user(is_rand), stage, rounding.user(is_rand)
             )
-            small0 = f32_tanh_small(m, af, "tanh")
+            small0 = f32_tanh_small(
+                m, af, "tanh", shared.user(small_tanh), rounding.user(small_tanh)
+            )
             e1, root1, af1 = stage(e0, "exp_r1"), stage(root0, "sqrt_r1"), stage(af, "a_r1")
             log1, small1 = stage(log0, "log_r1"), stage(small0, "tanh_small_r1")
             # The results that are final after one stage ride in one register from here on

@@ -9,8 +9,18 @@ import pytest
 from amaranth import Module, Signal, signed
 from amaranth.sim import Simulator
 
+from chip import special as sp
 from chip.config import load_preset
-from chip.hdl.fpspecial import SharedProducts, SharedRounding, f32_exp, f32_log
+from chip.hdl.fpspecial import (
+    SharedProducts,
+    SharedRounding,
+    f32_exp,
+    f32_log,
+    horner_ranges,
+    log_z_range,
+    power_offset,
+    signed_bits,
+)
 from chip.hdl.vector_lane import VectorLane, lane_delays
 from chip.isa import VECOP_BITS, VecOp
 from chip.semantics import vector_apply
@@ -117,6 +127,45 @@ def test_shared_products_refuse_operands_that_do_not_fit():
     narrow = SharedProducts("q", 1, 8, 8, 10).user(Signal())
     with pytest.raises(ValueError, match=r"a 6x6-bit product does not fit .* \(10-bit product\)"):
         narrow(0, Signal(6), Signal(6))
+
+
+def test_signed_bits_and_power_offsets():
+    assert [signed_bits(-1, 0), signed_bits(0, 1), signed_bits(-128, 127), signed_bits(5, 5)] == [
+        1,
+        2,
+        8,
+        4,
+    ]
+    assert signed_bits(-129, 0) == 9 and signed_bits(0, 128) == 9
+    # LOG's last Horner value, about 2**36: less 2**36 it needs 29 bits instead of 38.
+    lo, hi = 68539650045, 68907462099
+    assert power_offset(lo, hi) == 1 << 36 and signed_bits(lo - (1 << 36), hi - (1 << 36)) == 29
+    assert power_offset(-34485119041, -34239799290) == -(1 << 35)
+    assert power_offset(-3, 5) == 0  # no power of two makes it narrower
+
+
+def test_log_z_range_is_the_exact_range_over_every_significand():
+    m = np.arange(3 << 22, 3 << 23, dtype=np.int64)  # every Q24 significand in [0.75, 1.5)
+    j = ((m + (1 << 16)) >> 17) - sp.LOG_CENTRE
+    z = m * np.array(sp.LOG_RECIP, dtype=np.int64)[j] - (1 << 34)
+    assert log_z_range() == (int(z.min()), int(z.max()))
+
+
+@pytest.mark.parametrize(
+    ("poly", "lo", "hi", "shift"),
+    [(sp.LOG_POLY, *log_z_range(), 34), (sp.TANH_POLY, 0, (1 << 26) - 1, 30)],
+)
+def test_horner_ranges_hold_every_value_the_polynomial_takes(poly, lo, hi, shift):
+    # The RTL holds each Horner value in exactly its range's bits: a range too small would let
+    # a value wrap. Exact integers (the products pass 64 bits) on a dense grid and the ends.
+    ranges = horner_ranges(poly, lo, hi, shift)
+    xs = sorted({lo, hi, 0, *range(lo, hi + 1, (hi - lo) // 20_000)})
+    for x in xs:
+        h = poly[0]
+        assert ranges[0][0] <= h <= ranges[0][1]
+        for c, (h_lo, h_hi) in zip(poly[1:], ranges[1:], strict=True):
+            h = c + ((x * h) >> shift)
+            assert h_lo <= h <= h_hi, (x, h, h_lo, h_hi)
 
 
 def test_shared_rounding_refuses_operands_that_do_not_fit():
