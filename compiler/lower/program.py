@@ -187,13 +187,21 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
     Python's cycle collector is off meanwhile: the lowering makes a few objects per
     instruction and keeps most of them, so each full collection walks every instruction made
     so far (over a quarter of a ResNet-18 training step's compile time); what it leaves in
-    cycles is collected once it is back on."""
+    cycles is collected by the next full collection."""
     collecting = gc.isenabled()
     gc.disable()
     try:
         return _lower(graph, config, tiling)
     finally:
         if collecting:
+            # The objects made meanwhile join the oldest generation untraversed (freezing
+            # splices every tracked object into the permanent generation, unfreezing that into
+            # the oldest): the first young collection would otherwise walk all of them, to
+            # keep nearly every one, and counting them as promoted would trigger a full
+            # collection soon after. Skipped while the process keeps objects frozen itself.
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

@@ -6,6 +6,8 @@ chip accumulates in fp32 in its own order, the reference in float64); against th
 float64 reference a bf16 chip stays within 5e-2.
 """
 
+import gc
+
 import numpy as np
 import pytest
 
@@ -114,3 +116,29 @@ def test_training_step_on_every_dataflow_with_machine(dataflow):
     mach = run_on_chip(lowered, inputs(TRAINS[1]), machine=True)
     for name, value in fun.items():
         assert np.array_equal(value, mach[name]), name
+
+
+def test_lowering_leaves_its_objects_in_the_oldest_generation():
+    cfg = edge("int8")
+    graph = graph_passes(mlp())
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            instrs = compile_lowered(graph, cfg).program.instrs
+            assert gc.isenabled() == enabled
+            if enabled:  # untraversed, not left for the first young collection to walk
+                assert any(o is instrs for o in gc.get_objects(generation=2))
+                assert not any(o is instrs for o in gc.get_objects(generation=0))
+        finally:
+            gc.enable()
+
+
+def test_lowering_keeps_the_processs_frozen_objects_frozen():
+    kept = [[]]  # a tracked object the process freezes
+    gc.freeze()
+    try:
+        compile_lowered(graph_passes(mlp()), edge("int8"))
+        assert gc.get_freeze_count() > 0
+        assert not any(o is kept for o in gc.get_objects())  # still in no generation
+    finally:
+        gc.unfreeze()
