@@ -10,11 +10,11 @@ each program's value plan (chip/machine/values.py).
 
 from __future__ import annotations
 
-import gc
 import weakref
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+from chip.collector import without_collection
 from chip.machine.engine import Schedule, compute_schedule
 from chip.program import Program
 
@@ -38,42 +38,11 @@ class _Cache:
             self._by_id[pid] = entry
         found = entry[1].get(key, _MISSING)
         if found is _MISSING:
-            found = entry[1][key] = _without_gc(make)
+            found = entry[1][key] = without_collection(make)
         return found  # type: ignore[return-value]
 
     def get(self, program: Program, max_cycles: int | None) -> Schedule:
         return self.memo(program, max_cycles, lambda: compute_schedule(program, max_cycles))
-
-
-def _without_gc(make: Callable[[], T]) -> T:
-    """``make()`` with the cyclic garbage collector paused. What the cache derives from a
-    program (timing, value plan, replay table, counters) allocates a few small tuples per
-    instruction and creates no cycles (reference counting frees everything), but the
-    allocations trigger collections that walk every object the process holds, which with a
-    few large programs (or the compiler's graphs) alive is a large share of the time.
-
-    The objects it made are then moved into the oldest generation untraversed
-    (`_to_oldest_generation`): left in the youngest, the first collection after it walks
-    every one of them (1.2 s after a ResNet-50 step's plans, measured)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return make()
-    finally:
-        _to_oldest_generation()
-        if enabled:
-            gc.enable()
-
-
-def _to_oldest_generation() -> None:
-    """Every object the collector tracks moved into its oldest generation without a
-    collection: freezing splices them into the permanent generation and unfreezing splices
-    that into the oldest one. They are collected with the next full collection, as the
-    cache's long-lived objects would be anyway. Skipped while the process keeps objects
-    frozen itself (unfreezing would release them)."""
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
 
 
 _MISSING = object()

@@ -13,12 +13,12 @@ from compiler/lower/reserve.py; this module lowers the units and assembles the p
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from chip.collector import without_collection
 from chip.config import ChipConfig
 from chip.dtypes import DType, to_storage
 from chip.program import Phase, Program, Tag, TensorInfo, TensorKind, TensorRole
@@ -184,25 +184,12 @@ def lower(graph: Graph, config: ChipConfig, tiling: Tiling = Tiling.COST_MODEL) 
     is lowered, the DRAM stores of those no reader missed are removed. Optimizer updates are
     first moved next to their gradients (`schedule_updates`).
 
-    Python's cycle collector is off meanwhile: the lowering makes a few objects per
-    instruction and keeps most of them, so each full collection walks every instruction made
-    so far (over a quarter of a ResNet-18 training step's compile time); what it leaves in
-    cycles is collected by the next full collection."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _lower(graph, config, tiling)
-    finally:
-        if collecting:
-            # The objects made meanwhile join the oldest generation untraversed (freezing
-            # splices every tracked object into the permanent generation, unfreezing that into
-            # the oldest): the first young collection would otherwise walk all of them, to
-            # keep nearly every one, and counting them as promoted would trigger a full
-            # collection soon after. Skipped while the process keeps objects frozen itself.
-            if gc.get_freeze_count() == 0:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
+    Python's cycle collector is off meanwhile (`chip.collector.without_collection`): the
+    lowering makes a few objects per instruction and keeps most of them, so each full
+    collection would walk every instruction made so far (over a quarter of a ResNet-18
+    training step's compile time), and the first young collection after it all of them (0.3
+    CPU s of that step)."""
+    return without_collection(lambda: _lower(graph, config, tiling))
 
 
 def _lower(graph: Graph, config: ChipConfig, tiling: Tiling) -> Lowered:
