@@ -48,12 +48,14 @@ class SharedProducts:
         self.users: list[list[tuple[Value, Value, Value]]] = [[] for _ in range(slots)]
         self.products = [Signal(signed(self.p_bits), name=f"{name}_p{k}") for k in range(slots)]
 
-    def user(self, when: Value) -> Multiply:
-        """The ``mul`` of a function that runs while ``when`` is high."""
+    def user(self, when: Value, slots: int | None = None) -> Multiply:
+        """The ``mul`` of a function that runs while ``when`` is high, taking the first
+        ``slots`` slots (all by default): its later products are multipliers of its own."""
+        taken = len(self.users) if slots is None else min(slots, len(self.users))
 
         def mul(k: int, x: Value, y: Value) -> Value:
             x, y = Value.cast(x), Value.cast(y)
-            if k >= len(self.users):
+            if k >= taken:
                 return x * y
             is_signed = x.shape().signed
             if y.shape().signed != is_signed:

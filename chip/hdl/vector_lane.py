@@ -263,9 +263,11 @@ class VectorLane(wiring.Component):
             is_log, is_rand = is_(VecOp.LOG), is_(VecOp.RAND)
             log0 = f32_log(m, af, "log", shared.user(is_log), rounding.user(is_log))
             root0 = f32_sqrt(m, af, "sqrt")
-            rand1 = f32_rand(
-                m, af, bf, imm, "rand", shared.user(is_rand), stage, rounding.user(is_rand)
-            )
+            # RAND's sixth round is in stage 1: on slot 5, which LOG's and TANH's stage-0
+            # chains reach, it would join their paths to stage 1's, a false path longer than
+            # any true one to a static timer; its own multiplier costs four MULT18X18D.
+            rand_mul = shared.user(is_rand, slots=5)
+            rand1 = f32_rand(m, af, bf, imm, "rand", rand_mul, stage, rounding.user(is_rand))
             small0 = f32_tanh_small(
                 m, af, "tanh", shared.user(small_tanh), rounding.user(small_tanh)
             )

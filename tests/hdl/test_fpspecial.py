@@ -124,6 +124,9 @@ def test_shared_products_refuse_operands_that_do_not_fit():
     with pytest.raises(ValueError, match="product 1 mixes signed and unsigned operands"):
         mul(1, Signal(signed(4)), Signal(4))
     assert len(mul(2, Signal(20), Signal(20))) == 40  # past the slots: a multiplier of its own
+    first_only = shared.user(Signal(), slots=1)
+    assert len(first_only(1, Signal(20), Signal(20))) == 40  # past its slots: its own
+    assert not shared.users[1]
     narrow = SharedProducts("q", 1, 8, 8, 10).user(Signal())
     with pytest.raises(ValueError, match=r"a 6x6-bit product does not fit .* \(10-bit product\)"):
         narrow(0, Signal(6), Signal(6))
