@@ -175,6 +175,11 @@ lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'exp_sh'[*"
 lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'log_z'[*"
 lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*.exp_sh'"
 lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*.log_z'"
+// And in the special lane's shared products (chip/hdl/fpspecial.py, SharedProducts): a slot
+// whose users' products are narrower than the 64 bits kept (slot 5, which RAND does not use)
+// holds its signed product sign-extended.
+lint_off -rule UNUSEDSIGNAL -file "*{file}" -match "*not used: 'shared_mul_p?'[*"
+lint_off -rule UNOPTFLAT -file "*{file}" -match "*Circular combinational logic: '*.shared_mul_p?'"
 // RAND's round products are the special lane's shared products (chip/hdl/fpspecial.py,
 // SharedProducts, 64 bits: RAND's are the widest read): Amaranth gives a net one name, so the
 // bits the rounds and EXP read are written under those readers' names (`rand_c1_*`, `exp_q`)

@@ -81,13 +81,15 @@ class SharedProducts:
         for k, users in enumerate(self.users):
             if not users:
                 continue
-            x, y = _extend(users[-1][1], self.x_bits), _extend(users[-1][2], self.y_bits)
+            # A slot is as wide as its widest users' operands (signed), within the limits.
+            x_bits, y_bits = (max(_signed_len(u[i]) for u in users) for i in (1, 2))
+            x, y = _extend(users[-1][1], x_bits), _extend(users[-1][2], y_bits)
             for when, ux, uy in reversed(users[:-1]):
-                x = Mux(when, _extend(ux, self.x_bits), x)
-                y = Mux(when, _extend(uy, self.y_bits), y)
+                x = Mux(when, _extend(ux, x_bits), x)
+                y = Mux(when, _extend(uy, y_bits), y)
             sx, sy = (
-                Signal(signed(self.x_bits), name=f"{self.name}_x{k}"),
-                Signal(signed(self.y_bits), name=f"{self.name}_y{k}"),
+                Signal(signed(x_bits), name=f"{self.name}_x{k}"),
+                Signal(signed(y_bits), name=f"{self.name}_y{k}"),
             )
             m.d.comb += [sx.eq(x), sy.eq(y), self.products[k].eq(sx * sy)]
 
@@ -231,6 +233,11 @@ def offset_product(mul: Multiply, k: int, x: Value, h: Value, offset: int) -> Va
         return product
     shifted = Value.cast(x) << (abs(offset).bit_length() - 1)
     return product + shifted if offset > 0 else product - shifted
+
+
+def _signed_len(v: Value) -> int:
+    """The bits of ``v`` as a signed value (one more when unsigned)."""
+    return len(v) + (0 if v.shape().signed else 1)
 
 
 def _extend(v: Value, bits: int) -> Value:
