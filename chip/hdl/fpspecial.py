@@ -205,10 +205,9 @@ def _horner(
 ) -> tuple[Value, int]:
     """Horner's ``h = poly[0]``, ``h = c + (x * h >> shift)`` for each later ``c``, its k-th
     product from ``mul(first + k, ...)``, for ``x`` in ``x_range``: the last ``h`` as
-    ``(h - p, p)``.
-    Each ``h`` is held in exactly the bits its range needs; one that needs more than ``bits``
-    is held less its `power_offset`, so every product has a factor of at most ``bits`` and is
-    the same integer as the wide one."""
+    ``(h - p, p)``. Each ``h`` is held in exactly the bits its range needs; one that needs more
+    than ``bits`` is held less its `power_offset`, so every product has a factor of at most
+    ``bits`` and is the same integer as the wide one."""
     ranges = horner_ranges(poly, *x_range, shift)
     offsets = [0 if signed_bits(*r) <= bits else power_offset(*r) for r in ranges]
     for (lo, hi), off in zip(ranges, offsets, strict=True):

@@ -265,7 +265,8 @@ class VectorLane(wiring.Component):
             root0 = f32_sqrt(m, af, "sqrt")
             # RAND's sixth round is in stage 1: on slot 5, which LOG's and TANH's stage-0
             # chains reach, it would join their paths to stage 1's, a false path longer than
-            # any true one to a static timer; its own multiplier costs four MULT18X18D.
+            # any true one to a static timer. (Yosys' `share` pass may still merge its own
+            # multiplier with another function's: docs/hdl.md, "Narrower products".)
             rand_mul = shared.user(is_rand, slots=5)
             rand1 = f32_rand(m, af, bf, imm, "rand", rand_mul, stage, rounding.user(is_rand))
             small0 = f32_tanh_small(
