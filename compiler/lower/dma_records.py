@@ -78,7 +78,7 @@ def dma_maker() -> Callable[[tuple, int], Instr]:
     checked, with their dependency flags, as their constructor would but without repeating
     its checks; DMAs of the same rows share one `Loc`. (A closure: a finished program calls
     it for nine in ten instructions, and a call of an instance's ``__call__`` costs more.)"""
-    # per memory, by row (a memory's hash is a Python call: the memory is told by identity)
+    # per memory, by row; SPAD and ACC by identity, ahead of the dictionary lookup
     locs: dict[Mem, dict[int, Loc]] = {m: {} for m in Mem}
     spad, acc = locs[Mem.SPAD], locs[Mem.ACC]
     deps = _DEPS
