@@ -239,9 +239,12 @@ def _signed_len(v: Value) -> int:
     return len(v) + (0 if v.shape().signed else 1)
 
 
-def _extend(v: Value, bits: int) -> Value:
-    """``v`` as a signed ``bits``-bit value (zero-extended when unsigned)."""
-    return v.as_signed() if v.shape().signed else Cat(v, C(0, bits - len(v))).as_signed()
+def _extend(v: Value, bits: int | None = None) -> Value:
+    """``v`` as a signed ``bits``-bit value (zero-extended when unsigned; by default one bit
+    wider than an unsigned ``v``: the same integer)."""
+    if v.shape().signed:
+        return v.as_signed()
+    return Cat(v, C(0, (len(v) + 1 if bits is None else bits) - len(v))).as_signed()
 
 
 def _table(values: tuple[int, ...], shape, index: Value) -> Value:
@@ -420,13 +423,8 @@ def f32_tanh_small(
     s = Signal(26, name=f"{name}_s")
     m.d.comb += s.eq(mul(0, x, x) >> 34)
     h, offset = _horner(
-        m, mul, _as_signed(s), (0, (1 << 26) - 1), sp.TANH_POLY, 30, name, _PRODUCT_BITS, 1
+        m, mul, _extend(s), (0, (1 << 26) - 1), sp.TANH_POLY, 30, name, _PRODUCT_BITS, 1
     )
     prod = Signal(61, name=f"{name}_prod")  # positive
-    m.d.comb += prod.eq(offset_product(mul, len(sp.TANH_POLY), _as_signed(sig), h, offset))
+    m.d.comb += prod.eq(offset_product(mul, len(sp.TANH_POLY), _extend(sig), h, offset))
     return _own_round(m, name, rnd)(a[31], prod, eu - 186)
-
-
-def _as_signed(v: Value) -> Value:
-    """Unsigned ``v`` as a signed value one bit wider (the same integer)."""
-    return Cat(v, C(0, 1)).as_signed()
