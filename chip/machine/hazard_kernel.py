@@ -12,7 +12,8 @@ Access ``k`` touches units of space ``space[k]`` (an index into the tables) by i
 - `RANGE`: every unit of [lo, hi);
 - `GRID`: ``a`` runs of ``c`` units, each ``b`` units after the previous, from ``lo`` (the
   column block of a matrix); [lo, hi) is its span;
-- `LISTED`: the ``b`` units ``pool[a : a + b]``; [lo, hi) is their span.
+- `LISTED`: the ``b`` units ``lo + pool[a : a + b]``; [lo, hi) is their span (accesses of
+  one shape at different addresses share their entries of the pool).
 
 An access with ``hi <= lo`` touches nothing.
 """
@@ -105,7 +106,7 @@ def _visit(table, blocks, q, write, check, mark, need, i, kind, lo, hi, a, b, c,
             _span(table, blocks, q, write, check, mark, need, i, start, start + c)
     else:
         for j in range(a, a + b):
-            _scan(table, blocks, q, write, check, mark, need, i, pool[j])
+            _scan(table, blocks, q, write, check, mark, need, i, lo + pool[j])
 
 
 @numba.njit(cache=True)
