@@ -12,7 +12,8 @@ Access ``k`` touches units of space ``space[k]`` (an index into the tables) by i
 - `RANGE`: every unit of [lo, hi);
 - `GRID`: ``a`` runs of ``c`` units, each ``b`` units after the previous, from ``lo`` (the
   column block of a matrix); [lo, hi) is its span;
-- `LISTED`: the ``b`` units ``pool[a : a + b]``; [lo, hi) is their span.
+- `LISTED`: the ``b`` units ``lo + pool[a : a + b]``; [lo, hi) is their span (accesses of
+  one shape at different addresses share their entries of the pool).
 
 An access with ``hi <= lo`` touches nothing.
 """
@@ -43,20 +44,20 @@ def _scan(table, blocks, q, write, check, mark, need, i, u) -> None:
         for x in range(3):
             if x == q:
                 continue
-            v = table[u, 0, x]
-            if blocks[blk, 0, 0, x] > v:
-                v = blocks[blk, 0, 0, x]
+            v = table[0, x, u]
+            if blocks[0, 0, x, blk] > v:
+                v = blocks[0, 0, x, blk]
             if write:
-                if table[u, 1, x] > v:
-                    v = table[u, 1, x]
-                if blocks[blk, 0, 1, x] > v:
-                    v = blocks[blk, 0, 1, x]
+                if table[1, x, u] > v:
+                    v = table[1, x, u]
+                if blocks[0, 1, x, blk] > v:
+                    v = blocks[0, 1, x, blk]
             if v - 1 > need[i, x]:
                 need[i, x] = v - 1
     if mark:
         k = 0 if write else 1
-        table[u, k, q] = mark
-        blocks[blk, 1, k, q] = mark
+        table[k, q, u] = mark
+        blocks[1, k, q, blk] = mark
 
 
 @numba.njit(cache=True, inline="always")
@@ -66,15 +67,15 @@ def _whole(blocks, q, write, check, mark, need, i, blk) -> None:
         for x in range(3):
             if x == q:
                 continue
-            v = blocks[blk, 1, 0, x]
-            if write and blocks[blk, 1, 1, x] > v:
-                v = blocks[blk, 1, 1, x]
+            v = blocks[1, 0, x, blk]
+            if write and blocks[1, 1, x, blk] > v:
+                v = blocks[1, 1, x, blk]
             if v - 1 > need[i, x]:
                 need[i, x] = v - 1
     if mark:
         k = 0 if write else 1
-        blocks[blk, 0, k, q] = mark
-        blocks[blk, 1, k, q] = mark
+        blocks[0, k, q, blk] = mark
+        blocks[1, k, q, blk] = mark
 
 
 @numba.njit(cache=True, inline="always")
@@ -105,7 +106,7 @@ def _visit(table, blocks, q, write, check, mark, need, i, kind, lo, hi, a, b, c,
             _span(table, blocks, q, write, check, mark, need, i, start, start + c)
     else:
         for j in range(a, a + b):
-            _scan(table, blocks, q, write, check, mark, need, i, pool[j])
+            _scan(table, blocks, q, write, check, mark, need, i, lo + pool[j])
 
 
 @numba.njit(cache=True)
@@ -115,12 +116,11 @@ def latest_conflicts(
     """``need[i, x]``: the latest instruction of queue ``x`` (not ``queue[i]``) before ``i``
     that instruction ``i`` conflicts with, -1 for none. Instruction ``i``'s accesses are
     ``first[i]`` to ``first[i + 1]`` (exclusive) of the access arrays (module docstring).
-    ``t0``, ``t1``, ``t2``: zeroed int32 tables (unit, written/read, queue) for spaces 0, 1
+    ``t0``, ``t1``, ``t2``: zeroed int32 tables (written/read, queue, unit) for spaces 0, 1
     and 2, each with a unit for every unit the accesses touch, and ``b0``, ``b1``, ``b2``
     their zeroed block tables (`tables` makes all six); the unit tables end holding, per
     unit, 1 + the latest instruction of each queue that wrote and that read it, where a mark
-    of the unit alone set it (marks of whole blocks go to the block table; a unit's six
-    entries side by side: the scan reads them together)."""
+    of the unit alone set it (marks of whole blocks go to the block table)."""
     n = queue.shape[0]
     need = np.full((n, 3), -1, dtype=np.int64)
     for i in range(n):
@@ -152,14 +152,18 @@ def latest_conflicts(
 
 def tables(units: Sequence[int]) -> list[np.ndarray]:
     """`latest_conflicts`'s zeroed tables for spaces of ``units`` units each: the unit tables,
-    then their block tables, per block (tag, summary) x (written, read) x queue. A unit's
-    entry is the larger of its own and its block's tag; the summary is the largest entry of
-    the block's units. Marks only grow (1 + the instruction, in program order), so marking a
-    whole block sets its tag and summary alone. (NumPy's zeros are pages the OS hands out
-    zeroed as they are first touched: the scan pays only for the units it visits, where
-    numba's zeros would write the whole block table of a DRAM space.)"""
-    unit_tables = [np.zeros((u, 2, 3), dtype=np.int32) for u in units]
-    blocks = [np.zeros(((u + BLOCK - 1) >> SHIFT, 2, 2, 3), dtype=np.int32) for u in units]
+    per (written, read) x queue x unit, then their block tables, per (tag, summary) x
+    (written, read) x queue x block. A unit's entry is the larger of its own and its block's
+    tag; the summary is the largest entry of the block's units. Marks only grow (1 + the
+    instruction, in program order), so marking a whole block sets its tag and summary
+    alone. (NumPy's zeros are pages the OS hands out zeroed as they are first written: the
+    scan pays only for the units it marks, where numba's zeros would write the whole block
+    table of a DRAM space. Each (written/read, queue) entry has a plane of its own, so the
+    entries no access of a space marks, four of DRAM's six (only loads read it, only stores
+    write it), are only read: their pages stay the OS's one shared page of zeros, and the
+    DRAM tables cost a third of the memory they would with a unit's entries side by side.)"""
+    unit_tables = [np.zeros((2, 3, u), dtype=np.int32) for u in units]
+    blocks = [np.zeros((2, 2, 3, (u + BLOCK - 1) >> SHIFT), dtype=np.int32) for u in units]
     return unit_tables + blocks
 
 

@@ -162,9 +162,10 @@ class Hazards:
 
     def _dram_fields(self, dram: _DramList, fields: np.ndarray, top: list[int]) -> np.ndarray:
         """Enter the DRAM accesses ``dram`` (in program order) into ``fields`` and ``top``;
-        returns the pool of the `LISTED` ones' units. A block's units depend
-        on its address only through its first unit and the offset within it; tiled
-        programs repeat a few block shapes many times, each worked out once."""
+        returns the pool of the `LISTED` ones' units, from the first unit of their span. A
+        block's units depend on its address only through its first unit and the offset
+        within it; tiled programs repeat a few block shapes many times, each worked out once
+        and listed once in the pool."""
         lo = dram.block[:, 0]
         hi = dram_spans(*dram.block.T)
         unit = lo // DRAM_UNIT
@@ -173,8 +174,7 @@ class Hazards:
         m = len(shapes)
         mode, reach, a, b, c = (np.zeros(m, dtype=np.int64) for _ in range(5))
         listed: list[np.ndarray] = []
-        listed_at = np.zeros(m, dtype=np.int64)  # where each shape's units start in `listed`
-        units_at = 0
+        units_at = 0  # where the next listed shape's units start in the pool
         extent = hi[where] - lo[where]
         for s, key in enumerate(map(tuple, shapes.tolist())):
             known = self._dram_units.get(key)
@@ -189,33 +189,22 @@ class Hazards:
                 mode[s], reach[s] = GRID, units.lines * units.step
                 a[s], b[s], c[s] = units
             else:
-                mode[s], reach[s], b[s] = LISTED, span, len(units)
-                listed_at[s] = units_at
+                mode[s], reach[s], a[s], b[s] = LISTED, span, units_at, len(units)
                 listed.append(units)
                 units_at += len(units)
         end = unit + reach[which]
         mode_of = mode[which]
-        count = b[which]  # a `LISTED` access's units
-        is_listed = mode_of == LISTED
-        listed_count = np.where(is_listed, count, 0)
-        pool_at = np.cumsum(listed_count) - listed_count
         fields[0, dram.at] = DRAM
         fields[1, dram.at] = mode_of
         fields[2, dram.at] = unit
         fields[3, dram.at] = end
         fields[4, dram.at] = dram.write
-        fields[5, dram.at] = np.where(is_listed, pool_at, a[which])
-        fields[6, dram.at] = count
+        fields[5, dram.at] = a[which]
+        fields[6, dram.at] = b[which]
         fields[7, dram.at] = c[which]
         if end.size:
             top[DRAM] = max(top[DRAM], int(end.max()))
-        # the pool: each LISTED access's units after its first unit, in program order
-        sizes = count[is_listed]
-        total = int(sizes.sum())
-        flat = np.concatenate(listed) if listed else np.zeros(0, dtype=np.int64)
-        step = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        start = np.repeat(listed_at[which[is_listed]], sizes)
-        return flat[start + step] + np.repeat(unit[is_listed], sizes)
+        return np.concatenate(listed) if listed else np.zeros(0, dtype=np.int64)
 
 
 def distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

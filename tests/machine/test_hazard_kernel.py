@@ -43,7 +43,7 @@ def _encode(program):
         for space, kind, lo, hi, write, a, b, c, units in accesses:
             if kind == LISTED:
                 a = len(pool)
-                pool.extend(sorted(units))
+                pool.extend(u - lo for u in sorted(units))
             for col, v in zip(cols, (space, kind, lo, hi, write, a, b, c), strict=True):
                 col.append(int(v))
         first.append(len(cols[0]))
