@@ -233,7 +233,8 @@ def _place_and_route(
         _run(common + route + ["--log", ROUTE_LOG], work, "nextpnr-ecp5", timeout=timeout)
     except subprocess.TimeoutExpired:
         log = (work / ROUTE_LOG).read_text() if (work / ROUTE_LOG).exists() else ""
-        return PlaceRoute(True, placed_mhz, None, _unrouted_note(log, route_minutes))
+        note = _unrouted_note(log, route_minutes, work / PLACED)
+        return PlaceRoute(True, placed_mhz, None, note)
     report = json.loads((work / "report.json").read_text())
     fmax = min(c["achieved"] for c in report["fmax"].values())
     return PlaceRoute(True, placed_mhz, fmax)
@@ -246,8 +247,9 @@ def _last_fmax(log: str) -> float | None:
     return float(found[-1]) if found else None
 
 
-def _unrouted_note(log: str, minutes: float | None) -> str:
-    """The report's note for a routing stopped at its time limit: how far router2 got."""
+def _unrouted_note(log: str, minutes: float | None, placed: Path) -> str:
+    """The report's note for a routing stopped at its time limit: how far router2 got, and
+    where the placement is."""
     iters = _ROUTER2_ITER.findall(log)
     where = (
         f"router2 still had {int(iters[-1][1]):,} wires overused after {iters[-1][0]} iterations"
@@ -256,7 +258,7 @@ def _unrouted_note(log: str, minutes: float | None) -> str:
     )
     return (
         f"not routed: stopped after {minutes:g} minutes (--route-minutes); {where}; the "
-        f"placement is kept in {PLACED} (docs/hdl.md, FPGA synthesis)"
+        f"placement is kept in {placed} (docs/hdl.md, FPGA synthesis)"
     )
 
 

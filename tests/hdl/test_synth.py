@@ -151,7 +151,7 @@ def test_routing_stopped_at_its_limit_reports_the_placement_and_how_far_it_got(
     assert pnr.placed_mhz == 2.48  # the last estimate the placement log states
     assert pnr.note == (
         "not routed: stopped after 0.02 minutes (--route-minutes); router2 still had 53,420 "
-        "wires overused after 2 iterations; the placement is kept in placed.json "
+        f"wires overused after 2 iterations; the placement is kept in {tmp_path / PLACED} "
         "(docs/hdl.md, FPGA synthesis)"
     )
 
