@@ -82,14 +82,14 @@ def _synth(
     """Run the FPGA flow, print its resource table and save it as JSON in ``out``."""
     from rich.table import Table
 
-    from chip.hdl.synth import ROUTE_MINUTES, SynthError, synthesize
+    from chip.hdl.synth import PLACE_LOG, ROUTE_LOG, ROUTE_MINUTES, SynthError, synthesize
 
     limit = ROUTE_MINUTES if route_minutes is None else route_minutes
     if target == "ecp5":
         print(
             f"synthesizing, placing and routing on ECP5 (routing stops after {limit:g} "
             f"minutes): minutes for a datapath, an hour or more for a whole chip; nextpnr's "
-            f"progress goes to {out / 'nextpnr.log'} and {out / 'nextpnr_route.log'}",
+            f"progress goes to {out / PLACE_LOG} and {out / ROUTE_LOG}",
             flush=True,
         )
     try:

@@ -34,7 +34,7 @@ ECP5_DEVICE = ("--85k", "LFE5U-85F", "CABGA381")
 # "What stalls router2"), so an unbounded run would never return.
 ROUTE_MINUTES = 60.0
 PLACED = "placed.json"  # nextpnr's placed netlist, kept for routing
-ROUTE_LOG = "nextpnr_route.log"
+PLACE_LOG, ROUTE_LOG = "nextpnr.log", "nextpnr_route.log"
 # What the LFE5U-85F holds (Lattice ECP5 family data sheet): 41,820 slices of two LUT4s and two
 # flip-flops, 156 18x18 multipliers, 208 sysMEM blocks. A CCU2C carry cell fills a slice's two
 # LUT4s, so logic is counted as LUT4s plus two per carry cell; a TRELLIS_DPR16X4 LUT RAM takes
@@ -223,10 +223,10 @@ def _place_and_route(
         "router2",
         "--quiet",
     ]
-    place = ["--json", netlist, "--no-route", "--write", PLACED, "--log", "nextpnr.log"]
+    place = ["--json", netlist, "--no-route", "--write", PLACED, "--log", PLACE_LOG]
     if not _run(common + place, work, "nextpnr-ecp5", _UNPLACEABLE):
         return PlaceRoute(placed=False)
-    placed_mhz = _last_fmax((work / "nextpnr.log").read_text())
+    placed_mhz = _last_fmax((work / PLACE_LOG).read_text())
     route = ["--json", PLACED, "--no-pack", "--no-place", "--report", "report.json"]
     timeout = None if route_minutes is None else route_minutes * 60
     try:
